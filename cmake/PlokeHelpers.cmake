@@ -1,0 +1,41 @@
+# Shared build helpers: warnings as an INTERFACE target, test and bench helpers.
+include_guard(GLOBAL)
+
+add_library(ploke_warnings INTERFACE)
+add_library(ploke::warnings ALIAS ploke_warnings)
+target_compile_options(ploke_warnings INTERFACE
+  -Wall -Wextra -Wpedantic -Wshadow=local -Wnon-virtual-dtor -Wimplicit-fallthrough
+  $<$<CXX_COMPILER_ID:Clang>:-Wthread-safety>)
+if(PLOKE_SANITIZE)
+  target_compile_options(ploke_warnings INTERFACE -fsanitize=address,undefined -fno-omit-frame-pointer)
+  target_link_options(ploke_warnings INTERFACE -fsanitize=address,undefined)
+endif()
+
+# ploke_add_library(NAME <module> SOURCES ... [PUBLIC_DEPS ...] [PRIVATE_DEPS ...])
+# Defines ploke_<module> with alias ploke::<module>; public headers in <dir>/include.
+function(ploke_add_library)
+  cmake_parse_arguments(A "" "NAME" "SOURCES;PUBLIC_DEPS;PRIVATE_DEPS" ${ARGN})
+  add_library(ploke_${A_NAME} STATIC ${A_SOURCES})
+  add_library(ploke::${A_NAME} ALIAS ploke_${A_NAME})
+  target_include_directories(ploke_${A_NAME} PUBLIC
+    $<BUILD_INTERFACE:${CMAKE_CURRENT_SOURCE_DIR}/include>
+    $<INSTALL_INTERFACE:include>)
+  target_link_libraries(ploke_${A_NAME} PUBLIC ${A_PUBLIC_DEPS} PRIVATE ploke::warnings ${A_PRIVATE_DEPS})
+endfunction()
+
+# ploke_add_test(NAME <name> SOURCES ... DEPS ... [LABELS ...])
+function(ploke_add_test)
+  cmake_parse_arguments(A "" "NAME" "SOURCES;DEPS;LABELS" ${ARGN})
+  add_executable(${A_NAME} ${A_SOURCES})
+  target_link_libraries(${A_NAME} PRIVATE ${A_DEPS} ploke_test_support GTest::gtest_main GTest::gmock ploke::warnings)
+  target_compile_definitions(${A_NAME} PRIVATE
+    PLOKE_SOURCE_DIR="${PROJECT_SOURCE_DIR}" PLOKE_BINARY_DIR="${PROJECT_BINARY_DIR}")
+  gtest_discover_tests(${A_NAME} DISCOVERY_TIMEOUT 60 PROPERTIES LABELS "${A_LABELS}" TIMEOUT 300)
+endfunction()
+
+# ploke_add_bench(NAME <name> SOURCES ... DEPS ...)
+function(ploke_add_bench)
+  cmake_parse_arguments(A "" "NAME" "SOURCES;DEPS" ${ARGN})
+  add_executable(${A_NAME} ${A_SOURCES})
+  target_link_libraries(${A_NAME} PRIVATE ${A_DEPS} benchmark::benchmark ploke::warnings)
+endfunction()

@@ -1,0 +1,204 @@
+// File: ploke/core/chat.h
+//
+// The normalized chat API: one request/response/stream-event vocabulary over every
+// provider. Adapters translate these to and from wire formats; nothing here knows JSON.
+// JSON-valued fields (tool parameter schemas, response_format schemas, tool-call
+// arguments) are carried as JSON text, exactly as they travel on the wire.
+//
+// Thread-safety: plain values.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "ploke/core/clock.h"
+#include "ploke/core/status.h"
+
+namespace ploke {
+
+enum class Role : uint8_t { kSystem, kDeveloper, kUser, kAssistant, kTool };
+std::string_view role_name(Role r);
+
+/// One part of a message's content.
+struct ContentPart {
+  enum class Kind : uint8_t { kText, kImageUrl };
+  Kind kind = Kind::kText;
+  std::string text;          ///< kText
+  std::string image_url;     ///< kImageUrl: http(s) or data: URL
+  std::string image_detail;  ///< "auto" | "low" | "high" | "" (unset)
+
+  static ContentPart Text(std::string t) { return {Kind::kText, std::move(t), {}, {}}; }
+  static ContentPart Image(std::string url, std::string detail = {}) {
+    return {Kind::kImageUrl, {}, std::move(url), std::move(detail)};
+  }
+  friend bool operator==(const ContentPart&, const ContentPart&) = default;
+};
+
+/// A complete tool call (request history or response).
+struct ToolCall {
+  std::string id;
+  std::string name;
+  std::string arguments_json;  ///< JSON text as sent by the model; may be malformed.
+  friend bool operator==(const ToolCall&, const ToolCall&) = default;
+};
+
+struct Message {
+  Role role = Role::kUser;
+  std::vector<ContentPart> content;  ///< empty = null content (assistant with tool calls)
+  std::vector<ToolCall> tool_calls;  ///< assistant only
+  std::string tool_call_id;          ///< tool only
+  std::string name;                  ///< optional participant name
+
+  static Message System(std::string t) { return {Role::kSystem, {ContentPart::Text(std::move(t))}, {}, {}, {}}; }
+  static Message Developer(std::string t) { return {Role::kDeveloper, {ContentPart::Text(std::move(t))}, {}, {}, {}}; }
+  static Message User(std::string t) { return {Role::kUser, {ContentPart::Text(std::move(t))}, {}, {}, {}}; }
+  static Message Assistant(std::string t) { return {Role::kAssistant, {ContentPart::Text(std::move(t))}, {}, {}, {}}; }
+  static Message ToolResult(std::string call_id, std::string t) {
+    return {Role::kTool, {ContentPart::Text(std::move(t))}, {}, std::move(call_id), {}};
+  }
+  /// Concatenated text of all text parts.
+  std::string text() const;
+  friend bool operator==(const Message&, const Message&) = default;
+};
+
+struct ToolDefinition {
+  std::string name;
+  std::string description;
+  std::string parameters_json;  ///< JSON Schema text; empty = no parameters given
+  std::optional<bool> strict;
+  friend bool operator==(const ToolDefinition&, const ToolDefinition&) = default;
+};
+
+struct ToolChoice {
+  enum class Mode : uint8_t { kUnset, kNone, kAuto, kRequired, kFunction };
+  Mode mode = Mode::kUnset;
+  std::string function_name;  ///< kFunction
+  friend bool operator==(const ToolChoice&, const ToolChoice&) = default;
+};
+
+struct ResponseFormat {
+  enum class Kind : uint8_t { kUnset, kText, kJsonObject, kJsonSchema };
+  Kind kind = Kind::kUnset;
+  std::string schema_name;  ///< kJsonSchema
+  std::string schema_json;  ///< kJsonSchema
+  std::optional<bool> strict;
+  friend bool operator==(const ResponseFormat&, const ResponseFormat&) = default;
+};
+
+/// Capabilities a request needs from whoever serves it (used by routing).
+struct Capabilities {
+  bool tools = false;
+  bool json_mode = false;
+  bool json_schema = false;
+  bool vision = false;
+  bool streaming = false;
+  uint32_t min_context_tokens = 0;
+  friend bool operator==(const Capabilities&, const Capabilities&) = default;
+};
+
+enum class Priority : uint8_t { kLow = 0, kNormal = 1, kHigh = 2, kCritical = 3 };
+
+/// Metadata the core uses but that never goes on the wire.
+struct RequestMeta {
+  Priority priority = Priority::kNormal;
+  std::optional<Duration> deadline;  ///< relative to submission
+  Capabilities required;
+  std::vector<std::string> tags;
+  std::string request_id;  ///< caller's id, for traces
+  friend bool operator==(const RequestMeta&, const RequestMeta&) = default;
+};
+
+struct ChatRequest {
+  std::string model;
+  std::vector<Message> messages;
+  std::vector<ToolDefinition> tools;
+  ToolChoice tool_choice;
+  std::optional<bool> parallel_tool_calls;
+  ResponseFormat response_format;
+  std::optional<double> temperature;
+  std::optional<double> top_p;
+  std::optional<int> top_k;  ///< not sent by the OpenAI adapter (no such field)
+  std::optional<double> frequency_penalty;
+  std::optional<double> presence_penalty;
+  std::optional<uint32_t> max_output_tokens;
+  std::vector<std::string> stop;
+  std::optional<int64_t> seed;
+  std::string user;
+  bool stream = false;
+  RequestMeta meta;
+  friend bool operator==(const ChatRequest&, const ChatRequest&) = default;
+};
+
+enum class FinishReason : uint8_t {
+  kUnknown, kStop, kLength, kToolCalls, kContentFilter, kError, kOther
+};
+std::string_view finish_reason_name(FinishReason r);
+
+struct Usage {
+  uint64_t prompt_tokens = 0;
+  uint64_t completion_tokens = 0;
+  uint64_t total_tokens = 0;
+  uint64_t cached_prompt_tokens = 0;
+  uint64_t cache_write_tokens = 0;
+  uint64_t reasoning_tokens = 0;
+  std::optional<double> reported_cost_usd;  ///< when the provider reports one (OpenRouter)
+  friend bool operator==(const Usage&, const Usage&) = default;
+};
+
+struct ChatResponse {
+  std::string id;              ///< provider's response id (chatcmpl-…, msg_…, gen-…)
+  std::string request_id;      ///< provider's request id header (x-request-id, request-id)
+  std::string provider;
+  std::string model;
+  std::string content;         ///< concatenated text
+  std::string refusal;
+  std::vector<ToolCall> tool_calls;
+  FinishReason finish_reason = FinishReason::kUnknown;
+  std::string native_finish_reason;  ///< as on the wire
+  std::optional<Usage> usage;
+  friend bool operator==(const ChatResponse&, const ChatResponse&) = default;
+};
+
+/// One incremental event of a streamed response.
+struct StreamEvent {
+  enum class Kind : uint8_t { kStart, kTextDelta, kToolCallDelta, kUsage, kFinish, kError };
+  Kind kind = Kind::kTextDelta;
+  std::string text;                 ///< kTextDelta
+  uint32_t tool_index = 0;          ///< kToolCallDelta: which call (by wire index)
+  std::string tool_call_id;         ///< kToolCallDelta: set on the first fragment
+  std::string tool_name;            ///< kToolCallDelta: set on the first fragment
+  std::string arguments_fragment;   ///< kToolCallDelta
+  Usage usage;                      ///< kUsage
+  FinishReason finish_reason = FinishReason::kUnknown;  ///< kFinish
+  std::string native_finish_reason; ///< kFinish
+  std::string id;                   ///< kStart: response id
+  std::string model;                ///< kStart
+  Status error;                     ///< kError (in-band error)
+
+  static StreamEvent TextDelta(std::string t) { StreamEvent e; e.kind = Kind::kTextDelta; e.text = std::move(t); return e; }
+};
+std::string_view stream_event_kind_name(StreamEvent::Kind k);
+
+/// Assembles stream events into a ChatResponse: concatenates text, joins tool-call
+/// fragments by index (id/name from the first fragment), keeps the last usage.
+class StreamAccumulator {
+ public:
+  /// Returns an error if the event sequence is inconsistent (a tool-call fragment that
+  /// changes a call's id or name).
+  Status add(const StreamEvent& e);
+  const ChatResponse& response() const { return response_; }
+  ChatResponse take() && { return std::move(response_); }
+  bool saw_finish() const { return saw_finish_; }
+  const Delivered& delivered() const { return delivered_; }
+
+ private:
+  ChatResponse response_;
+  std::vector<int64_t> index_to_slot_;  // wire index -> position in tool_calls
+  bool saw_finish_ = false;
+  Delivered delivered_;
+};
+
+}  // namespace ploke

@@ -1,0 +1,45 @@
+// File: ploke/core/secret.h
+//
+// Secret: an API key or token that can only print redacted. reveal() is the one way to
+// read it, and is meant for the single place a key goes on the wire (an adapter setting
+// the Authorization header). redact_secrets() scrubs provider-key patterns out of any
+// text that may reach a log, trace, cassette, report, error message or snapshot.
+//
+// Thread-safety: values; safe to share const.
+#pragma once
+
+#include <ostream>
+#include <string>
+#include <string_view>
+
+namespace ploke {
+
+class Secret {
+ public:
+  Secret() = default;
+  explicit Secret(std::string value) : value_(std::move(value)) {}
+
+  bool empty() const { return value_.empty(); }
+  /// The raw value. Use only to put it on the wire.
+  const std::string& reveal() const { return value_; }
+  /// "sk-…[redacted]" style: a short, non-secret prefix hint plus a stable marker.
+  std::string redacted() const;
+
+  friend std::ostream& operator<<(std::ostream& os, const Secret& s) { return os << s.redacted(); }
+  friend bool operator==(const Secret&, const Secret&) = default;
+
+ private:
+  std::string value_;
+};
+
+/// The placeholder every redaction writes.
+inline constexpr std::string_view kRedacted = "[REDACTED]";
+
+/// Replaces provider key patterns (sk-…, sk-proj-…, sk-ant-…, sk-or-v1-…, Bearer tokens,
+/// x-api-key values, AWS-style AKIA…) in `text` with kRedacted.
+std::string redact_secrets(std::string_view text);
+
+/// True when `text` holds something redact_secrets() would replace.
+bool contains_secret(std::string_view text);
+
+}  // namespace ploke

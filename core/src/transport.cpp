@@ -1,0 +1,100 @@
+#include "ploke/core/transport.h"
+
+#include <cctype>
+#include <condition_variable>
+#include <mutex>
+
+namespace ploke {
+
+bool iequals(std::string_view a, std::string_view b) {
+  if (a.size() != b.size()) return false;
+  for (size_t i = 0; i < a.size(); ++i) {
+    if (std::tolower(static_cast<unsigned char>(a[i])) != std::tolower(static_cast<unsigned char>(b[i]))) {
+      return false;
+    }
+  }
+  return true;
+}
+
+void Headers::set(std::string name, std::string value) {
+  erase(name);
+  add(std::move(name), std::move(value));
+}
+
+std::optional<std::string_view> Headers::get(std::string_view name) const {
+  for (const auto& [k, v] : items_) {
+    if (iequals(k, name)) return std::string_view(v);
+  }
+  return std::nullopt;
+}
+
+void Headers::erase(std::string_view name) {
+  std::erase_if(items_, [&](const auto& kv) { return iequals(kv.first, name); });
+}
+
+void Completion::notify() {
+  std::lock_guard<std::mutex> lock(mu_);
+  done_ = true;
+  cv_.notify_all();
+}
+
+bool Completion::done() const {
+  std::lock_guard<std::mutex> lock(mu_);
+  return done_;
+}
+
+bool Completion::wait(Clock& clock) {
+  if (auto* sim = dynamic_cast<SimulatedClock*>(&clock)) {
+    while (!done()) {
+      if (sim->run_until_idle(1) == 0) return false;
+    }
+    return true;
+  }
+  std::unique_lock<std::mutex> lock(mu_);
+  cv_.wait(lock, [this] { return done_; });
+  return true;
+}
+
+namespace {
+
+// Collects a whole response.
+class WaitingHandler final : public ResponseHandler {
+ public:
+  void on_head(int status, const Headers& headers) override {
+    response_.status = status;
+    response_.headers = headers;
+  }
+  bool on_body(std::string_view bytes) override {
+    response_.body.append(bytes);
+    return true;
+  }
+  void on_complete(Status status) override {
+    final_ = std::move(status);
+    completion_.notify();
+  }
+  Completion& completion() { return completion_; }
+  Result<HttpResponse> take() {
+    if (!final_.ok()) return final_;
+    return std::move(response_);
+  }
+
+ private:
+  Completion completion_;
+  Status final_;
+  HttpResponse response_;
+};
+
+}  // namespace
+
+Result<HttpResponse> send_and_wait(Transport& transport, Clock& clock, const HttpRequest& request,
+                                   const CallOptions& options) {
+  WaitingHandler handler;
+  CallPtr call = transport.start(request, options, handler);
+  if (!handler.completion().wait(clock)) {
+    call->cancel();
+    if (!handler.completion().wait(clock)) return InternalError("in-process call never completed");
+  }
+  return handler.take();
+}
+
+}  // namespace ploke

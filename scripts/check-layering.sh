@@ -1,0 +1,32 @@
+#!/usr/bin/env bash
+# Enforces the one-way dependency rules and the house rules that a compiler cannot:
+#   core <- adapters <- simulator, recorder <- cli; simulator and recorder never include
+#   each other; httplib.h / nlohmann only in .cpp files; only core/src/real_clock.cpp reads
+#   the machine clock or sleeps; no unseeded randomness.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+fail=0
+bad() { echo "check-layering: $*" >&2; fail=1; }
+
+check_no_include() {  # dir pattern message
+  local hits
+  hits=$(grep -rnE "$2" "$1" --include='*.h' --include='*.cpp' 2>/dev/null || true)
+  [[ -z "$hits" ]] || bad "$3"$'\n'"$hits"
+}
+
+check_no_include core '#include\s+"ploke/(adapters|simulator|recorder)/' "core must not include adapters/simulator/recorder"
+check_no_include adapters '#include\s+"ploke/(simulator|recorder)/' "adapters must not include simulator/recorder"
+check_no_include simulator '#include\s+"ploke/recorder/' "simulator must not include recorder"
+check_no_include recorder '#include\s+"ploke/simulator/' "recorder must not include simulator"
+
+# Heavy third-party headers stay out of public headers.
+hits=$(grep -rlE '#include\s+[<"](httplib\.h|nlohmann/json\.hpp)' */include 2>/dev/null || true)
+[[ -z "$hits" ]] || bad "httplib.h / nlohmann/json.hpp in public headers: $hits"
+
+# Time and randomness are injected: only real_clock.cpp may read the clock or sleep.
+hits=$(grep -rnE 'steady_clock::now|system_clock::now|high_resolution_clock::now|this_thread::sleep|[^_]sleep\(|usleep\(|std::random_device|[^a-z_]rand\(\)|srand\(|time\(nullptr\)|time\(NULL\)' \
+  core adapters simulator recorder --include='*.h' --include='*.cpp' | grep -v '^core/src/real_clock.cpp:' || true)
+[[ -z "$hits" ]] || bad "direct clock/sleep/RNG use outside core/src/real_clock.cpp:"$'\n'"$hits"
+
+if (( fail )); then exit 1; fi
+echo "check-layering: ok"

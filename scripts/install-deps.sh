@@ -1,0 +1,38 @@
+#!/usr/bin/env bash
+# Installs every build/test dependency of ploke-sim from Debian 12 packages.
+# Idempotent: packages already present are skipped; apt-get runs only if something is missing.
+# Usage: scripts/install-deps.sh [--bench]   (--bench adds wrk, nginx and java for bench/load.sh)
+set -euo pipefail
+
+PKGS=(
+  build-essential cmake g++ clang pkg-config git ca-certificates
+  libcpp-httplib-dev nlohmann-json3-dev
+  googletest libgtest-dev libgmock-dev libbenchmark-dev
+  libfmt-dev libcli11-dev libspdlog-dev libssl-dev zlib1g-dev
+  nodejs npm
+)
+if [[ "${1:-}" == "--bench" ]]; then
+  PKGS+=(wrk nginx-light default-jre-headless procps)
+fi
+
+missing=()
+for p in "${PKGS[@]}"; do
+  if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed"; then
+    # node/npm may come from a non-Debian install already on PATH; accept that.
+    if [[ "$p" == nodejs && -x "$(command -v node || true)" ]]; then continue; fi
+    if [[ "$p" == npm && -x "$(command -v npm || true)" ]]; then continue; fi
+    missing+=("$p")
+  fi
+done
+
+if ((${#missing[@]} == 0)); then
+  echo "install-deps: all ${#PKGS[@]} packages present"
+  exit 0
+fi
+
+SUDO=""
+if [[ "$(id -u)" != 0 ]]; then SUDO="sudo"; fi
+echo "install-deps: installing ${missing[*]}"
+export DEBIAN_FRONTEND=noninteractive
+$SUDO apt-get update -qq
+$SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}"

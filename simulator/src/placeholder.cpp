@@ -1,0 +1,1 @@
+namespace ploke::simulator { int placeholder() { return 0; } }

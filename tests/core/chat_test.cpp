@@ -1,0 +1,94 @@
+#include "ploke/core/chat.h"
+
+#include <gtest/gtest.h>
+
+#include "support/test_support.h"
+
+namespace ploke {
+namespace {
+
+StreamEvent tool_delta(uint32_t index, std::string id, std::string name, std::string args) {
+  StreamEvent e;
+  e.kind = StreamEvent::Kind::kToolCallDelta;
+  e.tool_index = index;
+  e.tool_call_id = std::move(id);
+  e.tool_name = std::move(name);
+  e.arguments_fragment = std::move(args);
+  return e;
+}
+
+TEST(StreamAccumulatorTest, ConcatenatesTextAndCountsDelivered) {
+  StreamAccumulator acc;
+  ASSERT_OK(acc.add(StreamEvent::TextDelta("Hel")));
+  ASSERT_OK(acc.add(StreamEvent::TextDelta("lo!")));
+  EXPECT_EQ(acc.response().content, "Hello!");
+  EXPECT_EQ(acc.delivered().events, 2u);
+  EXPECT_EQ(acc.delivered().content_chars, 6u);
+  EXPECT_FALSE(acc.saw_finish());
+}
+
+TEST(StreamAccumulatorTest, JoinsParallelToolCallFragmentsByIndex) {
+  StreamAccumulator acc;
+  ASSERT_OK(acc.add(tool_delta(0, "call_A", "get_weather", "")));
+  ASSERT_OK(acc.add(tool_delta(0, "", "", "{\"city\": \"Pa")));
+  ASSERT_OK(acc.add(tool_delta(1, "call_B", "get_time", "")));
+  ASSERT_OK(acc.add(tool_delta(0, "", "", "ris\"}")));
+  ASSERT_OK(acc.add(tool_delta(1, "", "", "{\"tz\":\"CET\"}")));
+  StreamEvent fin;
+  fin.kind = StreamEvent::Kind::kFinish;
+  fin.finish_reason = FinishReason::kToolCalls;
+  ASSERT_OK(acc.add(fin));
+  const auto& calls = acc.response().tool_calls;
+  ASSERT_EQ(calls.size(), 2u);
+  EXPECT_EQ(calls[0], (ToolCall{"call_A", "get_weather", "{\"city\": \"Paris\"}"}));
+  EXPECT_EQ(calls[1], (ToolCall{"call_B", "get_time", "{\"tz\":\"CET\"}"}));
+  EXPECT_TRUE(acc.saw_finish());
+  EXPECT_EQ(acc.response().finish_reason, FinishReason::kToolCalls);
+}
+
+TEST(StreamAccumulatorTest, ToolCallChangingIdentityIsAnError) {
+  StreamAccumulator acc;
+  ASSERT_OK(acc.add(tool_delta(0, "call_A", "get_weather", "")));
+  Status st = acc.add(tool_delta(0, "call_B", "", "{}"));
+  EXPECT_EQ(st.code(), StatusCode::kMalformedResponse);
+  Status st2 = acc.add(tool_delta(0, "", "other_tool", "{}"));
+  EXPECT_EQ(st2.code(), StatusCode::kMalformedResponse);
+}
+
+TEST(StreamAccumulatorTest, UsageAndStartAreKept) {
+  StreamAccumulator acc;
+  StreamEvent start;
+  start.kind = StreamEvent::Kind::kStart;
+  start.id = "chatcmpl-1";
+  start.model = "gpt-4o";
+  ASSERT_OK(acc.add(start));
+  StreamEvent u;
+  u.kind = StreamEvent::Kind::kUsage;
+  u.usage.prompt_tokens = 12;
+  u.usage.completion_tokens = 3;
+  u.usage.total_tokens = 15;
+  ASSERT_OK(acc.add(u));
+  EXPECT_EQ(acc.response().id, "chatcmpl-1");
+  EXPECT_EQ(acc.response().model, "gpt-4o");
+  ASSERT_TRUE(acc.response().usage.has_value());
+  EXPECT_EQ(acc.response().usage->total_tokens, 15u);
+}
+
+TEST(StreamAccumulatorTest, ErrorEventReturnsItsStatus) {
+  StreamAccumulator acc;
+  StreamEvent e;
+  e.kind = StreamEvent::Kind::kError;
+  e.error = OverloadedError("Overloaded");
+  EXPECT_EQ(acc.add(e).code(), StatusCode::kOverloaded);
+}
+
+TEST(MessageTest, TextConcatenatesTextPartsOnly) {
+  Message m;
+  m.content = {ContentPart::Text("a"), ContentPart::Image("https://x/y.png"), ContentPart::Text("b")};
+  EXPECT_EQ(m.text(), "ab");
+  EXPECT_EQ(role_name(Role::kDeveloper), "developer");
+  EXPECT_EQ(finish_reason_name(FinishReason::kToolCalls), "tool_calls");
+}
+
+}  // namespace
+}  // namespace ploke

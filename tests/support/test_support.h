@@ -1,0 +1,53 @@
+// File: tests/support/test_support.h
+// Test-only helpers: EXPECT_OK/ASSERT_OK, a recording ResponseHandler, test seeds.
+#pragma once
+
+#include <gtest/gtest.h>
+
+#include <cstdint>
+#include <string>
+
+#include "ploke/core/status.h"
+#include "ploke/core/transport.h"
+
+#define EXPECT_OK(expr)                                          \
+  do {                                                           \
+    const auto& _st = (expr);                                    \
+    EXPECT_TRUE(::ploke::testing::status_of(_st).ok())           \
+        << ::ploke::testing::status_of(_st).to_string();         \
+  } while (0)
+#define ASSERT_OK(expr)                                          \
+  do {                                                           \
+    const auto& _st = (expr);                                    \
+    ASSERT_TRUE(::ploke::testing::status_of(_st).ok())           \
+        << ::ploke::testing::status_of(_st).to_string();         \
+  } while (0)
+
+namespace ploke::testing {
+
+inline const Status& status_of(const Status& s) { return s; }
+template <typename T>
+const Status& status_of(const Result<T>& r) { return r.status(); }
+
+/// The seed for randomized tests: GoogleTest's --gtest_random_seed when given, else a
+/// fixed value. Printed by tests on failure so a run can be repeated.
+uint64_t test_seed();
+
+/// Collects everything a Transport reports.
+class RecordingHandler : public ResponseHandler {
+ public:
+  void on_head(int status, const Headers& headers) override { status_ = status; headers_ = headers; heads_++; }
+  bool on_body(std::string_view bytes) override { body_ += bytes; chunks_++; return !abort_after_first_chunk_; }
+  void on_complete(Status status) override { final_ = std::move(status); completes_++; }
+
+  int status_ = 0;
+  Headers headers_;
+  std::string body_;
+  int heads_ = 0;
+  int chunks_ = 0;
+  int completes_ = 0;
+  Status final_;
+  bool abort_after_first_chunk_ = false;
+};
+
+}  // namespace ploke::testing
