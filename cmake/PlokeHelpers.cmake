@@ -4,7 +4,7 @@ include_guard(GLOBAL)
 add_library(ploke_warnings INTERFACE)
 add_library(ploke::warnings ALIAS ploke_warnings)
 target_compile_options(ploke_warnings INTERFACE
-  -Wall -Wextra -Wpedantic -Wshadow=local -Wnon-virtual-dtor -Wimplicit-fallthrough
+  -Wall -Wextra -Wpedantic $<$<CXX_COMPILER_ID:GNU>:-Wshadow=local> -Wnon-virtual-dtor -Wimplicit-fallthrough
   $<$<CXX_COMPILER_ID:Clang>:-Wthread-safety>)
 if(PLOKE_SANITIZE)
   target_compile_options(ploke_warnings INTERFACE -fsanitize=address,undefined -fno-omit-frame-pointer)

@@ -28,27 +28,6 @@ void fill_identity(ChatResponse& out, const Headers& headers, const Endpoint& ep
   }
 }
 
-// Collects a non-streamed exchange.
-class BufferingHandler final : public ResponseHandler {
- public:
-  void on_head(int status, const Headers& headers) override {
-    response.status = status;
-    response.headers = headers;
-  }
-  bool on_body(std::string_view bytes) override {
-    response.body.append(bytes);
-    return true;
-  }
-  void on_complete(Status status) override {
-    final_status = std::move(status);
-    completion.notify();
-  }
-
-  HttpResponse response;
-  Status final_status;
-  Completion completion;
-};
-
 // Decodes a streamed exchange as it arrives and forwards events to the caller.
 class StreamingHandler final : public ResponseHandler {
  public:
@@ -163,14 +142,13 @@ Result<ChatResponse> ChatClient::complete(const ChatRequest& request) const {
   PLOKE_ASSIGN_OR_RETURN(HttpRequest http, adapter_.build_request(req, endpoint_));
   BufferingHandler handler;
   CallPtr call = transport_.start(http, options_, handler);
-  wait_or_cancel(handler.completion, *call, clock_);
-  if (!handler.final_status.ok()) return with_provider(std::move(handler.final_status), endpoint_);
-  if (!is_success(handler.response.status)) {
-    return with_provider(adapter_.map_error(handler.response, endpoint_), endpoint_);
-  }
-  Result<ChatResponse> parsed = adapter_.parse_response(handler.response, endpoint_);
+  wait_or_cancel(handler.completion(), *call, clock_);
+  Result<HttpResponse> response = handler.take();
+  if (!response.ok()) return with_provider(response.status(), endpoint_);
+  if (!is_success(response->status)) return with_provider(adapter_.map_error(*response, endpoint_), endpoint_);
+  Result<ChatResponse> parsed = adapter_.parse_response(*response, endpoint_);
   if (!parsed.ok()) return with_provider(parsed.status(), endpoint_);
-  fill_identity(*parsed, handler.response.headers, endpoint_);
+  fill_identity(*parsed, response->headers, endpoint_);
   return parsed;
 }
 

@@ -27,9 +27,7 @@ TimerId RealClock::schedule_at(TimePoint when, std::function<void()> cb) {
   TimerId id;
   {
     std::lock_guard<std::mutex> lock(mu_);
-    id = next_id_++;
-    timers_.emplace(std::make_pair(when, id), std::move(cb));
-    due_by_id_.emplace(id, when);
+    id = timers_.add(when, std::move(cb));
     if (!thread_.joinable()) thread_ = std::thread([this] { run_timers(); });
   }
   cv_.notify_all();
@@ -38,11 +36,7 @@ TimerId RealClock::schedule_at(TimePoint when, std::function<void()> cb) {
 
 bool RealClock::cancel(TimerId id) {
   std::lock_guard<std::mutex> lock(mu_);
-  auto it = due_by_id_.find(id);
-  if (it == due_by_id_.end()) return false;
-  timers_.erase(std::make_pair(it->second, id));
-  due_by_id_.erase(it);
-  return true;
+  return timers_.cancel(id);
 }
 
 void RealClock::sleep_until(TimePoint when) {
@@ -52,21 +46,18 @@ void RealClock::sleep_until(TimePoint when) {
 void RealClock::run_timers() {
   std::unique_lock<std::mutex> lock(mu_);
   while (!stopping_) {
-    if (timers_.empty()) {
+    const std::optional<TimePoint> next = timers_.next_due();
+    if (!next) {
       cv_.wait(lock);
       continue;
     }
-    auto first = timers_.begin();
-    const TimePoint due = first->first.first;
-    if (now() < due) {
-      cv_.wait_until(lock, due);
+    auto due = timers_.pop_due(now());
+    if (!due) {
+      cv_.wait_until(lock, *next);
       continue;
     }
-    std::function<void()> cb = std::move(first->second);
-    due_by_id_.erase(first->first.second);
-    timers_.erase(first);
     lock.unlock();
-    cb();
+    due->second();
     lock.lock();
   }
 }

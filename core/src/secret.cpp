@@ -87,6 +87,22 @@ std::string redact_secrets(std::string_view text) {
   return out;
 }
 
+std::vector<SecretSpan> find_secrets(std::string_view text) {
+  std::vector<SecretSpan> spans;
+  size_t i = 0;
+  while (i < text.size()) {
+    size_t keep = 0;
+    const size_t len = secret_len_at(text, i, &keep);
+    if (len > 0) {
+      spans.push_back(SecretSpan{i + keep, i + len});
+      i += len;
+    } else {
+      ++i;
+    }
+  }
+  return spans;
+}
+
 bool contains_secret(std::string_view text) {
   for (size_t i = 0; i < text.size(); ++i) {
     size_t keep = 0;

@@ -17,35 +17,24 @@ SystemTime SimulatedClock::system_now() const {
 
 TimerId SimulatedClock::schedule_at(TimePoint when, std::function<void()> cb) {
   std::lock_guard<std::mutex> lock(mu_);
-  const TimerId id = next_id_++;
-  timers_.emplace(std::make_pair(when, id), std::move(cb));
-  due_by_id_.emplace(id, when);
-  return id;
+  return timers_.add(when, std::move(cb));
 }
 
 bool SimulatedClock::cancel(TimerId id) {
   std::lock_guard<std::mutex> lock(mu_);
-  auto it = due_by_id_.find(id);
-  if (it == due_by_id_.end()) return false;
-  timers_.erase(std::make_pair(it->second, id));
-  due_by_id_.erase(it);
-  return true;
+  return timers_.cancel(id);
 }
 
 bool SimulatedClock::fire_one_due(TimePoint limit) {
-  std::function<void()> cb;
+  std::optional<std::pair<TimePoint, std::function<void()>>> due;
   {
     std::lock_guard<std::mutex> lock(mu_);
-    if (timers_.empty()) return false;
-    auto first = timers_.begin();
-    if (first->first.first > limit) return false;
+    due = timers_.pop_due(limit);
+    if (!due) return false;
     // Time never moves backwards: a timer scheduled in the past fires "now".
-    if (first->first.first > now_) now_ = first->first.first;
-    cb = std::move(first->second);
-    due_by_id_.erase(first->first.second);
-    timers_.erase(first);
+    if (due->first > now_) now_ = due->first;
   }
-  cb();  // without the lock: callbacks may schedule or cancel
+  due->second();  // without the lock: callbacks may schedule or cancel
   return true;
 }
 
@@ -65,8 +54,7 @@ size_t SimulatedClock::run_until_idle(size_t max_timers) {
 
 std::optional<TimePoint> SimulatedClock::next_wakeup() const {
   std::lock_guard<std::mutex> lock(mu_);
-  if (timers_.empty()) return std::nullopt;
-  return timers_.begin()->first.first;
+  return timers_.next_due();
 }
 
 size_t SimulatedClock::pending_timers() const {

@@ -55,40 +55,29 @@ bool Completion::wait(Clock& clock) {
   return true;
 }
 
-namespace {
+void BufferingHandler::on_head(int status, const Headers& headers) {
+  response_.status = status;
+  response_.headers = headers;
+}
 
-// Collects a whole response.
-class WaitingHandler final : public ResponseHandler {
- public:
-  void on_head(int status, const Headers& headers) override {
-    response_.status = status;
-    response_.headers = headers;
-  }
-  bool on_body(std::string_view bytes) override {
-    response_.body.append(bytes);
-    return true;
-  }
-  void on_complete(Status status) override {
-    final_ = std::move(status);
-    completion_.notify();
-  }
-  Completion& completion() { return completion_; }
-  Result<HttpResponse> take() {
-    if (!final_.ok()) return final_;
-    return std::move(response_);
-  }
+bool BufferingHandler::on_body(std::string_view bytes) {
+  response_.body.append(bytes);
+  return true;
+}
 
- private:
-  Completion completion_;
-  Status final_;
-  HttpResponse response_;
-};
+void BufferingHandler::on_complete(Status status) {
+  final_ = std::move(status);
+  completion_.notify();
+}
 
-}  // namespace
+Result<HttpResponse> BufferingHandler::take() {
+  if (!final_.ok()) return final_;
+  return std::move(response_);
+}
 
 Result<HttpResponse> send_and_wait(Transport& transport, Clock& clock, const HttpRequest& request,
                                    const CallOptions& options) {
-  WaitingHandler handler;
+  BufferingHandler handler;
   CallPtr call = transport.start(request, options, handler);
   if (!handler.completion().wait(clock)) {
     call->cancel();

@@ -9,9 +9,9 @@ namespace {
 
 // Planted keys in every provider family we know.
 const char* const kPlanted[] = {
-    "sk-proj-AbCdEfGhIjKlMnOpQrStUvWxYz0123456789",
-    "sk-ant-api03-AbCdEfGhIjKlMnOpQrStUvWxYz0123456789-_xy",
-    "sk-or-v1-0123456789abcdef0123456789abcdef0123456789abcdef",
+    "sk-proj-AbCdEfGhIjKlMnOpQrStUvWxYz0123456789",  // fake key, planted
+    "sk-ant-api03-AbCdEfGhIjKlMnOpQrStUvWxYz0123456789-_xy",  // fake key, planted
+    "sk-or-v1-0123456789abcdef0123456789abcdef0123456789abcdef",  // fake key, planted
     "sk-AbCdEfGhIjKlMnOpQrSt",
     "AKIAIOSFODNN7EXAMPLE",
 };

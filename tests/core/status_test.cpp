@@ -50,7 +50,7 @@ TEST(StatusTest, StreamInterruptedCarriesDelivered) {
 }
 
 TEST(StatusTest, MessagesAndExcerptsAreRedacted) {
-  const std::string key = "sk-proj-ABCDEFGHIJKLMNOPQRSTUVWXYZ0123";
+  const std::string key = "sk-proj-ABCDEFGHIJKLMNOPQRSTUVWXYZ0123";  // fake key, planted
   Status st = AuthError("Incorrect API key provided: " + key);
   st.with_body_excerpt(R"({"error":{"message":"bad key )" + key + R"("}})");
   EXPECT_EQ(st.message().find(key), std::string::npos);

@@ -36,6 +36,24 @@ using TimePoint = std::chrono::time_point<std::chrono::steady_clock, Duration>;
 using SystemTime = std::chrono::time_point<std::chrono::system_clock, Duration>;
 using TimerId = uint64_t;
 
+/// Pending timers ordered by (due time, id): the bookkeeping both clocks share. Not
+/// thread-safe: the owning clock guards it with its mutex.
+class TimerQueue {
+ public:
+  TimerId add(TimePoint when, std::function<void()> cb);
+  bool cancel(TimerId id);
+  /// Removes and returns the earliest timer if it is due at or before `limit`.
+  std::optional<std::pair<TimePoint, std::function<void()>>> pop_due(TimePoint limit);
+  std::optional<TimePoint> next_due() const;
+  size_t size() const { return timers_.size(); }
+  bool empty() const { return timers_.empty(); }
+
+ private:
+  std::map<std::pair<TimePoint, TimerId>, std::function<void()>> timers_;
+  std::map<TimerId, TimePoint> due_by_id_;
+  TimerId next_id_ = 1;
+};
+
 class Clock {
  public:
   virtual ~Clock() = default;
@@ -82,9 +100,7 @@ class RealClock final : public Clock {
 
   std::mutex mu_;
   std::condition_variable cv_;
-  std::map<std::pair<TimePoint, TimerId>, std::function<void()>> timers_;  // GUARDED_BY(mu_)
-  std::map<TimerId, TimePoint> due_by_id_;                                  // GUARDED_BY(mu_)
-  TimerId next_id_ = 1;                                                      // GUARDED_BY(mu_)
+  TimerQueue timers_;       // GUARDED_BY(mu_)
   bool stopping_ = false;                                                    // GUARDED_BY(mu_)
   std::thread thread_;
 };
@@ -123,9 +139,7 @@ class SimulatedClock final : public Clock {
   TimePoint now_;           // GUARDED_BY(mu_)
   const TimePoint start_;
   const SystemTime start_system_;
-  std::map<std::pair<TimePoint, TimerId>, std::function<void()>> timers_;  // GUARDED_BY(mu_)
-  std::map<TimerId, TimePoint> due_by_id_;                                  // GUARDED_BY(mu_)
-  TimerId next_id_ = 1;                                                      // GUARDED_BY(mu_)
+  TimerQueue timers_;       // GUARDED_BY(mu_)
 };
 
 /// Milliseconds as a double, for reports.

@@ -11,6 +11,7 @@
 #include <ostream>
 #include <string>
 #include <string_view>
+#include <vector>
 
 namespace ploke {
 
@@ -41,5 +42,14 @@ std::string redact_secrets(std::string_view text);
 
 /// True when `text` holds something redact_secrets() would replace.
 bool contains_secret(std::string_view text);
+
+/// A byte range [begin, end) of `text` that redact_secrets() replaces (for a Bearer token,
+/// only the token: the word "Bearer " is kept).
+struct SecretSpan {
+  size_t begin = 0;
+  size_t end = 0;
+};
+/// Every range redact_secrets() would replace, in order and non-overlapping.
+std::vector<SecretSpan> find_secrets(std::string_view text);
 
 }  // namespace ploke

@@ -123,6 +123,27 @@ class Completion {
   bool done_ = false;
 };
 
+/// Collects a whole exchange (head, body, final status) and signals its Completion.
+class BufferingHandler final : public ResponseHandler {
+ public:
+  // ResponseHandler
+  void on_head(int status, const Headers& headers) override;
+  bool on_body(std::string_view bytes) override;
+  void on_complete(Status status) override;
+
+  Completion& completion() { return completion_; }
+  const HttpResponse& response() const { return response_; }
+  /// The transport-level outcome (OK when a response arrived, whatever its status).
+  const Status& final_status() const { return final_; }
+  /// The response, or the transport-level error.
+  Result<HttpResponse> take();
+
+ private:
+  Completion completion_;
+  Status final_;
+  HttpResponse response_;
+};
+
 /// Drives `transport` to completion and returns the whole response (status + body).
 /// For an in-process transport on a SimulatedClock, runs the clock's timers until done.
 /// Transport-level failures (timeouts, resets) come back as a non-OK Result.

@@ -1,0 +1,23 @@
+// File: ploke/adapters/register.h
+//
+// register_builtin_adapters(): adds every adapter this module provides to a registry —
+// "openai" (OpenAI Chat Completions) and "custom" (OpenAI-compatible local servers; same
+// protocol, API key optional). Called once by the composition root (CLI, tests).
+//
+// Thread-safety: call before the registry is shared.
+//
+// Example:
+//   AdapterRegistry registry;
+//   PLOKE_RETURN_IF_ERROR(register_builtin_adapters(registry));
+//   auto adapter = registry.create("openai");
+#pragma once
+
+#include "ploke/core/registry.h"
+#include "ploke/core/status.h"
+
+namespace ploke {
+
+/// Fails with kInvalidRequest if a name is already registered.
+Status register_builtin_adapters(AdapterRegistry& registry);
+
+}  // namespace ploke

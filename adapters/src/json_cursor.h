@@ -1,0 +1,294 @@
+// JsonCursor: a small, allocation-free pull reader over JSON text, used for the hot paths
+// (non-streamed response parsing, schema validation). It validates as it goes (grammar,
+// string escapes, UTF-8) but reports no details: on any surprise the caller falls back to
+// the nlohmann-based path, which produces the precise error message. Private to adapters.
+#pragma once
+
+#include <charconv>
+#include <cstdint>
+#include <string>
+#include <string_view>
+
+namespace ploke::json_fast {
+
+class JsonCursor {
+ public:
+  explicit JsonCursor(std::string_view s) : p_(s.data()), end_(s.data() + s.size()) {}
+
+  bool failed() const { return failed_; }
+  bool fail() { failed_ = true; return false; }
+  void ws() {
+    while (p_ < end_ && (*p_ == ' ' || *p_ == '\n' || *p_ == '\r' || *p_ == '\t')) ++p_;
+  }
+  bool at_end() { ws(); return p_ == end_; }
+  char peek() { ws(); return p_ < end_ ? *p_ : '\0'; }
+  bool consume(char c) {
+    if (peek() != c) return fail();
+    ++p_;
+    return true;
+  }
+  bool consume_null() {
+    if (peek() == 'n' && end_ - p_ >= 4 && std::string_view(p_, 4) == "null") { p_ += 4; return true; }
+    return false;
+  }
+
+  /// Object iteration: `bool first = true; while (c.next_member(first, key)) {...}`.
+  /// Keys with escapes or non-ASCII bytes are not supported (fail) — no wire key we read
+  /// has them.
+  bool next_member(bool& first, std::string_view& key) {
+    if (failed_) return false;
+    if (first) {
+      if (!consume('{')) return false;
+      if (peek() == '}') { ++p_; return false; }
+      first = false;
+    } else {
+      const char c = peek();
+      if (c == '}') { ++p_; return false; }
+      if (c != ',') return fail();
+      ++p_;
+    }
+    if (peek() != '"') return fail();
+    ++p_;
+    const char* k = p_;
+    // ASCII keys only; anything else makes the caller take the full path.
+    while (p_ < end_ && *p_ != '"' && *p_ != '\\' && static_cast<unsigned char>(*p_) >= 0x20 &&
+           static_cast<unsigned char>(*p_) < 0x80) {
+      ++p_;
+    }
+    if (p_ >= end_ || *p_ != '"') return fail();
+    key = std::string_view(k, static_cast<size_t>(p_ - k));
+    ++p_;
+    return consume(':');
+  }
+  /// Array iteration: `bool first = true; while (c.next_element(first)) {...}`.
+  bool next_element(bool& first) {
+    if (failed_) return false;
+    if (first) {
+      if (!consume('[')) return false;
+      if (peek() == ']') { ++p_; return false; }
+      first = false;
+      return true;
+    }
+    const char c = peek();
+    if (c == ']') { ++p_; return false; }
+    if (c != ',') return fail();
+    ++p_;
+    return true;
+  }
+
+  /// Reads a string value, unescaping into `out` (replaced).
+  bool read_string(std::string& out) {
+    out.clear();
+    if (peek() != '"') return fail();
+    ++p_;
+    while (true) {
+      const char* run = p_;
+      while (p_ < end_ && *p_ != '"' && *p_ != '\\' && static_cast<unsigned char>(*p_) >= 0x20 &&
+             static_cast<unsigned char>(*p_) < 0x80) {
+        ++p_;
+      }
+      out.append(run, static_cast<size_t>(p_ - run));
+      if (p_ >= end_) return fail();
+      const auto c = static_cast<unsigned char>(*p_);
+      if (c == '"') { ++p_; return true; }
+      if (c < 0x20) return fail();
+      if (c >= 0x80) {
+        const char* s = p_;
+        if (!skip_utf8()) return fail();
+        out.append(s, static_cast<size_t>(p_ - s));
+        continue;
+      }
+      if (!unescape(out)) return fail();
+    }
+  }
+  /// String or null (null → empty).
+  bool read_string_or_null(std::string& out) {
+    if (consume_null()) { out.clear(); return true; }
+    return read_string(out);
+  }
+  /// A non-negative integer written without fraction/exponent.
+  bool read_u64(uint64_t& v) {
+    ws();
+    const char* s = p_;
+    while (p_ < end_ && *p_ >= '0' && *p_ <= '9') ++p_;
+    if (p_ == s || (p_ - s > 1 && *s == '0')) return fail();
+    if (p_ < end_ && (*p_ == '.' || *p_ == 'e' || *p_ == 'E')) return fail();
+    auto [ptr, ec] = std::from_chars(s, p_, v);
+    if (ec != std::errc() || ptr != p_) return fail();
+    return true;
+  }
+  bool read_double(double& v) {
+    ws();
+    const char* s = p_;
+    if (!skip_number()) return false;
+    auto [ptr, ec] = std::from_chars(s, p_, v);
+    if (ec != std::errc() || ptr != p_) return fail();
+    return true;
+  }
+  /// Skips (and validates) any value.
+  bool skip_value(int depth = 0) {
+    if (depth > 64) return fail();
+    const char c = peek();
+    switch (c) {
+      case '{': {
+        bool first = true;
+        std::string_view key;
+        while (next_member(first, key)) {
+          if (!skip_value(depth + 1)) return false;
+        }
+        return !failed_;
+      }
+      case '[': {
+        bool first = true;
+        while (next_element(first)) {
+          if (!skip_value(depth + 1)) return false;
+        }
+        return !failed_;
+      }
+      case '"': return skip_string();
+      case 't': return literal("true");
+      case 'f': return literal("false");
+      case 'n': return literal("null");
+      default: return skip_number();
+    }
+  }
+  char next_kind() { return peek(); }
+
+ private:
+  bool literal(std::string_view lit) {
+    if (end_ - p_ < static_cast<ptrdiff_t>(lit.size()) || std::string_view(p_, lit.size()) != lit) return fail();
+    p_ += lit.size();
+    return true;
+  }
+  bool skip_number() {
+    ws();
+    const char* s = p_;
+    if (p_ < end_ && *p_ == '-') ++p_;
+    const char* d = p_;
+    while (p_ < end_ && *p_ >= '0' && *p_ <= '9') ++p_;
+    if (p_ == d || (p_ - d > 1 && *d == '0')) return fail();
+    if (p_ < end_ && *p_ == '.') {
+      ++p_;
+      const char* f = p_;
+      while (p_ < end_ && *p_ >= '0' && *p_ <= '9') ++p_;
+      if (p_ == f) return fail();
+    }
+    if (p_ < end_ && (*p_ == 'e' || *p_ == 'E')) {
+      ++p_;
+      if (p_ < end_ && (*p_ == '+' || *p_ == '-')) ++p_;
+      const char* e = p_;
+      while (p_ < end_ && *p_ >= '0' && *p_ <= '9') ++p_;
+      if (p_ == e) return fail();
+    }
+    return p_ > s;
+  }
+  bool skip_string() {
+    ++p_;  // opening quote, checked by the caller
+    while (p_ < end_) {
+      const auto c = static_cast<unsigned char>(*p_);
+      if (c == '"') { ++p_; return true; }
+      if (c < 0x20) return fail();
+      if (c >= 0x80) {
+        if (!skip_utf8()) return fail();
+        continue;
+      }
+      if (c == '\\') {
+        std::string sink;
+        if (!unescape(sink)) return fail();
+        continue;
+      }
+      ++p_;
+    }
+    return fail();
+  }
+  // Validates one UTF-8 multi-byte sequence at p_ (RFC 3629: no overlongs, no surrogates).
+  bool skip_utf8() {
+    const auto* u = reinterpret_cast<const unsigned char*>(p_);
+    const ptrdiff_t left = end_ - p_;
+    auto cont = [&](int i) { return i < left && (u[i] & 0xC0) == 0x80; };
+    if (u[0] >= 0xC2 && u[0] <= 0xDF) {
+      if (!cont(1)) return false;
+      p_ += 2;
+    } else if (u[0] >= 0xE0 && u[0] <= 0xEF) {
+      if (!cont(1) || !cont(2)) return false;
+      if (u[0] == 0xE0 && u[1] < 0xA0) return false;
+      if (u[0] == 0xED && u[1] > 0x9F) return false;
+      p_ += 3;
+    } else if (u[0] >= 0xF0 && u[0] <= 0xF4) {
+      if (!cont(1) || !cont(2) || !cont(3)) return false;
+      if (u[0] == 0xF0 && u[1] < 0x90) return false;
+      if (u[0] == 0xF4 && u[1] > 0x8F) return false;
+      p_ += 4;
+    } else {
+      return false;
+    }
+    return true;
+  }
+  static int hex(char c) {
+    if (c >= '0' && c <= '9') return c - '0';
+    if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+    if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+    return -1;
+  }
+  bool read_hex4(uint32_t& v) {
+    if (end_ - p_ < 4) return false;
+    v = 0;
+    for (int i = 0; i < 4; ++i) {
+      const int h = hex(p_[i]);
+      if (h < 0) return false;
+      v = (v << 4) | static_cast<uint32_t>(h);
+    }
+    p_ += 4;
+    return true;
+  }
+  // p_ at a backslash.
+  bool unescape(std::string& out) {
+    ++p_;
+    if (p_ >= end_) return false;
+    const char e = *p_++;
+    switch (e) {
+      case '"': out.push_back('"'); return true;
+      case '\\': out.push_back('\\'); return true;
+      case '/': out.push_back('/'); return true;
+      case 'b': out.push_back('\b'); return true;
+      case 'f': out.push_back('\f'); return true;
+      case 'n': out.push_back('\n'); return true;
+      case 'r': out.push_back('\r'); return true;
+      case 't': out.push_back('\t'); return true;
+      case 'u': break;
+      default: return false;
+    }
+    uint32_t cp = 0;
+    if (!read_hex4(cp)) return false;
+    if (cp >= 0xDC00 && cp <= 0xDFFF) return false;  // lone low surrogate
+    if (cp >= 0xD800 && cp <= 0xDBFF) {
+      uint32_t lo = 0;
+      if (end_ - p_ < 2 || p_[0] != '\\' || p_[1] != 'u') return false;
+      p_ += 2;
+      if (!read_hex4(lo) || lo < 0xDC00 || lo > 0xDFFF) return false;
+      cp = 0x10000 + ((cp - 0xD800) << 10) + (lo - 0xDC00);
+    }
+    if (cp < 0x80) {
+      out.push_back(static_cast<char>(cp));
+    } else if (cp < 0x800) {
+      out.push_back(static_cast<char>(0xC0 | (cp >> 6)));
+      out.push_back(static_cast<char>(0x80 | (cp & 0x3F)));
+    } else if (cp < 0x10000) {
+      out.push_back(static_cast<char>(0xE0 | (cp >> 12)));
+      out.push_back(static_cast<char>(0x80 | ((cp >> 6) & 0x3F)));
+      out.push_back(static_cast<char>(0x80 | (cp & 0x3F)));
+    } else {
+      out.push_back(static_cast<char>(0xF0 | (cp >> 18)));
+      out.push_back(static_cast<char>(0x80 | ((cp >> 12) & 0x3F)));
+      out.push_back(static_cast<char>(0x80 | ((cp >> 6) & 0x3F)));
+      out.push_back(static_cast<char>(0x80 | (cp & 0x3F)));
+    }
+    return true;
+  }
+
+  const char* p_;
+  const char* end_;
+  bool failed_ = false;
+};
+
+}  // namespace ploke::json_fast

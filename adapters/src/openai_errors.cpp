@@ -1,0 +1,296 @@
+// OpenAI error mapping and header parsing. See ploke/adapters/openai_errors.h.
+#include "ploke/adapters/openai_errors.h"
+
+#include <array>
+#include <charconv>
+#include <chrono>
+#include <cmath>
+#include <string>
+
+#include "openai_internal.h"
+#include "ploke/core/secret.h"
+
+namespace ploke {
+namespace {
+
+using nlohmann::json;
+
+std::string_view trim(std::string_view s) {
+  while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
+  while (!s.empty() && (s.back() == ' ' || s.back() == '\t')) s.remove_suffix(1);
+  return s;
+}
+
+std::optional<double> parse_double(std::string_view s) {
+  s = trim(s);
+  if (s.empty()) return std::nullopt;
+  double v = 0;
+  auto [ptr, ec] = std::from_chars(s.data(), s.data() + s.size(), v);
+  if (ec != std::errc() || ptr != s.data() + s.size() || !std::isfinite(v)) return std::nullopt;
+  return v;
+}
+
+std::optional<uint64_t> parse_u64(std::string_view s) {
+  s = trim(s);
+  uint64_t v = 0;
+  auto [ptr, ec] = std::from_chars(s.data(), s.data() + s.size(), v);
+  if (s.empty() || ec != std::errc() || ptr != s.data() + s.size()) return std::nullopt;
+  return v;
+}
+
+bool icontains(std::string_view hay, std::string_view needle) {
+  if (needle.size() > hay.size()) return false;
+  for (size_t i = 0; i + needle.size() <= hay.size(); ++i) {
+    if (iequals(hay.substr(i, needle.size()), needle)) return true;
+  }
+  return false;
+}
+
+// IMF-fixdate: "Sun, 06 Nov 1994 08:49:37 GMT".
+std::optional<SystemTime> parse_http_date(std::string_view s) {
+  s = trim(s);
+  if (s.size() != 29 || s[3] != ',' || s.substr(26) != "GMT") return std::nullopt;
+  static constexpr std::array<std::string_view, 12> kMonths = {
+      "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"};
+  auto num = [&](size_t pos, size_t len) -> std::optional<int> {
+    int v = 0;
+    auto [p, ec] = std::from_chars(s.data() + pos, s.data() + pos + len, v);
+    if (ec != std::errc() || p != s.data() + pos + len) return std::nullopt;
+    return v;
+  };
+  auto day = num(5, 2), year = num(12, 4), hh = num(17, 2), mm = num(20, 2), ss = num(23, 2);
+  int month = 0;
+  for (size_t i = 0; i < kMonths.size(); ++i) {
+    if (s.substr(8, 3) == kMonths[i]) month = static_cast<int>(i) + 1;
+  }
+  if (!day || !year || !hh || !mm || !ss || month == 0) return std::nullopt;
+  const std::chrono::year_month_day ymd{std::chrono::year(*year), std::chrono::month(static_cast<unsigned>(month)),
+                                        std::chrono::day(static_cast<unsigned>(*day))};
+  if (!ymd.ok()) return std::nullopt;
+  const auto tp = std::chrono::sys_days(ymd) + std::chrono::hours(*hh) + std::chrono::minutes(*mm) +
+                  std::chrono::seconds(*ss);
+  return SystemTime(std::chrono::duration_cast<Duration>(tp.time_since_epoch()));
+}
+
+std::string json_text(const json& v) {
+  if (v.is_string()) return v.get<std::string>();
+  if (v.is_null()) return {};
+  return v.dump();
+}
+
+StatusCode classify(int http_status, const openai::ErrorFields* f) {
+  auto has = [&](std::string_view id) {
+    return f != nullptr && (iequals(f->code, id) || iequals(f->type, id) || iequals(f->metadata_error_type, id));
+  };
+  const bool quota = has("insufficient_quota") || has("payment_required");
+  const bool context = has("context_length_exceeded");
+  const bool filter = has("content_filter") || has("content_policy_violation") ||
+                      has("moderation_blocked") || has("content_filtered") || has("refusal");
+  const bool overloaded = has("overloaded_error") || has("provider_overloaded") || has("overloaded") ||
+                          (f != nullptr && icontains(f->message, "overloaded"));
+  int s = http_status;
+  if (s == 0 && f != nullptr && f->numeric_code && *f->numeric_code >= 100 && *f->numeric_code <= 599) {
+    s = *f->numeric_code;
+  }
+  if (s == 0) {  // in-band error without a status: decide by code/type only
+    if (quota) return StatusCode::kInsufficientCredits;
+    if (context) return StatusCode::kContextLengthExceeded;
+    if (filter) return StatusCode::kContentFilter;
+    if (overloaded) return StatusCode::kOverloaded;
+    if (has("rate_limit_exceeded") || has("rate_limit_error") || has("tokens") || has("requests")) {
+      return StatusCode::kRateLimited;
+    }
+    if (has("invalid_request_error")) return StatusCode::kInvalidRequest;
+    if (has("authentication_error") || has("invalid_api_key")) return StatusCode::kAuth;
+    return StatusCode::kServerError;
+  }
+  switch (s) {
+    case 429: return quota ? StatusCode::kInsufficientCredits : StatusCode::kRateLimited;
+    case 401: return StatusCode::kAuth;
+    case 402: return StatusCode::kInsufficientCredits;
+    case 403: return filter ? StatusCode::kContentFilter : StatusCode::kPermission;
+    case 404: return StatusCode::kNotFound;
+    case 408: return StatusCode::kTimeout;
+    case 409: return StatusCode::kServerError;
+    case 503:
+    case 529: return StatusCode::kOverloaded;
+    default: break;
+  }
+  if (s >= 500) return overloaded ? StatusCode::kOverloaded : StatusCode::kServerError;
+  if (s >= 400) {
+    if (context) return StatusCode::kContextLengthExceeded;
+    if (filter) return StatusCode::kContentFilter;
+    if (quota) return StatusCode::kInsufficientCredits;
+    return StatusCode::kInvalidRequest;
+  }
+  return StatusCode::kServerError;  // 1xx/2xx/3xx reaching the error path: unexpected
+}
+
+std::string describe(int http_status, const openai::ErrorFields* f) {
+  std::string msg = http_status == 0 ? std::string("in-band error") : "HTTP " + std::to_string(http_status);
+  if (f == nullptr) return msg + " (no JSON error body)";
+  msg += ": ";
+  msg += f->message.empty() ? std::string("(no message)") : f->message;
+  std::string detail;
+  auto add = [&](std::string_view k, const std::string& v) {
+    if (v.empty()) return;
+    if (!detail.empty()) detail += ", ";
+    detail.append(k).append("=").append(v);
+  };
+  add("type", f->type);
+  add("code", f->code);
+  add("param", f->param);
+  add("error_type", f->metadata_error_type);
+  if (!detail.empty()) msg += " (" + detail + ")";
+  return msg;
+}
+
+}  // namespace
+
+namespace openai {
+
+bool truthy(const json& v) {
+  switch (v.type()) {
+    case json::value_t::null: return false;
+    case json::value_t::boolean: return v.get<bool>();
+    case json::value_t::string: return !v.get_ref<const std::string&>().empty();
+    case json::value_t::number_integer:
+    case json::value_t::number_unsigned:
+    case json::value_t::number_float: return v.get<double>() != 0.0;
+    default: return true;  // objects and arrays are truthy in JS, even when empty
+  }
+}
+
+ErrorFields extract_error_fields(const json& error) {
+  ErrorFields f;
+  if (error.is_string()) {
+    f.message = error.get<std::string>();
+    return f;
+  }
+  if (!error.is_object()) {
+    f.message = error.dump();
+    return f;
+  }
+  if (auto it = error.find("message"); it != error.end()) f.message = json_text(*it);
+  if (auto it = error.find("type"); it != error.end()) f.type = json_text(*it);
+  if (auto it = error.find("param"); it != error.end()) f.param = json_text(*it);
+  if (auto it = error.find("code"); it != error.end()) {
+    f.code = json_text(*it);
+    if (it->is_number_integer()) f.numeric_code = it->get<int>();
+  }
+  if (auto md = error.find("metadata"); md != error.end() && md->is_object()) {
+    if (auto et = md->find("error_type"); et != md->end()) f.metadata_error_type = json_text(*et);
+  }
+  return f;
+}
+
+Status make_error_status(int http_status, const ErrorFields* fields, std::string_view raw_body,
+                         const Headers& headers, std::string_view provider) {
+  const StatusCode code = classify(http_status, fields);
+  const std::string msg = describe(http_status, fields);
+  Status st = code == StatusCode::kTimeout ? TimeoutError(TimeoutPhase::kNone, msg)
+                                           : Status(code, redact_secrets(msg));
+  st.with_provider(std::string(provider)).with_http_status(http_status);
+  if (!raw_body.empty()) st.with_body_excerpt(raw_body);
+  if (auto ra = parse_retry_after(headers)) st.with_retry_after(*ra);
+  if (auto sr = headers.get("x-should-retry")) {
+    const std::string_view v = trim(*sr);
+    if (iequals(v, "true")) st.with_should_retry(true);
+    if (iequals(v, "false")) st.with_should_retry(false);
+  }
+  return st;
+}
+
+}  // namespace openai
+
+std::optional<Duration> parse_go_duration(std::string_view text) {
+  std::string_view s = trim(text);
+  if (s.empty() || s.front() == '-') return std::nullopt;
+  if (s.front() == '+') s.remove_prefix(1);
+  if (auto bare = parse_double(s)) return Duration(static_cast<int64_t>(std::llround(*bare * 1e9)));
+  if (s == "0") return Duration(0);
+  double total_ns = 0;
+  while (!s.empty()) {
+    size_t n = 0;
+    while (n < s.size() && ((s[n] >= '0' && s[n] <= '9') || s[n] == '.')) ++n;
+    if (n == 0) return std::nullopt;
+    auto value = parse_double(s.substr(0, n));
+    if (!value) return std::nullopt;
+    s.remove_prefix(n);
+    size_t u = 0;
+    while (u < s.size() && !((s[u] >= '0' && s[u] <= '9') || s[u] == '.')) ++u;
+    const std::string_view unit = s.substr(0, u);
+    s.remove_prefix(u);
+    double scale = 0;
+    if (unit == "ns") scale = 1;
+    else if (unit == "us" || unit == "\xC2\xB5s" || unit == "\xCE\xBCs") scale = 1e3;
+    else if (unit == "ms") scale = 1e6;
+    else if (unit == "s") scale = 1e9;
+    else if (unit == "m") scale = 60e9;
+    else if (unit == "h") scale = 3600e9;
+    else return std::nullopt;
+    total_ns += *value * scale;
+  }
+  if (!std::isfinite(total_ns) || total_ns > 9e18) return std::nullopt;
+  return Duration(static_cast<int64_t>(std::llround(total_ns)));
+}
+
+std::optional<std::chrono::milliseconds> parse_retry_after(const Headers& headers,
+                                                           std::optional<SystemTime> now) {
+  if (auto ms = headers.get("retry-after-ms")) {
+    if (auto v = parse_double(*ms); v && *v >= 0 && *v < 1e15) {
+      return std::chrono::milliseconds(static_cast<int64_t>(std::llround(*v)));
+    }
+  }
+  if (auto ra = headers.get("retry-after")) {
+    if (auto v = parse_double(*ra)) {
+      if (*v >= 0 && *v < 1e12) return std::chrono::milliseconds(static_cast<int64_t>(std::llround(*v * 1000)));
+      return std::nullopt;
+    }
+    if (now) {
+      if (auto when = parse_http_date(*ra)) {
+        const auto d = std::chrono::duration_cast<std::chrono::milliseconds>(*when - *now);
+        return d.count() < 0 ? std::chrono::milliseconds(0) : d;
+      }
+    }
+  }
+  return std::nullopt;
+}
+
+RateLimitInfo parse_openai_rate_limit_headers(const Headers& headers) {
+  RateLimitInfo info;
+  auto u64 = [&](std::string_view name) -> std::optional<uint64_t> {
+    auto v = headers.get(name);
+    return v ? parse_u64(*v) : std::nullopt;
+  };
+  auto dur = [&](std::string_view name) -> std::optional<Duration> {
+    auto v = headers.get(name);
+    return v ? parse_go_duration(*v) : std::nullopt;
+  };
+  info.limit_requests = u64("x-ratelimit-limit-requests");
+  info.limit_tokens = u64("x-ratelimit-limit-tokens");
+  info.remaining_requests = u64("x-ratelimit-remaining-requests");
+  info.remaining_tokens = u64("x-ratelimit-remaining-tokens");
+  info.reset_requests = dur("x-ratelimit-reset-requests");
+  info.reset_tokens = dur("x-ratelimit-reset-tokens");
+  return info;
+}
+
+Status map_openai_error(int http_status, std::string_view body, const Headers& headers,
+                        std::string_view provider) {
+  json doc = json::parse(body.begin(), body.end(), nullptr, /*allow_exceptions=*/false);
+  if (!doc.is_discarded() && doc.is_object()) {
+    if (auto it = doc.find("error"); it != doc.end() && openai::truthy(*it)) {
+      const openai::ErrorFields f = openai::extract_error_fields(*it);
+      return openai::make_error_status(http_status, &f, body, headers, provider);
+    }
+    // Some servers put message/type/code at the top level.
+    if (doc.contains("message") || doc.contains("code")) {
+      const openai::ErrorFields f = openai::extract_error_fields(doc);
+      return openai::make_error_status(http_status, &f, body, headers, provider);
+    }
+  }
+  return openai::make_error_status(http_status, nullptr, body, headers, provider);
+}
+
+}  // namespace ploke

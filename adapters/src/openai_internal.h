@@ -1,0 +1,34 @@
+// Private helpers shared by the OpenAI adapter's sources (may include nlohmann).
+#pragma once
+
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include <nlohmann/json.hpp>
+
+#include "ploke/core/status.h"
+#include "ploke/core/transport.h"
+
+namespace ploke::openai {
+
+/// The fields of an `error` value ({message,type,code,param} or a bare string).
+struct ErrorFields {
+  std::string message;
+  std::string type;
+  std::string code;                 ///< string code, or the number as text
+  std::string param;
+  std::string metadata_error_type;  ///< OpenRouter metadata.error_type
+  std::optional<int> numeric_code;  ///< OpenRouter: error.code is the HTTP status
+};
+
+ErrorFields extract_error_fields(const nlohmann::json& error);
+
+/// Builds the mapped Status; `fields` null when the body had no parsable error object.
+Status make_error_status(int http_status, const ErrorFields* fields, std::string_view raw_body,
+                         const Headers& headers, std::string_view provider);
+
+/// True when `v` is a "truthy" JSON value (what openai-node tests for `error`).
+bool truthy(const nlohmann::json& v);
+
+}  // namespace ploke::openai

@@ -1,0 +1,107 @@
+# shellcheck shell=bash
+# Shared shell helpers for bench/load.sh and bench/cold_start.sh (sourced, not run).
+# Every process started through bench_spawn is recorded and stopped by bench_cleanup,
+# which the caller installs as an EXIT trap.
+
+BENCH_PIDS=()
+BENCH_TMP=
+
+bench_die() { echo "$(basename "$0"): $*" >&2; exit 1; }
+bench_log() { echo "[$(date -u +%H:%M:%S)] $*" >&2; }
+
+# bench_find_binary [BUILD_DIR] -> prints the path of ploke-sim.
+bench_find_binary() {
+  local repo=$1 dir=${2:-}
+  if [[ -n $dir ]]; then
+    [[ -x $dir/cli/ploke-sim ]] || bench_die "$dir/cli/ploke-sim not found (build it first)"
+    echo "$(cd "$dir" && pwd)/cli/ploke-sim"
+    return
+  fi
+  local c
+  for c in "$repo"/build/cli/ploke-sim "$repo"/build-*/cli/ploke-sim; do
+    [[ -x $c ]] && { echo "$c"; return; }
+  done
+  bench_die "no ploke-sim binary under $repo/build*/cli/ (pass BUILD_DIR)"
+}
+
+# bench_free_port -> a currently free loopback TCP port.
+bench_free_port() {
+  python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1]); s.close()'
+}
+
+# bench_spawn LOGFILE CMD... -> starts CMD in the background (stdout+stderr to LOGFILE),
+# records its pid; the pid is in $BENCH_LAST_PID.
+bench_spawn() {
+  local log=$1
+  shift
+  "$@" >"$log" 2>&1 &
+  BENCH_LAST_PID=$!
+  BENCH_PIDS+=("$BENCH_LAST_PID")
+}
+
+# bench_stop PID -> SIGTERM, up to 10 s grace, then SIGKILL. Returns the exit status.
+bench_stop() {
+  local pid=$1 rc=0 i
+  kill -0 "$pid" 2>/dev/null || { wait "$pid" 2>/dev/null; return $?; }
+  kill -TERM "$pid" 2>/dev/null || true
+  for ((i = 0; i < 100; i++)); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
+  kill -0 "$pid" 2>/dev/null && { kill -KILL "$pid" 2>/dev/null || true; }
+  wait "$pid" 2>/dev/null || rc=$?
+  local keep=() p
+  for p in "${BENCH_PIDS[@]}"; do [[ $p == "$pid" ]] || keep+=("$p"); done
+  BENCH_PIDS=("${keep[@]}")
+  return "$rc"
+}
+
+bench_cleanup() {
+  local rc=$? p
+  for p in "${BENCH_PIDS[@]}"; do bench_stop "$p" || true; done
+  [[ -n $BENCH_TMP && -d $BENCH_TMP ]] && rm -rf "$BENCH_TMP"
+  exit "$rc"
+}
+
+# bench_wait_line FILE REGEX TIMEOUT_S -> prints the first capture group of the first
+# line of FILE matching REGEX (waits up to TIMEOUT_S).
+bench_wait_line() {
+  local file=$1 re=$2 timeout=$3 line
+  local deadline=$((SECONDS + timeout))
+  while ((SECONDS < deadline)); do
+    if [[ -f $file ]]; then
+      while IFS= read -r line; do
+        [[ $line =~ $re ]] && { echo "${BASH_REMATCH[1]}"; return 0; }
+      done <"$file"
+    fi
+    sleep 0.05
+  done
+  return 1
+}
+
+# bench_wait_http URL TIMEOUT_S [METHOD] -> waits until URL answers (any HTTP status).
+bench_wait_http() {
+  local url=$1 timeout=$2 method=${3:-GET}
+  local deadline=$((SECONDS + timeout))
+  while ((SECONDS < deadline)); do
+    curl -s -o /dev/null -X "$method" --max-time 2 "$url" && return 0
+    sleep 0.1
+  done
+  return 1
+}
+
+bench_no_proxy() {
+  unset HTTP_PROXY HTTPS_PROXY http_proxy https_proxy ALL_PROXY all_proxy
+  export NO_PROXY=127.0.0.1,localhost no_proxy=127.0.0.1,localhost
+}
+
+# bench_cpu_ticks PID... -> utime+stime clock ticks (all threads) of each PID and of its
+# direct children (nginx workers), summed. Divide by $(getconf CLK_TCK) for seconds.
+bench_cpu_ticks() {
+  local total=0 pid c
+  for pid in "$@"; do
+    for c in "$pid" $(cat /proc/"$pid"/task/*/children 2>/dev/null); do
+      [[ -r /proc/$c/stat ]] || continue
+      # fields after the ")" of comm: state is $1, utime $12, stime $13
+      total=$((total + $(sed 's/.*) //' /proc/"$c"/stat | awk '{print $12 + $13}')))
+    done
+  done
+  echo "$total"
+}

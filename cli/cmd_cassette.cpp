@@ -1,0 +1,216 @@
+// `ploke-sim cassette lint|diff|har-export|har-import` and the replay flags of `serve`.
+// All logic lives in ploke::codec; this file maps it onto arguments, output and exit codes.
+#include "cmd_cassette.h"
+
+#include <CLI/CLI.hpp>
+
+#include <cstdio>
+#include <utility>
+
+#include "commands.h"
+#include "ploke/codec/cassette_json.h"
+#include "ploke/codec/matcher.h"
+#include "ploke/codec/scripted.h"
+#include "ploke/codec/tools.h"
+#include "ploke/simulator/engine.h"
+
+namespace ploke::cli {
+namespace {
+
+void print_error(std::string_view what, const std::string& message) {
+  std::fprintf(stderr, "ploke-sim cassette %.*s: %s\n", static_cast<int>(what.size()), what.data(), message.c_str());
+}
+
+int run_lint(const CassetteArgs& args) {
+  codec::RedactionConfig config;
+  config.patterns = args.patterns;
+  auto rules = codec::RedactionRules::Create(std::move(config));
+  if (!rules.ok()) {
+    print_error("lint", rules.status().message());
+    return kExitUsage;
+  }
+  const codec::LintReport rep = codec::lint_cassette_file(args.input, *rules);
+  if (!rep.parsed) {
+    // Malformed or unreadable: every schema error with its field path.
+    std::fputs(rep.to_string().c_str(), stderr);
+    return kExitUsage;
+  }
+  if (rep.findings.empty()) {
+    std::printf("%s: ok\n", args.input.c_str());
+    return kExitOk;
+  }
+  std::fputs(rep.to_string().c_str(), stdout);
+  return rep.ok() ? kExitOk : kExitFailed;
+}
+
+int run_diff(const CassetteArgs& args) {
+  auto a = codec::load_cassette_file(args.input);
+  auto b = codec::load_cassette_file(args.second);
+  if (!a.ok() || !b.ok()) {
+    if (!a.ok()) print_error("diff", a.status().message());
+    if (!b.ok()) print_error("diff", b.status().message());
+    return kExitUsage;
+  }
+  codec::DiffOptions opts;
+  if (args.timing_tolerance_ms >= 0) {
+    opts.compare_timing = true;
+    opts.timing_tolerance_ms = args.timing_tolerance_ms;
+  }
+  opts.compare_metadata = !args.no_metadata;
+  const codec::CassetteDiff d = codec::diff_cassettes(*a, *b, opts);
+  std::string text = d.to_string();
+  if (text.empty() || text.back() != '\n') text += '\n';
+  std::fputs(text.c_str(), stdout);
+  return d.empty() ? kExitOk : kExitFailed;
+}
+
+int run_har_export(const CassetteArgs& args) {
+  auto c = codec::load_cassette_file(args.input);
+  if (!c.ok()) {
+    print_error("har-export", c.status().message());
+    return kExitUsage;
+  }
+  Status st = codec::write_file_atomic(args.second, codec::cassette_to_har(*c));
+  if (!st.ok()) {
+    print_error("har-export", args.second + ": " + st.message());
+    return kExitFailed;
+  }
+  std::printf("%s: %zu entries\n", args.second.c_str(), c->interactions.size());
+  return kExitOk;
+}
+
+int run_har_import(const CassetteArgs& args) {
+  auto text = codec::read_file(args.input);
+  if (!text.ok()) {
+    print_error("har-import", text.status().message());
+    return kExitUsage;
+  }
+  auto c = codec::har_to_cassette(*text, args.input);
+  if (!c.ok()) {
+    print_error("har-import", c.status().message());
+    return kExitUsage;
+  }
+  Status st = codec::write_file_atomic(args.second, codec::serialize_cassette(*c));
+  if (!st.ok()) {
+    print_error("har-import", args.second + ": " + st.message());
+    return kExitFailed;
+  }
+  std::printf("%s: %zu interactions\n", args.second.c_str(), c->interactions.size());
+  return kExitOk;
+}
+
+}  // namespace
+
+CLI::App* add_cassette_command(CLI::App& app, CassetteArgs& args) {
+  using Action = CassetteArgs::Action;
+  CLI::App* cs = app.add_subcommand("cassette", "Tools around cassettes: lint, diff, HAR export/import");
+  cs->require_subcommand(1);
+
+  CLI::App* lint = cs->add_subcommand("lint", "Check a cassette: schema, consistency, secrets "
+                                              "(exit 0 clean, 1 findings, 2 malformed)");
+  lint->add_option("file", args.input, "Cassette file")->required();
+  lint->add_option("--pattern", args.patterns, "Extra secret regex (ECMAScript), repeatable");
+  lint->callback([&args] { args.action = Action::kLint; });
+
+  CLI::App* diff = cs->add_subcommand("diff", "Compare two cassettes (exit 0 same, 1 different, 2 malformed)");
+  diff->add_option("a", args.input, "First cassette")->required();
+  diff->add_option("b", args.second, "Second cassette")->required();
+  diff->add_option("--timing-tolerance-ms", args.timing_tolerance_ms,
+                   "Also compare timing; differences up to this are ignored")->check(CLI::NonNegativeNumber);
+  diff->add_flag("--no-metadata", args.no_metadata, "Ignore cassette metadata (name, recorded_at, …)");
+  diff->callback([&args] { args.action = Action::kDiff; });
+
+  CLI::App* hx = cs->add_subcommand("har-export", "Write a cassette as HAR 1.2 (lossless: _chunks, _ploke)");
+  hx->add_option("file", args.input, "Cassette file")->required();
+  hx->add_option("out", args.second, "Output .har file")->required();
+  hx->callback([&args] { args.action = Action::kHarExport; });
+
+  CLI::App* hi = cs->add_subcommand("har-import", "Make a cassette from a HAR 1.2 file");
+  hi->add_option("har", args.input, "Input .har file")->required();
+  hi->add_option("out", args.second, "Output cassette .json")->required();
+  hi->callback([&args] { args.action = Action::kHarImport; });
+  return cs;
+}
+
+int run_cassette(const CassetteArgs& args) {
+  using Action = CassetteArgs::Action;
+  switch (args.action) {
+    case Action::kLint: return run_lint(args);
+    case Action::kDiff: return run_diff(args);
+    case Action::kHarExport: return run_har_export(args);
+    case Action::kHarImport: return run_har_import(args);
+    case Action::kNone: break;
+  }
+  std::fprintf(stderr, "ploke-sim cassette: a subcommand is required (lint, diff, har-export, har-import)\n");
+  return kExitUsage;
+}
+
+// ---- serve --cassette ----
+
+void add_serve_cassette_flags(CLI::App& serve, ServeCassetteArgs& args) {
+  serve.add_option("--cassette", args.cassettes,
+                   "Replay recorded traffic from a cassette file or a directory of them (repeatable)");
+  serve.add_option("--timing", args.timing, "Replay timing: recorded, none, or xN (x2 = twice as fast)")
+      ->capture_default_str();
+  serve.add_option("--after-last", args.after_last,
+                   "After the last recorded response to a request: repeat (the last one) or fail")
+      ->capture_default_str()
+      ->check(CLI::IsMember({"repeat", "fail"}));
+  serve.add_option("--match-ignore", args.ignore_paths,
+                   "JSON body path ignored when matching (repeatable; replaces the defaults user, metadata, …)");
+  serve.add_flag("--strict", args.strict,
+                 "CI mode: at shutdown, exit 1 and print a report if a request was unmatched or an "
+                 "interaction never used");
+}
+
+int apply_serve_cassette_flags(const ServeCassetteArgs& args, sim::SimOptions& opts) {
+  const bool replay_flags = args.timing != "recorded" || args.after_last != "repeat" || args.strict ||
+                            !args.ignore_paths.empty();
+  if (args.cassettes.empty()) {
+    if (!replay_flags) return kExitOk;
+    std::fprintf(stderr, "ploke-sim serve: --timing, --after-last, --match-ignore and --strict need --cassette\n");
+    return kExitUsage;
+  }
+  auto timing = codec::Timing::Parse(args.timing);
+  if (!timing.ok()) {
+    std::fprintf(stderr, "ploke-sim serve: --timing: %s\n", timing.status().message().c_str());
+    return kExitUsage;
+  }
+  sim::ReplaySettings& r = opts.replay;
+  r.timing = *timing;
+  r.strict = args.strict;
+  r.options.after_last = args.after_last == "fail" ? codec::AfterLast::kFail : codec::AfterLast::kRepeatLast;
+  if (!args.ignore_paths.empty()) r.options.match.ignore_paths = args.ignore_paths;
+  r.cassettes.clear();
+  size_t interactions = 0;
+  for (const auto& path : args.cassettes) {
+    auto loaded = codec::load_cassettes(path);
+    if (!loaded.ok()) {
+      std::fprintf(stderr, "ploke-sim serve: %s\n", loaded.status().message().c_str());
+      return kExitUsage;
+    }
+    for (auto& c : *loaded) {
+      interactions += c.interactions.size();
+      r.cassettes.push_back(std::move(c));
+    }
+  }
+  std::fprintf(stderr, "ploke-sim serve: replaying %zu interactions from %zu cassette(s) (timing %s, after-last %s%s)\n",
+               interactions, r.cassettes.size(), r.timing.to_string().c_str(), args.after_last.c_str(),
+               args.strict ? ", strict" : "");
+  return kExitOk;
+}
+
+int finish_serve_cassette(const ServeCassetteArgs& args, const sim::SimEngine& engine) {
+  if (!engine.replay_enabled()) return kExitOk;
+  const codec::StrictReport rep = engine.strict_report();
+  if (rep.ok()) return kExitOk;
+  if (args.strict) {
+    std::fprintf(stderr, "ploke-sim serve: strict replay failed\n%s\n", rep.to_string().c_str());
+    return kExitFailed;
+  }
+  std::fprintf(stderr, "ploke-sim serve: replay: %zu requests, %zu unmatched, %zu unused interactions\n",
+               rep.requests, rep.unmatched, rep.unused.size());
+  return kExitOk;
+}
+
+}  // namespace ploke::cli

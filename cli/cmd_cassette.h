@@ -1,0 +1,77 @@
+// File: cli/cmd_cassette.h
+//
+// `ploke-sim cassette …` (tools around cassettes, ploke::codec) and the cassette-replay flags
+// of `ploke-sim serve` (--cassette, --timing, --after-last, --strict, --match-ignore).
+// Kept out of commands.h (which may include this header for ServeArgs) so this header never
+// includes it back.
+//
+//   cassette lint FILE [--pattern REGEX]…   schema + consistency + secret scan.
+//                                          Exit 0 clean (warnings allowed), 1 findings
+//                                          (errors: e.g. a key that looks real), 2 malformed
+//                                          or unreadable (message names the file and field path).
+//   cassette diff A B [--timing-tolerance-ms X] [--no-metadata]
+//                                          Exit 0 same, 1 different, 2 a malformed input.
+//   cassette har-export FILE OUT.har       Exit 0, 2 malformed input, 1 write failed.
+//   cassette har-import IN.har OUT.json    Exit 0, 2 malformed HAR, 1 write failed.
+// Outputs are written atomically (codec::write_file_atomic): an error leaves no partial file
+// and an existing OUT untouched.
+//
+// Thread-safety: single-threaded CLI code.
+//
+// Example (main.cpp):
+//   CassetteArgs cassette;
+//   CLI::App* cs = add_cassette_command(app, cassette);
+//   …
+//   if (cs->parsed()) return run_cassette(cassette);
+#pragma once
+
+#include <string>
+#include <vector>
+
+namespace CLI {
+class App;
+}  // namespace CLI
+
+namespace ploke::sim {
+struct SimOptions;
+class SimEngine;
+}  // namespace ploke::sim
+
+namespace ploke::cli {
+
+struct CassetteArgs {
+  enum class Action { kNone, kLint, kDiff, kHarExport, kHarImport };
+  Action action = Action::kNone;
+  std::string input;               ///< lint FILE, diff A, har-export FILE, har-import IN.har
+  std::string second;              ///< diff B, har-export OUT.har, har-import OUT.json
+  std::vector<std::string> patterns;  ///< lint: extra secret regexes
+  double timing_tolerance_ms = -1;    ///< diff: >= 0 also compares timing
+  bool no_metadata = false;           ///< diff: ignore cassette metadata
+};
+
+/// Registers `cassette` and its subcommands on `app`; returns the `cassette` subcommand.
+CLI::App* add_cassette_command(CLI::App& app, CassetteArgs& args);
+/// Runs the parsed cassette subcommand; returns the exit code.
+int run_cassette(const CassetteArgs& args);
+
+// ---- serve --cassette ----
+
+struct ServeCassetteArgs {
+  std::vector<std::string> cassettes;   ///< --cassette FILE|DIR (repeatable; load order kept)
+  std::string timing = "recorded";      ///< --timing recorded|none|xN
+  std::string after_last = "repeat";    ///< --after-last repeat|fail
+  bool strict = false;                  ///< --strict: exit 1 at shutdown on misses/unused
+  std::vector<std::string> ignore_paths;  ///< --match-ignore PATH (replaces the defaults)
+};
+
+/// Adds the replay flags to the `serve` subcommand.
+void add_serve_cassette_flags(CLI::App& serve, ServeCassetteArgs& args);
+/// Loads the cassettes and fills `opts.replay`. Returns 0, or 2 after printing the error
+/// (bad timing/after-last, missing or malformed cassette: file and field path).
+int apply_serve_cassette_flags(const ServeCassetteArgs& args, sim::SimOptions& opts);
+/// Call after the server stopped. With --strict and a failing strict report, prints the
+/// report to stderr and returns 1; otherwise 0 (without --strict, a non-OK report is only
+/// summarized on stderr).
+int finish_serve_cassette(const ServeCassetteArgs& args, const sim::SimEngine& engine);
+
+}  // namespace ploke::cli

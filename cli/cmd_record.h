@@ -1,0 +1,35 @@
+// File: cli/cmd_record.h
+//
+// `ploke-sim record`: the recording reverse proxy (ploke::recorder) on the real clock.
+// Kept out of commands.h until the lead wires it into main.cpp (see recorder/README.md).
+// Exit codes: 0 ok (stopped by SIGINT/SIGTERM, cassette flushed), 1 the run failed
+// (bind error, final cassette write failed), 2 usage or bad input (bad mode/URL, malformed
+// existing cassette, mode none without a cassette).
+#pragma once
+
+#include <string>
+#include <vector>
+
+namespace ploke::cli {
+
+struct RecordArgs {
+  std::string upstream;          ///< http(s)://host[:port][/prefix]
+  std::string cassette;          ///< cassette file
+  std::string mode = "once";     ///< once | new_episodes | all | none
+  std::string host = "127.0.0.1";
+  int port = 8080;               ///< 0 = ephemeral
+  int flush_ms = 1000;           ///< periodic flush; 0 = only on exit
+  std::string timing = "recorded";  ///< replay timing: recorded | none | xN
+  bool insecure = false;         ///< do not verify the upstream's TLS certificate
+  bool record_failures = false;  ///< record upstream connection failures
+  bool synthetic = false;        ///< mark a new cassette as synthetic (simulator upstream)
+  std::string provider;          ///< cassette metadata for a new cassette
+  std::string protocol;
+  std::vector<std::string> redact_headers;  ///< extra credential headers
+  std::vector<std::string> redact_fields;   ///< extra JSON body fields / query params
+  std::vector<std::string> redact_patterns; ///< extra regexes
+  bool quiet = false;            ///< no per-request log lines on stderr
+};
+int run_record(const RecordArgs& args);
+
+}  // namespace ploke::cli

@@ -1,0 +1,91 @@
+// `ploke-sim serve`: the simulator on real sockets and the real clock.
+#include <csignal>
+#include <cstdio>
+#include <fstream>
+#include <sstream>
+
+#include "commands.h"
+#include "ploke/core/clock.h"
+#include "ploke/simulator/engine.h"
+#include "ploke/simulator/fault_plan_json.h"
+#include "ploke/simulator/http_server.h"
+
+namespace ploke::cli {
+
+bool read_file(const std::string& path, std::string& out, std::string& error) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) {
+    error = path + ": cannot open";
+    return false;
+  }
+  std::ostringstream ss;
+  ss << in.rdbuf();
+  if (in.bad()) {
+    error = path + ": read error";
+    return false;
+  }
+  out = ss.str();
+  return true;
+}
+
+namespace {
+
+// Blocks SIGINT/SIGTERM in this thread (and every thread started after) so that
+// sigwait() below receives them synchronously.
+sigset_t block_stop_signals() {
+  sigset_t set;
+  sigemptyset(&set);
+  sigaddset(&set, SIGINT);
+  sigaddset(&set, SIGTERM);
+  pthread_sigmask(SIG_BLOCK, &set, nullptr);
+  return set;
+}
+
+}  // namespace
+
+int run_serve(const ServeArgs& args) {
+  sigset_t stop_signals = block_stop_signals();
+  sim::SimOptions opts;
+  opts.seed = args.seed;
+  if (args.fast) opts.latency = sim::LatencyModel::Fast();
+  if (args.ttft_ms >= 0) opts.latency.time_to_first_token = std::chrono::milliseconds(args.ttft_ms);
+  if (args.tps > 0) opts.latency.tokens_per_second = args.tps;
+  if (!args.faults_file.empty()) {
+    std::string text, err;
+    if (!read_file(args.faults_file, text, err)) {
+      std::fprintf(stderr, "ploke-sim serve: %s\n", err.c_str());
+      return kExitUsage;
+    }
+    Result<FaultPlan> plan = sim::parse_fault_plan(text, args.faults_file);
+    if (!plan.ok()) {
+      std::fprintf(stderr, "ploke-sim serve: %s\n", plan.status().message().c_str());
+      return kExitUsage;
+    }
+    opts.faults = std::move(plan).value();
+  }
+  if (int rc = apply_serve_cassette_flags(args.cassette, opts); rc != kExitOk) return rc;
+  RealClock clock;
+  auto engine = sim::SimEngine::Create(opts, clock);
+  if (!engine.ok()) {
+    std::fprintf(stderr, "ploke-sim serve: %s\n", engine.status().to_string().c_str());
+    return kExitUsage;
+  }
+  sim::ServerOptions sopts;
+  sopts.host = args.host;
+  sopts.port = args.port;
+  if (args.threads > 0) sopts.threads = static_cast<size_t>(args.threads);
+  auto server = sim::SimServer::Start(**engine, clock, sopts);
+  if (!server.ok()) {
+    std::fprintf(stderr, "ploke-sim serve: %s\n", server.status().to_string().c_str());
+    return kExitFailed;
+  }
+  std::printf("listening on %s\n", (*server)->url().c_str());
+  std::fflush(stdout);
+  int sig = 0;
+  sigwait(&stop_signals, &sig);
+  std::fprintf(stderr, "ploke-sim serve: %s received, stopping\n", sig == SIGINT ? "SIGINT" : "SIGTERM");
+  (*server)->stop();
+  return finish_serve_cassette(args.cassette, **engine);
+}
+
+}  // namespace ploke::cli

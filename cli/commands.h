@@ -1,0 +1,61 @@
+// File: cli/commands.h
+//
+// The ploke-sim subcommands. main.cpp parses arguments with CLI11 and calls one of these;
+// each returns the process exit code: 0 ok, 1 the run failed, 2 usage or bad input.
+// This folder is the composition root: the only place that picks RealClock vs
+// SimulatedClock, which adapters are registered, and which transport is used.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "cmd_cassette.h"
+
+namespace ploke::cli {
+
+inline constexpr int kExitOk = 0;
+inline constexpr int kExitFailed = 1;
+inline constexpr int kExitUsage = 2;
+
+struct ServeArgs {
+  std::string host = "127.0.0.1";
+  int port = 8080;
+  std::string faults_file;
+  uint64_t seed = 1;
+  int threads = 0;  ///< 0 = default
+  int ttft_ms = -1; ///< -1 = simulator default
+  double tps = -1;  ///< -1 = simulator default
+  bool fast = false;
+  ServeCassetteArgs cassette;  ///< --cassette, --timing, --after-last, --strict, --match-ignore
+};
+int run_serve(const ServeArgs& args);
+
+struct ChatArgs {
+  std::string base_url;
+  std::string adapter = "openai";
+  std::string model = "gpt-4o-mini";
+  std::string api_key_env = "OPENAI_API_KEY";
+  std::string prompt;
+  std::string system;
+  bool stream = false;
+  int max_tokens = 0;
+  int timeout_ms = 60000;
+  bool json = false;
+};
+int run_chat(const ChatArgs& args);
+
+struct DemoArgs {
+  std::string faults_file;  ///< "" = the built-in plan
+  uint64_t seed = 7;
+  int requests = 12;
+  bool in_process = false;  ///< virtual time through the in-process transport
+};
+int run_demo(const DemoArgs& args);
+
+int run_adapters();
+
+/// Reads a whole file. Returns false and sets `error` on failure.
+bool read_file(const std::string& path, std::string& out, std::string& error);
+
+}  // namespace ploke::cli

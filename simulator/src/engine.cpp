@@ -1,0 +1,711 @@
+// SimEngine: routing, fault selection and application, cassette replay, journal. The wire
+// shapes live in openai_wire.cpp; replay's error shapes and admin JSON in replay.cpp.
+#include "ploke/simulator/engine.h"
+
+#include <algorithm>
+#include <cctype>
+#include <deque>
+#include <mutex>
+#include <set>
+
+#include "ploke/codec/cassette_json.h"
+#include "openai_wire.h"
+#include "replay.h"
+
+namespace ploke::sim {
+namespace {
+
+using detail::ErrorSpec;
+using detail::Json;
+using detail::RequestContext;
+
+constexpr std::string_view kChatPath = "/v1/chat/completions";
+constexpr std::string_view kModelsPath = "/v1/models";
+
+// "http://host:port/v1" -> "/v1"; "" when there is no path.
+std::string_view url_path_prefix(std::string_view base_url) {
+  size_t scheme = base_url.find("://");
+  size_t from = scheme == std::string_view::npos ? 0 : scheme + 3;
+  size_t slash = base_url.find('/', from);
+  if (slash == std::string_view::npos) return {};
+  std::string_view p = base_url.substr(slash);
+  while (!p.empty() && p.back() == '/') p.remove_suffix(1);
+  return p;
+}
+
+std::string effective_path(const HttpRequest& req) {
+  std::string_view path = req.path;
+  if (size_t q = path.find('?'); q != std::string_view::npos) path = path.substr(0, q);
+  std::string_view prefix = url_path_prefix(req.base_url);
+  if (prefix.empty() || path.substr(0, prefix.size()) == prefix) return std::string(path);
+  std::string out(prefix);
+  if (path.empty() || path.front() != '/') out += '/';
+  out += path;
+  return out;
+}
+
+int64_t ms_ceil(Duration d) {
+  auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(d).count();
+  if (std::chrono::milliseconds(ms) < d) ++ms;
+  return ms;
+}
+
+void shift(ScriptedResponse& r, Duration by) {
+  if (by <= Duration{0}) return;
+  r.head_at += by;
+  for (auto& c : r.chunks) c.at += by;
+}
+
+ErrorSpec default_error(int status, std::string_view model) {
+  switch (status) {
+    case 400: return {400, "Simulated bad request.", "invalid_request_error", std::nullopt, std::nullopt};
+    case 401: return {401, "Incorrect API key provided: sk-sim***. You can find your API key at https://platform.openai.com/account/api-keys.",
+                      "invalid_request_error", std::nullopt, "invalid_api_key"};
+    case 402: return {402, "You exceeded your current quota, please check your plan and billing details.",
+                      "insufficient_quota", std::nullopt, "insufficient_quota"};
+    case 403: return {403, "Country, region, or territory not supported", "request_forbidden", std::nullopt,
+                      "unsupported_country_region_territory"};
+    case 404: return {404, "The model `" + std::string(model) + "` does not exist or you do not have access to it.",
+                      "invalid_request_error", std::nullopt, "model_not_found"};
+    case 408: return {408, "Request timed out.", "timeout", std::nullopt, std::nullopt};
+    case 409: return {409, "Conflict.", "invalid_request_error", std::nullopt, std::nullopt};
+    case 422: return {422, "Unprocessable entity.", "invalid_request_error", std::nullopt, std::nullopt};
+    case 429: return {429, "Rate limit reached for requests per min (RPM): Limit 10000, Used 10000, Requested 1. "
+                           "Please try again in 6ms. Visit https://platform.openai.com/account/rate-limits to learn more.",
+                      "requests", std::nullopt, "rate_limit_exceeded"};
+    case 500: return {500, "The server had an error while processing your request. Sorry about that!", "server_error",
+                      std::nullopt, std::nullopt};
+    case 502: return {502, "Bad gateway.", "server_error", std::nullopt, std::nullopt};
+    case 503: return {503, "The engine is currently overloaded, please try again later.", "server_error",
+                      std::nullopt, std::nullopt};
+    case 529: return {529, "The server is overloaded. Please try again later.", "overloaded_error", std::nullopt,
+                      "overloaded"};
+    default:
+      if (status >= 500) return {status, "Simulated server error.", "server_error", std::nullopt, std::nullopt};
+      return {status, "Simulated client error.", "invalid_request_error", std::nullopt, std::nullopt};
+  }
+}
+
+ErrorSpec fault_error_spec(const Fault& f, int status, std::string_view model) {
+  ErrorSpec e = default_error(status, model);
+  if (!f.message.empty()) e.message = f.message;
+  if (!f.error_type.empty()) e.type = f.error_type;
+  if (!f.error_code.empty()) e.code = f.error_code;
+  return e;
+}
+
+ScriptedResponse http_error_response(const Fault& f, const RequestContext& ctx, const SimOptions& opts,
+                                     std::string_view model) {
+  ErrorSpec e = fault_error_spec(f, f.status, model);
+  ScriptedResponse r = detail::error_response(e, ctx, opts);
+  if (f.status == 429) {
+    Duration reset = f.retry_after_ms ? *f.retry_after_ms
+                                      : (f.retry_after ? *f.retry_after : Duration(std::chrono::seconds(1)));
+    r.headers.set("x-ratelimit-remaining-requests", "0");
+    r.headers.set("x-ratelimit-reset-requests", format_reset_duration(reset));
+  }
+  if (f.retry_after) {
+    int64_t ms = ms_ceil(*f.retry_after);
+    r.headers.add("retry-after", std::to_string((ms + 999) / 1000));
+  }
+  if (f.retry_after_ms) r.headers.add("retry-after-ms", std::to_string(ms_ceil(*f.retry_after_ms)));
+  if (f.should_retry) r.headers.add("x-should-retry", *f.should_retry ? "true" : "false");
+  return r;
+}
+
+std::string request_id_for(Random& rng) {
+  static constexpr char kHex[] = "0123456789abcdef";
+  std::string id = "req_";
+  for (int i = 0; i < 32; ++i) id += kHex[rng.below(16)];
+  return id;
+}
+
+// X-Stainless-Retry-Count as a number (absent or not a number: nullopt).
+std::optional<int64_t> retry_count_header(const Headers& headers) {
+  auto rc = headers.get("x-stainless-retry-count");
+  if (!rc || rc->empty()) return std::nullopt;
+  int64_t v = 0;
+  for (char c : *rc) {
+    if (c < '0' || c > '9') return std::nullopt;
+    v = v * 10 + (c - '0');
+  }
+  return v;
+}
+
+// ---- Fault application: one code path for synthetic and replayed responses ----
+//
+// A response comes from a producer (synthetic generation, or a cassette). Faults that
+// replace the response are answered without calling it; the others are overlaid on what
+// it produced. Stream overlays work on SSE events, not on chunks: a recorded stream keeps
+// its recorded read boundaries (several events per chunk, or an event split over two), and
+// "after 5 events" must mean the same thing there as on a synthetic stream (one event per
+// chunk, where both coincide).
+
+// Offsets in `body` just past each SSE event's terminating blank line. A block holding only
+// comment lines (": keep-alive") dispatches no event and is not counted. Line ends: \r\n, \n, \r.
+std::vector<size_t> sse_event_ends(std::string_view body) {
+  std::vector<size_t> ends;
+  bool has_field = false;  // the current block has a non-comment line
+  size_t line_start = 0;
+  size_t i = 0;
+  while (i < body.size()) {
+    const char c = body[i];
+    if (c != '\n' && c != '\r') {
+      ++i;
+      continue;
+    }
+    size_t next = i + 1;
+    if (c == '\r' && next < body.size() && body[next] == '\n') ++next;
+    if (i == line_start) {
+      if (has_field) ends.push_back(next);
+      has_field = false;
+    } else if (body[line_start] != ':') {
+      has_field = true;
+    }
+    i = line_start = next;
+  }
+  return ends;
+}
+
+// Keeps the first `keep` events of a streamed response: chunks after the boundary are
+// dropped and a chunk holding it is truncated there (its time is kept). Returns when the
+// first dropped byte was due — where an injected event goes — or head_at if none.
+// REQUIRES: keep <= ends.size(), ends from sse_event_ends(r.body()).
+Duration keep_sse_events(ScriptedResponse& r, size_t keep, const std::vector<size_t>& ends) {
+  const size_t cut = keep == 0 ? 0 : ends[keep - 1];
+  size_t start = 0;
+  for (size_t i = 0; i < r.chunks.size(); ++i) {
+    const size_t end = start + r.chunks[i].bytes.size();
+    if (end > cut) {
+      const Duration at = r.chunks[i].at;
+      r.chunks[i].bytes.resize(cut - start);
+      r.chunks.resize(cut > start ? i + 1 : i);
+      return at;
+    }
+    start = end;
+  }
+  return r.head_at;
+}
+
+// Multiplies every offset (head and chunks) by `factor` (slow_stream on a replayed response;
+// synthetic generation applies the factor itself).
+void stretch(ScriptedResponse& r, double factor) {
+  if (factor == 1.0) return;
+  auto scale = [factor](Duration d) { return std::chrono::duration_cast<Duration>(d * factor); };
+  r.head_at = scale(r.head_at);
+  for (auto& c : r.chunks) c.at = scale(c.at);
+}
+
+// The response of a fault that replaces the answer outright, or nullopt when the fault is
+// an overlay (or a stream hang after some events).
+std::optional<ScriptedResponse> replacing_fault_response(const Fault& f, const RequestContext& ctx,
+                                                         const SimOptions& opts, std::string_view model,
+                                                         bool stream) {
+  ScriptedResponse r;
+  switch (f.kind) {
+    case FaultKind::kHttpError:
+      r = http_error_response(f, ctx, opts, model);
+      shift(r, f.delay);
+      return r;
+    case FaultKind::kReset:
+    case FaultKind::kEmptyReply:
+      r.send_head = false;
+      r.status = 0;
+      r.ending = f.kind == FaultKind::kReset ? Ending::kReset : Ending::kCloseNoReply;
+      r.head_at = f.delay;
+      return r;
+    case FaultKind::kHang:
+      if (stream && f.after_events > 0) return std::nullopt;
+      r.send_head = false;
+      r.status = 0;
+      r.ending = Ending::kHang;
+      return r;
+    default:
+      return std::nullopt;
+  }
+}
+
+constexpr std::string_view kMalformedEvent =
+    "data: {\"id\":\"chatcmpl-malformed\",\"object\":\"chat.completion.chunk\","
+    "\"choices\":[{\"index\":0,\"delta\":{\"content\":\"tru\n\n";
+
+// Overlays an overlay fault on a produced response, then adds the fault's delay.
+void overlay_fault(ScriptedResponse& r, const Fault& f, std::string_view model) {
+  const bool cuts = f.kind == FaultKind::kHang || f.kind == FaultKind::kMalformedJson ||
+                    f.kind == FaultKind::kStreamCut || f.kind == FaultKind::kMidStreamError;
+  if (cuts && r.streaming) {
+    const std::vector<size_t> ends = sse_event_ends(r.body());
+    const size_t events = ends.empty() ? 0 : ends.size() - 1;  // never the last one ([DONE])
+    const Duration cut_at = keep_sse_events(r, std::min<size_t>(f.after_events, events), ends);
+    switch (f.kind) {
+      case FaultKind::kHang:  // N events, then silence
+        r.ending = Ending::kHang;
+        break;
+      case FaultKind::kMalformedJson:
+        r.chunks.push_back(TimedChunk{cut_at, std::string(kMalformedEvent)});
+        break;
+      case FaultKind::kStreamCut:
+        r.ending = Ending::kReset;
+        break;
+      default: {  // kMidStreamError
+        ErrorSpec e = fault_error_spec(f, f.status >= 400 ? f.status : 500, model);
+        r.chunks.push_back(TimedChunk{cut_at, detail::sse_error_event(e)});
+        r.ending = Ending::kComplete;
+        break;
+      }
+    }
+  } else if (cuts && f.kind != FaultKind::kHang) {
+    const Duration body_at = r.chunks.empty() ? r.head_at : r.chunks.front().at;
+    const std::string b = r.body();
+    if (f.kind == FaultKind::kMalformedJson) {
+      r.status = 200;
+      r.chunks.assign(1, TimedChunk{body_at, b.substr(0, b.size() / 2)});
+    } else if (f.kind == FaultKind::kStreamCut) {
+      r.headers.set("content-length", std::to_string(b.size()));
+      r.chunks.assign(1, TimedChunk{body_at, b.substr(0, b.size() / 2)});
+      r.ending = Ending::kReset;
+    } else {  // kMidStreamError
+      r.status = 200;
+      r.chunks.assign(1, TimedChunk{body_at, detail::error_body(fault_error_spec(f, f.status >= 400 ? f.status : 500, model))});
+      r.ending = Ending::kComplete;
+    }
+  }
+  // kDelay; kSlowStream was applied by the producer.
+  shift(r, f.delay);
+}
+
+// Answers a request under fault `f` (may be null) with `produce(slow_factor)` as the
+// fault-free response.
+template <class Produce>
+ScriptedResponse respond_with_faults(const Fault* f, const RequestContext& ctx, const SimOptions& opts,
+                                     std::string_view model, bool stream, Produce&& produce) {
+  if (f != nullptr) {
+    if (auto r = replacing_fault_response(*f, ctx, opts, model, stream)) return std::move(*r);
+  }
+  const double slow = (f != nullptr && f->kind == FaultKind::kSlowStream) ? f->factor : 1.0;
+  ScriptedResponse r = produce(slow);
+  if (f != nullptr) overlay_fault(r, *f, model);
+  return r;
+}
+
+}  // namespace
+
+std::vector<ModelInfo> default_models() {
+  return {
+      {"gpt-4o", 1715367049, "system"},
+      {"gpt-4o-mini", 1721172741, "system"},
+      {"gpt-4.1", 1744316542, "system"},
+      {"gpt-4.1-mini", 1744318173, "system"},
+      {"gpt-3.5-turbo", 1677610602, "openai"},
+  };
+}
+
+struct SimEngine::Impl {
+  struct FaultState {
+    Fault fault;
+    uint64_t matched = 0;
+    uint64_t fired = 0;
+  };
+
+  explicit Impl(const SimOptions& o)
+      : fault_rng(Random(o.seed).fork(0xFA017)), base_rng(o.seed), timing(o.replay.timing) {}
+
+  mutable std::mutex mu;
+  uint64_t seq = 0;                       // GUARDED_BY(mu)
+  std::vector<FaultState> faults;         // GUARDED_BY(mu)
+  uint64_t next_fault_number = 1;         // GUARDED_BY(mu), for generated ids
+  Random fault_rng;                       // GUARDED_BY(mu)
+  std::deque<JournalEntry> journal;       // GUARDED_BY(mu)
+  const Random base_rng;                  // immutable; fork() is const
+
+  // Cassette replay: null when off. The store is thread-safe on its own (its own mutex);
+  // the rest is immutable after Create().
+  std::unique_ptr<codec::ReplayStore> store;
+  std::set<std::string> recorded_routes;  // "METHOD /path" of every recorded interaction
+  const codec::Timing timing;
+
+  // The models list rendered once (GET /v1/models is static).
+  std::string models_body;
+  std::vector<std::pair<std::string, std::string>> model_bodies;  // id -> object JSON
+
+  /// Assigns the request's arrival number and picks the fault to apply (every fault counts
+  /// its matching requests; the first whose trigger holds wins).
+  std::optional<Fault> select_fault(const std::string& path, bool is_inference, const std::string& model,
+                                    bool stream, Duration since_start, uint64_t& seq);
+  void append_journal(JournalEntry e, size_t capacity) {
+    std::lock_guard<std::mutex> lock(mu);
+    journal.push_back(std::move(e));
+    while (journal.size() > capacity) journal.pop_front();
+  }
+  /// Replay mode: does this request go to the cassettes (else: synthetic)?
+  bool routes_to_cassette(const std::string& method, const std::string& path, bool is_get) const;
+  /// The recorded answer to `request` (or the near-miss error); `label` names it for the journal.
+  ScriptedResponse replay(const HttpRequest& request, const std::string& path, const RequestContext& ctx,
+                          const SimOptions& opts, double slow, std::string& label) const;
+  ScriptedResponse route(const SimOptions& opts, const std::string& path, bool is_post, bool is_get,
+                         const Json* body, const RequestContext& ctx, Random& rng, double slow) const;
+};
+
+std::optional<Fault> SimEngine::Impl::select_fault(const std::string& path, bool is_inference,
+                                                   const std::string& model, bool stream, Duration since_start,
+                                                   uint64_t& seq_out) {
+  std::optional<Fault> fault;
+  std::lock_guard<std::mutex> lock(mu);
+  seq_out = ++seq;
+  for (auto& s : faults) {
+    const Fault& f = s.fault;
+    if (f.match.path.empty() ? !is_inference : f.match.path != path) continue;
+    if (!f.match.model.empty() && f.match.model != model) continue;
+    if (f.match.stream && *f.match.stream != stream) continue;
+    const uint64_t count = ++s.matched;
+    const FaultTrigger& t = f.trigger;
+    bool fires = true;
+    if (t.nth) {
+      if (t.every && *t.every > 0) fires = count >= *t.nth && (count - *t.nth) % *t.every == 0;
+      else fires = count == *t.nth;
+    }
+    if (t.from && since_start < *t.from) fires = false;
+    if (t.until && since_start >= *t.until) fires = false;
+    if (t.probability) {
+      // Roll for every matching request so the dice sequence does not depend on which
+      // other conditions held.
+      const bool roll = fault_rng.chance(*t.probability);
+      fires = fires && roll;
+    }
+    if (t.times && s.fired >= *t.times) fires = false;
+    if (fires && !fault) {
+      ++s.fired;
+      fault = f;
+    }
+  }
+  return fault;
+}
+
+ScriptedResponse SimEngine::Impl::route(const SimOptions& opts, const std::string& path, bool is_post,
+                                        bool is_get, const Json* body, const RequestContext& ctx, Random& rng,
+                                        double slow) const {
+  const uint64_t limit = opts.rate_limits.limit_requests;
+  if (path == kChatPath && is_post) return detail::generate_chat(body, opts, ctx, rng, slow).response;
+  if (path == kModelsPath && is_get) {
+    ScriptedResponse r;
+    r.headers = detail::base_headers("application/json", ctx, opts, limit > 0 ? limit - 1 : 0, 0,
+                                     std::chrono::milliseconds(6));
+    r.chunks.push_back(TimedChunk{Duration{0}, models_body});
+    return r;
+  }
+  if (is_get && path.rfind("/v1/models/", 0) == 0) {
+    std::string_view id = std::string_view(path).substr(std::string_view("/v1/models/").size());
+    for (const auto& [mid, obj] : model_bodies) {
+      if (mid != id) continue;
+      ScriptedResponse r;
+      r.headers = detail::base_headers("application/json", ctx, opts, limit > 0 ? limit - 1 : 0, 0,
+                                       std::chrono::milliseconds(6));
+      r.chunks.push_back(TimedChunk{Duration{0}, obj});
+      return r;
+    }
+    return detail::error_response(ErrorSpec{404, "The model `" + std::string(id) +
+                                                      "` does not exist or you do not have access to it.",
+                                            "invalid_request_error", std::nullopt, "model_not_found"},
+                                  ctx, opts);
+  }
+  return detail::error_response(
+      ErrorSpec{404, "Invalid URL (" + std::string(is_post ? "POST" : (is_get ? "GET" : "other")) + " " + path + ")",
+                "invalid_request_error", std::nullopt, std::nullopt},
+      ctx, opts);
+}
+
+bool SimEngine::Impl::routes_to_cassette(const std::string& method, const std::string& path, bool is_get) const {
+  if (!store) return false;
+  const bool synthetic_route = is_get && (path == kModelsPath || path.rfind("/v1/models/", 0) == 0);
+  if (!synthetic_route) return true;
+  std::string route = method;
+  for (char& c : route) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+  return recorded_routes.count(route + " " + path) > 0;
+}
+
+ScriptedResponse SimEngine::Impl::replay(const HttpRequest& request, const std::string& path,
+                                         const RequestContext& ctx, const SimOptions& opts, double slow,
+                                         std::string& label) const {
+  RecordedRequest live = codec::live_request_from_http(request);
+  live.path = path;  // the effective path (base_url prefix joined), as recorded
+  codec::ReplayResult hit = store->match(live);
+  if (!hit.ok()) {
+    label = "miss";
+    return detail::replay_miss_response(hit.near_miss, path, ctx, opts);
+  }
+  label = hit.ref ? hit.ref->cassette + "#" + std::to_string(hit.ref->index) : "cassette";
+  ScriptedResponse r = codec::to_scripted(hit.interaction->response, timing);
+  stretch(r, slow);
+  return r;
+}
+
+namespace {
+
+Status assign_ids(std::vector<Fault>& faults, const std::set<std::string>& taken_in, uint64_t& next_number) {
+  std::set<std::string> taken = taken_in;
+  for (const Fault& f : faults) {
+    if (f.id.empty()) continue;
+    if (!taken.insert(f.id).second) return InvalidRequestError("fault plan: duplicate fault id '" + f.id + "'");
+  }
+  for (Fault& f : faults) {
+    if (!f.id.empty()) continue;
+    std::string id;
+    do { id = "f" + std::to_string(next_number++); } while (taken.count(id));
+    taken.insert(id);
+    f.id = id;
+  }
+  return Status::Ok();
+}
+
+}  // namespace
+
+SimEngine::SimEngine(const SimOptions& options, Clock& clock)
+    : options_(options), clock_(clock), start_(clock.now()), impl_(std::make_unique<Impl>(options)) {
+  std::string list = "{\"object\":\"list\",\"data\":[";
+  for (size_t i = 0; i < options_.models.size(); ++i) {
+    const ModelInfo& m = options_.models[i];
+    std::string obj = "{\"id\":";
+    detail::append_json_string(obj, m.id);
+    obj += ",\"object\":\"model\",\"created\":" + std::to_string(m.created) + ",\"owned_by\":";
+    detail::append_json_string(obj, m.owned_by);
+    obj += '}';
+    if (i) list += ',';
+    list += obj;
+    impl_->model_bodies.emplace_back(m.id, std::move(obj));
+  }
+  list += "]}";
+  impl_->models_body = std::move(list);
+}
+
+SimEngine::~SimEngine() = default;
+
+Result<std::unique_ptr<SimEngine>> SimEngine::Create(const SimOptions& options, Clock& clock) {
+  std::vector<std::string> errors;
+  if (options.models.empty()) errors.push_back("models: must not be empty");
+  std::set<std::string> ids;
+  for (size_t i = 0; i < options.models.size(); ++i) {
+    if (options.models[i].id.empty()) errors.push_back("models[" + std::to_string(i) + "].id: must not be empty");
+    else if (!ids.insert(options.models[i].id).second) errors.push_back("models[" + std::to_string(i) + "].id: duplicate");
+  }
+  if (options.latency.time_to_first_token < Duration{0}) errors.push_back("latency.time_to_first_token: must be >= 0");
+  if (!(options.latency.tokens_per_second >= 0)) errors.push_back("latency.tokens_per_second: must be >= 0");
+  if (options.length.min_tokens > options.length.max_tokens) errors.push_back("length: min_tokens > max_tokens");
+  if (!(options.tool_call_probability >= 0 && options.tool_call_probability <= 1)) {
+    errors.push_back("tool_call_probability: must be in [0,1]");
+  }
+  if (options.journal_capacity == 0) errors.push_back("journal_capacity: must be > 0");
+  if (!errors.empty()) {
+    std::string msg = "invalid simulator options:";
+    for (const auto& e : errors) msg += "\n  " + e;
+    return InvalidRequestError(msg);
+  }
+  std::unique_ptr<SimEngine> engine(new SimEngine(options, clock));
+  PLOKE_RETURN_IF_ERROR(engine->set_faults(options.faults, false));
+  if (engine->options_.replay.enabled()) {
+    // The store owns the cassettes; the options copy gives them up (one copy in memory).
+    auto store = codec::ReplayStore::Create(std::move(engine->options_.replay.cassettes), options.replay.options);
+    engine->options_.replay.cassettes.clear();
+    if (!store.ok()) return InvalidRequestError("invalid simulator options: replay: " + store.status().message());
+    Impl& impl = *engine->impl_;
+    impl.store = std::move(store).value();
+    for (size_t i = 0; i < impl.store->size(); ++i) {
+      const RecordedRequest& rq = impl.store->interaction(i).request;
+      std::string route = rq.method;
+      for (char& c : route) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+      impl.recorded_routes.insert(route + " " + rq.path);
+    }
+  }
+  return engine;
+}
+
+Status SimEngine::set_faults(FaultPlan plan, bool append) {
+  std::lock_guard<std::mutex> lock(impl_->mu);
+  std::set<std::string> taken;
+  if (append) for (const auto& s : impl_->faults) taken.insert(s.fault.id);
+  uint64_t next = append ? impl_->next_fault_number : 1;
+  PLOKE_RETURN_IF_ERROR(assign_ids(plan.faults, taken, next));
+  if (!append) impl_->faults.clear();
+  impl_->next_fault_number = next;
+  for (Fault& f : plan.faults) impl_->faults.push_back(Impl::FaultState{std::move(f), 0, 0});
+  return Status::Ok();
+}
+
+void SimEngine::clear_faults() {
+  std::lock_guard<std::mutex> lock(impl_->mu);
+  impl_->faults.clear();
+  impl_->next_fault_number = 1;
+}
+
+FaultPlan SimEngine::faults() const {
+  std::lock_guard<std::mutex> lock(impl_->mu);
+  FaultPlan p;
+  for (const auto& s : impl_->faults) p.faults.push_back(s.fault);
+  return p;
+}
+
+std::vector<FaultStats> SimEngine::fault_stats() const {
+  std::lock_guard<std::mutex> lock(impl_->mu);
+  std::vector<FaultStats> out;
+  for (const auto& s : impl_->faults) out.push_back(FaultStats{s.fault.id, s.fault.kind, s.matched, s.fired});
+  return out;
+}
+
+std::vector<JournalEntry> SimEngine::journal(size_t limit) const {
+  std::lock_guard<std::mutex> lock(impl_->mu);
+  size_t n = std::min(limit, impl_->journal.size());
+  return std::vector<JournalEntry>(impl_->journal.end() - static_cast<std::ptrdiff_t>(n), impl_->journal.end());
+}
+
+void SimEngine::clear_journal() {
+  std::lock_guard<std::mutex> lock(impl_->mu);
+  impl_->journal.clear();
+}
+
+uint64_t SimEngine::request_count() const {
+  std::lock_guard<std::mutex> lock(impl_->mu);
+  return impl_->seq;
+}
+
+bool SimEngine::replay_enabled() const { return impl_->store != nullptr; }
+
+std::vector<codec::NearMiss> SimEngine::replay_misses() const {
+  return impl_->store ? impl_->store->misses() : std::vector<codec::NearMiss>{};
+}
+
+std::vector<codec::InteractionRef> SimEngine::replay_unused() const {
+  return impl_->store ? impl_->store->unused() : std::vector<codec::InteractionRef>{};
+}
+
+std::vector<codec::UsageEntry> SimEngine::replay_usage() const {
+  return impl_->store ? impl_->store->usage() : std::vector<codec::UsageEntry>{};
+}
+
+codec::StrictReport SimEngine::strict_report() const {
+  return impl_->store ? impl_->store->strict_report() : codec::StrictReport{};
+}
+
+void SimEngine::reset_replay() {
+  if (impl_->store) impl_->store->reset();
+}
+
+ScriptedResponse SimEngine::handle(const HttpRequest& request) {
+  const TimePoint arrival = clock_.now();
+  const Duration since_start = arrival - start_;
+  const std::string path = effective_path(request);
+  const bool is_chat = path == kChatPath;
+  const bool is_post = iequals(request.method, "POST");
+  const bool is_get = iequals(request.method, "GET");
+  const bool from_cassette = impl_->routes_to_cassette(request.method, path, is_get);
+  // Inference requests are what faults match by default: the chat path, and in replay mode
+  // every POST answered from the cassettes (whatever the protocol).
+  const bool is_inference = is_chat || (from_cassette && is_post);
+
+  // Parse once; faults match on model and stream.
+  Json body;
+  bool body_ok = false;
+  std::string model;
+  bool stream = false;
+  if (is_inference && is_post) {
+    body = Json::parse(request.body, nullptr, /*allow_exceptions=*/false);
+    body_ok = !body.is_discarded();
+    if (body_ok && body.is_object()) {
+      if (auto m = body.find("model"); m != body.end() && m->is_string()) model = m->get<std::string>();
+      if (auto s = body.find("stream"); s != body.end() && s->is_boolean()) stream = s->get<bool>();
+    }
+  } else if (path.rfind("/v1/models/", 0) == 0) {
+    model = path.substr(std::string_view("/v1/models/").size());
+  }
+
+  uint64_t seq = 0;
+  const std::optional<Fault> fault = impl_->select_fault(path, is_inference, model, stream, since_start, seq);
+
+  Random rng = impl_->base_rng.fork(seq);
+  RequestContext ctx;
+  ctx.seq = seq;
+  ctx.request_id = request_id_for(rng);
+  ctx.created = std::chrono::duration_cast<std::chrono::seconds>(clock_.system_now().time_since_epoch()).count();
+
+  ScriptedResponse r;
+  std::string replayed;  // journal label: "name#i", "miss", or "" (synthetic / replaced by a fault)
+  const Fault* f = fault ? &*fault : nullptr;
+  try {
+    if (from_cassette) {
+      r = respond_with_faults(f, ctx, options_, model, stream, [&](double slow) {
+        return impl_->replay(request, path, ctx, options_, slow, replayed);
+      });
+    } else {
+      r = respond_with_faults(f, ctx, options_, model, stream, [&](double slow) {
+        return impl_->route(options_, path, is_post, is_get, body_ok ? &body : nullptr, ctx, rng, slow);
+      });
+    }
+  } catch (const std::exception& ex) {
+    // A bug (a JSON access we failed to guard): answer like OpenAI's 500, never throw.
+    r = detail::error_response(ErrorSpec{500, std::string("simulator internal error: ") + ex.what(), "server_error",
+                                         std::nullopt, std::nullopt},
+                               ctx, options_);
+  }
+  const bool recorded = !replayed.empty() && replayed != "miss";
+  // A replayed response keeps its recorded headers exactly.
+  if (!recorded && r.send_head && r.ending != Ending::kCloseNoReply) {
+    r.headers.add("openai-processing-ms", std::to_string(ms_ceil(r.head_at)));
+  }
+
+  JournalEntry e;
+  e.seq = seq;
+  e.at = since_start;
+  e.method = request.method;
+  e.path = path;
+  e.model = model;
+  e.stream = stream;
+  e.retry_count = retry_count_header(request.headers);
+  e.status = (r.send_head && r.ending != Ending::kCloseNoReply) ? r.status : 0;
+  e.ending = std::string(ending_name(r.ending));
+  if (fault) e.fault_id = fault->id;
+  e.request_id = ctx.request_id;
+  if (recorded) {
+    auto rid = r.headers.get("x-request-id");
+    if (!rid) rid = r.headers.get("request-id");  // Anthropic
+    e.request_id = rid ? std::string(*rid) : std::string();
+  }
+  e.replay = std::move(replayed);
+  impl_->append_journal(std::move(e), options_.journal_capacity);
+  return r;
+}
+
+}  // namespace ploke::sim
+
+namespace ploke::sim {
+
+InProcessTransport::Handler engine_handler(SimEngine& engine) {
+  return [&engine](const HttpRequest& r) { return engine.handle(r); };
+}
+
+std::string journal_to_json(const std::vector<JournalEntry>& entries) {
+  Json arr = Json::array();
+  for (const auto& e : entries) {
+    Json j = {{"seq", e.seq},
+              {"at_ms", std::chrono::duration<double, std::milli>(e.at).count()},
+              {"method", e.method},
+              {"path", e.path},
+              {"model", e.model},
+              {"stream", e.stream},
+              {"retry_count", e.retry_count ? Json(*e.retry_count) : Json(nullptr)},
+              {"status", e.status},
+              {"ending", e.ending},
+              {"fault_id", e.fault_id.empty() ? Json(nullptr) : Json(e.fault_id)},
+              {"request_id", e.request_id}};
+    if (!e.replay.empty()) j["replay"] = e.replay;
+    arr.push_back(std::move(j));
+  }
+  return Json{{"requests", std::move(arr)}}.dump();
+}
+
+std::string fault_stats_to_json(const std::vector<FaultStats>& stats) {
+  Json arr = Json::array();
+  for (const auto& s : stats) {
+    arr.push_back({{"id", s.id}, {"kind", std::string(fault_kind_name(s.kind))}, {"matched", s.matched}, {"fired", s.fired}});
+  }
+  return arr.dump();
+}
+
+}  // namespace ploke::sim

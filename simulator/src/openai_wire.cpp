@@ -1,0 +1,631 @@
+// OpenAI Chat Completions wire rendering and the synthetic completion generator.
+// See openai_wire.h and /work/shared/protocols.md §2.1 for the shapes reproduced here.
+#include "openai_wire.h"
+
+#include <algorithm>
+#include <array>
+#include <cmath>
+#include <cstdio>
+#include <set>
+#include <unordered_set>
+#include <vector>
+
+namespace ploke::sim::detail {
+namespace {
+
+constexpr std::array<std::string_view, 64> kVocabulary = {
+    "the",    "a",      "simulated", "answer",  "is",      "that",    "model",   "token",
+    "of",     "and",    "to",        "in",      "provider", "stream", "response", "quick",
+    "brown",  "fox",    "jumps",     "over",    "lazy",    "dog",     "request", "with",
+    "data",   "value",  "system",    "user",    "result",  "time",    "fault",   "plan",
+    "seed",   "random", "words",     "here",    "for",     "testing", "only",    "clock",
+    "sure",   "yes",    "no",        "maybe",   "hello",   "world",   "again",   "more",
+    "text",   "output", "sample",    "example", "good",    "fine",    "simple",  "clear",
+    "next",   "first",  "last",      "every",   "some",    "other",   "this",    "it"};
+
+std::string_view word(Random& rng) { return kVocabulary[rng.below(kVocabulary.size())]; }
+
+void append_u64(std::string& out, uint64_t v) {
+  char buf[24];
+  int n = std::snprintf(buf, sizeof buf, "%llu", static_cast<unsigned long long>(v));
+  out.append(buf, static_cast<size_t>(n));
+}
+
+std::string u64(uint64_t v) { std::string s; append_u64(s, v); return s; }
+
+struct ToolCallPlan {
+  std::string id;
+  std::string name;
+  std::string arguments;
+  std::vector<std::string> fragments;
+};
+
+struct ChoicePlan {
+  std::vector<std::string> tokens;   // text tokens (first has no leading space)
+  std::vector<ToolCallPlan> calls;
+  std::string finish = "stop";
+  uint64_t completion_tokens = 0;
+};
+
+ErrorSpec invalid(std::string msg, std::optional<std::string> param = std::nullopt,
+                  std::optional<std::string> code = std::nullopt) {
+  return ErrorSpec{400, std::move(msg), "invalid_request_error", std::move(param), std::move(code)};
+}
+
+// Tool messages must answer a preceding assistant tool_calls, and every call must be
+// answered (protocols.md 2.1.6).
+std::optional<ErrorSpec> validate_tool_pairing(const Json& messages) {
+  std::vector<std::string> pending;  // tool_call ids awaiting a tool message
+  size_t pending_from = 0;
+  bool tool_allowed = false;
+  for (size_t i = 0; i < messages.size(); ++i) {
+    const Json& m = messages[i];
+    if (!m.is_object() || !m.contains("role") || !m["role"].is_string()) {
+      return invalid("Missing required parameter: 'messages.[" + std::to_string(i) + "].role'.",
+                     "messages.[" + std::to_string(i) + "].role", "missing_required_parameter");
+    }
+    const std::string& role = m["role"].get_ref<const std::string&>();
+    if (role == "tool") {
+      if (!tool_allowed) {
+        return invalid("Invalid parameter: messages with role 'tool' must be a response to a preceeding "
+                       "message with 'tool_calls'.",
+                       "messages.[" + std::to_string(i) + "].role");
+      }
+      if (auto id = m.find("tool_call_id"); id != m.end() && id->is_string()) {
+        pending.erase(std::remove(pending.begin(), pending.end(), id->get<std::string>()), pending.end());
+      }
+      continue;
+    }
+    if (!pending.empty()) break;
+    tool_allowed = false;
+    if (role == "assistant") {
+      if (auto tc = m.find("tool_calls"); tc != m.end() && tc->is_array() && !tc->empty()) {
+        tool_allowed = true;
+        pending_from = i;
+        for (const Json& c : *tc) {
+          if (c.is_object() && c.contains("id") && c["id"].is_string()) pending.push_back(c["id"].get<std::string>());
+        }
+      }
+    }
+  }
+  if (!pending.empty()) {
+    std::string ids;
+    for (const auto& id : pending) ids += (ids.empty() ? "" : ", ") + id;
+    return invalid("An assistant message with 'tool_calls' must be followed by tool messages responding to "
+                   "each 'tool_call_id'. The following tool_call_ids did not have response messages: " + ids,
+                   "messages.[" + std::to_string(pending_from) + "].role");
+  }
+  return std::nullopt;
+}
+
+std::optional<ErrorSpec> validate_tool_choice(const Json& b) {
+  const Json* tools = nullptr;
+  if (auto t = b.find("tools"); t != b.end() && t->is_array() && !t->empty()) tools = &*t;
+  if (auto tc = b.find("tool_choice"); tc != b.end() && !tc->is_null()) {
+    std::string fname;
+    bool needs_tools = false;
+    if (tc->is_string()) {
+      const auto& s = tc->get_ref<const std::string&>();
+      if (s != "none" && s != "auto" && s != "required") {
+        return invalid("Invalid value: '" + s + "'. Supported values are: 'none', 'auto', and 'required'.",
+                       "tool_choice", "invalid_value");
+      }
+      needs_tools = (s == "required");
+    } else if (tc->is_object()) {
+      needs_tools = true;
+      if (auto f = tc->find("function"); f != tc->end() && f->is_object() && f->contains("name") &&
+                                         (*f)["name"].is_string()) {
+        fname = (*f)["name"].get<std::string>();
+      } else {
+        return invalid("Missing required parameter: 'tool_choice.function.name'.", "tool_choice.function.name",
+                       "missing_required_parameter");
+      }
+    }
+    if (needs_tools && tools == nullptr) {
+      return invalid("Invalid value for 'tool_choice': 'tool_choice' is only allowed when 'tools' are specified.",
+                     "tool_choice");
+    }
+    if (!fname.empty()) {
+      bool found = false;
+      for (const Json& t : *tools) {
+        if (t.is_object() && t.contains("function") && t["function"].is_object() &&
+            t["function"].value("name", std::string()) == fname) {
+          found = true;
+        }
+      }
+      if (!found) {
+        return invalid("Invalid value for 'tool_choice': function '" + fname +
+                           "' is not one of the tools provided in 'tools'.",
+                       "tool_choice");
+      }
+    }
+  }
+  return std::nullopt;
+}
+
+// Returns the error answering a malformed request, if any.
+std::optional<ErrorSpec> validate(const Json* body, const SimOptions& opts) {
+  if (body == nullptr || !body->is_object()) {
+    return invalid(
+        "We could not parse the JSON body of your request. (HINT: This likely means you aren't using "
+        "your HTTP library correctly. The OpenAI API expects a JSON payload, but what was sent was not "
+        "valid JSON. If you have trouble figuring out how to fix this, please contact us through our "
+        "help center at help.openai.com.)");
+  }
+  const Json& b = *body;
+  auto model_it = b.find("model");
+  if (model_it == b.end() || !model_it->is_string() || model_it->get_ref<const std::string&>().empty()) {
+    return invalid("you must provide a model parameter");
+  }
+  auto msgs_it = b.find("messages");
+  if (msgs_it == b.end()) {
+    return invalid("Missing required parameter: 'messages'.", "messages", "missing_required_parameter");
+  }
+  if (!msgs_it->is_array()) {
+    return invalid("Invalid type for 'messages': expected an array of objects, but got " +
+                       std::string(msgs_it->type_name()) + " instead.",
+                   "messages", "invalid_type");
+  }
+  if (msgs_it->empty()) {
+    return invalid("Invalid 'messages': empty array. Expected an array with minimum length 1, but got an "
+                   "empty array instead.",
+                   "messages", "empty_array");
+  }
+  if (auto s = b.find("stream"); s != b.end() && !s->is_boolean() && !s->is_null()) {
+    return invalid("Invalid type for 'stream': expected a boolean, but got " + std::string(s->type_name()) +
+                       " instead.",
+                   "stream", "invalid_type");
+  }
+  if (auto n = b.find("n"); n != b.end() && !n->is_null()) {
+    if (!n->is_number_integer() || n->get<int64_t>() < 1 || n->get<int64_t>() > 128) {
+      return invalid("Invalid 'n': integer must be between 1 and 128.", "n", "integer_out_of_range");
+    }
+  }
+  if (auto e = validate_tool_pairing(*msgs_it)) return e;
+  if (auto e = validate_tool_choice(b)) return e;
+  const std::string& model = model_it->get_ref<const std::string&>();
+  bool known = std::any_of(opts.models.begin(), opts.models.end(), [&](const ModelInfo& m) { return m.id == model; });
+  if (!known) {
+    return ErrorSpec{404, "The model `" + model + "` does not exist or you do not have access to it.",
+                     "invalid_request_error", std::nullopt, "model_not_found"};
+  }
+  return std::nullopt;
+}
+
+uint64_t estimate_prompt_tokens(const Json& messages) {
+  uint64_t chars = 0;
+  for (const Json& m : messages) {
+    if (!m.is_object()) continue;
+    if (auto c = m.find("content"); c != m.end()) {
+      if (c->is_string()) {
+        chars += c->get_ref<const std::string&>().size();
+      } else if (c->is_array()) {
+        for (const Json& p : *c) {
+          if (p.is_object() && p.contains("text") && p["text"].is_string()) chars += p["text"].get_ref<const std::string&>().size();
+        }
+      }
+    }
+    if (auto tc = m.find("tool_calls"); tc != m.end() && tc->is_array()) {
+      for (const Json& c : *tc) {
+        if (c.is_object() && c.contains("function") && c["function"].is_object()) {
+          chars += c["function"].value("arguments", std::string()).size();
+        }
+      }
+    }
+  }
+  return std::max<uint64_t>(1, chars / 4);
+}
+
+Json fake_value(const Json& schema, Random& rng, int depth) {
+  std::string type = "string";
+  if (schema.is_object()) {
+    if (auto e = schema.find("enum"); e != schema.end() && e->is_array() && !e->empty()) {
+      return (*e)[rng.below(e->size())];
+    }
+    if (auto t = schema.find("type"); t != schema.end()) {
+      if (t->is_string()) type = t->get<std::string>();
+      else if (t->is_array() && !t->empty() && (*t)[0].is_string()) type = (*t)[0].get<std::string>();
+    }
+  }
+  if (type == "integer") return rng.between(1, 100);
+  if (type == "number") return static_cast<double>(rng.between(1, 1000)) / 10.0;
+  if (type == "boolean") return rng.chance(0.5);
+  if (type == "null") return nullptr;
+  if (type == "array") {
+    Json arr = Json::array();
+    if (depth < 3) arr.push_back(fake_value(schema.is_object() ? schema.value("items", Json::object()) : Json(), rng, depth + 1));
+    return arr;
+  }
+  if (type == "object") {
+    Json obj = Json::object();
+    if (depth >= 3 || !schema.is_object()) return obj;
+    const Json props = schema.value("properties", Json::object());
+    if (!props.is_object()) return obj;
+    std::vector<std::string> keys;
+    if (auto r = schema.find("required"); r != schema.end() && r->is_array()) {
+      for (const Json& k : *r) if (k.is_string()) keys.push_back(k.get<std::string>());
+    }
+    if (keys.empty() && !props.empty()) keys.push_back(props.begin().key());
+    for (const auto& k : keys) obj[k] = fake_value(props.contains(k) ? props[k] : Json(), rng, depth + 1);
+    return obj;
+  }
+  std::string s(word(rng));
+  if (rng.chance(0.5)) { s += ' '; s += word(rng); }
+  return s;
+}
+
+std::vector<std::string> split_fragments(const std::string& s, uint32_t max_pieces, Random& rng) {
+  std::vector<std::string> out;
+  size_t pieces = std::min<size_t>(std::max<uint32_t>(1, max_pieces), std::max<size_t>(1, s.size()));
+  std::set<size_t> cuts;
+  while (cuts.size() + 1 < pieces) cuts.insert(1 + rng.below(s.size() - 1));
+  size_t prev = 0;
+  for (size_t c : cuts) { out.push_back(s.substr(prev, c - prev)); prev = c; }
+  out.push_back(s.substr(prev));
+  return out;
+}
+
+struct ToolChoiceInfo {
+  bool use_tools = false;
+  std::string forced;  // function name
+};
+
+ToolChoiceInfo decide_tools(const Json& b, const SimOptions& opts, Random& rng) {
+  ToolChoiceInfo info;
+  auto t = b.find("tools");
+  if (t == b.end() || !t->is_array() || t->empty()) return info;
+  std::string mode = "auto";
+  if (auto tc = b.find("tool_choice"); tc != b.end()) {
+    if (tc->is_string()) mode = tc->get<std::string>();
+    else if (tc->is_object()) { mode = "function"; info.forced = (*tc)["function"]["name"].get<std::string>(); }
+  }
+  if (mode == "none") return info;
+  if (mode == "required" || mode == "function") { info.use_tools = true; return info; }
+  const Json& msgs = b["messages"];
+  bool last_is_tool = !msgs.empty() && msgs.back().is_object() && msgs.back().value("role", std::string()) == "tool";
+  // Roll the dice even when the answer is forced to text, so the stream of random
+  // numbers does not depend on the conversation's shape.
+  bool roll = rng.chance(opts.tool_call_probability);
+  info.use_tools = roll && !last_is_tool;
+  return info;
+}
+
+ChoicePlan plan_choice(const Json& b, const SimOptions& opts, const ToolChoiceInfo& tools, Random& rng,
+                       std::optional<uint64_t> max_tokens) {
+  ChoicePlan c;
+  if (tools.use_tools) {
+    const Json& defs = b["tools"];
+    uint32_t n = std::max<uint32_t>(1, opts.n_tool_calls);
+    if (auto p = b.find("parallel_tool_calls"); p != b.end() && p->is_boolean() && !p->get<bool>()) n = 1;
+    for (uint32_t i = 0; i < n; ++i) {
+      const Json* def = nullptr;
+      if (!tools.forced.empty()) {
+        for (const Json& d : defs) {
+          if (d.is_object() && d.contains("function") && d["function"].value("name", std::string()) == tools.forced) def = &d;
+        }
+      } else {
+        def = &defs[rng.below(defs.size())];
+      }
+      ToolCallPlan call;
+      call.id = "call_" + rng.alnum(24);
+      Json fn = (def && def->is_object()) ? def->value("function", Json::object()) : Json::object();
+      call.name = fn.is_object() ? fn.value("name", std::string("tool")) : "tool";
+      Json schema = fn.is_object() ? fn.value("parameters", Json::object()) : Json::object();
+      if (!schema.is_object() || !schema.contains("type")) schema["type"] = "object";
+      Json args = fake_value(schema, rng, 0);
+      call.arguments = args.dump();
+      call.fragments = split_fragments(call.arguments, opts.tool_argument_fragments, rng);
+      c.completion_tokens += std::max<uint64_t>(1, call.arguments.size() / 4);
+      c.calls.push_back(std::move(call));
+    }
+    c.finish = "tool_calls";
+    return c;
+  }
+  uint32_t lo = std::min(opts.length.min_tokens, opts.length.max_tokens);
+  uint32_t hi = std::max(opts.length.min_tokens, opts.length.max_tokens);
+  uint64_t n = static_cast<uint64_t>(rng.between(std::max<uint32_t>(1, lo), std::max<uint32_t>(1, hi)));
+  if (max_tokens && *max_tokens < n) { n = *max_tokens; c.finish = "length"; }
+  for (uint64_t i = 0; i < n; ++i) {
+    std::string tok = i == 0 ? std::string() : std::string(" ");
+    std::string_view w = word(rng);
+    if (i == 0) { tok += static_cast<char>(std::toupper(static_cast<unsigned char>(w[0]))); tok += w.substr(1); }
+    else tok += w;
+    if (i + 1 == n && c.finish == "stop") tok += '.';
+    c.tokens.push_back(std::move(tok));
+  }
+  c.completion_tokens = n;
+  return c;
+}
+
+void append_usage(std::string& out, uint64_t prompt, uint64_t completion) {
+  out += "{\"prompt_tokens\":";
+  append_u64(out, prompt);
+  out += ",\"completion_tokens\":";
+  append_u64(out, completion);
+  out += ",\"total_tokens\":";
+  append_u64(out, prompt + completion);
+  out += ",\"prompt_tokens_details\":{\"cached_tokens\":0,\"audio_tokens\":0},"
+         "\"completion_tokens_details\":{\"reasoning_tokens\":0,\"audio_tokens\":0,"
+         "\"accepted_prediction_tokens\":0,\"rejected_prediction_tokens\":0}}";
+}
+
+std::string render_non_stream(const std::string& id, const std::string& model, const RequestContext& ctx,
+                              const SimOptions& opts, const std::vector<ChoicePlan>& choices, uint64_t prompt,
+                              uint64_t completion) {
+  std::string out;
+  out.reserve(768);  // below glibc's large-bin size: no malloc_consolidate on the hot path
+  out += "{\"id\":\"";
+  out += id;
+  out += "\",\"object\":\"chat.completion\",\"created\":";
+  append_u64(out, static_cast<uint64_t>(ctx.created));
+  out += ",\"model\":";
+  append_json_string(out, model);
+  out += ",\"choices\":[";
+  for (size_t i = 0; i < choices.size(); ++i) {
+    const ChoicePlan& c = choices[i];
+    if (i) out += ',';
+    out += "{\"index\":";
+    append_u64(out, i);
+    out += ",\"message\":{\"role\":\"assistant\",\"content\":";
+    if (c.calls.empty()) {
+      std::string text;
+      for (const auto& t : c.tokens) text += t;
+      append_json_string(out, text);
+      out += ",\"refusal\":null,\"annotations\":[]}";
+    } else {
+      out += "null,\"tool_calls\":[";
+      for (size_t k = 0; k < c.calls.size(); ++k) {
+        if (k) out += ',';
+        out += "{\"id\":\"" + c.calls[k].id + "\",\"type\":\"function\",\"function\":{\"name\":";
+        append_json_string(out, c.calls[k].name);
+        out += ",\"arguments\":";
+        append_json_string(out, c.calls[k].arguments);
+        out += "}}";
+      }
+      out += "],\"refusal\":null,\"annotations\":[]}";
+    }
+    out += ",\"logprobs\":null,\"finish_reason\":\"" + c.finish + "\"}";
+  }
+  out += "],\"usage\":";
+  append_usage(out, prompt, completion);
+  out += ",\"service_tier\":\"default\",\"system_fingerprint\":";
+  append_json_string(out, opts.system_fingerprint);
+  out += '}';
+  return out;
+}
+
+// One choice's stream events, each the JSON of a `choices[]` element.
+std::vector<std::string> choice_events(const ChoicePlan& c, size_t index) {
+  std::vector<std::string> ev;
+  const std::string head = "{\"index\":" + u64(index) + ",\"delta\":";
+  const std::string tail_null = ",\"logprobs\":null,\"finish_reason\":null}";
+  if (c.calls.empty()) {
+    ev.push_back(head + "{\"role\":\"assistant\",\"content\":\"\",\"refusal\":null}" + tail_null);
+    for (const auto& t : c.tokens) {
+      std::string e = head + "{\"content\":";
+      append_json_string(e, t);
+      e += '}';
+      e += tail_null;
+      ev.push_back(std::move(e));
+    }
+  } else {
+    for (size_t k = 0; k < c.calls.size(); ++k) {
+      const ToolCallPlan& call = c.calls[k];
+      std::string e = head + (k == 0 ? "{\"role\":\"assistant\",\"content\":null,\"tool_calls\":[" : "{\"tool_calls\":[");
+      e += "{\"index\":" + u64(k) + ",\"id\":\"" + call.id + "\",\"type\":\"function\",\"function\":{\"name\":";
+      append_json_string(e, call.name);
+      e += ",\"arguments\":\"\"}}]}" + tail_null;
+      ev.push_back(std::move(e));
+      for (const auto& f : call.fragments) {
+        std::string fe = head + "{\"tool_calls\":[{\"index\":" + u64(k) + ",\"function\":{\"arguments\":";
+        append_json_string(fe, f);
+        fe += "}}]}" + tail_null;
+        ev.push_back(std::move(fe));
+      }
+    }
+  }
+  ev.push_back(head + "{},\"logprobs\":null,\"finish_reason\":\"" + c.finish + "\"}");
+  return ev;
+}
+
+}  // namespace
+
+void append_json_string(std::string& out, std::string_view s) {
+  out += '"';
+  for (char ch : s) {
+    auto c = static_cast<unsigned char>(ch);
+    switch (ch) {
+      case '"': out += "\\\""; break;
+      case '\\': out += "\\\\"; break;
+      case '\n': out += "\\n"; break;
+      case '\r': out += "\\r"; break;
+      case '\t': out += "\\t"; break;
+      default:
+        if (c < 0x20) {
+          char buf[8];
+          std::snprintf(buf, sizeof buf, "\\u%04x", c);
+          out += buf;
+        } else {
+          out += ch;
+        }
+    }
+  }
+  out += '"';
+}
+
+std::string error_body(const ErrorSpec& e) {
+  std::string out = "{\"error\":{\"message\":";
+  append_json_string(out, e.message);
+  out += ",\"type\":";
+  append_json_string(out, e.type);
+  out += ",\"param\":";
+  if (e.param) append_json_string(out, *e.param); else out += "null";
+  out += ",\"code\":";
+  if (e.code) append_json_string(out, *e.code); else out += "null";
+  out += "}}";
+  return out;
+}
+
+std::string sse_error_event(const ErrorSpec& e) { return "data: " + error_body(e) + "\n\n"; }
+
+Headers base_headers(std::string_view content_type, const RequestContext& ctx, const SimOptions& opts,
+                     uint64_t remaining_requests, uint64_t used_tokens, Duration reset_requests) {
+  Headers h;
+  h.add("content-type", std::string(content_type));
+  h.add("x-request-id", ctx.request_id);
+  h.add("openai-version", "2020-10-01");
+  h.add("openai-organization", "ploke-sim");
+  h.add("x-ratelimit-limit-requests", u64(opts.rate_limits.limit_requests));
+  h.add("x-ratelimit-limit-tokens", u64(opts.rate_limits.limit_tokens));
+  h.add("x-ratelimit-remaining-requests", u64(remaining_requests));
+  uint64_t rem_tokens = opts.rate_limits.limit_tokens > used_tokens ? opts.rate_limits.limit_tokens - used_tokens : 0;
+  h.add("x-ratelimit-remaining-tokens", u64(rem_tokens));
+  h.add("x-ratelimit-reset-requests", format_reset_duration(reset_requests));
+  h.add("x-ratelimit-reset-tokens", format_reset_duration(std::chrono::milliseconds(used_tokens > 0 ? 1 : 0)));
+  return h;
+}
+
+ScriptedResponse error_response(const ErrorSpec& e, const RequestContext& ctx, const SimOptions& opts) {
+  ScriptedResponse r;
+  r.status = e.status;
+  uint64_t limit = opts.rate_limits.limit_requests;
+  r.headers = base_headers("application/json", ctx, opts, limit > 0 ? limit - 1 : 0, 0, std::chrono::milliseconds(6));
+  r.chunks.push_back(TimedChunk{Duration{0}, error_body(e)});
+  return r;
+}
+
+ChatResult generate_chat(const Json* body, const SimOptions& opts, const RequestContext& ctx, Random& rng,
+                         double slow_factor) {
+  ChatResult res;
+  if (auto err = validate(body, opts)) {
+    res.is_error = true;
+    res.response = error_response(*err, ctx, opts);
+    return res;
+  }
+  const Json& b = *body;
+  res.model = b["model"].get<std::string>();
+  res.stream = b.value("stream", Json(false)).is_boolean() && b.value("stream", false);
+  bool include_usage = false;
+  if (auto so = b.find("stream_options"); so != b.end() && so->is_object()) {
+    auto iu = so->find("include_usage");
+    include_usage = iu != so->end() && iu->is_boolean() && iu->get<bool>();
+  }
+  std::optional<uint64_t> max_tokens;
+  for (const char* key : {"max_completion_tokens", "max_tokens"}) {
+    if (auto m = b.find(key); m != b.end() && m->is_number_integer() && m->get<int64_t>() >= 1 && !max_tokens) {
+      max_tokens = m->get<uint64_t>();
+    }
+  }
+  size_t n = 1;
+  if (auto nn = b.find("n"); nn != b.end() && nn->is_number_integer()) n = nn->get<size_t>();
+
+  const std::string id = "chatcmpl-" + rng.alnum(29);
+  const uint64_t prompt = estimate_prompt_tokens(b["messages"]);
+  const ToolChoiceInfo tools = decide_tools(b, opts, rng);
+  std::vector<ChoicePlan> choices;
+  uint64_t completion = 0;
+  for (size_t i = 0; i < n; ++i) {
+    choices.push_back(plan_choice(b, opts, tools, rng, max_tokens));
+    completion += choices.back().completion_tokens;
+  }
+
+  // Pacing.
+  const double factor = slow_factor > 0 ? slow_factor : 1.0;
+  Duration ttft{0}, gap{0};
+  if (!opts.latency.fast) {
+    ttft = std::chrono::duration_cast<Duration>(opts.latency.time_to_first_token * factor);
+    if (opts.latency.tokens_per_second > 0) {
+      gap = Duration(static_cast<int64_t>(std::llround(1e9 / opts.latency.tokens_per_second * factor)));
+    }
+  }
+  const uint64_t limit = opts.rate_limits.limit_requests;
+  ScriptedResponse& r = res.response;
+  r.status = 200;
+  res.gap = gap;
+
+  if (!res.stream) {
+    uint64_t per_choice = 0;
+    for (const auto& c : choices) per_choice = std::max<uint64_t>(per_choice, c.completion_tokens);
+    r.head_at = opts.latency.fast ? Duration{0} : ttft + gap * static_cast<int64_t>(per_choice);
+    r.headers = base_headers("application/json", ctx, opts, limit > 0 ? limit - 1 : 0, prompt + completion,
+                             std::chrono::milliseconds(6));
+    r.chunks.push_back(TimedChunk{r.head_at, render_non_stream(id, res.model, ctx, opts, choices, prompt, completion)});
+    return res;
+  }
+
+  r.streaming = true;
+  r.headers = base_headers("text/event-stream; charset=utf-8", ctx, opts, limit > 0 ? limit - 1 : 0,
+                           prompt + completion, std::chrono::milliseconds(6));
+  r.head_at = Duration{0};
+  std::string prefix = "data: {\"id\":\"" + id + "\",\"object\":\"chat.completion.chunk\",\"created\":" +
+                       u64(static_cast<uint64_t>(ctx.created)) + ",\"model\":";
+  append_json_string(prefix, res.model);
+  prefix += ",\"service_tier\":\"default\",\"system_fingerprint\":";
+  append_json_string(prefix, opts.system_fingerprint);
+  prefix += ",\"choices\":[";
+  const std::string suffix = include_usage ? "],\"usage\":null}\n\n" : "]}\n\n";
+
+  std::vector<std::vector<std::string>> per_choice;
+  size_t longest = 0;
+  for (size_t i = 0; i < choices.size(); ++i) {
+    per_choice.push_back(choice_events(choices[i], i));
+    longest = std::max(longest, per_choice.back().size());
+  }
+  // Event k of each choice: k=0 (role) and k=1 (first content) at ttft, then one per gap;
+  // the finish event goes with the last content. Choices interleave round-robin.
+  Duration last{0};
+  for (size_t k = 0; k < longest; ++k) {
+    for (size_t i = 0; i < per_choice.size(); ++i) {
+      const auto& ev = per_choice[i];
+      if (k >= ev.size()) continue;
+      const size_t m = ev.size();  // role, content..., finish
+      size_t step = 0;
+      if (k > 0 && k + 1 < m) step = k - 1;
+      else if (k > 0 && m >= 3) step = m - 3;
+      Duration at = ttft + gap * static_cast<int64_t>(step);
+      last = std::max(last, at);
+      r.chunks.push_back(TimedChunk{std::max(at, last), prefix + ev[k] + suffix});
+    }
+  }
+  res.tail_begin = r.chunks.size();
+  if (include_usage) {
+    std::string u = "data: {\"id\":\"" + id + "\",\"object\":\"chat.completion.chunk\",\"created\":" +
+                    u64(static_cast<uint64_t>(ctx.created)) + ",\"model\":";
+    append_json_string(u, res.model);
+    u += ",\"service_tier\":\"default\",\"system_fingerprint\":";
+    append_json_string(u, opts.system_fingerprint);
+    u += ",\"choices\":[],\"usage\":";
+    append_usage(u, prompt, completion);
+    u += "}\n\n";
+    r.chunks.push_back(TimedChunk{last, std::move(u)});
+  }
+  r.chunks.push_back(TimedChunk{last, "data: [DONE]\n\n"});
+  return res;
+}
+
+}  // namespace ploke::sim::detail
+
+namespace ploke::sim {
+
+std::string format_reset_duration(Duration d) {
+  using namespace std::chrono;
+  const int64_t ms = duration_cast<milliseconds>(d).count();
+  char buf[48];
+  if (ms < 1000) {
+    std::snprintf(buf, sizeof buf, "%lldms", static_cast<long long>(ms < 0 ? 0 : ms));
+  } else if (ms < 60'000) {
+    if (ms % 1000 == 0) std::snprintf(buf, sizeof buf, "%llds", static_cast<long long>(ms / 1000));
+    else {
+      std::snprintf(buf, sizeof buf, "%.3f", static_cast<double>(ms) / 1000.0);
+      std::string s(buf);
+      while (!s.empty() && s.back() == '0') s.pop_back();
+      return s + "s";
+    }
+  } else {
+    std::snprintf(buf, sizeof buf, "%lldm%llds", static_cast<long long>(ms / 60'000),
+                  static_cast<long long>((ms % 60'000) / 1000));
+  }
+  return buf;
+}
+
+}  // namespace ploke::sim

@@ -1,0 +1,74 @@
+// File: simulator/src/openai_wire.h (internal)
+//
+// The OpenAI Chat Completions wire shapes the engine produces: response headers, error
+// bodies, model objects and synthetic chat completions (streamed and not). Everything is
+// rendered by hand into strings (not through nlohmann's DOM) so that key order and bytes
+// are fixed and the non-stream fast path allocates little.
+//
+// Thread-safety: free functions over their arguments.
+#pragma once
+
+#include <nlohmann/json.hpp>
+
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include "ploke/core/random.h"
+#include "ploke/core/scripted_response.h"
+#include "ploke/simulator/engine.h"
+
+namespace ploke::sim::detail {
+
+using Json = nlohmann::json;
+
+/// Appends `s` as a JSON string literal (with quotes).
+void append_json_string(std::string& out, std::string_view s);
+
+struct ErrorSpec {
+  int status = 500;
+  std::string message;
+  std::string type;
+  std::optional<std::string> param;
+  std::optional<std::string> code;
+};
+
+/// {"error":{"message":…,"type":…,"param":…,"code":…}}
+std::string error_body(const ErrorSpec& e);
+
+/// Per-request values every response needs.
+struct RequestContext {
+  uint64_t seq = 0;
+  std::string request_id;   ///< "req_…"
+  int64_t created = 0;      ///< unix seconds from clock.system_now()
+};
+
+/// content-type, x-request-id, openai-version, x-ratelimit-*.
+Headers base_headers(std::string_view content_type, const RequestContext& ctx, const SimOptions& opts,
+                     uint64_t remaining_requests, uint64_t used_tokens, Duration reset_requests);
+
+/// An application/json error response at offset 0.
+ScriptedResponse error_response(const ErrorSpec& e, const RequestContext& ctx, const SimOptions& opts);
+
+/// A synthetic chat completion (or the validation error answering the request).
+struct ChatResult {
+  ScriptedResponse response;
+  bool is_error = false;
+  bool stream = false;
+  /// Stream only: index in response.chunks of the first chunk after the choice events
+  /// (the usage chunk or [DONE]).
+  size_t tail_begin = 0;
+  /// Stream only: the time step between events (used to place injected events).
+  Duration gap{0};
+  std::string model;
+};
+
+/// Validates the parsed body and produces the completion. `body` is null when the
+/// request body was not valid JSON. `slow_factor` multiplies ttft and the token gap.
+ChatResult generate_chat(const Json* body, const SimOptions& opts, const RequestContext& ctx,
+                         Random& rng, double slow_factor);
+
+/// The "data: …\n\n" event with an in-band error.
+std::string sse_error_event(const ErrorSpec& e);
+
+}  // namespace ploke::sim::detail

@@ -1,1 +1,0 @@
-namespace ploke::simulator { int placeholder() { return 0; } }

@@ -1,0 +1,98 @@
+// Cassette replay: the near-miss error response and the replay admin JSON.
+#include "replay.h"
+
+#include <nlohmann/json.hpp>
+
+namespace ploke::sim {
+namespace detail {
+
+namespace {
+
+bool is_anthropic_path(const std::string& path) {
+  constexpr std::string_view kMessages = "/v1/messages";
+  return path.size() >= kMessages.size() && path.compare(path.size() - kMessages.size(), kMessages.size(), kMessages) == 0;
+}
+
+}  // namespace
+
+ScriptedResponse replay_miss_response(const codec::NearMiss& miss, const std::string& path,
+                                      const RequestContext& ctx, const SimOptions& opts) {
+  const std::string message = miss.to_string();
+  ScriptedResponse r;
+  if (is_anthropic_path(path)) {
+    Json b = {{"type", "error"}, {"error", {{"type", "invalid_request_error"}, {"message", message}}}};
+    r = ScriptedResponse::Simple(kCassetteMissStatus, Headers{}, b.dump());
+    r.headers.add("content-type", "application/json");
+    r.headers.add("request-id", ctx.request_id);
+  } else {
+    r = error_response(ErrorSpec{kCassetteMissStatus, message, "invalid_request_error", std::nullopt,
+                                 std::string(kCassetteNoMatch)},
+                       ctx, opts);
+  }
+  r.headers.add("x-ploke-replay", "miss");
+  return r;
+}
+
+}  // namespace detail
+
+namespace {
+
+using detail::Json;
+
+Json ref_json(const codec::InteractionRef& ref) {
+  return Json{{"cassette", ref.cassette}, {"index", ref.index}, {"id", ref.id},
+              {"method", ref.method},     {"path", ref.path},   {"label", ref.label()}};
+}
+
+Json miss_json(const codec::NearMiss& m) {
+  Json diff = Json::array();
+  for (const auto& d : m.diff) {
+    diff.push_back({{"kind", std::string(codec::diff_kind_name(d.kind))},
+                    {"path", d.path},
+                    {"recorded", d.recorded},
+                    {"actual", d.actual}});
+  }
+  return Json{{"method", m.method},
+              {"path", m.path},
+              {"exhausted", m.exhausted},
+              {"nearest", m.nearest ? ref_json(*m.nearest) : Json(nullptr)},
+              {"diff", std::move(diff)},
+              {"report", m.to_string()}};
+}
+
+Json misses_array(const std::vector<codec::NearMiss>& misses) {
+  Json arr = Json::array();
+  for (const auto& m : misses) arr.push_back(miss_json(m));
+  return arr;
+}
+
+Json refs_array(const std::vector<codec::InteractionRef>& refs) {
+  Json arr = Json::array();
+  for (const auto& r : refs) arr.push_back(ref_json(r));
+  return arr;
+}
+
+// Cassette text may hold any bytes (base64 bodies are decoded, paths are not validated):
+// never throw on invalid UTF-8.
+std::string dump(const Json& j) { return j.dump(-1, ' ', false, Json::error_handler_t::replace); }
+
+}  // namespace
+
+std::string replay_misses_to_json(const std::vector<codec::NearMiss>& misses) {
+  return dump(Json{{"misses", misses_array(misses)}});
+}
+
+std::string replay_unused_to_json(const std::vector<codec::InteractionRef>& unused) {
+  return dump(Json{{"unused", refs_array(unused)}});
+}
+
+std::string strict_report_to_json(const codec::StrictReport& report) {
+  return dump(Json{{"ok", report.ok()},
+                   {"requests", report.requests},
+                   {"unmatched", report.unmatched},
+                   {"misses", misses_array(report.misses)},
+                   {"unused", refs_array(report.unused)},
+                   {"report", report.to_string()}});
+}
+
+}  // namespace ploke::sim

@@ -1,0 +1,26 @@
+// register_builtin_adapters.
+#include "ploke/adapters/register.h"
+
+#include <gtest/gtest.h>
+
+#include "ploke/core/adapter.h"
+#include "support/test_support.h"
+
+namespace ploke {
+namespace {
+
+TEST(RegisterTest, RegistersOpenAiAndCustom) {
+  AdapterRegistry registry;
+  ASSERT_OK(register_builtin_adapters(registry));
+  EXPECT_EQ(registry.names(), (std::vector<std::string>{"custom", "openai"}));
+  auto openai = registry.create("openai");
+  ASSERT_OK(openai);
+  EXPECT_EQ((*openai)->name(), "openai");
+  auto custom = registry.create("custom");
+  ASSERT_OK(custom);
+  EXPECT_EQ((*custom)->name(), "custom");
+  EXPECT_EQ(register_builtin_adapters(registry).code(), StatusCode::kInvalidRequest);  // duplicates
+}
+
+}  // namespace
+}  // namespace ploke

@@ -1,0 +1,56 @@
+#!/usr/bin/env bash
+# Runs the ploke-sim binary the way a user does and checks exit codes and output:
+# usage errors exit 2 with a message naming the bad argument/file; the demo (main job)
+# exits 0 on the built-in plan in both transports; serve prints its URL, answers, and
+# stops on SIGTERM; chat works against it and fails cleanly against a dead port; a bad
+# fault plan is reported with its field path. Ends with "N passed, N failed".
+set -u
+BIN="$1"
+TMP="$(mktemp -d)"
+SERVER_PID=""
+cleanup() { [[ -n "$SERVER_PID" ]] && kill "$SERVER_PID" 2>/dev/null; wait 2>/dev/null; rm -rf "$TMP"; }
+trap cleanup EXIT
+pass=0; fail=0
+check() {  # name expected_code actual_code [grep_pattern file]
+  local name="$1" want="$2" got="$3"
+  if [[ "$got" != "$want" ]]; then echo "FAIL $name: exit $got, want $want"; fail=$((fail+1)); return; fi
+  if [[ $# -ge 5 ]] && ! grep -qE -- "$4" "$5"; then
+    echo "FAIL $name: output lacks /$4/:"; sed 's/^/    /' "$5" | head -20; fail=$((fail+1)); return
+  fi
+  echo "ok   $name"; pass=$((pass+1))
+}
+
+"$BIN" --help >"$TMP/out" 2>&1; check "help" 0 $? "serve" "$TMP/out"
+"$BIN" >"$TMP/out" 2>&1; check "no subcommand is a usage error" 2 $? "subcommand" "$TMP/out"
+"$BIN" frobnicate >"$TMP/out" 2>&1; check "unknown subcommand" 2 $? "frobnicate" "$TMP/out"
+"$BIN" serve --port 70000 >"$TMP/out" 2>&1; check "port out of range" 2 $? "port" "$TMP/out"
+"$BIN" serve --faults "$TMP/missing.json" >"$TMP/out" 2>&1; check "missing fault plan file" 2 $? "missing.json" "$TMP/out"
+echo '{"faults":[{"kind":"http_error","status":"abc","trigger":{"probability":2}}]}' >"$TMP/bad.json"
+"$BIN" serve --port 0 --faults "$TMP/bad.json" >"$TMP/out" 2>&1; check "bad fault plan names field paths" 2 $? 'faults\[0\]' "$TMP/out"
+"$BIN" chat --base-url ftp://x hi >"$TMP/out" 2>&1; check "chat bad base url" 2 $? "base-url" "$TMP/out"
+"$BIN" chat --base-url http://127.0.0.1:9/v1 --adapter nope hi >"$TMP/out" 2>&1; check "chat unknown adapter" 2 $? "nope" "$TMP/out"
+"$BIN" adapters >"$TMP/out" 2>&1; check "adapters lists openai" 0 $? "^openai$" "$TMP/out"
+
+"$BIN" demo >"$TMP/out" 2>&1; check "demo over HTTP (main job)" 0 $? "every configured fault fired" "$TMP/out"
+"$BIN" demo --in-process --requests 24 >"$TMP/out" 2>&1; check "demo in-process, virtual time" 0 $? "every configured fault fired" "$TMP/out"
+
+# serve: URL line, real answers, clean stop.
+"$BIN" serve --port 0 --seed 3 >"$TMP/serve.out" 2>"$TMP/serve.err" &
+SERVER_PID=$!
+for _ in $(seq 1 200); do grep -q '^listening on ' "$TMP/serve.out" 2>/dev/null && break; sleep 0.05; done
+URL=$(sed -n 's/^listening on //p' "$TMP/serve.out")
+if [[ -n "$URL" ]]; then check "serve prints its URL" 0 0; else check "serve prints its URL" 0 1; fi
+OPENAI_API_KEY=sk-proj-FAKEPLANTED0123456789abcdefghij "$BIN" chat --base-url "$URL/v1" --model gpt-4o-mini "hello" >"$TMP/out" 2>&1
+check "chat against serve" 0 $? "finish=" "$TMP/out"
+if grep -q FAKEPLANTED "$TMP/out"; then check "chat never prints the key" 0 1; else check "chat never prints the key" 0 0; fi
+OPENAI_API_KEY=sk-proj-FAKEPLANTED0123456789abcdefghij "$BIN" chat --stream --base-url "$URL/v1" "hello" >"$TMP/out" 2>&1
+check "chat --stream against serve" 0 $? "finish=" "$TMP/out"
+"$BIN" chat --base-url "$URL/v1" --model no-such-model "hello" >"$TMP/out" 2>&1
+check "chat unknown model is a classified failure" 1 $? "not_found" "$TMP/out"
+kill -TERM "$SERVER_PID"; wait "$SERVER_PID"; code=$?; SERVER_PID=""
+check "serve stops on SIGTERM with exit 0" 0 "$code"
+"$BIN" chat --base-url "$URL/v1" --timeout-ms 2000 "hello" >"$TMP/out" 2>&1
+check "chat against a stopped server fails cleanly" 1 $? "connection_reset|timeout" "$TMP/out"
+
+echo "$pass passed, $fail failed"
+[[ $fail -eq 0 ]]

@@ -1,0 +1,381 @@
+// SimServer integration tests on loopback, port 0, RealClock: routes, streaming, admin
+// API, socket-level faults (reset, empty reply, hang, cut) as a real client sees them, and
+// stop() promptness.
+#include "ploke/simulator/http_server.h"
+
+#include <httplib.h>
+#include <gtest/gtest.h>
+
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <future>
+#include <thread>
+
+#include "ploke/simulator/fault_plan_json.h"
+#include "sim_test_util.h"
+#include "support/test_support.h"
+
+namespace ploke::sim {
+namespace {
+
+using namespace std::chrono_literals;
+using testing::Json;
+using testing::simple_body;
+using testing::sse_data;
+
+class SimServerTest : public ::testing::Test {
+ protected:
+  void start(SimOptions opts = fast_options(), ServerOptions sopts = {}) {
+    auto e = SimEngine::Create(opts, clock_);
+    ASSERT_OK(e);
+    engine_ = std::move(e).value();
+    sopts.threads = 16;
+    auto s = SimServer::Start(*engine_, clock_, sopts);
+    ASSERT_OK(s);
+    server_ = std::move(s).value();
+  }
+  static SimOptions fast_options() {
+    SimOptions o;
+    o.latency = LatencyModel::Fast();
+    return o;
+  }
+  std::unique_ptr<httplib::Client> client(time_t read_timeout_s = 10) {
+    auto c = std::make_unique<httplib::Client>("127.0.0.1", server_->port());
+    c->set_read_timeout(read_timeout_s, 0);
+    c->set_connection_timeout(5, 0);
+    c->set_tcp_nodelay(true);
+    return c;
+  }
+  void set_plan(const std::string& plan) {
+    auto r = client()->Post("/__admin/faults", plan, "application/json");
+    ASSERT_TRUE(r);
+    ASSERT_EQ(r->status, 200) << r->body;
+  }
+  // Sends one chat request on a fresh raw socket; returns what recv() saw: bytes read and
+  // the final recv() result/errno.
+  struct RawResult {
+    std::string bytes;
+    ssize_t last = 0;
+    int err = 0;
+  };
+  RawResult raw_chat(bool stream) {
+    RawResult out;
+    int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+    sockaddr_in addr{};
+    addr.sin_family = AF_INET;
+    addr.sin_port = htons(static_cast<uint16_t>(server_->port()));
+    inet_pton(AF_INET, "127.0.0.1", &addr.sin_addr);
+    timeval tv{10, 0};
+    setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
+    EXPECT_EQ(::connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr), 0);
+    std::string body = simple_body(stream).dump();
+    std::string req = "POST /v1/chat/completions HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+                      "Content-Length: " + std::to_string(body.size()) + "\r\n\r\n" + body;
+    EXPECT_EQ(::send(fd, req.data(), req.size(), 0), static_cast<ssize_t>(req.size()));
+    char buf[4096];
+    while (true) {
+      ssize_t n = ::recv(fd, buf, sizeof buf, 0);
+      if (n <= 0) {
+        out.last = n;
+        out.err = n < 0 ? errno : 0;
+        break;
+      }
+      out.bytes.append(buf, static_cast<size_t>(n));
+      // A complete chunked or sized response is enough when nothing is wrong.
+      if (out.bytes.find("0\r\n\r\n") != std::string::npos) break;
+    }
+    ::close(fd);
+    return out;
+  }
+
+  RealClock clock_;
+  std::unique_ptr<SimEngine> engine_;
+  std::unique_ptr<SimServer> server_;
+};
+
+TEST_F(SimServerTest, ServesModelsAndChatCompletions) {
+  start();
+  auto c = client();
+  auto r = c->Get("/v1/models");
+  ASSERT_TRUE(r);
+  EXPECT_EQ(r->status, 200);
+  EXPECT_EQ(r->get_header_value("Content-Type"), "application/json");
+  EXPECT_EQ(Json::parse(r->body)["data"][0]["id"], "gpt-4o");
+
+  httplib::Headers h = {{"X-Stainless-Retry-Count", "1"}};
+  r = c->Post("/v1/chat/completions", h, simple_body().dump(), "application/json");
+  ASSERT_TRUE(r);
+  EXPECT_EQ(r->status, 200);
+  EXPECT_EQ(r->get_header_value("Content-Type"), "application/json");
+  EXPECT_EQ(r->get_header_value("x-request-id").substr(0, 4), "req_");
+  EXPECT_TRUE(r->has_header("openai-processing-ms"));
+  EXPECT_TRUE(r->has_header("x-ratelimit-remaining-tokens"));
+  Json b = Json::parse(r->body);
+  EXPECT_EQ(b["object"], "chat.completion");
+
+  r = c->Post("/v1/chat/completions", simple_body(true).dump(), "application/json");
+  ASSERT_TRUE(r);
+  EXPECT_EQ(r->status, 200);
+  EXPECT_EQ(r->get_header_value("Content-Type").substr(0, 17), "text/event-stream");
+  EXPECT_EQ(r->get_header_value("Transfer-Encoding"), "chunked");
+  auto data = sse_data(r->body);
+  ASSERT_GE(data.size(), 3u);
+  EXPECT_EQ(data.back(), "[DONE]");
+
+  r = c->Post("/v1/nope", "{}", "application/json");
+  ASSERT_TRUE(r);
+  EXPECT_EQ(r->status, 404);
+  EXPECT_EQ(Json::parse(r->body)["error"]["message"], "Invalid URL (POST /v1/nope)");
+
+  auto j = engine_->journal();
+  ASSERT_GE(j.size(), 2u);
+  EXPECT_EQ(j[1].retry_count, 1);
+}
+
+TEST_F(SimServerTest, KeepAliveServesManyRequestsOnOneConnection) {
+  start();
+  auto c = client();
+  c->set_keep_alive(true);
+  for (int i = 0; i < 200; ++i) {
+    auto r = c->Post("/v1/chat/completions", simple_body(i % 2 == 0).dump(), "application/json");
+    ASSERT_TRUE(r) << i;
+    ASSERT_EQ(r->status, 200);
+  }
+}
+
+TEST_F(SimServerTest, StreamsArePacedOnTheClock) {
+  SimOptions o;
+  o.latency.time_to_first_token = 150ms;
+  o.latency.tokens_per_second = 1000;
+  o.length = {5, 5};
+  start(o);
+  auto t0 = clock_.now();
+  TimePoint first_chunk{};
+  std::string body;
+  auto c = client();
+  httplib::Request req;
+  req.method = "POST";
+  req.path = "/v1/chat/completions";
+  req.body = simple_body(true).dump();
+  req.set_header("Content-Type", "application/json");
+  req.content_receiver = [&](const char* d, size_t n, uint64_t, uint64_t) {
+    if (body.empty()) first_chunk = clock_.now();
+    body.append(d, n);
+    return true;
+  };
+  auto r = c->send(req);
+  ASSERT_TRUE(r);
+  EXPECT_GE(first_chunk - t0, 140ms);
+  EXPECT_NE(body.find("[DONE]"), std::string::npos);
+}
+
+TEST_F(SimServerTest, AdminApiManagesFaultsAndJournal) {
+  start();
+  auto c = client();
+  auto r = c->Get("/__admin/health");
+  ASSERT_TRUE(r);
+  EXPECT_EQ(Json::parse(r->body)["status"], "ok");
+
+  r = c->Post("/__admin/faults", R"({"faults":[{"id":"a","kind":"http_error","status":500,"trigger":{"nth":1}}]})",
+              "application/json");
+  ASSERT_TRUE(r);
+  EXPECT_EQ(r->status, 200) << r->body;
+  r = c->Post("/__admin/faults?append=1", R"({"faults":[{"id":"b","kind":"http_error","status":503}]})",
+              "application/json");
+  ASSERT_TRUE(r);
+  EXPECT_EQ(r->status, 200) << r->body;
+  r = c->Get("/__admin/faults");
+  ASSERT_TRUE(r);
+  Json f = Json::parse(r->body);
+  ASSERT_EQ(f["plan"]["faults"].size(), 2u);
+  EXPECT_EQ(f["stats"][1]["id"], "b");
+
+  EXPECT_EQ(c->Post("/v1/chat/completions", simple_body().dump(), "application/json")->status, 500);
+  EXPECT_EQ(c->Post("/v1/chat/completions", simple_body().dump(), "application/json")->status, 503);
+  f = Json::parse(c->Get("/__admin/faults")->body);
+  EXPECT_EQ(f["stats"][0]["fired"], 1);
+  EXPECT_EQ(f["stats"][1]["fired"], 1);
+  EXPECT_EQ(f["stats"][1]["kind"], "http_error");
+
+  r = c->Post("/__admin/faults", R"({"faults":[{"kind":"http_error","status":99,"oops":1}]})", "application/json");
+  ASSERT_TRUE(r);
+  EXPECT_EQ(r->status, 400);
+  std::string msg = Json::parse(r->body)["error"]["message"];
+  EXPECT_NE(msg.find("faults[0].status"), std::string::npos) << msg;
+  EXPECT_NE(msg.find("faults[0].oops"), std::string::npos) << msg;
+
+  r = c->Get("/__admin/requests?limit=1");
+  ASSERT_TRUE(r);
+  Json j = Json::parse(r->body);
+  ASSERT_EQ(j["requests"].size(), 1u);
+  EXPECT_EQ(j["requests"][0]["status"], 503);
+  EXPECT_EQ(j["requests"][0]["fault_id"], "b");
+  EXPECT_EQ(j["requests"][0]["path"], "/v1/chat/completions");
+
+  EXPECT_EQ(c->Delete("/__admin/faults")->status, 200);
+  EXPECT_EQ(c->Post("/v1/chat/completions", simple_body().dump(), "application/json")->status, 200);
+  EXPECT_EQ(c->Delete("/__admin/requests")->status, 200);
+  EXPECT_EQ(Json::parse(c->Get("/__admin/requests")->body)["requests"].size(), 0u);
+  EXPECT_EQ(c->Get("/__admin/nope")->status, 404);
+}
+
+TEST_F(SimServerTest, ResetIsSeenAsConnectionResetByTheClient) {
+  start();
+  set_plan(R"({"faults":[{"kind":"reset"}]})");
+  RawResult raw = raw_chat(false);
+  EXPECT_TRUE(raw.bytes.empty()) << raw.bytes;
+  EXPECT_EQ(raw.last, -1);
+  EXPECT_EQ(raw.err, ECONNRESET);
+  auto r = client()->Post("/v1/chat/completions", simple_body().dump(), "application/json");
+  EXPECT_FALSE(r);
+}
+
+TEST_F(SimServerTest, EmptyReplyClosesWithoutAByte) {
+  start();
+  set_plan(R"({"faults":[{"kind":"empty_reply"}]})");
+  RawResult raw = raw_chat(false);
+  EXPECT_TRUE(raw.bytes.empty()) << raw.bytes;
+  EXPECT_EQ(raw.last, 0);  // orderly EOF
+  auto r = client()->Post("/v1/chat/completions", simple_body().dump(), "application/json");
+  EXPECT_FALSE(r);
+}
+
+TEST_F(SimServerTest, StreamCutDeliversSomeEventsThenResets) {
+  start();
+  set_plan(R"({"faults":[{"kind":"stream_cut","after_events":3}]})");
+  RawResult raw = raw_chat(true);
+  EXPECT_NE(raw.bytes.find("HTTP/1.1 200"), std::string::npos);
+  EXPECT_EQ(sse_data(raw.bytes).size(), 3u) << raw.bytes;
+  EXPECT_EQ(raw.bytes.find("[DONE]"), std::string::npos);
+  EXPECT_EQ(raw.last, -1);
+  EXPECT_EQ(raw.err, ECONNRESET);
+  auto r = client()->Post("/v1/chat/completions", simple_body(true).dump(), "application/json");
+  EXPECT_FALSE(r);  // truncated chunked body
+}
+
+TEST_F(SimServerTest, NonStreamCutIsATruncatedBody) {
+  start();
+  set_plan(R"({"faults":[{"kind":"stream_cut"}]})");
+  auto r = client()->Post("/v1/chat/completions", simple_body().dump(), "application/json");
+  EXPECT_FALSE(r);
+}
+
+TEST_F(SimServerTest, MidStreamErrorAndMalformedAreDeliveredInBand) {
+  start();
+  set_plan(R"({"faults":[{"kind":"mid_stream_error","after_events":2,"trigger":{"nth":1}},
+                         {"kind":"malformed_json","trigger":{"nth":2}}]})");
+  auto c = client();
+  auto r = c->Post("/v1/chat/completions", simple_body(true).dump(), "application/json");
+  ASSERT_TRUE(r);
+  auto data = sse_data(r->body);
+  ASSERT_EQ(data.size(), 3u);
+  EXPECT_TRUE(Json::parse(data[2]).contains("error"));
+  r = c->Post("/v1/chat/completions", simple_body().dump(), "application/json");
+  ASSERT_TRUE(r);
+  EXPECT_EQ(r->status, 200);
+  EXPECT_TRUE(Json::parse(r->body, nullptr, false).is_discarded());
+}
+
+TEST_F(SimServerTest, HangEndsWhenTheClientGivesUp) {
+  start();
+  set_plan(R"({"faults":[{"kind":"hang","trigger":{"nth":1}}]})");
+  auto c = client(/*read_timeout_s=*/1);
+  auto t0 = clock_.now();
+  auto r = c->Post("/v1/chat/completions", simple_body().dump(), "application/json");
+  EXPECT_FALSE(r);
+  EXPECT_GE(clock_.now() - t0, 900ms);
+  // The server is still healthy and stops promptly.
+  EXPECT_EQ(client()->Post("/v1/chat/completions", simple_body().dump(), "application/json")->status, 200);
+  auto s0 = clock_.now();
+  server_->stop();
+  EXPECT_LT(clock_.now() - s0, 2s);
+}
+
+TEST_F(SimServerTest, StopReleasesHangingRequestsPromptly) {
+  start();
+  set_plan(R"({"faults":[{"kind":"hang"}]})");
+  std::vector<std::future<bool>> clients;
+  for (int i = 0; i < 3; ++i) {
+    clients.push_back(std::async(std::launch::async, [this, i] {
+      httplib::Client c("127.0.0.1", server_->port());
+      c.set_read_timeout(60, 0);
+      return static_cast<bool>(c.Post("/v1/chat/completions", simple_body(i == 0).dump(), "application/json"));
+    }));
+  }
+  // Also an idle keep-alive connection and a stream hanging after two events.
+  auto idle = client();
+  idle->set_keep_alive(true);
+  ASSERT_TRUE(idle->Get("/__admin/health"));
+  while (engine_->request_count() < 3) clock_.sleep_for(5ms);
+  clock_.sleep_for(50ms);
+  auto t0 = clock_.now();
+  server_->stop();
+  EXPECT_LT(clock_.now() - t0, 2s);
+  for (auto& f : clients) {
+    ASSERT_EQ(f.wait_for(5s), std::future_status::ready);
+    EXPECT_FALSE(f.get());
+  }
+  server_->stop();  // idempotent
+}
+
+TEST_F(SimServerTest, ConcurrentClientsWithRandomFaults) {
+  start();
+  set_plan(R"({"faults":[{"kind":"reset","trigger":{"probability":0.15}},
+                         {"kind":"stream_cut","after_events":2,"match":{"stream":true},"trigger":{"probability":0.2}},
+                         {"kind":"empty_reply","trigger":{"probability":0.1}},
+                         {"kind":"http_error","status":429,"retry_after_ms":1,"trigger":{"probability":0.1}}]})");
+  constexpr int kThreads = 8, kPerThread = 40;
+  std::atomic<int> ok{0}, failed{0}, errors{0};
+  std::vector<std::thread> threads;
+  for (int t = 0; t < kThreads; ++t) {
+    threads.emplace_back([&, t] {
+      httplib::Client c("127.0.0.1", server_->port());
+      c.set_read_timeout(10, 0);
+      c.set_tcp_nodelay(true);
+      c.set_keep_alive(true);
+      for (int i = 0; i < kPerThread; ++i) {
+        auto r = c.Post("/v1/chat/completions", simple_body((i + t) % 2 == 0).dump(), "application/json");
+        if (!r) ++failed;
+        else if (r->status == 200) ++ok;
+        else ++errors;
+      }
+    });
+  }
+  for (auto& th : threads) th.join();
+  EXPECT_EQ(ok + failed + errors, kThreads * kPerThread);
+  EXPECT_GT(ok, 0);
+  EXPECT_GT(failed, 0);
+  EXPECT_EQ(engine_->request_count(), static_cast<uint64_t>(kThreads * kPerThread));
+  uint64_t fired = 0;
+  for (const auto& st : engine_->fault_stats()) fired += st.fired;
+  EXPECT_EQ(fired, static_cast<uint64_t>(failed + errors));
+}
+
+TEST_F(SimServerTest, DelayFaultDelaysTheHead) {
+  start();
+  set_plan(R"({"faults":[{"kind":"delay","delay_ms":300}]})");
+  auto t0 = clock_.now();
+  auto r = client()->Post("/v1/chat/completions", simple_body().dump(), "application/json");
+  ASSERT_TRUE(r);
+  EXPECT_EQ(r->status, 200);
+  EXPECT_GE(clock_.now() - t0, 290ms);
+}
+
+TEST_F(SimServerTest, StartRejectsBadOptionsAndReportsBusyPort) {
+  start();
+  ServerOptions bad;
+  bad.threads = 0;
+  EXPECT_FALSE(SimServer::Start(*engine_, clock_, bad).ok());
+  ServerOptions busy;
+  busy.port = server_->port();
+  auto s = SimServer::Start(*engine_, clock_, busy);
+  EXPECT_FALSE(s.ok());
+  EXPECT_EQ(server_->url(), "http://127.0.0.1:" + std::to_string(server_->port()));
+}
+
+}  // namespace
+}  // namespace ploke::sim
