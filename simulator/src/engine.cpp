@@ -343,7 +343,8 @@ struct SimEngine::Impl {
   ScriptedResponse replay(const HttpRequest& request, const std::string& path, const RequestContext& ctx,
                           const SimOptions& opts, double slow, std::string& label) const;
   ScriptedResponse route(const SimOptions& opts, const std::string& path, bool is_post, bool is_get,
-                         const Json* body, const RequestContext& ctx, Random& rng, double slow) const;
+                         const Json* body, const detail::LightChat* light, const RequestContext& ctx, Random& rng,
+                         double slow) const;
 };
 
 std::optional<Fault> SimEngine::Impl::select_fault(const std::string& path, bool is_inference,
@@ -382,9 +383,12 @@ std::optional<Fault> SimEngine::Impl::select_fault(const std::string& path, bool
 }
 
 ScriptedResponse SimEngine::Impl::route(const SimOptions& opts, const std::string& path, bool is_post,
-                                        bool is_get, const Json* body, const RequestContext& ctx, Random& rng,
-                                        double slow) const {
+                                        bool is_get, const Json* body, const detail::LightChat* light,
+                                        const RequestContext& ctx, Random& rng, double slow) const {
   const uint64_t limit = opts.rate_limits.limit_requests;
+  if (light != nullptr && path == kChatPath && is_post) {
+    return detail::generate_chat_light(*light, opts, ctx, rng, slow).response;
+  }
   if (path == kChatPath && is_post) return detail::generate_chat(body, opts, ctx, rng, slow).response;
   if (path == kModelsPath && is_get) {
     ScriptedResponse r;
@@ -605,7 +609,15 @@ ScriptedResponse SimEngine::handle(const HttpRequest& request) {
   bool body_ok = false;
   std::string model;
   bool stream = false;
-  if (is_inference && is_post) {
+  // The common plain request is read without a DOM (scan_chat_light falls back to the
+  // parse below for anything unusual, so errors and tool handling are unchanged).
+  detail::LightChat light;
+  bool is_light = false;
+  if (is_chat && is_post && !from_cassette && detail::scan_chat_light(request.body, options_, light)) {
+    is_light = true;
+    model.assign(light.model);
+    stream = light.stream;
+  } else if (is_inference && is_post) {
     body = Json::parse(request.body, nullptr, /*allow_exceptions=*/false);
     body_ok = !body.is_discarded();
     if (body_ok && body.is_object()) {
@@ -635,7 +647,8 @@ ScriptedResponse SimEngine::handle(const HttpRequest& request) {
       });
     } else {
       r = respond_with_faults(f, ctx, options_, model, stream, [&](double slow) {
-        return impl_->route(options_, path, is_post, is_get, body_ok ? &body : nullptr, ctx, rng, slow);
+        return impl_->route(options_, path, is_post, is_get, body_ok ? &body : nullptr,
+                            is_light ? &light : nullptr, ctx, rng, slow);
       });
     }
   } catch (const std::exception& ex) {

@@ -294,6 +294,15 @@ void Worker::admin(evhttp_request* req, std::string_view m, std::string_view pat
   } else if (path == "/__admin/requests" && m == "DELETE") {
     engine.clear_journal();
     ok_json("{\"ok\":true}");
+  } else if (path == "/__admin/cassette/misses" && m == "GET") {
+    ok_json(replay_misses_to_json(engine.replay_misses()));
+  } else if (path == "/__admin/cassette/unused" && m == "GET") {
+    ok_json(replay_unused_to_json(engine.replay_unused()));
+  } else if (path == "/__admin/cassette/report" && m == "GET") {
+    ok_json(strict_report_to_json(engine.strict_report()));
+  } else if (path == "/__admin/cassette/reset" && m == "POST") {
+    engine.reset_replay();
+    ok_json("{\"ok\":true}");
   } else {
     reply(req, 404, "application/json",
           admin_error("unknown admin endpoint " + std::string(m) + " " + std::string(path)), scratch);

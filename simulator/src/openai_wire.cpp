@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <array>
+#include <charconv>
 #include <cmath>
 #include <cstdio>
 #include <set>
@@ -23,12 +24,14 @@ constexpr std::array<std::string_view, 64> kVocabulary = {
     "text",   "output", "sample",    "example", "good",    "fine",    "simple",  "clear",
     "next",   "first",  "last",      "every",   "some",    "other",   "this",    "it"};
 
+void append_json_escaped(std::string& out, std::string_view s);
+
 std::string_view word(Random& rng) { return kVocabulary[rng.below(kVocabulary.size())]; }
 
 void append_u64(std::string& out, uint64_t v) {
   char buf[24];
-  int n = std::snprintf(buf, sizeof buf, "%llu", static_cast<unsigned long long>(v));
-  out.append(buf, static_cast<size_t>(n));
+  const auto r = std::to_chars(buf, buf + sizeof buf, v);
+  out.append(buf, static_cast<size_t>(r.ptr - buf));
 }
 
 std::string u64(uint64_t v) { std::string s; append_u64(s, v); return s; }
@@ -295,16 +298,21 @@ ChoicePlan plan_choice(const Json& b, const SimOptions& opts, const ToolChoiceIn
   ChoicePlan c;
   if (tools.use_tools) {
     const Json& defs = b["tools"];
-    uint32_t n = std::max<uint32_t>(1, opts.n_tool_calls);
+    // n_tool_calls == 0 (the default): one call per offered tool, up to 3, as models do
+    // when asked something that needs several tools; a forced function gets one call.
+    uint32_t n = opts.n_tool_calls;
+    if (n == 0) n = tools.forced.empty() ? static_cast<uint32_t>(std::min<size_t>(defs.size(), 3)) : 1;
+    n = std::max<uint32_t>(1, n);
     if (auto p = b.find("parallel_tool_calls"); p != b.end() && p->is_boolean() && !p->get<bool>()) n = 1;
+    const uint64_t first = defs.empty() ? 0 : rng.below(defs.size());
     for (uint32_t i = 0; i < n; ++i) {
       const Json* def = nullptr;
       if (!tools.forced.empty()) {
         for (const Json& d : defs) {
           if (d.is_object() && d.contains("function") && d["function"].value("name", std::string()) == tools.forced) def = &d;
         }
-      } else {
-        def = &defs[rng.below(defs.size())];
+      } else if (!defs.empty()) {
+        def = &defs[(first + i) % defs.size()];  // distinct tools while there are enough
       }
       ToolCallPlan call;
       call.id = "call_" + rng.alnum(24);
@@ -325,6 +333,7 @@ ChoicePlan plan_choice(const Json& b, const SimOptions& opts, const ToolChoiceIn
   uint32_t hi = std::max(opts.length.min_tokens, opts.length.max_tokens);
   uint64_t n = static_cast<uint64_t>(rng.between(std::max<uint32_t>(1, lo), std::max<uint32_t>(1, hi)));
   if (max_tokens && *max_tokens < n) { n = *max_tokens; c.finish = "length"; }
+  c.tokens.reserve(static_cast<size_t>(std::min<uint64_t>(n, 4096)));
   for (uint64_t i = 0; i < n; ++i) {
     std::string tok = i == 0 ? std::string() : std::string(" ");
     std::string_view w = word(rng);
@@ -352,8 +361,19 @@ void append_usage(std::string& out, uint64_t prompt, uint64_t completion) {
 std::string render_non_stream(const std::string& id, const std::string& model, const RequestContext& ctx,
                               const SimOptions& opts, const std::vector<ChoicePlan>& choices, uint64_t prompt,
                               uint64_t completion) {
-  std::string out;
-  out.reserve(768);  // below glibc's large-bin size: no malloc_consolidate on the hot path
+  // One allocation: the fixed parts take < 450 bytes, each choice < 200 + its text.
+  size_t estimate = 480 + model.size() + opts.system_fingerprint.size();
+  for (const ChoicePlan& c : choices) {
+    estimate += 200 + c.finish.size();
+    for (const auto& t : c.tokens) estimate += t.size() + 2;
+    for (const auto& k : c.calls) estimate += 120 + k.id.size() + k.name.size() + 2 * k.arguments.size();
+  }
+  // Rendered into a per-thread buffer, then copied out at its exact size: a ~1 KB body is
+  // then one small-bin malloc instead of a large-bin one (which consolidates fastbins).
+  thread_local std::string buffer;
+  std::string& out = buffer;
+  out.clear();
+  out.reserve(estimate);
   out += "{\"id\":\"";
   out += id;
   out += "\",\"object\":\"chat.completion\",\"created\":";
@@ -368,10 +388,9 @@ std::string render_non_stream(const std::string& id, const std::string& model, c
     append_u64(out, i);
     out += ",\"message\":{\"role\":\"assistant\",\"content\":";
     if (c.calls.empty()) {
-      std::string text;
-      for (const auto& t : c.tokens) text += t;
-      append_json_string(out, text);
-      out += ",\"refusal\":null,\"annotations\":[]}";
+      out += '"';
+      for (const auto& t : c.tokens) append_json_escaped(out, t);
+      out += "\",\"refusal\":null,\"annotations\":[]}";
     } else {
       out += "null,\"tool_calls\":[";
       for (size_t k = 0; k < c.calls.size(); ++k) {
@@ -391,7 +410,9 @@ std::string render_non_stream(const std::string& id, const std::string& model, c
   out += ",\"service_tier\":\"default\",\"system_fingerprint\":";
   append_json_string(out, opts.system_fingerprint);
   out += '}';
-  return out;
+  std::string body(out);
+  if (out.capacity() > (64u << 10)) std::string().swap(out);  // do not pin a huge buffer
+  return body;
 }
 
 // One choice's stream events, each the JSON of a `choices[]` element.
@@ -430,26 +451,37 @@ std::vector<std::string> choice_events(const ChoicePlan& c, size_t index) {
 
 }  // namespace
 
-void append_json_string(std::string& out, std::string_view s) {
-  out += '"';
-  for (char ch : s) {
-    auto c = static_cast<unsigned char>(ch);
+namespace {
+// The escaped contents of a JSON string literal (no quotes); runs of plain characters are
+// appended in one go.
+void append_json_escaped(std::string& out, std::string_view s) {
+  size_t run = 0;
+  for (size_t i = 0; i < s.size(); ++i) {
+    const char ch = s[i];
+    const auto c = static_cast<unsigned char>(ch);
+    if (c >= 0x20 && ch != '"' && ch != '\\') continue;
+    out.append(s.data() + run, i - run);
+    run = i + 1;
     switch (ch) {
       case '"': out += "\\\""; break;
       case '\\': out += "\\\\"; break;
       case '\n': out += "\\n"; break;
       case '\r': out += "\\r"; break;
       case '\t': out += "\\t"; break;
-      default:
-        if (c < 0x20) {
-          char buf[8];
-          std::snprintf(buf, sizeof buf, "\\u%04x", c);
-          out += buf;
-        } else {
-          out += ch;
-        }
+      default: {
+        char buf[8];
+        std::snprintf(buf, sizeof buf, "\\u%04x", c);
+        out += buf;
+      }
     }
   }
+  out.append(s.data() + run, s.size() - run);
+}
+}  // namespace
+
+void append_json_string(std::string& out, std::string_view s) {
+  out += '"';
+  append_json_escaped(out, s);
   out += '"';
 }
 
@@ -494,6 +526,12 @@ ScriptedResponse error_response(const ErrorSpec& e, const RequestContext& ctx, c
   return r;
 }
 
+namespace {
+ChatResult chat_core(ChatResult res, bool include_usage, std::optional<uint64_t> max_tokens, size_t n,
+                     uint64_t prompt, const Json* bp, const SimOptions& opts, const RequestContext& ctx,
+                     Random& rng, double slow_factor);
+}  // namespace
+
 ChatResult generate_chat(const Json* body, const SimOptions& opts, const RequestContext& ctx, Random& rng,
                          double slow_factor) {
   ChatResult res;
@@ -518,11 +556,35 @@ ChatResult generate_chat(const Json* body, const SimOptions& opts, const Request
   }
   size_t n = 1;
   if (auto nn = b.find("n"); nn != b.end() && nn->is_number_integer()) n = nn->get<size_t>();
+  return chat_core(std::move(res), include_usage, max_tokens, n, estimate_prompt_tokens(b["messages"]), &b, opts,
+                   ctx, rng, slow_factor);
+}
 
-  const std::string id = "chatcmpl-" + rng.alnum(29);
-  const uint64_t prompt = estimate_prompt_tokens(b["messages"]);
-  const ToolChoiceInfo tools = decide_tools(b, opts, rng);
+ChatResult generate_chat_light(const LightChat& req, const SimOptions& opts, const RequestContext& ctx,
+                               Random& rng, double slow_factor) {
+  ChatResult res;
+  res.model.assign(req.model);
+  res.stream = req.stream;
+  return chat_core(std::move(res), /*include_usage=*/false, req.max_tokens, req.n,
+                   std::max<uint64_t>(1, req.prompt_chars / 4), nullptr, opts, ctx, rng, slow_factor);
+}
+
+namespace {
+
+// The completion for a validated request; `b` (the DOM) is only needed when tools may be
+// used (null: no tools offered).
+ChatResult chat_core(ChatResult res, bool include_usage, std::optional<uint64_t> max_tokens, size_t n,
+                     uint64_t prompt, const Json* bp, const SimOptions& opts, const RequestContext& ctx,
+                     Random& rng, double slow_factor) {
+  static const Json kEmpty = Json::object();
+  const Json& b = bp ? *bp : kEmpty;
+  std::string id;
+  id.reserve(40);
+  id = "chatcmpl-";
+  id += rng.alnum(29);
+  const ToolChoiceInfo tools = bp ? decide_tools(b, opts, rng) : ToolChoiceInfo{};
   std::vector<ChoicePlan> choices;
+  choices.reserve(n);
   uint64_t completion = 0;
   for (size_t i = 0; i < n; ++i) {
     choices.push_back(plan_choice(b, opts, tools, rng, max_tokens));
@@ -603,6 +665,209 @@ ChatResult generate_chat(const Json* body, const SimOptions& opts, const Request
   return res;
 }
 
+}  // namespace
+
+
+namespace {
+
+// A strict scanner for the subset of JSON scan_chat_light() accepts. Every method returns
+// false on anything outside the subset (including what would be valid JSON); the caller
+// then falls back to nlohmann.
+struct LightScanner {
+  const char* p;
+  const char* end;
+
+  void ws() {
+    while (p < end && (*p == ' ' || *p == '\n' || *p == '\r' || *p == '\t')) ++p;
+  }
+  bool lit(char c) {
+    ws();
+    if (p < end && *p == c) { ++p; return true; }
+    return false;
+  }
+  bool peek(char c) {
+    ws();
+    return p < end && *p == c;
+  }
+  // A string of printable ASCII without escapes.
+  bool str(std::string_view& out) {
+    if (!lit('"')) return false;
+    const char* s = p;
+    while (p < end) {
+      const auto c = static_cast<unsigned char>(*p);
+      if (c == '"') { out = std::string_view(s, static_cast<size_t>(p - s)); ++p; return true; }
+      if (c == '\\' || c < 0x20 || c >= 0x80) return false;
+      ++p;
+    }
+    return false;
+  }
+  bool word(std::string_view w) {
+    ws();
+    if (static_cast<size_t>(end - p) < w.size() || std::string_view(p, w.size()) != w) return false;
+    p += w.size();
+    return true;
+  }
+  // A JSON number; `is_int` when it has no fraction or exponent, then `v` holds it (≤ 18 digits).
+  bool number(bool& is_int, int64_t& v) {
+    ws();
+    const char* s = p;
+    bool neg = false;
+    if (p < end && *p == '-') { neg = true; ++p; }
+    if (p >= end || *p < '0' || *p > '9') return false;
+    if (*p == '0') ++p;
+    else while (p < end && *p >= '0' && *p <= '9') ++p;
+    const char* int_end = p;
+    is_int = true;
+    if (p < end && *p == '.') {
+      is_int = false;
+      ++p;
+      if (p >= end || *p < '0' || *p > '9') return false;
+      while (p < end && *p >= '0' && *p <= '9') ++p;
+    }
+    if (p < end && (*p == 'e' || *p == 'E')) {
+      is_int = false;
+      ++p;
+      if (p < end && (*p == '+' || *p == '-')) ++p;
+      if (p >= end || *p < '0' || *p > '9') return false;
+      while (p < end && *p >= '0' && *p <= '9') ++p;
+    }
+    if (is_int) {
+      const char* d = s + (neg ? 1 : 0);
+      if (int_end - d > 18) return false;
+      v = 0;
+      for (; d < int_end; ++d) v = v * 10 + (*d - '0');
+      if (neg) v = -v;
+    }
+    return true;
+  }
+  // Any value of the subset, skipped.
+  bool skip(int depth = 0) {
+    if (depth > 64) return false;
+    ws();
+    if (p >= end) return false;
+    std::string_view sv;
+    switch (*p) {
+      case '"': return str(sv);
+      case 't': return word("true");
+      case 'f': return word("false");
+      case 'n': return word("null");
+      case '[':
+        ++p;
+        if (lit(']')) return true;
+        do { if (!skip(depth + 1)) return false; } while (lit(','));
+        return lit(']');
+      case '{':
+        ++p;
+        if (lit('}')) return true;
+        do {
+          if (!str(sv) || !lit(':') || !skip(depth + 1)) return false;
+        } while (lit(','));
+        return lit('}');
+      default: {
+        bool is_int = false;
+        int64_t v = 0;
+        return number(is_int, v);
+      }
+    }
+  }
+};
+
+}  // namespace
+
+bool scan_chat_light(std::string_view body, const SimOptions& opts, LightChat& out) {
+  LightScanner s{body.data(), body.data() + body.size()};
+  out = LightChat{};
+  bool have_model = false, have_messages = false, have_stream = false, have_n = false;
+  bool have_max = false, have_mct = false;
+  std::optional<uint64_t> max_tokens, max_completion_tokens;
+  if (!s.lit('{')) return false;
+  if (!s.lit('}')) {
+    do {
+      std::string_view key;
+      if (!s.str(key) || !s.lit(':')) return false;
+      if (key == "model") {
+        if (have_model || !s.str(out.model) || out.model.empty()) return false;
+        have_model = true;
+      } else if (key == "messages") {
+        if (have_messages || !s.lit('[') || s.peek(']')) return false;
+        have_messages = true;
+        do {
+          if (!s.lit('{')) return false;
+          bool have_role = false, have_content = false;
+          if (!s.lit('}')) {
+            do {
+              std::string_view mk;
+              if (!s.str(mk) || !s.lit(':')) return false;
+              if (mk == "role") {
+                std::string_view role;
+                if (have_role || !s.str(role) || role == "tool") return false;
+                have_role = true;
+              } else if (mk == "content") {
+                if (have_content) return false;
+                have_content = true;
+                std::string_view c;
+                if (s.peek('"')) {
+                  if (!s.str(c)) return false;
+                  out.prompt_chars += c.size();
+                } else if (!s.word("null")) {
+                  return false;
+                }
+              } else if (mk == "tool_calls") {
+                return false;
+              } else if (!s.skip()) {
+                return false;
+              }
+            } while (s.lit(','));
+            if (!s.lit('}')) return false;
+          }
+          if (!have_role) return false;
+        } while (s.lit(','));
+        if (!s.lit(']')) return false;
+      } else if (key == "stream") {
+        if (have_stream) return false;
+        have_stream = true;
+        if (s.word("true")) out.stream = true;
+        else if (s.word("false") || s.word("null")) out.stream = false;
+        else return false;
+      } else if (key == "n") {
+        if (have_n) return false;
+        have_n = true;
+        if (!s.word("null")) {
+          bool is_int = false;
+          int64_t v = 0;
+          if (!s.number(is_int, v) || !is_int || v < 1 || v > 128) return false;
+          out.n = static_cast<size_t>(v);
+        }
+      } else if (key == "max_tokens" || key == "max_completion_tokens") {
+        bool& have = key == "max_tokens" ? have_max : have_mct;
+        if (have) return false;
+        have = true;
+        if (s.peek('-') || (s.p < s.end && *s.p >= '0' && *s.p <= '9')) {
+          bool is_int = false;
+          int64_t v = 0;
+          if (!s.number(is_int, v)) return false;
+          if (is_int && v >= 1) {
+            (key == "max_tokens" ? max_tokens : max_completion_tokens) = static_cast<uint64_t>(v);
+          }
+        } else if (!s.skip()) {
+          return false;
+        }
+      } else if (key == "tools" || key == "tool_choice" || key == "stream_options" ||
+                 key == "parallel_tool_calls") {
+        return false;  // the DOM path handles tools and stream options
+      } else if (!s.skip()) {
+        return false;
+      }
+    } while (s.lit(','));
+    if (!s.lit('}')) return false;
+  }
+  s.ws();
+  if (s.p != s.end || !have_model || !have_messages) return false;
+  out.max_tokens = max_completion_tokens ? max_completion_tokens : max_tokens;
+  return std::any_of(opts.models.begin(), opts.models.end(),
+                     [&](const ModelInfo& m) { return m.id == out.model; });
+}
+
 }  // namespace ploke::sim::detail
 
 namespace ploke::sim {
@@ -612,7 +877,10 @@ std::string format_reset_duration(Duration d) {
   const int64_t ms = duration_cast<milliseconds>(d).count();
   char buf[48];
   if (ms < 1000) {
-    std::snprintf(buf, sizeof buf, "%lldms", static_cast<long long>(ms < 0 ? 0 : ms));
+    const auto r = std::to_chars(buf, buf + sizeof buf, ms < 0 ? int64_t{0} : ms);
+    std::string s(buf, static_cast<size_t>(r.ptr - buf));
+    s += "ms";
+    return s;
   } else if (ms < 60'000) {
     if (ms % 1000 == 0) std::snprintf(buf, sizeof buf, "%llds", static_cast<long long>(ms / 1000));
     else {

@@ -68,6 +68,28 @@ struct ChatResult {
 ChatResult generate_chat(const Json* body, const SimOptions& opts, const RequestContext& ctx,
                          Random& rng, double slow_factor);
 
+/// The fields of a plain chat request, read by scan_chat_light() without a DOM.
+struct LightChat {
+  std::string_view model;  ///< points into the scanned body
+  bool stream = false;
+  std::optional<uint64_t> max_tokens;
+  size_t n = 1;
+  uint64_t prompt_chars = 0;  ///< sum of the messages' string contents (bytes)
+};
+
+/// A strict single pass over `body` for the common request shape: a valid JSON object
+/// with a known model, a non-empty messages array of objects with string roles other
+/// than "tool" and string/null contents, no tool_calls / tools / tool_choice /
+/// stream_options, ASCII strings without escapes, no duplicate keys that matter, and
+/// valid stream/n. Returns false for anything else (the caller then parses with
+/// nlohmann and generate_chat(), which produces the exact errors); true means
+/// generate_chat() would accept the request and `out` holds what it would read.
+bool scan_chat_light(std::string_view body, const SimOptions& opts, LightChat& out);
+
+/// generate_chat() for a request scan_chat_light() accepted (same bytes, same RNG use).
+ChatResult generate_chat_light(const LightChat& req, const SimOptions& opts, const RequestContext& ctx,
+                               Random& rng, double slow_factor);
+
 /// The "data: …\n\n" event with an in-band error.
 std::string sse_error_event(const ErrorSpec& e);
 

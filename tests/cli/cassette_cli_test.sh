@@ -145,6 +145,8 @@ if "$BIN" serve --help 2>&1 | grep -q -- '--cassette'; then
   code=$(curl -s -o "$TMP/miss" -w '%{http_code}' -H 'content-type: application/json' \
     -d '{"messages":[{"content":"hey","role":"user"}],"model":"gpt-4o"}' "$URL/v1/chat/completions")
   check "serve answers a miss with 400 cassette_no_match" 0 "$([[ $code == 400 ]]; echo $?)" "cassette_no_match" "$TMP/miss"
+  code=$(curl -s -o "$TMP/admin" -w '%{http_code}' "$URL/__admin/cassette/misses")
+  check "admin API lists the miss" 0 "$([[ $code == 200 ]]; echo $?)" "good" "$TMP/admin"
   check "the miss names the nearest interaction and the difference" 0 0 'nearest: good#0.*changed messages\[0\]\.content' "$TMP/miss"
   kill -TERM "$SERVER_PID"; wait "$SERVER_PID"; code=$?; SERVER_PID=""
   check "serve --strict exits 1 at shutdown after a miss" 1 "$code" "unmatched: no recorded interaction" "$TMP/serve.err"

@@ -321,7 +321,9 @@ TEST_F(ReplayTest, RecordedStreamFromEngineReplaysWithSamePieces) {
 class ReplayTimingTest : public ReplayTest, public ::testing::WithParamInterface<std::pair<const char*, double>> {};
 
 TEST_P(ReplayTimingTest, OffsetsFollowTheTimingMode) {
-  const auto [mode, divisor] = GetParam();  // divisor 0 = everything at 0
+  // Plain locals, not a structured binding: clang 14 cannot capture bindings in lambdas.
+  const char* const mode = GetParam().first;
+  const double divisor = GetParam().second;  // 0 = everything at 0
   SplitStream s = split_stream();
   Cassette c = empty_cassette("split");
   c.interactions.push_back(s.interaction);

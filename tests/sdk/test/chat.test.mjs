@@ -161,11 +161,8 @@ describe('chat completions, stream', () => {
   });
 });
 
-// Real OpenAI answers a two-tool question with parallel_tool_calls:true with two calls.
-// `ploke-sim serve` currently always makes SimOptions::n_tool_calls (= 1) calls and has no
-// flag or request knob for more, so these checks are reported as TODO (not failures)
-// while the simulator returns a single call; they become real checks once it returns more.
-const PARALLEL_TODO = 'simulator returned 1 tool call: serve has no way to set SimOptions::n_tool_calls > 1';
+// Real OpenAI answers a two-tool question with parallel_tool_calls:true with two calls;
+// the simulator makes one call per offered tool (SimOptions::n_tool_calls = 0).
 
 describe('tool calls', () => {
   const toolRequest = (extra = {}) =>
@@ -200,10 +197,9 @@ describe('tool calls', () => {
     checkCalls(c.message.tool_calls);
   });
 
-  it('non-stream: parallel_tool_calls gives two or more calls', async (t) => {
+  it('non-stream: parallel_tool_calls gives two or more calls', async () => {
     const data = await client().chat.completions.create(toolRequest());
     const calls = data.choices[0].message.tool_calls;
-    if (calls.length < 2) t.todo(PARALLEL_TODO);
     assert.ok(calls.length >= 2, `expected parallel tool calls, got ${calls.length}`);
     checkCalls(calls);
   });
@@ -247,10 +243,9 @@ describe('tool calls', () => {
     for (const e of doneArgs) JSON.parse(e.arguments);
   });
 
-  it('stream() accumulator with parallel calls gives two or more calls', async (t) => {
+  it('stream() accumulator with parallel calls gives two or more calls', async () => {
     const final = await client().chat.completions.stream(toolRequest()).finalChatCompletion();
     const calls = final.choices[0].message.tool_calls;
-    if (calls.length < 2) t.todo(PARALLEL_TODO);
     assert.ok(calls.length >= 2, `expected parallel tool calls, got ${calls.length}`);
     checkCalls(calls);
   });

@@ -126,9 +126,10 @@ struct SimOptions {
   /// With tools offered and tool_choice "auto" (or unset): chance that the answer is tool
   /// calls rather than text. A last message with role "tool" always gets text.
   double tool_call_probability = 0.5;
-  /// How many (parallel) tool calls an answer with tool calls has; 1 when the request
-  /// sets parallel_tool_calls:false.
-  uint32_t n_tool_calls = 1;
+  /// How many (parallel) tool calls an answer with tool calls has. 0 (default): one per
+  /// offered tool, at most 3 (1 when a function is forced). Always 1 when the request sets
+  /// parallel_tool_calls:false.
+  uint32_t n_tool_calls = 0;
   /// Argument JSON is streamed in this many fragments at most (≥ 1).
   uint32_t tool_argument_fragments = 4;
   std::string system_fingerprint = "fp_sim";
