@@ -200,7 +200,7 @@ int run_demo(const DemoArgs& args) {
   Endpoint ep;
   ep.provider = "openai";
   ep.base_url = w.base_url;
-  ep.api_key = Secret("sk-demo-not-a-real-key-0000000000");
+  ep.api_key = Secret("sk-demo-not-a-real-key-0000000000");  // fake key: the simulator checks none
   CallOptions copts;
   copts.connect_timeout = std::chrono::seconds(2);
   copts.first_byte_timeout = milliseconds(800);

@@ -12,17 +12,6 @@
 namespace ploke::cli {
 namespace {
 
-// Blocks SIGINT/SIGTERM in this thread (and every thread started after) so that
-// sigwait() below receives them synchronously (same pattern as cmd_serve.cpp).
-sigset_t block_stop_signals() {
-  sigset_t set;
-  sigemptyset(&set);
-  sigaddset(&set, SIGINT);
-  sigaddset(&set, SIGTERM);
-  pthread_sigmask(SIG_BLOCK, &set, nullptr);
-  return set;
-}
-
 int fail(int code, const std::string& message) {
   std::fprintf(stderr, "ploke-sim record: %s\n", message.c_str());
   return code;

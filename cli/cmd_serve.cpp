@@ -28,10 +28,6 @@ bool read_file(const std::string& path, std::string& out, std::string& error) {
   return true;
 }
 
-namespace {
-
-// Blocks SIGINT/SIGTERM in this thread (and every thread started after) so that
-// sigwait() below receives them synchronously.
 sigset_t block_stop_signals() {
   sigset_t set;
   sigemptyset(&set);
@@ -40,8 +36,6 @@ sigset_t block_stop_signals() {
   pthread_sigmask(SIG_BLOCK, &set, nullptr);
   return set;
 }
-
-}  // namespace
 
 int run_serve(const ServeArgs& args) {
   sigset_t stop_signals = block_stop_signals();

@@ -6,6 +6,7 @@
 // SimulatedClock, which adapters are registered, and which transport is used.
 #pragma once
 
+#include <csignal>
 #include <cstdint>
 #include <string>
 #include <vector>
@@ -54,6 +55,11 @@ struct DemoArgs {
 int run_demo(const DemoArgs& args);
 
 int run_adapters();
+
+/// Blocks SIGINT/SIGTERM in the calling thread (and every thread started after it), so a
+/// later sigwait() on the returned set receives them synchronously. Call before any thread
+/// is created.
+sigset_t block_stop_signals();
 
 /// Reads a whole file. Returns false and sets `error` on failure.
 bool read_file(const std::string& path, std::string& out, std::string& error);

@@ -130,7 +130,7 @@ void BM_ReplayMatch1KB(benchmark::State& state) {
     return;
   }
   RecordedRequest live = (*store)->interaction(500).request;
-  live.headers.set("authorization", "Bearer sk-proj-0123456789abcdefghijklmnop");
+  live.headers.set("authorization", "Bearer sk-proj-0123456789abcdefghijklmnop");  // fake key
   for (auto _ : state) {
     auto r = (*store)->match(live);
     if (!r.ok()) state.SkipWithError("unmatched");
@@ -152,7 +152,7 @@ void BM_ReplayServeFromHttp(benchmark::State& state) {
   http.method = rec.method;
   http.path = rec.path;
   http.headers = rec.headers;
-  http.headers.set("authorization", "Bearer sk-proj-0123456789abcdefghijklmnop");
+  http.headers.set("authorization", "Bearer sk-proj-0123456789abcdefghijklmnop");  // fake key
   http.body = rec.body.bytes;
   for (auto _ : state) {
     auto r = (*store)->match(live_request_from_http(http));

@@ -116,9 +116,9 @@ TEST(MatcherTest, RedactedRecordingMatchesLiveSecrets) {
   opts.match.match_headers = {"authorization"};
   auto store = store_of({cassette_of("c", {make("1", rec, "{}")})}, opts);
   RecordedRequest live = chat_request(R"({"model":"m","api_key":"real-secret-value-123"})");
-  live.headers.add("Authorization", "Bearer sk-proj-0123456789abcdefABCDEF");
+  live.headers.add("Authorization", "Bearer sk-proj-0123456789abcdefABCDEF");  // fake key
   live.headers.add("x-stainless-retry-count", "1");
-  live.query = {{"key", "sk-or-v1-0123456789abcdef0123"}};
+  live.query = {{"key", "sk-or-v1-0123456789abcdef0123"}};  // fake key
   auto r = store->match(live);
   EXPECT_TRUE(r.ok()) << r.status.message();
 }

@@ -22,7 +22,7 @@ HttpRequest live_request(const std::string& key) {
 }
 
 TEST(RecordingTest, StreamedResponseKeepsExactChunksAndOffsets) {
-  const std::string key = "sk-proj-RecordedKey0123456789abcdef";
+  const std::string key = "sk-proj-RecordedKey0123456789abcdef";  // fake key, planted
   InteractionBuilder b(live_request(key), "0001", "2026-11-24T01:00:00.000Z");
   Headers head;
   head.add("content-type", "text/event-stream; charset=utf-8");
@@ -52,7 +52,7 @@ TEST(RecordingTest, StreamedResponseKeepsExactChunksAndOffsets) {
 }
 
 TEST(RecordingTest, NonStreamedResponseIsJoinedAndClassified) {
-  InteractionBuilder b(live_request("sk-proj-RecordedKey0123456789abcdef"), "0002", "");
+  InteractionBuilder b(live_request("sk-proj-RecordedKey0123456789abcdef"), "0002", "");  // fake key, planted
   Headers head;
   head.add("content-type", "application/json");
   b.on_head(90ms, 429, head);

@@ -125,7 +125,7 @@ TEST(ScriptedTest, PlaysThroughInProcessTransportWithExactChunkBoundaries) {
 // The whole pipeline as the recorder and server will use it: record (with a real key),
 // redact, write, load, match a live request carrying the key, replay byte-exact.
 TEST(ScriptedTest, RecordRedactSaveLoadMatchReplay) {
-  const std::string key = "sk-proj-LiveKey0123456789abcdefghij";
+  const std::string key = "sk-proj-LiveKey0123456789abcdefghij";  // fake key, planted
   HttpRequest live;
   live.method = "POST";
   live.path = "/v1/chat/completions";

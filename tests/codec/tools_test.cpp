@@ -21,7 +21,7 @@ TEST(LintTest, CleanCassetteHasNoFindings) {
 
 TEST(LintTest, ReportsSecretsByPathWithoutTheValue) {
   Cassette c = full_cassette();
-  const std::string key = "sk-ant-api03-abcdefghijklmnopqrstuvwxyz";
+  const std::string key = "sk-ant-api03-abcdefghijklmnopqrstuvwxyz";  // fake key, planted
   c.interactions[0].request.headers.set("x-api-key", key);
   c.interactions[1].response.chunks[0].data = "data: {\"k\":\"" + key + "\"}\n\n";
   const LintReport rep = lint_cassette(serialize_cassette(c), "leaky.json");
@@ -55,7 +55,7 @@ TEST(LintTest, SchemaErrorsAndConsistencyWarnings) {
 }
 
 TEST(LintTest, MalformedFileWithSecretStillFlagsIt) {
-  const LintReport rep = lint_cassette("{\"x\": \"sk-proj-abcdefghijklmnopqrstuvwxyz\"", "t.json");
+  const LintReport rep = lint_cassette("{\"x\": \"sk-proj-abcdefghijklmnopqrstuvwxyz\"", "t.json");  // fake key, planted
   EXPECT_FALSE(rep.ok());
   EXPECT_NE(rep.to_string().find("looks like a secret"), std::string::npos);
   EXPECT_EQ(rep.to_string().find("sk-proj-abcdefghijklmnop"), std::string::npos);

@@ -187,11 +187,11 @@ class EchoUpstream {
 };
 
 TEST_F(RecorderTest, PlantedKeysNeverReachTheCassetteOrLogs) {
-  const std::string kProj = "sk-proj-AbCdEfGhIjKlMnOpQrStUvWx0123456789abcd";
-  const std::string kAnt = "sk-ant-api03-ZyXwVuTsRqPoNmLkJiHg0123456789";
+  const std::string kProj = "sk-proj-AbCdEfGhIjKlMnOpQrStUvWx0123456789abcd";  // fake key, planted
+  const std::string kAnt = "sk-ant-api03-ZyXwVuTsRqPoNmLkJiHg0123456789";  // fake key, planted
   const std::string kQuery = "qk9f8e7d6c5b4a3928170655";
   const std::string kField = "bodysecret7788990011";
-  const std::string kInText = "sk-proj-ZZZZyyyyXXXXwwwwVVVVuuuu11112222";
+  const std::string kInText = "sk-proj-ZZZZyyyyXXXXwwwwVVVVuuuu11112222";  // fake key, planted
   EchoUpstream up;
   std::mutex log_mu;
   std::string logs;
@@ -230,7 +230,7 @@ TEST_F(RecorderTest, PlantedKeysNeverReachTheCassetteOrLogs) {
 
 TEST_F(RecorderTest, UnreachableUpstreamGives502NamingItWithoutSecrets) {
   // Port 1 on loopback: connection refused. The prefix carries a key-shaped string.
-  const std::string kKey = "sk-proj-PrefixSecretAAAABBBBCCCCDDDD1234";
+  const std::string kKey = "sk-proj-PrefixSecretAAAABBBBCCCCDDDD1234";  // fake key, planted
   RecorderOptions o = opts(RecordMode::kAll, dir_.file("down.json"));
   o.upstream = "http://127.0.0.1:1/" + kKey;
   auto rec = start(o);
