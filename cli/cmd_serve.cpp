@@ -28,14 +28,6 @@ bool read_file(const std::string& path, std::string& out, std::string& error) {
   return true;
 }
 
-sigset_t block_stop_signals() {
-  sigset_t set;
-  sigemptyset(&set);
-  sigaddset(&set, SIGINT);
-  sigaddset(&set, SIGTERM);
-  pthread_sigmask(SIG_BLOCK, &set, nullptr);
-  return set;
-}
 
 int run_serve(const ServeArgs& args) {
   sigset_t stop_signals = block_stop_signals();
