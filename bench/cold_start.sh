@@ -14,10 +14,7 @@ BENCH=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 REPO=$(cd "$BENCH/.." && pwd)
 # shellcheck source=bench/lib/common.sh
 source "$BENCH/lib/common.sh"
-trap bench_cleanup EXIT
-trap 'exit 130' INT
-trap 'exit 143' TERM
-bench_no_proxy
+bench_init
 
 BIN=$(bench_find_binary "$REPO" "${1:-}")
 RUNS=${PLOKE_BENCH_RUNS:-20}

@@ -105,3 +105,12 @@ bench_cpu_ticks() {
   done
   echo "$total"
 }
+
+# Shared start of every bench script: stop what it started on exit or Ctrl-C, and keep
+# loopback traffic off any proxy.
+bench_init() {
+  trap bench_cleanup EXIT
+  trap 'exit 130' INT
+  trap 'exit 143' TERM
+  bench_no_proxy
+}

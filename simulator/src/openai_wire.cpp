@@ -651,12 +651,8 @@ ChatResult chat_core(ChatResult res, bool include_usage, std::optional<uint64_t>
   }
   res.tail_begin = r.chunks.size();
   if (include_usage) {
-    std::string u = "data: {\"id\":\"" + id + "\",\"object\":\"chat.completion.chunk\",\"created\":" +
-                    u64(static_cast<uint64_t>(ctx.created)) + ",\"model\":";
-    append_json_string(u, res.model);
-    u += ",\"service_tier\":\"default\",\"system_fingerprint\":";
-    append_json_string(u, opts.system_fingerprint);
-    u += ",\"choices\":[],\"usage\":";
+    std::string u = prefix;  // ends in `"choices":[`: the usage chunk has no choices
+    u += "],\"usage\":";
     append_usage(u, prompt, completion);
     u += "}\n\n";
     r.chunks.push_back(TimedChunk{last, std::move(u)});

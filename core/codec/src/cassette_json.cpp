@@ -98,25 +98,28 @@ RecordedBody make_recorded_body(std::string bytes, std::string_view content_type
   return b;
 }
 
-RecordedRequest recorded_request_from_http(const HttpRequest& request) {
+namespace {
+// Method, path, query and headers; the callers differ only in how they keep the body.
+RecordedRequest request_head_from_http(const HttpRequest& request) {
   RecordedRequest r;
   r.method = request.method;
   auto [path, query] = split_path_query(request.path);
   r.path = std::move(path);
   r.query = std::move(query);
   r.headers = request.headers;
+  return r;
+}
+}  // namespace
+
+RecordedRequest recorded_request_from_http(const HttpRequest& request) {
+  RecordedRequest r = request_head_from_http(request);
   const auto ct = request.headers.get("content-type");
   r.body = make_recorded_body(request.body, ct ? *ct : std::string_view{});
   return r;
 }
 
 RecordedRequest live_request_from_http(const HttpRequest& request) {
-  RecordedRequest r;
-  r.method = request.method;
-  auto [path, query] = split_path_query(request.path);
-  r.path = std::move(path);
-  r.query = std::move(query);
-  r.headers = request.headers;
+  RecordedRequest r = request_head_from_http(request);
   r.body.bytes = request.body;
   r.body.encoding = request.body.empty() ? BodyEncoding::kEmpty : BodyEncoding::kText;
   return r;
