@@ -20,11 +20,11 @@ check_no_include simulator '#include\s+"ploke/recorder/' "simulator must not inc
 check_no_include recorder '#include\s+"ploke/simulator/' "recorder must not include simulator"
 
 # ploke::core itself has no third-party dependencies (ploke::codec, in core/codec, may use nlohmann).
-check_no_include core/include '#include\s+[<"](httplib\.h|nlohmann/|event2/|CLI/|fmt/|spdlog/)' "ploke::core headers must not include third-party libraries"
-check_no_include core/src '#include\s+[<"](httplib\.h|nlohmann/|event2/|CLI/|fmt/|spdlog/)' "ploke::core sources must not include third-party libraries"
+check_no_include core/include '#include\s+[<"](httplib\.h|nlohmann/|event2/|http_parser\.h|toml\+\+/|sqlite3\.h|CLI/|fmt/|spdlog/)' "ploke::core headers must not include third-party libraries"
+check_no_include core/src '#include\s+[<"](httplib\.h|nlohmann/|event2/|http_parser\.h|toml\+\+/|sqlite3\.h|CLI/|fmt/|spdlog/)' "ploke::core sources must not include third-party libraries"
 
 # Heavy third-party headers stay out of public headers.
-hits=$(grep -rlE '#include\s+[<"](httplib\.h|nlohmann/json\.hpp|event2/)' */include core/codec/include 2>/dev/null || true)
+hits=$(grep -rlE '#include\s+[<"](httplib\.h|nlohmann/json\.hpp|event2/|http_parser\.h|toml\+\+/|sqlite3\.h)' */include core/*/include 2>/dev/null || true)
 [[ -z "$hits" ]] || bad "httplib.h / nlohmann/json.hpp in public headers: $hits"
 
 # Time and randomness are injected: only real_clock.cpp may read the clock or sleep.

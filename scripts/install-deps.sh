@@ -8,7 +8,8 @@ PKGS=(
   build-essential cmake g++ clang pkg-config git ca-certificates curl
   libcpp-httplib-dev nlohmann-json3-dev
   googletest libgtest-dev libgmock-dev libbenchmark-dev
-  libfmt-dev libcli11-dev libspdlog-dev libssl-dev zlib1g-dev libevent-dev
+  libfmt-dev libcli11-dev libspdlog-dev libssl-dev zlib1g-dev libevent-dev libhttp-parser-dev
+  libtomlplusplus-dev libsqlite3-dev
   nodejs npm
 )
 if [[ "${1:-}" == "--bench" ]]; then

@@ -9,6 +9,7 @@
 
 #include "ploke/codec/cassette_json.h"
 #include "ploke/codec/matcher.h"
+#include "ploke/codec/redact.h"
 #include "ploke/codec/scripted.h"
 #include "ploke/core/random.h"
 
@@ -162,6 +163,42 @@ void BM_ReplayServeFromHttp(benchmark::State& state) {
   }
 }
 BENCHMARK(BM_ReplayServeFromHttp)->Unit(benchmark::kMicrosecond);
+
+
+/// What `ploke-sim record` does per exchange on its recording thread: classify the
+/// request and response bodies, then redact the interaction (1 KB non-stream exchange).
+void BM_RecordExchange1KB(benchmark::State& state) {
+  Random rng(3);
+  HttpRequest http;
+  http.method = "POST";
+  http.path = "/v1/chat/completions";
+  http.headers.add("content-type", "application/json");
+  http.headers.add("authorization", "Bearer sk-proj-FAKE0123456789abcdefghijklmnop");
+  http.body = request_body(rng, 1, 600);
+  std::string response = R"({"id":"chatcmpl-1","object":"chat.completion","created":1,"model":"gpt-4o","choices":[)";
+  for (int i = 0; i < 3; ++i) {
+    if (i > 0) response += ',';
+    response += R"({"index":)" + std::to_string(i) + R"(,"message":{"role":"assistant","content":")" +
+                std::string(200, 'w') + R"("},"finish_reason":"stop"})";
+  }
+  response += R"(],"usage":{"prompt_tokens":20,"completion_tokens":24,"total_tokens":44}})";
+  auto rules = RedactionRules::Create(RedactionConfig{});
+  if (!rules.ok()) {
+    state.SkipWithError(rules.status().message().c_str());
+    return;
+  }
+  for (auto _ : state) {
+    Interaction i;
+    i.request = recorded_request_from_http(http);
+    i.response.status = 200;
+    i.response.headers.add("content-type", "application/json");
+    i.response.headers.add("x-request-id", "req_123");
+    i.response.body = make_recorded_body(response, "application/json");
+    i = redact_interaction(std::move(i), *rules);
+    benchmark::DoNotOptimize(i);
+  }
+}
+BENCHMARK(BM_RecordExchange1KB)->Unit(benchmark::kMicrosecond);
 
 }  // namespace
 }  // namespace ploke::codec

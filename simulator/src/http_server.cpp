@@ -1,39 +1,43 @@
-// SimServer: plays SimEngine's ScriptedResponses on real sockets with libevent 2.1 evhttp.
+// SimServer: plays SimEngine's ScriptedResponses on real sockets.
+//
+// Libraries: libevent 2.1 for the event loops (raw fd events and timers only), http-parser
+// 2.9 (Debian libhttp-parser-dev, the parser Node.js used before llhttp) for requests.
+// Response framing (status line, headers, Content-Length or chunked) is written here:
+// it is ~40 lines, and owning it is what makes the hot path one write per response.
 //
 // Design notes:
-//  - Threads: ServerOptions::threads workers, each with its own event_base + evhttp and
-//    its own listening socket bound to the same port with SO_REUSEPORT (the kernel spreads
-//    new connections over them). With port 0 the first socket picks the port and the
-//    others join it. SO_REUSEPORT would let a second server silently share a busy port,
-//    so an explicit port is first probed with a plain bind. Nothing is shared between the
-//    loops but the (thread-safe) engine; no libevent locking is needed (NOLOCK bases), and
-//    stop() wakes each loop through an eventfd.
-//  - Hot path (a due, complete, non-stream response): one evhttp_send_reply with the body
-//    already in the buffer, so head + body leave in one writev. Routing is string compares.
-//    TCP_NODELAY is set on the listeners (accepted sockets inherit it on Linux).
+//  - Threads: ServerOptions::threads workers, each with its own event_base and its own
+//    listening socket bound to the same port with SO_REUSEPORT (the kernel spreads new
+//    connections over them). With port 0 the first socket picks the port and the others
+//    join it. SO_REUSEPORT would let a second server silently share a busy port, so an
+//    explicit port is first probed with a plain bind. Nothing is shared between the loops
+//    but the (thread-safe) engine; stop() wakes each loop through an eventfd.
+//  - A connection (Conn) owns its fd, an input buffer, an http_parser, an output buffer
+//    and at most one exchange (the response being played). Reads are level-triggered with
+//    a persistent read event, so a keep-alive request costs epoll_wait + read + write:
+//    a complete non-stream response (the hot path) is framed straight into the output
+//    buffer and written with one send(). A write that would block parks the rest in the
+//    buffer and arms a write event.
+//  - Pipelining: the parser pauses at the end of each request; the next one is parsed only
+//    when the current exchange is over, so responses leave in request order.
 //  - Timing: the request's start t0 = clock.now() (the injected Clock). Every later step
 //    (head, the chunks due at one instant, the ending) runs from an event timer whose
 //    relative delay is (t0 + offset) - clock.now(), capped at kSlice so a Clock that jumps
 //    is noticed; a timer that fires early (by the Clock) just re-arms. No thread waits.
-//  - Socket-level endings use the connection's fd (evhttp_connection_get_bufferevent +
-//    bufferevent_getfd). Pending output is flushed first (evbuffer_write), then: reset =
-//    connect(fd, AF_UNSPEC), which makes Linux abort the connection with RST while the fd
-//    stays valid, then evhttp_connection_free closes it; empty reply = evhttp_connection_free
-//    (FIN, no byte). Destructive steps never run inside evhttp's request callback: they are
-//    deferred to a timer so evhttp's call stack is unwound first.
-//  - Client gone: evhttp disables reading while a request is being answered, so a deferred
-//    exchange (delay, pacing, hang) watches the fd itself (EV_READ + MSG_PEEK: EOF/error =
-//    the client left) and evhttp's close callback covers write errors and server shutdown.
-//    When evhttp fails a connection mid-reply it detaches the request (evcon = NULL) and
-//    leaves it to us to free; otherwise evhttp frees it with the connection.
+//  - Socket-level endings: pending output is flushed first; reset = connect(fd, AF_UNSPEC),
+//    which makes Linux abort the connection with RST (after the kernel's send queue has
+//    drained, bounded); empty reply = close (FIN, no byte); hang = silence until the client
+//    leaves, stop(), or ServerOptions::max_hang.
+//  - Client gone: the read event stays armed during an exchange; EOF or an error there
+//    drops the exchange and the connection. Idle connections close after the larger of
+//    keep_alive_timeout/read_timeout (a persistent read event's timeout restarts whenever
+//    it fires); blocked writes give up after write_timeout.
 #include "ploke/simulator/http_server.h"
 
-#include <event2/buffer.h>
-#include <event2/bufferevent.h>
 #include <event2/event.h>
 #include <event2/event_struct.h>
 #include <event2/http.h>
-#include <event2/keyvalq_struct.h>
+#include <http_parser.h>
 #include <nlohmann/json.hpp>
 
 #include <arpa/inet.h>
@@ -50,8 +54,10 @@
 #include <algorithm>
 #include <atomic>
 #include <cerrno>
+#include <charconv>
 #include <cstdlib>
 #include <cstring>
+#include <ctime>
 #include <mutex>
 #include <optional>
 #include <string_view>
@@ -64,6 +70,8 @@ namespace ploke::sim {
 namespace {
 
 constexpr Duration kSlice = std::chrono::milliseconds(50);
+constexpr size_t kReadChunk = 16 * 1024;
+constexpr size_t kMaxPipelined = 1u << 20;  // unparsed input kept while an exchange plays
 
 std::string admin_error(std::string_view message) {
   std::string out = "{\"error\":{\"message\":";
@@ -73,19 +81,36 @@ std::string admin_error(std::string_view message) {
   return out;
 }
 
-std::string_view method_name(evhttp_cmd_type c) {
-  switch (c) {
-    case EVHTTP_REQ_GET: return "GET";
-    case EVHTTP_REQ_POST: return "POST";
-    case EVHTTP_REQ_HEAD: return "HEAD";
-    case EVHTTP_REQ_PUT: return "PUT";
-    case EVHTTP_REQ_DELETE: return "DELETE";
-    case EVHTTP_REQ_OPTIONS: return "OPTIONS";
-    case EVHTTP_REQ_TRACE: return "TRACE";
-    case EVHTTP_REQ_CONNECT: return "CONNECT";
-    case EVHTTP_REQ_PATCH: return "PATCH";
+std::string_view reason_phrase(int status) {
+  switch (status) {
+    case 100: return "Continue";
+    case 200: return "OK";
+    case 201: return "Created";
+    case 204: return "No Content";
+    case 301: return "Moved Permanently";
+    case 302: return "Found";
+    case 304: return "Not Modified";
+    case 400: return "Bad Request";
+    case 401: return "Unauthorized";
+    case 402: return "Payment Required";
+    case 403: return "Forbidden";
+    case 404: return "Not Found";
+    case 405: return "Method Not Allowed";
+    case 408: return "Request Timeout";
+    case 409: return "Conflict";
+    case 413: return "Payload Too Large";
+    case 415: return "Unsupported Media Type";
+    case 422: return "Unprocessable Entity";
+    case 429: return "Too Many Requests";
+    case 431: return "Request Header Fields Too Large";
+    case 500: return "Internal Server Error";
+    case 501: return "Not Implemented";
+    case 502: return "Bad Gateway";
+    case 503: return "Service Unavailable";
+    case 504: return "Gateway Timeout";
+    case 529: return "Site Overloaded";
+    default: return status < 300 ? "OK" : (status < 500 ? "Client Error" : "Server Error");
   }
-  return "GET";
 }
 
 // Value of `name` in a raw query string ("a=1&b=2"), undecoded.
@@ -107,13 +132,7 @@ timeval to_timeval(Duration d) {
   return timeval{static_cast<time_t>(us / 1'000'000), static_cast<suseconds_t>(us % 1'000'000)};
 }
 
-int connection_fd(evhttp_connection* evcon) {
-  bufferevent* bev = evcon != nullptr ? evhttp_connection_get_bufferevent(evcon) : nullptr;
-  return bev != nullptr ? static_cast<int>(bufferevent_getfd(bev)) : -1;
-}
-
 void abort_connection(int fd) {
-  if (fd < 0) return;
   sockaddr sa{};
   sa.sa_family = AF_UNSPEC;
   if (::connect(fd, &sa, sizeof sa) != 0) {
@@ -122,29 +141,110 @@ void abort_connection(int fd) {
   }
 }
 
+// A growable byte buffer with a read offset (no zero-fill on growth).
+class ByteBuffer {
+ public:
+  ~ByteBuffer() { std::free(data_); }
+  const char* begin() const { return data_ + off_; }
+  size_t size() const { return len_ - off_; }
+  bool empty() const { return off_ == len_; }
+  void consume(size_t n) {
+    off_ += n;
+    if (off_ == len_) off_ = len_ = 0;
+  }
+  void clear() { off_ = len_ = 0; }
+  void append(std::string_view s) {
+    std::memcpy(reserve(s.size()), s.data(), s.size());
+    len_ += s.size();
+  }
+  // Space for `n` more bytes at tail(); commit() what was written.
+  char* reserve(size_t n) {
+    if (cap_ - len_ < n) {
+      if (off_ > 0) {  // compact first
+        std::memmove(data_, data_ + off_, len_ - off_);
+        len_ -= off_;
+        off_ = 0;
+      }
+      if (cap_ - len_ < n) {
+        const size_t cap = std::max(cap_ * 2, len_ + n);
+        char* p = static_cast<char*>(std::realloc(data_, cap));
+        if (p == nullptr) throw std::bad_alloc();
+        data_ = p;
+        cap_ = cap;
+      }
+    }
+    return data_ + len_;
+  }
+  void commit(size_t n) { len_ += n; }
+  // Frees the memory of a large, empty buffer (an idle connection keeps at most 64 KB).
+  void shrink() {
+    if (empty() && cap_ > 64 * 1024) {
+      std::free(data_);
+      data_ = nullptr;
+      cap_ = 0;
+    }
+  }
+
+ private:
+  char* data_ = nullptr;
+  size_t off_ = 0, len_ = 0, cap_ = 0;
+};
+
+void append_decimal(ByteBuffer& b, uint64_t v) {
+  char tmp[24];
+  auto r = std::to_chars(tmp, tmp + sizeof tmp, v);
+  b.append(std::string_view(tmp, static_cast<size_t>(r.ptr - tmp)));
+}
+
+void append_hex(ByteBuffer& b, uint64_t v) {
+  char tmp[24];
+  auto r = std::to_chars(tmp, tmp + sizeof tmp, v, 16);
+  b.append(std::string_view(tmp, static_cast<size_t>(r.ptr - tmp)));
+}
+
 struct Worker;
 
-// One response being played over time (anything not answered inside the request callback).
-struct Exchange {
-  enum class Stage : uint8_t { kHead, kBody, kEnding, kHang };
+enum class Stage : uint8_t { kHead, kBody, kEnding, kHang };
 
+struct Conn {
   Worker* worker = nullptr;
-  evhttp_request* req = nullptr;
-  evhttp_connection* evcon = nullptr;
+  int fd = -1;
+  event rd{};
+  event wr{};
+  event timer{};
+  http_parser parser{};
+  Conn* prev = nullptr;
+  Conn* next = nullptr;
+
+  // The request being parsed.
+  std::string url;
+  std::string field;
+  std::string value;
+  bool in_value = false;
+  HttpRequest request;
+  bool message_done = false;
+  bool too_large = false;
+  bool keep_alive = true;
+  bool http10 = false;
+  bool head_method = false;
+
+  ByteBuffer in;
+  ByteBuffer out;
+  bool write_armed = false;
+  bool close_after_write = false;
+  bool read_paused = false;
+
+  // The exchange being played (busy == true).
+  bool busy = false;
   ScriptedResponse script;
   TimePoint t0{};
   TimePoint hang_deadline{};
-  size_t next = 0;       // next chunk to send
-  size_t sent = 0;       // body bytes sent
+  size_t next_chunk = 0;
+  size_t sent = 0;
   std::optional<size_t> declared_length;
-  std::string content_type;
+  bool chunked = false;
   Stage stage = Stage::kHead;
-  bool watching = false;
-  uint16_t end_tries = 0;  // reset waiting for queued bytes to leave the send queue
-  event timer{};
-  event watch{};
-  Exchange* prev = nullptr;
-  Exchange* next_ex = nullptr;
+  uint32_t end_tries = 0;
 };
 
 }  // namespace
@@ -166,58 +266,284 @@ struct SimServer::Impl {
 
 namespace {
 
+extern "C" void conn_read_cb(evutil_socket_t, short what, void* arg);
+extern "C" void conn_write_cb(evutil_socket_t, short what, void* arg);
+extern "C" void conn_timer_cb(evutil_socket_t, short, void* arg);
+extern "C" void accept_cb(evutil_socket_t fd, short, void* arg);
+extern "C" void wake_cb(evutil_socket_t fd, short, void* arg);
+
+http_parser_settings make_parser_settings();
+
 struct Worker {
   SimEngine* engine = nullptr;
   Clock* clock = nullptr;
   Duration max_hang{};
+  size_t max_body = 0;
+  timeval idle_tv{};
+  timeval write_tv{};
+  const timeval* idle_timeout = nullptr;   // common timeout (O(1) re-arm)
+  const timeval* write_timeout = nullptr;
   event_base* base = nullptr;
-  evhttp* http = nullptr;
-  evbuffer* scratch = nullptr;  // reused for chunk batches
-  int listen_fd = -1;           // owned by evhttp once accepted
+  int listen_fd = -1;
+  event listen_ev{};
+  bool listen_added = false;
   int wake_fd = -1;
   event wake{};
   bool wake_added = false;
   std::thread thread;
-  Exchange* exchanges = nullptr;  // live deferred exchanges (intrusive list)
+  Conn* conns = nullptr;  // every open connection (intrusive list)
+  http_parser_settings settings = make_parser_settings();
+  int64_t date_second = -1;
+  char date[40] = {};
+  size_t date_len = 0;
 
   ~Worker() { destroy(); }
 
   void destroy();
-  void on_request(evhttp_request* req);
-  void serve(evhttp_request* req, std::string_view method, std::string_view path, TimePoint t0);
-  void admin(evhttp_request* req, std::string_view method, std::string_view path, std::string_view query);
-  void play(evhttp_request* req, ScriptedResponse&& sr, TimePoint t0);
-  void advance(Exchange* ex);
-  void send_head(Exchange* ex);
-  bool end_with(Exchange* ex, Ending ending);
-  void start_hang(Exchange* ex);
-  void arm(Exchange* ex, TimePoint due);
-  void finish(Exchange* ex);  // unlinks and deletes; the request is left to evhttp
-  void on_closed(Exchange* ex);
-  void on_watch(Exchange* ex);
+  void accept_all();
+  void close_conn(Conn* c);
+  void on_readable(Conn* c);
+  void on_writable(Conn* c, bool timed_out);
+  bool process_input(Conn* c);  // false: the connection is gone
+  bool dispatch(Conn* c);       // false: the connection is gone
+  void serve(Conn* c, TimePoint t0);
+  void admin(Conn* c, std::string_view method, std::string_view path, std::string_view query);
+  void respond(Conn* c, int status, std::string_view content_type, std::string_view body);
+  void write_head(Conn* c, int status, const Headers& headers, const std::string& content_type,
+                  std::optional<size_t> content_length);
+  void play(Conn* c, ScriptedResponse&& sr, TimePoint t0);
+  void advance(Conn* c);
+  bool end_with(Conn* c, Ending ending);  // false: retry later (output blocked)
+  void end_exchange(Conn* c);             // the exchange completed normally
+  void start_hang(Conn* c);
+  void arm(Conn* c, TimePoint due);
+  bool flush(Conn* c);  // false: the connection is gone
+  std::string_view http_date();
 };
 
-void add_headers(evkeyvalq* out, const Headers& headers, std::string* content_type,
-                 std::optional<size_t>* declared_length) {
-  for (const auto& [name, value] : headers.items()) {
-    if (iequals(name, "content-type")) { *content_type = value; continue; }
-    if (iequals(name, "content-length")) { *declared_length = std::strtoull(value.c_str(), nullptr, 10); continue; }
-    evhttp_add_header(out, name.c_str(), value.c_str());
+// ---- request parsing (http-parser callbacks) -------------------------------------------
+
+Conn* conn_of(http_parser* p) { return static_cast<Conn*>(p->data); }
+
+void push_header(Conn* c) {
+  if (!c->in_value) return;
+  c->request.headers.add(std::move(c->field), std::move(c->value));
+  c->field.clear();
+  c->value.clear();
+  c->in_value = false;
+}
+
+http_parser_settings make_parser_settings() {
+  http_parser_settings s;
+  http_parser_settings_init(&s);
+  s.on_message_begin = [](http_parser* p) {
+    Conn* c = conn_of(p);
+    c->url.clear();
+    c->field.clear();
+    c->value.clear();
+    c->in_value = false;
+    c->request = HttpRequest{};
+    c->request.body.clear();
+    return 0;
+  };
+  s.on_url = [](http_parser* p, const char* at, size_t n) {
+    conn_of(p)->url.append(at, n);
+    return 0;
+  };
+  s.on_header_field = [](http_parser* p, const char* at, size_t n) {
+    Conn* c = conn_of(p);
+    push_header(c);
+    c->field.append(at, n);
+    return 0;
+  };
+  s.on_header_value = [](http_parser* p, const char* at, size_t n) {
+    Conn* c = conn_of(p);
+    c->in_value = true;
+    c->value.append(at, n);
+    return 0;
+  };
+  s.on_headers_complete = [](http_parser* p) {
+    Conn* c = conn_of(p);
+    push_header(c);
+    const uint64_t cl = p->content_length;
+    if (cl != ULLONG_MAX && cl > c->worker->max_body) {
+      c->too_large = true;
+      http_parser_pause(p, 1);
+      return 0;
+    }
+    if (cl != ULLONG_MAX && cl > 0) c->request.body.reserve(static_cast<size_t>(cl));
+    if (auto e = c->request.headers.get("expect"); e && iequals(*e, "100-continue") && p->http_minor >= 1) {
+      c->out.append("HTTP/1.1 100 Continue\r\n\r\n");  // flushed by the read handler
+    }
+    return 0;
+  };
+  s.on_body = [](http_parser* p, const char* at, size_t n) {
+    Conn* c = conn_of(p);
+    if (c->request.body.size() + n > c->worker->max_body) {
+      c->too_large = true;
+      http_parser_pause(p, 1);
+      return 0;
+    }
+    c->request.body.append(at, n);
+    return 0;
+  };
+  s.on_message_complete = [](http_parser* p) {
+    Conn* c = conn_of(p);
+    c->message_done = true;
+    c->keep_alive = http_should_keep_alive(p) != 0;
+    c->http10 = p->http_major == 1 && p->http_minor == 0;
+    c->head_method = p->method == HTTP_HEAD;
+    c->request.method = http_method_str(static_cast<http_method>(p->method));
+    http_parser_pause(p, 1);
+    return 0;
+  };
+  return s;
+}
+
+// ---- connections ---------------------------------------------------------------------
+
+void Worker::accept_all() {
+  for (int i = 0; i < 64; ++i) {
+    const int fd = ::accept4(listen_fd, nullptr, nullptr, SOCK_NONBLOCK | SOCK_CLOEXEC);
+    if (fd < 0) return;  // EAGAIN, or a transient error (EMFILE, ECONNABORTED): next wake-up
+    auto* c = new (std::nothrow) Conn;
+    if (c == nullptr) {
+      ::close(fd);
+      return;
+    }
+    c->worker = this;
+    c->fd = fd;
+    http_parser_init(&c->parser, HTTP_REQUEST);
+    c->parser.data = c;
+    event_assign(&c->rd, base, fd, EV_READ | EV_PERSIST, conn_read_cb, c);
+    event_assign(&c->wr, base, fd, EV_WRITE, conn_write_cb, c);
+    event_assign(&c->timer, base, -1, 0, conn_timer_cb, c);
+    event_add(&c->rd, idle_timeout);
+    c->next = conns;
+    if (conns != nullptr) conns->prev = c;
+    conns = c;
   }
 }
 
-void reply(evhttp_request* req, int status, std::string_view content_type, std::string_view body, evbuffer* scratch) {
-  evkeyvalq* out = evhttp_request_get_output_headers(req);
-  evhttp_add_header(out, "Content-Type", std::string(content_type).c_str());
-  evbuffer_add(scratch, body.data(), body.size());
-  evhttp_send_reply(req, status, nullptr, scratch);
-  evbuffer_drain(scratch, evbuffer_get_length(scratch));
+void Worker::close_conn(Conn* c) {
+  event_del(&c->rd);
+  event_del(&c->wr);
+  event_del(&c->timer);
+  ::close(c->fd);
+  if (c->prev != nullptr) c->prev->next = c->next;
+  else conns = c->next;
+  if (c->next != nullptr) c->next->prev = c->prev;
+  delete c;
 }
 
-void Worker::on_request(evhttp_request* req) {
+bool Worker::flush(Conn* c) {
+  while (!c->out.empty()) {
+    const ssize_t n = ::send(c->fd, c->out.begin(), c->out.size(), MSG_NOSIGNAL);
+    if (n > 0) {
+      c->out.consume(static_cast<size_t>(n));
+      continue;
+    }
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
+      if (!c->write_armed) {
+        event_add(&c->wr, write_timeout);
+        c->write_armed = true;
+      }
+      return true;
+    }
+    close_conn(c);  // the peer is gone
+    return false;
+  }
+  if (c->write_armed) {
+    event_del(&c->wr);
+    c->write_armed = false;
+  }
+  c->out.shrink();
+  if (c->close_after_write && !c->busy) {
+    close_conn(c);
+    return false;
+  }
+  return true;
+}
+
+void Worker::on_writable(Conn* c, bool timed_out) {
+  c->write_armed = false;
+  if (timed_out) {
+    close_conn(c);
+    return;
+  }
+  flush(c);
+}
+
+void Worker::on_readable(Conn* c) {
+  for (;;) {
+    char* dst = c->in.reserve(kReadChunk);
+    const ssize_t n = ::recv(c->fd, dst, kReadChunk, 0);
+    if (n > 0) {
+      c->in.commit(static_cast<size_t>(n));
+      if (static_cast<size_t>(n) == kReadChunk && c->in.size() < kMaxPipelined + kReadChunk) continue;
+      break;
+    }
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) break;
+    close_conn(c);  // EOF or error: the client left (mid-exchange too)
+    return;
+  }
+  if (c->busy) {
+    // Pipelined input while a response plays: keep it for later, within bounds.
+    if (c->in.size() > kMaxPipelined) {
+      event_del(&c->rd);
+      c->read_paused = true;
+    }
+    return;
+  }
+  if (!process_input(c)) return;
+  if (!c->out.empty()) flush(c);
+}
+
+// Parses buffered input and serves each complete request in turn, until the input runs
+// out, an exchange becomes busy, or the connection is to close.
+bool Worker::process_input(Conn* c) {
+  while (!c->busy && !c->close_after_write && !c->in.empty()) {
+    const size_t n = http_parser_execute(&c->parser, &settings, c->in.begin(), c->in.size());
+    c->in.consume(n);
+    const http_errno err = HTTP_PARSER_ERRNO(&c->parser);
+    if (c->too_large) {
+      c->keep_alive = false;
+      c->head_method = false;
+      c->close_after_write = true;
+      c->request.headers = Headers{};
+      c->in.clear();
+      respond(c, 413, "application/json",
+              admin_error("request body larger than " + std::to_string(max_body) + " bytes"));
+      return true;
+    }
+    if (err == HPE_PAUSED) {
+      http_parser_pause(&c->parser, 0);
+      if (c->message_done) {
+        c->message_done = false;
+        if (!dispatch(c)) return false;
+      }
+      continue;
+    }
+    if (err != HPE_OK) {
+      c->close_after_write = true;
+      c->in.clear();
+      const int status = err == HPE_HEADER_OVERFLOW ? 431 : 400;
+      c->keep_alive = false;
+      c->head_method = false;
+      respond(c, status, "application/json",
+              admin_error(std::string("malformed HTTP request: ") + http_errno_description(err)));
+      return true;
+    }
+    break;  // everything consumed, the request is incomplete: wait for more
+  }
+  return true;
+}
+
+bool Worker::dispatch(Conn* c) {
   const TimePoint t0 = clock->now();
-  const char* uri = evhttp_request_get_uri(req);
-  std::string_view target = uri != nullptr ? uri : "/";
+  std::string_view target = c->url.empty() ? std::string_view("/") : std::string_view(c->url);
   // Absolute-form targets ("http://host/path") are reduced to the path.
   if (target.substr(0, 4) == "http") {
     const size_t scheme = target.find("://");
@@ -228,44 +554,99 @@ void Worker::on_request(evhttp_request* req) {
   }
   const size_t q = target.find('?');
   std::string_view path = target.substr(0, q);
-  std::string_view query = q == std::string_view::npos ? std::string_view{} : target.substr(q + 1);
-  std::string decoded;
+  const std::string_view query = q == std::string_view::npos ? std::string_view{} : target.substr(q + 1);
   if (path.find('%') != std::string_view::npos) {
     if (char* d = evhttp_decode_uri(std::string(path).c_str())) {
-      decoded = d;
-      free(d);
-      path = decoded;
+      c->request.path = d;
+      std::free(d);
+    } else {
+      c->request.path.assign(path);
+    }
+  } else {
+    c->request.path.assign(path);
+  }
+  try {
+    if (c->request.path.compare(0, 9, "/__admin/") == 0) {
+      admin(c, c->request.method, c->request.path, query);
+    } else {
+      serve(c, t0);
+    }
+  } catch (const std::exception& e) {
+    // Out of memory or a bug in a handler: answer 500 and drop the connection.
+    c->busy = false;
+    c->keep_alive = false;
+    c->close_after_write = true;
+    try {
+      respond(c, 500, "application/json", admin_error(std::string("simulator: ") + e.what()));
+    } catch (...) {
+      close_conn(c);
+      return false;
     }
   }
-  const std::string_view method = method_name(evhttp_request_get_command(req));
-  if (path.substr(0, 9) == "/__admin/") admin(req, method, path, query);
-  else serve(req, method, path, t0);
+  if (!c->keep_alive && !c->busy) c->close_after_write = true;
+  return true;
 }
 
-void Worker::serve(evhttp_request* req, std::string_view method, std::string_view path, TimePoint t0) {
-  HttpRequest hr;
-  hr.method.assign(method);
-  hr.path.assign(path);
-  evkeyvalq* in = evhttp_request_get_input_headers(req);
-  for (evkeyval* kv = in->tqh_first; kv != nullptr; kv = kv->next.tqe_next) hr.headers.add(kv->key, kv->value);
-  evbuffer* body = evhttp_request_get_input_buffer(req);
-  if (const size_t n = evbuffer_get_length(body); n > 0) {
-    hr.body.resize(n);
-    evbuffer_copyout(body, hr.body.data(), n);
+std::string_view Worker::http_date() {
+  const auto sys = clock->system_now();
+  const int64_t sec = std::chrono::duration_cast<std::chrono::seconds>(sys.time_since_epoch()).count();
+  if (sec != date_second) {
+    date_second = sec;
+    const time_t t = static_cast<time_t>(sec);
+    tm g{};
+    gmtime_r(&t, &g);
+    date_len = std::strftime(date, sizeof date, "%a, %d %b %Y %H:%M:%S GMT", &g);
   }
-  ScriptedResponse sr;
-  try {
-    sr = engine->handle(hr);
-  } catch (const std::exception& e) {
-    reply(req, 500, "application/json", admin_error(std::string("simulator: ") + e.what()), scratch);
-    return;
-  }
-  play(req, std::move(sr), t0);
+  return {date, date_len};
 }
 
-void Worker::admin(evhttp_request* req, std::string_view m, std::string_view path, std::string_view query) {
+void Worker::write_head(Conn* c, int status, const Headers& headers, const std::string& content_type,
+                        std::optional<size_t> content_length) {
+  ByteBuffer& b = c->out;
+  b.append(c->http10 ? "HTTP/1.0 " : "HTTP/1.1 ");
+  append_decimal(b, static_cast<uint64_t>(status));
+  b.append(" ");
+  b.append(reason_phrase(status));
+  b.append("\r\n");
+  for (const auto& kv : headers.items()) {
+    if (iequals(kv.first, "content-type") || iequals(kv.first, "content-length") ||
+        iequals(kv.first, "transfer-encoding") || iequals(kv.first, "connection")) {
+      continue;
+    }
+    b.append(kv.first);
+    b.append(": ");
+    b.append(kv.second);
+    b.append("\r\n");
+  }
+  b.append("Content-Type: ");
+  b.append(content_type);
+  b.append("\r\nDate: ");
+  b.append(http_date());
+  if (content_length) {
+    b.append("\r\nContent-Length: ");
+    append_decimal(b, *content_length);
+  } else if (c->chunked) {
+    b.append("\r\nTransfer-Encoding: chunked");
+  }
+  if (!c->keep_alive) b.append("\r\nConnection: close");
+  else if (c->http10) b.append("\r\nConnection: keep-alive");
+  b.append("\r\n\r\n");
+}
+
+void Worker::respond(Conn* c, int status, std::string_view content_type, std::string_view body) {
+  c->chunked = false;
+  write_head(c, status, Headers{}, std::string(content_type), body.size());
+  if (!c->head_method) c->out.append(body);
+}
+
+void Worker::serve(Conn* c, TimePoint t0) {
+  ScriptedResponse sr = engine->handle(c->request);
+  play(c, std::move(sr), t0);
+}
+
+void Worker::admin(Conn* c, std::string_view m, std::string_view path, std::string_view query) {
   SimEngine& engine = *this->engine;
-  auto ok_json = [&](const std::string& body) { reply(req, 200, "application/json", body, scratch); };
+  auto ok_json = [&](const std::string& body) { respond(c, 200, "application/json", body); };
   if (path == "/__admin/health" && m == "GET") {
     ok_json("{\"status\":\"ok\",\"requests\":" + std::to_string(engine.request_count()) + "}");
   } else if (path == "/__admin/faults" && m == "GET") {
@@ -274,13 +655,10 @@ void Worker::admin(evhttp_request* req, std::string_view m, std::string_view pat
   } else if (path == "/__admin/faults" && (m == "POST" || m == "PUT")) {
     const auto a = query_param(query, "append");
     const bool append = a && *a != "0" && *a != "false";
-    evbuffer* in = evhttp_request_get_input_buffer(req);
-    std::string text(evbuffer_get_length(in), '\0');
-    evbuffer_copyout(in, text.data(), text.size());
-    auto plan = parse_fault_plan(text, "admin");
+    auto plan = parse_fault_plan(c->request.body, "admin");
     Status st = plan.ok() ? engine.set_faults(*plan, append) : plan.status();
     if (!st.ok()) {
-      reply(req, 400, "application/json", admin_error(st.message()), scratch);
+      respond(c, 400, "application/json", admin_error(st.message()));
       return;
     }
     ok_json("{\"ok\":true,\"faults\":" + std::to_string(engine.faults().faults.size()) + "}");
@@ -304,271 +682,247 @@ void Worker::admin(evhttp_request* req, std::string_view m, std::string_view pat
     engine.reset_replay();
     ok_json("{\"ok\":true}");
   } else {
-    reply(req, 404, "application/json",
-          admin_error("unknown admin endpoint " + std::string(m) + " " + std::string(path)), scratch);
+    respond(c, 404, "application/json",
+            admin_error("unknown admin endpoint " + std::string(m) + " " + std::string(path)));
   }
 }
 
-extern "C" void exchange_timer_cb(evutil_socket_t, short, void* arg);
-extern "C" void exchange_watch_cb(evutil_socket_t, short, void* arg);
-extern "C" void exchange_close_cb(evhttp_connection*, void* arg);
+// Content-Type and Content-Length named by the script's headers (framing is ours).
+void framing_of(const Headers& headers, std::string* content_type, std::optional<size_t>* declared) {
+  *content_type = "application/json";
+  declared->reset();
+  for (const auto& kv : headers.items()) {
+    if (iequals(kv.first, "content-type")) *content_type = kv.second;
+    else if (iequals(kv.first, "content-length")) *declared = std::strtoull(kv.second.c_str(), nullptr, 10);
+  }
+}
 
-void Worker::play(evhttp_request* req, ScriptedResponse&& sr, TimePoint t0) {
+void Worker::play(Conn* c, ScriptedResponse&& sr, TimePoint t0) {
   const TimePoint now = clock->now();
-  const bool head_due = t0 + sr.head_at <= now;
-  if (head_due && sr.send_head && sr.ending == Ending::kComplete) {
+  if (t0 + sr.head_at <= now && sr.send_head && sr.ending == Ending::kComplete) {
     bool all_due = true;
-    for (const auto& c : sr.chunks) all_due = all_due && t0 + c.at <= now;
-    std::string content_type = "application/json";
-    std::optional<size_t> declared;
-    if (all_due && !sr.streaming) {
-      evkeyvalq* out = evhttp_request_get_output_headers(req);
-      add_headers(out, sr.headers, &content_type, &declared);
-      size_t total = 0;
-      for (const auto& c : sr.chunks) total += c.bytes.size();
-      if (!declared || *declared == total) {
-        // The hot path: head + body in one reply (one write).
-        evhttp_add_header(out, "Content-Type", content_type.c_str());
-        for (const auto& c : sr.chunks) evbuffer_add(scratch, c.bytes.data(), c.bytes.size());
-        evhttp_send_reply(req, sr.status, nullptr, scratch);
-        evbuffer_drain(scratch, evbuffer_get_length(scratch));
+    size_t total = 0;
+    for (const auto& ch : sr.chunks) {
+      all_due = all_due && t0 + ch.at <= now;
+      total += ch.bytes.size();
+    }
+    if (all_due) {
+      std::string content_type;
+      std::optional<size_t> declared;
+      framing_of(sr.headers, &content_type, &declared);
+      if (!sr.streaming && (!declared || *declared == total)) {
+        // The hot path: head + body framed into the output buffer, one send().
+        c->chunked = false;
+        write_head(c, sr.status, sr.headers, content_type, total);
+        if (!c->head_method) {
+          for (const auto& ch : sr.chunks) c->out.append(ch.bytes);
+        }
         return;
       }
-      evhttp_clear_headers(out);
-    } else if (all_due && sr.streaming) {
-      // A stream with every event already due (--fast): head, all events and the
-      // terminator are queued together and leave in one write.
-      evkeyvalq* out = evhttp_request_get_output_headers(req);
-      add_headers(out, sr.headers, &content_type, &declared);
-      evhttp_add_header(out, "Content-Type", content_type.c_str());
-      evhttp_send_reply_start(req, sr.status, nullptr);
-      for (const auto& c : sr.chunks) evbuffer_add(scratch, c.bytes.data(), c.bytes.size());
-      if (evbuffer_get_length(scratch) > 0) evhttp_send_reply_chunk(req, scratch);
-      evhttp_send_reply_end(req);
-      return;
+      if (sr.streaming) {
+        // A stream with every event already due (--fast): head, events and terminator in
+        // one write. HTTP/1.0 has no chunked coding: the body ends with the connection.
+        c->chunked = !c->http10;
+        if (c->http10) c->keep_alive = false;
+        write_head(c, sr.status, sr.headers, content_type, std::nullopt);
+        if (!c->head_method) {
+          if (c->chunked) {
+            if (total > 0) {
+              append_hex(c->out, total);
+              c->out.append("\r\n");
+              for (const auto& ch : sr.chunks) c->out.append(ch.bytes);
+              c->out.append("\r\n");
+            }
+            c->out.append("0\r\n\r\n");
+          } else {
+            for (const auto& ch : sr.chunks) c->out.append(ch.bytes);
+          }
+        }
+        return;
+      }
     }
   }
-  // Everything else is played step by step from a timer.
-  auto* ex = new Exchange;
-  ex->worker = this;
-  ex->req = req;
-  ex->evcon = evhttp_request_get_connection(req);
-  ex->script = std::move(sr);
-  ex->t0 = t0;
-  event_assign(&ex->timer, base, -1, 0, exchange_timer_cb, ex);
-  ex->next_ex = exchanges;
-  if (exchanges != nullptr) exchanges->prev = ex;
-  exchanges = ex;
-  evhttp_connection_set_closecb(ex->evcon, exchange_close_cb, ex);
-  const int fd = connection_fd(ex->evcon);
-  if (fd >= 0) {
-    event_assign(&ex->watch, base, fd, EV_READ, exchange_watch_cb, ex);
-    event_add(&ex->watch, nullptr);
-    ex->watching = true;
-  }
-  // Even when due now, run from the loop (never tear a connection down inside evhttp's
-  // request callback).
+  // Everything else is played step by step from the connection's timer.
+  c->busy = true;
+  c->script = std::move(sr);
+  c->t0 = t0;
+  c->next_chunk = 0;
+  c->sent = 0;
+  c->declared_length.reset();
+  c->stage = Stage::kHead;
+  c->end_tries = 0;
+  event_add(&c->rd, nullptr);  // no idle timeout while a response plays (a hang is long)
   const timeval zero{0, 0};
-  event_add(&ex->timer, &zero);
+  event_add(&c->timer, &zero);
 }
 
-void Worker::arm(Exchange* ex, TimePoint due) {
+void Worker::arm(Conn* c, TimePoint due) {
   const Duration left = due - clock->now();
   const timeval tv = to_timeval(std::min(left, kSlice));
-  event_add(&ex->timer, &tv);
+  event_add(&c->timer, &tv);
 }
 
-void Worker::send_head(Exchange* ex) {
-  ScriptedResponse& sr = ex->script;
-  evkeyvalq* out = evhttp_request_get_output_headers(ex->req);
-  ex->content_type = "application/json";
-  add_headers(out, sr.headers, &ex->content_type, &ex->declared_length);
-  evhttp_add_header(out, "Content-Type", ex->content_type.c_str());
-  if (!sr.streaming) {
-    size_t total = 0;
-    for (const auto& c : sr.chunks) total += c.bytes.size();
-    evhttp_add_header(out, "Content-Length", std::to_string(ex->declared_length.value_or(total)).c_str());
-  }
-  evhttp_send_reply_start(ex->req, sr.status, nullptr);
-}
-
-void Worker::advance(Exchange* ex) {
-  ScriptedResponse& sr = ex->script;
+void Worker::advance(Conn* c) {
+  ScriptedResponse& sr = c->script;
   const TimePoint now = clock->now();
-  switch (ex->stage) {
-    case Exchange::Stage::kHead: {
-      const TimePoint due = ex->t0 + sr.head_at;
-      if (now < due) return arm(ex, due);
+  switch (c->stage) {
+    case Stage::kHead: {
+      const TimePoint due = c->t0 + sr.head_at;
+      if (now < due) return arm(c, due);
       if (!sr.send_head || sr.ending == Ending::kCloseNoReply) {
         const Ending e = sr.ending == Ending::kComplete ? Ending::kCloseNoReply : sr.ending;
-        if (e == Ending::kHang) return start_hang(ex);
-        end_with(ex, e);
+        if (e == Ending::kHang) return start_hang(c);
+        if (!end_with(c, e)) {
+          const timeval tv{0, 1000};
+          event_add(&c->timer, &tv);
+        }
         return;
       }
-      send_head(ex);
-      ex->stage = Exchange::Stage::kBody;
-      [[fallthrough]];
-    }
-    case Exchange::Stage::kBody: {
-      const auto& chunks = sr.chunks;
-      while (ex->next < chunks.size() && ex->t0 + chunks[ex->next].at <= now) {
-        const std::string& b = chunks[ex->next].bytes;
-        evbuffer_add(scratch, b.data(), b.size());
-        ex->sent += b.size();
-        ++ex->next;
+      std::string content_type;
+      framing_of(sr.headers, &content_type, &c->declared_length);
+      std::optional<size_t> length;
+      if (sr.streaming) {
+        c->chunked = !c->http10;
+        if (c->http10) c->keep_alive = false;
+      } else {
+        c->chunked = false;
+        size_t total = 0;
+        for (const auto& ch : sr.chunks) total += ch.bytes.size();
+        length = c->declared_length.value_or(total);
       }
-      if (evbuffer_get_length(scratch) > 0) evhttp_send_reply_chunk(ex->req, scratch);
-      evbuffer_drain(scratch, evbuffer_get_length(scratch));
-      if (ex->next < chunks.size()) return arm(ex, ex->t0 + chunks[ex->next].at);
-      ex->stage = Exchange::Stage::kEnding;
+      write_head(c, sr.status, sr.headers, content_type, length);
+      c->stage = Stage::kBody;
       [[fallthrough]];
     }
-    case Exchange::Stage::kEnding: {
+    case Stage::kBody: {
+      const auto& chunks = sr.chunks;
+      size_t batch = 0;
+      size_t first = c->next_chunk;
+      while (c->next_chunk < chunks.size() && c->t0 + chunks[c->next_chunk].at <= now) {
+        batch += chunks[c->next_chunk].bytes.size();
+        ++c->next_chunk;
+      }
+      if (batch > 0 && !c->head_method) {
+        if (c->chunked) {
+          append_hex(c->out, batch);
+          c->out.append("\r\n");
+        }
+        for (size_t i = first; i < c->next_chunk; ++i) c->out.append(chunks[i].bytes);
+        if (c->chunked) c->out.append("\r\n");
+        c->sent += batch;
+      }
+      if (!c->out.empty() && !flush(c)) return;
+      if (c->next_chunk < chunks.size()) return arm(c, c->t0 + chunks[c->next_chunk].at);
+      c->stage = Stage::kEnding;
+      [[fallthrough]];
+    }
+    case Stage::kEnding: {
       Ending e = sr.ending;
-      if (e == Ending::kComplete && !sr.streaming && ex->declared_length && *ex->declared_length != ex->sent) {
+      if (e == Ending::kComplete && !sr.streaming && !c->head_method && c->declared_length &&
+          *c->declared_length != c->sent) {
         e = Ending::kCloseNoReply;  // fewer bytes than declared: give up (the client sees a short body)
       }
       switch (e) {
-        case Ending::kComplete: {
-          evhttp_request* req = ex->req;
-          finish(ex);
-          evhttp_send_reply_end(req);
-          return;
-        }
-        case Ending::kHang: return start_hang(ex);
+        case Ending::kComplete: return end_exchange(c);
+        case Ending::kHang: return start_hang(c);
         case Ending::kReset:
         case Ending::kCloseNoReply:
-          if (!end_with(ex, e)) {
+          if (!end_with(c, e)) {
             const timeval tv{0, 1000};  // output not flushed yet: retry shortly
-            event_add(&ex->timer, &tv);
+            event_add(&c->timer, &tv);
           }
           return;
       }
       return;
     }
-    case Exchange::Stage::kHang: {
-      if (now < ex->hang_deadline) return arm(ex, ex->hang_deadline);
-      if (!end_with(ex, Ending::kCloseNoReply)) {
+    case Stage::kHang: {
+      if (now < c->hang_deadline) return arm(c, c->hang_deadline);
+      if (!end_with(c, Ending::kCloseNoReply)) {
         const timeval tv{0, 1000};
-        event_add(&ex->timer, &tv);
+        event_add(&c->timer, &tv);
       }
       return;
     }
   }
 }
 
-void Worker::start_hang(Exchange* ex) {
-  ex->stage = Exchange::Stage::kHang;
-  ex->hang_deadline = clock->now() + max_hang;
-  arm(ex, ex->hang_deadline);
+void Worker::start_hang(Conn* c) {
+  c->stage = Stage::kHang;
+  c->hang_deadline = clock->now() + max_hang;
+  arm(c, c->hang_deadline);
+}
+
+void Worker::end_exchange(Conn* c) {
+  if (c->chunked && !c->head_method) c->out.append("0\r\n\r\n");
+  c->busy = false;
+  c->script = ScriptedResponse{};
+  if (!c->keep_alive) c->close_after_write = true;  // (an HTTP/1.0 stream ends with the connection)
+  c->read_paused = false;
+  event_add(&c->rd, idle_timeout);  // back to the idle timeout; re-enables paused reading
+  if (!flush(c)) return;
+  if (!process_input(c)) return;
+  if (!c->out.empty()) flush(c);
 }
 
 // Flushes what is queued, then resets or closes the connection. false when the output
 // could not be flushed yet (try again later).
-bool Worker::end_with(Exchange* ex, Ending ending) {
-  evhttp_connection* evcon = ex->evcon;
-  const int fd = connection_fd(evcon);
-  if (fd >= 0) {
-    // The bufferevent keeps its output's start frozen (only it drains it); thaw it for
-    // the final write, as libevent itself does.
-    evbuffer* output = bufferevent_get_output(evhttp_connection_get_bufferevent(evcon));
-    evbuffer_unfreeze(output, 1);
-    while (evbuffer_get_length(output) > 0) {
-      errno = 0;
-      if (evbuffer_write(output, fd) <= 0) break;
+bool Worker::end_with(Conn* c, Ending ending) {
+  while (!c->out.empty()) {
+    const ssize_t n = ::send(c->fd, c->out.begin(), c->out.size(), MSG_NOSIGNAL);
+    if (n > 0) {
+      c->out.consume(static_cast<size_t>(n));
+      continue;
     }
-    const bool blocked = evbuffer_get_length(output) > 0 && (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR);
-    evbuffer_freeze(output, 1);
-    if (blocked) return false;  // the peer is gone otherwise: just close
-    if (ending == Ending::kReset) {
-      // An abort purges the kernel's send queue: bytes not sent yet would be lost, so
-      // wait until they have left (bounded: a client that stops reading gets its RST
-      // after ~200 ms anyway).
-      int unsent = 0;
-      if (ioctl(fd, SIOCOUTQNSD, &unsent) == 0 && unsent > 0 && ex->end_tries < 200) {
-        ++ex->end_tries;
-        return false;
-      }
-      abort_connection(fd);
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
+      if (++c->end_tries < 5000) return false;  // a client that never reads: close after ~5 s
     }
+    break;  // the peer is gone: just close
   }
-  finish(ex);
-  evhttp_connection_free(evcon);  // closes the fd (FIN unless aborted above)
+  if (ending == Ending::kReset && c->out.empty()) {
+    // An abort purges the kernel's send queue: bytes not sent yet would be lost, so wait
+    // until they have left (bounded: a client that stops reading gets its RST after
+    // ~200 ms anyway).
+    int unsent = 0;
+    if (ioctl(c->fd, SIOCOUTQNSD, &unsent) == 0 && unsent > 0 && c->end_tries < 200) {
+      ++c->end_tries;
+      return false;
+    }
+    abort_connection(c->fd);
+  }
+  close_conn(c);  // FIN unless aborted above
   return true;
 }
 
-void Worker::finish(Exchange* ex) {
-  event_del(&ex->timer);
-  if (ex->watching) event_del(&ex->watch);
-  if (ex->evcon != nullptr) evhttp_connection_set_closecb(ex->evcon, nullptr, nullptr);
-  if (ex->prev != nullptr) ex->prev->next_ex = ex->next_ex;
-  else exchanges = ex->next_ex;
-  if (ex->next_ex != nullptr) ex->next_ex->prev = ex->prev;
-  delete ex;
-}
-
-// evhttp is closing the connection (write error, timeout, or the server going down).
-void Worker::on_closed(Exchange* ex) {
-  evhttp_request* req = ex->req;
-  const bool detached = evhttp_request_get_connection(req) == nullptr;
-  ex->evcon = nullptr;  // being freed by evhttp
-  finish(ex);
-  if (detached) evhttp_request_free(req);  // evhttp left the unfinished request to us
-}
-
-void Worker::on_watch(Exchange* ex) {
-  ex->watching = false;
-  char c;
-  const ssize_t n = ::recv(event_get_fd(&ex->watch), &c, 1, MSG_PEEK | MSG_DONTWAIT);
-  if (n > 0) return;  // the client sent more (pipelining): stop watching
-  if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR)) {
-    event_add(&ex->watch, nullptr);
-    ex->watching = true;
+extern "C" void conn_read_cb(evutil_socket_t, short what, void* arg) {
+  auto* c = static_cast<Conn*>(arg);
+  Worker* w = c->worker;
+  if ((what & EV_TIMEOUT) != 0 && (what & EV_READ) == 0) {
+    if (!c->busy) w->close_conn(c);  // idle too long
     return;
   }
-  // The client left: drop the exchange and its connection.
-  evhttp_connection* evcon = ex->evcon;
-  finish(ex);
-  evhttp_connection_free(evcon);
-}
-
-extern "C" void exchange_timer_cb(evutil_socket_t, short, void* arg) {
-  auto* ex = static_cast<Exchange*>(arg);
   try {
-    ex->worker->advance(ex);
+    w->on_readable(c);
   } catch (...) {
-    // Out of memory while building a chunk: give the connection up.
-    evhttp_connection* evcon = ex->evcon;
-    ex->worker->finish(ex);
-    if (evcon != nullptr) evhttp_connection_free(evcon);
+    w->close_conn(c);  // out of memory: give the connection up
   }
 }
 
-extern "C" void exchange_watch_cb(evutil_socket_t, short, void* arg) {
-  auto* ex = static_cast<Exchange*>(arg);
-  ex->worker->on_watch(ex);
+extern "C" void conn_write_cb(evutil_socket_t, short what, void* arg) {
+  auto* c = static_cast<Conn*>(arg);
+  c->worker->on_writable(c, (what & EV_TIMEOUT) != 0);
 }
 
-extern "C" void exchange_close_cb(evhttp_connection*, void* arg) {
-  auto* ex = static_cast<Exchange*>(arg);
-  ex->worker->on_closed(ex);
-}
-
-extern "C" void request_cb(evhttp_request* req, void* arg) {
-  auto* w = static_cast<Worker*>(arg);
+extern "C" void conn_timer_cb(evutil_socket_t, short, void* arg) {
+  auto* c = static_cast<Conn*>(arg);
   try {
-    w->on_request(req);
-  } catch (const std::exception& e) {
-    try {
-      evbuffer_drain(w->scratch, evbuffer_get_length(w->scratch));
-      reply(req, 500, "application/json", admin_error(e.what()), w->scratch);
-    } catch (...) {
-      evhttp_send_error(req, 500, nullptr);
-    }
+    c->worker->advance(c);
   } catch (...) {
-    evhttp_send_error(req, 500, nullptr);
+    c->worker->close_conn(c);  // out of memory while building a chunk: give the connection up
   }
 }
+
+extern "C" void accept_cb(evutil_socket_t, short, void* arg) { static_cast<Worker*>(arg)->accept_all(); }
 
 extern "C" void wake_cb(evutil_socket_t fd, short, void* arg) {
   auto* w = static_cast<Worker*>(arg);
@@ -578,17 +932,15 @@ extern "C" void wake_cb(evutil_socket_t fd, short, void* arg) {
 }
 
 void Worker::destroy() {
-  while (exchanges != nullptr) finish(exchanges);  // requests are freed with their connections
-  if (http != nullptr) evhttp_free(http);          // listener, connections, requests
-  http = nullptr;
-  if (listen_fd >= 0) ::close(listen_fd);          // only when never handed to evhttp
+  while (conns != nullptr) close_conn(conns);
+  if (listen_added) event_del(&listen_ev);
+  listen_added = false;
+  if (listen_fd >= 0) ::close(listen_fd);
   listen_fd = -1;
   if (wake_added) event_del(&wake);
   wake_added = false;
   if (wake_fd >= 0) ::close(wake_fd);
   wake_fd = -1;
-  if (scratch != nullptr) evbuffer_free(scratch);
-  scratch = nullptr;
   if (base != nullptr) event_base_free(base);
   base = nullptr;
 }
@@ -600,7 +952,7 @@ int open_listener(const addrinfo* ai, int port, bool reuseport) {
   int yes = 1;
   setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &yes, sizeof yes);
   if (reuseport) setsockopt(fd, SOL_SOCKET, SO_REUSEPORT, &yes, sizeof yes);
-  setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &yes, sizeof yes);
+  setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &yes, sizeof yes);  // inherited by accepted sockets
   sockaddr_storage addr{};
   std::memcpy(&addr, ai->ai_addr, ai->ai_addrlen);
   if (addr.ss_family == AF_INET) reinterpret_cast<sockaddr_in&>(addr).sin_port = htons(static_cast<uint16_t>(port));
@@ -669,7 +1021,7 @@ Result<std::unique_ptr<SimServer>> SimServer::Start(SimEngine& engine, Clock& cl
   const bool reuseport = n > 1;
   int port = options.port;
   std::vector<int> fds;
-  auto close_fds = [&] { for (int fd : fds) ::close(fd); };
+  auto close_fds = [&] { for (int fd : fds) if (fd >= 0) ::close(fd); };
   if (reuseport && port != 0) {
     // SO_REUSEPORT sockets share a port with any other SO_REUSEPORT socket of this user;
     // a plain bind first makes a busy port an error, as it should be.
@@ -690,51 +1042,44 @@ Result<std::unique_ptr<SimServer>> SimServer::Start(SimEngine& engine, Clock& cl
 
   auto impl = std::make_unique<Impl>(engine, clock, options);
   impl->port = port;
-  const auto timeout = std::max({options.keep_alive_timeout, options.read_timeout, options.write_timeout});
-  const timeval tv_timeout{static_cast<time_t>(std::max<int64_t>(1, timeout.count())), 0};
+  const auto idle = std::max(options.keep_alive_timeout, options.read_timeout);
+  const auto write = options.write_timeout;
   event_config* cfg = event_config_new();
   if (cfg == nullptr) {
     close_fds();
     return InternalError("simulator server: event_config_new failed");
   }
   event_config_set_flag(cfg, EVENT_BASE_FLAG_NOLOCK);
-  event_config_set_flag(cfg, EVENT_BASE_FLAG_EPOLL_USE_CHANGELIST);
   Status failure;
   for (size_t i = 0; i < n; ++i) {
     auto w = std::make_unique<Worker>();
     w->engine = &engine;
     w->clock = &clock;
     w->max_hang = options.max_hang;
+    w->max_body = options.max_body_bytes;
+    w->idle_tv = timeval{static_cast<time_t>(std::max<int64_t>(1, idle.count())), 0};
+    w->write_tv = timeval{static_cast<time_t>(std::max<int64_t>(1, write.count())), 0};
     w->listen_fd = fds[i];
     fds[i] = -1;
     w->base = event_base_new_with_config(cfg);
-    w->http = w->base != nullptr ? evhttp_new(w->base) : nullptr;
-    w->scratch = evbuffer_new();
     w->wake_fd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
     Worker* wp = w.get();
     impl->workers.push_back(std::move(w));
-    if (wp->base == nullptr || wp->http == nullptr || wp->scratch == nullptr || wp->wake_fd < 0) {
+    if (wp->base == nullptr || wp->wake_fd < 0) {
       failure = InternalError("simulator server: cannot create event loop");
       break;
     }
+    wp->idle_timeout = event_base_init_common_timeout(wp->base, &wp->idle_tv);
+    wp->write_timeout = event_base_init_common_timeout(wp->base, &wp->write_tv);
     event_assign(&wp->wake, wp->base, wp->wake_fd, EV_READ | EV_PERSIST, wake_cb, wp);
     event_add(&wp->wake, nullptr);
     wp->wake_added = true;
-    evhttp_set_gencb(wp->http, request_cb, wp);
-    evhttp_set_allowed_methods(wp->http, EVHTTP_REQ_GET | EVHTTP_REQ_POST | EVHTTP_REQ_HEAD | EVHTTP_REQ_PUT |
-                                             EVHTTP_REQ_DELETE | EVHTTP_REQ_OPTIONS | EVHTTP_REQ_PATCH);
-    evhttp_set_max_body_size(wp->http, static_cast<ev_ssize_t>(options.max_body_bytes));
-    evhttp_set_max_headers_size(wp->http, 256 * 1024);
-    evhttp_set_timeout_tv(wp->http, &tv_timeout);
-    evhttp_set_default_content_type(wp->http, "application/json");
-    if (evhttp_accept_socket(wp->http, wp->listen_fd) != 0) {
-      failure = InternalError("simulator server: cannot accept on the listening socket");
-      break;
-    }
-    wp->listen_fd = -1;  // evhttp owns it now
+    event_assign(&wp->listen_ev, wp->base, wp->listen_fd, EV_READ | EV_PERSIST, accept_cb, wp);
+    event_add(&wp->listen_ev, nullptr);
+    wp->listen_added = true;
   }
   event_config_free(cfg);
-  for (int fd : fds) if (fd >= 0) ::close(fd);
+  close_fds();
   if (!failure.ok()) return failure;  // ~Impl frees what was made
   try {
     for (auto& w : impl->workers) {

@@ -12,6 +12,8 @@
 #include <unistd.h>
 
 #include <atomic>
+#include <cstdio>
+#include <functional>
 #include <future>
 #include <thread>
 
@@ -363,6 +365,177 @@ TEST_F(SimServerTest, DelayFaultDelaysTheHead) {
   ASSERT_TRUE(r);
   EXPECT_EQ(r->status, 200);
   EXPECT_GE(clock_.now() - t0, 290ms);
+}
+
+// ---- HTTP/1.1 framing of the front (http-parser + own response writer) ----------------
+
+// Opens a raw connection, sends `wire`, reads until `done(bytes)` or EOF/timeout.
+std::string raw_exchange(int port, const std::string& wire,
+                         const std::function<bool(const std::string&)>& done, bool* eof = nullptr) {
+  int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_port = htons(static_cast<uint16_t>(port));
+  inet_pton(AF_INET, "127.0.0.1", &addr.sin_addr);
+  timeval tv{10, 0};
+  setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
+  EXPECT_EQ(::connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr), 0);
+  EXPECT_EQ(::send(fd, wire.data(), wire.size(), 0), static_cast<ssize_t>(wire.size()));
+  std::string bytes;
+  char buf[4096];
+  if (eof != nullptr) *eof = false;
+  while (!done(bytes)) {
+    ssize_t n = ::recv(fd, buf, sizeof buf, 0);
+    if (n <= 0) {
+      if (eof != nullptr) *eof = n == 0;
+      break;
+    }
+    bytes.append(buf, static_cast<size_t>(n));
+  }
+  ::close(fd);
+  return bytes;
+}
+
+size_t count_of(const std::string& s, std::string_view what) {
+  size_t n = 0;
+  for (size_t p = s.find(what); p != std::string::npos; p = s.find(what, p + 1)) ++n;
+  return n;
+}
+
+std::string chat_wire(const std::string& body, const std::string& extra_headers = "",
+                      const std::string& version = "HTTP/1.1") {
+  return "POST /v1/chat/completions " + version + "\r\nHost: x\r\nContent-Type: application/json\r\n" +
+         extra_headers + "Content-Length: " + std::to_string(body.size()) + "\r\n\r\n" + body;
+}
+
+TEST_F(SimServerTest, PipelinedRequestsAreAnsweredInOrder) {
+  start();
+  // The first answer is delayed; the second (already buffered) must still come second.
+  set_plan(R"({"faults":[{"kind":"delay","delay_ms":100,"trigger":{"nth":1}}]})");
+  const std::string body = simple_body().dump();
+  std::string wire = chat_wire(body) + "GET /v1/models HTTP/1.1\r\nHost: x\r\n\r\n";
+  std::string got = raw_exchange(server_->port(), wire, [](const std::string& b) {
+    return b.find("\"object\":\"list\"") != std::string::npos;
+  });
+  const size_t first = got.find("chat.completion");
+  const size_t second = got.find("\"object\":\"list\"");
+  ASSERT_NE(first, std::string::npos) << got;
+  ASSERT_NE(second, std::string::npos) << got;
+  EXPECT_LT(first, second);
+  EXPECT_EQ(count_of(got, "HTTP/1.1 200 OK\r\n"), 2u) << got;
+}
+
+TEST_F(SimServerTest, ExpectContinueGetsA100BeforeTheBody) {
+  start();
+  const std::string body = simple_body().dump();
+  // Send only the head; the server must answer 100 Continue before we send the body.
+  int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_port = htons(static_cast<uint16_t>(server_->port()));
+  inet_pton(AF_INET, "127.0.0.1", &addr.sin_addr);
+  timeval tv{10, 0};
+  setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
+  ASSERT_EQ(::connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr), 0);
+  std::string head = "POST /v1/chat/completions HTTP/1.1\r\nHost: x\r\nExpect: 100-continue\r\n"
+                     "Content-Length: " + std::to_string(body.size()) + "\r\n\r\n";
+  ASSERT_EQ(::send(fd, head.data(), head.size(), 0), static_cast<ssize_t>(head.size()));
+  char buf[4096];
+  ssize_t n = ::recv(fd, buf, sizeof buf, 0);
+  ASSERT_GT(n, 0);
+  EXPECT_EQ(std::string(buf, static_cast<size_t>(n)), "HTTP/1.1 100 Continue\r\n\r\n");
+  ASSERT_EQ(::send(fd, body.data(), body.size(), 0), static_cast<ssize_t>(body.size()));
+  std::string rest;
+  while (rest.find("chat.completion") == std::string::npos) {
+    n = ::recv(fd, buf, sizeof buf, 0);
+    if (n <= 0) break;
+    rest.append(buf, static_cast<size_t>(n));
+  }
+  ::close(fd);
+  EXPECT_EQ(rest.rfind("HTTP/1.1 200 OK\r\n", 0), 0u) << rest;
+}
+
+TEST_F(SimServerTest, OversizedBodyGets413AndTheConnectionCloses) {
+  ServerOptions so;
+  so.max_body_bytes = 64;
+  start(fast_options(), so);
+  bool eof = false;
+  std::string got = raw_exchange(server_->port(), chat_wire(simple_body().dump()),
+                                 [](const std::string&) { return false; }, &eof);
+  EXPECT_EQ(got.rfind("HTTP/1.1 413 ", 0), 0u) << got;
+  EXPECT_NE(got.find("Connection: close"), std::string::npos) << got;
+  EXPECT_NE(got.find("larger than 64 bytes"), std::string::npos) << got;
+  EXPECT_TRUE(eof);
+  // A chunked upload over the limit too.
+  std::string chunked = "POST /v1/chat/completions HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n"
+                        "50\r\n" + std::string(80, 'x') + "\r\n0\r\n\r\n";
+  got = raw_exchange(server_->port(), chunked, [](const std::string&) { return false; }, &eof);
+  EXPECT_EQ(got.rfind("HTTP/1.1 413 ", 0), 0u) << got;
+}
+
+TEST_F(SimServerTest, ChunkedRequestBodiesAreAccepted) {
+  start();
+  const std::string body = simple_body().dump();
+  std::string wire = "POST /v1/chat/completions HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n";
+  for (size_t i = 0; i < body.size(); i += 10) {
+    const std::string piece = body.substr(i, 10);
+    char hex[16];
+    std::snprintf(hex, sizeof hex, "%zx", piece.size());
+    wire += std::string(hex) + "\r\n" + piece + "\r\n";
+  }
+  wire += "0\r\n\r\n";
+  std::string got = raw_exchange(server_->port(), wire, [](const std::string& b) {
+    return b.find("chat.completion") != std::string::npos && b.find("\"usage\"") != std::string::npos;
+  });
+  EXPECT_EQ(got.rfind("HTTP/1.1 200 OK\r\n", 0), 0u) << got;
+}
+
+TEST_F(SimServerTest, MalformedRequestGets400AndClose) {
+  start();
+  bool eof = false;
+  std::string got = raw_exchange(server_->port(), "BREW /pot HTCPCP/1.0\r\n\r\n",
+                                 [](const std::string&) { return false; }, &eof);
+  EXPECT_EQ(got.rfind("HTTP/1.1 400 Bad Request\r\n", 0), 0u) << got;
+  EXPECT_NE(got.find("malformed HTTP request"), std::string::npos) << got;
+  EXPECT_TRUE(eof);
+}
+
+TEST_F(SimServerTest, Http10GetsAnUnchunkedStreamThatEndsWithTheConnection) {
+  start();
+  bool eof = false;
+  std::string got = raw_exchange(server_->port(), chat_wire(simple_body(true).dump(), "", "HTTP/1.0"),
+                                 [](const std::string&) { return false; }, &eof);
+  EXPECT_EQ(got.rfind("HTTP/1.0 200 OK\r\n", 0), 0u) << got;
+  EXPECT_EQ(got.find("Transfer-Encoding"), std::string::npos) << got;
+  EXPECT_NE(got.find("data: [DONE]"), std::string::npos) << got;
+  EXPECT_TRUE(eof);
+  // Non-stream with keep-alive asked: answered with a length and kept open.
+  got = raw_exchange(server_->port(), chat_wire(simple_body().dump(), "Connection: keep-alive\r\n", "HTTP/1.0"),
+                     [](const std::string& b) { return b.find("\"usage\"") != std::string::npos; });
+  EXPECT_NE(got.find("Connection: keep-alive"), std::string::npos) << got;
+  EXPECT_NE(got.find("Content-Length: "), std::string::npos) << got;
+}
+
+TEST_F(SimServerTest, HeadGetsHeadersWithoutABody) {
+  start();
+  std::string got = raw_exchange(server_->port(), "HEAD /v1/models HTTP/1.1\r\nHost: x\r\n\r\n",
+                                 [](const std::string& b) { return b.find("\r\n\r\n") != std::string::npos; });
+  // (whatever the engine answers HEAD with, the body is left out and the length kept)
+  EXPECT_EQ(got.rfind("HTTP/1.1 ", 0), 0u) << got;
+  EXPECT_NE(got.find("Content-Length: "), std::string::npos) << got;
+  const size_t end = got.find("\r\n\r\n");
+  ASSERT_NE(end, std::string::npos);
+  EXPECT_EQ(got.size(), end + 4) << "HEAD must not carry a body: " << got;
+}
+
+TEST_F(SimServerTest, ConnectionCloseIsHonoured) {
+  start();
+  bool eof = false;
+  std::string got = raw_exchange(server_->port(), chat_wire(simple_body().dump(), "Connection: close\r\n"),
+                                 [](const std::string&) { return false; }, &eof);
+  EXPECT_NE(got.find("Connection: close\r\n"), std::string::npos) << got;
+  EXPECT_NE(got.find("Date: "), std::string::npos) << got;
+  EXPECT_TRUE(eof);
 }
 
 TEST_F(SimServerTest, StartRejectsBadOptionsAndReportsBusyPort) {

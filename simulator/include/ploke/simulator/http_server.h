@@ -1,8 +1,9 @@
 // File: ploke/simulator/http_server.h
 //
-// SimServer: the simulator's HTTP front. Serves a SimEngine on a real socket with
-// libevent 2.1's evhttp: `threads` event loops, each with its own listening socket on the
-// same port (SO_REUSEPORT; the kernel spreads connections). Nothing blocks and nothing
+// SimServer: the simulator's HTTP/1.1 front. Serves a SimEngine on a real socket:
+// `threads` libevent event loops (requests parsed by http-parser, responses framed by
+// us), each with its own listening socket on the same port (SO_REUSEPORT; the kernel
+// spreads connections). Nothing blocks and nothing
 // sleeps: each ScriptedResponse is played with event timers whose delays are computed
 // from offsets relative to the request's start time read from the injected Clock — the
 // head at head_at, then a Content-Length body or, for streams, chunked SSE events, all
