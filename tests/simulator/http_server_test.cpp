@@ -7,6 +7,7 @@
 #include <gtest/gtest.h>
 
 #include <arpa/inet.h>
+#include <netinet/tcp.h>
 #include <netinet/in.h>
 #include <sys/socket.h>
 #include <unistd.h>
@@ -536,6 +537,31 @@ TEST_F(SimServerTest, ConnectionCloseIsHonoured) {
   EXPECT_NE(got.find("Connection: close\r\n"), std::string::npos) << got;
   EXPECT_NE(got.find("Date: "), std::string::npos) << got;
   EXPECT_TRUE(eof);
+}
+
+TEST_F(SimServerTest, RequestsArrivingByteByByteAreParsed) {
+  start();
+  const std::string wire = chat_wire(simple_body().dump()) + chat_wire(simple_body().dump());
+  int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+  int one = 1;
+  setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_port = htons(static_cast<uint16_t>(server_->port()));
+  inet_pton(AF_INET, "127.0.0.1", &addr.sin_addr);
+  timeval tv{10, 0};
+  setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
+  ASSERT_EQ(::connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr), 0);
+  for (char c : wire) ASSERT_EQ(::send(fd, &c, 1, 0), 1);
+  std::string got;
+  char buf[4096];
+  while (count_of(got, "\"usage\"") < 2) {
+    ssize_t n = ::recv(fd, buf, sizeof buf, 0);
+    if (n <= 0) break;
+    got.append(buf, static_cast<size_t>(n));
+  }
+  ::close(fd);
+  EXPECT_EQ(count_of(got, "HTTP/1.1 200 OK\r\n"), 2u) << got;
 }
 
 TEST_F(SimServerTest, StartRejectsBadOptionsAndReportsBusyPort) {
