@@ -56,6 +56,22 @@ int run_demo(const DemoArgs& args);
 
 int run_adapters();
 
+/// `ploke-sim models …` (cmd_models.cpp): the model catalog (ploke::catalog).
+struct ModelsArgs {
+  std::string action;  ///< list | refresh | search | info | promote (set by the parser)
+  std::string cache;   ///< "" = $XDG_CACHE_HOME/ploke-sim/models-cache.json
+  std::string curated_file;
+  std::string base_url = "https://openrouter.ai/api/v1";
+  std::string api_key_env = "OPENROUTER_API_KEY";
+  int timeout_ms = 30000;
+  bool curated_only = false, discovered_only = false, json = false, offline = false, force = false;
+  std::vector<std::string> words;
+  std::string id, config, as;
+  std::vector<std::string> params;
+};
+CLI::App* add_models_command(CLI::App& app, ModelsArgs& args);
+int run_models(const ModelsArgs& args);
+
 /// Blocks SIGINT/SIGTERM in the calling thread (and every thread started after it), so a
 /// later sigwait() on the returned set receives them synchronously. Call before any thread
 /// is created.

@@ -77,6 +77,9 @@ int main(int argc, char** argv) {
   CassetteArgs cassette;
   CLI::App* cs = add_cassette_command(app, cassette);
 
+  ModelsArgs models;
+  CLI::App* ms = add_models_command(app, models);
+
   try {
     app.parse(argc, argv);
   } catch (const CLI::CallForHelp& e) {
@@ -95,6 +98,7 @@ int main(int argc, char** argv) {
   if (r->parsed()) return run_record(record);
   if (a->parsed()) return run_adapters();
   if (cs->parsed()) return run_cassette(cassette);
+  if (ms->parsed()) return run_models(models);
   std::fprintf(stderr, "ploke-sim: a subcommand is required (demo, serve, chat, record, cassette, adapters)\n%s",
                app.help().c_str());
   return kExitUsage;

@@ -1,10 +1,11 @@
-// Adapter micro-benchmarks: SSE framing throughput, full OpenAI stream decoding, and
-// shape + parse of a typical non-streamed exchange.
+// Adapter micro-benchmarks: SSE framing throughput, full OpenAI and Anthropic stream
+// decoding, and shape + parse of a typical non-streamed exchange.
 #include <benchmark/benchmark.h>
 
 #include <string>
 #include <vector>
 
+#include "ploke/adapters/anthropic_adapter.h"
 #include "ploke/adapters/openai_adapter.h"
 #include "ploke/adapters/sse.h"
 #include "ploke/core/random.h"
@@ -101,6 +102,83 @@ void BM_OpenAiStreamDecode(benchmark::State& state) {
   state.SetBytesProcessed(static_cast<int64_t>(state.iterations()) * static_cast<int64_t>(stream_corpus().size()));
 }
 BENCHMARK(BM_OpenAiStreamDecode)->Unit(benchmark::kMillisecond);
+
+/// ~1 MB of Anthropic Messages events as one long message: message_start, then text
+/// blocks of 50–150 text_delta events (1–3 words each, same word list as the OpenAI
+/// corpus), every few blocks a tool_use block with input_json_delta fragments, pings, and
+/// the closing message_delta + message_stop.
+const std::string& anthropic_corpus() {
+  static const std::string corpus = [] {
+    Random rng(42);
+    static const char* kWords[] = {"the", "model", "streams", "tokens", " ", "quickly", "caf\xC3\xA9",
+                                   "\\\"quoted\\\"", "line\\n", "\xE2\x82\xAC", "data", "json", "ok"};
+    auto words = [&] {
+      std::string w;
+      for (int i = 0, k = 1 + static_cast<int>(rng.below(3)); i < k; ++i) {
+        w += kWords[rng.below(sizeof kWords / sizeof kWords[0])];
+        w += ' ';
+      }
+      return w;
+    };
+    std::string s =
+        "event: message_start\n"
+        R"(data: {"type":"message_start","message":{"id":"msg_sim02","type":"message","role":"assistant","model":"claude-sonnet-4-5","content":[],"stop_reason":null,"stop_sequence":null,"usage":{"input_tokens":320,"output_tokens":1,"cache_creation_input_tokens":0,"cache_read_input_tokens":0}}})"
+        "\n\n";
+    for (int index = 0; s.size() < (1u << 20); ++index) {
+      const std::string idx = std::to_string(index);
+      if (index % 4 == 3) {
+        s += "event: content_block_start\ndata: {\"type\":\"content_block_start\",\"index\":" + idx +
+             R"(,"content_block":{"type":"tool_use","id":"toolu_sim02","name":"get_weather","input":{}}})" "\n\n";
+        for (int i = 0, n = 3 + static_cast<int>(rng.below(8)); i < n; ++i) {
+          s += "event: content_block_delta\ndata: {\"type\":\"content_block_delta\",\"index\":" + idx +
+               R"(,"delta":{"type":"input_json_delta","partial_json":"{\"city\": \")" + words() + R"("}})" "\n\n";
+        }
+      } else {
+        s += "event: content_block_start\ndata: {\"type\":\"content_block_start\",\"index\":" + idx +
+             R"(,"content_block":{"type":"text","text":""}})" "\n\nevent: ping\ndata: {\"type\": \"ping\"}\n\n";
+        for (int i = 0, n = 50 + static_cast<int>(rng.below(100)); i < n; ++i) {
+          s += "event: content_block_delta\ndata: {\"type\":\"content_block_delta\",\"index\":" + idx +
+               R"(,"delta":{"type":"text_delta","text":")" + words() + R"("}})" "\n\n";
+        }
+      }
+      s += "event: content_block_stop\ndata: {\"type\":\"content_block_stop\",\"index\":" + idx + "}\n\n";
+    }
+    s += "event: message_delta\n"
+         R"(data: {"type":"message_delta","delta":{"stop_reason":"end_turn","stop_sequence":null},"usage":{"output_tokens":41}})"
+         "\n\nevent: message_stop\ndata: {\"type\":\"message_stop\"}\n\n";
+    return s;
+  }();
+  return corpus;
+}
+
+void BM_AnthropicStreamDecode(benchmark::State& state) {
+  Random rng(7);
+  const std::string& c = anthropic_corpus();
+  std::vector<std::string_view> ps;  // 1–4 KB pieces, as for the OpenAI corpus
+  for (size_t pos = 0; pos < c.size();) {
+    const size_t n = std::min<size_t>(1024 + rng.below(3073), c.size() - pos);
+    ps.emplace_back(c.data() + pos, n);
+    pos += n;
+  }
+  auto adapter = make_anthropic_adapter();
+  const Endpoint ep{"anthropic", "", Secret(), {}};
+  std::vector<StreamEvent> out;
+  out.reserve(1 << 15);
+  size_t events = 0;
+  for (auto _ : state) {
+    auto dec = adapter->new_stream_decoder(ep);
+    out.clear();
+    for (std::string_view p : ps) {
+      if (!dec->feed(p, out).ok()) state.SkipWithError("decode failed");
+    }
+    if (!dec->finish(out).ok() || !dec->terminated()) state.SkipWithError("stream not terminated");
+    events = out.size();
+    benchmark::DoNotOptimize(out.data());
+  }
+  state.SetBytesProcessed(static_cast<int64_t>(state.iterations()) * static_cast<int64_t>(c.size()));
+  state.counters["events"] = static_cast<double>(events);
+}
+BENCHMARK(BM_AnthropicStreamDecode)->Unit(benchmark::kMillisecond);
 
 ChatRequest typical_request() {
   ChatRequest r;

@@ -24,6 +24,8 @@
 #include <arpa/inet.h>
 #include <dirent.h>
 #include <netinet/in.h>
+#include <pthread.h>
+#include <sched.h>
 #include <signal.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
@@ -544,6 +546,12 @@ struct Recorder::Impl {
   }
 
   void recording_loop() {
+    // Background work: classification and redaction must never delay a forwarded
+    // response, so this thread only runs when a core is otherwise idle (SCHED_IDLE).
+    // It cannot starve: flush() (the flusher thread, every flush_interval, and stop())
+    // drains the pending queue at normal priority.
+    sched_param idle{};
+    (void)pthread_setschedparam(pthread_self(), SCHED_IDLE, &idle);
     std::unique_lock<std::mutex> lock(pending_mu);
     while (true) {
       pending_cv.wait(lock, [&] { return !pending.empty() || recording_stop; });

@@ -9,7 +9,9 @@
 #include <set>
 
 #include "ploke/codec/cassette_json.h"
+#include "anthropic_wire.h"
 #include "openai_wire.h"
+#include "openrouter_wire.h"
 #include "replay.h"
 
 namespace ploke::sim {
@@ -327,6 +329,7 @@ struct SimEngine::Impl {
   // The models list rendered once (GET /v1/models is static).
   std::string models_body;
   std::vector<std::pair<std::string, std::string>> model_bodies;  // id -> object JSON
+  std::unique_ptr<detail::OpenRouterSim> openrouter;  // /api/v1/… (catalog built on first use)
 
   /// Assigns the request's arrival number and picks the fault to apply (every fault counts
   /// its matching requests; the first whose trigger holds wins).
@@ -479,6 +482,7 @@ SimEngine::SimEngine(const SimOptions& options, Clock& clock)
   }
   list += "]}";
   impl_->models_body = std::move(list);
+  impl_->openrouter = std::make_unique<detail::OpenRouterSim>(options_, clock_);
 }
 
 SimEngine::~SimEngine() = default;
@@ -602,7 +606,12 @@ ScriptedResponse SimEngine::handle(const HttpRequest& request) {
   const bool from_cassette = impl_->routes_to_cassette(request.method, path, is_get);
   // Inference requests are what faults match by default: the chat path, and in replay mode
   // every POST answered from the cassettes (whatever the protocol).
-  const bool is_inference = is_chat || (from_cassette && is_post);
+  // Anthropic routes (anthropic_wire.h): /v1/messages…, and /v1/models with anthropic-version.
+  const bool is_anthropic = !from_cassette && detail::anthropic::is_route(path, is_get, request.headers);
+  // OpenRouter routes (openrouter_wire.h): everything under /api/v1/.
+  const bool is_openrouter = !from_cassette && detail::is_openrouter_path(path);
+  const bool is_inference = is_chat || (is_anthropic && detail::anthropic::is_inference(path, is_post)) ||
+                            (is_openrouter && path == detail::kOpenRouterChatPath) || (from_cassette && is_post);
 
   // Parse once; faults match on model and stream.
   Json body;
@@ -617,7 +626,7 @@ ScriptedResponse SimEngine::handle(const HttpRequest& request) {
     is_light = true;
     model.assign(light.model);
     stream = light.stream;
-  } else if (is_inference && is_post) {
+  } else if ((is_inference || is_anthropic) && is_post) {
     body = Json::parse(request.body, nullptr, /*allow_exceptions=*/false);
     body_ok = !body.is_discarded();
     if (body_ok && body.is_object()) {
@@ -641,7 +650,16 @@ ScriptedResponse SimEngine::handle(const HttpRequest& request) {
   std::string replayed;  // journal label: "name#i", "miss", or "" (synthetic / replaced by a fault)
   const Fault* f = fault ? &*fault : nullptr;
   try {
-    if (from_cassette) {
+    if (is_anthropic) {
+      r = detail::anthropic::respond(f, request, path, is_post, is_get, body_ok ? &body : nullptr, ctx, options_,
+                                     rng, model, stream);
+    } else if (is_openrouter) {
+      r = respond_with_faults(f, ctx, options_, model, stream, [&](double slow) {
+        return impl_->openrouter->route(request, path, is_post, is_get, body_ok ? &body : nullptr, ctx, rng, slow,
+                                        arrival);
+      });
+      impl_->openrouter->adapt_fault(r, f, stream);
+    } else if (from_cassette) {
       r = respond_with_faults(f, ctx, options_, model, stream, [&](double slow) {
         return impl_->replay(request, path, ctx, options_, slow, replayed);
       });
@@ -659,7 +677,7 @@ ScriptedResponse SimEngine::handle(const HttpRequest& request) {
   }
   const bool recorded = !replayed.empty() && replayed != "miss";
   // A replayed response keeps its recorded headers exactly.
-  if (!recorded && r.send_head && r.ending != Ending::kCloseNoReply) {
+  if (!recorded && !is_anthropic && !is_openrouter && r.send_head && r.ending != Ending::kCloseNoReply) {
     r.headers.add("openai-processing-ms", std::to_string(ms_ceil(r.head_at)));
   }
 

@@ -12,7 +12,8 @@ namespace {
 TEST(RegisterTest, RegistersOpenAiAndCustom) {
   AdapterRegistry registry;
   ASSERT_OK(register_builtin_adapters(registry));
-  EXPECT_EQ(registry.names(), (std::vector<std::string>{"custom", "openai"}));
+  EXPECT_TRUE(registry.contains("custom"));  // other adapters register too (openrouter, …)
+  EXPECT_TRUE(registry.contains("openai"));
   auto openai = registry.create("openai");
   ASSERT_OK(openai);
   EXPECT_EQ((*openai)->name(), "openai");

@@ -54,6 +54,7 @@
 #include "ploke/core/scripted_response.h"
 #include "ploke/core/status.h"
 #include "ploke/core/transport.h"
+#include "ploke/simulator/openrouter_options.h"
 
 namespace ploke::sim {
 
@@ -140,6 +141,8 @@ struct SimOptions {
   /// Cassette replay (off when no cassettes). SimEngine::Create moves the cassettes into
   /// its replay store: options().replay.cassettes is empty afterwards; use replay_enabled().
   ReplaySettings replay;
+  /// The simulated OpenRouter under /api/v1/ (catalog size, schema drift, credits; README "OpenRouter").
+  OpenRouterSimOptions openrouter;
 };
 
 /// One row of the request journal.

@@ -1,0 +1,503 @@
+// AnthropicAdapter: response parsing, error mapping and the stream decoder. Request
+// shaping lives in anthropic_request.cpp, error mapping in anthropic_errors.cpp.
+#include "ploke/adapters/anthropic_adapter.h"
+
+#include <cmath>
+#include <string>
+#include <vector>
+
+#include "anthropic_internal.h"
+#include "json_cursor.h"
+#include "ploke/adapters/anthropic_errors.h"
+#include "ploke/adapters/sse.h"
+
+namespace ploke {
+namespace {
+
+using nlohmann::json;
+
+const json* find(const json& obj, const char* key) {
+  auto it = obj.find(key);
+  return it == obj.end() ? nullptr : &*it;
+}
+
+/// Collects the first problem found while reading a parsed value, as "path: what".
+struct Reader {
+  std::string problem;
+
+  bool fail(const std::string& path, std::string_view what) {
+    if (problem.empty()) problem = path + ": " + std::string(what);
+    return false;
+  }
+  /// Optional string (absent/null → untouched).
+  bool opt_string(const json& obj, const char* key, const std::string& path, std::string& out) {
+    const json* v = find(obj, key);
+    if (v == nullptr || v->is_null()) return true;
+    if (!v->is_string()) return fail(path + key, "expected string");
+    out = v->get_ref<const std::string&>();
+    return true;
+  }
+  /// Required string.
+  bool req_string(const json& obj, const char* key, const std::string& path, std::string& out) {
+    const json* v = find(obj, key);
+    if (v == nullptr) return fail(path + key, "missing");
+    if (!v->is_string()) return fail(path + key, "expected string");
+    out = v->get_ref<const std::string&>();
+    return true;
+  }
+  /// Optional non-negative integer (absent/null → untouched, `seen` false).
+  bool opt_u64(const json& obj, const char* key, const std::string& path, uint64_t& out, bool* seen = nullptr) {
+    const json* v = find(obj, key);
+    if (v == nullptr || v->is_null()) return true;
+    if (seen != nullptr) *seen = true;
+    if (v->is_number_unsigned()) { out = v->get<uint64_t>(); return true; }
+    if (v->is_number_integer()) {
+      if (v->get<int64_t>() < 0) return fail(path + key, "negative count");
+      out = static_cast<uint64_t>(v->get<int64_t>());
+      return true;
+    }
+    if (v->is_number_float() && v->get<double>() >= 0 && std::isfinite(v->get<double>())) {
+      out = static_cast<uint64_t>(std::llround(v->get<double>()));
+      return true;
+    }
+    return fail(path + key, "expected a non-negative integer");
+  }
+};
+
+FinishReason map_stop_reason(std::string_view native) {
+  if (native.empty()) return FinishReason::kUnknown;
+  if (native == "end_turn" || native == "stop_sequence") return FinishReason::kStop;
+  if (native == "max_tokens" || native == "model_context_window_exceeded") return FinishReason::kLength;
+  if (native == "tool_use") return FinishReason::kToolCalls;
+  if (native == "refusal") return FinishReason::kContentFilter;
+  return FinishReason::kOther;  // pause_turn and anything new
+}
+
+/// Anthropic's raw counts; `input` excludes cached tokens.
+struct RawUsage {
+  uint64_t input = 0, output = 0, cache_read = 0, cache_creation = 0;
+
+  Usage normalized() const {
+    Usage u;
+    u.prompt_tokens = input + cache_read + cache_creation;
+    u.completion_tokens = output;
+    u.total_tokens = u.prompt_tokens + u.completion_tokens;
+    u.cached_prompt_tokens = cache_read;
+    u.cache_write_tokens = cache_creation;
+    return u;
+  }
+};
+
+/// Reads the fields present in `u` into `raw` (absent/null fields keep their value).
+bool read_usage(Reader& rd, const json& u, const std::string& path, RawUsage& raw) {
+  if (!u.is_object()) return rd.fail(path, "expected object");
+  const std::string p = path + ".";
+  return rd.opt_u64(u, "input_tokens", p, raw.input) && rd.opt_u64(u, "output_tokens", p, raw.output) &&
+         rd.opt_u64(u, "cache_read_input_tokens", p, raw.cache_read) &&
+         rd.opt_u64(u, "cache_creation_input_tokens", p, raw.cache_creation);
+}
+
+Status malformed(std::string_view what, const HttpResponse& r, const Endpoint& ep) {
+  Status st = MalformedResponseError(std::string(ep.provider.empty() ? "anthropic" : ep.provider) + " response: " +
+                                     std::string(what));
+  st.with_provider(ep.provider).with_http_status(r.status).with_body_excerpt(r.body);
+  return st;
+}
+
+std::string request_id_of(const Headers& h) {
+  auto rid = h.get("request-id");
+  return rid ? std::string(*rid) : std::string();
+}
+
+Result<ChatResponse> parse_body(const HttpResponse& r, const Endpoint& ep) {
+  json doc;
+  try {
+    doc = json::parse(r.body);
+  } catch (const json::parse_error& e) {
+    return malformed("invalid JSON at byte " + std::to_string(e.byte) + ": " + e.what(), r, ep);
+  }
+  if (!doc.is_object()) return malformed("top-level value is not an object", r, ep);
+  const json* type = find(doc, "type");
+  if (type != nullptr && type->is_string() && type->get_ref<const std::string&>() == "error") {
+    // A 2xx body carrying an error.
+    Status st = map_anthropic_error(0, r.body, r.headers, ep.provider);
+    st.with_http_status(r.status);
+    return st;
+  }
+  Reader rd;
+  ChatResponse out;
+  out.provider = ep.provider;
+  out.request_id = request_id_of(r.headers);
+  if (!rd.opt_string(doc, "id", "", out.id) || !rd.opt_string(doc, "model", "", out.model) ||
+      !rd.opt_string(doc, "stop_reason", "", out.native_finish_reason)) {
+    return malformed(rd.problem, r, ep);
+  }
+  const json* content = find(doc, "content");
+  if (content == nullptr) return malformed("content: missing", r, ep);
+  if (!content->is_array()) return malformed("content: expected array", r, ep);
+  for (size_t i = 0; i < content->size(); ++i) {
+    const json& b = (*content)[i];
+    const std::string p = "content[" + std::to_string(i) + "]";
+    if (!b.is_object()) return malformed(p + ": expected object", r, ep);
+    std::string btype;
+    if (!rd.req_string(b, "type", p + ".", btype)) return malformed(rd.problem, r, ep);
+    if (btype == "text") {
+      std::string text;
+      if (!rd.req_string(b, "text", p + ".", text)) return malformed(rd.problem, r, ep);
+      out.content += text;
+    } else if (btype == "tool_use") {
+      ToolCall tc;
+      if (!rd.req_string(b, "id", p + ".", tc.id) || !rd.req_string(b, "name", p + ".", tc.name)) {
+        return malformed(rd.problem, r, ep);
+      }
+      const json* input = find(b, "input");
+      if (input == nullptr) return malformed(p + ".input: missing", r, ep);
+      tc.arguments_json = input->dump();
+      out.tool_calls.push_back(std::move(tc));
+    }  // thinking, redacted_thinking, server tool blocks, …: not part of the normalized API
+  }
+  out.finish_reason = map_stop_reason(out.native_finish_reason);
+  if (const json* u = find(doc, "usage"); u != nullptr && !u->is_null()) {
+    RawUsage raw;
+    if (!read_usage(rd, *u, "usage", raw)) return malformed(rd.problem, r, ep);
+    out.usage = raw.normalized();
+  }
+  return out;
+}
+
+// ---------------------------------------------------------------------------------------
+// Stream decoder
+
+using json_fast::JsonCursor;
+
+class AnthropicStreamDecoder final : public StreamDecoder {
+ public:
+  explicit AnthropicStreamDecoder(std::string provider)
+      : provider_(std::move(provider)), cb_([this](const SseEvent& e) { return on_event(e); }) {}
+
+  // StreamDecoder
+  Status feed(std::string_view bytes, std::vector<StreamEvent>& out) override {
+    if (!error_.ok() || terminated_) return error_;
+    out_ = &out;
+    Status st;
+    try {
+      st = parser_.feed(bytes, cb_);
+    } catch (const std::exception& ex) {
+      error_ = InternalError(std::string("anthropic stream decoder: ") + ex.what());
+    }
+    out_ = nullptr;
+    if (!st.ok() && error_.ok()) error_ = std::move(st.with_provider(provider_));
+    return error_;
+  }
+  Status finish(std::vector<StreamEvent>& out) override {
+    if (!error_.ok() || terminated_) return error_;
+    out_ = &out;
+    Status st;
+    try {
+      st = parser_.finish(cb_);
+    } catch (const std::exception& ex) {
+      error_ = InternalError(std::string("anthropic stream decoder: ") + ex.what());
+    }
+    out_ = nullptr;
+    if (!st.ok() && error_.ok()) error_ = std::move(st.with_provider(provider_));
+    if (!error_.ok() || terminated_) return error_;
+    return ConnectionResetError("stream ended without message_stop").with_provider(provider_);
+  }
+  bool terminated() const override { return terminated_; }
+
+ private:
+  enum class Block : uint8_t { kNone, kText, kToolUse, kOther };
+  struct BlockState {
+    Block kind = Block::kNone;
+    bool open = false;
+    uint32_t tool_index = 0;
+  };
+
+  bool on_event(const SseEvent& e);
+  bool fast_text_delta(std::string_view data);
+  bool on_message_start(const json& doc, const SseEvent& e);
+  bool on_block_start(const json& doc, const SseEvent& e);
+  bool on_block_delta(const json& doc, const SseEvent& e);
+  bool on_block_stop(const json& doc, const SseEvent& e);
+  bool on_message_delta(const json& doc, const SseEvent& e);
+  /// The `index` of a block event, checked against the blocks seen; null on error.
+  BlockState* block_at(const json& doc, const SseEvent& e, bool must_be_open);
+
+  bool fail_malformed(const SseEvent& e, const std::string& what) {
+    error_ = MalformedResponseError("malformed SSE event '" + e.event + "' at stream byte " +
+                                    std::to_string(e.stream_offset) + ": " + what);
+    error_.with_provider(provider_).with_body_excerpt(e.data);
+    return false;
+  }
+  bool require_started(const SseEvent& e) {
+    if (started_) return true;
+    return fail_malformed(e, "event before message_start");
+  }
+  void emit(StreamEvent&& ev) { out_->push_back(std::move(ev)); }
+
+  std::string provider_;
+  SseParser parser_;
+  SseParser::Callback cb_;
+  std::vector<StreamEvent>* out_ = nullptr;
+  Status error_;
+  bool terminated_ = false;
+  bool started_ = false;
+  bool finish_sent_ = false;
+  RawUsage usage_;
+  std::vector<BlockState> blocks_;  // by wire index
+  uint32_t tool_count_ = 0;
+  std::string text_, type_;  // fast path buffers
+};
+
+bool AnthropicStreamDecoder::on_event(const SseEvent& e) {
+  std::string_view name = e.event;
+  if (name == "ping") return true;
+  if (name == "content_block_delta" && started_ && fast_text_delta(e.data)) return true;
+  json doc;
+  try {
+    doc = json::parse(e.data);
+  } catch (const json::parse_error& pe) {
+    return fail_malformed(e, "invalid JSON at data byte " + std::to_string(pe.byte) + ": " + pe.what());
+  }
+  if (!doc.is_object()) return fail_malformed(e, "data is not a JSON object");
+  std::string type_field;
+  if (const json* t = find(doc, "type"); t != nullptr && t->is_string()) type_field = t->get<std::string>();
+  if (name.empty()) name = type_field;  // lenient: servers that omit `event:` lines
+  if (name == "error") {
+    error_ = map_anthropic_error(0, e.data, Headers{}, provider_);
+    if (const json* err = find(doc, "error"); err == nullptr || err->is_null()) {
+      error_ = ServerError("in-band error event without an error object").with_provider(provider_);
+      error_.with_body_excerpt(e.data);
+    }
+    return false;
+  }
+  if (name == "message_start") return on_message_start(doc, e);
+  if (name == "content_block_start") return on_block_start(doc, e);
+  if (name == "content_block_delta") return on_block_delta(doc, e);
+  if (name == "content_block_stop") return on_block_stop(doc, e);
+  if (name == "message_delta") return on_message_delta(doc, e);
+  if (name == "message_stop") {
+    if (!require_started(e)) return false;
+    terminated_ = true;
+    return false;
+  }
+  if (name == "ping") return true;
+  return true;  // unknown events are ignored, as the SDKs do
+}
+
+// Fast path for the most frequent event: {"type":"content_block_delta","index":N,
+// "delta":{"type":"text_delta","text":"…"}} on an open text block. Anything else
+// returns false and the DOM path handles (or reports) it.
+bool AnthropicStreamDecoder::fast_text_delta(std::string_view data) {
+  JsonCursor c(data);
+  bool first = true;
+  std::string_view key;
+  uint64_t index = UINT64_MAX;
+  bool text_delta = false;
+  bool have_text = false;
+  text_.clear();
+  while (c.next_member(first, key)) {
+    bool ok = true;
+    if (key == "type") {
+      ok = c.read_string(type_) && type_ == "content_block_delta";
+    } else if (key == "index") {
+      ok = c.read_u64(index);
+    } else if (key == "delta") {
+      bool f2 = true;
+      std::string_view k2;
+      while (ok && c.next_member(f2, k2)) {
+        if (k2 == "type") {
+          ok = c.read_string(type_) && type_ == "text_delta";
+          text_delta = ok;
+        } else if (k2 == "text") {
+          ok = c.next_kind() == '"' && c.read_string(text_);
+          have_text = ok;
+        } else {
+          ok = c.skip_value();
+        }
+      }
+      ok = ok && !c.failed();
+    } else {
+      ok = c.skip_value();
+    }
+    if (!ok) return false;
+  }
+  if (c.failed() || !c.at_end() || !text_delta || !have_text || index >= blocks_.size()) return false;
+  const BlockState& b = blocks_[index];
+  if (!b.open || b.kind != Block::kText) return false;
+  if (!text_.empty()) emit(StreamEvent::TextDelta(text_));
+  return true;
+}
+
+bool AnthropicStreamDecoder::on_message_start(const json& doc, const SseEvent& e) {
+  if (started_) return fail_malformed(e, "second message_start");
+  const json* msg = find(doc, "message");
+  if (msg == nullptr) return fail_malformed(e, "message: missing");
+  if (!msg->is_object()) return fail_malformed(e, "message: expected object");
+  Reader rd;
+  StreamEvent start;
+  start.kind = StreamEvent::Kind::kStart;
+  if (!rd.opt_string(*msg, "id", "message.", start.id) || !rd.opt_string(*msg, "model", "message.", start.model)) {
+    return fail_malformed(e, rd.problem);
+  }
+  if (const json* u = find(*msg, "usage"); u != nullptr && !u->is_null()) {
+    if (!read_usage(rd, *u, "message.usage", usage_)) return fail_malformed(e, rd.problem);
+  }
+  started_ = true;
+  emit(std::move(start));
+  return true;
+}
+
+AnthropicStreamDecoder::BlockState* AnthropicStreamDecoder::block_at(const json& doc, const SseEvent& e,
+                                                                     bool must_be_open) {
+  const json* idx = find(doc, "index");
+  if (idx == nullptr) { fail_malformed(e, "index: missing"); return nullptr; }
+  if (!idx->is_number_integer() || idx->get<int64_t>() < 0 || idx->get<int64_t>() > 1'000'000) {
+    fail_malformed(e, "index: expected a non-negative integer");
+    return nullptr;
+  }
+  const auto i = static_cast<size_t>(idx->get<int64_t>());
+  if (i >= blocks_.size() || blocks_[i].kind == Block::kNone) {
+    fail_malformed(e, "index " + std::to_string(i) + ": no content_block_start for this block");
+    return nullptr;
+  }
+  if (must_be_open && !blocks_[i].open) {
+    fail_malformed(e, "index " + std::to_string(i) + ": block already stopped");
+    return nullptr;
+  }
+  return &blocks_[i];
+}
+
+bool AnthropicStreamDecoder::on_block_start(const json& doc, const SseEvent& e) {
+  if (!require_started(e)) return false;
+  const json* idx = find(doc, "index");
+  if (idx == nullptr) return fail_malformed(e, "index: missing");
+  if (!idx->is_number_integer() || idx->get<int64_t>() < 0 || idx->get<int64_t>() > 1'000'000) {
+    return fail_malformed(e, "index: expected a non-negative integer");
+  }
+  const auto i = static_cast<size_t>(idx->get<int64_t>());
+  if (i < blocks_.size() && blocks_[i].kind != Block::kNone) {
+    return fail_malformed(e, "index " + std::to_string(i) + ": block started twice");
+  }
+  const json* cb = find(doc, "content_block");
+  if (cb == nullptr) return fail_malformed(e, "content_block: missing");
+  if (!cb->is_object()) return fail_malformed(e, "content_block: expected object");
+  Reader rd;
+  std::string type;
+  if (!rd.req_string(*cb, "type", "content_block.", type)) return fail_malformed(e, rd.problem);
+  if (blocks_.size() <= i) blocks_.resize(i + 1);
+  BlockState& b = blocks_[i];
+  b.open = true;
+  if (type == "text") {
+    b.kind = Block::kText;
+    std::string text;
+    if (!rd.opt_string(*cb, "text", "content_block.", text)) return fail_malformed(e, rd.problem);
+    if (!text.empty()) emit(StreamEvent::TextDelta(std::move(text)));
+  } else if (type == "tool_use") {
+    b.kind = Block::kToolUse;
+    b.tool_index = tool_count_++;
+    StreamEvent ev;
+    ev.kind = StreamEvent::Kind::kToolCallDelta;
+    ev.tool_index = b.tool_index;
+    if (!rd.req_string(*cb, "id", "content_block.", ev.tool_call_id) ||
+        !rd.req_string(*cb, "name", "content_block.", ev.tool_name)) {
+      return fail_malformed(e, rd.problem);
+    }
+    // The API sends input {} and streams the JSON as input_json_delta; a server that
+    // puts the whole input here is taken at its word.
+    if (const json* in = find(*cb, "input"); in != nullptr && !in->is_null() && !(in->is_object() && in->empty())) {
+      ev.arguments_fragment = in->dump();
+    }
+    emit(std::move(ev));
+  } else {
+    b.kind = Block::kOther;  // thinking, server tools, …
+  }
+  return true;
+}
+
+bool AnthropicStreamDecoder::on_block_delta(const json& doc, const SseEvent& e) {
+  if (!require_started(e)) return false;
+  BlockState* b = block_at(doc, e, true);
+  if (b == nullptr) return false;
+  const json* d = find(doc, "delta");
+  if (d == nullptr) return fail_malformed(e, "delta: missing");
+  if (!d->is_object()) return fail_malformed(e, "delta: expected object");
+  Reader rd;
+  std::string type;
+  if (!rd.req_string(*d, "type", "delta.", type)) return fail_malformed(e, rd.problem);
+  if (type == "text_delta") {
+    if (b->kind != Block::kText) return fail_malformed(e, "delta.type: text_delta on a non-text block");
+    std::string text;
+    if (!rd.req_string(*d, "text", "delta.", text)) return fail_malformed(e, rd.problem);
+    if (!text.empty()) emit(StreamEvent::TextDelta(std::move(text)));
+  } else if (type == "input_json_delta") {
+    if (b->kind != Block::kToolUse) return fail_malformed(e, "delta.type: input_json_delta on a non-tool_use block");
+    StreamEvent ev;
+    ev.kind = StreamEvent::Kind::kToolCallDelta;
+    ev.tool_index = b->tool_index;
+    if (!rd.req_string(*d, "partial_json", "delta.", ev.arguments_fragment)) return fail_malformed(e, rd.problem);
+    if (!ev.arguments_fragment.empty()) emit(std::move(ev));
+  }  // thinking_delta, signature_delta, citations_delta, …: skipped
+  return true;
+}
+
+bool AnthropicStreamDecoder::on_block_stop(const json& doc, const SseEvent& e) {
+  if (!require_started(e)) return false;
+  BlockState* b = block_at(doc, e, true);
+  if (b == nullptr) return false;
+  b->open = false;
+  return true;
+}
+
+bool AnthropicStreamDecoder::on_message_delta(const json& doc, const SseEvent& e) {
+  if (!require_started(e)) return false;
+  Reader rd;
+  if (const json* d = find(doc, "delta"); d != nullptr && !d->is_null()) {
+    if (!d->is_object()) return fail_malformed(e, "delta: expected object");
+    std::string reason;
+    if (!rd.opt_string(*d, "stop_reason", "delta.", reason)) return fail_malformed(e, rd.problem);
+    if (!reason.empty() && !finish_sent_) {
+      finish_sent_ = true;
+      StreamEvent fin;
+      fin.kind = StreamEvent::Kind::kFinish;
+      fin.finish_reason = map_stop_reason(reason);
+      fin.native_finish_reason = std::move(reason);
+      emit(std::move(fin));
+    }
+  }
+  if (const json* u = find(doc, "usage"); u != nullptr && !u->is_null()) {
+    if (!read_usage(rd, *u, "usage", usage_)) return fail_malformed(e, rd.problem);
+    StreamEvent ev;
+    ev.kind = StreamEvent::Kind::kUsage;
+    ev.usage = usage_.normalized();
+    emit(std::move(ev));
+  }
+  return true;
+}
+
+}  // namespace
+
+Result<ChatResponse> AnthropicAdapter::parse_response(const HttpResponse& response, const Endpoint& endpoint) const {
+  try {
+    if (response.status < 200 || response.status >= 300) return map_error(response, endpoint);
+    return parse_body(response, endpoint);
+  } catch (const std::exception& e) {
+    return malformed(std::string("unexpected: ") + e.what(), response, endpoint);
+  }
+}
+
+Status AnthropicAdapter::map_error(const HttpResponse& response, const Endpoint& endpoint) const {
+  try {
+    return map_anthropic_error(response.status, response.body, response.headers, endpoint.provider);
+  } catch (const std::exception& e) {
+    return InternalError(std::string("anthropic map_error: ") + e.what());
+  }
+}
+
+std::unique_ptr<StreamDecoder> AnthropicAdapter::new_stream_decoder(const Endpoint& endpoint) const {
+  return std::make_unique<AnthropicStreamDecoder>(endpoint.provider);
+}
+
+ProviderAdapterPtr make_anthropic_adapter() { return std::make_unique<AnthropicAdapter>(); }
+
+}  // namespace ploke

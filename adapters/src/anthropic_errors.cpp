@@ -1,0 +1,241 @@
+// Anthropic error mapping and rate-limit headers. See ploke/adapters/anthropic_errors.h.
+#include "ploke/adapters/anthropic_errors.h"
+
+#include <charconv>
+#include <chrono>
+#include <string>
+
+#include "anthropic_internal.h"
+#include "ploke/adapters/openai_errors.h"
+#include "ploke/core/secret.h"
+
+namespace ploke {
+namespace {
+
+using nlohmann::json;
+
+std::string_view trim(std::string_view s) {
+  while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
+  while (!s.empty() && (s.back() == ' ' || s.back() == '\t')) s.remove_suffix(1);
+  return s;
+}
+
+std::optional<uint64_t> parse_u64(std::string_view s) {
+  s = trim(s);
+  uint64_t v = 0;
+  auto [ptr, ec] = std::from_chars(s.data(), s.data() + s.size(), v);
+  if (s.empty() || ec != std::errc() || ptr != s.data() + s.size()) return std::nullopt;
+  return v;
+}
+
+bool icontains(std::string_view hay, std::string_view needle) {
+  if (needle.size() > hay.size()) return false;
+  for (size_t i = 0; i + needle.size() <= hay.size(); ++i) {
+    if (iequals(hay.substr(i, needle.size()), needle)) return true;
+  }
+  return false;
+}
+
+std::string json_text(const json& v) {
+  if (v.is_string()) return v.get<std::string>();
+  if (v.is_null()) return {};
+  return v.dump();
+}
+
+bool context_message(std::string_view m) {
+  return icontains(m, "prompt is too long") || icontains(m, "exceed context limit") ||
+         icontains(m, "context window") || icontains(m, "context length");
+}
+
+/// The code for an error.type alone (in-band errors, and refinement of 4xx/5xx).
+StatusCode code_for_type(const anthropic::ErrorFields& f) {
+  const std::string& t = f.type;
+  if (t == "overloaded_error") return StatusCode::kOverloaded;
+  if (t == "rate_limit_error") {
+    return f.detail_code == "enforced_spend_limit_reached" ? StatusCode::kInsufficientCredits
+                                                             : StatusCode::kRateLimited;
+  }
+  if (t == "invalid_request_error" || t == "request_too_large") {
+    return context_message(f.message) ? StatusCode::kContextLengthExceeded : StatusCode::kInvalidRequest;
+  }
+  if (t == "authentication_error") return StatusCode::kAuth;
+  if (t == "permission_error") return StatusCode::kPermission;
+  if (t == "not_found_error") return StatusCode::kNotFound;
+  if (t == "billing_error") return StatusCode::kInsufficientCredits;
+  if (t == "timeout_error") return StatusCode::kTimeout;
+  return StatusCode::kServerError;  // api_error and anything new
+}
+
+StatusCode classify(int s, const anthropic::ErrorFields* f) {
+  if (s == 0) return f != nullptr ? code_for_type(*f) : StatusCode::kServerError;
+  const bool overloaded = f != nullptr && f->type == "overloaded_error";
+  switch (s) {
+    case 401: return StatusCode::kAuth;
+    case 402: return StatusCode::kInsufficientCredits;
+    case 403: return StatusCode::kPermission;
+    case 404: return StatusCode::kNotFound;
+    case 408: return StatusCode::kTimeout;
+    case 409: return StatusCode::kServerError;
+    case 429:
+      return (f != nullptr && f->detail_code == "enforced_spend_limit_reached") ? StatusCode::kInsufficientCredits
+                                                                                : StatusCode::kRateLimited;
+    case 503:
+    case 529: return StatusCode::kOverloaded;
+    default: break;
+  }
+  if (s >= 500) return overloaded ? StatusCode::kOverloaded : StatusCode::kServerError;
+  if (s >= 400) {
+    if (f != nullptr && context_message(f->message)) return StatusCode::kContextLengthExceeded;
+    return StatusCode::kInvalidRequest;
+  }
+  return StatusCode::kServerError;  // 1xx/2xx/3xx reaching the error path
+}
+
+std::string describe(int http_status, const anthropic::ErrorFields* f, std::string_view request_id) {
+  std::string msg = http_status == 0 ? std::string("in-band error") : "HTTP " + std::to_string(http_status);
+  std::string detail;
+  auto add = [&](std::string_view k, std::string_view v) {
+    if (v.empty()) return;
+    if (!detail.empty()) detail += ", ";
+    detail.append(k).append("=").append(v);
+  };
+  if (f == nullptr) {
+    msg += " (no JSON error body)";
+  } else {
+    msg += ": ";
+    msg += f->message.empty() ? std::string("(no message)") : f->message;
+    add("type", f->type);
+    add("error_code", f->detail_code);
+  }
+  add("request_id", request_id);
+  if (!detail.empty()) msg += " (" + detail + ")";
+  return msg;
+}
+
+}  // namespace
+
+namespace anthropic {
+
+ErrorFields extract_error_fields(const json& error) {
+  ErrorFields f;
+  if (error.is_string()) {
+    f.message = error.get<std::string>();
+    return f;
+  }
+  if (!error.is_object()) {
+    f.message = error.dump();
+    return f;
+  }
+  if (auto it = error.find("message"); it != error.end()) f.message = json_text(*it);
+  if (auto it = error.find("type"); it != error.end()) f.type = json_text(*it);
+  if (auto d = error.find("details"); d != error.end() && d->is_object()) {
+    if (auto c = d->find("error_code"); c != d->end()) f.detail_code = json_text(*c);
+  }
+  return f;
+}
+
+Status make_error_status(int http_status, const ErrorFields* fields, std::string_view raw_body,
+                         const Headers& headers, std::string_view provider, std::string_view request_id) {
+  const StatusCode code = classify(http_status, fields);
+  const std::string msg = describe(http_status, fields, request_id);
+  Status st = code == StatusCode::kTimeout ? TimeoutError(TimeoutPhase::kNone, msg)
+                                           : Status(code, redact_secrets(msg));
+  st.with_provider(std::string(provider)).with_http_status(http_status);
+  if (!raw_body.empty()) st.with_body_excerpt(raw_body);
+  if (auto ra = parse_retry_after(headers)) st.with_retry_after(*ra);
+  if (auto sr = headers.get("x-should-retry")) {
+    const std::string_view v = trim(*sr);
+    if (iequals(v, "true")) st.with_should_retry(true);
+    if (iequals(v, "false")) st.with_should_retry(false);
+  }
+  return st;
+}
+
+}  // namespace anthropic
+
+std::optional<SystemTime> parse_rfc3339(std::string_view text) {
+  std::string_view s = trim(text);
+  // YYYY-MM-DDTHH:MM:SS
+  if (s.size() < 20 || s[4] != '-' || s[7] != '-' || (s[10] != 'T' && s[10] != 't' && s[10] != ' ') ||
+      s[13] != ':' || s[16] != ':') {
+    return std::nullopt;
+  }
+  auto num = [&](size_t pos, size_t len) -> std::optional<int> {
+    int v = 0;
+    auto [p, ec] = std::from_chars(s.data() + pos, s.data() + pos + len, v);
+    if (ec != std::errc() || p != s.data() + pos + len) return std::nullopt;
+    return v;
+  };
+  auto year = num(0, 4), month = num(5, 2), day = num(8, 2), hh = num(11, 2), mm = num(14, 2), ss = num(17, 2);
+  if (!year || !month || !day || !hh || !mm || !ss || *hh > 23 || *mm > 59 || *ss > 60) return std::nullopt;
+  const std::chrono::year_month_day ymd{std::chrono::year(*year), std::chrono::month(static_cast<unsigned>(*month)),
+                                        std::chrono::day(static_cast<unsigned>(*day))};
+  if (!ymd.ok()) return std::nullopt;
+  size_t i = 19;
+  Duration frac{0};
+  if (i < s.size() && s[i] == '.') {
+    ++i;
+    int64_t scale = 100'000'000;  // ns per first fractional digit
+    const size_t start = i;
+    while (i < s.size() && s[i] >= '0' && s[i] <= '9') {
+      frac += Duration(static_cast<int64_t>(s[i] - '0') * scale);
+      scale /= 10;
+      ++i;
+    }
+    if (i == start) return std::nullopt;
+  }
+  if (i >= s.size()) return std::nullopt;  // the offset is required
+  std::chrono::minutes offset{0};
+  if (s[i] == 'Z' || s[i] == 'z') {
+    ++i;
+  } else if (s[i] == '+' || s[i] == '-') {
+    if (s.size() != i + 6 || s[i + 3] != ':') return std::nullopt;
+    auto oh = num(i + 1, 2), om = num(i + 4, 2);
+    if (!oh || !om || *oh > 23 || *om > 59) return std::nullopt;
+    offset = std::chrono::minutes(*oh * 60 + *om);
+    if (s[i] == '-') offset = -offset;
+    i += 6;
+  } else {
+    return std::nullopt;
+  }
+  if (i != s.size()) return std::nullopt;
+  const auto tp = std::chrono::sys_days(ymd) + std::chrono::hours(*hh) + std::chrono::minutes(*mm) +
+                  std::chrono::seconds(*ss) - offset;
+  return SystemTime(std::chrono::duration_cast<Duration>(tp.time_since_epoch()) + frac);
+}
+
+AnthropicRateLimitInfo parse_anthropic_rate_limit_headers(const Headers& headers) {
+  auto family = [&](std::string_view name) {
+    AnthropicLimit l;
+    const std::string base = "anthropic-ratelimit-" + std::string(name) + "-";
+    if (auto v = headers.get(base + "limit")) l.limit = parse_u64(*v);
+    if (auto v = headers.get(base + "remaining")) l.remaining = parse_u64(*v);
+    if (auto v = headers.get(base + "reset")) l.reset = parse_rfc3339(*v);
+    return l;
+  };
+  AnthropicRateLimitInfo info;
+  info.requests = family("requests");
+  info.tokens = family("tokens");
+  info.input_tokens = family("input-tokens");
+  info.output_tokens = family("output-tokens");
+  return info;
+}
+
+Status map_anthropic_error(int http_status, std::string_view body, const Headers& headers,
+                           std::string_view provider) {
+  std::string request_id;
+  if (auto rid = headers.get("request-id")) request_id = std::string(*rid);
+  json doc = json::parse(body.begin(), body.end(), nullptr, /*allow_exceptions=*/false);
+  if (!doc.is_discarded() && doc.is_object()) {
+    if (request_id.empty()) {
+      if (auto it = doc.find("request_id"); it != doc.end() && it->is_string()) request_id = it->get<std::string>();
+    }
+    if (auto it = doc.find("error"); it != doc.end() && !it->is_null()) {
+      const anthropic::ErrorFields f = anthropic::extract_error_fields(*it);
+      return anthropic::make_error_status(http_status, &f, body, headers, provider, request_id);
+    }
+  }
+  return anthropic::make_error_status(http_status, nullptr, body, headers, provider, request_id);
+}
+
+}  // namespace ploke

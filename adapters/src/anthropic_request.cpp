@@ -1,0 +1,251 @@
+// AnthropicAdapter::build_request: ChatRequest → Messages JSON. Built as an ordered_json
+// DOM (insertion order = wire order, so bodies are stable); requests are small next to
+// the responses they cause, and the DOM also validates the embedded schemas/arguments.
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "ploke/adapters/anthropic_adapter.h"
+
+namespace ploke {
+namespace {
+
+using OJson = nlohmann::ordered_json;
+
+std::string_view trim_ws(std::string_view s) {
+  auto ws = [](char c) { return c == ' ' || c == '\t' || c == '\n' || c == '\r'; };
+  while (!s.empty() && ws(s.front())) s.remove_prefix(1);
+  while (!s.empty() && ws(s.back())) s.remove_suffix(1);
+  return s;
+}
+
+/// Parses `text` as a JSON object (empty → `{}` when allow_empty); errors name `path`.
+Result<OJson> parse_object(std::string_view text, const std::string& path, bool allow_empty) {
+  const std::string_view t = trim_ws(text);
+  if (t.empty()) {
+    if (allow_empty) return OJson::object();
+    return InvalidRequestError(path + ": empty");
+  }
+  OJson v;
+  try {
+    v = OJson::parse(t.begin(), t.end());
+  } catch (const nlohmann::json::parse_error& e) {
+    return InvalidRequestError(path + ": invalid JSON at byte " + std::to_string(e.byte));
+  }
+  if (!v.is_object()) return InvalidRequestError(path + ": expected a JSON object");
+  return v;
+}
+
+/// "data:image/png;base64,AAAA" → {type:base64, media_type, data}; http(s) → {type:url}.
+Result<OJson> image_block(const ContentPart& p, const std::string& path) {
+  const std::string& url = p.image_url;
+  if (url.empty()) return InvalidRequestError(path + ": image part without url");
+  OJson source = OJson::object();
+  if (url.rfind("data:", 0) == 0) {
+    const size_t comma = url.find(',');
+    const std::string_view meta = std::string_view(url).substr(5, comma == std::string::npos ? 0 : comma - 5);
+    const std::string_view suffix = ";base64";
+    if (comma == std::string::npos || meta.size() <= suffix.size() ||
+        meta.substr(meta.size() - suffix.size()) != suffix) {
+      return InvalidRequestError(path + ": data URL must be base64 (data:<media type>;base64,<data>)");
+    }
+    source["type"] = "base64";
+    source["media_type"] = std::string(meta.substr(0, meta.size() - suffix.size()));
+    source["data"] = url.substr(comma + 1);
+  } else {
+    source["type"] = "url";
+    source["url"] = url;
+  }
+  OJson b = OJson::object();
+  b["type"] = "image";
+  b["source"] = std::move(source);
+  return b;
+}
+
+Status append_parts(const Message& m, const std::string& path, OJson& blocks) {
+  for (const ContentPart& p : m.content) {
+    if (p.kind == ContentPart::Kind::kText) {
+      if (p.text.empty()) continue;
+      blocks.push_back(OJson{{"type", "text"}, {"text", p.text}});
+    } else {
+      PLOKE_ASSIGN_OR_RETURN(OJson img, image_block(p, path + ".content"));
+      blocks.push_back(std::move(img));
+    }
+  }
+  return Status::Ok();
+}
+
+struct Turn {
+  std::string role;  // "user" | "assistant"
+  OJson blocks = OJson::array();
+};
+
+Status build_turns(const std::vector<Message>& messages, OJson& system, std::vector<Turn>& turns) {
+  for (size_t i = 0; i < messages.size(); ++i) {
+    const Message& m = messages[i];
+    const std::string path = "messages[" + std::to_string(i) + "]";
+    if (!m.tool_calls.empty() && m.role != Role::kAssistant) {
+      return InvalidRequestError(path + ".tool_calls: only assistant messages carry tool calls");
+    }
+    if (m.role == Role::kSystem || m.role == Role::kDeveloper) {
+      for (const ContentPart& p : m.content) {
+        if (p.kind != ContentPart::Kind::kText) {
+          return InvalidRequestError(path + ".content: system messages take text only");
+        }
+      }
+      const std::string text = m.text();
+      if (!text.empty()) system.push_back(OJson{{"type", "text"}, {"text", text}});
+      continue;
+    }
+    OJson blocks = OJson::array();
+    std::string role = "user";
+    if (m.role == Role::kTool) {
+      if (m.tool_call_id.empty()) return InvalidRequestError(path + ".tool_call_id: required for role tool");
+      OJson content = OJson::array();
+      PLOKE_RETURN_IF_ERROR(append_parts(m, path, content));
+      OJson block = OJson::object();
+      block["type"] = "tool_result";
+      block["tool_use_id"] = m.tool_call_id;
+      if (content.size() == 1 && content[0]["type"] == "text") block["content"] = content[0]["text"];
+      else block["content"] = std::move(content);
+      blocks.push_back(std::move(block));
+    } else {
+      role = m.role == Role::kAssistant ? "assistant" : "user";
+      PLOKE_RETURN_IF_ERROR(append_parts(m, path, blocks));
+      for (size_t j = 0; j < m.tool_calls.size(); ++j) {
+        const ToolCall& tc = m.tool_calls[j];
+        const std::string tp = path + ".tool_calls[" + std::to_string(j) + "]";
+        if (tc.id.empty()) return InvalidRequestError(tp + ".id: required");
+        if (tc.name.empty()) return InvalidRequestError(tp + ".name: required");
+        PLOKE_ASSIGN_OR_RETURN(OJson input, parse_object(tc.arguments_json, tp + ".arguments", true));
+        OJson block = OJson::object();
+        block["type"] = "tool_use";
+        block["id"] = tc.id;
+        block["name"] = tc.name;
+        block["input"] = std::move(input);
+        blocks.push_back(std::move(block));
+      }
+    }
+    if (blocks.empty()) {
+      return InvalidRequestError(path + ".content: empty (the Messages API rejects empty turns)");
+    }
+    if (!turns.empty() && turns.back().role == role) {
+      // Merge; tool results lead a user turn, as the API requires.
+      OJson& dst = turns.back().blocks;
+      for (auto& b : blocks) dst.push_back(std::move(b));
+      if (role == "user") {
+        OJson ordered = OJson::array();
+        for (auto& b : dst) if (b["type"] == "tool_result") ordered.push_back(b);
+        for (auto& b : dst) if (b["type"] != "tool_result") ordered.push_back(b);
+        dst = std::move(ordered);
+      }
+    } else {
+      turns.push_back(Turn{role, std::move(blocks)});
+    }
+  }
+  return Status::Ok();
+}
+
+Status write_tools(const ChatRequest& r, OJson& body) {
+  if (!r.tools.empty()) {
+    OJson tools = OJson::array();
+    for (size_t i = 0; i < r.tools.size(); ++i) {
+      const ToolDefinition& t = r.tools[i];
+      const std::string path = "tools[" + std::to_string(i) + "]";
+      if (t.name.empty()) return InvalidRequestError(path + ".name: required");
+      OJson tool = OJson::object();
+      tool["name"] = t.name;
+      if (!t.description.empty()) tool["description"] = t.description;
+      PLOKE_ASSIGN_OR_RETURN(OJson schema, parse_object(t.parameters_json, path + ".parameters", true));
+      if (!schema.contains("type")) schema["type"] = "object";
+      tool["input_schema"] = std::move(schema);
+      tools.push_back(std::move(tool));
+    }
+    body["tools"] = std::move(tools);
+  }
+  const bool no_parallel = r.parallel_tool_calls && !*r.parallel_tool_calls;
+  OJson choice = OJson::object();
+  switch (r.tool_choice.mode) {
+    case ToolChoice::Mode::kUnset:
+      if (no_parallel && !r.tools.empty()) choice["type"] = "auto";
+      break;
+    case ToolChoice::Mode::kNone: choice["type"] = "none"; break;
+    case ToolChoice::Mode::kAuto: choice["type"] = "auto"; break;
+    case ToolChoice::Mode::kRequired: choice["type"] = "any"; break;
+    case ToolChoice::Mode::kFunction:
+      if (r.tool_choice.function_name.empty()) return InvalidRequestError("tool_choice.function.name: required");
+      choice["type"] = "tool";
+      choice["name"] = r.tool_choice.function_name;
+      break;
+  }
+  if (!choice.empty()) {
+    if (no_parallel && choice["type"] != "none") choice["disable_parallel_tool_use"] = true;
+    body["tool_choice"] = std::move(choice);
+  }
+  return Status::Ok();
+}
+
+Result<HttpRequest> build_request_impl(const ChatRequest& r, const Endpoint& ep,
+                                       const AnthropicAdapter::Options& o) {
+  if (r.model.empty()) return InvalidRequestError("model: required");
+  if (r.messages.empty()) return InvalidRequestError("messages: at least one message is required");
+  if (r.response_format.kind == ResponseFormat::Kind::kJsonObject ||
+      r.response_format.kind == ResponseFormat::Kind::kJsonSchema) {
+    return InvalidRequestError("response_format: JSON modes are not supported by the Anthropic Messages API");
+  }
+  HttpRequest http;
+  http.method = "POST";
+  http.base_url = ep.base_url;
+  while (!http.base_url.empty() && http.base_url.back() == '/') http.base_url.pop_back();
+  const std::string_view base = http.base_url;
+  http.path = (base.size() >= 3 && base.substr(base.size() - 3) == "/v1") ? "/messages" : "/v1/messages";
+  http.expect_stream = r.stream;
+  if (!ep.api_key.empty()) http.headers.add("x-api-key", ep.api_key.reveal());
+  http.headers.add("anthropic-version", o.version);
+  http.headers.add("content-type", "application/json");
+  http.headers.add("accept", r.stream ? "text/event-stream" : "application/json");
+  for (const auto& [name, value] : ep.extra_headers.items()) http.headers.set(name, value);
+
+  OJson system = OJson::array();
+  std::vector<Turn> turns;
+  PLOKE_RETURN_IF_ERROR(build_turns(r.messages, system, turns));
+  if (turns.empty()) return InvalidRequestError("messages: no user or assistant message (system alone)");
+
+  OJson body = OJson::object();
+  body["model"] = r.model;
+  body["max_tokens"] = r.max_output_tokens ? *r.max_output_tokens : o.default_max_tokens;
+  if (system.size() == 1) body["system"] = system[0]["text"];
+  else if (!system.empty()) body["system"] = std::move(system);
+  OJson msgs = OJson::array();
+  for (Turn& t : turns) {
+    OJson m = OJson::object();
+    m["role"] = t.role;
+    if (t.blocks.size() == 1 && t.blocks[0]["type"] == "text") m["content"] = t.blocks[0]["text"];
+    else m["content"] = std::move(t.blocks);
+    msgs.push_back(std::move(m));
+  }
+  body["messages"] = std::move(msgs);
+  PLOKE_RETURN_IF_ERROR(write_tools(r, body));
+  if (r.temperature) body["temperature"] = *r.temperature;
+  if (r.top_p) body["top_p"] = *r.top_p;
+  if (r.top_k) body["top_k"] = *r.top_k;
+  if (!r.stop.empty()) body["stop_sequences"] = r.stop;
+  if (!r.user.empty()) body["metadata"] = OJson{{"user_id", r.user}};
+  if (r.stream) body["stream"] = true;
+  http.body = body.dump();
+  return http;
+}
+
+}  // namespace
+
+Result<HttpRequest> AnthropicAdapter::build_request(const ChatRequest& request, const Endpoint& endpoint) const {
+  try {
+    return build_request_impl(request, endpoint, options_);
+  } catch (const std::exception& e) {
+    // e.g. invalid UTF-8 in a string (nlohmann's dump() throws type_error 316).
+    return InvalidRequestError(std::string("anthropic build_request: ") + e.what());
+  }
+}
+
+}  // namespace ploke

@@ -1,0 +1,218 @@
+// File: ploke/resilience/llm_client.h
+//
+// LlmClient: the resilience façade. One call, synchronous or streaming, does
+//
+//   route ─▶ admit ─▶ send (ChatClient over the endpoint's adapter + Transport)
+//         ─▶ retry / fall over ─▶ account (breaker, stats, limiters, metrics, trace)
+//
+// identically against live providers (HttpTransport, RealClock) and the simulator
+// (InProcessTransport, SimulatedClock: whole scenarios in virtual time).
+//
+//  - Route: the Router filters the registered endpoints (capabilities the request needs —
+//    tools, json mode/schema, vision, streaming, context — breaker, client-side rate
+//    limits, max cost, pin) and orders the survivors with the chosen policy; the pick and
+//    its fallbacks form the chain. When every candidate is only rate-limited, the call
+//    waits for the earliest limiter (≤ max_rate_limit_wait, never past the deadline).
+//  - Admit: AdmissionQueue lanes (tool turns / short prompts first); a full lane is an
+//    immediate kOverloaded "admission queue full"; the deadline also bounds the wait.
+//  - Send: per attempt the total timeout is cut to the time left before the deadline.
+//  - Retry / fall over: decide_retry() (retry class, Retry-After, budget, deadline).
+//  - Mid-stream contract: nothing reaches the caller before the first content event (the
+//    start event is held back), so a failure before content can fall over silently. Once
+//    content reached the caller, a failure ends the call with kStreamInterrupted carrying
+//    what was delivered — never a silent fallback or truncation — unless the caller opted
+//    in to continuation (LlmClientOptions::stream_continuation): then the next candidate
+//    gets the request plus the partial answer as an assistant message and a user message
+//    asking to continue, the caller keeps receiving deltas, and the trace says so.
+//  - Every call ends in a success or a classified error (no request is lost).
+//
+// Thread-safety: complete()/stream() may be called from many threads; the client's state
+// is guarded by one mutex that is never held while an attempt is in flight or while
+// waiting. Under a SimulatedClock, calls are meant to come from one thread (waits drive
+// virtual time).
+//
+// Example:
+//   SimulatedClock clock;
+//   LlmClient client(clock, LlmClientOptions{});
+//   client.add_endpoint({candidate, adapter.get(), endpoint, &transport, call_options});
+//   RequestTrace trace;
+//   auto r = client.complete(request, {}, &trace);
+//   std::cout << render_trace_text(trace);
+#pragma once
+
+#include <map>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <vector>
+
+#include "ploke/core/adapter.h"
+#include "ploke/core/chat.h"
+#include "ploke/core/chat_client.h"
+#include "ploke/core/clock.h"
+#include "ploke/core/random.h"
+#include "ploke/core/transport.h"
+#include "ploke/resilience/admission.h"
+#include "ploke/resilience/circuit_breaker.h"
+#include "ploke/resilience/endpoint_stats.h"
+#include "ploke/resilience/metrics.h"
+#include "ploke/resilience/rate_limiter.h"
+#include "ploke/resilience/retry.h"
+#include "ploke/resilience/router.h"
+#include "ploke/resilience/trace.h"
+
+namespace ploke::resilience {
+
+/// One endpoint the façade can send to.
+struct EndpointConfig {
+  EndpointCandidate candidate;                  ///< routing facts (id must be unique)
+  const ProviderAdapter* adapter = nullptr;     ///< must outlive the client
+  Endpoint endpoint;                            ///< base URL, key, extra headers
+  Transport* transport = nullptr;               ///< must outlive the client
+  CallOptions call_options;                     ///< per-phase timeouts of each attempt
+  std::optional<BreakerConfig> breaker;         ///< default: LlmClientOptions::breaker
+  RateLimits key_limits;                        ///< for (provider, key_id); 0 = learn from headers
+};
+
+struct LlmClientOptions {
+  RouterConfig router;
+  BreakerConfig breaker;
+  RetryConfig retry;
+  BackoffConfig backoff;
+  RetryBudgetConfig budget;
+  AdmissionConfig admission;
+  LaneRules lanes;
+  StatsConfig stats;
+  std::map<std::string, RateLimits> provider_limits;  ///< by provider name
+  bool learn_rate_limits = true;                       ///< from response headers
+  Duration max_rate_limit_wait = std::chrono::seconds(10);
+  bool stream_continuation = false;                    ///< opt-in, see the file comment
+  uint64_t default_output_tokens = 512;                ///< estimate when max_output_tokens is unset
+  Duration signals_refresh = std::chrono::seconds(1);  ///< how often routing re-reads stats
+  uint64_t seed = 1;                                   ///< jitter and weighted routing
+};
+
+/// Lets a caller cancel a façade call from any thread (or from its own stream callback):
+/// the in-flight transfer is aborted (Call::cancel()), a backoff or rate-limit wait ends
+/// at once, no further attempt is made, and the call returns kCancelled (with the
+/// delivered counts when content had reached the caller). One token per call.
+class CancelToken {
+ public:
+  void cancel();
+  bool cancelled() const;
+
+ private:
+  friend class LlmClient;
+  friend class CancellableCall;
+  void attach(Call* call);
+  void detach(Call* call);
+  void attach_wait(Completion* c);
+  void detach_wait();
+
+  mutable std::mutex mu_;
+  bool cancelled_ = false;
+  Call* call_ = nullptr;         // GUARDED_BY(mu_)
+  Completion* waiting_ = nullptr;  // GUARDED_BY(mu_)
+};
+
+/// Per-call routing knobs (on top of request.meta).
+struct CallControl {
+  std::string policy;      ///< "" = the client's default
+  std::string pin;         ///< endpoint id, provider or provider/model: never rerouted
+  std::string sticky_key;  ///< e.g. a conversation id
+  std::optional<double> max_cost_usd;
+  CancelToken* cancel = nullptr;  ///< optional; must outlive the call
+};
+
+/// What `provider health` shows for one endpoint.
+struct EndpointHealth {
+  std::string endpoint_id, provider, model;
+  BreakerState breaker = BreakerState::kClosed;
+  Duration open_remaining{0};
+  uint32_t openings = 0;
+  double breaker_failure_rate = 0, breaker_slow_rate = 0;
+  std::vector<BreakerEvent> recent_events;  ///< last 5 transitions
+  HealthSnapshot stats;
+  double requests_available = 0, tokens_available = 0;  ///< +inf when unlimited
+};
+
+std::string render_health_text(const std::vector<EndpointHealth>& endpoints);
+
+/// Active health probes (opt-in): one minimal request per endpoint, bounded by a probe
+/// budget so probes cannot multiply, counted as probe traffic (ploke_llm_probes_total),
+/// never in the request/attempt metrics. Results feed the breaker (an open breaker whose
+/// wait elapsed gets its half-open trial from the probe; one still waiting is not probed)
+/// and the endpoint's health statistics. The caller runs probe() at start-up and then
+/// periodically from its own thread (the CLI), so no hidden timer threads exist.
+struct ProbeOptions {
+  uint32_t max_probes_per_minute = 12;  ///< across all endpoints
+  uint32_t max_output_tokens = 1;
+  std::string prompt = "ping";
+};
+
+struct ProbeResult {
+  std::string endpoint_id;
+  std::string outcome;  ///< "ok", a StatusCode name, "skipped_budget" or "skipped_breaker"
+  Duration duration{0};
+};
+
+class LlmClient {
+ public:
+  using EventCallback = ChatClient::EventCallback;
+
+  LlmClient(Clock& clock, LlmClientOptions options = {});
+  ~LlmClient();
+  LlmClient(const LlmClient&) = delete;
+  LlmClient& operator=(const LlmClient&) = delete;
+
+  /// Registers an endpoint. kInvalidRequest on a duplicate id or a missing adapter/transport.
+  Status add_endpoint(EndpointConfig config);
+
+  Result<ChatResponse> complete(const ChatRequest& request, const CallControl& control = {},
+                                RequestTrace* trace = nullptr);
+  Result<ChatResponse> stream(const ChatRequest& request, const EventCallback& on_event,
+                              const CallControl& control = {}, RequestTrace* trace = nullptr);
+
+  Status set_policy(std::string_view name);
+  std::string policy() const;
+  std::vector<std::string> policies() const;
+
+  std::vector<EndpointHealth> health() const;
+  QueueStatus queue_status() const;
+  /// Prometheus text of every declared metric (gauges refreshed now).
+  std::string metrics_text() const;
+  /// Reads a metric sample (tests, CLI summaries).
+  double metric(MetricId id, std::initializer_list<std::string_view> labels) const;
+  /// Probes every endpoint once (see ProbeOptions). The options of the first call fix the
+  /// budget.
+  std::vector<ProbeResult> probe(const ProbeOptions& options = {});
+  /// Forces a breaker state (operator override). kNotFound for an unknown endpoint.
+  Status force_breaker(std::string_view endpoint_id, BreakerState state, std::string reason);
+
+ private:
+  struct EndpointState;
+  class SyncWaiter;
+  struct Attempt;
+
+  Result<ChatResponse> run(const ChatRequest& request, const EventCallback* on_event, const CallControl& control,
+                           RequestTrace* trace);
+  /// Waits `d` on the clock; returns early (false) if `token` is cancelled.
+  bool wait_for(Duration d, CancelToken* token);
+
+  Clock& clock_;
+  LlmClientOptions opts_;
+  mutable std::mutex mu_;
+  Random random_;                                          // GUARDED_BY(mu_)
+  Router router_;                                          // GUARDED_BY(mu_)
+  RetryBudget budget_;                                     // GUARDED_BY(mu_)
+  AdmissionQueue admission_;                               // GUARDED_BY(mu_)
+  std::vector<std::unique_ptr<EndpointState>> endpoints_;  // GUARDED_BY(mu_)
+  std::vector<EndpointCandidate> candidates_;              // GUARDED_BY(mu_)
+  std::vector<CandidateSignals> signals_;                  // GUARDED_BY(mu_)
+  std::map<std::string, std::unique_ptr<RateLimiter>, std::less<>> limiters_;  // GUARDED_BY(mu_)
+  mutable MetricsRegistry metrics_;                        // GUARDED_BY(mu_)
+  RouteDecision decision_scratch_;                         // GUARDED_BY(mu_)
+  std::unique_ptr<RateLimiter> probe_budget_;              // GUARDED_BY(mu_)
+};
+
+}  // namespace ploke::resilience

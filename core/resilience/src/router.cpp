@@ -1,0 +1,231 @@
+#include "ploke/resilience/router.h"
+
+#include <algorithm>
+#include <array>
+#include <cmath>
+
+namespace ploke::resilience {
+
+std::string_view filter_name(Filter f) {
+  switch (f) {
+    case Filter::kNone: return "";
+    case Filter::kPinned: return "pinned";
+    case Filter::kCapability: return "capability";
+    case Filter::kContext: return "context";
+    case Filter::kBreakerOpen: return "breaker";
+    case Filter::kRateLimited: return "rate_limit";
+    case Filter::kOverBudget: return "budget";
+    case Filter::kExcluded: return "excluded";
+  }
+  return "unknown";
+}
+
+bool pin_matches(const EndpointCandidate& c, std::string_view pin) {
+  if (pin == c.id || pin == c.provider) return true;
+  return pin.size() == c.provider.size() + 1 + c.model.size() && pin.substr(0, c.provider.size()) == c.provider &&
+         pin[c.provider.size()] == '/' && pin.substr(c.provider.size() + 1) == c.model;
+}
+
+namespace {
+
+class CostPolicy final : public RoutingPolicy {
+ public:
+  std::string_view name() const override { return "cost"; }
+  double score(const EndpointCandidate&, const CandidateSignals& s, const RouteRequest&, uint32_t, double cost,
+               Random&) const override {
+    return -cost + s.smoothed_success * 1e-12;  // ties: the more reliable
+  }
+};
+
+class LatencyPolicy final : public RoutingPolicy {
+ public:
+  std::string_view name() const override { return "latency"; }
+  double score(const EndpointCandidate&, const CandidateSignals& s, const RouteRequest&, uint32_t, double,
+               Random&) const override {
+    const double p95 = s.p95_ms > 0 ? s.p95_ms : 1000.0;
+    return -p95 / std::max(s.smoothed_success, 0.01);
+  }
+};
+
+class ReliabilityPolicy final : public RoutingPolicy {
+ public:
+  std::string_view name() const override { return "reliability"; }
+  double score(const EndpointCandidate&, const CandidateSignals& s, const RouteRequest&, uint32_t, double,
+               Random&) const override {
+    const double p95 = s.p95_ms > 0 ? s.p95_ms : 1000.0;
+    return s.smoothed_success - p95 * 1e-9;
+  }
+};
+
+class WeightedPolicy final : public RoutingPolicy {
+ public:
+  std::string_view name() const override { return "weighted"; }
+  double score(const EndpointCandidate& c, const CandidateSignals&, const RouteRequest&, uint32_t, double,
+               Random& random) const override {
+    // Efraimidis–Spirakis key u^(1/w), compared through its logarithm log(u)/w (same
+    // order, one log instead of a pow). Weight ≤ 0 sorts last.
+    if (c.weight <= 0) return -HUGE_VAL;
+    const double u = random.uniform01();
+    return u > 0 ? std::log(u) / c.weight : -HUGE_VAL / 2;
+  }
+};
+
+class PinnedPolicy final : public RoutingPolicy {
+ public:
+  std::string_view name() const override { return "pinned"; }
+  double score(const EndpointCandidate&, const CandidateSignals&, const RouteRequest&, uint32_t index, double,
+               Random&) const override {
+    return 0.0 - static_cast<double>(index);  // (not -index: no "-0" in traces)
+  }
+};
+
+Filter capability_filter(const Capabilities& need, const EndpointCandidate& c) {
+  if ((need.tools && !c.caps.tools) || (need.json_mode && !c.caps.json_mode) ||
+      (need.json_schema && !c.caps.json_schema) || (need.vision && !c.caps.vision) ||
+      (need.streaming && !c.caps.streaming)) {
+    return Filter::kCapability;
+  }
+  if (need.min_context_tokens > c.context_tokens) return Filter::kContext;
+  return Filter::kNone;
+}
+
+}  // namespace
+
+Router::Router(RouterConfig config, uint64_t seed) : cfg_(std::move(config)), random_(seed) {
+  (void)register_policy(std::make_unique<CostPolicy>());
+  (void)register_policy(std::make_unique<LatencyPolicy>());
+  (void)register_policy(std::make_unique<ReliabilityPolicy>());
+  (void)register_policy(std::make_unique<WeightedPolicy>());
+  (void)register_policy(std::make_unique<PinnedPolicy>());
+  if (!set_default_policy(cfg_.default_policy).ok()) default_ = policies_.at("reliability").get();
+}
+
+Status Router::register_policy(std::unique_ptr<RoutingPolicy> policy) {
+  if (!policy || policy->name().empty()) return InvalidRequestError("routing policy without a name");
+  std::string name(policy->name());
+  const bool replacing_default = default_ && default_->name() == name;
+  policies_[name] = std::move(policy);
+  if (replacing_default) default_ = policies_[name].get();
+  return Status();
+}
+
+std::vector<std::string> Router::policy_names() const {
+  std::vector<std::string> out;
+  for (const auto& [name, p] : policies_) out.push_back(name);
+  return out;
+}
+
+Status Router::set_default_policy(std::string_view name) {
+  auto it = policies_.find(name);
+  if (it == policies_.end()) {
+    std::string known;
+    for (const auto& n : policy_names()) known += (known.empty() ? "" : ", ") + n;
+    return InvalidRequestError("unknown routing policy '" + std::string(name) + "' (known: " + known + ")");
+  }
+  default_ = it->second.get();
+  return Status();
+}
+
+void Router::route(const std::vector<EndpointCandidate>& candidates, const std::vector<CandidateSignals>& signals,
+                   const RouteRequest& request, RouteDecision& out) {
+  out.clear();
+  const RoutingPolicy* policy = default_;
+  if (!request.policy.empty()) {
+    auto it = policies_.find(request.policy);
+    if (it == policies_.end()) {
+      out.policy = request.policy;
+      std::string known;
+      for (const auto& n : policy_names()) known += (known.empty() ? "" : ", ") + n;
+      out.error = InvalidRequestError("unknown routing policy '" + request.policy + "' (known: " + known + ")");
+      return;
+    }
+    policy = it->second.get();
+  }
+  out.policy = policy->name();
+  const bool pinned = !request.pin.empty();
+  scratch_.clear();
+  std::array<uint32_t, 8> removed{};
+  bool pin_seen = false;
+  for (uint32_t i = 0; i < candidates.size(); ++i) {
+    const EndpointCandidate& c = candidates[i];
+    const CandidateSignals& s = signals[i];
+    CandidateVerdict v;
+    v.index = i;
+    v.est_cost_usd = estimate_cost_usd(c, request.est_prompt_tokens, request.est_output_tokens);
+    if (pinned && !pin_matches(c, request.pin)) {
+      v.removed_by = Filter::kPinned;
+    } else {
+      pin_seen = pin_seen || pinned;
+      v.removed_by = capability_filter(request.required, c);
+      if (v.removed_by == Filter::kNone) {
+        if (!s.breaker_allows) v.removed_by = Filter::kBreakerOpen;
+        else if (s.rate_limited) v.removed_by = Filter::kRateLimited;
+        else if (request.max_cost_usd && v.est_cost_usd > *request.max_cost_usd) v.removed_by = Filter::kOverBudget;
+        else if (s.excluded) v.removed_by = Filter::kExcluded;
+      }
+    }
+    if (v.removed_by == Filter::kNone) {
+      v.score = policy->score(c, s, request, i, v.est_cost_usd, random_);
+      scratch_.emplace_back(v.score, i);
+    } else {
+      ++removed[static_cast<size_t>(v.removed_by)];
+    }
+    out.verdicts.push_back(v);
+  }
+  if (scratch_.empty()) {
+    std::string why;
+    for (size_t f = 1; f < removed.size(); ++f) {
+      if (removed[f] == 0 || (static_cast<Filter>(f) == Filter::kPinned)) continue;
+      why += (why.empty() ? "" : ", ") + std::to_string(removed[f]) + " " + std::string(filter_name(static_cast<Filter>(f)));
+    }
+    const std::string base = pinned ? "pinned endpoint '" + request.pin + "' unavailable (not rerouted)"
+                                    : std::string("no candidate endpoint left");
+    auto n = [&](Filter f) { return removed[static_cast<size_t>(f)]; };
+    if (pinned && !pin_seen) out.error = NotFoundError("no candidate matches pin '" + request.pin + "'");
+    else if (candidates.empty()) out.error = NotFoundError("no candidate endpoints configured");
+    else if (n(Filter::kRateLimited)) out.error = RateLimitedError(base + ": " + why);
+    else if (n(Filter::kBreakerOpen) || n(Filter::kExcluded)) out.error = OverloadedError(base + ": " + why);
+    else if (n(Filter::kOverBudget)) out.error = InvalidRequestError(base + ": " + why + " (max cost)");
+    else if (n(Filter::kContext)) out.error = ContextLengthExceededError(base + ": " + why);
+    else out.error = InvalidRequestError(base + ": " + why);
+    return;
+  }
+  const size_t k = std::min(cfg_.max_chain == 0 ? size_t{1} : cfg_.max_chain, scratch_.size());
+  auto better = [](const std::pair<double, uint32_t>& a, const std::pair<double, uint32_t>& b) {
+    return a.first > b.first || (a.first == b.first && a.second < b.second);
+  };
+  std::partial_sort(scratch_.begin(), scratch_.begin() + static_cast<std::ptrdiff_t>(k), scratch_.end(), better);
+  if (!request.sticky_key.empty()) {
+    auto it = sticky_.find(request.sticky_key);
+    if (it != sticky_.end()) {
+      for (size_t j = 0; j < scratch_.size(); ++j) {
+        if (candidates[scratch_[j].second].id == it->second) {
+          const auto hit = scratch_[j];
+          scratch_.erase(scratch_.begin() + static_cast<std::ptrdiff_t>(j));
+          scratch_.insert(scratch_.begin(), hit);
+          out.sticky_hit = true;
+          break;
+        }
+      }
+    }
+  }
+  for (size_t j = 0; j < k; ++j) out.chain.push_back(scratch_[j].second);
+}
+
+void Router::remember_sticky(const std::string& sticky_key, const std::string& endpoint_id) {
+  if (sticky_key.empty()) return;
+  if (sticky_.size() >= cfg_.sticky_capacity && !sticky_.count(sticky_key)) {
+    // Bounded memory: drop about half (unordered, so arbitrary keys) when full.
+    size_t drop = sticky_.size() / 2 + 1;
+    for (auto it = sticky_.begin(); it != sticky_.end() && drop > 0; --drop) it = sticky_.erase(it);
+  }
+  sticky_[sticky_key] = endpoint_id;
+}
+
+std::optional<std::string> Router::sticky_endpoint(const std::string& sticky_key) const {
+  auto it = sticky_.find(sticky_key);
+  if (it == sticky_.end()) return std::nullopt;
+  return it->second;
+}
+
+}  // namespace ploke::resilience

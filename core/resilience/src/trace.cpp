@@ -1,0 +1,204 @@
+#include "ploke/resilience/trace.h"
+
+#include <cmath>
+#include <cstdio>
+
+namespace ploke::resilience {
+
+namespace {
+
+// Length of the valid UTF-8 sequence starting at s[i], or 0 if invalid.
+size_t utf8_len(std::string_view s, size_t i) {
+  const auto b = static_cast<unsigned char>(s[i]);
+  size_t n;
+  uint32_t min;
+  if (b < 0x80) return 1;
+  if ((b & 0xE0) == 0xC0) { n = 2; min = 0x80; }
+  else if ((b & 0xF0) == 0xE0) { n = 3; min = 0x800; }
+  else if ((b & 0xF8) == 0xF0) { n = 4; min = 0x10000; }
+  else return 0;
+  if (i + n > s.size()) return 0;
+  uint32_t cp = b & (0x7F >> n);
+  for (size_t k = 1; k < n; ++k) {
+    const auto c = static_cast<unsigned char>(s[i + k]);
+    if ((c & 0xC0) != 0x80) return 0;
+    cp = (cp << 6) | (c & 0x3F);
+  }
+  if (cp < min || cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF)) return 0;
+  return n;
+}
+
+void num(std::string& out, double v) {
+  if (!std::isfinite(v)) {
+    out += "null";
+    return;
+  }
+  char buf[32];
+  std::snprintf(buf, sizeof buf, "%.10g", v);
+  out += buf;
+}
+
+void ms(std::string& out, Duration d) { num(out, to_ms(d)); }
+
+std::string fmt_ms(Duration d) {
+  char buf[32];
+  std::snprintf(buf, sizeof buf, "%.1fms", to_ms(d));
+  return buf;
+}
+
+}  // namespace
+
+void append_json_string(std::string& out, std::string_view s) {
+  out += '"';
+  for (size_t i = 0; i < s.size();) {
+    const auto c = static_cast<unsigned char>(s[i]);
+    if (c < 0x80) {
+      switch (c) {
+        case '"': out += "\\\""; break;
+        case '\\': out += "\\\\"; break;
+        case '\n': out += "\\n"; break;
+        case '\r': out += "\\r"; break;
+        case '\t': out += "\\t"; break;
+        case '\b': out += "\\b"; break;
+        case '\f': out += "\\f"; break;
+        default:
+          if (c < 0x20 || c == 0x7F) {
+            char buf[8];
+            std::snprintf(buf, sizeof buf, "\\u%04x", c);
+            out += buf;
+          } else {
+            out += static_cast<char>(c);
+          }
+      }
+      ++i;
+      continue;
+    }
+    const size_t n = utf8_len(s, i);
+    if (n == 0) {
+      out += "\\ufffd";
+      ++i;
+    } else {
+      out.append(s.data() + i, n);
+      i += n;
+    }
+  }
+  out += '"';
+}
+
+std::string render_trace_json(const RequestTrace& t) {
+  std::string o;
+  o.reserve(512 + 160 * (t.candidates.size() + t.attempts.size()));
+  auto key = [&](std::string_view k) {
+    if (o.back() != '{') o += ',';
+    append_json_string(o, k);
+    o += ':';
+  };
+  auto str = [&](std::string_view k, std::string_view v) { key(k); append_json_string(o, v); };
+  o += '{';
+  str("request_id", t.request_id);
+  str("policy", t.policy);
+  str("pin", t.pin);
+  str("sticky_key", t.sticky_key);
+  key("sticky_hit"); o += t.sticky_hit ? "true" : "false";
+  str("lane", t.lane);
+  key("queue_wait_ms"); ms(o, t.queue_wait);
+  key("candidates"); o += '[';
+  for (size_t i = 0; i < t.candidates.size(); ++i) {
+    const auto& c = t.candidates[i];
+    if (i) o += ',';
+    o += '{';
+    str("endpoint", c.endpoint_id);
+    str("provider", c.provider);
+    str("model", c.model);
+    key("removed_by");
+    if (c.removed_by.empty()) o += "null"; else append_json_string(o, c.removed_by);
+    key("score"); if (c.removed_by.empty()) num(o, c.score); else o += "null";
+    key("est_cost_usd"); num(o, c.est_cost_usd);
+    key("chain_position"); if (c.chain_position >= 0) num(o, c.chain_position); else o += "null";
+    o += '}';
+  }
+  o += ']';
+  key("attempts"); o += '[';
+  for (size_t i = 0; i < t.attempts.size(); ++i) {
+    const auto& a = t.attempts[i];
+    if (i) o += ',';
+    o += '{';
+    key("n"); num(o, a.number);
+    str("endpoint", a.endpoint_id);
+    key("start_ms"); ms(o, a.start);
+    key("duration_ms"); ms(o, a.duration);
+    key("ttft_ms"); if (a.ttft) ms(o, *a.ttft); else o += "null";
+    str("outcome", status_code_name(a.outcome));
+    key("error"); if (a.error.empty()) o += "null"; else append_json_string(o, a.error);
+    str("decision", a.decision);
+    key("backoff_ms"); ms(o, a.backoff);
+    key("prompt_tokens"); num(o, static_cast<double>(a.prompt_tokens));
+    key("completion_tokens"); num(o, static_cast<double>(a.completion_tokens));
+    key("cost_usd"); num(o, a.cost_usd);
+    o += '}';
+  }
+  o += ']';
+  key("notes"); o += '[';
+  for (size_t i = 0; i < t.notes.size(); ++i) {
+    if (i) o += ',';
+    append_json_string(o, t.notes[i]);
+  }
+  o += ']';
+  str("outcome", status_code_name(t.final_code));
+  key("error"); if (t.final_error.empty()) o += "null"; else append_json_string(o, t.final_error);
+  key("served_by"); if (t.served_by.empty()) o += "null"; else append_json_string(o, t.served_by);
+  key("total_ms"); ms(o, t.total);
+  key("total_cost_usd"); num(o, t.total_cost_usd);
+  o += '}';
+  return o;
+}
+
+std::string render_trace_text(const RequestTrace& t) {
+  std::string o;
+  char buf[512];
+  o += "request " + (t.request_id.empty() ? std::string("-") : t.request_id) + "  policy=" + t.policy;
+  if (!t.pin.empty()) o += "  pin=" + t.pin;
+  if (!t.sticky_key.empty()) o += std::string("  sticky=") + (t.sticky_hit ? "hit" : "miss");
+  o += "  lane=" + t.lane + "  queue_wait=" + fmt_ms(t.queue_wait) + "\n";
+  o += "candidates:\n";
+  for (const auto& c : t.candidates) {
+    if (!c.removed_by.empty()) {
+      std::snprintf(buf, sizeof buf, "  - %-28s removed by %s\n", c.endpoint_id.c_str(), c.removed_by.c_str());
+    } else if (c.chain_position == 0) {
+      std::snprintf(buf, sizeof buf, "  * %-28s score %.6g  est $%.6f  <- pick\n", c.endpoint_id.c_str(), c.score,
+                    c.est_cost_usd);
+    } else if (c.chain_position > 0) {
+      std::snprintf(buf, sizeof buf, "  %d %-28s score %.6g  est $%.6f  (fallback)\n", c.chain_position,
+                    c.endpoint_id.c_str(), c.score, c.est_cost_usd);
+    } else {
+      std::snprintf(buf, sizeof buf, "    %-28s score %.6g  est $%.6f\n", c.endpoint_id.c_str(), c.score,
+                    c.est_cost_usd);
+    }
+    o += buf;
+  }
+  o += "attempts:\n";
+  for (const auto& a : t.attempts) {
+    std::snprintf(buf, sizeof buf, "  #%u %-24s +%s %s", a.number, a.endpoint_id.c_str(), fmt_ms(a.start).c_str(),
+                  std::string(status_code_name(a.outcome)).c_str());
+    o += buf;
+    o += " in " + fmt_ms(a.duration);
+    if (a.ttft) o += " (ttft " + fmt_ms(*a.ttft) + ")";
+    if (a.outcome == StatusCode::kOk) {
+      std::snprintf(buf, sizeof buf, " tokens %llu+%llu $%.6f", static_cast<unsigned long long>(a.prompt_tokens),
+                    static_cast<unsigned long long>(a.completion_tokens), a.cost_usd);
+      o += buf;
+    }
+    o += " -> " + a.decision + "\n";
+    if (!a.error.empty()) o += "       " + a.error + "\n";
+  }
+  for (const auto& n : t.notes) o += "note: " + n + "\n";
+  std::snprintf(buf, sizeof buf, "result: %s in %s, cost $%.6f", std::string(status_code_name(t.final_code)).c_str(),
+                fmt_ms(t.total).c_str(), t.total_cost_usd);
+  o += buf;
+  if (!t.served_by.empty()) o += " (served by " + t.served_by + ")";
+  o += "\n";
+  if (!t.final_error.empty()) o += "error: " + t.final_error + "\n";
+  return o;
+}
+
+}  // namespace ploke::resilience

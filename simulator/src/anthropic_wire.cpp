@@ -1,0 +1,933 @@
+// Anthropic Messages routes of the simulator: validation, synthetic messages (streamed
+// and not), count_tokens, models, and fault rendering in Anthropic's shape. See
+// anthropic_wire.h and /work/shared/protocols.md §2.2.
+#include "anthropic_wire.h"
+
+#include <algorithm>
+#include <array>
+#include <cctype>
+#include <chrono>
+#include <cmath>
+#include <cstdio>
+#include <optional>
+#include <set>
+#include <vector>
+
+namespace ploke::sim::detail::anthropic {
+namespace {
+
+using OJson = nlohmann::ordered_json;
+
+constexpr std::array<std::string_view, 48> kVocabulary = {
+    "the",   "a",        "simulated", "answer",  "is",    "that",   "model",  "token",  "of",      "and",
+    "to",    "in",       "provider",  "stream",  "reply", "quick",  "brown",  "fox",    "jumps",   "over",
+    "lazy",  "dog",      "request",   "with",    "data",  "value",  "claude", "user",   "result",  "time",
+    "fault", "plan",     "seed",      "random",  "words", "here",   "for",    "testing", "only",   "clock",
+    "sure",  "certainly", "hello",    "world",   "again", "more",   "text",   "output"};
+
+struct ModelEntry {
+  std::string_view id;
+  std::string_view display_name;
+  std::string_view created_at;
+};
+
+// The models Anthropic's routes know besides SimOptions::models; newest first, as the API
+// lists them.
+constexpr std::array<ModelEntry, 7> kModels = {{
+    {"claude-sonnet-4-6", "Claude Sonnet 4.6", "2026-02-17T00:00:00Z"},
+    {"claude-opus-4-6", "Claude Opus 4.6", "2026-02-05T00:00:00Z"},
+    {"claude-sonnet-4-5", "Claude Sonnet 4.5", "2025-09-29T00:00:00Z"},
+    {"claude-haiku-4-5", "Claude Haiku 4.5", "2025-10-15T00:00:00Z"},
+    {"claude-opus-4-1", "Claude Opus 4.1", "2025-08-05T00:00:00Z"},
+    {"claude-3-7-sonnet-20250219", "Claude Sonnet 3.7", "2025-02-24T00:00:00Z"},
+    {"claude-3-5-haiku-20241022", "Claude Haiku 3.5", "2024-10-22T00:00:00Z"},
+}};
+
+struct AError {
+  int status = 400;
+  std::string type = "invalid_request_error";
+  std::string message;
+  std::string detail_code;  ///< rendered as error.details.error_code when set
+};
+
+AError invalid(std::string message) { return AError{400, "invalid_request_error", std::move(message), {}}; }
+
+AError default_error(int status, std::string_view model) {
+  switch (status) {
+    case 400: return invalid("Simulated bad request.");
+    case 401: return {401, "authentication_error", "invalid x-api-key", {}};
+    case 402: return {402, "billing_error",
+                      "Your credit balance is too low to access the Anthropic API. Please go to Plans & Billing "
+                      "to upgrade or purchase credits.", {}};
+    case 403: return {403, "permission_error", "Your API key does not have permission to use the specified resource.", {}};
+    case 404: return {404, "not_found_error", "model: " + std::string(model), {}};
+    case 408: return {408, "timeout_error", "Request timed out.", {}};
+    case 413: return {413, "request_too_large", "Request exceeds the maximum allowed number of bytes.", {}};
+    case 429: return {429, "rate_limit_error",
+                      "This request would exceed the rate limit for your organization of 10,000 requests per "
+                      "minute. For details, refer to: https://docs.claude.com/en/api/rate-limits. You can see the "
+                      "response headers for current usage. Please reduce the prompt length or the maximum tokens "
+                      "requested, or try again later.", {}};
+    case 500: return {500, "api_error", "Internal server error", {}};
+    case 504: return {504, "timeout_error", "Request timed out", {}};
+    case 529: return {529, "overloaded_error", "Overloaded", {}};
+    default:
+      if (status >= 500) return {status, "api_error", "Simulated server error.", {}};
+      return {status, "invalid_request_error", "Simulated client error.", {}};
+  }
+}
+
+AError fault_error(const Fault& f, int status, std::string_view model) {
+  AError e = default_error(status, model);
+  if (!f.message.empty()) e.message = f.message;
+  if (!f.error_type.empty()) e.type = f.error_type;
+  if (!f.error_code.empty()) e.detail_code = f.error_code;
+  return e;
+}
+
+std::string render_error(const AError& e, std::string_view request_id) {
+  OJson err = OJson::object();
+  err["type"] = e.type;
+  err["message"] = e.message;
+  if (!e.detail_code.empty()) err["details"] = OJson{{"error_code", e.detail_code}};
+  OJson doc = OJson::object();
+  doc["type"] = "error";
+  doc["error"] = std::move(err);
+  if (!request_id.empty()) doc["request_id"] = std::string(request_id);
+  return doc.dump();
+}
+
+std::string sse(std::string_view event, const OJson& data) {
+  std::string out = "event: ";
+  out += event;
+  out += "\ndata: ";
+  out += data.dump();
+  out += "\n\n";
+  return out;
+}
+
+// "2026-11-24T04:33:53Z" for unix seconds.
+std::string rfc3339(int64_t unix_seconds) {
+  using namespace std::chrono;
+  const sys_seconds tp{seconds(unix_seconds)};
+  const sys_days day = floor<days>(tp);
+  const year_month_day ymd{day};
+  const hh_mm_ss<seconds> hms{tp - day};
+  char buf[64];
+  std::snprintf(buf, sizeof buf, "%04d-%02u-%02uT%02lld:%02lld:%02lldZ", static_cast<int>(ymd.year()),
+                static_cast<unsigned>(ymd.month()), static_cast<unsigned>(ymd.day()),
+                static_cast<long long>(hms.hours().count()), static_cast<long long>(hms.minutes().count()),
+                static_cast<long long>(hms.seconds().count()));
+  return buf;
+}
+
+/// content-type, request-id, anthropic-organization-id and the anthropic-ratelimit-*
+/// families. `reset_after` is added to the request's wall time for the request family.
+Headers base_headers(std::string_view content_type, const RequestContext& ctx, const SimOptions& opts,
+                     uint64_t remaining_requests, uint64_t used_tokens, std::chrono::seconds reset_after) {
+  Headers h;
+  h.add("content-type", std::string(content_type));
+  h.add("request-id", ctx.request_id);
+  h.add("anthropic-organization-id", "00000000-0000-4000-8000-00000000510a");
+  const uint64_t limit_req = opts.rate_limits.limit_requests;
+  const uint64_t limit_tok = opts.rate_limits.limit_tokens;
+  h.add("anthropic-ratelimit-requests-limit", std::to_string(limit_req));
+  h.add("anthropic-ratelimit-requests-remaining", std::to_string(remaining_requests));
+  h.add("anthropic-ratelimit-requests-reset", rfc3339(ctx.created + reset_after.count()));
+  // Token "remaining" values are rounded to the nearest thousand, as the API does.
+  auto remaining = [&](uint64_t limit) {
+    const uint64_t rem = limit > used_tokens ? limit - used_tokens : 0;
+    return std::to_string((rem + 500) / 1000 * 1000);
+  };
+  const std::string token_reset = rfc3339(ctx.created + 1);
+  for (const auto& [family, limit] : {std::pair<std::string_view, uint64_t>{"tokens", limit_tok},
+                                      {"input-tokens", limit_tok / 5 * 4},
+                                      {"output-tokens", limit_tok / 5}}) {
+    const std::string base = "anthropic-ratelimit-" + std::string(family) + "-";
+    h.add(base + "limit", std::to_string(limit));
+    h.add(base + "remaining", remaining(limit));
+    h.add(base + "reset", token_reset);
+  }
+  return h;
+}
+
+uint64_t remaining_after_this(const SimOptions& opts) {
+  return opts.rate_limits.limit_requests > 0 ? opts.rate_limits.limit_requests - 1 : 0;
+}
+
+ScriptedResponse json_response(int status, std::string body, const RequestContext& ctx, const SimOptions& opts,
+                               uint64_t used_tokens = 0) {
+  ScriptedResponse r;
+  r.status = status;
+  r.headers = base_headers("application/json", ctx, opts, remaining_after_this(opts), used_tokens,
+                           std::chrono::seconds(1));
+  r.chunks.push_back(TimedChunk{Duration{0}, std::move(body)});
+  return r;
+}
+
+ScriptedResponse error_response(const AError& e, const RequestContext& ctx, const SimOptions& opts) {
+  return json_response(e.status, render_error(e, ctx.request_id), ctx, opts);
+}
+
+int64_t ms_ceil(Duration d) {
+  auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(d).count();
+  if (std::chrono::milliseconds(ms) < d) ++ms;
+  return ms;
+}
+
+ScriptedResponse http_error_response(const Fault& f, const RequestContext& ctx, const SimOptions& opts,
+                                     std::string_view model) {
+  ScriptedResponse r = error_response(fault_error(f, f.status, model), ctx, opts);
+  if (f.status == 429) {
+    const Duration wait = f.retry_after_ms ? *f.retry_after_ms
+                                           : (f.retry_after ? *f.retry_after : Duration(std::chrono::seconds(1)));
+    const int64_t secs = std::max<int64_t>(1, (ms_ceil(wait) + 999) / 1000);
+    Headers h = base_headers("application/json", ctx, opts, 0, 0, std::chrono::seconds(secs));
+    r.headers = std::move(h);
+  }
+  if (f.retry_after) r.headers.add("retry-after", std::to_string((ms_ceil(*f.retry_after) + 999) / 1000));
+  if (f.retry_after_ms) r.headers.add("retry-after-ms", std::to_string(ms_ceil(*f.retry_after_ms)));
+  if (f.should_retry) r.headers.add("x-should-retry", *f.should_retry ? "true" : "false");
+  return r;
+}
+
+void shift(ScriptedResponse& r, Duration by) {
+  if (by <= Duration{0}) return;
+  r.head_at += by;
+  for (auto& c : r.chunks) c.at += by;
+}
+
+// ---- Request validation (the real API's 400 messages) ----
+
+bool model_known(std::string_view model, const SimOptions& opts) {
+  for (const ModelEntry& m : kModels) if (m.id == model) return true;
+  return std::any_of(opts.models.begin(), opts.models.end(), [&](const ModelInfo& m) { return m.id == model; });
+}
+
+/// The blocks of a message's content; a string becomes one text block. Null when the
+/// content is neither (reported by the caller).
+std::optional<Json> blocks_of(const Json& content) {
+  if (content.is_string()) return Json::array({Json{{"type", "text"}, {"text", content}}});
+  if (content.is_array()) return content;
+  return std::nullopt;
+}
+
+std::optional<AError> validate_block(const Json& b, const std::string& p, bool is_user) {
+  if (!b.is_object()) return invalid(p + ": Input should be a valid dictionary or object");
+  auto t = b.find("type");
+  if (t == b.end() || !t->is_string()) return invalid(p + ".type: Field required");
+  const std::string& type = t->get_ref<const std::string&>();
+  if (type == "text") {
+    auto tx = b.find("text");
+    if (tx == b.end()) return invalid(p + ".text: Field required");
+    if (!tx->is_string()) return invalid(p + ".text: Input should be a valid string");
+    if (tx->get_ref<const std::string&>().empty()) return invalid("messages: text content blocks must be non-empty");
+  } else if (type == "tool_use") {
+    if (is_user) return invalid(p + ": tool_use blocks are only allowed in assistant messages");
+    for (const char* k : {"id", "name"}) {
+      auto v = b.find(k);
+      if (v == b.end() || !v->is_string()) return invalid(p + "." + k + ": Field required");
+    }
+    if (auto in = b.find("input"); in == b.end() || !in->is_object()) {
+      return invalid(p + ".input: Input should be a valid dictionary");
+    }
+  } else if (type == "tool_result") {
+    if (!is_user) return invalid(p + ": tool_result blocks are only allowed in user messages");
+    auto id = b.find("tool_use_id");
+    if (id == b.end() || !id->is_string()) return invalid(p + ".tool_use_id: Field required");
+  } else if (type == "image" || type == "document") {
+    auto s = b.find("source");
+    if (s == b.end() || !s->is_object()) return invalid(p + ".source: Field required");
+  } else if (type != "thinking" && type != "redacted_thinking" && type != "search_result") {
+    return invalid(p + ": Input tag '" + type +
+                   "' found using 'type' does not match any of the expected tags: 'text', 'image', 'document', "
+                   "'tool_use', 'tool_result', 'thinking', 'redacted_thinking', 'search_result'");
+  }
+  return std::nullopt;
+}
+
+// Roles, alternation, blocks, and tool_use/tool_result pairing.
+std::optional<AError> validate_messages(const Json& msgs) {
+  std::string prev_role;
+  std::vector<std::string> pending;  // tool_use ids of the previous assistant turn
+  size_t pending_from = 0;
+  for (size_t i = 0; i < msgs.size(); ++i) {
+    const Json& m = msgs[i];
+    const std::string p = "messages." + std::to_string(i);
+    if (!m.is_object()) return invalid(p + ": Input should be a valid dictionary");
+    auto role_it = m.find("role");
+    if (role_it == m.end()) return invalid(p + ".role: Field required");
+    if (!role_it->is_string()) return invalid(p + ".role: Input should be 'user' or 'assistant'");
+    const std::string& role = role_it->get_ref<const std::string&>();
+    if (role == "system") {
+      return invalid("messages: Unexpected role \"system\". The Messages API accepts a top-level `system` "
+                     "parameter, not \"system\" as an input message role.");
+    }
+    if (role != "user" && role != "assistant") return invalid(p + ".role: Input should be 'user' or 'assistant'");
+    if (i == 0 && role != "user") return invalid("messages: first message must use the \"user\" role");
+    if (role == prev_role) {
+      return invalid("messages: roles must alternate between \"user\" and \"assistant\", but found multiple \"" +
+                     role + "\" roles in a row");
+    }
+    auto content_it = m.find("content");
+    if (content_it == m.end()) return invalid(p + ".content: Field required");
+    std::optional<Json> blocks = blocks_of(*content_it);
+    if (!blocks) return invalid(p + ".content: Input should be a valid list");
+    const bool last = i + 1 == msgs.size();
+    if (blocks->empty() || (content_it->is_string() && content_it->get_ref<const std::string&>().empty())) {
+      if (!(last && role == "assistant")) {
+        return invalid("messages." + std::to_string(i) +
+                       ": all messages must have non-empty content except for the optional final assistant message");
+      }
+    }
+    std::vector<std::string> tool_uses;
+    std::vector<std::string> answered;
+    for (size_t j = 0; j < blocks->size(); ++j) {
+      const Json& b = (*blocks)[j];
+      if (content_it->is_string()) break;  // a string is a valid text block (emptiness handled above)
+      if (auto e = validate_block(b, p + ".content." + std::to_string(j), role == "user")) return e;
+      const std::string& type = b["type"].get_ref<const std::string&>();
+      if (type == "tool_use") tool_uses.push_back(b["id"].get<std::string>());
+      if (type == "tool_result") {
+        const std::string id = b["tool_use_id"].get<std::string>();
+        if (std::find(pending.begin(), pending.end(), id) == pending.end()) {
+          return invalid(p + ".content." + std::to_string(j) + ": unexpected `tool_use_id` found in `tool_result` "
+                         "blocks: " + id + ". Each `tool_result` block must have a corresponding `tool_use` "
+                         "block in the previous message.");
+        }
+        answered.push_back(id);
+      }
+    }
+    if (role == "user" && !pending.empty()) {
+      std::string missing;
+      for (const auto& id : pending) {
+        if (std::find(answered.begin(), answered.end(), id) == answered.end()) {
+          missing += (missing.empty() ? "" : ", ") + id;
+        }
+      }
+      if (!missing.empty()) {
+        return invalid("messages." + std::to_string(pending_from) +
+                       ": `tool_use` ids were found without `tool_result` blocks immediately after: " + missing +
+                       ". Each `tool_use` block must have a corresponding `tool_result` block in the next message.");
+      }
+    }
+    pending = role == "assistant" ? std::move(tool_uses) : std::vector<std::string>{};
+    pending_from = i;
+    prev_role = role;
+  }
+  return std::nullopt;
+}
+
+std::optional<AError> validate_tools(const Json& b) {
+  std::set<std::string> names;
+  if (auto t = b.find("tools"); t != b.end() && !t->is_null()) {
+    if (!t->is_array()) return invalid("tools: Input should be a valid list");
+    for (size_t i = 0; i < t->size(); ++i) {
+      const Json& tool = (*t)[i];
+      const std::string p = "tools." + std::to_string(i);
+      if (!tool.is_object()) return invalid(p + ": Input should be a valid dictionary or object");
+      auto name = tool.find("name");
+      if (name == tool.end() || !name->is_string() || name->get_ref<const std::string&>().empty()) {
+        return invalid(p + ".name: Field required");
+      }
+      const bool server_tool = tool.contains("type") && tool["type"].is_string() && tool["type"] != "custom";
+      if (!server_tool) {
+        auto schema = tool.find("input_schema");
+        if (schema == tool.end()) return invalid(p + ".custom.input_schema: Field required");
+        if (!schema->is_object()) return invalid(p + ".custom.input_schema: Input should be a valid dictionary");
+      }
+      if (!names.insert(name->get<std::string>()).second) return invalid("tools: Tool names must be unique.");
+    }
+  }
+  if (auto tc = b.find("tool_choice"); tc != b.end() && !tc->is_null()) {
+    if (!tc->is_object()) return invalid("tool_choice: Input should be a valid dictionary or object");
+    auto type = tc->find("type");
+    if (type == tc->end() || !type->is_string()) return invalid("tool_choice.type: Field required");
+    const std::string& ty = type->get_ref<const std::string&>();
+    if (ty != "auto" && ty != "any" && ty != "tool" && ty != "none") {
+      return invalid("tool_choice: Input tag '" + ty +
+                     "' found using 'type' does not match any of the expected tags: 'auto', 'any', 'tool', 'none'");
+    }
+    if ((ty == "any" || ty == "tool") && names.empty()) {
+      return invalid("tool_choice: tool_choice may only be specified while providing tools.");
+    }
+    if (ty == "tool") {
+      auto n = tc->find("name");
+      if (n == tc->end() || !n->is_string()) return invalid("tool_choice.tool.name: Field required");
+      if (!names.count(n->get<std::string>())) {
+        return invalid("tool_choice.name: Tool '" + n->get<std::string>() + "' not found in tools");
+      }
+    }
+  }
+  return std::nullopt;
+}
+
+/// Validates a Messages (or count_tokens) request body.
+std::optional<AError> validate(const HttpRequest& req, const Json* body, const SimOptions& opts, bool count_tokens) {
+  if (!req.headers.has("anthropic-version")) return invalid("anthropic-version: header is required");
+  if (body == nullptr) return invalid("There was an error parsing the body of your request: invalid JSON");
+  if (!body->is_object()) return invalid("Input should be a valid dictionary or object");
+  const Json& b = *body;
+  auto model = b.find("model");
+  if (model == b.end()) return invalid("model: Field required");
+  if (!model->is_string()) return invalid("model: Input should be a valid string");
+  if (!count_tokens) {
+    auto mt = b.find("max_tokens");
+    if (mt == b.end()) return invalid("max_tokens: Field required");
+    if (!mt->is_number_integer()) return invalid("max_tokens: Input should be a valid integer");
+    if (mt->get<int64_t>() < 1) return invalid("max_tokens: Input should be greater than or equal to 1");
+  }
+  auto msgs = b.find("messages");
+  if (msgs == b.end()) return invalid("messages: Field required");
+  if (!msgs->is_array()) return invalid("messages: Input should be a valid list");
+  if (msgs->empty()) return invalid("messages: at least one message is required");
+  if (auto s = b.find("system"); s != b.end() && !s->is_null() && !s->is_string()) {
+    if (!s->is_array()) return invalid("system: Input should be a valid string or list of text blocks");
+    for (size_t i = 0; i < s->size(); ++i) {
+      const Json& blk = (*s)[i];
+      if (!blk.is_object() || blk.value("type", std::string()) != "text" || !blk.contains("text") ||
+          !blk["text"].is_string()) {
+        return invalid("system." + std::to_string(i) + ": Input should be a valid text block");
+      }
+    }
+  }
+  if (auto s = b.find("stream"); s != b.end() && !s->is_null() && !s->is_boolean()) {
+    return invalid("stream: Input should be a valid boolean, unable to interpret input");
+  }
+  if (auto t = b.find("temperature"); t != b.end() && !t->is_null()) {
+    if (!t->is_number()) return invalid("temperature: Input should be a valid number");
+    if (t->get<double>() < 0) return invalid("temperature: Input should be greater than or equal to 0");
+    if (t->get<double>() > 1) return invalid("temperature: Input should be less than or equal to 1");
+  }
+  if (auto ss = b.find("stop_sequences"); ss != b.end() && !ss->is_null()) {
+    if (!ss->is_array()) return invalid("stop_sequences: Input should be a valid list");
+    for (const Json& s : *ss) {
+      if (!s.is_string()) return invalid("stop_sequences: Input should be a valid list of strings");
+    }
+  }
+  if (auto e = validate_messages(*msgs)) return e;
+  if (auto e = validate_tools(b)) return e;
+  const std::string& m = model->get_ref<const std::string&>();
+  if (!model_known(m, opts)) return AError{404, "not_found_error", "model: " + m, {}};
+  return std::nullopt;
+}
+
+// ---- Synthetic answers ----
+
+uint64_t text_chars(const Json& v) {
+  if (v.is_string()) return v.get_ref<const std::string&>().size();
+  uint64_t n = 0;
+  if (v.is_array()) {
+    for (const Json& b : v) n += text_chars(b);
+  } else if (v.is_object()) {
+    if (auto t = v.find("text"); t != v.end() && t->is_string()) n += t->get_ref<const std::string&>().size();
+    if (auto c = v.find("content"); c != v.end()) n += text_chars(*c);
+    if (auto in = v.find("input"); in != v.end() && in->is_object()) n += in->dump().size();
+  }
+  return n;
+}
+
+uint64_t input_tokens(const Json& b) {
+  uint64_t chars = 0;
+  if (auto s = b.find("system"); s != b.end()) chars += text_chars(*s);
+  if (auto m = b.find("messages"); m != b.end() && m->is_array()) {
+    for (const Json& msg : *m) {
+      if (msg.is_object() && msg.contains("content")) chars += text_chars(msg["content"]);
+    }
+  }
+  if (auto t = b.find("tools"); t != b.end() && t->is_array()) chars += t->dump().size();
+  return std::max<uint64_t>(1, chars / 4);
+}
+
+std::string_view word(Random& rng) { return kVocabulary[rng.below(kVocabulary.size())]; }
+
+Json fake_value(const Json& schema, Random& rng, int depth) {
+  std::string type = "string";
+  if (schema.is_object()) {
+    if (auto e = schema.find("enum"); e != schema.end() && e->is_array() && !e->empty()) {
+      return (*e)[rng.below(e->size())];
+    }
+    if (auto t = schema.find("type"); t != schema.end()) {
+      if (t->is_string()) type = t->get<std::string>();
+      else if (t->is_array() && !t->empty() && (*t)[0].is_string()) type = (*t)[0].get<std::string>();
+    }
+  }
+  if (type == "integer") return rng.between(1, 100);
+  if (type == "number") return static_cast<double>(rng.between(1, 1000)) / 10.0;
+  if (type == "boolean") return rng.chance(0.5);
+  if (type == "null") return nullptr;
+  if (type == "array") {
+    Json arr = Json::array();
+    if (depth < 3) arr.push_back(fake_value(schema.is_object() ? schema.value("items", Json::object()) : Json(), rng, depth + 1));
+    return arr;
+  }
+  if (type == "object") {
+    Json obj = Json::object();
+    if (depth >= 3 || !schema.is_object()) return obj;
+    const Json props = schema.value("properties", Json::object());
+    if (!props.is_object()) return obj;
+    std::vector<std::string> keys;
+    if (auto r = schema.find("required"); r != schema.end() && r->is_array()) {
+      for (const Json& k : *r) if (k.is_string()) keys.push_back(k.get<std::string>());
+    }
+    if (keys.empty() && !props.empty()) keys.push_back(props.begin().key());
+    for (const auto& k : keys) obj[k] = fake_value(props.contains(k) ? props[k] : Json(), rng, depth + 1);
+    return obj;
+  }
+  std::string s(word(rng));
+  if (rng.chance(0.5)) { s += ' '; s += word(rng); }
+  return s;
+}
+
+std::vector<std::string> split_fragments(const std::string& s, uint32_t max_pieces, Random& rng) {
+  std::vector<std::string> out;
+  const size_t pieces = std::min<size_t>(std::max<uint32_t>(1, max_pieces), std::max<size_t>(1, s.size()));
+  std::set<size_t> cuts;
+  while (cuts.size() + 1 < pieces) cuts.insert(1 + rng.below(s.size() - 1));
+  size_t prev = 0;
+  for (size_t c : cuts) { out.push_back(s.substr(prev, c - prev)); prev = c; }
+  out.push_back(s.substr(prev));
+  return out;
+}
+
+struct ToolUsePlan {
+  std::string id;
+  std::string name;
+  Json input;
+  std::vector<std::string> fragments;
+};
+
+struct Plan {
+  std::vector<std::string> tokens;  // text block tokens (may be empty with tool uses)
+  std::vector<ToolUsePlan> calls;
+  std::string stop_reason = "end_turn";
+  std::optional<std::string> stop_sequence;  ///< with stop_reason "stop_sequence"
+  uint64_t output_tokens = 0;
+};
+
+std::vector<std::string> make_tokens(uint64_t n, bool full_stop, Random& rng) {
+  std::vector<std::string> out;
+  out.reserve(static_cast<size_t>(std::min<uint64_t>(n, 4096)));
+  for (uint64_t i = 0; i < n; ++i) {
+    std::string tok = i == 0 ? std::string() : std::string(" ");
+    std::string_view w = word(rng);
+    if (i == 0) {
+      tok += static_cast<char>(std::toupper(static_cast<unsigned char>(w[0])));
+      tok += w.substr(1);
+    } else {
+      tok += w;
+    }
+    if (i + 1 == n && full_stop) tok += '.';
+    out.push_back(std::move(tok));
+  }
+  return out;
+}
+
+// The last message is a user turn answering tool uses: the model answers with text.
+bool answers_tool_results(const Json& msgs) {
+  if (msgs.empty()) return false;
+  const Json& last = msgs.back();
+  if (!last.is_object() || !last.contains("content") || !last["content"].is_array()) return false;
+  for (const Json& blk : last["content"]) {
+    if (blk.is_object() && blk.value("type", std::string()) == "tool_result") return true;
+  }
+  return false;
+}
+
+// The text stops before the earliest occurrence of any `stop_sequences` entry:
+// stop_reason "stop_sequence", `stop_sequence` names it, and the tokens after it are
+// dropped (the one holding it is cut). Runs after generation, so the random sequence is
+// the same with or without stop sequences.
+void apply_stop_sequences(const Json& b, Plan& plan) {
+  auto ss = b.find("stop_sequences");
+  if (ss == b.end() || !ss->is_array() || ss->empty()) return;
+  std::string text;
+  for (const auto& t : plan.tokens) text += t;
+  size_t best = std::string::npos;
+  for (const Json& s : *ss) {
+    const std::string& seq = s.get_ref<const std::string&>();
+    if (seq.empty()) continue;
+    const size_t at = text.find(seq);
+    if (at != std::string::npos && (best == std::string::npos || at < best)) {
+      best = at;
+      plan.stop_sequence = seq;
+    }
+  }
+  if (best == std::string::npos) return;
+  std::vector<std::string> kept;
+  size_t pos = 0;
+  for (const auto& t : plan.tokens) {
+    if (pos >= best) break;
+    kept.push_back(t.substr(0, std::min(t.size(), best - pos)));
+    pos += t.size();
+  }
+  if (!kept.empty() && kept.back().empty()) kept.pop_back();
+  plan.tokens = std::move(kept);
+  plan.output_tokens = plan.tokens.size() + 1;  // the stop sequence's token counts too
+  plan.stop_reason = "stop_sequence";
+}
+
+Plan plan_message(const Json& b, const SimOptions& opts, Random& rng) {
+  Plan plan;
+  const uint64_t max_tokens = b["max_tokens"].get<uint64_t>();
+  const Json* tools = nullptr;
+  if (auto t = b.find("tools"); t != b.end() && t->is_array() && !t->empty()) tools = &*t;
+  std::string mode = "auto";
+  std::string forced;
+  bool no_parallel = false;
+  if (auto tc = b.find("tool_choice"); tc != b.end() && tc->is_object()) {
+    mode = (*tc)["type"].get<std::string>();
+    if (mode == "tool") forced = (*tc)["name"].get<std::string>();
+    no_parallel = tc->value("disable_parallel_tool_use", false);
+  }
+  bool use_tools = false;
+  if (tools != nullptr && mode != "none") {
+    if (mode == "any" || mode == "tool") {
+      use_tools = true;
+    } else {
+      // Roll even when the answer must be text, so the random sequence does not depend on
+      // the conversation's shape.
+      const bool roll = rng.chance(opts.tool_call_probability);
+      use_tools = roll && !answers_tool_results(b["messages"]);
+    }
+  }
+  if (use_tools) {
+    if (mode == "auto") {  // a short preamble, as Claude writes before calling tools
+      plan.tokens = make_tokens(static_cast<uint64_t>(rng.between(2, 5)), true, rng);
+      plan.output_tokens += plan.tokens.size();
+    }
+    uint32_t n = opts.n_tool_calls;
+    if (n == 0) n = forced.empty() ? static_cast<uint32_t>(std::min<size_t>(tools->size(), 3)) : 1;
+    if (no_parallel || !forced.empty()) n = 1;
+    n = std::max<uint32_t>(1, n);
+    const uint64_t first = rng.below(tools->size());
+    for (uint32_t i = 0; i < n; ++i) {
+      const Json* def = &(*tools)[(first + i) % tools->size()];
+      if (!forced.empty()) {
+        for (const Json& d : *tools) {
+          if (d.value("name", std::string()) == forced) def = &d;
+        }
+      }
+      ToolUsePlan call;
+      call.id = "toolu_" + rng.alnum(24);
+      call.name = def->value("name", std::string("tool"));
+      Json schema = def->value("input_schema", Json::object());
+      if (!schema.is_object()) schema = Json::object();
+      if (!schema.contains("type")) schema["type"] = "object";
+      call.input = fake_value(schema, rng, 0);
+      if (!call.input.is_object()) call.input = Json::object();
+      const std::string text = call.input.dump();
+      call.fragments = split_fragments(text, opts.tool_argument_fragments, rng);
+      plan.output_tokens += std::max<uint64_t>(1, text.size() / 4);
+      plan.calls.push_back(std::move(call));
+    }
+    plan.stop_reason = "tool_use";
+    return plan;
+  }
+  const uint32_t lo = std::min(opts.length.min_tokens, opts.length.max_tokens);
+  const uint32_t hi = std::max(opts.length.min_tokens, opts.length.max_tokens);
+  uint64_t n = static_cast<uint64_t>(rng.between(std::max<uint32_t>(1, lo), std::max<uint32_t>(1, hi)));
+  if (max_tokens < n) {
+    n = max_tokens;
+    plan.stop_reason = "max_tokens";
+  }
+  plan.tokens = make_tokens(n, plan.stop_reason == "end_turn", rng);
+  plan.output_tokens = n;
+  apply_stop_sequences(b, plan);
+  return plan;
+}
+
+OJson usage_json(uint64_t input, uint64_t output, bool with_tier) {
+  OJson u = OJson::object();
+  u["input_tokens"] = input;
+  u["cache_creation_input_tokens"] = 0;
+  u["cache_read_input_tokens"] = 0;
+  u["output_tokens"] = output;
+  if (with_tier) u["service_tier"] = "standard";
+  return u;
+}
+
+std::string join(const std::vector<std::string>& tokens) {
+  std::string s;
+  for (const auto& t : tokens) s += t;
+  return s;
+}
+
+struct Generated {
+  ScriptedResponse response;
+  bool stream = false;
+};
+
+Generated generate_message(const Json& b, const SimOptions& opts, const RequestContext& ctx, Random& rng,
+                           double slow_factor) {
+  Generated g;
+  g.stream = b.value("stream", Json(false)).is_boolean() && b.value("stream", false);
+  const std::string model = b["model"].get<std::string>();
+  const std::string id = "msg_" + rng.alnum(24);
+  const uint64_t input = input_tokens(b);
+  const Plan plan = plan_message(b, opts, rng);
+
+  const double factor = slow_factor > 0 ? slow_factor : 1.0;
+  Duration ttft{0}, gap{0};
+  if (!opts.latency.fast) {
+    ttft = std::chrono::duration_cast<Duration>(opts.latency.time_to_first_token * factor);
+    if (opts.latency.tokens_per_second > 0) {
+      gap = Duration(static_cast<int64_t>(std::llround(1e9 / opts.latency.tokens_per_second * factor)));
+    }
+  }
+  ScriptedResponse& r = g.response;
+  r.status = 200;
+  const uint64_t used = input + plan.output_tokens;
+
+  if (!g.stream) {
+    size_t deltas = plan.tokens.size();
+    for (const auto& c : plan.calls) deltas += c.fragments.size();
+    r.head_at = opts.latency.fast ? Duration{0} : ttft + gap * static_cast<int64_t>(deltas);
+    r.headers = base_headers("application/json", ctx, opts, remaining_after_this(opts), used, std::chrono::seconds(1));
+    OJson content = OJson::array();
+    if (!plan.tokens.empty()) content.push_back(OJson{{"type", "text"}, {"text", join(plan.tokens)}});
+    for (const auto& c : plan.calls) {
+      OJson blk = OJson::object();
+      blk["type"] = "tool_use";
+      blk["id"] = c.id;
+      blk["name"] = c.name;
+      blk["input"] = OJson::parse(c.input.dump());
+      content.push_back(std::move(blk));
+    }
+    OJson doc = OJson::object();
+    doc["id"] = id;
+    doc["type"] = "message";
+    doc["role"] = "assistant";
+    doc["model"] = model;
+    doc["content"] = std::move(content);
+    doc["stop_reason"] = plan.stop_reason;
+    doc["stop_sequence"] = plan.stop_sequence ? OJson(*plan.stop_sequence) : OJson(nullptr);
+    doc["usage"] = usage_json(input, plan.output_tokens, true);
+    r.chunks.push_back(TimedChunk{r.head_at, doc.dump()});
+    return g;
+  }
+
+  r.streaming = true;
+  r.head_at = Duration{0};
+  r.headers = base_headers("text/event-stream; charset=utf-8", ctx, opts, remaining_after_this(opts), used,
+                           std::chrono::seconds(1));
+  r.headers.add("cache-control", "no-cache");
+  // Preamble events at ttft; each delta one gap after the previous; closing events with
+  // the last delta.
+  Duration at = ttft;
+  bool first_delta = true;
+  auto add = [&](std::string_view name, const OJson& data) { r.chunks.push_back(TimedChunk{at, sse(name, data)}); };
+  auto delta_time = [&] {
+    if (!first_delta) at += gap;
+    first_delta = false;
+  };
+  {
+    OJson msg = OJson::object();
+    msg["id"] = id;
+    msg["type"] = "message";
+    msg["role"] = "assistant";
+    msg["model"] = model;
+    msg["content"] = OJson::array();
+    msg["stop_reason"] = nullptr;
+    msg["stop_sequence"] = nullptr;
+    msg["usage"] = usage_json(input, 1, true);
+    add("message_start", OJson{{"type", "message_start"}, {"message", std::move(msg)}});
+  }
+  size_t index = 0;
+  bool pinged = false;
+  if (!plan.tokens.empty()) {
+    add("content_block_start", OJson{{"type", "content_block_start"},
+                                     {"index", index},
+                                     {"content_block", OJson{{"type", "text"}, {"text", ""}}}});
+    add("ping", OJson{{"type", "ping"}});
+    pinged = true;
+    for (const auto& t : plan.tokens) {
+      delta_time();
+      add("content_block_delta", OJson{{"type", "content_block_delta"},
+                                       {"index", index},
+                                       {"delta", OJson{{"type", "text_delta"}, {"text", t}}}});
+    }
+    add("content_block_stop", OJson{{"type", "content_block_stop"}, {"index", index}});
+    ++index;
+  }
+  for (const auto& c : plan.calls) {
+    add("content_block_start",
+        OJson{{"type", "content_block_start"},
+              {"index", index},
+              {"content_block", OJson{{"type", "tool_use"}, {"id", c.id}, {"name", c.name}, {"input", OJson::object()}}}});
+    if (!pinged) {
+      add("ping", OJson{{"type", "ping"}});
+      pinged = true;
+    }
+    add("content_block_delta", OJson{{"type", "content_block_delta"},
+                                     {"index", index},
+                                     {"delta", OJson{{"type", "input_json_delta"}, {"partial_json", ""}}}});
+    for (const auto& f : c.fragments) {
+      delta_time();
+      add("content_block_delta", OJson{{"type", "content_block_delta"},
+                                       {"index", index},
+                                       {"delta", OJson{{"type", "input_json_delta"}, {"partial_json", f}}}});
+    }
+    add("content_block_stop", OJson{{"type", "content_block_stop"}, {"index", index}});
+    ++index;
+  }
+  add("message_delta", OJson{{"type", "message_delta"},
+                             {"delta", OJson{{"stop_reason", plan.stop_reason},
+                                             {"stop_sequence", plan.stop_sequence ? OJson(*plan.stop_sequence)
+                                                                                  : OJson(nullptr)}}},
+                             {"usage", OJson{{"output_tokens", plan.output_tokens}}}});
+  add("message_stop", OJson{{"type", "message_stop"}});
+  return g;
+}
+
+ScriptedResponse models_list(const SimOptions& opts, const RequestContext& ctx) {
+  OJson data = OJson::array();
+  auto entry = [](std::string_view id, std::string_view name, std::string_view created) {
+    return OJson{{"type", "model"}, {"id", id}, {"display_name", name}, {"created_at", created}};
+  };
+  for (const ModelEntry& m : kModels) data.push_back(entry(m.id, m.display_name, m.created_at));
+  for (const ModelInfo& m : opts.models) {
+    const bool builtin = std::any_of(kModels.begin(), kModels.end(), [&](const ModelEntry& e) { return e.id == m.id; });
+    if (!builtin && m.id.rfind("claude", 0) == 0) data.push_back(entry(m.id, m.id, rfc3339(m.created)));
+  }
+  OJson doc = OJson::object();
+  doc["data"] = data;
+  doc["has_more"] = false;
+  doc["first_id"] = data.empty() ? OJson(nullptr) : data.front()["id"];
+  doc["last_id"] = data.empty() ? OJson(nullptr) : data.back()["id"];
+  return json_response(200, doc.dump(), ctx, opts);
+}
+
+ScriptedResponse model_get(std::string_view id, const SimOptions& opts, const RequestContext& ctx) {
+  for (const ModelEntry& m : kModels) {
+    if (m.id != id) continue;
+    return json_response(200,
+                         OJson{{"type", "model"}, {"id", m.id}, {"display_name", m.display_name},
+                               {"created_at", m.created_at}}.dump(),
+                         ctx, opts);
+  }
+  for (const ModelInfo& m : opts.models) {
+    if (m.id != id) continue;
+    return json_response(200,
+                         OJson{{"type", "model"}, {"id", m.id}, {"display_name", m.id},
+                               {"created_at", rfc3339(m.created)}}.dump(),
+                         ctx, opts);
+  }
+  return error_response(AError{404, "not_found_error", "model: " + std::string(id), {}}, ctx, opts);
+}
+
+/// The fault-free answer.
+ScriptedResponse produce(const HttpRequest& req, const std::string& path, bool is_post, bool is_get,
+                         const Json* body, const RequestContext& ctx, const SimOptions& opts, Random& rng,
+                         double slow) {
+  if (path == kMessagesPath && is_post) {
+    if (auto e = validate(req, body, opts, false)) return error_response(*e, ctx, opts);
+    return generate_message(*body, opts, ctx, rng, slow).response;
+  }
+  if (path == kCountTokensPath && is_post) {
+    if (auto e = validate(req, body, opts, true)) return error_response(*e, ctx, opts);
+    return json_response(200, OJson{{"input_tokens", input_tokens(*body)}}.dump(), ctx, opts);
+  }
+  if (path == "/v1/models" && is_get) return models_list(opts, ctx);
+  if (is_get && path.rfind("/v1/models/", 0) == 0) {
+    return model_get(std::string_view(path).substr(std::string_view("/v1/models/").size()), opts, ctx);
+  }
+  return error_response(AError{404, "not_found_error", "Not Found", {}}, ctx, opts);
+}
+
+constexpr std::string_view kMalformedEvent =
+    "event: content_block_delta\n"
+    "data: {\"type\":\"content_block_delta\",\"index\":0,\"delta\":{\"type\":\"text_delta\",\"text\":\"tru\n\n";
+
+void overlay(ScriptedResponse& r, const Fault& f, std::string_view model, const RequestContext& ctx) {
+  const bool cuts = f.kind == FaultKind::kHang || f.kind == FaultKind::kMalformedJson ||
+                    f.kind == FaultKind::kStreamCut || f.kind == FaultKind::kMidStreamError;
+  if (cuts && r.streaming) {
+    // One event per chunk; never keep the last one (message_stop).
+    const size_t total = r.chunks.size();
+    const size_t keep = std::min<size_t>(f.after_events, total > 0 ? total - 1 : 0);
+    const Duration cut_at = keep < total ? r.chunks[keep].at : r.head_at;
+    r.chunks.resize(keep);
+    switch (f.kind) {
+      case FaultKind::kHang: r.ending = Ending::kHang; break;
+      case FaultKind::kMalformedJson: r.chunks.push_back(TimedChunk{cut_at, std::string(kMalformedEvent)}); break;
+      case FaultKind::kStreamCut: r.ending = Ending::kReset; break;
+      default: {  // kMidStreamError: `event: error`, then the body ends
+        const AError e = fault_error(f, f.status >= 400 ? f.status : 500, model);
+        OJson err = OJson::object();
+        err["type"] = e.type;
+        err["message"] = e.message;
+        if (!e.detail_code.empty()) err["details"] = OJson{{"error_code", e.detail_code}};
+        r.chunks.push_back(TimedChunk{cut_at, sse("error", OJson{{"type", "error"}, {"error", std::move(err)}})});
+        r.ending = Ending::kComplete;
+        break;
+      }
+    }
+  } else if (cuts && f.kind != FaultKind::kHang) {
+    const Duration body_at = r.chunks.empty() ? r.head_at : r.chunks.front().at;
+    const std::string b = r.body();
+    if (f.kind == FaultKind::kMalformedJson) {
+      r.status = 200;
+      r.chunks.assign(1, TimedChunk{body_at, b.substr(0, b.size() / 2)});
+    } else if (f.kind == FaultKind::kStreamCut) {
+      r.headers.set("content-length", std::to_string(b.size()));
+      r.chunks.assign(1, TimedChunk{body_at, b.substr(0, b.size() / 2)});
+      r.ending = Ending::kReset;
+    } else {  // kMidStreamError: a 200 whose body is the error
+      r.status = 200;
+      r.chunks.assign(1, TimedChunk{body_at, render_error(fault_error(f, f.status >= 400 ? f.status : 500, model),
+                                                          ctx.request_id)});
+      r.ending = Ending::kComplete;
+    }
+  }
+  shift(r, f.delay);  // kDelay (every kind); kSlowStream was applied by the producer
+}
+
+}  // namespace
+
+bool is_route(std::string_view path, bool is_get, const Headers& headers) {
+  if (path == kMessagesPath || path.rfind("/v1/messages/", 0) == 0) return true;
+  if (is_get && (path == "/v1/models" || path.rfind("/v1/models/", 0) == 0)) return headers.has("anthropic-version");
+  return false;
+}
+
+ScriptedResponse respond(const Fault* f, const HttpRequest& request, const std::string& path, bool is_post,
+                         bool is_get, const Json* body, const RequestContext& ctx, const SimOptions& opts,
+                         Random& rng, std::string_view model, bool stream) {
+  try {
+    if (f != nullptr) {
+      ScriptedResponse r;
+      switch (f->kind) {
+        case FaultKind::kHttpError:
+          r = http_error_response(*f, ctx, opts, model);
+          shift(r, f->delay);
+          return r;
+        case FaultKind::kReset:
+        case FaultKind::kEmptyReply:
+          r.send_head = false;
+          r.status = 0;
+          r.ending = f->kind == FaultKind::kReset ? Ending::kReset : Ending::kCloseNoReply;
+          r.head_at = f->delay;
+          return r;
+        case FaultKind::kHang:
+          if (stream && f->after_events > 0) break;
+          r.send_head = false;
+          r.status = 0;
+          r.ending = Ending::kHang;
+          return r;
+        default:
+          break;
+      }
+    }
+    const double slow = (f != nullptr && f->kind == FaultKind::kSlowStream) ? f->factor : 1.0;
+    ScriptedResponse r = produce(request, path, is_post, is_get, body, ctx, opts, rng, slow);
+    if (f != nullptr) overlay(r, *f, model, ctx);
+    return r;
+  } catch (const std::exception& ex) {
+    // A bug (an unguarded JSON access): answer like Anthropic's 500, never throw.
+    return error_response(AError{500, "api_error", std::string("simulator internal error: ") + ex.what(), {}}, ctx,
+                          opts);
+  }
+}
+
+}  // namespace ploke::sim::detail::anthropic

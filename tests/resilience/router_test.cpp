@@ -1,0 +1,190 @@
+// Router: filters, policies, pins, stickiness, fallback chains and error reasons.
+#include "ploke/resilience/router.h"
+
+#include <gtest/gtest.h>
+
+#include "support/test_support.h"
+
+namespace ploke::resilience {
+namespace {
+
+EndpointCandidate cand(std::string id, std::string provider, std::string model, double in_price, double out_price) {
+  EndpointCandidate c;
+  c.id = std::move(id);
+  c.provider = std::move(provider);
+  c.model = std::move(model);
+  c.caps.tools = true;
+  c.caps.streaming = true;
+  c.caps.json_mode = true;
+  c.input_usd_per_mtok = in_price;
+  c.output_usd_per_mtok = out_price;
+  return c;
+}
+
+class RouterTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    cands_ = {cand("a", "openai", "gpt-4o", 2.5, 10), cand("b", "anthropic", "claude", 3, 15),
+              cand("c", "openrouter", "llama", 0.2, 0.2), cand("d", "openai", "gpt-4o-mini", 0.15, 0.6)};
+    cands_[2].caps.tools = false;
+    cands_[2].context_tokens = 8000;
+    sig_.assign(cands_.size(), CandidateSignals{});
+    req_.est_prompt_tokens = 1000;
+    req_.est_output_tokens = 500;
+  }
+  std::vector<std::string> chain_ids() {
+    std::vector<std::string> out;
+    for (uint32_t i : d_.chain) out.push_back(cands_[i].id);
+    return out;
+  }
+  std::vector<EndpointCandidate> cands_;
+  std::vector<CandidateSignals> sig_;
+  RouteRequest req_;
+  RouteDecision d_;
+  Router router_{RouterConfig{}, 42};
+};
+
+TEST_F(RouterTest, CostPolicyOrdersByEstimatedCost) {
+  req_.policy = "cost";
+  router_.route(cands_, sig_, req_, d_);
+  ASSERT_OK(d_.error);
+  EXPECT_EQ(d_.policy, "cost");
+  EXPECT_EQ(chain_ids(), (std::vector<std::string>{"c", "d", "a"}));  // max_chain 3
+  EXPECT_NEAR(d_.verdicts[0].est_cost_usd, (2.5 * 1000 + 10 * 500) / 1e6, 1e-12);
+}
+
+TEST_F(RouterTest, CapabilityAndContextFilters) {
+  req_.policy = "cost";
+  req_.required.tools = true;
+  router_.route(cands_, sig_, req_, d_);
+  EXPECT_EQ(d_.verdicts[2].removed_by, Filter::kCapability);
+  EXPECT_EQ(chain_ids(), (std::vector<std::string>{"d", "a", "b"}));
+  req_.required.tools = false;
+  req_.required.min_context_tokens = 32000;
+  router_.route(cands_, sig_, req_, d_);
+  EXPECT_EQ(d_.verdicts[2].removed_by, Filter::kContext);
+}
+
+TEST_F(RouterTest, BreakerRateLimitBudgetExcludedFilters) {
+  req_.policy = "cost";
+  sig_[2].breaker_allows = false;
+  sig_[3].rate_limited = true;
+  sig_[0].excluded = true;
+  req_.max_cost_usd = 0.01;  // b costs 0.0105
+  router_.route(cands_, sig_, req_, d_);
+  EXPECT_EQ(d_.verdicts[2].removed_by, Filter::kBreakerOpen);
+  EXPECT_EQ(d_.verdicts[3].removed_by, Filter::kRateLimited);
+  EXPECT_EQ(d_.verdicts[1].removed_by, Filter::kOverBudget);
+  EXPECT_EQ(d_.verdicts[0].removed_by, Filter::kExcluded);
+  EXPECT_TRUE(d_.chain.empty());
+  EXPECT_EQ(d_.error.code(), StatusCode::kRateLimited);  // transient reason wins
+  EXPECT_NE(d_.error.message().find("1 breaker"), std::string::npos) << d_.error.message();
+}
+
+TEST_F(RouterTest, LatencyPolicyIsP95Aware) {
+  req_.policy = "latency";
+  sig_[0].p95_ms = 900;
+  sig_[1].p95_ms = 300;
+  sig_[2].p95_ms = 200;
+  sig_[2].smoothed_success = 0.5;  // fast but flaky: 400 effective
+  sig_[3].p95_ms = 0;              // unknown: 1000
+  router_.route(cands_, sig_, req_, d_);
+  EXPECT_EQ(chain_ids(), (std::vector<std::string>{"b", "c", "a"}));
+}
+
+TEST_F(RouterTest, ReliabilityPolicyPrefersHealthy) {
+  sig_[0].smoothed_success = 0.5;
+  sig_[1].smoothed_success = 0.99;
+  sig_[2].smoothed_success = 0.95;
+  sig_[3].smoothed_success = 0.7;
+  router_.route(cands_, sig_, req_, d_);
+  EXPECT_EQ(d_.policy, "reliability");
+  EXPECT_EQ(chain_ids(), (std::vector<std::string>{"b", "c", "d"}));
+}
+
+TEST_F(RouterTest, WeightedPolicyFollowsWeights) {
+  req_.policy = "weighted";
+  cands_[0].weight = 8;
+  cands_[1].weight = 1;
+  cands_[2].weight = 1;
+  cands_[3].weight = 0;  // never first
+  std::map<std::string, int> firsts;
+  for (int i = 0; i < 2000; ++i) {
+    router_.route(cands_, sig_, req_, d_);
+    firsts[cands_[d_.chain[0]].id]++;
+  }
+  EXPECT_EQ(firsts["d"], 0);
+  EXPECT_NEAR(firsts["a"] / 2000.0, 0.8, 0.05);
+  EXPECT_NEAR(firsts["b"] / 2000.0, 0.1, 0.04);
+}
+
+TEST_F(RouterTest, PinnedIsNeverRerouted) {
+  req_.pin = "anthropic";
+  router_.route(cands_, sig_, req_, d_);
+  EXPECT_EQ(chain_ids(), (std::vector<std::string>{"b"}));
+  EXPECT_EQ(d_.verdicts[0].removed_by, Filter::kPinned);
+  sig_[1].breaker_allows = false;
+  router_.route(cands_, sig_, req_, d_);
+  EXPECT_TRUE(d_.chain.empty());
+  EXPECT_EQ(d_.error.code(), StatusCode::kOverloaded);
+  EXPECT_NE(d_.error.message().find("pinned endpoint 'anthropic' unavailable (not rerouted)"), std::string::npos)
+      << d_.error.message();
+  req_.pin = "openai/gpt-4o-mini";
+  router_.route(cands_, sig_, req_, d_);
+  EXPECT_EQ(chain_ids(), (std::vector<std::string>{"d"}));
+  req_.pin = "nobody";
+  router_.route(cands_, sig_, req_, d_);
+  EXPECT_EQ(d_.error.code(), StatusCode::kNotFound);
+}
+
+TEST_F(RouterTest, PinnedPolicyKeepsListOrder) {
+  req_.policy = "pinned";
+  req_.pin = "openai";
+  router_.route(cands_, sig_, req_, d_);
+  EXPECT_EQ(chain_ids(), (std::vector<std::string>{"a", "d"}));
+}
+
+TEST_F(RouterTest, StickyKeyGoesFirstWhenHealthy) {
+  req_.policy = "cost";
+  req_.sticky_key = "conv-1";
+  router_.remember_sticky("conv-1", "b");
+  router_.route(cands_, sig_, req_, d_);
+  EXPECT_TRUE(d_.sticky_hit);
+  EXPECT_EQ(chain_ids(), (std::vector<std::string>{"b", "c", "d"}));
+  sig_[1].breaker_allows = false;
+  router_.route(cands_, sig_, req_, d_);
+  EXPECT_FALSE(d_.sticky_hit);
+  EXPECT_EQ(chain_ids().front(), "c");
+}
+
+TEST_F(RouterTest, PolicyRegistry) {
+  EXPECT_OK(router_.set_default_policy("cost"));
+  EXPECT_EQ(router_.default_policy(), "cost");
+  Status st = router_.set_default_policy("fastest");
+  EXPECT_EQ(st.code(), StatusCode::kInvalidRequest);
+  EXPECT_NE(st.message().find("known: cost, latency, pinned, reliability, weighted"), std::string::npos)
+      << st.message();
+  req_.policy = "nope";
+  router_.route(cands_, sig_, req_, d_);
+  EXPECT_EQ(d_.error.code(), StatusCode::kInvalidRequest);
+  class Last : public RoutingPolicy {
+   public:
+    std::string_view name() const override { return "last"; }
+    double score(const EndpointCandidate&, const CandidateSignals&, const RouteRequest&, uint32_t i, double,
+                 Random&) const override {
+      return i;
+    }
+  };
+  ASSERT_OK(router_.register_policy(std::make_unique<Last>()));
+  req_.policy = "last";
+  router_.route(cands_, sig_, req_, d_);
+  EXPECT_EQ(chain_ids(), (std::vector<std::string>{"d", "c", "b"}));
+}
+
+TEST_F(RouterTest, NoCandidates) {
+  router_.route({}, {}, req_, d_);
+  EXPECT_EQ(d_.error.code(), StatusCode::kNotFound);
+}
+
+}  // namespace
+}  // namespace ploke::resilience
