@@ -284,15 +284,15 @@ int cmd_info(const ModelsArgs& a) {
         l.cache.endpoints[m->id] = endpoints;
         if (Status s = save(l); !s.ok()) endpoints_note = "(not cached: " + s.message() + ")";
       } else {
-        endpoints_note = eps.status().message();
+        endpoints_note = "unreadable: " + eps.status().message();
       }
     } else {
-      endpoints_note = r.status().message();
+      endpoints_note = "fetch failed: " + r.status().message();
     }
   }
   if (endpoints.empty() && l.cache.endpoints.count(m->id)) {
     endpoints = l.cache.endpoints.at(m->id);
-    endpoints_note = endpoints_note.empty() ? "(from the cache)" : "(from the cache; fetch failed: " + endpoints_note + ")";
+    endpoints_note = endpoints_note.empty() ? "(from the cache)" : "(from the cache; " + endpoints_note + ")";
   }
   if (a.json) {
     json j = json::parse(cat::record_to_json(*m));

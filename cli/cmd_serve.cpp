@@ -36,6 +36,13 @@ int run_serve(const ServeArgs& args) {
   if (args.fast) opts.latency = sim::LatencyModel::Fast();
   if (args.ttft_ms >= 0) opts.latency.time_to_first_token = std::chrono::milliseconds(args.ttft_ms);
   if (args.tps > 0) opts.latency.tokens_per_second = args.tps;
+  if (args.openrouter_models > 0) opts.openrouter.catalog_size = static_cast<uint32_t>(args.openrouter_models);
+  for (const std::string& d : args.drift) {
+    const bool all = d == "all";
+    if (all || d == "unknown_enums") opts.openrouter.drift.unknown_enums = true;
+    if (all || d == "numeric_prices") opts.openrouter.drift.numeric_prices = true;
+    if (all || d == "extra_fields") opts.openrouter.drift.extra_fields = true;
+  }
   if (!args.faults_file.empty()) {
     std::string text, err;
     if (!read_file(args.faults_file, text, err)) {

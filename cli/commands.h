@@ -28,6 +28,8 @@ struct ServeArgs {
   int ttft_ms = -1; ///< -1 = simulator default
   double tps = -1;  ///< -1 = simulator default
   bool fast = false;
+  int openrouter_models = -1;    ///< -1 = simulator default (GET /api/v1/models size)
+  std::vector<std::string> drift;  ///< OpenRouter schema drift: unknown_enums, numeric_prices, extra_fields, all
   ServeCassetteArgs cassette;  ///< --cassette, --timing, --after-last, --strict, --match-ignore
 };
 int run_serve(const ServeArgs& args);

@@ -14,7 +14,7 @@ int main(int argc, char** argv) {
   app.set_version_flag("--version", "ploke-sim 0.1.0");
 
   ServeArgs serve;
-  auto* s = app.add_subcommand("serve", "Run the provider simulator (OpenAI Chat Completions) over HTTP");
+  auto* s = app.add_subcommand("serve", "Run the provider simulator (OpenAI, Anthropic, OpenRouter) over HTTP");
   s->add_option("--host", serve.host, "Address to bind (loopback by default)")->capture_default_str();
   s->add_option("--port", serve.port, "Port to bind; 0 picks a free port")->capture_default_str()
       ->check(CLI::Range(0, 65535));
@@ -25,6 +25,13 @@ int main(int argc, char** argv) {
   s->add_option("--ttft-ms", serve.ttft_ms, "Time to first token, ms")->check(CLI::Range(0, 600000));
   s->add_option("--tps", serve.tps, "Streaming pace, tokens per second")->check(CLI::Range(0.001, 1e9));
   s->add_flag("--fast", serve.fast, "No simulated latency at all (benchmarks)");
+  s->add_option("--openrouter-models", serve.openrouter_models, "Models listed by GET /api/v1/models")
+      ->check(CLI::Range(1, 100000));
+  s->add_option("--drift", serve.drift,
+                "OpenRouter schema drift on every response: unknown_enums, numeric_prices, extra_fields, all "
+                "(repeatable or comma-separated; per request: header x-ploke-sim-drift)")
+      ->delimiter(',')
+      ->check(CLI::IsMember({"unknown_enums", "numeric_prices", "extra_fields", "all"}));
   add_serve_cassette_flags(*s, serve.cassette);
 
   ChatArgs chat;
@@ -79,6 +86,7 @@ int main(int argc, char** argv) {
 
   ModelsArgs models;
   CLI::App* ms = add_models_command(app, models);
+
 
   try {
     app.parse(argc, argv);

@@ -10,7 +10,7 @@ PKGS=(
   googletest libgtest-dev libgmock-dev libbenchmark-dev
   libfmt-dev libcli11-dev libspdlog-dev libssl-dev zlib1g-dev libevent-dev libhttp-parser-dev
   libtomlplusplus-dev libsqlite3-dev
-  nodejs npm
+  nodejs npm python3
 )
 if [[ "${1:-}" == "--bench" ]]; then
   PKGS+=(wrk nginx-light default-jre-headless procps)

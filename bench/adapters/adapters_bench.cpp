@@ -1,4 +1,4 @@
-// Adapter micro-benchmarks: SSE framing throughput, full OpenAI and Anthropic stream
+// Adapter micro-benchmarks: SSE framing throughput, full OpenAI, Anthropic and OpenRouter stream
 // decoding, and shape + parse of a typical non-streamed exchange.
 #include <benchmark/benchmark.h>
 
@@ -7,19 +7,44 @@
 
 #include "ploke/adapters/anthropic_adapter.h"
 #include "ploke/adapters/openai_adapter.h"
+#include "ploke/adapters/openrouter_adapter.h"
 #include "ploke/adapters/sse.h"
 #include "ploke/core/random.h"
 
 namespace ploke {
 namespace {
 
+// Every stream corpus draws its deltas from these words (JSON-escaped where needed) and is
+// fed to the decoders in the same 1–4 KB pieces, so the protocols' figures compare.
+constexpr const char* kWords[] = {"the", "model", "streams", "tokens", " ", "quickly", "caf\xC3\xA9",
+                                  "\\\"quoted\\\"", "line\\n", "\xE2\x82\xAC", "data", "json", "ok"};
+
+std::string random_words(Random& rng) {
+  std::string w;
+  for (int i = 0, k = 1 + static_cast<int>(rng.below(3)); i < k; ++i) {
+    w += kWords[rng.below(sizeof kWords / sizeof kWords[0])];
+    w += ' ';
+  }
+  return w;
+}
+
+/// `c` cut into 1–4 KB pieces (fixed seed).
+std::vector<std::string_view> cut_pieces(const std::string& c) {
+  Random rng(7);
+  std::vector<std::string_view> out;
+  for (size_t pos = 0; pos < c.size();) {
+    const size_t n = std::min<size_t>(1024 + rng.below(3073), c.size() - pos);
+    out.emplace_back(c.data() + pos, n);
+    pos += n;
+  }
+  return out;
+}
+
 /// ~1 MB of realistic OpenAI chunks: text deltas of 1–3 words, some tool-call fragments,
 /// the finish and usage chunks, and [DONE] — repeated as several responses.
 const std::string& stream_corpus() {
   static const std::string corpus = [] {
     Random rng(42);
-    static const char* kWords[] = {"the", "model", "streams", "tokens", " ", "quickly", "caf\xC3\xA9",
-                                   "\\\"quoted\\\"", "line\\n", "\xE2\x82\xAC", "data", "json", "ok"};
     const std::string prefix =
         R"(data: {"id":"chatcmpl-sim0002","object":"chat.completion.chunk","created":1735689600,"model":"gpt-4o-2024-08-06","system_fingerprint":"fp_sim","choices":[{"index":0,"delta":{)";
     std::string s;
@@ -27,11 +52,7 @@ const std::string& stream_corpus() {
       s += prefix + R"("role":"assistant","content":""},"logprobs":null,"finish_reason":null}],"usage":null})" "\n\n";
       const int n = 50 + static_cast<int>(rng.below(100));
       for (int i = 0; i < n; ++i) {
-        std::string words;
-        for (int w = 0, k = 1 + static_cast<int>(rng.below(3)); w < k; ++w) {
-          words += kWords[rng.below(sizeof kWords / sizeof kWords[0])];
-          words += ' ';
-        }
+        const std::string words = random_words(rng);
         if (rng.chance(0.05)) {
           s += prefix + R"("tool_calls":[{"index":0,"function":{"arguments":"{\"city\": \")" + words +
                R"("}}]},"logprobs":null,"finish_reason":null}],"usage":null})" "\n\n";
@@ -49,17 +70,7 @@ const std::string& stream_corpus() {
 
 /// The corpus cut into 1–4 KB pieces (fixed seed).
 const std::vector<std::string_view>& pieces() {
-  static const std::vector<std::string_view> v = [] {
-    Random rng(7);
-    const std::string& c = stream_corpus();
-    std::vector<std::string_view> out;
-    for (size_t pos = 0; pos < c.size();) {
-      const size_t n = std::min<size_t>(1024 + rng.below(3073), c.size() - pos);
-      out.emplace_back(c.data() + pos, n);
-      pos += n;
-    }
-    return out;
-  }();
+  static const std::vector<std::string_view> v = cut_pieces(stream_corpus());
   return v;
 }
 
@@ -110,16 +121,7 @@ BENCHMARK(BM_OpenAiStreamDecode)->Unit(benchmark::kMillisecond);
 const std::string& anthropic_corpus() {
   static const std::string corpus = [] {
     Random rng(42);
-    static const char* kWords[] = {"the", "model", "streams", "tokens", " ", "quickly", "caf\xC3\xA9",
-                                   "\\\"quoted\\\"", "line\\n", "\xE2\x82\xAC", "data", "json", "ok"};
-    auto words = [&] {
-      std::string w;
-      for (int i = 0, k = 1 + static_cast<int>(rng.below(3)); i < k; ++i) {
-        w += kWords[rng.below(sizeof kWords / sizeof kWords[0])];
-        w += ' ';
-      }
-      return w;
-    };
+    auto words = [&] { return random_words(rng); };
     std::string s =
         "event: message_start\n"
         R"(data: {"type":"message_start","message":{"id":"msg_sim02","type":"message","role":"assistant","model":"claude-sonnet-4-5","content":[],"stop_reason":null,"stop_sequence":null,"usage":{"input_tokens":320,"output_tokens":1,"cache_creation_input_tokens":0,"cache_read_input_tokens":0}}})"
@@ -152,14 +154,8 @@ const std::string& anthropic_corpus() {
 }
 
 void BM_AnthropicStreamDecode(benchmark::State& state) {
-  Random rng(7);
   const std::string& c = anthropic_corpus();
-  std::vector<std::string_view> ps;  // 1–4 KB pieces, as for the OpenAI corpus
-  for (size_t pos = 0; pos < c.size();) {
-    const size_t n = std::min<size_t>(1024 + rng.below(3073), c.size() - pos);
-    ps.emplace_back(c.data() + pos, n);
-    pos += n;
-  }
+  const std::vector<std::string_view> ps = cut_pieces(c);
   auto adapter = make_anthropic_adapter();
   const Endpoint ep{"anthropic", "", Secret(), {}};
   std::vector<StreamEvent> out;
@@ -179,6 +175,57 @@ void BM_AnthropicStreamDecode(benchmark::State& state) {
   state.counters["events"] = static_cast<double>(events);
 }
 BENCHMARK(BM_AnthropicStreamDecode)->Unit(benchmark::kMillisecond);
+
+/// ~1 MB of OpenRouter-shaped chunks: `: OPENROUTER PROCESSING` comments, `provider` and
+/// `native_finish_reason` in every chunk, usage with cost.
+const std::string& openrouter_corpus() {
+  static const std::string s = [] {
+    Random rng(42);
+    const std::string prefix =
+        R"(data: {"id":"gen-1756000000-abcdefghij0123456789","provider":"DeepInfra","model":"deepseek/deepseek-chat-v3.1","object":"chat.completion.chunk","created":1756000000,"choices":[{"index":0,"delta":{)";
+    std::string out;
+    while (out.size() < (1u << 20)) {
+      out += ": OPENROUTER PROCESSING\n\n: OPENROUTER PROCESSING\n\n";
+      out += prefix + R"("role":"assistant","content":""},"finish_reason":null,"native_finish_reason":null,"logprobs":null}]})" "\n\n";
+      const int n = 50 + static_cast<int>(rng.below(100));
+      for (int i = 0; i < n; ++i) {
+        const std::string words = random_words(rng);
+        out += prefix + R"("content":")" + words + R"("},"finish_reason":null,"native_finish_reason":null,"logprobs":null}]})" "\n\n";
+      }
+      out += prefix + R"(},"finish_reason":"stop","native_finish_reason":"end_turn","logprobs":null}]})" "\n\n";
+      out += R"(data: {"id":"gen-1756000000-abcdefghij0123456789","provider":"DeepInfra","model":"deepseek/deepseek-chat-v3.1","object":"chat.completion.chunk","created":1756000000,"choices":[],"usage":{"prompt_tokens":9,"completion_tokens":120,"total_tokens":129,"cost":0.0000043,"is_byok":false}})" "\n\n";
+    }
+    return out;
+  }();
+  return s;
+}
+
+/// OpenRouter stream parse throughput: OpenRouterAdapter's decoder (the composed OpenAI
+/// decoder plus its native_finish_reason scan), and the plain OpenAI decoder on the same bytes.
+void decode_openrouter_stream(benchmark::State& state, const ProviderAdapter& adapter) {
+  const Endpoint ep{"openrouter", "", Secret(), {}};
+  std::vector<StreamEvent> out;
+  out.reserve(1 << 14);
+  size_t events = 0;
+  static const std::vector<std::string_view> ps = cut_pieces(openrouter_corpus());
+  for (auto _ : state) {
+    auto dec = adapter.new_stream_decoder(ep);
+    out.clear();
+    for (std::string_view p : ps) {
+      if (!dec->feed(p, out).ok()) state.SkipWithError("decode failed");
+    }
+    events = out.size();
+    benchmark::DoNotOptimize(out.data());
+  }
+  state.SetBytesProcessed(static_cast<int64_t>(state.iterations()) * static_cast<int64_t>(openrouter_corpus().size()));
+  state.counters["events"] = static_cast<double>(events);
+}
+
+void BM_OpenRouterStreamDecode(benchmark::State& state) { decode_openrouter_stream(state, OpenRouterAdapter()); }
+BENCHMARK(BM_OpenRouterStreamDecode)->Unit(benchmark::kMillisecond);
+
+void BM_OpenAiDecoderOnOpenRouterStream(benchmark::State& state) { decode_openrouter_stream(state, OpenAiAdapter()); }
+BENCHMARK(BM_OpenAiDecoderOnOpenRouterStream)->Unit(benchmark::kMillisecond);
 
 ChatRequest typical_request() {
   ChatRequest r;

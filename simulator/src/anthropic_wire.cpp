@@ -441,55 +441,6 @@ uint64_t input_tokens(const Json& b) {
 
 std::string_view word(Random& rng) { return kVocabulary[rng.below(kVocabulary.size())]; }
 
-Json fake_value(const Json& schema, Random& rng, int depth) {
-  std::string type = "string";
-  if (schema.is_object()) {
-    if (auto e = schema.find("enum"); e != schema.end() && e->is_array() && !e->empty()) {
-      return (*e)[rng.below(e->size())];
-    }
-    if (auto t = schema.find("type"); t != schema.end()) {
-      if (t->is_string()) type = t->get<std::string>();
-      else if (t->is_array() && !t->empty() && (*t)[0].is_string()) type = (*t)[0].get<std::string>();
-    }
-  }
-  if (type == "integer") return rng.between(1, 100);
-  if (type == "number") return static_cast<double>(rng.between(1, 1000)) / 10.0;
-  if (type == "boolean") return rng.chance(0.5);
-  if (type == "null") return nullptr;
-  if (type == "array") {
-    Json arr = Json::array();
-    if (depth < 3) arr.push_back(fake_value(schema.is_object() ? schema.value("items", Json::object()) : Json(), rng, depth + 1));
-    return arr;
-  }
-  if (type == "object") {
-    Json obj = Json::object();
-    if (depth >= 3 || !schema.is_object()) return obj;
-    const Json props = schema.value("properties", Json::object());
-    if (!props.is_object()) return obj;
-    std::vector<std::string> keys;
-    if (auto r = schema.find("required"); r != schema.end() && r->is_array()) {
-      for (const Json& k : *r) if (k.is_string()) keys.push_back(k.get<std::string>());
-    }
-    if (keys.empty() && !props.empty()) keys.push_back(props.begin().key());
-    for (const auto& k : keys) obj[k] = fake_value(props.contains(k) ? props[k] : Json(), rng, depth + 1);
-    return obj;
-  }
-  std::string s(word(rng));
-  if (rng.chance(0.5)) { s += ' '; s += word(rng); }
-  return s;
-}
-
-std::vector<std::string> split_fragments(const std::string& s, uint32_t max_pieces, Random& rng) {
-  std::vector<std::string> out;
-  const size_t pieces = std::min<size_t>(std::max<uint32_t>(1, max_pieces), std::max<size_t>(1, s.size()));
-  std::set<size_t> cuts;
-  while (cuts.size() + 1 < pieces) cuts.insert(1 + rng.below(s.size() - 1));
-  size_t prev = 0;
-  for (size_t c : cuts) { out.push_back(s.substr(prev, c - prev)); prev = c; }
-  out.push_back(s.substr(prev));
-  return out;
-}
-
 struct ToolUsePlan {
   std::string id;
   std::string name;
@@ -614,7 +565,7 @@ Plan plan_message(const Json& b, const SimOptions& opts, Random& rng) {
       Json schema = def->value("input_schema", Json::object());
       if (!schema.is_object()) schema = Json::object();
       if (!schema.contains("type")) schema["type"] = "object";
-      call.input = fake_value(schema, rng, 0);
+      call.input = fake_json_value(schema, rng, word);
       if (!call.input.is_object()) call.input = Json::object();
       const std::string text = call.input.dump();
       call.fragments = split_fragments(text, opts.tool_argument_fragments, rng);

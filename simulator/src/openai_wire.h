@@ -13,6 +13,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "ploke/core/random.h"
 #include "ploke/core/scripted_response.h"
@@ -21,6 +22,14 @@
 namespace ploke::sim::detail {
 
 using Json = nlohmann::json;
+
+/// A deterministic value matching a JSON Schema (enum, type, properties/required, items;
+/// depth ≤ 3): the arguments of a synthetic tool call. `word` picks the protocol's words.
+Json fake_json_value(const Json& schema, Random& rng, std::string_view (*word)(Random&), int depth = 0);
+
+/// `s` cut at random places into at most `max_pieces` non-empty pieces (streamed tool-call
+/// argument fragments).
+std::vector<std::string> split_fragments(const std::string& s, uint32_t max_pieces, Random& rng);
 
 /// Appends `s` as a JSON string literal (with quotes).
 void append_json_string(std::string& out, std::string_view s);

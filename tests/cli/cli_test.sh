@@ -47,8 +47,28 @@ OPENAI_API_KEY=sk-proj-FAKEPLANTED0123456789abcdefghij "$BIN" chat --stream --ba
 check "chat --stream against serve" 0 $? "finish=" "$TMP/out"
 "$BIN" chat --base-url "$URL/v1" --model no-such-model "hello" >"$TMP/out" 2>&1
 check "chat unknown model is a classified failure" 1 $? "not_found" "$TMP/out"
+"$BIN" chat --adapter anthropic --base-url "$URL" --model claude-sonnet-4-6 "hello" >"$TMP/out" 2>&1
+check "chat --adapter anthropic against serve" 0 $? "finish=" "$TMP/out"
+"$BIN" chat --adapter openrouter --base-url "$URL/api/v1" --model openai/gpt-4o-mini "hello" >"$TMP/out" 2>&1
+check "chat --adapter openrouter against serve" 0 $? "finish=" "$TMP/out"
 kill -TERM "$SERVER_PID"; wait "$SERVER_PID"; code=$?; SERVER_PID=""
 check "serve stops on SIGTERM with exit 0" 0 "$code"
+
+# serve --drift / --openrouter-models shape the simulated OpenRouter.
+"$BIN" serve --drift bogus >"$TMP/out" 2>&1; check "serve --drift rejects unknown switches" 2 $? "bogus" "$TMP/out"
+"$BIN" serve --port 0 --openrouter-models 350 --drift numeric_prices,unknown_enums >"$TMP/serve.out" 2>"$TMP/serve.err" &
+SERVER_PID=$!
+for _ in $(seq 1 200); do grep -q '^listening on ' "$TMP/serve.out" 2>/dev/null && break; sleep 0.05; done
+URL=$(sed -n 's/^listening on //p' "$TMP/serve.out")
+curl -sS "$URL/api/v1/models" >"$TMP/models.json" 2>&1
+python3 - "$TMP/models.json" >"$TMP/out" 2>&1 <<'PY'
+import json, sys
+d = json.load(open(sys.argv[1]))["data"]
+prices = [m["pricing"]["prompt"] for m in d]
+print(f"models={len(d)} numeric_prices={all(isinstance(p, (int, float)) for p in prices)}")
+PY
+check "serve --openrouter-models 350 --drift numeric_prices" 0 $? "models=350 numeric_prices=True" "$TMP/out"
+kill -TERM "$SERVER_PID"; wait "$SERVER_PID"; SERVER_PID=""
 "$BIN" chat --base-url "$URL/v1" --timeout-ms 2000 "hello" >"$TMP/out" 2>&1
 check "chat against a stopped server fails cleanly" 1 $? "connection_reset|timeout" "$TMP/out"
 

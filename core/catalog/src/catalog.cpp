@@ -9,7 +9,7 @@
 
 #include <nlohmann/json.hpp>
 
-#include "fast_json.h"
+#include "ploke/codec/fast_json.h"
 #include "ploke/codec/cassette_json.h"
 
 namespace ploke::catalog {

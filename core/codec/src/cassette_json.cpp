@@ -19,7 +19,7 @@
 
 #include "base64.h"
 #include "cassette_internal.h"
-#include "fast_json.h"
+#include "ploke/codec/fast_json.h"
 #include "json_util.h"
 
 namespace ploke::codec {

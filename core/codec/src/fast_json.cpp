@@ -1,4 +1,4 @@
-#include "fast_json.h"
+#include "ploke/codec/fast_json.h"
 
 #include <charconv>
 #include <cstring>

@@ -1,4 +1,5 @@
-// Internal: a small, fast JSON DOM parser for cassette files.
+// File: ploke/codec/fast_json.h — a small, fast JSON DOM parser shared inside ploke (cassette
+// files, the model catalog). Not a stable API: namespace codec::internal.
 //
 // Why not nlohmann here: its lexer runs at ~100 MB/s on this machine, and a 10 MB cassette
 // must load in well under 100 ms. This parser scans strings in runs, keeps each value's
