@@ -74,6 +74,34 @@ struct ModelsArgs {
 CLI::App* add_models_command(CLI::App& app, ModelsArgs& args);
 int run_models(const ModelsArgs& args);
 
+/// `ploke-sim contract …` (cmd_contract.cpp): an adapter's conformance suite.
+struct ContractArgs {
+  std::string adapter;
+  std::string suite;   ///< "" = $PLOKE_CONTRACTS_DIR/ADAPTER.json, else installed share/, else the source tree's adapters/contracts/
+  std::string filter;  ///< --case
+  bool json = false;
+};
+CLI::App* add_contract_command(CLI::App& app, ContractArgs& args);
+int run_contract(const ContractArgs& args);
+
+/// `ploke-sim config validate|show`, `model use`, `provider profile` (cmd_config.cpp): ploke::config.
+struct ConfigArgs {
+  std::string action;  ///< validate | show | model-use | profile (set by the parser)
+  std::string config, cache, model, preset, profile, resolve;
+  bool dry_run = false, with_keys = false;
+  int timeout_ms = 2000;
+};
+void add_config_commands(CLI::App& app, ConfigArgs& args);
+int run_config(const ConfigArgs& args);
+
+/// `ploke-sim usage` (cmd_usage.cpp): spend from the cost ledger (ploke::ledger).
+struct UsageArgs {
+  std::string since, until, by = "provider", ledger, config;
+  bool json = false, csv = false, no_probes = false;
+};
+CLI::App* add_usage_command(CLI::App& app, UsageArgs& args);
+int run_usage(const UsageArgs& args);
+
 /// Blocks SIGINT/SIGTERM in the calling thread (and every thread started after it), so a
 /// later sigwait() on the returned set receives them synchronously. Call before any thread
 /// is created.

@@ -87,6 +87,13 @@ int main(int argc, char** argv) {
   ModelsArgs models;
   CLI::App* ms = add_models_command(app, models);
 
+  ContractArgs contract;
+  CLI::App* ct = add_contract_command(app, contract);
+
+  ConfigArgs config_args;
+  add_config_commands(app, config_args);
+  UsageArgs usage;
+  CLI::App* us = add_usage_command(app, usage);
 
   try {
     app.parse(argc, argv);
@@ -107,6 +114,9 @@ int main(int argc, char** argv) {
   if (a->parsed()) return run_adapters();
   if (cs->parsed()) return run_cassette(cassette);
   if (ms->parsed()) return run_models(models);
+  if (ct->parsed()) return run_contract(contract);
+  if (!config_args.action.empty()) return run_config(config_args);
+  if (us->parsed()) return run_usage(usage);
   std::fprintf(stderr, "ploke-sim: a subcommand is required (demo, serve, chat, record, cassette, adapters)\n%s",
                app.help().c_str());
   return kExitUsage;

@@ -1,0 +1,185 @@
+// File: ploke/config/config.h
+//
+// ploke::config: the user's TOML configuration (proposal E) and credentials/profiles
+// (proposal I). See core/config/README.md for the file format, the precedence tables and
+// the environment variables.
+//
+//  - Location: --config FILE > $PLOKE_SIM_CONFIG > $XDG_CONFIG_HOME/ploke-sim/config.toml
+//    (else ~/.config/ploke-sim/config.toml). A missing default file is an empty config; a
+//    missing explicit file, or a file with any error, is an error (never silently replaced
+//    by defaults).
+//  - Parameters inherit request > preset > model > provider > global, where the global
+//    layer is [params] < the active profile's params < PLOKE_SIM_* environment overrides.
+//  - Validation collects EVERY error (syntax, unknown keys, wrong types, ranges, references,
+//    capabilities from the catalog) with its field path and file:line:col.
+//  - Keys: a credential names where its key comes from (env > file (mode 0600) > command >
+//    inline); see credentials.h. Saving redacts inline keys unless asked not to.
+//
+// No clock reads; the environment is injected (EnvLookup) so tests never mutate the
+// process environment. Thread-safety: values.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "ploke/catalog/catalog.h"
+#include "ploke/config/params.h"
+#include "ploke/core/secret.h"
+#include "ploke/core/status.h"
+
+namespace ploke::config {
+
+/// Looks up an environment variable (nullopt when unset). process_env() reads getenv.
+using EnvLookup = std::function<std::optional<std::string>(std::string_view)>;
+EnvLookup process_env();
+/// A fixed environment (tests).
+EnvLookup fixed_env(std::map<std::string, std::string> vars);
+
+/// One problem in a config file: "file:line:col: path: message".
+struct ConfigError {
+  std::string file;
+  uint32_t line = 0, column = 0;  ///< 0 when unknown
+  std::string path;               ///< "providers.openai.params.temperature"
+  std::string message;            ///< redacted
+  std::string to_string() const;
+};
+
+/// Where a named credential's key comes from. Tried in this order; the first source that
+/// is configured decides (an unreadable file or failing command is an error, it does not
+/// fall through). See credentials.h.
+struct CredentialSpec {
+  std::string name;
+  std::string provider;             ///< which provider it is for ("" = any)
+  std::string env;                  ///< environment variable name
+  std::string file;                 ///< file holding the key; must be mode 0600 (or stricter)
+  std::string command;              ///< run with /bin/sh -c; stdout's first line is the key
+  uint32_t command_timeout_ms = 5000;
+  Secret key;                       ///< inline key (discouraged; redacted on save)
+};
+
+struct ProviderConfig {
+  std::string name;
+  std::string kind = "openai";      ///< openai | openrouter | anthropic | custom
+  std::string base_url;
+  std::string credential;           ///< default credential name ("" = conventional env var)
+  Params params;
+  bool builtin = false;             ///< untouched built-in entry (not written by save)
+};
+
+struct ModelConfig {
+  std::string name;                 ///< key under [models]
+  std::string id;                   ///< catalog id ("openai/gpt-4o"); default = name
+  std::string provider;             ///< provider name; default "openrouter"
+  std::string preset;               ///< default preset for this model
+  Params params;
+};
+
+struct Preset {
+  std::string name;
+  std::string description;
+  Params params;
+  bool builtin = false;
+};
+
+struct Profile {
+  std::string name;
+  std::map<std::string, std::string> credentials;  ///< provider -> credential name
+  std::string model;                ///< default model for the profile
+  std::string preset;               ///< default preset for the profile
+  Params params;                    ///< overrides [params] while active
+};
+
+/// A spending limit read by the ledger (ledger::Budget) and the cost routing policy.
+struct BudgetConfig {
+  std::string scope = "global";     ///< global | provider | profile
+  std::string name;                 ///< provider or profile name ("" for global)
+  std::string period = "day";       ///< day | month (UTC)
+  double limit_usd = 0;
+  std::string action = "warn";      ///< warn | stop
+};
+
+struct Config {
+  std::string source;               ///< the file it came from ("" = built in only)
+  Params params;                    ///< [params]: the global layer
+  std::string active_profile;       ///< after PLOKE_SIM_PROFILE
+  std::string default_model;        ///< after profile and PLOKE_SIM_MODEL
+  std::string default_preset;       ///< after profile and PLOKE_SIM_PRESET
+  std::string ledger_path;          ///< after PLOKE_SIM_LEDGER ("" = default location)
+  std::map<std::string, ProviderConfig> providers;   ///< built-in openai/openrouter/anthropic + file
+  std::map<std::string, ModelConfig> models;
+  std::map<std::string, Preset> presets;             ///< creative/precise/economical + file
+  std::map<std::string, Profile> profiles;
+  std::map<std::string, CredentialSpec> credentials;
+  std::vector<BudgetConfig> budgets;
+  /// What the environment changed (names only, never values): "PLOKE_SIM_TEMPERATURE".
+  std::vector<std::string> env_overrides_applied;
+  /// The file's own settings before env overrides (what save_config writes back).
+  std::string file_active_profile, file_default_model, file_default_preset, file_ledger_path;
+  /// The PLOKE_SIM_<PARAM> overrides (top layer of the global layer).
+  Params env_params;
+  /// Field path -> (line, column) in the file, for errors found after parsing.
+  std::map<std::string, std::pair<uint32_t, uint32_t>> locations;
+
+  const Profile* active() const;
+};
+
+struct LoadOptions {
+  std::string explicit_path;        ///< --config (must exist)
+  EnvLookup env;                    ///< default process_env()
+  const catalog::Catalog* catalog = nullptr;  ///< validate capabilities when set
+};
+
+struct LoadResult {
+  Config config;
+  std::string path;                 ///< the file read ("" when none existed)
+  std::vector<ConfigError> errors;  ///< every error, in file order
+  std::vector<std::string> warnings;
+  bool ok() const { return errors.empty(); }
+  /// kInvalidRequest listing every error (one per line), or OK.
+  Status status() const;
+};
+
+/// The default path: $XDG_CONFIG_HOME/ploke-sim/config.toml, else ~/.config/ploke-sim/config.toml.
+std::string default_config_path(const EnvLookup& env);
+/// The config path in effect (--config > PLOKE_SIM_CONFIG > default).
+std::string config_path(const std::string& explicit_path, const EnvLookup& env);
+
+/// Parses and validates `text` (named `source` in errors). Never throws.
+LoadResult parse_config(std::string_view text, std::string_view source, const LoadOptions& options);
+/// Finds, reads, parses and validates the config file (see the precedence above).
+LoadResult load_config(const LoadOptions& options);
+/// Re-runs validation against a catalog (parse_config does it when options.catalog is set).
+std::vector<ConfigError> validate(const Config& config, const catalog::Catalog& catalog);
+
+/// Checks one (model, preset) pairing: the model must be in the catalog (a [models] name,
+/// id or alias) and the resolved parameters must fit its capabilities (tools, json_mode,
+/// stream, max_tokens). Errors name the field path of the layer that set the value.
+/// `via` names the pairing in messages ("models.small", "model use").
+std::vector<ConfigError> check_model(const Config& config, const catalog::Catalog& catalog, std::string_view model,
+                                     std::string_view preset, std::string_view via);
+
+/// The built-in presets (creative, precise, economical).
+std::map<std::string, Preset> builtin_presets();
+/// The built-in providers (openai, openrouter, anthropic) with their base URLs.
+std::map<std::string, ProviderConfig> builtin_providers();
+
+/// Effective parameters for one request. Precedence: request > preset > model > provider >
+/// global ([params] < active profile < PLOKE_SIM_* env). `preset` "" = the model's preset,
+/// else the config default. kNotFound for an unknown preset.
+Result<ResolvedParams> resolve_params(const Config& config, std::string_view model, std::string_view preset,
+                                      const Params& request = {});
+
+struct SaveOptions {
+  bool with_keys = false;           ///< false: inline keys are written as "[REDACTED]"
+};
+/// TOML text of the file's settings (built-ins omitted; env overrides not baked in).
+std::string render_config(const Config& config, const SaveOptions& options = {});
+/// Atomic write (temp, fsync, rename); mode 0600 when keys are written.
+Status save_config(const std::string& path, const Config& config, const SaveOptions& options = {});
+
+}  // namespace ploke::config

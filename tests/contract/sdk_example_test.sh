@@ -1,0 +1,43 @@
+#!/usr/bin/env bash
+# The adapter SDK as an outside project uses it: installs this build's ploke_sdk component
+# into a temporary prefix, configures and builds docs/examples/acme-adapter against it
+# (find_package(ploke_sim CONFIG), nothing from the source tree), then runs the example's
+# contract test: its "acme" adapter is registered next to the built-ins and passes
+# acme.json (exit 0); a suite with a wrong expectation exits 1.
+# Args: CMAKE_COMMAND BUILD_DIR EXAMPLE_DIR CXX_COMPILER [COMPILER_LAUNCHER]
+set -eu
+CMAKE="$1"; BUILD="$2"; EXAMPLE="$3"; CXX="$4"; LAUNCHER="${5:-}"
+TMP="$(mktemp -d)"
+trap 'rm -rf "$TMP"' EXIT
+export CCACHE_NOHASHDIR=1
+
+"$CMAKE" --install "$BUILD" --prefix "$TMP/prefix" --component ploke_sdk >"$TMP/install.log"
+test -f "$TMP/prefix/include/ploke/core/adapter.h"
+test -f "$TMP/prefix/include/ploke/simulator/contract.h"
+test -f "$TMP/prefix/share/ploke_sim/adapters/contracts/openai.json"
+# Public headers never include third-party headers.
+if grep -rlE '#include [<"](httplib\.h|nlohmann/|event2/|toml\+\+|sqlite3\.h)' "$TMP/prefix/include"; then
+  echo "FAIL: an installed header includes a private third-party header"; exit 1
+fi
+
+cp -r "$EXAMPLE" "$TMP/src"   # build a copy: the example must not reach into the source tree
+args=(-S "$TMP/src" -B "$TMP/build" -DCMAKE_BUILD_TYPE=Release -DCMAKE_PREFIX_PATH="$TMP/prefix" -DCMAKE_CXX_COMPILER="$CXX")
+[[ -n "$LAUNCHER" ]] && args+=(-DCMAKE_CXX_COMPILER_LAUNCHER="$LAUNCHER")
+"$CMAKE" "${args[@]}" >"$TMP/configure.log" 2>&1 || { cat "$TMP/configure.log"; exit 1; }
+"$CMAKE" --build "$TMP/build" -j2 >"$TMP/build.log" 2>&1 || { cat "$TMP/build.log"; exit 1; }
+
+"$TMP/build/acme_contract" "$TMP/src/acme.json" | tee "$TMP/out"
+grep -q "^registered adapters: acme anthropic custom openai openrouter" "$TMP/out"
+grep -qE "^acme_rate_limit_420 +sim +non-stream +PASS" "$TMP/out"
+grep -qE "^[0-9]+ passed, 0 failed" "$TMP/out"
+
+sed 's/"http_status": 420,/"http_status": 429,/' "$TMP/src/acme.json" >"$TMP/wrong.json"
+set +e
+"$TMP/build/acme_contract" "$TMP/wrong.json" >"$TMP/out2"; rc=$?
+set -e
+[[ $rc -eq 1 ]] || { echo "FAIL: wrong expectation exited $rc, want 1"; cat "$TMP/out2"; exit 1; }
+grep -q "http_status: expected 429, got 420" "$TMP/out2"
+# The installed suites (and the golden cassettes they replay) work from the prefix too.
+"$TMP/build/acme_contract" "$TMP/prefix/share/ploke_sim/adapters/contracts/openai.json" >"$TMP/out3" || { cat "$TMP/out3"; exit 1; }
+grep -qE "^cassette_stream +cassette +stream +PASS" "$TMP/out3"
+echo "sdk example: ok"

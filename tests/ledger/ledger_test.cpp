@@ -1,0 +1,255 @@
+// ploke::ledger on a SimulatedClock: per-attempt costs from the price in effect, failed
+// attempts and probes, price-history recomputation, reconciliation, aggregates, budgets
+// (warn / stop, day / month, provider / profile), forecasts.
+#include <gtest/gtest.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <fstream>
+#include <string>
+
+#include "ploke/catalog/catalog.h"
+#include "ploke/core/clock.h"
+#include "ploke/ledger/ledger.h"
+
+namespace ploke::ledger {
+namespace {
+
+using namespace std::chrono_literals;
+
+class LedgerTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    char tmpl[] = "/tmp/ploke-ledger-test-XXXXXX";
+    dir_ = mkdtemp(tmpl);
+    auto l = Ledger::open(dir_ + "/ledger.db", clock_);
+    ASSERT_TRUE(l.ok()) << l.status().to_string();
+    ledger_ = std::move(l).value();
+  }
+  void TearDown() override {
+    ledger_.reset();
+    std::system(("rm -rf '" + dir_ + "'").c_str());
+  }
+  SystemTime t0() const { return clock_.system_now(); }
+  AttemptRecord attempt(std::string id, uint32_t n, std::string provider, std::string model, uint64_t in, uint64_t out) {
+    AttemptRecord a;
+    a.request_id = std::move(id);
+    a.number = n;
+    a.provider = std::move(provider);
+    a.model = std::move(model);
+    a.usage = {in, out, 0, 0};
+    return a;
+  }
+
+  SimulatedClock clock_;
+  std::string dir_;
+  std::unique_ptr<Ledger> ledger_;
+};
+
+TEST(LedgerCost, CostOfUsesEveryPriceComponent) {
+  PriceRecord p{"p", "m", {}, 0.000001, 0.000002, 0.01, 0.0000005, 0.000003};
+  EXPECT_DOUBLE_EQ(cost_of(p, {1000, 500, 0, 0}), 0.01 + 0.001 + 0.001);
+  // 400 of the 1000 prompt tokens were cache reads at half price, 100 cache writes.
+  EXPECT_NEAR(cost_of(p, {1000, 0, 400, 100}), 0.01 + 0.001 - 400 * 0.0000005 + 100 * 0.000002, 1e-12);
+}
+
+TEST_F(LedgerTest, EveryAttemptIsCostedIncludingFailuresAndProbes) {
+  ASSERT_TRUE(ledger_->add_price({"openrouter", "openai/gpt-4o", t0() - 24h, 0.0000025, 0.00001}).ok());
+  AttemptRecord failed = attempt("req-1", 1, "openrouter", "openai/gpt-4o", 1000, 0);
+  failed.outcome = "server_error";
+  AttemptRecord ok = attempt("req-1", 2, "openrouter", "openai/gpt-4o", 1000, 100);
+  AttemptRecord probe = attempt("", 1, "openrouter", "openai/gpt-4o", 5, 1);
+  probe.kind = "probe";
+  AttemptRecord unpriced = attempt("req-2", 1, "local", "llama", 10, 10);
+  ASSERT_TRUE(ledger_->record_batch({{"req-1", std::nullopt, "s1", "work", "ok", "openrouter/openai/gpt-4o"}},
+                                    {failed, ok, probe, unpriced})
+                  .ok());
+  EXPECT_DOUBLE_EQ(*ledger_->attempt_cost("req-1", 1), 1000 * 0.0000025);
+  EXPECT_DOUBLE_EQ(*ledger_->attempt_cost("req-1", 2), 1000 * 0.0000025 + 100 * 0.00001);
+  EXPECT_EQ(ledger_->attempt_cost("req-2", 1).status().code(), StatusCode::kNotFound);
+  auto rows = ledger_->aggregate({std::nullopt, std::nullopt, "provider", true});
+  ASSERT_TRUE(rows.ok());
+  ASSERT_EQ(rows->size(), 2u);
+  const AggregateRow& orow = (*rows)[0];
+  EXPECT_EQ(orow.key, "openrouter");
+  EXPECT_EQ(orow.attempts, 3u);
+  EXPECT_EQ(orow.failed, 1u);
+  EXPECT_EQ(orow.probes, 1u);
+  EXPECT_EQ(orow.requests, 1u);
+  EXPECT_NEAR(orow.cost_usd, 2 * 0.0025 + 0.001 + 5 * 0.0000025 + 0.00001, 1e-12);
+  EXPECT_EQ((*rows)[1].key, "local");
+  EXPECT_EQ((*rows)[1].unpriced, 1u);
+  auto no_probes = ledger_->aggregate({std::nullopt, std::nullopt, "kind", false});
+  ASSERT_EQ(no_probes->size(), 1u);
+  EXPECT_EQ((*no_probes)[0].key, "attempt");
+  auto by_outcome = ledger_->aggregate({std::nullopt, std::nullopt, "outcome", true});
+  EXPECT_EQ(by_outcome->size(), 2u);
+  EXPECT_FALSE(ledger_->aggregate({std::nullopt, std::nullopt, "colour; DROP TABLE attempts", true}).ok());
+  auto got = ledger_->attempts("req-1");
+  ASSERT_EQ(got->size(), 2u);
+  EXPECT_EQ((*got)[0].outcome, "server_error");
+}
+
+TEST_F(LedgerTest, PriceHistoryRecomputesPastSpend) {
+  const SystemTime day0 = t0();
+  ASSERT_TRUE(ledger_->add_price({"or", "m", day0, 0.000001, 0.000002}).ok());
+  AttemptRecord early = attempt("a", 1, "or", "m", 1000, 1000);
+  early.at = day0 + 1h;
+  AttemptRecord late = attempt("b", 1, "or", "m", 1000, 1000);
+  late.at = day0 + 49h;
+  ASSERT_TRUE(ledger_->record_batch({}, {early, late}).ok());
+  EXPECT_DOUBLE_EQ(*ledger_->attempt_cost("a", 1), 0.003);
+  EXPECT_DOUBLE_EQ(*ledger_->attempt_cost("b", 1), 0.003);
+  // A price change effective on day 2 (learned later): only the late attempt changes.
+  ASSERT_TRUE(ledger_->add_price({"or", "m", day0 + 48h, 0.000002, 0.000004, 0, 0, 0, "manual"}).ok());
+  EXPECT_DOUBLE_EQ(*ledger_->attempt_cost("b", 1), 0.003);  // stored until recomputed
+  auto changed = ledger_->recompute_costs();
+  ASSERT_TRUE(changed.ok());
+  EXPECT_EQ(*changed, 1u);
+  EXPECT_DOUBLE_EQ(*ledger_->attempt_cost("a", 1), 0.003);
+  EXPECT_DOUBLE_EQ(*ledger_->attempt_cost("b", 1), 0.006);
+  // Correcting the original price (same effective date) changes the early one only.
+  ASSERT_TRUE(ledger_->add_price({"or", "m", day0, 0.0000005, 0.000001, 0, 0, 0, "manual"}).ok());
+  EXPECT_EQ(*ledger_->recompute_costs(day0), 1u);
+  EXPECT_DOUBLE_EQ(*ledger_->attempt_cost("a", 1), 0.0015);
+  EXPECT_EQ(*ledger_->recompute_costs(), 0u);  // idempotent
+  EXPECT_EQ(ledger_->price_at("or", "m", day0 - 1h), std::nullopt);
+  EXPECT_EQ(ledger_->price_at("or", "m", day0 + 50h)->source, "manual");
+  // Prices survive reopening (the history is in the file).
+  ledger_.reset();
+  auto l = Ledger::open(dir_ + "/ledger.db", clock_);
+  ASSERT_TRUE(l.ok());
+  EXPECT_DOUBLE_EQ((*l)->price_at("or", "m", day0 + 50h)->prompt, 0.000002);
+  EXPECT_EQ(*(*l)->recompute_costs(), 0u);
+}
+
+TEST_F(LedgerTest, WildcardProviderPriceAppliesToAnyProvider) {
+  ASSERT_TRUE(ledger_->add_price({"*", "m", t0() - 1h, 0.000001, 0}).ok());
+  ASSERT_TRUE(ledger_->record_attempt(attempt("x", 1, "anyone", "m", 1000, 0)).ok());
+  EXPECT_DOUBLE_EQ(*ledger_->attempt_cost("x", 1), 0.001);
+}
+
+TEST_F(LedgerTest, ReconciliationPrefersProviderReportedCost) {
+  ASSERT_TRUE(ledger_->add_price({"openrouter", "m", t0() - 1h, 0.000001, 0.000001}).ok());
+  AttemptRecord a = attempt("r", 1, "openrouter", "m", 1000, 1000);
+  a.reported_cost_usd = 0.0021;  // usage.cost in the response
+  AttemptRecord b = attempt("s", 1, "openrouter", "m", 1000, 1000);
+  ASSERT_TRUE(ledger_->record_batch({}, {a, b}).ok());
+  // The final streamed usage chunk arrives later for "s".
+  ASSERT_TRUE(ledger_->reconcile("s", 1, 0.002).ok());
+  EXPECT_EQ(ledger_->reconcile("nope", 1, 1).code(), StatusCode::kNotFound);
+  auto rows = ledger_->aggregate({});
+  ASSERT_EQ(rows->size(), 1u);
+  EXPECT_NEAR((*rows)[0].cost_usd, 0.004, 1e-12);
+  EXPECT_NEAR((*rows)[0].reported_usd, 0.0041, 1e-12);
+  EXPECT_NEAR((*rows)[0].spend_usd, 0.0041, 1e-12);
+  auto d = ledger_->discrepancies(0.00005);
+  ASSERT_TRUE(d.ok());
+  ASSERT_EQ(d->size(), 1u);
+  EXPECT_EQ((*d)[0].request_id, "r");
+}
+
+TEST_F(LedgerTest, AggregatesByModelProfileSessionAndWindow) {
+  ASSERT_TRUE(ledger_->add_price({"p", "m1", t0() - 1h, 0.001, 0}).ok());
+  ASSERT_TRUE(ledger_->add_price({"p", "m2", t0() - 1h, 0.002, 0}).ok());
+  std::vector<AttemptRecord> v;
+  for (int i = 0; i < 10; ++i) {
+    AttemptRecord a = attempt("q" + std::to_string(i), 1, "p", i < 6 ? "m1" : "m2", 1, 0);
+    a.profile = i % 2 ? "work" : "personal";
+    a.session = i < 5 ? "s1" : "s2";
+    a.at = t0() + std::chrono::hours(i);
+    v.push_back(a);
+  }
+  ASSERT_TRUE(ledger_->record_batch({}, v).ok());
+  auto by_model = *ledger_->aggregate({std::nullopt, std::nullopt, "model", true});
+  ASSERT_EQ(by_model.size(), 2u);
+  EXPECT_EQ(by_model[0].key, "p/m2");  // highest spend first: 4 × 0.002 > 6 × 0.001
+  EXPECT_NEAR(by_model[0].spend_usd, 0.008, 1e-12);
+  auto by_profile = *ledger_->aggregate({std::nullopt, std::nullopt, "profile", true});
+  ASSERT_EQ(by_profile.size(), 2u);
+  EXPECT_EQ(by_profile[0].attempts + by_profile[1].attempts, 10u);
+  auto window = *ledger_->aggregate({t0() + 5h, t0() + 8h, "session", true});
+  ASSERT_EQ(window.size(), 1u);
+  EXPECT_EQ(window[0].key, "s2");
+  EXPECT_EQ(window[0].attempts, 3u);
+}
+
+TEST_F(LedgerTest, BudgetStopsSpendingAndWarns) {
+  ASSERT_TRUE(ledger_->add_price({"openrouter", "m", t0() - 1h, 0.001, 0}).ok());
+  ASSERT_TRUE(ledger_->add_price({"openai", "m", t0() - 1h, 0.001, 0}).ok());
+  ASSERT_TRUE(ledger_->set_budgets({{"provider", "openrouter", "day", 1.0, "stop"},
+                                    {"profile", "work", "month", 10.0, "warn"},
+                                    {"global", "", "day", 100.0, "warn"}})
+                  .ok());
+  EXPECT_FALSE(ledger_->set_budgets({{"planet", "", "day", 1, "stop"}}).ok());
+  EXPECT_DOUBLE_EQ(ledger_->remaining_budget("openrouter", "work"), 1.0);
+  EXPECT_GT(ledger_->remaining_budget("openai", "none"), 99.0);
+  AttemptRecord a = attempt("r1", 1, "openrouter", "m", 900, 0);  // 0.90 USD
+  a.profile = "work";
+  ASSERT_TRUE(ledger_->record_attempt(a).ok());
+  BudgetCheck c = ledger_->check_budget("openrouter", "work", 0.05);
+  EXPECT_TRUE(c.allowed);
+  EXPECT_NEAR(c.remaining_usd, 0.1, 1e-9);
+  ASSERT_EQ(c.warnings.size(), 1u);
+  EXPECT_NE(c.warnings[0].find("over 80%"), std::string::npos) << c.warnings[0];
+  BudgetCheck stop = ledger_->check_budget("openrouter", "work", 0.2);
+  EXPECT_FALSE(stop.allowed);
+  EXPECT_NE(stop.blocked_by.find("provider=openrouter"), std::string::npos) << stop.blocked_by;
+  // Another provider is not blocked by openrouter's budget.
+  EXPECT_TRUE(ledger_->check_budget("openai", "work", 0.2).allowed);
+  // The warn-only profile budget never blocks, it warns.
+  AttemptRecord big = attempt("r2", 1, "openai", "m", 10000, 0);  // 10 USD
+  big.profile = "work";
+  ASSERT_TRUE(ledger_->record_attempt(big).ok());
+  BudgetCheck w = ledger_->check_budget("openai", "work", 0.01);
+  EXPECT_TRUE(w.allowed);
+  bool exceeded = false;
+  for (const auto& s : w.warnings) exceeded = exceeded || s.find("profile=work") != std::string::npos;
+  EXPECT_TRUE(exceeded);
+  // Next UTC day: the daily stop budget has room again; the monthly one still counts.
+  clock_.advance(24h);
+  EXPECT_TRUE(ledger_->check_budget("openrouter", "work", 0.2).allowed);
+  EXPECT_NEAR(*ledger_->spent({"profile", "work", "month", 10.0, "warn"}), 10.9, 1e-9);
+}
+
+TEST_F(LedgerTest, ForecastBeforeSending) {
+  ASSERT_TRUE(ledger_->add_price({"openrouter", "openai/gpt-4o", t0() - 1h, 0.0000025, 0.00001}).ok());
+  Forecast f = ledger_->forecast("openrouter", "openai/gpt-4o", 2000, 1000);
+  ASSERT_TRUE(f.priced);
+  EXPECT_DOUBLE_EQ(f.min_usd, 0.005);
+  EXPECT_DOUBLE_EQ(f.expected_usd, 0.005 + 0.005);
+  EXPECT_DOUBLE_EQ(f.max_usd, 0.015);
+  EXPECT_FALSE(ledger_->forecast("openrouter", "unknown/model", 10, 10).priced);
+}
+
+TEST_F(LedgerTest, ImportsCatalogPricesOnlyWhenChanged) {
+  auto recs = catalog::parse_curated(
+      R"({"version":1,"models":[{"id":"a/b","pricing":{"prompt":0.000001,"completion":0.000002}},{"id":"c/d"}]})", "t");
+  ASSERT_TRUE(recs.ok());
+  catalog::Catalog cat(*recs, {});
+  EXPECT_EQ(*ledger_->import_catalog_prices(cat, "openrouter", t0() - 1h), 1u);
+  EXPECT_EQ(*ledger_->import_catalog_prices(cat, "openrouter", t0()), 0u);
+  EXPECT_DOUBLE_EQ(ledger_->price_at("openrouter", "a/b", t0())->completion, 0.000002);
+}
+
+TEST_F(LedgerTest, RejectsAFileThatIsNotALedger) {
+  const std::string p = dir_ + "/junk.db";
+  std::ofstream(p) << "this is not sqlite at all, not even close...................................";
+  auto l = Ledger::open(p, clock_);
+  ASSERT_FALSE(l.ok());
+  EXPECT_NE(l.status().message().find("junk.db"), std::string::npos);
+}
+
+TEST(LedgerTime, PeriodsAndFormatting) {
+  auto t = parse_time("2026-11-24T05:30:07Z");
+  ASSERT_TRUE(t.has_value());
+  EXPECT_EQ(format_time(*t), "2026-11-24T05:30:07Z");
+  EXPECT_EQ(format_time(period_start(*t, "day")), "2026-11-24T00:00:00Z");
+  EXPECT_EQ(format_time(period_start(*t, "month")), "2026-11-01T00:00:00Z");
+  EXPECT_EQ(format_time(*parse_time("2026-02-03")), "2026-02-03T00:00:00Z");
+  EXPECT_FALSE(parse_time("2026-02-30").has_value());
+  EXPECT_FALSE(parse_time("yesterday").has_value());
+}
+
+}  // namespace
+}  // namespace ploke::ledger
