@@ -299,6 +299,9 @@ int cmd_model_use(const ConfigArgs& a) {
         if (!check.allowed) {
           all_ok = false;
           std::printf("budget:       FAILED: %s (action stop)\n", check.blocked_by.c_str());
+        } else if (check.remaining_usd >= 1e299) {
+          std::printf("budget:       ok (no budget applies to %s / profile %s)\n", provider.c_str(),
+                      c.active_profile.empty() ? "-" : c.active_profile.c_str());
         } else {
           std::printf("budget:       ok ($%.4f remaining)\n", check.remaining_usd);
         }

@@ -156,6 +156,17 @@ start=$(date +%s)
 PLOKE_SIM_PROFILE=slowp "$BIN" model use gpt-4o --dry-run "${U[@]}" >"$TMP/out" 2>&1
 check "dry run: slow key command times out" 1 $? "key: +FAILED: credential 'slow': key command timed out after 300 ms" "$TMP/out"
 [[ $(( $(date +%s) - start )) -lt 10 ]]; check "slow key command was killed, not waited for" 0 $?
+grep -qE 'forecast: +\$0.0[0-9]+ expected' "$TMP/out"; check "dry run: cost forecast from catalog prices" 0 $?
+# A stop budget exhausted today (rows stamped now) blocks the switch.
+"$WRITER" "$TMP/today.db" 50 openrouter 50 now >/dev/null; check "ledger rows stamped now" 0 $?
+cp "$TMP/use.toml" "$TMP/budget.toml"
+sed -i "1i ledger = \"$TMP/today.db\"" "$TMP/budget.toml"
+printf '[[budgets]]\nscope = "provider"\nname = "openrouter"\nlimit_usd = 0.1\naction = "stop"\n' >>"$TMP/budget.toml"
+OPENROUTER_API_KEY="$PLANTED" "$BIN" model use gpt-4o --dry-run --config "$TMP/budget.toml" --timeout-ms 1000 >"$TMP/out" 2>&1
+check "dry run: exhausted stop budget fails" 1 $? "budget: +FAILED: budget day provider=openrouter: 0.2250 of 0.10 USD spent" "$TMP/out"
+sed -i 's/^limit_usd = 0.1$/limit_usd = 10.0/' "$TMP/budget.toml"
+OPENROUTER_API_KEY="$PLANTED" "$BIN" model use gpt-4o --dry-run --config "$TMP/budget.toml" --timeout-ms 1000 >"$TMP/out" 2>&1
+check "dry run: budget with room passes" 0 $? "budget: +ok \(\\\$9.77" "$TMP/out"
 OPENROUTER_API_KEY="$PLANTED" "$BIN" model use gpt-4o "${U[@]}" >"$TMP/out" 2>&1; check "model use saves default_model" 0 $? "saved" "$TMP/out"
 grep -q "default_model = 'gpt-4o'" "$TMP/use.toml"; check "default_model written" 0 $?
 no_key "saved config has no key" "$TMP/use.toml"

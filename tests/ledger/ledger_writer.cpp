@@ -1,8 +1,11 @@
-// ledger_writer PATH BATCH [PROVIDER]: appends BATCH attempts per transaction forever and
+// ledger_writer PATH BATCH [PROVIDER] [MAX_ROWS] [now]: appends BATCH attempts per transaction forever and
 // prints "committed N" (rows committed so far) after each commit returns OK. Used by
 // crash_test.cpp (kill -9) and tests/cli/config_cli_test.sh (with a row limit: 4th arg).
+// Rows are stamped 2025-01-01 (SimulatedClock) unless the 5th argument is "now" (RealClock:
+// rows count against today's budgets).
 #include <cstdio>
 #include <cstdlib>
+#include <memory>
 #include <string>
 
 #include "ploke/core/clock.h"
@@ -10,10 +13,13 @@
 
 int main(int argc, char** argv) {
   if (argc < 3) {
-    std::fprintf(stderr, "usage: ledger_writer PATH BATCH [PROVIDER] [MAX_ROWS]\n");
+    std::fprintf(stderr, "usage: ledger_writer PATH BATCH [PROVIDER] [MAX_ROWS] [now]\n");
     return 2;
   }
-  ploke::SimulatedClock clock;
+  ploke::SimulatedClock sim;
+  std::unique_ptr<ploke::RealClock> real;
+  if (argc > 5 && std::string(argv[5]) == "now") real = std::make_unique<ploke::RealClock>();
+  ploke::Clock& clock = real ? static_cast<ploke::Clock&>(*real) : sim;
   auto l = ploke::ledger::Ledger::open(argv[1], clock);
   if (!l.ok()) {
     std::fprintf(stderr, "%s\n", l.status().to_string().c_str());

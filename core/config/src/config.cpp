@@ -2,7 +2,9 @@
 // toml++ stays in this file.
 #include "ploke/config/config.h"
 
+#include <fcntl.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <charconv>
@@ -894,11 +896,16 @@ Status save_config(const std::string& path, const Config& c, const SaveOptions& 
     const std::string dir = path.substr(0, slash);
     ::mkdir(dir.c_str(), 0700);  // best effort; write_file_atomic reports a real failure
   }
-  PLOKE_RETURN_IF_ERROR(codec::write_file_atomic(path, text));
   bool has_keys = false;
   for (const auto& kv : c.credentials) has_keys = has_keys || !kv.second.key.empty();
-  if (options.with_keys && has_keys) ::chmod(path.c_str(), 0600);
-  return Status::Ok();
+  if (options.with_keys && has_keys) {
+    // write_file_atomic keeps the existing file's mode: make it 0600 first, so the key is
+    // never readable by others, not even between the write and a later chmod.
+    const int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_CLOEXEC, 0600);
+    if (fd >= 0) ::close(fd);
+    ::chmod(path.c_str(), 0600);
+  }
+  return codec::write_file_atomic(path, text);
 }
 
 }  // namespace ploke::config
