@@ -45,6 +45,10 @@ struct ChatArgs {
   int max_tokens = 0;
   int timeout_ms = 60000;
   bool json = false;
+  bool trace = false;                  ///< print the routing trace (stderr; with --json: in the output)
+  std::vector<std::string> fallbacks;  ///< ADAPTER,URL[,MODEL]: fallback endpoints, in order
+  std::string policy;                  ///< routing policy ("" = the façade's default)
+  std::string ledger;                  ///< record every attempt in this cost ledger ("" = none)
 };
 int run_chat(const ChatArgs& args);
 

@@ -46,6 +46,10 @@ int main(int argc, char** argv) {
   c->add_option("--timeout-ms", chat.timeout_ms, "Total timeout, ms")->capture_default_str()->check(CLI::Range(1, 86400000));
   c->add_flag("--stream", chat.stream, "Stream the answer");
   c->add_flag("--json", chat.json, "Print the normalized response as JSON");
+  c->add_flag("--trace", chat.trace, "Print the routing trace: candidates, filters, scores, every attempt");
+  c->add_option("--fallback", chat.fallbacks, "Fallback endpoint ADAPTER,URL[,MODEL] (repeatable, in order)");
+  c->add_option("--policy", chat.policy, "Routing policy: cost, latency, reliability, weighted, pinned");
+  c->add_option("--ledger", chat.ledger, "Record every attempt (tokens, cost, outcome) in this SQLite cost ledger");
 
   DemoArgs demo;
   auto* d = app.add_subcommand("demo", "Main job: start the simulator with a fault plan, drive the core through it, "

@@ -8,7 +8,7 @@ set -u
 BIN="$1"
 TMP="$(mktemp -d)"
 SERVER_PID=""
-cleanup() { [[ -n "$SERVER_PID" ]] && kill "$SERVER_PID" 2>/dev/null; wait 2>/dev/null; rm -rf "$TMP"; }
+cleanup() { for p in $SERVER_PID ${S500_PID:-}; do kill "$p" 2>/dev/null; done; wait 2>/dev/null; rm -rf "$TMP"; }
 trap cleanup EXIT
 pass=0; fail=0
 check() {  # name expected_code actual_code [grep_pattern file]
@@ -51,6 +51,24 @@ check "chat unknown model is a classified failure" 1 $? "not_found" "$TMP/out"
 check "chat --adapter anthropic against serve" 0 $? "finish=" "$TMP/out"
 "$BIN" chat --adapter openrouter --base-url "$URL/api/v1" --model openai/gpt-4o-mini "hello" >"$TMP/out" 2>&1
 check "chat --adapter openrouter against serve" 0 $? "finish=" "$TMP/out"
+# chat through the resilience façade: the primary 500s, the fallback answers; the trace
+# explains it and the ledger gets every attempt.
+echo '{"faults":[{"kind":"http_error","status":500}]}' >"$TMP/p500.json"
+"$BIN" serve --port 0 --faults "$TMP/p500.json" >"$TMP/serve500.out" 2>&1 &
+S500_PID=$!
+for _ in $(seq 1 200); do grep -q '^listening on ' "$TMP/serve500.out" 2>/dev/null && break; sleep 0.05; done
+URL500=$(sed -n 's/^listening on //p' "$TMP/serve500.out")
+"$BIN" chat --base-url "$URL500/v1" --fallback "openai,$URL/v1" --trace --ledger "$TMP/ledger.db" "hello" >"$TMP/out" 2>&1
+check "chat falls over to --fallback and --trace says why" 0 $? "fall over: server_error" "$TMP/out"
+grep -q "served by openai/gpt-4o-mini#2" "$TMP/out"; check "trace names the endpoint that served" 0 $?
+"$BIN" usage --ledger "$TMP/ledger.db" --by outcome >"$TMP/out" 2>&1
+check "usage shows the failed attempts chat recorded" 0 $? "^server_error +1 +3 +3" "$TMP/out"
+"$BIN" chat --base-url "$URL500/v1" --fallback "openai,$URL/v1" --trace --json "hello" >"$TMP/out" 2>&1
+python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); assert d["trace"]["attempts"][-1]["outcome"]=="ok", d' "$TMP/out"
+check "chat --json --trace carries the trace as JSON" 0 $?
+"$BIN" chat --base-url "$URL500/v1" --policy nope hi >"$TMP/out" 2>&1; check "chat unknown --policy" 2 $? "unknown policy" "$TMP/out"
+"$BIN" chat --base-url "$URL500/v1" --fallback bad hi >"$TMP/out" 2>&1; check "chat malformed --fallback" 2 $? "ADAPTER,URL" "$TMP/out"
+kill -TERM "$S500_PID"; wait "$S500_PID"
 kill -TERM "$SERVER_PID"; wait "$SERVER_PID"; code=$?; SERVER_PID=""
 check "serve stops on SIGTERM with exit 0" 0 "$code"
 
