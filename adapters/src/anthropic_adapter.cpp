@@ -10,6 +10,7 @@
 #include "json_cursor.h"
 #include "ploke/adapters/anthropic_errors.h"
 #include "ploke/adapters/sse.h"
+#include "sse_stream_decoder.h"
 
 namespace ploke {
 namespace {
@@ -170,40 +171,10 @@ Result<ChatResponse> parse_body(const HttpResponse& r, const Endpoint& ep) {
 
 using json_fast::JsonCursor;
 
-class AnthropicStreamDecoder final : public StreamDecoder {
+class AnthropicStreamDecoder final : public detail::SseStreamDecoder {
  public:
   explicit AnthropicStreamDecoder(std::string provider)
-      : provider_(std::move(provider)), cb_([this](const SseEvent& e) { return on_event(e); }) {}
-
-  // StreamDecoder
-  Status feed(std::string_view bytes, std::vector<StreamEvent>& out) override {
-    if (!error_.ok() || terminated_) return error_;
-    out_ = &out;
-    Status st;
-    try {
-      st = parser_.feed(bytes, cb_);
-    } catch (const std::exception& ex) {
-      error_ = InternalError(std::string("anthropic stream decoder: ") + ex.what());
-    }
-    out_ = nullptr;
-    if (!st.ok() && error_.ok()) error_ = std::move(st.with_provider(provider_));
-    return error_;
-  }
-  Status finish(std::vector<StreamEvent>& out) override {
-    if (!error_.ok() || terminated_) return error_;
-    out_ = &out;
-    Status st;
-    try {
-      st = parser_.finish(cb_);
-    } catch (const std::exception& ex) {
-      error_ = InternalError(std::string("anthropic stream decoder: ") + ex.what());
-    }
-    out_ = nullptr;
-    if (!st.ok() && error_.ok()) error_ = std::move(st.with_provider(provider_));
-    if (!error_.ok() || terminated_) return error_;
-    return ConnectionResetError("stream ended without message_stop").with_provider(provider_);
-  }
-  bool terminated() const override { return terminated_; }
+      : SseStreamDecoder(std::move(provider), "anthropic stream decoder", "message_stop") {}
 
  private:
   enum class Block : uint8_t { kNone, kText, kToolUse, kOther };
@@ -213,7 +184,7 @@ class AnthropicStreamDecoder final : public StreamDecoder {
     uint32_t tool_index = 0;
   };
 
-  bool on_event(const SseEvent& e);
+  bool on_event(const SseEvent& e) override;
   bool fast_text_delta(std::string_view data);
   bool on_message_start(const json& doc, const SseEvent& e);
   bool on_block_start(const json& doc, const SseEvent& e);
@@ -235,12 +206,6 @@ class AnthropicStreamDecoder final : public StreamDecoder {
   }
   void emit(StreamEvent&& ev) { out_->push_back(std::move(ev)); }
 
-  std::string provider_;
-  SseParser parser_;
-  SseParser::Callback cb_;
-  std::vector<StreamEvent>* out_ = nullptr;
-  Status error_;
-  bool terminated_ = false;
   bool started_ = false;
   bool finish_sent_ = false;
   RawUsage usage_;

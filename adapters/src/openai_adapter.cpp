@@ -9,6 +9,7 @@
 #include "openai_internal.h"
 #include "ploke/adapters/openai_errors.h"
 #include "ploke/adapters/sse.h"
+#include "sse_stream_decoder.h"
 
 namespace ploke {
 namespace {
@@ -369,43 +370,13 @@ Result<ChatResponse> parse_body(const HttpResponse& r, const Endpoint& ep, bool 
 // ---------------------------------------------------------------------------------------
 // Stream decoder
 
-class OpenAiStreamDecoder final : public StreamDecoder {
+class OpenAiStreamDecoder final : public detail::SseStreamDecoder {
  public:
   OpenAiStreamDecoder(std::string provider, bool fast)
-      : provider_(std::move(provider)), fast_(fast), cb_([this](const SseEvent& e) { return on_event(e); }) {}
-
-  // StreamDecoder
-  Status feed(std::string_view bytes, std::vector<StreamEvent>& out) override {
-    if (!error_.ok() || terminated_) return error_;
-    out_ = &out;
-    Status st;
-    try {
-      st = parser_.feed(bytes, cb_);
-    } catch (const std::exception& ex) {
-      error_ = InternalError(std::string("openai stream decoder: ") + ex.what());
-    }
-    out_ = nullptr;
-    if (!st.ok() && error_.ok()) error_ = std::move(st.with_provider(provider_));
-    return error_;
-  }
-  Status finish(std::vector<StreamEvent>& out) override {
-    if (!error_.ok() || terminated_) return error_;
-    out_ = &out;
-    Status st;
-    try {
-      st = parser_.finish(cb_);
-    } catch (const std::exception& ex) {
-      error_ = InternalError(std::string("openai stream decoder: ") + ex.what());
-    }
-    out_ = nullptr;
-    if (!st.ok() && error_.ok()) error_ = std::move(st.with_provider(provider_));
-    if (!error_.ok() || terminated_) return error_;
-    return ConnectionResetError("stream ended without [DONE]").with_provider(provider_);
-  }
-  bool terminated() const override { return terminated_; }
+      : SseStreamDecoder(std::move(provider), "openai stream decoder", "[DONE]"), fast_(fast) {}
 
  private:
-  bool on_event(const SseEvent& e);
+  bool on_event(const SseEvent& e) override;
   bool fast_chunk(std::string_view data);
   bool fast_choice(JsonCursor& c, bool& finish_sent);
   bool fast_delta(JsonCursor& c, std::string& text, size_t& tools);
@@ -419,15 +390,9 @@ class OpenAiStreamDecoder final : public StreamDecoder {
   }
   void emit(StreamEvent&& ev) { out_->push_back(std::move(ev)); }
 
-  std::string provider_;
   bool fast_ = true;
   std::vector<StreamEvent> scratch_;  // fast path: events of the chunk being decoded
   std::string id_, model_, text_;     // fast path: reused buffers
-  SseParser parser_;
-  SseParser::Callback cb_;
-  std::vector<StreamEvent>* out_ = nullptr;
-  Status error_;
-  bool terminated_ = false;
   bool started_ = false;
   bool finish_sent_ = false;
 };

@@ -31,6 +31,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <atomic>
 #include <cctype>
 #include <condition_variable>
@@ -183,6 +184,10 @@ class Exchange final : public ResponseHandler {
   Exchange(Recorder::Impl& owner, Clock& clock, TimePoint t0, size_t max_bytes)
       : owner_(owner), clock_(clock), t0_(t0), max_bytes_(max_bytes) {}
   ~Exchange() override;
+
+  /// Arrival order: the cassette keeps recordings in the order their requests came in,
+  /// whatever order the exchanges finish in.
+  uint64_t seq = 0;
 
   // ResponseHandler (transport thread)
   void on_head(int status, const Headers& headers) override {
@@ -346,7 +351,9 @@ struct Recorder::Impl {
   mutable std::mutex data_mu;
   Cassette cassette;              // GUARDED_BY(data_mu)
   uint64_t generation = 0;        // GUARDED_BY(data_mu): bumped per new interaction
-  uint64_t next_id = 1;           // GUARDED_BY(data_mu)
+  uint64_t first_new_id = 1;      // id of the first interaction recorded by this run
+  std::vector<uint64_t> new_seqs; // GUARDED_BY(data_mu): arrival seq of each new interaction (the cassette's tail), ascending
+  std::atomic<uint64_t> next_seq{0};
   RecorderStats stats;            // GUARDED_BY(data_mu)
 
   std::mutex write_mu;            // serializes file writes
@@ -446,14 +453,21 @@ struct Recorder::Impl {
 
   // ---- recording ----
 
-  void append(Interaction i, const std::string& summary) {
+  // Adds a recording in arrival order (`seq`): exchanges finish out of order (a stream's
+  // releaser can run after the next, inline request was recorded), the cassette must not.
+  void append(Interaction i, uint64_t seq, const std::string& summary) {
     i = codec::redact_interaction(std::move(i), rules);
     {
       std::lock_guard<std::mutex> lock(data_mu);
-      char id[24];
-      std::snprintf(id, sizeof id, "%04llu", static_cast<unsigned long long>(next_id++));
-      i.id = id;
-      cassette.interactions.push_back(std::move(i));
+      const size_t tail = cassette.interactions.size() - new_seqs.size();
+      const size_t k = static_cast<size_t>(std::lower_bound(new_seqs.begin(), new_seqs.end(), seq) - new_seqs.begin());
+      new_seqs.insert(new_seqs.begin() + static_cast<std::ptrdiff_t>(k), seq);
+      cassette.interactions.insert(cassette.interactions.begin() + static_cast<std::ptrdiff_t>(tail + k), std::move(i));
+      for (size_t j = k; j < new_seqs.size(); ++j) {  // ids follow file order
+        char id[24];
+        std::snprintf(id, sizeof id, "%04llu", static_cast<unsigned long long>(first_new_id + j));
+        cassette.interactions[tail + j].id = id;
+      }
       ++generation;
       ++stats.recorded;
     }
@@ -464,6 +478,7 @@ struct Recorder::Impl {
   // What the worker hands to the recording thread: cheap moves only, so classification
   // and redaction (~0.25 ms for a 1 KB JSON exchange) stay off the client's path.
   struct RawRecording {
+    uint64_t seq = 0;
     HttpRequest request;
     std::string recorded_at;
     int status = 0;
@@ -484,6 +499,7 @@ struct Recorder::Impl {
     if (ex.finished) return;
     ex.finished = true;
     RawRecording raw;
+    raw.seq = ex.seq;
     raw.request = std::move(ex.request);
     raw.recorded_at = format_rfc3339_utc(clock.system_now());
     raw.status = ex.status();
@@ -524,7 +540,7 @@ struct Recorder::Impl {
     char ms[32];
     std::snprintf(ms, sizeof ms, " %.1f ms", r.elapsed_ms);
     summary += ms;
-    append(std::move(i), summary);
+    append(std::move(i), raw.seq, summary);
   }
 
   /// Turns every pending raw recording into a redacted interaction (recording thread, and
@@ -572,7 +588,7 @@ struct Recorder::Impl {
     i.response.ending = Ending::kCloseNoReply;
     i.response.elapsed_ms = ex.elapsed_ms();
     std::string summary = "recorded " + ex.request.method + " " + i.request.path + " -> upstream failure: " + st.to_string();
-    append(std::move(i), summary);
+    append(std::move(i), ex.seq, summary);
   }
 
   // ---- request handling ----
@@ -594,6 +610,7 @@ struct Recorder::Impl {
       return;
     }
     auto ex = std::make_shared<Exchange>(*this, clock, t0, opts.max_queued_bytes);
+    ex->seq = next_seq.fetch_add(1);
     ex->request = std::move(hr);
     {
       std::lock_guard<std::mutex> lock(active_mu);
@@ -953,7 +970,7 @@ Result<std::unique_ptr<Recorder>> Recorder::Create(const RecorderOptions& option
       ro.after_last = (options.mode == RecordMode::kNewEpisodes || !options.repeat_last) ? codec::AfterLast::kFail
                                                                                          : codec::AfterLast::kRepeatLast;
       PLOKE_ASSIGN_OR_RETURN(impl->store, codec::ReplayStore::Create({c}, ro));
-      impl->next_id = c.interactions.size() + 1;
+      impl->first_new_id = c.interactions.size() + 1;
     } else {
       c.name = options.cassette_name.empty() ? file_stem(options.cassette_path) : options.cassette_name;
       c.provider = options.provider;

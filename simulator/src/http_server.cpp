@@ -436,7 +436,10 @@ void Worker::close_conn(Conn* c) {
   delete c;
 }
 
-bool Worker::flush(Conn* c) {
+enum class Sent : uint8_t { kAll, kBlocked, kPeerGone };
+
+// Writes as much of the output buffer as the socket takes.
+Sent send_pending(Conn* c) {
   while (!c->out.empty()) {
     const ssize_t n = ::send(c->fd, c->out.begin(), c->out.size(), MSG_NOSIGNAL);
     if (n > 0) {
@@ -444,15 +447,24 @@ bool Worker::flush(Conn* c) {
       continue;
     }
     if (n < 0 && errno == EINTR) continue;
-    if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
+    if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) return Sent::kBlocked;
+    return Sent::kPeerGone;
+  }
+  return Sent::kAll;
+}
+
+bool Worker::flush(Conn* c) {
+  switch (send_pending(c)) {
+    case Sent::kAll: break;
+    case Sent::kBlocked:
       if (!c->write_armed) {
         event_add(&c->wr, write_timeout);
         c->write_armed = true;
       }
       return true;
-    }
-    close_conn(c);  // the peer is gone
-    return false;
+    case Sent::kPeerGone:
+      close_conn(c);
+      return false;
   }
   if (c->write_armed) {
     event_del(&c->wr);
@@ -867,18 +879,9 @@ void Worker::end_exchange(Conn* c) {
 // Flushes what is queued, then resets or closes the connection. false when the output
 // could not be flushed yet (try again later).
 bool Worker::end_with(Conn* c, Ending ending) {
-  while (!c->out.empty()) {
-    const ssize_t n = ::send(c->fd, c->out.begin(), c->out.size(), MSG_NOSIGNAL);
-    if (n > 0) {
-      c->out.consume(static_cast<size_t>(n));
-      continue;
-    }
-    if (n < 0 && errno == EINTR) continue;
-    if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
-      if (++c->end_tries < 5000) return false;  // a client that never reads: close after ~5 s
-    }
-    break;  // the peer is gone: just close
-  }
+  // A client that never reads: give up and close after ~5 s of 1 ms retries. A peer that
+  // is gone: just close.
+  if (send_pending(c) == Sent::kBlocked && ++c->end_tries < 5000) return false;
   if (ending == Ending::kReset && c->out.empty()) {
     // An abort purges the kernel's send queue: bytes not sent yet would be lost, so wait
     // until they have left (bounded: a client that stops reading gets its RST after
