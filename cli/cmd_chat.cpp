@@ -96,41 +96,88 @@ Status record_in_ledger(const std::string& path, Clock& clock, const resilience:
   return ledger->record_batch({req}, attempts);
 }
 
+// The façade over the endpoints a command names (primary + fallbacks), with what they need
+// kept alive. Prints the problem and returns null on a bad argument.
+struct FacadeSetup {
+  AdapterRegistry registry;
+  std::vector<ChatEndpoint> endpoints;
+  std::vector<std::unique_ptr<ProviderAdapter>> adapters;
+  RealClock clock;
+  std::unique_ptr<HttpTransport> transport;
+  std::unique_ptr<resilience::LlmClient> client;
+};
+
+std::unique_ptr<FacadeSetup> make_facade(const char* cmd, ChatEndpoint primary, const std::vector<std::string>& fallbacks,
+                                         const std::string& api_key_env, int timeout_ms, int* rc) {
+  auto f = std::make_unique<FacadeSetup>();
+  if (Status st = register_builtin_adapters(f->registry); !st.ok()) {
+    std::fprintf(stderr, "ploke-sim %s: %s\n", cmd, st.to_string().c_str());
+    *rc = kExitFailed;
+    return nullptr;
+  }
+  *rc = kExitUsage;
+  f->endpoints.push_back(std::move(primary));
+  for (const auto& spec : fallbacks) {
+    auto e = parse_fallback(spec, f->endpoints[0].model);
+    if (!e) {
+      std::fprintf(stderr, "ploke-sim %s: --fallback: expected ADAPTER,URL[,MODEL] (got '%s')\n", cmd,
+                   redact_secrets(spec).c_str());
+      return nullptr;
+    }
+    f->endpoints.push_back(*e);
+  }
+  for (const auto& e : f->endpoints) {
+    auto adapter = f->registry.create(e.adapter);
+    if (!adapter.ok()) {
+      std::string names;
+      for (const auto& n : f->registry.names()) names += (names.empty() ? "" : ", ") + n;
+      std::fprintf(stderr, "ploke-sim %s: --adapter: unknown adapter '%s' (registered: %s)\n", cmd, e.adapter.c_str(),
+                   names.c_str());
+      return nullptr;
+    }
+    if (!is_http_url(e.base_url)) {
+      std::fprintf(stderr, "ploke-sim %s: --base-url: must start with http:// or https:// (got '%s')\n", cmd,
+                   redact_secrets(e.base_url).c_str());
+      return nullptr;
+    }
+    f->adapters.push_back(std::move(adapter).value());
+  }
+  f->transport = std::make_unique<HttpTransport>(f->clock);
+  f->client = std::make_unique<resilience::LlmClient>(f->clock, resilience::LlmClientOptions{});
+  for (size_t i = 0; i < f->endpoints.size(); ++i) {
+    const ChatEndpoint& e = f->endpoints[i];
+    resilience::EndpointConfig c;
+    c.candidate.id = e.adapter + "/" + e.model + "#" + std::to_string(i + 1);
+    c.candidate.provider = e.adapter;
+    c.candidate.model = e.model;
+    c.candidate.key_id = api_key_env;
+    // Unknown capabilities are not held against an endpoint the user named explicitly.
+    c.candidate.caps = Capabilities{true, true, true, true, true, 0};
+    c.adapter = f->adapters[i].get();
+    c.endpoint.provider = e.adapter;
+    c.endpoint.base_url = e.base_url;
+    if (const char* key = std::getenv(api_key_env.c_str()); key != nullptr) c.endpoint.api_key = Secret(key);
+    c.transport = f->transport.get();
+    c.call_options.connect_timeout = std::chrono::seconds(10);
+    c.call_options.total_timeout = std::chrono::milliseconds(timeout_ms);
+    if (Status st = f->client->add_endpoint(std::move(c)); !st.ok()) {
+      std::fprintf(stderr, "ploke-sim %s: %s\n", cmd, st.to_string().c_str());
+      return nullptr;
+    }
+  }
+  *rc = kExitOk;
+  return f;
+}
+
 }  // namespace
 
 int run_chat(const ChatArgs& args) {
-  AdapterRegistry registry;
-  if (Status st = register_builtin_adapters(registry); !st.ok()) {
-    std::fprintf(stderr, "ploke-sim chat: %s\n", st.to_string().c_str());
-    return kExitFailed;
-  }
-  std::vector<ChatEndpoint> endpoints{{args.adapter, args.base_url, args.model}};
-  for (const auto& spec : args.fallbacks) {
-    auto e = parse_fallback(spec, args.model);
-    if (!e) {
-      std::fprintf(stderr, "ploke-sim chat: --fallback: expected ADAPTER,URL[,MODEL] (got '%s')\n",
-                   redact_secrets(spec).c_str());
-      return kExitUsage;
-    }
-    endpoints.push_back(*e);
-  }
-  std::vector<std::unique_ptr<ProviderAdapter>> adapters;
-  for (const auto& e : endpoints) {
-    auto adapter = registry.create(e.adapter);
-    if (!adapter.ok()) {
-      std::string names;
-      for (const auto& n : registry.names()) names += (names.empty() ? "" : ", ") + n;
-      std::fprintf(stderr, "ploke-sim chat: --adapter: unknown adapter '%s' (registered: %s)\n", e.adapter.c_str(),
-                   names.c_str());
-      return kExitUsage;
-    }
-    if (!is_http_url(e.base_url)) {
-      std::fprintf(stderr, "ploke-sim chat: --base-url: must start with http:// or https:// (got '%s')\n",
-                   redact_secrets(e.base_url).c_str());
-      return kExitUsage;
-    }
-    adapters.push_back(std::move(adapter).value());
-  }
+  int rc = kExitOk;
+  auto setup = make_facade("chat", {args.adapter, args.base_url, args.model}, args.fallbacks, args.api_key_env,
+                           args.timeout_ms, &rc);
+  if (!setup) return rc;
+  resilience::LlmClient& client = *setup->client;
+  RealClock& clock = setup->clock;
 
   ChatRequest req;
   req.model = args.model;
@@ -139,30 +186,6 @@ int run_chat(const ChatArgs& args) {
   if (args.max_tokens > 0) req.max_output_tokens = static_cast<uint32_t>(args.max_tokens);
   req.meta.deadline = std::chrono::milliseconds(args.timeout_ms);
 
-  RealClock clock;
-  HttpTransport transport(clock);
-  resilience::LlmClient client(clock, resilience::LlmClientOptions{});
-  for (size_t i = 0; i < endpoints.size(); ++i) {
-    const ChatEndpoint& e = endpoints[i];
-    resilience::EndpointConfig c;
-    c.candidate.id = e.adapter + "/" + e.model + "#" + std::to_string(i + 1);
-    c.candidate.provider = e.adapter;
-    c.candidate.model = e.model;
-    c.candidate.key_id = args.api_key_env;
-    // Unknown capabilities are not held against an endpoint the user named explicitly.
-    c.candidate.caps = Capabilities{true, true, true, true, true, 0};
-    c.adapter = adapters[i].get();
-    c.endpoint.provider = e.adapter;
-    c.endpoint.base_url = e.base_url;
-    if (const char* key = std::getenv(args.api_key_env.c_str()); key != nullptr) c.endpoint.api_key = Secret(key);
-    c.transport = &transport;
-    c.call_options.connect_timeout = std::chrono::seconds(10);
-    c.call_options.total_timeout = std::chrono::milliseconds(args.timeout_ms);
-    if (Status st = client.add_endpoint(std::move(c)); !st.ok()) {
-      std::fprintf(stderr, "ploke-sim chat: %s\n", st.to_string().c_str());
-      return kExitUsage;
-    }
-  }
   resilience::CallControl control;
   control.policy = args.policy;
   if (!args.policy.empty()) {
@@ -232,6 +255,26 @@ int run_chat(const ChatArgs& args) {
                static_cast<unsigned long long>(r->usage ? r->usage->completion_tokens : 0), r->request_id.c_str(),
                trace.served_by.c_str(), trace.attempts.size());
   return ledger_rc;
+}
+
+int run_provider_health(const HealthArgs& args) {
+  int rc = kExitOk;
+  auto setup = make_facade("provider health", {args.adapter, args.base_url, args.model}, args.fallbacks,
+                           args.api_key_env, args.timeout_ms, &rc);
+  if (!setup) return rc;
+  resilience::ProbeOptions po;
+  // Every endpoint, every round (the façade's probe budget still applies).
+  po.max_probes_per_minute = static_cast<uint32_t>(args.rounds) * static_cast<uint32_t>(setup->endpoints.size());
+  size_t ok = 0;
+  for (int round = 1; round <= args.rounds; ++round) {
+    for (const auto& p : setup->client->probe(po)) {
+      std::printf("probe %d %-32s %-16s %8.1f ms\n", round, p.endpoint_id.c_str(), p.outcome.c_str(),
+                  std::chrono::duration<double, std::milli>(p.duration).count());
+      ok += p.outcome == "ok";
+    }
+  }
+  std::printf("\n%s", resilience::render_health_text(setup->client->health()).c_str());
+  return ok > 0 ? kExitOk : kExitFailed;
 }
 
 int run_adapters() {

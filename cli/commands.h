@@ -52,6 +52,20 @@ struct ChatArgs {
 };
 int run_chat(const ChatArgs& args);
 
+/// `ploke-sim provider health`: probes the endpoints `chat` would use (--base-url and
+/// --fallback) through the façade's budgeted active probes and prints breaker states,
+/// error rates and latency percentiles.
+struct HealthArgs {
+  std::string base_url;
+  std::string adapter = "openai";
+  std::string model = "gpt-4o-mini";
+  std::string api_key_env = "OPENAI_API_KEY";
+  std::vector<std::string> fallbacks;
+  int rounds = 3;
+  int timeout_ms = 10000;
+};
+int run_provider_health(const HealthArgs& args);
+
 struct DemoArgs {
   std::string faults_file;  ///< "" = the built-in plan
   uint64_t seed = 7;

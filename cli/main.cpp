@@ -99,6 +99,19 @@ int main(int argc, char** argv) {
   UsageArgs usage;
   CLI::App* us = add_usage_command(app, usage);
 
+  HealthArgs health;
+  CLI::App* ph = app.get_subcommand("provider")->add_subcommand(
+      "health", "Probe the endpoints chat would use; print breaker states, error rates, latency percentiles");
+  ph->add_option("--base-url", health.base_url, "e.g. http://127.0.0.1:8080/v1")->required();
+  ph->add_option("--adapter", health.adapter, "Adapter name (see `ploke-sim adapters`)")->capture_default_str();
+  ph->add_option("--model", health.model, "Model id")->capture_default_str();
+  ph->add_option("--api-key-env", health.api_key_env, "Environment variable holding the API key")->capture_default_str();
+  ph->add_option("--fallback", health.fallbacks, "Another endpoint ADAPTER,URL[,MODEL] (repeatable)");
+  ph->add_option("--rounds", health.rounds, "Probe rounds (one minimal request per endpoint each)")
+      ->capture_default_str()->check(CLI::Range(1, 100));
+  ph->add_option("--timeout-ms", health.timeout_ms, "Per-probe total timeout, ms")->capture_default_str()
+      ->check(CLI::Range(1, 600000));
+
   try {
     app.parse(argc, argv);
   } catch (const CLI::CallForHelp& e) {
@@ -121,7 +134,10 @@ int main(int argc, char** argv) {
   if (ct->parsed()) return run_contract(contract);
   if (!config_args.action.empty()) return run_config(config_args);
   if (us->parsed()) return run_usage(usage);
-  std::fprintf(stderr, "ploke-sim: a subcommand is required (demo, serve, chat, record, cassette, adapters)\n%s",
+  if (ph->parsed()) return run_provider_health(health);
+  std::fprintf(stderr,
+               "ploke-sim: a subcommand is required (demo, serve, chat, record, cassette, adapters, contract, models, "
+               "config, model, provider, usage)\n%s",
                app.help().c_str());
   return kExitUsage;
 }

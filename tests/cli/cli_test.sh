@@ -68,6 +68,10 @@ python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); assert d["trace"]["
 check "chat --json --trace carries the trace as JSON" 0 $?
 "$BIN" chat --base-url "$URL500/v1" --policy nope hi >"$TMP/out" 2>&1; check "chat unknown --policy" 2 $? "unknown policy" "$TMP/out"
 "$BIN" chat --base-url "$URL500/v1" --fallback bad hi >"$TMP/out" 2>&1; check "chat malformed --fallback" 2 $? "ADAPTER,URL" "$TMP/out"
+"$BIN" provider health --base-url "$URL500/v1" --fallback "openai,$URL/v1" --rounds 2 >"$TMP/out" 2>&1
+check "provider health probes every endpoint and shows error rates" 0 $? "gpt-4o-mini#1 +closed .* 100\.0%" "$TMP/out"
+"$BIN" provider health --base-url "$URL500/v1" --rounds 1 >"$TMP/out" 2>&1
+check "provider health with no healthy endpoint exits 1" 1 $? "server_error" "$TMP/out"
 kill -TERM "$S500_PID"; wait "$S500_PID"
 kill -TERM "$SERVER_PID"; wait "$SERVER_PID"; code=$?; SERVER_PID=""
 check "serve stops on SIGTERM with exit 0" 0 "$code"
