@@ -11,6 +11,7 @@
 #include "ploke/adapters/anthropic_errors.h"
 #include "ploke/adapters/sse.h"
 #include "sse_stream_decoder.h"
+#include "json_reader.h"
 
 namespace ploke {
 namespace {
@@ -22,48 +23,7 @@ const json* find(const json& obj, const char* key) {
   return it == obj.end() ? nullptr : &*it;
 }
 
-/// Collects the first problem found while reading a parsed value, as "path: what".
-struct Reader {
-  std::string problem;
-
-  bool fail(const std::string& path, std::string_view what) {
-    if (problem.empty()) problem = path + ": " + std::string(what);
-    return false;
-  }
-  /// Optional string (absent/null → untouched).
-  bool opt_string(const json& obj, const char* key, const std::string& path, std::string& out) {
-    const json* v = find(obj, key);
-    if (v == nullptr || v->is_null()) return true;
-    if (!v->is_string()) return fail(path + key, "expected string");
-    out = v->get_ref<const std::string&>();
-    return true;
-  }
-  /// Required string.
-  bool req_string(const json& obj, const char* key, const std::string& path, std::string& out) {
-    const json* v = find(obj, key);
-    if (v == nullptr) return fail(path + key, "missing");
-    if (!v->is_string()) return fail(path + key, "expected string");
-    out = v->get_ref<const std::string&>();
-    return true;
-  }
-  /// Optional non-negative integer (absent/null → untouched, `seen` false).
-  bool opt_u64(const json& obj, const char* key, const std::string& path, uint64_t& out, bool* seen = nullptr) {
-    const json* v = find(obj, key);
-    if (v == nullptr || v->is_null()) return true;
-    if (seen != nullptr) *seen = true;
-    if (v->is_number_unsigned()) { out = v->get<uint64_t>(); return true; }
-    if (v->is_number_integer()) {
-      if (v->get<int64_t>() < 0) return fail(path + key, "negative count");
-      out = static_cast<uint64_t>(v->get<int64_t>());
-      return true;
-    }
-    if (v->is_number_float() && v->get<double>() >= 0 && std::isfinite(v->get<double>())) {
-      out = static_cast<uint64_t>(std::llround(v->get<double>()));
-      return true;
-    }
-    return fail(path + key, "expected a non-negative integer");
-  }
-};
+using Reader = detail::JsonReader;
 
 FinishReason map_stop_reason(std::string_view native) {
   if (native.empty()) return FinishReason::kUnknown;

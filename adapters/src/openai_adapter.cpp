@@ -10,49 +10,14 @@
 #include "ploke/adapters/openai_errors.h"
 #include "ploke/adapters/sse.h"
 #include "sse_stream_decoder.h"
+#include "json_reader.h"
 
 namespace ploke {
 namespace {
 
 using nlohmann::json;
 
-/// Collects the first problem found while reading a parsed body, as "path: what".
-struct Reader {
-  std::string problem;
-
-  bool fail(const std::string& path, std::string_view what) {
-    if (problem.empty()) problem = path + ": " + std::string(what);
-    return false;
-  }
-  static const json* find(const json& obj, const char* key) {
-    auto it = obj.find(key);
-    return it == obj.end() ? nullptr : &*it;
-  }
-  /// Optional string (absent/null → empty).
-  bool opt_string(const json& obj, const char* key, const std::string& path, std::string& out) {
-    const json* v = find(obj, key);
-    if (v == nullptr || v->is_null()) return true;
-    if (!v->is_string()) return fail(path + key, "expected string");
-    out = v->get_ref<const std::string&>();
-    return true;
-  }
-  /// Optional non-negative integer (absent/null → untouched).
-  bool opt_u64(const json& obj, const char* key, const std::string& path, uint64_t& out) {
-    const json* v = find(obj, key);
-    if (v == nullptr || v->is_null()) return true;
-    if (v->is_number_unsigned()) { out = v->get<uint64_t>(); return true; }
-    if (v->is_number_integer()) {
-      if (v->get<int64_t>() < 0) return fail(path + key, "negative count");
-      out = static_cast<uint64_t>(v->get<int64_t>());
-      return true;
-    }
-    if (v->is_number_float() && v->get<double>() >= 0 && std::isfinite(v->get<double>())) {
-      out = static_cast<uint64_t>(std::llround(v->get<double>()));
-      return true;
-    }
-    return fail(path + key, "expected a non-negative integer");
-  }
-};
+using Reader = detail::JsonReader;
 
 FinishReason map_finish_reason(std::string_view native) {
   if (native.empty()) return FinishReason::kUnknown;
