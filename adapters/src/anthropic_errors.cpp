@@ -8,39 +8,21 @@
 #include "anthropic_internal.h"
 #include "ploke/adapters/openai_errors.h"
 #include "ploke/core/secret.h"
+#include "openai_internal.h"
 
 namespace ploke {
 namespace {
 
+using openai::icontains;
+using openai::json_text;
+using openai::parse_u64;
+using openai::trim;
+
 using nlohmann::json;
 
-std::string_view trim(std::string_view s) {
-  while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
-  while (!s.empty() && (s.back() == ' ' || s.back() == '\t')) s.remove_suffix(1);
-  return s;
-}
 
-std::optional<uint64_t> parse_u64(std::string_view s) {
-  s = trim(s);
-  uint64_t v = 0;
-  auto [ptr, ec] = std::from_chars(s.data(), s.data() + s.size(), v);
-  if (s.empty() || ec != std::errc() || ptr != s.data() + s.size()) return std::nullopt;
-  return v;
-}
 
-bool icontains(std::string_view hay, std::string_view needle) {
-  if (needle.size() > hay.size()) return false;
-  for (size_t i = 0; i + needle.size() <= hay.size(); ++i) {
-    if (iequals(hay.substr(i, needle.size()), needle)) return true;
-  }
-  return false;
-}
 
-std::string json_text(const json& v) {
-  if (v.is_string()) return v.get<std::string>();
-  if (v.is_null()) return {};
-  return v.dump();
-}
 
 bool context_message(std::string_view m) {
   return icontains(m, "prompt is too long") || icontains(m, "exceed context limit") ||

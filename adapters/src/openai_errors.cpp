@@ -13,13 +13,13 @@
 namespace ploke {
 namespace {
 
+using openai::icontains;
+using openai::json_text;
+using openai::parse_u64;
+using openai::trim;
+
 using nlohmann::json;
 
-std::string_view trim(std::string_view s) {
-  while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
-  while (!s.empty() && (s.back() == ' ' || s.back() == '\t')) s.remove_suffix(1);
-  return s;
-}
 
 std::optional<double> parse_double(std::string_view s) {
   s = trim(s);
@@ -30,21 +30,7 @@ std::optional<double> parse_double(std::string_view s) {
   return v;
 }
 
-std::optional<uint64_t> parse_u64(std::string_view s) {
-  s = trim(s);
-  uint64_t v = 0;
-  auto [ptr, ec] = std::from_chars(s.data(), s.data() + s.size(), v);
-  if (s.empty() || ec != std::errc() || ptr != s.data() + s.size()) return std::nullopt;
-  return v;
-}
 
-bool icontains(std::string_view hay, std::string_view needle) {
-  if (needle.size() > hay.size()) return false;
-  for (size_t i = 0; i + needle.size() <= hay.size(); ++i) {
-    if (iequals(hay.substr(i, needle.size()), needle)) return true;
-  }
-  return false;
-}
 
 // IMF-fixdate: "Sun, 06 Nov 1994 08:49:37 GMT".
 std::optional<SystemTime> parse_http_date(std::string_view s) {
@@ -72,11 +58,6 @@ std::optional<SystemTime> parse_http_date(std::string_view s) {
   return SystemTime(std::chrono::duration_cast<Duration>(tp.time_since_epoch()));
 }
 
-std::string json_text(const json& v) {
-  if (v.is_string()) return v.get<std::string>();
-  if (v.is_null()) return {};
-  return v.dump();
-}
 
 StatusCode classify(int http_status, const openai::ErrorFields* f) {
   auto has = [&](std::string_view id) {
@@ -148,6 +129,34 @@ std::string describe(int http_status, const openai::ErrorFields* f) {
 }  // namespace
 
 namespace openai {
+
+std::string_view trim(std::string_view s) {
+  while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
+  while (!s.empty() && (s.back() == ' ' || s.back() == '\t')) s.remove_suffix(1);
+  return s;
+}
+
+std::optional<uint64_t> parse_u64(std::string_view s) {
+  s = trim(s);
+  uint64_t v = 0;
+  auto [ptr, ec] = std::from_chars(s.data(), s.data() + s.size(), v);
+  if (s.empty() || ec != std::errc() || ptr != s.data() + s.size()) return std::nullopt;
+  return v;
+}
+
+bool icontains(std::string_view hay, std::string_view needle) {
+  if (needle.size() > hay.size()) return false;
+  for (size_t i = 0; i + needle.size() <= hay.size(); ++i) {
+    if (iequals(hay.substr(i, needle.size()), needle)) return true;
+  }
+  return false;
+}
+
+std::string json_text(const json& v) {
+  if (v.is_string()) return v.get<std::string>();
+  if (v.is_null()) return {};
+  return v.dump();
+}
 
 bool truthy(const json& v) {
   switch (v.type()) {

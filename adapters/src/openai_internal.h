@@ -1,6 +1,7 @@
 // Private helpers shared by the OpenAI adapter's sources (may include nlohmann).
 #pragma once
 
+#include <cstdint>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -30,5 +31,11 @@ Status make_error_status(int http_status, const ErrorFields* fields, std::string
 
 /// True when `v` is a "truthy" JSON value (what openai-node tests for `error`).
 bool truthy(const nlohmann::json& v);
+
+// Small text helpers shared by the adapters' error mapping (header values, messages).
+std::string_view trim(std::string_view s);                      ///< spaces and tabs
+std::optional<uint64_t> parse_u64(std::string_view s);         ///< whole (trimmed) string
+bool icontains(std::string_view hay, std::string_view needle);  ///< ASCII case-insensitive
+std::string json_text(const nlohmann::json& v);                 ///< string as is, null → "", else dumped
 
 }  // namespace ploke::openai
