@@ -9,7 +9,8 @@ PKGS=(
   libcpp-httplib-dev nlohmann-json3-dev
   googletest libgtest-dev libgmock-dev libbenchmark-dev
   libfmt-dev libcli11-dev libspdlog-dev libssl-dev zlib1g-dev libevent-dev libhttp-parser-dev
-  libtomlplusplus-dev libsqlite3-dev
+  libtomlplusplus-dev libsqlite3-dev libboost-context-dev
+  chromium chromium-driver
   nodejs npm python3
 )
 if [[ "${1:-}" == "--bench" ]]; then
