@@ -5,11 +5,16 @@
 #include <optional>
 #include <vector>
 
+#include <unistd.h>
+
 #include <nlohmann/json.hpp>
 
 #include "commands.h"
 #include "ploke/adapters/http_transport.h"
 #include "ploke/adapters/register.h"
+#include "ploke/catalog/catalog.h"
+#include "ploke/config/config.h"
+#include "ploke/config/routing.h"
 #include "ploke/core/chat_client.h"
 #include "ploke/core/clock.h"
 #include "ploke/core/registry.h"
@@ -46,6 +51,7 @@ nlohmann::json response_json(const ChatResponse& r) {
 // One endpoint the chat command sends to (the primary or a --fallback).
 struct ChatEndpoint {
   std::string adapter, base_url, model;
+  const catalog::ModelRecord* priced = nullptr;  ///< catalog record with its prices (null = unpriced)
 };
 
 // ADAPTER,URL[,MODEL]
@@ -63,37 +69,43 @@ std::optional<ChatEndpoint> parse_fallback(const std::string& spec, const std::s
 
 bool is_http_url(const std::string& u) { return u.rfind("http://", 0) == 0 || u.rfind("https://", 0) == 0; }
 
-// Writes the call's attempts (tokens, cost, outcome) into the cost ledger.
-Status record_in_ledger(const std::string& path, Clock& clock, const resilience::RequestTrace& trace,
-                        const Result<ChatResponse>& result) {
-  PLOKE_ASSIGN_OR_RETURN(auto ledger, ledger::Ledger::open(path, clock));
-  ledger::RequestRecord req;
-  req.request_id = trace.request_id;
-  req.session = "chat";
-  req.outcome = result.ok() ? "ok" : std::string(status_code_name(result.status().code()));
-  std::vector<ledger::AttemptRecord> attempts;
-  for (const auto& a : trace.attempts) {
-    ledger::AttemptRecord r;
-    r.request_id = trace.request_id;
-    r.number = a.number;
-    r.endpoint_id = a.endpoint_id;
-    for (const auto& c : trace.candidates) {
-      if (c.endpoint_id == a.endpoint_id) {
-        r.provider = c.provider;
-        r.model = c.model;
-      }
-    }
-    r.session = "chat";
-    r.outcome = a.outcome == StatusCode::kOk ? "ok" : std::string(status_code_name(a.outcome));
-    r.usage.prompt = a.prompt_tokens;
-    r.usage.completion = a.completion_tokens;
-    r.duration_ms = std::chrono::duration<double, std::milli>(a.duration).count();
-    if (result.ok() && a.outcome == StatusCode::kOk && a.endpoint_id == trace.served_by) {
-      r.reported_cost_usd = result->usage ? result->usage->reported_cost_usd : std::nullopt;
-    }
-    attempts.push_back(std::move(r));
-  }
-  return ledger->record_batch({req}, attempts);
+// The catalog chat prices endpoints from: the curated file (compiled in) plus the
+// discovered pool of the models cache when there is one ($XDG_CACHE_HOME/ploke-sim/
+// models-cache.json, written by `ploke-sim models refresh`).
+catalog::Catalog price_catalog() {
+  auto curated = catalog::parse_curated(catalog::builtin_curated_json(), "builtin curated.json");
+  const char* xdg = std::getenv("XDG_CACHE_HOME");
+  const char* home = std::getenv("HOME");
+  const std::string base = xdg && *xdg ? std::string(xdg) : std::string(home ? home : ".") + "/.cache";
+  std::vector<catalog::ModelRecord> discovered;
+  if (auto cache = catalog::load_cache(base + "/ploke-sim/models-cache.json"); cache.ok()) discovered = std::move(cache->discovered);
+  return catalog::Catalog(curated.ok() ? std::move(curated).value() : std::vector<catalog::ModelRecord>{},
+                          std::move(discovered));
+}
+
+// The catalog record whose prices apply to `model` as sent through `adapter`: the id or
+// an alias ("gpt-4o-mini" → openai/gpt-4o-mini), else "<adapter>/<model>".
+const catalog::ModelRecord* priced_record(const catalog::Catalog& cat, const std::string& adapter, const std::string& model) {
+  const catalog::ModelRecord* m = cat.find(model);
+  if (!m) m = cat.find(adapter + "/" + model);
+  if (m && (m->pricing.prompt.known() || m->pricing.completion.known())) return m;
+  return nullptr;
+}
+
+ledger::PriceRecord price_of(const catalog::ModelRecord& m, const std::string& provider, const std::string& model,
+                             SystemTime from) {
+  ledger::PriceRecord p;
+  p.provider = provider;
+  p.model = model;
+  p.effective_from = from;
+  const auto& pr = m.pricing;
+  p.prompt = pr.prompt.known() ? pr.prompt.value : 0;
+  p.completion = pr.completion.known() ? pr.completion.value : 0;
+  p.request = pr.request.known() ? pr.request.value : 0;
+  p.cache_read = pr.cache_read.known() ? pr.cache_read.value : 0;
+  p.cache_write = pr.cache_write.known() ? pr.cache_write.value : 0;
+  p.source = "catalog";
+  return p;
 }
 
 // The façade over the endpoints a command names (primary + fallbacks), with what they need
@@ -108,7 +120,10 @@ struct FacadeSetup {
 };
 
 std::unique_ptr<FacadeSetup> make_facade(const char* cmd, ChatEndpoint primary, const std::vector<std::string>& fallbacks,
-                                         const std::string& api_key_env, int timeout_ms, int* rc) {
+                                         const std::string& api_key_env, int timeout_ms, int* rc,
+                                         resilience::LlmClientOptions options = {},
+                                         const std::vector<ChatEndpoint>& more = {},
+                                         const catalog::Catalog* prices = nullptr) {
   auto f = std::make_unique<FacadeSetup>();
   if (Status st = register_builtin_adapters(f->registry); !st.ok()) {
     std::fprintf(stderr, "ploke-sim %s: %s\n", cmd, st.to_string().c_str());
@@ -126,7 +141,9 @@ std::unique_ptr<FacadeSetup> make_facade(const char* cmd, ChatEndpoint primary, 
     }
     f->endpoints.push_back(*e);
   }
-  for (const auto& e : f->endpoints) {
+  for (const auto& e : more) f->endpoints.push_back(e);
+  for (auto& e : f->endpoints) {
+    if (prices) e.priced = priced_record(*prices, e.adapter, e.model);
     auto adapter = f->registry.create(e.adapter);
     if (!adapter.ok()) {
       std::string names;
@@ -143,7 +160,7 @@ std::unique_ptr<FacadeSetup> make_facade(const char* cmd, ChatEndpoint primary, 
     f->adapters.push_back(std::move(adapter).value());
   }
   f->transport = std::make_unique<HttpTransport>(f->clock);
-  f->client = std::make_unique<resilience::LlmClient>(f->clock, resilience::LlmClientOptions{});
+  f->client = std::make_unique<resilience::LlmClient>(f->clock, std::move(options));
   for (size_t i = 0; i < f->endpoints.size(); ++i) {
     const ChatEndpoint& e = f->endpoints[i];
     resilience::EndpointConfig c;
@@ -153,6 +170,12 @@ std::unique_ptr<FacadeSetup> make_facade(const char* cmd, ChatEndpoint primary, 
     c.candidate.key_id = api_key_env;
     // Unknown capabilities are not held against an endpoint the user named explicitly.
     c.candidate.caps = Capabilities{true, true, true, true, true, 0};
+    if (e.priced) {  // the façade's forecasts and the cost policy use the catalog prices
+      const auto& pr = e.priced->pricing;
+      c.candidate.input_usd_per_mtok = pr.prompt.known() ? pr.prompt.value * 1e6 : 0;
+      c.candidate.output_usd_per_mtok = pr.completion.known() ? pr.completion.value * 1e6 : 0;
+      c.candidate.request_usd = pr.request.known() ? pr.request.value : 0;
+    }
     c.adapter = f->adapters[i].get();
     c.endpoint.provider = e.adapter;
     c.endpoint.base_url = e.base_url;
@@ -169,15 +192,111 @@ std::unique_ptr<FacadeSetup> make_facade(const char* cmd, ChatEndpoint primary, 
   return f;
 }
 
+// The [routing] fallbacks of config.toml as chat endpoints: a [models] entry goes to its
+// provider (kind → adapter, base_url) with its catalog id; any other name is tried on the
+// primary's adapter and base URL with that model name.
+std::vector<ChatEndpoint> config_fallbacks(const config::Config& c, const ChatEndpoint& primary) {
+  std::vector<ChatEndpoint> out;
+  for (const auto& name : c.routing.fallbacks) {
+    ChatEndpoint e{primary.adapter, primary.base_url, name, nullptr};
+    auto m = c.models.find(name);
+    if (m != c.models.end()) {
+      e.model = m->second.id;
+      auto p = c.providers.find(m->second.provider);
+      if (p != c.providers.end() && !p->second.base_url.empty()) {
+        e.adapter = p->second.kind == "custom" ? "openai" : p->second.kind;
+        e.base_url = p->second.base_url;
+      }
+    }
+    out.push_back(std::move(e));
+  }
+  return out;
+}
+
+void print_plan(const resilience::RequestTrace& plan, const FacadeSetup& f, bool json) {
+  if (json) {
+    std::printf("%s\n", resilience::render_trace_json(plan).c_str());
+    return;
+  }
+  std::printf("%s", resilience::render_trace_text(plan).c_str());
+  for (const auto& e : f.endpoints) {
+    if (!e.priced) {
+      std::printf("unpriced: %s/%s has no catalog price (forecast $0; run `ploke-sim models refresh`)\n",
+                  e.adapter.c_str(), e.model.c_str());
+    }
+  }
+}
+
 }  // namespace
 
 int run_chat(const ChatArgs& args) {
+  // config.toml: [routing] (policy, fallbacks, breaker/retry/lanes), budgets, ledger, profile.
+  config::LoadOptions lo;
+  lo.explicit_path = args.config;
+  config::LoadResult loaded = config::load_config(lo);
+  if (!loaded.ok()) {
+    std::fprintf(stderr, "ploke-sim chat: %s\n", redact_secrets(loaded.status().message()).c_str());
+    return kExitUsage;
+  }
+  const config::Config& conf = loaded.config;
+  resilience::LlmClientOptions options = config::llm_client_options(conf);
+  options.session = "chat";
+  options.profile = args.profile.empty() ? conf.active_profile : args.profile;
+
+  // The cost ledger: --ledger, else the config's `ledger` (or PLOKE_SIM_LEDGER). Every
+  // attempt reaches it through the façade's usage hook; its budgets gate spending.
+  const std::string ledger_path = !args.ledger.empty() ? args.ledger : conf.ledger_path;
+  RealClock ledger_clock;
+  std::unique_ptr<ledger::Ledger> book;
+  if (!ledger_path.empty() && (!args.dry_run || ::access(ledger_path.c_str(), F_OK) == 0)) {
+    ledger::LedgerOptions lopt;
+    lopt.read_only = args.dry_run;  // a dry run never writes
+    auto l = ledger::Ledger::open(ledger_path, ledger_clock, lopt);
+    if (!l.ok()) {
+      std::fprintf(stderr, "ploke-sim chat: ledger %s: %s\n", ledger_path.c_str(), l.status().to_string().c_str());
+      return kExitUsage;
+    }
+    book = std::move(l).value();
+    std::vector<ledger::Budget> budgets;
+    for (const auto& b : conf.budgets) budgets.push_back({b.scope, b.name, b.period, b.limit_usd, b.action});
+    if (Status st = book->set_budgets(budgets); !st.ok()) {
+      std::fprintf(stderr, "ploke-sim chat: budgets: %s\n", st.to_string().c_str());
+      return kExitUsage;
+    }
+    options.budget_oracle = book.get();
+    if (!args.dry_run) options.usage_sink = book.get();
+  }
+
+  const catalog::Catalog prices = price_catalog();
+  const ChatEndpoint primary{args.adapter, args.base_url, args.model, nullptr};
   int rc = kExitOk;
-  auto setup = make_facade("chat", {args.adapter, args.base_url, args.model}, args.fallbacks, args.api_key_env,
-                           args.timeout_ms, &rc);
+  auto setup = make_facade("chat", primary, args.fallbacks, args.api_key_env, args.timeout_ms, &rc, options,
+                           config_fallbacks(conf, primary), &prices);
   if (!setup) return rc;
   resilience::LlmClient& client = *setup->client;
   RealClock& clock = setup->clock;
+
+  // Prices into the ledger, keyed the way its rows are (adapter, model as sent), so every
+  // row is priced; a model without a catalog price is recorded unpriced and said so.
+  if (book && !args.dry_run) {
+    for (const auto& e : setup->endpoints) {
+      if (!e.priced) {
+        std::fprintf(stderr, "ploke-sim chat: note: no catalog price for %s/%s: its ledger rows are unpriced\n",
+                     e.adapter.c_str(), e.model.c_str());
+        continue;
+      }
+      const ledger::PriceRecord p = price_of(*e.priced, e.adapter, e.model, clock.system_now());
+      auto cur = book->price_at(e.adapter, e.model, p.effective_from);
+      if (cur && cur->prompt == p.prompt && cur->completion == p.completion && cur->request == p.request &&
+          cur->cache_read == p.cache_read && cur->cache_write == p.cache_write) {
+        continue;
+      }
+      if (Status st = book->add_price(p); !st.ok()) {
+        std::fprintf(stderr, "ploke-sim chat: ledger: %s\n", st.to_string().c_str());
+        return kExitFailed;
+      }
+    }
+  }
 
   ChatRequest req;
   req.model = args.model;
@@ -200,6 +319,13 @@ int run_chat(const ChatArgs& args) {
     }
   }
 
+  if (args.dry_run) {
+    // Route and forecast only: nothing is sent, nothing is written.
+    const resilience::RequestTrace plan = client.plan(req, control, args.stream);
+    print_plan(plan, *setup, args.json);
+    return plan.final_code == StatusCode::kOk ? kExitOk : kExitFailed;
+  }
+
   resilience::RequestTrace trace;
   Result<ChatResponse> r = Status::Ok();
   if (args.stream) {
@@ -216,7 +342,7 @@ int run_chat(const ChatArgs& args) {
     r = client.complete(req, control, &trace);
   }
   if (trace.request_id.empty()) {
-    // The provider's id when it gave one, else a local one (ledger rows need a key).
+    // The provider's id when it gave one, else a local one.
     trace.request_id = r.ok() && !r->request_id.empty()
                            ? r->request_id
                            : "chat-" + std::to_string(std::chrono::duration_cast<std::chrono::microseconds>(
@@ -224,12 +350,26 @@ int run_chat(const ChatArgs& args) {
                                                           .count());
   }
   int ledger_rc = kExitOk;
-  if (!args.ledger.empty()) {
-    if (Status st = record_in_ledger(args.ledger, clock, trace, r); !st.ok()) {
-      std::fprintf(stderr, "ploke-sim chat: --ledger: %s\n", st.to_string().c_str());
+  if (book) {
+    // The attempts are in already (usage hook); the request row ties them together.
+    ledger::RequestRecord rq;
+    rq.request_id = trace.request_id;
+    rq.session = options.session;
+    rq.profile = options.profile;
+    rq.outcome = r.ok() ? "ok" : std::string(status_code_name(r.status().code()));
+    for (const auto& c : trace.candidates) {
+      if (!trace.served_by.empty() && c.endpoint_id == trace.served_by) rq.served_by = c.provider + "/" + c.model;
+    }
+    Status st = book->record_request(rq);
+    for (const auto& n : trace.notes) {
+      if (st.ok() && n.find("not recorded") != std::string::npos) st = InternalError(n);
+    }
+    if (!st.ok()) {
+      std::fprintf(stderr, "ploke-sim chat: ledger %s: %s\n", ledger_path.c_str(), st.to_string().c_str());
       ledger_rc = kExitFailed;
     }
   }
+  for (const auto& w : trace.budget_warnings) std::fprintf(stderr, "ploke-sim chat: warning: %s\n", w.c_str());
   if (args.trace && !args.json) std::fprintf(stderr, "%s", resilience::render_trace_text(trace).c_str());
   if (!r.ok()) {
     if (args.stream && !args.json) std::fputc('\n', stdout);

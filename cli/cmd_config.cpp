@@ -17,9 +17,10 @@
 //   provider profile [NAME]           shows the active profile (and the others), or switches
 //                                     to NAME (atomic save)
 //
-// Saving rewrites the file from its parsed settings (comments are not kept) and refuses when
-// the file holds inline keys unless --with-keys is given (saving would otherwise redact
-// them). Exit codes: 0 ok, 1 a check failed, 2 usage or bad config.
+// Saving is a text-preserving edit (ploke/config/edit.h): only the changed key lines are
+// replaced (or appended); comments, layout and inline key lines are kept byte for byte;
+// atomic; refused when the edited file would not be valid. Exit codes: 0 ok, 1 a check
+// failed, 2 usage or bad config.
 #include <CLI/CLI.hpp>
 #include <fcntl.h>
 #include <netdb.h>
@@ -38,6 +39,7 @@
 #include "ploke/catalog/catalog.h"
 #include "ploke/config/config.h"
 #include "ploke/config/credentials.h"
+#include "ploke/config/edit.h"
 #include "ploke/core/clock.h"
 #include "ploke/core/secret.h"
 #include "ploke/ledger/ledger.h"
@@ -84,26 +86,18 @@ int report_errors(const cfg::LoadResult& r) {
   return kExitUsage;
 }
 
-bool has_inline_keys(const cfg::Config& c) {
-  for (const auto& kv : c.credentials) {
-    if (!kv.second.key.empty()) return true;
-  }
-  return false;
-}
-
-int save(const ConfigArgs& a, const cfg::LoadResult& r, const cfg::Config& c, const char* what) {
-  if (has_inline_keys(c) && !a.with_keys) {
-    std::fprintf(stderr,
-                 "ploke-sim %s: %s holds inline keys; saving would redact them. Move them to env/file/command "
-                 "credentials, or pass --with-keys\n",
-                 what, r.path.c_str());
-    return kExitUsage;
-  }
+// Saves the changed root keys with a text-preserving edit (ploke/config/edit.h): only
+// those lines change; comments, layout and any inline key lines stay byte for byte (so
+// nothing has to be redacted, and nothing is lost). Atomic; refused if the result is invalid.
+int save(const ConfigArgs& a, const cfg::LoadResult& r, const std::vector<cfg::ConfigEdit>& edits, const char* what) {
   const std::string path = r.path.empty() ? cfg::config_path(a.config, cfg::process_env()) : r.path;
-  Status s = cfg::save_config(path, c, {a.with_keys});
-  if (!s.ok()) {
-    std::fprintf(stderr, "ploke-sim %s: %s\n", what, s.message().c_str());
-    return kExitFailed;
+  cfg::LoadOptions lo;
+  lo.explicit_path = a.config;
+  lo.env = cfg::process_env();
+  auto res = cfg::edit_config_file(path, edits, lo, {a.with_keys});
+  if (!res.ok()) {
+    std::fprintf(stderr, "ploke-sim %s: %s\n", what, redact_secrets(res.status().message()).c_str());
+    return res.status().code() == StatusCode::kInvalidRequest ? kExitUsage : kExitFailed;
   }
   std::printf("saved %s\n", path.c_str());
   return kExitOk;
@@ -323,9 +317,9 @@ int cmd_model_use(const ConfigArgs& a) {
     std::printf("result:       ok (dry run: nothing changed)\n");
     return kExitOk;
   }
-  c.file_default_model = a.model;
-  if (!a.preset.empty()) c.file_default_preset = a.preset;
-  return save(a, r, c, "model use");
+  std::vector<cfg::ConfigEdit> edits{{{}, "default_model", cfg::toml_string(a.model)}};
+  if (!a.preset.empty()) edits.push_back({{}, "default_preset", cfg::toml_string(a.preset)});
+  return save(a, r, edits, "model use");
 }
 
 int cmd_profile(const ConfigArgs& a) {
@@ -352,8 +346,7 @@ int cmd_profile(const ConfigArgs& a) {
                  known.empty() ? "none" : known.c_str());
     return kExitUsage;
   }
-  c.file_active_profile = a.profile;
-  int rc = save(a, r, c, "provider profile");
+  int rc = save(a, r, {{{}, "active_profile", cfg::toml_string(a.profile)}}, "provider profile");
   if (rc == kExitOk) std::printf("active profile: %s\n", a.profile.c_str());
   return rc;
 }

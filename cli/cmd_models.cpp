@@ -7,10 +7,13 @@
 //                                                   the record with each field's source,
 //                                                   and its endpoints per provider
 //   models promote ID [--as NAME] [--param K=V]… [--force] [--config FILE]
-//                                                   copies the record into the user config
+//                                                   adds [models."NAME"] (id, provider,
+//                                                   params) to config.toml
 // Files: cache --cache, default $XDG_CACHE_HOME/ploke-sim/models-cache.json (else
-// ~/.cache/…); user config --config, default $XDG_CONFIG_HOME/ploke-sim/models.json (else
-// ~/.config/…). Both are written atomically. The API key (optional) comes from
+// ~/.cache/…); user config --config, default config.toml (--config > $PLOKE_SIM_CONFIG >
+// $XDG_CONFIG_HOME/ploke-sim/config.toml), edited in place keeping comments (ploke/config/
+// edit.h) and validated before the atomic write; --config FILE.json keeps the old
+// models.json format for compatibility (an existing models.json is never touched otherwise). The API key (optional) comes from
 // $OPENROUTER_API_KEY (--api-key-env) and is never printed.
 // Exit codes: 0 ok; 1 a fetch failed; 2 usage or bad input (unknown id, refusal to
 // overwrite a config entry without --force, an unreadable/invalid cache or config file —
@@ -21,12 +24,16 @@
 #include <cstdlib>
 #include <filesystem>
 
+#include <unistd.h>
+
 #include <nlohmann/json.hpp>
 
 #include "commands.h"
 #include "ploke/adapters/http_transport.h"
 #include "ploke/catalog/catalog.h"
 #include "ploke/codec/cassette_json.h"
+#include "ploke/config/config.h"
+#include "ploke/config/edit.h"
 #include "ploke/core/clock.h"
 #include "ploke/core/secret.h"
 
@@ -35,6 +42,7 @@ namespace {
 
 using nlohmann::json;
 namespace cat = ploke::catalog;
+namespace cfg = ploke::config;
 
 std::string env_or(const char* name, const std::string& fallback) {
   const char* v = std::getenv(name);
@@ -48,6 +56,7 @@ std::string home_dir(const char* xdg, const char* dot) {
 }
 
 std::string default_cache_path() { return home_dir("XDG_CACHE_HOME", ".cache") + "/models-cache.json"; }
+// The old promote target (before config.toml took [models]); see cmd_promote.
 std::string default_config_path() { return home_dir("XDG_CONFIG_HOME", ".config") + "/models.json"; }
 
 std::string iso8601(SystemTime t) {
@@ -346,6 +355,89 @@ int cmd_info(const ModelsArgs& a) {
   return kExitOk;
 }
 
+// JSON value → TOML value text for a config parameter; "" when it has no TOML form here.
+std::string toml_value(const json& v) {
+  if (v.is_boolean()) return v.get<bool>() ? "true" : "false";
+  if (v.is_number_integer()) return std::to_string(v.get<int64_t>());
+  if (v.is_number_float()) {
+    char b[64];
+    std::snprintf(b, sizeof b, "%.17g", v.get<double>());
+    std::string t = b;
+    // shortest round-trip text
+    for (int prec = 1; prec <= 17; ++prec) {
+      std::snprintf(b, sizeof b, "%.*g", prec, v.get<double>());
+      if (std::strtod(b, nullptr) == v.get<double>()) {
+        t = b;
+        break;
+      }
+    }
+    if (t.find_first_of(".eEn") == std::string::npos) t += ".0";
+    return t;
+  }
+  if (v.is_string()) return cfg::toml_string(v.get<std::string>());
+  if (v.is_array()) {
+    std::string out = "[";
+    for (size_t i = 0; i < v.size(); ++i) {
+      std::string e = toml_value(v[i]);
+      if (e.empty() || v[i].is_array()) return "";
+      out += (i ? ", " : "") + e;
+    }
+    return out + "]";
+  }
+  return "";
+}
+
+// Promotion into config.toml: [models."NAME"] id/provider and [models."NAME".params], as a
+// text-preserving, validated, atomic edit (ploke/config/edit.h).
+int promote_toml(const ModelsArgs& a, const Loaded& l, const cat::ModelRecord& m, const json& params) {
+  cfg::LoadOptions lo;
+  lo.explicit_path = a.config;
+  lo.env = cfg::process_env();
+  lo.catalog = &l.catalog;
+  const std::string path = cfg::config_path(a.config, lo.env);
+  cfg::LoadResult cur = cfg::load_config(lo);
+  if (!cur.ok()) {
+    std::fprintf(stderr, "ploke-sim models promote: config file %s: %s\n", path.c_str(),
+                 redact_secrets(cur.status().message()).c_str());
+    return kExitUsage;
+  }
+  const std::string name = a.as.empty() ? m.id : a.as;
+  if (cur.config.models.count(name) && !a.force) {
+    std::fprintf(stderr, "ploke-sim models promote: %s already has an entry '%s'; not overwriting it (use --force)\n",
+                 path.c_str(), name.c_str());
+    return kExitUsage;
+  }
+  std::vector<cfg::ConfigEdit> edits;
+  edits.push_back({{"models", name}, "id", cfg::toml_string(m.id)});
+  edits.push_back({{"models", name}, "provider", cfg::toml_string("openrouter")});
+  // --force: parameters of the old entry that the new one does not set are removed.
+  for (const char* k : {"temperature", "top_p", "max_tokens", "presence_penalty", "frequency_penalty", "seed", "tools",
+                        "json_mode", "stream", "system_prompt", "stop", "timeout_ms"}) {
+    if (!params.contains(k)) edits.push_back({{"models", name, "params"}, k, ""});
+  }
+  for (auto it = params.begin(); it != params.end(); ++it) {
+    const std::string v = toml_value(it.value());
+    if (v.empty()) {
+      std::fprintf(stderr, "ploke-sim models promote: --param %s: the value has no TOML form (%s)\n", it.key().c_str(),
+                   it.value().dump().c_str());
+      return kExitUsage;
+    }
+    edits.push_back({{"models", name, "params"}, it.key(), v});
+  }
+  auto r = cfg::edit_config_file(path, edits, lo);
+  if (!r.ok()) {
+    std::fprintf(stderr, "ploke-sim models promote: %s\n", redact_secrets(r.status().message()).c_str());
+    return r.status().code() == StatusCode::kInvalidRequest ? kExitUsage : kExitFailed;
+  }
+  std::printf("promoted %s as '%s' into %s\n", m.id.c_str(), name.c_str(), path.c_str());
+  const std::string legacy = default_config_path();
+  if (a.config.empty() && ::access(legacy.c_str(), F_OK) == 0) {
+    std::printf("note: %s (the old promote target) is left as it was; promoted models now live in config.toml\n",
+                legacy.c_str());
+  }
+  return kExitOk;
+}
+
 int cmd_promote(const ModelsArgs& a) {
   Loaded l;
   int rc = kExitOk;
@@ -361,7 +453,15 @@ int cmd_promote(const ModelsArgs& a) {
     json v = json::parse(kv.substr(eq + 1), nullptr, false);
     overrides[kv.substr(0, eq)] = v.is_discarded() ? json(kv.substr(eq + 1)) : v;
   }
-  const std::string path = a.config.empty() ? default_config_path() : a.config;
+  const bool legacy_json = a.config.size() > 5 && a.config.compare(a.config.size() - 5, 5, ".json") == 0;
+  if (!legacy_json) {
+    json params = m->params_json.empty() ? json::object() : json::parse(m->params_json, nullptr, false);
+    if (!params.is_object()) params = json::object();
+    for (auto it = overrides.begin(); it != overrides.end(); ++it) params[it.key()] = it.value();
+    return promote_toml(a, l, *m, params);
+  }
+  // Compatibility: --config FILE.json keeps writing the old models.json format.
+  const std::string path = a.config;
   json doc = {{"version", 1}, {"models", json::object()}};
   auto text = codec::read_file(path);
   if (text.ok()) {
@@ -463,7 +563,9 @@ CLI::App* add_models_command(CLI::App& app, ModelsArgs& args) {
   auto* promote = m->add_subcommand("promote", "Copy a model into the user config (atomic; never overwrites without --force)");
   common(promote);
   promote->add_option("id", args.id, "Model id or alias")->required();
-  promote->add_option("--config", args.config, "User config file (default $XDG_CONFIG_HOME/ploke-sim/models.json)");
+  promote->add_option("--config", args.config,
+                      "config.toml to add [models.NAME] to (default $XDG_CONFIG_HOME/ploke-sim/config.toml); "
+                      "a FILE.json gets the old models.json format");
   promote->add_option("--as", args.as, "Entry name (default: the model id)");
   promote->add_option("--param", args.params, "Override a parameter: KEY=VALUE (JSON value or text), repeatable");
   promote->add_flag("--force", args.force, "Overwrite an existing entry");

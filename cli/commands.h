@@ -8,6 +8,7 @@
 
 #include <csignal>
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -48,7 +49,10 @@ struct ChatArgs {
   bool trace = false;                  ///< print the routing trace (stderr; with --json: in the output)
   std::vector<std::string> fallbacks;  ///< ADAPTER,URL[,MODEL]: fallback endpoints, in order
   std::string policy;                  ///< routing policy ("" = the façade's default)
-  std::string ledger;                  ///< record every attempt in this cost ledger ("" = none)
+  std::string ledger;                  ///< record every attempt in this cost ledger ("" = the config's `ledger`)
+  std::string config;                  ///< config.toml ("" = the default location)
+  std::string profile;                 ///< usage/budget label ("" = the active profile)
+  bool dry_run = false;                ///< route + cost forecast only; nothing sent or written
 };
 int run_chat(const ChatArgs& args);
 
@@ -119,6 +123,60 @@ struct UsageArgs {
 };
 CLI::App* add_usage_command(CLI::App& app, UsageArgs& args);
 int run_usage(const UsageArgs& args);
+
+/// `ploke-sim gateway` (cmd_gateway.cpp): the core behind an OpenAI-compatible (and
+/// Anthropic Messages) endpoint; docs/gateway.md.
+struct GatewayArgs {
+  std::string host = "127.0.0.1";
+  int port = 8080;
+  std::string config;
+  std::vector<std::string> providers;  ///< ADAPTER,URL[,MODEL[,KEY_ENV]]
+  bool sim = false;
+  std::string sim_faults;
+  int sim_ttft_ms = -1;
+  double sim_tps = -1;
+  bool sim_fast = false;
+  std::string model = "gpt-4o-mini";
+  std::string policy;
+  int threads = 2;
+  int workers = 256;
+  int max_queue = 1024;
+  int max_in_flight = 256;
+  int timeout_ms = 120000;
+  int drain_timeout_ms = 10000;
+  std::string ledger;
+};
+CLI::App* add_gateway_command(CLI::App& app, GatewayArgs& args);
+int run_gateway(const GatewayArgs& args);
+
+/// `ploke-sim llm queue status` (cmd_llm.cpp): a running gateway's admission queue.
+struct LlmArgs {
+  std::string action;  ///< queue-status (set by the parser)
+  std::string url = "http://127.0.0.1:4000";
+  bool json = false;
+  int timeout_ms = 5000;
+};
+CLI::App* add_llm_command(CLI::App& app, LlmArgs& args);
+int run_llm(const LlmArgs& args);
+
+/// `ploke-sim routing policy [NAME]` (cmd_routing.cpp): the [routing] section of config.toml.
+struct RoutingArgs {
+  std::string action;  ///< policy (set by the parser)
+  std::string config, name;
+};
+CLI::App* add_routing_command(CLI::App& app, RoutingArgs& args);
+int run_routing(const RoutingArgs& args);
+
+/// `ploke-sim scenario run` (cmd_scenario.cpp): deterministic virtual-time scenarios (ploke::scenarios).
+struct ScenarioArgs {
+  std::string action;  ///< run (set by the parser)
+  std::string path;    ///< file or directory; "" = the scenarios/ library
+  bool json = false, real_time = false, logs = false;
+  std::string report;
+  std::optional<uint64_t> seed;
+};
+CLI::App* add_scenario_command(CLI::App& app, ScenarioArgs& args);
+int run_scenario_command(const ScenarioArgs& args);
 
 /// Blocks SIGINT/SIGTERM in the calling thread (and every thread started after it), so a
 /// later sigwait() on the returned set receives them synchronously. Call before any thread

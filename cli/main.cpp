@@ -50,6 +50,9 @@ int main(int argc, char** argv) {
   c->add_option("--fallback", chat.fallbacks, "Fallback endpoint ADAPTER,URL[,MODEL] (repeatable, in order)");
   c->add_option("--policy", chat.policy, "Routing policy: cost, latency, reliability, weighted, pinned");
   c->add_option("--ledger", chat.ledger, "Record every attempt (tokens, cost, outcome) in this SQLite cost ledger");
+  c->add_option("--config", chat.config, "config.toml ([routing], budgets, ledger, profiles)");
+  c->add_option("--profile", chat.profile, "Usage/budget profile label (default: the active profile)");
+  c->add_flag("--dry-run", chat.dry_run, "Route and forecast the cost only: nothing is sent or written");
 
   DemoArgs demo;
   auto* d = app.add_subcommand("demo", "Main job: start the simulator with a fault plan, drive the core through it, "
@@ -88,6 +91,8 @@ int main(int argc, char** argv) {
   CassetteArgs cassette;
   CLI::App* cs = add_cassette_command(app, cassette);
 
+  GatewayArgs gateway;
+  CLI::App* gw = add_gateway_command(app, gateway);
   ModelsArgs models;
   CLI::App* ms = add_models_command(app, models);
 
@@ -98,6 +103,13 @@ int main(int argc, char** argv) {
   add_config_commands(app, config_args);
   UsageArgs usage;
   CLI::App* us = add_usage_command(app, usage);
+
+  LlmArgs llm;
+  add_llm_command(app, llm);
+  RoutingArgs routing;
+  add_routing_command(app, routing);
+  ScenarioArgs scenario;
+  add_scenario_command(app, scenario);
 
   HealthArgs health;
   CLI::App* ph = app.get_subcommand("provider")->add_subcommand(
@@ -125,6 +137,7 @@ int main(int argc, char** argv) {
     return kExitUsage;
   }
   if (s->parsed()) return run_serve(serve);
+  if (gw->parsed()) return run_gateway(gateway);
   if (c->parsed()) return run_chat(chat);
   if (d->parsed()) return run_demo(demo);
   if (r->parsed()) return run_record(record);
@@ -135,6 +148,9 @@ int main(int argc, char** argv) {
   if (!config_args.action.empty()) return run_config(config_args);
   if (us->parsed()) return run_usage(usage);
   if (ph->parsed()) return run_provider_health(health);
+  if (!llm.action.empty()) return run_llm(llm);
+  if (!routing.action.empty()) return run_routing(routing);
+  if (!scenario.action.empty()) return run_scenario_command(scenario);
   std::fprintf(stderr,
                "ploke-sim: a subcommand is required (demo, serve, chat, record, cassette, adapters, contract, models, "
                "config, model, provider, usage)\n%s",

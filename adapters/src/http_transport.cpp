@@ -1,5 +1,8 @@
-// HttpTransport on cpp-httplib. See ploke/adapters/http_transport.h.
+// HttpTransport: http:// on ploke::net::HttpClient (own sockets + http-parser, see
+// ploke/net/http_client.h); https:// on cpp-httplib with OpenSSL, described below. See
+// ploke/adapters/http_transport.h.
 //
+// The httplib path (HTTPS):
 // Watchdog design: each call has a CallState shared with at most one pending Clock timer,
 // armed for the earliest live deadline (total; first byte once the body is written; idle
 // once the head arrived). Body chunks only store a timestamp; when the timer fires it
@@ -22,6 +25,8 @@
 #include <vector>
 
 #include <httplib.h>
+
+#include "ploke/net/http_client.h"
 
 namespace ploke {
 namespace {
@@ -228,7 +233,8 @@ Status map_httplib_error(httplib::Error err, const CallOptions& o, const std::st
 }  // namespace
 
 struct HttpTransport::Impl {
-  explicit Impl(Options o) : options(std::move(o)) {}
+  Impl(Clock& clock, Options o)
+      : options(std::move(o)), plain(clock, net::HttpClient::Options{options.max_idle_per_origin, options.user_agent}) {}
 
   std::unique_ptr<httplib::Client> acquire(const std::string& origin) {
     {
@@ -257,6 +263,7 @@ struct HttpTransport::Impl {
              const std::shared_ptr<CallState>& state);
 
   const Options options;
+  net::HttpClient plain;  // http://
   mutable std::mutex mu;
   std::map<std::string, std::vector<std::unique_ptr<httplib::Client>>> idle;  // GUARDED_BY(mu)
 };
@@ -361,10 +368,15 @@ Status HttpTransport::Impl::run(const HttpRequest& request, const CallOptions& o
 
 HttpTransport::HttpTransport(Clock& clock) : HttpTransport(clock, Options{}) {}
 HttpTransport::HttpTransport(Clock& clock, Options options)
-    : clock_(clock), impl_(std::make_shared<Impl>(std::move(options))) {}
+    : clock_(clock), impl_(std::make_shared<Impl>(clock, std::move(options))) {}
 HttpTransport::~HttpTransport() = default;
 
+namespace {
+bool is_plain_http(std::string_view url) { return url.size() >= 7 && iequals(url.substr(0, 7), "http://"); }
+}  // namespace
+
 CallPtr HttpTransport::start(const HttpRequest& request, const CallOptions& options, ResponseHandler& handler) {
+  if (is_plain_http(request.base_url)) return impl_->plain.start(request, options, handler);
   auto state = std::make_shared<CallState>(clock_, options);
   auto call = std::make_unique<HttpCall>(state);
   Status st;
@@ -383,6 +395,7 @@ CallPtr HttpTransport::start(const HttpRequest& request, const CallOptions& opti
 
 CallPtr HttpTransport::start_async(const HttpRequest& request, const CallOptions& options,
                                    ResponseHandler& handler) {
+  if (is_plain_http(request.base_url)) return impl_->plain.start_async(request, options, handler);
   auto state = std::make_shared<CallState>(clock_, options);
   auto call = std::make_unique<HttpCall>(state);
   call->set_thread(std::thread([impl = impl_, request, options, &handler, state] {
@@ -405,7 +418,7 @@ size_t HttpTransport::idle_connections() const {
   std::lock_guard<std::mutex> lock(impl_->mu);
   size_t n = 0;
   for (const auto& [origin, v] : impl_->idle) n += v.size();
-  return n;
+  return n + impl_->plain.idle_connections();
 }
 
 }  // namespace ploke

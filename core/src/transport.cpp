@@ -32,10 +32,31 @@ void Headers::erase(std::string_view name) {
   std::erase_if(items_, [&](const auto& kv) { return iequals(kv.first, name); });
 }
 
+namespace {
+thread_local CooperativeScheduler* t_coop = nullptr;
+}  // namespace
+
+CooperativeScheduler* current_cooperative_scheduler() { return t_coop; }
+
+CooperativeScheduler* set_current_cooperative_scheduler(CooperativeScheduler* s) {
+  CooperativeScheduler* prev = t_coop;
+  t_coop = s;
+  return prev;
+}
+
 void Completion::notify() {
-  std::lock_guard<std::mutex> lock(mu_);
-  done_ = true;
-  cv_.notify_all();
+  CooperativeScheduler* coop = nullptr;
+  void* fiber = nullptr;
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    done_ = true;
+    coop = coop_;
+    fiber = coop_fiber_;
+    coop_ = nullptr;
+    coop_fiber_ = nullptr;
+    cv_.notify_all();
+  }
+  if (coop != nullptr) coop->wake(fiber);
 }
 
 bool Completion::done() const {
@@ -44,6 +65,23 @@ bool Completion::done() const {
 }
 
 bool Completion::wait(Clock& clock) {
+  if (CooperativeScheduler* coop = t_coop; coop != nullptr && coop->drives(clock)) {
+    if (void* fiber = coop->current_fiber(); fiber != nullptr) {
+      {
+        std::lock_guard<std::mutex> lock(mu_);
+        if (done_) return true;
+        coop_ = coop;
+        coop_fiber_ = fiber;
+      }
+      const bool woken = coop->suspend();
+      std::lock_guard<std::mutex> lock(mu_);
+      if (!woken && coop_fiber_ == fiber) {  // given up on: nothing can notify us any more
+        coop_ = nullptr;
+        coop_fiber_ = nullptr;
+      }
+      return done_;
+    }
+  }
   if (auto* sim = dynamic_cast<SimulatedClock*>(&clock)) {
     while (!done()) {
       if (sim->run_until_idle(1) == 0) return false;

@@ -1,35 +1,28 @@
-// Recorder: a recording reverse proxy on cpp-httplib 0.11.4 (see recorder.h).
+// Recorder: a recording reverse proxy on ploke::net::HttpServer + HttpTransport (see recorder.h).
 //
 // Design notes:
-//  - Server setup (thread pool, SO_REUSEADDR only, pre-routing dispatch for bodyless
-//    methods + one catch-all Post/Put/Patch(".*") handler, /proc scan to close idle
-//    keep-alive sockets on stop) is copied from simulator/src/http_server.cpp: recorder and
-//    simulator may not include each other. Candidate for a shared helper in adapters.
-//  - Forwarding: each request owns an Exchange (a ResponseHandler). The upstream call runs
-//    on HttpTransport::start_async's thread (so stop() can cancel it); the httplib worker
-//    waits for the head, then a content provider drains the Exchange's bounded queue. The
-//    transport thread never owns the Exchange: the worker's Response owns it (through the
-//    provider/releaser lambdas), and ~Exchange cancels and joins the call. After the
-//    client got its last byte (releaser), the raw capture is handed to a recording thread
+//  - Server: ploke::net::HttpServer (adapters/net: libevent loops, http-parser, our own
+//    framing). Its handler runs on a loop thread and never blocks: replays, near-miss 404s
+//    and errors are answered there (replays timed with the exchange's Clock timer);
+//    forwarded requests go to a worker pool (up to RecorderOptions::threads threads,
+//    started on demand) that runs the upstream call and completes the Responder from the
+//    worker thread (the server posts each step to the owning loop).
+//  - Forwarding: each request owns an Exchange (a ResponseHandler). Non-stream requests
+//    (no "stream": true, no Accept: text/event-stream): the worker runs the blocking
+//    HttpTransport::start() and answers with one respond() (head + body, one send()).
+//    Streams: the worker runs start_async() (so abandon() can cancel it) and waits; the
+//    transport thread passes each on_body chunk straight to Responder::write() as it
+//    arrives while it is captured with its offset (ms from the request start, injected
+//    Clock). A client that leaves (Responder::on_cancel) abandons the exchange: the
+//    upstream call is cancelled and nothing is recorded.
+//  - After the response, the raw capture is handed to a recording thread (SCHED_IDLE)
 //    that classifies and redacts it (keeps ~0.25 ms of codec work off the client's path).
-//  - Non-stream requests (no "stream": true, no Accept: text/event-stream) take an inline
-//    path: the worker runs the blocking HttpTransport::start() itself — no thread handoffs.
-//  - Replay: the ScriptedResponse from codec::to_scripted is played with its timing,
-//    waiting on the injected Clock in ≤ 50 ms slices so stop() is honoured.
 #include "ploke/recorder/recorder.h"
 
-#include <httplib.h>
 #include <nlohmann/json.hpp>
 
-#include <arpa/inet.h>
-#include <dirent.h>
-#include <netinet/in.h>
 #include <pthread.h>
 #include <sched.h>
-#include <signal.h>
-#include <sys/socket.h>
-#include <sys/stat.h>
-#include <unistd.h>
 
 #include <algorithm>
 #include <atomic>
@@ -49,6 +42,7 @@
 #include "ploke/codec/cassette_json.h"
 #include "ploke/codec/matcher.h"
 #include "ploke/core/cassette.h"
+#include "ploke/net/http_server.h"
 
 namespace ploke::recorder {
 
@@ -72,54 +66,19 @@ std::optional<RecordMode> record_mode_from_name(std::string_view name) {
 
 namespace {
 
-constexpr Duration kSlice = std::chrono::milliseconds(50);
-
-// ---- socket helpers (copied from simulator/src/http_server.cpp; see file comment) ----
-
-int port_of(const sockaddr_storage& a) {
-  if (a.ss_family == AF_INET) return ntohs(reinterpret_cast<const sockaddr_in&>(a).sin_port);
-  if (a.ss_family == AF_INET6) return ntohs(reinterpret_cast<const sockaddr_in6&>(a).sin6_port);
-  return -1;
-}
-
-// Calls fn(fd) for every connected TCP socket of this process whose local port is `local_port`.
-template <typename Fn>
-void for_each_connection(int local_port, Fn fn) {
-  DIR* dir = opendir("/proc/self/fd");
-  if (dir == nullptr) return;
-  const int dir_fd = dirfd(dir);
-  while (dirent* ent = readdir(dir)) {
-    if (ent->d_name[0] < '0' || ent->d_name[0] > '9') continue;
-    const int fd = std::atoi(ent->d_name);
-    if (fd == dir_fd) continue;
-    struct stat st{};
-    if (fstat(fd, &st) != 0 || !S_ISSOCK(st.st_mode)) continue;
-    sockaddr_storage local{}, peer{};
-    socklen_t len = sizeof local;
-    if (getsockname(fd, reinterpret_cast<sockaddr*>(&local), &len) != 0 || port_of(local) != local_port) continue;
-    len = sizeof peer;
-    if (getpeername(fd, reinterpret_cast<sockaddr*>(&peer), &len) != 0) continue;  // listener
-    fn(fd);
-  }
-  closedir(dir);
-}
-
-bool has_body_method(const std::string& m) { return m == "POST" || m == "PUT" || m == "PATCH"; }
-
 // Request headers never forwarded: hop-by-hop (RFC 9110 7.6.1), framing the transport
-// redoes, Accept-Encoding (we ask for identity), Expect, and httplib's pseudo headers.
+// redoes, Accept-Encoding (we ask for identity), Expect.
 bool is_unforwarded_request_header(std::string_view n) {
   static constexpr std::string_view kNames[] = {
       "connection", "keep-alive", "proxy-connection", "te", "trailer", "transfer-encoding",
-      "upgrade", "host", "content-length", "accept-encoding", "expect",
-      "remote_addr", "remote_port", "local_addr", "local_port"};
+      "upgrade", "host", "content-length", "accept-encoding", "expect"};
   for (auto k : kNames) {
     if (iequals(n, k)) return true;
   }
   return false;
 }
 
-// Response headers not copied to the client (httplib frames the body itself; the
+// Response headers not copied to the client (the server frames the body itself; the
 // transport already decoded any content-encoding) nor into the recording.
 bool is_unforwarded_response_header(std::string_view n) {
   static constexpr std::string_view kNames[] = {"connection", "keep-alive", "proxy-connection", "transfer-encoding",
@@ -178,11 +137,11 @@ std::string file_stem(const std::string& path) {
 
 }  // namespace
 
-// One forwarded exchange: the transport thread produces, the httplib worker consumes.
+// One forwarded exchange. The transport produces (on the worker or the transport thread),
+// the server's loop delivers to the client (through the Responder).
 class Exchange final : public ResponseHandler {
  public:
-  Exchange(Recorder::Impl& owner, Clock& clock, TimePoint t0, size_t max_bytes)
-      : owner_(owner), clock_(clock), t0_(t0), max_bytes_(max_bytes) {}
+  Exchange(Recorder::Impl& owner, Clock& clock, TimePoint t0) : owner_(owner), clock_(clock), t0_(t0) {}
   ~Exchange() override;
 
   /// Arrival order: the cassette keeps recordings in the order their requests came in,
@@ -192,28 +151,34 @@ class Exchange final : public ResponseHandler {
   // ResponseHandler (transport thread)
   void on_head(int status, const Headers& headers) override {
     const double ms = to_ms(clock_.now() - t0_);
-    std::lock_guard<std::mutex> lock(mu_);
-    status_ = status;
-    headers_ = headers;
-    if (auto cl = headers.get("content-length"); cl && !headers.has("content-encoding")) {
-      declared_length_ = std::strtoull(std::string(*cl).c_str(), nullptr, 10);
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      status_ = status;
+      headers_ = headers;
+      if (auto cl = headers.get("content-length"); cl && !headers.has("content-encoding")) {
+        declared_length_ = std::strtoull(std::string(*cl).c_str(), nullptr, 10);
+      }
+      first_byte_ms_ = ms;
+      head_ = true;
     }
-    first_byte_ms_ = ms;
-    head_ = true;
-    cv_.notify_all();
+    if (streaming_) start_client_response();
   }
   bool on_body(std::string_view bytes) override {
     const double ms = to_ms(clock_.now() - t0_);
-    std::unique_lock<std::mutex> lock(mu_);
-    captured_.push_back(RecordedChunk{ms, std::string(bytes)});
-    captured_bytes_ += bytes.size();
-    if (declared_length_ && captured_bytes_ >= *declared_length_) all_bytes_in_ = true;
-    if (inline_) return !consumer_gone_;  // capture only: the worker runs the call itself
-    space_cv_.wait(lock, [&] { return queued_bytes_ < max_bytes_ || consumer_gone_; });
-    if (consumer_gone_) return false;
-    queue_.emplace_back(bytes);
-    queued_bytes_ += bytes.size();
-    cv_.notify_all();
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      captured_.push_back(RecordedChunk{ms, std::string(bytes)});
+      captured_bytes_ += bytes.size();
+      if (declared_length_ && captured_bytes_ >= *declared_length_) all_bytes_in_ = true;
+      if (consumer_gone_) return false;
+    }
+    if (streaming_ && !bytes.empty()) {
+      res.write(bytes);  // to the client as it arrives
+      // Backpressure: a client slower than the upstream makes the upstream read wait.
+      while (res.queued_bytes() > max_queued_bytes && res.open() && !abandoned()) {
+        clock_.sleep_for(std::chrono::milliseconds(1));
+      }
+    }
     return true;
   }
   void on_complete(Status status) override {
@@ -229,24 +194,17 @@ class Exchange final : public ResponseHandler {
     std::lock_guard<std::mutex> lock(mu_);
     call_ = std::move(call);
     call_started_ = call_ != nullptr;
-    if (consumer_gone_ && call_) call_->cancel();
+    if (consumer_gone_ && call_ && !complete_) call_->cancel();
   }
-  /// Client gone or recorder stopping: unblock the producer and abort the upstream call.
+  /// Client gone or recorder stopping: abort the upstream call.
   void abandon() {
     std::lock_guard<std::mutex> lock(mu_);
     consumer_gone_ = true;
-    space_cv_.notify_all();
-    cv_.notify_all();
     // With every declared byte in, on_complete is imminent and the client may already have
     // the whole body: let the exchange finish (and be recorded) instead of cutting it.
     if (call_ && !complete_ && !all_bytes_in_) call_->cancel();
   }
-  /// Waits for the head or the end. True when a head arrived.
-  bool wait_head() {
-    std::unique_lock<std::mutex> lock(mu_);
-    cv_.wait(lock, [&] { return head_ || complete_; });
-    return head_;
-  }
+  bool abandoned() const { std::lock_guard<std::mutex> l(mu_); return consumer_gone_; }
   /// Waits for the end and joins the transport thread.
   void wait_complete_and_join() {
     CallPtr call;
@@ -258,22 +216,7 @@ class Exchange final : public ResponseHandler {
     call.reset();  // joins (the thread ends right after on_complete)
   }
 
-  enum class Pull { kData, kEndOk, kEndFailed };
-  /// Consumer: blocks until data is queued or the call ended; moves the queue into `out`.
-  Pull pull(std::deque<std::string>& out) {
-    std::unique_lock<std::mutex> lock(mu_);
-    cv_.wait(lock, [&] { return !queue_.empty() || complete_; });
-    if (!queue_.empty()) {
-      out.swap(queue_);
-      queued_bytes_ = 0;
-      space_cv_.notify_all();
-      return Pull::kData;
-    }
-    return final_.ok() ? Pull::kEndOk : Pull::kEndFailed;
-  }
-
-  // Read after wait_head() (head fields) or after completion (the rest); the producer
-  // writes them before notifying under mu_, and never again after on_complete.
+  // Read after completion; the producer writes them under mu_ and never after on_complete.
   int status() const { std::lock_guard<std::mutex> l(mu_); return status_; }
   Headers headers() const { std::lock_guard<std::mutex> l(mu_); return headers_; }
   Status final_status() const { std::lock_guard<std::mutex> l(mu_); return final_; }
@@ -281,38 +224,75 @@ class Exchange final : public ResponseHandler {
   double first_byte_ms() const { std::lock_guard<std::mutex> l(mu_); return first_byte_ms_; }
   double elapsed_ms() const { std::lock_guard<std::mutex> l(mu_); return elapsed_ms_; }
   std::vector<RecordedChunk> take_captured() { std::lock_guard<std::mutex> l(mu_); return std::move(captured_); }
-
-  /// Run on the worker thread with the blocking start(): no queue, the body is captured.
-  void set_inline() { inline_ = true; }
-  /// Inline mode, after start() returned: the whole body.
+  /// The whole body captured so far.
   std::string captured_body() const {
     std::lock_guard<std::mutex> l(mu_);
+    if (captured_.size() == 1) return captured_[0].data;
     std::string out;
     out.reserve(captured_bytes_);
     for (const auto& c : captured_) out += c.data;
     return out;
   }
 
-  HttpRequest request;           // as forwarded (path = client's target); set before start
-  bool streamed_to_client = false;
-  bool upstream_cut = false;     // the consumer saw a failed end after the head
-  bool finished = false;         // recording done (consumer thread only)
+  /// The client's head for an upstream head: filtered headers, the content type (default
+  /// application/octet-stream) and the length to frame with (nullopt = chunked).
+  Headers client_head(const Headers& head, int status, std::optional<size_t>* length) const {
+    Headers out;
+    bool has_type = false;
+    std::optional<size_t> cl;
+    bool chunked = false;
+    for (const auto& [k, v] : head.items()) {
+      if (iequals(k, "content-length")) {
+        cl = std::strtoull(v.c_str(), nullptr, 10);
+        continue;
+      }
+      if (iequals(k, "transfer-encoding")) {
+        chunked = true;
+        continue;
+      }
+      if (is_unforwarded_response_header(k)) continue;
+      if (iequals(k, "content-type")) has_type = true;
+      out.add(k, v);
+    }
+    if (!has_type && status != 204 && status != 304) out.add("Content-Type", "application/octet-stream");
+    // (A decoded content-encoding changes the length: then send chunked.)
+    if (head.has("content-encoding")) chunked = true;
+    length->reset();
+    if (request.method == "HEAD" || status == 204 || status == 304) *length = 0;
+    else if (cl && !chunked) *length = *cl;
+    return out;
+  }
+
+  HttpRequest request;           // as received from the client (path = client's target)
+  net::Responder res;            // the client's response
+  size_t max_queued_bytes = 1 << 20;
+  bool streaming_ = false;       // body bytes go to the client as they arrive
+  bool finished = false;         // recording done (worker thread only)
 
  private:
+  void start_client_response() {
+    Headers head;
+    int status = 0;
+    {
+      std::lock_guard<std::mutex> l(mu_);
+      head = headers_;
+      status = status_;
+    }
+    std::optional<size_t> length;
+    Headers out = client_head(head, status, &length);
+    res.start(status, std::move(out), length);
+  }
+
   Recorder::Impl& owner_;
   Clock& clock_;
   const TimePoint t0_;
-  const size_t max_bytes_;
   mutable std::mutex mu_;
-  std::condition_variable cv_;        // consumer waits: head, data, end
-  std::condition_variable space_cv_;  // producer waits: queue below max_bytes_
+  std::condition_variable cv_;  // waits for the end
   bool head_ = false;
   int status_ = 0;
   Headers headers_;
   double first_byte_ms_ = 0;
   double elapsed_ms_ = 0;
-  std::deque<std::string> queue_;
-  size_t queued_bytes_ = 0;
   std::vector<RecordedChunk> captured_;
   bool complete_ = false;
   bool consumer_gone_ = false;
@@ -320,9 +300,62 @@ class Exchange final : public ResponseHandler {
   std::optional<size_t> declared_length_;
   size_t captured_bytes_ = 0;
   bool all_bytes_in_ = false;
-  bool inline_ = false;
   Status final_;
   CallPtr call_;
+};
+
+/// Forwarding threads: started on demand up to `max`, idle ones wait for work.
+class WorkerPool {
+ public:
+  explicit WorkerPool(size_t max) : max_(max) {}
+  ~WorkerPool() { stop(); }
+  void submit(std::function<void()> fn) {
+    std::lock_guard<std::mutex> l(mu_);
+    if (stop_) return;
+    queue_.push_back(std::move(fn));
+    if (idle_ > 0) {
+      cv_.notify_one();
+    } else if (threads_.size() < max_) {
+      threads_.emplace_back([this] { run(); });
+    }
+  }
+  void stop() {
+    {
+      std::lock_guard<std::mutex> l(mu_);
+      stop_ = true;
+      cv_.notify_all();
+    }
+    for (auto& t : threads_) {
+      if (t.joinable()) t.join();
+    }
+  }
+
+ private:
+  void run() {
+    std::unique_lock<std::mutex> l(mu_);
+    while (true) {
+      ++idle_;
+      cv_.wait(l, [&] { return !queue_.empty() || stop_; });
+      --idle_;
+      if (queue_.empty()) return;  // stopping
+      auto fn = std::move(queue_.front());
+      queue_.pop_front();
+      l.unlock();
+      try {
+        fn();
+      } catch (...) {
+      }
+      l.lock();
+    }
+  }
+
+  const size_t max_;
+  std::mutex mu_;
+  std::condition_variable cv_;
+  std::deque<std::function<void()>> queue_;  // GUARDED_BY(mu_)
+  size_t idle_ = 0;                          // GUARDED_BY(mu_)
+  bool stop_ = false;                        // GUARDED_BY(mu_)
+  std::vector<std::thread> threads_;         // GUARDED_BY(mu_) (joined by stop())
 };
 
 struct FlushSignal {
@@ -364,10 +397,9 @@ struct Recorder::Impl {
   std::mutex active_mu;
   std::set<Exchange*> active;     // GUARDED_BY(active_mu)
 
-  // Server.
-  httplib::Server svr;
-  std::thread listener;
-  std::atomic<bool> listener_done{false};
+  // Server and forwarding workers.
+  std::unique_ptr<net::HttpServer> server;
+  std::unique_ptr<WorkerPool> pool;
   std::atomic<bool> started{false};
   std::atomic<bool> stopping{false};
   int port = 0;
@@ -593,108 +625,122 @@ struct Recorder::Impl {
 
   // ---- request handling ----
 
-  void upstream_error(httplib::Response& res, const Status& st) {
+  void upstream_error(net::Responder& res, const Status& st) {
     const bool timeout = st.code() == StatusCode::kTimeout;
-    res.status = timeout ? 504 : 502;
     const std::string msg = rules.redact_text("ploke-sim record: upstream " + upstream.display + " failed: " + st.to_string());
-    res.set_content(error_json(msg, "upstream_error", timeout ? "upstream_timeout" : "upstream_unreachable"),
-                    "application/json");
+    res.respond(timeout ? 504 : 502, "application/json",
+                error_json(msg, "upstream_error", timeout ? "upstream_timeout" : "upstream_unreachable"));
     log(msg);
   }
 
-  void forward(HttpRequest hr, TimePoint t0, httplib::Response& res) {
+  // Loop thread: hands the exchange to a forwarding worker.
+  void forward(HttpRequest hr, TimePoint t0, net::Responder res) {
     count(&RecorderStats::forwarded);
     if (stopping.load()) {
-      res.status = 503;
-      res.set_content(error_json("ploke-sim record: stopping", "upstream_error", "recorder_stopping"), "application/json");
+      res.respond(503, "application/json", error_json("ploke-sim record: stopping", "upstream_error", "recorder_stopping"));
       return;
     }
-    auto ex = std::make_shared<Exchange>(*this, clock, t0, opts.max_queued_bytes);
+    auto ex = std::make_shared<Exchange>(*this, clock, t0);
     ex->seq = next_seq.fetch_add(1);
     ex->request = std::move(hr);
+    ex->res = res;
+    ex->max_queued_bytes = opts.max_queued_bytes;
     {
       std::lock_guard<std::mutex> lock(active_mu);
       active.insert(ex.get());
     }
-    HttpRequest out = ex->request;
+    std::weak_ptr<Exchange> weak = ex;
+    res.on_cancel([weak] {
+      if (auto e = weak.lock()) e->abandon();  // the client left: abort the upstream call
+    });
+    pool->submit([this, ex] { run_exchange(ex); });
+  }
+
+  HttpRequest upstream_request(const Exchange& ex) const {
+    HttpRequest out;
+    out.method = ex.request.method;
+    out.path = ex.request.path;
+    out.body = ex.request.body;
+    out.expect_stream = ex.request.expect_stream;
     out.base_url = upstream.base;
-    out.headers = Headers();
-    for (const auto& [k, v] : ex->request.headers.items()) {
+    for (const auto& [k, v] : ex.request.headers.items()) {
       if (!is_unforwarded_request_header(k)) out.headers.add(k, v);
     }
     out.headers.add("Accept-Encoding", "identity");
-    if (stopping.load()) ex->abandon();
-    if (opts.inline_non_stream && !wants_stream(ex->request)) {
-      forward_inline(ex, out, res);
+    return out;
+  }
+
+  // Worker thread: the upstream call, the client's response, then the recording.
+  void run_exchange(const std::shared_ptr<Exchange>& ex) {
+    if (stopping.load()) {
+      ex->abandon();
+      ex->finished = true;
+      ex->res.respond(503, "application/json", error_json("ploke-sim record: stopping", "upstream_error", "recorder_stopping"));
       return;
     }
-    ex->set_call(transport->start_async(out, opts.upstream_timeouts, *ex));
-
-    if (!ex->wait_head()) {
-      ex->wait_complete_and_join();
-      const Status st = ex->final_status();
+    const HttpRequest out = upstream_request(*ex);
+    if (opts.inline_non_stream && !wants_stream(ex->request)) {
+      (void)transport->start(out, opts.upstream_timeouts, *ex);  // returns after on_complete
+    } else {
+      ex->streaming_ = true;
+      ex->set_call(transport->start_async(out, opts.upstream_timeouts, *ex));
+    }
+    ex->wait_complete_and_join();
+    const Status st = ex->final_status();
+    net::Responder& res = ex->res;
+    if (!ex->has_head()) {
+      if (ex->abandoned() && st.code() == StatusCode::kCancelled) {
+        finish_aborted(*ex);
+        return;
+      }
       count(&RecorderStats::upstream_failures);
       if (opts.record_upstream_failures && st.code() != StatusCode::kCancelled) record_failure(*ex, st);
       upstream_error(res, st);
+      ex->finished = true;
       return;
     }
-    res.status = ex->status();
-    const Headers head = ex->headers();
-    std::string content_type;
-    size_t length = 0;
-    bool has_length = false;
-    bool chunked = false;
-    for (const auto& [k, v] : head.items()) {
-      if (iequals(k, "content-type")) { content_type = v; continue; }
-      if (iequals(k, "content-length")) {
-        length = std::strtoull(v.c_str(), nullptr, 10);
-        has_length = true;
-        continue;
+    if (!ex->streaming_) {
+      // Non-stream: the whole response in one respond() (one send()).
+      std::optional<size_t> length;
+      Headers head = ex->client_head(ex->headers(), ex->status(), &length);
+      std::string body = ex->captured_body();
+      if (st.ok()) {
+        if (length && *length == 0) body.clear();  // HEAD / 204 / 304
+        res.respond(ex->status(), std::move(head), std::move(body));
+      } else {
+        // The upstream cut the body: cut the client too (declared one byte more than sent).
+        res.start(ex->status(), std::move(head), body.size() + 1);
+        res.write(std::move(body));
+        res.close();
       }
-      if (iequals(k, "transfer-encoding")) { chunked = true; continue; }
-      if (is_unforwarded_response_header(k)) continue;
-      res.set_header(k, v);
-    }
-    if (content_type.empty()) content_type = "application/octet-stream";
-    // (A decoded content-encoding changes the length: then send chunked.)
-    if (head.has("content-encoding")) {
-      chunked = true;
-      has_length = false;
-    }
-    const bool no_body = ex->request.method == "HEAD" || res.status == 204 || res.status == 304 ||
-                         (has_length && length == 0 && !chunked);
-    if (no_body) {
-      ex->wait_complete_and_join();
-      ex->streamed_to_client = false;
-      finish_exchange(*ex, true);
-      if (!content_type.empty() && res.status != 204 && res.status != 304) res.set_header("Content-Type", content_type);
-      return;
-    }
-    ex->streamed_to_client = chunked || !has_length;
-    auto pump = [this, ex](httplib::DataSink& sink, bool use_chunked) {
-      std::deque<std::string> batch;
-      switch (ex->pull(batch)) {
-        case Exchange::Pull::kData:
-          for (const auto& b : batch) {
-            if (!b.empty() && !sink.write(b.data(), b.size())) return false;  // client gone
-          }
-          return true;
-        case Exchange::Pull::kEndOk:
-          if (use_chunked) sink.done();
-          return use_chunked;  // a length provider never gets here with bytes missing
-        case Exchange::Pull::kEndFailed:
-          ex->upstream_cut = true;
-          return false;  // cut the client too (no terminating chunk)
-      }
-      return false;
-    };
-    auto releaser = [this, ex](bool success) { finish_exchange(*ex, success); };
-    if (ex->streamed_to_client) {
-      res.set_chunked_content_provider(content_type, [pump](size_t, httplib::DataSink& sink) { return pump(sink, true); },
-                                       releaser);
+    } else if (st.ok()) {
+      res.finish();
     } else {
-      res.set_content_provider(length, content_type,
-                               [pump](size_t, size_t, httplib::DataSink& sink) { return pump(sink, false); }, releaser);
+      res.close();  // cut the client too (no terminating chunk)
+    }
+    if (!st.ok() && ex->abandoned() && st.code() == StatusCode::kCancelled) {
+      finish_aborted(*ex);
+      return;
+    }
+    if (st.code() == StatusCode::kCancelled && stopping.load()) {
+      ex->finished = true;
+      return;
+    }
+    try {
+      record_exchange(*ex);
+    } catch (const std::exception& e) {
+      log(std::string("ploke-sim record: recording failed: ") + e.what());
+    }
+  }
+
+  // The client left (or the recorder is stopping): the upstream call was aborted; nothing
+  // is recorded.
+  void finish_aborted(Exchange& ex) {
+    ex.finished = true;
+    ex.res.close();
+    if (!stopping.load()) {
+      count(&RecorderStats::client_aborts);
+      log("not recorded (client disconnected): " + ex.request.method + " " + split_path_query(ex.request.path).first);
     }
   }
 
@@ -714,170 +760,92 @@ struct Recorder::Impl {
     return false;
   }
 
-  // Non-stream requests: the worker runs the blocking call itself (no thread handoffs),
-  // then sends the complete body; the recording is made after the client got it.
-  void forward_inline(const std::shared_ptr<Exchange>& ex, const HttpRequest& out, httplib::Response& res) {
-    ex->set_inline();
-    (void)transport->start(out, opts.upstream_timeouts, *ex);  // returns after on_complete
-    const Status st = ex->final_status();
-    if (!ex->has_head()) {
-      count(&RecorderStats::upstream_failures);
-      if (opts.record_upstream_failures && st.code() != StatusCode::kCancelled) record_failure(*ex, st);
-      upstream_error(res, st);
-      return;
-    }
-    res.status = ex->status();
-    std::string content_type = "application/octet-stream";
-    const Headers head = ex->headers();
-    for (const auto& [k, v] : head.items()) {
-      if (iequals(k, "content-type")) { content_type = v; continue; }
-      if (is_unforwarded_response_header(k)) continue;
-      res.set_header(k, v);
-    }
-    auto body = std::make_shared<std::string>(ex->captured_body());
-    ex->streamed_to_client = false;
-    if (!st.ok()) ex->upstream_cut = true;  // the upstream cut the body: cut the client too
-    const bool no_body = ex->request.method == "HEAD" || res.status == 204 || res.status == 304;
-    if (no_body || (body->empty() && st.ok())) {
-      if (!no_body) res.set_content("", content_type);
-      finish_exchange(*ex, true);
-      return;
-    }
-    const size_t declared = st.ok() ? body->size() : body->size() + 1;  // +1: never completes
-    res.set_content_provider(
-        declared, content_type,
-        [ex, body](size_t offset, size_t, httplib::DataSink& sink) {
-          if (offset >= body->size()) return false;  // cut (upstream failed mid-body)
-          return sink.write(body->data() + offset, body->size() - offset);
-        },
-        [this, ex](bool success) { finish_exchange(*ex, success); });
-  }
-
-  // Consumer thread: the response to the client is over (success: fully written).
-  void finish_exchange(Exchange& ex, bool success) {
-    if (ex.finished) return;
-    if (!success && !ex.upstream_cut) {
-      // The client left (or the write failed): abort the upstream, record nothing.
-      ex.abandon();
-      ex.wait_complete_and_join();
-      ex.finished = true;
-      if (!stopping.load()) {
-        count(&RecorderStats::client_aborts);
-        log("not recorded (client disconnected): " + ex.request.method + " " +
-            split_path_query(ex.request.path).first);
-      }
-      return;
-    }
-    ex.wait_complete_and_join();
-    if (!ex.has_head()) {
-      ex.finished = true;
-      return;
-    }
-    if (ex.final_status().code() == StatusCode::kCancelled && stopping.load()) {
-      ex.finished = true;
-      return;
-    }
-    try {
-      record_exchange(ex);
-    } catch (const std::exception& e) {
-      log(std::string("ploke-sim record: recording failed: ") + e.what());
-    }
-  }
-
   void unregister(Exchange* ex) {
     std::lock_guard<std::mutex> lock(active_mu);
     active.erase(ex);
   }
 
-  // Replay player (cf. SimServer::Impl::play; no socket-level endings here).
-  struct Play {
+  // Replay player (cf. SimServer's; no socket-level endings here): steps run from the
+  // exchange's timer on the loop thread, due at t0 + offset on the injected Clock.
+  struct Play : std::enable_shared_from_this<Play> {
+    net::Responder res;
     ScriptedResponse script;
     TimePoint t0;
     size_t next = 0;
+    bool head_sent = false;
+    std::optional<size_t> length;
+    Headers head;
+
+    void schedule(TimePoint due) {
+      res.set_timer(due, [self = shared_from_this()] { self->advance(); });
+    }
+    void advance() {
+      const TimePoint now = res.clock().now();
+      if (!head_sent) {
+        if (now < t0 + script.head_at) return schedule(t0 + script.head_at);
+        head_sent = true;
+        if (!res.start(script.status, std::move(head), length)) return;
+      }
+      const auto& chunks = script.chunks;
+      while (next < chunks.size() && t0 + chunks[next].at <= now) {
+        res.write(std::move(script.chunks[next].bytes));
+        ++next;
+      }
+      if (next < chunks.size()) return schedule(t0 + chunks[next].at);
+      if (script.ending == Ending::kComplete) res.finish();
+      else res.close();
+    }
   };
-  bool wait_until(TimePoint tp) {
-    while (!stopping.load(std::memory_order_relaxed)) {
-      const TimePoint now = clock.now();
-      if (now >= tp) return true;
-      clock.sleep_until(std::min(tp, now + kSlice));
+
+  void play(ScriptedResponse&& sr, TimePoint t0, net::Responder& res) {
+    if (!sr.send_head || sr.ending == Ending::kCloseNoReply) {
+      // A recorded upstream failure: the client saw the recorder's 502 then, too.
+      if (sr.head_at <= Duration{0} || clock.now() >= t0 + sr.head_at) {
+        upstream_error(res, ConnectionResetError("recorded upstream failure (replayed)"));
+        return;
+      }
     }
-    return false;
-  }
-  bool provide(Play& p, httplib::DataSink& sink, bool chunked) {
-    const auto& chunks = p.script.chunks;
-    if (p.next < chunks.size()) {
-      if (!wait_until(p.t0 + chunks[p.next].at)) return false;
-      const std::string& b = chunks[p.next].bytes;
-      ++p.next;
-      if (!b.empty() && !sink.write(b.data(), b.size())) return false;
-      if (p.next < chunks.size()) return true;
-      if (p.script.ending != Ending::kComplete) return false;
-      if (chunked) sink.done();
-      return true;
+    Headers head;
+    bool has_type = false;
+    for (const auto& [name, value] : sr.headers.items()) {
+      if (is_unforwarded_response_header(name)) continue;
+      if (iequals(name, "content-type")) has_type = true;
+      head.add(name, value);
     }
-    if (p.script.ending == Ending::kComplete && chunked) {
-      sink.done();
-      return true;
-    }
-    return false;
-  }
-  void play(ScriptedResponse&& sr, TimePoint t0, httplib::Response& res) {
-    if (sr.head_at > Duration{0} && !wait_until(t0 + sr.head_at)) {
-      res.status = 503;
-      res.set_header("Connection", "close");
+    if (!has_type) head.add("Content-Type", "application/json");
+    bool simple = !sr.streaming && sr.ending == Ending::kComplete && sr.head_at <= Duration{0};
+    for (const auto& c : sr.chunks) simple = simple && c.at <= sr.head_at;
+    if (simple) {
+      res.respond(sr.status, std::move(head), sr.body());
       return;
     }
     if (!sr.send_head || sr.ending == Ending::kCloseNoReply) {
-      // A recorded upstream failure: the client saw the recorder's 502 then, too.
-      upstream_error(res, ConnectionResetError("recorded upstream failure (replayed)"));
-      return;
-    }
-    res.status = sr.status;
-    std::string content_type = "application/json";
-    for (const auto& [name, value] : sr.headers.items()) {
-      if (iequals(name, "content-type")) { content_type = value; continue; }
-      if (is_unforwarded_response_header(name)) continue;
-      res.set_header(name, value);
-    }
-    bool simple = !sr.streaming && sr.ending == Ending::kComplete;
-    for (const auto& c : sr.chunks) simple = simple && c.at <= sr.head_at;
-    if (simple) {
-      res.set_content(sr.body(), content_type);
+      // (a recorded failure with a delay: answer the 502 when it is due)
+      auto p = std::make_shared<net::Responder>(res);
+      res.set_timer(t0 + sr.head_at, [this, p] { upstream_error(*p, ConnectionResetError("recorded upstream failure (replayed)")); });
       return;
     }
     auto p = std::make_shared<Play>();
+    p->res = res;
     p->t0 = t0;
     size_t total = 0;
     for (const auto& c : sr.chunks) total += c.bytes.size();
+    if (!sr.streaming) p->length = total;
+    p->head = std::move(head);
     p->script = std::move(sr);
-    if (p->script.streaming) {
-      res.set_chunked_content_provider(content_type, [this, p](size_t, httplib::DataSink& sink) {
-        return provide(*p, sink, true);
-      });
-    } else {
-      res.set_content_provider(total, content_type,
-                               [this, p](size_t, size_t, httplib::DataSink& sink) { return provide(*p, sink, false); });
-    }
+    p->advance();
   }
 
-  void handle(const httplib::Request& req, httplib::Response& res) {
-    const TimePoint t0 = clock.now();
+  // Loop thread.
+  void handle(net::Request& req, net::Responder res) {
+    const TimePoint t0 = req.received_at;
     count(&RecorderStats::requests);
     HttpRequest hr;
-    hr.method = req.method;
-    hr.path = req.target;
-    if (hr.path.empty()) {  // (0.11.4 fills target; fall back to the decoded path + params)
-      QueryParams q(req.params.begin(), req.params.end());
-      hr.path = req.path + (q.empty() ? std::string() : "?" + encode_query(q));
-    }
-    hr.body = req.body;
-    for (const auto& [name, value] : req.headers) {
-      if (iequals(name, "REMOTE_ADDR") || iequals(name, "REMOTE_PORT") || iequals(name, "LOCAL_ADDR") ||
-          iequals(name, "LOCAL_PORT")) {
-        continue;
-      }
-      hr.headers.add(name, value);
-    }
+    hr.method = std::move(req.method);
+    if (!req.target.empty() && req.target.front() == '/') hr.path = std::move(req.target);
+    else hr.path = req.path + (req.query.empty() ? std::string() : "?" + req.query);
+    hr.body = std::move(req.body);
+    hr.headers = std::move(req.headers);
     if (replays) {
       codec::ReplayResult hit = store->match(codec::recorded_request_from_http(hr));
       if (hit.ok()) {
@@ -890,23 +858,23 @@ struct Recorder::Impl {
         count(&RecorderStats::unmatched);
         const std::string report = rules.redact_text(hit.near_miss.to_string());
         log("unmatched (replay only): " + report);
-        res.status = 404;
-        res.set_header("x-ploke-unmatched", "1");
-        res.set_content(error_json(report, "invalid_request_error", "cassette_unmatched"), "application/json");
+        Headers h;
+        h.add("Content-Type", "application/json");
+        h.add("x-ploke-unmatched", "1");
+        res.respond(404, std::move(h), error_json(report, "invalid_request_error", "cassette_unmatched"));
         return;
       }
     }
-    forward(std::move(hr), t0, res);
+    forward(std::move(hr), t0, std::move(res));
   }
 
-  void dispatch(const httplib::Request& req, httplib::Response& res) {
+  void dispatch(net::Request& req, net::Responder res) {
     try {
       handle(req, res);
     } catch (const std::exception& e) {
-      res.status = 500;
-      res.set_content(error_json(rules.redact_text(std::string("ploke-sim record: internal error: ") + e.what()),
-                                 "server_error", "recorder_internal"),
-                      "application/json");
+      res.respond(500, "application/json",
+                  error_json(rules.redact_text(std::string("ploke-sim record: internal error: ") + e.what()),
+                             "server_error", "recorder_internal"));
     }
   }
 };
@@ -994,49 +962,22 @@ Result<std::unique_ptr<Recorder>> Recorder::Create(const RecorderOptions& option
 Status Recorder::Start() {
   Impl* self = impl_.get();
   if (self->started.exchange(true)) return InvalidRequestError("recorder: already started");
-  ::signal(SIGPIPE, SIG_IGN);
   try {
-    httplib::Server& svr = self->svr;
-    const size_t threads = self->opts.threads;
-    svr.new_task_queue = [threads] { return new httplib::ThreadPool(threads); };
-    svr.set_tcp_nodelay(true);
-    svr.set_socket_options([](socket_t sock) {
-      int yes = 1;
-      setsockopt(sock, SOL_SOCKET, SO_REUSEADDR, &yes, sizeof yes);
-    });
-    svr.set_keep_alive_max_count(1'000'000);
-    svr.set_keep_alive_timeout(5);
-    svr.set_read_timeout(30, 0);
-    svr.set_write_timeout(30, 0);
-    svr.set_payload_max_length(64u << 20);
-    svr.set_pre_routing_handler([self](const httplib::Request& req, httplib::Response& res) {
-      if (has_body_method(req.method)) return httplib::Server::HandlerResponse::Unhandled;  // body not read yet
-      self->dispatch(req, res);
-      return httplib::Server::HandlerResponse::Handled;
-    });
-    auto with_body = [self](const httplib::Request& req, httplib::Response& res) { self->dispatch(req, res); };
-    svr.Post(".*", with_body);
-    svr.Put(".*", with_body);
-    svr.Patch(".*", with_body);
-
-    int port = self->opts.port;
-    if (port == 0) {
-      port = svr.bind_to_any_port(self->opts.host);
-    } else if (!svr.bind_to_port(self->opts.host, port)) {
-      port = -1;
-    }
-    if (port <= 0) {
-      return InternalError("recorder: cannot bind " + self->opts.host + ":" + std::to_string(self->opts.port));
-    }
-    self->port = port;
-    self->listener = std::thread([self] {
-      self->svr.listen_after_bind();
-      self->listener_done = true;
-    });
-    for (int i = 0; i < 5000 && !svr.is_running() && !self->listener_done; ++i) {
-      self->clock.sleep_for(std::chrono::milliseconds(1));
-      std::this_thread::yield();
-    }
+    self->pool = std::make_unique<WorkerPool>(self->opts.threads);
+    net::ServerOptions so;
+    so.host = self->opts.host;
+    so.port = self->opts.port;
+    so.threads = 1;  // the loop only parses and frames; upstream calls run on the pool
+    so.keep_alive_timeout = std::chrono::seconds(5);
+    so.read_timeout = std::chrono::seconds(30);
+    so.write_timeout = std::chrono::seconds(30);
+    so.max_body_bytes = 64u << 20;
+    so.name = "recorder";
+    auto server = net::HttpServer::Start(so, self->clock,
+                                         [self](net::Request& req, net::Responder res) { self->dispatch(req, std::move(res)); });
+    if (!server.ok()) return server.status();
+    self->server = std::move(*server);
+    self->port = self->server->port();
     self->flusher = std::thread([self] { self->flusher_loop(); });
     self->recording_thread = std::thread([self] { self->recording_loop(); });
     self->arm_flush_timer();
@@ -1088,18 +1029,11 @@ Status Recorder::stop() {
     std::lock_guard<std::mutex> l(self->active_mu);
     for (Exchange* ex : self->active) ex->abandon();
   }
-  if (self->started) {
-    self->svr.stop();
-    while (!self->listener_done) {
-      for_each_connection(self->port, [](int fd) { ::shutdown(fd, SHUT_RDWR); });
-      {
-        std::lock_guard<std::mutex> l(self->active_mu);
-        for (Exchange* ex : self->active) ex->abandon();
-      }
-      self->clock.sleep_for(std::chrono::milliseconds(10));
-      std::this_thread::yield();
-    }
-    if (self->listener.joinable()) self->listener.join();
+  if (self->server) self->server->stop();  // closes every client connection
+  if (self->pool) self->pool->stop();      // joins the workers (their upstream calls are cancelled)
+  {
+    std::lock_guard<std::mutex> l(self->active_mu);
+    for (Exchange* ex : self->active) ex->abandon();
   }
   {
     std::lock_guard<std::mutex> l(self->flush_signal->mu);

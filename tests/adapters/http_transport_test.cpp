@@ -22,6 +22,7 @@
 #include "ploke/adapters/openai_adapter.h"
 #include "ploke/core/chat_client.h"
 #include "ploke/core/clock.h"
+#include "ploke/net/http_server.h"
 #include "support/test_support.h"
 
 namespace ploke {
@@ -360,6 +361,113 @@ TEST_F(HttpTransportTest, BadBaseUrlIsInvalidRequest) {
   r.base_url = "ftp://nowhere";
   http.start(r, CallOptions{}, h);
   EXPECT_EQ(h.final_.code(), StatusCode::kInvalidRequest);
+  EXPECT_EQ(h.completes_, 1);
+}
+
+// ---- the plain-HTTP engine (ploke::net::HttpClient) against ploke::net::HttpServer, whose
+// socket-level endings (reset, close) let the tests cut a response exactly where they want.
+
+class PlainHttpTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    auto s = net::HttpServer::Start(net::ServerOptions{}, clock_, [this](net::Request& req, net::Responder res) {
+      ++requests_;
+      Headers h;
+      h.add("content-type", "text/plain");
+      if (req.path == "/chunked") {
+        res.start(200, std::move(h));
+        res.write(std::string("one,"));
+        res.write(std::string("two"));
+        res.finish();
+      } else if (req.path == "/length") {
+        res.respond(200, std::move(h), "exactly-17-bytes!");
+      } else if (req.path == "/close") {
+        h.add("Connection", "close");
+        res.respond(200, std::move(h), "bye");
+      } else if (req.path == "/reset-mid-body") {
+        res.start(200, std::move(h), 1000);
+        res.write(std::string("some of it"));
+        res.reset();
+      } else if (req.path == "/drop-second" && requests_ % 2 == 0) {
+        res.close();  // reads the request, closes without a byte
+      } else if (req.path == "/silent") {
+        // never answers
+      } else {
+        res.respond(200, std::move(h), "ok");
+      }
+    });
+    ASSERT_TRUE(s.ok()) << s.status().to_string();
+    server_ = std::move(*s);
+  }
+  void TearDown() override { server_->stop(); }
+  HttpRequest req(const std::string& path, const char* method = "GET") {
+    HttpRequest r;
+    r.method = method;
+    r.base_url = server_->url();
+    r.path = "/" + path;
+    return r;
+  }
+  RealClock clock_;
+  std::atomic<int> requests_{0};
+  std::unique_ptr<net::HttpServer> server_;
+};
+
+TEST_F(PlainHttpTest, ChunkedContentLengthAndConnectionClose) {
+  HttpTransport http(clock_);
+  RecordingHandler h;
+  http.start(req("chunked"), CallOptions{}, h);
+  EXPECT_OK(h.final_);
+  EXPECT_EQ(h.body_, "one,two");
+  EXPECT_EQ(http.idle_connections(), 1u);
+  RecordingHandler l;
+  http.start(req("length"), CallOptions{}, l);
+  EXPECT_OK(l.final_);
+  EXPECT_EQ(l.body_, "exactly-17-bytes!");
+  EXPECT_EQ(l.headers_.get("Content-Length").value_or(""), "17");
+  RecordingHandler c;
+  http.start(req("close"), CallOptions{}, c);
+  EXPECT_OK(c.final_);
+  EXPECT_EQ(c.body_, "bye");
+  EXPECT_EQ(http.idle_connections(), 0u);  // the server said close: not pooled
+}
+
+TEST_F(PlainHttpTest, ResetMidBodyIsConnectionReset) {
+  HttpTransport http(clock_);
+  RecordingHandler h;
+  http.start(req("reset-mid-body"), CallOptions{}, h);
+  EXPECT_EQ(h.status_, 200);
+  EXPECT_EQ(h.body_, "some of it");
+  EXPECT_EQ(h.final_.code(), StatusCode::kConnectionReset) << h.final_.to_string();
+  EXPECT_EQ(http.idle_connections(), 0u);
+}
+
+TEST_F(PlainHttpTest, DroppedReusedConnectionIsRetriedOnlyForIdempotentRequests) {
+  HttpTransport http(clock_);
+  RecordingHandler warm;
+  http.start(req("warm"), CallOptions{}, warm);  // request 1: pooled
+  ASSERT_OK(warm.final_);
+  RecordingHandler g;
+  http.start(req("drop-second"), CallOptions{}, g);  // request 2 dropped, 3 retried on a new connection
+  EXPECT_OK(g.final_);
+  EXPECT_EQ(g.body_, "ok");
+  EXPECT_EQ(requests_.load(), 3);
+  RecordingHandler p;
+  http.start(req("drop-second", "POST"), CallOptions{}, p);  // request 4 dropped: POST is not retried
+  EXPECT_EQ(p.final_.code(), StatusCode::kConnectionReset) << p.final_.to_string();
+  EXPECT_EQ(requests_.load(), 4);
+}
+
+TEST_F(PlainHttpTest, TimeoutsOnASimulatedClockMovedByTheTest) {
+  SimulatedClock sim;
+  HttpTransport http(sim);
+  RecordingHandler h;
+  auto call = http.start_async(req("silent"), timeouts(20s, std::nullopt, std::nullopt), h);
+  // Nothing happens in virtual time until the clock moves past the first-byte limit.
+  while (requests_.load() == 0) clock_.sleep_for(1ms);
+  EXPECT_FALSE(call->done());
+  sim.advance(21s);
+  call.reset();  // joins
+  EXPECT_EQ(h.final_.timeout_phase(), TimeoutPhase::kFirstByte) << h.final_.to_string();
   EXPECT_EQ(h.completes_, 1);
 }
 

@@ -94,11 +94,20 @@ PLOKE_SIM_TEMPERATURE=1.1 "$BIN" config show --resolve gpt-4o --preset economica
 check "show --resolve: sources per parameter" 0 $? "^temperature=0.5 \(preset:economical\)" "$TMP/out"
 grep -q "environment overrides: PLOKE_SIM_TEMPERATURE" "$TMP/out"; check "show: env overrides named" 0 $?
 "$BIN" provider profile >"$TMP/out" 2>&1; check "provider profile shows the active one" 0 $? "^active profile: work" "$TMP/out"
-"$BIN" provider profile personal >"$TMP/out" 2>&1; check "switch refuses to redact inline keys" 2 $? "--with-keys" "$TMP/out"
-grep -q 'active_profile = "work"' "$CFG"; check "refused switch left the file alone" 0 $?
 "$BIN" provider profile nope >"$TMP/out" 2>&1; check "unknown profile" 2 $? "unknown profile 'nope' \(defined: personal, work\)" "$TMP/out"
-sed -i '/^\[credentials.inline\]/,+1d' "$CFG"
+grep -q 'active_profile = "work"' "$CFG"; check "refused switch left the file alone" 0 $?
+# Saving is a text-preserving edit: the user's comments and the inline key line survive
+# byte for byte (nothing re-serialised, so nothing to redact), only active_profile changes.
+sed -i '1i # my own comment, keep me' "$CFG"
+sed -i 's/^temperature = 0.7$/temperature = 0.7  # warm/' "$CFG"
+cp "$CFG" "$TMP/before.toml"
 "$BIN" provider profile personal >"$TMP/out" 2>&1; check "switch profile" 0 $? "active profile: personal" "$TMP/out"
+diff "$TMP/before.toml" "$CFG" >"$TMP/diff" 2>&1
+[[ $(grep -c '^[<>]' "$TMP/diff") -eq 2 ]] && grep -q '^> active_profile = "personal"$' "$TMP/diff"
+check "switch changed only the active_profile line" 0 $? 
+grep -q '^# my own comment, keep me$' "$CFG" && grep -q '^temperature = 0.7  # warm$' "$CFG"; check "switch kept the comments" 0 $?
+[[ "$(stat -c %a "$CFG")" == 600 ]]; check "switch kept the file mode" 0 $?
+sed -i '/^\[credentials.inline\]/,+1d' "$CFG"
 "$BIN" provider profile >"$TMP/out" 2>&1; check "switch persisted" 0 $? "^\* personal" "$TMP/out"
 PLOKE_SIM_PROFILE=work "$BIN" provider profile >"$TMP/out" 2>&1; check "PLOKE_SIM_PROFILE overrides the file" 0 $? "work \(from PLOKE_SIM_PROFILE\)" "$TMP/out"
 [[ $(ls -A "$(dirname "$CFG")" | wc -l) -eq 1 ]]; check "atomic save left no temp file" 0 $?
@@ -167,9 +176,15 @@ check "dry run: exhausted stop budget fails" 1 $? "budget: +FAILED: budget day p
 sed -i 's/^limit_usd = 0.1$/limit_usd = 10.0/' "$TMP/budget.toml"
 OPENROUTER_API_KEY="$PLANTED" "$BIN" model use gpt-4o --dry-run --config "$TMP/budget.toml" --timeout-ms 1000 >"$TMP/out" 2>&1
 check "dry run: budget with room passes" 0 $? "budget: +ok \(\\\$9.77" "$TMP/out"
+cp "$TMP/use.toml" "$TMP/use.before"
 OPENROUTER_API_KEY="$PLANTED" "$BIN" model use gpt-4o "${U[@]}" >"$TMP/out" 2>&1; check "model use saves default_model" 0 $? "saved" "$TMP/out"
-grep -q "default_model = 'gpt-4o'" "$TMP/use.toml"; check "default_model written" 0 $?
-no_key "saved config has no key" "$TMP/use.toml"
+grep -qE "^default_model = \"gpt-4o\"$" "$TMP/use.toml"; check "default_model written" 0 $?
+# A text-preserving save adds only the changed line: the key in the environment is never
+# written, and the user's own lines (here a key command) are kept as written.
+diff "$TMP/use.before" "$TMP/use.toml" | grep '^>' >"$TMP/added"
+[[ $(wc -l <"$TMP/added") -eq 2 ]] && grep -q '^> default_model = "gpt-4o"$' "$TMP/added" && grep -q '^> $' "$TMP/added"
+check "model use changed only default_model" 0 $?
+no_key "saved config adds no key" "$TMP/added" "$TMP/out"
 
 # usage from the ledger.
 "$BIN" usage >"$TMP/out" 2>&1; check "usage without a ledger" 0 $? "no usage recorded" "$TMP/out"

@@ -23,7 +23,7 @@ check() {  # name expected_code actual_code [grep_pattern file]
   echo "ok   $name"; pass=$((pass+1))
 }
 CACHE="$XDG_CACHE_HOME/ploke-sim/models-cache.json"
-CONFIG="$XDG_CONFIG_HOME/ploke-sim/models.json"
+CONFIG="$XDG_CONFIG_HOME/ploke-sim/config.toml"
 
 "$BIN" models --help >"$TMP/out" 2>&1; check "models --help" 0 $? "promote" "$TMP/out"
 "$BIN" models >"$TMP/out" 2>&1; check "models needs a subcommand" 2 $? "subcommand" "$TMP/out"
@@ -59,22 +59,39 @@ grep -qE 'Novita +novita/fp8 +quant fp8 +tools no' "$TMP/out"; check "info: endp
 
 DISC=$("$BIN" models list --discovered --json | sed -n 's/^ *"id": "\(.*\)",$/\1/p' | head -1)
 [[ -n "$DISC" ]]; check "a discovered model to promote ($DISC)" 0 $?
+mkdir -p "$(dirname "$CONFIG")"
+printf '# my config, keep this comment\n[params]\ntemperature = 0.5  # mine\n' >"$CONFIG"
 "$BIN" models promote "$DISC" --param temperature=0.2 --param max_tokens=2048 --param stop='["END"]' >"$TMP/out" 2>&1
-check "promote a discovered model" 0 $? "promoted $DISC" "$TMP/out"
-grep -q '"temperature": 0.2' "$CONFIG" && grep -q '"promoted_from": "discovered"' "$CONFIG" && grep -q '"END"' "$CONFIG"
+check "promote a discovered model into config.toml" 0 $? "promoted $DISC as '$DISC' into .*config.toml" "$TMP/out"
+grep -qF "[models.\"$DISC\"]" "$CONFIG" && grep -qF "id = \"$DISC\"" "$CONFIG" && grep -q '^provider = "openrouter"$' "$CONFIG"
+check "config.toml has the model entry" 0 $?
+grep -q '^temperature = 0.2$' "$CONFIG" && grep -q '^max_tokens = 2048$' "$CONFIG" && grep -q '^stop = \["END"\]$' "$CONFIG"
 check "config has the overridden params" 0 $?
+grep -q '^# my config, keep this comment$' "$CONFIG" && grep -q '^temperature = 0.5  # mine$' "$CONFIG"
+check "promote kept the user's comments and lines" 0 $?
+"$BIN" config validate >"$TMP/out" 2>&1; check "the promoted config validates" 0 $? "config OK" "$TMP/out"
 cp "$CONFIG" "$TMP/config.before"
 "$BIN" models promote "$DISC" --param temperature=0.9 >"$TMP/out" 2>&1; check "promote refuses to clobber" 2 $? "use --force" "$TMP/out"
 cmp -s "$CONFIG" "$TMP/config.before"; check "refused promote leaves the config untouched" 0 $?
 "$BIN" models promote "$DISC" --param temperature=0.9 --force >"$TMP/out" 2>&1; check "promote --force overwrites" 0 $? "promoted" "$TMP/out"
-grep -q '"temperature": 0.9' "$CONFIG"; check "forced value written" 0 $?
-"$BIN" models promote kimi-k2 --as my-kimi --config "$TMP/alt.json" >"$TMP/out" 2>&1; check "promote --as --config" 0 $? "as 'my-kimi'" "$TMP/out"
-grep -q '"my-kimi"' "$TMP/alt.json"; check "--config file written" 0 $?
-ls "$XDG_CONFIG_HOME/ploke-sim" | grep -v '^models.json$' >"$TMP/out"; [[ ! -s "$TMP/out" ]]; check "no temp files left next to the config" 0 $?
+grep -q '^temperature = 0.9$' "$CONFIG" && ! grep -q '^max_tokens = 2048$' "$CONFIG"; check "forced value written, stale params removed" 0 $?
+[[ $(grep -c "^\[models" "$CONFIG") -eq 2 ]]; check "--force replaced the entry in place" 0 $?
+"$BIN" models promote kimi-k2 --as my-kimi --config "$TMP/alt.json" >"$TMP/out" 2>&1; check "promote --as --config FILE.json (old format)" 0 $? "as 'my-kimi'" "$TMP/out"
+grep -q '"my-kimi"' "$TMP/alt.json"; check "--config json file written" 0 $?
+"$BIN" models promote kimi-k2 --as my-kimi --config "$TMP/alt.toml" >"$TMP/out" 2>&1; check "promote --as --config FILE.toml" 2 $? "alt.toml" "$TMP/out"
+touch "$TMP/alt.toml"
+"$BIN" models promote kimi-k2 --as my-kimi --config "$TMP/alt.toml" >"$TMP/out" 2>&1; check "promote --as --config FILE.toml (existing)" 0 $? "as 'my-kimi'" "$TMP/out"
+grep -q '^\[models.my-kimi\]$' "$TMP/alt.toml" && grep -q '^temperature = 0.6$' "$TMP/alt.toml"; check "--as entry with the curated params" 0 $?
+"$BIN" models promote kimi-k2 --as bad --param colour=red --config "$TMP/alt.toml" >"$TMP/out" 2>&1
+check "promote refuses a parameter the config does not know" 2 $? "models.bad.params.colour" "$TMP/out"
+grep -q 'bad' "$TMP/alt.toml"; check "refused promote wrote nothing" 1 $?
+ls "$XDG_CONFIG_HOME/ploke-sim" | grep -v '^config.toml$' >"$TMP/out"; [[ ! -s "$TMP/out" ]]; check "no temp files left next to the config" 0 $?
 "$BIN" models promote no/such-model >"$TMP/out" 2>&1; check "promote unknown id" 2 $? "unknown model" "$TMP/out"
 "$BIN" models promote "$DISC" --param novalue >"$TMP/out" 2>&1; check "promote bad --param" 2 $? "KEY=VALUE" "$TMP/out"
 echo '{"version":1,"models":[' >"$TMP/badcfg.json"
 "$BIN" models promote "$DISC" --config "$TMP/badcfg.json" >"$TMP/out" 2>&1; check "promote into a bad config names it" 2 $? "badcfg.json" "$TMP/out"
+printf '[models\nid = 3\n' >"$TMP/badcfg.toml"
+"$BIN" models promote "$DISC" --config "$TMP/badcfg.toml" >"$TMP/out" 2>&1; check "promote into a bad config.toml names it" 2 $? "badcfg.toml" "$TMP/out"
 
 echo '{"version":1,"discovered":[ broken' >"$CACHE"
 "$BIN" models list >"$TMP/out" 2>&1; check "bad cache file: exit 2 naming the file" 2 $? "models-cache.json" "$TMP/out"

@@ -2,6 +2,7 @@
 #include "ploke/resilience/admission.h"
 
 #include <gtest/gtest.h>
+#include <nlohmann/json.hpp>
 
 #include <memory>
 
@@ -135,6 +136,38 @@ TEST(AdmissionTest, RenderQueueStatus) {
   EXPECT_NE(text.find("in flight: 1 / 1"), std::string::npos) << text;
   EXPECT_NE(text.find("interactive"), std::string::npos);
   EXPECT_NE(text.find("bulk"), std::string::npos);
+}
+
+TEST(AdmissionTest, RenderQueueStatusJsonIsValidAndComplete) {
+  SimulatedClock clock;
+  AdmissionQueue q(AdmissionConfig{1, {4, 3, 2}});
+  ASSERT_EQ(q.admit(Lane::kNormal, clock.now(), nullptr), Admit::kAdmitted);
+  std::vector<std::string> names;
+  RecordingWaiter w1("bulk1", names), w2("bulk2", names);
+  ASSERT_EQ(q.admit(Lane::kBulk, clock.now(), &w1), Admit::kQueued);
+  ASSERT_EQ(q.admit(Lane::kBulk, clock.now(), &w2), Admit::kQueued);
+  EXPECT_EQ(q.admit(Lane::kBulk, clock.now(), nullptr), Admit::kRejected);
+  clock.advance(std::chrono::milliseconds(40));
+  q.release(clock.now());  // bulk1 waited 40 ms
+  const std::string js = render_queue_status_json(q.status());
+  auto j = nlohmann::json::parse(js);  // throws (fails the test) on invalid JSON
+  EXPECT_EQ(j["in_flight"], 1);
+  EXPECT_EQ(j["max_in_flight"], 1);
+  EXPECT_EQ(j["queued"], 1);
+  ASSERT_EQ(j["lanes"].size(), 3u);
+  EXPECT_EQ(j["lanes"][0]["lane"], "interactive");
+  EXPECT_EQ(j["lanes"][1]["lane"], "normal");
+  EXPECT_EQ(j["lanes"][1]["admitted"], 1);
+  const auto& bulk = j["lanes"][2];
+  EXPECT_EQ(bulk["lane"], "bulk");
+  EXPECT_EQ(bulk["depth"], 1);
+  EXPECT_EQ(bulk["capacity"], 2);
+  EXPECT_EQ(bulk["queued"], 2);
+  EXPECT_EQ(bulk["rejected"], 1);
+  EXPECT_EQ(bulk["max_depth"], 2);
+  EXPECT_EQ(bulk["wait_ms"]["count"], 1);
+  EXPECT_NEAR(bulk["wait_ms"]["max"].get<double>(), 40.0, 40.0 * 0.07);
+  EXPECT_EQ(render_queue_status_text(q.status()), render_queue_status(q.status()));
 }
 
 }  // namespace

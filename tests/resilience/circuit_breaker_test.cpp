@@ -188,5 +188,36 @@ TEST_F(BreakerTest, SlidingWindowForgetsOldFailures) {
   EXPECT_EQ(b.state(), BreakerState::kOpen);    // 50%
 }
 
+// half_open = false: a fixed cooldown (LiteLLM-style): when the wait elapses the breaker
+// closes at once, every call goes through, the counts start over and the wait never grows.
+TEST_F(BreakerTest, WithoutHalfOpenTheCooldownClosesAtOnce) {
+  auto c = cfg();
+  c.half_open = false;
+  CircuitBreaker b(clock_, c, "ep");
+  for (int i = 0; i < 3; ++i) b.on_failure(StatusCode::kServerError);
+  ASSERT_EQ(b.state(), BreakerState::kOpen);
+  EXPECT_FALSE(b.try_acquire());
+  clock_.advance(5s);
+  EXPECT_EQ(b.state(), BreakerState::kClosed);  // not half-open
+  EXPECT_TRUE(b.would_allow());
+  for (int i = 0; i < 10; ++i) EXPECT_TRUE(b.try_acquire());  // no trial limit
+  ASSERT_EQ(b.events().size(), 2u);
+  EXPECT_EQ(b.events().back().to, BreakerState::kClosed);
+  EXPECT_EQ(b.events().back().reason, "cooldown elapsed (no half-open)");
+  // One failure after the cooldown does not reopen it (counts started over)…
+  b.on_failure(StatusCode::kServerError);
+  EXPECT_EQ(b.state(), BreakerState::kClosed);
+  b.on_failure(StatusCode::kServerError);
+  b.on_failure(StatusCode::kServerError);
+  ASSERT_EQ(b.state(), BreakerState::kOpen);
+  // …and the second opening waits the same 5 s (the multiplier never applies).
+  EXPECT_EQ(b.events().back().open_for, 5s);
+  clock_.advance(4999ms);
+  EXPECT_EQ(b.state(), BreakerState::kOpen);
+  clock_.advance(1ms);
+  EXPECT_TRUE(b.try_acquire());
+  EXPECT_EQ(b.state(), BreakerState::kClosed);
+}
+
 }  // namespace
 }  // namespace ploke::resilience

@@ -81,6 +81,35 @@ TEST_F(RouterTest, BreakerRateLimitBudgetExcludedFilters) {
   EXPECT_NE(d_.error.message().find("1 breaker"), std::string::npos) << d_.error.message();
 }
 
+TEST_F(RouterTest, CostPolicyReadsRemainingBudget) {
+  req_.policy = "cost";
+  // d (openai/gpt-4o-mini, $0.00045) is cheapest of the tool-capable ones; c (llama) is
+  // cheaper still. With c's provider budget almost spent, c looks dearer than d.
+  router_.route(cands_, sig_, req_, d_);
+  ASSERT_EQ(chain_ids().front(), "c");
+  sig_[2].remaining_budget_usd = 0.0001;  // c costs 0.0003: would eat 3× what is left
+  router_.route(cands_, sig_, req_, d_);
+  EXPECT_EQ(chain_ids(), (std::vector<std::string>{"d", "c", "a"}));
+  // Plenty left: the price alone decides again.
+  sig_[2].remaining_budget_usd = 1000;
+  router_.route(cands_, sig_, req_, d_);
+  EXPECT_EQ(chain_ids().front(), "c");
+}
+
+TEST_F(RouterTest, BudgetStopFiltersAndIsInsufficientCredits) {
+  req_.policy = "cost";
+  sig_[2].budget_stop = true;
+  router_.route(cands_, sig_, req_, d_);
+  EXPECT_EQ(d_.verdicts[2].removed_by, Filter::kBudgetStop);
+  EXPECT_EQ(filter_name(Filter::kBudgetStop), "budget_stop");
+  EXPECT_EQ(chain_ids(), (std::vector<std::string>{"d", "a", "b"}));
+  for (auto& s : sig_) s.budget_stop = true;
+  router_.route(cands_, sig_, req_, d_);
+  EXPECT_TRUE(d_.chain.empty());
+  EXPECT_EQ(d_.error.code(), StatusCode::kInsufficientCredits) << d_.error.to_string();
+  EXPECT_NE(d_.error.message().find("4 budget_stop"), std::string::npos) << d_.error.message();
+}
+
 TEST_F(RouterTest, LatencyPolicyIsP95Aware) {
   req_.policy = "latency";
   sig_[0].p95_ms = 900;

@@ -16,13 +16,24 @@
 #include <toml++/toml.h>
 
 #include "ploke/codec/cassette_json.h"
+#include "ploke/resilience/router.h"
 
 namespace ploke::config {
 namespace {
 
 const std::set<std::string, std::less<>> kTopKeys = {"active_profile", "default_model", "default_preset", "ledger",
                                                      "params", "providers", "models", "presets", "profiles",
-                                                     "credentials", "budgets"};
+                                                     "credentials", "budgets", "routing"};
+const std::set<std::string, std::less<>> kRoutingKeys = {"policy", "fallbacks", "max_chain", "stream_continuation",
+                                                         "max_rate_limit_wait_ms", "breaker", "retry", "lanes"};
+const std::set<std::string, std::less<>> kBreakerKeys = {"window", "minimum_calls", "failure_rate",
+                                                         "consecutive_failures", "slow_call_ms", "slow_call_rate",
+                                                         "open_ms", "open_max_ms", "half_open_trials"};
+const std::set<std::string, std::less<>> kRetryKeys = {"per_endpoint", "max_attempts", "max_retry_after_ms",
+                                                       "backoff_base_ms", "backoff_cap_ms", "jitter", "budget_ratio"};
+const std::set<std::string, std::less<>> kLaneKeys = {"max_in_flight", "interactive_capacity", "normal_capacity",
+                                                      "bulk_capacity", "short_prompt_chars", "short_output_tokens",
+                                                      "long_output_tokens"};
 const std::set<std::string, std::less<>> kProviderKeys = {"kind", "base_url", "credential", "params"};
 const std::set<std::string, std::less<>> kModelKeys = {"id", "provider", "preset", "params"};
 const std::set<std::string, std::less<>> kProfileKeys = {"credentials", "model", "preset", "params"};
@@ -337,6 +348,7 @@ class Parser {
         }
       }
     }
+    if (auto* n = root.get("routing")) routing(*n);
     if (auto* n = root.get("budgets")) {
       note(*n, "budgets");
       const toml::array* a = n->as_array();
@@ -380,6 +392,112 @@ class Parser {
           if (b.scope != "global" && b.name.empty()) error((*a)[i].source(), path + ".name", "missing (needed for scope " + b.scope + ")");
           c.budgets.push_back(std::move(b));
         }
+      }
+    }
+  }
+
+  // An integer in [lo, hi] (or nothing, with an error naming the path and the range).
+  void int_range(const toml::node& n, const std::string& path, std::optional<int64_t>& dst, int64_t lo, int64_t hi) {
+    auto v = integer(n, path);
+    if (!v) return;
+    if (*v < lo || *v > hi) {
+      error(n.source(), path, "value " + std::to_string(*v) + " out of range [" + std::to_string(lo) + ", " +
+                                  std::to_string(hi) + "]");
+      return;
+    }
+    dst = v;
+  }
+
+  void routing(const toml::node& n) {
+    RoutingConfig& r = out_.config.routing;
+    const toml::table* t = table(n, "routing");
+    if (!t) return;
+    unknown_keys(*t, "routing", kRoutingKeys);
+    if (auto* x = t->get("policy")) {
+      if (auto v = str(*x, "routing.policy")) {
+        const auto names = builtin_policy_names();
+        if (std::find(names.begin(), names.end(), *v) == names.end()) {
+          std::string known;
+          for (const auto& k : names) known += (known.empty() ? "" : ", ") + k;
+          error(x->source(), "routing.policy", "unknown policy '" + *v + "' (known: " + known + ")");
+        } else {
+          r.policy = *v;
+        }
+      }
+    }
+    if (auto* x = t->get("fallbacks")) {
+      note(*x, "routing.fallbacks");
+      if (const toml::array* a = x->as_array()) {
+        for (size_t i = 0; i < a->size(); ++i) {
+          // "" keeps the indices of later entries (the config has an error anyway).
+          auto v = str((*a)[i], "routing.fallbacks[" + std::to_string(i) + "]");
+          r.fallbacks.push_back(v.value_or(""));
+        }
+      } else {
+        error(x->source(), "routing.fallbacks", "expected an array of model names, got " + type_name(*x));
+      }
+    }
+    if (auto* x = t->get("max_chain")) int_range(*x, "routing.max_chain", r.max_chain, 1, 16);
+    if (auto* x = t->get("stream_continuation")) r.stream_continuation = boolean(*x, "routing.stream_continuation");
+    if (auto* x = t->get("max_rate_limit_wait_ms")) int_range(*x, "routing.max_rate_limit_wait_ms", r.max_rate_limit_wait_ms, 0, 3600000);
+    if (auto* x = t->get("breaker")) {
+      if (const toml::table* b = table(*x, "routing.breaker")) {
+        unknown_keys(*b, "routing.breaker", kBreakerKeys);
+        const std::string p = "routing.breaker.";
+        if (auto* y = b->get("window")) int_range(*y, p + "window", r.breaker_window, 1, 100000);
+        if (auto* y = b->get("minimum_calls")) int_range(*y, p + "minimum_calls", r.breaker_minimum_calls, 1, 100000);
+        if (auto* y = b->get("failure_rate")) range(*y, p + "failure_rate", r.breaker_failure_rate, 0, 1, true);
+        if (auto* y = b->get("consecutive_failures")) int_range(*y, p + "consecutive_failures", r.breaker_consecutive_failures, 0, 100000);
+        if (auto* y = b->get("slow_call_ms")) int_range(*y, p + "slow_call_ms", r.breaker_slow_call_ms, 1, 3600000);
+        if (auto* y = b->get("slow_call_rate")) range(*y, p + "slow_call_rate", r.breaker_slow_call_rate, 0, 2, true);
+        if (auto* y = b->get("open_ms")) int_range(*y, p + "open_ms", r.breaker_open_ms, 1, 86400000);
+        if (auto* y = b->get("open_max_ms")) int_range(*y, p + "open_max_ms", r.breaker_open_max_ms, 1, 86400000);
+        if (auto* y = b->get("half_open_trials")) int_range(*y, p + "half_open_trials", r.breaker_half_open_trials, 1, 1000);
+        if (r.breaker_minimum_calls && r.breaker_window && *r.breaker_minimum_calls > *r.breaker_window) {
+          error(b->get("minimum_calls")->source(), p + "minimum_calls",
+                "minimum_calls " + std::to_string(*r.breaker_minimum_calls) + " exceeds window " +
+                    std::to_string(*r.breaker_window) + " (the failure rate could never trip)");
+        }
+        if (r.breaker_open_ms && r.breaker_open_max_ms && *r.breaker_open_ms > *r.breaker_open_max_ms) {
+          error(b->get("open_max_ms")->source(), p + "open_max_ms", "open_max_ms is below open_ms");
+        }
+      }
+    }
+    if (auto* x = t->get("retry")) {
+      if (const toml::table* b = table(*x, "routing.retry")) {
+        unknown_keys(*b, "routing.retry", kRetryKeys);
+        const std::string p = "routing.retry.";
+        if (auto* y = b->get("per_endpoint")) int_range(*y, p + "per_endpoint", r.retry_per_endpoint, 0, 100);
+        if (auto* y = b->get("max_attempts")) int_range(*y, p + "max_attempts", r.retry_max_attempts, 1, 100);
+        if (auto* y = b->get("max_retry_after_ms")) int_range(*y, p + "max_retry_after_ms", r.retry_max_retry_after_ms, 0, 3600000);
+        if (auto* y = b->get("backoff_base_ms")) int_range(*y, p + "backoff_base_ms", r.backoff_base_ms, 0, 3600000);
+        if (auto* y = b->get("backoff_cap_ms")) int_range(*y, p + "backoff_cap_ms", r.backoff_cap_ms, 0, 3600000);
+        if (auto* y = b->get("budget_ratio")) range(*y, p + "budget_ratio", r.retry_budget_ratio, 0, 100);
+        if (auto* y = b->get("jitter")) {
+          if (auto v = str(*y, p + "jitter")) {
+            if (*v != "decorrelated" && *v != "full" && *v != "none") {
+              error(y->source(), p + "jitter", "expected decorrelated, full or none");
+            } else {
+              r.backoff_jitter = *v;
+            }
+          }
+        }
+        if (r.backoff_base_ms && r.backoff_cap_ms && *r.backoff_base_ms > *r.backoff_cap_ms) {
+          error(b->get("backoff_cap_ms")->source(), p + "backoff_cap_ms", "backoff_cap_ms is below backoff_base_ms");
+        }
+      }
+    }
+    if (auto* x = t->get("lanes")) {
+      if (const toml::table* b = table(*x, "routing.lanes")) {
+        unknown_keys(*b, "routing.lanes", kLaneKeys);
+        const std::string p = "routing.lanes.";
+        if (auto* y = b->get("max_in_flight")) int_range(*y, p + "max_in_flight", r.max_in_flight, 1, 1000000);
+        if (auto* y = b->get("interactive_capacity")) int_range(*y, p + "interactive_capacity", r.interactive_capacity, 0, 10000000);
+        if (auto* y = b->get("normal_capacity")) int_range(*y, p + "normal_capacity", r.normal_capacity, 0, 10000000);
+        if (auto* y = b->get("bulk_capacity")) int_range(*y, p + "bulk_capacity", r.bulk_capacity, 0, 10000000);
+        if (auto* y = b->get("short_prompt_chars")) int_range(*y, p + "short_prompt_chars", r.short_prompt_chars, 0, 100000000);
+        if (auto* y = b->get("short_output_tokens")) int_range(*y, p + "short_output_tokens", r.short_output_tokens, 0, 100000000);
+        if (auto* y = b->get("long_output_tokens")) int_range(*y, p + "long_output_tokens", r.long_output_tokens, 1, 100000000);
       }
     }
   }
@@ -546,6 +664,11 @@ std::string config_path(const std::string& explicit_path, const EnvLookup& env) 
   return default_config_path(env);
 }
 
+std::vector<std::string> builtin_policy_names() {
+  static const std::vector<std::string> names = resilience::Router(resilience::RouterConfig{}, 0).policy_names();
+  return names;
+}
+
 std::map<std::string, Preset> builtin_presets() {
   std::map<std::string, Preset> m;
   Preset creative{"creative", "more varied wording", {}, true};
@@ -635,6 +758,16 @@ std::vector<ConfigError> validate(const Config& c, const catalog::Catalog& cat) 
     if (!cat.find(m.id) && !(prov && prov->kind == "custom")) {
       add(c.locations.count("models." + name + ".id") ? "models." + name + ".id" : "models." + name,
           "unknown model '" + m.id + "' (not in the catalog; run `ploke-sim models refresh` or use a custom provider)");
+    }
+  }
+  for (size_t i = 0; i < c.routing.fallbacks.size(); ++i) {
+    const std::string& f = c.routing.fallbacks[i];
+    if (f.empty()) continue;  // not a string: reported by the parser
+    const ModelConfig* mc = find_model(c, f);
+    if (!mc && !cat.find(f)) {
+      add(c.locations.count("routing.fallbacks[" + std::to_string(i) + "]") ? "routing.fallbacks[" + std::to_string(i) + "]"
+                                                                             : "routing.fallbacks",
+          "unknown model '" + f + "' (neither a [models] entry nor in the catalog)");
     }
   }
   for (const auto& u : uses) {
@@ -868,6 +1001,48 @@ std::string render_config(const Config& c, const SaveOptions& options) {
   if (!presets.empty()) root.insert("presets", std::move(presets));
   if (!creds.empty()) root.insert("credentials", std::move(creds));
   if (!profiles.empty()) root.insert("profiles", std::move(profiles));
+  if (c.routing != RoutingConfig{}) {
+    const RoutingConfig& r = c.routing;
+    toml::table t, br, re, la;
+    put_str(t, "policy", r.policy);
+    if (!r.fallbacks.empty()) {
+      toml::array a;
+      for (const auto& f : r.fallbacks) a.push_back(f);
+      t.insert("fallbacks", std::move(a));
+    }
+    auto i64 = [](toml::table& tt, std::string_view k, const std::optional<int64_t>& v) { if (v) tt.insert(k, *v); };
+    auto f64 = [](toml::table& tt, std::string_view k, const std::optional<double>& v) { if (v) tt.insert(k, *v); };
+    i64(t, "max_chain", r.max_chain);
+    if (r.stream_continuation) t.insert("stream_continuation", *r.stream_continuation);
+    i64(t, "max_rate_limit_wait_ms", r.max_rate_limit_wait_ms);
+    i64(br, "window", r.breaker_window);
+    i64(br, "minimum_calls", r.breaker_minimum_calls);
+    f64(br, "failure_rate", r.breaker_failure_rate);
+    i64(br, "consecutive_failures", r.breaker_consecutive_failures);
+    i64(br, "slow_call_ms", r.breaker_slow_call_ms);
+    f64(br, "slow_call_rate", r.breaker_slow_call_rate);
+    i64(br, "open_ms", r.breaker_open_ms);
+    i64(br, "open_max_ms", r.breaker_open_max_ms);
+    i64(br, "half_open_trials", r.breaker_half_open_trials);
+    i64(re, "per_endpoint", r.retry_per_endpoint);
+    i64(re, "max_attempts", r.retry_max_attempts);
+    i64(re, "max_retry_after_ms", r.retry_max_retry_after_ms);
+    i64(re, "backoff_base_ms", r.backoff_base_ms);
+    i64(re, "backoff_cap_ms", r.backoff_cap_ms);
+    put_str(re, "jitter", r.backoff_jitter);
+    f64(re, "budget_ratio", r.retry_budget_ratio);
+    i64(la, "max_in_flight", r.max_in_flight);
+    i64(la, "interactive_capacity", r.interactive_capacity);
+    i64(la, "normal_capacity", r.normal_capacity);
+    i64(la, "bulk_capacity", r.bulk_capacity);
+    i64(la, "short_prompt_chars", r.short_prompt_chars);
+    i64(la, "short_output_tokens", r.short_output_tokens);
+    i64(la, "long_output_tokens", r.long_output_tokens);
+    if (!br.empty()) t.insert("breaker", std::move(br));
+    if (!re.empty()) t.insert("retry", std::move(re));
+    if (!la.empty()) t.insert("lanes", std::move(la));
+    root.insert("routing", std::move(t));
+  }
   if (!c.budgets.empty()) {
     toml::array a;
     for (const auto& b : c.budgets) {

@@ -1,5 +1,7 @@
 #include "ploke/resilience/admission.h"
 
+#include "ploke/resilience/trace.h"
+
 #include <algorithm>
 #include <cstdio>
 
@@ -134,6 +136,58 @@ std::string render_queue_status(const QueueStatus& q) {
                   l.wait_ms.p50, l.wait_ms.p95, l.wait_ms.max);
     out += buf;
   }
+  return out;
+}
+
+std::string render_queue_status_text(const QueueStatus& q) { return render_queue_status(q); }
+
+namespace {
+void append_u64(std::string& out, const char* key, uint64_t v, bool comma = true) {
+  char buf[64];
+  std::snprintf(buf, sizeof buf, "%s\"%s\":%llu", comma ? "," : "", key, static_cast<unsigned long long>(v));
+  out += buf;
+}
+void append_double(std::string& out, const char* key, double v, bool comma = true) {
+  char buf[64];
+  if (!(v == v) || v > 1e300 || v < -1e300) v = 0;  // NaN/inf never reach JSON
+  std::snprintf(buf, sizeof buf, "%s\"%s\":%.6g", comma ? "," : "", key, v);
+  out += buf;
+}
+}  // namespace
+
+std::string render_queue_status_json(const QueueStatus& q) {
+  std::string out;
+  out.reserve(768);
+  out += '{';
+  append_u64(out, "in_flight", q.in_flight, false);
+  append_u64(out, "max_in_flight", q.max_in_flight);
+  uint64_t queued = 0;
+  for (const auto& l : q.lanes) queued += l.depth;
+  append_u64(out, "queued", queued);
+  out += ",\"lanes\":[";
+  bool first = true;
+  for (const auto& l : q.lanes) {
+    if (!first) out += ',';
+    first = false;
+    out += "{\"lane\":";
+    append_json_string(out, lane_name(l.lane));
+    append_u64(out, "depth", l.depth);
+    append_u64(out, "capacity", l.capacity);
+    append_u64(out, "admitted", l.admitted);
+    append_u64(out, "queued", l.queued);
+    append_u64(out, "rejected", l.rejected);
+    append_u64(out, "cancelled", l.cancelled);
+    append_u64(out, "max_depth", l.max_depth);
+    out += ",\"wait_ms\":{";
+    append_u64(out, "count", l.wait_ms.count, false);
+    append_double(out, "p50", l.wait_ms.p50);
+    append_double(out, "p95", l.wait_ms.p95);
+    append_double(out, "p99", l.wait_ms.p99);
+    append_double(out, "mean", l.wait_ms.mean);
+    append_double(out, "max", l.wait_ms.max);
+    out += "}}";
+  }
+  out += "]}";
   return out;
 }
 

@@ -84,7 +84,11 @@ void CircuitBreaker::transition(BreakerState to, std::string reason, TimePoint a
 
 void CircuitBreaker::maybe_half_open() {
   if (state_ == BreakerState::kOpen && clock_.now() >= open_until_) {
-    transition(BreakerState::kHalfOpen, "open wait elapsed", open_until_);
+    if (cfg_.half_open) {
+      transition(BreakerState::kHalfOpen, "open wait elapsed", open_until_);
+    } else {
+      transition(BreakerState::kClosed, "cooldown elapsed (no half-open)", open_until_);
+    }
   }
 }
 
@@ -111,7 +115,9 @@ bool CircuitBreaker::would_allow() const {
 }
 
 BreakerState CircuitBreaker::state() const {
-  if (state_ == BreakerState::kOpen && clock_.now() >= open_until_) return BreakerState::kHalfOpen;
+  if (state_ == BreakerState::kOpen && clock_.now() >= open_until_) {
+    return cfg_.half_open ? BreakerState::kHalfOpen : BreakerState::kClosed;
+  }
   return state_;
 }
 

@@ -72,6 +72,7 @@ class ObservingTransport final : public Transport {
   ObservingTransport(Transport& inner, Clock& clock, bool parse, CancelToken* token) : inner_(inner), token_(token) {
     tap_.clock = &clock;
     tap_.parse = parse;
+    tap_.token = token;
   }
   CallPtr start(const HttpRequest& request, const CallOptions& options, ResponseHandler& handler) override {
     tap_.target = &handler;
@@ -89,9 +90,15 @@ class ObservingTransport final : public Transport {
       if (parse) obs = parse_rate_limit_headers(headers, clock->system_now());
       target->on_head(s, headers);
     }
-    bool on_body(std::string_view bytes) override { return target->on_body(bytes); }
+    // A blocking transport delivers the whole body inside start(), before the call is
+    // registered with the token: a cancel during that transfer is seen here.
+    bool on_body(std::string_view bytes) override {
+      if (token && token->cancelled()) return false;
+      return target->on_body(bytes);
+    }
     void on_complete(Status st) override { target->on_complete(std::move(st)); }
     ResponseHandler* target = nullptr;
+    CancelToken* token = nullptr;
     Clock* clock = nullptr;
     bool parse = false;
     int status = 0;
@@ -126,6 +133,8 @@ Capabilities required_capabilities(const ChatRequest& r, bool streaming) {
 
 // ~4 characters per token plus per-message overhead: a deliberately simple estimate,
 // reconciled with the provider's usage after the call.
+}  // namespace
+
 uint64_t estimate_prompt_tokens(const ChatRequest& r) {
   uint64_t chars = 0;
   for (const auto& m : r.messages) {
@@ -136,6 +145,10 @@ uint64_t estimate_prompt_tokens(const ChatRequest& r) {
   for (const auto& t : r.tools) chars += t.parameters_json.size() + t.description.size() + t.name.size();
   return chars / 4 + 1;
 }
+
+namespace {
+
+std::string outcome_label(StatusCode code) { return code == StatusCode::kOk ? "ok" : std::string(status_code_name(code)); }
 
 }  // namespace
 
@@ -191,6 +204,7 @@ Status LlmClient::add_endpoint(EndpointConfig config) {
   // Breaker calls happen under mu_, so the listener may touch metrics_.
   state->breaker.set_listener([this](const std::string& name, const BreakerEvent& e) {
     metrics_.add(MetricId::kBreakerTransitions, {name, breaker_state_name(e.to)});
+    if (opts_.on_breaker_event) opts_.on_breaker_event(name, e);
   });
   auto pl = opts_.provider_limits.find(c.provider);
   state->provider_limiter = limiter("provider:" + c.provider, pl == opts_.provider_limits.end() ? RateLimits{} : pl->second);
@@ -241,10 +255,20 @@ Result<ChatResponse> LlmClient::run(const ChatRequest& request, const EventCallb
   rr.policy = control.policy;
   const uint64_t est_tokens = rr.est_prompt_tokens + rr.est_output_tokens;
   const Lane lane = classify(request, opts_.lanes);
+  const std::string& profile = control.profile.empty() ? opts_.profile : control.profile;
+  const std::string& session = control.session.empty() ? opts_.session : control.session;
+  const std::vector<BudgetView> budgets = budget_views(rr, profile);
+  std::string request_id = request.meta.request_id;
+  if (request_id.empty() && opts_.usage_sink) {  // usage rows need a key
+    std::lock_guard<std::mutex> g(mu_);
+    char buf[32];
+    std::snprintf(buf, sizeof buf, "llm-%016llx", static_cast<unsigned long long>(random_.next_u64()));
+    request_id = buf;
+  }
 
   if (trace) {
     *trace = RequestTrace();
-    trace->request_id = request.meta.request_id;
+    trace->request_id = request_id;
     trace->pin = control.pin;
     trace->sticky_key = control.sticky_key;
     trace->lane = std::string(lane_name(lane));
@@ -272,22 +296,7 @@ Result<ChatResponse> LlmClient::run(const ChatRequest& request, const EventCallb
   std::vector<uint32_t> chain;
   for (int round = 0;; ++round) {
     const TimePoint now = clock_.now();
-    for (size_t i = 0; i < endpoints_.size(); ++i) {
-      EndpointState& ep = *endpoints_[i];
-      if (!ep.cached_at || now - *ep.cached_at >= opts_.signals_refresh) {
-        const HealthSnapshot h = ep.stats.snapshot(now);
-        ep.cached.p95_ms = h.total_ms.count ? h.total_ms.p95 : 0.0;
-        ep.cached.smoothed_success = h.smoothed_success_rate;
-        ep.cached.score = h.score;
-        ep.cached_at = now;
-      }
-      CandidateSignals& s = signals_[i];
-      s = ep.cached;
-      s.breaker_allows = ep.breaker.would_allow();
-      s.rate_limited = !ep.provider_limiter->check(now, est_tokens).allowed ||
-                       !ep.key_limiter->check(now, est_tokens).allowed;
-    }
-    router_.route(candidates_, signals_, rr, decision_scratch_);
+    route_locked(rr, est_tokens, budgets);
     const RouteDecision& d = decision_scratch_;
     if (!d.chain.empty() || d.error.code() != StatusCode::kRateLimited || round >= 3) break;
     // Every surviving candidate is only rate-limited: wait for the earliest limiter.
@@ -309,17 +318,9 @@ Result<ChatResponse> LlmClient::run(const ChatRequest& request, const EventCallb
   }
   {
     const RouteDecision& d = decision_scratch_;
-    if (trace) {
-      trace->policy = std::string(d.policy);
-      trace->sticky_hit = d.sticky_hit;
-      for (const auto& v : d.verdicts) {
-        const EndpointCandidate& c = candidates_[v.index];
-        TraceCandidate tc{c.id, c.provider, c.model, std::string(filter_name(v.removed_by)), v.score, v.est_cost_usd, -1};
-        for (size_t j = 0; j < d.chain.size(); ++j) {
-          if (d.chain[j] == v.index) tc.chain_position = static_cast<int>(j);
-        }
-        trace->candidates.push_back(std::move(tc));
-      }
+    trace_decision(trace, rr, budgets);
+    if (!d.chain.empty() && d.chain[0] < budgets.size() && !budgets[d.chain[0]].warnings.empty()) {
+      metrics_.add(MetricId::kBudgetWarnings, {candidates_[d.chain[0]].provider});
     }
     if (d.chain.empty()) {
       Status err = d.error.ok() ? InternalError("router returned no candidate and no reason") : d.error;
@@ -406,6 +407,31 @@ Result<ChatResponse> LlmClient::run(const ChatRequest& request, const EventCallb
         last_error.with_delivered(delivered);
         return finish(std::move(last_error));
       }
+      if (opts_.budget_oracle && total_attempts > 0) {
+        // Spend may have grown since routing (earlier attempts of this request, other
+        // calls): ask again before every later attempt.
+        const std::string provider = ep.cfg.candidate.provider;
+        const double est = estimate_cost_usd(ep.cfg.candidate, rr.est_prompt_tokens, rr.est_output_tokens);
+        lock.unlock();
+        const BudgetCheck bc = opts_.budget_oracle->check_budget(provider, profile, est);
+        lock.lock();
+        if (!bc.allowed) {
+          metrics_.add(MetricId::kBudgetBlocked, {provider});
+          note("skipped " + ep_id + ": " + bc.blocked_by + " (stop)");
+          last_error = InsufficientCreditsError("budget exceeded: " + bc.blocked_by + "; attempt on " + ep_id + " not sent");
+          break;
+        }
+        if (!bc.warnings.empty()) {
+          metrics_.add(MetricId::kBudgetWarnings, {provider});
+          if (trace) {
+            for (const auto& w : bc.warnings) {
+              if (std::find(trace->budget_warnings.begin(), trace->budget_warnings.end(), w) == trace->budget_warnings.end()) {
+                trace->budget_warnings.push_back(w);
+              }
+            }
+          }
+        }
+      }
       if (!ep.breaker.try_acquire()) {
         note("skipped " + ep_id + ": circuit breaker " + std::string(breaker_state_name(ep.breaker.state())));
         break;
@@ -438,6 +464,15 @@ Result<ChatResponse> LlmClient::run(const ChatRequest& request, const EventCallb
 
       // ---- one attempt, without the lock ----
       const TimePoint a0 = clock_.now();
+      // Each endpoint serves its own model: a fall-over to another provider must not
+      // send the primary's model id there (the request's model is a routing hint).
+      const std::string& ep_model = ep.cfg.candidate.model;
+      std::optional<ChatRequest> remodeled;
+      if (!ep_model.empty() && ep_model != current->model) {
+        remodeled = *current;
+        remodeled->model = ep_model;
+      }
+      const ChatRequest& to_send = remodeled ? *remodeled : *current;
       ObservingTransport observed(transport, clock_, learn, control.cancel);
       ChatClient client(adapter, ep.cfg.endpoint, observed, clock_, call_opts);
       std::optional<Duration> ttft;
@@ -469,11 +504,32 @@ Result<ChatResponse> LlmClient::run(const ChatRequest& request, const EventCallb
             tool_fragments_delivered = true;
           }
         };
-        r = client.stream(*current, forward);
+        r = client.stream(to_send, forward);
       } else {
-        r = client.complete(*current);
+        r = client.complete(to_send);
       }
       const TimePoint a1 = clock_.now();
+      if (opts_.usage_sink) {
+        AttemptRecord rec;
+        rec.request_id = request_id;
+        rec.number = total_attempts;
+        const EndpointCandidate& cand = ep.cfg.candidate;  // immutable after add_endpoint
+        rec.provider = cand.provider;
+        rec.model = cand.model;
+        rec.endpoint_id = cand.id;
+        rec.session = session;
+        rec.profile = profile;
+        rec.kind = "attempt";
+        rec.outcome = outcome_label(r.ok() ? StatusCode::kOk : r.status().code());
+        if (r.ok() && r->usage) {
+          rec.usage = {r->usage->prompt_tokens, r->usage->completion_tokens, r->usage->cached_prompt_tokens,
+                       r->usage->cache_write_tokens};
+          rec.reported_cost_usd = r->usage->reported_cost_usd;
+        }
+        rec.duration_ms = to_ms(a1 - a0);
+        rec.estimated_cost_usd = estimate_cost_usd(cand, rec.usage.prompt, rec.usage.completion);
+        record_usage(rec, trace);
+      }
 
       lock.lock();
       now = a1;
@@ -629,6 +685,117 @@ Result<ChatResponse> LlmClient::run(const ChatRequest& request, const EventCallb
   return finish(std::move(last_error));
 }
 
+std::vector<LlmClient::BudgetView> LlmClient::budget_views(const RouteRequest& rr, const std::string& profile) {
+  std::vector<BudgetView> out;
+  if (!opts_.budget_oracle) return out;
+  std::vector<EndpointCandidate> cands;
+  {
+    std::lock_guard<std::mutex> g(mu_);
+    cands = candidates_;
+  }
+  out.resize(cands.size());
+  for (size_t i = 0; i < cands.size(); ++i) {
+    const double est = estimate_cost_usd(cands[i], rr.est_prompt_tokens, rr.est_output_tokens);
+    const BudgetCheck bc = opts_.budget_oracle->check_budget(cands[i].provider, profile, est);
+    out[i].remaining = bc.remaining_usd;
+    out[i].stop = !bc.allowed;
+    out[i].warnings = bc.allowed ? bc.warnings : std::vector<std::string>{bc.blocked_by + " (stop)"};
+  }
+  return out;
+}
+
+void LlmClient::route_locked(const RouteRequest& rr, uint64_t est_tokens, const std::vector<BudgetView>& budgets) {
+  const TimePoint now = clock_.now();
+  for (size_t i = 0; i < endpoints_.size(); ++i) {
+    EndpointState& ep = *endpoints_[i];
+    if (!ep.cached_at || now - *ep.cached_at >= opts_.signals_refresh) {
+      const HealthSnapshot h = ep.stats.snapshot(now);
+      ep.cached.p95_ms = h.total_ms.count ? h.total_ms.p95 : 0.0;
+      ep.cached.smoothed_success = h.smoothed_success_rate;
+      ep.cached.score = h.score;
+      ep.cached_at = now;
+    }
+    CandidateSignals& s = signals_[i];
+    s = ep.cached;
+    s.breaker_allows = ep.breaker.would_allow();
+    s.rate_limited = !ep.provider_limiter->check(now, est_tokens).allowed ||
+                     !ep.key_limiter->check(now, est_tokens).allowed;
+    if (i < budgets.size()) {
+      s.remaining_budget_usd = budgets[i].remaining;
+      s.budget_stop = budgets[i].stop;
+    }
+  }
+  router_.route(candidates_, signals_, rr, decision_scratch_);
+}
+
+void LlmClient::trace_decision(RequestTrace* trace, const RouteRequest& rr, const std::vector<BudgetView>& budgets) {
+  if (!trace) return;
+  const RouteDecision& d = decision_scratch_;
+  trace->policy = std::string(d.policy);
+  trace->sticky_hit = d.sticky_hit;
+  trace->est_prompt_tokens = rr.est_prompt_tokens;
+  trace->est_output_tokens = rr.est_output_tokens;
+  for (const auto& v : d.verdicts) {
+    const EndpointCandidate& c = candidates_[v.index];
+    TraceCandidate tc{c.id, c.provider, c.model, std::string(filter_name(v.removed_by)), v.score, v.est_cost_usd, -1};
+    for (size_t j = 0; j < d.chain.size(); ++j) {
+      if (d.chain[j] == v.index) tc.chain_position = static_cast<int>(j);
+    }
+    if (tc.chain_position == 0) trace->forecast_usd = v.est_cost_usd;
+    trace->candidates.push_back(std::move(tc));
+  }
+  // Budget news: the pick's warnings, and why budget_stop removed others.
+  for (const auto& v : d.verdicts) {
+    if (v.index >= budgets.size()) continue;
+    const bool pick = !d.chain.empty() && d.chain[0] == v.index;
+    if (!pick && v.removed_by != Filter::kBudgetStop) continue;
+    for (const auto& w : budgets[v.index].warnings) {
+      if (std::find(trace->budget_warnings.begin(), trace->budget_warnings.end(), w) == trace->budget_warnings.end()) {
+        trace->budget_warnings.push_back(w);
+      }
+    }
+  }
+}
+
+void LlmClient::record_usage(const AttemptRecord& rec, RequestTrace* trace) {
+  const Status st = opts_.usage_sink->record_attempt(rec);
+  if (st.ok()) return;
+  {
+    std::lock_guard<std::mutex> g(mu_);
+    metrics_.add(MetricId::kUsageSinkErrors, {});
+  }
+  if (trace) trace->notes.push_back("usage of attempt " + std::to_string(rec.number) + " not recorded: " + st.to_string());
+}
+
+RequestTrace LlmClient::plan(const ChatRequest& request, const CallControl& control, bool streaming) {
+  RouteRequest rr;
+  rr.required = required_capabilities(request, streaming);
+  rr.est_prompt_tokens = estimate_prompt_tokens(request);
+  rr.est_output_tokens = request.max_output_tokens ? *request.max_output_tokens : opts_.default_output_tokens;
+  rr.max_cost_usd = control.max_cost_usd;
+  rr.pin = control.pin;
+  rr.sticky_key = control.sticky_key;
+  rr.policy = control.policy;
+  const std::string& profile = control.profile.empty() ? opts_.profile : control.profile;
+  const std::vector<BudgetView> budgets = budget_views(rr, profile);
+  RequestTrace trace;
+  trace.request_id = request.meta.request_id;
+  trace.pin = control.pin;
+  trace.sticky_key = control.sticky_key;
+  trace.lane = std::string(lane_name(classify(request, opts_.lanes)));
+  std::lock_guard<std::mutex> lock(mu_);
+  route_locked(rr, rr.est_prompt_tokens + rr.est_output_tokens, budgets);
+  trace_decision(&trace, rr, budgets);
+  const RouteDecision& d = decision_scratch_;
+  if (d.chain.empty()) {
+    const Status err = d.error.ok() ? InternalError("router returned no candidate and no reason") : d.error;
+    trace.final_code = err.code();
+    trace.final_error = err.to_string();
+  }
+  trace.notes.push_back("dry run: nothing was sent");
+  return trace;
+}
+
 std::vector<ProbeResult> LlmClient::probe(const ProbeOptions& options) {
   std::vector<ProbeResult> out;
   std::unique_lock<std::mutex> lock(mu_);
@@ -666,6 +833,24 @@ std::vector<ProbeResult> LlmClient::probe(const ProbeOptions& options) {
     ChatClient client(adapter, ep.cfg.endpoint, transport, clock_, call_opts);
     Result<ChatResponse> r = client.complete(req);
     const TimePoint a1 = clock_.now();
+    if (opts_.usage_sink) {  // probe traffic is billed too, labelled kind=probe
+      AttemptRecord rec;
+      rec.provider = ep.cfg.candidate.provider;
+      rec.model = ep.cfg.candidate.model;
+      rec.endpoint_id = id;
+      rec.session = opts_.session;
+      rec.profile = opts_.profile;
+      rec.kind = "probe";
+      rec.outcome = outcome_label(r.ok() ? StatusCode::kOk : r.status().code());
+      if (r.ok() && r->usage) {
+        rec.usage = {r->usage->prompt_tokens, r->usage->completion_tokens, r->usage->cached_prompt_tokens,
+                     r->usage->cache_write_tokens};
+        rec.reported_cost_usd = r->usage->reported_cost_usd;
+      }
+      rec.duration_ms = to_ms(a1 - a0);
+      rec.estimated_cost_usd = estimate_cost_usd(ep.cfg.candidate, rec.usage.prompt, rec.usage.completion);
+      record_usage(rec, nullptr);
+    }
     lock.lock();
     const StatusCode code = r.ok() ? StatusCode::kOk : r.status().code();
     ep.breaker.on_result(code, std::nullopt);

@@ -16,6 +16,7 @@ std::string_view filter_name(Filter f) {
     case Filter::kRateLimited: return "rate_limit";
     case Filter::kOverBudget: return "budget";
     case Filter::kExcluded: return "excluded";
+    case Filter::kBudgetStop: return "budget_stop";
   }
   return "unknown";
 }
@@ -33,7 +34,10 @@ class CostPolicy final : public RoutingPolicy {
   std::string_view name() const override { return "cost"; }
   double score(const EndpointCandidate&, const CandidateSignals& s, const RouteRequest&, uint32_t, double cost,
                Random&) const override {
-    return -cost + s.smoothed_success * 1e-12;  // ties: the more reliable
+    // A budget nearly spent makes its endpoints look dearer (remaining 1e300 = no budget:
+    // the factor is 1). Ties: the more reliable.
+    const double remaining = std::max(s.remaining_budget_usd, 1e-9);
+    return -cost * (1.0 + cost / remaining) + s.smoothed_success * 1e-12;
   }
 };
 
@@ -144,7 +148,7 @@ void Router::route(const std::vector<EndpointCandidate>& candidates, const std::
   out.policy = policy->name();
   const bool pinned = !request.pin.empty();
   scratch_.clear();
-  std::array<uint32_t, 8> removed{};
+  std::array<uint32_t, 9> removed{};
   bool pin_seen = false;
   for (uint32_t i = 0; i < candidates.size(); ++i) {
     const EndpointCandidate& c = candidates[i];
@@ -161,6 +165,7 @@ void Router::route(const std::vector<EndpointCandidate>& candidates, const std::
         if (!s.breaker_allows) v.removed_by = Filter::kBreakerOpen;
         else if (s.rate_limited) v.removed_by = Filter::kRateLimited;
         else if (request.max_cost_usd && v.est_cost_usd > *request.max_cost_usd) v.removed_by = Filter::kOverBudget;
+        else if (s.budget_stop) v.removed_by = Filter::kBudgetStop;
         else if (s.excluded) v.removed_by = Filter::kExcluded;
       }
     }
@@ -185,6 +190,7 @@ void Router::route(const std::vector<EndpointCandidate>& candidates, const std::
     else if (candidates.empty()) out.error = NotFoundError("no candidate endpoints configured");
     else if (n(Filter::kRateLimited)) out.error = RateLimitedError(base + ": " + why);
     else if (n(Filter::kBreakerOpen) || n(Filter::kExcluded)) out.error = OverloadedError(base + ": " + why);
+    else if (n(Filter::kBudgetStop)) out.error = InsufficientCreditsError(base + ": " + why + " (spending budget exhausted)");
     else if (n(Filter::kOverBudget)) out.error = InvalidRequestError(base + ": " + why + " (max cost)");
     else if (n(Filter::kContext)) out.error = ContextLengthExceededError(base + ": " + why);
     else out.error = InvalidRequestError(base + ": " + why);

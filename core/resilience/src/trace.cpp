@@ -149,6 +149,17 @@ std::string render_trace_json(const RequestTrace& t) {
   key("served_by"); if (t.served_by.empty()) o += "null"; else append_json_string(o, t.served_by);
   key("total_ms"); ms(o, t.total);
   key("total_cost_usd"); num(o, t.total_cost_usd);
+  key("forecast"); o += '{';
+  key("prompt_tokens"); num(o, static_cast<double>(t.est_prompt_tokens));
+  key("max_output_tokens"); num(o, static_cast<double>(t.est_output_tokens));
+  key("usd"); num(o, t.forecast_usd);
+  o += '}';
+  key("budget_warnings"); o += '[';
+  for (size_t i = 0; i < t.budget_warnings.size(); ++i) {
+    if (i) o += ',';
+    append_json_string(o, t.budget_warnings[i]);
+  }
+  o += ']';
   o += '}';
   return o;
 }
@@ -176,6 +187,12 @@ std::string render_trace_text(const RequestTrace& t) {
     }
     o += buf;
   }
+  if (t.est_prompt_tokens || t.est_output_tokens) {
+    std::snprintf(buf, sizeof buf, "forecast: $%.6f (~%llu prompt + %llu max output tokens on the pick)\n", t.forecast_usd,
+                  static_cast<unsigned long long>(t.est_prompt_tokens), static_cast<unsigned long long>(t.est_output_tokens));
+    o += buf;
+  }
+  for (const auto& w : t.budget_warnings) o += "budget: " + w + "\n";
   o += "attempts:\n";
   for (const auto& a : t.attempts) {
     std::snprintf(buf, sizeof buf, "  #%u %-24s +%s %s", a.number, a.endpoint_id.c_str(), fmt_ms(a.start).c_str(),

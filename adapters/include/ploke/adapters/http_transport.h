@@ -1,23 +1,30 @@
 // File: ploke/adapters/http_transport.h
 //
-// HttpTransport: a Transport over real sockets using cpp-httplib (HTTPS via OpenSSL).
+// HttpTransport: a Transport over real sockets. Two engines behind one interface:
+//   * http:// — ploke::net::HttpClient (adapters/net, ploke/net/http_client.h): own
+//     non-blocking sockets, responses parsed by http-parser, one sendmsg() per request,
+//     keep-alive pool per origin with a liveness peek before reuse and a retry on a fresh
+//     connection only when safe (idempotent method, Idempotency-Key, or nothing was sent).
+//     Every CallOptions phase (connect, first byte, idle, total) is measured on the
+//     injected Clock between poll slices of at most 50 ms, so it works with a RealClock and
+//     with a SimulatedClock advanced by another thread.
+//   * https:// — cpp-httplib with OpenSSL (TLS is not re-implemented): the connect timeout
+//     is httplib's connection timeout (capped by the total timeout); first byte, idle and
+//     total are enforced by a watchdog timer on the injected Clock that aborts the socket
+//     (httplib::Client::stop()); that watchdog needs a running clock (RealClock).
 //
+// Common to both:
 //   * Blocking: start() runs the whole exchange on the calling thread and invokes the
 //     handler inline (on_head, on_body per received chunk, on_complete exactly once)
 //     before it returns; the returned Call is already done. start_async() runs the same
 //     exchange on a new thread and returns at once, so another thread can cancel it.
-//   * Connection reuse: a small pool of keep-alive clients per origin
-//     (scheme://host:port). A client serves one call at a time; it goes back to the pool
-//     only after a clean exchange, otherwise it is dropped (its socket closed).
-//   * Timeouts (CallOptions): connect → httplib's connection timeout (capped by the total
-//     timeout); first byte (request body written → response head), idle (between body
-//     chunks) and total are enforced by a watchdog timer on the injected Clock that aborts
-//     the socket (httplib::Client::stop()) and reports kTimeout with that TimeoutPhase.
-//     The watchdog needs a running clock (RealClock); with a SimulatedClock nobody fires it.
+//   * Connection reuse: up to max_idle_per_origin keep-alive connections per origin; a
+//     connection goes back to the pool only after a clean, complete exchange.
 //   * Failures: refused/reset/EOF mid-body → kConnectionReset; Call::cancel() or a handler
-//     returning false from on_body → kCancelled. TCP_NODELAY is set.
-//   * Streaming: bytes reach on_body as they arrive (httplib content_receiver), for every
-//     response, streamed or not; the body is never buffered here.
+//     returning false from on_body → kCancelled; timeouts → kTimeout with the phase.
+//     TCP_NODELAY is set.
+//   * Streaming: bytes reach on_body as they arrive, for every response, streamed or not;
+//     the body is never buffered here.
 //
 // Thread-safety: start()/start_async() may be called concurrently from many threads.
 //

@@ -30,6 +30,7 @@
 #include <vector>
 
 #include "ploke/core/clock.h"
+#include "ploke/core/cooperative.h"
 #include "ploke/core/status.h"
 
 namespace ploke {
@@ -108,7 +109,9 @@ class Transport {
 
 /// A one-shot completion flag that a caller can wait on with any Clock: under a
 /// SimulatedClock wait() fires timers (virtual time) until notified; under a real clock it
-/// blocks on a condition variable.
+/// blocks on a condition variable. Inside a fiber of a CooperativeScheduler driving that
+/// clock (ploke/core/cooperative.h), wait() suspends the fiber instead and notify() makes
+/// it runnable, so many waits can be pending at once in virtual time.
 class Completion {
  public:
   void notify();
@@ -121,6 +124,8 @@ class Completion {
   mutable std::mutex mu_;
   std::condition_variable cv_;
   bool done_ = false;
+  CooperativeScheduler* coop_ = nullptr;  // GUARDED_BY(mu_): the fiber suspended in wait()
+  void* coop_fiber_ = nullptr;            // GUARDED_BY(mu_)
 };
 
 /// Collects a whole exchange (head, body, final status) and signals its Completion.

@@ -13,11 +13,11 @@
 // Forwarding: method, path + query (joined to the upstream's path prefix), body and the
 // request headers except hop-by-hop ones, Host and Accept-Encoding (the upstream is asked
 // for identity encoding so the client and the cassette see the same plain bytes) go out
-// through HttpTransport (HTTPS via OpenSSL). The response is streamed to the client as it
-// arrives: the transport's on_body chunks pass through a bounded per-response queue to an
-// httplib content provider (chunked when the upstream was chunked/SSE, else with the
-// upstream's Content-Length), while every chunk is captured with its offset in ms from the
-// request start (injected Clock). 4xx/5xx are recorded like any other response; a stream
+// through HttpTransport (HTTPS via OpenSSL). The server is ploke::net::HttpServer. The
+// response is streamed to the client as it arrives: the transport's on_body chunks go
+// straight to the client's net::Responder (chunked when the upstream was chunked/SSE, else
+// with the upstream's Content-Length), while every chunk is captured with its offset in ms
+// from the request start (injected Clock). 4xx/5xx are recorded like any other response; a stream
 // the upstream cuts is recorded with ending "reset" and cut on the client side too. A
 // failure before any response byte is a 502 (504 on timeout) JSON error naming the
 // upstream (redacted), recorded only with `record_upstream_failures` (as an empty reply).
@@ -34,7 +34,8 @@
 // or a complete newer one.
 //
 // Thread-safety: Start()/stop() from one owner thread; flush(), stats(), port(), url()
-// from any thread. Requests are served concurrently by a worker pool.
+// from any thread. One event loop parses and answers replays; forwarded requests run
+// concurrently on a worker pool (`threads`).
 //
 // Example:
 //   RealClock clock;
@@ -97,15 +98,15 @@ struct RecorderOptions {
   codec::Timing replay_timing = codec::Timing::Recorded();
   bool repeat_last = true;
   /// Requests that do not ask for a stream ("stream": true in the body or Accept:
-  /// text/event-stream) are forwarded by the server worker itself with the blocking
-  /// transport call and answered once complete (no thread handoffs: the c1 latency
-  /// target). Such a call is not cancelled by stop() before its head arrives (it is
+  /// text/event-stream) are forwarded by a worker with the blocking transport call and
+  /// answered once complete with one respond() (the c1 latency target). Such a call is not cancelled by stop() before its head arrives (it is
   /// bounded by upstream_timeouts). false = every response goes through the streaming path.
   bool inline_non_stream = true;
-  /// Server worker threads; each open client connection occupies one.
+  /// Forwarding worker threads (started on demand); each forwarded request in flight
+  /// occupies one, more wait in a queue.
   size_t threads = 64;
   /// Bytes of upstream body buffered per response before the upstream read waits for the
-  /// client (backpressure).
+  /// client (backpressure; streams).
   size_t max_queued_bytes = 1 << 20;
   /// Cassette metadata for a new cassette (kept from the file when it exists).
   std::string cassette_name;  ///< default: the file name without ".json"

@@ -103,6 +103,34 @@ struct BudgetConfig {
   std::string action = "warn";      ///< warn | stop
 };
 
+/// [routing]: how the resilience façade routes, retries and queues. Every knob is optional;
+/// unset = the LlmClientOptions default. llm_client_options() (ploke/config/routing.h)
+/// turns it into resilience::LlmClientOptions for `chat` and the gateway.
+struct RoutingConfig {
+  std::string policy;                 ///< routing.policy ("" = reliability); a registered policy name
+  std::vector<std::string> fallbacks; ///< routing.fallbacks: model names ([models] keys or catalog ids), in order
+  std::optional<int64_t> max_chain;   ///< routing.max_chain: the pick + fallbacks tried per request
+  std::optional<bool> stream_continuation;
+  std::optional<int64_t> max_rate_limit_wait_ms;
+  // [routing.breaker]
+  std::optional<int64_t> breaker_window, breaker_minimum_calls, breaker_consecutive_failures, breaker_half_open_trials;
+  std::optional<double> breaker_failure_rate, breaker_slow_call_rate;
+  std::optional<int64_t> breaker_slow_call_ms, breaker_open_ms, breaker_open_max_ms;
+  // [routing.retry]
+  std::optional<int64_t> retry_per_endpoint, retry_max_attempts, retry_max_retry_after_ms;
+  std::optional<int64_t> backoff_base_ms, backoff_cap_ms;
+  std::string backoff_jitter;         ///< "" | decorrelated | full | none
+  std::optional<double> retry_budget_ratio;
+  // [routing.lanes]
+  std::optional<int64_t> max_in_flight, interactive_capacity, normal_capacity, bulk_capacity;
+  std::optional<int64_t> short_prompt_chars, short_output_tokens, long_output_tokens;
+  bool operator==(const RoutingConfig&) const = default;
+};
+
+/// The routing policies every LlmClient registers (cost, latency, pinned, reliability,
+/// weighted); `routing.policy` is checked against them.
+std::vector<std::string> builtin_policy_names();
+
 struct Config {
   std::string source;               ///< the file it came from ("" = built in only)
   Params params;                    ///< [params]: the global layer
@@ -116,6 +144,7 @@ struct Config {
   std::map<std::string, Profile> profiles;
   std::map<std::string, CredentialSpec> credentials;
   std::vector<BudgetConfig> budgets;
+  RoutingConfig routing;
   /// What the environment changed (names only, never values): "PLOKE_SIM_TEMPERATURE".
   std::vector<std::string> env_overrides_applied;
   /// The file's own settings before env overrides (what save_config writes back).

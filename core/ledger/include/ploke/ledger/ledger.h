@@ -35,6 +35,7 @@
 #include "ploke/catalog/catalog.h"
 #include "ploke/core/clock.h"
 #include "ploke/core/status.h"
+#include "ploke/core/usage.h"
 
 namespace ploke::ledger {
 
@@ -46,9 +47,13 @@ struct PriceRecord {
   std::string source = "catalog";  ///< catalog | manual | provider
 };
 
-struct TokenUsage {
-  uint64_t prompt = 0, completion = 0, cache_read = 0, cache_write = 0;
-};
+// The record and interface types live in ploke/core/usage.h so ploke::resilience can use
+// them without depending on SQLite; these aliases keep the ledger's names.
+using TokenUsage = ploke::TokenUsage;
+using AttemptRecord = ploke::AttemptRecord;
+using BudgetCheck = ploke::BudgetCheck;
+using BudgetOracle = ploke::BudgetOracle;
+using UsageSink = ploke::UsageSink;
 
 struct RequestRecord {
   std::string request_id;
@@ -56,18 +61,6 @@ struct RequestRecord {
   std::string session, profile;
   std::string outcome = "ok";       ///< "ok" or a StatusCode name
   std::string served_by;            ///< provider/model that answered ("" = none)
-};
-
-struct AttemptRecord {
-  std::string request_id;           ///< "" for probes
-  uint32_t number = 1;
-  std::optional<SystemTime> at;     ///< default: clock.system_now()
-  std::string provider, model, endpoint_id, session, profile;
-  std::string kind = "attempt";     ///< attempt | probe
-  std::string outcome = "ok";       ///< "ok" or a StatusCode name (failed attempts are billed too)
-  TokenUsage usage;
-  double duration_ms = 0;
-  std::optional<double> reported_cost_usd;
 };
 
 /// Cost of a usage under a price (USD).
@@ -95,32 +88,6 @@ struct Budget {
   std::string period = "day";       ///< day | month (UTC)
   double limit_usd = 0;
   std::string action = "warn";      ///< warn | stop
-};
-
-struct BudgetCheck {
-  bool allowed = true;              ///< false: a "stop" budget would be exceeded
-  double remaining_usd = 1e300;     ///< smallest remaining across the applicable budgets
-  std::vector<std::string> warnings;  ///< "budget day provider=openrouter: 4.10 of 5.00 USD spent"
-  std::string blocked_by;           ///< the stop budget that refused ("" when allowed)
-};
-
-/// What the cost routing policy and the façade read (implemented by Ledger). Keeps
-/// ploke::resilience free of a SQLite dependency: the composition root hands it a pointer.
-class BudgetOracle {
- public:
-  virtual ~BudgetOracle() = default;
-  /// Smallest remaining budget (USD) that applies to (provider, profile); +inf-like
-  /// (1e300) when no budget applies.
-  virtual double remaining_budget(std::string_view provider, std::string_view profile) = 0;
-  /// Whether spending `est_cost_usd` more is allowed, with warnings.
-  virtual BudgetCheck check_budget(std::string_view provider, std::string_view profile, double est_cost_usd) = 0;
-};
-
-/// Where the façade reports each finished attempt (implemented by Ledger).
-class UsageSink {
- public:
-  virtual ~UsageSink() = default;
-  virtual Status record_attempt(const AttemptRecord& attempt) = 0;
 };
 
 struct Forecast {

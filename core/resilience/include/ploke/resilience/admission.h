@@ -130,5 +130,14 @@ class AdmissionQueue {
 
 /// Renders a QueueStatus as the text `ploke-sim llm queue status` prints.
 std::string render_queue_status(const QueueStatus& q);
+/// Same as render_queue_status() (the name the gateway and the CLI use).
+std::string render_queue_status_text(const QueueStatus& q);
+/// The JSON the gateway serves at GET /__admin/queue and `llm queue status --json` prints:
+///   {"in_flight":N,"max_in_flight":N,"queued":N,
+///    "lanes":[{"lane":"interactive","depth":N,"capacity":N,"admitted":N,"queued":N,
+///              "rejected":N,"cancelled":N,"max_depth":N,
+///              "wait_ms":{"count":N,"p50":x,"p95":x,"p99":x,"mean":x,"max":x}}, …]}
+/// Lanes in priority order (interactive, normal, bulk). Numbers only, no secrets.
+std::string render_queue_status_json(const QueueStatus& q);
 
 }  // namespace ploke::resilience

@@ -9,6 +9,7 @@
 //   open ──(open wait elapsed; the wait is base × multiplier^(openings-1), capped)──▶ half-open
 //   half-open ──(`half_open_trials` trial calls all succeed)──▶ closed
 //   half-open ──(any trial fails or is slow)──▶ open (wait grows: another opening)
+//   (with `half_open = false`: open ──(wait elapsed)──▶ closed, a plain cooldown)
 //
 // Only endpoint-health codes count as failures (counts_as_failure()): overloaded, 5xx,
 // timeouts, resets, malformed responses, interrupted streams. Rate limits (the limiter's
@@ -46,10 +47,16 @@ struct BreakerConfig {
   uint32_t consecutive_failures = 5;     ///< trip on this many failures in a row (0 = off)
   Duration slow_call_threshold = std::chrono::seconds(10);  ///< TTFT above this is slow
   double slow_call_rate_threshold = 0.8; ///< trip when slow / calls ≥ this (> 1 = off)
-  Duration open_base = std::chrono::seconds(5);
+  /// Open waits 2 s, 4 s, then 5 s for every further consecutive opening (was 5 s doubling
+  /// to 5 min: after a 2-minute outage traffic came back ~30 s late; bench/behaviour).
+  Duration open_base = std::chrono::seconds(2);
   double open_multiplier = 2.0;
-  Duration open_max = std::chrono::minutes(5);
+  Duration open_max = std::chrono::seconds(5);
   uint32_t half_open_trials = 3;         ///< trial calls let through; all must succeed
+  /// false: no half-open state — when the open wait elapses the breaker closes at once
+  /// (full traffic, counts start over, the wait does not grow): a fixed cooldown like
+  /// LiteLLM's router (bench/behaviour compares the two).
+  bool half_open = true;
 };
 
 struct BreakerEvent {

@@ -40,6 +40,7 @@
 //   std::cout << render_trace_text(trace);
 #pragma once
 
+#include <functional>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -52,6 +53,7 @@
 #include "ploke/core/clock.h"
 #include "ploke/core/random.h"
 #include "ploke/core/transport.h"
+#include "ploke/core/usage.h"
 #include "ploke/resilience/admission.h"
 #include "ploke/resilience/circuit_breaker.h"
 #include "ploke/resilience/endpoint_stats.h"
@@ -90,6 +92,22 @@ struct LlmClientOptions {
   uint64_t default_output_tokens = 512;                ///< estimate when max_output_tokens is unset
   Duration signals_refresh = std::chrono::seconds(1);  ///< how often routing re-reads stats
   uint64_t seed = 1;                                   ///< jitter and weighted routing
+  /// Optional (not owned; must outlive the client): told every attempt and probe —
+  /// successes, failures, probes, labelled — with tokens, the provider-reported cost and
+  /// the estimate from the endpoint's prices. Called without the client's lock. A failing
+  /// sink never fails the call (metric ploke_llm_usage_sink_errors_total + a trace note).
+  UsageSink* usage_sink = nullptr;
+  /// Optional (not owned): consulted at routing (a "stop" budget the estimated cost would
+  /// exceed filters the endpoint out: `budget_stop`; the cost policy reads the remaining
+  /// budget) and before every later attempt (retries, fall-overs): refused → the attempt
+  /// is not sent, kInsufficientCredits "budget exceeded: …" when nothing else is left.
+  /// Warnings → trace budget_warnings + ploke_llm_budget_warnings_total{provider}.
+  BudgetOracle* budget_oracle = nullptr;
+  std::string session;  ///< usage label ("" = none); CallControl::session overrides
+  std::string profile;  ///< usage and budget label; CallControl::profile overrides
+  /// Optional: told every breaker transition (endpoint id, event), under the client's lock —
+  /// it must not call back into the client. Scenario runs log them.
+  std::function<void(const std::string&, const BreakerEvent&)> on_breaker_event;
 };
 
 /// Lets a caller cancel a façade call from any thread (or from its own stream callback):
@@ -122,7 +140,13 @@ struct CallControl {
   std::string sticky_key;  ///< e.g. a conversation id
   std::optional<double> max_cost_usd;
   CancelToken* cancel = nullptr;  ///< optional; must outlive the call
+  std::string session;     ///< usage label ("" = LlmClientOptions::session)
+  std::string profile;     ///< usage/budget label ("" = LlmClientOptions::profile)
 };
+
+/// ~4 characters per token plus per-message overhead: the façade's prompt-token estimate
+/// (rate-limit reservations, cost forecasts), reconciled with the provider's usage.
+uint64_t estimate_prompt_tokens(const ChatRequest& request);
 
 /// What `provider health` shows for one endpoint.
 struct EndpointHealth {
@@ -173,6 +197,11 @@ class LlmClient {
   Result<ChatResponse> stream(const ChatRequest& request, const EventCallback& on_event,
                               const CallControl& control = {}, RequestTrace* trace = nullptr);
 
+  /// Dry run: what complete()/stream() would do now — candidates, filters (budgets
+  /// included), scores, the chain, the cost forecast and budget warnings — without
+  /// admitting or sending anything. final_code is the routing error when nothing is left.
+  RequestTrace plan(const ChatRequest& request, const CallControl& control = {}, bool streaming = false);
+
   Status set_policy(std::string_view name);
   std::string policy() const;
   std::vector<std::string> policies() const;
@@ -198,6 +227,19 @@ class LlmClient {
                            RequestTrace* trace);
   /// Waits `d` on the clock; returns early (false) if `token` is cancelled.
   bool wait_for(Duration d, CancelToken* token);
+  struct BudgetView {
+    double remaining = 1e300;
+    bool stop = false;
+    std::vector<std::string> warnings;
+  };
+  /// Asks the BudgetOracle about every endpoint (without the lock); one entry per endpoint.
+  std::vector<BudgetView> budget_views(const RouteRequest& rr, const std::string& profile);
+  /// Refreshes signals_ and routes into decision_scratch_. Called with mu_ held.
+  void route_locked(const RouteRequest& rr, uint64_t est_tokens, const std::vector<BudgetView>& budgets);
+  /// Copies the decision into the trace (candidates, forecast, budget warnings of the pick).
+  void trace_decision(RequestTrace* trace, const RouteRequest& rr, const std::vector<BudgetView>& budgets);
+  /// Reports one attempt to the usage sink (without the lock).
+  void record_usage(const AttemptRecord& rec, RequestTrace* trace);
 
   Clock& clock_;
   LlmClientOptions opts_;

@@ -56,7 +56,13 @@ namespace ploke::resilience {
   X(kCostUsd, "ploke_llm_cost_usd_total", kCounter, "Estimated spend in USD from catalog prices.", "endpoint") \
   X(kProbes, "ploke_llm_probes_total", kCounter,                                                                     \
     "Active health probes by endpoint and outcome (skipped_budget, skipped_breaker, or a StatusCode name).",        \
-    "endpoint,outcome")
+    "endpoint,outcome")                                                                                              \
+  X(kBudgetWarnings, "ploke_llm_budget_warnings_total", kCounter,                                                    \
+    "Attempts made while a spending budget warned (over 80% or a warn budget exceeded).", "provider")              \
+  X(kBudgetBlocked, "ploke_llm_budget_blocked_total", kCounter,                                                      \
+    "Attempts refused because a stop budget would be exceeded.", "provider")                                         \
+  X(kUsageSinkErrors, "ploke_llm_usage_sink_errors_total", kCounter,                                                 \
+    "Attempts the usage sink (ledger) failed to record.", "")
 
 enum class MetricType : uint8_t { kCounter, kGauge, kHistogram };
 

@@ -14,10 +14,14 @@
 //   breaker     its circuit breaker refuses calls (open)
 //   rate_limit  its provider or key limiter refuses the estimated tokens right now
 //   budget      estimated cost > the request's max_cost_usd
+//   budget_stop a "stop" spending budget (BudgetOracle: per day/month, provider/profile)
+//               would be exceeded by the estimated cost
 //   excluded    the caller excluded it (e.g. already failed in this request)
 //
 // Policies score the survivors (higher is better) and are registered by name:
-//   cost        −estimated cost (input + output prices × estimated tokens)
+//   cost        −estimated cost × (1 + estimated cost ÷ remaining budget): the cheapest,
+//               and among similar prices the endpoint whose provider/profile budget has
+//               the most left (exhausted "stop" budgets are filtered out before)
 //   latency     −(p95 total ms, 1000 ms when unknown) ÷ smoothed success rate
 //   reliability smoothed success rate, ties broken by p95 (default policy)
 //   weighted    weighted random order (Efraimidis–Spirakis: u^(1/weight), seeded Random)
@@ -59,6 +63,7 @@ struct EndpointCandidate {
   double input_usd_per_mtok = 0;
   double output_usd_per_mtok = 0;
   double weight = 1.0;    ///< for the weighted policy
+  double request_usd = 0; ///< per-request price (catalog pricing.request)
 };
 
 /// Health facts about a candidate at decision time (from breaker, limiter, stats).
@@ -69,6 +74,8 @@ struct CandidateSignals {
   double p95_ms = 0;          ///< 0 = unknown
   double smoothed_success = 0.9;
   double score = 0.9;         ///< EndpointStats score
+  double remaining_budget_usd = 1e300;  ///< BudgetOracle: smallest remaining budget of its provider/profile
+  bool budget_stop = false;   ///< a "stop" budget refuses the estimated cost
 };
 
 /// What the request needs and how it wants to be routed.
@@ -82,7 +89,9 @@ struct RouteRequest {
   std::string policy;       ///< empty = the router's default
 };
 
-enum class Filter : uint8_t { kNone, kPinned, kCapability, kContext, kBreakerOpen, kRateLimited, kOverBudget, kExcluded };
+enum class Filter : uint8_t {
+  kNone, kPinned, kCapability, kContext, kBreakerOpen, kRateLimited, kOverBudget, kExcluded, kBudgetStop
+};
 std::string_view filter_name(Filter f);
 
 struct CandidateVerdict {
@@ -119,7 +128,7 @@ class RoutingPolicy {
 /// Estimated cost in USD of a request on a candidate.
 inline double estimate_cost_usd(const EndpointCandidate& c, uint64_t prompt_tokens, uint64_t output_tokens) {
   return (c.input_usd_per_mtok * static_cast<double>(prompt_tokens) +
-          c.output_usd_per_mtok * static_cast<double>(output_tokens)) / 1e6;
+          c.output_usd_per_mtok * static_cast<double>(output_tokens)) / 1e6 + c.request_usd;
 }
 
 /// True if `pin` names this candidate (id, provider, or provider/model).

@@ -64,6 +64,11 @@ struct RequestTrace {
   std::string served_by;           ///< endpoint id of the successful attempt
   Duration total{0};
   double total_cost_usd = 0;
+  // Cost forecast before sending (the pick): estimated prompt tokens + max output tokens
+  // (or LlmClientOptions::default_output_tokens) × the endpoint's prices.
+  uint64_t est_prompt_tokens = 0, est_output_tokens = 0;
+  double forecast_usd = 0;  ///< on the pick; 0 with no pick
+  std::vector<std::string> budget_warnings;  ///< from the BudgetOracle ("budget day …: over 80%")
 };
 
 /// Appends `s` as a JSON string literal (with quotes).

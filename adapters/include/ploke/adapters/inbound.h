@@ -1,0 +1,167 @@
+// File: ploke/adapters/inbound.h
+//
+// Inbound protocol codecs: the *server* side of the wire formats the client-side adapters
+// speak. A gateway (cli/gateway/) parses what an OpenAI / Anthropic / OpenRouter client
+// sends into the normalized ChatRequest, runs it through the core, and renders the answer
+// (or the error) back in the protocol the client spoke, so the client's own SDK sees what
+// it would see from the real provider.
+//
+//   parse_openai_chat_request()     POST /v1/chat/completions body → InboundRequest
+//   parse_anthropic_messages_request()  POST /v1/messages body   → InboundRequest
+//   render_openai_chat_completion() / render_anthropic_message()  ChatResponse → JSON
+//   OpenAiSseWriter / AnthropicSseWriter   StreamEvents → SSE bytes (chunks, [DONE],
+//                                          usage chunk / message_start … message_stop)
+//   render_openai_error() / render_anthropic_error()  Status → HTTP status, headers, body
+//
+// Requests: unknown top-level fields are ignored (clients send many optional ones); a
+// field of the wrong type or a value the core cannot carry is kInvalidRequest naming the
+// field path ("messages[2].content[0].type: unsupported part type 'input_audio'"), which
+// render_*_error() turns into the protocol's 400.
+//
+// OpenRouter extensions on the OpenAI route (`models`, `provider` {order, only, ignore,
+// allow_fallbacks, require_parameters, …}, `route`, `transforms`) are kept twice: as
+// `openrouter.*` tags in request.meta.tags (so an OpenRouter upstream receives them
+// unchanged, see openrouter_adapter.h) and typed in RoutingHints (so the gateway can apply
+// them to its own endpoints). ploke's own per-request overrides may come in the body as
+// `"ploke": {"provider": "...", "policy": "...", "deadline_ms": N, "priority": "high"}`
+// (the gateway also reads x-ploke-* headers).
+//
+// Error mapping (Status → protocol), chosen so the SDKs classify as for the real API:
+//   code                      OpenAI status/type                 Anthropic status/type
+//   rate_limited              429 rate_limit_exceeded (+retry-after, retry-after-ms)
+//                                                                429 rate_limit_error
+//   overloaded                503 server_error (+retry-after)    529 overloaded_error
+//   server_error              upstream 5xx or 502 server_error   500 api_error (502/503 kept)
+//   timeout                   504 timeout                        504 timeout_error
+//   connection_reset, malformed_response, stream_interrupted
+//                             502 server_error                   502 api_error
+//   auth                      401 invalid_api_key                401 authentication_error
+//   permission                403 permission_denied              403 permission_error
+//   not_found                 404 model_not_found                404 not_found_error
+//   invalid_request           400 invalid_request_error (param = field path)
+//                                                                400 invalid_request_error
+//   context_length_exceeded   400 context_length_exceeded        400 invalid_request_error
+//   content_filter            400 content_filter                 400 invalid_request_error
+//   insufficient_credits      429 insufficient_quota (x-should-retry: false)
+//                                                                402 billing_error
+//   cancelled                 499 cancelled                      499 cancelled
+//   internal                  500 server_error                   500 api_error
+// Messages are the Status message (already redacted); never a secret.
+//
+// Thread-safety: functions are pure; a writer object belongs to one stream.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+#include "ploke/adapters/openrouter_adapter.h"
+#include "ploke/core/chat.h"
+#include "ploke/core/status.h"
+
+namespace ploke::inbound {
+
+/// Routing wishes a client expressed in the body (OpenRouter extensions, ploke's own).
+struct RoutingHints {
+  OpenRouterPreferences openrouter;  ///< `models`, `provider` {…}, `route`, `transforms`
+  std::string pin;                   ///< ploke.provider: endpoint id, provider or provider/model
+  std::string policy;                ///< ploke.policy
+  std::optional<int64_t> deadline_ms;  ///< ploke.deadline_ms
+  std::optional<Priority> priority;    ///< ploke.priority
+};
+
+struct InboundRequest {
+  ChatRequest request;
+  RoutingHints hints;
+  bool include_usage = false;  ///< OpenAI stream_options.include_usage
+};
+
+/// Parses a Chat Completions request body (OpenAI; OpenRouter extensions included).
+Result<InboundRequest> parse_openai_chat_request(std::string_view body);
+/// Parses an Anthropic Messages request body.
+Result<InboundRequest> parse_anthropic_messages_request(std::string_view body);
+
+/// "low" | "normal" | "high" | "critical" (or 0..3). nullopt when unknown.
+std::optional<Priority> parse_priority(std::string_view text);
+
+/// A complete HTTP answer in a protocol's shape.
+struct Reply {
+  int status = 200;
+  std::vector<std::pair<std::string, std::string>> headers;  ///< besides content-type
+  std::string body;
+};
+
+/// Non-stream Chat Completions body. `created` in Unix seconds; an empty response id gets
+/// "chatcmpl-" + `fallback_id`.
+std::string render_openai_chat_completion(const ChatResponse& r, int64_t created, std::string_view fallback_id);
+/// Non-stream Messages body; an empty id gets "msg_" + `fallback_id`.
+std::string render_anthropic_message(const ChatResponse& r, std::string_view fallback_id);
+
+/// OpenAI error reply for `st` (see the table above).
+Reply render_openai_error(const Status& st);
+/// Anthropic error reply; `request_id` goes into the body's request_id when non-empty.
+Reply render_anthropic_error(const Status& st, std::string_view request_id = {});
+/// Only the HTTP status render_*_error() would use.
+int openai_error_http_status(const Status& st);
+int anthropic_error_http_status(const Status& st);
+
+/// GET /v1/models (OpenAI shape) and the Anthropic shape, for the given model ids.
+std::string render_openai_models(const std::vector<std::string>& ids, int64_t created);
+std::string render_anthropic_models(const std::vector<std::string>& ids);
+
+/// Turns the façade's stream events into Chat Completions SSE chunks. Usage:
+///   OpenAiSseWriter w(id, model, created, include_usage);
+///   out += w.event(e);  … for each StreamEvent
+///   out += w.finish(final_response);   // finish chunk if none yet, usage chunk, [DONE]
+///   or out += w.error(status);         // in-stream error chunk (no [DONE])
+class OpenAiSseWriter {
+ public:
+  OpenAiSseWriter(std::string id, std::string model, int64_t created, bool include_usage);
+  /// SSE bytes for one event ("" for events that map to nothing, e.g. kStart/kUsage).
+  std::string event(const StreamEvent& e);
+  std::string finish(const ChatResponse& final_response);
+  std::string error(const Status& st);
+  bool started() const { return sent_role_; }
+
+ private:
+  std::string chunk_prefix() const;
+  std::string id_, model_;
+  int64_t created_;
+  bool include_usage_;
+  bool sent_role_ = false;
+  bool sent_finish_ = false;
+  std::optional<Usage> usage_;
+  std::vector<uint32_t> seen_tools_;  // wire indexes whose first fragment was sent
+};
+
+/// Turns the façade's stream events into Anthropic Messages SSE events (message_start,
+/// content_block_start/delta/stop, ping, message_delta, message_stop).
+class AnthropicSseWriter {
+ public:
+  AnthropicSseWriter(std::string id, std::string model, uint64_t input_tokens_estimate);
+  std::string event(const StreamEvent& e);
+  std::string finish(const ChatResponse& final_response);
+  std::string error(const Status& st);
+
+ private:
+  std::string start_if_needed();
+  std::string close_block();
+  std::string id_, model_;
+  uint64_t input_tokens_;
+  bool started_ = false;
+  bool finished_ = false;
+  int block_index_ = -1;       // current open block (-1 = none)
+  bool block_open_ = false;
+  bool block_is_text_ = false;
+  int64_t block_tool_ = -1;    // wire tool index of the open tool_use block
+  std::optional<Usage> usage_;
+  FinishReason finish_ = FinishReason::kUnknown;
+};
+
+/// Rough prompt token estimate (characters / 4, at least 1) for message_start.
+uint64_t estimate_prompt_tokens(const ChatRequest& r);
+
+}  // namespace ploke::inbound

@@ -1,0 +1,584 @@
+// HttpClient: plain HTTP/1.1 over our own sockets, responses parsed by http-parser 2.9.
+// See ploke/net/http_client.h for the contract.
+//
+// Design notes:
+//  - One exchange runs on one thread (the caller's, or start_async()'s): connect
+//    (non-blocking + poll), one sendmsg() for head + body, then poll/recv/parse until the
+//    message is complete. Waits are ppoll() slices of at most 50 ms; after each the Clock is
+//    read again, the deadlines (total, connect, first byte, idle) re-checked and the cancel
+//    flag looked at. cancel() also shuts the socket down so a blocked poll wakes at once.
+//  - The pool holds idle fds per origin ("host:port"). Reuse first peeks at the socket
+//    (recv MSG_PEEK|MSG_DONTWAIT): EOF or stray bytes mean the server is done with it.
+#include "ploke/net/http_client.h"
+
+#include <http_parser.h>
+
+#include <netdb.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <poll.h>
+#include <sys/socket.h>
+#include <sys/uio.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <cerrno>
+#include <climits>
+#include <cstring>
+#include <map>
+#include <mutex>
+#include <optional>
+#include <thread>
+#include <vector>
+
+namespace ploke::net {
+namespace {
+
+constexpr Duration kSlice = std::chrono::milliseconds(50);
+constexpr size_t kReadChunk = 16 * 1024;
+
+struct Target {
+  std::string host;         // for getaddrinfo (brackets stripped)
+  std::string port = "80";
+  std::string host_header;  // as written in the URL ("h" or "h:port")
+  std::string key;          // pool key "host:port"
+  std::string prefix;       // "" or "/v1"
+};
+
+Result<Target> parse_http_url(std::string_view url) {
+  const size_t scheme_end = url.find("://");
+  if (scheme_end == std::string_view::npos) return InvalidRequestError("base_url has no scheme: " + std::string(url));
+  if (!iequals(url.substr(0, scheme_end), "http")) {
+    return InvalidRequestError("HttpClient serves http:// only: " + std::string(url));
+  }
+  const size_t host_start = scheme_end + 3;
+  const size_t slash = url.find('/', host_start);
+  const std::string_view authority =
+      url.substr(host_start, slash == std::string_view::npos ? std::string_view::npos : slash - host_start);
+  if (authority.empty()) return InvalidRequestError("base_url has no host: " + std::string(url));
+  Target t;
+  t.host_header = std::string(authority);
+  std::string_view host = authority;
+  if (host.front() == '[') {
+    const size_t close = host.find(']');
+    if (close == std::string_view::npos) return InvalidRequestError("base_url has a bad IPv6 host: " + std::string(url));
+    if (close + 1 < host.size()) {
+      if (host[close + 1] != ':') return InvalidRequestError("base_url has a bad port: " + std::string(url));
+      t.port = std::string(host.substr(close + 2));
+    }
+    host = host.substr(1, close - 1);
+  } else if (const size_t colon = host.rfind(':'); colon != std::string_view::npos) {
+    t.port = std::string(host.substr(colon + 1));
+    host = host.substr(0, colon);
+  }
+  if (host.empty()) return InvalidRequestError("base_url has no host: " + std::string(url));
+  if (t.port.empty() || t.port.find_first_not_of("0123456789") != std::string::npos || t.port.size() > 5) {
+    return InvalidRequestError("base_url has a bad port: " + std::string(url));
+  }
+  t.host = std::string(host);
+  t.key = t.host + ":" + t.port;
+  if (slash != std::string_view::npos) t.prefix = std::string(url.substr(slash));
+  while (!t.prefix.empty() && t.prefix.back() == '/') t.prefix.pop_back();
+  return t;
+}
+
+bool idempotent(std::string_view m) {
+  return m == "GET" || m == "HEAD" || m == "OPTIONS" || m == "PUT" || m == "DELETE" || m == "TRACE";
+}
+
+/// Shared by the exchange and Call::cancel().
+struct CallState {
+  std::atomic<bool> cancelled{false};
+  std::atomic<bool> completed{false};
+  std::mutex mu;
+  int fd = -1;  // GUARDED_BY(mu): the socket in use, for cancel()
+
+  void cancel() {
+    cancelled.store(true);
+    std::lock_guard<std::mutex> l(mu);
+    if (fd >= 0) ::shutdown(fd, SHUT_RDWR);
+  }
+  void set_fd(int f) {
+    std::lock_guard<std::mutex> l(mu);
+    fd = f;
+  }
+};
+
+class ClientCall final : public Call {
+ public:
+  explicit ClientCall(std::shared_ptr<CallState> s) : state_(std::move(s)) {}
+  ~ClientCall() override {
+    if (thread_.joinable()) thread_.join();
+  }
+  void cancel() override { state_->cancel(); }
+  bool done() const override { return state_->completed.load(); }
+  void set_thread(std::thread t) { thread_ = std::move(t); }
+
+ private:
+  std::shared_ptr<CallState> state_;
+  std::thread thread_;
+};
+
+// Response parsing state (http-parser callbacks).
+struct Parse {
+  ResponseHandler* handler = nullptr;
+  bool head_request = false;
+  Headers headers;
+  std::string field, value;
+  bool in_value = false;
+  bool interim = false;  // a 1xx head being skipped
+  bool complete = false;
+  bool keep_alive = false;
+  bool handler_abort = false;
+  bool head_seen = false;
+};
+
+Parse* parse_of(http_parser* p) { return static_cast<Parse*>(p->data); }
+
+void push_header(Parse* s) {
+  if (!s->in_value) return;
+  s->headers.add(std::move(s->field), std::move(s->value));
+  s->field.clear();
+  s->value.clear();
+  s->in_value = false;
+}
+
+http_parser_settings make_settings() {
+  http_parser_settings s;
+  http_parser_settings_init(&s);
+  s.on_header_field = [](http_parser* p, const char* at, size_t n) {
+    Parse* st = parse_of(p);
+    push_header(st);
+    st->field.append(at, n);
+    return 0;
+  };
+  s.on_header_value = [](http_parser* p, const char* at, size_t n) {
+    Parse* st = parse_of(p);
+    st->in_value = true;
+    st->value.append(at, n);
+    return 0;
+  };
+  s.on_headers_complete = [](http_parser* p) {
+    Parse* st = parse_of(p);
+    push_header(st);
+    const int status = static_cast<int>(p->status_code);
+    if (status >= 100 && status < 200 && status != 101) {
+      st->interim = true;
+      st->headers = Headers{};
+      return 0;
+    }
+    st->head_seen = true;
+    st->handler->on_head(status, st->headers);
+    return st->head_request ? 1 : 0;  // 1: no body follows
+  };
+  s.on_body = [](http_parser* p, const char* at, size_t n) {
+    Parse* st = parse_of(p);
+    if (!st->handler->on_body(std::string_view(at, n))) {
+      st->handler_abort = true;
+      return -1;
+    }
+    return 0;
+  };
+  s.on_message_complete = [](http_parser* p) {
+    Parse* st = parse_of(p);
+    if (st->interim) {
+      st->interim = false;
+      return 0;
+    }
+    st->complete = true;
+    st->keep_alive = http_should_keep_alive(p) != 0;
+    http_parser_pause(p, 1);
+    return 0;
+  };
+  return s;
+}
+
+const http_parser_settings& settings() {
+  static const http_parser_settings s = make_settings();
+  return s;
+}
+
+enum class Wait : uint8_t { kReady, kTimeout, kCancelled };
+
+}  // namespace
+
+struct HttpClient::Impl {
+  explicit Impl(Clock& c, Options o) : clock(c), options(std::move(o)) {}
+  ~Impl() {
+    for (auto& kv : idle)
+      for (int fd : kv.second) ::close(fd);
+  }
+
+  Clock& clock;
+  const Options options;
+  mutable std::mutex mu;
+  std::map<std::string, std::vector<int>, std::less<>> idle;  // GUARDED_BY(mu)
+  std::atomic<size_t> opened{0};
+
+  // A pooled connection that still looks alive, or -1.
+  int acquire(const std::string& key) {
+    for (;;) {
+      int fd = -1;
+      {
+        std::lock_guard<std::mutex> l(mu);
+        auto it = idle.find(key);
+        if (it == idle.end() || it->second.empty()) return -1;
+        fd = it->second.back();
+        it->second.pop_back();
+      }
+      char b;
+      const ssize_t n = ::recv(fd, &b, 1, MSG_PEEK | MSG_DONTWAIT);
+      if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) return fd;
+      ::close(fd);  // EOF, stray bytes or an error: the server is done with it
+    }
+  }
+  void release(const std::string& key, int fd) {
+    {
+      std::lock_guard<std::mutex> l(mu);
+      auto& v = idle[key];
+      if (v.size() < options.max_idle_per_origin) {
+        v.push_back(fd);
+        return;
+      }
+    }
+    ::close(fd);
+  }
+
+  Status run(const HttpRequest& request, const CallOptions& o, ResponseHandler& handler, CallState& state);
+};
+
+namespace {
+
+struct Exchange {
+  Clock& clock;
+  const CallOptions& o;
+  CallState& state;
+  TimePoint start;
+
+  // Earliest of the total deadline and `phase_deadline`; the phase that expires first.
+  std::pair<std::optional<TimePoint>, TimeoutPhase> deadline(std::optional<TimePoint> phase_deadline,
+                                                             TimeoutPhase phase) const {
+    std::optional<TimePoint> best;
+    TimeoutPhase which = TimeoutPhase::kNone;
+    if (o.total_timeout) {
+      best = start + *o.total_timeout;
+      which = TimeoutPhase::kTotal;
+    }
+    if (phase_deadline && (!best || *phase_deadline < *best)) {
+      best = phase_deadline;
+      which = phase;
+    }
+    return {best, which};
+  }
+
+  // Waits for `events` on fd until ready, a deadline, or cancel().
+  Wait wait(int fd, short events, std::optional<TimePoint> phase_deadline, TimeoutPhase phase,
+            TimeoutPhase* expired) const {
+    const auto [due, which] = deadline(phase_deadline, phase);
+    for (;;) {
+      if (state.cancelled.load(std::memory_order_relaxed)) return Wait::kCancelled;
+      Duration slice = kSlice;
+      if (due) {
+        const Duration left = *due - clock.now();
+        if (left <= Duration{0}) {
+          *expired = which;
+          return Wait::kTimeout;
+        }
+        slice = std::min(slice, left);
+      }
+      pollfd p{fd, events, 0};
+      const auto ns = slice.count();
+      timespec ts{static_cast<time_t>(ns / 1'000'000'000), static_cast<long>(ns % 1'000'000'000)};
+      const int r = ::ppoll(&p, 1, &ts, nullptr);
+      if (r > 0) {
+        if (state.cancelled.load(std::memory_order_relaxed)) return Wait::kCancelled;
+        return Wait::kReady;
+      }
+      if (r < 0 && errno != EINTR) return Wait::kReady;  // let the read/write report it
+    }
+  }
+};
+
+Status timeout_status(TimeoutPhase phase, const std::string& key) {
+  return TimeoutError(phase, std::string(timeout_phase_name(phase)) + " timeout talking to http://" + key);
+}
+
+// A connected non-blocking socket, or an error status.
+Result<int> connect_to(const Target& t, const Exchange& ex, std::atomic<size_t>& opened) {
+  addrinfo hints{};
+  hints.ai_family = AF_UNSPEC;
+  hints.ai_socktype = SOCK_STREAM;
+  hints.ai_flags = AI_NUMERICSERV;
+  addrinfo* ai = nullptr;
+  if (int rc = getaddrinfo(t.host.c_str(), t.port.c_str(), &hints, &ai); rc != 0 || ai == nullptr) {
+    return ConnectionResetError("cannot resolve " + t.host + ": " + gai_strerror(rc));
+  }
+  std::unique_ptr<addrinfo, decltype(&freeaddrinfo)> guard(ai, freeaddrinfo);
+  const TimePoint begin = ex.clock.now();
+  std::optional<TimePoint> connect_due;
+  if (ex.o.connect_timeout) connect_due = begin + *ex.o.connect_timeout;
+  Status last = ConnectionResetError("cannot connect to http://" + t.key + " (refused or unreachable)");
+  for (addrinfo* a = ai; a != nullptr; a = a->ai_next) {
+    const int fd = ::socket(a->ai_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+    if (fd < 0) continue;
+    int yes = 1;
+    setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &yes, sizeof yes);
+    opened.fetch_add(1, std::memory_order_relaxed);
+    if (::connect(fd, a->ai_addr, a->ai_addrlen) == 0) return fd;
+    if (errno != EINPROGRESS) {
+      ::close(fd);
+      continue;
+    }
+    ex.state.set_fd(fd);
+    TimeoutPhase expired = TimeoutPhase::kNone;
+    const Wait w = ex.wait(fd, POLLOUT, connect_due, TimeoutPhase::kConnect, &expired);
+    ex.state.set_fd(-1);
+    if (w == Wait::kCancelled) {
+      ::close(fd);
+      return CancelledError("call cancelled");
+    }
+    if (w == Wait::kTimeout) {
+      ::close(fd);
+      return TimeoutError(expired, std::string(expired == TimeoutPhase::kTotal ? "total" : "connect") +
+                                       " timeout: connecting to http://" + t.key + " timed out");
+    }
+    int err = 0;
+    socklen_t len = sizeof err;
+    getsockopt(fd, SOL_SOCKET, SO_ERROR, &err, &len);
+    if (err == 0) return fd;
+    ::close(fd);
+  }
+  return last;
+}
+
+}  // namespace
+
+Status HttpClient::Impl::run(const HttpRequest& request, const CallOptions& o, ResponseHandler& handler,
+                             CallState& state) {
+  Result<Target> parsed = parse_http_url(request.base_url);
+  if (!parsed.ok()) return parsed.status();
+  const Target& t = *parsed;
+  Exchange ex{clock, o, state, clock.now()};
+
+  // The request head (one buffer) and the body (sent from the caller's string).
+  std::string head;
+  head.reserve(256 + request.headers.size() * 48);
+  head += request.method;
+  head += ' ';
+  head += t.prefix;
+  head += request.path;
+  if (t.prefix.empty() && request.path.empty()) head += '/';
+  head += " HTTP/1.1\r\nHost: ";
+  head += t.host_header;
+  head += "\r\n";
+  bool has_ua = false;
+  bool has_idem_key = false;
+  for (const auto& kv : request.headers.items()) {
+    const std::string& k = kv.first;
+    if (iequals(k, "content-length") || iequals(k, "host") || iequals(k, "transfer-encoding")) continue;
+    if (iequals(k, "user-agent")) has_ua = true;
+    if (iequals(k, "idempotency-key")) has_idem_key = true;
+    head += k;
+    head += ": ";
+    head += kv.second;
+    head += "\r\n";
+  }
+  if (!has_ua) {
+    head += "User-Agent: ";
+    head += options.user_agent;
+    head += "\r\n";
+  }
+  const bool head_request = request.method == "HEAD";
+  if (!request.body.empty() || request.method == "POST" || request.method == "PUT" || request.method == "PATCH") {
+    head += "Content-Length: ";
+    head += std::to_string(request.body.size());
+    head += "\r\n";
+  }
+  head += "\r\n";
+  const bool replayable = idempotent(request.method) || has_idem_key;
+
+  for (int attempt = 0;; ++attempt) {
+    if (state.cancelled.load()) return CancelledError("call cancelled");
+    int fd = attempt == 0 ? acquire(t.key) : -1;
+    const bool reused = fd >= 0;
+    if (!reused) {
+      auto c = connect_to(t, ex, opened);
+      if (!c.ok()) return c.status();
+      fd = *c;
+    }
+    struct FdGuard {
+      int fd;
+      ~FdGuard() {
+        if (fd >= 0) ::close(fd);
+      }
+    } guard{fd};
+    state.set_fd(fd);
+    struct Unset {
+      CallState& s;
+      ~Unset() { s.set_fd(-1); }
+    } unset{state};
+
+    // ---- send ----
+    bool retry = false;
+    bool send_failed_first = false;
+    {
+      size_t off = 0;
+      const size_t total = head.size() + request.body.size();
+      bool first_write = true;
+      while (off < total) {
+        iovec iov[2];
+        int n_iov = 0;
+        if (off < head.size()) {
+          iov[n_iov++] = iovec{const_cast<char*>(head.data()) + off, head.size() - off};
+          if (!request.body.empty()) iov[n_iov++] = iovec{const_cast<char*>(request.body.data()), request.body.size()};
+        } else {
+          const size_t b = off - head.size();
+          iov[n_iov++] = iovec{const_cast<char*>(request.body.data()) + b, request.body.size() - b};
+        }
+        msghdr msg{};
+        msg.msg_iov = iov;
+        msg.msg_iovlen = static_cast<size_t>(n_iov);
+        const ssize_t n = ::sendmsg(fd, &msg, MSG_NOSIGNAL);
+        if (n > 0) {
+          off += static_cast<size_t>(n);
+          first_write = false;
+          continue;
+        }
+        if (n < 0 && errno == EINTR) continue;
+        if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
+          TimeoutPhase expired = TimeoutPhase::kNone;
+          const Wait w = ex.wait(fd, POLLOUT, std::nullopt, TimeoutPhase::kTotal, &expired);
+          if (w == Wait::kCancelled) return CancelledError("call cancelled");
+          if (w == Wait::kTimeout) return timeout_status(expired, t.key);
+          continue;
+        }
+        if (state.cancelled.load()) return CancelledError("call cancelled");
+        send_failed_first = first_write;
+        break;
+      }
+      if (off < total) {
+        if (reused && (send_failed_first || replayable) && attempt == 0) {
+          retry = true;
+        } else {
+          return ConnectionResetError("connection to http://" + t.key + " closed or reset while sending the request");
+        }
+      }
+    }
+    if (retry) continue;
+
+    // ---- receive ----
+    const TimePoint sent_at = clock.now();
+    Parse ps;
+    ps.handler = &handler;
+    ps.head_request = head_request;
+    http_parser parser;
+    http_parser_init(&parser, HTTP_RESPONSE);
+    parser.data = &ps;
+    bool got_byte = false;
+    TimePoint last_activity = sent_at;
+    char buf[kReadChunk];
+    Status failure;
+    bool eof = false;
+    for (;;) {
+      std::optional<TimePoint> phase_due;
+      TimeoutPhase phase = TimeoutPhase::kFirstByte;
+      if (!got_byte) {
+        if (o.first_byte_timeout) phase_due = sent_at + *o.first_byte_timeout;
+      } else {
+        phase = TimeoutPhase::kIdle;
+        if (o.idle_timeout) phase_due = last_activity + *o.idle_timeout;
+      }
+      TimeoutPhase expired = TimeoutPhase::kNone;
+      const Wait w = ex.wait(fd, POLLIN, phase_due, phase, &expired);
+      if (w == Wait::kCancelled) return CancelledError("call cancelled");
+      if (w == Wait::kTimeout) return timeout_status(expired, t.key);
+      const ssize_t n = ::recv(fd, buf, sizeof buf, 0);
+      if (n < 0 && (errno == EINTR || errno == EAGAIN || errno == EWOULDBLOCK)) continue;
+      if (state.cancelled.load()) return CancelledError("call cancelled");
+      if (n <= 0) {
+        if (n == 0) {
+          eof = true;
+          http_parser_execute(&parser, &settings(), nullptr, 0);  // ends a close-delimited body
+          if (ps.complete) break;
+        }
+        if (!got_byte && reused && replayable && attempt == 0) {
+          retry = true;  // the server closed the idle connection as we sent: safe to resend
+          break;
+        }
+        if (ps.handler_abort) return CancelledError("response handler aborted the call");
+        failure = ConnectionResetError(std::string("connection to http://") + t.key + " " +
+                                       (n == 0 ? "closed" : "reset") +
+                                       (ps.head_seen ? " mid-body" : " before the response"));
+        break;
+      }
+      got_byte = true;
+      last_activity = clock.now();
+      const size_t used = http_parser_execute(&parser, &settings(), buf, static_cast<size_t>(n));
+      if (ps.handler_abort) return CancelledError("response handler aborted the call");
+      const http_errno err = HTTP_PARSER_ERRNO(&parser);
+      if (ps.complete) {
+        // Stray bytes after the response: the connection is not reusable.
+        if (used < static_cast<size_t>(n)) ps.keep_alive = false;
+        break;
+      }
+      if (err != HPE_OK) {
+        return MalformedResponseError(std::string("malformed HTTP response from http://") + t.key + ": " +
+                                      http_errno_description(err));
+      }
+    }
+    if (retry) continue;
+    if (!failure.ok()) return failure;
+    if (ps.complete && ps.keep_alive && !eof) {
+      state.set_fd(-1);
+      guard.fd = -1;
+      release(t.key, fd);
+    }
+    return Status::Ok();
+  }
+}
+
+HttpClient::HttpClient(Clock& clock) : HttpClient(clock, Options{}) {}
+HttpClient::HttpClient(Clock& clock, Options options)
+    : impl_(std::make_shared<Impl>(clock, std::move(options))) {}
+HttpClient::~HttpClient() = default;
+
+CallPtr HttpClient::start(const HttpRequest& request, const CallOptions& options, ResponseHandler& handler) {
+  auto state = std::make_shared<CallState>();
+  auto call = std::make_unique<ClientCall>(state);
+  Status st;
+  try {
+    st = impl_->run(request, options, handler, *state);
+  } catch (const std::exception& e) {
+    st = InternalError(std::string("http client: ") + e.what());
+  }
+  handler.on_complete(std::move(st));
+  state->completed.store(true);
+  return call;
+}
+
+CallPtr HttpClient::start_async(const HttpRequest& request, const CallOptions& options, ResponseHandler& handler) {
+  auto state = std::make_shared<CallState>();
+  auto call = std::make_unique<ClientCall>(state);
+  call->set_thread(std::thread([impl = impl_, request, options, &handler, state] {
+    Status st;
+    try {
+      st = impl->run(request, options, handler, *state);
+    } catch (const std::exception& e) {
+      st = InternalError(std::string("http client: ") + e.what());
+    }
+    handler.on_complete(std::move(st));
+    state->completed.store(true);
+  }));
+  return call;
+}
+
+size_t HttpClient::idle_connections() const {
+  std::lock_guard<std::mutex> l(impl_->mu);
+  size_t n = 0;
+  for (const auto& kv : impl_->idle) n += kv.second.size();
+  return n;
+}
+
+size_t HttpClient::connections_opened() const { return impl_->opened.load(); }
+
+}  // namespace ploke::net

@@ -1,0 +1,184 @@
+#!/usr/bin/env bash
+# Gateway bench: what `ploke-sim gateway` costs in front of a fast upstream, against the
+# same upstream called directly and through Portkey's gateway, in the same run.
+#
+#   bench/gateway/gateway.sh [BUILD_DIR]     (a Release build: cmake -DCMAKE_BUILD_TYPE=Release)
+#
+#   upstream  = `ploke-sim serve --fast` (the simulator, no simulated latency)
+#   direct    = wrk → upstream
+#   gateway   = wrk → `ploke-sim gateway --provider openai,UPSTREAM/v1,gpt-4o` → upstream
+#   gwinline  = the same with --workers 0 (façade calls inline on the event loops)
+#   portkey   = wrk → `node build/start-server.js --headless` (npm @portkey-ai/gateway,
+#               @hono/node-server pinned 1.13.5, bound to 127.0.0.1) → upstream, with
+#               x-portkey-provider: openai, x-portkey-custom-host: UPSTREAM/v1
+# Each: c1 (wrk -t1 -c1: latency p50 → added latency over direct) and c64 (wrk -t2 -c64:
+# throughput → % of direct), ROUNDS interleaved rounds, best round kept; CPU µs/request
+# of the gateway process (utime+stime over the run / requests), loadavg before each run.
+#
+# Env: PLOKE_BENCH_DURATION (s, 8), PLOKE_BENCH_ROUNDS (3), PLOKE_BENCH_WARMUP (s, 2),
+# PLOKE_GATEWAY_BENCH_ARGS (extra gateway flags, e.g. "--workers 0"),
+# PLOKE_BENCH_SKIP_PORTKEY=1. Portkey is installed with npm into bench/gateway/portkey/
+# (first run only; needs the npm registry). Results: bench/results/gateway-<UTC>.json
+# and a table on stdout. Everything binds 127.0.0.1; every process is stopped on exit.
+set -euo pipefail
+
+HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+BENCH=$(cd "$HERE/.." && pwd)
+REPO=$(cd "$BENCH/.." && pwd)
+# shellcheck source=bench/lib/common.sh
+source "$BENCH/lib/common.sh"
+bench_init
+
+BIN=$(bench_find_binary "$REPO" "${1:-}")
+DUR=${PLOKE_BENCH_DURATION:-8}
+ROUNDS=${PLOKE_BENCH_ROUNDS:-3}
+WARM=${PLOKE_BENCH_WARMUP:-2}
+CLK_TCK=$(getconf CLK_TCK)
+for t in wrk python3 curl; do command -v "$t" >/dev/null || bench_die "$t not found (scripts/install-deps.sh --bench)"; done
+grep -q 'CMAKE_BUILD_TYPE:STRING=Release' "$(dirname "$(dirname "$BIN")")/CMakeCache.txt" 2>/dev/null ||
+  bench_log "WARNING: $BIN is not a Release build; figures are not comparable"
+
+BENCH_TMP=$(mktemp -d "${TMPDIR:-/tmp}/ploke-gwbench.XXXXXX")
+T=$BENCH_TMP
+mkdir -p "$BENCH/results"
+STAMP=$(date -u +%Y%m%dT%H%M%SZ)
+RESULTS=$BENCH/results/gateway-$STAMP.json
+ROWS=()
+
+python3 - >"$T/body.json" <<'PY'
+import json
+print(json.dumps({"model": "gpt-4o", "messages": [{"role": "system", "content": "You are terse."},
+      {"role": "user", "content": "Give me a short status update."}], "max_tokens": 8},
+      separators=(",", ":")), end="")
+PY
+export WRK_METHOD=POST WRK_BODY_FILE=$T/body.json
+
+# --- upstream: the simulator, no simulated latency -------------------------------------
+bench_spawn "$T/sim.log" "$BIN" serve --host 127.0.0.1 --port 0 --seed 7 --fast
+SIM_PID=$BENCH_LAST_PID
+SIM=$(bench_wait_line "$T/sim.log" '^listening on (http://127\.0\.0\.1:[0-9]+)$' 15) || { cat "$T/sim.log" >&2; bench_die "simulator did not start"; }
+bench_log "upstream: $SIM"
+
+# --- ploke gateway ----------------------------------------------------------------------
+# shellcheck disable=SC2206
+GW_EXTRA=(${PLOKE_GATEWAY_BENCH_ARGS:-})
+bench_spawn "$T/gw.log" "$BIN" gateway --host 127.0.0.1 --port 0 --provider "openai,$SIM/v1,gpt-4o" "${GW_EXTRA[@]}"
+GW_PID=$BENCH_LAST_PID
+GW=$(bench_wait_line "$T/gw.log" '^listening on (http://127\.0\.0\.1:[0-9]+)$' 15) || { cat "$T/gw.log" >&2; bench_die "gateway did not start"; }
+bench_log "gateway: $GW (${GW_EXTRA[*]})"
+code=$(curl -sS -o "$T/gw_sample.json" -w '%{http_code}' -H 'content-type: application/json' --data-binary @"$T/body.json" "$GW/v1/chat/completions")
+[[ $code == 200 ]] || { cat "$T/gw_sample.json" "$T/gw.log" >&2; bench_die "gateway answered $code"; }
+# The same gateway with façade calls inline on its event loops (--workers 0), to compare.
+bench_spawn "$T/gwi.log" "$BIN" gateway --host 127.0.0.1 --port 0 --provider "openai,$SIM/v1,gpt-4o" --workers 0 "${GW_EXTRA[@]}"
+GWI_PID=$BENCH_LAST_PID
+GWI=$(bench_wait_line "$T/gwi.log" '^listening on (http://127\.0\.0\.1:[0-9]+)$' 15) || { cat "$T/gwi.log" >&2; bench_die "gateway (inline) did not start"; }
+bench_log "gateway-inline: $GWI"
+
+# --- Portkey ----------------------------------------------------------------------------
+PK=
+if [[ ${PLOKE_BENCH_SKIP_PORTKEY:-0} != 1 ]]; then
+  command -v node >/dev/null || bench_die "node not found (or PLOKE_BENCH_SKIP_PORTKEY=1)"
+  PKDIR=$HERE/portkey
+  if [[ ! -f $PKDIR/node_modules/@portkey-ai/gateway/build/start-server.js ]]; then
+    bench_log "installing @portkey-ai/gateway into $PKDIR (npm)"
+    mkdir -p "$PKDIR"
+    cat >"$PKDIR/package.json" <<'JSON'
+{ "name": "ploke-portkey-bench", "private": true, "version": "0.0.0",
+  "dependencies": { "@portkey-ai/gateway": "*", "@hono/node-server": "1.13.5" },
+  "overrides": { "@hono/node-server": "1.13.5" } }
+JSON
+    (cd "$PKDIR" && npm install --no-audit --no-fund --loglevel=error >&2) || bench_die "npm install @portkey-ai/gateway failed"
+  fi
+  PK_PORT=$(bench_free_port)
+  # start-server.js calls serve({fetch, port}) with no hostname (= every interface); a
+  # preload patches net.Server#listen so a bare port binds 127.0.0.1.
+  PK_MAIN=$PKDIR/node_modules/@portkey-ai/gateway/build/start-server.js
+  cat >"$T/bind-loopback.cjs" <<'JS'
+const net = require('node:net');
+const listen = net.Server.prototype.listen;
+net.Server.prototype.listen = function (...args) {
+  if (typeof args[0] === 'number' && typeof args[1] !== 'string') args.splice(1, 0, '127.0.0.1');
+  else if (args[0] && typeof args[0] === 'object' && args[0].port !== undefined && !args[0].host) args[0] = { ...args[0], host: '127.0.0.1' };
+  return listen.apply(this, args);
+};
+JS
+  bench_spawn "$T/portkey.log" node --require "$T/bind-loopback.cjs" "$PK_MAIN" --port="$PK_PORT" --headless
+  PK_PID=$BENCH_LAST_PID
+  PK=http://127.0.0.1:$PK_PORT
+  bench_wait_http "$PK/v1/models" 30 || { cat "$T/portkey.log" >&2; bench_die "portkey did not start"; }
+  if ss -ltn 2>/dev/null | grep -q "0.0.0.0:$PK_PORT\|\*:$PK_PORT\|\[::\]:$PK_PORT"; then
+    bench_log "WARNING: portkey listens on all interfaces (port $PK_PORT)"
+  fi
+  code=$(curl -sS -o "$T/pk_sample.json" -w '%{http_code}' -H 'content-type: application/json' \
+    -H 'x-portkey-provider: openai' -H "x-portkey-custom-host: $SIM/v1" -H 'authorization: Bearer sk-bench' \
+    --data-binary @"$T/body.json" "$PK/v1/chat/completions")
+  [[ $code == 200 ]] || { cat "$T/pk_sample.json" "$T/portkey.log" >&2; bench_die "portkey answered $code"; }
+  bench_log "portkey: $PK (pid $PK_PID)"
+fi
+
+# run NAME URL CONNS THREADS PID [extra wrk args...]
+run() {
+  local name=$1 url=$2 c=$3 t=$4 pid=$5
+  shift 5
+  local load1 c0 c1
+  load1=$(cut -d' ' -f1 /proc/loadavg)
+  c0=$(bench_cpu_ticks "$pid")
+  wrk -t"$t" -c"$c" -d"${DUR}s" --latency -s "$BENCH/lib/post.lua" "$@" "$url" >"$T/$name.txt" 2>&1 ||
+    { cat "$T/$name.txt" >&2; bench_die "wrk failed for $name"; }
+  c1=$(bench_cpu_ticks "$pid")
+  {
+    echo "=== $name (loadavg before: $load1)"
+    cat "$T/$name.txt"
+  } >>"$BENCH/results/gateway-$STAMP.wrk.txt"
+  python3 "$BENCH/lib/loadreport.py" parse "$name" "$T/$name.txt" "$load1" "$(python3 -c "print(($c1 - $c0) / $CLK_TCK)")" >"$T/$name.json"
+  ROWS+=("$T/$name.json")
+  bench_log "$name: $(python3 -c "import json;d=json.load(open('$T/$name.json'));print(f\"{d['req_per_s']:.0f} req/s p50 {d['p50_ms']*1000:.0f} us cpu {d.get('server_cpu_us_per_req','?')} us/req\")")"
+}
+PKH=(-H 'x-portkey-provider: openai' -H "x-portkey-custom-host: $SIM/v1" -H 'authorization: Bearer sk-bench')
+warm() { wrk -t2 -c16 -d"${WARM}s" -s "$BENCH/lib/post.lua" "$@" >/dev/null 2>&1 || true; }
+warm "$SIM/v1/chat/completions"
+warm "$GW/v1/chat/completions"
+warm "$GWI/v1/chat/completions"
+[[ -n $PK ]] && warm "${PKH[@]}" "$PK/v1/chat/completions"
+
+for ((r = 1; r <= ROUNDS; r++)); do
+  run "direct-c1#$r" "$SIM/v1/chat/completions" 1 1 "$SIM_PID"
+  run "gateway-c1#$r" "$GW/v1/chat/completions" 1 1 "$GW_PID"
+  run "gwinline-c1#$r" "$GWI/v1/chat/completions" 1 1 "$GWI_PID"
+  [[ -n $PK ]] && run "portkey-c1#$r" "$PK/v1/chat/completions" 1 1 "$PK_PID" "${PKH[@]}"
+  run "direct-c64#$r" "$SIM/v1/chat/completions" 64 2 "$SIM_PID"
+  run "gateway-c64#$r" "$GW/v1/chat/completions" 64 2 "$GW_PID"
+  run "gwinline-c64#$r" "$GWI/v1/chat/completions" 64 2 "$GWI_PID"
+  [[ -n $PK ]] && run "portkey-c64#$r" "$PK/v1/chat/completions" 64 2 "$PK_PID" "${PKH[@]}"
+done
+
+python3 - "$RESULTS" "${ROWS[@]}" <<'PY'
+import json, sys
+out, rows = sys.argv[1], [json.load(open(p)) for p in sys.argv[2:]]
+best = {}
+for r in rows:
+    base = r["name"].split("#")[0]
+    # c1: best = lowest p50; c64: best = highest req/s
+    key = (lambda x: -x["p50_ms"]) if base.endswith("c1") else (lambda x: x["req_per_s"])
+    if base not in best or key(r) > key(best[base]):
+        best[base] = r
+def g(n, k, d=None):
+    return best[n][k] if n in best else d
+summary = {}
+d1 = g("direct-c1", "p50_ms")
+for who in ("gateway", "gwinline", "portkey"):
+    if f"{who}-c1" in best:
+        summary[f"{who}_added_p50_ms_c1"] = round(g(f"{who}-c1", "p50_ms") - d1, 4)
+        summary[f"{who}_throughput_pct_of_direct_c64"] = round(100 * g(f"{who}-c64", "req_per_s") / g("direct-c64", "req_per_s"), 1)
+        summary[f"{who}_cpu_us_per_req_c64"] = g(f"{who}-c64", "server_cpu_us_per_req")
+        summary[f"{who}_cpu_us_per_req_c1"] = g(f"{who}-c1", "server_cpu_us_per_req")
+summary["targets"] = {"gateway_added_p50_ms_c1 <=": 0.1, "gateway_throughput_pct_of_direct_c64 >=": 60}
+json.dump({"rows": rows, "best": best, "summary": summary}, open(out, "w"), indent=2)
+print(f"{'run':<14} {'req/s':>9} {'p50':>9} {'p99':>9} {'cpu us/req':>11} {'load1':>6}")
+for n in sorted(best):
+    r = best[n]
+    print(f"{n:<14} {r['req_per_s']:>9.0f} {r['p50_ms']*1000:>7.0f}us {r['p99_ms']*1000:>7.0f}us {r.get('server_cpu_us_per_req', 0):>11} {r.get('loadavg1_before', 0):>6}")
+print(json.dumps(summary, indent=2))
+PY
+cp "$RESULTS" "$BENCH/results/gateway-latest.json"
+bench_log "results: $RESULTS"

@@ -1,0 +1,105 @@
+// Gateway micro-benches: the inbound codec work per request (parse an OpenAI / Anthropic
+// body, render the answer, a stream's SSE chunks) and one whole non-stream request through
+// Gateway::handle() with the façade over an in-process simulator (no sockets).
+#include <benchmark/benchmark.h>
+
+#include "ploke/adapters/inbound.h"
+#include "ploke/adapters/openai_adapter.h"
+#include "ploke/core/in_process_transport.h"
+#include "ploke/gateway/gateway.h"
+#include "ploke/simulator/engine.h"
+
+namespace {
+
+using namespace ploke;
+
+const std::string kOpenAi =
+    R"({"model":"gpt-4o","messages":[{"role":"system","content":"You are terse."},{"role":"user","content":"Give me a short status update."}],"max_tokens":8})";
+const std::string kAnthropic =
+    R"({"model":"claude-haiku-4-5","max_tokens":8,"system":"You are terse.","messages":[{"role":"user","content":"Give me a short status update."}]})";
+
+void BM_ParseOpenAi(benchmark::State& st) {
+  for (auto _ : st) benchmark::DoNotOptimize(inbound::parse_openai_chat_request(kOpenAi));
+}
+BENCHMARK(BM_ParseOpenAi);
+
+void BM_ParseAnthropic(benchmark::State& st) {
+  for (auto _ : st) benchmark::DoNotOptimize(inbound::parse_anthropic_messages_request(kAnthropic));
+}
+BENCHMARK(BM_ParseAnthropic);
+
+ChatResponse sample() {
+  ChatResponse r;
+  r.id = "chatcmpl-abc";
+  r.model = "gpt-4o";
+  r.content = "All systems nominal, nothing to report today.";
+  r.finish_reason = FinishReason::kStop;
+  r.usage = Usage{20, 8, 28, 0, 0, 0, std::nullopt};
+  return r;
+}
+
+void BM_RenderOpenAi(benchmark::State& st) {
+  const ChatResponse r = sample();
+  for (auto _ : st) benchmark::DoNotOptimize(inbound::render_openai_chat_completion(r, 1735689600, "x"));
+}
+BENCHMARK(BM_RenderOpenAi);
+
+void BM_OpenAiSseChunk(benchmark::State& st) {
+  inbound::OpenAiSseWriter w("chatcmpl-abc", "gpt-4o", 1735689600, true);
+  const StreamEvent e = StreamEvent::TextDelta(" status");
+  for (auto _ : st) benchmark::DoNotOptimize(w.event(e));
+}
+BENCHMARK(BM_OpenAiSseChunk);
+
+void BM_AnthropicSseDelta(benchmark::State& st) {
+  inbound::AnthropicSseWriter w("msg_abc", "claude", 10);
+  const StreamEvent e = StreamEvent::TextDelta(" status");
+  (void)w.event(e);
+  for (auto _ : st) benchmark::DoNotOptimize(w.event(e));
+}
+BENCHMARK(BM_AnthropicSseDelta);
+
+struct Sink final : gateway::Responder {
+  int status = 0;
+  void reply(int s, const Headers&, std::string) override { status = s; }
+  void begin(int s, const Headers&) override { status = s; }
+  void chunk(std::string) override {}
+  void finish() override {}
+};
+
+// One request end to end in process: parse → façade (route, admit, adapter, in-process
+// transport to the simulator engine, parse) → render. RealClock, fast simulator.
+void BM_GatewayInProcess(benchmark::State& st) {
+  RealClock clock;
+  sim::SimOptions so;
+  so.latency = sim::LatencyModel::Fast();
+  auto engine = sim::SimEngine::Create(so, clock);
+  InProcessTransport t(clock, sim::engine_handler(**engine));
+  auto adapter = make_openai_adapter();
+  resilience::LlmClient client(clock);
+  resilience::EndpointConfig c;
+  c.candidate = {"sim/gpt-4o", "sim", "gpt-4o", "", Capabilities{true, true, true, true, true, 0}};
+  c.adapter = adapter.get();
+  c.endpoint.provider = "sim";
+  c.endpoint.base_url = "http://sim/v1";
+  c.transport = &t;
+  (void)client.add_endpoint(std::move(c));
+  gateway::GatewayOptions go;
+  go.workers = static_cast<size_t>(st.range(0));
+  gateway::Gateway gw(client, clock, {{"sim/gpt-4o", "sim", "gpt-4o"}}, go);
+  auto sink = std::make_shared<Sink>();
+  for (auto _ : st) {
+    gateway::Request r;
+    r.method = "POST";
+    r.path = "/v1/chat/completions";
+    r.body = kOpenAi;
+    gw.handle(std::move(r), sink);
+    if (go.workers != 0) gw.wait_idle(std::chrono::seconds(5));
+  }
+  if (sink->status != 200) st.SkipWithError("not 200");
+}
+BENCHMARK(BM_GatewayInProcess)->Arg(0)->Arg(4)->Unit(benchmark::kMicrosecond);
+
+}  // namespace
+
+BENCHMARK_MAIN();

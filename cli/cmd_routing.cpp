@@ -1,0 +1,70 @@
+// ploke-sim routing policy [NAME] [--config FILE]
+//
+// Without NAME: prints the routing policy in effect (config.toml's [routing] policy, else
+// the façade's default) and the registered policies. With NAME: checks it against the
+// policies an LlmClient registers (LlmClient::policies()) and saves it as `policy = "NAME"`
+// in the [routing] table of config.toml — a text-preserving, atomic edit (comments and the
+// rest of the file are kept; see ploke/config/edit.h). `chat` and `gateway` read it.
+// Exit codes: 0 ok; 1 the file could not be written; 2 unknown policy or an invalid config.
+#include <CLI/CLI.hpp>
+
+#include <cstdio>
+
+#include "commands.h"
+#include "ploke/config/config.h"
+#include "ploke/config/edit.h"
+#include "ploke/config/routing.h"
+#include "ploke/core/clock.h"
+#include "ploke/core/secret.h"
+#include "ploke/resilience/llm_client.h"
+
+namespace ploke::cli {
+
+CLI::App* add_routing_command(CLI::App& app, RoutingArgs& args) {
+  auto* routing = app.add_subcommand("routing", "Routing of the resilience façade ([routing] in config.toml)");
+  routing->require_subcommand(1);
+  auto* policy = routing->add_subcommand("policy", "Show the routing policy, or switch it (saved in config.toml)");
+  policy->add_option("name", args.name, "cost, latency, reliability, weighted or pinned");
+  policy->add_option("--config", args.config, "Config file (default $XDG_CONFIG_HOME/ploke-sim/config.toml)");
+  policy->callback([&args] { args.action = "policy"; });
+  return routing;
+}
+
+int run_routing(const RoutingArgs& args) {
+  namespace cfg = ploke::config;
+  cfg::LoadOptions lo;
+  lo.explicit_path = args.config;
+  cfg::LoadResult loaded = cfg::load_config(lo);
+  const std::string path = cfg::config_path(args.config, cfg::process_env());
+  if (!loaded.ok()) {
+    std::fprintf(stderr, "ploke-sim routing policy: %s\n", redact_secrets(loaded.status().message()).c_str());
+    return kExitUsage;
+  }
+  // The policies a façade registers, from the façade itself.
+  SimulatedClock clock;
+  resilience::LlmClient probe(clock, cfg::llm_client_options(loaded.config));
+  const std::vector<std::string> names = probe.policies();
+  std::string known;
+  for (const auto& n : names) known += (known.empty() ? "" : ", ") + n;
+  if (args.name.empty()) {
+    const bool from_file = !loaded.config.routing.policy.empty();
+    std::printf("routing policy: %s (%s)\n", probe.policy().c_str(),
+                from_file ? ("[routing] policy in " + loaded.path).c_str() : "default");
+    std::printf("registered: %s\n", known.c_str());
+    return kExitOk;
+  }
+  if (std::find(names.begin(), names.end(), args.name) == names.end()) {
+    std::fprintf(stderr, "ploke-sim routing policy: unknown policy '%s' (registered: %s)\n",
+                 redact_secrets(args.name).c_str(), known.c_str());
+    return kExitUsage;
+  }
+  auto r = cfg::edit_config_file(path, {{{"routing"}, "policy", cfg::toml_string(args.name)}}, lo);
+  if (!r.ok()) {
+    std::fprintf(stderr, "ploke-sim routing policy: %s\n", redact_secrets(r.status().message()).c_str());
+    return r.status().code() == StatusCode::kInvalidRequest ? kExitUsage : kExitFailed;
+  }
+  std::printf("routing policy: %s (saved in %s)\n", args.name.c_str(), path.c_str());
+  return kExitOk;
+}
+
+}  // namespace ploke::cli

@@ -1,0 +1,224 @@
+// File: ploke/gateway/gateway.h
+//
+// Gateway: the core behind an OpenAI-compatible (and Anthropic Messages) local endpoint.
+// Every chat request is parsed by the inbound codecs (ploke/adapters/inbound.h), runs
+// through the resilience façade (LlmClient: routing, admission, breakers, retries,
+// fallbacks, cost) and is rendered back in the protocol the client spoke — errors too,
+// with the status and body shape the client's SDK classifies like a real provider's.
+//
+// Routes
+//   POST /v1/chat/completions   (also /chat/completions, /api/v1/chat/completions)
+//   POST /v1/messages           Anthropic Messages
+//   GET  /v1/models             OpenAI shape; Anthropic shape when `anthropic-version` is sent
+//   GET  /metrics               Prometheus text: the façade's metrics + ploke_gateway_*
+//   GET  /__admin/health        LlmClient::health() as JSON
+//   GET  /__admin/queue         LlmClient::queue_status() + the gateway's worker queue
+//   GET  /__admin/traces?limit=N          recent requests (newest first), routing traces
+//   GET  /__admin/traces/{id}             one trace (render_trace_json)
+//   POST /__admin/breakers/reset          close every breaker (operator override)
+//   POST /__admin/breakers/{id}?state=open|closed|half_open
+// Per-request overrides: headers x-ploke-provider (pin), x-ploke-policy,
+// x-ploke-deadline-ms, x-ploke-priority (low|normal|high|critical), or the body's
+// "ploke": {…} object (headers win). The trace id comes back in `x-ploke-trace-id` (and as
+// x-request-id / request-id, which the SDKs expose as `requestID`).
+//
+// Routing beyond the façade's own chain (OpenRouter semantics, applied to the gateway's
+// endpoints as a sequence of pinned façade calls; each is one "group"):
+//   pin (header/body)            → that pin only
+//   provider.order / only / ignore → one group per provider in that order (only: just
+//                                  those; ignore: every other provider); then, unless
+//                                  allow_fallbacks is false (or `only` is set), an
+//                                  unpinned group
+//   models: [a, b]               → request.model, then a, then b (each: the endpoints
+//                                  serving that model)
+//   request.model served by a strict subset of the endpoints → those endpoints, in order
+//   request.model served by none → all endpoints share one model: that model, unpinned;
+//                                  else each endpoint in turn with its own model (the
+//                                  façade sends request.model as is)
+//   otherwise                    → one unpinned call (the façade picks and falls over)
+// A group that fails with an error another endpoint may fix moves on to the next; an
+// invalid request, a cancellation or a stream that already delivered content ends it.
+//
+// Execution: calls are blocking (the façade runs on the RealClock), so they run on a
+// bounded worker pool; a full queue is answered at once with 429 (OpenAI shape) / 529
+// (Anthropic) — memory stays bounded. workers = 0 runs calls inline on the caller's
+// thread (the server's loop). Streams are forwarded as the events arrive: the response
+// head is held until the first event, so an error before any content still gets its
+// proper HTTP status; after that a failure becomes the protocol's in-stream error event.
+// Client disconnect → Inflight::cancel() → the façade call's CancelToken.
+//
+// Thread-safety: handle() may be called from any thread concurrently; Responder methods
+// are called from one thread at a time per request.
+#pragma once
+
+#include <atomic>
+#include <condition_variable>
+#include <cstdint>
+#include <deque>
+#include <functional>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <string_view>
+#include <thread>
+#include <vector>
+
+#include "ploke/adapters/inbound.h"
+#include "ploke/core/clock.h"
+#include "ploke/core/transport.h"
+#include "ploke/resilience/llm_client.h"
+
+namespace ploke::gateway {
+
+/// One parsed HTTP request (what the server hands over).
+struct Request {
+  std::string method;
+  std::string path;   ///< without the query
+  std::string query;  ///< after '?', "" if none
+  Headers headers;
+  std::string body;
+};
+
+/// How the gateway answers one request; implemented over the HTTP server's writer.
+/// Either reply() once, or begin() then chunk()* then finish().
+class Responder {
+ public:
+  virtual ~Responder() = default;
+  virtual void reply(int status, const Headers& headers, std::string body) = 0;
+  virtual void begin(int status, const Headers& headers) = 0;  ///< streamed body follows
+  virtual void chunk(std::string data) = 0;
+  virtual void finish() = 0;
+};
+using ResponderPtr = std::shared_ptr<Responder>;
+
+/// What the gateway knows about each façade endpoint (for /v1/models and routing groups).
+struct EndpointInfo {
+  std::string id, provider, model;
+};
+
+struct GatewayOptions {
+  size_t workers = 256;    ///< 0 = run façade calls inline on the calling thread
+  size_t max_queue = 1024; ///< requests waiting for a worker; beyond → 429/529
+  size_t trace_capacity = 1024;  ///< recent traces kept for the admin API
+};
+
+/// What one finished chat request looked like (for the ledger and tests).
+struct Completed {
+  resilience::RequestTrace trace;
+  StatusCode outcome = StatusCode::kOk;
+  std::optional<Usage> usage;
+};
+
+/// A request in flight; the server calls cancel() when the client goes away.
+class Inflight {
+ public:
+  void cancel() { token_.cancel(); }
+  bool cancelled() const { return token_.cancelled(); }
+
+ private:
+  friend class Gateway;
+  resilience::CancelToken token_;
+};
+
+/// Transport decorator for the gateway's upstreams: a blocking transfer made for a gateway
+/// request whose client has gone (Inflight::cancel()) is aborted at its next body chunk
+/// (on_body returns false → kCancelled), so a disconnected stream stops costing upstream
+/// tokens. Works because façade calls run the transport on the gateway's thread.
+class CancelAwareTransport final : public Transport {
+ public:
+  explicit CancelAwareTransport(Transport& inner) : inner_(inner) {}
+  CallPtr start(const HttpRequest& request, const CallOptions& options, ResponseHandler& handler) override;
+
+ private:
+  Transport& inner_;
+};
+
+class Gateway {
+ public:
+  Gateway(resilience::LlmClient& client, Clock& clock, std::vector<EndpointInfo> endpoints, GatewayOptions options = {});
+  ~Gateway();  ///< stop()
+  Gateway(const Gateway&) = delete;
+  Gateway& operator=(const Gateway&) = delete;
+
+  /// Handles one request (answers through `out`, possibly later from a worker thread).
+  /// `inflight` (made here when null) is the handle the server cancels on disconnect.
+  std::shared_ptr<Inflight> handle(Request request, ResponderPtr out, std::shared_ptr<Inflight> inflight = nullptr);
+
+  /// Called after each chat request finishes (from the thread that ran it). Set before
+  /// serving.
+  void set_on_completed(std::function<void(const Completed&)> fn) { on_completed_ = std::move(fn); }
+
+  /// New chat requests are refused (503 / 529 "shutting down"); in-flight ones go on.
+  void begin_drain();
+  /// Waits until no chat request is in flight or queued; false on timeout.
+  bool wait_idle(Duration timeout);
+  /// Cancels every in-flight call (after a drain timeout).
+  void cancel_all();
+  /// Stops the workers once the queue is empty (queued requests still run: drain first).
+  /// Idempotent.
+  void stop();
+
+  size_t in_flight() const;
+  std::string metrics_text() const;
+  /// render_trace_json of a stored trace, or "" when unknown.
+  std::string trace_json(std::string_view id) const;
+
+ private:
+  enum class Proto : uint8_t { kOpenAi, kAnthropic };
+  /// Marks the request running on this thread (for CancelAwareTransport).
+  class CurrentRequest {
+   public:
+    explicit CurrentRequest(const Inflight& f);
+    ~CurrentRequest();
+
+   private:
+    const Inflight* prev_;
+  };
+  struct Task;
+
+  void dispatch_chat(Proto proto, Request request, ResponderPtr out, std::shared_ptr<Inflight> inflight);
+  void run_chat(Proto proto, const Request& request, Responder& out, Inflight& inflight, const std::string& trace_id);
+  void reply_error(Proto proto, Responder& out, const Status& st, const std::string& trace_id);
+  void reply_json(Responder& out, int status, std::string body, const std::string& trace_id = {});
+  void handle_admin(const Request& request, Responder& out);
+  /// One pinned (or unpinned: pin "") façade call of the routing sequence, with the model
+  /// to ask for ("" = the client's).
+  struct Group {
+    std::string pin, model;
+  };
+  std::vector<Group> plan_groups(const inbound::InboundRequest& in) const;
+  std::string new_trace_id();
+  void store_trace(resilience::RequestTrace trace);
+  void worker_loop();
+  void count(Proto proto, int status);
+
+  resilience::LlmClient& client_;
+  Clock& clock_;
+  std::vector<EndpointInfo> endpoints_;
+  std::vector<std::string> model_ids_;
+  GatewayOptions opts_;
+  std::function<void(const Completed&)> on_completed_;
+
+  // Worker pool.
+  mutable std::mutex mu_;
+  std::condition_variable work_cv_, idle_cv_;
+  std::deque<std::function<void()>> queue_;  // GUARDED_BY(mu_)
+  std::vector<std::thread> workers_;
+  bool stopping_ = false;                    // GUARDED_BY(mu_)
+  size_t active_ = 0;                        // GUARDED_BY(mu_): chat requests queued or running
+  std::vector<std::weak_ptr<Inflight>> live_;  // GUARDED_BY(mu_) (pruned lazily)
+  std::atomic<bool> draining_{false};
+
+  // Traces.
+  mutable std::mutex trace_mu_;
+  std::deque<resilience::RequestTrace> traces_;  // GUARDED_BY(trace_mu_), newest at back
+  std::atomic<uint64_t> seq_{0};
+  std::string id_prefix_;
+
+  // Metrics: [proto][status class 2xx..5xx + 499].
+  std::atomic<uint64_t> requests_[2][6] = {};
+  std::atomic<uint64_t> rejected_{0};
+  std::atomic<uint64_t> stream_errors_{0};
+};
+
+}  // namespace ploke::gateway

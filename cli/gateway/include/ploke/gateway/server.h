@@ -1,0 +1,49 @@
+// File: ploke/gateway/server.h
+//
+// GatewayServer: the HTTP/1.1 front of a Gateway on the shared async server (ploke_net):
+// each parsed request goes to Gateway::handle(); the Responder writes through the
+// server's thread-safe response writer (whole replies, or head + chunks + finish for
+// streams, from a worker thread); a client that goes away cancels its façade call.
+//
+// Thread-safety: Start/stop_accepting/stop from one owner thread.
+#pragma once
+
+#include <cstddef>
+#include <memory>
+#include <string>
+
+#include "ploke/core/status.h"
+#include "ploke/gateway/gateway.h"
+
+namespace ploke::gateway {
+
+struct ServerOptions {
+  std::string host = "127.0.0.1";
+  int port = 0;          ///< 0 = ephemeral
+  size_t threads = 2;    ///< event-loop threads
+  size_t max_body_bytes = 32u << 20;
+};
+
+class GatewayServer {
+ public:
+  /// Binds and starts serving. `gateway` must outlive the server.
+  static Result<std::unique_ptr<GatewayServer>> Start(Gateway& gateway, const ServerOptions& options);
+  ~GatewayServer();  ///< stop()
+  GatewayServer(const GatewayServer&) = delete;
+  GatewayServer& operator=(const GatewayServer&) = delete;
+
+  int port() const;
+  std::string url() const;  ///< "http://host:port"
+  /// Closes the listening sockets; open connections and in-flight requests go on.
+  void stop_accepting();
+  /// Closes everything and joins the loops. Idempotent.
+  void stop();
+
+  struct Impl;
+
+ private:
+  explicit GatewayServer(std::unique_ptr<Impl> impl);
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace ploke::gateway

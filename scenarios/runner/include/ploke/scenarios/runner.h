@@ -1,0 +1,33 @@
+// File: ploke/scenarios/runner.h
+//
+// run_scenario(): the whole core (LlmClient façade → ChatClient → adapters) against one
+// SimEngine per simulated provider through InProcessTransport, on one SimulatedClock.
+// Every workload request runs on its own fiber (FiberScheduler), so thousands are in
+// flight at once in virtual time; arrivals, faults and timeouts are clock timers. The
+// same scenario and seed give a byte-identical ScenarioResult and digest.
+//
+// Thread-safety: one run per thread; runs share nothing.
+#pragma once
+
+#include <functional>
+
+#include "ploke/core/status.h"
+#include "ploke/scenarios/result.h"
+#include "ploke/scenarios/scenario.h"
+
+namespace ploke::scenarios {
+
+struct RunOptions {
+  std::optional<uint64_t> seed;   ///< overrides Scenario::seed
+  /// Called now and then with (virtual time done, scenario duration) — a progress bar.
+  std::function<void(Duration, Duration)> progress;
+};
+
+/// Runs `scenario` and evaluates its expectations. Non-OK only when the world cannot be
+/// built (bad cassette, engine options the simulator refuses): kInvalidRequest.
+Result<ScenarioResult> run_scenario(const Scenario& scenario, const RunOptions& options = {});
+
+/// Evaluates `scenario`'s expectations over a run's logs (fills result.expectations).
+void evaluate_expectations(const Scenario& scenario, ScenarioResult& result);
+
+}  // namespace ploke::scenarios

@@ -1,0 +1,351 @@
+// Inbound OpenAI codec: requests parse into the ChatRequest our own client-side adapter
+// would have sent (round trip through OpenAiAdapter::build_request), bad input names the
+// field path, responses/streams/errors render into what OpenAiAdapter parses back to the
+// same values (so any client that parses OpenAI like the SDKs do sees a real provider).
+#include <gtest/gtest.h>
+
+#include <nlohmann/json.hpp>
+
+#include "ploke/adapters/inbound.h"
+#include "ploke/adapters/openai_adapter.h"
+#include "ploke/adapters/openai_errors.h"
+
+namespace ploke::inbound {
+namespace {
+
+using nlohmann::json;
+
+ChatRequest rich_request() {
+  ChatRequest r;
+  r.model = "gpt-4o-mini";
+  r.messages.push_back(Message::System("be brief"));
+  r.messages.push_back(Message::Developer("dev note"));
+  Message u = Message::User("look");
+  u.content.push_back(ContentPart::Image("https://example.com/a.png", "low"));
+  r.messages.push_back(u);
+  Message a;
+  a.role = Role::kAssistant;
+  a.tool_calls.push_back({"call_1", "get_weather", R"({"city":"Paris"})"});
+  a.tool_calls.push_back({"call_2", "get_time", R"({"tz":"CET"})"});
+  r.messages.push_back(a);
+  r.messages.push_back(Message::ToolResult("call_1", "sunny"));
+  r.messages.push_back(Message::ToolResult("call_2", "noon"));
+  r.tools.push_back({"get_weather", "weather", R"({"type":"object","properties":{"city":{"type":"string"}}})", true});
+  r.tools.push_back({"get_time", "", R"({"type":"object"})", std::nullopt});
+  r.tool_choice.mode = ToolChoice::Mode::kFunction;
+  r.tool_choice.function_name = "get_weather";
+  r.parallel_tool_calls = false;
+  r.response_format.kind = ResponseFormat::Kind::kJsonSchema;
+  r.response_format.schema_name = "answer";
+  r.response_format.schema_json = R"({"type":"object"})";
+  r.response_format.strict = true;
+  r.temperature = 0.25;
+  r.top_p = 0.5;
+  r.frequency_penalty = 0.1;
+  r.presence_penalty = -0.2;
+  r.max_output_tokens = 77;
+  r.stop = {"END", "STOP"};
+  r.seed = 42;
+  r.user = "u-1";
+  r.stream = true;
+  return r;
+}
+
+TEST(InboundOpenAi, RoundTripsEverythingTheOpenAiAdapterSends) {
+  const ChatRequest orig = rich_request();
+  auto adapter = make_openai_adapter();
+  auto http = adapter->build_request(orig, Endpoint{"openai", "http://x/v1", {}, {}});
+  ASSERT_TRUE(http.ok()) << http.status().to_string();
+  auto in = parse_openai_chat_request(http->body);
+  ASSERT_TRUE(in.ok()) << in.status().to_string();
+  ChatRequest got = in->request;
+  EXPECT_TRUE(in->include_usage);  // the adapter always asks for usage when streaming
+  EXPECT_TRUE(got.meta.required.tools);
+  EXPECT_TRUE(got.meta.required.json_schema);
+  EXPECT_TRUE(got.meta.required.vision);
+  EXPECT_TRUE(got.meta.required.streaming);
+  got.meta = orig.meta;
+  // JSON text may be re-serialized; compare parsed.
+  ASSERT_EQ(got.tools.size(), orig.tools.size());
+  for (size_t i = 0; i < got.tools.size(); ++i) {
+    EXPECT_EQ(json::parse(got.tools[i].parameters_json), json::parse(orig.tools[i].parameters_json));
+    got.tools[i].parameters_json = orig.tools[i].parameters_json;
+  }
+  EXPECT_EQ(json::parse(got.response_format.schema_json), json::parse(orig.response_format.schema_json));
+  got.response_format.schema_json = orig.response_format.schema_json;
+  EXPECT_EQ(got, orig);
+}
+
+TEST(InboundOpenAi, ReadsSdkShapesAndLegacyFields) {
+  auto in = parse_openai_chat_request(R"({
+    "model":"gpt-4o","messages":[{"role":"user","content":[{"type":"text","text":"hi"},{"type":"image_url","image_url":"data:image/png;base64,AA"}]},
+      {"role":"assistant","content":null,"tool_calls":[{"id":"c1","type":"function","function":{"name":"f","arguments":{"a":1}}}]},
+      {"role":"tool","tool_call_id":"c1","content":"r"}],
+    "max_tokens":12,"stop":"X","tool_choice":"required","response_format":{"type":"json_object"},
+    "logit_bias":{},"metadata":{"k":"v"},"store":false,"n":1,"stream":false})");
+  ASSERT_TRUE(in.ok()) << in.status().to_string();
+  const ChatRequest& r = in->request;
+  EXPECT_EQ(r.max_output_tokens, 12u);
+  EXPECT_EQ(r.stop, std::vector<std::string>{"X"});
+  EXPECT_EQ(r.tool_choice.mode, ToolChoice::Mode::kRequired);
+  EXPECT_EQ(r.response_format.kind, ResponseFormat::Kind::kJsonObject);
+  ASSERT_EQ(r.messages.size(), 3u);
+  EXPECT_EQ(r.messages[0].content[1].image_url, "data:image/png;base64,AA");
+  EXPECT_EQ(r.messages[1].tool_calls[0].arguments_json, R"({"a":1})");
+  EXPECT_FALSE(in->include_usage);
+  // max_completion_tokens wins over max_tokens.
+  auto both = parse_openai_chat_request(R"({"model":"m","messages":[{"role":"user","content":"x"}],"max_tokens":5,"max_completion_tokens":9})");
+  ASSERT_TRUE(both.ok());
+  EXPECT_EQ(both->request.max_output_tokens, 9u);
+}
+
+TEST(InboundOpenAi, OpenRouterExtensionsBecomeTagsAndHints) {
+  auto in = parse_openai_chat_request(R"({
+    "model":"openai/gpt-4o","messages":[{"role":"user","content":"x"}],
+    "models":["anthropic/claude-3.5-sonnet","openai/gpt-4o-mini"],
+    "provider":{"order":["openai","azure"],"allow_fallbacks":false,"only":["openai"],"ignore":["deepinfra"],
+                "require_parameters":true,"max_price":{"prompt":"1.5","completion":2},"sort":"price"},
+    "route":"fallback","transforms":["middle-out"],
+    "ploke":{"provider":"sim-b","policy":"cost","deadline_ms":1500,"priority":"high"}})");
+  ASSERT_TRUE(in.ok()) << in.status().to_string();
+  const auto& h = in->hints;
+  EXPECT_EQ(h.openrouter.models, (std::vector<std::string>{"anthropic/claude-3.5-sonnet", "openai/gpt-4o-mini"}));
+  EXPECT_EQ(h.openrouter.order, (std::vector<std::string>{"openai", "azure"}));
+  EXPECT_EQ(h.openrouter.allow_fallbacks, false);
+  EXPECT_EQ(h.openrouter.require_parameters, true);
+  EXPECT_EQ(h.openrouter.only, std::vector<std::string>{"openai"});
+  EXPECT_EQ(h.openrouter.ignore, std::vector<std::string>{"deepinfra"});
+  EXPECT_EQ(h.openrouter.max_price_prompt, 1.5);
+  EXPECT_EQ(h.pin, "sim-b");
+  EXPECT_EQ(h.policy, "cost");
+  EXPECT_EQ(h.deadline_ms, 1500);
+  EXPECT_EQ(h.priority, Priority::kHigh);
+  // The tags round-trip through the OpenRouter adapter's own reader.
+  auto prefs = OpenRouterPreferences::FromTags(in->request.meta.tags);
+  ASSERT_TRUE(prefs.ok()) << prefs.status().to_string();
+  EXPECT_EQ(prefs->order, h.openrouter.order);
+  EXPECT_EQ(prefs->models, h.openrouter.models);
+  EXPECT_EQ(prefs->allow_fallbacks, false);
+}
+
+TEST(InboundOpenAi, BadInputNamesTheFieldPath) {
+  struct Case {
+    const char* body;
+    const char* expect;
+  };
+  const Case cases[] = {
+      {R"({"model":"m"})", "messages: missing"},
+      {R"({"messages":[{"role":"user","content":"x"}]})", "model: missing"},
+      {R"({"model":"m","messages":[]})", "messages: at least one"},
+      {R"({"model":"m","messages":[{"role":"user","content":"x"},{"role":"robot","content":"x"}]})", "messages[1].role: unsupported role 'robot'"},
+      {R"({"model":"m","messages":[{"role":"user","content":[{"type":"input_audio"}]}]})", "messages[0].content[0].type: unsupported part type 'input_audio'"},
+      {R"({"model":"m","messages":[{"role":"tool","content":"x"}]})", "messages[0].tool_call_id: missing"},
+      {R"({"model":"m","messages":[{"role":"user","content":"x"}],"temperature":"hot"})", "temperature: expected a number"},
+      {R"({"model":"m","messages":[{"role":"user","content":"x"}],"tools":[{"type":"function","function":{"name":"f","parameters":[1]}}]})", "tools[0].function.parameters: expected a JSON object"},
+      {R"({"model":"m","messages":[{"role":"user","content":"x"}],"tool_choice":"sometimes"})", "tool_choice: unknown value 'sometimes'"},
+      {R"({"model":"m","messages":[{"role":"user","content":"x"}],"n":3})", "n: only 1"},
+      {R"({"model":"m","messages":[{"role":"user","content":"x"}],"max_tokens":-1})", "max_tokens: expected a positive integer"},
+      {R"({"model":"m","messages":[{"role":"user","content":"x"}],"provider":{"allow_fallbacks":"maybe"}})", "provider.allow_fallbacks: expected true or false"},
+      {R"({"model":"m","messages":[{"role":"user","content":"x"}],"ploke":{"priority":"urgent"}})", "ploke.priority"},
+      {R"({"model":"m",)", "body: invalid JSON at byte"},
+      {R"([1])", "body: expected a JSON object"},
+  };
+  for (const Case& c : cases) {
+    auto in = parse_openai_chat_request(c.body);
+    ASSERT_FALSE(in.ok()) << c.body;
+    EXPECT_EQ(in.status().code(), StatusCode::kInvalidRequest);
+    EXPECT_NE(in.status().message().find(c.expect), std::string::npos) << in.status().message() << " / " << c.expect;
+    // The 400 carries the path as `param`.
+    const Reply rep = render_openai_error(in.status());
+    EXPECT_EQ(rep.status, 400);
+    const json body = json::parse(rep.body);
+    EXPECT_EQ(body["error"]["type"], "invalid_request_error");
+  }
+  auto in = parse_openai_chat_request(R"({"model":"m","messages":[{"role":"user","content":"x"}],"temperature":"hot"})");
+  EXPECT_EQ(json::parse(render_openai_error(in.status()).body)["error"]["param"], "temperature");
+}
+
+ChatResponse sample_response() {
+  ChatResponse r;
+  r.id = "chatcmpl-abc";
+  r.model = "gpt-4o-mini";
+  r.content = "Hello \"world\"\n";
+  r.tool_calls.push_back({"call_A", "get_weather", R"({"city":"Paris"})"});
+  r.finish_reason = FinishReason::kToolCalls;
+  Usage u;
+  u.prompt_tokens = 12;
+  u.completion_tokens = 3;
+  u.total_tokens = 15;
+  u.cached_prompt_tokens = 2;
+  r.usage = u;
+  return r;
+}
+
+TEST(InboundOpenAi, CompletionParsesBackThroughTheOpenAiAdapter) {
+  const ChatResponse orig = sample_response();
+  HttpResponse http;
+  http.status = 200;
+  http.headers.add("content-type", "application/json");
+  http.body = render_openai_chat_completion(orig, 1735689600, "x");
+  auto adapter = make_openai_adapter();
+  auto got = adapter->parse_response(http, Endpoint{"openai", "http://x/v1", {}, {}});
+  ASSERT_TRUE(got.ok()) << got.status().to_string();
+  EXPECT_EQ(got->id, orig.id);
+  EXPECT_EQ(got->content, orig.content);
+  EXPECT_EQ(got->tool_calls, orig.tool_calls);
+  EXPECT_EQ(got->finish_reason, FinishReason::kToolCalls);
+  ASSERT_TRUE(got->usage);
+  EXPECT_EQ(got->usage->prompt_tokens, 12u);
+  EXPECT_EQ(got->usage->cached_prompt_tokens, 2u);
+  const json j = json::parse(http.body);
+  EXPECT_EQ(j["object"], "chat.completion");
+  EXPECT_EQ(j["created"], 1735689600);
+  // An id-less response gets one.
+  ChatResponse bare;
+  bare.content = "x";
+  EXPECT_EQ(json::parse(render_openai_chat_completion(bare, 1, "gw7"))["id"], "chatcmpl-gw7");
+  EXPECT_EQ(json::parse(render_openai_chat_completion(bare, 1, "gw7"))["choices"][0]["finish_reason"], "stop");
+}
+
+std::vector<StreamEvent> sample_events() {
+  std::vector<StreamEvent> ev;
+  StreamEvent start;
+  start.kind = StreamEvent::Kind::kStart;
+  ev.push_back(start);
+  ev.push_back(StreamEvent::TextDelta("Hel"));
+  ev.push_back(StreamEvent::TextDelta("lo \u00e9\"\n"));
+  for (uint32_t i = 0; i < 2; ++i) {
+    StreamEvent t;
+    t.kind = StreamEvent::Kind::kToolCallDelta;
+    t.tool_index = i;
+    t.tool_call_id = "call_" + std::to_string(i);
+    t.tool_name = i == 0 ? "get_weather" : "get_time";
+    t.arguments_fragment = "{\"a\":";
+    ev.push_back(t);
+    StreamEvent t2;
+    t2.kind = StreamEvent::Kind::kToolCallDelta;
+    t2.tool_index = i;
+    t2.arguments_fragment = std::to_string(i) + "}";
+    ev.push_back(t2);
+  }
+  StreamEvent fin;
+  fin.kind = StreamEvent::Kind::kFinish;
+  fin.finish_reason = FinishReason::kToolCalls;
+  ev.push_back(fin);
+  StreamEvent usage;
+  usage.kind = StreamEvent::Kind::kUsage;
+  usage.usage.prompt_tokens = 9;
+  usage.usage.completion_tokens = 4;
+  usage.usage.total_tokens = 13;
+  ev.push_back(usage);
+  return ev;
+}
+
+TEST(InboundOpenAi, SseStreamDecodesBackToTheSameResponse) {
+  StreamAccumulator want;
+  for (const auto& e : sample_events()) ASSERT_TRUE(want.add(e).ok());
+  OpenAiSseWriter w("chatcmpl-s1", "gpt-4o", 1735689600, /*include_usage=*/true);
+  std::string wire;
+  for (const auto& e : sample_events()) wire += w.event(e);
+  wire += w.finish(want.response());
+  EXPECT_EQ(wire.substr(wire.size() - 14), "data: [DONE]\n\n");
+  // Every chunk carries "usage":null except the final usage chunk (choices: []).
+  EXPECT_NE(wire.find(R"("choices":[],"usage":{)"), std::string::npos) << wire;
+  EXPECT_NE(wire.find(R"("prompt_tokens":9)"), std::string::npos) << wire;
+  auto adapter = make_openai_adapter();
+  auto dec = adapter->new_stream_decoder(Endpoint{"openai", "http://x/v1", {}, {}});
+  std::vector<StreamEvent> out;
+  // Feed in odd-sized pieces.
+  for (size_t i = 0; i < wire.size(); i += 7) ASSERT_TRUE(dec->feed(std::string_view(wire).substr(i, 7), out).ok());
+  ASSERT_TRUE(dec->finish(out).ok());
+  EXPECT_TRUE(dec->terminated());
+  StreamAccumulator got;
+  for (const auto& e : out) ASSERT_TRUE(got.add(e).ok());
+  EXPECT_EQ(got.response().content, want.response().content);
+  EXPECT_EQ(got.response().tool_calls, want.response().tool_calls);
+  EXPECT_EQ(got.response().finish_reason, FinishReason::kToolCalls);
+  ASSERT_TRUE(got.response().usage);
+  EXPECT_EQ(got.response().usage->total_tokens, 13u);
+  // The first tool fragment carries id/type/name, later ones only arguments.
+  EXPECT_NE(wire.find(R"({"index":1,"id":"call_1","type":"function","function":{"name":"get_time","arguments":"{\"a\":"}})"), std::string::npos);
+  EXPECT_NE(wire.find(R"({"index":1,"function":{"arguments":"1}"}})"), std::string::npos);
+}
+
+TEST(InboundOpenAi, EmptyStreamStillSendsRoleFinishAndDone) {
+  OpenAiSseWriter w("chatcmpl-e", "m", 1, false);
+  ChatResponse r;
+  r.finish_reason = FinishReason::kLength;
+  const std::string wire = w.finish(r);
+  EXPECT_NE(wire.find(R"("delta":{"role":"assistant","content":""})"), std::string::npos);
+  EXPECT_NE(wire.find(R"("finish_reason":"length")"), std::string::npos);
+  EXPECT_EQ(wire.find("usage"), std::string::npos);  // not asked for: the key is absent
+  EXPECT_EQ(wire.substr(wire.size() - 14), "data: [DONE]\n\n");
+}
+
+TEST(InboundOpenAi, MidStreamErrorIsAnErrorChunkTheDecoderRaises) {
+  OpenAiSseWriter w("chatcmpl-x", "m", 1, false);
+  std::string wire = w.event(StreamEvent::TextDelta("partial"));
+  wire += w.error(OverloadedError("upstream overloaded").with_provider("sim"));
+  auto dec = make_openai_adapter()->new_stream_decoder(Endpoint{"openai", "http://x/v1", {}, {}});
+  std::vector<StreamEvent> out;
+  Status st = dec->feed(wire, out);
+  EXPECT_FALSE(st.ok());
+  EXPECT_EQ(st.code(), StatusCode::kOverloaded) << st.to_string();
+}
+
+TEST(InboundOpenAi, ErrorsMapBackToTheSameClass) {
+  // What the OpenAI adapter (which maps like the SDK: by HTTP status, then type/code) reads
+  // from each reply.
+  struct Case {
+    Status st;
+    int http;
+    StatusCode back;
+  };
+  const Case cases[] = {
+      {RateLimitedError("slow down").with_retry_after(std::chrono::milliseconds(1500)), 429, StatusCode::kRateLimited},
+      {OverloadedError("busy"), 503, StatusCode::kOverloaded},
+      {ServerError("boom").with_http_status(500), 500, StatusCode::kServerError},
+      {ServerError("bad gw"), 502, StatusCode::kServerError},
+      {TimeoutError(TimeoutPhase::kFirstByte, "slow"), 504, StatusCode::kServerError},
+      {ConnectionResetError("rst"), 502, StatusCode::kServerError},
+      {AuthError("bad key"), 401, StatusCode::kAuth},
+      {PermissionError("no"), 403, StatusCode::kPermission},
+      {NotFoundError("no model"), 404, StatusCode::kNotFound},
+      {InvalidRequestError("messages: missing"), 400, StatusCode::kInvalidRequest},
+      {ContextLengthExceededError("too long"), 400, StatusCode::kContextLengthExceeded},
+      {InsufficientCreditsError("pay"), 429, StatusCode::kInsufficientCredits},
+      {InternalError("bug"), 500, StatusCode::kServerError},
+  };
+  auto adapter = make_openai_adapter();
+  for (const Case& c : cases) {
+    const Reply rep = render_openai_error(c.st);
+    EXPECT_EQ(rep.status, c.http) << c.st.to_string();
+    HttpResponse http;
+    http.status = rep.status;
+    http.headers.add("content-type", "application/json");
+    for (const auto& [k, v] : rep.headers) http.headers.add(k, v);
+    http.body = rep.body;
+    const Status back = adapter->map_error(http, Endpoint{"openai", "http://x/v1", {}, {}});
+    EXPECT_EQ(back.code(), c.back) << c.st.to_string() << " -> " << back.to_string();
+    if (c.st.code() == StatusCode::kRateLimited) {
+      EXPECT_EQ(http.headers.get("retry-after"), "2");
+      EXPECT_EQ(http.headers.get("retry-after-ms"), "1500");
+      EXPECT_EQ(back.retry_after(), std::chrono::milliseconds(1500));
+    }
+    if (c.st.code() == StatusCode::kInsufficientCredits) {
+      EXPECT_EQ(http.headers.get("x-should-retry"), "false");
+    }
+    EXPECT_EQ(json::parse(rep.body)["error"]["message"].get<std::string>().find("sk-"), std::string::npos);
+  }
+}
+
+TEST(InboundOpenAi, ModelsList) {
+  const json j = json::parse(render_openai_models({"a", "b"}, 7));
+  EXPECT_EQ(j["object"], "list");
+  ASSERT_EQ(j["data"].size(), 2u);
+  EXPECT_EQ(j["data"][1]["id"], "b");
+  EXPECT_EQ(j["data"][1]["object"], "model");
+}
+
+}  // namespace
+}  // namespace ploke::inbound

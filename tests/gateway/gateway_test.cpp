@@ -1,0 +1,368 @@
+// Gateway logic, in process and in virtual time: two simulator engines behind
+// InProcessTransport on a SimulatedClock, the façade over them, and the Gateway run inline
+// (workers = 0) with a recording Responder. Covers both protocols (stream, non-stream,
+// tools), errors in protocol shape, fallback when the primary fails, per-request overrides,
+// OpenRouter-style routing groups, the trace header + admin API, /metrics and draining.
+// (The same gateway over real sockets: gateway_http_test.cpp.)
+#include <gtest/gtest.h>
+
+#include <nlohmann/json.hpp>
+
+#include "ploke/adapters/anthropic_adapter.h"
+#include "ploke/adapters/openai_adapter.h"
+#include "ploke/core/in_process_transport.h"
+#include "ploke/gateway/gateway.h"
+#include "ploke/simulator/engine.h"
+#include "ploke/simulator/fault_plan_json.h"
+
+namespace ploke::gateway {
+namespace {
+
+using nlohmann::json;
+
+struct Recorder final : Responder {
+  int status = 0;
+  Headers headers;
+  std::string body;
+  bool streamed = false, finished = false;
+  void reply(int s, const Headers& h, std::string b) override {
+    status = s;
+    headers = h;
+    body = std::move(b);
+    finished = true;
+  }
+  void begin(int s, const Headers& h) override {
+    status = s;
+    headers = h;
+    streamed = true;
+  }
+  void chunk(std::string d) override { body += d; }
+  void finish() override { finished = true; }
+  std::string header(std::string_view n) const { return std::string(headers.get(n).value_or("")); }
+};
+
+class GatewayTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    for (int i = 0; i < 2; ++i) {
+      sim::SimOptions o;
+      o.seed = 10 + static_cast<uint64_t>(i);
+      o.latency.time_to_first_token = std::chrono::milliseconds(5);
+      o.latency.tokens_per_second = 1000;
+      auto e = sim::SimEngine::Create(o, clock_);
+      ASSERT_TRUE(e.ok());
+      engines_.push_back(std::move(e).value());
+      transports_.push_back(std::make_unique<InProcessTransport>(clock_, sim::engine_handler(*engines_.back())));
+    }
+    resilience::LlmClientOptions lo;
+    lo.retry.max_retries_per_endpoint = 1;
+    client_ = std::make_unique<resilience::LlmClient>(clock_, lo);
+    const char* names[2] = {"sim-a", "sim-b"};
+    std::vector<EndpointInfo> infos;
+    for (int i = 0; i < 2; ++i) {
+      resilience::EndpointConfig c;
+      c.candidate.id = std::string(names[i]) + "/gpt-4o-mini";
+      c.candidate.provider = names[i];
+      c.candidate.model = "gpt-4o-mini";
+      c.candidate.caps = Capabilities{true, true, true, true, true, 0};
+      c.adapter = adapter_.get();
+      c.endpoint.provider = names[i];
+      c.endpoint.base_url = "http://sim/v1";
+      c.transport = transports_[static_cast<size_t>(i)].get();
+      c.call_options.first_byte_timeout = std::chrono::seconds(5);
+      c.call_options.total_timeout = std::chrono::seconds(30);
+      infos.push_back({c.candidate.id, c.candidate.provider, c.candidate.model});
+      ASSERT_TRUE(client_->add_endpoint(std::move(c)).ok());
+    }
+    ASSERT_TRUE(client_->set_policy("pinned").ok());  // sim-a first, then sim-b
+    GatewayOptions go;
+    go.workers = 0;
+    gw_ = std::make_unique<Gateway>(*client_, clock_, infos, go);
+  }
+
+  std::shared_ptr<Recorder> call(const std::string& method, const std::string& path, const std::string& body,
+                                 std::vector<std::pair<std::string, std::string>> headers = {}) {
+    Request r;
+    r.method = method;
+    const size_t q = path.find('?');
+    r.path = path.substr(0, q);
+    if (q != std::string::npos) r.query = path.substr(q + 1);
+    for (auto& [k, v] : headers) r.headers.add(k, v);
+    r.body = body;
+    auto rec = std::make_shared<Recorder>();
+    gw_->handle(std::move(r), rec);
+    EXPECT_TRUE(rec->finished);
+    return rec;
+  }
+  void fault(int engine, const std::string& plan) {
+    auto p = sim::parse_fault_plan(plan, "test");
+    ASSERT_TRUE(p.ok()) << p.status().to_string();
+    ASSERT_TRUE(engines_[static_cast<size_t>(engine)]->set_faults(*p).ok());
+  }
+  // Decodes an SSE body with our own client-side adapter.
+  static ChatResponse decode(const ProviderAdapter& a, const std::string& wire, Status* err = nullptr) {
+    auto dec = a.new_stream_decoder(Endpoint{"x", "http://x", {}, {}});
+    std::vector<StreamEvent> ev;
+    Status st = dec->feed(wire, ev);
+    if (st.ok()) st = dec->finish(ev);
+    if (err != nullptr) *err = st;
+    EXPECT_TRUE(st.ok() || err != nullptr) << st.to_string() << "\n" << wire;
+    StreamAccumulator acc;
+    for (const auto& e : ev) EXPECT_TRUE(acc.add(e).ok());
+    return acc.response();
+  }
+
+  SimulatedClock clock_;
+  ProviderAdapterPtr adapter_ = make_openai_adapter();
+  std::vector<std::unique_ptr<sim::SimEngine>> engines_;
+  std::vector<std::unique_ptr<InProcessTransport>> transports_;
+  std::unique_ptr<resilience::LlmClient> client_;
+  std::unique_ptr<Gateway> gw_;
+};
+
+const std::string kChat = R"({"model":"gpt-4o-mini","messages":[{"role":"user","content":"hello"}]})";
+const std::string kTools = R"({"model":"gpt-4o-mini","messages":[{"role":"user","content":"weather?"}],
+  "tools":[{"type":"function","function":{"name":"get_weather","parameters":{"type":"object","properties":{"city":{"type":"string"}},"required":["city"]}}}],
+  "tool_choice":"required"})";
+const std::string kMessages = R"({"model":"gpt-4o-mini","max_tokens":64,"messages":[{"role":"user","content":"hello"}]})";
+
+TEST_F(GatewayTest, OpenAiNonStream) {
+  auto r = call("POST", "/v1/chat/completions", kChat);
+  ASSERT_EQ(r->status, 200) << r->body;
+  EXPECT_EQ(r->header("content-type"), "application/json");
+  const json j = json::parse(r->body);
+  EXPECT_EQ(j["object"], "chat.completion");
+  EXPECT_FALSE(j["choices"][0]["message"]["content"].get<std::string>().empty());
+  EXPECT_GT(j["usage"]["total_tokens"].get<int>(), 0);
+  EXPECT_EQ(r->header("x-request-id"), r->header("x-ploke-trace-id"));
+  EXPECT_EQ(engines_[0]->request_count(), 1u);  // the pinned policy's first endpoint
+}
+
+TEST_F(GatewayTest, OpenAiStreamWithUsageAndTools) {
+  auto r = call("POST", "/v1/chat/completions",
+                R"({"model":"gpt-4o-mini","stream":true,"stream_options":{"include_usage":true},"messages":[{"role":"user","content":"hi"}]})");
+  ASSERT_EQ(r->status, 200);
+  EXPECT_TRUE(r->streamed);
+  EXPECT_EQ(r->header("content-type"), "text/event-stream; charset=utf-8");
+  EXPECT_EQ(r->body.substr(r->body.size() - 14), "data: [DONE]\n\n");
+  ChatResponse got = decode(*adapter_, r->body);
+  EXPECT_FALSE(got.content.empty());
+  ASSERT_TRUE(got.usage);
+  EXPECT_GT(got.usage->completion_tokens, 0u);
+
+}
+
+TEST_F(GatewayTest, ToolsBothWays) {
+  auto r = call("POST", "/v1/chat/completions", kTools);
+  ASSERT_EQ(r->status, 200) << r->body;
+  const json j = json::parse(r->body);
+  EXPECT_EQ(j["choices"][0]["finish_reason"], "tool_calls");
+  EXPECT_EQ(j["choices"][0]["message"]["tool_calls"][0]["function"]["name"], "get_weather");
+  EXPECT_TRUE(json::parse(j["choices"][0]["message"]["tool_calls"][0]["function"]["arguments"].get<std::string>()).contains("city"));
+  json streamed = json::parse(kTools);
+  streamed["stream"] = true;
+  auto s = call("POST", "/v1/chat/completions", streamed.dump());
+  ASSERT_EQ(s->status, 200);
+  ChatResponse got = decode(*adapter_, s->body);
+  ASSERT_EQ(got.tool_calls.size(), 1u);
+  EXPECT_EQ(got.tool_calls[0].name, "get_weather");
+  EXPECT_EQ(got.finish_reason, FinishReason::kToolCalls);
+  // Anthropic client, tool_use.
+  auto a = call("POST", "/v1/messages",
+                R"({"model":"gpt-4o-mini","max_tokens":100,"messages":[{"role":"user","content":"weather?"}],
+                    "tools":[{"name":"get_weather","input_schema":{"type":"object","properties":{"city":{"type":"string"}},"required":["city"]}}],
+                    "tool_choice":{"type":"any"}})",
+                {{"anthropic-version", "2023-06-01"}});
+  ASSERT_EQ(a->status, 200) << a->body;
+  const json aj = json::parse(a->body);
+  EXPECT_EQ(aj["stop_reason"], "tool_use");
+  EXPECT_EQ(aj["content"].back()["type"], "tool_use");
+  EXPECT_TRUE(aj["content"].back()["input"].contains("city"));
+}
+
+TEST_F(GatewayTest, AnthropicRoute) {
+  auto r = call("POST", "/v1/messages", kMessages, {{"anthropic-version", "2023-06-01"}});
+  ASSERT_EQ(r->status, 200) << r->body;
+  const json j = json::parse(r->body);
+  EXPECT_EQ(j["type"], "message");
+  EXPECT_EQ(j["content"][0]["type"], "text");
+  EXPECT_EQ(r->header("request-id"), r->header("x-ploke-trace-id"));
+  json s = json::parse(kMessages);
+  s["stream"] = true;
+  auto st = call("POST", "/v1/messages", s.dump(), {{"anthropic-version", "2023-06-01"}});
+  ASSERT_EQ(st->status, 200);
+  auto an = make_anthropic_adapter();
+  ChatResponse got = decode(*an, st->body);
+  EXPECT_FALSE(got.content.empty());
+  EXPECT_EQ(got.finish_reason, FinishReason::kStop);
+  // Bad input: 400 in Anthropic's shape naming the field.
+  auto bad = call("POST", "/v1/messages", R"({"model":"m","messages":[{"role":"user","content":"x"}]})");
+  EXPECT_EQ(bad->status, 400);
+  EXPECT_EQ(json::parse(bad->body)["error"]["type"], "invalid_request_error");
+  EXPECT_NE(json::parse(bad->body)["error"]["message"].get<std::string>().find("max_tokens"), std::string::npos);
+}
+
+TEST_F(GatewayTest, FallsOverWhenThePrimaryFails) {
+  fault(0, R"({"faults":[{"kind":"http_error","status":500}]})");
+  auto r = call("POST", "/v1/chat/completions", kChat);
+  ASSERT_EQ(r->status, 200) << r->body;
+  const std::string id = r->header("x-ploke-trace-id");
+  const json trace = json::parse(gw_->trace_json(id));
+  EXPECT_EQ(trace["served_by"], "sim-b/gpt-4o-mini");
+  EXPECT_GE(trace["attempts"].size(), 2u);
+  EXPECT_GE(engines_[0]->request_count(), 1u);
+  EXPECT_EQ(engines_[1]->request_count(), 1u);
+  // Streamed too (nothing was delivered before the failure).
+  auto s = call("POST", "/v1/chat/completions", R"({"model":"gpt-4o-mini","stream":true,"messages":[{"role":"user","content":"hi"}]})");
+  ASSERT_EQ(s->status, 200);
+  EXPECT_FALSE(decode(*adapter_, s->body).content.empty());
+}
+
+TEST_F(GatewayTest, ErrorsInProtocolShape) {
+  fault(0, R"({"faults":[{"kind":"http_error","status":429,"retry_after_ms":10}]})");
+  fault(1, R"({"faults":[{"kind":"http_error","status":429,"retry_after_ms":10}]})");
+  auto r = call("POST", "/v1/chat/completions", kChat);
+  EXPECT_EQ(r->status, 429) << r->body;
+  EXPECT_EQ(json::parse(r->body)["error"]["code"], "rate_limit_exceeded");
+  auto a = call("POST", "/v1/messages", kMessages);
+  EXPECT_EQ(a->status, 429);
+  EXPECT_EQ(json::parse(a->body)["error"]["type"], "rate_limit_error");
+  EXPECT_EQ(json::parse(a->body)["request_id"], a->header("request-id"));
+
+  fault(0, R"({"faults":[{"kind":"http_error","status":529}]})");
+  fault(1, R"({"faults":[{"kind":"http_error","status":529}]})");
+  EXPECT_EQ(call("POST", "/v1/messages", kMessages)->status, 529);
+  EXPECT_EQ(call("POST", "/v1/chat/completions", kChat)->status, 503);
+
+  fault(0, R"({"faults":[{"kind":"http_error","status":401}]})");
+  fault(1, R"({"faults":[{"kind":"http_error","status":401}]})");
+  auto u = call("POST", "/v1/chat/completions", kChat);
+  EXPECT_EQ(u->status, 401);
+  EXPECT_EQ(json::parse(u->body)["error"]["code"], "invalid_api_key");
+  // Bad JSON from the client: 400 with the byte offset.
+  auto b = call("POST", "/v1/chat/completions", R"({"model": )");
+  EXPECT_EQ(b->status, 400);
+  EXPECT_NE(json::parse(b->body)["error"]["message"].get<std::string>().find("invalid JSON at byte"), std::string::npos);
+}
+
+TEST_F(GatewayTest, MidStreamFailureBecomesAnInStreamErrorEvent) {
+  fault(0, R"({"faults":[{"kind":"mid_stream_error","after_events":3,"status":500}]})");
+  auto r = call("POST", "/v1/chat/completions", R"({"model":"gpt-4o-mini","stream":true,"messages":[{"role":"user","content":"hi"}]})");
+  ASSERT_EQ(r->status, 200);
+  EXPECT_EQ(r->body.find("[DONE]"), std::string::npos);
+  Status err;
+  decode(*adapter_, r->body, &err);
+  EXPECT_FALSE(err.ok());
+  EXPECT_NE(r->body.find("\"error\":{"), std::string::npos);
+  json s = json::parse(kMessages);
+  s["stream"] = true;
+  auto a = call("POST", "/v1/messages", s.dump());
+  ASSERT_EQ(a->status, 200);
+  EXPECT_NE(a->body.find("event: error\ndata: {\"error\":{\"message\""), std::string::npos) << a->body;
+  EXPECT_EQ(a->body.find("message_stop"), std::string::npos);
+}
+
+TEST_F(GatewayTest, OverridesPinPolicyDeadlinePriority) {
+  auto r = call("POST", "/v1/chat/completions", kChat, {{"x-ploke-provider", "sim-b"}});
+  ASSERT_EQ(r->status, 200);
+  EXPECT_EQ(engines_[1]->request_count(), 1u);
+  EXPECT_EQ(engines_[0]->request_count(), 0u);
+  // Body extension, overridden by the header.
+  json b = json::parse(kChat);
+  b["ploke"] = {{"provider", "sim-b"}};
+  ASSERT_EQ(call("POST", "/v1/chat/completions", b.dump(), {{"x-ploke-provider", "sim-a"}})->status, 200);
+  EXPECT_EQ(engines_[0]->request_count(), 1u);
+  ASSERT_EQ(call("POST", "/v1/chat/completions", b.dump())->status, 200);
+  EXPECT_EQ(engines_[1]->request_count(), 2u);
+  // A pinned provider that fails is not silently rerouted.
+  fault(1, R"({"faults":[{"kind":"http_error","status":500}]})");
+  EXPECT_EQ(call("POST", "/v1/chat/completions", kChat, {{"x-ploke-provider", "sim-b"}})->status, 500);
+
+  auto bad = call("POST", "/v1/chat/completions", kChat, {{"x-ploke-policy", "fastest"}});
+  EXPECT_EQ(bad->status, 400);
+  EXPECT_NE(bad->body.find("x-ploke-policy: unknown policy 'fastest'"), std::string::npos);
+  EXPECT_EQ(call("POST", "/v1/chat/completions", kChat, {{"x-ploke-priority", "urgent"}})->status, 400);
+  EXPECT_EQ(call("POST", "/v1/chat/completions", kChat, {{"x-ploke-deadline-ms", "soon"}})->status, 400);
+  auto cost = call("POST", "/v1/chat/completions", kChat, {{"x-ploke-policy", "cost"}, {"x-ploke-priority", "high"}});
+  EXPECT_EQ(cost->status, 200);
+  EXPECT_EQ(json::parse(gw_->trace_json(cost->header("x-ploke-trace-id")))["policy"], "cost");
+  // A deadline shorter than a hang: 504 timeout.
+  fault(0, R"({"faults":[{"kind":"hang"}]})");
+  auto late = call("POST", "/v1/chat/completions", kChat, {{"x-ploke-deadline-ms", "200"}, {"x-ploke-provider", "sim-a"}});
+  EXPECT_EQ(late->status, 504) << late->body;
+}
+
+TEST_F(GatewayTest, OpenRouterStyleRouting) {
+  // provider.order with allow_fallbacks:false: only sim-b, in that order.
+  auto r = call("POST", "/v1/chat/completions",
+                R"({"model":"gpt-4o-mini","messages":[{"role":"user","content":"x"}],"provider":{"order":["sim-b"],"allow_fallbacks":false}})");
+  ASSERT_EQ(r->status, 200);
+  EXPECT_EQ(engines_[1]->request_count(), 1u);
+  EXPECT_EQ(engines_[0]->request_count(), 0u);
+  // ignore sim-a.
+  ASSERT_EQ(call("POST", "/v1/chat/completions",
+                 R"({"model":"gpt-4o-mini","messages":[{"role":"user","content":"x"}],"provider":{"ignore":["sim-a"]}})")->status,
+            200);
+  EXPECT_EQ(engines_[0]->request_count(), 0u);
+  // order sim-b then fall back (allowed) to anything when sim-b fails.
+  fault(1, R"({"faults":[{"kind":"http_error","status":503}]})");
+  auto f = call("POST", "/v1/chat/completions",
+                R"({"model":"gpt-4o-mini","messages":[{"role":"user","content":"x"}],"provider":{"order":["sim-b"]}})");
+  ASSERT_EQ(f->status, 200) << f->body;
+  EXPECT_EQ(json::parse(gw_->trace_json(f->header("x-ploke-trace-id")))["served_by"], "sim-a/gpt-4o-mini");
+  // only sim-b (failing): no fallback.
+  EXPECT_EQ(call("POST", "/v1/chat/completions",
+                 R"({"model":"gpt-4o-mini","messages":[{"role":"user","content":"x"}],"provider":{"only":["sim-b"]}})")->status,
+            503);
+  // `models` fallback list: an unknown first model, then one an endpoint serves.
+  auto m = call("POST", "/v1/chat/completions",
+                R"({"model":"nope/unknown","models":["sim-b/gpt-4o-mini","gpt-4o-mini"],"messages":[{"role":"user","content":"x"}]})");
+  EXPECT_EQ(m->status, 200) << m->body;
+}
+
+TEST_F(GatewayTest, AdminApiModelsMetricsAndDrain) {
+  auto r = call("POST", "/v1/chat/completions", kChat);
+  const std::string id = r->header("x-ploke-trace-id");
+  ASSERT_FALSE(id.empty());
+  auto t = call("GET", "/__admin/traces/" + id, "");
+  ASSERT_EQ(t->status, 200);
+  EXPECT_EQ(json::parse(t->body)["request_id"], id);
+  call("POST", "/v1/chat/completions", kChat);
+  auto list = call("GET", "/__admin/traces?limit=1", "");
+  ASSERT_EQ(json::parse(list->body)["traces"].size(), 1u);
+  EXPECT_NE(json::parse(list->body)["traces"][0]["request_id"], id);  // newest first
+  EXPECT_EQ(call("GET", "/__admin/traces/gw-nope", "")->status, 404);
+  auto h = call("GET", "/__admin/health", "");
+  ASSERT_EQ(h->status, 200);
+  EXPECT_EQ(json::parse(h->body)["endpoints"].size(), 2u);
+  EXPECT_EQ(json::parse(h->body)["endpoints"][0]["breaker"], "closed");
+  auto q = call("GET", "/__admin/queue", "");
+  ASSERT_EQ(q->status, 200);
+  EXPECT_EQ(json::parse(q->body)["lanes"].size(), 3u);
+  auto m = call("GET", "/metrics", "");
+  EXPECT_NE(m->body.find("ploke_gateway_requests_total{protocol=\"openai\",class=\"2xx\"} 2"), std::string::npos) << m->body;
+  EXPECT_NE(m->body.find("ploke_llm_"), std::string::npos);
+  auto models = call("GET", "/v1/models", "");
+  EXPECT_EQ(json::parse(models->body)["data"][0]["id"], "gpt-4o-mini");
+  auto amodels = call("GET", "/v1/models", "", {{"anthropic-version", "2023-06-01"}});
+  EXPECT_EQ(json::parse(amodels->body)["data"][0]["type"], "model");
+  EXPECT_EQ(call("GET", "/nope", "")->status, 404);
+  // Breaker override: open sim-a by hand → traffic goes to sim-b; reset closes it again.
+  ASSERT_EQ(call("POST", "/__admin/breakers/sim-a/gpt-4o-mini?state=open", "")->status, 200);
+  auto viab = call("POST", "/v1/chat/completions", kChat);
+  EXPECT_EQ(json::parse(gw_->trace_json(viab->header("x-ploke-trace-id")))["served_by"], "sim-b/gpt-4o-mini");
+  EXPECT_EQ(json::parse(call("GET", "/__admin/health", "")->body)["endpoints"][0]["breaker"], "open");
+  EXPECT_EQ(call("POST", "/__admin/breakers/reset", "")->status, 200);
+  EXPECT_EQ(json::parse(call("GET", "/__admin/health", "")->body)["endpoints"][0]["breaker"], "closed");
+  EXPECT_EQ(call("POST", "/__admin/breakers/nope?state=open", "")->status, 404);
+  EXPECT_EQ(call("POST", "/__admin/breakers/reset?state=x", "")->status, 200);
+  EXPECT_EQ(call("POST", "/__admin/breakers/sim-a/gpt-4o-mini?state=bogus", "")->status, 400);
+
+  gw_->begin_drain();
+  EXPECT_EQ(call("POST", "/v1/chat/completions", kChat)->status, 503);
+  EXPECT_EQ(call("POST", "/v1/messages", kMessages)->status, 529);
+  EXPECT_TRUE(gw_->wait_idle(std::chrono::milliseconds(10)));
+}
+
+}  // namespace
+}  // namespace ploke::gateway

@@ -1,0 +1,468 @@
+// ploke::scenarios: the format parser (every error path, all errors in one pass), the
+// fiber scheduler hook in Completion, expectation verdicts (each kind passing and
+// failing), and determinism (same seed → same digest).
+#include <gtest/gtest.h>
+
+#include <string>
+
+#include "ploke/core/in_process_transport.h"
+#include "ploke/core/transport.h"
+#include "ploke/scenarios/fibers.h"
+#include "ploke/scenarios/html_report.h"
+#include "ploke/scenarios/runner.h"
+#include "ploke/scenarios/scenario.h"
+
+namespace ploke::scenarios {
+namespace {
+
+using std::chrono::milliseconds;
+using std::chrono::seconds;
+
+// ---------------------------------------------------------------- parser
+
+std::string minimal(const std::string& extra = "") {
+  return R"({
+    // comments are allowed
+    "name": "t", "seed": 3, "duration": "10s",
+    "providers": [{"name": "p", "models": ["gpt-4o-mini"]}],
+    "workload": {"arrival": {"process": "constant", "rate_per_s": 2}})" +
+         extra + "}";
+}
+
+TEST(ScenarioParse, MinimalWithComments) {
+  auto s = parse_scenario(minimal(), "min.json");
+  ASSERT_TRUE(s.ok()) << s.status().message();
+  EXPECT_EQ(s->name, "t");
+  EXPECT_EQ(s->seed, 3u);
+  EXPECT_EQ(s->duration, seconds(10));
+  ASSERT_EQ(s->providers.size(), 1u);
+  EXPECT_EQ(s->providers[0].protocol, "openai");
+  EXPECT_EQ(s->workload.rate_per_s, 2);
+}
+
+TEST(ScenarioParse, FullFormat) {
+  auto s = parse_scenario(R"({
+    "name": "full", "description": "d", "tags": ["a", "b"], "seed": 9, "duration": "2m", "drain": "30s",
+    "sample_interval": "500ms",
+    "providers": [
+      {"name": "a", "protocol": "anthropic", "models": ["claude-haiku-4-5"],
+       "latency": {"ttft": "120ms", "tokens_per_second": 50}, "completion_tokens": {"min": 4, "max": 9},
+       "tool_call_probability": 0.2, "rate_limits": {"limit_requests": 100, "limit_tokens": 1000},
+       "client_rate_limits": {"requests_per_minute": 60}, "price": {"input_usd_per_mtok": 1, "output_usd_per_mtok": 2},
+       "weight": 2, "timeouts": {"first_byte": "2s", "total": "9s"}},
+      {"name": "b", "protocol": "openrouter", "models": ["openai/gpt-4o-mini"]}],
+    "faults": [
+      {"provider": "a", "kind": "http_error", "status": 429, "retry_after": "1s", "trigger": {"from": "10s", "until": "20s"}},
+      {"id": "x", "provider": "b", "kind": "stream_cut", "after_events": 3, "trigger": {"nth": 2, "every": 3}},
+      {"provider": "b", "kind": "slow_stream", "factor": 4, "trigger": {"probability": 0.5}}],
+    "workload": {"arrival": {"process": "bursts", "rate_per_s": 1, "bursts": [{"at": "5s", "count": 50, "over": "1s"}]},
+      "requests": 500, "model": "gpt-4o-mini", "prompt_chars": {"min": 10, "max": 20}, "max_output_tokens": 16,
+      "stream_share": 0.5, "tool_share": 0.25, "priorities": {"low": 1, "high": 3}, "deadline": "15s", "policy": "latency"},
+    "client": {"policy": "cost", "max_chain": 2,
+      "breaker": {"window_size": 10, "minimum_calls": 5, "failure_rate_threshold": 0.4, "consecutive_failures": 3,
+                  "slow_call_threshold": "3s", "slow_call_rate_threshold": 0.9, "open_base": "2s",
+                  "open_multiplier": 3, "open_max": "1m", "half_open_trials": 2},
+      "retry": {"max_retries_per_endpoint": 1, "max_total_attempts": 4, "max_retry_after": "10s", "min_attempt_time": "20ms"},
+      "backoff": {"base": "100ms", "cap": "5s", "jitter": "full"}, "retry_budget": {"ratio": 0.3},
+      "admission": {"max_in_flight": 8, "lane_capacity": 100}, "provider_limits": {"a": {"tokens_per_minute": 5000}},
+      "learn_rate_limits": false, "max_rate_limit_wait": "3s", "stream_continuation": true,
+      "timeouts": {"connect": "1s", "first_byte": "3s", "idle": "2s", "total": "20s"}},
+    "expect": [
+      {"kind": "success_rate", "min": 0.9}, {"kind": "latency", "percentile": 99, "max": "2s", "of": "all"},
+      {"kind": "attempts", "provider": "a", "from": "10s", "until": "20s", "max": 5},
+      {"kind": "no_traffic_to_open_breaker", "provider": "b"}, {"kind": "honours_retry_after"},
+      {"kind": "no_retry_after_partial_output"}, {"kind": "cost", "max_usd": 1.5}, {"kind": "no_lost_requests"},
+      {"kind": "all_faults_fired"}]
+  })",
+                          "full.json");
+  ASSERT_TRUE(s.ok()) << s.status().message();
+  EXPECT_EQ(s->tags.size(), 2u);
+  EXPECT_EQ(s->drain, seconds(30));
+  EXPECT_EQ(s->sample_interval, milliseconds(500));
+  EXPECT_EQ(s->providers[0].protocol, "anthropic");
+  EXPECT_EQ(s->providers[0].ttft, milliseconds(120));
+  EXPECT_EQ(s->providers[0].client_limits.requests_per_minute, 60u);
+  EXPECT_EQ(*s->providers[0].timeouts.first_byte_timeout, seconds(2));
+  ASSERT_EQ(s->providers[0].faults.faults.size(), 1u);
+  const Fault& f = s->providers[0].faults.faults[0];
+  EXPECT_EQ(f.id, "f1");
+  EXPECT_EQ(f.status, 429);
+  EXPECT_EQ(*f.trigger.from, seconds(10));
+  EXPECT_EQ(*f.trigger.until, seconds(20));
+  ASSERT_EQ(s->providers[1].faults.faults.size(), 2u);
+  EXPECT_EQ(s->providers[1].faults.faults[0].id, "x");
+  EXPECT_EQ(s->providers[1].faults.faults[1].kind, FaultKind::kSlowStream);
+  EXPECT_EQ(s->workload.arrival, ArrivalProcess::kBursts);
+  EXPECT_EQ(s->workload.bursts[0].count, 50u);
+  EXPECT_EQ(*s->workload.max_requests, 500u);
+  EXPECT_EQ(s->workload.priorities.size(), 2u);
+  EXPECT_EQ(s->policy, "cost");
+  EXPECT_EQ(s->client.router.max_chain, 2u);
+  EXPECT_EQ(s->client.breaker.half_open_trials, 2u);
+  EXPECT_EQ(s->client.retry.max_total_attempts, 4u);
+  EXPECT_EQ(s->client.backoff.jitter, resilience::JitterMode::kFull);
+  EXPECT_EQ(s->client.admission.max_in_flight, 8u);
+  EXPECT_EQ(s->client.provider_limits["a"].tokens_per_minute, 5000u);
+  EXPECT_FALSE(s->client.learn_rate_limits);
+  EXPECT_TRUE(s->client.stream_continuation);
+  EXPECT_EQ(*s->timeouts.total_timeout, seconds(20));
+  ASSERT_EQ(s->expectations.size(), 9u);
+  EXPECT_EQ(s->expectations[1].max, 2000);
+  EXPECT_FALSE(s->expectations[1].ok_only);
+  EXPECT_EQ(s->expectations[2].path, "expect[2]");
+}
+
+TEST(ScenarioParse, InvalidJsonNamesFileAndByte) {
+  auto s = parse_scenario("{\"name\": }", "bad.json");
+  ASSERT_FALSE(s.ok());
+  EXPECT_NE(s.status().message().find("bad.json"), std::string::npos);
+  EXPECT_NE(s.status().message().find("byte"), std::string::npos);
+  EXPECT_FALSE(parse_scenario("[1]", "arr.json").ok());
+}
+
+TEST(ScenarioParse, EveryBadFieldInOnePass) {
+  auto s = parse_scenario(R"({
+    "name": 5, "seed": -1, "duration": "ten seconds", "bogus": 1, "tags": [1],
+    "providers": [{"name": "p", "protocol": "grpc", "models": [], "latency": {"ttft": "x", "tokens_per_second": 0},
+                   "weird": true, "completion_tokens": {"min": 9, "max": 2}},
+                  {"name": "p", "models": ["m"]}, 7],
+    "faults": [{"provider": "nope", "kind": "explode"}, {"provider": "p", "kind": "http_error", "status": 99},
+               {"provider": "p", "kind": "hang", "trigger": {"from": "soon"}}, "x"],
+    "workload": {"arrival": {"process": "fractal", "rate_per_s": -3}, "stream_share": 2, "prompt_chars": {"min": 5, "max": 1},
+                 "priorities": {"urgent": 1}, "deadline": false},
+    "client": {"breaker": {"failure_rate_threshold": 3}, "backoff": {"jitter": "wild"}, "retry": {"max_total_attempts": 0},
+               "nope": 1, "provider_limits": {"p": 4}},
+    "expect": [{"kind": "vibes"}, {"kind": "success_rate"}, {"kind": "latency", "percentile": 200, "max": "1s"},
+               {"kind": "attempts", "provider": "ghost", "max": 1}, {"min": 1}, {"kind": "cost", "max_usd": 1, "extra": 2},
+               {"kind": "attempts"}]
+  })",
+                          "many.json");
+  ASSERT_FALSE(s.ok());
+  const std::string m = s.status().message();
+  for (const char* needle :
+       {"many.json", "name: must be a string", "seed: must be a non-negative integer", "duration: must be a duration",
+        "bogus: unknown key", "tags[0]: must be a string", "providers[0].protocol: unknown protocol 'grpc'",
+        "providers[0].models: must list at least one model", "providers[0].latency.ttft: must be a duration",
+        "providers[0].latency.tokens_per_second: must be in", "providers[0].weird: unknown key",
+        "providers[0].completion_tokens: min must be <= max", "providers[1].name: duplicate provider 'p'",
+        "providers[2]: must be an object", "faults[0].provider: unknown provider 'nope'", "faults[0].kind",
+        "faults[1].status", "faults[2].trigger.from: must be a duration", "faults[3]: must be an object",
+        "workload.arrival.process: unknown arrival process 'fractal'", "workload.arrival.rate_per_s: must be in",
+        "workload.stream_share: must be in", "workload.prompt_chars: min must be <= max",
+        "workload.priorities.urgent: unknown key", "workload.deadline: must be a duration",
+        "client.breaker.failure_rate_threshold: must be in", "client.backoff.jitter: unknown jitter 'wild'",
+        "client.retry.max_total_attempts: must be in", "client.nope: unknown key",
+        "client.provider_limits.p: must be an object", "expect[0].kind: unknown expectation 'vibes'",
+        "expect[1].min: required", "expect[2].percentile: must be in", "expect[3].provider: unknown provider 'ghost'",
+        "expect[4].kind: required", "expect[5].extra: unknown key", "expect[6].max: required for kind 'attempts'"}) {
+    EXPECT_NE(m.find(needle), std::string::npos) << "missing: " << needle << "\nin:\n" << m;
+  }
+}
+
+TEST(ScenarioParse, RequiredTopLevelFields) {
+  auto s = parse_scenario("{}", "empty.json");
+  ASSERT_FALSE(s.ok());
+  const std::string m = s.status().message();
+  for (const char* needle : {"name: required", "duration: required", "providers: required", "workload: required"}) {
+    EXPECT_NE(m.find(needle), std::string::npos) << needle << "\n" << m;
+  }
+  auto two = parse_scenario(R"({"name":"x","duration":"1s","workload":{},
+      "providers":[{"name":"a","models":["m"]},{"name":"b","models":["m"]}],
+      "faults":[{"kind":"reset"},{"provider":"a","kind":"reset","id":"d"},{"provider":"b","kind":"reset","id":"d"}]})",
+                            "two.json");
+  ASSERT_FALSE(two.ok());
+  EXPECT_NE(two.status().message().find("faults[0].provider: required when there is more than one provider"),
+            std::string::npos);
+  EXPECT_NE(two.status().message().find("faults[2].id: duplicate fault id 'd'"), std::string::npos);
+}
+
+TEST(ScenarioParse, Durations) {
+  EXPECT_EQ(*parse_duration_text("250ms"), milliseconds(250));
+  EXPECT_EQ(*parse_duration_text("1.5s"), milliseconds(1500));
+  EXPECT_EQ(*parse_duration_text("2m"), seconds(120));
+  EXPECT_EQ(*parse_duration_text("1h"), seconds(3600));
+  EXPECT_EQ(*parse_duration_text("3"), seconds(3));
+  EXPECT_EQ(*parse_duration_text("500us"), std::chrono::microseconds(500));
+  EXPECT_FALSE(parse_duration_text("").has_value());
+  EXPECT_FALSE(parse_duration_text("5 parsecs").has_value());
+  EXPECT_FALSE(parse_duration_text("ms").has_value());
+}
+
+TEST(ScenarioParse, FilesAndDirectories) {
+  auto files = scenario_files(std::string(PLOKE_SOURCE_DIR) + "/scenarios");
+  ASSERT_TRUE(files.ok());
+  EXPECT_GE(files->size(), 2u);
+  EXPECT_FALSE(scenario_files("/nonexistent/dir").ok());
+  EXPECT_FALSE(load_scenario_file("/nonexistent/file.json").ok());
+  for (const char* name : {"429-storm.json", "outage-recovery.json"}) {
+    auto s = load_scenario_file(std::string(PLOKE_SOURCE_DIR) + "/scenarios/" + name);
+    EXPECT_TRUE(s.ok()) << name << ": " << s.status().message();
+  }
+}
+
+// ---------------------------------------------------------------- fibers
+
+TEST(Fibers, ManyWaitsInterleaveInVirtualTime) {
+  SimulatedClock clock;
+  const TimePoint t0 = clock.now();
+  FiberScheduler fibers(clock);
+  std::vector<std::pair<int, Duration>> finished;
+  for (int i = 0; i < 100; ++i) {
+    fibers.spawn([&, i] {
+      Completion c;
+      // fiber i waits (100 - i) ms: all are suspended at once, the last spawned ends first
+      clock.schedule_after(milliseconds(100 - i), [&c] { c.notify(); });
+      EXPECT_TRUE(c.wait(clock));
+      finished.emplace_back(i, clock.now() - t0);
+    });
+  }
+  fibers.run();
+  ASSERT_EQ(finished.size(), 100u);
+  EXPECT_EQ(finished.front().first, 99);
+  EXPECT_EQ(finished.front().second, milliseconds(1));
+  EXPECT_EQ(finished.back().first, 0);
+  EXPECT_EQ(finished.back().second, milliseconds(100));
+  EXPECT_EQ(clock.now() - t0, milliseconds(100));  // all 100 waits overlapped
+  EXPECT_EQ(fibers.live(), 0u);
+}
+
+TEST(Fibers, NotifyFromAnotherFiberAndAbandonedWait) {
+  SimulatedClock clock;
+  FiberScheduler fibers(clock);
+  Completion handoff, never;
+  std::vector<std::string> order;
+  fibers.spawn([&] {
+    order.push_back("a waits");
+    EXPECT_TRUE(handoff.wait(clock));
+    order.push_back("a woke");
+  });
+  fibers.spawn([&] {
+    order.push_back("b notifies");
+    handoff.notify();
+    order.push_back("b waits forever");
+    EXPECT_FALSE(never.wait(clock));  // nothing can wake it: given up, like an idle clock
+    order.push_back("b gave up");
+  });
+  fibers.run();
+  EXPECT_EQ(order, (std::vector<std::string>{"a waits", "b notifies", "b waits forever", "a woke", "b gave up"}));
+  EXPECT_EQ(fibers.abandoned_waits(), 1u);
+}
+
+TEST(Fibers, BlockingCallOutsideAFiberStillDrivesTheClock) {
+  SimulatedClock clock;
+  FiberScheduler fibers(clock);  // exists but not running: no effect outside its fibers
+  InProcessTransport t(clock, [](const HttpRequest&) {
+    return ScriptedResponse::Simple(200, Headers{}, "hello", milliseconds(30));
+  });
+  HttpRequest req;
+  req.base_url = "http://x";
+  const TimePoint t0 = clock.now();
+  auto r = send_and_wait(t, clock, req, {});
+  ASSERT_TRUE(r.ok());
+  EXPECT_EQ(r->body, "hello");
+  EXPECT_EQ(clock.now() - t0, milliseconds(30));
+}
+
+TEST(Fibers, TransportCallsInFibersOverlap) {
+  SimulatedClock clock;
+  FiberScheduler fibers(clock);
+  InProcessTransport t(clock, [](const HttpRequest&) {
+    return ScriptedResponse::Simple(200, Headers{}, "ok", seconds(1));
+  });
+  const TimePoint t0 = clock.now();
+  int done = 0;
+  for (int i = 0; i < 50; ++i) {
+    fibers.spawn([&] {
+      HttpRequest req;
+      req.base_url = "http://x";
+      auto r = send_and_wait(t, clock, req, {});
+      EXPECT_TRUE(r.ok());
+      ++done;
+    });
+  }
+  fibers.run();
+  EXPECT_EQ(done, 50);
+  EXPECT_EQ(clock.now() - t0, seconds(1));  // 50 one-second calls in one virtual second
+}
+
+// ---------------------------------------------------------------- runs
+
+Scenario must_parse(const std::string& text) {
+  auto s = parse_scenario(text, "inline.json");
+  EXPECT_TRUE(s.ok()) << s.status().message();
+  return s.ok() ? *s : Scenario{};
+}
+
+const ExpectationResult& find(const ScenarioResult& r, const std::string& path) {
+  for (const auto& e : r.expectations) {
+    if (e.path == path) return e;
+  }
+  static ExpectationResult none;
+  ADD_FAILURE() << "no expectation " << path;
+  return none;
+}
+
+// A small storm: primary 429s with Retry-After in [5s, 15s); secondary takes over.
+const char* kStorm = R"({
+  "name": "storm", "seed": 11, "duration": "30s",
+  "providers": [
+    {"name": "primary", "models": ["gpt-4o-mini"], "latency": {"ttft": "100ms", "tokens_per_second": 200},
+     "price": {"input_usd_per_mtok": 1, "output_usd_per_mtok": 2}},
+    {"name": "secondary", "protocol": "anthropic", "models": ["claude-haiku-4-5"],
+     "latency": {"ttft": "200ms", "tokens_per_second": 100}, "price": {"input_usd_per_mtok": 5, "output_usd_per_mtok": 10}}],
+  "faults": [{"id": "storm", "provider": "primary", "kind": "http_error", "status": 429, "retry_after": "1s",
+              "trigger": {"from": "5s", "until": "15s"}},
+             {"id": "cut", "provider": "primary", "kind": "stream_cut", "after_events": 4,
+              "match": {"stream": true}, "trigger": {"from": "20s", "probability": 0.3}},
+             {"id": "never", "provider": "secondary", "kind": "reset", "trigger": {"nth": 100000}}],
+  "workload": {"arrival": {"process": "poisson", "rate_per_s": 10}, "stream_share": 0.5, "tool_share": 0.2,
+               "max_output_tokens": 16, "deadline": "20s"},
+  "client": {"policy": "cost", "timeouts": {"first_byte": "5s", "idle": "2s", "total": "10s"}},
+  "expect": [
+    {"kind": "success_rate", "min": 0.9}, {"kind": "success_rate", "min": 1.0},
+    {"kind": "latency", "percentile": 95, "max": "10s"}, {"kind": "latency", "percentile": 50, "max": "1ms"},
+    {"kind": "attempts", "provider": "secondary", "max": 100000}, {"kind": "attempts", "provider": "primary", "from": "5s", "until": "15s", "max": 1},
+    {"kind": "no_traffic_to_open_breaker"}, {"kind": "honours_retry_after"},
+    {"kind": "no_retry_after_partial_output"},
+    {"kind": "cost", "max_usd": 100}, {"kind": "cost", "max_usd": 0},
+    {"kind": "no_lost_requests"}, {"kind": "all_faults_fired"},
+    {"kind": "attempts", "provider": "secondary", "min": 1}, {"kind": "attempts", "provider": "secondary", "min": 100000000}]
+})";
+
+TEST(ScenarioRun, ExpectationsPassAndFailWithObservedValues) {
+  Scenario s = must_parse(kStorm);
+  auto r = run_scenario(s);
+  ASSERT_TRUE(r.ok()) << r.status().message();
+  EXPECT_GT(r->requests, 200u);
+  EXPECT_EQ(r->requests, r->request_log.size());
+  EXPECT_FALSE(r->attempt_log.empty());
+  EXPECT_TRUE(find(*r, "expect[0]").passed) << find(*r, "expect[0]").detail;
+  // 100% fails only if something failed; the cut streams (no continuation) do fail.
+  EXPECT_FALSE(find(*r, "expect[1]").passed);
+  EXPECT_NE(find(*r, "expect[1]").detail.find("short by"), std::string::npos);
+  EXPECT_TRUE(find(*r, "expect[2]").passed);
+  EXPECT_FALSE(find(*r, "expect[3]").passed);
+  EXPECT_NE(find(*r, "expect[3]").detail.find("over by"), std::string::npos);
+  EXPECT_TRUE(find(*r, "expect[4]").passed);
+  EXPECT_FALSE(find(*r, "expect[5]").passed);  // the storm's 429s did reach the primary
+  EXPECT_GT(find(*r, "expect[5]").observed, 1);
+  EXPECT_TRUE(find(*r, "expect[6]").passed) << find(*r, "expect[6]").detail;
+  EXPECT_TRUE(find(*r, "expect[7]").passed) << find(*r, "expect[7]").detail;
+  EXPECT_TRUE(find(*r, "expect[8]").passed) << find(*r, "expect[8]").detail;
+  EXPECT_TRUE(find(*r, "expect[9]").passed);
+  EXPECT_FALSE(find(*r, "expect[10]").passed);
+  EXPECT_TRUE(find(*r, "expect[11]").passed) << find(*r, "expect[11]").detail;
+  EXPECT_FALSE(find(*r, "expect[12]").passed);  // "never" never fired
+  EXPECT_NE(find(*r, "expect[12]").detail.find("secondary:never"), std::string::npos);
+  EXPECT_TRUE(find(*r, "expect[13]").passed);
+  EXPECT_FALSE(find(*r, "expect[14]").passed);
+  EXPECT_NE(find(*r, "expect[14]").detail.find("short by"), std::string::npos);
+  EXPECT_FALSE(r->passed());
+  // Outputs render.
+  EXPECT_NE(result_to_text(*r).find("FAIL expect[1]"), std::string::npos);
+  EXPECT_NE(result_to_json(*r).find("\"digest\""), std::string::npos);
+  const std::string html = render_html_report(*r);
+  EXPECT_EQ(html.rfind("<!DOCTYPE html>", 0), 0u);
+  EXPECT_NE(html.find("</html>"), std::string::npos);
+}
+
+TEST(ScenarioRun, SameSeedSameDigestOtherSeedOtherDigest) {
+  Scenario s = must_parse(kStorm);
+  auto a = run_scenario(s);
+  auto b = run_scenario(s);
+  ASSERT_TRUE(a.ok() && b.ok());
+  EXPECT_EQ(a->digest.size(), 64u);
+  EXPECT_EQ(a->digest, b->digest);
+  EXPECT_EQ(canonical_text(*a), canonical_text(*b));
+  RunOptions o;
+  o.seed = 12;
+  auto c = run_scenario(s, o);
+  ASSERT_TRUE(c.ok());
+  EXPECT_NE(a->digest, c->digest);
+}
+
+// Admission queueing across fibers: a burst of 60 requests against max_in_flight 2 waits
+// in the lanes (suspended fibers, granted by other fibers' completions), none is lost.
+TEST(ScenarioRun, AdmissionQueueAcrossFibers) {
+  Scenario s = must_parse(R"({
+    "name": "queue", "duration": "5s", "sample_interval": "100ms",
+    "providers": [{"name": "p", "models": ["gpt-4o-mini"], "latency": {"ttft": "200ms", "tokens_per_second": 100}}],
+    "workload": {"arrival": {"process": "bursts", "rate_per_s": 0, "bursts": [{"at": "1s", "count": 60}]},
+                 "max_output_tokens": 8},
+    "client": {"admission": {"max_in_flight": 2, "lane_capacity": 1000}},
+    "expect": [{"kind": "no_lost_requests"}, {"kind": "success_rate", "min": 1}]})");
+  auto r = run_scenario(s);
+  ASSERT_TRUE(r.ok()) << r.status().message();
+  EXPECT_EQ(r->requests, 60u);
+  EXPECT_TRUE(r->passed()) << result_to_text(*r);
+  uint64_t max_queued = 0, max_in_flight = 0;
+  for (const auto& q : r->queue_samples) {
+    max_queued = std::max(max_queued, q.queued);
+    max_in_flight = std::max(max_in_flight, q.in_flight);
+  }
+  EXPECT_GT(max_queued, 40u);
+  EXPECT_LE(max_in_flight, 2u);
+  // 30 waves of two ~0.3 s calls: the last finishes ~9 s after the burst, in virtual time.
+  EXPECT_GT(r->simulated, seconds(8));
+  Duration max_wait{0};
+  for (const auto& q : r->request_log) max_wait = std::max(max_wait, q.queue_wait);
+  EXPECT_GT(max_wait, seconds(5));
+}
+
+// Violations detected from the logs (a client that does not hold back).
+TEST(ScenarioRun, ViolationsAreDetected) {
+  Scenario s = must_parse(kStorm);
+  auto r = run_scenario(s);
+  ASSERT_TRUE(r.ok());
+  ScenarioResult bad = *r;
+  // An early retry: a 429 with Retry-After 1 s, retried 10 ms later at the same provider.
+  AttemptRecord a1;
+  a1.request = 999999;
+  a1.number = 1;
+  a1.provider = "primary";
+  a1.at = seconds(6);
+  a1.head_at = seconds(6);
+  a1.http_status = 429;
+  a1.retry_after = seconds(1);
+  AttemptRecord a2 = a1;
+  a2.number = 2;
+  a2.at = seconds(6) + milliseconds(10);
+  a2.retry_after.reset();
+  a2.after_partial_output = true;
+  bad.attempt_log.push_back(a1);
+  bad.attempt_log.push_back(a2);
+  // An attempt while the breaker is open.
+  bad.breaker_log.push_back({seconds(25), "secondary/claude-haiku-4-5", "secondary", "closed", "open", "test"});
+  AttemptRecord a3 = a1;
+  a3.provider = "secondary";
+  a3.at = seconds(26);
+  a3.retry_after.reset();
+  std::stable_sort(bad.attempt_log.begin(), bad.attempt_log.end(), [](const auto& x, const auto& y) { return x.at < y.at; });
+  bad.attempt_log.push_back(a3);
+  std::stable_sort(bad.attempt_log.begin(), bad.attempt_log.end(), [](const auto& x, const auto& y) { return x.at < y.at; });
+  bad.request_log.back().finished = false;
+  bad.lost = 1;
+  evaluate_expectations(s, bad);
+  EXPECT_FALSE(find(bad, "expect[6]").passed);
+  EXPECT_NE(find(bad, "expect[6]").detail.find("open"), std::string::npos);
+  EXPECT_FALSE(find(bad, "expect[7]").passed);
+  EXPECT_NE(find(bad, "expect[7]").detail.find("Retry-After was 1000.0ms"), std::string::npos);
+  EXPECT_FALSE(find(bad, "expect[8]").passed);
+  EXPECT_FALSE(find(bad, "expect[11]").passed);
+}
+
+// The two scenarios this module ships for its own tests (the whole library is covered by
+// scenario_library_test).
+TEST(ScenarioRun, OwnScenariosHold) {
+  for (const char* name : {"429-storm.json", "outage-recovery.json"}) {
+    const std::string f = std::string(PLOKE_SOURCE_DIR) + "/scenarios/" + name;
+    auto s = load_scenario_file(f);
+    ASSERT_TRUE(s.ok()) << s.status().message();
+    auto r = run_scenario(*s);
+    ASSERT_TRUE(r.ok()) << f << ": " << r.status().message();
+    EXPECT_TRUE(r->passed()) << result_to_text(*r);
+  }
+}
+
+}  // namespace
+}  // namespace ploke::scenarios
