@@ -99,7 +99,13 @@ TEST_F(RecorderTest, RecordsThenReplaysByteExact) {
     EXPECT_EQ(resp.body_bytes(), live[i].body);
     EXPECT_EQ(resp.ending, Ending::kComplete);
     if (reqs[i].stream) {
-      EXPECT_GE(resp.chunks.size(), 2u);
+      // Chunks are recorded as received. The text stream spans tens of ms upstream, so it
+      // arrives in several reads; the short tool-call stream may legitimately arrive in
+      // one read when the machine is loaded (seen under parallel ctest).
+      EXPECT_GE(resp.chunks.size(), reqs[i].name == "stream" ? 2u : 1u);
+      for (size_t k = 1; k < resp.chunks.size(); ++k) {
+        EXPECT_GE(resp.chunks[k].offset_ms, resp.chunks[k - 1].offset_ms);
+      }
     }
     EXPECT_GT(resp.elapsed_ms, 0);
     EXPECT_EQ(c.interactions[i].request.path, "/v1/chat/completions");
@@ -139,8 +145,11 @@ TEST_F(RecorderTest, RecordsThenReplaysByteExact) {
     ASSERT_EQ(a.size(), b.size()) << "stream " << k;
     for (size_t j = 0; j < a.size(); ++j) {
       EXPECT_EQ(a[j].data, b[j].data) << "stream " << k << " chunk " << j;
-      // Loaded shared machine: generous tolerance; the offsets are tens of ms apart.
-      EXPECT_NEAR(a[j].offset_ms, b[j].offset_ms, 40.0) << "stream " << k << " chunk " << j;
+      // Replay with recorded timing is never early (tight bound: replay without timing
+      // would put every chunk near 0) and, on a loaded shared machine, may be late (a
+      // generous bound: a scheduler stall of tens of ms is not a replay bug).
+      EXPECT_GE(b[j].offset_ms, a[j].offset_ms - 5.0) << "stream " << k << " chunk " << j;
+      EXPECT_LE(b[j].offset_ms, a[j].offset_ms + 250.0) << "stream " << k << " chunk " << j;
     }
   }
 }

@@ -938,5 +938,52 @@ TEST(LlmClientCancelTest, CancelStopsABlockingTransferAtTheNextChunk) {
   EXPECT_LE(transport.chunks_delivered, 3);  // not all 20
 }
 
+
+// Each endpoint serves its own model: falling over to another provider sends that
+// provider's model id, not the request's (which named the primary's).
+TEST(LlmClientModelTest, FallOverSendsTheEndpointsOwnModel) {
+  SimulatedClock clock;
+  SimOptions so;
+  so.latency = sim::LatencyModel::Fast();
+  auto primary = SimEngine::Create(so, clock);
+  auto secondary = SimEngine::Create(so, clock);
+  ASSERT_OK(primary);
+  ASSERT_OK(secondary);
+  auto plan = sim::parse_fault_plan(R"({"faults":[{"kind":"http_error","status":500}]})", "test");
+  ASSERT_OK(plan);
+  ASSERT_OK((*primary)->set_faults(*plan));
+  InProcessTransport tp(clock, sim::engine_handler(**primary));
+  InProcessTransport ts_inner(clock, sim::engine_handler(**secondary));
+  class Recording final : public Transport {
+   public:
+    explicit Recording(Transport& t) : t_(t) {}
+    CallPtr start(const HttpRequest& r, const CallOptions& o, ResponseHandler& h) override {
+      bodies.push_back(r.body);
+      return t_.start(r, o, h);
+    }
+    std::vector<std::string> bodies;
+    Transport& t_;
+  } ts(ts_inner);
+  auto adapter = make_openai_adapter();
+  LlmClient client(clock, base_options());
+  auto add = [&](const char* id, const char* provider, const char* model, Transport& t) {
+    EndpointConfig c;
+    c.candidate.id = id;
+    c.candidate.provider = provider;
+    c.candidate.model = model;
+    c.candidate.caps = Capabilities{true, true, true, true, true, 0};
+    c.adapter = adapter.get();
+    c.endpoint = Endpoint{provider, "http://sim.invalid/v1", Secret("sk-FAKE-resilience-test"), {}};
+    c.transport = &t;
+    return client.add_endpoint(std::move(c));
+  };
+  ASSERT_OK(add("alpha/gpt-4o", "alpha", "gpt-4o", tp));
+  ASSERT_OK(add("beta/gpt-4.1-mini", "beta", "gpt-4.1-mini", ts));
+  auto r = client.complete(hello());  // asks for gpt-4o
+  ASSERT_OK(r);
+  ASSERT_FALSE(ts.bodies.empty());
+  EXPECT_NE(ts.bodies.back().find("\"model\":\"gpt-4.1-mini\""), std::string::npos) << ts.bodies.back();
+}
+
 }  // namespace
 }  // namespace ploke::resilience

@@ -5,12 +5,16 @@
 
 #include <string>
 
+#include "ploke/adapters/openai_adapter.h"
 #include "ploke/core/in_process_transport.h"
 #include "ploke/core/transport.h"
 #include "ploke/scenarios/fibers.h"
 #include "ploke/scenarios/html_report.h"
 #include "ploke/scenarios/runner.h"
 #include "ploke/scenarios/scenario.h"
+#include "ploke/resilience/llm_client.h"
+#include "ploke/simulator/engine.h"
+#include "ploke/simulator/fault_plan_json.h"
 
 namespace ploke::scenarios {
 namespace {
@@ -462,6 +466,53 @@ TEST(ScenarioRun, OwnScenariosHold) {
     ASSERT_TRUE(r.ok()) << f << ": " << r.status().message();
     EXPECT_TRUE(r->passed()) << result_to_text(*r);
   }
+}
+
+
+// A façade call backing off after a 429 (no CancelToken) must suspend its fiber, not move
+// the simulated clock for everyone: a call started at the same time ends at its own time.
+TEST(Fibers, FacadeBackoffWithoutCancelTokenDoesNotStallOtherFibers) {
+  SimulatedClock clock;
+  sim::SimOptions so;
+  so.latency = sim::LatencyModel::Fast();
+  auto engine = sim::SimEngine::Create(so, clock);
+  ASSERT_TRUE(engine.ok());
+  auto plan = sim::parse_fault_plan(
+      R"({"faults":[{"kind":"http_error","status":429,"retry_after_ms":2000,"trigger":{"nth":1}}]})", "test");
+  ASSERT_TRUE(plan.ok()) << plan.status().to_string();
+  ASSERT_TRUE((*engine)->set_faults(*plan).ok());
+  InProcessTransport transport(clock, sim::engine_handler(**engine));
+  auto adapter = make_openai_adapter();
+  resilience::LlmClient client(clock, resilience::LlmClientOptions{});
+  resilience::EndpointConfig c;
+  c.candidate.id = "sim/gpt-4o-mini";
+  c.candidate.provider = "sim";
+  c.candidate.model = "gpt-4o-mini";
+  c.candidate.caps = Capabilities{true, true, true, true, true, 0};
+  c.adapter = adapter.get();
+  c.endpoint = Endpoint{"sim", "http://sim.invalid/v1", Secret("sk-FAKE-fiber-test"), {}};
+  c.transport = &transport;
+  ASSERT_TRUE(client.add_endpoint(std::move(c)).ok());
+  ChatRequest req;
+  req.model = "gpt-4o-mini";
+  req.messages.push_back(Message::User("hi"));
+  const TimePoint t0 = clock.now();
+  FiberScheduler fibers(clock);
+  Duration a_end{0}, b_end{0};
+  bool a_ok = false, b_ok = false;
+  fibers.spawn([&] {  // gets the 429, waits out Retry-After (2 s), retries
+    a_ok = client.complete(req).ok();
+    a_end = clock.now() - t0;
+  });
+  fibers.spawn([&] {
+    b_ok = client.complete(req).ok();
+    b_end = clock.now() - t0;
+  });
+  fibers.run();
+  EXPECT_TRUE(a_ok);
+  EXPECT_TRUE(b_ok);
+  EXPECT_GE(a_end, seconds(2));
+  EXPECT_LT(b_end, seconds(1)) << "b was held up by a's backoff";
 }
 
 }  // namespace

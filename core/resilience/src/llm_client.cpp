@@ -866,15 +866,19 @@ std::vector<ProbeResult> LlmClient::probe(const ProbeOptions& options) {
 }
 
 bool LlmClient::wait_for(Duration d, CancelToken* token) {
-  if (token == nullptr) {
+  // On a simulated clock the wait always goes through a Completion: inside a scenario
+  // fiber (ploke/core/cooperative.h) that suspends the fiber instead of moving the clock
+  // for everyone, so other in-flight calls keep running in virtual time.
+  if (token == nullptr && !clock_.is_simulated()) {
     clock_.sleep_for(d);
     return true;
   }
   auto done = std::make_shared<Completion>();  // the timer may outlive this frame (RealClock)
-  token->attach_wait(done.get());
+  if (token) token->attach_wait(done.get());
   const TimerId t = clock_.schedule_after(d, [done] { done->notify(); });
   (void)done->wait(clock_);
   clock_.cancel(t);
+  if (!token) return true;
   token->detach_wait();
   return !token->cancelled();
 }
