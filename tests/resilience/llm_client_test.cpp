@@ -985,5 +985,31 @@ TEST(LlmClientModelTest, FallOverSendsTheEndpointsOwnModel) {
   EXPECT_NE(ts.bodies.back().find("\"model\":\"gpt-4.1-mini\""), std::string::npos) << ts.bodies.back();
 }
 
+
+// Under a policy that ranks the recovering endpoint last (reliability: alpha's stats are
+// full of failures), the half-open trial must still come from live traffic; otherwise
+// alpha's breaker stays half-open forever and alpha never gets traffic back.
+TEST_F(LlmClientTest, HalfOpenEndpointGetsItsTrialUnderTheReliabilityPolicy) {
+  SimEngine& alpha = add_sim("alpha", R"({"faults":[{"kind":"http_error","status":500}]})");
+  add_sim("beta");
+  LlmClientOptions o = base_options();
+  o.router.default_policy = "reliability";
+  o.breaker.consecutive_failures = 3;
+  make_client(o);
+  for (int i = 0; i < 6; ++i) ASSERT_OK(client_->complete(hello()));  // beta answers
+  ASSERT_EQ(client_->health()[0].breaker, BreakerState::kOpen);
+  alpha.clear_faults();                       // the outage is over
+  clock_.advance(client_->health()[0].open_remaining + 1s);
+  bool trial_noted = false;
+  for (int i = 0; i < 5; ++i) {
+    RequestTrace trace;
+    ASSERT_OK(client_->complete(hello(), {}, &trace));
+    for (const auto& n : trace.notes) trial_noted = trial_noted || n.find("half-open trial") != std::string::npos;
+  }
+  EXPECT_TRUE(trial_noted);
+  EXPECT_EQ(client_->health()[0].breaker, BreakerState::kClosed);  // the trials succeeded
+  EXPECT_GE(attempts("alpha", StatusCode::kOk), 3.0);
+}
+
 }  // namespace
 }  // namespace ploke::resilience

@@ -726,6 +726,19 @@ void LlmClient::route_locked(const RouteRequest& rr, uint64_t est_tokens, const 
     }
   }
   router_.route(candidates_, signals_, rr, decision_scratch_);
+  // Half-open trials come from live traffic: a policy that ranks a recovering endpoint
+  // below a healthy one (reliability, latency) would otherwise never send it the trial
+  // call, and its breaker would stay half-open forever. The first half-open endpoint in
+  // the chain goes first; if its trial fails the call falls over down the chain as usual.
+  std::vector<uint32_t>& chain = decision_scratch_.chain;
+  for (size_t j = 1; j < chain.size(); ++j) {
+    const CircuitBreaker& b = endpoints_[chain[j]]->breaker;
+    if (b.state() == BreakerState::kHalfOpen && b.would_allow()) {
+      std::rotate(chain.begin(), chain.begin() + static_cast<std::ptrdiff_t>(j), chain.begin() + static_cast<std::ptrdiff_t>(j) + 1);
+      decision_scratch_.half_open_trial_first = true;
+      break;
+    }
+  }
 }
 
 void LlmClient::trace_decision(RequestTrace* trace, const RouteRequest& rr, const std::vector<BudgetView>& budgets) {
@@ -733,6 +746,10 @@ void LlmClient::trace_decision(RequestTrace* trace, const RouteRequest& rr, cons
   const RouteDecision& d = decision_scratch_;
   trace->policy = std::string(d.policy);
   trace->sticky_hit = d.sticky_hit;
+  if (d.half_open_trial_first && !d.chain.empty()) {
+    trace->notes.push_back("half-open trial: " + candidates_[d.chain[0]].id +
+                           " moved first so its breaker gets a trial call");
+  }
   trace->est_prompt_tokens = rr.est_prompt_tokens;
   trace->est_output_tokens = rr.est_output_tokens;
   for (const auto& v : d.verdicts) {

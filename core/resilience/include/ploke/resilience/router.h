@@ -106,12 +106,16 @@ struct RouteDecision {
   std::vector<CandidateVerdict> verdicts;  ///< one per candidate, in candidate order
   std::vector<uint32_t> chain;          ///< candidate indices: pick first, then fallbacks
   bool sticky_hit = false;
+  /// Set by LlmClient: a half-open endpoint later in the chain was moved first so its
+  /// breaker gets its trial call from live traffic (see llm_client.h).
+  bool half_open_trial_first = false;
   Status error;                         ///< non-OK when nothing survived (why)
   void clear() {
     policy = {};
     verdicts.clear();
     chain.clear();
     sticky_hit = false;
+    half_open_trial_first = false;
     error = Status();
   }
 };
