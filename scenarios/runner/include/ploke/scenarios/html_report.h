@@ -2,10 +2,9 @@
 //
 // render_html_report(): a self-contained HTML page (no external assets) for one scenario
 // result: summary, expectations, per-provider timeline of breaker state and outcomes,
-// latency percentiles over time, queue depth, retries, cost (SVG charts).
-//
-// NOTE: src/html_report.cpp is a minimal placeholder (summary and expectation tables,
-// valid HTML, no charts) until the full report lands.
+// latency percentiles over time, queue depth, retries, cost (inline SVG charts; inline
+// CSS; no script, no URL). All text is secret-redacted, then HTML-escaped. Long runs are
+// merged to at most 300 columns per chart.
 #pragma once
 
 #include <string>
