@@ -150,6 +150,26 @@ namespace {
 
 std::string outcome_label(StatusCode code) { return code == StatusCode::kOk ? "ok" : std::string(status_code_name(code)); }
 
+// One usage record for an attempt or a probe: who served it, how it ended, tokens, the
+// provider-reported cost and our estimate.
+void fill_attempt_record(AttemptRecord& rec, const EndpointCandidate& cand, const Result<ChatResponse>& r,
+                         const char* kind, Duration took, const std::string& session, const std::string& profile) {
+  rec.provider = cand.provider;
+  rec.model = cand.model;
+  rec.endpoint_id = cand.id;
+  rec.session = session;
+  rec.profile = profile;
+  rec.kind = kind;
+  rec.outcome = outcome_label(r.ok() ? StatusCode::kOk : r.status().code());
+  if (r.ok() && r->usage) {
+    rec.usage = {r->usage->prompt_tokens, r->usage->completion_tokens, r->usage->cached_prompt_tokens,
+                 r->usage->cache_write_tokens};
+    rec.reported_cost_usd = r->usage->reported_cost_usd;
+  }
+  rec.duration_ms = to_ms(took);
+  rec.estimated_cost_usd = estimate_cost_usd(cand, rec.usage.prompt, rec.usage.completion);
+}
+
 }  // namespace
 
 struct LlmClient::EndpointState {
@@ -513,21 +533,8 @@ Result<ChatResponse> LlmClient::run(const ChatRequest& request, const EventCallb
         AttemptRecord rec;
         rec.request_id = request_id;
         rec.number = total_attempts;
-        const EndpointCandidate& cand = ep.cfg.candidate;  // immutable after add_endpoint
-        rec.provider = cand.provider;
-        rec.model = cand.model;
-        rec.endpoint_id = cand.id;
-        rec.session = session;
-        rec.profile = profile;
-        rec.kind = "attempt";
-        rec.outcome = outcome_label(r.ok() ? StatusCode::kOk : r.status().code());
-        if (r.ok() && r->usage) {
-          rec.usage = {r->usage->prompt_tokens, r->usage->completion_tokens, r->usage->cached_prompt_tokens,
-                       r->usage->cache_write_tokens};
-          rec.reported_cost_usd = r->usage->reported_cost_usd;
-        }
-        rec.duration_ms = to_ms(a1 - a0);
-        rec.estimated_cost_usd = estimate_cost_usd(cand, rec.usage.prompt, rec.usage.completion);
+        // ep.cfg.candidate is immutable after add_endpoint
+        fill_attempt_record(rec, ep.cfg.candidate, r, "attempt", a1 - a0, session, profile);
         record_usage(rec, trace);
       }
 
@@ -852,20 +859,7 @@ std::vector<ProbeResult> LlmClient::probe(const ProbeOptions& options) {
     const TimePoint a1 = clock_.now();
     if (opts_.usage_sink) {  // probe traffic is billed too, labelled kind=probe
       AttemptRecord rec;
-      rec.provider = ep.cfg.candidate.provider;
-      rec.model = ep.cfg.candidate.model;
-      rec.endpoint_id = id;
-      rec.session = opts_.session;
-      rec.profile = opts_.profile;
-      rec.kind = "probe";
-      rec.outcome = outcome_label(r.ok() ? StatusCode::kOk : r.status().code());
-      if (r.ok() && r->usage) {
-        rec.usage = {r->usage->prompt_tokens, r->usage->completion_tokens, r->usage->cached_prompt_tokens,
-                     r->usage->cache_write_tokens};
-        rec.reported_cost_usd = r->usage->reported_cost_usd;
-      }
-      rec.duration_ms = to_ms(a1 - a0);
-      rec.estimated_cost_usd = estimate_cost_usd(ep.cfg.candidate, rec.usage.prompt, rec.usage.completion);
+      fill_attempt_record(rec, ep.cfg.candidate, r, "probe", a1 - a0, opts_.session, opts_.profile);
       record_usage(rec, nullptr);
     }
     lock.lock();
