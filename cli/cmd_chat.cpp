@@ -10,6 +10,7 @@
 #include <nlohmann/json.hpp>
 
 #include "commands.h"
+#include "pricing.h"
 #include "ploke/adapters/http_transport.h"
 #include "ploke/adapters/register.h"
 #include "ploke/catalog/catalog.h"
@@ -68,45 +69,6 @@ std::optional<ChatEndpoint> parse_fallback(const std::string& spec, const std::s
 }
 
 bool is_http_url(const std::string& u) { return u.rfind("http://", 0) == 0 || u.rfind("https://", 0) == 0; }
-
-// The catalog chat prices endpoints from: the curated file (compiled in) plus the
-// discovered pool of the models cache when there is one ($XDG_CACHE_HOME/ploke-sim/
-// models-cache.json, written by `ploke-sim models refresh`).
-catalog::Catalog price_catalog() {
-  auto curated = catalog::parse_curated(catalog::builtin_curated_json(), "builtin curated.json");
-  const char* xdg = std::getenv("XDG_CACHE_HOME");
-  const char* home = std::getenv("HOME");
-  const std::string base = xdg && *xdg ? std::string(xdg) : std::string(home ? home : ".") + "/.cache";
-  std::vector<catalog::ModelRecord> discovered;
-  if (auto cache = catalog::load_cache(base + "/ploke-sim/models-cache.json"); cache.ok()) discovered = std::move(cache->discovered);
-  return catalog::Catalog(curated.ok() ? std::move(curated).value() : std::vector<catalog::ModelRecord>{},
-                          std::move(discovered));
-}
-
-// The catalog record whose prices apply to `model` as sent through `adapter`: the id or
-// an alias ("gpt-4o-mini" → openai/gpt-4o-mini), else "<adapter>/<model>".
-const catalog::ModelRecord* priced_record(const catalog::Catalog& cat, const std::string& adapter, const std::string& model) {
-  const catalog::ModelRecord* m = cat.find(model);
-  if (!m) m = cat.find(adapter + "/" + model);
-  if (m && (m->pricing.prompt.known() || m->pricing.completion.known())) return m;
-  return nullptr;
-}
-
-ledger::PriceRecord price_of(const catalog::ModelRecord& m, const std::string& provider, const std::string& model,
-                             SystemTime from) {
-  ledger::PriceRecord p;
-  p.provider = provider;
-  p.model = model;
-  p.effective_from = from;
-  const auto& pr = m.pricing;
-  p.prompt = pr.prompt.known() ? pr.prompt.value : 0;
-  p.completion = pr.completion.known() ? pr.completion.value : 0;
-  p.request = pr.request.known() ? pr.request.value : 0;
-  p.cache_read = pr.cache_read.known() ? pr.cache_read.value : 0;
-  p.cache_write = pr.cache_write.known() ? pr.cache_write.value : 0;
-  p.source = "catalog";
-  return p;
-}
 
 // The façade over the endpoints a command names (primary + fallbacks), with what they need
 // kept alive. Prints the problem and returns null on a bad argument.
@@ -170,12 +132,7 @@ std::unique_ptr<FacadeSetup> make_facade(const char* cmd, ChatEndpoint primary, 
     c.candidate.key_id = api_key_env;
     // Unknown capabilities are not held against an endpoint the user named explicitly.
     c.candidate.caps = Capabilities{true, true, true, true, true, 0};
-    if (e.priced) {  // the façade's forecasts and the cost policy use the catalog prices
-      const auto& pr = e.priced->pricing;
-      c.candidate.input_usd_per_mtok = pr.prompt.known() ? pr.prompt.value * 1e6 : 0;
-      c.candidate.output_usd_per_mtok = pr.completion.known() ? pr.completion.value * 1e6 : 0;
-      c.candidate.request_usd = pr.request.known() ? pr.request.value : 0;
-    }
+    if (e.priced) set_candidate_prices(c.candidate, *e.priced);  // the façade's forecasts and the cost policy
     c.adapter = f->adapters[i].get();
     c.endpoint.provider = e.adapter;
     c.endpoint.base_url = e.base_url;
@@ -285,13 +242,7 @@ int run_chat(const ChatArgs& args) {
                      e.adapter.c_str(), e.model.c_str());
         continue;
       }
-      const ledger::PriceRecord p = price_of(*e.priced, e.adapter, e.model, clock.system_now());
-      auto cur = book->price_at(e.adapter, e.model, p.effective_from);
-      if (cur && cur->prompt == p.prompt && cur->completion == p.completion && cur->request == p.request &&
-          cur->cache_read == p.cache_read && cur->cache_write == p.cache_write) {
-        continue;
-      }
-      if (Status st = book->add_price(p); !st.ok()) {
+      if (Status st = ensure_price(*book, price_of(*e.priced, e.adapter, e.model, clock.system_now())); !st.ok()) {
         std::fprintf(stderr, "ploke-sim chat: ledger: %s\n", st.to_string().c_str());
         return kExitFailed;
       }

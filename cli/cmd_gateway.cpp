@@ -8,11 +8,12 @@
 #include <cstdio>
 #include <cstdlib>
 #include <memory>
-#include <mutex>
+#include <optional>
 #include <string>
 #include <vector>
 
 #include "commands.h"
+#include "pricing.h"
 #include "ploke/adapters/http_transport.h"
 #include "ploke/adapters/register.h"
 #include "ploke/config/config.h"
@@ -20,7 +21,9 @@
 #include "ploke/core/clock.h"
 #include "ploke/core/registry.h"
 #include "ploke/core/secret.h"
+#include "ploke/config/routing.h"
 #include "ploke/gateway/gateway.h"
+#include "ploke/gateway/ledger_usage.h"
 #include "ploke/gateway/server.h"
 #include "ploke/ledger/ledger.h"
 #include "ploke/resilience/llm_client.h"
@@ -35,7 +38,8 @@ CLI::App* add_gateway_command(CLI::App& app, GatewayArgs& a) {
       "gateway", "Serve the core as an OpenAI-compatible (and Anthropic Messages) endpoint in front of live or simulated providers");
   g->add_option("--host", a.host, "Address to bind (loopback by default)")->capture_default_str();
   g->add_option("--port", a.port, "Port to bind; 0 picks a free port")->capture_default_str()->check(CLI::Range(0, 65535));
-  g->add_option("--config", a.config, "ploke-sim config file: every [models] entry becomes an upstream endpoint")
+  g->add_option("--config", a.config, "ploke-sim config file: every [models] entry becomes an upstream endpoint; [routing] configures the façade, "
+                "budgets gate spending, `ledger` is the default --ledger")
       ->check(CLI::ExistingFile);
   g->add_option("--provider", a.providers,
                 "Upstream ADAPTER,URL[,MODEL[,KEY_ENV]] (repeatable, in fallback order; key from KEY_ENV or the adapter's "
@@ -48,18 +52,20 @@ CLI::App* add_gateway_command(CLI::App& app, GatewayArgs& a) {
   g->add_option("--model", a.model, "Default model for --provider entries without one")->capture_default_str();
   g->add_option("--policy", a.policy, "Routing policy: cost, latency, reliability, weighted, pinned");
   g->add_option("--threads", a.threads, "Event-loop threads of the HTTP front")->capture_default_str()->check(CLI::Range(1, 256));
-  g->add_option("--workers", a.workers, "Worker threads running façade calls (0 = inline on the event loops)")
+  g->add_option("--workers", a.workers, "Worker threads running blocking façade calls (0 = each request on a fiber of its event loop)")
       ->capture_default_str()
       ->check(CLI::Range(0, 4096));
   g->add_option("--max-queue", a.max_queue, "Requests waiting for a worker before 429/529")->capture_default_str()->check(CLI::Range(1, 1000000));
-  g->add_option("--max-in-flight", a.max_in_flight, "Façade admission: concurrent upstream calls")
+  g->add_option("--max-in-flight", a.max_in_flight, "Façade admission: concurrent upstream calls (wins over the config's [routing])")
       ->capture_default_str()
+      ->each([&a](const std::string&) { a.max_in_flight_given = true; })
       ->check(CLI::Range(1, 100000));
   g->add_option("--timeout-ms", a.timeout_ms, "Per-attempt total timeout, ms")->capture_default_str()->check(CLI::Range(1, 86400000));
   g->add_option("--drain-timeout-ms", a.drain_timeout_ms, "On SIGINT/SIGTERM, how long in-flight requests may finish")
       ->capture_default_str()
       ->check(CLI::Range(0, 3600000));
-  g->add_option("--ledger", a.ledger, "Record every attempt (tokens, cost, outcome) in this SQLite cost ledger");
+  g->add_option("--ledger", a.ledger, "Record every attempt and probe (tokens, cost, outcome) in this SQLite cost ledger (via the façade's usage hook; "
+                "written in batches, the rest on shutdown)");
   return g;
 }
 
@@ -88,60 +94,6 @@ std::optional<Upstream> parse_provider(const std::string& spec, const std::strin
   return u;
 }
 
-// Batches finished requests into the cost ledger (flushed every 64 requests and at exit).
-class LedgerSink {
- public:
-  LedgerSink(std::unique_ptr<ledger::Ledger> l, std::string path) : ledger_(std::move(l)), path_(std::move(path)) {}
-  void add(const gateway::Completed& c) {
-    std::lock_guard<std::mutex> lk(mu_);
-    ledger::RequestRecord req;
-    req.request_id = c.trace.request_id;
-    req.session = "gateway";
-    req.outcome = c.outcome == StatusCode::kOk ? "ok" : std::string(status_code_name(c.outcome));
-    for (const auto& a : c.trace.attempts) {
-      ledger::AttemptRecord r;
-      r.request_id = c.trace.request_id;
-      r.number = a.number;
-      r.endpoint_id = a.endpoint_id;
-      for (const auto& cand : c.trace.candidates) {
-        if (cand.endpoint_id == a.endpoint_id) {
-          r.provider = cand.provider;
-          r.model = cand.model;
-          if (a.endpoint_id == c.trace.served_by) req.served_by = cand.provider + "/" + cand.model;
-        }
-      }
-      r.session = "gateway";
-      r.outcome = a.outcome == StatusCode::kOk ? "ok" : std::string(status_code_name(a.outcome));
-      r.usage.prompt = a.prompt_tokens;
-      r.usage.completion = a.completion_tokens;
-      r.duration_ms = std::chrono::duration<double, std::milli>(a.duration).count();
-      if (c.usage && a.outcome == StatusCode::kOk && a.endpoint_id == c.trace.served_by) r.reported_cost_usd = c.usage->reported_cost_usd;
-      attempts_.push_back(std::move(r));
-    }
-    requests_.push_back(std::move(req));
-    if (requests_.size() >= 64) (void)flush_locked();  // reported inside; retried rows are not kept
-  }
-  Status flush() {
-    std::lock_guard<std::mutex> lk(mu_);
-    return flush_locked();
-  }
-
- private:
-  Status flush_locked() {
-    if (requests_.empty()) return Status::Ok();
-    Status st = ledger_->record_batch(requests_, attempts_);
-    if (!st.ok()) std::fprintf(stderr, "ploke-sim gateway: --ledger %s: %s\n", path_.c_str(), st.to_string().c_str());
-    requests_.clear();
-    attempts_.clear();
-    return st;
-  }
-  std::mutex mu_;
-  std::unique_ptr<ledger::Ledger> ledger_;
-  std::string path_;
-  std::vector<ledger::RequestRecord> requests_;
-  std::vector<ledger::AttemptRecord> attempts_;
-};
-
 bool is_http_url(const std::string& u) { return u.rfind("http://", 0) == 0 || u.rfind("https://", 0) == 0; }
 
 }  // namespace
@@ -168,6 +120,7 @@ int run_gateway(const GatewayArgs& args) {
   }
   std::vector<std::pair<std::string, Secret>> config_keys;  // id -> key from the config's credentials
   std::string ledger_path = args.ledger;
+  std::optional<config::Config> conf;  // --config: [routing], budgets, profile
   if (!args.config.empty()) {
     config::LoadOptions lo;
     lo.explicit_path = args.config;
@@ -177,6 +130,7 @@ int run_gateway(const GatewayArgs& args) {
       return kExitUsage;
     }
     if (ledger_path.empty()) ledger_path = lr.config.ledger_path;
+    conf = lr.config;
     for (const auto& [name, m] : lr.config.models) {
       auto pit = lr.config.providers.find(m.provider);
       if (pit == lr.config.providers.end()) {
@@ -250,10 +204,48 @@ int run_gateway(const GatewayArgs& args) {
     std::fprintf(stderr, "%s: %s\n", cmd, st.to_string().c_str());
     return kExitFailed;
   }
-  HttpTransport http(clock, HttpTransport::Options{256, "ploke-sim-gateway/0.1", true});
-  gateway::CancelAwareTransport transport(http);  // a client that leaves aborts its upstream transfer
+  // --workers 0 (default): each request runs on a fiber of its event loop and http://
+  // upstream calls run on that loop too (LoopHttpClient), so a request never changes
+  // threads. --workers N: blocking calls on N worker threads.
+  HttpTransport::Options ho{256, "ploke-sim-gateway/0.1", true};
+  ho.on_event_loop = args.workers == 0;
+  HttpTransport transport(clock, ho);  // a client that leaves cancels the façade call (its token stops the transfer)
+  // The cost ledger (--ledger, else the config's `ledger`): every attempt and probe reaches
+  // it through the façade's usage hook, as with `chat --ledger` (batched: LedgerUsage);
+  // the config's budgets gate spending ("stop" → insufficient_credits in protocol shape).
+  std::unique_ptr<ledger::Ledger> book;
+  std::unique_ptr<gateway::LedgerUsage> usage;
+  if (!ledger_path.empty()) {
+    auto l = ledger::Ledger::open(ledger_path, clock);
+    if (!l.ok()) {
+      std::fprintf(stderr, "%s: --ledger: %s\n", cmd, l.status().to_string().c_str());
+      return kExitUsage;
+    }
+    book = std::move(l).value();
+    if (conf && !conf->budgets.empty()) {
+      std::vector<ledger::Budget> budgets;
+      for (const auto& b : conf->budgets) budgets.push_back({b.scope, b.name, b.period, b.limit_usd, b.action});
+      if (Status st = book->set_budgets(budgets); !st.ok()) {
+        std::fprintf(stderr, "%s: --config: budgets: %s\n", cmd, st.to_string().c_str());
+        return kExitUsage;
+      }
+    }
+    usage = std::make_unique<gateway::LedgerUsage>(*book, clock, "gateway", conf ? conf->active_profile : std::string());
+  }
+  // The façade: --max-in-flight, then the config's [routing] (policy, breaker, retries,
+  // lanes, …) as `chat` applies it; explicit flags (--max-in-flight, --policy) win.
   resilience::LlmClientOptions lo;
   lo.admission.max_in_flight = static_cast<uint32_t>(args.max_in_flight);
+  if (conf) {
+    lo = config::llm_client_options(*conf, lo);
+    lo.profile = conf->active_profile;
+    if (args.max_in_flight_given) lo.admission.max_in_flight = static_cast<uint32_t>(args.max_in_flight);
+  }
+  lo.session = "gateway";
+  if (usage) {
+    lo.usage_sink = usage.get();
+    lo.budget_oracle = usage.get();
+  }
   auto client = std::make_unique<resilience::LlmClient>(clock, lo);
   if (!args.policy.empty()) {
     if (Status st = client->set_policy(args.policy); !st.ok()) {
@@ -263,6 +255,7 @@ int run_gateway(const GatewayArgs& args) {
   }
   std::vector<ProviderAdapterPtr> adapters;
   std::vector<gateway::EndpointInfo> infos;
+  const catalog::Catalog prices = price_catalog();  // forecasts, the cost policy, ledger price rows (as `chat`)
   for (size_t i = 0; i < ups.size(); ++i) {
     Upstream& u = ups[i];
     auto adapter = registry.create(u.adapter);
@@ -281,6 +274,18 @@ int run_gateway(const GatewayArgs& args) {
     c.candidate.model = u.model;
     c.candidate.key_id = u.key_env;
     c.candidate.caps = Capabilities{true, true, true, true, true, 0};  // what the user named is trusted
+    if (const catalog::ModelRecord* priced = priced_record(prices, u.adapter, u.model)) {
+      set_candidate_prices(c.candidate, *priced);
+      if (book) {
+        if (Status st = ensure_price(*book, price_of(*priced, provider, u.model, clock.system_now())); !st.ok()) {
+          std::fprintf(stderr, "%s: --ledger: %s\n", cmd, st.to_string().c_str());
+          return kExitFailed;
+        }
+      }
+    } else if (book) {
+      std::fprintf(stderr, "%s: note: no catalog price for %s/%s: its ledger rows are unpriced\n", cmd, u.adapter.c_str(),
+                   u.model.c_str());
+    }
     c.adapter = adapters.back().get();
     c.endpoint.provider = provider;
     c.endpoint.base_url = u.base_url;
@@ -304,16 +309,7 @@ int run_gateway(const GatewayArgs& args) {
   go.workers = static_cast<size_t>(args.workers);
   go.max_queue = static_cast<size_t>(args.max_queue);
   gateway::Gateway gw(*client, clock, infos, go);
-  std::unique_ptr<LedgerSink> ledger_sink;
-  if (!ledger_path.empty()) {
-    auto l = ledger::Ledger::open(ledger_path, clock);
-    if (!l.ok()) {
-      std::fprintf(stderr, "%s: --ledger: %s\n", cmd, l.status().to_string().c_str());
-      return kExitUsage;
-    }
-    ledger_sink = std::make_unique<LedgerSink>(std::move(l).value(), ledger_path);
-    gw.set_on_completed([&](const gateway::Completed& c) { ledger_sink->add(c); });
-  }
+  if (usage) gw.set_on_completed([&](const gateway::Completed& c) { usage->record_request(c); });  // the request rows
 
   gateway::ServerOptions so;
   so.host = args.host;
@@ -341,7 +337,16 @@ int run_gateway(const GatewayArgs& args) {
   }
   (*server)->stop();
   gw.stop();
-  if (ledger_sink && !ledger_sink->flush().ok()) rc = kExitFailed;
+  if (usage) {
+    // Graceful shutdown: the rows still pending go in now.
+    const Status st = usage->flush();
+    if (!st.ok() || usage->write_errors() > 0) {
+      const Status& e = st.ok() ? usage->last_error() : st;
+      std::fprintf(stderr, "%s: --ledger %s: %llu failed write(s); last: %s\n", cmd, ledger_path.c_str(),
+                   static_cast<unsigned long long>(usage->write_errors()), e.to_string().c_str());
+      rc = kExitFailed;
+    }
+  }
   for (auto& s : sim_servers) s->stop();
   return rc;
 }

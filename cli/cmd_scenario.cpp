@@ -1,7 +1,9 @@
 // `ploke-sim scenario run FILE|DIR [--json] [--report FILE.html] [--seed N] [--real-time]`
 //
 // Runs scenario files (scenarios/README.md): the whole core against simulated providers
-// in virtual time, then checks the expectations. Output: a terminal table (and a progress
+// in virtual time (or, with --real-time, over loopback HTTP against simulator servers on
+// the real clock: the scenario's duration in wall time, no digest), then checks the
+// expectations. Output: a terminal table (and a progress
 // bar on stderr for long runs when stderr is a terminal), or JSON (--json), and an HTML
 // report (--report). Exit codes: 0 every expectation of every scenario holds; 1 one fails
 // (listed with by how much); 2 bad input (every bad field of every file is listed).
@@ -26,7 +28,9 @@ CLI::App* add_scenario_command(CLI::App& app, ScenarioArgs& args) {
   run->add_flag("--json", args.json, "Print the results as JSON");
   run->add_option("--report", args.report, "Write a self-contained HTML report to this file");
   run->add_option("--seed", args.seed, "Override every scenario's seed");
-  run->add_flag("--real-time", args.real_time, "Over loopback HTTP on the real clock (not implemented yet)");
+  run->add_flag("--real-time", args.real_time,
+                "Over loopback HTTP against simulator servers on the real clock (takes the scenario's duration in "
+                "wall time; no digest)");
   run->add_flag("--logs", args.logs, "With --json: include the per-request and per-attempt logs");
   run->callback([&args] { args.action = "run"; });
   return sc;
@@ -54,10 +58,6 @@ void progress_bar(Duration done, Duration total) {
 
 int run_scenario_command(const ScenarioArgs& args) {
   namespace sc = ploke::scenarios;
-  if (args.real_time) {
-    std::fprintf(stderr, "ploke-sim scenario run: --real-time is not implemented yet (runs are in virtual time)\n");
-    return kExitUsage;
-  }
   const std::string path = args.path.empty() ? std::string(PLOKE_SCENARIOS_DIR) : args.path;
   auto files = sc::scenario_files(path);
   if (!files.ok()) {
@@ -82,8 +82,15 @@ int run_scenario_command(const ScenarioArgs& args) {
   for (const auto& s : scenarios) {
     sc::RunOptions ro;
     if (args.seed) ro.seed = args.seed;
-    // A progress bar only for long runs (≥ 10 min simulated) on a terminal.
-    if (tty && s.duration >= std::chrono::minutes(10)) ro.progress = progress_bar;
+    ro.real_time = args.real_time;
+    // A progress bar only for long runs (≥ 10 min simulated, ≥ 10 s in real time) on a terminal.
+    if (tty && s.duration >= (args.real_time ? std::chrono::seconds(10) : std::chrono::minutes(10))) {
+      ro.progress = progress_bar;
+    }
+    if (args.real_time && !args.json) {
+      std::fprintf(stderr, "%s: real time over loopback HTTP, about %.0f s of wall time\n", s.name.c_str(),
+                   std::chrono::duration<double>(s.duration).count());
+    }
     const auto w0 = std::chrono::steady_clock::now();
     auto r = sc::run_scenario(s, ro);
     const auto w1 = std::chrono::steady_clock::now();

@@ -36,6 +36,8 @@ int run_serve(const ServeArgs& args) {
   if (args.fast) opts.latency = sim::LatencyModel::Fast();
   if (args.ttft_ms >= 0) opts.latency.time_to_first_token = std::chrono::milliseconds(args.ttft_ms);
   if (args.tps > 0) opts.latency.tokens_per_second = args.tps;
+  if (args.limit_requests > 0) opts.rate_limits.limit_requests = args.limit_requests;
+  if (args.limit_tokens > 0) opts.rate_limits.limit_tokens = args.limit_tokens;
   if (args.openrouter_models > 0) opts.openrouter.catalog_size = static_cast<uint32_t>(args.openrouter_models);
   for (const std::string& d : args.drift) {
     const bool all = d == "all";

@@ -29,6 +29,8 @@ struct ServeArgs {
   int ttft_ms = -1; ///< -1 = simulator default
   double tps = -1;  ///< -1 = simulator default
   bool fast = false;
+  uint64_t limit_requests = 0;   ///< 0 = simulator default (requests per minute)
+  uint64_t limit_tokens = 0;     ///< 0 = simulator default (tokens per minute)
   int openrouter_models = -1;    ///< -1 = simulator default (GET /api/v1/models size)
   std::vector<std::string> drift;  ///< OpenRouter schema drift: unknown_enums, numeric_prices, extra_fields, all
   ServeCassetteArgs cassette;  ///< --cassette, --timing, --after-last, --strict, --match-ignore
@@ -139,9 +141,10 @@ struct GatewayArgs {
   std::string model = "gpt-4o-mini";
   std::string policy;
   int threads = 2;
-  int workers = 256;
+  int workers = 0;
   int max_queue = 1024;
   int max_in_flight = 256;
+  bool max_in_flight_given = false;  ///< --max-in-flight on the command line (wins over [routing])
   int timeout_ms = 120000;
   int drain_timeout_ms = 10000;
   std::string ledger;

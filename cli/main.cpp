@@ -5,13 +5,14 @@
 #include <cstdio>
 #include <iostream>
 
+#include "allocator.h"
 #include "cmd_record.h"
 #include "commands.h"
 
 int main(int argc, char** argv) {
   using namespace ploke::cli;
   CLI::App app{"ploke-sim: a trustworthy LLM provider layer and the simulator to prove it offline"};
-  app.set_version_flag("--version", "ploke-sim 0.1.0");
+  app.set_version_flag("--version", "ploke-sim 0.1.0 (allocator " + active_allocator() + ")");
 
   ServeArgs serve;
   auto* s = app.add_subcommand("serve", "Run the provider simulator (OpenAI, Anthropic, OpenRouter) over HTTP");
@@ -25,6 +26,11 @@ int main(int argc, char** argv) {
   s->add_option("--ttft-ms", serve.ttft_ms, "Time to first token, ms")->check(CLI::Range(0, 600000));
   s->add_option("--tps", serve.tps, "Streaming pace, tokens per second")->check(CLI::Range(0.001, 1e9));
   s->add_flag("--fast", serve.fast, "No simulated latency at all (benchmarks)");
+  s->add_option("--limit-requests", serve.limit_requests,
+                "Advertised (and enforced) requests per minute (x-ratelimit-limit-requests; default 10000)")
+      ->check(CLI::Range(static_cast<uint64_t>(1), static_cast<uint64_t>(1'000'000'000'000ULL)));
+  s->add_option("--limit-tokens", serve.limit_tokens, "Advertised (and enforced) tokens per minute (default 30000000)")
+      ->check(CLI::Range(static_cast<uint64_t>(1), static_cast<uint64_t>(1'000'000'000'000ULL)));
   s->add_option("--openrouter-models", serve.openrouter_models, "Models listed by GET /api/v1/models")
       ->check(CLI::Range(1, 100000));
   s->add_option("--drift", serve.drift,

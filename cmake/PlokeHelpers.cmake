@@ -33,9 +33,10 @@ function(ploke_add_test)
   gtest_discover_tests(${A_NAME} DISCOVERY_TIMEOUT 60 PROPERTIES LABELS "${A_LABELS}" TIMEOUT 300)
 endfunction()
 
-# ploke_add_bench(NAME <name> SOURCES ... DEPS ...)
+# ploke_add_bench(NAME <name> SOURCES ... DEPS ...); benches link the executables' allocator
+# (ploke::allocator, cmake/PlokeAllocator.cmake) so they measure what ploke-sim runs.
 function(ploke_add_bench)
   cmake_parse_arguments(A "" "NAME" "SOURCES;DEPS" ${ARGN})
   add_executable(${A_NAME} ${A_SOURCES})
-  target_link_libraries(${A_NAME} PRIVATE ${A_DEPS} benchmark::benchmark ploke::warnings)
+  target_link_libraries(${A_NAME} PRIVATE ${A_DEPS} benchmark::benchmark ploke::warnings ploke::allocator)
 endfunction()

@@ -9,7 +9,7 @@ PKGS=(
   libcpp-httplib-dev nlohmann-json3-dev
   googletest libgtest-dev libgmock-dev libbenchmark-dev
   libfmt-dev libcli11-dev libspdlog-dev libssl-dev zlib1g-dev libevent-dev libhttp-parser-dev
-  libtomlplusplus-dev libsqlite3-dev libboost-context-dev
+  libtomlplusplus-dev libsqlite3-dev libboost-context-dev libmimalloc-dev
   chromium chromium-driver
   nodejs npm python3
 )

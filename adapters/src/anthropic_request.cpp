@@ -1,11 +1,13 @@
-// AnthropicAdapter::build_request: ChatRequest → Messages JSON. Built as an ordered_json
-// DOM (insertion order = wire order, so bodies are stable); requests are small next to
-// the responses they cause, and the DOM also validates the embedded schemas/arguments.
+// AnthropicAdapter::build_request: ChatRequest → Messages JSON. Plain text conversations
+// are written directly (JsonWriter); the rest is built as an ordered_json DOM (insertion
+// order = wire order, so bodies are stable), which also validates the embedded
+// schemas/arguments. Both give the same bytes for the same request.
 #include <string>
 #include <vector>
 
 #include <nlohmann/json.hpp>
 
+#include "json_writer.h"
 #include "ploke/adapters/anthropic_adapter.h"
 
 namespace ploke {
@@ -186,6 +188,127 @@ Status write_tools(const ChatRequest& r, OJson& body) {
   return Status::Ok();
 }
 
+// ---- The plain-request fast path ----
+// Text-only conversations without tools (what most traffic is) are written straight to
+// text with JsonWriter, producing the same bytes as the ordered_json DOM below: same key
+// order, and dump()'s escaping, which JsonWriter reproduces for valid UTF-8. Anything
+// else — tools, images, tool calls/results, turns that merge or come out empty, a
+// system-only conversation, invalid UTF-8 (dump() throws: the error stays the DOM path's)
+// — returns false and the DOM path handles it.
+
+bool plain_request(const ChatRequest& r) {
+  if (!r.tools.empty() || r.tool_choice.mode != ToolChoice::Mode::kUnset) return false;
+  bool any_turn = false;
+  Role prev = Role::kSystem;
+  for (const Message& m : r.messages) {
+    if (!m.tool_calls.empty()) return false;
+    for (const ContentPart& p : m.content) {
+      if (p.kind != ContentPart::Kind::kText) return false;
+    }
+    if (m.role == Role::kSystem || m.role == Role::kDeveloper) continue;
+    if (m.role != Role::kUser && m.role != Role::kAssistant) return false;
+    if (any_turn && m.role == prev) return false;  // the DOM path merges the two turns
+    bool text = false;
+    for (const ContentPart& p : m.content) text = text || !p.text.empty();
+    if (!text) return false;  // an empty turn: the DOM path reports it
+    any_turn = true;
+    prev = m.role;
+  }
+  return any_turn;
+}
+
+bool valid_utf8(std::string_view s) {
+  for (size_t i = 0; i < s.size();) {
+    if (static_cast<unsigned char>(s[i]) < 0x80) {
+      ++i;
+      continue;
+    }
+    const size_t n = json_text::utf8_sequence(s, i);
+    if (n == 0) return false;
+    i += n;
+  }
+  return true;
+}
+
+// False (and `out` unspecified) when a string is not valid UTF-8.
+bool write_plain_body(const ChatRequest& r, const AnthropicAdapter::Options& o, std::string& out) {
+  bool ok = true;
+  auto checked = [&ok](std::string_view s) {
+    ok = ok && valid_utf8(s);
+    return s;
+  };
+  size_t need = 160 + r.model.size();
+  std::vector<std::string> system;
+  for (const Message& m : r.messages) {
+    for (const ContentPart& p : m.content) need += 40 + p.text.size();
+    if (m.role != Role::kSystem && m.role != Role::kDeveloper) continue;
+    std::string text = m.text();
+    if (!text.empty()) system.push_back(std::move(text));
+  }
+  out.reserve(need);
+  json_text::JsonWriter w(out);
+  w.begin_object();
+  w.key("model").str(checked(r.model));
+  w.key("max_tokens").uinteger(r.max_output_tokens ? *r.max_output_tokens : o.default_max_tokens);
+  if (system.size() == 1) {
+    w.key("system").str(checked(system[0]));
+  } else if (!system.empty()) {
+    w.key("system").begin_array();
+    for (const std::string& t : system) {
+      w.begin_object();
+      w.key("type").str("text");
+      w.key("text").str(checked(t));
+      w.end_object();
+    }
+    w.end_array();
+  }
+  w.key("messages").begin_array();
+  for (const Message& m : r.messages) {
+    if (m.role == Role::kSystem || m.role == Role::kDeveloper) continue;
+    w.begin_object();
+    w.key("role").str(m.role == Role::kAssistant ? "assistant" : "user");
+    size_t blocks = 0;
+    const std::string* only = nullptr;
+    for (const ContentPart& p : m.content) {
+      if (p.text.empty()) continue;
+      ++blocks;
+      only = &p.text;
+    }
+    if (blocks == 1) {
+      w.key("content").str(checked(*only));
+    } else {
+      w.key("content").begin_array();
+      for (const ContentPart& p : m.content) {
+        if (p.text.empty()) continue;
+        w.begin_object();
+        w.key("type").str("text");
+        w.key("text").str(checked(p.text));
+        w.end_object();
+      }
+      w.end_array();
+    }
+    w.end_object();
+  }
+  w.end_array();
+  // Doubles in dump()'s own format (it differs from to_chars for whole numbers: 1.0).
+  if (r.temperature) w.key("temperature").raw(OJson(*r.temperature).dump());
+  if (r.top_p) w.key("top_p").raw(OJson(*r.top_p).dump());
+  if (r.top_k) w.key("top_k").integer(*r.top_k);
+  if (!r.stop.empty()) {
+    w.key("stop_sequences").begin_array();
+    for (const std::string& s : r.stop) w.str(checked(s));
+    w.end_array();
+  }
+  if (!r.user.empty()) {
+    w.key("metadata").begin_object();
+    w.key("user_id").str(checked(r.user));
+    w.end_object();
+  }
+  if (r.stream) w.key("stream").boolean(true);
+  w.end_object();
+  return ok;
+}
+
 Result<HttpRequest> build_request_impl(const ChatRequest& r, const Endpoint& ep,
                                        const AnthropicAdapter::Options& o) {
   if (r.model.empty()) return InvalidRequestError("model: required");
@@ -206,6 +329,11 @@ Result<HttpRequest> build_request_impl(const ChatRequest& r, const Endpoint& ep,
   http.headers.add("content-type", "application/json");
   http.headers.add("accept", r.stream ? "text/event-stream" : "application/json");
   for (const auto& [name, value] : ep.extra_headers.items()) http.headers.set(name, value);
+
+  if (plain_request(r)) {
+    if (write_plain_body(r, o, http.body)) return http;
+    http.body.clear();
+  }
 
   OJson system = OJson::array();
   std::vector<Turn> turns;

@@ -27,6 +27,8 @@
 #include <httplib.h>
 
 #include "ploke/net/http_client.h"
+#include "ploke/net/event_loop.h"
+#include "ploke/net/loop_client.h"
 
 namespace ploke {
 namespace {
@@ -234,7 +236,11 @@ Status map_httplib_error(httplib::Error err, const CallOptions& o, const std::st
 
 struct HttpTransport::Impl {
   Impl(Clock& clock, Options o)
-      : options(std::move(o)), plain(clock, net::HttpClient::Options{options.max_idle_per_origin, options.user_agent}) {}
+      : options(std::move(o)), plain(clock, net::HttpClient::Options{options.max_idle_per_origin, options.user_agent}) {
+    if (options.on_event_loop) {
+      on_loop = std::make_unique<net::LoopHttpClient>(clock, net::HttpClient::Options{options.max_idle_per_origin, options.user_agent});
+    }
+  }
 
   std::unique_ptr<httplib::Client> acquire(const std::string& origin) {
     {
@@ -264,6 +270,7 @@ struct HttpTransport::Impl {
 
   const Options options;
   net::HttpClient plain;  // http://
+  std::unique_ptr<net::LoopHttpClient> on_loop;  // http:// on a server's event loop (Options::on_event_loop)
   mutable std::mutex mu;
   std::map<std::string, std::vector<std::unique_ptr<httplib::Client>>> idle;  // GUARDED_BY(mu)
 };
@@ -376,7 +383,13 @@ bool is_plain_http(std::string_view url) { return url.size() >= 7 && iequals(url
 }  // namespace
 
 CallPtr HttpTransport::start(const HttpRequest& request, const CallOptions& options, ResponseHandler& handler) {
-  if (is_plain_http(request.base_url)) return impl_->plain.start(request, options, handler);
+  if (is_plain_http(request.base_url)) {
+    if (impl_->on_loop) return impl_->on_loop->start(request, options, handler);  // blocking off a loop
+    return impl_->plain.start(request, options, handler);
+  }
+  // HTTPS on an event loop: httplib blocks, so the exchange gets its own thread and the
+  // loop stays free (the caller waits through its Completion, e.g. a suspended fiber).
+  if (impl_->on_loop && net::EventLoop::current() != nullptr) return start_async(request, options, handler);
   auto state = std::make_shared<CallState>(clock_, options);
   auto call = std::make_unique<HttpCall>(state);
   Status st;

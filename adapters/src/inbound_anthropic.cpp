@@ -6,7 +6,9 @@
 
 #include <nlohmann/json.hpp>
 
+#include "json_cursor.h"
 #include "json_reader.h"
+#include "json_writer.h"
 #include "ploke/adapters/inbound.h"
 
 namespace ploke::inbound {
@@ -261,12 +263,13 @@ Result<InboundRequest> parse_impl(std::string_view body) {
   return in;
 }
 
-std::string_view stop_reason(const ChatResponse& r) {
+// `finish` overrides r.finish_reason when r's is unknown (streams: the finish event's).
+std::string_view stop_reason(const ChatResponse& r, FinishReason finish = FinishReason::kUnknown) {
   static constexpr std::string_view kNative[] = {"end_turn", "max_tokens", "stop_sequence", "tool_use", "pause_turn", "refusal"};
   for (std::string_view n : kNative) {
     if (r.native_finish_reason == n) return n;
   }
-  switch (r.finish_reason) {
+  switch (r.finish_reason == FinishReason::kUnknown ? finish : r.finish_reason) {
     case FinishReason::kLength: return "max_tokens";
     case FinishReason::kToolCalls: return "tool_use";
     case FinishReason::kContentFilter: return "refusal";
@@ -274,29 +277,51 @@ std::string_view stop_reason(const ChatResponse& r) {
   }
 }
 
-json usage_json(const std::optional<Usage>& u, uint64_t input_fallback) {
-  if (!u) return {{"input_tokens", input_fallback}, {"output_tokens", 0}, {"cache_creation_input_tokens", 0}, {"cache_read_input_tokens", 0}};
-  const uint64_t cached = u->cached_prompt_tokens + u->cache_write_tokens;
-  return {{"input_tokens", u->prompt_tokens > cached ? u->prompt_tokens - cached : 0},
-          {"output_tokens", u->completion_tokens},
-          {"cache_creation_input_tokens", u->cache_write_tokens},
-          {"cache_read_input_tokens", u->cached_prompt_tokens}};
+void write_usage(std::string& o, const std::optional<Usage>& u, uint64_t input_fallback) {
+  uint64_t input = input_fallback, output = 0, cache_write = 0, cache_read = 0;
+  if (u) {
+    const uint64_t cached = u->cached_prompt_tokens + u->cache_write_tokens;
+    input = u->prompt_tokens > cached ? u->prompt_tokens - cached : 0;
+    output = u->completion_tokens;
+    cache_write = u->cache_write_tokens;
+    cache_read = u->cached_prompt_tokens;
+  }
+  o += "{\"input_tokens\":";
+  json_text::append_uint(o, input);
+  o += ",\"output_tokens\":";
+  json_text::append_uint(o, output);
+  o += ",\"cache_creation_input_tokens\":";
+  json_text::append_uint(o, cache_write);
+  o += ",\"cache_read_input_tokens\":";
+  json_text::append_uint(o, cache_read);
+  o += '}';
 }
 
-json tool_input(const std::string& args) {
-  if (args.empty()) return json::object();
+// A tool call's arguments as a tool_use `input` object: the JSON object as sent (compacted),
+// {} when empty, {"_raw_arguments": text} when not a JSON object.
+void write_tool_input(std::string& o, const std::string& args) {
+  if (args.empty()) {
+    o += "{}";
+    return;
+  }
+  size_t b = 0, e = args.size();
+  auto ws = [](char c) { return c == ' ' || c == '\t' || c == '\n' || c == '\r'; };
+  while (b < e && ws(args[b])) ++b;
+  while (e > b && ws(args[e - 1])) --e;
+  const std::string_view t(args.data() + b, e - b);
+  json_fast::JsonCursor c(t);
+  if (!t.empty() && t.front() == '{' && c.skip_value() && c.at_end()) {  // fast path
+    json_text::append_compact(o, t);
+    return;
+  }
   json v = json::parse(args, nullptr, false);
-  if (v.is_discarded() || !v.is_object()) return json{{"_raw_arguments", args}};
-  return v;
-}
-
-std::string sse(std::string_view name, const json& data) {
-  std::string o = "event: ";
-  o += name;
-  o += "\ndata: ";
-  o += data.dump();
-  o += "\n\n";
-  return o;
+  if (v.is_discarded() || !v.is_object()) {
+    o += "{\"_raw_arguments\":";
+    json_text::append_string(o, args);
+    o += '}';
+    return;
+  }
+  o += v.dump(-1, ' ', false, json::error_handler_t::replace);
 }
 
 std::string error_message(const Status& st) {
@@ -331,6 +356,21 @@ std::string_view error_type(const Status& st) {
   }
 }
 
+// {"type":"error","error":{"type":…,"message":…}[,"request_id":…]}
+std::string error_body(const Status& st, std::string_view request_id) {
+  std::string o = "{\"type\":\"error\",\"error\":{\"type\":\"";
+  o += error_type(st);
+  o += "\",\"message\":";
+  json_text::append_string(o, error_message(st));
+  o += '}';
+  if (!request_id.empty()) {
+    o += ",\"request_id\":";
+    json_text::append_string(o, request_id);
+  }
+  o += '}';
+  return o;
+}
+
 }  // namespace
 
 Result<InboundRequest> parse_anthropic_messages_request(std::string_view body) {
@@ -342,20 +382,43 @@ Result<InboundRequest> parse_anthropic_messages_request(std::string_view body) {
 }
 
 std::string render_anthropic_message(const ChatResponse& r, std::string_view fallback_id) {
-  json content = json::array();
-  if (!r.content.empty()) content.push_back({{"type", "text"}, {"text", r.content}});
-  for (const ToolCall& tc : r.tool_calls) {
-    content.push_back({{"type", "tool_use"}, {"id", tc.id}, {"name", tc.name}, {"input", tool_input(tc.arguments_json)}});
+  // Written as text (the Messages API's field order); see json_writer.h.
+  std::string o;
+  o.reserve(256 + r.content.size() + r.id.size() + r.model.size());
+  o += "{\"id\":\"";
+  if (r.id.rfind("msg_", 0) == 0) {
+    json_text::append_escaped_body(o, r.id);
+  } else {
+    o += "msg_";
+    json_text::append_escaped_body(o, r.id.empty() ? fallback_id : std::string_view(r.id));
   }
-  json out = {{"id", r.id.rfind("msg_", 0) == 0 ? r.id : "msg_" + (r.id.empty() ? std::string(fallback_id) : r.id)},
-              {"type", "message"},
-              {"role", "assistant"},
-              {"model", r.model},
-              {"content", std::move(content)},
-              {"stop_reason", stop_reason(r)},
-              {"stop_sequence", nullptr},
-              {"usage", usage_json(r.usage, 0)}};
-  return out.dump();
+  o += "\",\"type\":\"message\",\"role\":\"assistant\",\"model\":";
+  json_text::append_string(o, r.model);
+  o += ",\"content\":[";
+  bool first = true;
+  if (!r.content.empty()) {
+    o += "{\"type\":\"text\",\"text\":";
+    json_text::append_string(o, r.content);
+    o += '}';
+    first = false;
+  }
+  for (const ToolCall& tc : r.tool_calls) {
+    if (!first) o += ',';
+    first = false;
+    o += "{\"type\":\"tool_use\",\"id\":";
+    json_text::append_string(o, tc.id);
+    o += ",\"name\":";
+    json_text::append_string(o, tc.name);
+    o += ",\"input\":";
+    write_tool_input(o, tc.arguments_json);
+    o += '}';
+  }
+  o += "],\"stop_reason\":\"";
+  o += stop_reason(r);
+  o += "\",\"stop_sequence\":null,\"usage\":";
+  write_usage(o, r.usage, 0);
+  o += '}';
+  return o;
 }
 
 int anthropic_error_http_status(const Status& st) {
@@ -393,22 +456,31 @@ Reply render_anthropic_error(const Status& st, std::string_view request_id) {
     out.headers.emplace_back("retry-after-ms", std::to_string(ms));
   }
   if (st.code() == StatusCode::kInsufficientCredits) out.headers.emplace_back("x-should-retry", "false");
-  json body = {{"type", "error"}, {"error", {{"type", error_type(st)}, {"message", error_message(st)}}}};
-  if (!request_id.empty()) body["request_id"] = request_id;
-  out.body = body.dump();
+  out.body = error_body(st, request_id);
   return out;
 }
 
 std::string render_anthropic_models(const std::vector<std::string>& ids) {
-  json data = json::array();
+  std::string o;
+  json_text::JsonWriter w(o);
+  w.begin_object();
+  w.key("data").begin_array();
   for (const auto& id : ids) {
-    data.push_back({{"type", "model"}, {"id", id}, {"display_name", id}, {"created_at", "2025-01-01T00:00:00Z"}});
+    w.begin_object();
+    w.key("type").str("model");
+    w.key("id").str(id);
+    w.key("display_name").str(id);
+    w.key("created_at").str("2025-01-01T00:00:00Z");
+    w.end_object();
   }
-  return json{{"data", std::move(data)},
-              {"has_more", false},
-              {"first_id", ids.empty() ? json(nullptr) : json(ids.front())},
-              {"last_id", ids.empty() ? json(nullptr) : json(ids.back())}}
-      .dump();
+  w.end_array();
+  w.key("has_more").boolean(false);
+  w.key("first_id");
+  if (ids.empty()) w.null(); else w.str(ids.front());
+  w.key("last_id");
+  if (ids.empty()) w.null(); else w.str(ids.back());
+  w.end_object();
+  return o;
 }
 
 // ------------------------------------------------------------------------- SSE writer
@@ -419,16 +491,15 @@ AnthropicSseWriter::AnthropicSseWriter(std::string id, std::string model, uint64
 std::string AnthropicSseWriter::start_if_needed() {
   if (started_) return {};
   started_ = true;
-  json msg = {{"id", id_},
-              {"type", "message"},
-              {"role", "assistant"},
-              {"model", model_},
-              {"content", json::array()},
-              {"stop_reason", nullptr},
-              {"stop_sequence", nullptr},
-              {"usage", {{"input_tokens", input_tokens_}, {"output_tokens", 1}, {"cache_creation_input_tokens", 0}, {"cache_read_input_tokens", 0}}}};
-  return sse("message_start", {{"type", "message_start"}, {"message", std::move(msg)}}) +
-         "event: ping\ndata: {\"type\":\"ping\"}\n\n";
+  std::string o = "event: message_start\ndata: {\"type\":\"message_start\",\"message\":{\"id\":";
+  json_text::append_string(o, id_);
+  o += ",\"type\":\"message\",\"role\":\"assistant\",\"model\":";
+  json_text::append_string(o, model_);
+  o += ",\"content\":[],\"stop_reason\":null,\"stop_sequence\":null,\"usage\":{\"input_tokens\":";
+  json_text::append_uint(o, input_tokens_);
+  o += ",\"output_tokens\":1,\"cache_creation_input_tokens\":0,\"cache_read_input_tokens\":0}}}\n\n"
+       "event: ping\ndata: {\"type\":\"ping\"}\n\n";
+  return o;
 }
 
 std::string AnthropicSseWriter::close_block() {
@@ -453,7 +524,7 @@ std::string AnthropicSseWriter::event(const StreamEvent& e) {
       o += "event: content_block_delta\ndata: {\"type\":\"content_block_delta\",\"index\":";
       o += std::to_string(block_index_);
       o += ",\"delta\":{\"type\":\"text_delta\",\"text\":";
-      o += json(e.text).dump();
+      json_text::append_string(o, e.text);
       o += "}}\n\n";
       return o;
     }
@@ -465,16 +536,19 @@ std::string AnthropicSseWriter::event(const StreamEvent& e) {
         block_open_ = true;
         block_is_text_ = false;
         block_tool_ = e.tool_index;
-        o += sse("content_block_start",
-                 {{"type", "content_block_start"},
-                  {"index", block_index_},
-                  {"content_block", {{"type", "tool_use"}, {"id", e.tool_call_id}, {"name", e.tool_name}, {"input", json::object()}}}});
+        o += "event: content_block_start\ndata: {\"type\":\"content_block_start\",\"index\":";
+        json_text::append_int(o, block_index_);
+        o += ",\"content_block\":{\"type\":\"tool_use\",\"id\":";
+        json_text::append_string(o, e.tool_call_id);
+        o += ",\"name\":";
+        json_text::append_string(o, e.tool_name);
+        o += ",\"input\":{}}}\n\n";
       }
       if (!e.arguments_fragment.empty()) {
         o += "event: content_block_delta\ndata: {\"type\":\"content_block_delta\",\"index\":";
         o += std::to_string(block_index_);
         o += ",\"delta\":{\"type\":\"input_json_delta\",\"partial_json\":";
-        o += json(e.arguments_fragment).dump();
+        json_text::append_string(o, e.arguments_fragment);
         o += "}}\n\n";
       }
       return o;
@@ -495,20 +569,19 @@ std::string AnthropicSseWriter::finish(const ChatResponse& final_response) {
   finished_ = true;
   std::string o = start_if_needed();
   o += close_block();
-  ChatResponse r = final_response;
-  if (r.finish_reason == FinishReason::kUnknown) r.finish_reason = finish_;
   const std::optional<Usage>& u = final_response.usage ? final_response.usage : usage_;
-  json usage = usage_json(u, input_tokens_);
-  o += sse("message_delta", {{"type", "message_delta"},
-                             {"delta", {{"stop_reason", stop_reason(r)}, {"stop_sequence", nullptr}}},
-                             {"usage", std::move(usage)}});
+  o += "event: message_delta\ndata: {\"type\":\"message_delta\",\"delta\":{\"stop_reason\":\"";
+  o += stop_reason(final_response, finish_);
+  o += "\",\"stop_sequence\":null},\"usage\":";
+  write_usage(o, u, input_tokens_);
+  o += "}\n\n";
   o += "event: message_stop\ndata: {\"type\":\"message_stop\"}\n\n";
   return o;
 }
 
 std::string AnthropicSseWriter::error(const Status& st) {
   finished_ = true;
-  return sse("error", {{"type", "error"}, {"error", {{"type", error_type(st)}, {"message", error_message(st)}}}});
+  return "event: error\ndata: " + error_body(st, {}) + "\n\n";
 }
 
 }  // namespace ploke::inbound

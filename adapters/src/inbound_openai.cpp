@@ -1,12 +1,15 @@
 // Inbound OpenAI Chat Completions (and OpenRouter extensions): request parsing, response,
 // SSE and error rendering. See ploke/adapters/inbound.h.
 #include <algorithm>
+#include <charconv>
 #include <cmath>
 #include <string>
 
 #include <nlohmann/json.hpp>
 
+#include "json_cursor.h"
 #include "json_reader.h"
+#include "json_writer.h"
 #include "openai_internal.h"
 #include "ploke/adapters/inbound.h"
 
@@ -318,7 +321,480 @@ bool parse_ploke_extension(JsonReader& rd, const json& body, RoutingHints& h) {
   return true;
 }
 
-Result<InboundRequest> parse_openai_impl(std::string_view body) {
+// ------------------------------------------------------------- fast path (no DOM)
+//
+// One pass over the body with JsonCursor for the shapes clients send every time. It
+// returns false on anything unusual — a syntax error, a wrong type, a value the core
+// refuses, a duplicate known key, escaped keys, the OpenRouter / "ploke" extensions — and
+// the DOM path below then parses the body again and names the problem (or handles the
+// extension). Objects carried as text (tool parameters, JSON schemas) keep the client's
+// key order, compacted.
+
+using json_fast::JsonCursor;
+
+// Reads an integer written without fraction or exponent.
+bool fast_int(JsonCursor& c, int64_t& v) {
+  std::string_view t;
+  if (!c.read_number_text(t)) return false;
+  if (t.find_first_of(".eE") != std::string_view::npos) return c.fail();  // DOM path: integral floats
+  auto [p, ec] = std::from_chars(t.data(), t.data() + t.size(), v);
+  return ec == std::errc() && p == t.data() + t.size() ? true : c.fail();
+}
+
+bool fast_double(JsonCursor& c, std::optional<double>& out) {
+  if (c.consume_null()) return true;
+  double d = 0;
+  if (!c.read_double(d) || !std::isfinite(d)) return c.fail();
+  out = d;
+  return true;
+}
+
+bool fast_opt_bool(JsonCursor& c, std::optional<bool>& out) {
+  if (c.consume_null()) return true;
+  bool b = false;
+  if (!c.read_bool(b)) return false;
+  out = b;
+  return true;
+}
+
+bool fast_opt_string(JsonCursor& c, std::string& out) {
+  if (c.consume_null()) return true;
+  return c.read_string(out);
+}
+
+// A JSON object value as compact text.
+bool fast_object_text(JsonCursor& c, std::string& out) {
+  if (c.peek() != '{') return c.fail();
+  const char* b = c.position();
+  if (!c.skip_value()) return false;
+  out.clear();
+  json_text::append_compact(out, std::string_view(b, static_cast<size_t>(c.position() - b)));
+  return true;
+}
+
+// Marks `bit` seen; a second occurrence of a known key fails (the DOM keeps the last).
+bool once(JsonCursor& c, uint64_t& seen, int bit) {
+  const uint64_t m = uint64_t{1} << bit;
+  if ((seen & m) != 0) return c.fail();
+  seen |= m;
+  return true;
+}
+
+bool fast_content(JsonCursor& c, Message& m) {
+  const char k = c.peek();
+  if (k == 'n') return c.consume_null();
+  if (k == '"') {
+    std::string text;
+    if (!c.read_string(text)) return false;
+    m.content.push_back(ContentPart::Text(std::move(text)));
+    return true;
+  }
+  bool first = true;
+  while (c.next_element(first)) {
+    std::string type, text, url, detail;
+    bool have_text = false, have_url = false, url_is_object = false;
+    uint64_t seen = 0;
+    bool ofirst = true;
+    std::string_view key;
+    while (c.next_member(ofirst, key)) {
+      if (key == "type") {
+        if (!once(c, seen, 0) || !c.read_string(type)) return false;
+      } else if (key == "text") {
+        if (!once(c, seen, 1)) return false;
+        if (c.consume_null()) continue;  // text: null is refused by the DOM path (have_text stays false)
+        if (!c.read_string(text)) return false;
+        have_text = true;
+      } else if (key == "image_url") {
+        if (!once(c, seen, 2)) return false;
+        if (c.peek() == '"') {
+          if (!c.read_string(url)) return false;
+        } else {
+          url_is_object = true;
+          uint64_t iseen = 0;
+          bool ifirst = true;
+          std::string_view ikey;
+          bool have_inner_url = false;
+          while (c.next_member(ifirst, ikey)) {
+            if (ikey == "url") {
+              if (!once(c, iseen, 0) || !c.read_string(url)) return false;
+              have_inner_url = true;
+            } else if (ikey == "detail") {
+              if (!once(c, iseen, 1) || !fast_opt_string(c, detail)) return false;
+            } else if (!c.skip_value()) {
+              return false;
+            }
+          }
+          if (c.failed() || !have_inner_url) return c.fail();
+        }
+        have_url = true;
+      } else if (!c.skip_value()) {
+        return false;
+      }
+    }
+    if (c.failed()) return false;
+    if ((seen & 1) == 0) return c.fail();
+    if (type == "text") {
+      if (!have_text || (seen & 4) != 0) return c.fail();  // keep it simple: mixed parts → DOM path
+      m.content.push_back(ContentPart::Text(std::move(text)));
+    } else if (type == "image_url") {
+      if (!have_url || (seen & 2) != 0) return c.fail();
+      m.content.push_back(url_is_object ? ContentPart::Image(std::move(url), std::move(detail)) : ContentPart::Image(std::move(url)));
+    } else {
+      return c.fail();  // refusal parts and unsupported types: DOM path
+    }
+  }
+  return !c.failed();
+}
+
+bool fast_tool_calls(JsonCursor& c, Message& m) {
+  bool first = true;
+  while (c.next_element(first)) {
+    ToolCall tc;
+    bool have_id = false, have_fn = false;
+    uint64_t seen = 0;
+    bool ofirst = true;
+    std::string_view key;
+    while (c.next_member(ofirst, key)) {
+      if (key == "id") {
+        if (!once(c, seen, 0) || !c.read_string(tc.id)) return false;
+        have_id = true;
+      } else if (key == "function") {
+        if (!once(c, seen, 1)) return false;
+        bool have_name = false;
+        uint64_t fseen = 0;
+        bool ffirst = true;
+        std::string_view fkey;
+        while (c.next_member(ffirst, fkey)) {
+          if (fkey == "name") {
+            if (!once(c, fseen, 0) || !c.read_string(tc.name)) return false;
+            have_name = true;
+          } else if (fkey == "arguments") {
+            // A string (what every SDK sends) or null; anything else → DOM path.
+            if (!once(c, fseen, 1) || !fast_opt_string(c, tc.arguments_json)) return false;
+          } else if (!c.skip_value()) {
+            return false;
+          }
+        }
+        if (c.failed() || !have_name) return c.fail();
+        have_fn = true;
+      } else if (!c.skip_value()) {
+        return false;
+      }
+    }
+    if (c.failed() || !have_id || !have_fn) return c.fail();
+    m.tool_calls.push_back(std::move(tc));
+  }
+  return !c.failed();
+}
+
+bool fast_message(JsonCursor& c, Message& m) {
+  std::string role, tool_call_id;
+  bool have_content = false, have_tool_call_id = false, have_tool_calls = false;
+  uint64_t seen = 0;
+  bool first = true;
+  std::string_view key;
+  while (c.next_member(first, key)) {
+    if (key == "role") {
+      if (!once(c, seen, 0) || !c.read_string(role)) return false;
+    } else if (key == "content") {
+      if (!once(c, seen, 1) || !fast_content(c, m)) return false;
+      have_content = true;
+    } else if (key == "name") {
+      if (!once(c, seen, 2) || !fast_opt_string(c, m.name)) return false;
+    } else if (key == "tool_calls") {
+      if (!once(c, seen, 3)) return false;
+      if (c.consume_null()) continue;
+      if (!fast_tool_calls(c, m)) return false;
+      have_tool_calls = true;
+    } else if (key == "tool_call_id") {
+      if (!once(c, seen, 4) || !c.read_string(tool_call_id)) return false;
+      have_tool_call_id = true;
+    } else if (!c.skip_value()) {
+      return false;
+    }
+  }
+  if (c.failed()) return false;
+  if (role == "system") m.role = Role::kSystem;
+  else if (role == "developer") m.role = Role::kDeveloper;
+  else if (role == "user") m.role = Role::kUser;
+  else if (role == "assistant") m.role = Role::kAssistant;
+  else if (role == "tool") m.role = Role::kTool;
+  else return c.fail();
+  if (!have_content && m.role != Role::kAssistant) return c.fail();
+  if (have_tool_calls && m.role != Role::kAssistant) return c.fail();
+  if (m.role == Role::kTool) {
+    if (!have_tool_call_id) return c.fail();
+    m.tool_call_id = std::move(tool_call_id);
+  }
+  return true;
+}
+
+bool fast_tools(JsonCursor& c, ChatRequest& r) {
+  bool first = true;
+  while (c.next_element(first)) {
+    ToolDefinition d;
+    std::string type = "function";
+    bool have_fn = false;
+    uint64_t seen = 0;
+    bool ofirst = true;
+    std::string_view key;
+    while (c.next_member(ofirst, key)) {
+      if (key == "type") {
+        if (!once(c, seen, 0) || !fast_opt_string(c, type)) return false;
+      } else if (key == "function") {
+        if (!once(c, seen, 1)) return false;
+        bool have_name = false;
+        uint64_t fseen = 0;
+        bool ffirst = true;
+        std::string_view fkey;
+        while (c.next_member(ffirst, fkey)) {
+          if (fkey == "name") {
+            if (!once(c, fseen, 0) || !c.read_string(d.name)) return false;
+            have_name = true;
+          } else if (fkey == "description") {
+            if (!once(c, fseen, 1) || !fast_opt_string(c, d.description)) return false;
+          } else if (fkey == "parameters") {
+            if (!once(c, fseen, 2)) return false;
+            if (!c.consume_null() && !fast_object_text(c, d.parameters_json)) return false;
+          } else if (fkey == "strict") {
+            if (!once(c, fseen, 3) || !fast_opt_bool(c, d.strict)) return false;
+          } else if (!c.skip_value()) {
+            return false;
+          }
+        }
+        if (c.failed() || !have_name || d.name.empty()) return c.fail();
+        have_fn = true;
+      } else if (!c.skip_value()) {
+        return false;
+      }
+    }
+    if (c.failed() || !have_fn || type != "function") return c.fail();
+    r.tools.push_back(std::move(d));
+  }
+  return !c.failed();
+}
+
+bool fast_tool_choice(JsonCursor& c, ToolChoice& tc) {
+  if (c.consume_null()) return true;
+  if (c.peek() == '"') {
+    std::string s;
+    if (!c.read_string(s)) return false;
+    if (s == "none") tc.mode = ToolChoice::Mode::kNone;
+    else if (s == "auto") tc.mode = ToolChoice::Mode::kAuto;
+    else if (s == "required") tc.mode = ToolChoice::Mode::kRequired;
+    else return c.fail();
+    return true;
+  }
+  bool have_name = false;
+  uint64_t seen = 0;
+  bool first = true;
+  std::string_view key;
+  while (c.next_member(first, key)) {
+    if (key == "function") {
+      if (!once(c, seen, 0)) return false;
+      bool ffirst = true;
+      std::string_view fkey;
+      uint64_t fseen = 0;
+      while (c.next_member(ffirst, fkey)) {
+        if (fkey == "name") {
+          if (!once(c, fseen, 0) || !c.read_string(tc.function_name)) return false;
+          have_name = true;
+        } else if (!c.skip_value()) {
+          return false;
+        }
+      }
+    } else if (!c.skip_value()) {
+      return false;
+    }
+  }
+  if (c.failed() || !have_name) return c.fail();
+  tc.mode = ToolChoice::Mode::kFunction;
+  return true;
+}
+
+bool fast_response_format(JsonCursor& c, ResponseFormat& f) {
+  if (c.consume_null()) return true;
+  std::string type, name, schema;
+  std::optional<bool> strict;
+  bool have_js = false, have_name = false, have_schema = false;
+  uint64_t seen = 0;
+  bool first = true;
+  std::string_view key;
+  while (c.next_member(first, key)) {
+    if (key == "type") {
+      if (!once(c, seen, 0) || !c.read_string(type)) return false;
+    } else if (key == "json_schema") {
+      if (!once(c, seen, 1)) return false;
+      if (c.consume_null()) continue;
+      have_js = true;
+      uint64_t jseen = 0;
+      bool jfirst = true;
+      std::string_view jkey;
+      while (c.next_member(jfirst, jkey)) {
+        if (jkey == "name") {
+          if (!once(c, jseen, 0) || !c.read_string(name)) return false;
+          have_name = true;
+        } else if (jkey == "schema") {
+          if (!once(c, jseen, 1) || !fast_object_text(c, schema)) return false;
+          have_schema = true;
+        } else if (jkey == "strict") {
+          if (!once(c, jseen, 2) || !fast_opt_bool(c, strict)) return false;
+        } else if (!c.skip_value()) {
+          return false;
+        }
+      }
+      if (c.failed()) return false;
+    } else if (!c.skip_value()) {
+      return false;
+    }
+  }
+  if (c.failed()) return false;
+  if (type == "text") {
+    f.kind = ResponseFormat::Kind::kText;
+  } else if (type == "json_object") {
+    f.kind = ResponseFormat::Kind::kJsonObject;
+  } else if (type == "json_schema") {
+    if (!have_js || !have_name || !have_schema) return c.fail();
+    f.kind = ResponseFormat::Kind::kJsonSchema;
+    f.schema_name = std::move(name);
+    f.schema_json = std::move(schema);
+    f.strict = strict;
+  } else {
+    return c.fail();
+  }
+  return true;
+}
+
+bool fast_u32(JsonCursor& c, std::optional<uint32_t>& out) {
+  if (c.consume_null()) return true;
+  int64_t v = 0;
+  if (!fast_int(c, v)) return false;
+  if (v <= 0 || v > 0xFFFFFFFFLL) return c.fail();
+  out = static_cast<uint32_t>(v);
+  return true;
+}
+
+bool fast_parse_openai(std::string_view body, InboundRequest& in) {
+  JsonCursor c(body);
+  ChatRequest& r = in.request;
+  bool have_model = false, have_messages = false;
+  std::optional<uint32_t> max_tokens, max_completion;
+  uint64_t seen = 0;
+  bool first = true;
+  std::string_view key;
+  // Top-level keys, in the order clients usually send them.
+  while (c.next_member(first, key)) {
+    if (key == "model") {
+      if (!once(c, seen, 0) || !c.read_string(r.model)) return false;
+      have_model = true;
+    } else if (key == "messages") {
+      if (!once(c, seen, 1)) return false;
+      bool afirst = true;
+      while (c.next_element(afirst)) {
+        r.messages.emplace_back();
+        if (!fast_message(c, r.messages.back())) return false;
+      }
+      if (c.failed()) return false;
+      have_messages = true;
+    } else if (key == "stream") {
+      std::optional<bool> s;
+      if (!once(c, seen, 2) || !fast_opt_bool(c, s)) return false;
+      r.stream = s.value_or(false);
+    } else if (key == "max_tokens") {
+      if (!once(c, seen, 3) || !fast_u32(c, max_tokens)) return false;
+    } else if (key == "max_completion_tokens") {
+      if (!once(c, seen, 4) || !fast_u32(c, max_completion)) return false;
+    } else if (key == "temperature") {
+      if (!once(c, seen, 5) || !fast_double(c, r.temperature)) return false;
+    } else if (key == "top_p") {
+      if (!once(c, seen, 6) || !fast_double(c, r.top_p)) return false;
+    } else if (key == "frequency_penalty") {
+      if (!once(c, seen, 7) || !fast_double(c, r.frequency_penalty)) return false;
+    } else if (key == "presence_penalty") {
+      if (!once(c, seen, 8) || !fast_double(c, r.presence_penalty)) return false;
+    } else if (key == "top_k" || key == "seed" || key == "n") {
+      if (!once(c, seen, key == "top_k" ? 9 : key == "seed" ? 10 : 11)) return false;
+      if (c.consume_null()) continue;
+      int64_t v = 0;
+      if (!fast_int(c, v)) return false;
+      if (key == "top_k") r.top_k = static_cast<int>(v);
+      else if (key == "seed") r.seed = v;
+      else if (v != 1) return c.fail();
+    } else if (key == "stop") {
+      if (!once(c, seen, 12)) return false;
+      if (c.consume_null()) continue;
+      if (c.peek() == '"') {
+        r.stop.emplace_back();
+        if (!c.read_string(r.stop.back())) return false;
+        continue;
+      }
+      bool afirst = true;
+      while (c.next_element(afirst)) {
+        r.stop.emplace_back();
+        if (!c.read_string(r.stop.back())) return false;
+      }
+      if (c.failed()) return false;
+    } else if (key == "user") {
+      if (!once(c, seen, 13) || !fast_opt_string(c, r.user)) return false;
+    } else if (key == "stream_options") {
+      if (!once(c, seen, 14)) return false;
+      if (c.consume_null()) continue;
+      bool ofirst = true;
+      std::string_view okey;
+      uint64_t oseen = 0;
+      while (c.next_member(ofirst, okey)) {
+        if (okey == "include_usage") {
+          std::optional<bool> iu;
+          if (!once(c, oseen, 0) || !fast_opt_bool(c, iu)) return false;
+          in.include_usage = iu.value_or(false);
+        } else if (!c.skip_value()) {
+          return false;
+        }
+      }
+      if (c.failed()) return false;
+    } else if (key == "tools") {
+      if (!once(c, seen, 15)) return false;
+      if (!c.consume_null() && !fast_tools(c, r)) return false;
+    } else if (key == "tool_choice") {
+      if (!once(c, seen, 16) || !fast_tool_choice(c, r.tool_choice)) return false;
+    } else if (key == "parallel_tool_calls") {
+      if (!once(c, seen, 17) || !fast_opt_bool(c, r.parallel_tool_calls)) return false;
+    } else if (key == "response_format") {
+      if (!once(c, seen, 18) || !fast_response_format(c, r.response_format)) return false;
+    } else if (key == "models" || key == "provider" || key == "route" || key == "transforms" || key == "ploke") {
+      if (!c.consume_null()) return c.fail();  // routing extensions: the DOM path reads them
+    } else if (!c.skip_value()) {
+      return false;
+    }
+  }
+  if (c.failed() || !c.at_end()) return false;
+  if (!have_model || r.model.empty() || !have_messages || r.messages.empty()) return false;
+  r.max_output_tokens = max_completion ? max_completion : max_tokens;
+  return true;
+}
+
+// What routing must respect, and the OpenRouter tags (both paths).
+void finish_openai_request(InboundRequest& in) {
+  ChatRequest& r = in.request;
+  for (auto& t : in.hints.openrouter.to_tags()) r.meta.tags.push_back(std::move(t));
+  r.meta.required.tools = !r.tools.empty();
+  r.meta.required.json_mode = r.response_format.kind == ResponseFormat::Kind::kJsonObject;
+  r.meta.required.json_schema = r.response_format.kind == ResponseFormat::Kind::kJsonSchema;
+  r.meta.required.streaming = r.stream;
+  for (const Message& m : r.messages) {
+    for (const ContentPart& p : m.content) r.meta.required.vision = r.meta.required.vision || p.kind == ContentPart::Kind::kImageUrl;
+  }
+}
+
+Result<InboundRequest> parse_openai_impl(std::string_view body, ParsePath path) {
+  if (path != ParsePath::kDomOnly) {
+    InboundRequest fast;
+    if (fast_parse_openai(body, fast)) {
+      finish_openai_request(fast);
+      return fast;
+    }
+    if (path == ParsePath::kFastOnly) return InternalError("fast path declined");
+  }
   json j = json::parse(body.begin(), body.end(), nullptr, /*allow_exceptions=*/false);
   if (j.is_discarded()) {
     // Re-parse with exceptions for the byte offset.
@@ -375,15 +851,7 @@ Result<InboundRequest> parse_openai_impl(std::string_view body) {
     in.include_usage = iu.value_or(false);
   }
   if (!parse_openrouter(rd, j, in.hints.openrouter) || !parse_ploke_extension(rd, j, in.hints)) return fail();
-  for (auto& t : in.hints.openrouter.to_tags()) r.meta.tags.push_back(std::move(t));
-  // What routing must respect.
-  r.meta.required.tools = !r.tools.empty();
-  r.meta.required.json_mode = r.response_format.kind == ResponseFormat::Kind::kJsonObject;
-  r.meta.required.json_schema = r.response_format.kind == ResponseFormat::Kind::kJsonSchema;
-  r.meta.required.streaming = r.stream;
-  for (const Message& m : r.messages) {
-    for (const ContentPart& p : m.content) r.meta.required.vision = r.meta.required.vision || p.kind == ContentPart::Kind::kImageUrl;
-  }
+  finish_openai_request(in);
   return in;
 }
 
@@ -408,14 +876,23 @@ std::string_view openai_finish(FinishReason f) {
   }
 }
 
-json usage_json(const Usage& u) {
-  json j = {{"prompt_tokens", u.prompt_tokens},
-            {"completion_tokens", u.completion_tokens},
-            {"total_tokens", u.total_tokens != 0 ? u.total_tokens : u.prompt_tokens + u.completion_tokens},
-            {"prompt_tokens_details", {{"cached_tokens", u.cached_prompt_tokens}}},
-            {"completion_tokens_details", {{"reasoning_tokens", u.reasoning_tokens}}}};
-  if (u.reported_cost_usd) j["cost"] = *u.reported_cost_usd;
-  return j;
+void write_usage(std::string& o, const Usage& u) {
+  o += "{\"prompt_tokens\":";
+  json_text::append_uint(o, u.prompt_tokens);
+  o += ",\"completion_tokens\":";
+  json_text::append_uint(o, u.completion_tokens);
+  o += ",\"total_tokens\":";
+  json_text::append_uint(o, u.total_tokens != 0 ? u.total_tokens : u.prompt_tokens + u.completion_tokens);
+  o += ",\"prompt_tokens_details\":{\"cached_tokens\":";
+  json_text::append_uint(o, u.cached_prompt_tokens);
+  o += "},\"completion_tokens_details\":{\"reasoning_tokens\":";
+  json_text::append_uint(o, u.reasoning_tokens);
+  o += '}';
+  if (u.reported_cost_usd) {
+    o += ",\"cost\":";
+    json_text::append_double(o, *u.reported_cost_usd);
+  }
+  o += '}';
 }
 
 std::string error_message(const Status& st) {
@@ -473,36 +950,71 @@ uint64_t estimate_prompt_tokens(const ChatRequest& r) {
   return std::max<uint64_t>(1, chars / 4);
 }
 
-Result<InboundRequest> parse_openai_chat_request(std::string_view body) {
+Result<InboundRequest> parse_openai_chat_request(std::string_view body) { return parse_openai_chat_request(body, ParsePath::kAuto); }
+
+Result<InboundRequest> parse_openai_chat_request(std::string_view body, ParsePath path) {
   try {
-    return parse_openai_impl(body);
+    return parse_openai_impl(body, path);
   } catch (const std::exception& e) {
     return InvalidRequestError(std::string("body: ") + e.what());
   }
 }
 
 std::string render_openai_chat_completion(const ChatResponse& r, int64_t created, std::string_view fallback_id) {
-  json msg = {{"role", "assistant"}};
-  if (r.content.empty() && !r.tool_calls.empty()) msg["content"] = nullptr;
-  else msg["content"] = r.content;
-  msg["refusal"] = r.refusal.empty() ? json(nullptr) : json(r.refusal);
-  if (!r.tool_calls.empty()) {
-    json tcs = json::array();
-    for (const ToolCall& tc : r.tool_calls) {
-      tcs.push_back({{"id", tc.id}, {"type", "function"}, {"function", {{"name", tc.name}, {"arguments", tc.arguments_json}}}});
-    }
-    msg["tool_calls"] = std::move(tcs);
+  // Written as text (OpenAI's field order); see json_writer.h.
+  std::string o;
+  o.reserve(320 + r.content.size() + r.id.size() + r.model.size());
+  o += "{\"id\":";
+  if (r.id.empty()) {
+    o += "\"chatcmpl-";
+    json_text::append_escaped_body(o, fallback_id);
+    o += '"';
+  } else {
+    json_text::append_string(o, r.id);
   }
-  json choice = {{"index", 0}, {"message", std::move(msg)}, {"logprobs", nullptr}, {"finish_reason", openai_finish(r)}};
-  if (!r.native_finish_reason.empty()) choice["native_finish_reason"] = r.native_finish_reason;
-  json out = {{"id", r.id.empty() ? "chatcmpl-" + std::string(fallback_id) : r.id},
-              {"object", "chat.completion"},
-              {"created", created},
-              {"model", r.model},
-              {"choices", json::array({std::move(choice)})}};
-  if (!r.provider.empty()) out["provider"] = r.provider;
-  if (r.usage) out["usage"] = usage_json(*r.usage);
-  return out.dump();
+  o += ",\"object\":\"chat.completion\",\"created\":";
+  json_text::append_int(o, created);
+  o += ",\"model\":";
+  json_text::append_string(o, r.model);
+  if (!r.provider.empty()) {
+    o += ",\"provider\":";
+    json_text::append_string(o, r.provider);
+  }
+  o += ",\"choices\":[{\"index\":0,\"message\":{\"role\":\"assistant\",\"content\":";
+  if (r.content.empty() && !r.tool_calls.empty()) o += "null";
+  else json_text::append_string(o, r.content);
+  o += ",\"refusal\":";
+  if (r.refusal.empty()) o += "null";
+  else json_text::append_string(o, r.refusal);
+  if (!r.tool_calls.empty()) {
+    o += ",\"tool_calls\":[";
+    for (size_t i = 0; i < r.tool_calls.size(); ++i) {
+      const ToolCall& tc = r.tool_calls[i];
+      if (i != 0) o += ',';
+      o += "{\"id\":";
+      json_text::append_string(o, tc.id);
+      o += ",\"type\":\"function\",\"function\":{\"name\":";
+      json_text::append_string(o, tc.name);
+      o += ",\"arguments\":";
+      json_text::append_string(o, tc.arguments_json);
+      o += "}}";
+    }
+    o += ']';
+  }
+  o += "},\"logprobs\":null,\"finish_reason\":\"";
+  o += openai_finish(r);
+  o += '"';
+  if (!r.native_finish_reason.empty()) {
+    o += ",\"native_finish_reason\":";
+    json_text::append_string(o, r.native_finish_reason);
+  }
+  o += "}]";
+  if (r.usage) {
+    o += ",\"usage\":";
+    write_usage(o, *r.usage);
+  }
+  o += '}';
+  return o;
 }
 
 int openai_error_http_status(const Status& st) {
@@ -531,9 +1043,9 @@ int openai_error_http_status(const Status& st) {
 Reply render_openai_error(const Status& st) {
   Reply out;
   out.status = openai_error_http_status(st);
-  std::string type = "server_error";
-  json code = nullptr;
-  json param = nullptr;
+  std::string_view type = "server_error";
+  std::string_view code;  // "" = null
+  std::string param;      // "" = null
   switch (st.code()) {
     case StatusCode::kRateLimited: type = "requests"; code = "rate_limit_exceeded"; break;
     case StatusCode::kOverloaded: code = "overloaded"; break;
@@ -543,7 +1055,7 @@ Reply render_openai_error(const Status& st) {
     case StatusCode::kNotFound: type = "invalid_request_error"; code = "model_not_found"; break;
     case StatusCode::kInvalidRequest: {
       type = "invalid_request_error";
-      if (std::string p = param_of(st); !p.empty()) param = p;
+      param = param_of(st);
       break;
     }
     case StatusCode::kContextLengthExceeded: type = "invalid_request_error"; code = "context_length_exceeded"; break;
@@ -557,43 +1069,65 @@ Reply render_openai_error(const Status& st) {
     default: break;
   }
   if (st.code() == StatusCode::kRateLimited || st.code() == StatusCode::kOverloaded) add_retry_headers(st, out);
-  out.body = json{{"error", {{"message", error_message(st)}, {"type", type}, {"param", param}, {"code", code}}}}.dump();
+  json_text::JsonWriter w(out.body);
+  w.begin_object();
+  w.key("error").begin_object();
+  w.key("message").str(error_message(st));
+  w.key("type").str(type);
+  w.key("param").str_or_null(param);
+  w.key("code").str_or_null(code);
+  w.end_object();
+  w.end_object();
   return out;
 }
 
 std::string render_openai_models(const std::vector<std::string>& ids, int64_t created) {
-  json data = json::array();
-  for (const auto& id : ids) data.push_back({{"id", id}, {"object", "model"}, {"created", created}, {"owned_by", "ploke"}});
-  return json{{"object", "list"}, {"data", std::move(data)}}.dump();
+  std::string o;
+  json_text::JsonWriter w(o);
+  w.begin_object();
+  w.key("object").str("list");
+  w.key("data").begin_array();
+  for (const auto& id : ids) {
+    w.begin_object();
+    w.key("id").str(id);
+    w.key("object").str("model");
+    w.key("created").integer(created);
+    w.key("owned_by").str("ploke");
+    w.end_object();
+  }
+  w.end_array();
+  w.end_object();
+  return o;
 }
 
 // ------------------------------------------------------------------------- SSE writer
 
 OpenAiSseWriter::OpenAiSseWriter(std::string id, std::string model, int64_t created, bool include_usage)
-    : id_(std::move(id)), model_(std::move(model)), created_(created), include_usage_(include_usage) {}
-
-std::string OpenAiSseWriter::chunk_prefix() const {
-  std::string o = "data: {\"id\":";
-  o += json(id_).dump();
-  o += ",\"object\":\"chat.completion.chunk\",\"created\":";
-  o += std::to_string(created_);
-  o += ",\"model\":";
-  o += json(model_).dump();
-  o += ",\"choices\":[";
-  return o;
+    : id_(std::move(id)), model_(std::move(model)), created_(created), include_usage_(include_usage) {
+  // Every chunk starts the same way: built once.
+  prefix_ = "data: {\"id\":";
+  json_text::append_string(prefix_, id_);
+  prefix_ += ",\"object\":\"chat.completion.chunk\",\"created\":";
+  json_text::append_int(prefix_, created_);
+  prefix_ += ",\"model\":";
+  json_text::append_string(prefix_, model_);
+  prefix_ += ",\"choices\":[";
 }
+
+const std::string& OpenAiSseWriter::chunk_prefix() const { return prefix_; }
 
 std::string OpenAiSseWriter::event(const StreamEvent& e) {
   std::string o;
   const char* tail = include_usage_ ? "}],\"usage\":null}\n\n" : "}]}\n\n";
   switch (e.kind) {
     case StreamEvent::Kind::kTextDelta: {
+      o.reserve(prefix_.size() + e.text.size() + 96);
       o = chunk_prefix();
       o += "{\"index\":0,\"delta\":{";
       if (!sent_role_) o += "\"role\":\"assistant\",";
       sent_role_ = true;
       o += "\"content\":";
-      o += json(e.text).dump();
+      json_text::append_string(o, e.text);
       o += "},\"logprobs\":null,\"finish_reason\":null";
       o += tail;
       return o;
@@ -609,14 +1143,14 @@ std::string OpenAiSseWriter::event(const StreamEvent& e) {
       if (first) {
         seen_tools_.push_back(e.tool_index);
         o += ",\"id\":";
-        o += json(e.tool_call_id).dump();
+        json_text::append_string(o, e.tool_call_id);
         o += ",\"type\":\"function\",\"function\":{\"name\":";
-        o += json(e.tool_name).dump();
+        json_text::append_string(o, e.tool_name);
         o += ",\"arguments\":";
       } else {
         o += ",\"function\":{\"arguments\":";
       }
-      o += json(e.arguments_fragment).dump();
+      json_text::append_string(o, e.arguments_fragment);
       o += "}}]},\"logprobs\":null,\"finish_reason\":null";
       o += tail;
       return o;
@@ -656,7 +1190,7 @@ std::string OpenAiSseWriter::finish(const ChatResponse& final_response) {
     const Usage u = final_response.usage ? *final_response.usage : usage_.value_or(Usage{});
     o += chunk_prefix();
     o += "],\"usage\":";
-    o += usage_json(u).dump();
+    write_usage(o, u);
     o += "}\n\n";
   }
   o += "data: [DONE]\n\n";

@@ -16,6 +16,8 @@ class JsonCursor {
   explicit JsonCursor(std::string_view s) : p_(s.data()), end_(s.data() + s.size()) {}
 
   bool failed() const { return failed_; }
+  /// The next unread byte (after peek(): the start of the next value).
+  const char* position() const { return p_; }
   bool fail() { failed_ = true; return false; }
   void ws() {
     while (p_ < end_ && (*p_ == ' ' || *p_ == '\n' || *p_ == '\r' || *p_ == '\t')) ++p_;
@@ -124,6 +126,20 @@ class JsonCursor {
     auto [ptr, ec] = std::from_chars(s, p_, v);
     if (ec != std::errc() || ptr != p_) return fail();
     return true;
+  }
+  /// Any number; `text` is its JSON text (validated, not converted).
+  bool read_number_text(std::string_view& text) {
+    ws();
+    const char* s = p_;
+    if (!skip_number()) return false;
+    text = std::string_view(s, static_cast<size_t>(p_ - s));
+    return true;
+  }
+  bool read_bool(bool& v) {
+    const char c = peek();
+    if (c == 't') { v = true; return literal("true"); }
+    if (c == 'f') { v = false; return literal("false"); }
+    return fail();
   }
   /// Skips (and validates) any value.
   bool skip_value(int depth = 0) {

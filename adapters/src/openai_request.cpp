@@ -7,80 +7,13 @@
 #include <nlohmann/json.hpp>
 
 #include "json_cursor.h"
+#include "json_writer.h"
 #include "ploke/adapters/openai_adapter.h"
 
 namespace ploke {
 namespace {
 
-void append_escaped(std::string& o, std::string_view s) {
-  o.push_back('"');
-  size_t run = 0;  // start of the current run of bytes that need no escaping
-  for (size_t i = 0; i < s.size(); ++i) {
-    const auto c = static_cast<unsigned char>(s[i]);
-    if (c >= 0x20 && c != '"' && c != '\\') continue;
-    o.append(s.data() + run, i - run);
-    run = i + 1;
-    switch (c) {
-      case '"': o += "\\\""; break;
-      case '\\': o += "\\\\"; break;
-      case '\n': o += "\\n"; break;
-      case '\r': o += "\\r"; break;
-      case '\t': o += "\\t"; break;
-      case '\b': o += "\\b"; break;
-      case '\f': o += "\\f"; break;
-      default: {
-        static constexpr char kHex[] = "0123456789abcdef";
-        o += "\\u00";
-        o.push_back(kHex[c >> 4]);
-        o.push_back(kHex[c & 0xF]);
-      }
-    }
-  }
-  o.append(s.data() + run, s.size() - run);
-  o.push_back('"');
-}
-
-/// Minimal streaming JSON writer: tracks only "is a comma needed before the next item".
-class JsonWriter {
- public:
-  explicit JsonWriter(std::string& out) : o_(out) {}
-  JsonWriter& key(std::string_view k) {
-    sep();
-    append_escaped(o_, k);
-    o_.push_back(':');
-    after_key_ = true;
-    return *this;
-  }
-  void begin_object() { sep(); o_.push_back('{'); first_ = true; }
-  void end_object() { o_.push_back('}'); first_ = false; }
-  void begin_array() { sep(); o_.push_back('['); first_ = true; }
-  void end_array() { o_.push_back(']'); first_ = false; }
-  void str(std::string_view s) { sep(); append_escaped(o_, s); }
-  void raw(std::string_view s) { sep(); o_.append(s); }
-  void null() { raw("null"); }
-  void boolean(bool b) { raw(b ? "true" : "false"); }
-  void integer(int64_t v) {
-    char buf[24];
-    auto r = std::to_chars(buf, buf + sizeof buf, v);
-    raw(std::string_view(buf, static_cast<size_t>(r.ptr - buf)));
-  }
-  void number(double v) {
-    if (!std::isfinite(v)) { null(); return; }
-    char buf[32];
-    auto r = std::to_chars(buf, buf + sizeof buf, v);
-    raw(std::string_view(buf, static_cast<size_t>(r.ptr - buf)));
-  }
-
- private:
-  void sep() {
-    if (after_key_) { after_key_ = false; return; }
-    if (!first_) o_.push_back(',');
-    first_ = false;
-  }
-  std::string& o_;
-  bool first_ = true;
-  bool after_key_ = false;
-};
+using json_text::JsonWriter;
 
 std::string_view trim_ws(std::string_view s) {
   auto ws = [](char c) { return c == ' ' || c == '\t' || c == '\n' || c == '\r'; };

@@ -7,7 +7,14 @@
 #   upstream  = `ploke-sim serve --fast` (the simulator, no simulated latency)
 #   direct    = wrk → upstream
 #   gateway   = wrk → `ploke-sim gateway --provider openai,UPSTREAM/v1,gpt-4o` → upstream
-#   gwinline  = the same with --workers 0 (façade calls inline on the event loops)
+#               (default mode: each request on a fiber of its event loop, upstream calls
+#               on the same loop)
+#   gwworkers = the same with --workers 256 (blocking façade calls on a worker pool, the
+#               mode before fibers), to compare
+#   nginxproxy= wrk → nginx `proxy_pass` (upstream keepalive, worker_processes auto) →
+#               upstream: what a lean C reverse proxy with no work of its own costs on
+#               this machine (the ceiling for any gateway here), PLOKE_BENCH_SKIP_NGINX=1
+#               to leave it out
 #   portkey   = wrk → `node build/start-server.js --headless` (npm @portkey-ai/gateway,
 #               @hono/node-server pinned 1.13.5, bound to 127.0.0.1) → upstream, with
 #               x-portkey-provider: openai, x-portkey-custom-host: UPSTREAM/v1
@@ -54,7 +61,11 @@ PY
 export WRK_METHOD=POST WRK_BODY_FILE=$T/body.json
 
 # --- upstream: the simulator, no simulated latency -------------------------------------
-bench_spawn "$T/sim.log" "$BIN" serve --host 127.0.0.1 --port 0 --seed 7 --fast
+# The simulated provider advertises (and enforces) a rate limit, which the façade honours
+# like a real one (10,000 requests/min by default: a c64 run would spend most of its time
+# answering 429s from the gateway's own limiter). Raised here: this bench measures what the
+# gateway costs, not the provider's budget.
+bench_spawn "$T/sim.log" "$BIN" serve --host 127.0.0.1 --port 0 --seed 7 --fast --limit-requests 1000000000 --limit-tokens 1000000000000
 SIM_PID=$BENCH_LAST_PID
 SIM=$(bench_wait_line "$T/sim.log" '^listening on (http://127\.0\.0\.1:[0-9]+)$' 15) || { cat "$T/sim.log" >&2; bench_die "simulator did not start"; }
 bench_log "upstream: $SIM"
@@ -68,11 +79,59 @@ GW=$(bench_wait_line "$T/gw.log" '^listening on (http://127\.0\.0\.1:[0-9]+)$' 1
 bench_log "gateway: $GW (${GW_EXTRA[*]})"
 code=$(curl -sS -o "$T/gw_sample.json" -w '%{http_code}' -H 'content-type: application/json' --data-binary @"$T/body.json" "$GW/v1/chat/completions")
 [[ $code == 200 ]] || { cat "$T/gw_sample.json" "$T/gw.log" >&2; bench_die "gateway answered $code"; }
-# The same gateway with façade calls inline on its event loops (--workers 0), to compare.
-bench_spawn "$T/gwi.log" "$BIN" gateway --host 127.0.0.1 --port 0 --provider "openai,$SIM/v1,gpt-4o" --workers 0 "${GW_EXTRA[@]}"
+# The same gateway with blocking façade calls on a worker pool (--workers 256), to compare.
+bench_spawn "$T/gwi.log" "$BIN" gateway --host 127.0.0.1 --port 0 --provider "openai,$SIM/v1,gpt-4o" --workers 256 "${GW_EXTRA[@]}"
 GWI_PID=$BENCH_LAST_PID
-GWI=$(bench_wait_line "$T/gwi.log" '^listening on (http://127\.0\.0\.1:[0-9]+)$' 15) || { cat "$T/gwi.log" >&2; bench_die "gateway (inline) did not start"; }
-bench_log "gateway-inline: $GWI"
+GWI=$(bench_wait_line "$T/gwi.log" '^listening on (http://127\.0\.0\.1:[0-9]+)$' 15) || { cat "$T/gwi.log" >&2; bench_die "gateway (workers) did not start"; }
+bench_log "gateway-workers: $GWI"
+
+# --- nginx as a plain reverse proxy (reference) -----------------------------------------
+NX=
+if [[ ${PLOKE_BENCH_SKIP_NGINX:-0} != 1 ]] && command -v nginx >/dev/null; then
+  mkdir -p "$T/nginx/conf" "$T/nginx/tmp" "$T/nginx/logs"
+  chmod 755 "$T"
+  NX_PORT=$(bench_free_port)
+  USER_LINE=
+  [[ $EUID -eq 0 ]] && USER_LINE="user nobody nogroup;"
+  cat >"$T/nginx/conf/nginx.conf" <<NGX
+$USER_LINE
+worker_processes auto;
+daemon off;
+master_process on;
+pid $T/nginx/nginx.pid;
+error_log $T/nginx/logs/error.log warn;
+events { worker_connections 4096; }
+http {
+  access_log off;
+  tcp_nodelay on;
+  keepalive_timeout 65;
+  keepalive_requests 1000000;
+  client_body_temp_path $T/nginx/tmp/body;
+  proxy_temp_path $T/nginx/tmp/proxy;
+  fastcgi_temp_path $T/nginx/tmp/fastcgi;
+  uwsgi_temp_path $T/nginx/tmp/uwsgi;
+  scgi_temp_path $T/nginx/tmp/scgi;
+  upstream sim { server ${SIM#http://}; keepalive 128; keepalive_requests 1000000; }
+  server {
+    listen 127.0.0.1:$NX_PORT;
+    server_tokens off;
+    location / {
+      proxy_pass http://sim;
+      proxy_http_version 1.1;
+      proxy_set_header Connection "";
+      proxy_buffering off;
+    }
+  }
+}
+NGX
+  nginx -t -p "$T/nginx" -c "$T/nginx/conf/nginx.conf" -e "$T/nginx/logs/error.log" >"$T/nginx-t.log" 2>&1 ||
+    { cat "$T/nginx-t.log" >&2; bench_die "nginx config test failed"; }
+  bench_spawn "$T/nginx.log" nginx -p "$T/nginx" -c "$T/nginx/conf/nginx.conf" -e "$T/nginx/logs/error.log"
+  NX_PID=$BENCH_LAST_PID
+  NX=http://127.0.0.1:$NX_PORT
+  bench_wait_http "$NX/v1/models" 10 || { cat "$T/nginx.log" "$T/nginx/logs/error.log" >&2; bench_die "nginx did not start"; }
+  bench_log "nginx proxy: $NX"
+fi
 
 # --- Portkey ----------------------------------------------------------------------------
 PK=
@@ -139,16 +198,19 @@ warm() { wrk -t2 -c16 -d"${WARM}s" -s "$BENCH/lib/post.lua" "$@" >/dev/null 2>&1
 warm "$SIM/v1/chat/completions"
 warm "$GW/v1/chat/completions"
 warm "$GWI/v1/chat/completions"
+[[ -n $NX ]] && warm "$NX/v1/chat/completions"
 [[ -n $PK ]] && warm "${PKH[@]}" "$PK/v1/chat/completions"
 
 for ((r = 1; r <= ROUNDS; r++)); do
   run "direct-c1#$r" "$SIM/v1/chat/completions" 1 1 "$SIM_PID"
   run "gateway-c1#$r" "$GW/v1/chat/completions" 1 1 "$GW_PID"
-  run "gwinline-c1#$r" "$GWI/v1/chat/completions" 1 1 "$GWI_PID"
+  run "gwworkers-c1#$r" "$GWI/v1/chat/completions" 1 1 "$GWI_PID"
+  [[ -n $NX ]] && run "nginxproxy-c1#$r" "$NX/v1/chat/completions" 1 1 "$NX_PID"
   [[ -n $PK ]] && run "portkey-c1#$r" "$PK/v1/chat/completions" 1 1 "$PK_PID" "${PKH[@]}"
   run "direct-c64#$r" "$SIM/v1/chat/completions" 64 2 "$SIM_PID"
   run "gateway-c64#$r" "$GW/v1/chat/completions" 64 2 "$GW_PID"
-  run "gwinline-c64#$r" "$GWI/v1/chat/completions" 64 2 "$GWI_PID"
+  run "gwworkers-c64#$r" "$GWI/v1/chat/completions" 64 2 "$GWI_PID"
+  [[ -n $NX ]] && run "nginxproxy-c64#$r" "$NX/v1/chat/completions" 64 2 "$NX_PID"
   [[ -n $PK ]] && run "portkey-c64#$r" "$PK/v1/chat/completions" 64 2 "$PK_PID" "${PKH[@]}"
 done
 
@@ -166,7 +228,7 @@ def g(n, k, d=None):
     return best[n][k] if n in best else d
 summary = {}
 d1 = g("direct-c1", "p50_ms")
-for who in ("gateway", "gwinline", "portkey"):
+for who in ("gateway", "gwworkers", "nginxproxy", "portkey"):
     if f"{who}-c1" in best:
         summary[f"{who}_added_p50_ms_c1"] = round(g(f"{who}-c1", "p50_ms") - d1, 4)
         summary[f"{who}_throughput_pct_of_direct_c64"] = round(100 * g(f"{who}-c64", "req_per_s") / g("direct-c64", "req_per_s"), 1)

@@ -59,6 +59,64 @@ void BM_AnthropicSseDelta(benchmark::State& st) {
 }
 BENCHMARK(BM_AnthropicSseDelta);
 
+// A typical agent turn (~1.5 KB): system prompt, tool definitions, an assistant tool call
+// and its result. Both parsers on the same body: the DOM path (nlohmann, the old parser) and
+// the single-pass fast path parse_openai_chat_request() takes.
+const std::string kOpenAiAgent = R"({"model":"gpt-4o-mini","messages":[
+ {"role":"system","content":"You are a helpful assistant that answers questions about the weather. Use the tools when you need live data; answer in one short paragraph."},
+ {"role":"user","content":"What is the weather in Paris and in Berlin right now, and should I take an umbrella?"},
+ {"role":"assistant","content":null,"tool_calls":[{"id":"call_abc123","type":"function","function":{"name":"get_weather","arguments":"{\"city\":\"Paris\",\"unit\":\"celsius\"}"}},{"id":"call_def456","type":"function","function":{"name":"get_weather","arguments":"{\"city\":\"Berlin\",\"unit\":\"celsius\"}"}}]},
+ {"role":"tool","tool_call_id":"call_abc123","content":"{\"temp\":14,\"conditions\":\"light rain\",\"precip_mm\":2.1}"},
+ {"role":"tool","tool_call_id":"call_def456","content":"{\"temp\":9,\"conditions\":\"overcast\",\"precip_mm\":0}"}],
+ "tools":[{"type":"function","function":{"name":"get_weather","description":"Current weather for a city","parameters":{"type":"object","properties":{"city":{"type":"string","description":"City name"},"unit":{"type":"string","enum":["celsius","fahrenheit"]}},"required":["city"],"additionalProperties":false},"strict":true}},
+          {"type":"function","function":{"name":"get_forecast","description":"Forecast for the next days","parameters":{"type":"object","properties":{"city":{"type":"string"},"days":{"type":"integer","minimum":1,"maximum":7}},"required":["city","days"]}}}],
+ "tool_choice":"auto","temperature":0.2,"max_tokens":256,"stream":false,"user":"user-1234"})";
+
+void BM_ParseOpenAiAgent(benchmark::State& st) {
+  const auto path = st.range(0) == 0 ? inbound::ParsePath::kDomOnly : inbound::ParsePath::kFastOnly;
+  for (auto _ : st) benchmark::DoNotOptimize(inbound::parse_openai_chat_request(kOpenAiAgent, path));
+  st.SetLabel(st.range(0) == 0 ? "dom (nlohmann)" : "fast (single pass)");
+}
+BENCHMARK(BM_ParseOpenAiAgent)->Arg(0)->Arg(1);
+
+// The codec work of one request: parse the client's body, render the answer.
+void BM_CodecRoundTripOpenAi(benchmark::State& st) {
+  const ChatResponse r = sample();
+  for (auto _ : st) {
+    auto in = inbound::parse_openai_chat_request(kOpenAi);
+    benchmark::DoNotOptimize(in);
+    benchmark::DoNotOptimize(inbound::render_openai_chat_completion(r, 1735689600, "x"));
+  }
+}
+BENCHMARK(BM_CodecRoundTripOpenAi);
+
+void BM_CodecRoundTripAnthropic(benchmark::State& st) {
+  ChatResponse r = sample();
+  r.id = "msg_abc";
+  for (auto _ : st) {
+    auto in = inbound::parse_anthropic_messages_request(kAnthropic);
+    benchmark::DoNotOptimize(in);
+    benchmark::DoNotOptimize(inbound::render_anthropic_message(r, "x"));
+  }
+}
+BENCHMARK(BM_CodecRoundTripAnthropic);
+
+// A streamed request: parse, 8 text chunks, the finish + usage chunks and [DONE].
+void BM_CodecRoundTripOpenAiStream(benchmark::State& st) {
+  const ChatResponse r = sample();
+  const StreamEvent e = StreamEvent::TextDelta(" status");
+  for (auto _ : st) {
+    auto in = inbound::parse_openai_chat_request(kOpenAi);
+    benchmark::DoNotOptimize(in);
+    inbound::OpenAiSseWriter w("chatcmpl-abc", "gpt-4o", 1735689600, true);
+    size_t bytes = 0;
+    for (int i = 0; i < 8; ++i) bytes += w.event(e).size();
+    bytes += w.finish(r).size();
+    benchmark::DoNotOptimize(bytes);
+  }
+}
+BENCHMARK(BM_CodecRoundTripOpenAiStream);
+
 struct Sink final : gateway::Responder {
   int status = 0;
   void reply(int s, const Headers&, std::string) override { status = s; }

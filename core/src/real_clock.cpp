@@ -25,12 +25,18 @@ SystemTime RealClock::system_now() const {
 
 TimerId RealClock::schedule_at(TimePoint when, std::function<void()> cb) {
   TimerId id;
+  bool earliest = false;
   {
     std::lock_guard<std::mutex> lock(mu_);
+    const std::optional<TimePoint> before = timers_.next_due();
     id = timers_.add(when, std::move(cb));
     if (!thread_.joinable()) thread_ = std::thread([this] { run_timers(); });
+    // The timer thread sleeps until the earliest due time: only a new earliest timer
+    // needs to wake it (a cancelled one just makes it wake early and sleep again). This
+    // keeps the common schedule-then-cancel of timeouts free of thread wake-ups.
+    earliest = !before || when < *before;
   }
-  cv_.notify_all();
+  if (earliest) cv_.notify_all();
   return id;
 }
 

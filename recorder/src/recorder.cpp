@@ -1,20 +1,25 @@
-// Recorder: a recording reverse proxy on ploke::net::HttpServer + HttpTransport (see recorder.h).
+// Recorder: a recording reverse proxy on ploke::net::HttpServer (see recorder.h).
 //
 // Design notes:
-//  - Server: ploke::net::HttpServer (adapters/net: libevent loops, http-parser, our own
-//    framing). Its handler runs on a loop thread and never blocks: replays, near-miss 404s
-//    and errors are answered there (replays timed with the exchange's Clock timer);
-//    forwarded requests go to a worker pool (up to RecorderOptions::threads threads,
-//    started on demand) that runs the upstream call and completes the Responder from the
-//    worker thread (the server posts each step to the owning loop).
-//  - Forwarding: each request owns an Exchange (a ResponseHandler). Non-stream requests
-//    (no "stream": true, no Accept: text/event-stream): the worker runs the blocking
-//    HttpTransport::start() and answers with one respond() (head + body, one send()).
-//    Streams: the worker runs start_async() (so abandon() can cancel it) and waits; the
-//    transport thread passes each on_body chunk straight to Responder::write() as it
-//    arrives while it is captured with its offset (ms from the request start, injected
-//    Clock). A client that leaves (Responder::on_cancel) abandons the exchange: the
-//    upstream call is cancelled and nothing is recorded.
+//  - Server: ploke::net::HttpServer (adapters/net: libevent loop, http-parser, our own
+//    framing). Its handler runs on the loop thread and never blocks: replays, near-miss
+//    404s and errors are answered there (replays timed with the exchange's Clock timer).
+//  - Forwarding, http:// upstreams (the simulator, local gateways; the c1 latency target):
+//    the handler starts the upstream call with net::LoopHttpClient on the same loop (the
+//    upstream socket is one more libevent fd) and returns. Each request owns an Exchange
+//    (a ResponseHandler) whose on_head/on_body/on_complete run later on that loop and
+//    answer the client inline: non-stream requests (no "stream": true, no Accept:
+//    text/event-stream) with one respond() (head + body, one send()) at on_complete;
+//    streams with start() at on_head, write() per on_body chunk as it arrives (captured
+//    with its offset in ms from the request start, injected Clock), finish() or a cut at
+//    the end. No thread hand-off on the client's path.
+//  - Forwarding, https:// upstreams: HttpTransport (OpenSSL via httplib) blocks its
+//    caller, so a worker pool (up to RecorderOptions::threads, started on demand) runs the
+//    call; the same Exchange callbacks then run on the transport's thread and the
+//    Responder queues each step to the loop; a stream's read waits while more than
+//    max_queued_bytes are queued for the client (backpressure).
+//  - A client that leaves (Responder::on_cancel) abandons the exchange: the upstream call
+//    is cancelled and nothing is recorded.
 //  - After the response, the raw capture is handed to a recording thread (SCHED_IDLE)
 //    that classifies and redacts it (keeps ~0.25 ms of codec work off the client's path).
 #include "ploke/recorder/recorder.h"
@@ -43,6 +48,7 @@
 #include "ploke/codec/matcher.h"
 #include "ploke/core/cassette.h"
 #include "ploke/net/http_server.h"
+#include "ploke/net/loop_client.h"
 
 namespace ploke::recorder {
 
@@ -105,6 +111,7 @@ std::string error_json(std::string_view message, std::string_view type, std::str
 struct UpstreamUrl {
   std::string base;     // as given, trailing '/' removed
   std::string display;  // scheme://host[:port][/prefix] (no credentials: rejected)
+  bool tls = false;     // https://
 };
 
 Result<UpstreamUrl> parse_upstream(std::string_view url) {
@@ -125,6 +132,7 @@ Result<UpstreamUrl> parse_upstream(std::string_view url) {
     return InvalidRequestError("upstream: a query or fragment is not allowed (path prefix only)");
   }
   UpstreamUrl out;
+  out.tls = iequals(scheme, "https");
   out.base = std::string(url);
   while (out.base.size() > host_start + authority.size() && out.base.back() == '/') out.base.pop_back();
   out.display = out.base;
@@ -137,8 +145,12 @@ std::string file_stem(const std::string& path) {
 
 }  // namespace
 
-// One forwarded exchange. The transport produces (on the worker or the transport thread),
-// the server's loop delivers to the client (through the Responder).
+// One forwarded exchange: the upstream call's ResponseHandler, which answers the client
+// through the Responder as the upstream's bytes arrive. http:// upstreams: the callbacks
+// run on the server's loop thread (net::LoopHttpClient), so nothing changes threads.
+// https:// upstreams: they run on a transport thread (HttpTransport, started by a worker),
+// and the Responder queues each step to the loop. on_complete() answers the client last
+// (or cuts it) and hands the capture to the recording thread.
 class Exchange final : public ResponseHandler {
  public:
   Exchange(Recorder::Impl& owner, Clock& clock, TimePoint t0) : owner_(owner), clock_(clock), t0_(t0) {}
@@ -148,7 +160,7 @@ class Exchange final : public ResponseHandler {
   /// whatever order the exchanges finish in.
   uint64_t seq = 0;
 
-  // ResponseHandler (transport thread)
+  // ResponseHandler (loop thread or transport thread)
   void on_head(int status, const Headers& headers) override {
     const double ms = to_ms(clock_.now() - t0_);
     {
@@ -161,7 +173,11 @@ class Exchange final : public ResponseHandler {
       first_byte_ms_ = ms;
       head_ = true;
     }
-    if (streaming_) start_client_response();
+    if (streaming_) {
+      std::optional<size_t> length;
+      Headers out = client_head(headers, status, &length);
+      res.start(status, std::move(out), length);
+    }
   }
   bool on_body(std::string_view bytes) override {
     const double ms = to_ms(clock_.now() - t0_);
@@ -174,29 +190,30 @@ class Exchange final : public ResponseHandler {
     }
     if (streaming_ && !bytes.empty()) {
       res.write(bytes);  // to the client as it arrives
-      // Backpressure: a client slower than the upstream makes the upstream read wait.
-      while (res.queued_bytes() > max_queued_bytes && res.open() && !abandoned()) {
-        clock_.sleep_for(std::chrono::milliseconds(1));
+      // Backpressure: a client slower than the upstream stops the upstream read. On the
+      // loop: the call is paused until the client's queue drains; on a transport thread
+      // the read waits.
+      if (on_loop) {
+        if (res.queued_bytes() > max_queued_bytes) pause_upstream();
+      } else {
+        while (res.queued_bytes() > max_queued_bytes && res.open() && !abandoned()) {
+          clock_.sleep_for(std::chrono::milliseconds(1));
+        }
       }
     }
     return true;
   }
-  void on_complete(Status status) override {
-    const double ms = to_ms(clock_.now() - t0_);
-    std::lock_guard<std::mutex> lock(mu_);
-    final_ = std::move(status);
-    elapsed_ms_ = ms;
-    complete_ = true;
-    cv_.notify_all();
-  }
+  void on_complete(Status status) override;  // after Recorder::Impl
 
+  /// Loop path: the exchange keeps itself alive until on_complete().
+  void hold(std::shared_ptr<Exchange> self) { self_ = std::move(self); }
   void set_call(CallPtr call) {
     std::lock_guard<std::mutex> lock(mu_);
     call_ = std::move(call);
     call_started_ = call_ != nullptr;
     if (consumer_gone_ && call_ && !complete_) call_->cancel();
   }
-  /// Client gone or recorder stopping: abort the upstream call.
+  /// Client gone or recorder stopping: abort the upstream call (any thread).
   void abandon() {
     std::lock_guard<std::mutex> lock(mu_);
     consumer_gone_ = true;
@@ -205,7 +222,8 @@ class Exchange final : public ResponseHandler {
     if (call_ && !complete_ && !all_bytes_in_) call_->cancel();
   }
   bool abandoned() const { std::lock_guard<std::mutex> l(mu_); return consumer_gone_; }
-  /// Waits for the end and joins the transport thread.
+  /// Waits for the end and joins the transport thread (https worker; never on the loop
+  /// before completion).
   void wait_complete_and_join() {
     CallPtr call;
     {
@@ -216,7 +234,7 @@ class Exchange final : public ResponseHandler {
     call.reset();  // joins (the thread ends right after on_complete)
   }
 
-  // Read after completion; the producer writes them under mu_ and never after on_complete.
+  // Read by on_complete (the producer's thread) and after completion.
   int status() const { std::lock_guard<std::mutex> l(mu_); return status_; }
   Headers headers() const { std::lock_guard<std::mutex> l(mu_); return headers_; }
   Status final_status() const { std::lock_guard<std::mutex> l(mu_); return final_; }
@@ -263,31 +281,43 @@ class Exchange final : public ResponseHandler {
     return out;
   }
 
+  // Loop path backpressure: the upstream socket is not read until the client's queue is
+  // down to half the limit (checked every ms on the exchange's timer, on the loop).
+  void pause_upstream() {
+    {
+      std::lock_guard<std::mutex> l(mu_);
+      if (paused_ || !call_ || !net::LoopHttpClient::set_paused(*call_, true)) return;
+      paused_ = true;
+    }
+    arm_resume_check();
+  }
+  void arm_resume_check() {
+    std::weak_ptr<Exchange> weak = self_;
+    res.set_timer(clock_.now() + std::chrono::milliseconds(1), [weak] {
+      if (auto e = weak.lock()) e->resume_when_drained();
+    });
+  }
+  void resume_when_drained() {
+    if (res.queued_bytes() > max_queued_bytes / 2) return arm_resume_check();
+    std::lock_guard<std::mutex> l(mu_);
+    if (!paused_ || !call_) return;
+    paused_ = false;
+    (void)net::LoopHttpClient::set_paused(*call_, false);
+  }
+
   HttpRequest request;           // as received from the client (path = client's target)
   net::Responder res;            // the client's response
   size_t max_queued_bytes = 1 << 20;
   bool streaming_ = false;       // body bytes go to the client as they arrive
-  bool finished = false;         // recording done (worker thread only)
+  bool on_loop = false;          // callbacks on the server's loop (http://, LoopHttpClient)
+  bool finished = false;         // recording done (on_complete's thread only)
 
  private:
-  void start_client_response() {
-    Headers head;
-    int status = 0;
-    {
-      std::lock_guard<std::mutex> l(mu_);
-      head = headers_;
-      status = status_;
-    }
-    std::optional<size_t> length;
-    Headers out = client_head(head, status, &length);
-    res.start(status, std::move(out), length);
-  }
-
   Recorder::Impl& owner_;
   Clock& clock_;
   const TimePoint t0_;
   mutable std::mutex mu_;
-  std::condition_variable cv_;  // waits for the end
+  std::condition_variable cv_;  // waits for the end (https worker)
   bool head_ = false;
   int status_ = 0;
   Headers headers_;
@@ -302,9 +332,12 @@ class Exchange final : public ResponseHandler {
   bool all_bytes_in_ = false;
   Status final_;
   CallPtr call_;
+  std::shared_ptr<Exchange> self_;  // loop path: released by on_complete
+  bool paused_ = false;             // loop path: upstream reading paused (backpressure)
 };
 
-/// Forwarding threads: started on demand up to `max`, idle ones wait for work.
+/// Threads for https:// upstreams (HttpTransport blocks its caller): started on demand
+/// up to `max`, idle ones wait for work.
 class WorkerPool {
  public:
   explicit WorkerPool(size_t max) : max_(max) {}
@@ -378,7 +411,8 @@ struct Recorder::Impl {
   bool records = false;   // may forward
   bool replays = false;   // consults the store first
   std::unique_ptr<codec::ReplayStore> store;
-  std::unique_ptr<HttpTransport> transport;
+  std::unique_ptr<net::LoopHttpClient> loop_client;  // http:// upstreams: on the server's loop
+  std::unique_ptr<HttpTransport> transport;          // https:// upstreams: on pool workers
 
   // Cassette being written.
   mutable std::mutex data_mu;
@@ -397,7 +431,7 @@ struct Recorder::Impl {
   std::mutex active_mu;
   std::set<Exchange*> active;     // GUARDED_BY(active_mu)
 
-  // Server and forwarding workers.
+  // Server and (https:// upstreams only) forwarding workers.
   std::unique_ptr<net::HttpServer> server;
   std::unique_ptr<WorkerPool> pool;
   std::atomic<bool> started{false};
@@ -633,7 +667,8 @@ struct Recorder::Impl {
     log(msg);
   }
 
-  // Loop thread: hands the exchange to a forwarding worker.
+  // Loop thread: starts the upstream call. http://: on this loop (LoopHttpClient; the
+  // Exchange's callbacks answer the client here). https://: a worker runs HttpTransport.
   void forward(HttpRequest hr, TimePoint t0, net::Responder res) {
     count(&RecorderStats::forwarded);
     if (stopping.load()) {
@@ -645,6 +680,7 @@ struct Recorder::Impl {
     ex->request = std::move(hr);
     ex->res = res;
     ex->max_queued_bytes = opts.max_queued_bytes;
+    ex->streaming_ = !opts.inline_non_stream || wants_stream(ex->request);
     {
       std::lock_guard<std::mutex> lock(active_mu);
       active.insert(ex.get());
@@ -653,7 +689,13 @@ struct Recorder::Impl {
     res.on_cancel([weak] {
       if (auto e = weak.lock()) e->abandon();  // the client left: abort the upstream call
     });
-    pool->submit([this, ex] { run_exchange(ex); });
+    if (loop_client) {
+      ex->on_loop = true;
+      ex->hold(ex);  // until on_complete (later, on this loop; at once only if the loop is closing)
+      ex->set_call(loop_client->start(upstream_request(*ex), opts.upstream_timeouts, *ex));
+      return;
+    }
+    pool->submit([this, ex] { run_on_worker(ex); });
   }
 
   HttpRequest upstream_request(const Exchange& ex) const {
@@ -670,8 +712,9 @@ struct Recorder::Impl {
     return out;
   }
 
-  // Worker thread: the upstream call, the client's response, then the recording.
-  void run_exchange(const std::shared_ptr<Exchange>& ex) {
+  // Worker thread (https:// upstreams): runs the transport call to its end; the Exchange's
+  // callbacks answer the client from the transport's thread.
+  void run_on_worker(const std::shared_ptr<Exchange>& ex) {
     if (stopping.load()) {
       ex->abandon();
       ex->finished = true;
@@ -679,37 +722,40 @@ struct Recorder::Impl {
       return;
     }
     const HttpRequest out = upstream_request(*ex);
-    if (opts.inline_non_stream && !wants_stream(ex->request)) {
+    if (!ex->streaming_) {
       (void)transport->start(out, opts.upstream_timeouts, *ex);  // returns after on_complete
     } else {
-      ex->streaming_ = true;
-      ex->set_call(transport->start_async(out, opts.upstream_timeouts, *ex));
+      ex->set_call(transport->start_async(out, opts.upstream_timeouts, *ex));  // cancellable
     }
     ex->wait_complete_and_join();
-    const Status st = ex->final_status();
-    net::Responder& res = ex->res;
-    if (!ex->has_head()) {
-      if (ex->abandoned() && st.code() == StatusCode::kCancelled) {
-        finish_aborted(*ex);
+  }
+
+  // Exchange::on_complete (the callbacks' thread): the client's answer or cut, then the
+  // recording.
+  void finish_exchange(Exchange& ex, const Status& st) {
+    net::Responder& res = ex.res;
+    if (!ex.has_head()) {
+      if (ex.abandoned() && st.code() == StatusCode::kCancelled) {
+        finish_aborted(ex);
         return;
       }
       count(&RecorderStats::upstream_failures);
-      if (opts.record_upstream_failures && st.code() != StatusCode::kCancelled) record_failure(*ex, st);
+      if (opts.record_upstream_failures && st.code() != StatusCode::kCancelled) record_failure(ex, st);
       upstream_error(res, st);
-      ex->finished = true;
+      ex.finished = true;
       return;
     }
-    if (!ex->streaming_) {
+    if (!ex.streaming_) {
       // Non-stream: the whole response in one respond() (one send()).
       std::optional<size_t> length;
-      Headers head = ex->client_head(ex->headers(), ex->status(), &length);
-      std::string body = ex->captured_body();
+      Headers head = ex.client_head(ex.headers(), ex.status(), &length);
+      std::string body = ex.captured_body();
       if (st.ok()) {
         if (length && *length == 0) body.clear();  // HEAD / 204 / 304
-        res.respond(ex->status(), std::move(head), std::move(body));
+        res.respond(ex.status(), std::move(head), std::move(body));
       } else {
         // The upstream cut the body: cut the client too (declared one byte more than sent).
-        res.start(ex->status(), std::move(head), body.size() + 1);
+        res.start(ex.status(), std::move(head), body.size() + 1);
         res.write(std::move(body));
         res.close();
       }
@@ -718,16 +764,16 @@ struct Recorder::Impl {
     } else {
       res.close();  // cut the client too (no terminating chunk)
     }
-    if (!st.ok() && ex->abandoned() && st.code() == StatusCode::kCancelled) {
-      finish_aborted(*ex);
+    if (!st.ok() && ex.abandoned() && st.code() == StatusCode::kCancelled) {
+      finish_aborted(ex);
       return;
     }
     if (st.code() == StatusCode::kCancelled && stopping.load()) {
-      ex->finished = true;
+      ex.finished = true;
       return;
     }
     try {
-      record_exchange(*ex);
+      record_exchange(ex);
     } catch (const std::exception& e) {
       log(std::string("ploke-sim record: recording failed: ") + e.what());
     }
@@ -879,6 +925,25 @@ struct Recorder::Impl {
   }
 };
 
+void Exchange::on_complete(Status status) {
+  std::shared_ptr<Exchange> keep;  // the loop path's self-reference: released last (may free this)
+  const double ms = to_ms(clock_.now() - t0_);
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    final_ = status;
+    elapsed_ms_ = ms;
+    keep = std::move(self_);
+  }
+  try {
+    owner_.finish_exchange(*this, status);
+  } catch (const std::exception& e) {
+    owner_.log(std::string("ploke-sim record: forwarding failed: ") + e.what());
+  }
+  std::lock_guard<std::mutex> lock(mu_);
+  complete_ = true;  // (after finish_exchange: the https worker then joins, and may free this)
+  cv_.notify_all();
+}
+
 Exchange::~Exchange() {
   abandon();
   wait_complete_and_join();
@@ -948,10 +1013,15 @@ Result<std::unique_ptr<Recorder>> Recorder::Create(const RecorderOptions& option
     }
     impl->cassette = std::move(c);
     if (impl->records) {
-      HttpTransport::Options to;
-      to.verify_tls = options.verify_tls;
-      to.max_idle_per_origin = std::max<size_t>(4, options.threads);
-      impl->transport = std::make_unique<HttpTransport>(clock, to);
+      const size_t idle = std::max<size_t>(4, options.threads);
+      if (impl->upstream.tls) {
+        HttpTransport::Options to;
+        to.verify_tls = options.verify_tls;
+        to.max_idle_per_origin = idle;
+        impl->transport = std::make_unique<HttpTransport>(clock, to);
+      } else {
+        impl->loop_client = std::make_unique<net::LoopHttpClient>(clock, net::LoopHttpClient::Options{idle, "ploke-sim/0.1"});
+      }
     }
     return std::unique_ptr<Recorder>(new Recorder(std::move(impl)));
   } catch (const std::exception& e) {
@@ -963,11 +1033,11 @@ Status Recorder::Start() {
   Impl* self = impl_.get();
   if (self->started.exchange(true)) return InvalidRequestError("recorder: already started");
   try {
-    self->pool = std::make_unique<WorkerPool>(self->opts.threads);
+    if (self->transport) self->pool = std::make_unique<WorkerPool>(self->opts.threads);
     net::ServerOptions so;
     so.host = self->opts.host;
     so.port = self->opts.port;
-    so.threads = 1;  // the loop only parses and frames; upstream calls run on the pool
+    so.threads = 1;  // parsing, framing and http:// upstream I/O are all non-blocking on this loop
     so.keep_alive_timeout = std::chrono::seconds(5);
     so.read_timeout = std::chrono::seconds(30);
     so.write_timeout = std::chrono::seconds(30);

@@ -2,6 +2,7 @@
 // and not), count_tokens, models, and fault rendering in Anthropic's shape. See
 // anthropic_wire.h and /work/shared/protocols.md §2.2.
 #include "anthropic_wire.h"
+#include "light_scanner.h"
 
 #include <algorithm>
 #include <array>
@@ -518,6 +519,19 @@ void apply_stop_sequences(const Json& b, Plan& plan) {
   plan.stop_reason = "stop_sequence";
 }
 
+// A text answer of the configured length (cut at max_tokens).
+void plan_text(uint64_t max_tokens, const SimOptions& opts, Random& rng, Plan& plan) {
+  const uint32_t lo = std::min(opts.length.min_tokens, opts.length.max_tokens);
+  const uint32_t hi = std::max(opts.length.min_tokens, opts.length.max_tokens);
+  uint64_t n = static_cast<uint64_t>(rng.between(std::max<uint32_t>(1, lo), std::max<uint32_t>(1, hi)));
+  if (max_tokens < n) {
+    n = max_tokens;
+    plan.stop_reason = "max_tokens";
+  }
+  plan.tokens = make_tokens(n, plan.stop_reason == "end_turn", rng);
+  plan.output_tokens = n;
+}
+
 Plan plan_message(const Json& b, const SimOptions& opts, Random& rng) {
   Plan plan;
   const uint64_t max_tokens = b["max_tokens"].get<uint64_t>();
@@ -575,15 +589,7 @@ Plan plan_message(const Json& b, const SimOptions& opts, Random& rng) {
     plan.stop_reason = "tool_use";
     return plan;
   }
-  const uint32_t lo = std::min(opts.length.min_tokens, opts.length.max_tokens);
-  const uint32_t hi = std::max(opts.length.min_tokens, opts.length.max_tokens);
-  uint64_t n = static_cast<uint64_t>(rng.between(std::max<uint32_t>(1, lo), std::max<uint32_t>(1, hi)));
-  if (max_tokens < n) {
-    n = max_tokens;
-    plan.stop_reason = "max_tokens";
-  }
-  plan.tokens = make_tokens(n, plan.stop_reason == "end_turn", rng);
-  plan.output_tokens = n;
+  plan_text(max_tokens, opts, rng, plan);
   apply_stop_sequences(b, plan);
   return plan;
 }
@@ -609,6 +615,19 @@ struct Generated {
   bool stream = false;
 };
 
+// Time to the first token and between tokens; `slow_factor` multiplies both.
+void pacing(const SimOptions& opts, double slow_factor, Duration& ttft, Duration& gap) {
+  const double factor = slow_factor > 0 ? slow_factor : 1.0;
+  ttft = Duration{0};
+  gap = Duration{0};
+  if (!opts.latency.fast) {
+    ttft = std::chrono::duration_cast<Duration>(opts.latency.time_to_first_token * factor);
+    if (opts.latency.tokens_per_second > 0) {
+      gap = Duration(static_cast<int64_t>(std::llround(1e9 / opts.latency.tokens_per_second * factor)));
+    }
+  }
+}
+
 Generated generate_message(const Json& b, const SimOptions& opts, const RequestContext& ctx, Random& rng,
                            double slow_factor) {
   Generated g;
@@ -618,14 +637,8 @@ Generated generate_message(const Json& b, const SimOptions& opts, const RequestC
   const uint64_t input = input_tokens(b);
   const Plan plan = plan_message(b, opts, rng);
 
-  const double factor = slow_factor > 0 ? slow_factor : 1.0;
   Duration ttft{0}, gap{0};
-  if (!opts.latency.fast) {
-    ttft = std::chrono::duration_cast<Duration>(opts.latency.time_to_first_token * factor);
-    if (opts.latency.tokens_per_second > 0) {
-      gap = Duration(static_cast<int64_t>(std::llround(1e9 / opts.latency.tokens_per_second * factor)));
-    }
-  }
+  pacing(opts, slow_factor, ttft, gap);
   ScriptedResponse& r = g.response;
   r.status = 200;
   const uint64_t used = input + plan.output_tokens;
@@ -731,6 +744,108 @@ Generated generate_message(const Json& b, const SimOptions& opts, const RequestC
   return g;
 }
 
+// ---- The DOM-free path (scan_message_light) ----
+// Renders the same bytes as generate_message()'s ordered_json dumps for a text answer: the
+// strings are the model (printable ASCII without escapes, by the scanner), "msg_" + alnum
+// and vocabulary words, so append_json_string() writes them as dump() does.
+
+void append_usage(std::string& o, uint64_t input, uint64_t output) {
+  o += "{\"input_tokens\":";
+  o += std::to_string(input);
+  o += ",\"cache_creation_input_tokens\":0,\"cache_read_input_tokens\":0,\"output_tokens\":";
+  o += std::to_string(output);
+  o += ",\"service_tier\":\"standard\"}";
+}
+
+void append_stop(std::string& o, const Plan& plan) {
+  o += "\"stop_reason\":";
+  append_json_string(o, plan.stop_reason);
+  o += ",\"stop_sequence\":null";
+}
+
+Generated generate_message_light(const LightMessage& m, const SimOptions& opts, const RequestContext& ctx,
+                                 Random& rng, double slow_factor) {
+  Generated g;
+  g.stream = m.stream;
+  std::string id = "msg_";
+  id += rng.alnum(24);
+  const uint64_t input = std::max<uint64_t>(1, m.text_chars / 4);
+  Plan plan;
+  plan_text(m.max_tokens, opts, rng, plan);
+  Duration ttft{0}, gap{0};
+  pacing(opts, slow_factor, ttft, gap);
+  ScriptedResponse& r = g.response;
+  r.status = 200;
+  const uint64_t used = input + plan.output_tokens;
+
+  if (!g.stream) {
+    r.head_at = opts.latency.fast ? Duration{0} : ttft + gap * static_cast<int64_t>(plan.tokens.size());
+    r.headers = base_headers("application/json", ctx, opts, remaining_after_this(opts), used, std::chrono::seconds(1));
+    std::string doc;
+    doc.reserve(320 + m.model.size() + plan.tokens.size() * 10);
+    doc += "{\"id\":";
+    append_json_string(doc, id);
+    doc += ",\"type\":\"message\",\"role\":\"assistant\",\"model\":";
+    append_json_string(doc, m.model);
+    doc += ",\"content\":[";
+    if (!plan.tokens.empty()) {
+      doc += "{\"type\":\"text\",\"text\":";
+      append_json_string(doc, join(plan.tokens));
+      doc += '}';
+    }
+    doc += "],";
+    append_stop(doc, plan);
+    doc += ",\"usage\":";
+    append_usage(doc, input, plan.output_tokens);
+    doc += '}';
+    r.chunks.push_back(TimedChunk{r.head_at, std::move(doc)});
+    return g;
+  }
+
+  r.streaming = true;
+  r.head_at = Duration{0};
+  r.headers = base_headers("text/event-stream; charset=utf-8", ctx, opts, remaining_after_this(opts), used,
+                           std::chrono::seconds(1));
+  r.headers.add("cache-control", "no-cache");
+  r.chunks.reserve(plan.tokens.size() + 6);
+  Duration at = ttft;
+  auto add = [&](std::string ev) { r.chunks.push_back(TimedChunk{at, std::move(ev)}); };
+  {
+    std::string ev = "event: message_start\ndata: {\"type\":\"message_start\",\"message\":{\"id\":";
+    append_json_string(ev, id);
+    ev += ",\"type\":\"message\",\"role\":\"assistant\",\"model\":";
+    append_json_string(ev, m.model);
+    ev += ",\"content\":[],\"stop_reason\":null,\"stop_sequence\":null,\"usage\":";
+    append_usage(ev, input, 1);
+    ev += "}}\n\n";
+    add(std::move(ev));
+  }
+  if (!plan.tokens.empty()) {
+    add("event: content_block_start\ndata: {\"type\":\"content_block_start\",\"index\":0,"
+        "\"content_block\":{\"type\":\"text\",\"text\":\"\"}}\n\n");
+    add("event: ping\ndata: {\"type\":\"ping\"}\n\n");
+    bool first = true;
+    for (const auto& t : plan.tokens) {
+      if (!first) at += gap;
+      first = false;
+      std::string ev = "event: content_block_delta\ndata: {\"type\":\"content_block_delta\",\"index\":0,"
+                       "\"delta\":{\"type\":\"text_delta\",\"text\":";
+      append_json_string(ev, t);
+      ev += "}}\n\n";
+      add(std::move(ev));
+    }
+    add("event: content_block_stop\ndata: {\"type\":\"content_block_stop\",\"index\":0}\n\n");
+  }
+  std::string ev = "event: message_delta\ndata: {\"type\":\"message_delta\",\"delta\":{";
+  append_stop(ev, plan);
+  ev += "},\"usage\":{\"output_tokens\":";
+  ev += std::to_string(plan.output_tokens);
+  ev += "}}\n\n";
+  add(std::move(ev));
+  add("event: message_stop\ndata: {\"type\":\"message_stop\"}\n\n");
+  return g;
+}
+
 ScriptedResponse models_list(const SimOptions& opts, const RequestContext& ctx) {
   OJson data = OJson::array();
   auto entry = [](std::string_view id, std::string_view name, std::string_view created) {
@@ -769,8 +884,11 @@ ScriptedResponse model_get(std::string_view id, const SimOptions& opts, const Re
 
 /// The fault-free answer.
 ScriptedResponse produce(const HttpRequest& req, const std::string& path, bool is_post, bool is_get,
-                         const Json* body, const RequestContext& ctx, const SimOptions& opts, Random& rng,
-                         double slow) {
+                         const Json* body, const LightMessage* light, const RequestContext& ctx,
+                         const SimOptions& opts, Random& rng, double slow) {
+  if (path == kMessagesPath && is_post && light != nullptr) {  // the engine checked anthropic-version
+    return generate_message_light(*light, opts, ctx, rng, slow).response;
+  }
   if (path == kMessagesPath && is_post) {
     if (auto e = validate(req, body, opts, false)) return error_response(*e, ctx, opts);
     return generate_message(*body, opts, ctx, rng, slow).response;
@@ -836,6 +954,77 @@ void overlay(ScriptedResponse& r, const Fault& f, std::string_view model, const 
 
 }  // namespace
 
+bool scan_message_light(std::string_view body, const SimOptions& opts, LightMessage& out) {
+  LightScanner s{body.data(), body.data() + body.size()};
+  out = LightMessage{};
+  bool have_model = false, have_max = false, have_messages = false, have_system = false, have_stream = false;
+  if (!s.lit('{') || s.peek('}')) return false;
+  do {
+    std::string_view key;
+    if (!s.str(key) || !s.lit(':')) return false;
+    if (key == "model") {
+      if (have_model || !s.str(out.model)) return false;
+      have_model = true;
+    } else if (key == "max_tokens") {
+      bool is_int = false;
+      int64_t v = 0;
+      if (have_max || !s.number(is_int, v) || !is_int || v < 1) return false;
+      out.max_tokens = static_cast<uint64_t>(v);
+      have_max = true;
+    } else if (key == "system") {
+      if (have_system) return false;
+      have_system = true;
+      std::string_view text;
+      if (s.peek('"')) {
+        if (!s.str(text)) return false;
+        out.text_chars += text.size();
+      } else if (!s.word("null")) {
+        return false;
+      }
+    } else if (key == "stream") {
+      if (have_stream) return false;
+      have_stream = true;
+      if (s.word("true")) out.stream = true;
+      else if (!s.word("false") && !s.word("null")) return false;
+    } else if (key == "messages") {
+      if (have_messages || !s.lit('[') || s.peek(']')) return false;
+      have_messages = true;
+      bool user_turn = true;  // the role the next message must have
+      do {
+        if (!s.lit('{')) return false;
+        bool have_role = false, have_content = false;
+        if (s.peek('}')) return false;
+        do {
+          std::string_view mk;
+          if (!s.str(mk) || !s.lit(':')) return false;
+          if (mk == "role") {
+            std::string_view role;
+            if (have_role || !s.str(role) || role != (user_turn ? "user" : "assistant")) return false;
+            have_role = true;
+          } else if (mk == "content") {
+            std::string_view text;
+            if (have_content || !s.str(text) || text.empty()) return false;
+            out.text_chars += text.size();
+            have_content = true;
+          } else if (!s.skip()) {
+            return false;
+          }
+        } while (s.lit(','));
+        if (!s.lit('}') || !have_role || !have_content) return false;
+        user_turn = !user_turn;
+      } while (s.lit(','));
+      if (!s.lit(']')) return false;
+    } else if (key == "tools" || key == "tool_choice" || key == "stop_sequences" || key == "temperature") {
+      return false;  // validated and used by the DOM path
+    } else if (!s.skip()) {
+      return false;
+    }
+  } while (s.lit(','));
+  if (!s.lit('}')) return false;
+  s.ws();
+  return s.p == s.end && have_model && have_max && have_messages && model_known(out.model, opts);
+}
+
 bool is_route(std::string_view path, bool is_get, const Headers& headers) {
   if (path == kMessagesPath || path.rfind("/v1/messages/", 0) == 0) return true;
   if (is_get && (path == "/v1/models" || path.rfind("/v1/models/", 0) == 0)) return headers.has("anthropic-version");
@@ -843,8 +1032,8 @@ bool is_route(std::string_view path, bool is_get, const Headers& headers) {
 }
 
 ScriptedResponse respond(const Fault* f, const HttpRequest& request, const std::string& path, bool is_post,
-                         bool is_get, const Json* body, const RequestContext& ctx, const SimOptions& opts,
-                         Random& rng, std::string_view model, bool stream) {
+                         bool is_get, const Json* body, const LightMessage* light, const RequestContext& ctx,
+                         const SimOptions& opts, Random& rng, std::string_view model, bool stream) {
   try {
     if (f != nullptr) {
       ScriptedResponse r;
@@ -871,7 +1060,7 @@ ScriptedResponse respond(const Fault* f, const HttpRequest& request, const std::
       }
     }
     const double slow = (f != nullptr && f->kind == FaultKind::kSlowStream) ? f->factor : 1.0;
-    ScriptedResponse r = produce(request, path, is_post, is_get, body, ctx, opts, rng, slow);
+    ScriptedResponse r = produce(request, path, is_post, is_get, body, light, ctx, opts, rng, slow);
     if (f != nullptr) overlay(r, *f, model, ctx);
     return r;
   } catch (const std::exception& ex) {

@@ -38,12 +38,32 @@ bool is_route(std::string_view path, bool is_get, const Headers& headers);
 /// True for the inference route (POST /v1/messages): what faults match by default.
 inline bool is_inference(std::string_view path, bool is_post) { return is_post && path == kMessagesPath; }
 
+/// The fields of a plain Messages request, read by scan_message_light() without a DOM.
+struct LightMessage {
+  std::string_view model;  ///< points into the scanned body
+  uint64_t max_tokens = 0;
+  bool stream = false;
+  uint64_t text_chars = 0;  ///< the system string plus every message's string content (bytes)
+};
+
+/// A strict single pass over a POST /v1/messages `body` for the common shape: a JSON
+/// object with a known model, an integer max_tokens ≥ 1, a non-empty messages array of
+/// {role, content} objects alternating user/assistant from a user turn with non-empty
+/// string contents, an optional string/null system and boolean/null stream, no tools,
+/// tool_choice, stop_sequences or temperature, no duplicate keys that matter, ASCII
+/// strings without escapes (light_scanner.h). Returns false for anything else (the caller
+/// then parses with nlohmann, which produces the exact errors); true means validation
+/// would accept the request and `out` holds everything the generator reads from it.
+/// The caller still checks the anthropic-version header.
+bool scan_message_light(std::string_view body, const SimOptions& opts, LightMessage& out);
+
 /// Answers a request on an Anthropic route under fault `f` (null: none). `body` is the
-/// parsed JSON body (null when absent or invalid); `model` and `stream` are what the
-/// engine read from it for fault matching. Never throws: an internal error becomes
-/// Anthropic's 500 api_error.
+/// parsed JSON body (null when absent or invalid); `light` (may be null) is a POST
+/// /v1/messages request scan_message_light() accepted, answered without a DOM with the
+/// same bytes and the same random draws; `model` and `stream` are what the engine read
+/// for fault matching. Never throws: an internal error becomes Anthropic's 500 api_error.
 ScriptedResponse respond(const Fault* f, const HttpRequest& request, const std::string& path, bool is_post,
-                         bool is_get, const Json* body, const RequestContext& ctx, const SimOptions& opts,
-                         Random& rng, std::string_view model, bool stream);
+                         bool is_get, const Json* body, const LightMessage* light, const RequestContext& ctx,
+                         const SimOptions& opts, Random& rng, std::string_view model, bool stream);
 
 }  // namespace ploke::sim::detail::anthropic

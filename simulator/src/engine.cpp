@@ -622,10 +622,18 @@ ScriptedResponse SimEngine::handle(const HttpRequest& request) {
   // parse below for anything unusual, so errors and tool handling are unchanged).
   detail::LightChat light;
   bool is_light = false;
+  detail::anthropic::LightMessage light_message;
+  bool is_light_message = false;
   if (is_chat && is_post && !from_cassette && detail::scan_chat_light(request.body, options_, light)) {
     is_light = true;
     model.assign(light.model);
     stream = light.stream;
+  } else if (is_anthropic && is_post && path == detail::anthropic::kMessagesPath &&
+             request.headers.has("anthropic-version") &&
+             detail::anthropic::scan_message_light(request.body, options_, light_message)) {
+    is_light_message = true;
+    model.assign(light_message.model);
+    stream = light_message.stream;
   } else if ((is_inference || is_anthropic) && is_post) {
     body = Json::parse(request.body, nullptr, /*allow_exceptions=*/false);
     body_ok = !body.is_discarded();
@@ -651,8 +659,8 @@ ScriptedResponse SimEngine::handle(const HttpRequest& request) {
   const Fault* f = fault ? &*fault : nullptr;
   try {
     if (is_anthropic) {
-      r = detail::anthropic::respond(f, request, path, is_post, is_get, body_ok ? &body : nullptr, ctx, options_,
-                                     rng, model, stream);
+      r = detail::anthropic::respond(f, request, path, is_post, is_get, body_ok ? &body : nullptr,
+                                     is_light_message ? &light_message : nullptr, ctx, options_, rng, model, stream);
     } else if (is_openrouter) {
       r = respond_with_faults(f, ctx, options_, model, stream, [&](double slow) {
         return impl_->openrouter->route(request, path, is_post, is_get, body_ok ? &body : nullptr, ctx, rng, slow,

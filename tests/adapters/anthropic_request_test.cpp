@@ -268,5 +268,80 @@ TEST(AnthropicRequestTest, InvalidUtf8IsAnErrorNotAnException) {
   EXPECT_EQ(http.status().code(), StatusCode::kInvalidRequest);
 }
 
+// Plain text conversations are written without a DOM (anthropic_request.cpp's fast path);
+// the bytes must be exactly what an ordered_json of the same fields dumps (the wire
+// contract the simulator and recorded cassettes see): key order, escaping, number format.
+TEST(AnthropicRequestTest, PlainRequestBytesEqualTheOrderedJsonDump) {
+  using ojson = nlohmann::ordered_json;
+  struct Case {
+    ChatRequest req;
+    ojson expected;
+  };
+  std::vector<Case> cases;
+  {
+    ChatRequest r;
+    r.model = "claude-haiku-4-5";
+    r.messages = {Message::System("You are a terse assistant."), Message::User("Say \"hi\"\n\tcaf\xC3\xA9 \x01 \x7F /")};
+    r.max_output_tokens = 24;
+    r.stream = true;
+    ojson e = ojson::object();
+    e["model"] = "claude-haiku-4-5";
+    e["max_tokens"] = 24;
+    e["system"] = "You are a terse assistant.";
+    e["messages"] = ojson::array({ojson{{"role", "user"}, {"content", "Say \"hi\"\n\tcaf\xC3\xA9 \x01 \x7F /"}}});
+    e["stream"] = true;
+    cases.push_back({r, e});
+  }
+  {
+    ChatRequest r;
+    r.model = "claude-sonnet-4-5";
+    Message multi{Role::kUser, {ContentPart::Text("part one"), ContentPart::Text(""), ContentPart::Text("part two")}, {}, {}, {}};
+    r.messages = {Message::System("S1"), Message::User("q1"), Message::Developer("S2"), Message::Assistant("a1"), multi};
+    r.temperature = 1.0;
+    r.top_p = 0.95;
+    r.top_k = 40;
+    r.stop = {"END", "\xE2\x80\x94"};
+    r.user = "user-7";
+    ojson e = ojson::object();
+    e["model"] = "claude-sonnet-4-5";
+    e["max_tokens"] = 4096;
+    e["system"] = ojson::array({ojson{{"type", "text"}, {"text", "S1"}}, ojson{{"type", "text"}, {"text", "S2"}}});
+    e["messages"] = ojson::array({ojson{{"role", "user"}, {"content", "q1"}}, ojson{{"role", "assistant"}, {"content", "a1"}},
+                                  ojson{{"role", "user"},
+                                        {"content", ojson::array({ojson{{"type", "text"}, {"text", "part one"}},
+                                                                  ojson{{"type", "text"}, {"text", "part two"}}})}}});
+    e["temperature"] = 1.0;
+    e["top_p"] = 0.95;
+    e["top_k"] = 40;
+    e["stop_sequences"] = {"END", "\xE2\x80\x94"};
+    e["metadata"] = ojson{{"user_id", "user-7"}};
+    cases.push_back({r, e});
+  }
+  {
+    ChatRequest r;  // an empty system message is dropped; temperature 0.7
+    r.model = "claude-opus-4-1";
+    r.messages = {Message::System(""), Message::User("x")};
+    r.temperature = 0.7;
+    ojson e = ojson::object();
+    e["model"] = "claude-opus-4-1";
+    e["max_tokens"] = 4096;
+    e["messages"] = ojson::array({ojson{{"role", "user"}, {"content", "x"}}});
+    e["temperature"] = 0.7;
+    cases.push_back({r, e});
+  }
+  for (const Case& c : cases) {
+    auto http = AnthropicAdapter().build_request(c.req, kEp);
+    ASSERT_OK(http);
+    EXPECT_EQ(http->body, c.expected.dump());
+  }
+  // An empty turn is still the DOM path's error, invalid UTF-8 in the system text too.
+  ChatRequest empty = basic();
+  empty.messages.push_back(Message::Assistant(""));
+  EXPECT_EQ(AnthropicAdapter().build_request(empty, kEp).status().code(), StatusCode::kInvalidRequest);
+  ChatRequest bad_system = basic();
+  bad_system.messages.insert(bad_system.messages.begin(), Message::System(std::string("bad \xC3 byte")));
+  EXPECT_EQ(AnthropicAdapter().build_request(bad_system, kEp).status().code(), StatusCode::kInvalidRequest);
+}
+
 }  // namespace
 }  // namespace ploke

@@ -209,7 +209,9 @@ TEST(InboundAnthropic, SseEventsDecodeBackToTheSameResponse) {
   EXPECT_EQ(got.response().usage->completion_tokens, 11u);
   // Block indexes: text 0, tools 1 and 2; message_start first, message_stop last.
   EXPECT_EQ(wire.rfind("event: message_start", 0), 0u);
-  EXPECT_NE(wire.find(R"({"content_block":{"id":"toolu_1","input":{},"name":"f1","type":"tool_use"},"index":2)"), std::string::npos) << wire;
+  EXPECT_NE(wire.find(R"({"type":"content_block_start","index":2,"content_block":{"type":"tool_use","id":"toolu_1","name":"f1","input":{}}})"),
+            std::string::npos)
+      << wire;
   const std::string stop = "event: message_stop\ndata: {\"type\":\"message_stop\"}\n\n";
   EXPECT_EQ(wire.substr(wire.size() - stop.size()), stop);
 }

@@ -165,6 +165,72 @@ TEST(InboundOpenAi, BadInputNamesTheFieldPath) {
   EXPECT_EQ(json::parse(render_openai_error(in.status()).body)["error"]["param"], "temperature");
 }
 
+// JSON text fields re-serialized (the DOM path sorts keys; the fast path keeps them).
+ChatRequest normalized(ChatRequest r) {
+  auto norm = [](std::string& t) {
+    if (!t.empty()) t = json::parse(t).dump();
+  };
+  for (auto& t : r.tools) norm(t.parameters_json);
+  norm(r.response_format.schema_json);
+  return r;
+}
+
+// The fast path (no DOM) gives exactly what the DOM path gives for what clients send, and
+// declines (→ DOM path) what it does not handle, so errors and extensions stay the DOM's.
+TEST(InboundOpenAi, FastPathMatchesTheDomPath) {
+  auto adapter = make_openai_adapter();
+  auto shaped = adapter->build_request(rich_request(), Endpoint{"openai", "http://x/v1", {}, {}});
+  ASSERT_TRUE(shaped.ok());
+  const std::string bodies[] = {
+      shaped->body,
+      R"({"model":"gpt-4o","messages":[{"role":"system","content":"You are terse."},{"role":"user","content":"Give me a short status update."}],"max_tokens":8})",
+      R"( {"messages":[{"role":"user","content":[{"type":"text","text":"caf\u00e9 \"q\" \n"},{"type":"image_url","image_url":{"url":"data:x","detail":null}}],"name":"bob"}],
+          "model":"m","stream":true,"stream_options":{"include_usage":true,"x":1},"temperature":1,"top_p":0.5e0,"seed":-3,"top_k":4,"n":1,
+          "stop":"END","user":null,"unknown":{"deep":[1,2,{"a":null}]},"metadata":{"k":"v"},"store":false,
+          "tool_choice":"auto","parallel_tool_calls":true,"max_completion_tokens":9,"max_tokens":5} )",
+      R"({"model":"m","messages":[{"role":"assistant","content":null,"tool_calls":[{"id":"c1","type":"function","function":{"name":"f","arguments":"{\"a\":1}"}}]},
+          {"role":"tool","tool_call_id":"c1","content":"ok"},{"role":"assistant"},{"role":"developer","content":[]},{"role":"user","content":[{"type":"image_url","image_url":"https://x/y.png"}]}],
+          "tools":[{"type":"function","function":{"name":"f","description":"d","parameters":{"properties":{"a":{"type":"integer"}},"type":"object"},"strict":true}},{"function":{"name":"g"}}],
+          "tool_choice":{"type":"function","function":{"name":"f"}},"response_format":{"type":"json_object"}})",
+      R"({"model":"m","messages":[{"role":"user","content":"x"}],"response_format":{"type":"json_schema","json_schema":{"name":"s","strict":false,"schema":{"type":"object"}}},"stop":["a","b"],"frequency_penalty":-0.5,"presence_penalty":2})",
+      R"({"model":"m","messages":[{"role":"user","content":"x"}],"models":null,"provider":null,"route":null,"transforms":null,"ploke":null,"tools":null,"tool_choice":null,"response_format":null,"stream_options":null,"temperature":null})",
+  };
+  for (const std::string& b : bodies) {
+    auto fast = parse_openai_chat_request(b, ParsePath::kFastOnly);
+    auto dom = parse_openai_chat_request(b, ParsePath::kDomOnly);
+    ASSERT_TRUE(fast.ok()) << fast.status().to_string() << "\n" << b;
+    ASSERT_TRUE(dom.ok()) << dom.status().to_string() << "\n" << b;
+    EXPECT_TRUE(normalized(fast->request) == normalized(dom->request)) << b;
+    EXPECT_EQ(fast->include_usage, dom->include_usage) << b;
+    EXPECT_EQ(fast->hints.pin, dom->hints.pin);
+  }
+  // Objects carried as text keep the client's key order on the fast path (compacted).
+  auto kept = parse_openai_chat_request(
+      R"({"model":"m","messages":[{"role":"user","content":"x"}],"tools":[{"type":"function","function":{"name":"f","parameters":{ "type": "object", "properties": {"b":{},"a":{}} }}}]})",
+      ParsePath::kFastOnly);
+  ASSERT_TRUE(kept.ok());
+  EXPECT_EQ(kept->request.tools[0].parameters_json, R"({"type":"object","properties":{"b":{},"a":{}}})");
+  // Declined: errors, extensions, duplicate keys, integral floats, escaped keys.
+  const char* declined[] = {
+      R"({"model":"m","messages":[{"role":"user","content":"x"}],"ploke":{"priority":"high"}})",
+      R"({"model":"m","messages":[{"role":"user","content":"x"}],"provider":{"order":["a"]}})",
+      R"({"model":"m","model":"n","messages":[{"role":"user","content":"x"}]})",
+      R"({"model":"m","messages":[{"role":"user","content":"x"}],"max_tokens":8.0})",
+      R"({"model":"m","messages":[{"role":"user","content":"x"}],"\u0074emperature":1})",
+      R"({"model":"m","messages":[{"role":"user","content":[{"type":"refusal","refusal":"no"}]}]})",
+      R"({"model":"m","messages":[{"role":"assistant","tool_calls":[{"id":"c","function":{"name":"f","arguments":{"a":1}}}]}]})",
+      R"({"model":"m","messages":[{"role":"user","content":"x"}]} x)",
+  };
+  for (const char* b : declined) {
+    EXPECT_FALSE(parse_openai_chat_request(b, ParsePath::kFastOnly).ok()) << b;
+    auto a = parse_openai_chat_request(b);
+    auto d = parse_openai_chat_request(b, ParsePath::kDomOnly);
+    ASSERT_EQ(a.ok(), d.ok()) << b;
+    if (a.ok()) EXPECT_TRUE(a->request == d->request) << b;
+    else EXPECT_EQ(a.status().message(), d.status().message()) << b;
+  }
+}
+
 ChatResponse sample_response() {
   ChatResponse r;
   r.id = "chatcmpl-abc";

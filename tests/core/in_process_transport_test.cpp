@@ -274,5 +274,29 @@ TEST_F(ChatClientTest, HangWithoutTimeoutIsCancelledNotStuck) {
   EXPECT_EQ(r.status().code(), StatusCode::kCancelled);
 }
 
+// Header names compare ASCII case-insensitively (iequals folds A-Z only, as tolower in the
+// "C" locale); get() returns the first match, set() replaces every match.
+TEST(HeadersTest, NamesCompareAsciiCaseInsensitively) {
+  EXPECT_TRUE(iequals("Content-Type", "content-type"));
+  EXPECT_TRUE(iequals("X-RATELIMIT-LIMIT-REQUESTS", "x-ratelimit-limit-requests"));
+  EXPECT_TRUE(iequals("", ""));
+  EXPECT_FALSE(iequals("content-type", "content-typ"));
+  EXPECT_FALSE(iequals("retry-after", "retry_after"));
+  EXPECT_FALSE(iequals("a[", "A{"));  // '[' and '{' differ by 0x20 but are not letters
+  EXPECT_FALSE(iequals("@", "`"));
+  EXPECT_FALSE(iequals("\xC3\x89", "\xC3\xA9"));  // no folding beyond ASCII
+  Headers h;
+  h.add("Retry-After", "2");
+  h.add("retry-after", "3");
+  h.add("X-Request-Id", "req_1");
+  ASSERT_TRUE(h.get("RETRY-AFTER").has_value());
+  EXPECT_EQ(*h.get("RETRY-AFTER"), "2");
+  EXPECT_EQ(*h.get("x-request-id"), "req_1");
+  EXPECT_FALSE(h.has("x-request"));
+  h.set("RETRY-after", "5");
+  EXPECT_EQ(h.size(), 2u);
+  EXPECT_EQ(*h.get("retry-after"), "5");
+}
+
 }  // namespace
 }  // namespace ploke

@@ -25,7 +25,7 @@
 namespace ploke::gateway::testing_support {
 
 struct StackOptions {
-  size_t workers = 32;
+  size_t workers = 0;  ///< 0: fiber mode (each request on a fiber of its loop; upstream calls on the loop)
   size_t max_queue = 1024;
   size_t server_threads = 2;
   uint32_t max_in_flight = 256;
@@ -80,7 +80,7 @@ class GatewayStack {
       c.adapter = adapter_.get();
       c.endpoint.provider = name;
       c.endpoint.base_url = sims_[static_cast<size_t>(i)]->url() + "/v1";
-      c.transport = &upstream_cancel_;
+      c.transport = &upstream_;
       c.call_options.connect_timeout = std::chrono::seconds(2);
       c.call_options.first_byte_timeout = o_.first_byte_timeout;
       c.call_options.total_timeout = o_.attempt_timeout;
@@ -169,8 +169,12 @@ class GatewayStack {
   std::vector<std::unique_ptr<sim::SimEngine>> engines_;
   std::vector<std::unique_ptr<sim::SimServer>> sims_;
   ProviderAdapterPtr adapter_ = make_openai_adapter();
-  HttpTransport upstream_{clock_, HttpTransport::Options{o_.upstream_pool, "ploke-gateway-test", true}};
-  CancelAwareTransport upstream_cancel_{upstream_};
+  static HttpTransport::Options upstream_options(const StackOptions& o) {
+    HttpTransport::Options h{o.upstream_pool, "ploke-gateway-test", true};
+    h.on_event_loop = o.workers == 0;
+    return h;
+  }
+  HttpTransport upstream_{clock_, upstream_options(o_)};
   HttpTransport client_http_{clock_, HttpTransport::Options{64, "gateway-test-client", true}};
   std::unique_ptr<resilience::LlmClient> client_;
   std::unique_ptr<Gateway> gateway_;

@@ -56,6 +56,76 @@ TEST(GatewayHttp, NonStreamStreamAndAnthropicOverSockets) {
   EXPECT_NE(m->body.find("ploke_gateway_requests_total{protocol=\"openai\",class=\"2xx\"} 2"), std::string::npos) << m->body;
 }
 
+// Fiber mode (the default, workers = 0) on ONE event loop: a façade call waiting for its
+// upstream suspends its fiber instead of blocking the loop, so 16 slow requests are all in
+// flight at once (a blocking loop would hold one at a time and this would never reach 16).
+TEST(GatewayHttp, FiberModeKeepsManyCallsInFlightOnOneLoop) {
+  testing_support::StackOptions o;
+  o.server_threads = 1;
+  GatewayStack s(o);
+  ASSERT_TRUE(s.start());
+  s.fault(0, R"({"faults":[{"kind":"delay","delay_ms":400}]})");
+  constexpr int kClients = 16;
+  std::atomic<int> ok{0};
+  std::atomic<size_t> peak{0};
+  std::vector<std::thread> clients;
+  for (int i = 0; i < kClients; ++i) {
+    clients.emplace_back([&] {
+      auto r = s.post("/v1/chat/completions", R"({"model":"gpt-4o-mini","messages":[{"role":"user","content":"hi"}]})");
+      if (r.ok() && r->status == 200) ++ok;
+    });
+  }
+  for (int i = 0; i < 5000 && peak.load() < kClients; ++i) {
+    peak = std::max(peak.load(), s.gateway().in_flight());
+    s.wait_ms(1);
+  }
+  for (auto& c : clients) c.join();
+  EXPECT_EQ(peak.load(), static_cast<size_t>(kClients));
+  EXPECT_EQ(ok.load(), kClients);
+}
+
+// A Retry-After backoff inside a fiber (RealClock timer) does not stall the loop: while
+// the first request waits out its 429 on the pinned provider, a second one is answered.
+TEST(GatewayHttp, FiberBackoffDoesNotStallOtherRequests) {
+  testing_support::StackOptions o;
+  o.server_threads = 1;
+  GatewayStack s(o);
+  ASSERT_TRUE(s.start());
+  s.fault(0, R"({"faults":[{"kind":"http_error","status":429,"retry_after_ms":700,"trigger":{"nth":1}}]})");
+  std::atomic<int> first_status{0};
+  std::atomic<bool> first_done{false};
+  const TimePoint t0 = s.clock().now();
+  std::thread first([&] {
+    auto r = s.post("/v1/chat/completions", R"({"model":"gpt-4o-mini","messages":[{"role":"user","content":"hi"}]})",
+                    {{"x-ploke-provider", "sim-a"}});
+    first_status = r.ok() ? r->status : -1;
+    first_done = true;
+  });
+  for (int i = 0; i < 5000 && s.engine(0).request_count() == 0; ++i) s.wait_ms(1);
+  ASSERT_EQ(s.engine(0).request_count(), 1u);  // the 429 went out: the first call is backing off
+  auto second = s.post("/v1/chat/completions", R"({"model":"gpt-4o-mini","messages":[{"role":"user","content":"hi"}]})",
+                       {{"x-ploke-provider", "sim-b"}});
+  ASSERT_TRUE(second.ok());
+  EXPECT_EQ(second->status, 200);
+  EXPECT_FALSE(first_done.load());  // answered while the first one still waited
+  first.join();
+  EXPECT_EQ(first_status.load(), 200);
+  EXPECT_GE(s.clock().now() - t0, std::chrono::milliseconds(700));  // it did wait Retry-After
+  EXPECT_EQ(s.engine(0).request_count(), 2u);
+}
+
+// The blocking worker-pool mode (--workers N) still works.
+TEST(GatewayHttp, WorkerPoolModeStillServes) {
+  testing_support::StackOptions o;
+  o.workers = 4;
+  GatewayStack s(o);
+  ASSERT_TRUE(s.start());
+  auto r = s.post("/v1/chat/completions", R"({"model":"gpt-4o-mini","stream":true,"messages":[{"role":"user","content":"hi"}]})");
+  ASSERT_TRUE(r.ok());
+  EXPECT_EQ(r->status, 200);
+  EXPECT_EQ(r->body.substr(r->body.size() - 14), "data: [DONE]\n\n");
+}
+
 TEST(GatewayHttp, FallbackWhenThePrimaryFails) {
   GatewayStack s;
   ASSERT_TRUE(s.start());

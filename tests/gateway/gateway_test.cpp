@@ -258,7 +258,8 @@ TEST_F(GatewayTest, MidStreamFailureBecomesAnInStreamErrorEvent) {
   s["stream"] = true;
   auto a = call("POST", "/v1/messages", s.dump());
   ASSERT_EQ(a->status, 200);
-  EXPECT_NE(a->body.find("event: error\ndata: {\"error\":{\"message\""), std::string::npos) << a->body;
+  EXPECT_NE(a->body.find("event: error\ndata: {\"type\":\"error\",\"error\":{\"type\":\"api_error\",\"message\""), std::string::npos)
+      << a->body;
   EXPECT_EQ(a->body.find("message_stop"), std::string::npos);
 }
 

@@ -4,6 +4,12 @@
 
 #include <httplib.h>
 
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <atomic>
 #include <cmath>
 #include <mutex>
 #include <thread>
@@ -425,6 +431,201 @@ TEST_F(RecorderTest, StreamsReachTheClientBeforeTheUpstreamFinishes) {
   EXPECT_LT(to_ms(h.first) * 3, to_ms(h.total)) << "first byte " << to_ms(h.first) << " ms, total " << to_ms(h.total);
   ASSERT_OK(rec->stop());
   (*server)->stop();
+}
+
+}  // namespace
+}  // namespace ploke::recorder
+
+namespace ploke::recorder {
+namespace {
+
+using namespace ploke::recorder::testing;
+
+// A long stream (~10 s: 400 tokens at 40/s) from an in-process simulator: the tests below
+// end it long before that, so a pass proves the upstream call was cancelled, not waited out.
+struct LongStreamUpstream {
+  explicit LongStreamUpstream(Clock& clock) {
+    sim::SimOptions so;
+    so.seed = 9;
+    so.latency.time_to_first_token = std::chrono::milliseconds(5);
+    so.latency.tokens_per_second = 40;
+    so.length = {400, 400};
+    auto e = sim::SimEngine::Create(so, clock);
+    EXPECT_TRUE(e.ok()) << e.status().to_string();
+    engine = std::move(e).value();
+    auto s = sim::SimServer::Start(*engine, clock, sim::ServerOptions{});
+    EXPECT_TRUE(s.ok()) << s.status().to_string();
+    server = std::move(s).value();
+  }
+  ~LongStreamUpstream() { server->stop(); }
+  std::unique_ptr<sim::SimEngine> engine;
+  std::unique_ptr<sim::SimServer> server;
+};
+
+class RecorderCancelTest : public ::testing::Test {
+ protected:
+  std::unique_ptr<Recorder> start(RecordMode mode, const std::string& cassette, const std::string& upstream) {
+    RecorderOptions o;
+    o.upstream = upstream;
+    o.cassette_path = cassette;
+    o.mode = mode;
+    o.flush_interval = Duration{0};
+    auto r = Recorder::Create(o, clock_);
+    EXPECT_TRUE(r.ok()) << r.status().to_string();
+    if (!r.ok()) return nullptr;
+    EXPECT_OK((*r)->Start());
+    return std::move(r).value();
+  }
+  HttpRequest stream_request(const std::string& base) {
+    HttpRequest req;
+    req.base_url = base;
+    req.path = "/v1/chat/completions";
+    req.body = chat_body("gpt-4o", true, "a long story");
+    req.headers.add("content-type", "application/json");
+    return req;
+  }
+  RealClock clock_;
+  TempDir dir_;
+};
+
+TEST_F(RecorderCancelTest, ClientLeavingMidStreamCancelsTheUpstreamCallAndRecordsNothing) {
+  LongStreamUpstream up(clock_);
+  auto rec = start(RecordMode::kAll, dir_.file("left.json"), up.server->url());
+  ASSERT_TRUE(rec);
+  const TimePoint t0 = clock_.now();
+  HttpTransport http(clock_);
+  ploke::testing::RecordingHandler h;
+  h.abort_after_first_chunk_ = true;  // the client hangs up after the first bytes
+  http.start(stream_request(rec->url()), CallOptions{}, h);
+  EXPECT_EQ(h.status_, 200);
+  EXPECT_EQ(h.final_.code(), StatusCode::kCancelled);
+  // The recorder notices (Responder::on_cancel), cancels its upstream call and counts the
+  // abort: seconds before the upstream's stream would have ended.
+  while (rec->stats().client_aborts == 0 && clock_.now() - t0 < std::chrono::seconds(5)) {
+    clock_.sleep_for(std::chrono::milliseconds(2));
+  }
+  EXPECT_EQ(rec->stats().client_aborts, 1u);
+  EXPECT_LT(to_ms(clock_.now() - t0), 5000.0);
+  ASSERT_OK(rec->stop());
+  EXPECT_EQ(rec->stats().recorded, 0u);
+  EXPECT_FALSE(std::filesystem::exists(dir_.file("left.json")));  // nothing recorded, nothing written
+}
+
+TEST_F(RecorderCancelTest, StopWithAStreamInFlightCutsItPromptlyAndKeepsWhatWasRecorded) {
+  LongStreamUpstream up(clock_);
+  const std::string path = dir_.file("stop.json");
+  auto rec = start(RecordMode::kAll, path, up.server->url());
+  ASSERT_TRUE(rec);
+  // One complete exchange first (non-stream, short): it must survive the stop.
+  Reply done = send(clock_, rec->url(), "POST", "/v1/chat/completions",
+                    "{\"model\":\"gpt-4o\",\"max_tokens\":2,\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}]}");
+  ASSERT_EQ(done.status, 200) << done.body;
+
+  struct Watch final : ResponseHandler {
+    void on_head(int, const Headers&) override {}
+    bool on_body(std::string_view) override {
+      got_bytes = true;
+      return true;
+    }
+    void on_complete(Status s) override {
+      ok = s.ok();
+      completed = true;
+    }
+    std::atomic<bool> got_bytes{false};
+    std::atomic<bool> completed{false};
+    std::atomic<bool> ok{false};
+  } w;
+  HttpTransport http(clock_);
+  CallPtr call = http.start_async(stream_request(rec->url()), CallOptions{}, w);
+  const TimePoint deadline = clock_.now() + std::chrono::seconds(5);
+  while (!w.got_bytes.load() && clock_.now() < deadline) clock_.sleep_for(std::chrono::milliseconds(2));
+  ASSERT_TRUE(w.got_bytes.load());
+  const TimePoint t_stop = clock_.now();
+  ASSERT_OK(rec->stop());  // cancels the upstream call, closes the client, final flush
+  EXPECT_LT(to_ms(clock_.now() - t_stop), 3000.0);
+  call.reset();  // the client's call ends (cut)
+  EXPECT_TRUE(w.completed.load());
+  EXPECT_FALSE(w.ok.load());
+  const auto c = codec::load_cassette_file(path);
+  ASSERT_TRUE(c.ok()) << c.status().to_string();
+  ASSERT_EQ(c->interactions.size(), 1u);  // the stream cut by stop() is not recorded
+  EXPECT_FALSE(c->interactions[0].response.streamed);
+  EXPECT_EQ(rec->stats().client_aborts, 0u);  // stop() is not a client abort
+}
+
+TEST_F(RecorderCancelTest, SlowClientPausesTheUpstreamReadOnTheLoop) {
+  // The upstream streams 28 MiB of SSE as fast as it can; the client sends its request and
+  // reads nothing. With backpressure the recorder stops reading the upstream once 256 KiB
+  // are queued for the client, so the upstream is stuck after what the loopback socket
+  // buffers hold (~7 MiB here: receive buffers do not grow while nobody reads); without it the
+  // recorder takes everything into memory (20 MiB within ~0.5 s on a loaded 2-core VM).
+  const size_t total = 28u << 20;
+  const std::string event = "data: " + std::string(4090, 'x') + "\n\n";  // 4 KiB
+  std::atomic<size_t> written{0};
+  httplib::Server up;
+  up.Post(".*", [&](const httplib::Request&, httplib::Response& res) {
+    res.set_chunked_content_provider("text/event-stream", [&](size_t, httplib::DataSink& sink) {
+      while (written.load() < total) {
+        if (!sink.write(event.data(), event.size())) return false;
+        written += event.size();
+      }
+      sink.done();
+      return true;
+    });
+  });
+  const int up_port = up.bind_to_any_port("127.0.0.1");
+  std::thread up_thread([&] { up.listen_after_bind(); });
+  while (!up.is_running()) std::this_thread::yield();
+
+  RecorderOptions o;
+  o.upstream = "http://127.0.0.1:" + std::to_string(up_port);
+  o.cassette_path = dir_.file("slow-client.json");
+  o.mode = RecordMode::kAll;
+  o.flush_interval = Duration{0};
+  o.max_queued_bytes = 256 * 1024;
+  auto r = Recorder::Create(o, clock_);
+  ASSERT_OK(r);
+  auto rec = std::move(r).value();
+  ASSERT_OK(rec->Start());
+
+  const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+  ASSERT_GE(fd, 0);
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_port = htons(static_cast<uint16_t>(rec->port()));
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  ASSERT_EQ(::connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr), 0);
+  const std::string body = chat_body("gpt-4o", true, "flood me");
+  const std::string req = "POST /v1/chat/completions HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+                          "Connection: close\r\nContent-Length: " + std::to_string(body.size()) + "\r\n\r\n" + body;
+  ASSERT_EQ(::send(fd, req.data(), req.size(), 0), static_cast<ssize_t>(req.size()));
+  // The upstream gets going, then stalls well short of the end while the client reads nothing.
+  ASSERT_TRUE([&] {
+    const TimePoint end = clock_.now() + std::chrono::seconds(10);
+    while (written.load() < (1u << 20) && clock_.now() < end) clock_.sleep_for(std::chrono::milliseconds(1));
+    return written.load() >= (1u << 20);
+  }());
+  // Bounded wait for what only a missing pause allows.
+  const TimePoint until = clock_.now() + std::chrono::seconds(2);
+  while (written.load() < (20u << 20) && clock_.now() < until) clock_.sleep_for(std::chrono::milliseconds(5));
+  EXPECT_LT(written.load(), 14u << 20) << "the recorder kept reading the upstream for a client that reads nothing";
+  // Now the client reads: everything arrives and the exchange completes.
+  size_t got = 0;
+  std::string tail;
+  char buf[64 * 1024];
+  for (ssize_t n; (n = ::recv(fd, buf, sizeof buf, 0)) > 0;) {
+    got += static_cast<size_t>(n);
+    tail = (tail + std::string(buf, static_cast<size_t>(n)));
+    if (tail.size() > 16) tail = tail.substr(tail.size() - 16);
+  }
+  ::close(fd);
+  EXPECT_GT(got, total);  // the body plus head and chunk framing
+  EXPECT_NE(tail.find("0\r\n\r\n"), std::string::npos);  // the chunked terminator: not cut
+  EXPECT_GE(written.load(), total);
+  ASSERT_OK(rec->stop());
+  EXPECT_EQ(rec->stats().recorded, 1u);
+  up.stop();
+  up_thread.join();
 }
 
 }  // namespace

@@ -248,6 +248,35 @@ TEST(HtmlReport, SeveralScenariosGetAnIndex) {
   EXPECT_NE(h.find("<section id=\"s0\" class=\"scenario fail\">"), std::string::npos);
 }
 
+// A real-time run has no digest and says so; client budgets get a row each.
+TEST(HtmlReport, RealClockRunsAndBudgets) {
+  ScenarioResult r = synthetic();
+  r.clock = "real";
+  r.digest.clear();
+  BudgetSummary b;
+  b.path = "client.budgets[0]";
+  b.scope = "provider";
+  b.name = "primary";
+  b.period = "day";
+  b.action = "stop";
+  b.limit_usd = 0.02;
+  b.spent_usd = 0.0199;
+  b.refusals = 7;
+  b.first_refusal = seconds(3);
+  r.budgets.push_back(b);
+  const std::string h = render_html_report(r);
+  EXPECT_NE(h.find("no digest"), std::string::npos);
+  EXPECT_EQ(h.find("<th>digest</th>"), std::string::npos);
+  EXPECT_NE(h.find("budget day provider=primary"), std::string::npos);
+  EXPECT_NE(h.find("7 refusal(s)"), std::string::npos);
+  // In an index of several runs, the real one shows "(real clock)" instead of a digest.
+  const std::string idx = render_html_report(std::vector<ScenarioResult>{synthetic(), r});
+  EXPECT_NE(idx.find("(real clock)"), std::string::npos);
+  EXPECT_NE(idx.find("00ff00ff"), std::string::npos);
+  // Virtual runs keep the digest row.
+  EXPECT_NE(render_html_report(synthetic()).find("<th>digest</th>"), std::string::npos);
+}
+
 TEST(HtmlReport, LongRunsStayBounded) {
   // One simulated hour at 1 s samples with 100 000 attempts: columns are merged so the
   // page stays small, and the latency of merged columns is computed exactly from the log.

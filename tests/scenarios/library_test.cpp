@@ -65,7 +65,8 @@ TEST(Library, CoversTheIssuesList) {
     EXPECT_TRUE(names.insert(s->name).second) << "duplicate scenario name " << s->name;
   }
   for (const char* want : {"429-storm", "outage-recovery", "slow-provider", "streams-cut", "flapping-provider",
-                           "rate-limit-headers", "openrouter-tool-404", "spend-budget-exhausted", "thundering-herd"}) {
+                           "rate-limit-headers", "openrouter-tool-404", "spend-budget-exhausted", "thundering-herd",
+                           "schema-drift", "client-budget-exhausted"}) {
     EXPECT_TRUE(names.count(want)) << "missing library scenario " << want;
   }
 }

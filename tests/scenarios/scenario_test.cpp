@@ -515,5 +515,196 @@ TEST(Fibers, FacadeBackoffWithoutCancelTokenDoesNotStallOtherFibers) {
   EXPECT_LT(b_end, seconds(1)) << "b was held up by a's backoff";
 }
 
+
+// ---------------------------------------------------------------- drift and client budgets
+
+TEST(ScenarioParse, DriftBudgetsProfileAndProviderCost) {
+  auto s = parse_scenario(R"({
+    "name": "db", "duration": "10s",
+    "providers": [{"name": "or", "protocol": "openrouter", "models": ["openai/gpt-4o-mini"], "drift": "all"},
+                  {"name": "or2", "protocol": "openrouter", "models": ["openai/gpt-4o"], "drift": ["extra_fields", "numeric_prices"]},
+                  {"name": "oa", "models": ["gpt-4o-mini"]}],
+    "workload": {},
+    "client": {"profile": "ci", "budgets": [
+      {"provider": "or", "usd": 0.5, "period": "month", "action": "stop"},
+      {"profile": "ci", "usd": 2},
+      {"usd": 10, "action": "stop"}]},
+    "expect": [{"kind": "cost", "provider": "oa", "max_usd": 1}]})",
+                          "db.json");
+  ASSERT_TRUE(s.ok()) << s.status().message();
+  EXPECT_TRUE(s->providers[0].drift.unknown_enums && s->providers[0].drift.numeric_prices &&
+              s->providers[0].drift.extra_fields);
+  EXPECT_FALSE(s->providers[1].drift.unknown_enums);
+  EXPECT_TRUE(s->providers[1].drift.numeric_prices && s->providers[1].drift.extra_fields);
+  EXPECT_FALSE(s->providers[2].drift.any());
+  EXPECT_EQ(s->client.profile, "ci");
+  ASSERT_EQ(s->budgets.size(), 3u);
+  EXPECT_EQ(s->budgets[0].scope, "provider");
+  EXPECT_EQ(s->budgets[0].name, "or");
+  EXPECT_EQ(s->budgets[0].period, "month");
+  EXPECT_EQ(s->budgets[0].action, "stop");
+  EXPECT_DOUBLE_EQ(s->budgets[0].limit_usd, 0.5);
+  EXPECT_EQ(s->budgets[0].path, "client.budgets[0]");
+  EXPECT_EQ(s->budgets[1].scope, "profile");
+  EXPECT_EQ(s->budgets[1].name, "ci");
+  EXPECT_EQ(s->budgets[1].period, "day");   // defaults as in the ledger
+  EXPECT_EQ(s->budgets[1].action, "warn");
+  EXPECT_EQ(s->budgets[2].scope, "global");
+  EXPECT_EQ(s->expectations[0].provider, "oa");
+}
+
+TEST(ScenarioParse, EveryBadDriftAndBudgetFieldInOnePass) {
+  auto s = parse_scenario(R"({
+    "name": "bad", "duration": "10s",
+    "providers": [{"name": "oa", "models": ["m"], "drift": "all"},
+                  {"name": "or", "protocol": "openrouter", "models": ["m"], "drift": ["extra_fields", "vibes", 3]},
+                  {"name": "or2", "protocol": "openrouter", "models": ["m"], "drift": {"unknown_enums": true}}],
+    "workload": {},
+    "client": {"profile": 7, "budgets": [
+      {"provider": "ghost", "usd": 1},
+      {"provider": "oa", "profile": "x", "usd": 1},
+      {"usd": 0},
+      {"provider": "oa"},
+      {"usd": "lots", "period": "week", "action": "panic", "limit": 3},
+      {"profile": "", "usd": 1},
+      "nope"]},
+    "expect": [{"kind": "cost", "provider": "ghost", "max_usd": 1}]})",
+                          "bad-db.json");
+  ASSERT_FALSE(s.ok());
+  const std::string m = s.status().message();
+  for (const char* needle : {
+           "bad-db.json",
+           "providers[0].drift: applies to protocol openrouter only",
+           "providers[1].drift[1]: unknown drift 'vibes'",
+           "providers[1].drift[2]: must be a string",
+           "providers[2].drift: must be a string or an array of strings",
+           "client.profile: must be a string",
+           "client.budgets[0].provider: unknown provider 'ghost'",
+           "client.budgets[1]: give provider or profile, not both",
+           "client.budgets[2].usd: must be > 0",
+           "client.budgets[3].usd: required",
+           "client.budgets[4].usd: must be a number",
+           "client.budgets[4].period: unknown period 'week'",
+           "client.budgets[4].action: unknown action 'panic'",
+           "client.budgets[4].limit: unknown key",
+           "client.budgets[5].profile: must not be empty",
+           "client.budgets[6]: must be an object",
+           "expect[0].provider: unknown provider 'ghost'",
+       }) {
+    EXPECT_NE(m.find(needle), std::string::npos) << "missing: " << needle << "\nin:\n" << m;
+  }
+  auto not_array = parse_scenario(R"({"name": "x", "duration": "1s", "providers": [{"name": "p", "models": ["m"]}],
+    "workload": {}, "client": {"budgets": {"usd": 1}}})",
+                                  "na.json");
+  ASSERT_FALSE(not_array.ok());
+  EXPECT_NE(not_array.status().message().find("client.budgets: must be an array"), std::string::npos);
+}
+
+// Two providers, the cheap one with a client-side budget: {{BUDGET}} is replaced.
+const char* kBudget = R"({
+  "name": "budget", "seed": 4, "duration": "60s",
+  "providers": [
+    {"name": "cheap", "models": ["gpt-4o-mini"], "latency": {"ttft": "100ms", "tokens_per_second": 200},
+     "price": {"input_usd_per_mtok": 0.15, "output_usd_per_mtok": 0.6}},
+    {"name": "dear", "models": ["gpt-4.1-mini"], "latency": {"ttft": "100ms", "tokens_per_second": 200},
+     "price": {"input_usd_per_mtok": 0.4, "output_usd_per_mtok": 1.6}}],
+  "workload": {"arrival": {"process": "constant", "rate_per_s": 5}, "max_output_tokens": 16},
+  "client": {"policy": "cost" {{BUDGET}} },
+  "expect": [{"kind": "success_rate", "min": 1}, {"kind": "cost", "provider": "cheap", "max_usd": 0.005},
+             {"kind": "attempts", "provider": "dear", "min": 1}]
+})";
+
+Scenario budget_scenario(const std::string& budgets) {
+  std::string text = kBudget;
+  text.replace(text.find("{{BUDGET}}"), 10, budgets);
+  return must_parse(text);
+}
+
+TEST(ScenarioRun, ClientStopBudgetMovesTrafficToTheNextProvider) {
+  auto r = run_scenario(
+      budget_scenario(R"(, "budgets": [{"provider": "cheap", "usd": 0.005, "action": "stop"}])"));
+  ASSERT_TRUE(r.ok()) << r.status().message();
+  EXPECT_TRUE(r->passed()) << result_to_text(*r);
+  ASSERT_EQ(r->budgets.size(), 1u);
+  const BudgetSummary& b = r->budgets[0];
+  EXPECT_EQ(b.path, "client.budgets[0]");
+  EXPECT_LE(b.spent_usd, 0.005 + 1e-12);
+  EXPECT_GT(b.spent_usd, 0.004);  // it did run out
+  EXPECT_GT(b.refusals, 0u);
+  ASSERT_TRUE(b.first_refusal.has_value());
+  EXPECT_GT(*b.first_refusal, seconds(5));
+  EXPECT_LT(*b.first_refusal, seconds(60));
+  // Before the budget first refused only the cheap provider had traffic; after it, the
+  // other one has nearly all of it (a small request may still fit in what is left).
+  uint64_t cheap_after = 0, dear_after = 0;
+  for (const auto& a : r->attempt_log) {
+    if (a.at < *b.first_refusal) EXPECT_EQ(a.provider, "cheap") << "attempt at " << to_ms(a.at) << "ms";
+    if (a.at > *b.first_refusal) ++(a.provider == "cheap" ? cheap_after : dear_after);
+  }
+  EXPECT_GT(dear_after, 50u);
+  EXPECT_LT(cheap_after * 10, dear_after);
+  // The budget is in the outputs and in the digest.
+  EXPECT_NE(result_to_text(*r).find("budget day provider=cheap stop"), std::string::npos);
+  EXPECT_NE(result_to_json(*r).find("\"budgets\""), std::string::npos);
+  EXPECT_NE(canonical_text(*r).find("G client.budgets[0]"), std::string::npos);
+  auto again = run_scenario(
+      budget_scenario(R"(, "budgets": [{"provider": "cheap", "usd": 0.005, "action": "stop"}])"));
+  ASSERT_TRUE(again.ok());
+  EXPECT_EQ(r->digest, again->digest);
+}
+
+TEST(ScenarioRun, WithoutAStopBudgetTheCheapProviderKeepsTheTraffic) {
+  // No budget: the cheap provider serves everything and spends more than the budget would allow.
+  auto r = run_scenario(budget_scenario(""));
+  ASSERT_TRUE(r.ok()) << r.status().message();
+  EXPECT_TRUE(r->budgets.empty());
+  EXPECT_FALSE(find(*r, "expect[1]").passed);  // cheap's spend > 0.005
+  EXPECT_NE(find(*r, "expect[1]").detail.find("over by"), std::string::npos);
+  EXPECT_FALSE(find(*r, "expect[2]").passed);  // no traffic to "dear"
+  // A warn budget never refuses: nothing is filtered out, the cheap provider overspends
+  // (the cost policy still makes it look dearer once the budget is gone).
+  auto w = run_scenario(budget_scenario(R"(, "budgets": [{"provider": "cheap", "usd": 0.005, "action": "warn"}])"));
+  ASSERT_TRUE(w.ok()) << w.status().message();
+  ASSERT_EQ(w->budgets.size(), 1u);
+  EXPECT_EQ(w->budgets[0].refusals, 0u);
+  EXPECT_FALSE(w->budgets[0].first_refusal.has_value());
+  EXPECT_GT(w->budgets[0].spent_usd, 0.005);
+  EXPECT_FALSE(find(*w, "expect[1]").passed);
+}
+
+TEST(ScenarioRun, GlobalAndProfileBudgetsApplyToEveryProvider) {
+  // A global stop budget: once spent, nothing can be sent anywhere — requests fail with a
+  // classified insufficient_credits error (not lost, not internal).
+  for (const char* budgets : {R"(, "budgets": [{"usd": 0.003, "action": "stop"}])",
+                              R"(, "profile": "ci", "budgets": [{"profile": "ci", "usd": 0.003, "action": "stop"}])"}) {
+    auto r = run_scenario(budget_scenario(budgets));
+    ASSERT_TRUE(r.ok()) << r.status().message();
+    EXPECT_GT(r->failed, 0u) << budgets;
+    EXPECT_GT(r->outcomes["insufficient_credits"], 0u) << result_to_text(*r);
+    EXPECT_EQ(r->lost, 0u);
+    EXPECT_LE(r->cost_usd, 0.003 + 1e-12);
+    EXPECT_GT(r->budgets.at(0).refusals, 0u);
+  }
+}
+
+TEST(ScenarioRun, DriftReachesTheOpenRouterEngineAndDriftedAnswersSucceed) {
+  Scenario s = must_parse(R"({
+    "name": "drift", "seed": 2, "duration": "20s",
+    "providers": [{"name": "or", "protocol": "openrouter", "models": ["openai/gpt-4o-mini"], "drift": "all"},
+                  {"name": "or-plain", "protocol": "openrouter", "models": ["openai/gpt-4o"]}],
+    "workload": {"arrival": {"process": "constant", "rate_per_s": 5}, "model": "openai/gpt-4o-mini",
+                 "stream_share": 0.5, "tool_share": 0.3, "max_output_tokens": 16},
+    "client": {"policy": "pinned"},
+    "expect": [{"kind": "success_rate", "min": 1}, {"kind": "attempts", "provider": "or-plain", "max": 0}]})");
+  auto r = run_scenario(s);
+  ASSERT_TRUE(r.ok()) << r.status().message();
+  EXPECT_TRUE(r->passed()) << result_to_text(*r);
+  ASSERT_EQ(r->providers.size(), 2u);
+  EXPECT_EQ(r->providers[0].drift, "unknown_enums,numeric_prices,extra_fields");
+  EXPECT_EQ(r->providers[1].drift, "");
+  EXPECT_EQ(r->providers[0].engine_requests, r->providers[0].attempts);
+  EXPECT_NE(result_to_json(*r).find("\"drift\": \"unknown_enums,numeric_prices,extra_fields\""), std::string::npos);
+}
+
 }  // namespace
 }  // namespace ploke::scenarios

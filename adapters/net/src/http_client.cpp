@@ -13,6 +13,8 @@
 
 #include <http_parser.h>
 
+#include "client_common.h"
+
 #include <netdb.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
@@ -36,55 +38,6 @@ namespace {
 
 constexpr Duration kSlice = std::chrono::milliseconds(50);
 constexpr size_t kReadChunk = 16 * 1024;
-
-struct Target {
-  std::string host;         // for getaddrinfo (brackets stripped)
-  std::string port = "80";
-  std::string host_header;  // as written in the URL ("h" or "h:port")
-  std::string key;          // pool key "host:port"
-  std::string prefix;       // "" or "/v1"
-};
-
-Result<Target> parse_http_url(std::string_view url) {
-  const size_t scheme_end = url.find("://");
-  if (scheme_end == std::string_view::npos) return InvalidRequestError("base_url has no scheme: " + std::string(url));
-  if (!iequals(url.substr(0, scheme_end), "http")) {
-    return InvalidRequestError("HttpClient serves http:// only: " + std::string(url));
-  }
-  const size_t host_start = scheme_end + 3;
-  const size_t slash = url.find('/', host_start);
-  const std::string_view authority =
-      url.substr(host_start, slash == std::string_view::npos ? std::string_view::npos : slash - host_start);
-  if (authority.empty()) return InvalidRequestError("base_url has no host: " + std::string(url));
-  Target t;
-  t.host_header = std::string(authority);
-  std::string_view host = authority;
-  if (host.front() == '[') {
-    const size_t close = host.find(']');
-    if (close == std::string_view::npos) return InvalidRequestError("base_url has a bad IPv6 host: " + std::string(url));
-    if (close + 1 < host.size()) {
-      if (host[close + 1] != ':') return InvalidRequestError("base_url has a bad port: " + std::string(url));
-      t.port = std::string(host.substr(close + 2));
-    }
-    host = host.substr(1, close - 1);
-  } else if (const size_t colon = host.rfind(':'); colon != std::string_view::npos) {
-    t.port = std::string(host.substr(colon + 1));
-    host = host.substr(0, colon);
-  }
-  if (host.empty()) return InvalidRequestError("base_url has no host: " + std::string(url));
-  if (t.port.empty() || t.port.find_first_not_of("0123456789") != std::string::npos || t.port.size() > 5) {
-    return InvalidRequestError("base_url has a bad port: " + std::string(url));
-  }
-  t.host = std::string(host);
-  t.key = t.host + ":" + t.port;
-  if (slash != std::string_view::npos) t.prefix = std::string(url.substr(slash));
-  while (!t.prefix.empty() && t.prefix.back() == '/') t.prefix.pop_back();
-  return t;
-}
-
-bool idempotent(std::string_view m) {
-  return m == "GET" || m == "HEAD" || m == "OPTIONS" || m == "PUT" || m == "DELETE" || m == "TRACE";
-}
 
 /// Shared by the exchange and Call::cancel().
 struct CallState {
@@ -118,85 +71,6 @@ class ClientCall final : public Call {
   std::shared_ptr<CallState> state_;
   std::thread thread_;
 };
-
-// Response parsing state (http-parser callbacks).
-struct Parse {
-  ResponseHandler* handler = nullptr;
-  bool head_request = false;
-  Headers headers;
-  std::string field, value;
-  bool in_value = false;
-  bool interim = false;  // a 1xx head being skipped
-  bool complete = false;
-  bool keep_alive = false;
-  bool handler_abort = false;
-  bool head_seen = false;
-};
-
-Parse* parse_of(http_parser* p) { return static_cast<Parse*>(p->data); }
-
-void push_header(Parse* s) {
-  if (!s->in_value) return;
-  s->headers.add(std::move(s->field), std::move(s->value));
-  s->field.clear();
-  s->value.clear();
-  s->in_value = false;
-}
-
-http_parser_settings make_settings() {
-  http_parser_settings s;
-  http_parser_settings_init(&s);
-  s.on_header_field = [](http_parser* p, const char* at, size_t n) {
-    Parse* st = parse_of(p);
-    push_header(st);
-    st->field.append(at, n);
-    return 0;
-  };
-  s.on_header_value = [](http_parser* p, const char* at, size_t n) {
-    Parse* st = parse_of(p);
-    st->in_value = true;
-    st->value.append(at, n);
-    return 0;
-  };
-  s.on_headers_complete = [](http_parser* p) {
-    Parse* st = parse_of(p);
-    push_header(st);
-    const int status = static_cast<int>(p->status_code);
-    if (status >= 100 && status < 200 && status != 101) {
-      st->interim = true;
-      st->headers = Headers{};
-      return 0;
-    }
-    st->head_seen = true;
-    st->handler->on_head(status, st->headers);
-    return st->head_request ? 1 : 0;  // 1: no body follows
-  };
-  s.on_body = [](http_parser* p, const char* at, size_t n) {
-    Parse* st = parse_of(p);
-    if (!st->handler->on_body(std::string_view(at, n))) {
-      st->handler_abort = true;
-      return -1;
-    }
-    return 0;
-  };
-  s.on_message_complete = [](http_parser* p) {
-    Parse* st = parse_of(p);
-    if (st->interim) {
-      st->interim = false;
-      return 0;
-    }
-    st->complete = true;
-    st->keep_alive = http_should_keep_alive(p) != 0;
-    http_parser_pause(p, 1);
-    return 0;
-  };
-  return s;
-}
-
-const http_parser_settings& settings() {
-  static const http_parser_settings s = make_settings();
-  return s;
-}
 
 enum class Wait : uint8_t { kReady, kTimeout, kCancelled };
 
@@ -304,7 +178,7 @@ Status timeout_status(TimeoutPhase phase, const std::string& key) {
 }
 
 // A connected non-blocking socket, or an error status.
-Result<int> connect_to(const Target& t, const Exchange& ex, std::atomic<size_t>& opened) {
+Result<int> connect_to(const detail::Target& t, const Exchange& ex, std::atomic<size_t>& opened) {
   addrinfo hints{};
   hints.ai_family = AF_UNSPEC;
   hints.ai_socktype = SOCK_STREAM;
@@ -355,47 +229,15 @@ Result<int> connect_to(const Target& t, const Exchange& ex, std::atomic<size_t>&
 
 Status HttpClient::Impl::run(const HttpRequest& request, const CallOptions& o, ResponseHandler& handler,
                              CallState& state) {
-  Result<Target> parsed = parse_http_url(request.base_url);
+  Result<detail::Target> parsed = detail::parse_http_url(request.base_url);
   if (!parsed.ok()) return parsed.status();
-  const Target& t = *parsed;
+  const detail::Target& t = *parsed;
   Exchange ex{clock, o, state, clock.now()};
 
   // The request head (one buffer) and the body (sent from the caller's string).
-  std::string head;
-  head.reserve(256 + request.headers.size() * 48);
-  head += request.method;
-  head += ' ';
-  head += t.prefix;
-  head += request.path;
-  if (t.prefix.empty() && request.path.empty()) head += '/';
-  head += " HTTP/1.1\r\nHost: ";
-  head += t.host_header;
-  head += "\r\n";
-  bool has_ua = false;
-  bool has_idem_key = false;
-  for (const auto& kv : request.headers.items()) {
-    const std::string& k = kv.first;
-    if (iequals(k, "content-length") || iequals(k, "host") || iequals(k, "transfer-encoding")) continue;
-    if (iequals(k, "user-agent")) has_ua = true;
-    if (iequals(k, "idempotency-key")) has_idem_key = true;
-    head += k;
-    head += ": ";
-    head += kv.second;
-    head += "\r\n";
-  }
-  if (!has_ua) {
-    head += "User-Agent: ";
-    head += options.user_agent;
-    head += "\r\n";
-  }
+  bool replayable = false;
+  const std::string head = detail::request_head(request, t, options.user_agent, &replayable);
   const bool head_request = request.method == "HEAD";
-  if (!request.body.empty() || request.method == "POST" || request.method == "PUT" || request.method == "PATCH") {
-    head += "Content-Length: ";
-    head += std::to_string(request.body.size());
-    head += "\r\n";
-  }
-  head += "\r\n";
-  const bool replayable = idempotent(request.method) || has_idem_key;
 
   for (int attempt = 0;; ++attempt) {
     if (state.cancelled.load()) return CancelledError("call cancelled");
@@ -468,7 +310,7 @@ Status HttpClient::Impl::run(const HttpRequest& request, const CallOptions& o, R
 
     // ---- receive ----
     const TimePoint sent_at = clock.now();
-    Parse ps;
+    detail::Parse ps;
     ps.handler = &handler;
     ps.head_request = head_request;
     http_parser parser;
@@ -498,7 +340,7 @@ Status HttpClient::Impl::run(const HttpRequest& request, const CallOptions& o, R
       if (n <= 0) {
         if (n == 0) {
           eof = true;
-          http_parser_execute(&parser, &settings(), nullptr, 0);  // ends a close-delimited body
+          http_parser_execute(&parser, &detail::response_settings(), nullptr, 0);  // ends a close-delimited body
           if (ps.complete) break;
         }
         if (!got_byte && reused && replayable && attempt == 0) {
@@ -513,7 +355,7 @@ Status HttpClient::Impl::run(const HttpRequest& request, const CallOptions& o, R
       }
       got_byte = true;
       last_activity = clock.now();
-      const size_t used = http_parser_execute(&parser, &settings(), buf, static_cast<size_t>(n));
+      const size_t used = http_parser_execute(&parser, &detail::response_settings(), buf, static_cast<size_t>(n));
       if (ps.handler_abort) return CancelledError("response handler aborted the call");
       const http_errno err = HTTP_PARSER_ERRNO(&parser);
       if (ps.complete) {

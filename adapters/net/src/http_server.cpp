@@ -42,6 +42,8 @@
 #include <vector>
 
 #include "byte_buffer.h"
+#include "loop_internal.h"
+#include "ploke/net/event_loop.h"
 
 namespace ploke::net {
 
@@ -286,6 +288,8 @@ struct Worker {
   bool wake_added = false;
   std::shared_ptr<LoopShared> shared = std::make_shared<LoopShared>();
   std::thread thread;
+  std::unique_ptr<EventLoop::Impl> loop_impl;  // the public EventLoop face of this worker
+  std::unique_ptr<EventLoop> loop;
   Conn* conns = nullptr;  // every open connection (intrusive list)
   http_parser_settings settings = make_parser_settings();
   int64_t date_second = -1;
@@ -952,12 +956,16 @@ void Worker::destroy() {
     dropped.swap(shared->queue);
   }
   dropped.clear();
+  EventLoop* const prev_loop = detail::set_current_loop(loop.get());  // cancel callbacks and locals see their loop
   while (conns != nullptr) close_conn(conns);  // runs pending cancel callbacks
+  if (loop_impl) loop_impl->close();           // deferred work, then the loop's locals (newest first)
+  detail::set_current_loop(prev_loop);
   stop_listening();
   if (wake_added) event_del(&wake);
   wake_added = false;
   if (wake_fd >= 0) ::close(wake_fd);
   wake_fd = -1;
+  if (loop_impl) loop_impl->release_events();
   if (base != nullptr) event_base_free(base);
   base = nullptr;
 }
@@ -1121,6 +1129,104 @@ bool Responder::post(std::function<void()> fn) {
   });
 }
 
+// ---- EventLoop ---------------------------------------------------------------------------
+
+namespace detail {
+namespace {
+thread_local EventLoop* t_current_loop = nullptr;
+}
+EventLoop* set_current_loop(EventLoop* loop) {
+  EventLoop* prev = t_current_loop;
+  t_current_loop = loop;
+  return prev;
+}
+event_base* base_of(EventLoop& loop) { return loop.impl()->base; }
+std::function<bool(std::function<void()>)> poster(EventLoop& loop) {
+  return [shared = loop.impl()->shared](std::function<void()> fn) { return shared->post(std::move(fn)); };
+}
+}  // namespace detail
+
+extern "C" void loop_defer_cb(evutil_socket_t, short, void* arg) { static_cast<EventLoop::Impl*>(arg)->run_deferred(); }
+
+EventLoop::Impl::Impl(event_base* b, std::shared_ptr<srv::LoopShared> s, Clock& c, size_t i)
+    : base(b), shared(std::move(s)), clock(c), index(i) {}
+
+EventLoop::Impl::~Impl() = default;
+
+void EventLoop::Impl::attach() {
+  event_assign(&defer_ev, base, -1, 0, loop_defer_cb, this);
+  attached = true;
+}
+
+void EventLoop::Impl::run_deferred() {
+  while (!deferred.empty()) {
+    std::vector<std::function<void()>> work;
+    work.swap(deferred);
+    for (auto& fn : work) {
+      try {
+        fn();
+      } catch (...) {
+      }
+    }
+    if (!closing) break;  // a running loop picks up what these deferred again (event re-activated)
+  }
+}
+
+void EventLoop::Impl::close() {
+  closing = true;
+  run_deferred();
+  while (!locals.empty()) {
+    std::shared_ptr<void> v = std::move(locals.back().second);
+    locals.pop_back();
+    v.reset();  // its destructor may defer work: run it before the next one goes
+    run_deferred();
+  }
+}
+
+void EventLoop::Impl::release_events() {
+  if (attached) event_del(&defer_ev);
+  attached = false;
+}
+
+EventLoop* EventLoop::current() { return detail::t_current_loop; }
+
+bool EventLoop::post(std::function<void()> fn) { return impl_->shared->post(std::move(fn)); }
+
+std::function<bool(std::function<void()>)> EventLoop::poster() const { return detail::poster(*const_cast<EventLoop*>(this)); }
+
+void EventLoop::defer(std::function<void()> fn) {
+  const bool first = impl_->deferred.empty();
+  impl_->deferred.push_back(std::move(fn));
+  if (first && impl_->attached && !impl_->closing) event_active(&impl_->defer_ev, EV_TIMEOUT, 0);
+}
+
+bool EventLoop::on_loop_thread() const {
+  return impl_->shared->tid.load(std::memory_order_relaxed) == std::this_thread::get_id() ||
+         detail::t_current_loop == this;
+}
+
+bool EventLoop::closing() const { return impl_->closing; }
+
+Clock& EventLoop::clock() const { return impl_->clock; }
+
+size_t EventLoop::index() const { return impl_->index; }
+
+void* EventLoop::get_local(const void* key) const {
+  for (const auto& kv : impl_->locals)
+    if (kv.first == key) return kv.second.get();
+  return nullptr;
+}
+
+void EventLoop::set_local(const void* key, std::shared_ptr<void> value) {
+  for (auto& kv : impl_->locals) {
+    if (kv.first == key) {
+      kv.second = std::move(value);
+      return;
+    }
+  }
+  impl_->locals.emplace_back(key, std::move(value));
+}
+
 // ---- HttpServer ------------------------------------------------------------------------
 
 struct HttpServer::Impl {
@@ -1228,6 +1334,8 @@ Result<std::unique_ptr<HttpServer>> HttpServer::Start(const ServerOptions& optio
     w->listen_fd = fds[i];
     fds[i] = -1;
     w->base = event_base_new_with_config(cfg);
+    w->loop_impl = std::make_unique<EventLoop::Impl>(w->base, w->shared, clock, i);
+    w->loop = std::make_unique<EventLoop>(w->loop_impl.get());
     w->wake_fd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
     w->shared->wake_fd = w->wake_fd;
     Worker* wp = w.get();
@@ -1238,6 +1346,7 @@ Result<std::unique_ptr<HttpServer>> HttpServer::Start(const ServerOptions& optio
     }
     wp->idle_timeout = event_base_init_common_timeout(wp->base, &wp->idle_tv);
     wp->write_timeout = event_base_init_common_timeout(wp->base, &wp->write_tv);
+    wp->loop_impl->attach();
     event_assign(&wp->wake, wp->base, wp->wake_fd, EV_READ | EV_PERSIST, wake_cb, wp);
     event_add(&wp->wake, nullptr);
     wp->wake_added = true;
@@ -1253,7 +1362,9 @@ Result<std::unique_ptr<HttpServer>> HttpServer::Start(const ServerOptions& optio
       Worker* wp = w.get();
       wp->thread = std::thread([wp] {
         wp->shared->tid.store(std::this_thread::get_id(), std::memory_order_relaxed);
+        detail::set_current_loop(wp->loop.get());
         event_base_dispatch(wp->base);
+        detail::set_current_loop(nullptr);
       });
     }
   } catch (const std::exception& e) {

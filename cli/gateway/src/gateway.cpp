@@ -74,46 +74,7 @@ json percentiles_json(const resilience::Percentiles& p) {
   return {{"count", p.count}, {"p50", p.p50}, {"p95", p.p95}, {"p99", p.p99}, {"mean", p.mean}, {"max", p.max}};
 }
 
-// The gateway request running on this thread (façade calls are blocking: the transport's
-// callbacks run here too), for CancelAwareTransport.
-thread_local const Inflight* tl_current = nullptr;
-
-struct CancelTap final : ResponseHandler {
-  ResponseHandler* target = nullptr;
-  const Inflight* request = nullptr;
-  void on_head(int status, const Headers& headers) override { target->on_head(status, headers); }
-  bool on_body(std::string_view bytes) override {
-    if (request != nullptr && request->cancelled()) return false;  // the client left: abort
-    return target->on_body(bytes);
-  }
-  void on_complete(Status st) override { target->on_complete(std::move(st)); }
-};
-
-class TapCall final : public Call {
- public:
-  TapCall(CallPtr inner, std::unique_ptr<CancelTap> tap) : tap_(std::move(tap)), inner_(std::move(inner)) {}
-  void cancel() override {
-    if (inner_) inner_->cancel();
-  }
-  bool done() const override { return !inner_ || inner_->done(); }
-
- private:
-  std::unique_ptr<CancelTap> tap_;  // declared first: destroyed after inner_ (its callbacks)
-  CallPtr inner_;
-};
-
 }  // namespace
-
-Gateway::CurrentRequest::CurrentRequest(const Inflight& f) : prev_(tl_current) { tl_current = &f; }
-Gateway::CurrentRequest::~CurrentRequest() { tl_current = prev_; }
-
-CallPtr CancelAwareTransport::start(const HttpRequest& request, const CallOptions& options, ResponseHandler& handler) {
-  auto tap = std::make_unique<CancelTap>();
-  tap->target = &handler;
-  tap->request = tl_current;
-  CallPtr call = inner_.start(request, options, *tap);
-  return std::make_unique<TapCall>(std::move(call), std::move(tap));
-}
 
 Gateway::Gateway(resilience::LlmClient& client, Clock& clock, std::vector<EndpointInfo> endpoints, GatewayOptions options)
     : client_(client), clock_(clock), endpoints_(std::move(endpoints)), opts_(options) {
@@ -176,6 +137,10 @@ void Gateway::dispatch_chat(Proto proto, Request request, ResponderPtr out, std:
     {
       std::lock_guard<std::mutex> lk(mu_);
       ++active_;
+      if (live_.size() > 4 * (opts_.workers + opts_.max_queue)) {
+        live_.erase(std::remove_if(live_.begin(), live_.end(), [](const auto& w) { return w.expired(); }), live_.end());
+      }
+      live_.push_back(inflight);  // for cancel_all()
     }
     run_chat(proto, request, *out, *inflight, trace_id);
     std::lock_guard<std::mutex> lk(mu_);
@@ -207,6 +172,17 @@ void Gateway::dispatch_chat(Proto proto, Request request, ResponderPtr out, std:
   st.with_retry_after(std::chrono::milliseconds(1000));
   count(proto, proto == Proto::kOpenAi ? 429 : 529);
   reply_error(proto, *out, st, trace_id);
+}
+
+void Gateway::reject_busy(const Request& request, Responder& out) {
+  const bool anthropic = request.path == "/v1/messages" || request.path == "/messages";
+  const Proto proto = anthropic ? Proto::kAnthropic : Proto::kOpenAi;
+  rejected_.fetch_add(1, std::memory_order_relaxed);
+  const std::string what = "gateway busy (" + std::to_string(opts_.max_queue) + " requests in flight on this event loop)";
+  Status st = proto == Proto::kOpenAi ? RateLimitedError(what) : OverloadedError(what);
+  st.with_retry_after(std::chrono::milliseconds(1000));
+  count(proto, proto == Proto::kOpenAi ? 429 : 529);
+  reply_error(proto, out, st, new_trace_id());
 }
 
 std::vector<Gateway::Group> Gateway::plan_groups(const inbound::InboundRequest& in) const {
@@ -400,7 +376,6 @@ void Gateway::run_chat(Proto proto, const Request& request, Responder& out, Infl
     finish_completed(merged, code, result.ok() ? result->usage : std::nullopt);
     store_trace(std::move(merged));
   };
-  const CurrentRequest current(inflight);
   if (!req.stream) {
     for (size_t g = 0; g < groups.size(); ++g) {
       control.pin = groups[g].pin;

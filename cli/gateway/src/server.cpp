@@ -1,13 +1,15 @@
 // GatewayServer on the shared async HTTP server (ploke_net). See ploke/gateway/server.h.
 #include "ploke/gateway/server.h"
 
+#include "loop_fibers.h"
+#include "ploke/net/event_loop.h"
 #include "ploke/net/http_server.h"
 
 namespace ploke::gateway {
 namespace {
 
-// Gateway::Responder over net::Responder (thread-safe handle: calls from a worker thread
-// are queued to the connection's loop).
+// Gateway::Responder over net::Responder (thread-safe handle: in fiber mode every call is
+// on the connection's loop thread and acts at once; from a worker thread it is queued).
 class NetResponder final : public Responder {
  public:
   explicit NetResponder(net::Responder r) : r_(std::move(r)) {}
@@ -47,7 +49,22 @@ Result<std::unique_ptr<GatewayServer>> GatewayServer::Start(Gateway& gateway, co
     res.on_cancel([w = std::weak_ptr<Inflight>(inflight)] {
       if (auto f = w.lock()) f->cancel();
     });
-    gateway.handle(std::move(r), std::make_shared<NetResponder>(std::move(res)), std::move(inflight));
+    auto out = std::make_shared<NetResponder>(std::move(res));
+    if (gateway.options().workers > 0) {
+      gateway.handle(std::move(r), std::move(out), std::move(inflight));  // queued to a worker thread
+      return;
+    }
+    // Fiber mode: the request runs on a fiber of this loop; the façade's waits suspend it
+    // and LoopHttpClient (the upstream transport) resumes it here (loop_fibers.h).
+    net::EventLoop* loop = net::EventLoop::current();
+    LoopFibers& fibers = LoopFibers::of(*loop, gateway.clock(), &gateway);
+    if (fibers.live() >= gateway.options().max_queue) {
+      gateway.reject_busy(r, *out);
+      return;
+    }
+    fibers.spawn([&gateway, r = std::move(r), out = std::move(out), inflight = std::move(inflight)]() mutable {
+      gateway.handle(std::move(r), std::move(out), std::move(inflight));
+    });
   });
   if (!server.ok()) return server.status();
   impl->server = std::move(server).value();

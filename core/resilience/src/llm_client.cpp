@@ -1,5 +1,7 @@
 #include "ploke/resilience/llm_client.h"
 
+#include "ploke/core/cooperative.h"
+
 #include <algorithm>
 #include <cmath>
 #include <cstdio>
@@ -880,7 +882,11 @@ bool LlmClient::wait_for(Duration d, CancelToken* token) {
   // On a simulated clock the wait always goes through a Completion: inside a scenario
   // fiber (ploke/core/cooperative.h) that suspends the fiber instead of moving the clock
   // for everyone, so other in-flight calls keep running in virtual time.
-  if (token == nullptr && !clock_.is_simulated()) {
+  // On a real clock, a wait inside a fiber whose scheduler drives this clock (the
+  // gateway's event-loop fibers) must suspend the fiber too, never block its thread.
+  CooperativeScheduler* coop = current_cooperative_scheduler();
+  const bool in_fiber = coop != nullptr && coop->drives(clock_) && coop->current_fiber() != nullptr;
+  if (token == nullptr && !clock_.is_simulated() && !in_fiber) {
     clock_.sleep_for(d);
     return true;
   }

@@ -583,9 +583,16 @@ std::string summary_table(const ScenarioResult& r) {
     h += row("tags", tags);
   }
   h += row("seed", esc(u64(r.seed)));
-  h += row("digest", "<code>" + esc(r.digest) + "</code>");
-  h += row("duration / simulated", esc(ms_text(to_ms(r.duration)) + " / " + ms_text(to_ms(r.simulated))));
-  h += row("wall time", esc(ms_text(r.wall_ms)) + " <span class=\"note\">(not in the digest)</span>");
+  if (r.real_time()) {
+    h += row("clock", "real: loopback HTTP against simulator servers <span class=\"note\">(times are wall times; "
+                      "not deterministic, no digest)</span>");
+    h += row("duration / covered", esc(ms_text(to_ms(r.duration)) + " / " + ms_text(to_ms(r.simulated))));
+    h += row("wall time", esc(ms_text(r.wall_ms)));
+  } else {
+    h += row("digest", "<code>" + esc(r.digest) + "</code>");
+    h += row("duration / simulated", esc(ms_text(to_ms(r.duration)) + " / " + ms_text(to_ms(r.simulated))));
+    h += row("wall time", esc(ms_text(r.wall_ms)) + " <span class=\"note\">(not in the digest)</span>");
+  }
   h += row("requests", esc(u64(r.requests) + " (ok " + u64(r.ok) + ", failed " + u64(r.failed) + ", lost " +
                             u64(r.lost) + ")"));
   std::string outcomes;
@@ -595,6 +602,12 @@ std::string summary_table(const ScenarioResult& r) {
   h += row("latency (ok) p50 / p95 / p99 / max",
            esc(ms_text(r.p50_ms) + " / " + ms_text(r.p95_ms) + " / " + ms_text(r.p99_ms) + " / " + ms_text(r.max_ms)));
   h += row("cost", esc(usd(r.cost_usd)));
+  for (const auto& b : r.budgets) {
+    std::string v = usd(b.spent_usd) + " of " + usd(b.limit_usd) + " spent (" + b.action + "), " + u64(b.refusals) +
+                    " refusal(s)";
+    if (b.first_refusal) v += ", first at " + ms_text(to_ms(*b.first_refusal));
+    h += row("budget " + b.period + " " + b.scope + (b.name.empty() ? "" : "=" + b.name), esc(v));
+  }
   h += "</table>\n";
   return h;
 }
@@ -708,7 +721,12 @@ std::string render_html_report(const std::vector<ScenarioResult>& results) {
   h += kStyle;
   h += "</style>\n</head>\n<body>\n<h1>ploke-sim scenario report</h1>\n";
   h += "<p>" + esc(u64(passed) + " of " + u64(results.size()) + " scenario(s) passed.") +
-       " Times are virtual (offsets since the scenario start); the digest covers every deterministic field.</p>\n";
+       (std::any_of(results.begin(), results.end(), [](const ScenarioResult& r) { return r.real_time(); })
+            ? " Real-time runs (clock: real) took their times from the wall clock over loopback HTTP and carry no "
+              "digest; virtual-time runs: offsets since the scenario start, the digest covers every deterministic "
+              "field.</p>\n"
+            : " Times are virtual (offsets since the scenario start); the digest covers every deterministic "
+              "field.</p>\n");
   if (results.size() > 1) {
     h += "<table class=\"index\">\n<tr><th>scenario</th><th>result</th><th>expectations</th><th>requests</th>"
          "<th>success</th><th>p95</th><th>digest</th></tr>\n";
@@ -721,7 +739,7 @@ std::string render_html_report(const std::vector<ScenarioResult>& results) {
            esc(r.name) + "</a></td><td class=\"verdict\">" + (r.passed() ? "PASS" : "FAIL") + "</td><td>" +
            esc(u64(ok_x) + " / " + u64(r.expectations.size())) + "</td><td>" + esc(u64(r.requests)) + "</td><td>" +
            esc(num(rate * 100, 2) + "%") + "</td><td>" + esc(ms_text(r.p95_ms)) + "</td><td><code>" +
-           esc(r.digest.substr(0, 16)) + "</code></td></tr>\n";
+           esc(r.real_time() ? std::string("(real clock)") : r.digest.substr(0, 16)) + "</code></td></tr>\n";
     }
     h += "</table>\n";
   }

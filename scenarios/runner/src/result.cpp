@@ -86,6 +86,9 @@ std::string canonical_text(const ScenarioResult& r) {
   for (const auto& p : r.providers) {
     for (const auto& f : p.faults) c.s("F").s(p.name).s(f.id).s(f.kind).u(f.matched).u(f.fired).end();
   }
+  for (const auto& b : r.budgets) {
+    c.s("G").s(b.path).usd(b.spent_usd).u(b.refusals).i(b.first_refusal ? ns(*b.first_refusal) : -1).end();
+  }
   char buf[64];
   for (const auto& e : r.expectations) {
     std::snprintf(buf, sizeof buf, "%.9g %.9g", e.observed, e.threshold);
@@ -115,7 +118,14 @@ std::string result_to_json(const ScenarioResult& r, bool with_logs) {
   j["tags"] = r.tags;
   j["seed"] = r.seed;
   j["passed"] = r.passed();
-  j["digest"] = r.digest;
+  j["clock"] = r.clock;
+  if (r.real_time()) {
+    j["digest"] = nullptr;  // a real-clock run is not deterministic
+    j["deterministic"] = false;
+  } else {
+    j["digest"] = r.digest;
+    j["deterministic"] = true;
+  }
   j["duration_ms"] = ms(r.duration);
   j["simulated_ms"] = ms(r.simulated);
   j["wall_ms"] = r.wall_ms;
@@ -143,13 +153,27 @@ std::string result_to_json(const ScenarioResult& r, bool with_logs) {
   Json ps = Json::array();
   for (const auto& p : r.providers) {
     Json pj = {{"name", p.name}, {"protocol", p.protocol}, {"attempts", p.attempts}, {"ok", p.ok},
-               {"outcomes", p.outcomes}, {"breaker_openings", p.breaker_openings}, {"cost_usd", p.cost_usd}};
+               {"outcomes", p.outcomes}, {"breaker_openings", p.breaker_openings}, {"cost_usd", p.cost_usd},
+               {"engine_requests", p.engine_requests}};
+    if (!p.url.empty()) pj["url"] = p.url;
+    if (!p.drift.empty()) pj["drift"] = p.drift;
     Json fs = Json::array();
     for (const auto& f : p.faults) fs.push_back({{"id", f.id}, {"kind", f.kind}, {"matched", f.matched}, {"fired", f.fired}});
     pj["faults"] = fs;
     ps.push_back(pj);
   }
   j["providers"] = ps;
+  if (!r.budgets.empty()) {
+    Json bj = Json::array();
+    for (const auto& b : r.budgets) {
+      Json one = {{"path", b.path},           {"scope", b.scope},         {"name", b.name},
+                  {"period", b.period},       {"action", b.action},       {"limit_usd", b.limit_usd},
+                  {"spent_usd", b.spent_usd}, {"refusals", b.refusals}};
+      one["first_refusal_ms"] = b.first_refusal ? Json(ms(*b.first_refusal)) : Json(nullptr);
+      bj.push_back(std::move(one));
+    }
+    j["budgets"] = bj;
+  }
   Json bl = Json::array();
   for (const auto& b : r.breaker_log) {
     bl.push_back({{"at_ms", ms(b.at)}, {"endpoint", b.endpoint_id}, {"provider", b.provider}, {"from", b.from},
@@ -199,9 +223,15 @@ std::string result_to_json(const ScenarioResult& r, bool with_logs) {
 std::string result_to_text(const ScenarioResult& r) {
   std::string out;
   char buf[512];
-  std::snprintf(buf, sizeof buf, "scenario %s (%s) — seed %llu, %.0fs simulated in %.0f ms wall\n", r.name.c_str(),
-                r.file.c_str(), static_cast<unsigned long long>(r.seed), std::chrono::duration<double>(r.simulated).count(),
-                r.wall_ms);
+  if (r.real_time()) {
+    std::snprintf(buf, sizeof buf, "scenario %s (%s) — seed %llu, real time over loopback HTTP: %.1fs wall\n",
+                  r.name.c_str(), r.file.c_str(), static_cast<unsigned long long>(r.seed),
+                  std::chrono::duration<double>(r.simulated).count());
+  } else {
+    std::snprintf(buf, sizeof buf, "scenario %s (%s) — seed %llu, %.0fs simulated in %.0f ms wall\n", r.name.c_str(),
+                  r.file.c_str(), static_cast<unsigned long long>(r.seed),
+                  std::chrono::duration<double>(r.simulated).count(), r.wall_ms);
+  }
   out += buf;
   std::snprintf(buf, sizeof buf,
                 "  requests %llu: ok %llu, failed %llu, lost %llu (success %.2f%%); attempts %llu, retries %llu; "
@@ -224,10 +254,19 @@ std::string result_to_text(const ScenarioResult& r) {
     std::string detail;
     for (const auto& [k, v] : p.outcomes) detail += (detail.empty() ? "" : " ") + k + "=" + std::to_string(v);
     for (const auto& f : p.faults) detail += " [" + f.id + " " + std::to_string(f.fired) + "x]";
+    if (!p.drift.empty()) detail += " drift=" + p.drift;
     std::snprintf(buf, sizeof buf, "  %-14s %-10s %9llu %9llu %8llu  %s\n", p.name.c_str(), p.protocol.c_str(),
                   static_cast<unsigned long long>(p.attempts), static_cast<unsigned long long>(p.ok),
                   static_cast<unsigned long long>(p.breaker_openings), detail.c_str());
     out += buf;
+  }
+  for (const auto& b : r.budgets) {
+    std::snprintf(buf, sizeof buf, "  budget %s %s%s%s %s: $%.4f of $%.4f spent, %llu refusal(s)", b.period.c_str(),
+                  b.scope.c_str(), b.name.empty() ? "" : "=", b.name.c_str(), b.action.c_str(), b.spent_usd, b.limit_usd,
+                  static_cast<unsigned long long>(b.refusals));
+    out += buf;
+    if (b.first_refusal) out += fmt(", first at %.1fs", std::chrono::duration<double>(*b.first_refusal).count());
+    out += "\n";
   }
   for (const auto& e : r.expectations) {
     std::string obs;
@@ -239,7 +278,11 @@ std::string result_to_text(const ScenarioResult& r) {
                   e.description.c_str(), obs.c_str(), e.detail.empty() ? "" : ": ", e.detail.c_str());
     out += buf;
   }
-  out += "  digest " + r.digest + "\n";
+  if (r.real_time()) {
+    out += "  digest n/a (real clock: not deterministic)\n";
+  } else {
+    out += "  digest " + r.digest + "\n";
+  }
   return out;
 }
 

@@ -1,5 +1,6 @@
 // run_scenario(): the world (clock, fibers, engines, transports, façade), the workload,
-// the logs, then the result's aggregates and expectation verdicts.
+// the logs, then the result's aggregates and expectation verdicts. The pieces shared with
+// the real-time runner (real_time.cpp) live in namespace detail (runner_internal.h).
 #include "ploke/scenarios/runner.h"
 
 #include <algorithm>
@@ -8,6 +9,7 @@
 #include <memory>
 #include <set>
 
+#include "budget_ledger.h"
 #include "ploke/adapters/anthropic_adapter.h"
 #include "ploke/adapters/openai_adapter.h"
 #include "ploke/adapters/openrouter_adapter.h"
@@ -17,6 +19,7 @@
 #include "ploke/resilience/llm_client.h"
 #include "ploke/scenarios/fibers.h"
 #include "ploke/simulator/engine.h"
+#include "runner_internal.h"
 
 namespace ploke::scenarios {
 
@@ -24,12 +27,7 @@ namespace {
 
 using std::chrono::milliseconds;
 using std::chrono::seconds;
-
-struct RequestCtx {
-  RequestRecord rec;
-  TimePoint start{};
-  bool content_delivered = false;
-};
+using detail::RequestCtx;
 
 struct ProviderWorld {
   const ProviderSpec* spec = nullptr;
@@ -40,6 +38,52 @@ struct ProviderWorld {
 };
 
 std::string ending_name_of(const ScriptedResponse& r) { return std::string(ending_name(r.ending)); }
+
+Priority pick_priority(const WorkloadSpec& w, Random& rnd) {
+  if (w.priorities.empty()) return Priority::kNormal;
+  double total = 0;
+  for (const auto& [p, wt] : w.priorities) total += wt;
+  if (total <= 0) return Priority::kNormal;
+  double x = rnd.uniform01() * total;
+  for (const auto& [p, wt] : w.priorities) {
+    if (x < wt) return p;
+    x -= wt;
+  }
+  return w.priorities.rbegin()->first;
+}
+
+std::string prompt_text(size_t chars, uint64_t id) {
+  static const std::string kWords =
+      "the quick brown fox jumps over the lazy dog while a careful engineer measures tail latency and retries ";
+  std::string s = "Request " + std::to_string(id) + ": ";
+  s.reserve(chars + 16);
+  while (s.size() < chars) s.append(kWords, 0, std::min(kWords.size(), chars - s.size()));
+  return s;
+}
+
+double percentile(std::vector<double>& v, double p) {
+  if (v.empty()) return 0;
+  std::sort(v.begin(), v.end());
+  size_t rank = static_cast<size_t>(std::ceil(p / 100.0 * static_cast<double>(v.size())));
+  if (rank == 0) rank = 1;
+  return v[std::min(rank, v.size()) - 1];
+}
+
+std::string pct(double x) {
+  char buf[32];
+  std::snprintf(buf, sizeof buf, "%.2f%%", x * 100);
+  return buf;
+}
+
+std::string ms_text(double ms) {
+  char buf[32];
+  std::snprintf(buf, sizeof buf, "%.1fms", ms);
+  return buf;
+}
+
+}  // namespace
+
+namespace detail {
 
 std::optional<Duration> retry_after_of(const Headers& h) {
   if (auto v = h.get("retry-after-ms")) {
@@ -57,7 +101,8 @@ std::optional<Duration> retry_after_of(const Headers& h) {
   return std::nullopt;
 }
 
-// Arrival offsets since the start, deterministic for the seed.
+std::string provider_of(const std::string& endpoint_id) { return endpoint_id.substr(0, endpoint_id.find('/')); }
+
 std::vector<Duration> arrival_times(const Scenario& s, Random& rnd) {
   std::vector<Duration> out;
   const WorkloadSpec& w = s.workload;
@@ -90,162 +135,46 @@ std::vector<Duration> arrival_times(const Scenario& s, Random& rnd) {
   return out;
 }
 
-std::string prompt_text(size_t chars, uint64_t id) {
-  static const std::string kWords =
-      "the quick brown fox jumps over the lazy dog while a careful engineer measures tail latency and retries ";
-  std::string s = "Request " + std::to_string(id) + ": ";
-  s.reserve(chars + 16);
-  while (s.size() < chars) s.append(kWords, 0, std::min(kWords.size(), chars - s.size()));
-  return s;
-}
-
-Priority pick_priority(const WorkloadSpec& w, Random& rnd) {
-  if (w.priorities.empty()) return Priority::kNormal;
-  double total = 0;
-  for (const auto& [p, wt] : w.priorities) total += wt;
-  if (total <= 0) return Priority::kNormal;
-  double x = rnd.uniform01() * total;
-  for (const auto& [p, wt] : w.priorities) {
-    if (x < wt) return p;
-    x -= wt;
-  }
-  return w.priorities.rbegin()->first;
-}
-
-double percentile(std::vector<double>& v, double p) {
-  if (v.empty()) return 0;
-  std::sort(v.begin(), v.end());
-  size_t rank = static_cast<size_t>(std::ceil(p / 100.0 * static_cast<double>(v.size())));
-  if (rank == 0) rank = 1;
-  return v[std::min(rank, v.size()) - 1];
-}
-
-std::string pct(double x) {
-  char buf[32];
-  std::snprintf(buf, sizeof buf, "%.2f%%", x * 100);
-  return buf;
-}
-
-std::string ms_text(double ms) {
-  char buf[32];
-  std::snprintf(buf, sizeof buf, "%.1fms", ms);
-  return buf;
-}
-
-std::string provider_of(const std::string& endpoint_id) { return endpoint_id.substr(0, endpoint_id.find('/')); }
-
-}  // namespace
-
-Result<ScenarioResult> run_scenario(const Scenario& scenario, const RunOptions& options) {
-  const uint64_t seed = options.seed.value_or(scenario.seed);
-  SimulatedClock clock;
-  const TimePoint t0 = clock.now();
-  FiberScheduler fibers(clock);
-  ScenarioResult res;
-  res.file = scenario.file;
-  res.name = scenario.name;
-  res.description = scenario.description;
-  res.tags = scenario.tags;
-  res.seed = seed;
-  res.duration = scenario.duration;
-  res.sample_interval = scenario.sample_interval;
-
-  // Request contexts live in a deque (stable addresses) for the whole run.
-  std::deque<RequestCtx> requests;
-
-  // ---- providers: one engine + transport + adapter each ----
-  std::vector<std::unique_ptr<ProviderWorld>> worlds;
-  for (size_t i = 0; i < scenario.providers.size(); ++i) {
-    const ProviderSpec& p = scenario.providers[i];
-    auto w = std::make_unique<ProviderWorld>();
-    w->spec = &p;
-    sim::SimOptions so;
-    so.seed = seed * 1000003 + i + 1;
-    so.models.clear();
-    std::set<std::string> seen;
-    auto add_model = [&](const std::string& m) {
-      if (seen.insert(m).second) so.models.push_back(sim::ModelInfo{m});
-    };
-    for (const auto& m : p.models) add_model(m);
-    add_model(scenario.workload.model);  // the façade sends the request's model as is
-    so.latency.time_to_first_token = p.ttft;
-    so.latency.tokens_per_second = p.tokens_per_second;
-    so.length.min_tokens = p.min_tokens;
-    so.length.max_tokens = p.max_tokens;
-    so.tool_call_probability = p.tool_call_probability;
-    so.rate_limits.limit_requests = p.limit_requests;
-    so.rate_limits.limit_tokens = p.limit_tokens;
-    so.faults = p.faults;
-    so.journal_capacity = 16;
-    if (!p.cassettes.empty()) {
-      auto cs = codec::load_cassettes(p.cassettes);
-      if (!cs.ok()) return InvalidRequestError("provider '" + p.name + "': cassettes: " + cs.status().message());
-      so.replay.cassettes = std::move(cs).value();
-    }
-    auto engine = sim::SimEngine::Create(so, clock);
-    if (!engine.ok()) return InvalidRequestError("provider '" + p.name + "': " + engine.status().message());
-    w->engine = std::move(engine).value();
-    if (p.protocol == "anthropic") {
-      w->adapter = std::make_unique<AnthropicAdapter>();
-      w->base_url = "http://" + p.name + ".sim/v1";
-    } else if (p.protocol == "openrouter") {
-      w->adapter = std::make_unique<OpenRouterAdapter>();
-      w->base_url = "http://" + p.name + ".sim/api/v1";
-    } else {
-      w->adapter = std::make_unique<OpenAiAdapter>();
-      w->base_url = "http://" + p.name + ".sim/v1";
-    }
-    sim::SimEngine* engine_ptr = w->engine.get();
-    const std::string pname = p.name;
-    w->transport = std::make_unique<InProcessTransport>(
-        clock, [engine_ptr, pname, &fibers, &res, &clock, t0](const HttpRequest& r) {
-          ScriptedResponse resp = engine_ptr->handle(r);
-          auto* ctx = static_cast<RequestCtx*>(fibers.current_user());
-          if (ctx != nullptr) {
-            AttemptRecord a;
-            a.request = ctx->rec.id;
-            a.number = ++ctx->rec.attempts;
-            a.provider = pname;
-            a.at = clock.now() - t0;
-            Duration head = resp.head_at;
-            if (!resp.send_head && !resp.chunks.empty()) head = resp.chunks.front().at;
-            a.head_at = a.at + head;
-            a.http_status = resp.send_head ? resp.status : 0;
-            a.ending = ending_name_of(resp);
-            auto j = engine_ptr->journal(1);
-            if (!j.empty()) a.fault_id = j.back().fault_id;
-            if (resp.send_head) a.retry_after = retry_after_of(resp.headers);
-            a.after_partial_output = ctx->content_delivered;
-            res.attempt_log.push_back(std::move(a));
-          }
-          return resp;
-        });
-    worlds.push_back(std::move(w));
-  }
-
-  // ---- the façade ----
-  resilience::LlmClientOptions copts = scenario.client;
-  copts.seed = seed;
-  copts.on_breaker_event = [&res, &clock, t0](const std::string& endpoint_id, const resilience::BreakerEvent& e) {
-    BreakerTransition bt;
-    bt.at = e.at - t0;
-    (void)clock;
-    bt.endpoint_id = endpoint_id;
-    bt.provider = provider_of(endpoint_id);
-    bt.from = std::string(resilience::breaker_state_name(e.from));
-    bt.to = std::string(resilience::breaker_state_name(e.to));
-    bt.reason = e.reason;
-    res.breaker_log.push_back(std::move(bt));
+Result<sim::SimOptions> sim_options_for(const Scenario& scenario, size_t i, uint64_t seed) {
+  const ProviderSpec& p = scenario.providers[i];
+  sim::SimOptions so;
+  so.seed = seed * 1000003 + i + 1;
+  so.models.clear();
+  std::set<std::string> seen;
+  auto add_model = [&](const std::string& m) {
+    if (seen.insert(m).second) so.models.push_back(sim::ModelInfo{m});
   };
-  resilience::LlmClient client(clock, copts);
-  if (!scenario.policy.empty()) {
-    if (Status st = client.set_policy(scenario.policy); !st.ok()) {
-      return InvalidRequestError("client.policy: " + st.message());
-    }
+  for (const auto& m : p.models) add_model(m);
+  add_model(scenario.workload.model);  // the façade sends the request's model as is
+  so.latency.time_to_first_token = p.ttft;
+  so.latency.tokens_per_second = p.tokens_per_second;
+  so.length.min_tokens = p.min_tokens;
+  so.length.max_tokens = p.max_tokens;
+  so.tool_call_probability = p.tool_call_probability;
+  so.rate_limits.limit_requests = p.limit_requests;
+  so.rate_limits.limit_tokens = p.limit_tokens;
+  so.faults = p.faults;
+  so.openrouter.drift = p.drift;
+  so.journal_capacity = 16;
+  if (!p.cassettes.empty()) {
+    auto cs = codec::load_cassettes(p.cassettes);
+    if (!cs.ok()) return InvalidRequestError("provider '" + p.name + "': cassettes: " + cs.status().message());
+    so.replay.cassettes = std::move(cs).value();
   }
-  std::map<std::string, std::string> endpoint_attempt_provider;
-  for (const auto& w : worlds) {
-    const ProviderSpec& p = *w->spec;
+  return so;
+}
+
+std::unique_ptr<ProviderAdapter> adapter_for(const ProviderSpec& p) {
+  if (p.protocol == "anthropic") return std::make_unique<AnthropicAdapter>();
+  if (p.protocol == "openrouter") return std::make_unique<OpenRouterAdapter>();
+  return std::make_unique<OpenAiAdapter>();
+}
+
+std::string api_prefix(const ProviderSpec& p) { return p.protocol == "openrouter" ? "/api/v1" : "/v1"; }
+
+Status add_endpoints(resilience::LlmClient& client, const Scenario& scenario, const std::vector<ProviderWiring>& wiring) {
+  for (const ProviderWiring& w : wiring) {
+    const ProviderSpec& p = *w.spec;
     for (const auto& m : p.models) {
       resilience::EndpointConfig c;
       c.candidate.id = p.name + "/" + m;
@@ -256,11 +185,11 @@ Result<ScenarioResult> run_scenario(const Scenario& scenario, const RunOptions& 
       c.candidate.input_usd_per_mtok = p.input_usd_per_mtok;
       c.candidate.output_usd_per_mtok = p.output_usd_per_mtok;
       c.candidate.weight = p.weight;
-      c.adapter = w->adapter.get();
+      c.adapter = w.adapter;
       c.endpoint.provider = p.name;
-      c.endpoint.base_url = w->base_url;
+      c.endpoint.base_url = w.base_url;
       c.endpoint.api_key = Secret("sk-FAKE-scenario-0000000000000000");
-      c.transport = w->transport.get();
+      c.transport = w.transport;
       CallOptions t = scenario.timeouts;
       if (p.timeouts.connect_timeout) t.connect_timeout = p.timeouts.connect_timeout;
       if (p.timeouts.first_byte_timeout) t.first_byte_timeout = p.timeouts.first_byte_timeout;
@@ -273,112 +202,37 @@ Result<ScenarioResult> run_scenario(const Scenario& scenario, const RunOptions& 
       }
     }
   }
+  return Status::Ok();
+}
 
-  // ---- the workload ----
-  Random rnd(seed ^ 0x5ce7a210ULL);
-  const std::vector<Duration> arrivals = arrival_times(scenario, rnd);
+std::shared_ptr<ChatRequest> build_request(const Scenario& scenario, size_t i, const Random& rnd, RequestRecord& rec) {
+  static const ToolDefinition kTool = [] {
+    ToolDefinition tool;
+    tool.name = "lookup";
+    tool.description = "Look something up";
+    tool.parameters_json = R"({"type":"object","properties":{"query":{"type":"string"}},"required":["query"]})";
+    return tool;
+  }();
   const WorkloadSpec& wl = scenario.workload;
-  ToolDefinition tool;
-  tool.name = "lookup";
-  tool.description = "Look something up";
-  tool.parameters_json = R"({"type":"object","properties":{"query":{"type":"string"}},"required":["query"]})";
+  Random r = rnd.fork(i + 1);
+  const auto chars = static_cast<size_t>(r.between(wl.prompt_chars_min, wl.prompt_chars_max));
+  rec.stream = r.chance(wl.stream_share);
+  rec.tools = r.chance(wl.tool_share);
+  rec.priority = pick_priority(wl, r);
+  auto req = std::make_shared<ChatRequest>();
+  req->model = wl.model;
+  req->messages.push_back(Message::System("You are a terse assistant."));
+  req->messages.push_back(Message::User(prompt_text(chars, rec.id)));
+  req->max_output_tokens = wl.max_output_tokens;
+  req->stream = rec.stream;
+  if (rec.tools) req->tools.push_back(kTool);
+  req->meta.priority = rec.priority;
+  req->meta.deadline = wl.deadline;
+  req->meta.request_id = "r" + std::to_string(rec.id);
+  return req;
+}
 
-  auto start_request = [&](size_t i) {
-    requests.emplace_back();
-    RequestCtx& ctx = requests.back();
-    ctx.rec.id = i + 1;
-    ctx.start = clock.now();
-    ctx.rec.start = ctx.start - t0;
-    Random r = rnd.fork(i + 1);
-    const auto chars = static_cast<size_t>(r.between(wl.prompt_chars_min, wl.prompt_chars_max));
-    ctx.rec.stream = r.chance(wl.stream_share);
-    ctx.rec.tools = r.chance(wl.tool_share);
-    ctx.rec.priority = pick_priority(wl, r);
-    auto req = std::make_shared<ChatRequest>();
-    req->model = wl.model;
-    req->messages.push_back(Message::System("You are a terse assistant."));
-    req->messages.push_back(Message::User(prompt_text(chars, ctx.rec.id)));
-    req->max_output_tokens = wl.max_output_tokens;
-    req->stream = ctx.rec.stream;
-    if (ctx.rec.tools) req->tools.push_back(tool);
-    req->meta.priority = ctx.rec.priority;
-    req->meta.deadline = wl.deadline;
-    req->meta.request_id = "r" + std::to_string(ctx.rec.id);
-    RequestCtx* cp = &ctx;
-    fibers.spawn(
-        [cp, req, &client, &clock, &wl, t0] {
-          resilience::CancelToken token;  // also keeps LlmClient's waits on Completions (never clock.sleep)
-          resilience::CallControl control;
-          control.policy = wl.policy;
-          control.cancel = &token;
-          resilience::RequestTrace trace;
-          Result<ChatResponse> out = InternalError("not run");
-          if (cp->rec.stream) {
-            out = client.stream(
-                *req,
-                [cp](const StreamEvent& e) {
-                  if (e.kind == StreamEvent::Kind::kTextDelta || e.kind == StreamEvent::Kind::kToolCallDelta) {
-                    cp->content_delivered = true;
-                    ++cp->rec.content_events;
-                  }
-                },
-                control, &trace);
-          } else {
-            out = client.complete(*req, control, &trace);
-          }
-          cp->rec.end = clock.now() - t0;
-          cp->rec.finished = true;
-          cp->rec.outcome = out.ok() ? "ok" : std::string(status_code_name(out.status().code()));
-          cp->rec.cost_usd = trace.total_cost_usd;
-          cp->rec.queue_wait = trace.queue_wait;
-          if (out.ok()) cp->rec.served_by = provider_of(trace.served_by);
-        },
-        &ctx);
-  };
-
-  // Arrivals: one chained timer.
-  std::function<void(size_t)> arm = [&](size_t i) {
-    if (i >= arrivals.size()) return;
-    clock.schedule_at(t0 + arrivals[i], [&, i] {
-      start_request(i);
-      arm(i + 1);
-    });
-  };
-  arm(0);
-
-  // Queue depth samples (and progress) every sample_interval until the horizon.
-  const TimePoint horizon = t0 + scenario.duration + scenario.drain;
-  size_t finished_seen = 0;
-  (void)finished_seen;
-  std::function<void()> sample = [&] {
-    const resilience::QueueStatus qs = client.queue_status();
-    QueueSample q;
-    q.at = clock.now() - t0;
-    q.in_flight = qs.in_flight;
-    for (const auto& l : qs.lanes) q.queued += l.depth;
-    q.outstanding = fibers.live();
-    res.queue_samples.push_back(q);
-    if (options.progress) options.progress(clock.now() - t0, scenario.duration);
-    const TimePoint next = clock.now() + scenario.sample_interval;
-    const bool arrivals_left = requests.size() < arrivals.size();
-    if (next <= horizon && (arrivals_left || fibers.live() > 0)) clock.schedule_at(next, sample);
-  };
-  clock.schedule_at(t0, sample);
-
-  res.timers_fired = fibers.run(horizon);
-  res.simulated = clock.now() - t0;
-  // Whatever is still in flight past the horizon is lost; let it unwind (no new arrivals).
-  res.timers_fired += fibers.run();
-  res.abandoned_waits = fibers.abandoned_waits();
-
-  // ---- logs → result ----
-  const Duration horizon_off = horizon - t0;
-  res.request_log.reserve(requests.size());
-  for (auto& ctx : requests) {
-    if (ctx.rec.finished && ctx.rec.end > horizon_off) ctx.rec.finished = false;
-    if (!ctx.rec.finished) ctx.rec.outcome = "lost";
-    res.request_log.push_back(ctx.rec);
-  }
+void summarize(const Scenario& scenario, const std::vector<const sim::SimEngine*>& engines, ScenarioResult& res) {
   std::vector<double> ok_lat;
   for (const auto& r : res.request_log) {
     ++res.requests;
@@ -402,11 +256,18 @@ Result<ScenarioResult> run_scenario(const Scenario& scenario, const RunOptions& 
   res.p99_ms = percentile(ok_lat, 99);
 
   // Providers
-  for (const auto& w : worlds) {
+  for (size_t i = 0; i < scenario.providers.size() && i < engines.size(); ++i) {
     ProviderSummary ps;
-    ps.name = w->spec->name;
-    ps.protocol = w->spec->protocol;
-    for (const auto& fs : w->engine->fault_stats()) {
+    ps.name = scenario.providers[i].name;
+    ps.protocol = scenario.providers[i].protocol;
+    ps.engine_requests = engines[i]->request_count();
+    const sim::OpenRouterDrift& d = engines[i]->options().openrouter.drift;
+    for (const auto& [on, name] : {std::pair<bool, const char*>{d.unknown_enums, "unknown_enums"},
+                                   {d.numeric_prices, "numeric_prices"},
+                                   {d.extra_fields, "extra_fields"}}) {
+      if (on) ps.drift += (ps.drift.empty() ? "" : ",") + std::string(name);
+    }
+    for (const auto& fs : engines[i]->fault_stats()) {
       ps.faults.push_back({fs.id, std::string(fault_kind_name(fs.kind)), fs.matched, fs.fired});
     }
     res.providers.push_back(std::move(ps));
@@ -490,6 +351,193 @@ Result<ScenarioResult> run_scenario(const Scenario& scenario, const RunOptions& 
     }
   }
 
+}
+
+}  // namespace detail
+
+Result<ScenarioResult> run_scenario(const Scenario& scenario, const RunOptions& options) {
+  if (options.real_time) return detail::run_real_time(scenario, options);
+  const uint64_t seed = options.seed.value_or(scenario.seed);
+  SimulatedClock clock;
+  const TimePoint t0 = clock.now();
+  FiberScheduler fibers(clock);
+  ScenarioResult res;
+  res.file = scenario.file;
+  res.name = scenario.name;
+  res.description = scenario.description;
+  res.tags = scenario.tags;
+  res.seed = seed;
+  res.duration = scenario.duration;
+  res.sample_interval = scenario.sample_interval;
+
+  // Request contexts live in a deque (stable addresses) for the whole run.
+  std::deque<RequestCtx> requests;
+
+  // ---- providers: one engine + transport + adapter each ----
+  std::vector<std::unique_ptr<ProviderWorld>> worlds;
+  for (size_t i = 0; i < scenario.providers.size(); ++i) {
+    const ProviderSpec& p = scenario.providers[i];
+    auto w = std::make_unique<ProviderWorld>();
+    w->spec = &p;
+    auto so = detail::sim_options_for(scenario, i, seed);
+    if (!so.ok()) return so.status();
+    auto engine = sim::SimEngine::Create(*so, clock);
+    if (!engine.ok()) return InvalidRequestError("provider '" + p.name + "': " + engine.status().message());
+    w->engine = std::move(engine).value();
+    w->adapter = detail::adapter_for(p);
+    w->base_url = "http://" + p.name + ".sim" + detail::api_prefix(p);
+    sim::SimEngine* engine_ptr = w->engine.get();
+    const std::string pname = p.name;
+    w->transport = std::make_unique<InProcessTransport>(
+        clock, [engine_ptr, pname, &fibers, &res, &clock, t0](const HttpRequest& r) {
+          ScriptedResponse resp = engine_ptr->handle(r);
+          auto* ctx = static_cast<RequestCtx*>(fibers.current_user());
+          if (ctx != nullptr) {
+            AttemptRecord a;
+            a.request = ctx->rec.id;
+            a.number = ++ctx->rec.attempts;
+            a.provider = pname;
+            a.at = clock.now() - t0;
+            Duration head = resp.head_at;
+            if (!resp.send_head && !resp.chunks.empty()) head = resp.chunks.front().at;
+            a.head_at = a.at + head;
+            a.http_status = resp.send_head ? resp.status : 0;
+            a.ending = ending_name_of(resp);
+            auto j = engine_ptr->journal(1);
+            if (!j.empty()) a.fault_id = j.back().fault_id;
+            if (resp.send_head) a.retry_after = detail::retry_after_of(resp.headers);
+            a.after_partial_output = ctx->content_delivered;
+            res.attempt_log.push_back(std::move(a));
+          }
+          return resp;
+        });
+    worlds.push_back(std::move(w));
+  }
+
+  // ---- the façade ----
+  resilience::LlmClientOptions copts = scenario.client;
+  copts.seed = seed;
+  copts.on_breaker_event = [&res, t0](const std::string& endpoint_id, const resilience::BreakerEvent& e) {
+    BreakerTransition bt;
+    bt.at = e.at - t0;
+    bt.endpoint_id = endpoint_id;
+    bt.provider = detail::provider_of(endpoint_id);
+    bt.from = std::string(resilience::breaker_state_name(e.from));
+    bt.to = std::string(resilience::breaker_state_name(e.to));
+    bt.reason = e.reason;
+    res.breaker_log.push_back(std::move(bt));
+  };
+  // Client-side budgets: the in-memory ledger as the façade's usage sink and budget oracle.
+  std::unique_ptr<detail::BudgetLedger> ledger;
+  if (!scenario.budgets.empty()) {
+    ledger = std::make_unique<detail::BudgetLedger>(clock, t0, scenario.budgets);
+    copts.usage_sink = ledger.get();
+    copts.budget_oracle = ledger.get();
+  }
+  resilience::LlmClient client(clock, copts);
+  if (!scenario.policy.empty()) {
+    if (Status st = client.set_policy(scenario.policy); !st.ok()) {
+      return InvalidRequestError("client.policy: " + st.message());
+    }
+  }
+  {
+    std::vector<detail::ProviderWiring> wiring;
+    for (const auto& w : worlds) wiring.push_back({w->spec, w->adapter.get(), w->transport.get(), w->base_url});
+    if (Status st = detail::add_endpoints(client, scenario, wiring); !st.ok()) return st;
+  }
+
+  // ---- the workload ----
+  Random rnd(seed ^ 0x5ce7a210ULL);
+  const std::vector<Duration> arrivals = detail::arrival_times(scenario, rnd);
+  const WorkloadSpec& wl = scenario.workload;
+
+  auto start_request = [&](size_t i) {
+    requests.emplace_back();
+    RequestCtx& ctx = requests.back();
+    ctx.rec.id = i + 1;
+    ctx.start = clock.now();
+    ctx.rec.start = ctx.start - t0;
+    std::shared_ptr<ChatRequest> req = detail::build_request(scenario, i, rnd, ctx.rec);
+    RequestCtx* cp = &ctx;
+    fibers.spawn(
+        [cp, req, &client, &clock, &wl, t0] {
+          resilience::CancelToken token;  // also keeps LlmClient's waits on Completions (never clock.sleep)
+          resilience::CallControl control;
+          control.policy = wl.policy;
+          control.cancel = &token;
+          resilience::RequestTrace trace;
+          Result<ChatResponse> out = InternalError("not run");
+          if (cp->rec.stream) {
+            out = client.stream(
+                *req,
+                [cp](const StreamEvent& e) {
+                  if (e.kind == StreamEvent::Kind::kTextDelta || e.kind == StreamEvent::Kind::kToolCallDelta) {
+                    cp->content_delivered = true;
+                    ++cp->rec.content_events;
+                  }
+                },
+                control, &trace);
+          } else {
+            out = client.complete(*req, control, &trace);
+          }
+          cp->rec.end = clock.now() - t0;
+          cp->rec.finished = true;
+          cp->rec.outcome = out.ok() ? "ok" : std::string(status_code_name(out.status().code()));
+          cp->rec.cost_usd = trace.total_cost_usd;
+          cp->rec.queue_wait = trace.queue_wait;
+          if (out.ok()) cp->rec.served_by = detail::provider_of(trace.served_by);
+        },
+        &ctx);
+  };
+
+  // Arrivals: one chained timer.
+  std::function<void(size_t)> arm = [&](size_t i) {
+    if (i >= arrivals.size()) return;
+    clock.schedule_at(t0 + arrivals[i], [&, i] {
+      start_request(i);
+      arm(i + 1);
+    });
+  };
+  arm(0);
+
+  // Queue depth samples (and progress) every sample_interval until the horizon.
+  const TimePoint horizon = t0 + scenario.duration + scenario.drain;
+  size_t finished_seen = 0;
+  (void)finished_seen;
+  std::function<void()> sample = [&] {
+    const resilience::QueueStatus qs = client.queue_status();
+    QueueSample q;
+    q.at = clock.now() - t0;
+    q.in_flight = qs.in_flight;
+    for (const auto& l : qs.lanes) q.queued += l.depth;
+    q.outstanding = fibers.live();
+    res.queue_samples.push_back(q);
+    if (options.progress) options.progress(clock.now() - t0, scenario.duration);
+    const TimePoint next = clock.now() + scenario.sample_interval;
+    const bool arrivals_left = requests.size() < arrivals.size();
+    if (next <= horizon && (arrivals_left || fibers.live() > 0)) clock.schedule_at(next, sample);
+  };
+  clock.schedule_at(t0, sample);
+
+  res.timers_fired = fibers.run(horizon);
+  res.simulated = clock.now() - t0;
+  // Whatever is still in flight past the horizon is lost; let it unwind (no new arrivals).
+  res.timers_fired += fibers.run();
+  res.abandoned_waits = fibers.abandoned_waits();
+
+  // ---- logs → result ----
+  const Duration horizon_off = horizon - t0;
+  res.request_log.reserve(requests.size());
+  for (auto& ctx : requests) {
+    if (ctx.rec.finished && ctx.rec.end > horizon_off) ctx.rec.finished = false;
+    if (!ctx.rec.finished) ctx.rec.outcome = "lost";
+    res.request_log.push_back(ctx.rec);
+  }
+  std::vector<const sim::SimEngine*> engines;
+  for (const auto& w : worlds) engines.push_back(w->engine.get());
+  detail::summarize(scenario, engines, res);
+  if (ledger) res.budgets = ledger->summaries();
+
   evaluate_expectations(scenario, res);
   res.digest = sha256_hex(canonical_text(res));
   return res;
@@ -570,6 +618,10 @@ void evaluate_expectations(const Scenario& scenario, ScenarioResult& res) {
         for (const auto& p : scenario.providers) {
           for (const auto& m : p.models) eps_of[p.name].push_back(p.name + "/" + m);
         }
+        // Real time: the façade takes the breaker's permit a moment before the attempt is
+        // logged at the wire, and other threads' failures may open the breaker in between;
+        // an opening less than this long before an attempt is not held against it.
+        const Duration grace = res.real_time() ? std::chrono::milliseconds(100) : Duration(0);
         std::map<std::string, size_t> cursor;
         std::map<std::string, std::string> state;
         std::map<std::string, uint32_t> half_open_used;
@@ -582,7 +634,8 @@ void evaluate_expectations(const Scenario& scenario, ScenarioResult& res) {
             size_t& k = cursor[ep];
             std::string& st = state[ep];
             if (st.empty()) st = "closed";
-            while (k < log.size() && (log[k]->at < a.at || (log[k]->at == a.at && log[k]->to != "open"))) {
+            while (k < log.size() && (log[k]->at + (log[k]->to == "open" ? grace : Duration(0)) < a.at ||
+                                      (log[k]->at == a.at && log[k]->to != "open"))) {
               st = log[k]->to;
               if (st == "half_open") half_open_used[ep] = 0;
               ++k;
@@ -671,15 +724,24 @@ void evaluate_expectations(const Scenario& scenario, ScenarioResult& res) {
         break;
       }
       case ExpectationKind::kCost: {
-        er.observed = res.cost_usd;
+        // Total, or the cost of the requests one provider served.
+        double cost = res.cost_usd;
+        if (!x.provider.empty()) {
+          cost = 0;
+          for (const auto& p : res.providers) {
+            if (p.name == x.provider) cost = p.cost_usd;
+          }
+        }
+        er.observed = cost;
         er.threshold = x.max;
         er.unit = "usd";
-        er.passed = res.cost_usd <= x.max + 1e-12;
-        char buf[64];
+        er.passed = cost <= x.max + 1e-12;
+        char buf[96];
         std::snprintf(buf, sizeof buf, "cost <= $%.4f", x.max);
         er.description = buf;
+        if (!x.provider.empty()) er.description = "cost of requests served by " + x.provider + " <= " + er.description.substr(8);
         if (!er.passed) {
-          std::snprintf(buf, sizeof buf, "observed $%.4f, over by $%.4f", res.cost_usd, res.cost_usd - x.max);
+          std::snprintf(buf, sizeof buf, "observed $%.4f, over by $%.4f", cost, cost - x.max);
           er.detail = buf;
         }
         break;

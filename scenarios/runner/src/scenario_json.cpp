@@ -151,10 +151,45 @@ void parse_rate_limits(const Json& o, const std::string& path, resilience::RateL
   if (auto v = get_uint(o, "tokens_per_minute", path, e)) l.tokens_per_minute = *v;
 }
 
+// "drift": "all" | "none" | ["unknown_enums", "numeric_prices", "extra_fields"] — the
+// simulated OpenRouter's schema drift (SimOptions::openrouter.drift). OpenRouter only.
+void parse_drift(const Json& v, const std::string& path, ProviderSpec& p, Errors& e) {
+  static const char* const kExpected = "expected \"all\", \"none\" or an array of unknown_enums, numeric_prices, extra_fields";
+  if (p.protocol != "openrouter") {
+    e.add(path, "applies to protocol openrouter only (this provider's protocol is " + p.protocol + ")");
+  }
+  auto apply = [&](const std::string& name, const std::string& at) {
+    if (name == "all") {
+      p.drift.unknown_enums = p.drift.numeric_prices = p.drift.extra_fields = true;
+    } else if (name == "none") {
+      p.drift = sim::OpenRouterDrift{};
+    } else if (name == "unknown_enums") {
+      p.drift.unknown_enums = true;
+    } else if (name == "numeric_prices") {
+      p.drift.numeric_prices = true;
+    } else if (name == "extra_fields") {
+      p.drift.extra_fields = true;
+    } else {
+      e.add(at, "unknown drift '" + name + "' (" + kExpected + ")");
+    }
+  };
+  if (v.is_string()) {
+    apply(v.get<std::string>(), path);
+  } else if (v.is_array()) {
+    for (size_t i = 0; i < v.size(); ++i) {
+      const std::string at = path + "[" + std::to_string(i) + "]";
+      if (!v[i].is_string()) e.add(at, "must be a string (got " + type_name(v[i]) + ")");
+      else apply(v[i].get<std::string>(), at);
+    }
+  } else {
+    e.add(path, "must be a string or an array of strings (got " + type_name(v) + "; " + kExpected + ")");
+  }
+}
+
 void parse_provider(const Json& o, const std::string& path, ProviderSpec& p, Errors& e) {
   check_keys(o, path,
              {"name", "protocol", "models", "latency", "completion_tokens", "tool_call_probability", "rate_limits",
-              "client_rate_limits", "price", "weight", "timeouts", "cassettes", "description"},
+              "client_rate_limits", "price", "weight", "timeouts", "cassettes", "drift", "description"},
              e);
   if (auto s = get_string(o, "name", path, e)) p.name = *s;
   if (p.name.empty()) e.add(join(path, "name"), "required (a non-empty string)");
@@ -209,6 +244,7 @@ void parse_provider(const Json& o, const std::string& path, ProviderSpec& p, Err
   if (auto v = get_number(o, "weight", path, e, 0, 1e9)) p.weight = *v;
   if (const Json* t = get_object(o, "timeouts", path, e)) parse_timeouts(*t, join(path, "timeouts"), p.timeouts, e);
   if (auto s = get_string(o, "cassettes", path, e)) p.cassettes = *s;
+  if (auto it = o.find("drift"); it != o.end()) parse_drift(*it, join(path, "drift"), p, e);
   (void)get_string(o, "description", path, e);
 }
 
@@ -344,10 +380,56 @@ void parse_workload(const Json& o, const std::string& path, WorkloadSpec& w, Err
   if (auto s = get_string(o, "policy", path, e)) w.policy = *s;
 }
 
-void parse_client(const Json& o, const std::string& path, Scenario& s, Errors& e) {
+// "budgets": [{"provider": "cheap", "usd": 0.01, "period": "day", "action": "stop"}, …]
+// (or "profile": NAME, or neither = global).
+void parse_budgets(const Json& arr, const std::string& path, const std::set<std::string>& providers, Scenario& s,
+                   Errors& e) {
+  for (size_t i = 0; i < arr.size(); ++i) {
+    const std::string bp = path + "[" + std::to_string(i) + "]";
+    const Json& o = arr[i];
+    if (!o.is_object()) {
+      e.add(bp, "must be an object (got " + type_name(o) + ")");
+      continue;
+    }
+    check_keys(o, bp, {"provider", "profile", "usd", "period", "action"}, e);
+    BudgetSpec b;
+    b.path = bp;
+    const auto provider = get_string(o, "provider", bp, e);
+    const auto profile = get_string(o, "profile", bp, e);
+    if (provider && profile) {
+      e.add(bp, "give provider or profile, not both (neither = a global budget)");
+    } else if (provider) {
+      if (!providers.count(*provider)) e.add(join(bp, "provider"), "unknown provider '" + *provider + "'");
+      b.scope = "provider";
+      b.name = *provider;
+    } else if (profile) {
+      if (profile->empty()) e.add(join(bp, "profile"), "must not be empty");
+      b.scope = "profile";
+      b.name = *profile;
+    }
+    if (auto v = get_number(o, "usd", bp, e, 0, 1e12)) {
+      if (*v <= 0) e.add(join(bp, "usd"), "must be > 0");
+      b.limit_usd = *v;
+    } else if (!o.contains("usd")) {
+      e.add(join(bp, "usd"), "required (the limit in USD)");
+    }
+    if (auto v = get_string(o, "period", bp, e)) {
+      if (*v != "day" && *v != "month") e.add(join(bp, "period"), "unknown period '" + *v + "' (expected day or month)");
+      b.period = *v;
+    }
+    if (auto v = get_string(o, "action", bp, e)) {
+      if (*v != "warn" && *v != "stop") e.add(join(bp, "action"), "unknown action '" + *v + "' (expected warn or stop)");
+      b.action = *v;
+    }
+    s.budgets.push_back(std::move(b));
+  }
+}
+
+void parse_client(const Json& o, const std::string& path, const std::set<std::string>& providers, Scenario& s,
+                  Errors& e) {
   check_keys(o, path,
              {"policy", "max_chain", "breaker", "retry", "backoff", "retry_budget", "admission", "provider_limits",
-              "learn_rate_limits", "max_rate_limit_wait", "stream_continuation", "timeouts"},
+              "learn_rate_limits", "max_rate_limit_wait", "stream_continuation", "timeouts", "profile", "budgets"},
              e);
   resilience::LlmClientOptions& c = s.client;
   if (auto v = get_string(o, "policy", path, e)) s.policy = *v;
@@ -419,6 +501,8 @@ void parse_client(const Json& o, const std::string& path, Scenario& s, Errors& e
   if (auto d = get_duration(o, "max_rate_limit_wait", path, e)) c.max_rate_limit_wait = *d;
   if (auto v = get_bool(o, "stream_continuation", path, e)) c.stream_continuation = *v;
   if (const Json* t = get_object(o, "timeouts", path, e)) parse_timeouts(*t, join(path, "timeouts"), s.timeouts, e);
+  if (auto v = get_string(o, "profile", path, e)) c.profile = *v;
+  if (const Json* b = get_array(o, "budgets", path, e)) parse_budgets(*b, join(path, "budgets"), providers, s, e);
 }
 
 void parse_expectation(const Json& o, const std::string& path, const std::set<std::string>& providers, Scenario& s,
@@ -482,8 +566,9 @@ void parse_expectation(const Json& o, const std::string& path, const std::set<st
     check_keys(o, path, {"kind"}, e);
   } else if (*kind == "cost") {
     x.kind = ExpectationKind::kCost;
-    check_keys(o, path, {"kind", "max_usd"}, e);
+    check_keys(o, path, {"kind", "max_usd", "provider"}, e);
     need("max_usd");
+    provider();
     if (auto v = get_number(o, "max_usd", path, e, 0, 1e12)) x.max = *v;
   } else if (*kind == "no_lost_requests") {
     x.kind = ExpectationKind::kNoLostRequests;
@@ -604,7 +689,7 @@ Result<Scenario> parse_scenario(std::string_view text, std::string_view source_n
   } else if (!root.contains("providers")) {
     e.add("providers", "required (an array of simulated providers)");
   }
-  if (const Json* c = get_object(root, "client", p, e)) parse_client(*c, "client", s, e);
+  if (const Json* c = get_object(root, "client", p, e)) parse_client(*c, "client", names, s, e);
   if (const Json* f = get_array(root, "faults", p, e)) {
     std::map<std::string, FaultPlan> plans;
     std::set<std::string> ids;

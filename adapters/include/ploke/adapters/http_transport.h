@@ -50,6 +50,12 @@ class HttpTransport final : public Transport {
     size_t max_idle_per_origin = 4;        ///< pooled keep-alive clients per origin
     std::string user_agent = "ploke-sim/0.1";
     bool verify_tls = true;                ///< verify server certificates (HTTPS)
+    /// http:// calls made on an HttpServer event-loop thread run asynchronously on that
+    /// loop (ploke::net::LoopHttpClient: start() returns at once, callbacks later on the
+    /// loop); from any other thread they stay blocking. For code that runs on the loop
+    /// and waits through Completion inside loop fibers (the gateway). https:// on a loop
+    /// thread runs as start_async() (its own thread), so the loop is never blocked.
+    bool on_event_loop = false;
   };
 
   explicit HttpTransport(Clock& clock);

@@ -80,7 +80,15 @@ struct InboundRequest {
 };
 
 /// Parses a Chat Completions request body (OpenAI; OpenRouter extensions included).
+/// A single pass without a DOM handles the usual shapes; anything unusual (bad input,
+/// escaped keys, the OpenRouter / "ploke" extensions, integral floats) is parsed again by
+/// the nlohmann DOM path, which names the problem. Tool parameters and JSON schemas keep
+/// the client's key order on the fast path (compacted); the DOM path sorts keys.
 Result<InboundRequest> parse_openai_chat_request(std::string_view body);
+/// Which parser to use (tests, benches): kFastOnly fails with kInternal "fast path
+/// declined" where kAuto would fall back to the DOM path.
+enum class ParsePath { kAuto, kDomOnly, kFastOnly };
+Result<InboundRequest> parse_openai_chat_request(std::string_view body, ParsePath path);
 /// Parses an Anthropic Messages request body.
 Result<InboundRequest> parse_anthropic_messages_request(std::string_view body);
 
@@ -127,8 +135,9 @@ class OpenAiSseWriter {
   bool started() const { return sent_role_; }
 
  private:
-  std::string chunk_prefix() const;
+  const std::string& chunk_prefix() const;
   std::string id_, model_;
+  std::string prefix_;  // "data: {\"id\":…,\"choices\":[" (built once)
   int64_t created_;
   bool include_usage_;
   bool sent_role_ = false;

@@ -28,6 +28,7 @@
 #include <mutex>
 #include <optional>
 #include <thread>
+#include <vector>
 
 namespace ploke {
 
@@ -36,8 +37,15 @@ using TimePoint = std::chrono::time_point<std::chrono::steady_clock, Duration>;
 using SystemTime = std::chrono::time_point<std::chrono::system_clock, Duration>;
 using TimerId = uint64_t;
 
-/// Pending timers ordered by (due time, id): the bookkeeping both clocks share. Not
-/// thread-safe: the owning clock guards it with its mutex.
+/// Pending timers ordered by (due time, scheduling order): the bookkeeping both clocks
+/// share. A binary min-heap of (due, sequence, slot) over a slot table holding the
+/// callbacks: add/pop are O(log n) without a node allocation per timer (the scenario
+/// runner adds, cancels and fires several timers per request). cancel() frees the slot
+/// and destroys the callback at once; the heap entry goes stale (its sequence no longer
+/// matches the slot's) and is dropped when it reaches the top, or by a compaction when
+/// stale entries outnumber live ones. A TimerId names (slot, generation), so an id that
+/// already fired or was cancelled never cancels a later timer; it is never 0.
+/// Not thread-safe: the owning clock guards it with its mutex.
 class TimerQueue {
  public:
   TimerId add(TimePoint when, std::function<void()> cb);
@@ -45,13 +53,32 @@ class TimerQueue {
   /// Removes and returns the earliest timer if it is due at or before `limit`.
   std::optional<std::pair<TimePoint, std::function<void()>>> pop_due(TimePoint limit);
   std::optional<TimePoint> next_due() const;
-  size_t size() const { return timers_.size(); }
-  bool empty() const { return timers_.empty(); }
+  size_t size() const { return live_; }
+  bool empty() const { return live_ == 0; }
 
  private:
-  std::map<std::pair<TimePoint, TimerId>, std::function<void()>> timers_;
-  std::map<TimerId, TimePoint> due_by_id_;
-  TimerId next_id_ = 1;
+  struct Entry {
+    TimePoint when;
+    uint64_t seq;   ///< scheduling order: ties on `when` fire in this order
+    uint32_t slot;
+  };
+  struct Slot {
+    std::function<void()> cb;
+    uint64_t seq = 0;   ///< the live timer's sequence; 0 = free
+    uint32_t gen = 0;   ///< bumped on every release, part of the TimerId
+  };
+  static bool later(const Entry& a, const Entry& b) {
+    return a.when != b.when ? a.when > b.when : a.seq > b.seq;
+  }
+  bool stale(const Entry& e) const { return slots_[e.slot].seq != e.seq; }
+  void release(uint32_t slot);
+  void drop_stale_top() const;
+
+  mutable std::vector<Entry> heap_;  ///< min-heap by (when, seq); may hold stale entries
+  std::vector<Slot> slots_;
+  std::vector<uint32_t> free_;
+  size_t live_ = 0;
+  uint64_t next_seq_ = 1;
 };
 
 class Clock {

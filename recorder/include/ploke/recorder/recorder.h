@@ -13,11 +13,12 @@
 // Forwarding: method, path + query (joined to the upstream's path prefix), body and the
 // request headers except hop-by-hop ones, Host and Accept-Encoding (the upstream is asked
 // for identity encoding so the client and the cassette see the same plain bytes) go out
-// through HttpTransport (HTTPS via OpenSSL). The server is ploke::net::HttpServer. The
-// response is streamed to the client as it arrives: the transport's on_body chunks go
-// straight to the client's net::Responder (chunked when the upstream was chunked/SSE, else
-// with the upstream's Content-Length), while every chunk is captured with its offset in ms
-// from the request start (injected Clock). 4xx/5xx are recorded like any other response; a stream
+// through net::LoopHttpClient on the server's event loop for http:// upstreams (no thread
+// hand-off), HttpTransport (OpenSSL) on worker threads for https://. The server is
+// ploke::net::HttpServer. The response is streamed to the client as it arrives: the
+// upstream's on_body chunks go straight to the client's net::Responder (chunked when the
+// upstream was chunked/SSE, else with the upstream's Content-Length), while every chunk is
+// captured with its offset in ms from the request start (injected Clock). 4xx/5xx are recorded like any other response; a stream
 // the upstream cuts is recorded with ending "reset" and cut on the client side too. A
 // failure before any response byte is a 502 (504 on timeout) JSON error naming the
 // upstream (redacted), recorded only with `record_upstream_failures` (as an empty reply).
@@ -34,8 +35,8 @@
 // or a complete newer one.
 //
 // Thread-safety: Start()/stop() from one owner thread; flush(), stats(), port(), url()
-// from any thread. One event loop parses and answers replays; forwarded requests run
-// concurrently on a worker pool (`threads`).
+// from any thread. One event loop parses, answers replays and runs http:// upstream calls
+// (non-blocking); https:// upstream calls run concurrently on a worker pool (`threads`).
 //
 // Example:
 //   RealClock clock;
@@ -87,7 +88,8 @@ struct RecorderOptions {
   codec::RedactionConfig redaction;
   /// Periodic flush of new recordings; zero = only on flush()/stop().
   Duration flush_interval = std::chrono::seconds(1);
-  /// Upstream call limits. Total is unset by default: streams may run long.
+  /// Upstream call limits (on the loop for http://: re-checked every 50 ms). Total is unset
+  /// by default: streams may run long.
   CallOptions upstream_timeouts{std::chrono::seconds(10), std::chrono::minutes(10),
                                 std::chrono::minutes(10), std::nullopt};
   bool verify_tls = true;
@@ -98,15 +100,19 @@ struct RecorderOptions {
   codec::Timing replay_timing = codec::Timing::Recorded();
   bool repeat_last = true;
   /// Requests that do not ask for a stream ("stream": true in the body or Accept:
-  /// text/event-stream) are forwarded by a worker with the blocking transport call and
-  /// answered once complete with one respond() (the c1 latency target). Such a call is not cancelled by stop() before its head arrives (it is
+  /// text/event-stream) are answered once the upstream's response is complete, with one
+  /// respond() (head + body in one send(); the c1 latency target). With an https://
+  /// upstream such a call is not cancelled by stop() before its head arrives (it is
   /// bounded by upstream_timeouts). false = every response goes through the streaming path.
   bool inline_non_stream = true;
-  /// Forwarding worker threads (started on demand); each forwarded request in flight
-  /// occupies one, more wait in a queue.
+  /// https:// upstreams only: forwarding worker threads (started on demand); each
+  /// forwarded request in flight occupies one, more wait in a queue. (http:// upstream
+  /// calls run on the server's event loop.) Also the idle keep-alive connections kept per
+  /// upstream origin (at least 4).
   size_t threads = 64;
-  /// Bytes of upstream body buffered per response before the upstream read waits for the
-  /// client (backpressure; streams).
+  /// Bytes of upstream body queued for a slow client before the upstream read stops until
+  /// the queue is down to half (backpressure; streams). http:// upstreams: the call on the
+  /// loop is paused (LoopHttpClient::set_paused); https://: the transport thread waits.
   size_t max_queued_bytes = 1 << 20;
   /// Cassette metadata for a new cassette (kept from the file when it exists).
   std::string cassette_name;  ///< default: the file name without ".json"

@@ -39,12 +39,18 @@
 // A group that fails with an error another endpoint may fix moves on to the next; an
 // invalid request, a cancellation or a stream that already delivered content ends it.
 //
-// Execution: calls are blocking (the façade runs on the RealClock), so they run on a
-// bounded worker pool; a full queue is answered at once with 429 (OpenAI shape) / 529
-// (Anthropic) — memory stays bounded. workers = 0 runs calls inline on the caller's
-// thread (the server's loop). Streams are forwarded as the events arrive: the response
-// head is held until the first event, so an error before any content still gets its
-// proper HTTP status; after that a failure becomes the protocol's in-stream error event.
+// Execution: façade calls are synchronous. With workers = 0 (the default) handle() runs the
+// call inline on the calling thread; GatewayServer calls it on a fiber of the event loop
+// that parsed the request (cli/gateway/src/loop_fibers.h): the façade's waits suspend the
+// fiber, the upstream transport (HttpTransport with on_event_loop → ploke::net::
+// LoopHttpClient) runs on the same loop and resumes it, RealClock timers (backoff,
+// admission deadlines) wake it through the loop's queue. A request never changes threads;
+// at most max_queue requests are in flight per loop, beyond → 429 (OpenAI shape) / 529
+// (Anthropic) at once. With workers = N > 0 the calls block on a pool of N threads fed by
+// a bounded queue (full → the same 429/529). Streams are forwarded as the events arrive:
+// the response head is held until the first event, so an error before any content still
+// gets its proper HTTP status; after that a failure becomes the protocol's in-stream
+// error event.
 // Client disconnect → Inflight::cancel() → the façade call's CancelToken.
 //
 // Thread-safety: handle() may be called from any thread concurrently; Responder methods
@@ -97,8 +103,13 @@ struct EndpointInfo {
 };
 
 struct GatewayOptions {
-  size_t workers = 256;    ///< 0 = run façade calls inline on the calling thread
-  size_t max_queue = 1024; ///< requests waiting for a worker; beyond → 429/529
+  /// 0 (default) = façade calls run inline on the calling thread; GatewayServer then runs
+  /// each request on a fiber of the event loop that received it (no thread hand-off).
+  /// N > 0 = a pool of N worker threads (blocking calls), fed by a queue.
+  size_t workers = 0;
+  /// Worker mode: requests waiting for a worker; fiber mode: requests in flight per event
+  /// loop. Beyond → 429 (OpenAI shape) / 529 (Anthropic) at once.
+  size_t max_queue = 1024;
   size_t trace_capacity = 1024;  ///< recent traces kept for the admin API
 };
 
@@ -120,19 +131,6 @@ class Inflight {
   resilience::CancelToken token_;
 };
 
-/// Transport decorator for the gateway's upstreams: a blocking transfer made for a gateway
-/// request whose client has gone (Inflight::cancel()) is aborted at its next body chunk
-/// (on_body returns false → kCancelled), so a disconnected stream stops costing upstream
-/// tokens. Works because façade calls run the transport on the gateway's thread.
-class CancelAwareTransport final : public Transport {
- public:
-  explicit CancelAwareTransport(Transport& inner) : inner_(inner) {}
-  CallPtr start(const HttpRequest& request, const CallOptions& options, ResponseHandler& handler) override;
-
- private:
-  Transport& inner_;
-};
-
 class Gateway {
  public:
   Gateway(resilience::LlmClient& client, Clock& clock, std::vector<EndpointInfo> endpoints, GatewayOptions options = {});
@@ -143,6 +141,13 @@ class Gateway {
   /// Handles one request (answers through `out`, possibly later from a worker thread).
   /// `inflight` (made here when null) is the handle the server cancels on disconnect.
   std::shared_ptr<Inflight> handle(Request request, ResponderPtr out, std::shared_ptr<Inflight> inflight = nullptr);
+
+  /// Answers at once that the gateway is too busy (the queue-full error in the protocol
+  /// the request speaks: 429 OpenAI shape / 529 Anthropic), counted as rejected.
+  void reject_busy(const Request& request, Responder& out);
+
+  Clock& clock() const { return clock_; }
+  const GatewayOptions& options() const { return opts_; }
 
   /// Called after each chat request finishes (from the thread that ran it). Set before
   /// serving.
@@ -165,15 +170,6 @@ class Gateway {
 
  private:
   enum class Proto : uint8_t { kOpenAi, kAnthropic };
-  /// Marks the request running on this thread (for CancelAwareTransport).
-  class CurrentRequest {
-   public:
-    explicit CurrentRequest(const Inflight& f);
-    ~CurrentRequest();
-
-   private:
-    const Inflight* prev_;
-  };
   struct Task;
 
   void dispatch_chat(Proto proto, Request request, ResponderPtr out, std::shared_ptr<Inflight> inflight);

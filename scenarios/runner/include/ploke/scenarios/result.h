@@ -7,7 +7,8 @@
 //
 // Times are virtual, as offsets since the scenario start (Duration, ns). The digest is
 // SHA-256 over canonical_text(): every deterministic field (not wall_ms), so the same
-// scenario and seed give the same digest.
+// scenario and seed give the same digest. A real-time run (clock "real") has wall-clock
+// offsets and no digest: it is not deterministic, and its output says so.
 //
 // Thread-safety: plain values.
 #pragma once
@@ -86,6 +87,9 @@ struct TimeBucket {
 
 struct ProviderSummary {
   std::string name, protocol;
+  std::string url;                 ///< real time: the SimServer's base URL ("" in virtual time)
+  uint64_t engine_requests = 0;    ///< requests the provider's simulator engine handled (not in the digest)
+  std::string drift;               ///< the engine's OpenRouter drift switches, "a,b" ("" = none; not in the digest)
   uint64_t attempts = 0, ok = 0;
   std::map<std::string, uint64_t> outcomes;  ///< by HTTP status / ending: "200", "429", "reset", …
   uint64_t breaker_openings = 0;
@@ -95,6 +99,16 @@ struct ProviderSummary {
     uint64_t matched = 0, fired = 0;
   };
   std::vector<Fault> faults;
+};
+
+/// A client-side budget (Scenario::budgets) at the end of the run.
+struct BudgetSummary {
+  std::string path;                ///< "client.budgets[0]"
+  std::string scope, name, period, action;
+  double limit_usd = 0;
+  double spent_usd = 0;            ///< in the period current at the end of the run
+  uint64_t refusals = 0;           ///< "stop" checks that refused (routing filters and pre-attempt checks)
+  std::optional<Duration> first_refusal;  ///< since the start: when the budget first refused
 };
 
 struct ExpectationResult {
@@ -115,6 +129,9 @@ struct ScenarioResult {
   Duration simulated{0};           ///< virtual time actually covered (incl. drain)
   Duration sample_interval{0};
   double wall_ms = 0;              ///< NOT in the digest
+  /// "virtual" (SimulatedClock, in process: deterministic, digest set) or "real" (loopback
+  /// HTTP against SimServers on the RealClock: times are wall times, no digest).
+  std::string clock = "virtual";
   // Totals
   uint64_t requests = 0, ok = 0, failed = 0, lost = 0, attempts = 0, retries = 0;
   std::map<std::string, uint64_t> outcomes;  ///< request outcomes by code name
@@ -128,10 +145,12 @@ struct ScenarioResult {
   std::vector<QueueSample> queue_samples;
   std::vector<TimeBucket> buckets;
   std::vector<ProviderSummary> providers;
+  std::vector<BudgetSummary> budgets;
   std::vector<ExpectationResult> expectations;
-  std::string digest;              ///< hex SHA-256 of canonical_text()
+  std::string digest;              ///< hex SHA-256 of canonical_text(); "" on the real clock
 
   bool passed() const;
+  bool real_time() const { return clock == "real"; }
 };
 
 /// The canonical serialization the digest covers (one line per record, fixed formats).

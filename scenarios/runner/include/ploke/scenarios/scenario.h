@@ -19,6 +19,7 @@
 #include "ploke/core/fault_plan.h"
 #include "ploke/core/status.h"
 #include "ploke/resilience/llm_client.h"
+#include "ploke/simulator/openrouter_options.h"
 
 namespace ploke::scenarios {
 
@@ -39,6 +40,21 @@ struct ProviderSpec {
   CallOptions timeouts;                         ///< per attempt
   std::string cassettes;                        ///< file or dir (relative to the scenario file); "" = synthetic
   FaultPlan faults;                             ///< windows are since the scenario start
+  /// Schema drift of the simulated OpenRouter's payloads (protocol openrouter only):
+  /// SimOptions::openrouter.drift. On completions, extra_fields adds fields clients must ignore.
+  sim::OpenRouterDrift drift;
+};
+
+/// A client-side spend budget (the cost ledger's budget, kept in memory by the runner on
+/// the run's clock): the façade's BudgetOracle refuses an attempt a "stop" budget cannot
+/// pay for, and the cost policy reads the remaining budget.
+struct BudgetSpec {
+  std::string scope = "global";   ///< global | provider | profile
+  std::string name;               ///< the provider or profile ("" for global)
+  std::string period = "day";     ///< day | month (UTC, on the clock's system time)
+  double limit_usd = 0;
+  std::string action = "warn";    ///< warn | stop
+  std::string path;               ///< JSON path, e.g. "client.budgets[0]"
 };
 
 enum class ArrivalProcess : uint8_t { kConstant, kPoisson, kBursts };
@@ -71,7 +87,7 @@ enum class ExpectationKind : uint8_t {
   kNoTrafficToOpenBreaker,
   kHonoursRetryAfter,
   kNoRetryAfterPartialOutput,
-  kCost,                 ///< total cost ≤ max_usd
+  kCost,                 ///< total cost (or one provider's) ≤ max_usd
   kNoLostRequests,
   kAllFaultsFired,
 };
@@ -84,7 +100,7 @@ struct Expectation {
   double max = 0;                   ///< attempts (count, < 0 = no maximum), cost (usd), latency (ms)
   double percentile = 95;           ///< latency
   bool ok_only = true;              ///< latency: successful requests only
-  std::string provider;             ///< attempts, no_traffic_to_open_breaker ("" = all)
+  std::string provider;             ///< attempts, no_traffic_to_open_breaker, cost ("" = all)
   std::optional<Duration> from, until;  ///< attempts window (since start)
 };
 
@@ -101,6 +117,9 @@ struct Scenario {
   resilience::LlmClientOptions client;
   std::string policy;               ///< client default routing policy ("" = façade default)
   CallOptions timeouts;             ///< default per-attempt timeouts (providers may override)
+  /// Client-side spend budgets ("client.budgets"); non-empty = the façade gets the runner's
+  /// in-memory ledger as UsageSink and BudgetOracle.
+  std::vector<BudgetSpec> budgets;
   std::vector<Expectation> expectations;
 };
 

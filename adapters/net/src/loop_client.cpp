@@ -1,0 +1,539 @@
+// LoopHttpClient: HTTP/1.1 exchanges driven by an HttpServer's event loop. See
+// ploke/net/loop_client.h for the contract.
+//
+// Design notes:
+//  - Per loop, a LoopState (an EventLoop local keyed by the client's Shared) holds the idle
+//    pool and the calls in flight. Everything in it is touched on that loop thread only.
+//  - One AsyncCall per exchange: its socket has one libevent event, re-armed for the phase
+//    (EV_WRITE while connecting or sending, EV_READ while receiving), and one timer that
+//    re-checks the Clock's deadlines in slices of at most 50 ms (only when a timeout is set).
+//  - complete() is the only way out: it drops the events, pools or closes the socket,
+//    unlinks the call and calls on_complete() last (the handler may free itself there).
+//    Completions that are not caused by a socket event (errors found in start(), cancel)
+//    are deferred so that on_complete never runs inside start() or cancel().
+#include "ploke/net/loop_client.h"
+
+#include <event2/event.h>
+#include <event2/event_struct.h>
+#include <http_parser.h>
+
+#include <netdb.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <sys/socket.h>
+#include <sys/uio.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+#include <map>
+#include <vector>
+
+#include "client_common.h"
+#include "loop_internal.h"
+#include "ploke/net/event_loop.h"
+
+namespace ploke::net {
+
+struct LoopHttpClient::Shared {
+  Shared(Clock& c, Options o) : clock(c), options(std::move(o)) {}
+  Clock& clock;
+  const Options options;
+  std::atomic<size_t> opened{0};
+  std::atomic<size_t> loop_calls{0};
+  std::atomic<size_t> fallback_calls{0};
+};
+
+namespace {
+
+constexpr Duration kSlice = std::chrono::milliseconds(50);
+constexpr size_t kReadChunk = 16 * 1024;
+
+struct LoopState;
+
+/// What Call handles share with the exchange (may outlive both the exchange and the loop).
+struct CallFlag {
+  std::atomic<bool> done{false};
+  std::atomic<bool> cancel_requested{false};
+};
+
+enum class Phase : uint8_t { kConnecting, kSending, kReceiving, kDone };
+
+extern "C" void call_io_cb(evutil_socket_t, short what, void* arg);
+extern "C" void call_timer_cb(evutil_socket_t, short, void* arg);
+
+struct AsyncCall : std::enable_shared_from_this<AsyncCall> {
+  LoopState* loop = nullptr;
+  ResponseHandler* handler = nullptr;
+  std::shared_ptr<CallFlag> flag = std::make_shared<CallFlag>();
+  detail::Target target;
+  std::string head;
+  std::string body;
+  CallOptions opts;
+  bool replayable = false;
+  bool head_request = false;
+
+  int fd = -1;
+  bool reused = false;
+  int attempt = 0;
+  Phase phase = Phase::kConnecting;
+  event io{};
+  bool io_assigned = false;
+  short io_events = 0;
+  event timer{};
+  bool timer_assigned = false;
+  bool timer_armed = false;
+
+  TimePoint start_at{};
+  TimePoint connect_at{};
+  TimePoint sent_at{};
+  TimePoint last_activity{};
+  size_t sent = 0;
+  bool got_byte = false;
+  bool paused = false;  // set_paused(): the response socket is not read
+
+  detail::Parse ps;
+  http_parser parser{};
+
+  void begin();
+  void connect_next();
+  void on_io(short what);
+  void on_timer();
+  void do_send();
+  void do_recv();
+  void arm(short events);
+  void arm_timer();
+  void retry_or_fail(Status failure);
+  void complete(Status st, bool keep = false);
+  void cancel_now();
+  void set_paused(bool p);
+  void disarm_io();
+};
+
+struct LoopState {
+  LoopState(EventLoop& l, std::shared_ptr<LoopHttpClient::Shared> s) : loop(l), shared(std::move(s)) {}
+  ~LoopState() {
+    // The server is stopping: every call still here ends now (kCancelled), then the pool.
+    while (!calls.empty()) {
+      std::shared_ptr<AsyncCall> c = calls.begin()->second;
+      c->complete(CancelledError("server stopping"));
+    }
+    for (auto& kv : idle)
+      for (int fd : kv.second) ::close(fd);
+  }
+
+  EventLoop& loop;
+  std::shared_ptr<LoopHttpClient::Shared> shared;
+  std::map<std::string, std::vector<int>, std::less<>> idle;
+  std::map<std::string, std::vector<sockaddr_storage>, std::less<>> resolved;  // key → addresses
+  std::map<AsyncCall*, std::shared_ptr<AsyncCall>> calls;  // in flight
+
+  int acquire(const std::string& key) {
+    auto it = idle.find(key);
+    while (it != idle.end() && !it->second.empty()) {
+      const int fd = it->second.back();
+      it->second.pop_back();
+      char b;
+      const ssize_t n = ::recv(fd, &b, 1, MSG_PEEK | MSG_DONTWAIT);
+      if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) return fd;
+      ::close(fd);  // EOF, stray bytes or an error: the server is done with it
+    }
+    return -1;
+  }
+  void release(const std::string& key, int fd) {
+    auto& v = idle[key];
+    if (v.size() < shared->options.max_idle_per_origin && !loop.closing()) {
+      v.push_back(fd);
+      return;
+    }
+    ::close(fd);
+  }
+  // Resolved addresses of `t` (cached per origin: the loop never blocks on DNS twice).
+  Result<const std::vector<sockaddr_storage>*> resolve(const detail::Target& t) {
+    auto it = resolved.find(t.key);
+    if (it != resolved.end()) return &it->second;
+    addrinfo hints{};
+    hints.ai_family = AF_UNSPEC;
+    hints.ai_socktype = SOCK_STREAM;
+    hints.ai_flags = AI_NUMERICSERV;
+    addrinfo* ai = nullptr;
+    if (int rc = getaddrinfo(t.host.c_str(), t.port.c_str(), &hints, &ai); rc != 0 || ai == nullptr) {
+      return ConnectionResetError("cannot resolve " + t.host + ": " + gai_strerror(rc));
+    }
+    std::vector<sockaddr_storage> addrs;
+    for (addrinfo* a = ai; a != nullptr; a = a->ai_next) {
+      sockaddr_storage ss{};
+      std::memcpy(&ss, a->ai_addr, std::min<size_t>(a->ai_addrlen, sizeof ss));
+      addrs.push_back(ss);
+    }
+    freeaddrinfo(ai);
+    return &resolved.emplace(t.key, std::move(addrs)).first->second;
+  }
+};
+
+socklen_t addr_len(const sockaddr_storage& ss) {
+  return ss.ss_family == AF_INET6 ? sizeof(sockaddr_in6) : sizeof(sockaddr_in);
+}
+
+Status timeout_status(TimeoutPhase phase, const std::string& key) {
+  return TimeoutError(phase, std::string(timeout_phase_name(phase)) + " timeout talking to http://" + key);
+}
+
+void AsyncCall::arm(short events) {
+  if (io_assigned && io_events == events) return;
+  if (io_assigned) event_del(&io);
+  event_assign(&io, detail::base_of(loop->loop), fd, static_cast<short>(events | EV_PERSIST), call_io_cb, this);
+  event_add(&io, nullptr);
+  io_assigned = true;
+  io_events = events;
+}
+
+// The earliest deadline that applies in the current phase (nullopt: none).
+void AsyncCall::arm_timer() {
+  if (!opts.connect_timeout && !opts.first_byte_timeout && !opts.idle_timeout && !opts.total_timeout) return;
+  if (!timer_assigned) {
+    evtimer_assign(&timer, detail::base_of(loop->loop), call_timer_cb, this);
+    timer_assigned = true;
+  }
+  const auto us = std::chrono::duration_cast<std::chrono::microseconds>(kSlice).count();
+  const timeval tv{0, static_cast<suseconds_t>(us)};
+  evtimer_add(&timer, &tv);
+  timer_armed = true;
+}
+
+void AsyncCall::on_timer() {
+  timer_armed = false;
+  const TimePoint now = loop->shared->clock.now();
+  std::optional<TimePoint> due;
+  TimeoutPhase which = TimeoutPhase::kNone;
+  auto consider = [&](std::optional<Duration> d, TimePoint from, TimeoutPhase p) {
+    if (!d) return;
+    const TimePoint t = from + *d;
+    if (!due || t < *due) {
+      due = t;
+      which = p;
+    }
+  };
+  consider(opts.total_timeout, start_at, TimeoutPhase::kTotal);
+  if (phase == Phase::kConnecting) consider(opts.connect_timeout, connect_at, TimeoutPhase::kConnect);
+  if (phase == Phase::kReceiving && !paused) {
+    if (!got_byte) consider(opts.first_byte_timeout, sent_at, TimeoutPhase::kFirstByte);
+    else consider(opts.idle_timeout, last_activity, TimeoutPhase::kIdle);
+  }
+  if (due && now >= *due) {
+    if (phase == Phase::kConnecting) {
+      complete(TimeoutError(which, std::string(which == TimeoutPhase::kTotal ? "total" : "connect") +
+                                       " timeout: connecting to http://" + target.key + " timed out"));
+    } else {
+      complete(timeout_status(which, target.key));
+    }
+    return;
+  }
+  arm_timer();
+}
+
+void AsyncCall::begin() {
+  start_at = loop->shared->clock.now();
+  arm_timer();
+  connect_next();
+}
+
+// A pooled connection (first attempt only) or a new non-blocking connect.
+void AsyncCall::connect_next() {
+  if (flag->cancel_requested.load(std::memory_order_relaxed)) return complete(CancelledError("call cancelled"));
+  fd = attempt == 0 ? loop->acquire(target.key) : -1;
+  reused = fd >= 0;
+  sent = 0;
+  got_byte = false;
+  if (reused) {
+    phase = Phase::kSending;
+    do_send();
+    return;
+  }
+  auto addrs = loop->resolve(target);
+  if (!addrs.ok()) return complete(addrs.status());
+  connect_at = loop->shared->clock.now();
+  for (const sockaddr_storage& a : **addrs) {
+    const int s = ::socket(a.ss_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+    if (s < 0) continue;
+    int yes = 1;
+    setsockopt(s, IPPROTO_TCP, TCP_NODELAY, &yes, sizeof yes);
+    loop->shared->opened.fetch_add(1, std::memory_order_relaxed);
+    if (::connect(s, reinterpret_cast<const sockaddr*>(&a), addr_len(a)) == 0) {
+      fd = s;
+      phase = Phase::kSending;
+      do_send();
+      return;
+    }
+    if (errno == EINPROGRESS) {
+      fd = s;
+      phase = Phase::kConnecting;
+      arm(EV_WRITE);
+      return;
+    }
+    ::close(s);
+  }
+  complete(ConnectionResetError("cannot connect to http://" + target.key + " (refused or unreachable)"));
+}
+
+void AsyncCall::do_send() {
+  const size_t total = head.size() + body.size();
+  while (sent < total) {
+    iovec iov[2];
+    int n_iov = 0;
+    if (sent < head.size()) {
+      iov[n_iov++] = iovec{head.data() + sent, head.size() - sent};
+      if (!body.empty()) iov[n_iov++] = iovec{body.data(), body.size()};
+    } else {
+      const size_t b = sent - head.size();
+      iov[n_iov++] = iovec{body.data() + b, body.size() - b};
+    }
+    msghdr msg{};
+    msg.msg_iov = iov;
+    msg.msg_iovlen = static_cast<size_t>(n_iov);
+    const ssize_t n = ::sendmsg(fd, &msg, MSG_NOSIGNAL);
+    if (n > 0) {
+      sent += static_cast<size_t>(n);
+      continue;
+    }
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
+      arm(EV_WRITE);
+      return;
+    }
+    const bool failed_first = sent == 0;
+    if (reused && attempt == 0 && (failed_first || replayable)) {
+      return retry_or_fail(Status::Ok());
+    }
+    return complete(ConnectionResetError("connection to http://" + target.key + " closed or reset while sending the request"));
+  }
+  // Sent: now the response.
+  phase = Phase::kReceiving;
+  sent_at = loop->shared->clock.now();
+  last_activity = sent_at;
+  ps = detail::Parse{};
+  ps.handler = handler;
+  ps.head_request = head_request;
+  http_parser_init(&parser, HTTP_RESPONSE);
+  parser.data = &ps;
+  if (paused) disarm_io();  // set_paused() before the response: read once resumed
+  else arm(EV_READ);
+}
+
+void AsyncCall::disarm_io() {
+  if (io_assigned) event_del(&io);
+  io_assigned = false;
+  io_events = 0;
+}
+
+void AsyncCall::set_paused(bool p) {
+  if (phase == Phase::kDone || paused == p) return;
+  paused = p;
+  if (phase != Phase::kReceiving) return;  // connecting/sending: applied when the response starts
+  if (p) {
+    disarm_io();
+    return;
+  }
+  const TimePoint now = loop->shared->clock.now();  // a pause is not upstream idleness
+  last_activity = now;
+  if (!got_byte) sent_at = now;
+  arm(EV_READ);  // level-triggered: bytes already in the socket wake us at once
+}
+
+// A reused connection failed before any response byte: resend on a new one.
+void AsyncCall::retry_or_fail(Status failure) {
+  if (!failure.ok()) return complete(std::move(failure));
+  if (io_assigned) event_del(&io);
+  io_assigned = false;
+  io_events = 0;
+  if (fd >= 0) ::close(fd);
+  fd = -1;
+  ++attempt;
+  connect_next();
+}
+
+void AsyncCall::do_recv() {
+  char buf[kReadChunk];
+  for (;;) {
+    const ssize_t n = ::recv(fd, buf, sizeof buf, 0);
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) return;
+    if (flag->cancel_requested.load(std::memory_order_relaxed)) return complete(CancelledError("call cancelled"));
+    if (n <= 0) {
+      if (n == 0) {
+        http_parser_execute(&parser, &detail::response_settings(), nullptr, 0);  // ends a close-delimited body
+        if (ps.complete) return complete(Status::Ok(), false);
+      }
+      if (!got_byte && reused && replayable && attempt == 0) return retry_or_fail(Status::Ok());
+      if (ps.handler_abort) return complete(CancelledError("response handler aborted the call"));
+      return complete(ConnectionResetError(std::string("connection to http://") + target.key + " " +
+                                           (n == 0 ? "closed" : "reset") +
+                                           (ps.head_seen ? " mid-body" : " before the response")));
+    }
+    got_byte = true;
+    last_activity = loop->shared->clock.now();
+    auto self = shared_from_this();  // the handler may cancel (and the caller drop us) inside
+    const size_t used = http_parser_execute(&parser, &detail::response_settings(), buf, static_cast<size_t>(n));
+    if (phase == Phase::kDone) return;
+    if (ps.handler_abort) return complete(CancelledError("response handler aborted the call"));
+    if (ps.complete) {
+      // Stray bytes after the response: the connection is not reusable.
+      return complete(Status::Ok(), ps.keep_alive && used == static_cast<size_t>(n));
+    }
+    const http_errno err = HTTP_PARSER_ERRNO(&parser);
+    if (err != HPE_OK) {
+      return complete(MalformedResponseError(std::string("malformed HTTP response from http://") + target.key + ": " +
+                                             http_errno_description(err)));
+    }
+    if (paused) return;  // set_paused() inside on_body: the rest waits in the socket
+    if (static_cast<size_t>(n) < sizeof buf) return;  // drained for now (level-triggered: more wakes us)
+  }
+}
+
+void AsyncCall::on_io(short what) {
+  (void)what;
+  if (phase == Phase::kDone) return;
+  auto self = shared_from_this();
+  if (flag->cancel_requested.load(std::memory_order_relaxed)) return complete(CancelledError("call cancelled"));
+  switch (phase) {
+    case Phase::kConnecting: {
+      int err = 0;
+      socklen_t len = sizeof err;
+      getsockopt(fd, SOL_SOCKET, SO_ERROR, &err, &len);
+      if (err != 0) {
+        return complete(ConnectionResetError("cannot connect to http://" + target.key + " (refused or unreachable)"));
+      }
+      phase = Phase::kSending;
+      do_send();
+      return;
+    }
+    case Phase::kSending: do_send(); return;
+    case Phase::kReceiving: do_recv(); return;
+    case Phase::kDone: return;
+  }
+}
+
+void AsyncCall::complete(Status st, bool keep) {
+  if (phase == Phase::kDone) return;
+  phase = Phase::kDone;
+  auto self = shared_from_this();
+  if (io_assigned) event_del(&io);
+  io_assigned = false;
+  if (timer_assigned) evtimer_del(&timer);
+  timer_assigned = false;
+  if (fd >= 0) {
+    if (keep && st.ok()) loop->release(target.key, fd);
+    else ::close(fd);
+    fd = -1;
+  }
+  loop->calls.erase(this);
+  ResponseHandler* h = handler;
+  handler = nullptr;
+  flag->done.store(true, std::memory_order_release);
+  h->on_complete(std::move(st));
+}
+
+void AsyncCall::cancel_now() {
+  if (phase == Phase::kDone) return;
+  complete(CancelledError("call cancelled"));
+}
+
+extern "C" void call_io_cb(evutil_socket_t, short what, void* arg) { static_cast<AsyncCall*>(arg)->on_io(what); }
+extern "C" void call_timer_cb(evutil_socket_t, short, void* arg) {
+  auto* c = static_cast<AsyncCall*>(arg);
+  auto self = c->shared_from_this();
+  c->on_timer();
+}
+
+class LoopCall final : public Call {
+ public:
+  LoopCall(std::shared_ptr<CallFlag> flag, std::weak_ptr<AsyncCall> call, EventLoop* loop,
+           std::function<bool(std::function<void()>)> post)
+      : flag_(std::move(flag)), call_(std::move(call)), loop_(loop), post_(std::move(post)) {}
+  void cancel() override {
+    if (flag_->done.load(std::memory_order_acquire)) return;
+    flag_->cancel_requested.store(true, std::memory_order_relaxed);
+    // The completion comes from the loop, never from inside cancel().
+    auto fire = [w = call_] {
+      if (auto c = w.lock()) c->cancel_now();
+    };
+    if (EventLoop::current() == loop_ && loop_ != nullptr && !loop_->closing()) loop_->defer(std::move(fire));
+    else if (post_) post_(std::move(fire));
+  }
+  bool done() const override { return flag_->done.load(std::memory_order_acquire); }
+  const std::weak_ptr<AsyncCall>& async() const { return call_; }
+  EventLoop* loop() const { return loop_; }
+
+ private:
+  std::shared_ptr<CallFlag> flag_;
+  std::weak_ptr<AsyncCall> call_;
+  EventLoop* loop_;
+  std::function<bool(std::function<void()>)> post_;
+};
+
+class DoneCall final : public Call {
+ public:
+  void cancel() override {}
+  bool done() const override { return true; }
+};
+
+}  // namespace
+
+LoopHttpClient::LoopHttpClient(Clock& clock) : LoopHttpClient(clock, Options{}) {}
+LoopHttpClient::LoopHttpClient(Clock& clock, Options options)
+    : shared_(std::make_shared<Shared>(clock, options)), fallback_(clock, options) {}
+LoopHttpClient::~LoopHttpClient() = default;
+
+CallPtr LoopHttpClient::start(const HttpRequest& request, const CallOptions& options, ResponseHandler& handler) {
+  EventLoop* loop = EventLoop::current();
+  if (loop == nullptr) {
+    shared_->fallback_calls.fetch_add(1, std::memory_order_relaxed);
+    return fallback_.start(request, options, handler);
+  }
+  if (loop->closing()) {
+    handler.on_complete(CancelledError("server stopping"));
+    return std::make_unique<DoneCall>();
+  }
+  shared_->loop_calls.fetch_add(1, std::memory_order_relaxed);
+  auto* state = static_cast<LoopState*>(loop->get_local(shared_.get()));
+  if (state == nullptr) {
+    auto s = std::make_shared<LoopState>(*loop, shared_);
+    state = s.get();
+    loop->set_local(shared_.get(), std::move(s));
+  }
+  auto call = std::make_shared<AsyncCall>();
+  call->loop = state;
+  call->handler = &handler;
+  call->opts = options;
+  call->head_request = request.method == "HEAD";
+  Result<detail::Target> target = detail::parse_http_url(request.base_url);
+  auto handle = std::make_unique<LoopCall>(call->flag, call, loop, detail::poster(*loop));
+  state->calls.emplace(call.get(), call);
+  if (!target.ok()) {
+    Status st = target.status();
+    loop->defer([call, st] { call->complete(st); });
+    return handle;
+  }
+  call->target = std::move(*target);
+  call->head = detail::request_head(request, call->target, shared_->options.user_agent, &call->replayable);
+  call->body = request.body;
+  loop->defer([call] {
+    if (call->phase == Phase::kConnecting && call->fd < 0) call->begin();
+  });
+  return handle;
+}
+
+bool LoopHttpClient::set_paused(Call& call, bool paused) {
+  auto* lc = dynamic_cast<LoopCall*>(&call);
+  if (lc == nullptr || lc->loop() == nullptr || EventLoop::current() != lc->loop()) return false;
+  std::shared_ptr<AsyncCall> c = lc->async().lock();
+  if (!c || c->phase == Phase::kDone) return false;
+  c->set_paused(paused);
+  return true;
+}
+
+size_t LoopHttpClient::connections_opened() const { return shared_->opened.load() + fallback_.connections_opened(); }
+size_t LoopHttpClient::loop_calls() const { return shared_->loop_calls.load(); }
+size_t LoopHttpClient::fallback_calls() const { return shared_->fallback_calls.load(); }
+
+}  // namespace ploke::net

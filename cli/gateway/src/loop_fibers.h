@@ -1,0 +1,65 @@
+// Internal to ploke_gateway: LoopFibers, a CooperativeScheduler (ploke/core/cooperative.h)
+// whose fibers run on one HttpServer event loop (ploke/net/event_loop.h).
+//
+// Why: a façade call (LlmClient) is synchronous; the gateway used to give each one a worker
+// thread, which cost two thread hand-offs per request. Here each request runs on a fiber of
+// the loop that parsed it. Completion::wait() on the gateway's clock suspends the fiber;
+// LoopHttpClient (the upstream transport) completes on the same loop and wakes it; a
+// RealClock timer (backoff, admission deadline) wakes it from the timer thread through
+// EventLoop::post(). Nothing blocks the loop, and a request never changes threads.
+//
+//   * spawn(task): runs the task at once on a new fiber (pooled stacks) until it first
+//     suspends or ends; loop thread only.
+//   * wake(fiber): on the loop thread, the fiber is resumed from a deferred callback (never
+//     inside the waker's frame); from another thread, through post().
+//   * Server stop: the scheduler is a loop local, destroyed last (after the client's calls
+//     were cancelled): it runs what is runnable, then resumes each still-suspended fiber with
+//     wait() == false (oldest first) until every fiber has ended.
+//
+// Thread-safety: loop thread only, except wake().
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <functional>
+#include <memory>
+
+#include "ploke/core/clock.h"
+#include "ploke/core/cooperative.h"
+#include "ploke/net/event_loop.h"
+
+namespace ploke::gateway {
+
+class LoopFibers final : public CooperativeScheduler {
+ public:
+  LoopFibers(net::EventLoop& loop, Clock& clock, size_t stack_bytes = 256 * 1024);
+  ~LoopFibers() override;
+  LoopFibers(const LoopFibers&) = delete;
+  LoopFibers& operator=(const LoopFibers&) = delete;
+
+  /// The scheduler of `loop` for `clock` (made on first use; keyed by `key`).
+  static LoopFibers& of(net::EventLoop& loop, Clock& clock, const void* key);
+
+  void spawn(std::function<void()> task);
+  /// Fibers started and not finished.
+  size_t live() const { return live_; }
+
+  // CooperativeScheduler
+  void* current_fiber() override;
+  bool drives(const Clock& clock) const override { return &clock == &clock_; }
+  bool suspend() override;
+  void wake(void* fiber) override;
+
+ private:
+  struct Impl;
+  void resume(void* fiber);
+  void run_runnable();
+
+  net::EventLoop& loop_;
+  Clock& clock_;
+  std::unique_ptr<Impl> impl_;
+  std::function<bool(std::function<void()>)> post_;  // valid after the loop is gone
+  size_t live_ = 0;
+};
+
+}  // namespace ploke::gateway

@@ -1,0 +1,73 @@
+// File: runner_internal.h (private to ploke::scenarios)
+//
+// What the virtual-time runner (runner.cpp) and the real-time runner (real_time.cpp)
+// share: the simulator options of a provider, the façade's endpoints, the workload
+// (arrival times, request shapes), and the aggregation of the logs into the result.
+// Keeping one copy is what makes `--real-time` run "the same scenario".
+#pragma once
+
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "ploke/core/adapter.h"
+#include "ploke/core/chat.h"
+#include "ploke/core/random.h"
+#include "ploke/core/transport.h"
+#include "ploke/resilience/llm_client.h"
+#include "ploke/scenarios/result.h"
+#include "ploke/scenarios/runner.h"
+#include "ploke/scenarios/scenario.h"
+#include "ploke/simulator/engine.h"
+
+namespace ploke::scenarios::detail {
+
+/// One workload call in flight (stable address for the whole run).
+struct RequestCtx {
+  RequestRecord rec;
+  TimePoint start{};
+  bool content_delivered = false;
+};
+
+/// The engine options of provider `index` (seed derived from the scenario seed and the
+/// position; models; latency; rate limits; faults; drift; cassettes loaded).
+Result<sim::SimOptions> sim_options_for(const Scenario& s, size_t index, uint64_t seed);
+
+/// The adapter for the provider's protocol, and the API prefix its simulator routes use
+/// ("/v1" for openai and anthropic, "/api/v1" for openrouter).
+std::unique_ptr<ProviderAdapter> adapter_for(const ProviderSpec& p);
+std::string api_prefix(const ProviderSpec& p);
+
+/// How one provider is reached: its adapter, transport and base URL.
+struct ProviderWiring {
+  const ProviderSpec* spec = nullptr;
+  const ProviderAdapter* adapter = nullptr;
+  Transport* transport = nullptr;
+  std::string base_url;
+};
+/// Adds one façade endpoint per provider model ("NAME/MODEL"). kInvalidRequest on refusal.
+Status add_endpoints(resilience::LlmClient& client, const Scenario& s, const std::vector<ProviderWiring>& wiring);
+
+/// Arrival offsets since the start, deterministic for `rnd`'s seed.
+std::vector<Duration> arrival_times(const Scenario& s, Random& rnd);
+
+/// The request of arrival `i` (0-based): fills rec.{stream, tools, priority} from
+/// rnd.fork(i + 1) and returns the ChatRequest.
+std::shared_ptr<ChatRequest> build_request(const Scenario& s, size_t i, const Random& rnd, RequestRecord& rec);
+
+/// retry-after-ms / retry-after of a response head.
+std::optional<Duration> retry_after_of(const Headers& h);
+
+/// "NAME/MODEL" → "NAME".
+std::string provider_of(const std::string& endpoint_id);
+
+/// From res.request_log (lost requests already marked), res.attempt_log (time order) and
+/// res.breaker_log: totals, latency percentiles, per-provider summaries (with the engines'
+/// fault counters), time buckets with breaker states. `engines` are in provider order.
+void summarize(const Scenario& s, const std::vector<const sim::SimEngine*>& engines, ScenarioResult& res);
+
+/// The real-time run (RunOptions::real_time; real_time.cpp).
+Result<ScenarioResult> run_real_time(const Scenario& s, const RunOptions& options);
+
+}  // namespace ploke::scenarios::detail

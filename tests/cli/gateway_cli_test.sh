@@ -1,0 +1,90 @@
+#!/usr/bin/env bash
+# `ploke-sim gateway --config … --ledger …` as a user runs it: the config's [routing]
+# configures the gateway's façade (policy, lanes; an explicit --max-in-flight wins), every
+# attempt reaches the cost ledger through the façade's usage hook (priced from the catalog)
+# and the rows still pending are written on SIGTERM, and a "stop" budget refuses requests in
+# the protocol's shape (OpenAI 429 insufficient_quota, Anthropic 402). Simulated upstreams
+# (--sim), loopback only, temp XDG home. Ends with "N passed, N failed".
+set -u
+BIN="$1"
+TMP="$(mktemp -d)"
+PIDS=""
+cleanup() { for p in $PIDS; do kill "$p" 2>/dev/null; done; wait 2>/dev/null; rm -rf "$TMP"; }
+trap cleanup EXIT
+export XDG_CACHE_HOME="$TMP/cache" XDG_CONFIG_HOME="$TMP/config" XDG_DATA_HOME="$TMP/data" HOME="$TMP"
+unset OPENROUTER_API_KEY OPENAI_API_KEY ANTHROPIC_API_KEY PLOKE_SIM_CONFIG PLOKE_SIM_PROFILE PLOKE_SIM_LEDGER
+pass=0; fail=0
+check() {  # name expected_code actual_code [grep_pattern file]
+  local name="$1" want="$2" got="$3"
+  if [[ "$got" != "$want" ]]; then echo "FAIL $name: exit $got, want $want"; sed 's/^/    /' "${5:-/dev/null}" | head -20; fail=$((fail+1)); return; fi
+  if [[ $# -ge 5 ]] && ! grep -qE -- "$4" "$5"; then
+    echo "FAIL $name: output lacks /$4/:"; sed 's/^/    /' "$5" | head -20; fail=$((fail+1)); return
+  fi
+  echo "ok   $name"; pass=$((pass+1))
+}
+GW_PID=""
+start_gateway() {  # out_file args...
+  local out="$1"; shift
+  "$BIN" gateway --sim --sim-fast --port 0 "$@" >"$out" 2>"$out.err" &
+  GW_PID=$!
+  PIDS="$PIDS $GW_PID"
+  for _ in $(seq 1 200); do grep -q '^listening on ' "$out" 2>/dev/null && break; sleep 0.05; done
+  URL=$(sed -n 's/^listening on //p' "$out")
+}
+post() {  # path body -> writes $TMP/body, $TMP/head; prints the status code
+  curl -s -D "$TMP/head" -o "$TMP/body" -w '%{http_code}' -H 'content-type: application/json' -d "$2" "$URL$1"
+}
+CHAT='{"model":"gpt-4o-mini","messages":[{"role":"user","content":"hello there"}]}'
+MSG='{"model":"gpt-4o-mini","max_tokens":16,"messages":[{"role":"user","content":"hello there"}]}'
+
+# --- [routing] and the ledger ----------------------------------------------------------------
+cat >"$TMP/cfg.toml" <<TOML
+ledger = "$TMP/l.db"
+[routing]
+policy = "cost"
+[routing.lanes]
+max_in_flight = 7
+TOML
+start_gateway "$TMP/gw.out" --config "$TMP/cfg.toml"
+[[ -n "$URL" ]]; check "gateway --config starts" 0 $?
+curl -s "$URL/__admin/health" >"$TMP/out"; check "[routing] policy applied" 0 $? '"policy":"cost"' "$TMP/out"
+curl -s "$URL/__admin/queue" >"$TMP/out"; check "[routing.lanes] max_in_flight applied" 0 $? '"max_in_flight":7[,}]' "$TMP/out"
+[[ $(post /v1/chat/completions "$CHAT") == 200 ]]; check "OpenAI request through the gateway" 0 $? '"object":"chat.completion"' "$TMP/body"
+[[ $(post /v1/messages "$MSG") == 200 ]]; check "Anthropic request through the gateway" 0 $? '"type":"message"' "$TMP/body"
+kill -TERM "$GW_PID"; wait "$GW_PID"; check "SIGTERM: graceful exit" 0 $?
+"$BIN" usage --ledger "$TMP/l.db" --by session --json >"$TMP/out" 2>&1
+python3 - "$TMP/out" <<'PY'
+import json, sys
+rows = {r["key"]: r for r in json.load(open(sys.argv[1]))["rows"]}
+r = rows["gateway"]
+assert r["requests"] == 2 and r["attempts"] == 2 and r["failed"] == 0, r
+assert r["cost_usd"] > 0 and r["unpriced"] == 0, r  # priced from the catalog (openai/gpt-4o-mini)
+PY
+check "the ledger holds both requests' attempts, priced, written at shutdown" 0 $?
+
+start_gateway "$TMP/gw2.out" --config "$TMP/cfg.toml" --max-in-flight 9 --policy latency
+curl -s "$URL/__admin/queue" >"$TMP/out"; check "--max-in-flight beats [routing]" 0 $? '"max_in_flight":9[,}]' "$TMP/out"
+curl -s "$URL/__admin/health" >"$TMP/out"; check "--policy beats [routing]" 0 $? '"policy":"latency"' "$TMP/out"
+kill -TERM "$GW_PID"; wait "$GW_PID"
+
+# --- a stop budget ---------------------------------------------------------------------------
+cat >"$TMP/budget.toml" <<TOML
+ledger = "$TMP/b.db"
+[[budgets]]
+scope = "global"
+period = "day"
+limit_usd = 0.0000001
+action = "stop"
+TOML
+start_gateway "$TMP/gw3.out" --config "$TMP/budget.toml"
+code=$(post /v1/chat/completions "$CHAT")
+[[ $code == 429 ]]; check "stop budget: OpenAI 429" 0 $? '"code":"insufficient_quota"' "$TMP/body"
+grep -qi '^x-should-retry: false' "$TMP/head"; check "stop budget: the SDK is told not to retry" 0 $?
+code=$(post /v1/messages "$MSG")
+[[ $code == 402 ]]; check "stop budget: Anthropic 402" 0 $? '"type":"billing_error"' "$TMP/body"
+kill -TERM "$GW_PID"; wait "$GW_PID"
+python3 -c 'import sqlite3,sys; c=sqlite3.connect(sys.argv[1]); print(c.execute("select count(*) from attempts").fetchone()[0]); print(c.execute("select count(*) from requests where outcome=\"insufficient_credits\"").fetchone()[0])' "$TMP/b.db" >"$TMP/out"
+[[ "$(tr '\n' ' ' <"$TMP/out")" == "0 2 " ]]; check "nothing was sent; both refusals recorded as requests" 0 $? "" "$TMP/out"
+
+echo "$pass passed, $fail failed"
+[[ $fail -eq 0 ]]
