@@ -561,6 +561,8 @@ struct Recorder::Impl {
   std::mutex process_mu;             // serializes process_pending() (keeps ids in order)
   std::thread recording_thread;
 
+  static constexpr size_t kRecordBatch = 32;
+
   void record_exchange(Exchange& ex) {
     if (ex.finished) return;
     ex.finished = true;
@@ -576,7 +578,10 @@ struct Recorder::Impl {
     raw.chunks = ex.take_captured();
     std::lock_guard<std::mutex> lock(pending_mu);
     pending.push_back(std::move(raw));
-    pending_cv.notify_all();
+    // Wake the recording thread once per batch, not per exchange: a futex wake and a
+    // thread start on the other core per request cost the forwarded path more than the
+    // work itself. The flusher (every flush_interval) and flush()/stop() drain the rest.
+    if (pending.size() >= kRecordBatch) pending_cv.notify_all();
   }
 
   void build_and_append(RawRecording raw) {
@@ -1126,11 +1131,13 @@ Status Recorder::stop() {
 }
 
 RecorderStats Recorder::stats() const {
+  impl_->process_pending();  // exchanges finished but not yet turned into recordings count too
   std::lock_guard<std::mutex> lock(impl_->data_mu);
   return impl_->stats;
 }
 
 size_t Recorder::interaction_count() const {
+  impl_->process_pending();
   std::lock_guard<std::mutex> lock(impl_->data_mu);
   return impl_->cassette.interactions.size();
 }
