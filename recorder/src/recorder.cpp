@@ -546,7 +546,7 @@ struct Recorder::Impl {
   struct RawRecording {
     uint64_t seq = 0;
     HttpRequest request;
-    std::string recorded_at;
+    SystemTime recorded_at{};  // formatted on the recording thread (snprintf is not free)
     int status = 0;
     Headers headers;
     double first_byte_ms = 0;
@@ -569,7 +569,7 @@ struct Recorder::Impl {
     RawRecording raw;
     raw.seq = ex.seq;
     raw.request = std::move(ex.request);
-    raw.recorded_at = format_rfc3339_utc(clock.system_now());
+    raw.recorded_at = clock.system_now();
     raw.status = ex.status();
     raw.headers = ex.headers();
     raw.first_byte_ms = ex.first_byte_ms();
@@ -586,7 +586,7 @@ struct Recorder::Impl {
 
   void build_and_append(RawRecording raw) {
     Interaction i;
-    i.recorded_at = std::move(raw.recorded_at);
+    i.recorded_at = format_rfc3339_utc(raw.recorded_at);
     i.request = codec::recorded_request_from_http(raw.request);
     RecordedResponse& r = i.response;
     r.status = raw.status;
