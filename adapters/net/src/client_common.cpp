@@ -1,6 +1,11 @@
 // Internal to ploke_net: see client_common.h.
 #include "client_common.h"
 
+#include <netdb.h>
+#include <netinet/in.h>
+
+#include <cstring>
+
 namespace ploke::net::detail {
 namespace {
 
@@ -113,6 +118,33 @@ bool idempotent(std::string_view m) {
   return m == "GET" || m == "HEAD" || m == "OPTIONS" || m == "PUT" || m == "DELETE" || m == "TRACE";
 }
 
+
+Result<std::vector<sockaddr_storage>> resolve(const Target& t) {
+  addrinfo hints{};
+  hints.ai_family = AF_UNSPEC;
+  hints.ai_socktype = SOCK_STREAM;
+  hints.ai_flags = AI_NUMERICSERV;
+  addrinfo* ai = nullptr;
+  if (int rc = getaddrinfo(t.host.c_str(), t.port.c_str(), &hints, &ai); rc != 0 || ai == nullptr) {
+    return ConnectionResetError("cannot resolve " + t.host + ": " + gai_strerror(rc));
+  }
+  std::vector<sockaddr_storage> addrs;
+  for (addrinfo* a = ai; a != nullptr; a = a->ai_next) {
+    sockaddr_storage ss{};
+    std::memcpy(&ss, a->ai_addr, std::min<size_t>(a->ai_addrlen, sizeof ss));
+    addrs.push_back(ss);
+  }
+  freeaddrinfo(ai);
+  return addrs;
+}
+
+socklen_t addr_len(const sockaddr_storage& a) {
+  return a.ss_family == AF_INET6 ? sizeof(sockaddr_in6) : sizeof(sockaddr_in);
+}
+
+Status timeout_status(TimeoutPhase phase, const std::string& key) {
+  return TimeoutError(phase, std::string(timeout_phase_name(phase)) + " timeout talking to http://" + key);
+}
 
 std::string request_head(const HttpRequest& request, const Target& t, std::string_view user_agent, bool* replayable) {
   std::string head;

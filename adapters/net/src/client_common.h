@@ -3,9 +3,11 @@
 #pragma once
 
 #include <http_parser.h>
+#include <sys/socket.h>
 
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "ploke/core/status.h"
 #include "ploke/core/transport.h"
@@ -24,6 +26,12 @@ struct Target {
 Result<Target> parse_http_url(std::string_view url);
 
 bool idempotent(std::string_view method);
+
+/// The addresses of `t` (getaddrinfo, numeric port); kConnectionReset when unresolvable.
+Result<std::vector<sockaddr_storage>> resolve(const Target& t);
+socklen_t addr_len(const sockaddr_storage& a);
+/// kTimeout for `phase` talking to http://key.
+Status timeout_status(TimeoutPhase phase, const std::string& key);
 
 /// The request head: request line, Host, the caller's headers (minus Content-Length, Host,
 /// Transfer-Encoding), a default User-Agent, Content-Length for a body or POST/PUT/PATCH.

@@ -173,32 +173,23 @@ struct Exchange {
   }
 };
 
-Status timeout_status(TimeoutPhase phase, const std::string& key) {
-  return TimeoutError(phase, std::string(timeout_phase_name(phase)) + " timeout talking to http://" + key);
-}
+using detail::timeout_status;
 
 // A connected non-blocking socket, or an error status.
 Result<int> connect_to(const detail::Target& t, const Exchange& ex, std::atomic<size_t>& opened) {
-  addrinfo hints{};
-  hints.ai_family = AF_UNSPEC;
-  hints.ai_socktype = SOCK_STREAM;
-  hints.ai_flags = AI_NUMERICSERV;
-  addrinfo* ai = nullptr;
-  if (int rc = getaddrinfo(t.host.c_str(), t.port.c_str(), &hints, &ai); rc != 0 || ai == nullptr) {
-    return ConnectionResetError("cannot resolve " + t.host + ": " + gai_strerror(rc));
-  }
-  std::unique_ptr<addrinfo, decltype(&freeaddrinfo)> guard(ai, freeaddrinfo);
+  auto addrs = detail::resolve(t);
+  if (!addrs.ok()) return addrs.status();
   const TimePoint begin = ex.clock.now();
   std::optional<TimePoint> connect_due;
   if (ex.o.connect_timeout) connect_due = begin + *ex.o.connect_timeout;
   Status last = ConnectionResetError("cannot connect to http://" + t.key + " (refused or unreachable)");
-  for (addrinfo* a = ai; a != nullptr; a = a->ai_next) {
-    const int fd = ::socket(a->ai_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+  for (const sockaddr_storage& a : *addrs) {
+    const int fd = ::socket(a.ss_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
     if (fd < 0) continue;
     int yes = 1;
     setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &yes, sizeof yes);
     opened.fetch_add(1, std::memory_order_relaxed);
-    if (::connect(fd, a->ai_addr, a->ai_addrlen) == 0) return fd;
+    if (::connect(fd, reinterpret_cast<const sockaddr*>(&a), detail::addr_len(a)) == 0) return fd;
     if (errno != EINPROGRESS) {
       ::close(fd);
       continue;

@@ -152,32 +152,14 @@ struct LoopState {
   Result<const std::vector<sockaddr_storage>*> resolve(const detail::Target& t) {
     auto it = resolved.find(t.key);
     if (it != resolved.end()) return &it->second;
-    addrinfo hints{};
-    hints.ai_family = AF_UNSPEC;
-    hints.ai_socktype = SOCK_STREAM;
-    hints.ai_flags = AI_NUMERICSERV;
-    addrinfo* ai = nullptr;
-    if (int rc = getaddrinfo(t.host.c_str(), t.port.c_str(), &hints, &ai); rc != 0 || ai == nullptr) {
-      return ConnectionResetError("cannot resolve " + t.host + ": " + gai_strerror(rc));
-    }
-    std::vector<sockaddr_storage> addrs;
-    for (addrinfo* a = ai; a != nullptr; a = a->ai_next) {
-      sockaddr_storage ss{};
-      std::memcpy(&ss, a->ai_addr, std::min<size_t>(a->ai_addrlen, sizeof ss));
-      addrs.push_back(ss);
-    }
-    freeaddrinfo(ai);
-    return &resolved.emplace(t.key, std::move(addrs)).first->second;
+    auto addrs = detail::resolve(t);
+    if (!addrs.ok()) return addrs.status();
+    return &resolved.emplace(t.key, std::move(addrs).value()).first->second;
   }
 };
 
-socklen_t addr_len(const sockaddr_storage& ss) {
-  return ss.ss_family == AF_INET6 ? sizeof(sockaddr_in6) : sizeof(sockaddr_in);
-}
-
-Status timeout_status(TimeoutPhase phase, const std::string& key) {
-  return TimeoutError(phase, std::string(timeout_phase_name(phase)) + " timeout talking to http://" + key);
-}
+using detail::addr_len;
+using detail::timeout_status;
 
 void AsyncCall::arm(short events) {
   if (io_assigned && io_events == events) return;

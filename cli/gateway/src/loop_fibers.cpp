@@ -115,7 +115,7 @@ bool LoopFibers::suspend() {
 }
 
 void LoopFibers::wake(void* fiber) {
-  if (!loop_.on_loop_thread() && net::EventLoop::current() != &loop_) {
+  if (!loop_.on_loop_thread()) {
     // A timer thread (RealClock) or another loop: hand it to this loop.
     post_([this, fiber, alive = impl_->alive] {
       if (alive->load()) wake(fiber);

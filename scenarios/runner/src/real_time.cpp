@@ -178,15 +178,8 @@ void join_with_journal(const std::vector<sim::JournalEntry>& journal, std::vecto
 Result<ScenarioResult> run_real_time(const Scenario& scenario, const RunOptions& options) {
   const uint64_t seed = options.seed.value_or(scenario.seed);
   RealClock clock;
-  ScenarioResult res;
+  ScenarioResult res = result_header(scenario, seed);
   res.clock = "real";
-  res.file = scenario.file;
-  res.name = scenario.name;
-  res.description = scenario.description;
-  res.tags = scenario.tags;
-  res.seed = seed;
-  res.duration = scenario.duration;
-  res.sample_interval = scenario.sample_interval;
 
   // ---- providers: engine + HTTP server on loopback each ----
   std::deque<RealProvider> providers;

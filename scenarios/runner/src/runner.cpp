@@ -355,20 +355,25 @@ void summarize(const Scenario& scenario, const std::vector<const sim::SimEngine*
 
 }  // namespace detail
 
+ScenarioResult detail::result_header(const Scenario& s, uint64_t seed) {
+  ScenarioResult res;
+  res.file = s.file;
+  res.name = s.name;
+  res.description = s.description;
+  res.tags = s.tags;
+  res.seed = seed;
+  res.duration = s.duration;
+  res.sample_interval = s.sample_interval;
+  return res;
+}
+
 Result<ScenarioResult> run_scenario(const Scenario& scenario, const RunOptions& options) {
   if (options.real_time) return detail::run_real_time(scenario, options);
   const uint64_t seed = options.seed.value_or(scenario.seed);
   SimulatedClock clock;
   const TimePoint t0 = clock.now();
   FiberScheduler fibers(clock);
-  ScenarioResult res;
-  res.file = scenario.file;
-  res.name = scenario.name;
-  res.description = scenario.description;
-  res.tags = scenario.tags;
-  res.seed = seed;
-  res.duration = scenario.duration;
-  res.sample_interval = scenario.sample_interval;
+  ScenarioResult res = detail::result_header(scenario, seed);
 
   // Request contexts live in a deque (stable addresses) for the whole run.
   std::deque<RequestCtx> requests;

@@ -65,6 +65,8 @@ std::string provider_of(const std::string& endpoint_id);
 /// From res.request_log (lost requests already marked), res.attempt_log (time order) and
 /// res.breaker_log: totals, latency percentiles, per-provider summaries (with the engines'
 /// fault counters), time buckets with breaker states. `engines` are in provider order.
+/// The result's identity fields (file, name, description, tags, seed, duration, sampling).
+ScenarioResult result_header(const Scenario& s, uint64_t seed);
 void summarize(const Scenario& s, const std::vector<const sim::SimEngine*>& engines, ScenarioResult& res);
 
 /// The real-time run (RunOptions::real_time; real_time.cpp).
