@@ -27,6 +27,12 @@ for lower in core adapters simulator recorder; do
   check_no_include "$lower" '#include\s+"ploke/scenarios/' "$lower must not include scenarios"
 done
 
+# ploke::fibers (core/fibers) sits on ploke::core only, and is the one fiber core: Boost.Context
+# appears nowhere else.
+check_no_include core/fibers '#include\s+"ploke/(adapters|simulator|recorder|scenarios|gateway|net|codec|resilience)/' "ploke::fibers must depend on ploke::core only"
+hits=$(grep -rlE '#include\s+<boost/context' core adapters simulator recorder scenarios cli --include='*.h' --include='*.cpp' | grep -v '^core/fibers/src/' || true)
+[[ -z "$hits" ]] || bad "Boost.Context outside core/fibers/src (one fiber core): $hits"
+
 # ploke::core itself has no third-party dependencies (ploke::codec, in core/codec, may use nlohmann).
 check_no_include core/include '#include\s+[<"](httplib\.h|nlohmann/|event2/|http_parser\.h|toml\+\+/|sqlite3\.h|CLI/|fmt/|spdlog/)' "ploke::core headers must not include third-party libraries"
 check_no_include core/src '#include\s+[<"](httplib\.h|nlohmann/|event2/|http_parser\.h|toml\+\+/|sqlite3\.h|CLI/|fmt/|spdlog/)' "ploke::core sources must not include third-party libraries"

@@ -8,7 +8,7 @@
 #include "ploke/adapters/openai_adapter.h"
 #include "ploke/core/in_process_transport.h"
 #include "ploke/core/transport.h"
-#include "ploke/scenarios/fibers.h"
+#include "ploke/fibers/virtual_time.h"
 #include "ploke/scenarios/html_report.h"
 #include "ploke/scenarios/runner.h"
 #include "ploke/scenarios/scenario.h"
@@ -202,91 +202,6 @@ TEST(ScenarioParse, FilesAndDirectories) {
     auto s = load_scenario_file(std::string(PLOKE_SOURCE_DIR) + "/scenarios/" + name);
     EXPECT_TRUE(s.ok()) << name << ": " << s.status().message();
   }
-}
-
-// ---------------------------------------------------------------- fibers
-
-TEST(Fibers, ManyWaitsInterleaveInVirtualTime) {
-  SimulatedClock clock;
-  const TimePoint t0 = clock.now();
-  FiberScheduler fibers(clock);
-  std::vector<std::pair<int, Duration>> finished;
-  for (int i = 0; i < 100; ++i) {
-    fibers.spawn([&, i] {
-      Completion c;
-      // fiber i waits (100 - i) ms: all are suspended at once, the last spawned ends first
-      clock.schedule_after(milliseconds(100 - i), [&c] { c.notify(); });
-      EXPECT_TRUE(c.wait(clock));
-      finished.emplace_back(i, clock.now() - t0);
-    });
-  }
-  fibers.run();
-  ASSERT_EQ(finished.size(), 100u);
-  EXPECT_EQ(finished.front().first, 99);
-  EXPECT_EQ(finished.front().second, milliseconds(1));
-  EXPECT_EQ(finished.back().first, 0);
-  EXPECT_EQ(finished.back().second, milliseconds(100));
-  EXPECT_EQ(clock.now() - t0, milliseconds(100));  // all 100 waits overlapped
-  EXPECT_EQ(fibers.live(), 0u);
-}
-
-TEST(Fibers, NotifyFromAnotherFiberAndAbandonedWait) {
-  SimulatedClock clock;
-  FiberScheduler fibers(clock);
-  Completion handoff, never;
-  std::vector<std::string> order;
-  fibers.spawn([&] {
-    order.push_back("a waits");
-    EXPECT_TRUE(handoff.wait(clock));
-    order.push_back("a woke");
-  });
-  fibers.spawn([&] {
-    order.push_back("b notifies");
-    handoff.notify();
-    order.push_back("b waits forever");
-    EXPECT_FALSE(never.wait(clock));  // nothing can wake it: given up, like an idle clock
-    order.push_back("b gave up");
-  });
-  fibers.run();
-  EXPECT_EQ(order, (std::vector<std::string>{"a waits", "b notifies", "b waits forever", "a woke", "b gave up"}));
-  EXPECT_EQ(fibers.abandoned_waits(), 1u);
-}
-
-TEST(Fibers, BlockingCallOutsideAFiberStillDrivesTheClock) {
-  SimulatedClock clock;
-  FiberScheduler fibers(clock);  // exists but not running: no effect outside its fibers
-  InProcessTransport t(clock, [](const HttpRequest&) {
-    return ScriptedResponse::Simple(200, Headers{}, "hello", milliseconds(30));
-  });
-  HttpRequest req;
-  req.base_url = "http://x";
-  const TimePoint t0 = clock.now();
-  auto r = send_and_wait(t, clock, req, {});
-  ASSERT_TRUE(r.ok());
-  EXPECT_EQ(r->body, "hello");
-  EXPECT_EQ(clock.now() - t0, milliseconds(30));
-}
-
-TEST(Fibers, TransportCallsInFibersOverlap) {
-  SimulatedClock clock;
-  FiberScheduler fibers(clock);
-  InProcessTransport t(clock, [](const HttpRequest&) {
-    return ScriptedResponse::Simple(200, Headers{}, "ok", seconds(1));
-  });
-  const TimePoint t0 = clock.now();
-  int done = 0;
-  for (int i = 0; i < 50; ++i) {
-    fibers.spawn([&] {
-      HttpRequest req;
-      req.base_url = "http://x";
-      auto r = send_and_wait(t, clock, req, {});
-      EXPECT_TRUE(r.ok());
-      ++done;
-    });
-  }
-  fibers.run();
-  EXPECT_EQ(done, 50);
-  EXPECT_EQ(clock.now() - t0, seconds(1));  // 50 one-second calls in one virtual second
 }
 
 // ---------------------------------------------------------------- runs
@@ -497,7 +412,7 @@ TEST(Fibers, FacadeBackoffWithoutCancelTokenDoesNotStallOtherFibers) {
   req.model = "gpt-4o-mini";
   req.messages.push_back(Message::User("hi"));
   const TimePoint t0 = clock.now();
-  FiberScheduler fibers(clock);
+  fibers::VirtualTimeFibers fibers(clock);
   Duration a_end{0}, b_end{0};
   bool a_ok = false, b_ok = false;
   fibers.spawn([&] {  // gets the 429, waits out Retry-After (2 s), retries

@@ -1,5 +1,6 @@
-// Internal to ploke_gateway: LoopFibers, a CooperativeScheduler (ploke/core/cooperative.h)
-// whose fibers run on one HttpServer event loop (ploke/net/event_loop.h).
+// Internal to ploke_gateway: LoopFibers, the event-loop driver of the one fiber core
+// (ploke/fibers/fiber_core.h): a CooperativeScheduler (ploke/core/cooperative.h) whose
+// fibers run on one HttpServer event loop (ploke/net/event_loop.h).
 //
 // Why: a façade call (LlmClient) is synchronous; the gateway used to give each one a worker
 // thread, which cost two thread hand-offs per request. Here each request runs on a fiber of
@@ -20,12 +21,14 @@
 #pragma once
 
 #include <cstddef>
+#include <atomic>
 #include <cstdint>
 #include <functional>
 #include <memory>
 
 #include "ploke/core/clock.h"
 #include "ploke/core/cooperative.h"
+#include "ploke/fibers/fiber_core.h"
 #include "ploke/net/event_loop.h"
 
 namespace ploke::gateway {
@@ -42,24 +45,25 @@ class LoopFibers final : public CooperativeScheduler {
 
   void spawn(std::function<void()> task);
   /// Fibers started and not finished.
-  size_t live() const { return live_; }
+  size_t live() const { return core_.live(); }
 
   // CooperativeScheduler
-  void* current_fiber() override;
+  void* current_fiber() override { return core_.current(); }
   bool drives(const Clock& clock) const override { return &clock == &clock_; }
-  bool suspend() override;
+  bool suspend() override { return core_.suspend(); }
   void wake(void* fiber) override;
 
  private:
-  struct Impl;
   void resume(void* fiber);
   void run_runnable();
 
   net::EventLoop& loop_;
   Clock& clock_;
-  std::unique_ptr<Impl> impl_;
+  fibers::FiberCore core_;
   std::function<bool(std::function<void()>)> post_;  // valid after the loop is gone
-  size_t live_ = 0;
+  bool drain_scheduled_ = false;
+  // Shared with wakes from other threads: false once the scheduler is gone.
+  std::shared_ptr<std::atomic<bool>> alive_ = std::make_shared<std::atomic<bool>>(true);
 };
 
 }  // namespace ploke::gateway

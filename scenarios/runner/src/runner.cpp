@@ -17,7 +17,7 @@
 #include "ploke/core/in_process_transport.h"
 #include "ploke/core/random.h"
 #include "ploke/resilience/llm_client.h"
-#include "ploke/scenarios/fibers.h"
+#include "ploke/fibers/virtual_time.h"
 #include "ploke/simulator/engine.h"
 #include "runner_internal.h"
 
@@ -372,7 +372,7 @@ Result<ScenarioResult> run_scenario(const Scenario& scenario, const RunOptions& 
   const uint64_t seed = options.seed.value_or(scenario.seed);
   SimulatedClock clock;
   const TimePoint t0 = clock.now();
-  FiberScheduler fibers(clock);
+  fibers::VirtualTimeFibers fibers(clock);
   ScenarioResult res = detail::result_header(scenario, seed);
 
   // Request contexts live in a deque (stable addresses) for the whole run.

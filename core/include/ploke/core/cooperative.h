@@ -2,9 +2,9 @@
 //
 // CooperativeScheduler: the hook that lets many synchronous calls (LlmClient::complete(),
 // ChatClient::stream(), …) be in flight at once in virtual time, each on its own fiber of
-// one OS thread. ploke::core only declares the interface; an implementation (the scenario
-// runner's Boost.Context fiber scheduler, ploke/scenarios/fibers.h) lives above core, so
-// core stays free of third-party dependencies.
+// one OS thread. ploke::core only declares the interface; the implementation (one
+// Boost.Context fiber core with a virtual-time and an event-loop driver, ploke/fibers/)
+// lives above core, so core stays free of third-party dependencies.
 //
 // How it plugs in: Completion::wait(clock), when called inside a fiber of the scheduler
 // that is current on this thread and bound to that same `clock`, suspends the fiber

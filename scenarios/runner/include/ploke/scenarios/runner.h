@@ -2,7 +2,7 @@
 //
 // run_scenario(): the whole core (LlmClient façade → ChatClient → adapters) against one
 // SimEngine per simulated provider through InProcessTransport, on one SimulatedClock.
-// Every workload request runs on its own fiber (FiberScheduler), so thousands are in
+// Every workload request runs on its own fiber (ploke::fibers::VirtualTimeFibers), so thousands are in
 // flight at once in virtual time; arrivals, faults and timeouts are clock timers. The
 // same scenario and seed give a byte-identical ScenarioResult and digest.
 // With RunOptions::real_time the same scenario runs over loopback HTTP on the real clock
