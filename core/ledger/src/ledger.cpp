@@ -489,43 +489,26 @@ std::vector<Budget> Ledger::budgets() const {
   return budgets_;
 }
 
-Result<double> Ledger::spent(const Budget& b) {
-  const int64_t from = to_ms(period_start(clock_.system_now(), b.period));
+Result<double> Ledger::spent(const Budget& b) { return spent_since(b, period_start(clock_.system_now(), b.period)); }
+
+Result<double> Ledger::spent_since(const Budget& b, SystemTime from) {
   std::lock_guard<std::mutex> lock(mu_);
   std::string sql = "SELECT TOTAL(COALESCE(reported_cost_usd, cost_usd)) FROM attempts WHERE at >= ?";
   if (b.scope == "provider") sql += " AND provider = ?";
   if (b.scope == "profile") sql += " AND profile = ?";
   Stmt s(impl_->db, sql.c_str());
-  s.i64(1, from);
+  s.i64(1, to_ms(from));
   if (b.scope != "global") s.text(2, b.name);
   if (!s || sqlite3_step(s.get()) != SQLITE_ROW) return impl_->err("budget spend");
   return sqlite3_column_double(s.get(), 0);
 }
 
 BudgetCheck Ledger::check_budget(std::string_view provider, std::string_view profile, double est) {
-  BudgetCheck out;
-  for (const auto& b : budgets()) {
-    if (b.scope == "provider" && b.name != provider) continue;
-    if (b.scope == "profile" && b.name != profile) continue;
-    auto sp = spent(b);
-    const double used = sp.ok() ? *sp : 0;
-    const double remaining = b.limit_usd - used;
-    out.remaining_usd = std::min(out.remaining_usd, remaining);
-    char label[256];
-    std::snprintf(label, sizeof label, "budget %s %s%s%s: %.4f of %.2f USD spent", b.period.c_str(), b.scope.c_str(),
-                  b.name.empty() ? "" : "=", b.name.c_str(), used, b.limit_usd);
-    if (used + est > b.limit_usd) {
-      if (b.action == "stop") {
-        if (out.allowed) out.blocked_by = label;
-        out.allowed = false;
-      } else {
-        out.warnings.push_back(std::string(label) + " (limit exceeded)");
-      }
-    } else if (used + est >= 0.8 * b.limit_usd) {
-      out.warnings.push_back(std::string(label) + " (over 80%)");
-    }
-  }
-  return out;
+  const std::vector<Budget> rules = budgets();
+  return evaluate_budgets(rules, provider, profile, est, clock_.system_now(), [this](const Budget& b, SystemTime from) {
+    auto sp = spent_since(b, from);
+    return sp.ok() ? *sp : 0.0;
+  });
 }
 
 double Ledger::remaining_budget(std::string_view provider, std::string_view profile) {
@@ -548,16 +531,6 @@ Forecast Ledger::forecast(std::string_view provider, std::string_view model, uin
   f.note = std::to_string(prompt_tokens) + " prompt tokens, " + std::to_string(expected) + " expected / " +
            std::to_string(max_output_tokens) + " max output tokens at the " + p->source + " price";
   return f;
-}
-
-SystemTime period_start(SystemTime t, std::string_view period) {
-  using namespace std::chrono;
-  const auto day = floor<days>(t);
-  if (period == "month") {
-    year_month_day ymd{day};
-    return SystemTime(duration_cast<Duration>(sys_days(ymd.year() / ymd.month() / 1).time_since_epoch()));
-  }
-  return SystemTime(duration_cast<Duration>(day.time_since_epoch()));
 }
 
 std::string format_time(SystemTime t) {

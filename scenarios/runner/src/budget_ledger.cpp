@@ -6,20 +6,20 @@
 
 namespace ploke::scenarios::detail {
 
-SystemTime budget_period_start(SystemTime t, std::string_view period) {
-  using namespace std::chrono;
-  const auto day = floor<days>(t);
-  if (period == "month") {
-    const year_month_day ymd{day};
-    return SystemTime(duration_cast<Duration>(sys_days(ymd.year() / ymd.month() / 1).time_since_epoch()));
-  }
-  return SystemTime(duration_cast<Duration>(day.time_since_epoch()));
+namespace {
+std::vector<BudgetRule> rules_of(const std::vector<BudgetSpec>& specs) {
+  std::vector<BudgetRule> out;
+  out.reserve(specs.size());
+  for (const BudgetSpec& b : specs) out.push_back(BudgetRule{b.scope, b.name, b.period, b.limit_usd, b.action});
+  return out;
 }
+}  // namespace
 
 BudgetLedger::BudgetLedger(Clock& clock, TimePoint t0, std::vector<BudgetSpec> budgets)
     : clock_(clock),
       t0_(t0),
       budgets_(std::move(budgets)),
+      rules_(rules_of(budgets_)),
       refusals_(budgets_.size(), 0),
       first_refusal_(budgets_.size()) {}
 
@@ -31,58 +31,38 @@ Status BudgetLedger::record_attempt(const ploke::AttemptRecord& a) {
   return Status::Ok();
 }
 
-double BudgetLedger::spent_locked(const BudgetSpec& b, SystemTime now) const {
-  const SystemTime from = budget_period_start(now, b.period);
+double BudgetLedger::spent_locked(const BudgetRule& b, SystemTime from) const {
   double sum = 0;
   for (const Row& r : rows_) {
-    if (r.at < from) continue;
-    if (b.scope == "provider" && r.provider != b.name) continue;
-    if (b.scope == "profile" && r.profile != b.name) continue;
-    sum += r.usd;
+    if (r.at >= from && budget_applies(b, r.provider, r.profile)) sum += r.usd;
   }
   return sum;
 }
 
 BudgetCheck BudgetLedger::check_budget(std::string_view provider, std::string_view profile, double est) {
-  BudgetCheck out;
   const SystemTime now = clock_.system_now();
   const Duration since = clock_.now() - t0_;
   std::lock_guard<std::mutex> g(mu_);
-  for (size_t i = 0; i < budgets_.size(); ++i) {
-    const BudgetSpec& b = budgets_[i];
-    if (b.scope == "provider" && b.name != provider) continue;
-    if (b.scope == "profile" && b.name != profile) continue;
-    const double used = spent_locked(b, now);
-    out.remaining_usd = std::min(out.remaining_usd, b.limit_usd - used);
-    char label[256];
-    std::snprintf(label, sizeof label, "budget %s %s%s%s: %.4f of %.4f USD spent", b.period.c_str(), b.scope.c_str(),
-                  b.name.empty() ? "" : "=", b.name.c_str(), used, b.limit_usd);
-    if (used + est > b.limit_usd) {
-      if (b.action == "stop") {
-        if (out.allowed) out.blocked_by = label;
-        out.allowed = false;
-        ++refusals_[i];
-        if (!first_refusal_[i]) first_refusal_[i] = since;
-      } else {
-        out.warnings.push_back(std::string(label) + " (limit exceeded)");
-      }
-    } else if (used + est >= 0.8 * b.limit_usd) {
-      out.warnings.push_back(std::string(label) + " (over 80%)");
-    }
+  std::vector<size_t> refused;
+  BudgetCheck out = evaluate_budgets(
+      rules_, provider, profile, est, now, [this](const BudgetRule& b, SystemTime from) { return spent_locked(b, from); },
+      &refused);
+  for (size_t i : refused) {
+    ++refusals_[i];
+    if (!first_refusal_[i]) first_refusal_[i] = since;
   }
   return out;
 }
 
 double BudgetLedger::remaining_budget(std::string_view provider, std::string_view profile) {
+  return check_budget_quietly(provider, profile).remaining_usd;
+}
+
+BudgetCheck BudgetLedger::check_budget_quietly(std::string_view provider, std::string_view profile) {
   const SystemTime now = clock_.system_now();
   std::lock_guard<std::mutex> g(mu_);
-  double remaining = 1e300;
-  for (const BudgetSpec& b : budgets_) {
-    if (b.scope == "provider" && b.name != provider) continue;
-    if (b.scope == "profile" && b.name != profile) continue;
-    remaining = std::min(remaining, b.limit_usd - spent_locked(b, now));
-  }
-  return remaining;
+  return evaluate_budgets(rules_, provider, profile, 0, now,
+                          [this](const BudgetRule& b, SystemTime from) { return spent_locked(b, from); });
 }
 
 std::vector<BudgetSummary> BudgetLedger::summaries() {
@@ -98,7 +78,7 @@ std::vector<BudgetSummary> BudgetLedger::summaries() {
     s.period = b.period;
     s.action = b.action;
     s.limit_usd = b.limit_usd;
-    s.spent_usd = spent_locked(b, now);
+    s.spent_usd = spent_locked(rules_[i], budget_period_start(now, b.period));
     s.refusals = refusals_[i];
     s.first_refusal = first_refusal_[i];
     out.push_back(std::move(s));

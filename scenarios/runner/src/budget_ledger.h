@@ -1,8 +1,8 @@
 // File: budget_ledger.h (private to ploke::scenarios)
 //
-// BudgetLedger: the cost ledger's budget semantics (ploke/ledger/ledger.h: global /
-// provider / profile budgets per UTC day or month, warn or stop) kept in memory, on the
-// run's clock, so a scenario can give the façade a UsageSink and a BudgetOracle without
+// BudgetLedger: an in-memory store for the one budget policy (ploke/core/budget.h: global /
+// provider / profile budgets per UTC day or month, warn or stop; the SQLite ledger is the
+// other store), on the run's clock, so a scenario can give the façade a UsageSink and a BudgetOracle without
 // SQLite. An attempt's spend is the provider-reported cost when it sent one, else the
 // façade's estimate from the endpoint's prices (the ledger's COALESCE(reported, computed)).
 //
@@ -13,6 +13,7 @@
 #include <optional>
 #include <vector>
 
+#include "ploke/core/budget.h"
 #include "ploke/core/clock.h"
 #include "ploke/core/usage.h"
 #include "ploke/scenarios/result.h"
@@ -40,18 +41,17 @@ class BudgetLedger final : public UsageSink, public BudgetOracle {
     std::string provider, profile;
     double usd = 0;
   };
-  double spent_locked(const BudgetSpec& b, SystemTime now) const;
+  double spent_locked(const BudgetRule& b, SystemTime from) const;
+  BudgetCheck check_budget_quietly(std::string_view provider, std::string_view profile);  // counts no refusal
 
   Clock& clock_;
   const TimePoint t0_;
   const std::vector<BudgetSpec> budgets_;
+  const std::vector<BudgetRule> rules_;  // budgets_ as the policy's rules
   std::mutex mu_;
   std::vector<Row> rows_;                         // GUARDED_BY(mu_)
   std::vector<uint64_t> refusals_;                // GUARDED_BY(mu_), per budget
   std::vector<std::optional<Duration>> first_refusal_;  // GUARDED_BY(mu_)
 };
-
-/// Start of the UTC day / month containing `t` (as the ledger's period_start()).
-SystemTime budget_period_start(SystemTime t, std::string_view period);
 
 }  // namespace ploke::scenarios::detail

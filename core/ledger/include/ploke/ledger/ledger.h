@@ -35,6 +35,7 @@
 #include "ploke/catalog/catalog.h"
 #include "ploke/core/clock.h"
 #include "ploke/core/status.h"
+#include "ploke/core/budget.h"
 #include "ploke/core/usage.h"
 
 namespace ploke::ledger {
@@ -82,13 +83,8 @@ struct AggregateRow {
   uint64_t unpriced = 0;            ///< attempts without a known price
 };
 
-struct Budget {
-  std::string scope = "global";     ///< global | provider | profile
-  std::string name;                 ///< provider or profile ("" for global)
-  std::string period = "day";       ///< day | month (UTC)
-  double limit_usd = 0;
-  std::string action = "warn";      ///< warn | stop
-};
+/// A spending limit: the one budget policy's rule (ploke/core/budget.h).
+using Budget = ploke::BudgetRule;
 
 struct Forecast {
   double min_usd = 0, expected_usd = 0, max_usd = 0;
@@ -143,6 +139,8 @@ class Ledger : public BudgetOracle, public UsageSink {
   std::vector<Budget> budgets() const;
   /// Spend (USD) in the current period of `b` matching its scope.
   Result<double> spent(const Budget& b);
+  /// Spend counted against `b` since `from` (the budget store for evaluate_budgets()).
+  Result<double> spent_since(const Budget& b, SystemTime from);
   double remaining_budget(std::string_view provider, std::string_view profile) override;
   BudgetCheck check_budget(std::string_view provider, std::string_view profile, double est_cost_usd) override;
 
@@ -164,8 +162,8 @@ class Ledger : public BudgetOracle, public UsageSink {
   std::vector<Budget> budgets_;  // GUARDED_BY(mu_)
 };
 
-/// Start of the UTC day / month containing `t`.
-SystemTime period_start(SystemTime t, std::string_view period);
+/// Start of the UTC day / month containing `t` (ploke::budget_period_start).
+inline SystemTime period_start(SystemTime t, std::string_view period) { return budget_period_start(t, period); }
 /// "2026-11-24T05:30:00Z" <-> SystemTime (seconds precision). Parses also "2026-11-24".
 std::string format_time(SystemTime t);
 std::optional<SystemTime> parse_time(std::string_view text);
