@@ -126,15 +126,6 @@ class WireTap final : public Transport {
   WireLog& log_;
 };
 
-struct RealProvider {
-  const ProviderSpec* spec = nullptr;
-  std::unique_ptr<sim::SimEngine> engine;
-  std::unique_ptr<sim::SimServer> server;
-  std::unique_ptr<ProviderAdapter> adapter;
-  std::unique_ptr<WireTap> tap;
-  std::string base_url;
-};
-
 // Joins the client-side attempts of one provider with its server's journal.
 void join_with_journal(const std::vector<sim::JournalEntry>& journal, std::vector<WireAttempt*>& attempts) {
   std::vector<bool> used(journal.size(), false);
@@ -173,228 +164,84 @@ void join_with_journal(const std::vector<sim::JournalEntry>& journal, std::vecto
   }
 }
 
-}  // namespace
+struct RealProvider {
+  const ProviderSpec* spec = nullptr;
+  std::unique_ptr<sim::SimEngine> engine;
+  std::unique_ptr<sim::SimServer> server;
+  std::unique_ptr<ProviderAdapter> adapter;
+  std::unique_ptr<WireTap> tap;
+  std::string base_url;
+};
 
-Result<ScenarioResult> run_real_time(const Scenario& scenario, const RunOptions& options) {
-  const uint64_t seed = options.seed.value_or(scenario.seed);
+// The real-time world: the real clock, one engine served on loopback per provider, the
+// HTTP transport, and the client-side attempt log.
+struct RealWorld {
   RealClock clock;
-  ScenarioResult res = result_header(scenario, seed);
-  res.clock = "real";
-
-  // ---- providers: engine + HTTP server on loopback each ----
   std::deque<RealProvider> providers;
-  for (size_t i = 0; i < scenario.providers.size(); ++i) {
-    const ProviderSpec& p = scenario.providers[i];
-    RealProvider& rp = providers.emplace_back();
-    rp.spec = &p;
-    auto so = sim_options_for(scenario, i, seed);
-    if (!so.ok()) return so.status();
-    so->faults = FaultPlan{};        // installed at the start, with windows on the server's clock
-    so->journal_capacity = 1u << 20;  // the join with the client's attempts needs every entry
-    auto engine = sim::SimEngine::Create(*so, clock);
-    if (!engine.ok()) return InvalidRequestError("provider '" + p.name + "': " + engine.status().message());
-    rp.engine = std::move(engine).value();
-    sim::ServerOptions sopts;
-    sopts.host = "127.0.0.1";
-    sopts.port = 0;
-    sopts.threads = 1;
-    sopts.max_hang = scenario.duration + scenario.drain;
-    auto server = sim::SimServer::Start(*rp.engine, clock, sopts);
-    if (!server.ok()) return InternalError("provider '" + p.name + "': cannot start the HTTP server: " + server.status().message());
-    rp.server = std::move(server).value();
-    rp.adapter = adapter_for(p);
-    rp.base_url = rp.server->url() + api_prefix(p);
-  }
-  HttpTransport::Options hopts;
-  hopts.max_idle_per_origin = 64;
-  HttpTransport http(clock, hopts);
+  HttpTransport http{clock, [] {
+                       HttpTransport::Options o;
+                       o.max_idle_per_origin = 64;
+                       return o;
+                     }()};
   WireLog wire;
 
-  // ---- the façade (as in virtual time) ----
-  std::mutex log_mu;  // breaker log
-  TimePoint t0 = clock.now();  // set again just before the workload starts
-  resilience::LlmClientOptions copts = scenario.client;
-  copts.seed = seed;
-  copts.on_breaker_event = [&res, &log_mu, &t0](const std::string& endpoint_id, const resilience::BreakerEvent& e) {
-    BreakerTransition bt;
-    bt.endpoint_id = endpoint_id;
-    bt.provider = provider_of(endpoint_id);
-    bt.from = std::string(resilience::breaker_state_name(e.from));
-    bt.to = std::string(resilience::breaker_state_name(e.to));
-    bt.reason = e.reason;
-    std::lock_guard<std::mutex> g(log_mu);
-    bt.at = e.at - t0;
-    res.breaker_log.push_back(std::move(bt));
-  };
-
-  // The workload, decided before the clock starts.
-  Random rnd(seed ^ 0x5ce7a210ULL);
-  const std::vector<Duration> arrivals = arrival_times(scenario, rnd);
-  const size_t n = arrivals.size();
-  std::vector<RequestCtx> requests(n);
-  std::vector<std::shared_ptr<ChatRequest>> chat(n);
-  for (size_t i = 0; i < n; ++i) {
-    requests[i].rec.id = i + 1;
-    chat[i] = build_request(scenario, i, rnd, requests[i].rec);
-  }
-  std::unique_ptr<resilience::CancelToken[]> tokens(new resilience::CancelToken[n > 0 ? n : 1]);
-
-  // Everything below uses t0: fix it now, then wire the taps and the client.
-  t0 = clock.now();
-  for (RealProvider& rp : providers) {
-    // Fault windows are measured from the engine's start: shift them to the workload's.
-    FaultPlan plan = rp.spec->faults;
-    const Duration offset = t0 - rp.engine->start_time();
-    for (Fault& f : plan.faults) {
-      if (f.trigger.from) *f.trigger.from += offset;
-      if (f.trigger.until) *f.trigger.until += offset;
+  Status start_providers(const Scenario& scenario, uint64_t seed) {
+    for (size_t i = 0; i < scenario.providers.size(); ++i) {
+      const ProviderSpec& p = scenario.providers[i];
+      RealProvider& rp = providers.emplace_back();
+      rp.spec = &p;
+      auto so = sim_options_for(scenario, i, seed);
+      if (!so.ok()) return so.status();
+      so->faults = FaultPlan{};        // installed by arm(), with windows on the server's clock
+      so->journal_capacity = 1u << 20;  // the join with the client's attempts needs every entry
+      auto engine = sim::SimEngine::Create(*so, clock);
+      if (!engine.ok()) return InvalidRequestError("provider '" + p.name + "': " + engine.status().message());
+      rp.engine = std::move(engine).value();
+      sim::ServerOptions sopts;
+      sopts.host = "127.0.0.1";
+      sopts.port = 0;
+      sopts.threads = 1;
+      sopts.max_hang = scenario.duration + scenario.drain;
+      auto server = sim::SimServer::Start(*rp.engine, clock, sopts);
+      if (!server.ok()) return InternalError("provider '" + p.name + "': cannot start the HTTP server: " + server.status().message());
+      rp.server = std::move(server).value();
+      rp.adapter = adapter_for(p);
+      rp.base_url = rp.server->url() + api_prefix(p);
     }
-    if (Status st = rp.engine->set_faults(std::move(plan)); !st.ok()) {
-      return InvalidRequestError("provider '" + rp.spec->name + "': " + st.message());
-    }
-    rp.tap = std::make_unique<WireTap>(http, clock, t0, rp.spec->name, wire);
-  }
-  std::unique_ptr<BudgetLedger> ledger;
-  if (!scenario.budgets.empty()) {
-    ledger = std::make_unique<BudgetLedger>(clock, t0, scenario.budgets);
-    copts.usage_sink = ledger.get();
-    copts.budget_oracle = ledger.get();
-  }
-  resilience::LlmClient client(clock, copts);
-  if (!scenario.policy.empty()) {
-    if (Status st = client.set_policy(scenario.policy); !st.ok()) {
-      return InvalidRequestError("client.policy: " + st.message());
-    }
-  }
-  {
-    std::vector<ProviderWiring> wiring;
-    for (RealProvider& rp : providers) wiring.push_back({rp.spec, rp.adapter.get(), rp.tap.get(), rp.base_url});
-    if (Status st = add_endpoints(client, scenario, wiring); !st.ok()) return st;
+    return Status::Ok();
   }
 
-  // ---- run: one thread per call in flight, a sampler, the dispatcher on this thread ----
-  const WorkloadSpec& wl = scenario.workload;
-  std::mutex mu;
-  std::condition_variable cv;
-  size_t live = 0;                  // GUARDED_BY(mu)
-  std::vector<size_t> done;         // GUARDED_BY(mu): finished threads to join
-  std::vector<std::thread> threads(n);
-  auto worker = [&](size_t i) {
-    RequestCtx& ctx = requests[i];
-    tls_ctx = &ctx;
-    resilience::CallControl control;
-    control.policy = wl.policy;
-    control.cancel = &tokens[i];
-    resilience::RequestTrace trace;
-    Result<ChatResponse> out = InternalError("not run");
-    if (ctx.rec.stream) {
-      out = client.stream(
-          *chat[i],
-          [&ctx](const StreamEvent& e) {
-            if (e.kind == StreamEvent::Kind::kTextDelta || e.kind == StreamEvent::Kind::kToolCallDelta) {
-              ctx.content_delivered = true;
-              ++ctx.rec.content_events;
-            }
-          },
-          control, &trace);
-    } else {
-      out = client.complete(*chat[i], control, &trace);
-    }
-    ctx.rec.end = clock.now() - t0;
-    ctx.rec.finished = true;
-    ctx.rec.outcome = out.ok() ? "ok" : std::string(status_code_name(out.status().code()));
-    ctx.rec.cost_usd = trace.total_cost_usd;
-    ctx.rec.queue_wait = trace.queue_wait;
-    if (out.ok()) ctx.rec.served_by = provider_of(trace.served_by);
-    tls_ctx = nullptr;
-    std::lock_guard<std::mutex> g(mu);
-    --live;
-    done.push_back(i);
-    cv.notify_all();
-  };
-  auto join_done = [&] {
-    std::vector<size_t> ids;
-    {
-      std::lock_guard<std::mutex> g(mu);
-      ids.swap(done);
-    }
-    for (size_t i : ids) threads[i].join();
-  };
-
-  const TimePoint horizon = t0 + scenario.duration + scenario.drain;
-  std::atomic<bool> stop_sampler{false};
-  std::thread sampler([&] {
-    TimePoint next = t0;
-    while (!stop_sampler.load()) {
-      const TimePoint now = clock.now();
-      if (now >= next) {
-        const resilience::QueueStatus qs = client.queue_status();
-        QueueSample q;
-        q.at = now - t0;
-        q.in_flight = qs.in_flight;
-        for (const auto& l : qs.lanes) q.queued += l.depth;
-        {
-          std::lock_guard<std::mutex> g(mu);
-          q.outstanding = live;
-        }
-        {
-          std::lock_guard<std::mutex> g(log_mu);
-          res.queue_samples.push_back(q);
-        }
-        if (options.progress) options.progress(now - t0, scenario.duration);
-        next += scenario.sample_interval;
-        continue;
+  // Fault windows are measured from each engine's start: shift them to the workload's t0;
+  // then the taps that log each attempt.
+  Status arm(TimePoint t0) {
+    for (RealProvider& rp : providers) {
+      FaultPlan plan = rp.spec->faults;
+      const Duration offset = t0 - rp.engine->start_time();
+      for (Fault& f : plan.faults) {
+        if (f.trigger.from) *f.trigger.from += offset;
+        if (f.trigger.until) *f.trigger.until += offset;
       }
-      clock.sleep_until(std::min(next, now + milliseconds(50)));
+      if (Status st = rp.engine->set_faults(std::move(plan)); !st.ok()) {
+        return InvalidRequestError("provider '" + rp.spec->name + "': " + st.message());
+      }
+      rp.tap = std::make_unique<WireTap>(http, clock, t0, rp.spec->name, wire);
     }
-  });
-
-  size_t started = 0;
-  for (size_t i = 0; i < n; ++i) {
-    clock.sleep_until(t0 + arrivals[i]);
-    join_done();
-    {
-      std::unique_lock<std::mutex> lk(mu);
-      while (live >= kMaxThreads && clock.now() < horizon) cv.wait_for(lk, milliseconds(20));
-      if (clock.now() >= horizon) break;  // never started: lost
-      ++live;
-    }
-    requests[i].start = clock.now();
-    requests[i].rec.start = requests[i].start - t0;
-    threads[i] = std::thread(worker, i);
-    ++started;
-  }
-  // Drain: until every call returned or the horizon.
-  {
-    std::unique_lock<std::mutex> lk(mu);
-    while (live > 0 && clock.now() < horizon) cv.wait_for(lk, milliseconds(20));
-  }
-  res.simulated = clock.now() - t0;
-  // Past the horizon: cancel what is left and close the servers' connections so blocked
-  // calls return (they count as lost), then join everything.
-  {
-    bool left;
-    {
-      std::lock_guard<std::mutex> g(mu);
-      left = live > 0;
-    }
-    if (left) {
-      for (size_t i = 0; i < started; ++i) tokens[i].cancel();
-    }
-  }
-  for (RealProvider& rp : providers) rp.server->stop();
-  {
-    std::unique_lock<std::mutex> lk(mu);
-    cv.wait(lk, [&] { return live == 0; });
-  }
-  stop_sampler = true;
-  sampler.join();
-  for (auto& t : threads) {
-    if (t.joinable()) t.join();
+    return Status::Ok();
   }
 
-  // ---- logs → result ----
-  {
+  std::vector<ProviderWiring> wiring() {
+    std::vector<ProviderWiring> out;
+    for (RealProvider& rp : providers) out.push_back({rp.spec, rp.adapter.get(), rp.tap.get(), rp.base_url});
+    return out;
+  }
+  std::vector<const sim::SimEngine*> engines() const {
+    std::vector<const sim::SimEngine*> out;
+    for (const RealProvider& rp : providers) out.push_back(rp.engine.get());
+    return out;
+  }
+
+  // The client-side attempts joined with each server's journal, in time order.
+  void attempts_into(ScenarioResult& res) {
     std::map<std::string, std::vector<WireAttempt*>> by_provider;
     for (WireAttempt& w : wire.attempts) by_provider[w.rec.provider].push_back(&w);
     for (auto& [name, list] : by_provider) {
@@ -412,25 +259,161 @@ Result<ScenarioResult> run_real_time(const Scenario& scenario, const RunOptions&
     });
     for (WireAttempt* w : all) res.attempt_log.push_back(w->rec);
   }
+};
+
+// The real-time driver's calls: one thread per call in flight (at most kMaxThreads), a
+// sampler thread, arrivals dispatched from the caller's thread at their real times.
+class ThreadRun {
+ public:
+  ThreadRun(RealWorld& world, TimePoint t0, TimePoint horizon, resilience::LlmClient& client, const Scenario& s,
+            std::deque<RequestCtx>& requests, const std::vector<std::shared_ptr<ChatRequest>>& chat)
+      : world_(world), clock_(world.clock), t0_(t0), horizon_(horizon), client_(client), scenario_(s),
+        requests_(requests), chat_(chat), threads_(requests.size()), tokens_(requests.size()) {}
+
+  void start_sampler(ScenarioResult& res, std::mutex& log_mu, const RunOptions& options) {
+    sampler_ = std::thread([this, &res, &log_mu, &options] {
+      TimePoint next = t0_;
+      while (!stop_sampler_.load()) {
+        const TimePoint now = clock_.now();
+        if (now < next) {
+          clock_.sleep_until(std::min(next, now + milliseconds(50)));
+          continue;
+        }
+        QueueSample q = queue_sample(client_, now - t0_, live());
+        {
+          std::lock_guard<std::mutex> g(log_mu);
+          res.queue_samples.push_back(q);
+        }
+        if (options.progress) options.progress(now - t0_, scenario_.duration);
+        next += scenario_.sample_interval;
+      }
+    });
+  }
+
+  /// Starts each call at its arrival time; returns how many started (the rest are lost).
+  size_t dispatch(const std::vector<Duration>& arrivals) {
+    size_t started = 0;
+    for (size_t i = 0; i < arrivals.size(); ++i) {
+      clock_.sleep_until(t0_ + arrivals[i]);
+      join_done();
+      {
+        std::unique_lock<std::mutex> lk(mu_);
+        while (live_ >= kMaxThreads && clock_.now() < horizon_) cv_.wait_for(lk, milliseconds(20));
+        if (clock_.now() >= horizon_) break;  // never started: lost
+        ++live_;
+      }
+      requests_[i].start = clock_.now();
+      requests_[i].rec.start = requests_[i].start - t0_;
+      threads_[i] = std::thread([this, i] { call(i); });
+      ++started;
+    }
+    return started;
+  }
+
+  /// Waits until every call returned or the horizon passed.
+  void drain() {
+    std::unique_lock<std::mutex> lk(mu_);
+    while (live_ > 0 && clock_.now() < horizon_) cv_.wait_for(lk, milliseconds(20));
+  }
+
+  /// Past the horizon: cancels what is left and closes the servers' connections so
+  /// blocked calls return (they count as lost), then joins every thread.
+  void stop(size_t started) {
+    if (live() > 0) {
+      for (size_t i = 0; i < started; ++i) tokens_[i].cancel();
+    }
+    for (RealProvider& rp : world_.providers) rp.server->stop();
+    {
+      std::unique_lock<std::mutex> lk(mu_);
+      cv_.wait(lk, [&] { return live_ == 0; });
+    }
+    stop_sampler_ = true;
+    if (sampler_.joinable()) sampler_.join();
+    for (auto& t : threads_) {
+      if (t.joinable()) t.join();
+    }
+  }
+
+ private:
+  void call(size_t i) {
+    tls_ctx = &requests_[i];
+    run_call(client_, *chat_[i], scenario_.workload, tokens_[i], clock_, t0_, requests_[i]);
+    tls_ctx = nullptr;
+    std::lock_guard<std::mutex> g(mu_);
+    --live_;
+    done_.push_back(i);
+    cv_.notify_all();
+  }
+  void join_done() {
+    std::vector<size_t> ids;
+    {
+      std::lock_guard<std::mutex> g(mu_);
+      ids.swap(done_);
+    }
+    for (size_t i : ids) threads_[i].join();
+  }
+  size_t live() {
+    std::lock_guard<std::mutex> g(mu_);
+    return live_;
+  }
+
+  RealWorld& world_;
+  RealClock& clock_;
+  const TimePoint t0_, horizon_;
+  resilience::LlmClient& client_;
+  const Scenario& scenario_;
+  std::deque<RequestCtx>& requests_;
+  const std::vector<std::shared_ptr<ChatRequest>>& chat_;
+  std::mutex mu_;
+  std::condition_variable cv_;
+  size_t live_ = 0;           // GUARDED_BY(mu_)
+  std::vector<size_t> done_;  // GUARDED_BY(mu_): finished threads to join
+  std::vector<std::thread> threads_;
+  std::deque<resilience::CancelToken> tokens_;
+  std::atomic<bool> stop_sampler_{false};
+  std::thread sampler_;
+};
+
+}  // namespace
+
+Result<ScenarioResult> run_real_time(const Scenario& scenario, const RunOptions& options) {
+  const uint64_t seed = options.seed.value_or(scenario.seed);
+  RealWorld world;
+  ScenarioResult res = result_header(scenario, seed);
+  res.clock = "real";
+  if (Status st = world.start_providers(scenario, seed); !st.ok()) return st;
+
+  // The workload, decided before the clock starts.
+  Random rnd(seed ^ 0x5ce7a210ULL);
+  const std::vector<Duration> arrivals = arrival_times(scenario, rnd);
+  std::deque<RequestCtx> requests(arrivals.size());
+  std::vector<std::shared_ptr<ChatRequest>> chat(arrivals.size());
+  for (size_t i = 0; i < arrivals.size(); ++i) {
+    requests[i].rec.id = i + 1;
+    chat[i] = build_request(scenario, i, rnd, requests[i].rec);
+  }
+
+  const TimePoint t0 = world.clock.now();
+  if (Status st = world.arm(t0); !st.ok()) return st;
+  std::mutex log_mu;  // breaker log and queue samples
+  auto facade = make_facade(scenario, seed, world.clock, t0, res, &log_mu, world.wiring());
+  if (!facade.ok()) return facade.status();
+  const TimePoint horizon = t0 + scenario.duration + scenario.drain;
+  ThreadRun run(world, t0, horizon, *facade->client, scenario, requests, chat);
+  run.start_sampler(res, log_mu, options);
+  const size_t started = run.dispatch(arrivals);
+  run.drain();
+  res.simulated = world.clock.now() - t0;
+  run.stop(started);
+
+  world.attempts_into(res);
   std::sort(res.breaker_log.begin(), res.breaker_log.end(),
             [](const BreakerTransition& a, const BreakerTransition& b) { return a.at < b.at; });
-  const Duration horizon_off = horizon - t0;
-  res.request_log.reserve(n);
-  for (size_t i = 0; i < n; ++i) {
-    RequestCtx& ctx = requests[i];
-    if (i >= started) ctx.rec.start = arrivals[i];
-    if (ctx.rec.finished && ctx.rec.end > horizon_off) ctx.rec.finished = false;
-    if (!ctx.rec.finished) ctx.rec.outcome = "lost";
-    res.request_log.push_back(ctx.rec);
+  for (size_t i = started; i < requests.size(); ++i) requests[i].rec.start = arrivals[i];
+  finish_result(scenario, requests, horizon - t0, world.engines(), *facade, res);
+  for (size_t i = 0; i < res.providers.size() && i < world.providers.size(); ++i) {
+    res.providers[i].url = world.providers[i].server->url();
   }
-  std::vector<const sim::SimEngine*> engines;
-  for (RealProvider& rp : providers) engines.push_back(rp.engine.get());
-  summarize(scenario, engines, res);
-  for (size_t i = 0; i < res.providers.size() && i < providers.size(); ++i) {
-    res.providers[i].url = providers[i].server->url();
-  }
-  if (ledger) res.budgets = ledger->summaries();
-  evaluate_expectations(scenario, res);
   res.digest.clear();  // not deterministic: no digest
   return res;
 }

@@ -367,139 +367,102 @@ ScenarioResult detail::result_header(const Scenario& s, uint64_t seed) {
   return res;
 }
 
+namespace {
+
+// One attempt as the in-process transport serves it, logged for the call on this fiber.
+AttemptRecord attempt_of(const ScriptedResponse& resp, const sim::SimEngine& engine, RequestCtx& ctx,
+                         const std::string& provider, Duration at) {
+  AttemptRecord a;
+  a.request = ctx.rec.id;
+  a.number = ++ctx.rec.attempts;
+  a.provider = provider;
+  a.at = at;
+  Duration head = resp.head_at;
+  if (!resp.send_head && !resp.chunks.empty()) head = resp.chunks.front().at;
+  a.head_at = a.at + head;
+  a.http_status = resp.send_head ? resp.status : 0;
+  a.ending = ending_name_of(resp);
+  auto j = engine.journal(1);
+  if (!j.empty()) a.fault_id = j.back().fault_id;
+  if (resp.send_head) a.retry_after = detail::retry_after_of(resp.headers);
+  a.after_partial_output = ctx.content_delivered;
+  return a;
+}
+
+// The virtual-time world: a simulated clock, one engine + in-process transport per provider.
+struct VirtualWorld {
+  SimulatedClock clock;
+  TimePoint t0 = clock.now();
+  fibers::VirtualTimeFibers fibers{clock};
+  std::vector<std::unique_ptr<ProviderWorld>> providers;
+
+  Status add_providers(const Scenario& scenario, uint64_t seed, ScenarioResult& res) {
+    for (size_t i = 0; i < scenario.providers.size(); ++i) {
+      const ProviderSpec& p = scenario.providers[i];
+      auto w = std::make_unique<ProviderWorld>();
+      w->spec = &p;
+      auto so = detail::sim_options_for(scenario, i, seed);
+      if (!so.ok()) return so.status();
+      auto engine = sim::SimEngine::Create(*so, clock);
+      if (!engine.ok()) return InvalidRequestError("provider '" + p.name + "': " + engine.status().message());
+      w->engine = std::move(engine).value();
+      w->adapter = detail::adapter_for(p);
+      w->base_url = "http://" + p.name + ".sim" + detail::api_prefix(p);
+      sim::SimEngine* engine_ptr = w->engine.get();
+      w->transport = std::make_unique<InProcessTransport>(clock, [this, engine_ptr, name = p.name, &res](const HttpRequest& r) {
+        ScriptedResponse resp = engine_ptr->handle(r);
+        if (auto* ctx = static_cast<RequestCtx*>(fibers.current_user())) {
+          res.attempt_log.push_back(attempt_of(resp, *engine_ptr, *ctx, name, clock.now() - t0));
+        }
+        return resp;
+      });
+      providers.push_back(std::move(w));
+    }
+    return Status::Ok();
+  }
+
+  std::vector<detail::ProviderWiring> wiring() const {
+    std::vector<detail::ProviderWiring> out;
+    for (const auto& w : providers) out.push_back({w->spec, w->adapter.get(), w->transport.get(), w->base_url});
+    return out;
+  }
+  std::vector<const sim::SimEngine*> engines() const {
+    std::vector<const sim::SimEngine*> out;
+    for (const auto& w : providers) out.push_back(w->engine.get());
+    return out;
+  }
+};
+
+}  // namespace
+
 Result<ScenarioResult> run_scenario(const Scenario& scenario, const RunOptions& options) {
   if (options.real_time) return detail::run_real_time(scenario, options);
   const uint64_t seed = options.seed.value_or(scenario.seed);
-  SimulatedClock clock;
-  const TimePoint t0 = clock.now();
-  fibers::VirtualTimeFibers fibers(clock);
+  VirtualWorld world;
+  SimulatedClock& clock = world.clock;
+  const TimePoint t0 = world.t0;
   ScenarioResult res = detail::result_header(scenario, seed);
+  std::deque<RequestCtx> requests;  // stable addresses for the whole run
+  if (Status st = world.add_providers(scenario, seed, res); !st.ok()) return st;
+  auto facade = detail::make_facade(scenario, seed, clock, t0, res, nullptr, world.wiring());
+  if (!facade.ok()) return facade.status();
+  resilience::LlmClient& client = *facade->client;
 
-  // Request contexts live in a deque (stable addresses) for the whole run.
-  std::deque<RequestCtx> requests;
-
-  // ---- providers: one engine + transport + adapter each ----
-  std::vector<std::unique_ptr<ProviderWorld>> worlds;
-  for (size_t i = 0; i < scenario.providers.size(); ++i) {
-    const ProviderSpec& p = scenario.providers[i];
-    auto w = std::make_unique<ProviderWorld>();
-    w->spec = &p;
-    auto so = detail::sim_options_for(scenario, i, seed);
-    if (!so.ok()) return so.status();
-    auto engine = sim::SimEngine::Create(*so, clock);
-    if (!engine.ok()) return InvalidRequestError("provider '" + p.name + "': " + engine.status().message());
-    w->engine = std::move(engine).value();
-    w->adapter = detail::adapter_for(p);
-    w->base_url = "http://" + p.name + ".sim" + detail::api_prefix(p);
-    sim::SimEngine* engine_ptr = w->engine.get();
-    const std::string pname = p.name;
-    w->transport = std::make_unique<InProcessTransport>(
-        clock, [engine_ptr, pname, &fibers, &res, &clock, t0](const HttpRequest& r) {
-          ScriptedResponse resp = engine_ptr->handle(r);
-          auto* ctx = static_cast<RequestCtx*>(fibers.current_user());
-          if (ctx != nullptr) {
-            AttemptRecord a;
-            a.request = ctx->rec.id;
-            a.number = ++ctx->rec.attempts;
-            a.provider = pname;
-            a.at = clock.now() - t0;
-            Duration head = resp.head_at;
-            if (!resp.send_head && !resp.chunks.empty()) head = resp.chunks.front().at;
-            a.head_at = a.at + head;
-            a.http_status = resp.send_head ? resp.status : 0;
-            a.ending = ending_name_of(resp);
-            auto j = engine_ptr->journal(1);
-            if (!j.empty()) a.fault_id = j.back().fault_id;
-            if (resp.send_head) a.retry_after = detail::retry_after_of(resp.headers);
-            a.after_partial_output = ctx->content_delivered;
-            res.attempt_log.push_back(std::move(a));
-          }
-          return resp;
-        });
-    worlds.push_back(std::move(w));
-  }
-
-  // ---- the façade ----
-  resilience::LlmClientOptions copts = scenario.client;
-  copts.seed = seed;
-  copts.on_breaker_event = [&res, t0](const std::string& endpoint_id, const resilience::BreakerEvent& e) {
-    BreakerTransition bt;
-    bt.at = e.at - t0;
-    bt.endpoint_id = endpoint_id;
-    bt.provider = detail::provider_of(endpoint_id);
-    bt.from = std::string(resilience::breaker_state_name(e.from));
-    bt.to = std::string(resilience::breaker_state_name(e.to));
-    bt.reason = e.reason;
-    res.breaker_log.push_back(std::move(bt));
-  };
-  // Client-side budgets: the in-memory ledger as the façade's usage sink and budget oracle.
-  std::unique_ptr<detail::BudgetLedger> ledger;
-  if (!scenario.budgets.empty()) {
-    ledger = std::make_unique<detail::BudgetLedger>(clock, t0, scenario.budgets);
-    copts.usage_sink = ledger.get();
-    copts.budget_oracle = ledger.get();
-  }
-  resilience::LlmClient client(clock, copts);
-  if (!scenario.policy.empty()) {
-    if (Status st = client.set_policy(scenario.policy); !st.ok()) {
-      return InvalidRequestError("client.policy: " + st.message());
-    }
-  }
-  {
-    std::vector<detail::ProviderWiring> wiring;
-    for (const auto& w : worlds) wiring.push_back({w->spec, w->adapter.get(), w->transport.get(), w->base_url});
-    if (Status st = detail::add_endpoints(client, scenario, wiring); !st.ok()) return st;
-  }
-
-  // ---- the workload ----
+  // The workload: arrivals as one chained timer, each call on its own fiber.
   Random rnd(seed ^ 0x5ce7a210ULL);
   const std::vector<Duration> arrivals = detail::arrival_times(scenario, rnd);
-  const WorkloadSpec& wl = scenario.workload;
-
-  auto start_request = [&](size_t i) {
-    requests.emplace_back();
-    RequestCtx& ctx = requests.back();
-    ctx.rec.id = i + 1;
-    ctx.start = clock.now();
-    ctx.rec.start = ctx.start - t0;
-    std::shared_ptr<ChatRequest> req = detail::build_request(scenario, i, rnd, ctx.rec);
-    RequestCtx* cp = &ctx;
-    fibers.spawn(
-        [cp, req, &client, &clock, &wl, t0] {
-          resilience::CancelToken token;  // also keeps LlmClient's waits on Completions (never clock.sleep)
-          resilience::CallControl control;
-          control.policy = wl.policy;
-          control.cancel = &token;
-          resilience::RequestTrace trace;
-          Result<ChatResponse> out = InternalError("not run");
-          if (cp->rec.stream) {
-            out = client.stream(
-                *req,
-                [cp](const StreamEvent& e) {
-                  if (e.kind == StreamEvent::Kind::kTextDelta || e.kind == StreamEvent::Kind::kToolCallDelta) {
-                    cp->content_delivered = true;
-                    ++cp->rec.content_events;
-                  }
-                },
-                control, &trace);
-          } else {
-            out = client.complete(*req, control, &trace);
-          }
-          cp->rec.end = clock.now() - t0;
-          cp->rec.finished = true;
-          cp->rec.outcome = out.ok() ? "ok" : std::string(status_code_name(out.status().code()));
-          cp->rec.cost_usd = trace.total_cost_usd;
-          cp->rec.queue_wait = trace.queue_wait;
-          if (out.ok()) cp->rec.served_by = detail::provider_of(trace.served_by);
-        },
-        &ctx);
-  };
-
-  // Arrivals: one chained timer.
   std::function<void(size_t)> arm = [&](size_t i) {
     if (i >= arrivals.size()) return;
     clock.schedule_at(t0 + arrivals[i], [&, i] {
-      start_request(i);
+      RequestCtx& ctx = requests.emplace_back();
+      ctx.rec.id = i + 1;
+      ctx.start = clock.now();
+      ctx.rec.start = ctx.start - t0;
+      std::shared_ptr<ChatRequest> req = detail::build_request(scenario, i, rnd, ctx.rec);
+      world.fibers.spawn([&ctx, req, &client, &clock, &scenario, t0] {
+        resilience::CancelToken token;
+        detail::run_call(client, *req, scenario.workload, token, clock, t0, ctx);
+      }, &ctx);
       arm(i + 1);
     });
   };
@@ -507,43 +470,21 @@ Result<ScenarioResult> run_scenario(const Scenario& scenario, const RunOptions& 
 
   // Queue depth samples (and progress) every sample_interval until the horizon.
   const TimePoint horizon = t0 + scenario.duration + scenario.drain;
-  size_t finished_seen = 0;
-  (void)finished_seen;
   std::function<void()> sample = [&] {
-    const resilience::QueueStatus qs = client.queue_status();
-    QueueSample q;
-    q.at = clock.now() - t0;
-    q.in_flight = qs.in_flight;
-    for (const auto& l : qs.lanes) q.queued += l.depth;
-    q.outstanding = fibers.live();
-    res.queue_samples.push_back(q);
+    res.queue_samples.push_back(detail::queue_sample(client, clock.now() - t0, world.fibers.live()));
     if (options.progress) options.progress(clock.now() - t0, scenario.duration);
     const TimePoint next = clock.now() + scenario.sample_interval;
     const bool arrivals_left = requests.size() < arrivals.size();
-    if (next <= horizon && (arrivals_left || fibers.live() > 0)) clock.schedule_at(next, sample);
+    if (next <= horizon && (arrivals_left || world.fibers.live() > 0)) clock.schedule_at(next, sample);
   };
   clock.schedule_at(t0, sample);
 
-  res.timers_fired = fibers.run(horizon);
+  res.timers_fired = world.fibers.run(horizon);
   res.simulated = clock.now() - t0;
   // Whatever is still in flight past the horizon is lost; let it unwind (no new arrivals).
-  res.timers_fired += fibers.run();
-  res.abandoned_waits = fibers.abandoned_waits();
-
-  // ---- logs → result ----
-  const Duration horizon_off = horizon - t0;
-  res.request_log.reserve(requests.size());
-  for (auto& ctx : requests) {
-    if (ctx.rec.finished && ctx.rec.end > horizon_off) ctx.rec.finished = false;
-    if (!ctx.rec.finished) ctx.rec.outcome = "lost";
-    res.request_log.push_back(ctx.rec);
-  }
-  std::vector<const sim::SimEngine*> engines;
-  for (const auto& w : worlds) engines.push_back(w->engine.get());
-  detail::summarize(scenario, engines, res);
-  if (ledger) res.budgets = ledger->summaries();
-
-  evaluate_expectations(scenario, res);
+  res.timers_fired += world.fibers.run();
+  res.abandoned_waits = world.fibers.abandoned_waits();
+  detail::finish_result(scenario, requests, horizon - t0, world.engines(), *facade, res);
   res.digest = sha256_hex(canonical_text(res));
   return res;
 }

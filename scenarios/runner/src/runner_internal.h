@@ -1,12 +1,16 @@
 // File: runner_internal.h (private to ploke::scenarios)
 //
-// What the virtual-time runner (runner.cpp) and the real-time runner (real_time.cpp)
-// share: the simulator options of a provider, the façade's endpoints, the workload
-// (arrival times, request shapes), and the aggregation of the logs into the result.
-// Keeping one copy is what makes `--real-time` run "the same scenario".
+// One runner, two drivers: the virtual-time driver (runner.cpp: SimulatedClock, in-process
+// transports, one fiber per call) and the real-time driver (real_time.cpp: RealClock,
+// SimServers on loopback and HttpTransport, one thread per call) share every step here:
+// the simulator options of a provider, the façade (endpoints, budgets, breaker log), the
+// workload (arrival times, request shapes), one call, queue samples, and the logs →
+// result. Keeping one copy is what makes `--real-time` run "the same scenario".
 #pragma once
 
+#include <deque>
 #include <memory>
+#include <mutex>
 #include <optional>
 #include <string>
 #include <vector>
@@ -68,6 +72,38 @@ std::string provider_of(const std::string& endpoint_id);
 /// The result's identity fields (file, name, description, tags, seed, duration, sampling).
 ScenarioResult result_header(const Scenario& s, uint64_t seed);
 void summarize(const Scenario& s, const std::vector<const sim::SimEngine*>& engines, ScenarioResult& res);
+
+// ---- the run's steps, the same under both clocks (run_common.cpp) ----
+
+class BudgetLedger;
+
+/// The façade of a run and its client-side budgets (the in-memory ledger).
+struct Facade {
+  std::unique_ptr<BudgetLedger> ledger;
+  std::unique_ptr<resilience::LlmClient> client;
+  Facade();
+  Facade(Facade&&) noexcept;
+  ~Facade();
+};
+
+/// Builds the façade: the scenario's client options with `seed`, breaker transitions
+/// logged into res.breaker_log (times since `t0`; under `log_mu` when given, for runs with
+/// threads), the scenario's budgets and policy, one endpoint per wired provider.
+Result<Facade> make_facade(const Scenario& s, uint64_t seed, Clock& clock, TimePoint t0, ScenarioResult& res,
+                           std::mutex* log_mu, const std::vector<ProviderWiring>& wiring);
+
+/// One workload call: complete() or stream() through the façade with the workload's
+/// policy and `token`, then its outcome, end time, cost and queue wait in ctx.rec.
+void run_call(resilience::LlmClient& client, const ChatRequest& req, const WorkloadSpec& wl,
+              resilience::CancelToken& token, Clock& clock, TimePoint t0, RequestCtx& ctx);
+
+/// The queue-depth sample at `now` (`outstanding`: calls started and not finished).
+QueueSample queue_sample(resilience::LlmClient& client, Duration since_t0, size_t outstanding);
+
+/// Logs → result: requests past `horizon` are lost, then summarize(), the budgets,
+/// expectation verdicts.
+void finish_result(const Scenario& s, std::deque<RequestCtx>& requests, Duration horizon,
+                   const std::vector<const sim::SimEngine*>& engines, const Facade& facade, ScenarioResult& res);
 
 /// The real-time run (RunOptions::real_time; real_time.cpp).
 Result<ScenarioResult> run_real_time(const Scenario& s, const RunOptions& options);
