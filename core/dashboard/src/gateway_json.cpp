@@ -100,29 +100,11 @@ resilience::Percentiles sample_percentiles(std::vector<double>& v) {
 
 }  // namespace
 
-std::string gateway_json(const std::vector<resilience::EndpointHealth>& endpoints,
-                         const resilience::QueueStatus& queue, uint64_t requests_total, uint64_t errors_total,
-                         const std::vector<resilience::RequestTrace>& recent, const GatewayInfo& info) {
-  std::string out;
-  out.reserve(1024 + 512 * endpoints.size() + 256 * std::min(recent.size(), info.max_recent));
-  Writer w(out);
-  w.begin_object();
-  w.kuint("version", static_cast<uint64_t>(kContractVersion));
-  w.kstr("kind", "gateway");
-  w.kstr("name", info.name);
-  w.key("uptime_s");
-  if (info.uptime_s) w.num(*info.uptime_s); else w.null();
+namespace {
 
-  w.key("totals");
-  w.begin_object();
-  w.kuint("requests", requests_total);
-  w.kuint("errors", errors_total);
-  w.key("in_flight");
-  if (info.in_flight) w.uint(*info.in_flight); else w.uint(queue.in_flight);
-  w.end_object();
-
-  // Overall latency over the recent traces (successful and failed calls alike for total;
-  // TTFT of the serving attempt when it streamed).
+// Overall latency over the recent traces (successful and failed calls alike for total;
+// TTFT of the serving attempt when it streamed).
+void write_overall_latency(Writer& w, const std::vector<resilience::RequestTrace>& recent) {
   std::vector<double> totals, ttfts;
   totals.reserve(recent.size());
   for (const auto& t : recent) {
@@ -141,51 +123,50 @@ std::string gateway_json(const std::vector<resilience::EndpointHealth>& endpoint
   w.key("ttft");
   percentiles(w, sample_percentiles(ttfts));
   w.end_object();
+}
 
-  w.key("endpoints");
+void write_endpoint(Writer& w, const resilience::EndpointHealth& e) {
+  w.begin_object();
+  w.kstr("id", e.endpoint_id);
+  w.kstr("provider", e.provider);
+  w.kstr("model", e.model);
+  w.kstr("breaker", resilience::breaker_state_name(e.breaker));
+  w.knum("open_remaining_ms", ms(e.open_remaining));
+  w.kuint("openings", e.openings);
+  w.knum("breaker_failure_rate", e.breaker_failure_rate);
+  w.knum("breaker_slow_rate", e.breaker_slow_rate);
+  w.kuint("calls", e.stats.calls);
+  w.kuint("successes", e.stats.successes);
+  w.knum("error_rate", e.stats.error_rate);
+  w.knum("score", e.stats.score);
+  w.key("latency_ms");
+  w.begin_object();
+  w.key("total");
+  percentiles(w, e.stats.total_ms);
+  w.key("ttft");
+  percentiles(w, e.stats.ttft_ms);
+  w.end_object();
+  w.key("errors_by_code");
+  w.begin_object();
+  for (size_t c = 1; c < e.stats.by_code.size(); ++c) {
+    if (e.stats.by_code[c] == 0) continue;
+    w.kuint(status_code_name(static_cast<StatusCode>(c)), e.stats.by_code[c]);
+  }
+  w.end_object();
+  w.key("recent_events");
   w.begin_array();
-  for (const auto& e : endpoints) {
+  for (const auto& ev : e.recent_events) {
     w.begin_object();
-    w.kstr("id", e.endpoint_id);
-    w.kstr("provider", e.provider);
-    w.kstr("model", e.model);
-    w.kstr("breaker", resilience::breaker_state_name(e.breaker));
-    w.knum("open_remaining_ms", ms(e.open_remaining));
-    w.kuint("openings", e.openings);
-    w.knum("breaker_failure_rate", e.breaker_failure_rate);
-    w.knum("breaker_slow_rate", e.breaker_slow_rate);
-    w.kuint("calls", e.stats.calls);
-    w.kuint("successes", e.stats.successes);
-    w.knum("error_rate", e.stats.error_rate);
-    w.knum("score", e.stats.score);
-    w.key("latency_ms");
-    w.begin_object();
-    w.key("total");
-    percentiles(w, e.stats.total_ms);
-    w.key("ttft");
-    percentiles(w, e.stats.ttft_ms);
-    w.end_object();
-    w.key("errors_by_code");
-    w.begin_object();
-    for (size_t c = 1; c < e.stats.by_code.size(); ++c) {
-      if (e.stats.by_code[c] == 0) continue;
-      w.kuint(status_code_name(static_cast<StatusCode>(c)), e.stats.by_code[c]);
-    }
-    w.end_object();
-    w.key("recent_events");
-    w.begin_array();
-    for (const auto& ev : e.recent_events) {
-      w.begin_object();
-      w.kstr("from", resilience::breaker_state_name(ev.from));
-      w.kstr("to", resilience::breaker_state_name(ev.to));
-      w.kstr("reason", ev.reason);
-      w.end_object();
-    }
-    w.end_array();
+    w.kstr("from", resilience::breaker_state_name(ev.from));
+    w.kstr("to", resilience::breaker_state_name(ev.to));
+    w.kstr("reason", ev.reason);
     w.end_object();
   }
   w.end_array();
+  w.end_object();
+}
 
+void write_queue(Writer& w, const resilience::QueueStatus& queue, const GatewayInfo& info) {
   w.key("queue");
   w.begin_object();
   w.kuint("in_flight", queue.in_flight);
@@ -208,42 +189,71 @@ std::string gateway_json(const std::vector<resilience::EndpointHealth>& endpoint
   }
   w.end_array();
   w.end_object();
+}
 
+void write_recent_trace(Writer& w, const resilience::RequestTrace& t) {
+  w.begin_object();
+  w.kstr("id", t.request_id);
+  w.kstr("outcome", status_code_name(t.final_code));
+  w.kstr("served_by", t.served_by);
+  w.kstr("policy", t.policy);
+  w.kstr("lane", t.lane);
+  w.knum("total_ms", ms(t.total));
+  w.knum("queue_wait_ms", ms(t.queue_wait));
+  w.knum("cost_usd", t.total_cost_usd);
+  w.key("error");
+  if (t.final_error.empty()) w.null(); else w.str(t.final_error);
+  w.key("attempts");
+  w.begin_array();
+  for (const auto& a : t.attempts) {
+    w.begin_object();
+    w.kstr("endpoint", a.endpoint_id);
+    w.kstr("outcome", status_code_name(a.outcome));
+    w.knum("ms", ms(a.duration));
+    w.key("ttft_ms");
+    if (a.ttft) w.num(ms(*a.ttft)); else w.null();
+    w.kstr("decision", a.decision);
+    w.end_object();
+  }
+  w.end_array();
+  w.key("notes");
+  w.begin_array();
+  for (const auto& note : t.notes) w.str(note);
+  w.end_array();
+  w.end_object();
+}
+
+}  // namespace
+
+std::string gateway_json(const std::vector<resilience::EndpointHealth>& endpoints,
+                         const resilience::QueueStatus& queue, uint64_t requests_total, uint64_t errors_total,
+                         const std::vector<resilience::RequestTrace>& recent, const GatewayInfo& info) {
+  std::string out;
+  out.reserve(1024 + 512 * endpoints.size() + 256 * std::min(recent.size(), info.max_recent));
+  Writer w(out);
+  w.begin_object();
+  w.kuint("version", static_cast<uint64_t>(kContractVersion));
+  w.kstr("kind", "gateway");
+  w.kstr("name", info.name);
+  w.key("uptime_s");
+  if (info.uptime_s) w.num(*info.uptime_s); else w.null();
+  w.key("totals");
+  w.begin_object();
+  w.kuint("requests", requests_total);
+  w.kuint("errors", errors_total);
+  w.key("in_flight");
+  if (info.in_flight) w.uint(*info.in_flight); else w.uint(queue.in_flight);
+  w.end_object();
+  write_overall_latency(w, recent);
+  w.key("endpoints");
+  w.begin_array();
+  for (const auto& e : endpoints) write_endpoint(w, e);
+  w.end_array();
+  write_queue(w, queue, info);
   w.key("recent");
   w.begin_array();
   const size_t n = std::min(recent.size(), info.max_recent);
-  for (size_t i = 0; i < n; ++i) {
-    const auto& t = recent[recent.size() - 1 - i];
-    w.begin_object();
-    w.kstr("id", t.request_id);
-    w.kstr("outcome", status_code_name(t.final_code));
-    w.kstr("served_by", t.served_by);
-    w.kstr("policy", t.policy);
-    w.kstr("lane", t.lane);
-    w.knum("total_ms", ms(t.total));
-    w.knum("queue_wait_ms", ms(t.queue_wait));
-    w.knum("cost_usd", t.total_cost_usd);
-    w.key("error");
-    if (t.final_error.empty()) w.null(); else w.str(t.final_error);
-    w.key("attempts");
-    w.begin_array();
-    for (const auto& a : t.attempts) {
-      w.begin_object();
-      w.kstr("endpoint", a.endpoint_id);
-      w.kstr("outcome", status_code_name(a.outcome));
-      w.knum("ms", ms(a.duration));
-      w.key("ttft_ms");
-      if (a.ttft) w.num(ms(*a.ttft)); else w.null();
-      w.kstr("decision", a.decision);
-      w.end_object();
-    }
-    w.end_array();
-    w.key("notes");
-    w.begin_array();
-    for (const auto& note : t.notes) w.str(note);
-    w.end_array();
-    w.end_object();
-  }
+  for (size_t i = 0; i < n; ++i) write_recent_trace(w, recent[recent.size() - 1 - i]);
   w.end_array();
   w.end_object();
   return out;
