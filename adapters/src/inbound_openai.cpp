@@ -12,6 +12,7 @@
 #include "json_writer.h"
 #include "openai_internal.h"
 #include "ploke/adapters/inbound.h"
+#include "ploke/adapters/openai_checks_json.h"
 
 namespace ploke::inbound {
 namespace {
@@ -335,10 +336,18 @@ void finish_openai_request(InboundRequest& in) {
   }
 }
 
+// The ranges check_openai_chat_request() enforces, on the fast path's typed values (out of
+// range: the DOM path runs the full checks and words the 400).
+bool within_api_ranges(const ChatRequest& r) {
+  if (r.temperature && !(*r.temperature >= 0.0 && *r.temperature <= 2.0)) return false;
+  if (r.top_p && !(*r.top_p >= 0.0 && *r.top_p <= 1.0)) return false;
+  return true;
+}
+
 Result<InboundRequest> parse_openai_impl(std::string_view body, ParsePath path) {
   if (path != ParsePath::kDomOnly) {
     InboundRequest fast;
-    if (fast_parse_openai(body, fast)) {
+    if (fast_parse_openai(body, fast) && within_api_ranges(fast.request)) {
       finish_openai_request(fast);
       return fast;
     }
@@ -356,6 +365,8 @@ Result<InboundRequest> parse_openai_impl(std::string_view body, ParsePath path) 
     return InvalidRequestError("body: invalid JSON");
   }
   if (!j.is_object()) return InvalidRequestError("body: expected a JSON object");
+  // The API's own checks first, worded as the API words them ("param: message").
+  if (auto p = openai_checks::check_parsed(j)) return InvalidRequestError(p->param + ": " + p->message);
   JsonReader rd;
   InboundRequest in;
   ChatRequest& r = in.request;

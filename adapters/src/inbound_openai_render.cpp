@@ -55,8 +55,31 @@ void write_usage(std::string& o, const Usage& u) {
 // internal tags (the full status stays in the gateway's trace).
 std::string error_message(const Status& st) {
   const bool local = st.provider().empty() && st.http_status() == 0;
-  if (local && (st.code() == StatusCode::kInvalidRequest || st.code() == StatusCode::kNotFound)) return st.message();
+  if (local && (st.code() == StatusCode::kInvalidRequest || st.code() == StatusCode::kNotFound)) {
+    // "param: Invalid …" (check_openai_chat_request's wording): the API's message alone.
+    const std::string& m = st.message();
+    const size_t c = m.find(": ");
+    if (c != std::string::npos && (m.compare(c + 2, 8, "Invalid ") == 0 || m.compare(c + 2, 17, "Missing required ") == 0)) {
+      return m.substr(c + 2);
+    }
+    return m;
+  }
   return openai_client_error_message(st);
+}
+
+// The API's error code for a message worded by check_openai_chat_request(); "" = null.
+std::string_view code_of(std::string_view m) {
+  if (m.find(": Invalid type for ") != std::string_view::npos) return "invalid_type";
+  if (m.find(": Missing required parameter") != std::string_view::npos) return "missing_required_parameter";
+  if (m.find(": Invalid value: ") != std::string_view::npos) return "invalid_value";
+  for (std::string_view c : {"decimal above maximum value", "decimal below minimum value", "integer above maximum value",
+                             "integer below minimum value"}) {
+    if (m.find(c) != std::string_view::npos) {
+      if (c[0] == 'd') return c[8] == 'a' ? "decimal_above_max_value" : "decimal_below_min_value";
+      return c[8] == 'a' ? "integer_above_max_value" : "integer_below_min_value";
+    }
+  }
+  return {};
 }
 
 void add_retry_headers(const Status& st, Reply& out) {
@@ -173,6 +196,7 @@ Reply render_openai_error(const Status& st) {
     case StatusCode::kInvalidRequest: {
       type = "invalid_request_error";
       param = param_of(st);
+      if (st.provider().empty()) code = code_of(st.message());
       break;
     }
     case StatusCode::kContextLengthExceeded: type = "invalid_request_error"; code = "context_length_exceeded"; break;

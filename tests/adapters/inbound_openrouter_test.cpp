@@ -6,6 +6,7 @@
 #include <nlohmann/json.hpp>
 
 #include "ploke/adapters/inbound.h"
+#include "ploke/adapters/openai_checks.h"
 
 namespace ploke::inbound {
 namespace {
@@ -74,6 +75,76 @@ TEST(InboundOpenRouter, ModelsListHasTotalCountLinksAndRequiredKeys) {
   }
   EXPECT_EQ(j["data"][0]["links"]["details"], "/api/v1/models/a/b/endpoints");
   EXPECT_EQ(json::parse(render_openai_model("x", 3))["object"], "model");
+}
+
+}  // namespace
+}  // namespace ploke::inbound
+
+namespace ploke::inbound {
+namespace {
+
+// The API's request checks (shared with the simulator): status 400, type
+// invalid_request_error, `param` path, `code`, and the API's message without the path prefix.
+TEST(OpenAiChecks, RejectsWhatTheApiRejectsWithParamAndCode) {
+  struct Case {
+    const char* extra;  // spliced into a valid request
+    const char* param;
+    const char* code;
+    const char* message_start;
+  };
+  const Case cases[] = {
+      {R"("temperature":2.5)", "temperature", "decimal_above_max_value", "Invalid 'temperature': decimal above maximum value. Expected a value <= 2, but got 2.5"},
+      {R"("temperature":-0.1)", "temperature", "decimal_below_min_value", "Invalid 'temperature': decimal below minimum value."},
+      {R"("top_p":1.5)", "top_p", "decimal_above_max_value", "Invalid 'top_p': decimal above maximum value. Expected a value <= 1"},
+      {R"("n":0)", "n", "integer_below_min_value", "Invalid 'n': integer below minimum value. Expected a value >= 1, but got 0"},
+      {R"("max_tokens":0)", "max_tokens", "integer_below_min_value", "Invalid 'max_tokens'"},
+      {R"("max_completion_tokens":0)", "max_completion_tokens", "integer_below_min_value", "Invalid 'max_completion_tokens'"},
+  };
+  for (const Case& c : cases) {
+    const std::string body = std::string(R"({"model":"m","messages":[{"role":"user","content":"x"}],)") + c.extra + "}";
+    auto p = check_openai_chat_request(body);
+    ASSERT_TRUE(p.has_value()) << body;
+    EXPECT_EQ(p->param, c.param);
+    EXPECT_EQ(p->code, c.code);
+    EXPECT_EQ(p->message.rfind(c.message_start, 0), 0u) << p->message;
+    // The gateway's parser: same param, code and message in the 400.
+    auto in = parse_openai_chat_request(body);
+    ASSERT_FALSE(in.ok()) << body;
+    const Reply rep = render_openai_error(in.status());
+    const json e = json::parse(rep.body)["error"];
+    EXPECT_EQ(rep.status, 400);
+    EXPECT_EQ(e["type"], "invalid_request_error");
+    EXPECT_EQ(e["param"], c.param) << rep.body;
+    EXPECT_EQ(e["code"], c.code) << rep.body;
+    EXPECT_EQ(e["message"], p->message);
+  }
+}
+
+TEST(OpenAiChecks, RolesPartTypesContentTypesAndToolCallIds) {
+  struct Case {
+    const char* messages;
+    const char* param;
+    const char* code;
+  };
+  const Case cases[] = {
+      {R"([{"role":"robot","content":"x"}])", "messages[0].role", "invalid_value"},
+      {R"([{"role":"user","content":[{"type":"video","text":"x"}]}])", "messages[0].content[0].type", "invalid_value"},
+      {R"([{"role":"user","content":5}])", "messages[0].content", "invalid_type"},
+      {R"([{"role":"user","content":{"text":"x"}}])", "messages[0].content", "invalid_type"},
+      {R"([{"role":"user","content":"x"},{"role":"tool","content":"x"}])", "messages[1].tool_call_id", "missing_required_parameter"},
+  };
+  for (const Case& c : cases) {
+    const std::string body = std::string(R"({"model":"m","messages":)") + c.messages + "}";
+    auto p = check_openai_chat_request(body);
+    ASSERT_TRUE(p.has_value()) << body;
+    EXPECT_EQ(p->param, c.param) << body;
+    EXPECT_EQ(p->code, c.code) << body;
+  }
+  // Valid requests pass: every role, parts, assistant null content, in-range values.
+  EXPECT_FALSE(check_openai_chat_request(
+      R"({"model":"m","temperature":2,"top_p":0,"n":2,"max_tokens":1,"messages":[{"role":"developer","content":"d"},)"
+      R"({"role":"user","content":[{"type":"text","text":"x"},{"type":"image_url","image_url":{"url":"u"}}]},)"
+      R"({"role":"assistant","content":null,"tool_calls":[]},{"role":"tool","tool_call_id":"c","content":"r"}]})"));
 }
 
 }  // namespace

@@ -5,6 +5,7 @@
 // published schemas. A target is {root, model, orModel, setFaults(list), clearFaults()}.
 import { describe, it, beforeEach, after } from 'node:test';
 import assert from 'node:assert/strict';
+import OpenAI from 'openai';
 import { assertShape, sseData, postJson, getJson, OPENROUTER_ERROR_SCHEMA } from './shapes.mjs';
 
 const TOOLS = [
@@ -157,6 +158,42 @@ function openrouterRoutes(t) {
   });
 }
 
+// Requests the real API rejects: 400 invalid_request_error with the API's param and code,
+// surfaced by the openai SDK as BadRequestError with .param / .code.
+const INVALID = [
+  [{ temperature: 2.5 }, 'temperature', 'decimal_above_max_value'],
+  [{ temperature: -1 }, 'temperature', 'decimal_below_min_value'],
+  [{ top_p: 1.5 }, 'top_p', 'decimal_above_max_value'],
+  [{ n: 0 }, 'n', 'integer_below_min_value'],
+  [{ max_tokens: 0 }, 'max_tokens', 'integer_below_min_value'],
+  [{ max_completion_tokens: 0 }, 'max_completion_tokens', 'integer_below_min_value'],
+  [{ messages: [{ role: 'robot', content: 'x' }] }, 'messages[0].role', 'invalid_value'],
+  [{ messages: [{ role: 'user', content: [{ type: 'video', text: 'x' }] }] }, 'messages[0].content[0].type', 'invalid_value'],
+  [{ messages: [{ role: 'user', content: 42 }] }, 'messages[0].content', 'invalid_type'],
+  [{ messages: [{ role: 'user', content: 'x' }, { role: 'tool', content: 'x' }] }, 'messages[1].tool_call_id', 'missing_required_parameter'],
+];
+
+function openaiValidation(t) {
+  const sdk = () => new OpenAI({ apiKey: 'sk-FAKE-validation-0123456789', baseURL: `${t.root}/v1`, maxRetries: 0 });
+  for (const [extra, param, code] of INVALID) {
+    it(`400 ${param} (${code}) for ${JSON.stringify(extra)}`, async () => {
+      let err;
+      try {
+        await sdk().chat.completions.create({ model: t.model, messages: msgs, ...extra });
+      } catch (e) {
+        err = e;
+      }
+      assert.ok(err instanceof OpenAI.BadRequestError, `expected BadRequestError, got ${err?.constructor?.name}: ${err?.message}`);
+      assert.equal(err.status, 400);
+      assert.equal(err.type, 'invalid_request_error');
+      assert.equal(err.param, param);
+      assert.equal(err.code, code);
+      assert.match(err.message, /^400 (Invalid|Missing required parameter)/);
+      assertShape('openai', 'ErrorResponse', { error: err.error }, 'validation error');
+    });
+  }
+}
+
 /** Registers the suite for one target. */
 export function shapeSuite(label, t, { skip = false } = {}) {
   describe(`${label}: OpenAI shapes`, { skip }, () => {
@@ -165,6 +202,10 @@ export function shapeSuite(label, t, { skip = false } = {}) {
     openaiChat(t);
     openaiErrors(t);
     openaiModels(t);
+  });
+  describe(`${label}: OpenAI request validation`, { skip }, () => {
+    beforeEach(() => t.clearFaults());
+    openaiValidation(t);
   });
   describe(`${label}: OpenRouter shapes`, { skip }, () => {
     beforeEach(() => t.clearFaults());
