@@ -7,6 +7,8 @@
 #include <cstdio>
 #include <string>
 
+#include <nlohmann/json.hpp>
+
 #include "ploke/adapters/openai_checks_json.h"
 
 namespace ploke::inbound {
