@@ -2,6 +2,7 @@
 // See openai_wire.h and /work/shared/protocols.md §2.1 for the shapes reproduced here.
 #include "openai_wire.h"
 #include "light_scanner.h"
+#include "ploke/adapters/openai_checks_json.h"
 
 #include <algorithm>
 #include <array>
@@ -180,10 +181,9 @@ std::optional<ErrorSpec> validate(const Json* body, const SimOptions& opts) {
                        " instead.",
                    "stream", "invalid_type");
   }
-  if (auto n = b.find("n"); n != b.end() && !n->is_null()) {
-    if (!n->is_number_integer() || n->get<int64_t>() < 1 || n->get<int64_t>() > 128) {
-      return invalid("Invalid 'n': integer must be between 1 and 128.", "n", "integer_out_of_range");
-    }
+  if (auto p = inbound::openai_checks::check_parsed(b)) {  // ranges, enums, content types
+    return invalid(p->message, p->param.empty() ? std::nullopt : std::optional<std::string>(p->param),
+                   p->code.empty() ? std::nullopt : std::optional<std::string>(p->code));
   }
   if (auto e = validate_tool_pairing(*msgs_it)) return e;
   if (auto e = validate_tool_choice(b)) return e;
@@ -665,6 +665,22 @@ ChatResult chat_core(ChatResult res, bool include_usage, std::optional<uint64_t>
 }  // namespace
 
 
+namespace {
+
+// A JSON number in [0, hi] (anything else: the DOM path answers with the API's 400).
+bool light_in_range(LightScanner& s, double hi) {
+  s.ws();
+  const char* start = s.p;
+  bool is_int = false;
+  int64_t iv = 0;
+  if (!s.number(is_int, iv)) return false;
+  double v = 0;
+  const auto r = std::from_chars(start, s.p, v);
+  return r.ec == std::errc() && v >= 0.0 && v <= hi;
+}
+
+}  // namespace
+
 bool scan_chat_light(std::string_view body, const SimOptions& opts, LightChat& out) {
   LightScanner s{body.data(), body.data() + body.size()};
   out = LightChat{};
@@ -691,7 +707,10 @@ bool scan_chat_light(std::string_view body, const SimOptions& opts, LightChat& o
               if (!s.str(mk) || !s.lit(':')) return false;
               if (mk == "role") {
                 std::string_view role;
-                if (have_role || !s.str(role) || role == "tool") return false;
+                // Other roles (tool, function, unknown ones) take the DOM path, which checks them.
+                if (have_role || !s.str(role) || (role != "user" && role != "system" && role != "assistant" && role != "developer")) {
+                  return false;
+                }
                 have_role = true;
               } else if (mk == "content") {
                 if (have_content) return false;
@@ -737,12 +756,13 @@ bool scan_chat_light(std::string_view body, const SimOptions& opts, LightChat& o
           bool is_int = false;
           int64_t v = 0;
           if (!s.number(is_int, v)) return false;
-          if (is_int && v >= 1) {
-            (key == "max_tokens" ? max_tokens : max_completion_tokens) = static_cast<uint64_t>(v);
-          }
-        } else if (!s.skip()) {
+          if (!is_int || v < 1) return false;  // the DOM path names the problem
+          (key == "max_tokens" ? max_tokens : max_completion_tokens) = static_cast<uint64_t>(v);
+        } else if (!s.word("null")) {
           return false;
         }
+      } else if (key == "temperature" || key == "top_p") {
+        if (!s.word("null") && !light_in_range(s, key == "temperature" ? 2.0 : 1.0)) return false;
       } else if (key == "tools" || key == "tool_choice" || key == "stream_options" ||
                  key == "parallel_tool_calls") {
         return false;  // the DOM path handles tools and stream options

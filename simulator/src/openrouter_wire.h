@@ -59,6 +59,10 @@ struct OrModel {
 std::vector<OrModel> build_openrouter_catalog(const OpenRouterSimOptions& options, uint64_t seed);
 /// GET /api/v1/models body.
 std::string render_models(const std::vector<OrModel>& models, const OpenRouterDrift& drift);
+/// Lower-cased copy (ASCII); the parameters an endpoint supports (drift-aware).
+std::string lower(std::string_view s);
+std::string quant_of(const OrEndpoint& e, const OpenRouterDrift& d);
+std::vector<std::string> params_of(const OrEndpoint& e, const OpenRouterDrift& d);
 /// GET /api/v1/models/{id}/endpoints body.
 std::string render_endpoints(const OrModel& model, const OpenRouterDrift& drift);
 

@@ -116,7 +116,9 @@ void Gateway::worker_loop() {
 std::shared_ptr<Inflight> Gateway::handle(Request request, ResponderPtr out, std::shared_ptr<Inflight> inflight) {
   if (!inflight) inflight = std::make_shared<Inflight>();
   const std::string& p = request.path;
-  if (request.method == "POST" && (p == "/v1/chat/completions" || p == "/chat/completions" || p == "/api/v1/chat/completions")) {
+  if (request.method == "POST" && p == "/api/v1/chat/completions") {
+    dispatch_chat(Proto::kOpenRouter, std::move(request), std::move(out), inflight);
+  } else if (request.method == "POST" && (p == "/v1/chat/completions" || p == "/chat/completions")) {
     dispatch_chat(Proto::kOpenAi, std::move(request), std::move(out), inflight);
   } else if (request.method == "POST" && (p == "/v1/messages" || p == "/messages")) {
     dispatch_chat(Proto::kAnthropic, std::move(request), std::move(out), inflight);
@@ -129,7 +131,7 @@ std::shared_ptr<Inflight> Gateway::handle(Request request, ResponderPtr out, std
 void Gateway::dispatch_chat(Proto proto, Request request, ResponderPtr out, std::shared_ptr<Inflight> inflight) {
   std::string trace_id = new_trace_id();
   if (draining_.load(std::memory_order_acquire)) {
-    count(proto, proto == Proto::kOpenAi ? 503 : 529);
+    count(proto, proto != Proto::kAnthropic ? 503 : 529);
     reply_error(proto, *out, OverloadedError("the gateway is shutting down"), trace_id);
     return;
   }
@@ -167,21 +169,23 @@ void Gateway::dispatch_chat(Proto proto, Request request, ResponderPtr out, std:
     }
   }
   rejected_.fetch_add(1, std::memory_order_relaxed);
-  Status st = proto == Proto::kOpenAi ? RateLimitedError("gateway queue full (" + std::to_string(opts_.max_queue) + " waiting)")
+  Status st = proto != Proto::kAnthropic ? RateLimitedError("gateway queue full (" + std::to_string(opts_.max_queue) + " waiting)")
                                       : OverloadedError("gateway queue full (" + std::to_string(opts_.max_queue) + " waiting)");
   st.with_retry_after(std::chrono::milliseconds(1000));
-  count(proto, proto == Proto::kOpenAi ? 429 : 529);
+  count(proto, proto != Proto::kAnthropic ? 429 : 529);
   reply_error(proto, *out, st, trace_id);
 }
 
 void Gateway::reject_busy(const Request& request, Responder& out) {
   const bool anthropic = request.path == "/v1/messages" || request.path == "/messages";
-  const Proto proto = anthropic ? Proto::kAnthropic : Proto::kOpenAi;
+  const Proto proto = anthropic                                 ? Proto::kAnthropic
+                      : request.path == "/api/v1/chat/completions" ? Proto::kOpenRouter
+                                                                   : Proto::kOpenAi;
   rejected_.fetch_add(1, std::memory_order_relaxed);
   const std::string what = "gateway busy (" + std::to_string(opts_.max_queue) + " requests in flight on this event loop)";
-  Status st = proto == Proto::kOpenAi ? RateLimitedError(what) : OverloadedError(what);
+  Status st = proto != Proto::kAnthropic ? RateLimitedError(what) : OverloadedError(what);
   st.with_retry_after(std::chrono::milliseconds(1000));
-  count(proto, proto == Proto::kOpenAi ? 429 : 529);
+  count(proto, proto != Proto::kAnthropic ? 429 : 529);
   reply_error(proto, out, st, new_trace_id());
 }
 
@@ -273,7 +277,7 @@ std::vector<Gateway::Group> Gateway::plan_groups(const inbound::InboundRequest& 
 
 void Gateway::run_chat(Proto proto, const Request& request, Responder& out, Inflight& inflight, const std::string& trace_id) {
   const TimePoint t0 = clock_.now();
-  auto parsed = proto == Proto::kOpenAi ? inbound::parse_openai_chat_request(request.body)
+  auto parsed = proto != Proto::kAnthropic ? inbound::parse_openai_chat_request(request.body)
                                         : inbound::parse_anthropic_messages_request(request.body);
   auto finish_completed = [&](const resilience::RequestTrace& trace, StatusCode code, const std::optional<Usage>& usage) {
     if (on_completed_) {
@@ -363,7 +367,7 @@ void Gateway::run_chat(Proto proto, const Request& request, Responder& out, Infl
 
   Headers head;
   head.add("x-ploke-trace-id", trace_id);
-  head.add(proto == Proto::kOpenAi ? "x-request-id" : "request-id", trace_id);
+  head.add(proto != Proto::kAnthropic ? "x-request-id" : "request-id", trace_id);
 
   Result<ChatResponse> result = InternalError("no routing group");
   // The trace is stored (and the ledger fed) before the last byte goes out, so a client
@@ -391,7 +395,7 @@ void Gateway::run_chat(Proto proto, const Request& request, Responder& out, Infl
       if (r.model.empty()) r.model = requested_model;
       const int64_t created =
           std::chrono::duration_cast<std::chrono::seconds>(clock_.system_now().time_since_epoch()).count();
-      std::string body = proto == Proto::kOpenAi ? inbound::render_openai_chat_completion(r, created, trace_id)
+      std::string body = proto != Proto::kAnthropic ? inbound::render_openai_chat_completion(r, created, trace_id)
                                                  : inbound::render_anthropic_message(r, trace_id);
       head.add("content-type", "application/json");
       count(proto, 200);
@@ -408,11 +412,12 @@ void Gateway::run_chat(Proto proto, const Request& request, Responder& out, Infl
     auto ensure_writer = [&](const StreamEvent* start) {
       if (oa || an) return;
       std::string model = start != nullptr && !start->model.empty() ? start->model : requested_model;
-      if (proto == Proto::kOpenAi) {
+      if (proto != Proto::kAnthropic) {
         std::string id = start != nullptr && !start->id.empty() ? start->id : "chatcmpl-" + trace_id;
         const int64_t created =
             std::chrono::duration_cast<std::chrono::seconds>(clock_.system_now().time_since_epoch()).count();
-        oa.emplace(std::move(id), std::move(model), created, in.include_usage);
+        oa.emplace(std::move(id), std::move(model), created, in.include_usage,
+                   proto == Proto::kOpenRouter ? inbound::ChatDialect::kOpenRouter : inbound::ChatDialect::kOpenAi);
       } else {
         an.emplace("msg_" + trace_id, std::move(model), inbound::estimate_prompt_tokens(req));
       }
@@ -459,16 +464,38 @@ void Gateway::run_chat(Proto proto, const Request& request, Responder& out, Infl
 }
 
 void Gateway::reply_error(Proto proto, Responder& out, const Status& st, const std::string& trace_id) {
-  inbound::Reply r = proto == Proto::kOpenAi ? inbound::render_openai_error(st) : inbound::render_anthropic_error(st, trace_id);
+  inbound::Reply r = proto == Proto::kOpenAi       ? inbound::render_openai_error(st)
+                     : proto == Proto::kOpenRouter ? inbound::render_openrouter_error(st)
+                                                   : inbound::render_anthropic_error(st, trace_id);
   Headers h;
   h.add("content-type", "application/json");
   if (!trace_id.empty()) {
     h.add("x-ploke-trace-id", trace_id);
-    h.add(proto == Proto::kOpenAi ? "x-request-id" : "request-id", trace_id);
+    h.add(proto != Proto::kAnthropic ? "x-request-id" : "request-id", trace_id);
   }
   for (auto& [k, v] : r.headers) h.add(k, v);
   count(proto, r.status);
   out.reply(r.status, h, std::move(r.body));
+}
+
+// GET /v1/models, /v1/models/{id} (404 in the protocol's shape when unknown) and
+// /api/v1/models (OpenRouter's ModelsListResponse).
+void Gateway::reply_models(const Request& request, Responder& out) {
+  const std::string& p = request.path;
+  const bool anthropic = request.headers.has("anthropic-version");
+  const int64_t created = std::chrono::duration_cast<std::chrono::seconds>(clock_.system_now().time_since_epoch()).count();
+  if (p == "/api/v1/models") return reply_json(out, 200, inbound::render_openrouter_models(model_ids_, created));
+  constexpr std::string_view kOne = "/v1/models/";
+  if (p.size() > kOne.size() && p.rfind(kOne, 0) == 0) {
+    const std::string id = p.substr(kOne.size());
+    if (std::find(model_ids_.begin(), model_ids_.end(), id) != model_ids_.end()) {
+      return reply_json(out, 200, inbound::render_openai_model(id, created));
+    }
+    inbound::Reply r = inbound::render_openai_error(
+        NotFoundError("The model `" + id + "` does not exist or you do not have access to it."));
+    return reply_json(out, r.status, std::move(r.body));
+  }
+  return reply_json(out, 200, anthropic ? inbound::render_anthropic_models(model_ids_) : inbound::render_openai_models(model_ids_, created));
 }
 
 void Gateway::reply_json(Responder& out, int status, std::string body, const std::string& trace_id) {
@@ -479,7 +506,7 @@ void Gateway::reply_json(Responder& out, int status, std::string body, const std
 }
 
 void Gateway::count(Proto proto, int status) {
-  requests_[proto == Proto::kOpenAi ? 0 : 1][status_slot(status)].fetch_add(1, std::memory_order_relaxed);
+  requests_[proto != Proto::kAnthropic ? 0 : 1][status_slot(status)].fetch_add(1, std::memory_order_relaxed);
 }
 
 void Gateway::store_trace(resilience::RequestTrace trace) {
@@ -501,9 +528,9 @@ void Gateway::handle_admin(const Request& request, Responder& out) {
   const std::string& p = request.path;
   const bool get = request.method == "GET";
   const bool anthropic = request.headers.has("anthropic-version");
-  if (get && (p == "/v1/models" || p == "/models" || p == "/api/v1/models")) {
-    const int64_t created = std::chrono::duration_cast<std::chrono::seconds>(clock_.system_now().time_since_epoch()).count();
-    return reply_json(out, 200, anthropic ? inbound::render_anthropic_models(model_ids_) : inbound::render_openai_models(model_ids_, created));
+  const bool one_model = p.rfind("/v1/models/", 0) == 0 && !anthropic;  // Anthropic's: not served here yet
+  if (get && (p == "/v1/models" || p == "/models" || p == "/api/v1/models" || one_model)) {
+    return reply_models(request, out);
   }
   if (get && p == "/metrics") {
     Headers h;

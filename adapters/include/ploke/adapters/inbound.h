@@ -116,8 +116,25 @@ Reply render_anthropic_error(const Status& st, std::string_view request_id = {})
 int openai_error_http_status(const Status& st);
 int anthropic_error_http_status(const Status& st);
 
+/// What an OpenAI-shaped client reads in error.message for an error that did not start in
+/// the caller's own request checks: OpenAI's wording for the status code (a 429 names its
+/// retry-after), never upstream text, provider names or internal tags.
+std::string openai_client_error_message(const Status& st);
+
+/// OpenRouter (/api/v1) error reply: {"error":{"code":<int status>,"message",
+/// "metadata":{"error_type"}}}; 402 for insufficient credits, 408 for timeouts, 502 for
+/// upstream failures, otherwise openai_error_http_status().
+Reply render_openrouter_error(const Status& st);
+int openrouter_error_http_status(const Status& st);
+/// The `error` object alone (for the in-stream error chunk).
+void write_openrouter_error_object(std::string& out, int code, const Status& st);
+
 /// GET /v1/models (OpenAI shape) and the Anthropic shape, for the given model ids.
 std::string render_openai_models(const std::vector<std::string>& ids, int64_t created);
+/// GET /v1/models/{id}: one OpenAI Model object.
+std::string render_openai_model(std::string_view id, int64_t created);
+/// GET /api/v1/models: OpenRouter's ModelsListResponse (total_count, links, full models).
+std::string render_openrouter_models(const std::vector<std::string>& ids, int64_t created);
 std::string render_anthropic_models(const std::vector<std::string>& ids);
 
 /// Turns the façade's stream events into Chat Completions SSE chunks. Usage:
@@ -125,9 +142,13 @@ std::string render_anthropic_models(const std::vector<std::string>& ids);
 ///   out += w.event(e);  … for each StreamEvent
 ///   out += w.finish(final_response);   // finish chunk if none yet, usage chunk, [DONE]
 ///   or out += w.error(status);         // in-stream error chunk (no [DONE])
+/// The OpenRouter dialect always ends with the usage chunk (as OpenRouter does) and sends
+/// errors as OpenRouter's error chunk (the stream's id, `error`, finish_reason "error").
+enum class ChatDialect : uint8_t { kOpenAi, kOpenRouter };
 class OpenAiSseWriter {
  public:
-  OpenAiSseWriter(std::string id, std::string model, int64_t created, bool include_usage);
+  OpenAiSseWriter(std::string id, std::string model, int64_t created, bool include_usage,
+                  ChatDialect dialect = ChatDialect::kOpenAi);
   /// SSE bytes for one event ("" for events that map to nothing, e.g. kStart/kUsage).
   std::string event(const StreamEvent& e);
   std::string finish(const ChatResponse& final_response);
@@ -140,6 +161,7 @@ class OpenAiSseWriter {
   std::string prefix_;  // "data: {\"id\":…,\"choices\":[" (built once)
   int64_t created_;
   bool include_usage_;
+  ChatDialect dialect_;
   bool sent_role_ = false;
   bool sent_finish_ = false;
   std::optional<Usage> usage_;

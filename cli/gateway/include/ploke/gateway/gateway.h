@@ -169,7 +169,7 @@ class Gateway {
   std::string trace_json(std::string_view id) const;
 
  private:
-  enum class Proto : uint8_t { kOpenAi, kAnthropic };
+  enum class Proto : uint8_t { kOpenAi, kAnthropic, kOpenRouter };
   struct Task;
 
   void dispatch_chat(Proto proto, Request request, ResponderPtr out, std::shared_ptr<Inflight> inflight);
@@ -177,6 +177,7 @@ class Gateway {
   void reply_error(Proto proto, Responder& out, const Status& st, const std::string& trace_id);
   void reply_json(Responder& out, int status, std::string body, const std::string& trace_id = {});
   void handle_admin(const Request& request, Responder& out);
+  void reply_models(const Request& request, Responder& out);
   /// One pinned (or unpinned: pin "") façade call of the routing sequence, with the model
   /// to ask for ("" = the client's).
   struct Group {

@@ -1,0 +1,14 @@
+// Internal to the inbound OpenAI codec: the request fast path shared by inbound_openai.cpp.
+#pragma once
+
+#include <string_view>
+
+#include "ploke/adapters/inbound.h"
+
+namespace ploke::inbound::openai_fast {
+
+// One pass over the body with JsonCursor for the shapes clients send every time. Returns
+// false on anything unusual (the DOM path then parses the body again and names the problem).
+bool fast_parse_openai(std::string_view body, InboundRequest& in);
+
+}  // namespace ploke::inbound::openai_fast

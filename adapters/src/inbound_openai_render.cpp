@@ -1,0 +1,376 @@
+// Inbound OpenAI Chat Completions (and OpenRouter extensions): response, SSE and error
+// rendering. See ploke/adapters/inbound.h.
+#include <algorithm>
+#include <string>
+
+#include "json_writer.h"
+#include "ploke/adapters/inbound.h"
+
+namespace ploke::inbound {
+namespace {
+
+std::string_view openai_finish(const ChatResponse& r) {
+  switch (r.finish_reason) {
+    case FinishReason::kStop: return "stop";
+    case FinishReason::kLength: return "length";
+    case FinishReason::kToolCalls: return "tool_calls";
+    case FinishReason::kContentFilter: return "content_filter";
+    case FinishReason::kError: return "error";
+    default: return r.tool_calls.empty() ? "stop" : "tool_calls";
+  }
+}
+
+std::string_view openai_finish(FinishReason f) {
+  switch (f) {
+    case FinishReason::kLength: return "length";
+    case FinishReason::kToolCalls: return "tool_calls";
+    case FinishReason::kContentFilter: return "content_filter";
+    case FinishReason::kError: return "error";
+    default: return "stop";
+  }
+}
+
+void write_usage(std::string& o, const Usage& u) {
+  o += "{\"prompt_tokens\":";
+  json_text::append_uint(o, u.prompt_tokens);
+  o += ",\"completion_tokens\":";
+  json_text::append_uint(o, u.completion_tokens);
+  o += ",\"total_tokens\":";
+  json_text::append_uint(o, u.total_tokens != 0 ? u.total_tokens : u.prompt_tokens + u.completion_tokens);
+  o += ",\"prompt_tokens_details\":{\"cached_tokens\":";
+  json_text::append_uint(o, u.cached_prompt_tokens);
+  o += "},\"completion_tokens_details\":{\"reasoning_tokens\":";
+  json_text::append_uint(o, u.reasoning_tokens);
+  o += '}';
+  if (u.reported_cost_usd) {
+    o += ",\"cost\":";
+    json_text::append_double(o, *u.reported_cost_usd);
+  }
+  o += '}';
+}
+
+// What an OpenAI client reads in error.message. The gateway's own request and not-found
+// errors (no provider, no upstream status) keep their text, which names the field; everything that came
+// from an upstream is worded as OpenAI words it, without upstream text, provider names or
+// internal tags (the full status stays in the gateway's trace).
+std::string error_message(const Status& st) {
+  const bool local = st.provider().empty() && st.http_status() == 0;
+  if (local && (st.code() == StatusCode::kInvalidRequest || st.code() == StatusCode::kNotFound)) {
+    // "param: Invalid …" (check_openai_chat_request's wording): the API's message alone.
+    const std::string& m = st.message();
+    const size_t c = m.find(": ");
+    if (c != std::string::npos && (m.compare(c + 2, 8, "Invalid ") == 0 || m.compare(c + 2, 17, "Missing required ") == 0)) {
+      return m.substr(c + 2);
+    }
+    return m;
+  }
+  return openai_client_error_message(st);
+}
+
+// The API's error code for a message worded by check_openai_chat_request(); "" = null.
+std::string_view code_of(std::string_view m) {
+  if (m.find(": Invalid type for ") != std::string_view::npos) return "invalid_type";
+  if (m.find(": Missing required parameter") != std::string_view::npos) return "missing_required_parameter";
+  if (m.find(": Invalid value: ") != std::string_view::npos) return "invalid_value";
+  for (std::string_view c : {"decimal above maximum value", "decimal below minimum value", "integer above maximum value",
+                             "integer below minimum value"}) {
+    if (m.find(c) != std::string_view::npos) {
+      if (c[0] == 'd') return c[8] == 'a' ? "decimal_above_max_value" : "decimal_below_min_value";
+      return c[8] == 'a' ? "integer_above_max_value" : "integer_below_min_value";
+    }
+  }
+  return {};
+}
+
+void add_retry_headers(const Status& st, Reply& out) {
+  if (!st.retry_after()) return;
+  const int64_t ms = std::max<int64_t>(0, st.retry_after()->count());
+  out.headers.emplace_back("retry-after", std::to_string((ms + 999) / 1000));
+  out.headers.emplace_back("retry-after-ms", std::to_string(ms));
+}
+
+// Field path of an inbound 400 ("messages[2].content: …" → "messages[2].content").
+std::string param_of(const Status& st) {
+  const std::string& m = st.message();
+  const size_t c = m.find(": ");
+  if (c == std::string::npos || c == 0 || m.find(' ') < c) return {};
+  return m.substr(0, c);
+}
+
+}  // namespace
+
+std::string render_openai_chat_completion(const ChatResponse& r, int64_t created, std::string_view fallback_id) {
+  // Written as text (OpenAI's field order); see json_writer.h.
+  std::string o;
+  o.reserve(320 + r.content.size() + r.id.size() + r.model.size());
+  o += "{\"id\":";
+  if (r.id.empty()) {
+    o += "\"chatcmpl-";
+    json_text::append_escaped_body(o, fallback_id);
+    o += '"';
+  } else {
+    json_text::append_string(o, r.id);
+  }
+  o += ",\"object\":\"chat.completion\",\"created\":";
+  json_text::append_int(o, created);
+  o += ",\"model\":";
+  json_text::append_string(o, r.model);
+  o += ",\"system_fingerprint\":\"fp_ploke\"";  // OpenRouter requires it; OpenAI sends one
+  if (!r.provider.empty()) {
+    o += ",\"provider\":";
+    json_text::append_string(o, r.provider);
+  }
+  o += ",\"choices\":[{\"index\":0,\"message\":{\"role\":\"assistant\",\"content\":";
+  if (r.content.empty() && !r.tool_calls.empty()) o += "null";
+  else json_text::append_string(o, r.content);
+  o += ",\"refusal\":";
+  if (r.refusal.empty()) o += "null";
+  else json_text::append_string(o, r.refusal);
+  if (!r.tool_calls.empty()) {
+    o += ",\"tool_calls\":[";
+    for (size_t i = 0; i < r.tool_calls.size(); ++i) {
+      const ToolCall& tc = r.tool_calls[i];
+      if (i != 0) o += ',';
+      o += "{\"id\":";
+      json_text::append_string(o, tc.id);
+      o += ",\"type\":\"function\",\"function\":{\"name\":";
+      json_text::append_string(o, tc.name);
+      o += ",\"arguments\":";
+      json_text::append_string(o, tc.arguments_json);
+      o += "}}";
+    }
+    o += ']';
+  }
+  o += "},\"logprobs\":null,\"finish_reason\":\"";
+  o += openai_finish(r);
+  o += '"';
+  if (!r.native_finish_reason.empty()) {
+    o += ",\"native_finish_reason\":";
+    json_text::append_string(o, r.native_finish_reason);
+  }
+  o += "}]";
+  if (r.usage) {
+    o += ",\"usage\":";
+    write_usage(o, *r.usage);
+  }
+  o += '}';
+  return o;
+}
+
+int openai_error_http_status(const Status& st) {
+  switch (st.code()) {
+    case StatusCode::kOk: return 200;
+    case StatusCode::kRateLimited: return 429;
+    case StatusCode::kOverloaded: return 503;
+    case StatusCode::kServerError: return st.http_status() >= 500 && st.http_status() <= 599 ? st.http_status() : 502;
+    case StatusCode::kTimeout: return 504;
+    case StatusCode::kConnectionReset:
+    case StatusCode::kMalformedResponse:
+    case StatusCode::kStreamInterrupted: return 502;
+    case StatusCode::kAuth: return 401;
+    case StatusCode::kPermission: return 403;
+    case StatusCode::kNotFound: return 404;
+    case StatusCode::kInvalidRequest:
+    case StatusCode::kContextLengthExceeded:
+    case StatusCode::kContentFilter: return 400;
+    case StatusCode::kInsufficientCredits: return 429;
+    case StatusCode::kCancelled: return 499;
+    case StatusCode::kInternal: return 500;
+  }
+  return 500;
+}
+
+Reply render_openai_error(const Status& st) {
+  Reply out;
+  out.status = openai_error_http_status(st);
+  std::string_view type = "server_error";
+  std::string_view code;  // "" = null
+  std::string param;      // "" = null
+  switch (st.code()) {
+    case StatusCode::kRateLimited: type = "requests"; code = "rate_limit_exceeded"; break;
+    case StatusCode::kOverloaded: code = "overloaded"; break;
+    case StatusCode::kTimeout: type = "timeout"; code = "timeout"; break;
+    case StatusCode::kAuth: type = "invalid_request_error"; code = "invalid_api_key"; break;
+    case StatusCode::kPermission: type = "invalid_request_error"; code = "permission_denied"; break;
+    case StatusCode::kNotFound: type = "invalid_request_error"; code = "model_not_found"; break;
+    case StatusCode::kInvalidRequest: {
+      type = "invalid_request_error";
+      param = param_of(st);
+      if (st.provider().empty()) code = code_of(st.message());
+      break;
+    }
+    case StatusCode::kContextLengthExceeded: type = "invalid_request_error"; code = "context_length_exceeded"; break;
+    case StatusCode::kContentFilter: type = "invalid_request_error"; code = "content_filter"; break;
+    case StatusCode::kInsufficientCredits:
+      type = "insufficient_quota";
+      code = "insufficient_quota";
+      out.headers.emplace_back("x-should-retry", "false");
+      break;
+    case StatusCode::kCancelled: type = "cancelled"; code = "cancelled"; break;
+    default: break;
+  }
+  if (st.code() == StatusCode::kRateLimited || st.code() == StatusCode::kOverloaded) add_retry_headers(st, out);
+  json_text::JsonWriter w(out.body);
+  w.begin_object();
+  w.key("error").begin_object();
+  w.key("message").str(error_message(st));
+  w.key("type").str(type);
+  w.key("param").str_or_null(param);
+  w.key("code").str_or_null(code);
+  w.end_object();
+  w.end_object();
+  return out;
+}
+
+std::string render_openai_model(std::string_view id, int64_t created) {
+  std::string o;
+  json_text::JsonWriter w(o);
+  w.begin_object();
+  w.key("id");
+  w.str(id);
+  w.key("object");
+  w.str("model");
+  w.key("created");
+  w.integer(created);
+  w.key("owned_by");
+  w.str("ploke");
+  w.end_object();
+  return o;
+}
+
+std::string render_openai_models(const std::vector<std::string>& ids, int64_t created) {
+  std::string o;
+  json_text::JsonWriter w(o);
+  w.begin_object();
+  w.key("object").str("list");
+  w.key("data").begin_array();
+  for (const auto& id : ids) {
+    w.begin_object();
+    w.key("id").str(id);
+    w.key("object").str("model");
+    w.key("created").integer(created);
+    w.key("owned_by").str("ploke");
+    w.end_object();
+  }
+  w.end_array();
+  w.end_object();
+  return o;
+}
+
+// ------------------------------------------------------------------------- SSE writer
+
+OpenAiSseWriter::OpenAiSseWriter(std::string id, std::string model, int64_t created, bool include_usage,
+                                 ChatDialect dialect)
+    : id_(std::move(id)),
+      model_(std::move(model)),
+      created_(created),
+      include_usage_(include_usage || dialect == ChatDialect::kOpenRouter),
+      dialect_(dialect) {
+  // Every chunk starts the same way: built once.
+  prefix_ = "data: {\"id\":";
+  json_text::append_string(prefix_, id_);
+  prefix_ += ",\"object\":\"chat.completion.chunk\",\"created\":";
+  json_text::append_int(prefix_, created_);
+  prefix_ += ",\"model\":";
+  json_text::append_string(prefix_, model_);
+  prefix_ += ",\"choices\":[";
+}
+
+const std::string& OpenAiSseWriter::chunk_prefix() const { return prefix_; }
+
+std::string OpenAiSseWriter::event(const StreamEvent& e) {
+  std::string o;
+  // OpenAI marks the chunks of a usage stream with "usage":null; OpenRouter does not.
+  const bool usage_null = include_usage_ && dialect_ == ChatDialect::kOpenAi;
+  const char* tail = usage_null ? "}],\"usage\":null}\n\n" : "}]}\n\n";
+  switch (e.kind) {
+    case StreamEvent::Kind::kTextDelta: {
+      o.reserve(prefix_.size() + e.text.size() + 96);
+      o = chunk_prefix();
+      o += "{\"index\":0,\"delta\":{";
+      if (!sent_role_) o += "\"role\":\"assistant\",";
+      sent_role_ = true;
+      o += "\"content\":";
+      json_text::append_string(o, e.text);
+      o += "},\"logprobs\":null,\"finish_reason\":null";
+      o += tail;
+      return o;
+    }
+    case StreamEvent::Kind::kToolCallDelta: {
+      o = chunk_prefix();
+      o += "{\"index\":0,\"delta\":{";
+      if (!sent_role_) o += "\"role\":\"assistant\",\"content\":null,";
+      sent_role_ = true;
+      o += "\"tool_calls\":[{\"index\":";
+      o += std::to_string(e.tool_index);
+      const bool first = std::find(seen_tools_.begin(), seen_tools_.end(), e.tool_index) == seen_tools_.end();
+      if (first) {
+        seen_tools_.push_back(e.tool_index);
+        o += ",\"id\":";
+        json_text::append_string(o, e.tool_call_id);
+        o += ",\"type\":\"function\",\"function\":{\"name\":";
+        json_text::append_string(o, e.tool_name);
+        o += ",\"arguments\":";
+      } else {
+        o += ",\"function\":{\"arguments\":";
+      }
+      json_text::append_string(o, e.arguments_fragment);
+      o += "}}]},\"logprobs\":null,\"finish_reason\":null";
+      o += tail;
+      return o;
+    }
+    case StreamEvent::Kind::kUsage:
+      usage_ = e.usage;
+      return o;
+    case StreamEvent::Kind::kFinish: {
+      if (sent_finish_) return o;
+      if (!sent_role_) {
+        o = chunk_prefix() + "{\"index\":0,\"delta\":{\"role\":\"assistant\",\"content\":\"\"},\"logprobs\":null,\"finish_reason\":null" + tail;
+        sent_role_ = true;
+      }
+      sent_finish_ = true;
+      o += chunk_prefix();
+      o += "{\"index\":0,\"delta\":{},\"logprobs\":null,\"finish_reason\":\"";
+      o += openai_finish(e.finish_reason);
+      o += "\"";
+      o += tail;
+      return o;
+    }
+    default:
+      return o;
+  }
+}
+
+std::string OpenAiSseWriter::finish(const ChatResponse& final_response) {
+  std::string o;
+  if (!sent_finish_) {
+    StreamEvent f;
+    f.kind = StreamEvent::Kind::kFinish;
+    f.finish_reason = final_response.finish_reason;
+    if (f.finish_reason == FinishReason::kUnknown && !final_response.tool_calls.empty()) f.finish_reason = FinishReason::kToolCalls;
+    o += event(f);
+  }
+  if (include_usage_) {
+    const Usage u = final_response.usage ? *final_response.usage : usage_.value_or(Usage{});
+    o += chunk_prefix();
+    o += "],\"usage\":";
+    write_usage(o, u);
+    o += "}\n\n";
+  }
+  o += "data: [DONE]\n\n";
+  return o;
+}
+
+std::string OpenAiSseWriter::error(const Status& st) {
+  if (dialect_ == ChatDialect::kOpenRouter) {
+    std::string o = chunk_prefix();
+    o += "{\"index\":0,\"delta\":{\"content\":\"\"},\"finish_reason\":\"error\"}],\"error\":";
+    write_openrouter_error_object(o, openrouter_error_http_status(st), st);
+    o += "}\n\n";
+    return o;
+  }
+  const Reply r = render_openai_error(st);
+  return "data: " + r.body + "\n\n";
+}
+
+}  // namespace ploke::inbound

@@ -1,0 +1,166 @@
+// See ploke/adapters/openai_checks.h. Messages follow the OpenAI API's wording
+// ("Invalid 'temperature': decimal above maximum value. Expected a value <= 2, but got 3
+// instead.", code decimal_above_max_value).
+#include <algorithm>
+#include <cmath>
+#include <cstdlib>
+#include <cstdio>
+#include <string>
+
+#include <nlohmann/json.hpp>
+
+#include "ploke/adapters/openai_checks_json.h"
+
+namespace ploke::inbound {
+namespace {
+
+using nlohmann::json;
+
+// OpenAI's names for JSON types in "expected …, but got a(n) X instead".
+std::string type_phrase(const json& v) {
+  switch (v.type()) {
+    case json::value_t::null: return "null";
+    case json::value_t::boolean: return "a boolean";
+    case json::value_t::string: return "a string";
+    case json::value_t::array: return "an array";
+    case json::value_t::object: return "an object";
+    case json::value_t::number_integer:
+    case json::value_t::number_unsigned: return "an integer";
+    default: return "a decimal";
+  }
+}
+
+std::string number_text(const json& v) {
+  if (v.is_number_integer() || v.is_number_unsigned()) return v.dump();
+  char buf[64];
+  std::snprintf(buf, sizeof buf, "%.17g", v.get<double>());
+  // Shortest form that reads back the same.
+  for (int prec = 1; prec <= 17; ++prec) {
+    char t[64];
+    std::snprintf(t, sizeof t, "%.*g", prec, v.get<double>());
+    if (std::strtod(t, nullptr) == v.get<double>()) return t;
+  }
+  return buf;
+}
+
+RequestProblem problem(std::string message, std::string param, std::string code) {
+  return RequestProblem{std::move(message), std::move(param), std::move(code)};
+}
+
+// A decimal within [lo, hi] (integers count as decimals).
+std::optional<RequestProblem> check_decimal(const json& body, const char* key, double lo, double hi, const char* hi_text) {
+  const auto it = body.find(key);
+  if (it == body.end() || it->is_null()) return std::nullopt;
+  const std::string k(key);
+  if (!it->is_number()) {
+    return problem("Invalid type for '" + k + "': expected a decimal, but got " + type_phrase(*it) + " instead.", k, "invalid_type");
+  }
+  const double v = it->get<double>();
+  if (v < lo) {
+    return problem("Invalid '" + k + "': decimal below minimum value. Expected a value >= 0, but got " + number_text(*it) + " instead.",
+                   k, "decimal_below_min_value");
+  }
+  if (v > hi) {
+    return problem("Invalid '" + k + "': decimal above maximum value. Expected a value <= " + hi_text + ", but got " +
+                       number_text(*it) + " instead.",
+                   k, "decimal_above_max_value");
+  }
+  return std::nullopt;
+}
+
+// An integer >= lo (and <= hi when hi > 0).
+std::optional<RequestProblem> check_integer(const json& body, const char* key, int64_t lo, int64_t hi) {
+  const auto it = body.find(key);
+  if (it == body.end() || it->is_null()) return std::nullopt;
+  const std::string k(key);
+  if (!it->is_number_integer() && !it->is_number_unsigned()) {
+    return problem("Invalid type for '" + k + "': expected an integer, but got " + type_phrase(*it) + " instead.", k, "invalid_type");
+  }
+  if (it->is_number_integer() && it->get<int64_t>() < lo) {
+    return problem("Invalid '" + k + "': integer below minimum value. Expected a value >= " + std::to_string(lo) + ", but got " +
+                       it->dump() + " instead.",
+                   k, "integer_below_min_value");
+  }
+  if (hi > 0 && (it->is_number_unsigned() ? it->get<uint64_t>() > static_cast<uint64_t>(hi) : it->get<int64_t>() > hi)) {
+    return problem("Invalid '" + k + "': integer above maximum value. Expected a value <= " + std::to_string(hi) + ", but got " +
+                       it->dump() + " instead.",
+                   k, "integer_above_max_value");
+  }
+  return std::nullopt;
+}
+
+std::optional<RequestProblem> check_parts(const json& content, const std::string& path) {
+  for (size_t j = 0; j < content.size(); ++j) {
+    const json& part = content[j];
+    const std::string pp = path + "[" + std::to_string(j) + "]";
+    if (!part.is_object()) {
+      return problem("Invalid type for '" + pp + "': expected an object, but got " + type_phrase(part) + " instead.", pp, "invalid_type");
+    }
+    const auto t = part.find("type");
+    if (t == part.end()) return problem("Missing required parameter: '" + pp + ".type'.", pp + ".type", "missing_required_parameter");
+    static constexpr std::string_view kTypes[] = {"text", "image_url", "input_audio", "refusal", "audio", "file"};
+    const bool known = t->is_string() && std::find(std::begin(kTypes), std::end(kTypes), t->get_ref<const std::string&>()) != std::end(kTypes);
+    if (!known) {
+      return problem("Invalid value: '" + (t->is_string() ? t->get<std::string>() : t->dump()) +
+                         "'. Supported values are: 'text', 'image_url', 'input_audio', 'refusal', 'audio', and 'file'.",
+                     pp + ".type", "invalid_value");
+    }
+  }
+  return std::nullopt;
+}
+
+std::optional<RequestProblem> check_message(const json& m, size_t i) {
+  const std::string path = "messages[" + std::to_string(i) + "]";
+  if (!m.is_object()) {
+    return problem("Invalid type for '" + path + "': expected an object, but got " + type_phrase(m) + " instead.", path, "invalid_type");
+  }
+  const auto role = m.find("role");
+  if (role == m.end()) return problem("Missing required parameter: '" + path + ".role'.", path + ".role", "missing_required_parameter");
+  static constexpr std::string_view kRoles[] = {"system", "assistant", "user", "function", "tool", "developer"};
+  const bool known = role->is_string() && std::find(std::begin(kRoles), std::end(kRoles), role->get_ref<const std::string&>()) != std::end(kRoles);
+  if (!known) {
+    return problem("Invalid value: '" + (role->is_string() ? role->get<std::string>() : role->dump()) +
+                       "'. Supported values are: 'system', 'assistant', 'user', 'function', 'tool', and 'developer'.",
+                   path + ".role", "invalid_value");
+  }
+  const std::string& r = role->get_ref<const std::string&>();
+  if (r == "tool" && m.find("tool_call_id") == m.end()) {
+    return problem("Missing required parameter: '" + path + ".tool_call_id'.", path + ".tool_call_id", "missing_required_parameter");
+  }
+  const auto c = m.find("content");
+  if (c == m.end() || c->is_string()) return std::nullopt;
+  if (c->is_null() && r == "assistant") return std::nullopt;
+  if (c->is_array()) return check_parts(*c, path + ".content");
+  return problem("Invalid type for '" + path + ".content': expected one of a string or array of objects, but got " + type_phrase(*c) +
+                     " instead.",
+                 path + ".content", "invalid_type");
+}
+
+}  // namespace
+
+namespace openai_checks {
+
+std::optional<RequestProblem> check_parsed(const json& body) {
+  if (!body.is_object()) return std::nullopt;
+  if (auto p = check_decimal(body, "temperature", 0.0, 2.0, "2")) return p;
+  if (auto p = check_decimal(body, "top_p", 0.0, 1.0, "1")) return p;
+  if (auto p = check_integer(body, "n", 1, 128)) return p;
+  if (auto p = check_integer(body, "max_tokens", 1, 0)) return p;
+  if (auto p = check_integer(body, "max_completion_tokens", 1, 0)) return p;
+  const auto msgs = body.find("messages");
+  if (msgs == body.end() || !msgs->is_array()) return std::nullopt;
+  for (size_t i = 0; i < msgs->size(); ++i) {
+    if (auto p = check_message((*msgs)[i], i)) return p;
+  }
+  return std::nullopt;
+}
+
+}  // namespace openai_checks
+
+std::optional<RequestProblem> check_openai_chat_request(std::string_view body) {
+  const json j = json::parse(body.begin(), body.end(), nullptr, /*allow_exceptions=*/false);
+  if (j.is_discarded()) return std::nullopt;
+  return openai_checks::check_parsed(j);
+}
+
+}  // namespace ploke::inbound

@@ -1,0 +1,151 @@
+// Inbound OpenRouter dialect and the client-facing error wording of the OpenAI-shaped
+// routes: error bodies carry the HTTP status as an integer `code`, stream errors are
+// OpenRouter's error chunk with the stream's id, upstream text never reaches `message`.
+#include <gtest/gtest.h>
+
+#include <nlohmann/json.hpp>
+
+#include "ploke/adapters/inbound.h"
+#include "ploke/adapters/openai_checks.h"
+
+namespace ploke::inbound {
+namespace {
+
+using nlohmann::json;
+
+Status upstream_status() {
+  return ServerError("HTTP 502: in-band error: Bad gateway. (type=server_error)").with_provider("sim-b").with_http_status(502);
+}
+
+TEST(InboundOpenRouter, ErrorBodyHasIntegerCodeAndTypedMetadata) {
+  const Reply r = render_openrouter_error(upstream_status());
+  EXPECT_EQ(r.status, 502);
+  const json j = json::parse(r.body);
+  EXPECT_EQ(j["error"]["code"], 502);
+  EXPECT_EQ(j["error"]["metadata"]["error_type"], "provider_unavailable");
+  const std::string msg = j["error"]["message"];
+  EXPECT_EQ(msg.find("sim-b"), std::string::npos) << msg;
+  EXPECT_EQ(msg.find("Bad gateway"), std::string::npos) << msg;
+  EXPECT_EQ(render_openrouter_error(InsufficientCreditsError("no credits")).status, 402);
+}
+
+TEST(InboundOpenRouter, ClientMessagesCarryNoUpstreamDetails) {
+  const Reply r = render_openai_error(upstream_status());
+  const std::string msg = json::parse(r.body)["error"]["message"];
+  for (const char* leak : {"sim-b", "provider=", "upstream_http", "(type=", "HTTP 502"}) {
+    EXPECT_EQ(msg.find(leak), std::string::npos) << leak << " in " << msg;
+  }
+  // The gateway's own request errors keep the field path.
+  const Reply own = render_openai_error(InvalidRequestError("messages: at least one message is required"));
+  EXPECT_EQ(json::parse(own.body)["error"]["message"], "messages: at least one message is required");
+  EXPECT_EQ(json::parse(own.body)["error"]["param"], "messages");
+}
+
+TEST(InboundOpenRouter, RateLimitMessageAgreesWithRetryAfter) {
+  const Reply r = render_openai_error(RateLimitedError("slow down").with_provider("x").with_retry_after(std::chrono::milliseconds(1500)));
+  EXPECT_NE(std::string(json::parse(r.body)["error"]["message"]).find("try again in 1.5s"), std::string::npos) << r.body;
+}
+
+TEST(InboundOpenRouter, StreamAlwaysEndsWithUsageAndErrorsAreChunksWithTheStreamId) {
+  OpenAiSseWriter w("gen-1", "m", 1, /*include_usage=*/false, ChatDialect::kOpenRouter);
+  std::string wire = w.event(StreamEvent::TextDelta("hi"));
+  EXPECT_EQ(wire.find("\"usage\":null"), std::string::npos) << wire;
+  ChatResponse done;
+  done.finish_reason = FinishReason::kStop;
+  const std::string tail = w.finish(done);
+  EXPECT_NE(tail.find("\"choices\":[],\"usage\":{"), std::string::npos) << tail;
+
+  OpenAiSseWriter e("gen-2", "m", 1, false, ChatDialect::kOpenRouter);
+  const std::string err = e.error(upstream_status());
+  ASSERT_EQ(err.rfind("data: ", 0), 0u);
+  const json chunk = json::parse(err.substr(6));
+  EXPECT_EQ(chunk["id"], "gen-2");
+  EXPECT_EQ(chunk["choices"][0]["finish_reason"], "error");
+  EXPECT_EQ(chunk["error"]["code"], 502);
+}
+
+TEST(InboundOpenRouter, ModelsListHasTotalCountLinksAndRequiredKeys) {
+  const json j = json::parse(render_openrouter_models({"a/b", "c"}, 7));
+  EXPECT_EQ(j["total_count"], 2);
+  EXPECT_TRUE(j["links"]["next"].is_null());
+  for (const char* k : {"id", "canonical_slug", "name", "created", "pricing", "context_length", "architecture",
+                        "top_provider", "per_request_limits", "supported_parameters", "default_parameters",
+                        "supported_voices", "links"}) {
+    EXPECT_TRUE(j["data"][0].contains(k)) << k;
+  }
+  EXPECT_EQ(j["data"][0]["links"]["details"], "/api/v1/models/a/b/endpoints");
+  EXPECT_EQ(json::parse(render_openai_model("x", 3))["object"], "model");
+}
+
+}  // namespace
+}  // namespace ploke::inbound
+
+namespace ploke::inbound {
+namespace {
+
+// The API's request checks (shared with the simulator): status 400, type
+// invalid_request_error, `param` path, `code`, and the API's message without the path prefix.
+TEST(OpenAiChecks, RejectsWhatTheApiRejectsWithParamAndCode) {
+  struct Case {
+    const char* extra;  // spliced into a valid request
+    const char* param;
+    const char* code;
+    const char* message_start;
+  };
+  const Case cases[] = {
+      {R"("temperature":2.5)", "temperature", "decimal_above_max_value", "Invalid 'temperature': decimal above maximum value. Expected a value <= 2, but got 2.5"},
+      {R"("temperature":-0.1)", "temperature", "decimal_below_min_value", "Invalid 'temperature': decimal below minimum value."},
+      {R"("top_p":1.5)", "top_p", "decimal_above_max_value", "Invalid 'top_p': decimal above maximum value. Expected a value <= 1"},
+      {R"("n":0)", "n", "integer_below_min_value", "Invalid 'n': integer below minimum value. Expected a value >= 1, but got 0"},
+      {R"("max_tokens":0)", "max_tokens", "integer_below_min_value", "Invalid 'max_tokens'"},
+      {R"("max_completion_tokens":0)", "max_completion_tokens", "integer_below_min_value", "Invalid 'max_completion_tokens'"},
+  };
+  for (const Case& c : cases) {
+    const std::string body = std::string(R"({"model":"m","messages":[{"role":"user","content":"x"}],)") + c.extra + "}";
+    auto p = check_openai_chat_request(body);
+    ASSERT_TRUE(p.has_value()) << body;
+    EXPECT_EQ(p->param, c.param);
+    EXPECT_EQ(p->code, c.code);
+    EXPECT_EQ(p->message.rfind(c.message_start, 0), 0u) << p->message;
+    // The gateway's parser: same param, code and message in the 400.
+    auto in = parse_openai_chat_request(body);
+    ASSERT_FALSE(in.ok()) << body;
+    const Reply rep = render_openai_error(in.status());
+    const json e = json::parse(rep.body)["error"];
+    EXPECT_EQ(rep.status, 400);
+    EXPECT_EQ(e["type"], "invalid_request_error");
+    EXPECT_EQ(e["param"], c.param) << rep.body;
+    EXPECT_EQ(e["code"], c.code) << rep.body;
+    EXPECT_EQ(e["message"], p->message);
+  }
+}
+
+TEST(OpenAiChecks, RolesPartTypesContentTypesAndToolCallIds) {
+  struct Case {
+    const char* messages;
+    const char* param;
+    const char* code;
+  };
+  const Case cases[] = {
+      {R"([{"role":"robot","content":"x"}])", "messages[0].role", "invalid_value"},
+      {R"([{"role":"user","content":[{"type":"video","text":"x"}]}])", "messages[0].content[0].type", "invalid_value"},
+      {R"([{"role":"user","content":5}])", "messages[0].content", "invalid_type"},
+      {R"([{"role":"user","content":{"text":"x"}}])", "messages[0].content", "invalid_type"},
+      {R"([{"role":"user","content":"x"},{"role":"tool","content":"x"}])", "messages[1].tool_call_id", "missing_required_parameter"},
+  };
+  for (const Case& c : cases) {
+    const std::string body = std::string(R"({"model":"m","messages":)") + c.messages + "}";
+    auto p = check_openai_chat_request(body);
+    ASSERT_TRUE(p.has_value()) << body;
+    EXPECT_EQ(p->param, c.param) << body;
+    EXPECT_EQ(p->code, c.code) << body;
+  }
+  // Valid requests pass: every role, parts, assistant null content, in-range values.
+  EXPECT_FALSE(check_openai_chat_request(
+      R"({"model":"m","temperature":2,"top_p":0,"n":2,"max_tokens":1,"messages":[{"role":"developer","content":"d"},)"
+      R"({"role":"user","content":[{"type":"text","text":"x"},{"type":"image_url","image_url":{"url":"u"}}]},)"
+      R"({"role":"assistant","content":null,"tool_calls":[]},{"role":"tool","tool_call_id":"c","content":"r"}]})"));
+}
+
+}  // namespace
+}  // namespace ploke::inbound
