@@ -5,6 +5,7 @@
 #include <CLI/CLI.hpp>
 
 #include <cstdio>
+#include <optional>
 #include <utility>
 
 #include "commands.h"
@@ -19,6 +20,40 @@ namespace {
 
 void print_error(std::string_view what, const std::string& message) {
   std::fprintf(stderr, "ploke-sim cassette %.*s: %s\n", static_cast<int>(what.size()), what.data(), message.c_str());
+}
+
+std::optional<codec::RedactionRules> rules_from(const CassetteArgs& args, std::string_view what) {
+  codec::RedactionConfig config;
+  config.patterns = args.patterns;
+  auto rules = codec::RedactionRules::Create(std::move(config));
+  if (!rules.ok()) {
+    print_error(what, rules.status().message());
+    return std::nullopt;
+  }
+  return std::move(rules).value();
+}
+
+int run_redact(const CassetteArgs& args) {
+  auto c = codec::load_cassette_file(args.input);
+  if (!c.ok()) {
+    print_error("redact", c.status().message());
+    return kExitUsage;
+  }
+  auto rules = rules_from(args, "redact");
+  if (!rules) return kExitUsage;
+  const std::string& out_path = args.second.empty() ? args.input : args.second;
+  auto out = codec::redact_and_serialize(std::move(c).value(), *rules, out_path);
+  if (!out.ok()) {
+    print_error("redact", out.status().message());
+    return kExitUsage;
+  }
+  Status st = codec::write_file_atomic(out_path, *out);
+  if (!st.ok()) {
+    print_error("redact", out_path + ": " + st.message());
+    return kExitFailed;
+  }
+  std::printf("%s: redacted\n", out_path.c_str());
+  return kExitOk;
 }
 
 int run_lint(const CassetteArgs& args) {
@@ -58,7 +93,7 @@ int run_diff(const CassetteArgs& args) {
   }
   opts.compare_metadata = !args.no_metadata;
   const codec::CassetteDiff d = codec::diff_cassettes(*a, *b, opts);
-  std::string text = d.to_string();
+  std::string text = codec::redacted_diff_text(*a, *b, opts);  // never prints a credential
   if (text.empty() || text.back() != '\n') text += '\n';
   std::fputs(text.c_str(), stdout);
   return d.empty() ? kExitOk : kExitFailed;
@@ -90,7 +125,14 @@ int run_har_import(const CassetteArgs& args) {
     print_error("har-import", c.status().message());
     return kExitUsage;
   }
-  Status st = codec::write_file_atomic(args.second, codec::serialize_cassette(*c));
+  auto rules = rules_from(args, "har-import");
+  if (!rules) return kExitUsage;
+  auto out = codec::redact_and_serialize(*c, *rules, args.second);
+  if (!out.ok()) {
+    print_error("har-import", out.status().message());
+    return kExitUsage;
+  }
+  Status st = codec::write_file_atomic(args.second, *out);
   if (!st.ok()) {
     print_error("har-import", args.second + ": " + st.message());
     return kExitFailed;
@@ -103,7 +145,7 @@ int run_har_import(const CassetteArgs& args) {
 
 CLI::App* add_cassette_command(CLI::App& app, CassetteArgs& args) {
   using Action = CassetteArgs::Action;
-  CLI::App* cs = app.add_subcommand("cassette", "Tools around cassettes: lint, diff, HAR export/import");
+  CLI::App* cs = app.add_subcommand("cassette", "Tools around cassettes: lint, diff, HAR export/import, redact");
   cs->require_subcommand(1);
 
   CLI::App* lint = cs->add_subcommand("lint", "Check a cassette: schema, consistency, secrets "
@@ -128,7 +170,14 @@ CLI::App* add_cassette_command(CLI::App& app, CassetteArgs& args) {
   CLI::App* hi = cs->add_subcommand("har-import", "Make a cassette from a HAR 1.2 file");
   hi->add_option("har", args.input, "Input .har file")->required();
   hi->add_option("out", args.second, "Output cassette .json")->required();
+  hi->add_option("--pattern", args.patterns, "Extra secret regex (ECMAScript), repeatable");
   hi->callback([&args] { args.action = Action::kHarImport; });
+
+  CLI::App* rd = cs->add_subcommand("redact", "Redact a cassette from elsewhere as `record` does (atomic write)");
+  rd->add_option("in", args.input, "Cassette file")->required();
+  rd->add_option("-o,--output", args.second, "Output file (default: replace IN)");
+  rd->add_option("--pattern", args.patterns, "Extra secret regex (ECMAScript), repeatable");
+  rd->callback([&args] { args.action = Action::kRedact; });
   return cs;
 }
 
@@ -139,9 +188,10 @@ int run_cassette(const CassetteArgs& args) {
     case Action::kDiff: return run_diff(args);
     case Action::kHarExport: return run_har_export(args);
     case Action::kHarImport: return run_har_import(args);
+    case Action::kRedact: return run_redact(args);
     case Action::kNone: break;
   }
-  std::fprintf(stderr, "ploke-sim cassette: a subcommand is required (lint, diff, har-export, har-import)\n");
+  std::fprintf(stderr, "ploke-sim cassette: a subcommand is required (lint, diff, har-export, har-import, redact)\n");
   return kExitUsage;
 }
 

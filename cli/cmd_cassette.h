@@ -12,7 +12,15 @@
 //   cassette diff A B [--timing-tolerance-ms X] [--no-metadata]
 //                                          Exit 0 same, 1 different, 2 a malformed input.
 //   cassette har-export FILE OUT.har       Exit 0, 2 malformed input, 1 write failed.
-//   cassette har-import IN.har OUT.json    Exit 0, 2 malformed HAR, 1 write failed.
+//   cassette har-import IN.har OUT.json [--pattern REGEX]…
+//                                          Redacts as `record` does and lints the result: exit 0,
+//                                          2 malformed HAR or a result lint rejects (nothing
+//                                          written), 1 write failed.
+//   cassette redact IN [-o OUT] [--pattern REGEX]…
+//                                          The same redaction for a cassette from elsewhere;
+//                                          without -o, IN is replaced (atomically). Exit codes
+//                                          as har-import.
+// `cassette diff` shows credential values and secret patterns as [REDACTED].
 // Outputs are written atomically (codec::write_file_atomic): an error leaves no partial file
 // and an existing OUT untouched.
 //
@@ -40,11 +48,11 @@ class SimEngine;
 namespace ploke::cli {
 
 struct CassetteArgs {
-  enum class Action { kNone, kLint, kDiff, kHarExport, kHarImport };
+  enum class Action { kNone, kLint, kDiff, kHarExport, kHarImport, kRedact };
   Action action = Action::kNone;
   std::string input;               ///< lint FILE, diff A, har-export FILE, har-import IN.har
-  std::string second;              ///< diff B, har-export OUT.har, har-import OUT.json
-  std::vector<std::string> patterns;  ///< lint: extra secret regexes
+  std::string second;              ///< diff B, har-export OUT.har, har-import OUT.json, redact -o OUT
+  std::vector<std::string> patterns;  ///< lint, redact, har-import: extra secret regexes
   double timing_tolerance_ms = -1;    ///< diff: >= 0 also compares timing
   bool no_metadata = false;           ///< diff: ignore cassette metadata
 };

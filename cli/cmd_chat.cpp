@@ -20,6 +20,7 @@
 #include "ploke/core/clock.h"
 #include "ploke/core/registry.h"
 #include "ploke/core/secret.h"
+#include "ploke/core/secret_registry.h"
 #include "ploke/ledger/ledger.h"
 #include "ploke/resilience/llm_client.h"
 
@@ -186,6 +187,138 @@ void print_plan(const resilience::RequestTrace& plan, const FacadeSetup& f, bool
 
 }  // namespace
 
+namespace {
+
+/// Ties the attempts (already in the ledger through the usage hook) into one request row.
+int record_request_row(ledger::Ledger& book, const std::string& ledger_path, const resilience::RequestTrace& trace,
+                       const Result<ChatResponse>& r, const resilience::LlmClientOptions& options) {
+  ledger::RequestRecord rq;
+  rq.request_id = trace.request_id;
+  rq.session = options.session;
+  rq.profile = options.profile;
+  rq.outcome = r.ok() ? "ok" : std::string(status_code_name(r.status().code()));
+  for (const auto& c : trace.candidates) {
+    if (!trace.served_by.empty() && c.endpoint_id == trace.served_by) rq.served_by = c.provider + "/" + c.model;
+  }
+  Status st = book.record_request(rq);
+  for (const auto& n : trace.notes) {
+    if (st.ok() && n.find("not recorded") != std::string::npos) st = InternalError(n);
+  }
+  if (st.ok()) return kExitOk;
+  std::fprintf(stderr, "ploke-sim chat: ledger %s: %s\n", ledger_path.c_str(), st.to_string().c_str());
+  return kExitFailed;
+}
+
+/// Prints the answer (or the error), the trace and the summary line. Everything printed goes
+/// through redact_secrets(): a model or an upstream error echoing a key prints it redacted.
+int print_outcome(const ChatArgs& args, const Result<ChatResponse>& r, const resilience::RequestTrace& trace,
+                  int ledger_rc) {
+  for (const auto& w : trace.budget_warnings) std::fprintf(stderr, "ploke-sim chat: warning: %s\n", redact_secrets(w).c_str());
+  if (args.trace && !args.json) std::fprintf(stderr, "%s", redact_secrets(resilience::render_trace_text(trace)).c_str());
+  if (!r.ok()) {
+    if (args.stream && !args.json) std::fputc('\n', stdout);
+    if (args.json && args.trace) {
+      const std::string j = "{\"error\":" + nlohmann::json(r.status().to_string()).dump() +
+                            ",\"trace\":" + resilience::render_trace_json(trace) + "}";
+      std::printf("%s\n", redact_secrets(j).c_str());
+    }
+    std::fprintf(stderr, "ploke-sim chat: %s\n", r.status().to_string().c_str());
+    return kExitFailed;
+  }
+  if (args.json) {
+    nlohmann::json out = response_json(*r);
+    if (args.trace) out["trace"] = nlohmann::json::parse(resilience::render_trace_json(trace));
+    std::printf("%s\n", redact_secrets(out.dump(2)).c_str());
+    return ledger_rc;
+  }
+  if (!args.stream) std::fputs(redact_secrets(r->content).c_str(), stdout);
+  std::fputc('\n', stdout);
+  for (const auto& tc : r->tool_calls) {
+    std::printf("%s\n", redact_secrets("tool_call " + tc.id + " " + tc.name + "(" + tc.arguments_json + ")").c_str());
+  }
+  const std::string summary =
+      "[" + r->provider + " model=" + r->model + " finish=" + std::string(finish_reason_name(r->finish_reason)) +
+      " tokens=" + std::to_string(r->usage ? r->usage->prompt_tokens : 0) + "/" +
+      std::to_string(r->usage ? r->usage->completion_tokens : 0) + " request_id=" + r->request_id +
+      " via=" + trace.served_by + " attempts=" + std::to_string(trace.attempts.size()) + "]";
+  std::fprintf(stderr, "%s\n", redact_secrets(summary).c_str());
+  return ledger_rc;
+}
+
+/// Sends the request (streamed text goes out through a StreamRedactor, so a key split
+/// across deltas is still caught), records it, prints the outcome.
+int send_and_print(const ChatArgs& args, resilience::LlmClient& client, RealClock& clock, const ChatRequest& req,
+                   const resilience::CallControl& control, ledger::Ledger* book, const std::string& ledger_path,
+                   const resilience::LlmClientOptions& options) {
+  resilience::RequestTrace trace;
+  Result<ChatResponse> r = Status::Ok();
+  if (args.stream) {
+    StreamRedactor out;
+    auto emit = [](const std::string& s) {
+      if (s.empty()) return;
+      std::fwrite(s.data(), 1, s.size(), stdout);
+      std::fflush(stdout);
+    };
+    r = client.stream(
+        req,
+        [&](const StreamEvent& e) {
+          if (!args.json && e.kind == StreamEvent::Kind::kTextDelta) emit(out.feed(e.text));
+        },
+        control, &trace);
+    emit(out.finish());
+  } else {
+    r = client.complete(req, control, &trace);
+  }
+  if (trace.request_id.empty()) {
+    // The provider's id when it gave one, else a local one.
+    trace.request_id = r.ok() && !r->request_id.empty()
+                           ? r->request_id
+                           : "chat-" + std::to_string(std::chrono::duration_cast<std::chrono::microseconds>(
+                                                          clock.system_now().time_since_epoch())
+                                                          .count());
+  }
+  const int ledger_rc = book != nullptr ? record_request_row(*book, ledger_path, trace, r, options) : kExitOk;
+  return print_outcome(args, r, trace, ledger_rc);
+}
+
+/// Opens the cost ledger (read-only for a dry run) and sets its budgets; wires it into the
+/// façade options. kExitOk with *book null when there is no ledger to use.
+int open_book(const ChatArgs& args, const config::Config& conf, const std::string& ledger_path, Clock& clock,
+              resilience::LlmClientOptions& options, std::unique_ptr<ledger::Ledger>* book) {
+  if (ledger_path.empty() || (args.dry_run && ::access(ledger_path.c_str(), F_OK) != 0)) return kExitOk;
+  ledger::LedgerOptions lopt;
+  lopt.read_only = args.dry_run;  // a dry run never writes
+  auto l = ledger::Ledger::open(ledger_path, clock, lopt);
+  if (!l.ok()) {
+    std::fprintf(stderr, "ploke-sim chat: ledger %s: %s\n", ledger_path.c_str(), l.status().to_string().c_str());
+    return kExitUsage;
+  }
+  *book = std::move(l).value();
+  std::vector<ledger::Budget> budgets;
+  for (const auto& b : conf.budgets) budgets.push_back({b.scope, b.name, b.period, b.limit_usd, b.action});
+  if (Status st = (*book)->set_budgets(budgets); !st.ok()) {
+    std::fprintf(stderr, "ploke-sim chat: budgets: %s\n", st.to_string().c_str());
+    return kExitUsage;
+  }
+  options.budget_oracle = book->get();
+  if (!args.dry_run) options.usage_sink = book->get();
+  return kExitOk;
+}
+
+/// False (and the message) for a --policy the façade does not know.
+bool known_policy(const resilience::LlmClient& client, const std::string& policy) {
+  for (const auto& p : client.policies()) {
+    if (p == policy) return true;
+  }
+  std::string names;
+  for (const auto& n : client.policies()) names += (names.empty() ? "" : ", ") + n;
+  std::fprintf(stderr, "ploke-sim chat: --policy: unknown policy '%s' (registered: %s)\n",
+               redact_secrets(policy).c_str(), names.c_str());
+  return false;
+}
+
+}  // namespace
+
 int run_chat(const ChatArgs& args) {
   // config.toml: [routing] (policy, fallbacks, breaker/retry/lanes), budgets, ledger, profile.
   config::LoadOptions lo;
@@ -205,24 +338,7 @@ int run_chat(const ChatArgs& args) {
   const std::string ledger_path = !args.ledger.empty() ? args.ledger : conf.ledger_path;
   RealClock ledger_clock;
   std::unique_ptr<ledger::Ledger> book;
-  if (!ledger_path.empty() && (!args.dry_run || ::access(ledger_path.c_str(), F_OK) == 0)) {
-    ledger::LedgerOptions lopt;
-    lopt.read_only = args.dry_run;  // a dry run never writes
-    auto l = ledger::Ledger::open(ledger_path, ledger_clock, lopt);
-    if (!l.ok()) {
-      std::fprintf(stderr, "ploke-sim chat: ledger %s: %s\n", ledger_path.c_str(), l.status().to_string().c_str());
-      return kExitUsage;
-    }
-    book = std::move(l).value();
-    std::vector<ledger::Budget> budgets;
-    for (const auto& b : conf.budgets) budgets.push_back({b.scope, b.name, b.period, b.limit_usd, b.action});
-    if (Status st = book->set_budgets(budgets); !st.ok()) {
-      std::fprintf(stderr, "ploke-sim chat: budgets: %s\n", st.to_string().c_str());
-      return kExitUsage;
-    }
-    options.budget_oracle = book.get();
-    if (!args.dry_run) options.usage_sink = book.get();
-  }
+  if (int rc = open_book(args, conf, ledger_path, ledger_clock, options, &book); rc != kExitOk) return rc;
 
   const catalog::Catalog prices = price_catalog();
   const ChatEndpoint primary{args.adapter, args.base_url, args.model, nullptr};
@@ -258,17 +374,7 @@ int run_chat(const ChatArgs& args) {
 
   resilience::CallControl control;
   control.policy = args.policy;
-  if (!args.policy.empty()) {
-    bool known = false;
-    for (const auto& p : client.policies()) known = known || p == args.policy;
-    if (!known) {
-      std::string names;
-      for (const auto& n : client.policies()) names += (names.empty() ? "" : ", ") + n;
-      std::fprintf(stderr, "ploke-sim chat: --policy: unknown policy '%s' (registered: %s)\n",
-                   redact_secrets(args.policy).c_str(), names.c_str());
-      return kExitUsage;
-    }
-  }
+  if (!args.policy.empty() && !known_policy(client, args.policy)) return kExitUsage;
 
   if (args.dry_run) {
     // Route and forecast only: nothing is sent, nothing is written.
@@ -277,75 +383,7 @@ int run_chat(const ChatArgs& args) {
     return plan.final_code == StatusCode::kOk ? kExitOk : kExitFailed;
   }
 
-  resilience::RequestTrace trace;
-  Result<ChatResponse> r = Status::Ok();
-  if (args.stream) {
-    r = client.stream(
-        req,
-        [&](const StreamEvent& e) {
-          if (!args.json && e.kind == StreamEvent::Kind::kTextDelta) {
-            std::fwrite(e.text.data(), 1, e.text.size(), stdout);
-            std::fflush(stdout);
-          }
-        },
-        control, &trace);
-  } else {
-    r = client.complete(req, control, &trace);
-  }
-  if (trace.request_id.empty()) {
-    // The provider's id when it gave one, else a local one.
-    trace.request_id = r.ok() && !r->request_id.empty()
-                           ? r->request_id
-                           : "chat-" + std::to_string(std::chrono::duration_cast<std::chrono::microseconds>(
-                                                          clock.system_now().time_since_epoch())
-                                                          .count());
-  }
-  int ledger_rc = kExitOk;
-  if (book) {
-    // The attempts are in already (usage hook); the request row ties them together.
-    ledger::RequestRecord rq;
-    rq.request_id = trace.request_id;
-    rq.session = options.session;
-    rq.profile = options.profile;
-    rq.outcome = r.ok() ? "ok" : std::string(status_code_name(r.status().code()));
-    for (const auto& c : trace.candidates) {
-      if (!trace.served_by.empty() && c.endpoint_id == trace.served_by) rq.served_by = c.provider + "/" + c.model;
-    }
-    Status st = book->record_request(rq);
-    for (const auto& n : trace.notes) {
-      if (st.ok() && n.find("not recorded") != std::string::npos) st = InternalError(n);
-    }
-    if (!st.ok()) {
-      std::fprintf(stderr, "ploke-sim chat: ledger %s: %s\n", ledger_path.c_str(), st.to_string().c_str());
-      ledger_rc = kExitFailed;
-    }
-  }
-  for (const auto& w : trace.budget_warnings) std::fprintf(stderr, "ploke-sim chat: warning: %s\n", w.c_str());
-  if (args.trace && !args.json) std::fprintf(stderr, "%s", resilience::render_trace_text(trace).c_str());
-  if (!r.ok()) {
-    if (args.stream && !args.json) std::fputc('\n', stdout);
-    if (args.json && args.trace) {
-      std::printf("{\"error\":%s,\"trace\":%s}\n", nlohmann::json(r.status().to_string()).dump().c_str(),
-                  resilience::render_trace_json(trace).c_str());
-    }
-    std::fprintf(stderr, "ploke-sim chat: %s\n", r.status().to_string().c_str());
-    return kExitFailed;
-  }
-  if (args.json) {
-    nlohmann::json out = response_json(*r);
-    if (args.trace) out["trace"] = nlohmann::json::parse(resilience::render_trace_json(trace));
-    std::printf("%s\n", out.dump(2).c_str());
-    return ledger_rc;
-  }
-  if (!args.stream) std::fwrite(r->content.data(), 1, r->content.size(), stdout);
-  std::fputc('\n', stdout);
-  for (const auto& tc : r->tool_calls) std::printf("tool_call %s %s(%s)\n", tc.id.c_str(), tc.name.c_str(), tc.arguments_json.c_str());
-  std::fprintf(stderr, "[%s model=%s finish=%s tokens=%llu/%llu request_id=%s via=%s attempts=%zu]\n",
-               r->provider.c_str(), r->model.c_str(), std::string(finish_reason_name(r->finish_reason)).c_str(),
-               static_cast<unsigned long long>(r->usage ? r->usage->prompt_tokens : 0),
-               static_cast<unsigned long long>(r->usage ? r->usage->completion_tokens : 0), r->request_id.c_str(),
-               trace.served_by.c_str(), trace.attempts.size());
-  return ledger_rc;
+  return send_and_print(args, client, clock, req, control, book.get(), ledger_path, options);
 }
 
 int run_provider_health(const HealthArgs& args) {

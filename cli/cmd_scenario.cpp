@@ -14,6 +14,7 @@
 #include <cstdio>
 #include <fstream>
 
+#include "cli_checks.h"
 #include "commands.h"
 #include "ploke/scenarios/html_report.h"
 #include "ploke/scenarios/runner.h"
@@ -27,7 +28,7 @@ CLI::App* add_scenario_command(CLI::App& app, ScenarioArgs& args) {
   run->add_option("path", args.path, "Scenario file or directory (default: the scenarios/ library)");
   run->add_flag("--json", args.json, "Print the results as JSON");
   run->add_option("--report", args.report, "Write a self-contained HTML report to this file");
-  run->add_option("--seed", args.seed, "Override every scenario's seed");
+  run->add_option("--seed", args.seed, "Override every scenario's seed")->check(Uint64Value());
   run->add_flag("--real-time", args.real_time,
                 "Over loopback HTTP against simulator servers on the real clock (takes the scenario's duration in "
                 "wall time; no digest)");

@@ -6,6 +6,7 @@
 #include <iostream>
 
 #include "allocator.h"
+#include "cli_checks.h"
 #include "cmd_record.h"
 #include "commands.h"
 
@@ -21,7 +22,7 @@ int main(int argc, char** argv) {
       ->check(CLI::Range(0, 65535));
   s->add_option("--faults", serve.faults_file, "Fault plan JSON file (see simulator/README.md)")
       ->check(CLI::ExistingFile);
-  s->add_option("--seed", serve.seed, "Seed for synthetic completions and fault dice")->capture_default_str();
+  s->add_option("--seed", serve.seed, "Seed for synthetic completions and fault dice")->capture_default_str()->check(Uint64Value());
   s->add_option("--threads", serve.threads, "Worker threads (0 = default)")->check(CLI::Range(0, 4096));
   s->add_option("--ttft-ms", serve.ttft_ms, "Time to first token, ms")->check(CLI::Range(0, 600000));
   s->add_option("--tps", serve.tps, "Streaming pace, tokens per second")->check(CLI::Range(0.001, 1e9));
@@ -65,7 +66,7 @@ int main(int argc, char** argv) {
                                        "print what happened per request");
   d->add_option("--faults", demo.faults_file, "Fault plan JSON (default: a built-in plan with every fault kind)")
       ->check(CLI::ExistingFile);
-  d->add_option("--seed", demo.seed, "Seed")->capture_default_str();
+  d->add_option("--seed", demo.seed, "Seed")->capture_default_str()->check(Uint64Value());
   d->add_option("--requests", demo.requests, "How many requests to send")->capture_default_str()->check(CLI::Range(1, 100000));
   d->add_flag("--in-process", demo.in_process, "Skip sockets: in-process transport on virtual time");
 

@@ -3,6 +3,7 @@
 // request (the per-request CPU cost of `ploke-sim serve --cassette`).
 #include <benchmark/benchmark.h>
 
+#include <cstdlib>
 #include <filesystem>
 #include <string>
 #include <vector>
@@ -12,6 +13,8 @@
 #include "ploke/codec/redact.h"
 #include "ploke/codec/scripted.h"
 #include "ploke/core/random.h"
+#include "ploke/core/secret.h"
+#include "ploke/core/secret_registry.h"
 
 namespace ploke::codec {
 namespace {
@@ -199,6 +202,61 @@ void BM_RecordExchange1KB(benchmark::State& state) {
   }
 }
 BENCHMARK(BM_RecordExchange1KB)->Unit(benchmark::kMicrosecond);
+
+/// Registers `n` opaque fake keys (as n configured/env/client keys would be), on top of any
+/// PLOKE_BENCH_REGISTERED_KEYS ones.
+void register_keys(int64_t n) {
+  for (int64_t i = 0; i < n; ++i) register_secret("benchFAKEopaque" + std::to_string(i) + "-0123456789abcdef");
+}
+
+/// PLOKE_BENCH_REGISTERED_KEYS=N registers N keys before any benchmark runs, so the same
+/// binary measures every benchmark with and without redaction by value.
+const bool kEnvKeys = [] {
+  if (const char* n = std::getenv("PLOKE_BENCH_REGISTERED_KEYS")) register_keys(std::atoll(n));
+  return true;
+}();
+
+/// ploke::redact_secrets() over 4 KB of ordinary text (no secret): what every Status factory,
+/// log line and trace pays. Arg = registered keys (0 = the pattern path alone).
+void BM_RedactSecrets4KB(benchmark::State& state) {
+  clear_registered_secrets_for_testing();
+  register_keys(state.range(0));
+  Random rng(5);
+  const std::string text = words(rng, 4096);
+  for (auto _ : state) benchmark::DoNotOptimize(redact_secrets(text));
+  state.SetBytesProcessed(static_cast<int64_t>(state.iterations()) * static_cast<int64_t>(text.size()));
+  clear_registered_secrets_for_testing();
+}
+BENCHMARK(BM_RedactSecrets4KB)->Arg(0)->Arg(4)->Arg(16)->Unit(benchmark::kMicrosecond);
+
+/// A 95-byte error message (what Status factories see most). Arg = registered keys.
+void BM_RedactSecretsShort(benchmark::State& state) {
+  clear_registered_secrets_for_testing();
+  register_keys(state.range(0));
+  const std::string text = "upstream returned 401: Incorrect API key provided. You can find your API key at the dashboard.";
+  for (auto _ : state) benchmark::DoNotOptimize(redact_secrets(text));
+  clear_registered_secrets_for_testing();
+}
+BENCHMARK(BM_RedactSecretsShort)->Arg(0)->Arg(4);
+
+/// StreamRedactor over a 64 KB SSE stream fed in 1,400-byte reads, 4 registered keys.
+void BM_StreamRedactor64KB(benchmark::State& state) {
+  clear_registered_secrets_for_testing();
+  register_keys(state.range(0));
+  Random rng(9);
+  std::string sse;
+  while (sse.size() < 65536) sse += "data: {\"choices\":[{\"delta\":{\"content\":\"" + words(rng, 40) + "\"}}]}\n\n";
+  for (auto _ : state) {
+    StreamRedactor r;
+    size_t out = 0;
+    for (size_t i = 0; i < sse.size(); i += 1400) out += r.feed(std::string_view(sse).substr(i, 1400)).size();
+    out += r.finish().size();
+    benchmark::DoNotOptimize(out);
+  }
+  state.SetBytesProcessed(static_cast<int64_t>(state.iterations()) * static_cast<int64_t>(sse.size()));
+  clear_registered_secrets_for_testing();
+}
+BENCHMARK(BM_StreamRedactor64KB)->Arg(0)->Arg(4)->Unit(benchmark::kMicrosecond);
 
 }  // namespace
 }  // namespace ploke::codec

@@ -5,13 +5,26 @@
 
 #include "ploke/adapters/inbound.h"
 #include "ploke/adapters/openai_adapter.h"
+#include <cstdlib>
+
 #include "ploke/core/in_process_transport.h"
+#include "ploke/core/secret_registry.h"
 #include "ploke/gateway/gateway.h"
 #include "ploke/simulator/engine.h"
 
 namespace {
 
 using namespace ploke;
+
+/// PLOKE_BENCH_REGISTERED_KEYS=N registers N opaque keys before any benchmark runs and makes
+/// the in-process requests carry a client key (registered by the gateway per request): the
+/// same binary measures with and without redaction by value.
+const int64_t kEnvKeys = [] {
+  const char* n = std::getenv("PLOKE_BENCH_REGISTERED_KEYS");
+  const int64_t keys = n != nullptr ? std::atoll(n) : 0;
+  for (int64_t i = 0; i < keys; ++i) register_secret("benchFAKEopaque" + std::to_string(i) + "-0123456789abcdef");
+  return keys;
+}();
 
 const std::string kOpenAi =
     R"({"model":"gpt-4o","messages":[{"role":"system","content":"You are terse."},{"role":"user","content":"Give me a short status update."}],"max_tokens":8})";
@@ -151,6 +164,7 @@ void BM_GatewayInProcess(benchmark::State& st) {
     r.method = "POST";
     r.path = "/v1/chat/completions";
     r.body = kOpenAi;
+    if (kEnvKeys > 0) r.headers.add("authorization", "Bearer benchFAKEclient-0123456789abcdef");
     gw.handle(std::move(r), sink);
     if (go.workers != 0) gw.wait_idle(std::chrono::seconds(5));
   }

@@ -1,7 +1,10 @@
 #include "ploke/core/secret.h"
 
+#include <algorithm>
 #include <cctype>
 #include <string>
+
+#include "ploke/core/secret_registry.h"
 
 namespace ploke {
 
@@ -68,7 +71,41 @@ std::string Secret::redacted() const {
   return std::string(kRedacted);
 }
 
-std::string redact_secrets(std::string_view text) {
+namespace {
+
+std::vector<SecretSpan> pattern_spans(std::string_view text) {
+  std::vector<SecretSpan> spans;
+  size_t i = 0;
+  while (i < text.size()) {
+    size_t keep = 0;
+    const size_t len = secret_len_at(text, i, &keep);
+    if (len > 0) {
+      spans.push_back(SecretSpan{i + keep, i + len});
+      i += len;
+    } else {
+      ++i;
+    }
+  }
+  return spans;
+}
+
+/// Pattern spans and registered-value spans, sorted, overlaps merged.
+std::vector<SecretSpan> merge_spans(std::vector<SecretSpan> a, const std::vector<SecretSpan>& b) {
+  if (b.empty()) return a;
+  a.insert(a.end(), b.begin(), b.end());
+  std::sort(a.begin(), a.end(), [](const SecretSpan& x, const SecretSpan& y) { return x.begin < y.begin; });
+  std::vector<SecretSpan> merged;
+  for (const SecretSpan& sp : a) {
+    if (!merged.empty() && sp.begin < merged.back().end) {
+      merged.back().end = std::max(merged.back().end, sp.end);
+    } else {
+      merged.push_back(sp);
+    }
+  }
+  return merged;
+}
+
+std::string redact_patterns(std::string_view text) {
   std::string out;
   out.reserve(text.size());
   size_t i = 0;
@@ -87,20 +124,27 @@ std::string redact_secrets(std::string_view text) {
   return out;
 }
 
-std::vector<SecretSpan> find_secrets(std::string_view text) {
-  std::vector<SecretSpan> spans;
-  size_t i = 0;
-  while (i < text.size()) {
-    size_t keep = 0;
-    const size_t len = secret_len_at(text, i, &keep);
-    if (len > 0) {
-      spans.push_back(SecretSpan{i + keep, i + len});
-      i += len;
-    } else {
-      ++i;
-    }
+}  // namespace
+
+std::string redact_secrets(std::string_view text) {
+  if (!has_registered_secrets()) return redact_patterns(text);
+  const std::vector<SecretSpan> registered = find_registered_secrets(text);
+  if (registered.empty()) return redact_patterns(text);
+  const std::vector<SecretSpan> spans = merge_spans(pattern_spans(text), registered);
+  std::string out;
+  out.reserve(text.size());
+  size_t pos = 0;
+  for (const SecretSpan& sp : spans) {
+    out.append(text.substr(pos, sp.begin - pos));
+    out.append(kRedacted);
+    pos = sp.end;
   }
-  return spans;
+  out.append(text.substr(pos));
+  return out;
+}
+
+std::vector<SecretSpan> find_secrets(std::string_view text) {
+  return merge_spans(pattern_spans(text), find_registered_secrets(text));
 }
 
 bool contains_secret(std::string_view text) {
@@ -108,7 +152,92 @@ bool contains_secret(std::string_view text) {
     size_t keep = 0;
     if (secret_len_at(text, i, &keep) > 0) return true;
   }
-  return false;
+  return !find_registered_secrets(text).empty();
+}
+
+Secret::Secret(std::string value) : value_(std::move(value)) { register_secret(value_); }
+
+// --- StreamRedactor ---------------------------------------------------------------------
+
+namespace {
+
+bool ends_with_bearer(std::string_view s) {
+  size_t e = s.size();
+  while (e > 0 && s[e - 1] == ' ') --e;
+  return e >= 6 && starts_with_ci(s, e - 6, "bearer") && (e == 6 || !is_key_char(s[e - 7]));
+}
+
+/// Bytes at the end of `s` that may be the start of a key pattern still being read: a
+/// trailing run of token characters, and a "Bearer " before it.
+size_t pattern_hold(std::string_view s) {
+  size_t b = s.size();
+  while (b > 0 && is_token_char(s[b - 1])) --b;
+  if (ends_with_bearer(s.substr(0, b))) {  // "Bearer <token…" or "Bearer " at the end
+    size_t e = b;
+    while (e > 0 && s[e - 1] == ' ') --e;
+    b = e - 6;
+  }
+  return s.size() - b;
+}
+
+}  // namespace
+
+std::string StreamRedactor::redact(std::string_view text) const {
+  return mode_ == Mode::kValuesOnly ? redact_registered_secrets(text) : redact_secrets(text);
+}
+
+namespace {
+
+/// Moves `cut` back so that it splits no secret span and leaves no "Bearer " before a
+/// held-back token.
+size_t safe_cut(std::string_view s, size_t cut, const std::vector<SecretSpan>& spans, bool patterns) {
+  for (auto it = spans.rbegin(); it != spans.rend(); ++it) {
+    if (it->begin < cut && cut < it->end) cut = it->begin;
+  }
+  if (patterns && ends_with_bearer(s.substr(0, cut))) {
+    size_t e = cut;
+    while (e > 0 && s[e - 1] == ' ') --e;
+    cut = e - 6;
+  }
+  return cut;
+}
+
+/// s[0, cut) with every span that ends by `cut` replaced by kRedacted.
+std::string apply_before(std::string_view s, size_t cut, const std::vector<SecretSpan>& spans) {
+  std::string out;
+  out.reserve(cut);
+  size_t pos = 0;
+  for (const SecretSpan& sp : spans) {
+    if (sp.end > cut) break;
+    out.append(s.substr(pos, sp.begin - pos));
+    out.append(kRedacted);
+    pos = sp.end;
+  }
+  out.append(s.substr(pos, cut - pos));
+  return out;
+}
+
+}  // namespace
+
+std::string StreamRedactor::feed(std::string_view bytes) {
+  const bool patterns = mode_ == Mode::kPatternsAndValues;
+  if (!patterns && pending_.empty() && !has_registered_secrets()) return std::string(bytes);
+  pending_.append(bytes);
+  const std::vector<SecretSpan> spans = patterns ? find_secrets(pending_) : find_registered_secrets(pending_);
+  size_t hold = registered_secret_prefix_suffix(pending_);
+  if (patterns) hold = std::max(hold, pattern_hold(pending_));
+  if (hold > kMaxPatternHold && hold > registered_secret_max_length()) hold = 0;  // too long to be a key
+  const size_t cut = safe_cut(pending_, pending_.size() - std::min(hold, pending_.size()), spans, patterns);
+  if (cut == 0) return {};
+  std::string out = apply_before(pending_, cut, spans);
+  pending_.erase(0, cut);
+  return out;
+}
+
+std::string StreamRedactor::finish() {
+  std::string out = redact(pending_);
+  pending_.clear();
+  return out;
 }
 
 }  // namespace ploke

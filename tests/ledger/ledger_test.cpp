@@ -12,6 +12,10 @@
 #include "ploke/core/clock.h"
 #include "ploke/ledger/ledger.h"
 
+#include <sqlite3.h>
+
+#include <iterator>
+
 namespace ploke::ledger {
 namespace {
 
@@ -238,6 +242,42 @@ TEST_F(LedgerTest, RejectsAFileThatIsNotALedger) {
   auto l = Ledger::open(p, clock_);
   ASSERT_FALSE(l.ok());
   EXPECT_NE(l.status().message().find("junk.db"), std::string::npos);
+}
+
+std::string slurp(const std::string& p) {
+  std::ifstream in(p, std::ios::binary);
+  return std::string(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
+}
+
+/// A SQLite database of someone else's (tables, no ledger marker) is refused before anything
+/// is written: the file stays byte-identical, and the message names it.
+TEST_F(LedgerTest, RefusesAForeignSqliteDatabaseAndLeavesItUntouched) {
+  const std::string p = dir_ + "/foreign.db";
+  sqlite3* db = nullptr;
+  ASSERT_EQ(sqlite3_open(p.c_str(), &db), SQLITE_OK);
+  ASSERT_EQ(sqlite3_exec(db, "CREATE TABLE notes(id INTEGER PRIMARY KEY, body TEXT); INSERT INTO notes(body) VALUES('mine');",
+                         nullptr, nullptr, nullptr),
+            SQLITE_OK);
+  sqlite3_close(db);
+  const std::string before = slurp(p);
+  for (bool read_only : {false, true}) {
+    LedgerOptions o;
+    o.read_only = read_only;
+    auto l = Ledger::open(p, clock_, o);
+    ASSERT_FALSE(l.ok());
+    EXPECT_NE(l.status().message().find("foreign.db"), std::string::npos);
+    EXPECT_NE(l.status().message().find("not a ploke-sim ledger"), std::string::npos);
+  }
+  EXPECT_EQ(slurp(p), before);
+  EXPECT_NE(::access((p + "-wal").c_str(), F_OK), 0);
+}
+
+TEST_F(LedgerTest, NewOrEmptyFilesAreInitialisedAndALedgerReopens) {
+  const std::string p = dir_ + "/empty.db";
+  std::ofstream(p).close();  // zero bytes
+  ASSERT_TRUE(Ledger::open(p, clock_).ok());
+  ASSERT_TRUE(Ledger::open(p, clock_).ok());  // now a ledger: reopens
+  ASSERT_TRUE(Ledger::open(dir_ + "/new.db", clock_).ok());
 }
 
 TEST(LedgerTime, PeriodsAndFormatting) {

@@ -91,6 +91,65 @@ Headers ct(std::string type) {
   return h;
 }
 
+// Sends a request head and `body_bytes` of body (as a client that does not wait for an
+// answer before sending does), then reads until EOF. Returns what was read; *send_failed
+// when the server reset the connection under the upload.
+std::string upload_then_read(int port, size_t body_bytes, bool* send_failed) {
+  const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_port = htons(static_cast<uint16_t>(port));
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  timeval tv{10, 0};
+  setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
+  setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof tv);
+  EXPECT_EQ(::connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr), 0);
+  std::string out = "POST /upload HTTP/1.1\r\nHost: x\r\nContent-Type: application/octet-stream\r\nContent-Length: " +
+                    std::to_string(body_bytes) + "\r\n\r\n";
+  out.append(body_bytes, 'u');
+  *send_failed = false;
+  for (size_t sent = 0; sent < out.size();) {
+    const ssize_t n = ::send(fd, out.data() + sent, out.size() - sent, MSG_NOSIGNAL);
+    if (n <= 0) {
+      *send_failed = true;
+      break;
+    }
+    sent += static_cast<size_t>(n);
+  }
+  std::string got;
+  char buf[4096];
+  for (;;) {
+    const ssize_t n = ::recv(fd, buf, sizeof buf, 0);
+    if (n <= 0) break;
+    got.append(buf, static_cast<size_t>(n));
+  }
+  ::close(fd);
+  return got;
+}
+
+// An upload over the body limit always gets its 413 (the server answers, half-closes and
+// drains the rest instead of resetting the connection under the client).
+TEST_F(NetTest, OversizedUploadAlwaysReadsThe413NeverAReset) {
+  ServerOptions o;
+  o.max_body_bytes = 1 << 20;
+  std::atomic<int> handled{0};
+  start([&](Request&, Responder r) {
+    ++handled;
+    r.respond(200, ct("text/plain"), "ok");
+  }, o);
+  for (int i = 0; i < 20; ++i) {
+    bool send_failed = false;
+    const std::string got = upload_then_read(server_->port(), 8u << 20, &send_failed);
+    EXPECT_FALSE(send_failed) << "iteration " << i;
+    ASSERT_EQ(got.rfind("HTTP/1.1 413 ", 0), 0u) << "iteration " << i << ": " << got.substr(0, 80);
+    EXPECT_NE(got.find("request body larger than 1048576 bytes"), std::string::npos);
+  }
+  EXPECT_EQ(handled.load(), 0);
+  // The server still serves.
+  EXPECT_NE(raw_exchange(server_->port(), "GET /x HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n").find("200 OK"),
+            std::string::npos);
+}
+
 TEST_F(NetTest, InlineRespondKeepAliveAndRequestFields) {
   std::mutex mu;
   std::vector<std::string> seen;

@@ -68,6 +68,12 @@ namespace srv {
 constexpr Duration kSlice = std::chrono::milliseconds(50);
 constexpr size_t kReadChunk = 16 * 1024;
 constexpr size_t kMaxPipelined = 1u << 20;  // unparsed input kept while an exchange is open
+// After an error response that left request bytes unread (413, 400, 431), the server
+// half-closes and reads and discards what the client still sends, so closing does not
+// reset the connection before the client has read the answer. Bounded in bytes and time.
+constexpr size_t kMaxLingerBytes = 64u << 20;
+constexpr timeval kLingerIdle{2, 0};
+constexpr std::chrono::seconds kMaxLinger{10};
 
 std::string json_error(std::string_view message) {
   std::string out = "{\"error\":{\"message\":\"";
@@ -233,6 +239,10 @@ struct Conn {
   ByteBuffer out;
   bool write_armed = false;
   bool close_after_write = false;
+  bool linger_on_close = false;  // an error response: half-close and drain before closing
+  bool lingering = false;
+  size_t drained = 0;
+  TimePoint linger_until{};
   bool read_paused = false;
   bool in_dispatch = false;  // inside the handler: the dispatcher flushes afterwards
   bool batch = false;        // inside a timer callback: flushed once afterwards
@@ -303,6 +313,8 @@ struct Worker {
   void accept_all();
   void close_conn(Conn* c, bool cancel = true);
   void on_readable(Conn* c);
+  void linger(Conn* c);
+  void drain(Conn* c);
   void on_writable(Conn* c, bool timed_out);
   void process_input(Conn* c);
   void dispatch(Conn* c);
@@ -514,7 +526,40 @@ void Worker::flush(Conn* c) {
     c->write_armed = false;
   }
   c->out.shrink();
-  if (c->close_after_write && !c->busy) close_conn(c);
+  if (c->close_after_write && !c->busy) {
+    if (c->linger_on_close) linger(c);
+    else close_conn(c);
+  }
+}
+
+void Worker::linger(Conn* c) {
+  if (c->lingering) return;
+  if (::shutdown(c->fd, SHUT_WR) != 0) {
+    close_conn(c);
+    return;
+  }
+  c->lingering = true;
+  c->linger_until = clock->now() + kMaxLinger;
+  event_del(&c->rd);
+  event_add(&c->rd, &kLingerIdle);  // no byte for kLingerIdle: the read callback's timeout closes
+  if (c->read_paused) c->read_paused = false;
+  drain(c);
+}
+
+void Worker::drain(Conn* c) {
+  char buf[kReadChunk];
+  for (;;) {
+    const ssize_t n = ::recv(c->fd, buf, sizeof buf, 0);
+    if (n > 0) {
+      c->drained += static_cast<size_t>(n);
+      if (c->drained > kMaxLingerBytes || clock->now() >= c->linger_until) break;
+      continue;
+    }
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) return;
+    break;  // EOF: the client has read the answer and closed; or an error
+  }
+  close_conn(c);
 }
 
 void Worker::on_writable(Conn* c, bool timed_out) {
@@ -527,6 +572,10 @@ void Worker::on_writable(Conn* c, bool timed_out) {
 }
 
 void Worker::on_readable(Conn* c) {
+  if (c->lingering) {
+    drain(c);
+    return;
+  }
   for (;;) {
     char* dst = c->in.reserve(kReadChunk);
     const ssize_t n = ::recv(c->fd, dst, kReadChunk, 0);
@@ -586,6 +635,7 @@ void Worker::respond_error(Conn* c, int status, std::string_view message) {
   c->keep_alive = false;
   c->head_method = false;
   c->close_after_write = true;
+  c->linger_on_close = true;
   Headers h;
   h.add("content-type", "application/json");
   const std::string body = json_error(message);

@@ -10,6 +10,8 @@
 #include <nlohmann/json.hpp>
 
 #include "ploke/core/secret.h"
+#include "ploke/core/secret_registry.h"
+#include "redacting_responder.h"
 #include "ploke/dashboard/dashboard.h"
 #include "ploke/resilience/admission.h"
 #include "ploke/resilience/trace.h"
@@ -115,6 +117,8 @@ void Gateway::worker_loop() {
 
 std::shared_ptr<Inflight> Gateway::handle(Request request, ResponderPtr out, std::shared_ptr<Inflight> inflight) {
   if (!inflight) inflight = std::make_shared<Inflight>();
+  register_client_credentials(request.headers);  // redacted by value from now on (secret_registry.h)
+  out = internal::redacting_responder(std::move(out));  // no known secret reaches a client
   const std::string& p = request.path;
   if (request.method == "POST" && p == "/api/v1/chat/completions") {
     dispatch_chat(Proto::kOpenRouter, std::move(request), std::move(out), inflight);

@@ -106,7 +106,7 @@ RecordedRequest request_head_from_http(const HttpRequest& request) {
   auto [path, query] = split_path_query(request.path);
   r.path = std::move(path);
   r.query = std::move(query);
-  r.headers = request.headers;
+  r.headers = internal::lower_header_names(request.headers);  // cassettes store names in lower case
   return r;
 }
 }  // namespace
@@ -658,7 +658,7 @@ void write_request(Writer& w, const RecordedRequest& r) {
   w.key("path");
   w.str(r.path);
   if (!r.query.empty()) write_pairs(w, "query", r.query);
-  write_pairs(w, "headers", r.headers.items());
+  write_pairs(w, "headers", internal::lower_header_names(r.headers).items());
   write_body(w, r.body);
   w.close('}');
 }
@@ -668,7 +668,7 @@ void write_response(Writer& w, const RecordedResponse& r) {
   w.open('{');
   w.key("status");
   w.integer(r.status);
-  write_pairs(w, "headers", r.headers.items());
+  write_pairs(w, "headers", internal::lower_header_names(r.headers).items());
   w.key("streamed");
   w.boolean(r.streamed);
   w.key("first_byte_ms");

@@ -263,7 +263,7 @@ void HarReader::entry(const Json& e, const std::string& path, std::string* upstr
   auto [p, q] = split_path_query(target);
   rq.path = p.empty() ? "/" : p;
   rq.query = req->contains("queryString") ? pairs(*req, "queryString", rp) : q;
-  for (auto& [k, v] : pairs(*req, "headers", rp)) rq.headers.add(std::move(k), std::move(v));
+  for (auto& [k, v] : pairs(*req, "headers", rp)) rq.headers.add(internal::lower_header_name(k), std::move(v));
   if (const Json* pd = get(*req, "postData", rp, false); pd != nullptr && pd->is_object()) {
     std::string bytes = text_of(*pd, "_encoding", rp + ".postData");
     rq.body = body_with(std::move(bytes), ploke, "request_body_encoding", "request_body_indent",
@@ -278,7 +278,7 @@ void HarReader::entry(const Json& e, const std::string& path, std::string* upstr
   } else if (st != nullptr) {
     rs.status = st->get<int>();
   }
-  for (auto& [k, v] : pairs(*res, "headers", sp)) rs.headers.add(std::move(k), std::move(v));
+  for (auto& [k, v] : pairs(*res, "headers", sp)) rs.headers.add(internal::lower_header_name(k), std::move(v));
   std::string body;
   std::string mime;
   if (const Json* content = get(*res, "content", sp, false); content != nullptr && content->is_object()) {

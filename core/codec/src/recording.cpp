@@ -2,6 +2,7 @@
 
 #include <algorithm>
 
+#include "cassette_internal.h"
 #include "ploke/codec/cassette_json.h"
 
 namespace ploke::codec {
@@ -18,7 +19,7 @@ void InteractionBuilder::on_head(Duration at, int status, const Headers& headers
   r.status = status;
   r.first_byte_ms = to_ms(at);
   r.headers = Headers{};
-  for (const auto& [k, v] : headers.items()) r.headers.add(k, v);
+  for (const auto& [k, v] : headers.items()) r.headers.add(internal::lower_header_name(k), v);
   const auto ct = headers.get("content-type");
   r.streamed = ct && ct->find("text/event-stream") != std::string_view::npos;
 }

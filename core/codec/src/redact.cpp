@@ -9,6 +9,7 @@
 
 #include "ploke/codec/cassette_json.h"
 #include "ploke/core/secret.h"
+#include "ploke/core/secret_registry.h"
 #include "json_util.h"
 #include "redact_internal.h"
 
@@ -132,6 +133,8 @@ std::vector<Span> find_spans(std::string_view text, const RedactionRules& rules,
   }
   if (might_hold_key_pattern(text)) {
     for (const SecretSpan& s : find_secrets(text)) spans.push_back({s.begin, s.end, std::string(kRedacted)});
+  } else if (has_registered_secrets()) {  // (find_secrets() includes them)
+    for (const SecretSpan& s : find_registered_secrets(text)) spans.push_back({s.begin, s.end, std::string(kRedacted)});
   }
   for (const auto& re : rules.compiled().patterns) {
     for (auto it = std::cregex_iterator(text.data(), text.data() + text.size(), re); it != std::cregex_iterator(); ++it) {
@@ -440,6 +443,18 @@ RecordedRequest internal::redact_request_keep_json(RecordedRequest request, cons
   KnownSecrets known;
   collect_request(request, body, rules, &known);
   return apply_request(std::move(request), body, rules, known, drop_headers);
+}
+
+std::vector<std::string> credential_values(const Interaction& i, const RedactionRules& rules) {
+  std::optional<Json> request_body = parse_body_json(i.request.body);
+  std::optional<Json> response_body = parse_body_json(i.response.body);
+  KnownSecrets known;
+  collect_request(i.request, &request_body, rules, &known);
+  collect_headers(i.response.headers, rules, &known);
+  collect_body(&response_body, rules, &known);
+  std::vector<std::string> out;
+  for (auto& [value, placeholder] : known.values) out.push_back(std::move(value));
+  return out;
 }
 
 Interaction redact_interaction(Interaction i, const RedactionRules& rules) {

@@ -183,6 +183,27 @@ struct Ledger::Impl {
   }
 };
 
+namespace {
+
+/// Refuses, before anything is written, an existing database that is not a ledger: one
+/// with tables but no meta(schema = ploke-ledger-*) marker. A new or empty file passes.
+Status check_is_ledger_or_empty(sqlite3* db, const std::string& path) {
+  Stmt count(db, "SELECT count(*) FROM sqlite_master");
+  const int rc = count ? sqlite3_step(count.get()) : sqlite3_errcode(db);
+  if (rc != SQLITE_ROW) {
+    return Status(StatusCode::kInvalidRequest, "ledger " + path + ": not a SQLite database (" + sqlite3_errmsg(db) + ")");
+  }
+  if (sqlite3_column_int64(count.get(), 0) == 0) return Status::Ok();  // new or empty: ours to initialise
+  Stmt marker(db, "SELECT value FROM meta WHERE key='schema'");
+  if (!marker || sqlite3_step(marker.get()) != SQLITE_ROW || marker.col_text(0).rfind("ploke-ledger-", 0) != 0) {
+    return Status(StatusCode::kInvalidRequest,
+                  "ledger " + path + ": an existing SQLite database that is not a ploke-sim ledger; refusing to modify it");
+  }
+  return Status::Ok();
+}
+
+}  // namespace
+
 Ledger::Ledger(std::string path, Clock& clock) : path_(std::move(path)), clock_(clock), impl_(std::make_unique<Impl>()) {}
 Ledger::~Ledger() = default;
 
@@ -194,6 +215,7 @@ Result<std::unique_ptr<Ledger>> Ledger::open(const std::string& path, Clock& clo
     return Status(StatusCode::kInvalidRequest, "ledger " + path + ": cannot open: " + sqlite3_errmsg(im.db));
   }
   sqlite3_busy_timeout(im.db, 5000);
+  if (Status own = check_is_ledger_or_empty(im.db, path); !own.ok()) return own;
   if (!options.read_only) {
     Status s = im.exec("PRAGMA journal_mode=WAL;");
     if (s.ok()) s = im.exec(options.synchronous_full ? "PRAGMA synchronous=FULL;" : "PRAGMA synchronous=NORMAL;");

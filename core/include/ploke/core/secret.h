@@ -18,7 +18,8 @@ namespace ploke {
 class Secret {
  public:
   Secret() = default;
-  explicit Secret(std::string value) : value_(std::move(value)) {}
+  /// Registers the value for redaction by value (ploke/core/secret_registry.h).
+  explicit Secret(std::string value);
 
   bool empty() const { return value_.empty(); }
   /// The raw value. Use only to put it on the wire.
@@ -37,7 +38,8 @@ class Secret {
 inline constexpr std::string_view kRedacted = "[REDACTED]";
 
 /// Replaces provider key patterns (sk-…, sk-proj-…, sk-ant-…, sk-or-v1-…, Bearer tokens,
-/// x-api-key values, AWS-style AKIA…) in `text` with kRedacted.
+/// x-api-key values, AWS-style AKIA…) and every registered secret value
+/// (ploke/core/secret_registry.h) in `text` with kRedacted.
 std::string redact_secrets(std::string_view text);
 
 /// True when `text` holds something redact_secrets() would replace.

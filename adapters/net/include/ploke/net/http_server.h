@@ -14,7 +14,9 @@
 //     handed to the handler only when the previous response is finished. `Expect:
 //     100-continue` gets `100 Continue`. Chunked uploads are de-chunked. Bodies above
 //     max_body_bytes get 413, malformed requests 400 (431 for headers above 80 KiB), both
-//     with an OpenAI-shaped JSON error body, and the connection closes.
+//     with an OpenAI-shaped JSON error body, and the connection closes: the server
+//     half-closes and reads and discards what the client still sends (at most 64 MiB, 10 s,
+//     2 s idle) before closing, so the client reads the answer instead of a reset.
 //   * Responses: the handler gets a Responder (a cheap, copyable handle) and answers with
 //     respond() (head + body, one write), or start() + write()... + finish() (Content-Length
 //     when given, else chunked; HTTP/1.0 clients get a close-delimited body), or a socket-

@@ -87,6 +87,9 @@ bool is_redaction_placeholder(std::string_view value);
 
 /// Applies every rule to one interaction (request and response).
 Interaction redact_interaction(Interaction interaction, const RedactionRules& rules);
+/// The values redact_interaction() removes structurally (credential headers and their
+/// tokens, sensitive query parameters and body fields), for redacting them elsewhere by value.
+std::vector<std::string> credential_values(const Interaction& interaction, const RedactionRules& rules);
 /// The request part only (used on live requests before matching; no header dropping
 /// unless `drop_headers`).
 RecordedRequest redact_request(RecordedRequest request, const RedactionRules& rules,

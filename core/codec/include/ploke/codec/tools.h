@@ -72,4 +72,14 @@ std::string cassette_to_har(const Cassette& cassette);
 /// Errors: kInvalidRequest naming `source_name` and the field path.
 Result<Cassette> har_to_cassette(std::string_view har_text, std::string_view source_name);
 
+/// Redacts every interaction as `ploke-sim record` does (redact_interaction), serializes the
+/// cassette and lints the text; kInvalidRequest "<source>: <first lint error>" when the result
+/// would still not pass lint (nothing is written by the caller then). Used by har-import and
+/// `cassette redact`.
+Result<std::string> redact_and_serialize(Cassette cassette, const RedactionRules& rules, std::string_view source_name);
+/// diff_cassettes(a, b).to_string() with every credential value of either cassette (as
+/// credential_values() finds them) and every secret pattern shown as "[REDACTED]".
+std::string redacted_diff_text(const Cassette& a, const Cassette& b, const DiffOptions& options,
+                               const RedactionRules& rules = RedactionRules::Defaults());
+
 }  // namespace ploke::codec
