@@ -137,30 +137,10 @@ for line in open(sys.argv[1], encoding="latin-1").read().splitlines()[1:]:
     print(f'      add_header {k.strip()} "{v.strip()}";')
 PY
 )
-USER_LINE=
-[[ $EUID -eq 0 ]] && USER_LINE="user nobody nogroup;"
-cat >"$T/nginx/conf/nginx.conf" <<NGX
-$USER_LINE
-worker_processes auto;
-daemon off;
-master_process on;
-pid $T/nginx/nginx.pid;
-error_log $T/nginx/logs/error.log warn;
-events { worker_connections 4096; }
-http {
-  access_log off;
-  sendfile on;
+bench_nginx_start "$T/nginx" "$NGINX_PORT" "  sendfile on;
   etag off;
   tcp_nopush on;
-  tcp_nodelay on;
-  keepalive_timeout 65;
-  keepalive_requests 1000000;
   open_file_cache max=64 inactive=60s;
-  client_body_temp_path $T/nginx/tmp/body;
-  proxy_temp_path $T/nginx/tmp/proxy;
-  fastcgi_temp_path $T/nginx/tmp/fastcgi;
-  uwsgi_temp_path $T/nginx/tmp/uwsgi;
-  scgi_temp_path $T/nginx/tmp/scgi;
   server {
     listen 127.0.0.1:$NGINX_PORT;
     root $T/nginx/html;
@@ -170,15 +150,10 @@ http {
       error_page 405 =200 \$uri;
 $ADD_HEADERS
     }
-  }
-}
-NGX
-nginx -t -p "$T/nginx" -c "$T/nginx/conf/nginx.conf" -e "$T/nginx/logs/error.log" >"$T/nginx-t.log" 2>&1 \
-  || { cat "$T/nginx-t.log" >&2; bench_die "nginx config test failed"; }
-bench_spawn "$T/nginx.log" nginx -p "$T/nginx" -c "$T/nginx/conf/nginx.conf" -e "$T/nginx/logs/error.log"
+  }"
 NGINX_PID=$BENCH_LAST_PID
 NGINX_URL=http://127.0.0.1:$NGINX_PORT
-bench_wait_http "$NGINX_URL$CHAT" 10 || { cat "$T/nginx.log" "$T/nginx/logs/error.log" >&2; bench_die "nginx did not start"; }
+bench_wait_http "$NGINX_URL$CHAT" 10 || { cat "$T/nginx/nginx.log" "$T/nginx/logs/error.log" >&2; bench_die "nginx did not start"; }
 NGINX_BODY=$(curl -sS -H 'content-type: application/json' --data-binary @"$T/body.json" "$NGINX_URL$CHAT" | wc -c)
 NGINX_CODE=$(curl -sS -o /dev/null -w '%{http_code}' -H 'content-type: application/json' --data-binary @"$T/body.json" "$NGINX_URL$CHAT")
 [[ $NGINX_CODE == 200 && $NGINX_BODY == "$BODY_BYTES" ]] || bench_die "nginx answered $NGINX_CODE with $NGINX_BODY bytes (want 200, $BODY_BYTES)"

@@ -88,48 +88,22 @@ bench_log "gateway-workers: $GWI"
 # --- nginx as a plain reverse proxy (reference) -----------------------------------------
 NX=
 if [[ ${PLOKE_BENCH_SKIP_NGINX:-0} != 1 ]] && command -v nginx >/dev/null; then
-  mkdir -p "$T/nginx/conf" "$T/nginx/tmp" "$T/nginx/logs"
   chmod 755 "$T"
   NX_PORT=$(bench_free_port)
-  USER_LINE=
-  [[ $EUID -eq 0 ]] && USER_LINE="user nobody nogroup;"
-  cat >"$T/nginx/conf/nginx.conf" <<NGX
-$USER_LINE
-worker_processes auto;
-daemon off;
-master_process on;
-pid $T/nginx/nginx.pid;
-error_log $T/nginx/logs/error.log warn;
-events { worker_connections 4096; }
-http {
-  access_log off;
-  tcp_nodelay on;
-  keepalive_timeout 65;
-  keepalive_requests 1000000;
-  client_body_temp_path $T/nginx/tmp/body;
-  proxy_temp_path $T/nginx/tmp/proxy;
-  fastcgi_temp_path $T/nginx/tmp/fastcgi;
-  uwsgi_temp_path $T/nginx/tmp/uwsgi;
-  scgi_temp_path $T/nginx/tmp/scgi;
-  upstream sim { server ${SIM#http://}; keepalive 128; keepalive_requests 1000000; }
+  bench_nginx_start "$T/nginx" "$NX_PORT" "  upstream sim { server ${SIM#http://}; keepalive 128; keepalive_requests 1000000; }
   server {
     listen 127.0.0.1:$NX_PORT;
     server_tokens off;
     location / {
       proxy_pass http://sim;
       proxy_http_version 1.1;
-      proxy_set_header Connection "";
+      proxy_set_header Connection \"\";
       proxy_buffering off;
     }
-  }
-}
-NGX
-  nginx -t -p "$T/nginx" -c "$T/nginx/conf/nginx.conf" -e "$T/nginx/logs/error.log" >"$T/nginx-t.log" 2>&1 ||
-    { cat "$T/nginx-t.log" >&2; bench_die "nginx config test failed"; }
-  bench_spawn "$T/nginx.log" nginx -p "$T/nginx" -c "$T/nginx/conf/nginx.conf" -e "$T/nginx/logs/error.log"
+  }"
   NX_PID=$BENCH_LAST_PID
   NX=http://127.0.0.1:$NX_PORT
-  bench_wait_http "$NX/v1/models" 10 || { cat "$T/nginx.log" "$T/nginx/logs/error.log" >&2; bench_die "nginx did not start"; }
+  bench_wait_http "$NX/v1/models" 10 || { cat "$T/nginx/nginx.log" "$T/nginx/logs/error.log" >&2; bench_die "nginx did not start"; }
   bench_log "nginx proxy: $NX"
 fi
 

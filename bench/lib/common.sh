@@ -114,3 +114,37 @@ bench_init() {
   trap 'exit 143' TERM
   bench_no_proxy
 }
+
+# bench_nginx_start DIR PORT HTTP_BODY: nginx with its prefix in DIR (conf, tmp, logs made
+# here), listening through whatever server blocks HTTP_BODY holds (PORT is for the caller's
+# text), after the shared http settings (keep-alive, no access log, temp paths under DIR).
+# Checks the config, spawns it (BENCH_LAST_PID), and returns at once.
+bench_nginx_start() {
+  local dir=$1 body=$3 user_line=
+  mkdir -p "$dir/conf" "$dir/tmp" "$dir/logs"
+  [[ $EUID -eq 0 ]] && user_line="user nobody nogroup;"
+  cat >"$dir/conf/nginx.conf" <<NGX
+$user_line
+worker_processes auto;
+daemon off;
+master_process on;
+pid $dir/nginx.pid;
+error_log $dir/logs/error.log warn;
+events { worker_connections 4096; }
+http {
+  access_log off;
+  tcp_nodelay on;
+  keepalive_timeout 65;
+  keepalive_requests 1000000;
+  client_body_temp_path $dir/tmp/body;
+  proxy_temp_path $dir/tmp/proxy;
+  fastcgi_temp_path $dir/tmp/fastcgi;
+  uwsgi_temp_path $dir/tmp/uwsgi;
+  scgi_temp_path $dir/tmp/scgi;
+$body
+}
+NGX
+  nginx -t -p "$dir" -c "$dir/conf/nginx.conf" -e "$dir/logs/error.log" >"$dir/nginx-t.log" 2>&1 ||
+    { cat "$dir/nginx-t.log" >&2; bench_die "nginx config test failed"; }
+  bench_spawn "$dir/nginx.log" nginx -p "$dir" -c "$dir/conf/nginx.conf" -e "$dir/logs/error.log"
+}
