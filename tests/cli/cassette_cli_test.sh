@@ -13,19 +13,8 @@ TMP="$(mktemp -d)"
 SERVER_PID=""
 cleanup() { [[ -n "$SERVER_PID" ]] && kill "$SERVER_PID" 2>/dev/null; wait 2>/dev/null; rm -rf "$TMP"; }
 trap cleanup EXIT
-pass=0; fail=0
-check() {  # name expected_code actual_code [grep_pattern file]
-  local name="$1" want="$2" got="$3"
-  if [[ "$got" != "$want" ]]; then
-    echo "FAIL $name: exit $got, want $want"; [[ $# -ge 5 ]] && sed 's/^/    /' "$5" | head -20
-    fail=$((fail+1)); return
-  fi
-  if [[ $# -ge 5 ]] && ! grep -qE -- "$4" "$5"; then
-    echo "FAIL $name: output lacks /$4/:"; sed 's/^/    /' "$5" | head -20; fail=$((fail+1)); return
-  fi
-  echo "ok   $name"; pass=$((pass+1))
-}
-ok_if() { if eval "$2"; then check "$1" 0 0; else check "$1" 0 1; fi; }
+# shellcheck source=tests/cli/lib.sh
+source "$(dirname "$0")/lib.sh"
 
 KEY='sk-proj-FAKE0123456789abcdefghij'
 
@@ -160,5 +149,4 @@ else
   echo "skip serve --cassette tests (flags not wired into serve)"
 fi
 
-echo "$pass passed, $fail failed"
-[[ $fail -eq 0 ]]
+finish

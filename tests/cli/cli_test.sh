@@ -10,15 +10,8 @@ TMP="$(mktemp -d)"
 SERVER_PID=""
 cleanup() { for p in $SERVER_PID ${S500_PID:-}; do kill "$p" 2>/dev/null; done; wait 2>/dev/null; rm -rf "$TMP"; }
 trap cleanup EXIT
-pass=0; fail=0
-check() {  # name expected_code actual_code [grep_pattern file]
-  local name="$1" want="$2" got="$3"
-  if [[ "$got" != "$want" ]]; then echo "FAIL $name: exit $got, want $want"; fail=$((fail+1)); return; fi
-  if [[ $# -ge 5 ]] && ! grep -qE -- "$4" "$5"; then
-    echo "FAIL $name: output lacks /$4/:"; sed 's/^/    /' "$5" | head -20; fail=$((fail+1)); return
-  fi
-  echo "ok   $name"; pass=$((pass+1))
-}
+# shellcheck source=tests/cli/lib.sh
+source "$(dirname "$0")/lib.sh"
 
 "$BIN" --help >"$TMP/out" 2>&1; check "help" 0 $? "serve" "$TMP/out"
 "$BIN" >"$TMP/out" 2>&1; check "no subcommand is a usage error" 2 $? "subcommand" "$TMP/out"
@@ -94,5 +87,4 @@ kill -TERM "$SERVER_PID"; wait "$SERVER_PID"; SERVER_PID=""
 "$BIN" chat --base-url "$URL/v1" --timeout-ms 2000 "hello" >"$TMP/out" 2>&1
 check "chat against a stopped server fails cleanly" 1 $? "connection_reset|timeout" "$TMP/out"
 
-echo "$pass passed, $fail failed"
-[[ $fail -eq 0 ]]
+finish

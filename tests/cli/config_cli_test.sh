@@ -16,15 +16,8 @@ export XDG_CACHE_HOME="$TMP/cache" XDG_CONFIG_HOME="$TMP/config" XDG_DATA_HOME="
 unset OPENROUTER_API_KEY OPENAI_API_KEY ANTHROPIC_API_KEY PLOKE_SIM_CONFIG PLOKE_SIM_PROFILE PLOKE_SIM_MODEL \
   PLOKE_SIM_PRESET PLOKE_SIM_LEDGER PLOKE_SIM_TEMPERATURE PLOKE_SIM_MAX_TOKENS PLOKE_SIM_TOP_P PLOKE_SIM_TIMEOUT_MS
 PLANTED="sk-or-v1-FAKEPLANTED0123456789abcdef0123"  # fake key
-pass=0; fail=0
-check() {  # name expected_code actual_code [grep_pattern file]
-  local name="$1" want="$2" got="$3"
-  if [[ "$got" != "$want" ]]; then echo "FAIL $name: exit $got, want $want"; sed 's/^/    /' "${5:-/dev/null}" | head -20; fail=$((fail+1)); return; fi
-  if [[ $# -ge 5 ]] && ! grep -qE -- "$4" "$5"; then
-    echo "FAIL $name: output lacks /$4/:"; sed 's/^/    /' "$5" | head -20; fail=$((fail+1)); return
-  fi
-  echo "ok   $name"; pass=$((pass+1))
-}
+# shellcheck source=tests/cli/lib.sh
+source "$(dirname "$0")/lib.sh"
 no_key() {  # name file...
   local name="$1"; shift
   if grep -q FAKEPLANTED "$@"; then echo "FAIL $name: the planted key leaked"; fail=$((fail+1)); else echo "ok   $name"; pass=$((pass+1)); fi
@@ -210,5 +203,4 @@ PLOKE_SIM_LEDGER="$LEDGER" "$BIN" usage --since 2020-01-01 >"$TMP/out" 2>&1; che
 echo "not a database at all, just some text that is long enough to be read" >"$TMP/junk.db"
 "$BIN" usage --ledger "$TMP/junk.db" >"$TMP/out" 2>&1; check "usage: not a ledger" 2 $? "junk.db" "$TMP/out"
 
-echo "$pass passed, $fail failed"
-[[ $fail -eq 0 ]]
+finish

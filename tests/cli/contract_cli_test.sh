@@ -7,15 +7,8 @@ set -u
 BIN="$1"
 TMP="$(mktemp -d)"
 trap 'rm -rf "$TMP"' EXIT
-pass=0; fail=0
-check() {  # name expected_code actual_code [grep_pattern file]
-  local name="$1" want="$2" got="$3"
-  if [[ "$got" != "$want" ]]; then echo "FAIL $name: exit $got, want $want"; sed 's/^/    /' "${5:-/dev/null}" | head -20; fail=$((fail+1)); return; fi
-  if [[ $# -ge 5 ]] && ! grep -qE -- "$4" "$5"; then
-    echo "FAIL $name: output lacks /$4/:"; sed 's/^/    /' "$5" | head -20; fail=$((fail+1)); return
-  fi
-  echo "ok   $name"; pass=$((pass+1))
-}
+# shellcheck source=tests/cli/lib.sh
+source "$(dirname "$0")/lib.sh"
 
 "$BIN" adapters >"$TMP/out" 2>&1; check "adapters exit 0" 0 $? "^openai$" "$TMP/out"
 for a in anthropic custom openai openrouter; do
@@ -58,5 +51,4 @@ echo '{"cases": [' >"$TMP/trunc.json"
 "$BIN" contract --adapter openai --case no-such-case >"$TMP/out" 2>&1; check "--case matching nothing" 2 $? "no-such-case" "$TMP/out"
 PLOKE_CONTRACTS_DIR="$TMP" "$BIN" contract --adapter custom >"$TMP/out" 2>&1; check "no suite in PLOKE_CONTRACTS_DIR" 2 $? "no suite for adapter 'custom'" "$TMP/out"
 
-echo "$pass passed, $fail failed"
-[[ $fail -eq 0 ]]
+finish

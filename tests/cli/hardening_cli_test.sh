@@ -19,26 +19,8 @@ TMP="$(mktemp -d)"
 PIDS=""
 cleanup() { for p in $PIDS; do kill "$p" 2>/dev/null; done; wait 2>/dev/null; rm -rf "$TMP"; }
 trap cleanup EXIT
-pass=0; fail=0
-check() {  # name expected_code actual_code [grep_pattern file]
-  local name="$1" want="$2" got="$3"
-  if [[ "$got" != "$want" ]]; then
-    echo "FAIL $name: exit $got, want $want"; [[ $# -ge 5 ]] && sed 's/^/    /' "$5" | head -20
-    fail=$((fail+1)); return
-  fi
-  if [[ $# -ge 5 ]] && ! grep -qE -- "$4" "$5"; then
-    echo "FAIL $name: output lacks /$4/:"; sed 's/^/    /' "$5" | head -20; fail=$((fail+1)); return
-  fi
-  echo "ok   $name"; pass=$((pass+1))
-}
-absent() {  # name needle file...: the needle appears in none of the files
-  local name="$1" needle="$2"; shift 2
-  if grep -qF -- "$needle" "$@"; then
-    echo "FAIL $name: found the planted value in:"; grep -lF -- "$needle" "$@" | sed 's/^/    /'; fail=$((fail+1))
-  else
-    echo "ok   $name"; pass=$((pass+1))
-  fi
-}
+# shellcheck source=tests/cli/lib.sh
+source "$(dirname "$0")/lib.sh"
 
 # --- 6. numeric options ------------------------------------------------------------------------
 range() {  # name option-pattern args...
@@ -162,5 +144,4 @@ absent "gateway: client key echoed upstream never comes back" "$CLIENTKEY" "$TMP
 kill -TERM "$GW"; wait "$GW" 2>/dev/null
 absent "gateway logs never hold either key" "$UPKEY" "$TMP/gw.out" "$TMP/gw.err"
 
-echo "$pass passed, $fail failed"
-[[ $fail -eq 0 ]]
+finish

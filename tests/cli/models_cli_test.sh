@@ -13,15 +13,8 @@ cleanup() { [[ -n "$SERVER_PID" ]] && kill "$SERVER_PID" 2>/dev/null; wait 2>/de
 trap cleanup EXIT
 export XDG_CACHE_HOME="$TMP/cache" XDG_CONFIG_HOME="$TMP/config"
 unset OPENROUTER_API_KEY
-pass=0; fail=0
-check() {  # name expected_code actual_code [grep_pattern file]
-  local name="$1" want="$2" got="$3"
-  if [[ "$got" != "$want" ]]; then echo "FAIL $name: exit $got, want $want"; sed 's/^/    /' "${5:-/dev/null}" | head -20; fail=$((fail+1)); return; fi
-  if [[ $# -ge 5 ]] && ! grep -qE -- "$4" "$5"; then
-    echo "FAIL $name: output lacks /$4/:"; sed 's/^/    /' "$5" | head -20; fail=$((fail+1)); return
-  fi
-  echo "ok   $name"; pass=$((pass+1))
-}
+# shellcheck source=tests/cli/lib.sh
+source "$(dirname "$0")/lib.sh"
 CACHE="$XDG_CACHE_HOME/ploke-sim/models-cache.json"
 CONFIG="$XDG_CONFIG_HOME/ploke-sim/config.toml"
 
@@ -104,5 +97,4 @@ kill -TERM "$SERVER_PID"; wait "$SERVER_PID"; SERVER_PID=""
 "$BIN" models refresh --base-url "$API" --timeout-ms 3000 >"$TMP/out" 2>&1; check "refresh against a stopped server fails" 1 $? "models refresh" "$TMP/out"
 "$BIN" models list >"$TMP/out" 2>&1; check "failed refresh kept the old cache" 0 $? "40 found" "$TMP/out"
 
-echo "$pass passed, $fail failed"
-[[ $fail -eq 0 ]]
+finish

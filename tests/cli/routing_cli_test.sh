@@ -13,15 +13,8 @@ trap cleanup EXIT
 export XDG_CACHE_HOME="$TMP/cache" XDG_CONFIG_HOME="$TMP/config" XDG_DATA_HOME="$TMP/data" HOME="$TMP"
 unset OPENROUTER_API_KEY OPENAI_API_KEY ANTHROPIC_API_KEY PLOKE_SIM_CONFIG PLOKE_SIM_PROFILE PLOKE_SIM_MODEL \
   PLOKE_SIM_PRESET PLOKE_SIM_LEDGER PLOKE_SIM_TEMPERATURE PLOKE_SIM_MAX_TOKENS PLOKE_SIM_TOP_P PLOKE_SIM_TIMEOUT_MS
-pass=0; fail=0
-check() {  # name expected_code actual_code [grep_pattern file]
-  local name="$1" want="$2" got="$3"
-  if [[ "$got" != "$want" ]]; then echo "FAIL $name: exit $got, want $want"; sed 's/^/    /' "${5:-/dev/null}" | head -20; fail=$((fail+1)); return; fi
-  if [[ $# -ge 5 ]] && ! grep -qE -- "$4" "$5"; then
-    echo "FAIL $name: output lacks /$4/:"; sed 's/^/    /' "$5" | head -20; fail=$((fail+1)); return
-  fi
-  echo "ok   $name"; pass=$((pass+1))
-}
+# shellcheck source=tests/cli/lib.sh
+source "$(dirname "$0")/lib.sh"
 CFG="$XDG_CONFIG_HOME/ploke-sim/config.toml"
 
 # --- routing policy -----------------------------------------------------------------------
@@ -161,5 +154,4 @@ DEAD=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); pr
 "$BIN" llm queue status --url "ftp://x" >"$TMP/out" 2>&1; check "bad --url is a usage error" 2 $? "--url" "$TMP/out"
 "$BIN" llm queue >"$TMP/out" 2>&1; check "llm queue needs a subcommand" 2 $?
 
-echo "$pass passed, $fail failed"
-[[ $fail -eq 0 ]]
+finish
