@@ -15,6 +15,7 @@
 #include "ploke/config/config.h"
 #include "ploke/config/credentials.h"
 #include "ploke/core/clock.h"
+#include "support/test_support.h"
 
 namespace ploke::config {
 namespace {
@@ -33,24 +34,7 @@ catalog::Catalog test_catalog() {
   return catalog::Catalog(recs.ok() ? *recs : std::vector<catalog::ModelRecord>{}, {});
 }
 
-class TempDir {
- public:
-  TempDir() {
-    char tmpl[] = "/tmp/ploke-config-test-XXXXXX";
-    path_ = mkdtemp(tmpl);
-  }
-  ~TempDir() { std::system(("rm -rf '" + path_ + "'").c_str()); }
-  std::string file(const std::string& name, const std::string& content, mode_t mode = 0600) const {
-    std::string p = path_ + "/" + name;
-    std::ofstream(p) << content;
-    ::chmod(p.c_str(), mode);
-    return p;
-  }
-  const std::string& path() const { return path_; }
-
- private:
-  std::string path_;
-};
+using ::ploke::testing::TempDir;
 
 LoadResult parse(const std::string& text, std::map<std::string, std::string> env = {},
                  const catalog::Catalog* cat = nullptr) {

@@ -14,6 +14,7 @@
 #include "ploke/config/config.h"
 #include "ploke/config/credentials.h"
 #include "ploke/core/clock.h"
+#include "support/test_support.h"
 
 namespace ploke::config {
 namespace {
@@ -21,24 +22,7 @@ namespace {
 constexpr const char* kPlantedKey = "sk-or-v1-FAKE0123456789abcdef0123456789abcdef";  // fake key
 constexpr const char* kPlantedKey2 = "sk-proj-FAKEabcdefghijklmnop0123456789";        // fake key
 
-class TempDir {
- public:
-  TempDir() {
-    char tmpl[] = "/tmp/ploke-config-test-XXXXXX";
-    path_ = mkdtemp(tmpl);
-  }
-  ~TempDir() { std::system(("rm -rf '" + path_ + "'").c_str()); }
-  std::string file(const std::string& name, const std::string& content, mode_t mode = 0600) const {
-    std::string p = path_ + "/" + name;
-    std::ofstream(p) << content;
-    ::chmod(p.c_str(), mode);
-    return p;
-  }
-  const std::string& path() const { return path_; }
-
- private:
-  std::string path_;
-};
+using ::ploke::testing::TempDir;
 
 TEST(Credentials, CommandOutputIsTheKey) {
   RealClock clock;

@@ -18,23 +18,7 @@
 
 namespace ploke::recorder::testing {
 
-class TempDir {
- public:
-  TempDir() {
-    std::string tmpl = (std::filesystem::temp_directory_path() / "ploke-recorder-XXXXXX").string();
-    char* p = mkdtemp(tmpl.data());
-    path_ = p ? p : "/tmp";
-  }
-  ~TempDir() {
-    std::error_code ec;
-    std::filesystem::remove_all(path_, ec);
-  }
-  std::string file(const std::string& name) const { return path_ + "/" + name; }
-  const std::string& path() const { return path_; }
-
- private:
-  std::string path_;
-};
+using ::ploke::testing::TempDir;
 
 struct Reply {
   int status = 0;

@@ -1,5 +1,6 @@
 // File: tests/support/test_support.h
-// Test-only helpers: EXPECT_OK/ASSERT_OK, a recording ResponseHandler, test seeds.
+// Test-only helpers: EXPECT_OK/ASSERT_OK, a recording ResponseHandler, test seeds, a
+// temporary directory removed with everything in it.
 #pragma once
 
 #include <gtest/gtest.h>
@@ -32,6 +33,24 @@ const Status& status_of(const Result<T>& r) { return r.status(); }
 /// The seed for randomized tests: GoogleTest's --gtest_random_seed when given, else a
 /// fixed value. Printed by tests on failure so a run can be repeated.
 uint64_t test_seed();
+
+/// A fresh directory under the system temp dir (`prefix` + random suffix), removed with its
+/// contents at destruction.
+class TempDir {
+ public:
+  explicit TempDir(const std::string& prefix = "ploke-test");
+  ~TempDir();
+  TempDir(const TempDir&) = delete;
+  TempDir& operator=(const TempDir&) = delete;
+  /// The path of `name` inside the directory.
+  std::string file(const std::string& name) const { return path_ + "/" + name; }
+  /// Writes `content` to `name` with `mode` and returns its path.
+  std::string file(const std::string& name, const std::string& content, unsigned mode = 0600) const;
+  const std::string& path() const { return path_; }
+
+ private:
+  std::string path_;
+};
 
 /// Collects everything a Transport reports.
 class RecordingHandler : public ResponseHandler {
