@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Replay bench (issue 3): `ploke-sim serve --cassette` vs talkback replaying the same
+# Replay bench: `ploke-sim serve --cassette` vs talkback replaying the same
 # recorded ~1 KB non-stream chat completion, wrk -t2 -c64 (keep-alive), interleaved rounds.
 #
 #   bench/replay.sh [BUILD_DIR]

@@ -1,6 +1,6 @@
 // Catalog normalization: GET /models with 350 models (the simulator's synthetic payload,
 // shaped like OpenRouter's) → ModelRecords; with schema drift; merge with the curated file;
-// search. Target (issue 4): normalization of the 350-model payload ≤ 5 ms.
+// search. Target: normalization of the 350-model payload ≤ 5 ms.
 #include <benchmark/benchmark.h>
 
 #include "ploke/catalog/catalog.h"

@@ -1,4 +1,4 @@
-// Cassette codec benchmarks. Target (issue 3): loading a 10 MB cassette with 1,000
+// Cassette codec benchmarks. Target: loading a 10 MB cassette with 1,000
 // interactions takes <= 100 ms. Also: serialization, and one replay match of a ~1 KB
 // request (the per-request CPU cost of `ploke-sim serve --cassette`).
 #include <benchmark/benchmark.h>

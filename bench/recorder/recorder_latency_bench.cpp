@@ -1,5 +1,5 @@
 // recorder_latency_bench: the recorder's added latency over a direct call at
-// concurrency 1 (issue 3 target: p50 ≤ 0.1 ms).
+// concurrency 1 (target: p50 ≤ 0.1 ms).
 //
 // Upstream: the simulator in-process with no simulated latency (--fast), 1 KB-ish
 // non-stream answers. Client: one keep-alive cpp-httplib client per path. Rounds

@@ -1,4 +1,4 @@
-// ploke::resilience micro-benches (issue 5 targets):
+// ploke::resilience micro-benches :
 //   BM_HistogramRecord         histogram record ≤ 20 ns
 //   BM_AdmitRelease            admission (fast path, admit + release) ≤ 200 ns
 //   BM_AdmitQueued             admission when the slot is taken (queue + grant)

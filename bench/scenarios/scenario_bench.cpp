@@ -1,4 +1,4 @@
-// The runner's speed target (issue 6): bench/scenarios/hour-100k.json — 1 h simulated,
+// The runner's speed target: bench/scenarios/hour-100k.json — 1 h simulated,
 // 100,000 requests with faults — in ≤ 3 s wall, the same digest every run.
 //   build-release/bench/scenarios/scenario_bench --benchmark_repetitions=3
 #include <benchmark/benchmark.h>

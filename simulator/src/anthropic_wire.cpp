@@ -1,6 +1,6 @@
 // Anthropic Messages routes of the simulator: validation, synthetic messages (streamed
 // and not), count_tokens, models, and fault rendering in Anthropic's shape. See
-// anthropic_wire.h and /work/shared/protocols.md §2.2.
+// anthropic_wire.h (the Anthropic Messages API reference and the @anthropic-ai/sdk types).
 #include "anthropic_wire.h"
 #include "light_scanner.h"
 

@@ -1,5 +1,5 @@
 // OpenAI Chat Completions wire rendering and the synthetic completion generator.
-// See openai_wire.h and /work/shared/protocols.md §2.1 for the shapes reproduced here.
+// See openai_wire.h for the shapes reproduced here (OpenAI's published OpenAPI spec).
 #include "openai_wire.h"
 #include "light_scanner.h"
 #include "ploke/adapters/openai_checks_json.h"

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# `ploke-sim cassette …` as a user runs it (issue 3): lint exit codes (0 clean, 1 findings,
+# `ploke-sim cassette …` as a user runs it: lint exit codes (0 clean, 1 findings,
 # 2 malformed with the file and the field path), planted keys found and never echoed, diff
 # (0 same, 1 different, 2 malformed), HAR export/import round trip, atomic outputs (no
 # partial file on error, an existing output untouched). When `serve` has the replay flags

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Hardening (issue 15) as a user meets it:
+# Hardening as a user meets it:
 #  - numeric options out of range exit 2 naming the option (seed -1, port 70000, negative
 #    counts and durations, 1e30, 2^64);
 #  - a SQLite file that is not a ledger is refused (exit 2, named) by usage/chat/gateway

@@ -1,4 +1,4 @@
-// Cassette replay inside SimEngine (issue 3): recorded bytes, chunk boundaries and timing
+// Cassette replay inside SimEngine: recorded bytes, chunk boundaries and timing
 // through InProcessTransport on a SimulatedClock (exact virtual-time assertions), the
 // OpenAI adapter + ChatClient on top, recorded order and after-last, near-miss errors,
 // faults overlaid on replayed responses, the strict report. No sockets.

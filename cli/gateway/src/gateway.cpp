@@ -578,7 +578,7 @@ void Gateway::handle_admin(const Request& request, Responder& out) {
     q["gateway"] = {{"workers", opts_.workers}, {"max_queue", opts_.max_queue}, {"queued", queued}, {"active", active}, {"rejected", rejected_.load()}};
     return reply_json(out, 200, q.dump());
   }
-  // --- dashboard route hook (H6, issue 8; docs/dashboard.md): the page and the JSON it polls.
+  // --- dashboard route hook (docs/dashboard.md): the page and the JSON it polls.
   if (get && p == "/__admin/dashboard") {
     Headers h;
     h.add("content-type", "text/html; charset=utf-8");

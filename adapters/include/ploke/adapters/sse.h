@@ -5,7 +5,7 @@
 // with any chunk boundaries — inside a line, inside a UTF-8 sequence, inside a JSON escape,
 // between the CR and LF of a CRLF — and the events produced are the same for every split.
 //
-// Rules implemented (see /work/shared/protocols.md §2.0 and the WHATWG spec):
+// Rules implemented (the WHATWG HTML spec, "Server-sent events"):
 //   * lines end with LF, CR or CRLF; a UTF-8 BOM at the very start is skipped;
 //   * a line starting with ':' is a comment (e.g. ": OPENROUTER PROCESSING") and ignored;
 //   * "field: value" — one optional space after the colon is stripped; a line without a

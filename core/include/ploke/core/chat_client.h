@@ -2,7 +2,7 @@
 //
 // ChatClient: one provider endpoint behind the normalized chat API — shape with the
 // adapter, send with the transport, parse or decode the answer, map errors. This is the
-// single-attempt building block; routing, retries and fallbacks (issue 5) wrap it.
+// single-attempt building block; routing, retries and fallbacks wrap it.
 //
 // Mid-stream contract: once any content reached the caller, a failure is reported as
 // kStreamInterrupted carrying what was delivered — never a silent truncation.

@@ -2,7 +2,7 @@
 //
 // ScriptedResponse: a response described as data — status, headers, body chunks each
 // with its offset from the request start, and how the exchange ends. The simulator
-// engine produces these, cassettes (issue 3) store them, and two players consume them:
+// engine produces these, cassettes store them, and two players consume them:
 // InProcessTransport plays one on a Clock (no sockets) and the simulator's HTTP front
 // plays one on real sockets. One description, two players: faults look the same to the
 // client code either way.

@@ -1,6 +1,6 @@
 // File: ploke/recorder/recorder.h
 //
-// Recorder: the recording reverse proxy behind `ploke-sim record` (issue 3). Clients point
+// Recorder: the recording reverse proxy behind `ploke-sim record`. Clients point
 // their base URL at the recorder; each request is either answered from the cassette
 // (replay) or forwarded to the upstream provider (record), depending on the mode:
 //

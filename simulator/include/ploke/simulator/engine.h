@@ -15,7 +15,7 @@
 // Players: InProcessTransport (core) plays the responses on a Clock without sockets;
 // SimServer (ploke/simulator/http_server.h) plays them on real sockets.
 //
-// Cassette replay (issue 3; spec cassettes/README.md §5): with SimOptions::replay holding
+// Cassette replay (spec cassettes/README.md §5): with SimOptions::replay holding
 // cassettes, requests are answered from the recordings (ploke::codec ReplayStore) instead
 // of synthesized, with the recorded bytes, chunk boundaries and (scaled) timing. An
 // unmatched request gets a 400 `cassette_no_match` error whose message is the near-miss

@@ -1,6 +1,6 @@
 // File: ploke/simulator/metrics_text.h
 //
-// The simulator's observability data (issue 8): request counters by route / model /
+// The simulator's observability data: request counters by route / model /
 // status, fault counters, and their Prometheus text rendering for GET /metrics.
 //
 //  - SimRequestCounter turns the engine's request journal (a ring of the last

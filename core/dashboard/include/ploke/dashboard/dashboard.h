@@ -1,6 +1,6 @@
 // File: ploke/dashboard/dashboard.h
 //
-// The live dashboard served by the gateway and by the simulator (issue 8, docs/dashboard.md):
+// The live dashboard served by the gateway and by the simulator (docs/dashboard.md):
 //
 //  - page_html(): one self-contained HTML page (inline CSS, JS and SVG; no external URL,
 //    no build step) compiled into the binary. Serve it at GET /__admin/dashboard. It polls
