@@ -1,6 +1,6 @@
 // File: ploke/catalog/catalog.h
 //
-// The model catalog (proposal A): curated entries shipped as a data file
+// The model catalog: curated entries shipped as a data file
 // (core/catalog/data/curated.json, compiled in; see builtin_curated_json()) plus a
 // "discovered" pool normalized from OpenRouter's GET /models payload (live or the
 // simulator), merged into one capability record per model id. Every field carries its

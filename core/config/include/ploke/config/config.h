@@ -1,7 +1,7 @@
 // File: ploke/config/config.h
 //
-// ploke::config: the user's TOML configuration (proposal E) and credentials/profiles
-// (proposal I). See core/config/README.md for the file format, the precedence tables and
+// ploke::config: the user's TOML configuration and credentials/profiles
+//. See core/config/README.md for the file format, the precedence tables and
 // the environment variables.
 //
 //  - Location: --config FILE > $PLOKE_SIM_CONFIG > $XDG_CONFIG_HOME/ploke-sim/config.toml

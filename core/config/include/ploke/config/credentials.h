@@ -1,6 +1,6 @@
 // File: ploke/config/credentials.h
 //
-// Resolving a provider's API key (proposal I). Precedence for provider P:
+// Resolving a provider's API key. Precedence for provider P:
 //
 //   1. the active profile's credential for P   ([profiles.NAME.credentials] P = "cred")
 //   2. the provider's credential               ([providers.P] credential = "cred")

@@ -1,6 +1,6 @@
 // File: ploke/ledger/ledger.h
 //
-// ploke::ledger: the cost and usage ledger (proposal F), one SQLite file in WAL mode.
+// ploke::ledger: the cost and usage ledger, one SQLite file in WAL mode.
 //
 //  - requests: one row per façade call (request id, session, profile, outcome).
 //  - attempts: one row per attempt, failed attempts and health probes included and
