@@ -1,5 +1,7 @@
 // `ploke-sim chat`: one prompt through the resilience façade (route → admit → send → retry /
 // fall over → account) to a base URL and optional fallbacks; --trace explains the routing.
+#include <CLI/CLI.hpp>
+
 #include <cstdio>
 #include <cstdlib>
 #include <optional>
@@ -9,6 +11,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "cli_checks.h"
 #include "commands.h"
 #include "pricing.h"
 #include "ploke/adapters/http_transport.h"
@@ -25,6 +28,43 @@
 #include "ploke/resilience/llm_client.h"
 
 namespace ploke::cli {
+
+CLI::App* add_chat_command(CLI::App& app, ChatArgs& a) {
+  auto* c = app.add_subcommand("chat", "Send one prompt through the core to a base URL (simulator or live provider)");
+  c->add_option("prompt", a.prompt, "The user message")->required();
+  c->add_option("--base-url", a.base_url, "e.g. http://127.0.0.1:8080/v1 or https://api.openai.com/v1")->required();
+  c->add_option("--adapter", a.adapter, "Adapter name (see `ploke-sim adapters`)")->capture_default_str();
+  c->add_option("--model", a.model, "Model id")->capture_default_str();
+  c->add_option("--api-key-env", a.api_key_env, "Environment variable holding the API key")->capture_default_str();
+  c->add_option("--system", a.system, "System message");
+  c->add_option("--max-tokens", a.max_tokens, "Max output tokens")->check(CLI::Range(1, 10000000));
+  c->add_option("--timeout-ms", a.timeout_ms, "Total timeout, ms")->capture_default_str()->check(CLI::Range(1, 86400000));
+  c->add_flag("--stream", a.stream, "Stream the answer");
+  c->add_flag("--json", a.json, "Print the normalized response as JSON");
+  c->add_flag("--trace", a.trace, "Print the routing trace: candidates, filters, scores, every attempt");
+  c->add_option("--fallback", a.fallbacks, "Fallback endpoint ADAPTER,URL[,MODEL] (repeatable, in order)");
+  c->add_option("--policy", a.policy, "Routing policy: cost, latency, reliability, weighted, pinned");
+  c->add_option("--ledger", a.ledger, "Record every attempt (tokens, cost, outcome) in this SQLite cost ledger");
+  c->add_option("--config", a.config, "config.toml ([routing], budgets, ledger, profiles)");
+  c->add_option("--profile", a.profile, "Usage/budget profile label (default: the active profile)");
+  c->add_flag("--dry-run", a.dry_run, "Route and forecast the cost only: nothing is sent or written");
+  return c;
+}
+
+CLI::App* add_provider_health_command(CLI::App& app, HealthArgs& a) {
+  CLI::App* ph = app.get_subcommand("provider")->add_subcommand(
+      "health", "Probe the endpoints chat would use; print breaker states, error rates, latency percentiles");
+  ph->add_option("--base-url", a.base_url, "e.g. http://127.0.0.1:8080/v1")->required();
+  ph->add_option("--adapter", a.adapter, "Adapter name (see `ploke-sim adapters`)")->capture_default_str();
+  ph->add_option("--model", a.model, "Model id")->capture_default_str();
+  ph->add_option("--api-key-env", a.api_key_env, "Environment variable holding the API key")->capture_default_str();
+  ph->add_option("--fallback", a.fallbacks, "Another endpoint ADAPTER,URL[,MODEL] (repeatable)");
+  ph->add_option("--rounds", a.rounds, "Probe rounds (one minimal request per endpoint each)")
+      ->capture_default_str()->check(CLI::Range(1, 100));
+  ph->add_option("--timeout-ms", a.timeout_ms, "Per-probe total timeout, ms")->capture_default_str()
+      ->check(CLI::Range(1, 600000));
+  return ph;
+}
 
 namespace {
 

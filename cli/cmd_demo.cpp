@@ -2,10 +2,13 @@
 // (OpenAI adapter + transport + ChatClient) through it, and print what happened per
 // request. Over loopback HTTP by default; `--in-process` runs the same thing in virtual
 // time through the in-process transport.
+#include <CLI/CLI.hpp>
+
 #include <cstdio>
 #include <map>
 #include <memory>
 
+#include "cli_checks.h"
 #include "commands.h"
 #include "ploke/adapters/http_transport.h"
 #include "ploke/adapters/openai_adapter.h"
@@ -17,6 +20,17 @@
 #include "ploke/simulator/http_server.h"
 
 namespace ploke::cli {
+
+CLI::App* add_demo_command(CLI::App& app, DemoArgs& a) {
+  auto* d = app.add_subcommand("demo", "Main job: start the simulator with a fault plan, drive the core through it, "
+                                       "print what happened per request");
+  d->add_option("--faults", a.faults_file, "Fault plan JSON (default: a built-in plan with every fault kind)")
+      ->check(CLI::ExistingFile);
+  d->add_option("--seed", a.seed, "Seed")->capture_default_str()->check(Uint64Value());
+  d->add_option("--requests", a.requests, "How many requests to send")->capture_default_str()->check(CLI::Range(1, 100000));
+  d->add_flag("--in-process", a.in_process, "Skip sockets: in-process transport on virtual time");
+  return d;
+}
 
 namespace {
 

@@ -1,15 +1,43 @@
 // `ploke-sim record`: the recording reverse proxy on real sockets and the real clock.
+#include <CLI/CLI.hpp>
+
 #include "cmd_record.h"
 
 #include <csignal>
 #include <cstdio>
 #include <string>
 
+#include "cli_checks.h"
 #include "commands.h"
 #include "ploke/core/clock.h"
 #include "ploke/recorder/recorder.h"
 
 namespace ploke::cli {
+
+CLI::App* add_record_command(CLI::App& app, RecordArgs& a) {
+  auto* r = app.add_subcommand("record", "Recording reverse proxy: forward to --upstream, write a cassette");
+  r->add_option("--upstream", a.upstream, "Upstream base URL: http(s)://host[:port][/prefix]");
+  r->add_option("--cassette", a.cassette, "Cassette file to replay from / record into")->required();
+  r->add_option("--mode", a.mode, "once | new_episodes | all | none")->capture_default_str()
+      ->check(CLI::IsMember({"once", "new_episodes", "all", "none"}));
+  r->add_option("--host", a.host, "Address to bind (loopback by default)")->capture_default_str();
+  r->add_option("--port", a.port, "Port to bind; 0 picks a free port")->capture_default_str()
+      ->check(CLI::Range(0, 65535));
+  r->add_option("--flush-ms", a.flush_ms,
+                "Write the cassette every N ms when something new was recorded (0 = only on exit)")
+      ->capture_default_str()->check(CLI::Range(0, 86400000));
+  r->add_option("--timing", a.timing, "Replay timing: recorded | none | xN")->capture_default_str();
+  r->add_flag("--insecure", a.insecure, "Do not verify the upstream's TLS certificate");
+  r->add_flag("--record-failures", a.record_failures, "Also record upstream connection failures");
+  r->add_flag("--synthetic", a.synthetic, "Mark a new cassette as synthetic (recorded from the simulator)");
+  r->add_option("--provider", a.provider, "Cassette metadata: provider");
+  r->add_option("--protocol", a.protocol, "Cassette metadata: protocol");
+  r->add_option("--redact-header", a.redact_headers, "Extra credential header to redact (repeatable)");
+  r->add_option("--redact-field", a.redact_fields, "Extra JSON field / query parameter to redact (repeatable)");
+  r->add_option("--redact-pattern", a.redact_patterns, "Extra regex to redact (repeatable)");
+  r->add_flag("--quiet", a.quiet, "No per-request log lines");
+  return r;
+}
 namespace {
 
 int fail(int code, const std::string& message) {

@@ -30,6 +30,7 @@ struct RecordArgs {
   std::vector<std::string> redact_patterns; ///< extra regexes
   bool quiet = false;            ///< no per-request log lines on stderr
 };
+CLI::App* add_record_command(CLI::App& app, RecordArgs& args);
 int run_record(const RecordArgs& args);
 
 }  // namespace ploke::cli

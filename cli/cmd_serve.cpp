@@ -1,9 +1,12 @@
 // `ploke-sim serve`: the simulator on real sockets and the real clock.
+#include <CLI/CLI.hpp>
+
 #include <csignal>
 #include <cstdio>
 #include <fstream>
 #include <sstream>
 
+#include "cli_checks.h"
 #include "commands.h"
 #include "ploke/core/clock.h"
 #include "ploke/simulator/engine.h"
@@ -11,6 +14,34 @@
 #include "ploke/simulator/http_server.h"
 
 namespace ploke::cli {
+
+CLI::App* add_serve_command(CLI::App& app, ServeArgs& a) {
+  CLI::App* s = app.add_subcommand("serve", "Run the provider simulator (OpenAI, Anthropic, OpenRouter) over HTTP");
+  s->add_option("--host", a.host, "Address to bind (loopback by default)")->capture_default_str();
+  s->add_option("--port", a.port, "Port to bind; 0 picks a free port")->capture_default_str()
+      ->check(CLI::Range(0, 65535));
+  s->add_option("--faults", a.faults_file, "Fault plan JSON file (see simulator/README.md)")
+      ->check(CLI::ExistingFile);
+  s->add_option("--seed", a.seed, "Seed for synthetic completions and fault dice")->capture_default_str()->check(Uint64Value());
+  s->add_option("--threads", a.threads, "Worker threads (0 = default)")->check(CLI::Range(0, 4096));
+  s->add_option("--ttft-ms", a.ttft_ms, "Time to first token, ms")->check(CLI::Range(0, 600000));
+  s->add_option("--tps", a.tps, "Streaming pace, tokens per second")->check(CLI::Range(0.001, 1e9));
+  s->add_flag("--fast", a.fast, "No simulated latency at all (benchmarks)");
+  s->add_option("--limit-requests", a.limit_requests,
+                "Advertised (and enforced) requests per minute (x-ratelimit-limit-requests; default 10000)")
+      ->check(CLI::Range(static_cast<uint64_t>(1), static_cast<uint64_t>(1'000'000'000'000ULL)));
+  s->add_option("--limit-tokens", a.limit_tokens, "Advertised (and enforced) tokens per minute (default 30000000)")
+      ->check(CLI::Range(static_cast<uint64_t>(1), static_cast<uint64_t>(1'000'000'000'000ULL)));
+  s->add_option("--openrouter-models", a.openrouter_models, "Models listed by GET /api/v1/models")
+      ->check(CLI::Range(1, 100000));
+  s->add_option("--drift", a.drift,
+                "OpenRouter schema drift on every response: unknown_enums, numeric_prices, extra_fields, all "
+                "(repeatable or comma-separated; per request: header x-ploke-sim-drift)")
+      ->delimiter(',')
+      ->check(CLI::IsMember({"unknown_enums", "numeric_prices", "extra_fields", "all"}));
+  add_serve_cassette_flags(*s, a.cassette);
+  return s;
+}
 
 bool read_file(const std::string& path, std::string& out, std::string& error) {
   std::ifstream in(path, std::ios::binary);

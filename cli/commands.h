@@ -35,6 +35,7 @@ struct ServeArgs {
   std::vector<std::string> drift;  ///< OpenRouter schema drift: unknown_enums, numeric_prices, extra_fields, all
   ServeCassetteArgs cassette;  ///< --cassette, --timing, --after-last, --strict, --match-ignore
 };
+CLI::App* add_serve_command(CLI::App& app, ServeArgs& args);
 int run_serve(const ServeArgs& args);
 
 struct ChatArgs {
@@ -56,6 +57,7 @@ struct ChatArgs {
   std::string profile;                 ///< usage/budget label ("" = the active profile)
   bool dry_run = false;                ///< route + cost forecast only; nothing sent or written
 };
+CLI::App* add_chat_command(CLI::App& app, ChatArgs& args);
 int run_chat(const ChatArgs& args);
 
 /// `ploke-sim provider health`: probes the endpoints `chat` would use (--base-url and
@@ -70,6 +72,8 @@ struct HealthArgs {
   int rounds = 3;
   int timeout_ms = 10000;
 };
+/// `provider health` under the `provider` command (added by add_config_commands).
+CLI::App* add_provider_health_command(CLI::App& app, HealthArgs& args);
 int run_provider_health(const HealthArgs& args);
 
 struct DemoArgs {
@@ -78,6 +82,7 @@ struct DemoArgs {
   int requests = 12;
   bool in_process = false;  ///< virtual time through the in-process transport
 };
+CLI::App* add_demo_command(CLI::App& app, DemoArgs& args);
 int run_demo(const DemoArgs& args);
 
 int run_adapters();
