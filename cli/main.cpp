@@ -4,11 +4,33 @@
 
 #include <cstdio>
 #include <iostream>
+#include <optional>
 
 #include "allocator.h"
 #include "cli_checks.h"
 #include "cmd_record.h"
 #include "commands.h"
+
+namespace {
+
+// Parses the command line; an exit code when parsing ends the run (help, version, error).
+std::optional<int> parse(CLI::App& app, int argc, char** argv) {
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::CallForHelp& e) {
+    return app.exit(e);
+  } catch (const CLI::CallForAllHelp& e) {
+    return app.exit(e);
+  } catch (const CLI::CallForVersion& e) {
+    return app.exit(e);
+  } catch (const CLI::ParseError& e) {
+    app.exit(e);
+    return ploke::cli::kExitUsage;
+  }
+  return std::nullopt;
+}
+
+}  // namespace
 
 int main(int argc, char** argv) {
   using namespace ploke::cli;
@@ -52,18 +74,7 @@ int main(int argc, char** argv) {
   HealthArgs health;
   CLI::App* ph = add_provider_health_command(app, health);
 
-  try {
-    app.parse(argc, argv);
-  } catch (const CLI::CallForHelp& e) {
-    return app.exit(e);
-  } catch (const CLI::CallForAllHelp& e) {
-    return app.exit(e);
-  } catch (const CLI::CallForVersion& e) {
-    return app.exit(e);
-  } catch (const CLI::ParseError& e) {
-    app.exit(e);
-    return kExitUsage;
-  }
+  if (std::optional<int> rc = parse(app, argc, argv)) return *rc;
   if (s->parsed()) return run_serve(serve);
   if (gw->parsed()) return run_gateway(gateway);
   if (c->parsed()) return run_chat(chat);
