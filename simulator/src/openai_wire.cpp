@@ -245,6 +245,20 @@ ToolChoiceInfo decide_tools(const Json& b, const SimOptions& opts, Random& rng) 
   return info;
 }
 
+// Structured output: JSON text valid against `schema`, cut into ~4-byte tokens (cut short,
+// and so invalid, at max_tokens with finish "length", as the API does).
+ChoicePlan plan_structured(const Json& schema, Random& rng, std::optional<uint64_t> max_tokens) {
+  ChoicePlan c;
+  const std::string text = fake_json_value(schema, rng, word).dump();
+  for (size_t i = 0; i < text.size(); i += 4) c.tokens.push_back(text.substr(i, 4));
+  if (max_tokens && *max_tokens < c.tokens.size()) {
+    c.tokens.resize(static_cast<size_t>(*max_tokens));
+    c.finish = "length";
+  }
+  c.completion_tokens = std::max<uint64_t>(1, c.tokens.size());
+  return c;
+}
+
 ChoicePlan plan_choice(const Json& b, const SimOptions& opts, const ToolChoiceInfo& tools, Random& rng,
                        std::optional<uint64_t> max_tokens) {
   ChoicePlan c;
@@ -281,6 +295,7 @@ ChoicePlan plan_choice(const Json& b, const SimOptions& opts, const ToolChoiceIn
     c.finish = "tool_calls";
     return c;
   }
+  if (auto schema = structured_output_schema(b)) return plan_structured(*schema, rng, max_tokens);
   uint32_t lo = std::min(opts.length.min_tokens, opts.length.max_tokens);
   uint32_t hi = std::max(opts.length.min_tokens, opts.length.max_tokens);
   uint64_t n = static_cast<uint64_t>(rng.between(std::max<uint32_t>(1, lo), std::max<uint32_t>(1, hi)));
@@ -402,44 +417,6 @@ std::vector<std::string> choice_events(const ChoicePlan& c, size_t index) {
 }
 
 }  // namespace
-
-Json fake_json_value(const Json& schema, Random& rng, std::string_view (*word)(Random&), int depth) {
-  std::string type = "string";
-  if (schema.is_object()) {
-    if (auto e = schema.find("enum"); e != schema.end() && e->is_array() && !e->empty()) {
-      return (*e)[rng.below(e->size())];
-    }
-    if (auto t = schema.find("type"); t != schema.end()) {
-      if (t->is_string()) type = t->get<std::string>();
-      else if (t->is_array() && !t->empty() && (*t)[0].is_string()) type = (*t)[0].get<std::string>();
-    }
-  }
-  if (type == "integer") return rng.between(1, 100);
-  if (type == "number") return static_cast<double>(rng.between(1, 1000)) / 10.0;
-  if (type == "boolean") return rng.chance(0.5);
-  if (type == "null") return nullptr;
-  if (type == "array") {
-    Json arr = Json::array();
-    if (depth < 3) arr.push_back(fake_json_value(schema.is_object() ? schema.value("items", Json::object()) : Json(), rng, word, depth + 1));
-    return arr;
-  }
-  if (type == "object") {
-    Json obj = Json::object();
-    if (depth >= 3 || !schema.is_object()) return obj;
-    const Json props = schema.value("properties", Json::object());
-    if (!props.is_object()) return obj;
-    std::vector<std::string> keys;
-    if (auto r = schema.find("required"); r != schema.end() && r->is_array()) {
-      for (const Json& k : *r) if (k.is_string()) keys.push_back(k.get<std::string>());
-    }
-    if (keys.empty() && !props.empty()) keys.push_back(props.begin().key());
-    for (const auto& k : keys) obj[k] = fake_json_value(props.contains(k) ? props[k] : Json(), rng, word, depth + 1);
-    return obj;
-  }
-  std::string s(word(rng));
-  if (rng.chance(0.5)) { s += ' '; s += word(rng); }
-  return s;
-}
 
 std::vector<std::string> split_fragments(const std::string& s, uint32_t max_pieces, Random& rng) {
   std::vector<std::string> out;
@@ -583,12 +560,19 @@ ChatResult chat_core(ChatResult res, bool include_usage, std::optional<uint64_t>
   id.reserve(40);
   id = "chatcmpl-";
   id += rng.alnum(29);
-  const ToolChoiceInfo tools = bp ? decide_tools(b, opts, rng) : ToolChoiceInfo{};
+  // A request `seed` makes the content (not the id) a function of the server's seed and the
+  // request's: the same seed gives the same answer, as the API tries to.
+  std::optional<Random> seeded;
+  if (auto sd = b.find("seed"); sd != b.end() && sd->is_number_integer()) {
+    seeded.emplace(Random(opts.seed).fork(0x5EED0000ULL ^ static_cast<uint64_t>(sd->get<int64_t>())));
+  }
+  Random& content_rng = seeded ? *seeded : rng;
+  const ToolChoiceInfo tools = bp ? decide_tools(b, opts, content_rng) : ToolChoiceInfo{};
   std::vector<ChoicePlan> choices;
   choices.reserve(n);
   uint64_t completion = 0;
   for (size_t i = 0; i < n; ++i) {
-    choices.push_back(plan_choice(b, opts, tools, rng, max_tokens));
+    choices.push_back(plan_choice(b, opts, tools, content_rng, max_tokens));
     completion += choices.back().completion_tokens;
   }
 
@@ -763,7 +747,8 @@ bool scan_chat_light(std::string_view body, const SimOptions& opts, LightChat& o
         }
       } else if (key == "temperature" || key == "top_p") {
         if (!s.word("null") && !light_in_range(s, key == "temperature" ? 2.0 : 1.0)) return false;
-      } else if (key == "tools" || key == "tool_choice" || key == "stream_options" ||
+      } else if (key == "tools" || key == "tool_choice" || key == "stream_options" || key == "response_format" ||
+                 key == "logprobs" || key == "top_logprobs" || key == "seed" ||
                  key == "parallel_tool_calls") {
         return false;  // the DOM path handles tools and stream options
       } else if (!s.skip()) {
