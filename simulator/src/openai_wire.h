@@ -61,6 +61,9 @@ Headers base_headers(std::string_view content_type, const RequestContext& ctx, c
 
 /// An application/json error response at offset 0.
 ScriptedResponse error_response(const ErrorSpec& e, const RequestContext& ctx, const SimOptions& opts);
+/// The error answering a malformed /v1/chat/completions request (400, or 404 for an
+/// unknown model), if any (openai_validate.cpp).
+std::optional<ErrorSpec> validate_chat_request(const Json* body, const SimOptions& opts);
 
 /// A synthetic chat completion (or the validation error answering the request).
 struct ChatResult {
