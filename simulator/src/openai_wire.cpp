@@ -477,7 +477,9 @@ ChatResult chat_core(ChatResult res, bool include_usage, std::optional<uint64_t>
     choices.push_back(plan_choice(b, opts, tools, content_rng, max_tokens));
     if (auto lp = b.find("logprobs"); lp != b.end() && lp->is_boolean() && lp->get<bool>()) {
       Random lrng = content_rng.fork(0x10B + i);
-      plan_logprobs(choices.back(), static_cast<uint32_t>(b.value("top_logprobs", Json(0)).is_number_integer() ? b["top_logprobs"].get<int64_t>() : 0), lrng);
+      const auto top = b.find("top_logprobs");
+      const bool has_top = top != b.end() && top->is_number_integer();
+      plan_logprobs(choices.back(), has_top ? static_cast<uint32_t>(top->get<int64_t>()) : 0, lrng);
     }
     completion += choices.back().completion_tokens;
   }
