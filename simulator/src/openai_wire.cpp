@@ -571,6 +571,39 @@ bool light_in_range(LightScanner& s, double hi) {
   return r.ec == std::errc() && v >= 0.0 && v <= hi;
 }
 
+// The messages array of a plain request: string content, the common roles (anything else
+// declines to the DOM path, which checks it and words the 400).
+bool light_messages(LightScanner& s, LightChat& out) {
+  if (!s.lit('[') || s.peek(']')) return false;
+  do {
+    if (!s.lit('{')) return false;
+    bool have_role = false, have_content = false;
+    if (!s.lit('}')) {
+      do {
+        std::string_view mk;
+        if (!s.str(mk) || !s.lit(':')) return false;
+        if (mk == "role") {
+          std::string_view role;
+          if (have_role || !s.str(role) || (role != "user" && role != "system" && role != "assistant" && role != "developer")) {
+            return false;
+          }
+          have_role = true;
+        } else if (mk == "content") {
+          std::string_view c;
+          if (have_content || !s.peek('"') || !s.str(c)) return false;
+          have_content = true;
+          out.prompt_chars += c.size();
+        } else if (mk == "tool_calls" || !s.skip()) {
+          return false;
+        }
+      } while (s.lit(','));
+      if (!s.lit('}')) return false;
+    }
+    if (!have_role) return false;
+  } while (s.lit(','));
+  return s.lit(']');
+}
+
 }  // namespace
 
 bool scan_chat_light(std::string_view body, const SimOptions& opts, LightChat& out) {
@@ -588,43 +621,8 @@ bool scan_chat_light(std::string_view body, const SimOptions& opts, LightChat& o
         if (have_model || !s.str(out.model) || out.model.empty()) return false;
         have_model = true;
       } else if (key == "messages") {
-        if (have_messages || !s.lit('[') || s.peek(']')) return false;
+        if (have_messages || !light_messages(s, out)) return false;
         have_messages = true;
-        do {
-          if (!s.lit('{')) return false;
-          bool have_role = false, have_content = false;
-          if (!s.lit('}')) {
-            do {
-              std::string_view mk;
-              if (!s.str(mk) || !s.lit(':')) return false;
-              if (mk == "role") {
-                std::string_view role;
-                // Other roles (tool, function, unknown ones) take the DOM path, which checks them.
-                if (have_role || !s.str(role) || (role != "user" && role != "system" && role != "assistant" && role != "developer")) {
-                  return false;
-                }
-                have_role = true;
-              } else if (mk == "content") {
-                if (have_content) return false;
-                have_content = true;
-                std::string_view c;
-                if (s.peek('"')) {
-                  if (!s.str(c)) return false;
-                  out.prompt_chars += c.size();
-                } else if (!s.word("null")) {
-                  return false;
-                }
-              } else if (mk == "tool_calls") {
-                return false;
-              } else if (!s.skip()) {
-                return false;
-              }
-            } while (s.lit(','));
-            if (!s.lit('}')) return false;
-          }
-          if (!have_role) return false;
-        } while (s.lit(','));
-        if (!s.lit(']')) return false;
       } else if (key == "stream") {
         if (have_stream) return false;
         have_stream = true;
