@@ -453,36 +453,73 @@ namespace {
 
 // The completion for a validated request; `b` (the DOM) is only needed when tools may be
 // used (null: no tools offered).
-ChatResult chat_core(ChatResult res, bool include_usage, std::optional<uint64_t> max_tokens, size_t n,
-                     uint64_t prompt, const Json* bp, const SimOptions& opts, const RequestContext& ctx,
-                     Random& rng, double slow_factor) {
+// The n choices of one answer (their completion tokens summed into `completion`). A request
+// `seed` makes the content (not the id) a function of the server's seed and the request's:
+// the same seed gives the same answer, as the API tries to.
+std::vector<ChoicePlan> plan_choices(const Json* bp, const SimOptions& opts, size_t n, Random& rng,
+                                     std::optional<uint64_t> max_tokens, uint64_t& completion) {
   static const Json kEmpty = Json::object();
   const Json& b = bp ? *bp : kEmpty;
-  std::string id;
-  id.reserve(40);
-  id = "chatcmpl-";
-  id += rng.alnum(29);
-  // A request `seed` makes the content (not the id) a function of the server's seed and the
-  // request's: the same seed gives the same answer, as the API tries to.
   std::optional<Random> seeded;
   if (auto sd = b.find("seed"); sd != b.end() && sd->is_number_integer()) {
     seeded.emplace(Random(opts.seed).fork(0x5EED0000ULL ^ static_cast<uint64_t>(sd->get<int64_t>())));
   }
   Random& content_rng = seeded ? *seeded : rng;
   const ToolChoiceInfo tools = bp ? decide_tools(b, opts, content_rng) : ToolChoiceInfo{};
+  const auto lp = b.find("logprobs");
+  const bool logprobs = lp != b.end() && lp->is_boolean() && lp->get<bool>();
+  const auto top = b.find("top_logprobs");
+  const uint32_t top_n = top != b.end() && top->is_number_integer() ? static_cast<uint32_t>(top->get<int64_t>()) : 0;
   std::vector<ChoicePlan> choices;
   choices.reserve(n);
-  uint64_t completion = 0;
   for (size_t i = 0; i < n; ++i) {
     choices.push_back(plan_choice(b, opts, tools, content_rng, max_tokens));
-    if (auto lp = b.find("logprobs"); lp != b.end() && lp->is_boolean() && lp->get<bool>()) {
+    if (logprobs) {
       Random lrng = content_rng.fork(0x10B + i);
-      const auto top = b.find("top_logprobs");
-      const bool has_top = top != b.end() && top->is_number_integer();
-      plan_logprobs(choices.back(), has_top ? static_cast<uint32_t>(top->get<int64_t>()) : 0, lrng);
+      plan_logprobs(choices.back(), top_n, lrng);
     }
     completion += choices.back().completion_tokens;
   }
+  return choices;
+}
+
+// The choices' stream chunks into `r`: event k of each choice — k=0 (role) and k=1 (first
+// content) at ttft, then one per gap; the finish event goes with the last content. Choices
+// interleave round-robin. Returns the time of the last chunk.
+Duration schedule_choice_chunks(ScriptedResponse& r, const std::vector<ChoicePlan>& choices, const std::string& prefix,
+                                const std::string& suffix, Duration ttft, Duration gap) {
+  std::vector<std::vector<std::string>> per_choice;
+  size_t longest = 0;
+  for (size_t i = 0; i < choices.size(); ++i) {
+    per_choice.push_back(choice_events(choices[i], i));
+    longest = std::max(longest, per_choice.back().size());
+  }
+  Duration last{0};
+  for (size_t k = 0; k < longest; ++k) {
+    for (size_t i = 0; i < per_choice.size(); ++i) {
+      const auto& ev = per_choice[i];
+      if (k >= ev.size()) continue;
+      const size_t m = ev.size();  // role, content..., finish
+      size_t step = 0;
+      if (k > 0 && k + 1 < m) step = k - 1;
+      else if (k > 0 && m >= 3) step = m - 3;
+      Duration at = ttft + gap * static_cast<int64_t>(step);
+      last = std::max(last, at);
+      r.chunks.push_back(TimedChunk{std::max(at, last), prefix + ev[k] + suffix});
+    }
+  }
+  return last;
+}
+
+ChatResult chat_core(ChatResult res, bool include_usage, std::optional<uint64_t> max_tokens, size_t n,
+                     uint64_t prompt, const Json* bp, const SimOptions& opts, const RequestContext& ctx,
+                     Random& rng, double slow_factor) {
+  std::string id;
+  id.reserve(40);
+  id = "chatcmpl-";
+  id += rng.alnum(29);
+  uint64_t completion = 0;
+  const std::vector<ChoicePlan> choices = plan_choices(bp, opts, n, rng, max_tokens, completion);
 
   // Pacing.
   const double factor = slow_factor > 0 ? slow_factor : 1.0;
@@ -520,28 +557,7 @@ ChatResult chat_core(ChatResult res, bool include_usage, std::optional<uint64_t>
   prefix += ",\"choices\":[";
   const std::string suffix = include_usage ? "],\"usage\":null}\n\n" : "]}\n\n";
 
-  std::vector<std::vector<std::string>> per_choice;
-  size_t longest = 0;
-  for (size_t i = 0; i < choices.size(); ++i) {
-    per_choice.push_back(choice_events(choices[i], i));
-    longest = std::max(longest, per_choice.back().size());
-  }
-  // Event k of each choice: k=0 (role) and k=1 (first content) at ttft, then one per gap;
-  // the finish event goes with the last content. Choices interleave round-robin.
-  Duration last{0};
-  for (size_t k = 0; k < longest; ++k) {
-    for (size_t i = 0; i < per_choice.size(); ++i) {
-      const auto& ev = per_choice[i];
-      if (k >= ev.size()) continue;
-      const size_t m = ev.size();  // role, content..., finish
-      size_t step = 0;
-      if (k > 0 && k + 1 < m) step = k - 1;
-      else if (k > 0 && m >= 3) step = m - 3;
-      Duration at = ttft + gap * static_cast<int64_t>(step);
-      last = std::max(last, at);
-      r.chunks.push_back(TimedChunk{std::max(at, last), prefix + ev[k] + suffix});
-    }
-  }
+  const Duration last = schedule_choice_chunks(r, choices, prefix, suffix, ttft, gap);
   res.tail_begin = r.chunks.size();
   if (include_usage) {
     std::string u = prefix;  // ends in `"choices":[`: the usage chunk has no choices
