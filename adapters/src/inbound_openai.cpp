@@ -336,6 +336,17 @@ void finish_openai_request(InboundRequest& in) {
   }
 }
 
+// stream_options.include_usage (absent or null: false).
+bool parse_stream_options(JsonReader& rd, const json& j, InboundRequest& in) {
+  const json* so = JsonReader::find(j, "stream_options");
+  if (so == nullptr || so->is_null()) return true;
+  if (!so->is_object()) return rd.fail("stream_options", "expected an object");
+  std::optional<bool> iu;
+  if (!opt_bool(rd, *so, "include_usage", "stream_options.", iu)) return false;
+  in.include_usage = iu.value_or(false);
+  return true;
+}
+
 // The ranges check_openai_chat_request() enforces, on the fast path's typed values (out of
 // range: the DOM path runs the full checks and words the 400).
 bool within_api_ranges(const ChatRequest& r) {
@@ -404,12 +415,7 @@ Result<InboundRequest> parse_openai_impl(std::string_view body, ParsePath path) 
   std::optional<bool> stream;
   if (!opt_bool(rd, j, "stream", "", stream)) return fail();
   r.stream = stream.value_or(false);
-  if (const json* so = JsonReader::find(j, "stream_options"); so != nullptr && !so->is_null()) {
-    if (!so->is_object()) return InvalidRequestError("stream_options: expected an object");
-    std::optional<bool> iu;
-    if (!opt_bool(rd, *so, "include_usage", "stream_options.", iu)) return fail();
-    in.include_usage = iu.value_or(false);
-  }
+  if (!parse_stream_options(rd, j, in)) return fail();
   if (!parse_openrouter(rd, j, in.hints.openrouter) || !parse_ploke_extension(rd, j, in.hints)) return fail();
   finish_openai_request(in);
   return in;

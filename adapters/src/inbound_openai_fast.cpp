@@ -454,7 +454,8 @@ bool fast_parse_openai(std::string_view body, InboundRequest& in) {
       if (!once(c, seen, 17) || !fast_opt_bool(c, r.parallel_tool_calls)) return false;
     } else if (key == "response_format") {
       if (!once(c, seen, 18) || !fast_response_format(c, r.response_format)) return false;
-    } else if (key == "models" || key == "provider" || key == "route" || key == "transforms" || key == "ploke") {
+    } else if (key == "models" || key == "provider" || key == "route" || key == "transforms" || key == "ploke" ||
+               key == "top_logprobs") {  // top_logprobs: the DOM path checks its range
       if (!c.consume_null()) return c.fail();  // routing extensions: the DOM path reads them
     } else if (!c.skip_value()) {
       return false;

@@ -55,6 +55,11 @@ std::string openai_client_error_message(const Status& st) {
       return "This model's maximum context length was exceeded. Please reduce the length of the messages.";
     case StatusCode::kContentFilter: return "Your request was rejected as a result of our safety system.";
     case StatusCode::kInsufficientCredits:
+      // No upstream reply: the caller's own spending limit (e.g. the gateway's budgets).
+      if (st.http_status() == 0) {
+        return "You exceeded your current quota, please check your plan and billing details. "
+               "The spending budget that applies to this request is exhausted.";
+      }
       return "You exceeded your current quota, please check your plan and billing details.";
     case StatusCode::kCancelled: return "Request cancelled.";
     case StatusCode::kStreamInterrupted:

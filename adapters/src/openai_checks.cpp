@@ -147,6 +147,7 @@ std::optional<RequestProblem> check_parsed(const json& body) {
   if (auto p = check_integer(body, "n", 1, 128)) return p;
   if (auto p = check_integer(body, "max_tokens", 1, 0)) return p;
   if (auto p = check_integer(body, "max_completion_tokens", 1, 0)) return p;
+  if (auto p = check_integer(body, "top_logprobs", 0, 20)) return p;
   const auto msgs = body.find("messages");
   if (msgs == body.end() || !msgs->is_array()) return std::nullopt;
   for (size_t i = 0; i < msgs->size(); ++i) {

@@ -99,13 +99,21 @@ ErrorSpec fault_error_spec(const Fault& f, int status, std::string_view model) {
 ScriptedResponse http_error_response(const Fault& f, const RequestContext& ctx, const SimOptions& opts,
                                      std::string_view model) {
   ErrorSpec e = fault_error_spec(f, f.status, model);
+  const Duration reset = f.retry_after_ms ? *f.retry_after_ms
+                                          : (f.retry_after ? *f.retry_after : Duration(std::chrono::seconds(1)));
+  const bool quota = e.code == std::optional<std::string>("insufficient_quota") || e.type == "insufficient_quota";
+  if (f.status == 429 && !quota && f.message.empty()) {
+    // The wait the message names is the one x-ratelimit-reset-requests carries.
+    e.message = "Rate limit reached for requests per min (RPM): Limit 10000, Used 10000, Requested 1. Please try again in " +
+                format_reset_duration(reset) + ". Visit https://platform.openai.com/account/rate-limits to learn more.";
+  }
   ScriptedResponse r = detail::error_response(e, ctx, opts);
-  if (f.status == 429) {
-    Duration reset = f.retry_after_ms ? *f.retry_after_ms
-                                      : (f.retry_after ? *f.retry_after : Duration(std::chrono::seconds(1)));
+  if (f.status == 429 && !quota) {
     r.headers.set("x-ratelimit-remaining-requests", "0");
     r.headers.set("x-ratelimit-reset-requests", format_reset_duration(reset));
   }
+  // Out of quota: waiting does not help, and the API says so (the SDK then tries once).
+  if (quota && !f.should_retry) r.headers.add("x-should-retry", "false");
   if (f.retry_after) {
     int64_t ms = ms_ceil(*f.retry_after);
     r.headers.add("retry-after", std::to_string((ms + 999) / 1000));

@@ -2,7 +2,6 @@
 // See openai_wire.h for the shapes reproduced here (OpenAI's published OpenAPI spec).
 #include "openai_wire.h"
 #include "light_scanner.h"
-#include "ploke/adapters/openai_checks_json.h"
 
 #include <algorithm>
 #include <array>
@@ -50,150 +49,52 @@ struct ChoicePlan {
   std::vector<ToolCallPlan> calls;
   std::string finish = "stop";
   uint64_t completion_tokens = 0;
+  std::vector<std::string> logprobs;  // when asked: one ChatCompletionTokenLogprob JSON per token
 };
 
-ErrorSpec invalid(std::string msg, std::optional<std::string> param = std::nullopt,
-                  std::optional<std::string> code = std::nullopt) {
-  return ErrorSpec{400, std::move(msg), "invalid_request_error", std::move(param), std::move(code)};
+void append_token_logprob(std::string& out, std::string_view token, double logprob) {
+  out += "{\"token\":";
+  append_json_string(out, token);
+  char buf[32];
+  std::snprintf(buf, sizeof buf, "%.4f", logprob);
+  out += ",\"logprob\":";
+  out += buf;
+  out += ",\"bytes\":[";
+  for (size_t i = 0; i < token.size(); ++i) {
+    if (i) out += ',';
+    append_u64(out, static_cast<unsigned char>(token[i]));
+  }
+  out += ']';
 }
 
-// Tool messages must answer a preceding assistant tool_calls, and every call must be
-// answered (protocols.md 2.1.6).
-std::optional<ErrorSpec> validate_tool_pairing(const Json& messages) {
-  std::vector<std::string> pending;  // tool_call ids awaiting a tool message
-  size_t pending_from = 0;
-  bool tool_allowed = false;
-  for (size_t i = 0; i < messages.size(); ++i) {
-    const Json& m = messages[i];
-    if (!m.is_object() || !m.contains("role") || !m["role"].is_string()) {
-      return invalid("Missing required parameter: 'messages.[" + std::to_string(i) + "].role'.",
-                     "messages.[" + std::to_string(i) + "].role", "missing_required_parameter");
+// logprobs / top_logprobs: the chosen token first among its alternatives, as the API does.
+void plan_logprobs(ChoicePlan& c, uint32_t top, Random& rng) {
+  c.logprobs.reserve(c.tokens.size());
+  for (const auto& t : c.tokens) {
+    const double lp = -0.02 - 1.5 * rng.uniform01() * rng.uniform01();
+    std::string e;
+    append_token_logprob(e, t, lp);
+    e += ",\"top_logprobs\":[";
+    for (uint32_t k = 0; k < top; ++k) {
+      if (k) e += ',';
+      std::string alt = k == 0 ? t : std::string(t.empty() || t[0] != ' ' ? "" : " ") + std::string(word(rng));
+      append_token_logprob(e, alt, k == 0 ? lp : lp - 0.5 * k - rng.uniform01());
+      e += '}';
     }
-    const std::string& role = m["role"].get_ref<const std::string&>();
-    if (role == "tool") {
-      if (!tool_allowed) {
-        return invalid("Invalid parameter: messages with role 'tool' must be a response to a preceeding "
-                       "message with 'tool_calls'.",
-                       "messages.[" + std::to_string(i) + "].role");
-      }
-      if (auto id = m.find("tool_call_id"); id != m.end() && id->is_string()) {
-        pending.erase(std::remove(pending.begin(), pending.end(), id->get<std::string>()), pending.end());
-      }
-      continue;
-    }
-    if (!pending.empty()) break;
-    tool_allowed = false;
-    if (role == "assistant") {
-      if (auto tc = m.find("tool_calls"); tc != m.end() && tc->is_array() && !tc->empty()) {
-        tool_allowed = true;
-        pending_from = i;
-        for (const Json& c : *tc) {
-          if (c.is_object() && c.contains("id") && c["id"].is_string()) pending.push_back(c["id"].get<std::string>());
-        }
-      }
-    }
+    e += "]}";
+    c.logprobs.push_back(std::move(e));
   }
-  if (!pending.empty()) {
-    std::string ids;
-    for (const auto& id : pending) ids += (ids.empty() ? "" : ", ") + id;
-    return invalid("An assistant message with 'tool_calls' must be followed by tool messages responding to "
-                   "each 'tool_call_id'. The following tool_call_ids did not have response messages: " + ids,
-                   "messages.[" + std::to_string(pending_from) + "].role");
-  }
-  return std::nullopt;
 }
 
-std::optional<ErrorSpec> validate_tool_choice(const Json& b) {
-  const Json* tools = nullptr;
-  if (auto t = b.find("tools"); t != b.end() && t->is_array() && !t->empty()) tools = &*t;
-  if (auto tc = b.find("tool_choice"); tc != b.end() && !tc->is_null()) {
-    std::string fname;
-    bool needs_tools = false;
-    if (tc->is_string()) {
-      const auto& s = tc->get_ref<const std::string&>();
-      if (s != "none" && s != "auto" && s != "required") {
-        return invalid("Invalid value: '" + s + "'. Supported values are: 'none', 'auto', and 'required'.",
-                       "tool_choice", "invalid_value");
-      }
-      needs_tools = (s == "required");
-    } else if (tc->is_object()) {
-      needs_tools = true;
-      if (auto f = tc->find("function"); f != tc->end() && f->is_object() && f->contains("name") &&
-                                         (*f)["name"].is_string()) {
-        fname = (*f)["name"].get<std::string>();
-      } else {
-        return invalid("Missing required parameter: 'tool_choice.function.name'.", "tool_choice.function.name",
-                       "missing_required_parameter");
-      }
-    }
-    if (needs_tools && tools == nullptr) {
-      return invalid("Invalid value for 'tool_choice': 'tool_choice' is only allowed when 'tools' are specified.",
-                     "tool_choice");
-    }
-    if (!fname.empty()) {
-      bool found = false;
-      for (const Json& t : *tools) {
-        if (t.is_object() && t.contains("function") && t["function"].is_object() &&
-            t["function"].value("name", std::string()) == fname) {
-          found = true;
-        }
-      }
-      if (!found) {
-        return invalid("Invalid value for 'tool_choice': function '" + fname +
-                           "' is not one of the tools provided in 'tools'.",
-                       "tool_choice");
-      }
-    }
+std::string logprobs_json(const ChoicePlan& c, size_t from, size_t count) {
+  if (c.logprobs.empty()) return "null";
+  std::string o = "{\"content\":[";
+  for (size_t i = from; i < from + count && i < c.logprobs.size(); ++i) {
+    if (i != from) o += ',';
+    o += c.logprobs[i];
   }
-  return std::nullopt;
-}
-
-// Returns the error answering a malformed request, if any.
-std::optional<ErrorSpec> validate(const Json* body, const SimOptions& opts) {
-  if (body == nullptr || !body->is_object()) {
-    return invalid(
-        "We could not parse the JSON body of your request. (HINT: This likely means you aren't using "
-        "your HTTP library correctly. The OpenAI API expects a JSON payload, but what was sent was not "
-        "valid JSON. If you have trouble figuring out how to fix this, please contact us through our "
-        "help center at help.openai.com.)");
-  }
-  const Json& b = *body;
-  auto model_it = b.find("model");
-  if (model_it == b.end() || !model_it->is_string() || model_it->get_ref<const std::string&>().empty()) {
-    return invalid("you must provide a model parameter");
-  }
-  auto msgs_it = b.find("messages");
-  if (msgs_it == b.end()) {
-    return invalid("Missing required parameter: 'messages'.", "messages", "missing_required_parameter");
-  }
-  if (!msgs_it->is_array()) {
-    return invalid("Invalid type for 'messages': expected an array of objects, but got " +
-                       std::string(msgs_it->type_name()) + " instead.",
-                   "messages", "invalid_type");
-  }
-  if (msgs_it->empty()) {
-    return invalid("Invalid 'messages': empty array. Expected an array with minimum length 1, but got an "
-                   "empty array instead.",
-                   "messages", "empty_array");
-  }
-  if (auto s = b.find("stream"); s != b.end() && !s->is_boolean() && !s->is_null()) {
-    return invalid("Invalid type for 'stream': expected a boolean, but got " + std::string(s->type_name()) +
-                       " instead.",
-                   "stream", "invalid_type");
-  }
-  if (auto p = inbound::openai_checks::check_parsed(b)) {  // ranges, enums, content types
-    return invalid(p->message, p->param.empty() ? std::nullopt : std::optional<std::string>(p->param),
-                   p->code.empty() ? std::nullopt : std::optional<std::string>(p->code));
-  }
-  if (auto e = validate_tool_pairing(*msgs_it)) return e;
-  if (auto e = validate_tool_choice(b)) return e;
-  const std::string& model = model_it->get_ref<const std::string&>();
-  bool known = std::any_of(opts.models.begin(), opts.models.end(), [&](const ModelInfo& m) { return m.id == model; });
-  if (!known) {
-    return ErrorSpec{404, "The model `" + model + "` does not exist or you do not have access to it.",
-                     "invalid_request_error", std::nullopt, "model_not_found"};
-  }
-  return std::nullopt;
+  o += "],\"refusal\":null}";
+  return o;
 }
 
 uint64_t estimate_prompt_tokens(const Json& messages) {
@@ -245,6 +146,20 @@ ToolChoiceInfo decide_tools(const Json& b, const SimOptions& opts, Random& rng) 
   return info;
 }
 
+// Structured output: JSON text valid against `schema`, cut into ~4-byte tokens (cut short,
+// and so invalid, at max_tokens with finish "length", as the API does).
+ChoicePlan plan_structured(const Json& schema, Random& rng, std::optional<uint64_t> max_tokens) {
+  ChoicePlan c;
+  const std::string text = fake_json_value(schema, rng, word).dump();
+  for (size_t i = 0; i < text.size(); i += 4) c.tokens.push_back(text.substr(i, 4));
+  if (max_tokens && *max_tokens < c.tokens.size()) {
+    c.tokens.resize(static_cast<size_t>(*max_tokens));
+    c.finish = "length";
+  }
+  c.completion_tokens = std::max<uint64_t>(1, c.tokens.size());
+  return c;
+}
+
 ChoicePlan plan_choice(const Json& b, const SimOptions& opts, const ToolChoiceInfo& tools, Random& rng,
                        std::optional<uint64_t> max_tokens) {
   ChoicePlan c;
@@ -281,6 +196,7 @@ ChoicePlan plan_choice(const Json& b, const SimOptions& opts, const ToolChoiceIn
     c.finish = "tool_calls";
     return c;
   }
+  if (auto schema = structured_output_schema(b)) return plan_structured(*schema, rng, max_tokens);
   uint32_t lo = std::min(opts.length.min_tokens, opts.length.max_tokens);
   uint32_t hi = std::max(opts.length.min_tokens, opts.length.max_tokens);
   uint64_t n = static_cast<uint64_t>(rng.between(std::max<uint32_t>(1, lo), std::max<uint32_t>(1, hi)));
@@ -355,7 +271,7 @@ std::string render_non_stream(const std::string& id, const std::string& model, c
       }
       out += "],\"refusal\":null,\"annotations\":[]}";
     }
-    out += ",\"logprobs\":null,\"finish_reason\":\"" + c.finish + "\"}";
+    out += ",\"logprobs\":" + logprobs_json(c, 0, c.logprobs.size()) + ",\"finish_reason\":\"" + c.finish + "\"}";
   }
   out += "],\"usage\":";
   append_usage(out, prompt, completion);
@@ -374,11 +290,12 @@ std::vector<std::string> choice_events(const ChoicePlan& c, size_t index) {
   const std::string tail_null = ",\"logprobs\":null,\"finish_reason\":null}";
   if (c.calls.empty()) {
     ev.push_back(head + "{\"role\":\"assistant\",\"content\":\"\",\"refusal\":null}" + tail_null);
-    for (const auto& t : c.tokens) {
+    for (size_t i = 0; i < c.tokens.size(); ++i) {
       std::string e = head + "{\"content\":";
-      append_json_string(e, t);
+      append_json_string(e, c.tokens[i]);
       e += '}';
-      e += tail_null;
+      if (c.logprobs.empty()) e += tail_null;
+      else e += ",\"logprobs\":" + logprobs_json(c, i, 1) + ",\"finish_reason\":null}";
       ev.push_back(std::move(e));
     }
   } else {
@@ -402,44 +319,6 @@ std::vector<std::string> choice_events(const ChoicePlan& c, size_t index) {
 }
 
 }  // namespace
-
-Json fake_json_value(const Json& schema, Random& rng, std::string_view (*word)(Random&), int depth) {
-  std::string type = "string";
-  if (schema.is_object()) {
-    if (auto e = schema.find("enum"); e != schema.end() && e->is_array() && !e->empty()) {
-      return (*e)[rng.below(e->size())];
-    }
-    if (auto t = schema.find("type"); t != schema.end()) {
-      if (t->is_string()) type = t->get<std::string>();
-      else if (t->is_array() && !t->empty() && (*t)[0].is_string()) type = (*t)[0].get<std::string>();
-    }
-  }
-  if (type == "integer") return rng.between(1, 100);
-  if (type == "number") return static_cast<double>(rng.between(1, 1000)) / 10.0;
-  if (type == "boolean") return rng.chance(0.5);
-  if (type == "null") return nullptr;
-  if (type == "array") {
-    Json arr = Json::array();
-    if (depth < 3) arr.push_back(fake_json_value(schema.is_object() ? schema.value("items", Json::object()) : Json(), rng, word, depth + 1));
-    return arr;
-  }
-  if (type == "object") {
-    Json obj = Json::object();
-    if (depth >= 3 || !schema.is_object()) return obj;
-    const Json props = schema.value("properties", Json::object());
-    if (!props.is_object()) return obj;
-    std::vector<std::string> keys;
-    if (auto r = schema.find("required"); r != schema.end() && r->is_array()) {
-      for (const Json& k : *r) if (k.is_string()) keys.push_back(k.get<std::string>());
-    }
-    if (keys.empty() && !props.empty()) keys.push_back(props.begin().key());
-    for (const auto& k : keys) obj[k] = fake_json_value(props.contains(k) ? props[k] : Json(), rng, word, depth + 1);
-    return obj;
-  }
-  std::string s(word(rng));
-  if (rng.chance(0.5)) { s += ' '; s += word(rng); }
-  return s;
-}
 
 std::vector<std::string> split_fragments(const std::string& s, uint32_t max_pieces, Random& rng) {
   std::vector<std::string> out;
@@ -536,7 +415,7 @@ ChatResult chat_core(ChatResult res, bool include_usage, std::optional<uint64_t>
 ChatResult generate_chat(const Json* body, const SimOptions& opts, const RequestContext& ctx, Random& rng,
                          double slow_factor) {
   ChatResult res;
-  if (auto err = validate(body, opts)) {
+  if (auto err = validate_chat_request(body, opts)) {
     res.is_error = true;
     res.response = error_response(*err, ctx, opts);
     return res;
@@ -574,23 +453,73 @@ namespace {
 
 // The completion for a validated request; `b` (the DOM) is only needed when tools may be
 // used (null: no tools offered).
+// The n choices of one answer (their completion tokens summed into `completion`). A request
+// `seed` makes the content (not the id) a function of the server's seed and the request's:
+// the same seed gives the same answer, as the API tries to.
+std::vector<ChoicePlan> plan_choices(const Json* bp, const SimOptions& opts, size_t n, Random& rng,
+                                     std::optional<uint64_t> max_tokens, uint64_t& completion) {
+  static const Json kEmpty = Json::object();
+  const Json& b = bp ? *bp : kEmpty;
+  std::optional<Random> seeded;
+  if (auto sd = b.find("seed"); sd != b.end() && sd->is_number_integer()) {
+    seeded.emplace(Random(opts.seed).fork(0x5EED0000ULL ^ static_cast<uint64_t>(sd->get<int64_t>())));
+  }
+  Random& content_rng = seeded ? *seeded : rng;
+  const ToolChoiceInfo tools = bp ? decide_tools(b, opts, content_rng) : ToolChoiceInfo{};
+  const auto lp = b.find("logprobs");
+  const bool logprobs = lp != b.end() && lp->is_boolean() && lp->get<bool>();
+  const auto top = b.find("top_logprobs");
+  const uint32_t top_n = top != b.end() && top->is_number_integer() ? static_cast<uint32_t>(top->get<int64_t>()) : 0;
+  std::vector<ChoicePlan> choices;
+  choices.reserve(n);
+  for (size_t i = 0; i < n; ++i) {
+    choices.push_back(plan_choice(b, opts, tools, content_rng, max_tokens));
+    if (logprobs) {
+      Random lrng = content_rng.fork(0x10B + i);
+      plan_logprobs(choices.back(), top_n, lrng);
+    }
+    completion += choices.back().completion_tokens;
+  }
+  return choices;
+}
+
+// The choices' stream chunks into `r`: event k of each choice — k=0 (role) and k=1 (first
+// content) at ttft, then one per gap; the finish event goes with the last content. Choices
+// interleave round-robin. Returns the time of the last chunk.
+Duration schedule_choice_chunks(ScriptedResponse& r, const std::vector<ChoicePlan>& choices, const std::string& prefix,
+                                const std::string& suffix, Duration ttft, Duration gap) {
+  std::vector<std::vector<std::string>> per_choice;
+  size_t longest = 0;
+  for (size_t i = 0; i < choices.size(); ++i) {
+    per_choice.push_back(choice_events(choices[i], i));
+    longest = std::max(longest, per_choice.back().size());
+  }
+  Duration last{0};
+  for (size_t k = 0; k < longest; ++k) {
+    for (size_t i = 0; i < per_choice.size(); ++i) {
+      const auto& ev = per_choice[i];
+      if (k >= ev.size()) continue;
+      const size_t m = ev.size();  // role, content..., finish
+      size_t step = 0;
+      if (k > 0 && k + 1 < m) step = k - 1;
+      else if (k > 0 && m >= 3) step = m - 3;
+      Duration at = ttft + gap * static_cast<int64_t>(step);
+      last = std::max(last, at);
+      r.chunks.push_back(TimedChunk{std::max(at, last), prefix + ev[k] + suffix});
+    }
+  }
+  return last;
+}
+
 ChatResult chat_core(ChatResult res, bool include_usage, std::optional<uint64_t> max_tokens, size_t n,
                      uint64_t prompt, const Json* bp, const SimOptions& opts, const RequestContext& ctx,
                      Random& rng, double slow_factor) {
-  static const Json kEmpty = Json::object();
-  const Json& b = bp ? *bp : kEmpty;
   std::string id;
   id.reserve(40);
   id = "chatcmpl-";
   id += rng.alnum(29);
-  const ToolChoiceInfo tools = bp ? decide_tools(b, opts, rng) : ToolChoiceInfo{};
-  std::vector<ChoicePlan> choices;
-  choices.reserve(n);
   uint64_t completion = 0;
-  for (size_t i = 0; i < n; ++i) {
-    choices.push_back(plan_choice(b, opts, tools, rng, max_tokens));
-    completion += choices.back().completion_tokens;
-  }
+  const std::vector<ChoicePlan> choices = plan_choices(bp, opts, n, rng, max_tokens, completion);
 
   // Pacing.
   const double factor = slow_factor > 0 ? slow_factor : 1.0;
@@ -628,28 +557,7 @@ ChatResult chat_core(ChatResult res, bool include_usage, std::optional<uint64_t>
   prefix += ",\"choices\":[";
   const std::string suffix = include_usage ? "],\"usage\":null}\n\n" : "]}\n\n";
 
-  std::vector<std::vector<std::string>> per_choice;
-  size_t longest = 0;
-  for (size_t i = 0; i < choices.size(); ++i) {
-    per_choice.push_back(choice_events(choices[i], i));
-    longest = std::max(longest, per_choice.back().size());
-  }
-  // Event k of each choice: k=0 (role) and k=1 (first content) at ttft, then one per gap;
-  // the finish event goes with the last content. Choices interleave round-robin.
-  Duration last{0};
-  for (size_t k = 0; k < longest; ++k) {
-    for (size_t i = 0; i < per_choice.size(); ++i) {
-      const auto& ev = per_choice[i];
-      if (k >= ev.size()) continue;
-      const size_t m = ev.size();  // role, content..., finish
-      size_t step = 0;
-      if (k > 0 && k + 1 < m) step = k - 1;
-      else if (k > 0 && m >= 3) step = m - 3;
-      Duration at = ttft + gap * static_cast<int64_t>(step);
-      last = std::max(last, at);
-      r.chunks.push_back(TimedChunk{std::max(at, last), prefix + ev[k] + suffix});
-    }
-  }
+  const Duration last = schedule_choice_chunks(r, choices, prefix, suffix, ttft, gap);
   res.tail_begin = r.chunks.size();
   if (include_usage) {
     std::string u = prefix;  // ends in `"choices":[`: the usage chunk has no choices
@@ -679,6 +587,39 @@ bool light_in_range(LightScanner& s, double hi) {
   return r.ec == std::errc() && v >= 0.0 && v <= hi;
 }
 
+// The messages array of a plain request: string content, the common roles (anything else
+// declines to the DOM path, which checks it and words the 400).
+bool light_messages(LightScanner& s, LightChat& out) {
+  if (!s.lit('[') || s.peek(']')) return false;
+  do {
+    if (!s.lit('{')) return false;
+    bool have_role = false, have_content = false;
+    if (!s.lit('}')) {
+      do {
+        std::string_view mk;
+        if (!s.str(mk) || !s.lit(':')) return false;
+        if (mk == "role") {
+          std::string_view role;
+          if (have_role || !s.str(role) || (role != "user" && role != "system" && role != "assistant" && role != "developer")) {
+            return false;
+          }
+          have_role = true;
+        } else if (mk == "content") {
+          std::string_view c;
+          if (have_content || !s.peek('"') || !s.str(c)) return false;
+          have_content = true;
+          out.prompt_chars += c.size();
+        } else if (mk == "tool_calls" || !s.skip()) {
+          return false;
+        }
+      } while (s.lit(','));
+      if (!s.lit('}')) return false;
+    }
+    if (!have_role) return false;
+  } while (s.lit(','));
+  return s.lit(']');
+}
+
 }  // namespace
 
 bool scan_chat_light(std::string_view body, const SimOptions& opts, LightChat& out) {
@@ -696,43 +637,8 @@ bool scan_chat_light(std::string_view body, const SimOptions& opts, LightChat& o
         if (have_model || !s.str(out.model) || out.model.empty()) return false;
         have_model = true;
       } else if (key == "messages") {
-        if (have_messages || !s.lit('[') || s.peek(']')) return false;
+        if (have_messages || !light_messages(s, out)) return false;
         have_messages = true;
-        do {
-          if (!s.lit('{')) return false;
-          bool have_role = false, have_content = false;
-          if (!s.lit('}')) {
-            do {
-              std::string_view mk;
-              if (!s.str(mk) || !s.lit(':')) return false;
-              if (mk == "role") {
-                std::string_view role;
-                // Other roles (tool, function, unknown ones) take the DOM path, which checks them.
-                if (have_role || !s.str(role) || (role != "user" && role != "system" && role != "assistant" && role != "developer")) {
-                  return false;
-                }
-                have_role = true;
-              } else if (mk == "content") {
-                if (have_content) return false;
-                have_content = true;
-                std::string_view c;
-                if (s.peek('"')) {
-                  if (!s.str(c)) return false;
-                  out.prompt_chars += c.size();
-                } else if (!s.word("null")) {
-                  return false;
-                }
-              } else if (mk == "tool_calls") {
-                return false;
-              } else if (!s.skip()) {
-                return false;
-              }
-            } while (s.lit(','));
-            if (!s.lit('}')) return false;
-          }
-          if (!have_role) return false;
-        } while (s.lit(','));
-        if (!s.lit(']')) return false;
       } else if (key == "stream") {
         if (have_stream) return false;
         have_stream = true;
@@ -763,7 +669,8 @@ bool scan_chat_light(std::string_view body, const SimOptions& opts, LightChat& o
         }
       } else if (key == "temperature" || key == "top_p") {
         if (!s.word("null") && !light_in_range(s, key == "temperature" ? 2.0 : 1.0)) return false;
-      } else if (key == "tools" || key == "tool_choice" || key == "stream_options" ||
+      } else if (key == "tools" || key == "tool_choice" || key == "stream_options" || key == "response_format" ||
+                 key == "logprobs" || key == "top_logprobs" || key == "seed" ||
                  key == "parallel_tool_calls") {
         return false;  // the DOM path handles tools and stream options
       } else if (!s.skip()) {

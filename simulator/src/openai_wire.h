@@ -26,6 +26,9 @@ using Json = nlohmann::json;
 /// A deterministic value matching a JSON Schema (enum, type, properties/required, items;
 /// depth ≤ 3): the arguments of a synthetic tool call. `word` picks the protocol's words.
 Json fake_json_value(const Json& schema, Random& rng, std::string_view (*word)(Random&), int depth = 0);
+/// The schema a Chat Completions request's response_format asks the content to follow:
+/// json_schema → its `schema`; json_object → a small object schema; otherwise none.
+std::optional<Json> structured_output_schema(const Json& body);
 
 /// `s` cut at random places into at most `max_pieces` non-empty pieces (streamed tool-call
 /// argument fragments).
@@ -58,6 +61,9 @@ Headers base_headers(std::string_view content_type, const RequestContext& ctx, c
 
 /// An application/json error response at offset 0.
 ScriptedResponse error_response(const ErrorSpec& e, const RequestContext& ctx, const SimOptions& opts);
+/// The error answering a malformed /v1/chat/completions request (400, or 404 for an
+/// unknown model), if any (openai_validate.cpp).
+std::optional<ErrorSpec> validate_chat_request(const Json* body, const SimOptions& opts);
 
 /// A synthetic chat completion (or the validation error answering the request).
 struct ChatResult {

@@ -90,6 +90,26 @@ describe('retries', () => {
     assert.deepEqual(counts, [0]);
   });
 
+  it('429 insufficient_quota carries x-should-retry: false: one attempt with the default maxRetries', async () => {
+    await setFaults([{ kind: 'http_error', status: 429, error_type: 'insufficient_quota', error_code: 'insufficient_quota',
+      message: 'You exceeded your current quota, please check your plan and billing details.', match: { path: CHAT_PATH } }]);
+    const mark = await journalMark();
+    const err = await rejectsWith(client().chat.completions.create(hello()), OpenAI.RateLimitError);
+    assert.equal(err.code, 'insufficient_quota');
+    assert.equal(err.headers.get('x-should-retry'), 'false');
+    assert.deepEqual((await mark.entries()).map((e) => e.retry_count), [0]);
+  });
+
+  it("a 429's message names the wait its x-ratelimit-reset-requests header carries", async () => {
+    for (const ms of [10, 1500, 65000]) {
+      await setFaults([{ kind: 'http_error', status: 429, retry_after_ms: ms, match: { path: CHAT_PATH } }]);
+      const err = await rejectsWith(client({ maxRetries: 0 }).chat.completions.create(hello()), OpenAI.RateLimitError);
+      const reset = err.headers.get('x-ratelimit-reset-requests');
+      assert.ok(reset, 'x-ratelimit-reset-requests present');
+      assert.ok(err.message.includes(`Please try again in ${reset}.`), `${err.message} vs reset ${reset}`);
+    }
+  });
+
   it('x-should-retry:true on a 400 -> retried', async () => {
     const { counts } = await failWith(httpError(400, { should_retry: true }), OpenAI.BadRequestError);
     assert.deepEqual(counts, [0, 1, 2]);

@@ -64,6 +64,40 @@ function openaiChat(t) {
   }
 }
 
+// n > 1 and logprobs (the simulator; the gateway carries one choice and no logprobs).
+function openaiChoices(t) {
+  const url = () => `${t.root}/v1/chat/completions`;
+  const ask = (extra = {}) => ({ model: t.model, messages: msgs, ...extra });
+  it('n=3 non-stream: choices 0..2 → CreateChatCompletionResponse', async () => {
+    const r = await postJson(url(), ask({ n: 3 }));
+    assert.equal(r.status, 200, r.text);
+    assertShape('openai', 'CreateChatCompletionResponse', r.json, 'n=3 completion');
+    assert.deepEqual(r.json.choices.map((c) => c.index), [0, 1, 2]);
+  });
+  it('n=2 stream: both indexes, one finish each', async () => {
+    const chunks = streamChunks('openai', 'CreateChatCompletionStreamResponse', await postJson(url(), ask({ n: 2, stream: true })), 'n=2 stream');
+    for (const i of [0, 1]) {
+      const fin = chunks.flatMap((c) => c.choices).filter((c) => c.index === i && c.finish_reason);
+      assert.equal(fin.length, 1, `choice ${i}: ${fin.length} finishes`);
+    }
+  });
+  it('logprobs + top_logprobs: spec shape, one entry per token, top alternatives', async () => {
+    const r = await postJson(url(), ask({ logprobs: true, top_logprobs: 3 }));
+    assert.equal(r.status, 200, r.text);
+    assertShape('openai', 'CreateChatCompletionResponse', r.json, 'logprobs completion');
+    const lp = r.json.choices[0].logprobs;
+    assert.ok(lp && Array.isArray(lp.content) && lp.content.length > 0, JSON.stringify(lp));
+    assert.equal(lp.content.map((e) => e.token).join(''), r.json.choices[0].message.content);
+    for (const e of lp.content) {
+      assert.equal(e.top_logprobs.length, 3);
+      assert.ok(e.logprob <= 0);
+    }
+    const s = await postJson(url(), ask({ logprobs: true, top_logprobs: 1, stream: true }));
+    const chunks = streamChunks('openai', 'CreateChatCompletionStreamResponse', s, 'logprobs stream');
+    assert.ok(chunks.some((c) => c.choices[0]?.logprobs?.content?.length === 1));
+  });
+}
+
 function openaiErrors(t) {
   const url = () => `${t.root}/v1/chat/completions`;
   it('validation 400 (messages: []) → ErrorResponse', async () => {
@@ -167,6 +201,7 @@ const INVALID = [
   [{ n: 0 }, 'n', 'integer_below_min_value'],
   [{ max_tokens: 0 }, 'max_tokens', 'integer_below_min_value'],
   [{ max_completion_tokens: 0 }, 'max_completion_tokens', 'integer_below_min_value'],
+  [{ logprobs: true, top_logprobs: 21 }, 'top_logprobs', 'integer_above_max_value'],
   [{ messages: [{ role: 'robot', content: 'x' }] }, 'messages[0].role', 'invalid_value'],
   [{ messages: [{ role: 'user', content: [{ type: 'video', text: 'x' }] }] }, 'messages[0].content[0].type', 'invalid_value'],
   [{ messages: [{ role: 'user', content: 42 }] }, 'messages[0].content', 'invalid_type'],
@@ -200,6 +235,7 @@ export function shapeSuite(label, t, { skip = false } = {}) {
     beforeEach(() => t.clearFaults());
     after(() => t.clearFaults());
     openaiChat(t);
+    if (!t.gateway) openaiChoices(t);
     openaiErrors(t);
     openaiModels(t);
   });

@@ -2,7 +2,7 @@
 // Request checks the OpenAI Chat Completions API applies before it generates anything, in
 // one place for every server side of the protocol (the simulator's /v1/chat/completions and
 // the gateway's inbound parser): ranges (temperature 0–2, top_p 0–1, n ≥ 1, max_tokens /
-// max_completion_tokens ≥ 1), the role and content-part type enums, content of the wrong
+// max_completion_tokens ≥ 1, top_logprobs 0–20), the role and content-part type enums, content of the wrong
 // type, tool messages without tool_call_id. Each problem comes back as OpenAI words it:
 // the 400 `invalid_request_error` message, its `param` path and its `code`.
 //
