@@ -1,7 +1,6 @@
 // File: cli/cmd_record.h
 //
 // `ploke-sim record`: the recording reverse proxy (ploke::recorder) on the real clock.
-// Kept out of commands.h until the lead wires it into main.cpp (see recorder/README.md).
 // Exit codes: 0 ok (stopped by SIGINT/SIGTERM, cassette flushed), 1 the run failed
 // (bind error, final cassette write failed), 2 usage or bad input (bad mode/URL, malformed
 // existing cassette, mode none without a cassette).
@@ -9,6 +8,10 @@
 
 #include <string>
 #include <vector>
+
+namespace CLI {
+class App;
+}  // namespace CLI
 
 namespace ploke::cli {
 
