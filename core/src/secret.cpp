@@ -127,9 +127,8 @@ std::string redact_patterns(std::string_view text) {
 }  // namespace
 
 std::string redact_secrets(std::string_view text) {
-  if (!has_registered_secrets()) return redact_patterns(text);
+  if (!contains_registered_secret(text)) return redact_patterns(text);
   const std::vector<SecretSpan> registered = find_registered_secrets(text);
-  if (registered.empty()) return redact_patterns(text);
   const std::vector<SecretSpan> spans = merge_spans(pattern_spans(text), registered);
   std::string out;
   out.reserve(text.size());
@@ -152,7 +151,7 @@ bool contains_secret(std::string_view text) {
     size_t keep = 0;
     if (secret_len_at(text, i, &keep) > 0) return true;
   }
-  return !find_registered_secrets(text).empty();
+  return contains_registered_secret(text);
 }
 
 Secret::Secret(std::string value) : value_(std::move(value)) { register_secret(value_); }

@@ -20,6 +20,7 @@ struct Registry {
   std::mutex mu;  // serialises writers; readers load `snap`
   std::atomic<std::shared_ptr<const Snapshot>> snap;
   std::atomic<bool> any{false};
+  std::atomic<uint64_t> generation{0};  // bumped after each store of `snap`
   std::atomic<size_t> dropped{0};
 };
 
@@ -28,10 +29,19 @@ Registry& registry() {
   return *r;
 }
 
-std::shared_ptr<const Snapshot> snapshot() {
+/// The current snapshot, cached per thread: a read is one atomic load and a compare; the
+/// shared snapshot is loaded again only after a registration.
+const Snapshot* snapshot() {
   Registry& r = registry();
   if (!r.any.load(std::memory_order_acquire)) return nullptr;
-  return r.snap.load(std::memory_order_acquire);
+  thread_local std::shared_ptr<const Snapshot> cached;
+  thread_local uint64_t cached_generation = ~uint64_t{0};
+  const uint64_t g = r.generation.load(std::memory_order_acquire);
+  if (g != cached_generation) {
+    cached = r.snap.load(std::memory_order_acquire);
+    cached_generation = g;
+  }
+  return cached.get();
 }
 
 bool is_placeholder(std::string_view v) { return v.rfind("[REDACTED", 0) == 0; }
@@ -40,7 +50,7 @@ bool is_placeholder(std::string_view v) { return v.rfind("[REDACTED", 0) == 0; }
 
 bool register_secret(std::string_view value) {
   if (value.size() < kMinRegisteredSecretLength || is_placeholder(value)) return false;
-  if (auto cur = snapshot(); cur && std::find(cur->values.begin(), cur->values.end(), value) != cur->values.end()) {
+  if (const Snapshot* cur = snapshot(); cur && std::find(cur->values.begin(), cur->values.end(), value) != cur->values.end()) {
     return true;  // known already: no lock (the gateway calls this per request)
   }
   Registry& r = registry();
@@ -55,6 +65,7 @@ bool register_secret(std::string_view value) {
   next->values.emplace_back(value);
   next->max_len = std::max(next->max_len, value.size());
   r.snap.store(std::move(next), std::memory_order_release);
+  r.generation.fetch_add(1, std::memory_order_acq_rel);
   r.any.store(true, std::memory_order_release);
   return true;
 }
@@ -62,20 +73,20 @@ bool register_secret(std::string_view value) {
 bool has_registered_secrets() { return registry().any.load(std::memory_order_acquire); }
 
 size_t registered_secret_count() {
-  auto s = snapshot();
+  const Snapshot* s = snapshot();
   return s ? s->values.size() : 0;
 }
 
 size_t registered_secrets_dropped() { return registry().dropped.load(std::memory_order_relaxed); }
 
 size_t registered_secret_max_length() {
-  auto s = snapshot();
+  const Snapshot* s = snapshot();
   return s ? s->max_len : 0;
 }
 
 std::vector<SecretSpan> find_registered_secrets(std::string_view text) {
   std::vector<SecretSpan> spans;
-  auto s = snapshot();
+  const Snapshot* s = snapshot();
   if (!s || text.size() < kMinRegisteredSecretLength) return spans;
   for (const std::string& v : s->values) {
     size_t pos = 0;
@@ -114,8 +125,17 @@ std::string redact_registered_secrets(std::string_view text) {
   return out;
 }
 
+bool contains_registered_secret(std::string_view text) {
+  const Snapshot* s = snapshot();
+  if (!s || text.size() < kMinRegisteredSecretLength) return false;
+  for (const std::string& v : s->values) {
+    if (text.find(v) != std::string_view::npos) return true;
+  }
+  return false;
+}
+
 size_t registered_secret_prefix_suffix(std::string_view text) {
-  auto s = snapshot();
+  const Snapshot* s = snapshot();
   if (!s) return 0;
   size_t best = 0;
   for (const std::string& v : s->values) {
@@ -149,6 +169,7 @@ void clear_registered_secrets_for_testing() {
   std::lock_guard<std::mutex> lk(r.mu);
   r.any.store(false, std::memory_order_release);
   r.snap.store(nullptr, std::memory_order_release);
+  r.generation.fetch_add(1, std::memory_order_acq_rel);
   r.dropped.store(0, std::memory_order_relaxed);
 }
 

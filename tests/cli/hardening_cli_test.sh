@@ -42,6 +42,7 @@ range "gateway --drain-timeout-ms -1"   -- "--drain-timeout-ms" gateway --sim --
 range "gateway --max-queue 1e30"        -- "--max-queue" gateway --sim --max-queue 1e30
 range "chat --max-tokens -3"            -- "--max-tokens" chat hi --base-url http://127.0.0.1:9/v1 --max-tokens -3
 range "record --flush-ms -1"            -- "--flush-ms" record --cassette "$TMP/c.json" --flush-ms -1
+range "serve --timing x1e30"            -- "--timing" serve --port 0 --cassette "$(dirname "$HERE")/../cassettes/openai" --timing x1e30
 range "cassette diff --timing-tolerance-ms -1" -- "--timing-tolerance-ms" cassette diff a b --timing-tolerance-ms -1
 
 # --- 4. a SQLite file that is not a ledger -----------------------------------------------------

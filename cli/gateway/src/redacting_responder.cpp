@@ -10,7 +10,7 @@ namespace {
 
 /// Copies only when there is something to replace.
 std::string scrub(std::string s) {
-  if (find_registered_secrets(s).empty()) return s;
+  if (!contains_registered_secret(s)) return s;
   return redact_registered_secrets(s);
 }
 

@@ -133,7 +133,7 @@ std::vector<Span> find_spans(std::string_view text, const RedactionRules& rules,
   }
   if (might_hold_key_pattern(text)) {
     for (const SecretSpan& s : find_secrets(text)) spans.push_back({s.begin, s.end, std::string(kRedacted)});
-  } else if (has_registered_secrets()) {  // (find_secrets() includes them)
+  } else if (contains_registered_secret(text)) {  // (find_secrets() includes them)
     for (const SecretSpan& s : find_registered_secrets(text)) spans.push_back({s.begin, s.end, std::string(kRedacted)});
   }
   for (const auto& re : rules.compiled().patterns) {

@@ -13,10 +13,10 @@ Result<Timing> Timing::Parse(std::string_view text) {
     const char* b = text.data() + 1;
     const char* e = text.data() + text.size();
     auto res = std::from_chars(b, e, f);
-    if (res.ec == std::errc() && res.ptr == e && std::isfinite(f) && f > 0) return Factor(f);
+    if (res.ec == std::errc() && res.ptr == e && std::isfinite(f) && f > 0 && f <= 1e6) return Factor(f);
   }
   return Status(StatusCode::kInvalidRequest,
-                "timing \"" + std::string(text) + "\": expected recorded, none or xN with N > 0 (x2 = twice as fast)");
+                "timing \"" + std::string(text) + "\": expected recorded, none or xN with 0 < N <= 1000000 (x2 = twice as fast)");
 }
 
 Duration Timing::scale(double ms) const {

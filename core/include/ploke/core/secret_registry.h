@@ -51,6 +51,8 @@ size_t registered_secret_count();
 size_t registered_secrets_dropped();
 /// Length of the longest registered value (0 when none).
 size_t registered_secret_max_length();
+/// True when `text` holds a registered value (no allocation).
+bool contains_registered_secret(std::string_view text);
 /// Every occurrence of a registered value in `text`, sorted, overlaps merged.
 std::vector<SecretSpan> find_registered_secrets(std::string_view text);
 /// `text` with every registered value (only: no key patterns) replaced by kRedacted. For
