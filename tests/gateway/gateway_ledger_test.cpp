@@ -223,8 +223,10 @@ action = "stop"
   const json e = json::parse(r->body);
   EXPECT_EQ(e["error"]["code"], "insufficient_quota");
   EXPECT_EQ(e["error"]["type"], "insufficient_quota");
-  // OpenAI's own wording for insufficient_quota (no internal budget labels reach the client).
-  EXPECT_EQ(e["error"]["message"], "You exceeded your current quota, please check your plan and billing details.");
+  // OpenAI's own wording for insufficient_quota, then the gateway's budget (no internal labels).
+  EXPECT_EQ(e["error"]["message"],
+            "You exceeded your current quota, please check your plan and billing details. The spending budget that "
+            "applies to this request is exhausted.");
   EXPECT_EQ(r->header("x-should-retry"), "false");
   auto a = call("POST", "/v1/messages", kMessages);
   EXPECT_EQ(a->status, 402) << a->body;
