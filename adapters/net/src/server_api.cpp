@@ -273,37 +273,33 @@ HttpServer::HttpServer(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
 
 HttpServer::~HttpServer() { stop(); }
 
-Result<std::unique_ptr<HttpServer>> HttpServer::Start(const ServerOptions& options, Clock& clock, Handler handler) {
-  const std::string& name = options.name;
-  if (!handler) return InvalidRequestError(name + " options: a handler is required");
-  if (options.threads == 0) return InvalidRequestError("server options: threads must be > 0");
-  if (options.threads > 1024) return InvalidRequestError("server options: threads must be <= 1024");
-  if (options.port < 0 || options.port > 65535) return InvalidRequestError("server options: port must be in [0,65535]");
-  if (options.max_body_bytes == 0) return InvalidRequestError("server options: max_body_bytes must be > 0");
-  ::signal(SIGPIPE, SIG_IGN);
+namespace {
 
+Status check_options(const ServerOptions& o, const Handler& handler) {
+  if (!handler) return InvalidRequestError(o.name + " options: a handler is required");
+  if (o.threads == 0) return InvalidRequestError("server options: threads must be > 0");
+  if (o.threads > 1024) return InvalidRequestError("server options: threads must be <= 1024");
+  if (o.port < 0 || o.port > 65535) return InvalidRequestError("server options: port must be in [0,65535]");
+  if (o.max_body_bytes == 0) return InvalidRequestError("server options: max_body_bytes must be > 0");
+  return Status::Ok();
+}
+
+// One listening socket per loop (SO_REUSEPORT when there are several); `port` becomes the
+// bound port when 0 was asked.
+Result<std::vector<int>> open_listeners(const ServerOptions& o, int& port) {
   addrinfo hints{};
   hints.ai_family = AF_UNSPEC;
   hints.ai_socktype = SOCK_STREAM;
   hints.ai_flags = AI_PASSIVE | AI_NUMERICSERV;
   addrinfo* ai = nullptr;
-  if (int rc = getaddrinfo(options.host.empty() ? nullptr : options.host.c_str(), "0", &hints, &ai); rc != 0 || !ai) {
-    return InternalError(name + ": cannot resolve " + options.host + ": " + gai_strerror(rc));
+  if (int rc = getaddrinfo(o.host.empty() ? nullptr : o.host.c_str(), "0", &hints, &ai); rc != 0 || !ai) {
+    return InternalError(o.name + ": cannot resolve " + o.host + ": " + gai_strerror(rc));
   }
   std::unique_ptr<addrinfo, decltype(&freeaddrinfo)> ai_guard(ai, freeaddrinfo);
-  auto bind_error = [&](int port) {
-    return InternalError(name + ": cannot bind " + options.host + ":" + std::to_string(port) + ": " +
-                         std::strerror(errno));
+  auto bind_error = [&](int p) {
+    return InternalError(o.name + ": cannot bind " + o.host + ":" + std::to_string(p) + ": " + std::strerror(errno));
   };
-
-  const size_t n = options.threads;
-  const bool reuseport = n > 1;
-  int port = options.port;
-  std::vector<int> fds;
-  auto close_fds = [&] {
-    for (int fd : fds)
-      if (fd >= 0) ::close(fd);
-  };
+  const bool reuseport = o.threads > 1;
   if (reuseport && port != 0) {
     // SO_REUSEPORT sockets share a port with any other SO_REUSEPORT socket of this user;
     // a plain bind first makes a busy port an error, as it should be.
@@ -311,62 +307,78 @@ Result<std::unique_ptr<HttpServer>> HttpServer::Start(const ServerOptions& optio
     if (probe < 0) return bind_error(port);
     ::close(probe);
   }
-  for (size_t i = 0; i < n; ++i) {
+  std::vector<int> fds;
+  for (size_t i = 0; i < o.threads; ++i) {
     const int fd = open_listener(ai, port, reuseport);
     if (fd < 0) {
-      auto st = bind_error(port);
-      close_fds();
+      Status st = bind_error(port);
+      for (int f : fds) ::close(f);
       return st;
     }
     fds.push_back(fd);
     if (port == 0) port = bound_port(fd);
   }
+  return fds;
+}
+
+// Loop i: its event base, EventLoop face, wake-up eventfd and listening event.
+Status init_worker(Worker& w, event_config* cfg, int listen_fd, size_t i, Clock& clock, const ServerOptions& o) {
+  const auto idle = std::max(o.keep_alive_timeout, o.read_timeout);
+  w.clock = &clock;
+  w.index = i;
+  w.max_body = o.max_body_bytes;
+  w.idle_tv = timeval{static_cast<time_t>(std::max<int64_t>(1, idle.count())), 0};
+  w.write_tv = timeval{static_cast<time_t>(std::max<int64_t>(1, o.write_timeout.count())), 0};
+  w.listen_fd = listen_fd;
+  w.base = event_base_new_with_config(cfg);
+  w.loop_impl = std::make_unique<EventLoop::Impl>(w.base, w.shared, clock, i);
+  w.loop = std::make_unique<EventLoop>(w.loop_impl.get());
+  w.wake_fd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
+  w.shared->wake_fd = w.wake_fd;
+  if (w.base == nullptr || w.wake_fd < 0) return InternalError(o.name + ": cannot create event loop");
+  w.idle_timeout = event_base_init_common_timeout(w.base, &w.idle_tv);
+  w.write_timeout = event_base_init_common_timeout(w.base, &w.write_tv);
+  w.loop_impl->attach();
+  event_assign(&w.wake, w.base, w.wake_fd, EV_READ | EV_PERSIST, wake_cb, &w);
+  event_add(&w.wake, nullptr);
+  w.wake_added = true;
+  event_assign(&w.listen_ev, w.base, w.listen_fd, EV_READ | EV_PERSIST, accept_cb, &w);
+  event_add(&w.listen_ev, nullptr);
+  w.listen_added = true;
+  return Status::Ok();
+}
+
+}  // namespace
+
+Result<std::unique_ptr<HttpServer>> HttpServer::Start(const ServerOptions& options, Clock& clock, Handler handler) {
+  const std::string& name = options.name;
+  if (Status st = check_options(options, handler); !st.ok()) return st;
+  ::signal(SIGPIPE, SIG_IGN);
+  int port = options.port;
+  auto fds = open_listeners(options, port);
+  if (!fds.ok()) return fds.status();
 
   auto impl = std::make_unique<Impl>(clock, options, std::move(handler));
   impl->port = port;
-  const auto idle = std::max(options.keep_alive_timeout, options.read_timeout);
-  const auto write = options.write_timeout;
   event_config* cfg = event_config_new();
   if (cfg == nullptr) {
-    close_fds();
+    for (int fd : *fds) ::close(fd);
     return InternalError(name + ": event_config_new failed");
   }
   event_config_set_flag(cfg, EVENT_BASE_FLAG_NOLOCK);
   Status failure;
-  for (size_t i = 0; i < n; ++i) {
+  size_t taken = 0;
+  for (size_t i = 0; i < fds->size() && failure.ok(); ++i) {
     auto w = std::make_unique<Worker>();
-    w->clock = &clock;
     w->handler = &impl->handler;
     w->counters = &impl->counters;
-    w->index = i;
-    w->max_body = options.max_body_bytes;
-    w->idle_tv = timeval{static_cast<time_t>(std::max<int64_t>(1, idle.count())), 0};
-    w->write_tv = timeval{static_cast<time_t>(std::max<int64_t>(1, write.count())), 0};
-    w->listen_fd = fds[i];
-    fds[i] = -1;
-    w->base = event_base_new_with_config(cfg);
-    w->loop_impl = std::make_unique<EventLoop::Impl>(w->base, w->shared, clock, i);
-    w->loop = std::make_unique<EventLoop>(w->loop_impl.get());
-    w->wake_fd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
-    w->shared->wake_fd = w->wake_fd;
-    Worker* wp = w.get();
-    impl->workers.push_back(std::move(w));
-    if (wp->base == nullptr || wp->wake_fd < 0) {
-      failure = InternalError(name + ": cannot create event loop");
-      break;
-    }
-    wp->idle_timeout = event_base_init_common_timeout(wp->base, &wp->idle_tv);
-    wp->write_timeout = event_base_init_common_timeout(wp->base, &wp->write_tv);
-    wp->loop_impl->attach();
-    event_assign(&wp->wake, wp->base, wp->wake_fd, EV_READ | EV_PERSIST, wake_cb, wp);
-    event_add(&wp->wake, nullptr);
-    wp->wake_added = true;
-    event_assign(&wp->listen_ev, wp->base, wp->listen_fd, EV_READ | EV_PERSIST, accept_cb, wp);
-    event_add(&wp->listen_ev, nullptr);
-    wp->listen_added = true;
+    Worker& ref = *w;
+    impl->workers.push_back(std::move(w));  // owns the listening socket from here
+    failure = init_worker(ref, cfg, (*fds)[i], i, clock, options);
+    taken = i + 1;
   }
   event_config_free(cfg);
-  close_fds();
+  for (size_t i = taken; i < fds->size(); ++i) ::close((*fds)[i]);
   if (!failure.ok()) return failure;  // ~Impl frees what was made
   try {
     for (auto& w : impl->workers) {
