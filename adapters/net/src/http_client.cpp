@@ -216,6 +216,109 @@ Result<int> connect_to(const detail::Target& t, const Exchange& ex, std::atomic<
   return last;
 }
 
+// Sends the head and the body in as few sendmsg() calls as the socket allows. Returns
+// true when all was sent, false when the caller may resend on a fresh connection (a reused
+// one failed on its first write, or the request is replayable), else the error.
+Result<bool> send_request(int fd, const std::string& head, const std::string& body, Exchange& ex,
+                          const detail::Target& t, CallState& state, bool may_resend, bool replayable) {
+  size_t off = 0;
+  const size_t total = head.size() + body.size();
+  bool first_write = true;
+  while (off < total) {
+    iovec iov[2];
+    int n_iov = 0;
+    if (off < head.size()) {
+      iov[n_iov++] = iovec{const_cast<char*>(head.data()) + off, head.size() - off};
+      if (!body.empty()) iov[n_iov++] = iovec{const_cast<char*>(body.data()), body.size()};
+    } else {
+      const size_t b = off - head.size();
+      iov[n_iov++] = iovec{const_cast<char*>(body.data()) + b, body.size() - b};
+    }
+    msghdr msg{};
+    msg.msg_iov = iov;
+    msg.msg_iovlen = static_cast<size_t>(n_iov);
+    const ssize_t n = ::sendmsg(fd, &msg, MSG_NOSIGNAL);
+    if (n > 0) {
+      off += static_cast<size_t>(n);
+      first_write = false;
+      continue;
+    }
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
+      TimeoutPhase expired = TimeoutPhase::kNone;
+      const Wait w = ex.wait(fd, POLLOUT, std::nullopt, TimeoutPhase::kTotal, &expired);
+      if (w == Wait::kCancelled) return CancelledError("call cancelled");
+      if (w == Wait::kTimeout) return timeout_status(expired, t.key);
+      continue;
+    }
+    if (state.cancelled.load()) return CancelledError("call cancelled");
+    if (may_resend && (first_write || replayable)) return false;
+    break;
+  }
+  if (off < total) {
+    return ConnectionResetError("connection to http://" + t.key + " closed or reset while sending the request");
+  }
+  return true;
+}
+
+struct Received {
+  bool resend = false;    // the server closed an idle reused connection as we sent: resend
+  bool reusable = false;  // complete, keep-alive, no EOF: back to the pool
+};
+
+// Reads and parses the response, streaming the body to the handler, with the first-byte
+// and idle timeouts measured on the exchange's clock.
+Result<Received> receive_response(int fd, Exchange& ex, const CallOptions& o, ResponseHandler& handler,
+                                  bool head_request, const detail::Target& t, CallState& state, bool may_resend) {
+  const TimePoint sent_at = ex.clock.now();
+  detail::Parse ps;
+  ps.handler = &handler;
+  ps.head_request = head_request;
+  http_parser parser;
+  http_parser_init(&parser, HTTP_RESPONSE);
+  parser.data = &ps;
+  bool got_byte = false, eof = false;
+  TimePoint last_activity = sent_at;
+  char buf[kReadChunk];
+  for (;;) {
+    std::optional<TimePoint> due;
+    TimeoutPhase phase = got_byte ? TimeoutPhase::kIdle : TimeoutPhase::kFirstByte;
+    if (!got_byte && o.first_byte_timeout) due = sent_at + *o.first_byte_timeout;
+    if (got_byte && o.idle_timeout) due = last_activity + *o.idle_timeout;
+    TimeoutPhase expired = TimeoutPhase::kNone;
+    const Wait w = ex.wait(fd, POLLIN, due, phase, &expired);
+    if (w == Wait::kCancelled) return CancelledError("call cancelled");
+    if (w == Wait::kTimeout) return timeout_status(expired, t.key);
+    const ssize_t n = ::recv(fd, buf, sizeof buf, 0);
+    if (n < 0 && (errno == EINTR || errno == EAGAIN || errno == EWOULDBLOCK)) continue;
+    if (state.cancelled.load()) return CancelledError("call cancelled");
+    if (n <= 0) {
+      if (n == 0) {
+        eof = true;
+        http_parser_execute(&parser, &detail::response_settings(), nullptr, 0);  // ends a close-delimited body
+        if (ps.complete) break;
+      }
+      if (!got_byte && may_resend) return Received{true, false};
+      if (ps.handler_abort) return CancelledError("response handler aborted the call");
+      return ConnectionResetError(std::string("connection to http://") + t.key + " " + (n == 0 ? "closed" : "reset") +
+                                  (ps.head_seen ? " mid-body" : " before the response"));
+    }
+    got_byte = true;
+    last_activity = ex.clock.now();
+    const size_t used = http_parser_execute(&parser, &detail::response_settings(), buf, static_cast<size_t>(n));
+    if (ps.handler_abort) return CancelledError("response handler aborted the call");
+    if (ps.complete) {
+      if (used < static_cast<size_t>(n)) ps.keep_alive = false;  // stray bytes: not reusable
+      break;
+    }
+    if (const http_errno err = HTTP_PARSER_ERRNO(&parser); err != HPE_OK) {
+      return MalformedResponseError(std::string("malformed HTTP response from http://") + t.key + ": " +
+                                    http_errno_description(err));
+    }
+  }
+  return Received{false, ps.complete && ps.keep_alive && !eof};
+}
+
 }  // namespace
 
 Status HttpClient::Impl::run(const HttpRequest& request, const CallOptions& o, ResponseHandler& handler,
@@ -224,12 +327,9 @@ Status HttpClient::Impl::run(const HttpRequest& request, const CallOptions& o, R
   if (!parsed.ok()) return parsed.status();
   const detail::Target& t = *parsed;
   Exchange ex{clock, o, state, clock.now()};
-
   // The request head (one buffer) and the body (sent from the caller's string).
   bool replayable = false;
   const std::string head = detail::request_head(request, t, options.user_agent, &replayable);
-  const bool head_request = request.method == "HEAD";
-
   for (int attempt = 0;; ++attempt) {
     if (state.cancelled.load()) return CancelledError("call cancelled");
     int fd = attempt == 0 ? acquire(t.key) : -1;
@@ -250,118 +350,15 @@ Status HttpClient::Impl::run(const HttpRequest& request, const CallOptions& o, R
       CallState& s;
       ~Unset() { s.set_fd(-1); }
     } unset{state};
-
-    // ---- send ----
-    bool retry = false;
-    bool send_failed_first = false;
-    {
-      size_t off = 0;
-      const size_t total = head.size() + request.body.size();
-      bool first_write = true;
-      while (off < total) {
-        iovec iov[2];
-        int n_iov = 0;
-        if (off < head.size()) {
-          iov[n_iov++] = iovec{const_cast<char*>(head.data()) + off, head.size() - off};
-          if (!request.body.empty()) iov[n_iov++] = iovec{const_cast<char*>(request.body.data()), request.body.size()};
-        } else {
-          const size_t b = off - head.size();
-          iov[n_iov++] = iovec{const_cast<char*>(request.body.data()) + b, request.body.size() - b};
-        }
-        msghdr msg{};
-        msg.msg_iov = iov;
-        msg.msg_iovlen = static_cast<size_t>(n_iov);
-        const ssize_t n = ::sendmsg(fd, &msg, MSG_NOSIGNAL);
-        if (n > 0) {
-          off += static_cast<size_t>(n);
-          first_write = false;
-          continue;
-        }
-        if (n < 0 && errno == EINTR) continue;
-        if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
-          TimeoutPhase expired = TimeoutPhase::kNone;
-          const Wait w = ex.wait(fd, POLLOUT, std::nullopt, TimeoutPhase::kTotal, &expired);
-          if (w == Wait::kCancelled) return CancelledError("call cancelled");
-          if (w == Wait::kTimeout) return timeout_status(expired, t.key);
-          continue;
-        }
-        if (state.cancelled.load()) return CancelledError("call cancelled");
-        send_failed_first = first_write;
-        break;
-      }
-      if (off < total) {
-        if (reused && (send_failed_first || replayable) && attempt == 0) {
-          retry = true;
-        } else {
-          return ConnectionResetError("connection to http://" + t.key + " closed or reset while sending the request");
-        }
-      }
-    }
-    if (retry) continue;
-
-    // ---- receive ----
-    const TimePoint sent_at = clock.now();
-    detail::Parse ps;
-    ps.handler = &handler;
-    ps.head_request = head_request;
-    http_parser parser;
-    http_parser_init(&parser, HTTP_RESPONSE);
-    parser.data = &ps;
-    bool got_byte = false;
-    TimePoint last_activity = sent_at;
-    char buf[kReadChunk];
-    Status failure;
-    bool eof = false;
-    for (;;) {
-      std::optional<TimePoint> phase_due;
-      TimeoutPhase phase = TimeoutPhase::kFirstByte;
-      if (!got_byte) {
-        if (o.first_byte_timeout) phase_due = sent_at + *o.first_byte_timeout;
-      } else {
-        phase = TimeoutPhase::kIdle;
-        if (o.idle_timeout) phase_due = last_activity + *o.idle_timeout;
-      }
-      TimeoutPhase expired = TimeoutPhase::kNone;
-      const Wait w = ex.wait(fd, POLLIN, phase_due, phase, &expired);
-      if (w == Wait::kCancelled) return CancelledError("call cancelled");
-      if (w == Wait::kTimeout) return timeout_status(expired, t.key);
-      const ssize_t n = ::recv(fd, buf, sizeof buf, 0);
-      if (n < 0 && (errno == EINTR || errno == EAGAIN || errno == EWOULDBLOCK)) continue;
-      if (state.cancelled.load()) return CancelledError("call cancelled");
-      if (n <= 0) {
-        if (n == 0) {
-          eof = true;
-          http_parser_execute(&parser, &detail::response_settings(), nullptr, 0);  // ends a close-delimited body
-          if (ps.complete) break;
-        }
-        if (!got_byte && reused && replayable && attempt == 0) {
-          retry = true;  // the server closed the idle connection as we sent: safe to resend
-          break;
-        }
-        if (ps.handler_abort) return CancelledError("response handler aborted the call");
-        failure = ConnectionResetError(std::string("connection to http://") + t.key + " " +
-                                       (n == 0 ? "closed" : "reset") +
-                                       (ps.head_seen ? " mid-body" : " before the response"));
-        break;
-      }
-      got_byte = true;
-      last_activity = clock.now();
-      const size_t used = http_parser_execute(&parser, &detail::response_settings(), buf, static_cast<size_t>(n));
-      if (ps.handler_abort) return CancelledError("response handler aborted the call");
-      const http_errno err = HTTP_PARSER_ERRNO(&parser);
-      if (ps.complete) {
-        // Stray bytes after the response: the connection is not reusable.
-        if (used < static_cast<size_t>(n)) ps.keep_alive = false;
-        break;
-      }
-      if (err != HPE_OK) {
-        return MalformedResponseError(std::string("malformed HTTP response from http://") + t.key + ": " +
-                                      http_errno_description(err));
-      }
-    }
-    if (retry) continue;
-    if (!failure.ok()) return failure;
-    if (ps.complete && ps.keep_alive && !eof) {
+    const bool first_reuse = reused && attempt == 0;
+    Result<bool> sent = send_request(fd, head, request.body, ex, t, state, first_reuse, replayable);
+    if (!sent.ok()) return sent.status();
+    if (!*sent) continue;
+    Result<Received> got =
+        receive_response(fd, ex, o, handler, request.method == "HEAD", t, state, first_reuse && replayable);
+    if (!got.ok()) return got.status();
+    if (got->resend) continue;
+    if (got->reusable) {
       state.set_fd(-1);
       guard.fd = -1;
       release(t.key, fd);
