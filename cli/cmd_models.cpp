@@ -29,6 +29,7 @@
 #include <nlohmann/json.hpp>
 
 #include "commands.h"
+#include "ploke/json/limits.h"
 #include "ploke/adapters/http_transport.h"
 #include "ploke/catalog/catalog.h"
 #include "ploke/codec/cassette_json.h"
@@ -465,10 +466,17 @@ int cmd_promote(const ModelsArgs& a) {
   json doc = {{"version", 1}, {"models", json::object()}};
   auto text = codec::read_file(path);
   if (text.ok()) {
+    if (Status st = ploke::json::check_json_limits(*text); !st.ok()) {
+      std::fprintf(stderr, "ploke-sim models promote: config file %s: %s\n", path.c_str(), st.message().c_str());
+      return kExitUsage;
+    }
     try {
       doc = json::parse(*text);
     } catch (const json::parse_error& e) {
       std::fprintf(stderr, "ploke-sim models promote: config file %s: invalid JSON at byte %zu\n", path.c_str(), e.byte);
+      return kExitUsage;
+    } catch (const json::exception& e) {
+      std::fprintf(stderr, "ploke-sim models promote: config file %s: invalid JSON: %s\n", path.c_str(), e.what());
       return kExitUsage;
     }
     if (!doc.is_object() || !doc.contains("models") || !doc["models"].is_object()) {

@@ -3,7 +3,7 @@
 #
 # One table: each module (its folders) and what it may include — the ploke modules (by
 # include prefix ploke/<name>/) and the third-party libraries. Dependencies point one way:
-#   core (base) <- core modules (fibers, codec, catalog, resilience, config, ledger,
+#   core (base) <- core modules (json, fibers, codec, catalog, resilience, config, ledger,
 #   dashboard) <- net <- adapters <- simulator, recorder, scenarios, gateway <- cli.
 # Plus: no heavy third-party header in a public header; only core/src/real_clock.cpp reads
 # the machine clock or sleeps; no unseeded randomness.
@@ -15,18 +15,19 @@ bad() { echo "check-layering: $*" >&2; fail=1; }
 # module | folders (space-separated) | allowed ploke modules | allowed third-party
 MODULES=(
   "core       | core/include core/src | core | -"
+  "json       | core/json | core json | -"
   "fibers     | core/fibers | core fibers | boost"
-  "codec      | core/codec | core codec | nlohmann"
-  "catalog    | core/catalog | core codec catalog | nlohmann"
+  "codec      | core/codec | core json codec | nlohmann"
+  "catalog    | core/catalog | core json codec catalog | nlohmann"
   "resilience | core/resilience | core resilience | -"
   "config     | core/config | core codec catalog resilience config | nlohmann toml"
   "ledger     | core/ledger | core catalog ledger | sqlite"
   "dashboard  | core/dashboard | core resilience dashboard | -"
   "net        | adapters/net | core net | libevent http_parser"
-  "adapters   | adapters/include adapters/src | core net adapters | nlohmann httplib openssl"
-  "simulator  | simulator | core codec dashboard net adapters simulator | nlohmann"
+  "adapters   | adapters/include adapters/src | core json net adapters | nlohmann httplib openssl"
+  "simulator  | simulator | core json codec dashboard net adapters simulator | nlohmann"
   "recorder   | recorder | core codec net adapters recorder | nlohmann"
-  "scenarios  | scenarios/runner | core fibers codec resilience adapters simulator scenarios | nlohmann openssl"
+  "scenarios  | scenarios/runner | core json fibers codec resilience adapters simulator scenarios | nlohmann openssl"
   "gateway    | cli/gateway | core fibers resilience ledger dashboard net adapters gateway | nlohmann"
 )
 

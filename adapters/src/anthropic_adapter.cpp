@@ -1,5 +1,6 @@
 // AnthropicAdapter: response parsing, error mapping and the stream decoder. Request
 // shaping lives in anthropic_request.cpp, error mapping in anthropic_errors.cpp.
+#include "json_guard.h"
 #include "ploke/adapters/anthropic_adapter.h"
 
 #include <cmath>
@@ -72,6 +73,7 @@ std::string request_id_of(const Headers& h) {
 
 Result<ChatResponse> parse_body(const HttpResponse& r, const Endpoint& ep) {
   json doc;
+  if (Status st = ploke::detail::check_json_input(r.body); !st.ok()) return malformed(st.message(), r, ep);
   try {
     doc = json::parse(r.body);
   } catch (const json::parse_error& e) {
@@ -179,6 +181,7 @@ bool AnthropicStreamDecoder::on_event(const SseEvent& e) {
   if (name == "ping") return true;
   if (name == "content_block_delta" && started_ && fast_text_delta(e.data)) return true;
   json doc;
+  if (Status st = ploke::detail::check_json_input(e.data); !st.ok()) return fail_malformed(e, "data " + st.message());
   try {
     doc = json::parse(e.data);
   } catch (const json::parse_error& pe) {

@@ -1,4 +1,5 @@
 // Anthropic error mapping and rate-limit headers. See ploke/adapters/anthropic_errors.h.
+#include "json_guard.h"
 #include "ploke/adapters/anthropic_errors.h"
 
 #include <charconv>
@@ -207,7 +208,9 @@ Status map_anthropic_error(int http_status, std::string_view body, const Headers
                            std::string_view provider) {
   std::string request_id;
   if (auto rid = headers.get("request-id")) request_id = std::string(*rid);
-  json doc = json::parse(body.begin(), body.end(), nullptr, /*allow_exceptions=*/false);
+  json doc = ploke::detail::check_json_input(body).ok()
+                 ? json::parse(body.begin(), body.end(), nullptr, /*allow_exceptions=*/false)
+                 : json(json::value_t::discarded);
   if (!doc.is_discarded() && doc.is_object()) {
     if (request_id.empty()) {
       if (auto it = doc.find("request_id"); it != doc.end() && it->is_string()) request_id = it->get<std::string>();

@@ -9,6 +9,7 @@
 #include "json_cursor.h"
 #include "json_reader.h"
 #include "json_writer.h"
+#include "json_guard.h"
 #include "ploke/adapters/inbound.h"
 
 namespace ploke::inbound {
@@ -374,6 +375,7 @@ std::string error_body(const Status& st, std::string_view request_id) {
 }  // namespace
 
 Result<InboundRequest> parse_anthropic_messages_request(std::string_view body) {
+  if (Status st = ploke::detail::check_json_input(body); !st.ok()) return InvalidRequestError("body: " + st.message());
   try {
     return parse_impl(body);
   } catch (const std::exception& e) {

@@ -11,6 +11,7 @@
 #include "json_reader.h"
 #include "json_writer.h"
 #include "openai_internal.h"
+#include "json_guard.h"
 #include "ploke/adapters/inbound.h"
 #include "ploke/adapters/openai_checks_json.h"
 
@@ -446,6 +447,7 @@ uint64_t estimate_prompt_tokens(const ChatRequest& r) {
 Result<InboundRequest> parse_openai_chat_request(std::string_view body) { return parse_openai_chat_request(body, ParsePath::kAuto); }
 
 Result<InboundRequest> parse_openai_chat_request(std::string_view body, ParsePath path) {
+  if (Status st = ploke::detail::check_json_input(body); !st.ok()) return InvalidRequestError("body: " + st.message());
   try {
     return parse_openai_impl(body, path);
   } catch (const std::exception& e) {

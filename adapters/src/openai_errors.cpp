@@ -1,4 +1,5 @@
 // OpenAI error mapping and header parsing. See ploke/adapters/openai_errors.h.
+#include "json_guard.h"
 #include "ploke/adapters/openai_errors.h"
 
 #include <array>
@@ -287,7 +288,9 @@ RateLimitInfo parse_openai_rate_limit_headers(const Headers& headers) {
 
 Status map_openai_error(int http_status, std::string_view body, const Headers& headers,
                         std::string_view provider) {
-  json doc = json::parse(body.begin(), body.end(), nullptr, /*allow_exceptions=*/false);
+  json doc = ploke::detail::check_json_input(body).ok()
+                 ? json::parse(body.begin(), body.end(), nullptr, /*allow_exceptions=*/false)
+                 : json(json::value_t::discarded);
   if (!doc.is_discarded() && doc.is_object()) {
     if (auto it = doc.find("error"); it != doc.end() && openai::truthy(*it)) {
       const openai::ErrorFields f = openai::extract_error_fields(*it);

@@ -1,5 +1,6 @@
 // The adapter contract kit: suite parsing (JSON with field-path errors) and the runner
 // (SimEngine + InProcessTransport on a SimulatedClock, one fresh engine per case).
+#include "ploke/json/limits.h"
 #include "ploke/simulator/contract.h"
 
 #include <algorithm>
@@ -509,6 +510,7 @@ std::string one_line(std::string s, size_t max = 160) {
 }
 
 bool valid_json_object(const std::string& text) {
+  if (!ploke::json::check_json_limits(text).ok()) return false;
   try {
     return json::parse(text).is_object();
   } catch (const std::exception&) {
@@ -682,11 +684,16 @@ ContractCaseResult run_case(const ContractSuite& suite, const ContractCase& c, c
 Result<ContractSuite> parse_contract_suite(std::string_view text, std::string_view source_name,
                                            const std::string& base_dir) {
   json root;
+  if (Status st = ploke::json::check_json_limits(text); !st.ok()) {
+    return InvalidRequestError("contract suite '" + std::string(source_name) + "': " + st.message());
+  }
   try {
     root = json::parse(text);
   } catch (const json::parse_error& e) {
     return InvalidRequestError("contract suite '" + std::string(source_name) + "': invalid JSON at byte " +
                                std::to_string(e.byte) + ": " + e.what());
+  } catch (const json::exception& e) {
+    return InvalidRequestError("contract suite '" + std::string(source_name) + "': invalid JSON: " + e.what());
   }
   Errors errs;
   ContractSuite suite;

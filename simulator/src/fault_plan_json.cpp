@@ -1,4 +1,5 @@
 // Fault plan JSON: parsing with field-path error collection, and rendering.
+#include "ploke/json/limits.h"
 #include "ploke/simulator/fault_plan_json.h"
 
 #include <nlohmann/json.hpp>
@@ -244,6 +245,7 @@ std::optional<FaultKind> fault_kind_from_name(std::string_view name) {
 Result<FaultPlan> parse_fault_plan(std::string_view json, std::string_view source_name) {
   const std::string where = "fault plan '" + std::string(source_name) + "'";
   Json root;
+  if (Status st = ploke::json::check_json_limits(json); !st.ok()) return InvalidRequestError(where + ": " + st.message());
   try {
     root = Json::parse(json.begin(), json.end());
   } catch (const Json::parse_error& e) {

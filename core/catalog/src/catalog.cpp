@@ -1,5 +1,6 @@
 // Model catalog: normalization of OpenRouter /models and /endpoints, the curated file,
 // merging, search, and the cache file. See ploke/catalog/catalog.h.
+#include "ploke/json/limits.h"
 #include "ploke/catalog/catalog.h"
 
 #include <algorithm>
@@ -64,10 +65,13 @@ std::vector<std::string> strings_of(const json& v) {
 
 /// Parses `text`; a syntax error → `code` naming `source` and the byte offset.
 Result<json> parse_doc(std::string_view text, std::string_view source, StatusCode code) {
+  if (Status st = ploke::json::check_json_limits(text); !st.ok()) return Status(code, std::string(source) + ": " + st.message());
   try {
     return json::parse(text.begin(), text.end());
   } catch (const json::parse_error& e) {
     return Status(code, std::string(source) + ": invalid JSON at byte " + std::to_string(e.byte) + ": " + e.what());
+  } catch (const json::exception& e) {
+    return Status(code, std::string(source) + ": invalid JSON: " + e.what());
   }
 }
 

@@ -8,6 +8,7 @@
 #include "base64.h"
 #include "cassette_internal.h"
 #include "json_util.h"
+#include "ploke/json/limits.h"
 #include "ploke/codec/cassette_json.h"
 #include "ploke/codec/tools.h"
 
@@ -335,6 +336,9 @@ void HarReader::entry(const Json& e, const std::string& path, std::string* upstr
 Result<Cassette> har_to_cassette(std::string_view har_text, std::string_view source_name) {
   std::vector<FieldError> errors;
   Cassette c;
+  if (Status st = ploke::json::check_json_limits(har_text); !st.ok()) {
+    return Status(StatusCode::kInvalidRequest, std::string(source_name) + ": " + st.message());
+  }
   try {
     Json doc = Json::parse(har_text.begin(), har_text.end());
     HarReader r(&errors);

@@ -1,3 +1,4 @@
+#include "ploke/json/limits.h"
 #include "json_util.h"
 
 namespace ploke::codec::internal {
@@ -30,12 +31,14 @@ std::string shorten(std::string s, size_t max) {
 }
 
 std::optional<Json> try_parse(std::string_view text) {
+  if (!ploke::json::check_json_limits(text).ok()) return std::nullopt;  // kept as text, never walked
   Json j = Json::parse(text.begin(), text.end(), nullptr, /*allow_exceptions=*/false);
   if (j.is_discarded()) return std::nullopt;
   return j;
 }
 
 std::optional<SortedJson> try_parse_sorted(std::string_view text) {
+  if (!ploke::json::check_json_limits(text).ok()) return std::nullopt;
   SortedJson j = SortedJson::parse(text.begin(), text.end(), nullptr, /*allow_exceptions=*/false);
   if (j.is_discarded()) return std::nullopt;
   return j;

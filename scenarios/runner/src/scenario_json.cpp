@@ -9,6 +9,7 @@
 #include <set>
 #include <sstream>
 
+#include "ploke/json/limits.h"
 #include "ploke/scenarios/scenario.h"
 #include "ploke/simulator/fault_plan_json.h"
 
@@ -632,11 +633,14 @@ std::optional<Duration> parse_duration_text(std::string_view text) {
 Result<Scenario> parse_scenario(std::string_view text, std::string_view source_name) {
   const std::string src(source_name);
   Json root;
+  if (Status st = ploke::json::check_json_limits(text); !st.ok()) return InvalidRequestError("scenario '" + src + "': " + st.message());
   try {
     root = Json::parse(text.begin(), text.end(), nullptr, /*allow_exceptions=*/true, /*ignore_comments=*/true);
   } catch (const nlohmann::json::parse_error& ex) {
     return InvalidRequestError("scenario '" + src + "': invalid JSON at byte " + std::to_string(ex.byte) + ": " +
                                ex.what());
+  } catch (const nlohmann::json::exception& ex) {
+    return InvalidRequestError("scenario '" + src + "': invalid JSON: " + ex.what());
   }
   if (!root.is_object()) return InvalidRequestError("scenario '" + src + "': the top level must be an object");
   Errors e;
