@@ -94,7 +94,7 @@ std::string render_error(const AError& e, std::string_view request_id) {
   OJson doc = OJson::object();
   doc["type"] = "error";
   doc["error"] = std::move(err);
-  if (!request_id.empty()) doc["request_id"] = std::string(request_id);
+  doc["request_id"] = request_id.empty() ? OJson(nullptr) : OJson(std::string(request_id));
   return doc.dump();
 }
 
@@ -140,7 +140,7 @@ Headers base_headers(std::string_view content_type, const RequestContext& ctx, c
     const uint64_t rem = limit > used_tokens ? limit - used_tokens : 0;
     return std::to_string((rem + 500) / 1000 * 1000);
   };
-  const std::string token_reset = rfc3339(ctx.created + 1);
+  const std::string token_reset = rfc3339(ctx.created + std::max<int64_t>(1, reset_after.count()));
   for (const auto& [family, limit] : {std::pair<std::string_view, uint64_t>{"tokens", limit_tok},
                                       {"input-tokens", limit_tok / 5 * 4},
                                       {"output-tokens", limit_tok / 5}}) {
@@ -180,13 +180,17 @@ ScriptedResponse http_error_response(const Fault& f, const RequestContext& ctx, 
                                      std::string_view model) {
   ScriptedResponse r = error_response(fault_error(f, f.status, model), ctx, opts);
   if (f.status == 429) {
-    const Duration wait = f.retry_after_ms ? *f.retry_after_ms
-                                           : (f.retry_after ? *f.retry_after : Duration(std::chrono::seconds(1)));
+    // An Anthropic 429 always carries retry-after (whole seconds), and the request and
+    // token families reset at the same instant it names.
+    const Duration wait = f.retry_after ? *f.retry_after
+                                        : (f.retry_after_ms ? *f.retry_after_ms : Duration(std::chrono::seconds(1)));
     const int64_t secs = std::max<int64_t>(1, (ms_ceil(wait) + 999) / 1000);
-    Headers h = base_headers("application/json", ctx, opts, 0, 0, std::chrono::seconds(secs));
-    r.headers = std::move(h);
+    r.headers = base_headers("application/json", ctx, opts, 0, opts.rate_limits.limit_tokens,
+                             std::chrono::seconds(secs));
+    r.headers.add("retry-after", std::to_string(secs));
+  } else if (f.retry_after) {
+    r.headers.add("retry-after", std::to_string((ms_ceil(*f.retry_after) + 999) / 1000));
   }
-  if (f.retry_after) r.headers.add("retry-after", std::to_string((ms_ceil(*f.retry_after) + 999) / 1000));
   if (f.retry_after_ms) r.headers.add("retry-after-ms", std::to_string(ms_ceil(*f.retry_after_ms)));
   if (f.should_retry) r.headers.add("x-should-retry", *f.should_retry ? "true" : "false");
   return r;
@@ -594,14 +598,39 @@ Plan plan_message(const Json& b, const SimOptions& opts, Random& rng) {
   return plan;
 }
 
-OJson usage_json(uint64_t input, uint64_t output, bool with_tier) {
+// Every key the SDK's `Usage` type requires (nullable ones as null), in the order
+// append_usage() writes them.
+OJson usage_json(uint64_t input, uint64_t output) {
+  OJson u = OJson::object();
+  u["input_tokens"] = input;
+  u["cache_creation_input_tokens"] = 0;
+  u["cache_read_input_tokens"] = 0;
+  u["cache_creation"] = OJson{{"ephemeral_5m_input_tokens", 0}, {"ephemeral_1h_input_tokens", 0}};
+  u["output_tokens"] = output;
+  u["output_tokens_details"] = nullptr;
+  u["server_tool_use"] = nullptr;
+  u["service_tier"] = "standard";
+  u["inference_geo"] = nullptr;
+  u["speed"] = nullptr;
+  return u;
+}
+
+// `message_delta` usage (the SDK's MessageDeltaUsage): cumulative counts.
+OJson delta_usage_json(uint64_t input, uint64_t output) {
   OJson u = OJson::object();
   u["input_tokens"] = input;
   u["cache_creation_input_tokens"] = 0;
   u["cache_read_input_tokens"] = 0;
   u["output_tokens"] = output;
-  if (with_tier) u["service_tier"] = "standard";
+  u["output_tokens_details"] = nullptr;
+  u["server_tool_use"] = nullptr;
   return u;
+}
+
+// The keys a Message / message_delta carries besides stop_reason and stop_sequence.
+void add_nullable_message_keys(OJson& doc) {
+  doc["stop_details"] = nullptr;
+  doc["container"] = nullptr;
 }
 
 std::string join(const std::vector<std::string>& tokens) {
@@ -649,13 +678,16 @@ Generated generate_message(const Json& b, const SimOptions& opts, const RequestC
     r.head_at = opts.latency.fast ? Duration{0} : ttft + gap * static_cast<int64_t>(deltas);
     r.headers = base_headers("application/json", ctx, opts, remaining_after_this(opts), used, std::chrono::seconds(1));
     OJson content = OJson::array();
-    if (!plan.tokens.empty()) content.push_back(OJson{{"type", "text"}, {"text", join(plan.tokens)}});
+    if (!plan.tokens.empty()) {
+      content.push_back(OJson{{"type", "text"}, {"text", join(plan.tokens)}, {"citations", nullptr}});
+    }
     for (const auto& c : plan.calls) {
       OJson blk = OJson::object();
       blk["type"] = "tool_use";
       blk["id"] = c.id;
       blk["name"] = c.name;
       blk["input"] = OJson::parse(c.input.dump());
+      blk["caller"] = OJson{{"type", "direct"}};
       content.push_back(std::move(blk));
     }
     OJson doc = OJson::object();
@@ -666,7 +698,9 @@ Generated generate_message(const Json& b, const SimOptions& opts, const RequestC
     doc["content"] = std::move(content);
     doc["stop_reason"] = plan.stop_reason;
     doc["stop_sequence"] = plan.stop_sequence ? OJson(*plan.stop_sequence) : OJson(nullptr);
-    doc["usage"] = usage_json(input, plan.output_tokens, true);
+    add_nullable_message_keys(doc);
+    doc["usage"] = usage_json(input, plan.output_tokens);
+    doc["diagnostics"] = nullptr;
     r.chunks.push_back(TimedChunk{r.head_at, doc.dump()});
     return g;
   }
@@ -694,7 +728,9 @@ Generated generate_message(const Json& b, const SimOptions& opts, const RequestC
     msg["content"] = OJson::array();
     msg["stop_reason"] = nullptr;
     msg["stop_sequence"] = nullptr;
-    msg["usage"] = usage_json(input, 1, true);
+    add_nullable_message_keys(msg);
+    msg["usage"] = usage_json(input, 1);
+    msg["diagnostics"] = nullptr;
     add("message_start", OJson{{"type", "message_start"}, {"message", std::move(msg)}});
   }
   size_t index = 0;
@@ -702,7 +738,7 @@ Generated generate_message(const Json& b, const SimOptions& opts, const RequestC
   if (!plan.tokens.empty()) {
     add("content_block_start", OJson{{"type", "content_block_start"},
                                      {"index", index},
-                                     {"content_block", OJson{{"type", "text"}, {"text", ""}}}});
+                                     {"content_block", OJson{{"type", "text"}, {"text", ""}, {"citations", nullptr}}}});
     add("ping", OJson{{"type", "ping"}});
     pinged = true;
     for (const auto& t : plan.tokens) {
@@ -718,7 +754,8 @@ Generated generate_message(const Json& b, const SimOptions& opts, const RequestC
     add("content_block_start",
         OJson{{"type", "content_block_start"},
               {"index", index},
-              {"content_block", OJson{{"type", "tool_use"}, {"id", c.id}, {"name", c.name}, {"input", OJson::object()}}}});
+              {"content_block", OJson{{"type", "tool_use"}, {"id", c.id}, {"name", c.name}, {"input", OJson::object()},
+                                      {"caller", OJson{{"type", "direct"}}}}}});
     if (!pinged) {
       add("ping", OJson{{"type", "ping"}});
       pinged = true;
@@ -735,11 +772,12 @@ Generated generate_message(const Json& b, const SimOptions& opts, const RequestC
     add("content_block_stop", OJson{{"type", "content_block_stop"}, {"index", index}});
     ++index;
   }
+  OJson delta{{"stop_reason", plan.stop_reason},
+              {"stop_sequence", plan.stop_sequence ? OJson(*plan.stop_sequence) : OJson(nullptr)}};
+  add_nullable_message_keys(delta);
   add("message_delta", OJson{{"type", "message_delta"},
-                             {"delta", OJson{{"stop_reason", plan.stop_reason},
-                                             {"stop_sequence", plan.stop_sequence ? OJson(*plan.stop_sequence)
-                                                                                  : OJson(nullptr)}}},
-                             {"usage", OJson{{"output_tokens", plan.output_tokens}}}});
+                             {"delta", std::move(delta)},
+                             {"usage", delta_usage_json(input, plan.output_tokens)}});
   add("message_stop", OJson{{"type", "message_stop"}});
   return g;
 }
@@ -752,15 +790,18 @@ Generated generate_message(const Json& b, const SimOptions& opts, const RequestC
 void append_usage(std::string& o, uint64_t input, uint64_t output) {
   o += "{\"input_tokens\":";
   o += std::to_string(input);
-  o += ",\"cache_creation_input_tokens\":0,\"cache_read_input_tokens\":0,\"output_tokens\":";
+  o += ",\"cache_creation_input_tokens\":0,\"cache_read_input_tokens\":0,\"cache_creation\":"
+       "{\"ephemeral_5m_input_tokens\":0,\"ephemeral_1h_input_tokens\":0},\"output_tokens\":";
   o += std::to_string(output);
-  o += ",\"service_tier\":\"standard\"}";
+  o += ",\"output_tokens_details\":null,\"server_tool_use\":null,\"service_tier\":\"standard\","
+       "\"inference_geo\":null,\"speed\":null}";
 }
 
+// stop_reason, stop_sequence and the nullable keys of add_nullable_message_keys().
 void append_stop(std::string& o, const Plan& plan) {
   o += "\"stop_reason\":";
   append_json_string(o, plan.stop_reason);
-  o += ",\"stop_sequence\":null";
+  o += ",\"stop_sequence\":null,\"stop_details\":null,\"container\":null";
 }
 
 Generated generate_message_light(const LightMessage& m, const SimOptions& opts, const RequestContext& ctx,
@@ -791,13 +832,13 @@ Generated generate_message_light(const LightMessage& m, const SimOptions& opts, 
     if (!plan.tokens.empty()) {
       doc += "{\"type\":\"text\",\"text\":";
       append_json_string(doc, join(plan.tokens));
-      doc += '}';
+      doc += ",\"citations\":null}";
     }
     doc += "],";
     append_stop(doc, plan);
     doc += ",\"usage\":";
     append_usage(doc, input, plan.output_tokens);
-    doc += '}';
+    doc += ",\"diagnostics\":null}";
     r.chunks.push_back(TimedChunk{r.head_at, std::move(doc)});
     return g;
   }
@@ -815,14 +856,15 @@ Generated generate_message_light(const LightMessage& m, const SimOptions& opts, 
     append_json_string(ev, id);
     ev += ",\"type\":\"message\",\"role\":\"assistant\",\"model\":";
     append_json_string(ev, m.model);
-    ev += ",\"content\":[],\"stop_reason\":null,\"stop_sequence\":null,\"usage\":";
+    ev += ",\"content\":[],\"stop_reason\":null,\"stop_sequence\":null,\"stop_details\":null,"
+          "\"container\":null,\"usage\":";
     append_usage(ev, input, 1);
-    ev += "}}\n\n";
+    ev += ",\"diagnostics\":null}}\n\n";
     add(std::move(ev));
   }
   if (!plan.tokens.empty()) {
     add("event: content_block_start\ndata: {\"type\":\"content_block_start\",\"index\":0,"
-        "\"content_block\":{\"type\":\"text\",\"text\":\"\"}}\n\n");
+        "\"content_block\":{\"type\":\"text\",\"text\":\"\",\"citations\":null}}\n\n");
     add("event: ping\ndata: {\"type\":\"ping\"}\n\n");
     bool first = true;
     for (const auto& t : plan.tokens) {
@@ -838,19 +880,45 @@ Generated generate_message_light(const LightMessage& m, const SimOptions& opts, 
   }
   std::string ev = "event: message_delta\ndata: {\"type\":\"message_delta\",\"delta\":{";
   append_stop(ev, plan);
-  ev += "},\"usage\":{\"output_tokens\":";
+  ev += "},\"usage\":{\"input_tokens\":";
+  ev += std::to_string(input);
+  ev += ",\"cache_creation_input_tokens\":0,\"cache_read_input_tokens\":0,\"output_tokens\":";
   ev += std::to_string(plan.output_tokens);
-  ev += "}}\n\n";
+  ev += ",\"output_tokens_details\":null,\"server_tool_use\":null}}\n\n";
   add(std::move(ev));
   add("event: message_stop\ndata: {\"type\":\"message_stop\"}\n\n");
   return g;
 }
 
+// The family ("line") a model id names, or null.
+OJson model_line(std::string_view id) {
+  for (std::string_view line : {"opus", "sonnet", "haiku"}) {
+    if (id.find(line) != std::string_view::npos) return OJson(line);
+  }
+  return OJson(nullptr);
+}
+
+// A ModelInfo with every key the SDK type requires. Capabilities, token limits and
+// lifecycle dates are not modelled: null (allowed by the type), lifecycle "active".
+OJson model_json(std::string_view id, std::string_view name, std::string_view created) {
+  OJson m = OJson::object();
+  m["type"] = "model";
+  m["id"] = id;
+  m["display_name"] = name;
+  m["created_at"] = created;
+  m["capabilities"] = nullptr;
+  m["deprecated_at"] = nullptr;
+  m["lifecycle"] = "active";
+  m["line"] = model_line(id);
+  m["max_input_tokens"] = nullptr;
+  m["max_tokens"] = nullptr;
+  m["retires_at"] = nullptr;
+  return m;
+}
+
 ScriptedResponse models_list(const SimOptions& opts, const RequestContext& ctx) {
   OJson data = OJson::array();
-  auto entry = [](std::string_view id, std::string_view name, std::string_view created) {
-    return OJson{{"type", "model"}, {"id", id}, {"display_name", name}, {"created_at", created}};
-  };
+  auto entry = model_json;
   for (const ModelEntry& m : kModels) data.push_back(entry(m.id, m.display_name, m.created_at));
   for (const ModelInfo& m : opts.models) {
     const bool builtin = std::any_of(kModels.begin(), kModels.end(), [&](const ModelEntry& e) { return e.id == m.id; });
@@ -867,17 +935,11 @@ ScriptedResponse models_list(const SimOptions& opts, const RequestContext& ctx) 
 ScriptedResponse model_get(std::string_view id, const SimOptions& opts, const RequestContext& ctx) {
   for (const ModelEntry& m : kModels) {
     if (m.id != id) continue;
-    return json_response(200,
-                         OJson{{"type", "model"}, {"id", m.id}, {"display_name", m.display_name},
-                               {"created_at", m.created_at}}.dump(),
-                         ctx, opts);
+    return json_response(200, model_json(m.id, m.display_name, m.created_at).dump(), ctx, opts);
   }
   for (const ModelInfo& m : opts.models) {
     if (m.id != id) continue;
-    return json_response(200,
-                         OJson{{"type", "model"}, {"id", m.id}, {"display_name", m.id},
-                               {"created_at", rfc3339(m.created)}}.dump(),
-                         ctx, opts);
+    return json_response(200, model_json(m.id, m.id, rfc3339(m.created)).dump(), ctx, opts);
   }
   return error_response(AError{404, "not_found_error", "model: " + std::string(id), {}}, ctx, opts);
 }
@@ -927,7 +989,9 @@ void overlay(ScriptedResponse& r, const Fault& f, std::string_view model, const 
         err["type"] = e.type;
         err["message"] = e.message;
         if (!e.detail_code.empty()) err["details"] = OJson{{"error_code", e.detail_code}};
-        r.chunks.push_back(TimedChunk{cut_at, sse("error", OJson{{"type", "error"}, {"error", std::move(err)}})});
+        OJson doc{{"type", "error"}, {"error", std::move(err)}};
+        doc["request_id"] = ctx.request_id.empty() ? OJson(nullptr) : OJson(ctx.request_id);
+        r.chunks.push_back(TimedChunk{cut_at, sse("error", doc)});
         r.ending = Ending::kComplete;
         break;
       }

@@ -178,7 +178,7 @@ TEST_F(AnthropicEngineTest, StreamHasTheFullEventSequenceAndPacing) {
   EXPECT_EQ(ev[0].data["message"]["usage"]["output_tokens"], 1);
   EXPECT_TRUE(ev[0].data["message"]["content"].empty());
   EXPECT_EQ(ev[1].event, "content_block_start");
-  EXPECT_EQ(ev[1].data["content_block"], Json::parse(R"({"type":"text","text":""})"));
+  EXPECT_EQ(ev[1].data["content_block"], Json::parse(R"({"type":"text","text":"","citations":null})"));
   EXPECT_EQ(ev[2].event, "ping");
   size_t deltas = 0;
   std::string text;
@@ -569,7 +569,10 @@ TEST_F(AnthropicEngineTest, StreamOverlayFaults) {
   auto ev = events_of(r.body());
   ASSERT_EQ(ev.size(), 5u);
   EXPECT_EQ(ev.back().event, "error");
-  EXPECT_EQ(ev.back().data, Json::parse(R"({"type":"error","error":{"type":"overloaded_error","message":"Overloaded"}})"));
+  EXPECT_EQ(ev.back().data["error"], Json::parse(R"({"type":"overloaded_error","message":"Overloaded"})"));
+  EXPECT_EQ(ev.back().data["type"], "error");
+  // The error event belongs to its message: the request id of the response's headers.
+  EXPECT_EQ(ev.back().data["request_id"], std::string(r.headers.get("request-id").value_or("?")));
   EXPECT_EQ(r.ending, Ending::kComplete);
   EXPECT_EQ(r.status, 200);
   auto parsed = adapt(r);
