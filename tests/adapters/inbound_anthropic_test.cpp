@@ -3,6 +3,8 @@
 // replies decode back through AnthropicAdapter to the same values and classes.
 #include <gtest/gtest.h>
 
+#include <regex>
+
 #include <nlohmann/json.hpp>
 
 #include "ploke/adapters/anthropic_adapter.h"
@@ -146,13 +148,20 @@ TEST(InboundAnthropic, MessageParsesBackThroughTheAnthropicAdapter) {
   const json j = json::parse(http.body);
   EXPECT_EQ(j["stop_reason"], "tool_use");
   EXPECT_EQ(j["usage"]["input_tokens"], 20);
-  // An OpenAI-style upstream id becomes a msg_ id.
+  // An OpenAI-style upstream id becomes an Anthropic-native msg_ id (24 base62 characters),
+  // the same for the same upstream id and different for another; tool ids become toolu_.
   ChatResponse other;
   other.id = "chatcmpl-9";
   other.content = "x";
   other.finish_reason = FinishReason::kLength;
+  other.tool_calls.push_back(ToolCall{"call_abc", "f", "{}"});
   const json k = json::parse(render_anthropic_message(other, "y"));
-  EXPECT_EQ(k["id"], "msg_chatcmpl-9");
+  EXPECT_TRUE(std::regex_match(k["id"].get<std::string>(), std::regex("msg_[0-9A-Za-z]{24}"))) << k["id"];
+  EXPECT_EQ(k["id"], anthropic_message_id("chatcmpl-9"));
+  EXPECT_NE(anthropic_message_id("chatcmpl-9"), anthropic_message_id("chatcmpl-8"));
+  EXPECT_TRUE(std::regex_match(k["content"][1]["id"].get<std::string>(), std::regex("toolu_[0-9A-Za-z]{24}")));
+  EXPECT_EQ(k["content"][1]["caller"], json::parse(R"({"type":"direct"})"));
+  EXPECT_TRUE(k["content"][0].contains("citations"));
   EXPECT_EQ(k["stop_reason"], "max_tokens");
 }
 
@@ -209,7 +218,7 @@ TEST(InboundAnthropic, SseEventsDecodeBackToTheSameResponse) {
   EXPECT_EQ(got.response().usage->completion_tokens, 11u);
   // Block indexes: text 0, tools 1 and 2; message_start first, message_stop last.
   EXPECT_EQ(wire.rfind("event: message_start", 0), 0u);
-  EXPECT_NE(wire.find(R"({"type":"content_block_start","index":2,"content_block":{"type":"tool_use","id":"toolu_1","name":"f1","input":{}}})"),
+  EXPECT_NE(wire.find(R"({"type":"content_block_start","index":2,"content_block":{"type":"tool_use","id":"toolu_1","name":"f1","input":{},"caller":{"type":"direct"}}})"),
             std::string::npos)
       << wire;
   const std::string stop = "event: message_stop\ndata: {\"type\":\"message_stop\"}\n\n";
