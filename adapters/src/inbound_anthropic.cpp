@@ -9,6 +9,7 @@
 #include "json_cursor.h"
 #include "json_reader.h"
 #include "json_writer.h"
+#include "ploke/adapters/anthropic_checks.h"
 #include "ploke/adapters/inbound.h"
 
 namespace ploke::inbound {
@@ -148,7 +149,8 @@ Result<InboundRequest> parse_impl(std::string_view body, bool count_tokens) {
     }
     return InvalidRequestError("body: invalid JSON");
   }
-  if (!j.is_object()) return InvalidRequestError("body: expected a JSON object");
+  // The API's own checks first (anthropic_checks.h): its wording, its field paths.
+  if (auto problem = check_anthropic_request(j, count_tokens)) return InvalidRequestError(std::move(*problem));
   JsonReader rd;
   InboundRequest in;
   ChatRequest& r = in.request;

@@ -95,14 +95,21 @@ TEST(InboundAnthropic, BadInputNamesTheFieldPath) {
   };
   const Case cases[] = {
       {R"({"model":"m","messages":[{"role":"user","content":"x"}]})", "max_tokens: Field required"},
-      {R"({"model":"m","max_tokens":0,"messages":[{"role":"user","content":"x"}]})", "max_tokens: expected a positive integer"},
+      {R"({"model":"m","max_tokens":0,"messages":[{"role":"user","content":"x"}]})", "max_tokens: Input should be greater than or equal to 1"},
       {R"({"model":"m","max_tokens":5})", "messages: Field required"},
-      {R"({"model":"m","max_tokens":5,"messages":[{"role":"user","content":[{"type":"document"}]}]})", "messages[0].content[0].type: unsupported block type 'document'"},
-      {R"({"model":"m","max_tokens":5,"messages":[{"role":"user","content":[{"type":"tool_use","id":"a","name":"b","input":{}}]}]})", "messages[0].content[0].type: tool_use blocks belong to assistant turns"},
-      {R"({"model":"m","max_tokens":5,"messages":[{"role":"user","content":"x"}],"tools":[{"name":"f"}]})", "tools[0].input_schema: Field required"},
+      {R"({"model":"m","max_tokens":5,"messages":[{"role":"user","content":[{"type":"document"}]}]})", "messages.0.content.0.source: Field required"},
+      {R"({"model":"m","max_tokens":5,"messages":[{"role":"user","content":[{"type":"video"}]}]})", "messages.0.content.0: Input tag 'video' found using 'type' does not match"},
+      {R"({"model":"m","max_tokens":5,"messages":[{"role":"robot","content":"x"}]})", "messages.0.role: Input should be 'user' or 'assistant'"},
+      {R"({"model":"m","max_tokens":5,"messages":[{"role":"user","content":7}]})", "messages.0.content: Input should be a valid list"},
+      {R"({"model":"m","max_tokens":5,"temperature":1.5,"messages":[{"role":"user","content":"x"}]})", "temperature: Input should be less than or equal to 1"},
+      {R"({"model":"m","max_tokens":5,"temperature":-0.1,"messages":[{"role":"user","content":"x"}]})", "temperature: Input should be greater than or equal to 0"},
+      {R"({"model":"m","max_tokens":5,"top_p":2,"messages":[{"role":"user","content":"x"}]})", "top_p: Input should be less than or equal to 1"},
+      {R"({"model":"m","max_tokens":"9","messages":[{"role":"user","content":"x"}]})", "max_tokens: Input should be a valid integer"},
+      {R"({"model":"m","max_tokens":5,"messages":[{"role":"user","content":[{"type":"tool_use","id":"a","name":"b","input":{}}]}]})", "messages.0.content.0: tool_use blocks are only allowed in assistant messages"},
+      {R"({"model":"m","max_tokens":5,"messages":[{"role":"user","content":"x"}],"tools":[{"name":"f"}]})", "tools.0.custom.input_schema: Field required"},
       {R"({"model":"m","max_tokens":5,"messages":[{"role":"user","content":"x"}],"tools":[{"type":"web_search_20250305","name":"web_search"}]})", "tools[0].type: server tool"},
-      {R"({"model":"m","max_tokens":5,"messages":[{"role":"user","content":"x"}],"tool_choice":{"type":"some"}})", "tool_choice.type: unknown value 'some'"},
-      {R"({"model":"m","max_tokens":5,"messages":[{"role":"user","content":"x"}],"stream":"yes"})", "stream: expected true or false"},
+      {R"({"model":"m","max_tokens":5,"messages":[{"role":"user","content":"x"}],"tool_choice":{"type":"some"}})", "tool_choice: Input tag 'some' found using 'type' does not match any of the expected tags"},
+      {R"({"model":"m","max_tokens":5,"messages":[{"role":"user","content":"x"}],"stream":"yes"})", "stream: Input should be a valid boolean"},
       {R"({"model":)", "body: invalid JSON at byte"},
   };
   for (const Case& c : cases) {

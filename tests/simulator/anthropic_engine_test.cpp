@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "ploke/adapters/anthropic_adapter.h"
+#include "ploke/adapters/inbound.h"
 #include "ploke/simulator/engine.h"
 #include "ploke/simulator/fault_plan_json.h"
 #include "sim_test_util.h"
@@ -408,6 +409,16 @@ TEST_F(AnthropicEngineTest, ValidationErrorsInAnthropicShape) {
                    "invalid_request_error", "only be specified while providing tools"});
   cases.push_back({"temperature", with([](Json& b) { b["temperature"] = 1.5; }), 400, "invalid_request_error",
                    "temperature: Input should be less than or equal to 1"});
+  cases.push_back({"temperature below 0", with([](Json& b) { b["temperature"] = -0.5; }), 400,
+                   "invalid_request_error", "temperature: Input should be greater than or equal to 0"});
+  cases.push_back({"top_p", with([](Json& b) { b["top_p"] = 1.2; }), 400, "invalid_request_error",
+                   "top_p: Input should be less than or equal to 1"});
+  cases.push_back({"max_tokens string", with([](Json& b) { b["max_tokens"] = "8"; }), 400, "invalid_request_error",
+                   "max_tokens: Input should be a valid integer"});
+  cases.push_back({"bad role", with([](Json& b) { b["messages"][0]["role"] = "robot"; }), 400,
+                   "invalid_request_error", "messages.0.role: Input should be 'user' or 'assistant'"});
+  cases.push_back({"content a number", with([](Json& b) { b["messages"][0]["content"] = 7; }), 400,
+                   "invalid_request_error", "messages.0.content: Input should be a valid list"});
   cases.push_back({"unknown model", with([](Json& b) { b["model"] = "claude-nope"; }), 404, "not_found_error",
                    "model: claude-nope"});
   for (const Case& c : cases) {
@@ -417,6 +428,12 @@ TEST_F(AnthropicEngineTest, ValidationErrorsInAnthropicShape) {
     EXPECT_EQ(err["type"], c.type) << c.name;
     EXPECT_NE(err["message"].get<std::string>().find(c.message_part), std::string::npos)
         << c.name << ": " << err["message"];
+    // One implementation (anthropic_checks.h): the gateway's parser words it the same.
+    if (c.status == 400 && c.req.headers.has("anthropic-version") && c.name != "bad json") {
+      auto parsed = inbound::parse_anthropic_messages_request(c.req.body);
+      ASSERT_FALSE(parsed.ok()) << c.name;
+      EXPECT_EQ(err["message"], parsed.status().message()) << c.name;
+    }
   }
   // The adapter sees them as kInvalidRequest / kNotFound.
   auto st = adapt(engine->handle(cases[2].req));
