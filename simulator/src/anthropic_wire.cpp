@@ -2,7 +2,7 @@
 // and not), count_tokens, models, and fault rendering in Anthropic's shape. See
 // anthropic_wire.h (the Anthropic Messages API reference and the @anthropic-ai/sdk types).
 #include "anthropic_wire.h"
-#include "light_scanner.h"
+#include "anthropic_catalog.h"
 #include "ploke/adapters/anthropic_checks.h"
 
 #include <algorithm>
@@ -26,24 +26,6 @@ constexpr std::array<std::string_view, 48> kVocabulary = {
     "lazy",  "dog",      "request",   "with",    "data",  "value",  "claude", "user",   "result",  "time",
     "fault", "plan",     "seed",      "random",  "words", "here",   "for",    "testing", "only",   "clock",
     "sure",  "certainly", "hello",    "world",   "again", "more",   "text",   "output"};
-
-struct ModelEntry {
-  std::string_view id;
-  std::string_view display_name;
-  std::string_view created_at;
-};
-
-// The models Anthropic's routes know besides SimOptions::models; newest first, as the API
-// lists them.
-constexpr std::array<ModelEntry, 7> kModels = {{
-    {"claude-sonnet-4-6", "Claude Sonnet 4.6", "2026-02-17T00:00:00Z"},
-    {"claude-opus-4-6", "Claude Opus 4.6", "2026-02-05T00:00:00Z"},
-    {"claude-sonnet-4-5", "Claude Sonnet 4.5", "2025-09-29T00:00:00Z"},
-    {"claude-haiku-4-5", "Claude Haiku 4.5", "2025-10-15T00:00:00Z"},
-    {"claude-opus-4-1", "Claude Opus 4.1", "2025-08-05T00:00:00Z"},
-    {"claude-3-7-sonnet-20250219", "Claude Sonnet 3.7", "2025-02-24T00:00:00Z"},
-    {"claude-3-5-haiku-20241022", "Claude Haiku 3.5", "2024-10-22T00:00:00Z"},
-}};
 
 struct AError {
   int status = 400;
@@ -106,21 +88,6 @@ std::string sse(std::string_view event, const OJson& data) {
   out += data.dump();
   out += "\n\n";
   return out;
-}
-
-// "2026-11-24T04:33:53Z" for unix seconds.
-std::string rfc3339(int64_t unix_seconds) {
-  using namespace std::chrono;
-  const sys_seconds tp{seconds(unix_seconds)};
-  const sys_days day = floor<days>(tp);
-  const year_month_day ymd{day};
-  const hh_mm_ss<seconds> hms{tp - day};
-  char buf[64];
-  std::snprintf(buf, sizeof buf, "%04d-%02u-%02uT%02lld:%02lld:%02lldZ", static_cast<int>(ymd.year()),
-                static_cast<unsigned>(ymd.month()), static_cast<unsigned>(ymd.day()),
-                static_cast<long long>(hms.hours().count()), static_cast<long long>(hms.minutes().count()),
-                static_cast<long long>(hms.seconds().count()));
-  return buf;
 }
 
 /// content-type, request-id, anthropic-organization-id and the anthropic-ratelimit-*
@@ -204,11 +171,6 @@ void shift(ScriptedResponse& r, Duration by) {
 }
 
 // ---- Request validation (the real API's 400 messages) ----
-
-bool model_known(std::string_view model, const SimOptions& opts) {
-  for (const ModelEntry& m : kModels) if (m.id == model) return true;
-  return std::any_of(opts.models.begin(), opts.models.end(), [&](const ModelInfo& m) { return m.id == model; });
-}
 
 /// Validates a Messages (or count_tokens) request: the header, then the body checks shared
 /// with the gateway (anthropic_checks.h), then the model.
@@ -694,60 +656,6 @@ Generated generate_message_light(const LightMessage& m, const SimOptions& opts, 
   return g;
 }
 
-// The family ("line") a model id names, or null.
-OJson model_line(std::string_view id) {
-  for (std::string_view line : {"opus", "sonnet", "haiku"}) {
-    if (id.find(line) != std::string_view::npos) return OJson(line);
-  }
-  return OJson(nullptr);
-}
-
-// A ModelInfo with every key the SDK type requires. Capabilities, token limits and
-// lifecycle dates are not modelled: null (allowed by the type), lifecycle "active".
-OJson model_json(std::string_view id, std::string_view name, std::string_view created) {
-  OJson m = OJson::object();
-  m["type"] = "model";
-  m["id"] = id;
-  m["display_name"] = name;
-  m["created_at"] = created;
-  m["capabilities"] = nullptr;
-  m["deprecated_at"] = nullptr;
-  m["lifecycle"] = "active";
-  m["line"] = model_line(id);
-  m["max_input_tokens"] = nullptr;
-  m["max_tokens"] = nullptr;
-  m["retires_at"] = nullptr;
-  return m;
-}
-
-ScriptedResponse models_list(const SimOptions& opts, const RequestContext& ctx) {
-  OJson data = OJson::array();
-  auto entry = model_json;
-  for (const ModelEntry& m : kModels) data.push_back(entry(m.id, m.display_name, m.created_at));
-  for (const ModelInfo& m : opts.models) {
-    const bool builtin = std::any_of(kModels.begin(), kModels.end(), [&](const ModelEntry& e) { return e.id == m.id; });
-    if (!builtin && m.id.rfind("claude", 0) == 0) data.push_back(entry(m.id, m.id, rfc3339(m.created)));
-  }
-  OJson doc = OJson::object();
-  doc["data"] = data;
-  doc["has_more"] = false;
-  doc["first_id"] = data.empty() ? OJson(nullptr) : data.front()["id"];
-  doc["last_id"] = data.empty() ? OJson(nullptr) : data.back()["id"];
-  return json_response(200, doc.dump(), ctx, opts);
-}
-
-ScriptedResponse model_get(std::string_view id, const SimOptions& opts, const RequestContext& ctx) {
-  for (const ModelEntry& m : kModels) {
-    if (m.id != id) continue;
-    return json_response(200, model_json(m.id, m.display_name, m.created_at).dump(), ctx, opts);
-  }
-  for (const ModelInfo& m : opts.models) {
-    if (m.id != id) continue;
-    return json_response(200, model_json(m.id, m.id, rfc3339(m.created)).dump(), ctx, opts);
-  }
-  return error_response(AError{404, "not_found_error", "model: " + std::string(id), {}}, ctx, opts);
-}
-
 /// The fault-free answer.
 ScriptedResponse produce(const HttpRequest& req, const std::string& path, bool is_post, bool is_get,
                          const Json* body, const LightMessage* light, const RequestContext& ctx,
@@ -763,9 +671,11 @@ ScriptedResponse produce(const HttpRequest& req, const std::string& path, bool i
     if (auto e = validate(req, body, opts, true)) return error_response(*e, ctx, opts);
     return json_response(200, OJson{{"input_tokens", input_tokens(*body)}}.dump(), ctx, opts);
   }
-  if (path == "/v1/models" && is_get) return models_list(opts, ctx);
+  if (path == "/v1/models" && is_get) return json_response(200, models_list_body(opts), ctx, opts);
   if (is_get && path.rfind("/v1/models/", 0) == 0) {
-    return model_get(std::string_view(path).substr(std::string_view("/v1/models/").size()), opts, ctx);
+    const std::string_view id = std::string_view(path).substr(std::string_view("/v1/models/").size());
+    if (auto info = model_body(id, opts)) return json_response(200, std::move(*info), ctx, opts);
+    return error_response(AError{404, "not_found_error", "model: " + std::string(id), {}}, ctx, opts);
   }
   return error_response(AError{404, "not_found_error", "Not Found", {}}, ctx, opts);
 }
@@ -821,78 +731,6 @@ void overlay(ScriptedResponse& r, const Fault& f, std::string_view model, const 
 }
 
 }  // namespace
-
-bool scan_message_light(std::string_view body, const SimOptions& opts, LightMessage& out) {
-  LightScanner s{body.data(), body.data() + body.size()};
-  out = LightMessage{};
-  bool have_model = false, have_max = false, have_messages = false, have_system = false, have_stream = false;
-  if (!s.lit('{') || s.peek('}')) return false;
-  do {
-    std::string_view key;
-    if (!s.str(key) || !s.lit(':')) return false;
-    if (key == "model") {
-      if (have_model || !s.str(out.model)) return false;
-      have_model = true;
-    } else if (key == "max_tokens") {
-      bool is_int = false;
-      int64_t v = 0;
-      if (have_max || !s.number(is_int, v) || !is_int || v < 1) return false;
-      out.max_tokens = static_cast<uint64_t>(v);
-      have_max = true;
-    } else if (key == "system") {
-      if (have_system) return false;
-      have_system = true;
-      std::string_view text;
-      if (s.peek('"')) {
-        if (!s.str(text)) return false;
-        out.text_chars += text.size();
-      } else if (!s.word("null")) {
-        return false;
-      }
-    } else if (key == "stream") {
-      if (have_stream) return false;
-      have_stream = true;
-      if (s.word("true")) out.stream = true;
-      else if (!s.word("false") && !s.word("null")) return false;
-    } else if (key == "messages") {
-      if (have_messages || !s.lit('[') || s.peek(']')) return false;
-      have_messages = true;
-      bool user_turn = true;  // the role the next message must have
-      do {
-        if (!s.lit('{')) return false;
-        bool have_role = false, have_content = false;
-        if (s.peek('}')) return false;
-        do {
-          std::string_view mk;
-          if (!s.str(mk) || !s.lit(':')) return false;
-          if (mk == "role") {
-            std::string_view role;
-            if (have_role || !s.str(role) || role != (user_turn ? "user" : "assistant")) return false;
-            have_role = true;
-          } else if (mk == "content") {
-            std::string_view text;
-            if (have_content || !s.str(text) || text.empty()) return false;
-            out.text_chars += text.size();
-            have_content = true;
-          } else if (!s.skip()) {
-            return false;
-          }
-        } while (s.lit(','));
-        if (!s.lit('}') || !have_role || !have_content) return false;
-        user_turn = !user_turn;
-      } while (s.lit(','));
-      if (!s.lit(']')) return false;
-    } else if (key == "tools" || key == "tool_choice" || key == "stop_sequences" || key == "temperature" ||
-               key == "top_p" || key == "top_k") {
-      return false;  // validated and used by the DOM path
-    } else if (!s.skip()) {
-      return false;
-    }
-  } while (s.lit(','));
-  if (!s.lit('}')) return false;
-  s.ws();
-  return s.p == s.end && have_model && have_max && have_messages && model_known(out.model, opts);
-}
 
 bool is_route(std::string_view path, bool is_get, const Headers& headers) {
   if (path == kMessagesPath || path.rfind("/v1/messages/", 0) == 0) return true;
