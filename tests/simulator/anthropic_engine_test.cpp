@@ -550,6 +550,37 @@ TEST_F(AnthropicEngineTest, RateLimitFaultHeadersAndOverrides) {
   EXPECT_EQ(parsed.status().should_retry(), false);
 }
 
+// An Anthropic 429 always carries retry-after (whole seconds, at least 1), and every
+// anthropic-ratelimit-*-reset header names the same instant: the request's time plus it.
+TEST_F(AnthropicEngineTest, RateLimit429AlwaysCarriesRetryAfterAgreeingWithResets) {
+  struct Case {
+    std::string plan;
+    std::string retry_after;
+    std::string reset;
+  };
+  const Case cases[] = {
+      {R"({"faults":[{"kind":"http_error","status":429}]})", "1", "2025-01-01T00:00:01Z"},
+      {R"({"faults":[{"kind":"http_error","status":429,"retry_after_ms":2500}]})", "3", "2025-01-01T00:00:03Z"},
+      {R"({"faults":[{"kind":"http_error","status":429,"retry_after_s":7}]})", "7", "2025-01-01T00:00:07Z"},
+  };
+  for (const Case& c : cases) {
+    auto engine = make_with_plan(c.plan);
+    ScriptedResponse r = engine->handle(anth_http(hello()));
+    ASSERT_EQ(r.status, 429) << c.plan;
+    EXPECT_EQ(r.headers.get("retry-after"), c.retry_after) << c.plan;
+    for (const char* family : {"requests", "tokens", "input-tokens", "output-tokens"}) {
+      EXPECT_EQ(r.headers.get(std::string("anthropic-ratelimit-") + family + "-reset"), c.reset) << c.plan << " " << family;
+    }
+    EXPECT_EQ(r.headers.get("anthropic-ratelimit-requests-remaining"), "0");
+    EXPECT_EQ(r.headers.get("anthropic-ratelimit-tokens-remaining"), "0");
+    const Json err = error_of(r);
+    EXPECT_EQ(err["type"], "rate_limit_error");
+    EXPECT_NE(err["message"].get<std::string>().find("try again later"), std::string::npos) << err;
+    auto parsed = adapt(r);
+    ASSERT_TRUE(parsed.status().retry_after().has_value()) << c.plan;
+  }
+}
+
 TEST_F(AnthropicEngineTest, SocketLevelFaults) {
   auto engine = make_with_plan(R"({"faults":[{"kind":"reset","trigger":{"nth":1}},
       {"kind":"empty_reply","trigger":{"nth":2}},{"kind":"hang","trigger":{"nth":3}},
