@@ -1,4 +1,4 @@
-// Inbound Anthropic Messages: request parsing, message, SSE event and error rendering.
+// Inbound Anthropic Messages: request parsing (rendering: inbound_anthropic_render.cpp).
 // See ploke/adapters/inbound.h.
 #include <algorithm>
 #include <cmath>
@@ -10,6 +10,7 @@
 #include "json_reader.h"
 #include "json_writer.h"
 #include "json_guard.h"
+#include "ploke/adapters/anthropic_checks.h"
 #include "ploke/adapters/inbound.h"
 
 namespace ploke::inbound {
@@ -138,7 +139,7 @@ bool parse_message(JsonReader& rd, const json& mj, const std::string& path, std:
   return true;
 }
 
-Result<InboundRequest> parse_impl(std::string_view body) {
+Result<InboundRequest> parse_impl(std::string_view body, bool count_tokens) {
   json j = json::parse(body.begin(), body.end(), nullptr, false);
   if (j.is_discarded()) {
     try {
@@ -149,7 +150,8 @@ Result<InboundRequest> parse_impl(std::string_view body) {
     }
     return InvalidRequestError("body: invalid JSON");
   }
-  if (!j.is_object()) return InvalidRequestError("body: expected a JSON object");
+  // The API's own checks first (anthropic_checks.h): its wording, its field paths.
+  if (auto problem = check_anthropic_request(j, count_tokens)) return InvalidRequestError(std::move(*problem));
   JsonReader rd;
   InboundRequest in;
   ChatRequest& r = in.request;
@@ -157,11 +159,13 @@ Result<InboundRequest> parse_impl(std::string_view body) {
   if (!rd.req_string(j, "model", "", r.model)) return fail();
   if (r.model.empty()) return InvalidRequestError("model: must not be empty");
   const json* mt = JsonReader::find(j, "max_tokens");
-  if (mt == nullptr) return InvalidRequestError("max_tokens: Field required");
-  if (!mt->is_number_integer() || mt->get<int64_t>() <= 0 || mt->get<int64_t>() > 0xFFFFFFFFLL) {
-    return InvalidRequestError("max_tokens: expected a positive integer");
+  if (mt == nullptr && !count_tokens) return InvalidRequestError("max_tokens: Field required");
+  if (mt != nullptr) {
+    if (!mt->is_number_integer() || mt->get<int64_t>() <= 0 || mt->get<int64_t>() > 0xFFFFFFFFLL) {
+      return InvalidRequestError("max_tokens: expected a positive integer");
+    }
+    r.max_output_tokens = static_cast<uint32_t>(mt->get<int64_t>());
   }
-  r.max_output_tokens = static_cast<uint32_t>(mt->get<int64_t>());
   // system: string or text blocks.
   if (const json* sys = JsonReader::find(j, "system"); sys != nullptr && !sys->is_null()) {
     if (sys->is_string()) {
@@ -264,326 +268,23 @@ Result<InboundRequest> parse_impl(std::string_view body) {
   return in;
 }
 
-// `finish` overrides r.finish_reason when r's is unknown (streams: the finish event's).
-std::string_view stop_reason(const ChatResponse& r, FinishReason finish = FinishReason::kUnknown) {
-  static constexpr std::string_view kNative[] = {"end_turn", "max_tokens", "stop_sequence", "tool_use", "pause_turn", "refusal"};
-  for (std::string_view n : kNative) {
-    if (r.native_finish_reason == n) return n;
-  }
-  switch (r.finish_reason == FinishReason::kUnknown ? finish : r.finish_reason) {
-    case FinishReason::kLength: return "max_tokens";
-    case FinishReason::kToolCalls: return "tool_use";
-    case FinishReason::kContentFilter: return "refusal";
-    default: return r.tool_calls.empty() ? "end_turn" : "tool_use";
-  }
-}
-
-void write_usage(std::string& o, const std::optional<Usage>& u, uint64_t input_fallback) {
-  uint64_t input = input_fallback, output = 0, cache_write = 0, cache_read = 0;
-  if (u) {
-    const uint64_t cached = u->cached_prompt_tokens + u->cache_write_tokens;
-    input = u->prompt_tokens > cached ? u->prompt_tokens - cached : 0;
-    output = u->completion_tokens;
-    cache_write = u->cache_write_tokens;
-    cache_read = u->cached_prompt_tokens;
-  }
-  o += "{\"input_tokens\":";
-  json_text::append_uint(o, input);
-  o += ",\"output_tokens\":";
-  json_text::append_uint(o, output);
-  o += ",\"cache_creation_input_tokens\":";
-  json_text::append_uint(o, cache_write);
-  o += ",\"cache_read_input_tokens\":";
-  json_text::append_uint(o, cache_read);
-  o += '}';
-}
-
-// A tool call's arguments as a tool_use `input` object: the JSON object as sent (compacted),
-// {} when empty, {"_raw_arguments": text} when not a JSON object.
-void write_tool_input(std::string& o, const std::string& args) {
-  if (args.empty()) {
-    o += "{}";
-    return;
-  }
-  size_t b = 0, e = args.size();
-  auto ws = [](char c) { return c == ' ' || c == '\t' || c == '\n' || c == '\r'; };
-  while (b < e && ws(args[b])) ++b;
-  while (e > b && ws(args[e - 1])) --e;
-  const std::string_view t(args.data() + b, e - b);
-  json_fast::JsonCursor c(t);
-  if (!t.empty() && t.front() == '{' && c.skip_value() && c.at_end()) {  // fast path
-    json_text::append_compact(o, t);
-    return;
-  }
-  json v = json::parse(args, nullptr, false);
-  if (v.is_discarded() || !v.is_object()) {
-    o += "{\"_raw_arguments\":";
-    json_text::append_string(o, args);
-    o += '}';
-    return;
-  }
-  o += v.dump(-1, ' ', false, json::error_handler_t::replace);
-}
-
-std::string error_message(const Status& st) {
-  std::string msg = st.message();
-  if (!st.provider().empty() || st.http_status() != 0) {
-    msg += " (";
-    if (!st.provider().empty()) msg += "provider=" + st.provider();
-    if (st.http_status() != 0) {
-      if (!st.provider().empty()) msg += ' ';
-      msg += "upstream_http=";
-      msg += std::to_string(st.http_status());
-    }
-    msg += ")";
-  }
-  return msg;
-}
-
-std::string_view error_type(const Status& st) {
-  switch (st.code()) {
-    case StatusCode::kRateLimited: return "rate_limit_error";
-    case StatusCode::kOverloaded: return "overloaded_error";
-    case StatusCode::kTimeout: return "timeout_error";
-    case StatusCode::kAuth: return "authentication_error";
-    case StatusCode::kPermission: return "permission_error";
-    case StatusCode::kNotFound: return "not_found_error";
-    case StatusCode::kInvalidRequest:
-    case StatusCode::kContextLengthExceeded:
-    case StatusCode::kContentFilter: return "invalid_request_error";
-    case StatusCode::kInsufficientCredits: return "billing_error";
-    case StatusCode::kCancelled: return "cancelled";
-    default: return "api_error";
-  }
-}
-
-// {"type":"error","error":{"type":…,"message":…}[,"request_id":…]}
-std::string error_body(const Status& st, std::string_view request_id) {
-  std::string o = "{\"type\":\"error\",\"error\":{\"type\":\"";
-  o += error_type(st);
-  o += "\",\"message\":";
-  json_text::append_string(o, error_message(st));
-  o += '}';
-  if (!request_id.empty()) {
-    o += ",\"request_id\":";
-    json_text::append_string(o, request_id);
-  }
-  o += '}';
-  return o;
-}
-
 }  // namespace
 
 Result<InboundRequest> parse_anthropic_messages_request(std::string_view body) {
   if (Status st = ploke::detail::check_json_input(body); !st.ok()) return InvalidRequestError("body: " + st.message());
   try {
-    return parse_impl(body);
+    return parse_impl(body, false);
   } catch (const std::exception& e) {
     return InvalidRequestError(std::string("body: ") + e.what());
   }
 }
 
-std::string render_anthropic_message(const ChatResponse& r, std::string_view fallback_id) {
-  // Written as text (the Messages API's field order); see json_writer.h.
-  std::string o;
-  o.reserve(256 + r.content.size() + r.id.size() + r.model.size());
-  o += "{\"id\":\"";
-  if (r.id.rfind("msg_", 0) == 0) {
-    json_text::append_escaped_body(o, r.id);
-  } else {
-    o += "msg_";
-    json_text::append_escaped_body(o, r.id.empty() ? fallback_id : std::string_view(r.id));
+Result<InboundRequest> parse_anthropic_count_tokens_request(std::string_view body) {
+  try {
+    return parse_impl(body, true);
+  } catch (const std::exception& e) {
+    return InvalidRequestError(std::string("body: ") + e.what());
   }
-  o += "\",\"type\":\"message\",\"role\":\"assistant\",\"model\":";
-  json_text::append_string(o, r.model);
-  o += ",\"content\":[";
-  bool first = true;
-  if (!r.content.empty()) {
-    o += "{\"type\":\"text\",\"text\":";
-    json_text::append_string(o, r.content);
-    o += '}';
-    first = false;
-  }
-  for (const ToolCall& tc : r.tool_calls) {
-    if (!first) o += ',';
-    first = false;
-    o += "{\"type\":\"tool_use\",\"id\":";
-    json_text::append_string(o, tc.id);
-    o += ",\"name\":";
-    json_text::append_string(o, tc.name);
-    o += ",\"input\":";
-    write_tool_input(o, tc.arguments_json);
-    o += '}';
-  }
-  o += "],\"stop_reason\":\"";
-  o += stop_reason(r);
-  o += "\",\"stop_sequence\":null,\"usage\":";
-  write_usage(o, r.usage, 0);
-  o += '}';
-  return o;
-}
-
-int anthropic_error_http_status(const Status& st) {
-  switch (st.code()) {
-    case StatusCode::kOk: return 200;
-    case StatusCode::kRateLimited: return 429;
-    case StatusCode::kOverloaded: return 529;
-    case StatusCode::kServerError: {
-      const int h = st.http_status();
-      return h == 502 || h == 503 ? h : 500;
-    }
-    case StatusCode::kTimeout: return 504;
-    case StatusCode::kConnectionReset:
-    case StatusCode::kMalformedResponse:
-    case StatusCode::kStreamInterrupted: return 502;
-    case StatusCode::kAuth: return 401;
-    case StatusCode::kPermission: return 403;
-    case StatusCode::kNotFound: return 404;
-    case StatusCode::kInvalidRequest:
-    case StatusCode::kContextLengthExceeded:
-    case StatusCode::kContentFilter: return 400;
-    case StatusCode::kInsufficientCredits: return 402;
-    case StatusCode::kCancelled: return 499;
-    case StatusCode::kInternal: return 500;
-  }
-  return 500;
-}
-
-Reply render_anthropic_error(const Status& st, std::string_view request_id) {
-  Reply out;
-  out.status = anthropic_error_http_status(st);
-  if ((st.code() == StatusCode::kRateLimited || st.code() == StatusCode::kOverloaded) && st.retry_after()) {
-    const int64_t ms = std::max<int64_t>(0, st.retry_after()->count());
-    out.headers.emplace_back("retry-after", std::to_string((ms + 999) / 1000));
-    out.headers.emplace_back("retry-after-ms", std::to_string(ms));
-  }
-  if (st.code() == StatusCode::kInsufficientCredits) out.headers.emplace_back("x-should-retry", "false");
-  out.body = error_body(st, request_id);
-  return out;
-}
-
-std::string render_anthropic_models(const std::vector<std::string>& ids) {
-  std::string o;
-  json_text::JsonWriter w(o);
-  w.begin_object();
-  w.key("data").begin_array();
-  for (const auto& id : ids) {
-    w.begin_object();
-    w.key("type").str("model");
-    w.key("id").str(id);
-    w.key("display_name").str(id);
-    w.key("created_at").str("2025-01-01T00:00:00Z");
-    w.end_object();
-  }
-  w.end_array();
-  w.key("has_more").boolean(false);
-  w.key("first_id");
-  if (ids.empty()) w.null(); else w.str(ids.front());
-  w.key("last_id");
-  if (ids.empty()) w.null(); else w.str(ids.back());
-  w.end_object();
-  return o;
-}
-
-// ------------------------------------------------------------------------- SSE writer
-
-AnthropicSseWriter::AnthropicSseWriter(std::string id, std::string model, uint64_t input_tokens_estimate)
-    : id_(std::move(id)), model_(std::move(model)), input_tokens_(input_tokens_estimate) {}
-
-std::string AnthropicSseWriter::start_if_needed() {
-  if (started_) return {};
-  started_ = true;
-  std::string o = "event: message_start\ndata: {\"type\":\"message_start\",\"message\":{\"id\":";
-  json_text::append_string(o, id_);
-  o += ",\"type\":\"message\",\"role\":\"assistant\",\"model\":";
-  json_text::append_string(o, model_);
-  o += ",\"content\":[],\"stop_reason\":null,\"stop_sequence\":null,\"usage\":{\"input_tokens\":";
-  json_text::append_uint(o, input_tokens_);
-  o += ",\"output_tokens\":1,\"cache_creation_input_tokens\":0,\"cache_read_input_tokens\":0}}}\n\n"
-       "event: ping\ndata: {\"type\":\"ping\"}\n\n";
-  return o;
-}
-
-std::string AnthropicSseWriter::close_block() {
-  if (!block_open_) return {};
-  block_open_ = false;
-  return "event: content_block_stop\ndata: {\"type\":\"content_block_stop\",\"index\":" + std::to_string(block_index_) + "}\n\n";
-}
-
-std::string AnthropicSseWriter::event(const StreamEvent& e) {
-  std::string o;
-  switch (e.kind) {
-    case StreamEvent::Kind::kTextDelta: {
-      o = start_if_needed();
-      if (!block_open_ || !block_is_text_) {
-        o += close_block();
-        ++block_index_;
-        block_open_ = true;
-        block_is_text_ = true;
-        o += "event: content_block_start\ndata: {\"type\":\"content_block_start\",\"index\":" + std::to_string(block_index_) +
-             ",\"content_block\":{\"type\":\"text\",\"text\":\"\"}}\n\n";
-      }
-      o += "event: content_block_delta\ndata: {\"type\":\"content_block_delta\",\"index\":";
-      o += std::to_string(block_index_);
-      o += ",\"delta\":{\"type\":\"text_delta\",\"text\":";
-      json_text::append_string(o, e.text);
-      o += "}}\n\n";
-      return o;
-    }
-    case StreamEvent::Kind::kToolCallDelta: {
-      o = start_if_needed();
-      if (!block_open_ || block_is_text_ || block_tool_ != static_cast<int64_t>(e.tool_index)) {
-        o += close_block();
-        ++block_index_;
-        block_open_ = true;
-        block_is_text_ = false;
-        block_tool_ = e.tool_index;
-        o += "event: content_block_start\ndata: {\"type\":\"content_block_start\",\"index\":";
-        json_text::append_int(o, block_index_);
-        o += ",\"content_block\":{\"type\":\"tool_use\",\"id\":";
-        json_text::append_string(o, e.tool_call_id);
-        o += ",\"name\":";
-        json_text::append_string(o, e.tool_name);
-        o += ",\"input\":{}}}\n\n";
-      }
-      if (!e.arguments_fragment.empty()) {
-        o += "event: content_block_delta\ndata: {\"type\":\"content_block_delta\",\"index\":";
-        o += std::to_string(block_index_);
-        o += ",\"delta\":{\"type\":\"input_json_delta\",\"partial_json\":";
-        json_text::append_string(o, e.arguments_fragment);
-        o += "}}\n\n";
-      }
-      return o;
-    }
-    case StreamEvent::Kind::kUsage:
-      usage_ = e.usage;
-      return o;
-    case StreamEvent::Kind::kFinish:
-      finish_ = e.finish_reason;
-      return o;
-    default:
-      return o;
-  }
-}
-
-std::string AnthropicSseWriter::finish(const ChatResponse& final_response) {
-  if (finished_) return {};
-  finished_ = true;
-  std::string o = start_if_needed();
-  o += close_block();
-  const std::optional<Usage>& u = final_response.usage ? final_response.usage : usage_;
-  o += "event: message_delta\ndata: {\"type\":\"message_delta\",\"delta\":{\"stop_reason\":\"";
-  o += stop_reason(final_response, finish_);
-  o += "\",\"stop_sequence\":null},\"usage\":";
-  write_usage(o, u, input_tokens_);
-  o += "}\n\n";
-  o += "event: message_stop\ndata: {\"type\":\"message_stop\"}\n\n";
-  return o;
-}
-
-std::string AnthropicSseWriter::error(const Status& st) {
-  finished_ = true;
-  return "event: error\ndata: " + error_body(st, {}) + "\n\n";
 }
 
 }  // namespace ploke::inbound

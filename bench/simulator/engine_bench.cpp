@@ -35,6 +35,41 @@ void BM_EngineHandle(benchmark::State& state) {
 }
 BENCHMARK(BM_EngineHandle)->Arg(0)->Arg(1)->ArgNames({"stream"});
 
+// The same for Anthropic Messages: range(0) stream, range(1) 1 = with tools (the DOM path;
+// a plain text request takes the DOM-free scanner).
+ploke::HttpRequest anthropic_request(bool stream, bool tools) {
+  ploke::HttpRequest r;
+  r.method = "POST";
+  r.path = "/v1/messages";
+  r.headers.add("content-type", "application/json");
+  r.headers.add("x-api-key", "sk-ant-bench");
+  r.headers.add("anthropic-version", "2023-06-01");
+  r.body = std::string(R"({"model":"claude-sonnet-4-6","max_tokens":64,"system":"You are terse.",)") +
+           R"("messages":[{"role":"user","content":"Give me a short status update."}])" +
+           (tools ? R"(,"tools":[{"name":"get_weather","input_schema":{"type":"object","properties":)"
+                    R"({"city":{"type":"string"}},"required":["city"]}}],"tool_choice":{"type":"any"})"
+                  : "") +
+           (stream ? R"(,"stream":true})" : "}");
+  r.expect_stream = stream;
+  return r;
+}
+
+void BM_EngineHandleAnthropic(benchmark::State& state) {
+  ploke::SimulatedClock clock;
+  ploke::sim::SimOptions opts;
+  opts.latency = ploke::sim::LatencyModel::Fast();
+  auto engine = ploke::sim::SimEngine::Create(opts, clock);
+  const ploke::HttpRequest req = anthropic_request(state.range(0) != 0, state.range(1) != 0);
+  size_t bytes = 0;
+  for (auto _ : state) {
+    ploke::ScriptedResponse r = (*engine)->handle(req);
+    for (const auto& c : r.chunks) bytes += c.bytes.size();
+    benchmark::DoNotOptimize(r);
+  }
+  state.SetBytesProcessed(static_cast<int64_t>(bytes));
+}
+BENCHMARK(BM_EngineHandleAnthropic)->ArgsProduct({{0, 1}, {0, 1}})->ArgNames({"stream", "tools"});
+
 }  // namespace
 
 BENCHMARK_MAIN();

@@ -2,7 +2,8 @@
 // and not), count_tokens, models, and fault rendering in Anthropic's shape. See
 // anthropic_wire.h (the Anthropic Messages API reference and the @anthropic-ai/sdk types).
 #include "anthropic_wire.h"
-#include "light_scanner.h"
+#include "anthropic_catalog.h"
+#include "ploke/adapters/anthropic_checks.h"
 
 #include <algorithm>
 #include <array>
@@ -25,24 +26,6 @@ constexpr std::array<std::string_view, 48> kVocabulary = {
     "lazy",  "dog",      "request",   "with",    "data",  "value",  "claude", "user",   "result",  "time",
     "fault", "plan",     "seed",      "random",  "words", "here",   "for",    "testing", "only",   "clock",
     "sure",  "certainly", "hello",    "world",   "again", "more",   "text",   "output"};
-
-struct ModelEntry {
-  std::string_view id;
-  std::string_view display_name;
-  std::string_view created_at;
-};
-
-// The models Anthropic's routes know besides SimOptions::models; newest first, as the API
-// lists them.
-constexpr std::array<ModelEntry, 7> kModels = {{
-    {"claude-sonnet-4-6", "Claude Sonnet 4.6", "2026-02-17T00:00:00Z"},
-    {"claude-opus-4-6", "Claude Opus 4.6", "2026-02-05T00:00:00Z"},
-    {"claude-sonnet-4-5", "Claude Sonnet 4.5", "2025-09-29T00:00:00Z"},
-    {"claude-haiku-4-5", "Claude Haiku 4.5", "2025-10-15T00:00:00Z"},
-    {"claude-opus-4-1", "Claude Opus 4.1", "2025-08-05T00:00:00Z"},
-    {"claude-3-7-sonnet-20250219", "Claude Sonnet 3.7", "2025-02-24T00:00:00Z"},
-    {"claude-3-5-haiku-20241022", "Claude Haiku 3.5", "2024-10-22T00:00:00Z"},
-}};
 
 struct AError {
   int status = 400;
@@ -94,7 +77,7 @@ std::string render_error(const AError& e, std::string_view request_id) {
   OJson doc = OJson::object();
   doc["type"] = "error";
   doc["error"] = std::move(err);
-  if (!request_id.empty()) doc["request_id"] = std::string(request_id);
+  doc["request_id"] = request_id.empty() ? OJson(nullptr) : OJson(std::string(request_id));
   return doc.dump();
 }
 
@@ -105,21 +88,6 @@ std::string sse(std::string_view event, const OJson& data) {
   out += data.dump();
   out += "\n\n";
   return out;
-}
-
-// "2026-11-24T04:33:53Z" for unix seconds.
-std::string rfc3339(int64_t unix_seconds) {
-  using namespace std::chrono;
-  const sys_seconds tp{seconds(unix_seconds)};
-  const sys_days day = floor<days>(tp);
-  const year_month_day ymd{day};
-  const hh_mm_ss<seconds> hms{tp - day};
-  char buf[64];
-  std::snprintf(buf, sizeof buf, "%04d-%02u-%02uT%02lld:%02lld:%02lldZ", static_cast<int>(ymd.year()),
-                static_cast<unsigned>(ymd.month()), static_cast<unsigned>(ymd.day()),
-                static_cast<long long>(hms.hours().count()), static_cast<long long>(hms.minutes().count()),
-                static_cast<long long>(hms.seconds().count()));
-  return buf;
 }
 
 /// content-type, request-id, anthropic-organization-id and the anthropic-ratelimit-*
@@ -140,7 +108,7 @@ Headers base_headers(std::string_view content_type, const RequestContext& ctx, c
     const uint64_t rem = limit > used_tokens ? limit - used_tokens : 0;
     return std::to_string((rem + 500) / 1000 * 1000);
   };
-  const std::string token_reset = rfc3339(ctx.created + 1);
+  const std::string token_reset = rfc3339(ctx.created + std::max<int64_t>(1, reset_after.count()));
   for (const auto& [family, limit] : {std::pair<std::string_view, uint64_t>{"tokens", limit_tok},
                                       {"input-tokens", limit_tok / 5 * 4},
                                       {"output-tokens", limit_tok / 5}}) {
@@ -180,13 +148,17 @@ ScriptedResponse http_error_response(const Fault& f, const RequestContext& ctx, 
                                      std::string_view model) {
   ScriptedResponse r = error_response(fault_error(f, f.status, model), ctx, opts);
   if (f.status == 429) {
-    const Duration wait = f.retry_after_ms ? *f.retry_after_ms
-                                           : (f.retry_after ? *f.retry_after : Duration(std::chrono::seconds(1)));
+    // An Anthropic 429 always carries retry-after (whole seconds), and the request and
+    // token families reset at the same instant it names.
+    const Duration wait = f.retry_after ? *f.retry_after
+                                        : (f.retry_after_ms ? *f.retry_after_ms : Duration(std::chrono::seconds(1)));
     const int64_t secs = std::max<int64_t>(1, (ms_ceil(wait) + 999) / 1000);
-    Headers h = base_headers("application/json", ctx, opts, 0, 0, std::chrono::seconds(secs));
-    r.headers = std::move(h);
+    r.headers = base_headers("application/json", ctx, opts, 0, opts.rate_limits.limit_tokens,
+                             std::chrono::seconds(secs));
+    r.headers.add("retry-after", std::to_string(secs));
+  } else if (f.retry_after) {
+    r.headers.add("retry-after", std::to_string((ms_ceil(*f.retry_after) + 999) / 1000));
   }
-  if (f.retry_after) r.headers.add("retry-after", std::to_string((ms_ceil(*f.retry_after) + 999) / 1000));
   if (f.retry_after_ms) r.headers.add("retry-after-ms", std::to_string(ms_ceil(*f.retry_after_ms)));
   if (f.should_retry) r.headers.add("x-should-retry", *f.should_retry ? "true" : "false");
   return r;
@@ -200,215 +172,13 @@ void shift(ScriptedResponse& r, Duration by) {
 
 // ---- Request validation (the real API's 400 messages) ----
 
-bool model_known(std::string_view model, const SimOptions& opts) {
-  for (const ModelEntry& m : kModels) if (m.id == model) return true;
-  return std::any_of(opts.models.begin(), opts.models.end(), [&](const ModelInfo& m) { return m.id == model; });
-}
-
-/// The blocks of a message's content; a string becomes one text block. Null when the
-/// content is neither (reported by the caller).
-std::optional<Json> blocks_of(const Json& content) {
-  if (content.is_string()) return Json::array({Json{{"type", "text"}, {"text", content}}});
-  if (content.is_array()) return content;
-  return std::nullopt;
-}
-
-std::optional<AError> validate_block(const Json& b, const std::string& p, bool is_user) {
-  if (!b.is_object()) return invalid(p + ": Input should be a valid dictionary or object");
-  auto t = b.find("type");
-  if (t == b.end() || !t->is_string()) return invalid(p + ".type: Field required");
-  const std::string& type = t->get_ref<const std::string&>();
-  if (type == "text") {
-    auto tx = b.find("text");
-    if (tx == b.end()) return invalid(p + ".text: Field required");
-    if (!tx->is_string()) return invalid(p + ".text: Input should be a valid string");
-    if (tx->get_ref<const std::string&>().empty()) return invalid("messages: text content blocks must be non-empty");
-  } else if (type == "tool_use") {
-    if (is_user) return invalid(p + ": tool_use blocks are only allowed in assistant messages");
-    for (const char* k : {"id", "name"}) {
-      auto v = b.find(k);
-      if (v == b.end() || !v->is_string()) return invalid(p + "." + k + ": Field required");
-    }
-    if (auto in = b.find("input"); in == b.end() || !in->is_object()) {
-      return invalid(p + ".input: Input should be a valid dictionary");
-    }
-  } else if (type == "tool_result") {
-    if (!is_user) return invalid(p + ": tool_result blocks are only allowed in user messages");
-    auto id = b.find("tool_use_id");
-    if (id == b.end() || !id->is_string()) return invalid(p + ".tool_use_id: Field required");
-  } else if (type == "image" || type == "document") {
-    auto s = b.find("source");
-    if (s == b.end() || !s->is_object()) return invalid(p + ".source: Field required");
-  } else if (type != "thinking" && type != "redacted_thinking" && type != "search_result") {
-    return invalid(p + ": Input tag '" + type +
-                   "' found using 'type' does not match any of the expected tags: 'text', 'image', 'document', "
-                   "'tool_use', 'tool_result', 'thinking', 'redacted_thinking', 'search_result'");
-  }
-  return std::nullopt;
-}
-
-// Roles, alternation, blocks, and tool_use/tool_result pairing.
-std::optional<AError> validate_messages(const Json& msgs) {
-  std::string prev_role;
-  std::vector<std::string> pending;  // tool_use ids of the previous assistant turn
-  size_t pending_from = 0;
-  for (size_t i = 0; i < msgs.size(); ++i) {
-    const Json& m = msgs[i];
-    const std::string p = "messages." + std::to_string(i);
-    if (!m.is_object()) return invalid(p + ": Input should be a valid dictionary");
-    auto role_it = m.find("role");
-    if (role_it == m.end()) return invalid(p + ".role: Field required");
-    if (!role_it->is_string()) return invalid(p + ".role: Input should be 'user' or 'assistant'");
-    const std::string& role = role_it->get_ref<const std::string&>();
-    if (role == "system") {
-      return invalid("messages: Unexpected role \"system\". The Messages API accepts a top-level `system` "
-                     "parameter, not \"system\" as an input message role.");
-    }
-    if (role != "user" && role != "assistant") return invalid(p + ".role: Input should be 'user' or 'assistant'");
-    if (i == 0 && role != "user") return invalid("messages: first message must use the \"user\" role");
-    if (role == prev_role) {
-      return invalid("messages: roles must alternate between \"user\" and \"assistant\", but found multiple \"" +
-                     role + "\" roles in a row");
-    }
-    auto content_it = m.find("content");
-    if (content_it == m.end()) return invalid(p + ".content: Field required");
-    std::optional<Json> blocks = blocks_of(*content_it);
-    if (!blocks) return invalid(p + ".content: Input should be a valid list");
-    const bool last = i + 1 == msgs.size();
-    if (blocks->empty() || (content_it->is_string() && content_it->get_ref<const std::string&>().empty())) {
-      if (!(last && role == "assistant")) {
-        return invalid("messages." + std::to_string(i) +
-                       ": all messages must have non-empty content except for the optional final assistant message");
-      }
-    }
-    std::vector<std::string> tool_uses;
-    std::vector<std::string> answered;
-    for (size_t j = 0; j < blocks->size(); ++j) {
-      const Json& b = (*blocks)[j];
-      if (content_it->is_string()) break;  // a string is a valid text block (emptiness handled above)
-      if (auto e = validate_block(b, p + ".content." + std::to_string(j), role == "user")) return e;
-      const std::string& type = b["type"].get_ref<const std::string&>();
-      if (type == "tool_use") tool_uses.push_back(b["id"].get<std::string>());
-      if (type == "tool_result") {
-        const std::string id = b["tool_use_id"].get<std::string>();
-        if (std::find(pending.begin(), pending.end(), id) == pending.end()) {
-          return invalid(p + ".content." + std::to_string(j) + ": unexpected `tool_use_id` found in `tool_result` "
-                         "blocks: " + id + ". Each `tool_result` block must have a corresponding `tool_use` "
-                         "block in the previous message.");
-        }
-        answered.push_back(id);
-      }
-    }
-    if (role == "user" && !pending.empty()) {
-      std::string missing;
-      for (const auto& id : pending) {
-        if (std::find(answered.begin(), answered.end(), id) == answered.end()) {
-          missing += (missing.empty() ? "" : ", ") + id;
-        }
-      }
-      if (!missing.empty()) {
-        return invalid("messages." + std::to_string(pending_from) +
-                       ": `tool_use` ids were found without `tool_result` blocks immediately after: " + missing +
-                       ". Each `tool_use` block must have a corresponding `tool_result` block in the next message.");
-      }
-    }
-    pending = role == "assistant" ? std::move(tool_uses) : std::vector<std::string>{};
-    pending_from = i;
-    prev_role = role;
-  }
-  return std::nullopt;
-}
-
-std::optional<AError> validate_tools(const Json& b) {
-  std::set<std::string> names;
-  if (auto t = b.find("tools"); t != b.end() && !t->is_null()) {
-    if (!t->is_array()) return invalid("tools: Input should be a valid list");
-    for (size_t i = 0; i < t->size(); ++i) {
-      const Json& tool = (*t)[i];
-      const std::string p = "tools." + std::to_string(i);
-      if (!tool.is_object()) return invalid(p + ": Input should be a valid dictionary or object");
-      auto name = tool.find("name");
-      if (name == tool.end() || !name->is_string() || name->get_ref<const std::string&>().empty()) {
-        return invalid(p + ".name: Field required");
-      }
-      const bool server_tool = tool.contains("type") && tool["type"].is_string() && tool["type"] != "custom";
-      if (!server_tool) {
-        auto schema = tool.find("input_schema");
-        if (schema == tool.end()) return invalid(p + ".custom.input_schema: Field required");
-        if (!schema->is_object()) return invalid(p + ".custom.input_schema: Input should be a valid dictionary");
-      }
-      if (!names.insert(name->get<std::string>()).second) return invalid("tools: Tool names must be unique.");
-    }
-  }
-  if (auto tc = b.find("tool_choice"); tc != b.end() && !tc->is_null()) {
-    if (!tc->is_object()) return invalid("tool_choice: Input should be a valid dictionary or object");
-    auto type = tc->find("type");
-    if (type == tc->end() || !type->is_string()) return invalid("tool_choice.type: Field required");
-    const std::string& ty = type->get_ref<const std::string&>();
-    if (ty != "auto" && ty != "any" && ty != "tool" && ty != "none") {
-      return invalid("tool_choice: Input tag '" + ty +
-                     "' found using 'type' does not match any of the expected tags: 'auto', 'any', 'tool', 'none'");
-    }
-    if ((ty == "any" || ty == "tool") && names.empty()) {
-      return invalid("tool_choice: tool_choice may only be specified while providing tools.");
-    }
-    if (ty == "tool") {
-      auto n = tc->find("name");
-      if (n == tc->end() || !n->is_string()) return invalid("tool_choice.tool.name: Field required");
-      if (!names.count(n->get<std::string>())) {
-        return invalid("tool_choice.name: Tool '" + n->get<std::string>() + "' not found in tools");
-      }
-    }
-  }
-  return std::nullopt;
-}
-
-/// Validates a Messages (or count_tokens) request body.
+/// Validates a Messages (or count_tokens) request: the header, then the body checks shared
+/// with the gateway (anthropic_checks.h), then the model.
 std::optional<AError> validate(const HttpRequest& req, const Json* body, const SimOptions& opts, bool count_tokens) {
   if (!req.headers.has("anthropic-version")) return invalid("anthropic-version: header is required");
   if (body == nullptr) return invalid("There was an error parsing the body of your request: invalid JSON");
-  if (!body->is_object()) return invalid("Input should be a valid dictionary or object");
-  const Json& b = *body;
-  auto model = b.find("model");
-  if (model == b.end()) return invalid("model: Field required");
-  if (!model->is_string()) return invalid("model: Input should be a valid string");
-  if (!count_tokens) {
-    auto mt = b.find("max_tokens");
-    if (mt == b.end()) return invalid("max_tokens: Field required");
-    if (!mt->is_number_integer()) return invalid("max_tokens: Input should be a valid integer");
-    if (mt->get<int64_t>() < 1) return invalid("max_tokens: Input should be greater than or equal to 1");
-  }
-  auto msgs = b.find("messages");
-  if (msgs == b.end()) return invalid("messages: Field required");
-  if (!msgs->is_array()) return invalid("messages: Input should be a valid list");
-  if (msgs->empty()) return invalid("messages: at least one message is required");
-  if (auto s = b.find("system"); s != b.end() && !s->is_null() && !s->is_string()) {
-    if (!s->is_array()) return invalid("system: Input should be a valid string or list of text blocks");
-    for (size_t i = 0; i < s->size(); ++i) {
-      const Json& blk = (*s)[i];
-      if (!blk.is_object() || blk.value("type", std::string()) != "text" || !blk.contains("text") ||
-          !blk["text"].is_string()) {
-        return invalid("system." + std::to_string(i) + ": Input should be a valid text block");
-      }
-    }
-  }
-  if (auto s = b.find("stream"); s != b.end() && !s->is_null() && !s->is_boolean()) {
-    return invalid("stream: Input should be a valid boolean, unable to interpret input");
-  }
-  if (auto t = b.find("temperature"); t != b.end() && !t->is_null()) {
-    if (!t->is_number()) return invalid("temperature: Input should be a valid number");
-    if (t->get<double>() < 0) return invalid("temperature: Input should be greater than or equal to 0");
-    if (t->get<double>() > 1) return invalid("temperature: Input should be less than or equal to 1");
-  }
-  if (auto ss = b.find("stop_sequences"); ss != b.end() && !ss->is_null()) {
-    if (!ss->is_array()) return invalid("stop_sequences: Input should be a valid list");
-    for (const Json& s : *ss) {
-      if (!s.is_string()) return invalid("stop_sequences: Input should be a valid list of strings");
-    }
-  }
-  if (auto e = validate_messages(*msgs)) return e;
-  if (auto e = validate_tools(b)) return e;
-  const std::string& m = model->get_ref<const std::string&>();
+  if (auto problem = inbound::check_anthropic_request(*body, count_tokens)) return invalid(std::move(*problem));
+  const std::string& m = (*body)["model"].get_ref<const std::string&>();
   if (!model_known(m, opts)) return AError{404, "not_found_error", "model: " + m, {}};
   return std::nullopt;
 }
@@ -594,14 +364,39 @@ Plan plan_message(const Json& b, const SimOptions& opts, Random& rng) {
   return plan;
 }
 
-OJson usage_json(uint64_t input, uint64_t output, bool with_tier) {
+// Every key the SDK's `Usage` type requires (nullable ones as null), in the order
+// append_usage() writes them.
+OJson usage_json(uint64_t input, uint64_t output) {
+  OJson u = OJson::object();
+  u["input_tokens"] = input;
+  u["cache_creation_input_tokens"] = 0;
+  u["cache_read_input_tokens"] = 0;
+  u["cache_creation"] = OJson{{"ephemeral_5m_input_tokens", 0}, {"ephemeral_1h_input_tokens", 0}};
+  u["output_tokens"] = output;
+  u["output_tokens_details"] = nullptr;
+  u["server_tool_use"] = nullptr;
+  u["service_tier"] = "standard";
+  u["inference_geo"] = nullptr;
+  u["speed"] = nullptr;
+  return u;
+}
+
+// `message_delta` usage (the SDK's MessageDeltaUsage): cumulative counts.
+OJson delta_usage_json(uint64_t input, uint64_t output) {
   OJson u = OJson::object();
   u["input_tokens"] = input;
   u["cache_creation_input_tokens"] = 0;
   u["cache_read_input_tokens"] = 0;
   u["output_tokens"] = output;
-  if (with_tier) u["service_tier"] = "standard";
+  u["output_tokens_details"] = nullptr;
+  u["server_tool_use"] = nullptr;
   return u;
+}
+
+// The keys a Message / message_delta carries besides stop_reason and stop_sequence.
+void add_nullable_message_keys(OJson& doc) {
+  doc["stop_details"] = nullptr;
+  doc["container"] = nullptr;
 }
 
 std::string join(const std::vector<std::string>& tokens) {
@@ -649,13 +444,16 @@ Generated generate_message(const Json& b, const SimOptions& opts, const RequestC
     r.head_at = opts.latency.fast ? Duration{0} : ttft + gap * static_cast<int64_t>(deltas);
     r.headers = base_headers("application/json", ctx, opts, remaining_after_this(opts), used, std::chrono::seconds(1));
     OJson content = OJson::array();
-    if (!plan.tokens.empty()) content.push_back(OJson{{"type", "text"}, {"text", join(plan.tokens)}});
+    if (!plan.tokens.empty()) {
+      content.push_back(OJson{{"type", "text"}, {"text", join(plan.tokens)}, {"citations", nullptr}});
+    }
     for (const auto& c : plan.calls) {
       OJson blk = OJson::object();
       blk["type"] = "tool_use";
       blk["id"] = c.id;
       blk["name"] = c.name;
       blk["input"] = OJson::parse(c.input.dump());
+      blk["caller"] = OJson{{"type", "direct"}};
       content.push_back(std::move(blk));
     }
     OJson doc = OJson::object();
@@ -666,7 +464,9 @@ Generated generate_message(const Json& b, const SimOptions& opts, const RequestC
     doc["content"] = std::move(content);
     doc["stop_reason"] = plan.stop_reason;
     doc["stop_sequence"] = plan.stop_sequence ? OJson(*plan.stop_sequence) : OJson(nullptr);
-    doc["usage"] = usage_json(input, plan.output_tokens, true);
+    add_nullable_message_keys(doc);
+    doc["usage"] = usage_json(input, plan.output_tokens);
+    doc["diagnostics"] = nullptr;
     r.chunks.push_back(TimedChunk{r.head_at, doc.dump()});
     return g;
   }
@@ -694,7 +494,9 @@ Generated generate_message(const Json& b, const SimOptions& opts, const RequestC
     msg["content"] = OJson::array();
     msg["stop_reason"] = nullptr;
     msg["stop_sequence"] = nullptr;
-    msg["usage"] = usage_json(input, 1, true);
+    add_nullable_message_keys(msg);
+    msg["usage"] = usage_json(input, 1);
+    msg["diagnostics"] = nullptr;
     add("message_start", OJson{{"type", "message_start"}, {"message", std::move(msg)}});
   }
   size_t index = 0;
@@ -702,7 +504,7 @@ Generated generate_message(const Json& b, const SimOptions& opts, const RequestC
   if (!plan.tokens.empty()) {
     add("content_block_start", OJson{{"type", "content_block_start"},
                                      {"index", index},
-                                     {"content_block", OJson{{"type", "text"}, {"text", ""}}}});
+                                     {"content_block", OJson{{"type", "text"}, {"text", ""}, {"citations", nullptr}}}});
     add("ping", OJson{{"type", "ping"}});
     pinged = true;
     for (const auto& t : plan.tokens) {
@@ -718,7 +520,8 @@ Generated generate_message(const Json& b, const SimOptions& opts, const RequestC
     add("content_block_start",
         OJson{{"type", "content_block_start"},
               {"index", index},
-              {"content_block", OJson{{"type", "tool_use"}, {"id", c.id}, {"name", c.name}, {"input", OJson::object()}}}});
+              {"content_block", OJson{{"type", "tool_use"}, {"id", c.id}, {"name", c.name}, {"input", OJson::object()},
+                                      {"caller", OJson{{"type", "direct"}}}}}});
     if (!pinged) {
       add("ping", OJson{{"type", "ping"}});
       pinged = true;
@@ -735,11 +538,12 @@ Generated generate_message(const Json& b, const SimOptions& opts, const RequestC
     add("content_block_stop", OJson{{"type", "content_block_stop"}, {"index", index}});
     ++index;
   }
+  OJson delta{{"stop_reason", plan.stop_reason},
+              {"stop_sequence", plan.stop_sequence ? OJson(*plan.stop_sequence) : OJson(nullptr)}};
+  add_nullable_message_keys(delta);
   add("message_delta", OJson{{"type", "message_delta"},
-                             {"delta", OJson{{"stop_reason", plan.stop_reason},
-                                             {"stop_sequence", plan.stop_sequence ? OJson(*plan.stop_sequence)
-                                                                                  : OJson(nullptr)}}},
-                             {"usage", OJson{{"output_tokens", plan.output_tokens}}}});
+                             {"delta", std::move(delta)},
+                             {"usage", delta_usage_json(input, plan.output_tokens)}});
   add("message_stop", OJson{{"type", "message_stop"}});
   return g;
 }
@@ -752,15 +556,18 @@ Generated generate_message(const Json& b, const SimOptions& opts, const RequestC
 void append_usage(std::string& o, uint64_t input, uint64_t output) {
   o += "{\"input_tokens\":";
   o += std::to_string(input);
-  o += ",\"cache_creation_input_tokens\":0,\"cache_read_input_tokens\":0,\"output_tokens\":";
+  o += ",\"cache_creation_input_tokens\":0,\"cache_read_input_tokens\":0,\"cache_creation\":"
+       "{\"ephemeral_5m_input_tokens\":0,\"ephemeral_1h_input_tokens\":0},\"output_tokens\":";
   o += std::to_string(output);
-  o += ",\"service_tier\":\"standard\"}";
+  o += ",\"output_tokens_details\":null,\"server_tool_use\":null,\"service_tier\":\"standard\","
+       "\"inference_geo\":null,\"speed\":null}";
 }
 
+// stop_reason, stop_sequence and the nullable keys of add_nullable_message_keys().
 void append_stop(std::string& o, const Plan& plan) {
   o += "\"stop_reason\":";
   append_json_string(o, plan.stop_reason);
-  o += ",\"stop_sequence\":null";
+  o += ",\"stop_sequence\":null,\"stop_details\":null,\"container\":null";
 }
 
 Generated generate_message_light(const LightMessage& m, const SimOptions& opts, const RequestContext& ctx,
@@ -791,13 +598,13 @@ Generated generate_message_light(const LightMessage& m, const SimOptions& opts, 
     if (!plan.tokens.empty()) {
       doc += "{\"type\":\"text\",\"text\":";
       append_json_string(doc, join(plan.tokens));
-      doc += '}';
+      doc += ",\"citations\":null}";
     }
     doc += "],";
     append_stop(doc, plan);
     doc += ",\"usage\":";
     append_usage(doc, input, plan.output_tokens);
-    doc += '}';
+    doc += ",\"diagnostics\":null}";
     r.chunks.push_back(TimedChunk{r.head_at, std::move(doc)});
     return g;
   }
@@ -815,14 +622,15 @@ Generated generate_message_light(const LightMessage& m, const SimOptions& opts, 
     append_json_string(ev, id);
     ev += ",\"type\":\"message\",\"role\":\"assistant\",\"model\":";
     append_json_string(ev, m.model);
-    ev += ",\"content\":[],\"stop_reason\":null,\"stop_sequence\":null,\"usage\":";
+    ev += ",\"content\":[],\"stop_reason\":null,\"stop_sequence\":null,\"stop_details\":null,"
+          "\"container\":null,\"usage\":";
     append_usage(ev, input, 1);
-    ev += "}}\n\n";
+    ev += ",\"diagnostics\":null}}\n\n";
     add(std::move(ev));
   }
   if (!plan.tokens.empty()) {
     add("event: content_block_start\ndata: {\"type\":\"content_block_start\",\"index\":0,"
-        "\"content_block\":{\"type\":\"text\",\"text\":\"\"}}\n\n");
+        "\"content_block\":{\"type\":\"text\",\"text\":\"\",\"citations\":null}}\n\n");
     add("event: ping\ndata: {\"type\":\"ping\"}\n\n");
     bool first = true;
     for (const auto& t : plan.tokens) {
@@ -838,48 +646,14 @@ Generated generate_message_light(const LightMessage& m, const SimOptions& opts, 
   }
   std::string ev = "event: message_delta\ndata: {\"type\":\"message_delta\",\"delta\":{";
   append_stop(ev, plan);
-  ev += "},\"usage\":{\"output_tokens\":";
+  ev += "},\"usage\":{\"input_tokens\":";
+  ev += std::to_string(input);
+  ev += ",\"cache_creation_input_tokens\":0,\"cache_read_input_tokens\":0,\"output_tokens\":";
   ev += std::to_string(plan.output_tokens);
-  ev += "}}\n\n";
+  ev += ",\"output_tokens_details\":null,\"server_tool_use\":null}}\n\n";
   add(std::move(ev));
   add("event: message_stop\ndata: {\"type\":\"message_stop\"}\n\n");
   return g;
-}
-
-ScriptedResponse models_list(const SimOptions& opts, const RequestContext& ctx) {
-  OJson data = OJson::array();
-  auto entry = [](std::string_view id, std::string_view name, std::string_view created) {
-    return OJson{{"type", "model"}, {"id", id}, {"display_name", name}, {"created_at", created}};
-  };
-  for (const ModelEntry& m : kModels) data.push_back(entry(m.id, m.display_name, m.created_at));
-  for (const ModelInfo& m : opts.models) {
-    const bool builtin = std::any_of(kModels.begin(), kModels.end(), [&](const ModelEntry& e) { return e.id == m.id; });
-    if (!builtin && m.id.rfind("claude", 0) == 0) data.push_back(entry(m.id, m.id, rfc3339(m.created)));
-  }
-  OJson doc = OJson::object();
-  doc["data"] = data;
-  doc["has_more"] = false;
-  doc["first_id"] = data.empty() ? OJson(nullptr) : data.front()["id"];
-  doc["last_id"] = data.empty() ? OJson(nullptr) : data.back()["id"];
-  return json_response(200, doc.dump(), ctx, opts);
-}
-
-ScriptedResponse model_get(std::string_view id, const SimOptions& opts, const RequestContext& ctx) {
-  for (const ModelEntry& m : kModels) {
-    if (m.id != id) continue;
-    return json_response(200,
-                         OJson{{"type", "model"}, {"id", m.id}, {"display_name", m.display_name},
-                               {"created_at", m.created_at}}.dump(),
-                         ctx, opts);
-  }
-  for (const ModelInfo& m : opts.models) {
-    if (m.id != id) continue;
-    return json_response(200,
-                         OJson{{"type", "model"}, {"id", m.id}, {"display_name", m.id},
-                               {"created_at", rfc3339(m.created)}}.dump(),
-                         ctx, opts);
-  }
-  return error_response(AError{404, "not_found_error", "model: " + std::string(id), {}}, ctx, opts);
 }
 
 /// The fault-free answer.
@@ -897,9 +671,11 @@ ScriptedResponse produce(const HttpRequest& req, const std::string& path, bool i
     if (auto e = validate(req, body, opts, true)) return error_response(*e, ctx, opts);
     return json_response(200, OJson{{"input_tokens", input_tokens(*body)}}.dump(), ctx, opts);
   }
-  if (path == "/v1/models" && is_get) return models_list(opts, ctx);
+  if (path == "/v1/models" && is_get) return json_response(200, models_list_body(opts), ctx, opts);
   if (is_get && path.rfind("/v1/models/", 0) == 0) {
-    return model_get(std::string_view(path).substr(std::string_view("/v1/models/").size()), opts, ctx);
+    const std::string_view id = std::string_view(path).substr(std::string_view("/v1/models/").size());
+    if (auto info = model_body(id, opts)) return json_response(200, std::move(*info), ctx, opts);
+    return error_response(AError{404, "not_found_error", "model: " + std::string(id), {}}, ctx, opts);
   }
   return error_response(AError{404, "not_found_error", "Not Found", {}}, ctx, opts);
 }
@@ -927,7 +703,9 @@ void overlay(ScriptedResponse& r, const Fault& f, std::string_view model, const 
         err["type"] = e.type;
         err["message"] = e.message;
         if (!e.detail_code.empty()) err["details"] = OJson{{"error_code", e.detail_code}};
-        r.chunks.push_back(TimedChunk{cut_at, sse("error", OJson{{"type", "error"}, {"error", std::move(err)}})});
+        OJson doc{{"type", "error"}, {"error", std::move(err)}};
+        doc["request_id"] = ctx.request_id.empty() ? OJson(nullptr) : OJson(ctx.request_id);
+        r.chunks.push_back(TimedChunk{cut_at, sse("error", doc)});
         r.ending = Ending::kComplete;
         break;
       }
@@ -953,77 +731,6 @@ void overlay(ScriptedResponse& r, const Fault& f, std::string_view model, const 
 }
 
 }  // namespace
-
-bool scan_message_light(std::string_view body, const SimOptions& opts, LightMessage& out) {
-  LightScanner s{body.data(), body.data() + body.size()};
-  out = LightMessage{};
-  bool have_model = false, have_max = false, have_messages = false, have_system = false, have_stream = false;
-  if (!s.lit('{') || s.peek('}')) return false;
-  do {
-    std::string_view key;
-    if (!s.str(key) || !s.lit(':')) return false;
-    if (key == "model") {
-      if (have_model || !s.str(out.model)) return false;
-      have_model = true;
-    } else if (key == "max_tokens") {
-      bool is_int = false;
-      int64_t v = 0;
-      if (have_max || !s.number(is_int, v) || !is_int || v < 1) return false;
-      out.max_tokens = static_cast<uint64_t>(v);
-      have_max = true;
-    } else if (key == "system") {
-      if (have_system) return false;
-      have_system = true;
-      std::string_view text;
-      if (s.peek('"')) {
-        if (!s.str(text)) return false;
-        out.text_chars += text.size();
-      } else if (!s.word("null")) {
-        return false;
-      }
-    } else if (key == "stream") {
-      if (have_stream) return false;
-      have_stream = true;
-      if (s.word("true")) out.stream = true;
-      else if (!s.word("false") && !s.word("null")) return false;
-    } else if (key == "messages") {
-      if (have_messages || !s.lit('[') || s.peek(']')) return false;
-      have_messages = true;
-      bool user_turn = true;  // the role the next message must have
-      do {
-        if (!s.lit('{')) return false;
-        bool have_role = false, have_content = false;
-        if (s.peek('}')) return false;
-        do {
-          std::string_view mk;
-          if (!s.str(mk) || !s.lit(':')) return false;
-          if (mk == "role") {
-            std::string_view role;
-            if (have_role || !s.str(role) || role != (user_turn ? "user" : "assistant")) return false;
-            have_role = true;
-          } else if (mk == "content") {
-            std::string_view text;
-            if (have_content || !s.str(text) || text.empty()) return false;
-            out.text_chars += text.size();
-            have_content = true;
-          } else if (!s.skip()) {
-            return false;
-          }
-        } while (s.lit(','));
-        if (!s.lit('}') || !have_role || !have_content) return false;
-        user_turn = !user_turn;
-      } while (s.lit(','));
-      if (!s.lit(']')) return false;
-    } else if (key == "tools" || key == "tool_choice" || key == "stop_sequences" || key == "temperature") {
-      return false;  // validated and used by the DOM path
-    } else if (!s.skip()) {
-      return false;
-    }
-  } while (s.lit(','));
-  if (!s.lit('}')) return false;
-  s.ws();
-  return s.p == s.end && have_model && have_max && have_messages && model_known(out.model, opts);
-}
 
 bool is_route(std::string_view path, bool is_get, const Headers& headers) {
   if (path == kMessagesPath || path.rfind("/v1/messages/", 0) == 0) return true;

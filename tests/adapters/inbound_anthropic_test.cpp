@@ -3,6 +3,8 @@
 // replies decode back through AnthropicAdapter to the same values and classes.
 #include <gtest/gtest.h>
 
+#include <regex>
+
 #include <nlohmann/json.hpp>
 
 #include "ploke/adapters/anthropic_adapter.h"
@@ -93,14 +95,21 @@ TEST(InboundAnthropic, BadInputNamesTheFieldPath) {
   };
   const Case cases[] = {
       {R"({"model":"m","messages":[{"role":"user","content":"x"}]})", "max_tokens: Field required"},
-      {R"({"model":"m","max_tokens":0,"messages":[{"role":"user","content":"x"}]})", "max_tokens: expected a positive integer"},
+      {R"({"model":"m","max_tokens":0,"messages":[{"role":"user","content":"x"}]})", "max_tokens: Input should be greater than or equal to 1"},
       {R"({"model":"m","max_tokens":5})", "messages: Field required"},
-      {R"({"model":"m","max_tokens":5,"messages":[{"role":"user","content":[{"type":"document"}]}]})", "messages[0].content[0].type: unsupported block type 'document'"},
-      {R"({"model":"m","max_tokens":5,"messages":[{"role":"user","content":[{"type":"tool_use","id":"a","name":"b","input":{}}]}]})", "messages[0].content[0].type: tool_use blocks belong to assistant turns"},
-      {R"({"model":"m","max_tokens":5,"messages":[{"role":"user","content":"x"}],"tools":[{"name":"f"}]})", "tools[0].input_schema: Field required"},
+      {R"({"model":"m","max_tokens":5,"messages":[{"role":"user","content":[{"type":"document"}]}]})", "messages.0.content.0.source: Field required"},
+      {R"({"model":"m","max_tokens":5,"messages":[{"role":"user","content":[{"type":"video"}]}]})", "messages.0.content.0: Input tag 'video' found using 'type' does not match"},
+      {R"({"model":"m","max_tokens":5,"messages":[{"role":"robot","content":"x"}]})", "messages.0.role: Input should be 'user' or 'assistant'"},
+      {R"({"model":"m","max_tokens":5,"messages":[{"role":"user","content":7}]})", "messages.0.content: Input should be a valid list"},
+      {R"({"model":"m","max_tokens":5,"temperature":1.5,"messages":[{"role":"user","content":"x"}]})", "temperature: Input should be less than or equal to 1"},
+      {R"({"model":"m","max_tokens":5,"temperature":-0.1,"messages":[{"role":"user","content":"x"}]})", "temperature: Input should be greater than or equal to 0"},
+      {R"({"model":"m","max_tokens":5,"top_p":2,"messages":[{"role":"user","content":"x"}]})", "top_p: Input should be less than or equal to 1"},
+      {R"({"model":"m","max_tokens":"9","messages":[{"role":"user","content":"x"}]})", "max_tokens: Input should be a valid integer"},
+      {R"({"model":"m","max_tokens":5,"messages":[{"role":"user","content":[{"type":"tool_use","id":"a","name":"b","input":{}}]}]})", "messages.0.content.0: tool_use blocks are only allowed in assistant messages"},
+      {R"({"model":"m","max_tokens":5,"messages":[{"role":"user","content":"x"}],"tools":[{"name":"f"}]})", "tools.0.custom.input_schema: Field required"},
       {R"({"model":"m","max_tokens":5,"messages":[{"role":"user","content":"x"}],"tools":[{"type":"web_search_20250305","name":"web_search"}]})", "tools[0].type: server tool"},
-      {R"({"model":"m","max_tokens":5,"messages":[{"role":"user","content":"x"}],"tool_choice":{"type":"some"}})", "tool_choice.type: unknown value 'some'"},
-      {R"({"model":"m","max_tokens":5,"messages":[{"role":"user","content":"x"}],"stream":"yes"})", "stream: expected true or false"},
+      {R"({"model":"m","max_tokens":5,"messages":[{"role":"user","content":"x"}],"tool_choice":{"type":"some"}})", "tool_choice: Input tag 'some' found using 'type' does not match any of the expected tags"},
+      {R"({"model":"m","max_tokens":5,"messages":[{"role":"user","content":"x"}],"stream":"yes"})", "stream: Input should be a valid boolean"},
       {R"({"model":)", "body: invalid JSON at byte"},
   };
   for (const Case& c : cases) {
@@ -146,13 +155,20 @@ TEST(InboundAnthropic, MessageParsesBackThroughTheAnthropicAdapter) {
   const json j = json::parse(http.body);
   EXPECT_EQ(j["stop_reason"], "tool_use");
   EXPECT_EQ(j["usage"]["input_tokens"], 20);
-  // An OpenAI-style upstream id becomes a msg_ id.
+  // An OpenAI-style upstream id becomes an Anthropic-native msg_ id (24 base62 characters),
+  // the same for the same upstream id and different for another; tool ids become toolu_.
   ChatResponse other;
   other.id = "chatcmpl-9";
   other.content = "x";
   other.finish_reason = FinishReason::kLength;
+  other.tool_calls.push_back(ToolCall{"call_abc", "f", "{}"});
   const json k = json::parse(render_anthropic_message(other, "y"));
-  EXPECT_EQ(k["id"], "msg_chatcmpl-9");
+  EXPECT_TRUE(std::regex_match(k["id"].get<std::string>(), std::regex("msg_[0-9A-Za-z]{24}"))) << k["id"];
+  EXPECT_EQ(k["id"], anthropic_message_id("chatcmpl-9"));
+  EXPECT_NE(anthropic_message_id("chatcmpl-9"), anthropic_message_id("chatcmpl-8"));
+  EXPECT_TRUE(std::regex_match(k["content"][1]["id"].get<std::string>(), std::regex("toolu_[0-9A-Za-z]{24}")));
+  EXPECT_EQ(k["content"][1]["caller"], json::parse(R"({"type":"direct"})"));
+  EXPECT_TRUE(k["content"][0].contains("citations"));
   EXPECT_EQ(k["stop_reason"], "max_tokens");
 }
 
@@ -209,7 +225,7 @@ TEST(InboundAnthropic, SseEventsDecodeBackToTheSameResponse) {
   EXPECT_EQ(got.response().usage->completion_tokens, 11u);
   // Block indexes: text 0, tools 1 and 2; message_start first, message_stop last.
   EXPECT_EQ(wire.rfind("event: message_start", 0), 0u);
-  EXPECT_NE(wire.find(R"({"type":"content_block_start","index":2,"content_block":{"type":"tool_use","id":"toolu_1","name":"f1","input":{}}})"),
+  EXPECT_NE(wire.find(R"({"type":"content_block_start","index":2,"content_block":{"type":"tool_use","id":"toolu_1","name":"f1","input":{},"caller":{"type":"direct"}}})"),
             std::string::npos)
       << wire;
   const std::string stop = "event: message_stop\ndata: {\"type\":\"message_stop\"}\n\n";

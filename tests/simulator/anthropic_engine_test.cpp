@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "ploke/adapters/anthropic_adapter.h"
+#include "ploke/adapters/inbound.h"
 #include "ploke/simulator/engine.h"
 #include "ploke/simulator/fault_plan_json.h"
 #include "sim_test_util.h"
@@ -178,7 +179,7 @@ TEST_F(AnthropicEngineTest, StreamHasTheFullEventSequenceAndPacing) {
   EXPECT_EQ(ev[0].data["message"]["usage"]["output_tokens"], 1);
   EXPECT_TRUE(ev[0].data["message"]["content"].empty());
   EXPECT_EQ(ev[1].event, "content_block_start");
-  EXPECT_EQ(ev[1].data["content_block"], Json::parse(R"({"type":"text","text":""})"));
+  EXPECT_EQ(ev[1].data["content_block"], Json::parse(R"({"type":"text","text":"","citations":null})"));
   EXPECT_EQ(ev[2].event, "ping");
   size_t deltas = 0;
   std::string text;
@@ -408,6 +409,16 @@ TEST_F(AnthropicEngineTest, ValidationErrorsInAnthropicShape) {
                    "invalid_request_error", "only be specified while providing tools"});
   cases.push_back({"temperature", with([](Json& b) { b["temperature"] = 1.5; }), 400, "invalid_request_error",
                    "temperature: Input should be less than or equal to 1"});
+  cases.push_back({"temperature below 0", with([](Json& b) { b["temperature"] = -0.5; }), 400,
+                   "invalid_request_error", "temperature: Input should be greater than or equal to 0"});
+  cases.push_back({"top_p", with([](Json& b) { b["top_p"] = 1.2; }), 400, "invalid_request_error",
+                   "top_p: Input should be less than or equal to 1"});
+  cases.push_back({"max_tokens string", with([](Json& b) { b["max_tokens"] = "8"; }), 400, "invalid_request_error",
+                   "max_tokens: Input should be a valid integer"});
+  cases.push_back({"bad role", with([](Json& b) { b["messages"][0]["role"] = "robot"; }), 400,
+                   "invalid_request_error", "messages.0.role: Input should be 'user' or 'assistant'"});
+  cases.push_back({"content a number", with([](Json& b) { b["messages"][0]["content"] = 7; }), 400,
+                   "invalid_request_error", "messages.0.content: Input should be a valid list"});
   cases.push_back({"unknown model", with([](Json& b) { b["model"] = "claude-nope"; }), 404, "not_found_error",
                    "model: claude-nope"});
   for (const Case& c : cases) {
@@ -417,6 +428,12 @@ TEST_F(AnthropicEngineTest, ValidationErrorsInAnthropicShape) {
     EXPECT_EQ(err["type"], c.type) << c.name;
     EXPECT_NE(err["message"].get<std::string>().find(c.message_part), std::string::npos)
         << c.name << ": " << err["message"];
+    // One implementation (anthropic_checks.h): the gateway's parser words it the same.
+    if (c.status == 400 && c.req.headers.has("anthropic-version") && c.name != "bad json") {
+      auto parsed = inbound::parse_anthropic_messages_request(c.req.body);
+      ASSERT_FALSE(parsed.ok()) << c.name;
+      EXPECT_EQ(err["message"], parsed.status().message()) << c.name;
+    }
   }
   // The adapter sees them as kInvalidRequest / kNotFound.
   auto st = adapt(engine->handle(cases[2].req));
@@ -533,6 +550,37 @@ TEST_F(AnthropicEngineTest, RateLimitFaultHeadersAndOverrides) {
   EXPECT_EQ(parsed.status().should_retry(), false);
 }
 
+// An Anthropic 429 always carries retry-after (whole seconds, at least 1), and every
+// anthropic-ratelimit-*-reset header names the same instant: the request's time plus it.
+TEST_F(AnthropicEngineTest, RateLimit429AlwaysCarriesRetryAfterAgreeingWithResets) {
+  struct Case {
+    std::string plan;
+    std::string retry_after;
+    std::string reset;
+  };
+  const Case cases[] = {
+      {R"({"faults":[{"kind":"http_error","status":429}]})", "1", "2025-01-01T00:00:01Z"},
+      {R"({"faults":[{"kind":"http_error","status":429,"retry_after_ms":2500}]})", "3", "2025-01-01T00:00:03Z"},
+      {R"({"faults":[{"kind":"http_error","status":429,"retry_after_s":7}]})", "7", "2025-01-01T00:00:07Z"},
+  };
+  for (const Case& c : cases) {
+    auto engine = make_with_plan(c.plan);
+    ScriptedResponse r = engine->handle(anth_http(hello()));
+    ASSERT_EQ(r.status, 429) << c.plan;
+    EXPECT_EQ(r.headers.get("retry-after"), c.retry_after) << c.plan;
+    for (const char* family : {"requests", "tokens", "input-tokens", "output-tokens"}) {
+      EXPECT_EQ(r.headers.get(std::string("anthropic-ratelimit-") + family + "-reset"), c.reset) << c.plan << " " << family;
+    }
+    EXPECT_EQ(r.headers.get("anthropic-ratelimit-requests-remaining"), "0");
+    EXPECT_EQ(r.headers.get("anthropic-ratelimit-tokens-remaining"), "0");
+    const Json err = error_of(r);
+    EXPECT_EQ(err["type"], "rate_limit_error");
+    EXPECT_NE(err["message"].get<std::string>().find("try again later"), std::string::npos) << err;
+    auto parsed = adapt(r);
+    ASSERT_TRUE(parsed.status().retry_after().has_value()) << c.plan;
+  }
+}
+
 TEST_F(AnthropicEngineTest, SocketLevelFaults) {
   auto engine = make_with_plan(R"({"faults":[{"kind":"reset","trigger":{"nth":1}},
       {"kind":"empty_reply","trigger":{"nth":2}},{"kind":"hang","trigger":{"nth":3}},
@@ -569,7 +617,10 @@ TEST_F(AnthropicEngineTest, StreamOverlayFaults) {
   auto ev = events_of(r.body());
   ASSERT_EQ(ev.size(), 5u);
   EXPECT_EQ(ev.back().event, "error");
-  EXPECT_EQ(ev.back().data, Json::parse(R"({"type":"error","error":{"type":"overloaded_error","message":"Overloaded"}})"));
+  EXPECT_EQ(ev.back().data["error"], Json::parse(R"({"type":"overloaded_error","message":"Overloaded"})"));
+  EXPECT_EQ(ev.back().data["type"], "error");
+  // The error event belongs to its message: the request id of the response's headers.
+  EXPECT_EQ(ev.back().data["request_id"], std::string(r.headers.get("request-id").value_or("?")));
   EXPECT_EQ(r.ending, Ending::kComplete);
   EXPECT_EQ(r.status, 200);
   auto parsed = adapt(r);

@@ -101,5 +101,78 @@ TEST(SimIds, OpenRouterFaultChunkCarriesTheStreamId) {
   EXPECT_TRUE(saw_error);
 }
 
+// ---- Anthropic Messages: msg_ / toolu_ / req_ ids ----
+
+HttpRequest anth(bool stream, bool tools) {
+  Json b = {{"model", "claude-sonnet-4-6"},
+            {"max_tokens", 64},
+            {"messages", Json::array({{{"role", "user"}, {"content", "Say hello."}}})}};
+  if (stream) b["stream"] = true;
+  if (tools) {
+    b["tools"] = Json::parse(R"([{"name":"f","input_schema":{"type":"object","properties":{"a":{"type":"string"}}}}])");
+    b["tool_choice"] = {{"type", "any"}};
+  }
+  HttpRequest r = chat_http(b, "/v1/messages");
+  r.headers.add("anthropic-version", "2023-06-01");
+  r.expect_stream = stream;
+  return r;
+}
+
+// Every msg_, toolu_ and req_ id of `n` answers (plain, streamed, with tools), in order.
+std::vector<std::string> anthropic_ids(SimEngine& e, size_t n) {
+  std::vector<std::string> out;
+  for (size_t i = 0; i < n; ++i) {
+    const bool stream = i % 2 == 1, tools = i % 3 == 2;
+    const ScriptedResponse r = e.handle(anth(stream, tools));
+    EXPECT_EQ(r.status, 200) << r.body();
+    out.push_back(std::string(r.headers.get("request-id").value_or("")));
+    const Json msg = stream ? Json::parse(sse_data(r.body()).front())["message"] : Json::parse(r.body());
+    out.push_back(msg["id"]);
+    if (!tools) continue;
+    const size_t before = out.size();
+    if (!stream) {
+      for (const auto& b : msg["content"]) if (b["type"] == "tool_use") out.push_back(b["id"]);
+    }
+    for (const auto& d : stream ? sse_data(r.body()) : std::vector<std::string>{}) {
+      const Json j = Json::parse(d);
+      if (j.value("type", "") == "content_block_start" && j["content_block"]["type"] == "tool_use") {
+        out.push_back(j["content_block"]["id"]);
+      }
+    }
+    EXPECT_GT(out.size(), before) << "no tool_use ids: " << r.body();
+  }
+  return out;
+}
+
+TEST(SimIds, AnthropicIdsFollowTheSeedAndNeverRepeat) {
+  SimulatedClock clock;
+  auto a = engine(clock, 42), b = engine(clock, 42), c = engine(clock, 43);
+  const auto ia = anthropic_ids(*a, 30), ib = anthropic_ids(*b, 30), ic = anthropic_ids(*c, 30);
+  ASSERT_GT(ia.size(), 60u);
+  EXPECT_EQ(ia, ib);
+  ASSERT_EQ(ia.size(), ic.size());
+  for (size_t i = 0; i < ia.size(); ++i) EXPECT_NE(ia[i], ic[i]) << i;
+  for (const auto& id : ia) {
+    EXPECT_TRUE(id.rfind("msg_", 0) == 0 || id.rfind("toolu_", 0) == 0 || id.rfind("req_", 0) == 0) << id;
+  }
+  auto many = anthropic_ids(*a, 600);
+  many.insert(many.end(), ia.begin(), ia.end());
+  EXPECT_EQ(std::set<std::string>(many.begin(), many.end()).size(), many.size());
+}
+
+// A mid-stream `event: error` belongs to its message: it carries the request id of the
+// response that started the stream (the SDK reports it as the error's request id).
+TEST(SimIds, AnthropicFaultEventCarriesItsRequestId) {
+  SimulatedClock clock;
+  auto e = engine(clock, 5, R"({"faults":[{"kind":"mid_stream_error","status":529,"after_events":3}]})");
+  const ScriptedResponse r = e->handle(anth(true, false));
+  const auto events = sse_data(r.body());
+  ASSERT_GE(events.size(), 2u) << r.body();
+  const Json err = Json::parse(events.back());
+  EXPECT_EQ(err["type"], "error");
+  EXPECT_EQ(err["request_id"], std::string(r.headers.get("request-id").value_or("?")));
+  EXPECT_EQ(Json::parse(events.front())["type"], "message_start");
+}
+
 }  // namespace
 }  // namespace ploke::sim

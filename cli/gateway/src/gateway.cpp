@@ -126,6 +126,8 @@ std::shared_ptr<Inflight> Gateway::handle(Request request, ResponderPtr out, std
     dispatch_chat(Proto::kOpenAi, std::move(request), std::move(out), inflight);
   } else if (request.method == "POST" && (p == "/v1/messages" || p == "/messages")) {
     dispatch_chat(Proto::kAnthropic, std::move(request), std::move(out), inflight);
+  } else if (request.method == "POST" && p == "/v1/messages/count_tokens") {
+    reply_count_tokens(request, *out);
   } else {
     handle_admin(request, *out);
   }
@@ -423,7 +425,8 @@ void Gateway::run_chat(Proto proto, const Request& request, Responder& out, Infl
         oa.emplace(std::move(id), std::move(model), created, in.include_usage,
                    proto == Proto::kOpenRouter ? inbound::ChatDialect::kOpenRouter : inbound::ChatDialect::kOpenAi);
       } else {
-        an.emplace("msg_" + trace_id, std::move(model), inbound::estimate_prompt_tokens(req));
+        an.emplace(start != nullptr && !start->id.empty() ? start->id : trace_id, std::move(model),
+                   inbound::estimate_prompt_tokens(req), trace_id);
       }
     };
     auto send = [&](std::string bytes) {
@@ -493,13 +496,27 @@ void Gateway::reply_models(const Request& request, Responder& out) {
   if (p.size() > kOne.size() && p.rfind(kOne, 0) == 0) {
     const std::string id = p.substr(kOne.size());
     if (std::find(model_ids_.begin(), model_ids_.end(), id) != model_ids_.end()) {
-      return reply_json(out, 200, inbound::render_openai_model(id, created));
+      return reply_json(out, 200, anthropic ? inbound::render_anthropic_model(id) : inbound::render_openai_model(id, created));
     }
-    inbound::Reply r = inbound::render_openai_error(
-        NotFoundError("The model `" + id + "` does not exist or you do not have access to it."));
+    inbound::Reply r = anthropic ? inbound::render_anthropic_error(NotFoundError("model: " + id), new_trace_id())
+                                 : inbound::render_openai_error(NotFoundError(
+                                       "The model `" + id + "` does not exist or you do not have access to it."));
     return reply_json(out, r.status, std::move(r.body));
   }
   return reply_json(out, 200, anthropic ? inbound::render_anthropic_models(model_ids_) : inbound::render_openai_models(model_ids_, created));
+}
+
+// POST /v1/messages/count_tokens: the request checked as /v1/messages checks it (bar
+// max_tokens), answered locally with the gateway's prompt estimate (no upstream call).
+void Gateway::reply_count_tokens(const Request& request, Responder& out) {
+  const std::string trace_id = new_trace_id();
+  auto in = inbound::parse_anthropic_count_tokens_request(request.body);
+  if (!in.ok()) return reply_error(Proto::kAnthropic, out, in.status(), trace_id);
+  std::string body = "{\"input_tokens\":" + std::to_string(inbound::estimate_prompt_tokens(in->request)) + "}";
+  Headers h;
+  h.add("content-type", "application/json");
+  h.add("request-id", trace_id);
+  out.reply(200, h, std::move(body));
 }
 
 void Gateway::reply_json(Responder& out, int status, std::string body, const std::string& trace_id) {
@@ -531,8 +548,7 @@ std::string Gateway::trace_json(std::string_view id) const {
 void Gateway::handle_admin(const Request& request, Responder& out) {
   const std::string& p = request.path;
   const bool get = request.method == "GET";
-  const bool anthropic = request.headers.has("anthropic-version");
-  const bool one_model = p.rfind("/v1/models/", 0) == 0 && !anthropic;  // Anthropic's: not served here yet
+  const bool one_model = p.rfind("/v1/models/", 0) == 0;
   if (get && (p == "/v1/models" || p == "/models" || p == "/api/v1/models" || one_model)) {
     return reply_models(request, out);
   }
@@ -640,7 +656,8 @@ void Gateway::handle_admin(const Request& request, Responder& out) {
   }
   // Unknown route: 404 in the shape of the protocol the client seems to speak.
   const Status st = NotFoundError("Invalid URL (" + request.method + " " + redact_secrets(p) + ")");
-  inbound::Reply r = anthropic ? inbound::render_anthropic_error(st) : inbound::render_openai_error(st);
+  const bool anthropic = request.headers.has("anthropic-version") || p.rfind("/v1/messages", 0) == 0;
+  inbound::Reply r = anthropic ? inbound::render_anthropic_error(st, new_trace_id()) : inbound::render_openai_error(st);
   reply_json(out, r.status, std::move(r.body));
 }
 

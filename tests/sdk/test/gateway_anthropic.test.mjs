@@ -110,6 +110,38 @@ describe('gateway (anthropic SDK): messages', { skip }, () => {
     const page = await client().models.list();
     assert.equal(page.data[0].type, 'model');
   });
+
+  it('Anthropic-native ids over an OpenAI upstream: msg_ and toolu_ (24 base62), stable across a stream', async () => {
+    const native = (prefix) => new RegExp(`^${prefix}[0-9A-Za-z]{24}$`);
+    const msg = await client().messages.create(hello({ tools: WEATHER, tool_choice: { type: 'any' } }));
+    assert.match(msg.id, native('msg_'));
+    for (const b of msg.content.filter((x) => x.type === 'tool_use')) assert.match(b.id, native('toolu_'));
+    const stream = client().messages.stream(hello({ tools: WEATHER, tool_choice: { type: 'any' } }));
+    const starts = [];
+    stream.on('streamEvent', (e) => {
+      if (e.type === 'message_start') starts.push(e.message.id);
+    });
+    const fin = await stream.finalMessage();
+    assert.match(fin.id, native('msg_'));
+    assert.deepEqual(starts, [fin.id]);
+    assert.match(fin.content.find((b) => b.type === 'tool_use').id, native('toolu_'));
+    assert.notEqual(fin.id, msg.id);
+  });
+
+  it('models.retrieve(id) and messages.countTokens', async () => {
+    const page = await client().models.list();
+    const one = await client().models.retrieve(page.data[0].id);
+    assert.equal(one.id, page.data[0].id);
+    assert.equal(one.type, 'model');
+    assert.equal(one.lifecycle, 'active');
+    await assert.rejects(client({ maxRetries: 0 }).models.retrieve('no-such-model'), Anthropic.NotFoundError);
+    const count = await client().messages.countTokens({ model: MODEL, messages: [{ role: 'user', content: 'Say hello to the gateway.' }] });
+    assert.ok(Number.isInteger(count.input_tokens) && count.input_tokens > 0, JSON.stringify(count));
+    await assert.rejects(
+      client({ maxRetries: 0 }).messages.countTokens({ model: MODEL, messages: [] }),
+      Anthropic.BadRequestError,
+    );
+  });
 });
 
 describe('gateway (anthropic SDK): errors keep their SDK class', { skip }, () => {

@@ -7,7 +7,7 @@ import { readFileSync } from 'node:fs';
 import Ajv2020 from 'ajv/dist/2020.js';
 import addFormats from 'ajv-formats';
 
-const SPECS = ['openai', 'openrouter'];
+const SPECS = ['openai', 'openrouter', 'anthropic'];
 const ajv = new Ajv2020({ strict: false, allErrors: true, validateFormats: true });
 addFormats.default ? addFormats.default(ajv) : addFormats(ajv);
 // OpenAI's spec marks Unix timestamps with a custom format.

@@ -91,6 +91,8 @@ enum class ParsePath { kAuto, kDomOnly, kFastOnly };
 Result<InboundRequest> parse_openai_chat_request(std::string_view body, ParsePath path);
 /// Parses an Anthropic Messages request body.
 Result<InboundRequest> parse_anthropic_messages_request(std::string_view body);
+/// The same for POST /v1/messages/count_tokens (max_tokens not required).
+Result<InboundRequest> parse_anthropic_count_tokens_request(std::string_view body);
 
 /// "low" | "normal" | "high" | "critical" (or 0..3). nullopt when unknown.
 std::optional<Priority> parse_priority(std::string_view text);
@@ -105,12 +107,18 @@ struct Reply {
 /// Non-stream Chat Completions body. `created` in Unix seconds; an empty response id gets
 /// "chatcmpl-" + `fallback_id`.
 std::string render_openai_chat_completion(const ChatResponse& r, int64_t created, std::string_view fallback_id);
-/// Non-stream Messages body; an empty id gets "msg_" + `fallback_id`.
+/// Non-stream Messages body; ids are Anthropic-native (anthropic_message_id() of the
+/// response id, or of `fallback_id` when empty; anthropic_tool_use_id() of each tool call's).
 std::string render_anthropic_message(const ChatResponse& r, std::string_view fallback_id);
+/// "msg_" / "toolu_" + 24 base62 characters derived from an upstream id (kept as is when it
+/// already has the prefix): deterministic, so every event of a stream agrees.
+std::string anthropic_message_id(std::string_view upstream_id);
+std::string anthropic_tool_use_id(std::string_view upstream_id);
 
 /// OpenAI error reply for `st` (see the table above).
 Reply render_openai_error(const Status& st);
-/// Anthropic error reply; `request_id` goes into the body's request_id when non-empty.
+/// Anthropic error reply; `request_id` goes into the body's request_id (null when empty).
+/// error.message is the Messages API's wording, never upstream text (see the .cpp).
 Reply render_anthropic_error(const Status& st, std::string_view request_id = {});
 /// Only the HTTP status render_*_error() would use.
 int openai_error_http_status(const Status& st);
@@ -136,6 +144,8 @@ std::string render_openai_model(std::string_view id, int64_t created);
 /// GET /api/v1/models: OpenRouter's ModelsListResponse (total_count, links, full models).
 std::string render_openrouter_models(const std::vector<std::string>& ids, int64_t created);
 std::string render_anthropic_models(const std::vector<std::string>& ids);
+/// GET /v1/models/{id} with anthropic-version: one Anthropic ModelInfo.
+std::string render_anthropic_model(const std::string& id);
 
 /// Turns the façade's stream events into Chat Completions SSE chunks. Usage:
 ///   OpenAiSseWriter w(id, model, created, include_usage);
@@ -172,7 +182,9 @@ class OpenAiSseWriter {
 /// content_block_start/delta/stop, ping, message_delta, message_stop).
 class AnthropicSseWriter {
  public:
-  AnthropicSseWriter(std::string id, std::string model, uint64_t input_tokens_estimate);
+  /// `id` becomes anthropic_message_id(id); `request_id` goes into `event: error` bodies.
+  AnthropicSseWriter(std::string id, std::string model, uint64_t input_tokens_estimate,
+                     std::string request_id = {});
   std::string event(const StreamEvent& e);
   std::string finish(const ChatResponse& final_response);
   std::string error(const Status& st);
@@ -182,6 +194,7 @@ class AnthropicSseWriter {
   std::string close_block();
   std::string id_, model_;
   uint64_t input_tokens_;
+  std::string request_id_;
   bool started_ = false;
   bool finished_ = false;
   int block_index_ = -1;       // current open block (-1 = none)

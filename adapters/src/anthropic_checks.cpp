@@ -1,0 +1,244 @@
+// The Anthropic Messages API's request checks, shared by the simulator and the gateway.
+// See ploke/adapters/anthropic_checks.h. Messages follow the API's (pydantic-style)
+// wording: "<field path>: <problem>".
+#include "ploke/adapters/anthropic_checks.h"
+
+#include <algorithm>
+#include <set>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+namespace ploke::inbound {
+namespace {
+
+using Json = nlohmann::json;
+using Problem = std::optional<std::string>;
+
+Problem invalid(std::string message) { return message; }
+
+/// The blocks of a message's content; a string becomes one text block. Null when the
+/// content is neither (reported by the caller).
+std::optional<Json> blocks_of(const Json& content) {
+  if (content.is_string()) return Json::array({Json{{"type", "text"}, {"text", content}}});
+  if (content.is_array()) return content;
+  return std::nullopt;
+}
+
+Problem validate_block(const Json& b, const std::string& p, bool is_user) {
+  if (!b.is_object()) return invalid(p + ": Input should be a valid dictionary or object");
+  auto t = b.find("type");
+  if (t == b.end() || !t->is_string()) return invalid(p + ".type: Field required");
+  const std::string& type = t->get_ref<const std::string&>();
+  if (type == "text") {
+    auto tx = b.find("text");
+    if (tx == b.end()) return invalid(p + ".text: Field required");
+    if (!tx->is_string()) return invalid(p + ".text: Input should be a valid string");
+    if (tx->get_ref<const std::string&>().empty()) return invalid("messages: text content blocks must be non-empty");
+  } else if (type == "tool_use") {
+    if (is_user) return invalid(p + ": tool_use blocks are only allowed in assistant messages");
+    for (const char* k : {"id", "name"}) {
+      auto v = b.find(k);
+      if (v == b.end() || !v->is_string()) return invalid(p + "." + k + ": Field required");
+    }
+    if (auto in = b.find("input"); in == b.end() || !in->is_object()) {
+      return invalid(p + ".input: Input should be a valid dictionary");
+    }
+  } else if (type == "tool_result") {
+    if (!is_user) return invalid(p + ": tool_result blocks are only allowed in user messages");
+    auto id = b.find("tool_use_id");
+    if (id == b.end() || !id->is_string()) return invalid(p + ".tool_use_id: Field required");
+  } else if (type == "image" || type == "document") {
+    auto s = b.find("source");
+    if (s == b.end() || !s->is_object()) return invalid(p + ".source: Field required");
+  } else if (type != "thinking" && type != "redacted_thinking" && type != "search_result") {
+    return invalid(p + ": Input tag '" + type +
+                   "' found using 'type' does not match any of the expected tags: 'text', 'image', 'document', "
+                   "'tool_use', 'tool_result', 'thinking', 'redacted_thinking', 'search_result'");
+  }
+  return std::nullopt;
+}
+
+// Roles, alternation, blocks, and tool_use/tool_result pairing.
+Problem validate_messages(const Json& msgs) {
+  std::string prev_role;
+  std::vector<std::string> pending;  // tool_use ids of the previous assistant turn
+  size_t pending_from = 0;
+  for (size_t i = 0; i < msgs.size(); ++i) {
+    const Json& m = msgs[i];
+    const std::string p = "messages." + std::to_string(i);
+    if (!m.is_object()) return invalid(p + ": Input should be a valid dictionary");
+    auto role_it = m.find("role");
+    if (role_it == m.end()) return invalid(p + ".role: Field required");
+    if (!role_it->is_string()) return invalid(p + ".role: Input should be 'user' or 'assistant'");
+    const std::string& role = role_it->get_ref<const std::string&>();
+    if (role == "system") {
+      return invalid("messages: Unexpected role \"system\". The Messages API accepts a top-level `system` "
+                     "parameter, not \"system\" as an input message role.");
+    }
+    if (role != "user" && role != "assistant") return invalid(p + ".role: Input should be 'user' or 'assistant'");
+    if (i == 0 && role != "user") return invalid("messages: first message must use the \"user\" role");
+    if (role == prev_role) {
+      return invalid("messages: roles must alternate between \"user\" and \"assistant\", but found multiple \"" +
+                     role + "\" roles in a row");
+    }
+    auto content_it = m.find("content");
+    if (content_it == m.end()) return invalid(p + ".content: Field required");
+    std::optional<Json> blocks = blocks_of(*content_it);
+    if (!blocks) return invalid(p + ".content: Input should be a valid list");
+    const bool last = i + 1 == msgs.size();
+    if (blocks->empty() || (content_it->is_string() && content_it->get_ref<const std::string&>().empty())) {
+      if (!(last && role == "assistant")) {
+        return invalid("messages." + std::to_string(i) +
+                       ": all messages must have non-empty content except for the optional final assistant message");
+      }
+    }
+    std::vector<std::string> tool_uses;
+    std::vector<std::string> answered;
+    for (size_t j = 0; j < blocks->size(); ++j) {
+      const Json& b = (*blocks)[j];
+      if (content_it->is_string()) break;  // a string is a valid text block (emptiness handled above)
+      if (auto e = validate_block(b, p + ".content." + std::to_string(j), role == "user")) return e;
+      const std::string& type = b["type"].get_ref<const std::string&>();
+      if (type == "tool_use") tool_uses.push_back(b["id"].get<std::string>());
+      if (type == "tool_result") {
+        const std::string id = b["tool_use_id"].get<std::string>();
+        if (std::find(pending.begin(), pending.end(), id) == pending.end()) {
+          return invalid(p + ".content." + std::to_string(j) + ": unexpected `tool_use_id` found in `tool_result` "
+                         "blocks: " + id + ". Each `tool_result` block must have a corresponding `tool_use` "
+                         "block in the previous message.");
+        }
+        answered.push_back(id);
+      }
+    }
+    if (role == "user" && !pending.empty()) {
+      std::string missing;
+      for (const auto& id : pending) {
+        if (std::find(answered.begin(), answered.end(), id) == answered.end()) {
+          missing += (missing.empty() ? "" : ", ") + id;
+        }
+      }
+      if (!missing.empty()) {
+        return invalid("messages." + std::to_string(pending_from) +
+                       ": `tool_use` ids were found without `tool_result` blocks immediately after: " + missing +
+                       ". Each `tool_use` block must have a corresponding `tool_result` block in the next message.");
+      }
+    }
+    pending = role == "assistant" ? std::move(tool_uses) : std::vector<std::string>{};
+    pending_from = i;
+    prev_role = role;
+  }
+  return std::nullopt;
+}
+
+Problem validate_tools(const Json& b) {
+  std::set<std::string> names;
+  if (auto t = b.find("tools"); t != b.end() && !t->is_null()) {
+    if (!t->is_array()) return invalid("tools: Input should be a valid list");
+    for (size_t i = 0; i < t->size(); ++i) {
+      const Json& tool = (*t)[i];
+      const std::string p = "tools." + std::to_string(i);
+      if (!tool.is_object()) return invalid(p + ": Input should be a valid dictionary or object");
+      auto name = tool.find("name");
+      if (name == tool.end() || !name->is_string() || name->get_ref<const std::string&>().empty()) {
+        return invalid(p + ".name: Field required");
+      }
+      const bool server_tool = tool.contains("type") && tool["type"].is_string() && tool["type"] != "custom";
+      if (!server_tool) {
+        auto schema = tool.find("input_schema");
+        if (schema == tool.end()) return invalid(p + ".custom.input_schema: Field required");
+        if (!schema->is_object()) return invalid(p + ".custom.input_schema: Input should be a valid dictionary");
+      }
+      if (!names.insert(name->get<std::string>()).second) return invalid("tools: Tool names must be unique.");
+    }
+  }
+  if (auto tc = b.find("tool_choice"); tc != b.end() && !tc->is_null()) {
+    if (!tc->is_object()) return invalid("tool_choice: Input should be a valid dictionary or object");
+    auto type = tc->find("type");
+    if (type == tc->end() || !type->is_string()) return invalid("tool_choice.type: Field required");
+    const std::string& ty = type->get_ref<const std::string&>();
+    if (ty != "auto" && ty != "any" && ty != "tool" && ty != "none") {
+      return invalid("tool_choice: Input tag '" + ty +
+                     "' found using 'type' does not match any of the expected tags: 'auto', 'any', 'tool', 'none'");
+    }
+    if ((ty == "any" || ty == "tool") && names.empty()) {
+      return invalid("tool_choice: tool_choice may only be specified while providing tools.");
+    }
+    if (ty == "tool") {
+      auto n = tc->find("name");
+      if (n == tc->end() || !n->is_string()) return invalid("tool_choice.tool.name: Field required");
+      if (!names.count(n->get<std::string>())) {
+        return invalid("tool_choice.name: Tool '" + n->get<std::string>() + "' not found in tools");
+      }
+    }
+  }
+  return std::nullopt;
+}
+
+// Required fields, max_tokens, messages' container and system.
+Problem validate_head(const Json& b, bool count_tokens) {
+  auto model = b.find("model");
+  if (model == b.end()) return invalid("model: Field required");
+  if (!model->is_string()) return invalid("model: Input should be a valid string");
+  if (!count_tokens) {
+    auto mt = b.find("max_tokens");
+    if (mt == b.end()) return invalid("max_tokens: Field required");
+    if (!mt->is_number_integer()) return invalid("max_tokens: Input should be a valid integer");
+    if (mt->get<int64_t>() < 1) return invalid("max_tokens: Input should be greater than or equal to 1");
+  }
+  auto msgs = b.find("messages");
+  if (msgs == b.end()) return invalid("messages: Field required");
+  if (!msgs->is_array()) return invalid("messages: Input should be a valid list");
+  if (msgs->empty()) return invalid("messages: at least one message is required");
+  if (auto s = b.find("system"); s != b.end() && !s->is_null() && !s->is_string()) {
+    if (!s->is_array()) return invalid("system: Input should be a valid string or list of text blocks");
+    for (size_t i = 0; i < s->size(); ++i) {
+      const Json& blk = (*s)[i];
+      if (!blk.is_object() || blk.value("type", std::string()) != "text" || !blk.contains("text") ||
+          !blk["text"].is_string()) {
+        return invalid("system." + std::to_string(i) + ": Input should be a valid text block");
+      }
+    }
+  }
+  return std::nullopt;
+}
+
+// Stream flag, sampling ranges, stop sequences, then messages and tools.
+Problem validate_rest(const Json& b) {
+  if (auto s = b.find("stream"); s != b.end() && !s->is_null() && !s->is_boolean()) {
+    return invalid("stream: Input should be a valid boolean, unable to interpret input");
+  }
+  if (auto t = b.find("temperature"); t != b.end() && !t->is_null()) {
+    if (!t->is_number()) return invalid("temperature: Input should be a valid number");
+    if (t->get<double>() < 0) return invalid("temperature: Input should be greater than or equal to 0");
+    if (t->get<double>() > 1) return invalid("temperature: Input should be less than or equal to 1");
+  }
+  if (auto t = b.find("top_p"); t != b.end() && !t->is_null()) {
+    if (!t->is_number()) return invalid("top_p: Input should be a valid number");
+    if (t->get<double>() < 0) return invalid("top_p: Input should be greater than or equal to 0");
+    if (t->get<double>() > 1) return invalid("top_p: Input should be less than or equal to 1");
+  }
+  if (auto t = b.find("top_k"); t != b.end() && !t->is_null()) {
+    if (!t->is_number_integer()) return invalid("top_k: Input should be a valid integer");
+    if (t->get<int64_t>() < 0) return invalid("top_k: Input should be greater than or equal to 0");
+  }
+  if (auto ss = b.find("stop_sequences"); ss != b.end() && !ss->is_null()) {
+    if (!ss->is_array()) return invalid("stop_sequences: Input should be a valid list");
+    for (const Json& s : *ss) {
+      if (!s.is_string()) return invalid("stop_sequences: Input should be a valid list of strings");
+    }
+  }
+  if (auto e = validate_messages(b["messages"])) return e;
+  return validate_tools(b);
+}
+
+}  // namespace
+
+std::optional<std::string> check_anthropic_request(const nlohmann::json& body, bool count_tokens) {
+  if (!body.is_object()) return "Input should be a valid dictionary or object";
+  if (auto e = validate_head(body, count_tokens)) return e;
+  return validate_rest(body);
+}
+
+}  // namespace ploke::inbound

@@ -1,0 +1,394 @@
+// Inbound Anthropic Messages: message, SSE event, model and error rendering (the server half
+// the gateway answers Anthropic clients with). See ploke/adapters/inbound.h.
+#include <algorithm>
+#include <string>
+
+#include <nlohmann/json.hpp>
+
+#include "json_cursor.h"
+#include "json_writer.h"
+#include "ploke/adapters/inbound.h"
+
+namespace ploke::inbound {
+namespace {
+
+using nlohmann::json;
+
+// `finish` overrides r.finish_reason when r's is unknown (streams: the finish event's).
+std::string_view stop_reason(const ChatResponse& r, FinishReason finish = FinishReason::kUnknown) {
+  static constexpr std::string_view kNative[] = {"end_turn", "max_tokens", "stop_sequence", "tool_use", "pause_turn", "refusal"};
+  for (std::string_view n : kNative) {
+    if (r.native_finish_reason == n) return n;
+  }
+  switch (r.finish_reason == FinishReason::kUnknown ? finish : r.finish_reason) {
+    case FinishReason::kLength: return "max_tokens";
+    case FinishReason::kToolCalls: return "tool_use";
+    case FinishReason::kContentFilter: return "refusal";
+    default: return r.tool_calls.empty() ? "end_turn" : "tool_use";
+  }
+}
+
+// Usage (delta = false) or message_delta's MessageDeltaUsage (delta = true).
+void write_usage(std::string& o, const std::optional<Usage>& u, uint64_t input_fallback, bool delta) {
+  uint64_t input = input_fallback, output = 0, cache_write = 0, cache_read = 0;
+  if (u) {
+    const uint64_t cached = u->cached_prompt_tokens + u->cache_write_tokens;
+    input = u->prompt_tokens > cached ? u->prompt_tokens - cached : 0;
+    output = u->completion_tokens;
+    cache_write = u->cache_write_tokens;
+    cache_read = u->cached_prompt_tokens;
+  }
+  o += "{\"input_tokens\":";
+  json_text::append_uint(o, input);
+  o += ",\"cache_creation_input_tokens\":";
+  json_text::append_uint(o, cache_write);
+  o += ",\"cache_read_input_tokens\":";
+  json_text::append_uint(o, cache_read);
+  if (!delta) {
+    o += ",\"cache_creation\":{\"ephemeral_5m_input_tokens\":";
+    json_text::append_uint(o, cache_write);
+    o += ",\"ephemeral_1h_input_tokens\":0}";
+  }
+  o += ",\"output_tokens\":";
+  json_text::append_uint(o, output);
+  // Keys the SDK's Usage / MessageDeltaUsage types require (nullable: null when unknown).
+  o += delta ? ",\"output_tokens_details\":null,\"server_tool_use\":null}"
+             : ",\"output_tokens_details\":null,\"server_tool_use\":null,\"service_tier\":\"standard\","
+               "\"inference_geo\":null,\"speed\":null}";
+}
+
+// 24 base62 characters from a 128-bit hash of `basis`: deterministic, so one upstream id
+// maps to the same Anthropic id in every event and body.
+std::string native_id(std::string_view prefix, std::string_view basis) {
+  if (basis.substr(0, prefix.size()) == prefix) return std::string(basis);
+  static constexpr std::string_view k62 = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz";
+  uint64_t a = 0xcbf29ce484222325ULL, b = 0x84222325cbf29ce4ULL;
+  for (unsigned char c : basis) {
+    a = (a ^ c) * 0x100000001b3ULL;
+    b = (b ^ c) * 0xff51afd7ed558ccdULL + 0x9e3779b97f4a7c15ULL;
+  }
+  std::string out(prefix);
+  for (int i = 0; i < 24; ++i) {
+    uint64_t& h = (i & 1) != 0 ? a : b;
+    h += 0x9e3779b97f4a7c15ULL;  // splitmix64 step
+    uint64_t z = h;
+    z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
+    z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
+    out += k62[(z ^ (z >> 31)) % 62];
+  }
+  return out;
+}
+
+// A tool call's arguments as a tool_use `input` object: the JSON object as sent (compacted),
+// {} when empty, {"_raw_arguments": text} when not a JSON object.
+void write_tool_input(std::string& o, const std::string& args) {
+  if (args.empty()) {
+    o += "{}";
+    return;
+  }
+  size_t b = 0, e = args.size();
+  auto ws = [](char c) { return c == ' ' || c == '\t' || c == '\n' || c == '\r'; };
+  while (b < e && ws(args[b])) ++b;
+  while (e > b && ws(args[e - 1])) --e;
+  const std::string_view t(args.data() + b, e - b);
+  json_fast::JsonCursor c(t);
+  if (!t.empty() && t.front() == '{' && c.skip_value() && c.at_end()) {  // fast path
+    json_text::append_compact(o, t);
+    return;
+  }
+  json v = json::parse(args, nullptr, false);
+  if (v.is_discarded() || !v.is_object()) {
+    o += "{\"_raw_arguments\":";
+    json_text::append_string(o, args);
+    o += '}';
+    return;
+  }
+  o += v.dump(-1, ' ', false, json::error_handler_t::replace);
+}
+
+
+std::string_view error_type(const Status& st);
+
+// What an Anthropic client reads in error.message. The gateway's own request and
+// not-found errors (no provider, no upstream status) keep their text, which names the
+// field; everything else is worded as the Messages API words it, without upstream text,
+// provider names or internal tags (the full status stays in the gateway's trace).
+std::string error_message(const Status& st) {
+  const bool local = st.provider().empty() && st.http_status() == 0;
+  if (local && (st.code() == StatusCode::kInvalidRequest || st.code() == StatusCode::kNotFound)) return st.message();
+  const std::string_view type = error_type(st);
+  if (type == "rate_limit_error") {
+    return "This request would exceed your organization's rate limit. Please reduce the prompt length or the "
+           "maximum tokens requested, or try again later.";
+  }
+  if (type == "overloaded_error") return "Overloaded";
+  if (type == "timeout_error") return "Request timed out";
+  if (type == "authentication_error") return "invalid x-api-key";
+  if (type == "permission_error") return "Your API key does not have permission to use the specified resource.";
+  if (type == "not_found_error") return "The requested resource could not be found.";
+  if (type == "billing_error") {
+    return "Your credit balance is too low to access the Anthropic API. Please go to Plans & Billing to upgrade "
+           "or purchase credits.";
+  }
+  if (type == "invalid_request_error") return "Your request could not be processed as sent.";
+  return "Internal server error";
+}
+
+std::string_view error_type(const Status& st) {
+  switch (st.code()) {
+    case StatusCode::kRateLimited: return "rate_limit_error";
+    case StatusCode::kOverloaded: return "overloaded_error";
+    case StatusCode::kTimeout: return "timeout_error";
+    case StatusCode::kAuth: return "authentication_error";
+    case StatusCode::kPermission: return "permission_error";
+    case StatusCode::kNotFound: return "not_found_error";
+    case StatusCode::kInvalidRequest:
+    case StatusCode::kContextLengthExceeded:
+    case StatusCode::kContentFilter: return "invalid_request_error";
+    case StatusCode::kInsufficientCredits: return "billing_error";
+    default: return "api_error";
+  }
+}
+
+// {"type":"error","error":{"type":…,"message":…},"request_id":…|null}
+std::string error_body(const Status& st, std::string_view request_id) {
+  std::string o = "{\"type\":\"error\",\"error\":{\"type\":\"";
+  o += error_type(st);
+  o += "\",\"message\":";
+  json_text::append_string(o, error_message(st));
+  o += '}';
+  o += ",\"request_id\":";
+  if (request_id.empty()) o += "null";
+  else json_text::append_string(o, request_id);
+  o += '}';
+  return o;
+}
+
+}  // namespace
+
+std::string render_anthropic_message(const ChatResponse& r, std::string_view fallback_id) {
+  // Written as text (the Messages API's field order); see json_writer.h.
+  std::string o;
+  o.reserve(256 + r.content.size() + r.id.size() + r.model.size());
+  o += "{\"id\":";
+  json_text::append_string(o, anthropic_message_id(r.id.empty() ? fallback_id : std::string_view(r.id)));
+  o += ",\"type\":\"message\",\"role\":\"assistant\",\"model\":";
+  json_text::append_string(o, r.model);
+  o += ",\"content\":[";
+  bool first = true;
+  if (!r.content.empty()) {
+    o += "{\"type\":\"text\",\"text\":";
+    json_text::append_string(o, r.content);
+    o += ",\"citations\":null}";
+    first = false;
+  }
+  for (const ToolCall& tc : r.tool_calls) {
+    if (!first) o += ',';
+    first = false;
+    o += "{\"type\":\"tool_use\",\"id\":";
+    json_text::append_string(o, anthropic_tool_use_id(tc.id));
+    o += ",\"name\":";
+    json_text::append_string(o, tc.name);
+    o += ",\"input\":";
+    write_tool_input(o, tc.arguments_json);
+    o += ",\"caller\":{\"type\":\"direct\"}}";
+  }
+  o += "],\"stop_reason\":\"";
+  o += stop_reason(r);
+  o += "\",\"stop_sequence\":null,\"stop_details\":null,\"container\":null,\"usage\":";
+  write_usage(o, r.usage, 0, false);
+  o += ",\"diagnostics\":null}";
+  return o;
+}
+
+int anthropic_error_http_status(const Status& st) {
+  switch (st.code()) {
+    case StatusCode::kOk: return 200;
+    case StatusCode::kRateLimited: return 429;
+    case StatusCode::kOverloaded: return 529;
+    case StatusCode::kServerError: {
+      const int h = st.http_status();
+      return h == 502 || h == 503 ? h : 500;
+    }
+    case StatusCode::kTimeout: return 504;
+    case StatusCode::kConnectionReset:
+    case StatusCode::kMalformedResponse:
+    case StatusCode::kStreamInterrupted: return 502;
+    case StatusCode::kAuth: return 401;
+    case StatusCode::kPermission: return 403;
+    case StatusCode::kNotFound: return 404;
+    case StatusCode::kInvalidRequest:
+    case StatusCode::kContextLengthExceeded:
+    case StatusCode::kContentFilter: return 400;
+    case StatusCode::kInsufficientCredits: return 402;
+    case StatusCode::kCancelled: return 499;
+    case StatusCode::kInternal: return 500;
+  }
+  return 500;
+}
+
+Reply render_anthropic_error(const Status& st, std::string_view request_id) {
+  Reply out;
+  out.status = anthropic_error_http_status(st);
+  if ((st.code() == StatusCode::kRateLimited || st.code() == StatusCode::kOverloaded) && st.retry_after()) {
+    const int64_t ms = std::max<int64_t>(0, st.retry_after()->count());
+    out.headers.emplace_back("retry-after", std::to_string((ms + 999) / 1000));
+    out.headers.emplace_back("retry-after-ms", std::to_string(ms));
+  }
+  if (st.code() == StatusCode::kInsufficientCredits) out.headers.emplace_back("x-should-retry", "false");
+  out.body = error_body(st, request_id);
+  return out;
+}
+
+// One ModelInfo with every key the SDK type requires; what the gateway does not know
+// (capabilities, limits, lifecycle dates, line) is null, lifecycle "active".
+void write_model(json_text::JsonWriter& w, const std::string& id) {
+  w.begin_object();
+  w.key("type").str("model");
+  w.key("id").str(id);
+  w.key("display_name").str(id);
+  w.key("created_at").str("2025-01-01T00:00:00Z");
+  w.key("capabilities").null();
+  w.key("deprecated_at").null();
+  w.key("lifecycle").str("active");
+  w.key("line").null();
+  w.key("max_input_tokens").null();
+  w.key("max_tokens").null();
+  w.key("retires_at").null();
+  w.end_object();
+}
+
+std::string render_anthropic_model(const std::string& id) {
+  std::string o;
+  json_text::JsonWriter w(o);
+  write_model(w, id);
+  return o;
+}
+
+std::string render_anthropic_models(const std::vector<std::string>& ids) {
+  std::string o;
+  json_text::JsonWriter w(o);
+  w.begin_object();
+  w.key("data").begin_array();
+  for (const auto& id : ids) write_model(w, id);
+  w.end_array();
+  w.key("has_more").boolean(false);
+  w.key("first_id");
+  if (ids.empty()) w.null(); else w.str(ids.front());
+  w.key("last_id");
+  if (ids.empty()) w.null(); else w.str(ids.back());
+  w.end_object();
+  return o;
+}
+
+// ------------------------------------------------------------------------- SSE writer
+
+std::string anthropic_message_id(std::string_view upstream_id) { return native_id("msg_", upstream_id); }
+std::string anthropic_tool_use_id(std::string_view upstream_id) { return native_id("toolu_", upstream_id); }
+
+AnthropicSseWriter::AnthropicSseWriter(std::string id, std::string model, uint64_t input_tokens_estimate,
+                                       std::string request_id)
+    : id_(anthropic_message_id(id)), model_(std::move(model)), input_tokens_(input_tokens_estimate),
+      request_id_(std::move(request_id)) {}
+
+std::string AnthropicSseWriter::start_if_needed() {
+  if (started_) return {};
+  started_ = true;
+  std::string o = "event: message_start\ndata: {\"type\":\"message_start\",\"message\":{\"id\":";
+  json_text::append_string(o, id_);
+  o += ",\"type\":\"message\",\"role\":\"assistant\",\"model\":";
+  json_text::append_string(o, model_);
+  o += ",\"content\":[],\"stop_reason\":null,\"stop_sequence\":null,\"stop_details\":null,\"container\":null,"
+       "\"usage\":";
+  Usage u;
+  u.prompt_tokens = input_tokens_;
+  u.completion_tokens = 1;
+  write_usage(o, u, input_tokens_, false);
+  o += ",\"diagnostics\":null}}\n\nevent: ping\ndata: {\"type\":\"ping\"}\n\n";
+  return o;
+}
+
+std::string AnthropicSseWriter::close_block() {
+  if (!block_open_) return {};
+  block_open_ = false;
+  return "event: content_block_stop\ndata: {\"type\":\"content_block_stop\",\"index\":" + std::to_string(block_index_) + "}\n\n";
+}
+
+std::string AnthropicSseWriter::event(const StreamEvent& e) {
+  std::string o;
+  switch (e.kind) {
+    case StreamEvent::Kind::kTextDelta: {
+      o = start_if_needed();
+      if (!block_open_ || !block_is_text_) {
+        o += close_block();
+        ++block_index_;
+        block_open_ = true;
+        block_is_text_ = true;
+        o += "event: content_block_start\ndata: {\"type\":\"content_block_start\",\"index\":" + std::to_string(block_index_) +
+             ",\"content_block\":{\"type\":\"text\",\"text\":\"\",\"citations\":null}}\n\n";
+      }
+      o += "event: content_block_delta\ndata: {\"type\":\"content_block_delta\",\"index\":";
+      o += std::to_string(block_index_);
+      o += ",\"delta\":{\"type\":\"text_delta\",\"text\":";
+      json_text::append_string(o, e.text);
+      o += "}}\n\n";
+      return o;
+    }
+    case StreamEvent::Kind::kToolCallDelta: {
+      o = start_if_needed();
+      if (!block_open_ || block_is_text_ || block_tool_ != static_cast<int64_t>(e.tool_index)) {
+        o += close_block();
+        ++block_index_;
+        block_open_ = true;
+        block_is_text_ = false;
+        block_tool_ = e.tool_index;
+        o += "event: content_block_start\ndata: {\"type\":\"content_block_start\",\"index\":";
+        json_text::append_int(o, block_index_);
+        o += ",\"content_block\":{\"type\":\"tool_use\",\"id\":";
+        json_text::append_string(o, anthropic_tool_use_id(e.tool_call_id.empty() ? id_ + "#" + std::to_string(e.tool_index)
+                                                                                 : e.tool_call_id));
+        o += ",\"name\":";
+        json_text::append_string(o, e.tool_name);
+        o += ",\"input\":{},\"caller\":{\"type\":\"direct\"}}}\n\n";
+      }
+      if (!e.arguments_fragment.empty()) {
+        o += "event: content_block_delta\ndata: {\"type\":\"content_block_delta\",\"index\":";
+        o += std::to_string(block_index_);
+        o += ",\"delta\":{\"type\":\"input_json_delta\",\"partial_json\":";
+        json_text::append_string(o, e.arguments_fragment);
+        o += "}}\n\n";
+      }
+      return o;
+    }
+    case StreamEvent::Kind::kUsage:
+      usage_ = e.usage;
+      return o;
+    case StreamEvent::Kind::kFinish:
+      finish_ = e.finish_reason;
+      return o;
+    default:
+      return o;
+  }
+}
+
+std::string AnthropicSseWriter::finish(const ChatResponse& final_response) {
+  if (finished_) return {};
+  finished_ = true;
+  std::string o = start_if_needed();
+  o += close_block();
+  const std::optional<Usage>& u = final_response.usage ? final_response.usage : usage_;
+  o += "event: message_delta\ndata: {\"type\":\"message_delta\",\"delta\":{\"stop_reason\":\"";
+  o += stop_reason(final_response, finish_);
+  o += "\",\"stop_sequence\":null,\"stop_details\":null,\"container\":null},\"usage\":";
+  write_usage(o, u, input_tokens_, true);
+  o += "}\n\n";
+  o += "event: message_stop\ndata: {\"type\":\"message_stop\"}\n\n";
+  return o;
+}
+
+std::string AnthropicSseWriter::error(const Status& st) {
+  finished_ = true;
+  return "event: error\ndata: " + error_body(st, request_id_) + "\n\n";
+}
+
+}  // namespace ploke::inbound

@@ -1,0 +1,185 @@
+// The simulator's Anthropic model catalog (GET /v1/models, /v1/models/{id}, known-model
+// checks), its RFC 3339 times, and the DOM-free scan of plain /v1/messages bodies. See
+// anthropic_catalog.h.
+#include "anthropic_catalog.h"
+
+#include <algorithm>
+#include <array>
+#include <chrono>
+#include <cstdio>
+
+#include "light_scanner.h"
+
+namespace ploke::sim::detail::anthropic {
+namespace {
+
+using OJson = nlohmann::ordered_json;
+
+struct ModelEntry {
+  std::string_view id;
+  std::string_view display_name;
+  std::string_view created_at;
+};
+
+// The models Anthropic's routes know besides SimOptions::models; newest first, as the API
+// lists them.
+constexpr std::array<ModelEntry, 7> kModels = {{
+    {"claude-sonnet-4-6", "Claude Sonnet 4.6", "2026-02-17T00:00:00Z"},
+    {"claude-opus-4-6", "Claude Opus 4.6", "2026-02-05T00:00:00Z"},
+    {"claude-sonnet-4-5", "Claude Sonnet 4.5", "2025-09-29T00:00:00Z"},
+    {"claude-haiku-4-5", "Claude Haiku 4.5", "2025-10-15T00:00:00Z"},
+    {"claude-opus-4-1", "Claude Opus 4.1", "2025-08-05T00:00:00Z"},
+    {"claude-3-7-sonnet-20250219", "Claude Sonnet 3.7", "2025-02-24T00:00:00Z"},
+    {"claude-3-5-haiku-20241022", "Claude Haiku 3.5", "2024-10-22T00:00:00Z"},
+}};
+
+// The family ("line") a model id names, or null.
+OJson model_line(std::string_view id) {
+  for (std::string_view line : {"opus", "sonnet", "haiku"}) {
+    if (id.find(line) != std::string_view::npos) return OJson(line);
+  }
+  return OJson(nullptr);
+}
+
+// A ModelInfo with every key the SDK type requires. Capabilities, token limits and
+// lifecycle dates are not modelled: null (allowed by the type), lifecycle "active".
+OJson model_json(std::string_view id, std::string_view name, std::string_view created) {
+  OJson m = OJson::object();
+  m["type"] = "model";
+  m["id"] = id;
+  m["display_name"] = name;
+  m["created_at"] = created;
+  m["capabilities"] = nullptr;
+  m["deprecated_at"] = nullptr;
+  m["lifecycle"] = "active";
+  m["line"] = model_line(id);
+  m["max_input_tokens"] = nullptr;
+  m["max_tokens"] = nullptr;
+  m["retires_at"] = nullptr;
+  return m;
+}
+
+}  // namespace
+
+std::string models_list_body(const SimOptions& opts) {
+  OJson data = OJson::array();
+  auto entry = model_json;
+  for (const ModelEntry& m : kModels) data.push_back(entry(m.id, m.display_name, m.created_at));
+  for (const ModelInfo& m : opts.models) {
+    const bool builtin = std::any_of(kModels.begin(), kModels.end(), [&](const ModelEntry& e) { return e.id == m.id; });
+    if (!builtin && m.id.rfind("claude", 0) == 0) data.push_back(entry(m.id, m.id, rfc3339(m.created)));
+  }
+  OJson doc = OJson::object();
+  doc["data"] = data;
+  doc["has_more"] = false;
+  doc["first_id"] = data.empty() ? OJson(nullptr) : data.front()["id"];
+  doc["last_id"] = data.empty() ? OJson(nullptr) : data.back()["id"];
+  return doc.dump();
+}
+
+std::optional<std::string> model_body(std::string_view id, const SimOptions& opts) {
+  for (const ModelEntry& m : kModels) {
+    if (m.id != id) continue;
+    return model_json(m.id, m.display_name, m.created_at).dump();
+  }
+  for (const ModelInfo& m : opts.models) {
+    if (m.id != id) continue;
+    return model_json(m.id, m.id, rfc3339(m.created)).dump();
+  }
+  return std::nullopt;
+}
+
+
+// "2026-11-24T04:33:53Z" for unix seconds.
+std::string rfc3339(int64_t unix_seconds) {
+  using namespace std::chrono;
+  const sys_seconds tp{seconds(unix_seconds)};
+  const sys_days day = floor<days>(tp);
+  const year_month_day ymd{day};
+  const hh_mm_ss<seconds> hms{tp - day};
+  char buf[64];
+  std::snprintf(buf, sizeof buf, "%04d-%02u-%02uT%02lld:%02lld:%02lldZ", static_cast<int>(ymd.year()),
+                static_cast<unsigned>(ymd.month()), static_cast<unsigned>(ymd.day()),
+                static_cast<long long>(hms.hours().count()), static_cast<long long>(hms.minutes().count()),
+                static_cast<long long>(hms.seconds().count()));
+  return buf;
+}
+
+bool model_known(std::string_view model, const SimOptions& opts) {
+  for (const ModelEntry& m : kModels) if (m.id == model) return true;
+  return std::any_of(opts.models.begin(), opts.models.end(), [&](const ModelInfo& m) { return m.id == model; });
+}
+
+bool scan_message_light(std::string_view body, const SimOptions& opts, LightMessage& out) {
+  LightScanner s{body.data(), body.data() + body.size()};
+  out = LightMessage{};
+  bool have_model = false, have_max = false, have_messages = false, have_system = false, have_stream = false;
+  if (!s.lit('{') || s.peek('}')) return false;
+  do {
+    std::string_view key;
+    if (!s.str(key) || !s.lit(':')) return false;
+    if (key == "model") {
+      if (have_model || !s.str(out.model)) return false;
+      have_model = true;
+    } else if (key == "max_tokens") {
+      bool is_int = false;
+      int64_t v = 0;
+      if (have_max || !s.number(is_int, v) || !is_int || v < 1) return false;
+      out.max_tokens = static_cast<uint64_t>(v);
+      have_max = true;
+    } else if (key == "system") {
+      if (have_system) return false;
+      have_system = true;
+      std::string_view text;
+      if (s.peek('"')) {
+        if (!s.str(text)) return false;
+        out.text_chars += text.size();
+      } else if (!s.word("null")) {
+        return false;
+      }
+    } else if (key == "stream") {
+      if (have_stream) return false;
+      have_stream = true;
+      if (s.word("true")) out.stream = true;
+      else if (!s.word("false") && !s.word("null")) return false;
+    } else if (key == "messages") {
+      if (have_messages || !s.lit('[') || s.peek(']')) return false;
+      have_messages = true;
+      bool user_turn = true;  // the role the next message must have
+      do {
+        if (!s.lit('{')) return false;
+        bool have_role = false, have_content = false;
+        if (s.peek('}')) return false;
+        do {
+          std::string_view mk;
+          if (!s.str(mk) || !s.lit(':')) return false;
+          if (mk == "role") {
+            std::string_view role;
+            if (have_role || !s.str(role) || role != (user_turn ? "user" : "assistant")) return false;
+            have_role = true;
+          } else if (mk == "content") {
+            std::string_view text;
+            if (have_content || !s.str(text) || text.empty()) return false;
+            out.text_chars += text.size();
+            have_content = true;
+          } else if (!s.skip()) {
+            return false;
+          }
+        } while (s.lit(','));
+        if (!s.lit('}') || !have_role || !have_content) return false;
+        user_turn = !user_turn;
+      } while (s.lit(','));
+      if (!s.lit(']')) return false;
+    } else if (key == "tools" || key == "tool_choice" || key == "stop_sequences" || key == "temperature" ||
+               key == "top_p" || key == "top_k") {
+      return false;  // validated and used by the DOM path
+    } else if (!s.skip()) {
+      return false;
+    }
+  } while (s.lit(','));
+  if (!s.lit('}')) return false;
+  s.ws();
+  return s.p == s.end && have_model && have_max && have_messages && model_known(out.model, opts);
+}
+
+}  // namespace ploke::sim::detail::anthropic

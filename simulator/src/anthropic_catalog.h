@@ -1,0 +1,22 @@
+#pragma once
+// Internal to the simulator's Anthropic routes (anthropic_wire.cpp): the model catalog,
+// RFC 3339 times and the DOM-free request scan (scan_message_light, anthropic_wire.h).
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include "anthropic_wire.h"
+
+namespace ploke::sim::detail::anthropic {
+
+/// A built-in Claude model or one of SimOptions::models.
+bool model_known(std::string_view model, const SimOptions& opts);
+/// GET /v1/models: one page (the SDK's PageResponse<ModelInfo>), every ModelInfo key present.
+std::string models_list_body(const SimOptions& opts);
+/// GET /v1/models/{id}: the ModelInfo, or nullopt when unknown.
+std::optional<std::string> model_body(std::string_view id, const SimOptions& opts);
+/// "2026-11-24T04:33:53Z" for Unix seconds.
+std::string rfc3339(int64_t unix_seconds);
+
+}  // namespace ploke::sim::detail::anthropic
