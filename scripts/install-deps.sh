@@ -5,7 +5,7 @@
 set -euo pipefail
 
 PKGS=(
-  build-essential cmake g++ clang pkg-config git ca-certificates curl
+  build-essential cmake g++ clang pkg-config git ca-certificates curl ninja-build ccache
   libcpp-httplib-dev nlohmann-json3-dev
   googletest libgtest-dev libgmock-dev libbenchmark-dev
   libfmt-dev libcli11-dev libspdlog-dev libssl-dev zlib1g-dev libevent-dev libhttp-parser-dev
