@@ -176,6 +176,26 @@ Problem validate_tools(const Json& b) {
   return std::nullopt;
 }
 
+// Structured output: output_config.format {"type":"json_schema","schema":{…}} (the
+// @anthropic-ai/sdk 1.16 OutputConfig / JSONOutputFormat types).
+Problem validate_output_config(const Json& b) {
+  const auto oc = b.find("output_config");
+  if (oc == b.end() || oc->is_null()) return std::nullopt;
+  if (!oc->is_object()) return invalid("output_config: Input should be a valid dictionary or object");
+  const auto f = oc->find("format");
+  if (f == oc->end() || f->is_null()) return std::nullopt;
+  if (!f->is_object()) return invalid("output_config.format: Input should be a valid dictionary or object");
+  const auto type = f->find("type");
+  if (type == f->end()) return invalid("output_config.format.type: Field required");
+  if (!type->is_string() || *type != "json_schema") {
+    return invalid("output_config.format.type: Input should be 'json_schema'");
+  }
+  const auto schema = f->find("schema");
+  if (schema == f->end()) return invalid("output_config.format.schema: Field required");
+  if (!schema->is_object()) return invalid("output_config.format.schema: Input should be a valid dictionary");
+  return std::nullopt;
+}
+
 // Required fields, max_tokens, messages' container and system.
 Problem validate_head(const Json& b, bool count_tokens) {
   auto model = b.find("model");
@@ -230,6 +250,7 @@ Problem validate_rest(const Json& b) {
     }
   }
   if (auto e = validate_messages(b["messages"])) return e;
+  if (auto e = validate_output_config(b)) return e;
   return validate_tools(b);
 }
 

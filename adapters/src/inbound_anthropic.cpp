@@ -241,6 +241,16 @@ Result<InboundRequest> parse_impl(std::string_view body, bool count_tokens) {
       r.stop.push_back((*ss)[i].get<std::string>());
     }
   }
+  // Structured output (checked above): the normalized response_format, so an OpenAI
+  // upstream gets json_schema and the answer's text is JSON valid against the schema.
+  if (const json* oc = JsonReader::find(j, "output_config"); oc != nullptr && oc->is_object()) {
+    if (const json* f = JsonReader::find(*oc, "format"); f != nullptr && f->is_object()) {
+      r.response_format.kind = ResponseFormat::Kind::kJsonSchema;
+      r.response_format.schema_name = "output";
+      r.response_format.schema_json = (*f)["schema"].dump();
+      r.response_format.strict = true;
+    }
+  }
   if (const json* md = JsonReader::find(j, "metadata"); md != nullptr && md->is_object()) {
     if (!rd.opt_string(*md, "user_id", "metadata.", r.user)) return fail();
   }

@@ -179,7 +179,7 @@ std::string render_anthropic_message(const ChatResponse& r, std::string_view fal
   if (!r.content.empty()) {
     o += "{\"type\":\"text\",\"text\":";
     json_text::append_string(o, r.content);
-    o += ",\"citations\":null}";
+    o += ",\"citations\":[]}";
     first = false;
   }
   for (const ToolCall& tc : r.tool_calls) {
@@ -325,7 +325,7 @@ std::string AnthropicSseWriter::event(const StreamEvent& e) {
         block_open_ = true;
         block_is_text_ = true;
         o += "event: content_block_start\ndata: {\"type\":\"content_block_start\",\"index\":" + std::to_string(block_index_) +
-             ",\"content_block\":{\"type\":\"text\",\"text\":\"\",\"citations\":null}}\n\n";
+             ",\"content_block\":{\"type\":\"text\",\"text\":\"\",\"citations\":[]}}\n\n";
       }
       o += "event: content_block_delta\ndata: {\"type\":\"content_block_delta\",\"index\":";
       o += std::to_string(block_index_);

@@ -171,7 +171,7 @@ bool scan_message_light(std::string_view body, const SimOptions& opts, LightMess
       } while (s.lit(','));
       if (!s.lit(']')) return false;
     } else if (key == "tools" || key == "tool_choice" || key == "stop_sequences" || key == "temperature" ||
-               key == "top_p" || key == "top_k") {
+               key == "top_p" || key == "top_k" || key == "output_config") {
       return false;  // validated and used by the DOM path
     } else if (!s.skip()) {
       return false;

@@ -302,6 +302,19 @@ void plan_text(uint64_t max_tokens, const SimOptions& opts, Random& rng, Plan& p
   plan.output_tokens = n;
 }
 
+void plan_tool_uses(const Json& tools_json, bool preamble, const std::string& forced, bool no_parallel,
+                    const SimOptions& opts, Random& rng, Plan& plan);
+
+// output_config.format {"type":"json_schema","schema":{…}} (checked by anthropic_checks.h).
+const Json* output_schema(const Json& b) {
+  const auto oc = b.find("output_config");
+  if (oc == b.end() || !oc->is_object()) return nullptr;
+  const auto f = oc->find("format");
+  if (f == oc->end() || !f->is_object()) return nullptr;
+  const auto s = f->find("schema");
+  return s != f->end() && s->is_object() ? &*s : nullptr;
+}
+
 Plan plan_message(const Json& b, const SimOptions& opts, Random& rng) {
   Plan plan;
   const uint64_t max_tokens = b["max_tokens"].get<uint64_t>();
@@ -327,7 +340,28 @@ Plan plan_message(const Json& b, const SimOptions& opts, Random& rng) {
     }
   }
   if (use_tools) {
-    if (mode == "auto") {  // a short preamble, as Claude writes before calling tools
+    plan_tool_uses(*tools, mode == "auto", forced, no_parallel, opts, rng, plan);
+    return plan;
+  }
+  if (const Json* schema = output_schema(b)) {
+    // Structured output: one text block whose text is JSON valid against the schema.
+    const std::string text = fake_json_value(*schema, rng, word).dump();
+    plan.tokens = split_fragments(text, static_cast<uint32_t>(std::max<size_t>(1, text.size() / 8)), rng);
+    plan.output_tokens = std::max<uint64_t>(1, text.size() / 4);
+    return plan;
+  }
+  plan_text(max_tokens, opts, rng, plan);
+  apply_stop_sequences(b, plan);
+  return plan;
+}
+
+// tool_use blocks (after a short text preamble when the choice was "auto", as Claude
+// writes before calling tools); stop_reason "tool_use".
+void plan_tool_uses(const Json& tools_json, bool preamble, const std::string& forced, bool no_parallel,
+                    const SimOptions& opts, Random& rng, Plan& plan) {
+  const Json* tools = &tools_json;
+  {
+    if (preamble) {
       plan.tokens = make_tokens(static_cast<uint64_t>(rng.between(2, 5)), true, rng);
       plan.output_tokens += plan.tokens.size();
     }
@@ -357,11 +391,7 @@ Plan plan_message(const Json& b, const SimOptions& opts, Random& rng) {
       plan.calls.push_back(std::move(call));
     }
     plan.stop_reason = "tool_use";
-    return plan;
   }
-  plan_text(max_tokens, opts, rng, plan);
-  apply_stop_sequences(b, plan);
-  return plan;
 }
 
 // Every key the SDK's `Usage` type requires (nullable ones as null), in the order
@@ -445,7 +475,7 @@ Generated generate_message(const Json& b, const SimOptions& opts, const RequestC
     r.headers = base_headers("application/json", ctx, opts, remaining_after_this(opts), used, std::chrono::seconds(1));
     OJson content = OJson::array();
     if (!plan.tokens.empty()) {
-      content.push_back(OJson{{"type", "text"}, {"text", join(plan.tokens)}, {"citations", nullptr}});
+      content.push_back(OJson{{"type", "text"}, {"text", join(plan.tokens)}, {"citations", OJson::array()}});
     }
     for (const auto& c : plan.calls) {
       OJson blk = OJson::object();
@@ -504,7 +534,7 @@ Generated generate_message(const Json& b, const SimOptions& opts, const RequestC
   if (!plan.tokens.empty()) {
     add("content_block_start", OJson{{"type", "content_block_start"},
                                      {"index", index},
-                                     {"content_block", OJson{{"type", "text"}, {"text", ""}, {"citations", nullptr}}}});
+                                     {"content_block", OJson{{"type", "text"}, {"text", ""}, {"citations", OJson::array()}}}});
     add("ping", OJson{{"type", "ping"}});
     pinged = true;
     for (const auto& t : plan.tokens) {
@@ -598,7 +628,7 @@ Generated generate_message_light(const LightMessage& m, const SimOptions& opts, 
     if (!plan.tokens.empty()) {
       doc += "{\"type\":\"text\",\"text\":";
       append_json_string(doc, join(plan.tokens));
-      doc += ",\"citations\":null}";
+      doc += ",\"citations\":[]}";
     }
     doc += "],";
     append_stop(doc, plan);
@@ -630,7 +660,7 @@ Generated generate_message_light(const LightMessage& m, const SimOptions& opts, 
   }
   if (!plan.tokens.empty()) {
     add("event: content_block_start\ndata: {\"type\":\"content_block_start\",\"index\":0,"
-        "\"content_block\":{\"type\":\"text\",\"text\":\"\",\"citations\":null}}\n\n");
+        "\"content_block\":{\"type\":\"text\",\"text\":\"\",\"citations\":[]}}\n\n");
     add("event: ping\ndata: {\"type\":\"ping\"}\n\n");
     bool first = true;
     for (const auto& t : plan.tokens) {
