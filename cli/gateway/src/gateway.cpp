@@ -425,8 +425,7 @@ void Gateway::run_chat(Proto proto, const Request& request, Responder& out, Infl
         oa.emplace(std::move(id), std::move(model), created, in.include_usage,
                    proto == Proto::kOpenRouter ? inbound::ChatDialect::kOpenRouter : inbound::ChatDialect::kOpenAi);
       } else {
-        an.emplace(start != nullptr && !start->id.empty() ? start->id : trace_id, std::move(model),
-                   inbound::estimate_prompt_tokens(req), trace_id);
+        an.emplace("msg_" + trace_id, std::move(model), inbound::estimate_prompt_tokens(req));
       }
     };
     auto send = [&](std::string bytes) {
