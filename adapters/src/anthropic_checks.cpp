@@ -18,12 +18,15 @@ using Problem = std::optional<std::string>;
 
 Problem invalid(std::string message) { return message; }
 
-/// The blocks of a message's content; a string becomes one text block. Null when the
-/// content is neither (reported by the caller).
-std::optional<Json> blocks_of(const Json& content) {
-  if (content.is_string()) return Json::array({Json{{"type", "text"}, {"text", content}}});
-  if (content.is_array()) return content;
-  return std::nullopt;
+const Json kNoBlocks = Json::array();
+
+/// The blocks of a message's content (none for a string, which is one text block and is
+/// checked by its caller). Null when the content is neither (reported by the caller). No
+/// copy: this runs on every request the gateway parses.
+const Json* blocks_of(const Json& content) {
+  if (content.is_string()) return &kNoBlocks;
+  if (content.is_array()) return &content;
+  return nullptr;
 }
 
 Problem validate_block(const Json& b, const std::string& p, bool is_user) {
@@ -85,10 +88,11 @@ Problem validate_messages(const Json& msgs) {
     }
     auto content_it = m.find("content");
     if (content_it == m.end()) return invalid(p + ".content: Field required");
-    std::optional<Json> blocks = blocks_of(*content_it);
-    if (!blocks) return invalid(p + ".content: Input should be a valid list");
+    const Json* blocks = blocks_of(*content_it);
+    if (blocks == nullptr) return invalid(p + ".content: Input should be a valid list");
     const bool last = i + 1 == msgs.size();
-    if (blocks->empty() || (content_it->is_string() && content_it->get_ref<const std::string&>().empty())) {
+    const bool empty = content_it->is_string() ? content_it->get_ref<const std::string&>().empty() : blocks->empty();
+    if (empty) {
       if (!(last && role == "assistant")) {
         return invalid("messages." + std::to_string(i) +
                        ": all messages must have non-empty content except for the optional final assistant message");
@@ -98,7 +102,6 @@ Problem validate_messages(const Json& msgs) {
     std::vector<std::string> answered;
     for (size_t j = 0; j < blocks->size(); ++j) {
       const Json& b = (*blocks)[j];
-      if (content_it->is_string()) break;  // a string is a valid text block (emptiness handled above)
       if (auto e = validate_block(b, p + ".content." + std::to_string(j), role == "user")) return e;
       const std::string& type = b["type"].get_ref<const std::string&>();
       if (type == "tool_use") tool_uses.push_back(b["id"].get<std::string>());
