@@ -5,7 +5,9 @@
 
 #include <algorithm>
 #include <set>
+#include <cstdint>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include <nlohmann/json.hpp>
@@ -20,6 +22,19 @@ Problem invalid(std::string message) { return message; }
 
 const Json kNoBlocks = Json::array();
 
+// "messages.<i>[.content.<j>]", built only when a problem is reported (no allocation on
+// the path of a valid request).
+struct LazyPath {
+  size_t i;
+  size_t j = SIZE_MAX;
+  std::string str() const {
+    std::string s = "messages." + std::to_string(i);
+    if (j != SIZE_MAX) s += ".content." + std::to_string(j);
+    return s;
+  }
+};
+std::string operator+(const LazyPath& p, std::string_view tail) { return p.str().append(tail); }
+
 /// The blocks of a message's content (none for a string, which is one text block and is
 /// checked by its caller). Null when the content is neither (reported by the caller). No
 /// copy: this runs on every request the gateway parses.
@@ -29,7 +44,7 @@ const Json* blocks_of(const Json& content) {
   return nullptr;
 }
 
-Problem validate_block(const Json& b, const std::string& p, bool is_user) {
+Problem validate_block(const Json& b, const LazyPath& p, bool is_user) {
   if (!b.is_object()) return invalid(p + ": Input should be a valid dictionary or object");
   auto t = b.find("type");
   if (t == b.end() || !t->is_string()) return invalid(p + ".type: Field required");
@@ -70,7 +85,7 @@ Problem validate_messages(const Json& msgs) {
   size_t pending_from = 0;
   for (size_t i = 0; i < msgs.size(); ++i) {
     const Json& m = msgs[i];
-    const std::string p = "messages." + std::to_string(i);
+    const LazyPath p{i};
     if (!m.is_object()) return invalid(p + ": Input should be a valid dictionary");
     auto role_it = m.find("role");
     if (role_it == m.end()) return invalid(p + ".role: Field required");
@@ -102,7 +117,7 @@ Problem validate_messages(const Json& msgs) {
     std::vector<std::string> answered;
     for (size_t j = 0; j < blocks->size(); ++j) {
       const Json& b = (*blocks)[j];
-      if (auto e = validate_block(b, p + ".content." + std::to_string(j), role == "user")) return e;
+      if (auto e = validate_block(b, LazyPath{i, j}, role == "user")) return e;
       const std::string& type = b["type"].get_ref<const std::string&>();
       if (type == "tool_use") tool_uses.push_back(b["id"].get<std::string>());
       if (type == "tool_result") {
