@@ -5,7 +5,9 @@
 
 #include <algorithm>
 #include <set>
+#include <cstdint>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include <nlohmann/json.hpp>
@@ -18,15 +20,31 @@ using Problem = std::optional<std::string>;
 
 Problem invalid(std::string message) { return message; }
 
-/// The blocks of a message's content; a string becomes one text block. Null when the
-/// content is neither (reported by the caller).
-std::optional<Json> blocks_of(const Json& content) {
-  if (content.is_string()) return Json::array({Json{{"type", "text"}, {"text", content}}});
-  if (content.is_array()) return content;
-  return std::nullopt;
+const Json kNoBlocks = Json::array();
+
+// "messages.<i>[.content.<j>]", built only when a problem is reported (no allocation on
+// the path of a valid request).
+struct LazyPath {
+  size_t i;
+  size_t j = SIZE_MAX;
+  std::string str() const {
+    std::string s = "messages." + std::to_string(i);
+    if (j != SIZE_MAX) s += ".content." + std::to_string(j);
+    return s;
+  }
+};
+std::string operator+(const LazyPath& p, std::string_view tail) { return p.str().append(tail); }
+
+/// The blocks of a message's content (none for a string, which is one text block and is
+/// checked by its caller). Null when the content is neither (reported by the caller). No
+/// copy: this runs on every request the gateway parses.
+const Json* blocks_of(const Json& content) {
+  if (content.is_string()) return &kNoBlocks;
+  if (content.is_array()) return &content;
+  return nullptr;
 }
 
-Problem validate_block(const Json& b, const std::string& p, bool is_user) {
+Problem validate_block(const Json& b, const LazyPath& p, bool is_user) {
   if (!b.is_object()) return invalid(p + ": Input should be a valid dictionary or object");
   auto t = b.find("type");
   if (t == b.end() || !t->is_string()) return invalid(p + ".type: Field required");
@@ -67,7 +85,7 @@ Problem validate_messages(const Json& msgs) {
   size_t pending_from = 0;
   for (size_t i = 0; i < msgs.size(); ++i) {
     const Json& m = msgs[i];
-    const std::string p = "messages." + std::to_string(i);
+    const LazyPath p{i};
     if (!m.is_object()) return invalid(p + ": Input should be a valid dictionary");
     auto role_it = m.find("role");
     if (role_it == m.end()) return invalid(p + ".role: Field required");
@@ -85,10 +103,11 @@ Problem validate_messages(const Json& msgs) {
     }
     auto content_it = m.find("content");
     if (content_it == m.end()) return invalid(p + ".content: Field required");
-    std::optional<Json> blocks = blocks_of(*content_it);
-    if (!blocks) return invalid(p + ".content: Input should be a valid list");
+    const Json* blocks = blocks_of(*content_it);
+    if (blocks == nullptr) return invalid(p + ".content: Input should be a valid list");
     const bool last = i + 1 == msgs.size();
-    if (blocks->empty() || (content_it->is_string() && content_it->get_ref<const std::string&>().empty())) {
+    const bool empty = content_it->is_string() ? content_it->get_ref<const std::string&>().empty() : blocks->empty();
+    if (empty) {
       if (!(last && role == "assistant")) {
         return invalid("messages." + std::to_string(i) +
                        ": all messages must have non-empty content except for the optional final assistant message");
@@ -98,8 +117,7 @@ Problem validate_messages(const Json& msgs) {
     std::vector<std::string> answered;
     for (size_t j = 0; j < blocks->size(); ++j) {
       const Json& b = (*blocks)[j];
-      if (content_it->is_string()) break;  // a string is a valid text block (emptiness handled above)
-      if (auto e = validate_block(b, p + ".content." + std::to_string(j), role == "user")) return e;
+      if (auto e = validate_block(b, LazyPath{i, j}, role == "user")) return e;
       const std::string& type = b["type"].get_ref<const std::string&>();
       if (type == "tool_use") tool_uses.push_back(b["id"].get<std::string>());
       if (type == "tool_result") {
@@ -176,6 +194,26 @@ Problem validate_tools(const Json& b) {
   return std::nullopt;
 }
 
+// Structured output: output_config.format {"type":"json_schema","schema":{…}} (the
+// @anthropic-ai/sdk 1.16 OutputConfig / JSONOutputFormat types).
+Problem validate_output_config(const Json& b) {
+  const auto oc = b.find("output_config");
+  if (oc == b.end() || oc->is_null()) return std::nullopt;
+  if (!oc->is_object()) return invalid("output_config: Input should be a valid dictionary or object");
+  const auto f = oc->find("format");
+  if (f == oc->end() || f->is_null()) return std::nullopt;
+  if (!f->is_object()) return invalid("output_config.format: Input should be a valid dictionary or object");
+  const auto type = f->find("type");
+  if (type == f->end()) return invalid("output_config.format.type: Field required");
+  if (!type->is_string() || *type != "json_schema") {
+    return invalid("output_config.format.type: Input should be 'json_schema'");
+  }
+  const auto schema = f->find("schema");
+  if (schema == f->end()) return invalid("output_config.format.schema: Field required");
+  if (!schema->is_object()) return invalid("output_config.format.schema: Input should be a valid dictionary");
+  return std::nullopt;
+}
+
 // Required fields, max_tokens, messages' container and system.
 Problem validate_head(const Json& b, bool count_tokens) {
   auto model = b.find("model");
@@ -230,6 +268,7 @@ Problem validate_rest(const Json& b) {
     }
   }
   if (auto e = validate_messages(b["messages"])) return e;
+  if (auto e = validate_output_config(b)) return e;
   return validate_tools(b);
 }
 

@@ -139,6 +139,96 @@ bool parse_message(JsonReader& rd, const json& mj, const std::string& path, std:
   return true;
 }
 
+// tools and tool_choice (parse_impl()).
+Status parse_tools(JsonReader& rd, const json& j, ChatRequest& r) {
+  // tools
+  if (const json* tools = JsonReader::find(j, "tools"); tools != nullptr && !tools->is_null()) {
+    if (!tools->is_array()) return InvalidRequestError("tools: expected an array");
+    for (size_t i = 0; i < tools->size(); ++i) {
+      const json& t = (*tools)[i];
+      const std::string tp = "tools[" + std::to_string(i) + "].";
+      if (!t.is_object()) return InvalidRequestError("tools[" + std::to_string(i) + "]: expected an object");
+      std::string type;
+      if (!rd.opt_string(t, "type", tp, type)) return InvalidRequestError(rd.problem);
+      if (!type.empty() && type != "custom") {
+        return InvalidRequestError(tp + "type: server tool '" + type + "' is not supported by the gateway");
+      }
+      ToolDefinition d;
+      if (!rd.req_string(t, "name", tp, d.name) || !rd.opt_string(t, "description", tp, d.description)) return InvalidRequestError(rd.problem);
+      const json* schema = JsonReader::find(t, "input_schema");
+      if (schema == nullptr) return InvalidRequestError(tp + "input_schema: Field required");
+      if (!schema->is_object()) return InvalidRequestError(tp + "input_schema: expected an object");
+      d.parameters_json = schema->dump();
+      r.tools.push_back(std::move(d));
+    }
+  }
+  if (const json* tc = JsonReader::find(j, "tool_choice"); tc != nullptr && !tc->is_null()) {
+    if (!tc->is_object()) return InvalidRequestError("tool_choice: expected an object");
+    std::string type;
+    if (!rd.req_string(*tc, "type", "tool_choice.", type)) return InvalidRequestError(rd.problem);
+    if (type == "auto") r.tool_choice.mode = ToolChoice::Mode::kAuto;
+    else if (type == "any") r.tool_choice.mode = ToolChoice::Mode::kRequired;
+    else if (type == "none") r.tool_choice.mode = ToolChoice::Mode::kNone;
+    else if (type == "tool") {
+      r.tool_choice.mode = ToolChoice::Mode::kFunction;
+      if (!rd.req_string(*tc, "name", "tool_choice.", r.tool_choice.function_name)) return InvalidRequestError(rd.problem);
+    } else {
+      return InvalidRequestError("tool_choice.type: unknown value '" + type + "' (expected auto, any, tool or none)");
+    }
+    if (const json* d = JsonReader::find(*tc, "disable_parallel_tool_use"); d != nullptr && !d->is_null()) {
+      if (!d->is_boolean()) return InvalidRequestError("tool_choice.disable_parallel_tool_use: expected true or false");
+      if (d->get<bool>()) r.parallel_tool_calls = false;
+    }
+  }
+  return Status::Ok();
+}
+
+// Sampling, stop sequences, structured output, metadata, stream and ploke hints (parse_impl()).
+Status parse_options(JsonReader& rd, const json& j, InboundRequest& in) {
+  ChatRequest& r = in.request;
+  if (!opt_number(rd, j, "temperature", r.temperature) || !opt_number(rd, j, "top_p", r.top_p)) return InvalidRequestError(rd.problem);
+  if (const json* tk = JsonReader::find(j, "top_k"); tk != nullptr && !tk->is_null()) {
+    if (!tk->is_number_integer()) return InvalidRequestError("top_k: expected an integer");
+    r.top_k = tk->get<int>();
+  }
+  if (const json* ss = JsonReader::find(j, "stop_sequences"); ss != nullptr && !ss->is_null()) {
+    if (!ss->is_array()) return InvalidRequestError("stop_sequences: expected an array of strings");
+    for (size_t i = 0; i < ss->size(); ++i) {
+      if (!(*ss)[i].is_string()) return InvalidRequestError("stop_sequences[" + std::to_string(i) + "]: expected string");
+      r.stop.push_back((*ss)[i].get<std::string>());
+    }
+  }
+  // Structured output (checked above): the normalized response_format, so an OpenAI
+  // upstream gets json_schema and the answer's text is JSON valid against the schema.
+  if (const json* oc = JsonReader::find(j, "output_config"); oc != nullptr && oc->is_object()) {
+    if (const json* f = JsonReader::find(*oc, "format"); f != nullptr && f->is_object()) {
+      r.response_format.kind = ResponseFormat::Kind::kJsonSchema;
+      r.response_format.schema_name = "output";
+      r.response_format.schema_json = (*f)["schema"].dump();
+      r.response_format.strict = true;
+    }
+  }
+  if (const json* md = JsonReader::find(j, "metadata"); md != nullptr && md->is_object()) {
+    if (!rd.opt_string(*md, "user_id", "metadata.", r.user)) return InvalidRequestError(rd.problem);
+  }
+  if (const json* s = JsonReader::find(j, "stream"); s != nullptr && !s->is_null()) {
+    if (!s->is_boolean()) return InvalidRequestError("stream: expected true or false");
+    r.stream = s->get<bool>();
+  }
+  // ploke's body extension (same as on the OpenAI route).
+  if (const json* pv = JsonReader::find(j, "ploke"); pv != nullptr && !pv->is_null()) {
+    if (!pv->is_object()) return InvalidRequestError("ploke: expected an object");
+    for (const auto& [k, v] : pv->items()) {
+      if ((k == "provider" || k == "pin") && v.is_string()) in.hints.pin = v.get<std::string>();
+      else if (k == "policy" && v.is_string()) in.hints.policy = v.get<std::string>();
+      else if (k == "deadline_ms" && v.is_number_integer() && v.get<int64_t>() > 0) in.hints.deadline_ms = v.get<int64_t>();
+      else if (k == "priority" && (in.hints.priority = parse_priority(v.is_string() ? v.get<std::string>() : v.dump()))) {}
+      else return InvalidRequestError("ploke." + k + ": unknown key or bad value (expected provider, policy, deadline_ms, priority)");
+    }
+  }
+  return Status::Ok();
+}
+
 Result<InboundRequest> parse_impl(std::string_view body, bool count_tokens) {
   json j = json::parse(body.begin(), body.end(), nullptr, false);
   if (j.is_discarded()) {
@@ -191,75 +281,8 @@ Result<InboundRequest> parse_impl(std::string_view body, bool count_tokens) {
   for (size_t i = 0; i < msgs->size(); ++i) {
     if (!parse_message(rd, (*msgs)[i], "messages[" + std::to_string(i) + "]", r.messages)) return fail();
   }
-  // tools
-  if (const json* tools = JsonReader::find(j, "tools"); tools != nullptr && !tools->is_null()) {
-    if (!tools->is_array()) return InvalidRequestError("tools: expected an array");
-    for (size_t i = 0; i < tools->size(); ++i) {
-      const json& t = (*tools)[i];
-      const std::string tp = "tools[" + std::to_string(i) + "].";
-      if (!t.is_object()) return InvalidRequestError("tools[" + std::to_string(i) + "]: expected an object");
-      std::string type;
-      if (!rd.opt_string(t, "type", tp, type)) return fail();
-      if (!type.empty() && type != "custom") {
-        return InvalidRequestError(tp + "type: server tool '" + type + "' is not supported by the gateway");
-      }
-      ToolDefinition d;
-      if (!rd.req_string(t, "name", tp, d.name) || !rd.opt_string(t, "description", tp, d.description)) return fail();
-      const json* schema = JsonReader::find(t, "input_schema");
-      if (schema == nullptr) return InvalidRequestError(tp + "input_schema: Field required");
-      if (!schema->is_object()) return InvalidRequestError(tp + "input_schema: expected an object");
-      d.parameters_json = schema->dump();
-      r.tools.push_back(std::move(d));
-    }
-  }
-  if (const json* tc = JsonReader::find(j, "tool_choice"); tc != nullptr && !tc->is_null()) {
-    if (!tc->is_object()) return InvalidRequestError("tool_choice: expected an object");
-    std::string type;
-    if (!rd.req_string(*tc, "type", "tool_choice.", type)) return fail();
-    if (type == "auto") r.tool_choice.mode = ToolChoice::Mode::kAuto;
-    else if (type == "any") r.tool_choice.mode = ToolChoice::Mode::kRequired;
-    else if (type == "none") r.tool_choice.mode = ToolChoice::Mode::kNone;
-    else if (type == "tool") {
-      r.tool_choice.mode = ToolChoice::Mode::kFunction;
-      if (!rd.req_string(*tc, "name", "tool_choice.", r.tool_choice.function_name)) return fail();
-    } else {
-      return InvalidRequestError("tool_choice.type: unknown value '" + type + "' (expected auto, any, tool or none)");
-    }
-    if (const json* d = JsonReader::find(*tc, "disable_parallel_tool_use"); d != nullptr && !d->is_null()) {
-      if (!d->is_boolean()) return InvalidRequestError("tool_choice.disable_parallel_tool_use: expected true or false");
-      if (d->get<bool>()) r.parallel_tool_calls = false;
-    }
-  }
-  if (!opt_number(rd, j, "temperature", r.temperature) || !opt_number(rd, j, "top_p", r.top_p)) return fail();
-  if (const json* tk = JsonReader::find(j, "top_k"); tk != nullptr && !tk->is_null()) {
-    if (!tk->is_number_integer()) return InvalidRequestError("top_k: expected an integer");
-    r.top_k = tk->get<int>();
-  }
-  if (const json* ss = JsonReader::find(j, "stop_sequences"); ss != nullptr && !ss->is_null()) {
-    if (!ss->is_array()) return InvalidRequestError("stop_sequences: expected an array of strings");
-    for (size_t i = 0; i < ss->size(); ++i) {
-      if (!(*ss)[i].is_string()) return InvalidRequestError("stop_sequences[" + std::to_string(i) + "]: expected string");
-      r.stop.push_back((*ss)[i].get<std::string>());
-    }
-  }
-  if (const json* md = JsonReader::find(j, "metadata"); md != nullptr && md->is_object()) {
-    if (!rd.opt_string(*md, "user_id", "metadata.", r.user)) return fail();
-  }
-  if (const json* s = JsonReader::find(j, "stream"); s != nullptr && !s->is_null()) {
-    if (!s->is_boolean()) return InvalidRequestError("stream: expected true or false");
-    r.stream = s->get<bool>();
-  }
-  // ploke's body extension (same as on the OpenAI route).
-  if (const json* pv = JsonReader::find(j, "ploke"); pv != nullptr && !pv->is_null()) {
-    if (!pv->is_object()) return InvalidRequestError("ploke: expected an object");
-    for (const auto& [k, v] : pv->items()) {
-      if ((k == "provider" || k == "pin") && v.is_string()) in.hints.pin = v.get<std::string>();
-      else if (k == "policy" && v.is_string()) in.hints.policy = v.get<std::string>();
-      else if (k == "deadline_ms" && v.is_number_integer() && v.get<int64_t>() > 0) in.hints.deadline_ms = v.get<int64_t>();
-      else if (k == "priority" && (in.hints.priority = parse_priority(v.is_string() ? v.get<std::string>() : v.dump()))) {}
-      else return InvalidRequestError("ploke." + k + ": unknown key or bad value (expected provider, policy, deadline_ms, priority)");
-    }
-  }
+  if (Status st = parse_tools(rd, j, r); !st.ok()) return st;
+  if (Status st = parse_options(rd, j, in); !st.ok()) return st;
   r.meta.required.tools = !r.tools.empty();
   r.meta.required.streaming = r.stream;
   for (const Message& m : r.messages) {

@@ -1,6 +1,7 @@
 // Inbound Anthropic Messages: message, SSE event, model and error rendering (the server half
 // the gateway answers Anthropic clients with). See ploke/adapters/inbound.h.
 #include <algorithm>
+#include <cctype>
 #include <string>
 
 #include <nlohmann/json.hpp>
@@ -57,10 +58,16 @@ void write_usage(std::string& o, const std::optional<Usage>& u, uint64_t input_f
                "\"inference_geo\":null,\"speed\":null}";
 }
 
-// 24 base62 characters from a 128-bit hash of `basis`: deterministic, so one upstream id
-// maps to the same Anthropic id in every event and body.
+// `prefix` + 24 base62 characters from a 128-bit hash of `basis`: deterministic, so one
+// upstream id (or the gateway's "msg_<trace id>") maps to the same Anthropic id in every
+// event and body.
 std::string native_id(std::string_view prefix, std::string_view basis) {
-  if (basis.substr(0, prefix.size()) == prefix) return std::string(basis);
+  // Already native (Anthropic's own ids: the prefix, then letters and digits): kept.
+  if (basis.size() > prefix.size() && basis.substr(0, prefix.size()) == prefix &&
+      std::all_of(basis.begin() + static_cast<std::ptrdiff_t>(prefix.size()), basis.end(),
+                  [](unsigned char c) { return std::isalnum(c) != 0; })) {
+    return std::string(basis);
+  }
   static constexpr std::string_view k62 = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz";
   uint64_t a = 0xcbf29ce484222325ULL, b = 0x84222325cbf29ce4ULL;
   for (unsigned char c : basis) {
@@ -179,7 +186,7 @@ std::string render_anthropic_message(const ChatResponse& r, std::string_view fal
   if (!r.content.empty()) {
     o += "{\"type\":\"text\",\"text\":";
     json_text::append_string(o, r.content);
-    o += ",\"citations\":null}";
+    o += ",\"citations\":[]}";
     first = false;
   }
   for (const ToolCall& tc : r.tool_calls) {
@@ -325,7 +332,7 @@ std::string AnthropicSseWriter::event(const StreamEvent& e) {
         block_open_ = true;
         block_is_text_ = true;
         o += "event: content_block_start\ndata: {\"type\":\"content_block_start\",\"index\":" + std::to_string(block_index_) +
-             ",\"content_block\":{\"type\":\"text\",\"text\":\"\",\"citations\":null}}\n\n";
+             ",\"content_block\":{\"type\":\"text\",\"text\":\"\",\"citations\":[]}}\n\n";
       }
       o += "event: content_block_delta\ndata: {\"type\":\"content_block_delta\",\"index\":";
       o += std::to_string(block_index_);

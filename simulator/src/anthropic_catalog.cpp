@@ -1,11 +1,13 @@
 // The simulator's Anthropic model catalog (GET /v1/models, /v1/models/{id}, known-model
-// checks), its RFC 3339 times, and the DOM-free scan of plain /v1/messages bodies. See
+// checks), its RFC 3339 times, the DOM-free scan of plain /v1/messages bodies, and the
+// request-text helpers (token estimate, vocabulary words). See
 // anthropic_catalog.h.
 #include "anthropic_catalog.h"
 
 #include <algorithm>
 #include <array>
 #include <chrono>
+#include <cctype>
 #include <cstdio>
 
 #include "light_scanner.h"
@@ -14,6 +16,13 @@ namespace ploke::sim::detail::anthropic {
 namespace {
 
 using OJson = nlohmann::ordered_json;
+
+constexpr std::array<std::string_view, 48> kVocabulary = {
+    "the",   "a",        "simulated", "answer",  "is",    "that",   "model",  "token",  "of",      "and",
+    "to",    "in",       "provider",  "stream",  "reply", "quick",  "brown",  "fox",    "jumps",   "over",
+    "lazy",  "dog",      "request",   "with",    "data",  "value",  "claude", "user",   "result",  "time",
+    "fault", "plan",     "seed",      "random",  "words", "here",   "for",    "testing", "only",   "clock",
+    "sure",  "certainly", "hello",    "world",   "again", "more",   "text",   "output"};
 
 struct ModelEntry {
   std::string_view id;
@@ -171,7 +180,7 @@ bool scan_message_light(std::string_view body, const SimOptions& opts, LightMess
       } while (s.lit(','));
       if (!s.lit(']')) return false;
     } else if (key == "tools" || key == "tool_choice" || key == "stop_sequences" || key == "temperature" ||
-               key == "top_p" || key == "top_k") {
+               key == "top_p" || key == "top_k" || key == "output_config") {
       return false;  // validated and used by the DOM path
     } else if (!s.skip()) {
       return false;
@@ -180,6 +189,64 @@ bool scan_message_light(std::string_view body, const SimOptions& opts, LightMess
   if (!s.lit('}')) return false;
   s.ws();
   return s.p == s.end && have_model && have_max && have_messages && model_known(out.model, opts);
+}
+
+// ---- Request text and synthetic words ----
+
+uint64_t text_chars(const Json& v) {
+  if (v.is_string()) return v.get_ref<const std::string&>().size();
+  uint64_t n = 0;
+  if (v.is_array()) {
+    for (const Json& b : v) n += text_chars(b);
+  } else if (v.is_object()) {
+    if (auto t = v.find("text"); t != v.end() && t->is_string()) n += t->get_ref<const std::string&>().size();
+    if (auto c = v.find("content"); c != v.end()) n += text_chars(*c);
+    if (auto in = v.find("input"); in != v.end() && in->is_object()) n += in->dump().size();
+  }
+  return n;
+}
+
+uint64_t input_tokens(const Json& b) {
+  uint64_t chars = 0;
+  if (auto s = b.find("system"); s != b.end()) chars += text_chars(*s);
+  if (auto m = b.find("messages"); m != b.end() && m->is_array()) {
+    for (const Json& msg : *m) {
+      if (msg.is_object() && msg.contains("content")) chars += text_chars(msg["content"]);
+    }
+  }
+  if (auto t = b.find("tools"); t != b.end() && t->is_array()) chars += t->dump().size();
+  return std::max<uint64_t>(1, chars / 4);
+}
+
+std::string_view word(Random& rng) { return kVocabulary[rng.below(kVocabulary.size())]; }
+
+std::vector<std::string> make_tokens(uint64_t n, bool full_stop, Random& rng) {
+  std::vector<std::string> out;
+  out.reserve(static_cast<size_t>(std::min<uint64_t>(n, 4096)));
+  for (uint64_t i = 0; i < n; ++i) {
+    std::string tok = i == 0 ? std::string() : std::string(" ");
+    std::string_view w = word(rng);
+    if (i == 0) {
+      tok += static_cast<char>(std::toupper(static_cast<unsigned char>(w[0])));
+      tok += w.substr(1);
+    } else {
+      tok += w;
+    }
+    if (i + 1 == n && full_stop) tok += '.';
+    out.push_back(std::move(tok));
+  }
+  return out;
+}
+
+// The last message is a user turn answering tool uses: the model answers with text.
+bool answers_tool_results(const Json& msgs) {
+  if (msgs.empty()) return false;
+  const Json& last = msgs.back();
+  if (!last.is_object() || !last.contains("content") || !last["content"].is_array()) return false;
+  for (const Json& blk : last["content"]) {
+    if (blk.is_object() && blk.value("type", std::string()) == "tool_result") return true;
+  }
+  return false;
 }
 
 }  // namespace ploke::sim::detail::anthropic

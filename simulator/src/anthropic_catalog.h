@@ -5,6 +5,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "anthropic_wire.h"
 
@@ -18,5 +19,12 @@ std::string models_list_body(const SimOptions& opts);
 std::optional<std::string> model_body(std::string_view id, const SimOptions& opts);
 /// "2026-11-24T04:33:53Z" for Unix seconds.
 std::string rfc3339(int64_t unix_seconds);
+/// The request's input tokens (system, messages, tools: characters / 4, at least 1).
+uint64_t input_tokens(const Json& body);
+/// One vocabulary word; `n` words as tokens (" word", capitalised first, "." when `full_stop`).
+std::string_view word(Random& rng);
+std::vector<std::string> make_tokens(uint64_t n, bool full_stop, Random& rng);
+/// The last message is a user turn answering tool uses (the model answers with text).
+bool answers_tool_results(const Json& msgs);
 
 }  // namespace ploke::sim::detail::anthropic

@@ -20,13 +20,6 @@ namespace {
 
 using OJson = nlohmann::ordered_json;
 
-constexpr std::array<std::string_view, 48> kVocabulary = {
-    "the",   "a",        "simulated", "answer",  "is",    "that",   "model",  "token",  "of",      "and",
-    "to",    "in",       "provider",  "stream",  "reply", "quick",  "brown",  "fox",    "jumps",   "over",
-    "lazy",  "dog",      "request",   "with",    "data",  "value",  "claude", "user",   "result",  "time",
-    "fault", "plan",     "seed",      "random",  "words", "here",   "for",    "testing", "only",   "clock",
-    "sure",  "certainly", "hello",    "world",   "again", "more",   "text",   "output"};
-
 struct AError {
   int status = 400;
   std::string type = "invalid_request_error";
@@ -185,33 +178,6 @@ std::optional<AError> validate(const HttpRequest& req, const Json* body, const S
 
 // ---- Synthetic answers ----
 
-uint64_t text_chars(const Json& v) {
-  if (v.is_string()) return v.get_ref<const std::string&>().size();
-  uint64_t n = 0;
-  if (v.is_array()) {
-    for (const Json& b : v) n += text_chars(b);
-  } else if (v.is_object()) {
-    if (auto t = v.find("text"); t != v.end() && t->is_string()) n += t->get_ref<const std::string&>().size();
-    if (auto c = v.find("content"); c != v.end()) n += text_chars(*c);
-    if (auto in = v.find("input"); in != v.end() && in->is_object()) n += in->dump().size();
-  }
-  return n;
-}
-
-uint64_t input_tokens(const Json& b) {
-  uint64_t chars = 0;
-  if (auto s = b.find("system"); s != b.end()) chars += text_chars(*s);
-  if (auto m = b.find("messages"); m != b.end() && m->is_array()) {
-    for (const Json& msg : *m) {
-      if (msg.is_object() && msg.contains("content")) chars += text_chars(msg["content"]);
-    }
-  }
-  if (auto t = b.find("tools"); t != b.end() && t->is_array()) chars += t->dump().size();
-  return std::max<uint64_t>(1, chars / 4);
-}
-
-std::string_view word(Random& rng) { return kVocabulary[rng.below(kVocabulary.size())]; }
-
 struct ToolUsePlan {
   std::string id;
   std::string name;
@@ -226,35 +192,6 @@ struct Plan {
   std::optional<std::string> stop_sequence;  ///< with stop_reason "stop_sequence"
   uint64_t output_tokens = 0;
 };
-
-std::vector<std::string> make_tokens(uint64_t n, bool full_stop, Random& rng) {
-  std::vector<std::string> out;
-  out.reserve(static_cast<size_t>(std::min<uint64_t>(n, 4096)));
-  for (uint64_t i = 0; i < n; ++i) {
-    std::string tok = i == 0 ? std::string() : std::string(" ");
-    std::string_view w = word(rng);
-    if (i == 0) {
-      tok += static_cast<char>(std::toupper(static_cast<unsigned char>(w[0])));
-      tok += w.substr(1);
-    } else {
-      tok += w;
-    }
-    if (i + 1 == n && full_stop) tok += '.';
-    out.push_back(std::move(tok));
-  }
-  return out;
-}
-
-// The last message is a user turn answering tool uses: the model answers with text.
-bool answers_tool_results(const Json& msgs) {
-  if (msgs.empty()) return false;
-  const Json& last = msgs.back();
-  if (!last.is_object() || !last.contains("content") || !last["content"].is_array()) return false;
-  for (const Json& blk : last["content"]) {
-    if (blk.is_object() && blk.value("type", std::string()) == "tool_result") return true;
-  }
-  return false;
-}
 
 // The text stops before the earliest occurrence of any `stop_sequences` entry:
 // stop_reason "stop_sequence", `stop_sequence` names it, and the tokens after it are
@@ -302,6 +239,19 @@ void plan_text(uint64_t max_tokens, const SimOptions& opts, Random& rng, Plan& p
   plan.output_tokens = n;
 }
 
+void plan_tool_uses(const Json& tools_json, bool preamble, const std::string& forced, bool no_parallel,
+                    const SimOptions& opts, Random& rng, Plan& plan);
+
+// output_config.format {"type":"json_schema","schema":{…}} (checked by anthropic_checks.h).
+const Json* output_schema(const Json& b) {
+  const auto oc = b.find("output_config");
+  if (oc == b.end() || !oc->is_object()) return nullptr;
+  const auto f = oc->find("format");
+  if (f == oc->end() || !f->is_object()) return nullptr;
+  const auto s = f->find("schema");
+  return s != f->end() && s->is_object() ? &*s : nullptr;
+}
+
 Plan plan_message(const Json& b, const SimOptions& opts, Random& rng) {
   Plan plan;
   const uint64_t max_tokens = b["max_tokens"].get<uint64_t>();
@@ -327,7 +277,28 @@ Plan plan_message(const Json& b, const SimOptions& opts, Random& rng) {
     }
   }
   if (use_tools) {
-    if (mode == "auto") {  // a short preamble, as Claude writes before calling tools
+    plan_tool_uses(*tools, mode == "auto", forced, no_parallel, opts, rng, plan);
+    return plan;
+  }
+  if (const Json* schema = output_schema(b)) {
+    // Structured output: one text block whose text is JSON valid against the schema.
+    const std::string text = fake_json_value(*schema, rng, word).dump();
+    plan.tokens = split_fragments(text, static_cast<uint32_t>(std::max<size_t>(1, text.size() / 8)), rng);
+    plan.output_tokens = std::max<uint64_t>(1, text.size() / 4);
+    return plan;
+  }
+  plan_text(max_tokens, opts, rng, plan);
+  apply_stop_sequences(b, plan);
+  return plan;
+}
+
+// tool_use blocks (after a short text preamble when the choice was "auto", as Claude
+// writes before calling tools); stop_reason "tool_use".
+void plan_tool_uses(const Json& tools_json, bool preamble, const std::string& forced, bool no_parallel,
+                    const SimOptions& opts, Random& rng, Plan& plan) {
+  const Json* tools = &tools_json;
+  {
+    if (preamble) {
       plan.tokens = make_tokens(static_cast<uint64_t>(rng.between(2, 5)), true, rng);
       plan.output_tokens += plan.tokens.size();
     }
@@ -357,11 +328,7 @@ Plan plan_message(const Json& b, const SimOptions& opts, Random& rng) {
       plan.calls.push_back(std::move(call));
     }
     plan.stop_reason = "tool_use";
-    return plan;
   }
-  plan_text(max_tokens, opts, rng, plan);
-  apply_stop_sequences(b, plan);
-  return plan;
 }
 
 // Every key the SDK's `Usage` type requires (nullable ones as null), in the order
@@ -423,53 +390,61 @@ void pacing(const SimOptions& opts, double slow_factor, Duration& ttft, Duration
   }
 }
 
-Generated generate_message(const Json& b, const SimOptions& opts, const RequestContext& ctx, Random& rng,
-                           double slow_factor) {
-  Generated g;
-  g.stream = b.value("stream", Json(false)).is_boolean() && b.value("stream", false);
-  const std::string model = b["model"].get<std::string>();
-  const std::string id = "msg_" + rng.alnum(24);
-  const uint64_t input = input_tokens(b);
-  const Plan plan = plan_message(b, opts, rng);
-
-  Duration ttft{0}, gap{0};
-  pacing(opts, slow_factor, ttft, gap);
-  ScriptedResponse& r = g.response;
-  r.status = 200;
+// The non-stream Message body (generate_message()).
+void render_message_json(ScriptedResponse& r, const std::string& id, const std::string& model, uint64_t input, const Plan& plan,
+    Duration ttft, Duration gap, const SimOptions& opts, const RequestContext& ctx) {
   const uint64_t used = input + plan.output_tokens;
-
-  if (!g.stream) {
-    size_t deltas = plan.tokens.size();
-    for (const auto& c : plan.calls) deltas += c.fragments.size();
-    r.head_at = opts.latency.fast ? Duration{0} : ttft + gap * static_cast<int64_t>(deltas);
-    r.headers = base_headers("application/json", ctx, opts, remaining_after_this(opts), used, std::chrono::seconds(1));
-    OJson content = OJson::array();
-    if (!plan.tokens.empty()) {
-      content.push_back(OJson{{"type", "text"}, {"text", join(plan.tokens)}, {"citations", nullptr}});
-    }
-    for (const auto& c : plan.calls) {
-      OJson blk = OJson::object();
-      blk["type"] = "tool_use";
-      blk["id"] = c.id;
-      blk["name"] = c.name;
-      blk["input"] = OJson::parse(c.input.dump());
-      blk["caller"] = OJson{{"type", "direct"}};
-      content.push_back(std::move(blk));
-    }
-    OJson doc = OJson::object();
-    doc["id"] = id;
-    doc["type"] = "message";
-    doc["role"] = "assistant";
-    doc["model"] = model;
-    doc["content"] = std::move(content);
-    doc["stop_reason"] = plan.stop_reason;
-    doc["stop_sequence"] = plan.stop_sequence ? OJson(*plan.stop_sequence) : OJson(nullptr);
-    add_nullable_message_keys(doc);
-    doc["usage"] = usage_json(input, plan.output_tokens);
-    doc["diagnostics"] = nullptr;
-    r.chunks.push_back(TimedChunk{r.head_at, doc.dump()});
-    return g;
+  size_t deltas = plan.tokens.size();
+  for (const auto& c : plan.calls) deltas += c.fragments.size();
+  r.head_at = opts.latency.fast ? Duration{0} : ttft + gap * static_cast<int64_t>(deltas);
+  r.headers = base_headers("application/json", ctx, opts, remaining_after_this(opts), used, std::chrono::seconds(1));
+  OJson content = OJson::array();
+  if (!plan.tokens.empty()) {
+    content.push_back(OJson{{"type", "text"}, {"text", join(plan.tokens)}, {"citations", OJson::array()}});
   }
+  for (const auto& c : plan.calls) {
+    OJson blk = OJson::object();
+    blk["type"] = "tool_use";
+    blk["id"] = c.id;
+    blk["name"] = c.name;
+    blk["input"] = OJson::parse(c.input.dump());
+    blk["caller"] = OJson{{"type", "direct"}};
+    content.push_back(std::move(blk));
+  }
+  OJson doc = OJson::object();
+  doc["id"] = id;
+  doc["type"] = "message";
+  doc["role"] = "assistant";
+  doc["model"] = model;
+  doc["content"] = std::move(content);
+  doc["stop_reason"] = plan.stop_reason;
+  doc["stop_sequence"] = plan.stop_sequence ? OJson(*plan.stop_sequence) : OJson(nullptr);
+  add_nullable_message_keys(doc);
+  doc["usage"] = usage_json(input, plan.output_tokens);
+  doc["diagnostics"] = nullptr;
+  r.chunks.push_back(TimedChunk{r.head_at, doc.dump()});
+}
+
+// message_start's Message: no content yet, output_tokens 1.
+OJson message_start_json(const std::string& id, const std::string& model, uint64_t input) {
+  OJson msg = OJson::object();
+  msg["id"] = id;
+  msg["type"] = "message";
+  msg["role"] = "assistant";
+  msg["model"] = model;
+  msg["content"] = OJson::array();
+  msg["stop_reason"] = nullptr;
+  msg["stop_sequence"] = nullptr;
+  add_nullable_message_keys(msg);
+  msg["usage"] = usage_json(input, 1);
+  msg["diagnostics"] = nullptr;
+  return msg;
+}
+
+// The SSE events of a streamed message (generate_message()).
+void render_message_sse(ScriptedResponse& r, const std::string& id, const std::string& model, uint64_t input, const Plan& plan,
+    Duration ttft, Duration gap, const SimOptions& opts, const RequestContext& ctx) {
+  const uint64_t used = input + plan.output_tokens;
 
   r.streaming = true;
   r.head_at = Duration{0};
@@ -485,26 +460,13 @@ Generated generate_message(const Json& b, const SimOptions& opts, const RequestC
     if (!first_delta) at += gap;
     first_delta = false;
   };
-  {
-    OJson msg = OJson::object();
-    msg["id"] = id;
-    msg["type"] = "message";
-    msg["role"] = "assistant";
-    msg["model"] = model;
-    msg["content"] = OJson::array();
-    msg["stop_reason"] = nullptr;
-    msg["stop_sequence"] = nullptr;
-    add_nullable_message_keys(msg);
-    msg["usage"] = usage_json(input, 1);
-    msg["diagnostics"] = nullptr;
-    add("message_start", OJson{{"type", "message_start"}, {"message", std::move(msg)}});
-  }
+  add("message_start", OJson{{"type", "message_start"}, {"message", message_start_json(id, model, input)}});
   size_t index = 0;
   bool pinged = false;
   if (!plan.tokens.empty()) {
     add("content_block_start", OJson{{"type", "content_block_start"},
                                      {"index", index},
-                                     {"content_block", OJson{{"type", "text"}, {"text", ""}, {"citations", nullptr}}}});
+                                     {"content_block", OJson{{"type", "text"}, {"text", ""}, {"citations", OJson::array()}}}});
     add("ping", OJson{{"type", "ping"}});
     pinged = true;
     for (const auto& t : plan.tokens) {
@@ -545,6 +507,27 @@ Generated generate_message(const Json& b, const SimOptions& opts, const RequestC
                              {"delta", std::move(delta)},
                              {"usage", delta_usage_json(input, plan.output_tokens)}});
   add("message_stop", OJson{{"type", "message_stop"}});
+}
+
+Generated generate_message(const Json& b, const SimOptions& opts, const RequestContext& ctx, Random& rng,
+                           double slow_factor) {
+  Generated g;
+  g.stream = b.value("stream", Json(false)).is_boolean() && b.value("stream", false);
+  const std::string model = b["model"].get<std::string>();
+  const std::string id = "msg_" + rng.alnum(24);
+  const uint64_t input = input_tokens(b);
+  const Plan plan = plan_message(b, opts, rng);
+
+  Duration ttft{0}, gap{0};
+  pacing(opts, slow_factor, ttft, gap);
+  ScriptedResponse& r = g.response;
+  r.status = 200;
+
+  if (!g.stream) {
+    render_message_json(r, id, model, input, plan, ttft, gap, opts, ctx);
+  } else {
+    render_message_sse(r, id, model, input, plan, ttft, gap, opts, ctx);
+  }
   return g;
 }
 
@@ -570,44 +553,36 @@ void append_stop(std::string& o, const Plan& plan) {
   o += ",\"stop_sequence\":null,\"stop_details\":null,\"container\":null";
 }
 
-Generated generate_message_light(const LightMessage& m, const SimOptions& opts, const RequestContext& ctx,
-                                 Random& rng, double slow_factor) {
-  Generated g;
-  g.stream = m.stream;
-  std::string id = "msg_";
-  id += rng.alnum(24);
-  const uint64_t input = std::max<uint64_t>(1, m.text_chars / 4);
-  Plan plan;
-  plan_text(m.max_tokens, opts, rng, plan);
-  Duration ttft{0}, gap{0};
-  pacing(opts, slow_factor, ttft, gap);
-  ScriptedResponse& r = g.response;
-  r.status = 200;
+// generate_message_light()'s non-stream body: the bytes render_message_json() writes.
+void light_message_json(ScriptedResponse& r, const std::string& id, std::string_view model, uint64_t input, const Plan& plan,
+                      Duration ttft, Duration gap, const SimOptions& opts, const RequestContext& ctx) {
   const uint64_t used = input + plan.output_tokens;
-
-  if (!g.stream) {
-    r.head_at = opts.latency.fast ? Duration{0} : ttft + gap * static_cast<int64_t>(plan.tokens.size());
-    r.headers = base_headers("application/json", ctx, opts, remaining_after_this(opts), used, std::chrono::seconds(1));
-    std::string doc;
-    doc.reserve(320 + m.model.size() + plan.tokens.size() * 10);
-    doc += "{\"id\":";
-    append_json_string(doc, id);
-    doc += ",\"type\":\"message\",\"role\":\"assistant\",\"model\":";
-    append_json_string(doc, m.model);
-    doc += ",\"content\":[";
-    if (!plan.tokens.empty()) {
-      doc += "{\"type\":\"text\",\"text\":";
-      append_json_string(doc, join(plan.tokens));
-      doc += ",\"citations\":null}";
-    }
-    doc += "],";
-    append_stop(doc, plan);
-    doc += ",\"usage\":";
-    append_usage(doc, input, plan.output_tokens);
-    doc += ",\"diagnostics\":null}";
-    r.chunks.push_back(TimedChunk{r.head_at, std::move(doc)});
-    return g;
+  r.head_at = opts.latency.fast ? Duration{0} : ttft + gap * static_cast<int64_t>(plan.tokens.size());
+  r.headers = base_headers("application/json", ctx, opts, remaining_after_this(opts), used, std::chrono::seconds(1));
+  std::string doc;
+  doc.reserve(320 + model.size() + plan.tokens.size() * 10);
+  doc += "{\"id\":";
+  append_json_string(doc, id);
+  doc += ",\"type\":\"message\",\"role\":\"assistant\",\"model\":";
+  append_json_string(doc, model);
+  doc += ",\"content\":[";
+  if (!plan.tokens.empty()) {
+    doc += "{\"type\":\"text\",\"text\":";
+    append_json_string(doc, join(plan.tokens));
+    doc += ",\"citations\":[]}";
   }
+  doc += "],";
+  append_stop(doc, plan);
+  doc += ",\"usage\":";
+  append_usage(doc, input, plan.output_tokens);
+  doc += ",\"diagnostics\":null}";
+  r.chunks.push_back(TimedChunk{r.head_at, std::move(doc)});
+}
+
+// generate_message_light()'s SSE events: the bytes render_message_sse() writes.
+void light_message_sse(ScriptedResponse& r, const std::string& id, std::string_view model, uint64_t input, const Plan& plan,
+                      Duration ttft, Duration gap, const SimOptions& opts, const RequestContext& ctx) {
+  const uint64_t used = input + plan.output_tokens;
 
   r.streaming = true;
   r.head_at = Duration{0};
@@ -621,7 +596,7 @@ Generated generate_message_light(const LightMessage& m, const SimOptions& opts, 
     std::string ev = "event: message_start\ndata: {\"type\":\"message_start\",\"message\":{\"id\":";
     append_json_string(ev, id);
     ev += ",\"type\":\"message\",\"role\":\"assistant\",\"model\":";
-    append_json_string(ev, m.model);
+    append_json_string(ev, model);
     ev += ",\"content\":[],\"stop_reason\":null,\"stop_sequence\":null,\"stop_details\":null,"
           "\"container\":null,\"usage\":";
     append_usage(ev, input, 1);
@@ -630,7 +605,7 @@ Generated generate_message_light(const LightMessage& m, const SimOptions& opts, 
   }
   if (!plan.tokens.empty()) {
     add("event: content_block_start\ndata: {\"type\":\"content_block_start\",\"index\":0,"
-        "\"content_block\":{\"type\":\"text\",\"text\":\"\",\"citations\":null}}\n\n");
+        "\"content_block\":{\"type\":\"text\",\"text\":\"\",\"citations\":[]}}\n\n");
     add("event: ping\ndata: {\"type\":\"ping\"}\n\n");
     bool first = true;
     for (const auto& t : plan.tokens) {
@@ -653,6 +628,27 @@ Generated generate_message_light(const LightMessage& m, const SimOptions& opts, 
   ev += ",\"output_tokens_details\":null,\"server_tool_use\":null}}\n\n";
   add(std::move(ev));
   add("event: message_stop\ndata: {\"type\":\"message_stop\"}\n\n");
+}
+
+Generated generate_message_light(const LightMessage& m, const SimOptions& opts, const RequestContext& ctx,
+                                 Random& rng, double slow_factor) {
+  Generated g;
+  g.stream = m.stream;
+  std::string id = "msg_";
+  id += rng.alnum(24);
+  const uint64_t input = std::max<uint64_t>(1, m.text_chars / 4);
+  Plan plan;
+  plan_text(m.max_tokens, opts, rng, plan);
+  Duration ttft{0}, gap{0};
+  pacing(opts, slow_factor, ttft, gap);
+  ScriptedResponse& r = g.response;
+  r.status = 200;
+
+  if (!g.stream) {
+    light_message_json(r, id, m.model, input, plan, ttft, gap, opts, ctx);
+  } else {
+    light_message_sse(r, id, m.model, input, plan, ttft, gap, opts, ctx);
+  }
   return g;
 }
 

@@ -88,6 +88,19 @@ TEST(InboundAnthropic, ReadsBlocksImagesSystemArraysAndToolChoices) {
   EXPECT_EQ(r.max_output_tokens, 64u);
 }
 
+TEST(InboundAnthropic, OutputConfigBecomesJsonSchemaResponseFormat) {
+  auto in = parse_anthropic_messages_request(R"({"model":"m","max_tokens":9,
+    "messages":[{"role":"user","content":"x"}],
+    "output_config":{"format":{"type":"json_schema","schema":{"type":"object","properties":{"a":{"type":"string"}}}}}})");
+  ASSERT_TRUE(in.ok()) << in.status().to_string();
+  EXPECT_EQ(in->request.response_format.kind, ResponseFormat::Kind::kJsonSchema);
+  EXPECT_EQ(json::parse(in->request.response_format.schema_json)["properties"]["a"]["type"], "string");
+  auto bad = parse_anthropic_messages_request(R"({"model":"m","max_tokens":9,
+    "messages":[{"role":"user","content":"x"}],"output_config":{"format":{"type":"json_schema"}}})");
+  ASSERT_FALSE(bad.ok());
+  EXPECT_EQ(bad.status().message(), "output_config.format.schema: Field required");
+}
+
 TEST(InboundAnthropic, BadInputNamesTheFieldPath) {
   struct Case {
     const char* body;

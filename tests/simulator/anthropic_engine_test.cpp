@@ -179,7 +179,7 @@ TEST_F(AnthropicEngineTest, StreamHasTheFullEventSequenceAndPacing) {
   EXPECT_EQ(ev[0].data["message"]["usage"]["output_tokens"], 1);
   EXPECT_TRUE(ev[0].data["message"]["content"].empty());
   EXPECT_EQ(ev[1].event, "content_block_start");
-  EXPECT_EQ(ev[1].data["content_block"], Json::parse(R"({"type":"text","text":"","citations":null})"));
+  EXPECT_EQ(ev[1].data["content_block"], Json::parse(R"({"type":"text","text":"","citations":[]})"));
   EXPECT_EQ(ev[2].event, "ping");
   size_t deltas = 0;
   std::string text;

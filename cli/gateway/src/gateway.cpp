@@ -425,8 +425,7 @@ void Gateway::run_chat(Proto proto, const Request& request, Responder& out, Infl
         oa.emplace(std::move(id), std::move(model), created, in.include_usage,
                    proto == Proto::kOpenRouter ? inbound::ChatDialect::kOpenRouter : inbound::ChatDialect::kOpenAi);
       } else {
-        an.emplace(start != nullptr && !start->id.empty() ? start->id : trace_id, std::move(model),
-                   inbound::estimate_prompt_tokens(req), trace_id);
+        an.emplace("msg_" + trace_id, std::move(model), inbound::estimate_prompt_tokens(req));
       }
     };
     auto send = [&](std::string bytes) {
@@ -545,6 +544,60 @@ std::string Gateway::trace_json(std::string_view id) const {
   return {};
 }
 
+// GET /__admin/health (handle_admin()).
+void Gateway::reply_health(Responder& out) {
+  json eps = json::array();
+  for (const auto& e : client_.health()) {
+    eps.push_back({{"endpoint_id", e.endpoint_id},
+                   {"provider", e.provider},
+                   {"model", e.model},
+                   {"breaker", std::string(resilience::breaker_state_name(e.breaker))},
+                   {"open_remaining_ms", ms(e.open_remaining)},
+                   {"openings", e.openings},
+                   {"breaker_failure_rate", e.breaker_failure_rate},
+                   {"breaker_slow_rate", e.breaker_slow_rate},
+                   {"calls", e.stats.calls},
+                   {"successes", e.stats.successes},
+                   {"success_rate", e.stats.success_rate},
+                   {"error_rate", e.stats.error_rate},
+                   {"ttft_ms", percentiles_json(e.stats.ttft_ms)},
+                   {"total_ms", percentiles_json(e.stats.total_ms)},
+                   {"score", e.stats.score},
+                   {"requests_available", finite_or_null(e.requests_available)},
+                   {"tokens_available", finite_or_null(e.tokens_available)}});
+  }
+  return reply_json(out, 200, json{{"status", draining_.load() ? "draining" : "ok"}, {"policy", client_.policy()}, {"endpoints", std::move(eps)}}.dump());
+}
+
+// POST /__admin/breakers/… and the unknown-route 404 (handle_admin()).
+void Gateway::handle_admin_writes(const Request& request, Responder& out) {
+  const std::string& p = request.path;
+  // Operator override of breakers: POST /__admin/breakers/reset (close all) or
+  // POST /__admin/breakers/{endpoint_id}?state=open|closed|half_open.
+  if (request.method == "POST" && p.rfind("/__admin/breakers/", 0) == 0) {
+    const std::string target = p.substr(18);
+    std::string state = query_param(request.query, "state");
+    if (target == "reset") state = "closed";
+    resilience::BreakerState bs;
+    if (state == "closed") bs = resilience::BreakerState::kClosed;
+    else if (state == "open") bs = resilience::BreakerState::kOpen;
+    else if (state == "half_open") bs = resilience::BreakerState::kHalfOpen;
+    else return reply_json(out, 400, json{{"error", {{"message", "state: expected open, closed or half_open"}, {"type", "invalid_request_error"}}}}.dump());
+    json changed = json::array();
+    for (const auto& e : endpoints_) {
+      if (target != "reset" && target != e.id) continue;
+      if (client_.force_breaker(e.id, bs, "operator (gateway admin API)").ok()) changed.push_back(e.id);
+    }
+    if (changed.empty()) return reply_json(out, 404, json{{"error", {{"message", "no endpoint '" + redact_secrets(target) + "'"}, {"type", "not_found"}}}}.dump());
+    return reply_json(out, 200, json{{"state", state}, {"endpoints", std::move(changed)}}.dump());
+  }
+  // Unknown route: 404 in the shape of the protocol the client seems to speak.
+  const Status st = NotFoundError("Invalid URL (" + request.method + " " + redact_secrets(p) + ")");
+  const bool anthropic = request.headers.has("anthropic-version") || p.rfind("/v1/messages", 0) == 0;
+  inbound::Reply r = anthropic ? inbound::render_anthropic_error(st, new_trace_id()) : inbound::render_openai_error(st);
+  reply_json(out, r.status, std::move(r.body));
+}
+
 void Gateway::handle_admin(const Request& request, Responder& out) {
   const std::string& p = request.path;
   const bool get = request.method == "GET";
@@ -557,29 +610,7 @@ void Gateway::handle_admin(const Request& request, Responder& out) {
     h.add("content-type", "text/plain; version=0.0.4; charset=utf-8");
     return out.reply(200, h, client_.metrics_text() + metrics_text());
   }
-  if (get && p == "/__admin/health") {
-    json eps = json::array();
-    for (const auto& e : client_.health()) {
-      eps.push_back({{"endpoint_id", e.endpoint_id},
-                     {"provider", e.provider},
-                     {"model", e.model},
-                     {"breaker", std::string(resilience::breaker_state_name(e.breaker))},
-                     {"open_remaining_ms", ms(e.open_remaining)},
-                     {"openings", e.openings},
-                     {"breaker_failure_rate", e.breaker_failure_rate},
-                     {"breaker_slow_rate", e.breaker_slow_rate},
-                     {"calls", e.stats.calls},
-                     {"successes", e.stats.successes},
-                     {"success_rate", e.stats.success_rate},
-                     {"error_rate", e.stats.error_rate},
-                     {"ttft_ms", percentiles_json(e.stats.ttft_ms)},
-                     {"total_ms", percentiles_json(e.stats.total_ms)},
-                     {"score", e.stats.score},
-                     {"requests_available", finite_or_null(e.requests_available)},
-                     {"tokens_available", finite_or_null(e.tokens_available)}});
-    }
-    return reply_json(out, 200, json{{"status", draining_.load() ? "draining" : "ok"}, {"policy", client_.policy()}, {"endpoints", std::move(eps)}}.dump());
-  }
+  if (get && p == "/__admin/health") return reply_health(out);
   if (get && p == "/__admin/queue") {
     // The façade's queue (render_queue_status_json, shared with `llm queue status --json`)
     // plus the gateway's own worker queue.
@@ -635,30 +666,7 @@ void Gateway::handle_admin(const Request& request, Responder& out) {
     if (t.empty()) return reply_json(out, 404, json{{"error", {{"message", "unknown trace id '" + redact_secrets(p.substr(16)) + "'"}, {"type", "not_found"}}}}.dump());
     return reply_json(out, 200, std::move(t));
   }
-  // Operator override of breakers: POST /__admin/breakers/reset (close all) or
-  // POST /__admin/breakers/{endpoint_id}?state=open|closed|half_open.
-  if (request.method == "POST" && p.rfind("/__admin/breakers/", 0) == 0) {
-    const std::string target = p.substr(18);
-    std::string state = query_param(request.query, "state");
-    if (target == "reset") state = "closed";
-    resilience::BreakerState bs;
-    if (state == "closed") bs = resilience::BreakerState::kClosed;
-    else if (state == "open") bs = resilience::BreakerState::kOpen;
-    else if (state == "half_open") bs = resilience::BreakerState::kHalfOpen;
-    else return reply_json(out, 400, json{{"error", {{"message", "state: expected open, closed or half_open"}, {"type", "invalid_request_error"}}}}.dump());
-    json changed = json::array();
-    for (const auto& e : endpoints_) {
-      if (target != "reset" && target != e.id) continue;
-      if (client_.force_breaker(e.id, bs, "operator (gateway admin API)").ok()) changed.push_back(e.id);
-    }
-    if (changed.empty()) return reply_json(out, 404, json{{"error", {{"message", "no endpoint '" + redact_secrets(target) + "'"}, {"type", "not_found"}}}}.dump());
-    return reply_json(out, 200, json{{"state", state}, {"endpoints", std::move(changed)}}.dump());
-  }
-  // Unknown route: 404 in the shape of the protocol the client seems to speak.
-  const Status st = NotFoundError("Invalid URL (" + request.method + " " + redact_secrets(p) + ")");
-  const bool anthropic = request.headers.has("anthropic-version") || p.rfind("/v1/messages", 0) == 0;
-  inbound::Reply r = anthropic ? inbound::render_anthropic_error(st, new_trace_id()) : inbound::render_openai_error(st);
-  reply_json(out, r.status, std::move(r.body));
+  handle_admin_writes(request, out);
 }
 
 void Gateway::begin_drain() { draining_.store(true, std::memory_order_release); }

@@ -8,6 +8,9 @@ import assert from 'node:assert/strict';
 import OpenAI from 'openai';
 import { zodResponseFormat } from 'openai/helpers/zod';
 import { z } from 'zod';
+import Anthropic from '@anthropic-ai/sdk';
+import { zodOutputFormat } from '@anthropic-ai/sdk/helpers/zod';
+import { createAnthropic } from '@ai-sdk/anthropic';
 import { createOpenAI } from '@ai-sdk/openai';
 import { createOpenRouter } from '@openrouter/ai-sdk-provider';
 import { generateText, streamText, generateObject } from 'ai';
@@ -55,14 +58,62 @@ function openaiHelpers(t) {
   });
 }
 
+const CLAUDE = 'claude-sonnet-4-6';
+// zodOutputFormat() drops what Anthropic's structured outputs do not enforce (numeric
+// bounds, array sizes) from the schema it sends, but its parse() still checks them; the
+// simulator follows the schema it receives, so the Anthropic helpers use a schema without them.
+const RecipeA = z.object({
+  title: z.string(),
+  servings: z.number().int(),
+  vegetarian: z.boolean(),
+  tags: z.array(z.enum(['quick', 'cheap', 'fancy'])),
+  steps: z.array(z.object({ order: z.number().int(), text: z.string() })),
+  note: z.string().nullable(),
+});
+
+// @anthropic-ai/sdk structured output: output_config.format json_schema (zodOutputFormat),
+// messages.parse() and a streamed finalMessage(); the text is JSON valid against the schema.
+function anthropicHelpers(t) {
+  const sdk = () => new Anthropic({ apiKey: KEY, baseURL: t.root, maxRetries: 0 });
+  const req = (extra = {}) => ({
+    model: CLAUDE,
+    max_tokens: 1024,
+    messages: [{ role: 'user', content: 'A recipe, please.' }],
+    output_config: { format: zodOutputFormat(RecipeA) },
+    ...extra,
+  });
+  it('messages.parse() with zodOutputFormat: parsed_output validates', async () => {
+    const r = await sdk().messages.parse(req());
+    assert.ok(r.parsed_output, `no parsed output: ${JSON.stringify(r.content)}`);
+    RecipeA.parse(r.parsed_output);
+  });
+  it('output_config json_schema stream: finalMessage text is valid JSON for the schema', async () => {
+    const final = await sdk().messages.stream(req()).finalMessage();
+    RecipeA.parse(JSON.parse(final.content.filter((b) => b.type === 'text').map((b) => b.text).join('')));
+  });
+  it('output_config with a bad format type → BadRequestError naming the field', async () => {
+    let err;
+    try {
+      await sdk().messages.create(req({ output_config: { format: { type: 'xml', schema: {} } } }));
+    } catch (e) {
+      err = e;
+    }
+    assert.ok(err instanceof Anthropic.BadRequestError, String(err));
+    assert.match(err.error.error.message, /^output_config\.format\.type: /);
+  });
+}
+
 function vercel(t) {
   const openai = createOpenAI({ apiKey: KEY, baseURL: `${t.root}/v1` });
+  const anthropic = createAnthropic({ apiKey: KEY, baseURL: `${t.root}/v1` });
   const openrouter = createOpenRouter({ apiKey: KEY, baseURL: `${t.root}/api/v1` });
   const models = [
-    ['@ai-sdk/openai chat', () => openai.chat(t.model)],
-    ['@openrouter/ai-sdk-provider', () => openrouter.chat(t.orModel)],
+    ['@ai-sdk/openai chat', () => openai.chat(t.model), Recipe],
+    ['@openrouter/ai-sdk-provider', () => openrouter.chat(t.orModel), Recipe],
+    // The provider sends Anthropic a schema without numeric bounds (see RecipeA).
+    ['@ai-sdk/anthropic', () => anthropic(CLAUDE), RecipeA],
   ];
-  for (const [name, model] of models) {
+  for (const [name, model, schema] of models) {
     it(`${name}: generateText`, async () => {
       const r = await generateText({ model: model(), prompt: 'Say hello.', maxRetries: 0 });
       assert.ok(r.text.length > 0);
@@ -78,13 +129,14 @@ function vercel(t) {
       assert.ok((await r.usage).outputTokens > 0);
     });
     it(`${name}: generateObject validates against the schema`, async () => {
-      const r = await generateObject({ model: model(), schema: Recipe, prompt: 'A recipe, please.', maxRetries: 0 });
-      Recipe.parse(r.object);
+      const r = await generateObject({ model: model(), schema, prompt: 'A recipe, please.', maxRetries: 0 });
+      schema.parse(r.object);
     });
   }
 }
 
 export function sdkSuite(label, t, { skip = false } = {}) {
   describe(`${label}: openai SDK structured output`, { skip }, () => openaiHelpers(t));
+  describe(`${label}: @anthropic-ai/sdk structured output`, { skip }, () => anthropicHelpers(t));
   describe(`${label}: Vercel AI SDK`, { skip }, () => vercel(t));
 }

@@ -111,7 +111,8 @@ std::string render_openai_chat_completion(const ChatResponse& r, int64_t created
 /// response id, or of `fallback_id` when empty; anthropic_tool_use_id() of each tool call's).
 std::string render_anthropic_message(const ChatResponse& r, std::string_view fallback_id);
 /// "msg_" / "toolu_" + 24 base62 characters derived from an upstream id (kept as is when it
-/// already has the prefix): deterministic, so every event of a stream agrees.
+/// is already native: the prefix, then letters and digits): deterministic, so every event of
+/// a stream agrees. AnthropicSseWriter applies anthropic_message_id() to its `id`.
 std::string anthropic_message_id(std::string_view upstream_id);
 std::string anthropic_tool_use_id(std::string_view upstream_id);
 
@@ -182,7 +183,8 @@ class OpenAiSseWriter {
 /// content_block_start/delta/stop, ping, message_delta, message_stop).
 class AnthropicSseWriter {
  public:
-  /// `id` becomes anthropic_message_id(id); `request_id` goes into `event: error` bodies.
+  /// `id` becomes anthropic_message_id(id); `request_id` goes into `event: error` bodies
+  /// (null when empty).
   AnthropicSseWriter(std::string id, std::string model, uint64_t input_tokens_estimate,
                      std::string request_id = {});
   std::string event(const StreamEvent& e);

@@ -177,6 +177,8 @@ class Gateway {
   void reply_error(Proto proto, Responder& out, const Status& st, const std::string& trace_id);
   void reply_json(Responder& out, int status, std::string body, const std::string& trace_id = {});
   void handle_admin(const Request& request, Responder& out);
+  void handle_admin_writes(const Request& request, Responder& out);
+  void reply_health(Responder& out);
   void reply_models(const Request& request, Responder& out);
   void reply_count_tokens(const Request& request, Responder& out);
   /// One pinned (or unpinned: pin "") façade call of the routing sequence, with the model
