@@ -25,11 +25,14 @@ class CancellableCall final : public Call {
 namespace {
 
 // Forwards a call to the inner transport and notes the response head (status and the
-// rate-limit headers, parsed at once so no header copy is kept); registers the call with
+// rate-limit headers, normalized at once by the endpoint's adapter so no header copy is
+// kept); registers the call with
 // the caller's CancelToken. One call per instance.
 class ObservingTransport final : public Transport {
  public:
-  ObservingTransport(Transport& inner, Clock& clock, bool parse, CancelToken* token) : inner_(inner), token_(token) {
+  ObservingTransport(Transport& inner, const ProviderAdapter& adapter, Clock& clock, bool parse, CancelToken* token)
+      : inner_(inner), token_(token) {
+    tap_.adapter = &adapter;
     tap_.clock = &clock;
     tap_.parse = parse;
     tap_.token = token;
@@ -47,7 +50,7 @@ class ObservingTransport final : public Transport {
   struct Tap final : ResponseHandler {
     void on_head(int s, const Headers& headers) override {
       status = s;
-      if (parse) obs = parse_rate_limit_headers(headers, clock->system_now());
+      if (parse) obs = adapter->observe_rate_limits(headers, clock->system_now());
       target->on_head(s, headers);
     }
     // A blocking transport delivers the whole body inside start(), before the call is
@@ -59,6 +62,7 @@ class ObservingTransport final : public Transport {
     void on_complete(Status st) override { target->on_complete(std::move(st)); }
     ResponseHandler* target = nullptr;
     CancelToken* token = nullptr;
+    const ProviderAdapter* adapter = nullptr;
     Clock* clock = nullptr;
     bool parse = false;
     int status = 0;
@@ -411,7 +415,7 @@ void LlmClient::CallRun::send(EndpointState& ep, const CallOptions& call_opts, b
     remodeled->model = ep_model;
   }
   const ChatRequest& to_send = remodeled ? *remodeled : current;
-  ObservingTransport observed(*ep.cfg.transport, c_.clock_, learn, control_.cancel);
+  ObservingTransport observed(*ep.cfg.transport, *ep.cfg.adapter, c_.clock_, learn, control_.cancel);
   ChatClient client(*ep.cfg.adapter, ep.cfg.endpoint, observed, c_.clock_, call_opts);
   if (streaming_) {
     relay_.begin_attempt(o.a0);
