@@ -93,56 +93,5 @@ TEST(RateLimiterTest, RetryAfterBlocks) {
   EXPECT_TRUE(rl.acquire(clock.now(), 1).allowed);
 }
 
-TEST(RateLimitHeadersTest, OpenAiHeaders) {
-  Headers h;
-  h.add("x-ratelimit-limit-requests", "10000");
-  h.add("x-ratelimit-remaining-requests", "9999");
-  h.add("x-ratelimit-limit-tokens", "30000000");
-  h.add("x-ratelimit-remaining-tokens", "29999000");
-  h.add("x-ratelimit-reset-requests", "6m0s");
-  h.add("X-RateLimit-Reset-Tokens", "1.5s");
-  h.add("retry-after", "2");
-  auto o = parse_rate_limit_headers(h, SystemTime{});
-  EXPECT_EQ(o.limit_requests, 10000u);
-  EXPECT_EQ(o.remaining_requests, 9999u);
-  EXPECT_EQ(o.limit_tokens, 30000000u);
-  EXPECT_EQ(o.remaining_tokens, 29999000u);
-  EXPECT_EQ(o.reset_requests, Duration(360s));
-  EXPECT_EQ(o.reset_tokens, Duration(1500ms));
-  EXPECT_EQ(o.retry_after, Duration(2s));
-}
-
-TEST(RateLimitHeadersTest, AnthropicHeadersAndRetryAfterMs) {
-  Headers h;
-  h.add("anthropic-ratelimit-requests-limit", "50");
-  h.add("anthropic-ratelimit-requests-remaining", "0");
-  h.add("anthropic-ratelimit-requests-reset", "2025-01-01T00:00:30Z");
-  h.add("anthropic-ratelimit-tokens-reset", "2025-01-01T02:00:10+02:00");
-  h.add("retry-after-ms", "250.5");
-  h.add("retry-after", "9");  // retry-after-ms wins
-  const SystemTime now(std::chrono::seconds(1735689600));  // 2025-01-01T00:00:00Z
-  auto o = parse_rate_limit_headers(h, now);
-  EXPECT_EQ(o.limit_requests, 50u);
-  EXPECT_EQ(o.remaining_requests, 0u);
-  EXPECT_EQ(o.reset_requests, Duration(30s));
-  EXPECT_EQ(o.reset_tokens, Duration(10s));
-  EXPECT_EQ(o.retry_after, Duration(250500us));
-}
-
-TEST(RateLimitHeadersTest, GarbageIsIgnored) {
-  Headers h;
-  h.add("x-ratelimit-limit-requests", "lots");
-  h.add("x-ratelimit-reset-requests", "6 minutes");
-  h.add("retry-after", "-3");
-  h.add("anthropic-ratelimit-requests-reset", "tomorrow");
-  auto o = parse_rate_limit_headers(h, SystemTime{});
-  EXPECT_TRUE(o.empty());
-  EXPECT_EQ(parse_reset_duration("1h2m3.5s"), Duration(3723500ms));
-  EXPECT_EQ(parse_reset_duration("250us"), Duration(250us));
-  EXPECT_EQ(parse_reset_duration("20ms"), Duration(20ms));
-  EXPECT_FALSE(parse_reset_duration("5x"));
-  EXPECT_FALSE(parse_reset_duration(""));
-}
-
 }  // namespace
 }  // namespace ploke::resilience

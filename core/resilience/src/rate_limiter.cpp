@@ -1,10 +1,7 @@
 #include "ploke/resilience/rate_limiter.h"
 
 #include <algorithm>
-#include <charconv>
 #include <cmath>
-#include <cstdio>
-#include <cstdlib>
 
 namespace ploke::resilience {
 
@@ -12,125 +9,7 @@ namespace {
 
 constexpr double kMinuteNs = 60e9;
 
-std::optional<uint64_t> parse_u64(std::string_view s) {
-  while (!s.empty() && s.front() == ' ') s.remove_prefix(1);
-  while (!s.empty() && s.back() == ' ') s.remove_suffix(1);
-  uint64_t v = 0;
-  auto [p, ec] = std::from_chars(s.data(), s.data() + s.size(), v);
-  if (ec != std::errc() || p != s.data() + s.size()) return std::nullopt;
-  return v;
-}
-
-std::optional<double> parse_double(std::string_view s) {
-  while (!s.empty() && s.front() == ' ') s.remove_prefix(1);
-  while (!s.empty() && s.back() == ' ') s.remove_suffix(1);
-  if (s.empty() || s.size() > 40) return std::nullopt;
-  std::string tmp(s);
-  char* end = nullptr;
-  const double v = std::strtod(tmp.c_str(), &end);
-  if (end != tmp.c_str() + tmp.size() || !std::isfinite(v) || v < 0) return std::nullopt;
-  return v;
-}
-
-// Days since 1970-01-01 of a proleptic Gregorian date (Howard Hinnant's algorithm).
-int64_t days_from_civil(int64_t y, unsigned m, unsigned d) {
-  y -= m <= 2;
-  const int64_t era = (y >= 0 ? y : y - 399) / 400;
-  const unsigned yoe = static_cast<unsigned>(y - era * 400);
-  const unsigned doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
-  const unsigned doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-  return era * 146097 + static_cast<int64_t>(doe) - 719468;
-}
-
-// "2024-05-01T12:00:30Z", "…30.5Z", "…30+02:00" → time since the epoch.
-std::optional<Duration> parse_rfc3339(std::string_view s) {
-  int y, mo, d, h, mi;
-  double sec;
-  char rest[16] = {0};
-  std::string tmp(s.substr(0, 64));
-  if (std::sscanf(tmp.c_str(), "%4d-%2d-%2dT%2d:%2d:%lf%15s", &y, &mo, &d, &h, &mi, &sec, rest) < 6) return std::nullopt;
-  if (mo < 1 || mo > 12 || d < 1 || d > 31 || h > 23 || mi > 59 || sec < 0 || sec >= 61) return std::nullopt;
-  int64_t offset_s = 0;
-  std::string_view r(rest);
-  if (!r.empty() && r != "Z" && r != "z") {
-    int oh = 0, om = 0;
-    if (r.size() != 6 || (r[0] != '+' && r[0] != '-') || std::sscanf(rest + 1, "%2d:%2d", &oh, &om) != 2) return std::nullopt;
-    offset_s = (oh * 3600 + om * 60) * (r[0] == '-' ? -1 : 1);
-  }
-  const int64_t days = days_from_civil(y, static_cast<unsigned>(mo), static_cast<unsigned>(d));
-  const double total = static_cast<double>(days * 86400 + h * 3600 + mi * 60 - offset_s) + sec;
-  return Duration(static_cast<Duration::rep>(total * 1e9));
-}
-
 }  // namespace
-
-std::optional<Duration> parse_reset_duration(std::string_view text) {
-  if (text.empty()) return std::nullopt;
-  if (auto bare = parse_double(text)) return Duration(static_cast<Duration::rep>(*bare * 1e9));
-  double total_ns = 0;
-  size_t i = 0;
-  bool any = false;
-  while (i < text.size()) {
-    size_t j = i;
-    while (j < text.size() && ((text[j] >= '0' && text[j] <= '9') || text[j] == '.')) ++j;
-    if (j == i) return std::nullopt;
-    auto num = parse_double(text.substr(i, j - i));
-    if (!num) return std::nullopt;
-    size_t k = j;
-    while (k < text.size() && !((text[k] >= '0' && text[k] <= '9') || text[k] == '.')) ++k;
-    const std::string_view unit = text.substr(j, k - j);
-    double mult;
-    if (unit == "h") mult = 3600e9;
-    else if (unit == "m") mult = 60e9;
-    else if (unit == "s") mult = 1e9;
-    else if (unit == "ms") mult = 1e6;
-    else if (unit == "us" || unit == "\xC2\xB5s") mult = 1e3;
-    else if (unit == "ns") mult = 1;
-    else return std::nullopt;
-    total_ns += *num * mult;
-    any = true;
-    i = k;
-  }
-  if (!any) return std::nullopt;
-  return Duration(static_cast<Duration::rep>(total_ns));
-}
-
-RateLimitObservation parse_rate_limit_headers(const Headers& h, SystemTime system_now) {
-  RateLimitObservation o;
-  auto u64 = [&](std::string_view name) -> std::optional<uint64_t> {
-    auto v = h.get(name);
-    return v ? parse_u64(*v) : std::nullopt;
-  };
-  o.limit_requests = u64("x-ratelimit-limit-requests");
-  o.remaining_requests = u64("x-ratelimit-remaining-requests");
-  o.limit_tokens = u64("x-ratelimit-limit-tokens");
-  o.remaining_tokens = u64("x-ratelimit-remaining-tokens");
-  if (auto v = h.get("x-ratelimit-reset-requests")) o.reset_requests = parse_reset_duration(*v);
-  if (auto v = h.get("x-ratelimit-reset-tokens")) o.reset_tokens = parse_reset_duration(*v);
-  auto anthropic_reset = [&](std::string_view name) -> std::optional<Duration> {
-    auto v = h.get(name);
-    if (!v) return std::nullopt;
-    auto at = parse_rfc3339(*v);
-    if (!at) return std::nullopt;
-    const Duration left = *at - system_now.time_since_epoch();
-    return left.count() > 0 ? left : Duration(0);
-  };
-  if (!o.limit_requests) o.limit_requests = u64("anthropic-ratelimit-requests-limit");
-  if (!o.remaining_requests) o.remaining_requests = u64("anthropic-ratelimit-requests-remaining");
-  if (!o.limit_tokens) o.limit_tokens = u64("anthropic-ratelimit-tokens-limit");
-  if (!o.remaining_tokens) o.remaining_tokens = u64("anthropic-ratelimit-tokens-remaining");
-  if (!o.reset_requests) o.reset_requests = anthropic_reset("anthropic-ratelimit-requests-reset");
-  if (!o.reset_tokens) o.reset_tokens = anthropic_reset("anthropic-ratelimit-tokens-reset");
-  if (auto v = h.get("retry-after-ms")) {
-    if (auto ms = parse_double(*v)) o.retry_after = Duration(static_cast<Duration::rep>(*ms * 1e6));
-  }
-  if (!o.retry_after) {
-    if (auto v = h.get("retry-after")) {
-      if (auto s = parse_double(*v)) o.retry_after = Duration(static_cast<Duration::rep>(*s * 1e9));
-    }
-  }
-  return o;
-}
 
 void RateLimiter::Bucket::refill(TimePoint now) {
   if (limit == 0) return;

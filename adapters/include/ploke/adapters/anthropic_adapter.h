@@ -82,6 +82,7 @@ class AnthropicAdapter final : public ProviderAdapter {
   Result<ChatResponse> parse_response(const HttpResponse& response, const Endpoint& endpoint) const override;
   Status map_error(const HttpResponse& response, const Endpoint& endpoint) const override;
   std::unique_ptr<StreamDecoder> new_stream_decoder(const Endpoint& endpoint) const override;
+  RateLimitObservation observe_rate_limits(const Headers& headers, SystemTime system_now) const override;
 
  private:
   Options options_;

@@ -113,6 +113,7 @@ class OpenRouterAdapter final : public ProviderAdapter {
   Result<ChatResponse> parse_response(const HttpResponse& response, const Endpoint& endpoint) const override;
   Status map_error(const HttpResponse& response, const Endpoint& endpoint) const override;
   std::unique_ptr<StreamDecoder> new_stream_decoder(const Endpoint& endpoint) const override;
+  RateLimitObservation observe_rate_limits(const Headers& headers, SystemTime system_now) const override;
 
  private:
   Options options_;

@@ -17,6 +17,7 @@
 #include <vector>
 
 #include "ploke/core/chat.h"
+#include "ploke/core/rate_limit.h"
 #include "ploke/core/secret.h"
 #include "ploke/core/status.h"
 #include "ploke/core/transport.h"
@@ -62,6 +63,13 @@ class ProviderAdapter {
   /// Maps a non-2xx response (status, headers, body) onto a Status.
   virtual Status map_error(const HttpResponse& response, const Endpoint& endpoint) const = 0;
   virtual std::unique_ptr<StreamDecoder> new_stream_decoder(const Endpoint& endpoint) const = 0;
+  /// The rate limits a response's headers report (any status), normalized; `system_now`
+  /// turns absolute reset times into durations. Default: nothing observed.
+  virtual RateLimitObservation observe_rate_limits(const Headers& headers, SystemTime system_now) const {
+    (void)headers;
+    (void)system_now;
+    return {};
+  }
 };
 using ProviderAdapterPtr = std::unique_ptr<ProviderAdapter>;
 

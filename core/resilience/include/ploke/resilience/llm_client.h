@@ -221,10 +221,8 @@ class LlmClient {
  private:
   struct EndpointState;
   class SyncWaiter;
-  struct Attempt;
+  class CallRun;  // one complete()/stream() call, step by step (llm_client_internal.h)
 
-  Result<ChatResponse> run(const ChatRequest& request, const EventCallback* on_event, const CallControl& control,
-                           RequestTrace* trace);
   /// Waits `d` on the clock; returns early (false) if `token` is cancelled.
   bool wait_for(Duration d, CancelToken* token);
   struct BudgetView {

@@ -8,9 +8,9 @@
 // number of tokens; reconcile() later corrects the token bucket by (actual − estimate)
 // (the bucket may go negative: debt, repaid by refill). Unknown limits (0) are unlimited.
 //
-// Learning from the provider: observe() takes what the response headers said, parsed
-// by the caller into RateLimitObservation (the OpenAI adapter's RateLimitInfo, Anthropic's
-// anthropic-ratelimit-*, or parse_rate_limit_headers() below):
+// Learning from the provider: observe() takes what the response headers said, as the
+// endpoint's adapter normalized them (ProviderAdapter::observe_rate_limits,
+// ploke/core/rate_limit.h):
 //   - limit_*     → the bucket's capacity and refill rate (the provider knows best);
 //   - remaining_* → the bucket level is lowered to it (never raised: our own in-flight
 //                   reservations are not yet counted by the provider);
@@ -25,30 +25,10 @@
 #include <string>
 
 #include "ploke/core/clock.h"
-#include "ploke/core/transport.h"
+#include "ploke/core/rate_limit.h"
 
 namespace ploke::resilience {
 
-/// Rate-limit facts from one response, provider-neutral. Unset = not sent.
-struct RateLimitObservation {
-  std::optional<uint64_t> limit_requests, remaining_requests;
-  std::optional<uint64_t> limit_tokens, remaining_tokens;
-  std::optional<Duration> reset_requests, reset_tokens;  ///< time until the window resets
-  std::optional<Duration> retry_after;
-  bool empty() const {
-    return !limit_requests && !remaining_requests && !limit_tokens && !remaining_tokens && !reset_requests &&
-           !reset_tokens && !retry_after;
-  }
-};
-
-/// Parses x-ratelimit-{limit,remaining,reset}-{requests,tokens} (OpenAI: reset as a Go
-/// duration "6m0s", "1.5s", "20ms"), anthropic-ratelimit-{requests,tokens}-{limit,
-/// remaining,reset} (reset as an RFC 3339 time, converted with `system_now`),
-/// retry-after-ms / retry-after (seconds). Unparsable values are ignored.
-RateLimitObservation parse_rate_limit_headers(const Headers& headers, SystemTime system_now);
-
-/// Go-style duration ("1h2m3.5s", "20ms", "250us", bare number = seconds).
-std::optional<Duration> parse_reset_duration(std::string_view text);
 
 struct RateLimits {
   uint64_t requests_per_minute = 0;  ///< 0 = unlimited (until learned)
