@@ -20,6 +20,7 @@
 #include "ploke/config/config.h"
 #include "ploke/core/clock.h"
 #include "ploke/core/secret.h"
+#include "ploke/json/escape.h"
 #include "ploke/ledger/ledger.h"
 
 namespace ploke::cli {
@@ -57,16 +58,6 @@ std::string csv_field(const std::string& s) {
   if (s.find_first_of(",\"\n") == std::string::npos) return s;
   std::string out = "\"";
   for (char c : s) out += c == '"' ? std::string("\"\"") : std::string(1, c);
-  return out + "\"";
-}
-
-std::string json_str(const std::string& s) {
-  std::string out = "\"";
-  for (unsigned char c : s) {
-    if (c == '"' || c == '\\') { out += '\\'; out += static_cast<char>(c); }
-    else if (c < 0x20) { char b[8]; std::snprintf(b, sizeof b, "\\u%04x", c); out += b; }
-    else out += static_cast<char>(c);
-  }
   return out + "\"";
 }
 
@@ -174,12 +165,12 @@ int run_usage(const UsageArgs& a) {
                     (unsigned long long)r.unpriced);
       return std::string(buf);
     };
-    out = "{\"ledger\":" + json_str(path) + ",\"by\":" + json_str(a.by) +
-          ",\"since\":" + (q.since ? json_str(lg::format_time(*q.since)) : "null") +
-          ",\"until\":" + (q.until ? json_str(lg::format_time(*q.until)) : "null") + ",\"rows\":[";
-    for (size_t i = 0; i < rows.size(); ++i) out += std::string(i ? "," : "") + "{\"key\":" + json_str(rows[i].key) + "," + row_json(rows[i]) + "}";
+    out = "{\"ledger\":" + ploke::json::quote(path) + ",\"by\":" + ploke::json::quote(a.by) +
+          ",\"since\":" + (q.since ? ploke::json::quote(lg::format_time(*q.since)) : "null") +
+          ",\"until\":" + (q.until ? ploke::json::quote(lg::format_time(*q.until)) : "null") + ",\"rows\":[";
+    for (size_t i = 0; i < rows.size(); ++i) out += std::string(i ? "," : "") + "{\"key\":" + ploke::json::quote(rows[i].key) + "," + row_json(rows[i]) + "}";
     out += "],\"total\":{" + row_json(total) + "},\"budgets\":[";
-    for (size_t i = 0; i < budget_lines.size(); ++i) out += std::string(i ? "," : "") + json_str(budget_lines[i]);
+    for (size_t i = 0; i < budget_lines.size(); ++i) out += std::string(i ? "," : "") + ploke::json::quote(budget_lines[i]);
     out += "]}\n";
   } else if (a.csv) {
     out = a.by + ",requests,attempts,failed,probes,prompt_tokens,completion_tokens,cost_usd,reported_usd,spend_usd,unpriced\n";

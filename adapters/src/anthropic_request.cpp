@@ -217,24 +217,11 @@ bool plain_request(const ChatRequest& r) {
   return any_turn;
 }
 
-bool valid_utf8(std::string_view s) {
-  for (size_t i = 0; i < s.size();) {
-    if (static_cast<unsigned char>(s[i]) < 0x80) {
-      ++i;
-      continue;
-    }
-    const size_t n = json_text::utf8_sequence(s, i);
-    if (n == 0) return false;
-    i += n;
-  }
-  return true;
-}
-
 // False (and `out` unspecified) when a string is not valid UTF-8.
 bool write_plain_body(const ChatRequest& r, const AnthropicAdapter::Options& o, std::string& out) {
   bool ok = true;
   auto checked = [&ok](std::string_view s) {
-    ok = ok && valid_utf8(s);
+    ok = ok && ploke::json::is_valid_utf8(s);
     return s;
   };
   size_t need = 160 + r.model.size();

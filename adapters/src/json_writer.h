@@ -3,9 +3,9 @@
 // is ~5-10x cheaper than building an nlohmann DOM and dump()ing it, and keeps field order
 // as written (the DOM sorts keys). Private to adapters.
 //
-// Strings are escaped exactly as nlohmann::json::dump() does (", \, \b \f \n \r \t short
-// forms, other bytes below 0x20 as \u00xx, non-ASCII UTF-8 passed through), except that an
-// invalid UTF-8 sequence becomes U+FFFD (dump() would throw). Non-finite numbers become null.
+// Strings are escaped by ploke::json::append_escaped (ploke/json/escape.h: the same bytes as
+// nlohmann's dump() with error_handler_t::replace; invalid UTF-8 becomes U+FFFD). Non-finite
+// numbers become null.
 //
 // Thread-safety: a plain value over the caller's string.
 #pragma once
@@ -16,79 +16,15 @@
 #include <string>
 #include <string_view>
 
+#include "ploke/json/escape.h"
+
 namespace ploke::json_text {
 
-/// Length of the valid UTF-8 sequence starting at s[i] (a byte >= 0x80), 0 when invalid
-/// (RFC 3629: no overlongs, no surrogates, ≤ U+10FFFF).
-inline size_t utf8_sequence(std::string_view s, size_t i) {
-  const auto* u = reinterpret_cast<const unsigned char*>(s.data()) + i;
-  const size_t left = s.size() - i;
-  auto cont = [&](size_t k) { return k < left && (u[k] & 0xC0) == 0x80; };
-  if (u[0] >= 0xC2 && u[0] <= 0xDF) return cont(1) ? 2 : 0;
-  if (u[0] >= 0xE0 && u[0] <= 0xEF) {
-    if (!cont(1) || !cont(2)) return 0;
-    if (u[0] == 0xE0 && u[1] < 0xA0) return 0;
-    if (u[0] == 0xED && u[1] > 0x9F) return 0;
-    return 3;
-  }
-  if (u[0] >= 0xF0 && u[0] <= 0xF4) {
-    if (!cont(1) || !cont(2) || !cont(3)) return 0;
-    if (u[0] == 0xF0 && u[1] < 0x90) return 0;
-    if (u[0] == 0xF4 && u[1] > 0x8F) return 0;
-    return 4;
-  }
-  return 0;
-}
-
-/// Appends the escaped contents of a JSON string (no quotes). Runs of plain bytes are
-/// appended in one go.
-inline void append_escaped_body(std::string& o, std::string_view s) {
-  size_t run = 0;  // start of the current run of bytes that need no escaping
-  size_t i = 0;
-  while (i < s.size()) {
-    const auto c = static_cast<unsigned char>(s[i]);
-    if (c >= 0x20 && c != '"' && c != '\\' && c < 0x80) {
-      ++i;
-      continue;
-    }
-    if (c >= 0x80) {
-      const size_t n = utf8_sequence(s, i);
-      if (n != 0) {
-        i += n;
-        continue;
-      }
-      o.append(s.data() + run, i - run);
-      o += "\\ufffd";
-      run = ++i;
-      continue;
-    }
-    o.append(s.data() + run, i - run);
-    run = ++i;
-    switch (c) {
-      case '"': o += "\\\""; break;
-      case '\\': o += "\\\\"; break;
-      case '\n': o += "\\n"; break;
-      case '\r': o += "\\r"; break;
-      case '\t': o += "\\t"; break;
-      case '\b': o += "\\b"; break;
-      case '\f': o += "\\f"; break;
-      default: {
-        static constexpr char kHex[] = "0123456789abcdef";
-        o += "\\u00";
-        o.push_back(kHex[c >> 4]);
-        o.push_back(kHex[c & 0xF]);
-      }
-    }
-  }
-  o.append(s.data() + run, s.size() - run);
-}
+/// Appends the escaped contents of a JSON string (no quotes): ploke::json's one escaper.
+inline void append_escaped_body(std::string& o, std::string_view s) { ploke::json::append_escaped(o, s); }
 
 /// Appends `s` as a quoted JSON string.
-inline void append_string(std::string& o, std::string_view s) {
-  o.push_back('"');
-  append_escaped_body(o, s);
-  o.push_back('"');
-}
+inline void append_string(std::string& o, std::string_view s) { ploke::json::append_quoted(o, s); }
 
 inline void append_int(std::string& o, int64_t v) {
   char buf[24];

@@ -25,8 +25,6 @@ constexpr std::array<std::string_view, 64> kVocabulary = {
     "text",   "output", "sample",    "example", "good",    "fine",    "simple",  "clear",
     "next",   "first",  "last",      "every",   "some",    "other",   "this",    "it"};
 
-void append_json_escaped(std::string& out, std::string_view s);
-
 std::string_view word(Random& rng) { return kVocabulary[rng.below(kVocabulary.size())]; }
 
 void append_u64(std::string& out, uint64_t v) {
@@ -257,7 +255,7 @@ std::string render_non_stream(const std::string& id, const std::string& model, c
     out += ",\"message\":{\"role\":\"assistant\",\"content\":";
     if (c.calls.empty()) {
       out += '"';
-      for (const auto& t : c.tokens) append_json_escaped(out, t);
+      for (const auto& t : c.tokens) ploke::json::append_escaped(out, t);
       out += "\",\"refusal\":null,\"annotations\":[]}";
     } else {
       out += "null,\"tool_calls\":[";
@@ -329,40 +327,6 @@ std::vector<std::string> split_fragments(const std::string& s, uint32_t max_piec
   for (size_t c : cuts) { out.push_back(s.substr(prev, c - prev)); prev = c; }
   out.push_back(s.substr(prev));
   return out;
-}
-
-namespace {
-// The escaped contents of a JSON string literal (no quotes); runs of plain characters are
-// appended in one go.
-void append_json_escaped(std::string& out, std::string_view s) {
-  size_t run = 0;
-  for (size_t i = 0; i < s.size(); ++i) {
-    const char ch = s[i];
-    const auto c = static_cast<unsigned char>(ch);
-    if (c >= 0x20 && ch != '"' && ch != '\\') continue;
-    out.append(s.data() + run, i - run);
-    run = i + 1;
-    switch (ch) {
-      case '"': out += "\\\""; break;
-      case '\\': out += "\\\\"; break;
-      case '\n': out += "\\n"; break;
-      case '\r': out += "\\r"; break;
-      case '\t': out += "\\t"; break;
-      default: {
-        char buf[8];
-        std::snprintf(buf, sizeof buf, "\\u%04x", c);
-        out += buf;
-      }
-    }
-  }
-  out.append(s.data() + run, s.size() - run);
-}
-}  // namespace
-
-void append_json_string(std::string& out, std::string_view s) {
-  out += '"';
-  append_json_escaped(out, s);
-  out += '"';
 }
 
 std::string error_body(const ErrorSpec& e) {

@@ -17,6 +17,7 @@
 
 #include "ploke/core/random.h"
 #include "ploke/core/scripted_response.h"
+#include "ploke/json/escape.h"
 #include "ploke/simulator/engine.h"
 
 namespace ploke::sim::detail {
@@ -34,8 +35,8 @@ std::optional<Json> structured_output_schema(const Json& body);
 /// argument fragments).
 std::vector<std::string> split_fragments(const std::string& s, uint32_t max_pieces, Random& rng);
 
-/// Appends `s` as a JSON string literal (with quotes).
-void append_json_string(std::string& out, std::string_view s);
+/// Appends `s` as a JSON string literal (with quotes): ploke::json's one escaper.
+inline void append_json_string(std::string& out, std::string_view s) { ploke::json::append_quoted(out, s); }
 
 struct ErrorSpec {
   int status = 500;

@@ -273,6 +273,20 @@ TEST(InboundOpenAi, CompletionParsesBackThroughTheOpenAiAdapter) {
   EXPECT_EQ(json::parse(render_openai_chat_completion(bare, 1, "gw7"))["choices"][0]["finish_reason"], "stop");
 }
 
+// JsonWriter escapes through ploke::json: content with quotes, controls and invalid UTF-8
+// (an upstream's bytes, passed through) still renders a body JSON parsers accept.
+TEST(InboundOpenAi, RenderedResponseIsValidJsonForAnyContentBytes) {
+  ChatResponse r;
+  r.content = "bad\xff\xed\xa0\x80 \"q\"\n\x01 \\ caf\xc3\xa9";
+  r.model = "m\xc0";
+  const std::string body = render_openai_chat_completion(r, 1, "gw\xe2\x82");
+  const json j = json::parse(body, nullptr, /*allow_exceptions=*/false);
+  ASSERT_FALSE(j.is_discarded()) << body;
+  EXPECT_EQ(j["choices"][0]["message"]["content"],
+            "bad\xef\xbf\xbd\xef\xbf\xbd\xef\xbf\xbd\xef\xbf\xbd \"q\"\n\x01 \\ caf\xc3\xa9");
+  EXPECT_EQ(j["model"], "m\xef\xbf\xbd");
+}
+
 std::vector<StreamEvent> sample_events() {
   std::vector<StreamEvent> ev;
   StreamEvent start;

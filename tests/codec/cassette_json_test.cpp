@@ -34,6 +34,22 @@ TEST(CassetteJsonTest, RoundTripIsByteStableAndLossless) {
   EXPECT_EQ(serialize_cassette(*parsed), s1);
 }
 
+// The writer escapes through ploke::json: names, paths and header values with quotes,
+// controls and invalid UTF-8 still give a cassette the strict reader accepts (invalid
+// sequences read back as U+FFFD).
+TEST(CassetteJsonTest, WriterEmitsValidJsonForAnyStringBytes) {
+  Cassette c = full_cassette();
+  c.name = "n\xff\"q\"\n\x01";
+  c.interactions[0].request.path = "/v1/\xc0\xaf";
+  c.interactions[0].request.headers.add("x-odd", "v\xed\xa0\x80\t\\");
+  const std::string text = serialize_cassette(c);
+  auto parsed = parse_cassette(text, "odd.json");
+  ASSERT_OK(parsed);
+  EXPECT_EQ(parsed->name, "n\xef\xbf\xbd\"q\"\n\x01");
+  EXPECT_EQ(parsed->interactions[0].request.path, "/v1/\xef\xbf\xbd\xef\xbf\xbd");
+  EXPECT_EQ(parsed->interactions[0].request.headers.get("x-odd"), "v\xef\xbf\xbd\xef\xbf\xbd\xef\xbf\xbd\t\\");
+}
+
 TEST(CassetteJsonTest, BodiesKeepExactBytes) {
   const Cassette c = full_cassette();
   auto parsed = parse_cassette(serialize_cassette(c), "fixture.json");
@@ -157,7 +173,7 @@ TEST(CassetteJsonTest, WrongTypeNamesFieldPath) {
   s.replace(at, std::string("{\"offset_ms\": 80.125").size(), "{\"offset_ms\": \"80.125\"");
   const Status st = parse_status(s);
   EXPECT_EQ(st.code(), StatusCode::kInvalidRequest);
-  EXPECT_NE(st.message().find("cassettes/x.json: 1 error: interactions[1].response.chunks[0].offset_ms: expected number, got string"),
+  EXPECT_NE(st.message().find("cassettes/x.json: interactions[1].response.chunks[0].offset_ms: expected number, got string"),
             std::string::npos)
       << st.message();
 }

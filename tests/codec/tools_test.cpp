@@ -142,7 +142,7 @@ TEST(HarTest, BadHarNamesTheField) {
   auto r = har_to_cassette(R"({"log":{"entries":[{"request":{"url":"http://x/y"},"response":{"status":"200"}}]}})", "bad.har");
   ASSERT_FALSE(r.ok());
   EXPECT_EQ(r.status().code(), StatusCode::kInvalidRequest);
-  EXPECT_NE(r.status().message().find("bad.har: 2 errors: log.entries[0].request.method: missing required field"),
+  EXPECT_NE(r.status().message().find("bad.har: 2 errors:\n  log.entries[0].request.method: missing required field"),
             std::string::npos)
       << r.status().message();
   EXPECT_NE(r.status().message().find("log.entries[0].response.status"), std::string::npos);

@@ -8,6 +8,7 @@
 #include "ploke/net/http_server.h"
 
 #include <gtest/gtest.h>
+#include <nlohmann/json.hpp>
 
 #include <arpa/inet.h>
 #include <netinet/in.h>
@@ -346,6 +347,17 @@ TEST_F(NetTest, HandlerExceptionIs500AndClose) {
   EXPECT_EQ(got.rfind("HTTP/1.1 500 ", 0), 0u) << got;
   EXPECT_NE(got.find("boom"), std::string::npos);
   EXPECT_NE(got.find("Connection: close"), std::string::npos);
+}
+
+// The error body is JSON whatever the message holds (quotes, controls, invalid UTF-8).
+TEST_F(NetTest, HandlerExceptionBodyIsValidJsonForAnyMessage) {
+  start([&](Request&, Responder) { throw std::runtime_error("bad \xff\xc0 \"q\"\n\x01 \\ caf\xc3\xa9"); });
+  const std::string got = raw_exchange(server_->port(), "GET / HTTP/1.1\r\nHost: x\r\n\r\n");
+  const size_t body = got.find("\r\n\r\n");
+  ASSERT_NE(body, std::string::npos) << got;
+  const auto j = nlohmann::json::parse(got.substr(body + 4), nullptr, /*allow_exceptions=*/false);
+  ASSERT_FALSE(j.is_discarded()) << got;
+  EXPECT_EQ(j["error"]["message"], "internal error: bad \xef\xbf\xbd\xef\xbf\xbd \"q\"\n\x01 \\ caf\xc3\xa9");
 }
 
 TEST_F(NetTest, QueuedBytesSeenFromAnotherThreadForBackpressure) {

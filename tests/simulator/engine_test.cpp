@@ -391,6 +391,34 @@ TEST_F(SimEngineTest, BaseUrlPrefixIsJoinedWithPath) {
 
 // ---- Faults ----
 
+// The wire renderer escapes through ploke::json: an error message with quotes, controls and
+// invalid UTF-8 still gives a body JSON parsers accept (and so does a stream's error event).
+TEST_F(SimEngineTest, FaultMessageWithAnyBytesRendersValidJson) {
+  const std::string nasty = "bad\xff\xc0 \"q\"\n\x01\x08 \\ caf\xc3\xa9";
+  for (const char* kind : {"http_error", "mid_stream_error"}) {
+    auto plan = parse_fault_plan(std::string(R"({"faults":[{"kind":")") + kind + R"(","status":500,"message":"x"}]})", "t");
+    ASSERT_TRUE(plan.ok()) << plan.status().to_string();
+    plan->faults[0].message = nasty;
+    SimOptions opts;
+    opts.faults = *plan;
+    auto engine = make(opts);
+    const bool stream = std::string_view(kind) == "mid_stream_error";
+    const std::string body = engine->handle(chat_http(simple_body(stream))).body();
+    std::vector<std::string> docs = stream ? sse_data(body) : std::vector<std::string>{body};
+    bool found = false;
+    for (const auto& d : docs) {
+      if (d == "[DONE]") continue;
+      const Json j = Json::parse(d, nullptr, /*allow_exceptions=*/false);
+      ASSERT_FALSE(j.is_discarded()) << kind << ": " << d;
+      if (j.contains("error")) {
+        EXPECT_EQ(j["error"]["message"], "bad\xef\xbf\xbd\xef\xbf\xbd \"q\"\n\x01\x08 \\ caf\xc3\xa9") << kind;
+        found = true;
+      }
+    }
+    EXPECT_TRUE(found) << kind << ": " << body;
+  }
+}
+
 TEST_F(SimEngineTest, RateLimitFaultOnNthRequestHasProtocolHeaders) {
   auto engine = make_with_plan(R"({"faults":[{"id":"rl","kind":"http_error","status":429,
       "retry_after_ms":10,"retry_after_s":1.2,"trigger":{"nth":2}}]})");

@@ -47,6 +47,7 @@
 
 #include "byte_buffer.h"
 #include "loop_internal.h"
+#include "ploke/json/escape.h"
 #include "ploke/net/event_loop.h"
 
 namespace ploke::net {
@@ -67,25 +68,9 @@ std::optional<std::string_view> query_param(std::string_view query, std::string_
 namespace srv {
 
 std::string json_error(std::string_view message) {
-  std::string out = "{\"error\":{\"message\":\"";
-  for (char ch : message) {
-    switch (ch) {
-      case '"': out += "\\\""; break;
-      case '\\': out += "\\\\"; break;
-      case '\n': out += "\\n"; break;
-      case '\r': out += "\\r"; break;
-      case '\t': out += "\\t"; break;
-      default:
-        if (static_cast<unsigned char>(ch) < 0x20) {
-          char tmp[8];
-          std::snprintf(tmp, sizeof tmp, "\\u%04x", static_cast<unsigned>(static_cast<unsigned char>(ch)));
-          out += tmp;
-        } else {
-          out += ch;
-        }
-    }
-  }
-  out += "\",\"type\":\"invalid_request_error\",\"param\":null,\"code\":null}}";
+  std::string out = "{\"error\":{\"message\":";
+  ploke::json::append_quoted(out, message);
+  out += ",\"type\":\"invalid_request_error\",\"param\":null,\"code\":null}}";
   return out;
 }
 

@@ -6,15 +6,17 @@
 #include <vector>
 
 #include "ploke/codec/cassette_json.h"
+#include "ploke/json/escape.h"
 
 namespace ploke::codec {
 
-/// "src: 2 errors: a.b: msg; c: msg" (at most 20 listed), or "src: <msg>" for a syntax error.
-std::string format_field_errors(std::string_view source_name, const std::vector<FieldError>& errors);
+/// kInvalidRequest (Ok when `errors` is empty): `errors` rendered by ploke::FieldErrors with
+/// `source_name` as the source.
+Status field_errors_status(std::string_view source_name, const std::vector<FieldError>& errors);
 
 namespace internal {
-/// Appends `s` as a JSON string literal (nlohmann-compatible escaping; invalid UTF-8 replaced).
-void append_json_string(std::string* out, std::string_view s);
+/// Appends `s` as a JSON string literal (ploke::json's one escaper).
+inline void append_json_string(std::string* out, std::string_view s) { ploke::json::append_quoted(*out, s); }
 /// Appends the shortest round-trip decimal form of `d` (non-finite → 0).
 void append_number(std::string* out, double d);
 /// A header name as cassettes store it: ASCII lower case (cassettes/README.md).

@@ -21,6 +21,8 @@
 #include "cassette_internal.h"
 #include "ploke/codec/fast_json.h"
 #include "json_util.h"
+#include "ploke/core/field_errors.h"
+#include "ploke/json/escape.h"
 
 namespace ploke::codec {
 
@@ -30,44 +32,7 @@ using internal::Json;
 // Shared helpers
 // ------------------------------------------------------------------------------------------
 
-bool is_valid_utf8(std::string_view s) {
-  size_t i = 0;
-  const size_t n = s.size();
-  while (i < n) {
-    // ASCII fast path: skip eight bytes at a time while no high bit is set.
-    while (i + 8 <= n) {
-      uint64_t v;
-      std::memcpy(&v, s.data() + i, 8);
-      if ((v & 0x8080808080808080ULL) != 0) break;
-      i += 8;
-    }
-    if (i >= n) break;
-    const auto c = static_cast<unsigned char>(s[i]);
-    if (c < 0x80) {
-      ++i;
-      continue;
-    }
-    size_t len = 0;
-    uint32_t cp = 0;
-    if ((c & 0xE0) == 0xC0) { len = 2; cp = c & 0x1F; }
-    else if ((c & 0xF0) == 0xE0) { len = 3; cp = c & 0x0F; }
-    else if ((c & 0xF8) == 0xF0) { len = 4; cp = c & 0x07; }
-    else return false;
-    if (i + len > n) return false;
-    for (size_t k = 1; k < len; ++k) {
-      const auto cc = static_cast<unsigned char>(s[i + k]);
-      if ((cc & 0xC0) != 0x80) return false;
-      cp = (cp << 6) | (cc & 0x3F);
-    }
-    // Overlong forms, surrogates and out-of-range code points are invalid.
-    if ((len == 2 && cp < 0x80) || (len == 3 && cp < 0x800) || (len == 4 && cp < 0x10000) ||
-        cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF)) {
-      return false;
-    }
-    i += len;
-  }
-  return true;
-}
+bool is_valid_utf8(std::string_view s) { return ploke::json::is_valid_utf8(s); }
 
 namespace {
 
@@ -126,37 +91,6 @@ RecordedRequest live_request_from_http(const HttpRequest& request) {
 }
 
 namespace internal {
-
-void append_json_string(std::string* out, std::string_view s) {
-  if (!is_valid_utf8(s)) {
-    out->append(dump_safe(Json(std::string(s))));
-    return;
-  }
-  static constexpr char kHex[] = "0123456789abcdef";
-  out->push_back('"');
-  size_t run = 0;  // start of the pending unescaped run
-  for (size_t i = 0; i < s.size(); ++i) {
-    const auto c = static_cast<unsigned char>(s[i]);
-    if (c >= 0x20 && c != '"' && c != '\\') continue;
-    out->append(s.data() + run, i - run);
-    run = i + 1;
-    switch (c) {
-      case '"': out->append("\\\""); break;
-      case '\\': out->append("\\\\"); break;
-      case '\b': out->append("\\b"); break;
-      case '\f': out->append("\\f"); break;
-      case '\n': out->append("\\n"); break;
-      case '\r': out->append("\\r"); break;
-      case '\t': out->append("\\t"); break;
-      default:
-        out->append("\\u00");
-        out->push_back(kHex[c >> 4]);
-        out->push_back(kHex[c & 15]);
-    }
-  }
-  out->append(s.data() + run, s.size() - run);
-  out->push_back('"');
-}
 
 void append_number(std::string* out, double d) {
   if (!std::isfinite(d)) d = 0;  // JSON has no NaN/inf; offsets are never meant to be
@@ -231,7 +165,10 @@ class Reader {
  public:
   Reader(std::string_view text, std::vector<FieldError>* errors) : text_(text), errors_(errors) {}
 
-  void fail(const PathNode& p, std::string msg) { errors_->push_back({p.str(), std::move(msg)}); }
+  void fail(const PathNode& p, std::string msg) {
+    std::string path = p.str();
+    errors_->push_back({path.empty() ? "(document)" : std::move(path), std::move(msg)});
+  }
 
   bool check(const JValue& j, Want w, const PathNode& p) {
     if (has_type(j, w)) return true;
@@ -512,28 +449,16 @@ std::vector<FieldError> validate_cassette_text(std::string_view text, Cassette* 
   return parse_into(text, out);
 }
 
-std::string format_field_errors(std::string_view source_name, const std::vector<FieldError>& errors) {
-  constexpr size_t kMaxListed = 20;
-  std::string msg(source_name);
-  msg += ": ";
-  if (errors.size() == 1 && errors[0].path.empty() && errors[0].message.rfind("JSON ", 0) == 0) {
-    return msg + errors[0].message;  // a syntax error: byte offset, line and column
-  }
-  msg += std::to_string(errors.size()) + (errors.size() == 1 ? " error: " : " errors: ");
-  for (size_t i = 0; i < errors.size() && i < kMaxListed; ++i) {
-    if (i > 0) msg += "; ";
-    msg += errors[i].path.empty() ? "(document)" : errors[i].path;
-    msg += ": ";
-    msg += errors[i].message;
-  }
-  if (errors.size() > kMaxListed) msg += "; … and " + std::to_string(errors.size() - kMaxListed) + " more";
-  return msg;
+Status field_errors_status(std::string_view source_name, const std::vector<FieldError>& errors) {
+  FieldErrors all{std::string(source_name)};
+  for (const FieldError& e : errors) all.add(e.path, e.message);
+  return all.to_status();
 }
 
 Result<Cassette> parse_cassette(std::string_view text, std::string_view source_name) {
   Cassette c;
   const auto errors = parse_into(text, &c);
-  if (!errors.empty()) return Status(StatusCode::kInvalidRequest, format_field_errors(source_name, errors));
+  if (!errors.empty()) return field_errors_status(source_name, errors);
   return c;
 }
 

@@ -378,7 +378,7 @@ Result<Cassette> har_to_cassette(std::string_view har_text, std::string_view sou
   } catch (const std::exception& e) {
     errors.push_back({"", std::string("HAR error: ") + e.what()});
   }
-  if (!errors.empty()) return Status(StatusCode::kInvalidRequest, format_field_errors(source_name, errors));
+  if (!errors.empty()) return field_errors_status(source_name, errors);
   return c;
 }
 

@@ -1,5 +1,5 @@
 // The gateway's side of the dashboard JSON contract (docs/dashboard.md). Written by hand
-// (no third-party JSON library in core/): strings go through resilience::append_json_string,
+// (no third-party JSON library in core/): strings go through ploke::json::append_quoted,
 // numbers through std::to_chars (shortest round-trip form; NaN and ±inf become null).
 #include <algorithm>
 #include <charconv>
@@ -9,18 +9,19 @@
 #include <vector>
 
 #include "ploke/dashboard/dashboard.h"
+#include "ploke/json/escape.h"
 
 namespace ploke::dashboard {
 namespace {
 
-using resilience::append_json_string;
+using ploke::json::append_quoted;
 
 class Writer {
  public:
   explicit Writer(std::string& out) : o_(out) {}
   void key(std::string_view k) {
     sep();
-    append_json_string(o_, k);
+    append_quoted(o_, k);
     o_ += ':';
     fresh_ = true;
   }
@@ -28,7 +29,7 @@ class Writer {
   void end_object() { o_ += '}'; fresh_ = false; }
   void begin_array() { sep(); o_ += '['; fresh_ = true; }
   void end_array() { o_ += ']'; fresh_ = false; }
-  void str(std::string_view v) { sep(); append_json_string(o_, v); fresh_ = false; }
+  void str(std::string_view v) { sep(); append_quoted(o_, v); fresh_ = false; }
   void num(double v) {
     sep();
     if (!std::isfinite(v)) {

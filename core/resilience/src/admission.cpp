@@ -1,5 +1,6 @@
 #include "ploke/resilience/admission.h"
 
+#include "ploke/json/escape.h"
 #include "ploke/resilience/trace.h"
 
 #include <algorithm>
@@ -170,7 +171,7 @@ std::string render_queue_status_json(const QueueStatus& q) {
     if (!first) out += ',';
     first = false;
     out += "{\"lane\":";
-    append_json_string(out, lane_name(l.lane));
+    ploke::json::append_quoted(out, lane_name(l.lane));
     append_u64(out, "depth", l.depth);
     append_u64(out, "capacity", l.capacity);
     append_u64(out, "admitted", l.admitted);

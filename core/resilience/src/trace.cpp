@@ -3,30 +3,11 @@
 #include <cmath>
 #include <cstdio>
 
+#include "ploke/json/escape.h"
+
 namespace ploke::resilience {
 
 namespace {
-
-// Length of the valid UTF-8 sequence starting at s[i], or 0 if invalid.
-size_t utf8_len(std::string_view s, size_t i) {
-  const auto b = static_cast<unsigned char>(s[i]);
-  size_t n;
-  uint32_t min;
-  if (b < 0x80) return 1;
-  if ((b & 0xE0) == 0xC0) { n = 2; min = 0x80; }
-  else if ((b & 0xF0) == 0xE0) { n = 3; min = 0x800; }
-  else if ((b & 0xF8) == 0xF0) { n = 4; min = 0x10000; }
-  else return 0;
-  if (i + n > s.size()) return 0;
-  uint32_t cp = b & (0x7F >> n);
-  for (size_t k = 1; k < n; ++k) {
-    const auto c = static_cast<unsigned char>(s[i + k]);
-    if ((c & 0xC0) != 0x80) return 0;
-    cp = (cp << 6) | (c & 0x3F);
-  }
-  if (cp < min || cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF)) return 0;
-  return n;
-}
 
 void num(std::string& out, double v) {
   if (!std::isfinite(v)) {
@@ -48,52 +29,17 @@ std::string fmt_ms(Duration d) {
 
 }  // namespace
 
-void append_json_string(std::string& out, std::string_view s) {
-  out += '"';
-  for (size_t i = 0; i < s.size();) {
-    const auto c = static_cast<unsigned char>(s[i]);
-    if (c < 0x80) {
-      switch (c) {
-        case '"': out += "\\\""; break;
-        case '\\': out += "\\\\"; break;
-        case '\n': out += "\\n"; break;
-        case '\r': out += "\\r"; break;
-        case '\t': out += "\\t"; break;
-        case '\b': out += "\\b"; break;
-        case '\f': out += "\\f"; break;
-        default:
-          if (c < 0x20 || c == 0x7F) {
-            char buf[8];
-            std::snprintf(buf, sizeof buf, "\\u%04x", c);
-            out += buf;
-          } else {
-            out += static_cast<char>(c);
-          }
-      }
-      ++i;
-      continue;
-    }
-    const size_t n = utf8_len(s, i);
-    if (n == 0) {
-      out += "\\ufffd";
-      ++i;
-    } else {
-      out.append(s.data() + i, n);
-      i += n;
-    }
-  }
-  out += '"';
-}
+void append_json_string(std::string& out, std::string_view s) { ploke::json::append_quoted(out, s); }
 
 std::string render_trace_json(const RequestTrace& t) {
   std::string o;
   o.reserve(512 + 160 * (t.candidates.size() + t.attempts.size()));
   auto key = [&](std::string_view k) {
     if (o.back() != '{') o += ',';
-    append_json_string(o, k);
+    ploke::json::append_quoted(o, k);
     o += ':';
   };
-  auto str = [&](std::string_view k, std::string_view v) { key(k); append_json_string(o, v); };
+  auto str = [&](std::string_view k, std::string_view v) { key(k); ploke::json::append_quoted(o, v); };
   o += '{';
   str("request_id", t.request_id);
   str("policy", t.policy);
@@ -111,7 +57,7 @@ std::string render_trace_json(const RequestTrace& t) {
     str("provider", c.provider);
     str("model", c.model);
     key("removed_by");
-    if (c.removed_by.empty()) o += "null"; else append_json_string(o, c.removed_by);
+    if (c.removed_by.empty()) o += "null"; else ploke::json::append_quoted(o, c.removed_by);
     key("score"); if (c.removed_by.empty()) num(o, c.score); else o += "null";
     key("est_cost_usd"); num(o, c.est_cost_usd);
     key("chain_position"); if (c.chain_position >= 0) num(o, c.chain_position); else o += "null";
@@ -129,7 +75,7 @@ std::string render_trace_json(const RequestTrace& t) {
     key("duration_ms"); ms(o, a.duration);
     key("ttft_ms"); if (a.ttft) ms(o, *a.ttft); else o += "null";
     str("outcome", status_code_name(a.outcome));
-    key("error"); if (a.error.empty()) o += "null"; else append_json_string(o, a.error);
+    key("error"); if (a.error.empty()) o += "null"; else ploke::json::append_quoted(o, a.error);
     str("decision", a.decision);
     key("backoff_ms"); ms(o, a.backoff);
     key("prompt_tokens"); num(o, static_cast<double>(a.prompt_tokens));
@@ -141,12 +87,12 @@ std::string render_trace_json(const RequestTrace& t) {
   key("notes"); o += '[';
   for (size_t i = 0; i < t.notes.size(); ++i) {
     if (i) o += ',';
-    append_json_string(o, t.notes[i]);
+    ploke::json::append_quoted(o, t.notes[i]);
   }
   o += ']';
   str("outcome", status_code_name(t.final_code));
-  key("error"); if (t.final_error.empty()) o += "null"; else append_json_string(o, t.final_error);
-  key("served_by"); if (t.served_by.empty()) o += "null"; else append_json_string(o, t.served_by);
+  key("error"); if (t.final_error.empty()) o += "null"; else ploke::json::append_quoted(o, t.final_error);
+  key("served_by"); if (t.served_by.empty()) o += "null"; else ploke::json::append_quoted(o, t.served_by);
   key("total_ms"); ms(o, t.total);
   key("total_cost_usd"); num(o, t.total_cost_usd);
   key("forecast"); o += '{';
@@ -157,7 +103,7 @@ std::string render_trace_json(const RequestTrace& t) {
   key("budget_warnings"); o += '[';
   for (size_t i = 0; i < t.budget_warnings.size(); ++i) {
     if (i) o += ',';
-    append_json_string(o, t.budget_warnings[i]);
+    ploke::json::append_quoted(o, t.budget_warnings[i]);
   }
   o += ']';
   o += '}';

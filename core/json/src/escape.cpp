@@ -1,0 +1,176 @@
+// The one JSON string escaper (the rule is in escape.h).
+#include "ploke/json/escape.h"
+
+#include <array>
+#include <bit>
+#include <cstdint>
+#include <cstring>
+
+namespace ploke::json {
+namespace {
+
+// A UTF-8 lead byte: the length of the sequence it starts (0: cannot start one) and the
+// range its second byte must fall in (which rules out overlongs, surrogates, > U+10FFFF).
+struct Lead {
+  uint8_t len = 0;
+  uint8_t lo = 0;
+  uint8_t hi = 0;
+};
+
+constexpr std::array<Lead, 256> kLeads = [] {
+  std::array<Lead, 256> t{};
+  for (auto& l : t) l = {0, 0xFF, 0x00};
+  for (int c = 0xC2; c <= 0xDF; ++c) t[c] = {2, 0x80, 0xBF};
+  for (int c = 0xE1; c <= 0xEF; ++c) t[c] = {3, 0x80, 0xBF};
+  t[0xE0] = {3, 0xA0, 0xBF};
+  t[0xED] = {3, 0x80, 0x9F};
+  for (int c = 0xF1; c <= 0xF3; ++c) t[c] = {4, 0x80, 0xBF};
+  t[0xF0] = {4, 0x90, 0xBF};
+  t[0xF4] = {4, 0x80, 0x8F};
+  return t;
+}();
+
+// Bytes the escaper must look at: ", \, controls, and everything >= 0x80.
+constexpr std::array<bool, 256> kSpecial = [] {
+  std::array<bool, 256> t{};
+  for (int c = 0; c < 256; ++c) t[c] = c < 0x20 || c == '"' || c == '\\' || c >= 0x80;
+  return t;
+}();
+
+// The escape of each byte below 0x20, and of " and \ (by their own index).
+struct Escape {
+  char text[7];
+  uint8_t len;
+};
+
+constexpr std::array<Escape, 128> kEscapes = [] {
+  std::array<Escape, 128> t{};
+  constexpr char kHex[] = "0123456789abcdef";
+  for (int c = 0; c < 0x20; ++c) t[c] = {{'\\', 'u', '0', '0', kHex[c >> 4], kHex[c & 15], 0}, 6};
+  t['\b'] = {{'\\', 'b'}, 2};
+  t['\f'] = {{'\\', 'f'}, 2};
+  t['\n'] = {{'\\', 'n'}, 2};
+  t['\r'] = {{'\\', 'r'}, 2};
+  t['\t'] = {{'\\', 't'}, 2};
+  t['"'] = {{'\\', '"'}, 2};
+  t['\\'] = {{'\\', '\\'}, 2};
+  return t;
+}();
+
+/// The sequence at p[0] (>= 0x80): its length when well-formed, else minus the length of its
+/// maximal subpart (at least 1 byte).
+inline int scan_utf8(const unsigned char* p, size_t left) {
+  const Lead l = kLeads[p[0]];  // an invalid lead has lo > hi, so the range test fails
+  if (left < 2 || p[1] < l.lo || p[1] > l.hi) return -1;
+  if (l.len == 2) return 2;
+  if (left < 3 || (p[2] & 0xC0) != 0x80) return -2;
+  if (l.len == 3) return 3;
+  if (left < 4 || (p[3] & 0xC0) != 0x80) return -3;
+  return 4;
+}
+
+/// High bit set in every byte lane of `w` that is ", \, < 0x20 or >= 0x80. Lanes above the
+/// first flagged one may be false positives (borrows); the lowest flagged lane is exact.
+inline uint64_t special_lanes(uint64_t w) {
+  constexpr uint64_t k01 = 0x0101010101010101ULL;
+  constexpr uint64_t k80 = 0x8080808080808080ULL;
+  const uint64_t control = (w - k01 * 0x20) & ~w;
+  const uint64_t q = w ^ (k01 * '"');
+  const uint64_t b = w ^ (k01 * '\\');
+  return (control | ((q - k01) & ~q) | ((b - k01) & ~b) | w) & k80;
+}
+
+/// Index of the first special byte at or after `i`, or `n`.
+inline size_t next_special(const unsigned char* p, size_t i, size_t n) {
+  // Dense text (CJK, code full of escapes) has a special byte next more often than not.
+  if (i < n && kSpecial[p[i]]) return i;
+  if constexpr (std::endian::native == std::endian::little) {
+    for (; i + 8 <= n; i += 8) {
+      uint64_t w;
+      std::memcpy(&w, p + i, 8);
+      if (const uint64_t m = special_lanes(w); m != 0) return i + (static_cast<size_t>(std::countr_zero(m)) >> 3);
+    }
+  }
+  while (i < n && !kSpecial[p[i]]) ++i;
+  return i;
+}
+
+}  // namespace
+
+size_t utf8_sequence(std::string_view s, size_t i) {
+  const int k = scan_utf8(reinterpret_cast<const unsigned char*>(s.data()) + i, s.size() - i);
+  return k > 0 ? static_cast<size_t>(k) : 0;
+}
+
+bool is_valid_utf8(std::string_view s) {
+  const auto* p = reinterpret_cast<const unsigned char*>(s.data());
+  const size_t n = s.size();
+  size_t i = 0;
+  while (i < n) {
+    for (; i + 8 <= n; i += 8) {
+      uint64_t w;
+      std::memcpy(&w, p + i, 8);
+      if ((w & 0x8080808080808080ULL) != 0) break;
+    }
+    if (i >= n) break;
+    if (p[i] < 0x80) {
+      ++i;
+      continue;
+    }
+    const int k = scan_utf8(p + i, n - i);
+    if (k < 0) return false;
+    i += static_cast<size_t>(k);
+  }
+  return true;
+}
+
+void append_escaped(std::string& out, std::string_view s) {
+  const auto* p = reinterpret_cast<const unsigned char*>(s.data());
+  const size_t n = s.size();
+  size_t run = 0;  // start of the pending run of bytes copied as they are
+  size_t i = next_special(p, 0, n);
+  while (i < n) {
+    const unsigned char c = p[i];
+    if (c >= 0x80) {
+      do {  // a run of non-ASCII characters (CJK text is all of them)
+        const int k = scan_utf8(p + i, n - i);
+        if (k > 0) {
+          i += static_cast<size_t>(k);
+        } else {
+          out.append(s.data() + run, i - run);
+          out.append("\xEF\xBF\xBD", 3);
+          i += static_cast<size_t>(-k);
+          run = i;
+        }
+      } while (i < n && p[i] >= 0x80);
+      i = next_special(p, i, n);
+      continue;
+    }
+    out.append(s.data() + run, i - run);
+    const Escape& e = kEscapes[c];
+    if (e.len == 2) {
+      const char two[2] = {'\\', e.text[1]};
+      out.append(two, 2);
+    } else {
+      out.append(e.text, 6);
+    }
+    run = i + 1;
+    i = next_special(p, run, n);
+  }
+  out.append(s.data() + run, n - run);
+}
+
+void append_quoted(std::string& out, std::string_view s) {
+  out.reserve(out.size() + s.size() + 2);
+  out.push_back('"');
+  append_escaped(out, s);
+  out.push_back('"');
+}
+
+std::string quote(std::string_view s) {
+  std::string out;
+  append_quoted(out, s);
+  return out;
+}
+
+}  // namespace ploke::json
