@@ -1,4 +1,5 @@
 // Fault plan JSON: parsing with field-path error collection, and rendering.
+#include "ploke/core/field_errors.h"
 #include "ploke/json/limits.h"
 #include "ploke/simulator/fault_plan_json.h"
 
@@ -38,15 +39,7 @@ const std::map<FaultKind, std::set<std::string>> kKindKeys = {
     {FaultKind::kSlowStream, {"factor"}},
 };
 
-class Errors {
- public:
-  void add(const std::string& path, const std::string& msg) { list_.push_back(path + ": " + msg); }
-  bool empty() const { return list_.empty(); }
-  const std::vector<std::string>& list() const { return list_; }
-
- private:
-  std::vector<std::string> list_;
-};
+using Errors = ploke::FieldErrors;
 
 std::optional<uint64_t> get_uint(const Json& v, const std::string& path, Errors& errs, uint64_t min_value) {
   if (!v.is_number_integer() && !(v.is_number_float() && std::floor(v.get<double>()) == v.get<double>())) {
@@ -153,11 +146,7 @@ std::string allowed_keys(FaultKind kind) {
   return out;
 }
 
-void parse_fault(const Json& j, const std::string& path, Fault& f, Errors& errs) {
-  if (!j.is_object()) {
-    errs.add(path, "must be an object");
-    return;
-  }
+std::optional<FaultKind> parse_kind(const Json& j, const std::string& path, Errors& errs) {
   std::optional<FaultKind> kind;
   if (auto k = j.find("kind"); k == j.end()) {
     errs.add(path + ".kind", "required");
@@ -168,6 +157,15 @@ void parse_fault(const Json& j, const std::string& path, Fault& f, Errors& errs)
     for (FaultKind fk : kAllKinds) names += (names.empty() ? "" : ", ") + std::string(fault_kind_name(fk));
     errs.add(path + ".kind", "unknown kind '" + k->get<std::string>() + "' (expected one of: " + names + ")");
   }
+  return kind;
+}
+
+void parse_fault(const Json& j, const std::string& path, Fault& f, Errors& errs) {
+  if (!j.is_object()) {
+    errs.add(path, "must be an object");
+    return;
+  }
+  const std::optional<FaultKind> kind = parse_kind(j, path, errs);
   if (kind) f.kind = *kind;
   for (const auto& [key, v] : j.items()) {
     const std::string p = path + "." + key;
@@ -227,6 +225,24 @@ void parse_fault(const Json& j, const std::string& path, Fault& f, Errors& errs)
   if (kind == FaultKind::kSlowStream && !j.contains("factor")) errs.add(path + ".factor", "required for kind 'slow_stream'");
 }
 
+void parse_faults(const Json& v, FaultPlan& plan, Errors& errs) {
+  if (!v.is_array()) {
+    errs.add("faults", "must be an array");
+    return;
+  }
+  std::map<std::string, size_t> ids;
+  for (size_t i = 0; i < v.size(); ++i) {
+    const std::string p = index_path("faults", i);
+    Fault f;
+    parse_fault(v[i], p, f, errs);
+    if (!f.id.empty()) {
+      auto [it, inserted] = ids.emplace(f.id, i);
+      if (!inserted) errs.add(p + ".id", "duplicate id '" + f.id + "' (also faults[" + std::to_string(it->second) + "])");
+    }
+    plan.faults.push_back(std::move(f));
+  }
+}
+
 OJson ms_value(Duration d) {
   const double ms = std::chrono::duration<double, std::milli>(d).count();
   if (std::floor(ms) == ms) return static_cast<int64_t>(ms);
@@ -242,57 +258,42 @@ std::optional<FaultKind> fault_kind_from_name(std::string_view name) {
   return std::nullopt;
 }
 
-Result<FaultPlan> parse_fault_plan(std::string_view json, std::string_view source_name) {
-  const std::string where = "fault plan '" + std::string(source_name) + "'";
+FaultPlan parse_fault_plan(std::string_view json, Errors& errs) {
+  FaultPlan plan;
   Json root;
-  if (Status st = ploke::json::check_json_limits(json); !st.ok()) return InvalidRequestError(where + ": " + st.message());
+  if (Status st = ploke::json::check_json_limits(json); !st.ok()) {
+    errs.add("", st.message());
+    return plan;
+  }
   try {
     root = Json::parse(json.begin(), json.end());
   } catch (const Json::parse_error& e) {
-    return InvalidRequestError(where + ": invalid JSON at byte " + std::to_string(e.byte) + ": " + e.what());
+    errs.add("", "invalid JSON at byte " + std::to_string(e.byte) + ": " + e.what());
+    return plan;
   } catch (const std::exception& e) {
-    return InvalidRequestError(where + ": invalid JSON: " + e.what());
+    errs.add("", std::string("invalid JSON: ") + e.what());
+    return plan;
   }
-  Errors errs;
-  FaultPlan plan;
   try {
     if (!root.is_object()) {
-      errs.add("(root)", "must be an object with a 'faults' array");
-    } else {
-      for (const auto& [key, v] : root.items()) {
-        if (key == "faults") {
-          if (!v.is_array()) {
-            errs.add("faults", "must be an array");
-            continue;
-          }
-          std::map<std::string, size_t> ids;
-          for (size_t i = 0; i < v.size(); ++i) {
-            const std::string p = "faults[" + std::to_string(i) + "]";
-            Fault f;
-            parse_fault(v[i], p, f, errs);
-            if (!f.id.empty()) {
-              auto [it, inserted] = ids.emplace(f.id, i);
-              if (!inserted) {
-                errs.add(p + ".id", "duplicate id '" + f.id + "' (also faults[" + std::to_string(it->second) + "])");
-              }
-            }
-            plan.faults.push_back(std::move(f));
-          }
-        } else if (key != "description" && key != "$schema") {
-          errs.add(key, "unknown key (allowed: faults, description)");
-        }
-      }
-      if (!root.contains("faults")) errs.add("faults", "required");
+      errs.add("", "the top level must be an object with a 'faults' array");
+      return plan;
     }
+    for (const auto& [key, v] : root.items()) {
+      if (key == "faults") parse_faults(v, plan, errs);
+      else if (key != "description" && key != "$schema") errs.add(key, "unknown key (allowed: faults, description)");
+    }
+    if (!root.contains("faults")) errs.add("faults", "required");
   } catch (const std::exception& e) {
-    errs.add("(root)", std::string("internal parse error: ") + e.what());
+    errs.add("", std::string("internal parse error: ") + e.what());
   }
-  if (!errs.empty()) {
-    std::string msg = where + ": " + std::to_string(errs.list().size()) +
-                      (errs.list().size() == 1 ? " error:" : " errors:");
-    for (const auto& e : errs.list()) msg += "\n  " + e;
-    return InvalidRequestError(msg);
-  }
+  return plan;
+}
+
+Result<FaultPlan> parse_fault_plan(std::string_view json, std::string_view source_name) {
+  Errors errs("fault plan '" + std::string(source_name) + "'");
+  FaultPlan plan = parse_fault_plan(json, errs);
+  if (!errs.empty()) return errs.to_status();
   return plan;
 }
 

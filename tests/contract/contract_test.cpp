@@ -257,7 +257,7 @@ TEST(ContractSuiteParseTest, ErrorsNameFileAndFieldPaths) {
              {"name":"e","replay":{"cassette":"/nonexistent/x.json"},"expect":{"status":"ok"}}]})");
   EXPECT_NE(m.find("contract suite 'bad.json'"), std::string::npos) << m;
   EXPECT_NE(m.find("cases[0].expect.status: unknown status code 'rate_limit'"), std::string::npos) << m;
-  EXPECT_NE(m.find("cases[1].sim.faults: faults[0].kind"), std::string::npos) << m;
+  EXPECT_NE(m.find("cases[1].sim.faults.faults[0].kind: unknown kind 'explode'"), std::string::npos) << m;
   EXPECT_NE(m.find("cases[2].request.messages[0].role: unknown role 'robot'"), std::string::npos) << m;
   EXPECT_NE(m.find("cases[2].expect.finish_reason: unknown finish reason 'done'"), std::string::npos) << m;
   EXPECT_NE(m.find("cases[3].name: duplicate case name 'a'"), std::string::npos) << m;

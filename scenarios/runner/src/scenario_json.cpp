@@ -9,6 +9,7 @@
 #include <set>
 #include <sstream>
 
+#include "ploke/core/field_errors.h"
 #include "ploke/json/limits.h"
 #include "ploke/scenarios/scenario.h"
 #include "ploke/simulator/fault_plan_json.h"
@@ -20,10 +21,7 @@ namespace {
 using Json = nlohmann::ordered_json;
 using std::chrono::milliseconds;
 
-struct Errors {
-  std::vector<std::string> list;
-  void add(const std::string& path, const std::string& msg) { list.push_back(path + ": " + msg); }
-};
+using Errors = ploke::FieldErrors;
 
 std::string type_name(const Json& v) {
   if (v.is_object()) return "an object";
@@ -34,18 +32,18 @@ std::string type_name(const Json& v) {
   return "null";
 }
 
+std::string join(const std::string& path, const std::string& key) { return field_path(path, key); }
+
 // Checks that `obj` has only `allowed` keys.
 void check_keys(const Json& obj, const std::string& path, std::initializer_list<std::string_view> allowed, Errors& e) {
   for (auto it = obj.begin(); it != obj.end(); ++it) {
     if (std::find(allowed.begin(), allowed.end(), it.key()) == allowed.end()) {
       std::string names;
       for (auto a : allowed) names += (names.empty() ? "" : ", ") + std::string(a);
-      e.add(path + "." + it.key(), "unknown key (allowed: " + names + ")");
+      e.add(join(path, it.key()), "unknown key (allowed: " + names + ")");
     }
   }
 }
-
-std::string join(const std::string& path, const std::string& key) { return path.empty() ? key : path + "." + key; }
 
 std::optional<std::string> get_string(const Json& o, const std::string& key, const std::string& path, Errors& e) {
   auto it = o.find(key);
@@ -289,22 +287,16 @@ void parse_fault(const Json& o, const std::string& path, size_t index, const std
   }
   Json plan = Json::object();
   plan["faults"] = Json::array({f});
-  auto parsed = sim::parse_fault_plan(plan.dump(), "fault");
-  if (!parsed.ok()) {
-    // "fault plan 'fault': N errors:\n  faults[0].x: msg" → "PATH.x: msg"
-    std::istringstream lines(parsed.status().message());
-    std::string line;
-    bool any = false;
-    while (std::getline(lines, line)) {
-      const auto pos = line.find("faults[0]");
-      if (pos == std::string::npos) continue;
-      e.list.push_back(path + line.substr(pos + 9));
-      any = true;
+  Errors sub;
+  FaultPlan parsed = sim::parse_fault_plan(plan.dump(), sub);
+  if (!sub.empty()) {
+    for (FieldError fe : sub.list()) {  // "faults[0].x" → "PATH.x"
+      fe.path = fe.path.rfind("faults[0]", 0) == 0 ? path + fe.path.substr(9) : join(path, fe.path);
+      e.add(std::move(fe));
     }
-    if (!any) e.add(path, parsed.status().message());
     return;
   }
-  for (Fault& fault : parsed->faults) {
+  for (Fault& fault : parsed.faults) {
     if (!ids.insert(fault.id).second) {
       e.add(join(path, "id"), "duplicate fault id '" + fault.id + "'");
       continue;
@@ -426,6 +418,35 @@ void parse_budgets(const Json& arr, const std::string& path, const std::set<std:
   }
 }
 
+void parse_breaker(const Json& b, const std::string& bp, resilience::BreakerConfig& br, Errors& e) {
+  check_keys(b, bp,
+             {"window_size", "minimum_calls", "failure_rate_threshold", "consecutive_failures", "slow_call_threshold",
+              "slow_call_rate_threshold", "open_base", "open_multiplier", "open_max", "half_open_trials"},
+             e);
+  if (auto v = get_uint(b, "window_size", bp, e, 1, 100000)) br.window_size = *v;
+  if (auto v = get_uint(b, "minimum_calls", bp, e, 1, 100000)) br.minimum_calls = *v;
+  if (auto v = get_number(b, "failure_rate_threshold", bp, e, 0, 1)) br.failure_rate_threshold = *v;
+  if (auto v = get_uint(b, "consecutive_failures", bp, e, 0, 100000)) br.consecutive_failures = static_cast<uint32_t>(*v);
+  if (auto d = get_duration(b, "slow_call_threshold", bp, e)) br.slow_call_threshold = *d;
+  if (auto v = get_number(b, "slow_call_rate_threshold", bp, e, 0, 2)) br.slow_call_rate_threshold = *v;
+  if (auto d = get_duration(b, "open_base", bp, e)) br.open_base = *d;
+  if (auto v = get_number(b, "open_multiplier", bp, e, 1, 100)) br.open_multiplier = *v;
+  if (auto d = get_duration(b, "open_max", bp, e)) br.open_max = *d;
+  if (auto v = get_uint(b, "half_open_trials", bp, e, 1, 1000)) br.half_open_trials = static_cast<uint32_t>(*v);
+}
+
+void parse_backoff(const Json& b, const std::string& bp, resilience::BackoffConfig& bo, Errors& e) {
+  check_keys(b, bp, {"base", "cap", "jitter"}, e);
+  if (auto d = get_duration(b, "base", bp, e)) bo.base = *d;
+  if (auto d = get_duration(b, "cap", bp, e)) bo.cap = *d;
+  if (auto j = get_string(b, "jitter", bp, e)) {
+    if (*j == "none") bo.jitter = resilience::JitterMode::kNone;
+    else if (*j == "full") bo.jitter = resilience::JitterMode::kFull;
+    else if (*j == "decorrelated") bo.jitter = resilience::JitterMode::kDecorrelated;
+    else e.add(join(bp, "jitter"), "unknown jitter '" + *j + "' (expected none, full or decorrelated)");
+  }
+}
+
 void parse_client(const Json& o, const std::string& path, const std::set<std::string>& providers, Scenario& s,
                   Errors& e) {
   check_keys(o, path,
@@ -435,24 +456,7 @@ void parse_client(const Json& o, const std::string& path, const std::set<std::st
   resilience::LlmClientOptions& c = s.client;
   if (auto v = get_string(o, "policy", path, e)) s.policy = *v;
   if (auto v = get_uint(o, "max_chain", path, e, 1, 64)) c.router.max_chain = *v;
-  if (const Json* b = get_object(o, "breaker", path, e)) {
-    const std::string bp = join(path, "breaker");
-    check_keys(*b, bp,
-               {"window_size", "minimum_calls", "failure_rate_threshold", "consecutive_failures", "slow_call_threshold",
-                "slow_call_rate_threshold", "open_base", "open_multiplier", "open_max", "half_open_trials"},
-               e);
-    auto& br = c.breaker;
-    if (auto v = get_uint(*b, "window_size", bp, e, 1, 100000)) br.window_size = *v;
-    if (auto v = get_uint(*b, "minimum_calls", bp, e, 1, 100000)) br.minimum_calls = *v;
-    if (auto v = get_number(*b, "failure_rate_threshold", bp, e, 0, 1)) br.failure_rate_threshold = *v;
-    if (auto v = get_uint(*b, "consecutive_failures", bp, e, 0, 100000)) br.consecutive_failures = static_cast<uint32_t>(*v);
-    if (auto d = get_duration(*b, "slow_call_threshold", bp, e)) br.slow_call_threshold = *d;
-    if (auto v = get_number(*b, "slow_call_rate_threshold", bp, e, 0, 2)) br.slow_call_rate_threshold = *v;
-    if (auto d = get_duration(*b, "open_base", bp, e)) br.open_base = *d;
-    if (auto v = get_number(*b, "open_multiplier", bp, e, 1, 100)) br.open_multiplier = *v;
-    if (auto d = get_duration(*b, "open_max", bp, e)) br.open_max = *d;
-    if (auto v = get_uint(*b, "half_open_trials", bp, e, 1, 1000)) br.half_open_trials = static_cast<uint32_t>(*v);
-  }
+  if (const Json* b = get_object(o, "breaker", path, e)) parse_breaker(*b, join(path, "breaker"), c.breaker, e);
   if (const Json* r = get_object(o, "retry", path, e)) {
     const std::string rp = join(path, "retry");
     check_keys(*r, rp, {"max_retries_per_endpoint", "max_total_attempts", "max_retry_after", "min_attempt_time"}, e);
@@ -463,18 +467,7 @@ void parse_client(const Json& o, const std::string& path, const std::set<std::st
     if (auto d = get_duration(*r, "max_retry_after", rp, e)) c.retry.max_retry_after = *d;
     if (auto d = get_duration(*r, "min_attempt_time", rp, e)) c.retry.min_attempt_time = *d;
   }
-  if (const Json* b = get_object(o, "backoff", path, e)) {
-    const std::string bp = join(path, "backoff");
-    check_keys(*b, bp, {"base", "cap", "jitter"}, e);
-    if (auto d = get_duration(*b, "base", bp, e)) c.backoff.base = *d;
-    if (auto d = get_duration(*b, "cap", bp, e)) c.backoff.cap = *d;
-    if (auto j = get_string(*b, "jitter", bp, e)) {
-      if (*j == "none") c.backoff.jitter = resilience::JitterMode::kNone;
-      else if (*j == "full") c.backoff.jitter = resilience::JitterMode::kFull;
-      else if (*j == "decorrelated") c.backoff.jitter = resilience::JitterMode::kDecorrelated;
-      else e.add(join(bp, "jitter"), "unknown jitter '" + *j + "' (expected none, full or decorrelated)");
-    }
-  }
+  if (const Json* b = get_object(o, "backoff", path, e)) parse_backoff(*b, join(path, "backoff"), c.backoff, e);
   if (const Json* b = get_object(o, "retry_budget", path, e)) {
     const std::string bp = join(path, "retry_budget");
     check_keys(*b, bp, {"ratio"}, e);
@@ -506,6 +499,26 @@ void parse_client(const Json& o, const std::string& path, const std::set<std::st
   if (const Json* b = get_array(o, "budgets", path, e)) parse_budgets(*b, join(path, "budgets"), providers, s, e);
 }
 
+// The expectation kinds that take no field but "kind".
+std::optional<ExpectationKind> kinds_without_fields(std::string_view kind) {
+  for (ExpectationKind k : {ExpectationKind::kHonoursRetryAfter, ExpectationKind::kNoRetryAfterPartialOutput,
+                            ExpectationKind::kNoLostRequests, ExpectationKind::kAllFaultsFired}) {
+    if (expectation_kind_name(k) == kind) return k;
+  }
+  return std::nullopt;
+}
+
+void parse_latency(const Json& o, const std::string& path, Expectation& x, Errors& e) {
+  check_keys(o, path, {"kind", "percentile", "max", "of"}, e);
+  if (auto v = get_number(o, "percentile", path, e, 0, 100)) x.percentile = *v;
+  if (auto d = get_duration(o, "max", path, e)) x.max = to_ms(*d);
+  if (auto of = get_string(o, "of", path, e)) {
+    if (*of == "ok") x.ok_only = true;
+    else if (*of == "all") x.ok_only = false;
+    else e.add(join(path, "of"), "must be \"ok\" or \"all\"");
+  }
+}
+
 void parse_expectation(const Json& o, const std::string& path, const std::set<std::string>& providers, Scenario& s,
                        Errors& e) {
   if (!o.is_object()) {
@@ -528,23 +541,19 @@ void parse_expectation(const Json& o, const std::string& path, const std::set<st
       x.provider = *p;
     }
   };
-  if (*kind == "success_rate") {
+  if (auto simple = kinds_without_fields(*kind)) {  // only "kind"
+    x.kind = *simple;
+    check_keys(o, path, {"kind"}, e);
+  } else if (*kind == "success_rate") {
     x.kind = ExpectationKind::kSuccessRate;
     check_keys(o, path, {"kind", "min"}, e);
     need("min");
     if (auto v = get_number(o, "min", path, e, 0, 1)) x.min = *v;
   } else if (*kind == "latency") {
     x.kind = ExpectationKind::kLatency;
-    check_keys(o, path, {"kind", "percentile", "max", "of"}, e);
     need("percentile");
     need("max");
-    if (auto v = get_number(o, "percentile", path, e, 0, 100)) x.percentile = *v;
-    if (auto d = get_duration(o, "max", path, e)) x.max = to_ms(*d);
-    if (auto of = get_string(o, "of", path, e)) {
-      if (*of == "ok") x.ok_only = true;
-      else if (*of == "all") x.ok_only = false;
-      else e.add(join(path, "of"), "must be \"ok\" or \"all\"");
-    }
+    parse_latency(o, path, x, e);
   } else if (*kind == "attempts") {
     x.kind = ExpectationKind::kAttempts;
     check_keys(o, path, {"kind", "provider", "from", "until", "max", "min"}, e);
@@ -559,24 +568,12 @@ void parse_expectation(const Json& o, const std::string& path, const std::set<st
     x.kind = ExpectationKind::kNoTrafficToOpenBreaker;
     check_keys(o, path, {"kind", "provider"}, e);
     provider();
-  } else if (*kind == "honours_retry_after") {
-    x.kind = ExpectationKind::kHonoursRetryAfter;
-    check_keys(o, path, {"kind"}, e);
-  } else if (*kind == "no_retry_after_partial_output") {
-    x.kind = ExpectationKind::kNoRetryAfterPartialOutput;
-    check_keys(o, path, {"kind"}, e);
   } else if (*kind == "cost") {
     x.kind = ExpectationKind::kCost;
     check_keys(o, path, {"kind", "max_usd", "provider"}, e);
     need("max_usd");
     provider();
     if (auto v = get_number(o, "max_usd", path, e, 0, 1e12)) x.max = *v;
-  } else if (*kind == "no_lost_requests") {
-    x.kind = ExpectationKind::kNoLostRequests;
-    check_keys(o, path, {"kind"}, e);
-  } else if (*kind == "all_faults_fired") {
-    x.kind = ExpectationKind::kAllFaultsFired;
-    check_keys(o, path, {"kind"}, e);
   } else {
     e.add(join(path, "kind"),
           "unknown expectation '" + *kind +
@@ -585,6 +582,41 @@ void parse_expectation(const Json& o, const std::string& path, const std::set<st
     return;
   }
   s.expectations.push_back(std::move(x));
+}
+
+// Limits, then the parse (comments allowed); false (with the error in `e`) when either fails.
+bool parse_root(std::string_view text, Json& root, Errors& e) {
+  if (Status st = ploke::json::check_json_limits(text); !st.ok()) {
+    e.add("", st.message());
+    return false;
+  }
+  try {
+    root = Json::parse(text.begin(), text.end(), nullptr, /*allow_exceptions=*/true, /*ignore_comments=*/true);
+  } catch (const nlohmann::json::parse_error& ex) {
+    e.add("", "invalid JSON at byte " + std::to_string(ex.byte) + ": " + ex.what());
+    return false;
+  } catch (const nlohmann::json::exception& ex) {
+    e.add("", std::string("invalid JSON: ") + ex.what());
+    return false;
+  }
+  if (!root.is_object()) e.add("", "the top level must be an object");
+  return e.empty();
+}
+
+void parse_providers(const Json& ps, Scenario& s, std::set<std::string>& names, Errors& e) {
+  for (size_t i = 0; i < ps.size(); ++i) {
+    const std::string pp = index_path("providers", i);
+    const Json& pj = ps[i];
+    if (!pj.is_object()) {
+      e.add(pp, "must be an object (got " + type_name(pj) + ")");
+      continue;
+    }
+    ProviderSpec spec;
+    parse_provider(pj, pp, spec, e);
+    if (!spec.name.empty() && !names.insert(spec.name).second) e.add(pp + ".name", "duplicate provider '" + spec.name + "'");
+    s.providers.push_back(std::move(spec));
+  }
+  if (ps.empty()) e.add("providers", "must list at least one provider");
 }
 
 }  // namespace
@@ -632,28 +664,15 @@ std::optional<Duration> parse_duration_text(std::string_view text) {
 
 Result<Scenario> parse_scenario(std::string_view text, std::string_view source_name) {
   const std::string src(source_name);
+  Errors e("scenario '" + src + "'");
   Json root;
-  if (Status st = ploke::json::check_json_limits(text); !st.ok()) return InvalidRequestError("scenario '" + src + "': " + st.message());
-  try {
-    root = Json::parse(text.begin(), text.end(), nullptr, /*allow_exceptions=*/true, /*ignore_comments=*/true);
-  } catch (const nlohmann::json::parse_error& ex) {
-    return InvalidRequestError("scenario '" + src + "': invalid JSON at byte " + std::to_string(ex.byte) + ": " +
-                               ex.what());
-  } catch (const nlohmann::json::exception& ex) {
-    return InvalidRequestError("scenario '" + src + "': invalid JSON: " + ex.what());
-  }
-  if (!root.is_object()) return InvalidRequestError("scenario '" + src + "': the top level must be an object");
-  Errors e;
+  if (!parse_root(text, root, e)) return e.to_status();
   Scenario s;
   s.file = src;
   const std::string p;  // root path
-  check_keys(root, "$", {"name", "description", "tags", "seed", "duration", "drain", "sample_interval", "providers",
-                         "faults", "workload", "client", "expect"},
+  check_keys(root, p, {"name", "description", "tags", "seed", "duration", "drain", "sample_interval", "providers",
+                       "faults", "workload", "client", "expect"},
              e);
-  // "$.key" → "key" for the root's unknown keys
-  for (auto& l : e.list) {
-    if (l.rfind("$.", 0) == 0) l = l.substr(2);
-  }
   if (auto v = get_string(root, "name", p, e)) s.name = *v;
   if (s.name.empty() && !root.contains("name")) e.add("name", "required");
   if (auto v = get_string(root, "description", p, e)) s.description = *v;
@@ -677,19 +696,7 @@ Result<Scenario> parse_scenario(std::string_view text, std::string_view source_n
   }
   std::set<std::string> names;
   if (const Json* ps = get_array(root, "providers", p, e)) {
-    for (size_t i = 0; i < ps->size(); ++i) {
-      const std::string pp = "providers[" + std::to_string(i) + "]";
-      const Json& pj = (*ps)[i];
-      if (!pj.is_object()) {
-        e.add(pp, "must be an object (got " + type_name(pj) + ")");
-        continue;
-      }
-      ProviderSpec spec;
-      parse_provider(pj, pp, spec, e);
-      if (!spec.name.empty() && !names.insert(spec.name).second) e.add(pp + ".name", "duplicate provider '" + spec.name + "'");
-      s.providers.push_back(std::move(spec));
-    }
-    if (ps->empty()) e.add("providers", "must list at least one provider");
+    parse_providers(*ps, s, names, e);
   } else if (!root.contains("providers")) {
     e.add("providers", "required (an array of simulated providers)");
   }
@@ -712,12 +719,7 @@ Result<Scenario> parse_scenario(std::string_view text, std::string_view source_n
   if (const Json* x = get_array(root, "expect", p, e)) {
     for (size_t i = 0; i < x->size(); ++i) parse_expectation((*x)[i], "expect[" + std::to_string(i) + "]", names, s, e);
   }
-  if (!e.list.empty()) {
-    std::string msg = "scenario '" + src + "': " + std::to_string(e.list.size()) +
-                      (e.list.size() == 1 ? " error:" : " errors:");
-    for (const auto& l : e.list) msg += "\n  " + l;
-    return InvalidRequestError(msg);
-  }
+  if (!e.empty()) return e.to_status();
   return s;
 }
 

@@ -21,13 +21,18 @@
 #include <string_view>
 
 #include "ploke/core/fault_plan.h"
+#include "ploke/core/field_errors.h"
 #include "ploke/core/status.h"
 
 namespace ploke::sim {
 
 /// Parses a plan. `source_name` (a file name, "admin", "inline") prefixes the error
-/// message. Errors: kInvalidRequest whose message lists one error per line.
+/// message. Errors: kInvalidRequest in FieldErrors' format (one error per line).
 Result<FaultPlan> parse_fault_plan(std::string_view json, std::string_view source_name);
+
+/// The same parse for loaders that embed a plan (scenarios): every problem is pushed into
+/// `errors` with its path from the plan's root ("faults[0].status"); returns what it read.
+FaultPlan parse_fault_plan(std::string_view json, FieldErrors& errors);
 
 /// Reads and parses a plan file (the file name is the error's source name). kNotFound when
 /// the file cannot be read.
