@@ -9,6 +9,8 @@
 #include <string>
 #include <string_view>
 
+#include "ploke/json/utf8.h"
+
 namespace ploke::json_fast {
 
 class JsonCursor {
@@ -217,27 +219,11 @@ class JsonCursor {
     }
     return fail();
   }
-  // Validates one UTF-8 multi-byte sequence at p_ (RFC 3629: no overlongs, no surrogates).
+  // Validates one UTF-8 multi-byte sequence at p_ (ploke/json/utf8.h) and steps over it.
   bool skip_utf8() {
-    const auto* u = reinterpret_cast<const unsigned char*>(p_);
-    const ptrdiff_t left = end_ - p_;
-    auto cont = [&](int i) { return i < left && (u[i] & 0xC0) == 0x80; };
-    if (u[0] >= 0xC2 && u[0] <= 0xDF) {
-      if (!cont(1)) return false;
-      p_ += 2;
-    } else if (u[0] >= 0xE0 && u[0] <= 0xEF) {
-      if (!cont(1) || !cont(2)) return false;
-      if (u[0] == 0xE0 && u[1] < 0xA0) return false;
-      if (u[0] == 0xED && u[1] > 0x9F) return false;
-      p_ += 3;
-    } else if (u[0] >= 0xF0 && u[0] <= 0xF4) {
-      if (!cont(1) || !cont(2) || !cont(3)) return false;
-      if (u[0] == 0xF0 && u[1] < 0x90) return false;
-      if (u[0] == 0xF4 && u[1] > 0x8F) return false;
-      p_ += 4;
-    } else {
-      return false;
-    }
+    const int n = ploke::json::scan_utf8(reinterpret_cast<const unsigned char*>(p_), static_cast<size_t>(end_ - p_));
+    if (n < 0) return false;
+    p_ += n;
     return true;
   }
   static int hex(char c) {
@@ -284,21 +270,7 @@ class JsonCursor {
       if (!read_hex4(lo) || lo < 0xDC00 || lo > 0xDFFF) return false;
       cp = 0x10000 + ((cp - 0xD800) << 10) + (lo - 0xDC00);
     }
-    if (cp < 0x80) {
-      out.push_back(static_cast<char>(cp));
-    } else if (cp < 0x800) {
-      out.push_back(static_cast<char>(0xC0 | (cp >> 6)));
-      out.push_back(static_cast<char>(0x80 | (cp & 0x3F)));
-    } else if (cp < 0x10000) {
-      out.push_back(static_cast<char>(0xE0 | (cp >> 12)));
-      out.push_back(static_cast<char>(0x80 | ((cp >> 6) & 0x3F)));
-      out.push_back(static_cast<char>(0x80 | (cp & 0x3F)));
-    } else {
-      out.push_back(static_cast<char>(0xF0 | (cp >> 18)));
-      out.push_back(static_cast<char>(0x80 | ((cp >> 12) & 0x3F)));
-      out.push_back(static_cast<char>(0x80 | ((cp >> 6) & 0x3F)));
-      out.push_back(static_cast<char>(0x80 | (cp & 0x3F)));
-    }
+    ploke::json::append_utf8(out, cp);
     return true;
   }
 

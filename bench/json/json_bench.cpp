@@ -8,6 +8,7 @@
 #include <string_view>
 
 #include "ploke/json/escape.h"
+#include "ploke/json/utf8.h"
 
 namespace {
 
@@ -110,6 +111,55 @@ void new_escape(std::string& out, std::string_view s) { ploke::json::append_esca
 
 BENCHMARK(BM_Escape<new_escape>)->Name("BM_Escape/json")->DenseRange(0, 3);
 BENCHMARK(BM_Escape<old_append_escaped_body>)->Name("BM_Escape/former_json_writer")->DenseRange(0, 3);
+
+// Validating a run of multi-byte characters (what JsonCursor::skip_utf8 and is_valid_utf8 do
+// on non-ASCII strings): the shared table-driven scan (ploke/json/utf8.h) against the
+// branchy check JsonCursor carried before.
+bool old_skip_utf8(const char*& p, const char* end) {
+  const auto* u = reinterpret_cast<const unsigned char*>(p);
+  const ptrdiff_t left = end - p;
+  auto cont = [&](int i) { return i < left && (u[i] & 0xC0) == 0x80; };
+  if (u[0] >= 0xC2 && u[0] <= 0xDF) {
+    if (!cont(1)) return false;
+    p += 2;
+  } else if (u[0] >= 0xE0 && u[0] <= 0xEF) {
+    if (!cont(1) || !cont(2)) return false;
+    if (u[0] == 0xE0 && u[1] < 0xA0) return false;
+    if (u[0] == 0xED && u[1] > 0x9F) return false;
+    p += 3;
+  } else if (u[0] >= 0xF0 && u[0] <= 0xF4) {
+    if (!cont(1) || !cont(2) || !cont(3)) return false;
+    if (u[0] == 0xF0 && u[1] < 0x90) return false;
+    if (u[0] == 0xF4 && u[1] > 0x8F) return false;
+    p += 4;
+  } else {
+    return false;
+  }
+  return true;
+}
+
+bool new_skip_utf8(const char*& p, const char* end) {
+  const int n = ploke::json::scan_utf8(reinterpret_cast<const unsigned char*>(p), static_cast<size_t>(end - p));
+  if (n < 0) return false;
+  p += n;
+  return true;
+}
+
+template <bool (*Skip)(const char*&, const char*)>
+void BM_SkipUtf8(benchmark::State& state) {
+  const std::string in = input(2) + "\xf0\x9f\x98\x80\xc3\xa9";
+  for (auto _ : state) {
+    const char* p = in.data();
+    const char* end = p + in.size();
+    bool ok = true;
+    while (ok && p < end) ok = Skip(p, end);
+    benchmark::DoNotOptimize(ok);
+  }
+  state.SetBytesProcessed(static_cast<int64_t>(state.iterations() * in.size()));
+}
+
+BENCHMARK(BM_SkipUtf8<new_skip_utf8>)->Name("BM_SkipUtf8/json_utf8_h");
+BENCHMARK(BM_SkipUtf8<old_skip_utf8>)->Name("BM_SkipUtf8/former_json_cursor");
 
 }  // namespace
 

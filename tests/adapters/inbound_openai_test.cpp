@@ -231,6 +231,26 @@ TEST(InboundOpenAi, FastPathMatchesTheDomPath) {
   }
 }
 
+// The fast path's JsonCursor checks UTF-8 with ploke/json/utf8.h: every ill-formed class is
+// declined (the DOM path then rejects it too), and well-formed multi-byte text is read as is.
+TEST(InboundOpenAi, FastPathUtf8CheckAgreesWithTheDomPath) {
+  const std::string head = R"({"model":"m","messages":[{"role":"user","content":")";
+  const std::string tail = R"("}]})";
+  for (const char* bad : {"\xff", "\x80", "\xc0\xaf", "\xe0\x80\xaf", "\xed\xa0\x80", "\xf4\x90\x80\x80", "\xf5\x80\x80\x80",
+                          "\xe2\x82"}) {
+    const std::string b = head + bad + tail;
+    EXPECT_FALSE(parse_openai_chat_request(b, ParsePath::kFastOnly).ok()) << b;
+    EXPECT_FALSE(parse_openai_chat_request(b, ParsePath::kDomOnly).ok()) << b;
+  }
+  const std::string good = "caf\xc3\xa9 \xe2\x82\xac \xf0\x9f\x98\x80 \xf4\x8f\xbf\xbf \\u00e9\\ud83d\\ude00";
+  auto fast = parse_openai_chat_request(head + good + tail, ParsePath::kFastOnly);
+  auto dom = parse_openai_chat_request(head + good + tail, ParsePath::kDomOnly);
+  ASSERT_TRUE(fast.ok()) << fast.status().to_string();
+  ASSERT_TRUE(dom.ok()) << dom.status().to_string();
+  EXPECT_EQ(fast->request.messages[0].text(), dom->request.messages[0].text());
+  EXPECT_EQ(fast->request.messages[0].text(), "caf\xc3\xa9 \xe2\x82\xac \xf0\x9f\x98\x80 \xf4\x8f\xbf\xbf \xc3\xa9\xf0\x9f\x98\x80");
+}
+
 ChatResponse sample_response() {
   ChatResponse r;
   r.id = "chatcmpl-abc";

@@ -5,10 +5,12 @@
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
 
+#include <cstdio>
 #include <random>
 #include <string>
 
 #include "ploke/json/escape.h"
+#include "ploke/json/utf8.h"
 
 namespace ploke::json {
 namespace {
@@ -116,6 +118,34 @@ TEST(JsonEscape, Utf8Sequence) {
   EXPECT_EQ(utf8_sequence("\xe2\x82", 0), 0u);
   EXPECT_EQ(utf8_sequence("\xed\xa0\x80", 0), 0u);
   EXPECT_EQ(utf8_sequence("\xc0\x80", 0), 0u);
+}
+
+TEST(JsonUtf8, AppendUtf8MatchesNlohmannAndScansBack) {
+  for (uint32_t cp : {0x24u, 0x7Fu, 0x80u, 0xE9u, 0x7FFu, 0x800u, 0x20ACu, 0xD7FFu, 0xE000u, 0xFFFDu, 0xFFFFu, 0x10000u,
+                      0x1F600u, 0x10FFFFu}) {
+    std::string ours;
+    append_utf8(ours, cp);
+    char esc[32];
+    if (cp < 0x10000) {
+      std::snprintf(esc, sizeof esc, "\"\\u%04x\"", cp);
+    } else {
+      const uint32_t v = cp - 0x10000;
+      std::snprintf(esc, sizeof esc, "\"\\u%04x\\u%04x\"", 0xD800 + (v >> 10), 0xDC00 + (v & 0x3FF));
+    }
+    EXPECT_EQ(ours, nlohmann::json::parse(esc).get<std::string>()) << cp;
+    if (cp >= 0x80) {
+      EXPECT_EQ(scan_utf8(reinterpret_cast<const unsigned char*>(ours.data()), ours.size()),
+                static_cast<int>(ours.size()))
+          << cp;
+    }
+  }
+  // Maximal subparts: how much an ill-formed sequence swallows.
+  const auto scan = [](std::string_view s) { return scan_utf8(reinterpret_cast<const unsigned char*>(s.data()), s.size()); };
+  EXPECT_EQ(scan("\xe2\x82"), -2);
+  EXPECT_EQ(scan("\xf0\x9f\x98"), -3);
+  EXPECT_EQ(scan("\xe0\x80"), -1);
+  EXPECT_EQ(scan("\x80"), -1);
+  EXPECT_EQ(scan("\xf4\x90\x80\x80"), -1);
 }
 
 }  // namespace

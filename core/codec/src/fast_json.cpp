@@ -6,6 +6,7 @@
 
 #include "cassette_internal.h"
 #include "ploke/codec/cassette_json.h"
+#include "ploke/json/utf8.h"
 
 namespace ploke::codec::internal {
 
@@ -183,24 +184,6 @@ class Parser {
     return true;
   }
 
-  static void put_utf8(uint32_t cp, std::string* out) {
-    if (cp < 0x80) {
-      out->push_back(static_cast<char>(cp));
-    } else if (cp < 0x800) {
-      out->push_back(static_cast<char>(0xC0 | (cp >> 6)));
-      out->push_back(static_cast<char>(0x80 | (cp & 0x3F)));
-    } else if (cp < 0x10000) {
-      out->push_back(static_cast<char>(0xE0 | (cp >> 12)));
-      out->push_back(static_cast<char>(0x80 | ((cp >> 6) & 0x3F)));
-      out->push_back(static_cast<char>(0x80 | (cp & 0x3F)));
-    } else {
-      out->push_back(static_cast<char>(0xF0 | (cp >> 18)));
-      out->push_back(static_cast<char>(0x80 | ((cp >> 12) & 0x3F)));
-      out->push_back(static_cast<char>(0x80 | ((cp >> 6) & 0x3F)));
-      out->push_back(static_cast<char>(0x80 | (cp & 0x3F)));
-    }
-  }
-
   bool escape(std::string* out) {
     ++pos_;  // '\'
     if (pos_ >= s_.size()) return fail("truncated escape");
@@ -227,7 +210,7 @@ class Parser {
         } else if (cp >= 0xDC00 && cp <= 0xDFFF) {
           return fail("unpaired surrogate in \\u escape");
         }
-        put_utf8(cp, out);
+        ploke::json::append_utf8(*out, cp);
         return true;
       }
       default:

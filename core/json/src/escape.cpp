@@ -1,6 +1,8 @@
 // The one JSON string escaper (the rule is in escape.h).
 #include "ploke/json/escape.h"
 
+#include "ploke/json/utf8.h"
+
 #include <array>
 #include <bit>
 #include <cstdint>
@@ -8,27 +10,6 @@
 
 namespace ploke::json {
 namespace {
-
-// A UTF-8 lead byte: the length of the sequence it starts (0: cannot start one) and the
-// range its second byte must fall in (which rules out overlongs, surrogates, > U+10FFFF).
-struct Lead {
-  uint8_t len = 0;
-  uint8_t lo = 0;
-  uint8_t hi = 0;
-};
-
-constexpr std::array<Lead, 256> kLeads = [] {
-  std::array<Lead, 256> t{};
-  for (auto& l : t) l = {0, 0xFF, 0x00};
-  for (int c = 0xC2; c <= 0xDF; ++c) t[c] = {2, 0x80, 0xBF};
-  for (int c = 0xE1; c <= 0xEF; ++c) t[c] = {3, 0x80, 0xBF};
-  t[0xE0] = {3, 0xA0, 0xBF};
-  t[0xED] = {3, 0x80, 0x9F};
-  for (int c = 0xF1; c <= 0xF3; ++c) t[c] = {4, 0x80, 0xBF};
-  t[0xF0] = {4, 0x90, 0xBF};
-  t[0xF4] = {4, 0x80, 0x8F};
-  return t;
-}();
 
 // Bytes the escaper must look at: ", \, controls, and everything >= 0x80.
 constexpr std::array<bool, 256> kSpecial = [] {
@@ -56,18 +37,6 @@ constexpr std::array<Escape, 128> kEscapes = [] {
   t['\\'] = {{'\\', '\\'}, 2};
   return t;
 }();
-
-/// The sequence at p[0] (>= 0x80): its length when well-formed, else minus the length of its
-/// maximal subpart (at least 1 byte).
-inline int scan_utf8(const unsigned char* p, size_t left) {
-  const Lead l = kLeads[p[0]];  // an invalid lead has lo > hi, so the range test fails
-  if (left < 2 || p[1] < l.lo || p[1] > l.hi) return -1;
-  if (l.len == 2) return 2;
-  if (left < 3 || (p[2] & 0xC0) != 0x80) return -2;
-  if (l.len == 3) return 3;
-  if (left < 4 || (p[3] & 0xC0) != 0x80) return -3;
-  return 4;
-}
 
 /// High bit set in every byte lane of `w` that is ", \, < 0x20 or >= 0x80. Lanes above the
 /// first flagged one may be false positives (borrows); the lowest flagged lane is exact.
