@@ -192,6 +192,10 @@ grep -qE "budget day provider=openrouter: 0.[0-9]+ of 0.50 USD spent \(stop\)" "
 "$BIN" usage --ledger "$LEDGER" --by profile --json >"$TMP/out" 2>&1; check "usage --json" 0 $? '"key":"personal"' "$TMP/out"
 python3 -m json.tool "$TMP/out" >/dev/null; check "usage --json is valid JSON" 0 $?
 no_key "usage --json never prints a key" "$TMP/out"
+ODD="$TMP/odd.db"
+"$WRITER" "$ODD" 5 $'od"d\\\n\x01\xff\xc3' 5 >/dev/null
+"$BIN" usage --ledger "$ODD" --json >"$TMP/out" 2>&1; check "usage --json, odd provider name" 0 $?
+python3 -m json.tool "$TMP/out" >/dev/null; check "usage --json is valid JSON for any bytes in a name" 0 $?
 "$BIN" usage --ledger "$LEDGER" --by model --csv >"$TMP/out" 2>&1; check "usage --csv" 0 $? "^model,requests,attempts" "$TMP/out"
 grep -q "^openrouter/openai/gpt-4o,200,200,20,0,200000,40000," "$TMP/out"; check "usage --csv row" 0 $?
 no_key "usage --csv never prints a key" "$TMP/out"
