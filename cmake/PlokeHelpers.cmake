@@ -5,10 +5,14 @@ add_library(ploke_warnings INTERFACE)
 add_library(ploke::warnings ALIAS ploke_warnings)
 target_compile_options(ploke_warnings INTERFACE
   -Wall -Wextra -Wpedantic $<$<CXX_COMPILER_ID:GNU>:-Wshadow=local> -Wnon-virtual-dtor -Wimplicit-fallthrough
-  $<$<CXX_COMPILER_ID:Clang>:-Wthread-safety>)
+  $<$<CXX_COMPILER_ID:Clang>:-Wthread-safety -Werror=thread-safety>)
 if(PLOKE_SANITIZE)
   target_compile_options(ploke_warnings INTERFACE -fsanitize=address,undefined -fno-omit-frame-pointer)
   target_link_options(ploke_warnings INTERFACE -fsanitize=address,undefined)
+endif()
+if(PLOKE_TSAN)
+  target_compile_options(ploke_warnings INTERFACE -fsanitize=thread -fno-omit-frame-pointer)
+  target_link_options(ploke_warnings INTERFACE -fsanitize=thread)
 endif()
 
 # ploke_add_library(NAME <module> SOURCES ... [PUBLIC_DEPS ...] [PRIVATE_DEPS ...])
@@ -30,7 +34,17 @@ function(ploke_add_test)
   target_link_libraries(${A_NAME} PRIVATE ${A_DEPS} ploke_test_support GTest::gtest_main GTest::gmock ploke::warnings)
   target_compile_definitions(${A_NAME} PRIVATE
     PLOKE_SOURCE_DIR="${PROJECT_SOURCE_DIR}" PLOKE_BINARY_DIR="${PROJECT_BINARY_DIR}")
-  gtest_discover_tests(${A_NAME} DISCOVERY_TIMEOUT 60 PROPERTIES LABELS "${A_LABELS}" TIMEOUT 300)
+  # Every test also carries its folder's name as a label (e.g. `ctest -L '^net$'`), and the
+  # folder collects its executables (ploke_tests_in(<folder> OUT)).
+  get_filename_component(folder ${CMAKE_CURRENT_SOURCE_DIR} NAME)
+  gtest_discover_tests(${A_NAME} DISCOVERY_TIMEOUT 60 PROPERTIES LABELS "${A_LABELS};${folder}" TIMEOUT 300)
+  set_property(GLOBAL APPEND PROPERTY PLOKE_TESTS_IN_${folder} ${A_NAME})
+endfunction()
+
+# ploke_tests_in(<folder> <out-var>): the test executables ploke_add_test made in tests/<folder>.
+function(ploke_tests_in folder out)
+  get_property(t GLOBAL PROPERTY PLOKE_TESTS_IN_${folder})
+  set(${out} ${t} PARENT_SCOPE)
 endfunction()
 
 # ploke_add_bench(NAME <name> SOURCES ... DEPS ...); benches link the executables' allocator

@@ -1,11 +1,12 @@
 #!/usr/bin/env bash
 # Installs every build/test dependency of ploke-sim from Debian 12 packages.
 # Idempotent: packages already present are skipped; apt-get runs only if something is missing.
+# clang-14 and its compiler-rt build the sanitizer and libFuzzer stages of scripts/test.sh.
 # Usage: scripts/install-deps.sh [--bench]   (--bench adds wrk, nginx and java for bench/load.sh)
 set -euo pipefail
 
 PKGS=(
-  build-essential cmake g++ clang pkg-config git ca-certificates curl ninja-build ccache
+  build-essential cmake g++ clang clang-14 libclang-rt-14-dev pkg-config git ca-certificates curl ninja-build ccache
   libcpp-httplib-dev nlohmann-json3-dev
   googletest libgtest-dev libgmock-dev libbenchmark-dev
   libfmt-dev libcli11-dev libspdlog-dev libssl-dev zlib1g-dev libevent-dev libhttp-parser-dev

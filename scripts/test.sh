@@ -1,26 +1,80 @@
 #!/usr/bin/env bash
 # Install + build + run the whole test suite (README command 2; .ci/run calls this).
+#
+# Stages, in order (PLOKE_CI_STAGES, comma separated; default: all of them):
+#   normal  RelWithDebInfo build (gcc) + every ctest test
+#   asan    clang ASan+UBSan build (-O1, -Werror=thread-safety) + every ctest test
+#   tsan    clang ThreadSanitizer build + the net, gateway, recorder and resilience tests
+#   fuzz    each libFuzzer harness for a short time-box (bench/fuzz/run.sh --ci)
+# Example: PLOKE_CI_STAGES=normal scripts/test.sh
+# Each stage prints its wall time. ccache is used when present; CCACHE_BASEDIR is the repo
+# root, so a clone in another folder reuses what an earlier build compiled.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+ROOT="$PWD"
 BUILD_DIR="${BUILD_DIR:-build}"
 JOBS="${JOBS:-$(nproc)}"
+STAGES="${PLOKE_CI_STAGES:-normal,asan,tsan,fuzz}"
 start=$(date +%s)
-scripts/install-deps.sh
-scripts/check-layering.sh
-# Ninja and ccache when present (install-deps installs both). CCACHE_BASEDIR makes paths
-# relative, so a clone in another folder reuses what an earlier build compiled.
-GEN=()
-if command -v ninja >/dev/null &&
-   { [[ ! -f "$BUILD_DIR/CMakeCache.txt" ]] || grep -q '^CMAKE_GENERATOR:INTERNAL=Ninja$' "$BUILD_DIR/CMakeCache.txt"; }; then
-  GEN=(-G Ninja)  # (a tree configured by another generator keeps it)
-fi
+
 LAUNCHER=()
 if command -v ccache >/dev/null; then
-  export CCACHE_BASEDIR="$PWD" CCACHE_NOHASHDIR=1
+  export CCACHE_BASEDIR="$ROOT" CCACHE_NOHASHDIR=1
   LAUNCHER=(-DCMAKE_CXX_COMPILER_LAUNCHER=ccache -DCMAKE_C_COMPILER_LAUNCHER=ccache)
 fi
-cmake -S . -B "$BUILD_DIR" "${GEN[@]}" "${LAUNCHER[@]}" -DCMAKE_BUILD_TYPE=RelWithDebInfo -DPLOKE_BUILD_TESTS=ON -DPLOKE_BUILD_BENCH=ON
-cmake --build "$BUILD_DIR" -j "$JOBS"
-cd "$BUILD_DIR"
-ctest --output-on-failure -j "$JOBS" --timeout 300
+# Ninja for a new tree; a tree configured by another generator keeps it.
+generator() {
+  if command -v ninja >/dev/null &&
+     { [[ ! -f "$1/CMakeCache.txt" ]] || grep -q '^CMAKE_GENERATOR:INTERNAL=Ninja$' "$1/CMakeCache.txt"; }; then
+    echo "-GNinja"
+  fi
+}
+has_stage() { [[ ",$STAGES," == *",$1,"* ]]; }
+stage_done() { echo "test.sh: stage $1 done in $(( $(date +%s) - $2 ))s"; }
+CLANG=(-DCMAKE_C_COMPILER=clang-14 -DCMAKE_CXX_COMPILER=clang++-14)
+SAN=(-DCMAKE_BUILD_TYPE=RelWithDebInfo "-DCMAKE_CXX_FLAGS_RELWITHDEBINFO=-O1 -g1"
+     -DPLOKE_BUILD_BENCH=OFF -DPLOKE_BUILD_TESTS=ON -DPLOKE_ALLOCATOR=system)
+
+stage_normal() {
+  local t; t=$(date +%s)
+  cmake -S . -B "$BUILD_DIR" $(generator "$BUILD_DIR") "${LAUNCHER[@]}" -DCMAKE_BUILD_TYPE=RelWithDebInfo \
+    -DPLOKE_BUILD_TESTS=ON -DPLOKE_BUILD_BENCH=ON
+  cmake --build "$BUILD_DIR" -j "$JOBS"
+  (cd "$BUILD_DIR" && ctest --output-on-failure -j "$JOBS" --timeout 300)
+  stage_done normal "$t"
+}
+
+stage_asan() {
+  local t d="$BUILD_DIR-asan"; t=$(date +%s)
+  cmake -S . -B "$d" $(generator "$d") "${LAUNCHER[@]}" "${CLANG[@]}" "${SAN[@]}" -DPLOKE_SANITIZE=ON
+  cmake --build "$d" -j "$JOBS"
+  (cd "$d" && ASAN_OPTIONS=detect_leaks=1:strict_string_checks=1 \
+     UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
+     ctest --output-on-failure -j "$JOBS" --timeout 600)
+  stage_done asan "$t"
+}
+
+# TSan builds and runs the suites whose code shares state across threads (their folder
+# labels; the target ploke_tsan_tests in tests/CMakeLists.txt lists the same folders).
+TSAN_LABELS='^(net|gateway|recorder|resilience)$'
+stage_tsan() {
+  local t d="$BUILD_DIR-tsan"; t=$(date +%s)
+  cmake -S . -B "$d" $(generator "$d") "${LAUNCHER[@]}" "${CLANG[@]}" "${SAN[@]}" -DPLOKE_TSAN=ON
+  cmake --build "$d" -j "$JOBS" --target ploke_tsan_tests
+  (cd "$d" && TSAN_OPTIONS=halt_on_error=1:second_deadlock_stack=1 \
+     ctest --output-on-failure -j "$JOBS" --timeout 600 -L "$TSAN_LABELS")
+  stage_done tsan "$t"
+}
+
+stage_fuzz() {
+  local t; t=$(date +%s)
+  bench/fuzz/run.sh --ci "${PLOKE_FUZZ_SECONDS:-10}"
+  stage_done fuzz "$t"
+}
+
+scripts/install-deps.sh
+scripts/check-layering.sh
+for s in normal asan tsan fuzz; do
+  if has_stage "$s"; then "stage_$s"; fi
+done
 echo "test.sh: done in $(( $(date +%s) - start ))s"

@@ -1,4 +1,5 @@
 #include "ploke/core/in_process_transport.h"
+#include "ploke/core/thread_annotations.h"
 
 #include <memory>
 #include <mutex>
@@ -17,7 +18,7 @@ class PlayState : public std::enable_shared_from_this<PlayState> {
   void play(ScriptedResponse script) {
     script_ = std::move(script);
     auto self = shared_from_this();
-    std::lock_guard<std::mutex> lock(mu_);
+    MutexLock lock(mu_);
     if (options_.total_timeout) {
       timers_.push_back(clock_.schedule_at(start_ + *options_.total_timeout, [self] {
         self->fail(TimeoutError(TimeoutPhase::kTotal, "total timeout"));
@@ -61,14 +62,14 @@ class PlayState : public std::enable_shared_from_this<PlayState> {
   }
 
   bool done() const {
-    std::lock_guard<std::mutex> lock(mu_);
+    MutexLock lock(mu_);
     return done_;
   }
 
  private:
   void deliver_head() {
     {
-      std::lock_guard<std::mutex> lock(mu_);
+      MutexLock lock(mu_);
       if (done_) return;
       clock_.cancel(first_byte_timer_);
       arm_idle_locked();
@@ -78,7 +79,7 @@ class PlayState : public std::enable_shared_from_this<PlayState> {
 
   void deliver_chunk(size_t i) {
     {
-      std::lock_guard<std::mutex> lock(mu_);
+      MutexLock lock(mu_);
       if (done_) return;
       arm_idle_locked();
     }
@@ -100,7 +101,7 @@ class PlayState : public std::enable_shared_from_this<PlayState> {
 
   void complete(Status st) {
     {
-      std::lock_guard<std::mutex> lock(mu_);
+      MutexLock lock(mu_);
       if (done_) return;
       done_ = true;
       for (TimerId t : timers_) clock_.cancel(t);
@@ -113,7 +114,7 @@ class PlayState : public std::enable_shared_from_this<PlayState> {
   const CallOptions options_;
   const TimePoint start_;
   ScriptedResponse script_;
-  mutable std::mutex mu_;
+  mutable Mutex mu_;
   bool done_ = false;
   std::vector<TimerId> timers_;
   TimerId first_byte_timer_ = 0;

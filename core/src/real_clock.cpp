@@ -1,6 +1,7 @@
 // The only file in ploke-sim that reads the machine's clock or blocks on it
 // (enforced by scripts/check-layering.sh).
 #include "ploke/core/clock.h"
+#include "ploke/core/thread_annotations.h"
 
 namespace ploke {
 
@@ -8,7 +9,7 @@ RealClock::RealClock() = default;
 
 RealClock::~RealClock() {
   {
-    std::lock_guard<std::mutex> lock(mu_);
+    MutexLock lock(mu_);
     stopping_ = true;
   }
   cv_.notify_all();
@@ -27,7 +28,7 @@ TimerId RealClock::schedule_at(TimePoint when, std::function<void()> cb) {
   TimerId id;
   bool earliest = false;
   {
-    std::lock_guard<std::mutex> lock(mu_);
+    MutexLock lock(mu_);
     const std::optional<TimePoint> before = timers_.next_due();
     id = timers_.add(when, std::move(cb));
     if (!thread_.joinable()) thread_ = std::thread([this] { run_timers(); });
@@ -41,7 +42,7 @@ TimerId RealClock::schedule_at(TimePoint when, std::function<void()> cb) {
 }
 
 bool RealClock::cancel(TimerId id) {
-  std::lock_guard<std::mutex> lock(mu_);
+  MutexLock lock(mu_);
   return timers_.cancel(id);
 }
 
@@ -50,16 +51,16 @@ void RealClock::sleep_until(TimePoint when) {
 }
 
 void RealClock::run_timers() {
-  std::unique_lock<std::mutex> lock(mu_);
+  MutexLock lock(mu_);
   while (!stopping_) {
     const std::optional<TimePoint> next = timers_.next_due();
     if (!next) {
-      cv_.wait(lock);
+      lock.wait(cv_);
       continue;
     }
     auto due = timers_.pop_due(now());
     if (!due) {
-      cv_.wait_until(lock, *next);
+      lock.wait_until(cv_, *next);
       continue;
     }
     lock.unlock();

@@ -1,4 +1,5 @@
 #include "ploke/core/secret_registry.h"
+#include "ploke/core/thread_annotations.h"
 
 #include <algorithm>
 #include <atomic>
@@ -17,7 +18,7 @@ struct Snapshot {
 };
 
 struct Registry {
-  std::mutex mu;  // serialises writers; readers load `snap`
+  Mutex mu;  // serialises writers; readers load `snap`
   std::atomic<std::shared_ptr<const Snapshot>> snap;
   std::atomic<bool> any{false};
   std::atomic<uint64_t> generation{0};  // bumped after each store of `snap`
@@ -54,7 +55,7 @@ bool register_secret(std::string_view value) {
     return true;  // known already: no lock (the gateway calls this per request)
   }
   Registry& r = registry();
-  std::lock_guard<std::mutex> lk(r.mu);
+  MutexLock lk(r.mu);
   auto cur = r.snap.load(std::memory_order_acquire);
   if (cur && std::find(cur->values.begin(), cur->values.end(), value) != cur->values.end()) return true;
   if (cur && cur->values.size() >= kMaxRegisteredSecrets) {
@@ -166,7 +167,7 @@ void register_client_credentials(const Headers& headers) {
 
 void clear_registered_secrets_for_testing() {
   Registry& r = registry();
-  std::lock_guard<std::mutex> lk(r.mu);
+  MutexLock lk(r.mu);
   r.any.store(false, std::memory_order_release);
   r.snap.store(nullptr, std::memory_order_release);
   r.generation.fetch_add(1, std::memory_order_acq_rel);

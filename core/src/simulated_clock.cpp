@@ -1,4 +1,5 @@
 #include "ploke/core/clock.h"
+#include "ploke/core/thread_annotations.h"
 
 namespace ploke {
 
@@ -6,29 +7,29 @@ SimulatedClock::SimulatedClock(TimePoint start, SystemTime start_system)
     : now_(start), start_(start), start_system_(start_system) {}
 
 TimePoint SimulatedClock::now() const {
-  std::lock_guard<std::mutex> lock(mu_);
+  MutexLock lock(mu_);
   return now_;
 }
 
 SystemTime SimulatedClock::system_now() const {
-  std::lock_guard<std::mutex> lock(mu_);
+  MutexLock lock(mu_);
   return start_system_ + (now_ - start_);
 }
 
 TimerId SimulatedClock::schedule_at(TimePoint when, std::function<void()> cb) {
-  std::lock_guard<std::mutex> lock(mu_);
+  MutexLock lock(mu_);
   return timers_.add(when, std::move(cb));
 }
 
 bool SimulatedClock::cancel(TimerId id) {
-  std::lock_guard<std::mutex> lock(mu_);
+  MutexLock lock(mu_);
   return timers_.cancel(id);
 }
 
 bool SimulatedClock::fire_one_due(TimePoint limit) {
   std::optional<std::pair<TimePoint, std::function<void()>>> due;
   {
-    std::lock_guard<std::mutex> lock(mu_);
+    MutexLock lock(mu_);
     due = timers_.pop_due(limit);
     if (!due) return false;
     // Time never moves backwards: a timer scheduled in the past fires "now".
@@ -41,7 +42,7 @@ bool SimulatedClock::fire_one_due(TimePoint limit) {
 size_t SimulatedClock::advance_to(TimePoint t) {
   size_t fired = 0;
   while (fire_one_due(t)) ++fired;
-  std::lock_guard<std::mutex> lock(mu_);
+  MutexLock lock(mu_);
   if (t > now_) now_ = t;
   return fired;
 }
@@ -53,12 +54,12 @@ size_t SimulatedClock::run_until_idle(size_t max_timers) {
 }
 
 std::optional<TimePoint> SimulatedClock::next_wakeup() const {
-  std::lock_guard<std::mutex> lock(mu_);
+  MutexLock lock(mu_);
   return timers_.next_due();
 }
 
 size_t SimulatedClock::pending_timers() const {
-  std::lock_guard<std::mutex> lock(mu_);
+  MutexLock lock(mu_);
   return timers_.size();
 }
 

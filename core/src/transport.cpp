@@ -1,4 +1,5 @@
 #include "ploke/core/transport.h"
+#include "ploke/core/thread_annotations.h"
 
 #include <condition_variable>
 #include <mutex>
@@ -53,7 +54,7 @@ void Completion::notify() {
   CooperativeScheduler* coop = nullptr;
   void* fiber = nullptr;
   {
-    std::lock_guard<std::mutex> lock(mu_);
+    MutexLock lock(mu_);
     done_ = true;
     coop = coop_;
     fiber = coop_fiber_;
@@ -65,7 +66,7 @@ void Completion::notify() {
 }
 
 bool Completion::done() const {
-  std::lock_guard<std::mutex> lock(mu_);
+  MutexLock lock(mu_);
   return done_;
 }
 
@@ -73,13 +74,13 @@ bool Completion::wait(Clock& clock) {
   if (CooperativeScheduler* coop = t_coop; coop != nullptr && coop->drives(clock)) {
     if (void* fiber = coop->current_fiber(); fiber != nullptr) {
       {
-        std::lock_guard<std::mutex> lock(mu_);
+        MutexLock lock(mu_);
         if (done_) return true;
         coop_ = coop;
         coop_fiber_ = fiber;
       }
       const bool woken = coop->suspend();
-      std::lock_guard<std::mutex> lock(mu_);
+      MutexLock lock(mu_);
       if (!woken && coop_fiber_ == fiber) {  // given up on: nothing can notify us any more
         coop_ = nullptr;
         coop_fiber_ = nullptr;
@@ -93,8 +94,8 @@ bool Completion::wait(Clock& clock) {
     }
     return true;
   }
-  std::unique_lock<std::mutex> lock(mu_);
-  cv_.wait(lock, [this] { return done_; });
+  MutexLock lock(mu_);
+  while (!done_) lock.wait(cv_);
   return true;
 }
 

@@ -47,6 +47,7 @@
 #include "ploke/codec/cassette_json.h"
 #include "ploke/codec/matcher.h"
 #include "ploke/core/cassette.h"
+#include "ploke/core/secret_registry.h"
 #include "ploke/net/http_server.h"
 #include "ploke/net/loop_client.h"
 
@@ -897,6 +898,9 @@ struct Recorder::Impl {
     else hr.path = req.path + (req.query.empty() ? std::string() : "?" + req.query);
     hr.body = std::move(req.body);
     hr.headers = std::move(req.headers);
+    // The client's key is redacted by value from now on: an upstream that echoes it (an
+    // error quoting the bearer) never puts it in a cassette or a log line.
+    register_client_credentials(hr.headers);
     if (replays) {
       codec::ReplayResult hit = store->match(codec::recorded_request_from_http(hr));
       if (hit.ok()) {

@@ -1,5 +1,6 @@
 // The simulator's request/fault counters and their Prometheus text (ploke/simulator/metrics_text.h).
 #include "ploke/simulator/metrics_text.h"
+#include "ploke/core/thread_annotations.h"
 
 #include <algorithm>
 #include <array>
@@ -119,7 +120,7 @@ SimRequestCounter::SimRequestCounter(const SimEngine& engine, size_t max_series,
 }
 
 SimRequestCounts SimRequestCounter::update() {
-  std::lock_guard<std::mutex> lock(mu_);
+  MutexLock lock(mu_);
   const uint64_t total = engine_.request_count();
   const uint64_t cap = engine_.options().journal_capacity;
   // Every unread entry was appended after the last read, and each has its own arrival

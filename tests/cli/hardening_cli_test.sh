@@ -9,7 +9,7 @@
 #  - redaction by value: an opaque upstream key (no provider prefix) echoed by an upstream
 #    error never reaches the gateway's client, /__admin/traces, the dashboard JSON, or
 #    `chat --trace`; a client key echoed back neither; a key split across SSE reads never
-#    reaches `chat --stream` output.
+#    reaches `chat --stream` output, nor a gateway stream (split across two deltas).
 # Loopback only (tests/cli/echo_upstream.py); every process started is stopped. Ends with
 # "N passed, N failed".
 set -u
@@ -138,11 +138,35 @@ curl -s -o "$TMP/answer" -H "authorization: Bearer $CLIENTKEY" -H 'content-type:
   "$URL/v1/chat/completions"
 # The gateway words errors as OpenAI does and never quotes upstream text (the echo included).
 check "the gateway's error answer is OpenAI-worded, without the upstream's echo" 0 0 '"message":"Incorrect API key provided\."' "$TMP/answer"
+# The echo upstream streams the key it receives split across two text deltas: each half
+# sits in its own SSE event, so only redaction of the event stream catches it.
+curl -sN -o "$TMP/stream" -H "authorization: Bearer $CLIENTKEY" -H 'content-type: application/json' \
+  -d '{"model":"gpt-4o-mini","stream":true,"messages":[{"role":"user","content":"hi"}]}' \
+  "$URL/v1/chat/completions"
+check "gateway stream: a key split across deltas arrives redacted" 0 0 'your key is .*\[REDACTED\]' \
+  <(sed -n 's/.*"content":"\([^"]*\)".*/\1/p' "$TMP/stream" | tr -d '\n')
+absent "gateway stream: first half of the split key never sent" "${UPKEY:0:12}" "$TMP/stream"
+absent "gateway stream: second half of the split key never sent" "${UPKEY:12}" "$TMP/stream"
 curl -s "$URL/__admin/traces" >"$TMP/traces"
 curl -s "$URL/__admin/dashboard.json" >"$TMP/dash"
 absent "gateway: upstream key never reaches client/traces/dashboard" "$UPKEY" "$TMP/answer" "$TMP/traces" "$TMP/dash"
 absent "gateway: client key echoed upstream never comes back" "$CLIENTKEY" "$TMP/answer" "$TMP/traces" "$TMP/dash"
 kill -TERM "$GW"; wait "$GW" 2>/dev/null
 absent "gateway logs never hold either key" "$UPKEY" "$TMP/gw.out" "$TMP/gw.err"
+
+# record: the client's own opaque key, echoed by the upstream in its error body, never
+# reaches the cassette or the recorder's log.
+"$BIN" record --port 0 --upstream "http://127.0.0.1:$UP_PORT" --cassette "$TMP/rec.json" --flush-ms 10 \
+  >"$TMP/rec.out" 2>"$TMP/rec.err" &
+REC=$!; PIDS="$PIDS $REC"
+for _ in $(seq 1 200); do grep -q '^listening on ' "$TMP/rec.out" 2>/dev/null && break; sleep 0.05; done
+RURL=$(sed -n 's/^listening on //p' "$TMP/rec.out")
+[[ -n "$RURL" ]]; check "record in front of the echo upstream starts" 0 $?
+curl -s -o "$TMP/rec.answer" -H "authorization: Bearer $CLIENTKEY" -H 'content-type: application/json' \
+  -d '{"model":"gpt-4o-mini","messages":[{"role":"user","content":"hi"}]}' "$RURL/v1/chat/completions"
+kill -TERM "$REC"; wait "$REC" 2>/dev/null
+check "record wrote the echoed error" 0 0 'Incorrect API key provided' "$TMP/rec.json"
+absent "record: the client key echoed upstream never reaches the cassette or log" "$CLIENTKEY" \
+  "$TMP/rec.json" "$TMP/rec.out" "$TMP/rec.err"
 
 finish

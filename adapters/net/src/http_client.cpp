@@ -10,6 +10,7 @@
 //  - The pool holds idle fds per origin ("host:port"). Reuse first peeks at the socket
 //    (recv MSG_PEEK|MSG_DONTWAIT): EOF or stray bytes mean the server is done with it.
 #include "ploke/net/http_client.h"
+#include "ploke/core/thread_annotations.h"
 
 #include <http_parser.h>
 
@@ -43,16 +44,16 @@ constexpr size_t kReadChunk = 16 * 1024;
 struct CallState {
   std::atomic<bool> cancelled{false};
   std::atomic<bool> completed{false};
-  std::mutex mu;
-  int fd = -1;  // GUARDED_BY(mu): the socket in use, for cancel()
+  Mutex mu;
+  int fd PLOKE_GUARDED_BY(mu) = -1;  // the socket in use, for cancel()
 
   void cancel() {
     cancelled.store(true);
-    std::lock_guard<std::mutex> l(mu);
+    MutexLock l(mu);
     if (fd >= 0) ::shutdown(fd, SHUT_RDWR);
   }
   void set_fd(int f) {
-    std::lock_guard<std::mutex> l(mu);
+    MutexLock l(mu);
     fd = f;
   }
 };
@@ -85,8 +86,8 @@ struct HttpClient::Impl {
 
   Clock& clock;
   const Options options;
-  mutable std::mutex mu;
-  std::map<std::string, std::vector<int>, std::less<>> idle;  // GUARDED_BY(mu)
+  mutable Mutex mu;
+  std::map<std::string, std::vector<int>, std::less<>> idle PLOKE_GUARDED_BY(mu);
   std::atomic<size_t> opened{0};
 
   // A pooled connection that still looks alive, or -1.
@@ -94,7 +95,7 @@ struct HttpClient::Impl {
     for (;;) {
       int fd = -1;
       {
-        std::lock_guard<std::mutex> l(mu);
+        MutexLock l(mu);
         auto it = idle.find(key);
         if (it == idle.end() || it->second.empty()) return -1;
         fd = it->second.back();
@@ -108,7 +109,7 @@ struct HttpClient::Impl {
   }
   void release(const std::string& key, int fd) {
     {
-      std::lock_guard<std::mutex> l(mu);
+      MutexLock l(mu);
       auto& v = idle[key];
       if (v.size() < options.max_idle_per_origin) {
         v.push_back(fd);
@@ -403,7 +404,7 @@ CallPtr HttpClient::start_async(const HttpRequest& request, const CallOptions& o
 }
 
 size_t HttpClient::idle_connections() const {
-  std::lock_guard<std::mutex> l(impl_->mu);
+  MutexLock l(impl_->mu);
   size_t n = 0;
   for (const auto& kv : impl_->idle) n += kv.second.size();
   return n;

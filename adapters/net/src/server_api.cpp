@@ -1,6 +1,7 @@
 // HttpServer's public side: Responder (any thread; work for the loop goes through its
 // queue), EventLoop, HttpServer::Start / stop. See server_internal.h and http_server.cpp.
 #include <arpa/inet.h>
+#include "ploke/core/thread_annotations.h"
 #include <netdb.h>
 #include <netinet/in.h>
 #include <signal.h>
@@ -250,12 +251,12 @@ struct HttpServer::Impl {
   Counters counters;
   int port = 0;
   std::vector<std::unique_ptr<Worker>> workers;
-  std::mutex stop_mu;
-  bool stopped = false;  // GUARDED_BY(stop_mu)
+  Mutex stop_mu;
+  bool stopped PLOKE_GUARDED_BY(stop_mu) = false;
 
   void stop_all() {
     for (auto& w : workers) {
-      std::lock_guard<std::mutex> l(w->shared->mu);
+      MutexLock l(w->shared->mu);
       w->shared->stopping = true;
       if (w->wake_fd >= 0 && w->thread.joinable()) {
         const uint64_t one = 1;
@@ -334,7 +335,10 @@ Status init_worker(Worker& w, event_config* cfg, int listen_fd, size_t i, Clock&
   w.loop_impl = std::make_unique<EventLoop::Impl>(w.base, w.shared, clock, i);
   w.loop = std::make_unique<EventLoop>(w.loop_impl.get());
   w.wake_fd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
-  w.shared->wake_fd = w.wake_fd;
+  {
+    MutexLock l(w.shared->mu);
+    w.shared->wake_fd = w.wake_fd;
+  }
   if (w.base == nullptr || w.wake_fd < 0) return InternalError(o.name + ": cannot create event loop");
   w.idle_timeout = event_base_init_common_timeout(w.base, &w.idle_tv);
   w.write_timeout = event_base_init_common_timeout(w.base, &w.write_tv);
@@ -418,7 +422,7 @@ void HttpServer::stop_accepting() {
 
 void HttpServer::stop() {
   if (!impl_) return;
-  std::lock_guard<std::mutex> lock(impl_->stop_mu);
+  MutexLock lock(impl_->stop_mu);
   if (impl_->stopped) return;
   impl_->stopped = true;
   impl_->stop_all();

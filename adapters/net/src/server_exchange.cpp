@@ -1,6 +1,7 @@
 // HttpServer, loop side: Responder operations, exchange timers and endings, the libevent
 // callbacks, stop and the listeners. See server_internal.h and http_server.cpp.
 #include <linux/sockios.h>
+#include "ploke/core/thread_annotations.h"
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <sys/ioctl.h>
@@ -230,7 +231,7 @@ extern "C" void wake_cb(evutil_socket_t fd, short, void* arg) {
   std::vector<std::function<void()>> work;
   bool stopping = false;
   {
-    std::lock_guard<std::mutex> l(w->shared->mu);
+    MutexLock l(w->shared->mu);
     work.swap(w->shared->queue);
     stopping = w->shared->stopping;
   }
@@ -255,13 +256,13 @@ void Worker::stop_listening() {
 
 void Worker::destroy() {
   {
-    std::lock_guard<std::mutex> l(shared->mu);
+    MutexLock l(shared->mu);
     shared->alive = false;
     shared->wake_fd = -1;
   }
   std::vector<std::function<void()>> dropped;
   {
-    std::lock_guard<std::mutex> l(shared->mu);
+    MutexLock l(shared->mu);
     dropped.swap(shared->queue);
   }
   dropped.clear();

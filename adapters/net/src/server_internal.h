@@ -26,6 +26,7 @@
 #include "byte_buffer.h"
 #include "loop_internal.h"
 #include "ploke/net/event_loop.h"
+#include "ploke/core/thread_annotations.h"
 #include "ploke/net/http_server.h"
 
 namespace ploke::net {
@@ -58,16 +59,16 @@ struct Worker;
 
 // The part of a loop that other threads (and late Responders) may touch.
 struct LoopShared {
-  std::mutex mu;
-  std::vector<std::function<void()>> queue;  // GUARDED_BY(mu)
-  bool alive = true;                         // GUARDED_BY(mu)
-  bool stopping = false;                     // GUARDED_BY(mu)
-  int wake_fd = -1;                          // GUARDED_BY(mu) once the loop runs
+  Mutex mu;
+  std::vector<std::function<void()>> queue PLOKE_GUARDED_BY(mu);
+  bool alive PLOKE_GUARDED_BY(mu) = true;
+  bool stopping PLOKE_GUARDED_BY(mu) = false;
+  int wake_fd PLOKE_GUARDED_BY(mu) = -1;                          // once the loop runs
   std::atomic<std::thread::id> tid{};
 
   // false when the loop is gone.
   bool post(std::function<void()> fn) {
-    std::lock_guard<std::mutex> l(mu);
+    MutexLock l(mu);
     if (!alive) return false;
     const bool wake = queue.empty();
     queue.push_back(std::move(fn));

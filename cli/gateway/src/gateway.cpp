@@ -12,6 +12,7 @@
 #include "ploke/core/secret.h"
 #include "ploke/core/secret_registry.h"
 #include "redacting_responder.h"
+#include "ploke/core/stream_event_redactor.h"
 #include "ploke/dashboard/dashboard.h"
 #include "ploke/resilience/admission.h"
 #include "ploke/resilience/trace.h"
@@ -439,9 +440,13 @@ void Gateway::run_chat(Proto proto, const Request& request, Responder& out, Infl
       }
       out.chunk(std::move(bytes));
     };
+    // A client key split across deltas is not contiguous in the rendered bytes: redact the
+    // event stream itself (the responder still scrubs each rendered chunk).
+    StreamEventRedactor redactor;
+    auto render = [&](const StreamEvent& x) { send(oa ? oa->event(x) : an->event(x)); };
     const resilience::LlmClient::EventCallback on_event = [&](const StreamEvent& e) {
       ensure_writer(e.kind == StreamEvent::Kind::kStart ? &e : nullptr);
-      send(oa ? oa->event(e) : an->event(e));
+      for (const StreamEvent& x : redactor.apply(e)) render(x);
     };
     for (size_t g = 0; g < groups.size(); ++g) {
       control.pin = groups[g].pin;
@@ -449,9 +454,12 @@ void Gateway::run_chat(Proto proto, const Request& request, Responder& out, Infl
       resilience::RequestTrace t;
       result = client_.stream(req, on_event, control, &t);
       merge(t, g);
-      if (result.ok() || head_sent || ends_groups(result.status()) || inflight.cancelled()) break;
+      if (result.ok() || head_sent || redactor.holding() || ends_groups(result.status()) || inflight.cancelled()) break;
     }
     record();
+    if (oa || an) {
+      for (const StreamEvent& x : redactor.flush()) render(x);
+    }
     if (result.ok()) {
       ensure_writer(nullptr);
       if (result->model.empty()) result->model = requested_model;

@@ -1,6 +1,7 @@
 // LedgerUsage: batched usage rows and budget answers for the gateway. See
 // ploke/gateway/ledger_usage.h.
 #include "ploke/gateway/ledger_usage.h"
+#include "ploke/core/thread_annotations.h"
 
 #include <utility>
 
@@ -15,12 +16,12 @@ LedgerUsage::~LedgerUsage() { (void)flush(); }
 
 void LedgerUsage::refresh_budgets() {
   const bool has = !book_.budgets().empty();
-  std::lock_guard<std::mutex> lk(mu_);
+  MutexLock lk(mu_);
   has_budgets_ = has;
 }
 
 Status LedgerUsage::record_attempt(const AttemptRecord& attempt) {
-  std::lock_guard<std::mutex> lk(mu_);
+  MutexLock lk(mu_);
   attempts_.push_back(attempt);
   AttemptRecord& a = attempts_.back();
   if (!a.at) a.at = clock_.system_now();
@@ -42,7 +43,7 @@ void LedgerUsage::record_request(const Completed& c) {
   }
   bool full = false;
   {
-    std::lock_guard<std::mutex> lk(mu_);
+    MutexLock lk(mu_);
     requests_.push_back(std::move(r));
     numbers_.erase(c.trace.request_id);
     if (numbers_.size() > 100000) numbers_.clear();  // requests that never completed: bounded
@@ -52,18 +53,18 @@ void LedgerUsage::record_request(const Completed& c) {
 }
 
 Status LedgerUsage::flush() {
-  std::lock_guard<std::mutex> w(write_mu_);
+  MutexLock w(write_mu_);
   std::vector<ledger::RequestRecord> requests;
   std::vector<ledger::AttemptRecord> attempts;
   {
-    std::lock_guard<std::mutex> lk(mu_);
+    MutexLock lk(mu_);
     requests.swap(requests_);
     attempts.swap(attempts_);
   }
   if (requests.empty() && attempts.empty()) return Status::Ok();
   Status st = book_.record_batch(requests, attempts);
   if (!st.ok()) {
-    std::lock_guard<std::mutex> lk(mu_);
+    MutexLock lk(mu_);
     ++write_errors_;
     last_error_ = st;
   }
@@ -72,7 +73,7 @@ Status LedgerUsage::flush() {
 
 BudgetCheck LedgerUsage::check_budget(std::string_view provider, std::string_view profile, double est_cost_usd) {
   {
-    std::lock_guard<std::mutex> lk(mu_);
+    MutexLock lk(mu_);
     if (!has_budgets_) return BudgetCheck{};
   }
   (void)flush();  // the budget must see every attempt made so far
@@ -84,12 +85,12 @@ double LedgerUsage::remaining_budget(std::string_view provider, std::string_view
 }
 
 uint64_t LedgerUsage::write_errors() const {
-  std::lock_guard<std::mutex> lk(mu_);
+  MutexLock lk(mu_);
   return write_errors_;
 }
 
 Status LedgerUsage::last_error() const {
-  std::lock_guard<std::mutex> lk(mu_);
+  MutexLock lk(mu_);
   return last_error_;
 }
 

@@ -1,5 +1,6 @@
 // Request matching (canonical keys), request/JSON differences, and the replay store.
 #include "ploke/codec/matcher.h"
+#include "ploke/core/thread_annotations.h"
 
 #include <algorithm>
 #include <cctype>
@@ -295,7 +296,7 @@ ReplayResult ReplayStore::match(const RecordedRequest& request) {
   ReplayResult r;
   std::optional<size_t> exhausted_last;
   {
-    std::lock_guard<std::mutex> lock(mu_);
+    MutexLock lock(mu_);
     ++requests_;
     auto it = by_key_.find(key);
     if (it != by_key_.end()) {
@@ -322,7 +323,7 @@ ReplayResult ReplayStore::match(const RecordedRequest& request) {
     r.near_miss = near_miss_for(live, canonical);
   }
   r.status = Status(StatusCode::kNotFound, r.near_miss.to_string());
-  std::lock_guard<std::mutex> lock(mu_);
+  MutexLock lock(mu_);
   ++unmatched_;
   misses_.push_back(r.near_miss);
   if (misses_.size() > options_.max_recorded_misses) misses_.erase(misses_.begin());
@@ -330,14 +331,14 @@ ReplayResult ReplayStore::match(const RecordedRequest& request) {
 }
 
 std::vector<UsageEntry> ReplayStore::usage() const {
-  std::lock_guard<std::mutex> lock(mu_);
+  MutexLock lock(mu_);
   std::vector<UsageEntry> out;
   for (size_t i = 0; i < entries_.size(); ++i) out.push_back({entries_[i].ref, uses_[i]});
   return out;
 }
 
 std::vector<InteractionRef> ReplayStore::unused() const {
-  std::lock_guard<std::mutex> lock(mu_);
+  MutexLock lock(mu_);
   std::vector<InteractionRef> out;
   for (size_t i = 0; i < entries_.size(); ++i) {
     if (uses_[i] == 0) out.push_back(entries_[i].ref);
@@ -346,14 +347,14 @@ std::vector<InteractionRef> ReplayStore::unused() const {
 }
 
 std::vector<NearMiss> ReplayStore::misses() const {
-  std::lock_guard<std::mutex> lock(mu_);
+  MutexLock lock(mu_);
   return misses_;
 }
 
 StrictReport ReplayStore::strict_report() const {
   StrictReport rep;
   rep.unused = unused();
-  std::lock_guard<std::mutex> lock(mu_);
+  MutexLock lock(mu_);
   rep.requests = requests_;
   rep.unmatched = unmatched_;
   rep.misses = misses_;
@@ -361,7 +362,7 @@ StrictReport ReplayStore::strict_report() const {
 }
 
 void ReplayStore::reset() {
-  std::lock_guard<std::mutex> lock(mu_);
+  MutexLock lock(mu_);
   for (auto& [k, q] : by_key_) q.next = 0;
   std::fill(uses_.begin(), uses_.end(), 0);
   misses_.clear();

@@ -1,5 +1,6 @@
 // The SQLite ledger (see ploke/ledger/ledger.h). sqlite3 stays in this file.
 #include "ploke/ledger/ledger.h"
+#include "ploke/core/thread_annotations.h"
 
 #include <sqlite3.h>
 
@@ -209,6 +210,7 @@ Ledger::~Ledger() = default;
 
 Result<std::unique_ptr<Ledger>> Ledger::open(const std::string& path, Clock& clock, LedgerOptions options) {
   std::unique_ptr<Ledger> l(new Ledger(path, clock));
+  MutexLock g(l->mu_);  // not shared yet; taken so the analysis can check the set-up
   Impl& im = *l->impl_;
   const int flags = options.read_only ? SQLITE_OPEN_READONLY : (SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE);
   if (sqlite3_open_v2(path.c_str(), &im.db, flags | SQLITE_OPEN_FULLMUTEX, nullptr) != SQLITE_OK) {
@@ -260,7 +262,7 @@ Result<std::unique_ptr<Ledger>> Ledger::open(const std::string& path, Clock& clo
 }
 
 Status Ledger::add_price(const PriceRecord& p) {
-  std::lock_guard<std::mutex> lock(mu_);
+  MutexLock lock(mu_);
   Impl& im = *impl_;
   if (p.prompt < 0 || p.completion < 0 || p.request < 0 || p.cache_read < 0 || p.cache_write < 0) {
     return InvalidRequestError("ledger: negative price for " + p.provider + "/" + p.model);
@@ -306,14 +308,14 @@ Result<size_t> Ledger::import_catalog_prices(const catalog::Catalog& cat, std::s
 }
 
 std::optional<PriceRecord> Ledger::price_at(std::string_view provider, std::string_view model, SystemTime at) {
-  std::lock_guard<std::mutex> lock(mu_);
+  MutexLock lock(mu_);
   const PriceEntry* e = impl_->lookup(std::string(provider), std::string(model), to_ms(at));
   if (!e) return std::nullopt;
   return e->rec;
 }
 
 Result<size_t> Ledger::recompute_costs(std::optional<SystemTime> since) {
-  std::lock_guard<std::mutex> lock(mu_);
+  MutexLock lock(mu_);
   Impl& im = *impl_;
   PLOKE_RETURN_IF_ERROR(im.exec("BEGIN IMMEDIATE"));
   Stmt q(im.db, "SELECT id, provider, model, at, prompt_tokens, completion_tokens, cache_read_tokens, "
@@ -357,7 +359,7 @@ Status Ledger::record_attempt(const AttemptRecord& a) { return record_batch({}, 
 
 Status Ledger::record_batch(const std::vector<RequestRecord>& requests, const std::vector<AttemptRecord>& attempts) {
   const int64_t now = to_ms(clock_.system_now());
-  std::lock_guard<std::mutex> lock(mu_);
+  MutexLock lock(mu_);
   Impl& im = *impl_;
   if (!im.ins_attempt) return InvalidRequestError("ledger " + path_ + ": opened read-only");
   PLOKE_RETURN_IF_ERROR(im.exec("BEGIN IMMEDIATE"));
@@ -380,7 +382,7 @@ Status Ledger::record_batch(const std::vector<RequestRecord>& requests, const st
 }
 
 Status Ledger::reconcile(std::string_view request_id, uint32_t number, double reported) {
-  std::lock_guard<std::mutex> lock(mu_);
+  MutexLock lock(mu_);
   Impl& im = *impl_;
   Stmt s(im.db, "UPDATE attempts SET reported_cost_usd = ? WHERE request_id = ? AND number = ?");
   s.real(1, reported);
@@ -398,7 +400,7 @@ Result<std::vector<AggregateRow>> Ledger::aggregate(const AggregateQuery& q) {
   if (!kCols.count(q.by)) {
     return InvalidRequestError("ledger: cannot group by '" + q.by + "' (provider, model, profile, session, kind, outcome)");
   }
-  std::lock_guard<std::mutex> lock(mu_);
+  MutexLock lock(mu_);
   Impl& im = *impl_;
   const std::string col = q.by == "model" ? "provider || '/' || model" : q.by;
   std::string sql = "SELECT " + col +
@@ -457,7 +459,7 @@ constexpr const char* kAttemptCols =
 }  // namespace
 
 Result<std::vector<AttemptRecord>> Ledger::attempts(std::string_view request_id) {
-  std::lock_guard<std::mutex> lock(mu_);
+  MutexLock lock(mu_);
   Stmt s(impl_->db, (std::string("SELECT ") + kAttemptCols + " FROM attempts WHERE request_id = ? ORDER BY number").c_str());
   s.text(1, request_id);
   std::vector<AttemptRecord> out;
@@ -466,14 +468,14 @@ Result<std::vector<AttemptRecord>> Ledger::attempts(std::string_view request_id)
 }
 
 Result<uint64_t> Ledger::count_attempts() {
-  std::lock_guard<std::mutex> lock(mu_);
+  MutexLock lock(mu_);
   Stmt s(impl_->db, "SELECT COUNT(*) FROM attempts");
   if (!s || sqlite3_step(s.get()) != SQLITE_ROW) return impl_->err("count");
   return static_cast<uint64_t>(sqlite3_column_int64(s.get(), 0));
 }
 
 Result<std::vector<AttemptRecord>> Ledger::discrepancies(double tolerance) {
-  std::lock_guard<std::mutex> lock(mu_);
+  MutexLock lock(mu_);
   Stmt s(impl_->db, (std::string("SELECT ") + kAttemptCols +
                      " FROM attempts WHERE reported_cost_usd IS NOT NULL AND "
                      "ABS(reported_cost_usd - COALESCE(cost_usd, 0)) > ? ORDER BY at")
@@ -485,7 +487,7 @@ Result<std::vector<AttemptRecord>> Ledger::discrepancies(double tolerance) {
 }
 
 Result<double> Ledger::attempt_cost(std::string_view request_id, uint32_t number) {
-  std::lock_guard<std::mutex> lock(mu_);
+  MutexLock lock(mu_);
   Stmt s(impl_->db, "SELECT cost_usd FROM attempts WHERE request_id = ? AND number = ?");
   s.text(1, request_id);
   s.i64(2, number);
@@ -501,20 +503,20 @@ Status Ledger::set_budgets(const std::vector<Budget>& budgets) {
       return InvalidRequestError("ledger: invalid budget (scope " + b.scope + ", period " + b.period + ", action " + b.action + ")");
     }
   }
-  std::lock_guard<std::mutex> lock(mu_);
+  MutexLock lock(mu_);
   budgets_ = budgets;
   return Status::Ok();
 }
 
 std::vector<Budget> Ledger::budgets() const {
-  std::lock_guard<std::mutex> lock(mu_);
+  MutexLock lock(mu_);
   return budgets_;
 }
 
 Result<double> Ledger::spent(const Budget& b) { return spent_since(b, period_start(clock_.system_now(), b.period)); }
 
 Result<double> Ledger::spent_since(const Budget& b, SystemTime from) {
-  std::lock_guard<std::mutex> lock(mu_);
+  MutexLock lock(mu_);
   std::string sql = "SELECT TOTAL(COALESCE(reported_cost_usd, cost_usd)) FROM attempts WHERE at >= ?";
   if (b.scope == "provider") sql += " AND provider = ?";
   if (b.scope == "profile") sql += " AND profile = ?";

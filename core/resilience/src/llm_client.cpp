@@ -1,4 +1,5 @@
 #include "ploke/resilience/llm_client.h"
+#include "ploke/core/thread_annotations.h"
 
 #include "llm_client_internal.h"
 #include "ploke/core/cooperative.h"
@@ -12,7 +13,7 @@ namespace ploke::resilience {
 void CancelToken::cancel() {
   // Under the lock: detach() takes it too, so the call cannot be destroyed meanwhile.
   // Call::cancel() never runs the handler inline (Transport contract), so no re-entry.
-  std::lock_guard<std::mutex> g(mu_);
+  MutexLock g(mu_);
   if (cancelled_) return;
   cancelled_ = true;
   if (call_) call_->cancel();
@@ -20,29 +21,29 @@ void CancelToken::cancel() {
 }
 
 bool CancelToken::cancelled() const {
-  std::lock_guard<std::mutex> g(mu_);
+  MutexLock g(mu_);
   return cancelled_;
 }
 
 void CancelToken::attach(Call* call) {
-  std::lock_guard<std::mutex> g(mu_);
+  MutexLock g(mu_);
   call_ = call;
   if (cancelled_) call->cancel();
 }
 
 void CancelToken::detach(Call* call) {
-  std::lock_guard<std::mutex> g(mu_);
+  MutexLock g(mu_);
   if (call_ == call) call_ = nullptr;
 }
 
 void CancelToken::attach_wait(Completion* c) {
-  std::lock_guard<std::mutex> g(mu_);
+  MutexLock g(mu_);
   waiting_ = c;
   if (cancelled_) c->notify();
 }
 
 void CancelToken::detach_wait() {
-  std::lock_guard<std::mutex> g(mu_);
+  MutexLock g(mu_);
   waiting_ = nullptr;
 }
 
@@ -124,7 +125,7 @@ Status LlmClient::add_endpoint(EndpointConfig config) {
   }
   if (config.candidate.id.empty()) return InvalidRequestError("endpoint without an id");
   if (config.endpoint.provider.empty()) config.endpoint.provider = config.candidate.provider;
-  std::lock_guard<std::mutex> lock(mu_);
+  MutexLock lock(mu_);
   for (const auto& e : endpoints_) {
     if (e->cfg.candidate.id == config.candidate.id) {
       return InvalidRequestError("duplicate endpoint id '" + config.candidate.id + "'");
@@ -132,6 +133,7 @@ Status LlmClient::add_endpoint(EndpointConfig config) {
   }
   const TimePoint now = clock_.now();
   auto limiter = [&](const std::string& key, RateLimits limits) {
+    mu_.assert_held();  // runs right here, under the lock
     auto it = limiters_.find(key);
     if (it == limiters_.end()) it = limiters_.emplace(key, std::make_unique<RateLimiter>(limits, now)).first;
     return it->second.get();
@@ -140,6 +142,7 @@ Status LlmClient::add_endpoint(EndpointConfig config) {
   const EndpointCandidate& c = state->cfg.candidate;
   // Breaker calls happen under mu_, so the listener may touch metrics_.
   state->breaker.set_listener([this](const std::string& name, const BreakerEvent& e) {
+    mu_.assert_held();
     metrics_.add(MetricId::kBreakerTransitions, {name, breaker_state_name(e.to)});
     if (opts_.on_breaker_event) opts_.on_breaker_event(name, e);
   });
@@ -153,17 +156,17 @@ Status LlmClient::add_endpoint(EndpointConfig config) {
 }
 
 Status LlmClient::set_policy(std::string_view name) {
-  std::lock_guard<std::mutex> lock(mu_);
+  MutexLock lock(mu_);
   return router_.set_default_policy(name);
 }
 
 std::string LlmClient::policy() const {
-  std::lock_guard<std::mutex> lock(mu_);
+  MutexLock lock(mu_);
   return std::string(router_.default_policy());
 }
 
 std::vector<std::string> LlmClient::policies() const {
-  std::lock_guard<std::mutex> lock(mu_);
+  MutexLock lock(mu_);
   return router_.policy_names();
 }
 
@@ -181,7 +184,7 @@ std::vector<LlmClient::BudgetView> LlmClient::budget_views(const RouteRequest& r
   if (!opts_.budget_oracle) return out;
   std::vector<EndpointCandidate> cands;
   {
-    std::lock_guard<std::mutex> g(mu_);
+    MutexLock g(mu_);
     cands = candidates_;
   }
   out.resize(cands.size());
@@ -269,7 +272,7 @@ void LlmClient::record_usage(const AttemptRecord& rec, RequestTrace* trace) {
   const Status st = opts_.usage_sink->record_attempt(rec);
   if (st.ok()) return;
   {
-    std::lock_guard<std::mutex> g(mu_);
+    MutexLock g(mu_);
     metrics_.add(MetricId::kUsageSinkErrors, {});
   }
   if (trace) trace->notes.push_back("usage of attempt " + std::to_string(rec.number) + " not recorded: " + st.to_string());
@@ -291,7 +294,7 @@ RequestTrace LlmClient::plan(const ChatRequest& request, const CallControl& cont
   trace.pin = control.pin;
   trace.sticky_key = control.sticky_key;
   trace.lane = std::string(lane_name(classify(request, opts_.lanes)));
-  std::lock_guard<std::mutex> lock(mu_);
+  MutexLock lock(mu_);
   route_locked(rr, rr.est_prompt_tokens + rr.est_output_tokens, budgets);
   trace_decision(&trace, rr, budgets);
   const RouteDecision& d = decision_scratch_;
@@ -327,17 +330,17 @@ bool LlmClient::wait_for(Duration d, CancelToken* token) {
 }
 
 QueueStatus LlmClient::queue_status() const {
-  std::lock_guard<std::mutex> lock(mu_);
+  MutexLock lock(mu_);
   return admission_.status();
 }
 
 double LlmClient::metric(MetricId id, std::initializer_list<std::string_view> labels) const {
-  std::lock_guard<std::mutex> lock(mu_);
+  MutexLock lock(mu_);
   return metrics_.value(id, labels);
 }
 
 Status LlmClient::force_breaker(std::string_view endpoint_id, BreakerState state, std::string reason) {
-  std::lock_guard<std::mutex> lock(mu_);
+  MutexLock lock(mu_);
   for (auto& e : endpoints_) {
     if (e->cfg.candidate.id == endpoint_id) {
       e->breaker.force(state, std::move(reason));

@@ -1,6 +1,7 @@
 // LlmClient::CallRun — one complete()/stream() call in small steps (route, admit, and per
 // try: gate, attempt, account, decide) — and the StreamRelay it streams through.
 #include <algorithm>
+#include "ploke/core/thread_annotations.h"
 #include <cstdio>
 
 #include "llm_client_internal.h"
@@ -147,18 +148,19 @@ Result<ChatResponse> LlmClient::CallRun::run() {
   budgets_ = c_.budget_views(rr_, profile_);
   request_id_ = request_.meta.request_id;
   if (request_id_.empty() && c_.opts_.usage_sink) {  // usage rows need a key
-    std::lock_guard<std::mutex> g(c_.mu_);
+    MutexLock g(c_.mu_);
     char buf[32];
     std::snprintf(buf, sizeof buf, "llm-%016llx", static_cast<unsigned long long>(c_.random_.next_u64()));
     request_id_ = buf;
   }
   begin_trace();
-  lock_.lock();
+  lock_client();
   Done d = route();
   if (!d) d = admit();
   Result<ChatResponse> r = d ? std::move(*d) : attempts();
   // The admission slot is given back after finish(), with the lock held.
   if (slot_held_) c_.admission_.release(c_.clock_.now());
+  unlock_client();
   return r;
 }
 
@@ -195,16 +197,16 @@ LlmClient::CallRun::Done LlmClient::CallRun::route() {
   for (int round = 0;; ++round) {
     const TimePoint now = c_.clock_.now();
     c_.route_locked(rr_, est_tokens_, budgets_);
-    const RouteDecision& d = c_.decision_scratch_;
+    const RouteDecision& d = decision();
     if (!d.chain.empty() || d.error.code() != StatusCode::kRateLimited || round >= 3) break;
     // Every surviving candidate is only rate-limited: wait for the earliest limiter.
     const Duration wait = limiter_wait(d, now);
     if (wait > c_.opts_.max_rate_limit_wait || (deadline_ && now + wait >= *deadline_)) break;
     note("every candidate rate-limited: waited " + detail::fmt_dur(wait) + " for the client-side limiter");
     c_.metrics_.add(MetricId::kRateLimitWaitSeconds, {}, std::chrono::duration<double>(wait).count());
-    lock_.unlock();
+    unlock_client();
     const bool waited = c_.wait_for(wait, control_.cancel);
-    lock_.lock();
+    lock_client();
     if (!waited) return finish(CancelledError("cancelled by the caller while waiting for a rate limiter"));
   }
   return take_chain();
@@ -223,7 +225,7 @@ Duration LlmClient::CallRun::limiter_wait(const RouteDecision& d, TimePoint now)
 }
 
 LlmClient::CallRun::Done LlmClient::CallRun::take_chain() {
-  const RouteDecision& d = c_.decision_scratch_;
+  const RouteDecision& d = decision();
   c_.trace_decision(trace_, rr_, budgets_);
   if (!d.chain.empty() && d.chain[0] < budgets_.size() && !budgets_[d.chain[0]].warnings.empty()) {
     c_.metrics_.add(MetricId::kBudgetWarnings, {c_.candidates_[d.chain[0]].provider});
@@ -268,17 +270,17 @@ LlmClient::CallRun::Done LlmClient::CallRun::wait_admission(SyncWaiter& waiter,
   if (deadline_) {
     LlmClient* self = &c_;
     timer = c_.clock_.schedule_at(*deadline_, [self, waiter_ptr] {
-      std::lock_guard<std::mutex> g(self->mu_);
+      MutexLock g(self->mu_);
       if (self->admission_.cancel(waiter_ptr.get())) {
         waiter_ptr->timed_out = true;
         waiter_ptr->done.notify();
       }
     });
   }
-  lock_.unlock();
+  unlock_client();
   const bool woke = waiter.done.wait(c_.clock_);
   if (timer) c_.clock_.cancel(timer);
-  lock_.lock();
+  lock_client();
   if (!woke && c_.admission_.cancel(&waiter)) {
     return finish(OverloadedError("admission wait ended with nothing left to run (simulated clock idle)"));
   }
@@ -341,9 +343,9 @@ LlmClient::CallRun::Done LlmClient::CallRun::check_stop(TimePoint now) {
 bool LlmClient::CallRun::recheck_budget(EndpointState& ep) {
   const std::string provider = ep.cfg.candidate.provider;
   const double est = estimate_cost_usd(ep.cfg.candidate, rr_.est_prompt_tokens, rr_.est_output_tokens);
-  lock_.unlock();
+  unlock_client();
   const BudgetCheck bc = c_.opts_.budget_oracle->check_budget(provider, profile_, est);
-  lock_.lock();
+  lock_client();
   if (!bc.allowed) {
     const std::string& ep_id = ep.cfg.candidate.id;
     c_.metrics_.add(MetricId::kBudgetBlocked, {provider});
@@ -388,7 +390,7 @@ LlmClient::CallRun::Outcome LlmClient::CallRun::attempt(EndpointState& ep, TimeP
   }
   const bool learn = c_.opts_.learn_rate_limits;
   Outcome o;
-  lock_.unlock();
+  unlock_client();
   send(ep, call_opts, learn, o);
   if (c_.opts_.usage_sink) {
     AttemptRecord rec;
@@ -398,7 +400,7 @@ LlmClient::CallRun::Outcome LlmClient::CallRun::attempt(EndpointState& ep, TimeP
     detail::fill_attempt_record(rec, ep.cfg.candidate, o.r, "attempt", o.a1 - o.a0, session_, profile_);
     c_.record_usage(rec, trace_);
   }
-  lock_.lock();
+  lock_client();
   o.cancelled = control_.cancel && control_.cancel->cancelled();
   return o;
 }
@@ -528,9 +530,9 @@ LlmClient::CallRun::Next LlmClient::CallRun::on_success(EndpointState& ep, Outco
   if (trace_) trace_->served_by = ep_id;
   c_.router_.remember_sticky(control_.sticky_key, ep_id);
   if (streaming_ && relay_.has_held_start()) {  // a stream with no other event: still one start
-    lock_.unlock();
+    unlock_client();
     relay_.flush_held_start();
-    lock_.lock();
+    lock_client();
   }
   ChatResponse out = std::move(o.r).value();
   out.content = relay_.final_content(std::move(out.content));
@@ -584,9 +586,9 @@ LlmClient::CallRun::Next LlmClient::CallRun::retry_or_fail(const std::string& ep
     case RetryAction::kRetrySame:
       ++retries_here_;
       c_.metrics_.add(MetricId::kRetries, {ep_id});
-      lock_.unlock();
+      unlock_client();
       if (d.delay.count() > 0) (void)c_.wait_for(d.delay, control_.cancel);
-      lock_.lock();
+      lock_client();
       return Next::kRetry;  // the next try returns kCancelled if the wait was cut short
     case RetryAction::kFallOver:
       c_.metrics_.add(MetricId::kFallovers, {ep_id});

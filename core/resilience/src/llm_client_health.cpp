@@ -1,5 +1,6 @@
 // LlmClient's operator side: active health probes, the health table, metrics text.
 #include <algorithm>
+#include "ploke/core/thread_annotations.h"
 #include <cstdio>
 
 #include "llm_client_internal.h"
@@ -8,7 +9,7 @@ namespace ploke::resilience {
 
 std::vector<ProbeResult> LlmClient::probe(const ProbeOptions& options) {
   std::vector<ProbeResult> out;
-  std::unique_lock<std::mutex> lock(mu_);
+  MutexLock lock(mu_);
   if (!probe_budget_) {
     probe_budget_ = std::make_unique<RateLimiter>(RateLimits{std::max<uint32_t>(options.max_probes_per_minute, 1), 0},
                                                   clock_.now());
@@ -63,7 +64,7 @@ std::vector<ProbeResult> LlmClient::probe(const ProbeOptions& options) {
 }
 
 std::vector<EndpointHealth> LlmClient::health() const {
-  std::lock_guard<std::mutex> lock(mu_);
+  MutexLock lock(mu_);
   const TimePoint now = clock_.now();
   std::vector<EndpointHealth> out;
   for (const auto& e : endpoints_) {
@@ -87,7 +88,7 @@ std::vector<EndpointHealth> LlmClient::health() const {
 }
 
 std::string LlmClient::metrics_text() const {
-  std::lock_guard<std::mutex> lock(mu_);
+  MutexLock lock(mu_);
   metrics_.clear_gauge(MetricId::kQueueDepth);
   metrics_.clear_gauge(MetricId::kBreakerState);
   metrics_.clear_gauge(MetricId::kBreakerOpenRemaining);

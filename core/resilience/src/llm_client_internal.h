@@ -127,27 +127,34 @@ class LlmClient::CallRun {
 
   void begin_trace();
   void note(std::string s);
-  Result<ChatResponse> finish(Result<ChatResponse> r);
-  Done route();
-  Duration limiter_wait(const RouteDecision& d, TimePoint now) const;
-  Done take_chain();
-  Done admit();
-  Done wait_admission(SyncWaiter& waiter, const std::shared_ptr<SyncWaiter>& waiter_ptr);
-  Result<ChatResponse> attempts();
-  Next try_once(EndpointState& ep);
-  Done check_stop(TimePoint now);
-  bool recheck_budget(EndpointState& ep);
-  bool acquire_limits(EndpointState& ep, TimePoint now);
-  Outcome attempt(EndpointState& ep, TimePoint now);
-  void send(EndpointState& ep, const CallOptions& call_opts, bool learn, Outcome& o);
-  TraceAttempt* account(EndpointState& ep, const Outcome& o);
-  void learn_limits(EndpointState& ep, const Outcome& o);
+  Result<ChatResponse> finish(Result<ChatResponse> r) PLOKE_REQUIRES(c_.mu_);
+  Done route() PLOKE_REQUIRES(c_.mu_);
+  Duration limiter_wait(const RouteDecision& d, TimePoint now) const PLOKE_REQUIRES(c_.mu_);
+  Done take_chain() PLOKE_REQUIRES(c_.mu_);
+  Done admit() PLOKE_REQUIRES(c_.mu_);
+  Done wait_admission(SyncWaiter& waiter, const std::shared_ptr<SyncWaiter>& waiter_ptr) PLOKE_REQUIRES(c_.mu_);
+  Result<ChatResponse> attempts() PLOKE_REQUIRES(c_.mu_);
+  Next try_once(EndpointState& ep) PLOKE_REQUIRES(c_.mu_);
+  Done check_stop(TimePoint now) PLOKE_REQUIRES(c_.mu_);
+  bool recheck_budget(EndpointState& ep) PLOKE_REQUIRES(c_.mu_);
+  bool acquire_limits(EndpointState& ep, TimePoint now) PLOKE_REQUIRES(c_.mu_);
+  Outcome attempt(EndpointState& ep, TimePoint now) PLOKE_REQUIRES(c_.mu_);
+  void send(EndpointState& ep, const CallOptions& call_opts, bool learn, Outcome& o) PLOKE_EXCLUDES(c_.mu_);
+  TraceAttempt* account(EndpointState& ep, const Outcome& o) PLOKE_REQUIRES(c_.mu_);
+  void learn_limits(EndpointState& ep, const Outcome& o) PLOKE_REQUIRES(c_.mu_);
   TraceAttempt* trace_attempt(EndpointState& ep, const Outcome& o, uint64_t prompt, uint64_t completion,
-                              double cost);
-  Next decide(EndpointState& ep, Outcome& o, TraceAttempt* ta);
-  Next on_success(EndpointState& ep, Outcome& o, TraceAttempt* ta);
-  Next on_content_lost(EndpointState& ep, const Status& err, TimePoint now, TraceAttempt* ta);
-  Next retry_or_fail(const std::string& ep_id, Status err, TimePoint now, TraceAttempt* ta);
+                              double cost) PLOKE_REQUIRES(c_.mu_);
+  Next decide(EndpointState& ep, Outcome& o, TraceAttempt* ta) PLOKE_REQUIRES(c_.mu_);
+  Next on_success(EndpointState& ep, Outcome& o, TraceAttempt* ta) PLOKE_REQUIRES(c_.mu_);
+  Next on_content_lost(EndpointState& ep, const Status& err, TimePoint now, TraceAttempt* ta) PLOKE_REQUIRES(c_.mu_);
+  Next retry_or_fail(const std::string& ep_id, Status err, TimePoint now, TraceAttempt* ta) PLOKE_REQUIRES(c_.mu_);
+
+  // The client's lock: taken in run() and held through the steps, released around waits
+  // and sends (each release and re-take goes through these two).
+  void lock_client() PLOKE_ACQUIRE(c_.mu_) PLOKE_NO_THREAD_SAFETY_ANALYSIS { lock_.lock(); }
+  void unlock_client() PLOKE_RELEASE(c_.mu_) PLOKE_NO_THREAD_SAFETY_ANALYSIS { lock_.unlock(); }
+  /// The router's last decision (the client's scratch; valid while the lock is held).
+  const RouteDecision& decision() const PLOKE_REQUIRES(c_.mu_) { return c_.decision_scratch_; }
 
   LlmClient& c_;
   const ChatRequest& request_;
@@ -164,7 +171,7 @@ class LlmClient::CallRun {
   const std::string& session_;
   std::vector<BudgetView> budgets_;
   std::string request_id_;
-  std::unique_lock<std::mutex> lock_;
+  std::unique_lock<Mutex> lock_;
   std::vector<uint32_t> chain_;
   bool slot_held_ = false;
   std::optional<Backoff> backoff_;

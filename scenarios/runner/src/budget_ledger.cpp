@@ -1,5 +1,6 @@
 // BudgetLedger: in-memory budgets for scenarios (see budget_ledger.h).
 #include "budget_ledger.h"
+#include "ploke/core/thread_annotations.h"
 
 #include <algorithm>
 #include <cstdio>
@@ -26,7 +27,7 @@ BudgetLedger::BudgetLedger(Clock& clock, TimePoint t0, std::vector<BudgetSpec> b
 Status BudgetLedger::record_attempt(const ploke::AttemptRecord& a) {
   const double usd = a.reported_cost_usd.value_or(a.estimated_cost_usd.value_or(0.0));
   const SystemTime at = a.at.value_or(clock_.system_now());
-  std::lock_guard<std::mutex> g(mu_);
+  MutexLock g(mu_);
   rows_.push_back(Row{at, a.provider, a.profile, usd});
   return Status::Ok();
 }
@@ -42,10 +43,13 @@ double BudgetLedger::spent_locked(const BudgetRule& b, SystemTime from) const {
 BudgetCheck BudgetLedger::check_budget(std::string_view provider, std::string_view profile, double est) {
   const SystemTime now = clock_.system_now();
   const Duration since = clock_.now() - t0_;
-  std::lock_guard<std::mutex> g(mu_);
+  MutexLock g(mu_);
   std::vector<size_t> refused;
   BudgetCheck out = evaluate_budgets(
-      rules_, provider, profile, est, now, [this](const BudgetRule& b, SystemTime from) { return spent_locked(b, from); },
+      rules_, provider, profile, est, now, [this](const BudgetRule& b, SystemTime from) {
+        mu_.assert_held();  // evaluate_budgets calls back synchronously, under g
+        return spent_locked(b, from);
+      },
       &refused);
   for (size_t i : refused) {
     ++refusals_[i];
@@ -60,14 +64,17 @@ double BudgetLedger::remaining_budget(std::string_view provider, std::string_vie
 
 BudgetCheck BudgetLedger::check_budget_quietly(std::string_view provider, std::string_view profile) {
   const SystemTime now = clock_.system_now();
-  std::lock_guard<std::mutex> g(mu_);
+  MutexLock g(mu_);
   return evaluate_budgets(rules_, provider, profile, 0, now,
-                          [this](const BudgetRule& b, SystemTime from) { return spent_locked(b, from); });
+                          [this](const BudgetRule& b, SystemTime from) {
+        mu_.assert_held();  // evaluate_budgets calls back synchronously, under g
+        return spent_locked(b, from);
+      });
 }
 
 std::vector<BudgetSummary> BudgetLedger::summaries() {
   const SystemTime now = clock_.system_now();
-  std::lock_guard<std::mutex> g(mu_);
+  MutexLock g(mu_);
   std::vector<BudgetSummary> out;
   for (size_t i = 0; i < budgets_.size(); ++i) {
     const BudgetSpec& b = budgets_[i];

@@ -14,6 +14,7 @@
 #include <vector>
 
 #include "ploke/core/budget.h"
+#include "ploke/core/thread_annotations.h"
 #include "ploke/core/clock.h"
 #include "ploke/core/usage.h"
 #include "ploke/scenarios/result.h"
@@ -41,17 +42,17 @@ class BudgetLedger final : public UsageSink, public BudgetOracle {
     std::string provider, profile;
     double usd = 0;
   };
-  double spent_locked(const BudgetRule& b, SystemTime from) const;
+  double spent_locked(const BudgetRule& b, SystemTime from) const PLOKE_REQUIRES(mu_);
   BudgetCheck check_budget_quietly(std::string_view provider, std::string_view profile);  // counts no refusal
 
   Clock& clock_;
   const TimePoint t0_;
   const std::vector<BudgetSpec> budgets_;
   const std::vector<BudgetRule> rules_;  // budgets_ as the policy's rules
-  std::mutex mu_;
-  std::vector<Row> rows_;                         // GUARDED_BY(mu_)
-  std::vector<uint64_t> refusals_;                // GUARDED_BY(mu_), per budget
-  std::vector<std::optional<Duration>> first_refusal_;  // GUARDED_BY(mu_)
+  Mutex mu_;
+  std::vector<Row> rows_ PLOKE_GUARDED_BY(mu_);
+  std::vector<uint64_t> refusals_ PLOKE_GUARDED_BY(mu_);                // per budget
+  std::vector<std::optional<Duration>> first_refusal_ PLOKE_GUARDED_BY(mu_);
 };
 
 }  // namespace ploke::scenarios::detail

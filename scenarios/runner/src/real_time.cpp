@@ -22,6 +22,7 @@
 
 #include "budget_ledger.h"
 #include "ploke/adapters/http_transport.h"
+#include "ploke/core/thread_annotations.h"
 #include "ploke/resilience/llm_client.h"
 #include "ploke/scenarios/runner.h"
 #include "ploke/simulator/engine.h"
@@ -48,8 +49,8 @@ struct WireAttempt {
 };
 
 struct WireLog {
-  std::mutex mu;
-  std::vector<WireAttempt> attempts;  // GUARDED_BY(mu)
+  Mutex mu;
+  std::vector<WireAttempt> attempts PLOKE_GUARDED_BY(mu);
 };
 
 // Forwards to the inner (HTTP) transport and logs each attempt of a workload call.
@@ -97,7 +98,7 @@ class WireTap final : public Transport {
         a.rec.ending = st.ok() ? "complete" : "reset";
       }
       if (logged) {
-        std::lock_guard<std::mutex> g(owner->log_.mu);
+        MutexLock g(owner->log_.mu);
         owner->log_.attempts.push_back(a);
       }
       target->on_complete(std::move(st));
@@ -242,6 +243,7 @@ struct RealWorld {
 
   // The client-side attempts joined with each server's journal, in time order.
   void attempts_into(ScenarioResult& res) {
+    MutexLock g(wire.mu);  // every request has ended; the lock keeps the analysis honest
     std::map<std::string, std::vector<WireAttempt*>> by_provider;
     for (WireAttempt& w : wire.attempts) by_provider[w.rec.provider].push_back(&w);
     for (auto& [name, list] : by_provider) {
@@ -297,8 +299,8 @@ class ThreadRun {
       clock_.sleep_until(t0_ + arrivals[i]);
       join_done();
       {
-        std::unique_lock<std::mutex> lk(mu_);
-        while (live_ >= kMaxThreads && clock_.now() < horizon_) cv_.wait_for(lk, milliseconds(20));
+        MutexLock lk(mu_);
+        while (live_ >= kMaxThreads && clock_.now() < horizon_) lk.wait_for(cv_, milliseconds(20));
         if (clock_.now() >= horizon_) break;  // never started: lost
         ++live_;
       }
@@ -312,8 +314,8 @@ class ThreadRun {
 
   /// Waits until every call returned or the horizon passed.
   void drain() {
-    std::unique_lock<std::mutex> lk(mu_);
-    while (live_ > 0 && clock_.now() < horizon_) cv_.wait_for(lk, milliseconds(20));
+    MutexLock lk(mu_);
+    while (live_ > 0 && clock_.now() < horizon_) lk.wait_for(cv_, milliseconds(20));
   }
 
   /// Past the horizon: cancels what is left and closes the servers' connections so
@@ -324,8 +326,8 @@ class ThreadRun {
     }
     for (RealProvider& rp : world_.providers) rp.server->stop();
     {
-      std::unique_lock<std::mutex> lk(mu_);
-      cv_.wait(lk, [&] { return live_ == 0; });
+      MutexLock lk(mu_);
+      while (live_ != 0) lk.wait(cv_);
     }
     stop_sampler_ = true;
     if (sampler_.joinable()) sampler_.join();
@@ -339,7 +341,7 @@ class ThreadRun {
     tls_ctx = &requests_[i];
     run_call(client_, *chat_[i], scenario_.workload, tokens_[i], clock_, t0_, requests_[i]);
     tls_ctx = nullptr;
-    std::lock_guard<std::mutex> g(mu_);
+    MutexLock g(mu_);
     --live_;
     done_.push_back(i);
     cv_.notify_all();
@@ -347,13 +349,13 @@ class ThreadRun {
   void join_done() {
     std::vector<size_t> ids;
     {
-      std::lock_guard<std::mutex> g(mu_);
+      MutexLock g(mu_);
       ids.swap(done_);
     }
     for (size_t i : ids) threads_[i].join();
   }
   size_t live() {
-    std::lock_guard<std::mutex> g(mu_);
+    MutexLock g(mu_);
     return live_;
   }
 
@@ -364,10 +366,10 @@ class ThreadRun {
   const Scenario& scenario_;
   std::deque<RequestCtx>& requests_;
   const std::vector<std::shared_ptr<ChatRequest>>& chat_;
-  std::mutex mu_;
+  Mutex mu_;
   std::condition_variable cv_;
-  size_t live_ = 0;           // GUARDED_BY(mu_)
-  std::vector<size_t> done_;  // GUARDED_BY(mu_): finished threads to join
+  size_t live_ PLOKE_GUARDED_BY(mu_) = 0;
+  std::vector<size_t> done_ PLOKE_GUARDED_BY(mu_);  // finished threads to join
   std::vector<std::thread> threads_;
   std::deque<resilience::CancelToken> tokens_;
   std::atomic<bool> stop_sampler_{false};

@@ -18,6 +18,7 @@
 //   clock.schedule_after(30s, [&] { fired = true; });
 //   clock.advance(30s);   // fired == true
 #pragma once
+#include "ploke/core/thread_annotations.h"
 
 #include <chrono>
 #include <condition_variable>
@@ -125,10 +126,10 @@ class RealClock final : public Clock {
  private:
   void run_timers();
 
-  std::mutex mu_;
+  Mutex mu_;
   std::condition_variable cv_;
-  TimerQueue timers_;       // GUARDED_BY(mu_)
-  bool stopping_ = false;                                                    // GUARDED_BY(mu_)
+  TimerQueue timers_ PLOKE_GUARDED_BY(mu_);
+  bool stopping_ PLOKE_GUARDED_BY(mu_) = false;
   std::thread thread_;
 };
 
@@ -162,11 +163,11 @@ class SimulatedClock final : public Clock {
  private:
   bool fire_one_due(TimePoint limit);
 
-  mutable std::mutex mu_;
-  TimePoint now_;           // GUARDED_BY(mu_)
+  mutable Mutex mu_;
+  TimePoint now_ PLOKE_GUARDED_BY(mu_);
   const TimePoint start_;
   const SystemTime start_system_;
-  TimerQueue timers_;       // GUARDED_BY(mu_)
+  TimerQueue timers_ PLOKE_GUARDED_BY(mu_);
 };
 
 /// Milliseconds as a double, for reports.

@@ -30,6 +30,7 @@
 #include <vector>
 
 #include "ploke/core/clock.h"
+#include "ploke/core/thread_annotations.h"
 #include "ploke/core/cooperative.h"
 #include "ploke/core/status.h"
 
@@ -121,11 +122,11 @@ class Completion {
   bool wait(Clock& clock);
 
  private:
-  mutable std::mutex mu_;
+  mutable Mutex mu_;
   std::condition_variable cv_;
   bool done_ = false;
-  CooperativeScheduler* coop_ = nullptr;  // GUARDED_BY(mu_): the fiber suspended in wait()
-  void* coop_fiber_ = nullptr;            // GUARDED_BY(mu_)
+  CooperativeScheduler* coop_ PLOKE_GUARDED_BY(mu_) = nullptr;  // the fiber suspended in wait()
+  void* coop_fiber_ PLOKE_GUARDED_BY(mu_) = nullptr;
 };
 
 /// Collects a whole exchange (head, body, final status) and signals its Completion.

@@ -34,6 +34,7 @@
 #include <vector>
 
 #include "ploke/core/clock.h"
+#include "ploke/core/thread_annotations.h"
 #include "ploke/core/fault_plan.h"
 #include "ploke/simulator/engine.h"
 
@@ -77,10 +78,10 @@ class SimRequestCounter {
   const SimEngine& engine_;
   const size_t max_series_;
   const size_t recent_keep_;
-  std::mutex mu_;
-  SimRequestCounts counts_;         // GUARDED_BY(mu_)
-  uint64_t done_ = 0;               // GUARDED_BY(mu_): every seq <= done_ is settled
-  std::set<uint64_t> above_;        // GUARDED_BY(mu_): counted seqs > done_
+  Mutex mu_;
+  SimRequestCounts counts_ PLOKE_GUARDED_BY(mu_);
+  uint64_t done_ PLOKE_GUARDED_BY(mu_) = 0;               // every seq <= done_ is settled
+  std::set<uint64_t> above_ PLOKE_GUARDED_BY(mu_);        // counted seqs > done_
   std::map<std::string, std::pair<std::string, uint64_t>> fault_seen_;  // id → (kind, fired) GUARDED_BY(mu_)
 };
 

@@ -28,6 +28,7 @@
 #include <vector>
 
 #include "ploke/core/clock.h"
+#include "ploke/core/thread_annotations.h"
 #include "ploke/core/status.h"
 #include "ploke/core/usage.h"
 #include "ploke/gateway/gateway.h"
@@ -64,14 +65,14 @@ class LedgerUsage final : public UsageSink, public BudgetOracle {
   Clock& clock_;
   const std::string session_, profile_;
   const size_t batch_;
-  std::mutex write_mu_;  // one batch write at a time; taken before mu_
-  mutable std::mutex mu_;
-  bool has_budgets_ = false;                       // GUARDED_BY(mu_)
-  std::vector<ledger::RequestRecord> requests_;    // GUARDED_BY(mu_)
-  std::vector<ledger::AttemptRecord> attempts_;    // GUARDED_BY(mu_)
-  std::map<std::string, uint32_t> numbers_;        // GUARDED_BY(mu_) request id → attempts seen
-  uint64_t write_errors_ = 0;                      // GUARDED_BY(mu_)
-  Status last_error_;                              // GUARDED_BY(mu_)
+  Mutex write_mu_;  // one batch write at a time; taken before mu_
+  mutable Mutex mu_;
+  bool has_budgets_ PLOKE_GUARDED_BY(mu_) = false;
+  std::vector<ledger::RequestRecord> requests_ PLOKE_GUARDED_BY(mu_);
+  std::vector<ledger::AttemptRecord> attempts_ PLOKE_GUARDED_BY(mu_);
+  std::map<std::string, uint32_t> numbers_ PLOKE_GUARDED_BY(mu_);        // request id → attempts seen
+  uint64_t write_errors_ PLOKE_GUARDED_BY(mu_) = 0;
+  Status last_error_ PLOKE_GUARDED_BY(mu_);
 };
 
 }  // namespace ploke::gateway

@@ -42,6 +42,7 @@
 #include <vector>
 
 #include "ploke/codec/redact.h"
+#include "ploke/core/thread_annotations.h"
 #include "ploke/core/cassette.h"
 #include "ploke/core/status.h"
 
@@ -184,7 +185,7 @@ class ReplayStore {
   };
   struct Queue {
     std::vector<size_t> entries;  ///< global indexes in recorded order
-    size_t next = 0;              // GUARDED_BY(mu_)
+    size_t next = 0;  // guarded by the matcher's mu_ (the analysis cannot name it from here)
   };
 
   ReplayStore(std::vector<Cassette> cassettes, ReplayOptions options);
@@ -195,11 +196,11 @@ class ReplayStore {
   std::vector<Entry> entries_;                        // immutable after Create()
   std::unordered_map<std::string, Queue> by_key_;     // keys immutable; Queue::next GUARDED_BY(mu_)
 
-  mutable std::mutex mu_;
-  std::vector<uint32_t> uses_;        // GUARDED_BY(mu_)
-  std::vector<NearMiss> misses_;      // GUARDED_BY(mu_)
-  size_t requests_ = 0;               // GUARDED_BY(mu_)
-  size_t unmatched_ = 0;              // GUARDED_BY(mu_)
+  mutable Mutex mu_;
+  std::vector<uint32_t> uses_ PLOKE_GUARDED_BY(mu_);
+  std::vector<NearMiss> misses_ PLOKE_GUARDED_BY(mu_);
+  size_t requests_ PLOKE_GUARDED_BY(mu_) = 0;
+  size_t unmatched_ PLOKE_GUARDED_BY(mu_) = 0;
 };
 
 }  // namespace ploke::codec

@@ -33,6 +33,7 @@
 #include <vector>
 
 #include "ploke/catalog/catalog.h"
+#include "ploke/core/thread_annotations.h"
 #include "ploke/core/clock.h"
 #include "ploke/core/status.h"
 #include "ploke/core/budget.h"
@@ -157,9 +158,9 @@ class Ledger : public BudgetOracle, public UsageSink {
   Ledger(std::string path, Clock& clock);
   std::string path_;
   Clock& clock_;
-  mutable std::mutex mu_;
-  std::unique_ptr<Impl> impl_;  // GUARDED_BY(mu_)
-  std::vector<Budget> budgets_;  // GUARDED_BY(mu_)
+  mutable Mutex mu_;
+  std::unique_ptr<Impl> impl_ PLOKE_GUARDED_BY(mu_);
+  std::vector<Budget> budgets_ PLOKE_GUARDED_BY(mu_);
 };
 
 /// Start of the UTC day / month containing `t` (ploke::budget_period_start).

@@ -48,6 +48,7 @@
 #include <vector>
 
 #include "ploke/core/adapter.h"
+#include "ploke/core/thread_annotations.h"
 #include "ploke/core/chat.h"
 #include "ploke/core/chat_client.h"
 #include "ploke/core/clock.h"
@@ -127,10 +128,10 @@ class CancelToken {
   void attach_wait(Completion* c);
   void detach_wait();
 
-  mutable std::mutex mu_;
+  mutable Mutex mu_;
   bool cancelled_ = false;
-  Call* call_ = nullptr;         // GUARDED_BY(mu_)
-  Completion* waiting_ = nullptr;  // GUARDED_BY(mu_)
+  Call* call_ PLOKE_GUARDED_BY(mu_) = nullptr;
+  Completion* waiting_ PLOKE_GUARDED_BY(mu_) = nullptr;
 };
 
 /// Per-call routing knobs (on top of request.meta).
@@ -233,26 +234,28 @@ class LlmClient {
   /// Asks the BudgetOracle about every endpoint (without the lock); one entry per endpoint.
   std::vector<BudgetView> budget_views(const RouteRequest& rr, const std::string& profile);
   /// Refreshes signals_ and routes into decision_scratch_. Called with mu_ held.
-  void route_locked(const RouteRequest& rr, uint64_t est_tokens, const std::vector<BudgetView>& budgets);
+  void route_locked(const RouteRequest& rr, uint64_t est_tokens, const std::vector<BudgetView>& budgets)
+      PLOKE_REQUIRES(mu_);
   /// Copies the decision into the trace (candidates, forecast, budget warnings of the pick).
-  void trace_decision(RequestTrace* trace, const RouteRequest& rr, const std::vector<BudgetView>& budgets);
+  void trace_decision(RequestTrace* trace, const RouteRequest& rr, const std::vector<BudgetView>& budgets)
+      PLOKE_REQUIRES(mu_);
   /// Reports one attempt to the usage sink (without the lock).
   void record_usage(const AttemptRecord& rec, RequestTrace* trace);
 
   Clock& clock_;
   LlmClientOptions opts_;
-  mutable std::mutex mu_;
-  Random random_;                                          // GUARDED_BY(mu_)
-  Router router_;                                          // GUARDED_BY(mu_)
-  RetryBudget budget_;                                     // GUARDED_BY(mu_)
-  AdmissionQueue admission_;                               // GUARDED_BY(mu_)
-  std::vector<std::unique_ptr<EndpointState>> endpoints_;  // GUARDED_BY(mu_)
-  std::vector<EndpointCandidate> candidates_;              // GUARDED_BY(mu_)
-  std::vector<CandidateSignals> signals_;                  // GUARDED_BY(mu_)
-  std::map<std::string, std::unique_ptr<RateLimiter>, std::less<>> limiters_;  // GUARDED_BY(mu_)
-  mutable MetricsRegistry metrics_;                        // GUARDED_BY(mu_)
-  RouteDecision decision_scratch_;                         // GUARDED_BY(mu_)
-  std::unique_ptr<RateLimiter> probe_budget_;              // GUARDED_BY(mu_)
+  mutable Mutex mu_;
+  Random random_ PLOKE_GUARDED_BY(mu_);
+  Router router_ PLOKE_GUARDED_BY(mu_);
+  RetryBudget budget_ PLOKE_GUARDED_BY(mu_);
+  AdmissionQueue admission_ PLOKE_GUARDED_BY(mu_);
+  std::vector<std::unique_ptr<EndpointState>> endpoints_ PLOKE_GUARDED_BY(mu_);
+  std::vector<EndpointCandidate> candidates_ PLOKE_GUARDED_BY(mu_);
+  std::vector<CandidateSignals> signals_ PLOKE_GUARDED_BY(mu_);
+  std::map<std::string, std::unique_ptr<RateLimiter>, std::less<>> limiters_ PLOKE_GUARDED_BY(mu_);
+  mutable MetricsRegistry metrics_ PLOKE_GUARDED_BY(mu_);
+  RouteDecision decision_scratch_ PLOKE_GUARDED_BY(mu_);
+  std::unique_ptr<RateLimiter> probe_budget_ PLOKE_GUARDED_BY(mu_);
 };
 
 }  // namespace ploke::resilience

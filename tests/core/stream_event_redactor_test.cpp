@@ -1,0 +1,101 @@
+#include "ploke/core/stream_event_redactor.h"
+
+#include <gtest/gtest.h>
+
+#include <string>
+#include <vector>
+
+namespace ploke {
+namespace {
+
+const std::string kKey = "zq7Opaque9Tok3nNoPrefix4242";  // fake key, planted
+
+class StreamEventRedactorTest : public ::testing::Test {
+ protected:
+  void SetUp() override { clear_registered_secrets_for_testing(); }
+  void TearDown() override { clear_registered_secrets_for_testing(); }
+};
+
+/// Feeds `pieces` as text deltas, then a finish event; returns the concatenated text out
+/// and checks that no single forwarded event carries a part of the key longer than 4 bytes.
+std::string run_text(StreamEventRedactor& r, const std::vector<std::string>& pieces) {
+  std::vector<StreamEvent> out;
+  for (const std::string& p : pieces) {
+    for (StreamEvent& e : r.apply(StreamEvent::TextDelta(p))) out.push_back(std::move(e));
+  }
+  StreamEvent fin;
+  fin.kind = StreamEvent::Kind::kFinish;
+  for (StreamEvent& e : r.apply(fin)) out.push_back(std::move(e));
+  EXPECT_EQ(out.back().kind, StreamEvent::Kind::kFinish);
+  std::string text;
+  for (const StreamEvent& e : out) {
+    if (e.kind != StreamEvent::Kind::kTextDelta) continue;
+    EXPECT_EQ(e.text.find(kKey.substr(0, 5)), std::string::npos) << e.text;
+    text += e.text;
+  }
+  return text;
+}
+
+TEST_F(StreamEventRedactorTest, KeySplitAcrossDeltasIsRedactedAtEveryCut) {
+  ASSERT_TRUE(register_secret(kKey));
+  const std::string whole = "your key is " + kKey + " ok";
+  for (size_t cut = 1; cut < whole.size(); ++cut) {
+    StreamEventRedactor r;
+    EXPECT_EQ(run_text(r, {whole.substr(0, cut), whole.substr(cut)}), "your key is [REDACTED] ok") << cut;
+  }
+}
+
+TEST_F(StreamEventRedactorTest, KeyInOneByteDeltas) {
+  ASSERT_TRUE(register_secret(kKey));
+  std::vector<std::string> bytes;
+  for (char c : "a " + kKey + " b") bytes.emplace_back(1, c);
+  StreamEventRedactor r;
+  EXPECT_EQ(run_text(r, bytes), "a [REDACTED] b");
+}
+
+TEST_F(StreamEventRedactorTest, ToolArgumentsSplitAcrossFragmentsAreRedacted) {
+  ASSERT_TRUE(register_secret(kKey));
+  StreamEventRedactor r;
+  StreamEvent first;
+  first.kind = StreamEvent::Kind::kToolCallDelta;
+  first.tool_call_id = "call_1";
+  first.tool_name = "f";
+  first.arguments_fragment = "{\"k\":\"" + kKey.substr(0, 10);
+  StreamEvent second = first;
+  second.tool_call_id.clear();
+  second.tool_name.clear();
+  second.arguments_fragment = kKey.substr(10) + "\"}";
+  std::string args;
+  std::vector<StreamEvent> out = r.apply(first);
+  ASSERT_EQ(out.size(), 1u);  // the first fragment (id, name) goes out at once
+  EXPECT_EQ(out[0].tool_call_id, "call_1");
+  for (const StreamEvent& e : out) args += e.arguments_fragment;
+  for (const StreamEvent& e : r.apply(second)) args += e.arguments_fragment;
+  for (const StreamEvent& e : r.flush()) args += e.arguments_fragment;
+  EXPECT_EQ(args, "{\"k\":\"[REDACTED]\"}");
+}
+
+TEST_F(StreamEventRedactorTest, HeldTailIsFlushedBeforeOtherEventsAndReported) {
+  ASSERT_TRUE(register_secret(kKey));
+  StreamEventRedactor r;
+  EXPECT_TRUE(r.apply(StreamEvent::TextDelta("abc " + kKey.substr(0, 3))).size() == 1);
+  EXPECT_TRUE(r.holding());
+  StreamEvent usage;
+  usage.kind = StreamEvent::Kind::kUsage;
+  std::vector<StreamEvent> out = r.apply(usage);
+  ASSERT_EQ(out.size(), 2u);
+  EXPECT_EQ(out[0].text, kKey.substr(0, 3));  // not a key after all: released unchanged
+  EXPECT_EQ(out[1].kind, StreamEvent::Kind::kUsage);
+  EXPECT_FALSE(r.holding());
+}
+
+TEST_F(StreamEventRedactorTest, NothingRegisteredPassesEventsThrough) {
+  StreamEventRedactor r;
+  std::vector<StreamEvent> out = r.apply(StreamEvent::TextDelta(kKey.substr(0, 6)));
+  ASSERT_EQ(out.size(), 1u);
+  EXPECT_EQ(out[0].text, kKey.substr(0, 6));
+  EXPECT_FALSE(r.holding());
+}
+
+}  // namespace
+}  // namespace ploke
