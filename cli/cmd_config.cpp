@@ -22,17 +22,12 @@
 // atomic; refused when the edited file would not be valid. Exit codes: 0 ok, 1 a check
 // failed, 2 usage or bad config.
 #include <CLI/CLI.hpp>
-#include <fcntl.h>
-#include <netdb.h>
-#include <poll.h>
-#include <sys/socket.h>
 #include <unistd.h>
 
-#include <cerrno>
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
-#include <cstring>
+#include <optional>
 #include <string>
 
 #include "commands.h"
@@ -43,6 +38,8 @@
 #include "ploke/core/clock.h"
 #include "ploke/core/secret.h"
 #include "ploke/ledger/ledger.h"
+#include "reachable.h"
+#include "usage_report.h"
 
 namespace ploke::cli {
 namespace {
@@ -147,85 +144,23 @@ int cmd_show(const ConfigArgs& a) {
   return kExitOk;
 }
 
-struct Url {
-  std::string scheme, host, port;
+// The model `model use` names: its catalog id and provider, the catalog record (null for
+// a custom provider's model) and the provider's config.
+struct ModelChoice {
+  std::string id, provider;
+  const catalog::ModelRecord* rec = nullptr;
+  const cfg::ProviderConfig* provider_config = nullptr;
 };
-bool parse_url(const std::string& url, Url& out) {
-  auto p = url.find("://");
-  if (p == std::string::npos) return false;
-  out.scheme = url.substr(0, p);
-  std::string rest = url.substr(p + 3);
-  rest = rest.substr(0, rest.find('/'));
-  auto at = rest.rfind('@');
-  if (at != std::string::npos) rest = rest.substr(at + 1);
-  auto colon = rest.rfind(':');
-  if (colon != std::string::npos && rest.find(']') == std::string::npos) {
-    out.host = rest.substr(0, colon);
-    out.port = rest.substr(colon + 1);
-  } else {
-    out.host = rest;
-    out.port = out.scheme == "https" ? "443" : "80";
-  }
-  return !out.host.empty();
-}
 
-// TCP connect with a timeout: proves DNS + routing + a listener, spends nothing.
-bool reachable(const std::string& url, int timeout_ms, std::string& detail) {
-  Url u;
-  if (!parse_url(url, u)) {
-    detail = "cannot parse URL";
-    return false;
-  }
-  addrinfo hints{};
-  hints.ai_socktype = SOCK_STREAM;
-  addrinfo* res = nullptr;
-  int g = getaddrinfo(u.host.c_str(), u.port.c_str(), &hints, &res);
-  if (g != 0) {
-    detail = u.host + ": " + gai_strerror(g);
-    return false;
-  }
-  bool ok = false;
-  detail = u.host + ":" + u.port + ": no address";
-  for (addrinfo* ai = res; ai && !ok; ai = ai->ai_next) {
-    int fd = socket(ai->ai_family, ai->ai_socktype | SOCK_NONBLOCK | SOCK_CLOEXEC, ai->ai_protocol);
-    if (fd < 0) continue;
-    int rc = connect(fd, ai->ai_addr, ai->ai_addrlen);
-    if (rc != 0 && errno == EINPROGRESS) {
-      pollfd pfd{fd, POLLOUT, 0};
-      rc = poll(&pfd, 1, timeout_ms);
-      if (rc == 1) {
-        int err = 0;
-        socklen_t len = sizeof err;
-        getsockopt(fd, SOL_SOCKET, SO_ERROR, &err, &len);
-        if (err == 0) ok = true;
-        else detail = u.host + ":" + u.port + ": " + std::strerror(err);
-      } else {
-        detail = u.host + ":" + u.port + ": no answer within " + std::to_string(timeout_ms) + " ms";
-      }
-    } else if (rc == 0) {
-      ok = true;
-    } else {
-      detail = u.host + ":" + u.port + ": " + std::strerror(errno);
-    }
-    close(fd);
-  }
-  freeaddrinfo(res);
-  if (ok) detail = u.host + ":" + u.port + " accepts connections";
-  return ok;
-}
-
-int cmd_model_use(const ConfigArgs& a) {
-  auto cat = load_catalog(a);
-  auto r = load(a, &cat);
-  print_warnings(r);
-  if (!r.ok()) return report_errors(r);
-  cfg::Config& c = r.config;
+// Known model (config or catalog; a custom provider's may be neither), known preset,
+// known provider; the first that fails is printed and its exit code returned.
+std::optional<int> choose_model(const ConfigArgs& a, const cfg::Config& c, const catalog::Catalog& cat, ModelChoice& m) {
   auto mit = c.models.find(a.model);
-  const std::string id = mit != c.models.end() ? mit->second.id : a.model;
-  const std::string provider = mit != c.models.end() ? mit->second.provider : "openrouter";
-  const catalog::ModelRecord* rec = cat.find(id);
-  auto pit = c.providers.find(provider);
-  if (!rec && !(pit != c.providers.end() && pit->second.kind == "custom")) {
+  m.id = mit != c.models.end() ? mit->second.id : a.model;
+  m.provider = mit != c.models.end() ? mit->second.provider : "openrouter";
+  m.rec = cat.find(m.id);
+  auto pit = c.providers.find(m.provider);
+  if (!m.rec && !(pit != c.providers.end() && pit->second.kind == "custom")) {
     std::fprintf(stderr, "ploke-sim model use: unknown model '%s' (not in the config or the catalog; see `ploke-sim models search`)\n",
                  a.model.c_str());
     return kExitUsage;
@@ -235,80 +170,113 @@ int cmd_model_use(const ConfigArgs& a) {
     return kExitUsage;
   }
   if (pit == c.providers.end()) {
-    std::fprintf(stderr, "ploke-sim model use: unknown provider '%s'\n", provider.c_str());
+    std::fprintf(stderr, "ploke-sim model use: unknown provider '%s'\n", m.provider.c_str());
     return kExitUsage;
   }
-  bool all_ok = true;
-  std::printf("model:        %s (%s) via provider %s, profile %s\n", a.model.c_str(), rec ? rec->id.c_str() : id.c_str(),
-              provider.c_str(), c.active_profile.empty() ? "(none)" : c.active_profile.c_str());
-  RealClock clock;
+  m.provider_config = &pit->second;
+  return std::nullopt;
+}
+
+bool check_key(const cfg::Config& c, const std::string& provider, Clock& clock) {
   auto key = cfg::resolve_provider_key(c, provider, cfg::process_env(), clock);
-  if (key.ok()) {
-    std::printf("key:          ok (%s%s%s)\n", key->source.c_str(), key->credential.empty() ? "" : ", credential ",
-                key->credential.c_str());
-  } else {
-    all_ok = false;
+  if (!key.ok()) {
     std::printf("key:          FAILED: %s\n", redact_secrets(key.status().message()).c_str());
+    return false;
   }
-  if (rec) {
-    auto errs = cfg::check_model(c, cat, a.model, a.preset, "model use");
-    if (errs.empty()) {
-      std::printf("capabilities: ok (tools %s, json %s, streaming %s)\n",
-                  rec->tools.known() ? (rec->tools.value ? "yes" : "no") : "unknown",
-                  rec->json_mode.known() ? (rec->json_mode.value ? "yes" : "no") : "unknown",
-                  rec->streaming.known() ? (rec->streaming.value ? "yes" : "no") : "unknown");
-    } else {
-      all_ok = false;
-      for (const auto& e : errs) std::printf("capabilities: FAILED: %s\n", e.to_string().c_str());
-    }
-  } else {
+  std::printf("key:          ok (%s%s%s)\n", key->source.c_str(), key->credential.empty() ? "" : ", credential ",
+              key->credential.c_str());
+  return true;
+}
+
+const char* yes_no(const catalog::Field<bool>& t) { return t.known() ? (t.value ? "yes" : "no") : "unknown"; }
+
+bool check_capabilities(const ConfigArgs& a, const cfg::Config& c, const catalog::Catalog& cat,
+                        const catalog::ModelRecord* rec) {
+  if (!rec) {
     std::printf("capabilities: unknown (custom provider, not in the catalog)\n");
+    return true;
   }
-  if (rec && (rec->pricing.prompt.known() || rec->pricing.completion.known())) {
-    ledger::PriceRecord price;
-    price.prompt = rec->pricing.prompt.known() ? rec->pricing.prompt.value : 0;
-    price.completion = rec->pricing.completion.known() ? rec->pricing.completion.value : 0;
-    price.request = rec->pricing.request.known() ? rec->pricing.request.value : 0;
-    auto rp = cfg::resolve_params(c, a.model, a.preset);
-    const uint64_t max_out = rp.ok() && rp->values.max_tokens ? static_cast<uint64_t>(*rp->values.max_tokens) : 1000;
-    std::printf("forecast:     $%.6f expected, $%.6f max for 1000 prompt + up to %llu output tokens "
-                "($%.2f / $%.2f per M tokens)\n",
-                ledger::cost_of(price, {1000, max_out / 2, 0, 0}), ledger::cost_of(price, {1000, max_out, 0, 0}),
-                static_cast<unsigned long long>(max_out), price.prompt * 1e6, price.completion * 1e6);
-    // Budgets: only when a ledger already exists (nothing is created by a dry run).
-    std::string lpath = c.ledger_path;
-    if (lpath.empty()) {
-      const char* xdg = std::getenv("XDG_DATA_HOME");
-      const char* home = std::getenv("HOME");
-      lpath = (xdg && *xdg ? std::string(xdg) : std::string(home ? home : ".") + "/.local/share") + "/ploke-sim/ledger.db";
-    }
-    if (!c.budgets.empty() && ::access(lpath.c_str(), F_OK) == 0) {
-      auto l = ledger::Ledger::open(lpath, clock);
-      if (l.ok()) {
-        std::vector<ledger::Budget> budgets;
-        for (const auto& b : c.budgets) budgets.push_back({b.scope, b.name, b.period, b.limit_usd, b.action});
-        (void)(*l)->set_budgets(budgets);
-        auto check = (*l)->check_budget(provider, c.active_profile, ledger::cost_of(price, {1000, max_out / 2, 0, 0}));
-        for (const auto& w : check.warnings) std::printf("budget:       warning: %s\n", w.c_str());
-        if (!check.allowed) {
-          all_ok = false;
-          std::printf("budget:       FAILED: %s (action stop)\n", check.blocked_by.c_str());
-        } else if (check.remaining_usd >= 1e299) {
-          std::printf("budget:       ok (no budget applies to %s / profile %s)\n", provider.c_str(),
-                      c.active_profile.empty() ? "-" : c.active_profile.c_str());
-        } else {
-          std::printf("budget:       ok ($%.4f remaining)\n", check.remaining_usd);
-        }
-      }
-    }
+  auto errs = cfg::check_model(c, cat, a.model, a.preset, "model use");
+  for (const auto& e : errs) std::printf("capabilities: FAILED: %s\n", e.to_string().c_str());
+  if (!errs.empty()) return false;
+  std::printf("capabilities: ok (tools %s, json %s, streaming %s)\n", yes_no(rec->tools), yes_no(rec->json_mode),
+              yes_no(rec->streaming));
+  return true;
+}
+
+// The catalog's price of `rec` (unknown parts 0), or nullopt when neither token price is known.
+std::optional<ledger::PriceRecord> known_price(const catalog::ModelRecord* rec) {
+  if (!rec || !(rec->pricing.prompt.known() || rec->pricing.completion.known())) return std::nullopt;
+  ledger::PriceRecord price;
+  price.prompt = rec->pricing.prompt.known() ? rec->pricing.prompt.value : 0;
+  price.completion = rec->pricing.completion.known() ? rec->pricing.completion.value : 0;
+  price.request = rec->pricing.request.known() ? rec->pricing.request.value : 0;
+  return price;
+}
+
+// Against an existing ledger only (a dry run creates nothing): whether a "stop" budget
+// refuses `expected_usd` more for the provider and the active profile.
+bool check_budget(const cfg::Config& c, const std::string& provider, double expected_usd, Clock& clock) {
+  const std::string lpath = c.ledger_path.empty() ? default_ledger_path() : c.ledger_path;
+  if (c.budgets.empty() || ::access(lpath.c_str(), F_OK) != 0) return true;
+  auto l = ledger::Ledger::open(lpath, clock);
+  if (!l.ok()) return true;
+  std::vector<ledger::Budget> budgets;
+  for (const auto& b : c.budgets) budgets.push_back({b.scope, b.name, b.period, b.limit_usd, b.action});
+  (void)(*l)->set_budgets(budgets);
+  auto check = (*l)->check_budget(provider, c.active_profile, expected_usd);
+  for (const auto& w : check.warnings) std::printf("budget:       warning: %s\n", w.c_str());
+  if (!check.allowed) {
+    std::printf("budget:       FAILED: %s (action stop)\n", check.blocked_by.c_str());
+    return false;
   }
-  std::string detail;
-  if (reachable(pit->second.base_url, a.timeout_ms, detail)) {
-    std::printf("reachable:    ok: %s (%s)\n", pit->second.base_url.c_str(), detail.c_str());
+  if (check.remaining_usd >= 1e299) {
+    std::printf("budget:       ok (no budget applies to %s / profile %s)\n", provider.c_str(),
+                c.active_profile.empty() ? "-" : c.active_profile.c_str());
   } else {
-    all_ok = false;
-    std::printf("reachable:    FAILED: %s (%s)\n", pit->second.base_url.c_str(), detail.c_str());
+    std::printf("budget:       ok ($%.4f remaining)\n", check.remaining_usd);
   }
+  return true;
+}
+
+// The cost forecast for 1000 prompt tokens and up to the resolved max_tokens (1000 when
+// unset), then the budget check with the expected cost. True when nothing refuses.
+bool forecast_and_check_budget(const ConfigArgs& a, const cfg::Config& c, const ModelChoice& m, Clock& clock) {
+  const std::optional<ledger::PriceRecord> price = known_price(m.rec);
+  if (!price) return true;
+  auto rp = cfg::resolve_params(c, a.model, a.preset);
+  const uint64_t max_out = rp.ok() && rp->values.max_tokens ? static_cast<uint64_t>(*rp->values.max_tokens) : 1000;
+  const double expected = ledger::cost_of(*price, {1000, max_out / 2, 0, 0});
+  std::printf("forecast:     $%.6f expected, $%.6f max for 1000 prompt + up to %llu output tokens "
+              "($%.2f / $%.2f per M tokens)\n",
+              expected, ledger::cost_of(*price, {1000, max_out, 0, 0}), static_cast<unsigned long long>(max_out),
+              price->prompt * 1e6, price->completion * 1e6);
+  return check_budget(c, m.provider, expected, clock);
+}
+
+bool check_reachable(const std::string& base_url, int timeout_ms) {
+  std::string detail;
+  const bool ok = reachable(base_url, timeout_ms, detail);
+  std::printf("reachable:    %s: %s (%s)\n", ok ? "ok" : "FAILED", base_url.c_str(), detail.c_str());
+  return ok;
+}
+
+int cmd_model_use(const ConfigArgs& a) {
+  auto cat = load_catalog(a);
+  auto r = load(a, &cat);
+  print_warnings(r);
+  if (!r.ok()) return report_errors(r);
+  const cfg::Config& c = r.config;
+  ModelChoice m;
+  if (auto rc = choose_model(a, c, cat, m)) return *rc;
+  std::printf("model:        %s (%s) via provider %s, profile %s\n", a.model.c_str(),
+              m.rec ? m.rec->id.c_str() : m.id.c_str(), m.provider.c_str(),
+              c.active_profile.empty() ? "(none)" : c.active_profile.c_str());
+  RealClock clock;
+  bool all_ok = check_key(c, m.provider, clock);
+  all_ok = check_capabilities(a, c, cat, m.rec) && all_ok;
+  all_ok = forecast_and_check_budget(a, c, m, clock) && all_ok;
+  all_ok = check_reachable(m.provider_config->base_url, a.timeout_ms) && all_ok;
   if (!all_ok) {
     std::printf("result:       not switching: fix the failed checks above\n");
     return kExitFailed;

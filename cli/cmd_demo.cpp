@@ -7,6 +7,7 @@
 #include <cstdio>
 #include <map>
 #include <memory>
+#include <optional>
 
 #include "cli_checks.h"
 #include "commands.h"
@@ -153,29 +154,29 @@ struct DemoWorld {
   std::string base_url;
 };
 
-}  // namespace
-
-int run_demo(const DemoArgs& args) {
-  const bool builtin = args.faults_file.empty();
-  sim::SimOptions opts;
-  opts.seed = args.seed;
-  if (builtin) {
+// The built-in plan, or the --faults file; an exit code (after the message) when it is bad.
+std::optional<int> load_faults(const DemoArgs& args, sim::SimOptions& opts) {
+  if (args.faults_file.empty()) {
     opts.faults = builtin_plan();
-  } else {
-    std::string text, err;
-    if (!read_file(args.faults_file, text, err)) {
-      std::fprintf(stderr, "ploke-sim demo: %s\n", err.c_str());
-      return kExitUsage;
-    }
-    auto plan = sim::parse_fault_plan(text, args.faults_file);
-    if (!plan.ok()) {
-      std::fprintf(stderr, "ploke-sim demo: %s\n", plan.status().message().c_str());
-      return kExitUsage;
-    }
-    opts.faults = std::move(plan).value();
+    return std::nullopt;
   }
+  std::string text, err;
+  if (!read_file(args.faults_file, text, err)) {
+    std::fprintf(stderr, "ploke-sim demo: %s\n", err.c_str());
+    return kExitUsage;
+  }
+  auto plan = sim::parse_fault_plan(text, args.faults_file);
+  if (!plan.ok()) {
+    std::fprintf(stderr, "ploke-sim demo: %s\n", plan.status().message().c_str());
+    return kExitUsage;
+  }
+  opts.faults = std::move(plan).value();
+  return std::nullopt;
+}
 
-  DemoWorld w;
+// In process: a simulated clock and the engine behind an InProcessTransport. Else the real
+// clock and a SimServer on a loopback port behind HttpTransport.
+std::optional<int> build_world(const DemoArgs& args, const sim::SimOptions& opts, DemoWorld& w) {
   if (args.in_process) {
     w.clock = std::make_unique<SimulatedClock>();
   } else {
@@ -191,39 +192,39 @@ int run_demo(const DemoArgs& args) {
     sim::SimEngine* e = w.engine.get();
     w.transport = std::make_unique<InProcessTransport>(*w.clock, [e](const HttpRequest& r) { return e->handle(r); });
     w.base_url = "inproc://simulator/v1";
-  } else {
-    sim::ServerOptions sopts;
-    sopts.port = 0;
-    auto server = sim::SimServer::Start(*w.engine, *w.clock, sopts);
-    if (!server.ok()) {
-      std::fprintf(stderr, "ploke-sim demo: cannot start simulator: %s\n", server.status().to_string().c_str());
-      return kExitFailed;
-    }
-    w.server = std::move(server).value();
-    w.base_url = w.server->url() + "/v1";
-    w.transport = std::make_unique<HttpTransport>(*w.clock);
+    return std::nullopt;
   }
+  sim::ServerOptions sopts;
+  sopts.port = 0;
+  auto server = sim::SimServer::Start(*w.engine, *w.clock, sopts);
+  if (!server.ok()) {
+    std::fprintf(stderr, "ploke-sim demo: cannot start simulator: %s\n", server.status().to_string().c_str());
+    return kExitFailed;
+  }
+  w.server = std::move(server).value();
+  w.base_url = w.server->url() + "/v1";
+  w.transport = std::make_unique<HttpTransport>(*w.clock);
+  return std::nullopt;
+}
 
-  std::printf("ploke-sim demo: simulator at %s (%s), seed %llu, %zu faults (%s)\n", w.base_url.c_str(),
-              args.in_process ? "in-process, virtual time" : "loopback HTTP, real time",
-              static_cast<unsigned long long>(args.seed), opts.faults.faults.size(),
-              builtin ? "built-in plan" : args.faults_file.c_str());
-  std::printf("%-4s %-7s %-18s %9s  %s\n", "#", "mode", "fault", "ms", "outcome");
-
-  OpenAiAdapter adapter;
-  Endpoint ep;
-  ep.provider = "openai";
-  ep.base_url = w.base_url;
-  ep.api_key = Secret("sk-demo-not-a-real-key-0000000000");  // fake key: the simulator checks none
+CallOptions demo_call_options() {
   CallOptions copts;
   copts.connect_timeout = std::chrono::seconds(2);
   copts.first_byte_timeout = milliseconds(800);
   copts.idle_timeout = milliseconds(800);
   copts.total_timeout = std::chrono::seconds(10);
-  ChatClient client(adapter, ep, *w.transport, *w.clock, copts);
+  return copts;
+}
 
-  int unexpected = 0, ok_count = 0;
+struct DemoTally {
+  int ok = 0, unexpected = 0;
   std::map<std::string, int> by_code;
+};
+
+// Sends the cycle's requests, one line each. Unexpected: an internal error, or (built-in
+// plan) an outcome other than the cycle position's.
+DemoTally run_requests(const DemoArgs& args, bool builtin, DemoWorld& w, ChatClient& client) {
+  DemoTally t;
   for (int i = 1; i <= args.requests; ++i) {
     const Step& step = kCycle[(i - 1) % 12];
     ChatRequest req = make_request(step, i);
@@ -235,29 +236,33 @@ int run_demo(const DemoArgs& args) {
     auto journal = w.engine->journal(1);
     const std::string fault = journal.empty() || journal.back().fault_id.empty() ? "-" : journal.back().fault_id;
     const StatusCode code = r.ok() ? StatusCode::kOk : r.status().code();
-    by_code[std::string(status_code_name(code))]++;
-    if (r.ok()) ok_count++;
+    t.by_code[std::string(status_code_name(code))]++;
+    if (r.ok()) t.ok++;
     const bool bad = code == StatusCode::kInternal || (builtin && code != step.expect);
-    if (bad) unexpected++;
+    if (bad) t.unexpected++;
     std::printf("%-4d %-7s %-18s %9.1f  %s%s\n", i, step.mode, fault.c_str(), ms, outcome_text(r, events).c_str(),
                 bad ? "   <-- UNEXPECTED" : "");
   }
+  return t;
+}
 
-  std::printf("\nsummary: %d requests, %d ok", args.requests, ok_count);
-  for (const auto& [code, n] : by_code) {
+// The summary line, the faults that never fired, and the verdict: failed when a request
+// was unexpected, or (a full cycle or more) a configured fault never fired.
+int demo_verdict(const DemoArgs& args, const DemoTally& t, const sim::SimEngine& engine) {
+  std::printf("\nsummary: %d requests, %d ok", args.requests, t.ok);
+  for (const auto& [code, n] : t.by_code) {
     if (code != "ok") std::printf(", %d %s", n, code.c_str());
   }
   std::printf("\n");
   int unfired = 0;
-  for (const auto& fs : w.engine->fault_stats()) {
+  for (const auto& fs : engine.fault_stats()) {
     if (fs.fired == 0) {
       std::printf("fault '%s' never fired\n", fs.id.c_str());
       unfired++;
     }
   }
-  if (w.server) w.server->stop();
-  if (unexpected > 0) {
-    std::printf("FAILED: %d request(s) were not classified as expected\n", unexpected);
+  if (t.unexpected > 0) {
+    std::printf("FAILED: %d request(s) were not classified as expected\n", t.unexpected);
     return kExitFailed;
   }
   if (unfired > 0 && args.requests >= 12) {
@@ -267,6 +272,32 @@ int run_demo(const DemoArgs& args) {
   std::printf("every request ended in success or a classified error%s\n",
               args.requests >= 12 ? "; every configured fault fired" : "");
   return kExitOk;
+}
+
+}  // namespace
+
+int run_demo(const DemoArgs& args) {
+  const bool builtin = args.faults_file.empty();
+  sim::SimOptions opts;
+  opts.seed = args.seed;
+  if (auto rc = load_faults(args, opts)) return *rc;
+  DemoWorld w;
+  if (auto rc = build_world(args, opts, w)) return *rc;
+  std::printf("ploke-sim demo: simulator at %s (%s), seed %llu, %zu faults (%s)\n", w.base_url.c_str(),
+              args.in_process ? "in-process, virtual time" : "loopback HTTP, real time",
+              static_cast<unsigned long long>(args.seed), opts.faults.faults.size(),
+              builtin ? "built-in plan" : args.faults_file.c_str());
+  std::printf("%-4s %-7s %-18s %9s  %s\n", "#", "mode", "fault", "ms", "outcome");
+  OpenAiAdapter adapter;
+  Endpoint ep;
+  ep.provider = "openai";
+  ep.base_url = w.base_url;
+  ep.api_key = Secret("sk-demo-not-a-real-key-0000000000");  // fake key: the simulator checks none
+  ChatClient client(adapter, ep, *w.transport, *w.clock, demo_call_options());
+  const DemoTally tally = run_requests(args, builtin, w, client);
+  // The server stops before the verdict is printed.
+  if (w.server) w.server->stop();
+  return demo_verdict(args, tally, *w.engine);
 }
 
 }  // namespace ploke::cli

@@ -23,6 +23,7 @@
 #include <cstdio>
 #include <cstdlib>
 #include <filesystem>
+#include <optional>
 
 #include <unistd.h>
 
@@ -278,32 +279,89 @@ std::string encode_id(const std::string& id) {
   return o;
 }
 
+// The model's provider endpoints: fetched (and cached) unless --offline, else or on
+// failure the cached ones. `note` says where they came from or what went wrong.
+std::vector<cat::EndpointRecord> model_endpoints(const ModelsArgs& a, Loaded& l, const cat::ModelRecord& m,
+                                                 std::string& note) {
+  std::vector<cat::EndpointRecord> endpoints;
+  if (!a.offline) {
+    auto r = http_get(a, "/models/" + encode_id(m.id) + "/endpoints");
+    if (r.ok()) {
+      auto eps = cat::parse_openrouter_endpoints(r->body, "GET /models/" + m.id + "/endpoints");
+      if (eps.ok()) {
+        endpoints = std::move(*eps);
+        l.cache.endpoints[m.id] = endpoints;
+        if (Status s = save(l); !s.ok()) note = "(not cached: " + s.message() + ")";
+      } else {
+        note = "unreadable: " + eps.status().message();
+      }
+    } else {
+      note = "fetch failed: " + r.status().message();
+    }
+  }
+  if (endpoints.empty() && l.cache.endpoints.count(m.id)) {
+    endpoints = l.cache.endpoints.at(m.id);
+    note = note.empty() ? "(from the cache)" : "(from the cache; " + note + ")";
+  }
+  return endpoints;
+}
+
+std::string yes_no(const cat::Field<bool>& f) { return f.known() ? std::string(f.value ? "yes" : "no") : "?"; }
+std::string count_text(const cat::Field<uint64_t>& f) { return f.known() ? std::to_string(f.value) : "?"; }
+std::string list_text(const cat::Field<std::vector<std::string>>& f) {
+  std::string s;
+  for (const auto& x : f.value) s += (s.empty() ? "" : ",") + x;
+  return f.known() ? s : "?";
+}
+std::string price_text(const cat::Field<double>& f) {
+  if (!f.known()) return std::string("?");
+  char buf[64];
+  std::snprintf(buf, sizeof buf, "%.10g/token ($%.4g per M)", f.value, f.value * 1e6);
+  return std::string(buf);
+}
+
+// One field of the record with the source it came from.
+void info_line(const char* name, const std::string& value, cat::Source s) {
+  std::printf("  %-18s %-28s [%s]\n", name, value.c_str(), std::string(cat::source_name(s)).c_str());
+}
+
+void print_record(const cat::ModelRecord& m) {
+  std::printf("%s%s\n", m.id.c_str(), m.curated ? " (curated)" : " (discovered)");
+  info_line("name", m.display_name.value, m.display_name.source);
+  info_line("tools", yes_no(m.tools), m.tools.source);
+  info_line("json mode", yes_no(m.json_mode), m.json_mode.source);
+  info_line("json schema", yes_no(m.json_schema), m.json_schema.source);
+  info_line("streaming", yes_no(m.streaming), m.streaming.source);
+  info_line("context length", count_text(m.context_length), m.context_length.source);
+  info_line("max output", count_text(m.max_output_tokens), m.max_output_tokens.source);
+  info_line("input modalities", list_text(m.input_modalities), m.input_modalities.source);
+  info_line("output modalities", list_text(m.output_modalities), m.output_modalities.source);
+  info_line("price prompt", price_text(m.pricing.prompt), m.pricing.prompt.source);
+  info_line("price completion", price_text(m.pricing.completion), m.pricing.completion.source);
+  info_line("price request", price_text(m.pricing.request), m.pricing.request.source);
+  info_line("price cache read", price_text(m.pricing.cache_read), m.pricing.cache_read.source);
+  info_line("price cache write", price_text(m.pricing.cache_write), m.pricing.cache_write.source);
+}
+
+void print_endpoints(const std::vector<cat::EndpointRecord>& endpoints, const std::string& note) {
+  std::printf("endpoints (%zu)%s%s\n", endpoints.size(), note.empty() ? "" : " ", note.c_str());
+  for (const auto& e : endpoints) {
+    char up[32] = "?", lat[32] = "?";
+    if (e.uptime_last_30m) std::snprintf(up, sizeof up, "%.1f%%", *e.uptime_last_30m);
+    if (e.latency_p50_s) std::snprintf(lat, sizeof lat, "%.3fs", *e.latency_p50_s);
+    std::printf("  %-18s %-18s quant %-8s tools %-3s $%.2f/$%.2f per M  uptime %-7s p50 %s\n", e.provider_name.c_str(),
+                e.tag.c_str(), e.quantization.empty() ? "-" : e.quantization.c_str(), e.tools ? "yes" : "no",
+                e.prompt_price.value_or(0) * 1e6, e.completion_price.value_or(0) * 1e6, up, lat);
+  }
+}
+
 int cmd_info(const ModelsArgs& a) {
   Loaded l;
   int rc = kExitOk;
   const cat::ModelRecord* m = load_model(a, l, "info", rc);
   if (m == nullptr) return rc;
-  std::vector<cat::EndpointRecord> endpoints;
   std::string endpoints_note;
-  if (!a.offline) {
-    auto r = http_get(a, "/models/" + encode_id(m->id) + "/endpoints");
-    if (r.ok()) {
-      auto eps = cat::parse_openrouter_endpoints(r->body, "GET /models/" + m->id + "/endpoints");
-      if (eps.ok()) {
-        endpoints = std::move(*eps);
-        l.cache.endpoints[m->id] = endpoints;
-        if (Status s = save(l); !s.ok()) endpoints_note = "(not cached: " + s.message() + ")";
-      } else {
-        endpoints_note = "unreadable: " + eps.status().message();
-      }
-    } else {
-      endpoints_note = "fetch failed: " + r.status().message();
-    }
-  }
-  if (endpoints.empty() && l.cache.endpoints.count(m->id)) {
-    endpoints = l.cache.endpoints.at(m->id);
-    endpoints_note = endpoints_note.empty() ? "(from the cache)" : "(from the cache; " + endpoints_note + ")";
-  }
+  const std::vector<cat::EndpointRecord> endpoints = model_endpoints(a, l, *m, endpoints_note);
   if (a.json) {
     json j = json::parse(cat::record_to_json(*m));
     json eps = json::array();
@@ -313,46 +371,8 @@ int cmd_info(const ModelsArgs& a) {
     std::printf("%s\n", j.dump(2).c_str());
     return kExitOk;
   }
-  auto line = [](const char* name, const std::string& value, cat::Source s) {
-    std::printf("  %-18s %-28s [%s]\n", name, value.c_str(), std::string(cat::source_name(s)).c_str());
-  };
-  auto b = [](const cat::Field<bool>& f) { return f.known() ? std::string(f.value ? "yes" : "no") : "?"; };
-  auto n = [](const cat::Field<uint64_t>& f) { return f.known() ? std::to_string(f.value) : "?"; };
-  auto list = [](const cat::Field<std::vector<std::string>>& f) {
-    std::string s;
-    for (const auto& x : f.value) s += (s.empty() ? "" : ",") + x;
-    return f.known() ? s : "?";
-  };
-  auto price = [](const cat::Field<double>& f) {
-    if (!f.known()) return std::string("?");
-    char buf[64];
-    std::snprintf(buf, sizeof buf, "%.10g/token ($%.4g per M)", f.value, f.value * 1e6);
-    return std::string(buf);
-  };
-  std::printf("%s%s\n", m->id.c_str(), m->curated ? " (curated)" : " (discovered)");
-  line("name", m->display_name.value, m->display_name.source);
-  line("tools", b(m->tools), m->tools.source);
-  line("json mode", b(m->json_mode), m->json_mode.source);
-  line("json schema", b(m->json_schema), m->json_schema.source);
-  line("streaming", b(m->streaming), m->streaming.source);
-  line("context length", n(m->context_length), m->context_length.source);
-  line("max output", n(m->max_output_tokens), m->max_output_tokens.source);
-  line("input modalities", list(m->input_modalities), m->input_modalities.source);
-  line("output modalities", list(m->output_modalities), m->output_modalities.source);
-  line("price prompt", price(m->pricing.prompt), m->pricing.prompt.source);
-  line("price completion", price(m->pricing.completion), m->pricing.completion.source);
-  line("price request", price(m->pricing.request), m->pricing.request.source);
-  line("price cache read", price(m->pricing.cache_read), m->pricing.cache_read.source);
-  line("price cache write", price(m->pricing.cache_write), m->pricing.cache_write.source);
-  std::printf("endpoints (%zu)%s%s\n", endpoints.size(), endpoints_note.empty() ? "" : " ", endpoints_note.c_str());
-  for (const auto& e : endpoints) {
-    char up[32] = "?", lat[32] = "?";
-    if (e.uptime_last_30m) std::snprintf(up, sizeof up, "%.1f%%", *e.uptime_last_30m);
-    if (e.latency_p50_s) std::snprintf(lat, sizeof lat, "%.3fs", *e.latency_p50_s);
-    std::printf("  %-18s %-18s quant %-8s tools %-3s $%.2f/$%.2f per M  uptime %-7s p50 %s\n", e.provider_name.c_str(),
-                e.tag.c_str(), e.quantization.empty() ? "-" : e.quantization.c_str(), e.tools ? "yes" : "no",
-                e.prompt_price.value_or(0) * 1e6, e.completion_price.value_or(0) * 1e6, up, lat);
-  }
+  print_record(*m);
+  print_endpoints(endpoints, endpoints_note);
   return kExitOk;
 }
 
@@ -439,12 +459,9 @@ int promote_toml(const ModelsArgs& a, const Loaded& l, const cat::ModelRecord& m
   return kExitOk;
 }
 
-int cmd_promote(const ModelsArgs& a) {
-  Loaded l;
-  int rc = kExitOk;
-  const cat::ModelRecord* m = load_model(a, l, "promote", rc);
-  if (m == nullptr) return rc;
-  json overrides = json::object();  // usage errors first
+// --param KEY=VALUE (VALUE as JSON, else as a string) into `overrides`; an exit code on
+// a malformed one.
+std::optional<int> param_overrides(const ModelsArgs& a, json& overrides) {
   for (const std::string& kv : a.params) {
     const size_t eq = kv.find('=');
     if (eq == std::string::npos || eq == 0) {
@@ -454,52 +471,56 @@ int cmd_promote(const ModelsArgs& a) {
     json v = json::parse(kv.substr(eq + 1), nullptr, false);
     overrides[kv.substr(0, eq)] = v.is_discarded() ? json(kv.substr(eq + 1)) : v;
   }
-  const bool legacy_json = a.config.size() > 5 && a.config.compare(a.config.size() - 5, 5, ".json") == 0;
-  if (!legacy_json) {
-    json params = m->params_json.empty() ? json::object() : json::parse(m->params_json, nullptr, false);
-    if (!params.is_object()) params = json::object();
-    for (auto it = overrides.begin(); it != overrides.end(); ++it) params[it.key()] = it.value();
-    return promote_toml(a, l, *m, params);
-  }
-  // Compatibility: --config FILE.json keeps writing the old models.json format.
-  const std::string path = a.config;
-  json doc = {{"version", 1}, {"models", json::object()}};
+  return std::nullopt;
+}
+
+// The curated parameters of `m` (an object, else none) with the overrides on top.
+json promoted_params(const cat::ModelRecord& m, const json& overrides) {
+  json params = m.params_json.empty() ? json::object() : json::parse(m.params_json, nullptr, false);
+  if (!params.is_object()) params = json::object();
+  for (auto it = overrides.begin(); it != overrides.end(); ++it) params[it.key()] = it.value();
+  return params;
+}
+
+// The old models.json at `path` ({"version":1,"models":{}} when it does not exist); an
+// exit code when it cannot be read or is not that shape.
+std::optional<int> read_legacy_models(const std::string& path, json& doc) {
+  doc = {{"version", 1}, {"models", json::object()}};
   auto text = codec::read_file(path);
-  if (text.ok()) {
-    if (Status st = ploke::json::check_json_limits(*text); !st.ok()) {
-      std::fprintf(stderr, "ploke-sim models promote: config file %s: %s\n", path.c_str(), st.message().c_str());
-      return kExitUsage;
-    }
-    try {
-      doc = json::parse(*text);
-    } catch (const json::parse_error& e) {
-      std::fprintf(stderr, "ploke-sim models promote: config file %s: invalid JSON at byte %zu\n", path.c_str(), e.byte);
-      return kExitUsage;
-    } catch (const json::exception& e) {
-      std::fprintf(stderr, "ploke-sim models promote: config file %s: invalid JSON: %s\n", path.c_str(), e.what());
-      return kExitUsage;
-    }
-    if (!doc.is_object() || !doc.contains("models") || !doc["models"].is_object()) {
-      std::fprintf(stderr, "ploke-sim models promote: config file %s: models: expected an object\n", path.c_str());
-      return kExitUsage;
-    }
-  } else if (text.status().code() != StatusCode::kNotFound) {
+  if (!text.ok()) {
+    if (text.status().code() == StatusCode::kNotFound) return std::nullopt;
     std::fprintf(stderr, "ploke-sim models promote: config file %s: %s\n", path.c_str(), text.status().message().c_str());
     return kExitUsage;
   }
-  const std::string name = a.as.empty() ? m->id : a.as;
-  if (doc["models"].contains(name) && !a.force) {
-    std::fprintf(stderr, "ploke-sim models promote: %s already has an entry '%s'; not overwriting it (use --force)\n",
-                 path.c_str(), name.c_str());
+  if (Status st = ploke::json::check_json_limits(*text); !st.ok()) {
+    std::fprintf(stderr, "ploke-sim models promote: config file %s: %s\n", path.c_str(), st.message().c_str());
     return kExitUsage;
   }
-  json rec = json::parse(cat::record_to_json(*m));
+  try {
+    doc = json::parse(*text);
+  } catch (const json::parse_error& e) {
+    std::fprintf(stderr, "ploke-sim models promote: config file %s: invalid JSON at byte %zu\n", path.c_str(), e.byte);
+    return kExitUsage;
+  } catch (const json::exception& e) {
+    std::fprintf(stderr, "ploke-sim models promote: config file %s: invalid JSON: %s\n", path.c_str(), e.what());
+    return kExitUsage;
+  }
+  if (!doc.is_object() || !doc.contains("models") || !doc["models"].is_object()) {
+    std::fprintf(stderr, "ploke-sim models promote: config file %s: models: expected an object\n", path.c_str());
+    return kExitUsage;
+  }
+  return std::nullopt;
+}
+
+// One models.json entry: OpenRouter connection, capabilities and prices from the record.
+json legacy_entry(const cat::ModelRecord& m, json params) {
+  json rec = json::parse(cat::record_to_json(m));
   json entry = json::object();
-  entry["model"] = m->id;
+  entry["model"] = m.id;
   entry["provider_type"] = "openrouter";
   entry["base_url"] = "https://openrouter.ai/api/v1";
   entry["api_key_env"] = "OPENROUTER_API_KEY";
-  entry["display_name"] = m->display_name.known() ? json(m->display_name.value) : json(m->id);
+  entry["display_name"] = m.display_name.known() ? json(m.display_name.value) : json(m.id);
   json caps = json::object();
   for (const char* k : {"tools", "json_mode", "json_schema", "streaming", "context_length", "max_output_tokens",
                         "input_modalities", "output_modalities"}) {
@@ -509,22 +530,45 @@ int cmd_promote(const ModelsArgs& a) {
   json pricing = json::object();
   for (auto it = rec["pricing"].begin(); it != rec["pricing"].end(); ++it) pricing[it.key()] = it.value()["value"];
   entry["pricing_usd_per_token"] = std::move(pricing);
-  json params = m->params_json.empty() ? json::object() : json::parse(m->params_json, nullptr, false);
-  if (!params.is_object()) params = json::object();
-  for (auto it = overrides.begin(); it != overrides.end(); ++it) params[it.key()] = it.value();
   entry["params"] = std::move(params);
-  entry["promoted_from"] = m->curated ? "curated" : "discovered";
+  entry["promoted_from"] = m.curated ? "curated" : "discovered";
   RealClock clock;
   entry["promoted_at"] = iso8601(clock.system_now());
-  doc["models"][name] = std::move(entry);
+  return entry;
+}
+
+// Compatibility: --config FILE.json keeps writing the old models.json format.
+int promote_legacy_json(const ModelsArgs& a, const cat::ModelRecord& m, const json& params) {
+  const std::string path = a.config;
+  json doc;
+  if (auto rc = read_legacy_models(path, doc)) return *rc;
+  const std::string name = a.as.empty() ? m.id : a.as;
+  if (doc["models"].contains(name) && !a.force) {
+    std::fprintf(stderr, "ploke-sim models promote: %s already has an entry '%s'; not overwriting it (use --force)\n",
+                 path.c_str(), name.c_str());
+    return kExitUsage;
+  }
+  doc["models"][name] = legacy_entry(m, params);
   std::error_code ec;
   std::filesystem::create_directories(std::filesystem::path(path).parent_path(), ec);
   if (Status s = codec::write_file_atomic(path, doc.dump(2) + "\n"); !s.ok()) {
     std::fprintf(stderr, "ploke-sim models promote: %s\n", s.message().c_str());
     return kExitFailed;
   }
-  std::printf("promoted %s as '%s' into %s\n", m->id.c_str(), name.c_str(), path.c_str());
+  std::printf("promoted %s as '%s' into %s\n", m.id.c_str(), name.c_str(), path.c_str());
   return kExitOk;
+}
+
+int cmd_promote(const ModelsArgs& a) {
+  Loaded l;
+  int rc = kExitOk;
+  const cat::ModelRecord* m = load_model(a, l, "promote", rc);
+  if (m == nullptr) return rc;
+  json overrides = json::object();  // usage errors first
+  if (auto bad = param_overrides(a, overrides)) return *bad;
+  const bool legacy_json = a.config.size() > 5 && a.config.compare(a.config.size() - 5, 5, ".json") == 0;
+  if (legacy_json) return promote_legacy_json(a, *m, promoted_params(*m, overrides));
+  return promote_toml(a, l, *m, promoted_params(*m, overrides));
 }
 
 }  // namespace

@@ -13,6 +13,7 @@
 #include <chrono>
 #include <cstdio>
 #include <fstream>
+#include <optional>
 
 #include "cli_checks.h"
 #include "commands.h"
@@ -55,20 +56,12 @@ void progress_bar(Duration done, Duration total) {
   std::fflush(stderr);
 }
 
-}  // namespace
+namespace sc = ploke::scenarios;
 
-int run_scenario_command(const ScenarioArgs& args) {
-  namespace sc = ploke::scenarios;
-  const std::string path = args.path.empty() ? std::string(PLOKE_SCENARIOS_DIR) : args.path;
-  auto files = sc::scenario_files(path);
-  if (!files.ok()) {
-    std::fprintf(stderr, "ploke-sim scenario run: %s\n", files.status().message().c_str());
-    return kExitUsage;
-  }
-  // Parse everything first: every bad field of every file, then exit 2.
-  std::vector<sc::Scenario> scenarios;
+// Parses every file first: every bad field of every file is printed; false if any was bad.
+bool load_all(const std::vector<std::string>& files, std::vector<sc::Scenario>& scenarios) {
   bool bad = false;
-  for (const auto& f : *files) {
+  for (const auto& f : files) {
     auto s = sc::load_scenario_file(f);
     if (!s.ok()) {
       std::fprintf(stderr, "%s\n", s.status().message().c_str());
@@ -77,23 +70,32 @@ int run_scenario_command(const ScenarioArgs& args) {
     }
     scenarios.push_back(std::move(s).value());
   }
-  if (bad) return kExitUsage;
+  return !bad;
+}
+
+// The run options of one scenario: --seed, --real-time, and a progress bar only for long
+// runs (>= 10 min simulated, >= 10 s in real time) on a terminal.
+sc::RunOptions run_options(const ScenarioArgs& args, const sc::Scenario& s, bool tty) {
+  sc::RunOptions ro;
+  if (args.seed) ro.seed = args.seed;
+  ro.real_time = args.real_time;
+  if (tty && s.duration >= (args.real_time ? std::chrono::seconds(10) : std::chrono::minutes(10))) {
+    ro.progress = progress_bar;
+  }
+  return ro;
+}
+
+// Runs each scenario (its table printed unless --json); an exit code when one cannot run.
+std::optional<int> run_all(const ScenarioArgs& args, const std::vector<sc::Scenario>& scenarios,
+                           std::vector<sc::ScenarioResult>& results) {
   const bool tty = isatty(fileno(stderr)) != 0 && !args.json;
-  std::vector<sc::ScenarioResult> results;
   for (const auto& s : scenarios) {
-    sc::RunOptions ro;
-    if (args.seed) ro.seed = args.seed;
-    ro.real_time = args.real_time;
-    // A progress bar only for long runs (≥ 10 min simulated, ≥ 10 s in real time) on a terminal.
-    if (tty && s.duration >= (args.real_time ? std::chrono::seconds(10) : std::chrono::minutes(10))) {
-      ro.progress = progress_bar;
-    }
     if (args.real_time && !args.json) {
       std::fprintf(stderr, "%s: real time over loopback HTTP, about %.0f s of wall time\n", s.name.c_str(),
                    std::chrono::duration<double>(s.duration).count());
     }
     const auto w0 = std::chrono::steady_clock::now();
-    auto r = sc::run_scenario(s, ro);
+    auto r = sc::run_scenario(s, run_options(args, s, tty));
     const auto w1 = std::chrono::steady_clock::now();
     if (!r.ok()) {
       std::fprintf(stderr, "ploke-sim scenario run: %s: %s\n", s.file.c_str(), r.status().message().c_str());
@@ -103,22 +105,21 @@ int run_scenario_command(const ScenarioArgs& args) {
     if (!args.json) std::printf("%s\n", sc::result_to_text(*r).c_str());
     results.push_back(std::move(r).value());
   }
-  if (args.json) {
-    std::string out = results.size() == 1 ? sc::result_to_json(results[0], args.logs) : "[";
-    if (results.size() != 1) {
-      for (size_t i = 0; i < results.size(); ++i) out += (i ? ",\n" : "\n") + sc::result_to_json(results[i], args.logs);
-      out += "\n]";
-    }
-    std::printf("%s\n", out.c_str());
+  return std::nullopt;
+}
+
+// One result as an object, several as an array.
+void print_json(const std::vector<sc::ScenarioResult>& results, bool logs) {
+  std::string out = results.size() == 1 ? sc::result_to_json(results[0], logs) : "[";
+  if (results.size() != 1) {
+    for (size_t i = 0; i < results.size(); ++i) out += (i ? ",\n" : "\n") + sc::result_to_json(results[i], logs);
+    out += "\n]";
   }
-  if (!args.report.empty()) {
-    std::ofstream o(args.report, std::ios::binary | std::ios::trunc);
-    o << sc::render_html_report(results);
-    if (!o) {
-      std::fprintf(stderr, "ploke-sim scenario run: cannot write %s\n", args.report.c_str());
-      return kExitFailed;
-    }
-  }
+  std::printf("%s\n", out.c_str());
+}
+
+// The failed scenarios' failed expectations on stderr; how many scenarios failed.
+int report_failures(const std::vector<sc::ScenarioResult>& results) {
   int failed = 0;
   for (const auto& r : results) {
     if (r.passed()) continue;
@@ -130,6 +131,32 @@ int run_scenario_command(const ScenarioArgs& args) {
       }
     }
   }
+  return failed;
+}
+
+}  // namespace
+
+int run_scenario_command(const ScenarioArgs& args) {
+  const std::string path = args.path.empty() ? std::string(PLOKE_SCENARIOS_DIR) : args.path;
+  auto files = sc::scenario_files(path);
+  if (!files.ok()) {
+    std::fprintf(stderr, "ploke-sim scenario run: %s\n", files.status().message().c_str());
+    return kExitUsage;
+  }
+  std::vector<sc::Scenario> scenarios;
+  if (!load_all(*files, scenarios)) return kExitUsage;
+  std::vector<sc::ScenarioResult> results;
+  if (auto rc = run_all(args, scenarios, results)) return *rc;
+  if (args.json) print_json(results, args.logs);
+  if (!args.report.empty()) {
+    std::ofstream o(args.report, std::ios::binary | std::ios::trunc);
+    o << sc::render_html_report(results);
+    if (!o) {
+      std::fprintf(stderr, "ploke-sim scenario run: cannot write %s\n", args.report.c_str());
+      return kExitFailed;
+    }
+  }
+  const int failed = report_failures(results);
   if (!args.json) {
     std::printf("%zu scenario(s), %zu passed, %d failed\n", results.size(), results.size() - failed, failed);
   }

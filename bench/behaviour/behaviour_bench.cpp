@@ -33,6 +33,7 @@
 #include <cmath>
 #include <cstdio>
 #include <cstdlib>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -139,6 +140,89 @@ Row measure(const Scenario& s, const std::string& policy, const ScenarioResult& 
   return row;
 }
 
+using PolicyMaker = resilience::LlmClientOptions (*)(const Scenario&);
+
+// The scenario with `make`'s client and the primary's last fault window lengthened by
+// (seed - 1) s: where the outage's end falls in a breaker's wait is luck; the mean over ten
+// phases is not.
+Scenario phase_variant(const Scenario& s, PolicyMaker make, uint64_t seed) {
+  Scenario variant = s;
+  variant.client = make(s);
+  const auto extra = std::chrono::milliseconds(1000) * static_cast<int64_t>(seed - 1);
+  Fault* last = nullptr;
+  for (auto& f : variant.providers.front().faults.faults) {
+    if (f.trigger.until && (last == nullptr || *f.trigger.until > *last->trigger.until)) last = &f;
+  }
+  if (last != nullptr) *last->trigger.until += extra;
+  return variant;
+}
+
+// One policy's row averaged over kSeeds seeds (recovery depends on where the outage's end
+// falls in the breaker's wait, so one seed would measure luck); nullopt when a run fails.
+std::optional<Row> average_row(const std::string& file, const Scenario& s, const char* name, PolicyMaker make) {
+  Row avg;
+  for (uint64_t seed = 1; seed <= kSeeds; ++seed) {
+    const Scenario variant = phase_variant(s, make, seed);
+    RunOptions ro;
+    ro.seed = s.seed + seed - 1;
+    auto r = run_scenario(variant, ro);
+    if (!r.ok()) {
+      std::fprintf(stderr, "%s: %s\n", file.c_str(), r.status().message().c_str());
+      return std::nullopt;
+    }
+    const Row one = measure(variant, name, *r);
+    avg.scenario = one.scenario;
+    avg.policy = one.policy;
+    avg.success += one.success / kSeeds;
+    avg.p95_ms += one.p95_ms / kSeeds;
+    avg.cost += one.cost / kSeeds;
+    avg.recover_s += one.recover_s / kSeeds;
+    avg.recovered = avg.recovered && one.recovered;
+    avg.wasted += one.wasted;
+    avg.attempts += one.attempts;
+  }
+  avg.wasted = (avg.wasted + kSeeds / 2) / kSeeds;
+  avg.attempts = (avg.attempts + kSeeds / 2) / kSeeds;
+  return avg;
+}
+
+void print_rows(const std::vector<Row>& rows) {
+  for (const auto& row : rows) {
+    char recover[32];
+    if (row.recovered) std::snprintf(recover, sizeof recover, "%.1f s", row.recover_s);
+    else std::snprintf(recover, sizeof recover, "never");
+    std::printf("| %s | %s | %.2f%% | %llu of %llu | %.0f ms | %s | $%.4f |\n", row.scenario.c_str(),
+                row.policy.c_str(), row.success * 100, static_cast<unsigned long long>(row.wasted),
+                static_cast<unsigned long long>(row.attempts), row.p95_ms, recover, row.cost);
+  }
+}
+
+// ploke's defaults (the last row) must win or tie every column against each other row
+// (small tolerances: 0.05 pp success, 2% latency, 0.5 s recovery, 1% cost). Each loss is
+// printed; returns how many.
+int count_losses(const std::vector<Row>& rows) {
+  int losses = 0;
+  const Row& ours = rows.back();
+  for (size_t i = 0; i + 1 < rows.size(); ++i) {
+    const Row& o = rows[i];
+    auto lose = [&](const char* col, bool lost) {
+      if (!lost) return;
+      ++losses;
+      std::fprintf(stderr, "%s: ploke-sim defaults lose '%s' to %s\n", ours.scenario.c_str(), col, o.policy.c_str());
+    };
+    lose("success", ours.success + 0.0005 < o.success);
+    lose("wasted attempts", ours.wasted > o.wasted);
+    lose("p95 latency", ours.p95_ms > o.p95_ms * 1.02);
+    // A client without a breaker meets the recovered primary on its next request by
+    // construction (and pays for it in wasted attempts): recovery is compared with the
+    // policies that have one.
+    const bool has_breaker = o.policy != std::string("naive immediate retry");
+    lose("time to recover", !ours.recovered || (has_breaker && o.recovered && ours.recover_s > o.recover_s + 0.5));
+    lose("cost", ours.cost > o.cost * 1.01);
+  }
+  return losses;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -150,6 +234,8 @@ int main(int argc, char** argv) {
   }
   std::printf("| scenario | policy | success | wasted attempts | p95 latency | time to recover | cost |\n");
   std::printf("|---|---|---:|---:|---:|---:|---:|\n");
+  const std::pair<const char*, PolicyMaker> policies[] = {
+      {"naive immediate retry", naive}, {"LiteLLM-like cooldown", litellm}, {"ploke-sim defaults", ploke_defaults}};
   int losses = 0;
   for (const auto& file : files) {
     auto s = load_scenario_file(file);
@@ -158,74 +244,13 @@ int main(int argc, char** argv) {
       return 2;
     }
     std::vector<Row> rows;
-    const std::pair<const char*, resilience::LlmClientOptions (*)(const Scenario&)> policies[] = {
-        {"naive immediate retry", naive}, {"LiteLLM-like cooldown", litellm}, {"ploke-sim defaults", ploke_defaults}};
     for (const auto& [name, make] : policies) {
-      // Averaged over kSeeds seeds (recovery depends on where the outage's end falls in
-      // the breaker's wait, so one seed would measure luck).
-      Row avg;
-      for (uint64_t seed = 1; seed <= kSeeds; ++seed) {
-        Scenario variant = *s;
-        variant.client = make(*s);
-        // Lengthen the primary's last fault window by 0, 1, … 9 s: where the
-        // outage's end falls in a breaker's wait is luck; the mean over ten phases is not.
-        const auto extra = std::chrono::milliseconds(1000) * static_cast<int64_t>(seed - 1);
-        Fault* last = nullptr;
-        for (auto& f : variant.providers.front().faults.faults) {
-          if (f.trigger.until && (last == nullptr || *f.trigger.until > *last->trigger.until)) last = &f;
-        }
-        if (last != nullptr) *last->trigger.until += extra;
-        RunOptions ro;
-        ro.seed = s->seed + seed - 1;
-        auto r = run_scenario(variant, ro);
-        if (!r.ok()) {
-          std::fprintf(stderr, "%s: %s\n", file.c_str(), r.status().message().c_str());
-          return 2;
-        }
-        const Row one = measure(variant, name, *r);
-        avg.scenario = one.scenario;
-        avg.policy = one.policy;
-        avg.success += one.success / kSeeds;
-        avg.p95_ms += one.p95_ms / kSeeds;
-        avg.cost += one.cost / kSeeds;
-        avg.recover_s += one.recover_s / kSeeds;
-        avg.recovered = avg.recovered && one.recovered;
-        avg.wasted += one.wasted;
-        avg.attempts += one.attempts;
-      }
-      avg.wasted = (avg.wasted + kSeeds / 2) / kSeeds;
-      avg.attempts = (avg.attempts + kSeeds / 2) / kSeeds;
-      rows.push_back(avg);
+      auto row = average_row(file, *s, name, make);
+      if (!row) return 2;
+      rows.push_back(*row);
     }
-    for (const auto& row : rows) {
-      char recover[32];
-      if (row.recovered) std::snprintf(recover, sizeof recover, "%.1f s", row.recover_s);
-      else std::snprintf(recover, sizeof recover, "never");
-      std::printf("| %s | %s | %.2f%% | %llu of %llu | %.0f ms | %s | $%.4f |\n", row.scenario.c_str(),
-                  row.policy.c_str(), row.success * 100, static_cast<unsigned long long>(row.wasted),
-                  static_cast<unsigned long long>(row.attempts), row.p95_ms, recover, row.cost);
-    }
-    // ploke's defaults must win or tie every column (small tolerances: 0.05 pp success,
-    // 2% latency, 0.5 s recovery, 1% cost).
-    const Row& ours = rows.back();
-    for (size_t i = 0; i + 1 < rows.size(); ++i) {
-      const Row& o = rows[i];
-      auto lose = [&](const char* col, bool lost) {
-        if (!lost) return;
-        ++losses;
-        std::fprintf(stderr, "%s: ploke-sim defaults lose '%s' to %s\n", ours.scenario.c_str(), col, o.policy.c_str());
-      };
-      lose("success", ours.success + 0.0005 < o.success);
-      lose("wasted attempts", ours.wasted > o.wasted);
-      lose("p95 latency", ours.p95_ms > o.p95_ms * 1.02);
-      // A client without a breaker meets the recovered primary on its next request by
-      // construction (and pays for it in wasted attempts): recovery is compared with the
-      // policies that have one.
-      const bool has_breaker = o.policy != std::string("naive immediate retry");
-      lose("time to recover",
-           !ours.recovered || (has_breaker && o.recovered && ours.recover_s > o.recover_s + 0.5));
-      lose("cost", ours.cost > o.cost * 1.01);
-    }
+    print_rows(rows);
+    losses += count_losses(rows);
   }
   return losses > 0 ? 1 : 0;
 }

@@ -268,68 +268,77 @@ TEST(AnthropicRequestTest, InvalidUtf8IsAnErrorNotAnException) {
   EXPECT_EQ(http.status().code(), StatusCode::kInvalidRequest);
 }
 
+using ojson = nlohmann::ordered_json;
+
+// A request and the ordered_json dump its body must equal byte for byte.
+struct PlainCase {
+  ChatRequest req;
+  ojson expected;
+};
+
+// Streamed, one system message, a user turn with every kind of escape.
+PlainCase escaped_stream_case() {
+  ChatRequest r;
+  r.model = "claude-haiku-4-5";
+  r.messages = {Message::System("You are a terse assistant."), Message::User("Say \"hi\"\n\tcaf\xC3\xA9 \x01 \x7F /")};
+  r.max_output_tokens = 24;
+  r.stream = true;
+  ojson e = ojson::object();
+  e["model"] = "claude-haiku-4-5";
+  e["max_tokens"] = 24;
+  e["system"] = "You are a terse assistant.";
+  e["messages"] = ojson::array({ojson{{"role", "user"}, {"content", "Say \"hi\"\n\tcaf\xC3\xA9 \x01 \x7F /"}}});
+  e["stream"] = true;
+  return {r, e};
+}
+
+// Two system texts as blocks, a multi-part turn (empty part dropped), sampling, stop, user.
+PlainCase system_blocks_case() {
+  ChatRequest r;
+  r.model = "claude-sonnet-4-5";
+  Message multi{Role::kUser, {ContentPart::Text("part one"), ContentPart::Text(""), ContentPart::Text("part two")}, {}, {}, {}};
+  r.messages = {Message::System("S1"), Message::User("q1"), Message::Developer("S2"), Message::Assistant("a1"), multi};
+  r.temperature = 1.0;
+  r.top_p = 0.95;
+  r.top_k = 40;
+  r.stop = {"END", "\xE2\x80\x94"};
+  r.user = "user-7";
+  ojson e = ojson::object();
+  e["model"] = "claude-sonnet-4-5";
+  e["max_tokens"] = 4096;
+  e["system"] = ojson::array({ojson{{"type", "text"}, {"text", "S1"}}, ojson{{"type", "text"}, {"text", "S2"}}});
+  e["messages"] = ojson::array({ojson{{"role", "user"}, {"content", "q1"}}, ojson{{"role", "assistant"}, {"content", "a1"}},
+                                ojson{{"role", "user"},
+                                      {"content", ojson::array({ojson{{"type", "text"}, {"text", "part one"}},
+                                                                ojson{{"type", "text"}, {"text", "part two"}}})}}});
+  e["temperature"] = 1.0;
+  e["top_p"] = 0.95;
+  e["top_k"] = 40;
+  e["stop_sequences"] = {"END", "\xE2\x80\x94"};
+  e["metadata"] = ojson{{"user_id", "user-7"}};
+  return {r, e};
+}
+
+// An empty system message is dropped; temperature 0.7.
+PlainCase empty_system_case() {
+  ChatRequest r;
+  r.model = "claude-opus-4-1";
+  r.messages = {Message::System(""), Message::User("x")};
+  r.temperature = 0.7;
+  ojson e = ojson::object();
+  e["model"] = "claude-opus-4-1";
+  e["max_tokens"] = 4096;
+  e["messages"] = ojson::array({ojson{{"role", "user"}, {"content", "x"}}});
+  e["temperature"] = 0.7;
+  return {r, e};
+}
+
 // Plain text conversations are written without a DOM (anthropic_request.cpp's fast path);
 // the bytes must be exactly what an ordered_json of the same fields dumps (the wire
 // contract the simulator and recorded cassettes see): key order, escaping, number format.
 TEST(AnthropicRequestTest, PlainRequestBytesEqualTheOrderedJsonDump) {
-  using ojson = nlohmann::ordered_json;
-  struct Case {
-    ChatRequest req;
-    ojson expected;
-  };
-  std::vector<Case> cases;
-  {
-    ChatRequest r;
-    r.model = "claude-haiku-4-5";
-    r.messages = {Message::System("You are a terse assistant."), Message::User("Say \"hi\"\n\tcaf\xC3\xA9 \x01 \x7F /")};
-    r.max_output_tokens = 24;
-    r.stream = true;
-    ojson e = ojson::object();
-    e["model"] = "claude-haiku-4-5";
-    e["max_tokens"] = 24;
-    e["system"] = "You are a terse assistant.";
-    e["messages"] = ojson::array({ojson{{"role", "user"}, {"content", "Say \"hi\"\n\tcaf\xC3\xA9 \x01 \x7F /"}}});
-    e["stream"] = true;
-    cases.push_back({r, e});
-  }
-  {
-    ChatRequest r;
-    r.model = "claude-sonnet-4-5";
-    Message multi{Role::kUser, {ContentPart::Text("part one"), ContentPart::Text(""), ContentPart::Text("part two")}, {}, {}, {}};
-    r.messages = {Message::System("S1"), Message::User("q1"), Message::Developer("S2"), Message::Assistant("a1"), multi};
-    r.temperature = 1.0;
-    r.top_p = 0.95;
-    r.top_k = 40;
-    r.stop = {"END", "\xE2\x80\x94"};
-    r.user = "user-7";
-    ojson e = ojson::object();
-    e["model"] = "claude-sonnet-4-5";
-    e["max_tokens"] = 4096;
-    e["system"] = ojson::array({ojson{{"type", "text"}, {"text", "S1"}}, ojson{{"type", "text"}, {"text", "S2"}}});
-    e["messages"] = ojson::array({ojson{{"role", "user"}, {"content", "q1"}}, ojson{{"role", "assistant"}, {"content", "a1"}},
-                                  ojson{{"role", "user"},
-                                        {"content", ojson::array({ojson{{"type", "text"}, {"text", "part one"}},
-                                                                  ojson{{"type", "text"}, {"text", "part two"}}})}}});
-    e["temperature"] = 1.0;
-    e["top_p"] = 0.95;
-    e["top_k"] = 40;
-    e["stop_sequences"] = {"END", "\xE2\x80\x94"};
-    e["metadata"] = ojson{{"user_id", "user-7"}};
-    cases.push_back({r, e});
-  }
-  {
-    ChatRequest r;  // an empty system message is dropped; temperature 0.7
-    r.model = "claude-opus-4-1";
-    r.messages = {Message::System(""), Message::User("x")};
-    r.temperature = 0.7;
-    ojson e = ojson::object();
-    e["model"] = "claude-opus-4-1";
-    e["max_tokens"] = 4096;
-    e["messages"] = ojson::array({ojson{{"role", "user"}, {"content", "x"}}});
-    e["temperature"] = 0.7;
-    cases.push_back({r, e});
-  }
-  for (const Case& c : cases) {
+  const std::vector<PlainCase> cases = {escaped_stream_case(), system_blocks_case(), empty_system_case()};
+  for (const PlainCase& c : cases) {
     auto http = AnthropicAdapter().build_request(c.req, kEp);
     ASSERT_OK(http);
     EXPECT_EQ(http->body, c.expected.dump());

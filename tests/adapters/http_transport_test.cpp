@@ -75,7 +75,8 @@ CallOptions timeouts(std::optional<Duration> first_byte, std::optional<Duration>
 
 class HttpTransportTest : public ::testing::Test {
  protected:
-  void SetUp() override {
+  // An echo of the body size and Authorization; a 429 with retry-after-ms.
+  void add_plain_routes() {
     server_.Post("/v1/chat/completions", [](const httplib::Request& req, httplib::Response& res) {
       res.set_header("x-request-id", "req_loop");
       res.set_content("{\"echo\":" + std::to_string(req.body.size()) + ",\"auth\":\"" +
@@ -88,6 +89,9 @@ class HttpTransportTest : public ::testing::Test {
       res.set_content(R"({"error":{"message":"slow down","type":"requests","code":"rate_limit_exceeded"}})",
                       "application/json");
     });
+  }
+  // Two SSE chunks; the second only once the client acknowledged the first.
+  void add_ack_stream_route() {
     server_.Post("/v1/stream", [this](const httplib::Request&, httplib::Response& res) {
       res.set_chunked_content_provider("text/event-stream", [this](size_t offset, httplib::DataSink& sink) {
         if (offset == 0) {
@@ -103,6 +107,9 @@ class HttpTransportTest : public ::testing::Test {
         return true;
       });
     });
+  }
+  // An OpenAI-shaped completion, or its stream cut mid-event across chunk boundaries.
+  void add_e2e_route() {
     server_.Post("/v1/e2e/chat/completions", [](const httplib::Request& req, httplib::Response& res) {
       res.set_header("x-request-id", "req_e2e");
       if (req.body.find("\"stream\":true") == std::string::npos) {
@@ -125,6 +132,9 @@ class HttpTransportTest : public ::testing::Test {
         return sink.write(kChunks[i], std::strlen(kChunks[i]));
       });
     });
+  }
+  // Answers that stall (head or body) until released, and a stream ticking every 20 ms.
+  void add_stalling_routes() {
     server_.Post("/v1/stall-head", [this](const httplib::Request&, httplib::Response& res) {
       wait_release();
       res.set_content("late", "text/plain");
@@ -152,6 +162,12 @@ class HttpTransportTest : public ::testing::Test {
         return sink.write(": tick\n\n", 8);
       });
     });
+  }
+  void SetUp() override {
+    add_plain_routes();
+    add_ack_stream_route();
+    add_e2e_route();
+    add_stalling_routes();
     port_ = server_.bind_to_any_port("127.0.0.1");
     ASSERT_GT(port_, 0);
     thread_ = std::thread([this] { server_.listen_after_bind(); });

@@ -56,7 +56,9 @@ TEST(DashboardPage, IsTheSourceFileAndSelfContained) {
   EXPECT_NE(page.find("data-fault"), std::string_view::npos);
 }
 
-TEST(GatewayJson, FromPartsWithEscapingAndPercentiles) {
+// alpha: open after 5 failures in a row (reason with a quote and a newline), 6 of 10 calls
+// failed, p95 123.5 ms.
+resilience::EndpointHealth open_alpha() {
   resilience::EndpointHealth a;
   a.endpoint_id = "alpha/gpt-4o";
   a.provider = "alpha";
@@ -72,16 +74,11 @@ TEST(GatewayJson, FromPartsWithEscapingAndPercentiles) {
   a.stats.by_code[static_cast<size_t>(StatusCode::kServerError)] = 6;
   a.recent_events.push_back({TimePoint{}, resilience::BreakerState::kClosed, resilience::BreakerState::kOpen,
                              "5 failures \"in a row\"\n", 1, 1s});
-  resilience::EndpointHealth b;
-  b.endpoint_id = "beta/\xff\"odd";  // invalid UTF-8 and a quote survive as valid JSON
-  b.breaker = resilience::BreakerState::kHalfOpen;
+  return a;
+}
 
-  resilience::QueueStatus q;
-  q.in_flight = 3;
-  q.max_in_flight = 64;
-  q.lanes[1].lane = resilience::Lane::kNormal;
-  q.lanes[1].depth = 7;
-
+// 100 traces of 1..100 ms: alpha fails, beta (an id with invalid UTF-8 and a quote) serves.
+std::vector<resilience::RequestTrace> hundred_fall_overs() {
   std::vector<resilience::RequestTrace> recent;
   for (int i = 1; i <= 100; ++i) {
     resilience::RequestTrace t;
@@ -98,6 +95,22 @@ TEST(GatewayJson, FromPartsWithEscapingAndPercentiles) {
     t.attempts = {fail, ok};
     recent.push_back(t);
   }
+  return recent;
+}
+
+TEST(GatewayJson, FromPartsWithEscapingAndPercentiles) {
+  const resilience::EndpointHealth a = open_alpha();
+  resilience::EndpointHealth b;
+  b.endpoint_id = "beta/\xff\"odd";  // invalid UTF-8 and a quote survive as valid JSON
+  b.breaker = resilience::BreakerState::kHalfOpen;
+
+  resilience::QueueStatus q;
+  q.in_flight = 3;
+  q.max_in_flight = 64;
+  q.lanes[1].lane = resilience::Lane::kNormal;
+  q.lanes[1].depth = 7;
+
+  const std::vector<resilience::RequestTrace> recent = hundred_fall_overs();
   dashboard::GatewayInfo info;
   info.worker_queue = 5;
   info.max_recent = 10;

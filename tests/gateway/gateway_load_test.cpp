@@ -62,7 +62,7 @@ std::string classify(const Result<HttpResponse>& r, bool stream, bool anthropic)
   return "error:" + std::to_string(h.status) + ":" + type;
 }
 
-TEST(GatewayLoad, TenThousandRequestsAtC256WithFaults) {
+testing_support::StackOptions load_stack_options() {
   testing_support::StackOptions so;
   so.workers = 256;
   so.max_queue = 4096;
@@ -80,9 +80,11 @@ TEST(GatewayLoad, TenThousandRequestsAtC256WithFaults) {
   bc.consecutive_failures = 0;
   bc.failure_rate_threshold = 0.6;
   so.breaker = bc;
-  GatewayStack s(so);
-  ASSERT_TRUE(s.start());
-  // Faults on both upstreams (sim-a more): errors, resets, cut and failing streams, hangs.
+  return so;
+}
+
+// Faults on both upstreams (sim-a more): errors, resets, cut and failing streams, hangs.
+void add_load_faults(GatewayStack& s) {
   s.fault(0, R"({"faults":[
       {"kind":"http_error","status":429,"retry_after_ms":5,"trigger":{"probability":0.05}},
       {"kind":"http_error","status":500,"trigger":{"probability":0.05}},
@@ -97,61 +99,56 @@ TEST(GatewayLoad, TenThousandRequestsAtC256WithFaults) {
       {"kind":"http_error","status":503,"trigger":{"probability":0.03}},
       {"kind":"reset","trigger":{"probability":0.01}},
       {"kind":"stream_cut","after_events":4,"match":{"stream":true},"trigger":{"probability":0.03}}]})");
+}
 
-  // Warm-up (threads, pools), then the baseline.
-  for (int i = 0; i < 20; ++i) (void)s.post("/v1/chat/completions", R"({"model":"gpt-4o-mini","messages":[{"role":"user","content":"warm"}]})");
-  const size_t fds0 = open_fds();
-  const size_t rss0 = rss_bytes();
-
-  constexpr int kRequests = 10000;
-  constexpr int kConcurrency = 256;
-  std::atomic<int> next{0};
+// What the clients saw: outcome classes, the first lost ones, a body of each error class.
+struct LoadTally {
   std::mutex mu;
   std::map<std::string, int> outcomes;
   std::vector<std::string> lost;
-  std::map<std::string, std::string> samples;  // first body of each error class
-  const TimePoint t0 = s.clock().now();
-  {
-    RealClock& clock = s.clock();
-    HttpTransport clients(clock, HttpTransport::Options{kConcurrency, "gateway-load", true});
-    std::vector<std::thread> threads;
-    for (int t = 0; t < kConcurrency; ++t) {
-      threads.emplace_back([&] {
-        std::map<std::string, int> local;
-        for (int i = next.fetch_add(1); i < kRequests; i = next.fetch_add(1)) {
-          const bool stream = i % 4 == 1;
-          const bool anthropic = i % 5 == 2;
-          std::string body = anthropic ? R"({"model":"gpt-4o-mini","max_tokens":24,"messages":[{"role":"user","content":"req )" +
-                                             std::to_string(i) + "\"}]" + (stream ? ",\"stream\":true}" : "}")
-                                       : R"({"model":"gpt-4o-mini","max_tokens":24,"messages":[{"role":"user","content":"req )" +
-                                             std::to_string(i) + "\"}]" + (stream ? ",\"stream\":true}" : "}");
-          auto r = s.send("POST", anthropic ? "/v1/messages" : "/v1/chat/completions", body, {}, &clients);
-          std::string c = classify(r, stream, anthropic);
-          if (c.rfind("LOST", 0) == 0) {
-            std::lock_guard<std::mutex> lk(mu);
-            if (lost.size() < 20) lost.push_back("#" + std::to_string(i) + " " + c);
-          }
-          if (++local[c] == 1 && c.rfind("error:", 0) == 0 && r.ok()) {
-            std::lock_guard<std::mutex> lk(mu);
-            samples[c] = r->body.substr(0, 400);
-          }
+  std::map<std::string, std::string> samples;
+};
+
+// Request i: every 4th (from 1) streamed, every 5th (from 2) on the Anthropic route; the
+// body is valid for both protocols.
+std::string load_body(int i, bool stream) {
+  return R"({"model":"gpt-4o-mini","max_tokens":24,"messages":[{"role":"user","content":"req )" + std::to_string(i) +
+         "\"}]" + (stream ? ",\"stream\":true}" : "}");
+}
+
+// `requests` requests from `concurrency` client threads, each classified.
+void drive_load(GatewayStack& s, int requests, int concurrency, LoadTally& tally) {
+  std::atomic<int> next{0};
+  HttpTransport clients(s.clock(), HttpTransport::Options{static_cast<size_t>(concurrency), "gateway-load", true});
+  std::vector<std::thread> threads;
+  for (int t = 0; t < concurrency; ++t) {
+    threads.emplace_back([&] {
+      std::map<std::string, int> local;
+      for (int i = next.fetch_add(1); i < requests; i = next.fetch_add(1)) {
+        const bool stream = i % 4 == 1;
+        const bool anthropic = i % 5 == 2;
+        auto r = s.send("POST", anthropic ? "/v1/messages" : "/v1/chat/completions", load_body(i, stream), {}, &clients);
+        std::string c = classify(r, stream, anthropic);
+        if (c.rfind("LOST", 0) == 0) {
+          std::lock_guard<std::mutex> lk(tally.mu);
+          if (tally.lost.size() < 20) tally.lost.push_back("#" + std::to_string(i) + " " + c);
         }
-        std::lock_guard<std::mutex> lk(mu);
-        for (auto& [k, v] : local) outcomes[k] += v;
-      });
-    }
-    for (auto& t : threads) t.join();
+        if (++local[c] == 1 && c.rfind("error:", 0) == 0 && r.ok()) {
+          std::lock_guard<std::mutex> lk(tally.mu);
+          tally.samples[c] = r->body.substr(0, 400);
+        }
+      }
+      std::lock_guard<std::mutex> lk(tally.mu);
+      for (auto& [k, v] : local) tally.outcomes[k] += v;
+    });
   }
-  const double secs = std::chrono::duration<double>(s.clock().now() - t0).count();
-  int total = 0, ok = 0;
-  std::string summary;
-  for (const auto& [k, v] : outcomes) {
-    total += v;
-    if (k == "ok") ok = v;
-    summary += "  " + k + ": " + std::to_string(v) + "\n";
-  }
+  for (auto& t : threads) t.join();
+}
+
+// Prints the throughput, the outcome classes, samples and each upstream's fault counts.
+void print_load_report(GatewayStack& s, const LoadTally& tally, int total, double secs, const std::string& summary) {
   std::printf("gateway load: %d requests in %.1f s (%.0f req/s)\n%s", total, secs, total / secs, summary.c_str());
-  for (const auto& [k, v] : samples) std::printf("  sample %s: %s\n", k.c_str(), v.c_str());
+  for (const auto& [k, v] : tally.samples) std::printf("  sample %s: %s\n", k.c_str(), v.c_str());
   for (int e = 0; e < 2; ++e) {
     std::printf("  sim-%c: %llu requests;", e == 0 ? 'a' : 'b', static_cast<unsigned long long>(s.engine(e).request_count()));
     for (const auto& f : s.engine(e).fault_stats()) {
@@ -159,12 +156,35 @@ TEST(GatewayLoad, TenThousandRequestsAtC256WithFaults) {
     }
     std::printf("\n");
   }
+}
+
+TEST(GatewayLoad, TenThousandRequestsAtC256WithFaults) {
+  const testing_support::StackOptions so = load_stack_options();
+  GatewayStack s(so);
+  ASSERT_TRUE(s.start());
+  add_load_faults(s);
+  // Warm-up (threads, pools), then the baseline.
+  for (int i = 0; i < 20; ++i) (void)s.post("/v1/chat/completions", R"({"model":"gpt-4o-mini","messages":[{"role":"user","content":"warm"}]})");
+  const size_t fds0 = open_fds();
+  const size_t rss0 = rss_bytes();
+
+  constexpr int kRequests = 10000;
+  LoadTally tally;
+  const TimePoint t0 = s.clock().now();
+  drive_load(s, kRequests, 256, tally);
+  const double secs = std::chrono::duration<double>(s.clock().now() - t0).count();
+  int total = 0, ok = 0;
+  std::string summary;
+  for (const auto& [k, v] : tally.outcomes) {
+    total += v;
+    if (k == "ok") ok = v;
+    summary += "  " + k + ": " + std::to_string(v) + "\n";
+  }
+  print_load_report(s, tally, total, secs, summary);
   EXPECT_EQ(total, kRequests);
-  EXPECT_TRUE(lost.empty()) << "lost or unclassified:\n" << [&] {
-    std::string o;
-    for (auto& l : lost) o += l + "\n";
-    return o;
-  }();
+  std::string lost;
+  for (auto& l : tally.lost) lost += l + "\n";
+  EXPECT_TRUE(tally.lost.empty()) << "lost or unclassified:\n" << lost;
   EXPECT_GT(ok, kRequests * 8 / 10) << summary;  // fallbacks absorb most faults
   EXPECT_TRUE(s.gateway().wait_idle(std::chrono::seconds(10)));
   EXPECT_EQ(s.gateway().in_flight(), 0u);

@@ -310,6 +310,33 @@ TEST_F(LoopClientTest, StoppingTheFrontCompletesCallsInFlightAsCancelled) {
   call.reset();
 }
 
+// Pauses its call (on the loop, from on_body) at the first body bytes and counts what
+// arrives.
+struct PausingHandler final : ResponseHandler {
+  void on_head(int s, const Headers&) override { status = s; }
+  bool on_body(std::string_view b) override {
+    received += b.size();
+    if (!paused_once && call) {
+      paused_once = true;
+      at_pause = received.load();
+      EXPECT_TRUE(LoopHttpClient::set_paused(*call, true));
+    }
+    return true;
+  }
+  void on_complete(Status st) override {
+    final = st;
+    done = true;
+  }
+  int status = 0;
+  std::atomic<size_t> received{0};
+  size_t at_pause = 0;
+  bool paused_once = false;
+  Status final;
+  std::atomic<bool> done{false};
+  CallPtr call;
+  EventLoop* loop = nullptr;
+};
+
 TEST_F(LoopClientTest, PausedCallStopsReadingUntilResumed) {
   // The upstream queues 8 MiB at once; the front pauses its call at the first body bytes.
   // While paused, the front must not read: the upstream's output queue stays full (only
@@ -324,30 +351,7 @@ TEST_F(LoopClientTest, PausedCallStopsReadingUntilResumed) {
     std::lock_guard<std::mutex> l(up_mu);
     up_res = res;
   });
-  struct Pausing final : ResponseHandler {
-    void on_head(int s, const Headers&) override { status = s; }
-    bool on_body(std::string_view b) override {
-      received += b.size();
-      if (!paused_once && call) {
-        paused_once = true;
-        at_pause = received.load();
-        EXPECT_TRUE(LoopHttpClient::set_paused(*call, true));
-      }
-      return true;
-    }
-    void on_complete(Status st) override {
-      final = st;
-      done = true;
-    }
-    int status = 0;
-    std::atomic<size_t> received{0};
-    size_t at_pause = 0;
-    bool paused_once = false;
-    Status final;
-    std::atomic<bool> done{false};
-    CallPtr call;
-    EventLoop* loop = nullptr;
-  } h;
+  PausingHandler h;
   ServerOptions so;
   so.threads = 1;
   std::atomic<bool> started{false};

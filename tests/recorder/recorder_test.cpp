@@ -77,6 +77,48 @@ std::vector<Req> library_requests() {
   };
 }
 
+// Each interaction of a recording of `reqs` has the status, framing and body the
+// client got live, chunks in time order, and the request's path.
+void expect_recorded_as_received(const Cassette& c, const std::vector<Req>& reqs, const std::vector<Reply>& live) {
+  for (size_t i = 0; i < reqs.size(); ++i) {
+    const auto& resp = c.interactions[i].response;
+    SCOPED_TRACE(reqs[i].name);
+    EXPECT_EQ(resp.status, reqs[i].want_status);
+    EXPECT_EQ(resp.streamed, reqs[i].stream);
+    EXPECT_EQ(resp.body_bytes(), live[i].body);
+    EXPECT_EQ(resp.ending, Ending::kComplete);
+    if (reqs[i].stream) {
+      // Chunks are recorded as received. The text stream spans tens of ms upstream, so it
+      // arrives in several reads; the short tool-call stream may legitimately arrive in
+      // one read when the machine is loaded (seen under parallel ctest).
+      EXPECT_GE(resp.chunks.size(), reqs[i].name == "stream" ? 2u : 1u);
+      for (size_t k = 1; k < resp.chunks.size(); ++k) {
+        EXPECT_GE(resp.chunks[k].offset_ms, resp.chunks[k - 1].offset_ms);
+      }
+    }
+    EXPECT_GT(resp.elapsed_ms, 0);
+    EXPECT_EQ(c.interactions[i].request.path, "/v1/chat/completions");
+  }
+}
+
+// The two streams of `a` (interactions 1 and 2) and their re-recording `b` (0 and 1) have
+// the same chunks, replayed with the recorded timing.
+void expect_same_chunks_in_time(const Cassette& c, const Cassette& c2) {
+  for (size_t k = 0; k < 2; ++k) {
+    const auto& a = c.interactions[k + 1].response.chunks;
+    const auto& b = c2.interactions[k].response.chunks;
+    ASSERT_EQ(a.size(), b.size()) << "stream " << k;
+    for (size_t j = 0; j < a.size(); ++j) {
+      EXPECT_EQ(a[j].data, b[j].data) << "stream " << k << " chunk " << j;
+      // Replay with recorded timing is never early (tight bound: replay without timing
+      // would put every chunk near 0) and, on a loaded shared machine, may be late (a
+      // generous bound: a scheduler stall of tens of ms is not a replay bug).
+      EXPECT_GE(b[j].offset_ms, a[j].offset_ms - 5.0) << "stream " << k << " chunk " << j;
+      EXPECT_LE(b[j].offset_ms, a[j].offset_ms + 250.0) << "stream " << k << " chunk " << j;
+    }
+  }
+}
+
 TEST_F(RecorderTest, RecordsThenReplaysByteExact) {
   const std::string path = dir_.file("lib.json");
   const auto reqs = library_requests();
@@ -97,25 +139,7 @@ TEST_F(RecorderTest, RecordsThenReplaysByteExact) {
   const Cassette c = load(path);
   ASSERT_EQ(c.interactions.size(), reqs.size());
   EXPECT_TRUE(c.synthetic);
-  for (size_t i = 0; i < reqs.size(); ++i) {
-    const auto& resp = c.interactions[i].response;
-    SCOPED_TRACE(reqs[i].name);
-    EXPECT_EQ(resp.status, reqs[i].want_status);
-    EXPECT_EQ(resp.streamed, reqs[i].stream);
-    EXPECT_EQ(resp.body_bytes(), live[i].body);
-    EXPECT_EQ(resp.ending, Ending::kComplete);
-    if (reqs[i].stream) {
-      // Chunks are recorded as received. The text stream spans tens of ms upstream, so it
-      // arrives in several reads; the short tool-call stream may legitimately arrive in
-      // one read when the machine is loaded (seen under parallel ctest).
-      EXPECT_GE(resp.chunks.size(), reqs[i].name == "stream" ? 2u : 1u);
-      for (size_t k = 1; k < resp.chunks.size(); ++k) {
-        EXPECT_GE(resp.chunks[k].offset_ms, resp.chunks[k - 1].offset_ms);
-      }
-    }
-    EXPECT_GT(resp.elapsed_ms, 0);
-    EXPECT_EQ(c.interactions[i].request.path, "/v1/chat/completions");
-  }
+  expect_recorded_as_received(c, reqs, live);
   EXPECT_TRUE(c.interactions[4].response.headers.has("retry-after"));
 
   // Replay (mode none): same statuses and bodies, the upstream is never touched.
@@ -145,19 +169,7 @@ TEST_F(RecorderTest, RecordsThenReplaysByteExact) {
   ASSERT_OK(replay->stop());
   const Cassette c2 = load(path2);
   ASSERT_EQ(c2.interactions.size(), 2u);
-  for (size_t k = 0; k < 2; ++k) {
-    const auto& a = c.interactions[k + 1].response.chunks;
-    const auto& b = c2.interactions[k].response.chunks;
-    ASSERT_EQ(a.size(), b.size()) << "stream " << k;
-    for (size_t j = 0; j < a.size(); ++j) {
-      EXPECT_EQ(a[j].data, b[j].data) << "stream " << k << " chunk " << j;
-      // Replay with recorded timing is never early (tight bound: replay without timing
-      // would put every chunk near 0) and, on a loaded shared machine, may be late (a
-      // generous bound: a scheduler stall of tens of ms is not a replay bug).
-      EXPECT_GE(b[j].offset_ms, a[j].offset_ms - 5.0) << "stream " << k << " chunk " << j;
-      EXPECT_LE(b[j].offset_ms, a[j].offset_ms + 250.0) << "stream " << k << " chunk " << j;
-    }
-  }
+  expect_same_chunks_in_time(c, c2);
 }
 
 // An upstream that echoes every credential it gets back in an error body and headers.
@@ -553,6 +565,40 @@ TEST_F(RecorderCancelTest, StopWithAStreamInFlightCutsItPromptlyAndKeepsWhatWasR
   EXPECT_EQ(rec->stats().client_aborts, 0u);  // stop() is not a client abort
 }
 
+// A TCP connection to 127.0.0.1:port, or -1.
+int connect_loopback(int port) {
+  const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+  if (fd < 0) return -1;
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_port = htons(static_cast<uint16_t>(port));
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  if (::connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0) {
+    ::close(fd);
+    return -1;
+  }
+  return fd;
+}
+
+// A raw POST /v1/chat/completions with `body` (Connection: close); false if not all sent.
+bool send_chat_request(int fd, const std::string& body) {
+  const std::string req = "POST /v1/chat/completions HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+                          "Connection: close\r\nContent-Length: " + std::to_string(body.size()) + "\r\n\r\n" + body;
+  return ::send(fd, req.data(), req.size(), 0) == static_cast<ssize_t>(req.size());
+}
+
+// Reads until EOF: the byte count, and the last 16 bytes in `tail`.
+size_t read_to_eof(int fd, std::string& tail) {
+  size_t got = 0;
+  char buf[64 * 1024];
+  for (ssize_t n; (n = ::recv(fd, buf, sizeof buf, 0)) > 0;) {
+    got += static_cast<size_t>(n);
+    tail = (tail + std::string(buf, static_cast<size_t>(n)));
+    if (tail.size() > 16) tail = tail.substr(tail.size() - 16);
+  }
+  return got;
+}
+
 TEST_F(RecorderCancelTest, SlowClientPausesTheUpstreamReadOnTheLoop) {
   // The upstream streams 28 MiB of SSE as fast as it can; the client sends its request and
   // reads nothing. With backpressure the recorder stops reading the upstream once 256 KiB
@@ -588,17 +634,9 @@ TEST_F(RecorderCancelTest, SlowClientPausesTheUpstreamReadOnTheLoop) {
   auto rec = std::move(r).value();
   ASSERT_OK(rec->Start());
 
-  const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+  const int fd = connect_loopback(rec->port());
   ASSERT_GE(fd, 0);
-  sockaddr_in addr{};
-  addr.sin_family = AF_INET;
-  addr.sin_port = htons(static_cast<uint16_t>(rec->port()));
-  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  ASSERT_EQ(::connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr), 0);
-  const std::string body = chat_body("gpt-4o", true, "flood me");
-  const std::string req = "POST /v1/chat/completions HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
-                          "Connection: close\r\nContent-Length: " + std::to_string(body.size()) + "\r\n\r\n" + body;
-  ASSERT_EQ(::send(fd, req.data(), req.size(), 0), static_cast<ssize_t>(req.size()));
+  ASSERT_TRUE(send_chat_request(fd, chat_body("gpt-4o", true, "flood me")));
   // The upstream gets going, then stalls well short of the end while the client reads nothing.
   ASSERT_TRUE([&] {
     const TimePoint end = clock_.now() + std::chrono::seconds(10);
@@ -610,14 +648,8 @@ TEST_F(RecorderCancelTest, SlowClientPausesTheUpstreamReadOnTheLoop) {
   while (written.load() < (20u << 20) && clock_.now() < until) clock_.sleep_for(std::chrono::milliseconds(5));
   EXPECT_LT(written.load(), 14u << 20) << "the recorder kept reading the upstream for a client that reads nothing";
   // Now the client reads: everything arrives and the exchange completes.
-  size_t got = 0;
   std::string tail;
-  char buf[64 * 1024];
-  for (ssize_t n; (n = ::recv(fd, buf, sizeof buf, 0)) > 0;) {
-    got += static_cast<size_t>(n);
-    tail = (tail + std::string(buf, static_cast<size_t>(n)));
-    if (tail.size() > 16) tail = tail.substr(tail.size() - 16);
-  }
+  const size_t got = read_to_eof(fd, tail);
   ::close(fd);
   EXPECT_GT(got, total);  // the body plus head and chunk framing
   EXPECT_NE(tail.find("0\r\n\r\n"), std::string::npos);  // the chunked terminator: not cut

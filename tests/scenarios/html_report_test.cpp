@@ -25,6 +25,98 @@ size_t count(const std::string& hay, const std::string& needle) {
   return n;
 }
 
+// Three requests a second apart (the third rate limited), 100 ms longer each.
+void add_requests(ScenarioResult& r) {
+  for (uint64_t i = 1; i <= 3; ++i) {
+    RequestRecord q;
+    q.id = i;
+    q.start = seconds(i);
+    q.end = seconds(i) + milliseconds(100 * i);
+    q.finished = true;
+    q.outcome = i == 3 ? "rate_limited" : "ok";
+    q.attempts = i == 1 ? 1 : 2;
+    q.cost_usd = 0.004;
+    r.request_log.push_back(q);
+  }
+}
+
+void add_attempt(ScenarioResult& r, uint64_t req, uint32_t n, const char* prov, int64_t at_ms, int status,
+                 const char* fault) {
+  AttemptRecord a;
+  a.request = req;
+  a.number = n;
+  a.provider = prov;
+  a.endpoint_id = std::string(prov) + "/m";
+  a.at = milliseconds(at_ms);
+  a.head_at = milliseconds(at_ms + 10);
+  a.http_status = status;
+  a.ending = "complete";
+  a.fault_id = fault;
+  r.attempt_log.push_back(a);
+}
+
+// The primary's storm: 429s, its breaker opening at 2.5 s and half-open at 7.5 s.
+void add_storm(ScenarioResult& r) {
+  add_attempt(r, 1, 1, "primary", 1000, 200, "");
+  add_attempt(r, 2, 1, "primary", 2000, 429, "storm");
+  add_attempt(r, 2, 2, "backup", 2050, 200, "");
+  add_attempt(r, 3, 1, "primary", 3000, 429, "storm");
+  add_attempt(r, 3, 2, "primary", 3500, 429, "storm");
+  BreakerTransition b;
+  b.at = milliseconds(2500);
+  b.endpoint_id = "primary/m";
+  b.provider = "primary";
+  b.from = "closed";
+  b.to = "open";
+  b.reason = "failure rate 60% >= 50%";
+  r.breaker_log.push_back(b);
+  b.at = milliseconds(7500);
+  b.from = "open";
+  b.to = "half_open";
+  b.reason = "wait elapsed";
+  r.breaker_log.push_back(b);
+}
+
+void add_providers(ScenarioResult& r) {
+  ProviderSummary p;
+  p.name = "primary";
+  p.protocol = "openai";
+  p.attempts = 4;
+  p.ok = 1;
+  p.outcomes = {{"200", 1}, {"429", 3}};
+  p.breaker_openings = 1;
+  p.faults.push_back({"storm", "http_error", 3, 3});
+  r.providers.push_back(p);
+  p = {};
+  p.name = "backup";
+  p.protocol = "anthropic";
+  p.attempts = 1;
+  p.ok = 1;
+  r.providers.push_back(p);
+}
+
+// expect[0] passes (success rate), expect[1] fails (p95 latency over by 450 ms).
+void add_expectations(ScenarioResult& r) {
+  ExpectationResult e;
+  e.kind = "success_rate";
+  e.path = "expect[0]";
+  e.description = "success rate >= 60.00%";
+  e.observed = 2.0 / 3;
+  e.threshold = 0.6;
+  e.unit = "ratio";
+  e.passed = true;
+  r.expectations.push_back(e);
+  e.kind = "latency";
+  e.path = "expect[1]";
+  e.description = "p95 latency (ok) <= 500.0ms";
+  e.observed = 950;
+  e.threshold = 500;
+  e.unit = "ms";
+  e.passed = false;
+  e.detail = "observed 950.0ms, over by 450.0ms";
+  r.expectations.push_back(e);
+}
+
 ScenarioResult synthetic() {
   ScenarioResult r;
   r.file = "scenarios/storm.json";
@@ -45,82 +137,11 @@ ScenarioResult synthetic() {
   r.p99_ms = 990;
   r.cost_usd = 0.0123;
   r.digest = "00ff00ff";
-  for (uint64_t i = 1; i <= 3; ++i) {
-    RequestRecord q;
-    q.id = i;
-    q.start = seconds(i);
-    q.end = seconds(i) + milliseconds(100 * i);
-    q.finished = true;
-    q.outcome = i == 3 ? "rate_limited" : "ok";
-    q.attempts = i == 1 ? 1 : 2;
-    q.cost_usd = 0.004;
-    r.request_log.push_back(q);
-  }
-  auto attempt = [&](uint64_t req, uint32_t n, const char* prov, int64_t at_ms, int status, const char* fault) {
-    AttemptRecord a;
-    a.request = req;
-    a.number = n;
-    a.provider = prov;
-    a.endpoint_id = std::string(prov) + "/m";
-    a.at = milliseconds(at_ms);
-    a.head_at = milliseconds(at_ms + 10);
-    a.http_status = status;
-    a.ending = "complete";
-    a.fault_id = fault;
-    r.attempt_log.push_back(a);
-  };
-  attempt(1, 1, "primary", 1000, 200, "");
-  attempt(2, 1, "primary", 2000, 429, "storm");
-  attempt(2, 2, "backup", 2050, 200, "");
-  attempt(3, 1, "primary", 3000, 429, "storm");
-  attempt(3, 2, "primary", 3500, 429, "storm");
-  BreakerTransition b;
-  b.at = milliseconds(2500);
-  b.endpoint_id = "primary/m";
-  b.provider = "primary";
-  b.from = "closed";
-  b.to = "open";
-  b.reason = "failure rate 60% >= 50%";
-  r.breaker_log.push_back(b);
-  b.at = milliseconds(7500);
-  b.from = "open";
-  b.to = "half_open";
-  b.reason = "wait elapsed";
-  r.breaker_log.push_back(b);
+  add_requests(r);
+  add_storm(r);
   for (int i = 0; i < 12; ++i) r.queue_samples.push_back(QueueSample{seconds(i), static_cast<uint64_t>(i % 3), 0, 1});
-  ProviderSummary p;
-  p.name = "primary";
-  p.protocol = "openai";
-  p.attempts = 4;
-  p.ok = 1;
-  p.outcomes = {{"200", 1}, {"429", 3}};
-  p.breaker_openings = 1;
-  p.faults.push_back({"storm", "http_error", 3, 3});
-  r.providers.push_back(p);
-  p = {};
-  p.name = "backup";
-  p.protocol = "anthropic";
-  p.attempts = 1;
-  p.ok = 1;
-  r.providers.push_back(p);
-  ExpectationResult e;
-  e.kind = "success_rate";
-  e.path = "expect[0]";
-  e.description = "success rate >= 60.00%";
-  e.observed = 2.0 / 3;
-  e.threshold = 0.6;
-  e.unit = "ratio";
-  e.passed = true;
-  r.expectations.push_back(e);
-  e.kind = "latency";
-  e.path = "expect[1]";
-  e.description = "p95 latency (ok) <= 500.0ms";
-  e.observed = 950;
-  e.threshold = 500;
-  e.unit = "ms";
-  e.passed = false;
-  e.detail = "observed 950.0ms, over by 450.0ms";
-  r.expectations.push_back(e);
+  add_providers(r);
+  add_expectations(r);
   return r;
 }
 

@@ -47,8 +47,8 @@ TEST_P(LibraryScenario, PassesAndIsDeterministic) {
 }
 
 INSTANTIATE_TEST_SUITE_P(Library, LibraryScenario, ::testing::ValuesIn(library_files()),
-                         [](const ::testing::TestParamInfo<std::string>& info) {
-                           std::string name = info.param.substr(info.param.find_last_of('/') + 1);
+                         [](const ::testing::TestParamInfo<std::string>& param_info) {
+                           std::string name = param_info.param.substr(param_info.param.find_last_of('/') + 1);
                            name = name.substr(0, name.rfind(".json"));
                            for (char& c : name) {
                              if (!std::isalnum(static_cast<unsigned char>(c))) c = '_';

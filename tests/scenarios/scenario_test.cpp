@@ -44,8 +44,8 @@ TEST(ScenarioParse, MinimalWithComments) {
   EXPECT_EQ(s->workload.rate_per_s, 2);
 }
 
-TEST(ScenarioParse, FullFormat) {
-  auto s = parse_scenario(R"({
+// Every field of the format once.
+constexpr const char* kFullFormat = R"({
     "name": "full", "description": "d", "tags": ["a", "b"], "seed": 9, "duration": "2m", "drain": "30s",
     "sample_interval": "500ms",
     "providers": [
@@ -77,8 +77,10 @@ TEST(ScenarioParse, FullFormat) {
       {"kind": "no_traffic_to_open_breaker", "provider": "b"}, {"kind": "honours_retry_after"},
       {"kind": "no_retry_after_partial_output"}, {"kind": "cost", "max_usd": 1.5}, {"kind": "no_lost_requests"},
       {"kind": "all_faults_fired"}]
-  })",
-                          "full.json");
+  })";
+
+TEST(ScenarioParse, FullFormat) {
+  auto s = parse_scenario(kFullFormat, "full.json");
   ASSERT_TRUE(s.ok()) << s.status().message();
   EXPECT_EQ(s->tags.size(), 2u);
   EXPECT_EQ(s->drain, seconds(30));
@@ -553,7 +555,9 @@ TEST(ScenarioRun, ClientStopBudgetMovesTrafficToTheNextProvider) {
   // other one has nearly all of it (a small request may still fit in what is left).
   uint64_t cheap_after = 0, dear_after = 0;
   for (const auto& a : r->attempt_log) {
-    if (a.at < *b.first_refusal) EXPECT_EQ(a.provider, "cheap") << "attempt at " << to_ms(a.at) << "ms";
+    if (a.at < *b.first_refusal) {
+      EXPECT_EQ(a.provider, "cheap") << "attempt at " << to_ms(a.at) << "ms";
+    }
     if (a.at > *b.first_refusal) ++(a.provider == "cheap" ? cheap_after : dear_after);
   }
   EXPECT_GT(dear_after, 50u);

@@ -93,19 +93,8 @@ Json error_of(const ScriptedResponse& r) {
   return b["error"];
 }
 
-class AnthropicEngineTest : public ::testing::Test {
+class AnthropicEngineTest : public testing::EngineFixture {
  protected:
-  std::unique_ptr<SimEngine> make(SimOptions opts = {}) {
-    auto e = SimEngine::Create(opts, clock_);
-    EXPECT_TRUE(e.ok()) << e.status().to_string();
-    return std::move(e).value();
-  }
-  std::unique_ptr<SimEngine> make_with_plan(std::string_view plan_json, SimOptions opts = {}) {
-    auto plan = parse_fault_plan(plan_json, "test");
-    EXPECT_TRUE(plan.ok()) << plan.status().to_string();
-    opts.faults = *plan;
-    return make(opts);
-  }
   /// Parses a response through the real adapter (non-stream) or decoder (stream).
   Result<ChatResponse> adapt(const ScriptedResponse& r) {
     const Endpoint ep{"anthropic", "http://sim", Secret(), {}};
@@ -123,7 +112,6 @@ class AnthropicEngineTest : public ::testing::Test {
     for (const auto& e : events) PLOKE_RETURN_IF_ERROR(acc.add(e));
     return std::move(acc).take();
   }
-  SimulatedClock clock_;
 };
 
 TEST_F(AnthropicEngineTest, NonStreamMessageShapeHeadersAndUsage) {
@@ -334,21 +322,24 @@ TEST_F(AnthropicEngineTest, AutoToolUseHasTextPreambleAndToolResultGetsText) {
   EXPECT_EQ(answer["stop_reason"], "end_turn") << answer.dump();
 }
 
-TEST_F(AnthropicEngineTest, ValidationErrorsInAnthropicShape) {
-  auto engine = make();
-  struct Case {
-    std::string name;
-    HttpRequest req;
-    int status;
-    std::string type;
-    std::string message_part;
-  };
-  auto with = [](const std::function<void(Json&)>& edit) {
-    Json b = hello();
-    edit(b);
-    return anth_http(b);
-  };
-  std::vector<Case> cases;
+// A request the Messages API refuses, and how: status, error type, part of the message.
+struct RefusalCase {
+  std::string name;
+  HttpRequest req;
+  int status;
+  std::string type;
+  std::string message_part;
+};
+
+HttpRequest edited(const std::function<void(Json&)>& edit) {
+  Json b = hello();
+  edit(b);
+  return anth_http(b);
+}
+
+// Headers, body syntax and the required top-level fields.
+void add_required_field_cases(std::vector<RefusalCase>& cases) {
+  auto with = edited;
   cases.push_back({"no version header", anth_http(hello(), "/v1/messages", false), 400, "invalid_request_error",
                    "anthropic-version: header is required"});
   HttpRequest bad_json = anth_http(hello());
@@ -368,6 +359,11 @@ TEST_F(AnthropicEngineTest, ValidationErrorsInAnthropicShape) {
                      b["messages"].insert(b["messages"].begin(), Json{{"role", "system"}, {"content", "x"}});
                    }),
                    400, "invalid_request_error", "Unexpected role \"system\""});
+}
+
+// Message order, roles and content blocks, tool_use / tool_result pairing.
+void add_message_cases(std::vector<RefusalCase>& cases) {
+  auto with = edited;
   cases.push_back({"two users", with([](Json& b) { b["messages"].push_back({{"role", "user"}, {"content", "again"}}); }),
                    400, "invalid_request_error", "roles must alternate"});
   cases.push_back({"first assistant", with([](Json& b) {
@@ -398,6 +394,11 @@ TEST_F(AnthropicEngineTest, ValidationErrorsInAnthropicShape) {
                    }),
                    400, "invalid_request_error",
                    "messages.1: `tool_use` ids were found without `tool_result` blocks immediately after: toolu_a"});
+}
+
+// Tools, sampling ranges, types and the model.
+void add_parameter_cases(std::vector<RefusalCase>& cases) {
+  auto with = edited;
   cases.push_back({"tool without schema", with([](Json& b) { b["tools"] = Json::parse(R"([{"name":"f"}])"); }), 400,
                    "invalid_request_error", "tools.0.custom.input_schema: Field required"});
   cases.push_back({"tool_choice unknown tool", with([](Json& b) {
@@ -421,6 +422,15 @@ TEST_F(AnthropicEngineTest, ValidationErrorsInAnthropicShape) {
                    "invalid_request_error", "messages.0.content: Input should be a valid list"});
   cases.push_back({"unknown model", with([](Json& b) { b["model"] = "claude-nope"; }), 404, "not_found_error",
                    "model: claude-nope"});
+}
+
+TEST_F(AnthropicEngineTest, ValidationErrorsInAnthropicShape) {
+  auto engine = make();
+  using Case = RefusalCase;
+  std::vector<Case> cases;
+  add_required_field_cases(cases);
+  add_message_cases(cases);
+  add_parameter_cases(cases);
   for (const Case& c : cases) {
     ScriptedResponse r = engine->handle(c.req);
     EXPECT_EQ(r.status, c.status) << c.name << ": " << r.body();

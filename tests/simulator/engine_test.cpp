@@ -19,21 +19,7 @@ using testing::Json;
 using testing::simple_body;
 using testing::sse_data;
 
-class SimEngineTest : public ::testing::Test {
- protected:
-  std::unique_ptr<SimEngine> make(SimOptions opts = {}) {
-    auto e = SimEngine::Create(opts, clock_);
-    EXPECT_TRUE(e.ok()) << e.status().to_string();
-    return std::move(e).value();
-  }
-  std::unique_ptr<SimEngine> make_with_plan(std::string_view plan_json, SimOptions opts = {}) {
-    auto plan = parse_fault_plan(plan_json, "test");
-    EXPECT_TRUE(plan.ok()) << plan.status().to_string();
-    opts.faults = *plan;
-    return make(opts);
-  }
-  SimulatedClock clock_;
-};
+class SimEngineTest : public testing::EngineFixture {};
 
 Json body_json(const ScriptedResponse& r) { return Json::parse(r.body()); }
 

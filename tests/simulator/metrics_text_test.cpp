@@ -42,14 +42,108 @@ struct Parsed {
   }
 };
 
+const std::regex& metric_name_re() {
+  static const std::regex kName("[a-zA-Z_:][a-zA-Z0-9_:]*");
+  return kName;
+}
+
+// "# HELP NAME text" / "# TYPE NAME type" (any other "#" line is a comment).
+void parse_comment(const std::string& line, const std::string& where, Parsed& p) {
+  std::istringstream ls(line);
+  std::string hash, kw, name;
+  ls >> hash >> kw >> name;
+  if (kw != "HELP" && kw != "TYPE") return;  // a comment
+  if (!std::regex_match(name, metric_name_re())) p.errors.push_back(where + "bad metric name " + name);
+  std::string rest;
+  std::getline(ls, rest);
+  if (!rest.empty() && rest[0] == ' ') rest.erase(0, 1);
+  if (kw == "TYPE") {
+    if (rest != "counter" && rest != "gauge" && rest != "histogram" && rest != "summary" && rest != "untyped") {
+      p.errors.push_back(where + "bad type " + rest);
+    }
+    if (p.type.count(name) != 0) p.errors.push_back(where + "second TYPE for " + name);
+    p.type[name] = rest;
+  } else {
+    if (rest.empty()) p.errors.push_back(where + "empty HELP");
+    p.help[name] = rest;
+  }
+}
+
+// The quoted label value starting at line[i] (after the opening quote), unescaped into
+// `v`; false when it is not terminated. `i` ends after the closing quote.
+bool parse_label_value(const std::string& line, size_t& i, const std::string& where, Parsed& p, std::string& v) {
+  while (i < line.size()) {
+    char c = line[i++];
+    if (c == '\\') {
+      if (i >= line.size()) return false;
+      char e = line[i++];
+      if (e == 'n') v += '\n';
+      else if (e == '\\' || e == '"') v += e;
+      else p.errors.push_back(where + "bad escape \\" + std::string(1, e));
+    } else if (c == '"') {
+      return true;
+    } else {
+      v += c;
+    }
+  }
+  return false;
+}
+
+// {name="value",…} starting at line[i] == '{'; `i` ends after the '}'.
+void parse_labels(const std::string& line, size_t& i, const std::string& where, Parsed& p, Sample& s) {
+  static const std::regex kLabel("[a-zA-Z_][a-zA-Z0-9_]*");
+  ++i;
+  while (i < line.size() && line[i] != '}') {
+    size_t eq = line.find('=', i);
+    if (eq == std::string::npos) { p.errors.push_back(where + "label without ="); break; }
+    std::string lname = line.substr(i, eq - i);
+    if (!std::regex_match(lname, kLabel)) p.errors.push_back(where + "bad label name " + lname);
+    i = eq + 1;
+    if (i >= line.size() || line[i] != '"') { p.errors.push_back(where + "unquoted label value"); break; }
+    ++i;
+    std::string v;
+    if (!parse_label_value(line, i, where, p, v)) { p.errors.push_back(where + "unterminated label value"); break; }
+    if (s.labels.count(lname) != 0) p.errors.push_back(where + "duplicate label " + lname);
+    s.labels[lname] = v;
+    if (i < line.size() && line[i] == ',') ++i;
+  }
+  if (i >= line.size() || line[i] != '}') p.errors.push_back(where + "labels not closed");
+  ++i;
+}
+
+// "NAME[{labels}] VALUE": after its TYPE, counters named *_total, each series once.
+void parse_sample(const std::string& line, const std::string& where, Parsed& p, std::set<std::string>& series) {
+  Sample s;
+  size_t i = 0;
+  while (i < line.size() && line[i] != '{' && line[i] != ' ') ++i;
+  s.name = line.substr(0, i);
+  if (!std::regex_match(s.name, metric_name_re())) p.errors.push_back(where + "bad sample name " + s.name);
+  if (i < line.size() && line[i] == '{') parse_labels(line, i, where, p, s);
+  if (i >= line.size() || line[i] != ' ') {
+    p.errors.push_back(where + "no space before the value");
+    return;
+  }
+  const std::string value = line.substr(i + 1);
+  char* end = nullptr;
+  s.value = std::strtod(value.c_str(), &end);
+  if (value.empty() || end == nullptr || *end != '\0') p.errors.push_back(where + "bad value '" + value + "'");
+  if (p.type.count(s.name) == 0) p.errors.push_back(where + "sample before its TYPE: " + s.name);
+  if (s.name.size() > 6 && p.type.count(s.name) && p.type[s.name] == "counter" &&
+      s.name.substr(s.name.size() - 6) != "_total") {
+    p.errors.push_back(where + "counter without _total: " + s.name);
+  }
+  std::string key = s.name;
+  for (const auto& [k, v] : s.labels) key += "|" + k + "=" + v;
+  if (!series.insert(key).second) p.errors.push_back(where + "duplicate series " + key);
+  p.samples.push_back(std::move(s));
+}
+
 // Parses the text format 0.0.4 strictly enough to catch what a Prometheus server rejects:
 // HELP/TYPE syntax, TYPE before samples, metric and label name syntax, quoted and escaped
 // label values, a numeric value, a final newline, no duplicate series.
 Parsed parse_prometheus(const std::string& text) {
   Parsed p;
   if (text.empty() || text.back() != '\n') p.errors.push_back("text does not end with a newline");
-  static const std::regex kName("[a-zA-Z_:][a-zA-Z0-9_:]*");
-  static const std::regex kLabel("[a-zA-Z_][a-zA-Z0-9_]*");
   std::set<std::string> series;
   std::istringstream in(text);
   std::string line;
@@ -58,84 +152,8 @@ Parsed parse_prometheus(const std::string& text) {
     ++n;
     const std::string where = "line " + std::to_string(n) + ": ";
     if (line.empty()) continue;
-    if (line[0] == '#') {
-      std::istringstream ls(line);
-      std::string hash, kw, name;
-      ls >> hash >> kw >> name;
-      if (kw != "HELP" && kw != "TYPE") continue;  // a comment
-      if (!std::regex_match(name, kName)) p.errors.push_back(where + "bad metric name " + name);
-      std::string rest;
-      std::getline(ls, rest);
-      if (!rest.empty() && rest[0] == ' ') rest.erase(0, 1);
-      if (kw == "TYPE") {
-        if (rest != "counter" && rest != "gauge" && rest != "histogram" && rest != "summary" && rest != "untyped") {
-          p.errors.push_back(where + "bad type " + rest);
-        }
-        if (p.type.count(name) != 0) p.errors.push_back(where + "second TYPE for " + name);
-        p.type[name] = rest;
-      } else {
-        if (rest.empty()) p.errors.push_back(where + "empty HELP");
-        p.help[name] = rest;
-      }
-      continue;
-    }
-    Sample s;
-    size_t i = 0;
-    while (i < line.size() && line[i] != '{' && line[i] != ' ') ++i;
-    s.name = line.substr(0, i);
-    if (!std::regex_match(s.name, kName)) p.errors.push_back(where + "bad sample name " + s.name);
-    if (i < line.size() && line[i] == '{') {
-      ++i;
-      while (i < line.size() && line[i] != '}') {
-        size_t eq = line.find('=', i);
-        if (eq == std::string::npos) { p.errors.push_back(where + "label without ="); break; }
-        std::string lname = line.substr(i, eq - i);
-        if (!std::regex_match(lname, kLabel)) p.errors.push_back(where + "bad label name " + lname);
-        i = eq + 1;
-        if (i >= line.size() || line[i] != '"') { p.errors.push_back(where + "unquoted label value"); break; }
-        ++i;
-        std::string v;
-        bool closed = false;
-        while (i < line.size()) {
-          char c = line[i++];
-          if (c == '\\') {
-            if (i >= line.size()) break;
-            char e = line[i++];
-            if (e == 'n') v += '\n';
-            else if (e == '\\' || e == '"') v += e;
-            else p.errors.push_back(where + "bad escape \\" + std::string(1, e));
-          } else if (c == '"') {
-            closed = true;
-            break;
-          } else {
-            v += c;
-          }
-        }
-        if (!closed) { p.errors.push_back(where + "unterminated label value"); break; }
-        if (s.labels.count(lname) != 0) p.errors.push_back(where + "duplicate label " + lname);
-        s.labels[lname] = v;
-        if (i < line.size() && line[i] == ',') ++i;
-      }
-      if (i >= line.size() || line[i] != '}') p.errors.push_back(where + "labels not closed");
-      ++i;
-    }
-    if (i >= line.size() || line[i] != ' ') {
-      p.errors.push_back(where + "no space before the value");
-      continue;
-    }
-    const std::string value = line.substr(i + 1);
-    char* end = nullptr;
-    s.value = std::strtod(value.c_str(), &end);
-    if (value.empty() || end == nullptr || *end != '\0') p.errors.push_back(where + "bad value '" + value + "'");
-    if (p.type.count(s.name) == 0) p.errors.push_back(where + "sample before its TYPE: " + s.name);
-    if (s.name.size() > 6 && p.type.count(s.name) && p.type[s.name] == "counter" &&
-        s.name.substr(s.name.size() - 6) != "_total") {
-      p.errors.push_back(where + "counter without _total: " + s.name);
-    }
-    std::string key = s.name;
-    for (const auto& [k, v] : s.labels) key += "|" + k + "=" + v;
-    if (!series.insert(key).second) p.errors.push_back(where + "duplicate series " + key);
-    p.samples.push_back(std::move(s));
+    if (line[0] == '#') parse_comment(line, where, p);
+    else parse_sample(line, where, p, series);
   }
   for (const auto& [name, t] : p.type) {
     if (p.help.count(name) == 0) p.errors.push_back("no HELP for " + name);

@@ -7,7 +7,15 @@
 #include <string>
 #include <vector>
 
+#include <gtest/gtest.h>
+
+#include <memory>
+#include <string_view>
+
+#include "ploke/core/clock.h"
 #include "ploke/core/transport.h"
+#include "ploke/simulator/engine.h"
+#include "ploke/simulator/fault_plan_json.h"
 
 namespace ploke::sim::testing {
 
@@ -42,5 +50,22 @@ inline std::vector<std::string> sse_data(const std::string& body) {
   }
   return out;
 }
+
+/// Engines on one SimulatedClock, optionally with a fault plan (the engine fixtures).
+class EngineFixture : public ::testing::Test {
+ protected:
+  std::unique_ptr<SimEngine> make(SimOptions opts = {}) {
+    auto e = SimEngine::Create(opts, clock_);
+    EXPECT_TRUE(e.ok()) << e.status().to_string();
+    return std::move(e).value();
+  }
+  std::unique_ptr<SimEngine> make_with_plan(std::string_view plan_json, SimOptions opts = {}) {
+    auto plan = parse_fault_plan(plan_json, "test");
+    EXPECT_TRUE(plan.ok()) << plan.status().to_string();
+    opts.faults = *plan;
+    return make(opts);
+  }
+  SimulatedClock clock_;
+};
 
 }  // namespace ploke::sim::testing

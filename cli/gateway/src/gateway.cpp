@@ -2,7 +2,6 @@
 #include "ploke/gateway/gateway.h"
 
 #include <algorithm>
-#include <charconv>
 #include <cmath>
 #include <limits>
 #include <set>
@@ -11,8 +10,8 @@
 
 #include "ploke/core/secret.h"
 #include "ploke/core/secret_registry.h"
+#include "chat_call.h"
 #include "redacting_responder.h"
-#include "ploke/core/stream_event_redactor.h"
 #include "ploke/dashboard/dashboard.h"
 #include "ploke/resilience/admission.h"
 #include "ploke/resilience/trace.h"
@@ -21,18 +20,6 @@ namespace ploke::gateway {
 namespace {
 
 using nlohmann::json;
-
-std::string_view header(const Request& r, std::string_view name) {
-  auto v = r.headers.get(name);
-  return v ? *v : std::string_view{};
-}
-
-std::optional<int64_t> parse_i64(std::string_view s) {
-  int64_t v = 0;
-  auto [p, ec] = std::from_chars(s.data(), s.data() + s.size(), v);
-  if (ec != std::errc() || p != s.data() + s.size()) return std::nullopt;
-  return v;
-}
 
 std::string query_param(std::string_view query, std::string_view key) {
   while (!query.empty()) {
@@ -52,21 +39,6 @@ int status_slot(int status) {
   if (status < 400) return 1;
   if (status < 500) return 2;
   return 3;
-}
-
-// Errors another endpoint cannot fix end the sequence of routing groups.
-bool ends_groups(const Status& st) {
-  switch (st.code()) {
-    case StatusCode::kInvalidRequest:
-    case StatusCode::kCancelled:
-    case StatusCode::kStreamInterrupted:
-    case StatusCode::kContentFilter:
-      return true;
-    case StatusCode::kTimeout:
-      return st.timeout_phase() == TimeoutPhase::kTotal;  // the deadline passed
-    default:
-      return false;
-  }
 }
 
 double ms(Duration d) { return std::chrono::duration<double, std::milli>(d).count(); }
@@ -196,285 +168,8 @@ void Gateway::reject_busy(const Request& request, Responder& out) {
   reply_error(proto, out, st, new_trace_id());
 }
 
-std::vector<Gateway::Group> Gateway::plan_groups(const inbound::InboundRequest& in) const {
-  const auto& h = in.hints;
-  const auto& orp = h.openrouter;
-  // The model an endpoint id / provider pin should be asked for: its own when the client's
-  // model is not one it serves (the façade sends request.model as is).
-  auto model_for = [&](const std::string& pin) -> std::string {
-    std::string m;
-    for (const auto& e : endpoints_) {
-      if (e.id == pin || e.provider == pin || (e.provider + "/" + e.model) == pin) {
-        if (e.model == in.request.model) return {};
-        if (!m.empty() && m != e.model) return {};
-        m = e.model;
-      }
-    }
-    return m;
-  };
-  auto group = [&](std::string pin) {
-    std::string m = pin.empty() ? std::string() : model_for(pin);
-    return Group{std::move(pin), std::move(m)};
-  };
-  if (!h.pin.empty()) return {group(h.pin)};
-  std::vector<std::string> providers;  // in configured order, unique
-  for (const auto& e : endpoints_) {
-    if (std::find(providers.begin(), providers.end(), e.provider) == providers.end()) providers.push_back(e.provider);
-  }
-  auto known_provider = [&](const std::string& p) { return std::find(providers.begin(), providers.end(), p) != providers.end(); };
-  auto ignored = [&](const std::string& p) { return std::find(orp.ignore.begin(), orp.ignore.end(), p) != orp.ignore.end(); };
-  if (!orp.order.empty() || !orp.only.empty() || !orp.ignore.empty()) {
-    std::vector<Group> groups;
-    auto add = [&](const std::string& p) {
-      if (!known_provider(p) || ignored(p)) return;
-      if (!orp.only.empty() && std::find(orp.only.begin(), orp.only.end(), p) == orp.only.end()) return;
-      for (const auto& g : groups) {
-        if (g.pin == p) return;
-      }
-      groups.push_back(group(p));
-    };
-    for (const auto& p : orp.order) add(p);
-    if (!orp.only.empty()) {
-      for (const auto& p : orp.only) add(p);
-    } else if (!orp.ignore.empty() && orp.allow_fallbacks.value_or(true)) {
-      for (const auto& p : providers) add(p);
-    } else if (orp.allow_fallbacks.value_or(true)) {
-      groups.push_back(group(""));  // then anything
-    }
-    if (groups.empty()) groups.push_back(Group{"(no endpoint matches the provider preferences)", {}});
-    return groups;
-  }
-  // Endpoints serving a model (by model, provider/model or endpoint id).
-  auto serving = [&](const std::string& m) {
-    std::vector<const EndpointInfo*> eps;
-    for (const auto& e : endpoints_) {
-      if (e.model == m || e.id == m || (e.provider + "/" + e.model) == m) eps.push_back(&e);
-    }
-    return eps;
-  };
-  if (!orp.models.empty()) {
-    std::vector<Group> groups;
-    std::vector<std::string> models{in.request.model};
-    models.insert(models.end(), orp.models.begin(), orp.models.end());
-    for (const auto& m : models) {
-      for (const EndpointInfo* e : serving(m)) {
-        bool dup = false;
-        for (const auto& g : groups) dup = dup || g.pin == e->id;
-        if (!dup) groups.push_back(Group{e->id, e->model});
-      }
-    }
-    if (!groups.empty()) return groups;
-  }
-  auto eps = serving(in.request.model);
-  if (!eps.empty() && eps.size() < endpoints_.size()) {
-    std::vector<Group> groups;
-    for (const EndpointInfo* e : eps) groups.push_back(Group{e->id, e->model});
-    return groups;
-  }
-  if (!eps.empty() || endpoints_.empty()) return {Group{}};
-  // Nobody serves the client's model: one shared model → the façade picks; else each
-  // endpoint in turn with its own model.
-  bool one_model = true;
-  for (const auto& e : endpoints_) one_model = one_model && e.model == endpoints_.front().model;
-  if (one_model) return {Group{"", endpoints_.front().model}};
-  std::vector<Group> groups;
-  for (const auto& e : endpoints_) groups.push_back(Group{e.id, e.model});
-  return groups;
-}
-
 void Gateway::run_chat(Proto proto, const Request& request, Responder& out, Inflight& inflight, const std::string& trace_id) {
-  const TimePoint t0 = clock_.now();
-  auto parsed = proto != Proto::kAnthropic ? inbound::parse_openai_chat_request(request.body)
-                                        : inbound::parse_anthropic_messages_request(request.body);
-  auto finish_completed = [&](const resilience::RequestTrace& trace, StatusCode code, const std::optional<Usage>& usage) {
-    if (on_completed_) {
-      Completed c;
-      c.trace = trace;
-      c.outcome = code;
-      c.usage = usage;
-      on_completed_(c);
-    }
-  };
-  auto refuse = [&](const Status& st) {
-    reply_error(proto, out, st, trace_id);
-    resilience::RequestTrace t;
-    t.request_id = trace_id;
-    t.final_code = st.code();
-    t.final_error = st.to_string();
-    t.total = clock_.now() - t0;
-    finish_completed(t, st.code(), std::nullopt);
-    store_trace(std::move(t));
-  };
-  if (!parsed.ok()) return refuse(parsed.status());
-  inbound::InboundRequest& in = *parsed;
-  ChatRequest& req = in.request;
-  // Header overrides (win over the body's "ploke" object).
-  if (auto v = header(request, "x-ploke-provider"); !v.empty()) in.hints.pin = std::string(v);
-  if (auto v = header(request, "x-ploke-policy"); !v.empty()) in.hints.policy = std::string(v);
-  if (auto v = header(request, "x-ploke-deadline-ms"); !v.empty()) {
-    auto d = parse_i64(v);
-    if (!d || *d <= 0) {
-      return refuse(InvalidRequestError("x-ploke-deadline-ms: expected a positive integer (got '" + std::string(v) + "')"));
-    }
-    in.hints.deadline_ms = *d;
-  }
-  if (auto v = header(request, "x-ploke-priority"); !v.empty()) {
-    in.hints.priority = inbound::parse_priority(v);
-    if (!in.hints.priority) {
-      return refuse(InvalidRequestError("x-ploke-priority: expected low, normal, high or critical (got '" + std::string(v) + "')"));
-    }
-  }
-  if (!in.hints.policy.empty()) {
-    const auto names = client_.policies();
-    if (std::find(names.begin(), names.end(), in.hints.policy) == names.end()) {
-      std::string list;
-      for (const auto& n : names) list += (list.empty() ? "" : ", ") + n;
-      return refuse(InvalidRequestError("x-ploke-policy: unknown policy '" + in.hints.policy + "' (registered: " + list + ")"));
-    }
-  }
-  if (in.hints.deadline_ms) req.meta.deadline = std::chrono::milliseconds(*in.hints.deadline_ms);
-  if (in.hints.priority) req.meta.priority = *in.hints.priority;
-  req.meta.request_id = trace_id;
-  const std::string requested_model = req.model;
-
-  resilience::CallControl control;
-  control.policy = in.hints.policy;
-  control.cancel = &inflight.token_;
-  const std::vector<Group> groups = plan_groups(in);
-
-  resilience::RequestTrace merged;
-  auto merge = [&](resilience::RequestTrace& t, size_t group) {
-    if (group == 0) {
-      merged = std::move(t);
-      return;
-    }
-    const uint32_t base = static_cast<uint32_t>(merged.attempts.size());
-    merged.notes.push_back("gateway: group " + std::to_string(group + 1) + " pin '" + t.pin + "'");
-    for (auto& a : t.attempts) {
-      a.number += base;
-      merged.attempts.push_back(std::move(a));
-    }
-    for (auto& c : t.candidates) {
-      bool dup = false;
-      for (const auto& m : merged.candidates) dup = dup || m.endpoint_id == c.endpoint_id;
-      if (!dup) merged.candidates.push_back(std::move(c));
-    }
-    for (auto& n : t.notes) merged.notes.push_back(std::move(n));
-    merged.final_code = t.final_code;
-    merged.final_error = std::move(t.final_error);
-    merged.served_by = std::move(t.served_by);
-    merged.total_cost_usd += t.total_cost_usd;
-    merged.pin = t.pin;
-  };
-  std::string group_note;
-  if (groups.size() > 1) {
-    for (const auto& g : groups) group_note += (group_note.empty() ? "" : ", ") + (g.pin.empty() ? std::string("(any)") : g.pin);
-    group_note = "gateway: routing groups " + group_note;
-  }
-
-  Headers head;
-  head.add("x-ploke-trace-id", trace_id);
-  head.add(proto != Proto::kAnthropic ? "x-request-id" : "request-id", trace_id);
-
-  Result<ChatResponse> result = InternalError("no routing group");
-  // The trace is stored (and the ledger fed) before the last byte goes out, so a client
-  // that asks the admin API right after its answer finds it.
-  auto record = [&] {
-    merged.request_id = trace_id;
-    merged.total = clock_.now() - t0;
-    if (!group_note.empty()) merged.notes.insert(merged.notes.begin(), group_note);
-    const StatusCode code = result.ok() ? StatusCode::kOk : result.status().code();
-    finish_completed(merged, code, result.ok() ? result->usage : std::nullopt);
-    store_trace(std::move(merged));
-  };
-  if (!req.stream) {
-    for (size_t g = 0; g < groups.size(); ++g) {
-      control.pin = groups[g].pin;
-      req.model = groups[g].model.empty() ? requested_model : groups[g].model;
-      resilience::RequestTrace t;
-      result = client_.complete(req, control, &t);
-      merge(t, g);
-      if (result.ok() || ends_groups(result.status()) || inflight.cancelled()) break;
-    }
-    record();
-    if (result.ok()) {
-      ChatResponse& r = *result;
-      if (r.model.empty()) r.model = requested_model;
-      const int64_t created =
-          std::chrono::duration_cast<std::chrono::seconds>(clock_.system_now().time_since_epoch()).count();
-      std::string body = proto != Proto::kAnthropic ? inbound::render_openai_chat_completion(r, created, trace_id)
-                                                 : inbound::render_anthropic_message(r, trace_id);
-      head.add("content-type", "application/json");
-      count(proto, 200);
-      out.reply(200, head, std::move(body));
-    } else {
-      reply_error(proto, out, result.status(), trace_id);
-    }
-  } else {
-    // Streams: writer made at the first event (it knows the served id and model then).
-    std::optional<inbound::OpenAiSseWriter> oa;
-    std::optional<inbound::AnthropicSseWriter> an;
-    bool head_sent = false;
-    std::string pending;
-    auto ensure_writer = [&](const StreamEvent* start) {
-      if (oa || an) return;
-      std::string model = start != nullptr && !start->model.empty() ? start->model : requested_model;
-      if (proto != Proto::kAnthropic) {
-        std::string id = start != nullptr && !start->id.empty() ? start->id : "chatcmpl-" + trace_id;
-        const int64_t created =
-            std::chrono::duration_cast<std::chrono::seconds>(clock_.system_now().time_since_epoch()).count();
-        oa.emplace(std::move(id), std::move(model), created, in.include_usage,
-                   proto == Proto::kOpenRouter ? inbound::ChatDialect::kOpenRouter : inbound::ChatDialect::kOpenAi);
-      } else {
-        an.emplace("msg_" + trace_id, std::move(model), inbound::estimate_prompt_tokens(req));
-      }
-    };
-    auto send = [&](std::string bytes) {
-      if (bytes.empty()) return;
-      if (!head_sent) {
-        Headers h = head;
-        h.add("content-type", "text/event-stream; charset=utf-8");
-        h.add("cache-control", "no-cache");
-        out.begin(200, h);
-        head_sent = true;
-      }
-      out.chunk(std::move(bytes));
-    };
-    // A client key split across deltas is not contiguous in the rendered bytes: redact the
-    // event stream itself (the responder still scrubs each rendered chunk).
-    StreamEventRedactor redactor;
-    auto render = [&](const StreamEvent& x) { send(oa ? oa->event(x) : an->event(x)); };
-    const resilience::LlmClient::EventCallback on_event = [&](const StreamEvent& e) {
-      ensure_writer(e.kind == StreamEvent::Kind::kStart ? &e : nullptr);
-      for (const StreamEvent& x : redactor.apply(e)) render(x);
-    };
-    for (size_t g = 0; g < groups.size(); ++g) {
-      control.pin = groups[g].pin;
-      req.model = groups[g].model.empty() ? requested_model : groups[g].model;
-      resilience::RequestTrace t;
-      result = client_.stream(req, on_event, control, &t);
-      merge(t, g);
-      if (result.ok() || head_sent || redactor.holding() || ends_groups(result.status()) || inflight.cancelled()) break;
-    }
-    record();
-    if (oa || an) {
-      for (const StreamEvent& x : redactor.flush()) render(x);
-    }
-    if (result.ok()) {
-      ensure_writer(nullptr);
-      if (result->model.empty()) result->model = requested_model;
-      send(oa ? oa->finish(*result) : an->finish(*result));
-      out.finish();
-      count(proto, 200);
-    } else if (head_sent) {
-      stream_errors_.fetch_add(1, std::memory_order_relaxed);
-      send(oa ? oa->error(result.status()) : an->error(result.status()));
-      out.finish();
-      count(proto, 200);
-    } else {
-      reply_error(proto, out, result.status(), trace_id);
-    }
-  }
+  internal::ChatCall(*this, proto, request, out, inflight, trace_id).run();
 }
 
 void Gateway::reply_error(Proto proto, Responder& out, const Status& st, const std::string& trace_id) {
@@ -656,7 +351,7 @@ void Gateway::handle_admin(const Request& request, Responder& out) {
   // --- end of dashboard route hook
   if (get && p == "/__admin/traces") {
     size_t limit = 50;
-    if (auto l = parse_i64(query_param(request.query, "limit")); l && *l > 0) limit = static_cast<size_t>(*l);
+    if (auto l = internal::parse_i64(query_param(request.query, "limit")); l && *l > 0) limit = static_cast<size_t>(*l);
     std::string body = "{\"traces\":[";
     {
       std::lock_guard<std::mutex> lk(trace_mu_);

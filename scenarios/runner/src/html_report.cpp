@@ -12,7 +12,7 @@
 //   5. requests finished per column, ok vs failed;
 //   6. cumulative cost.
 // Columns are the run's sample_interval, widened so a chart never has more than
-// kMaxColumns of them (a one-hour run at 1 s stays a few hundred KB); the series are
+// detail::kMaxReportColumns of them (a one-hour run at 1 s stays a few hundred KB); the series are
 // recomputed from the request and attempt logs, so merged columns keep exact percentiles.
 #include "ploke/scenarios/html_report.h"
 
@@ -25,12 +25,12 @@
 #include <string_view>
 
 #include "ploke/core/secret.h"
+#include "report_series.h"
 
 namespace ploke::scenarios {
 
 namespace {
 
-constexpr size_t kMaxColumns = 300;
 constexpr double kWidth = 960;
 constexpr double kLeft = 64, kRight = 16, kTop = 28, kBottom = 30;
 constexpr size_t kMaxQueuePoints = 1200;
@@ -132,120 +132,11 @@ double nice_ceil(double v) {
   return 10 * p;
 }
 
-// ---- columns ----
+// ---- columns (report_series.h) ----
 
-struct ProviderColumn {
-  uint64_t ok = 0, errors = 0;
-};
-
-struct Column {
-  uint64_t arrivals = 0, ok = 0, failed = 0, attempts = 0, retries = 0;
-  double p50 = 0, p95 = 0, p99 = 0, cost = 0;
-  bool has_latency = false;
-  std::map<std::string, ProviderColumn> providers;
-};
-
-double pct_of(std::vector<double>& v, double p) {
-  if (v.empty()) return 0;
-  std::sort(v.begin(), v.end());
-  size_t rank = static_cast<size_t>(std::ceil(p / 100.0 * static_cast<double>(v.size())));
-  rank = std::clamp<size_t>(rank, 1, v.size());
-  return v[rank - 1];
-}
-
-struct Series {
-  double span_ms = 1;    // the time axis: [0, span_ms]
-  double col_ms = 1;     // one column's width in time
-  std::vector<Column> cols;
-  std::vector<std::string> providers;  // in result order (then any others seen)
-};
-
-Series build_series(const ScenarioResult& r) {
-  Series s;
-  double span = std::max(to_ms(r.simulated), to_ms(r.duration));
-  for (const auto& q : r.request_log) span = std::max(span, to_ms(q.finished ? q.end : q.start));
-  for (const auto& a : r.attempt_log) span = std::max(span, to_ms(a.at));
-  for (const auto& q : r.queue_samples) span = std::max(span, to_ms(q.at));
-  const double step0 = r.sample_interval.count() > 0 ? to_ms(r.sample_interval) : 1000.0;
-  if (!r.buckets.empty()) span = std::max(span, to_ms(r.buckets.back().start) + step0);
-  if (!(span > 0)) span = step0;
-  double step = step0;
-  size_t n = static_cast<size_t>(std::ceil(span / step));
-  if (n > kMaxColumns) {
-    step *= std::ceil(static_cast<double>(n) / kMaxColumns);
-    n = static_cast<size_t>(std::ceil(span / step));
-  }
-  n = std::max<size_t>(n, 1);
-  s.col_ms = step;
-  s.span_ms = step * static_cast<double>(n);
-  s.cols.resize(n);
-  for (const auto& p : r.providers) s.providers.push_back(p.name);
-  auto note_provider = [&](const std::string& name) {
-    if (!name.empty() && std::find(s.providers.begin(), s.providers.end(), name) == s.providers.end()) {
-      s.providers.push_back(name);
-    }
-  };
-  auto col = [&](double ms) -> Column& {
-    const auto i = static_cast<size_t>(std::max(0.0, std::floor(ms / step)));
-    return s.cols[std::min(i, n - 1)];
-  };
-  if (!r.request_log.empty() || !r.attempt_log.empty()) {
-    std::vector<std::vector<double>> lat(n);
-    for (const auto& q : r.request_log) {
-      col(to_ms(q.start)).arrivals++;
-      if (!q.finished) continue;
-      Column& c = col(to_ms(q.end));
-      c.cost += q.cost_usd;
-      if (q.outcome == "ok") {
-        c.ok++;
-        lat[static_cast<size_t>(&c - s.cols.data())].push_back(to_ms(q.latency()));
-      } else {
-        c.failed++;
-      }
-    }
-    for (size_t i = 0; i < n; ++i) {
-      if (lat[i].empty()) continue;
-      s.cols[i].has_latency = true;
-      s.cols[i].p50 = pct_of(lat[i], 50);
-      s.cols[i].p95 = pct_of(lat[i], 95);
-      s.cols[i].p99 = pct_of(lat[i], 99);
-    }
-    for (const auto& a : r.attempt_log) {
-      note_provider(a.provider);
-      Column& c = col(to_ms(a.at));
-      c.attempts++;
-      if (a.number > 1) c.retries++;
-      ProviderColumn& pc = c.providers[a.provider];
-      if (a.http_status == 200 && a.fault_id.empty()) pc.ok++;
-      else pc.errors++;
-    }
-  } else {
-    // No logs (a result read back without them): merge the run's buckets; a merged
-    // column's percentiles are the worst of its buckets.
-    for (const auto& b : r.buckets) {
-      Column& c = col(to_ms(b.start));
-      c.arrivals += b.arrivals;
-      c.ok += b.ok;
-      c.failed += b.failed;
-      c.attempts += b.attempts;
-      c.retries += b.retries;
-      c.cost += b.cost_usd;
-      if (b.ok > 0) {
-        c.has_latency = true;
-        c.p50 = std::max(c.p50, b.p50_ms);
-        c.p95 = std::max(c.p95, b.p95_ms);
-        c.p99 = std::max(c.p99, b.p99_ms);
-      }
-      for (const auto& [name, pb] : b.providers) {
-        note_provider(name);
-        c.providers[name].ok += pb.ok;
-        c.providers[name].errors += pb.errors;
-      }
-    }
-  }
-  for (const auto& b : r.breaker_log) note_provider(b.provider);
-  return s;
-}
+using detail::Column;
+using detail::ProviderColumn;
+using detail::Series;
 
 // ---- SVG helpers ----
 
@@ -365,8 +256,83 @@ const char* state_color(const std::string& state) {
 
 // ---- charts ----
 
+constexpr double kBand = 14, kBars = 44, kGap = 26;  // timeline rows: breaker band, attempt bars, gap
+
+// The provider's endpoints whose breaker ever moved, in order of their first transition.
+std::vector<std::string> endpoints_that_moved(const ScenarioResult& r, const std::string& provider) {
+  std::vector<std::string> endpoints;
+  for (const auto& b : r.breaker_log) {
+    if (b.provider == provider && std::find(endpoints.begin(), endpoints.end(), b.endpoint_id) == endpoints.end()) {
+      endpoints.push_back(b.endpoint_id);
+    }
+  }
+  return endpoints;
+}
+
+// One endpoint's breaker band at [y, y + h]: a rect per state, a marker per transition.
+std::string endpoint_band(const ScenarioResult& r, const Frame& f, const std::string& ep, double y, double h) {
+  std::string svg;
+  std::string state = "closed";
+  double since = 0;
+  for (const auto& b : r.breaker_log) {
+    if (b.endpoint_id != ep) continue;
+    const double at = to_ms(b.at);
+    if (at > since) {
+      svg += rect(f.x(since), y, f.x(at) - f.x(since), h, state_color(state),
+                  ep + ": " + state + " from " + ms_text(since) + " to " + ms_text(at));
+    }
+    // Transition marker with its reason.
+    svg += "<line x1=\"" + num(f.x(at), 2) + "\" y1=\"" + num(y) + "\" x2=\"" + num(f.x(at), 2) + "\" y2=\"" +
+           num(y + h) + "\" stroke=\"#555\" stroke-width=\"0.6\"><title>" +
+           esc(ms_text(at) + " " + ep + ": " + b.from + " -> " + b.to + (b.reason.empty() ? "" : " (" + b.reason + ")")) +
+           "</title></line>";
+    state = b.to;
+    since = std::max(since, at);
+  }
+  if (since < f.span_ms) {
+    svg += rect(f.x(since), y, f.x(f.span_ms) - f.x(since), h, state_color(state),
+                ep + ": " + state + " from " + ms_text(since) + " to the end");
+  }
+  return svg;
+}
+
+// Breaker bands: one per endpoint of the provider that ever moved (else one closed band).
+std::string breaker_bands(const ScenarioResult& r, const Frame& f, const std::string& prov, double band_top) {
+  const std::vector<std::string> endpoints = endpoints_that_moved(r, prov);
+  if (endpoints.empty()) {
+    return rect(kLeft, band_top, f.plot_w(), kBand, state_color("closed"), prov + ": breaker closed throughout");
+  }
+  std::string svg;
+  const double sub_h = kBand / static_cast<double>(endpoints.size());
+  for (size_t ei = 0; ei < endpoints.size(); ++ei) {
+    svg += endpoint_band(r, f, endpoints[ei], band_top + sub_h * static_cast<double>(ei), sub_h);
+  }
+  return svg;
+}
+
+// Stacked ok / failed attempt bars of one provider, standing on `bars_bottom`, and their scale.
+std::string attempt_bars(const Series& s, const Frame& f, const std::string& prov, double bars_bottom, double ymax) {
+  std::string svg;
+  const double cw = f.plot_w() / static_cast<double>(s.cols.size());
+  for (size_t i = 0; i < s.cols.size(); ++i) {
+    auto it = s.cols[i].providers.find(prov);
+    if (it == s.cols[i].providers.end()) continue;
+    const ProviderColumn& pc = it->second;
+    const double x = kLeft + cw * static_cast<double>(i);
+    const double h_ok = kBars * static_cast<double>(pc.ok) / ymax;
+    const double h_err = kBars * static_cast<double>(pc.errors) / ymax;
+    const std::string t = prov + " at " + ms_text(static_cast<double>(i) * s.col_ms) + ": " + u64(pc.ok) + " ok, " +
+                          u64(pc.errors) + " failed attempts";
+    if (pc.ok) svg += rect(x, bars_bottom - h_ok, std::max(cw - 0.3, 0.4), h_ok, kOkColor, t);
+    if (pc.errors) svg += rect(x, bars_bottom - h_ok - h_err, std::max(cw - 0.3, 0.4), h_err, kErrColor, t);
+  }
+  svg += "<text x=\"" + num(kLeft - 6) + "\" y=\"" + num(bars_bottom - kBars + 8) +
+         "\" text-anchor=\"end\" fill=\"#555\">" + num(ymax, 0) + "</text>";
+  svg += "<text x=\"" + num(kLeft - 6) + "\" y=\"" + num(bars_bottom) + "\" text-anchor=\"end\" fill=\"#555\">0</text>\n";
+  return svg;
+}
+
 std::string timeline_chart(const ScenarioResult& r, const Series& s) {
-  constexpr double kBand = 14, kBars = 44, kGap = 26;
   const double row_h = kBand + kBars + kGap;
   Frame f;
   f.span_ms = s.span_ms;
@@ -383,68 +349,15 @@ std::string timeline_chart(const ScenarioResult& r, const Series& s) {
                  {kOkColor, "ok attempts"},
                  {kErrColor, "failed attempts"}},
                 14);
-  const double bottom_all = f.height - kBottom;
-  svg += time_axis(f, kTop, bottom_all);
-  const double cw = f.plot_w() / static_cast<double>(s.cols.size());
+  svg += time_axis(f, kTop, f.height - kBottom);
   for (size_t pi = 0; pi < s.providers.size(); ++pi) {
     const std::string& prov = s.providers[pi];
     const double top = kTop + row_h * static_cast<double>(pi) + 12;
     svg += "<text x=\"" + num(kLeft) + "\" y=\"" + num(top - 2) + "\" fill=\"#222\" font-weight=\"bold\">" + esc(prov) +
            "</text>";
-    // Breaker bands: one per endpoint of the provider that ever moved (else one closed band).
-    std::vector<std::string> endpoints;
-    for (const auto& b : r.breaker_log) {
-      if (b.provider == prov && std::find(endpoints.begin(), endpoints.end(), b.endpoint_id) == endpoints.end()) {
-        endpoints.push_back(b.endpoint_id);
-      }
-    }
     const double band_top = top + 2;
-    if (endpoints.empty()) {
-      svg += rect(kLeft, band_top, f.plot_w(), kBand, state_color("closed"), prov + ": breaker closed throughout");
-    }
-    const double sub_h = endpoints.empty() ? kBand : kBand / static_cast<double>(endpoints.size());
-    for (size_t ei = 0; ei < endpoints.size(); ++ei) {
-      const std::string& ep = endpoints[ei];
-      const double y = band_top + sub_h * static_cast<double>(ei);
-      std::string state = "closed";
-      double since = 0;
-      for (const auto& b : r.breaker_log) {
-        if (b.endpoint_id != ep) continue;
-        const double at = to_ms(b.at);
-        if (at > since) {
-          svg += rect(f.x(since), y, f.x(at) - f.x(since), sub_h, state_color(state),
-                      ep + ": " + state + " from " + ms_text(since) + " to " + ms_text(at));
-        }
-        // Transition marker with its reason.
-        svg += "<line x1=\"" + num(f.x(at), 2) + "\" y1=\"" + num(y) + "\" x2=\"" + num(f.x(at), 2) + "\" y2=\"" +
-               num(y + sub_h) + "\" stroke=\"#555\" stroke-width=\"0.6\"><title>" +
-               esc(ms_text(at) + " " + ep + ": " + b.from + " -> " + b.to + (b.reason.empty() ? "" : " (" + b.reason + ")")) +
-               "</title></line>";
-        state = b.to;
-        since = std::max(since, at);
-      }
-      if (since < f.span_ms) {
-        svg += rect(f.x(since), y, f.x(f.span_ms) - f.x(since), sub_h, state_color(state),
-                    ep + ": " + state + " from " + ms_text(since) + " to the end");
-      }
-    }
-    // Attempt bars.
-    const double bars_bottom = band_top + kBand + kBars;
-    for (size_t i = 0; i < s.cols.size(); ++i) {
-      auto it = s.cols[i].providers.find(prov);
-      if (it == s.cols[i].providers.end()) continue;
-      const ProviderColumn& pc = it->second;
-      const double x = kLeft + cw * static_cast<double>(i);
-      const double h_ok = kBars * static_cast<double>(pc.ok) / ymax;
-      const double h_err = kBars * static_cast<double>(pc.errors) / ymax;
-      const std::string t = prov + " at " + ms_text(static_cast<double>(i) * s.col_ms) + ": " + u64(pc.ok) + " ok, " +
-                            u64(pc.errors) + " failed attempts";
-      if (pc.ok) svg += rect(x, bars_bottom - h_ok, std::max(cw - 0.3, 0.4), h_ok, kOkColor, t);
-      if (pc.errors) svg += rect(x, bars_bottom - h_ok - h_err, std::max(cw - 0.3, 0.4), h_err, kErrColor, t);
-    }
-    svg += "<text x=\"" + num(kLeft - 6) + "\" y=\"" + num(bars_bottom - kBars + 8) +
-           "\" text-anchor=\"end\" fill=\"#555\">" + num(ymax, 0) + "</text>";
-    svg += "<text x=\"" + num(kLeft - 6) + "\" y=\"" + num(bars_bottom) + "\" text-anchor=\"end\" fill=\"#555\">0</text>\n";
+    svg += breaker_bands(r, f, prov, band_top);
+    svg += attempt_bars(s, f, prov, band_top + kBand + kBars, ymax);
   }
   return figure("Per-provider timeline: breaker state and attempt outcomes",
                 "(bars: attempts per " + ms_text(s.col_ms) + ", by outcome at the wire)", svg);
@@ -676,7 +589,7 @@ std::string section(const ScenarioResult& r, size_t index) {
   h += "<div class=\"cols\"><div>\n<h3>Summary</h3>\n" + summary_table(r) + "</div><div>\n<h3>Expectations</h3>\n" +
        expectations_table(r) + "</div></div>\n";
   h += "<h3>Providers</h3>\n" + providers_table(r);
-  const Series s = build_series(r);
+  const Series s = detail::build_series(r);
   h += "<h3>Charts</h3>\n";
   h += timeline_chart(r, s);
   h += latency_chart(s);

@@ -110,8 +110,10 @@ std::string sha256_hex(std::string_view data) {
   return out;
 }
 
-std::string result_to_json(const ScenarioResult& r, bool with_logs) {
-  Json j;
+namespace {
+
+// Identity, clock and times ("digest" null on the real clock: not deterministic).
+void put_header(Json& j, const ScenarioResult& r) {
   j["file"] = r.file;
   j["name"] = r.name;
   j["description"] = r.description;
@@ -120,7 +122,7 @@ std::string result_to_json(const ScenarioResult& r, bool with_logs) {
   j["passed"] = r.passed();
   j["clock"] = r.clock;
   if (r.real_time()) {
-    j["digest"] = nullptr;  // a real-clock run is not deterministic
+    j["digest"] = nullptr;
     j["deterministic"] = false;
   } else {
     j["digest"] = r.digest;
@@ -130,6 +132,9 @@ std::string result_to_json(const ScenarioResult& r, bool with_logs) {
   j["simulated_ms"] = ms(r.simulated);
   j["wall_ms"] = r.wall_ms;
   j["sample_interval_ms"] = ms(r.sample_interval);
+}
+
+Json summary_json(const ScenarioResult& r) {
   Json s;
   s["requests"] = r.requests;
   s["ok"] = r.ok;
@@ -143,13 +148,19 @@ std::string result_to_json(const ScenarioResult& r, bool with_logs) {
   s["cost_usd"] = r.cost_usd;
   s["timers_fired"] = r.timers_fired;
   s["abandoned_waits"] = r.abandoned_waits;
-  j["summary"] = s;
+  return s;
+}
+
+Json expectations_json(const ScenarioResult& r) {
   Json ex = Json::array();
   for (const auto& e : r.expectations) {
     ex.push_back({{"path", e.path}, {"kind", e.kind}, {"description", e.description}, {"passed", e.passed},
                   {"observed", e.observed}, {"threshold", e.threshold}, {"unit", e.unit}, {"detail", e.detail}});
   }
-  j["expectations"] = ex;
+  return ex;
+}
+
+Json providers_json(const ScenarioResult& r) {
   Json ps = Json::array();
   for (const auto& p : r.providers) {
     Json pj = {{"name", p.name}, {"protocol", p.protocol}, {"attempts", p.attempts}, {"ok", p.ok},
@@ -162,24 +173,31 @@ std::string result_to_json(const ScenarioResult& r, bool with_logs) {
     pj["faults"] = fs;
     ps.push_back(pj);
   }
-  j["providers"] = ps;
-  if (!r.budgets.empty()) {
-    Json bj = Json::array();
-    for (const auto& b : r.budgets) {
-      Json one = {{"path", b.path},           {"scope", b.scope},         {"name", b.name},
-                  {"period", b.period},       {"action", b.action},       {"limit_usd", b.limit_usd},
-                  {"spent_usd", b.spent_usd}, {"refusals", b.refusals}};
-      one["first_refusal_ms"] = b.first_refusal ? Json(ms(*b.first_refusal)) : Json(nullptr);
-      bj.push_back(std::move(one));
-    }
-    j["budgets"] = bj;
+  return ps;
+}
+
+Json budgets_json(const ScenarioResult& r) {
+  Json bj = Json::array();
+  for (const auto& b : r.budgets) {
+    Json one = {{"path", b.path},           {"scope", b.scope},         {"name", b.name},
+                {"period", b.period},       {"action", b.action},       {"limit_usd", b.limit_usd},
+                {"spent_usd", b.spent_usd}, {"refusals", b.refusals}};
+    one["first_refusal_ms"] = b.first_refusal ? Json(ms(*b.first_refusal)) : Json(nullptr);
+    bj.push_back(std::move(one));
   }
+  return bj;
+}
+
+Json breaker_log_json(const ScenarioResult& r) {
   Json bl = Json::array();
   for (const auto& b : r.breaker_log) {
     bl.push_back({{"at_ms", ms(b.at)}, {"endpoint", b.endpoint_id}, {"provider", b.provider}, {"from", b.from},
                   {"to", b.to}, {"reason", b.reason}});
   }
-  j["breaker_log"] = bl;
+  return bl;
+}
+
+Json buckets_json(const ScenarioResult& r) {
   Json bs = Json::array();
   for (const auto& b : r.buckets) {
     Json bj = {{"start_ms", ms(b.start)}, {"arrivals", b.arrivals}, {"finished", b.finished}, {"ok", b.ok},
@@ -192,30 +210,55 @@ std::string result_to_json(const ScenarioResult& r, bool with_logs) {
     bj["providers"] = pj;
     bs.push_back(bj);
   }
-  j["buckets"] = bs;
+  return bs;
+}
+
+Json queue_samples_json(const ScenarioResult& r) {
   Json qs = Json::array();
   for (const auto& q : r.queue_samples) {
     qs.push_back({{"at_ms", ms(q.at)}, {"in_flight", q.in_flight}, {"queued", q.queued}, {"outstanding", q.outstanding}});
   }
-  j["queue_samples"] = qs;
+  return qs;
+}
+
+Json request_log_json(const ScenarioResult& r) {
+  Json rl = Json::array();
+  for (const auto& q : r.request_log) {
+    rl.push_back({{"id", q.id}, {"start_ms", ms(q.start)}, {"end_ms", ms(q.end)}, {"finished", q.finished},
+                  {"outcome", q.outcome}, {"stream", q.stream}, {"tools", q.tools},
+                  {"priority", priority_name(q.priority)}, {"attempts", q.attempts}, {"served_by", q.served_by},
+                  {"cost_usd", q.cost_usd}, {"queue_wait_ms", ms(q.queue_wait)}});
+  }
+  return rl;
+}
+
+Json attempt_log_json(const ScenarioResult& r) {
+  Json al = Json::array();
+  for (const auto& a : r.attempt_log) {
+    Json aj = {{"request", a.request}, {"number", a.number}, {"provider", a.provider}, {"at_ms", ms(a.at)},
+               {"head_at_ms", ms(a.head_at)}, {"http_status", a.http_status}, {"ending", a.ending},
+               {"fault", a.fault_id}, {"after_partial_output", a.after_partial_output}};
+    if (a.retry_after) aj["retry_after_ms"] = ms(*a.retry_after);
+    al.push_back(aj);
+  }
+  return al;
+}
+
+}  // namespace
+
+std::string result_to_json(const ScenarioResult& r, bool with_logs) {
+  Json j;
+  put_header(j, r);
+  j["summary"] = summary_json(r);
+  j["expectations"] = expectations_json(r);
+  j["providers"] = providers_json(r);
+  if (!r.budgets.empty()) j["budgets"] = budgets_json(r);
+  j["breaker_log"] = breaker_log_json(r);
+  j["buckets"] = buckets_json(r);
+  j["queue_samples"] = queue_samples_json(r);
   if (with_logs) {
-    Json rl = Json::array();
-    for (const auto& q : r.request_log) {
-      rl.push_back({{"id", q.id}, {"start_ms", ms(q.start)}, {"end_ms", ms(q.end)}, {"finished", q.finished},
-                    {"outcome", q.outcome}, {"stream", q.stream}, {"tools", q.tools},
-                    {"priority", priority_name(q.priority)}, {"attempts", q.attempts}, {"served_by", q.served_by},
-                    {"cost_usd", q.cost_usd}, {"queue_wait_ms", ms(q.queue_wait)}});
-    }
-    j["requests"] = rl;
-    Json al = Json::array();
-    for (const auto& a : r.attempt_log) {
-      Json aj = {{"request", a.request}, {"number", a.number}, {"provider", a.provider}, {"at_ms", ms(a.at)},
-                 {"head_at_ms", ms(a.head_at)}, {"http_status", a.http_status}, {"ending", a.ending},
-                 {"fault", a.fault_id}, {"after_partial_output", a.after_partial_output}};
-      if (a.retry_after) aj["retry_after_ms"] = ms(*a.retry_after);
-      al.push_back(aj);
-    }
-    j["attempts"] = al;
+    j["requests"] = request_log_json(r);
+    j["attempts"] = attempt_log_json(r);
   }
   return j.dump(2);
 }

@@ -120,6 +120,10 @@ struct Completed {
   std::optional<Usage> usage;
 };
 
+namespace internal {
+class ChatCall;
+}
+
 /// A request in flight; the server calls cancel() when the client goes away.
 class Inflight {
  public:
@@ -128,6 +132,7 @@ class Inflight {
 
  private:
   friend class Gateway;
+  friend class internal::ChatCall;
   resilience::CancelToken token_;
 };
 
@@ -169,6 +174,7 @@ class Gateway {
   std::string trace_json(std::string_view id) const;
 
  private:
+  friend class internal::ChatCall;  // one chat request's steps (src/chat_call.h)
   enum class Proto : uint8_t { kOpenAi, kAnthropic, kOpenRouter };
   struct Task;
 
@@ -181,12 +187,6 @@ class Gateway {
   void reply_health(Responder& out);
   void reply_models(const Request& request, Responder& out);
   void reply_count_tokens(const Request& request, Responder& out);
-  /// One pinned (or unpinned: pin "") façade call of the routing sequence, with the model
-  /// to ask for ("" = the client's).
-  struct Group {
-    std::string pin, model;
-  };
-  std::vector<Group> plan_groups(const inbound::InboundRequest& in) const;
   std::string new_trace_id();
   void store_trace(resilience::RequestTrace trace);
   void worker_loop();

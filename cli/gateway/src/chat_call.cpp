@@ -1,0 +1,237 @@
+// One chat request through the gateway (chat_call.h).
+#include "chat_call.h"
+
+#include <algorithm>
+#include <charconv>
+
+namespace ploke::gateway::internal {
+
+std::optional<int64_t> parse_i64(std::string_view s) {
+  int64_t v = 0;
+  auto [p, ec] = std::from_chars(s.data(), s.data() + s.size(), v);
+  if (ec != std::errc() || p != s.data() + s.size()) return std::nullopt;
+  return v;
+}
+
+Status apply_header_overrides(const Headers& headers, inbound::RoutingHints& hints) {
+  auto header = [&](std::string_view name) {
+    auto v = headers.get(name);
+    return v ? *v : std::string_view{};
+  };
+  if (auto v = header("x-ploke-provider"); !v.empty()) hints.pin = std::string(v);
+  if (auto v = header("x-ploke-policy"); !v.empty()) hints.policy = std::string(v);
+  if (auto v = header("x-ploke-deadline-ms"); !v.empty()) {
+    auto d = parse_i64(v);
+    if (!d || *d <= 0) {
+      return InvalidRequestError("x-ploke-deadline-ms: expected a positive integer (got '" + std::string(v) + "')");
+    }
+    hints.deadline_ms = *d;
+  }
+  if (auto v = header("x-ploke-priority"); !v.empty()) {
+    hints.priority = inbound::parse_priority(v);
+    if (!hints.priority) {
+      return InvalidRequestError("x-ploke-priority: expected low, normal, high or critical (got '" + std::string(v) + "')");
+    }
+  }
+  return Status::Ok();
+}
+
+Status check_policy(const std::string& policy, const std::vector<std::string>& registered) {
+  if (std::find(registered.begin(), registered.end(), policy) != registered.end()) return Status::Ok();
+  std::string list;
+  for (const auto& n : registered) list += (list.empty() ? "" : ", ") + n;
+  return InvalidRequestError("x-ploke-policy: unknown policy '" + policy + "' (registered: " + list + ")");
+}
+
+void merge_group_trace(resilience::RequestTrace& merged, resilience::RequestTrace& t, size_t index) {
+  if (index == 0) {
+    merged = std::move(t);
+    return;
+  }
+  const uint32_t base = static_cast<uint32_t>(merged.attempts.size());
+  merged.notes.push_back("gateway: group " + std::to_string(index + 1) + " pin '" + t.pin + "'");
+  for (auto& a : t.attempts) {
+    a.number += base;
+    merged.attempts.push_back(std::move(a));
+  }
+  for (auto& c : t.candidates) {
+    bool dup = false;
+    for (const auto& m : merged.candidates) dup = dup || m.endpoint_id == c.endpoint_id;
+    if (!dup) merged.candidates.push_back(std::move(c));
+  }
+  for (auto& n : t.notes) merged.notes.push_back(std::move(n));
+  merged.final_code = t.final_code;
+  merged.final_error = std::move(t.final_error);
+  merged.served_by = std::move(t.served_by);
+  merged.total_cost_usd += t.total_cost_usd;
+  merged.pin = t.pin;
+}
+
+std::string routing_groups_note(const std::vector<RoutingGroup>& groups) {
+  if (groups.size() <= 1) return {};
+  std::string note;
+  for (const auto& g : groups) note += (note.empty() ? "" : ", ") + (g.pin.empty() ? std::string("(any)") : g.pin);
+  return "gateway: routing groups " + note;
+}
+
+ChatCall::ChatCall(Gateway& gw, Gateway::Proto proto, const Request& request, Responder& out, Inflight& inflight,
+                   const std::string& trace_id)
+    : gw_(gw), proto_(proto), request_(request), out_(out), inflight_(inflight), trace_id_(trace_id),
+      t0_(gw.clock_.now()) {}
+
+void ChatCall::completed(const resilience::RequestTrace& trace, StatusCode code, const std::optional<Usage>& usage) {
+  if (!gw_.on_completed_) return;
+  Completed c;
+  c.trace = trace;
+  c.outcome = code;
+  c.usage = usage;
+  gw_.on_completed_(c);
+}
+
+// Refused before any façade call: the error reply and a trace of its own.
+void ChatCall::refuse(const Status& st) {
+  gw_.reply_error(proto_, out_, st, trace_id_);
+  resilience::RequestTrace t;
+  t.request_id = trace_id_;
+  t.final_code = st.code();
+  t.final_error = st.to_string();
+  t.total = gw_.clock_.now() - t0_;
+  completed(t, st.code(), std::nullopt);
+  gw_.store_trace(std::move(t));
+}
+
+// The body in the client's protocol, the header overrides and the policy; then the
+// request's deadline, priority and id, and the routing groups.
+Status ChatCall::prepare() {
+  auto parsed = !anthropic() ? inbound::parse_openai_chat_request(request_.body)
+                             : inbound::parse_anthropic_messages_request(request_.body);
+  if (!parsed.ok()) return parsed.status();
+  in_ = std::move(parsed).value();
+  if (Status st = apply_header_overrides(request_.headers, in_.hints); !st.ok()) return st;
+  if (!in_.hints.policy.empty()) {
+    if (Status st = check_policy(in_.hints.policy, gw_.client_.policies()); !st.ok()) return st;
+  }
+  ChatRequest& req = in_.request;
+  if (in_.hints.deadline_ms) req.meta.deadline = std::chrono::milliseconds(*in_.hints.deadline_ms);
+  if (in_.hints.priority) req.meta.priority = *in_.hints.priority;
+  req.meta.request_id = trace_id_;
+  requested_model_ = req.model;
+  control_.policy = in_.hints.policy;
+  control_.cancel = &inflight_.token_;
+  groups_ = plan_routing_groups(gw_.endpoints_, in_);
+  group_note_ = routing_groups_note(groups_);
+  head_.add("x-ploke-trace-id", trace_id_);
+  head_.add(!anthropic() ? "x-request-id" : "request-id", trace_id_);
+  return Status::Ok();
+}
+
+void ChatCall::run() {
+  if (Status st = prepare(); !st.ok()) return refuse(st);
+  if (in_.request.stream) {
+    run_stream();
+  } else {
+    run_complete();
+  }
+}
+
+void ChatCall::use_group(size_t g) {
+  control_.pin = groups_[g].pin;
+  in_.request.model = groups_[g].model.empty() ? requested_model_ : groups_[g].model;
+}
+
+// The trace is stored (and the ledger fed) before the last byte goes out, so a client
+// that asks the admin API right after its answer finds it.
+void ChatCall::record() {
+  merged_.request_id = trace_id_;
+  merged_.total = gw_.clock_.now() - t0_;
+  if (!group_note_.empty()) merged_.notes.insert(merged_.notes.begin(), group_note_);
+  const StatusCode code = result_.ok() ? StatusCode::kOk : result_.status().code();
+  completed(merged_, code, result_.ok() ? result_->usage : std::nullopt);
+  gw_.store_trace(std::move(merged_));
+}
+
+int64_t ChatCall::unix_seconds() const {
+  return std::chrono::duration_cast<std::chrono::seconds>(gw_.clock_.system_now().time_since_epoch()).count();
+}
+
+void ChatCall::run_complete() {
+  for (size_t g = 0; g < groups_.size(); ++g) {
+    use_group(g);
+    resilience::RequestTrace t;
+    result_ = gw_.client_.complete(in_.request, control_, &t);
+    merge_group_trace(merged_, t, g);
+    if (result_.ok() || ends_groups(result_.status()) || inflight_.cancelled()) break;
+  }
+  record();
+  if (!result_.ok()) return gw_.reply_error(proto_, out_, result_.status(), trace_id_);
+  ChatResponse& r = *result_;
+  if (r.model.empty()) r.model = requested_model_;
+  std::string body = !anthropic() ? inbound::render_openai_chat_completion(r, unix_seconds(), trace_id_)
+                                  : inbound::render_anthropic_message(r, trace_id_);
+  head_.add("content-type", "application/json");
+  gw_.count(proto_, 200);
+  out_.reply(200, head_, std::move(body));
+}
+
+void ChatCall::ensure_writer(const StreamEvent* start) {
+  if (oa_ || an_) return;
+  std::string model = start != nullptr && !start->model.empty() ? start->model : requested_model_;
+  if (anthropic()) {
+    an_.emplace("msg_" + trace_id_, std::move(model), inbound::estimate_prompt_tokens(in_.request));
+    return;
+  }
+  std::string id = start != nullptr && !start->id.empty() ? start->id : "chatcmpl-" + trace_id_;
+  oa_.emplace(std::move(id), std::move(model), unix_seconds(), in_.include_usage,
+              proto_ == Gateway::Proto::kOpenRouter ? inbound::ChatDialect::kOpenRouter : inbound::ChatDialect::kOpenAi);
+}
+
+// The SSE head goes out with the first bytes.
+void ChatCall::send(std::string bytes) {
+  if (bytes.empty()) return;
+  if (!head_sent_) {
+    Headers h = head_;
+    h.add("content-type", "text/event-stream; charset=utf-8");
+    h.add("cache-control", "no-cache");
+    out_.begin(200, h);
+    head_sent_ = true;
+  }
+  out_.chunk(std::move(bytes));
+}
+
+// Once bytes went out, no other group runs and a failure ends the stream in-band.
+void ChatCall::run_stream() {
+  // A client key split across deltas is not contiguous in the rendered bytes: redact the
+  // event stream itself (the responder still scrubs each rendered chunk).
+  auto render = [&](const StreamEvent& x) { send(oa_ ? oa_->event(x) : an_->event(x)); };
+  const resilience::LlmClient::EventCallback on_event = [&](const StreamEvent& e) {
+    ensure_writer(e.kind == StreamEvent::Kind::kStart ? &e : nullptr);
+    for (const StreamEvent& x : redactor_.apply(e)) render(x);
+  };
+  for (size_t g = 0; g < groups_.size(); ++g) {
+    use_group(g);
+    resilience::RequestTrace t;
+    result_ = gw_.client_.stream(in_.request, on_event, control_, &t);
+    merge_group_trace(merged_, t, g);
+    if (result_.ok() || head_sent_ || redactor_.holding() || ends_groups(result_.status()) || inflight_.cancelled()) break;
+  }
+  record();
+  if (oa_ || an_) {
+    for (const StreamEvent& x : redactor_.flush()) render(x);
+  }
+  if (result_.ok()) {
+    ensure_writer(nullptr);
+    if (result_->model.empty()) result_->model = requested_model_;
+    send(oa_ ? oa_->finish(*result_) : an_->finish(*result_));
+    out_.finish();
+    gw_.count(proto_, 200);
+  } else if (head_sent_) {
+    gw_.stream_errors_.fetch_add(1, std::memory_order_relaxed);
+    send(oa_ ? oa_->error(result_.status()) : an_->error(result_.status()));
+    out_.finish();
+    gw_.count(proto_, 200);
+  } else {
+    gw_.reply_error(proto_, out_, result_.status(), trace_id_);
+  }
+}
+
+}  // namespace ploke::gateway::internal

@@ -1,0 +1,85 @@
+// File: chat_call.h (private to ploke::gateway)
+//
+// One chat request through the gateway, as small steps: parse the body in the client's
+// protocol, apply the x-ploke-* header overrides, check the policy, plan the routing
+// groups (routing_groups.h), make one façade call per group until one succeeds or fails
+// for good, merge the groups' traces into one, record it (trace store, on_completed)
+// before the last byte goes out, and reply: one JSON body, or an SSE stream whose writer
+// is made at the first event (it knows the served id and model then) and which, once
+// begun, ends with an in-stream error rather than a second status line.
+#pragma once
+
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "ploke/core/stream_event_redactor.h"
+#include "ploke/adapters/inbound.h"
+#include "ploke/gateway/gateway.h"
+#include "ploke/resilience/trace.h"
+#include "routing_groups.h"
+
+namespace ploke::gateway::internal {
+
+/// A whole decimal int64 (no sign prefix other than '-', no spaces), else nullopt.
+std::optional<int64_t> parse_i64(std::string_view s);
+
+/// x-ploke-provider, x-ploke-policy, x-ploke-deadline-ms (positive integer) and
+/// x-ploke-priority (low|normal|high|critical) onto `hints`, over the body's "ploke"
+/// object. kInvalidRequest naming the header when a value is malformed.
+Status apply_header_overrides(const Headers& headers, inbound::RoutingHints& hints);
+
+/// kInvalidRequest listing the registered policies when `policy` is not one of them.
+Status check_policy(const std::string& policy, const std::vector<std::string>& registered);
+
+/// Folds group `index`'s trace into `merged` (group 0's becomes it): attempts renumbered
+/// after the earlier groups', candidates once each, notes (with a "gateway: group N pin"
+/// note), cost summed; final code, error, served_by and pin from the latest group.
+void merge_group_trace(resilience::RequestTrace& merged, resilience::RequestTrace& t, size_t index);
+
+/// "gateway: routing groups A, (any), B" for two groups or more, else "".
+std::string routing_groups_note(const std::vector<RoutingGroup>& groups);
+
+class ChatCall {
+ public:
+  ChatCall(Gateway& gw, Gateway::Proto proto, const Request& request, Responder& out, Inflight& inflight,
+           const std::string& trace_id);
+  void run();
+
+ private:
+  Status prepare();
+  void refuse(const Status& st);
+  void completed(const resilience::RequestTrace& trace, StatusCode code, const std::optional<Usage>& usage);
+  void use_group(size_t g);
+  void record();
+  void run_complete();
+  void run_stream();
+  void ensure_writer(const StreamEvent* start);
+  void send(std::string bytes);
+  int64_t unix_seconds() const;
+  bool anthropic() const { return proto_ == Gateway::Proto::kAnthropic; }
+
+  Gateway& gw_;
+  const Gateway::Proto proto_;
+  const Request& request_;
+  Responder& out_;
+  Inflight& inflight_;
+  const std::string& trace_id_;
+  const TimePoint t0_;
+  inbound::InboundRequest in_;
+  std::string requested_model_;
+  resilience::CallControl control_;
+  std::vector<RoutingGroup> groups_;
+  resilience::RequestTrace merged_;
+  std::string group_note_;
+  Headers head_;
+  Result<ChatResponse> result_ = InternalError("no routing group");
+  // Streams.
+  std::optional<inbound::OpenAiSseWriter> oa_;
+  std::optional<inbound::AnthropicSseWriter> an_;
+  bool head_sent_ = false;
+  StreamEventRedactor redactor_;  // secrets split across deltas (ploke/core/stream_event_redactor.h)
+};
+
+}  // namespace ploke::gateway::internal
