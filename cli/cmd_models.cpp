@@ -29,6 +29,7 @@
 #include <nlohmann/json.hpp>
 
 #include "commands.h"
+#include "ploke/core/file_io.h"
 #include "ploke/json/limits.h"
 #include "ploke/adapters/http_transport.h"
 #include "ploke/catalog/catalog.h"
@@ -97,7 +98,7 @@ int load(const ModelsArgs& a, Loaded& out) {
   std::string curated_text(cat::builtin_curated_json());
   std::string curated_name = "builtin curated.json";
   if (!a.curated_file.empty()) {
-    auto t = codec::read_file(a.curated_file);
+    auto t = ploke::read_file(a.curated_file);
     if (!t.ok()) {
       std::fprintf(stderr, "ploke-sim models: --curated-file: %s\n", t.status().message().c_str());
       return kExitUsage;
@@ -464,7 +465,7 @@ int cmd_promote(const ModelsArgs& a) {
   // Compatibility: --config FILE.json keeps writing the old models.json format.
   const std::string path = a.config;
   json doc = {{"version", 1}, {"models", json::object()}};
-  auto text = codec::read_file(path);
+  auto text = ploke::read_file(path);
   if (text.ok()) {
     if (Status st = ploke::json::check_json_limits(*text); !st.ok()) {
       std::fprintf(stderr, "ploke-sim models promote: config file %s: %s\n", path.c_str(), st.message().c_str());
@@ -519,7 +520,7 @@ int cmd_promote(const ModelsArgs& a) {
   doc["models"][name] = std::move(entry);
   std::error_code ec;
   std::filesystem::create_directories(std::filesystem::path(path).parent_path(), ec);
-  if (Status s = codec::write_file_atomic(path, doc.dump(2) + "\n"); !s.ok()) {
+  if (Status s = ploke::write_file_atomic(path, doc.dump(2) + "\n"); !s.ok()) {
     std::fprintf(stderr, "ploke-sim models promote: %s\n", s.message().c_str());
     return kExitFailed;
   }
