@@ -5,6 +5,8 @@
 #include <unistd.h>
 
 #include <charconv>
+#include <initializer_list>
+#include <utility>
 #include <sstream>
 
 #include <toml++/toml.h>
@@ -151,42 +153,48 @@ toml::table profiles_to_toml(const Config& c) {
   return profiles;
 }
 
+// [routing.breaker], [routing.retry], [routing.lanes]: the keys that are set.
+using IntKnob = std::pair<const char*, std::optional<int64_t> RoutingConfig::*>;
+using RateKnob = std::pair<const char*, std::optional<double> RoutingConfig::*>;
+
+toml::table knobs_to_toml(const RoutingConfig& r, std::initializer_list<IntKnob> ints,
+                          std::initializer_list<RateKnob> rates) {
+  toml::table t;
+  for (const auto& [key, field] : ints) put_i64(t, key, r.*field);
+  for (const auto& [key, field] : rates) put_f64(t, key, r.*field);
+  return t;
+}
+
 toml::table breaker_to_toml(const RoutingConfig& r) {
-  toml::table br;
-  put_i64(br, "window", r.breaker_window);
-  put_i64(br, "minimum_calls", r.breaker_minimum_calls);
-  put_f64(br, "failure_rate", r.breaker_failure_rate);
-  put_i64(br, "consecutive_failures", r.breaker_consecutive_failures);
-  put_i64(br, "slow_call_ms", r.breaker_slow_call_ms);
-  put_f64(br, "slow_call_rate", r.breaker_slow_call_rate);
-  put_i64(br, "open_ms", r.breaker_open_ms);
-  put_i64(br, "open_max_ms", r.breaker_open_max_ms);
-  put_i64(br, "half_open_trials", r.breaker_half_open_trials);
-  return br;
+  using R = RoutingConfig;
+  return knobs_to_toml(r,
+                       {{"window", &R::breaker_window}, {"minimum_calls", &R::breaker_minimum_calls},
+                        {"consecutive_failures", &R::breaker_consecutive_failures},
+                        {"slow_call_ms", &R::breaker_slow_call_ms}, {"open_ms", &R::breaker_open_ms},
+                        {"open_max_ms", &R::breaker_open_max_ms}, {"half_open_trials", &R::breaker_half_open_trials}},
+                       {{"failure_rate", &R::breaker_failure_rate}, {"slow_call_rate", &R::breaker_slow_call_rate}});
 }
 
 toml::table retry_to_toml(const RoutingConfig& r) {
-  toml::table re;
-  put_i64(re, "per_endpoint", r.retry_per_endpoint);
-  put_i64(re, "max_attempts", r.retry_max_attempts);
-  put_i64(re, "max_retry_after_ms", r.retry_max_retry_after_ms);
-  put_i64(re, "backoff_base_ms", r.backoff_base_ms);
-  put_i64(re, "backoff_cap_ms", r.backoff_cap_ms);
+  using R = RoutingConfig;
+  toml::table re = knobs_to_toml(
+      r,
+      {{"per_endpoint", &R::retry_per_endpoint}, {"max_attempts", &R::retry_max_attempts},
+       {"max_retry_after_ms", &R::retry_max_retry_after_ms}, {"backoff_base_ms", &R::backoff_base_ms},
+       {"backoff_cap_ms", &R::backoff_cap_ms}},
+      {{"budget_ratio", &R::retry_budget_ratio}});
   put_str(re, "jitter", r.backoff_jitter);
-  put_f64(re, "budget_ratio", r.retry_budget_ratio);
   return re;
 }
 
 toml::table lanes_to_toml(const RoutingConfig& r) {
-  toml::table la;
-  put_i64(la, "max_in_flight", r.max_in_flight);
-  put_i64(la, "interactive_capacity", r.interactive_capacity);
-  put_i64(la, "normal_capacity", r.normal_capacity);
-  put_i64(la, "bulk_capacity", r.bulk_capacity);
-  put_i64(la, "short_prompt_chars", r.short_prompt_chars);
-  put_i64(la, "short_output_tokens", r.short_output_tokens);
-  put_i64(la, "long_output_tokens", r.long_output_tokens);
-  return la;
+  using R = RoutingConfig;
+  return knobs_to_toml(r,
+                       {{"max_in_flight", &R::max_in_flight}, {"interactive_capacity", &R::interactive_capacity},
+                        {"normal_capacity", &R::normal_capacity}, {"bulk_capacity", &R::bulk_capacity},
+                        {"short_prompt_chars", &R::short_prompt_chars},
+                        {"short_output_tokens", &R::short_output_tokens}, {"long_output_tokens", &R::long_output_tokens}},
+                       {});
 }
 
 toml::table routing_to_toml(const RoutingConfig& r) {
