@@ -13,6 +13,7 @@
 #include "ploke/codec/matcher.h"
 #include "ploke/codec/scripted.h"
 #include "ploke/codec/tools.h"
+#include "ploke/core/file_io.h"
 #include "ploke/simulator/engine.h"
 
 namespace ploke::cli {
@@ -47,7 +48,7 @@ int run_redact(const CassetteArgs& args) {
     print_error("redact", out.status().message());
     return kExitUsage;
   }
-  Status st = codec::write_file_atomic(out_path, *out);
+  Status st = ploke::write_file_atomic(out_path, *out);
   if (!st.ok()) {
     print_error("redact", out_path + ": " + st.message());
     return kExitFailed;
@@ -105,7 +106,7 @@ int run_har_export(const CassetteArgs& args) {
     print_error("har-export", c.status().message());
     return kExitUsage;
   }
-  Status st = codec::write_file_atomic(args.second, codec::cassette_to_har(*c));
+  Status st = ploke::write_file_atomic(args.second, codec::cassette_to_har(*c));
   if (!st.ok()) {
     print_error("har-export", args.second + ": " + st.message());
     return kExitFailed;
@@ -115,7 +116,7 @@ int run_har_export(const CassetteArgs& args) {
 }
 
 int run_har_import(const CassetteArgs& args) {
-  auto text = codec::read_file(args.input);
+  auto text = ploke::read_file(args.input);
   if (!text.ok()) {
     print_error("har-import", text.status().message());
     return kExitUsage;
@@ -132,7 +133,7 @@ int run_har_import(const CassetteArgs& args) {
     print_error("har-import", out.status().message());
     return kExitUsage;
   }
-  Status st = codec::write_file_atomic(args.second, *out);
+  Status st = ploke::write_file_atomic(args.second, *out);
   if (!st.ok()) {
     print_error("har-import", args.second + ": " + st.message());
     return kExitFailed;

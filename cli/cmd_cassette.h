@@ -21,7 +21,7 @@
 //                                          without -o, IN is replaced (atomically). Exit codes
 //                                          as har-import.
 // `cassette diff` shows credential values and secret patterns as [REDACTED].
-// Outputs are written atomically (codec::write_file_atomic): an error leaves no partial file
+// Outputs are written atomically (write_file_atomic): an error leaves no partial file
 // and an existing OUT untouched.
 //
 // Thread-safety: single-threaded CLI code.

@@ -18,7 +18,7 @@
 #include "ploke/adapters/register.h"
 #include "ploke/catalog/catalog.h"
 #include "ploke/config/config.h"
-#include "ploke/config/routing.h"
+#include "routing_options.h"
 #include "ploke/core/chat_client.h"
 #include "ploke/core/clock.h"
 #include "ploke/core/registry.h"
@@ -369,7 +369,7 @@ int run_chat(const ChatArgs& args) {
     return kExitUsage;
   }
   const config::Config& conf = loaded.config;
-  resilience::LlmClientOptions options = config::llm_client_options(conf);
+  resilience::LlmClientOptions options = llm_client_options(conf.routing);
   options.session = "chat";
   options.profile = args.profile.empty() ? conf.active_profile : args.profile;
 

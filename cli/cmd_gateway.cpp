@@ -21,7 +21,7 @@
 #include "ploke/core/clock.h"
 #include "ploke/core/registry.h"
 #include "ploke/core/secret.h"
-#include "ploke/config/routing.h"
+#include "routing_options.h"
 #include "ploke/gateway/gateway.h"
 #include "ploke/gateway/ledger_usage.h"
 #include "ploke/gateway/server.h"
@@ -250,7 +250,7 @@ StepResult make_client(const GatewayArgs& args, Clock& clock, GatewaySetup& g) {
   resilience::LlmClientOptions lo;
   lo.admission.max_in_flight = static_cast<uint32_t>(args.max_in_flight);
   if (g.conf) {
-    lo = config::llm_client_options(*g.conf, lo);
+    lo = llm_client_options(g.conf->routing, lo);
     lo.profile = g.conf->active_profile;
     if (args.max_in_flight_given) lo.admission.max_in_flight = static_cast<uint32_t>(args.max_in_flight);
   }

@@ -30,6 +30,7 @@
 #include <nlohmann/json.hpp>
 
 #include "commands.h"
+#include "ploke/core/file_io.h"
 #include "ploke/json/limits.h"
 #include "ploke/adapters/http_transport.h"
 #include "ploke/catalog/catalog.h"
@@ -98,7 +99,7 @@ int load(const ModelsArgs& a, Loaded& out) {
   std::string curated_text(cat::builtin_curated_json());
   std::string curated_name = "builtin curated.json";
   if (!a.curated_file.empty()) {
-    auto t = codec::read_file(a.curated_file);
+    auto t = ploke::read_file(a.curated_file);
     if (!t.ok()) {
       std::fprintf(stderr, "ploke-sim models: --curated-file: %s\n", t.status().message().c_str());
       return kExitUsage;
@@ -486,7 +487,7 @@ json promoted_params(const cat::ModelRecord& m, const json& overrides) {
 // exit code when it cannot be read or is not that shape.
 std::optional<int> read_legacy_models(const std::string& path, json& doc) {
   doc = {{"version", 1}, {"models", json::object()}};
-  auto text = codec::read_file(path);
+  auto text = ploke::read_file(path);
   if (!text.ok()) {
     if (text.status().code() == StatusCode::kNotFound) return std::nullopt;
     std::fprintf(stderr, "ploke-sim models promote: config file %s: %s\n", path.c_str(), text.status().message().c_str());
@@ -551,7 +552,7 @@ int promote_legacy_json(const ModelsArgs& a, const cat::ModelRecord& m, const js
   doc["models"][name] = legacy_entry(m, params);
   std::error_code ec;
   std::filesystem::create_directories(std::filesystem::path(path).parent_path(), ec);
-  if (Status s = codec::write_file_atomic(path, doc.dump(2) + "\n"); !s.ok()) {
+  if (Status s = ploke::write_file_atomic(path, doc.dump(2) + "\n"); !s.ok()) {
     std::fprintf(stderr, "ploke-sim models promote: %s\n", s.message().c_str());
     return kExitFailed;
   }

@@ -13,7 +13,7 @@
 #include "commands.h"
 #include "ploke/config/config.h"
 #include "ploke/config/edit.h"
-#include "ploke/config/routing.h"
+#include "routing_options.h"
 #include "ploke/core/clock.h"
 #include "ploke/core/secret.h"
 #include "ploke/resilience/llm_client.h"
@@ -42,7 +42,7 @@ int run_routing(const RoutingArgs& args) {
   }
   // The policies a façade registers, from the façade itself.
   SimulatedClock clock;
-  resilience::LlmClient probe(clock, cfg::llm_client_options(loaded.config));
+  resilience::LlmClient probe(clock, llm_client_options(loaded.config.routing));
   const std::vector<std::string> names = probe.policies();
   std::string known;
   for (const auto& n : names) known += (known.empty() ? "" : ", ") + n;

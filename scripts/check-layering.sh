@@ -20,7 +20,7 @@ MODULES=(
   "codec      | core/codec | core json codec | nlohmann"
   "catalog    | core/catalog | core json codec catalog | nlohmann"
   "resilience | core/resilience | core json resilience | -"
-  "config     | core/config | core codec catalog resilience config | nlohmann toml"
+  "config     | core/config | core catalog config | toml"
   "ledger     | core/ledger | core catalog ledger | sqlite"
   "dashboard  | core/dashboard | core json resilience dashboard | -"
   "net        | adapters/net | core json net | libevent http_parser"

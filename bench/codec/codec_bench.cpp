@@ -12,6 +12,7 @@
 #include "ploke/codec/matcher.h"
 #include "ploke/codec/redact.h"
 #include "ploke/codec/scripted.h"
+#include "ploke/core/file_io.h"
 #include "ploke/core/random.h"
 #include "ploke/core/secret.h"
 #include "ploke/core/secret_registry.h"

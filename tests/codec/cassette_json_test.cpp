@@ -11,6 +11,7 @@
 
 #include "codec_fixtures.h"
 #include "ploke/codec/matcher.h"
+#include "ploke/core/file_io.h"
 #include "support/test_support.h"
 
 namespace ploke::codec {

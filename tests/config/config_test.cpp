@@ -11,10 +11,10 @@
 #include <string>
 
 #include "ploke/catalog/catalog.h"
-#include "ploke/codec/cassette_json.h"
 #include "ploke/config/config.h"
 #include "ploke/config/credentials.h"
 #include "ploke/core/clock.h"
+#include "ploke/core/file_io.h"
 #include "support/test_support.h"
 
 namespace ploke::config {
@@ -378,7 +378,7 @@ TEST(ConfigRedaction, SaveRedactsInlineKeysUnlessAsked) {
   EXPECT_NE(shown.find("[REDACTED]"), std::string::npos);
   const std::string path = d.path() + "/sub/config.toml";
   ASSERT_TRUE(save_config(path, r.config).ok());
-  auto saved = codec::read_file(path);
+  auto saved = ploke::read_file(path);
   ASSERT_TRUE(saved.ok());
   EXPECT_EQ(saved->find("FAKE"), std::string::npos) << *saved;
   // The redacted file loads back: the placeholder is ignored with a warning, the rest kept.
@@ -390,7 +390,7 @@ TEST(ConfigRedaction, SaveRedactsInlineKeysUnlessAsked) {
   EXPECT_EQ(back.config.budgets[0].action, "stop");
   // with_keys writes the key, mode 0600.
   ASSERT_TRUE(save_config(path, r.config, {true}).ok());
-  auto with = codec::read_file(path);
+  auto with = ploke::read_file(path);
   EXPECT_NE(with->find(kPlantedKey), std::string::npos);
   struct stat st {};
   ::stat(path.c_str(), &st);

@@ -1,5 +1,6 @@
 // ploke::config: the [routing] section (validation with field paths, all errors at once;
-// llm_client_options() mapping every knob), and text-preserving edits of config.toml
+// cli::llm_client_options() mapping every knob onto the façade's options; the policy names
+// config accepts are the ones the router registers), and text-preserving edits of config.toml
 // (comments kept, only the changed key lines touched, atomic, refused when invalid).
 #include <gtest/gtest.h>
 #include <sys/stat.h>
@@ -11,10 +12,11 @@
 #include <string>
 
 #include "ploke/catalog/catalog.h"
-#include "ploke/codec/cassette_json.h"
 #include "ploke/config/config.h"
 #include "ploke/config/edit.h"
-#include "ploke/config/routing.h"
+#include "ploke/core/file_io.h"
+#include "ploke/resilience/router.h"
+#include "routing_options.h"
 
 namespace ploke::config {
 namespace {
@@ -87,7 +89,7 @@ TEST(RoutingConfig, EveryKnobReachesLlmClientOptions) {
   EXPECT_EQ(rc.fallbacks, (std::vector<std::string>{"small", "test/full"}));
   resilience::LlmClientOptions base;
   base.seed = 42;  // not in [routing]: kept
-  const auto o = llm_client_options(r.config, base);
+  const auto o = cli::llm_client_options(r.config.routing, base);
   EXPECT_EQ(o.seed, 42u);
   EXPECT_EQ(o.router.default_policy, "cost");
   EXPECT_EQ(o.router.max_chain, 4u);
@@ -122,10 +124,15 @@ TEST(RoutingConfig, EveryKnobReachesLlmClientOptions) {
   EXPECT_EQ(client.policy(), "cost");
 }
 
+TEST(RoutingConfig, PolicyNamesAreTheOnesTheRouterRegisters) {
+  const resilience::Router router(resilience::RouterConfig{}, 0);
+  EXPECT_EQ(builtin_policy_names(), router.policy_names());
+}
+
 TEST(RoutingConfig, NoSectionKeepsTheDefaults) {
   LoadResult r = parse("");
   ASSERT_TRUE(r.ok());
-  const auto o = llm_client_options(r.config);
+  const auto o = cli::llm_client_options(r.config.routing);
   const resilience::LlmClientOptions d;
   EXPECT_EQ(o.router.default_policy, d.router.default_policy);
   EXPECT_EQ(o.retry.max_total_attempts, d.retry.max_total_attempts);
@@ -291,7 +298,7 @@ TEST_F(EditFileTest, WritesAtomicallyKeepsModeAndRefusesAnInvalidResult) {
   auto r = edit_config_file(path, {{{"routing"}, "policy", toml_string("latency")}}, lo);
   ASSERT_TRUE(r.ok()) << r.status().to_string();
   EXPECT_EQ(r->config.routing.policy, "latency");
-  auto text = codec::read_file(path);
+  auto text = ploke::read_file(path);
   ASSERT_TRUE(text.ok());
   EXPECT_EQ(*text, "[routing]\npolicy = \"latency\"\n");
   // Comments survive; the mode survives.
@@ -299,7 +306,7 @@ TEST_F(EditFileTest, WritesAtomicallyKeepsModeAndRefusesAnInvalidResult) {
   ::chmod(path.c_str(), 0640);
   r = edit_config_file(path, {{{"routing"}, "policy", toml_string("weighted")}}, lo);
   ASSERT_TRUE(r.ok()) << r.status().to_string();
-  text = codec::read_file(path);
+  text = ploke::read_file(path);
   ASSERT_TRUE(text.ok());
   EXPECT_NE(text->find("# routing: I like it cheap"), std::string::npos);
   EXPECT_NE(text->find("policy = \"weighted\""), std::string::npos);
@@ -311,7 +318,7 @@ TEST_F(EditFileTest, WritesAtomicallyKeepsModeAndRefusesAnInvalidResult) {
   auto bad = edit_config_file(path, {{{"routing"}, "policy", toml_string("cheapest")}}, lo);
   ASSERT_FALSE(bad.ok());
   EXPECT_NE(bad.status().message().find("routing.policy"), std::string::npos) << bad.status().message();
-  EXPECT_EQ(*codec::read_file(path), before);
+  EXPECT_EQ(*ploke::read_file(path), before);
 }
 
 }  // namespace

@@ -1,6 +1,6 @@
 // The gateway with the façade configured like `ploke-sim gateway --config … --ledger …`
-// builds it: [routing] from config.toml (config::llm_client_options), the cost ledger as the
-// façade's usage sink and budget oracle (gateway::LedgerUsage), request rows from
+// builds it: [routing] from config.toml (cli::llm_client_options, cli/routing_options.h),
+// the cost ledger as the façade's usage sink and budget oracle (gateway::LedgerUsage), request rows from
 // Gateway::set_on_completed. In process, on a SimulatedClock; the ledger is a SQLite file
 // in a temp dir. (The binary's own wiring: tests/cli/gateway_cli_test.sh.)
 #include <gtest/gtest.h>
@@ -12,13 +12,13 @@
 
 #include "ploke/adapters/openai_adapter.h"
 #include "ploke/config/config.h"
-#include "ploke/config/routing.h"
 #include "ploke/core/in_process_transport.h"
 #include "ploke/gateway/gateway.h"
 #include "ploke/gateway/ledger_usage.h"
 #include "ploke/ledger/ledger.h"
 #include "ploke/simulator/engine.h"
 #include "ploke/simulator/fault_plan_json.h"
+#include "routing_options.h"
 
 namespace ploke::gateway {
 namespace {
@@ -91,7 +91,7 @@ class GatewayLedgerTest : public ::testing::Test {
       engines_.push_back(std::move(e).value());
       transports_.push_back(std::make_unique<InProcessTransport>(clock_, sim::engine_handler(*engines_.back())));
     }
-    resilience::LlmClientOptions lo = config::llm_client_options(lr.config);
+    resilience::LlmClientOptions lo = cli::llm_client_options(lr.config.routing);
     lo.session = "gateway";
     lo.usage_sink = usage_.get();
     lo.budget_oracle = usage_.get();

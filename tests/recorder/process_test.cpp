@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "ploke/codec/cassette_json.h"
+#include "ploke/core/file_io.h"
 #include "recorder_test_util.h"
 
 extern char** environ;
@@ -144,7 +145,7 @@ TEST_F(RecorderProcessTest, SigtermFlushesAndExitsZero) {
 
 TEST_F(RecorderProcessTest, MalformedCassetteExitsTwo) {
   const std::string path = dir_.file("bad.json");
-  ASSERT_OK(codec::write_file_atomic(path, "{\"format\":\"ploke-cassette\",\"version\":99,\"interactions\":[]}"));
+  ASSERT_OK(ploke::write_file_atomic(path, "{\"format\":\"ploke-cassette\",\"version\":99,\"interactions\":[]}"));
   Child child({"--cassette", path, "--mode", "none", "--port", "0"});
   EXPECT_EQ(child.url(), "");
   EXPECT_EQ(child.wait_exit(), 2);

@@ -1,5 +1,6 @@
 // Recorder integration tests: the simulator (or a tiny echoing httplib server) as upstream,
 // the recorder in between, a real HTTP client in front; all on loopback, ephemeral ports.
+#include "ploke/core/file_io.h"
 #include "ploke/recorder/recorder.h"
 
 #include <httplib.h>
@@ -242,7 +243,7 @@ TEST_F(RecorderTest, PlantedKeysNeverReachTheCassetteOrLogs) {
   EXPECT_NE(r.body.find(kQuery), std::string::npos);
   ASSERT_OK(rec->stop());
 
-  auto text = codec::read_file(dir_.file("keys.json"));
+  auto text = ploke::read_file(dir_.file("keys.json"));
   ASSERT_OK(text);
   for (const std::string& secret : {kProj, kAnt, kQuery, kField, kInText, std::string("proj_secretproject123")}) {
     EXPECT_EQ(text->find(secret), std::string::npos) << "cassette leaks " << secret.substr(0, 6) << "…";
@@ -341,7 +342,7 @@ TEST_F(RecorderTest, RecordModes) {
 
 TEST_F(RecorderTest, MalformedCassetteNamesFileAndField) {
   const std::string path = dir_.file("bad.json");
-  ASSERT_OK(codec::write_file_atomic(
+  ASSERT_OK(ploke::write_file_atomic(
       path, "{\"format\":\"ploke-cassette\",\"version\":1,\"interactions\":[{\"request\":{\"method\":3}}]}"));
   auto r = Recorder::Create(opts(RecordMode::kNone, path), clock_);
   ASSERT_FALSE(r.ok());
@@ -349,7 +350,7 @@ TEST_F(RecorderTest, MalformedCassetteNamesFileAndField) {
   EXPECT_NE(r.status().message().find(path), std::string::npos) << r.status().message();
   EXPECT_NE(r.status().message().find("interactions[0]"), std::string::npos) << r.status().message();
 
-  ASSERT_OK(codec::write_file_atomic(path, "{\"format\":\"ploke-cassette\",\"vers"));
+  ASSERT_OK(ploke::write_file_atomic(path, "{\"format\":\"ploke-cassette\",\"vers"));
   auto t = Recorder::Create(opts(RecordMode::kOnce, path), clock_);
   ASSERT_FALSE(t.ok());
   EXPECT_EQ(t.status().code(), StatusCode::kInvalidRequest);

@@ -1,5 +1,6 @@
 // Model catalog: normalization of OpenRouter /models and /endpoints, the curated file,
 // merging, search, and the cache file. See ploke/catalog/catalog.h.
+#include "ploke/core/file_io.h"
 #include "ploke/json/limits.h"
 #include "ploke/catalog/catalog.h"
 
@@ -11,7 +12,6 @@
 #include <nlohmann/json.hpp>
 
 #include "ploke/codec/fast_json.h"
-#include "ploke/codec/cassette_json.h"
 
 namespace ploke::catalog {
 namespace {
@@ -580,11 +580,11 @@ Result<CatalogCache> cache_from_json(std::string_view text, std::string_view sou
 }
 
 Status save_cache(const std::string& path, const CatalogCache& cache) {
-  return codec::write_file_atomic(path, cache_to_json(cache));
+  return ploke::write_file_atomic(path, cache_to_json(cache));
 }
 
 Result<CatalogCache> load_cache(const std::string& path) {
-  Result<std::string> text = codec::read_file(path);
+  Result<std::string> text = ploke::read_file(path);
   if (!text.ok()) {
     // A missing file is an empty cache.
     if (text.status().code() == StatusCode::kNotFound) return CatalogCache{};

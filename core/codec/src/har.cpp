@@ -205,6 +205,11 @@ class HarReader {
   void entry(const Json& e, const std::string& path, std::string* upstream, Interaction* out);
 
  private:
+  void request(const Json& req, const std::string& path, const Json* ploke, std::string* upstream,
+               RecordedRequest& rq);
+  void response(const Json& e, const Json& res, const std::string& path, const Json* ploke, RecordedResponse& rs);
+  void chunks(const Json& chunks, const std::string& path, RecordedResponse& rs);
+
   std::vector<FieldError>* errors_;
 };
 
@@ -249,10 +254,16 @@ void HarReader::entry(const Json& e, const std::string& path, std::string* upstr
       out->recorded_at = (*ploke)["recorded_at"].get<std::string>();
     }
   }
-  const std::string rp = path + ".request";
-  RecordedRequest& rq = out->request;
-  rq.method = str(*req, "method", rp, true);
-  const std::string url = str(*req, "url", rp, true);
+  request(*req, path + ".request", ploke, upstream, out->request);
+  response(e, *res, path, ploke, out->response);
+}
+
+// entries[i].request: the URL relative to the upstream (the first entry's origin), query,
+// headers (names in lower case) and the body.
+void HarReader::request(const Json& req, const std::string& rp, const Json* ploke, std::string* upstream,
+                        RecordedRequest& rq) {
+  rq.method = str(req, "method", rp, true);
+  const std::string url = str(req, "url", rp, true);
   std::string target;
   if (!upstream->empty() && url.rfind(*upstream, 0) == 0) {
     target = url.substr(upstream->size());
@@ -263,26 +274,29 @@ void HarReader::entry(const Json& e, const std::string& path, std::string* upstr
   }
   auto [p, q] = split_path_query(target);
   rq.path = p.empty() ? "/" : p;
-  rq.query = req->contains("queryString") ? pairs(*req, "queryString", rp) : q;
-  for (auto& [k, v] : pairs(*req, "headers", rp)) rq.headers.add(internal::lower_header_name(k), std::move(v));
-  if (const Json* pd = get(*req, "postData", rp, false); pd != nullptr && pd->is_object()) {
+  rq.query = req.contains("queryString") ? pairs(req, "queryString", rp) : q;
+  for (auto& [k, v] : pairs(req, "headers", rp)) rq.headers.add(internal::lower_header_name(k), std::move(v));
+  if (const Json* pd = get(req, "postData", rp, false); pd != nullptr && pd->is_object()) {
     std::string bytes = text_of(*pd, "_encoding", rp + ".postData");
     rq.body = body_with(std::move(bytes), ploke, "request_body_encoding", "request_body_indent",
                         str(*pd, "mimeType", rp + ".postData", false));
   }
+}
 
+// entries[i].response plus the entry's timings and ploke's extensions (_ploke, _chunks).
+void HarReader::response(const Json& e, const Json& res, const std::string& path, const Json* ploke,
+                         RecordedResponse& rs) {
   const std::string sp = path + ".response";
-  RecordedResponse& rs = out->response;
-  const Json* st = get(*res, "status", sp, true);
+  const Json* st = get(res, "status", sp, true);
   if (st != nullptr && (!st->is_number_integer() || st->get<int64_t>() < 100 || st->get<int64_t>() > 599)) {
     fail(sp + ".status", "expected an HTTP status (integer 100..599)");
   } else if (st != nullptr) {
     rs.status = st->get<int>();
   }
-  for (auto& [k, v] : pairs(*res, "headers", sp)) rs.headers.add(internal::lower_header_name(k), std::move(v));
+  for (auto& [k, v] : pairs(res, "headers", sp)) rs.headers.add(internal::lower_header_name(k), std::move(v));
   std::string body;
   std::string mime;
-  if (const Json* content = get(*res, "content", sp, false); content != nullptr && content->is_object()) {
+  if (const Json* content = get(res, "content", sp, false); content != nullptr && content->is_object()) {
     body = text_of(*content, "encoding", sp + ".content");
     mime = str(*content, "mimeType", sp + ".content", false);
   }
@@ -299,21 +313,24 @@ void HarReader::entry(const Json& e, const std::string& path, std::string* upstr
       if (ending_name(en) == ending) rs.ending = en;
     }
   }
-  const Json* chunks = get(e, "_chunks", path, false);
+  const Json* chunk_list = get(e, "_chunks", path, false);
   const bool sse = mime.find("text/event-stream") != std::string::npos;
-  rs.streamed = chunks != nullptr || (ploke != nullptr && ploke->value("streamed", false)) || sse;
+  rs.streamed = chunk_list != nullptr || (ploke != nullptr && ploke->value("streamed", false)) || sse;
   if (!rs.streamed) {
     rs.body = body_with(std::move(body), ploke, "response_body_encoding", "response_body_indent", mime);
-    return;
-  }
-  if (chunks == nullptr || !chunks->is_array()) {
+  } else if (chunk_list == nullptr || !chunk_list->is_array()) {
     // A foreign HAR: the stream arrived as one text; keep it as one chunk at the first byte.
     if (!body.empty()) rs.chunks.push_back(RecordedChunk{rs.first_byte_ms, std::move(body)});
-    return;
+  } else {
+    chunks(*chunk_list, path, rs);
   }
-  for (size_t i = 0; i < chunks->size(); ++i) {
+}
+
+// _chunks: ploke's stream chunks with their offsets (text, or base64 for binary data).
+void HarReader::chunks(const Json& list, const std::string& path, RecordedResponse& rs) {
+  for (size_t i = 0; i < list.size(); ++i) {
     const std::string cp = path + "._chunks[" + std::to_string(i) + "]";
-    const Json& c = (*chunks)[i];
+    const Json& c = list[i];
     if (!c.is_object()) {
       fail(cp, "expected object");
       continue;

@@ -9,6 +9,7 @@
 
 #include "ploke/codec/cassette_json.h"
 #include "ploke/codec/matcher.h"
+#include "ploke/core/file_io.h"
 #include "cassette_internal.h"
 #include "json_util.h"
 

@@ -64,7 +64,17 @@ Result<Secret> read_key_file(const std::string& path) {
   return Secret(std::move(key));
 }
 
-Result<Secret> run_key_command(const std::string& command, Duration timeout, Clock& clock) {
+namespace {
+
+// A running `/bin/sh -c command`: its pid and the read ends of its stdout and stderr.
+struct Child {
+  pid_t pid = -1;
+  int out = -1, err = -1;
+};
+
+// Starts the command in its own process group (a timeout kills the whole pipeline), stdin
+// /dev/null, stdout and stderr to pipes.
+Result<Child> spawn_shell(const std::string& command) {
   int out[2], err[2];
   if (pipe2(out, O_CLOEXEC) != 0) return InternalError("key command: pipe failed");
   if (pipe2(err, O_CLOEXEC) != 0) {
@@ -80,11 +90,11 @@ Result<Secret> run_key_command(const std::string& command, Duration timeout, Clo
   posix_spawnattr_t attr;
   posix_spawnattr_init(&attr);
   posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETPGROUP);
-  posix_spawnattr_setpgroup(&attr, 0);  // own process group: a timeout kills the whole pipeline
+  posix_spawnattr_setpgroup(&attr, 0);
   std::string sh = "/bin/sh", dash_c = "-c", cmd = command;
   char* argv[] = {sh.data(), dash_c.data(), cmd.data(), nullptr};
-  pid_t pid = -1;
-  int rc = posix_spawn(&pid, "/bin/sh", &fa, &attr, argv, environ);
+  Child child;
+  int rc = posix_spawn(&child.pid, "/bin/sh", &fa, &attr, argv, environ);
   posix_spawn_file_actions_destroy(&fa);
   posix_spawnattr_destroy(&attr);
   close(out[1]);
@@ -94,13 +104,19 @@ Result<Secret> run_key_command(const std::string& command, Duration timeout, Clo
     close(err[0]);
     return InternalError(std::string("key command: cannot start /bin/sh: ") + std::strerror(rc));
   }
-  std::string sout, serr;
+  child.out = out[0];
+  child.err = err[0];
+  return child;
+}
+
+// Reads stdout and stderr (at most 1 MiB each) until both close or the deadline passes.
+// Returns true when it timed out. Closes both pipes.
+bool drain_until(Child& child, TimePoint deadline, Clock& clock, std::string& sout, std::string& serr) {
   bool out_open = true, err_open = true, timed_out = false;
-  const TimePoint deadline = clock.now() + timeout;
   while (out_open || err_open) {
     const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - clock.now()).count();
     if (left <= 0) { timed_out = true; break; }
-    pollfd fds[2] = {{out_open ? out[0] : -1, POLLIN, 0}, {err_open ? err[0] : -1, POLLIN, 0}};
+    pollfd fds[2] = {{out_open ? child.out : -1, POLLIN, 0}, {err_open ? child.err : -1, POLLIN, 0}};
     int n = ::poll(fds, 2, static_cast<int>(std::min<long long>(left, 1 << 30)));
     if (n < 0 && errno == EINTR) continue;
     if (n == 0) { timed_out = true; break; }  // waited the whole remaining time
@@ -117,11 +133,20 @@ Result<Secret> run_key_command(const std::string& command, Duration timeout, Clo
       }
     }
   }
-  close(out[0]);
-  close(err[0]);
-  if (timed_out) ::kill(-pid, SIGKILL);
+  close(child.out);
+  close(child.err);
+  return timed_out;
+}
+
+}  // namespace
+
+Result<Secret> run_key_command(const std::string& command, Duration timeout, Clock& clock) {
+  PLOKE_ASSIGN_OR_RETURN(Child child, spawn_shell(command));
+  std::string sout, serr;
+  const bool timed_out = drain_until(child, clock.now() + timeout, clock, sout, serr);
+  if (timed_out) ::kill(-child.pid, SIGKILL);
   int st = 0;
-  while (::waitpid(pid, &st, 0) < 0 && errno == EINTR) {
+  while (::waitpid(child.pid, &st, 0) < 0 && errno == EINTR) {
   }
   const std::string err_text = redact_secrets(first_line(serr));
   if (timed_out) {

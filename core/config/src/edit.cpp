@@ -5,7 +5,7 @@
 
 #include <toml++/toml.h>
 
-#include "ploke/codec/cassette_json.h"
+#include "ploke/core/file_io.h"
 #include "ploke/core/secret.h"
 
 namespace ploke::config {
@@ -108,56 +108,44 @@ std::vector<std::string> split_lines(std::string_view text) {
   return lines;
 }
 
-Status apply_one(std::vector<std::string>& lines, const ConfigEdit& e, const SaveOptions& options) {
-  const std::string want_header = header_text(e.table);
-  const std::string key = toml_key(e.key);
-  const std::string value = options.with_keys ? e.value_toml : redact_secrets(e.value_toml);
-  // The table's region: [begin, end) lines after its header (or the root region).
-  size_t begin = 0, end = lines.size();
-  bool found = e.table.empty();
-  if (e.table.empty()) {
-    for (size_t i = 0; i < lines.size(); ++i) {
-      if (is_header(lines[i])) {
-        end = i;
-        break;
-      }
-    }
-  } else {
-    for (size_t i = 0; i < lines.size(); ++i) {
-      if (!is_header(lines[i])) continue;
-      const std::string h = normalize_header(lines[i]);
-      if (h == "[" + want_header + "]") {
-        return InvalidRequestError("table " + want_header + " is an array of tables; edit it by hand");
-      }
-      if (h == want_header) {
-        found = true;
-        begin = i + 1;
-        end = lines.size();
-        for (size_t j = begin; j < lines.size(); ++j) {
-          if (is_header(lines[j])) {
-            end = j;
-            break;
-          }
-        }
-        break;
-      }
-    }
+// The lines of one table: [begin, end) after its header, or the root region (before the
+// first header). `found` is false when the table has no header yet.
+struct Region {
+  size_t begin = 0, end = 0;
+  bool found = false;
+};
+
+size_t next_header(const std::vector<std::string>& lines, size_t from) {
+  for (size_t i = from; i < lines.size(); ++i) {
+    if (is_header(lines[i])) return i;
   }
-  if (!found) {
-    if (value.empty()) return Status::Ok();  // removing from a missing table: nothing to do
-    if (!lines.empty() && !trim(lines.back()).empty()) lines.emplace_back();
-    lines.push_back(want_header);
-    lines.push_back(key + " = " + value);
-    return Status::Ok();
+  return lines.size();
+}
+
+Result<Region> find_table(const std::vector<std::string>& lines, const ConfigEdit& e, const std::string& want_header) {
+  if (e.table.empty()) return Region{0, next_header(lines, 0), true};
+  for (size_t i = 0; i < lines.size(); ++i) {
+    if (!is_header(lines[i])) continue;
+    const std::string h = normalize_header(lines[i]);
+    if (h == "[" + want_header + "]") {
+      return InvalidRequestError("table " + want_header + " is an array of tables; edit it by hand");
+    }
+    if (h == want_header) return Region{i + 1, next_header(lines, i + 1), true};
   }
-  // Replace (or remove) an existing key line, with its continuation lines.
+  return Region{0, lines.size(), false};
+}
+
+// Replaces (or, for an empty value, removes) the key's line and its continuation lines.
+// Returns false when the key is not in the region.
+Result<bool> replace_key(std::vector<std::string>& lines, const Region& r, const ConfigEdit& e,
+                         const std::string& key, const std::string& value, const std::string& want_header) {
   const std::string want_key = normalize_header(key);
-  for (size_t i = begin; i < end; ++i) {
+  for (size_t i = r.begin; i < r.end; ++i) {
     if (line_key(lines[i]) != want_key) continue;
     size_t last = i;
-    const std::string& l = lines[i];
+    const std::string l = lines[i];
     int depth = bracket_balance(l.substr(l.find('=') + 1));
-    while (depth > 0 && last + 1 < end) {
+    while (depth > 0 && last + 1 < r.end) {
       ++last;
       depth += bracket_balance(lines[last]);
     }
@@ -171,34 +159,53 @@ Status apply_one(std::vector<std::string>& lines, const ConfigEdit& e, const Sav
       lines.insert(lines.begin() + static_cast<std::ptrdiff_t>(i),
                    l.substr(0, indent == std::string::npos ? 0 : indent) + key + " = " + value);
     }
+    return true;
+  }
+  return false;
+}
+
+// Where a new key goes: after the table's last key line (or right after its header); a new
+// root key goes after the leading comment block, before the first table.
+size_t append_position(std::vector<std::string>& lines, const Region& r, bool root) {
+  size_t at = root ? 0 : r.begin;
+  bool any_kv = false;
+  for (size_t i = r.begin; i < r.end; ++i) {
+    if (!is_kv(lines[i])) continue;
+    at = i + 1;
+    any_kv = true;
+    // skip a multi-line value's continuation lines
+    int depth = bracket_balance(lines[i].substr(lines[i].find('=') + 1));
+    while (depth > 0 && at < r.end) depth += bracket_balance(lines[at++]);
+    i = at - 1;
+  }
+  if (!root || any_kv) return at;
+  at = 0;
+  while (at < r.end && (trim(lines[at]).empty() || trim(lines[at]).front() == '#')) ++at;
+  if (at == r.end && r.end < lines.size()) {
+    // Only comments, then a header: keep the comments that introduce the header with it.
+    size_t k = r.end;
+    while (k > 0 && !trim(lines[k - 1]).empty()) --k;
+    at = k;
+    lines.insert(lines.begin() + static_cast<std::ptrdiff_t>(at), "");
+  }
+  return at;
+}
+
+Status apply_one(std::vector<std::string>& lines, const ConfigEdit& e, const SaveOptions& options) {
+  const std::string want_header = header_text(e.table);
+  const std::string key = toml_key(e.key);
+  const std::string value = options.with_keys ? e.value_toml : redact_secrets(e.value_toml);
+  PLOKE_ASSIGN_OR_RETURN(Region region, find_table(lines, e, want_header));
+  if (!region.found) {
+    if (value.empty()) return Status::Ok();  // removing from a missing table: nothing to do
+    if (!lines.empty() && !trim(lines.back()).empty()) lines.emplace_back();
+    lines.push_back(want_header);
+    lines.push_back(key + " = " + value);
     return Status::Ok();
   }
-  if (value.empty()) return Status::Ok();
-  // Append after the table's last key line (or right after its header).
-  size_t at = e.table.empty() ? 0 : begin;
-  bool any_kv = false;
-  for (size_t i = begin; i < end; ++i) {
-    if (is_kv(lines[i])) {
-      at = i + 1;
-      any_kv = true;
-      // skip a multi-line value's continuation lines
-      int depth = bracket_balance(lines[i].substr(lines[i].find('=') + 1));
-      while (depth > 0 && at < end) depth += bracket_balance(lines[at++]);
-      i = at - 1;
-    }
-  }
-  if (e.table.empty() && !any_kv) {
-    // No root key yet: after the leading comment block, before the first table.
-    at = 0;
-    while (at < end && (trim(lines[at]).empty() || trim(lines[at]).front() == '#')) ++at;
-    if (at == end && end < lines.size()) {
-      // Only comments, then a header: keep the comments that introduce the header with it.
-      size_t k = end;
-      while (k > 0 && !trim(lines[k - 1]).empty()) --k;
-      at = k;
-      lines.insert(lines.begin() + static_cast<std::ptrdiff_t>(at), "");
-    }
-  }
+  PLOKE_ASSIGN_OR_RETURN(bool replaced, replace_key(lines, region, e, key, value, want_header));
+  if (replaced || value.empty()) return Status::Ok();
+  const size_t at = append_position(lines, region, e.table.empty());
   lines.insert(lines.begin() + static_cast<std::ptrdiff_t>(at), key + " = " + value);
   return Status::Ok();
 }
@@ -280,7 +287,7 @@ Result<std::string> apply_edits(std::string_view text, const std::vector<ConfigE
 Result<LoadResult> edit_config_file(const std::string& path, const std::vector<ConfigEdit>& edits,
                                     const LoadOptions& validate_with, const SaveOptions& options) {
   std::string text;
-  auto cur = codec::read_file(path);
+  auto cur = ploke::read_file(path);
   if (cur.ok()) {
     text = std::move(*cur);
   } else if (cur.status().code() != StatusCode::kNotFound) {
@@ -296,7 +303,7 @@ Result<LoadResult> edit_config_file(const std::string& path, const std::vector<C
   std::error_code ec;  // best effort: write_file_atomic reports a real failure
   const auto dir = std::filesystem::path(path).parent_path();
   if (!dir.empty()) std::filesystem::create_directories(dir, ec);
-  PLOKE_RETURN_IF_ERROR(codec::write_file_atomic(path, edited));
+  PLOKE_RETURN_IF_ERROR(ploke::write_file_atomic(path, edited));
   return r;
 }
 

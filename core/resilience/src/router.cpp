@@ -119,16 +119,60 @@ std::vector<std::string> Router::policy_names() const {
   return out;
 }
 
+Status Router::unknown_policy_error(std::string_view name) const {
+  std::string known;
+  for (const auto& n : policy_names()) known += (known.empty() ? "" : ", ") + n;
+  return InvalidRequestError("unknown routing policy '" + std::string(name) + "' (known: " + known + ")");
+}
+
 Status Router::set_default_policy(std::string_view name) {
   auto it = policies_.find(name);
-  if (it == policies_.end()) {
-    std::string known;
-    for (const auto& n : policy_names()) known += (known.empty() ? "" : ", ") + n;
-    return InvalidRequestError("unknown routing policy '" + std::string(name) + "' (known: " + known + ")");
-  }
+  if (it == policies_.end()) return unknown_policy_error(name);
   default_ = it->second.get();
   return Status();
 }
+
+namespace {
+
+// Which filter removes a candidate (kNone: it survives). `pin_seen` notes a pin match.
+Filter filter_candidate(const EndpointCandidate& c, const CandidateSignals& s, const RouteRequest& request,
+                        double est_cost_usd, bool& pin_seen) {
+  const bool pinned = !request.pin.empty();
+  if (pinned && !pin_matches(c, request.pin)) return Filter::kPinned;
+  pin_seen = pin_seen || pinned;
+  const Filter f = capability_filter(request.required, c);
+  if (f != Filter::kNone) return f;
+  if (!s.breaker_allows) return Filter::kBreakerOpen;
+  if (s.rate_limited) return Filter::kRateLimited;
+  if (request.max_cost_usd && est_cost_usd > *request.max_cost_usd) return Filter::kOverBudget;
+  if (s.budget_stop) return Filter::kBudgetStop;
+  if (s.excluded) return Filter::kExcluded;
+  return Filter::kNone;
+}
+
+// Why nothing survived, as the Status whose code carries the retry meaning.
+Status no_candidate_error(const std::array<uint32_t, 9>& removed, const RouteRequest& request, bool pin_seen,
+                          bool no_candidates) {
+  const bool pinned = !request.pin.empty();
+  std::string why;
+  for (size_t f = 1; f < removed.size(); ++f) {
+    if (removed[f] == 0 || (static_cast<Filter>(f) == Filter::kPinned)) continue;
+    why += (why.empty() ? "" : ", ") + std::to_string(removed[f]) + " " + std::string(filter_name(static_cast<Filter>(f)));
+  }
+  const std::string base = pinned ? "pinned endpoint '" + request.pin + "' unavailable (not rerouted)"
+                                  : std::string("no candidate endpoint left");
+  auto n = [&](Filter f) { return removed[static_cast<size_t>(f)]; };
+  if (pinned && !pin_seen) return NotFoundError("no candidate matches pin '" + request.pin + "'");
+  if (no_candidates) return NotFoundError("no candidate endpoints configured");
+  if (n(Filter::kRateLimited)) return RateLimitedError(base + ": " + why);
+  if (n(Filter::kBreakerOpen) || n(Filter::kExcluded)) return OverloadedError(base + ": " + why);
+  if (n(Filter::kBudgetStop)) return InsufficientCreditsError(base + ": " + why + " (spending budget exhausted)");
+  if (n(Filter::kOverBudget)) return InvalidRequestError(base + ": " + why + " (max cost)");
+  if (n(Filter::kContext)) return ContextLengthExceededError(base + ": " + why);
+  return InvalidRequestError(base + ": " + why);
+}
+
+}  // namespace
 
 void Router::route(const std::vector<EndpointCandidate>& candidates, const std::vector<CandidateSignals>& signals,
                    const RouteRequest& request, RouteDecision& out) {
@@ -138,39 +182,23 @@ void Router::route(const std::vector<EndpointCandidate>& candidates, const std::
     auto it = policies_.find(request.policy);
     if (it == policies_.end()) {
       out.policy = request.policy;
-      std::string known;
-      for (const auto& n : policy_names()) known += (known.empty() ? "" : ", ") + n;
-      out.error = InvalidRequestError("unknown routing policy '" + request.policy + "' (known: " + known + ")");
+      out.error = unknown_policy_error(request.policy);
       return;
     }
     policy = it->second.get();
   }
   out.policy = policy->name();
-  const bool pinned = !request.pin.empty();
   scratch_.clear();
   std::array<uint32_t, 9> removed{};
   bool pin_seen = false;
   for (uint32_t i = 0; i < candidates.size(); ++i) {
     const EndpointCandidate& c = candidates[i];
-    const CandidateSignals& s = signals[i];
     CandidateVerdict v;
     v.index = i;
     v.est_cost_usd = estimate_cost_usd(c, request.est_prompt_tokens, request.est_output_tokens);
-    if (pinned && !pin_matches(c, request.pin)) {
-      v.removed_by = Filter::kPinned;
-    } else {
-      pin_seen = pin_seen || pinned;
-      v.removed_by = capability_filter(request.required, c);
-      if (v.removed_by == Filter::kNone) {
-        if (!s.breaker_allows) v.removed_by = Filter::kBreakerOpen;
-        else if (s.rate_limited) v.removed_by = Filter::kRateLimited;
-        else if (request.max_cost_usd && v.est_cost_usd > *request.max_cost_usd) v.removed_by = Filter::kOverBudget;
-        else if (s.budget_stop) v.removed_by = Filter::kBudgetStop;
-        else if (s.excluded) v.removed_by = Filter::kExcluded;
-      }
-    }
+    v.removed_by = filter_candidate(c, signals[i], request, v.est_cost_usd, pin_seen);
     if (v.removed_by == Filter::kNone) {
-      v.score = policy->score(c, s, request, i, v.est_cost_usd, random_);
+      v.score = policy->score(c, signals[i], request, i, v.est_cost_usd, random_);
       scratch_.emplace_back(v.score, i);
     } else {
       ++removed[static_cast<size_t>(v.removed_by)];
@@ -178,24 +206,16 @@ void Router::route(const std::vector<EndpointCandidate>& candidates, const std::
     out.verdicts.push_back(v);
   }
   if (scratch_.empty()) {
-    std::string why;
-    for (size_t f = 1; f < removed.size(); ++f) {
-      if (removed[f] == 0 || (static_cast<Filter>(f) == Filter::kPinned)) continue;
-      why += (why.empty() ? "" : ", ") + std::to_string(removed[f]) + " " + std::string(filter_name(static_cast<Filter>(f)));
-    }
-    const std::string base = pinned ? "pinned endpoint '" + request.pin + "' unavailable (not rerouted)"
-                                    : std::string("no candidate endpoint left");
-    auto n = [&](Filter f) { return removed[static_cast<size_t>(f)]; };
-    if (pinned && !pin_seen) out.error = NotFoundError("no candidate matches pin '" + request.pin + "'");
-    else if (candidates.empty()) out.error = NotFoundError("no candidate endpoints configured");
-    else if (n(Filter::kRateLimited)) out.error = RateLimitedError(base + ": " + why);
-    else if (n(Filter::kBreakerOpen) || n(Filter::kExcluded)) out.error = OverloadedError(base + ": " + why);
-    else if (n(Filter::kBudgetStop)) out.error = InsufficientCreditsError(base + ": " + why + " (spending budget exhausted)");
-    else if (n(Filter::kOverBudget)) out.error = InvalidRequestError(base + ": " + why + " (max cost)");
-    else if (n(Filter::kContext)) out.error = ContextLengthExceededError(base + ": " + why);
-    else out.error = InvalidRequestError(base + ": " + why);
+    out.error = no_candidate_error(removed, request, pin_seen, candidates.empty());
     return;
   }
+  order_chain(candidates, request, out);
+}
+
+// Best scores first (ties: registration order), the sticky endpoint moved to the front,
+// cut to max_chain.
+void Router::order_chain(const std::vector<EndpointCandidate>& candidates, const RouteRequest& request,
+                         RouteDecision& out) {
   const size_t k = std::min(cfg_.max_chain == 0 ? size_t{1} : cfg_.max_chain, scratch_.size());
   auto better = [](const std::pair<double, uint32_t>& a, const std::pair<double, uint32_t>& b) {
     return a.first > b.first || (a.first == b.first && a.second < b.second);

@@ -9,6 +9,7 @@ namespace ploke::resilience {
 
 namespace {
 
+
 void num(std::string& out, double v) {
   if (!std::isfinite(v)) {
     out += "null";
@@ -31,81 +32,106 @@ std::string fmt_ms(Duration d) {
 
 void append_json_string(std::string& out, std::string_view s) { ploke::json::append_quoted(out, s); }
 
+namespace {
+
+// Appends one JSON object's members to `o` (the caller opens and closes it).
+struct JsonMembers {
+  std::string& o;
+  void key(std::string_view k) {
+    if (o.back() != '{') o += ',';
+    append_json_string(o, k);
+    o += ':';
+  }
+  void str(std::string_view k, std::string_view v) {
+    key(k);
+    append_json_string(o, v);
+  }
+  void str_or_null(std::string_view k, std::string_view v) {  // "" → null
+    key(k);
+    if (v.empty()) o += "null";
+    else append_json_string(o, v);
+  }
+  void strings(std::string_view k, const std::vector<std::string>& v) {
+    key(k);
+    o += '[';
+    for (size_t i = 0; i < v.size(); ++i) {
+      if (i) o += ',';
+      append_json_string(o, v[i]);
+    }
+    o += ']';
+  }
+};
+
+void candidate_json(std::string& o, const TraceCandidate& c) {
+  JsonMembers j{o};
+  o += '{';
+  j.str("endpoint", c.endpoint_id);
+  j.str("provider", c.provider);
+  j.str("model", c.model);
+  j.str_or_null("removed_by", c.removed_by);
+  j.key("score"); if (c.removed_by.empty()) num(o, c.score); else o += "null";
+  j.key("est_cost_usd"); num(o, c.est_cost_usd);
+  j.key("chain_position"); if (c.chain_position >= 0) num(o, c.chain_position); else o += "null";
+  o += '}';
+}
+
+void attempt_json(std::string& o, const TraceAttempt& a) {
+  JsonMembers j{o};
+  o += '{';
+  j.key("n"); num(o, a.number);
+  j.str("endpoint", a.endpoint_id);
+  j.key("start_ms"); ms(o, a.start);
+  j.key("duration_ms"); ms(o, a.duration);
+  j.key("ttft_ms"); if (a.ttft) ms(o, *a.ttft); else o += "null";
+  j.str("outcome", status_code_name(a.outcome));
+  j.str_or_null("error", a.error);
+  j.str("decision", a.decision);
+  j.key("backoff_ms"); ms(o, a.backoff);
+  j.key("prompt_tokens"); num(o, static_cast<double>(a.prompt_tokens));
+  j.key("completion_tokens"); num(o, static_cast<double>(a.completion_tokens));
+  j.key("cost_usd"); num(o, a.cost_usd);
+  o += '}';
+}
+
+template <typename T, typename Fn>
+void array_json(JsonMembers& j, std::string_view k, const std::vector<T>& items, Fn each) {
+  j.key(k);
+  j.o += '[';
+  for (size_t i = 0; i < items.size(); ++i) {
+    if (i) j.o += ',';
+    each(j.o, items[i]);
+  }
+  j.o += ']';
+}
+
+}  // namespace
+
 std::string render_trace_json(const RequestTrace& t) {
   std::string o;
   o.reserve(512 + 160 * (t.candidates.size() + t.attempts.size()));
-  auto key = [&](std::string_view k) {
-    if (o.back() != '{') o += ',';
-    ploke::json::append_quoted(o, k);
-    o += ':';
-  };
-  auto str = [&](std::string_view k, std::string_view v) { key(k); ploke::json::append_quoted(o, v); };
+  JsonMembers j{o};
   o += '{';
-  str("request_id", t.request_id);
-  str("policy", t.policy);
-  str("pin", t.pin);
-  str("sticky_key", t.sticky_key);
-  key("sticky_hit"); o += t.sticky_hit ? "true" : "false";
-  str("lane", t.lane);
-  key("queue_wait_ms"); ms(o, t.queue_wait);
-  key("candidates"); o += '[';
-  for (size_t i = 0; i < t.candidates.size(); ++i) {
-    const auto& c = t.candidates[i];
-    if (i) o += ',';
-    o += '{';
-    str("endpoint", c.endpoint_id);
-    str("provider", c.provider);
-    str("model", c.model);
-    key("removed_by");
-    if (c.removed_by.empty()) o += "null"; else ploke::json::append_quoted(o, c.removed_by);
-    key("score"); if (c.removed_by.empty()) num(o, c.score); else o += "null";
-    key("est_cost_usd"); num(o, c.est_cost_usd);
-    key("chain_position"); if (c.chain_position >= 0) num(o, c.chain_position); else o += "null";
-    o += '}';
-  }
-  o += ']';
-  key("attempts"); o += '[';
-  for (size_t i = 0; i < t.attempts.size(); ++i) {
-    const auto& a = t.attempts[i];
-    if (i) o += ',';
-    o += '{';
-    key("n"); num(o, a.number);
-    str("endpoint", a.endpoint_id);
-    key("start_ms"); ms(o, a.start);
-    key("duration_ms"); ms(o, a.duration);
-    key("ttft_ms"); if (a.ttft) ms(o, *a.ttft); else o += "null";
-    str("outcome", status_code_name(a.outcome));
-    key("error"); if (a.error.empty()) o += "null"; else ploke::json::append_quoted(o, a.error);
-    str("decision", a.decision);
-    key("backoff_ms"); ms(o, a.backoff);
-    key("prompt_tokens"); num(o, static_cast<double>(a.prompt_tokens));
-    key("completion_tokens"); num(o, static_cast<double>(a.completion_tokens));
-    key("cost_usd"); num(o, a.cost_usd);
-    o += '}';
-  }
-  o += ']';
-  key("notes"); o += '[';
-  for (size_t i = 0; i < t.notes.size(); ++i) {
-    if (i) o += ',';
-    ploke::json::append_quoted(o, t.notes[i]);
-  }
-  o += ']';
-  str("outcome", status_code_name(t.final_code));
-  key("error"); if (t.final_error.empty()) o += "null"; else ploke::json::append_quoted(o, t.final_error);
-  key("served_by"); if (t.served_by.empty()) o += "null"; else ploke::json::append_quoted(o, t.served_by);
-  key("total_ms"); ms(o, t.total);
-  key("total_cost_usd"); num(o, t.total_cost_usd);
-  key("forecast"); o += '{';
-  key("prompt_tokens"); num(o, static_cast<double>(t.est_prompt_tokens));
-  key("max_output_tokens"); num(o, static_cast<double>(t.est_output_tokens));
-  key("usd"); num(o, t.forecast_usd);
+  j.str("request_id", t.request_id);
+  j.str("policy", t.policy);
+  j.str("pin", t.pin);
+  j.str("sticky_key", t.sticky_key);
+  j.key("sticky_hit"); o += t.sticky_hit ? "true" : "false";
+  j.str("lane", t.lane);
+  j.key("queue_wait_ms"); ms(o, t.queue_wait);
+  array_json(j, "candidates", t.candidates, candidate_json);
+  array_json(j, "attempts", t.attempts, attempt_json);
+  j.strings("notes", t.notes);
+  j.str("outcome", status_code_name(t.final_code));
+  j.str_or_null("error", t.final_error);
+  j.str_or_null("served_by", t.served_by);
+  j.key("total_ms"); ms(o, t.total);
+  j.key("total_cost_usd"); num(o, t.total_cost_usd);
+  j.key("forecast"); o += '{';
+  j.key("prompt_tokens"); num(o, static_cast<double>(t.est_prompt_tokens));
+  j.key("max_output_tokens"); num(o, static_cast<double>(t.est_output_tokens));
+  j.key("usd"); num(o, t.forecast_usd);
   o += '}';
-  key("budget_warnings"); o += '[';
-  for (size_t i = 0; i < t.budget_warnings.size(); ++i) {
-    if (i) o += ',';
-    ploke::json::append_quoted(o, t.budget_warnings[i]);
-  }
-  o += ']';
+  j.strings("budget_warnings", t.budget_warnings);
   o += '}';
   return o;
 }

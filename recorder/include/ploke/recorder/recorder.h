@@ -29,7 +29,7 @@
 // plus RedactionOptions::extra) before it is stored; log lines and error messages go
 // through the same rules' redact_text(). Live traffic is forwarded unredacted.
 //
-// Persistence: the cassette is written with codec::write_file_atomic() (temp + fsync +
+// Persistence: the cassette is written with ploke::write_file_atomic() (temp + fsync +
 // rename) by a flusher thread, every `flush_interval` (a timer on the injected Clock) when
 // something new was recorded, on flush() and on stop(). A kill -9 leaves the previous file
 // or a complete newer one.

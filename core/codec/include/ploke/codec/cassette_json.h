@@ -1,7 +1,8 @@
 // File: ploke/codec/cassette_json.h
 //
 // The cassette file format (spec: cassettes/README.md): strict parsing with field-path
-// errors, stable pretty-printed serialization, crash-safe file writes.
+// errors, stable pretty-printed serialization. Files are read and written atomically with
+// ploke/core/file_io.h.
 //
 // parse_cassette() is strict: an unknown format/version, a wrong type, a missing required
 // field, an unknown key (keys starting with "_" are reserved for comments/extensions and
@@ -19,7 +20,7 @@
 // Example:
 //   PLOKE_ASSIGN_OR_RETURN(Cassette c, codec::load_cassette_file("cassettes/openai-stream.json"));
 //   c.interactions.push_back(std::move(recorded));
-//   PLOKE_RETURN_IF_ERROR(codec::write_file_atomic(path, codec::serialize_cassette(c)));
+//   PLOKE_RETURN_IF_ERROR(write_file_atomic(path, codec::serialize_cassette(c)));  // core/file_io.h
 #pragma once
 
 #include <string>
@@ -59,14 +60,6 @@ Result<Cassette> load_cassette_file(const std::string& path);
 /// together (kInvalidRequest), kNotFound when `path` does not exist or a directory holds no
 /// cassette.
 Result<std::vector<Cassette>> load_cassettes(const std::string& file_or_dir);
-
-/// Writes `data` to `path` so that a crash at any point leaves either the old file or the
-/// complete new one: a temp file in the same directory, write + fsync, rename over `path`,
-/// then fsync the directory. On failure the temp file is removed and `path` is untouched.
-Status write_file_atomic(const std::string& path, std::string_view data);
-
-/// Reads a whole file. kNotFound when it does not exist.
-Result<std::string> read_file(const std::string& path);
 
 /// Picks the file encoding for `bytes` that reproduces them exactly: kJson when the bytes
 /// are a JSON object/array that re-serializes byte-identically (compact, or indent 2 or 4)

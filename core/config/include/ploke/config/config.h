@@ -103,9 +103,10 @@ struct BudgetConfig {
   std::string action = "warn";      ///< warn | stop
 };
 
-/// [routing]: how the resilience façade routes, retries and queues. Every knob is optional;
-/// unset = the LlmClientOptions default. llm_client_options() (ploke/config/routing.h)
-/// turns it into resilience::LlmClientOptions for `chat` and the gateway.
+/// [routing]: how the resilience façade routes, retries and queues, as plain option data.
+/// Every knob is optional; unset = the façade's default. The caller that builds the façade
+/// maps it onto resilience::LlmClientOptions (ploke-sim: cli/routing_options.h); config
+/// itself does not depend on ploke::resilience.
 struct RoutingConfig {
   std::string policy;                 ///< routing.policy ("" = reliability); a registered policy name
   std::vector<std::string> fallbacks; ///< routing.fallbacks: model names ([models] keys or catalog ids), in order
@@ -127,9 +128,9 @@ struct RoutingConfig {
   bool operator==(const RoutingConfig&) const = default;
 };
 
-/// The routing policies every LlmClient registers (cost, latency, pinned, reliability,
-/// weighted); `routing.policy` is checked against them.
-std::vector<std::string> builtin_policy_names();
+/// The routing policy names `routing.policy` accepts: the ones every resilience::Router
+/// registers (cost, latency, pinned, reliability, weighted), sorted.
+const std::vector<std::string>& builtin_policy_names();
 
 struct Config {
   std::string source;               ///< the file it came from ("" = built in only)

@@ -163,6 +163,9 @@ class Router {
   std::optional<std::string> sticky_endpoint(const std::string& sticky_key) const;
 
  private:
+  Status unknown_policy_error(std::string_view name) const;
+  void order_chain(const std::vector<EndpointCandidate>& candidates, const RouteRequest& request, RouteDecision& out);
+
   RouterConfig cfg_;
   Random random_;
   std::map<std::string, std::unique_ptr<RoutingPolicy>, std::less<>> policies_;

@@ -1,10 +1,10 @@
-#include "ploke/config/routing.h"
+// config.toml's [routing] onto resilience::LlmClientOptions (see routing_options.h).
+#include "routing_options.h"
 
-namespace ploke::config {
+namespace ploke::cli {
 
-resilience::LlmClientOptions llm_client_options(const Config& config, resilience::LlmClientOptions o) {
+resilience::LlmClientOptions llm_client_options(const config::RoutingConfig& r, resilience::LlmClientOptions o) {
   using std::chrono::milliseconds;
-  const RoutingConfig& r = config.routing;
   auto u32 = [](int64_t v) { return static_cast<uint32_t>(v); };
   if (!r.policy.empty()) o.router.default_policy = r.policy;
   if (r.max_chain) o.router.max_chain = static_cast<size_t>(*r.max_chain);
@@ -38,4 +38,4 @@ resilience::LlmClientOptions llm_client_options(const Config& config, resilience
   return o;
 }
 
-}  // namespace ploke::config
+}  // namespace ploke::cli

@@ -1,18 +1,14 @@
-// Crash-safe file writes and whole-file reads (POSIX).
+// Crash-safe file writes and whole-file reads (see ploke/core/file_io.h).
+#include "ploke/core/file_io.h"
+
 #include <fcntl.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include <algorithm>
 #include <cerrno>
 #include <cstring>
-#include <filesystem>
-#include <vector>
-#include <string>
 
-#include "ploke/codec/cassette_json.h"
-
-namespace ploke::codec {
+namespace ploke {
 
 namespace {
 
@@ -113,38 +109,4 @@ Result<std::string> read_file(const std::string& path) {
   return out;
 }
 
-Result<Cassette> load_cassette_file(const std::string& path) {
-  PLOKE_ASSIGN_OR_RETURN(std::string text, read_file(path));
-  return parse_cassette(text, path);
-}
-
-Result<std::vector<Cassette>> load_cassettes(const std::string& file_or_dir) {
-  std::error_code ec;
-  if (!std::filesystem::is_directory(file_or_dir, ec)) {
-    PLOKE_ASSIGN_OR_RETURN(Cassette c, load_cassette_file(file_or_dir));
-    std::vector<Cassette> one;
-    one.push_back(std::move(c));
-    return one;
-  }
-  std::vector<std::string> files;
-  for (const auto& e : std::filesystem::directory_iterator(file_or_dir, ec)) {
-    if (e.path().extension() == ".json" && e.is_regular_file(ec)) files.push_back(e.path().string());
-  }
-  if (ec) return Status(StatusCode::kInternal, "cannot list " + file_or_dir + ": " + ec.message());
-  std::sort(files.begin(), files.end());
-  if (files.empty()) return Status(StatusCode::kNotFound, file_or_dir + ": no *.json cassette in this directory");
-  std::vector<Cassette> out;
-  std::string errors;
-  for (const auto& f : files) {
-    auto c = load_cassette_file(f);
-    if (!c.ok()) {
-      errors += (errors.empty() ? "" : "\n") + c.status().message();
-      continue;
-    }
-    out.push_back(std::move(c).value());
-  }
-  if (!errors.empty()) return Status(StatusCode::kInvalidRequest, errors);
-  return out;
-}
-
-}  // namespace ploke::codec
+}  // namespace ploke
