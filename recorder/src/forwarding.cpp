@@ -5,6 +5,7 @@
 #include <cstdio>
 
 #include "ploke/core/secret_registry.h"
+#include "ploke/core/thread_annotations.h"
 #include "ploke/codec/cassette_json.h"
 #include "ploke/codec/scripted.h"
 #include "recorder_internal.h"
@@ -69,7 +70,7 @@ void Recorder::Impl::forward(HttpRequest hr, TimePoint t0, net::Responder res) {
   ex->max_queued_bytes = opts.max_queued_bytes;
   ex->streaming_ = !opts.inline_non_stream || wants_stream(ex->request);
   {
-    std::lock_guard<std::mutex> lock(active_mu);
+    MutexLock lock(active_mu);
     active.insert(ex.get());
   }
   std::weak_ptr<Exchange> weak = ex;
@@ -194,7 +195,7 @@ bool Recorder::Impl::wants_stream(const HttpRequest& r) {
 }
 
 void Recorder::Impl::unregister(Exchange* ex) {
-  std::lock_guard<std::mutex> lock(active_mu);
+  MutexLock lock(active_mu);
   active.erase(ex);
 }
 
@@ -286,7 +287,7 @@ void Exchange::on_complete(Status status) {
   std::shared_ptr<Exchange> keep;  // the loop path's self-reference: released last (may free this)
   const double ms = to_ms(clock_.now() - t0_);
   {
-    std::lock_guard<std::mutex> lock(mu_);
+    MutexLock lock(mu_);
     final_ = status;
     elapsed_ms_ = ms;
     keep = std::move(self_);
@@ -296,7 +297,7 @@ void Exchange::on_complete(Status status) {
   } catch (const std::exception& e) {
     owner_.log(std::string("ploke-sim record: forwarding failed: ") + e.what());
   }
-  std::lock_guard<std::mutex> lock(mu_);
+  MutexLock lock(mu_);
   complete_ = true;  // (after finish_exchange: the https worker then joins, and may free this)
   cv_.notify_all();
 }

@@ -22,6 +22,7 @@
 //    is cancelled and nothing is recorded.
 //  - After the response, the raw capture is handed to a recording thread (SCHED_IDLE)
 #include "ploke/recorder/recorder.h"
+#include "ploke/core/thread_annotations.h"
 
 #include <algorithm>
 #include <filesystem>
@@ -125,6 +126,7 @@ Status open_cassette(Recorder::Impl& impl, const RecorderOptions& options, bool 
     c.synthetic = options.synthetic;
     c.upstream = impl.rules.redact_text(impl.upstream.display);
   }
+  MutexLock lock(impl.data_mu);  // not shared yet; taken so the analysis can check the set-up
   impl.cassette = std::move(c);
   return Status::Ok();
 }
@@ -215,36 +217,36 @@ Status Recorder::flush() {
 Status Recorder::stop() {
   if (!impl_) return Status::Ok();
   Impl* self = impl_.get();
-  std::lock_guard<std::mutex> lock(self->stop_mu);
+  MutexLock lock(self->stop_mu);
   if (self->stopped) return self->stop_status;
   self->stopped = true;
   self->stopping = true;
   // Flush timer off first (a late callback only touches the shared signal).
   {
-    std::lock_guard<std::mutex> l(self->flush_signal->mu);
+    MutexLock l(self->flush_signal->mu);
     self->flush_signal->timer_stopped = true;
     if (self->flush_signal->timer) self->clock.cancel(*self->flush_signal->timer);
   }
   self->timer_fn.reset();
   // Abort upstream calls in flight, then stop serving.
   {
-    std::lock_guard<std::mutex> l(self->active_mu);
+    MutexLock l(self->active_mu);
     for (Exchange* ex : self->active) ex->abandon();
   }
   if (self->server) self->server->stop();  // closes every client connection
   if (self->pool) self->pool->stop();      // joins the workers (their upstream calls are cancelled)
   {
-    std::lock_guard<std::mutex> l(self->active_mu);
+    MutexLock l(self->active_mu);
     for (Exchange* ex : self->active) ex->abandon();
   }
   {
-    std::lock_guard<std::mutex> l(self->flush_signal->mu);
+    MutexLock l(self->flush_signal->mu);
     self->flush_signal->stop = true;
     self->flush_signal->cv.notify_all();
   }
   if (self->flusher.joinable()) self->flusher.join();
   {
-    std::lock_guard<std::mutex> l(self->pending_mu);
+    MutexLock l(self->pending_mu);
     self->recording_stop = true;
     self->pending_cv.notify_all();
   }
@@ -259,13 +261,13 @@ Status Recorder::stop() {
 
 RecorderStats Recorder::stats() const {
   impl_->process_pending();  // exchanges finished but not yet turned into recordings count too
-  std::lock_guard<std::mutex> lock(impl_->data_mu);
+  MutexLock lock(impl_->data_mu);
   return impl_->stats;
 }
 
 size_t Recorder::interaction_count() const {
   impl_->process_pending();
-  std::lock_guard<std::mutex> lock(impl_->data_mu);
+  MutexLock lock(impl_->data_mu);
   return impl_->cassette.interactions.size();
 }
 

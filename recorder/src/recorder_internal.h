@@ -20,6 +20,7 @@
 #include <vector>
 
 #include "ploke/adapters/http_transport.h"
+#include "ploke/core/thread_annotations.h"
 #include "ploke/codec/matcher.h"
 #include "ploke/codec/redact.h"
 #include "ploke/core/cassette.h"
@@ -67,7 +68,7 @@ class Exchange final : public ResponseHandler {
   void on_head(int status, const Headers& headers) override {
     const double ms = to_ms(clock_.now() - t0_);
     {
-      std::lock_guard<std::mutex> lock(mu_);
+      MutexLock lock(mu_);
       status_ = status;
       headers_ = headers;
       if (auto cl = headers.get("content-length"); cl && !headers.has("content-encoding")) {
@@ -85,7 +86,7 @@ class Exchange final : public ResponseHandler {
   bool on_body(std::string_view bytes) override {
     const double ms = to_ms(clock_.now() - t0_);
     {
-      std::lock_guard<std::mutex> lock(mu_);
+      MutexLock lock(mu_);
       captured_.push_back(RecordedChunk{ms, std::string(bytes)});
       captured_bytes_ += bytes.size();
       if (declared_length_ && captured_bytes_ >= *declared_length_) all_bytes_in_ = true;
@@ -111,43 +112,43 @@ class Exchange final : public ResponseHandler {
   /// Loop path: the exchange keeps itself alive until on_complete().
   void hold(std::shared_ptr<Exchange> self) { self_ = std::move(self); }
   void set_call(CallPtr call) {
-    std::lock_guard<std::mutex> lock(mu_);
+    MutexLock lock(mu_);
     call_ = std::move(call);
     call_started_ = call_ != nullptr;
     if (consumer_gone_ && call_ && !complete_) call_->cancel();
   }
   /// Client gone or recorder stopping: abort the upstream call (any thread).
   void abandon() {
-    std::lock_guard<std::mutex> lock(mu_);
+    MutexLock lock(mu_);
     consumer_gone_ = true;
     // With every declared byte in, on_complete is imminent and the client may already have
     // the whole body: let the exchange finish (and be recorded) instead of cutting it.
     if (call_ && !complete_ && !all_bytes_in_) call_->cancel();
   }
-  bool abandoned() const { std::lock_guard<std::mutex> l(mu_); return consumer_gone_; }
+  bool abandoned() const { MutexLock l(mu_); return consumer_gone_; }
   /// Waits for the end and joins the transport thread (https worker; never on the loop
   /// before completion).
   void wait_complete_and_join() {
     CallPtr call;
     {
-      std::unique_lock<std::mutex> lock(mu_);
-      cv_.wait(lock, [&] { return complete_ || !call_started_; });
+      MutexLock lock(mu_);
+      lock.wait(cv_, [&] { return complete_ || !call_started_; });
       call = std::move(call_);
     }
     call.reset();  // joins (the thread ends right after on_complete)
   }
 
   // Read by on_complete (the producer's thread) and after completion.
-  int status() const { std::lock_guard<std::mutex> l(mu_); return status_; }
-  Headers headers() const { std::lock_guard<std::mutex> l(mu_); return headers_; }
-  Status final_status() const { std::lock_guard<std::mutex> l(mu_); return final_; }
-  bool has_head() const { std::lock_guard<std::mutex> l(mu_); return head_; }
-  double first_byte_ms() const { std::lock_guard<std::mutex> l(mu_); return first_byte_ms_; }
-  double elapsed_ms() const { std::lock_guard<std::mutex> l(mu_); return elapsed_ms_; }
-  std::vector<RecordedChunk> take_captured() { std::lock_guard<std::mutex> l(mu_); return std::move(captured_); }
+  int status() const { MutexLock l(mu_); return status_; }
+  Headers headers() const { MutexLock l(mu_); return headers_; }
+  Status final_status() const { MutexLock l(mu_); return final_; }
+  bool has_head() const { MutexLock l(mu_); return head_; }
+  double first_byte_ms() const { MutexLock l(mu_); return first_byte_ms_; }
+  double elapsed_ms() const { MutexLock l(mu_); return elapsed_ms_; }
+  std::vector<RecordedChunk> take_captured() { MutexLock l(mu_); return std::move(captured_); }
   /// The whole body captured so far.
   std::string captured_body() const {
-    std::lock_guard<std::mutex> l(mu_);
+    MutexLock l(mu_);
     if (captured_.size() == 1) return captured_[0].data;
     std::string out;
     out.reserve(captured_bytes_);
@@ -188,7 +189,7 @@ class Exchange final : public ResponseHandler {
   // down to half the limit (checked every ms on the exchange's timer, on the loop).
   void pause_upstream() {
     {
-      std::lock_guard<std::mutex> l(mu_);
+      MutexLock l(mu_);
       if (paused_ || !call_ || !net::LoopHttpClient::set_paused(*call_, true)) return;
       paused_ = true;
     }
@@ -202,7 +203,7 @@ class Exchange final : public ResponseHandler {
   }
   void resume_when_drained() {
     if (res.queued_bytes() > max_queued_bytes / 2) return arm_resume_check();
-    std::lock_guard<std::mutex> l(mu_);
+    MutexLock l(mu_);
     if (!paused_ || !call_) return;
     paused_ = false;
     (void)net::LoopHttpClient::set_paused(*call_, false);
@@ -219,7 +220,7 @@ class Exchange final : public ResponseHandler {
   Recorder::Impl& owner_;
   Clock& clock_;
   const TimePoint t0_;
-  mutable std::mutex mu_;
+  mutable Mutex mu_;
   std::condition_variable cv_;  // waits for the end (https worker)
   bool head_ = false;
   int status_ = 0;
@@ -246,7 +247,7 @@ class WorkerPool {
   explicit WorkerPool(size_t max) : max_(max) {}
   ~WorkerPool() { stop(); }
   void submit(std::function<void()> fn) {
-    std::lock_guard<std::mutex> l(mu_);
+    MutexLock l(mu_);
     if (stop_) return;
     queue_.push_back(std::move(fn));
     if (idle_ > 0) {
@@ -256,22 +257,27 @@ class WorkerPool {
     }
   }
   void stop() {
+    std::vector<std::thread> threads;
     {
-      std::lock_guard<std::mutex> l(mu_);
+      MutexLock l(mu_);
       stop_ = true;
       cv_.notify_all();
+      threads.swap(threads_);
     }
-    for (auto& t : threads_) {
+    for (auto& t : threads) {
       if (t.joinable()) t.join();
     }
   }
 
  private:
   void run() {
-    std::unique_lock<std::mutex> l(mu_);
+    MutexLock l(mu_);
     while (true) {
       ++idle_;
-      cv_.wait(l, [&] { return !queue_.empty() || stop_; });
+      l.wait(cv_, [&] {
+        mu_.assert_held();
+        return !queue_.empty() || stop_;
+      });
       --idle_;
       if (queue_.empty()) return;  // stopping
       auto fn = std::move(queue_.front());
@@ -286,16 +292,16 @@ class WorkerPool {
   }
 
   const size_t max_;
-  std::mutex mu_;
+  Mutex mu_;
   std::condition_variable cv_;
-  std::deque<std::function<void()>> queue_;  // GUARDED_BY(mu_)
-  size_t idle_ = 0;                          // GUARDED_BY(mu_)
-  bool stop_ = false;                        // GUARDED_BY(mu_)
-  std::vector<std::thread> threads_;         // GUARDED_BY(mu_) (joined by stop())
+  std::deque<std::function<void()>> queue_ PLOKE_GUARDED_BY(mu_);
+  size_t idle_ PLOKE_GUARDED_BY(mu_) = 0;
+  bool stop_ PLOKE_GUARDED_BY(mu_) = false;
+  std::vector<std::thread> threads_ PLOKE_GUARDED_BY(mu_);         // (joined by stop())
 };
 
 struct FlushSignal {
-  std::mutex mu;
+  Mutex mu;
   std::condition_variable cv;
   bool requested = false;
   bool stop = false;
@@ -318,21 +324,21 @@ struct Recorder::Impl {
   std::unique_ptr<HttpTransport> transport;          // https:// upstreams: on pool workers
 
   // Cassette being written.
-  mutable std::mutex data_mu;
-  Cassette cassette;              // GUARDED_BY(data_mu)
-  uint64_t generation = 0;        // GUARDED_BY(data_mu): bumped per new interaction
+  mutable Mutex data_mu;
+  Cassette cassette PLOKE_GUARDED_BY(data_mu);
+  uint64_t generation PLOKE_GUARDED_BY(data_mu) = 0;        // bumped per new interaction
   uint64_t first_new_id = 1;      // id of the first interaction recorded by this run
-  std::vector<uint64_t> new_seqs; // GUARDED_BY(data_mu): arrival seq of each new interaction (the cassette's tail), ascending
+  std::vector<uint64_t> new_seqs PLOKE_GUARDED_BY(data_mu); // arrival seq of each new interaction (the cassette's tail), ascending
   std::atomic<uint64_t> next_seq{0};
-  RecorderStats stats;            // GUARDED_BY(data_mu)
+  RecorderStats stats PLOKE_GUARDED_BY(data_mu);
 
-  std::mutex write_mu;            // serializes file writes
-  uint64_t written_generation = 0;  // GUARDED_BY(write_mu)
-  Status last_flush;                // GUARDED_BY(write_mu)
+  Mutex write_mu;            // serializes file writes
+  uint64_t written_generation PLOKE_GUARDED_BY(write_mu) = 0;
+  Status last_flush PLOKE_GUARDED_BY(write_mu);
 
   // Exchanges in flight (for stop()).
-  std::mutex active_mu;
-  std::set<Exchange*> active;     // GUARDED_BY(active_mu)
+  Mutex active_mu;
+  std::set<Exchange*> active PLOKE_GUARDED_BY(active_mu);
 
   // Server and (https:// upstreams only) forwarding workers.
   std::unique_ptr<net::HttpServer> server;
@@ -340,9 +346,9 @@ struct Recorder::Impl {
   std::atomic<bool> started{false};
   std::atomic<bool> stopping{false};
   int port = 0;
-  std::mutex stop_mu;
-  bool stopped = false;           // GUARDED_BY(stop_mu)
-  Status stop_status;             // GUARDED_BY(stop_mu)
+  Mutex stop_mu;
+  bool stopped PLOKE_GUARDED_BY(stop_mu) = false;
+  Status stop_status PLOKE_GUARDED_BY(stop_mu);
 
   std::shared_ptr<FlushSignal> flush_signal = std::make_shared<FlushSignal>();
   std::thread flusher;
@@ -374,11 +380,11 @@ struct Recorder::Impl {
     Status final_status;
     std::vector<RecordedChunk> chunks;
   };
-  std::mutex pending_mu;
+  Mutex pending_mu;
   std::condition_variable pending_cv;
-  std::deque<RawRecording> pending;  // GUARDED_BY(pending_mu)
-  bool recording_stop = false;       // GUARDED_BY(pending_mu)
-  std::mutex process_mu;             // serializes process_pending() (keeps ids in order)
+  std::deque<RawRecording> pending PLOKE_GUARDED_BY(pending_mu);
+  bool recording_stop PLOKE_GUARDED_BY(pending_mu) = false;
+  Mutex process_mu;             // serializes process_pending() (keeps ids in order)
   std::thread recording_thread;
 
   static constexpr size_t kRecordBatch = 32;

@@ -8,6 +8,7 @@
 #include <cstdio>
 
 #include "ploke/codec/cassette_json.h"
+#include "ploke/core/thread_annotations.h"
 #include "ploke/core/file_io.h"
 #include "recorder_internal.h"
 
@@ -22,17 +23,17 @@ void Recorder::Impl::log(const std::string& line) const {
 }
 
 void Recorder::Impl::count(uint64_t RecorderStats::*field) {
-  std::lock_guard<std::mutex> lock(data_mu);
+  MutexLock lock(data_mu);
   ++(stats.*field);
 }
 
 Status Recorder::Impl::flush() {
   process_pending();
-  std::lock_guard<std::mutex> wl(write_mu);
+  MutexLock wl(write_mu);
   std::string text;
   uint64_t gen = 0;
   {
-    std::lock_guard<std::mutex> lock(data_mu);
+    MutexLock lock(data_mu);
     if (generation == written_generation) return last_flush;
     gen = generation;
     cassette.recorded_at = format_rfc3339_utc(clock.system_now());
@@ -40,7 +41,7 @@ Status Recorder::Impl::flush() {
   }
   Status st = ploke::write_file_atomic(opts.cassette_path, text);
   {
-    std::lock_guard<std::mutex> lock(data_mu);
+    MutexLock lock(data_mu);
     if (st.ok()) ++stats.flushes;
     else ++stats.flush_errors;
   }
@@ -59,13 +60,13 @@ void Recorder::Impl::arm_flush_timer() {
   auto fire = std::make_shared<std::function<void()>>();
   std::weak_ptr<std::function<void()>> weak_fire = fire;
   *fire = [sig, c, every, weak_fire] {
-    std::lock_guard<std::mutex> lock(sig->mu);
+    MutexLock lock(sig->mu);
     if (sig->timer_stopped) return;
     sig->requested = true;
     sig->cv.notify_all();
     if (auto f = weak_fire.lock()) sig->timer = c->schedule_after(every, [f] { (*f)(); });
   };
-  std::lock_guard<std::mutex> lock(sig->mu);
+  MutexLock lock(sig->mu);
   // The signal keeps the function alive until stop() drops it.
   timer_fn = fire;
   sig->timer = clock.schedule_after(every, [fire] { (*fire)(); });
@@ -73,9 +74,12 @@ void Recorder::Impl::arm_flush_timer() {
 
 void Recorder::Impl::flusher_loop() {
   std::shared_ptr<FlushSignal> sig = flush_signal;
-  std::unique_lock<std::mutex> lock(sig->mu);
+  MutexLock lock(sig->mu);
   while (true) {
-    sig->cv.wait(lock, [&] { return sig->requested || sig->stop; });
+    lock.wait(sig->cv, [&] {
+      sig->mu.assert_held();
+      return sig->requested || sig->stop;
+    });
     if (sig->stop) return;
     sig->requested = false;
     lock.unlock();
@@ -89,7 +93,7 @@ void Recorder::Impl::flusher_loop() {
 void Recorder::Impl::append(Interaction i, uint64_t seq, const std::string& summary) {
   i = codec::redact_interaction(std::move(i), rules);
   {
-    std::lock_guard<std::mutex> lock(data_mu);
+    MutexLock lock(data_mu);
     const size_t tail = cassette.interactions.size() - new_seqs.size();
     const size_t k = static_cast<size_t>(std::lower_bound(new_seqs.begin(), new_seqs.end(), seq) - new_seqs.begin());
     new_seqs.insert(new_seqs.begin() + static_cast<std::ptrdiff_t>(k), seq);
@@ -118,7 +122,7 @@ void Recorder::Impl::record_exchange(Exchange& ex) {
   raw.elapsed_ms = ex.elapsed_ms();
   raw.final_status = ex.final_status();
   raw.chunks = ex.take_captured();
-  std::lock_guard<std::mutex> lock(pending_mu);
+  MutexLock lock(pending_mu);
   pending.push_back(std::move(raw));
   // Wake the recording thread once per batch, not per exchange: a futex wake and a
   // thread start on the other core per request cost the forwarded path more than the
@@ -159,10 +163,10 @@ void Recorder::Impl::build_and_append(RawRecording raw) {
 /// Turns every pending raw recording into a redacted interaction (recording thread, and
 /// flush() so a flush always includes everything finished before it).
 void Recorder::Impl::process_pending() {
-  std::lock_guard<std::mutex> pl(process_mu);
+  MutexLock pl(process_mu);
   std::deque<RawRecording> batch;
   {
-    std::lock_guard<std::mutex> lock(pending_mu);
+    MutexLock lock(pending_mu);
     batch.swap(pending);
   }
   for (auto& raw : batch) {
@@ -181,9 +185,12 @@ void Recorder::Impl::recording_loop() {
   // drains the pending queue at normal priority.
   sched_param idle{};
   (void)pthread_setschedparam(pthread_self(), SCHED_IDLE, &idle);
-  std::unique_lock<std::mutex> lock(pending_mu);
+  MutexLock lock(pending_mu);
   while (true) {
-    pending_cv.wait(lock, [&] { return !pending.empty() || recording_stop; });
+    lock.wait(pending_cv, [&] {
+      pending_mu.assert_held();
+      return !pending.empty() || recording_stop;
+    });
     if (pending.empty() && recording_stop) return;
     lock.unlock();
     process_pending();

@@ -1,5 +1,6 @@
 // Gateway: inbound protocol → LlmClient → protocol reply. See ploke/gateway/gateway.h.
 #include "ploke/gateway/gateway.h"
+#include "ploke/core/thread_annotations.h"
 
 #include <algorithm>
 #include <cmath>
@@ -78,8 +79,11 @@ void Gateway::worker_loop() {
   for (;;) {
     std::function<void()> task;
     {
-      std::unique_lock<std::mutex> lk(mu_);
-      work_cv_.wait(lk, [&] { return stopping_ || !queue_.empty(); });
+      MutexLock lk(mu_);
+      lk.wait(work_cv_, [&] {
+        mu_.assert_held();
+        return stopping_ || !queue_.empty();
+      });
       if (queue_.empty()) return;  // stopping and nothing left
       task = std::move(queue_.front());
       queue_.pop_front();
@@ -116,7 +120,7 @@ void Gateway::dispatch_chat(Proto proto, Request request, ResponderPtr out, std:
   }
   if (opts_.workers == 0) {
     {
-      std::lock_guard<std::mutex> lk(mu_);
+      MutexLock lk(mu_);
       ++active_;
       if (live_.size() > 4 * (opts_.workers + opts_.max_queue)) {
         live_.erase(std::remove_if(live_.begin(), live_.end(), [](const auto& w) { return w.expired(); }), live_.end());
@@ -124,12 +128,12 @@ void Gateway::dispatch_chat(Proto proto, Request request, ResponderPtr out, std:
       live_.push_back(inflight);  // for cancel_all()
     }
     run_chat(proto, request, *out, *inflight, trace_id);
-    std::lock_guard<std::mutex> lk(mu_);
+    MutexLock lk(mu_);
     if (--active_ == 0) idle_cv_.notify_all();
     return;
   }
   {
-    std::unique_lock<std::mutex> lk(mu_);
+    MutexLock lk(mu_);
     if (!stopping_ && queue_.size() < opts_.max_queue) {
       ++active_;
       if (live_.size() > 4 * (opts_.workers + opts_.max_queue)) {
@@ -139,7 +143,7 @@ void Gateway::dispatch_chat(Proto proto, Request request, ResponderPtr out, std:
       queue_.push_back([this, proto, request = std::move(request), out, inflight, trace_id]() mutable {
         run_chat(proto, request, *out, *inflight, trace_id);
         out.reset();
-        std::lock_guard<std::mutex> g(mu_);
+        MutexLock g(mu_);
         if (--active_ == 0) idle_cv_.notify_all();
       });
       lk.unlock();
@@ -234,13 +238,13 @@ void Gateway::count(Proto proto, int status) {
 
 void Gateway::store_trace(resilience::RequestTrace trace) {
   if (opts_.trace_capacity == 0) return;
-  std::lock_guard<std::mutex> lk(trace_mu_);
+  MutexLock lk(trace_mu_);
   if (traces_.size() >= opts_.trace_capacity) traces_.pop_front();
   traces_.push_back(std::move(trace));
 }
 
 std::string Gateway::trace_json(std::string_view id) const {
-  std::lock_guard<std::mutex> lk(trace_mu_);
+  MutexLock lk(trace_mu_);
   for (auto it = traces_.rbegin(); it != traces_.rend(); ++it) {
     if (it->request_id == id) return resilience::render_trace_json(*it);
   }
@@ -321,7 +325,7 @@ void Gateway::handle_admin(const Request& request, Responder& out) {
     if (!q.is_object()) q = json::object();
     size_t queued = 0, active = 0;
     {
-      std::lock_guard<std::mutex> lk(mu_);
+      MutexLock lk(mu_);
       queued = queue_.size();
       active = active_;
     }
@@ -338,11 +342,11 @@ void Gateway::handle_admin(const Request& request, Responder& out) {
     std::vector<resilience::RequestTrace> recent;
     dashboard::GatewayInfo info;
     {
-      std::lock_guard<std::mutex> lk(trace_mu_);
+      MutexLock lk(trace_mu_);
       recent.assign(traces_.size() > 200 ? traces_.end() - 200 : traces_.begin(), traces_.end());
     }
     {
-      std::lock_guard<std::mutex> lk(mu_);
+      MutexLock lk(mu_);
       info.worker_queue = queue_.size();
       info.in_flight = active_;
     }
@@ -354,7 +358,7 @@ void Gateway::handle_admin(const Request& request, Responder& out) {
     if (auto l = internal::parse_i64(query_param(request.query, "limit")); l && *l > 0) limit = static_cast<size_t>(*l);
     std::string body = "{\"traces\":[";
     {
-      std::lock_guard<std::mutex> lk(trace_mu_);
+      MutexLock lk(trace_mu_);
       size_t n = 0;
       for (auto it = traces_.rbegin(); it != traces_.rend() && n < limit; ++it, ++n) {
         if (n != 0) body += ',';
@@ -375,14 +379,17 @@ void Gateway::handle_admin(const Request& request, Responder& out) {
 void Gateway::begin_drain() { draining_.store(true, std::memory_order_release); }
 
 bool Gateway::wait_idle(Duration timeout) {
-  std::unique_lock<std::mutex> lk(mu_);
-  return idle_cv_.wait_for(lk, timeout, [&] { return active_ == 0; });
+  MutexLock lk(mu_);
+  return lk.wait_for(idle_cv_, timeout, [&] {
+    mu_.assert_held();
+    return active_ == 0;
+  });
 }
 
 void Gateway::cancel_all() {
   std::vector<std::shared_ptr<Inflight>> live;
   {
-    std::lock_guard<std::mutex> lk(mu_);
+    MutexLock lk(mu_);
     for (auto& w : live_) {
       if (auto s = w.lock()) live.push_back(std::move(s));
     }
@@ -392,7 +399,7 @@ void Gateway::cancel_all() {
 
 void Gateway::stop() {
   {
-    std::lock_guard<std::mutex> lk(mu_);
+    MutexLock lk(mu_);
     if (stopping_ && workers_.empty()) return;
     stopping_ = true;
   }
@@ -405,7 +412,7 @@ void Gateway::stop() {
 }
 
 size_t Gateway::in_flight() const {
-  std::lock_guard<std::mutex> lk(mu_);
+  MutexLock lk(mu_);
   return active_;
 }
 

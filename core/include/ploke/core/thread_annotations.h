@@ -73,6 +73,14 @@ class PLOKE_SCOPED_CAPABILITY MutexLock {
   void lock() PLOKE_ACQUIRE() { lock_.lock(); }
 
   void wait(std::condition_variable& cv) { cv.wait(lock_); }
+  /// With a predicate: the predicate runs under the lock, but the analysis cannot see that
+  /// a lambda does; start it with `mu.assert_held();`.
+  template <class Pred>
+  void wait(std::condition_variable& cv, Pred pred) { cv.wait(lock_, pred); }
+  template <class Rep, class Period, class Pred>
+  bool wait_for(std::condition_variable& cv, const std::chrono::duration<Rep, Period>& d, Pred pred) {
+    return cv.wait_for(lock_, d, pred);
+  }
   template <class Clock, class Dur>
   std::cv_status wait_until(std::condition_variable& cv,
                             const std::chrono::time_point<Clock, Dur>& deadline) {

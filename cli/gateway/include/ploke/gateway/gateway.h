@@ -70,6 +70,7 @@
 #include <vector>
 
 #include "ploke/adapters/inbound.h"
+#include "ploke/core/thread_annotations.h"
 #include "ploke/core/clock.h"
 #include "ploke/core/transport.h"
 #include "ploke/resilience/llm_client.h"
@@ -200,18 +201,18 @@ class Gateway {
   std::function<void(const Completed&)> on_completed_;
 
   // Worker pool.
-  mutable std::mutex mu_;
+  mutable Mutex mu_;
   std::condition_variable work_cv_, idle_cv_;
-  std::deque<std::function<void()>> queue_;  // GUARDED_BY(mu_)
+  std::deque<std::function<void()>> queue_ PLOKE_GUARDED_BY(mu_);
   std::vector<std::thread> workers_;
-  bool stopping_ = false;                    // GUARDED_BY(mu_)
-  size_t active_ = 0;                        // GUARDED_BY(mu_): chat requests queued or running
-  std::vector<std::weak_ptr<Inflight>> live_;  // GUARDED_BY(mu_) (pruned lazily)
+  bool stopping_ PLOKE_GUARDED_BY(mu_) = false;
+  size_t active_ PLOKE_GUARDED_BY(mu_) = 0;                        // chat requests queued or running
+  std::vector<std::weak_ptr<Inflight>> live_ PLOKE_GUARDED_BY(mu_);  // (pruned lazily)
   std::atomic<bool> draining_{false};
 
   // Traces.
-  mutable std::mutex trace_mu_;
-  std::deque<resilience::RequestTrace> traces_;  // GUARDED_BY(trace_mu_), newest at back
+  mutable Mutex trace_mu_;
+  std::deque<resilience::RequestTrace> traces_ PLOKE_GUARDED_BY(trace_mu_);  // newest at back
   std::atomic<uint64_t> seq_{0};
   std::string id_prefix_;
 
