@@ -11,7 +11,7 @@
 #include "cli_checks.h"
 #include "commands.h"
 #include "ploke/adapters/http_transport.h"
-#include "ploke/adapters/openai_adapter.h"
+#include "ploke/adapters/openai/adapter.h"
 #include "ploke/core/chat_client.h"
 #include "ploke/core/clock.h"
 #include "ploke/core/in_process_transport.h"
@@ -210,7 +210,7 @@ int run_demo(const DemoArgs& args) {
               builtin ? "built-in plan" : args.faults_file.c_str());
   std::printf("%-4s %-7s %-18s %9s  %s\n", "#", "mode", "fault", "ms", "outcome");
 
-  OpenAiAdapter adapter;
+  adapters::openai::OpenAiAdapter adapter;
   Endpoint ep;
   ep.provider = "openai";
   ep.base_url = w.base_url;

@@ -11,7 +11,7 @@
 #include <deque>
 #include <thread>
 
-#include "ploke/adapters/openai_adapter.h"
+#include "ploke/adapters/openai/adapter.h"
 #include "ploke/core/in_process_transport.h"
 #include "ploke/simulator/engine.h"
 #include "ploke/simulator/fault_plan_json.h"
@@ -41,7 +41,7 @@ LlmClientOptions base_options() {
 
 class LlmClientTest : public ::testing::Test {
  protected:
-  void SetUp() override { adapter_ = make_openai_adapter(); }
+  void SetUp() override { adapter_ = adapters::openai::make_openai_adapter(); }
 
   SimEngine& add_sim(const std::string& name, std::string_view faults = "") {
     SimOptions o;
@@ -822,7 +822,7 @@ TEST(LlmClientLoadTest, PriorityOrderUnderLoad) {
     std::mutex& m_;
     std::vector<std::string>& o_;
   } transport(inner, mu, order);
-  auto adapter = make_openai_adapter();
+  auto adapter = adapters::openai::make_openai_adapter();
   LlmClientOptions o = base_options();
   o.admission = AdmissionConfig{1, {8, 8, 8}};
   LlmClient client(clock, o);
@@ -913,7 +913,7 @@ TEST(LlmClientCancelTest, CancelStopsABlockingTransferAtTheNextChunk) {
     }
     int chunks_delivered = 0;
   } transport;
-  auto adapter = make_openai_adapter();
+  auto adapter = adapters::openai::make_openai_adapter();
   LlmClient client(clock, base_options());
   EndpointConfig c;
   c.candidate.id = "blocking/gpt-4o";
@@ -964,7 +964,7 @@ TEST(LlmClientModelTest, FallOverSendsTheEndpointsOwnModel) {
     std::vector<std::string> bodies;
     Transport& t_;
   } ts(ts_inner);
-  auto adapter = make_openai_adapter();
+  auto adapter = adapters::openai::make_openai_adapter();
   LlmClient client(clock, base_options());
   auto add = [&](const char* id, const char* provider, const char* model, Transport& t) {
     EndpointConfig c;

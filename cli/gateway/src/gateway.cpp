@@ -283,7 +283,7 @@ std::vector<Gateway::Group> Gateway::plan_groups(const inbound::InboundRequest& 
 
 void Gateway::run_chat(Proto proto, const Request& request, Responder& out, Inflight& inflight, const std::string& trace_id) {
   const TimePoint t0 = clock_.now();
-  auto parsed = proto != Proto::kAnthropic ? inbound::parse_openai_chat_request(request.body)
+  auto parsed = proto != Proto::kAnthropic ? adapters::openai::parse_openai_chat_request(request.body)
                                         : inbound::parse_anthropic_messages_request(request.body);
   auto finish_completed = [&](const resilience::RequestTrace& trace, StatusCode code, const std::optional<Usage>& usage) {
     if (on_completed_) {
@@ -401,7 +401,7 @@ void Gateway::run_chat(Proto proto, const Request& request, Responder& out, Infl
       if (r.model.empty()) r.model = requested_model;
       const int64_t created =
           std::chrono::duration_cast<std::chrono::seconds>(clock_.system_now().time_since_epoch()).count();
-      std::string body = proto != Proto::kAnthropic ? inbound::render_openai_chat_completion(r, created, trace_id)
+      std::string body = proto != Proto::kAnthropic ? adapters::openai::render_openai_chat_completion(r, created, trace_id)
                                                  : inbound::render_anthropic_message(r, trace_id);
       head.add("content-type", "application/json");
       count(proto, 200);
@@ -411,7 +411,7 @@ void Gateway::run_chat(Proto proto, const Request& request, Responder& out, Infl
     }
   } else {
     // Streams: writer made at the first event (it knows the served id and model then).
-    std::optional<inbound::OpenAiSseWriter> oa;
+    std::optional<adapters::openai::OpenAiSseWriter> oa;
     std::optional<inbound::AnthropicSseWriter> an;
     bool head_sent = false;
     std::string pending;
@@ -423,7 +423,7 @@ void Gateway::run_chat(Proto proto, const Request& request, Responder& out, Infl
         const int64_t created =
             std::chrono::duration_cast<std::chrono::seconds>(clock_.system_now().time_since_epoch()).count();
         oa.emplace(std::move(id), std::move(model), created, in.include_usage,
-                   proto == Proto::kOpenRouter ? inbound::ChatDialect::kOpenRouter : inbound::ChatDialect::kOpenAi);
+                   proto == Proto::kOpenRouter ? adapters::openai::ChatDialect::kOpenRouter : adapters::openai::ChatDialect::kOpenAi);
       } else {
         an.emplace("msg_" + trace_id, std::move(model), inbound::estimate_prompt_tokens(req));
       }
@@ -470,7 +470,7 @@ void Gateway::run_chat(Proto proto, const Request& request, Responder& out, Infl
 }
 
 void Gateway::reply_error(Proto proto, Responder& out, const Status& st, const std::string& trace_id) {
-  inbound::Reply r = proto == Proto::kOpenAi       ? inbound::render_openai_error(st)
+  inbound::Reply r = proto == Proto::kOpenAi       ? adapters::openai::render_openai_error(st)
                      : proto == Proto::kOpenRouter ? inbound::render_openrouter_error(st)
                                                    : inbound::render_anthropic_error(st, trace_id);
   Headers h;
@@ -495,14 +495,14 @@ void Gateway::reply_models(const Request& request, Responder& out) {
   if (p.size() > kOne.size() && p.rfind(kOne, 0) == 0) {
     const std::string id = p.substr(kOne.size());
     if (std::find(model_ids_.begin(), model_ids_.end(), id) != model_ids_.end()) {
-      return reply_json(out, 200, anthropic ? inbound::render_anthropic_model(id) : inbound::render_openai_model(id, created));
+      return reply_json(out, 200, anthropic ? inbound::render_anthropic_model(id) : adapters::openai::render_openai_model(id, created));
     }
     inbound::Reply r = anthropic ? inbound::render_anthropic_error(NotFoundError("model: " + id), new_trace_id())
-                                 : inbound::render_openai_error(NotFoundError(
+                                 : adapters::openai::render_openai_error(NotFoundError(
                                        "The model `" + id + "` does not exist or you do not have access to it."));
     return reply_json(out, r.status, std::move(r.body));
   }
-  return reply_json(out, 200, anthropic ? inbound::render_anthropic_models(model_ids_) : inbound::render_openai_models(model_ids_, created));
+  return reply_json(out, 200, anthropic ? inbound::render_anthropic_models(model_ids_) : adapters::openai::render_openai_models(model_ids_, created));
 }
 
 // POST /v1/messages/count_tokens: the request checked as /v1/messages checks it (bar
@@ -594,7 +594,7 @@ void Gateway::handle_admin_writes(const Request& request, Responder& out) {
   // Unknown route: 404 in the shape of the protocol the client seems to speak.
   const Status st = NotFoundError("Invalid URL (" + request.method + " " + redact_secrets(p) + ")");
   const bool anthropic = request.headers.has("anthropic-version") || p.rfind("/v1/messages", 0) == 0;
-  inbound::Reply r = anthropic ? inbound::render_anthropic_error(st, new_trace_id()) : inbound::render_openai_error(st);
+  inbound::Reply r = anthropic ? inbound::render_anthropic_error(st, new_trace_id()) : adapters::openai::render_openai_error(st);
   reply_json(out, r.status, std::move(r.body));
 }
 

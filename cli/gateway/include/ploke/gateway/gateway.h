@@ -70,6 +70,7 @@
 #include <vector>
 
 #include "ploke/adapters/inbound.h"
+#include "ploke/adapters/openai/server.h"
 #include "ploke/core/clock.h"
 #include "ploke/core/transport.h"
 #include "ploke/resilience/llm_client.h"
