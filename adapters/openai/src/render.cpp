@@ -232,6 +232,11 @@ Headers response_headers(std::string_view content_type, std::string_view request
   return h;
 }
 
+void mark_requests_exhausted(Headers& h, Duration reset) {
+  h.set("x-ratelimit-remaining-requests", "0");
+  h.set("x-ratelimit-reset-requests", format_reset_duration(reset));
+}
+
 std::string format_reset_duration(Duration d) {
   using namespace std::chrono;
   const int64_t ms = duration_cast<milliseconds>(d).count();

@@ -100,6 +100,8 @@ struct RateLimitWindow {
 /// x-ratelimit-{limit,remaining,reset}-{requests,tokens}.
 Headers response_headers(std::string_view content_type, std::string_view request_id,
                          std::string_view organization, const RateLimitWindow& w);
+/// A request-limit 429: x-ratelimit-remaining-requests 0, x-ratelimit-reset-requests `reset`.
+void mark_requests_exhausted(Headers& h, Duration reset);
 /// A reset as OpenAI writes it: "6ms", "1.5s", "6m0s".
 std::string format_reset_duration(Duration d);
 
