@@ -1,17 +1,19 @@
 // File: ploke/adapters/inbound.h
 //
-// Inbound protocol codecs: the *server* side of the wire formats the client-side adapters
-// speak. A gateway (cli/gateway/) parses what an OpenAI / Anthropic / OpenRouter client
-// sends into the normalized ChatRequest, runs it through the core, and renders the answer
-// (or the error) back in the protocol the client spoke, so the client's own SDK sees what
-// it would see from the real provider.
+// The server side of the wire formats the client-side adapters speak. A gateway
+// (cli/gateway/) parses what an OpenAI / Anthropic / OpenRouter client sends into the
+// normalized ChatRequest, runs it through the core, and renders the answer (or the error)
+// back in the protocol the client spoke, so the client's own SDK sees what it would see from
+// the real provider. This header holds the protocol-neutral types every server half shares
+// (InboundRequest, RoutingHints, Reply) and the server halves not yet in a package:
 //
-//   parse_openai_chat_request()     POST /v1/chat/completions body → InboundRequest
 //   parse_anthropic_messages_request()  POST /v1/messages body   → InboundRequest
-//   render_openai_chat_completion() / render_anthropic_message()  ChatResponse → JSON
-//   OpenAiSseWriter / AnthropicSseWriter   StreamEvents → SSE bytes (chunks, [DONE],
-//                                          usage chunk / message_start … message_stop)
-//   render_openai_error() / render_anthropic_error()  Status → HTTP status, headers, body
+//   render_anthropic_message()          ChatResponse → JSON
+//   AnthropicSseWriter                  StreamEvents → message_start … message_stop
+//   render_anthropic_error() / render_openrouter_error()  Status → HTTP status, headers, body
+//
+// OpenAI's server half (parse_openai_chat_request(), render_openai_chat_completion(),
+// OpenAiSseWriter, render_openai_error()) is ploke/adapters/openai/server.h.
 //
 // Requests: unknown top-level fields are ignored (clients send many optional ones); a
 // field of the wrong type or a value the core cannot carry is kInvalidRequest naming the
