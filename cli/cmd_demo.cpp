@@ -12,7 +12,7 @@
 #include "cli_checks.h"
 #include "commands.h"
 #include "ploke/adapters/http_transport.h"
-#include "ploke/adapters/openai_adapter.h"
+#include "ploke/adapters/openai/adapter.h"
 #include "ploke/core/chat_client.h"
 #include "ploke/core/clock.h"
 #include "ploke/core/in_process_transport.h"
@@ -288,7 +288,7 @@ int run_demo(const DemoArgs& args) {
               static_cast<unsigned long long>(args.seed), opts.faults.faults.size(),
               builtin ? "built-in plan" : args.faults_file.c_str());
   std::printf("%-4s %-7s %-18s %9s  %s\n", "#", "mode", "fault", "ms", "outcome");
-  OpenAiAdapter adapter;
+  adapters::openai::OpenAiAdapter adapter;
   Endpoint ep;
   ep.provider = "openai";
   ep.base_url = w.base_url;

@@ -2,7 +2,8 @@
 # Enforces the module allow-lists and the house rules that a compiler cannot check.
 #
 # One table: each module (its folders) and what it may include — the ploke modules (by
-# include prefix ploke/<name>/) and the third-party libraries. Dependencies point one way:
+# include prefix ploke/<name>/, or ploke/adapters/<protocol>/ for a protocol package,
+# named adapters/<protocol>) and the third-party libraries. Dependencies point one way:
 #   core (base) <- core modules (json, fibers, codec, catalog, resilience, config, ledger,
 #   dashboard) <- net <- adapters <- simulator, recorder, scenarios, gateway <- cli.
 # Plus: no heavy third-party header in a public header; only core/src/real_clock.cpp reads
@@ -24,11 +25,12 @@ MODULES=(
   "ledger     | core/ledger | core catalog ledger | sqlite"
   "dashboard  | core/dashboard | core json resilience dashboard | -"
   "net        | adapters/net | core json net | libevent http_parser"
-  "adapters   | adapters/include adapters/src | core json net adapters | nlohmann httplib openssl"
-  "simulator  | simulator | core json codec dashboard net adapters simulator | nlohmann"
+  "adapters   | adapters/include adapters/src | core json net adapters adapters/openai | nlohmann httplib openssl"
+  "adapters/openai | adapters/openai | core json adapters adapters/openai | nlohmann"
+  "simulator  | simulator | core json codec dashboard net adapters adapters/openai simulator | nlohmann"
   "recorder   | recorder | core codec net adapters recorder | nlohmann"
-  "scenarios  | scenarios/runner | core json fibers codec resilience adapters simulator scenarios | nlohmann openssl"
-  "gateway    | cli/gateway | core fibers resilience ledger dashboard net adapters gateway | nlohmann"
+  "scenarios  | scenarios/runner | core json fibers codec resilience adapters adapters/openai simulator scenarios | nlohmann openssl"
+  "gateway    | cli/gateway | core fibers resilience ledger dashboard net adapters adapters/openai gateway | nlohmann"
 )
 
 # Third-party token -> include pattern.
@@ -52,7 +54,7 @@ for row in "${MODULES[@]}"; do
   IFS='|' read -r name dirs allowed third <<<"$row"
   name=$(trim "$name"); dirs=$(trim "$dirs"); allowed=$(trim "$allowed"); third=$(trim "$third")
   # shellcheck disable=SC2086
-  includes=$(grep -rnoE '#include\s+"ploke/[a-z_]+/' $dirs --include='*.h' --include='*.cpp' 2>/dev/null || true)
+  includes=$(grep -rnoE '#include\s+"ploke/[a-z_]+/([a-z_]+/)?' $dirs --include='*.h' --include='*.cpp' 2>/dev/null || true)
   while IFS= read -r hit; do
     [[ -z $hit ]] && continue
     mod=${hit##*ploke/}; mod=${mod%/}

@@ -7,17 +7,17 @@
 #include <string>
 
 #include "anthropic_internal.h"
-#include "ploke/adapters/openai_errors.h"
+#include "header_values.h"
+#include "ploke/adapters/retry_after.h"
 #include "ploke/core/secret.h"
-#include "openai_internal.h"
 
 namespace ploke {
 namespace {
 
-using openai::icontains;
-using openai::json_text;
-using openai::parse_u64;
-using openai::trim;
+using detail::icontains;
+using detail::json_text;
+using detail::parse_u64;
+using detail::trim;
 
 using nlohmann::json;
 

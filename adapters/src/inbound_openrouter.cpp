@@ -7,15 +7,12 @@
 
 #include "json_writer.h"
 #include "ploke/adapters/inbound.h"
+#include "ploke/adapters/openai/server.h"
 
 namespace ploke::inbound {
+using adapters::openai::openai_client_error_message;
+using adapters::openai::openai_error_http_status;
 namespace {
-
-std::string seconds_text(std::chrono::milliseconds d) {
-  char buf[32];
-  std::snprintf(buf, sizeof buf, "%.3gs", static_cast<double>(d.count()) / 1000.0);
-  return buf;
-}
 
 // OpenRouter's typed error_type for a status code.
 std::string_view openrouter_error_type(StatusCode c) {
@@ -40,37 +37,6 @@ std::string_view openrouter_error_type(StatusCode c) {
 
 }  // namespace
 
-std::string openai_client_error_message(const Status& st) {
-  switch (st.code()) {
-    case StatusCode::kRateLimited:
-      if (st.retry_after()) return "Rate limit reached for requests. Please try again in " + seconds_text(*st.retry_after()) + ".";
-      return "Rate limit reached for requests. Please try again later.";
-    case StatusCode::kOverloaded: return "The server is overloaded or not ready yet.";
-    case StatusCode::kTimeout: return "Request timed out.";
-    case StatusCode::kAuth: return "Incorrect API key provided.";
-    case StatusCode::kPermission: return "You are not allowed to access this resource.";
-    case StatusCode::kNotFound: return "The model does not exist or you do not have access to it.";
-    case StatusCode::kInvalidRequest: return "Invalid request.";
-    case StatusCode::kContextLengthExceeded:
-      return "This model's maximum context length was exceeded. Please reduce the length of the messages.";
-    case StatusCode::kContentFilter: return "Your request was rejected as a result of our safety system.";
-    case StatusCode::kInsufficientCredits:
-      // No upstream reply: the caller's own spending limit (e.g. the gateway's budgets).
-      if (st.http_status() == 0) {
-        return "You exceeded your current quota, please check your plan and billing details. "
-               "The spending budget that applies to this request is exhausted.";
-      }
-      return "You exceeded your current quota, please check your plan and billing details.";
-    case StatusCode::kCancelled: return "Request cancelled.";
-    case StatusCode::kStreamInterrupted:
-    case StatusCode::kConnectionReset:
-    case StatusCode::kMalformedResponse:
-    case StatusCode::kServerError:
-    case StatusCode::kInternal:
-    default: return "The server had an error while processing your request. Sorry about that!";
-  }
-}
-
 int openrouter_error_http_status(const Status& st) {
   switch (st.code()) {
     case StatusCode::kInsufficientCredits: return 402;
@@ -79,7 +45,7 @@ int openrouter_error_http_status(const Status& st) {
     case StatusCode::kConnectionReset:
     case StatusCode::kMalformedResponse:
     case StatusCode::kStreamInterrupted: return 502;
-    default: return openai_error_http_status(st);
+    default: return adapters::openai::openai_error_http_status(st);
   }
 }
 
@@ -89,7 +55,7 @@ void write_openrouter_error_object(std::string& out, int code, const Status& st)
   w.key("code").integer(code);
   const bool local = st.provider().empty() && st.http_status() == 0 &&
                      (st.code() == StatusCode::kInvalidRequest || st.code() == StatusCode::kNotFound);
-  w.key("message").str(local ? st.message() : openai_client_error_message(st));
+  w.key("message").str(local ? st.message() : adapters::openai::openai_client_error_message(st));
   w.key("metadata").begin_object();
   w.key("error_type").str(openrouter_error_type(st.code()));
   w.end_object();

@@ -226,8 +226,8 @@ class OpenRouterStreamDecoder final : public StreamDecoder {
   Status error_;
 };
 
-OpenAiAdapter::Options inner_options(const OpenRouterAdapter::Options& o) {
-  OpenAiAdapter::Options io;
+adapters::openai::OpenAiAdapter::Options inner_options(const OpenRouterAdapter::Options& o) {
+  adapters::openai::OpenAiAdapter::Options io;
   io.name = o.name;
   io.legacy_max_tokens = true;  // OpenRouter documents `max_tokens`
   io.fast_json = o.fast_json;

@@ -1,10 +1,8 @@
-// ProviderAdapter::observe_rate_limits for the OpenAI (and OpenAI-compatible), Anthropic
-// and OpenRouter adapters: each protocol's own header parser, normalized into
+// ProviderAdapter::observe_rate_limits for the Anthropic and OpenRouter adapters: each protocol's own header parser, normalized into
 // RateLimitObservation.
 #include "ploke/adapters/anthropic_adapter.h"
 #include "ploke/adapters/anthropic_errors.h"
-#include "ploke/adapters/openai_adapter.h"
-#include "ploke/adapters/openai_errors.h"
+#include "ploke/adapters/retry_after.h"
 #include "ploke/adapters/openrouter_adapter.h"
 
 namespace ploke {
@@ -21,19 +19,6 @@ std::optional<Duration> until(const std::optional<SystemTime>& reset, SystemTime
 }
 
 }  // namespace
-
-RateLimitObservation OpenAiAdapter::observe_rate_limits(const Headers& headers, SystemTime system_now) const {
-  const RateLimitInfo rl = parse_openai_rate_limit_headers(headers);
-  RateLimitObservation o;
-  o.limit_requests = rl.limit_requests;
-  o.remaining_requests = rl.remaining_requests;
-  o.limit_tokens = rl.limit_tokens;
-  o.remaining_tokens = rl.remaining_tokens;
-  o.reset_requests = rl.reset_requests;
-  o.reset_tokens = rl.reset_tokens;
-  observe_retry_after(headers, system_now, o);
-  return o;
-}
 
 RateLimitObservation AnthropicAdapter::observe_rate_limits(const Headers& headers, SystemTime system_now) const {
   const AnthropicRateLimitInfo rl = parse_anthropic_rate_limit_headers(headers);

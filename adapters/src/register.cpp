@@ -2,14 +2,14 @@
 #include "ploke/adapters/register.h"
 
 #include "ploke/adapters/anthropic_adapter.h"
-#include "ploke/adapters/openai_adapter.h"
+#include "ploke/adapters/openai/adapter.h"
 #include "ploke/adapters/openrouter_adapter.h"
 
 namespace ploke {
 
 Status register_builtin_adapters(AdapterRegistry& registry) {
-  PLOKE_RETURN_IF_ERROR(registry.add("openai", [] { return make_openai_adapter(); }));
-  PLOKE_RETURN_IF_ERROR(registry.add("custom", [] { return make_custom_openai_adapter(); }));
+  PLOKE_RETURN_IF_ERROR(registry.add("openai", [] { return adapters::openai::make_openai_adapter(); }));
+  PLOKE_RETURN_IF_ERROR(registry.add("custom", [] { return adapters::openai::make_custom_openai_adapter(); }));
   PLOKE_RETURN_IF_ERROR(registry.add("openrouter", [] { return make_openrouter_adapter(); }));
   PLOKE_RETURN_IF_ERROR(registry.add("anthropic", [] { return make_anthropic_adapter(); }));
   return Status::Ok();

@@ -6,7 +6,7 @@
 #include <vector>
 
 #include "ploke/adapters/anthropic_adapter.h"
-#include "ploke/adapters/openai_adapter.h"
+#include "ploke/adapters/openai/adapter.h"
 #include "ploke/adapters/openrouter_adapter.h"
 #include "ploke/adapters/sse.h"
 #include "ploke/core/random.h"
@@ -95,7 +95,7 @@ BENCHMARK(BM_SseParse)->Unit(benchmark::kMicrosecond);
 
 void BM_OpenAiStreamDecode(benchmark::State& state) {
   const auto& ps = pieces();
-  auto adapter = make_openai_adapter();
+  auto adapter = adapters::openai::make_openai_adapter();
   const Endpoint ep{"openai", "", Secret(), {}};
   std::vector<StreamEvent> out;
   out.reserve(1 << 14);
@@ -224,7 +224,7 @@ void decode_openrouter_stream(benchmark::State& state, const ProviderAdapter& ad
 void BM_OpenRouterStreamDecode(benchmark::State& state) { decode_openrouter_stream(state, OpenRouterAdapter()); }
 BENCHMARK(BM_OpenRouterStreamDecode)->Unit(benchmark::kMillisecond);
 
-void BM_OpenAiDecoderOnOpenRouterStream(benchmark::State& state) { decode_openrouter_stream(state, OpenAiAdapter()); }
+void BM_OpenAiDecoderOnOpenRouterStream(benchmark::State& state) { decode_openrouter_stream(state, adapters::openai::OpenAiAdapter()); }
 BENCHMARK(BM_OpenAiDecoderOnOpenRouterStream)->Unit(benchmark::kMillisecond);
 
 ChatRequest typical_request() {
@@ -251,7 +251,7 @@ HttpResponse typical_response() {
 }
 
 void BM_BuildRequest(benchmark::State& state) {
-  auto adapter = make_openai_adapter();
+  auto adapter = adapters::openai::make_openai_adapter();
   const Endpoint ep{"openai", "https://api.openai.com/v1", Secret("sk-bench-0123456789"), {}};
   const ChatRequest r = typical_request();
   for (auto _ : state) {
@@ -262,7 +262,7 @@ void BM_BuildRequest(benchmark::State& state) {
 BENCHMARK(BM_BuildRequest);
 
 void BM_ParseResponse(benchmark::State& state) {
-  auto adapter = make_openai_adapter();
+  auto adapter = adapters::openai::make_openai_adapter();
   const Endpoint ep{"openai", "https://api.openai.com/v1", Secret(), {}};
   const HttpResponse resp = typical_response();
   for (auto _ : state) {
@@ -274,7 +274,7 @@ void BM_ParseResponse(benchmark::State& state) {
 BENCHMARK(BM_ParseResponse);
 
 void BM_ShapeAndParse(benchmark::State& state) {
-  auto adapter = make_openai_adapter();
+  auto adapter = adapters::openai::make_openai_adapter();
   const Endpoint ep{"openai", "https://api.openai.com/v1", Secret("sk-bench-0123456789"), {}};
   const ChatRequest r = typical_request();
   const HttpResponse resp = typical_response();

@@ -4,7 +4,8 @@
 #include <benchmark/benchmark.h>
 
 #include "ploke/adapters/inbound.h"
-#include "ploke/adapters/openai_adapter.h"
+#include "ploke/adapters/openai/server.h"
+#include "ploke/adapters/openai/adapter.h"
 #include <cstdlib>
 
 #include "ploke/core/in_process_transport.h"
@@ -32,7 +33,7 @@ const std::string kAnthropic =
     R"({"model":"claude-haiku-4-5","max_tokens":8,"system":"You are terse.","messages":[{"role":"user","content":"Give me a short status update."}]})";
 
 void BM_ParseOpenAi(benchmark::State& st) {
-  for (auto _ : st) benchmark::DoNotOptimize(inbound::parse_openai_chat_request(kOpenAi));
+  for (auto _ : st) benchmark::DoNotOptimize(adapters::openai::parse_openai_chat_request(kOpenAi));
 }
 BENCHMARK(BM_ParseOpenAi);
 
@@ -53,12 +54,12 @@ ChatResponse sample() {
 
 void BM_RenderOpenAi(benchmark::State& st) {
   const ChatResponse r = sample();
-  for (auto _ : st) benchmark::DoNotOptimize(inbound::render_openai_chat_completion(r, 1735689600, "x"));
+  for (auto _ : st) benchmark::DoNotOptimize(adapters::openai::render_openai_chat_completion(r, 1735689600, "x"));
 }
 BENCHMARK(BM_RenderOpenAi);
 
 void BM_OpenAiSseChunk(benchmark::State& st) {
-  inbound::OpenAiSseWriter w("chatcmpl-abc", "gpt-4o", 1735689600, true);
+  adapters::openai::OpenAiSseWriter w("chatcmpl-abc", "gpt-4o", 1735689600, true);
   const StreamEvent e = StreamEvent::TextDelta(" status");
   for (auto _ : st) benchmark::DoNotOptimize(w.event(e));
 }
@@ -86,8 +87,8 @@ const std::string kOpenAiAgent = R"({"model":"gpt-4o-mini","messages":[
  "tool_choice":"auto","temperature":0.2,"max_tokens":256,"stream":false,"user":"user-1234"})";
 
 void BM_ParseOpenAiAgent(benchmark::State& st) {
-  const auto path = st.range(0) == 0 ? inbound::ParsePath::kDomOnly : inbound::ParsePath::kFastOnly;
-  for (auto _ : st) benchmark::DoNotOptimize(inbound::parse_openai_chat_request(kOpenAiAgent, path));
+  const auto path = st.range(0) == 0 ? adapters::openai::ParsePath::kDomOnly : adapters::openai::ParsePath::kFastOnly;
+  for (auto _ : st) benchmark::DoNotOptimize(adapters::openai::parse_openai_chat_request(kOpenAiAgent, path));
   st.SetLabel(st.range(0) == 0 ? "dom (nlohmann)" : "fast (single pass)");
 }
 BENCHMARK(BM_ParseOpenAiAgent)->Arg(0)->Arg(1);
@@ -96,9 +97,9 @@ BENCHMARK(BM_ParseOpenAiAgent)->Arg(0)->Arg(1);
 void BM_CodecRoundTripOpenAi(benchmark::State& st) {
   const ChatResponse r = sample();
   for (auto _ : st) {
-    auto in = inbound::parse_openai_chat_request(kOpenAi);
+    auto in = adapters::openai::parse_openai_chat_request(kOpenAi);
     benchmark::DoNotOptimize(in);
-    benchmark::DoNotOptimize(inbound::render_openai_chat_completion(r, 1735689600, "x"));
+    benchmark::DoNotOptimize(adapters::openai::render_openai_chat_completion(r, 1735689600, "x"));
   }
 }
 BENCHMARK(BM_CodecRoundTripOpenAi);
@@ -119,9 +120,9 @@ void BM_CodecRoundTripOpenAiStream(benchmark::State& st) {
   const ChatResponse r = sample();
   const StreamEvent e = StreamEvent::TextDelta(" status");
   for (auto _ : st) {
-    auto in = inbound::parse_openai_chat_request(kOpenAi);
+    auto in = adapters::openai::parse_openai_chat_request(kOpenAi);
     benchmark::DoNotOptimize(in);
-    inbound::OpenAiSseWriter w("chatcmpl-abc", "gpt-4o", 1735689600, true);
+    adapters::openai::OpenAiSseWriter w("chatcmpl-abc", "gpt-4o", 1735689600, true);
     size_t bytes = 0;
     for (int i = 0; i < 8; ++i) bytes += w.event(e).size();
     bytes += w.finish(r).size();
@@ -146,7 +147,7 @@ void BM_GatewayInProcess(benchmark::State& st) {
   so.latency = sim::LatencyModel::Fast();
   auto engine = sim::SimEngine::Create(so, clock);
   InProcessTransport t(clock, sim::engine_handler(**engine));
-  auto adapter = make_openai_adapter();
+  auto adapter = adapters::openai::make_openai_adapter();
   resilience::LlmClient client(clock);
   resilience::EndpointConfig c;
   c.candidate = {"sim/gpt-4o", "sim", "gpt-4o", "", Capabilities{true, true, true, true, true, 0}};

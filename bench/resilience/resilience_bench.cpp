@@ -9,7 +9,7 @@
 //                              façade adds to)
 #include <benchmark/benchmark.h>
 
-#include "ploke/adapters/openai_adapter.h"
+#include "ploke/adapters/openai/adapter.h"
 #include "ploke/core/chat_client.h"
 #include "ploke/core/in_process_transport.h"
 #include "ploke/resilience/admission.h"
@@ -168,7 +168,7 @@ void BM_ChatClientComplete(benchmark::State& state) {
   SimulatedClock clock;
   const ScriptedResponse resp = canned();
   InProcessTransport t(clock, [&resp](const HttpRequest&) { return resp; });
-  auto adapter = make_openai_adapter();
+  auto adapter = adapters::openai::make_openai_adapter();
   ChatClient client(*adapter, Endpoint{"openai", "http://bench.invalid/v1", Secret("sk-FAKE-bench"), {}}, t, clock,
                     CallOptions{});
   const ChatRequest req = request_1k();
@@ -184,7 +184,7 @@ void BM_FacadeComplete(benchmark::State& state) {
   SimulatedClock clock;
   const ScriptedResponse resp = canned();
   InProcessTransport t(clock, [&resp](const HttpRequest&) { return resp; });
-  auto adapter = make_openai_adapter();
+  auto adapter = adapters::openai::make_openai_adapter();
   LlmClientOptions o;
   LlmClient client(clock, o);
   for (int i = 0; i < static_cast<int>(state.range(0)); ++i) {
@@ -214,7 +214,7 @@ void BM_FacadeCompleteTraced(benchmark::State& state) {
   SimulatedClock clock;
   const ScriptedResponse resp = canned();
   InProcessTransport t(clock, [&resp](const HttpRequest&) { return resp; });
-  auto adapter = make_openai_adapter();
+  auto adapter = adapters::openai::make_openai_adapter();
   LlmClient client(clock, LlmClientOptions{});
   EndpointConfig c;
   c.candidate.id = "openai/gpt-4o";

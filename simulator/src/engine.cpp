@@ -109,8 +109,7 @@ ScriptedResponse http_error_response(const Fault& f, const RequestContext& ctx, 
   }
   ScriptedResponse r = detail::error_response(e, ctx, opts);
   if (f.status == 429 && !quota) {
-    r.headers.set("x-ratelimit-remaining-requests", "0");
-    r.headers.set("x-ratelimit-reset-requests", format_reset_duration(reset));
+    adapters::openai::mark_requests_exhausted(r.headers, reset);
   }
   // Out of quota: waiting does not help, and the API says so (the SDK then tries once).
   if (quota && !f.should_retry) r.headers.add("x-should-retry", "false");
@@ -310,6 +309,32 @@ std::vector<ModelInfo> default_models() {
   };
 }
 
+namespace {
+
+// Where a request goes: the protocol, and whether faults match it by default.
+struct Routing {
+  std::string path;
+  bool is_chat = false, is_post = false, is_get = false;
+  bool from_cassette = false, is_anthropic = false, is_openrouter = false, is_inference = false;
+};
+
+// The request body, read once; faults match on model and stream.
+struct ParsedRequest {
+  Json body;
+  bool body_ok = false;
+  std::string model;
+  bool stream = false;
+  // The common plain requests are read without a DOM (the scanners fall back to the parse
+  // for anything unusual, so errors and tool handling are unchanged).
+  detail::LightChat light;
+  bool is_light = false;
+  detail::anthropic::LightMessage light_message;
+  bool is_light_message = false;
+  const Json* json() const { return body_ok ? &body : nullptr; }
+};
+
+}  // namespace
+
 struct SimEngine::Impl {
   struct FaultState {
     Fault fault;
@@ -356,6 +381,11 @@ struct SimEngine::Impl {
   ScriptedResponse route(const SimOptions& opts, const std::string& path, bool is_post, bool is_get,
                          const Json* body, const detail::LightChat* light, const RequestContext& ctx, Random& rng,
                          double slow) const;
+  Routing routing(const HttpRequest& request) const;
+  /// The answer by protocol (Anthropic, OpenRouter, cassette, OpenAI), faults applied.
+  ScriptedResponse respond(const HttpRequest& request, const Routing& rt, const ParsedRequest& p, const Fault* f,
+                           const RequestContext& ctx, const SimOptions& opts, Random& rng, TimePoint arrival,
+                           std::string& replayed) const;
 };
 
 std::optional<Fault> SimEngine::Impl::select_fault(const std::string& path, bool is_inference,
@@ -604,58 +634,110 @@ void SimEngine::reset_replay() {
   if (impl_->store) impl_->store->reset();
 }
 
+namespace {
+
+ParsedRequest parse_request(const HttpRequest& request, const Routing& rt, const SimOptions& opts) {
+  ParsedRequest p;
+  if (rt.is_chat && rt.is_post && !rt.from_cassette && detail::scan_chat_light(request.body, opts, p.light)) {
+    p.is_light = true;
+    p.model.assign(p.light.model);
+    p.stream = p.light.stream;
+  } else if (rt.is_anthropic && rt.is_post && rt.path == detail::anthropic::kMessagesPath &&
+             request.headers.has("anthropic-version") &&
+             detail::anthropic::scan_message_light(request.body, opts, p.light_message)) {
+    p.is_light_message = true;
+    p.model.assign(p.light_message.model);
+    p.stream = p.light_message.stream;
+  } else if ((rt.is_inference || rt.is_anthropic) && rt.is_post) {
+    p.body = Json::parse(request.body, nullptr, /*allow_exceptions=*/false);
+    p.body_ok = !p.body.is_discarded();
+    if (p.body_ok && p.body.is_object()) {
+      if (auto m = p.body.find("model"); m != p.body.end() && m->is_string()) p.model = m->get<std::string>();
+      if (auto s = p.body.find("stream"); s != p.body.end() && s->is_boolean()) p.stream = s->get<bool>();
+    }
+  } else if (rt.path.rfind("/v1/models/", 0) == 0) {
+    p.model = rt.path.substr(std::string_view("/v1/models/").size());
+  }
+  return p;
+}
+
+JournalEntry journal_entry(const HttpRequest& request, const Routing& rt, const ParsedRequest& p,
+                           const ScriptedResponse& r, const RequestContext& ctx, const Fault* fault,
+                           Duration since_start, std::string replayed) {
+  JournalEntry e;
+  e.seq = ctx.seq;
+  e.at = since_start;
+  e.method = request.method;
+  e.path = rt.path;
+  e.model = p.model;
+  e.stream = p.stream;
+  e.retry_count = retry_count_header(request.headers);
+  e.status = (r.send_head && r.ending != Ending::kCloseNoReply) ? r.status : 0;
+  e.ending = std::string(ending_name(r.ending));
+  if (fault) e.fault_id = fault->id;
+  e.request_id = ctx.request_id;
+  if (!replayed.empty() && replayed != "miss") {
+    auto rid = r.headers.get("x-request-id");
+    if (!rid) rid = r.headers.get("request-id");  // Anthropic
+    e.request_id = rid ? std::string(*rid) : std::string();
+  }
+  e.replay = std::move(replayed);
+  return e;
+}
+
+}  // namespace
+
+Routing SimEngine::Impl::routing(const HttpRequest& request) const {
+  Routing rt;
+  rt.path = effective_path(request);
+  rt.is_chat = rt.path == kChatPath;
+  rt.is_post = iequals(request.method, "POST");
+  rt.is_get = iequals(request.method, "GET");
+  rt.from_cassette = routes_to_cassette(request.method, rt.path, rt.is_get);
+  // Anthropic routes (anthropic_wire.h): /v1/messages…, and /v1/models with anthropic-version.
+  rt.is_anthropic = !rt.from_cassette && detail::anthropic::is_route(rt.path, rt.is_get, request.headers);
+  // OpenRouter routes (openrouter_wire.h): everything under /api/v1/.
+  rt.is_openrouter = !rt.from_cassette && detail::is_openrouter_path(rt.path);
+  // Inference requests are what faults match by default: the chat path, and in replay mode
+  // every POST answered from the cassettes (whatever the protocol).
+  rt.is_inference = rt.is_chat || (rt.is_anthropic && detail::anthropic::is_inference(rt.path, rt.is_post)) ||
+                    (rt.is_openrouter && rt.path == detail::kOpenRouterChatPath) || (rt.from_cassette && rt.is_post);
+  return rt;
+}
+
+ScriptedResponse SimEngine::Impl::respond(const HttpRequest& request, const Routing& rt, const ParsedRequest& p,
+                                          const Fault* f, const RequestContext& ctx, const SimOptions& opts,
+                                          Random& rng, TimePoint arrival, std::string& replayed) const {
+  if (rt.is_anthropic) {
+    return detail::anthropic::respond(f, request, rt.path, rt.is_post, rt.is_get, p.json(),
+                                      p.is_light_message ? &p.light_message : nullptr, ctx, opts, rng, p.model,
+                                      p.stream);
+  }
+  if (rt.is_openrouter) {
+    ScriptedResponse r = respond_with_faults(f, ctx, opts, p.model, p.stream, [&](double slow) {
+      return openrouter->route(request, rt.path, rt.is_post, rt.is_get, p.json(), ctx, rng, slow, arrival);
+    });
+    openrouter->adapt_fault(r, f, p.stream);
+    return r;
+  }
+  if (rt.from_cassette) {
+    return respond_with_faults(f, ctx, opts, p.model, p.stream, [&](double slow) {
+      return replay(request, rt.path, ctx, opts, slow, replayed);
+    });
+  }
+  return respond_with_faults(f, ctx, opts, p.model, p.stream, [&](double slow) {
+    return route(opts, rt.path, rt.is_post, rt.is_get, p.json(), p.is_light ? &p.light : nullptr, ctx, rng, slow);
+  });
+}
+
 ScriptedResponse SimEngine::handle(const HttpRequest& request) {
   const TimePoint arrival = clock_.now();
   const Duration since_start = arrival - start_;
-  const std::string path = effective_path(request);
-  const bool is_chat = path == kChatPath;
-  const bool is_post = iequals(request.method, "POST");
-  const bool is_get = iequals(request.method, "GET");
-  const bool from_cassette = impl_->routes_to_cassette(request.method, path, is_get);
-  // Inference requests are what faults match by default: the chat path, and in replay mode
-  // every POST answered from the cassettes (whatever the protocol).
-  // Anthropic routes (anthropic_wire.h): /v1/messages…, and /v1/models with anthropic-version.
-  const bool is_anthropic = !from_cassette && detail::anthropic::is_route(path, is_get, request.headers);
-  // OpenRouter routes (openrouter_wire.h): everything under /api/v1/.
-  const bool is_openrouter = !from_cassette && detail::is_openrouter_path(path);
-  const bool is_inference = is_chat || (is_anthropic && detail::anthropic::is_inference(path, is_post)) ||
-                            (is_openrouter && path == detail::kOpenRouterChatPath) || (from_cassette && is_post);
-
-  // Parse once; faults match on model and stream.
-  Json body;
-  bool body_ok = false;
-  std::string model;
-  bool stream = false;
-  // The common plain request is read without a DOM (scan_chat_light falls back to the
-  // parse below for anything unusual, so errors and tool handling are unchanged).
-  detail::LightChat light;
-  bool is_light = false;
-  detail::anthropic::LightMessage light_message;
-  bool is_light_message = false;
-  if (is_chat && is_post && !from_cassette && detail::scan_chat_light(request.body, options_, light)) {
-    is_light = true;
-    model.assign(light.model);
-    stream = light.stream;
-  } else if (is_anthropic && is_post && path == detail::anthropic::kMessagesPath &&
-             request.headers.has("anthropic-version") &&
-             detail::anthropic::scan_message_light(request.body, options_, light_message)) {
-    is_light_message = true;
-    model.assign(light_message.model);
-    stream = light_message.stream;
-  } else if ((is_inference || is_anthropic) && is_post) {
-    body = Json::parse(request.body, nullptr, /*allow_exceptions=*/false);
-    body_ok = !body.is_discarded();
-    if (body_ok && body.is_object()) {
-      if (auto m = body.find("model"); m != body.end() && m->is_string()) model = m->get<std::string>();
-      if (auto s = body.find("stream"); s != body.end() && s->is_boolean()) stream = s->get<bool>();
-    }
-  } else if (path.rfind("/v1/models/", 0) == 0) {
-    model = path.substr(std::string_view("/v1/models/").size());
-  }
+  const Routing rt = impl_->routing(request);
+  const ParsedRequest p = parse_request(request, rt, options_);
 
   uint64_t seq = 0;
-  const std::optional<Fault> fault = impl_->select_fault(path, is_inference, model, stream, since_start, seq);
-
+  const std::optional<Fault> fault = impl_->select_fault(rt.path, rt.is_inference, p.model, p.stream, since_start, seq);
   Random rng = impl_->base_rng.fork(seq);
   RequestContext ctx;
   ctx.seq = seq;
@@ -666,25 +748,7 @@ ScriptedResponse SimEngine::handle(const HttpRequest& request) {
   std::string replayed;  // journal label: "name#i", "miss", or "" (synthetic / replaced by a fault)
   const Fault* f = fault ? &*fault : nullptr;
   try {
-    if (is_anthropic) {
-      r = detail::anthropic::respond(f, request, path, is_post, is_get, body_ok ? &body : nullptr,
-                                     is_light_message ? &light_message : nullptr, ctx, options_, rng, model, stream);
-    } else if (is_openrouter) {
-      r = respond_with_faults(f, ctx, options_, model, stream, [&](double slow) {
-        return impl_->openrouter->route(request, path, is_post, is_get, body_ok ? &body : nullptr, ctx, rng, slow,
-                                        arrival);
-      });
-      impl_->openrouter->adapt_fault(r, f, stream);
-    } else if (from_cassette) {
-      r = respond_with_faults(f, ctx, options_, model, stream, [&](double slow) {
-        return impl_->replay(request, path, ctx, options_, slow, replayed);
-      });
-    } else {
-      r = respond_with_faults(f, ctx, options_, model, stream, [&](double slow) {
-        return impl_->route(options_, path, is_post, is_get, body_ok ? &body : nullptr,
-                            is_light ? &light : nullptr, ctx, rng, slow);
-      });
-    }
+    r = impl_->respond(request, rt, p, f, ctx, options_, rng, arrival, replayed);
   } catch (const std::exception& ex) {
     // A bug (a JSON access we failed to guard): answer like OpenAI's 500, never throw.
     r = detail::error_response(ErrorSpec{500, std::string("simulator internal error: ") + ex.what(), "server_error",
@@ -693,35 +757,13 @@ ScriptedResponse SimEngine::handle(const HttpRequest& request) {
   }
   const bool recorded = !replayed.empty() && replayed != "miss";
   // A replayed response keeps its recorded headers exactly.
-  if (!recorded && !is_anthropic && !is_openrouter && r.send_head && r.ending != Ending::kCloseNoReply) {
+  if (!recorded && !rt.is_anthropic && !rt.is_openrouter && r.send_head && r.ending != Ending::kCloseNoReply) {
     r.headers.add("openai-processing-ms", std::to_string(ms_ceil(r.head_at)));
   }
-
-  JournalEntry e;
-  e.seq = seq;
-  e.at = since_start;
-  e.method = request.method;
-  e.path = path;
-  e.model = model;
-  e.stream = stream;
-  e.retry_count = retry_count_header(request.headers);
-  e.status = (r.send_head && r.ending != Ending::kCloseNoReply) ? r.status : 0;
-  e.ending = std::string(ending_name(r.ending));
-  if (fault) e.fault_id = fault->id;
-  e.request_id = ctx.request_id;
-  if (recorded) {
-    auto rid = r.headers.get("x-request-id");
-    if (!rid) rid = r.headers.get("request-id");  // Anthropic
-    e.request_id = rid ? std::string(*rid) : std::string();
-  }
-  e.replay = std::move(replayed);
-  impl_->append_journal(std::move(e), options_.journal_capacity);
+  impl_->append_journal(journal_entry(request, rt, p, r, ctx, f, since_start, std::move(replayed)),
+                        options_.journal_capacity);
   return r;
 }
-
-}  // namespace ploke::sim
-
-namespace ploke::sim {
 
 InProcessTransport::Handler engine_handler(SimEngine& engine) {
   return [&engine](const HttpRequest& r) { return engine.handle(r); };

@@ -1,12 +1,12 @@
 // The simulator's /v1/chat/completions request validation: the API's own checks
-// (ploke/adapters/openai_checks.h, shared with the gateway), tool/tool_call pairing,
+// (ploke/adapters/openai/checks.h, shared with the gateway), tool/tool_call pairing,
 // tool_choice, unknown models. See openai_wire.h.
 #include <algorithm>
 #include <string>
 #include <vector>
 
 #include "openai_wire.h"
-#include "ploke/adapters/openai_checks_json.h"
+#include "ploke/adapters/openai/checks_json.h"
 
 namespace ploke::sim::detail {
 namespace {
@@ -141,7 +141,7 @@ std::optional<ErrorSpec> validate_chat_request(const Json* body, const SimOption
                        " instead.",
                    "stream", "invalid_type");
   }
-  if (auto p = inbound::openai_checks::check_parsed(b)) {  // ranges, enums, content types
+  if (auto p = adapters::openai::checks::check_parsed(b)) {  // ranges, enums, content types
     return invalid(p->message, p->param.empty() ? std::nullopt : std::optional<std::string>(p->param),
                    p->code.empty() ? std::nullopt : std::optional<std::string>(p->code));
   }

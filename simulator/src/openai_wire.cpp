@@ -2,6 +2,7 @@
 // See openai_wire.h for the shapes reproduced here (OpenAI's published OpenAPI spec).
 #include "openai_wire.h"
 #include "light_scanner.h"
+#include "ploke/adapters/openai/render.h"
 
 #include <algorithm>
 #include <array>
@@ -27,72 +28,24 @@ constexpr std::array<std::string_view, 64> kVocabulary = {
 
 std::string_view word(Random& rng) { return kVocabulary[rng.below(kVocabulary.size())]; }
 
-void append_u64(std::string& out, uint64_t v) {
-  char buf[24];
-  const auto r = std::to_chars(buf, buf + sizeof buf, v);
-  out.append(buf, static_cast<size_t>(r.ptr - buf));
-}
 
-std::string u64(uint64_t v) { std::string s; append_u64(s, v); return s; }
-
-struct ToolCallPlan {
-  std::string id;
-  std::string name;
-  std::string arguments;
-  std::vector<std::string> fragments;
-};
-
-struct ChoicePlan {
-  std::vector<std::string> tokens;   // text tokens (first has no leading space)
-  std::vector<ToolCallPlan> calls;
-  std::string finish = "stop";
-  uint64_t completion_tokens = 0;
-  std::vector<std::string> logprobs;  // when asked: one ChatCompletionTokenLogprob JSON per token
-};
-
-void append_token_logprob(std::string& out, std::string_view token, double logprob) {
-  out += "{\"token\":";
-  append_json_string(out, token);
-  char buf[32];
-  std::snprintf(buf, sizeof buf, "%.4f", logprob);
-  out += ",\"logprob\":";
-  out += buf;
-  out += ",\"bytes\":[";
-  for (size_t i = 0; i < token.size(); ++i) {
-    if (i) out += ',';
-    append_u64(out, static_cast<unsigned char>(token[i]));
-  }
-  out += ']';
-}
+using ToolCallPlan = adapters::openai::WireToolCall;
+using ChoicePlan = adapters::openai::WireChoice;
 
 // logprobs / top_logprobs: the chosen token first among its alternatives, as the API does.
 void plan_logprobs(ChoicePlan& c, uint32_t top, Random& rng) {
   c.logprobs.reserve(c.tokens.size());
+  std::vector<std::pair<std::string, double>> alts;
   for (const auto& t : c.tokens) {
     const double lp = -0.02 - 1.5 * rng.uniform01() * rng.uniform01();
-    std::string e;
-    append_token_logprob(e, t, lp);
-    e += ",\"top_logprobs\":[";
+    alts.clear();
     for (uint32_t k = 0; k < top; ++k) {
-      if (k) e += ',';
       std::string alt = k == 0 ? t : std::string(t.empty() || t[0] != ' ' ? "" : " ") + std::string(word(rng));
-      append_token_logprob(e, alt, k == 0 ? lp : lp - 0.5 * k - rng.uniform01());
-      e += '}';
+      const double alt_lp = k == 0 ? lp : lp - 0.5 * k - rng.uniform01();
+      alts.emplace_back(std::move(alt), alt_lp);
     }
-    e += "]}";
-    c.logprobs.push_back(std::move(e));
+    c.logprobs.push_back(adapters::openai::token_logprob_json(t, lp, alts));
   }
-}
-
-std::string logprobs_json(const ChoicePlan& c, size_t from, size_t count) {
-  if (c.logprobs.empty()) return "null";
-  std::string o = "{\"content\":[";
-  for (size_t i = from; i < from + count && i < c.logprobs.size(); ++i) {
-    if (i != from) o += ',';
-    o += c.logprobs[i];
-  }
-  o += "],\"refusal\":null}";
-  return o;
 }
 
 uint64_t estimate_prompt_tokens(const Json& messages) {
@@ -212,110 +165,6 @@ ChoicePlan plan_choice(const Json& b, const SimOptions& opts, const ToolChoiceIn
   return c;
 }
 
-void append_usage(std::string& out, uint64_t prompt, uint64_t completion) {
-  out += "{\"prompt_tokens\":";
-  append_u64(out, prompt);
-  out += ",\"completion_tokens\":";
-  append_u64(out, completion);
-  out += ",\"total_tokens\":";
-  append_u64(out, prompt + completion);
-  out += ",\"prompt_tokens_details\":{\"cached_tokens\":0,\"audio_tokens\":0},"
-         "\"completion_tokens_details\":{\"reasoning_tokens\":0,\"audio_tokens\":0,"
-         "\"accepted_prediction_tokens\":0,\"rejected_prediction_tokens\":0}}";
-}
-
-std::string render_non_stream(const std::string& id, const std::string& model, const RequestContext& ctx,
-                              const SimOptions& opts, const std::vector<ChoicePlan>& choices, uint64_t prompt,
-                              uint64_t completion) {
-  // One allocation: the fixed parts take < 450 bytes, each choice < 200 + its text.
-  size_t estimate = 480 + model.size() + opts.system_fingerprint.size();
-  for (const ChoicePlan& c : choices) {
-    estimate += 200 + c.finish.size();
-    for (const auto& t : c.tokens) estimate += t.size() + 2;
-    for (const auto& k : c.calls) estimate += 120 + k.id.size() + k.name.size() + 2 * k.arguments.size();
-  }
-  // Rendered into a per-thread buffer, then copied out at its exact size: a ~1 KB body is
-  // then one small-bin malloc instead of a large-bin one (which consolidates fastbins).
-  thread_local std::string buffer;
-  std::string& out = buffer;
-  out.clear();
-  out.reserve(estimate);
-  out += "{\"id\":\"";
-  out += id;
-  out += "\",\"object\":\"chat.completion\",\"created\":";
-  append_u64(out, static_cast<uint64_t>(ctx.created));
-  out += ",\"model\":";
-  append_json_string(out, model);
-  out += ",\"choices\":[";
-  for (size_t i = 0; i < choices.size(); ++i) {
-    const ChoicePlan& c = choices[i];
-    if (i) out += ',';
-    out += "{\"index\":";
-    append_u64(out, i);
-    out += ",\"message\":{\"role\":\"assistant\",\"content\":";
-    if (c.calls.empty()) {
-      out += '"';
-      for (const auto& t : c.tokens) ploke::json::append_escaped(out, t);
-      out += "\",\"refusal\":null,\"annotations\":[]}";
-    } else {
-      out += "null,\"tool_calls\":[";
-      for (size_t k = 0; k < c.calls.size(); ++k) {
-        if (k) out += ',';
-        out += "{\"id\":\"" + c.calls[k].id + "\",\"type\":\"function\",\"function\":{\"name\":";
-        append_json_string(out, c.calls[k].name);
-        out += ",\"arguments\":";
-        append_json_string(out, c.calls[k].arguments);
-        out += "}}";
-      }
-      out += "],\"refusal\":null,\"annotations\":[]}";
-    }
-    out += ",\"logprobs\":" + logprobs_json(c, 0, c.logprobs.size()) + ",\"finish_reason\":\"" + c.finish + "\"}";
-  }
-  out += "],\"usage\":";
-  append_usage(out, prompt, completion);
-  out += ",\"service_tier\":\"default\",\"system_fingerprint\":";
-  append_json_string(out, opts.system_fingerprint);
-  out += '}';
-  std::string body(out);
-  if (out.capacity() > (64u << 10)) std::string().swap(out);  // do not pin a huge buffer
-  return body;
-}
-
-// One choice's stream events, each the JSON of a `choices[]` element.
-std::vector<std::string> choice_events(const ChoicePlan& c, size_t index) {
-  std::vector<std::string> ev;
-  const std::string head = "{\"index\":" + u64(index) + ",\"delta\":";
-  const std::string tail_null = ",\"logprobs\":null,\"finish_reason\":null}";
-  if (c.calls.empty()) {
-    ev.push_back(head + "{\"role\":\"assistant\",\"content\":\"\",\"refusal\":null}" + tail_null);
-    for (size_t i = 0; i < c.tokens.size(); ++i) {
-      std::string e = head + "{\"content\":";
-      append_json_string(e, c.tokens[i]);
-      e += '}';
-      if (c.logprobs.empty()) e += tail_null;
-      else e += ",\"logprobs\":" + logprobs_json(c, i, 1) + ",\"finish_reason\":null}";
-      ev.push_back(std::move(e));
-    }
-  } else {
-    for (size_t k = 0; k < c.calls.size(); ++k) {
-      const ToolCallPlan& call = c.calls[k];
-      std::string e = head + (k == 0 ? "{\"role\":\"assistant\",\"content\":null,\"tool_calls\":[" : "{\"tool_calls\":[");
-      e += "{\"index\":" + u64(k) + ",\"id\":\"" + call.id + "\",\"type\":\"function\",\"function\":{\"name\":";
-      append_json_string(e, call.name);
-      e += ",\"arguments\":\"\"}}]}" + tail_null;
-      ev.push_back(std::move(e));
-      for (const auto& f : call.fragments) {
-        std::string fe = head + "{\"tool_calls\":[{\"index\":" + u64(k) + ",\"function\":{\"arguments\":";
-        append_json_string(fe, f);
-        fe += "}}]}" + tail_null;
-        ev.push_back(std::move(fe));
-      }
-    }
-  }
-  ev.push_back(head + "{},\"logprobs\":null,\"finish_reason\":\"" + c.finish + "\"}");
-  return ev;
-}
-
 }  // namespace
 
 std::vector<std::string> split_fragments(const std::string& s, uint32_t max_pieces, Random& rng) {
@@ -329,36 +178,16 @@ std::vector<std::string> split_fragments(const std::string& s, uint32_t max_piec
   return out;
 }
 
-std::string error_body(const ErrorSpec& e) {
-  std::string out = "{\"error\":{\"message\":";
-  append_json_string(out, e.message);
-  out += ",\"type\":";
-  append_json_string(out, e.type);
-  out += ",\"param\":";
-  if (e.param) append_json_string(out, *e.param); else out += "null";
-  out += ",\"code\":";
-  if (e.code) append_json_string(out, *e.code); else out += "null";
-  out += "}}";
-  return out;
-}
-
-std::string sse_error_event(const ErrorSpec& e) { return "data: " + error_body(e) + "\n\n"; }
-
 Headers base_headers(std::string_view content_type, const RequestContext& ctx, const SimOptions& opts,
                      uint64_t remaining_requests, uint64_t used_tokens, Duration reset_requests) {
-  Headers h;
-  h.add("content-type", std::string(content_type));
-  h.add("x-request-id", ctx.request_id);
-  h.add("openai-version", "2020-10-01");
-  h.add("openai-organization", "ploke-sim");
-  h.add("x-ratelimit-limit-requests", u64(opts.rate_limits.limit_requests));
-  h.add("x-ratelimit-limit-tokens", u64(opts.rate_limits.limit_tokens));
-  h.add("x-ratelimit-remaining-requests", u64(remaining_requests));
-  uint64_t rem_tokens = opts.rate_limits.limit_tokens > used_tokens ? opts.rate_limits.limit_tokens - used_tokens : 0;
-  h.add("x-ratelimit-remaining-tokens", u64(rem_tokens));
-  h.add("x-ratelimit-reset-requests", format_reset_duration(reset_requests));
-  h.add("x-ratelimit-reset-tokens", format_reset_duration(std::chrono::milliseconds(used_tokens > 0 ? 1 : 0)));
-  return h;
+  adapters::openai::RateLimitWindow w;
+  w.limit_requests = opts.rate_limits.limit_requests;
+  w.limit_tokens = opts.rate_limits.limit_tokens;
+  w.remaining_requests = remaining_requests;
+  w.remaining_tokens = opts.rate_limits.limit_tokens > used_tokens ? opts.rate_limits.limit_tokens - used_tokens : 0;
+  w.reset_requests = reset_requests;
+  w.reset_tokens = std::chrono::milliseconds(used_tokens > 0 ? 1 : 0);
+  return adapters::openai::response_headers(content_type, ctx.request_id, "ploke-sim", w);
 }
 
 ScriptedResponse error_response(const ErrorSpec& e, const RequestContext& ctx, const SimOptions& opts) {
@@ -455,7 +284,7 @@ Duration schedule_choice_chunks(ScriptedResponse& r, const std::vector<ChoicePla
   std::vector<std::vector<std::string>> per_choice;
   size_t longest = 0;
   for (size_t i = 0; i < choices.size(); ++i) {
-    per_choice.push_back(choice_events(choices[i], i));
+    per_choice.push_back(adapters::openai::render_choice_events(choices[i], i));
     longest = std::max(longest, per_choice.back().size());
   }
   Duration last{0};
@@ -484,6 +313,13 @@ ChatResult chat_core(ChatResult res, bool include_usage, std::optional<uint64_t>
   id += rng.alnum(29);
   uint64_t completion = 0;
   const std::vector<ChoicePlan> choices = plan_choices(bp, opts, n, rng, max_tokens, completion);
+  adapters::openai::WireCompletion wire;
+  wire.id = std::move(id);
+  wire.model = res.model;
+  wire.created = ctx.created;
+  wire.system_fingerprint = opts.system_fingerprint;
+  wire.prompt_tokens = prompt;
+  wire.completion_tokens = completion;
 
   // Pacing.
   const double factor = slow_factor > 0 ? slow_factor : 1.0;
@@ -505,7 +341,7 @@ ChatResult chat_core(ChatResult res, bool include_usage, std::optional<uint64_t>
     r.head_at = opts.latency.fast ? Duration{0} : ttft + gap * static_cast<int64_t>(per_choice);
     r.headers = base_headers("application/json", ctx, opts, limit > 0 ? limit - 1 : 0, prompt + completion,
                              std::chrono::milliseconds(6));
-    r.chunks.push_back(TimedChunk{r.head_at, render_non_stream(id, res.model, ctx, opts, choices, prompt, completion)});
+    r.chunks.push_back(TimedChunk{r.head_at, adapters::openai::render_completion(wire, choices)});
     return res;
   }
 
@@ -513,24 +349,13 @@ ChatResult chat_core(ChatResult res, bool include_usage, std::optional<uint64_t>
   r.headers = base_headers("text/event-stream; charset=utf-8", ctx, opts, limit > 0 ? limit - 1 : 0,
                            prompt + completion, std::chrono::milliseconds(6));
   r.head_at = Duration{0};
-  std::string prefix = "data: {\"id\":\"" + id + "\",\"object\":\"chat.completion.chunk\",\"created\":" +
-                       u64(static_cast<uint64_t>(ctx.created)) + ",\"model\":";
-  append_json_string(prefix, res.model);
-  prefix += ",\"service_tier\":\"default\",\"system_fingerprint\":";
-  append_json_string(prefix, opts.system_fingerprint);
-  prefix += ",\"choices\":[";
-  const std::string suffix = include_usage ? "],\"usage\":null}\n\n" : "]}\n\n";
+  const std::string prefix = adapters::openai::chunk_prefix(wire);
+  const std::string suffix(adapters::openai::chunk_suffix(include_usage));
 
   const Duration last = schedule_choice_chunks(r, choices, prefix, suffix, ttft, gap);
   res.tail_begin = r.chunks.size();
-  if (include_usage) {
-    std::string u = prefix;  // ends in `"choices":[`: the usage chunk has no choices
-    u += "],\"usage\":";
-    append_usage(u, prompt, completion);
-    u += "}\n\n";
-    r.chunks.push_back(TimedChunk{last, std::move(u)});
-  }
-  r.chunks.push_back(TimedChunk{last, "data: [DONE]\n\n"});
+  if (include_usage) r.chunks.push_back(TimedChunk{last, adapters::openai::usage_chunk(prefix, wire)});
+  r.chunks.push_back(TimedChunk{last, std::string(adapters::openai::kDone)});
   return res;
 }
 
@@ -654,28 +479,6 @@ bool scan_chat_light(std::string_view body, const SimOptions& opts, LightChat& o
 
 namespace ploke::sim {
 
-std::string format_reset_duration(Duration d) {
-  using namespace std::chrono;
-  const int64_t ms = duration_cast<milliseconds>(d).count();
-  char buf[48];
-  if (ms < 1000) {
-    const auto r = std::to_chars(buf, buf + sizeof buf, ms < 0 ? int64_t{0} : ms);
-    std::string s(buf, static_cast<size_t>(r.ptr - buf));
-    s += "ms";
-    return s;
-  } else if (ms < 60'000) {
-    if (ms % 1000 == 0) std::snprintf(buf, sizeof buf, "%llds", static_cast<long long>(ms / 1000));
-    else {
-      std::snprintf(buf, sizeof buf, "%.3f", static_cast<double>(ms) / 1000.0);
-      std::string s(buf);
-      while (!s.empty() && s.back() == '0') s.pop_back();
-      return s + "s";
-    }
-  } else {
-    std::snprintf(buf, sizeof buf, "%lldm%llds", static_cast<long long>(ms / 60'000),
-                  static_cast<long long>((ms % 60'000) / 1000));
-  }
-  return buf;
-}
+std::string format_reset_duration(Duration d) { return adapters::openai::format_reset_duration(d); }
 
 }  // namespace ploke::sim

@@ -1,9 +1,8 @@
 // File: simulator/src/openai_wire.h (internal)
 //
-// The OpenAI Chat Completions wire shapes the engine produces: response headers, error
-// bodies, model objects and synthetic chat completions (streamed and not). Everything is
-// rendered by hand into strings (not through nlohmann's DOM) so that key order and bytes
-// are fixed and the non-stream fast path allocates little.
+// The simulator's OpenAI Chat Completions: synthetic content (tokens, tool calls, logprobs,
+// usage, pacing) and request validation. The bytes — bodies, stream chunks, error bodies,
+// headers — are rendered by the OpenAI package's server half (ploke/adapters/openai/render.h).
 //
 // Thread-safety: free functions over their arguments.
 #pragma once
@@ -15,6 +14,8 @@
 #include <string_view>
 #include <vector>
 
+#include "ploke/adapters/json_string.h"
+#include "ploke/adapters/openai/render.h"
 #include "ploke/core/random.h"
 #include "ploke/core/scripted_response.h"
 #include "ploke/json/escape.h"
@@ -38,16 +39,10 @@ std::vector<std::string> split_fragments(const std::string& s, uint32_t max_piec
 /// Appends `s` as a JSON string literal (with quotes): ploke::json's one escaper.
 inline void append_json_string(std::string& out, std::string_view s) { ploke::json::append_quoted(out, s); }
 
-struct ErrorSpec {
-  int status = 500;
-  std::string message;
-  std::string type;
-  std::optional<std::string> param;
-  std::optional<std::string> code;
-};
-
-/// {"error":{"message":…,"type":…,"param":…,"code":…}}
-std::string error_body(const ErrorSpec& e);
+/// An error in OpenAI's shape, and its body (the OpenAI package's server half).
+using ErrorSpec = adapters::openai::WireError;
+using adapters::openai::error_body;
+using adapters::openai::sse_error_event;
 
 /// Per-request values every response needs.
 struct RequestContext {
@@ -105,8 +100,5 @@ bool scan_chat_light(std::string_view body, const SimOptions& opts, LightChat& o
 /// generate_chat() for a request scan_chat_light() accepted (same bytes, same RNG use).
 ChatResult generate_chat_light(const LightChat& req, const SimOptions& opts, const RequestContext& ctx,
                                Random& rng, double slow_factor);
-
-/// The "data: …\n\n" event with an in-band error.
-std::string sse_error_event(const ErrorSpec& e);
 
 }  // namespace ploke::sim::detail

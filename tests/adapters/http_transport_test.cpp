@@ -19,7 +19,7 @@
 #include <mutex>
 #include <thread>
 
-#include "ploke/adapters/openai_adapter.h"
+#include "ploke/adapters/openai/adapter.h"
 #include "ploke/core/chat_client.h"
 #include "ploke/core/clock.h"
 #include "ploke/net/http_server.h"
@@ -348,7 +348,7 @@ TEST_F(HttpTransportTest, HandlerReturningFalseCancels) {
 
 TEST_F(HttpTransportTest, ChatClientOverHttpTransportEndToEnd) {
   HttpTransport http(clock_);
-  auto adapter = make_openai_adapter();
+  auto adapter = adapters::openai::make_openai_adapter();
   Endpoint ep{"openai", "http://127.0.0.1:" + std::to_string(port_) + "/v1/e2e", Secret("sk-test-e2e-0123456789"), {}};
   ChatClient client(*adapter, ep, http, clock_, timeouts(5s, 5s, 30s, 5s));
   ChatRequest req;

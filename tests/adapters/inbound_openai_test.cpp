@@ -7,10 +7,12 @@
 #include <nlohmann/json.hpp>
 
 #include "ploke/adapters/inbound.h"
-#include "ploke/adapters/openai_adapter.h"
-#include "ploke/adapters/openai_errors.h"
+#include "ploke/adapters/openai/server.h"
+#include "ploke/adapters/openai/adapter.h"
+#include "ploke/adapters/openai/errors.h"
 
 namespace ploke::inbound {
+using namespace ploke::adapters::openai;  // NOLINT: the package under test
 namespace {
 
 using nlohmann::json;

@@ -6,9 +6,11 @@
 #include <nlohmann/json.hpp>
 
 #include "ploke/adapters/inbound.h"
-#include "ploke/adapters/openai_checks.h"
+#include "ploke/adapters/openai/server.h"
+#include "ploke/adapters/openai/checks.h"
 
 namespace ploke::inbound {
+using namespace ploke::adapters::openai;  // NOLINT: the package under test
 namespace {
 
 using nlohmann::json;
@@ -81,6 +83,7 @@ TEST(InboundOpenRouter, ModelsListHasTotalCountLinksAndRequiredKeys) {
 }  // namespace ploke::inbound
 
 namespace ploke::inbound {
+using namespace ploke::adapters::openai;  // NOLINT: the package under test
 namespace {
 
 // The API's request checks (shared with the simulator): status 400, type

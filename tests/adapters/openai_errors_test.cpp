@@ -1,13 +1,13 @@
 // Error mapping table, retry headers, rate-limit headers, and secret redaction.
-#include "ploke/adapters/openai_errors.h"
+#include "ploke/adapters/openai/errors.h"
 
 #include <gtest/gtest.h>
 
-#include "ploke/adapters/openai_adapter.h"
+#include "ploke/adapters/openai/adapter.h"
 #include "ploke/core/secret.h"
 #include "support/test_support.h"
 
-namespace ploke {
+namespace ploke::adapters::openai {
 namespace {
 
 using namespace std::chrono_literals;
@@ -186,4 +186,4 @@ TEST(OpenAiErrorsTest, SecretsNeverLeakIntoStatus) {
 }
 
 }  // namespace
-}  // namespace ploke
+}  // namespace ploke::adapters::openai

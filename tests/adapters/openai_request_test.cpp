@@ -3,10 +3,10 @@
 
 #include <nlohmann/json.hpp>
 
-#include "ploke/adapters/openai_adapter.h"
+#include "ploke/adapters/openai/adapter.h"
 #include "support/test_support.h"
 
-namespace ploke {
+namespace ploke::adapters::openai {
 namespace {
 
 using nlohmann::json;
@@ -198,4 +198,4 @@ TEST_F(OpenAiRequestTest, RejectsRequestsTheProtocolCannotExpress) {
 }
 
 }  // namespace
-}  // namespace ploke
+}  // namespace ploke::adapters::openai

@@ -1,11 +1,11 @@
 // OpenAiAdapter::parse_response: happy paths, tolerance, and malformed bodies.
 #include <gtest/gtest.h>
 
-#include "ploke/adapters/openai_adapter.h"
+#include "ploke/adapters/openai/adapter.h"
 #include "ploke/core/random.h"
 #include "support/test_support.h"
 
-namespace ploke {
+namespace ploke::adapters::openai {
 namespace {
 
 class OpenAiResponseTest : public ::testing::Test {
@@ -197,4 +197,4 @@ TEST_F(OpenAiResponseTest, FastAndDomPathsAgreeOnValidAndMutatedBodies) {
 }
 
 }  // namespace
-}  // namespace ploke
+}  // namespace ploke::adapters::openai

@@ -4,11 +4,11 @@
 #include <string>
 #include <vector>
 
-#include "ploke/adapters/openai_adapter.h"
+#include "ploke/adapters/openai/adapter.h"
 #include "ploke/core/random.h"
 #include "support/test_support.h"
 
-namespace ploke {
+namespace ploke::adapters::openai {
 namespace {
 
 using Kind = StreamEvent::Kind;
@@ -256,4 +256,4 @@ TEST(OpenAiStreamTest, FastAndDomDecodersAgree) {
 }
 
 }  // namespace
-}  // namespace ploke
+}  // namespace ploke::adapters::openai

@@ -8,7 +8,7 @@
 #include <string>
 
 #include "ploke/adapters/anthropic_adapter.h"
-#include "ploke/adapters/openai_adapter.h"
+#include "ploke/adapters/openai/adapter.h"
 #include "ploke/adapters/register.h"
 #include "ploke/core/registry.h"
 #include "ploke/simulator/contract.h"
@@ -71,14 +71,14 @@ TEST(ContractRunnerTest, OpenAiSuiteIncludesCassetteAndDriftCases) {
 }
 
 TEST(ContractRunnerTest, SameSuiteSameReport) {
-  auto adapter = make_openai_adapter();
+  auto adapter = adapters::openai::make_openai_adapter();
   ContractSuite suite = load("openai");
   EXPECT_EQ(contract_report_json(run_contract_suite(suite, *adapter)),
             contract_report_json(run_contract_suite(suite, *adapter)));
 }
 
 TEST(ContractRunnerTest, FilterRunsMatchingCasesOnly) {
-  auto adapter = make_openai_adapter();
+  auto adapter = adapters::openai::make_openai_adapter();
   ContractReport rep = run_contract_suite(load("openai"), *adapter, "rate_limited");
   ASSERT_GE(rep.cases.size(), 3u);
   for (const auto& c : rep.cases) EXPECT_NE(c.name.find("rate_limited"), std::string::npos);
@@ -89,7 +89,7 @@ TEST(ContractRunnerTest, FilterRunsMatchingCasesOnly) {
 // Forwards to the real OpenAI adapter; subclasses break one thing.
 class WrappedAdapter : public ProviderAdapter {
  public:
-  explicit WrappedAdapter(ProviderAdapterPtr inner = make_openai_adapter()) : inner_(std::move(inner)) {}
+  explicit WrappedAdapter(ProviderAdapterPtr inner = adapters::openai::make_openai_adapter()) : inner_(std::move(inner)) {}
   std::string_view name() const override { return "broken-openai"; }
   Result<HttpRequest> build_request(const ChatRequest& r, const Endpoint& e) const override {
     return inner_->build_request(r, e);
@@ -221,7 +221,7 @@ TEST(ContractRunnerTest, AFaultThatNeverFiresFailsTheCase) {
               "sim":{"faults":{"faults":[{"kind":"http_error","status":429,"match":{"path":"/v1/elsewhere"}}]}},
               "expect":{"status":"ok"}}]})", "inline", "");
   ASSERT_OK(suite);
-  auto adapter = make_openai_adapter();
+  auto adapter = adapters::openai::make_openai_adapter();
   ContractReport rep = run_contract_suite(*suite, *adapter);
   ASSERT_EQ(rep.cases.size(), 1u);
   EXPECT_FALSE(rep.cases[0].passed);
@@ -229,7 +229,7 @@ TEST(ContractRunnerTest, AFaultThatNeverFiresFailsTheCase) {
 }
 
 TEST(ContractRunnerTest, JsonReportShape) {
-  auto adapter = make_openai_adapter();
+  auto adapter = adapters::openai::make_openai_adapter();
   ContractReport rep = run_contract_suite(load("openai"), *adapter, "non_stream_text");
   ASSERT_EQ(rep.cases.size(), 1u);
   const std::string j = contract_report_json(rep);

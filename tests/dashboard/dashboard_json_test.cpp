@@ -8,7 +8,7 @@
 #include <nlohmann/json.hpp>
 #include <sstream>
 
-#include "ploke/adapters/openai_adapter.h"
+#include "ploke/adapters/openai/adapter.h"
 #include "ploke/core/in_process_transport.h"
 #include "ploke/dashboard/dashboard.h"
 #include "ploke/gateway/gateway.h"
@@ -156,7 +156,7 @@ TEST(GatewayJson, FromPartsWithEscapingAndPercentiles) {
 class GatewayJsonLive : public ::testing::Test {
  protected:
   void SetUp() override {
-    adapter_ = make_openai_adapter();
+    adapter_ = adapters::openai::make_openai_adapter();
     for (const char* name : {"alpha", "beta"}) {
       sim::SimOptions o;
       o.latency = sim::LatencyModel::Fast();

@@ -15,7 +15,7 @@
 #include <vector>
 
 #include "ploke/adapters/http_transport.h"
-#include "ploke/adapters/openai_adapter.h"
+#include "ploke/adapters/openai/adapter.h"
 #include "ploke/gateway/gateway.h"
 #include "ploke/gateway/server.h"
 #include "ploke/simulator/engine.h"
@@ -168,7 +168,7 @@ class GatewayStack {
   RealClock clock_;
   std::vector<std::unique_ptr<sim::SimEngine>> engines_;
   std::vector<std::unique_ptr<sim::SimServer>> sims_;
-  ProviderAdapterPtr adapter_ = make_openai_adapter();
+  ProviderAdapterPtr adapter_ = adapters::openai::make_openai_adapter();
   static HttpTransport::Options upstream_options(const StackOptions& o) {
     HttpTransport::Options h{o.upstream_pool, "ploke-gateway-test", true};
     h.on_event_loop = o.workers == 0;

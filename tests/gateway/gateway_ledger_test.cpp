@@ -10,7 +10,7 @@
 #include <cstdio>
 #include <nlohmann/json.hpp>
 
-#include "ploke/adapters/openai_adapter.h"
+#include "ploke/adapters/openai/adapter.h"
 #include "ploke/config/config.h"
 #include "ploke/core/in_process_transport.h"
 #include "ploke/gateway/gateway.h"
@@ -137,7 +137,7 @@ class GatewayLedgerTest : public ::testing::Test {
 
   SimulatedClock clock_;
   std::string path_;
-  ProviderAdapterPtr adapter_ = make_openai_adapter();
+  ProviderAdapterPtr adapter_ = adapters::openai::make_openai_adapter();
   std::vector<std::unique_ptr<sim::SimEngine>> engines_;
   std::vector<std::unique_ptr<InProcessTransport>> transports_;
   std::unique_ptr<ledger::Ledger> book_;

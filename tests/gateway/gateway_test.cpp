@@ -9,7 +9,7 @@
 #include <nlohmann/json.hpp>
 
 #include "ploke/adapters/anthropic_adapter.h"
-#include "ploke/adapters/openai_adapter.h"
+#include "ploke/adapters/openai/adapter.h"
 #include "ploke/core/in_process_transport.h"
 #include "ploke/gateway/gateway.h"
 #include "ploke/simulator/engine.h"
@@ -113,7 +113,7 @@ class GatewayTest : public ::testing::Test {
   }
 
   SimulatedClock clock_;
-  ProviderAdapterPtr adapter_ = make_openai_adapter();
+  ProviderAdapterPtr adapter_ = adapters::openai::make_openai_adapter();
   std::vector<std::unique_ptr<sim::SimEngine>> engines_;
   std::vector<std::unique_ptr<InProcessTransport>> transports_;
   std::unique_ptr<resilience::LlmClient> client_;

@@ -4,7 +4,7 @@
 #include <gtest/gtest.h>
 
 #include "ploke/adapters/anthropic_adapter.h"
-#include "ploke/adapters/openai_adapter.h"
+#include "ploke/adapters/openai/adapter.h"
 #include "ploke/adapters/openrouter_adapter.h"
 #include "ploke/core/in_process_transport.h"
 #include "ploke/resilience/llm_client.h"
@@ -45,7 +45,7 @@ Headers anthropic_headers() {  // as api.anthropic.com sends them on a 429
 }
 
 TEST(RateLimitObservationTest, OpenAiAdapterReadsXRateLimitHeaders) {
-  const RateLimitObservation o = OpenAiAdapter().observe_rate_limits(openai_headers(), kNow);
+  const RateLimitObservation o = adapters::openai::OpenAiAdapter().observe_rate_limits(openai_headers(), kNow);
   EXPECT_EQ(o.limit_requests, 10000u);
   EXPECT_EQ(o.remaining_requests, 9999u);
   EXPECT_EQ(o.limit_tokens, 30000000u);
@@ -58,7 +58,7 @@ TEST(RateLimitObservationTest, OpenAiAdapterReadsXRateLimitHeaders) {
   EXPECT_EQ(r.remaining_requests, 9999u);
   EXPECT_EQ(r.reset_tokens, Duration(1500ms));
   // Another protocol's headers mean nothing to it.
-  EXPECT_EQ(OpenAiAdapter().observe_rate_limits(anthropic_headers(), kNow).limit_requests, std::nullopt);
+  EXPECT_EQ(adapters::openai::OpenAiAdapter().observe_rate_limits(anthropic_headers(), kNow).limit_requests, std::nullopt);
 }
 
 TEST(RateLimitObservationTest, AnthropicAdapterReadsAnthropicRateLimitHeaders) {
@@ -83,7 +83,7 @@ TEST(RateLimitObservationTest, GarbageIsIgnored) {
   h.add("x-ratelimit-reset-requests", "6 minutes");
   h.add("retry-after", "-3");
   h.add("anthropic-ratelimit-requests-reset", "tomorrow");
-  EXPECT_TRUE(OpenAiAdapter().observe_rate_limits(h, kNow).empty());
+  EXPECT_TRUE(adapters::openai::OpenAiAdapter().observe_rate_limits(h, kNow).empty());
   EXPECT_TRUE(AnthropicAdapter().observe_rate_limits(h, kNow).empty());
 }
 
@@ -110,7 +110,7 @@ class ScriptedObservationAdapter final : public ProviderAdapter {
   mutable int calls = 0;
 
  private:
-  OpenAiAdapter inner_;
+  adapters::openai::OpenAiAdapter inner_;
 };
 
 struct OneEndpoint {

@@ -5,7 +5,7 @@
 
 #include <string>
 
-#include "ploke/adapters/openai_adapter.h"
+#include "ploke/adapters/openai/adapter.h"
 #include "ploke/core/in_process_transport.h"
 #include "ploke/core/transport.h"
 #include "ploke/fibers/virtual_time.h"
@@ -399,7 +399,7 @@ TEST(Fibers, FacadeBackoffWithoutCancelTokenDoesNotStallOtherFibers) {
   ASSERT_TRUE(plan.ok()) << plan.status().to_string();
   ASSERT_TRUE((*engine)->set_faults(*plan).ok());
   InProcessTransport transport(clock, sim::engine_handler(**engine));
-  auto adapter = make_openai_adapter();
+  auto adapter = adapters::openai::make_openai_adapter();
   resilience::LlmClient client(clock, resilience::LlmClientOptions{});
   resilience::EndpointConfig c;
   c.candidate.id = "sim/gpt-4o-mini";

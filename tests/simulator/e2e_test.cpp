@@ -8,7 +8,7 @@
 #include <chrono>
 
 #include "ploke/adapters/http_transport.h"
-#include "ploke/adapters/openai_adapter.h"
+#include "ploke/adapters/openai/adapter.h"
 #include "ploke/core/chat_client.h"
 #include "ploke/core/in_process_transport.h"
 #include "ploke/simulator/engine.h"
@@ -201,7 +201,7 @@ class SimE2eHttpTest : public ::testing::Test, public E2eCases {
     ASSERT_OK(s);
     server_ = std::move(s).value();
     transport_ = std::make_unique<HttpTransport>(clock_);
-    adapter_ = make_openai_adapter();
+    adapter_ = adapters::openai::make_openai_adapter();
     Endpoint ep{"openai", server_->url() + "/v1", Secret("sk-sim-test"), {}};
     CallOptions co;
     co.connect_timeout = 2s;
@@ -263,7 +263,7 @@ class SimE2eInProcessTest : public ::testing::Test, public E2eCases {
     ASSERT_OK(e);
     engine_ = std::move(e).value();
     transport_ = std::make_unique<InProcessTransport>(clock_, engine_handler(*engine_));
-    adapter_ = make_openai_adapter();
+    adapter_ = adapters::openai::make_openai_adapter();
     Endpoint ep{"openai", "http://sim.invalid/v1", Secret("sk-sim-test"), {}};
     CallOptions co;
     co.first_byte_timeout = 5s;

@@ -8,7 +8,7 @@
 #include <cstdio>
 #include <thread>
 
-#include "ploke/adapters/openai_adapter.h"
+#include "ploke/adapters/openai/adapter.h"
 #include "ploke/codec/recording.h"
 #include "ploke/core/chat_client.h"
 #include "ploke/core/in_process_transport.h"
@@ -216,7 +216,7 @@ class ReplayTest : public ::testing::Test {
   }
 
   SimulatedClock clock_;
-  ProviderAdapterPtr adapter_ = make_openai_adapter();
+  ProviderAdapterPtr adapter_ = adapters::openai::make_openai_adapter();
   std::unique_ptr<SimEngine> engine_;
   std::unique_ptr<InProcessTransport> transport_;
 };

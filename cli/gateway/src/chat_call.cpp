@@ -103,7 +103,7 @@ void ChatCall::refuse(const Status& st) {
 // The body in the client's protocol, the header overrides and the policy; then the
 // request's deadline, priority and id, and the routing groups.
 Status ChatCall::prepare() {
-  auto parsed = !anthropic() ? inbound::parse_openai_chat_request(request_.body)
+  auto parsed = !anthropic() ? adapters::openai::parse_openai_chat_request(request_.body)
                              : inbound::parse_anthropic_messages_request(request_.body);
   if (!parsed.ok()) return parsed.status();
   in_ = std::move(parsed).value();
@@ -166,7 +166,7 @@ void ChatCall::run_complete() {
   if (!result_.ok()) return gw_.reply_error(proto_, out_, result_.status(), trace_id_);
   ChatResponse& r = *result_;
   if (r.model.empty()) r.model = requested_model_;
-  std::string body = !anthropic() ? inbound::render_openai_chat_completion(r, unix_seconds(), trace_id_)
+  std::string body = !anthropic() ? adapters::openai::render_openai_chat_completion(r, unix_seconds(), trace_id_)
                                   : inbound::render_anthropic_message(r, trace_id_);
   head_.add("content-type", "application/json");
   gw_.count(proto_, 200);
@@ -182,7 +182,7 @@ void ChatCall::ensure_writer(const StreamEvent* start) {
   }
   std::string id = start != nullptr && !start->id.empty() ? start->id : "chatcmpl-" + trace_id_;
   oa_.emplace(std::move(id), std::move(model), unix_seconds(), in_.include_usage,
-              proto_ == Gateway::Proto::kOpenRouter ? inbound::ChatDialect::kOpenRouter : inbound::ChatDialect::kOpenAi);
+              proto_ == Gateway::Proto::kOpenRouter ? adapters::openai::ChatDialect::kOpenRouter : adapters::openai::ChatDialect::kOpenAi);
 }
 
 // The SSE head goes out with the first bytes.

@@ -76,7 +76,7 @@ class ChatCall {
   Headers head_;
   Result<ChatResponse> result_ = InternalError("no routing group");
   // Streams.
-  std::optional<inbound::OpenAiSseWriter> oa_;
+  std::optional<adapters::openai::OpenAiSseWriter> oa_;
   std::optional<inbound::AnthropicSseWriter> an_;
   bool head_sent_ = false;
   StreamEventRedactor redactor_;  // secrets split across deltas (ploke/core/stream_event_redactor.h)

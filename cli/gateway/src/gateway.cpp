@@ -177,7 +177,7 @@ void Gateway::run_chat(Proto proto, const Request& request, Responder& out, Infl
 }
 
 void Gateway::reply_error(Proto proto, Responder& out, const Status& st, const std::string& trace_id) {
-  inbound::Reply r = proto == Proto::kOpenAi       ? inbound::render_openai_error(st)
+  inbound::Reply r = proto == Proto::kOpenAi       ? adapters::openai::render_openai_error(st)
                      : proto == Proto::kOpenRouter ? inbound::render_openrouter_error(st)
                                                    : inbound::render_anthropic_error(st, trace_id);
   Headers h;
@@ -202,14 +202,14 @@ void Gateway::reply_models(const Request& request, Responder& out) {
   if (p.size() > kOne.size() && p.rfind(kOne, 0) == 0) {
     const std::string id = p.substr(kOne.size());
     if (std::find(model_ids_.begin(), model_ids_.end(), id) != model_ids_.end()) {
-      return reply_json(out, 200, anthropic ? inbound::render_anthropic_model(id) : inbound::render_openai_model(id, created));
+      return reply_json(out, 200, anthropic ? inbound::render_anthropic_model(id) : adapters::openai::render_openai_model(id, created));
     }
     inbound::Reply r = anthropic ? inbound::render_anthropic_error(NotFoundError("model: " + id), new_trace_id())
-                                 : inbound::render_openai_error(NotFoundError(
+                                 : adapters::openai::render_openai_error(NotFoundError(
                                        "The model `" + id + "` does not exist or you do not have access to it."));
     return reply_json(out, r.status, std::move(r.body));
   }
-  return reply_json(out, 200, anthropic ? inbound::render_anthropic_models(model_ids_) : inbound::render_openai_models(model_ids_, created));
+  return reply_json(out, 200, anthropic ? inbound::render_anthropic_models(model_ids_) : adapters::openai::render_openai_models(model_ids_, created));
 }
 
 // POST /v1/messages/count_tokens: the request checked as /v1/messages checks it (bar
@@ -301,7 +301,7 @@ void Gateway::handle_admin_writes(const Request& request, Responder& out) {
   // Unknown route: 404 in the shape of the protocol the client seems to speak.
   const Status st = NotFoundError("Invalid URL (" + request.method + " " + redact_secrets(p) + ")");
   const bool anthropic = request.headers.has("anthropic-version") || p.rfind("/v1/messages", 0) == 0;
-  inbound::Reply r = anthropic ? inbound::render_anthropic_error(st, new_trace_id()) : inbound::render_openai_error(st);
+  inbound::Reply r = anthropic ? inbound::render_anthropic_error(st, new_trace_id()) : adapters::openai::render_openai_error(st);
   reply_json(out, r.status, std::move(r.body));
 }
 

@@ -5,8 +5,8 @@
 #include <optional>
 #include <string>
 
-#include "ploke/adapters/openai_adapter.h"
-#include "ploke/adapters/openai_errors.h"
+#include "ploke/adapters/openai/adapter.h"
+#include "ploke/adapters/openai/errors.h"
 
 namespace acme {
 namespace {
@@ -23,7 +23,7 @@ std::optional<long long> header_int(const ploke::Headers& h, std::string_view na
 
 class AcmeAdapter final : public ploke::ProviderAdapter {
  public:
-  AcmeAdapter() : wire_(ploke::make_openai_adapter()) {}
+  AcmeAdapter() : wire_(ploke::adapters::openai::make_openai_adapter()) {}
 
   std::string_view name() const override { return "acme"; }
 

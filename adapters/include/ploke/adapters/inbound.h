@@ -1,17 +1,19 @@
 // File: ploke/adapters/inbound.h
 //
-// Inbound protocol codecs: the *server* side of the wire formats the client-side adapters
-// speak. A gateway (cli/gateway/) parses what an OpenAI / Anthropic / OpenRouter client
-// sends into the normalized ChatRequest, runs it through the core, and renders the answer
-// (or the error) back in the protocol the client spoke, so the client's own SDK sees what
-// it would see from the real provider.
+// The server side of the wire formats the client-side adapters speak. A gateway
+// (cli/gateway/) parses what an OpenAI / Anthropic / OpenRouter client sends into the
+// normalized ChatRequest, runs it through the core, and renders the answer (or the error)
+// back in the protocol the client spoke, so the client's own SDK sees what it would see from
+// the real provider. This header holds the protocol-neutral types every server half shares
+// (InboundRequest, RoutingHints, Reply) and the server halves not yet in a package:
 //
-//   parse_openai_chat_request()     POST /v1/chat/completions body → InboundRequest
 //   parse_anthropic_messages_request()  POST /v1/messages body   → InboundRequest
-//   render_openai_chat_completion() / render_anthropic_message()  ChatResponse → JSON
-//   OpenAiSseWriter / AnthropicSseWriter   StreamEvents → SSE bytes (chunks, [DONE],
-//                                          usage chunk / message_start … message_stop)
-//   render_openai_error() / render_anthropic_error()  Status → HTTP status, headers, body
+//   render_anthropic_message()          ChatResponse → JSON
+//   AnthropicSseWriter                  StreamEvents → message_start … message_stop
+//   render_anthropic_error() / render_openrouter_error()  Status → HTTP status, headers, body
+//
+// OpenAI's server half (parse_openai_chat_request(), render_openai_chat_completion(),
+// OpenAiSseWriter, render_openai_error()) is ploke/adapters/openai/server.h.
 //
 // Requests: unknown top-level fields are ignored (clients send many optional ones); a
 // field of the wrong type or a value the core cannot carry is kInvalidRequest naming the
@@ -79,16 +81,6 @@ struct InboundRequest {
   bool include_usage = false;  ///< OpenAI stream_options.include_usage
 };
 
-/// Parses a Chat Completions request body (OpenAI; OpenRouter extensions included).
-/// A single pass without a DOM handles the usual shapes; anything unusual (bad input,
-/// escaped keys, the OpenRouter / "ploke" extensions, integral floats) is parsed again by
-/// the nlohmann DOM path, which names the problem. Tool parameters and JSON schemas keep
-/// the client's key order on the fast path (compacted); the DOM path sorts keys.
-Result<InboundRequest> parse_openai_chat_request(std::string_view body);
-/// Which parser to use (tests, benches): kFastOnly fails with kInternal "fast path
-/// declined" where kAuto would fall back to the DOM path.
-enum class ParsePath { kAuto, kDomOnly, kFastOnly };
-Result<InboundRequest> parse_openai_chat_request(std::string_view body, ParsePath path);
 /// Parses an Anthropic Messages request body.
 Result<InboundRequest> parse_anthropic_messages_request(std::string_view body);
 /// The same for POST /v1/messages/count_tokens (max_tokens not required).
@@ -104,9 +96,6 @@ struct Reply {
   std::string body;
 };
 
-/// Non-stream Chat Completions body. `created` in Unix seconds; an empty response id gets
-/// "chatcmpl-" + `fallback_id`.
-std::string render_openai_chat_completion(const ChatResponse& r, int64_t created, std::string_view fallback_id);
 /// Non-stream Messages body; ids are Anthropic-native (anthropic_message_id() of the
 /// response id, or of `fallback_id` when empty; anthropic_tool_use_id() of each tool call's).
 std::string render_anthropic_message(const ChatResponse& r, std::string_view fallback_id);
@@ -116,19 +105,11 @@ std::string render_anthropic_message(const ChatResponse& r, std::string_view fal
 std::string anthropic_message_id(std::string_view upstream_id);
 std::string anthropic_tool_use_id(std::string_view upstream_id);
 
-/// OpenAI error reply for `st` (see the table above).
-Reply render_openai_error(const Status& st);
 /// Anthropic error reply; `request_id` goes into the body's request_id (null when empty).
 /// error.message is the Messages API's wording, never upstream text (see the .cpp).
 Reply render_anthropic_error(const Status& st, std::string_view request_id = {});
-/// Only the HTTP status render_*_error() would use.
-int openai_error_http_status(const Status& st);
 int anthropic_error_http_status(const Status& st);
 
-/// What an OpenAI-shaped client reads in error.message for an error that did not start in
-/// the caller's own request checks: OpenAI's wording for the status code (a 429 names its
-/// retry-after), never upstream text, provider names or internal tags.
-std::string openai_client_error_message(const Status& st);
 
 /// OpenRouter (/api/v1) error reply: {"error":{"code":<int status>,"message",
 /// "metadata":{"error_type"}}}; 402 for insufficient credits, 408 for timeouts, 502 for
@@ -138,46 +119,12 @@ int openrouter_error_http_status(const Status& st);
 /// The `error` object alone (for the in-stream error chunk).
 void write_openrouter_error_object(std::string& out, int code, const Status& st);
 
-/// GET /v1/models (OpenAI shape) and the Anthropic shape, for the given model ids.
-std::string render_openai_models(const std::vector<std::string>& ids, int64_t created);
-/// GET /v1/models/{id}: one OpenAI Model object.
-std::string render_openai_model(std::string_view id, int64_t created);
 /// GET /api/v1/models: OpenRouter's ModelsListResponse (total_count, links, full models).
 std::string render_openrouter_models(const std::vector<std::string>& ids, int64_t created);
 std::string render_anthropic_models(const std::vector<std::string>& ids);
 /// GET /v1/models/{id} with anthropic-version: one Anthropic ModelInfo.
 std::string render_anthropic_model(const std::string& id);
 
-/// Turns the façade's stream events into Chat Completions SSE chunks. Usage:
-///   OpenAiSseWriter w(id, model, created, include_usage);
-///   out += w.event(e);  … for each StreamEvent
-///   out += w.finish(final_response);   // finish chunk if none yet, usage chunk, [DONE]
-///   or out += w.error(status);         // in-stream error chunk (no [DONE])
-/// The OpenRouter dialect always ends with the usage chunk (as OpenRouter does) and sends
-/// errors as OpenRouter's error chunk (the stream's id, `error`, finish_reason "error").
-enum class ChatDialect : uint8_t { kOpenAi, kOpenRouter };
-class OpenAiSseWriter {
- public:
-  OpenAiSseWriter(std::string id, std::string model, int64_t created, bool include_usage,
-                  ChatDialect dialect = ChatDialect::kOpenAi);
-  /// SSE bytes for one event ("" for events that map to nothing, e.g. kStart/kUsage).
-  std::string event(const StreamEvent& e);
-  std::string finish(const ChatResponse& final_response);
-  std::string error(const Status& st);
-  bool started() const { return sent_role_; }
-
- private:
-  const std::string& chunk_prefix() const;
-  std::string id_, model_;
-  std::string prefix_;  // "data: {\"id\":…,\"choices\":[" (built once)
-  int64_t created_;
-  bool include_usage_;
-  ChatDialect dialect_;
-  bool sent_role_ = false;
-  bool sent_finish_ = false;
-  std::optional<Usage> usage_;
-  std::vector<uint32_t> seen_tools_;  // wire indexes whose first fragment was sent
-};
 
 /// Turns the façade's stream events into Anthropic Messages SSE events (message_start,
 /// content_block_start/delta/stop, ping, message_delta, message_stop).

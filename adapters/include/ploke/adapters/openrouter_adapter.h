@@ -61,7 +61,7 @@
 #include <utility>
 #include <vector>
 
-#include "ploke/adapters/openai_adapter.h"
+#include "ploke/adapters/openai/adapter.h"
 #include "ploke/core/adapter.h"
 
 namespace ploke {
@@ -101,7 +101,7 @@ class OpenRouterAdapter final : public ProviderAdapter {
  public:
   struct Options {
     std::string name = "openrouter";
-    bool fast_json = true;  ///< forwarded to the composed OpenAiAdapter
+    bool fast_json = true;  ///< forwarded to the composed adapters::openai::OpenAiAdapter
   };
   OpenRouterAdapter() : OpenRouterAdapter(Options{}) {}
   explicit OpenRouterAdapter(Options options);
@@ -117,7 +117,7 @@ class OpenRouterAdapter final : public ProviderAdapter {
 
  private:
   Options options_;
-  OpenAiAdapter inner_;
+  adapters::openai::OpenAiAdapter inner_;
 };
 
 /// The "openrouter" adapter.

@@ -71,6 +71,7 @@
 
 #include "ploke/adapters/inbound.h"
 #include "ploke/core/thread_annotations.h"
+#include "ploke/adapters/openai/server.h"
 #include "ploke/core/clock.h"
 #include "ploke/core/transport.h"
 #include "ploke/resilience/llm_client.h"

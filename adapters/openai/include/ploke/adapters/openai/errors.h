@@ -1,4 +1,4 @@
-// File: ploke/adapters/openai_errors.h
+// File: ploke/adapters/openai/errors.h
 //
 // OpenAI-protocol error mapping and response-header parsing, shared by the OpenAI-compatible
 // adapters ("openai", "custom") and usable by policies (the rate limiter reads
@@ -32,11 +32,12 @@
 #include <string>
 #include <string_view>
 
+#include "ploke/adapters/retry_after.h"
 #include "ploke/core/clock.h"
 #include "ploke/core/status.h"
 #include "ploke/core/transport.h"
 
-namespace ploke {
+namespace ploke::adapters::openai {
 
 /// OpenAI `x-ratelimit-*` headers. Unset fields were absent or unparsable.
 struct RateLimitInfo {
@@ -61,11 +62,7 @@ RateLimitInfo parse_openai_rate_limit_headers(const Headers& headers);
 /// malformed or negative.
 std::optional<Duration> parse_go_duration(std::string_view text);
 
-/// Retry delay from `retry-after-ms` (float ms) then `retry-after` (float seconds, or an
-/// IMF-fixdate HTTP-date when `now` is given). Negative or unparsable values are ignored;
-/// a date in the past gives 0.
-std::optional<std::chrono::milliseconds> parse_retry_after(const Headers& headers,
-                                                           std::optional<SystemTime> now = std::nullopt);
+// parse_retry_after(): ploke/adapters/retry_after.h (shared by every protocol).
 
 /// Maps an error response of an OpenAI-compatible API onto a Status (see the table
 /// above). `http_status` 0 means "in-band error" (a stream chunk or a 2xx body carrying
@@ -74,4 +71,4 @@ std::optional<std::chrono::milliseconds> parse_retry_after(const Headers& header
 Status map_openai_error(int http_status, std::string_view body, const Headers& headers,
                         std::string_view provider);
 
-}  // namespace ploke
+}  // namespace ploke::adapters::openai

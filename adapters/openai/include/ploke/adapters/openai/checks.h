@@ -12,7 +12,7 @@
 #include <string>
 #include <string_view>
 
-namespace ploke::inbound {
+namespace ploke::adapters::openai {
 
 struct RequestProblem {
   std::string message;
@@ -24,4 +24,4 @@ struct RequestProblem {
 /// caller's parser reports it).
 std::optional<RequestProblem> check_openai_chat_request(std::string_view body);
 
-}  // namespace ploke::inbound
+}  // namespace ploke::adapters::openai

@@ -1,4 +1,4 @@
-// See ploke/adapters/openai_checks.h. Messages follow the OpenAI API's wording
+// See ploke/adapters/openai/checks.h. Messages follow the OpenAI API's wording
 // ("Invalid 'temperature': decimal above maximum value. Expected a value <= 2, but got 3
 // instead.", code decimal_above_max_value).
 #include <algorithm>
@@ -9,9 +9,9 @@
 
 #include <nlohmann/json.hpp>
 
-#include "ploke/adapters/openai_checks_json.h"
+#include "ploke/adapters/openai/checks_json.h"
 
-namespace ploke::inbound {
+namespace ploke::adapters::openai {
 namespace {
 
 using nlohmann::json;
@@ -138,7 +138,7 @@ std::optional<RequestProblem> check_message(const json& m, size_t i) {
 
 }  // namespace
 
-namespace openai_checks {
+namespace checks {
 
 std::optional<RequestProblem> check_parsed(const json& body) {
   if (!body.is_object()) return std::nullopt;
@@ -156,12 +156,12 @@ std::optional<RequestProblem> check_parsed(const json& body) {
   return std::nullopt;
 }
 
-}  // namespace openai_checks
+}  // namespace checks
 
 std::optional<RequestProblem> check_openai_chat_request(std::string_view body) {
   const json j = json::parse(body.begin(), body.end(), nullptr, /*allow_exceptions=*/false);
   if (j.is_discarded()) return std::nullopt;
-  return openai_checks::check_parsed(j);
+  return checks::check_parsed(j);
 }
 
-}  // namespace ploke::inbound
+}  // namespace ploke::adapters::openai

@@ -8,9 +8,9 @@
 
 #include "json_cursor.h"
 #include "json_writer.h"
-#include "ploke/adapters/openai_adapter.h"
+#include "ploke/adapters/openai/adapter.h"
 
-namespace ploke {
+namespace ploke::adapters::openai {
 namespace {
 
 using json_text::JsonWriter;
@@ -255,4 +255,4 @@ Result<HttpRequest> OpenAiAdapter::build_request(const ChatRequest& request, con
   }
 }
 
-}  // namespace ploke
+}  // namespace ploke::adapters::openai

@@ -3,12 +3,12 @@
 
 #include <string_view>
 
-#include "ploke/adapters/inbound.h"
+#include "ploke/adapters/openai/server.h"
 
-namespace ploke::inbound::openai_fast {
+namespace ploke::adapters::openai::fast {
 
 // One pass over the body with JsonCursor for the shapes clients send every time. Returns
 // false on anything unusual (the DOM path then parses the body again and names the problem).
 bool fast_parse_openai(std::string_view body, InboundRequest& in);
 
-}  // namespace ploke::inbound::openai_fast
+}  // namespace ploke::adapters::openai::fast

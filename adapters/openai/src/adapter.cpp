@@ -1,19 +1,19 @@
 // OpenAiAdapter: response parsing, error mapping and the stream decoder. Request shaping
 // lives in openai_request.cpp.
 #include "json_guard.h"
-#include "ploke/adapters/openai_adapter.h"
+#include "ploke/adapters/openai/adapter.h"
 
 #include <cmath>
 #include <string>
 
 #include "json_cursor.h"
-#include "openai_internal.h"
-#include "ploke/adapters/openai_errors.h"
+#include "internal.h"
+#include "ploke/adapters/openai/errors.h"
 #include "ploke/adapters/sse.h"
 #include "sse_stream_decoder.h"
 #include "json_reader.h"
 
-namespace ploke {
+namespace ploke::adapters::openai {
 namespace {
 
 using nlohmann::json;
@@ -658,4 +658,4 @@ ProviderAdapterPtr make_custom_openai_adapter() {
   return std::make_unique<OpenAiAdapter>(std::move(o));
 }
 
-}  // namespace ploke
+}  // namespace ploke::adapters::openai

@@ -7,20 +7,20 @@
 
 #include <nlohmann/json.hpp>
 
-#include "inbound_openai_internal.h"
+#include "server_internal.h"
 #include "json_reader.h"
 #include "json_writer.h"
-#include "openai_internal.h"
+#include "internal.h"
 #include "json_guard.h"
-#include "ploke/adapters/inbound.h"
-#include "ploke/adapters/openai_checks_json.h"
+#include "ploke/adapters/openai/server.h"
+#include "ploke/adapters/openai/checks_json.h"
 
-namespace ploke::inbound {
+namespace ploke::adapters::openai {
 namespace {
 
 using nlohmann::json;
 using detail::JsonReader;
-using openai_fast::fast_parse_openai;
+using fast::fast_parse_openai;
 
 // ---------------------------------------------------------------- request parsing helpers
 
@@ -378,7 +378,7 @@ Result<InboundRequest> parse_openai_impl(std::string_view body, ParsePath path) 
   }
   if (!j.is_object()) return InvalidRequestError("body: expected a JSON object");
   // The API's own checks first, worded as the API words them ("param: message").
-  if (auto p = openai_checks::check_parsed(j)) return InvalidRequestError(p->param + ": " + p->message);
+  if (auto p = checks::check_parsed(j)) return InvalidRequestError(p->param + ": " + p->message);
   JsonReader rd;
   InboundRequest in;
   ChatRequest& r = in.request;
@@ -426,24 +426,6 @@ Result<InboundRequest> parse_openai_impl(std::string_view body, ParsePath path) 
 
 // ------------------------------------------------------------------------------ public
 
-std::optional<Priority> parse_priority(std::string_view s) {
-  if (s == "low" || s == "0") return Priority::kLow;
-  if (s == "normal" || s == "1") return Priority::kNormal;
-  if (s == "high" || s == "2") return Priority::kHigh;
-  if (s == "critical" || s == "3") return Priority::kCritical;
-  return std::nullopt;
-}
-
-uint64_t estimate_prompt_tokens(const ChatRequest& r) {
-  size_t chars = 0;
-  for (const Message& m : r.messages) {
-    for (const ContentPart& p : m.content) chars += p.text.size();
-    for (const ToolCall& tc : m.tool_calls) chars += tc.name.size() + tc.arguments_json.size();
-  }
-  for (const ToolDefinition& t : r.tools) chars += t.name.size() + t.description.size() + t.parameters_json.size();
-  return std::max<uint64_t>(1, chars / 4);
-}
-
 Result<InboundRequest> parse_openai_chat_request(std::string_view body) { return parse_openai_chat_request(body, ParsePath::kAuto); }
 
 Result<InboundRequest> parse_openai_chat_request(std::string_view body, ParsePath path) {
@@ -455,4 +437,4 @@ Result<InboundRequest> parse_openai_chat_request(std::string_view body, ParsePat
   }
 }
 
-}  // namespace ploke::inbound
+}  // namespace ploke::adapters::openai

@@ -5,11 +5,11 @@
 #include <cmath>
 #include <string>
 
-#include "inbound_openai_internal.h"
+#include "server_internal.h"
 #include "json_cursor.h"
 #include "json_writer.h"
 
-namespace ploke::inbound::openai_fast {
+namespace ploke::adapters::openai::fast {
 namespace {
 
 // ------------------------------------------------------------- fast path (no DOM)
@@ -365,6 +365,58 @@ bool fast_u32(JsonCursor& c, std::optional<uint32_t>& out) {
   return true;
 }
 
+bool fast_messages(JsonCursor& c, ChatRequest& r) {
+  bool afirst = true;
+  while (c.next_element(afirst)) {
+    r.messages.emplace_back();
+    if (!fast_message(c, r.messages.back())) return false;
+  }
+  return !c.failed();
+}
+
+// top_k, seed, or n (only 1: the normalized request has one choice).
+bool fast_int_key(JsonCursor& c, std::string_view key, ChatRequest& r) {
+  if (c.consume_null()) return true;
+  int64_t v = 0;
+  if (!fast_int(c, v)) return false;
+  if (key == "top_k") r.top_k = static_cast<int>(v);
+  else if (key == "seed") r.seed = v;
+  else if (v != 1) return c.fail();
+  return true;
+}
+
+// A string or an array of strings.
+bool fast_stop(JsonCursor& c, ChatRequest& r) {
+  if (c.consume_null()) return true;
+  if (c.peek() == '"') {
+    r.stop.emplace_back();
+    return c.read_string(r.stop.back());
+  }
+  bool afirst = true;
+  while (c.next_element(afirst)) {
+    r.stop.emplace_back();
+    if (!c.read_string(r.stop.back())) return false;
+  }
+  return !c.failed();
+}
+
+bool fast_stream_options(JsonCursor& c, bool& include_usage) {
+  if (c.consume_null()) return true;
+  bool ofirst = true;
+  std::string_view okey;
+  uint64_t oseen = 0;
+  while (c.next_member(ofirst, okey)) {
+    if (okey == "include_usage") {
+      std::optional<bool> iu;
+      if (!once(c, oseen, 0) || !fast_opt_bool(c, iu)) return false;
+      include_usage = iu.value_or(false);
+    } else if (!c.skip_value()) {
+      return false;
+    }
+  }
+  return !c.failed();
+}
+
 }  // namespace
 
 bool fast_parse_openai(std::string_view body, InboundRequest& in) {
@@ -381,13 +433,7 @@ bool fast_parse_openai(std::string_view body, InboundRequest& in) {
       if (!once(c, seen, 0) || !c.read_string(r.model)) return false;
       have_model = true;
     } else if (key == "messages") {
-      if (!once(c, seen, 1)) return false;
-      bool afirst = true;
-      while (c.next_element(afirst)) {
-        r.messages.emplace_back();
-        if (!fast_message(c, r.messages.back())) return false;
-      }
-      if (c.failed()) return false;
+      if (!once(c, seen, 1) || !fast_messages(c, r)) return false;
       have_messages = true;
     } else if (key == "stream") {
       std::optional<bool> s;
@@ -406,45 +452,13 @@ bool fast_parse_openai(std::string_view body, InboundRequest& in) {
     } else if (key == "presence_penalty") {
       if (!once(c, seen, 8) || !fast_double(c, r.presence_penalty)) return false;
     } else if (key == "top_k" || key == "seed" || key == "n") {
-      if (!once(c, seen, key == "top_k" ? 9 : key == "seed" ? 10 : 11)) return false;
-      if (c.consume_null()) continue;
-      int64_t v = 0;
-      if (!fast_int(c, v)) return false;
-      if (key == "top_k") r.top_k = static_cast<int>(v);
-      else if (key == "seed") r.seed = v;
-      else if (v != 1) return c.fail();
+      if (!once(c, seen, key == "top_k" ? 9 : key == "seed" ? 10 : 11) || !fast_int_key(c, key, r)) return false;
     } else if (key == "stop") {
-      if (!once(c, seen, 12)) return false;
-      if (c.consume_null()) continue;
-      if (c.peek() == '"') {
-        r.stop.emplace_back();
-        if (!c.read_string(r.stop.back())) return false;
-        continue;
-      }
-      bool afirst = true;
-      while (c.next_element(afirst)) {
-        r.stop.emplace_back();
-        if (!c.read_string(r.stop.back())) return false;
-      }
-      if (c.failed()) return false;
+      if (!once(c, seen, 12) || !fast_stop(c, r)) return false;
     } else if (key == "user") {
       if (!once(c, seen, 13) || !fast_opt_string(c, r.user)) return false;
     } else if (key == "stream_options") {
-      if (!once(c, seen, 14)) return false;
-      if (c.consume_null()) continue;
-      bool ofirst = true;
-      std::string_view okey;
-      uint64_t oseen = 0;
-      while (c.next_member(ofirst, okey)) {
-        if (okey == "include_usage") {
-          std::optional<bool> iu;
-          if (!once(c, oseen, 0) || !fast_opt_bool(c, iu)) return false;
-          in.include_usage = iu.value_or(false);
-        } else if (!c.skip_value()) {
-          return false;
-        }
-      }
-      if (c.failed()) return false;
+      if (!once(c, seen, 14) || !fast_stream_options(c, in.include_usage)) return false;
     } else if (key == "tools") {
       if (!once(c, seen, 15)) return false;
       if (!c.consume_null() && !fast_tools(c, r)) return false;
@@ -467,4 +481,4 @@ bool fast_parse_openai(std::string_view body, InboundRequest& in) {
   return true;
 }
 
-}  // namespace ploke::inbound::openai_fast
+}  // namespace ploke::adapters::openai::fast

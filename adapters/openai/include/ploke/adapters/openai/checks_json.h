@@ -5,10 +5,10 @@
 // nlohmann, never from another header.
 #include <nlohmann/json_fwd.hpp>
 
-#include "ploke/adapters/openai_checks.h"
+#include "ploke/adapters/openai/checks.h"
 
-namespace ploke::inbound::openai_checks {
+namespace ploke::adapters::openai::checks {
 
 std::optional<RequestProblem> check_parsed(const nlohmann::json& body);
 
-}  // namespace ploke::inbound::openai_checks
+}  // namespace ploke::adapters::openai::checks

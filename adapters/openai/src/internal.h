@@ -11,7 +11,7 @@
 #include "ploke/core/status.h"
 #include "ploke/core/transport.h"
 
-namespace ploke::openai {
+namespace ploke::adapters::openai {
 
 /// The fields of an `error` value ({message,type,code,param} or a bare string).
 struct ErrorFields {
@@ -33,9 +33,5 @@ Status make_error_status(int http_status, const ErrorFields* fields, std::string
 bool truthy(const nlohmann::json& v);
 
 // Small text helpers shared by the adapters' error mapping (header values, messages).
-std::string_view trim(std::string_view s);                      ///< spaces and tabs
-std::optional<uint64_t> parse_u64(std::string_view s);         ///< whole (trimmed) string
-bool icontains(std::string_view hay, std::string_view needle);  ///< ASCII case-insensitive
-std::string json_text(const nlohmann::json& v);                 ///< string as is, null → "", else dumped
 
-}  // namespace ploke::openai
+}  // namespace ploke::adapters::openai

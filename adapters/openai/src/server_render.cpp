@@ -3,10 +3,12 @@
 #include <algorithm>
 #include <string>
 
-#include "json_writer.h"
-#include "ploke/adapters/inbound.h"
+#include <cstdio>
 
-namespace ploke::inbound {
+#include "json_writer.h"
+#include "ploke/adapters/openai/server.h"
+
+namespace ploke::adapters::openai {
 namespace {
 
 std::string_view openai_finish(const ChatResponse& r) {
@@ -365,7 +367,7 @@ std::string OpenAiSseWriter::error(const Status& st) {
   if (dialect_ == ChatDialect::kOpenRouter) {
     std::string o = chunk_prefix();
     o += "{\"index\":0,\"delta\":{\"content\":\"\"},\"finish_reason\":\"error\"}],\"error\":";
-    write_openrouter_error_object(o, openrouter_error_http_status(st), st);
+    inbound::write_openrouter_error_object(o, inbound::openrouter_error_http_status(st), st);
     o += "}\n\n";
     return o;
   }
@@ -373,4 +375,45 @@ std::string OpenAiSseWriter::error(const Status& st) {
   return "data: " + r.body + "\n\n";
 }
 
-}  // namespace ploke::inbound
+namespace {
+
+std::string seconds_text(std::chrono::milliseconds d) {
+  char buf[32];
+  std::snprintf(buf, sizeof buf, "%.3gs", static_cast<double>(d.count()) / 1000.0);
+  return buf;
+}
+
+}  // namespace
+
+std::string openai_client_error_message(const Status& st) {
+  switch (st.code()) {
+    case StatusCode::kRateLimited:
+      if (st.retry_after()) return "Rate limit reached for requests. Please try again in " + seconds_text(*st.retry_after()) + ".";
+      return "Rate limit reached for requests. Please try again later.";
+    case StatusCode::kOverloaded: return "The server is overloaded or not ready yet.";
+    case StatusCode::kTimeout: return "Request timed out.";
+    case StatusCode::kAuth: return "Incorrect API key provided.";
+    case StatusCode::kPermission: return "You are not allowed to access this resource.";
+    case StatusCode::kNotFound: return "The model does not exist or you do not have access to it.";
+    case StatusCode::kInvalidRequest: return "Invalid request.";
+    case StatusCode::kContextLengthExceeded:
+      return "This model's maximum context length was exceeded. Please reduce the length of the messages.";
+    case StatusCode::kContentFilter: return "Your request was rejected as a result of our safety system.";
+    case StatusCode::kInsufficientCredits:
+      // No upstream reply: the caller's own spending limit (e.g. the gateway's budgets).
+      if (st.http_status() == 0) {
+        return "You exceeded your current quota, please check your plan and billing details. "
+               "The spending budget that applies to this request is exhausted.";
+      }
+      return "You exceeded your current quota, please check your plan and billing details.";
+    case StatusCode::kCancelled: return "Request cancelled.";
+    case StatusCode::kStreamInterrupted:
+    case StatusCode::kConnectionReset:
+    case StatusCode::kMalformedResponse:
+    case StatusCode::kServerError:
+    case StatusCode::kInternal:
+    default: return "The server had an error while processing your request. Sorry about that!";
+  }
+}
+
+}  // namespace ploke::adapters::openai

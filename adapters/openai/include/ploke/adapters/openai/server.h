@@ -1,0 +1,90 @@
+// File: ploke/adapters/openai/server.h
+//
+// The server half of OpenAI Chat Completions (the gateway's inbound side): request parsing
+// into the normalized InboundRequest (ploke/adapters/inbound.h), response bodies, SSE
+// chunks, error bodies and their status mapping (table in ploke/adapters/inbound.h), model
+// lists. OpenRouter's dialect of the same route (/api/v1) is ChatDialect::kOpenRouter.
+//
+// Thread-safety: functions are pure; a writer object belongs to one stream.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "ploke/adapters/inbound.h"
+#include "ploke/core/chat.h"
+#include "ploke/core/status.h"
+
+namespace ploke::adapters::openai {
+
+using inbound::InboundRequest;
+using inbound::Reply;
+using inbound::RoutingHints;
+using inbound::parse_priority;
+using inbound::estimate_prompt_tokens;
+
+/// Parses a Chat Completions request body (OpenAI; OpenRouter extensions included).
+/// A single pass without a DOM handles the usual shapes; anything unusual (bad input,
+/// escaped keys, the OpenRouter / "ploke" extensions, integral floats) is parsed again by
+/// the nlohmann DOM path, which names the problem. Tool parameters and JSON schemas keep
+/// the client's key order on the fast path (compacted); the DOM path sorts keys.
+Result<InboundRequest> parse_openai_chat_request(std::string_view body);
+/// Which parser to use (tests, benches): kFastOnly fails with kInternal "fast path
+/// declined" where kAuto would fall back to the DOM path.
+enum class ParsePath { kAuto, kDomOnly, kFastOnly };
+Result<InboundRequest> parse_openai_chat_request(std::string_view body, ParsePath path);
+
+/// Non-stream Chat Completions body. `created` in Unix seconds; an empty response id gets
+/// "chatcmpl-" + `fallback_id`.
+std::string render_openai_chat_completion(const ChatResponse& r, int64_t created, std::string_view fallback_id);
+
+/// OpenAI error reply for `st` (see the table above).
+Reply render_openai_error(const Status& st);
+/// Only the HTTP status render_*_error() would use.
+int openai_error_http_status(const Status& st);
+
+/// What an OpenAI-shaped client reads in error.message for an error that did not start in
+/// the caller's own request checks: OpenAI's wording for the status code (a 429 names its
+/// retry-after), never upstream text, provider names or internal tags.
+std::string openai_client_error_message(const Status& st);
+
+/// GET /v1/models (OpenAI shape) and the Anthropic shape, for the given model ids.
+std::string render_openai_models(const std::vector<std::string>& ids, int64_t created);
+/// GET /v1/models/{id}: one OpenAI Model object.
+std::string render_openai_model(std::string_view id, int64_t created);
+
+/// Turns the façade's stream events into Chat Completions SSE chunks. Usage:
+///   OpenAiSseWriter w(id, model, created, include_usage);
+///   out += w.event(e);  … for each StreamEvent
+///   out += w.finish(final_response);   // finish chunk if none yet, usage chunk, [DONE]
+///   or out += w.error(status);         // in-stream error chunk (no [DONE])
+/// The OpenRouter dialect always ends with the usage chunk (as OpenRouter does) and sends
+/// errors as OpenRouter's error chunk (the stream's id, `error`, finish_reason "error").
+enum class ChatDialect : uint8_t { kOpenAi, kOpenRouter };
+class OpenAiSseWriter {
+ public:
+  OpenAiSseWriter(std::string id, std::string model, int64_t created, bool include_usage,
+                  ChatDialect dialect = ChatDialect::kOpenAi);
+  /// SSE bytes for one event ("" for events that map to nothing, e.g. kStart/kUsage).
+  std::string event(const StreamEvent& e);
+  std::string finish(const ChatResponse& final_response);
+  std::string error(const Status& st);
+  bool started() const { return sent_role_; }
+
+ private:
+  const std::string& chunk_prefix() const;
+  std::string id_, model_;
+  std::string prefix_;  // "data: {\"id\":…,\"choices\":[" (built once)
+  int64_t created_;
+  bool include_usage_;
+  ChatDialect dialect_;
+  bool sent_role_ = false;
+  bool sent_finish_ = false;
+  std::optional<Usage> usage_;
+  std::vector<uint32_t> seen_tools_;  // wire indexes whose first fragment was sent
+};
+
+}  // namespace ploke::adapters::openai
