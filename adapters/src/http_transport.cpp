@@ -15,6 +15,7 @@
 #define CPPHTTPLIB_OPENSSL_SUPPORT
 #endif
 #include "ploke/adapters/http_transport.h"
+#include "ploke/core/thread_annotations.h"
 
 #include <atomic>
 #include <map>
@@ -68,15 +69,15 @@ class CallState : public std::enable_shared_from_this<CallState> {
   CallState(Clock& clock, const CallOptions& o) : clock_(clock), options_(o), start_(clock.now()) {}
 
   void begin() {
-    std::lock_guard<std::mutex> lock(mu_);
+    MutexLock lock(mu_);
     arm_locked();
   }
   void set_client(httplib::Client* c) {
-    std::lock_guard<std::mutex> lock(mu_);
+    MutexLock lock(mu_);
     client_ = c;
   }
   void mark_sent() {
-    std::lock_guard<std::mutex> lock(mu_);
+    MutexLock lock(mu_);
     if (sent_) return;
     sent_ = true;
     sent_at_ = clock_.now();
@@ -87,7 +88,7 @@ class CallState : public std::enable_shared_from_this<CallState> {
     arm_locked();
   }
   void mark_head() {
-    std::lock_guard<std::mutex> lock(mu_);
+    MutexLock lock(mu_);
     got_head_ = true;
     touch();
     arm_locked();
@@ -96,7 +97,7 @@ class CallState : public std::enable_shared_from_this<CallState> {
   bool aborted() const { return abort_.load(std::memory_order_relaxed); }
 
   void cancel() {
-    std::lock_guard<std::mutex> lock(mu_);
+    MutexLock lock(mu_);
     if (finished_) return;
     cancelled_ = true;
     abort_.store(true);
@@ -104,7 +105,7 @@ class CallState : public std::enable_shared_from_this<CallState> {
   }
   /// Ends the call: no timer will touch the client afterwards.
   void finish(TimeoutPhase& phase, bool& cancelled) {
-    std::lock_guard<std::mutex> lock(mu_);
+    MutexLock lock(mu_);
     finished_ = true;
     if (timer_) clock_.cancel(*timer_);
     timer_.reset();
@@ -118,7 +119,7 @@ class CallState : public std::enable_shared_from_this<CallState> {
 
  private:
   void on_timer(TimerId id) {
-    std::lock_guard<std::mutex> lock(mu_);
+    MutexLock lock(mu_);
     if (finished_ || !timer_ || *timer_ != id) return;
     timer_.reset();
     const TimeoutPhase phase = expired_locked(clock_.now());
@@ -130,7 +131,7 @@ class CallState : public std::enable_shared_from_this<CallState> {
     abort_.store(true);
     stop_locked();
   }
-  void stop_locked() {
+  void stop_locked() PLOKE_REQUIRES(mu_) {
     // Before the request is in flight stop() would wait for the connect to finish (see
     // the file comment); the content provider checks abort_ instead.
     if (sent_ && client_ != nullptr) client_->stop();
@@ -139,14 +140,14 @@ class CallState : public std::enable_shared_from_this<CallState> {
     return TimePoint(Duration(last_activity_ns_.load(std::memory_order_relaxed)));
   }
   template <typename F>
-  void for_each_deadline(F&& f) const {
+  void for_each_deadline(F&& f) const PLOKE_REQUIRES(mu_) {
     if (options_.total_timeout) f(start_ + *options_.total_timeout, TimeoutPhase::kTotal);
     if (sent_ && !got_head_ && options_.first_byte_timeout) {
       f(sent_at_ + *options_.first_byte_timeout, TimeoutPhase::kFirstByte);
     }
     if (got_head_ && options_.idle_timeout) f(last_activity() + *options_.idle_timeout, TimeoutPhase::kIdle);
   }
-  TimeoutPhase expired_locked(TimePoint now) const {
+  TimeoutPhase expired_locked(TimePoint now) const PLOKE_REQUIRES(mu_) {
     std::optional<TimePoint> best;
     TimeoutPhase phase = TimeoutPhase::kNone;
     for_each_deadline([&](TimePoint t, TimeoutPhase p) {
@@ -154,7 +155,7 @@ class CallState : public std::enable_shared_from_this<CallState> {
     });
     return phase;
   }
-  void arm_locked() {
+  void arm_locked() PLOKE_REQUIRES(mu_) {
     if (finished_ || abort_.load()) return;
     std::optional<TimePoint> next;
     for_each_deadline([&](TimePoint t, TimeoutPhase) {
@@ -177,15 +178,15 @@ class CallState : public std::enable_shared_from_this<CallState> {
   Clock& clock_;
   const CallOptions options_;
   const TimePoint start_;
-  mutable std::mutex mu_;
-  httplib::Client* client_ = nullptr;  // GUARDED_BY(mu_); valid until finish()
-  bool sent_ = false;                  // GUARDED_BY(mu_)
-  bool got_head_ = false;              // GUARDED_BY(mu_)
-  TimePoint sent_at_;                  // GUARDED_BY(mu_)
-  bool finished_ = false;              // GUARDED_BY(mu_)
-  bool cancelled_ = false;             // GUARDED_BY(mu_)
-  TimeoutPhase timed_out_ = TimeoutPhase::kNone;  // GUARDED_BY(mu_)
-  std::optional<TimerId> timer_;       // GUARDED_BY(mu_)
+  mutable Mutex mu_;
+  httplib::Client* client_ PLOKE_GUARDED_BY(mu_) = nullptr;  // ; valid until finish()
+  bool sent_ PLOKE_GUARDED_BY(mu_) = false;
+  bool got_head_ PLOKE_GUARDED_BY(mu_) = false;
+  TimePoint sent_at_ PLOKE_GUARDED_BY(mu_);
+  bool finished_ PLOKE_GUARDED_BY(mu_) = false;
+  bool cancelled_ PLOKE_GUARDED_BY(mu_) = false;
+  TimeoutPhase timed_out_ PLOKE_GUARDED_BY(mu_) = TimeoutPhase::kNone;
+  std::optional<TimerId> timer_ PLOKE_GUARDED_BY(mu_);
   std::atomic<bool> abort_{false};
   std::atomic<bool> completed_{false};
   std::atomic<int64_t> last_activity_ns_{0};
@@ -244,7 +245,7 @@ struct HttpTransport::Impl {
 
   std::unique_ptr<httplib::Client> acquire(const std::string& origin) {
     {
-      std::lock_guard<std::mutex> lock(mu);
+      MutexLock lock(mu);
       auto it = idle.find(origin);
       if (it != idle.end() && !it->second.empty()) {
         auto c = std::move(it->second.back());
@@ -260,7 +261,7 @@ struct HttpTransport::Impl {
     return c;
   }
   void release(const std::string& origin, std::unique_ptr<httplib::Client> c) {
-    std::lock_guard<std::mutex> lock(mu);
+    MutexLock lock(mu);
     auto& v = idle[origin];
     if (v.size() < options.max_idle_per_origin) v.push_back(std::move(c));
   }
@@ -271,8 +272,8 @@ struct HttpTransport::Impl {
   const Options options;
   net::HttpClient plain;  // http://
   std::unique_ptr<net::LoopHttpClient> on_loop;  // http:// on a server's event loop (Options::on_event_loop)
-  mutable std::mutex mu;
-  std::map<std::string, std::vector<std::unique_ptr<httplib::Client>>> idle;  // GUARDED_BY(mu)
+  mutable Mutex mu;
+  std::map<std::string, std::vector<std::unique_ptr<httplib::Client>>> idle PLOKE_GUARDED_BY(mu);
 };
 
 namespace {
@@ -428,7 +429,7 @@ CallPtr HttpTransport::start_async(const HttpRequest& request, const CallOptions
 }
 
 size_t HttpTransport::idle_connections() const {
-  std::lock_guard<std::mutex> lock(impl_->mu);
+  MutexLock lock(impl_->mu);
   size_t n = 0;
   for (const auto& [origin, v] : impl_->idle) n += v.size();
   return n + impl_->plain.idle_connections();

@@ -1,6 +1,7 @@
 // SimEngine: routing, fault selection and application, cassette replay, journal. The wire
 // shapes live in openai_wire.cpp; replay's error shapes and admin JSON in replay.cpp.
 #include "ploke/simulator/engine.h"
+#include "ploke/core/thread_annotations.h"
 
 #include <algorithm>
 #include <cctype>
@@ -345,12 +346,12 @@ struct SimEngine::Impl {
   explicit Impl(const SimOptions& o)
       : fault_rng(Random(o.seed).fork(0xFA017)), base_rng(o.seed), timing(o.replay.timing) {}
 
-  mutable std::mutex mu;
-  uint64_t seq = 0;                       // GUARDED_BY(mu)
-  std::vector<FaultState> faults;         // GUARDED_BY(mu)
-  uint64_t next_fault_number = 1;         // GUARDED_BY(mu), for generated ids
-  Random fault_rng;                       // GUARDED_BY(mu)
-  std::deque<JournalEntry> journal;       // GUARDED_BY(mu)
+  mutable Mutex mu;
+  uint64_t seq PLOKE_GUARDED_BY(mu) = 0;
+  std::vector<FaultState> faults PLOKE_GUARDED_BY(mu);
+  uint64_t next_fault_number PLOKE_GUARDED_BY(mu) = 1;         // for generated ids
+  Random fault_rng PLOKE_GUARDED_BY(mu);
+  std::deque<JournalEntry> journal PLOKE_GUARDED_BY(mu);
   const Random base_rng;                  // immutable; fork() is const
 
   // Cassette replay: null when off. The store is thread-safe on its own (its own mutex);
@@ -369,7 +370,7 @@ struct SimEngine::Impl {
   std::optional<Fault> select_fault(const std::string& path, bool is_inference, const std::string& model,
                                     bool stream, Duration since_start, uint64_t& seq);
   void append_journal(JournalEntry e, size_t capacity) {
-    std::lock_guard<std::mutex> lock(mu);
+    MutexLock lock(mu);
     journal.push_back(std::move(e));
     while (journal.size() > capacity) journal.pop_front();
   }
@@ -392,7 +393,7 @@ std::optional<Fault> SimEngine::Impl::select_fault(const std::string& path, bool
                                                    const std::string& model, bool stream, Duration since_start,
                                                    uint64_t& seq_out) {
   std::optional<Fault> fault;
-  std::lock_guard<std::mutex> lock(mu);
+  MutexLock lock(mu);
   seq_out = ++seq;
   for (auto& s : faults) {
     const Fault& f = s.fault;
@@ -565,7 +566,7 @@ Result<std::unique_ptr<SimEngine>> SimEngine::Create(const SimOptions& options, 
 }
 
 Status SimEngine::set_faults(FaultPlan plan, bool append) {
-  std::lock_guard<std::mutex> lock(impl_->mu);
+  MutexLock lock(impl_->mu);
   std::set<std::string> taken;
   if (append) for (const auto& s : impl_->faults) taken.insert(s.fault.id);
   uint64_t next = append ? impl_->next_fault_number : 1;
@@ -577,38 +578,38 @@ Status SimEngine::set_faults(FaultPlan plan, bool append) {
 }
 
 void SimEngine::clear_faults() {
-  std::lock_guard<std::mutex> lock(impl_->mu);
+  MutexLock lock(impl_->mu);
   impl_->faults.clear();
   impl_->next_fault_number = 1;
 }
 
 FaultPlan SimEngine::faults() const {
-  std::lock_guard<std::mutex> lock(impl_->mu);
+  MutexLock lock(impl_->mu);
   FaultPlan p;
   for (const auto& s : impl_->faults) p.faults.push_back(s.fault);
   return p;
 }
 
 std::vector<FaultStats> SimEngine::fault_stats() const {
-  std::lock_guard<std::mutex> lock(impl_->mu);
+  MutexLock lock(impl_->mu);
   std::vector<FaultStats> out;
   for (const auto& s : impl_->faults) out.push_back(FaultStats{s.fault.id, s.fault.kind, s.matched, s.fired});
   return out;
 }
 
 std::vector<JournalEntry> SimEngine::journal(size_t limit) const {
-  std::lock_guard<std::mutex> lock(impl_->mu);
+  MutexLock lock(impl_->mu);
   size_t n = std::min(limit, impl_->journal.size());
   return std::vector<JournalEntry>(impl_->journal.end() - static_cast<std::ptrdiff_t>(n), impl_->journal.end());
 }
 
 void SimEngine::clear_journal() {
-  std::lock_guard<std::mutex> lock(impl_->mu);
+  MutexLock lock(impl_->mu);
   impl_->journal.clear();
 }
 
 uint64_t SimEngine::request_count() const {
-  std::lock_guard<std::mutex> lock(impl_->mu);
+  MutexLock lock(impl_->mu);
   return impl_->seq;
 }
 

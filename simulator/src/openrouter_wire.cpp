@@ -9,6 +9,7 @@
 #include <set>
 
 #include "ploke/core/secret.h"
+#include "ploke/core/thread_annotations.h"
 
 namespace ploke::sim {
 
@@ -440,7 +441,7 @@ ScriptedResponse OpenRouterSim::route(const HttpRequest& request, const std::str
   if (path == "/api/v1/generation") {
     const std::string id = query_param(request.path, "id");
     if (id.empty()) return error(400, "Missing required query parameter: id", ctx);
-    std::lock_guard<std::mutex> lock(mu_);
+    MutexLock lock(mu_);
     auto it = generations_.find(id);
     if (it == generations_.end() || clock_.now() < it->second.ready_at) {
       return error(404, "Generation " + id + " not found", ctx);
@@ -450,7 +451,7 @@ ScriptedResponse OpenRouterSim::route(const HttpRequest& request, const std::str
   if (path == "/api/v1/key" || path == "/api/v1/auth/key" || path == "/api/v1/credits") {
     auto key = bearer(request);
     if (!key) return error(401, "No auth credentials found", ctx);
-    std::lock_guard<std::mutex> lock(mu_);
+    MutexLock lock(mu_);
     if (path == "/api/v1/credits") {
       return json_response(200, OJson{{"data", {{"total_credits", options_.total_credits}, {"total_usage", usage_usd_}}}}.dump(), ctx);
     }
@@ -514,7 +515,7 @@ ScriptedResponse OpenRouterSim::chat(const Json* body, const HttpRequest& reques
     models.push_back(Candidate{m, sort});
   }
   {
-    std::lock_guard<std::mutex> lock(mu_);
+    MutexLock lock(mu_);
     if (usage_usd_ >= options_.total_credits || (options_.key_limit && usage_usd_ >= *options_.key_limit)) {
       return error(402, "Insufficient credits. This account never purchased credits. Make sure your key is on the "
                         "correct account or org, and if so, purchase more at https://openrouter.ai/settings/credits",
@@ -663,7 +664,7 @@ ScriptedResponse OpenRouterSim::chat(const Json* body, const HttpRequest& reques
   g["is_byok"] = false;
   g["api_type"] = "completions";
   {
-    std::lock_guard<std::mutex> lock(mu_);
+    MutexLock lock(mu_);
     usage_usd_ += cost;
     ++usage_requests_;
     generations_[id] = Generation{g.dump(), arrival + end_at + options_.generation_ready_delay};

@@ -20,6 +20,7 @@
 
 #include "openai_wire.h"
 #include "ploke/core/fault_plan.h"
+#include "ploke/core/thread_annotations.h"
 #include "ploke/simulator/engine.h"
 
 namespace ploke::sim::detail {
@@ -102,11 +103,11 @@ class OpenRouterSim {
   mutable std::map<std::string, size_t, std::less<>> index_;
   mutable std::string models_body_;  // default drift, rendered once
 
-  mutable std::mutex mu_;
-  std::map<std::string, Generation> generations_;  // GUARDED_BY(mu_)
-  std::vector<std::string> generation_order_;      // GUARDED_BY(mu_), oldest first (capped)
-  double usage_usd_ = 0;                           // GUARDED_BY(mu_)
-  uint64_t usage_requests_ = 0;                    // GUARDED_BY(mu_)
+  mutable Mutex mu_;
+  std::map<std::string, Generation> generations_ PLOKE_GUARDED_BY(mu_);
+  std::vector<std::string> generation_order_ PLOKE_GUARDED_BY(mu_);      // oldest first (capped)
+  double usage_usd_ PLOKE_GUARDED_BY(mu_) = 0;
+  uint64_t usage_requests_ PLOKE_GUARDED_BY(mu_) = 0;
 };
 
 }  // namespace ploke::sim::detail

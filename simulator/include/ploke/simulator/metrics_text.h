@@ -82,7 +82,7 @@ class SimRequestCounter {
   SimRequestCounts counts_ PLOKE_GUARDED_BY(mu_);
   uint64_t done_ PLOKE_GUARDED_BY(mu_) = 0;               // every seq <= done_ is settled
   std::set<uint64_t> above_ PLOKE_GUARDED_BY(mu_);        // counted seqs > done_
-  std::map<std::string, std::pair<std::string, uint64_t>> fault_seen_;  // id → (kind, fired) GUARDED_BY(mu_)
+  std::map<std::string, std::pair<std::string, uint64_t>> fault_seen_ PLOKE_GUARDED_BY(mu_);  // id → (kind, fired)
 };
 
 /// Whether a fault can still fire (times not used up, a lone `nth` not yet passed, and —

@@ -194,7 +194,7 @@ class ReplayStore {
   const std::vector<Cassette> cassettes_;
   const ReplayOptions options_;
   std::vector<Entry> entries_;                        // immutable after Create()
-  std::unordered_map<std::string, Queue> by_key_;     // keys immutable; Queue::next GUARDED_BY(mu_)
+  std::unordered_map<std::string, Queue> by_key_;     // keys immutable; Queue::next guarded by mu_
 
   mutable Mutex mu_;
   std::vector<uint32_t> uses_ PLOKE_GUARDED_BY(mu_);
