@@ -51,6 +51,8 @@ std::optional<SystemTime> parse_http_date(std::string_view s) {
     if (s.substr(8, 3) == kMonths[i]) month = static_cast<int>(i) + 1;
   }
   if (!day || !year || !hh || !mm || !ss || month == 0) return std::nullopt;
+  // SystemTime counts nanoseconds in an int64: only 1677..2262 fit. A retry date is near now.
+  if (*year < 1970 || *year > 2200) return std::nullopt;
   const std::chrono::year_month_day ymd{std::chrono::year(*year), std::chrono::month(static_cast<unsigned>(month)),
                                         std::chrono::day(static_cast<unsigned>(*day))};
   if (!ymd.ok()) return std::nullopt;
@@ -217,7 +219,10 @@ std::optional<Duration> parse_go_duration(std::string_view text) {
   std::string_view s = trim(text);
   if (s.empty() || s.front() == '-') return std::nullopt;
   if (s.front() == '+') s.remove_prefix(1);
-  if (auto bare = parse_double(s)) return Duration(static_cast<int64_t>(std::llround(*bare * 1e9)));
+  if (auto bare = parse_double(s)) {
+    if (!std::isfinite(*bare) || *bare < 0 || *bare > 9e9) return std::nullopt;  // int64 nanoseconds
+    return Duration(static_cast<int64_t>(std::llround(*bare * 1e9)));
+  }
   if (s == "0") return Duration(0);
   double total_ns = 0;
   while (!s.empty()) {
