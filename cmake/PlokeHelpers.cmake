@@ -14,6 +14,16 @@ if(PLOKE_TSAN)
   target_compile_options(ploke_warnings INTERFACE -fsanitize=thread -fno-omit-frame-pointer)
   target_link_options(ploke_warnings INTERFACE -fsanitize=thread)
 endif()
+if(PLOKE_FUZZ)
+  if(NOT CMAKE_CXX_COMPILER_ID STREQUAL "Clang")
+    message(FATAL_ERROR "PLOKE_FUZZ needs clang (-DCMAKE_CXX_COMPILER=clang++-14)")
+  endif()
+  # Every ploke library gets libFuzzer coverage and ASan+UBSan (UB aborts, so the fuzzer
+  # sees it as a crash); the harnesses link -fsanitize=fuzzer (libFuzzer's main).
+  target_compile_options(ploke_warnings INTERFACE -fsanitize=fuzzer-no-link,address,undefined
+    -fno-sanitize-recover=all -fno-omit-frame-pointer)
+  target_link_options(ploke_warnings INTERFACE -fsanitize=address,undefined)
+endif()
 
 # ploke_add_library(NAME <module> SOURCES ... [PUBLIC_DEPS ...] [PRIVATE_DEPS ...])
 # Defines ploke_<module> with alias ploke::<module>; public headers in <dir>/include.

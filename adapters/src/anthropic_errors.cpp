@@ -151,6 +151,8 @@ std::optional<SystemTime> parse_rfc3339(std::string_view text) {
   };
   auto year = num(0, 4), month = num(5, 2), day = num(8, 2), hh = num(11, 2), mm = num(14, 2), ss = num(17, 2);
   if (!year || !month || !day || !hh || !mm || !ss || *hh > 23 || *mm > 59 || *ss > 60) return std::nullopt;
+  // SystemTime counts nanoseconds in an int64: only 1677..2262 fit. A reset time is near now.
+  if (*year < 1970 || *year > 2200) return std::nullopt;
   const std::chrono::year_month_day ymd{std::chrono::year(*year), std::chrono::month(static_cast<unsigned>(*month)),
                                         std::chrono::day(static_cast<unsigned>(*day))};
   if (!ymd.ok()) return std::nullopt;

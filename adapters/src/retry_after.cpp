@@ -73,6 +73,8 @@ std::optional<SystemTime> parse_http_date(std::string_view s) {
     if (s.substr(8, 3) == kMonths[i]) month = static_cast<int>(i) + 1;
   }
   if (!day || !year || !hh || !mm || !ss || month == 0) return std::nullopt;
+  // SystemTime counts nanoseconds in an int64: only 1677..2262 fit. A retry date is near now.
+  if (*year < 1970 || *year > 2200) return std::nullopt;
   const std::chrono::year_month_day ymd{std::chrono::year(*year), std::chrono::month(static_cast<unsigned>(month)),
                                         std::chrono::day(static_cast<unsigned>(*day))};
   if (!ymd.ok()) return std::nullopt;

@@ -218,7 +218,10 @@ TEST(AnthropicErrorsTest, Rfc3339) {
   ASSERT_TRUE(off);
   EXPECT_EQ(*off, *t);
   for (const char* bad : {"", "2025-08-21", "2025-08-21T12:40:59", "2025-02-30T00:00:00Z", "2025-08-21T25:00:00Z",
-                          "2025-08-21T12:40:59.Z", "2025-08-21T12:40:59Zjunk", "2025-08-21T12:40:59+0200"}) {
+                          "2025-08-21T12:40:59.Z", "2025-08-21T12:40:59Zjunk", "2025-08-21T12:40:59+0200",
+                          // Found by tests/fuzz (client_anthropic): years SystemTime's int64
+                          // nanoseconds cannot hold overflowed (UBSan) instead of failing.
+                          "1013-12-04T05:00:00Z", "9999-12-31T23:59:59Z", "0000-01-01T00:00:00Z"}) {
     EXPECT_FALSE(parse_rfc3339(bad)) << bad;
   }
 }

@@ -90,6 +90,13 @@ TEST(OpenAiErrorsTest, RetryAfterHeaders) {
                                     7h + 28min);
   EXPECT_EQ(parse_retry_after(date, now), 30s);
   EXPECT_EQ(parse_retry_after(date, now + 1h), 0ms);  // in the past
+  // Found by tests/fuzz: a date SystemTime cannot hold (year 1013, 9999) is ignored, not
+  // overflowed (UBSan: signed overflow in the nanosecond conversion).
+  for (const char* far : {"Wed, 21 Oct 1013 07:28:30 GMT", "Wed, 21 Oct 9999 07:28:30 GMT"}) {
+    Headers far_date;
+    far_date.add("retry-after", far);
+    EXPECT_FALSE(parse_retry_after(far_date, now).has_value()) << far;
+  }
   Headers bad;
   bad.add("retry-after", "-3");
   bad.add("retry-after-ms", "soon");
@@ -123,6 +130,10 @@ TEST(OpenAiErrorsTest, GoDurations) {
   EXPECT_FALSE(parse_go_duration("").has_value());
   EXPECT_FALSE(parse_go_duration("-1s").has_value());
   EXPECT_FALSE(parse_go_duration("5x").has_value());
+  // Found by tests/fuzz (client_openai): values past int64 nanoseconds are refused.
+  EXPECT_FALSE(parse_go_duration("1e300").has_value());
+  EXPECT_FALSE(parse_go_duration("9223372037").has_value());
+  EXPECT_EQ(parse_go_duration("9000000000"), Duration(9'000'000'000s));
   EXPECT_FALSE(parse_go_duration("ms").has_value());
   EXPECT_FALSE(parse_go_duration("1.2.3s").has_value());
 }

@@ -5,7 +5,7 @@
 //  - Each loop (Worker) has its own event_base, listening socket (SO_REUSEPORT), eventfd
 //    (wake-ups for stop and for work posted from other threads) and connections. Nothing
 //    is shared between loops but the handler and two atomic counters.
-//  - A connection (Conn) owns its fd, an input buffer, an http_parser, an output buffer and
+//  - A connection (Conn) owns its fd, an input buffer, a RequestParser, an output buffer and
 //    one detail::Exchange, reused for each request (a sequence number tells the requests
 //    apart, so a Responder kept from an old request does nothing). Reads are level-
 //    triggered with a persistent read event: a keep-alive request answered inline costs
@@ -15,16 +15,14 @@
 //    when the last guard is released, so handler code may end the connection anywhere.
 //  - Responder calls from other threads go through the loop's queue (LoopShared), which
 //
-// Files: server_internal.h (the types), http_server.cpp (helpers, request parsing,
-// connections, dispatch), server_exchange.cpp (Responder operations on the loop, timers,
-// endings, libevent callbacks, listeners), server_api.cpp (Responder, EventLoop,
-// HttpServer::Start / stop).
+// Files: server_internal.h (the types), request_parser.{h,cpp} (request parsing, no
+// socket), http_server.cpp (helpers, connections, dispatch), server_exchange.cpp
+// (Responder operations on the loop, timers, endings, libevent callbacks, listeners),
+// server_api.cpp (Responder, EventLoop, HttpServer::Start / stop).
 #include "server_internal.h"
 
 #include <event2/event.h>
 #include <event2/event_struct.h>
-#include <event2/http.h>
-#include <http_parser.h>
 
 #include <arpa/inet.h>
 #include <linux/sockios.h>
@@ -122,86 +120,6 @@ void abort_connection(int fd) {
   }
 }
 
-// ---- request parsing (http-parser callbacks) -------------------------------------------
-
-Conn* conn_of(http_parser* p) { return static_cast<Conn*>(p->data); }
-
-void push_header(Conn* c) {
-  if (!c->in_value) return;
-  c->req.headers.add(std::move(c->field), std::move(c->value));
-  c->field.clear();
-  c->value.clear();
-  c->in_value = false;
-}
-
-http_parser_settings make_parser_settings() {
-  http_parser_settings s;
-  http_parser_settings_init(&s);
-  s.on_message_begin = [](http_parser* p) {
-    Conn* c = conn_of(p);
-    c->field.clear();
-    c->value.clear();
-    c->in_value = false;
-    c->req.target.clear();
-    c->req.headers = Headers{};
-    c->req.body.clear();
-    return 0;
-  };
-  s.on_url = [](http_parser* p, const char* at, size_t n) {
-    conn_of(p)->req.target.append(at, n);
-    return 0;
-  };
-  s.on_header_field = [](http_parser* p, const char* at, size_t n) {
-    Conn* c = conn_of(p);
-    push_header(c);
-    c->field.append(at, n);
-    return 0;
-  };
-  s.on_header_value = [](http_parser* p, const char* at, size_t n) {
-    Conn* c = conn_of(p);
-    c->in_value = true;
-    c->value.append(at, n);
-    return 0;
-  };
-  s.on_headers_complete = [](http_parser* p) {
-    Conn* c = conn_of(p);
-    push_header(c);
-    const uint64_t cl = p->content_length;
-    if (cl != ULLONG_MAX && cl > c->worker->max_body) {
-      c->too_large = true;
-      http_parser_pause(p, 1);
-      return 0;
-    }
-    if (cl != ULLONG_MAX && cl > 0) c->req.body.reserve(static_cast<size_t>(cl));
-    if (auto e = c->req.headers.get("expect"); e && iequals(*e, "100-continue") && p->http_minor >= 1) {
-      c->out.append("HTTP/1.1 100 Continue\r\n\r\n");  // flushed by the read handler
-    }
-    return 0;
-  };
-  s.on_body = [](http_parser* p, const char* at, size_t n) {
-    Conn* c = conn_of(p);
-    if (c->req.body.size() + n > c->worker->max_body) {
-      c->too_large = true;
-      http_parser_pause(p, 1);
-      return 0;
-    }
-    c->req.body.append(at, n);
-    return 0;
-  };
-  s.on_message_complete = [](http_parser* p) {
-    Conn* c = conn_of(p);
-    c->message_done = true;
-    c->keep_alive = http_should_keep_alive(p) != 0;
-    c->http10 = p->http_major == 1 && p->http_minor == 0;
-    c->head_method = p->method == HTTP_HEAD;
-    c->req.method = http_method_str(static_cast<http_method>(p->method));
-    c->req.http_minor = p->http_minor;
-    http_parser_pause(p, 1);
-    return 0;
-  };
-  return s;
-}
-
 // ---- connections ---------------------------------------------------------------------
 
 void Worker::accept_all() {
@@ -227,8 +145,7 @@ void Worker::accept_all() {
     c->worker = this;
     c->fd = fd;
     c->id = counters->next_conn_id.fetch_add(1, std::memory_order_relaxed);
-    http_parser_init(&c->parser, HTTP_REQUEST);
-    c->parser.data = c;
+    c->parser.reset(max_body);
     event_assign(&c->rd, base, fd, EV_READ | EV_PERSIST, conn_read_cb, c);
     event_assign(&c->wr, base, fd, EV_WRITE, conn_write_cb, c);
     event_assign(&c->timer, base, -1, 0, conn_timer_cb, c);
@@ -386,30 +303,30 @@ void Worker::on_readable(Conn* c) {
 // Parses buffered input and dispatches each complete request in turn, until the input
 // runs out, an exchange stays open, or the connection is to close.
 void Worker::process_input(Conn* c) {
+  using Step = RequestParser::Step;
   while (!c->dead && !c->busy && !c->close_after_write && !c->in.empty()) {
-    const size_t n = http_parser_execute(&c->parser, &settings, c->in.begin(), c->in.size());
+    size_t n = 0;
+    const Step step = c->parser.parse(c->in.begin(), c->in.size(), &n);
     c->in.consume(n);
-    const http_errno err = HTTP_PARSER_ERRNO(&c->parser);
-    if (c->too_large) {
-      c->in.clear();
-      respond_error(c, 413, "request body larger than " + std::to_string(max_body) + " bytes");
-      return;
-    }
-    if (err == HPE_PAUSED) {
-      http_parser_pause(&c->parser, 0);
-      if (c->message_done) {
-        c->message_done = false;
+    if (c->parser.take_continue()) c->out.append("HTTP/1.1 100 Continue\r\n\r\n");  // flushed by the caller
+    switch (step) {
+      case Step::kRequest:
+        c->keep_alive = c->parser.keep_alive();
+        c->http10 = c->parser.http10();
+        c->head_method = c->parser.head_method();
         dispatch(c);
-      }
-      continue;
+        continue;
+      case Step::kTooLarge:
+        c->in.clear();
+        respond_error(c, 413, "request body larger than " + std::to_string(max_body) + " bytes");
+        return;
+      case Step::kMalformed:
+        c->in.clear();
+        respond_error(c, c->parser.error_status(), c->parser.error_message());
+        return;
+      case Step::kNeedMore:
+        return;  // everything consumed, the request is incomplete: wait for more
     }
-    if (err != HPE_OK) {
-      c->in.clear();
-      respond_error(c, err == HPE_HEADER_OVERFLOW ? 431 : 400,
-                    std::string("malformed HTTP request: ") + http_errno_description(err));
-      return;
-    }
-    break;  // everything consumed, the request is incomplete: wait for more
   }
 }
 
@@ -427,29 +344,9 @@ void Worker::respond_error(Conn* c, int status, std::string_view message) {
 }
 
 void Worker::dispatch(Conn* c) {
-  Request& r = c->req;
+  Request& r = c->parser.request();
   r.received_at = clock->now();
-  std::string_view target = r.target.empty() ? std::string_view("/") : std::string_view(r.target);
-  // Absolute-form targets ("http://host/path") are reduced to the path.
-  if (target.substr(0, 4) == "http") {
-    const size_t scheme = target.find("://");
-    if (scheme != std::string_view::npos) {
-      const size_t slash = target.find('/', scheme + 3);
-      target = slash == std::string_view::npos ? std::string_view("/") : target.substr(slash);
-    }
-  }
-  const size_t q = target.find('?');
-  const std::string_view path = target.substr(0, q);
-  if (q == std::string_view::npos) r.query.clear();
-  else r.query.assign(target.substr(q + 1));
-  r.path.clear();
-  if (path.find('%') != std::string_view::npos) {
-    if (char* d = evhttp_decode_uri(std::string(path).c_str())) {
-      r.path = d;
-      std::free(d);
-    }
-  }
-  if (r.path.empty()) r.path.assign(path);
+  split_target(r);
   r.keep_alive = c->keep_alive;
   r.connection_id = c->id;
   r.loop_index = index;

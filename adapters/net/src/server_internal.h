@@ -8,7 +8,6 @@
 
 #include <event2/event.h>
 #include <event2/event_struct.h>
-#include <http_parser.h>
 
 #include <netdb.h>
 #include <sys/time.h>
@@ -25,6 +24,7 @@
 
 #include "byte_buffer.h"
 #include "loop_internal.h"
+#include "request_parser.h"
 #include "ploke/net/event_loop.h"
 #include "ploke/core/thread_annotations.h"
 #include "ploke/net/http_server.h"
@@ -126,20 +126,15 @@ struct Conn {
   event wr{};
   event timer{};   // the exchange's timer (Responder::set_timer)
   event retry{};   // socket-level endings waiting for output to drain
-  http_parser parser{};
+  RequestParser parser;  // the request being parsed (request_parser.h)
   Conn* prev = nullptr;
   Conn* next = nullptr;
   uint64_t id = 0;
   int guard = 0;
   bool dead = false;
 
-  // The request being parsed.
-  Request req;
-  std::string field;
-  std::string value;
-  bool in_value = false;
-  bool message_done = false;
-  bool too_large = false;
+  // The exchange's request, as parsed (copied from `parser` before dispatch; the
+  // responses may clear keep_alive).
   bool keep_alive = true;
   bool http10 = false;
   bool head_method = false;
@@ -169,8 +164,6 @@ extern "C" void conn_timer_cb(evutil_socket_t, short, void* arg);
 extern "C" void conn_retry_cb(evutil_socket_t, short, void* arg);
 extern "C" void accept_cb(evutil_socket_t fd, short, void* arg);
 extern "C" void wake_cb(evutil_socket_t fd, short, void* arg);
-
-http_parser_settings make_parser_settings();
 
 struct Guard {
   explicit Guard(Conn* conn) : c(conn) { ++c->guard; }
@@ -210,7 +203,6 @@ struct Worker {
   std::unique_ptr<EventLoop::Impl> loop_impl;  // the public EventLoop face of this worker
   std::unique_ptr<EventLoop> loop;
   Conn* conns = nullptr;  // every open connection (intrusive list)
-  http_parser_settings settings = make_parser_settings();
   int64_t date_second = -1;
   char date[40] = {};
   size_t date_len = 0;

@@ -155,7 +155,10 @@ std::optional<Duration> parse_go_duration(std::string_view text) {
   std::string_view s = trim(text);
   if (s.empty() || s.front() == '-') return std::nullopt;
   if (s.front() == '+') s.remove_prefix(1);
-  if (auto bare = parse_double(s)) return Duration(static_cast<int64_t>(std::llround(*bare * 1e9)));
+  if (auto bare = parse_double(s)) {
+    if (!std::isfinite(*bare) || *bare < 0 || *bare > 9e9) return std::nullopt;  // int64 nanoseconds
+    return Duration(static_cast<int64_t>(std::llround(*bare * 1e9)));
+  }
   if (s == "0") return Duration(0);
   double total_ns = 0;
   while (!s.empty()) {

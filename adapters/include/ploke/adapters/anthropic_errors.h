@@ -63,7 +63,8 @@ struct AnthropicRateLimitInfo {
 AnthropicRateLimitInfo parse_anthropic_rate_limit_headers(const Headers& headers);
 
 /// Parses an RFC 3339 timestamp: "2025-08-21T12:40:59Z", with optional fractional seconds
-/// and a "Z" or ±hh:mm offset. nullopt when malformed.
+/// and a "Z" or ±hh:mm offset. nullopt when malformed or outside the years 1970..2200
+/// (SystemTime's nanoseconds cannot hold much more).
 std::optional<SystemTime> parse_rfc3339(std::string_view text);
 
 /// Maps an Anthropic error (see the table above). Never fails: a body that is not the

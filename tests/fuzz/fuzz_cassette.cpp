@@ -1,0 +1,12 @@
+// libFuzzer harness: the cassette loader (parse_cassette). Any input must give a value or an error, never a crash.
+#include <cstddef>
+#include <cstdint>
+#include <string_view>
+
+#include "ploke/codec/cassette_json.h"
+
+extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
+  std::string_view text(reinterpret_cast<const char*>(data), size);
+  (void)ploke::codec::parse_cassette(text, "fuzz.json");
+  return 0;
+}
