@@ -3,9 +3,11 @@
 #
 # Stages, in order (PLOKE_CI_STAGES, comma separated; default: all of them):
 #   normal  RelWithDebInfo build (gcc) + every ctest test
-#   asan    clang ASan+UBSan build (-O1, -Werror=thread-safety) + every ctest test
+#   asan    clang ASan+UBSan build (-O1, -Werror=thread-safety) + every ctest test; the same
+#           tree builds the libFuzzer harnesses (PLOKE_FUZZ: coverage instrumentation too)
 #   tsan    clang ThreadSanitizer build + the net, gateway, recorder and resilience tests
-#   fuzz    each libFuzzer harness for a short time-box (bench/fuzz/run.sh --ci)
+#   fuzz    each libFuzzer harness for a short time-box (bench/fuzz/run.sh --ci, in the
+#           asan tree; PLOKE_FUZZ_SECONDS per harness, default 10)
 # Example: PLOKE_CI_STAGES=normal scripts/test.sh
 # Each stage prints its wall time. ccache is used when present; CCACHE_BASEDIR is the repo
 # root, so a clone in another folder reuses what an earlier build compiled.
@@ -46,7 +48,7 @@ stage_normal() {
 
 stage_asan() {
   local t d="$BUILD_DIR-asan"; t=$(date +%s)
-  cmake -S . -B "$d" $(generator "$d") "${LAUNCHER[@]}" "${CLANG[@]}" "${SAN[@]}" -DPLOKE_SANITIZE=ON
+  cmake -S . -B "$d" $(generator "$d") "${LAUNCHER[@]}" "${CLANG[@]}" "${SAN[@]}" -DPLOKE_SANITIZE=ON -DPLOKE_FUZZ=ON
   cmake --build "$d" -j "$JOBS"
   (cd "$d" && ASAN_OPTIONS=detect_leaks=1:strict_string_checks=1 \
      UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
@@ -68,7 +70,7 @@ stage_tsan() {
 
 stage_fuzz() {
   local t; t=$(date +%s)
-  bench/fuzz/run.sh --ci "${PLOKE_FUZZ_SECONDS:-10}"
+  FUZZ_BUILD_DIR="$BUILD_DIR-asan" bench/fuzz/run.sh --ci "${PLOKE_FUZZ_SECONDS:-10}"
   stage_done fuzz "$t"
 }
 

@@ -9,6 +9,7 @@
 #include <string>
 #include <string_view>
 
+#include "ploke/json/limits.h"
 #include "ploke/json/utf8.h"
 
 namespace ploke::json_fast {
@@ -198,6 +199,9 @@ class JsonCursor {
       while (p_ < end_ && *p_ >= '0' && *p_ <= '9') ++p_;
       if (p_ == e) return fail();
     }
+    // The same rule as check_json_limits: a number a double cannot hold is refused, so
+    // this fast path and the DOM path agree.
+    if (ploke::json::number_overflows(std::string_view(s, static_cast<size_t>(p_ - s)))) return fail();
     return p_ > s;
   }
   bool skip_string() {

@@ -196,5 +196,27 @@ TEST_F(OpenAiResponseTest, FastAndDomPathsAgreeOnValidAndMutatedBodies) {
   }
 }
 
+// A number a double cannot hold, in a field the fast path skips, is refused on both paths
+// (found by fuzz_client_openai; the DOM path's check_json_limits refuses it).
+TEST_F(OpenAiResponseTest, FastPathRefusesOutOfRangeNumbersInSkippedFields) {
+  OpenAiAdapter::Options slow_opts;
+  slow_opts.fast_json = false;
+  OpenAiAdapter fast, slow(slow_opts);
+  for (const char* n : {"10e30795491371", "-1e400", "1e309"}) {
+    const std::string body = std::string(R"({"created":)") + n +
+                             R"(,"model":"m","choices":[{"message":{"content":"x"},"finish_reason":"stop"}],"x":[)" + n + "]}";
+    HttpResponse r{200, {}, body};
+    auto a = fast.parse_response(r, ep_);
+    auto b = slow.parse_response(r, ep_);
+    EXPECT_FALSE(b.ok()) << n;
+    EXPECT_FALSE(a.ok()) << n;
+    if (!a.ok()) EXPECT_EQ(a.status().code(), StatusCode::kMalformedResponse) << a.status().to_string();
+  }
+  // Small or tiny magnitudes stay accepted by both.
+  HttpResponse ok{200, {}, R"({"created":1,"choices":[{"message":{"content":"x"}}],"x":[1e-400,1e308]})"};
+  EXPECT_TRUE(fast.parse_response(ok, ep_).ok());
+  EXPECT_TRUE(slow.parse_response(ok, ep_).ok());
+}
+
 }  // namespace
 }  // namespace ploke::adapters::openai

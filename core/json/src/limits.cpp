@@ -64,15 +64,17 @@ size_t comment_end(std::string_view text, size_t i) {
 
 bool is_number_char(char c) { return (c >= '0' && c <= '9') || c == '-' || c == '+' || c == '.' || c == 'e' || c == 'E'; }
 
-// A number token overflows a double. Only tokens with an exponent or > 300 characters can.
-bool overflows(std::string_view token) {
+bool overflows(std::string_view token) { return number_overflows(token); }
+
+}  // namespace
+
+// Only tokens with an exponent or > 300 characters can overflow a double.
+bool number_overflows(std::string_view token) {
   if (token.size() <= 300 && token.find_first_of("eE") == std::string_view::npos) return false;
   const std::string copy(token);
   const double v = std::strtod(copy.c_str(), nullptr);
   return std::isinf(v);
 }
-
-}  // namespace
 
 Status check_json_limits(std::string_view text, const JsonLimits& limits) {
   std::vector<Frame> stack;

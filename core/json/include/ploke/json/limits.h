@@ -31,4 +31,8 @@ struct JsonLimits {
 /// Ok, or kInvalidRequest naming the byte offset and field path of the first problem.
 Status check_json_limits(std::string_view text, const JsonLimits& limits = {});
 
+/// True when the JSON number `token` (valid JSON number text) is too large in magnitude
+/// for a double (1e400, a 400-digit integer). The one rule every reader applies.
+bool number_overflows(std::string_view token);
+
 }  // namespace ploke::json
