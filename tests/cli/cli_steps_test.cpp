@@ -73,7 +73,7 @@ TEST(UsageReport, JsonHasRowsTotalWindowAndEscapedText) {
   r.budget_lines = {"budget day global: 0.5 of 1 USD spent (stop)"};
   const std::string j = usage_json(r);
   EXPECT_EQ(j.rfind("{\"ledger\":\"/l.db\",\"by\":\"model\",\"since\":null,\"until\":\"", 0), 0u) << j;
-  EXPECT_NE(j.find("{\"key\":\"gpt \\\"4o\\\"\\u000a\",\"requests\":1,\"attempts\":2,"), std::string::npos) << j;
+  EXPECT_NE(j.find("{\"key\":\"gpt \\\"4o\\\"\\n\",\"requests\":1,\"attempts\":2,"), std::string::npos) << j;
   EXPECT_NE(j.find("\"total\":{\"requests\":1,"), std::string::npos) << j;
   EXPECT_NE(j.find("\"budgets\":[\"budget day global: 0.5 of 1 USD spent (stop)\"]}\n"), std::string::npos) << j;
 }
