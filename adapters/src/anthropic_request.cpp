@@ -217,6 +217,39 @@ bool plain_request(const ChatRequest& r) {
   return any_turn;
 }
 
+// "messages": every non-system message, its text as one string or as text blocks.
+template <typename Check>
+void write_messages(json_text::JsonWriter& w, const ChatRequest& r, Check& checked) {
+  w.key("messages").begin_array();
+  for (const Message& m : r.messages) {
+    if (m.role == Role::kSystem || m.role == Role::kDeveloper) continue;
+    w.begin_object();
+    w.key("role").str(m.role == Role::kAssistant ? "assistant" : "user");
+    size_t blocks = 0;
+    const std::string* only = nullptr;
+    for (const ContentPart& p : m.content) {
+      if (p.text.empty()) continue;
+      ++blocks;
+      only = &p.text;
+    }
+    if (blocks == 1) {
+      w.key("content").str(checked(*only));
+    } else {
+      w.key("content").begin_array();
+      for (const ContentPart& p : m.content) {
+        if (p.text.empty()) continue;
+        w.begin_object();
+        w.key("type").str("text");
+        w.key("text").str(checked(p.text));
+        w.end_object();
+      }
+      w.end_array();
+    }
+    w.end_object();
+  }
+  w.end_array();
+}
+
 // False (and `out` unspecified) when a string is not valid UTF-8.
 bool write_plain_body(const ChatRequest& r, const AnthropicAdapter::Options& o, std::string& out) {
   bool ok = true;
@@ -249,34 +282,7 @@ bool write_plain_body(const ChatRequest& r, const AnthropicAdapter::Options& o, 
     }
     w.end_array();
   }
-  w.key("messages").begin_array();
-  for (const Message& m : r.messages) {
-    if (m.role == Role::kSystem || m.role == Role::kDeveloper) continue;
-    w.begin_object();
-    w.key("role").str(m.role == Role::kAssistant ? "assistant" : "user");
-    size_t blocks = 0;
-    const std::string* only = nullptr;
-    for (const ContentPart& p : m.content) {
-      if (p.text.empty()) continue;
-      ++blocks;
-      only = &p.text;
-    }
-    if (blocks == 1) {
-      w.key("content").str(checked(*only));
-    } else {
-      w.key("content").begin_array();
-      for (const ContentPart& p : m.content) {
-        if (p.text.empty()) continue;
-        w.begin_object();
-        w.key("type").str("text");
-        w.key("text").str(checked(p.text));
-        w.end_object();
-      }
-      w.end_array();
-    }
-    w.end_object();
-  }
-  w.end_array();
+  write_messages(w, r, checked);
   // Doubles in dump()'s own format (it differs from to_chars for whole numbers: 1.0).
   if (r.temperature) w.key("temperature").raw(OJson(*r.temperature).dump());
   if (r.top_p) w.key("top_p").raw(OJson(*r.top_p).dump());

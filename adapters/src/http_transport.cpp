@@ -299,6 +299,20 @@ void configure_timeouts(httplib::Client& c, const CallOptions& o) {
   c.set_write_timeout(sec, usec);
 }
 
+// The httplib request line and headers (Content-Length and Host are httplib's own).
+httplib::Request request_head(const HttpRequest& request, const ParsedUrl& url, const HttpTransport::Options& options) {
+  httplib::Request req;
+  req.method = request.method;
+  req.path = url.prefix + request.path;
+  if (req.path.empty()) req.path.push_back('/');  // (not = "/": GCC 12 -Wrestrict false positive)
+  for (const auto& [name, value] : request.headers.items()) {
+    if (iequals(name, "Content-Length") || iequals(name, "Host")) continue;
+    req.headers.emplace(name, value);
+  }
+  if (!request.headers.has("User-Agent")) req.headers.emplace("User-Agent", options.user_agent);
+  return req;
+}
+
 }  // namespace
 
 Status HttpTransport::Impl::run(const HttpRequest& request, const CallOptions& o,
@@ -309,15 +323,7 @@ Status HttpTransport::Impl::run(const HttpRequest& request, const CallOptions& o
   if (!client->is_valid()) return InternalError("cannot create an HTTP client for " + url->origin);
   configure_timeouts(*client, o);
 
-  httplib::Request req;
-  req.method = request.method;
-  req.path = url->prefix + request.path;
-  if (req.path.empty()) req.path.push_back('/');  // (not = "/": GCC 12 -Wrestrict false positive)
-  for (const auto& [name, value] : request.headers.items()) {
-    if (iequals(name, "Content-Length") || iequals(name, "Host")) continue;
-    req.headers.emplace(name, value);
-  }
-  if (!request.headers.has("User-Agent")) req.headers.emplace("User-Agent", options.user_agent);
+  httplib::Request req = request_head(request, *url, options);
 
   const std::string& body = request.body;
   if (!body.empty()) {

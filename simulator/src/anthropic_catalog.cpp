@@ -119,6 +119,37 @@ bool model_known(std::string_view model, const SimOptions& opts) {
   return std::any_of(opts.models.begin(), opts.models.end(), [&](const ModelInfo& m) { return m.id == model; });
 }
 
+// "messages": a non-empty array of {role, content: non-empty string}, roles alternating
+// from "user"; other keys skipped. Adds the content lengths to out.text_chars.
+static bool scan_messages_light(LightScanner& s, LightMessage& out) {
+  if (!s.lit('[') || s.peek(']')) return false;
+  bool user_turn = true;  // the role the next message must have
+  do {
+    if (!s.lit('{')) return false;
+    bool have_role = false, have_content = false;
+    if (s.peek('}')) return false;
+    do {
+      std::string_view mk;
+      if (!s.str(mk) || !s.lit(':')) return false;
+      if (mk == "role") {
+        std::string_view role;
+        if (have_role || !s.str(role) || role != (user_turn ? "user" : "assistant")) return false;
+        have_role = true;
+      } else if (mk == "content") {
+        std::string_view text;
+        if (have_content || !s.str(text) || text.empty()) return false;
+        out.text_chars += text.size();
+        have_content = true;
+      } else if (!s.skip()) {
+        return false;
+      }
+    } while (s.lit(','));
+    if (!s.lit('}') || !have_role || !have_content) return false;
+    user_turn = !user_turn;
+  } while (s.lit(','));
+  return s.lit(']');
+}
+
 bool scan_message_light(std::string_view body, const SimOptions& opts, LightMessage& out) {
   LightScanner s{body.data(), body.data() + body.size()};
   out = LightMessage{};
@@ -152,33 +183,8 @@ bool scan_message_light(std::string_view body, const SimOptions& opts, LightMess
       if (s.word("true")) out.stream = true;
       else if (!s.word("false") && !s.word("null")) return false;
     } else if (key == "messages") {
-      if (have_messages || !s.lit('[') || s.peek(']')) return false;
+      if (have_messages || !scan_messages_light(s, out)) return false;
       have_messages = true;
-      bool user_turn = true;  // the role the next message must have
-      do {
-        if (!s.lit('{')) return false;
-        bool have_role = false, have_content = false;
-        if (s.peek('}')) return false;
-        do {
-          std::string_view mk;
-          if (!s.str(mk) || !s.lit(':')) return false;
-          if (mk == "role") {
-            std::string_view role;
-            if (have_role || !s.str(role) || role != (user_turn ? "user" : "assistant")) return false;
-            have_role = true;
-          } else if (mk == "content") {
-            std::string_view text;
-            if (have_content || !s.str(text) || text.empty()) return false;
-            out.text_chars += text.size();
-            have_content = true;
-          } else if (!s.skip()) {
-            return false;
-          }
-        } while (s.lit(','));
-        if (!s.lit('}') || !have_role || !have_content) return false;
-        user_turn = !user_turn;
-      } while (s.lit(','));
-      if (!s.lit(']')) return false;
     } else if (key == "tools" || key == "tool_choice" || key == "stop_sequences" || key == "temperature" ||
                key == "top_p" || key == "top_k" || key == "output_config") {
       return false;  // validated and used by the DOM path

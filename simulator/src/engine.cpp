@@ -6,7 +6,6 @@
 #include <algorithm>
 #include <cctype>
 #include <deque>
-#include <mutex>
 #include <set>
 
 #include "ploke/codec/cassette_json.h"
