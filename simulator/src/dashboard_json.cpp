@@ -83,25 +83,8 @@ std::string fault_trigger_summary(const Fault& f) {
   return s.empty() ? std::string("always") : s;
 }
 
-std::string sim_dashboard_json(const SimEngine& engine, const SimRequestCounts& counts, const SimDashboardInfo& info) {
-  Json j;
-  j["version"] = 1;
-  j["kind"] = "simulator";
-  j["name"] = info.name;
-  if (info.since_start) {
-    j["uptime_s"] = std::chrono::duration<double>(*info.since_start).count();
-  } else {
-    j["uptime_s"] = nullptr;
-  }
-  j["totals"] = {{"requests", counts.received},
-                 {"errors", counts.errors},
-                 {"in_flight", nullptr},
-                 {"counted", counts.counted},
-                 {"dropped", counts.dropped}};
-  // No latency percentiles: the simulator scripts its latencies (LatencyModel) instead of
-  // measuring them; "latency_ms" is absent, and the page hides those cards.
-
-  // Requests per (method, route), with their status codes.
+// Requests per (method, route), with their status codes.
+static Json routes_json(const SimRequestCounts& counts) {
   struct Route {
     uint64_t requests = 0, errors = 0;
     std::map<std::string, uint64_t> statuses;
@@ -122,18 +105,22 @@ std::string sim_dashboard_json(const SimEngine& engine, const SimRequestCounts& 
     jr.push_back({{"method", key.first}, {"route", key.second}, {"requests", r.requests}, {"errors", r.errors},
                   {"statuses", std::move(st)}});
   }
-  j["routes"] = std::move(jr);
+  return jr;
+}
 
-  // Models (requests per model label across routes).
+// Requests per model label across routes.
+static Json models_json(const SimRequestCounts& counts) {
   std::map<std::string, uint64_t> models;
   for (const auto& [key, n] : counts.requests) {
     if (!std::get<2>(key).empty()) models[std::get<2>(key)] += n;
   }
   Json jm = Json::object();
   for (const auto& [m, n] : models) jm[m] = n;
-  j["models"] = std::move(jm);
+  return jm;
+}
 
-  // The fault plan with its counters.
+// The fault plan with its counters.
+static Json faults_json(const SimEngine& engine, const SimDashboardInfo& info) {
   const FaultPlan plan = engine.faults();
   const std::vector<FaultStats> stats = engine.fault_stats();
   Json jf = Json::array();
@@ -154,12 +141,11 @@ std::string sim_dashboard_json(const SimEngine& engine, const SimRequestCounts& 
                   {"matched", s.matched},
                   {"fired", s.fired}});
   }
-  j["faults"] = std::move(jf);
-  Json jk = Json::object();
-  for (const auto& [kind, n] : counts.fired_by_kind) jk[kind] = n;
-  j["faults_fired_by_kind"] = std::move(jk);
+  return jf;
+}
 
-  // Newest journal entries, newest first, in the "recent" shape the page renders.
+// Newest journal entries, newest first, in the "recent" shape the page renders.
+static Json recent_json(const SimRequestCounts& counts, const SimDashboardInfo& info) {
   Json rec = Json::array();
   const size_t n = std::min(counts.recent.size(), info.max_recent);
   for (size_t i = 0; i < n; ++i) {
@@ -182,7 +168,33 @@ std::string sim_dashboard_json(const SimEngine& engine, const SimRequestCounts& 
                    {"attempts", Json::array()},
                    {"notes", std::move(notes)}});
   }
-  j["recent"] = std::move(rec);
+  return rec;
+}
+
+std::string sim_dashboard_json(const SimEngine& engine, const SimRequestCounts& counts, const SimDashboardInfo& info) {
+  Json j;
+  j["version"] = 1;
+  j["kind"] = "simulator";
+  j["name"] = info.name;
+  if (info.since_start) {
+    j["uptime_s"] = std::chrono::duration<double>(*info.since_start).count();
+  } else {
+    j["uptime_s"] = nullptr;
+  }
+  j["totals"] = {{"requests", counts.received},
+                 {"errors", counts.errors},
+                 {"in_flight", nullptr},
+                 {"counted", counts.counted},
+                 {"dropped", counts.dropped}};
+  // No latency percentiles: the simulator scripts its latencies (LatencyModel) instead of
+  // measuring them; "latency_ms" is absent, and the page hides those cards.
+  j["routes"] = routes_json(counts);
+  j["models"] = models_json(counts);
+  j["faults"] = faults_json(engine, info);
+  Json jk = Json::object();
+  for (const auto& [kind, n] : counts.fired_by_kind) jk[kind] = n;
+  j["faults_fired_by_kind"] = std::move(jk);
+  j["recent"] = recent_json(counts, info);
   return j.dump(-1, ' ', false, Json::error_handler_t::replace);
 }
 

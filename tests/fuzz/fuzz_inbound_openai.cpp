@@ -11,7 +11,7 @@
 #include <string>
 #include <string_view>
 
-#include "ploke/adapters/inbound.h"
+#include "ploke/adapters/openai/server.h"
 
 namespace {
 
@@ -30,12 +30,12 @@ ploke::ChatRequest normalized(ploke::ChatRequest r) {
 }  // namespace
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
-  using ploke::inbound::ParsePath;
+  using ploke::adapters::openai::ParsePath;
   const std::string_view body(reinterpret_cast<const char*>(data), size);
-  auto fast = ploke::inbound::parse_openai_chat_request(body, ParsePath::kFastOnly);
-  auto dom = ploke::inbound::parse_openai_chat_request(body, ParsePath::kDomOnly);
+  auto fast = ploke::adapters::openai::parse_openai_chat_request(body, ParsePath::kFastOnly);
+  auto dom = ploke::adapters::openai::parse_openai_chat_request(body, ParsePath::kDomOnly);
   if (!fast.ok()) {
-    (void)ploke::inbound::parse_openai_chat_request(body);  // kAuto: the fallback as the gateway runs it
+    (void)ploke::adapters::openai::parse_openai_chat_request(body);  // kAuto: the fallback as the gateway runs it
     return 0;
   }
   if (!dom.ok()) std::abort();  // the fast path accepted what the DOM path refuses
