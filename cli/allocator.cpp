@@ -5,9 +5,12 @@
 
 #include <string_view>
 
+#include "ploke/core/sanitizer.h"
+
 namespace ploke::cli {
 
 std::string active_allocator() {
+  if (kSanitizerRuntime) return "sanitizer";
   void* sym = dlsym(RTLD_DEFAULT, "malloc");
   Dl_info info{};
   if (sym == nullptr || dladdr(sym, &info) == 0 || info.dli_fname == nullptr) return "unknown";

@@ -12,7 +12,8 @@
 namespace ploke::cli {
 
 /// The allocator `malloc` resolves to at run time: "mimalloc", "jemalloc", "system" (glibc),
-/// or the file name of whatever other shared object defines it.
+/// "sanitizer" in an ASan or TSan build (the sanitizer runtime replaces malloc), or the file
+/// name of whatever other shared object defines it.
 std::string active_allocator();
 
 }  // namespace ploke::cli

@@ -21,6 +21,11 @@ if((PLOKE_SANITIZE OR PLOKE_TSAN) AND NOT PLOKE_ALLOCATOR STREQUAL "system")
   message(STATUS "ploke: a sanitizer is on: using the system allocator instead of ${PLOKE_ALLOCATOR}")
   set(PLOKE_ALLOCATOR_EFFECTIVE system)
 endif()
+# What `ploke-sim --version` reports: a sanitizer's runtime replaces malloc in the executable.
+set(PLOKE_ALLOCATOR_REPORTED ${PLOKE_ALLOCATOR_EFFECTIVE})
+if(PLOKE_SANITIZE OR PLOKE_TSAN)
+  set(PLOKE_ALLOCATOR_REPORTED sanitizer)
+endif()
 
 add_library(ploke_allocator INTERFACE)
 add_library(ploke::allocator ALIAS ploke_allocator)

@@ -128,6 +128,15 @@ class LoopClientTest : public ::testing::Test {
   std::string base_override_;
 };
 
+// Writes "." every 10 ms until the exchange ends; each timer holds a copy of the functor.
+struct Drip {
+  Responder res;
+  void operator()() {
+    res.write(std::string("."));
+    res.set_timer(res.clock().now() + 10ms, Drip{res});
+  }
+};
+
 TEST_F(LoopClientTest, ProxiesOnTheLoopAndReusesOneUpstreamConnection) {
   start_upstream([](Request& req, Responder res) { res.respond(200, ct("text/plain"), "up " + req.method + " " + req.path + " " + req.body); });
   start_front();
@@ -188,12 +197,7 @@ TEST_F(LoopClientTest, FirstByteAndTotalTimeoutsOnTheLoop) {
   start_upstream([](Request& req, Responder res) {
     if (req.path == "/drip") {
       res.start(200, ct("text/plain"));
-      auto tick = std::make_shared<std::function<void()>>();
-      *tick = [res, tick]() mutable {
-        res.write(std::string("."));
-        res.set_timer(res.clock().now() + 10ms, *tick);
-      };
-      (*tick)();
+      Drip{res}();  // re-arms itself with a copy (no self-owning closure: no leak)
     }
     // else: silence
   });
@@ -342,7 +346,6 @@ TEST_F(LoopClientTest, PausedCallStopsReadingUntilResumed) {
   // While paused, the front must not read: the upstream's output queue stays full (only
   // the socket buffers take anything) and the front's handler gets nothing more.
   const size_t total = 8u << 20;
-  std::atomic<size_t> upstream_queued{0};
   std::mutex up_mu;
   Responder up_res;
   start_upstream([&](Request&, Responder res) {
