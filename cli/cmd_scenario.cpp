@@ -12,11 +12,11 @@
 
 #include <chrono>
 #include <cstdio>
-#include <fstream>
 #include <optional>
 
 #include "cli_checks.h"
 #include "commands.h"
+#include "ploke/core/file_io.h"
 #include "ploke/scenarios/html_report.h"
 #include "ploke/scenarios/runner.h"
 
@@ -149,10 +149,10 @@ int run_scenario_command(const ScenarioArgs& args) {
   if (auto rc = run_all(args, scenarios, results)) return *rc;
   if (args.json) print_json(results, args.logs);
   if (!args.report.empty()) {
-    std::ofstream o(args.report, std::ios::binary | std::ios::trunc);
-    o << sc::render_html_report(results);
-    if (!o) {
-      std::fprintf(stderr, "ploke-sim scenario run: cannot write %s\n", args.report.c_str());
+    // Atomic: a failed write leaves the earlier report (or no file), never half of one.
+    if (Status st = write_file_atomic(args.report, sc::render_html_report(results)); !st.ok()) {
+      std::fprintf(stderr, "ploke-sim scenario run: cannot write %s: %s\n", args.report.c_str(),
+                   st.message().c_str());
       return kExitFailed;
     }
   }

@@ -80,6 +80,19 @@ TEST(RequestParser, MalformedAndOversizedHeaders) {
   EXPECT_EQ(big.error_status(), 431);
 }
 
+TEST(RequestParser, OnlyHttp1VersionsAreAnswered) {
+  for (const char* v : {"HTTP/9.9", "HTTP/2.0", "HTTP/0.9"}) {
+    RequestParser p(1024);
+    EXPECT_EQ(feed(p, {std::string("GET / ") + v + "\r\nHost: x\r\n\r\n"}).second, Step::kMalformed) << v;
+    EXPECT_EQ(p.error_status(), 505) << v;
+    EXPECT_NE(p.error_message().find("HTTP version not supported"), std::string::npos) << v;
+  }
+  for (const char* v : {"HTTP/1.0", "HTTP/1.1"}) {
+    RequestParser p(1024);
+    EXPECT_EQ(feed(p, {std::string("GET / ") + v + "\r\nHost: x\r\n\r\n"}).first.size(), 1u) << v;
+  }
+}
+
 TEST(RequestParser, ExpectContinueOncePerRequest) {
   RequestParser p(1024);
   const std::string head = "POST / HTTP/1.1\r\nExpect: 100-Continue\r\nContent-Length: 2\r\n\r\n";

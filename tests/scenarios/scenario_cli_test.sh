@@ -18,6 +18,16 @@ check "table has a digest" 'grep -qE "digest [0-9a-f]{64}" "$TMP/out.txt"'
 check "--json exits 0" '[[ $rc -eq 0 ]]'
 check "--json is JSON with passed:true" 'python3 -c "import json,sys; d=json.load(open(sys.argv[1])); assert d[\"passed\"] is True" "$TMP/a.json"'
 check "--report writes HTML" 'grep -q "<!DOCTYPE html>" "$TMP/r.html" && grep -q "</html>" "$TMP/r.html"'
+# The report is written atomically (temp file + rename): a rewrite replaces the file rather
+# than truncating it in place (new inode), and a path that cannot take it exits 1, naming it.
+ino1=$(stat -c %i "$TMP/r.html")
+"$BIN" scenario run "$SRC/scenarios/outage-recovery.json" --report "$TMP/r.html" >/dev/null; rc=$?
+ino2=$(stat -c %i "$TMP/r.html")
+check "report rewritten by rename (inode $ino1 -> $ino2, rc $rc)" '[[ $rc -eq 0 && "$ino1" != "$ino2" ]]'
+"$BIN" scenario run "$SRC/scenarios/outage-recovery.json" --report "$TMP/nodir/r.html" >/dev/null 2>"$TMP/err_nd.txt"; rc=$?
+check "unwritable report path exits 1 (got $rc)" '[[ $rc -eq 1 ]]'
+check "names the report path" 'grep -q "cannot write $TMP/nodir/r.html" "$TMP/err_nd.txt"'
+check "no file left behind" '[[ ! -e "$TMP/nodir" ]]'
 "$BIN" scenario run "$SRC/scenarios/outage-recovery.json" --json >"$TMP/b.json"
 d1=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["digest"])' "$TMP/a.json")
 d2=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["digest"])' "$TMP/b.json")

@@ -18,7 +18,7 @@ void RequestParser::reset(size_t max_body) {
   http_parser_init(&parser_, HTTP_REQUEST);
   parser_.data = this;
   max_body_ = max_body;
-  message_done_ = too_large_ = continue_ = false;
+  message_done_ = too_large_ = continue_ = bad_version_ = false;
 }
 
 const http_parser_settings& RequestParser::settings() {
@@ -61,10 +61,12 @@ RequestParser::Step RequestParser::parse(const char* data, size_t size, size_t* 
 bool RequestParser::take_continue() { return std::exchange(continue_, false); }
 
 int RequestParser::error_status() const {
+  if (bad_version_) return 505;
   return HTTP_PARSER_ERRNO(&parser_) == HPE_HEADER_OVERFLOW ? 431 : 400;
 }
 
 std::string RequestParser::error_message() const {
+  if (bad_version_) return "HTTP version not supported: this server speaks HTTP/1.0 and HTTP/1.1";
   return std::string("malformed HTTP request: ") + http_errno_description(HTTP_PARSER_ERRNO(&parser_));
 }
 
@@ -109,6 +111,10 @@ int RequestParser::on_header_value(http_parser* p, const char* at, size_t n) {
 int RequestParser::on_headers_complete(http_parser* p) {
   RequestParser* r = self(p);
   r->push_header();
+  if (p->http_major != 1) {  // the parser takes any digit: HTTP/9.9 is not ours to answer
+    r->bad_version_ = true;
+    return -1;
+  }
   const uint64_t cl = p->content_length;
   if (cl != ULLONG_MAX && cl > r->max_body_) {
     r->too_large_ = true;

@@ -29,7 +29,7 @@ class RequestParser {
     kNeedMore,   ///< every byte consumed, the request is not complete yet
     kRequest,    ///< a complete request: request() and the flags below describe it
     kTooLarge,   ///< the body is over max_body (declared or received)
-    kMalformed,  ///< not HTTP/1.x: error_status() (400, 431) and error_message()
+    kMalformed,  ///< not HTTP/1.x: error_status() (400, 431, 505) and error_message()
   };
 
   explicit RequestParser(size_t max_body = 0) { reset(max_body); }
@@ -74,6 +74,7 @@ class RequestParser {
   bool message_done_ = false;
   bool too_large_ = false;
   bool continue_ = false;
+  bool bad_version_ = false;  // HTTP/0.x or 2+ in an HTTP/1 request line: 505
   bool keep_alive_ = true;
   bool http10_ = false;
   bool head_method_ = false;
