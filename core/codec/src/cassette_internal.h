@@ -15,8 +15,6 @@ namespace ploke::codec {
 Status field_errors_status(std::string_view source_name, const std::vector<FieldError>& errors);
 
 namespace internal {
-/// Appends `s` as a JSON string literal (ploke::json's one escaper).
-inline void append_json_string(std::string* out, std::string_view s) { ploke::json::append_quoted(*out, s); }
 /// Appends the shortest round-trip decimal form of `d` (non-finite → 0).
 void append_number(std::string* out, double d);
 /// A header name as cassettes store it: ASCII lower case (cassettes/README.md).

@@ -468,7 +468,6 @@ Result<Cassette> parse_cassette(std::string_view text, std::string_view source_n
 
 namespace {
 
-using internal::append_json_string;
 using internal::append_number;
 
 class Writer {
@@ -485,7 +484,7 @@ class Writer {
   /// Starts a member "key": of the current object.
   void key(std::string_view k) {
     element();
-    append_json_string(out_, k);
+    ploke::json::append_quoted(*out_, k);
     out_->append(": ");
   }
   /// Starts an element of the current array.
@@ -494,7 +493,7 @@ class Writer {
     first_.back() = false;
     newline();
   }
-  void str(std::string_view s) { append_json_string(out_, s); }
+  void str(std::string_view s) { ploke::json::append_quoted(*out_, s); }
   void num(double d) { append_number(out_, d); }
   void integer(int64_t v) { out_->append(std::to_string(v)); }
   void boolean(bool b) { out_->append(b ? "true" : "false"); }
@@ -612,10 +611,10 @@ void write_response(Writer& w, const RecordedResponse& r) {
       append_number(out, c.offset_ms);
       if (is_valid_utf8(c.data)) {
         out->append(", \"data\": ");
-        append_json_string(out, c.data);
+        ploke::json::append_quoted(*out, c.data);
       } else {
         out->append(", \"data_base64\": ");
-        append_json_string(out, internal::base64_encode(c.data));
+        ploke::json::append_quoted(*out, internal::base64_encode(c.data));
       }
       out->push_back('}');
     }

@@ -342,7 +342,7 @@ bool dump_rec(const JValue& v, int indent, int level, std::string* out) {
       if (!v.integer) return false;  // nlohmann's float formatting is its own; let it do it
       out->append(std::to_string(v.int_value));
       return true;
-    case JValue::Type::kString: append_json_string(out, v.str); return true;
+    case JValue::Type::kString: ploke::json::append_quoted(*out, v.str); return true;
     case JValue::Type::kArray:
     case JValue::Type::kObject: break;
   }
@@ -368,7 +368,7 @@ bool dump_rec(const JValue& v, int indent, int level, std::string* out) {
       out->append(static_cast<size_t>(indent) * static_cast<size_t>(level + 1), ' ');
     }
     if (is_obj) {
-      append_json_string(out, v.members[i].first);
+      ploke::json::append_quoted(*out, v.members[i].first);
       out->append(indent >= 0 ? ": " : ":");
       if (!dump_rec(v.members[i].second, indent, level + 1, out)) return false;
     } else if (!dump_rec(v.items[i], indent, level + 1, out)) {

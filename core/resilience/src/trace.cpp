@@ -28,35 +28,30 @@ std::string fmt_ms(Duration d) {
   return buf;
 }
 
-}  // namespace
-
-void append_json_string(std::string& out, std::string_view s) { ploke::json::append_quoted(out, s); }
-
-namespace {
 
 // Appends one JSON object's members to `o` (the caller opens and closes it).
 struct JsonMembers {
   std::string& o;
   void key(std::string_view k) {
     if (o.back() != '{') o += ',';
-    append_json_string(o, k);
+    ploke::json::append_quoted(o, k);
     o += ':';
   }
   void str(std::string_view k, std::string_view v) {
     key(k);
-    append_json_string(o, v);
+    ploke::json::append_quoted(o, v);
   }
   void str_or_null(std::string_view k, std::string_view v) {  // "" → null
     key(k);
     if (v.empty()) o += "null";
-    else append_json_string(o, v);
+    else ploke::json::append_quoted(o, v);
   }
   void strings(std::string_view k, const std::vector<std::string>& v) {
     key(k);
     o += '[';
     for (size_t i = 0; i < v.size(); ++i) {
       if (i) o += ',';
-      append_json_string(o, v[i]);
+      ploke::json::append_quoted(o, v[i]);
     }
     o += ']';
   }

@@ -5,8 +5,8 @@
 // wait, then every attempt with its timing, outcome, retry decision and cost.
 // `ploke-sim chat --trace` prints render_trace_text(); render_trace_json() is the same
 // data as JSON (hand-written: ploke::resilience has no third-party dependency; strings go
-// through append_json_string(), which escapes quotes, backslashes and every control
-// character, and replaces invalid UTF-8 with U+FFFD so the output is always valid JSON).
+// through the one JSON string escaper, ploke::json::append_quoted(): quotes, backslashes and
+// every control character escaped, invalid UTF-8 replaced by U+FFFD; always valid JSON).
 //
 // Secrets: traces hold endpoint ids, provider names and Status::to_string() texts, which
 // are redacted at the source (Status factories run redact_secrets()). Never put a key in
@@ -70,9 +70,6 @@ struct RequestTrace {
   double forecast_usd = 0;  ///< on the pick; 0 with no pick
   std::vector<std::string> budget_warnings;  ///< from the BudgetOracle ("budget day …: over 80%")
 };
-
-/// Appends `s` as a JSON string literal (with quotes).
-void append_json_string(std::string& out, std::string_view s);
 
 std::string render_trace_text(const RequestTrace& t);
 std::string render_trace_json(const RequestTrace& t);
