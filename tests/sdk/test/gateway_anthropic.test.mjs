@@ -6,11 +6,8 @@
 import { describe, it, beforeEach, after } from 'node:test';
 import assert from 'node:assert/strict';
 import Anthropic from '@anthropic-ai/sdk';
+import { GW, SIM_A, SIM_B, skip, post, faults, reset, httpError, rejectsWith } from './gateway_helpers.mjs';
 
-const GW = process.env.PLOKE_GATEWAY_URL;
-const SIM_A = process.env.PLOKE_SIM_A_URL;
-const SIM_B = process.env.PLOKE_SIM_B_URL;
-const skip = GW ? false : 'needs `ploke-sim gateway --sim` (tests/sdk/run_gateway.sh)';
 const MODEL = 'claude-sonnet-4-6';
 
 const client = (opts = {}) => new Anthropic({ apiKey: 'sk-ant-FAKE-gateway-test-0123456789', baseURL: GW, ...opts });
@@ -23,37 +20,6 @@ const WEATHER = [
   },
 ];
 
-async function post(url, body) {
-  const res = await fetch(url, {
-    method: 'POST',
-    headers: body === undefined ? {} : { 'content-type': 'application/json' },
-    body: body === undefined ? undefined : JSON.stringify(body),
-  });
-  if (!res.ok) throw new Error(`POST ${url} -> ${res.status}: ${await res.text()}`);
-  return res.json();
-}
-async function faults(sim, list) {
-  const urls = sim === 'both' ? [SIM_A, SIM_B] : [sim];
-  for (const u of urls) await post(`${u}/__admin/faults`, { faults: list });
-}
-async function reset() {
-  if (!GW) return;
-  await faults('both', []);
-  await post(`${GW}/__admin/breakers/reset`);
-}
-const httpError = (status, extra = {}) => ({ kind: 'http_error', status, retry_after_ms: 10, ...extra });
-
-async function rejectsWith(promise, cls) {
-  let err;
-  try {
-    await promise;
-  } catch (e) {
-    err = e;
-  }
-  assert.ok(err, `expected ${cls.name}, but the call succeeded`);
-  assert.ok(err instanceof cls, `expected ${cls.name}, got ${err?.constructor?.name}: ${err?.message}`);
-  return err;
-}
 
 describe('gateway (anthropic SDK): messages', { skip }, () => {
   beforeEach(reset);

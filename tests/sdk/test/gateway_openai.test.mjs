@@ -7,11 +7,8 @@
 import { describe, it, beforeEach, after } from 'node:test';
 import assert from 'node:assert/strict';
 import OpenAI from 'openai';
+import { GW, SIM_A, SIM_B, skip, post, get, faults, reset, httpError, rejectsWith } from './gateway_helpers.mjs';
 
-const GW = process.env.PLOKE_GATEWAY_URL;
-const SIM_A = process.env.PLOKE_SIM_A_URL;
-const SIM_B = process.env.PLOKE_SIM_B_URL;
-const skip = GW ? false : 'needs `ploke-sim gateway --sim` (tests/sdk/run_gateway.sh)';
 const MODEL = 'gpt-4o-mini';
 
 const client = (opts = {}) => new OpenAI({ apiKey: 'sk-FAKE-gateway-test-0123456789', baseURL: `${GW}/v1`, ...opts });
@@ -27,42 +24,6 @@ const TOOLS = [
   },
 ];
 
-async function post(url, body) {
-  const res = await fetch(url, {
-    method: 'POST',
-    headers: body === undefined ? {} : { 'content-type': 'application/json' },
-    body: body === undefined ? undefined : JSON.stringify(body),
-  });
-  if (!res.ok) throw new Error(`POST ${url} -> ${res.status}: ${await res.text()}`);
-  return res.json();
-}
-async function get(url) {
-  const res = await fetch(url);
-  return { status: res.status, body: await res.json() };
-}
-/** Faults on one simulator (or both with sim = 'both'); [] clears. */
-async function faults(sim, list) {
-  const urls = sim === 'both' ? [SIM_A, SIM_B] : [sim];
-  for (const u of urls) await post(`${u}/__admin/faults`, { faults: list });
-}
-async function reset() {
-  if (!GW) return;
-  await faults('both', []);
-  await post(`${GW}/__admin/breakers/reset`);
-}
-const httpError = (status, extra = {}) => ({ kind: 'http_error', status, retry_after_ms: 10, ...extra });
-
-async function rejectsWith(promise, cls) {
-  let err;
-  try {
-    await promise;
-  } catch (e) {
-    err = e;
-  }
-  assert.ok(err, `expected ${cls.name}, but the call succeeded`);
-  assert.ok(err instanceof cls, `expected ${cls.name}, got ${err?.constructor?.name}: ${err?.message}`);
-  return err;
-}
 
 describe('gateway (openai SDK): chat completions', { skip }, () => {
   beforeEach(reset);

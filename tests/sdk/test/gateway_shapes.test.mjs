@@ -1,26 +1,7 @@
 // Shapes of what `ploke-sim gateway --sim` sends (run by run_gateway.sh; skipped under
 // run.sh): see shape_suite.mjs. Faults are set on both simulators behind the gateway.
 import { shapeSuite } from './shape_suite.mjs';
-
-const GW = process.env.PLOKE_GATEWAY_URL;
-const SIMS = [process.env.PLOKE_SIM_A_URL, process.env.PLOKE_SIM_B_URL];
-
-async function post(url, body) {
-  const res = await fetch(url, {
-    method: 'POST',
-    headers: body === undefined ? {} : { 'content-type': 'application/json' },
-    body: body === undefined ? undefined : JSON.stringify(body),
-  });
-  if (!res.ok) throw new Error(`POST ${url} -> ${res.status}: ${await res.text()}`);
-}
-async function setFaults(list) {
-  for (const u of SIMS) await post(`${u}/__admin/faults`, { faults: list });
-}
-async function clearFaults() {
-  if (!GW) return;
-  await setFaults([]);
-  await post(`${GW}/__admin/breakers/reset`);
-}
+import { GW, setFaults, reset as clearFaults, skip } from './gateway_helpers.mjs';
 
 shapeSuite('gateway', {
   root: GW,
@@ -30,4 +11,4 @@ shapeSuite('gateway', {
   orToolModel: 'gpt-4o-mini',
   setFaults,
   clearFaults,
-}, { skip: GW ? false : 'needs `ploke-sim gateway --sim` (tests/sdk/run_gateway.sh)' });
+}, { skip });

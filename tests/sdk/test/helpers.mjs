@@ -65,17 +65,7 @@ export async function retryCounts(mark, path = CHAT_PATH) {
 }
 
 /** Expects `promise` to reject with an instance of `cls`; returns the error. */
-export async function rejectsWith(promise, cls) {
-  let err;
-  try {
-    await promise;
-  } catch (e) {
-    err = e;
-  }
-  assert.ok(err, `expected ${cls.name}, but the call succeeded`);
-  assert.ok(err instanceof cls, `expected ${cls.name}, got ${err?.constructor?.name}: ${err?.message}`);
-  return err;
-}
+export { rejectsWith } from './assertions.mjs';
 
 /** Collects a stream's chunks; returns {chunks, error} (error = what iteration threw). */
 export async function drain(stream) {
