@@ -83,63 +83,62 @@ std::string tidy_floats(const std::string& text) {
   return out;
 }
 
-toml::table providers_to_toml(const Config& c) {
-  toml::table providers;
-  for (const auto& [name, p] : c.providers) {
-    if (p.builtin) continue;
+// One [section.NAME] table per entry of `entries`; `fill(entry, table)` writes its keys and
+// returns false for an entry that is not written (a built-in one).
+template <class Map, class Fill>
+toml::table named_tables(const Map& entries, Fill fill) {
+  toml::table out;
+  for (const auto& [name, e] : entries) {
     toml::table t;
+    if (fill(e, t)) out.insert(name, std::move(t));
+  }
+  return out;
+}
+
+toml::table providers_to_toml(const Config& c) {
+  return named_tables(c.providers, [](const auto& p, toml::table& t) {
+    if (p.builtin) return false;
     put_str(t, "kind", p.kind);
     put_str(t, "base_url", p.base_url);
     put_str(t, "credential", p.credential);
     put_params(t, p.params);
-    providers.insert(name, std::move(t));
-  }
-  return providers;
+    return true;
+  });
 }
 
 toml::table models_to_toml(const Config& c) {
-  toml::table models;
-  for (const auto& [name, m] : c.models) {
-    toml::table t;
+  return named_tables(c.models, [](const auto& m, toml::table& t) {
     put_str(t, "id", m.id);
     put_str(t, "provider", m.provider);
     put_str(t, "preset", m.preset);
     put_params(t, m.params);
-    models.insert(name, std::move(t));
-  }
-  return models;
+    return true;
+  });
 }
 
 toml::table presets_to_toml(const Config& c) {
-  toml::table presets;
-  for (const auto& [name, p] : c.presets) {
-    if (p.builtin) continue;
-    toml::table t = params_to_toml(p.params);
+  return named_tables(c.presets, [](const auto& p, toml::table& t) {
+    if (p.builtin) return false;
+    t = params_to_toml(p.params);
     put_str(t, "description", p.description);
-    presets.insert(name, std::move(t));
-  }
-  return presets;
+    return true;
+  });
 }
 
 toml::table credentials_to_toml(const Config& c, const SaveOptions& options) {
-  toml::table creds;
-  for (const auto& [name, cs] : c.credentials) {
-    toml::table t;
+  return named_tables(c.credentials, [&](const auto& cs, toml::table& t) {
     put_str(t, "provider", cs.provider);
     put_str(t, "env", cs.env);
     put_str(t, "file", cs.file);
     put_str(t, "command", cs.command);
     if (cs.command_timeout_ms != 5000) t.insert("command_timeout_ms", static_cast<int64_t>(cs.command_timeout_ms));
     if (!cs.key.empty()) t.insert("key", options.with_keys ? cs.key.reveal() : std::string(kRedacted));
-    creds.insert(name, std::move(t));
-  }
-  return creds;
+    return true;
+  });
 }
 
 toml::table profiles_to_toml(const Config& c) {
-  toml::table profiles;
-  for (const auto& [name, p] : c.profiles) {
-    toml::table t;
+  return named_tables(c.profiles, [](const auto& p, toml::table& t) {
     put_str(t, "model", p.model);
     put_str(t, "preset", p.preset);
     if (!p.credentials.empty()) {
@@ -148,9 +147,8 @@ toml::table profiles_to_toml(const Config& c) {
       t.insert("credentials", std::move(ct));
     }
     put_params(t, p.params);
-    profiles.insert(name, std::move(t));
-  }
-  return profiles;
+    return true;
+  });
 }
 
 // [routing.breaker], [routing.retry], [routing.lanes]: the keys that are set.
