@@ -9,6 +9,7 @@
 
 #include "ploke/adapters/anthropic_adapter.h"
 #include "ploke/core/random.h"
+#include "stream_decode_util.h"
 #include "support/test_support.h"
 
 namespace ploke {
@@ -94,43 +95,16 @@ const std::string kStart =
     R"(data: {"type":"content_block_delta","index":0,"delta":{"type":"text_delta","text":"Hi"}})"
     "\n\n";
 
-struct Decoded {
-  Status status;
-  Status finish;
-  std::vector<StreamEvent> events;
-  bool terminated = false;
-};
+using testing_support::assemble;
+using testing_support::Decoded;
 
 Decoded decode(std::string_view stream, const std::vector<size_t>& cuts = {}) {
   auto dec = AnthropicAdapter().new_stream_decoder(Endpoint{"anthropic", "", Secret(), {}});
-  Decoded d;
-  size_t prev = 0;
-  for (size_t c : cuts) {
-    d.status = dec->feed(stream.substr(prev, c - prev), d.events);
-    prev = c;
-    if (!d.status.ok()) return d;
-  }
-  d.status = dec->feed(stream.substr(prev), d.events);
-  if (d.status.ok()) d.finish = dec->finish(d.events);
-  d.terminated = dec->terminated();
-  return d;
+  return testing_support::decode_with(*dec, stream, cuts);
 }
 
-ChatResponse assemble(const std::vector<StreamEvent>& events) {
-  StreamAccumulator acc;
-  for (const auto& e : events) EXPECT_OK(acc.add(e));
-  return std::move(acc).take();
-}
-
-std::string describe(const std::vector<StreamEvent>& events) {
-  std::string s;
-  for (const auto& e : events) {
-    s += std::string(stream_event_kind_name(e.kind)) + "(" + e.text + e.tool_call_id + e.tool_name +
-         e.arguments_fragment + e.native_finish_reason + e.id + "#" + std::to_string(e.tool_index) + "/" +
-         std::to_string(e.usage.prompt_tokens) + "/" + std::to_string(e.usage.completion_tokens) + ")";
-  }
-  return s;
-}
+// With tool indexes and token counts.
+std::string describe(const std::vector<StreamEvent>& events) { return testing_support::describe(events, true); }
 
 TEST(AnthropicStreamTest, DecodesTheFullEventSequence) {
   const Decoded d = decode(kStream);

@@ -6,6 +6,7 @@
 
 #include "ploke/adapters/openai/adapter.h"
 #include "ploke/core/random.h"
+#include "stream_decode_util.h"
 #include "support/test_support.h"
 
 namespace ploke::adapters::openai {
@@ -42,43 +43,15 @@ const std::string kToolStream =
     "\n\n"
     "data: [DONE]\n\n";
 
-struct Decoded {
-  Status status;
-  Status finish;
-  std::vector<StreamEvent> events;
-  bool terminated = false;
-};
+using testing_support::assemble;
+using testing_support::Decoded;
+using testing_support::describe;
 
 Decoded decode(std::string_view stream, const std::vector<size_t>& cuts = {}, bool fast_json = true) {
   OpenAiAdapter::Options opts;
   opts.fast_json = fast_json;
   auto dec = OpenAiAdapter(opts).new_stream_decoder(Endpoint{"openai", "", Secret(), {}});
-  Decoded d;
-  size_t prev = 0;
-  for (size_t c : cuts) {
-    d.status = dec->feed(stream.substr(prev, c - prev), d.events);
-    prev = c;
-    if (!d.status.ok()) return d;
-  }
-  d.status = dec->feed(stream.substr(prev), d.events);
-  if (d.status.ok()) d.finish = dec->finish(d.events);
-  d.terminated = dec->terminated();
-  return d;
-}
-
-ChatResponse assemble(const std::vector<StreamEvent>& events) {
-  StreamAccumulator acc;
-  for (const auto& e : events) EXPECT_OK(acc.add(e));
-  return std::move(acc).take();
-}
-
-std::string describe(const std::vector<StreamEvent>& events) {
-  std::string s;
-  for (const auto& e : events) {
-    s += std::string(stream_event_kind_name(e.kind)) + "(" + e.text + e.tool_call_id + e.tool_name +
-         e.arguments_fragment + e.native_finish_reason + e.id + ")";
-  }
-  return s;
+  return testing_support::decode_with(*dec, stream, cuts);
 }
 
 TEST(OpenAiStreamTest, DecodesTextStream) {
