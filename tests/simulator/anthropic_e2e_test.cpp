@@ -8,12 +8,9 @@
 #include <chrono>
 
 #include "ploke/adapters/anthropic_adapter.h"
-#include "ploke/adapters/http_transport.h"
-#include "ploke/core/chat_client.h"
-#include "ploke/core/in_process_transport.h"
 #include "ploke/simulator/engine.h"
 #include "ploke/simulator/fault_plan_json.h"
-#include "ploke/simulator/http_server.h"
+#include "e2e_fixture.h"
 #include "support/test_support.h"
 
 namespace ploke::sim {
@@ -201,46 +198,9 @@ class AnthropicE2eCases {
 
 // ---- Over real sockets ----
 
-class AnthropicE2eHttpTest : public ::testing::Test, public AnthropicE2eCases {
+class AnthropicE2eHttpTest : public e2e::E2eHttpFixture<AnthropicE2eCases> {
  protected:
-  void SetUp() override {
-    SimOptions o;
-    o.latency.time_to_first_token = 2ms;
-    o.latency.tokens_per_second = 5000;
-    auto e = SimEngine::Create(o, clock_);
-    ASSERT_OK(e);
-    engine_ = std::move(e).value();
-    auto s = SimServer::Start(*engine_, clock_, ServerOptions{});
-    ASSERT_OK(s);
-    server_ = std::move(s).value();
-    transport_ = std::make_unique<HttpTransport>(clock_);
-    adapter_ = make_anthropic_adapter();
-    // The base URL as the SDKs take it (no /v1): the adapter appends /v1/messages.
-    Endpoint ep{"anthropic", server_->url(), Secret("sk-ant-FAKE-e2e-0123456789"), {}};
-    CallOptions co;
-    co.connect_timeout = 2s;
-    co.first_byte_timeout = 500ms;
-    co.idle_timeout = 500ms;
-    co.total_timeout = 10s;
-    client_ = std::make_unique<ChatClient>(*adapter_, ep, *transport_, clock_, co);
-  }
-  void TearDown() override {
-    client_.reset();
-    transport_.reset();
-    if (server_) server_->stop();
-  }
-  SimEngine& engine() override { return *engine_; }
-  Result<ChatResponse> complete(const ChatRequest& r) override { return client_->complete(r); }
-  Result<ChatResponse> stream(const ChatRequest& r, std::vector<StreamEvent>* events) override {
-    return client_->stream(r, [events](const StreamEvent& e) { if (events) events->push_back(e); });
-  }
-
-  RealClock clock_;
-  std::unique_ptr<SimEngine> engine_;
-  std::unique_ptr<SimServer> server_;
-  std::unique_ptr<HttpTransport> transport_;
-  ProviderAdapterPtr adapter_;
-  std::unique_ptr<ChatClient> client_;
+  e2e::Target target() const override { return e2e::Target{make_anthropic_adapter(), "anthropic", "", "sk-ant-FAKE-e2e-0123456789"}; }
 };
 
 TEST_F(AnthropicE2eHttpTest, SuccessNonStream) { success_non_stream(); }
@@ -255,32 +215,9 @@ TEST_F(AnthropicE2eHttpTest, DelayAndSlowStream) { delay_and_slow_stream_still_s
 
 // ---- In process, virtual time ----
 
-class AnthropicE2eInProcessTest : public ::testing::Test, public AnthropicE2eCases {
+class AnthropicE2eInProcessTest : public e2e::E2eInProcessFixture<AnthropicE2eCases> {
  protected:
-  void SetUp() override {
-    auto e = SimEngine::Create(SimOptions{}, clock_);
-    ASSERT_OK(e);
-    engine_ = std::move(e).value();
-    transport_ = std::make_unique<InProcessTransport>(clock_, engine_handler(*engine_));
-    adapter_ = make_anthropic_adapter();
-    Endpoint ep{"anthropic", "http://sim.invalid/v1", Secret("sk-ant-FAKE-e2e-0123456789"), {}};
-    CallOptions co;
-    co.first_byte_timeout = 5s;
-    co.idle_timeout = 5s;
-    co.total_timeout = 120s;
-    client_ = std::make_unique<ChatClient>(*adapter_, ep, *transport_, clock_, co);
-  }
-  SimEngine& engine() override { return *engine_; }
-  Result<ChatResponse> complete(const ChatRequest& r) override { return client_->complete(r); }
-  Result<ChatResponse> stream(const ChatRequest& r, std::vector<StreamEvent>* events) override {
-    return client_->stream(r, [events](const StreamEvent& e) { if (events) events->push_back(e); });
-  }
-
-  SimulatedClock clock_;
-  std::unique_ptr<SimEngine> engine_;
-  std::unique_ptr<InProcessTransport> transport_;
-  ProviderAdapterPtr adapter_;
-  std::unique_ptr<ChatClient> client_;
+  e2e::Target target() const override { return e2e::Target{make_anthropic_adapter(), "anthropic", "", "sk-ant-FAKE-e2e-0123456789"}; }
 };
 
 TEST_F(AnthropicE2eInProcessTest, SuccessNonStream) { success_non_stream(); }

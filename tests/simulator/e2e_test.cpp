@@ -7,13 +7,10 @@
 
 #include <chrono>
 
-#include "ploke/adapters/http_transport.h"
 #include "ploke/adapters/openai/adapter.h"
-#include "ploke/core/chat_client.h"
-#include "ploke/core/in_process_transport.h"
 #include "ploke/simulator/engine.h"
 #include "ploke/simulator/fault_plan_json.h"
-#include "ploke/simulator/http_server.h"
+#include "e2e_fixture.h"
 #include "support/test_support.h"
 
 namespace ploke::sim {
@@ -186,47 +183,9 @@ class E2eCases {
 
 // ---- Over real sockets ----
 
-class SimE2eHttpTest : public ::testing::Test, public E2eCases {
+class SimE2eHttpTest : public e2e::E2eHttpFixture<E2eCases> {
  protected:
-  void SetUp() override {
-    SimOptions o;
-    o.latency.time_to_first_token = 2ms;
-    o.latency.tokens_per_second = 5000;
-    auto e = SimEngine::Create(o, clock_);
-    ASSERT_OK(e);
-    engine_ = std::move(e).value();
-    ServerOptions so;
-    so.threads = 16;
-    auto s = SimServer::Start(*engine_, clock_, so);
-    ASSERT_OK(s);
-    server_ = std::move(s).value();
-    transport_ = std::make_unique<HttpTransport>(clock_);
-    adapter_ = adapters::openai::make_openai_adapter();
-    Endpoint ep{"openai", server_->url() + "/v1", Secret("sk-sim-test"), {}};
-    CallOptions co;
-    co.connect_timeout = 2s;
-    co.first_byte_timeout = 500ms;
-    co.idle_timeout = 500ms;
-    co.total_timeout = 10s;
-    client_ = std::make_unique<ChatClient>(*adapter_, ep, *transport_, clock_, co);
-  }
-  void TearDown() override {
-    client_.reset();
-    transport_.reset();
-    if (server_) server_->stop();
-  }
-  SimEngine& engine() override { return *engine_; }
-  Result<ChatResponse> complete(const ChatRequest& r) override { return client_->complete(r); }
-  Result<ChatResponse> stream(const ChatRequest& r, std::vector<StreamEvent>* events) override {
-    return client_->stream(r, [events](const StreamEvent& e) { if (events) events->push_back(e); });
-  }
-
-  RealClock clock_;
-  std::unique_ptr<SimEngine> engine_;
-  std::unique_ptr<SimServer> server_;
-  std::unique_ptr<HttpTransport> transport_;
-  ProviderAdapterPtr adapter_;
-  std::unique_ptr<ChatClient> client_;
+  e2e::Target target() const override { return e2e::Target{adapters::openai::make_openai_adapter(), "openai", "/v1", "sk-sim-test"}; }
 };
 
 TEST_F(SimE2eHttpTest, SuccessNonStream) { success_non_stream(); }
@@ -255,33 +214,9 @@ TEST_F(SimE2eHttpTest, JournalSeesEveryAttempt) {
 
 // ---- In process, virtual time ----
 
-class SimE2eInProcessTest : public ::testing::Test, public E2eCases {
+class SimE2eInProcessTest : public e2e::E2eInProcessFixture<E2eCases> {
  protected:
-  void SetUp() override {
-    SimOptions o;  // default pacing: 20 ms ttft, 200 tok/s — free in virtual time
-    auto e = SimEngine::Create(o, clock_);
-    ASSERT_OK(e);
-    engine_ = std::move(e).value();
-    transport_ = std::make_unique<InProcessTransport>(clock_, engine_handler(*engine_));
-    adapter_ = adapters::openai::make_openai_adapter();
-    Endpoint ep{"openai", "http://sim.invalid/v1", Secret("sk-sim-test"), {}};
-    CallOptions co;
-    co.first_byte_timeout = 5s;
-    co.idle_timeout = 5s;
-    co.total_timeout = 120s;
-    client_ = std::make_unique<ChatClient>(*adapter_, ep, *transport_, clock_, co);
-  }
-  SimEngine& engine() override { return *engine_; }
-  Result<ChatResponse> complete(const ChatRequest& r) override { return client_->complete(r); }
-  Result<ChatResponse> stream(const ChatRequest& r, std::vector<StreamEvent>* events) override {
-    return client_->stream(r, [events](const StreamEvent& e) { if (events) events->push_back(e); });
-  }
-
-  SimulatedClock clock_;
-  std::unique_ptr<SimEngine> engine_;
-  std::unique_ptr<InProcessTransport> transport_;
-  ProviderAdapterPtr adapter_;
-  std::unique_ptr<ChatClient> client_;
+  e2e::Target target() const override { return e2e::Target{adapters::openai::make_openai_adapter(), "openai", "/v1", "sk-sim-test"}; }
 };
 
 TEST_F(SimE2eInProcessTest, SuccessNonStream) { success_non_stream(); }
