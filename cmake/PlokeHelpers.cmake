@@ -44,10 +44,20 @@ function(ploke_add_test)
   target_link_libraries(${A_NAME} PRIVATE ${A_DEPS} ploke_test_support GTest::gtest_main GTest::gmock ploke::warnings)
   target_compile_definitions(${A_NAME} PRIVATE
     PLOKE_SOURCE_DIR="${PROJECT_SOURCE_DIR}" PLOKE_BINARY_DIR="${PROJECT_BINARY_DIR}")
-  # Every test also carries its folder's name as a label (e.g. `ctest -L '^net$'`), and the
-  # folder collects its executables (ploke_tests_in(<folder> OUT)).
+  # Every test in the folder also carries the folder's name as a label (e.g. `ctest -L
+  # '^net$'`) through the directory's LABELS property (gtest_discover_tests flattens a list
+  # given in PROPERTIES, so one label goes there), and the folder collects its executables
+  # (ploke_tests_in(<folder> OUT)). Time limits come from ctest --timeout (scripts/test.sh).
   get_filename_component(folder ${CMAKE_CURRENT_SOURCE_DIR} NAME)
-  gtest_discover_tests(${A_NAME} DISCOVERY_TIMEOUT 60 PROPERTIES LABELS "${A_LABELS};${folder}" TIMEOUT 300)
+  get_property(dir_labels DIRECTORY PROPERTY LABELS)
+  if(NOT folder IN_LIST dir_labels)
+    set_property(DIRECTORY APPEND PROPERTY LABELS ${folder})
+  endif()
+  list(LENGTH A_LABELS n_labels)
+  if(n_labels GREATER 1)
+    message(FATAL_ERROR "ploke_add_test(${A_NAME}): one LABELS value (the folder label is added)")
+  endif()
+  gtest_discover_tests(${A_NAME} DISCOVERY_TIMEOUT 60 PROPERTIES LABELS "${A_LABELS}")
   set_property(GLOBAL APPEND PROPERTY PLOKE_TESTS_IN_${folder} ${A_NAME})
 endfunction()
 

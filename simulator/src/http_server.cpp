@@ -281,14 +281,7 @@ SimServer::~SimServer() { stop(); }
 
 Result<std::unique_ptr<SimServer>> SimServer::Start(SimEngine& engine, Clock& clock, const ServerOptions& options) {
   auto impl = std::make_unique<Impl>(engine, clock, options);
-  net::ServerOptions no;
-  no.host = options.host;
-  no.port = options.port;
-  no.threads = options.threads;
-  no.keep_alive_timeout = options.keep_alive_timeout;
-  no.read_timeout = options.read_timeout;
-  no.write_timeout = options.write_timeout;
-  no.max_body_bytes = options.max_body_bytes;
+  net::ServerOptions no = options;
   no.name = "simulator server";
   Impl* ip = impl.get();
   auto server = net::HttpServer::Start(no, clock, [ip](net::Request& req, net::Responder res) {

@@ -333,7 +333,7 @@ struct PausingHandler final : ResponseHandler {
   }
   int status = 0;
   std::atomic<size_t> received{0};
-  size_t at_pause = 0;
+  std::atomic<size_t> at_pause{0};  // read by the test thread
   bool paused_once = false;
   Status final;
   std::atomic<bool> done{false};
@@ -381,12 +381,12 @@ TEST_F(LoopClientTest, PausedCallStopsReadingUntilResumed) {
     return up_res && up_res.queued_bytes() > 0;
   }));
   // A broken pause would deliver the rest within milliseconds; give it 200 ms to show.
-  EXPECT_FALSE(wait_until(clock_, [&] { return h.received.load() > h.at_pause + 16 * 1024; }, std::chrono::milliseconds(200)));
+  EXPECT_FALSE(wait_until(clock_, [&] { return h.received.load() > h.at_pause.load() + 16 * 1024; }, std::chrono::milliseconds(200)));
   {
     std::lock_guard<std::mutex> l(up_mu);
     EXPECT_GT(up_res.queued_bytes(), 0u);
   }
-  EXPECT_LE(h.received.load(), h.at_pause + 16 * 1024);
+  EXPECT_LE(h.received.load(), h.at_pause.load() + 16 * 1024);
   EXPECT_FALSE(h.done.load());
   // Resume on the front's loop: the rest arrives and the call completes.
   ASSERT_TRUE(h.loop->post([&] { EXPECT_TRUE(LoopHttpClient::set_paused(*h.call, false)); }));

@@ -5,6 +5,7 @@
 
 #include <gtest/gtest.h>
 
+#include <atomic>
 #include <cstdint>
 #include <string>
 
@@ -52,19 +53,21 @@ class TempDir {
   std::string path_;
 };
 
-/// Collects everything a Transport reports.
+/// Collects everything a Transport reports. The status and the counters are atomic: a test
+/// may poll them while the transport's thread calls the handler; the headers, body and
+/// final status are read once the call is over.
 class RecordingHandler : public ResponseHandler {
  public:
   void on_head(int status, const Headers& headers) override { status_ = status; headers_ = headers; heads_++; }
   bool on_body(std::string_view bytes) override { body_ += bytes; chunks_++; return !abort_after_first_chunk_; }
   void on_complete(Status status) override { final_ = std::move(status); completes_++; }
 
-  int status_ = 0;
+  std::atomic<int> status_{0};
   Headers headers_;
   std::string body_;
-  int heads_ = 0;
-  int chunks_ = 0;
-  int completes_ = 0;
+  std::atomic<int> heads_{0};
+  std::atomic<int> chunks_{0};
+  std::atomic<int> completes_{0};
   Status final_;
   bool abort_after_first_chunk_ = false;
 };

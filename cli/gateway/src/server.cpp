@@ -30,11 +30,7 @@ struct GatewayServer::Impl {
 };
 
 Result<std::unique_ptr<GatewayServer>> GatewayServer::Start(Gateway& gateway, const ServerOptions& options) {
-  net::ServerOptions so;
-  so.host = options.host;
-  so.port = options.port;
-  so.threads = options.threads;
-  so.max_body_bytes = options.max_body_bytes;
+  net::ServerOptions so = options;
   so.name = "gateway";
   auto impl = std::make_unique<Impl>();
   auto server = net::HttpServer::Start(so, impl->clock, [&gateway](net::Request& req, net::Responder res) {

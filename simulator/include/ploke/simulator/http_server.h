@@ -39,23 +39,14 @@
 
 #include "ploke/core/clock.h"
 #include "ploke/core/status.h"
+#include "ploke/net/http_server.h"
 #include "ploke/simulator/engine.h"
 
 namespace ploke::sim {
 
-struct ServerOptions {
-  std::string host = "127.0.0.1";
-  int port = 0;                      ///< 0 = pick an ephemeral port (see SimServer::port())
-  /// Event-loop threads (each serves any number of connections; ≥ 1). About the number of
-  /// cores the server may use.
-  size_t threads = 2;
-  /// Idle keep-alive connections, stalled request reads and stalled writes are closed
-  /// after the largest of these three. There is no cap on requests per connection.
-  std::chrono::seconds keep_alive_timeout{5};
-  std::chrono::seconds read_timeout{30};
-  std::chrono::seconds write_timeout{30};
-  /// Request bodies above this get 413 (Content-Length or chunked uploads).
-  size_t max_body_bytes = 32u << 20;
+/// The shared server's options (host, port, threads, timeouts, body limit) plus the
+/// simulator's own.
+struct ServerOptions : net::ServerOptions {
   /// A hanging response gives up (closes the connection) after this long.
   Duration max_hang = std::chrono::minutes(10);
 };

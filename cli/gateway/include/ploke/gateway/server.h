@@ -14,15 +14,12 @@
 
 #include "ploke/core/status.h"
 #include "ploke/gateway/gateway.h"
+#include "ploke/net/http_server.h"
 
 namespace ploke::gateway {
 
-struct ServerOptions {
-  std::string host = "127.0.0.1";
-  int port = 0;          ///< 0 = ephemeral
-  size_t threads = 2;    ///< event-loop threads
-  size_t max_body_bytes = 32u << 20;
-};
+/// The shared server's options (host, port 0 = ephemeral, threads, timeouts, body limit).
+using ServerOptions = net::ServerOptions;
 
 class GatewayServer {
  public:
