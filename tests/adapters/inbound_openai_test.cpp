@@ -13,6 +13,7 @@
 
 namespace ploke::inbound {
 using namespace ploke::adapters::openai;  // NOLINT: the package under test
+using ploke::adapters::openrouter::OpenRouterPreferences;
 namespace {
 
 using nlohmann::json;

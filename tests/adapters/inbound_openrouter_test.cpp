@@ -8,9 +8,11 @@
 #include "ploke/adapters/inbound.h"
 #include "ploke/adapters/openai/server.h"
 #include "ploke/adapters/openai/checks.h"
+#include "ploke/adapters/openrouter/server.h"
 
 namespace ploke::inbound {
-using namespace ploke::adapters::openai;  // NOLINT: the package under test
+using namespace ploke::adapters::openai;      // NOLINT: the packages under test
+using namespace ploke::adapters::openrouter;  // NOLINT
 namespace {
 
 using nlohmann::json;
@@ -83,7 +85,8 @@ TEST(InboundOpenRouter, ModelsListHasTotalCountLinksAndRequiredKeys) {
 }  // namespace ploke::inbound
 
 namespace ploke::inbound {
-using namespace ploke::adapters::openai;  // NOLINT: the package under test
+using namespace ploke::adapters::openai;      // NOLINT: the packages under test
+using namespace ploke::adapters::openrouter;  // NOLINT
 namespace {
 
 // The API's request checks (shared with the simulator): status 400, type

@@ -240,7 +240,7 @@ bool parse_response_format(JsonReader& rd, const json& body, ChatRequest& r) {
 }
 
 // OpenRouter: `models`, `provider`, `route`, `transforms`.
-bool parse_openrouter(JsonReader& rd, const json& body, OpenRouterPreferences& prefs) {
+bool parse_openrouter(JsonReader& rd, const json& body, openrouter::OpenRouterPreferences& prefs) {
   if (!string_list(rd, body, "models", "", prefs.models)) return false;
   if (!rd.opt_string(body, "route", "", prefs.route)) return false;
   if (!string_list(rd, body, "transforms", "", prefs.transforms)) return false;

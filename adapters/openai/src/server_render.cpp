@@ -7,6 +7,7 @@
 
 #include "json_writer.h"
 #include "ploke/adapters/openai/server.h"
+#include "ploke/adapters/openrouter/server.h"  // the OpenRouter dialect (until the dialect is a hook)
 
 namespace ploke::adapters::openai {
 namespace {
@@ -367,7 +368,7 @@ std::string OpenAiSseWriter::error(const Status& st) {
   if (dialect_ == ChatDialect::kOpenRouter) {
     std::string o = chunk_prefix();
     o += "{\"index\":0,\"delta\":{\"content\":\"\"},\"finish_reason\":\"error\"}],\"error\":";
-    inbound::write_openrouter_error_object(o, inbound::openrouter_error_http_status(st), st);
+    openrouter::write_openrouter_error_object(o, openrouter::openrouter_error_http_status(st), st);
     o += "}\n\n";
     return o;
   }
