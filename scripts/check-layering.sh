@@ -26,7 +26,7 @@ MODULES=(
   "dashboard  | core/dashboard | core json resilience dashboard | -"
   "net        | adapters/net | core json net | libevent http_parser"
   "adapters   | adapters/include adapters/src | core json net adapters adapters/openai adapters/openrouter | nlohmann httplib openssl"
-  "adapters/openai | adapters/openai | core json adapters adapters/openai adapters/openrouter | nlohmann"
+  "adapters/openai | adapters/openai | core json adapters adapters/openai | nlohmann"
   "adapters/openrouter | adapters/openrouter | core json adapters adapters/openai adapters/openrouter | nlohmann"
   "simulator  | simulator | core json codec dashboard net adapters adapters/openai simulator | nlohmann"
   "recorder   | recorder | core codec net adapters recorder | nlohmann"

@@ -21,11 +21,11 @@
 // field path ("messages[2].content[0].type: unsupported part type 'input_audio'"), which
 // render_*_error() turns into the protocol's 400.
 //
-// OpenRouter extensions on the OpenAI route (`models`, `provider` {order, only, ignore,
-// allow_fallbacks, require_parameters, …}, `route`, `transforms`) are kept twice: as
-// `openrouter.*` tags in request.meta.tags (so an OpenRouter upstream receives them
-// unchanged, see ploke/adapters/openrouter/adapter.h) and typed in RoutingHints (so the gateway can apply
-// them to its own endpoints). ploke's own per-request overrides may come in the body as
+// Routing wishes a dialect's request extensions express (provider order / only / ignore,
+// fallbacks, fallback models: e.g. OpenRouter's, read by ploke/adapters/openrouter/server.h)
+// land in RoutingHints, protocol-neutral, so the gateway can apply them to its own
+// endpoints; the dialect's package also keeps them as request tags for an upstream of its
+// own protocol. ploke's own per-request overrides may come in the body as
 // `"ploke": {"provider": "...", "policy": "...", "deadline_ms": N, "priority": "high"}`
 // (the gateway also reads x-ploke-* headers).
 //
@@ -61,15 +61,18 @@
 #include <utility>
 #include <vector>
 
-#include "ploke/adapters/openrouter/adapter.h"
 #include "ploke/core/chat.h"
 #include "ploke/core/status.h"
 
 namespace ploke::inbound {
 
-/// Routing wishes a client expressed in the body (OpenRouter extensions, ploke's own).
+/// Routing wishes a client expressed in the body (a dialect's extensions, ploke's own).
 struct RoutingHints {
-  adapters::openrouter::OpenRouterPreferences openrouter;  ///< `models`, `provider` {…}, `route`, `transforms`
+  /// Provider preferences: tried first, in this order; only these; never these; whether
+  /// providers beyond them may serve (unset: yes).
+  std::vector<std::string> provider_order, provider_only, provider_ignore;
+  std::optional<bool> allow_fallbacks;
+  std::vector<std::string> fallback_models;  ///< tried after the request's model, in order
   std::string pin;                   ///< ploke.provider: endpoint id, provider or provider/model
   std::string policy;                ///< ploke.policy
   std::optional<int64_t> deadline_ms;  ///< ploke.deadline_ms
