@@ -1,9 +1,8 @@
-// ProviderAdapter::observe_rate_limits for the Anthropic and OpenRouter adapters: each protocol's own header parser, normalized into
+// ProviderAdapter::observe_rate_limits for the Anthropic adapter: the protocol's own header parser, normalized into
 // RateLimitObservation.
 #include "ploke/adapters/anthropic_adapter.h"
 #include "ploke/adapters/anthropic_errors.h"
 #include "ploke/adapters/retry_after.h"
-#include "ploke/adapters/openrouter_adapter.h"
 
 namespace ploke {
 namespace {
@@ -31,10 +30,6 @@ RateLimitObservation AnthropicAdapter::observe_rate_limits(const Headers& header
   o.reset_tokens = until(rl.tokens.reset, system_now);
   observe_retry_after(headers, system_now, o);
   return o;
-}
-
-RateLimitObservation OpenRouterAdapter::observe_rate_limits(const Headers& headers, SystemTime system_now) const {
-  return inner_.observe_rate_limits(headers, system_now);
 }
 
 }  // namespace ploke

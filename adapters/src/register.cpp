@@ -3,14 +3,14 @@
 
 #include "ploke/adapters/anthropic_adapter.h"
 #include "ploke/adapters/openai/adapter.h"
-#include "ploke/adapters/openrouter_adapter.h"
+#include "ploke/adapters/openrouter/adapter.h"
 
 namespace ploke {
 
 Status register_builtin_adapters(AdapterRegistry& registry) {
   PLOKE_RETURN_IF_ERROR(registry.add("openai", [] { return adapters::openai::make_openai_adapter(); }));
   PLOKE_RETURN_IF_ERROR(registry.add("custom", [] { return adapters::openai::make_custom_openai_adapter(); }));
-  PLOKE_RETURN_IF_ERROR(registry.add("openrouter", [] { return make_openrouter_adapter(); }));
+  PLOKE_RETURN_IF_ERROR(registry.add("openrouter", [] { return adapters::openrouter::make_openrouter_adapter(); }));
   PLOKE_RETURN_IF_ERROR(registry.add("anthropic", [] { return make_anthropic_adapter(); }));
   return Status::Ok();
 }

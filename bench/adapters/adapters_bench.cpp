@@ -7,12 +7,13 @@
 
 #include "ploke/adapters/anthropic_adapter.h"
 #include "ploke/adapters/openai/adapter.h"
-#include "ploke/adapters/openrouter_adapter.h"
+#include "ploke/adapters/openrouter/adapter.h"
 #include "ploke/adapters/sse.h"
 #include "ploke/core/random.h"
 
 namespace ploke {
 namespace {
+using namespace ploke::adapters::openrouter;  // NOLINT: the OpenRouter package
 
 // Every stream corpus draws its deltas from these words (JSON-escaped where needed) and is
 // fed to the decoders in the same 1–4 KB pieces, so the protocols' figures compare.

@@ -8,6 +8,7 @@
 #include <cmath>
 #include <cstdio>
 #include <set>
+#include <utility>
 
 #include "ploke/core/secret.h"
 
@@ -71,19 +72,22 @@ OrEndpoint ep(std::string name, std::string tag, std::string quant, double promp
   return e;
 }
 
-std::vector<OrModel> hand_made() {
-  std::vector<OrModel> v;
-  auto model = [&](std::string id, std::string name, std::string tok, int64_t created, std::string hf) -> OrModel& {
-    OrModel m;
-    m.id = std::move(id);
-    m.name = std::move(name);
-    m.tokenizer = std::move(tok);
-    m.created = created;
-    m.hugging_face_id = std::move(hf);
-    m.description = "Simulated " + m.name + " (ploke-sim).";
-    v.push_back(std::move(m));
-    return v.back();
-  };
+OrModel& add_model(std::vector<OrModel>& v, std::string id, std::string name, std::string tok, int64_t created,
+                   std::string hf) {
+  OrModel m;
+  m.id = std::move(id);
+  m.name = std::move(name);
+  m.tokenizer = std::move(tok);
+  m.created = created;
+  m.hugging_face_id = std::move(hf);
+  m.description = "Simulated " + m.name + " (ploke-sim).";
+  v.push_back(std::move(m));
+  return v.back();
+}
+
+// The models routing tests lean on: several endpoints that differ, none with tools.
+void add_routing_models(std::vector<OrModel>& v) {
+  auto model = [&](auto&&... a) -> OrModel& { return add_model(v, std::forward<decltype(a)>(a)...); };
   {  // The multi-endpoint model: endpoints differ in tool support, price, latency and uptime.
     OrModel& m = model("moonshotai/kimi-k2", "MoonshotAI: Kimi K2", "Other", 1752263252, "moonshotai/Kimi-K2-Instruct");
     m.endpoints = {ep("DeepInfra", "deepinfra/fp4", "fp4", 0.50, 2.00, true, 1.0, 99.5),
@@ -106,6 +110,11 @@ std::vector<OrModel> hand_made() {
                    ep("NovitaAI", "novita", "bf16", 0.029, 0.059, false, 1.2, 98.9)};
     for (auto& e : m.endpoints) { e.context_length = 32768; e.structured = false; }
   }
+}
+
+// The frontier models (OpenAI, Anthropic) with cache prices.
+void add_frontier_models(std::vector<OrModel>& v) {
+  auto model = [&](auto&&... a) -> OrModel& { return add_model(v, std::forward<decltype(a)>(a)...); };
   {
     OrModel& m = model("openai/gpt-4o", "OpenAI: GPT-4o", "GPT", 1715367049, "");
     m.input_modalities = {"text", "image", "file"};
@@ -137,6 +146,11 @@ std::vector<OrModel> hand_made() {
       e.cache_write = 3.75 / 1e6;
     }
   }
+}
+
+// Open-weight and other models: quantized endpoints, a free variant, data-collecting hosts.
+void add_open_models(std::vector<OrModel>& v) {
+  auto model = [&](auto&&... a) -> OrModel& { return add_model(v, std::forward<decltype(a)>(a)...); };
   {
     OrModel& m = model("deepseek/deepseek-chat-v3.1", "DeepSeek: DeepSeek V3.1", "DeepSeek", 1755779628,
                        "deepseek-ai/DeepSeek-V3.1");
@@ -177,6 +191,13 @@ std::vector<OrModel> hand_made() {
                    ep("Cerebras", "cerebras/fp16", "fp16", 0.10, 0.10, true, 0.15, 97.5)};
     for (auto& e : m.endpoints) e.context_length = 131072;
   }
+}
+
+std::vector<OrModel> hand_made() {
+  std::vector<OrModel> v;
+  add_routing_models(v);
+  add_frontier_models(v);
+  add_open_models(v);
   return v;
 }
 

@@ -56,6 +56,13 @@ struct OrModel {
   std::vector<OrEndpoint> endpoints;  ///< at least one; [0] is the "top provider"
 };
 
+/// A model a chat request may be served by, with the sort its id's variant implies
+/// (":nitro" → throughput, ":floor" → price) unless the request sets one.
+struct OrCandidate {
+  const OrModel* model = nullptr;
+  std::string sort;
+};
+
 /// The catalog: hand-made models first, then generated ones up to options.catalog_size.
 std::vector<OrModel> build_openrouter_catalog(const OpenRouterSimOptions& options, uint64_t seed);
 /// GET /api/v1/models body.
@@ -64,6 +71,8 @@ std::string render_models(const std::vector<OrModel>& models, const OpenRouterDr
 std::string lower(std::string_view s);
 std::string quant_of(const OrEndpoint& e, const OpenRouterDrift& d);
 std::vector<std::string> params_of(const OrEndpoint& e, const OpenRouterDrift& d);
+/// The drift switches for one request: the `x-ploke-sim-drift` header, else `base`.
+OpenRouterDrift drift_for(const HttpRequest& req, const OpenRouterDrift& base);
 /// GET /api/v1/models/{id}/endpoints body.
 std::string render_endpoints(const OrModel& model, const OpenRouterDrift& drift);
 
@@ -89,6 +98,14 @@ class OpenRouterSim {
   const OrModel* find_model(std::string_view id) const;
   ScriptedResponse chat(const Json* body, const HttpRequest& request, const RequestContext& ctx, Random& rng,
                         double slow, TimePoint arrival);
+  // The steps of chat(): the model for an id (variants included), the credit check, the
+  // generation and its reshaping, the /generation record.
+  OrCandidate resolve_model(const std::string& id, const std::string& sort_pref) const;
+  bool out_of_credits() const;
+  ScriptedResponse serve_chat(const Json& b, bool prompt_only, const OrModel& served, const OrEndpoint& endpoint,
+                              const HttpRequest& request, const RequestContext& ctx, Random& rng, double slow,
+                              TimePoint arrival);
+  void record_generation(const std::string& id, std::string json, double cost, TimePoint ready_at);
   ScriptedResponse json_response(int status, std::string body, const RequestContext& ctx) const;
   ScriptedResponse error(int status, const std::string& message, const RequestContext& ctx,
                          const std::string& metadata_json = {}) const;

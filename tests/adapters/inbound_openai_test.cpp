@@ -101,33 +101,14 @@ TEST(InboundOpenAi, ReadsSdkShapesAndLegacyFields) {
   EXPECT_EQ(both->request.max_output_tokens, 9u);
 }
 
-TEST(InboundOpenAi, OpenRouterExtensionsBecomeTagsAndHints) {
-  auto in = parse_openai_chat_request(R"({
-    "model":"openai/gpt-4o","messages":[{"role":"user","content":"x"}],
-    "models":["anthropic/claude-3.5-sonnet","openai/gpt-4o-mini"],
-    "provider":{"order":["openai","azure"],"allow_fallbacks":false,"only":["openai"],"ignore":["deepinfra"],
-                "require_parameters":true,"max_price":{"prompt":"1.5","completion":2},"sort":"price"},
-    "route":"fallback","transforms":["middle-out"],
-    "ploke":{"provider":"sim-b","policy":"cost","deadline_ms":1500,"priority":"high"}})");
-  ASSERT_TRUE(in.ok()) << in.status().to_string();
-  const auto& h = in->hints;
-  EXPECT_EQ(h.openrouter.models, (std::vector<std::string>{"anthropic/claude-3.5-sonnet", "openai/gpt-4o-mini"}));
-  EXPECT_EQ(h.openrouter.order, (std::vector<std::string>{"openai", "azure"}));
-  EXPECT_EQ(h.openrouter.allow_fallbacks, false);
-  EXPECT_EQ(h.openrouter.require_parameters, true);
-  EXPECT_EQ(h.openrouter.only, std::vector<std::string>{"openai"});
-  EXPECT_EQ(h.openrouter.ignore, std::vector<std::string>{"deepinfra"});
-  EXPECT_EQ(h.openrouter.max_price_prompt, 1.5);
-  EXPECT_EQ(h.pin, "sim-b");
-  EXPECT_EQ(h.policy, "cost");
-  EXPECT_EQ(h.deadline_ms, 1500);
-  EXPECT_EQ(h.priority, Priority::kHigh);
-  // The tags round-trip through the OpenRouter adapter's own reader.
-  auto prefs = OpenRouterPreferences::FromTags(in->request.meta.tags);
-  ASSERT_TRUE(prefs.ok()) << prefs.status().to_string();
-  EXPECT_EQ(prefs->order, h.openrouter.order);
-  EXPECT_EQ(prefs->models, h.openrouter.models);
-  EXPECT_EQ(prefs->allow_fallbacks, false);
+TEST(InboundOpenAi, WithoutAnExtensionDialectMembersAreUnknownFields) {
+  const std::string b =
+      R"({"model":"m","messages":[{"role":"user","content":"x"}],"provider":{"order":["a"]},"models":["n"]})";
+  auto fast = parse_openai_chat_request(b, ParsePath::kFastOnly);
+  ASSERT_TRUE(fast.ok()) << fast.status().to_string();
+  EXPECT_TRUE(fast->request.meta.tags.empty());
+  EXPECT_TRUE(fast->hints.provider_order.empty());
+  EXPECT_TRUE(fast->hints.fallback_models.empty());
 }
 
 TEST(InboundOpenAi, BadInputNamesTheFieldPath) {
@@ -147,7 +128,6 @@ TEST(InboundOpenAi, BadInputNamesTheFieldPath) {
       {R"({"model":"m","messages":[{"role":"user","content":"x"}],"tool_choice":"sometimes"})", "tool_choice: unknown value 'sometimes'"},
       {R"({"model":"m","messages":[{"role":"user","content":"x"}],"n":3})", "n: only 1"},
       {R"({"model":"m","messages":[{"role":"user","content":"x"}],"max_tokens":-1})", "max_tokens: Invalid 'max_tokens': integer below minimum value. Expected a value >= 1, but got -1 instead."},
-      {R"({"model":"m","messages":[{"role":"user","content":"x"}],"provider":{"allow_fallbacks":"maybe"}})", "provider.allow_fallbacks: expected true or false"},
       {R"({"model":"m","messages":[{"role":"user","content":"x"}],"ploke":{"priority":"urgent"}})", "ploke.priority"},
       {R"({"model":"m",)", "body: invalid JSON at byte"},
       {R"([1])", "body: expected a JSON object"},
@@ -215,7 +195,6 @@ TEST(InboundOpenAi, FastPathMatchesTheDomPath) {
   // Declined: errors, extensions, duplicate keys, integral floats, escaped keys.
   const char* declined[] = {
       R"({"model":"m","messages":[{"role":"user","content":"x"}],"ploke":{"priority":"high"}})",
-      R"({"model":"m","messages":[{"role":"user","content":"x"}],"provider":{"order":["a"]}})",
       R"({"model":"m","model":"n","messages":[{"role":"user","content":"x"}]})",
       R"({"model":"m","messages":[{"role":"user","content":"x"}],"max_tokens":8.0})",
       R"({"model":"m","messages":[{"role":"user","content":"x"}],"\u0074emperature":1})",

@@ -8,9 +8,12 @@
 #include "ploke/adapters/inbound.h"
 #include "ploke/adapters/openai/server.h"
 #include "ploke/adapters/openai/checks.h"
+#include "ploke/adapters/openrouter/adapter.h"
+#include "ploke/adapters/openrouter/server.h"
 
 namespace ploke::inbound {
-using namespace ploke::adapters::openai;  // NOLINT: the package under test
+using namespace ploke::adapters::openai;      // NOLINT: the packages under test
+using namespace ploke::adapters::openrouter;  // NOLINT
 namespace {
 
 using nlohmann::json;
@@ -49,7 +52,7 @@ TEST(InboundOpenRouter, RateLimitMessageAgreesWithRetryAfter) {
 }
 
 TEST(InboundOpenRouter, StreamAlwaysEndsWithUsageAndErrorsAreChunksWithTheStreamId) {
-  OpenAiSseWriter w("gen-1", "m", 1, /*include_usage=*/false, ChatDialect::kOpenRouter);
+  OpenAiSseWriter w("gen-1", "m", 1, /*include_usage=*/false, openrouter_chat_dialect());
   std::string wire = w.event(StreamEvent::TextDelta("hi"));
   EXPECT_EQ(wire.find("\"usage\":null"), std::string::npos) << wire;
   ChatResponse done;
@@ -57,7 +60,7 @@ TEST(InboundOpenRouter, StreamAlwaysEndsWithUsageAndErrorsAreChunksWithTheStream
   const std::string tail = w.finish(done);
   EXPECT_NE(tail.find("\"choices\":[],\"usage\":{"), std::string::npos) << tail;
 
-  OpenAiSseWriter e("gen-2", "m", 1, false, ChatDialect::kOpenRouter);
+  OpenAiSseWriter e("gen-2", "m", 1, false, openrouter_chat_dialect());
   const std::string err = e.error(upstream_status());
   ASSERT_EQ(err.rfind("data: ", 0), 0u);
   const json chunk = json::parse(err.substr(6));
@@ -83,7 +86,8 @@ TEST(InboundOpenRouter, ModelsListHasTotalCountLinksAndRequiredKeys) {
 }  // namespace ploke::inbound
 
 namespace ploke::inbound {
-using namespace ploke::adapters::openai;  // NOLINT: the package under test
+using namespace ploke::adapters::openai;      // NOLINT: the packages under test
+using namespace ploke::adapters::openrouter;  // NOLINT
 namespace {
 
 // The API's request checks (shared with the simulator): status 400, type
@@ -148,6 +152,61 @@ TEST(OpenAiChecks, RolesPartTypesContentTypesAndToolCallIds) {
       R"({"model":"m","temperature":2,"top_p":0,"n":2,"max_tokens":1,"messages":[{"role":"developer","content":"d"},)"
       R"({"role":"user","content":[{"type":"text","text":"x"},{"type":"image_url","image_url":{"url":"u"}}]},)"
       R"({"role":"assistant","content":null,"tool_calls":[]},{"role":"tool","tool_call_id":"c","content":"r"}]})"));
+}
+
+TEST(InboundOpenRouter, ExtensionsBecomeTagsAndHints) {
+  auto in = parse_openrouter_chat_request(R"({
+    "model":"openai/gpt-4o","messages":[{"role":"user","content":"x"}],
+    "models":["anthropic/claude-3.5-sonnet","openai/gpt-4o-mini"],
+    "provider":{"order":["openai","azure"],"allow_fallbacks":false,"only":["openai"],"ignore":["deepinfra"],
+                "require_parameters":true,"max_price":{"prompt":"1.5","completion":2},"sort":"price"},
+    "route":"fallback","transforms":["middle-out"],
+    "ploke":{"provider":"sim-b","policy":"cost","deadline_ms":1500,"priority":"high"}})");
+  ASSERT_TRUE(in.ok()) << in.status().to_string();
+  const auto& h = in->hints;
+  EXPECT_EQ(h.fallback_models, (std::vector<std::string>{"anthropic/claude-3.5-sonnet", "openai/gpt-4o-mini"}));
+  EXPECT_EQ(h.provider_order, (std::vector<std::string>{"openai", "azure"}));
+  EXPECT_EQ(h.allow_fallbacks, false);
+  EXPECT_EQ(h.provider_only, std::vector<std::string>{"openai"});
+  EXPECT_EQ(h.provider_ignore, std::vector<std::string>{"deepinfra"});
+  EXPECT_EQ(h.pin, "sim-b");
+  EXPECT_EQ(h.policy, "cost");
+  EXPECT_EQ(h.deadline_ms, 1500);
+  EXPECT_EQ(h.priority, Priority::kHigh);
+  // The tags round-trip through the OpenRouter adapter's own reader.
+  auto prefs = OpenRouterPreferences::FromTags(in->request.meta.tags);
+  ASSERT_TRUE(prefs.ok()) << prefs.status().to_string();
+  EXPECT_EQ(prefs->order, h.provider_order);
+  EXPECT_EQ(prefs->models, h.fallback_models);
+  EXPECT_EQ(prefs->allow_fallbacks, false);
+  EXPECT_EQ(prefs->require_parameters, true);
+  EXPECT_EQ(prefs->max_price_prompt, 1.5);
+  EXPECT_EQ(prefs->max_price_completion, 2.0);
+  EXPECT_EQ(prefs->sort, "price");
+  EXPECT_EQ(prefs->route, "fallback");
+  EXPECT_EQ(prefs->transforms, std::vector<std::string>{"middle-out"});
+}
+
+TEST(InboundOpenRouter, ExtensionErrorsNameTheFieldPathAndTakeTheDomPath) {
+  const std::string base = R"({"model":"m","messages":[{"role":"user","content":"x"}],)";
+  auto bad = parse_openrouter_chat_request(base + R"("provider":{"allow_fallbacks":"maybe"}})");
+  ASSERT_FALSE(bad.ok());
+  EXPECT_EQ(bad.status().code(), StatusCode::kInvalidRequest);
+  EXPECT_EQ(bad.status().message(), "provider.allow_fallbacks: expected true or false");
+  auto list = parse_openrouter_chat_request(base + R"("models":["a",1]})");
+  ASSERT_FALSE(list.ok());
+  EXPECT_EQ(list.status().message(), "models[1]: expected string");
+  // A member present declines the fast path; null members do not.
+  const std::string ext = base + R"("provider":{"order":["a"]}})";
+  EXPECT_FALSE(parse_openrouter_chat_request(ext, ParsePath::kFastOnly).ok());
+  auto dom = parse_openrouter_chat_request(ext);
+  ASSERT_TRUE(dom.ok());
+  EXPECT_EQ(dom->hints.provider_order, std::vector<std::string>{"a"});
+  EXPECT_EQ(dom->request.meta.tags, std::vector<std::string>{"openrouter.provider.order=a"});
+  const std::string nulls = base + R"("models":null,"provider":null,"route":null,"transforms":null})";
+  auto fast = parse_openrouter_chat_request(nulls, ParsePath::kFastOnly);
+  ASSERT_TRUE(fast.ok()) << fast.status().to_string();
+  EXPECT_TRUE(fast->request.meta.tags.empty());
 }
 
 }  // namespace

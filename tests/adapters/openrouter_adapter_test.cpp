@@ -1,6 +1,6 @@
 // OpenRouterAdapter: request extensions from tags, response extras, error mapping, stream
 // decoding (keep-alive comments, native_finish_reason, mid-stream errors), drift tolerance.
-#include "ploke/adapters/openrouter_adapter.h"
+#include "ploke/adapters/openrouter/adapter.h"
 
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
@@ -10,6 +10,7 @@
 
 namespace ploke {
 namespace {
+using namespace ploke::adapters::openrouter;  // NOLINT: the OpenRouter package
 
 using nlohmann::json;
 

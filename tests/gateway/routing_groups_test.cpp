@@ -43,32 +43,32 @@ TEST(RoutingGroups, APinIsOneGroupWithTheModelItServes) {
 
 TEST(RoutingGroups, ProviderOrderThenAnything) {
   auto in = asking("gpt-4o-mini");
-  in.hints.openrouter.order = {"an", "unknown", "an"};
+  in.hints.provider_order = {"an", "unknown", "an"};
   EXPECT_EQ(plan_routing_groups(endpoints(), in), (Groups{{"an", "claude"}, {"", ""}}));
-  in.hints.openrouter.allow_fallbacks = false;
+  in.hints.allow_fallbacks = false;
   EXPECT_EQ(plan_routing_groups(endpoints(), in), (Groups{{"an", "claude"}}));
 }
 
 TEST(RoutingGroups, OnlyAndIgnoreFilterProviders) {
   auto in = asking("gpt-4o-mini");
-  in.hints.openrouter.only = {"oa"};
+  in.hints.provider_only = {"oa"};
   EXPECT_EQ(plan_routing_groups(endpoints(), in), (Groups{{"oa", ""}}));
   in = asking("gpt-4o-mini");
-  in.hints.openrouter.ignore = {"oa"};
+  in.hints.provider_ignore = {"oa"};
   EXPECT_EQ(plan_routing_groups(endpoints(), in), (Groups{{"an", "claude"}}));
-  in.hints.openrouter.ignore = {"oa", "an"};
+  in.hints.provider_ignore = {"oa", "an"};
   EXPECT_EQ(plan_routing_groups(endpoints(), in),
             (Groups{{"(no endpoint matches the provider preferences)", ""}}));
 }
 
 TEST(RoutingGroups, FallbackModelsInOrderOnceEach) {
   auto in = asking("gpt-4o");
-  in.hints.openrouter.models = {"claude", "oa/gpt-4o", "gpt-4o-mini"};
+  in.hints.fallback_models = {"claude", "oa/gpt-4o", "gpt-4o-mini"};
   EXPECT_EQ(plan_routing_groups(endpoints(), in),
             (Groups{{"oa/gpt-4o", "gpt-4o"}, {"an/claude", "claude"}, {"oa/gpt-4o-mini", "gpt-4o-mini"}}));
   // No endpoint serves any of them: as if none were named.
   in = asking("nobody");
-  in.hints.openrouter.models = {"nothing"};
+  in.hints.fallback_models = {"nothing"};
   EXPECT_EQ(fallback_model_groups(endpoints(), in), Groups{});
   EXPECT_EQ(plan_routing_groups(endpoints(), in), client_model_groups(endpoints(), "nobody"));
 }

@@ -8,7 +8,7 @@
 #include <cstdlib>
 #include <string>
 
-#include "ploke/adapters/openrouter_adapter.h"
+#include "ploke/adapters/openrouter/adapter.h"
 #include "ploke/catalog/catalog.h"
 #include "ploke/core/in_process_transport.h"
 #include "ploke/ledger/ledger.h"
@@ -18,6 +18,7 @@
 
 namespace ploke {
 namespace {
+using namespace ploke::adapters::openrouter;  // NOLINT: the OpenRouter package
 
 using namespace std::chrono_literals;
 

@@ -5,7 +5,7 @@
 
 #include "ploke/adapters/anthropic_adapter.h"
 #include "ploke/adapters/openai/adapter.h"
-#include "ploke/adapters/openrouter_adapter.h"
+#include "ploke/adapters/openrouter/adapter.h"
 #include "ploke/core/in_process_transport.h"
 #include "ploke/resilience/llm_client.h"
 #include "ploke/simulator/engine.h"
@@ -13,6 +13,7 @@
 
 namespace ploke::resilience {
 namespace {
+using namespace ploke::adapters::openrouter;  // NOLINT: the OpenRouter package
 
 using namespace std::chrono_literals;
 

@@ -4,7 +4,7 @@
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
 
-#include "ploke/adapters/openrouter_adapter.h"
+#include "ploke/adapters/openrouter/adapter.h"
 #include "ploke/core/chat_client.h"
 #include "ploke/core/clock.h"
 #include "ploke/core/in_process_transport.h"
@@ -14,6 +14,7 @@
 
 namespace ploke::sim {
 namespace {
+using namespace ploke::adapters::openrouter;  // NOLINT: the OpenRouter package
 
 using testing::chat_http;
 using testing::Json;

@@ -1,5 +1,5 @@
-// Inbound OpenAI Chat Completions (and OpenRouter extensions): request parsing, response,
-// SSE and error rendering. See ploke/adapters/inbound.h.
+// Inbound OpenAI Chat Completions: request parsing (DOM path; a dialect's members through
+// RequestExtension). See ploke/adapters/openai/server.h.
 #include <algorithm>
 #include <charconv>
 #include <cmath>
@@ -239,63 +239,15 @@ bool parse_response_format(JsonReader& rd, const json& body, ChatRequest& r) {
   return true;
 }
 
-// OpenRouter: `models`, `provider`, `route`, `transforms`.
-bool parse_openrouter(JsonReader& rd, const json& body, OpenRouterPreferences& prefs) {
-  if (!string_list(rd, body, "models", "", prefs.models)) return false;
-  if (!rd.opt_string(body, "route", "", prefs.route)) return false;
-  if (!string_list(rd, body, "transforms", "", prefs.transforms)) return false;
-  const json* pv = JsonReader::find(body, "provider");
-  if (pv == nullptr || pv->is_null()) return true;
-  if (!pv->is_object()) return rd.fail("provider", "expected an object");
-  const std::string p = "provider.";
-  for (const auto& [k, v] : pv->items()) {
-    if (k == "order") {
-      if (!string_list(rd, *pv, "order", p, prefs.order)) return false;
-    } else if (k == "only") {
-      if (!string_list(rd, *pv, "only", p, prefs.only)) return false;
-    } else if (k == "ignore") {
-      if (!string_list(rd, *pv, "ignore", p, prefs.ignore)) return false;
-    } else if (k == "quantizations") {
-      if (!string_list(rd, *pv, "quantizations", p, prefs.quantizations)) return false;
-    } else if (k == "allow_fallbacks") {
-      if (!opt_bool(rd, *pv, "allow_fallbacks", p, prefs.allow_fallbacks)) return false;
-    } else if (k == "require_parameters") {
-      if (!opt_bool(rd, *pv, "require_parameters", p, prefs.require_parameters)) return false;
-    } else if (k == "zdr") {
-      if (!opt_bool(rd, *pv, "zdr", p, prefs.zdr)) return false;
-    } else if (k == "data_collection") {
-      if (!rd.opt_string(*pv, "data_collection", p, prefs.data_collection)) return false;
-      if (!prefs.data_collection.empty() && prefs.data_collection != "allow" && prefs.data_collection != "deny") {
-        return rd.fail(p + "data_collection", "expected allow or deny");
-      }
-    } else if (k == "sort" && v.is_string()) {
-      prefs.sort = v.get<std::string>();
-    } else if (k == "max_price") {
-      if (!v.is_object()) return rd.fail(p + "max_price", "expected an object");
-      for (const auto& [mk, mv] : v.items()) {
-        double d = 0;
-        if (mv.is_number()) {
-          d = mv.get<double>();
-        } else if (mv.is_string()) {
-          const std::string s = mv.get<std::string>();
-          char* end = nullptr;
-          d = std::strtod(s.c_str(), &end);
-          if (s.empty() || end != s.c_str() + s.size()) return rd.fail(p + "max_price." + mk, "expected a number");
-        } else {
-          return rd.fail(p + "max_price." + mk, "expected a number");
-        }
-        if (mk == "prompt") prefs.max_price_prompt = d;
-        else if (mk == "completion") prefs.max_price_completion = d;
-        else if (mk == "request") prefs.max_price_request = d;
-        else if (mk == "image") prefs.max_price_image = d;
-        else if (mk == "audio") prefs.max_price_audio = d;
-        else return rd.fail(p + "max_price." + mk, "unknown key (expected prompt, completion, request, image, audio)");
-      }
-    } else {
-      prefs.extra.emplace_back(k, v.dump());  // passed through; an OpenRouter upstream decides
-    }
+// A dialect's members (RequestExtension): the ones present and not null, as JSON text.
+Status read_extension(const json& body, const RequestExtension& ext, InboundRequest& in) {
+  std::vector<std::pair<std::string_view, std::string>> members;
+  for (std::string_view k : ext.keys) {
+    auto it = body.find(std::string(k));
+    if (it != body.end() && !it->is_null()) members.emplace_back(k, it->dump());
   }
-  return true;
+  if (members.empty() || !ext.read) return Status::Ok();
+  return ext.read(members, in);
 }
 
 // ploke's own body extension: "ploke": {provider, policy, deadline_ms, priority}.
@@ -324,10 +276,9 @@ bool parse_ploke_extension(JsonReader& rd, const json& body, RoutingHints& h) {
   return true;
 }
 
-// What routing must respect, and the OpenRouter tags (both paths).
+// What routing must respect (both paths).
 void finish_openai_request(InboundRequest& in) {
   ChatRequest& r = in.request;
-  for (auto& t : in.hints.openrouter.to_tags()) r.meta.tags.push_back(std::move(t));
   r.meta.required.tools = !r.tools.empty();
   r.meta.required.json_mode = r.response_format.kind == ResponseFormat::Kind::kJsonObject;
   r.meta.required.json_schema = r.response_format.kind == ResponseFormat::Kind::kJsonSchema;
@@ -356,10 +307,10 @@ bool within_api_ranges(const ChatRequest& r) {
   return true;
 }
 
-Result<InboundRequest> parse_openai_impl(std::string_view body, ParsePath path) {
+Result<InboundRequest> parse_openai_impl(std::string_view body, const RequestExtension* ext, ParsePath path) {
   if (path != ParsePath::kDomOnly) {
     InboundRequest fast;
-    if (fast_parse_openai(body, fast) && within_api_ranges(fast.request)) {
+    if (fast_parse_openai(body, ext, fast) && within_api_ranges(fast.request)) {
       finish_openai_request(fast);
       return fast;
     }
@@ -417,7 +368,8 @@ Result<InboundRequest> parse_openai_impl(std::string_view body, ParsePath path) 
   if (!opt_bool(rd, j, "stream", "", stream)) return fail();
   r.stream = stream.value_or(false);
   if (!parse_stream_options(rd, j, in)) return fail();
-  if (!parse_openrouter(rd, j, in.hints.openrouter) || !parse_ploke_extension(rd, j, in.hints)) return fail();
+  if (ext != nullptr) PLOKE_RETURN_IF_ERROR(read_extension(j, *ext, in));
+  if (!parse_ploke_extension(rd, j, in.hints)) return fail();
   finish_openai_request(in);
   return in;
 }
@@ -429,9 +381,13 @@ Result<InboundRequest> parse_openai_impl(std::string_view body, ParsePath path) 
 Result<InboundRequest> parse_openai_chat_request(std::string_view body) { return parse_openai_chat_request(body, ParsePath::kAuto); }
 
 Result<InboundRequest> parse_openai_chat_request(std::string_view body, ParsePath path) {
+  return parse_openai_chat_request(body, nullptr, path);
+}
+
+Result<InboundRequest> parse_openai_chat_request(std::string_view body, const RequestExtension* ext, ParsePath path) {
   if (Status st = ploke::detail::check_json_input(body); !st.ok()) return InvalidRequestError("body: " + st.message());
   try {
-    return parse_openai_impl(body, path);
+    return parse_openai_impl(body, ext, path);
   } catch (const std::exception& e) {
     return InvalidRequestError(std::string("body: ") + e.what());
   }

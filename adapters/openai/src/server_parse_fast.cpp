@@ -16,7 +16,7 @@ namespace {
 //
 // One pass over the body with JsonCursor for the shapes clients send every time. It
 // returns false on anything unusual — a syntax error, a wrong type, a value the core
-// refuses, a duplicate known key, escaped keys, the OpenRouter / "ploke" extensions — and
+// refuses, a duplicate known key, escaped keys, a dialect's members, the "ploke" member — and
 // the DOM path below then parses the body again and names the problem (or handles the
 // extension). Objects carried as text (tool parameters, JSON schemas) keep the client's
 // key order, compacted.
@@ -419,7 +419,7 @@ bool fast_stream_options(JsonCursor& c, bool& include_usage) {
 
 }  // namespace
 
-bool fast_parse_openai(std::string_view body, InboundRequest& in) {
+bool fast_parse_openai(std::string_view body, const RequestExtension* ext, InboundRequest& in) {
   JsonCursor c(body);
   ChatRequest& r = in.request;
   bool have_model = false, have_messages = false;
@@ -468,9 +468,9 @@ bool fast_parse_openai(std::string_view body, InboundRequest& in) {
       if (!once(c, seen, 17) || !fast_opt_bool(c, r.parallel_tool_calls)) return false;
     } else if (key == "response_format") {
       if (!once(c, seen, 18) || !fast_response_format(c, r.response_format)) return false;
-    } else if (key == "models" || key == "provider" || key == "route" || key == "transforms" || key == "ploke" ||
-               key == "top_logprobs") {  // top_logprobs: the DOM path checks its range
-      if (!c.consume_null()) return c.fail();  // routing extensions: the DOM path reads them
+    } else if (key == "ploke" || key == "top_logprobs" ||  // top_logprobs: the DOM path checks its range
+               (ext != nullptr && std::find(ext->keys.begin(), ext->keys.end(), key) != ext->keys.end())) {
+      if (!c.consume_null()) return c.fail();  // extensions: the DOM path reads them
     } else if (!c.skip_value()) {
       return false;
     }

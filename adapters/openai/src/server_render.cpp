@@ -1,4 +1,4 @@
-// Inbound OpenAI Chat Completions (and OpenRouter extensions): response, SSE and error
+// Inbound OpenAI Chat Completions: response, SSE and error
 // rendering. See ploke/adapters/inbound.h.
 #include <algorithm>
 #include <string>
@@ -117,7 +117,7 @@ std::string render_openai_chat_completion(const ChatResponse& r, int64_t created
   json_text::append_int(o, created);
   o += ",\"model\":";
   json_text::append_string(o, r.model);
-  o += ",\"system_fingerprint\":\"fp_ploke\"";  // OpenRouter requires it; OpenAI sends one
+  o += ",\"system_fingerprint\":\"fp_ploke\"";  // OpenRouter's schema requires it; OpenAI sends one
   if (!r.provider.empty()) {
     o += ",\"provider\":";
     json_text::append_string(o, r.provider);
@@ -266,7 +266,7 @@ OpenAiSseWriter::OpenAiSseWriter(std::string id, std::string model, int64_t crea
     : id_(std::move(id)),
       model_(std::move(model)),
       created_(created),
-      include_usage_(include_usage || dialect == ChatDialect::kOpenRouter),
+      include_usage_(include_usage || dialect.always_usage),
       dialect_(dialect) {
   // Every chunk starts the same way: built once.
   prefix_ = "data: {\"id\":";
@@ -282,8 +282,9 @@ const std::string& OpenAiSseWriter::chunk_prefix() const { return prefix_; }
 
 std::string OpenAiSseWriter::event(const StreamEvent& e) {
   std::string o;
-  // OpenAI marks the chunks of a usage stream with "usage":null; OpenRouter does not.
-  const bool usage_null = include_usage_ && dialect_ == ChatDialect::kOpenAi;
+  // OpenAI marks the chunks of a usage stream with "usage":null; a dialect that always
+  // sends usage does not.
+  const bool usage_null = include_usage_ && !dialect_.always_usage;
   const char* tail = usage_null ? "}],\"usage\":null}\n\n" : "}]}\n\n";
   switch (e.kind) {
     case StreamEvent::Kind::kTextDelta: {
@@ -364,11 +365,9 @@ std::string OpenAiSseWriter::finish(const ChatResponse& final_response) {
 }
 
 std::string OpenAiSseWriter::error(const Status& st) {
-  if (dialect_ == ChatDialect::kOpenRouter) {
+  if (dialect_.write_error_chunk != nullptr) {
     std::string o = chunk_prefix();
-    o += "{\"index\":0,\"delta\":{\"content\":\"\"},\"finish_reason\":\"error\"}],\"error\":";
-    inbound::write_openrouter_error_object(o, inbound::openrouter_error_http_status(st), st);
-    o += "}\n\n";
+    dialect_.write_error_chunk(o, st);
     return o;
   }
   const Reply r = render_openai_error(st);

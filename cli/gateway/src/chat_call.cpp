@@ -103,7 +103,8 @@ void ChatCall::refuse(const Status& st) {
 // The body in the client's protocol, the header overrides and the policy; then the
 // request's deadline, priority and id, and the routing groups.
 Status ChatCall::prepare() {
-  auto parsed = !anthropic() ? adapters::openai::parse_openai_chat_request(request_.body)
+  // Both OpenAI-shaped routes (/v1 and /api/v1) accept OpenRouter's routing members.
+  auto parsed = !anthropic() ? adapters::openrouter::parse_openrouter_chat_request(request_.body)
                              : inbound::parse_anthropic_messages_request(request_.body);
   if (!parsed.ok()) return parsed.status();
   in_ = std::move(parsed).value();
@@ -182,7 +183,8 @@ void ChatCall::ensure_writer(const StreamEvent* start) {
   }
   std::string id = start != nullptr && !start->id.empty() ? start->id : "chatcmpl-" + trace_id_;
   oa_.emplace(std::move(id), std::move(model), unix_seconds(), in_.include_usage,
-              proto_ == Gateway::Proto::kOpenRouter ? adapters::openai::ChatDialect::kOpenRouter : adapters::openai::ChatDialect::kOpenAi);
+              proto_ == Gateway::Proto::kOpenRouter ? adapters::openrouter::openrouter_chat_dialect()
+                                                    : adapters::openai::ChatDialect{});
 }
 
 // The SSE head goes out with the first bytes.

@@ -178,7 +178,7 @@ void Gateway::run_chat(Proto proto, const Request& request, Responder& out, Infl
 
 void Gateway::reply_error(Proto proto, Responder& out, const Status& st, const std::string& trace_id) {
   inbound::Reply r = proto == Proto::kOpenAi       ? adapters::openai::render_openai_error(st)
-                     : proto == Proto::kOpenRouter ? inbound::render_openrouter_error(st)
+                     : proto == Proto::kOpenRouter ? adapters::openrouter::render_openrouter_error(st)
                                                    : inbound::render_anthropic_error(st, trace_id);
   Headers h;
   h.add("content-type", "application/json");
@@ -197,7 +197,7 @@ void Gateway::reply_models(const Request& request, Responder& out) {
   const std::string& p = request.path;
   const bool anthropic = request.headers.has("anthropic-version");
   const int64_t created = std::chrono::duration_cast<std::chrono::seconds>(clock_.system_now().time_since_epoch()).count();
-  if (p == "/api/v1/models") return reply_json(out, 200, inbound::render_openrouter_models(model_ids_, created));
+  if (p == "/api/v1/models") return reply_json(out, 200, adapters::openrouter::render_openrouter_models(model_ids_, created));
   constexpr std::string_view kOne = "/v1/models/";
   if (p.size() > kOne.size() && p.rfind(kOne, 0) == 0) {
     const std::string id = p.substr(kOne.size());

@@ -49,23 +49,23 @@ std::string model_for_pin(const std::vector<EndpointInfo>& endpoints, const std:
 
 std::vector<RoutingGroup> provider_preference_groups(const std::vector<EndpointInfo>& endpoints,
                                                      const inbound::InboundRequest& in) {
-  const auto& orp = in.hints.openrouter;
+  const auto& h = in.hints;
   const std::vector<std::string> providers = providers_of(endpoints);
   std::vector<RoutingGroup> groups;
   auto add = [&](const std::string& p) {
-    if (!contains(providers, p) || contains(orp.ignore, p)) return;
-    if (!orp.only.empty() && !contains(orp.only, p)) return;
+    if (!contains(providers, p) || contains(h.provider_ignore, p)) return;
+    if (!h.provider_only.empty() && !contains(h.provider_only, p)) return;
     for (const auto& g : groups) {
       if (g.pin == p) return;
     }
     groups.push_back(pinned(endpoints, p, in.request.model));
   };
-  for (const auto& p : orp.order) add(p);
-  if (!orp.only.empty()) {
-    for (const auto& p : orp.only) add(p);
-  } else if (!orp.ignore.empty() && orp.allow_fallbacks.value_or(true)) {
+  for (const auto& p : h.provider_order) add(p);
+  if (!h.provider_only.empty()) {
+    for (const auto& p : h.provider_only) add(p);
+  } else if (!h.provider_ignore.empty() && h.allow_fallbacks.value_or(true)) {
     for (const auto& p : providers) add(p);
-  } else if (orp.allow_fallbacks.value_or(true)) {
+  } else if (h.allow_fallbacks.value_or(true)) {
     groups.push_back(pinned(endpoints, "", in.request.model));  // then anything
   }
   if (groups.empty()) groups.push_back(RoutingGroup{"(no endpoint matches the provider preferences)", {}});
@@ -76,7 +76,7 @@ std::vector<RoutingGroup> fallback_model_groups(const std::vector<EndpointInfo>&
                                                 const inbound::InboundRequest& in) {
   std::vector<RoutingGroup> groups;
   std::vector<std::string> models{in.request.model};
-  models.insert(models.end(), in.hints.openrouter.models.begin(), in.hints.openrouter.models.end());
+  models.insert(models.end(), in.hints.fallback_models.begin(), in.hints.fallback_models.end());
   for (const auto& m : models) {
     for (const EndpointInfo* e : serving(endpoints, m)) {
       bool dup = false;
@@ -107,10 +107,12 @@ std::vector<RoutingGroup> client_model_groups(const std::vector<EndpointInfo>& e
 
 std::vector<RoutingGroup> plan_routing_groups(const std::vector<EndpointInfo>& endpoints,
                                               const inbound::InboundRequest& in) {
-  const auto& orp = in.hints.openrouter;
-  if (!in.hints.pin.empty()) return {pinned(endpoints, in.hints.pin, in.request.model)};
-  if (!orp.order.empty() || !orp.only.empty() || !orp.ignore.empty()) return provider_preference_groups(endpoints, in);
-  if (!orp.models.empty()) {
+  const auto& h = in.hints;
+  if (!h.pin.empty()) return {pinned(endpoints, h.pin, in.request.model)};
+  if (!h.provider_order.empty() || !h.provider_only.empty() || !h.provider_ignore.empty()) {
+    return provider_preference_groups(endpoints, in);
+  }
+  if (!h.fallback_models.empty()) {
     auto groups = fallback_model_groups(endpoints, in);
     if (!groups.empty()) return groups;
   }

@@ -5,10 +5,11 @@
 // group runs only when the previous one failed with an error another endpoint may fix
 // (ends_groups()). How a request's hints become groups:
 //   - a pin (ploke.provider / x-ploke-provider): that one group;
-//   - OpenRouter provider preferences (order, only, ignore, allow_fallbacks): one group
-//     per preferred provider, then (fallbacks allowed) the rest or anything;
-//   - OpenRouter fallback `models`: each endpoint serving the client's model, then each
-//     serving the next model;
+//   - provider preferences (provider_order, provider_only, provider_ignore,
+//     allow_fallbacks): one group per preferred provider, then (fallbacks allowed) the
+//     rest or anything;
+//   - fallback models: each endpoint serving the client's model, then each serving the
+//     next model;
 //   - otherwise the endpoints serving the client's model (when not all do), one unpinned
 //     group (everyone serves it, or no endpoint at all), or, when nobody serves it, the
 //     one shared model or each endpoint in turn with its own model.

@@ -12,7 +12,7 @@
 #include "budget_ledger.h"
 #include "ploke/adapters/anthropic_adapter.h"
 #include "ploke/adapters/openai_adapter.h"
-#include "ploke/adapters/openrouter_adapter.h"
+#include "ploke/adapters/openrouter/adapter.h"
 #include "ploke/codec/cassette_json.h"
 #include "ploke/core/in_process_transport.h"
 #include "ploke/core/random.h"
@@ -146,7 +146,7 @@ Result<sim::SimOptions> sim_options_for(const Scenario& scenario, size_t i, uint
 
 std::unique_ptr<ProviderAdapter> adapter_for(const ProviderSpec& p) {
   if (p.protocol == "anthropic") return std::make_unique<AnthropicAdapter>();
-  if (p.protocol == "openrouter") return std::make_unique<OpenRouterAdapter>();
+  if (p.protocol == "openrouter") return std::make_unique<adapters::openrouter::OpenRouterAdapter>();
   return std::make_unique<OpenAiAdapter>();
 }
 

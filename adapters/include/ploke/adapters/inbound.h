@@ -10,21 +10,22 @@
 //   parse_anthropic_messages_request()  POST /v1/messages body   → InboundRequest
 //   render_anthropic_message()          ChatResponse → JSON
 //   AnthropicSseWriter                  StreamEvents → message_start … message_stop
-//   render_anthropic_error() / render_openrouter_error()  Status → HTTP status, headers, body
+//   render_anthropic_error()            Status → HTTP status, headers, body
 //
 // OpenAI's server half (parse_openai_chat_request(), render_openai_chat_completion(),
-// OpenAiSseWriter, render_openai_error()) is ploke/adapters/openai/server.h.
+// OpenAiSseWriter, render_openai_error()) is ploke/adapters/openai/server.h, OpenRouter's
+// ploke/adapters/openrouter/server.h.
 //
 // Requests: unknown top-level fields are ignored (clients send many optional ones); a
 // field of the wrong type or a value the core cannot carry is kInvalidRequest naming the
 // field path ("messages[2].content[0].type: unsupported part type 'input_audio'"), which
 // render_*_error() turns into the protocol's 400.
 //
-// OpenRouter extensions on the OpenAI route (`models`, `provider` {order, only, ignore,
-// allow_fallbacks, require_parameters, …}, `route`, `transforms`) are kept twice: as
-// `openrouter.*` tags in request.meta.tags (so an OpenRouter upstream receives them
-// unchanged, see openrouter_adapter.h) and typed in RoutingHints (so the gateway can apply
-// them to its own endpoints). ploke's own per-request overrides may come in the body as
+// Routing wishes a dialect's request extensions express (provider order / only / ignore,
+// fallbacks, fallback models: e.g. OpenRouter's, read by ploke/adapters/openrouter/server.h)
+// land in RoutingHints, protocol-neutral, so the gateway can apply them to its own
+// endpoints; the dialect's package also keeps them as request tags for an upstream of its
+// own protocol. ploke's own per-request overrides may come in the body as
 // `"ploke": {"provider": "...", "policy": "...", "deadline_ms": N, "priority": "high"}`
 // (the gateway also reads x-ploke-* headers).
 //
@@ -60,15 +61,18 @@
 #include <utility>
 #include <vector>
 
-#include "ploke/adapters/openrouter_adapter.h"
 #include "ploke/core/chat.h"
 #include "ploke/core/status.h"
 
 namespace ploke::inbound {
 
-/// Routing wishes a client expressed in the body (OpenRouter extensions, ploke's own).
+/// Routing wishes a client expressed in the body (a dialect's extensions, ploke's own).
 struct RoutingHints {
-  OpenRouterPreferences openrouter;  ///< `models`, `provider` {…}, `route`, `transforms`
+  /// Provider preferences: tried first, in this order; only these; never these; whether
+  /// providers beyond them may serve (unset: yes).
+  std::vector<std::string> provider_order, provider_only, provider_ignore;
+  std::optional<bool> allow_fallbacks;
+  std::vector<std::string> fallback_models;  ///< tried after the request's model, in order
   std::string pin;                   ///< ploke.provider: endpoint id, provider or provider/model
   std::string policy;                ///< ploke.policy
   std::optional<int64_t> deadline_ms;  ///< ploke.deadline_ms
@@ -110,17 +114,6 @@ std::string anthropic_tool_use_id(std::string_view upstream_id);
 Reply render_anthropic_error(const Status& st, std::string_view request_id = {});
 int anthropic_error_http_status(const Status& st);
 
-
-/// OpenRouter (/api/v1) error reply: {"error":{"code":<int status>,"message",
-/// "metadata":{"error_type"}}}; 402 for insufficient credits, 408 for timeouts, 502 for
-/// upstream failures, otherwise openai_error_http_status().
-Reply render_openrouter_error(const Status& st);
-int openrouter_error_http_status(const Status& st);
-/// The `error` object alone (for the in-stream error chunk).
-void write_openrouter_error_object(std::string& out, int code, const Status& st);
-
-/// GET /api/v1/models: OpenRouter's ModelsListResponse (total_count, links, full models).
-std::string render_openrouter_models(const std::vector<std::string>& ids, int64_t created);
 std::string render_anthropic_models(const std::vector<std::string>& ids);
 /// GET /v1/models/{id} with anthropic-version: one Anthropic ModelInfo.
 std::string render_anthropic_model(const std::string& id);

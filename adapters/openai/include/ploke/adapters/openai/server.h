@@ -3,15 +3,20 @@
 // The server half of OpenAI Chat Completions (the gateway's inbound side): request parsing
 // into the normalized InboundRequest (ploke/adapters/inbound.h), response bodies, SSE
 // chunks, error bodies and their status mapping (table in ploke/adapters/inbound.h), model
-// lists. OpenRouter's dialect of the same route (/api/v1) is ChatDialect::kOpenRouter.
+// lists. Other providers that speak the same route with differences (dialects) plug in
+// through two hooks filled by their own package: RequestExtension (top-level request
+// members the dialect adds) and ChatDialect (how its stream differs). This package knows
+// no dialect's field names.
 //
 // Thread-safety: functions are pure; a writer object belongs to one stream.
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <optional>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include "ploke/adapters/inbound.h"
@@ -26,16 +31,29 @@ using inbound::RoutingHints;
 using inbound::parse_priority;
 using inbound::estimate_prompt_tokens;
 
-/// Parses a Chat Completions request body (OpenAI; OpenRouter extensions included).
+/// Top-level members a dialect adds to the request body. The OpenAI parser does not read
+/// them: a body carrying one of `keys` (not null) takes the DOM path, which hands the ones
+/// present to `read` after the standard fields and before ploke's own `"ploke"` member, as
+/// (key, the member's JSON text) in `keys` order. `read` fills `in` (request.meta.tags,
+/// hints); an error Status is the request's 400 (its message names the field path).
+/// Without an extension these members are unknown fields and ignored.
+struct RequestExtension {
+  std::vector<std::string_view> keys;  ///< string literals (outlive the extension)
+  std::function<Status(const std::vector<std::pair<std::string_view, std::string>>& members, InboundRequest& in)> read;
+};
+
+/// Parses a Chat Completions request body (plus a dialect's members when `ext` is set).
 /// A single pass without a DOM handles the usual shapes; anything unusual (bad input,
-/// escaped keys, the OpenRouter / "ploke" extensions, integral floats) is parsed again by
-/// the nlohmann DOM path, which names the problem. Tool parameters and JSON schemas keep
-/// the client's key order on the fast path (compacted); the DOM path sorts keys.
+/// escaped keys, the dialect's members, the "ploke" member, integral floats) is parsed
+/// again by the nlohmann DOM path, which names the problem. Tool parameters and JSON
+/// schemas keep the client's key order on the fast path (compacted); the DOM path sorts keys.
 Result<InboundRequest> parse_openai_chat_request(std::string_view body);
 /// Which parser to use (tests, benches): kFastOnly fails with kInternal "fast path
 /// declined" where kAuto would fall back to the DOM path.
 enum class ParsePath { kAuto, kDomOnly, kFastOnly };
 Result<InboundRequest> parse_openai_chat_request(std::string_view body, ParsePath path);
+Result<InboundRequest> parse_openai_chat_request(std::string_view body, const RequestExtension* ext,
+                                                 ParsePath path = ParsePath::kAuto);
 
 /// Non-stream Chat Completions body. `created` in Unix seconds; an empty response id gets
 /// "chatcmpl-" + `fallback_id`.
@@ -61,13 +79,21 @@ std::string render_openai_model(std::string_view id, int64_t created);
 ///   out += w.event(e);  … for each StreamEvent
 ///   out += w.finish(final_response);   // finish chunk if none yet, usage chunk, [DONE]
 ///   or out += w.error(status);         // in-stream error chunk (no [DONE])
-/// The OpenRouter dialect always ends with the usage chunk (as OpenRouter does) and sends
-/// errors as OpenRouter's error chunk (the stream's id, `error`, finish_reason "error").
-enum class ChatDialect : uint8_t { kOpenAi, kOpenRouter };
+/// A dialect (ChatDialect, filled by the dialect's package) may always end with the usage
+/// chunk and send errors as a chunk of its own shape.
+struct ChatDialect {
+  /// The usage chunk is always sent (include_usage or not) and no chunk carries
+  /// `"usage":null`. False: OpenAI's rule (both only with include_usage).
+  bool always_usage = false;
+  /// Writes the in-stream error chunk after the chunk prefix (`data: {"id":…,"object":
+  /// "chat.completion.chunk","created":…,"model":…,"choices":[`), through the closing
+  /// "}\n\n". Null: OpenAI's error event (`data: {"error":{…}}`).
+  void (*write_error_chunk)(std::string& out, const Status& st) = nullptr;
+};
 class OpenAiSseWriter {
  public:
   OpenAiSseWriter(std::string id, std::string model, int64_t created, bool include_usage,
-                  ChatDialect dialect = ChatDialect::kOpenAi);
+                  ChatDialect dialect = {});
   /// SSE bytes for one event ("" for events that map to nothing, e.g. kStart/kUsage).
   std::string event(const StreamEvent& e);
   std::string finish(const ChatResponse& final_response);

@@ -1,6 +1,6 @@
-// File: ploke/adapters/openrouter_adapter.h
+// File: ploke/adapters/openrouter/adapter.h
 //
-// OpenRouterAdapter: OpenRouter's chat API (POST {base}/chat/completions, base
+// The client half of the OpenRouter package. OpenRouterAdapter: OpenRouter's chat API (POST {base}/chat/completions, base
 // https://openrouter.ai/api/v1). The wire format is OpenAI Chat Completions plus
 // OpenRouter extensions, so the adapter *composes* an OpenAiAdapter (shaping, parsing,
 // error mapping, stream decoding) and only adds what differs:
@@ -64,7 +64,7 @@
 #include "ploke/adapters/openai/adapter.h"
 #include "ploke/core/adapter.h"
 
-namespace ploke {
+namespace ploke::adapters::openrouter {
 
 inline constexpr std::string_view kOpenRouterBaseUrl = "https://openrouter.ai/api/v1";
 
@@ -123,4 +123,4 @@ class OpenRouterAdapter final : public ProviderAdapter {
 /// The "openrouter" adapter.
 ProviderAdapterPtr make_openrouter_adapter();
 
-}  // namespace ploke
+}  // namespace ploke::adapters::openrouter

@@ -1,7 +1,8 @@
 // OpenRouterAdapter: composes an OpenAiAdapter and adds OpenRouter's request extensions,
 // response fields (provider, native_finish_reason, string costs) and the stream
-// decoder's finish_reason "error" rule. See ploke/adapters/openrouter_adapter.h.
-#include "ploke/adapters/openrouter_adapter.h"
+// decoder's finish_reason "error" rule; the rate-limit observation. See
+// ploke/adapters/openrouter/adapter.h.
+#include "ploke/adapters/openrouter/adapter.h"
 
 #include <charconv>
 #include <cmath>
@@ -12,7 +13,7 @@
 #include "json_cursor.h"
 #include "ploke/adapters/sse.h"
 
-namespace ploke {
+namespace ploke::adapters::openrouter {
 namespace {
 
 using OJson = nlohmann::ordered_json;
@@ -374,6 +375,10 @@ std::unique_ptr<StreamDecoder> OpenRouterAdapter::new_stream_decoder(const Endpo
   return std::make_unique<OpenRouterStreamDecoder>(inner_.new_stream_decoder(endpoint), endpoint.provider);
 }
 
+RateLimitObservation OpenRouterAdapter::observe_rate_limits(const Headers& headers, SystemTime system_now) const {
+  return inner_.observe_rate_limits(headers, system_now);
+}
+
 ProviderAdapterPtr make_openrouter_adapter() { return std::make_unique<OpenRouterAdapter>(); }
 
-}  // namespace ploke
+}  // namespace ploke::adapters::openrouter

@@ -1,17 +1,15 @@
-// Inbound OpenRouter (/api/v1) on top of the OpenAI codec: error bodies
-// ({"error":{"code":<int>,"message","metadata":{"error_type"}}}), the models list
-// (ModelsListResponse with total_count and links) and the client-facing error wording the
-// OpenAI-shaped routes share. See ploke/adapters/inbound.h.
-#include <cstdio>
+// The OpenRouter server half on top of the OpenAI one: error bodies
+// ({"error":{"code":<int>,"message","metadata":{"error_type"}}}) and the models list
+// (ModelsListResponse with total_count and links). See ploke/adapters/openrouter/server.h.
+#include "ploke/adapters/openrouter/server.h"
+
+#include <algorithm>
 #include <string>
 
 #include "json_writer.h"
-#include "ploke/adapters/inbound.h"
 #include "ploke/adapters/openai/server.h"
 
-namespace ploke::inbound {
-using adapters::openai::openai_client_error_message;
-using adapters::openai::openai_error_http_status;
+namespace ploke::adapters::openrouter {
 namespace {
 
 // OpenRouter's typed error_type for a status code.
@@ -140,4 +138,4 @@ std::string render_openrouter_models(const std::vector<std::string>& ids, int64_
   return o;
 }
 
-}  // namespace ploke::inbound
+}  // namespace ploke::adapters::openrouter

@@ -1,0 +1,584 @@
+// The simulated OpenRouter's chat route: provider preferences, routing over a model's
+// endpoints, generation by the OpenAI generator and the reshaping into OpenRouter's shapes,
+// the /generation record. See openrouter_wire.h and simulator/README.md "OpenRouter".
+#include <algorithm>
+#include <chrono>
+#include <set>
+
+#include "openrouter_wire.h"
+#include "ploke/core/thread_annotations.h"
+
+namespace ploke::sim::detail {
+namespace {
+
+using OJson = nlohmann::ordered_json;
+
+// ---- Provider preferences -------------------------------------------------------------
+
+struct Prefs {
+  std::vector<std::string> order, only, ignore, quantizations;
+  bool allow_fallbacks = true;
+  bool require_parameters = false;
+  bool deny_data_collection = false;
+  std::string sort;  // "", price, throughput, latency
+  std::optional<double> max_prompt, max_completion, max_request;  // per million tokens / per request
+};
+
+std::optional<std::string> string_list(const Json& v, const char* key, std::vector<std::string>& out) {
+  if (!v.is_array()) return std::string("provider.") + key + ": expected an array of strings";
+  for (const Json& s : v) {
+    if (!s.is_string()) return std::string("provider.") + key + ": expected an array of strings";
+    out.push_back(s.get<std::string>());
+  }
+  return std::nullopt;
+}
+
+std::optional<double> price_value(const Json& v) {
+  if (v.is_number()) return v.get<double>();
+  if (v.is_string()) {
+    try {
+      size_t used = 0;
+      const double d = std::stod(v.get<std::string>(), &used);
+      if (used == v.get_ref<const std::string&>().size()) return d;
+    } catch (const std::exception&) {
+    }
+  }
+  return std::nullopt;
+}
+
+/// Parses `provider`; the error message is OpenRouter's 400 text.
+std::optional<std::string> parse_prefs(const Json& p, Prefs& out) {
+  if (!p.is_object()) return std::string("provider: expected an object");
+  static const std::set<std::string> kKnown = {
+      "order", "allow_fallbacks", "require_parameters", "data_collection", "zdr", "enforce_distillable_text", "only",
+      "ignore", "quantizations", "sort", "max_price", "preferred_min_throughput", "preferred_max_latency", "experimental"};
+  std::string unknown;
+  for (auto it = p.begin(); it != p.end(); ++it) {
+    if (!kKnown.count(it.key())) unknown += (unknown.empty() ? "'" : ", '") + it.key() + "'";
+  }
+  if (!unknown.empty()) return "Unrecognized key(s) in object: " + unknown;
+  for (auto it = p.begin(); it != p.end(); ++it) {
+    const std::string& k = it.key();
+    const Json& v = it.value();
+    if (v.is_null()) continue;
+    std::optional<std::string> err;
+    if (k == "order") err = string_list(v, "order", out.order);
+    else if (k == "only") err = string_list(v, "only", out.only);
+    else if (k == "ignore") err = string_list(v, "ignore", out.ignore);
+    else if (k == "quantizations") err = string_list(v, "quantizations", out.quantizations);
+    else if (k == "allow_fallbacks" || k == "require_parameters" || k == "zdr" || k == "enforce_distillable_text") {
+      if (!v.is_boolean()) return "provider." + k + ": expected a boolean";
+      if (k == "allow_fallbacks") out.allow_fallbacks = v.get<bool>();
+      if (k == "require_parameters") out.require_parameters = v.get<bool>();
+    } else if (k == "data_collection") {
+      if (!v.is_string() || (v != "allow" && v != "deny")) return std::string("provider.data_collection: expected 'allow' | 'deny'");
+      out.deny_data_collection = v == "deny";
+    } else if (k == "sort") {
+      const Json* s = &v;
+      if (v.is_object()) {
+        auto by = v.find("by");
+        if (by == v.end()) return std::string("provider.sort.by: required");
+        s = &*by;
+      }
+      if (!s->is_string() || (*s != "price" && *s != "throughput" && *s != "latency" && *s != "exacto")) {
+        return std::string("provider.sort: expected 'price' | 'throughput' | 'latency' | 'exacto'");
+      }
+      out.sort = s->get<std::string>();
+    } else if (k == "max_price") {
+      if (!v.is_object()) return std::string("provider.max_price: expected an object");
+      for (auto mp = v.begin(); mp != v.end(); ++mp) {
+        const std::string& mk = mp.key();
+        if (mk != "prompt" && mk != "completion" && mk != "request" && mk != "image" && mk != "audio") {
+          return "Unrecognized key(s) in object: '" + mk + "'";
+        }
+        auto val = price_value(mp.value());
+        if (!val) return "provider.max_price." + mk + ": expected a number";
+        if (mk == "prompt") out.max_prompt = val;
+        if (mk == "completion") out.max_completion = val;
+        if (mk == "request") out.max_request = val;
+      }
+    }
+    if (err) return err;
+  }
+  return std::nullopt;
+}
+
+bool slug_matches(const OrEndpoint& e, const std::string& want) {
+  const std::string w = lower(want);
+  const std::string tag = lower(e.tag);
+  if (tag == w || lower(e.provider_name) == w) return true;
+  const size_t slash = tag.find('/');  // "deepinfra" matches "deepinfra/fp4"
+  return slash != std::string::npos && tag.substr(0, slash) == w;
+}
+
+bool any_matches(const OrEndpoint& e, const std::vector<std::string>& list) {
+  return std::any_of(list.begin(), list.end(), [&](const std::string& s) { return slug_matches(e, s); });
+}
+
+// The request parameters an endpoint must support under require_parameters.
+std::vector<std::string> used_params(const Json& b) {
+  std::vector<std::string> out;
+  for (const char* k : {"temperature", "top_p", "stop", "seed", "frequency_penalty", "presence_penalty", "tools",
+                        "tool_choice", "response_format", "top_k", "logit_bias", "logprobs", "top_logprobs",
+                        "min_p", "top_a", "repetition_penalty", "reasoning"}) {
+    if (b.contains(k) && !b[k].is_null()) out.emplace_back(k);
+  }
+  if (b.contains("max_tokens") || b.contains("max_completion_tokens")) out.emplace_back("max_tokens");
+  return out;
+}
+
+struct Routing {
+  std::vector<const OrEndpoint*> endpoints;  // in the order they are tried
+  int status = 0;                            // error when endpoints is empty
+  std::string message;
+};
+
+// The endpoints of `m` that pass the request's filters (only, ignore, quantizations, data
+// policy, tools, require_parameters, max_tokens, max_price), in catalog order; when none
+// is left, r.status / r.message say which filter emptied the list.
+std::vector<const OrEndpoint*> filter_endpoints(const OrModel& m, const Prefs& p, const Json& b, Routing& r) {
+  const bool wants_tools = (b.contains("tools") && b["tools"].is_array() && !b["tools"].empty()) ||
+                           (b.contains("tool_choice") && !b["tool_choice"].is_null() && b["tool_choice"] != "none");
+  std::optional<uint64_t> max_tokens;
+  for (const char* k : {"max_tokens", "max_completion_tokens"}) {
+    if (b.contains(k) && b[k].is_number_unsigned()) max_tokens = b[k].get<uint64_t>();
+  }
+  const std::vector<std::string> params = p.require_parameters ? used_params(b) : std::vector<std::string>{};
+  std::vector<const OrEndpoint*> c;
+  for (const auto& e : m.endpoints) c.push_back(&e);
+  auto filter = [&](auto pred, int status, std::string msg) {
+    if (c.empty()) return;
+    std::vector<const OrEndpoint*> kept;
+    for (const OrEndpoint* e : c) if (pred(*e)) kept.push_back(e);
+    c = std::move(kept);
+    if (c.empty()) { r.status = status; r.message = std::move(msg); }
+  };
+  const std::string routing_link = " To learn more about provider routing, visit: https://openrouter.ai/docs/provider-routing";
+  if (!p.only.empty()) filter([&](const OrEndpoint& e) { return any_matches(e, p.only); }, 404,
+                              "No allowed providers are available for the selected model.");
+  if (!p.ignore.empty()) filter([&](const OrEndpoint& e) { return !any_matches(e, p.ignore); }, 404,
+                                "No allowed providers are available for the selected model.");
+  if (!p.quantizations.empty()) {
+    filter([&](const OrEndpoint& e) {
+      return std::any_of(p.quantizations.begin(), p.quantizations.end(),
+                         [&](const std::string& q) { return lower(q) == e.quantization; });
+    }, 404, "No endpoints found matching your quantization requirements." + routing_link);
+  }
+  if (p.deny_data_collection) {
+    filter([](const OrEndpoint& e) { return !e.collects_data; }, 404,
+           "No endpoints found matching your data policy (Paid model training). Configure: "
+           "https://openrouter.ai/settings/privacy");
+  }
+  if (wants_tools) filter([](const OrEndpoint& e) { return e.tools; }, 404, "No endpoints found that support tool use." + routing_link);
+  if (!params.empty()) {
+    filter([&](const OrEndpoint& e) {
+      const auto sp = params_of(e, OpenRouterDrift{});
+      return std::all_of(params.begin(), params.end(), [&](const std::string& q) {
+        return std::find(sp.begin(), sp.end(), q) != sp.end();
+      });
+    }, 404, "No endpoints found that can handle the requested parameters." + routing_link);
+  }
+  if (max_tokens) {
+    filter([&](const OrEndpoint& e) { return !e.max_completion_tokens || *e.max_completion_tokens >= *max_tokens; }, 404,
+           "No endpoints found that support the requested max_tokens." + routing_link);
+  }
+  if (p.max_prompt || p.max_completion || p.max_request) {
+    filter([&](const OrEndpoint& e) {
+      return (!p.max_prompt || e.prompt * 1e6 <= *p.max_prompt + 1e-12) &&
+             (!p.max_completion || e.completion * 1e6 <= *p.max_completion + 1e-12) &&
+             (!p.max_request || e.request <= *p.max_request + 1e-12);
+    }, 404, "No endpoints found that meet your price requirements (max_price)." + routing_link);
+  }
+  return c;
+}
+
+// Load balancing: a seeded weighted draw (inverse square of price, unstable endpoints
+// deprioritised) moves the first choice to the front; `rest` is sorted by price.
+void load_balance(std::vector<const OrEndpoint*>& rest, Random& rng) {
+  auto cost = [](const OrEndpoint* e) { return e->prompt + e->completion; };
+  std::stable_sort(rest.begin(), rest.end(), [&](auto a, auto b2) { return cost(a) < cost(b2); });
+  std::vector<double> w;
+  double total = 0;
+  for (const OrEndpoint* e : rest) {
+    const double c0 = std::max(cost(e), 1e-9);
+    double wi = 1.0 / (c0 * c0);
+    if (e->uptime < 95.0) wi *= 0.05;  // recently unstable endpoints are deprioritised
+    w.push_back(wi);
+    total += wi;
+  }
+  double x = rng.uniform01() * total;
+  for (size_t i = 0; i < rest.size(); ++i) {
+    x -= w[i];
+    if (x <= 0 || i + 1 == rest.size()) {
+      std::rotate(rest.begin(), rest.begin() + static_cast<std::ptrdiff_t>(i), rest.begin() + static_cast<std::ptrdiff_t>(i) + 1);
+      break;
+    }
+  }
+}
+
+Routing route_endpoints(const OrModel& m, const Prefs& p, const Json& b, std::string sort, Random& rng) {
+  Routing r;
+  const std::vector<const OrEndpoint*> c = filter_endpoints(m, p, b, r);
+  if (c.empty()) return r;
+  // Ordering: `order` first (in its order), then the rest by sort, or load-balanced.
+  std::vector<const OrEndpoint*> ordered;
+  for (const std::string& slug : p.order) {
+    for (const OrEndpoint* e : c) {
+      if (slug_matches(*e, slug) && std::find(ordered.begin(), ordered.end(), e) == ordered.end()) ordered.push_back(e);
+    }
+  }
+  std::vector<const OrEndpoint*> rest;
+  for (const OrEndpoint* e : c) if (std::find(ordered.begin(), ordered.end(), e) == ordered.end()) rest.push_back(e);
+  auto cost = [](const OrEndpoint* e) { return e->prompt + e->completion; };
+  if (sort == "price") {
+    std::stable_sort(rest.begin(), rest.end(), [&](auto a, auto b2) { return cost(a) < cost(b2); });
+  } else if (sort == "throughput" || sort == "exacto") {
+    std::stable_sort(rest.begin(), rest.end(), [](auto a, auto b2) { return a->speed < b2->speed; });
+  } else if (sort == "latency") {
+    std::stable_sort(rest.begin(), rest.end(), [](auto a, auto b2) { return a->speed < b2->speed; });
+  } else if (p.order.empty()) {
+    load_balance(rest, rng);
+  }
+  if (!p.allow_fallbacks) {
+    // Only the requested providers (or, without `order`, only the first choice).
+    if (p.order.empty() && !rest.empty()) ordered.push_back(rest.front());
+    if (ordered.empty()) {
+      r.status = 404;
+      r.message = "No allowed providers are available for the selected model.";
+      return r;
+    }
+    r.endpoints = std::move(ordered);
+    return r;
+  }
+  ordered.insert(ordered.end(), rest.begin(), rest.end());
+  r.endpoints = std::move(ordered);
+  return r;
+}
+
+std::string native_reason(const OrEndpoint& e, const std::string& reason) {
+  if (e.provider_name == "Anthropic" || e.provider_name == "Amazon Bedrock") {
+    if (reason == "stop") return "end_turn";
+    if (reason == "tool_calls") return "tool_use";
+    if (reason == "length") return "max_tokens";
+  }
+  if (e.provider_name.rfind("Google", 0) == 0) {
+    if (reason == "stop" || reason == "tool_calls") return "STOP";
+    if (reason == "length") return "MAX_TOKENS";
+  }
+  return reason;
+}
+
+std::string gen_id(int64_t created, Random& rng) { return "gen-" + std::to_string(created) + "-" + rng.alnum(20); }
+
+// Reshapes one OpenAI object (completion or chunk) into OpenRouter's.
+OJson reshape(const OJson& in, const std::string& id, const std::string& model, const OrEndpoint& e,
+              const OpenRouterDrift& d, bool chunk) {
+  OJson o = OJson::object();
+  o["id"] = id;
+  o["provider"] = e.provider_name;
+  o["model"] = model;
+  o["object"] = in.value("object", chunk ? "chat.completion.chunk" : "chat.completion");
+  o["created"] = in.value("created", 0);
+  if (in.contains("system_fingerprint")) o["system_fingerprint"] = in["system_fingerprint"];
+  if (auto ch = in.find("choices"); ch != in.end() && ch->is_array()) {
+    OJson choices = OJson::array();
+    for (const OJson& c : *ch) {
+      OJson nc = OJson::object();
+      for (auto it = c.begin(); it != c.end(); ++it) {
+        nc[it.key()] = it.value();
+        if (it.key() == "finish_reason") {
+          nc["native_finish_reason"] = it.value().is_string()
+                                           ? OJson(native_reason(e, it.value().get<std::string>()))
+                                           : OJson(nullptr);
+        }
+      }
+      choices.push_back(std::move(nc));
+    }
+    o["choices"] = std::move(choices);
+  }
+  if (auto u = in.find("usage"); u != in.end() && u->is_object()) {
+    OJson nu = *u;
+    const double pt = u->value("prompt_tokens", 0.0), ct = u->value("completion_tokens", 0.0);
+    const double cost = pt * e.prompt + ct * e.completion + e.request;
+    nu["cost"] = cost;
+    nu["is_byok"] = false;
+    nu["cost_details"] = {{"upstream_inference_cost", nullptr},
+                          {"upstream_inference_prompt_cost", pt * e.prompt},
+                          {"upstream_inference_completions_cost", ct * e.completion}};
+    o["usage"] = std::move(nu);
+  }
+  if (d.extra_fields && !chunk) o["openrouter_metadata"] = {{"router", "ploke-sim"}, {"attempts", 1}};
+  return o;
+}
+
+
+// ---- Chat steps -------------------------------------------------------------------------
+
+// `model`, then the `models` fallbacks (each once); OpenRouter's 400 text for a bad `models`.
+std::optional<std::string> candidate_ids(const Json& b, std::vector<std::string>& out) {
+  if (auto m = b.find("model"); m != b.end() && m->is_string() && !m->get<std::string>().empty()) {
+    out.push_back(m->get<std::string>());
+  }
+  if (auto ms = b.find("models"); ms != b.end() && !ms->is_null()) {
+    if (!ms->is_array()) return std::string("models: expected an array of model ids");
+    for (const Json& m : *ms) {
+      if (!m.is_string()) return std::string("models: expected an array of model ids");
+      if (std::find(out.begin(), out.end(), m.get<std::string>()) == out.end()) out.push_back(m.get<std::string>());
+    }
+  }
+  return std::nullopt;
+}
+
+// The endpoint that serves: the first model with a usable endpoint (simulated failures
+// fall through to the next endpoint, then the next model).
+struct Pick {
+  const OrModel* served = nullptr;
+  const OrEndpoint* endpoint = nullptr;
+  Routing first_error;          // the first model's routing error
+  std::string failed_provider;  // the last endpoint that failed (simulated)
+};
+
+Pick pick_endpoint(const std::vector<OrCandidate>& models, const Prefs& prefs, const Json& b, bool simulate_failures,
+                   Random& rng) {
+  Pick pick;
+  for (const OrCandidate& c : models) {
+    Routing r = route_endpoints(*c.model, prefs, b, c.sort, rng);
+    if (r.endpoints.empty()) {
+      if (pick.first_error.status == 0) pick.first_error = r;
+      continue;
+    }
+    for (const OrEndpoint* e : r.endpoints) {
+      if (simulate_failures && rng.chance((100.0 - e->uptime) / 100.0)) {
+        pick.failed_provider = e->provider_name;
+        continue;
+      }
+      pick.served = c.model;
+      pick.endpoint = e;
+      return pick;
+    }
+  }
+  return pick;
+}
+
+// The body the OpenAI generator sees: OpenRouter's own fields dropped, the served model,
+// `prompt` as one user message, usage always streamed.
+Json generation_body(const Json& b, const std::string& model, bool prompt_only, bool& stream) {
+  Json gb = b;
+  for (const char* k : {"provider", "models", "route", "transforms", "plugins", "usage", "reasoning", "user",
+                        "session_id", "metadata", "prompt"}) {
+    gb.erase(k);
+  }
+  gb["model"] = model;
+  if (prompt_only) gb["messages"] = Json::array({{{"role", "user"}, {"content", b["prompt"]}}});
+  stream = gb.value("stream", Json(false)).is_boolean() && gb.value("stream", false);
+  if (stream) gb["stream_options"] = {{"include_usage", true}};
+  return gb;
+}
+
+// What the reshaped answer reported (for /generation and the account's usage).
+struct ChatOutcome {
+  double cost = 0;
+  uint64_t prompt_tokens = 0, completion_tokens = 0;
+  std::string finish;
+  Duration end_at{0};
+};
+
+void note_usage(const OJson& o, ChatOutcome& x) {
+  if (auto u = o.find("usage"); u != o.end() && u->is_object()) {
+    x.cost = u->value("cost", 0.0);
+    x.prompt_tokens = u->value("prompt_tokens", uint64_t{0});
+    x.completion_tokens = u->value("completion_tokens", uint64_t{0});
+  }
+  if (auto ch = o.find("choices"); ch != o.end() && ch->is_array() && !ch->empty()) {
+    if (auto fr = (*ch)[0].find("finish_reason"); fr != (*ch)[0].end() && fr->is_string()) x.finish = fr->get<std::string>();
+  }
+}
+
+struct ReshapeArgs {
+  const std::string& id;
+  const std::string& model;
+  const OrEndpoint& endpoint;
+  const OpenRouterDrift& drift;
+};
+
+void reshape_body(const ScriptedResponse& in, ScriptedResponse& out, const ReshapeArgs& a, ChatOutcome& x) {
+  const OJson parsed = OJson::parse(in.body());
+  OJson o = reshape(parsed, a.id, a.model, a.endpoint, a.drift, false);
+  note_usage(o, x);
+  const Duration at = in.chunks.empty() ? out.head_at : in.chunks.front().at;
+  out.chunks.push_back(TimedChunk{at, o.dump()});
+  x.end_at = at;
+}
+
+void reshape_stream(const ScriptedResponse& in, ScriptedResponse& out, const ReshapeArgs& a,
+                    uint32_t processing_comments, ChatOutcome& x) {
+  bool first_data = true;
+  for (const TimedChunk& c : in.chunks) {
+    std::string_view s = c.bytes;
+    if (s.rfind("data: {", 0) != 0) {
+      out.chunks.push_back(c);
+      x.end_at = c.at;
+      continue;
+    }
+    if (first_data) {
+      first_data = false;
+      // Keep-alive comments while "waiting for the provider", before the first token.
+      const uint32_t n = processing_comments;
+      for (uint32_t k = 0; k < n; ++k) {
+        const Duration at = out.head_at + (c.at - out.head_at) * static_cast<int64_t>(k) / static_cast<int64_t>(n);
+        out.chunks.push_back(TimedChunk{at, ": OPENROUTER PROCESSING\n\n"});
+      }
+    }
+    s.remove_prefix(6);
+    while (!s.empty() && (s.back() == '\n' || s.back() == '\r')) s.remove_suffix(1);
+    OJson parsed = OJson::parse(s);
+    OJson o = reshape(parsed, a.id, a.model, a.endpoint, a.drift, true);
+    if (o.contains("usage") && o["usage"].is_null()) o.erase("usage");
+    note_usage(o, x);
+    out.chunks.push_back(TimedChunk{c.at, "data: " + o.dump() + "\n\n"});
+    x.end_at = c.at;
+  }
+}
+
+// The GET /generation `data` object.
+OJson generation_record(const std::string& id, int64_t created, const std::string& model, const OrEndpoint& endpoint,
+                        bool stream, const ChatOutcome& x) {
+  const int64_t latency_ms = std::chrono::duration_cast<std::chrono::milliseconds>(x.end_at).count();
+  OJson g = OJson::object();
+  g["id"] = id;
+  g["upstream_id"] = "chatcmpl-" + id.substr(4);
+  g["total_cost"] = x.cost;
+  g["cache_discount"] = nullptr;
+  g["upstream_inference_cost"] = nullptr;
+  g["created_at"] = created;
+  g["model"] = model;
+  g["app_id"] = nullptr;
+  g["streamed"] = stream;
+  g["cancelled"] = false;
+  g["provider_name"] = endpoint.provider_name;
+  g["latency"] = latency_ms;
+  g["moderation_latency"] = nullptr;
+  g["generation_time"] = latency_ms;
+  g["finish_reason"] = x.finish;
+  g["native_finish_reason"] = native_reason(endpoint, x.finish);
+  g["tokens_prompt"] = x.prompt_tokens;
+  g["tokens_completion"] = x.completion_tokens;
+  g["native_tokens_prompt"] = x.prompt_tokens;
+  g["native_tokens_completion"] = x.completion_tokens;
+  g["native_tokens_reasoning"] = 0;
+  g["num_media_prompt"] = nullptr;
+  g["num_media_completion"] = nullptr;
+  g["num_search_results"] = nullptr;
+  g["origin"] = "";
+  g["usage"] = x.cost;
+  g["is_byok"] = false;
+  g["api_type"] = "completions";
+  return g;
+}
+
+}  // namespace
+
+ScriptedResponse OpenRouterSim::chat(const Json* body, const HttpRequest& request, const RequestContext& ctx,
+                                     Random& rng, double slow, TimePoint arrival) {
+  if (body == nullptr || !body->is_object()) return error(400, "Invalid JSON in request body", ctx);
+  const Json& b = *body;
+  const bool has_messages = b.contains("messages") && b["messages"].is_array() && !b["messages"].empty();
+  const bool has_prompt = b.contains("prompt") && b["prompt"].is_string();
+  if (!has_messages && !has_prompt) return error(400, "Input required: specify \"prompt\" or \"messages\"", ctx);
+  Prefs prefs;
+  if (auto p = b.find("provider"); p != b.end() && !p->is_null()) {
+    if (auto err = parse_prefs(*p, prefs)) return error(400, *err, ctx);
+  }
+  std::vector<std::string> ids;
+  if (auto err = candidate_ids(b, ids)) return error(400, *err, ctx);
+  if (ids.empty()) return error(400, "No models provided", ctx);
+  std::vector<OrCandidate> models;
+  for (const std::string& id : ids) {
+    OrCandidate c = resolve_model(id, prefs.sort);
+    if (c.model == nullptr) return error(400, id + " is not a valid model ID", ctx);
+    models.push_back(std::move(c));
+  }
+  if (out_of_credits()) {
+    return error(402, "Insufficient credits. This account never purchased credits. Make sure your key is on the "
+                      "correct account or org, and if so, purchase more at https://openrouter.ai/settings/credits",
+                 ctx);
+  }
+  const Pick pick = pick_endpoint(models, prefs, b, options_.simulate_endpoint_failures, rng);
+  if (pick.endpoint == nullptr) {
+    if (!pick.failed_provider.empty()) {
+      return error(502, "Provider returned error", ctx,
+                   OJson{{"provider_name", pick.failed_provider},
+                         {"raw", "{\"error\":{\"message\":\"upstream unavailable\"}}"},
+                         {"error_type", "provider_unavailable"}}.dump());
+    }
+    return error(pick.first_error.status, pick.first_error.message, ctx);
+  }
+  return serve_chat(b, has_prompt && !has_messages, *pick.served, *pick.endpoint, request, ctx, rng, slow, arrival);
+}
+
+OrCandidate OpenRouterSim::resolve_model(const std::string& id, const std::string& sort_pref) const {
+  OrCandidate c{find_model(id), sort_pref};
+  for (const char* suffix : {":nitro", ":floor"}) {
+    const std::string s(suffix);
+    if (c.model == nullptr && id.size() > s.size() && id.compare(id.size() - s.size(), s.size(), s) == 0) {
+      c.model = find_model(std::string_view(id).substr(0, id.size() - s.size()));
+      if (c.model != nullptr && c.sort.empty()) c.sort = s == ":nitro" ? "throughput" : "price";
+    }
+  }
+  return c;
+}
+
+bool OpenRouterSim::out_of_credits() const {
+  MutexLock lock(mu_);
+  return usage_usd_ >= options_.total_credits || (options_.key_limit && usage_usd_ >= *options_.key_limit);
+}
+
+// Generates with the OpenAI generator, then reshapes into OpenRouter's shapes.
+ScriptedResponse OpenRouterSim::serve_chat(const Json& b, bool prompt_only, const OrModel& served,
+                                           const OrEndpoint& endpoint, const HttpRequest& request,
+                                           const RequestContext& ctx, Random& rng, double slow, TimePoint arrival) {
+  bool stream = false;
+  const Json gb = generation_body(b, served.id, prompt_only, stream);
+  const OpenRouterDrift drift = drift_for(request, options_.drift);
+  ChatResult res = generate_chat(&gb, gen_opts_, ctx, rng, slow * endpoint.speed);
+  if (res.is_error) {
+    // OpenAI-shaped validation error → OpenRouter's shape.
+    const Json e = Json::parse(res.response.body(), nullptr, false);
+    std::string msg = "Bad request";
+    if (e.is_object() && e.contains("error") && e["error"].is_object()) msg = e["error"].value("message", msg);
+    return error(res.response.status, msg, ctx);
+  }
+  const std::string id = gen_id(ctx.created, rng);
+  ScriptedResponse out;
+  out.status = 200;
+  out.head_at = res.response.head_at;
+  out.streaming = res.response.streaming;
+  out.ending = res.response.ending;
+  out.headers.add("content-type", stream ? "text/event-stream" : "application/json");
+  out.headers.add("x-generation-id", id);
+  out.headers.add("x-request-id", ctx.request_id);
+  if (stream) out.headers.add("cache-control", "no-cache");
+  ChatOutcome x;
+  x.end_at = out.head_at;
+  const ReshapeArgs args{id, served.id, endpoint, drift};
+  if (!stream) reshape_body(res.response, out, args, x);
+  else reshape_stream(res.response, out, args, options_.processing_comments, x);
+  record_generation(id, generation_record(id, ctx.created, served.id, endpoint, stream, x).dump(), x.cost,
+                    arrival + x.end_at + options_.generation_ready_delay);
+  return out;
+}
+
+// The generation record (GET /generation) and the account's usage.
+void OpenRouterSim::record_generation(const std::string& id, std::string json, double cost, TimePoint ready_at) {
+  MutexLock lock(mu_);
+  usage_usd_ += cost;
+  ++usage_requests_;
+  generations_[id] = Generation{std::move(json), ready_at};
+  generation_order_.push_back(id);
+  if (generation_order_.size() > 10000) {
+    generations_.erase(generation_order_.front());
+    generation_order_.erase(generation_order_.begin());
+  }
+}
+
+}  // namespace ploke::sim::detail
