@@ -3,7 +3,7 @@
 // anthropic_wire.h (the Anthropic Messages API reference and the @anthropic-ai/sdk types).
 #include "anthropic_wire.h"
 #include "anthropic_catalog.h"
-#include "ploke/adapters/anthropic_checks.h"
+#include "ploke/adapters/anthropic/checks_json.h"
 
 #include <algorithm>
 #include <array>
@@ -166,11 +166,11 @@ void shift(ScriptedResponse& r, Duration by) {
 // ---- Request validation (the real API's 400 messages) ----
 
 /// Validates a Messages (or count_tokens) request: the header, then the body checks shared
-/// with the gateway (anthropic_checks.h), then the model.
+/// with the gateway (ploke/adapters/anthropic/checks_json.h), then the model.
 std::optional<AError> validate(const HttpRequest& req, const Json* body, const SimOptions& opts, bool count_tokens) {
   if (!req.headers.has("anthropic-version")) return invalid("anthropic-version: header is required");
   if (body == nullptr) return invalid("There was an error parsing the body of your request: invalid JSON");
-  if (auto problem = inbound::check_anthropic_request(*body, count_tokens)) return invalid(std::move(*problem));
+  if (auto problem = adapters::anthropic::check_anthropic_request(*body, count_tokens)) return invalid(std::move(*problem));
   const std::string& m = (*body)["model"].get_ref<const std::string&>();
   if (!model_known(m, opts)) return AError{404, "not_found_error", "model: " + m, {}};
   return std::nullopt;
@@ -242,7 +242,7 @@ void plan_text(uint64_t max_tokens, const SimOptions& opts, Random& rng, Plan& p
 void plan_tool_uses(const Json& tools_json, bool preamble, const std::string& forced, bool no_parallel,
                     const SimOptions& opts, Random& rng, Plan& plan);
 
-// output_config.format {"type":"json_schema","schema":{…}} (checked by anthropic_checks.h).
+// output_config.format {"type":"json_schema","schema":{…}} (checked by ploke/adapters/anthropic/checks_json.h).
 const Json* output_schema(const Json& b) {
   const auto oc = b.find("output_config");
   if (oc == b.end() || !oc->is_object()) return nullptr;

@@ -7,11 +7,11 @@
 #include <string>
 #include <vector>
 
-#include "ploke/adapters/anthropic_adapter.h"
+#include "ploke/adapters/anthropic/adapter.h"
 #include "ploke/core/random.h"
 #include "support/test_support.h"
 
-namespace ploke {
+namespace ploke::adapters::anthropic {
 namespace {
 
 using Kind = StreamEvent::Kind;
@@ -308,9 +308,9 @@ TEST(AnthropicStreamTest, UsageIsCumulativeAcrossMessageDeltas) {
 }
 
 }  // namespace
-}  // namespace ploke
+}  // namespace ploke::adapters::anthropic
 
-namespace ploke {
+namespace ploke::adapters::anthropic {
 namespace {
 
 // Corrupted input never escapes as an exception or kInternal: every outcome is OK, a
@@ -347,4 +347,4 @@ TEST(AnthropicStreamTest, RandomCorruptionNeverThrowsOrIsInternal) {
 }
 
 }  // namespace
-}  // namespace ploke
+}  // namespace ploke::adapters::anthropic

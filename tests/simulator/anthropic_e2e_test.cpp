@@ -7,7 +7,7 @@
 
 #include <chrono>
 
-#include "ploke/adapters/anthropic_adapter.h"
+#include "ploke/adapters/anthropic/adapter.h"
 #include "ploke/adapters/http_transport.h"
 #include "ploke/core/chat_client.h"
 #include "ploke/core/in_process_transport.h"
@@ -214,7 +214,7 @@ class AnthropicE2eHttpTest : public ::testing::Test, public AnthropicE2eCases {
     ASSERT_OK(s);
     server_ = std::move(s).value();
     transport_ = std::make_unique<HttpTransport>(clock_);
-    adapter_ = make_anthropic_adapter();
+    adapter_ = adapters::anthropic::make_anthropic_adapter();
     // The base URL as the SDKs take it (no /v1): the adapter appends /v1/messages.
     Endpoint ep{"anthropic", server_->url(), Secret("sk-ant-FAKE-e2e-0123456789"), {}};
     CallOptions co;
@@ -262,7 +262,7 @@ class AnthropicE2eInProcessTest : public ::testing::Test, public AnthropicE2eCas
     ASSERT_OK(e);
     engine_ = std::move(e).value();
     transport_ = std::make_unique<InProcessTransport>(clock_, engine_handler(*engine_));
-    adapter_ = make_anthropic_adapter();
+    adapter_ = adapters::anthropic::make_anthropic_adapter();
     Endpoint ep{"anthropic", "http://sim.invalid/v1", Secret("sk-ant-FAKE-e2e-0123456789"), {}};
     CallOptions co;
     co.first_byte_timeout = 5s;

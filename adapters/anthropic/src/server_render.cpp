@@ -1,5 +1,5 @@
-// Inbound Anthropic Messages: message, SSE event, model and error rendering (the server half
-// the gateway answers Anthropic clients with). See ploke/adapters/inbound.h.
+// The server half of Anthropic Messages: message, SSE event, model and error rendering (what
+// the gateway answers Anthropic clients with). See ploke/adapters/anthropic/server.h.
 #include <algorithm>
 #include <cctype>
 #include <string>
@@ -8,9 +8,9 @@
 
 #include "json_cursor.h"
 #include "json_writer.h"
-#include "ploke/adapters/inbound.h"
+#include "ploke/adapters/anthropic/server.h"
 
-namespace ploke::inbound {
+namespace ploke::adapters::anthropic {
 namespace {
 
 using nlohmann::json;
@@ -288,6 +288,13 @@ std::string render_anthropic_models(const std::vector<std::string>& ids) {
   return o;
 }
 
+std::string render_anthropic_count_tokens(uint64_t input_tokens) {
+  std::string o = "{\"input_tokens\":";
+  json_text::append_uint(o, input_tokens);
+  o += '}';
+  return o;
+}
+
 // ------------------------------------------------------------------------- SSE writer
 
 std::string anthropic_message_id(std::string_view upstream_id) { return native_id("msg_", upstream_id); }
@@ -398,4 +405,4 @@ std::string AnthropicSseWriter::error(const Status& st) {
   return "event: error\ndata: " + error_body(st, request_id_) + "\n\n";
 }
 
-}  // namespace ploke::inbound
+}  // namespace ploke::adapters::anthropic
