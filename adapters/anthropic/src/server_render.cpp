@@ -179,7 +179,9 @@ std::string render_anthropic_message(const ChatResponse& r, std::string_view fal
   return o;
 }
 
-int anthropic_error_http_status(const Status& st) {
+namespace {
+
+int http_status_of(const Status& st) {
   switch (st.code()) {
     case StatusCode::kOk: return 200;
     case StatusCode::kRateLimited: return 429;
@@ -205,9 +207,11 @@ int anthropic_error_http_status(const Status& st) {
   return 500;
 }
 
+}  // namespace
+
 Reply render_anthropic_error(const Status& st, std::string_view request_id) {
   Reply out;
-  out.status = anthropic_error_http_status(st);
+  out.status = http_status_of(st);
   if ((st.code() == StatusCode::kRateLimited || st.code() == StatusCode::kOverloaded) && st.retry_after()) {
     const int64_t ms = std::max<int64_t>(0, st.retry_after()->count());
     out.headers.emplace_back("retry-after", std::to_string((ms + 999) / 1000));

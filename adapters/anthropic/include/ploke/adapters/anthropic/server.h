@@ -64,10 +64,9 @@ std::string render_anthropic_message(const ChatResponse& r, std::string_view fal
 std::string anthropic_message_id(std::string_view upstream_id);
 std::string anthropic_tool_use_id(std::string_view upstream_id);
 
-/// Anthropic error reply; `request_id` goes into the body's request_id (null when empty).
+/// Anthropic error reply (the table above); `request_id` goes into the body's request_id
+/// (null when empty).
 Reply render_anthropic_error(const Status& st, std::string_view request_id = {});
-/// Only the HTTP status render_anthropic_error() would use.
-int anthropic_error_http_status(const Status& st);
 
 /// GET /v1/models (one page of ModelInfo) and GET /v1/models/{id}, for model ids the server
 /// knows nothing more about (capabilities, limits, dates null; lifecycle "active").
