@@ -25,13 +25,14 @@ MODULES=(
   "ledger     | core/ledger | core catalog ledger | sqlite"
   "dashboard  | core/dashboard | core json resilience dashboard | -"
   "net        | adapters/net | core json net | libevent http_parser"
-  "adapters   | adapters/include adapters/src | core json net adapters adapters/openai adapters/openrouter | nlohmann httplib openssl"
+  "adapters   | adapters/include adapters/src | core json net adapters adapters/openai adapters/openrouter adapters/anthropic | nlohmann httplib openssl"
   "adapters/openai | adapters/openai | core json adapters adapters/openai | nlohmann"
+  "adapters/anthropic | adapters/anthropic | core json adapters adapters/anthropic | nlohmann"
   "adapters/openrouter | adapters/openrouter | core json adapters adapters/openai adapters/openrouter | nlohmann"
-  "simulator  | simulator | core json codec dashboard net adapters adapters/openai simulator | nlohmann"
+  "simulator  | simulator | core json codec dashboard net adapters adapters/openai adapters/openrouter adapters/anthropic simulator | nlohmann"
   "recorder   | recorder | core codec net adapters recorder | nlohmann"
-  "scenarios  | scenarios/runner | core json fibers codec resilience adapters adapters/openai adapters/openrouter simulator scenarios | nlohmann openssl"
-  "gateway    | cli/gateway | core fibers resilience ledger dashboard net adapters adapters/openai adapters/openrouter gateway | nlohmann"
+  "scenarios  | scenarios/runner | core json fibers codec resilience adapters adapters/openai adapters/openrouter adapters/anthropic simulator scenarios | nlohmann openssl"
+  "gateway    | cli/gateway | core fibers resilience ledger dashboard net adapters adapters/openai adapters/openrouter adapters/anthropic gateway | nlohmann"
 )
 
 # Third-party token -> include pattern.

@@ -5,7 +5,7 @@
 #include <string>
 #include <vector>
 
-#include "ploke/adapters/anthropic_adapter.h"
+#include "ploke/adapters/anthropic/adapter.h"
 #include "ploke/adapters/openai/adapter.h"
 #include "ploke/adapters/openrouter/adapter.h"
 #include "ploke/adapters/sse.h"
@@ -157,7 +157,7 @@ const std::string& anthropic_corpus() {
 void BM_AnthropicStreamDecode(benchmark::State& state) {
   const std::string& c = anthropic_corpus();
   const std::vector<std::string_view> ps = cut_pieces(c);
-  auto adapter = make_anthropic_adapter();
+  auto adapter = adapters::anthropic::make_anthropic_adapter();
   const Endpoint ep{"anthropic", "", Secret(), {}};
   std::vector<StreamEvent> out;
   out.reserve(1 << 15);

@@ -3,6 +3,7 @@
 // Gateway::handle() with the façade over an in-process simulator (no sockets).
 #include <benchmark/benchmark.h>
 
+#include "ploke/adapters/anthropic/server.h"
 #include "ploke/adapters/inbound.h"
 #include "ploke/adapters/openai/server.h"
 #include "ploke/adapters/openai/adapter.h"
@@ -38,7 +39,7 @@ void BM_ParseOpenAi(benchmark::State& st) {
 BENCHMARK(BM_ParseOpenAi);
 
 void BM_ParseAnthropic(benchmark::State& st) {
-  for (auto _ : st) benchmark::DoNotOptimize(inbound::parse_anthropic_messages_request(kAnthropic));
+  for (auto _ : st) benchmark::DoNotOptimize(adapters::anthropic::parse_anthropic_messages_request(kAnthropic));
 }
 BENCHMARK(BM_ParseAnthropic);
 
@@ -66,7 +67,7 @@ void BM_OpenAiSseChunk(benchmark::State& st) {
 BENCHMARK(BM_OpenAiSseChunk);
 
 void BM_AnthropicSseDelta(benchmark::State& st) {
-  inbound::AnthropicSseWriter w("msg_abc", "claude", 10);
+  adapters::anthropic::AnthropicSseWriter w("msg_abc", "claude", 10);
   const StreamEvent e = StreamEvent::TextDelta(" status");
   (void)w.event(e);
   for (auto _ : st) benchmark::DoNotOptimize(w.event(e));
@@ -108,9 +109,9 @@ void BM_CodecRoundTripAnthropic(benchmark::State& st) {
   ChatResponse r = sample();
   r.id = "msg_abc";
   for (auto _ : st) {
-    auto in = inbound::parse_anthropic_messages_request(kAnthropic);
+    auto in = adapters::anthropic::parse_anthropic_messages_request(kAnthropic);
     benchmark::DoNotOptimize(in);
-    benchmark::DoNotOptimize(inbound::render_anthropic_message(r, "x"));
+    benchmark::DoNotOptimize(adapters::anthropic::render_anthropic_message(r, "x"));
   }
 }
 BENCHMARK(BM_CodecRoundTripAnthropic);

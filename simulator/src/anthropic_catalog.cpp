@@ -1,6 +1,6 @@
 // The simulator's Anthropic model catalog (GET /v1/models, /v1/models/{id}, known-model
-// checks), its RFC 3339 times, the DOM-free scan of plain /v1/messages bodies, and the
-// request-text helpers (token estimate, vocabulary words). See
+// checks; rendered by the Anthropic package), the DOM-free scan of plain /v1/messages
+// bodies, and the request-text helpers (token estimate, vocabulary words). See
 // anthropic_catalog.h.
 #include "anthropic_catalog.h"
 
@@ -11,11 +11,10 @@
 #include <cstdio>
 
 #include "light_scanner.h"
+#include "ploke/adapters/anthropic/render.h"
 
 namespace ploke::sim::detail::anthropic {
 namespace {
-
-using OJson = nlohmann::ordered_json;
 
 constexpr std::array<std::string_view, 48> kVocabulary = {
     "the",   "a",        "simulated", "answer",  "is",    "that",   "model",  "token",  "of",      "and",
@@ -42,76 +41,44 @@ constexpr std::array<ModelEntry, 7> kModels = {{
     {"claude-3-5-haiku-20241022", "Claude Haiku 3.5", "2024-10-22T00:00:00Z"},
 }};
 
-// The family ("line") a model id names, or null.
-OJson model_line(std::string_view id) {
+// The family ("line") a model id names, or none.
+std::optional<std::string> model_line(std::string_view id) {
   for (std::string_view line : {"opus", "sonnet", "haiku"}) {
-    if (id.find(line) != std::string_view::npos) return OJson(line);
+    if (id.find(line) != std::string_view::npos) return std::string(line);
   }
-  return OJson(nullptr);
+  return std::nullopt;
 }
 
-// A ModelInfo with every key the SDK type requires. Capabilities, token limits and
-// lifecycle dates are not modelled: null (allowed by the type), lifecycle "active".
-OJson model_json(std::string_view id, std::string_view name, std::string_view created) {
-  OJson m = OJson::object();
-  m["type"] = "model";
-  m["id"] = id;
-  m["display_name"] = name;
-  m["created_at"] = created;
-  m["capabilities"] = nullptr;
-  m["deprecated_at"] = nullptr;
-  m["lifecycle"] = "active";
-  m["line"] = model_line(id);
-  m["max_input_tokens"] = nullptr;
-  m["max_tokens"] = nullptr;
-  m["retires_at"] = nullptr;
-  return m;
+// A ModelInfo (the package writes every key the SDK type requires). Capabilities, token
+// limits and lifecycle dates are not modelled.
+adapters::anthropic::WireModel model_info(std::string_view id, std::string_view name, std::string created) {
+  return {std::string(id), std::string(name), std::move(created), model_line(id)};
 }
 
 }  // namespace
 
 std::string models_list_body(const SimOptions& opts) {
-  OJson data = OJson::array();
-  auto entry = model_json;
-  for (const ModelEntry& m : kModels) data.push_back(entry(m.id, m.display_name, m.created_at));
+  std::vector<adapters::anthropic::WireModel> data;
+  for (const ModelEntry& m : kModels) data.push_back(model_info(m.id, m.display_name, std::string(m.created_at)));
   for (const ModelInfo& m : opts.models) {
     const bool builtin = std::any_of(kModels.begin(), kModels.end(), [&](const ModelEntry& e) { return e.id == m.id; });
-    if (!builtin && m.id.rfind("claude", 0) == 0) data.push_back(entry(m.id, m.id, rfc3339(m.created)));
+    if (!builtin && m.id.rfind("claude", 0) == 0) {
+      data.push_back(model_info(m.id, m.id, adapters::anthropic::format_rfc3339(m.created)));
+    }
   }
-  OJson doc = OJson::object();
-  doc["data"] = data;
-  doc["has_more"] = false;
-  doc["first_id"] = data.empty() ? OJson(nullptr) : data.front()["id"];
-  doc["last_id"] = data.empty() ? OJson(nullptr) : data.back()["id"];
-  return doc.dump();
+  return adapters::anthropic::render_models_page(data);
 }
 
 std::optional<std::string> model_body(std::string_view id, const SimOptions& opts) {
   for (const ModelEntry& m : kModels) {
     if (m.id != id) continue;
-    return model_json(m.id, m.display_name, m.created_at).dump();
+    return adapters::anthropic::render_model_info(model_info(m.id, m.display_name, std::string(m.created_at)));
   }
   for (const ModelInfo& m : opts.models) {
     if (m.id != id) continue;
-    return model_json(m.id, m.id, rfc3339(m.created)).dump();
+    return adapters::anthropic::render_model_info(model_info(m.id, m.id, adapters::anthropic::format_rfc3339(m.created)));
   }
   return std::nullopt;
-}
-
-
-// "2026-11-24T04:33:53Z" for unix seconds.
-std::string rfc3339(int64_t unix_seconds) {
-  using namespace std::chrono;
-  const sys_seconds tp{seconds(unix_seconds)};
-  const sys_days day = floor<days>(tp);
-  const year_month_day ymd{day};
-  const hh_mm_ss<seconds> hms{tp - day};
-  char buf[64];
-  std::snprintf(buf, sizeof buf, "%04d-%02u-%02uT%02lld:%02lld:%02lldZ", static_cast<int>(ymd.year()),
-                static_cast<unsigned>(ymd.month()), static_cast<unsigned>(ymd.day()),
-                static_cast<long long>(hms.hours().count()), static_cast<long long>(hms.minutes().count()),
-                static_cast<long long>(hms.seconds().count()));
-  return buf;
 }
 
 bool model_known(std::string_view model, const SimOptions& opts) {

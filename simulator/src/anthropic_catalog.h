@@ -1,6 +1,6 @@
 #pragma once
-// Internal to the simulator's Anthropic routes (anthropic_wire.cpp): the model catalog,
-// RFC 3339 times and the DOM-free request scan (scan_message_light, anthropic_wire.h).
+// Internal to the simulator's Anthropic routes (anthropic_wire.cpp): the model catalog and
+// the DOM-free request scan (scan_message_light, anthropic_wire.h).
 #include <cstdint>
 #include <optional>
 #include <string>
@@ -17,8 +17,6 @@ bool model_known(std::string_view model, const SimOptions& opts);
 std::string models_list_body(const SimOptions& opts);
 /// GET /v1/models/{id}: the ModelInfo, or nullopt when unknown.
 std::optional<std::string> model_body(std::string_view id, const SimOptions& opts);
-/// "2026-11-24T04:33:53Z" for Unix seconds.
-std::string rfc3339(int64_t unix_seconds);
 /// The request's input tokens (system, messages, tools: characters / 4, at least 1).
 uint64_t input_tokens(const Json& body);
 /// One vocabulary word; `n` words as tokens (" word", capitalised first, "." when `full_stop`).

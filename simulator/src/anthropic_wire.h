@@ -1,17 +1,18 @@
 // File: simulator/src/anthropic_wire.h (internal)
 //
-// The Anthropic Messages protocol of the simulator (protocols.md §2.2): routes
-// POST /v1/messages (non-stream and the full SSE event sequence), POST
-// /v1/messages/count_tokens, GET /v1/models and /v1/models/{id} in Anthropic's shape (when
-// the request carries `anthropic-version`); request validation with the API's 400
-// invalid_request_error messages; and every fault kind rendered in Anthropic's shape
-// (error bodies {"type":"error","error":{…},"request_id":…}, `event: error` mid-stream,
-// request-id and anthropic-ratelimit-* headers).
+// The Anthropic Messages protocol of the simulator: routes POST /v1/messages (non-stream and
+// the full SSE event sequence), POST /v1/messages/count_tokens, GET /v1/models and
+// /v1/models/{id} in Anthropic's shape (when the request carries the version header,
+// adapters::anthropic::kVersionHeader); request validation with the API's 400 messages (the
+// package's checks); and every fault kind in Anthropic's shape. The simulator makes up the
+// content (tokens, tool uses, stop reason, counts, rate-limit numbers) and its faults; the
+// bytes (bodies, events, error bodies, headers) are rendered by the Anthropic package's
+// server half (ploke/adapters/anthropic/render.h).
 //
 // The engine (engine.cpp) only dispatches: it selects the fault, forks the request's
 // Random and builds the RequestContext as for OpenAI routes, then calls respond().
 // Synthetic streams are produced one SSE event per chunk, so `after_events` counts
-// events exactly (message_start is event 1; the final message_stop is never kept by a cap).
+// events exactly (the opening event is event 1; the final one is never kept by a cap).
 //
 // Thread-safety: free functions over their arguments.
 #pragma once
@@ -20,6 +21,7 @@
 #include <string_view>
 
 #include "openai_wire.h"
+#include "ploke/adapters/anthropic/server.h"
 #include "ploke/core/fault_plan.h"
 #include "ploke/core/random.h"
 #include "ploke/core/scripted_response.h"
@@ -32,7 +34,7 @@ inline constexpr std::string_view kMessagesPath = "/v1/messages";
 inline constexpr std::string_view kCountTokensPath = "/v1/messages/count_tokens";
 
 /// True when the request is answered in Anthropic's protocol: any /v1/messages… path, and
-/// GET /v1/models[/{id}] when the request carries an `anthropic-version` header.
+/// GET /v1/models[/{id}] when the request carries the version header.
 bool is_route(std::string_view path, bool is_get, const Headers& headers);
 
 /// True for the inference route (POST /v1/messages): what faults match by default.
@@ -50,18 +52,18 @@ struct LightMessage {
 /// object with a known model, an integer max_tokens ≥ 1, a non-empty messages array of
 /// {role, content} objects alternating user/assistant from a user turn with non-empty
 /// string contents, an optional string/null system and boolean/null stream, no tools,
-/// tool_choice, stop_sequences or temperature, no duplicate keys that matter, ASCII
+/// tool choice, stop sequences or sampling fields, no duplicate keys that matter, ASCII
 /// strings without escapes (light_scanner.h). Returns false for anything else (the caller
 /// then parses with nlohmann, which produces the exact errors); true means validation
 /// would accept the request and `out` holds everything the generator reads from it.
-/// The caller still checks the anthropic-version header.
+/// The caller still checks the version header.
 bool scan_message_light(std::string_view body, const SimOptions& opts, LightMessage& out);
 
 /// Answers a request on an Anthropic route under fault `f` (null: none). `body` is the
 /// parsed JSON body (null when absent or invalid); `light` (may be null) is a POST
 /// /v1/messages request scan_message_light() accepted, answered without a DOM with the
 /// same bytes and the same random draws; `model` and `stream` are what the engine read
-/// for fault matching. Never throws: an internal error becomes Anthropic's 500 api_error.
+/// for fault matching. Never throws: an internal error becomes Anthropic's 500.
 ScriptedResponse respond(const Fault* f, const HttpRequest& request, const std::string& path, bool is_post,
                          bool is_get, const Json* body, const LightMessage* light, const RequestContext& ctx,
                          const SimOptions& opts, Random& rng, std::string_view model, bool stream);

@@ -643,7 +643,7 @@ ParsedRequest parse_request(const HttpRequest& request, const Routing& rt, const
     p.model.assign(p.light.model);
     p.stream = p.light.stream;
   } else if (rt.is_anthropic && rt.is_post && rt.path == detail::anthropic::kMessagesPath &&
-             request.headers.has("anthropic-version") &&
+             request.headers.has(adapters::anthropic::kVersionHeader) &&
              detail::anthropic::scan_message_light(request.body, opts, p.light_message)) {
     p.is_light_message = true;
     p.model.assign(p.light_message.model);
@@ -678,7 +678,7 @@ JournalEntry journal_entry(const HttpRequest& request, const Routing& rt, const 
   e.request_id = ctx.request_id;
   if (!replayed.empty() && replayed != "miss") {
     auto rid = r.headers.get("x-request-id");
-    if (!rid) rid = r.headers.get("request-id");  // Anthropic
+    if (!rid) rid = r.headers.get(adapters::anthropic::kRequestIdHeader);
     e.request_id = rid ? std::string(*rid) : std::string();
   }
   e.replay = std::move(replayed);

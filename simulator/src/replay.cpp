@@ -3,6 +3,9 @@
 
 #include <nlohmann/json.hpp>
 
+#include "ploke/adapters/anthropic/render.h"
+#include "ploke/adapters/anthropic/server.h"
+
 namespace ploke::sim {
 namespace detail {
 
@@ -20,10 +23,11 @@ ScriptedResponse replay_miss_response(const codec::NearMiss& miss, const std::st
   const std::string message = miss.to_string();
   ScriptedResponse r;
   if (is_anthropic_path(path)) {
-    Json b = {{"type", "error"}, {"error", {{"type", "invalid_request_error"}, {"message", message}}}};
-    r = ScriptedResponse::Simple(kCassetteMissStatus, Headers{}, b.dump());
+    namespace an = adapters::anthropic;
+    const an::WireError e{std::string(an::error_type_for_status(400)), message, {}};
+    r = ScriptedResponse::Simple(kCassetteMissStatus, Headers{}, an::error_body(e, ctx.request_id));
     r.headers.add("content-type", "application/json");
-    r.headers.add("request-id", ctx.request_id);
+    r.headers.add(std::string(an::kRequestIdHeader), ctx.request_id);
   } else {
     r = error_response(ErrorSpec{kCassetteMissStatus, message, "invalid_request_error", std::nullopt,
                                  std::string(kCassetteNoMatch)},

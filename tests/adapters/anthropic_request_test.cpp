@@ -3,11 +3,11 @@
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
 
-#include "ploke/adapters/anthropic_adapter.h"
+#include "ploke/adapters/anthropic/adapter.h"
 #include "ploke/adapters/register.h"
 #include "support/test_support.h"
 
-namespace ploke {
+namespace ploke::adapters::anthropic {
 namespace {
 
 using nlohmann::json;
@@ -333,7 +333,7 @@ PlainCase empty_system_case() {
   return {r, e};
 }
 
-// Plain text conversations are written without a DOM (anthropic_request.cpp's fast path);
+// Plain text conversations are written without a DOM (adapters/anthropic/src/request.cpp's fast path);
 // the bytes must be exactly what an ordered_json of the same fields dumps (the wire
 // contract the simulator and recorded cassettes see): key order, escaping, number format.
 TEST(AnthropicRequestTest, PlainRequestBytesEqualTheOrderedJsonDump) {
@@ -353,4 +353,4 @@ TEST(AnthropicRequestTest, PlainRequestBytesEqualTheOrderedJsonDump) {
 }
 
 }  // namespace
-}  // namespace ploke
+}  // namespace ploke::adapters::anthropic

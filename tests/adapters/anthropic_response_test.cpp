@@ -2,11 +2,11 @@
 // cache tokens, malformed bodies, error types and statuses, rate-limit headers.
 #include <gtest/gtest.h>
 
-#include "ploke/adapters/anthropic_adapter.h"
-#include "ploke/adapters/anthropic_errors.h"
+#include "ploke/adapters/anthropic/adapter.h"
+#include "ploke/adapters/anthropic/errors.h"
 #include "support/test_support.h"
 
-namespace ploke {
+namespace ploke::adapters::anthropic {
 namespace {
 
 const Endpoint kEp{"anthropic", "https://api.anthropic.com", Secret("sk-ant-FAKE-test-0123456789"), {}};
@@ -251,4 +251,4 @@ TEST(AnthropicErrorsTest, RateLimitHeaders) {
 }
 
 }  // namespace
-}  // namespace ploke
+}  // namespace ploke::adapters::anthropic

@@ -7,12 +7,12 @@
 #include <string>
 #include <vector>
 
-#include "ploke/adapters/anthropic_adapter.h"
+#include "ploke/adapters/anthropic/adapter.h"
 #include "ploke/core/random.h"
 #include "stream_decode_util.h"
 #include "support/test_support.h"
 
-namespace ploke {
+namespace ploke::adapters::anthropic {
 namespace {
 
 using Kind = StreamEvent::Kind;
@@ -282,9 +282,9 @@ TEST(AnthropicStreamTest, UsageIsCumulativeAcrossMessageDeltas) {
 }
 
 }  // namespace
-}  // namespace ploke
+}  // namespace ploke::adapters::anthropic
 
-namespace ploke {
+namespace ploke::adapters::anthropic {
 namespace {
 
 // Corrupted input never escapes as an exception or kInternal: every outcome is OK, a
@@ -321,4 +321,4 @@ TEST(AnthropicStreamTest, RandomCorruptionNeverThrowsOrIsInternal) {
 }
 
 }  // namespace
-}  // namespace ploke
+}  // namespace ploke::adapters::anthropic

@@ -7,10 +7,11 @@
 
 #include <nlohmann/json.hpp>
 
-#include "ploke/adapters/anthropic_adapter.h"
-#include "ploke/adapters/inbound.h"
+#include "ploke/adapters/anthropic/adapter.h"
+#include "ploke/adapters/anthropic/server.h"
 
 namespace ploke::inbound {
+using namespace ploke::adapters::anthropic;  // NOLINT: the package under test
 namespace {
 
 using nlohmann::json;

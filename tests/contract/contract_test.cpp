@@ -7,7 +7,7 @@
 #include <set>
 #include <string>
 
-#include "ploke/adapters/anthropic_adapter.h"
+#include "ploke/adapters/anthropic/adapter.h"
 #include "ploke/adapters/openai/adapter.h"
 #include "ploke/adapters/register.h"
 #include "ploke/core/registry.h"
@@ -198,7 +198,7 @@ TEST(ContractBrokenAdapterTest, DroppedToolCallsFailTheNonStreamToolRows) {
 // An Anthropic adapter that reports overloaded (529/503) answers as plain server errors.
 class OverloadedAsServerError final : public WrappedAdapter {
  public:
-  OverloadedAsServerError() : WrappedAdapter(make_anthropic_adapter()) {}
+  OverloadedAsServerError() : WrappedAdapter(adapters::anthropic::make_anthropic_adapter()) {}
   Status map_error(const HttpResponse& r, const Endpoint& e) const override {
     Status s = inner_->map_error(r, e);
     if (s.code() == StatusCode::kOverloaded) return ServerError(s.message()).with_http_status(s.http_status());

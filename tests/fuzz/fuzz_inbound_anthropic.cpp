@@ -5,12 +5,12 @@
 #include <cstdint>
 #include <string_view>
 
-#include "ploke/adapters/inbound.h"
+#include "ploke/adapters/anthropic/server.h"
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   if (size == 0) return 0;
   const std::string_view body(reinterpret_cast<const char*>(data) + 1, size - 1);
-  if (data[0] & 1) (void)ploke::inbound::parse_anthropic_count_tokens_request(body);
-  else (void)ploke::inbound::parse_anthropic_messages_request(body);
+  if (data[0] & 1) (void)ploke::adapters::anthropic::parse_anthropic_count_tokens_request(body);
+  else (void)ploke::adapters::anthropic::parse_anthropic_messages_request(body);
   return 0;
 }

@@ -8,7 +8,7 @@
 
 #include <nlohmann/json.hpp>
 
-#include "ploke/adapters/anthropic_adapter.h"
+#include "ploke/adapters/anthropic/adapter.h"
 #include "ploke/adapters/openai/adapter.h"
 #include "ploke/core/in_process_transport.h"
 #include "ploke/gateway/gateway.h"
@@ -191,7 +191,7 @@ TEST_F(GatewayTest, AnthropicRoute) {
   s["stream"] = true;
   auto st = call("POST", "/v1/messages", s.dump(), {{"anthropic-version", "2023-06-01"}});
   ASSERT_EQ(st->status, 200);
-  auto an = make_anthropic_adapter();
+  auto an = adapters::anthropic::make_anthropic_adapter();
   ChatResponse got = decode(*an, st->body);
   EXPECT_FALSE(got.content.empty());
   EXPECT_EQ(got.finish_reason, FinishReason::kStop);

@@ -3,7 +3,7 @@
 // adapter's observation alone (virtual time).
 #include <gtest/gtest.h>
 
-#include "ploke/adapters/anthropic_adapter.h"
+#include "ploke/adapters/anthropic/adapter.h"
 #include "ploke/adapters/openai/adapter.h"
 #include "ploke/adapters/openrouter/adapter.h"
 #include "ploke/core/in_process_transport.h"
@@ -63,7 +63,7 @@ TEST(RateLimitObservationTest, OpenAiAdapterReadsXRateLimitHeaders) {
 }
 
 TEST(RateLimitObservationTest, AnthropicAdapterReadsAnthropicRateLimitHeaders) {
-  const RateLimitObservation o = AnthropicAdapter().observe_rate_limits(anthropic_headers(), kNow);
+  const RateLimitObservation o = adapters::anthropic::AnthropicAdapter().observe_rate_limits(anthropic_headers(), kNow);
   EXPECT_EQ(o.limit_requests, 50u);
   EXPECT_EQ(o.remaining_requests, 0u);
   EXPECT_EQ(o.reset_requests, Duration(30s));  // absolute reset time, made relative
@@ -71,10 +71,10 @@ TEST(RateLimitObservationTest, AnthropicAdapterReadsAnthropicRateLimitHeaders) {
   EXPECT_EQ(o.remaining_tokens, 38000u);
   EXPECT_EQ(o.reset_tokens, Duration(10s));
   EXPECT_EQ(o.retry_after, Duration(250ms));
-  EXPECT_EQ(AnthropicAdapter().observe_rate_limits(openai_headers(), kNow).limit_requests, std::nullopt);
+  EXPECT_EQ(adapters::anthropic::AnthropicAdapter().observe_rate_limits(openai_headers(), kNow).limit_requests, std::nullopt);
   // A reset already past is "now", never negative.
   const RateLimitObservation late =
-      AnthropicAdapter().observe_rate_limits(anthropic_headers(), kNow + std::chrono::hours(3));
+      adapters::anthropic::AnthropicAdapter().observe_rate_limits(anthropic_headers(), kNow + std::chrono::hours(3));
   EXPECT_EQ(late.reset_requests, Duration(0));
 }
 
@@ -85,7 +85,7 @@ TEST(RateLimitObservationTest, GarbageIsIgnored) {
   h.add("retry-after", "-3");
   h.add("anthropic-ratelimit-requests-reset", "tomorrow");
   EXPECT_TRUE(adapters::openai::OpenAiAdapter().observe_rate_limits(h, kNow).empty());
-  EXPECT_TRUE(AnthropicAdapter().observe_rate_limits(h, kNow).empty());
+  EXPECT_TRUE(adapters::anthropic::AnthropicAdapter().observe_rate_limits(h, kNow).empty());
 }
 
 // The OpenAI adapter, but its observation is scripted: proves the client learns from the

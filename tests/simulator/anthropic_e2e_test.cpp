@@ -7,7 +7,7 @@
 
 #include <chrono>
 
-#include "ploke/adapters/anthropic_adapter.h"
+#include "ploke/adapters/anthropic/adapter.h"
 #include "ploke/simulator/engine.h"
 #include "ploke/simulator/fault_plan_json.h"
 #include "e2e_fixture.h"
@@ -200,7 +200,7 @@ class AnthropicE2eCases {
 
 class AnthropicE2eHttpTest : public e2e::E2eHttpFixture<AnthropicE2eCases> {
  protected:
-  e2e::Target target() const override { return e2e::Target{make_anthropic_adapter(), "anthropic", "", "sk-ant-FAKE-e2e-0123456789"}; }
+  e2e::Target target() const override { return e2e::Target{adapters::anthropic::make_anthropic_adapter(), "anthropic", "", "sk-ant-FAKE-e2e-0123456789"}; }
 };
 
 TEST_F(AnthropicE2eHttpTest, SuccessNonStream) { success_non_stream(); }
@@ -217,7 +217,7 @@ TEST_F(AnthropicE2eHttpTest, DelayAndSlowStream) { delay_and_slow_stream_still_s
 
 class AnthropicE2eInProcessTest : public e2e::E2eInProcessFixture<AnthropicE2eCases> {
  protected:
-  e2e::Target target() const override { return e2e::Target{make_anthropic_adapter(), "anthropic", "", "sk-ant-FAKE-e2e-0123456789"}; }
+  e2e::Target target() const override { return e2e::Target{adapters::anthropic::make_anthropic_adapter(), "anthropic", "", "sk-ant-FAKE-e2e-0123456789"}; }
 };
 
 TEST_F(AnthropicE2eInProcessTest, SuccessNonStream) { success_non_stream(); }

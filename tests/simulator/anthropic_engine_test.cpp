@@ -6,8 +6,8 @@
 #include <string>
 #include <vector>
 
-#include "ploke/adapters/anthropic_adapter.h"
-#include "ploke/adapters/inbound.h"
+#include "ploke/adapters/anthropic/adapter.h"
+#include "ploke/adapters/anthropic/server.h"
 #include "ploke/simulator/engine.h"
 #include "ploke/simulator/fault_plan_json.h"
 #include "sim_test_util.h"
@@ -98,7 +98,7 @@ class AnthropicEngineTest : public testing::EngineFixture {
   /// Parses a response through the real adapter (non-stream) or decoder (stream).
   Result<ChatResponse> adapt(const ScriptedResponse& r) {
     const Endpoint ep{"anthropic", "http://sim", Secret(), {}};
-    AnthropicAdapter a;
+    adapters::anthropic::AnthropicAdapter a;
     HttpResponse h;
     h.status = r.status;
     h.headers = r.headers;
@@ -438,9 +438,9 @@ TEST_F(AnthropicEngineTest, ValidationErrorsInAnthropicShape) {
     EXPECT_EQ(err["type"], c.type) << c.name;
     EXPECT_NE(err["message"].get<std::string>().find(c.message_part), std::string::npos)
         << c.name << ": " << err["message"];
-    // One implementation (anthropic_checks.h): the gateway's parser words it the same.
+    // One implementation (ploke/adapters/anthropic/checks_json.h): the gateway's parser words it the same.
     if (c.status == 400 && c.req.headers.has("anthropic-version") && c.name != "bad json") {
-      auto parsed = inbound::parse_anthropic_messages_request(c.req.body);
+      auto parsed = adapters::anthropic::parse_anthropic_messages_request(c.req.body);
       ASSERT_FALSE(parsed.ok()) << c.name;
       EXPECT_EQ(err["message"], parsed.status().message()) << c.name;
     }

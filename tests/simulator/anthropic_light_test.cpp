@@ -1,5 +1,5 @@
-// The DOM-free path for plain POST /v1/messages requests (anthropic::scan_message_light +
-// the hand-written renderer in anthropic_wire.cpp) must answer exactly as the nlohmann
+// The DOM-free path for plain POST /v1/messages requests (anthropic::scan_message_light,
+// then the package's renderer as on the DOM path) must answer exactly as the nlohmann
 // path: same status, headers, bytes, timings and random draws. Each body is sent as is and
 // with `"temperature":null` added, which the scanner refuses (so the engine parses a DOM)
 // while it means the same request; the two engines (same seed, same clock) must agree.

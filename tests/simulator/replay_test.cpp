@@ -454,6 +454,9 @@ TEST_F(ReplayTest, AnthropicPathMissHasAnthropicShape) {
   EXPECT_EQ(err["error"]["type"], "invalid_request_error");
   EXPECT_NE(err["error"]["message"].get<std::string>().find("no recorded interaction matches POST /v1/messages"),
             std::string::npos);
+  // The request id in the body (as the API's error bodies carry it) and the header agree.
+  ASSERT_TRUE(err["request_id"].is_string());
+  EXPECT_EQ(h->headers_.get("request-id").value_or(""), err["request_id"].get<std::string>());
 }
 
 TEST_F(ReplayTest, ModelsListStaysSyntheticUnlessRecorded) {

@@ -105,7 +105,7 @@ void ChatCall::refuse(const Status& st) {
 Status ChatCall::prepare() {
   // Both OpenAI-shaped routes (/v1 and /api/v1) accept OpenRouter's routing members.
   auto parsed = !anthropic() ? adapters::openrouter::parse_openrouter_chat_request(request_.body)
-                             : inbound::parse_anthropic_messages_request(request_.body);
+                             : adapters::anthropic::parse_anthropic_messages_request(request_.body);
   if (!parsed.ok()) return parsed.status();
   in_ = std::move(parsed).value();
   if (Status st = apply_header_overrides(request_.headers, in_.hints); !st.ok()) return st;
@@ -122,7 +122,7 @@ Status ChatCall::prepare() {
   groups_ = plan_routing_groups(gw_.endpoints_, in_);
   group_note_ = routing_groups_note(groups_);
   head_.add("x-ploke-trace-id", trace_id_);
-  head_.add(!anthropic() ? "x-request-id" : "request-id", trace_id_);
+  head_.add(std::string(!anthropic() ? "x-request-id" : adapters::anthropic::kRequestIdHeader), trace_id_);
   return Status::Ok();
 }
 
@@ -168,7 +168,7 @@ void ChatCall::run_complete() {
   ChatResponse& r = *result_;
   if (r.model.empty()) r.model = requested_model_;
   std::string body = !anthropic() ? adapters::openai::render_openai_chat_completion(r, unix_seconds(), trace_id_)
-                                  : inbound::render_anthropic_message(r, trace_id_);
+                                  : adapters::anthropic::render_anthropic_message(r, trace_id_);
   head_.add("content-type", "application/json");
   gw_.count(proto_, 200);
   out_.reply(200, head_, std::move(body));

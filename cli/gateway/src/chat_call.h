@@ -15,6 +15,7 @@
 #include <vector>
 
 #include "ploke/core/stream_event_redactor.h"
+#include "ploke/adapters/anthropic/server.h"
 #include "ploke/adapters/inbound.h"
 #include "ploke/adapters/openrouter/server.h"
 #include "ploke/gateway/gateway.h"
@@ -78,7 +79,7 @@ class ChatCall {
   Result<ChatResponse> result_ = InternalError("no routing group");
   // Streams.
   std::optional<adapters::openai::OpenAiSseWriter> oa_;
-  std::optional<inbound::AnthropicSseWriter> an_;
+  std::optional<adapters::anthropic::AnthropicSseWriter> an_;
   bool head_sent_ = false;
   StreamEventRedactor redactor_;  // secrets split across deltas (ploke/core/stream_event_redactor.h)
 };

@@ -179,12 +179,12 @@ void Gateway::run_chat(Proto proto, const Request& request, Responder& out, Infl
 void Gateway::reply_error(Proto proto, Responder& out, const Status& st, const std::string& trace_id) {
   inbound::Reply r = proto == Proto::kOpenAi       ? adapters::openai::render_openai_error(st)
                      : proto == Proto::kOpenRouter ? adapters::openrouter::render_openrouter_error(st)
-                                                   : inbound::render_anthropic_error(st, trace_id);
+                                                   : adapters::anthropic::render_anthropic_error(st, trace_id);
   Headers h;
   h.add("content-type", "application/json");
   if (!trace_id.empty()) {
     h.add("x-ploke-trace-id", trace_id);
-    h.add(proto != Proto::kAnthropic ? "x-request-id" : "request-id", trace_id);
+    h.add(std::string(proto != Proto::kAnthropic ? "x-request-id" : adapters::anthropic::kRequestIdHeader), trace_id);
   }
   for (auto& [k, v] : r.headers) h.add(k, v);
   count(proto, r.status);
@@ -195,33 +195,33 @@ void Gateway::reply_error(Proto proto, Responder& out, const Status& st, const s
 // /api/v1/models (OpenRouter's ModelsListResponse).
 void Gateway::reply_models(const Request& request, Responder& out) {
   const std::string& p = request.path;
-  const bool anthropic = request.headers.has("anthropic-version");
+  const bool anthropic = request.headers.has(adapters::anthropic::kVersionHeader);
   const int64_t created = std::chrono::duration_cast<std::chrono::seconds>(clock_.system_now().time_since_epoch()).count();
   if (p == "/api/v1/models") return reply_json(out, 200, adapters::openrouter::render_openrouter_models(model_ids_, created));
   constexpr std::string_view kOne = "/v1/models/";
   if (p.size() > kOne.size() && p.rfind(kOne, 0) == 0) {
     const std::string id = p.substr(kOne.size());
     if (std::find(model_ids_.begin(), model_ids_.end(), id) != model_ids_.end()) {
-      return reply_json(out, 200, anthropic ? inbound::render_anthropic_model(id) : adapters::openai::render_openai_model(id, created));
+      return reply_json(out, 200, anthropic ? adapters::anthropic::render_anthropic_model(id) : adapters::openai::render_openai_model(id, created));
     }
-    inbound::Reply r = anthropic ? inbound::render_anthropic_error(NotFoundError("model: " + id), new_trace_id())
+    inbound::Reply r = anthropic ? adapters::anthropic::render_anthropic_error(NotFoundError("model: " + id), new_trace_id())
                                  : adapters::openai::render_openai_error(NotFoundError(
                                        "The model `" + id + "` does not exist or you do not have access to it."));
     return reply_json(out, r.status, std::move(r.body));
   }
-  return reply_json(out, 200, anthropic ? inbound::render_anthropic_models(model_ids_) : adapters::openai::render_openai_models(model_ids_, created));
+  return reply_json(out, 200, anthropic ? adapters::anthropic::render_anthropic_models(model_ids_) : adapters::openai::render_openai_models(model_ids_, created));
 }
 
 // POST /v1/messages/count_tokens: the request checked as /v1/messages checks it (bar
 // max_tokens), answered locally with the gateway's prompt estimate (no upstream call).
 void Gateway::reply_count_tokens(const Request& request, Responder& out) {
   const std::string trace_id = new_trace_id();
-  auto in = inbound::parse_anthropic_count_tokens_request(request.body);
+  auto in = adapters::anthropic::parse_anthropic_count_tokens_request(request.body);
   if (!in.ok()) return reply_error(Proto::kAnthropic, out, in.status(), trace_id);
-  std::string body = "{\"input_tokens\":" + std::to_string(inbound::estimate_prompt_tokens(in->request)) + "}";
+  std::string body = adapters::anthropic::render_anthropic_count_tokens(inbound::estimate_prompt_tokens(in->request));
   Headers h;
   h.add("content-type", "application/json");
-  h.add("request-id", trace_id);
+  h.add(std::string(adapters::anthropic::kRequestIdHeader), trace_id);
   out.reply(200, h, std::move(body));
 }
 
@@ -300,8 +300,8 @@ void Gateway::handle_admin_writes(const Request& request, Responder& out) {
   }
   // Unknown route: 404 in the shape of the protocol the client seems to speak.
   const Status st = NotFoundError("Invalid URL (" + request.method + " " + redact_secrets(p) + ")");
-  const bool anthropic = request.headers.has("anthropic-version") || p.rfind("/v1/messages", 0) == 0;
-  inbound::Reply r = anthropic ? inbound::render_anthropic_error(st, new_trace_id()) : adapters::openai::render_openai_error(st);
+  const bool anthropic = request.headers.has(adapters::anthropic::kVersionHeader) || p.rfind("/v1/messages", 0) == 0;
+  inbound::Reply r = anthropic ? adapters::anthropic::render_anthropic_error(st, new_trace_id()) : adapters::openai::render_openai_error(st);
   reply_json(out, r.status, std::move(r.body));
 }
 

@@ -10,7 +10,7 @@
 #include <set>
 
 #include "budget_ledger.h"
-#include "ploke/adapters/anthropic_adapter.h"
+#include "ploke/adapters/anthropic/adapter.h"
 #include "ploke/adapters/openai_adapter.h"
 #include "ploke/adapters/openrouter/adapter.h"
 #include "ploke/codec/cassette_json.h"
@@ -145,7 +145,7 @@ Result<sim::SimOptions> sim_options_for(const Scenario& scenario, size_t i, uint
 }
 
 std::unique_ptr<ProviderAdapter> adapter_for(const ProviderSpec& p) {
-  if (p.protocol == "anthropic") return std::make_unique<AnthropicAdapter>();
+  if (p.protocol == "anthropic") return std::make_unique<adapters::anthropic::AnthropicAdapter>();
   if (p.protocol == "openrouter") return std::make_unique<adapters::openrouter::OpenRouterAdapter>();
   return std::make_unique<OpenAiAdapter>();
 }

@@ -100,9 +100,8 @@ struct RateLimitInfo {
 /// /v1/models and GET /v1/models/{id} when no cassette recorded that method + path (those
 /// keep the synthetic answer, so SDK model listing works). Unmatched requests get
 /// HTTP 400, OpenAI shape {"error":{"message":<near-miss report>,"type":
-/// "invalid_request_error","param":null,"code":"cassette_no_match"}} (Anthropic shape
-/// {"type":"error","error":{"type":"invalid_request_error","message":…}} for paths ending
-/// in /v1/messages) and the header `x-ploke-replay: miss`. 400 rather than 404: clients map
+/// "invalid_request_error","param":null,"code":"cassette_no_match"}} (for paths ending in
+/// /v1/messages: the Anthropic package's 400 error body, with the request id) and the header `x-ploke-replay: miss`. 400 rather than 404: clients map
 /// 404 to "fall over to another provider", which would hide the miss; 400 is surfaced.
 ///
 /// Faults: a fault that replaces the response (http_error, reset, empty_reply, hang before

@@ -1,5 +1,5 @@
-// Inbound Anthropic Messages: request parsing (rendering: inbound_anthropic_render.cpp).
-// See ploke/adapters/inbound.h.
+// The server half of Anthropic Messages: request parsing (rendering: server_render.cpp).
+// See ploke/adapters/anthropic/server.h.
 #include <algorithm>
 #include <cmath>
 #include <string>
@@ -10,14 +10,15 @@
 #include "json_reader.h"
 #include "json_writer.h"
 #include "json_guard.h"
-#include "ploke/adapters/anthropic_checks.h"
-#include "ploke/adapters/inbound.h"
+#include "ploke/adapters/anthropic/checks_json.h"
+#include "ploke/adapters/anthropic/server.h"
 
-namespace ploke::inbound {
+namespace ploke::adapters::anthropic {
 namespace {
 
 using nlohmann::json;
-using detail::JsonReader;
+using ploke::detail::JsonReader;
+using inbound::parse_priority;
 
 bool opt_number(JsonReader& rd, const json& obj, const char* key, std::optional<double>& out) {
   const json* v = JsonReader::find(obj, key);
@@ -240,7 +241,7 @@ Result<InboundRequest> parse_impl(std::string_view body, bool count_tokens) {
     }
     return InvalidRequestError("body: invalid JSON");
   }
-  // The API's own checks first (anthropic_checks.h): its wording, its field paths.
+  // The API's own checks first (ploke/adapters/anthropic/checks_json.h): its wording, its field paths.
   if (auto problem = check_anthropic_request(j, count_tokens)) return InvalidRequestError(std::move(*problem));
   JsonReader rd;
   InboundRequest in;
@@ -310,4 +311,4 @@ Result<InboundRequest> parse_anthropic_count_tokens_request(std::string_view bod
   }
 }
 
-}  // namespace ploke::inbound
+}  // namespace ploke::adapters::anthropic

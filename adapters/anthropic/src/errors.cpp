@@ -1,17 +1,18 @@
-// Anthropic error mapping and rate-limit headers. See ploke/adapters/anthropic_errors.h.
+// Anthropic error mapping and rate-limit headers. See ploke/adapters/anthropic/errors.h.
 #include "json_guard.h"
-#include "ploke/adapters/anthropic_errors.h"
+#include "ploke/adapters/anthropic/errors.h"
+#include "ploke/adapters/anthropic/adapter.h"
 
 #include <charconv>
 #include <chrono>
 #include <string>
 
-#include "anthropic_internal.h"
+#include "internal.h"
 #include "header_values.h"
 #include "ploke/adapters/retry_after.h"
 #include "ploke/core/secret.h"
 
-namespace ploke {
+namespace ploke::adapters::anthropic {
 namespace {
 
 using detail::icontains;
@@ -31,7 +32,7 @@ bool context_message(std::string_view m) {
 }
 
 /// The code for an error.type alone (in-band errors, and refinement of 4xx/5xx).
-StatusCode code_for_type(const anthropic::ErrorFields& f) {
+StatusCode code_for_type(const ErrorFields& f) {
   const std::string& t = f.type;
   if (t == "overloaded_error") return StatusCode::kOverloaded;
   if (t == "rate_limit_error") {
@@ -49,7 +50,7 @@ StatusCode code_for_type(const anthropic::ErrorFields& f) {
   return StatusCode::kServerError;  // api_error and anything new
 }
 
-StatusCode classify(int s, const anthropic::ErrorFields* f) {
+StatusCode classify(int s, const ErrorFields* f) {
   if (s == 0) return f != nullptr ? code_for_type(*f) : StatusCode::kServerError;
   const bool overloaded = f != nullptr && f->type == "overloaded_error";
   switch (s) {
@@ -74,7 +75,7 @@ StatusCode classify(int s, const anthropic::ErrorFields* f) {
   return StatusCode::kServerError;  // 1xx/2xx/3xx reaching the error path
 }
 
-std::string describe(int http_status, const anthropic::ErrorFields* f, std::string_view request_id) {
+std::string describe(int http_status, const ErrorFields* f, std::string_view request_id) {
   std::string msg = http_status == 0 ? std::string("in-band error") : "HTTP " + std::to_string(http_status);
   std::string detail;
   auto add = [&](std::string_view k, std::string_view v) {
@@ -97,7 +98,6 @@ std::string describe(int http_status, const anthropic::ErrorFields* f, std::stri
 
 }  // namespace
 
-namespace anthropic {
 
 ErrorFields extract_error_fields(const json& error) {
   ErrorFields f;
@@ -134,7 +134,6 @@ Status make_error_status(int http_status, const ErrorFields* fields, std::string
   return st;
 }
 
-}  // namespace anthropic
 
 std::optional<SystemTime> parse_rfc3339(std::string_view text) {
   std::string_view s = trim(text);
@@ -218,11 +217,34 @@ Status map_anthropic_error(int http_status, std::string_view body, const Headers
       if (auto it = doc.find("request_id"); it != doc.end() && it->is_string()) request_id = it->get<std::string>();
     }
     if (auto it = doc.find("error"); it != doc.end() && !it->is_null()) {
-      const anthropic::ErrorFields f = anthropic::extract_error_fields(*it);
-      return anthropic::make_error_status(http_status, &f, body, headers, provider, request_id);
+      const ErrorFields f = extract_error_fields(*it);
+      return make_error_status(http_status, &f, body, headers, provider, request_id);
     }
   }
-  return anthropic::make_error_status(http_status, nullptr, body, headers, provider, request_id);
+  return make_error_status(http_status, nullptr, body, headers, provider, request_id);
 }
 
-}  // namespace ploke
+namespace {
+
+std::optional<Duration> until(const std::optional<SystemTime>& reset, SystemTime system_now) {
+  if (!reset) return std::nullopt;
+  const Duration left = *reset - system_now;
+  return left.count() > 0 ? left : Duration(0);
+}
+
+}  // namespace
+
+RateLimitObservation AnthropicAdapter::observe_rate_limits(const Headers& headers, SystemTime system_now) const {
+  const AnthropicRateLimitInfo rl = parse_anthropic_rate_limit_headers(headers);
+  RateLimitObservation o;
+  o.limit_requests = rl.requests.limit;
+  o.remaining_requests = rl.requests.remaining;
+  o.reset_requests = until(rl.requests.reset, system_now);
+  o.limit_tokens = rl.tokens.limit;
+  o.remaining_tokens = rl.tokens.remaining;
+  o.reset_tokens = until(rl.tokens.reset, system_now);
+  if (auto ra = parse_retry_after(headers, system_now)) o.retry_after = Duration(*ra);
+  return o;
+}
+
+}  // namespace ploke::adapters::anthropic

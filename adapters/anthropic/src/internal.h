@@ -9,7 +9,7 @@
 #include "ploke/core/status.h"
 #include "ploke/core/transport.h"
 
-namespace ploke::anthropic {
+namespace ploke::adapters::anthropic {
 
 /// The fields of an Anthropic `error` value ({type,message,details?} or a bare string).
 struct ErrorFields {
@@ -20,9 +20,9 @@ struct ErrorFields {
 
 ErrorFields extract_error_fields(const nlohmann::json& error);
 
-/// Builds the mapped Status (see anthropic_errors.h); `fields` null when the body had no
+/// Builds the mapped Status (see ploke/adapters/anthropic/errors.h); `fields` null when the body had no
 /// parsable error object; http_status 0 = in-band error.
 Status make_error_status(int http_status, const ErrorFields* fields, std::string_view raw_body,
                          const Headers& headers, std::string_view provider, std::string_view request_id);
 
-}  // namespace ploke::anthropic
+}  // namespace ploke::adapters::anthropic

@@ -1,7 +1,7 @@
 // The Anthropic Messages API's request checks, shared by the simulator and the gateway.
-// See ploke/adapters/anthropic_checks.h. Messages follow the API's (pydantic-style)
+// See ploke/adapters/anthropic/checks_json.h. Messages follow the API's (pydantic-style)
 // wording: "<field path>: <problem>".
-#include "ploke/adapters/anthropic_checks.h"
+#include "ploke/adapters/anthropic/checks_json.h"
 
 #include <algorithm>
 #include <set>
@@ -12,7 +12,7 @@
 
 #include <nlohmann/json.hpp>
 
-namespace ploke::inbound {
+namespace ploke::adapters::anthropic {
 namespace {
 
 using Json = nlohmann::json;
@@ -280,4 +280,4 @@ std::optional<std::string> check_anthropic_request(const nlohmann::json& body, b
   return validate_rest(body);
 }
 
-}  // namespace ploke::inbound
+}  // namespace ploke::adapters::anthropic

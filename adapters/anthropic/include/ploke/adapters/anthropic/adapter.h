@@ -1,9 +1,9 @@
-// File: ploke/adapters/anthropic_adapter.h
+// File: ploke/adapters/anthropic/adapter.h
 //
-// AnthropicAdapter: the Anthropic Messages wire protocol (POST {base}/v1/messages), both
-// directions — request shaping, non-stream parsing, error mapping (see
-// ploke/adapters/anthropic_errors.h) and a decoder for the SSE event sequence
-// (protocols.md §2.2). Registry name "anthropic".
+// AnthropicAdapter: the client half of the Anthropic Messages wire protocol (POST
+// {base}/v1/messages) — request shaping, non-stream parsing, error mapping (see
+// ploke/adapters/anthropic/errors.h) and a decoder for the SSE event sequence. Registry
+// name "anthropic". The server half is ploke/adapters/anthropic/server.h.
 //
 // Endpoint::base_url may be given with or without the version segment:
 // "https://api.anthropic.com" (what the SDKs use) → path "/v1/messages";
@@ -63,7 +63,7 @@
 
 #include "ploke/core/adapter.h"
 
-namespace ploke {
+namespace ploke::adapters::anthropic {
 
 class AnthropicAdapter final : public ProviderAdapter {
  public:
@@ -91,4 +91,4 @@ class AnthropicAdapter final : public ProviderAdapter {
 /// The "anthropic" adapter.
 ProviderAdapterPtr make_anthropic_adapter();
 
-}  // namespace ploke
+}  // namespace ploke::adapters::anthropic

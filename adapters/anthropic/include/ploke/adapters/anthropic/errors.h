@@ -1,7 +1,7 @@
-// File: ploke/adapters/anthropic_errors.h
+// File: ploke/adapters/anthropic/errors.h
 //
-// Anthropic Messages error mapping and rate-limit header parsing (protocols.md §2.2.5,
-// §2.2.6). Pure functions of their inputs: no clock, no I/O.
+// Anthropic Messages error mapping and rate-limit header parsing (the client half). Pure
+// functions of their inputs: no clock, no I/O.
 //
 // Error body: {"type":"error","error":{"type":…,"message":…},"request_id":"req_…"}.
 // Mapping (HTTP status + error.type + headers → StatusCode):
@@ -18,8 +18,8 @@
 // `http_status` 0 is an in-band error (the `event: error` of a stream, or a 2xx body whose
 // type is "error"): the code then comes from error.type alone, the same table, with
 // api_error / unknown types → kServerError and timeout_error → kTimeout.
-// Headers: `retry-after-ms` then `retry-after` (see parse_retry_after() in
-// openai_errors.h), `x-should-retry`. The request id (`request-id` header, else the body's
+// Headers: `retry-after-ms` then `retry-after` (parse_retry_after(),
+// ploke/adapters/retry_after.h), `x-should-retry`. The request id (`request-id` header, else the body's
 // `request_id`) is appended to the message. The Status carries provider, http_status and a
 // redacted body excerpt.
 //
@@ -38,7 +38,7 @@
 #include "ploke/core/status.h"
 #include "ploke/core/transport.h"
 
-namespace ploke {
+namespace ploke::adapters::anthropic {
 
 /// One `anthropic-ratelimit-<family>-{limit,remaining,reset}` triple. Unset fields were
 /// absent or unparsable. `reset` is an absolute time (RFC 3339 on the wire).
@@ -73,4 +73,4 @@ std::optional<SystemTime> parse_rfc3339(std::string_view text);
 Status map_anthropic_error(int http_status, std::string_view body, const Headers& headers,
                            std::string_view provider);
 
-}  // namespace ploke
+}  // namespace ploke::adapters::anthropic

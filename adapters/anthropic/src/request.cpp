@@ -8,9 +8,9 @@
 #include <nlohmann/json.hpp>
 
 #include "json_writer.h"
-#include "ploke/adapters/anthropic_adapter.h"
+#include "ploke/adapters/anthropic/adapter.h"
 
-namespace ploke {
+namespace ploke::adapters::anthropic {
 namespace {
 
 using OJson = nlohmann::ordered_json;
@@ -369,4 +369,4 @@ Result<HttpRequest> AnthropicAdapter::build_request(const ChatRequest& request, 
   }
 }
 
-}  // namespace ploke
+}  // namespace ploke::adapters::anthropic

@@ -10,16 +10,16 @@
 //
 // Not checked here (the callers do): JSON syntax, the anthropic-version header, unknown
 // models. Only the forward declarations of nlohmann: include it from .cpp files that
-// already link nlohmann, never from another header.
+// already link nlohmann, never from another header (in-tree only; not installed).
 #include <optional>
 #include <string>
 
 #include <nlohmann/json_fwd.hpp>
 
-namespace ploke::inbound {
+namespace ploke::adapters::anthropic {
 
 /// The API's message for the first problem of a Messages request body (`count_tokens`:
 /// the count_tokens route, where max_tokens is not a field); nullopt when it passes.
 std::optional<std::string> check_anthropic_request(const nlohmann::json& body, bool count_tokens);
 
-}  // namespace ploke::inbound
+}  // namespace ploke::adapters::anthropic

@@ -1,20 +1,20 @@
 // AnthropicAdapter: response parsing, error mapping and the stream decoder. Request
-// shaping lives in anthropic_request.cpp, error mapping in anthropic_errors.cpp.
+// shaping lives in request.cpp, error mapping in errors.cpp.
 #include "json_guard.h"
-#include "ploke/adapters/anthropic_adapter.h"
+#include "ploke/adapters/anthropic/adapter.h"
 
 #include <cmath>
 #include <string>
 #include <vector>
 
-#include "anthropic_internal.h"
+#include "internal.h"
 #include "json_cursor.h"
-#include "ploke/adapters/anthropic_errors.h"
+#include "ploke/adapters/anthropic/errors.h"
 #include "ploke/adapters/sse.h"
 #include "sse_stream_decoder.h"
 #include "json_reader.h"
 
-namespace ploke {
+namespace ploke::adapters::anthropic {
 namespace {
 
 using nlohmann::json;
@@ -428,4 +428,4 @@ std::unique_ptr<StreamDecoder> AnthropicAdapter::new_stream_decoder(const Endpoi
 
 ProviderAdapterPtr make_anthropic_adapter() { return std::make_unique<AnthropicAdapter>(); }
 
-}  // namespace ploke
+}  // namespace ploke::adapters::anthropic

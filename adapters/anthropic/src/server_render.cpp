@@ -1,5 +1,5 @@
-// Inbound Anthropic Messages: message, SSE event, model and error rendering (the server half
-// the gateway answers Anthropic clients with). See ploke/adapters/inbound.h.
+// The server half of Anthropic Messages: message, SSE event, model and error rendering (what
+// the gateway answers Anthropic clients with). See ploke/adapters/anthropic/server.h.
 #include <algorithm>
 #include <cctype>
 #include <string>
@@ -8,9 +8,10 @@
 
 #include "json_cursor.h"
 #include "json_writer.h"
-#include "ploke/adapters/inbound.h"
+#include "ploke/adapters/anthropic/server.h"
+#include "render_internal.h"
 
-namespace ploke::inbound {
+namespace ploke::adapters::anthropic {
 namespace {
 
 using nlohmann::json;
@@ -29,33 +30,17 @@ std::string_view stop_reason(const ChatResponse& r, FinishReason finish = Finish
   }
 }
 
-// Usage (delta = false) or message_delta's MessageDeltaUsage (delta = true).
-void write_usage(std::string& o, const std::optional<Usage>& u, uint64_t input_fallback, bool delta) {
-  uint64_t input = input_fallback, output = 0, cache_write = 0, cache_read = 0;
+// The counts a Usage carries: input excludes the cached parts (the API's input_tokens).
+detail::UsageCounts counts(const std::optional<Usage>& u, uint64_t input_fallback) {
+  detail::UsageCounts c{input_fallback, 0, 0, 0};
   if (u) {
     const uint64_t cached = u->cached_prompt_tokens + u->cache_write_tokens;
-    input = u->prompt_tokens > cached ? u->prompt_tokens - cached : 0;
-    output = u->completion_tokens;
-    cache_write = u->cache_write_tokens;
-    cache_read = u->cached_prompt_tokens;
+    c.input = u->prompt_tokens > cached ? u->prompt_tokens - cached : 0;
+    c.output = u->completion_tokens;
+    c.cache_write = u->cache_write_tokens;
+    c.cache_read = u->cached_prompt_tokens;
   }
-  o += "{\"input_tokens\":";
-  json_text::append_uint(o, input);
-  o += ",\"cache_creation_input_tokens\":";
-  json_text::append_uint(o, cache_write);
-  o += ",\"cache_read_input_tokens\":";
-  json_text::append_uint(o, cache_read);
-  if (!delta) {
-    o += ",\"cache_creation\":{\"ephemeral_5m_input_tokens\":";
-    json_text::append_uint(o, cache_write);
-    o += ",\"ephemeral_1h_input_tokens\":0}";
-  }
-  o += ",\"output_tokens\":";
-  json_text::append_uint(o, output);
-  // Keys the SDK's Usage / MessageDeltaUsage types require (nullable: null when unknown).
-  o += delta ? ",\"output_tokens_details\":null,\"server_tool_use\":null}"
-             : ",\"output_tokens_details\":null,\"server_tool_use\":null,\"service_tier\":\"standard\","
-               "\"inference_geo\":null,\"speed\":null}";
+  return c;
 }
 
 // `prefix` + 24 base62 characters from a 128-bit hash of `basis`: deterministic, so one
@@ -159,16 +144,7 @@ std::string_view error_type(const Status& st) {
 
 // {"type":"error","error":{"type":…,"message":…},"request_id":…|null}
 std::string error_body(const Status& st, std::string_view request_id) {
-  std::string o = "{\"type\":\"error\",\"error\":{\"type\":\"";
-  o += error_type(st);
-  o += "\",\"message\":";
-  json_text::append_string(o, error_message(st));
-  o += '}';
-  o += ",\"request_id\":";
-  if (request_id.empty()) o += "null";
-  else json_text::append_string(o, request_id);
-  o += '}';
-  return o;
+  return anthropic::error_body(WireError{std::string(error_type(st)), error_message(st), {}}, request_id);
 }
 
 }  // namespace
@@ -184,31 +160,28 @@ std::string render_anthropic_message(const ChatResponse& r, std::string_view fal
   o += ",\"content\":[";
   bool first = true;
   if (!r.content.empty()) {
-    o += "{\"type\":\"text\",\"text\":";
-    json_text::append_string(o, r.content);
-    o += ",\"citations\":[]}";
+    detail::append_text_block(o, r.content);
     first = false;
   }
+  std::string input;
   for (const ToolCall& tc : r.tool_calls) {
     if (!first) o += ',';
     first = false;
-    o += "{\"type\":\"tool_use\",\"id\":";
-    json_text::append_string(o, anthropic_tool_use_id(tc.id));
-    o += ",\"name\":";
-    json_text::append_string(o, tc.name);
-    o += ",\"input\":";
-    write_tool_input(o, tc.arguments_json);
-    o += ",\"caller\":{\"type\":\"direct\"}}";
+    input.clear();
+    write_tool_input(input, tc.arguments_json);
+    detail::append_tool_use_block(o, anthropic_tool_use_id(tc.id), tc.name, input);
   }
   o += "],\"stop_reason\":\"";
   o += stop_reason(r);
   o += "\",\"stop_sequence\":null,\"stop_details\":null,\"container\":null,\"usage\":";
-  write_usage(o, r.usage, 0, false);
+  detail::append_usage(o, counts(r.usage, 0), false);
   o += ",\"diagnostics\":null}";
   return o;
 }
 
-int anthropic_error_http_status(const Status& st) {
+namespace {
+
+int http_status_of(const Status& st) {
   switch (st.code()) {
     case StatusCode::kOk: return 200;
     case StatusCode::kRateLimited: return 429;
@@ -234,9 +207,11 @@ int anthropic_error_http_status(const Status& st) {
   return 500;
 }
 
+}  // namespace
+
 Reply render_anthropic_error(const Status& st, std::string_view request_id) {
   Reply out;
-  out.status = anthropic_error_http_status(st);
+  out.status = http_status_of(st);
   if ((st.code() == StatusCode::kRateLimited || st.code() == StatusCode::kOverloaded) && st.retry_after()) {
     const int64_t ms = std::max<int64_t>(0, st.retry_after()->count());
     out.headers.emplace_back("retry-after", std::to_string((ms + 999) / 1000));
@@ -247,44 +222,23 @@ Reply render_anthropic_error(const Status& st, std::string_view request_id) {
   return out;
 }
 
-// One ModelInfo with every key the SDK type requires; what the gateway does not know
-// (capabilities, limits, lifecycle dates, line) is null, lifecycle "active".
-void write_model(json_text::JsonWriter& w, const std::string& id) {
-  w.begin_object();
-  w.key("type").str("model");
-  w.key("id").str(id);
-  w.key("display_name").str(id);
-  w.key("created_at").str("2025-01-01T00:00:00Z");
-  w.key("capabilities").null();
-  w.key("deprecated_at").null();
-  w.key("lifecycle").str("active");
-  w.key("line").null();
-  w.key("max_input_tokens").null();
-  w.key("max_tokens").null();
-  w.key("retires_at").null();
-  w.end_object();
-}
+// A ModelInfo for an id the gateway knows nothing more about: capabilities, limits,
+// lifecycle dates and line null, lifecycle "active".
+WireModel gateway_model(const std::string& id) { return WireModel{id, id, "2025-01-01T00:00:00Z", std::nullopt}; }
 
-std::string render_anthropic_model(const std::string& id) {
-  std::string o;
-  json_text::JsonWriter w(o);
-  write_model(w, id);
-  return o;
-}
+std::string render_anthropic_model(const std::string& id) { return render_model_info(gateway_model(id)); }
 
 std::string render_anthropic_models(const std::vector<std::string>& ids) {
-  std::string o;
-  json_text::JsonWriter w(o);
-  w.begin_object();
-  w.key("data").begin_array();
-  for (const auto& id : ids) write_model(w, id);
-  w.end_array();
-  w.key("has_more").boolean(false);
-  w.key("first_id");
-  if (ids.empty()) w.null(); else w.str(ids.front());
-  w.key("last_id");
-  if (ids.empty()) w.null(); else w.str(ids.back());
-  w.end_object();
+  std::vector<WireModel> models;
+  models.reserve(ids.size());
+  for (const auto& id : ids) models.push_back(gateway_model(id));
+  return render_models_page(models);
+}
+
+std::string render_anthropic_count_tokens(uint64_t input_tokens) {
+  std::string o = "{\"input_tokens\":";
+  json_text::append_uint(o, input_tokens);
+  o += '}';
   return o;
 }
 
@@ -301,47 +255,35 @@ AnthropicSseWriter::AnthropicSseWriter(std::string id, std::string model, uint64
 std::string AnthropicSseWriter::start_if_needed() {
   if (started_) return {};
   started_ = true;
-  std::string o = "event: message_start\ndata: {\"type\":\"message_start\",\"message\":{\"id\":";
-  json_text::append_string(o, id_);
-  o += ",\"type\":\"message\",\"role\":\"assistant\",\"model\":";
-  json_text::append_string(o, model_);
-  o += ",\"content\":[],\"stop_reason\":null,\"stop_sequence\":null,\"stop_details\":null,\"container\":null,"
-       "\"usage\":";
-  Usage u;
-  u.prompt_tokens = input_tokens_;
-  u.completion_tokens = 1;
-  write_usage(o, u, input_tokens_, false);
-  o += ",\"diagnostics\":null}}\n\nevent: ping\ndata: {\"type\":\"ping\"}\n\n";
+  std::string o;
+  detail::append_message_start(o, id_, model_, detail::UsageCounts{input_tokens_, 1, 0, 0});
+  detail::append_ping(o);
   return o;
 }
 
 std::string AnthropicSseWriter::close_block() {
   if (!block_open_) return {};
   block_open_ = false;
-  return "event: content_block_stop\ndata: {\"type\":\"content_block_stop\",\"index\":" + std::to_string(block_index_) + "}\n\n";
+  std::string o;
+  detail::append_block_stop(o, block_index_);
+  return o;
 }
 
 std::string AnthropicSseWriter::event(const StreamEvent& e) {
   std::string o;
   switch (e.kind) {
-    case StreamEvent::Kind::kTextDelta: {
+    case StreamEvent::Kind::kTextDelta:
       o = start_if_needed();
       if (!block_open_ || !block_is_text_) {
         o += close_block();
         ++block_index_;
         block_open_ = true;
         block_is_text_ = true;
-        o += "event: content_block_start\ndata: {\"type\":\"content_block_start\",\"index\":" + std::to_string(block_index_) +
-             ",\"content_block\":{\"type\":\"text\",\"text\":\"\",\"citations\":[]}}\n\n";
+        detail::append_text_block_start(o, block_index_);
       }
-      o += "event: content_block_delta\ndata: {\"type\":\"content_block_delta\",\"index\":";
-      o += std::to_string(block_index_);
-      o += ",\"delta\":{\"type\":\"text_delta\",\"text\":";
-      json_text::append_string(o, e.text);
-      o += "}}\n\n";
+      detail::append_text_delta(o, block_index_, e.text);
       return o;
-    }
-    case StreamEvent::Kind::kToolCallDelta: {
+    case StreamEvent::Kind::kToolCallDelta:
       o = start_if_needed();
       if (!block_open_ || block_is_text_ || block_tool_ != static_cast<int64_t>(e.tool_index)) {
         o += close_block();
@@ -349,24 +291,13 @@ std::string AnthropicSseWriter::event(const StreamEvent& e) {
         block_open_ = true;
         block_is_text_ = false;
         block_tool_ = e.tool_index;
-        o += "event: content_block_start\ndata: {\"type\":\"content_block_start\",\"index\":";
-        json_text::append_int(o, block_index_);
-        o += ",\"content_block\":{\"type\":\"tool_use\",\"id\":";
-        json_text::append_string(o, anthropic_tool_use_id(e.tool_call_id.empty() ? id_ + "#" + std::to_string(e.tool_index)
-                                                                                 : e.tool_call_id));
-        o += ",\"name\":";
-        json_text::append_string(o, e.tool_name);
-        o += ",\"input\":{},\"caller\":{\"type\":\"direct\"}}}\n\n";
+        detail::append_tool_block_start(
+            o, block_index_,
+            anthropic_tool_use_id(e.tool_call_id.empty() ? id_ + "#" + std::to_string(e.tool_index) : e.tool_call_id),
+            e.tool_name);
       }
-      if (!e.arguments_fragment.empty()) {
-        o += "event: content_block_delta\ndata: {\"type\":\"content_block_delta\",\"index\":";
-        o += std::to_string(block_index_);
-        o += ",\"delta\":{\"type\":\"input_json_delta\",\"partial_json\":";
-        json_text::append_string(o, e.arguments_fragment);
-        o += "}}\n\n";
-      }
+      if (!e.arguments_fragment.empty()) detail::append_input_json_delta(o, block_index_, e.arguments_fragment);
       return o;
-    }
     case StreamEvent::Kind::kUsage:
       usage_ = e.usage;
       return o;
@@ -384,18 +315,17 @@ std::string AnthropicSseWriter::finish(const ChatResponse& final_response) {
   std::string o = start_if_needed();
   o += close_block();
   const std::optional<Usage>& u = final_response.usage ? final_response.usage : usage_;
-  o += "event: message_delta\ndata: {\"type\":\"message_delta\",\"delta\":{\"stop_reason\":\"";
-  o += stop_reason(final_response, finish_);
-  o += "\",\"stop_sequence\":null,\"stop_details\":null,\"container\":null},\"usage\":";
-  write_usage(o, u, input_tokens_, true);
-  o += "}\n\n";
-  o += "event: message_stop\ndata: {\"type\":\"message_stop\"}\n\n";
+  detail::append_message_end(o, stop_reason(final_response, finish_), std::nullopt, counts(u, input_tokens_));
   return o;
 }
 
 std::string AnthropicSseWriter::error(const Status& st) {
   finished_ = true;
-  return "event: error\ndata: " + error_body(st, request_id_) + "\n\n";
+  std::string o;
+  detail::append_event_head(o, "error");
+  o += error_body(st, request_id_);
+  o += "\n\n";
+  return o;
 }
 
-}  // namespace ploke::inbound
+}  // namespace ploke::adapters::anthropic
