@@ -28,7 +28,7 @@ MODULES=(
   "adapters   | adapters/include adapters/src | core json net adapters adapters/openai adapters/openrouter | nlohmann httplib openssl"
   "adapters/openai | adapters/openai | core json adapters adapters/openai | nlohmann"
   "adapters/openrouter | adapters/openrouter | core json adapters adapters/openai adapters/openrouter | nlohmann"
-  "simulator  | simulator | core json codec dashboard net adapters adapters/openai simulator | nlohmann"
+  "simulator  | simulator | core json codec dashboard net adapters adapters/openai adapters/openrouter simulator | nlohmann"
   "recorder   | recorder | core codec net adapters recorder | nlohmann"
   "scenarios  | scenarios/runner | core json fibers codec resilience adapters adapters/openai adapters/openrouter simulator scenarios | nlohmann openssl"
   "gateway    | cli/gateway | core fibers resilience ledger dashboard net adapters adapters/openai adapters/openrouter gateway | nlohmann"
