@@ -440,39 +440,24 @@ void reshape_stream(const ScriptedResponse& in, ScriptedResponse& out, const Res
   }
 }
 
-// The GET /generation `data` object.
-OJson generation_record(const std::string& id, int64_t created, const std::string& model, const OrEndpoint& endpoint,
-                        bool stream, const ChatOutcome& x) {
+// The GET /generation statistics.
+adapters::openrouter::GenerationStats generation_record(const std::string& id, int64_t created, const std::string& model,
+                                                        const OrEndpoint& endpoint, bool stream, const ChatOutcome& x) {
   const int64_t latency_ms = std::chrono::duration_cast<std::chrono::milliseconds>(x.end_at).count();
-  OJson g = OJson::object();
-  g["id"] = id;
-  g["upstream_id"] = "chatcmpl-" + id.substr(4);
-  g["total_cost"] = x.cost;
-  g["cache_discount"] = nullptr;
-  g["upstream_inference_cost"] = nullptr;
-  g["created_at"] = created;
-  g["model"] = model;
-  g["app_id"] = nullptr;
-  g["streamed"] = stream;
-  g["cancelled"] = false;
-  g["provider_name"] = endpoint.provider_name;
-  g["latency"] = latency_ms;
-  g["moderation_latency"] = nullptr;
-  g["generation_time"] = latency_ms;
-  g["finish_reason"] = x.finish;
-  g["native_finish_reason"] = native_reason(endpoint, x.finish);
-  g["tokens_prompt"] = x.prompt_tokens;
-  g["tokens_completion"] = x.completion_tokens;
-  g["native_tokens_prompt"] = x.prompt_tokens;
-  g["native_tokens_completion"] = x.completion_tokens;
-  g["native_tokens_reasoning"] = 0;
-  g["num_media_prompt"] = nullptr;
-  g["num_media_completion"] = nullptr;
-  g["num_search_results"] = nullptr;
-  g["origin"] = "";
-  g["usage"] = x.cost;
-  g["is_byok"] = false;
-  g["api_type"] = "completions";
+  adapters::openrouter::GenerationStats g;
+  g.id = id;
+  g.upstream_id = "chatcmpl-" + id.substr(4);
+  g.total_cost = x.cost;
+  g.created_at = created;
+  g.model = model;
+  g.streamed = stream;
+  g.provider_name = endpoint.provider_name;
+  g.latency_ms = latency_ms;
+  g.generation_time_ms = latency_ms;
+  g.finish_reason = x.finish;
+  g.native_finish_reason = native_reason(endpoint, x.finish);
+  g.tokens_prompt = x.prompt_tokens;
+  g.tokens_completion = x.completion_tokens;
   return g;
 }
 
@@ -506,10 +491,10 @@ ScriptedResponse OpenRouterSim::chat(const Json* body, const HttpRequest& reques
   const Pick pick = pick_endpoint(models, prefs, b, options_.simulate_endpoint_failures, rng);
   if (pick.endpoint == nullptr) {
     if (!pick.failed_provider.empty()) {
-      return error(502, "Provider returned error", ctx,
-                   OJson{{"provider_name", pick.failed_provider},
-                         {"raw", "{\"error\":{\"message\":\"upstream unavailable\"}}"},
-                         {"error_type", "provider_unavailable"}}.dump());
+      return error(adapters::openrouter::ErrorBody{502, "Provider returned error", pick.failed_provider,
+                                                   "{\"error\":{\"message\":\"upstream unavailable\"}}",
+                                                   "provider_unavailable"},
+                   ctx);
     }
     return error(pick.first_error.status, pick.first_error.message, ctx);
   }
@@ -543,10 +528,8 @@ ScriptedResponse OpenRouterSim::serve_chat(const Json& b, bool prompt_only, cons
   ChatResult res = generate_chat(&gb, gen_opts_, ctx, rng, slow * endpoint.speed);
   if (res.is_error) {
     // OpenAI-shaped validation error → OpenRouter's shape.
-    const Json e = Json::parse(res.response.body(), nullptr, false);
-    std::string msg = "Bad request";
-    if (e.is_object() && e.contains("error") && e["error"].is_object()) msg = e["error"].value("message", msg);
-    return error(res.response.status, msg, ctx);
+    return error(res.response.status,
+                 adapters::openrouter::read_error_message(res.response.body()).value_or("Bad request"), ctx);
   }
   const std::string id = gen_id(ctx.created, rng);
   ScriptedResponse out;
@@ -563,17 +546,18 @@ ScriptedResponse OpenRouterSim::serve_chat(const Json& b, bool prompt_only, cons
   const ReshapeArgs args{id, served.id, endpoint, drift};
   if (!stream) reshape_body(res.response, out, args, x);
   else reshape_stream(res.response, out, args, options_.processing_comments, x);
-  record_generation(id, generation_record(id, ctx.created, served.id, endpoint, stream, x).dump(), x.cost,
+  record_generation(generation_record(id, ctx.created, served.id, endpoint, stream, x),
                     arrival + x.end_at + options_.generation_ready_delay);
   return out;
 }
 
 // The generation record (GET /generation) and the account's usage.
-void OpenRouterSim::record_generation(const std::string& id, std::string json, double cost, TimePoint ready_at) {
+void OpenRouterSim::record_generation(adapters::openrouter::GenerationStats stats, TimePoint ready_at) {
   MutexLock lock(mu_);
-  usage_usd_ += cost;
+  usage_usd_ += stats.total_cost;
   ++usage_requests_;
-  generations_[id] = Generation{std::move(json), ready_at};
+  const std::string id = stats.id;
+  generations_[id] = Generation{std::move(stats), ready_at};
   generation_order_.push_back(id);
   if (generation_order_.size() > 10000) {
     generations_.erase(generation_order_.front());

@@ -287,6 +287,11 @@ std::string render_openrouter_error_body(const ErrorBody& e) {
   return o;
 }
 
+void write_openrouter_error_object(std::string& out, const ErrorBody& e) {
+  JsonWriter w(out);
+  error_object(w, e);
+}
+
 std::string render_openrouter_error_chunk(const ChunkIdentity& c, const ErrorBody& e) {
   std::string o;
   JsonWriter w(o);
@@ -323,6 +328,16 @@ std::optional<ChunkIdentity> read_openrouter_chunk_identity(std::string_view tex
   str("provider", c.provider);
   if (auto it = j.find("created"); it != j.end() && it->is_number_integer()) c.created = it->get<int64_t>();
   return c;
+}
+
+std::optional<std::string> read_error_message(std::string_view body) {
+  const nlohmann::json j = nlohmann::json::parse(body, nullptr, false);
+  if (!j.is_object()) return std::nullopt;
+  auto e = j.find("error");
+  if (e == j.end() || !e->is_object()) return std::nullopt;
+  auto m = e->find("message");
+  if (m == e->end() || !m->is_string()) return std::nullopt;
+  return m->get<std::string>();
 }
 
 }  // namespace ploke::adapters::openrouter

@@ -13,6 +13,7 @@
 //   render_openrouter_error_body()      {"error":{"code","message"[,"metadata"]}}
 //   render_openrouter_error_chunk()     a stream's error chunk (finish_reason "error")
 //   read_openrouter_chunk_identity()    id / created / model / provider of a chunk
+//   read_error_message()                error.message of an error body
 //
 // Numbers: integer-typed inputs print as integers; doubles always with a fraction or an
 // exponent (100 → "100.0", 2.5e-6 → "2.5e-06"), the form of a JSON DOM's double.
@@ -135,6 +136,12 @@ struct ErrorBody {
 };
 /// {"error":{...}}.
 std::string render_openrouter_error_body(const ErrorBody& e);
+/// The `error` object alone, appended to `out`.
+void write_openrouter_error_object(std::string& out, const ErrorBody& e);
+
+/// `error.message` of an error body (OpenAI's shape and OpenRouter's); nullopt when the
+/// body is not JSON, has no `error` object or its message is not a string.
+std::optional<std::string> read_error_message(std::string_view body);
 
 /// A chunk's identity (the stream's id, created, model, provider).
 struct ChunkIdentity {
