@@ -4,34 +4,15 @@
 #include "openrouter_wire.h"
 
 #include <algorithm>
-#include <cinttypes>
 #include <cmath>
-#include <cstdio>
 #include <set>
 #include <utility>
 
+#include "ploke/adapters/openrouter/render.h"
 #include "ploke/core/secret.h"
 
 namespace ploke::sim {
 namespace detail {
-namespace {
-
-using OJson = nlohmann::ordered_json;
-
-std::string price_text(double v) {
-  if (v == 0) return "0";
-  if (v < 0) return "-1";
-  char buf[48];
-  std::snprintf(buf, sizeof buf, "%.12f", v);
-  std::string s(buf);
-  while (!s.empty() && s.back() == '0') s.pop_back();
-  if (!s.empty() && s.back() == '.') s.pop_back();
-  return s;
-}
-
-OJson price(double v, const OpenRouterDrift& d) { return d.numeric_prices ? OJson(v) : OJson(price_text(v)); }
-
-}  // namespace
 
 std::string lower(std::string_view s) {
   std::string o(s);
@@ -274,35 +255,35 @@ std::vector<OrModel> build_openrouter_catalog(const OpenRouterSimOptions& option
 
 namespace {
 
-OJson architecture(const OrModel& m, const OpenRouterDrift& d) {
-  OJson a = OJson::object();
-  std::string modality;
-  for (size_t i = 0; i < m.input_modalities.size(); ++i) modality += (i ? "+" : "") + m.input_modalities[i];
-  modality += "->";
-  for (size_t i = 0; i < m.output_modalities.size(); ++i) modality += (i ? "+" : "") + m.output_modalities[i];
-  a["modality"] = modality;
-  a["input_modalities"] = m.input_modalities;
-  a["output_modalities"] = m.output_modalities;
-  a["tokenizer"] = (d.unknown_enums && m.tokenizer == "Other") ? "Nemotron" : m.tokenizer;
-  if (d.unknown_enums && m.instruct_type.empty()) a["instruct_type"] = "harmony";
-  else a["instruct_type"] = m.instruct_type.empty() ? OJson(nullptr) : OJson(m.instruct_type);
+namespace orw = ploke::adapters::openrouter;
+
+orw::Architecture architecture(const OrModel& m, const OpenRouterDrift& d) {
+  orw::Architecture a;
+  a.input_modalities = m.input_modalities;
+  a.output_modalities = m.output_modalities;
+  a.tokenizer = (d.unknown_enums && m.tokenizer == "Other") ? "Nemotron" : m.tokenizer;
+  if (d.unknown_enums && m.instruct_type.empty()) a.instruct_type = "harmony";
+  else if (!m.instruct_type.empty()) a.instruct_type = m.instruct_type;
   return a;
 }
 
-OJson pricing(const OrEndpoint& e, const OpenRouterDrift& d, bool endpoint) {
-  OJson p = OJson::object();
-  p["prompt"] = price(e.prompt, d);
-  p["completion"] = price(e.completion, d);
-  p["request"] = price(e.request, d);
-  p["image"] = price(0, d);
+// Drift: a price member clients must ignore, and (on models) the discount.
+orw::Pricing pricing(const OrEndpoint& e, const OpenRouterDrift& d, bool endpoint) {
+  orw::Pricing p;
+  p.prompt = e.prompt;
+  p.completion = e.completion;
+  p.request = e.request;
   if (!endpoint) {
-    p["web_search"] = price(0, d);
-    p["internal_reasoning"] = price(0, d);
+    p.web_search = 0;
+    p.internal_reasoning = 0;
   }
-  if (e.cache_read) p["input_cache_read"] = price(*e.cache_read, d);
-  if (e.cache_write) p["input_cache_write"] = price(*e.cache_write, d);
-  if (d.extra_fields) p["input_cache_write_1h"] = price(e.cache_write.value_or(0) * 1.6, d);
-  if (endpoint || d.extra_fields) p["discount"] = 0;
+  p.input_cache_read = e.cache_read;
+  p.input_cache_write = e.cache_write;
+  if (d.extra_fields) {
+    const double h1 = e.cache_write.value_or(0) * 1.6;
+    p.extra.emplace_back("input_cache_write_1h", orw::openrouter_price_json(h1, orw::RenderOptions{d.numeric_prices}));
+    if (!endpoint) p.extra.emplace_back("discount", "0");
+  }
   return p;
 }
 
@@ -317,88 +298,79 @@ std::vector<std::string> model_params(const OrModel& m, const OpenRouterDrift& d
   return out;
 }
 
-OJson model_json(const OrModel& m, const OpenRouterDrift& d) {
+orw::ModelEntry model_entry(const OrModel& m, const OpenRouterDrift& d) {
   const OrEndpoint& top = m.endpoints.front();
-  uint32_t ctx = 0;
-  for (const auto& e : m.endpoints) ctx = std::max(ctx, e.context_length);
-  OJson o = OJson::object();
-  o["id"] = m.id;
-  o["canonical_slug"] = m.id;
-  o["hugging_face_id"] = m.hugging_face_id;
-  o["name"] = m.name;
-  o["created"] = m.created;
-  o["description"] = m.description;
-  o["context_length"] = ctx;
-  o["architecture"] = architecture(m, d);
-  o["pricing"] = pricing(top, d, false);
-  o["top_provider"] = {{"context_length", top.context_length},
-                       {"max_completion_tokens", top.max_completion_tokens ? OJson(*top.max_completion_tokens) : OJson(nullptr)},
-                       {"is_moderated", m.is_moderated}};
-  o["per_request_limits"] = nullptr;
-  o["supported_parameters"] = model_params(m, d);
-  o["default_parameters"] = nullptr;  // none of the simulated models publishes defaults
-  o["supported_voices"] = nullptr;    // text models
-  o["links"] = {{"details", "/api/v1/models/" + m.id + "/endpoints"}};
+  orw::ModelEntry o;
+  o.id = m.id;
+  o.hugging_face_id = m.hugging_face_id;
+  o.name = m.name;
+  o.created = m.created;
+  o.description = m.description;
+  for (const auto& e : m.endpoints) o.context_length = std::max(o.context_length, e.context_length);
+  o.architecture = architecture(m, d);
+  o.pricing = pricing(top, d, false);
+  o.top_context_length = top.context_length;
+  o.top_max_completion_tokens = top.max_completion_tokens;
+  o.is_moderated = m.is_moderated;
+  o.supported_parameters = model_params(m, d);
   if (d.extra_fields) {
-    o["knowledge_cutoff"] = "2025-06-30";
-    o["benchmarks"] = {{"mmlu", 0.71}, {"swe_bench", nullptr}};
-    o["x_sim_extra"] = {{"nested", {1, 2, {{"deep", true}}}}};
+    o.extra = {{"knowledge_cutoff", "\"2025-06-30\""},
+               {"benchmarks", R"({"mmlu":0.71,"swe_bench":null})"},
+               {"x_sim_extra", R"({"nested":[1,2,{"deep":true}]})"}};
   }
   return o;
 }
 
-OJson endpoint_json(const OrModel& m, const OrEndpoint& e, const OpenRouterDrift& d, const LatencyModel& lat) {
+orw::EndpointEntry endpoint_entry(const OrModel& m, const OrEndpoint& e, const OpenRouterDrift& d,
+                                  const LatencyModel& lat) {
   const double ttft_s = std::chrono::duration<double>(lat.time_to_first_token).count() * e.speed;
   const double tps = lat.tokens_per_second / e.speed;
-  OJson o = OJson::object();
-  o["name"] = e.provider_name + " | " + m.id;
-  o["model_id"] = m.id;
-  o["model_name"] = m.name;
-  o["context_length"] = e.context_length;
-  o["pricing"] = pricing(e, d, true);
-  o["provider_name"] = e.provider_name;
-  o["tag"] = e.tag;
-  o["quantization"] = quant_of(e, d);
-  o["max_completion_tokens"] = e.max_completion_tokens ? OJson(*e.max_completion_tokens) : OJson(nullptr);
-  o["max_prompt_tokens"] = nullptr;
-  o["supported_parameters"] = params_of(e, d);
-  o["status"] = (d.unknown_enums && e.uptime < 95.0) ? -7 : e.status;
-  o["uptime_last_30m"] = std::round(e.uptime * 10) / 10;
-  o["uptime_last_5m"] = std::min(100.0, std::round((e.uptime + 0.3) * 10) / 10);
-  o["uptime_last_1d"] = std::round((e.uptime - 0.2) * 10) / 10;
-  o["supports_implicit_caching"] = e.implicit_caching;
   auto r3 = [](double x) { return std::round(x * 1000) / 1000; };
-  o["latency_last_30m"] = {{"p50", r3(ttft_s)}, {"p75", r3(ttft_s * 1.4)}, {"p90", r3(ttft_s * 2)}, {"p99", r3(ttft_s * 4)}};
-  o["throughput_last_30m"] = {{"p50", r3(tps)}, {"p75", r3(tps * 0.85)}, {"p90", r3(tps * 0.6)}, {"p99", r3(tps * 0.3)}};
-  if (d.extra_fields) o["x_sim_extra"] = {{"region", "eu-west"}, {"since", 2026}};
+  orw::EndpointEntry o;
+  o.name = e.provider_name + " | " + m.id;
+  o.model_id = m.id;
+  o.model_name = m.name;
+  o.context_length = e.context_length;
+  o.pricing = pricing(e, d, true);
+  o.provider_name = e.provider_name;
+  o.tag = e.tag;
+  o.quantization = quant_of(e, d);
+  o.max_completion_tokens = e.max_completion_tokens;
+  o.supported_parameters = params_of(e, d);
+  o.status = (d.unknown_enums && e.uptime < 95.0) ? -7 : e.status;
+  o.uptime_last_30m = std::round(e.uptime * 10) / 10;
+  o.uptime_last_5m = std::min(100.0, std::round((e.uptime + 0.3) * 10) / 10);
+  o.uptime_last_1d = std::round((e.uptime - 0.2) * 10) / 10;
+  o.supports_implicit_caching = e.implicit_caching;
+  o.latency_last_30m = {r3(ttft_s), r3(ttft_s * 1.4), r3(ttft_s * 2), r3(ttft_s * 4)};
+  o.throughput_last_30m = {r3(tps), r3(tps * 0.85), r3(tps * 0.6), r3(tps * 0.3)};
+  if (d.extra_fields) o.extra = {{"x_sim_extra", R"({"region":"eu-west","since":2026})"}};
   return o;
 }
 
 }  // namespace
 
 std::string render_models(const std::vector<OrModel>& models, const OpenRouterDrift& drift) {
-  OJson data = OJson::array();
-  for (const auto& m : models) data.push_back(model_json(m, drift));
-  OJson doc = OJson::object();
-  doc["data"] = std::move(data);
-  doc["total_count"] = models.size();
-  doc["links"] = {{"next", nullptr}};  // one page holds the whole catalog
-  if (drift.extra_fields) doc["meta"] = {{"generator", "ploke-sim"}, {"count", models.size()}};
-  return doc.dump();
+  std::vector<orw::ModelEntry> entries;
+  entries.reserve(models.size());
+  for (const auto& m : models) entries.push_back(model_entry(m, drift));
+  orw::ExtraMembers extra;
+  if (drift.extra_fields) {
+    extra.emplace_back("meta", R"({"generator":"ploke-sim","count":)" + std::to_string(models.size()) + "}");
+  }
+  return orw::render_openrouter_model_list(entries, orw::RenderOptions{drift.numeric_prices}, extra);
 }
 
 std::string render_endpoints(const OrModel& m, const OpenRouterDrift& drift) {
   static const LatencyModel kDefault;
-  OJson eps = OJson::array();
-  for (const auto& e : m.endpoints) eps.push_back(endpoint_json(m, e, drift, kDefault));
-  OJson data = OJson::object();
-  data["id"] = m.id;
-  data["name"] = m.name;
-  data["created"] = m.created;
-  data["description"] = m.description;
-  data["architecture"] = architecture(m, drift);
-  data["endpoints"] = std::move(eps);
-  return OJson{{"data", std::move(data)}}.dump();
+  orw::EndpointList l;
+  l.id = m.id;
+  l.name = m.name;
+  l.created = m.created;
+  l.description = m.description;
+  l.architecture = architecture(m, drift);
+  for (const auto& e : m.endpoints) l.endpoints.push_back(endpoint_entry(m, e, drift, kDefault));
+  return orw::render_openrouter_endpoint_list(l, orw::RenderOptions{drift.numeric_prices});
 }
 
 }  // namespace detail

@@ -3,9 +3,9 @@
 // the /generation record. See openrouter_wire.h and simulator/README.md "OpenRouter".
 #include <algorithm>
 #include <chrono>
-#include <set>
 
 #include "openrouter_wire.h"
+#include "ploke/adapters/openrouter/provider_json.h"
 #include "ploke/core/thread_annotations.h"
 
 namespace ploke::sim::detail {
@@ -24,82 +24,22 @@ struct Prefs {
   std::optional<double> max_prompt, max_completion, max_request;  // per million tokens / per request
 };
 
-std::optional<std::string> string_list(const Json& v, const char* key, std::vector<std::string>& out) {
-  if (!v.is_array()) return std::string("provider.") + key + ": expected an array of strings";
-  for (const Json& s : v) {
-    if (!s.is_string()) return std::string("provider.") + key + ": expected an array of strings";
-    out.push_back(s.get<std::string>());
-  }
-  return std::nullopt;
-}
-
-std::optional<double> price_value(const Json& v) {
-  if (v.is_number()) return v.get<double>();
-  if (v.is_string()) {
-    try {
-      size_t used = 0;
-      const double d = std::stod(v.get<std::string>(), &used);
-      if (used == v.get_ref<const std::string&>().size()) return d;
-    } catch (const std::exception&) {
-    }
-  }
-  return std::nullopt;
-}
-
-/// Parses `provider`; the error message is OpenRouter's 400 text.
+/// Parses `provider` with the package's strict parser; the error is OpenRouter's 400 text.
 std::optional<std::string> parse_prefs(const Json& p, Prefs& out) {
-  if (!p.is_object()) return std::string("provider: expected an object");
-  static const std::set<std::string> kKnown = {
-      "order", "allow_fallbacks", "require_parameters", "data_collection", "zdr", "enforce_distillable_text", "only",
-      "ignore", "quantizations", "sort", "max_price", "preferred_min_throughput", "preferred_max_latency", "experimental"};
-  std::string unknown;
-  for (auto it = p.begin(); it != p.end(); ++it) {
-    if (!kKnown.count(it.key())) unknown += (unknown.empty() ? "'" : ", '") + it.key() + "'";
-  }
-  if (!unknown.empty()) return "Unrecognized key(s) in object: " + unknown;
-  for (auto it = p.begin(); it != p.end(); ++it) {
-    const std::string& k = it.key();
-    const Json& v = it.value();
-    if (v.is_null()) continue;
-    std::optional<std::string> err;
-    if (k == "order") err = string_list(v, "order", out.order);
-    else if (k == "only") err = string_list(v, "only", out.only);
-    else if (k == "ignore") err = string_list(v, "ignore", out.ignore);
-    else if (k == "quantizations") err = string_list(v, "quantizations", out.quantizations);
-    else if (k == "allow_fallbacks" || k == "require_parameters" || k == "zdr" || k == "enforce_distillable_text") {
-      if (!v.is_boolean()) return "provider." + k + ": expected a boolean";
-      if (k == "allow_fallbacks") out.allow_fallbacks = v.get<bool>();
-      if (k == "require_parameters") out.require_parameters = v.get<bool>();
-    } else if (k == "data_collection") {
-      if (!v.is_string() || (v != "allow" && v != "deny")) return std::string("provider.data_collection: expected 'allow' | 'deny'");
-      out.deny_data_collection = v == "deny";
-    } else if (k == "sort") {
-      const Json* s = &v;
-      if (v.is_object()) {
-        auto by = v.find("by");
-        if (by == v.end()) return std::string("provider.sort.by: required");
-        s = &*by;
-      }
-      if (!s->is_string() || (*s != "price" && *s != "throughput" && *s != "latency" && *s != "exacto")) {
-        return std::string("provider.sort: expected 'price' | 'throughput' | 'latency' | 'exacto'");
-      }
-      out.sort = s->get<std::string>();
-    } else if (k == "max_price") {
-      if (!v.is_object()) return std::string("provider.max_price: expected an object");
-      for (auto mp = v.begin(); mp != v.end(); ++mp) {
-        const std::string& mk = mp.key();
-        if (mk != "prompt" && mk != "completion" && mk != "request" && mk != "image" && mk != "audio") {
-          return "Unrecognized key(s) in object: '" + mk + "'";
-        }
-        auto val = price_value(mp.value());
-        if (!val) return "provider.max_price." + mk + ": expected a number";
-        if (mk == "prompt") out.max_prompt = val;
-        if (mk == "completion") out.max_completion = val;
-        if (mk == "request") out.max_request = val;
-      }
-    }
-    if (err) return err;
-  }
+  namespace orw = adapters::openrouter;
+  orw::OpenRouterPreferences o;
+  if (Status st = orw::parse_openrouter_provider(p, orw::ProviderChecks::kStrict, o); !st.ok()) return st.message();
+  out.order = std::move(o.order);
+  out.only = std::move(o.only);
+  out.ignore = std::move(o.ignore);
+  out.quantizations = std::move(o.quantizations);
+  out.allow_fallbacks = o.allow_fallbacks.value_or(true);
+  out.require_parameters = o.require_parameters.value_or(false);
+  out.deny_data_collection = o.data_collection == "deny";
+  out.sort = std::move(o.sort);
+  out.max_prompt = o.max_price_prompt;
+  out.max_completion = o.max_price_completion;
+  out.max_request = o.max_price_request;
   return std::nullopt;
 }
 
@@ -440,39 +380,24 @@ void reshape_stream(const ScriptedResponse& in, ScriptedResponse& out, const Res
   }
 }
 
-// The GET /generation `data` object.
-OJson generation_record(const std::string& id, int64_t created, const std::string& model, const OrEndpoint& endpoint,
-                        bool stream, const ChatOutcome& x) {
+// The GET /generation statistics.
+adapters::openrouter::GenerationStats generation_record(const std::string& id, int64_t created, const std::string& model,
+                                                        const OrEndpoint& endpoint, bool stream, const ChatOutcome& x) {
   const int64_t latency_ms = std::chrono::duration_cast<std::chrono::milliseconds>(x.end_at).count();
-  OJson g = OJson::object();
-  g["id"] = id;
-  g["upstream_id"] = "chatcmpl-" + id.substr(4);
-  g["total_cost"] = x.cost;
-  g["cache_discount"] = nullptr;
-  g["upstream_inference_cost"] = nullptr;
-  g["created_at"] = created;
-  g["model"] = model;
-  g["app_id"] = nullptr;
-  g["streamed"] = stream;
-  g["cancelled"] = false;
-  g["provider_name"] = endpoint.provider_name;
-  g["latency"] = latency_ms;
-  g["moderation_latency"] = nullptr;
-  g["generation_time"] = latency_ms;
-  g["finish_reason"] = x.finish;
-  g["native_finish_reason"] = native_reason(endpoint, x.finish);
-  g["tokens_prompt"] = x.prompt_tokens;
-  g["tokens_completion"] = x.completion_tokens;
-  g["native_tokens_prompt"] = x.prompt_tokens;
-  g["native_tokens_completion"] = x.completion_tokens;
-  g["native_tokens_reasoning"] = 0;
-  g["num_media_prompt"] = nullptr;
-  g["num_media_completion"] = nullptr;
-  g["num_search_results"] = nullptr;
-  g["origin"] = "";
-  g["usage"] = x.cost;
-  g["is_byok"] = false;
-  g["api_type"] = "completions";
+  adapters::openrouter::GenerationStats g;
+  g.id = id;
+  g.upstream_id = "chatcmpl-" + id.substr(4);
+  g.total_cost = x.cost;
+  g.created_at = created;
+  g.model = model;
+  g.streamed = stream;
+  g.provider_name = endpoint.provider_name;
+  g.latency_ms = latency_ms;
+  g.generation_time_ms = latency_ms;
+  g.finish_reason = x.finish;
+  g.native_finish_reason = native_reason(endpoint, x.finish);
+  g.tokens_prompt = x.prompt_tokens;
+  g.tokens_completion = x.completion_tokens;
   return g;
 }
 
@@ -506,10 +431,10 @@ ScriptedResponse OpenRouterSim::chat(const Json* body, const HttpRequest& reques
   const Pick pick = pick_endpoint(models, prefs, b, options_.simulate_endpoint_failures, rng);
   if (pick.endpoint == nullptr) {
     if (!pick.failed_provider.empty()) {
-      return error(502, "Provider returned error", ctx,
-                   OJson{{"provider_name", pick.failed_provider},
-                         {"raw", "{\"error\":{\"message\":\"upstream unavailable\"}}"},
-                         {"error_type", "provider_unavailable"}}.dump());
+      return error(adapters::openrouter::ErrorBody{502, "Provider returned error", pick.failed_provider,
+                                                   "{\"error\":{\"message\":\"upstream unavailable\"}}",
+                                                   "provider_unavailable"},
+                   ctx);
     }
     return error(pick.first_error.status, pick.first_error.message, ctx);
   }
@@ -543,10 +468,8 @@ ScriptedResponse OpenRouterSim::serve_chat(const Json& b, bool prompt_only, cons
   ChatResult res = generate_chat(&gb, gen_opts_, ctx, rng, slow * endpoint.speed);
   if (res.is_error) {
     // OpenAI-shaped validation error → OpenRouter's shape.
-    const Json e = Json::parse(res.response.body(), nullptr, false);
-    std::string msg = "Bad request";
-    if (e.is_object() && e.contains("error") && e["error"].is_object()) msg = e["error"].value("message", msg);
-    return error(res.response.status, msg, ctx);
+    return error(res.response.status,
+                 adapters::openrouter::read_error_message(res.response.body()).value_or("Bad request"), ctx);
   }
   const std::string id = gen_id(ctx.created, rng);
   ScriptedResponse out;
@@ -563,17 +486,18 @@ ScriptedResponse OpenRouterSim::serve_chat(const Json& b, bool prompt_only, cons
   const ReshapeArgs args{id, served.id, endpoint, drift};
   if (!stream) reshape_body(res.response, out, args, x);
   else reshape_stream(res.response, out, args, options_.processing_comments, x);
-  record_generation(id, generation_record(id, ctx.created, served.id, endpoint, stream, x).dump(), x.cost,
+  record_generation(generation_record(id, ctx.created, served.id, endpoint, stream, x),
                     arrival + x.end_at + options_.generation_ready_delay);
   return out;
 }
 
 // The generation record (GET /generation) and the account's usage.
-void OpenRouterSim::record_generation(const std::string& id, std::string json, double cost, TimePoint ready_at) {
+void OpenRouterSim::record_generation(adapters::openrouter::GenerationStats stats, TimePoint ready_at) {
   MutexLock lock(mu_);
-  usage_usd_ += cost;
+  usage_usd_ += stats.total_cost;
   ++usage_requests_;
-  generations_[id] = Generation{std::move(json), ready_at};
+  const std::string id = stats.id;
+  generations_[id] = Generation{std::move(stats), ready_at};
   generation_order_.push_back(id);
   if (generation_order_.size() > 10000) {
     generations_.erase(generation_order_.front());

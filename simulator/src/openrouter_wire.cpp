@@ -16,7 +16,7 @@ namespace ploke::sim {
 namespace detail {
 namespace {
 
-using OJson = nlohmann::ordered_json;
+namespace orw = ploke::adapters::openrouter;
 
 std::string url_decode(std::string_view s) {
   std::string o;
@@ -122,11 +122,12 @@ ScriptedResponse OpenRouterSim::json_response(int status, std::string body, cons
   return r;
 }
 
-ScriptedResponse OpenRouterSim::error(int status, const std::string& message, const RequestContext& ctx,
-                                      const std::string& metadata_json) const {
-  OJson e = {{"code", status}, {"message", message}};
-  if (!metadata_json.empty()) e["metadata"] = OJson::parse(metadata_json);
-  return json_response(status, OJson{{"error", std::move(e)}}.dump(), ctx);
+ScriptedResponse OpenRouterSim::error(int status, const std::string& message, const RequestContext& ctx) const {
+  return error(orw::ErrorBody{status, message, {}, {}, {}}, ctx);
+}
+
+ScriptedResponse OpenRouterSim::error(const orw::ErrorBody& e, const RequestContext& ctx) const {
+  return json_response(e.code, orw::render_openrouter_error_body(e), ctx);
 }
 
 ScriptedResponse OpenRouterSim::route(const HttpRequest& request, const std::string& path, bool is_post, bool is_get,
@@ -161,48 +162,59 @@ ScriptedResponse OpenRouterSim::route(const HttpRequest& request, const std::str
     if (it == generations_.end() || clock_.now() < it->second.ready_at) {
       return error(404, "Generation " + id + " not found", ctx);
     }
-    return json_response(200, "{\"data\":" + it->second.json + "}", ctx);
+    return json_response(200, orw::render_openrouter_generation(it->second.stats), ctx);
   }
   if (path == "/api/v1/key" || path == "/api/v1/auth/key" || path == "/api/v1/credits") {
     auto key = bearer(request);
     if (!key) return error(401, "No auth credentials found", ctx);
     MutexLock lock(mu_);
     if (path == "/api/v1/credits") {
-      return json_response(200, OJson{{"data", {{"total_credits", options_.total_credits}, {"total_usage", usage_usd_}}}}.dump(), ctx);
+      return json_response(200, orw::render_openrouter_credits(options_.total_credits, usage_usd_), ctx);
     }
-    OJson d = OJson::object();
-    d["label"] = key_label(*key);
-    d["limit"] = options_.key_limit ? OJson(*options_.key_limit) : OJson(nullptr);
-    d["limit_reset"] = options_.key_limit ? OJson("monthly") : OJson(nullptr);
-    d["limit_remaining"] = options_.key_limit ? OJson(std::max(0.0, *options_.key_limit - usage_usd_)) : OJson(nullptr);
-    d["include_byok_in_limit"] = false;
-    for (const char* k : {"usage", "usage_daily", "usage_weekly", "usage_monthly"}) d[k] = usage_usd_;
-    for (const char* k : {"byok_usage", "byok_usage_daily", "byok_usage_weekly", "byok_usage_monthly"}) d[k] = 0;
-    d["is_free_tier"] = false;
-    d["is_management_key"] = false;
-    d["expires_at"] = nullptr;
-    d["creator_user_id"] = "user_sim";
-    d["rate_limit"] = {{"requests", 1000}, {"interval", "1h"}, {"note", "deprecated"}};
-    return json_response(200, OJson{{"data", std::move(d)}}.dump(), ctx);
+    orw::KeyInfo k;
+    k.label = key_label(*key);
+    k.limit = options_.key_limit;
+    if (options_.key_limit) k.limit_remaining = std::max(0.0, *options_.key_limit - usage_usd_);
+    k.usage = usage_usd_;
+    k.creator_user_id = "user_sim";
+    return json_response(200, orw::render_openrouter_key(k), ctx);
   }
   return error(404, "Not Found", ctx);
 }
 
+namespace {
+
+// A fault's OpenAI-shaped error body as OpenRouter's error: its message, and for 5xx the
+// provider's metadata.
+orw::ErrorBody fault_error(std::string_view body, int code) {
+  orw::ErrorBody e{code, orw::read_error_message(body).value_or("Provider returned error"), {}, {}, {}};
+  if (code >= 500) {
+    e.provider_name = "SimProvider";
+    e.error_type = code == 529 ? "provider_overloaded" : "provider_unavailable";
+  }
+  return e;
+}
+
+// The identity of the last good chunk of a stream (its `data:` line naming an id).
+orw::ChunkIdentity last_chunk_identity(const std::vector<TimedChunk>& chunks) {
+  for (auto it = chunks.rbegin(); it != chunks.rend(); ++it) {
+    std::string_view b = it->bytes;
+    const size_t p = b.rfind("data: {\"id\"");
+    if (p == std::string_view::npos) continue;
+    std::string_view d = b.substr(p + 6);
+    if (auto c = orw::read_openrouter_chunk_identity(d.substr(0, d.find('\n')))) return *c;
+  }
+  return {};
+}
+
+}  // namespace
+
 void OpenRouterSim::adapt_fault(ScriptedResponse& r, const Fault* fault, bool stream) const {
   if (fault == nullptr) return;
-  auto error_object = [&](const std::string& body, int code) {
-    const Json e = Json::parse(body, nullptr, false);
-    std::string msg = "Provider returned error";
-    if (e.is_object() && e.contains("error") && e["error"].is_object()) msg = e["error"].value("message", msg);
-    OJson o = {{"code", code}, {"message", msg}};
-    if (code >= 500) o["metadata"] = {{"provider_name", "SimProvider"}, {"error_type", code == 529 ? "provider_overloaded" : "provider_unavailable"}};
-    return o;
-  };
   const int status = fault->status >= 400 ? fault->status : 502;
   if (fault->kind == FaultKind::kHttpError && r.send_head && !r.chunks.empty()) {
-    OJson err = error_object(r.body(), r.status);
     const Duration at = r.chunks.front().at;
-    r.chunks.assign(1, TimedChunk{at, OJson{{"error", std::move(err)}}.dump()});
+    r.chunks.assign(1, TimedChunk{at, orw::render_openrouter_error_body(fault_error(r.body(), r.status))});
     r.headers.set("content-type", "application/json");
     if (r.status == 429) {
       r.headers.add("X-RateLimit-Limit", "20");
@@ -214,12 +226,11 @@ void OpenRouterSim::adapt_fault(ScriptedResponse& r, const Fault* fault, bool st
   if (fault->kind != FaultKind::kMidStreamError) return;
   if (!stream) {  // a 200 body carrying `error`
     if (r.chunks.empty()) return;
-    OJson err = error_object(r.body(), status);
     const Duration at = r.chunks.front().at;
-    r.chunks.assign(1, TimedChunk{at, OJson{{"error", std::move(err)}}.dump()});
+    r.chunks.assign(1, TimedChunk{at, orw::render_openrouter_error_body(fault_error(r.body(), status))});
     return;
   }
-  // Stream: the injected OpenAI-style `data: {"error":…}` event becomes OpenRouter's chunk.
+  // Stream: the injected OpenAI-style error event becomes OpenRouter's error chunk.
   if (r.chunks.empty()) return;
   TimedChunk& last = r.chunks.back();
   std::string_view s = last.bytes;
@@ -227,28 +238,8 @@ void OpenRouterSim::adapt_fault(ScriptedResponse& r, const Fault* fault, bool st
   if (pos == std::string_view::npos) return;
   std::string_view ev = s.substr(pos + 6);
   while (!ev.empty() && (ev.back() == '\n' || ev.back() == '\r')) ev.remove_suffix(1);
-  OJson err = error_object(std::string(ev), status);
-  // id / model / provider from the last good chunk.
-  OJson prev;
-  for (auto it = r.chunks.rbegin(); it != r.chunks.rend() && prev.is_null(); ++it) {
-    std::string_view b = it->bytes;
-    size_t p = b.rfind("data: {\"id\"");
-    if (p == std::string_view::npos) continue;
-    std::string_view d = b.substr(p + 6);
-    d = d.substr(0, d.find('\n'));
-    prev = OJson::parse(d, nullptr, false);
-    if (prev.is_discarded()) prev = nullptr;
-  }
-  OJson o = OJson::object();
-  o["id"] = prev.is_object() ? prev.value("id", "gen-error") : "gen-error";
-  o["object"] = "chat.completion.chunk";
-  o["created"] = prev.is_object() ? prev.value("created", 0) : 0;
-  o["model"] = prev.is_object() ? prev.value("model", "") : "";
-  o["provider"] = prev.is_object() ? prev.value("provider", "") : "";
-  o["error"] = std::move(err);
-  o["choices"] = OJson::array({{{"index", 0}, {"delta", {{"content", ""}}}, {"finish_reason", "error"},
-                                {"native_finish_reason", "error"}}});
-  last.bytes = std::string(s.substr(0, pos)) + "data: " + o.dump() + "\n\n";
+  const std::string chunk = orw::render_openrouter_error_chunk(last_chunk_identity(r.chunks), fault_error(ev, status));
+  last.bytes = std::string(s.substr(0, pos)) + "data: " + chunk + "\n\n";
 }
 
 }  // namespace detail

@@ -19,6 +19,7 @@
 #include <vector>
 
 #include "openai_wire.h"
+#include "ploke/adapters/openrouter/render.h"
 #include "ploke/core/fault_plan.h"
 #include "ploke/core/thread_annotations.h"
 #include "ploke/simulator/engine.h"
@@ -91,7 +92,7 @@ class OpenRouterSim {
 
  private:
   struct Generation {
-    std::string json;  ///< the /generation `data` object
+    adapters::openrouter::GenerationStats stats;  ///< what GET /generation answers
     TimePoint ready_at;
   };
   void ensure_catalog() const;
@@ -105,10 +106,10 @@ class OpenRouterSim {
   ScriptedResponse serve_chat(const Json& b, bool prompt_only, const OrModel& served, const OrEndpoint& endpoint,
                               const HttpRequest& request, const RequestContext& ctx, Random& rng, double slow,
                               TimePoint arrival);
-  void record_generation(const std::string& id, std::string json, double cost, TimePoint ready_at);
+  void record_generation(adapters::openrouter::GenerationStats stats, TimePoint ready_at);
   ScriptedResponse json_response(int status, std::string body, const RequestContext& ctx) const;
-  ScriptedResponse error(int status, const std::string& message, const RequestContext& ctx,
-                         const std::string& metadata_json = {}) const;
+  ScriptedResponse error(int status, const std::string& message, const RequestContext& ctx) const;
+  ScriptedResponse error(const adapters::openrouter::ErrorBody& e, const RequestContext& ctx) const;
 
   const OpenRouterSimOptions options_;
   Clock& clock_;

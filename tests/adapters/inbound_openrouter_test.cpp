@@ -9,6 +9,7 @@
 #include "ploke/adapters/openai/server.h"
 #include "ploke/adapters/openai/checks.h"
 #include "ploke/adapters/openrouter/adapter.h"
+#include "ploke/adapters/openrouter/provider_json.h"
 #include "ploke/adapters/openrouter/server.h"
 
 namespace ploke::inbound {
@@ -192,7 +193,7 @@ TEST(InboundOpenRouter, ExtensionErrorsNameTheFieldPathAndTakeTheDomPath) {
   auto bad = parse_openrouter_chat_request(base + R"("provider":{"allow_fallbacks":"maybe"}})");
   ASSERT_FALSE(bad.ok());
   EXPECT_EQ(bad.status().code(), StatusCode::kInvalidRequest);
-  EXPECT_EQ(bad.status().message(), "provider.allow_fallbacks: expected true or false");
+  EXPECT_EQ(bad.status().message(), "provider.allow_fallbacks: expected a boolean");  // OpenRouter's text
   auto list = parse_openrouter_chat_request(base + R"("models":["a",1]})");
   ASSERT_FALSE(list.ok());
   EXPECT_EQ(list.status().message(), "models[1]: expected string");
@@ -207,6 +208,50 @@ TEST(InboundOpenRouter, ExtensionErrorsNameTheFieldPathAndTakeTheDomPath) {
   auto fast = parse_openrouter_chat_request(nulls, ParsePath::kFastOnly);
   ASSERT_TRUE(fast.ok()) << fast.status().to_string();
   EXPECT_TRUE(fast->request.meta.tags.empty());
+}
+
+// The one `provider` parser: OpenRouter's 400 texts in both modes; kStrict (the simulated
+// OpenRouter) rejects unknown keys and sort values, kPassThrough (the gateway) sends them on.
+TEST(OpenRouterProvider, StrictRejectsWhatOpenRouterRejectsPassThroughForwardsUnknownKeys) {
+  using adapters::openrouter::parse_openrouter_provider;
+  using adapters::openrouter::ProviderChecks;
+  auto run = [](const char* text, ProviderChecks c, OpenRouterPreferences* out = nullptr) {
+    OpenRouterPreferences p;
+    Status st = parse_openrouter_provider(nlohmann::json::parse(text), c, out ? *out : p);
+    return st.ok() ? std::string("ok") : st.message();
+  };
+  constexpr auto kStrict = ProviderChecks::kStrict;
+  constexpr auto kPass = ProviderChecks::kPassThrough;
+  EXPECT_EQ(run(R"({"zeta":1,"order":"x","alpha":2})", kStrict), "Unrecognized key(s) in object: 'alpha', 'zeta'");
+  EXPECT_EQ(run(R"({"order":"x"})", kStrict), "provider.order: expected an array of strings");
+  EXPECT_EQ(run(R"({"only":["a",1]})", kPass), "provider.only: expected an array of strings");
+  EXPECT_EQ(run(R"({"zdr":1})", kPass), "provider.zdr: expected a boolean");
+  EXPECT_EQ(run(R"({"data_collection":"maybe"})", kPass), "provider.data_collection: expected 'allow' | 'deny'");
+  EXPECT_EQ(run(R"({"max_price":{"tokens":1}})", kPass), "Unrecognized key(s) in object: 'tokens'");
+  EXPECT_EQ(run(R"({"max_price":{"prompt":"cheap"}})", kStrict), "provider.max_price.prompt: expected a number");
+  EXPECT_EQ(run(R"({"max_price":{"prompt":"1e999"}})", kStrict), "provider.max_price.prompt: expected a number");
+  EXPECT_EQ(run(R"({"sort":"fastest"})", kStrict), "provider.sort: expected 'price' | 'throughput' | 'latency' | 'exacto'");
+  EXPECT_EQ(run(R"({"sort":{"x":1}})", kStrict), "provider.sort.by: required");
+  EXPECT_EQ(run("[]", kPass), "provider: expected an object");
+  EXPECT_EQ(run(R"({"order":null,"max_price":null})", kStrict), "ok");
+
+  OpenRouterPreferences strict;
+  ASSERT_EQ(run(R"({"sort":{"by":"latency"},"max_price":{"prompt":"0.5","image":1},"data_collection":"deny",
+                    "enforce_distillable_text":true})", kStrict, &strict), "ok");
+  EXPECT_EQ(strict.sort, "latency");
+  EXPECT_EQ(strict.max_price_prompt, 0.5);
+  EXPECT_EQ(strict.max_price_image, 1.0);
+  EXPECT_EQ(strict.data_collection, "deny");
+  EXPECT_EQ(strict.extra, (std::vector<std::pair<std::string, std::string>>{{"enforce_distillable_text", "true"}}));
+
+  OpenRouterPreferences pass;
+  ASSERT_EQ(run(R"({"new_knob":{"a":1},"sort":{"by":"price"},"allow_fallbacks":false})", kPass, &pass), "ok");
+  EXPECT_EQ(pass.allow_fallbacks, false);
+  EXPECT_EQ(pass.extra, (std::vector<std::pair<std::string, std::string>>{{"new_knob", R"({"a":1})"},
+                                                                          {"sort", R"({"by":"price"})"}}));
+  OpenRouterPreferences newer;
+  ASSERT_EQ(run(R"({"sort":"fastest-ever"})", kPass, &newer), "ok");  // a value newer than ploke knows
+  EXPECT_EQ(newer.sort, "fastest-ever");
 }
 
 }  // namespace

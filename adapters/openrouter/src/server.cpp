@@ -8,6 +8,7 @@
 
 #include "json_writer.h"
 #include "ploke/adapters/openai/server.h"
+#include "ploke/adapters/openrouter/render.h"
 
 namespace ploke::adapters::openrouter {
 namespace {
@@ -48,16 +49,11 @@ int openrouter_error_http_status(const Status& st) {
 }
 
 void write_openrouter_error_object(std::string& out, int code, const Status& st) {
-  json_text::JsonWriter w(out);
-  w.begin_object();
-  w.key("code").integer(code);
   const bool local = st.provider().empty() && st.http_status() == 0 &&
                      (st.code() == StatusCode::kInvalidRequest || st.code() == StatusCode::kNotFound);
-  w.key("message").str(local ? st.message() : adapters::openai::openai_client_error_message(st));
-  w.key("metadata").begin_object();
-  w.key("error_type").str(openrouter_error_type(st.code()));
-  w.end_object();
-  w.end_object();
+  ErrorBody e{code, local ? st.message() : adapters::openai::openai_client_error_message(st), {}, {}, {}};
+  e.error_type = std::string(openrouter_error_type(st.code()));
+  write_openrouter_error_object(out, e);
 }
 
 Reply render_openrouter_error(const Status& st) {

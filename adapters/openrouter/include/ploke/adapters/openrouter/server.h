@@ -35,9 +35,10 @@ using inbound::Reply;
 /// `openrouter.*` tag in request.meta.tags (OpenRouterPreferences::to_tags(), so an
 /// OpenRouter upstream receives it unchanged) and, where the gateway can apply it to its
 /// own endpoints, a RoutingHints field (provider.order/only/ignore/allow_fallbacks,
-/// `models` → fallback_models). Unknown `provider` keys pass through (the upstream
-/// decides); wrong types are 400s naming the path (`provider.allow_fallbacks: expected
-/// true or false`).
+/// `models` → fallback_models). `provider` is read by parse_openrouter_provider()
+/// (provider_json.h) in pass-through mode: unknown keys pass through (the upstream
+/// decides); wrong types are OpenRouter's 400s (`provider.allow_fallbacks: expected a
+/// boolean`).
 const openai::RequestExtension& openrouter_request_extension();
 /// openai::parse_openai_chat_request() with openrouter_request_extension().
 Result<InboundRequest> parse_openrouter_chat_request(std::string_view body,
