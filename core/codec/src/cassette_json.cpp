@@ -167,7 +167,7 @@ class Reader {
 
   void fail(const PathNode& p, std::string msg) {
     std::string path = p.str();
-    errors_->push_back({path.empty() ? "(document)" : std::move(path), std::move(msg)});
+    errors_->push_back(field_error(path.empty() ? "(document)" : std::move(path), std::move(msg)));
   }
 
   bool check(const JValue& j, Want w, const PathNode& p) {
@@ -429,7 +429,7 @@ std::vector<FieldError> parse_into(std::string_view text, Cassette* out) {
   JValue doc;
   internal::JParseError err;
   if (!internal::parse_fast_json(text, &doc, &err)) {
-    errors.push_back({"", err.to_string()});
+    errors.push_back(field_error("", err.to_string()));
     return errors;
   }
   try {
@@ -438,7 +438,7 @@ std::vector<FieldError> parse_into(std::string_view text, Cassette* out) {
     reader.read_cassette(doc, &c);
     if (errors.empty() && out != nullptr) *out = std::move(c);
   } catch (const std::exception& e) {  // a bug or allocation failure: every access is type-checked
-    errors.push_back({"", std::string("internal error while reading: ") + e.what()});
+    errors.push_back(field_error("", std::string("internal error while reading: ") + e.what()));
   }
   return errors;
 }
@@ -451,7 +451,7 @@ std::vector<FieldError> validate_cassette_text(std::string_view text, Cassette* 
 
 Status field_errors_status(std::string_view source_name, const std::vector<FieldError>& errors) {
   FieldErrors all{std::string(source_name)};
-  for (const FieldError& e : errors) all.add(e.path, e.message);
+  for (const FieldError& e : errors) all.add(e);
   return all.to_status();
 }
 

@@ -146,7 +146,7 @@ class HarReader {
  public:
   explicit HarReader(std::vector<FieldError>* errors) : errors_(errors) {}
 
-  void fail(const std::string& path, std::string msg) { errors_->push_back({path, std::move(msg)}); }
+  void fail(const std::string& path, std::string msg) { errors_->push_back(field_error(path, std::move(msg))); }
 
   const Json* get(const Json& obj, const char* key, const std::string& path, bool required) {
     auto it = obj.find(key);
@@ -391,9 +391,9 @@ Result<Cassette> har_to_cassette(std::string_view har_text, std::string_view sou
     std::string what = e.what();
     const size_t close = what.find("] ");
     if (close != std::string::npos) what = what.substr(close + 2);
-    errors.push_back({"", "JSON syntax error at byte " + std::to_string(std::min<size_t>(e.byte, har_text.size())) + ": " + what});
+    errors.push_back(field_error("", "JSON syntax error at byte " + std::to_string(std::min<size_t>(e.byte, har_text.size())) + ": " + what));
   } catch (const std::exception& e) {
-    errors.push_back({"", std::string("HAR error: ") + e.what()});
+    errors.push_back(field_error("", std::string("HAR error: ") + e.what()));
   }
   if (!errors.empty()) return field_errors_status(source_name, errors);
   return c;

@@ -29,6 +29,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include "ploke/core/status.h"
@@ -48,6 +49,14 @@ struct FieldError {
   /// The ITEM form described at the top of this file.
   std::string to_string() const;
 };
+
+/// A FieldError with just a path and a message.
+inline FieldError field_error(std::string path, std::string message) {
+  FieldError e;
+  e.path = std::move(path);
+  e.message = std::move(message);
+  return e;
+}
 
 /// `base.key` (just `key` when base is empty).
 std::string field_path(std::string_view base, std::string_view key);

@@ -28,18 +28,15 @@
 #include <vector>
 
 #include "ploke/core/cassette.h"
+#include "ploke/core/field_errors.h"
 #include "ploke/core/status.h"
 #include "ploke/core/transport.h"
 
 namespace ploke::codec {
 
-/// One problem found while reading a cassette: a field path ("interactions[3].request.path",
-/// empty for the document) and what is wrong with it.
-struct FieldError {
-  std::string path;
-  std::string message;
-  friend bool operator==(const FieldError&, const FieldError&) = default;
-};
+/// A problem found while reading a cassette is a ploke::FieldError (field_errors.h): a field
+/// path ("interactions[3].request.path", empty for the document) and what is wrong with it.
+using ploke::FieldError;
 
 /// Parses cassette JSON text. `source_name` (usually the file path) prefixes error messages.
 Result<Cassette> parse_cassette(std::string_view text, std::string_view source_name);
