@@ -1,6 +1,6 @@
 // The simulator's Anthropic model catalog (GET /v1/models, /v1/models/{id}, known-model
-// checks; rendered by the Anthropic package), the DOM-free scan of plain /v1/messages
-// bodies, and the request-text helpers (token estimate, vocabulary words). See
+// checks; rendered by the Anthropic package), the plain /v1/messages check (the package's
+// request summary and a known model), and the request-text helpers (token estimate, vocabulary words). See
 // anthropic_catalog.h.
 #include "anthropic_catalog.h"
 
@@ -10,7 +10,6 @@
 #include <cctype>
 #include <cstdio>
 
-#include "light_scanner.h"
 #include "ploke/adapters/anthropic/render.h"
 
 namespace ploke::sim::detail::anthropic {
@@ -86,82 +85,8 @@ bool model_known(std::string_view model, const SimOptions& opts) {
   return std::any_of(opts.models.begin(), opts.models.end(), [&](const ModelInfo& m) { return m.id == model; });
 }
 
-// "messages": a non-empty array of {role, content: non-empty string}, roles alternating
-// from "user"; other keys skipped. Adds the content lengths to out.text_chars.
-static bool scan_messages_light(LightScanner& s, LightMessage& out) {
-  if (!s.lit('[') || s.peek(']')) return false;
-  bool user_turn = true;  // the role the next message must have
-  do {
-    if (!s.lit('{')) return false;
-    bool have_role = false, have_content = false;
-    if (s.peek('}')) return false;
-    do {
-      std::string_view mk;
-      if (!s.str(mk) || !s.lit(':')) return false;
-      if (mk == "role") {
-        std::string_view role;
-        if (have_role || !s.str(role) || role != (user_turn ? "user" : "assistant")) return false;
-        have_role = true;
-      } else if (mk == "content") {
-        std::string_view text;
-        if (have_content || !s.str(text) || text.empty()) return false;
-        out.text_chars += text.size();
-        have_content = true;
-      } else if (!s.skip()) {
-        return false;
-      }
-    } while (s.lit(','));
-    if (!s.lit('}') || !have_role || !have_content) return false;
-    user_turn = !user_turn;
-  } while (s.lit(','));
-  return s.lit(']');
-}
-
-bool scan_message_light(std::string_view body, const SimOptions& opts, LightMessage& out) {
-  LightScanner s{body.data(), body.data() + body.size()};
-  out = LightMessage{};
-  bool have_model = false, have_max = false, have_messages = false, have_system = false, have_stream = false;
-  if (!s.lit('{') || s.peek('}')) return false;
-  do {
-    std::string_view key;
-    if (!s.str(key) || !s.lit(':')) return false;
-    if (key == "model") {
-      if (have_model || !s.str(out.model)) return false;
-      have_model = true;
-    } else if (key == "max_tokens") {
-      bool is_int = false;
-      int64_t v = 0;
-      if (have_max || !s.number(is_int, v) || !is_int || v < 1) return false;
-      out.max_tokens = static_cast<uint64_t>(v);
-      have_max = true;
-    } else if (key == "system") {
-      if (have_system) return false;
-      have_system = true;
-      std::string_view text;
-      if (s.peek('"')) {
-        if (!s.str(text)) return false;
-        out.text_chars += text.size();
-      } else if (!s.word("null")) {
-        return false;
-      }
-    } else if (key == "stream") {
-      if (have_stream) return false;
-      have_stream = true;
-      if (s.word("true")) out.stream = true;
-      else if (!s.word("false") && !s.word("null")) return false;
-    } else if (key == "messages") {
-      if (have_messages || !scan_messages_light(s, out)) return false;
-      have_messages = true;
-    } else if (key == "tools" || key == "tool_choice" || key == "stop_sequences" || key == "temperature" ||
-               key == "top_p" || key == "top_k" || key == "output_config") {
-      return false;  // validated and used by the DOM path
-    } else if (!s.skip()) {
-      return false;
-    }
-  } while (s.lit(','));
-  if (!s.lit('}')) return false;
-  s.ws();
-  return s.p == s.end && have_model && have_max && have_messages && model_known(out.model, opts);
+bool read_plain_message(std::string_view body, const SimOptions& opts, PlainMessage& out) {
+  return adapters::anthropic::read_plain_messages_request(body, out) && model_known(out.model, opts);
 }
 
 // ---- Request text and synthetic words ----

@@ -1,6 +1,6 @@
 #pragma once
 // Internal to the simulator's Anthropic routes (anthropic_wire.cpp): the model catalog and
-// the DOM-free request scan (scan_message_light, anthropic_wire.h).
+// the plain-request check (read_plain_message, anthropic_wire.h).
 #include <cstdint>
 #include <optional>
 #include <string>

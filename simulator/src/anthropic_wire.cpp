@@ -361,14 +361,14 @@ ScriptedResponse generate_message(const Json& b, const SimOptions& opts, const R
   return answer(plan, stream, opts, ctx, slow_factor);
 }
 
-// The DOM-free path (scan_message_light): the same random draws as generate_message() for a
+// The DOM-free path (read_plain_message): the same random draws as generate_message() for a
 // plain text answer, rendered by the same function.
-ScriptedResponse generate_message_light(const LightMessage& m, const SimOptions& opts, const RequestContext& ctx,
+ScriptedResponse generate_message_plain(const PlainMessage& m, const SimOptions& opts, const RequestContext& ctx,
                                         Random& rng, double slow_factor) {
   Plan plan;
   plan.id = "msg_";
   plan.id += rng.alnum(24);
-  plan.model = std::string(m.model);
+  plan.model = m.model;
   plan.input_tokens = std::max<uint64_t>(1, m.text_chars / 4);
   plan_text(m.max_tokens, opts, rng, plan);
   return answer(plan, m.stream, opts, ctx, slow_factor);
@@ -376,10 +376,10 @@ ScriptedResponse generate_message_light(const LightMessage& m, const SimOptions&
 
 /// The fault-free answer.
 ScriptedResponse produce(const HttpRequest& req, const std::string& path, bool is_post, bool is_get,
-                         const Json* body, const LightMessage* light, const RequestContext& ctx,
+                         const Json* body, const PlainMessage* plain, const RequestContext& ctx,
                          const SimOptions& opts, Random& rng, double slow) {
-  if (path == kMessagesPath && is_post && light != nullptr) {  // the engine checked the version header
-    return generate_message_light(*light, opts, ctx, rng, slow);
+  if (path == kMessagesPath && is_post && plain != nullptr) {  // the engine checked the version header
+    return generate_message_plain(*plain, opts, ctx, rng, slow);
   }
   if (path == kMessagesPath && is_post) {
     if (auto e = validate(req, body, opts, false)) return error_response(*e, ctx, opts);
@@ -449,7 +449,7 @@ bool is_route(std::string_view path, bool is_get, const Headers& headers) {
 }
 
 ScriptedResponse respond(const Fault* f, const HttpRequest& request, const std::string& path, bool is_post,
-                         bool is_get, const Json* body, const LightMessage* light, const RequestContext& ctx,
+                         bool is_get, const Json* body, const PlainMessage* plain, const RequestContext& ctx,
                          const SimOptions& opts, Random& rng, std::string_view model, bool stream) {
   try {
     if (f != nullptr) {
@@ -477,7 +477,7 @@ ScriptedResponse respond(const Fault* f, const HttpRequest& request, const std::
       }
     }
     const double slow = (f != nullptr && f->kind == FaultKind::kSlowStream) ? f->factor : 1.0;
-    ScriptedResponse r = produce(request, path, is_post, is_get, body, light, ctx, opts, rng, slow);
+    ScriptedResponse r = produce(request, path, is_post, is_get, body, plain, ctx, opts, rng, slow);
     if (f != nullptr) overlay(r, *f, model, ctx);
     return r;
   } catch (const std::exception& ex) {

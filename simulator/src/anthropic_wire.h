@@ -21,6 +21,7 @@
 #include <string_view>
 
 #include "openai_wire.h"
+#include "ploke/adapters/anthropic/request_summary.h"
 #include "ploke/adapters/anthropic/server.h"
 #include "ploke/core/fault_plan.h"
 #include "ploke/core/random.h"
@@ -40,32 +41,25 @@ bool is_route(std::string_view path, bool is_get, const Headers& headers);
 /// True for the inference route (POST /v1/messages): what faults match by default.
 inline bool is_inference(std::string_view path, bool is_post) { return is_post && path == kMessagesPath; }
 
-/// The fields of a plain Messages request, read by scan_message_light() without a DOM.
-struct LightMessage {
-  std::string_view model;  ///< points into the scanned body
-  uint64_t max_tokens = 0;
-  bool stream = false;
-  uint64_t text_chars = 0;  ///< the system string plus every message's string content (bytes)
-};
+/// A plain Messages request (a text conversation: no tools, tool choice, stop sequences,
+/// sampling fields or output format), read without a DOM by the Anthropic package's server
+/// half (ploke/adapters/anthropic/request_summary.h).
+using PlainMessage = adapters::anthropic::PlainMessagesRequest;
 
-/// A strict single pass over a POST /v1/messages `body` for the common shape: a JSON
-/// object with a known model, an integer max_tokens ≥ 1, a non-empty messages array of
-/// {role, content} objects alternating user/assistant from a user turn with non-empty
-/// string contents, an optional string/null system and boolean/null stream, no tools,
-/// tool choice, stop sequences or sampling fields, no duplicate keys that matter, ASCII
-/// strings without escapes (light_scanner.h). Returns false for anything else (the caller
-/// then parses with nlohmann, which produces the exact errors); true means validation
-/// would accept the request and `out` holds everything the generator reads from it.
-/// The caller still checks the version header.
-bool scan_message_light(std::string_view body, const SimOptions& opts, LightMessage& out);
+/// True when the package reads the POST /v1/messages `body` as a plain request the API's
+/// checks accept and its model is known (model_known()): then validation would accept the
+/// request and `out` holds everything the generator reads from it. False for anything else
+/// (the caller then parses with nlohmann, which produces the exact errors). The caller
+/// still checks the version header.
+bool read_plain_message(std::string_view body, const SimOptions& opts, PlainMessage& out);
 
 /// Answers a request on an Anthropic route under fault `f` (null: none). `body` is the
-/// parsed JSON body (null when absent or invalid); `light` (may be null) is a POST
-/// /v1/messages request scan_message_light() accepted, answered without a DOM with the
+/// parsed JSON body (null when absent or invalid); `plain` (may be null) is a POST
+/// /v1/messages request read_plain_message() accepted, answered without a DOM with the
 /// same bytes and the same random draws; `model` and `stream` are what the engine read
 /// for fault matching. Never throws: an internal error becomes Anthropic's 500.
 ScriptedResponse respond(const Fault* f, const HttpRequest& request, const std::string& path, bool is_post,
-                         bool is_get, const Json* body, const LightMessage* light, const RequestContext& ctx,
+                         bool is_get, const Json* body, const PlainMessage* plain, const RequestContext& ctx,
                          const SimOptions& opts, Random& rng, std::string_view model, bool stream);
 
 }  // namespace ploke::sim::detail::anthropic

@@ -324,12 +324,12 @@ struct ParsedRequest {
   bool body_ok = false;
   std::string model;
   bool stream = false;
-  // The common plain requests are read without a DOM (the scanners fall back to the parse
-  // for anything unusual, so errors and tool handling are unchanged).
-  detail::LightChat light;
-  bool is_light = false;
-  detail::anthropic::LightMessage light_message;
-  bool is_light_message = false;
+  // The common plain requests are read without a DOM by the packages' request summaries
+  // (anything unusual is declined and parsed, so errors and tool handling are unchanged).
+  detail::PlainChat plain_chat;
+  bool is_plain_chat = false;
+  detail::anthropic::PlainMessage plain_message;
+  bool is_plain_message = false;
   const Json* json() const { return body_ok ? &body : nullptr; }
 };
 
@@ -379,7 +379,7 @@ struct SimEngine::Impl {
   ScriptedResponse replay(const HttpRequest& request, const std::string& path, const RequestContext& ctx,
                           const SimOptions& opts, double slow, std::string& label) const;
   ScriptedResponse route(const SimOptions& opts, const std::string& path, bool is_post, bool is_get,
-                         const Json* body, const detail::LightChat* light, const RequestContext& ctx, Random& rng,
+                         const Json* body, const detail::PlainChat* plain, const RequestContext& ctx, Random& rng,
                          double slow) const;
   Routing routing(const HttpRequest& request) const;
   /// The answer by protocol (Anthropic, OpenRouter, cassette, OpenAI), faults applied.
@@ -424,11 +424,11 @@ std::optional<Fault> SimEngine::Impl::select_fault(const std::string& path, bool
 }
 
 ScriptedResponse SimEngine::Impl::route(const SimOptions& opts, const std::string& path, bool is_post,
-                                        bool is_get, const Json* body, const detail::LightChat* light,
+                                        bool is_get, const Json* body, const detail::PlainChat* plain,
                                         const RequestContext& ctx, Random& rng, double slow) const {
   const uint64_t limit = opts.rate_limits.limit_requests;
-  if (light != nullptr && path == kChatPath && is_post) {
-    return detail::generate_chat_light(*light, opts, ctx, rng, slow).response;
+  if (plain != nullptr && path == kChatPath && is_post) {
+    return detail::generate_chat_plain(*plain, opts, ctx, rng, slow).response;
   }
   if (path == kChatPath && is_post) return detail::generate_chat(body, opts, ctx, rng, slow).response;
   if (path == kModelsPath && is_get) {
@@ -638,16 +638,16 @@ namespace {
 
 ParsedRequest parse_request(const HttpRequest& request, const Routing& rt, const SimOptions& opts) {
   ParsedRequest p;
-  if (rt.is_chat && rt.is_post && !rt.from_cassette && detail::scan_chat_light(request.body, opts, p.light)) {
-    p.is_light = true;
-    p.model.assign(p.light.model);
-    p.stream = p.light.stream;
+  if (rt.is_chat && rt.is_post && !rt.from_cassette && detail::read_plain_chat(request.body, opts, p.plain_chat)) {
+    p.is_plain_chat = true;
+    p.model = p.plain_chat.model;
+    p.stream = p.plain_chat.stream;
   } else if (rt.is_anthropic && rt.is_post && rt.path == detail::anthropic::kMessagesPath &&
              request.headers.has(adapters::anthropic::kVersionHeader) &&
-             detail::anthropic::scan_message_light(request.body, opts, p.light_message)) {
-    p.is_light_message = true;
-    p.model.assign(p.light_message.model);
-    p.stream = p.light_message.stream;
+             detail::anthropic::read_plain_message(request.body, opts, p.plain_message)) {
+    p.is_plain_message = true;
+    p.model = p.plain_message.model;
+    p.stream = p.plain_message.stream;
   } else if ((rt.is_inference || rt.is_anthropic) && rt.is_post) {
     p.body = Json::parse(request.body, nullptr, /*allow_exceptions=*/false);
     p.body_ok = !p.body.is_discarded();
@@ -710,7 +710,7 @@ ScriptedResponse SimEngine::Impl::respond(const HttpRequest& request, const Rout
                                           Random& rng, TimePoint arrival, std::string& replayed) const {
   if (rt.is_anthropic) {
     return detail::anthropic::respond(f, request, rt.path, rt.is_post, rt.is_get, p.json(),
-                                      p.is_light_message ? &p.light_message : nullptr, ctx, opts, rng, p.model,
+                                      p.is_plain_message ? &p.plain_message : nullptr, ctx, opts, rng, p.model,
                                       p.stream);
   }
   if (rt.is_openrouter) {
@@ -726,7 +726,7 @@ ScriptedResponse SimEngine::Impl::respond(const HttpRequest& request, const Rout
     });
   }
   return respond_with_faults(f, ctx, opts, p.model, p.stream, [&](double slow) {
-    return route(opts, rt.path, rt.is_post, rt.is_get, p.json(), p.is_light ? &p.light : nullptr, ctx, rng, slow);
+    return route(opts, rt.path, rt.is_post, rt.is_get, p.json(), p.is_plain_chat ? &p.plain_chat : nullptr, ctx, rng, slow);
   });
 }
 

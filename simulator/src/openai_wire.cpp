@@ -1,7 +1,6 @@
 // OpenAI Chat Completions wire rendering and the synthetic completion generator.
 // See openai_wire.h for the shapes reproduced here (OpenAI's published OpenAPI spec).
 #include "openai_wire.h"
-#include "light_scanner.h"
 #include "ploke/adapters/openai/render.h"
 
 #include <algorithm>
@@ -233,10 +232,10 @@ ChatResult generate_chat(const Json* body, const SimOptions& opts, const Request
                    ctx, rng, slow_factor);
 }
 
-ChatResult generate_chat_light(const LightChat& req, const SimOptions& opts, const RequestContext& ctx,
+ChatResult generate_chat_plain(const PlainChat& req, const SimOptions& opts, const RequestContext& ctx,
                                Random& rng, double slow_factor) {
   ChatResult res;
-  res.model.assign(req.model);
+  res.model = req.model;
   res.stream = req.stream;
   return chat_core(std::move(res), /*include_usage=*/false, req.max_tokens, req.n,
                    std::max<uint64_t>(1, req.prompt_chars / 4), nullptr, opts, ctx, rng, slow_factor);
@@ -362,117 +361,9 @@ ChatResult chat_core(ChatResult res, bool include_usage, std::optional<uint64_t>
 }  // namespace
 
 
-namespace {
-
-// A JSON number in [0, hi] (anything else: the DOM path answers with the API's 400).
-bool light_in_range(LightScanner& s, double hi) {
-  s.ws();
-  const char* start = s.p;
-  bool is_int = false;
-  int64_t iv = 0;
-  if (!s.number(is_int, iv)) return false;
-  double v = 0;
-  const auto r = std::from_chars(start, s.p, v);
-  return r.ec == std::errc() && v >= 0.0 && v <= hi;
-}
-
-// The messages array of a plain request: string content, the common roles (anything else
-// declines to the DOM path, which checks it and words the 400).
-bool light_messages(LightScanner& s, LightChat& out) {
-  if (!s.lit('[') || s.peek(']')) return false;
-  do {
-    if (!s.lit('{')) return false;
-    bool have_role = false, have_content = false;
-    if (!s.lit('}')) {
-      do {
-        std::string_view mk;
-        if (!s.str(mk) || !s.lit(':')) return false;
-        if (mk == "role") {
-          std::string_view role;
-          if (have_role || !s.str(role) || (role != "user" && role != "system" && role != "assistant" && role != "developer")) {
-            return false;
-          }
-          have_role = true;
-        } else if (mk == "content") {
-          std::string_view c;
-          if (have_content || !s.peek('"') || !s.str(c)) return false;
-          have_content = true;
-          out.prompt_chars += c.size();
-        } else if (mk == "tool_calls" || !s.skip()) {
-          return false;
-        }
-      } while (s.lit(','));
-      if (!s.lit('}')) return false;
-    }
-    if (!have_role) return false;
-  } while (s.lit(','));
-  return s.lit(']');
-}
-
-}  // namespace
-
-bool scan_chat_light(std::string_view body, const SimOptions& opts, LightChat& out) {
-  LightScanner s{body.data(), body.data() + body.size()};
-  out = LightChat{};
-  bool have_model = false, have_messages = false, have_stream = false, have_n = false;
-  bool have_max = false, have_mct = false;
-  std::optional<uint64_t> max_tokens, max_completion_tokens;
-  if (!s.lit('{')) return false;
-  if (!s.lit('}')) {
-    do {
-      std::string_view key;
-      if (!s.str(key) || !s.lit(':')) return false;
-      if (key == "model") {
-        if (have_model || !s.str(out.model) || out.model.empty()) return false;
-        have_model = true;
-      } else if (key == "messages") {
-        if (have_messages || !light_messages(s, out)) return false;
-        have_messages = true;
-      } else if (key == "stream") {
-        if (have_stream) return false;
-        have_stream = true;
-        if (s.word("true")) out.stream = true;
-        else if (s.word("false") || s.word("null")) out.stream = false;
-        else return false;
-      } else if (key == "n") {
-        if (have_n) return false;
-        have_n = true;
-        if (!s.word("null")) {
-          bool is_int = false;
-          int64_t v = 0;
-          if (!s.number(is_int, v) || !is_int || v < 1 || v > 128) return false;
-          out.n = static_cast<size_t>(v);
-        }
-      } else if (key == "max_tokens" || key == "max_completion_tokens") {
-        bool& have = key == "max_tokens" ? have_max : have_mct;
-        if (have) return false;
-        have = true;
-        if (s.peek('-') || (s.p < s.end && *s.p >= '0' && *s.p <= '9')) {
-          bool is_int = false;
-          int64_t v = 0;
-          if (!s.number(is_int, v)) return false;
-          if (!is_int || v < 1) return false;  // the DOM path names the problem
-          (key == "max_tokens" ? max_tokens : max_completion_tokens) = static_cast<uint64_t>(v);
-        } else if (!s.word("null")) {
-          return false;
-        }
-      } else if (key == "temperature" || key == "top_p") {
-        if (!s.word("null") && !light_in_range(s, key == "temperature" ? 2.0 : 1.0)) return false;
-      } else if (key == "tools" || key == "tool_choice" || key == "stream_options" || key == "response_format" ||
-                 key == "logprobs" || key == "top_logprobs" || key == "seed" ||
-                 key == "parallel_tool_calls") {
-        return false;  // the DOM path handles tools and stream options
-      } else if (!s.skip()) {
-        return false;
-      }
-    } while (s.lit(','));
-    if (!s.lit('}')) return false;
-  }
-  s.ws();
-  if (s.p != s.end || !have_model || !have_messages) return false;
-  out.max_tokens = max_completion_tokens ? max_completion_tokens : max_tokens;
-  return std::any_of(opts.models.begin(), opts.models.end(),
-                     [&](const ModelInfo& m) { return m.id == out.model; });
+bool read_plain_chat(std::string_view body, const SimOptions& opts, PlainChat& out) {
+  if (!adapters::openai::read_plain_chat_request(body, out)) return false;
+  return std::any_of(opts.models.begin(), opts.models.end(), [&](const ModelInfo& m) { return m.id == out.model; });
 }
 
 }  // namespace ploke::sim::detail

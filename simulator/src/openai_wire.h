@@ -16,6 +16,7 @@
 
 #include "ploke/adapters/json_string.h"
 #include "ploke/adapters/openai/render.h"
+#include "ploke/adapters/openai/request_summary.h"
 #include "ploke/core/random.h"
 #include "ploke/core/scripted_response.h"
 #include "ploke/json/escape.h"
@@ -79,26 +80,18 @@ struct ChatResult {
 ChatResult generate_chat(const Json* body, const SimOptions& opts, const RequestContext& ctx,
                          Random& rng, double slow_factor);
 
-/// The fields of a plain chat request, read by scan_chat_light() without a DOM.
-struct LightChat {
-  std::string_view model;  ///< points into the scanned body
-  bool stream = false;
-  std::optional<uint64_t> max_tokens;
-  size_t n = 1;
-  uint64_t prompt_chars = 0;  ///< sum of the messages' string contents (bytes)
-};
+/// A plain chat request (no tools, stream options, response format, logprobs or seed), read
+/// without a DOM by the OpenAI package's server half (ploke/adapters/openai/request_summary.h).
+using PlainChat = adapters::openai::PlainChatRequest;
 
-/// A strict single pass over `body` for the common request shape: a valid JSON object
-/// with a known model, a non-empty messages array of objects with string roles other
-/// than "tool" and string/null contents, no tool_calls / tools / tool_choice /
-/// stream_options, ASCII strings without escapes, no duplicate keys that matter, and
-/// valid stream/n. Returns false for anything else (the caller then parses with
-/// nlohmann and generate_chat(), which produces the exact errors); true means
-/// generate_chat() would accept the request and `out` holds what it would read.
-bool scan_chat_light(std::string_view body, const SimOptions& opts, LightChat& out);
+/// True when the package reads `body` as a plain request the API's checks accept and its
+/// model is one of opts.models: then generate_chat() would accept the request and `out`
+/// holds everything it would read. False for anything else (the caller parses with nlohmann
+/// and generate_chat(), which produces the exact errors).
+bool read_plain_chat(std::string_view body, const SimOptions& opts, PlainChat& out);
 
-/// generate_chat() for a request scan_chat_light() accepted (same bytes, same RNG use).
-ChatResult generate_chat_light(const LightChat& req, const SimOptions& opts, const RequestContext& ctx,
+/// generate_chat() for a request read_plain_chat() accepted (same bytes, same RNG use).
+ChatResult generate_chat_plain(const PlainChat& req, const SimOptions& opts, const RequestContext& ctx,
                                Random& rng, double slow_factor);
 
 }  // namespace ploke::sim::detail

@@ -8,7 +8,7 @@
 #include <vector>
 
 #include "internal.h"
-#include "json_cursor.h"
+#include "ploke/json/cursor.h"
 #include "ploke/adapters/anthropic/errors.h"
 #include "ploke/adapters/sse.h"
 #include "sse_stream_decoder.h"
@@ -131,7 +131,7 @@ Result<ChatResponse> parse_body(const HttpResponse& r, const Endpoint& ep) {
 // ---------------------------------------------------------------------------------------
 // Stream decoder
 
-using json_fast::JsonCursor;
+using ploke::json::JsonCursor;
 
 class AnthropicStreamDecoder final : public detail::SseStreamDecoder {
  public:

@@ -6,7 +6,7 @@
 
 #include <nlohmann/json.hpp>
 
-#include "json_cursor.h"
+#include "ploke/json/cursor.h"
 #include "json_reader.h"
 #include "json_writer.h"
 #include "json_guard.h"

@@ -6,7 +6,7 @@
 
 #include <nlohmann/json.hpp>
 
-#include "json_cursor.h"
+#include "ploke/json/cursor.h"
 #include "json_writer.h"
 #include "ploke/adapters/anthropic/server.h"
 #include "render_internal.h"
@@ -83,7 +83,7 @@ void write_tool_input(std::string& o, const std::string& args) {
   while (b < e && ws(args[b])) ++b;
   while (e > b && ws(args[e - 1])) --e;
   const std::string_view t(args.data() + b, e - b);
-  json_fast::JsonCursor c(t);
+  ploke::json::JsonCursor c(t);
   if (!t.empty() && t.front() == '{' && c.skip_value() && c.at_end()) {  // fast path
     json_text::append_compact(o, t);
     return;

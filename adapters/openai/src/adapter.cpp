@@ -6,7 +6,7 @@
 #include <cmath>
 #include <string>
 
-#include "json_cursor.h"
+#include "ploke/json/cursor.h"
 #include "internal.h"
 #include "ploke/adapters/openai/errors.h"
 #include "ploke/adapters/sse.h"
@@ -161,7 +161,7 @@ Result<ChatResponse> parse_body_slow(const HttpResponse& r, const Endpoint& ep) 
 // (a type we would have to report, an `error` member, array content, …) returns false and
 // the nlohmann-based parse_body_slow() produces the result or the precise error.
 
-using json_fast::JsonCursor;
+using ploke::json::JsonCursor;
 
 bool fast_u64_or_null(JsonCursor& c, uint64_t& v) { return c.consume_null() || c.read_u64(v); }
 

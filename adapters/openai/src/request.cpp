@@ -6,7 +6,7 @@
 
 #include <nlohmann/json.hpp>
 
-#include "json_cursor.h"
+#include "ploke/json/cursor.h"
 #include "json_writer.h"
 #include "ploke/adapters/openai/adapter.h"
 
@@ -26,7 +26,7 @@ std::string_view trim_ws(std::string_view s) {
 template <typename PathFn>
 Status check_json_object(std::string_view text, PathFn&& path_fn) {
   const std::string_view t = trim_ws(text);
-  json_fast::JsonCursor c(t);
+  ploke::json::JsonCursor c(t);
   if (!t.empty() && t.front() == '{' && c.skip_value() && c.at_end()) return Status::Ok();  // fast path
   const std::string path = path_fn();
   if (nlohmann::json::accept(t.begin(), t.end())) {

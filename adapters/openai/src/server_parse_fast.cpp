@@ -6,7 +6,7 @@
 #include <string>
 
 #include "server_internal.h"
-#include "json_cursor.h"
+#include "ploke/json/cursor.h"
 #include "json_writer.h"
 
 namespace ploke::adapters::openai::fast {
@@ -21,7 +21,7 @@ namespace {
 // extension). Objects carried as text (tool parameters, JSON schemas) keep the client's
 // key order, compacted.
 
-using json_fast::JsonCursor;
+using ploke::json::JsonCursor;
 
 // Reads an integer written without fraction or exponent.
 bool fast_int(JsonCursor& c, int64_t& v) {

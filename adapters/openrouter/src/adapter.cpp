@@ -10,14 +10,14 @@
 
 #include <nlohmann/json.hpp>
 
-#include "json_cursor.h"
+#include "ploke/json/cursor.h"
 #include "ploke/adapters/sse.h"
 
 namespace ploke::adapters::openrouter {
 namespace {
 
 using OJson = nlohmann::ordered_json;
-using json_fast::JsonCursor;
+using ploke::json::JsonCursor;
 
 constexpr std::string_view kTagPrefix = "openrouter.";
 constexpr std::string_view kProviderPrefix = "openrouter.provider.";

@@ -1,7 +1,7 @@
 // File: ploke/json/utf8.h
 //
 // The one UTF-8 decoder and encoder of ploke's JSON code: the string escaper (escape.cpp),
-// the adapters' JsonCursor and the codec's fast DOM parser all check and write UTF-8 here.
+// JsonCursor (cursor.h) and the codec's fast DOM parser all check and write UTF-8 here.
 // Well-formed means RFC 3629: no overlong forms, no surrogates (ED A0..BF), nothing above
 // U+10FFFF. Header-only so the readers' inner loops inline it.
 //

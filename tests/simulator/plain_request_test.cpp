@@ -1,10 +1,11 @@
-// The DOM-free path for plain POST /v1/messages requests (anthropic::scan_message_light,
-// then the package's renderer as on the DOM path) must answer exactly as the nlohmann
-// path: same status, headers, bytes, timings and random draws. Each body is sent as is and
-// with `"temperature":null` added, which the scanner refuses (so the engine parses a DOM)
-// while it means the same request; the two engines (same seed, same clock) must agree.
-// Bodies the scanner must refuse (validation errors, tools, escapes…) are in the list too:
-// accepting one would answer 200 where the DOM path answers the error.
+// The DOM-free path for plain requests (the packages' request summaries,
+// ploke/adapters/{anthropic,openai}/request_summary.h, then the package's renderer as on the
+// DOM path) must answer exactly as the nlohmann path: same status, headers, bytes, timings
+// and random draws. Each body is sent as is and with a member added that the summary
+// declines (so the engine parses a DOM) while it means the same request (`"temperature":
+// null` for Anthropic, `"logprobs":false` for OpenAI); the two engines (same seed, same
+// clock) must agree. Bodies the summary must decline (validation errors, tools…) are in the
+// lists too: accepting one would answer 200 where the DOM path answers the error.
 #include <gtest/gtest.h>
 
 #include <string>
@@ -18,10 +19,10 @@ namespace {
 
 using namespace std::chrono_literals;
 
-HttpRequest post(std::string body, bool version = true) {
+HttpRequest post(std::string body, bool version = true, std::string path = "/v1/messages") {
   HttpRequest r;
   r.method = "POST";
-  r.path = "/v1/messages";
+  r.path = std::move(path);
   r.headers.add("content-type", "application/json");
   if (version) r.headers.add("anthropic-version", "2023-06-01");
   r.body = std::move(body);
@@ -29,9 +30,9 @@ HttpRequest post(std::string body, bool version = true) {
 }
 
 // The same request, with a key the fast path refuses (so the engine takes the DOM path).
-std::string with_dom_marker(const std::string& body) {
+std::string with_dom_marker(const std::string& body, std::string_view marker = ",\"temperature\":null") {
   const size_t close = body.rfind('}');
-  return body.substr(0, close) + ",\"temperature\":null" + body.substr(close);
+  return body.substr(0, close) + std::string(marker) + body.substr(close);
 }
 
 void expect_same(const ScriptedResponse& a, const ScriptedResponse& b, const std::string& what) {
@@ -57,6 +58,7 @@ const std::vector<std::string>& bodies() {
       R"({"model":"claude-sonnet-4-5","max_tokens":3,"messages":[{"role":"user","content":"cut me short"}],"stream":true})",
       R"( { "stream" : false , "messages" : [ {"content":"a","role":"user"}, {"role":"assistant","content":"b","x":[1,{"y":null}]}, {"role":"user","content":"c"} ], "max_tokens" : 1000, "model":"claude-opus-4-1", "system": null, "metadata":{"user_id":"u1"} } )",
       R"({"model":"claude-haiku-4-5","max_tokens":50,"messages":[{"role":"user","content":"hi"}],"stream":null,"top_k":5})",
+      R"({"model":"claude-haiku-4-5","max_tokens":40,"messages":[{"role":"user","content":"caf\u00e9 \"quoted\""}]})",
       // refused by the fast path (the DOM path answers; both must agree)
       R"({"model":"claude-haiku-4-5","max_tokens":0,"messages":[{"role":"user","content":"hi"}]})",
       R"({"model":"claude-haiku-4-5","max_tokens":2.5,"messages":[{"role":"user","content":"hi"}]})",
@@ -72,7 +74,6 @@ const std::vector<std::string>& bodies() {
       R"({"model":"claude-haiku-4-5","max_tokens":5,"stream":"yes","messages":[{"role":"user","content":"hi"}]})",
       R"({"model":"claude-haiku-4-5","max_tokens":5,"system":[{"type":"text","text":"S"}],"messages":[{"role":"user","content":"hi"}]})",
       R"({"model":"claude-haiku-4-5","max_tokens":5,"messages":[{"role":"user","content":[{"type":"text","text":"hi"}]}]})",
-      R"({"model":"claude-haiku-4-5","max_tokens":40,"messages":[{"role":"user","content":"caf\u00e9 \"quoted\""}]})",
       R"({"model":"claude-haiku-4-5","max_tokens":40,"stop_sequences":["the"],"messages":[{"role":"user","content":"hi"}]})",
       R"({"model":"claude-haiku-4-5","max_tokens":40,"model":"claude-opus-4-1","messages":[{"role":"user","content":"hi"}]})",
       R"({"model":"claude-haiku-4-5","max_tokens":40,"messages":[{"role":"user","content":"hi"}],"tools":[{"name":"lookup","input_schema":{"type":"object","properties":{"q":{"type":"string"}}}}]})",
@@ -81,7 +82,7 @@ const std::vector<std::string>& bodies() {
   return k;
 }
 
-class AnthropicLightTest : public ::testing::Test {
+class PlainRequestTest : public ::testing::Test {
  protected:
   std::unique_ptr<SimEngine> make(std::string_view plan_json = "") {
     SimOptions opts;
@@ -98,7 +99,7 @@ class AnthropicLightTest : public ::testing::Test {
   SimulatedClock clock_;
 };
 
-TEST_F(AnthropicLightTest, FastPathAnswersExactlyAsTheDomPath) {
+TEST_F(PlainRequestTest, AnthropicFastPathAnswersExactlyAsTheDomPath) {
   auto fast = make();
   auto dom = make();
   int ok = 0;
@@ -111,8 +112,8 @@ TEST_F(AnthropicLightTest, FastPathAnswersExactlyAsTheDomPath) {
       clock_.advance(1500ms);
     }
   }
-  // The six fast-path bodies succeed, and eight the DOM path accepts (an empty final
-  // assistant turn, system/content blocks, escapes, stop_sequences, a duplicate key, tools,
+  // The seven fast-path bodies succeed, and seven the DOM path accepts (an empty final
+  // assistant turn, system/content blocks, stop_sequences, a duplicate key, tools,
   // tool_choice); the other eleven are errors.
   EXPECT_EQ(ok, 3 * 14);
   // Without anthropic-version the fast path is not taken: the same 400 either way.
@@ -122,7 +123,7 @@ TEST_F(AnthropicLightTest, FastPathAnswersExactlyAsTheDomPath) {
   expect_same(a, b, "no anthropic-version");
 }
 
-TEST_F(AnthropicLightTest, FaultsApplyAlikeOnBothPaths) {
+TEST_F(PlainRequestTest, AnthropicFaultsApplyAlikeOnBothPaths) {
   const std::string plan = R"({"faults":[
       {"id":"cut","kind":"stream_cut","after_events":3,"match":{"stream":true},"trigger":{"probability":0.5}},
       {"id":"err","kind":"http_error","status":529,"trigger":{"nth":4,"every":5}},
@@ -145,6 +146,47 @@ TEST_F(AnthropicLightTest, FaultsApplyAlikeOnBothPaths) {
     fired += fs[i].fired;
   }
   EXPECT_GT(fired, 10u);
+}
+
+const std::vector<std::string>& openai_bodies() {
+  static const std::vector<std::string> k = {
+      // read by the package's summary
+      R"({"model":"gpt-4o","messages":[{"role":"user","content":"Say hello"}]})",
+      R"({"model":"gpt-4o","messages":[{"role":"user","content":"Say hello"}],"max_tokens":8,"n":3})",
+      R"({"model":"gpt-4o-mini","messages":[{"role":"system","content":"Terse."},{"role":"user","content":"hi"}],"stream":true,"n":2})",
+      R"({"model":"gpt-4o","messages":[{"role":"user","content":"cut"}],"max_completion_tokens":3,"max_tokens":20,"temperature":0.5,"top_p":1})",
+      R"( { "stream" : null , "messages" : [ {"content":"caf\u00e9 \"q\"","role":"developer"}, {"role":"assistant","content":"b","x":[1,{"y":null}]}, {"role":"user","content":"\ud83d\ude00"} ], "model":"gpt-4o", "user": "\u00fc", "metadata":{"k":"v"} } )",
+      // declined (the DOM path answers; both must agree)
+      R"({"model":"gpt-4o","messages":[{"role":"user","content":"hi"}],"n":0})",
+      R"({"model":"gpt-4o","messages":[{"role":"user","content":"hi"}],"n":2.0})",
+      R"({"model":"gpt-4o","messages":[{"role":"user","content":"hi"}],"max_tokens":0})",
+      R"({"model":"gpt-4o","messages":[{"role":"user","content":"hi"}],"temperature":3})",
+      R"({"model":"gpt-4o","messages":[]})",
+      R"({"model":"gpt-4o","messages":[{"role":"robot","content":"hi"}]})",
+      R"({"model":"gpt-4o","messages":[{"role":"user","content":[{"type":"text","text":"hi"}]}]})",
+      R"({"model":"gpt-nope","messages":[{"role":"user","content":"hi"}]})",
+      R"({"model":"gpt-4o","messages":[{"role":"user","content":"hi"}],"stream":true,"stream_options":{"include_usage":true}})",
+      R"({"model":"gpt-4o","model":"gpt-4o-mini","messages":[{"role":"user","content":"hi"}]})",
+  };
+  return k;
+}
+
+TEST_F(PlainRequestTest, OpenAiFastPathAnswersExactlyAsTheDomPath) {
+  auto fast = make();
+  auto dom = make();
+  int ok = 0;
+  for (int round = 0; round < 3; ++round) {
+    for (const std::string& body : openai_bodies()) {
+      ScriptedResponse a = fast->handle(post(body, false, "/v1/chat/completions"));
+      ScriptedResponse b = dom->handle(post(with_dom_marker(body, ",\"logprobs\":false"), false, "/v1/chat/completions"));
+      expect_same(a, b, body);
+      if (a.status == 200) ++ok;
+      clock_.advance(1500ms);
+    }
+  }
+  // The five summary bodies, content parts, include_usage and the duplicate key succeed;
+  // the other seven are errors.
+  EXPECT_EQ(ok, 3 * 8);
 }
 
 }  // namespace

@@ -1,7 +1,15 @@
-// JsonCursor: a small, allocation-free pull reader over JSON text, used for the hot paths
-// (non-streamed response parsing, schema validation). It validates as it goes (grammar,
-// string escapes, UTF-8) but reports no details: on any surprise the caller falls back to
-// the nlohmann-based path, which produces the precise error message. Private to adapters.
+// File: ploke/json/cursor.h
+//
+// JsonCursor: the one single-pass pull reader over JSON text, for the fast paths that
+// benchmarks show pay (the protocol packages' request, response and stream parsing, and
+// the request summaries the simulator reads). Allocation-free except where a caller asks
+// for a decoded string. It validates as it goes (grammar, string escapes, UTF-8 through
+// utf8.h) and applies the same limits as check_json_limits(): values nested deeper than
+// kMaxDepth and numbers a double cannot hold (number_overflows()) are refused. It reports
+// no details: on any surprise it fails, and the caller falls back to its DOM path, which
+// runs check_json_limits() and names the problem.
+//
+// Thread-safety: a plain value over the caller's bytes (which must outlive it).
 #pragma once
 
 #include <charconv>
@@ -12,10 +20,14 @@
 #include "ploke/json/limits.h"
 #include "ploke/json/utf8.h"
 
-namespace ploke::json_fast {
+namespace ploke::json {
 
 class JsonCursor {
  public:
+  /// skip_value() fails on a value whose arrays and objects nest deeper than this many
+  /// levels (the caller's DOM path, with check_json_limits()' 256, then decides).
+  static constexpr int kMaxDepth = 64;
+
   explicit JsonCursor(std::string_view s) : p_(s.data()), end_(s.data() + s.size()) {}
 
   bool failed() const { return failed_; }
@@ -106,6 +118,11 @@ class JsonCursor {
       if (!unescape(out)) return fail();
     }
   }
+  /// Validates a string value and gives its decoded length in bytes, without copying it.
+  bool read_string_size(uint64_t& bytes) {
+    if (peek() != '"') return fail();
+    return skip_string(&bytes);
+  }
   /// String or null (null → empty).
   bool read_string_or_null(std::string& out) {
     if (consume_null()) { out.clear(); return true; }
@@ -146,8 +163,8 @@ class JsonCursor {
   }
   /// Skips (and validates) any value.
   bool skip_value(int depth = 0) {
-    if (depth > 64) return fail();
     const char c = peek();
+    if ((c == '{' || c == '[') && depth >= kMaxDepth) return fail();  // this container is level depth + 1
     switch (c) {
       case '{': {
         bool first = true;
@@ -201,22 +218,31 @@ class JsonCursor {
     }
     // The same rule as check_json_limits: a number a double cannot hold is refused, so
     // this fast path and the DOM path agree.
-    if (ploke::json::number_overflows(std::string_view(s, static_cast<size_t>(p_ - s)))) return fail();
+    if (number_overflows(std::string_view(s, static_cast<size_t>(p_ - s)))) return fail();
     return p_ > s;
   }
-  bool skip_string() {
-    ++p_;  // opening quote, checked by the caller
+  // p_ at the opening quote (checked by the caller). `bytes` (optional) gets the decoded
+  // length.
+  bool skip_string(uint64_t* bytes = nullptr) {
+    const char* start = ++p_;
+    uint64_t escaped_delta = 0;  // raw minus decoded bytes of the escapes
     while (p_ < end_) {
       const auto c = static_cast<unsigned char>(*p_);
-      if (c == '"') { ++p_; return true; }
+      if (c == '"') {
+        if (bytes) *bytes = static_cast<uint64_t>(p_ - start) - escaped_delta;
+        ++p_;
+        return true;
+      }
       if (c < 0x20) return fail();
       if (c >= 0x80) {
         if (!skip_utf8()) return fail();
         continue;
       }
       if (c == '\\') {
-        std::string sink;
+        std::string sink;  // at most 4 bytes: no allocation
+        const char* e = p_;
         if (!unescape(sink)) return fail();
+        escaped_delta += static_cast<uint64_t>(p_ - e) - sink.size();
         continue;
       }
       ++p_;
@@ -225,7 +251,7 @@ class JsonCursor {
   }
   // Validates one UTF-8 multi-byte sequence at p_ (ploke/json/utf8.h) and steps over it.
   bool skip_utf8() {
-    const int n = ploke::json::scan_utf8(reinterpret_cast<const unsigned char*>(p_), static_cast<size_t>(end_ - p_));
+    const int n = scan_utf8(reinterpret_cast<const unsigned char*>(p_), static_cast<size_t>(end_ - p_));
     if (n < 0) return false;
     p_ += n;
     return true;
@@ -274,7 +300,7 @@ class JsonCursor {
       if (!read_hex4(lo) || lo < 0xDC00 || lo > 0xDFFF) return false;
       cp = 0x10000 + ((cp - 0xD800) << 10) + (lo - 0xDC00);
     }
-    ploke::json::append_utf8(out, cp);
+    append_utf8(out, cp);
     return true;
   }
 
@@ -283,4 +309,4 @@ class JsonCursor {
   bool failed_ = false;
 };
 
-}  // namespace ploke::json_fast
+}  // namespace ploke::json

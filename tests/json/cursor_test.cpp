@@ -1,0 +1,127 @@
+// ploke::json::JsonCursor: the one single-pass reader. Members and elements, strings with
+// escapes and UTF-8 (decoded, and measured without a copy), the limits it shares with
+// check_json_limits (depth, numbers a double cannot hold), and what it refuses.
+#include <gtest/gtest.h>
+
+#include <string>
+
+#include "ploke/json/cursor.h"
+
+namespace ploke::json {
+namespace {
+
+std::string nested(int depth) { return std::string(static_cast<size_t>(depth), '[') + std::string(static_cast<size_t>(depth), ']'); }
+
+TEST(JsonCursor, ReadsMembersElementsAndScalars) {
+  JsonCursor c(R"( {"a": "x\ty", "b": [1, 2.5, -3e2], "c": true, "d": null, "e": {"f": []}} )");
+  bool first = true;
+  std::string_view key;
+  std::string s;
+  ASSERT_TRUE(c.next_member(first, key));
+  EXPECT_EQ(key, "a");
+  ASSERT_TRUE(c.read_string(s));
+  EXPECT_EQ(s, "x\ty");
+  ASSERT_TRUE(c.next_member(first, key));
+  EXPECT_EQ(key, "b");
+  bool afirst = true;
+  uint64_t u = 0;
+  double d = 0;
+  ASSERT_TRUE(c.next_element(afirst));
+  ASSERT_TRUE(c.read_u64(u));
+  EXPECT_EQ(u, 1u);
+  ASSERT_TRUE(c.next_element(afirst));
+  ASSERT_TRUE(c.read_double(d));
+  EXPECT_EQ(d, 2.5);
+  ASSERT_TRUE(c.next_element(afirst));
+  ASSERT_TRUE(c.read_double(d));
+  EXPECT_EQ(d, -300.0);
+  EXPECT_FALSE(c.next_element(afirst));
+  ASSERT_TRUE(c.next_member(first, key));
+  bool b = false;
+  ASSERT_TRUE(c.read_bool(b));
+  EXPECT_TRUE(b);
+  ASSERT_TRUE(c.next_member(first, key));
+  EXPECT_TRUE(c.consume_null());
+  ASSERT_TRUE(c.next_member(first, key));
+  EXPECT_EQ(key, "e");
+  EXPECT_TRUE(c.skip_value());
+  EXPECT_FALSE(c.next_member(first, key));
+  EXPECT_FALSE(c.failed());
+  EXPECT_TRUE(c.at_end());
+}
+
+TEST(JsonCursor, StringSizeIsTheDecodedLengthWithoutACopy) {
+  const struct { const char* json; std::string decoded; } cases[] = {
+      {R"("plain")", "plain"},
+      {R"("caf\u00e9 \"q\" \\ \/")", "caf\xC3\xA9 \"q\" \\ /"},
+      {R"("\ud83d\ude00!")", "\xF0\x9F\x98\x80!"},
+      {"\"caf\xC3\xA9\"", "caf\xC3\xA9"},
+      {R"("")", ""},
+  };
+  for (const auto& k : cases) {
+    JsonCursor a(k.json);
+    uint64_t n = 99;
+    ASSERT_TRUE(a.read_string_size(n)) << k.json;
+    EXPECT_EQ(n, k.decoded.size()) << k.json;
+    EXPECT_TRUE(a.at_end());
+    JsonCursor b(k.json);
+    std::string s;
+    ASSERT_TRUE(b.read_string(s)) << k.json;
+    EXPECT_EQ(s, k.decoded) << k.json;
+  }
+}
+
+TEST(JsonCursor, RefusesBadStringsAndEscapedKeys) {
+  for (const char* bad : {"\"a\x01\"", "\"\xC0\xAF\"", "\"\xED\xA0\x80\"", R"("\ude00")", R"("\ud800x")",
+                          R"("\x")", "\"open"}) {
+    uint64_t n = 0;
+    JsonCursor c(bad);
+    EXPECT_FALSE(c.read_string_size(n)) << bad;
+    EXPECT_TRUE(c.failed()) << bad;
+  }
+  JsonCursor k(R"({"mod\u0065l":1})");
+  bool first = true;
+  std::string_view key;
+  EXPECT_FALSE(k.next_member(first, key));
+  EXPECT_TRUE(k.failed());
+}
+
+TEST(JsonCursor, DepthLimitIsKMaxDepthLevels) {
+  const std::string at_limit = nested(JsonCursor::kMaxDepth);  // the cursor keeps a view: the text must outlive it
+  JsonCursor ok(at_limit);
+  EXPECT_TRUE(ok.skip_value());
+  EXPECT_TRUE(ok.at_end());
+  std::string with_scalar = std::string(JsonCursor::kMaxDepth, '[') + "1" + std::string(JsonCursor::kMaxDepth, ']');
+  JsonCursor ok2(with_scalar);
+  EXPECT_TRUE(ok2.skip_value());
+  const std::string past_limit = nested(JsonCursor::kMaxDepth + 1);
+  JsonCursor deep(past_limit);
+  EXPECT_FALSE(deep.skip_value());
+  EXPECT_TRUE(deep.failed());
+}
+
+TEST(JsonCursor, NumbersADoubleCannotHoldAreRefusedAsCheckJsonLimitsDoes) {
+  for (const char* bad : {"1e400", "-1e400", "01", "1.", "-", "1e", ".5"}) {
+    JsonCursor c(bad);
+    EXPECT_FALSE(c.skip_value()) << bad;
+  }
+  const std::string digits(400, '9');
+  JsonCursor big(digits);
+  EXPECT_FALSE(big.skip_value());
+  JsonCursor tiny("1e-400");  // underflow is allowed, as by check_json_limits
+  EXPECT_TRUE(tiny.skip_value());
+  uint64_t u = 0;
+  JsonCursor neg("-1");
+  EXPECT_FALSE(neg.read_u64(u));
+  JsonCursor frac("1.5");
+  EXPECT_FALSE(frac.read_u64(u));
+}
+
+TEST(JsonCursor, TrailingBytesAreNotTheEnd) {
+  JsonCursor c("{} x");
+  EXPECT_TRUE(c.skip_value());
+  EXPECT_FALSE(c.at_end());
+}
+
+}  // namespace
+}  // namespace ploke::json
