@@ -1,7 +1,7 @@
 // The simulator's Anthropic model catalog (GET /v1/models, /v1/models/{id}, known-model
 // checks; rendered by the Anthropic package), the plain /v1/messages check (the package's
-// request summary and a known model), and the request-text helpers (token estimate, vocabulary words). See
-// anthropic_catalog.h.
+// request summary and a known model), and the request-text helpers (token estimate,
+// vocabulary words). See anthropic_catalog.h.
 #include "anthropic_catalog.h"
 
 #include <algorithm>
