@@ -45,6 +45,8 @@ stage_done() {
   cpu_now
   echo "test.sh: stage $1 done in $(( $(date +%s) - $2 ))s wall, $(( CPU_NOW - $3 ))s CPU"
 }
+# Marks the end of a stage's build: its wall and CPU seconds since the stage began.
+built() { stage_done "$1 build" "$2" "$3"; }
 CLANG=(-DCMAKE_C_COMPILER=clang-14 -DCMAKE_CXX_COMPILER=clang++-14)
 SAN=(-DCMAKE_BUILD_TYPE=RelWithDebInfo "-DCMAKE_CXX_FLAGS_RELWITHDEBINFO=-O1 -g1"
      -DPLOKE_BUILD_BENCH=OFF -DPLOKE_BUILD_TESTS=ON -DPLOKE_ALLOCATOR=system)
@@ -54,6 +56,7 @@ stage_normal() {
   cmake -S . -B "$BUILD_DIR" $(generator "$BUILD_DIR") "${LAUNCHER[@]}" -DCMAKE_BUILD_TYPE=RelWithDebInfo \
     -DPLOKE_BUILD_TESTS=ON -DPLOKE_BUILD_BENCH=ON
   cmake --build "$BUILD_DIR" -j "$JOBS"
+  built normal "$t" "$c"
   (cd "$BUILD_DIR" && ctest --output-on-failure -j "$JOBS" --timeout 300)
   stage_done normal "$t" "$c"
 }
@@ -62,6 +65,7 @@ stage_asan() {
   local t c d="$BUILD_DIR-asan"; t=$(date +%s); cpu_now; c=$CPU_NOW
   cmake -S . -B "$d" $(generator "$d") "${LAUNCHER[@]}" "${CLANG[@]}" "${SAN[@]}" -DPLOKE_SANITIZE=ON -DPLOKE_FUZZ=ON
   cmake --build "$d" -j "$JOBS"
+  built asan "$t" "$c"
   (cd "$d" && ASAN_OPTIONS=detect_leaks=1:strict_string_checks=1 \
      UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
      ctest --output-on-failure -j "$JOBS" --timeout 600)
@@ -75,6 +79,7 @@ stage_tsan() {
   local t c d="$BUILD_DIR-tsan"; t=$(date +%s); cpu_now; c=$CPU_NOW
   cmake -S . -B "$d" $(generator "$d") "${LAUNCHER[@]}" "${CLANG[@]}" "${SAN[@]}" -DPLOKE_TSAN=ON
   cmake --build "$d" -j "$JOBS" --target ploke_tsan_tests
+  built tsan "$t" "$c"
   (cd "$d" && TSAN_OPTIONS=halt_on_error=1:second_deadlock_stack=1 \
      ctest --output-on-failure -j "$JOBS" --timeout 600 -L "$TSAN_LABELS")
   stage_done tsan "$t" "$c"
