@@ -18,9 +18,10 @@ if(PLOKE_FUZZ)
   if(NOT CMAKE_CXX_COMPILER_ID STREQUAL "Clang")
     message(FATAL_ERROR "PLOKE_FUZZ needs clang (-DCMAKE_CXX_COMPILER=clang++-14)")
   endif()
-  # Every ploke library gets libFuzzer coverage and ASan+UBSan (UB aborts, so the fuzzer
-  # sees it as a crash); the harnesses link -fsanitize=fuzzer (libFuzzer's main).
-  target_compile_options(ploke_warnings INTERFACE -fsanitize=fuzzer-no-link,address,undefined
+  # Everything gets ASan+UBSan (UB aborts, so the fuzzer sees it as a crash); the ploke
+  # libraries also get libFuzzer's coverage instrumentation (tests and tools do not need
+  # it); the harnesses link -fsanitize=fuzzer (libFuzzer's main).
+  target_compile_options(ploke_warnings INTERFACE -fsanitize=address,undefined
     -fno-sanitize-recover=all -fno-omit-frame-pointer)
   target_link_options(ploke_warnings INTERFACE -fsanitize=address,undefined)
 endif()
@@ -35,6 +36,9 @@ function(ploke_add_library)
     $<BUILD_INTERFACE:${CMAKE_CURRENT_SOURCE_DIR}/include>
     $<INSTALL_INTERFACE:include>)
   target_link_libraries(ploke_${A_NAME} PUBLIC ${A_PUBLIC_DEPS} PRIVATE ploke::warnings ${A_PRIVATE_DEPS})
+  if(PLOKE_FUZZ)
+    target_compile_options(ploke_${A_NAME} PRIVATE -fsanitize=fuzzer-no-link)
+  endif()
 endfunction()
 
 # ploke_add_test(NAME <name> SOURCES ... DEPS ... [LABELS ...])
@@ -44,6 +48,9 @@ function(ploke_add_test)
   target_link_libraries(${A_NAME} PRIVATE ${A_DEPS} ploke_test_support GTest::gtest_main GTest::gmock ploke::warnings)
   target_compile_definitions(${A_NAME} PRIVATE
     PLOKE_SOURCE_DIR="${PROJECT_SOURCE_DIR}" PLOKE_BINARY_DIR="${PROJECT_BINARY_DIR}")
+  # Test code compiles for a short build: -O1 with line tables in RelWithDebInfo (the
+  # libraries under test keep the build type's -O2 -g). It halves the tests' compile time.
+  target_compile_options(${A_NAME} PRIVATE "$<$<CONFIG:RelWithDebInfo>:-O1;-g1>")
   # Every test in the folder also carries the folder's name as a label (e.g. `ctest -L
   # '^net$'`) through the directory's LABELS property (gtest_discover_tests flattens a list
   # given in PROPERTIES, so one label goes there), and the folder collects its executables

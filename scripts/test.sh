@@ -32,46 +32,63 @@ generator() {
   fi
 }
 has_stage() { [[ ",$STAGES," == *",$1,"* ]]; }
-stage_done() { echo "test.sh: stage $1 done in $(( $(date +%s) - $2 ))s"; }
+# CPU_NOW: CPU seconds (user + system) used so far by the processes this script waited
+# for (bash's `times`, run in this shell: a subshell would count only its own children).
+CPU_TMP=$(mktemp)
+trap 'rm -f "$CPU_TMP"' EXIT
+cpu_now() {
+  times > "$CPU_TMP"
+  CPU_NOW=$(tail -1 "$CPU_TMP" | awk '{ s = 0; for (i = 1; i <= 2; i++) { split($i, p, "m");
+    s += p[1] * 60 + p[2] } printf "%d", s }')
+}
+stage_done() {
+  cpu_now
+  echo "test.sh: stage $1 done in $(( $(date +%s) - $2 ))s wall, $(( CPU_NOW - $3 ))s CPU"
+}
+# Marks the end of a stage's build: its wall and CPU seconds since the stage began.
+built() { stage_done "$1 build" "$2" "$3"; }
 CLANG=(-DCMAKE_C_COMPILER=clang-14 -DCMAKE_CXX_COMPILER=clang++-14)
 SAN=(-DCMAKE_BUILD_TYPE=RelWithDebInfo "-DCMAKE_CXX_FLAGS_RELWITHDEBINFO=-O1 -g1"
      -DPLOKE_BUILD_BENCH=OFF -DPLOKE_BUILD_TESTS=ON -DPLOKE_ALLOCATOR=system)
 
 stage_normal() {
-  local t; t=$(date +%s)
+  local t c; t=$(date +%s); cpu_now; c=$CPU_NOW
   cmake -S . -B "$BUILD_DIR" $(generator "$BUILD_DIR") "${LAUNCHER[@]}" -DCMAKE_BUILD_TYPE=RelWithDebInfo \
     -DPLOKE_BUILD_TESTS=ON -DPLOKE_BUILD_BENCH=ON
   cmake --build "$BUILD_DIR" -j "$JOBS"
+  built normal "$t" "$c"
   (cd "$BUILD_DIR" && ctest --output-on-failure -j "$JOBS" --timeout 300)
-  stage_done normal "$t"
+  stage_done normal "$t" "$c"
 }
 
 stage_asan() {
-  local t d="$BUILD_DIR-asan"; t=$(date +%s)
+  local t c d="$BUILD_DIR-asan"; t=$(date +%s); cpu_now; c=$CPU_NOW
   cmake -S . -B "$d" $(generator "$d") "${LAUNCHER[@]}" "${CLANG[@]}" "${SAN[@]}" -DPLOKE_SANITIZE=ON -DPLOKE_FUZZ=ON
   cmake --build "$d" -j "$JOBS"
+  built asan "$t" "$c"
   (cd "$d" && ASAN_OPTIONS=detect_leaks=1:strict_string_checks=1 \
      UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
      ctest --output-on-failure -j "$JOBS" --timeout 600)
-  stage_done asan "$t"
+  stage_done asan "$t" "$c"
 }
 
 # TSan builds and runs the suites whose code shares state across threads (their folder
 # labels; the target ploke_tsan_tests in tests/CMakeLists.txt lists the same folders).
 TSAN_LABELS='^(net|gateway|recorder|resilience)$'
 stage_tsan() {
-  local t d="$BUILD_DIR-tsan"; t=$(date +%s)
+  local t c d="$BUILD_DIR-tsan"; t=$(date +%s); cpu_now; c=$CPU_NOW
   cmake -S . -B "$d" $(generator "$d") "${LAUNCHER[@]}" "${CLANG[@]}" "${SAN[@]}" -DPLOKE_TSAN=ON
   cmake --build "$d" -j "$JOBS" --target ploke_tsan_tests
+  built tsan "$t" "$c"
   (cd "$d" && TSAN_OPTIONS=halt_on_error=1:second_deadlock_stack=1 \
      ctest --output-on-failure -j "$JOBS" --timeout 600 -L "$TSAN_LABELS")
-  stage_done tsan "$t"
+  stage_done tsan "$t" "$c"
 }
 
 stage_fuzz() {
-  local t; t=$(date +%s)
+  local t c; t=$(date +%s); cpu_now; c=$CPU_NOW
   FUZZ_BUILD_DIR="$BUILD_DIR-asan" bench/fuzz/run.sh --ci "${PLOKE_FUZZ_SECONDS:-10}"
-  stage_done fuzz "$t"
+  stage_done fuzz "$t" "$c"
 }
 
 scripts/install-deps.sh
