@@ -4,6 +4,33 @@
 
 namespace ploke {
 
+namespace {
+
+// A logprob entry with its token strings redacted (registered values; a value split
+// across tokens is not seen here). `bytes` follow the redacted token.
+TokenLogprob redacted(const TokenLogprob& lp) {
+  auto fix = [](std::string& token, std::optional<std::vector<uint8_t>>& bytes) {
+    std::string r = redact_registered_secrets(token);
+    if (r == token) return;
+    token = std::move(r);
+    if (bytes) bytes = std::vector<uint8_t>(token.begin(), token.end());
+  };
+  TokenLogprob out = lp;
+  fix(out.token, out.bytes);
+  for (TopLogprob& t : out.top_logprobs) fix(t.token, t.bytes);
+  return out;
+}
+
+}  // namespace
+
+// The logprobs held so far go out with the text that goes out.
+StreamEvent StreamEventRedactor::text_delta(std::string text) {
+  StreamEvent e = StreamEvent::TextDelta(std::move(text));
+  e.logprobs = std::move(logprobs_);
+  logprobs_.clear();
+  return e;
+}
+
 std::vector<StreamEvent> StreamEventRedactor::apply(const StreamEvent& e) {
   std::vector<StreamEvent> out;
   if (!has_registered_secrets()) {
@@ -13,7 +40,8 @@ std::vector<StreamEvent> StreamEventRedactor::apply(const StreamEvent& e) {
   switch (e.kind) {
     case StreamEvent::Kind::kTextDelta: {
       std::string text = text_.feed(e.text);
-      if (!text.empty()) out.push_back(StreamEvent::TextDelta(std::move(text)));
+      for (const TokenLogprob& lp : e.logprobs) logprobs_.push_back(redacted(lp));
+      if (!text.empty()) out.push_back(text_delta(std::move(text)));
       return out;
     }
     case StreamEvent::Kind::kToolCallDelta: {
@@ -46,7 +74,7 @@ bool StreamEventRedactor::holding() const {
 
 std::vector<StreamEvent> StreamEventRedactor::flush() {
   std::vector<StreamEvent> out;
-  if (std::string text = text_.finish(); !text.empty()) out.push_back(StreamEvent::TextDelta(std::move(text)));
+  if (std::string text = text_.finish(); !text.empty() || !logprobs_.empty()) out.push_back(text_delta(std::move(text)));
   for (auto& [index, r] : tools_) {
     std::string rest = r.finish();
     if (rest.empty()) continue;

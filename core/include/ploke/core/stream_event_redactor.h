@@ -5,7 +5,9 @@
 // (each delta sits in its own JSON event), so a byte-level redactor cannot see it. This one
 // runs a StreamRedactor (registered values only) over the text and over each tool call's
 // arguments, holding back a tail that could still grow into a registered value, and flushes
-// what it holds before any other event (finish, usage, error) and at flush().
+// what it holds before any other event (finish, usage, error) and at flush(). A text
+// delta's logprobs travel with the next text that goes out (their token strings redacted
+// by value, one token at a time).
 //
 // With no secret registered it passes every event through unchanged.
 //
@@ -33,7 +35,9 @@ class StreamEventRedactor {
   bool holding() const;
 
  private:
+  StreamEvent text_delta(std::string text);
   StreamRedactor text_{StreamRedactor::Mode::kValuesOnly};
+  std::vector<TokenLogprob> logprobs_;  // of text held back
   std::map<uint32_t, StreamRedactor> tools_;
 };
 
