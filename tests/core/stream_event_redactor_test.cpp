@@ -53,6 +53,33 @@ TEST_F(StreamEventRedactorTest, KeyInOneByteDeltas) {
   EXPECT_EQ(run_text(r, bytes), "a [REDACTED] b");
 }
 
+// A delta's logprobs go out with the text that goes out (none lost while text is held);
+// a token equal to a registered value is redacted, its bytes with it.
+TEST_F(StreamEventRedactorTest, LogprobsTravelWithTheTextAndTheirTokensAreRedacted) {
+  ASSERT_TRUE(register_secret(kKey));
+  StreamEventRedactor r;
+  std::vector<StreamEvent> out;
+  const std::vector<std::string> pieces = {"a ", kKey.substr(0, 6), kKey.substr(6), " b"};
+  for (const std::string& p : pieces) {
+    StreamEvent e = StreamEvent::TextDelta(p);
+    e.logprobs = {TokenLogprob{p, -0.5, std::vector<uint8_t>(p.begin(), p.end()), {TopLogprob{kKey, -2.0, std::nullopt}}}};
+    for (StreamEvent& x : r.apply(e)) out.push_back(std::move(x));
+  }
+  for (StreamEvent& x : r.flush()) out.push_back(std::move(x));
+  std::string tokens;
+  size_t n = 0;
+  for (const StreamEvent& e : out) {
+    for (const TokenLogprob& t : e.logprobs) {
+      ++n;
+      tokens += t.token;
+      EXPECT_EQ(std::string(t.bytes->begin(), t.bytes->end()), t.token);
+      EXPECT_EQ(t.top_logprobs.at(0).token, "[REDACTED]");
+    }
+  }
+  EXPECT_EQ(n, pieces.size());
+  EXPECT_EQ(tokens.find(kKey), std::string::npos);
+}
+
 TEST_F(StreamEventRedactorTest, ToolArgumentsSplitAcrossFragmentsAreRedacted) {
   ASSERT_TRUE(register_secret(kKey));
   StreamEventRedactor r;
