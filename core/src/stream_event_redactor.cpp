@@ -23,11 +23,30 @@ TokenLogprob redacted(const TokenLogprob& lp) {
 
 }  // namespace
 
-// The logprobs held so far go out with the text that goes out.
+// The logprobs held so far, for text that goes out. A registered value spelled across
+// tokens becomes one entry: the redacted text, the tokens' summed logprob, no alternatives.
+std::vector<TokenLogprob> StreamEventRedactor::take_logprobs() {
+  std::vector<TokenLogprob> lps = std::move(logprobs_);
+  logprobs_.clear();
+  std::string spelled;
+  for (const TokenLogprob& lp : lps) spelled += lp.token;
+  std::string red = redact_registered_secrets(spelled);
+  if (red == spelled) {
+    for (TokenLogprob& lp : lps) lp = redacted(lp);
+    return lps;
+  }
+  TokenLogprob one;
+  for (const TokenLogprob& lp : lps) one.logprob += lp.logprob;
+  one.bytes = std::vector<uint8_t>(red.begin(), red.end());
+  one.token = std::move(red);
+  return {std::move(one)};
+}
+
+// Text out now; the logprobs go with it once nothing is held back (so the tokens of a
+// value split across deltas travel together).
 StreamEvent StreamEventRedactor::text_delta(std::string text) {
   StreamEvent e = StreamEvent::TextDelta(std::move(text));
-  e.logprobs = std::move(logprobs_);
-  logprobs_.clear();
+  if (text_.pending() == 0) e.logprobs = take_logprobs();
   return e;
 }
 
@@ -40,8 +59,9 @@ std::vector<StreamEvent> StreamEventRedactor::apply(const StreamEvent& e) {
   switch (e.kind) {
     case StreamEvent::Kind::kTextDelta: {
       std::string text = text_.feed(e.text);
-      for (const TokenLogprob& lp : e.logprobs) logprobs_.push_back(redacted(lp));
-      if (!text.empty()) out.push_back(text_delta(std::move(text)));
+      logprobs_.insert(logprobs_.end(), e.logprobs.begin(), e.logprobs.end());
+      StreamEvent x = text_delta(std::move(text));
+      if (!x.text.empty() || !x.logprobs.empty()) out.push_back(std::move(x));
       return out;
     }
     case StreamEvent::Kind::kToolCallDelta: {

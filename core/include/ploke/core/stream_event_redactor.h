@@ -6,8 +6,8 @@
 // runs a StreamRedactor (registered values only) over the text and over each tool call's
 // arguments, holding back a tail that could still grow into a registered value, and flushes
 // what it holds before any other event (finish, usage, error) and at flush(). A text
-// delta's logprobs travel with the next text that goes out (their token strings redacted
-// by value, one token at a time).
+// delta's logprobs go out with text once nothing is held back; their tokens are redacted
+// by value, and a registered value spelled across tokens collapses into one entry.
 //
 // With no secret registered it passes every event through unchanged.
 //
@@ -36,6 +36,7 @@ class StreamEventRedactor {
 
  private:
   StreamEvent text_delta(std::string text);
+  std::vector<TokenLogprob> take_logprobs();
   StreamRedactor text_{StreamRedactor::Mode::kValuesOnly};
   std::vector<TokenLogprob> logprobs_;  // of text held back
   std::map<uint32_t, StreamRedactor> tools_;
