@@ -42,11 +42,16 @@ std::vector<TokenLogprob> StreamEventRedactor::take_logprobs() {
   return {std::move(one)};
 }
 
-// Text out now; the logprobs go with it once nothing is held back (so the tokens of a
-// value split across deltas travel together).
+// Text out now. With logprobs waiting, text and tokens go out together once nothing is
+// held back, so a chunk's tokens spell its text (and a value split across deltas travels
+// as one piece).
 StreamEvent StreamEventRedactor::text_delta(std::string text) {
-  StreamEvent e = StreamEvent::TextDelta(std::move(text));
-  if (text_.pending() == 0) e.logprobs = take_logprobs();
+  if (logprobs_.empty() && released_.empty()) return StreamEvent::TextDelta(std::move(text));
+  released_ += text;
+  if (text_.pending() != 0) return StreamEvent::TextDelta({});
+  StreamEvent e = StreamEvent::TextDelta(std::move(released_));
+  released_.clear();
+  e.logprobs = take_logprobs();
   return e;
 }
 
@@ -85,7 +90,7 @@ std::vector<StreamEvent> StreamEventRedactor::apply(const StreamEvent& e) {
 }
 
 bool StreamEventRedactor::holding() const {
-  if (text_.pending() != 0) return true;
+  if (text_.pending() != 0 || !released_.empty()) return true;
   for (const auto& [index, r] : tools_) {
     if (r.pending() != 0) return true;
   }

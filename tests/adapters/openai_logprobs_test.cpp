@@ -99,9 +99,17 @@ TEST(OpenAiLogprobs, StreamRoundTripWithChoiceIndexes) {
   ChatResponse done;
   done.finish_reason = FinishReason::kStop;
   done.usage = Usage{3, 4, 7};
-  std::string sse = w.event(a) + w.event(b) + w.finish_choice(done);
+  std::string sse = w.event(a);  // one call per statement: the writer's order is the stream's
+  sse += w.event(b);
+  sse += w.finish_choice(done);
   w.begin_choice(1);
-  sse += w.event(StreamEvent::TextDelta("Yo")) + w.finish_choice(done) + w.finish(done);
+  sse += w.event(StreamEvent::TextDelta("Yo"));
+  sse += w.finish_choice(done);
+  sse += w.finish(done);
+  // With logprobs, the role chunk comes first with empty content and empty logprobs.
+  EXPECT_EQ(sse.find(R"("choices":[{"index":0,"delta":{"role":"assistant","content":""},"logprobs":{"content":[],"refusal":null})"),
+            sse.find("data: ") + std::string("data: {\"id\":\"chatcmpl-2\",\"object\":\"chat.completion.chunk\",\"created\":1735689600,\"model\":\"gpt-4o\",").size())
+      << sse;
   EXPECT_NE(sse.find(R"("choices":[{"index":1,"delta":{"role":"assistant","content":"Yo"})"), std::string::npos) << sse;
   size_t finishes = 0;
   for (size_t p = 0; (p = sse.find("\"finish_reason\":\"stop\"", p)) != std::string::npos; ++p) ++finishes;

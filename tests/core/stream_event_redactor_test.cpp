@@ -69,6 +69,9 @@ TEST_F(StreamEventRedactorTest, LogprobsTravelWithTheTextAndTheirTokensAreRedact
   std::string tokens, text;
   for (const StreamEvent& e : out) {
     text += e.text;
+    std::string spelled;
+    for (const TokenLogprob& t : e.logprobs) spelled += t.token;
+    EXPECT_EQ(spelled, e.text) << "each event's tokens spell its text";
     for (const TokenLogprob& t : e.logprobs) {
       tokens += t.token;
       EXPECT_EQ(std::string(t.bytes->begin(), t.bytes->end()), t.token);

@@ -325,7 +325,17 @@ void OpenAiSseWriter::begin_choice(uint32_t index) {
 std::string OpenAiSseWriter::text_chunk(const StreamEvent& e, const char* tail) {
   std::string o;
   o.reserve(prefix_.size() + e.text.size() + 96 + e.logprobs.size() * 160);
-  o = chunk_prefix();
+  if (!sent_role_ && !e.logprobs.empty()) {
+    // As the API does with logprobs: a role chunk with empty content and empty logprobs
+    // first (the SDKs' accumulators start each choice from its first chunk).
+    o = chunk_prefix();
+    open_choice(o);
+    o += "\"delta\":{\"role\":\"assistant\",\"content\":\"\"},\"logprobs\":{\"content\":[],\"refusal\":null},"
+         "\"finish_reason\":null";
+    o += tail;
+    sent_role_ = true;
+  }
+  o += chunk_prefix();
   open_choice(o);
   o += "\"delta\":{";
   if (!sent_role_) o += "\"role\":\"assistant\",";
