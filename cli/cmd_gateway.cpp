@@ -306,6 +306,7 @@ StepResult add_endpoint(const GatewayArgs& args, Clock& clock, const AdapterRegi
   c.candidate.model = u.model;
   c.candidate.key_id = u.key_env;
   c.candidate.caps = Capabilities{true, true, true, true, true, 0};  // what the user named is trusted
+  c.candidate.caps.logprobs = u.adapter != "anthropic";  // the OpenAI protocol has them; Messages has none
   if (StepResult r = price_endpoint(clock, prices, u, c, g)) return r;
   c.adapter = g.adapters.back().get();
   c.endpoint.provider = provider;
@@ -319,7 +320,7 @@ StepResult add_endpoint(const GatewayArgs& args, Clock& clock, const AdapterRegi
   c.transport = &transport;
   c.call_options.connect_timeout = std::chrono::seconds(10);
   c.call_options.total_timeout = std::chrono::milliseconds(args.timeout_ms);
-  g.infos.push_back({c.candidate.id, c.candidate.provider, c.candidate.model});
+  g.infos.push_back({c.candidate.id, c.candidate.provider, c.candidate.model, c.candidate.caps.logprobs});
   if (Status st = g.client->add_endpoint(std::move(c)); !st.ok()) {
     std::fprintf(stderr, "%s: %s\n", kCmd, st.to_string().c_str());
     return kExitUsage;

@@ -56,6 +56,7 @@ Status StreamAccumulator::add(const StreamEvent& e) {
     case StreamEvent::Kind::kTextDelta:
       response_.content += e.text;
       delivered_.content_chars += e.text.size();
+      response_.logprobs.insert(response_.logprobs.end(), e.logprobs.begin(), e.logprobs.end());
       break;
     case StreamEvent::Kind::kToolCallDelta: {
       delivered_.tool_call_fragments++;

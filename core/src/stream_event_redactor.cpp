@@ -4,6 +4,57 @@
 
 namespace ploke {
 
+namespace {
+
+// A logprob entry with its token strings redacted (registered values; a value split
+// across tokens is not seen here). `bytes` follow the redacted token.
+TokenLogprob redacted(const TokenLogprob& lp) {
+  auto fix = [](std::string& token, std::optional<std::vector<uint8_t>>& bytes) {
+    std::string r = redact_registered_secrets(token);
+    if (r == token) return;
+    token = std::move(r);
+    if (bytes) bytes = std::vector<uint8_t>(token.begin(), token.end());
+  };
+  TokenLogprob out = lp;
+  fix(out.token, out.bytes);
+  for (TopLogprob& t : out.top_logprobs) fix(t.token, t.bytes);
+  return out;
+}
+
+}  // namespace
+
+// The logprobs held so far, for text that goes out. A registered value spelled across
+// tokens becomes one entry: the redacted text, the tokens' summed logprob, no alternatives.
+std::vector<TokenLogprob> StreamEventRedactor::take_logprobs() {
+  std::vector<TokenLogprob> lps = std::move(logprobs_);
+  logprobs_.clear();
+  std::string spelled;
+  for (const TokenLogprob& lp : lps) spelled += lp.token;
+  std::string red = redact_registered_secrets(spelled);
+  if (red == spelled) {
+    for (TokenLogprob& lp : lps) lp = redacted(lp);
+    return lps;
+  }
+  TokenLogprob one;
+  for (const TokenLogprob& lp : lps) one.logprob += lp.logprob;
+  one.bytes = std::vector<uint8_t>(red.begin(), red.end());
+  one.token = std::move(red);
+  return {std::move(one)};
+}
+
+// Text out now. With logprobs waiting, text and tokens go out together once nothing is
+// held back, so a chunk's tokens spell its text (and a value split across deltas travels
+// as one piece).
+StreamEvent StreamEventRedactor::text_delta(std::string text) {
+  if (logprobs_.empty() && released_.empty()) return StreamEvent::TextDelta(std::move(text));
+  released_ += text;
+  if (text_.pending() != 0) return StreamEvent::TextDelta({});
+  StreamEvent e = StreamEvent::TextDelta(std::move(released_));
+  released_.clear();
+  e.logprobs = take_logprobs();
+  return e;
+}
+
 std::vector<StreamEvent> StreamEventRedactor::apply(const StreamEvent& e) {
   std::vector<StreamEvent> out;
   if (!has_registered_secrets()) {
@@ -13,7 +64,9 @@ std::vector<StreamEvent> StreamEventRedactor::apply(const StreamEvent& e) {
   switch (e.kind) {
     case StreamEvent::Kind::kTextDelta: {
       std::string text = text_.feed(e.text);
-      if (!text.empty()) out.push_back(StreamEvent::TextDelta(std::move(text)));
+      logprobs_.insert(logprobs_.end(), e.logprobs.begin(), e.logprobs.end());
+      StreamEvent x = text_delta(std::move(text));
+      if (!x.text.empty() || !x.logprobs.empty()) out.push_back(std::move(x));
       return out;
     }
     case StreamEvent::Kind::kToolCallDelta: {
@@ -37,7 +90,7 @@ std::vector<StreamEvent> StreamEventRedactor::apply(const StreamEvent& e) {
 }
 
 bool StreamEventRedactor::holding() const {
-  if (text_.pending() != 0) return true;
+  if (text_.pending() != 0 || !released_.empty()) return true;
   for (const auto& [index, r] : tools_) {
     if (r.pending() != 0) return true;
   }
@@ -46,7 +99,7 @@ bool StreamEventRedactor::holding() const {
 
 std::vector<StreamEvent> StreamEventRedactor::flush() {
   std::vector<StreamEvent> out;
-  if (std::string text = text_.finish(); !text.empty()) out.push_back(StreamEvent::TextDelta(std::move(text)));
+  if (std::string text = text_.finish(); !text.empty() || !logprobs_.empty()) out.push_back(text_delta(std::move(text)));
   for (auto& [index, r] : tools_) {
     std::string rest = r.finish();
     if (rest.empty()) continue;

@@ -111,6 +111,29 @@ TEST(InboundOpenAi, WithoutAnExtensionDialectMembersAreUnknownFields) {
   EXPECT_TRUE(fast->hints.fallback_models.empty());
 }
 
+// n (how many choices the gateway makes), logprobs and top_logprobs: both paths agree.
+TEST(InboundOpenAi, ChoicesAndLogprobs) {
+  auto in = parse_openai_chat_request(
+      R"({"model":"m","messages":[{"role":"user","content":"x"}],"n":3,"logprobs":true,"top_logprobs":2})");
+  ASSERT_TRUE(in.ok()) << in.status().to_string();
+  EXPECT_EQ(in->n, 3u);
+  EXPECT_TRUE(in->request.logprobs);
+  EXPECT_EQ(in->request.top_logprobs, 2u);
+  EXPECT_TRUE(in->request.meta.required.logprobs);
+  const std::string plain = R"({"model":"m","messages":[{"role":"user","content":"x"}],"logprobs":true})";
+  auto fast = parse_openai_chat_request(plain, ParsePath::kFastOnly);
+  auto dom = parse_openai_chat_request(plain, ParsePath::kDomOnly);
+  ASSERT_TRUE(fast.ok() && dom.ok());
+  EXPECT_TRUE(fast->request.logprobs);
+  EXPECT_EQ(fast->request, dom->request);
+  EXPECT_EQ(fast->n, 1u);
+  auto none = parse_openai_chat_request(R"({"model":"m","messages":[{"role":"user","content":"x"}]})");
+  ASSERT_TRUE(none.ok());
+  EXPECT_FALSE(none->request.logprobs);
+  EXPECT_FALSE(none->request.meta.required.logprobs);
+  EXPECT_EQ(none->n, 1u);
+}
+
 TEST(InboundOpenAi, BadInputNamesTheFieldPath) {
   struct Case {
     const char* body;
@@ -126,7 +149,9 @@ TEST(InboundOpenAi, BadInputNamesTheFieldPath) {
       {R"({"model":"m","messages":[{"role":"user","content":"x"}],"temperature":"hot"})", "temperature: Invalid type for 'temperature': expected a decimal, but got a string instead."},
       {R"({"model":"m","messages":[{"role":"user","content":"x"}],"tools":[{"type":"function","function":{"name":"f","parameters":[1]}}]})", "tools[0].function.parameters: expected a JSON object"},
       {R"({"model":"m","messages":[{"role":"user","content":"x"}],"tool_choice":"sometimes"})", "tool_choice: unknown value 'sometimes'"},
-      {R"({"model":"m","messages":[{"role":"user","content":"x"}],"n":3})", "n: only 1"},
+      {R"({"model":"m","messages":[{"role":"user","content":"x"}],"n":129})", "n: Invalid 'n'"},
+      {R"({"model":"m","messages":[{"role":"user","content":"x"}],"logprobs":"yes"})", "logprobs"},
+      {R"({"model":"m","messages":[{"role":"user","content":"x"}],"top_logprobs":21})", "top_logprobs: Invalid 'top_logprobs'"},
       {R"({"model":"m","messages":[{"role":"user","content":"x"}],"max_tokens":-1})", "max_tokens: Invalid 'max_tokens': integer below minimum value. Expected a value >= 1, but got -1 instead."},
       {R"({"model":"m","messages":[{"role":"user","content":"x"}],"ploke":{"priority":"urgent"}})", "ploke.priority"},
       {R"({"model":"m",)", "body: invalid JSON at byte"},

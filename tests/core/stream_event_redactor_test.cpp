@@ -53,6 +53,35 @@ TEST_F(StreamEventRedactorTest, KeyInOneByteDeltas) {
   EXPECT_EQ(run_text(r, bytes), "a [REDACTED] b");
 }
 
+// A delta's logprobs go out with the text once nothing is held (none lost); a registered
+// value spelled across tokens becomes one redacted entry, alternatives are redacted too.
+TEST_F(StreamEventRedactorTest, LogprobsTravelWithTheTextAndTheirTokensAreRedacted) {
+  ASSERT_TRUE(register_secret(kKey));
+  StreamEventRedactor r;
+  std::vector<StreamEvent> out;
+  const std::vector<std::string> pieces = {"a ", kKey.substr(0, 6), kKey.substr(6), " b"};
+  for (const std::string& p : pieces) {
+    StreamEvent e = StreamEvent::TextDelta(p);
+    e.logprobs = {TokenLogprob{p, -0.5, std::vector<uint8_t>(p.begin(), p.end()), {TopLogprob{kKey, -2.0, std::nullopt}}}};
+    for (StreamEvent& x : r.apply(e)) out.push_back(std::move(x));
+  }
+  for (StreamEvent& x : r.flush()) out.push_back(std::move(x));
+  std::string tokens, text;
+  for (const StreamEvent& e : out) {
+    text += e.text;
+    std::string spelled;
+    for (const TokenLogprob& t : e.logprobs) spelled += t.token;
+    EXPECT_EQ(spelled, e.text) << "each event's tokens spell its text";
+    for (const TokenLogprob& t : e.logprobs) {
+      tokens += t.token;
+      EXPECT_EQ(std::string(t.bytes->begin(), t.bytes->end()), t.token);
+      if (!t.top_logprobs.empty()) EXPECT_EQ(t.top_logprobs[0].token, "[REDACTED]");
+    }
+  }
+  EXPECT_EQ(text, "a [REDACTED] b");
+  EXPECT_EQ(tokens, text);  // the key's two tokens became one entry
+}
+
 TEST_F(StreamEventRedactorTest, ToolArgumentsSplitAcrossFragmentsAreRedacted) {
   ASSERT_TRUE(register_secret(kKey));
   StreamEventRedactor r;

@@ -306,6 +306,7 @@ Result<HttpRequest> build_request_impl(const ChatRequest& r, const Endpoint& ep,
                                        const AnthropicAdapter::Options& o) {
   if (r.model.empty()) return InvalidRequestError("model: required");
   if (r.messages.empty()) return InvalidRequestError("messages: at least one message is required");
+  if (r.logprobs) return InvalidRequestError("logprobs: not supported by the Anthropic Messages API");
   if (r.response_format.kind == ResponseFormat::Kind::kJsonObject ||
       r.response_format.kind == ResponseFormat::Kind::kJsonSchema) {
     return InvalidRequestError("response_format: JSON modes are not supported by the Anthropic Messages API");

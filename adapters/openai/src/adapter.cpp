@@ -8,6 +8,7 @@
 
 #include "ploke/json/cursor.h"
 #include "internal.h"
+#include "logprobs.h"
 #include "ploke/adapters/openai/errors.h"
 #include "ploke/adapters/sse.h"
 #include "sse_stream_decoder.h"
@@ -143,7 +144,8 @@ Result<ChatResponse> parse_body_slow(const HttpResponse& r, const Endpoint& ep) 
   const std::string mp = "choices[0].message.";
   if (!read_content(rd, *msg, mp, out.content) || !rd.opt_string(*msg, "refusal", mp, out.refusal) ||
       !read_tool_calls(rd, *msg, mp, out.tool_calls) ||
-      !rd.opt_string(choice, "finish_reason", "choices[0].", out.native_finish_reason)) {
+      !rd.opt_string(choice, "finish_reason", "choices[0].", out.native_finish_reason) ||
+      !logprobs::read_choice(choice, "choices[0]", out.logprobs, rd.problem)) {
     return malformed(rd.problem, r, ep);
   }
   out.finish_reason = map_finish_reason(out.native_finish_reason);
@@ -273,7 +275,7 @@ bool fast_choice(JsonCursor& c, ChatResponse& out) {
       have_message = true;
     } else if (key == "finish_reason") {
       ok = c.read_string_or_null(out.native_finish_reason);
-    } else if (key == "error") {
+    } else if (key == "error" || key == "logprobs") {  // logprobs content → the DOM path
       ok = c.consume_null();
     } else {
       ok = c.skip_value();
@@ -462,7 +464,7 @@ bool OpenAiStreamDecoder::fast_choice(JsonCursor& c, bool& finish_sent) {
   while (c.next_member(first, key)) {
     bool ok = true;
     if (key == "index") ok = c.read_u64(index);
-    else if (key == "error") ok = c.consume_null();
+    else if (key == "error" || key == "logprobs") ok = c.consume_null();  // logprobs content → the DOM path
     else if (key == "finish_reason") ok = c.read_string_or_null(reason);
     else if (key == "delta") ok = c.consume_null() || fast_delta(c, text_, tools);
     else ok = c.skip_value();
@@ -569,9 +571,12 @@ bool OpenAiStreamDecoder::on_chunk(const json& doc, const SseEvent& e) {
       }
       if (const json* d = Reader::find(c, "delta"); d != nullptr && !d->is_null()) {
         if (!d->is_object()) return fail_malformed(e, cp + ".delta: expected object");
-        std::string text;
-        if (!rd.opt_string(*d, "content", cp + ".delta.", text)) return fail_malformed(e, rd.problem);
-        if (!text.empty()) emit(StreamEvent::TextDelta(std::move(text)));
+        StreamEvent ev = StreamEvent::TextDelta({});
+        if (!rd.opt_string(*d, "content", cp + ".delta.", ev.text) ||
+            !logprobs::read_choice(c, cp, ev.logprobs, rd.problem)) {
+          return fail_malformed(e, rd.problem);
+        }
+        if (!ev.text.empty() || !ev.logprobs.empty()) emit(std::move(ev));
         if (const json* tcs = Reader::find(*d, "tool_calls"); tcs != nullptr && !tcs->is_null()) {
           if (!on_tool_calls(*tcs, cp + ".delta.tool_calls", e)) return false;
         }

@@ -199,6 +199,10 @@ void write_sampling(JsonWriter& w, const ChatRequest& r, bool legacy_max_tokens)
   }
   if (r.seed) w.key("seed").integer(*r.seed);
   if (!r.user.empty()) w.key("user").str(r.user);
+  if (r.logprobs) {
+    w.key("logprobs").boolean(true);
+    if (r.top_logprobs) w.key("top_logprobs").integer(*r.top_logprobs);
+  }
   if (r.stream) {
     w.key("stream").boolean(true);
     w.key("stream_options").begin_object();

@@ -283,9 +283,35 @@ void finish_openai_request(InboundRequest& in) {
   r.meta.required.json_mode = r.response_format.kind == ResponseFormat::Kind::kJsonObject;
   r.meta.required.json_schema = r.response_format.kind == ResponseFormat::Kind::kJsonSchema;
   r.meta.required.streaming = r.stream;
+  r.meta.required.logprobs = r.logprobs;
   for (const Message& m : r.messages) {
     for (const ContentPart& p : m.content) r.meta.required.vision = r.meta.required.vision || p.kind == ContentPart::Kind::kImageUrl;
   }
+}
+
+// top_k, seed, n (InboundRequest::n; the API's checks bound it to 1–128), logprobs,
+// top_logprobs (0–20, likewise checked).
+bool parse_choice_options(JsonReader& rd, const json& j, InboundRequest& in) {
+  ChatRequest& r = in.request;
+  std::optional<int64_t> top_k, seed, n, top_logprobs;
+  if (!opt_int(rd, j, "top_k", "", top_k) || !opt_int(rd, j, "seed", "", seed) || !opt_int(rd, j, "n", "", n) ||
+      !opt_int(rd, j, "top_logprobs", "", top_logprobs)) {
+    return false;
+  }
+  if (top_k) r.top_k = static_cast<int>(*top_k);
+  r.seed = seed;
+  if (n) {
+    if (*n < 1) return rd.fail("n", "expected an integer of at least 1");
+    in.n = static_cast<uint32_t>(*n);
+  }
+  if (top_logprobs) {
+    if (*top_logprobs < 0) return rd.fail("top_logprobs", "expected a non-negative integer");
+    r.top_logprobs = static_cast<uint32_t>(*top_logprobs);
+  }
+  std::optional<bool> logprobs;
+  if (!opt_bool(rd, j, "logprobs", "", logprobs)) return false;
+  r.logprobs = logprobs.value_or(false);
+  return true;
 }
 
 // stream_options.include_usage (absent or null: false).
@@ -352,11 +378,7 @@ Result<InboundRequest> parse_openai_impl(std::string_view body, const RequestExt
       !opt_number(rd, j, "presence_penalty", "", r.presence_penalty)) {
     return fail();
   }
-  std::optional<int64_t> top_k, seed, n;
-  if (!opt_int(rd, j, "top_k", "", top_k) || !opt_int(rd, j, "seed", "", seed) || !opt_int(rd, j, "n", "", n)) return fail();
-  if (top_k) r.top_k = static_cast<int>(*top_k);
-  r.seed = seed;
-  if (n && *n != 1) return InvalidRequestError("n: only 1 choice is supported by the gateway");
+  if (!parse_choice_options(rd, j, in)) return fail();
   std::optional<uint32_t> max_tokens, max_completion;
   if (!opt_u32(rd, j, "max_tokens", "", max_tokens) || !opt_u32(rd, j, "max_completion_tokens", "", max_completion)) {
     return fail();

@@ -374,7 +374,7 @@ bool fast_messages(JsonCursor& c, ChatRequest& r) {
   return !c.failed();
 }
 
-// top_k, seed, or n (only 1: the normalized request has one choice).
+// top_k, seed, or n (only 1 here: other counts take the DOM path).
 bool fast_int_key(JsonCursor& c, std::string_view key, ChatRequest& r) {
   if (c.consume_null()) return true;
   int64_t v = 0;
@@ -468,6 +468,10 @@ bool fast_parse_openai(std::string_view body, const RequestExtension* ext, Inbou
       if (!once(c, seen, 17) || !fast_opt_bool(c, r.parallel_tool_calls)) return false;
     } else if (key == "response_format") {
       if (!once(c, seen, 18) || !fast_response_format(c, r.response_format)) return false;
+    } else if (key == "logprobs") {
+      std::optional<bool> lp;
+      if (!once(c, seen, 19) || !fast_opt_bool(c, lp)) return false;
+      r.logprobs = lp.value_or(false);
     } else if (key == "ploke" || key == "top_logprobs" ||  // top_logprobs: the DOM path checks its range
                (ext != nullptr && std::find(ext->keys.begin(), ext->keys.end(), key) != ext->keys.end())) {
       if (!c.consume_null()) return c.fail();  // extensions: the DOM path reads them

@@ -6,6 +6,7 @@
 #include <cstdio>
 
 #include "json_writer.h"
+#include "logprobs.h"
 #include "ploke/adapters/openai/server.h"
 
 namespace ploke::adapters::openai {
@@ -101,28 +102,13 @@ std::string param_of(const Status& st) {
 
 }  // namespace
 
-std::string render_openai_chat_completion(const ChatResponse& r, int64_t created, std::string_view fallback_id) {
-  // Written as text (OpenAI's field order); see json_writer.h.
-  std::string o;
-  o.reserve(320 + r.content.size() + r.id.size() + r.model.size());
-  o += "{\"id\":";
-  if (r.id.empty()) {
-    o += "\"chatcmpl-";
-    json_text::append_escaped_body(o, fallback_id);
-    o += '"';
-  } else {
-    json_text::append_string(o, r.id);
-  }
-  o += ",\"object\":\"chat.completion\",\"created\":";
-  json_text::append_int(o, created);
-  o += ",\"model\":";
-  json_text::append_string(o, r.model);
-  o += ",\"system_fingerprint\":\"fp_ploke\"";  // OpenRouter's schema requires it; OpenAI sends one
-  if (!r.provider.empty()) {
-    o += ",\"provider\":";
-    json_text::append_string(o, r.provider);
-  }
-  o += ",\"choices\":[{\"index\":0,\"message\":{\"role\":\"assistant\",\"content\":";
+namespace {
+
+// One element of choices[]: {"index":k,"message":{…},"logprobs":…,"finish_reason":…}.
+void append_choice(std::string& o, const ChatResponse& r, size_t index) {
+  o += "{\"index\":";
+  json_text::append_uint(o, index);
+  o += ",\"message\":{\"role\":\"assistant\",\"content\":";
   if (r.content.empty() && !r.tool_calls.empty()) o += "null";
   else json_text::append_string(o, r.content);
   o += ",\"refusal\":";
@@ -143,17 +129,59 @@ std::string render_openai_chat_completion(const ChatResponse& r, int64_t created
     }
     o += ']';
   }
-  o += "},\"logprobs\":null,\"finish_reason\":\"";
+  o += "},\"logprobs\":";
+  logprobs::append_object(o, r.logprobs);
+  o += ",\"finish_reason\":\"";
   o += openai_finish(r);
   o += '"';
   if (!r.native_finish_reason.empty()) {
     o += ",\"native_finish_reason\":";
     json_text::append_string(o, r.native_finish_reason);
   }
-  o += "}]";
-  if (r.usage) {
+  o += '}';
+}
+
+}  // namespace
+
+std::string render_openai_chat_completion(const ChatResponse& r, int64_t created, std::string_view fallback_id) {
+  return render_openai_chat_completion(std::span<const ChatResponse>(&r, 1), r.usage, created, fallback_id);
+}
+
+std::string render_openai_chat_completion(std::span<const ChatResponse> choices, const std::optional<Usage>& usage,
+                                          int64_t created, std::string_view fallback_id) {
+  // Written as text (OpenAI's field order); see json_writer.h.
+  static const ChatResponse kNone;
+  const ChatResponse& r = choices.empty() ? kNone : choices.front();
+  std::string o;
+  size_t reserve = 320 + r.id.size() + r.model.size();
+  for (const ChatResponse& c : choices) reserve += 160 + c.content.size() + c.logprobs.size() * 160;
+  o.reserve(reserve);
+  o += "{\"id\":";
+  if (r.id.empty()) {
+    o += "\"chatcmpl-";
+    json_text::append_escaped_body(o, fallback_id);
+    o += '"';
+  } else {
+    json_text::append_string(o, r.id);
+  }
+  o += ",\"object\":\"chat.completion\",\"created\":";
+  json_text::append_int(o, created);
+  o += ",\"model\":";
+  json_text::append_string(o, r.model);
+  o += ",\"system_fingerprint\":\"fp_ploke\"";  // OpenRouter's schema requires it; OpenAI sends one
+  if (!r.provider.empty()) {
+    o += ",\"provider\":";
+    json_text::append_string(o, r.provider);
+  }
+  o += ",\"choices\":[";
+  for (size_t k = 0; k < choices.size(); ++k) {
+    if (k != 0) o += ',';
+    append_choice(o, choices[k], k);
+  }
+  o += ']';
+  if (usage) {
     o += ",\"usage\":";
-    write_usage(o, *r.usage);
+    write_usage(o, *usage);
   }
   o += '}';
   return o;
@@ -280,79 +308,119 @@ OpenAiSseWriter::OpenAiSseWriter(std::string id, std::string model, int64_t crea
 
 const std::string& OpenAiSseWriter::chunk_prefix() const { return prefix_; }
 
-std::string OpenAiSseWriter::event(const StreamEvent& e) {
+// `{"index":k,` — how each chunk's one choice starts.
+void OpenAiSseWriter::open_choice(std::string& o) const {
+  o += "{\"index\":";
+  json_text::append_uint(o, index_);
+  o += ',';
+}
+
+void OpenAiSseWriter::begin_choice(uint32_t index) {
+  index_ = index;
+  sent_role_ = false;
+  sent_finish_ = false;
+  seen_tools_.clear();
+}
+
+std::string OpenAiSseWriter::text_chunk(const StreamEvent& e, const char* tail) {
   std::string o;
+  o.reserve(prefix_.size() + e.text.size() + 96 + e.logprobs.size() * 160);
+  if (!sent_role_ && !e.logprobs.empty()) {
+    // As the API does with logprobs: a role chunk with empty content and empty logprobs
+    // first (the SDKs' accumulators start each choice from its first chunk).
+    o = chunk_prefix();
+    open_choice(o);
+    o += "\"delta\":{\"role\":\"assistant\",\"content\":\"\"},\"logprobs\":{\"content\":[],\"refusal\":null},"
+         "\"finish_reason\":null";
+    o += tail;
+    sent_role_ = true;
+  }
+  o += chunk_prefix();
+  open_choice(o);
+  o += "\"delta\":{";
+  if (!sent_role_) o += "\"role\":\"assistant\",";
+  sent_role_ = true;
+  o += "\"content\":";
+  json_text::append_string(o, e.text);
+  o += "},\"logprobs\":";
+  logprobs::append_object(o, e.logprobs);
+  o += ",\"finish_reason\":null";
+  o += tail;
+  return o;
+}
+
+std::string OpenAiSseWriter::tool_chunk(const StreamEvent& e, const char* tail) {
+  std::string o = chunk_prefix();
+  open_choice(o);
+  o += "\"delta\":{";
+  if (!sent_role_) o += "\"role\":\"assistant\",\"content\":null,";
+  sent_role_ = true;
+  o += "\"tool_calls\":[{\"index\":";
+  o += std::to_string(e.tool_index);
+  const bool first = std::find(seen_tools_.begin(), seen_tools_.end(), e.tool_index) == seen_tools_.end();
+  if (first) {
+    seen_tools_.push_back(e.tool_index);
+    o += ",\"id\":";
+    json_text::append_string(o, e.tool_call_id);
+    o += ",\"type\":\"function\",\"function\":{\"name\":";
+    json_text::append_string(o, e.tool_name);
+    o += ",\"arguments\":";
+  } else {
+    o += ",\"function\":{\"arguments\":";
+  }
+  json_text::append_string(o, e.arguments_fragment);
+  o += "}}]},\"logprobs\":null,\"finish_reason\":null";
+  o += tail;
+  return o;
+}
+
+std::string OpenAiSseWriter::finish_chunk(FinishReason reason, const char* tail) {
+  std::string o;
+  if (sent_finish_) return o;
+  if (!sent_role_) {
+    o = chunk_prefix();
+    open_choice(o);
+    o += "\"delta\":{\"role\":\"assistant\",\"content\":\"\"},\"logprobs\":null,\"finish_reason\":null";
+    o += tail;
+    sent_role_ = true;
+  }
+  sent_finish_ = true;
+  o += chunk_prefix();
+  open_choice(o);
+  o += "\"delta\":{},\"logprobs\":null,\"finish_reason\":\"";
+  o += openai_finish(reason);
+  o += "\"";
+  o += tail;
+  return o;
+}
+
+std::string OpenAiSseWriter::event(const StreamEvent& e) {
   // OpenAI marks the chunks of a usage stream with "usage":null; a dialect that always
   // sends usage does not.
   const bool usage_null = include_usage_ && !dialect_.always_usage;
   const char* tail = usage_null ? "}],\"usage\":null}\n\n" : "}]}\n\n";
   switch (e.kind) {
-    case StreamEvent::Kind::kTextDelta: {
-      o.reserve(prefix_.size() + e.text.size() + 96);
-      o = chunk_prefix();
-      o += "{\"index\":0,\"delta\":{";
-      if (!sent_role_) o += "\"role\":\"assistant\",";
-      sent_role_ = true;
-      o += "\"content\":";
-      json_text::append_string(o, e.text);
-      o += "},\"logprobs\":null,\"finish_reason\":null";
-      o += tail;
-      return o;
-    }
-    case StreamEvent::Kind::kToolCallDelta: {
-      o = chunk_prefix();
-      o += "{\"index\":0,\"delta\":{";
-      if (!sent_role_) o += "\"role\":\"assistant\",\"content\":null,";
-      sent_role_ = true;
-      o += "\"tool_calls\":[{\"index\":";
-      o += std::to_string(e.tool_index);
-      const bool first = std::find(seen_tools_.begin(), seen_tools_.end(), e.tool_index) == seen_tools_.end();
-      if (first) {
-        seen_tools_.push_back(e.tool_index);
-        o += ",\"id\":";
-        json_text::append_string(o, e.tool_call_id);
-        o += ",\"type\":\"function\",\"function\":{\"name\":";
-        json_text::append_string(o, e.tool_name);
-        o += ",\"arguments\":";
-      } else {
-        o += ",\"function\":{\"arguments\":";
-      }
-      json_text::append_string(o, e.arguments_fragment);
-      o += "}}]},\"logprobs\":null,\"finish_reason\":null";
-      o += tail;
-      return o;
-    }
+    case StreamEvent::Kind::kTextDelta: return text_chunk(e, tail);
+    case StreamEvent::Kind::kToolCallDelta: return tool_chunk(e, tail);
     case StreamEvent::Kind::kUsage:
       usage_ = e.usage;
-      return o;
-    case StreamEvent::Kind::kFinish: {
-      if (sent_finish_) return o;
-      if (!sent_role_) {
-        o = chunk_prefix() + "{\"index\":0,\"delta\":{\"role\":\"assistant\",\"content\":\"\"},\"logprobs\":null,\"finish_reason\":null" + tail;
-        sent_role_ = true;
-      }
-      sent_finish_ = true;
-      o += chunk_prefix();
-      o += "{\"index\":0,\"delta\":{},\"logprobs\":null,\"finish_reason\":\"";
-      o += openai_finish(e.finish_reason);
-      o += "\"";
-      o += tail;
-      return o;
-    }
-    default:
-      return o;
+      return {};
+    case StreamEvent::Kind::kFinish: return finish_chunk(e.finish_reason, tail);
+    default: return {};
   }
 }
 
+std::string OpenAiSseWriter::finish_choice(const ChatResponse& r) {
+  if (sent_finish_) return {};
+  StreamEvent f;
+  f.kind = StreamEvent::Kind::kFinish;
+  f.finish_reason = r.finish_reason;
+  if (f.finish_reason == FinishReason::kUnknown && !r.tool_calls.empty()) f.finish_reason = FinishReason::kToolCalls;
+  return event(f);
+}
+
 std::string OpenAiSseWriter::finish(const ChatResponse& final_response) {
-  std::string o;
-  if (!sent_finish_) {
-    StreamEvent f;
-    f.kind = StreamEvent::Kind::kFinish;
-    f.finish_reason = final_response.finish_reason;
-    if (f.finish_reason == FinishReason::kUnknown && !final_response.tool_calls.empty()) f.finish_reason = FinishReason::kToolCalls;
-    o += event(f);
-  }
+  std::string o = finish_choice(final_response);
   if (include_usage_) {
     const Usage u = final_response.usage ? *final_response.usage : usage_.value_or(Usage{});
     o += chunk_prefix();

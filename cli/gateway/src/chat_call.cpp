@@ -48,8 +48,12 @@ void merge_group_trace(resilience::RequestTrace& merged, resilience::RequestTrac
     merged = std::move(t);
     return;
   }
+  append_trace(merged, t, "gateway: group " + std::to_string(index + 1) + " pin '" + t.pin + "'");
+}
+
+void append_trace(resilience::RequestTrace& merged, resilience::RequestTrace& t, std::string note) {
   const uint32_t base = static_cast<uint32_t>(merged.attempts.size());
-  merged.notes.push_back("gateway: group " + std::to_string(index + 1) + " pin '" + t.pin + "'");
+  merged.notes.push_back(std::move(note));
   for (auto& a : t.attempts) {
     a.number += base;
     merged.attempts.push_back(std::move(a));
@@ -65,6 +69,21 @@ void merge_group_trace(resilience::RequestTrace& merged, resilience::RequestTrac
   merged.served_by = std::move(t.served_by);
   merged.total_cost_usd += t.total_cost_usd;
   merged.pin = t.pin;
+}
+
+void add_usage(std::optional<Usage>& sum, const std::optional<Usage>& u) {
+  if (!u) return;
+  if (!sum) {
+    sum = u;
+    return;
+  }
+  sum->prompt_tokens += u->prompt_tokens;
+  sum->completion_tokens += u->completion_tokens;
+  sum->total_tokens += u->total_tokens;
+  sum->cached_prompt_tokens += u->cached_prompt_tokens;
+  sum->cache_write_tokens += u->cache_write_tokens;
+  sum->reasoning_tokens += u->reasoning_tokens;
+  if (u->reported_cost_usd) sum->reported_cost_usd = sum->reported_cost_usd.value_or(0) + *u->reported_cost_usd;
 }
 
 std::string routing_groups_note(const std::vector<RoutingGroup>& groups) {
@@ -120,6 +139,7 @@ Status ChatCall::prepare() {
   control_.policy = in_.hints.policy;
   control_.cancel = &inflight_.token_;
   groups_ = plan_routing_groups(gw_.endpoints_, in_);
+  if (req.logprobs) PLOKE_RETURN_IF_ERROR(keep_logprob_groups(gw_.endpoints_, groups_));
   group_note_ = routing_groups_note(groups_);
   head_.add("x-ploke-trace-id", trace_id_);
   head_.add(std::string(!anthropic() ? "x-request-id" : adapters::anthropic::kRequestIdHeader), trace_id_);
@@ -147,7 +167,7 @@ void ChatCall::record() {
   merged_.total = gw_.clock_.now() - t0_;
   if (!group_note_.empty()) merged_.notes.insert(merged_.notes.begin(), group_note_);
   const StatusCode code = result_.ok() ? StatusCode::kOk : result_.status().code();
-  completed(merged_, code, result_.ok() ? result_->usage : std::nullopt);
+  completed(merged_, code, usage_);
   gw_.store_trace(std::move(merged_));
 }
 
@@ -155,20 +175,46 @@ int64_t ChatCall::unix_seconds() const {
   return std::chrono::duration_cast<std::chrono::seconds>(gw_.clock_.system_now().time_since_epoch()).count();
 }
 
-void ChatCall::run_complete() {
+// The façade call's trace into the request's: the first is it; later groups and choices
+// are appended with a note.
+void ChatCall::merge(resilience::RequestTrace& t, size_t group) {
+  if (calls_++ == 0) {
+    merged_ = std::move(t);
+  } else if (group > 0) {
+    merge_group_trace(merged_, t, group);
+  } else {
+    append_trace(merged_, t, "gateway: choice " + std::to_string(choice_ + 1) + " of " + std::to_string(in_.n));
+  }
+}
+
+// One choice: the routing groups in turn until one succeeds or fails for good.
+void ChatCall::complete_choice() {
   for (size_t g = 0; g < groups_.size(); ++g) {
     use_group(g);
     resilience::RequestTrace t;
     result_ = gw_.client_.complete(in_.request, control_, &t);
-    merge_group_trace(merged_, t, g);
+    merge(t, g);
     if (result_.ok() || ends_groups(result_.status()) || inflight_.cancelled()) break;
   }
+}
+
+// n > 1: one façade call per choice, one after another; the first failure fails the request.
+void ChatCall::run_complete() {
+  std::vector<ChatResponse> choices;
+  for (choice_ = 0; choice_ < in_.n; ++choice_) {
+    complete_choice();
+    if (!result_.ok()) break;
+    add_usage(usage_, result_->usage);
+    choices.push_back(std::move(*result_));
+  }
+  if (!result_.ok()) usage_.reset();
   record();
   if (!result_.ok()) return gw_.reply_error(proto_, out_, result_.status(), trace_id_);
-  ChatResponse& r = *result_;
-  if (r.model.empty()) r.model = requested_model_;
-  std::string body = !anthropic() ? adapters::openai::render_openai_chat_completion(r, unix_seconds(), trace_id_)
-                                  : adapters::anthropic::render_anthropic_message(r, trace_id_);
+  for (ChatResponse& r : choices) {
+    if (r.model.empty()) r.model = requested_model_;
+  }
+  std::string body = !anthropic() ? adapters::openai::render_openai_chat_completion(choices, usage_, unix_seconds(), trace_id_)
+                                  : adapters::anthropic::render_anthropic_message(choices.front(), trace_id_);
   head_.add("content-type", "application/json");
   gw_.count(proto_, 200);
   out_.reply(200, head_, std::move(body));
@@ -190,6 +236,7 @@ void ChatCall::ensure_writer(const StreamEvent* start) {
 // The SSE head goes out with the first bytes.
 void ChatCall::send(std::string bytes) {
   if (bytes.empty()) return;
+  choice_sent_ = true;
   if (!head_sent_) {
     Headers h = head_;
     h.add("content-type", "text/event-stream; charset=utf-8");
@@ -200,7 +247,27 @@ void ChatCall::send(std::string bytes) {
   out_.chunk(std::move(bytes));
 }
 
-// Once bytes went out, no other group runs and a failure ends the stream in-band.
+// One choice's stream: the routing groups in turn until one succeeds, fails for good, or
+// this choice's bytes went out (then no other group runs); its held-back text and finish
+// chunk follow a success.
+void ChatCall::stream_choice(const resilience::LlmClient::EventCallback& on_event) {
+  choice_sent_ = false;
+  if (oa_) oa_->begin_choice(choice_);
+  for (size_t g = 0; g < groups_.size(); ++g) {
+    use_group(g);
+    resilience::RequestTrace t;
+    result_ = gw_.client_.stream(in_.request, on_event, control_, &t);
+    merge(t, g);
+    if (result_.ok() || choice_sent_ || redactor_.holding() || ends_groups(result_.status()) || inflight_.cancelled()) break;
+  }
+  if (!result_.ok()) return;
+  ensure_writer(nullptr);
+  for (const StreamEvent& x : redactor_.flush()) send(oa_ ? oa_->event(x) : an_->event(x));
+  if (oa_) send(oa_->finish_choice(*result_));
+}
+
+// Once bytes went out, a failure ends the stream in-band. n > 1: the choices stream one
+// after another (each chunk's index names its choice); one usage chunk ends the stream.
 void ChatCall::run_stream() {
   // A client key split across deltas is not contiguous in the rendered bytes: redact the
   // event stream itself (the responder still scrubs each rendered chunk).
@@ -209,24 +276,27 @@ void ChatCall::run_stream() {
     ensure_writer(e.kind == StreamEvent::Kind::kStart ? &e : nullptr);
     for (const StreamEvent& x : redactor_.apply(e)) render(x);
   };
-  for (size_t g = 0; g < groups_.size(); ++g) {
-    use_group(g);
-    resilience::RequestTrace t;
-    result_ = gw_.client_.stream(in_.request, on_event, control_, &t);
-    merge_group_trace(merged_, t, g);
-    if (result_.ok() || head_sent_ || redactor_.holding() || ends_groups(result_.status()) || inflight_.cancelled()) break;
+  std::optional<ChatResponse> first;
+  for (choice_ = 0; choice_ < in_.n; ++choice_) {
+    stream_choice(on_event);
+    if (!result_.ok()) break;
+    add_usage(usage_, result_->usage);
+    if (!first) first = std::move(*result_);
   }
+  if (!result_.ok()) usage_.reset();
   record();
+  if (result_.ok()) {
+    if (first->model.empty()) first->model = requested_model_;
+    first->usage = usage_;
+    send(oa_ ? oa_->finish(*first) : an_->finish(*first));
+    out_.finish();
+    gw_.count(proto_, 200);
+    return;
+  }
   if (oa_ || an_) {
     for (const StreamEvent& x : redactor_.flush()) render(x);
   }
-  if (result_.ok()) {
-    ensure_writer(nullptr);
-    if (result_->model.empty()) result_->model = requested_model_;
-    send(oa_ ? oa_->finish(*result_) : an_->finish(*result_));
-    out_.finish();
-    gw_.count(proto_, 200);
-  } else if (head_sent_) {
+  if (head_sent_) {
     gw_.stream_errors_.fetch_add(1, std::memory_order_relaxed);
     send(oa_ ? oa_->error(result_.status()) : an_->error(result_.status()));
     out_.finish();

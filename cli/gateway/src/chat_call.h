@@ -2,8 +2,10 @@
 //
 // One chat request through the gateway, as small steps: parse the body in the client's
 // protocol, apply the x-ploke-* header overrides, check the policy, plan the routing
-// groups (routing_groups.h), make one façade call per group until one succeeds or fails
-// for good, merge the groups' traces into one, record it (trace store, on_completed)
+// groups (routing_groups.h; a request for logprobs keeps only groups that can supply
+// them), make one façade call per group until one succeeds or fails for good — for each
+// of the n choices an OpenAI client asked for, one after another, usage summed — merge
+// the calls' traces into one, record it (trace store, on_completed)
 // before the last byte goes out, and reply: one JSON body, or an SSE stream whose writer
 // is made at the first event (it knows the served id and model then) and which, once
 // begun, ends with an in-stream error rather than a second status line.
@@ -39,6 +41,12 @@ Status check_policy(const std::string& policy, const std::vector<std::string>& r
 /// after the earlier groups', candidates once each, notes (with a "gateway: group N pin"
 /// note), cost summed; final code, error, served_by and pin from the latest group.
 void merge_group_trace(resilience::RequestTrace& merged, resilience::RequestTrace& t, size_t index);
+/// Appends a later façade call's trace `t` to `merged` as merge_group_trace does for a
+/// later group, with `note` first among its notes.
+void append_trace(resilience::RequestTrace& merged, resilience::RequestTrace& t, std::string note);
+
+/// Adds `u` (when set) to `sum`, field by field (reported cost too).
+void add_usage(std::optional<Usage>& sum, const std::optional<Usage>& u);
 
 /// "gateway: routing groups A, (any), B" for two groups or more, else "".
 std::string routing_groups_note(const std::vector<RoutingGroup>& groups);
@@ -54,8 +62,11 @@ class ChatCall {
   void refuse(const Status& st);
   void completed(const resilience::RequestTrace& trace, StatusCode code, const std::optional<Usage>& usage);
   void use_group(size_t g);
+  void merge(resilience::RequestTrace& t, size_t group);
   void record();
+  void complete_choice();
   void run_complete();
+  void stream_choice(const resilience::LlmClient::EventCallback& on_event);
   void run_stream();
   void ensure_writer(const StreamEvent* start);
   void send(std::string bytes);
@@ -77,10 +88,14 @@ class ChatCall {
   std::string group_note_;
   Headers head_;
   Result<ChatResponse> result_ = InternalError("no routing group");
+  uint32_t choice_ = 0;         // the choice being made (OpenAI n)
+  size_t calls_ = 0;            // façade calls so far (over all choices)
+  std::optional<Usage> usage_;  // summed over the choices made
   // Streams.
   std::optional<adapters::openai::OpenAiSseWriter> oa_;
   std::optional<adapters::anthropic::AnthropicSseWriter> an_;
   bool head_sent_ = false;
+  bool choice_sent_ = false;  // bytes of the current choice went out
   StreamEventRedactor redactor_;  // secrets split across deltas (ploke/core/stream_event_redactor.h)
 };
 

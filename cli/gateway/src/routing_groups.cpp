@@ -119,6 +119,22 @@ std::vector<RoutingGroup> plan_routing_groups(const std::vector<EndpointInfo>& e
   return client_model_groups(endpoints, in.request.model);
 }
 
+Status keep_logprob_groups(const std::vector<EndpointInfo>& endpoints, std::vector<RoutingGroup>& groups) {
+  auto capable = [&](const RoutingGroup& g) {
+    bool matched = false;
+    for (const auto& e : endpoints) {
+      if (!g.pin.empty() && e.id != g.pin && e.provider != g.pin && (e.provider + "/" + e.model) != g.pin) continue;
+      if (e.logprobs) return true;
+      matched = true;
+    }
+    return !matched;  // no endpoint matches: the façade names that problem
+  };
+  std::erase_if(groups, [&](const RoutingGroup& g) { return !capable(g); });
+  if (!groups.empty()) return Status::Ok();
+  return InvalidRequestError(
+      "logprobs: the endpoints serving this request cannot return log probabilities (Anthropic Messages has none)");
+}
+
 bool ends_groups(const Status& st) {
   switch (st.code()) {
     case StatusCode::kInvalidRequest:

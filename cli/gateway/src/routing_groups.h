@@ -53,6 +53,12 @@ std::vector<RoutingGroup> client_model_groups(const std::vector<EndpointInfo>& e
 std::vector<RoutingGroup> plan_routing_groups(const std::vector<EndpointInfo>& endpoints,
                                               const inbound::InboundRequest& in);
 
+/// For a request asking for logprobs: drops the groups whose pin matches only endpoints
+/// that cannot supply them (EndpointInfo::logprobs; an unpinned group needs one such
+/// endpoint, the router then skips the others). kInvalidRequest naming `logprobs` when no
+/// group is left.
+Status keep_logprob_groups(const std::vector<EndpointInfo>& endpoints, std::vector<RoutingGroup>& groups);
+
 /// Errors another endpoint cannot fix (invalid request, cancelled, stream interrupted,
 /// content filter, the total deadline passed) end the sequence.
 bool ends_groups(const Status& st);

@@ -60,6 +60,7 @@ std::string fmt_dur(Duration d) {
 Capabilities required_capabilities(const ChatRequest& r, bool streaming) {
   Capabilities c = r.meta.required;
   c.streaming = c.streaming || streaming;
+  c.logprobs = c.logprobs || r.logprobs;
   c.tools = c.tools || !r.tools.empty();
   c.json_mode = c.json_mode || r.response_format.kind == ResponseFormat::Kind::kJsonObject;
   c.json_schema = c.json_schema || r.response_format.kind == ResponseFormat::Kind::kJsonSchema;

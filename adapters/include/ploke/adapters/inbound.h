@@ -78,6 +78,8 @@ struct InboundRequest {
   ChatRequest request;
   RoutingHints hints;
   bool include_usage = false;  ///< OpenAI stream_options.include_usage
+  /// OpenAI `n`: how many choices the client wants (the request itself describes one).
+  uint32_t n = 1;
 };
 
 /// "low" | "normal" | "high" | "critical" (or 0..3). nullopt when unknown.

@@ -96,6 +96,7 @@ struct Capabilities {
   bool vision = false;
   bool streaming = false;
   uint32_t min_context_tokens = 0;
+  bool logprobs = false;  ///< token log probabilities (OpenAI-protocol upstreams; not Anthropic)
   friend bool operator==(const Capabilities&, const Capabilities&) = default;
 };
 
@@ -128,6 +129,11 @@ struct ChatRequest {
   std::optional<int64_t> seed;
   std::string user;
   bool stream = false;
+  /// Token log probabilities of the output (OpenAI `logprobs`), with `top_logprobs`
+  /// alternatives per token (0–20). Only protocols that have them send them; an adapter
+  /// whose protocol has none refuses the request (kInvalidRequest naming `logprobs`).
+  bool logprobs = false;
+  std::optional<uint32_t> top_logprobs;
   RequestMeta meta;
   friend bool operator==(const ChatRequest&, const ChatRequest&) = default;
 };
@@ -148,6 +154,24 @@ struct Usage {
   friend bool operator==(const Usage&, const Usage&) = default;
 };
 
+/// One alternative at an output position (OpenAI TopLogprob). `bytes` are the token's
+/// UTF-8 bytes (absent when the provider sends null).
+struct TopLogprob {
+  std::string token;
+  double logprob = 0;
+  std::optional<std::vector<uint8_t>> bytes;
+  friend bool operator==(const TopLogprob&, const TopLogprob&) = default;
+};
+
+/// One output token's log probability and its alternatives (ChatCompletionTokenLogprob).
+struct TokenLogprob {
+  std::string token;
+  double logprob = 0;
+  std::optional<std::vector<uint8_t>> bytes;
+  std::vector<TopLogprob> top_logprobs;
+  friend bool operator==(const TokenLogprob&, const TokenLogprob&) = default;
+};
+
 struct ChatResponse {
   std::string id;              ///< provider's response id (chatcmpl-…, msg_…, gen-…)
   std::string request_id;      ///< provider's request id header (x-request-id, request-id)
@@ -159,6 +183,7 @@ struct ChatResponse {
   FinishReason finish_reason = FinishReason::kUnknown;
   std::string native_finish_reason;  ///< as on the wire
   std::optional<Usage> usage;
+  std::vector<TokenLogprob> logprobs;  ///< per content token, when the request asked (logprobs)
   friend bool operator==(const ChatResponse&, const ChatResponse&) = default;
 };
 
@@ -177,13 +202,15 @@ struct StreamEvent {
   std::string id;                   ///< kStart: response id
   std::string model;                ///< kStart
   Status error;                     ///< kError (in-band error)
+  std::vector<TokenLogprob> logprobs;  ///< kTextDelta: the delta's tokens (may come with empty text)
 
   static StreamEvent TextDelta(std::string t) { StreamEvent e; e.kind = Kind::kTextDelta; e.text = std::move(t); return e; }
 };
 std::string_view stream_event_kind_name(StreamEvent::Kind k);
 
-/// Assembles stream events into a ChatResponse: concatenates text, joins tool-call
-/// fragments by index (id/name from the first fragment), keeps the last usage.
+/// Assembles stream events into a ChatResponse: concatenates text (and the deltas'
+/// logprobs), joins tool-call fragments by index (id/name from the first fragment), keeps
+/// the last usage.
 class StreamAccumulator {
  public:
   /// Returns an error if the event sequence is inconsistent (a tool-call fragment that

@@ -5,7 +5,10 @@
 // (each delta sits in its own JSON event), so a byte-level redactor cannot see it. This one
 // runs a StreamRedactor (registered values only) over the text and over each tool call's
 // arguments, holding back a tail that could still grow into a registered value, and flushes
-// what it holds before any other event (finish, usage, error) and at flush().
+// what it holds before any other event (finish, usage, error) and at flush(). A text
+// delta's logprobs and its text go out together once nothing is held back (a chunk's
+// tokens spell its text); tokens are redacted by value, and a registered value spelled
+// across tokens collapses into one entry.
 //
 // With no secret registered it passes every event through unchanged.
 //
@@ -33,7 +36,11 @@ class StreamEventRedactor {
   bool holding() const;
 
  private:
+  StreamEvent text_delta(std::string text);
+  std::vector<TokenLogprob> take_logprobs();
   StreamRedactor text_{StreamRedactor::Mode::kValuesOnly};
+  std::vector<TokenLogprob> logprobs_;  // of text held back
+  std::string released_;                // text let through, waiting with its logprobs
   std::map<uint32_t, StreamRedactor> tools_;
 };
 

@@ -102,6 +102,9 @@ using ResponderPtr = std::shared_ptr<Responder>;
 /// What the gateway knows about each façade endpoint (for /v1/models and routing groups).
 struct EndpointInfo {
   std::string id, provider, model;
+  /// Its protocol returns token log probabilities (OpenAI-shaped upstreams; not
+  /// Anthropic). Keep equal to the façade candidate's caps.logprobs.
+  bool logprobs = false;
 };
 
 struct GatewayOptions {

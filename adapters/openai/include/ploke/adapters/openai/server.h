@@ -14,6 +14,7 @@
 #include <cstdint>
 #include <functional>
 #include <optional>
+#include <span>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -56,8 +57,14 @@ Result<InboundRequest> parse_openai_chat_request(std::string_view body, const Re
                                                  ParsePath path = ParsePath::kAuto);
 
 /// Non-stream Chat Completions body. `created` in Unix seconds; an empty response id gets
-/// "chatcmpl-" + `fallback_id`.
+/// "chatcmpl-" + `fallback_id`. `r.logprobs` (when not empty) becomes
+/// `choices[0].logprobs.content`.
 std::string render_openai_chat_completion(const ChatResponse& r, int64_t created, std::string_view fallback_id);
+/// The same with n choices: `choices[k]` becomes choice index k (message, logprobs,
+/// finish reason); id, model and provider come from the first; `usage` is the body's (the
+/// caller sums the choices').
+std::string render_openai_chat_completion(std::span<const ChatResponse> choices, const std::optional<Usage>& usage,
+                                          int64_t created, std::string_view fallback_id);
 
 /// OpenAI error reply for `st` (see the table above).
 Reply render_openai_error(const Status& st);
@@ -79,6 +86,10 @@ std::string render_openai_model(std::string_view id, int64_t created);
 ///   out += w.event(e);  … for each StreamEvent
 ///   out += w.finish(final_response);   // finish chunk if none yet, usage chunk, [DONE]
 ///   or out += w.error(status);         // in-stream error chunk (no [DONE])
+/// Several choices (OpenAI `n`): begin_choice(k) before choice k's events (its chunks carry
+/// index k and their own role delta), finish_choice(response k) after them; finish() once
+/// at the end with the summed usage. A text delta's logprobs become the chunk's
+/// `logprobs.content`.
 /// A dialect (ChatDialect, filled by the dialect's package) may always end with the usage
 /// chunk and send errors as a chunk of its own shape.
 struct ChatDialect {
@@ -96,17 +107,26 @@ class OpenAiSseWriter {
                   ChatDialect dialect = {});
   /// SSE bytes for one event ("" for events that map to nothing, e.g. kStart/kUsage).
   std::string event(const StreamEvent& e);
+  /// The chunks that follow carry choice `index` (0 until called).
+  void begin_choice(uint32_t index);
+  /// The current choice's finish chunk unless one went out ("" then).
+  std::string finish_choice(const ChatResponse& r);
   std::string finish(const ChatResponse& final_response);
   std::string error(const Status& st);
   bool started() const { return sent_role_; }
 
  private:
   const std::string& chunk_prefix() const;
+  void open_choice(std::string& o) const;
+  std::string text_chunk(const StreamEvent& e, const char* tail);
+  std::string tool_chunk(const StreamEvent& e, const char* tail);
+  std::string finish_chunk(FinishReason reason, const char* tail);
   std::string id_, model_;
   std::string prefix_;  // "data: {\"id\":…,\"choices\":[" (built once)
   int64_t created_;
   bool include_usage_;
   ChatDialect dialect_;
+  uint32_t index_ = 0;  // the current choice
   bool sent_role_ = false;
   bool sent_finish_ = false;
   std::optional<Usage> usage_;
