@@ -122,7 +122,7 @@ Status ChatCall::prepare() {
   groups_ = plan_routing_groups(gw_.endpoints_, in_);
   group_note_ = routing_groups_note(groups_);
   head_.add("x-ploke-trace-id", trace_id_);
-  head_.add(std::string(!anthropic() ? "x-request-id" : adapters::anthropic::kRequestIdHeader), trace_id_);
+  head_.add(std::string(!anthropic() ? adapters::openai::kRequestIdHeader : adapters::anthropic::kRequestIdHeader), trace_id_);
   return Status::Ok();
 }
 
