@@ -33,6 +33,7 @@
 #include "ploke/core/file_io.h"
 #include "ploke/json/limits.h"
 #include "ploke/adapters/http_transport.h"
+#include "ploke/adapters/openrouter/catalog_reader.h"
 #include "ploke/catalog/catalog.h"
 #include "ploke/codec/cassette_json.h"
 #include "ploke/config/config.h"
@@ -225,7 +226,7 @@ int cmd_refresh(const ModelsArgs& a) {
     return kExitFailed;
   }
   cat::ParseStats st;
-  auto models = cat::parse_openrouter_models(r->body, "GET " + a.base_url + "/models", &st);
+  auto models = ploke::adapters::openrouter::parse_openrouter_models(r->body, "GET " + a.base_url + "/models", &st);
   if (!models.ok()) {
     std::fprintf(stderr, "ploke-sim models refresh: %s\n", models.status().message().c_str());
     return kExitFailed;
@@ -288,7 +289,7 @@ std::vector<cat::EndpointRecord> model_endpoints(const ModelsArgs& a, Loaded& l,
   if (!a.offline) {
     auto r = http_get(a, "/models/" + encode_id(m.id) + "/endpoints");
     if (r.ok()) {
-      auto eps = cat::parse_openrouter_endpoints(r->body, "GET /models/" + m.id + "/endpoints");
+      auto eps = ploke::adapters::openrouter::parse_openrouter_endpoints(r->body, "GET /models/" + m.id + "/endpoints");
       if (eps.ok()) {
         endpoints = std::move(*eps);
         l.cache.endpoints[m.id] = endpoints;

@@ -1,8 +1,9 @@
-// Catalog normalization: GET /models with 350 models (the simulator's synthetic payload,
+// Catalog normalization (adapters/openrouter's reader): GET /models with 350 models (the simulator's synthetic payload,
 // shaped like OpenRouter's) → ModelRecords; with schema drift; merge with the curated file;
 // search. Target: normalization of the 350-model payload ≤ 5 ms.
 #include <benchmark/benchmark.h>
 
+#include "ploke/adapters/openrouter/catalog_reader.h"
 #include "ploke/catalog/catalog.h"
 #include "ploke/simulator/openrouter_options.h"
 
@@ -19,7 +20,7 @@ void BM_NormalizeModels350(benchmark::State& state) {
   const std::string body = payload(state.range(0) != 0);
   size_t n = 0;
   for (auto _ : state) {
-    auto r = ploke::catalog::parse_openrouter_models(body, "bench");
+    auto r = ploke::adapters::openrouter::parse_openrouter_models(body, "bench");
     if (!r.ok()) state.SkipWithError(r.status().message().c_str());
     n = r->size();
     benchmark::DoNotOptimize(r);
@@ -31,7 +32,7 @@ void BM_NormalizeModels350(benchmark::State& state) {
 BENCHMARK(BM_NormalizeModels350)->Arg(0)->Arg(1)->ArgNames({"drift"})->Unit(benchmark::kMillisecond);
 
 void BM_MergeWithCurated350(benchmark::State& state) {
-  auto discovered = ploke::catalog::parse_openrouter_models(payload(false), "bench");
+  auto discovered = ploke::adapters::openrouter::parse_openrouter_models(payload(false), "bench");
   auto curated = ploke::catalog::parse_curated(ploke::catalog::builtin_curated_json(), "curated");
   for (auto _ : state) {
     ploke::catalog::Catalog cat(*curated, *discovered);
@@ -41,7 +42,7 @@ void BM_MergeWithCurated350(benchmark::State& state) {
 BENCHMARK(BM_MergeWithCurated350)->Unit(benchmark::kMicrosecond);
 
 void BM_Search350(benchmark::State& state) {
-  auto discovered = ploke::catalog::parse_openrouter_models(payload(false), "bench");
+  auto discovered = ploke::adapters::openrouter::parse_openrouter_models(payload(false), "bench");
   auto curated = ploke::catalog::parse_curated(ploke::catalog::builtin_curated_json(), "curated");
   ploke::catalog::Catalog cat(std::move(*curated), std::move(*discovered));
   for (auto _ : state) {

@@ -16,10 +16,11 @@ Status with_provider(Status st, const Endpoint& ep) {
 
 // Fills provider and request id from the endpoint and the response headers when the
 // adapter left them empty.
-void fill_identity(ChatResponse& out, const Headers& headers, const Endpoint& ep) {
+// The request id comes from the header(s) the adapter names (its protocol's).
+void fill_identity(ChatResponse& out, const Headers& headers, const Endpoint& ep, const ProviderAdapter& adapter) {
   if (out.provider.empty()) out.provider = ep.provider;
   if (out.request_id.empty()) {
-    for (std::string_view h : {"x-request-id", "request-id", "x-generation-id"}) {
+    for (std::string_view h : adapter.request_id_headers()) {
       if (auto v = headers.get(h)) {
         out.request_id = std::string(*v);
         break;
@@ -89,7 +90,7 @@ class StreamingHandler final : public ResponseHandler {
       return st;
     }
     ChatResponse out = std::move(acc_).take();
-    fill_identity(out, response_.headers, endpoint_);
+    fill_identity(out, response_.headers, endpoint_, adapter_);
     return out;
   }
 
@@ -148,7 +149,7 @@ Result<ChatResponse> ChatClient::complete(const ChatRequest& request) const {
   if (!is_success(response->status)) return with_provider(adapter_.map_error(*response, endpoint_), endpoint_);
   Result<ChatResponse> parsed = adapter_.parse_response(*response, endpoint_);
   if (!parsed.ok()) return with_provider(parsed.status(), endpoint_);
-  fill_identity(*parsed, response->headers, endpoint_);
+  fill_identity(*parsed, response->headers, endpoint_, adapter_);
   return parsed;
 }
 

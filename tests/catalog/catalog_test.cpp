@@ -1,5 +1,6 @@
-// ploke::catalog: /models normalization (incl. schema drift), endpoints, the curated file,
-// curated-wins merging with per-field sources, search, and the atomic cache file.
+// ploke::catalog: the curated file, curated-wins merging with per-field sources, search,
+// and the atomic cache file; and adapters/openrouter's reader of OpenRouter's /models
+// (incl. schema drift) and /endpoints bodies, which fills the discovered pool.
 #include "ploke/catalog/catalog.h"
 
 #include <gtest/gtest.h>
@@ -8,11 +9,15 @@
 #include <filesystem>
 #include <fstream>
 
+#include "ploke/adapters/openrouter/catalog_reader.h"
 #include "ploke/simulator/openrouter_options.h"
 #include "support/test_support.h"
 
 namespace ploke::catalog {
 namespace {
+
+using adapters::openrouter::parse_openrouter_endpoints;
+using adapters::openrouter::parse_openrouter_models;
 
 constexpr std::string_view kReal = R"({"data": [
  {"id": "deepseek/deepseek-chat-v3.1", "canonical_slug": "deepseek/deepseek-chat-v3.1", "hugging_face_id": "deepseek-ai/DeepSeek-V3.1",
@@ -99,7 +104,17 @@ TEST(CatalogTest, SyntaxErrorsNameSourceAndOffset) {
   EXPECT_EQ(r.status().code(), StatusCode::kMalformedResponse);
   EXPECT_NE(r.status().message().find("GET /models"), std::string::npos);
   EXPECT_NE(r.status().message().find("byte"), std::string::npos);
-  EXPECT_FALSE(parse_openrouter_models(R"({"models": []})", "x").ok());
+  auto missing = parse_openrouter_models(R"({"models": []})", "x");
+  ASSERT_FALSE(missing.ok());
+  EXPECT_EQ(missing.status().message(), "x: data: expected an array of models");
+  auto eps = parse_openrouter_endpoints(R"({"data":{"endpoints":[}})", "GET /models/a/b/endpoints");
+  ASSERT_FALSE(eps.ok());
+  EXPECT_EQ(eps.status().code(), StatusCode::kMalformedResponse);
+  EXPECT_NE(eps.status().message().find("GET /models/a/b/endpoints: invalid JSON at byte 23"), std::string::npos)
+      << eps.status().message();
+  auto no_eps = parse_openrouter_endpoints(R"({"data":{"id":"a/b"}})", "e");
+  ASSERT_FALSE(no_eps.ok());
+  EXPECT_EQ(no_eps.status().message(), "e: data.endpoints: expected an array");
 }
 
 TEST(CatalogTest, EndpointsKeepUnknownEnumsAndNumericPrices) {
@@ -118,6 +133,11 @@ TEST(CatalogTest, EndpointsKeepUnknownEnumsAndNumericPrices) {
   EXPECT_DOUBLE_EQ(*(*r)[0].prompt_price, 3e-7);
   EXPECT_DOUBLE_EQ(*(*r)[0].completion_price, 1e-6);
   EXPECT_DOUBLE_EQ(*(*r)[0].latency_p50_s, 0.4);
+  EXPECT_DOUBLE_EQ(*(*r)[0].throughput_p50_tps, 40);
+  EXPECT_DOUBLE_EQ(*(*r)[0].uptime_last_30m, 99.5);
+  EXPECT_EQ((*r)[0].context_length, 1000u);
+  EXPECT_EQ((*r)[0].provider_name, "DeepInfra");
+  EXPECT_EQ((*r)[0].tag, "deepinfra/fp4");
   EXPECT_FALSE((*r)[0].max_completion_tokens.has_value());
   EXPECT_FALSE((*r)[1].tools);
   EXPECT_EQ((*r)[1].quantization, "");
@@ -200,7 +220,8 @@ TEST(CatalogTest, CacheRoundTripAtomicAndErrorsNameTheFile) {
   c.source_url = "http://127.0.0.1:1/api/v1";
   SimulatedClock clock;
   c.last_refresh = clock.system_now();
-  auto eps = parse_openrouter_endpoints(R"({"data":{"endpoints":[{"provider_name":"A","tag":"a","quantization":"fp8","pricing":{"prompt":"0.1","completion":"0.2"},"supported_parameters":["tools"],"uptime_last_30m":98.5}]}})", "e");
+  auto eps = parse_openrouter_endpoints(R"({"data":{"endpoints":[{"provider_name":"A","tag":"a","quantization":"fp8","pricing":{"prompt":"0.1","completion":"0.2"},"supported_parameters":["tools"],"uptime_last_30m":98.5,
+    "latency_last_30m":{"p50":0.4},"throughput_last_30m":{"p50":40},"context_length":1000,"max_completion_tokens":100,"status":-2}]}})", "e");
   ASSERT_OK(eps);
   c.endpoints["deepseek/deepseek-chat-v3.1"] = *eps;
   ASSERT_OK(save_cache(path, c));

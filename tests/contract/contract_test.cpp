@@ -101,6 +101,7 @@ class WrappedAdapter : public ProviderAdapter {
   std::unique_ptr<StreamDecoder> new_stream_decoder(const Endpoint& e) const override {
     return inner_->new_stream_decoder(e);
   }
+  std::span<const std::string_view> request_id_headers() const override { return inner_->request_id_headers(); }
 
  protected:
   ProviderAdapterPtr inner_;

@@ -10,6 +10,7 @@
 #include "internal.h"
 #include "ploke/json/cursor.h"
 #include "ploke/adapters/anthropic/errors.h"
+#include "ploke/adapters/anthropic/server.h"
 #include "ploke/adapters/sse.h"
 #include "sse_stream_decoder.h"
 #include "json_reader.h"
@@ -67,7 +68,7 @@ Status malformed(std::string_view what, const HttpResponse& r, const Endpoint& e
 }
 
 std::string request_id_of(const Headers& h) {
-  auto rid = h.get("request-id");
+  auto rid = h.get(kRequestIdHeader);
   return rid ? std::string(*rid) : std::string();
 }
 
@@ -427,5 +428,10 @@ std::unique_ptr<StreamDecoder> AnthropicAdapter::new_stream_decoder(const Endpoi
 }
 
 ProviderAdapterPtr make_anthropic_adapter() { return std::make_unique<AnthropicAdapter>(); }
+
+std::span<const std::string_view> AnthropicAdapter::request_id_headers() const {
+  static constexpr std::string_view kHeaders[] = {kRequestIdHeader};
+  return kHeaders;
+}
 
 }  // namespace ploke::adapters::anthropic

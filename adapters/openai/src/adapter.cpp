@@ -125,7 +125,7 @@ Result<ChatResponse> parse_body_slow(const HttpResponse& r, const Endpoint& ep) 
   Reader rd;
   ChatResponse out;
   out.provider = ep.provider;
-  if (auto rid = r.headers.get("x-request-id")) out.request_id = std::string(*rid);
+  if (auto rid = r.headers.get(kRequestIdHeader)) out.request_id = std::string(*rid);
   if (!rd.opt_string(doc, "id", "", out.id) || !rd.opt_string(doc, "model", "", out.model)) {
     return malformed(rd.problem, r, ep);
   }
@@ -328,7 +328,7 @@ Result<ChatResponse> parse_body(const HttpResponse& r, const Endpoint& ep, bool 
     ChatResponse out;
     if (fast_parse(r.body, out)) {
       out.provider = ep.provider;
-      if (auto rid = r.headers.get("x-request-id")) out.request_id = std::string(*rid);
+      if (auto rid = r.headers.get(kRequestIdHeader)) out.request_id = std::string(*rid);
       out.finish_reason = map_finish_reason(out.native_finish_reason);
       return out;
     }
@@ -661,6 +661,11 @@ ProviderAdapterPtr make_custom_openai_adapter() {
   OpenAiAdapter::Options o;
   o.name = "custom";
   return std::make_unique<OpenAiAdapter>(std::move(o));
+}
+
+std::span<const std::string_view> OpenAiAdapter::request_id_headers() const {
+  static constexpr std::string_view kHeaders[] = {kRequestIdHeader};
+  return kHeaders;
 }
 
 }  // namespace ploke::adapters::openai

@@ -379,6 +379,11 @@ RateLimitObservation OpenRouterAdapter::observe_rate_limits(const Headers& heade
   return inner_.observe_rate_limits(headers, system_now);
 }
 
+std::span<const std::string_view> OpenRouterAdapter::request_id_headers() const {
+  static constexpr std::string_view kHeaders[] = {openai::kRequestIdHeader, "x-generation-id"};
+  return kHeaders;
+}
+
 ProviderAdapterPtr make_openrouter_adapter() { return std::make_unique<OpenRouterAdapter>(); }
 
 }  // namespace ploke::adapters::openrouter

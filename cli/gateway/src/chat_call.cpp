@@ -142,7 +142,7 @@ Status ChatCall::prepare() {
   if (req.logprobs) PLOKE_RETURN_IF_ERROR(keep_logprob_groups(gw_.endpoints_, groups_));
   group_note_ = routing_groups_note(groups_);
   head_.add("x-ploke-trace-id", trace_id_);
-  head_.add(std::string(!anthropic() ? "x-request-id" : adapters::anthropic::kRequestIdHeader), trace_id_);
+  head_.add(std::string(!anthropic() ? adapters::openai::kRequestIdHeader : adapters::anthropic::kRequestIdHeader), trace_id_);
   return Status::Ok();
 }
 

@@ -19,6 +19,7 @@
 #include "ploke/core/stream_event_redactor.h"
 #include "ploke/adapters/anthropic/server.h"
 #include "ploke/adapters/inbound.h"
+#include "ploke/adapters/openai/adapter.h"
 #include "ploke/adapters/openrouter/server.h"
 #include "ploke/gateway/gateway.h"
 #include "ploke/resilience/trace.h"

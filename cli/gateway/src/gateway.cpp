@@ -184,7 +184,7 @@ void Gateway::reply_error(Proto proto, Responder& out, const Status& st, const s
   h.add("content-type", "application/json");
   if (!trace_id.empty()) {
     h.add("x-ploke-trace-id", trace_id);
-    h.add(std::string(proto != Proto::kAnthropic ? "x-request-id" : adapters::anthropic::kRequestIdHeader), trace_id);
+    h.add(std::string(proto != Proto::kAnthropic ? adapters::openai::kRequestIdHeader : adapters::anthropic::kRequestIdHeader), trace_id);
   }
   for (auto& [k, v] : r.headers) h.add(k, v);
   count(proto, r.status);

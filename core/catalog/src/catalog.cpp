@@ -1,5 +1,5 @@
-// Model catalog: normalization of OpenRouter /models and /endpoints, the curated file,
-// merging, search, and the cache file. See ploke/catalog/catalog.h.
+// Model catalog: the curated file, merging, search, and the cache file. See
+// ploke/catalog/catalog.h.
 #include "ploke/core/file_io.h"
 #include "ploke/json/limits.h"
 #include "ploke/catalog/catalog.h"
@@ -10,8 +10,6 @@
 #include <cmath>
 
 #include <nlohmann/json.hpp>
-
-#include "ploke/codec/fast_json.h"
 
 namespace ploke::catalog {
 namespace {
@@ -73,120 +71,6 @@ Result<json> parse_doc(std::string_view text, std::string_view source, StatusCod
   } catch (const json::exception& e) {
     return Status(code, std::string(source) + ": invalid JSON: " + e.what());
   }
-}
-
-// ---- /models normalization on ploke::codec's fast DOM --------------------------------
-
-using JValue = codec::internal::JValue;
-
-const JValue* jmember(const JValue* o, std::string_view k) {
-  if (o == nullptr) return nullptr;
-  const JValue* v = o->find(k);
-  return v == nullptr || v->is_null() ? nullptr : v;
-}
-
-std::optional<double> jnumber(const JValue& v) {
-  if (v.is_number()) return std::isfinite(v.number) ? std::optional<double>(v.number) : std::nullopt;
-  if (v.is_string()) {
-    const std::string& s = v.str;
-    double d = 0;
-    auto [p, ec] = std::from_chars(s.data(), s.data() + s.size(), d);
-    if (!s.empty() && ec == std::errc() && p == s.data() + s.size() && std::isfinite(d)) return d;
-  }
-  return std::nullopt;
-}
-
-std::optional<uint64_t> jcount(const JValue& v) {
-  if (!v.is_number() || !(v.number >= 0) || !std::isfinite(v.number)) return std::nullopt;
-  if (v.integer) return static_cast<uint64_t>(v.int_value);
-  return static_cast<uint64_t>(std::llround(v.number));
-}
-
-std::vector<std::string> jstrings(const JValue& v) {
-  std::vector<std::string> out;
-  out.reserve(v.items.size());
-  for (const JValue& s : v.items) {
-    if (s.is_string()) out.push_back(s.str);
-  }
-  return out;
-}
-
-// A price: "0.0000025" or 2.5e-06. "-1" (variable pricing) and garbage → unknown.
-void read_price(const JValue& pricing, std::string_view key, Field<double>& out, size_t i, ParseStats& st) {
-  const JValue* v = jmember(&pricing, key);
-  if (v == nullptr) return;
-  auto d = jnumber(*v);
-  if (!d) {
-    if (st.warnings++ == 0) st.first_warning = "data[" + std::to_string(i) + "].pricing." + std::string(key) + ": not a price";
-    return;
-  }
-  if (*d < 0) return;  // variable price
-  out.set(*d, Source::kDiscovered);
-}
-
-// "text+image->text" → inputs, outputs (older payloads without *_modalities).
-void modality_fallback(const std::string& modality, std::vector<std::string>& in, std::vector<std::string>& out) {
-  const size_t arrow = modality.find("->");
-  if (arrow == std::string::npos) return;
-  auto split = [](std::string_view s, std::vector<std::string>& o) {
-    while (!s.empty()) {
-      size_t plus = s.find('+');
-      if (!s.substr(0, plus).empty()) o.emplace_back(s.substr(0, plus));
-      if (plus == std::string_view::npos) break;
-      s.remove_prefix(plus + 1);
-    }
-  };
-  split(std::string_view(modality).substr(0, arrow), in);
-  split(std::string_view(modality).substr(arrow + 2), out);
-}
-
-bool normalize_model(const JValue& m, size_t i, ModelRecord& r, ParseStats& st) {
-  const JValue* id = jmember(&m, "id");
-  if (id == nullptr || !id->is_string() || id->str.empty()) return false;
-  constexpr Source D = Source::kDiscovered;
-  r.id = id->str;
-  r.discovered = true;
-  if (const JValue* n = jmember(&m, "name"); n && n->is_string()) r.display_name.set(n->str, D);
-  if (const JValue* sp = jmember(&m, "supported_parameters"); sp && sp->is_array()) {
-    bool tools = false, rf = false, so = false;
-    for (const JValue& p : sp->items) {
-      if (!p.is_string()) continue;
-      tools = tools || p.str == "tools";
-      rf = rf || p.str == "response_format";
-      so = so || p.str == "structured_outputs";
-    }
-    r.tools.set(tools, D);
-    r.json_mode.set(rf || so, D);
-    r.json_schema.set(so, D);
-  }
-  r.streaming.set(true, D);  // every OpenRouter model streams
-  const JValue* top = jmember(&m, "top_provider");
-  const JValue* ctx = jmember(&m, "context_length");
-  if (ctx == nullptr) ctx = jmember(top, "context_length");
-  if (ctx != nullptr) {
-    if (auto v = jcount(*ctx)) r.context_length.set(*v, D);
-  }
-  if (const JValue* mc = jmember(top, "max_completion_tokens")) {
-    if (auto v = jcount(*mc)) r.max_output_tokens.set(*v, D);
-  }
-  if (const JValue* a = jmember(&m, "architecture"); a && a->is_object()) {
-    std::vector<std::string> in, out;
-    if (const JValue* im = jmember(a, "input_modalities")) in = jstrings(*im);
-    if (const JValue* om = jmember(a, "output_modalities")) out = jstrings(*om);
-    if (in.empty() && out.empty()) {
-      if (const JValue* mod = jmember(a, "modality"); mod && mod->is_string()) modality_fallback(mod->str, in, out);
-    }
-    if (!in.empty()) r.input_modalities.set(std::move(in), D);
-    if (!out.empty()) r.output_modalities.set(std::move(out), D);
-  }
-  if (const JValue* p = jmember(&m, "pricing"); p && p->is_object()) {
-    read_price(*p, "prompt", r.pricing.prompt, i, st);
-    read_price(*p, "completion", r.pricing.completion, i, st);
-    read_price(*p, "request", r.pricing.request, i, st);
-    read_price(*p, "input_cache_read", r.pricing.cache_read, i, st);
-    read_price(*p, "input_cache_write", r.pricing.cache_write, i, st);
-  }
-  return true;
 }
 
 // ---- JSON out --------------------------------------------------------------------------
@@ -302,30 +186,20 @@ ModelRecord record_from_json(const json& j, const std::string& path, std::string
 EndpointRecord endpoint_from_json(const json& e) {
   EndpointRecord r;
   auto s = [&](const char* k) { const json* v = member(e, k); return v && v->is_string() ? v->get<std::string>() : std::string(); };
-  auto d = [&](const json* v) { return v ? number_of(*v) : std::nullopt; };
+  auto d = [&](const char* k) { const json* v = member(e, k); return v ? number_of(*v) : std::nullopt; };
   r.provider_name = s("provider_name");
   r.tag = s("tag");
   r.quantization = s("quantization");
   if (const json* c = member(e, "context_length")) r.context_length = count_of(*c).value_or(0);
   if (const json* mc = member(e, "max_completion_tokens")) r.max_completion_tokens = count_of(*mc);
-  if (const json* sp = member(e, "supported_parameters")) {
-    r.supported_parameters = strings_of(*sp);
-    r.tools = std::find(r.supported_parameters.begin(), r.supported_parameters.end(), "tools") != r.supported_parameters.end();
-  }
+  if (const json* sp = member(e, "supported_parameters")) r.supported_parameters = strings_of(*sp);
   if (const json* t = member(e, "tools"); t && t->is_boolean()) r.tools = t->get<bool>();
   if (const json* st = member(e, "status"); st && st->is_number()) r.status = static_cast<int64_t>(st->get<double>());
-  if (const json* p = member(e, "pricing")) {
-    r.prompt_price = d(member(*p, "prompt"));
-    r.completion_price = d(member(*p, "completion"));
-  } else {
-    r.prompt_price = d(member(e, "prompt_price"));
-    r.completion_price = d(member(e, "completion_price"));
-  }
-  r.uptime_last_30m = d(member(e, "uptime_last_30m"));
-  if (const json* l = member(e, "latency_last_30m")) r.latency_p50_s = d(l->is_object() ? member(*l, "p50") : l);
-  else r.latency_p50_s = d(member(e, "latency_p50_s"));
-  if (const json* t = member(e, "throughput_last_30m")) r.throughput_p50_tps = d(t->is_object() ? member(*t, "p50") : t);
-  else r.throughput_p50_tps = d(member(e, "throughput_p50_tps"));
+  r.prompt_price = d("prompt_price");
+  r.completion_price = d("completion_price");
+  r.uptime_last_30m = d("uptime_last_30m");
+  r.latency_p50_s = d("latency_p50_s");
+  r.throughput_p50_tps = d("throughput_p50_tps");
   return r;
 }
 
@@ -361,48 +235,6 @@ std::string_view source_name(Source s) {
     case Source::kDiscovered: return "discovered";
     default: return "unknown";
   }
-}
-
-Result<std::vector<ModelRecord>> parse_openrouter_models(std::string_view text, std::string_view source,
-                                                         ParseStats* stats) {
-  ParseStats local;
-  ParseStats& st = stats ? *stats : local;
-  st = ParseStats{};
-  JValue doc;
-  codec::internal::JParseError err;
-  if (!codec::internal::parse_fast_json(text, &doc, &err)) {
-    return MalformedResponseError(std::string(source) + ": invalid JSON: " + err.to_string());
-  }
-  const JValue* data = jmember(&doc, "data");
-  if (data == nullptr || !data->is_array()) {
-    return MalformedResponseError(std::string(source) + ": data: expected an array of models");
-  }
-  std::vector<ModelRecord> out;
-  out.reserve(data->items.size());
-  for (size_t i = 0; i < data->items.size(); ++i) {
-    ModelRecord r;
-    if (!normalize_model(data->items[i], i, r, st)) {
-      ++st.skipped;
-      continue;
-    }
-    out.push_back(std::move(r));
-  }
-  st.models = out.size();
-  return out;
-}
-
-Result<std::vector<EndpointRecord>> parse_openrouter_endpoints(std::string_view text, std::string_view source) {
-  PLOKE_ASSIGN_OR_RETURN(const json doc, parse_doc(text, source, StatusCode::kMalformedResponse));
-  const json* data = member(doc, "data");
-  const json* eps = data ? member(*data, "endpoints") : nullptr;
-  if (eps == nullptr || !eps->is_array()) {
-    return MalformedResponseError(std::string(source) + ": data.endpoints: expected an array");
-  }
-  std::vector<EndpointRecord> out;
-  for (const json& e : *eps) {
-    if (e.is_object()) out.push_back(endpoint_from_json(e));
-  }
-  return out;
 }
 
 Result<std::vector<ModelRecord>> parse_curated(std::string_view text, std::string_view source) {

@@ -140,7 +140,7 @@ RetryDecision decide_retry(const Status& error, const AttemptContext& ctx, const
 
   RetryClass rc = retry_class(error.code());
   if (rc == RetryClass::kRetry && error.should_retry() == false) {
-    return fall_over(code + " and the provider said x-should-retry: false");
+    return fall_over(code + " and the provider said not to retry");
   }
   switch (rc) {
     case RetryClass::kNone: return fail("not an error");

@@ -57,6 +57,8 @@ class AcmeAdapter final : public ploke::ProviderAdapter {
     return wire_->new_stream_decoder(endpoint);
   }
 
+  std::span<const std::string_view> request_id_headers() const override { return wire_->request_id_headers(); }
+
  private:
   ploke::ProviderAdapterPtr wire_;
 };

@@ -12,6 +12,7 @@
 #pragma once
 
 #include <memory>
+#include <span>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -70,6 +71,11 @@ class ProviderAdapter {
     (void)system_now;
     return {};
   }
+  /// The response headers that carry the provider's request id, most preferred first
+  /// (OpenAI: x-request-id; Anthropic: request-id). ChatClient fills an empty
+  /// ChatResponse::request_id (streams always; non-streamed bodies the parser did not
+  /// fill) from the first one present. Static storage. Default: none.
+  virtual std::span<const std::string_view> request_id_headers() const { return {}; }
 };
 using ProviderAdapterPtr = std::unique_ptr<ProviderAdapter>;
 

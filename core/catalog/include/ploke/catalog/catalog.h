@@ -2,15 +2,14 @@
 //
 // The model catalog: curated entries shipped as a data file
 // (core/catalog/data/curated.json, compiled in; see builtin_curated_json()) plus a
-// "discovered" pool normalized from OpenRouter's GET /models payload (live or the
-// simulator), merged into one capability record per model id. Every field carries its
-// source (curated | discovered); where both have a value, the curated one wins.
+// "discovered" pool of records a protocol package read from a provider's model list
+// (OpenRouter's GET /models, live or the simulator: adapters/openrouter's
+// parse_openrouter_models()), merged into one capability record per model id. Every field
+// carries its source (curated | discovered); where both have a value, the curated one wins.
+// No provider's field names are read here: the records are provider-neutral.
 //
-// Tolerance (schema drift): unknown fields are ignored; unknown enum values (tokenizer,
-// quantization, modality, supported parameters) are kept as text, never rejected; prices
-// may be strings ("0.0000025") or numbers; "-1" (variable-price routers) and unparsable
-// prices are "unknown" (a warning is counted). A model object without an `id` is skipped
-// and counted. Syntax errors name the source and the byte offset.
+// The curated file: unknown keys and wrong types are errors naming the file and the field
+// path; syntax errors name the byte offset.
 //
 // Persistence: CatalogCache (the discovered pool, endpoints fetched per model, the last
 // refresh time from the injected Clock, the discovery count and how many refreshes ran) is
@@ -20,7 +19,7 @@
 //
 // Example:
 //   auto curated = catalog::parse_curated(catalog::builtin_curated_json(), "builtin curated.json");
-//   auto discovered = catalog::parse_openrouter_models(body, "GET /models");
+//   auto discovered = adapters::openrouter::parse_openrouter_models(body, "GET /models");
 //   catalog::Catalog cat(std::move(*curated), std::move(*discovered));
 //   for (const auto* m : cat.search({"claude"})) std::cout << m->id << "\n";
 #pragma once
@@ -72,7 +71,7 @@ struct ModelRecord {
   friend bool operator==(const ModelRecord&, const ModelRecord&) = default;
 };
 
-/// One provider endpoint of a model (GET /models/{author}/{slug}/endpoints).
+/// One provider endpoint of a model (e.g. OpenRouter's GET /models/{author}/{slug}/endpoints).
 struct EndpointRecord {
   std::string provider_name;  ///< "DeepInfra"
   std::string tag;            ///< provider slug for routing preferences: "deepinfra/fp4"
@@ -83,26 +82,20 @@ struct EndpointRecord {
   bool tools = false;
   std::vector<std::string> supported_parameters;
   int64_t status = 0;
-  std::optional<double> uptime_last_30m;     ///< percent
-  std::optional<double> latency_p50_s;       ///< latency_last_30m.p50, seconds
-  std::optional<double> throughput_p50_tps;  ///< throughput_last_30m.p50, tokens/s
+  std::optional<double> uptime_last_30m;     ///< percent, last 30 min
+  std::optional<double> latency_p50_s;       ///< median latency (last 30 min), seconds
+  std::optional<double> throughput_p50_tps;  ///< median throughput (last 30 min), tokens/s
   friend bool operator==(const EndpointRecord&, const EndpointRecord&) = default;
 };
 
-/// What normalization skipped or could not read (never fatal).
+/// What reading a provider's model list skipped or could not read (never fatal).
 struct ParseStats {
   size_t models = 0;    ///< records produced
   size_t skipped = 0;   ///< entries without a usable id
   size_t warnings = 0;  ///< unreadable values (e.g. a price "cheap"), left unknown
-  std::string first_warning;  ///< "data[3].pricing.prompt: not a price"
+  std::string first_warning;  ///< field path and problem, e.g. "data[3].pricing.prompt: not a price"
 };
 
-/// Normalizes an OpenRouter GET /models body ({"data":[…]}). kMalformedResponse naming
-/// `source` and the byte offset on invalid JSON or a missing `data` array.
-Result<std::vector<ModelRecord>> parse_openrouter_models(std::string_view json, std::string_view source,
-                                                         ParseStats* stats = nullptr);
-/// Parses the endpoints body ({"data":{…,"endpoints":[…]}}).
-Result<std::vector<EndpointRecord>> parse_openrouter_endpoints(std::string_view json, std::string_view source);
 /// Parses a curated data file ({"version":1,"models":[…]}, see core/catalog/README.md).
 /// kInvalidRequest naming `source` and the field path.
 Result<std::vector<ModelRecord>> parse_curated(std::string_view json, std::string_view source);

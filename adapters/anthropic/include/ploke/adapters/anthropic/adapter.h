@@ -58,6 +58,7 @@
 
 #include <cstdint>
 #include <memory>
+#include <span>
 #include <string>
 #include <string_view>
 
@@ -83,6 +84,8 @@ class AnthropicAdapter final : public ProviderAdapter {
   Status map_error(const HttpResponse& response, const Endpoint& endpoint) const override;
   std::unique_ptr<StreamDecoder> new_stream_decoder(const Endpoint& endpoint) const override;
   RateLimitObservation observe_rate_limits(const Headers& headers, SystemTime system_now) const override;
+  /// {"request-id"}.
+  std::span<const std::string_view> request_id_headers() const override;
 
  private:
   Options options_;

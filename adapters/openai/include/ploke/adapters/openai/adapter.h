@@ -33,12 +33,16 @@
 #pragma once
 
 #include <memory>
+#include <span>
 #include <string>
 #include <string_view>
 
 #include "ploke/core/adapter.h"
 
 namespace ploke::adapters::openai {
+
+/// The response header carrying the request id (OpenAI's, and the OpenAI-shaped servers').
+inline constexpr std::string_view kRequestIdHeader = "x-request-id";
 
 class OpenAiAdapter final : public ProviderAdapter {
  public:
@@ -61,6 +65,8 @@ class OpenAiAdapter final : public ProviderAdapter {
   Status map_error(const HttpResponse& response, const Endpoint& endpoint) const override;
   std::unique_ptr<StreamDecoder> new_stream_decoder(const Endpoint& endpoint) const override;
   RateLimitObservation observe_rate_limits(const Headers& headers, SystemTime system_now) const override;
+  /// {"x-request-id"}.
+  std::span<const std::string_view> request_id_headers() const override;
 
  private:
   Options options_;

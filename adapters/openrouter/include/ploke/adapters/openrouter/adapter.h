@@ -55,6 +55,7 @@
 #pragma once
 
 #include <memory>
+#include <span>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -114,6 +115,8 @@ class OpenRouterAdapter final : public ProviderAdapter {
   Status map_error(const HttpResponse& response, const Endpoint& endpoint) const override;
   std::unique_ptr<StreamDecoder> new_stream_decoder(const Endpoint& endpoint) const override;
   RateLimitObservation observe_rate_limits(const Headers& headers, SystemTime system_now) const override;
+  /// {"x-request-id", "x-generation-id"}: the generation id when no request id was sent.
+  std::span<const std::string_view> request_id_headers() const override;
 
  private:
   Options options_;
