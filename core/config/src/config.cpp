@@ -94,8 +94,11 @@ LoadResult parse_config(std::string_view text, std::string_view source, const Lo
     toml::table root = toml::parse(text, source);
     p.parse(root);
   } catch (const toml::parse_error& e) {
-    r.errors.add(internal::config_error(std::string(source), e.source().begin.line, e.source().begin.column, "",
-                                        "syntax error: " + std::string(e.description())));
+    // toml++ says "Error while parsing X: ..."; read as "syntax error while parsing X: ...".
+    std::string what(e.description());
+    if (what.rfind("Error while ", 0) == 0) what = "syntax error while " + what.substr(12);
+    else what = "syntax error: " + what;
+    r.errors.add(internal::config_error(std::string(source), e.source().begin.line, e.source().begin.column, "", what));
     return r;  // nothing else can be trusted
   }
   Config& c = r.config;
