@@ -37,8 +37,8 @@ namespace {
 
 using std::chrono::milliseconds;
 
-Fault nth_fault(std::string id, FaultKind kind, uint64_t nth) {
-  Fault f;
+sim::Fault nth_fault(std::string id, sim::FaultKind kind, uint64_t nth) {
+  sim::Fault f;
   f.id = std::move(id);
   f.kind = kind;
   f.trigger.nth = nth;
@@ -48,26 +48,26 @@ Fault nth_fault(std::string id, FaultKind kind, uint64_t nth) {
 
 // The built-in plan: one fault of every kind, each on its own request of the 12-request
 // cycle; requests 1–3 are clean (plain, streamed, tool call).
-FaultPlan builtin_plan() {
-  FaultPlan plan;
-  Fault rl = nth_fault("rate_limit_429", FaultKind::kHttpError, 4);
+sim::FaultPlan builtin_plan() {
+  sim::FaultPlan plan;
+  sim::Fault rl = nth_fault("rate_limit_429", sim::FaultKind::kHttpError, 4);
   rl.status = 429;
   rl.retry_after_ms = milliseconds(250);
   plan.faults.push_back(rl);
-  Fault se = nth_fault("server_error_500", FaultKind::kHttpError, 5);
+  sim::Fault se = nth_fault("server_error_500", sim::FaultKind::kHttpError, 5);
   se.status = 500;
   plan.faults.push_back(se);
-  Fault ov = nth_fault("overloaded_529", FaultKind::kHttpError, 6);
+  sim::Fault ov = nth_fault("overloaded_529", sim::FaultKind::kHttpError, 6);
   ov.status = 529;
   plan.faults.push_back(ov);
-  plan.faults.push_back(nth_fault("hang", FaultKind::kHang, 7));
-  plan.faults.push_back(nth_fault("reset", FaultKind::kReset, 8));
-  plan.faults.push_back(nth_fault("empty_reply", FaultKind::kEmptyReply, 9));
-  plan.faults.push_back(nth_fault("malformed_json", FaultKind::kMalformedJson, 10));
-  Fault cut = nth_fault("stream_cut", FaultKind::kStreamCut, 11);
+  plan.faults.push_back(nth_fault("hang", sim::FaultKind::kHang, 7));
+  plan.faults.push_back(nth_fault("reset", sim::FaultKind::kReset, 8));
+  plan.faults.push_back(nth_fault("empty_reply", sim::FaultKind::kEmptyReply, 9));
+  plan.faults.push_back(nth_fault("malformed_json", sim::FaultKind::kMalformedJson, 10));
+  sim::Fault cut = nth_fault("stream_cut", sim::FaultKind::kStreamCut, 11);
   cut.after_events = 3;
   plan.faults.push_back(cut);
-  Fault mid = nth_fault("mid_stream_error", FaultKind::kMidStreamError, 12);
+  sim::Fault mid = nth_fault("mid_stream_error", sim::FaultKind::kMidStreamError, 12);
   mid.after_events = 3;
   plan.faults.push_back(mid);
   return plan;

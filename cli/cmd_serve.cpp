@@ -82,7 +82,7 @@ int run_serve(const ServeArgs& args) {
       std::fprintf(stderr, "ploke-sim serve: %s\n", err.c_str());
       return kExitUsage;
     }
-    Result<FaultPlan> plan = sim::parse_fault_plan(text, args.faults_file);
+    Result<sim::FaultPlan> plan = sim::parse_fault_plan(text, args.faults_file);
     if (!plan.ok()) {
       std::fprintf(stderr, "ploke-sim serve: %s\n", plan.status().message().c_str());
       return kExitUsage;

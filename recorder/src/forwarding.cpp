@@ -174,7 +174,7 @@ void Recorder::Impl::finish_aborted(Exchange& ex) {
   ex.res.close();
   if (!stopping.load()) {
     count(&RecorderStats::client_aborts);
-    log("not recorded (client disconnected): " + ex.request.method + " " + split_path_query(ex.request.path).first);
+    log("not recorded (client disconnected): " + ex.request.method + " " + codec::split_path_query(ex.request.path).first);
   }
 }
 

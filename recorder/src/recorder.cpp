@@ -110,7 +110,7 @@ Status set_upstream(Recorder::Impl& impl, const RecorderOptions& options) {
 // The cassette recordings go into: the loaded one (whose interactions also feed the replay
 // store), or a new one named after the file.
 Status open_cassette(Recorder::Impl& impl, const RecorderOptions& options, bool load) {
-  Cassette c;
+  codec::Cassette c;
   if (load) {
     PLOKE_ASSIGN_OR_RETURN(c, codec::load_cassette_file(options.cassette_path));
     codec::ReplayOptions ro;

@@ -20,10 +20,10 @@
 #include <vector>
 
 #include "ploke/adapters/http_transport.h"
-#include "ploke/core/thread_annotations.h"
+#include "ploke/codec/cassette.h"
 #include "ploke/codec/matcher.h"
 #include "ploke/codec/redact.h"
-#include "ploke/core/cassette.h"
+#include "ploke/core/thread_annotations.h"
 #include "ploke/net/http_server.h"
 #include "ploke/net/loop_client.h"
 #include "ploke/recorder/recorder.h"
@@ -87,7 +87,7 @@ class Exchange final : public ResponseHandler {
     const double ms = to_ms(clock_.now() - t0_);
     {
       MutexLock lock(mu_);
-      captured_.push_back(RecordedChunk{ms, std::string(bytes)});
+      captured_.push_back(codec::RecordedChunk{ms, std::string(bytes)});
       captured_bytes_ += bytes.size();
       if (declared_length_ && captured_bytes_ >= *declared_length_) all_bytes_in_ = true;
       if (consumer_gone_) return false;
@@ -145,7 +145,7 @@ class Exchange final : public ResponseHandler {
   bool has_head() const { MutexLock l(mu_); return head_; }
   double first_byte_ms() const { MutexLock l(mu_); return first_byte_ms_; }
   double elapsed_ms() const { MutexLock l(mu_); return elapsed_ms_; }
-  std::vector<RecordedChunk> take_captured() { MutexLock l(mu_); return std::move(captured_); }
+  std::vector<codec::RecordedChunk> take_captured() { MutexLock l(mu_); return std::move(captured_); }
   /// The whole body captured so far.
   std::string captured_body() const {
     MutexLock l(mu_);
@@ -227,7 +227,7 @@ class Exchange final : public ResponseHandler {
   Headers headers_;
   double first_byte_ms_ = 0;
   double elapsed_ms_ = 0;
-  std::vector<RecordedChunk> captured_;
+  std::vector<codec::RecordedChunk> captured_;
   bool complete_ = false;
   bool consumer_gone_ = false;
   bool call_started_ = false;
@@ -325,7 +325,7 @@ struct Recorder::Impl {
 
   // Cassette being written.
   mutable Mutex data_mu;
-  Cassette cassette PLOKE_GUARDED_BY(data_mu);
+  codec::Cassette cassette PLOKE_GUARDED_BY(data_mu);
   uint64_t generation PLOKE_GUARDED_BY(data_mu) = 0;        // bumped per new interaction
   uint64_t first_new_id = 1;      // id of the first interaction recorded by this run
   std::vector<uint64_t> new_seqs PLOKE_GUARDED_BY(data_mu); // arrival seq of each new interaction (the cassette's tail), ascending
@@ -364,7 +364,7 @@ struct Recorder::Impl {
 
   // ---- recording ----
 
-  void append(Interaction i, uint64_t seq, const std::string& summary);
+  void append(codec::Interaction i, uint64_t seq, const std::string& summary);
 
   // Consumer thread, after the upstream call ended and was joined.
   // What the worker hands to the recording thread: cheap moves only, so classification
@@ -378,7 +378,7 @@ struct Recorder::Impl {
     double first_byte_ms = 0;
     double elapsed_ms = 0;
     Status final_status;
-    std::vector<RecordedChunk> chunks;
+    std::vector<codec::RecordedChunk> chunks;
   };
   Mutex pending_mu;
   std::condition_variable pending_cv;

@@ -36,7 +36,7 @@ Status Recorder::Impl::flush() {
     MutexLock lock(data_mu);
     if (generation == written_generation) return last_flush;
     gen = generation;
-    cassette.recorded_at = format_rfc3339_utc(clock.system_now());
+    cassette.recorded_at = codec::format_rfc3339_utc(clock.system_now());
     text = codec::serialize_cassette(cassette);
   }
   Status st = ploke::write_file_atomic(opts.cassette_path, text);
@@ -90,7 +90,7 @@ void Recorder::Impl::flusher_loop() {
 
 // Adds a recording in arrival order (`seq`): exchanges finish out of order (a stream's
 // releaser can run after the next, inline request was recorded), the cassette must not.
-void Recorder::Impl::append(Interaction i, uint64_t seq, const std::string& summary) {
+void Recorder::Impl::append(codec::Interaction i, uint64_t seq, const std::string& summary) {
   i = codec::redact_interaction(std::move(i), rules);
   {
     MutexLock lock(data_mu);
@@ -131,10 +131,10 @@ void Recorder::Impl::record_exchange(Exchange& ex) {
 }
 
 void Recorder::Impl::build_and_append(RawRecording raw) {
-  Interaction i;
-  i.recorded_at = format_rfc3339_utc(raw.recorded_at);
+  codec::Interaction i;
+  i.recorded_at = codec::format_rfc3339_utc(raw.recorded_at);
   i.request = codec::recorded_request_from_http(raw.request);
-  RecordedResponse& r = i.response;
+  codec::RecordedResponse& r = i.response;
   r.status = raw.status;
   for (const auto& [k, v] : raw.headers.items()) {
     if (!is_unforwarded_response_header(k)) r.headers.add(k, v);
@@ -201,8 +201,8 @@ void Recorder::Impl::recording_loop() {
 void Recorder::Impl::record_failure(Exchange& ex, const Status& st) {
   if (ex.finished) return;
   ex.finished = true;
-  Interaction i;
-  i.recorded_at = format_rfc3339_utc(clock.system_now());
+  codec::Interaction i;
+  i.recorded_at = codec::format_rfc3339_utc(clock.system_now());
   i.request = codec::recorded_request_from_http(ex.request);
   i.response.status = 502;
   i.response.ending = Ending::kCloseNoReply;

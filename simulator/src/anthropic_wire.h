@@ -23,11 +23,11 @@
 #include "openai_wire.h"
 #include "ploke/adapters/anthropic/request_summary.h"
 #include "ploke/adapters/anthropic/server.h"
-#include "ploke/core/fault_plan.h"
 #include "ploke/core/random.h"
 #include "ploke/core/scripted_response.h"
 #include "ploke/core/transport.h"
 #include "ploke/simulator/engine.h"
+#include "ploke/simulator/fault_plan.h"
 
 namespace ploke::sim::detail::anthropic {
 

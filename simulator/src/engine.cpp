@@ -471,7 +471,7 @@ bool SimEngine::Impl::routes_to_cassette(const std::string& method, const std::s
 ScriptedResponse SimEngine::Impl::replay(const HttpRequest& request, const std::string& path,
                                          const RequestContext& ctx, const SimOptions& opts, double slow,
                                          std::string& label) const {
-  RecordedRequest live = codec::live_request_from_http(request);
+  codec::RecordedRequest live = codec::live_request_from_http(request);
   live.path = path;  // the effective path (base_url prefix joined), as recorded
   codec::ReplayResult hit = store->match(live);
   if (!hit.ok()) {
@@ -555,7 +555,7 @@ Result<std::unique_ptr<SimEngine>> SimEngine::Create(const SimOptions& options, 
     Impl& impl = *engine->impl_;
     impl.store = std::move(store).value();
     for (size_t i = 0; i < impl.store->size(); ++i) {
-      const RecordedRequest& rq = impl.store->interaction(i).request;
+      const codec::RecordedRequest& rq = impl.store->interaction(i).request;
       std::string route = rq.method;
       for (char& c : route) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
       impl.recorded_routes.insert(route + " " + rq.path);

@@ -20,9 +20,9 @@
 
 #include "openai_wire.h"
 #include "ploke/adapters/openrouter/render.h"
-#include "ploke/core/fault_plan.h"
 #include "ploke/core/thread_annotations.h"
 #include "ploke/simulator/engine.h"
+#include "ploke/simulator/fault_plan.h"
 
 namespace ploke::sim::detail {
 

@@ -44,7 +44,7 @@ id = "no/such-model"
 [profiles.work]
 preset = "missing"
 TOML
-"$BIN" config validate --config "$TMP/bad.toml" >"$TMP/out" 2>&1; check "validate: bad file exits 2" 2 $? "^6 errors in config:" "$TMP/out"
+"$BIN" config validate --config "$TMP/bad.toml" >"$TMP/out" 2>&1; check "validate: bad file exits 2" 2 $? "^config: 6 errors:" "$TMP/out"
 grep -q "bad.toml:1:1: colour: unknown key" "$TMP/out"; check "error: unknown key with file:line:col" 0 $?
 grep -q "bad.toml:3:15: params.temperature: value 9 out of range" "$TMP/out"; check "error: range" 0 $?
 grep -q "bad.toml:4:9: params.top_p: expected a number" "$TMP/out"; check "error: type" 0 $?
@@ -53,7 +53,7 @@ grep -q "bad.toml:11:6: models.ghost.id: unknown model" "$TMP/out"; check "error
 grep -q "bad.toml:13:10: profiles.work.preset: unknown preset 'missing'" "$TMP/out"; check "error: unknown preset reference" 0 $?
 no_key "validate errors never echo a key" "$TMP/out"
 printf '[credentials.c]\nkey = "%s" oops\n' "$PLANTED" >"$TMP/syntax.toml"
-"$BIN" config validate --config "$TMP/syntax.toml" >"$TMP/out" 2>&1; check "syntax error: file:line:col" 2 $? "syntax.toml:2:[0-9]+: \(syntax\)" "$TMP/out"
+"$BIN" config validate --config "$TMP/syntax.toml" >"$TMP/out" 2>&1; check "syntax error: file:line:col" 2 $? "syntax.toml:2:[0-9]+: syntax error" "$TMP/out"
 no_key "syntax error never echoes a key" "$TMP/out"
 PLOKE_SIM_TEMPERATURE=hot "$BIN" config validate >"$TMP/out" 2>&1; check "bad env override is an error" 2 $? "env PLOKE_SIM_TEMPERATURE" "$TMP/out"
 

@@ -3,8 +3,8 @@
 
 #include <string>
 
+#include "ploke/codec/cassette.h"
 #include "ploke/codec/cassette_json.h"
-#include "ploke/core/cassette.h"
 
 namespace ploke::codec::testing {
 

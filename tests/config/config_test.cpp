@@ -44,7 +44,7 @@ LoadResult parse(const std::string& text, std::map<std::string, std::string> env
   return parse_config(text, "cfg.toml", o);
 }
 
-bool has_error(const LoadResult& r, const std::string& path, uint32_t line, const std::string& needle) {
+bool has_error(const LoadResult& r, const std::string& path, int line, const std::string& needle) {
   for (const auto& e : r.errors) {
     if (e.path == path && (line == 0 || e.line == line) && e.message.find(needle) != std::string::npos) return true;
   }
@@ -216,9 +216,9 @@ TEST(ConfigValidation, ReportsEveryErrorWithPathAndLineAtOnce) {
   EXPECT_TRUE(has_error(r, "budgets[0].name", 23, "missing")) << all_errors(r);
   EXPECT_EQ(r.errors.size(), 17u) << all_errors(r);
   // Sorted by line; status() lists them all as file:line:col: path: message.
-  for (size_t i = 1; i < r.errors.size(); ++i) EXPECT_LE(r.errors[i - 1].line, r.errors[i].line);
+  for (size_t i = 1; i < r.errors.size(); ++i) EXPECT_LE(r.errors.list()[i - 1].line, r.errors.list()[i].line);
   const std::string msg = r.status().message();
-  EXPECT_NE(msg.find("17 errors in config:"), std::string::npos);
+  EXPECT_EQ(msg.rfind("config: 17 errors:", 0), 0u) << msg;
   EXPECT_NE(msg.find("cfg.toml:4:15: params.temperature: value 3.5 out of range [0, 2]"), std::string::npos) << msg;
   EXPECT_EQ(r.status().code(), StatusCode::kInvalidRequest);
 }
@@ -255,9 +255,14 @@ TEST(ConfigValidation, PresetAppliedToModelWithoutCapabilitiesViaDefaultModel) {
 TEST(ConfigValidation, SyntaxErrorNamesFileLineColumn) {
   auto r = parse("[params]\ntemperature = = 2\n");
   ASSERT_EQ(r.errors.size(), 1u);
-  EXPECT_EQ(r.errors[0].line, 2u);
-  EXPECT_GT(r.errors[0].column, 0u);
-  EXPECT_EQ(r.errors[0].to_string().rfind("cfg.toml:2:", 0), 0u) << r.errors[0].to_string();
+  const FieldError& e = r.errors.list()[0];
+  EXPECT_EQ(e.line, 2);
+  EXPECT_GT(e.column, 0);
+  EXPECT_EQ(e.to_string().rfind("cfg.toml:2:", 0), 0u) << e.to_string();
+  EXPECT_NE(e.to_string().find(": syntax error while parsing "), std::string::npos) << e.to_string();
+  // One error renders as one line: the label, then file:line:col.
+  EXPECT_EQ(r.status().message().rfind("config: cfg.toml:2:", 0), 0u) << r.status().message();
+  EXPECT_EQ(r.status().message().find('\n'), std::string::npos) << r.status().message();
 }
 
 TEST(ConfigValidation, BadEnvironmentValuesAreErrors) {

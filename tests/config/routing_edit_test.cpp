@@ -30,7 +30,7 @@ LoadResult parse(const std::string& text, const catalog::Catalog* cat = nullptr)
   return parse_config(text, "cfg.toml", o);
 }
 
-bool has_error(const LoadResult& r, const std::string& path, uint32_t line, const std::string& needle) {
+bool has_error(const LoadResult& r, const std::string& path, int line, const std::string& needle) {
   for (const auto& e : r.errors) {
     if (e.path == path && (line == 0 || e.line == line) && e.message.find(needle) != std::string::npos) return true;
   }

@@ -64,7 +64,7 @@ class GatewayLedgerTest : public ::testing::Test {
     config::LoadOptions lopt;
     lopt.env = [](std::string_view) -> std::optional<std::string> { return std::nullopt; };
     config::LoadResult lr = config::parse_config(toml, "test.toml", lopt);
-    ASSERT_TRUE(lr.ok()) << (lr.errors.empty() ? "" : lr.errors[0].to_string());
+    ASSERT_TRUE(lr.ok()) << lr.status().message();
     auto l = ledger::Ledger::open(path_, clock_);
     ASSERT_TRUE(l.ok()) << l.status().to_string();
     book_ = std::move(l).value();

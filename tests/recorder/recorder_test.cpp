@@ -47,10 +47,10 @@ class RecorderTest : public ::testing::Test {
     o.threads = 8;
     return o;
   }
-  Cassette load(const std::string& path) {
+  codec::Cassette load(const std::string& path) {
     auto c = codec::load_cassette_file(path);
     EXPECT_TRUE(c.ok()) << c.status().to_string();
-    return c.ok() ? std::move(c).value() : Cassette{};
+    return c.ok() ? std::move(c).value() : codec::Cassette{};
   }
 
   RealClock clock_;
@@ -80,7 +80,7 @@ std::vector<Req> library_requests() {
 
 // Each interaction of a recording of `reqs` has the status, framing and body the
 // client got live, chunks in time order, and the request's path.
-void expect_recorded_as_received(const Cassette& c, const std::vector<Req>& reqs, const std::vector<Reply>& live) {
+void expect_recorded_as_received(const codec::Cassette& c, const std::vector<Req>& reqs, const std::vector<Reply>& live) {
   for (size_t i = 0; i < reqs.size(); ++i) {
     const auto& resp = c.interactions[i].response;
     SCOPED_TRACE(reqs[i].name);
@@ -104,7 +104,7 @@ void expect_recorded_as_received(const Cassette& c, const std::vector<Req>& reqs
 
 // The two streams of `a` (interactions 1 and 2) and their re-recording `b` (0 and 1) have
 // the same chunks, replayed with the recorded timing.
-void expect_same_chunks_in_time(const Cassette& c, const Cassette& c2) {
+void expect_same_chunks_in_time(const codec::Cassette& c, const codec::Cassette& c2) {
   for (size_t k = 0; k < 2; ++k) {
     const auto& a = c.interactions[k + 1].response.chunks;
     const auto& b = c2.interactions[k].response.chunks;
@@ -137,7 +137,7 @@ TEST_F(RecorderTest, RecordsThenReplaysByteExact) {
     ASSERT_OK(rec->stop());
     EXPECT_EQ(rec->stats().recorded, reqs.size());
   }
-  const Cassette c = load(path);
+  const codec::Cassette c = load(path);
   ASSERT_EQ(c.interactions.size(), reqs.size());
   EXPECT_TRUE(c.synthetic);
   expect_recorded_as_received(c, reqs, live);
@@ -168,7 +168,7 @@ TEST_F(RecorderTest, RecordsThenReplaysByteExact) {
   }
   ASSERT_OK(rerec->stop());
   ASSERT_OK(replay->stop());
-  const Cassette c2 = load(path2);
+  const codec::Cassette c2 = load(path2);
   ASSERT_EQ(c2.interactions.size(), 2u);
   expect_same_chunks_in_time(c, c2);
 }
@@ -250,7 +250,7 @@ TEST_F(RecorderTest, PlantedKeysNeverReachTheCassetteOrLogs) {
     EXPECT_EQ(logs.find(secret), std::string::npos) << "logs leak " << secret.substr(0, 6) << "…";
   }
   EXPECT_NE(text->find("[REDACTED"), std::string::npos);
-  const Cassette c = load(dir_.file("keys.json"));
+  const codec::Cassette c = load(dir_.file("keys.json"));
   EXPECT_TRUE(codec::scan_for_secrets(c).empty());
   ASSERT_EQ(c.interactions.size(), 1u);
   EXPECT_EQ(c.interactions[0].response.status, 401);
@@ -319,7 +319,7 @@ TEST_F(RecorderTest, RecordModes) {
     EXPECT_EQ(send(clock_, rec->url(), "POST", "/v1/chat/completions", a).status, 200);  // used up → recorded
     EXPECT_EQ(sim_.requests(), before + 2);
     ASSERT_OK(rec->stop());
-    const Cassette c = load(path);
+    const codec::Cassette c = load(path);
     ASSERT_EQ(c.interactions.size(), 3u);
     EXPECT_EQ(c.interactions[2].id, "0003");
   }
@@ -376,8 +376,8 @@ TEST_F(RecorderTest, UpstreamStreamCutIsRecordedAsResetAndCutForTheClient) {
   sim::SimOptions so;
   so.seed = 5;
   so.latency = sim::LatencyModel::Fast();
-  Fault cut;
-  cut.kind = FaultKind::kStreamCut;
+  sim::Fault cut;
+  cut.kind = sim::FaultKind::kStreamCut;
   cut.after_events = 3;
   so.faults.faults = {cut};
   auto engine = sim::SimEngine::Create(so, clock_);
@@ -393,7 +393,7 @@ TEST_F(RecorderTest, UpstreamStreamCutIsRecordedAsResetAndCutForTheClient) {
   EXPECT_FALSE(r.final.ok());  // the client sees the cut, not a clean end
   EXPECT_EQ(r.body.find("[DONE]"), std::string::npos);
   ASSERT_OK(rec->stop());
-  const Cassette c = load(dir_.file("cut.json"));
+  const codec::Cassette c = load(dir_.file("cut.json"));
   ASSERT_EQ(c.interactions.size(), 1u);
   EXPECT_EQ(c.interactions[0].response.ending, Ending::kReset);
   EXPECT_TRUE(c.interactions[0].response.streamed);

@@ -90,14 +90,14 @@ TEST(ScenarioParse, FullFormat) {
   EXPECT_EQ(s->providers[0].client_limits.requests_per_minute, 60u);
   EXPECT_EQ(*s->providers[0].timeouts.first_byte_timeout, seconds(2));
   ASSERT_EQ(s->providers[0].faults.faults.size(), 1u);
-  const Fault& f = s->providers[0].faults.faults[0];
+  const sim::Fault& f = s->providers[0].faults.faults[0];
   EXPECT_EQ(f.id, "f1");
   EXPECT_EQ(f.status, 429);
   EXPECT_EQ(*f.trigger.from, seconds(10));
   EXPECT_EQ(*f.trigger.until, seconds(20));
   ASSERT_EQ(s->providers[1].faults.faults.size(), 2u);
   EXPECT_EQ(s->providers[1].faults.faults[0].id, "x");
-  EXPECT_EQ(s->providers[1].faults.faults[1].kind, FaultKind::kSlowStream);
+  EXPECT_EQ(s->providers[1].faults.faults[1].kind, sim::FaultKind::kSlowStream);
   EXPECT_EQ(s->workload.arrival, ArrivalProcess::kBursts);
   EXPECT_EQ(s->workload.bursts[0].count, 50u);
   EXPECT_EQ(*s->workload.max_requests, 500u);

@@ -30,7 +30,7 @@ double ms(Duration d) { return std::chrono::duration<double, std::milli>(d).coun
 
 // An InProcessTransport handler that answers from `engine` (synthetic) and records every
 // exchange into `cassette` through codec's InteractionBuilder, as the recorder would.
-InProcessTransport::Handler recording_handler(SimEngine& engine, Cassette& cassette) {
+InProcessTransport::Handler recording_handler(SimEngine& engine, codec::Cassette& cassette) {
   return [&engine, &cassette](const HttpRequest& in) {
     ScriptedResponse sr = engine.handle(in);
     HttpRequest seen = in;  // the recorder sees the full path (base_url prefix joined)
@@ -50,8 +50,8 @@ InProcessTransport::Handler recording_handler(SimEngine& engine, Cassette& casse
   };
 }
 
-Cassette empty_cassette(std::string name) {
-  Cassette c;
+codec::Cassette empty_cassette(std::string name) {
+  codec::Cassette c;
   c.name = std::move(name);
   c.provider = "openai";
   c.protocol = "openai-chat";
@@ -65,18 +65,18 @@ Json chat_body(std::string content, bool stream = false) {
   return b;
 }
 
-Interaction json_interaction(std::string id, const Json& request_body, std::string response_body,
+codec::Interaction json_interaction(std::string id, const Json& request_body, std::string response_body,
                              double first_byte_ms = 40, double elapsed_ms = 50) {
-  Interaction i;
+  codec::Interaction i;
   i.id = std::move(id);
   i.request.method = "POST";
   i.request.path = "/v1/chat/completions";
   i.request.headers.add("content-type", "application/json");
-  i.request.body = RecordedBody{BodyEncoding::kJson, request_body.dump(), -1};
+  i.request.body = codec::RecordedBody{codec::BodyEncoding::kJson, request_body.dump(), -1};
   i.response.status = 200;
   i.response.headers.add("content-type", "application/json");
   i.response.headers.add("x-request-id", "req_" + i.id);
-  i.response.body = RecordedBody{BodyEncoding::kText, std::move(response_body), -1};
+  i.response.body = codec::RecordedBody{codec::BodyEncoding::kText, std::move(response_body), -1};
   i.response.first_byte_ms = first_byte_ms;
   i.response.elapsed_ms = elapsed_ms;
   return i;
@@ -95,7 +95,7 @@ std::string content_event(const std::string& text, bool first = false, bool last
 // follow the events: two events in one read, an event split over two reads.
 struct SplitStream {
   std::vector<std::string> events;  // E1..E7, [DONE]
-  Interaction interaction;
+  codec::Interaction interaction;
 };
 
 SplitStream split_stream() {
@@ -105,11 +105,11 @@ SplitStream split_stream() {
   s.events.push_back(content_event("", false, true));
   s.events.push_back("data: [DONE]\n\n");
   const auto& e = s.events;
-  Interaction& i = s.interaction;
+  codec::Interaction& i = s.interaction;
   i.id = "0001";
   i.request.method = "POST";
   i.request.path = "/v1/chat/completions";
-  i.request.body = RecordedBody{BodyEncoding::kJson, chat_body("stream please", true).dump(), -1};
+  i.request.body = codec::RecordedBody{codec::BodyEncoding::kJson, chat_body("stream please", true).dump(), -1};
   i.response.status = 200;
   i.response.headers.add("content-type", "text/event-stream; charset=utf-8");
   i.response.headers.add("x-request-id", "req_stream");
@@ -168,7 +168,7 @@ class CapturingHandler final : public ResponseHandler {
 
 class ReplayTest : public ::testing::Test {
  protected:
-  void make(std::vector<Cassette> cassettes, SimOptions opts = {}) {
+  void make(std::vector<codec::Cassette> cassettes, SimOptions opts = {}) {
     opts.replay.cassettes = std::move(cassettes);
     auto e = SimEngine::Create(opts, clock_);
     ASSERT_TRUE(e.ok()) << e.status().to_string();
@@ -198,13 +198,13 @@ class ReplayTest : public ::testing::Test {
     return ChatClient(*adapter_, ep, t, c, co);
   }
   // Records `requests` against a synthetic engine (default pacing) on its own clock.
-  Cassette record(const std::vector<ChatRequest>& requests, std::vector<Result<ChatResponse>>* answers = nullptr) {
+  codec::Cassette record(const std::vector<ChatRequest>& requests, std::vector<Result<ChatResponse>>* answers = nullptr) {
     SimulatedClock rec_clock;
     SimOptions o;
     o.seed = 99;
     auto synth = SimEngine::Create(o, rec_clock);
     EXPECT_TRUE(synth.ok());
-    Cassette c = empty_cassette("recorded");
+    codec::Cassette c = empty_cassette("recorded");
     InProcessTransport t(rec_clock, recording_handler(**synth, c));
     ChatClient cl = client(t, rec_clock);
     for (const auto& r : requests) {
@@ -233,7 +233,7 @@ ChatRequest hello(bool stream, std::string text = "Hello simulator, please answe
 
 TEST_F(ReplayTest, RecordedSyntheticConversationReplaysThroughChatClient) {
   std::vector<Result<ChatResponse>> live;
-  Cassette c = record({hello(false), hello(true), hello(false, "A second question")}, &live);
+  codec::Cassette c = record({hello(false), hello(true), hello(false, "A second question")}, &live);
   ASSERT_EQ(c.interactions.size(), 3u);
   make({c});
   ASSERT_TRUE(engine_->replay_enabled());
@@ -259,8 +259,8 @@ TEST_F(ReplayTest, RecordedSyntheticConversationReplaysThroughChatClient) {
 }
 
 TEST_F(ReplayTest, NonStreamBodyAndHeadersAreByteEqual) {
-  Cassette c = record({hello(false)});
-  const RecordedResponse& rec = c.interactions[0].response;
+  codec::Cassette c = record({hello(false)});
+  const codec::RecordedResponse& rec = c.interactions[0].response;
   make({c});
   // Replay the exact recorded request (the adapter's body) as raw HTTP.
   HttpRequest req;
@@ -283,7 +283,7 @@ TEST_F(ReplayTest, NonStreamBodyAndHeadersAreByteEqual) {
 
 TEST_F(ReplayTest, StreamChunkBoundariesAndOffsetsAreIdentical) {
   SplitStream s = split_stream();
-  Cassette c = empty_cassette("split");
+  codec::Cassette c = empty_cassette("split");
   c.interactions.push_back(s.interaction);
   make({c});
   auto h = play(chat_http(chat_body("stream please", true)));
@@ -298,8 +298,8 @@ TEST_F(ReplayTest, StreamChunkBoundariesAndOffsetsAreIdentical) {
 }
 
 TEST_F(ReplayTest, RecordedStreamFromEngineReplaysWithSamePieces) {
-  Cassette c = record({hello(true)});
-  const RecordedResponse& rec = c.interactions[0].response;
+  codec::Cassette c = record({hello(true)});
+  const codec::RecordedResponse& rec = c.interactions[0].response;
   ASSERT_TRUE(rec.streamed);
   make({c});
   HttpRequest req;
@@ -325,7 +325,7 @@ TEST_P(ReplayTimingTest, OffsetsFollowTheTimingMode) {
   const char* const mode = GetParam().first;
   const double divisor = GetParam().second;  // 0 = everything at 0
   SplitStream s = split_stream();
-  Cassette c = empty_cassette("split");
+  codec::Cassette c = empty_cassette("split");
   c.interactions.push_back(s.interaction);
   c.interactions.push_back(json_interaction("0002", chat_body("plain"), R"({"ok":true})", 40, 50));
   SimOptions o;
@@ -355,8 +355,8 @@ INSTANTIATE_TEST_SUITE_P(Modes, ReplayTimingTest,
 
 // ---- Recorded order, after-last ----
 
-Cassette two_answers() {
-  Cassette c = empty_cassette("order");
+codec::Cassette two_answers() {
+  codec::Cassette c = empty_cassette("order");
   c.interactions.push_back(json_interaction("0001", chat_body("same"), R"({"n":1})"));
   c.interactions.push_back(json_interaction("0002", chat_body("same"), R"({"n":2})"));
   return c;
@@ -434,7 +434,7 @@ TEST_F(ReplayTest, UnmatchedRequestGetsOpenAiShapedNearMissError) {
 }
 
 TEST_F(ReplayTest, ChatClientSeesAMissAsInvalidRequestNotNotFound) {
-  Cassette c = record({hello(false)});
+  codec::Cassette c = record({hello(false)});
   make({c});
   ChatClient cl = client(*transport_, clock_);
   auto r = cl.complete(hello(false, "Something never recorded"));
@@ -469,11 +469,11 @@ TEST_F(ReplayTest, ModelsListStaysSyntheticUnlessRecorded) {
   EXPECT_NE(h->body().find("gpt-4o"), std::string::npos);
   EXPECT_TRUE(engine_->replay_misses().empty());
 
-  Cassette c = two_answers();
-  Interaction m = json_interaction("0003", Json::object(), R"({"object":"list","data":[]})");
+  codec::Cassette c = two_answers();
+  codec::Interaction m = json_interaction("0003", Json::object(), R"({"object":"list","data":[]})");
   m.request.method = "GET";
   m.request.path = "/v1/models";
-  m.request.body = RecordedBody{};
+  m.request.body = codec::RecordedBody{};
   c.interactions.push_back(m);
   make({c});
   EXPECT_EQ(play(req)->body(), R"({"object":"list","data":[]})");
@@ -483,7 +483,7 @@ TEST_F(ReplayTest, ModelsListStaysSyntheticUnlessRecorded) {
 
 TEST_F(ReplayTest, StreamCutCutsARecordedStreamAtItsFifthEvent) {
   SplitStream s = split_stream();
-  Cassette c = empty_cassette("split");
+  codec::Cassette c = empty_cassette("split");
   c.interactions.push_back(s.interaction);
   make({c});
   set_faults(R"({"faults":[{"id":"cut","kind":"stream_cut","after_events":5}]})");
@@ -504,7 +504,7 @@ TEST_F(ReplayTest, StreamCutCutsARecordedStreamAtItsFifthEvent) {
 }
 
 TEST_F(ReplayTest, StreamCutOnReplayedStreamIsStreamInterruptedForChatClient) {
-  Cassette c = record({hello(true)});
+  codec::Cassette c = record({hello(true)});
   make({c});
   set_faults(R"({"faults":[{"kind":"stream_cut","after_events":3}]})");
   ChatClient cl = client(*transport_, clock_);
@@ -518,7 +518,7 @@ TEST_F(ReplayTest, StreamCutOnReplayedStreamIsStreamInterruptedForChatClient) {
 
 TEST_F(ReplayTest, MidStreamErrorAndHangOverlayAtEventN) {
   SplitStream s = split_stream();
-  Cassette c = empty_cassette("split");
+  codec::Cassette c = empty_cassette("split");
   c.interactions.push_back(s.interaction);
   make({c});
   set_faults(R"({"faults":[{"kind":"mid_stream_error","after_events":2,"trigger":{"nth":1}},
@@ -564,7 +564,7 @@ TEST_F(ReplayTest, DelayAddsToRecordedTimingAndMalformedHalvesTheBody) {
 
 TEST_F(ReplayTest, SlowStreamStretchesRecordedTiming) {
   SplitStream s = split_stream();
-  Cassette c = empty_cassette("split");
+  codec::Cassette c = empty_cassette("split");
   c.interactions.push_back(s.interaction);
   make({c});
   set_faults(R"({"faults":[{"kind":"slow_stream","factor":3}]})");
@@ -577,7 +577,7 @@ TEST_F(ReplayTest, SlowStreamStretchesRecordedTiming) {
 // ---- Strict report ----
 
 TEST_F(ReplayTest, StrictReportListsMissesAndUnusedInteractions) {
-  Cassette c = two_answers();
+  codec::Cassette c = two_answers();
   c.interactions.push_back(json_interaction("0003", chat_body("never asked"), R"({"n":3})"));
   make({c});
   EXPECT_TRUE(engine_->strict_report().unused.size() == 3u);

@@ -14,23 +14,12 @@
 
 namespace ploke::config {
 
-std::string ConfigError::to_string() const {
-  std::string s = file;
-  if (line > 0) s += ":" + std::to_string(line) + ":" + std::to_string(column);
-  return s + ": " + path + ": " + message;
-}
-
 const Profile* Config::active() const {
   auto it = profiles.find(active_profile);
   return it == profiles.end() ? nullptr : &it->second;
 }
 
-Status LoadResult::status() const {
-  if (errors.empty()) return Status::Ok();
-  std::string msg = std::to_string(errors.size()) + (errors.size() == 1 ? " error" : " errors") + " in config:";
-  for (const auto& e : errors) msg += "\n  " + e.to_string();
-  return InvalidRequestError(msg);
-}
+Status LoadResult::status() const { return errors.to_status(); }
 
 EnvLookup process_env() {
   return [](std::string_view name) -> std::optional<std::string> {
@@ -105,8 +94,11 @@ LoadResult parse_config(std::string_view text, std::string_view source, const Lo
     toml::table root = toml::parse(text, source);
     p.parse(root);
   } catch (const toml::parse_error& e) {
-    r.errors.push_back({std::string(source), e.source().begin.line, e.source().begin.column, "(syntax)",
-                        redact_secrets(std::string(e.description()))});
+    // toml++ says "Error while parsing X: ..."; read as "syntax error while parsing X: ...".
+    std::string what(e.description());
+    if (what.rfind("Error while ", 0) == 0) what = "syntax error while " + what.substr(12);
+    else what = "syntax error: " + what;
+    r.errors.add(internal::config_error(std::string(source), e.source().begin.line, e.source().begin.column, "", what));
     return r;  // nothing else can be trusted
   }
   Config& c = r.config;
@@ -121,11 +113,9 @@ LoadResult parse_config(std::string_view text, std::string_view source, const Lo
   if (c.default_preset.empty()) c.default_preset = c.file_default_preset;
   if (c.ledger_path.empty()) c.ledger_path = c.file_ledger_path;
   internal::check_refs(r);
-  if (options.catalog) {
-    auto more = validate(c, *options.catalog);
-    r.errors.insert(r.errors.end(), more.begin(), more.end());
-  }
-  std::stable_sort(r.errors.begin(), r.errors.end(), [](const ConfigError& a, const ConfigError& b) {
+  if (options.catalog) r.errors.merge(validate(c, *options.catalog));
+  auto& list = r.errors.mutable_list();
+  std::stable_sort(list.begin(), list.end(), [](const FieldError& a, const FieldError& b) {
     if (a.file != b.file) return a.file < b.file;
     if (a.line != b.line) return a.line < b.line;
     return a.column < b.column;
@@ -146,7 +136,7 @@ LoadResult load_config(const LoadOptions& options) {
     }
     LoadResult r;
     r.path = path;
-    r.errors.push_back({path, 0, 0, "(file)", "cannot read: " + text.status().message()});
+    r.errors.add(internal::config_error(path, 0, 0, "", "cannot read: " + text.status().message()));
     return r;
   }
   LoadResult r = parse_config(*text, path, options);

@@ -25,7 +25,7 @@ std::string fmt_num(double v) {
 }
 
 void Parser::error(const toml::source_region& where, const std::string& path, const std::string& msg) {
-  out_.errors.push_back({file_, where.begin.line, where.begin.column, path, redact_secrets(msg)});
+  out_.errors.add(config_error(file_, where.begin.line, where.begin.column, path, msg));
 }
 
 void Parser::note(const toml::node& n, const std::string& path) {
@@ -210,12 +210,13 @@ void Parser::env_param(const char* var, const char* key) {
     const size_t before = out_.errors.size();
     param(key, *n, std::string("env ") + var, c.env_params);
     for (size_t i = before; i < out_.errors.size(); ++i) {
-      out_.errors[i].file = "environment";
-      out_.errors[i].line = out_.errors[i].column = 0;
+      FieldError& e = out_.errors.mutable_list()[i];
+      e.file = "environment";
+      e.line = e.column = 0;
     }
     if (out_.errors.size() == before) c.env_overrides_applied.push_back(var);
   } catch (const toml::parse_error&) {
-    out_.errors.push_back({"environment", 0, 0, std::string("env ") + var, "not a number"});
+    out_.errors.add(config_error("environment", 0, 0, std::string("env ") + var, "not a number"));
   }
 }
 

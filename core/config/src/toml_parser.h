@@ -10,6 +10,7 @@
 
 #include <toml++/toml.h>
 
+#include "config_internal.h"
 #include "ploke/config/config.h"
 
 namespace ploke::config::internal {

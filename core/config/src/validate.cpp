@@ -1,6 +1,7 @@
 // Validation: references inside the file and, against the model catalog, models,
 // fallbacks and the capabilities each (model, preset) pairing needs.
 #include <set>
+#include <tuple>
 
 #include "config_internal.h"
 
@@ -12,33 +13,38 @@ const ModelConfig* find_model(const Config& c, std::string_view model) {
   return it == c.models.end() ? nullptr : &it->second;
 }
 
-ConfigError located_error(const Config& c, const std::string& path, const std::string& msg) {
-  ConfigError e{c.source, 0, 0, path, redact_secrets(msg)};
-  if (path.rfind("env ", 0) == 0) e.file = "environment";
-  if (auto it = c.locations.find(path); it != c.locations.end()) {
-    e.line = it->second.first;
-    e.column = it->second.second;
-  }
+FieldError config_error(std::string file, uint32_t line, uint32_t column, std::string path, const std::string& msg) {
+  FieldError e = field_error(std::move(path), redact_secrets(msg));
+  e.file = std::move(file);
+  e.line = static_cast<int>(line);
+  e.column = static_cast<int>(column);
   return e;
+}
+
+FieldError located_error(const Config& c, const std::string& path, const std::string& msg) {
+  const bool env = path.rfind("env ", 0) == 0;
+  uint32_t line = 0, column = 0;
+  if (auto it = c.locations.find(path); it != c.locations.end()) std::tie(line, column) = it->second;
+  return config_error(env ? "environment" : c.source, line, column, path, msg);
 }
 
 void check_refs(LoadResult& r) {
   const Config& c = r.config;
   auto error_at = [&r](const std::string& path, const std::string& msg) {
-    r.errors.push_back(located_error(r.config, path, msg));
+    r.errors.add(located_error(r.config, path, msg));
   };
   if (!c.file_active_profile.empty() && !c.profiles.count(c.file_active_profile)) {
     error_at("active_profile", "unknown profile '" + c.file_active_profile + "'");
   }
   if (!c.active_profile.empty() && c.active_profile != c.file_active_profile && !c.profiles.count(c.active_profile)) {
-    r.errors.push_back({"environment", 0, 0, "env PLOKE_SIM_PROFILE", "unknown profile '" + c.active_profile + "'"});
+    r.errors.add(config_error("environment", 0, 0, "env PLOKE_SIM_PROFILE", "unknown profile '" + c.active_profile + "'"));
   }
   if (!c.file_default_preset.empty() && !c.presets.count(c.file_default_preset)) {
     error_at("default_preset", "unknown preset '" + c.file_default_preset + "'");
   }
   if (!c.default_preset.empty() && c.default_preset != c.file_default_preset && !c.presets.count(c.default_preset)) {
     bool from_profile = c.active() && c.active()->preset == c.default_preset;
-    if (!from_profile) r.errors.push_back({"environment", 0, 0, "env PLOKE_SIM_PRESET", "unknown preset '" + c.default_preset + "'"});
+    if (!from_profile) r.errors.add(config_error("environment", 0, 0, "env PLOKE_SIM_PRESET", "unknown preset '" + c.default_preset + "'"));
   }
   for (const auto& [name, pr] : c.providers) {
     if (!pr.credential.empty() && !c.credentials.count(pr.credential)) {
@@ -97,11 +103,11 @@ std::string layer_path(const std::string& layer, const std::string& param) {
 
 }  // namespace
 
-std::vector<ConfigError> validate(const Config& c, const catalog::Catalog& cat) {
-  std::vector<ConfigError> errs;
+FieldErrors validate(const Config& c, const catalog::Catalog& cat) {
+  FieldErrors errs(kConfigErrorSource);
   std::set<std::string> seen;
   auto add = [&errs, &seen, &c](const std::string& path, const std::string& msg) {
-    if (seen.insert(path + "\n" + msg).second) errs.push_back(located_error(c, path, msg));
+    if (seen.insert(path + "\n" + msg).second) errs.add(located_error(c, path, msg));
   };
   // (model name or id, preset, where the pairing comes from)
   struct Use { std::string model, preset, via; };
@@ -129,19 +135,19 @@ std::vector<ConfigError> validate(const Config& c, const catalog::Catalog& cat) 
     }
   }
   for (const auto& u : uses) {
-    for (auto& e : check_model(c, cat, u.model, u.preset, u.via)) {
-      if (seen.insert(e.path + "\n" + e.message).second) errs.push_back(std::move(e));
+    for (const FieldError& e : check_model(c, cat, u.model, u.preset, u.via)) {
+      if (seen.insert(e.path + "\n" + e.message).second) errs.add(e);
     }
   }
   return errs;
 }
 
-std::vector<ConfigError> check_model(const Config& c, const catalog::Catalog& cat, std::string_view model,
-                                     std::string_view preset, std::string_view via_sv) {
-  std::vector<ConfigError> errs;
+FieldErrors check_model(const Config& c, const catalog::Catalog& cat, std::string_view model,
+                        std::string_view preset, std::string_view via_sv) {
+  FieldErrors errs(kConfigErrorSource);
   const std::string via(via_sv);
   auto add = [&errs, &c](const std::string& path, const std::string& msg) {
-    errs.push_back(located_error(c, path, msg));
+    errs.add(located_error(c, path, msg));
   };
   const ModelConfig* mc = find_model(c, model);
   const std::string id = mc ? mc->id : std::string(model);

@@ -193,7 +193,7 @@ struct RealWorld {
       rp.spec = &p;
       auto so = sim_options_for(scenario, i, seed);
       if (!so.ok()) return so.status();
-      so->faults = FaultPlan{};        // installed by arm(), with windows on the server's clock
+      so->faults = sim::FaultPlan{};        // installed by arm(), with windows on the server's clock
       so->journal_capacity = 1u << 20;  // the join with the client's attempts needs every entry
       auto engine = sim::SimEngine::Create(*so, clock);
       if (!engine.ok()) return InvalidRequestError("provider '" + p.name + "': " + engine.status().message());
@@ -216,9 +216,9 @@ struct RealWorld {
   // then the taps that log each attempt.
   Status arm(TimePoint t0) {
     for (RealProvider& rp : providers) {
-      FaultPlan plan = rp.spec->faults;
+      sim::FaultPlan plan = rp.spec->faults;
       const Duration offset = t0 - rp.engine->start_time();
-      for (Fault& f : plan.faults) {
+      for (sim::Fault& f : plan.faults) {
         if (f.trigger.from) *f.trigger.from += offset;
         if (f.trigger.until) *f.trigger.until += offset;
       }

@@ -81,6 +81,8 @@ class FieldErrors {
   bool empty() const { return list_.empty(); }
   size_t size() const { return list_.size(); }
   const std::vector<FieldError>& list() const { return list_; }
+  std::vector<FieldError>::const_iterator begin() const { return list_.begin(); }
+  std::vector<FieldError>::const_iterator end() const { return list_.end(); }
   std::vector<FieldError>& mutable_list() { return list_; }
   const std::string& source() const { return source_; }
   void set_source(std::string source) { source_ = std::move(source); }

@@ -33,12 +33,12 @@
 #include <string_view>
 #include <vector>
 
+#include "ploke/codec/cassette.h"
 #include "ploke/core/adapter.h"
-#include "ploke/core/cassette.h"
 #include "ploke/core/chat.h"
-#include "ploke/core/fault_plan.h"
 #include "ploke/core/status.h"
 #include "ploke/core/transport.h"
+#include "ploke/simulator/fault_plan.h"
 
 namespace ploke::sim {
 
@@ -89,7 +89,7 @@ struct ContractCase {
   std::optional<int64_t> ttft_ms;
   std::optional<double> tokens_per_second;
   FaultPlan faults;
-  std::vector<Cassette> replay_cassettes;
+  std::vector<codec::Cassette> replay_cassettes;
   std::vector<std::string> replay_files;    ///< as resolved (for the report)
   std::vector<std::string> match_ignore;    ///< extra ignore paths for replay matching
   CallOptions call;                         ///< per-phase timeouts (virtual time)

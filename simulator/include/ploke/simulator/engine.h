@@ -4,7 +4,7 @@
 // ScriptedResponse (status, headers, timed body chunks, ending) comes out. It speaks the
 // OpenAI Chat Completions wire protocol (/v1/chat/completions streamed and not,
 // /v1/models, /v1/models/{id}) exactly enough that the official SDKs work unchanged, and
-// injects the faults of a FaultPlan (ploke/core/fault_plan.h) into its answers.
+// injects the faults of a FaultPlan (ploke/simulator/fault_plan.h) into its answers.
 //
 // Determinism: the engine never reads the machine's clock and never sleeps. Times in
 // the returned ScriptedResponse are offsets from the request's arrival; `created` comes
@@ -44,16 +44,16 @@
 #include <string_view>
 #include <vector>
 
+#include "ploke/codec/cassette.h"
 #include "ploke/codec/matcher.h"
 #include "ploke/codec/scripted.h"
-#include "ploke/core/cassette.h"
 #include "ploke/core/clock.h"
-#include "ploke/core/fault_plan.h"
 #include "ploke/core/in_process_transport.h"
 #include "ploke/core/random.h"
 #include "ploke/core/scripted_response.h"
 #include "ploke/core/status.h"
 #include "ploke/core/transport.h"
+#include "ploke/simulator/fault_plan.h"
 #include "ploke/simulator/openrouter_options.h"
 
 namespace ploke::sim {
@@ -109,7 +109,7 @@ struct RateLimitInfo {
 /// recording; every other fault overlays the replayed response (see README "Cassette
 /// replay").
 struct ReplaySettings {
-  std::vector<Cassette> cassettes;
+  std::vector<codec::Cassette> cassettes;
   codec::ReplayOptions options;   ///< matching, after-last (repeat_last | fail), redaction
   codec::Timing timing;           ///< recorded (default) | none | xN
   /// Strict CI mode: the front/CLI fails at shutdown when strict_report() is not OK. The

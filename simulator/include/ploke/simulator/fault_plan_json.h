@@ -1,6 +1,6 @@
 // File: ploke/simulator/fault_plan_json.h
 //
-// The JSON form of a FaultPlan (ploke/core/fault_plan.h), specified in
+// The JSON form of a FaultPlan (ploke/simulator/fault_plan.h), specified in
 // simulator/README.md ("Fault plan format"). Parsing collects every error with its
 // field path (`faults[2].trigger.probability: must be in [0,1]`) so an author fixes all
 // mistakes in one pass; unknown keys are errors too (a typo never silently disables a
@@ -20,9 +20,9 @@
 #include <string>
 #include <string_view>
 
-#include "ploke/core/fault_plan.h"
 #include "ploke/core/field_errors.h"
 #include "ploke/core/status.h"
+#include "ploke/simulator/fault_plan.h"
 
 namespace ploke::sim {
 

@@ -35,7 +35,7 @@
 
 #include "ploke/core/clock.h"
 #include "ploke/core/thread_annotations.h"
-#include "ploke/core/fault_plan.h"
+#include "ploke/simulator/fault_plan.h"
 #include "ploke/simulator/engine.h"
 
 namespace ploke::sim {

@@ -27,7 +27,7 @@
 #include <string_view>
 #include <vector>
 
-#include "ploke/core/cassette.h"
+#include "ploke/codec/cassette.h"
 #include "ploke/core/field_errors.h"
 #include "ploke/core/status.h"
 #include "ploke/core/transport.h"

@@ -41,10 +41,10 @@
 #include <unordered_map>
 #include <vector>
 
+#include "ploke/codec/cassette.h"
 #include "ploke/codec/redact.h"
-#include "ploke/core/thread_annotations.h"
-#include "ploke/core/cassette.h"
 #include "ploke/core/status.h"
+#include "ploke/core/thread_annotations.h"
 
 namespace ploke::codec {
 

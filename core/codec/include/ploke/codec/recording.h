@@ -23,8 +23,8 @@
 #include <string>
 #include <string_view>
 
+#include "ploke/codec/cassette.h"
 #include "ploke/codec/redact.h"
-#include "ploke/core/cassette.h"
 #include "ploke/core/clock.h"
 #include "ploke/core/transport.h"
 

@@ -33,7 +33,7 @@
 #include <string_view>
 #include <vector>
 
-#include "ploke/core/cassette.h"
+#include "ploke/codec/cassette.h"
 #include "ploke/core/status.h"
 
 namespace ploke::codec {

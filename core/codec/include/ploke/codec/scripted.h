@@ -23,7 +23,7 @@
 #include <string>
 #include <string_view>
 
-#include "ploke/core/cassette.h"
+#include "ploke/codec/cassette.h"
 #include "ploke/core/scripted_response.h"
 #include "ploke/core/status.h"
 

@@ -20,8 +20,8 @@
 #include <string_view>
 #include <vector>
 
+#include "ploke/codec/cassette.h"
 #include "ploke/codec/redact.h"
-#include "ploke/core/cassette.h"
 #include "ploke/core/status.h"
 
 namespace ploke::codec {

@@ -29,6 +29,7 @@
 
 #include "ploke/catalog/catalog.h"
 #include "ploke/config/params.h"
+#include "ploke/core/field_errors.h"
 #include "ploke/core/secret.h"
 #include "ploke/core/status.h"
 
@@ -39,15 +40,6 @@ using EnvLookup = std::function<std::optional<std::string>(std::string_view)>;
 EnvLookup process_env();
 /// A fixed environment (tests).
 EnvLookup fixed_env(std::map<std::string, std::string> vars);
-
-/// One problem in a config file: "file:line:col: path: message".
-struct ConfigError {
-  std::string file;
-  uint32_t line = 0, column = 0;  ///< 0 when unknown
-  std::string path;               ///< "providers.openai.params.temperature"
-  std::string message;            ///< redacted
-  std::string to_string() const;
-};
 
 /// Where a named credential's key comes from. Tried in this order; the first source that
 /// is configured decides (an unreadable file or failing command is an error, it does not
@@ -164,13 +156,19 @@ struct LoadOptions {
   const catalog::Catalog* catalog = nullptr;  ///< validate capabilities when set
 };
 
+/// The label of every config error list ("config: 3 errors: ..."). Each config error is a
+/// ploke::FieldError with its field path ("providers.openai.params.temperature"), a redacted
+/// message, `file` (the config file, or "environment" for a PLOKE_SIM_* value) and, when
+/// known, `line`/`column`, so each renders as "file:line:col: path: message".
+inline constexpr const char* kConfigErrorSource = "config";
+
 struct LoadResult {
   Config config;
   std::string path;                 ///< the file read ("" when none existed)
-  std::vector<ConfigError> errors;  ///< every error, in file order
+  FieldErrors errors{kConfigErrorSource};  ///< every error, sorted by file, line, column
   std::vector<std::string> warnings;
   bool ok() const { return errors.empty(); }
-  /// kInvalidRequest listing every error (one per line), or OK.
+  /// kInvalidRequest listing every error (FieldErrors' format), or OK.
   Status status() const;
 };
 
@@ -184,14 +182,14 @@ LoadResult parse_config(std::string_view text, std::string_view source, const Lo
 /// Finds, reads, parses and validates the config file (see the precedence above).
 LoadResult load_config(const LoadOptions& options);
 /// Re-runs validation against a catalog (parse_config does it when options.catalog is set).
-std::vector<ConfigError> validate(const Config& config, const catalog::Catalog& catalog);
+FieldErrors validate(const Config& config, const catalog::Catalog& catalog);
 
 /// Checks one (model, preset) pairing: the model must be in the catalog (a [models] name,
 /// id or alias) and the resolved parameters must fit its capabilities (tools, json_mode,
 /// stream, max_tokens). Errors name the field path of the layer that set the value.
 /// `via` names the pairing in messages ("models.small", "model use").
-std::vector<ConfigError> check_model(const Config& config, const catalog::Catalog& catalog, std::string_view model,
-                                     std::string_view preset, std::string_view via);
+FieldErrors check_model(const Config& config, const catalog::Catalog& catalog, std::string_view model,
+                        std::string_view preset, std::string_view via);
 
 /// The built-in presets (creative, precise, economical).
 std::map<std::string, Preset> builtin_presets();

@@ -16,9 +16,9 @@
 #include <vector>
 
 #include "ploke/core/clock.h"
-#include "ploke/core/fault_plan.h"
 #include "ploke/core/status.h"
 #include "ploke/resilience/llm_client.h"
+#include "ploke/simulator/fault_plan.h"
 #include "ploke/simulator/openrouter_options.h"
 
 namespace ploke::scenarios {
@@ -39,7 +39,7 @@ struct ProviderSpec {
   double weight = 1.0;
   CallOptions timeouts;                         ///< per attempt
   std::string cassettes;                        ///< file or dir (relative to the scenario file); "" = synthetic
-  FaultPlan faults;                             ///< windows are since the scenario start
+  sim::FaultPlan faults;                        ///< windows are since the scenario start
   /// Schema drift of the simulated OpenRouter's payloads (protocol openrouter only):
   /// SimOptions::openrouter.drift. On completions, extra_fields adds fields clients must ignore.
   sim::OpenRouterDrift drift;

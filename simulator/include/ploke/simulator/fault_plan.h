@@ -1,8 +1,8 @@
-// File: ploke/core/fault_plan.h
+// File: ploke/simulator/fault_plan.h
 //
-// FaultPlan: what to break, when. Plain data shared by the simulator (which injects the
-// faults into its responses, over HTTP or in-process) and by later fault-injecting
-// wrappers and scenarios. The JSON form and its semantics are specified in
+// FaultPlan: what to break, when. Plain data owned by the simulator (which injects the
+// faults into its responses, over HTTP or in-process) and used by scenarios (each
+// scenario's fault plan). The JSON form and its semantics are specified in
 // simulator/README.md; parsing lives in ploke/simulator/fault_plan_json.h.
 //
 // Selection: a fault applies to a request that matches its filters (path, model, stream)
@@ -20,7 +20,7 @@
 
 #include "ploke/core/clock.h"
 
-namespace ploke {
+namespace ploke::sim {
 
 enum class FaultKind : uint8_t {
   kHttpError,       ///< status with a protocol-accurate error body and headers (429, 500, 502, 503, 529, 4xx)
@@ -74,4 +74,4 @@ struct FaultPlan {
   std::vector<Fault> faults;
 };
 
-}  // namespace ploke
+}  // namespace ploke::sim

@@ -1,11 +1,11 @@
-// File: ploke/core/cassette.h
+// File: ploke/codec/cassette.h
 //
 // Cassette: recorded provider traffic as plain data — one file per cassette, a list of
 // interactions, each a request (method, path, query, the headers that matter, body) and
 // the response as it arrived (status, headers, and either a body or, for streams, the
 // exact chunks with each chunk's offset in ms from the request start). The on-disk JSON
 // format, its versioning and the matching/redaction/replay rules are specified in
-// cassettes/README.md; reading and writing it is ploke::codec (ploke/codec/cassette_json.h).
+// cassettes/README.md; reading and writing it is ploke/codec/cassette_json.h.
 // This header has no JSON dependency: the recorder fills these structs, the codec turns
 // them into files, the replay store turns them back into ScriptedResponses.
 //
@@ -35,7 +35,7 @@
 #include "ploke/core/scripted_response.h"
 #include "ploke/core/transport.h"
 
-namespace ploke {
+namespace ploke::codec {
 
 /// The cassette format version this build reads and writes.
 inline constexpr int kCassetteVersion = 1;
@@ -122,4 +122,4 @@ std::pair<std::string, QueryParams> split_path_query(std::string_view target);
 /// Encodes query pairs back into "a=1&b=x%20y" (RFC 3986 unreserved characters kept).
 std::string encode_query(const QueryParams& query);
 
-}  // namespace ploke
+}  // namespace ploke::codec

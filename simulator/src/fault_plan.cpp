@@ -1,6 +1,6 @@
-#include "ploke/core/fault_plan.h"
+#include "ploke/simulator/fault_plan.h"
 
-namespace ploke {
+namespace ploke::sim {
 
 std::string_view fault_kind_name(FaultKind k) {
   switch (k) {
@@ -17,4 +17,4 @@ std::string_view fault_kind_name(FaultKind k) {
   return "unknown";
 }
 
-}  // namespace ploke
+}  // namespace ploke::sim

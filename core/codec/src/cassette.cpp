@@ -1,8 +1,8 @@
-#include "ploke/core/cassette.h"
+#include "ploke/codec/cassette.h"
 
 #include <cstdio>
 
-namespace ploke {
+namespace ploke::codec {
 
 std::string_view body_encoding_name(BodyEncoding e) {
   switch (e) {
@@ -142,4 +142,4 @@ std::string encode_query(const QueryParams& query) {
   return out;
 }
 
-}  // namespace ploke
+}  // namespace ploke::codec
