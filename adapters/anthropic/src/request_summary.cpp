@@ -1,7 +1,6 @@
 // The plain Messages request summary (request_summary.h): one JsonCursor pass.
 #include "ploke/adapters/anthropic/request_summary.h"
 
-#include <charconv>
 
 #include "ploke/json/cursor.h"
 
@@ -10,39 +9,29 @@ namespace {
 
 using ploke::json::JsonCursor;
 
-// Marks `bit` seen; a second occurrence of a known key declines.
-bool once(JsonCursor& c, unsigned& seen, unsigned bit) {
-  if ((seen & bit) != 0) return c.fail();
-  seen |= bit;
-  return true;
-}
-
 // An integer ≥ 1 written without fraction or exponent.
 bool read_positive(JsonCursor& c, uint64_t& v) {
-  std::string_view t;
-  if (!c.read_number_text(t)) return false;
-  if (t.find_first_of(".eE") != std::string_view::npos) return c.fail();
   int64_t i = 0;
-  const auto [p, ec] = std::from_chars(t.data(), t.data() + t.size(), i);
-  if (ec != std::errc() || p != t.data() + t.size() || i < 1) return c.fail();
+  if (!c.read_integer(i)) return false;
+  if (i < 1) return c.fail();
   v = static_cast<uint64_t>(i);
   return true;
 }
 
 // One message {role, content}: the role this turn must have, non-empty string content.
 bool read_message(JsonCursor& c, std::string_view want_role, uint64_t& text_chars) {
-  unsigned seen = 0;
+  uint64_t seen = 0;
   bool first = true;
   std::string_view key;
   std::string role;
   if (c.peek() != '{') return c.fail();
   while (c.next_member(first, key)) {
     if (key == "role") {
-      if (!once(c, seen, 1) || !c.read_string(role)) return false;
+      if (!c.once(seen, 0) || !c.read_string(role)) return false;
       if (role != want_role) return c.fail();
     } else if (key == "content") {
       uint64_t bytes = 0;
-      if (!once(c, seen, 2) || !c.read_string_size(bytes) || bytes == 0) return c.fail();
+      if (!c.once(seen, 1) || !c.read_string_size(bytes) || bytes == 0) return c.fail();
       text_chars += bytes;
     } else if (!c.skip_value()) {
       return false;
@@ -87,22 +76,22 @@ bool declined_key(std::string_view key) {
 bool read_plain_messages_request(std::string_view body, PlainMessagesRequest& out) {
   out = PlainMessagesRequest{};
   JsonCursor c(body);
-  enum : unsigned { kModel = 1, kMax = 2, kMessages = 4, kSystem = 8, kStream = 16 };
-  unsigned seen = 0;
+  enum : int { kModel, kMax, kMessages, kSystem, kStream };  // bits of `seen`
+  uint64_t seen = 0;
   bool first = true;
   std::string_view key;
   while (c.next_member(first, key)) {
     bool ok = true;
-    if (key == "model") ok = once(c, seen, kModel) && c.read_string(out.model);
-    else if (key == "max_tokens") ok = once(c, seen, kMax) && read_positive(c, out.max_tokens);
-    else if (key == "system") ok = once(c, seen, kSystem) && read_system(c, out.text_chars);
-    else if (key == "stream") ok = once(c, seen, kStream) && read_stream(c, out.stream);
-    else if (key == "messages") ok = once(c, seen, kMessages) && read_messages(c, out.text_chars);
+    if (key == "model") ok = c.once(seen, kModel) && c.read_string(out.model);
+    else if (key == "max_tokens") ok = c.once(seen, kMax) && read_positive(c, out.max_tokens);
+    else if (key == "system") ok = c.once(seen, kSystem) && read_system(c, out.text_chars);
+    else if (key == "stream") ok = c.once(seen, kStream) && read_stream(c, out.stream);
+    else if (key == "messages") ok = c.once(seen, kMessages) && read_messages(c, out.text_chars);
     else if (declined_key(key)) ok = false;  // the DOM path reads these
     else ok = c.skip_value();
     if (!ok) return false;
   }
-  const unsigned required = kModel | kMax | kMessages;
+  const uint64_t required = (1u << kModel) | (1u << kMax) | (1u << kMessages);
   return !c.failed() && c.at_end() && (seen & required) == required;
 }
 

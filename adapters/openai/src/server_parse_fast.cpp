@@ -23,15 +23,6 @@ namespace {
 
 using ploke::json::JsonCursor;
 
-// Reads an integer written without fraction or exponent.
-bool fast_int(JsonCursor& c, int64_t& v) {
-  std::string_view t;
-  if (!c.read_number_text(t)) return false;
-  if (t.find_first_of(".eE") != std::string_view::npos) return c.fail();  // DOM path: integral floats
-  auto [p, ec] = std::from_chars(t.data(), t.data() + t.size(), v);
-  return ec == std::errc() && p == t.data() + t.size() ? true : c.fail();
-}
-
 bool fast_double(JsonCursor& c, std::optional<double>& out) {
   if (c.consume_null()) return true;
   double d = 0;
@@ -63,14 +54,6 @@ bool fast_object_text(JsonCursor& c, std::string& out) {
   return true;
 }
 
-// Marks `bit` seen; a second occurrence of a known key fails (the DOM keeps the last).
-bool once(JsonCursor& c, uint64_t& seen, int bit) {
-  const uint64_t m = uint64_t{1} << bit;
-  if ((seen & m) != 0) return c.fail();
-  seen |= m;
-  return true;
-}
-
 bool fast_content(JsonCursor& c, Message& m) {
   const char k = c.peek();
   if (k == 'n') return c.consume_null();
@@ -89,14 +72,14 @@ bool fast_content(JsonCursor& c, Message& m) {
     std::string_view key;
     while (c.next_member(ofirst, key)) {
       if (key == "type") {
-        if (!once(c, seen, 0) || !c.read_string(type)) return false;
+        if (!c.once(seen, 0) || !c.read_string(type)) return false;
       } else if (key == "text") {
-        if (!once(c, seen, 1)) return false;
+        if (!c.once(seen, 1)) return false;
         if (c.consume_null()) continue;  // text: null is refused by the DOM path (have_text stays false)
         if (!c.read_string(text)) return false;
         have_text = true;
       } else if (key == "image_url") {
-        if (!once(c, seen, 2)) return false;
+        if (!c.once(seen, 2)) return false;
         if (c.peek() == '"') {
           if (!c.read_string(url)) return false;
         } else {
@@ -107,10 +90,10 @@ bool fast_content(JsonCursor& c, Message& m) {
           bool have_inner_url = false;
           while (c.next_member(ifirst, ikey)) {
             if (ikey == "url") {
-              if (!once(c, iseen, 0) || !c.read_string(url)) return false;
+              if (!c.once(iseen, 0) || !c.read_string(url)) return false;
               have_inner_url = true;
             } else if (ikey == "detail") {
-              if (!once(c, iseen, 1) || !fast_opt_string(c, detail)) return false;
+              if (!c.once(iseen, 1) || !fast_opt_string(c, detail)) return false;
             } else if (!c.skip_value()) {
               return false;
             }
@@ -147,21 +130,21 @@ bool fast_tool_calls(JsonCursor& c, Message& m) {
     std::string_view key;
     while (c.next_member(ofirst, key)) {
       if (key == "id") {
-        if (!once(c, seen, 0) || !c.read_string(tc.id)) return false;
+        if (!c.once(seen, 0) || !c.read_string(tc.id)) return false;
         have_id = true;
       } else if (key == "function") {
-        if (!once(c, seen, 1)) return false;
+        if (!c.once(seen, 1)) return false;
         bool have_name = false;
         uint64_t fseen = 0;
         bool ffirst = true;
         std::string_view fkey;
         while (c.next_member(ffirst, fkey)) {
           if (fkey == "name") {
-            if (!once(c, fseen, 0) || !c.read_string(tc.name)) return false;
+            if (!c.once(fseen, 0) || !c.read_string(tc.name)) return false;
             have_name = true;
           } else if (fkey == "arguments") {
             // A string (what every SDK sends) or null; anything else → DOM path.
-            if (!once(c, fseen, 1) || !fast_opt_string(c, tc.arguments_json)) return false;
+            if (!c.once(fseen, 1) || !fast_opt_string(c, tc.arguments_json)) return false;
           } else if (!c.skip_value()) {
             return false;
           }
@@ -186,19 +169,19 @@ bool fast_message(JsonCursor& c, Message& m) {
   std::string_view key;
   while (c.next_member(first, key)) {
     if (key == "role") {
-      if (!once(c, seen, 0) || !c.read_string(role)) return false;
+      if (!c.once(seen, 0) || !c.read_string(role)) return false;
     } else if (key == "content") {
-      if (!once(c, seen, 1) || !fast_content(c, m)) return false;
+      if (!c.once(seen, 1) || !fast_content(c, m)) return false;
       have_content = true;
     } else if (key == "name") {
-      if (!once(c, seen, 2) || !fast_opt_string(c, m.name)) return false;
+      if (!c.once(seen, 2) || !fast_opt_string(c, m.name)) return false;
     } else if (key == "tool_calls") {
-      if (!once(c, seen, 3)) return false;
+      if (!c.once(seen, 3)) return false;
       if (c.consume_null()) continue;
       if (!fast_tool_calls(c, m)) return false;
       have_tool_calls = true;
     } else if (key == "tool_call_id") {
-      if (!once(c, seen, 4) || !c.read_string(tool_call_id)) return false;
+      if (!c.once(seen, 4) || !c.read_string(tool_call_id)) return false;
       have_tool_call_id = true;
     } else if (!c.skip_value()) {
       return false;
@@ -231,24 +214,24 @@ bool fast_tools(JsonCursor& c, ChatRequest& r) {
     std::string_view key;
     while (c.next_member(ofirst, key)) {
       if (key == "type") {
-        if (!once(c, seen, 0) || !fast_opt_string(c, type)) return false;
+        if (!c.once(seen, 0) || !fast_opt_string(c, type)) return false;
       } else if (key == "function") {
-        if (!once(c, seen, 1)) return false;
+        if (!c.once(seen, 1)) return false;
         bool have_name = false;
         uint64_t fseen = 0;
         bool ffirst = true;
         std::string_view fkey;
         while (c.next_member(ffirst, fkey)) {
           if (fkey == "name") {
-            if (!once(c, fseen, 0) || !c.read_string(d.name)) return false;
+            if (!c.once(fseen, 0) || !c.read_string(d.name)) return false;
             have_name = true;
           } else if (fkey == "description") {
-            if (!once(c, fseen, 1) || !fast_opt_string(c, d.description)) return false;
+            if (!c.once(fseen, 1) || !fast_opt_string(c, d.description)) return false;
           } else if (fkey == "parameters") {
-            if (!once(c, fseen, 2)) return false;
+            if (!c.once(fseen, 2)) return false;
             if (!c.consume_null() && !fast_object_text(c, d.parameters_json)) return false;
           } else if (fkey == "strict") {
-            if (!once(c, fseen, 3) || !fast_opt_bool(c, d.strict)) return false;
+            if (!c.once(fseen, 3) || !fast_opt_bool(c, d.strict)) return false;
           } else if (!c.skip_value()) {
             return false;
           }
@@ -282,13 +265,13 @@ bool fast_tool_choice(JsonCursor& c, ToolChoice& tc) {
   std::string_view key;
   while (c.next_member(first, key)) {
     if (key == "function") {
-      if (!once(c, seen, 0)) return false;
+      if (!c.once(seen, 0)) return false;
       bool ffirst = true;
       std::string_view fkey;
       uint64_t fseen = 0;
       while (c.next_member(ffirst, fkey)) {
         if (fkey == "name") {
-          if (!once(c, fseen, 0) || !c.read_string(tc.function_name)) return false;
+          if (!c.once(fseen, 0) || !c.read_string(tc.function_name)) return false;
           have_name = true;
         } else if (!c.skip_value()) {
           return false;
@@ -313,9 +296,9 @@ bool fast_response_format(JsonCursor& c, ResponseFormat& f) {
   std::string_view key;
   while (c.next_member(first, key)) {
     if (key == "type") {
-      if (!once(c, seen, 0) || !c.read_string(type)) return false;
+      if (!c.once(seen, 0) || !c.read_string(type)) return false;
     } else if (key == "json_schema") {
-      if (!once(c, seen, 1)) return false;
+      if (!c.once(seen, 1)) return false;
       if (c.consume_null()) continue;
       have_js = true;
       uint64_t jseen = 0;
@@ -323,13 +306,13 @@ bool fast_response_format(JsonCursor& c, ResponseFormat& f) {
       std::string_view jkey;
       while (c.next_member(jfirst, jkey)) {
         if (jkey == "name") {
-          if (!once(c, jseen, 0) || !c.read_string(name)) return false;
+          if (!c.once(jseen, 0) || !c.read_string(name)) return false;
           have_name = true;
         } else if (jkey == "schema") {
-          if (!once(c, jseen, 1) || !fast_object_text(c, schema)) return false;
+          if (!c.once(jseen, 1) || !fast_object_text(c, schema)) return false;
           have_schema = true;
         } else if (jkey == "strict") {
-          if (!once(c, jseen, 2) || !fast_opt_bool(c, strict)) return false;
+          if (!c.once(jseen, 2) || !fast_opt_bool(c, strict)) return false;
         } else if (!c.skip_value()) {
           return false;
         }
@@ -359,7 +342,7 @@ bool fast_response_format(JsonCursor& c, ResponseFormat& f) {
 bool fast_u32(JsonCursor& c, std::optional<uint32_t>& out) {
   if (c.consume_null()) return true;
   int64_t v = 0;
-  if (!fast_int(c, v)) return false;
+  if (!c.read_integer(v)) return false;
   if (v <= 0 || v > 0xFFFFFFFFLL) return c.fail();
   out = static_cast<uint32_t>(v);
   return true;
@@ -378,7 +361,7 @@ bool fast_messages(JsonCursor& c, ChatRequest& r) {
 bool fast_int_key(JsonCursor& c, std::string_view key, ChatRequest& r) {
   if (c.consume_null()) return true;
   int64_t v = 0;
-  if (!fast_int(c, v)) return false;
+  if (!c.read_integer(v)) return false;
   if (key == "top_k") r.top_k = static_cast<int>(v);
   else if (key == "seed") r.seed = v;
   else if (v != 1) return c.fail();
@@ -408,7 +391,7 @@ bool fast_stream_options(JsonCursor& c, bool& include_usage) {
   while (c.next_member(ofirst, okey)) {
     if (okey == "include_usage") {
       std::optional<bool> iu;
-      if (!once(c, oseen, 0) || !fast_opt_bool(c, iu)) return false;
+      if (!c.once(oseen, 0) || !fast_opt_bool(c, iu)) return false;
       include_usage = iu.value_or(false);
     } else if (!c.skip_value()) {
       return false;
@@ -430,47 +413,47 @@ bool fast_parse_openai(std::string_view body, const RequestExtension* ext, Inbou
   // Top-level keys, in the order clients usually send them.
   while (c.next_member(first, key)) {
     if (key == "model") {
-      if (!once(c, seen, 0) || !c.read_string(r.model)) return false;
+      if (!c.once(seen, 0) || !c.read_string(r.model)) return false;
       have_model = true;
     } else if (key == "messages") {
-      if (!once(c, seen, 1) || !fast_messages(c, r)) return false;
+      if (!c.once(seen, 1) || !fast_messages(c, r)) return false;
       have_messages = true;
     } else if (key == "stream") {
       std::optional<bool> s;
-      if (!once(c, seen, 2) || !fast_opt_bool(c, s)) return false;
+      if (!c.once(seen, 2) || !fast_opt_bool(c, s)) return false;
       r.stream = s.value_or(false);
     } else if (key == "max_tokens") {
-      if (!once(c, seen, 3) || !fast_u32(c, max_tokens)) return false;
+      if (!c.once(seen, 3) || !fast_u32(c, max_tokens)) return false;
     } else if (key == "max_completion_tokens") {
-      if (!once(c, seen, 4) || !fast_u32(c, max_completion)) return false;
+      if (!c.once(seen, 4) || !fast_u32(c, max_completion)) return false;
     } else if (key == "temperature") {
-      if (!once(c, seen, 5) || !fast_double(c, r.temperature)) return false;
+      if (!c.once(seen, 5) || !fast_double(c, r.temperature)) return false;
     } else if (key == "top_p") {
-      if (!once(c, seen, 6) || !fast_double(c, r.top_p)) return false;
+      if (!c.once(seen, 6) || !fast_double(c, r.top_p)) return false;
     } else if (key == "frequency_penalty") {
-      if (!once(c, seen, 7) || !fast_double(c, r.frequency_penalty)) return false;
+      if (!c.once(seen, 7) || !fast_double(c, r.frequency_penalty)) return false;
     } else if (key == "presence_penalty") {
-      if (!once(c, seen, 8) || !fast_double(c, r.presence_penalty)) return false;
+      if (!c.once(seen, 8) || !fast_double(c, r.presence_penalty)) return false;
     } else if (key == "top_k" || key == "seed" || key == "n") {
-      if (!once(c, seen, key == "top_k" ? 9 : key == "seed" ? 10 : 11) || !fast_int_key(c, key, r)) return false;
+      if (!c.once(seen, key == "top_k" ? 9 : key == "seed" ? 10 : 11) || !fast_int_key(c, key, r)) return false;
     } else if (key == "stop") {
-      if (!once(c, seen, 12) || !fast_stop(c, r)) return false;
+      if (!c.once(seen, 12) || !fast_stop(c, r)) return false;
     } else if (key == "user") {
-      if (!once(c, seen, 13) || !fast_opt_string(c, r.user)) return false;
+      if (!c.once(seen, 13) || !fast_opt_string(c, r.user)) return false;
     } else if (key == "stream_options") {
-      if (!once(c, seen, 14) || !fast_stream_options(c, in.include_usage)) return false;
+      if (!c.once(seen, 14) || !fast_stream_options(c, in.include_usage)) return false;
     } else if (key == "tools") {
-      if (!once(c, seen, 15)) return false;
+      if (!c.once(seen, 15)) return false;
       if (!c.consume_null() && !fast_tools(c, r)) return false;
     } else if (key == "tool_choice") {
-      if (!once(c, seen, 16) || !fast_tool_choice(c, r.tool_choice)) return false;
+      if (!c.once(seen, 16) || !fast_tool_choice(c, r.tool_choice)) return false;
     } else if (key == "parallel_tool_calls") {
-      if (!once(c, seen, 17) || !fast_opt_bool(c, r.parallel_tool_calls)) return false;
+      if (!c.once(seen, 17) || !fast_opt_bool(c, r.parallel_tool_calls)) return false;
     } else if (key == "response_format") {
-      if (!once(c, seen, 18) || !fast_response_format(c, r.response_format)) return false;
+      if (!c.once(seen, 18) || !fast_response_format(c, r.response_format)) return false;
     } else if (key == "logprobs") {
       std::optional<bool> lp;
-      if (!once(c, seen, 19) || !fast_opt_bool(c, lp)) return false;
+      if (!c.once(seen, 19) || !fast_opt_bool(c, lp)) return false;
       r.logprobs = lp.value_or(false);
     } else if (key == "ploke" || key == "top_logprobs" ||  // top_logprobs: the DOM path checks its range
                (ext != nullptr && std::find(ext->keys.begin(), ext->keys.end(), key) != ext->keys.end())) {

@@ -147,6 +147,26 @@ class JsonCursor {
     if (ec != std::errc() || ptr != p_) return fail();
     return true;
   }
+  /// An integer written without fraction or exponent that fits int64 (`2.0` and `1e3`
+  /// fail: callers with a DOM fallback let the DOM decide those).
+  bool read_integer(int64_t& v) {
+    ws();
+    const char* s = p_;
+    if (!skip_number()) return false;
+    for (const char* q = s; q != p_; ++q) {
+      if (*q == '.' || *q == 'e' || *q == 'E') return fail();
+    }
+    auto [ptr, ec] = std::from_chars(s, p_, v);
+    if (ec != std::errc() || ptr != p_) return fail();
+    return true;
+  }
+  /// Records bit `bit` (0..63) in `seen`; fails when it was already set (a repeated key).
+  bool once(uint64_t& seen, int bit) {
+    const uint64_t mask = uint64_t{1} << bit;
+    if ((seen & mask) != 0) return fail();
+    seen |= mask;
+    return true;
+  }
   /// Any number; `text` is its JSON text (validated, not converted).
   bool read_number_text(std::string_view& text) {
     ws();
