@@ -6,22 +6,6 @@
 
 namespace ploke {
 
-namespace {
-// ASCII case folding, as std::tolower in the "C" locale (the only one ploke runs in),
-// without a library call per byte: header look-ups are on every response's hot path.
-constexpr unsigned char ascii_lower(unsigned char c) { return (c >= 'A' && c <= 'Z') ? c | 0x20 : c; }
-}  // namespace
-
-bool iequals(std::string_view a, std::string_view b) {
-  if (a.size() != b.size()) return false;
-  for (size_t i = 0; i < a.size(); ++i) {
-    const auto x = static_cast<unsigned char>(a[i]);
-    const auto y = static_cast<unsigned char>(b[i]);
-    if (x != y && ascii_lower(x) != ascii_lower(y)) return false;
-  }
-  return true;
-}
-
 void Headers::set(std::string name, std::string value) {
   erase(name);
   add(std::move(name), std::move(value));

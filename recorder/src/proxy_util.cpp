@@ -4,6 +4,7 @@
 
 #include <cctype>
 
+#include "ploke/core/ascii.h"
 #include "recorder_internal.h"
 
 namespace ploke::recorder {
@@ -28,9 +29,7 @@ bool is_unforwarded_response_header(std::string_view n) {
 }
 
 bool is_event_stream(std::string_view content_type) {
-  std::string lower(content_type);
-  for (auto& c : lower) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return lower.find("text/event-stream") != std::string::npos;
+  return ascii_lower(content_type).find("text/event-stream") != std::string::npos;
 }
 
 std::string error_json(std::string_view message, std::string_view type, std::string_view code) {

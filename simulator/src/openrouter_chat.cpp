@@ -44,9 +44,9 @@ std::optional<std::string> parse_prefs(const Json& p, Prefs& out) {
 }
 
 bool slug_matches(const OrEndpoint& e, const std::string& want) {
-  const std::string w = lower(want);
-  const std::string tag = lower(e.tag);
-  if (tag == w || lower(e.provider_name) == w) return true;
+  const std::string w = ascii_lower(want);
+  const std::string tag = ascii_lower(e.tag);
+  if (tag == w || ascii_lower(e.provider_name) == w) return true;
   const size_t slash = tag.find('/');  // "deepinfra" matches "deepinfra/fp4"
   return slash != std::string::npos && tag.substr(0, slash) == w;
 }
@@ -101,7 +101,7 @@ std::vector<const OrEndpoint*> filter_endpoints(const OrModel& m, const Prefs& p
   if (!p.quantizations.empty()) {
     filter([&](const OrEndpoint& e) {
       return std::any_of(p.quantizations.begin(), p.quantizations.end(),
-                         [&](const std::string& q) { return lower(q) == e.quantization; });
+                         [&](const std::string& q) { return ascii_lower(q) == e.quantization; });
     }, 404, "No endpoints found matching your quantization requirements." + routing_link);
   }
   if (p.deny_data_collection) {

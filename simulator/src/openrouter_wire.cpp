@@ -57,7 +57,7 @@ std::string query_param(std::string_view path, std::string_view name) {
 
 std::optional<std::string> bearer(const HttpRequest& req) {
   auto a = req.headers.get("authorization");
-  if (!a || a->size() < 8 || lower(a->substr(0, 7)) != "bearer ") return std::nullopt;
+  if (!a || a->size() < 8 || ascii_lower(a->substr(0, 7)) != "bearer ") return std::nullopt;
   std::string key(a->substr(7));
   if (key.empty()) return std::nullopt;
   return key;
@@ -75,7 +75,7 @@ OpenRouterDrift drift_for(const HttpRequest& req, const OpenRouterDrift& base) {
   auto h = req.headers.get("x-ploke-sim-drift");
   if (!h) return base;
   OpenRouterDrift d;
-  const std::string v = lower(*h);
+  const std::string v = ascii_lower(*h);
   if (v.find("all") != std::string::npos) return OpenRouterDrift{true, true, true};
   d.unknown_enums = v.find("unknown_enums") != std::string::npos;
   d.numeric_prices = v.find("numeric_prices") != std::string::npos;

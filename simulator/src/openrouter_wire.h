@@ -19,6 +19,7 @@
 #include <vector>
 
 #include "openai_wire.h"
+#include "ploke/core/ascii.h"
 #include "ploke/adapters/openrouter/render.h"
 #include "ploke/core/thread_annotations.h"
 #include "ploke/simulator/engine.h"
@@ -68,8 +69,7 @@ struct OrCandidate {
 std::vector<OrModel> build_openrouter_catalog(const OpenRouterSimOptions& options, uint64_t seed);
 /// GET /api/v1/models body.
 std::string render_models(const std::vector<OrModel>& models, const OpenRouterDrift& drift);
-/// Lower-cased copy (ASCII); the parameters an endpoint supports (drift-aware).
-std::string lower(std::string_view s);
+/// An endpoint's quantization and the parameters it supports (drift-aware).
 std::string quant_of(const OrEndpoint& e, const OpenRouterDrift& d);
 std::vector<std::string> params_of(const OrEndpoint& e, const OpenRouterDrift& d);
 /// The drift switches for one request: the `x-ploke-sim-drift` header, else `base`.

@@ -1,5 +1,6 @@
 // Model catalog: the curated file, merging, search, and the cache file. See
 // ploke/catalog/catalog.h.
+#include "ploke/core/ascii.h"
 #include "ploke/core/file_io.h"
 #include "ploke/json/limits.h"
 #include "ploke/catalog/catalog.h"
@@ -15,12 +16,6 @@ namespace ploke::catalog {
 namespace {
 
 using nlohmann::json;
-
-std::string lower(std::string_view s) {
-  std::string o(s);
-  for (char& c : o) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return o;
-}
 
 std::optional<double> number_of(const json& v) {
   if (v.is_number()) {
@@ -331,11 +326,11 @@ const ModelRecord* Catalog::find(std::string_view id) const {
 
 std::vector<const ModelRecord*> Catalog::search(const std::vector<std::string>& words) const {
   std::vector<std::string> ws;
-  for (const auto& w : words) if (!w.empty()) ws.push_back(lower(w));
+  for (const auto& w : words) if (!w.empty()) ws.push_back(ascii_lower(w));
   std::vector<const ModelRecord*> out;
   for (const ModelRecord& r : merged_) {
-    std::string hay = lower(r.id) + "\n" + lower(r.display_name.value);
-    for (const auto& a : r.aliases) hay += "\n" + lower(a);
+    std::string hay = ascii_lower(r.id) + "\n" + ascii_lower(r.display_name.value);
+    for (const auto& a : r.aliases) hay += "\n" + ascii_lower(a);
     if (std::all_of(ws.begin(), ws.end(), [&](const std::string& w) { return hay.find(w) != std::string::npos; })) {
       out.push_back(&r);
     }

@@ -18,6 +18,7 @@
 #include <limits>
 
 #include "base64.h"
+#include "ploke/core/ascii.h"
 #include "cassette_internal.h"
 #include "ploke/codec/fast_json.h"
 #include "json_util.h"
@@ -38,9 +39,7 @@ namespace {
 
 bool content_type_is_json(std::string_view ct) {
   if (ct.empty()) return true;  // unknown: let the bytes decide
-  std::string lower;
-  lower.reserve(ct.size());
-  for (char c : ct) lower.push_back(static_cast<char>(std::tolower(static_cast<unsigned char>(c))));
+  const std::string lower = ascii_lower(ct);
   const std::string_view l = std::string_view(lower).substr(0, lower.find(';'));
   return l.find("json") != std::string_view::npos;
 }

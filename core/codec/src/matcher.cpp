@@ -1,4 +1,5 @@
 // Request matching (canonical keys), request/JSON differences, and the replay store.
+#include "ploke/core/ascii.h"
 #include "ploke/codec/matcher.h"
 #include "ploke/core/thread_annotations.h"
 
@@ -62,12 +63,6 @@ std::string canonical_body(const RecordedBody& body, const std::vector<Segs>& ig
   return "B" + body.bytes;
 }
 
-std::string lower(std::string_view s) {
-  std::string out(s);
-  for (char& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return out;
-}
-
 QueryParams sorted_query(QueryParams q) {
   std::sort(q.begin(), q.end());
   return q;
@@ -75,7 +70,7 @@ QueryParams sorted_query(QueryParams q) {
 
 std::vector<std::string> sorted_lower(const std::vector<std::string>& names) {
   std::vector<std::string> out;
-  for (const auto& n : names) out.push_back(lower(n));
+  for (const auto& n : names) out.push_back(ascii_lower(n));
   std::sort(out.begin(), out.end());
   out.erase(std::unique(out.begin(), out.end()), out.end());
   return out;

@@ -1,5 +1,6 @@
 // Redaction: deny-by-default rules, span-based text scrubbing (so streamed chunks keep their
 // boundaries even when a key straddles two chunks), and the secret scan used by lint.
+#include "ploke/core/ascii.h"
 #include "ploke/codec/redact.h"
 
 #include <algorithm>
@@ -42,14 +43,8 @@ constexpr std::string_view kSensitiveSuffixes[] = {
     "_api_key", "_apikey", "_secret", "_password", "_access_token", "_auth_token", "_private_key",
     "_secret_key"};
 
-std::string lower(std::string_view s) {
-  std::string out(s);
-  for (char& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return out;
-}
-
 std::string normalize_name(std::string_view s) {
-  std::string out = lower(s);
+  std::string out = ascii_lower(s);
   std::replace(out.begin(), out.end(), '-', '_');
   return out;
 }
@@ -316,7 +311,7 @@ void redact_body(RecordedBody* body, std::optional<Json>* j, const RedactionRule
 
 void collect_headers(const Headers& h, const RedactionRules& rules, KnownSecrets* known) {
   for (const auto& [k, v] : h.items()) {
-    if (rules.is_credential_header(k)) known->add_credential(v, lower(k));
+    if (rules.is_credential_header(k)) known->add_credential(v, ascii_lower(k));
   }
 }
 
@@ -426,7 +421,7 @@ bool RedactionRules::text_has_secret(std::string_view text) const {
   return false;
 }
 
-std::string redaction_placeholder(std::string_view name) { return "[REDACTED:" + lower(name) + "]"; }
+std::string redaction_placeholder(std::string_view name) { return "[REDACTED:" + ascii_lower(name) + "]"; }
 
 bool is_redaction_placeholder(std::string_view v) {
   return v == kRedacted || (v.size() > 11 && v.substr(0, 10) == "[REDACTED:" && v.back() == ']');
@@ -494,7 +489,7 @@ class Scanner {
   }
   void headers(const std::string& path, const Headers& h) {
     for (const auto& [k, v] : h.items()) {
-      const std::string p = path + "." + lower(k);
+      const std::string p = path + "." + ascii_lower(k);
       if (rules_.is_credential_header(k) && !is_redaction_placeholder(v)) {
         add(p, "credential header is not redacted");
       } else {

@@ -1,4 +1,5 @@
 // lint_cassette and diff_cassettes.
+#include "ploke/core/ascii.h"
 #include "ploke/codec/tools.h"
 
 #include <algorithm>
@@ -109,15 +110,9 @@ namespace {
 
 std::string q(std::string_view s) { return internal::short_json(internal::Json(std::string(s))); }
 
-std::string lower(std::string_view s) {
-  std::string out(s);
-  for (char& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return out;
-}
-
 std::map<std::string, std::vector<std::string>> header_map(const Headers& h) {
   std::map<std::string, std::vector<std::string>> m;
-  for (const auto& [k, v] : h.items()) m[lower(k)].push_back(v);
+  for (const auto& [k, v] : h.items()) m[ascii_lower(k)].push_back(v);
   return m;
 }
 

@@ -29,6 +29,7 @@
 #include <utility>
 #include <vector>
 
+#include "ploke/core/ascii.h"
 #include "ploke/core/clock.h"
 #include "ploke/core/thread_annotations.h"
 #include "ploke/core/cooperative.h"
@@ -52,8 +53,6 @@ class Headers {
  private:
   std::vector<std::pair<std::string, std::string>> items_;
 };
-
-bool iequals(std::string_view a, std::string_view b);
 
 struct HttpRequest {
   std::string method = "POST";
