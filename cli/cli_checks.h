@@ -1,4 +1,5 @@
-// CLI11 validators shared by the ploke-sim commands (include after <CLI/CLI.hpp>).
+// CLI11 validators and argument checks shared by the ploke-sim commands (include after
+// <CLI/CLI.hpp>).
 //
 // CLI11 converts "-1" into an unsigned option by wrapping it around (strtoull), and an
 // out-of-range decimal into the type's maximum; Uint64Value() rejects both, so every
@@ -9,6 +10,7 @@
 #include <charconv>
 #include <cstdint>
 #include <string>
+#include <string_view>
 
 namespace ploke::cli {
 
@@ -25,5 +27,8 @@ inline CLI::Validator Uint64Value() {
       },
       "UINT64");
 }
+
+/// True for an http:// or https:// URL (a provider's base URL).
+inline bool is_http_url(std::string_view u) { return u.starts_with("http://") || u.starts_with("https://"); }
 
 }  // namespace ploke::cli

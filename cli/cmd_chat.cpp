@@ -109,7 +109,6 @@ std::optional<ChatEndpoint> parse_fallback(const std::string& spec, const std::s
   return e;
 }
 
-bool is_http_url(const std::string& u) { return u.rfind("http://", 0) == 0 || u.rfind("https://", 0) == 0; }
 
 // The façade over the endpoints a command names (primary + fallbacks), with what they need
 // kept alive. Prints the problem and returns null on a bad argument.

@@ -188,7 +188,7 @@ bool check_key(const cfg::Config& c, const std::string& provider, Clock& clock) 
   return true;
 }
 
-const char* yes_no(const catalog::Field<bool>& t) { return t.known() ? (t.value ? "yes" : "no") : "unknown"; }
+const char* known_yes_no(const catalog::Field<bool>& t) { return t.known() ? (t.value ? "yes" : "no") : "unknown"; }
 
 bool check_capabilities(const ConfigArgs& a, const cfg::Config& c, const catalog::Catalog& cat,
                         const catalog::ModelRecord* rec) {
@@ -199,8 +199,8 @@ bool check_capabilities(const ConfigArgs& a, const cfg::Config& c, const catalog
   auto errs = cfg::check_model(c, cat, a.model, a.preset, "model use");
   for (const auto& e : errs) std::printf("capabilities: FAILED: %s\n", e.to_string().c_str());
   if (!errs.empty()) return false;
-  std::printf("capabilities: ok (tools %s, json %s, streaming %s)\n", yes_no(rec->tools), yes_no(rec->json_mode),
-              yes_no(rec->streaming));
+  std::printf("capabilities: ok (tools %s, json %s, streaming %s)\n", known_yes_no(rec->tools), known_yes_no(rec->json_mode),
+              known_yes_no(rec->streaming));
   return true;
 }
 

@@ -12,6 +12,7 @@
 #include <string>
 #include <vector>
 
+#include "cli_checks.h"
 #include "commands.h"
 #include "pricing.h"
 #include "ploke/adapters/http_transport.h"
@@ -94,7 +95,6 @@ std::optional<Upstream> parse_provider(const std::string& spec, const std::strin
   return u;
 }
 
-bool is_http_url(const std::string& u) { return u.rfind("http://", 0) == 0 || u.rfind("https://", 0) == 0; }
 
 }  // namespace
 

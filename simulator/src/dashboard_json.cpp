@@ -11,7 +11,7 @@
 namespace ploke::sim {
 namespace {
 
-using Json = nlohmann::ordered_json;
+using OJson = nlohmann::ordered_json;
 
 std::string ms_text(Duration d) {
   const auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(d).count();
@@ -84,7 +84,7 @@ std::string fault_trigger_summary(const Fault& f) {
 }
 
 // Requests per (method, route), with their status codes.
-static Json routes_json(const SimRequestCounts& counts) {
+static OJson routes_json(const SimRequestCounts& counts) {
   struct Route {
     uint64_t requests = 0, errors = 0;
     std::map<std::string, uint64_t> statuses;
@@ -98,9 +98,9 @@ static Json routes_json(const SimRequestCounts& counts) {
     const bool numeric = !st.empty() && st[0] >= '0' && st[0] <= '9';
     if (!numeric || std::stoi(st) >= 400) r.errors += n;
   }
-  Json jr = Json::array();
+  OJson jr = OJson::array();
   for (const auto& [key, r] : routes) {
-    Json st = Json::object();
+    OJson st = OJson::object();
     for (const auto& [code, n] : r.statuses) st[code] = n;
     jr.push_back({{"method", key.first}, {"route", key.second}, {"requests", r.requests}, {"errors", r.errors},
                   {"statuses", std::move(st)}});
@@ -109,21 +109,21 @@ static Json routes_json(const SimRequestCounts& counts) {
 }
 
 // Requests per model label across routes.
-static Json models_json(const SimRequestCounts& counts) {
+static OJson models_json(const SimRequestCounts& counts) {
   std::map<std::string, uint64_t> models;
   for (const auto& [key, n] : counts.requests) {
     if (!std::get<2>(key).empty()) models[std::get<2>(key)] += n;
   }
-  Json jm = Json::object();
+  OJson jm = OJson::object();
   for (const auto& [m, n] : models) jm[m] = n;
   return jm;
 }
 
 // The fault plan with its counters.
-static Json faults_json(const SimEngine& engine, const SimDashboardInfo& info) {
+static OJson faults_json(const SimEngine& engine, const SimDashboardInfo& info) {
   const FaultPlan plan = engine.faults();
   const std::vector<FaultStats> stats = engine.fault_stats();
-  Json jf = Json::array();
+  OJson jf = OJson::array();
   for (const auto& f : plan.faults) {
     FaultStats s;
     s.id = f.id;
@@ -145,13 +145,13 @@ static Json faults_json(const SimEngine& engine, const SimDashboardInfo& info) {
 }
 
 // Newest journal entries, newest first, in the "recent" shape the page renders.
-static Json recent_json(const SimRequestCounts& counts, const SimDashboardInfo& info) {
-  Json rec = Json::array();
+static OJson recent_json(const SimRequestCounts& counts, const SimDashboardInfo& info) {
+  OJson rec = OJson::array();
   const size_t n = std::min(counts.recent.size(), info.max_recent);
   for (size_t i = 0; i < n; ++i) {
     const JournalEntry& e = counts.recent[counts.recent.size() - 1 - i];
     const std::string status = status_label(e);
-    Json notes = Json::array();
+    OJson notes = OJson::array();
     if (!e.fault_id.empty()) notes.push_back("fault " + e.fault_id);
     if (!e.replay.empty()) notes.push_back("replay " + e.replay);
     rec.push_back({{"id", e.request_id.empty() ? "#" + std::to_string(e.seq) : e.request_id},
@@ -164,15 +164,15 @@ static Json recent_json(const SimRequestCounts& counts, const SimDashboardInfo& 
                    {"stream", e.stream},
                    {"at_ms", std::chrono::duration<double, std::milli>(e.at).count()},
                    {"total_ms", nullptr},
-                   {"fault_id", e.fault_id.empty() ? Json(nullptr) : Json(e.fault_id)},
-                   {"attempts", Json::array()},
+                   {"fault_id", e.fault_id.empty() ? OJson(nullptr) : OJson(e.fault_id)},
+                   {"attempts", OJson::array()},
                    {"notes", std::move(notes)}});
   }
   return rec;
 }
 
 std::string sim_dashboard_json(const SimEngine& engine, const SimRequestCounts& counts, const SimDashboardInfo& info) {
-  Json j;
+  OJson j;
   j["version"] = 1;
   j["kind"] = "simulator";
   j["name"] = info.name;
@@ -191,11 +191,11 @@ std::string sim_dashboard_json(const SimEngine& engine, const SimRequestCounts& 
   j["routes"] = routes_json(counts);
   j["models"] = models_json(counts);
   j["faults"] = faults_json(engine, info);
-  Json jk = Json::object();
+  OJson jk = OJson::object();
   for (const auto& [kind, n] : counts.fired_by_kind) jk[kind] = n;
   j["faults_fired_by_kind"] = std::move(jk);
   j["recent"] = recent_json(counts, info);
-  return j.dump(-1, ' ', false, Json::error_handler_t::replace);
+  return j.dump(-1, ' ', false, OJson::error_handler_t::replace);
 }
 
 std::string sim_dashboard_json(const SimEngine& engine, const SimDashboardInfo& info) {

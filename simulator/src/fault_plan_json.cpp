@@ -16,13 +16,7 @@
 namespace ploke::sim {
 namespace {
 
-using Json = nlohmann::ordered_json;  // errors come out in document order
-using OJson = nlohmann::ordered_json;
-
-constexpr std::array<FaultKind, 9> kAllKinds = {
-    FaultKind::kHttpError,     FaultKind::kHang,      FaultKind::kDelay,
-    FaultKind::kReset,         FaultKind::kEmptyReply, FaultKind::kMalformedJson,
-    FaultKind::kStreamCut,     FaultKind::kMidStreamError, FaultKind::kSlowStream};
+using OJson = nlohmann::ordered_json;  // errors come out in document order
 
 // Keys every fault may have, and the extra keys per kind.
 const std::set<std::string> kCommonKeys = {"id", "kind", "match", "trigger", "delay_ms", "description"};
@@ -41,7 +35,7 @@ const std::map<FaultKind, std::set<std::string>> kKindKeys = {
 
 using Errors = ploke::FieldErrors;
 
-std::optional<uint64_t> get_uint(const Json& v, const std::string& path, Errors& errs, uint64_t min_value) {
+std::optional<uint64_t> get_uint(const OJson& v, const std::string& path, Errors& errs, uint64_t min_value) {
   if (!v.is_number_integer() && !(v.is_number_float() && std::floor(v.get<double>()) == v.get<double>())) {
     errs.add(path, "must be an integer");
     return std::nullopt;
@@ -58,7 +52,7 @@ std::optional<uint64_t> get_uint(const Json& v, const std::string& path, Errors&
   return static_cast<uint64_t>(d);
 }
 
-std::optional<Duration> get_ms(const Json& v, const std::string& path, Errors& errs, double scale_to_ms = 1.0) {
+std::optional<Duration> get_ms(const OJson& v, const std::string& path, Errors& errs, double scale_to_ms = 1.0) {
   if (!v.is_number()) {
     errs.add(path, "must be a number (milliseconds)");
     return std::nullopt;
@@ -75,7 +69,7 @@ std::optional<Duration> get_ms(const Json& v, const std::string& path, Errors& e
   return Duration(static_cast<int64_t>(std::llround(ms * 1e6)));
 }
 
-std::optional<std::string> get_string(const Json& v, const std::string& path, Errors& errs) {
+std::optional<std::string> get_string(const OJson& v, const std::string& path, Errors& errs) {
   if (!v.is_string()) {
     errs.add(path, "must be a string");
     return std::nullopt;
@@ -83,7 +77,7 @@ std::optional<std::string> get_string(const Json& v, const std::string& path, Er
   return v.get<std::string>();
 }
 
-std::optional<bool> get_bool(const Json& v, const std::string& path, Errors& errs) {
+std::optional<bool> get_bool(const OJson& v, const std::string& path, Errors& errs) {
   if (!v.is_boolean()) {
     errs.add(path, "must be a boolean");
     return std::nullopt;
@@ -91,7 +85,7 @@ std::optional<bool> get_bool(const Json& v, const std::string& path, Errors& err
   return v.get<bool>();
 }
 
-void parse_match(const Json& m, const std::string& path, Fault& f, Errors& errs) {
+void parse_match(const OJson& m, const std::string& path, Fault& f, Errors& errs) {
   if (!m.is_object()) {
     errs.add(path, "must be an object");
     return;
@@ -113,7 +107,7 @@ void parse_match(const Json& m, const std::string& path, Fault& f, Errors& errs)
   }
 }
 
-void parse_trigger(const Json& t, const std::string& path, Fault& f, Errors& errs) {
+void parse_trigger(const OJson& t, const std::string& path, Fault& f, Errors& errs) {
   if (!t.is_object()) {
     errs.add(path, "must be an object");
     return;
@@ -146,7 +140,7 @@ std::string allowed_keys(FaultKind kind) {
   return out;
 }
 
-std::optional<FaultKind> parse_kind(const Json& j, const std::string& path, Errors& errs) {
+std::optional<FaultKind> parse_kind(const OJson& j, const std::string& path, Errors& errs) {
   std::optional<FaultKind> kind;
   if (auto k = j.find("kind"); k == j.end()) {
     errs.add(path + ".kind", "required");
@@ -154,13 +148,13 @@ std::optional<FaultKind> parse_kind(const Json& j, const std::string& path, Erro
     errs.add(path + ".kind", "must be a string");
   } else if (!(kind = fault_kind_from_name(k->get<std::string>()))) {
     std::string names;
-    for (FaultKind fk : kAllKinds) names += (names.empty() ? "" : ", ") + std::string(fault_kind_name(fk));
+    for (FaultKind fk : kAllFaultKinds) names += (names.empty() ? "" : ", ") + std::string(fault_kind_name(fk));
     errs.add(path + ".kind", "unknown kind '" + k->get<std::string>() + "' (expected one of: " + names + ")");
   }
   return kind;
 }
 
-void parse_fault(const Json& j, const std::string& path, Fault& f, Errors& errs) {
+void parse_fault(const OJson& j, const std::string& path, Fault& f, Errors& errs) {
   if (!j.is_object()) {
     errs.add(path, "must be an object");
     return;
@@ -225,7 +219,7 @@ void parse_fault(const Json& j, const std::string& path, Fault& f, Errors& errs)
   if (kind == FaultKind::kSlowStream && !j.contains("factor")) errs.add(path + ".factor", "required for kind 'slow_stream'");
 }
 
-void parse_faults(const Json& v, FaultPlan& plan, Errors& errs) {
+void parse_faults(const OJson& v, FaultPlan& plan, Errors& errs) {
   if (!v.is_array()) {
     errs.add("faults", "must be an array");
     return;
@@ -252,7 +246,7 @@ OJson ms_value(Duration d) {
 }  // namespace
 
 std::optional<FaultKind> fault_kind_from_name(std::string_view name) {
-  for (FaultKind k : kAllKinds) {
+  for (FaultKind k : kAllFaultKinds) {
     if (fault_kind_name(k) == name) return k;
   }
   return std::nullopt;
@@ -260,14 +254,14 @@ std::optional<FaultKind> fault_kind_from_name(std::string_view name) {
 
 FaultPlan parse_fault_plan(std::string_view json, Errors& errs) {
   FaultPlan plan;
-  Json root;
+  OJson root;
   if (Status st = ploke::json::check_json_limits(json); !st.ok()) {
     errs.add("", st.message());
     return plan;
   }
   try {
-    root = Json::parse(json.begin(), json.end());
-  } catch (const Json::parse_error& e) {
+    root = OJson::parse(json.begin(), json.end());
+  } catch (const OJson::parse_error& e) {
     errs.add("", "invalid JSON at byte " + std::to_string(e.byte) + ": " + e.what());
     return plan;
   } catch (const std::exception& e) {

@@ -16,12 +16,6 @@ constexpr std::array<std::string_view, 12> kExactRoutes = {
     "/api/v1/key",          "/api/v1/auth/key", "/api/v1/credits", "/chat/completions",
 };
 
-constexpr std::array<FaultKind, 9> kAllKinds = {
-    FaultKind::kHttpError,     FaultKind::kHang,       FaultKind::kDelay,
-    FaultKind::kReset,         FaultKind::kEmptyReply, FaultKind::kMalformedJson,
-    FaultKind::kStreamCut,     FaultKind::kMidStreamError, FaultKind::kSlowStream,
-};
-
 bool starts_with(std::string_view s, std::string_view p) { return s.substr(0, p.size()) == p; }
 bool ends_with(std::string_view s, std::string_view p) {
   return s.size() >= p.size() && s.substr(s.size() - p.size()) == p;
@@ -116,7 +110,7 @@ bool is_error_entry(const JournalEntry& e) { return e.status == 0 || e.status >=
 
 SimRequestCounter::SimRequestCounter(const SimEngine& engine, size_t max_series, size_t recent_keep)
     : engine_(engine), max_series_(max_series), recent_keep_(recent_keep) {
-  for (FaultKind k : kAllKinds) counts_.fired_by_kind[std::string(fault_kind_name(k))] = 0;
+  for (FaultKind k : kAllFaultKinds) counts_.fired_by_kind[std::string(fault_kind_name(k))] = 0;
 }
 
 SimRequestCounts SimRequestCounter::update() {

@@ -39,7 +39,7 @@ HttpRequest anth_get(std::string path, bool version = true) {
   return r;
 }
 
-Json hello(bool stream = false) {
+Json messages_hello(bool stream = false) {
   Json b = {{"model", "claude-sonnet-4-5"},
             {"max_tokens", 256},
             {"messages", Json::array({{{"role", "user"}, {"content", "Say hello to the simulator"}}})}};
@@ -47,7 +47,7 @@ Json hello(bool stream = false) {
   return b;
 }
 
-Json weather_tools() {
+Json messages_weather_tools() {
   return Json::parse(R"([{"name":"get_weather","description":"Weather","input_schema":{"type":"object",
       "properties":{"city":{"type":"string"},"unit":{"type":"string","enum":["c","f"]}},"required":["city","unit"]}},
       {"name":"get_time","input_schema":{"type":"object","properties":{"tz":{"type":"string"}},"required":["tz"]}}])");
@@ -116,7 +116,7 @@ class AnthropicEngineTest : public testing::EngineFixture {
 
 TEST_F(AnthropicEngineTest, NonStreamMessageShapeHeadersAndUsage) {
   auto engine = make();
-  ScriptedResponse r = engine->handle(anth_http(hello()));
+  ScriptedResponse r = engine->handle(anth_http(messages_hello()));
   ASSERT_EQ(r.status, 200) << r.body();
   EXPECT_FALSE(r.streaming);
   EXPECT_EQ(r.headers.get("content-type"), "application/json");
@@ -156,7 +156,7 @@ TEST_F(AnthropicEngineTest, NonStreamMessageShapeHeadersAndUsage) {
 
 TEST_F(AnthropicEngineTest, StreamHasTheFullEventSequenceAndPacing) {
   auto engine = make();
-  ScriptedResponse r = engine->handle(anth_http(hello(true)));
+  ScriptedResponse r = engine->handle(anth_http(messages_hello(true)));
   ASSERT_EQ(r.status, 200) << r.body();
   EXPECT_TRUE(r.streaming);
   EXPECT_EQ(r.headers.get("content-type"), "text/event-stream; charset=utf-8");
@@ -200,7 +200,7 @@ TEST_F(AnthropicEngineTest, StreamHasTheFullEventSequenceAndPacing) {
 
 TEST_F(AnthropicEngineTest, MaxTokensCapsAndSetsStopReason) {
   auto engine = make();
-  Json b = hello();
+  Json b = messages_hello();
   b["max_tokens"] = 3;
   const Json out = Json::parse(engine->handle(anth_http(b)).body());
   EXPECT_EQ(out["stop_reason"], "max_tokens");
@@ -208,12 +208,12 @@ TEST_F(AnthropicEngineTest, MaxTokensCapsAndSetsStopReason) {
 }
 
 TEST_F(AnthropicEngineTest, StopSequencesCutTheText) {
-  const std::string text = Json::parse(make()->handle(anth_http(hello())).body())["content"][0]["text"];
+  const std::string text = Json::parse(make()->handle(anth_http(messages_hello())).body())["content"][0]["text"];
   ASSERT_GT(text.size(), 20u);
   const std::string seq = text.substr(12, 4);
   for (bool stream : {false, true}) {
     auto engine = make();  // same seed, same first request: the same text before the cut
-    Json b = hello(stream);
+    Json b = messages_hello(stream);
     b["stop_sequences"] = {"never-there", seq};
     ScriptedResponse r = engine->handle(anth_http(b));
     std::string got;
@@ -249,14 +249,14 @@ TEST_F(AnthropicEngineTest, SameSeedSameBytes) {
   auto b = SimEngine::Create(SimOptions{}, clock2);
   ASSERT_OK(b);
   for (bool stream : {false, true}) {
-    EXPECT_EQ(a->handle(anth_http(hello(stream))).body(), (*b)->handle(anth_http(hello(stream))).body());
+    EXPECT_EQ(a->handle(anth_http(messages_hello(stream))).body(), (*b)->handle(anth_http(messages_hello(stream))).body());
   }
 }
 
 TEST_F(AnthropicEngineTest, ForcedToolUseNonStreamAndStream) {
   auto engine = make();
-  Json b = hello();
-  b["tools"] = weather_tools();
+  Json b = messages_hello();
+  b["tools"] = messages_weather_tools();
   b["tool_choice"] = {{"type", "tool"}, {"name", "get_weather"}};
   const Json out = Json::parse(engine->handle(anth_http(b)).body());
   EXPECT_EQ(out["stop_reason"], "tool_use");
@@ -286,8 +286,8 @@ TEST_F(AnthropicEngineTest, ForcedToolUseNonStreamAndStream) {
 
 TEST_F(AnthropicEngineTest, AnyToolChoiceGivesParallelCallsUnlessDisabled) {
   auto engine = make();
-  Json b = hello(true);
-  b["tools"] = weather_tools();
+  Json b = messages_hello(true);
+  b["tools"] = messages_weather_tools();
   b["tool_choice"] = {{"type", "any"}};
   auto parsed = adapt(engine->handle(anth_http(b)));
   ASSERT_OK(parsed);
@@ -302,8 +302,8 @@ TEST_F(AnthropicEngineTest, AutoToolUseHasTextPreambleAndToolResultGetsText) {
   SimOptions o;
   o.tool_call_probability = 1.0;
   auto engine = make(o);
-  Json b = hello();
-  b["tools"] = weather_tools();
+  Json b = messages_hello();
+  b["tools"] = messages_weather_tools();
   const Json out = Json::parse(engine->handle(anth_http(b)).body());
   ASSERT_GE(out["content"].size(), 2u) << out.dump();
   EXPECT_EQ(out["content"][0]["type"], "text");
@@ -332,7 +332,7 @@ struct RefusalCase {
 };
 
 HttpRequest edited(const std::function<void(Json&)>& edit) {
-  Json b = hello();
+  Json b = messages_hello();
   edit(b);
   return anth_http(b);
 }
@@ -340,9 +340,9 @@ HttpRequest edited(const std::function<void(Json&)>& edit) {
 // Headers, body syntax and the required top-level fields.
 void add_required_field_cases(std::vector<RefusalCase>& cases) {
   auto with = edited;
-  cases.push_back({"no version header", anth_http(hello(), "/v1/messages", false), 400, "invalid_request_error",
+  cases.push_back({"no version header", anth_http(messages_hello(), "/v1/messages", false), 400, "invalid_request_error",
                    "anthropic-version: header is required"});
-  HttpRequest bad_json = anth_http(hello());
+  HttpRequest bad_json = anth_http(messages_hello());
   bad_json.body = "{oops";
   cases.push_back({"bad json", bad_json, 400, "invalid_request_error", "error parsing the body"});
   cases.push_back({"no max_tokens", with([](Json& b) { b.erase("max_tokens"); }), 400, "invalid_request_error",
@@ -402,7 +402,7 @@ void add_parameter_cases(std::vector<RefusalCase>& cases) {
   cases.push_back({"tool without schema", with([](Json& b) { b["tools"] = Json::parse(R"([{"name":"f"}])"); }), 400,
                    "invalid_request_error", "tools.0.custom.input_schema: Field required"});
   cases.push_back({"tool_choice unknown tool", with([](Json& b) {
-                     b["tools"] = weather_tools();
+                     b["tools"] = messages_weather_tools();
                      b["tool_choice"] = {{"type", "tool"}, {"name", "nope"}};
                    }),
                    400, "invalid_request_error", "Tool 'nope' not found"});
@@ -452,9 +452,9 @@ TEST_F(AnthropicEngineTest, ValidationErrorsInAnthropicShape) {
 
 TEST_F(AnthropicEngineTest, ValidToolConversationIsAccepted) {
   auto engine = make();
-  Json b = hello();
+  Json b = messages_hello();
   b["system"] = Json::parse(R"([{"type":"text","text":"Be brief.","cache_control":{"type":"ephemeral"}}])");
-  b["tools"] = weather_tools();
+  b["tools"] = messages_weather_tools();
   b["messages"] = Json::parse(R"([{"role":"user","content":"Weather?"},
       {"role":"assistant","content":[{"type":"text","text":"Checking."},
         {"type":"tool_use","id":"toolu_a","name":"get_weather","input":{"city":"Paris"}}]},
@@ -466,7 +466,7 @@ TEST_F(AnthropicEngineTest, ValidToolConversationIsAccepted) {
 
 TEST_F(AnthropicEngineTest, CountTokens) {
   auto engine = make();
-  Json b = hello();
+  Json b = messages_hello();
   b.erase("max_tokens");  // not required here
   ScriptedResponse r = engine->handle(anth_http(b, "/v1/messages/count_tokens"));
   ASSERT_EQ(r.status, 200) << r.body();
@@ -475,7 +475,7 @@ TEST_F(AnthropicEngineTest, CountTokens) {
   EXPECT_EQ(out["input_tokens"], std::string("Say hello to the simulator").size() / 4);
   b["messages"] = Json::array();
   EXPECT_EQ(engine->handle(anth_http(b, "/v1/messages/count_tokens")).status, 400);
-  EXPECT_EQ(engine->handle(anth_http(hello(), "/v1/messages/count_tokens", false)).status, 400);
+  EXPECT_EQ(engine->handle(anth_http(messages_hello(), "/v1/messages/count_tokens", false)).status, 400);
 }
 
 TEST_F(AnthropicEngineTest, ModelsInAnthropicShapeOnlyWithVersionHeader) {
@@ -506,7 +506,7 @@ TEST_F(AnthropicEngineTest, ModelsInAnthropicShapeOnlyWithVersionHeader) {
 
 TEST_F(AnthropicEngineTest, UnknownMessagesSubpathIsAnthropic404) {
   auto engine = make();
-  ScriptedResponse r = engine->handle(anth_http(hello(), "/v1/messages/batches"));
+  ScriptedResponse r = engine->handle(anth_http(messages_hello(), "/v1/messages/batches"));
   EXPECT_EQ(r.status, 404);
   EXPECT_EQ(error_of(r)["type"], "not_found_error");
 }
@@ -530,7 +530,7 @@ TEST_F(AnthropicEngineTest, HttpErrorFaultsInAnthropicShape) {
     auto engine = make_with_plan(R"({"faults":[{"kind":"http_error","status":)" + std::to_string(c.status) +
                                  R"(,"retry_after_s":2}]})");
     for (bool stream : {false, true}) {  // also a pre-stream error on stream:true
-      ScriptedResponse r = engine->handle(anth_http(hello(stream)));
+      ScriptedResponse r = engine->handle(anth_http(messages_hello(stream)));
       EXPECT_EQ(r.status, c.status);
       EXPECT_FALSE(r.streaming);
       EXPECT_EQ(error_of(r)["type"], c.type) << c.status;
@@ -546,7 +546,7 @@ TEST_F(AnthropicEngineTest, HttpErrorFaultsInAnthropicShape) {
 TEST_F(AnthropicEngineTest, RateLimitFaultHeadersAndOverrides) {
   auto engine = make_with_plan(R"({"faults":[{"kind":"http_error","status":429,"retry_after_ms":250,
       "should_retry":false,"message":"slow down","error_code":"enforced_spend_limit_reached"}]})");
-  ScriptedResponse r = engine->handle(anth_http(hello()));
+  ScriptedResponse r = engine->handle(anth_http(messages_hello()));
   EXPECT_EQ(r.status, 429);
   EXPECT_EQ(r.headers.get("anthropic-ratelimit-requests-remaining"), "0");
   EXPECT_EQ(r.headers.get("anthropic-ratelimit-requests-reset"), "2025-01-01T00:00:01Z");
@@ -575,7 +575,7 @@ TEST_F(AnthropicEngineTest, RateLimit429AlwaysCarriesRetryAfterAgreeingWithReset
   };
   for (const Case& c : cases) {
     auto engine = make_with_plan(c.plan);
-    ScriptedResponse r = engine->handle(anth_http(hello()));
+    ScriptedResponse r = engine->handle(anth_http(messages_hello()));
     ASSERT_EQ(r.status, 429) << c.plan;
     EXPECT_EQ(r.headers.get("retry-after"), c.retry_after) << c.plan;
     for (const char* family : {"requests", "tokens", "input-tokens", "output-tokens"}) {
@@ -595,15 +595,15 @@ TEST_F(AnthropicEngineTest, SocketLevelFaults) {
   auto engine = make_with_plan(R"({"faults":[{"kind":"reset","trigger":{"nth":1}},
       {"kind":"empty_reply","trigger":{"nth":2}},{"kind":"hang","trigger":{"nth":3}},
       {"kind":"delay","delay_ms":500,"trigger":{"nth":4}}]})");
-  ScriptedResponse r = engine->handle(anth_http(hello()));
+  ScriptedResponse r = engine->handle(anth_http(messages_hello()));
   EXPECT_EQ(r.ending, Ending::kReset);
   EXPECT_FALSE(r.send_head);
-  r = engine->handle(anth_http(hello()));
+  r = engine->handle(anth_http(messages_hello()));
   EXPECT_EQ(r.ending, Ending::kCloseNoReply);
-  r = engine->handle(anth_http(hello(true)));
+  r = engine->handle(anth_http(messages_hello(true)));
   EXPECT_EQ(r.ending, Ending::kHang);
   EXPECT_FALSE(r.send_head);
-  r = engine->handle(anth_http(hello()));
+  r = engine->handle(anth_http(messages_hello()));
   EXPECT_EQ(r.status, 200);
   EXPECT_GE(r.head_at, 500ms);
   const auto j = engine->journal();
@@ -623,7 +623,7 @@ TEST_F(AnthropicEngineTest, StreamOverlayFaults) {
       {"kind":"hang","after_events":2,"trigger":{"nth":4}},
       {"kind":"slow_stream","factor":3,"trigger":{"nth":5}},
       {"kind":"stream_cut","after_events":100000,"trigger":{"nth":6}}]})");
-  ScriptedResponse r = engine->handle(anth_http(hello(true)));
+  ScriptedResponse r = engine->handle(anth_http(messages_hello(true)));
   auto ev = events_of(r.body());
   ASSERT_EQ(ev.size(), 5u);
   EXPECT_EQ(ev.back().event, "error");
@@ -636,26 +636,26 @@ TEST_F(AnthropicEngineTest, StreamOverlayFaults) {
   auto parsed = adapt(r);
   EXPECT_EQ(parsed.status().code(), StatusCode::kOverloaded) << parsed.status().to_string();
 
-  r = engine->handle(anth_http(hello(true)));
+  r = engine->handle(anth_http(messages_hello(true)));
   EXPECT_EQ(events_of(r.body()).size(), 5u);
   EXPECT_EQ(r.ending, Ending::kReset);
 
-  r = engine->handle(anth_http(hello(true)));
+  r = engine->handle(anth_http(messages_hello(true)));
   EXPECT_EQ(r.chunks.size(), 4u);
   EXPECT_EQ(r.chunks.back().bytes.rfind("event: content_block_delta\ndata: {", 0), 0u);
   EXPECT_EQ(adapt(r).status().code(), StatusCode::kMalformedResponse);
 
-  r = engine->handle(anth_http(hello(true)));
+  r = engine->handle(anth_http(messages_hello(true)));
   EXPECT_EQ(r.chunks.size(), 2u);
   EXPECT_EQ(r.ending, Ending::kHang);
   EXPECT_TRUE(r.send_head);
 
-  r = engine->handle(anth_http(hello(true)));
+  r = engine->handle(anth_http(messages_hello(true)));
   EXPECT_EQ(r.chunks.front().at, 60ms);  // ttft × 3
   EXPECT_EQ(r.chunks[4].at, 75ms);       // + 5 ms × 3
   EXPECT_OK(adapt(r));
 
-  r = engine->handle(anth_http(hello(true)));  // a cap never keeps message_stop
+  r = engine->handle(anth_http(messages_hello(true)));  // a cap never keeps message_stop
   ev = events_of(r.body());
   EXPECT_EQ(ev.back().event, "message_delta");
   EXPECT_EQ(adapt(r).status().code(), StatusCode::kConnectionReset);
@@ -666,13 +666,13 @@ TEST_F(AnthropicEngineTest, NonStreamOverlayFaults) {
       {"kind":"malformed_json","trigger":{"nth":1}},
       {"kind":"stream_cut","trigger":{"nth":2}},
       {"kind":"mid_stream_error","trigger":{"nth":3}}]})");
-  ScriptedResponse r = engine->handle(anth_http(hello()));
+  ScriptedResponse r = engine->handle(anth_http(messages_hello()));
   EXPECT_EQ(r.status, 200);
   EXPECT_EQ(adapt(r).status().code(), StatusCode::kMalformedResponse);
-  r = engine->handle(anth_http(hello()));
+  r = engine->handle(anth_http(messages_hello()));
   EXPECT_EQ(r.ending, Ending::kReset);
   EXPECT_TRUE(r.headers.has("content-length"));
-  r = engine->handle(anth_http(hello()));
+  r = engine->handle(anth_http(messages_hello()));
   EXPECT_EQ(r.status, 200);
   EXPECT_EQ(error_of(r)["type"], "api_error");
   EXPECT_EQ(adapt(r).status().code(), StatusCode::kServerError);
@@ -682,11 +682,11 @@ TEST_F(AnthropicEngineTest, FaultsMatchByModelStreamAndPath) {
   auto engine = make_with_plan(R"({"faults":[
       {"id":"ct","kind":"http_error","status":529,"match":{"path":"/v1/messages/count_tokens"}},
       {"id":"haiku","kind":"http_error","status":500,"match":{"model":"claude-haiku-4-5","stream":true}}]})");
-  Json b = hello();
+  Json b = messages_hello();
   b.erase("max_tokens");
   EXPECT_EQ(engine->handle(anth_http(b, "/v1/messages/count_tokens")).status, 529);
-  EXPECT_EQ(engine->handle(anth_http(hello())).status, 200);  // default path match: inference only
-  Json h = hello(true);
+  EXPECT_EQ(engine->handle(anth_http(messages_hello())).status, 200);  // default path match: inference only
+  Json h = messages_hello(true);
   h["model"] = "claude-haiku-4-5";
   EXPECT_EQ(engine->handle(anth_http(h)).status, 500);
   h["stream"] = false;

@@ -15,6 +15,7 @@
 #include <http_parser.h>
 
 #include "client_common.h"
+#include "io_constants.h"
 
 #include <netdb.h>
 #include <netinet/in.h>
@@ -37,8 +38,8 @@
 namespace ploke::net {
 namespace {
 
-constexpr Duration kSlice = std::chrono::milliseconds(50);
-constexpr size_t kReadChunk = 16 * 1024;
+using detail::kReadChunk;
+using detail::kSlice;
 
 /// Shared by the exchange and Call::cancel().
 struct CallState {
@@ -124,7 +125,7 @@ struct HttpClient::Impl {
 
 namespace {
 
-struct Exchange {
+struct ClientExchange {
   Clock& clock;
   const CallOptions& o;
   CallState& state;
@@ -177,7 +178,7 @@ struct Exchange {
 using detail::timeout_status;
 
 // A connected non-blocking socket, or an error status.
-Result<int> connect_to(const detail::Target& t, const Exchange& ex, std::atomic<size_t>& opened) {
+Result<int> connect_to(const detail::Target& t, const ClientExchange& ex, std::atomic<size_t>& opened) {
   auto addrs = detail::resolve(t);
   if (!addrs.ok()) return addrs.status();
   const TimePoint begin = ex.clock.now();
@@ -220,7 +221,7 @@ Result<int> connect_to(const detail::Target& t, const Exchange& ex, std::atomic<
 // Sends the head and the body in as few sendmsg() calls as the socket allows. Returns
 // true when all was sent, false when the caller may resend on a fresh connection (a reused
 // one failed on its first write, or the request is replayable), else the error.
-Result<bool> send_request(int fd, const std::string& head, const std::string& body, Exchange& ex,
+Result<bool> send_request(int fd, const std::string& head, const std::string& body, ClientExchange& ex,
                           const detail::Target& t, CallState& state, bool may_resend, bool replayable) {
   size_t off = 0;
   const size_t total = head.size() + body.size();
@@ -269,7 +270,7 @@ struct Received {
 
 // Reads and parses the response, streaming the body to the handler, with the first-byte
 // and idle timeouts measured on the exchange's clock.
-Result<Received> receive_response(int fd, Exchange& ex, const CallOptions& o, ResponseHandler& handler,
+Result<Received> receive_response(int fd, ClientExchange& ex, const CallOptions& o, ResponseHandler& handler,
                                   bool head_request, const detail::Target& t, CallState& state, bool may_resend) {
   const TimePoint sent_at = ex.clock.now();
   detail::Parse ps;
@@ -327,7 +328,7 @@ Status HttpClient::Impl::run(const HttpRequest& request, const CallOptions& o, R
   Result<detail::Target> parsed = detail::parse_http_url(request.base_url);
   if (!parsed.ok()) return parsed.status();
   const detail::Target& t = *parsed;
-  Exchange ex{clock, o, state, clock.now()};
+  ClientExchange ex{clock, o, state, clock.now()};
   // The request head (one buffer) and the body (sent from the caller's string).
   bool replayable = false;
   const std::string head = detail::request_head(request, t, options.user_agent, &replayable);

@@ -30,6 +30,7 @@
 #include <vector>
 
 #include "client_common.h"
+#include "io_constants.h"
 #include "loop_internal.h"
 #include "ploke/net/event_loop.h"
 
@@ -46,8 +47,8 @@ struct LoopHttpClient::Shared {
 
 namespace {
 
-constexpr Duration kSlice = std::chrono::milliseconds(50);
-constexpr size_t kReadChunk = 16 * 1024;
+using detail::kReadChunk;
+using detail::kSlice;
 
 struct LoopState;
 

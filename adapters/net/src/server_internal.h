@@ -23,6 +23,7 @@
 #include <vector>
 
 #include "byte_buffer.h"
+#include "io_constants.h"
 #include "loop_internal.h"
 #include "request_parser.h"
 #include "ploke/net/event_loop.h"
@@ -37,8 +38,8 @@ using detail::ByteBuffer;
 
 namespace srv {
 
-constexpr Duration kSlice = std::chrono::milliseconds(50);
-constexpr size_t kReadChunk = 16 * 1024;
+using detail::kReadChunk;
+using detail::kSlice;
 constexpr size_t kMaxPipelined = 1u << 20;  // unparsed input kept while an exchange is open
 // After an error response that left request bytes unread (413, 400, 431), the server
 // half-closes and reads and discards what the client still sends, so closing does not

@@ -13,6 +13,7 @@
 // Thread-safety: plain values.
 #pragma once
 
+#include <array>
 #include <cstdint>
 #include <optional>
 #include <string>
@@ -34,6 +35,11 @@ enum class FaultKind : uint8_t {
   kSlowStream,      ///< stream: multiply inter-token pacing / first-token time
 };
 std::string_view fault_kind_name(FaultKind k);
+/// Every FaultKind, in declaration order.
+inline constexpr std::array<FaultKind, 9> kAllFaultKinds = {
+    FaultKind::kHttpError,  FaultKind::kHang,          FaultKind::kDelay,
+    FaultKind::kReset,      FaultKind::kEmptyReply,    FaultKind::kMalformedJson,
+    FaultKind::kStreamCut,  FaultKind::kMidStreamError, FaultKind::kSlowStream};
 
 struct FaultTrigger {
   std::optional<uint64_t> nth;          ///< fire on the Nth matching request (1-based)
