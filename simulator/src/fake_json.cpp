@@ -86,6 +86,8 @@ struct Gen {
     return v < lo || v > hi ? lo : v;
   }
 
+  int draw(uint64_t n) { return static_cast<int>(rng.below(n)); }
+
   std::string hex(size_t n) {
     std::string out;
     for (size_t i = 0; i < n; ++i) out += "0123456789abcdef"[rng.below(16)];
@@ -95,12 +97,29 @@ struct Gen {
   std::string string(const Json& s) {
     const std::string fmt = s.value("format", std::string());
     char buf[64];
-    if (fmt == "date-time") { std::snprintf(buf, sizeof buf, "2026-%02d-%02dT%02d:00:00Z", 1 + static_cast<int>(rng.below(12)), 1 + static_cast<int>(rng.below(28)), static_cast<int>(rng.below(24))); return buf; }
-    if (fmt == "date") { std::snprintf(buf, sizeof buf, "2026-%02d-%02d", 1 + static_cast<int>(rng.below(12)), 1 + static_cast<int>(rng.below(28))); return buf; }
-    if (fmt == "time") { std::snprintf(buf, sizeof buf, "%02d:%02d:00", static_cast<int>(rng.below(24)), static_cast<int>(rng.below(60))); return buf; }
+    // One draw per statement, last field first: what a seed produces must not depend on the
+    // compiler's (unspecified) order of evaluating function arguments.
+    if (fmt == "date-time") {
+      const int hour = draw(24), day = 1 + draw(28), month = 1 + draw(12);
+      std::snprintf(buf, sizeof buf, "2026-%02d-%02dT%02d:00:00Z", month, day, hour);
+      return buf;
+    }
+    if (fmt == "date") {
+      const int day = 1 + draw(28), month = 1 + draw(12);
+      std::snprintf(buf, sizeof buf, "2026-%02d-%02d", month, day);
+      return buf;
+    }
+    if (fmt == "time") {
+      const int minute = draw(60), hour = draw(24);
+      std::snprintf(buf, sizeof buf, "%02d:%02d:00", hour, minute);
+      return buf;
+    }
     if (fmt == "email") return std::string(word(rng)) + "@example.com";
     if (fmt == "uri" || fmt == "url") return "https://example.com/" + std::string(word(rng));
-    if (fmt == "uuid") return hex(8) + "-" + hex(4) + "-4" + hex(3) + "-8" + hex(3) + "-" + hex(12);
+    if (fmt == "uuid") {
+      const std::string e = hex(12), d = hex(3), c = hex(3), b = hex(4), a = hex(8);  // last group first
+      return a + "-" + b + "-4" + c + "-8" + d + "-" + e;
+    }
     std::string out(word(rng));
     if (rng.chance(0.5)) { out += ' '; out += word(rng); }
     const size_t min_len = s.value("minLength", size_t{0}), max_len = s.value("maxLength", size_t{0});

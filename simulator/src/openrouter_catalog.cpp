@@ -14,12 +14,6 @@
 namespace ploke::sim {
 namespace detail {
 
-std::string lower(std::string_view s) {
-  std::string o(s);
-  for (char& c : o) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return o;
-}
-
 std::string quant_of(const OrEndpoint& e, const OpenRouterDrift& d) {
   if (d.unknown_enums && e.quantization == "fp4") return "mxfp4";
   if (d.unknown_enums && e.quantization == "fp8" && e.provider_name == "Chutes") return "nvfp4";
@@ -238,10 +232,15 @@ std::vector<OrModel> build_openrouter_catalog(const OpenRouterSimOptions& option
       size_t p = rng.below(std::size(kProviders));
       if (!used.insert(p).second) continue;
       const std::string quant = kQuants[rng.below(std::size(kQuants))];
+      // One draw per statement: the order is part of what a seed means (function arguments
+      // are evaluated in an unspecified order, which differs between compilers).
+      const double uptime = 90.0 + 10.0 * rng.uniform01();
+      const double speed = 0.3 + 2.0 * rng.uniform01();
+      const bool tools = model_tools && (k == 0 || rng.chance(0.6));
+      const double completion = base_prompt * 3 * (0.7 + 0.6 * rng.uniform01());
+      const double prompt = base_prompt * (0.7 + 0.6 * rng.uniform01());
       OrEndpoint e = ep(kProviders[p].name, std::string(kProviders[p].slug) + (quant == "unknown" ? "" : "/" + quant), quant,
-                        base_prompt * (0.7 + 0.6 * rng.uniform01()), base_prompt * 3 * (0.7 + 0.6 * rng.uniform01()),
-                        model_tools && (k == 0 || rng.chance(0.6)), 0.3 + 2.0 * rng.uniform01(),
-                        90.0 + 10.0 * rng.uniform01());
+                        prompt, completion, tools, speed, uptime);
       e.context_length = ctx;
       if (rng.chance(0.5)) e.max_completion_tokens = ctx / 4;
       e.collects_data = rng.chance(0.2);
