@@ -5,7 +5,10 @@ add_library(ploke_warnings INTERFACE)
 add_library(ploke::warnings ALIAS ploke_warnings)
 target_compile_options(ploke_warnings INTERFACE
   -Wall -Wextra -Wpedantic $<$<CXX_COMPILER_ID:GNU>:-Wshadow=local> -Wnon-virtual-dtor -Wimplicit-fallthrough
-  $<$<CXX_COMPILER_ID:Clang>:-Wthread-safety -Werror=thread-safety>)
+  $<$<CXX_COMPILER_ID:Clang>:-Wthread-safety -Werror=thread-safety>
+  # In a unity build a source is an included file, and g++ then warns about every class that
+  # holds a type from that source's anonymous namespace (normal in one .cpp file).
+  $<$<AND:$<CXX_COMPILER_ID:GNU>,$<BOOL:${CMAKE_UNITY_BUILD}>>:-Wno-subobject-linkage>)
 if(PLOKE_SANITIZE)
   target_compile_options(ploke_warnings INTERFACE -fsanitize=address,undefined -fno-omit-frame-pointer)
   target_link_options(ploke_warnings INTERFACE -fsanitize=address,undefined)
@@ -50,7 +53,10 @@ function(ploke_add_test)
     PLOKE_SOURCE_DIR="${PROJECT_SOURCE_DIR}" PLOKE_BINARY_DIR="${PROJECT_BINARY_DIR}")
   # Test code compiles for a short build: -O1 with line tables in RelWithDebInfo (the
   # libraries under test keep the build type's -O2 -g). It halves the tests' compile time.
-  target_compile_options(${A_NAME} PRIVATE "$<$<CONFIG:RelWithDebInfo>:-O1;-g1>")
+  # Sanitizer trees set one level for everything (scripts/test.sh: -O0 -g1).
+  if(NOT (PLOKE_SANITIZE OR PLOKE_TSAN OR PLOKE_FUZZ))
+    target_compile_options(${A_NAME} PRIVATE "$<$<CONFIG:RelWithDebInfo>:-O1;-g1>")
+  endif()
   # Every test in the folder also carries the folder's name as a label (e.g. `ctest -L
   # '^net$'`) through the directory's LABELS property (gtest_discover_tests flattens a list
   # given in PROPERTIES, so one label goes there), and the folder collects its executables

@@ -1,22 +1,26 @@
 #!/usr/bin/env bash
 # Install + build + run the whole test suite (README command 2; .ci/run calls this).
 #
-# Stages, in order (PLOKE_CI_STAGES, comma separated; default: normal; all: normal,asan,tsan,fuzz):
+# Stages, in order (PLOKE_CI_STAGES, comma separated; default and all: normal,asan,tsan,fuzz):
 #   normal  RelWithDebInfo build (gcc) + every ctest test
-#   asan    clang ASan+UBSan build (-O1, -Werror=thread-safety) + every ctest test; the same
-#           tree builds the libFuzzer harnesses (PLOKE_FUZZ: coverage instrumentation too)
-#   tsan    clang ThreadSanitizer build + the net, gateway, recorder and resilience tests
+#   asan    clang ASan+UBSan build (-O0 -g1, -Werror=thread-safety) + every ctest test; the
+#           same tree builds the libFuzzer harnesses (PLOKE_FUZZ: coverage instrumentation too)
+#   tsan    clang ThreadSanitizer build (-O0 -g1) + the net, gateway, recorder and resilience tests
 #   fuzz    each libFuzzer harness for a short time-box (bench/fuzz/run.sh --ci, in the
 #           asan tree; PLOKE_FUZZ_SECONDS per harness, default 10)
 # Example: PLOKE_CI_STAGES=normal scripts/test.sh
-# Each stage prints its wall time. ccache is used when present; CCACHE_BASEDIR is the repo
-# root, so a clone in another folder reuses what an earlier build compiled.
+# Every tree is a unity build (CMAKE_UNITY_BUILD; PLOKE_UNITY=OFF turns it off): sources of
+# one target compile in batches, which parses the shared headers once per batch. Sanitizer
+# trees compile at -O0: instrumented code at -O1 costs twice the compile time.
+# Each stage prints its build's and its whole wall and CPU seconds. ccache is used when
+# present; CCACHE_BASEDIR is the repo root, so a clone in another folder reuses what an
+# earlier build compiled.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ROOT="$PWD"
 BUILD_DIR="${BUILD_DIR:-build}"
 JOBS="${JOBS:-$(nproc)}"
-STAGES="${PLOKE_CI_STAGES:-normal}"
+STAGES="${PLOKE_CI_STAGES:-normal,asan,tsan,fuzz}"
 start=$(date +%s)
 
 LAUNCHER=()
@@ -48,13 +52,14 @@ stage_done() {
 # Marks the end of a stage's build: its wall and CPU seconds since the stage began.
 built() { stage_done "$1 build" "$2" "$3"; }
 CLANG=(-DCMAKE_C_COMPILER=clang-14 -DCMAKE_CXX_COMPILER=clang++-14)
-SAN=(-DCMAKE_BUILD_TYPE=RelWithDebInfo "-DCMAKE_CXX_FLAGS_RELWITHDEBINFO=-O1 -g1"
+UNITY=(-DCMAKE_UNITY_BUILD="${PLOKE_UNITY:-ON}")
+SAN=(-DCMAKE_BUILD_TYPE=RelWithDebInfo "-DCMAKE_CXX_FLAGS_RELWITHDEBINFO=-O0 -g1" "${UNITY[@]}"
      -DPLOKE_BUILD_BENCH=OFF -DPLOKE_BUILD_TESTS=ON -DPLOKE_ALLOCATOR=system)
 
 stage_normal() {
   local t c; t=$(date +%s); cpu_now; c=$CPU_NOW
-  cmake -S . -B "$BUILD_DIR" $(generator "$BUILD_DIR") "${LAUNCHER[@]}" -DCMAKE_BUILD_TYPE=RelWithDebInfo \
-    -DPLOKE_BUILD_TESTS=ON -DPLOKE_BUILD_BENCH=ON
+  cmake -S . -B "$BUILD_DIR" $(generator "$BUILD_DIR") "${LAUNCHER[@]}" "${UNITY[@]}" \
+    -DCMAKE_BUILD_TYPE=RelWithDebInfo -DPLOKE_BUILD_TESTS=ON -DPLOKE_BUILD_BENCH=ON
   cmake --build "$BUILD_DIR" -j "$JOBS"
   built normal "$t" "$c"
   (cd "$BUILD_DIR" && ctest --output-on-failure -j "$JOBS" --timeout 300)

@@ -210,7 +210,9 @@ TEST_F(OpenAiResponseTest, FastPathRefusesOutOfRangeNumbersInSkippedFields) {
     auto b = slow.parse_response(r, ep_);
     EXPECT_FALSE(b.ok()) << n;
     EXPECT_FALSE(a.ok()) << n;
-    if (!a.ok()) EXPECT_EQ(a.status().code(), StatusCode::kMalformedResponse) << a.status().to_string();
+    if (!a.ok()) {
+      EXPECT_EQ(a.status().code(), StatusCode::kMalformedResponse) << a.status().to_string();
+    }
   }
   // Small or tiny magnitudes stay accepted by both.
   HttpResponse ok{200, {}, R"({"created":1,"choices":[{"message":{"content":"x"}}],"x":[1e-400,1e308]})"};

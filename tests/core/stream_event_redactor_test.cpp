@@ -75,7 +75,9 @@ TEST_F(StreamEventRedactorTest, LogprobsTravelWithTheTextAndTheirTokensAreRedact
     for (const TokenLogprob& t : e.logprobs) {
       tokens += t.token;
       EXPECT_EQ(std::string(t.bytes->begin(), t.bytes->end()), t.token);
-      if (!t.top_logprobs.empty()) EXPECT_EQ(t.top_logprobs[0].token, "[REDACTED]");
+      if (!t.top_logprobs.empty()) {
+        EXPECT_EQ(t.top_logprobs[0].token, "[REDACTED]");
+      }
     }
   }
   EXPECT_EQ(text, "a [REDACTED] b");
