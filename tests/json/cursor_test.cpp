@@ -3,6 +3,7 @@
 // check_json_limits (depth, numbers a double cannot hold), and what it refuses.
 #include <gtest/gtest.h>
 
+#include <cmath>
 #include <string>
 
 #include "ploke/json/cursor.h"
@@ -115,6 +116,23 @@ TEST(JsonCursor, NumbersADoubleCannotHoldAreRefusedAsCheckJsonLimitsDoes) {
   EXPECT_FALSE(neg.read_u64(u));
   JsonCursor frac("1.5");
   EXPECT_FALSE(frac.read_u64(u));
+}
+
+TEST(JsonCursor, ReadDoubleTakesUnderflowAsZeroOrSubnormal) {
+  double v = 1;
+  JsonCursor tiny("1e-400");
+  ASSERT_TRUE(tiny.read_double(v));
+  EXPECT_EQ(v, 0.0);
+  JsonCursor neg_tiny("-1e-400");
+  ASSERT_TRUE(neg_tiny.read_double(v));
+  EXPECT_EQ(v, 0.0);
+  EXPECT_TRUE(std::signbit(v));
+  JsonCursor sub("2.5e-310");
+  ASSERT_TRUE(sub.read_double(v));
+  EXPECT_GT(v, 0.0);
+  EXPECT_LT(v, 1e-300);
+  JsonCursor huge("1e400");
+  EXPECT_FALSE(huge.read_double(v));
 }
 
 TEST(JsonCursor, TrailingBytesAreNotTheEnd) {

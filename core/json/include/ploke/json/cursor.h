@@ -14,6 +14,7 @@
 
 #include <charconv>
 #include <cstdint>
+#include <cstdlib>
 #include <string>
 #include <string_view>
 
@@ -144,6 +145,12 @@ class JsonCursor {
     const char* s = p_;
     if (!skip_number()) return false;
     auto [ptr, ec] = std::from_chars(s, p_, v);
+    if (ec == std::errc::result_out_of_range && ptr == p_) {
+      // Underflow (skip_number refused overflow): 0 or the nearest subnormal, as strtod
+      // and the DOM reader give.
+      v = std::strtod(std::string(s, p_).c_str(), nullptr);
+      return true;
+    }
     if (ec != std::errc() || ptr != p_) return fail();
     return true;
   }
