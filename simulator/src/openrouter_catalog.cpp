@@ -176,6 +176,37 @@ std::vector<OrModel> hand_made() {
   return v;
 }
 
+// One to three endpoints of distinct providers for a generated model.
+void add_generated_endpoints(OrModel& m, Random& rng, bool model_tools, double base_prompt, uint32_t ctx) {
+  struct Prov { const char* name; const char* slug; };
+  static constexpr Prov kProviders[] = {{"DeepInfra", "deepinfra"}, {"Together", "together"}, {"Fireworks", "fireworks"},
+                                        {"Novita", "novita"},      {"Lambda", "lambda"},     {"Parasail", "parasail"},
+                                        {"Nebius", "nebius"},      {"Chutes", "chutes"},     {"Groq", "groq"},
+                                        {"Mancer", "mancer"}};
+  static constexpr const char* kQuants[] = {"fp8", "bf16", "fp16", "int8", "int4", "fp4", "unknown"};
+  const size_t n_ep = 1 + rng.below(3);
+  std::set<size_t> used;
+  for (size_t k = 0; k < n_ep; ++k) {
+    size_t p = rng.below(std::size(kProviders));
+    if (!used.insert(p).second) continue;
+    const std::string quant = kQuants[rng.below(std::size(kQuants))];
+    // One draw per statement: the order is part of what a seed means (function arguments
+    // are evaluated in an unspecified order, which differs between compilers).
+    const double uptime = 90.0 + 10.0 * rng.uniform01();
+    const double speed = 0.3 + 2.0 * rng.uniform01();
+    const bool tools = model_tools && (k == 0 || rng.chance(0.6));
+    const double completion = base_prompt * 3 * (0.7 + 0.6 * rng.uniform01());
+    const double prompt = base_prompt * (0.7 + 0.6 * rng.uniform01());
+    OrEndpoint e = ep(kProviders[p].name, std::string(kProviders[p].slug) + (quant == "unknown" ? "" : "/" + quant), quant,
+                      prompt, completion, tools, speed, uptime);
+    e.context_length = ctx;
+    if (rng.chance(0.5)) e.max_completion_tokens = ctx / 4;
+    e.collects_data = rng.chance(0.2);
+    e.structured = rng.chance(0.5);
+    m.endpoints.push_back(std::move(e));
+  }
+}
+
 }  // namespace
 
 std::vector<OrModel> build_openrouter_catalog(const OpenRouterSimOptions& options, uint64_t seed) {
@@ -191,12 +222,6 @@ std::vector<OrModel> build_openrouter_catalog(const OpenRouterSimOptions& option
                                               "ember", "zephyr", "aurora", "quill", "tundra", "delta", "nimbus"};
   static constexpr int kSizes[] = {1, 3, 7, 8, 13, 14, 22, 32, 34, 70, 72, 110, 235, 405};
   static constexpr const char* kSuffixes[] = {"instruct", "chat", "preview", "v1", "v2", "thinking"};
-  struct Prov { const char* name; const char* slug; };
-  static constexpr Prov kProviders[] = {{"DeepInfra", "deepinfra"}, {"Together", "together"}, {"Fireworks", "fireworks"},
-                                        {"Novita", "novita"},      {"Lambda", "lambda"},     {"Parasail", "parasail"},
-                                        {"Nebius", "nebius"},      {"Chutes", "chutes"},     {"Groq", "groq"},
-                                        {"Mancer", "mancer"}};
-  static constexpr const char* kQuants[] = {"fp8", "bf16", "fp16", "int8", "int4", "fp4", "unknown"};
   Random rng = Random(seed).fork(0x0E0E);
   std::set<std::string> ids;
   for (const auto& m : v) ids.insert(m.id);
@@ -226,27 +251,7 @@ std::vector<OrModel> build_openrouter_catalog(const OpenRouterSimOptions& option
     const bool model_tools = rng.chance(0.7);
     const double base_prompt = 0.02 + static_cast<double>(size) * 0.01 * (0.5 + rng.uniform01());
     const uint32_t ctx = rng.chance(0.5) ? 131072 : (rng.chance(0.5) ? 32768 : 65536);
-    const size_t n_ep = 1 + rng.below(3);
-    std::set<size_t> used;
-    for (size_t k = 0; k < n_ep; ++k) {
-      size_t p = rng.below(std::size(kProviders));
-      if (!used.insert(p).second) continue;
-      const std::string quant = kQuants[rng.below(std::size(kQuants))];
-      // One draw per statement: the order is part of what a seed means (function arguments
-      // are evaluated in an unspecified order, which differs between compilers).
-      const double uptime = 90.0 + 10.0 * rng.uniform01();
-      const double speed = 0.3 + 2.0 * rng.uniform01();
-      const bool tools = model_tools && (k == 0 || rng.chance(0.6));
-      const double completion = base_prompt * 3 * (0.7 + 0.6 * rng.uniform01());
-      const double prompt = base_prompt * (0.7 + 0.6 * rng.uniform01());
-      OrEndpoint e = ep(kProviders[p].name, std::string(kProviders[p].slug) + (quant == "unknown" ? "" : "/" + quant), quant,
-                        prompt, completion, tools, speed, uptime);
-      e.context_length = ctx;
-      if (rng.chance(0.5)) e.max_completion_tokens = ctx / 4;
-      e.collects_data = rng.chance(0.2);
-      e.structured = rng.chance(0.5);
-      m.endpoints.push_back(std::move(e));
-    }
+    add_generated_endpoints(m, rng, model_tools, base_prompt, ctx);
     v.push_back(std::move(m));
   }
   return v;
