@@ -47,7 +47,8 @@ Outcome run(std::string_view in, size_t split, size_t max_body) {
       expect_continue = parser.take_continue() || expect_continue;
       if (out.last == RequestParser::Step::kTooLarge || out.last == RequestParser::Step::kMalformed) {
         (void)parser.error_message();
-        if (parser.error_status() != 400 && parser.error_status() != 431) std::abort();
+        const int st = parser.error_status();
+        if (st != 400 && st != 431 && st != 505) std::abort();
         return out;
       }
       if (out.last == RequestParser::Step::kNeedMore) break;
