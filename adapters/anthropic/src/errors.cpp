@@ -8,9 +8,9 @@
 #include <string>
 
 #include "internal.h"
+#include "error_status.h"
 #include "header_values.h"
 #include "ploke/adapters/retry_after.h"
-#include "ploke/core/secret.h"
 
 namespace ploke::adapters::anthropic {
 namespace {
@@ -121,17 +121,7 @@ Status make_error_status(int http_status, const ErrorFields* fields, std::string
                          const Headers& headers, std::string_view provider, std::string_view request_id) {
   const StatusCode code = classify(http_status, fields);
   const std::string msg = describe(http_status, fields, request_id);
-  Status st = code == StatusCode::kTimeout ? TimeoutError(TimeoutPhase::kNone, msg)
-                                           : Status(code, redact_secrets(msg));
-  st.with_provider(std::string(provider)).with_http_status(http_status);
-  if (!raw_body.empty()) st.with_body_excerpt(raw_body);
-  if (auto ra = parse_retry_after(headers)) st.with_retry_after(*ra);
-  if (auto sr = headers.get("x-should-retry")) {
-    const std::string_view v = trim(*sr);
-    if (iequals(v, "true")) st.with_should_retry(true);
-    if (iequals(v, "false")) st.with_should_retry(false);
-  }
-  return st;
+  return detail::provider_error_status(code, msg, http_status, raw_body, headers, provider);
 }
 
 
