@@ -12,7 +12,7 @@
 #include <thread>
 
 #include "llm_client_fixture.h"
-#include "ploke/adapters/openai_adapter.h"
+#include "ploke/adapters/openai/adapter.h"
 #include "ploke/core/in_process_transport.h"
 #include "ploke/simulator/engine.h"
 #include "ploke/simulator/fault_plan_json.h"

@@ -11,7 +11,7 @@
 #include <string>
 #include <vector>
 
-#include "ploke/adapters/openai_adapter.h"
+#include "ploke/adapters/openai/adapter.h"
 #include "ploke/core/in_process_transport.h"
 #include "ploke/resilience/llm_client.h"
 #include "ploke/simulator/engine.h"
@@ -39,7 +39,7 @@ inline LlmClientOptions base_options() {
 
 class LlmClientTest : public ::testing::Test {
  protected:
-  void SetUp() override { adapter_ = make_openai_adapter(); }
+  void SetUp() override { adapter_ = adapters::openai::make_openai_adapter(); }
 
   sim::SimEngine& add_sim(const std::string& name, std::string_view faults = "") {
     sim::SimOptions o;

@@ -14,7 +14,7 @@
 #include <thread>
 
 #include "llm_client_fixture.h"
-#include "ploke/adapters/openai_adapter.h"
+#include "ploke/adapters/openai/adapter.h"
 #include "ploke/core/in_process_transport.h"
 #include "ploke/simulator/engine.h"
 #include "ploke/simulator/fault_plan_json.h"
@@ -226,7 +226,7 @@ TEST(LlmClientLoadTest, PriorityOrderUnderLoad) {
   ASSERT_OK(engine);
   InProcessTransport inner(clock, sim::engine_handler(**engine));
   RecordingTransport transport(inner);  // one slot: its order is the admission order
-  auto adapter = make_openai_adapter();
+  auto adapter = adapters::openai::make_openai_adapter();
   LlmClientOptions o = base_options();
   o.admission = AdmissionConfig{1, {8, 8, 8}};
   LlmClient client(clock, o);
@@ -286,7 +286,7 @@ TEST(LlmClientModelTest, FallOverSendsTheEndpointsOwnModel) {
     std::vector<std::string> bodies;
     Transport& t_;
   } ts(ts_inner);
-  auto adapter = make_openai_adapter();
+  auto adapter = adapters::openai::make_openai_adapter();
   LlmClient client(clock, base_options());
   auto add = [&](const char* id, const char* provider, const char* model, Transport& t) {
     EndpointConfig c;

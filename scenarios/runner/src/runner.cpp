@@ -11,7 +11,7 @@
 
 #include "budget_ledger.h"
 #include "ploke/adapters/anthropic/adapter.h"
-#include "ploke/adapters/openai_adapter.h"
+#include "ploke/adapters/openai/adapter.h"
 #include "ploke/adapters/openrouter/adapter.h"
 #include "ploke/codec/cassette_json.h"
 #include "ploke/core/in_process_transport.h"
@@ -147,7 +147,7 @@ Result<sim::SimOptions> sim_options_for(const Scenario& scenario, size_t i, uint
 std::unique_ptr<ProviderAdapter> adapter_for(const ProviderSpec& p) {
   if (p.protocol == "anthropic") return std::make_unique<adapters::anthropic::AnthropicAdapter>();
   if (p.protocol == "openrouter") return std::make_unique<adapters::openrouter::OpenRouterAdapter>();
-  return std::make_unique<OpenAiAdapter>();
+  return std::make_unique<adapters::openai::OpenAiAdapter>();
 }
 
 std::string api_prefix(const ProviderSpec& p) { return p.protocol == "openrouter" ? "/api/v1" : "/v1"; }
