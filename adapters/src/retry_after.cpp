@@ -46,6 +46,20 @@ std::string json_text(const json& v) {
   return v.dump();
 }
 
+bool read_error_message_and_type(const json& error, std::string& message, std::string& type) {
+  if (error.is_string()) {
+    message = error.get<std::string>();
+    return false;
+  }
+  if (!error.is_object()) {
+    message = error.dump();
+    return false;
+  }
+  if (auto it = error.find("message"); it != error.end()) message = json_text(*it);
+  if (auto it = error.find("type"); it != error.end()) type = json_text(*it);
+  return true;
+}
+
 std::optional<double> parse_double(std::string_view s) {
   s = trim(s);
   if (s.empty()) return std::nullopt;

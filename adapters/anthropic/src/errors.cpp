@@ -101,16 +101,7 @@ std::string describe(int http_status, const ErrorFields* f, std::string_view req
 
 ErrorFields extract_error_fields(const json& error) {
   ErrorFields f;
-  if (error.is_string()) {
-    f.message = error.get<std::string>();
-    return f;
-  }
-  if (!error.is_object()) {
-    f.message = error.dump();
-    return f;
-  }
-  if (auto it = error.find("message"); it != error.end()) f.message = json_text(*it);
-  if (auto it = error.find("type"); it != error.end()) f.type = json_text(*it);
+  if (!detail::read_error_message_and_type(error, f.message, f.type)) return f;
   if (auto d = error.find("details"); d != error.end() && d->is_object()) {
     if (auto c = d->find("error_code"); c != d->end()) f.detail_code = json_text(*c);
   }

@@ -112,16 +112,7 @@ bool truthy(const json& v) {
 
 ErrorFields extract_error_fields(const json& error) {
   ErrorFields f;
-  if (error.is_string()) {
-    f.message = error.get<std::string>();
-    return f;
-  }
-  if (!error.is_object()) {
-    f.message = error.dump();
-    return f;
-  }
-  if (auto it = error.find("message"); it != error.end()) f.message = json_text(*it);
-  if (auto it = error.find("type"); it != error.end()) f.type = json_text(*it);
+  if (!detail::read_error_message_and_type(error, f.message, f.type)) return f;
   if (auto it = error.find("param"); it != error.end()) f.param = json_text(*it);
   if (auto it = error.find("code"); it != error.end()) {
     f.code = json_text(*it);
