@@ -5,7 +5,7 @@
 #include "ploke/adapters/retry_after.h"
 #include "ploke/core/secret.h"
 
-namespace ploke::detail {
+namespace ploke::adapters::detail {
 
 Status provider_error_status(StatusCode code, const std::string& message, int http_status,
                              std::string_view raw_body, const Headers& headers, std::string_view provider) {
@@ -22,4 +22,4 @@ Status provider_error_status(StatusCode code, const std::string& message, int ht
   return st;
 }
 
-}  // namespace ploke::detail
+}  // namespace ploke::adapters::detail

@@ -8,7 +8,7 @@
 #include "ploke/core/status.h"
 #include "ploke/core/transport.h"
 
-namespace ploke::detail {
+namespace ploke::adapters::detail {
 
 /// `code` with `message` (redacted; kTimeout becomes a TimeoutError without a phase),
 /// carrying the provider, the HTTP status, the body excerpt, the retry delay
@@ -16,4 +16,4 @@ namespace ploke::detail {
 Status provider_error_status(StatusCode code, const std::string& message, int http_status,
                              std::string_view raw_body, const Headers& headers, std::string_view provider);
 
-}  // namespace ploke::detail
+}  // namespace ploke::adapters::detail

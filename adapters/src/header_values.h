@@ -11,7 +11,7 @@
 
 #include "ploke/core/clock.h"
 
-namespace ploke::detail {
+namespace ploke::adapters::detail {
 
 std::string_view trim(std::string_view s);                      ///< spaces and tabs
 std::optional<uint64_t> parse_u64(std::string_view s);         ///< whole (trimmed) string
@@ -25,4 +25,4 @@ std::string json_text(const nlohmann::json& v);                 ///< string as i
 /// with json_text(). True when `error` is an object (the caller reads its own fields next).
 bool read_error_message_and_type(const nlohmann::json& error, std::string& message, std::string& type);
 
-}  // namespace ploke::detail
+}  // namespace ploke::adapters::detail

@@ -3,7 +3,7 @@
 
 #include <algorithm>
 
-namespace ploke::inbound {
+namespace ploke::adapters::inbound {
 
 std::optional<Priority> parse_priority(std::string_view s) {
   if (s == "low" || s == "0") return Priority::kLow;
@@ -50,4 +50,4 @@ uint64_t estimate_prompt_tokens(const ChatRequest& r) {
   return std::max<uint64_t>(1, chars / 4);
 }
 
-}  // namespace ploke::inbound
+}  // namespace ploke::adapters::inbound

@@ -13,7 +13,7 @@
 
 #include "ploke/core/transport.h"
 
-namespace ploke {
+namespace ploke::adapters {
 namespace detail {
 
 using nlohmann::json;
@@ -124,4 +124,4 @@ std::optional<std::chrono::milliseconds> parse_retry_after(const Headers& header
   return std::nullopt;
 }
 
-}  // namespace ploke
+}  // namespace ploke::adapters

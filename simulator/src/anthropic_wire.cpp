@@ -18,7 +18,7 @@
 #include <set>
 #include <vector>
 
-namespace ploke::sim::detail::anthropic {
+namespace ploke::simulator::detail::anthropic {
 namespace {
 
 namespace an = adapters::anthropic;
@@ -435,4 +435,4 @@ ScriptedResponse respond(const Fault* f, const HttpRequest& request, const std::
   }
 }
 
-}  // namespace ploke::sim::detail::anthropic
+}  // namespace ploke::simulator::detail::anthropic

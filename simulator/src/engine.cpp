@@ -15,7 +15,7 @@
 #include "openrouter_wire.h"
 #include "replay.h"
 
-namespace ploke::sim {
+namespace ploke::simulator {
 namespace {
 
 using detail::ErrorSpec;
@@ -661,4 +661,4 @@ std::string fault_stats_to_json(const std::vector<FaultStats>& stats) {
   return arr.dump();
 }
 
-}  // namespace ploke::sim
+}  // namespace ploke::simulator

@@ -5,7 +5,7 @@
 #include <chrono>
 #include <vector>
 
-namespace ploke::sim::detail {
+namespace ploke::simulator::detail {
 namespace {
 
 // Offsets in `body` just past each SSE event's terminating blank line. A block holding only
@@ -137,4 +137,4 @@ void overlay_fault(ScriptedResponse& r, const Fault& f, const FaultShapes& shape
   shift(r, f.delay);
 }
 
-}  // namespace ploke::sim::detail
+}  // namespace ploke::simulator::detail

@@ -24,7 +24,7 @@
 #include "ploke/core/scripted_response.h"
 #include "ploke/simulator/fault_plan.h"
 
-namespace ploke::sim::detail {
+namespace ploke::simulator::detail {
 
 /// A protocol's bytes for the faults that write some, for one request.
 class FaultShapes {
@@ -67,4 +67,4 @@ ScriptedResponse respond_with_faults(const Fault* f, bool stream, const FaultSha
   return r;
 }
 
-}  // namespace ploke::sim::detail
+}  // namespace ploke::simulator::detail

@@ -13,7 +13,7 @@
 #include <set>
 #include <vector>
 
-namespace ploke::sim {
+namespace ploke::simulator {
 namespace {
 
 using Json = nlohmann::ordered_json;  // errors come out in document order
@@ -346,4 +346,4 @@ std::string fault_plan_to_json(const FaultPlan& plan) {
   return root.dump();
 }
 
-}  // namespace ploke::sim
+}  // namespace ploke::simulator

@@ -11,7 +11,7 @@
 #include "ploke/adapters/openai/adapter.h"
 #include "ploke/adapters/openai/errors.h"
 
-namespace ploke::inbound {
+namespace ploke::adapters::inbound {
 using namespace ploke::adapters::openai;  // NOLINT: the package under test
 namespace {
 
@@ -457,4 +457,4 @@ TEST(InboundOpenAi, ModelsList) {
 }
 
 }  // namespace
-}  // namespace ploke::inbound
+}  // namespace ploke::adapters::inbound

@@ -22,8 +22,8 @@ namespace ploke::resilience {
 namespace {
 
 using namespace std::chrono_literals;
-using sim::SimEngine;
-using sim::SimOptions;
+using simulator::SimEngine;
+using simulator::SimOptions;
 
 // --- usage hook and budgets -------------------------------------------------------------
 

@@ -23,8 +23,8 @@ namespace ploke::resilience {
 namespace {
 
 using namespace std::chrono_literals;
-using sim::SimEngine;
-using sim::SimOptions;
+using simulator::SimEngine;
+using simulator::SimOptions;
 
 TEST_F(LlmClientTest, NoSilentFallbackAfterContentReachedTheCaller) {
   add_sim("alpha", R"({"faults":[{"kind":"stream_cut","after_events":4}]})");

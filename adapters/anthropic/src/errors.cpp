@@ -190,7 +190,7 @@ Status map_anthropic_error(int http_status, std::string_view body, const Headers
                            std::string_view provider) {
   std::string request_id;
   if (auto rid = headers.get("request-id")) request_id = std::string(*rid);
-  json doc = ploke::detail::check_json_input(body).ok()
+  json doc = ploke::adapters::detail::check_json_input(body).ok()
                  ? json::parse(body.begin(), body.end(), nullptr, /*allow_exceptions=*/false)
                  : json(json::value_t::discarded);
   if (!doc.is_discarded() && doc.is_object()) {

@@ -189,7 +189,7 @@ RateLimitInfo parse_openai_rate_limit_headers(const Headers& headers) {
 
 Status map_openai_error(int http_status, std::string_view body, const Headers& headers,
                         std::string_view provider) {
-  json doc = ploke::detail::check_json_input(body).ok()
+  json doc = ploke::adapters::detail::check_json_input(body).ok()
                  ? json::parse(body.begin(), body.end(), nullptr, /*allow_exceptions=*/false)
                  : json(json::value_t::discarded);
   if (!doc.is_discarded() && doc.is_object()) {

@@ -59,7 +59,7 @@
 #include "ploke/core/chat.h"
 #include "ploke/core/status.h"
 
-namespace ploke::inbound {
+namespace ploke::adapters::inbound {
 
 /// Routing wishes a client expressed in the body (a dialect's extensions, ploke's own).
 struct RoutingHints {
@@ -110,4 +110,4 @@ int error_http_status(const Status& st, const ErrorStatusChoices& choices);
 /// Rough prompt token estimate (characters / 4, at least 1).
 uint64_t estimate_prompt_tokens(const ChatRequest& r);
 
-}  // namespace ploke::inbound
+}  // namespace ploke::adapters::inbound
