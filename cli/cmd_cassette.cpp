@@ -214,7 +214,7 @@ void add_serve_cassette_flags(CLI::App& serve, ServeCassetteArgs& args) {
                  "interaction never used");
 }
 
-int apply_serve_cassette_flags(const ServeCassetteArgs& args, sim::SimOptions& opts) {
+int apply_serve_cassette_flags(const ServeCassetteArgs& args, simulator::SimOptions& opts) {
   const bool replay_flags = args.timing != "recorded" || args.after_last != "repeat" || args.strict ||
                             !args.ignore_paths.empty();
   if (args.cassettes.empty()) {
@@ -227,7 +227,7 @@ int apply_serve_cassette_flags(const ServeCassetteArgs& args, sim::SimOptions& o
     std::fprintf(stderr, "ploke-sim serve: --timing: %s\n", timing.status().message().c_str());
     return kExitUsage;
   }
-  sim::ReplaySettings& r = opts.replay;
+  simulator::ReplaySettings& r = opts.replay;
   r.timing = *timing;
   r.strict = args.strict;
   r.options.after_last = args.after_last == "fail" ? codec::AfterLast::kFail : codec::AfterLast::kRepeatLast;
@@ -251,7 +251,7 @@ int apply_serve_cassette_flags(const ServeCassetteArgs& args, sim::SimOptions& o
   return kExitOk;
 }
 
-int finish_serve_cassette(const ServeCassetteArgs& args, const sim::SimEngine& engine) {
+int finish_serve_cassette(const ServeCassetteArgs& args, const simulator::SimEngine& engine) {
   if (!engine.replay_enabled()) return kExitOk;
   const codec::StrictReport rep = engine.strict_report();
   if (rep.ok()) return kExitOk;

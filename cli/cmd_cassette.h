@@ -40,10 +40,10 @@ namespace CLI {
 class App;
 }  // namespace CLI
 
-namespace ploke::sim {
+namespace ploke::simulator {
 struct SimOptions;
 class SimEngine;
-}  // namespace ploke::sim
+}  // namespace ploke::simulator
 
 namespace ploke::cli {
 
@@ -76,10 +76,10 @@ struct ServeCassetteArgs {
 void add_serve_cassette_flags(CLI::App& serve, ServeCassetteArgs& args);
 /// Loads the cassettes and fills `opts.replay`. Returns 0, or 2 after printing the error
 /// (bad timing/after-last, missing or malformed cassette: file and field path).
-int apply_serve_cassette_flags(const ServeCassetteArgs& args, sim::SimOptions& opts);
+int apply_serve_cassette_flags(const ServeCassetteArgs& args, simulator::SimOptions& opts);
 /// Call after the server stopped. With --strict and a failing strict report, prints the
 /// report to stderr and returns 1; otherwise 0 (without --strict, a non-OK report is only
 /// summarized on stderr).
-int finish_serve_cassette(const ServeCassetteArgs& args, const sim::SimEngine& engine);
+int finish_serve_cassette(const ServeCassetteArgs& args, const simulator::SimEngine& engine);
 
 }  // namespace ploke::cli

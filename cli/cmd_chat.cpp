@@ -117,7 +117,7 @@ struct FacadeSetup {
   std::vector<ChatEndpoint> endpoints;
   std::vector<std::unique_ptr<ProviderAdapter>> adapters;
   RealClock clock;
-  std::unique_ptr<HttpTransport> transport;
+  std::unique_ptr<adapters::HttpTransport> transport;
   std::unique_ptr<resilience::LlmClient> client;
 };
 
@@ -127,7 +127,7 @@ std::unique_ptr<FacadeSetup> make_facade(const char* cmd, ChatEndpoint primary, 
                                          const std::vector<ChatEndpoint>& more = {},
                                          const catalog::Catalog* prices = nullptr) {
   auto f = std::make_unique<FacadeSetup>();
-  if (Status st = register_builtin_adapters(f->registry); !st.ok()) {
+  if (Status st = adapters::register_builtin_adapters(f->registry); !st.ok()) {
     std::fprintf(stderr, "ploke-sim %s: %s\n", cmd, st.to_string().c_str());
     *rc = kExitFailed;
     return nullptr;
@@ -161,7 +161,7 @@ std::unique_ptr<FacadeSetup> make_facade(const char* cmd, ChatEndpoint primary, 
     }
     f->adapters.push_back(std::move(adapter).value());
   }
-  f->transport = std::make_unique<HttpTransport>(f->clock);
+  f->transport = std::make_unique<adapters::HttpTransport>(f->clock);
   f->client = std::make_unique<resilience::LlmClient>(f->clock, std::move(options));
   for (size_t i = 0; i < f->endpoints.size(); ++i) {
     const ChatEndpoint& e = f->endpoints[i];
@@ -447,7 +447,7 @@ int run_provider_health(const HealthArgs& args) {
 
 int run_adapters() {
   AdapterRegistry registry;
-  if (Status st = register_builtin_adapters(registry); !st.ok()) {
+  if (Status st = adapters::register_builtin_adapters(registry); !st.ok()) {
     std::fprintf(stderr, "ploke-sim adapters: %s\n", st.to_string().c_str());
     return kExitFailed;
   }

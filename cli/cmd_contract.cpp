@@ -47,7 +47,7 @@ static std::string default_suite(const std::string& adapter) {
 
 int run_contract(const ContractArgs& args) {
   AdapterRegistry registry;
-  if (Status st = register_builtin_adapters(registry); !st.ok()) {
+  if (Status st = adapters::register_builtin_adapters(registry); !st.ok()) {
     std::fprintf(stderr, "ploke-sim contract: %s\n", st.to_string().c_str());
     return kExitFailed;
   }
@@ -65,7 +65,7 @@ int run_contract(const ContractArgs& args) {
                  args.adapter.c_str(), path.c_str());
     return kExitUsage;
   }
-  auto suite = sim::load_contract_suite(path);
+  auto suite = simulator::load_contract_suite(path);
   if (!suite.ok()) {
     std::fprintf(stderr, "ploke-sim contract: %s\n", suite.status().message().c_str());
     return kExitUsage;
@@ -75,12 +75,12 @@ int run_contract(const ContractArgs& args) {
                  suite->adapter.c_str(), args.adapter.c_str());
     return kExitUsage;
   }
-  sim::ContractReport rep = sim::run_contract_suite(*suite, **adapter, args.filter);
+  simulator::ContractReport rep = simulator::run_contract_suite(*suite, **adapter, args.filter);
   if (rep.cases.empty()) {
     std::fprintf(stderr, "ploke-sim contract: --case: no case name contains '%s'\n", args.filter.c_str());
     return kExitUsage;
   }
-  const std::string out = args.json ? sim::contract_report_json(rep) : sim::contract_report_table(rep);
+  const std::string out = args.json ? simulator::contract_report_json(rep) : simulator::contract_report_table(rep);
   std::fputs(out.c_str(), stdout);
   return rep.ok() ? kExitOk : kExitFailed;
 }

@@ -37,8 +37,8 @@ namespace {
 
 using std::chrono::milliseconds;
 
-sim::Fault nth_fault(std::string id, sim::FaultKind kind, uint64_t nth) {
-  sim::Fault f;
+simulator::Fault nth_fault(std::string id, simulator::FaultKind kind, uint64_t nth) {
+  simulator::Fault f;
   f.id = std::move(id);
   f.kind = kind;
   f.trigger.nth = nth;
@@ -48,26 +48,26 @@ sim::Fault nth_fault(std::string id, sim::FaultKind kind, uint64_t nth) {
 
 // The built-in plan: one fault of every kind, each on its own request of the 12-request
 // cycle; requests 1–3 are clean (plain, streamed, tool call).
-sim::FaultPlan builtin_plan() {
-  sim::FaultPlan plan;
-  sim::Fault rl = nth_fault("rate_limit_429", sim::FaultKind::kHttpError, 4);
+simulator::FaultPlan builtin_plan() {
+  simulator::FaultPlan plan;
+  simulator::Fault rl = nth_fault("rate_limit_429", simulator::FaultKind::kHttpError, 4);
   rl.status = 429;
   rl.retry_after_ms = milliseconds(250);
   plan.faults.push_back(rl);
-  sim::Fault se = nth_fault("server_error_500", sim::FaultKind::kHttpError, 5);
+  simulator::Fault se = nth_fault("server_error_500", simulator::FaultKind::kHttpError, 5);
   se.status = 500;
   plan.faults.push_back(se);
-  sim::Fault ov = nth_fault("overloaded_529", sim::FaultKind::kHttpError, 6);
+  simulator::Fault ov = nth_fault("overloaded_529", simulator::FaultKind::kHttpError, 6);
   ov.status = 529;
   plan.faults.push_back(ov);
-  plan.faults.push_back(nth_fault("hang", sim::FaultKind::kHang, 7));
-  plan.faults.push_back(nth_fault("reset", sim::FaultKind::kReset, 8));
-  plan.faults.push_back(nth_fault("empty_reply", sim::FaultKind::kEmptyReply, 9));
-  plan.faults.push_back(nth_fault("malformed_json", sim::FaultKind::kMalformedJson, 10));
-  sim::Fault cut = nth_fault("stream_cut", sim::FaultKind::kStreamCut, 11);
+  plan.faults.push_back(nth_fault("hang", simulator::FaultKind::kHang, 7));
+  plan.faults.push_back(nth_fault("reset", simulator::FaultKind::kReset, 8));
+  plan.faults.push_back(nth_fault("empty_reply", simulator::FaultKind::kEmptyReply, 9));
+  plan.faults.push_back(nth_fault("malformed_json", simulator::FaultKind::kMalformedJson, 10));
+  simulator::Fault cut = nth_fault("stream_cut", simulator::FaultKind::kStreamCut, 11);
   cut.after_events = 3;
   plan.faults.push_back(cut);
-  sim::Fault mid = nth_fault("mid_stream_error", sim::FaultKind::kMidStreamError, 12);
+  simulator::Fault mid = nth_fault("mid_stream_error", simulator::FaultKind::kMidStreamError, 12);
   mid.after_events = 3;
   plan.faults.push_back(mid);
   return plan;
@@ -148,14 +148,14 @@ std::string outcome_text(const Result<ChatResponse>& r, size_t streamed_events) 
 
 struct DemoWorld {
   std::unique_ptr<Clock> clock;
-  std::unique_ptr<sim::SimEngine> engine;
-  std::unique_ptr<sim::SimServer> server;
+  std::unique_ptr<simulator::SimEngine> engine;
+  std::unique_ptr<simulator::SimServer> server;
   std::unique_ptr<Transport> transport;
   std::string base_url;
 };
 
 // The built-in plan, or the --faults file; an exit code (after the message) when it is bad.
-std::optional<int> load_faults(const DemoArgs& args, sim::SimOptions& opts) {
+std::optional<int> load_faults(const DemoArgs& args, simulator::SimOptions& opts) {
   if (args.faults_file.empty()) {
     opts.faults = builtin_plan();
     return std::nullopt;
@@ -165,7 +165,7 @@ std::optional<int> load_faults(const DemoArgs& args, sim::SimOptions& opts) {
     std::fprintf(stderr, "ploke-sim demo: %s\n", err.c_str());
     return kExitUsage;
   }
-  auto plan = sim::parse_fault_plan(text, args.faults_file);
+  auto plan = simulator::parse_fault_plan(text, args.faults_file);
   if (!plan.ok()) {
     std::fprintf(stderr, "ploke-sim demo: %s\n", plan.status().message().c_str());
     return kExitUsage;
@@ -176,34 +176,34 @@ std::optional<int> load_faults(const DemoArgs& args, sim::SimOptions& opts) {
 
 // In process: a simulated clock and the engine behind an InProcessTransport. Else the real
 // clock and a SimServer on a loopback port behind HttpTransport.
-std::optional<int> build_world(const DemoArgs& args, const sim::SimOptions& opts, DemoWorld& w) {
+std::optional<int> build_world(const DemoArgs& args, const simulator::SimOptions& opts, DemoWorld& w) {
   if (args.in_process) {
     w.clock = std::make_unique<SimulatedClock>();
   } else {
     w.clock = std::make_unique<RealClock>();
   }
-  auto engine = sim::SimEngine::Create(opts, *w.clock);
+  auto engine = simulator::SimEngine::Create(opts, *w.clock);
   if (!engine.ok()) {
     std::fprintf(stderr, "ploke-sim demo: %s\n", engine.status().to_string().c_str());
     return kExitUsage;
   }
   w.engine = std::move(engine).value();
   if (args.in_process) {
-    sim::SimEngine* e = w.engine.get();
+    simulator::SimEngine* e = w.engine.get();
     w.transport = std::make_unique<InProcessTransport>(*w.clock, [e](const HttpRequest& r) { return e->handle(r); });
     w.base_url = "inproc://simulator/v1";
     return std::nullopt;
   }
-  sim::ServerOptions sopts;
+  simulator::ServerOptions sopts;
   sopts.port = 0;
-  auto server = sim::SimServer::Start(*w.engine, *w.clock, sopts);
+  auto server = simulator::SimServer::Start(*w.engine, *w.clock, sopts);
   if (!server.ok()) {
     std::fprintf(stderr, "ploke-sim demo: cannot start simulator: %s\n", server.status().to_string().c_str());
     return kExitFailed;
   }
   w.server = std::move(server).value();
   w.base_url = w.server->url() + "/v1";
-  w.transport = std::make_unique<HttpTransport>(*w.clock);
+  w.transport = std::make_unique<adapters::HttpTransport>(*w.clock);
   return std::nullopt;
 }
 
@@ -248,7 +248,7 @@ DemoTally run_requests(const DemoArgs& args, bool builtin, DemoWorld& w, ChatCli
 
 // The summary line, the faults that never fired, and the verdict: failed when a request
 // was unexpected, or (a full cycle or more) a configured fault never fired.
-int demo_verdict(const DemoArgs& args, const DemoTally& t, const sim::SimEngine& engine) {
+int demo_verdict(const DemoArgs& args, const DemoTally& t, const simulator::SimEngine& engine) {
   std::printf("\nsummary: %d requests, %d ok", args.requests, t.ok);
   for (const auto& [code, n] : t.by_code) {
     if (code != "ok") std::printf(", %d %s", n, code.c_str());
@@ -278,7 +278,7 @@ int demo_verdict(const DemoArgs& args, const DemoTally& t, const sim::SimEngine&
 
 int run_demo(const DemoArgs& args) {
   const bool builtin = args.faults_file.empty();
-  sim::SimOptions opts;
+  simulator::SimOptions opts;
   opts.seed = args.seed;
   if (auto rc = load_faults(args, opts)) return *rc;
   DemoWorld w;

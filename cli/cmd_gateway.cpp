@@ -108,8 +108,8 @@ struct GatewaySetup {
   std::vector<std::pair<std::string, Secret>> config_keys;  // id -> key from the config's credentials
   std::string ledger_path;
   std::optional<config::Config> conf;  // --config: [routing], budgets, profile
-  std::vector<std::unique_ptr<sim::SimEngine>> sim_engines;
-  std::vector<std::unique_ptr<sim::SimServer>> sim_servers;
+  std::vector<std::unique_ptr<simulator::SimEngine>> sim_engines;
+  std::vector<std::unique_ptr<simulator::SimServer>> sim_servers;
   std::unique_ptr<ledger::Ledger> book;
   std::unique_ptr<gateway::LedgerUsage> usage;
   std::unique_ptr<resilience::LlmClient> client;
@@ -172,9 +172,9 @@ StepResult add_config_upstreams(const GatewayArgs& args, Clock& clock, GatewaySe
   return std::nullopt;
 }
 
-StepResult sim_options(const GatewayArgs& args, int i, sim::SimOptions& so) {
+StepResult sim_options(const GatewayArgs& args, int i, simulator::SimOptions& so) {
   so.seed = 7 + static_cast<uint64_t>(i);
-  if (args.sim_fast) so.latency = sim::LatencyModel::Fast();
+  if (args.sim_fast) so.latency = simulator::LatencyModel::Fast();
   if (args.sim_ttft_ms >= 0) so.latency.time_to_first_token = std::chrono::milliseconds(args.sim_ttft_ms);
   if (args.sim_tps > 0) so.latency.tokens_per_second = args.sim_tps;
   if (i != 0 || args.sim_faults.empty()) return std::nullopt;
@@ -183,7 +183,7 @@ StepResult sim_options(const GatewayArgs& args, int i, sim::SimOptions& so) {
     std::fprintf(stderr, "%s: --sim-faults: %s\n", kCmd, err.c_str());
     return kExitUsage;
   }
-  auto plan = sim::parse_fault_plan(text, args.sim_faults);
+  auto plan = simulator::parse_fault_plan(text, args.sim_faults);
   if (!plan.ok()) {
     std::fprintf(stderr, "%s: --sim-faults: %s\n", kCmd, plan.status().message().c_str());
     return kExitUsage;
@@ -196,18 +196,18 @@ StepResult sim_options(const GatewayArgs& args, int i, sim::SimOptions& so) {
 StepResult add_sim_upstreams(const GatewayArgs& args, Clock& clock, GatewaySetup& g) {
   if (!args.sim) return std::nullopt;
   for (int i = 0; i < 2; ++i) {
-    sim::SimOptions so;
+    simulator::SimOptions so;
     if (StepResult r = sim_options(args, i, so)) return r;
-    auto engine = sim::SimEngine::Create(so, clock);
+    auto engine = simulator::SimEngine::Create(so, clock);
     if (!engine.ok()) {
       std::fprintf(stderr, "%s: %s\n", kCmd, engine.status().to_string().c_str());
       return kExitFailed;
     }
-    sim::ServerOptions sso;
+    simulator::ServerOptions sso;
     sso.host = "127.0.0.1";
     sso.port = 0;
     sso.threads = 1;
-    auto server = sim::SimServer::Start(**engine, clock, sso);
+    auto server = simulator::SimServer::Start(**engine, clock, sso);
     if (!server.ok()) {
       std::fprintf(stderr, "%s: simulator: %s\n", kCmd, server.status().to_string().c_str());
       return kExitFailed;
@@ -367,9 +367,9 @@ int run_gateway(const GatewayArgs& args) {
   // --workers 0 (default): each request runs on a fiber of its event loop and http://
   // upstream calls run on that loop too (LoopHttpClient), so a request never changes
   // threads. --workers N: blocking calls on N worker threads.
-  HttpTransport::Options ho{256, "ploke-sim-gateway/0.1", true};
+  adapters::HttpTransport::Options ho{256, "ploke-sim-gateway/0.1", true};
   ho.on_event_loop = args.workers == 0;
-  HttpTransport transport(clock, ho);  // a client that leaves cancels the façade call (its token stops the transfer)
+  adapters::HttpTransport transport(clock, ho);  // a client that leaves cancels the façade call (its token stops the transfer)
   AdapterRegistry registry;
   GatewaySetup g;  // after the transport and the registry: the façade it holds uses both
   if (StepResult r = add_provider_upstreams(args, g)) return *r;
@@ -379,7 +379,7 @@ int run_gateway(const GatewayArgs& args) {
     std::fprintf(stderr, "%s: no upstream: give --provider ADAPTER,URL[,MODEL], --config FILE or --sim\n", kCmd);
     return kExitUsage;
   }
-  if (Status st = register_builtin_adapters(registry); !st.ok()) {
+  if (Status st = adapters::register_builtin_adapters(registry); !st.ok()) {
     std::fprintf(stderr, "%s: %s\n", kCmd, st.to_string().c_str());
     return kExitFailed;
   }

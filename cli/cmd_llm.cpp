@@ -105,7 +105,7 @@ int run_llm(const LlmArgs& args) {
     return kExitUsage;
   }
   RealClock clock;
-  HttpTransport transport(clock);
+  adapters::HttpTransport transport(clock);
   HttpRequest req;
   req.method = "GET";
   req.base_url = args.url;

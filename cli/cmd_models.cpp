@@ -133,7 +133,7 @@ Status save(const Loaded& l) {
 
 Result<HttpResponse> http_get(const ModelsArgs& a, const std::string& path) {
   RealClock clock;
-  HttpTransport transport(clock);
+  adapters::HttpTransport transport(clock);
   HttpRequest req;
   req.method = "GET";
   req.base_url = a.base_url;

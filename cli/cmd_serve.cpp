@@ -62,9 +62,9 @@ bool read_file(const std::string& path, std::string& out, std::string& error) {
 
 int run_serve(const ServeArgs& args) {
   sigset_t stop_signals = block_stop_signals();
-  sim::SimOptions opts;
+  simulator::SimOptions opts;
   opts.seed = args.seed;
-  if (args.fast) opts.latency = sim::LatencyModel::Fast();
+  if (args.fast) opts.latency = simulator::LatencyModel::Fast();
   if (args.ttft_ms >= 0) opts.latency.time_to_first_token = std::chrono::milliseconds(args.ttft_ms);
   if (args.tps > 0) opts.latency.tokens_per_second = args.tps;
   if (args.limit_requests > 0) opts.rate_limits.limit_requests = args.limit_requests;
@@ -82,7 +82,7 @@ int run_serve(const ServeArgs& args) {
       std::fprintf(stderr, "ploke-sim serve: %s\n", err.c_str());
       return kExitUsage;
     }
-    Result<sim::FaultPlan> plan = sim::parse_fault_plan(text, args.faults_file);
+    Result<simulator::FaultPlan> plan = simulator::parse_fault_plan(text, args.faults_file);
     if (!plan.ok()) {
       std::fprintf(stderr, "ploke-sim serve: %s\n", plan.status().message().c_str());
       return kExitUsage;
@@ -91,16 +91,16 @@ int run_serve(const ServeArgs& args) {
   }
   if (int rc = apply_serve_cassette_flags(args.cassette, opts); rc != kExitOk) return rc;
   RealClock clock;
-  auto engine = sim::SimEngine::Create(opts, clock);
+  auto engine = simulator::SimEngine::Create(opts, clock);
   if (!engine.ok()) {
     std::fprintf(stderr, "ploke-sim serve: %s\n", engine.status().to_string().c_str());
     return kExitUsage;
   }
-  sim::ServerOptions sopts;
+  simulator::ServerOptions sopts;
   sopts.host = args.host;
   sopts.port = args.port;
   if (args.threads > 0) sopts.threads = static_cast<size_t>(args.threads);
-  auto server = sim::SimServer::Start(**engine, clock, sopts);
+  auto server = simulator::SimServer::Start(**engine, clock, sopts);
   if (!server.ok()) {
     std::fprintf(stderr, "ploke-sim serve: %s\n", server.status().to_string().c_str());
     return kExitFailed;

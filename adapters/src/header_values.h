@@ -11,7 +11,7 @@
 
 #include "ploke/core/clock.h"
 
-namespace ploke::detail {
+namespace ploke::adapters::detail {
 
 std::string_view trim(std::string_view s);                      ///< spaces and tabs
 std::optional<uint64_t> parse_u64(std::string_view s);         ///< whole (trimmed) string
@@ -20,4 +20,9 @@ std::optional<SystemTime> parse_http_date(std::string_view s); ///< IMF-fixdate
 bool icontains(std::string_view hay, std::string_view needle);  ///< ASCII case-insensitive
 std::string json_text(const nlohmann::json& v);                 ///< string as is, null → "", else dumped
 
-}  // namespace ploke::detail
+/// The start of every protocol's reading of an error object: a string `error` is the
+/// message, any other non-object its JSON text; an object's `message` and `type` are read
+/// with json_text(). True when `error` is an object (the caller reads its own fields next).
+bool read_error_message_and_type(const nlohmann::json& error, std::string& message, std::string& type);
+
+}  // namespace ploke::adapters::detail

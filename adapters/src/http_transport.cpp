@@ -31,7 +31,7 @@
 #include "ploke/net/event_loop.h"
 #include "ploke/net/loop_client.h"
 
-namespace ploke {
+namespace ploke::adapters {
 namespace {
 
 struct ParsedUrl {
@@ -441,4 +441,4 @@ size_t HttpTransport::idle_connections() const {
   return n + impl_->plain.idle_connections();
 }
 
-}  // namespace ploke
+}  // namespace ploke::adapters

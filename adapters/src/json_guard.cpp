@@ -3,8 +3,8 @@
 
 #include "ploke/json/limits.h"
 
-namespace ploke::detail {
+namespace ploke::adapters::detail {
 
 Status check_json_input(std::string_view text) { return json::check_json_limits(text); }
 
-}  // namespace ploke::detail
+}  // namespace ploke::adapters::detail

@@ -9,8 +9,8 @@
 
 #include "ploke/core/status.h"
 
-namespace ploke::detail {
+namespace ploke::adapters::detail {
 
 Status check_json_input(std::string_view text);
 
-}  // namespace ploke::detail
+}  // namespace ploke::adapters::detail

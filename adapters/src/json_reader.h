@@ -14,7 +14,7 @@
 #include <string>
 #include <string_view>
 
-namespace ploke::detail {
+namespace ploke::adapters::detail {
 
 struct JsonReader {
   using json = nlohmann::json;
@@ -67,4 +67,4 @@ struct JsonReader {
   }
 };
 
-}  // namespace ploke::detail
+}  // namespace ploke::adapters::detail

@@ -18,7 +18,7 @@
 
 #include "ploke/json/escape.h"
 
-namespace ploke::json_text {
+namespace ploke::adapters::json_text {
 
 /// Appends the escaped contents of a JSON string (no quotes): ploke::json's one escaper.
 inline void append_escaped_body(std::string& o, std::string_view s) { ploke::json::append_escaped(o, s); }
@@ -111,4 +111,4 @@ class JsonWriter {
   bool after_key_ = false;
 };
 
-}  // namespace ploke::json_text
+}  // namespace ploke::adapters::json_text

@@ -5,7 +5,7 @@
 #include "ploke/adapters/openai/adapter.h"
 #include "ploke/adapters/openrouter/adapter.h"
 
-namespace ploke {
+namespace ploke::adapters {
 
 Status register_builtin_adapters(AdapterRegistry& registry) {
   PLOKE_RETURN_IF_ERROR(registry.add("openai", [] { return adapters::openai::make_openai_adapter(); }));
@@ -15,4 +15,4 @@ Status register_builtin_adapters(AdapterRegistry& registry) {
   return Status::Ok();
 }
 
-}  // namespace ploke
+}  // namespace ploke::adapters

@@ -13,7 +13,7 @@
 
 #include "ploke/core/transport.h"
 
-namespace ploke {
+namespace ploke::adapters {
 namespace detail {
 
 using nlohmann::json;
@@ -44,6 +44,20 @@ std::string json_text(const json& v) {
   if (v.is_string()) return v.get<std::string>();
   if (v.is_null()) return {};
   return v.dump();
+}
+
+bool read_error_message_and_type(const json& error, std::string& message, std::string& type) {
+  if (error.is_string()) {
+    message = error.get<std::string>();
+    return false;
+  }
+  if (!error.is_object()) {
+    message = error.dump();
+    return false;
+  }
+  if (auto it = error.find("message"); it != error.end()) message = json_text(*it);
+  if (auto it = error.find("type"); it != error.end()) type = json_text(*it);
+  return true;
 }
 
 std::optional<double> parse_double(std::string_view s) {
@@ -110,4 +124,4 @@ std::optional<std::chrono::milliseconds> parse_retry_after(const Headers& header
   return std::nullopt;
 }
 
-}  // namespace ploke
+}  // namespace ploke::adapters

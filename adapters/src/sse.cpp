@@ -4,7 +4,7 @@
 #include <cstring>
 #include <string>
 
-namespace ploke {
+namespace ploke::adapters {
 namespace {
 
 constexpr std::string_view kBom = "\xEF\xBB\xBF";
@@ -164,4 +164,4 @@ Status SseParser::finish(const Callback& cb) {
   return Status::Ok();
 }
 
-}  // namespace ploke
+}  // namespace ploke::adapters

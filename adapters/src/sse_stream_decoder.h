@@ -17,7 +17,7 @@
 #include "ploke/adapters/sse.h"
 #include "ploke/core/adapter.h"
 
-namespace ploke::detail {
+namespace ploke::adapters::detail {
 
 class SseStreamDecoder : public StreamDecoder {
  public:
@@ -62,4 +62,4 @@ class SseStreamDecoder : public StreamDecoder {
   SseParser::Callback cb_ = [this](const SseEvent& e) { return on_event(e); };
 };
 
-}  // namespace ploke::detail
+}  // namespace ploke::adapters::detail

@@ -78,12 +78,12 @@ const std::vector<std::string_view>& pieces() {
 void BM_SseParse(benchmark::State& state) {
   const auto& ps = pieces();
   size_t events = 0;
-  const SseParser::Callback cb = [&events](const SseEvent& e) {
+  const adapters::SseParser::Callback cb = [&events](const adapters::SseEvent& e) {
     events += e.data.size() > 0;
     return true;
   };
   for (auto _ : state) {
-    SseParser parser;
+    adapters::SseParser parser;
     for (std::string_view p : ps) {
       if (!parser.feed(p, cb).ok()) state.SkipWithError("parse failed");
     }

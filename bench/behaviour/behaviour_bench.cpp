@@ -149,7 +149,7 @@ Scenario phase_variant(const Scenario& s, PolicyMaker make, uint64_t seed) {
   Scenario variant = s;
   variant.client = make(s);
   const auto extra = std::chrono::milliseconds(1000) * static_cast<int64_t>(seed - 1);
-  sim::Fault* last = nullptr;
+  simulator::Fault* last = nullptr;
   for (auto& f : variant.providers.front().faults.faults) {
     if (f.trigger.until && (last == nullptr || *f.trigger.until > *last->trigger.until)) last = &f;
   }

@@ -10,10 +10,10 @@
 namespace {
 
 std::string payload(bool drift) {
-  ploke::sim::OpenRouterSimOptions o;
+  ploke::simulator::OpenRouterSimOptions o;
   o.catalog_size = 350;
-  if (drift) o.drift = ploke::sim::OpenRouterDrift{true, true, true};
-  return ploke::sim::openrouter_models_json(o, 1);
+  if (drift) o.drift = ploke::simulator::OpenRouterDrift{true, true, true};
+  return ploke::simulator::openrouter_models_json(o, 1);
 }
 
 void BM_NormalizeModels350(benchmark::State& state) {

@@ -144,10 +144,10 @@ struct Sink final : gateway::Responder {
 // transport to the simulator engine, parse) → render. RealClock, fast simulator.
 void BM_GatewayInProcess(benchmark::State& st) {
   RealClock clock;
-  sim::SimOptions so;
-  so.latency = sim::LatencyModel::Fast();
-  auto engine = sim::SimEngine::Create(so, clock);
-  InProcessTransport t(clock, sim::engine_handler(**engine));
+  simulator::SimOptions so;
+  so.latency = simulator::LatencyModel::Fast();
+  auto engine = simulator::SimEngine::Create(so, clock);
+  InProcessTransport t(clock, simulator::engine_handler(**engine));
   auto adapter = adapters::openai::make_openai_adapter();
   resilience::LlmClient client(clock);
   resilience::EndpointConfig c;

@@ -51,10 +51,10 @@ int main(int argc, char** argv) {
   const int n = argc > 1 ? std::atoi(argv[1]) : 2000;
   const int rounds = argc > 2 ? std::atoi(argv[2]) : 5;
   RealClock clock;
-  sim::SimOptions so;
-  so.latency = sim::LatencyModel::Fast();
-  auto engine = sim::SimEngine::Create(so, clock);
-  auto server = sim::SimServer::Start(**engine, clock, sim::ServerOptions{});
+  simulator::SimOptions so;
+  so.latency = simulator::LatencyModel::Fast();
+  auto engine = simulator::SimEngine::Create(so, clock);
+  auto server = simulator::SimServer::Start(**engine, clock, simulator::ServerOptions{});
   if (!server.ok()) return 1;
   const std::string cassette =
       (std::filesystem::temp_directory_path() / "ploke-recorder-bench.json").string();

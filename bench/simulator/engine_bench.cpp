@@ -21,9 +21,9 @@ ploke::HttpRequest load_request(bool stream) {
 
 void BM_EngineHandle(benchmark::State& state) {
   ploke::SimulatedClock clock;
-  ploke::sim::SimOptions opts;
-  opts.latency = ploke::sim::LatencyModel::Fast();
-  auto engine = ploke::sim::SimEngine::Create(opts, clock);
+  ploke::simulator::SimOptions opts;
+  opts.latency = ploke::simulator::LatencyModel::Fast();
+  auto engine = ploke::simulator::SimEngine::Create(opts, clock);
   const ploke::HttpRequest req = load_request(state.range(0) != 0);
   size_t bytes = 0;
   for (auto _ : state) {
@@ -56,9 +56,9 @@ ploke::HttpRequest anthropic_request(bool stream, bool tools) {
 
 void BM_EngineHandleAnthropic(benchmark::State& state) {
   ploke::SimulatedClock clock;
-  ploke::sim::SimOptions opts;
-  opts.latency = ploke::sim::LatencyModel::Fast();
-  auto engine = ploke::sim::SimEngine::Create(opts, clock);
+  ploke::simulator::SimOptions opts;
+  opts.latency = ploke::simulator::LatencyModel::Fast();
+  auto engine = ploke::simulator::SimEngine::Create(opts, clock);
   const ploke::HttpRequest req = anthropic_request(state.range(0) != 0, state.range(1) != 0);
   size_t bytes = 0;
   for (auto _ : state) {

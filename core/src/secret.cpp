@@ -5,6 +5,7 @@
 #include <string>
 
 #include "ploke/core/secret_registry.h"
+#include "secret_spans.h"
 
 namespace ploke {
 
@@ -89,22 +90,6 @@ std::vector<SecretSpan> pattern_spans(std::string_view text) {
   return spans;
 }
 
-/// Pattern spans and registered-value spans, sorted, overlaps merged.
-std::vector<SecretSpan> merge_spans(std::vector<SecretSpan> a, const std::vector<SecretSpan>& b) {
-  if (b.empty()) return a;
-  a.insert(a.end(), b.begin(), b.end());
-  std::sort(a.begin(), a.end(), [](const SecretSpan& x, const SecretSpan& y) { return x.begin < y.begin; });
-  std::vector<SecretSpan> merged;
-  for (const SecretSpan& sp : a) {
-    if (!merged.empty() && sp.begin < merged.back().end) {
-      merged.back().end = std::max(merged.back().end, sp.end);
-    } else {
-      merged.push_back(sp);
-    }
-  }
-  return merged;
-}
-
 std::string redact_patterns(std::string_view text) {
   std::string out;
   out.reserve(text.size());
@@ -128,22 +113,15 @@ std::string redact_patterns(std::string_view text) {
 
 std::string redact_secrets(std::string_view text) {
   if (!contains_registered_secret(text)) return redact_patterns(text);
-  const std::vector<SecretSpan> registered = find_registered_secrets(text);
-  const std::vector<SecretSpan> spans = merge_spans(pattern_spans(text), registered);
-  std::string out;
-  out.reserve(text.size());
-  size_t pos = 0;
-  for (const SecretSpan& sp : spans) {
-    out.append(text.substr(pos, sp.begin - pos));
-    out.append(kRedacted);
-    pos = sp.end;
-  }
-  out.append(text.substr(pos));
-  return out;
+  return detail::replace_secret_spans(text, find_secrets(text));
 }
 
 std::vector<SecretSpan> find_secrets(std::string_view text) {
-  return merge_spans(pattern_spans(text), find_registered_secrets(text));
+  std::vector<SecretSpan> spans = pattern_spans(text);
+  const std::vector<SecretSpan> registered = find_registered_secrets(text);
+  if (registered.empty()) return spans;
+  spans.insert(spans.end(), registered.begin(), registered.end());
+  return detail::merge_secret_spans(std::move(spans));
 }
 
 bool contains_secret(std::string_view text) {

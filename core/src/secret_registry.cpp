@@ -7,6 +7,7 @@
 #include <mutex>
 
 #include "ploke/core/transport.h"
+#include "secret_spans.h"
 
 namespace ploke {
 
@@ -48,6 +49,39 @@ const Snapshot* snapshot() {
 bool is_placeholder(std::string_view v) { return v.rfind("[REDACTED", 0) == 0; }
 
 }  // namespace
+
+namespace detail {
+
+std::vector<SecretSpan> merge_secret_spans(std::vector<SecretSpan> spans) {
+  if (spans.size() <= 1) return spans;
+  std::sort(spans.begin(), spans.end(), [](const SecretSpan& a, const SecretSpan& b) {
+    return a.begin != b.begin ? a.begin < b.begin : a.end > b.end;
+  });
+  std::vector<SecretSpan> merged;
+  for (const SecretSpan& sp : spans) {
+    if (!merged.empty() && sp.begin < merged.back().end) {
+      merged.back().end = std::max(merged.back().end, sp.end);
+    } else {
+      merged.push_back(sp);
+    }
+  }
+  return merged;
+}
+
+std::string replace_secret_spans(std::string_view text, const std::vector<SecretSpan>& spans) {
+  std::string out;
+  out.reserve(text.size());
+  size_t pos = 0;
+  for (const SecretSpan& sp : spans) {
+    out.append(text.substr(pos, sp.begin - pos));
+    out.append(kRedacted);
+    pos = sp.end;
+  }
+  out.append(text.substr(pos));
+  return out;
+}
+
+}  // namespace detail
 
 bool register_secret(std::string_view value) {
   if (value.size() < kMinRegisteredSecretLength || is_placeholder(value)) return false;
@@ -96,34 +130,13 @@ std::vector<SecretSpan> find_registered_secrets(std::string_view text) {
       pos += v.size();
     }
   }
-  if (spans.size() <= 1) return spans;
-  std::sort(spans.begin(), spans.end(), [](const SecretSpan& a, const SecretSpan& b) {
-    return a.begin != b.begin ? a.begin < b.begin : a.end > b.end;
-  });
-  std::vector<SecretSpan> merged;
-  for (const SecretSpan& sp : spans) {
-    if (!merged.empty() && sp.begin < merged.back().end) {
-      merged.back().end = std::max(merged.back().end, sp.end);
-    } else {
-      merged.push_back(sp);
-    }
-  }
-  return merged;
+  return detail::merge_secret_spans(std::move(spans));
 }
 
 std::string redact_registered_secrets(std::string_view text) {
   const std::vector<SecretSpan> spans = find_registered_secrets(text);
   if (spans.empty()) return std::string(text);
-  std::string out;
-  out.reserve(text.size());
-  size_t pos = 0;
-  for (const SecretSpan& sp : spans) {
-    out.append(text.substr(pos, sp.begin - pos));
-    out.append(kRedacted);
-    pos = sp.end;
-  }
-  out.append(text.substr(pos));
-  return out;
+  return detail::replace_secret_spans(text, spans);
 }
 
 bool contains_registered_secret(std::string_view text) {

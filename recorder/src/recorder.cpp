@@ -136,10 +136,10 @@ void make_upstream_client(Recorder::Impl& impl, const RecorderOptions& options, 
   if (!impl.records) return;
   const size_t idle = std::max<size_t>(4, options.threads);
   if (impl.upstream.tls) {
-    HttpTransport::Options to;
+    adapters::HttpTransport::Options to;
     to.verify_tls = options.verify_tls;
     to.max_idle_per_origin = idle;
-    impl.transport = std::make_unique<HttpTransport>(clock, to);
+    impl.transport = std::make_unique<adapters::HttpTransport>(clock, to);
   } else {
     impl.loop_client = std::make_unique<net::LoopHttpClient>(clock, net::LoopHttpClient::Options{idle, "ploke-sim/0.1"});
   }

@@ -321,7 +321,7 @@ struct Recorder::Impl {
   bool replays = false;   // consults the store first
   std::unique_ptr<codec::ReplayStore> store;
   std::unique_ptr<net::LoopHttpClient> loop_client;  // http:// upstreams: on the server's loop
-  std::unique_ptr<HttpTransport> transport;          // https:// upstreams: on pool workers
+  std::unique_ptr<adapters::HttpTransport> transport;          // https:// upstreams: on pool workers
 
   // Cassette being written.
   mutable Mutex data_mu;

@@ -12,7 +12,7 @@
 
 #include "ploke/adapters/anthropic/render.h"
 
-namespace ploke::sim::detail::anthropic {
+namespace ploke::simulator::detail::anthropic {
 namespace {
 
 constexpr std::array<std::string_view, 48> kVocabulary = {
@@ -147,4 +147,4 @@ bool answers_tool_results(const Json& msgs) {
   return false;
 }
 
-}  // namespace ploke::sim::detail::anthropic
+}  // namespace ploke::simulator::detail::anthropic

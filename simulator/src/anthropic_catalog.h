@@ -9,7 +9,7 @@
 
 #include "anthropic_wire.h"
 
-namespace ploke::sim::detail::anthropic {
+namespace ploke::simulator::detail::anthropic {
 
 /// A built-in Claude model or one of SimOptions::models.
 bool model_known(std::string_view model, const SimOptions& opts);
@@ -25,4 +25,4 @@ std::vector<std::string> make_tokens(uint64_t n, bool full_stop, Random& rng);
 /// The last message is a user turn answering tool uses (the model answers with text).
 bool answers_tool_results(const Json& msgs);
 
-}  // namespace ploke::sim::detail::anthropic
+}  // namespace ploke::simulator::detail::anthropic

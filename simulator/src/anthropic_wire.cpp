@@ -3,6 +3,7 @@
 // (ploke/adapters/anthropic/render.h). See anthropic_wire.h.
 #include "anthropic_wire.h"
 #include "anthropic_catalog.h"
+#include "fault_apply.h"
 #include "ploke/adapters/anthropic/checks_json.h"
 #include "ploke/adapters/anthropic/render.h"
 #include "ploke/adapters/anthropic/server.h"
@@ -17,7 +18,7 @@
 #include <set>
 #include <vector>
 
-namespace ploke::sim::detail::anthropic {
+namespace ploke::simulator::detail::anthropic {
 namespace {
 
 namespace an = adapters::anthropic;
@@ -127,12 +128,6 @@ ScriptedResponse http_error_response(const Fault& f, const RequestContext& ctx, 
   if (f.retry_after_ms) r.headers.add("retry-after-ms", std::to_string(ms_ceil(*f.retry_after_ms)));
   if (f.should_retry) r.headers.add("x-should-retry", *f.should_retry ? "true" : "false");
   return r;
-}
-
-void shift(ScriptedResponse& r, Duration by) {
-  if (by <= Duration{0}) return;
-  r.head_at += by;
-  for (auto& c : r.chunks) c.at += by;
 }
 
 // ---- Request validation (the real API's 400 messages) ----
@@ -398,47 +393,25 @@ ScriptedResponse produce(const HttpRequest& req, const std::string& path, bool i
   return error_response(error_of(404, "Not Found"), ctx, opts);
 }
 
-void overlay(ScriptedResponse& r, const Fault& f, std::string_view model, const RequestContext& ctx) {
-  const bool cuts = f.kind == FaultKind::kHang || f.kind == FaultKind::kMalformedJson ||
-                    f.kind == FaultKind::kStreamCut || f.kind == FaultKind::kMidStreamError;
-  if (cuts && r.streaming) {
-    // One event per chunk; never keep the last one (the stream's terminator).
-    const size_t total = r.chunks.size();
-    const size_t keep = std::min<size_t>(f.after_events, total > 0 ? total - 1 : 0);
-    const Duration cut_at = keep < total ? r.chunks[keep].at : r.head_at;
-    r.chunks.resize(keep);
-    switch (f.kind) {
-      case FaultKind::kHang: r.ending = Ending::kHang; break;
-      case FaultKind::kMalformedJson:
-        r.chunks.push_back(TimedChunk{cut_at, std::string(an::truncated_delta_event())});
-        break;
-      case FaultKind::kStreamCut: r.ending = Ending::kReset; break;
-      default: {  // kMidStreamError: `event: error`, then the body ends
-        const AError e = fault_error(f, f.status >= 400 ? f.status : 500, model);
-        r.chunks.push_back(TimedChunk{cut_at, an::sse_error_event(e.wire, ctx.request_id)});
-        r.ending = Ending::kComplete;
-        break;
-      }
-    }
-  } else if (cuts && f.kind != FaultKind::kHang) {
-    const Duration body_at = r.chunks.empty() ? r.head_at : r.chunks.front().at;
-    const std::string b = r.body();
-    if (f.kind == FaultKind::kMalformedJson) {
-      r.status = 200;
-      r.chunks.assign(1, TimedChunk{body_at, b.substr(0, b.size() / 2)});
-    } else if (f.kind == FaultKind::kStreamCut) {
-      r.headers.set("content-length", std::to_string(b.size()));
-      r.chunks.assign(1, TimedChunk{body_at, b.substr(0, b.size() / 2)});
-      r.ending = Ending::kReset;
-    } else {  // kMidStreamError: a 200 whose body is the error
-      r.status = 200;
-      r.chunks.assign(1, TimedChunk{body_at, an::error_body(fault_error(f, f.status >= 400 ? f.status : 500, model).wire,
-                                                            ctx.request_id)});
-      r.ending = Ending::kComplete;
-    }
+/// Anthropic's shapes of the faults that write bytes.
+class AnthropicFaultShapes final : public FaultShapes {
+ public:
+  AnthropicFaultShapes(const RequestContext& ctx, const SimOptions& opts, std::string_view model)
+      : ctx_(ctx), opts_(opts), model_(model) {}
+  ScriptedResponse http_error(const Fault& f) const override { return http_error_response(f, ctx_, opts_, model_); }
+  std::string_view malformed_event() const override { return an::truncated_delta_event(); }
+  std::string error_event(const Fault& f, int status) const override {
+    return an::sse_error_event(fault_error(f, status, model_).wire, ctx_.request_id);
   }
-  shift(r, f.delay);  // kDelay (every kind); kSlowStream was applied by the producer
-}
+  std::string error_body(const Fault& f, int status) const override {
+    return an::error_body(fault_error(f, status, model_).wire, ctx_.request_id);
+  }
+
+ private:
+  const RequestContext& ctx_;
+  const SimOptions& opts_;
+  std::string_view model_;
+};
 
 }  // namespace
 
@@ -452,38 +425,14 @@ ScriptedResponse respond(const Fault* f, const HttpRequest& request, const std::
                          bool is_get, const Json* body, const PlainMessage* plain, const RequestContext& ctx,
                          const SimOptions& opts, Random& rng, std::string_view model, bool stream) {
   try {
-    if (f != nullptr) {
-      ScriptedResponse r;
-      switch (f->kind) {
-        case FaultKind::kHttpError:
-          r = http_error_response(*f, ctx, opts, model);
-          shift(r, f->delay);
-          return r;
-        case FaultKind::kReset:
-        case FaultKind::kEmptyReply:
-          r.send_head = false;
-          r.status = 0;
-          r.ending = f->kind == FaultKind::kReset ? Ending::kReset : Ending::kCloseNoReply;
-          r.head_at = f->delay;
-          return r;
-        case FaultKind::kHang:
-          if (stream && f->after_events > 0) break;
-          r.send_head = false;
-          r.status = 0;
-          r.ending = Ending::kHang;
-          return r;
-        default:
-          break;
-      }
-    }
-    const double slow = (f != nullptr && f->kind == FaultKind::kSlowStream) ? f->factor : 1.0;
-    ScriptedResponse r = produce(request, path, is_post, is_get, body, plain, ctx, opts, rng, slow);
-    if (f != nullptr) overlay(r, *f, model, ctx);
-    return r;
+    const AnthropicFaultShapes shapes(ctx, opts, model);
+    return respond_with_faults(f, stream, shapes, [&](double slow) {
+      return produce(request, path, is_post, is_get, body, plain, ctx, opts, rng, slow);
+    });
   } catch (const std::exception& ex) {
     // A bug (an unguarded JSON access): answer like Anthropic's 500, never throw.
     return error_response(error_of(500, std::string("simulator internal error: ") + ex.what()), ctx, opts);
   }
 }
 
-}  // namespace ploke::sim::detail::anthropic
+}  // namespace ploke::simulator::detail::anthropic

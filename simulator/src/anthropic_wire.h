@@ -29,7 +29,7 @@
 #include "ploke/simulator/engine.h"
 #include "ploke/simulator/fault_plan.h"
 
-namespace ploke::sim::detail::anthropic {
+namespace ploke::simulator::detail::anthropic {
 
 inline constexpr std::string_view kMessagesPath = "/v1/messages";
 inline constexpr std::string_view kCountTokensPath = "/v1/messages/count_tokens";
@@ -62,4 +62,4 @@ ScriptedResponse respond(const Fault* f, const HttpRequest& request, const std::
                          bool is_get, const Json* body, const PlainMessage* plain, const RequestContext& ctx,
                          const SimOptions& opts, Random& rng, std::string_view model, bool stream);
 
-}  // namespace ploke::sim::detail::anthropic
+}  // namespace ploke::simulator::detail::anthropic

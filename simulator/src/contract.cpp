@@ -20,7 +20,7 @@
 #include "ploke/simulator/engine.h"
 #include "ploke/simulator/fault_plan_json.h"
 
-namespace ploke::sim {
+namespace ploke::simulator {
 namespace {
 
 using json = nlohmann::json;
@@ -266,4 +266,4 @@ std::string contract_report_json(const ContractReport& report) {
   return j.dump(2) + "\n";
 }
 
-}  // namespace ploke::sim
+}  // namespace ploke::simulator

@@ -12,7 +12,7 @@
 #include "ploke/codec/cassette_json.h"
 #include "ploke/simulator/fault_plan_json.h"
 
-namespace ploke::sim {
+namespace ploke::simulator {
 namespace {
 
 using json = nlohmann::json;
@@ -547,4 +547,4 @@ Result<ContractSuite> load_contract_suite(const std::string& path) {
   return parse_contract_suite(ss.str(), path, dir);
 }
 
-}  // namespace ploke::sim
+}  // namespace ploke::simulator

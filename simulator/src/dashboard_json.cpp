@@ -8,7 +8,7 @@
 #include <string>
 #include <tuple>
 
-namespace ploke::sim {
+namespace ploke::simulator {
 namespace {
 
 using OJson = nlohmann::ordered_json;
@@ -209,4 +209,4 @@ std::string SimObservability::dashboard_json() {
   return sim_dashboard_json(engine_, counter_.update(), info);
 }
 
-}  // namespace ploke::sim
+}  // namespace ploke::simulator

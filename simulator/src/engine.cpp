@@ -10,11 +10,12 @@
 
 #include "ploke/codec/cassette_json.h"
 #include "anthropic_wire.h"
+#include "fault_apply.h"
 #include "openai_wire.h"
 #include "openrouter_wire.h"
 #include "replay.h"
 
-namespace ploke::sim {
+namespace ploke::simulator {
 namespace {
 
 using detail::ErrorSpec;
@@ -50,12 +51,6 @@ int64_t ms_ceil(Duration d) {
   auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(d).count();
   if (std::chrono::milliseconds(ms) < d) ++ms;
   return ms;
-}
-
-void shift(ScriptedResponse& r, Duration by) {
-  if (by <= Duration{0}) return;
-  r.head_at += by;
-  for (auto& c : r.chunks) c.at += by;
 }
 
 ErrorSpec default_error(int status, std::string_view model) {
@@ -141,161 +136,29 @@ std::optional<int64_t> retry_count_header(const Headers& headers) {
   return v;
 }
 
-// ---- Fault application: one code path for synthetic and replayed responses ----
-//
-// A response comes from a producer (synthetic generation, or a cassette). Faults that
-// replace the response are answered without calling it; the others are overlaid on what
-// it produced. Stream overlays work on SSE events, not on chunks: a recorded stream keeps
-// its recorded read boundaries (several events per chunk, or an event split over two), and
-// "after 5 events" must mean the same thing there as on a synthetic stream (one event per
-// chunk, where both coincide).
-
-// Offsets in `body` just past each SSE event's terminating blank line. A block holding only
-// comment lines (": keep-alive") dispatches no event and is not counted. Line ends: \r\n, \n, \r.
-std::vector<size_t> sse_event_ends(std::string_view body) {
-  std::vector<size_t> ends;
-  bool has_field = false;  // the current block has a non-comment line
-  size_t line_start = 0;
-  size_t i = 0;
-  while (i < body.size()) {
-    const char c = body[i];
-    if (c != '\n' && c != '\r') {
-      ++i;
-      continue;
-    }
-    size_t next = i + 1;
-    if (c == '\r' && next < body.size() && body[next] == '\n') ++next;
-    if (i == line_start) {
-      if (has_field) ends.push_back(next);
-      has_field = false;
-    } else if (body[line_start] != ':') {
-      has_field = true;
-    }
-    i = line_start = next;
-  }
-  return ends;
-}
-
-// Keeps the first `keep` events of a streamed response: chunks after the boundary are
-// dropped and a chunk holding it is truncated there (its time is kept). Returns when the
-// first dropped byte was due — where an injected event goes — or head_at if none.
-// REQUIRES: keep <= ends.size(), ends from sse_event_ends(r.body()).
-Duration keep_sse_events(ScriptedResponse& r, size_t keep, const std::vector<size_t>& ends) {
-  const size_t cut = keep == 0 ? 0 : ends[keep - 1];
-  size_t start = 0;
-  for (size_t i = 0; i < r.chunks.size(); ++i) {
-    const size_t end = start + r.chunks[i].bytes.size();
-    if (end > cut) {
-      const Duration at = r.chunks[i].at;
-      r.chunks[i].bytes.resize(cut - start);
-      r.chunks.resize(cut > start ? i + 1 : i);
-      return at;
-    }
-    start = end;
-  }
-  return r.head_at;
-}
-
-// Multiplies every offset (head and chunks) by `factor` (slow_stream on a replayed response;
-// synthetic generation applies the factor itself).
-void stretch(ScriptedResponse& r, double factor) {
-  if (factor == 1.0) return;
-  auto scale = [factor](Duration d) { return std::chrono::duration_cast<Duration>(d * factor); };
-  r.head_at = scale(r.head_at);
-  for (auto& c : r.chunks) c.at = scale(c.at);
-}
-
-// The response of a fault that replaces the answer outright, or nullopt when the fault is
-// an overlay (or a stream hang after some events).
-std::optional<ScriptedResponse> replacing_fault_response(const Fault& f, const RequestContext& ctx,
-                                                         const SimOptions& opts, std::string_view model,
-                                                         bool stream) {
-  ScriptedResponse r;
-  switch (f.kind) {
-    case FaultKind::kHttpError:
-      r = http_error_response(f, ctx, opts, model);
-      shift(r, f.delay);
-      return r;
-    case FaultKind::kReset:
-    case FaultKind::kEmptyReply:
-      r.send_head = false;
-      r.status = 0;
-      r.ending = f.kind == FaultKind::kReset ? Ending::kReset : Ending::kCloseNoReply;
-      r.head_at = f.delay;
-      return r;
-    case FaultKind::kHang:
-      if (stream && f.after_events > 0) return std::nullopt;
-      r.send_head = false;
-      r.status = 0;
-      r.ending = Ending::kHang;
-      return r;
-    default:
-      return std::nullopt;
-  }
-}
-
 constexpr std::string_view kMalformedEvent =
     "data: {\"id\":\"chatcmpl-malformed\",\"object\":\"chat.completion.chunk\","
     "\"choices\":[{\"index\":0,\"delta\":{\"content\":\"tru\n\n";
 
-// Overlays an overlay fault on a produced response, then adds the fault's delay.
-void overlay_fault(ScriptedResponse& r, const Fault& f, std::string_view model) {
-  const bool cuts = f.kind == FaultKind::kHang || f.kind == FaultKind::kMalformedJson ||
-                    f.kind == FaultKind::kStreamCut || f.kind == FaultKind::kMidStreamError;
-  if (cuts && r.streaming) {
-    const std::vector<size_t> ends = sse_event_ends(r.body());
-    const size_t events = ends.empty() ? 0 : ends.size() - 1;  // never the last one ([DONE])
-    const Duration cut_at = keep_sse_events(r, std::min<size_t>(f.after_events, events), ends);
-    switch (f.kind) {
-      case FaultKind::kHang:  // N events, then silence
-        r.ending = Ending::kHang;
-        break;
-      case FaultKind::kMalformedJson:
-        r.chunks.push_back(TimedChunk{cut_at, std::string(kMalformedEvent)});
-        break;
-      case FaultKind::kStreamCut:
-        r.ending = Ending::kReset;
-        break;
-      default: {  // kMidStreamError
-        ErrorSpec e = fault_error_spec(f, f.status >= 400 ? f.status : 500, model);
-        r.chunks.push_back(TimedChunk{cut_at, detail::sse_error_event(e)});
-        r.ending = Ending::kComplete;
-        break;
-      }
-    }
-  } else if (cuts && f.kind != FaultKind::kHang) {
-    const Duration body_at = r.chunks.empty() ? r.head_at : r.chunks.front().at;
-    const std::string b = r.body();
-    if (f.kind == FaultKind::kMalformedJson) {
-      r.status = 200;
-      r.chunks.assign(1, TimedChunk{body_at, b.substr(0, b.size() / 2)});
-    } else if (f.kind == FaultKind::kStreamCut) {
-      r.headers.set("content-length", std::to_string(b.size()));
-      r.chunks.assign(1, TimedChunk{body_at, b.substr(0, b.size() / 2)});
-      r.ending = Ending::kReset;
-    } else {  // kMidStreamError
-      r.status = 200;
-      r.chunks.assign(1, TimedChunk{body_at, detail::error_body(fault_error_spec(f, f.status >= 400 ? f.status : 500, model))});
-      r.ending = Ending::kComplete;
-    }
+// The OpenAI shapes of the faults that write bytes (OpenRouter adapts them: adapt_fault()).
+class OpenAiFaultShapes final : public detail::FaultShapes {
+ public:
+  OpenAiFaultShapes(const RequestContext& ctx, const SimOptions& opts, std::string_view model)
+      : ctx_(ctx), opts_(opts), model_(model) {}
+  ScriptedResponse http_error(const Fault& f) const override { return http_error_response(f, ctx_, opts_, model_); }
+  std::string_view malformed_event() const override { return kMalformedEvent; }
+  std::string error_event(const Fault& f, int status) const override {
+    return detail::sse_error_event(fault_error_spec(f, status, model_));
   }
-  // kDelay; kSlowStream was applied by the producer.
-  shift(r, f.delay);
-}
+  std::string error_body(const Fault& f, int status) const override {
+    return detail::error_body(fault_error_spec(f, status, model_));
+  }
 
-// Answers a request under fault `f` (may be null) with `produce(slow_factor)` as the
-// fault-free response.
-template <class Produce>
-ScriptedResponse respond_with_faults(const Fault* f, const RequestContext& ctx, const SimOptions& opts,
-                                     std::string_view model, bool stream, Produce&& produce) {
-  if (f != nullptr) {
-    if (auto r = replacing_fault_response(*f, ctx, opts, model, stream)) return std::move(*r);
-  }
-  const double slow = (f != nullptr && f->kind == FaultKind::kSlowStream) ? f->factor : 1.0;
-  ScriptedResponse r = produce(slow);
-  if (f != nullptr) overlay_fault(r, *f, model);
-  return r;
-}
+ private:
+  const RequestContext& ctx_;
+  const SimOptions& opts_;
+  std::string_view model_;
+};
 
 }  // namespace
 
@@ -480,7 +343,7 @@ ScriptedResponse SimEngine::Impl::replay(const HttpRequest& request, const std::
   }
   label = hit.ref ? hit.ref->cassette + "#" + std::to_string(hit.ref->index) : "cassette";
   ScriptedResponse r = codec::to_scripted(hit.interaction->response, timing);
-  stretch(r, slow);
+  detail::stretch(r, slow);
   return r;
 }
 
@@ -713,19 +576,20 @@ ScriptedResponse SimEngine::Impl::respond(const HttpRequest& request, const Rout
                                       p.is_plain_message ? &p.plain_message : nullptr, ctx, opts, rng, p.model,
                                       p.stream);
   }
+  const OpenAiFaultShapes shapes(ctx, opts, p.model);
   if (rt.is_openrouter) {
-    ScriptedResponse r = respond_with_faults(f, ctx, opts, p.model, p.stream, [&](double slow) {
+    ScriptedResponse r = detail::respond_with_faults(f, p.stream, shapes, [&](double slow) {
       return openrouter->route(request, rt.path, rt.is_post, rt.is_get, p.json(), ctx, rng, slow, arrival);
     });
     openrouter->adapt_fault(r, f, p.stream);
     return r;
   }
   if (rt.from_cassette) {
-    return respond_with_faults(f, ctx, opts, p.model, p.stream, [&](double slow) {
+    return detail::respond_with_faults(f, p.stream, shapes, [&](double slow) {
       return replay(request, rt.path, ctx, opts, slow, replayed);
     });
   }
-  return respond_with_faults(f, ctx, opts, p.model, p.stream, [&](double slow) {
+  return detail::respond_with_faults(f, p.stream, shapes, [&](double slow) {
     return route(opts, rt.path, rt.is_post, rt.is_get, p.json(), p.is_plain_chat ? &p.plain_chat : nullptr, ctx, rng, slow);
   });
 }
@@ -797,4 +661,4 @@ std::string fault_stats_to_json(const std::vector<FaultStats>& stats) {
   return arr.dump();
 }
 
-}  // namespace ploke::sim
+}  // namespace ploke::simulator

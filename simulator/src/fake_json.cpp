@@ -12,7 +12,7 @@
 
 #include "openai_wire.h"
 
-namespace ploke::sim::detail {
+namespace ploke::simulator::detail {
 namespace {
 
 constexpr int kMaxDepth = 6;
@@ -195,4 +195,4 @@ std::optional<Json> structured_output_schema(const Json& b) {
   return schema != js->end() && schema->is_object() ? *schema : Json::object();
 }
 
-}  // namespace ploke::sim::detail
+}  // namespace ploke::simulator::detail

@@ -1,6 +1,6 @@
 #include "ploke/simulator/fault_plan.h"
 
-namespace ploke::sim {
+namespace ploke::simulator {
 
 std::string_view fault_kind_name(FaultKind k) {
   switch (k) {
@@ -17,4 +17,4 @@ std::string_view fault_kind_name(FaultKind k) {
   return "unknown";
 }
 
-}  // namespace ploke::sim
+}  // namespace ploke::simulator

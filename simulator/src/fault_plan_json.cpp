@@ -13,7 +13,7 @@
 #include <set>
 #include <vector>
 
-namespace ploke::sim {
+namespace ploke::simulator {
 namespace {
 
 using OJson = nlohmann::ordered_json;  // errors come out in document order
@@ -340,4 +340,4 @@ std::string fault_plan_to_json(const FaultPlan& plan) {
   return root.dump();
 }
 
-}  // namespace ploke::sim
+}  // namespace ploke::simulator

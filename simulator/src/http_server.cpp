@@ -28,7 +28,7 @@
 #include "ploke/simulator/fault_plan_json.h"
 #include "ploke/simulator/metrics_text.h"
 
-namespace ploke::sim {
+namespace ploke::simulator {
 namespace {
 
 std::string admin_error(std::string_view message) {
@@ -300,4 +300,4 @@ void SimServer::stop() {
   if (impl_ && impl_->server) impl_->server->stop();
 }
 
-}  // namespace ploke::sim
+}  // namespace ploke::simulator

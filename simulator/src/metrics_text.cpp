@@ -7,7 +7,7 @@
 #include <charconv>
 #include <string_view>
 
-namespace ploke::sim {
+namespace ploke::simulator {
 namespace {
 
 constexpr std::array<std::string_view, 12> kExactRoutes = {
@@ -274,4 +274,4 @@ std::optional<Duration> SimObservability::since_start() const { return clock_.no
 
 std::string SimObservability::metrics_text() { return sim_metrics_text(engine_, counter_.update(), since_start()); }
 
-}  // namespace ploke::sim
+}  // namespace ploke::simulator

@@ -8,7 +8,7 @@
 #include "openai_wire.h"
 #include "ploke/adapters/openai/checks_json.h"
 
-namespace ploke::sim::detail {
+namespace ploke::simulator::detail {
 namespace {
 
 ErrorSpec invalid(std::string msg, std::optional<std::string> param = std::nullopt,
@@ -157,4 +157,4 @@ std::optional<ErrorSpec> validate_chat_request(const Json* body, const SimOption
 }
 
 
-}  // namespace ploke::sim::detail
+}  // namespace ploke::simulator::detail

@@ -12,7 +12,7 @@
 #include <unordered_set>
 #include <vector>
 
-namespace ploke::sim::detail {
+namespace ploke::simulator::detail {
 namespace {
 
 constexpr std::array<std::string_view, 64> kVocabulary = {
@@ -366,10 +366,10 @@ bool read_plain_chat(std::string_view body, const SimOptions& opts, PlainChat& o
   return std::any_of(opts.models.begin(), opts.models.end(), [&](const ModelInfo& m) { return m.id == out.model; });
 }
 
-}  // namespace ploke::sim::detail
+}  // namespace ploke::simulator::detail
 
-namespace ploke::sim {
+namespace ploke::simulator {
 
 std::string format_reset_duration(Duration d) { return adapters::openai::format_reset_duration(d); }
 
-}  // namespace ploke::sim
+}  // namespace ploke::simulator

@@ -22,7 +22,7 @@
 #include "ploke/json/escape.h"
 #include "ploke/simulator/engine.h"
 
-namespace ploke::sim::detail {
+namespace ploke::simulator::detail {
 
 using Json = nlohmann::json;
 
@@ -94,4 +94,4 @@ bool read_plain_chat(std::string_view body, const SimOptions& opts, PlainChat& o
 ChatResult generate_chat_plain(const PlainChat& req, const SimOptions& opts, const RequestContext& ctx,
                                Random& rng, double slow_factor);
 
-}  // namespace ploke::sim::detail
+}  // namespace ploke::simulator::detail

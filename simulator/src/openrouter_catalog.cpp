@@ -11,7 +11,7 @@
 #include "ploke/adapters/openrouter/render.h"
 #include "ploke/core/secret.h"
 
-namespace ploke::sim {
+namespace ploke::simulator {
 namespace detail {
 
 std::string quant_of(const OrEndpoint& e, const OpenRouterDrift& d) {
@@ -383,4 +383,4 @@ std::string openrouter_models_json(const OpenRouterSimOptions& options, uint64_t
   return detail::render_models(detail::build_openrouter_catalog(options, seed), options.drift);
 }
 
-}  // namespace ploke::sim
+}  // namespace ploke::simulator

@@ -8,7 +8,7 @@
 #include "ploke/adapters/openrouter/provider_json.h"
 #include "ploke/core/thread_annotations.h"
 
-namespace ploke::sim::detail {
+namespace ploke::simulator::detail {
 namespace {
 
 using OJson = nlohmann::ordered_json;
@@ -505,4 +505,4 @@ void OpenRouterSim::record_generation(adapters::openrouter::GenerationStats stat
   }
 }
 
-}  // namespace ploke::sim::detail
+}  // namespace ploke::simulator::detail

@@ -11,7 +11,7 @@
 #include "ploke/core/secret.h"
 #include "ploke/core/thread_annotations.h"
 
-namespace ploke::sim {
+namespace ploke::simulator {
 
 namespace detail {
 namespace {
@@ -243,4 +243,4 @@ void OpenRouterSim::adapt_fault(ScriptedResponse& r, const Fault* fault, bool st
 }
 
 }  // namespace detail
-}  // namespace ploke::sim
+}  // namespace ploke::simulator

@@ -25,7 +25,7 @@
 #include "ploke/simulator/engine.h"
 #include "ploke/simulator/fault_plan.h"
 
-namespace ploke::sim::detail {
+namespace ploke::simulator::detail {
 
 inline constexpr std::string_view kOpenRouterPrefix = "/api/v1/";
 inline constexpr std::string_view kOpenRouterChatPath = "/api/v1/chat/completions";
@@ -128,4 +128,4 @@ class OpenRouterSim {
   uint64_t usage_requests_ PLOKE_GUARDED_BY(mu_) = 0;
 };
 
-}  // namespace ploke::sim::detail
+}  // namespace ploke::simulator::detail

@@ -6,7 +6,7 @@
 #include "ploke/adapters/anthropic/render.h"
 #include "ploke/adapters/anthropic/server.h"
 
-namespace ploke::sim {
+namespace ploke::simulator {
 namespace detail {
 
 namespace {
@@ -99,4 +99,4 @@ std::string strict_report_to_json(const codec::StrictReport& report) {
                    {"report", report.to_string()}});
 }
 
-}  // namespace ploke::sim
+}  // namespace ploke::simulator

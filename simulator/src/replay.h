@@ -14,7 +14,7 @@
 #include "ploke/core/scripted_response.h"
 #include "ploke/simulator/engine.h"
 
-namespace ploke::sim::detail {
+namespace ploke::simulator::detail {
 
 /// The error code (OpenAI `error.code`) of an unmatched request.
 inline constexpr std::string_view kCassetteNoMatch = "cassette_no_match";
@@ -26,4 +26,4 @@ inline constexpr int kCassetteMissStatus = 400;
 ScriptedResponse replay_miss_response(const codec::NearMiss& miss, const std::string& path,
                                       const RequestContext& ctx, const SimOptions& opts);
 
-}  // namespace ploke::sim::detail
+}  // namespace ploke::simulator::detail

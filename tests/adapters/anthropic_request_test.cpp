@@ -28,7 +28,7 @@ ChatRequest basic() {
 
 TEST(AnthropicRequestTest, RegisteredAsAnthropic) {
   AdapterRegistry registry;
-  ASSERT_OK(register_builtin_adapters(registry));
+  ASSERT_OK(adapters::register_builtin_adapters(registry));
   auto a = registry.create("anthropic");
   ASSERT_OK(a);
   EXPECT_EQ((*a)->name(), "anthropic");

@@ -210,7 +210,7 @@ class HttpTransportTest : public ::testing::Test {
 };
 
 TEST_F(HttpTransportTest, NormalResponseAndConnectionReuse) {
-  HttpTransport http(clock_);
+  adapters::HttpTransport http(clock_);
   for (int i = 0; i < 3; ++i) {
     RecordingHandler h;
     CallPtr call = http.start(request("/chat/completions"), CallOptions{}, h);
@@ -226,7 +226,7 @@ TEST_F(HttpTransportTest, NormalResponseAndConnectionReuse) {
 }
 
 TEST_F(HttpTransportTest, ErrorStatusIsAResponseNotATransportFailure) {
-  HttpTransport http(clock_);
+  adapters::HttpTransport http(clock_);
   RecordingHandler h;
   http.start(request("/limited"), CallOptions{}, h);
   ASSERT_OK(h.final_);
@@ -236,7 +236,7 @@ TEST_F(HttpTransportTest, ErrorStatusIsAResponseNotATransportFailure) {
 }
 
 TEST_F(HttpTransportTest, StreamIsDeliveredIncrementally) {
-  HttpTransport http(clock_);
+  adapters::HttpTransport http(clock_);
   WaitableHandler h;
   h.on_chunk_ = [this](const std::string& body) {
     if (body.find("data: one") != std::string::npos) {
@@ -256,7 +256,7 @@ TEST_F(HttpTransportTest, StreamIsDeliveredIncrementally) {
 }
 
 TEST_F(HttpTransportTest, FirstByteTimeout) {
-  HttpTransport http(clock_);
+  adapters::HttpTransport http(clock_);
   RecordingHandler h;
   const TimePoint t0 = clock_.now();
   http.start(request("/stall-head"), timeouts(200ms, std::nullopt, std::nullopt), h);
@@ -271,7 +271,7 @@ TEST_F(HttpTransportTest, FirstByteTimeout) {
 }
 
 TEST_F(HttpTransportTest, IdleTimeout) {
-  HttpTransport http(clock_);
+  adapters::HttpTransport http(clock_);
   RecordingHandler h;
   const TimePoint t0 = clock_.now();
   http.start(request("/stall-body"), timeouts(5s, 200ms, std::nullopt), h);
@@ -285,7 +285,7 @@ TEST_F(HttpTransportTest, IdleTimeout) {
 }
 
 TEST_F(HttpTransportTest, TotalTimeoutWhileDataKeepsFlowing) {
-  HttpTransport http(clock_);
+  adapters::HttpTransport http(clock_);
   RecordingHandler h;
   const TimePoint t0 = clock_.now();
   http.start(request("/trickle"), timeouts(std::nullopt, 2s, 300ms), h);
@@ -313,7 +313,7 @@ TEST_F(HttpTransportTest, ConnectionRefused) {
     closed_port = ntohs(addr.sin_port);
     ::close(fd);
   }
-  HttpTransport http(clock_);
+  adapters::HttpTransport http(clock_);
   RecordingHandler h;
   HttpRequest r = request("/chat/completions");
   r.base_url = "http://127.0.0.1:" + std::to_string(closed_port) + "/v1";
@@ -324,7 +324,7 @@ TEST_F(HttpTransportTest, ConnectionRefused) {
 }
 
 TEST_F(HttpTransportTest, CancelFromAnotherThread) {
-  HttpTransport http(clock_);
+  adapters::HttpTransport http(clock_);
   WaitableHandler h;
   CallPtr call = http.start_async(request("/stall-body"), timeouts(std::nullopt, std::nullopt, 30s), h);
   ASSERT_TRUE(h.wait_for([](const RecordingHandler& r) { return !r.body_.empty(); }));
@@ -338,7 +338,7 @@ TEST_F(HttpTransportTest, CancelFromAnotherThread) {
 }
 
 TEST_F(HttpTransportTest, HandlerReturningFalseCancels) {
-  HttpTransport http(clock_);
+  adapters::HttpTransport http(clock_);
   RecordingHandler h;
   h.abort_after_first_chunk_ = true;
   http.start(request("/stall-body"), timeouts(std::nullopt, std::nullopt, 30s), h);
@@ -347,7 +347,7 @@ TEST_F(HttpTransportTest, HandlerReturningFalseCancels) {
 }
 
 TEST_F(HttpTransportTest, ChatClientOverHttpTransportEndToEnd) {
-  HttpTransport http(clock_);
+  adapters::HttpTransport http(clock_);
   auto adapter = adapters::openai::make_openai_adapter();
   Endpoint ep{"openai", "http://127.0.0.1:" + std::to_string(port_) + "/v1/e2e", Secret("sk-test-e2e-0123456789"), {}};
   ChatClient client(*adapter, ep, http, clock_, timeouts(5s, 5s, 30s, 5s));
@@ -371,7 +371,7 @@ TEST_F(HttpTransportTest, ChatClientOverHttpTransportEndToEnd) {
 }
 
 TEST_F(HttpTransportTest, BadBaseUrlIsInvalidRequest) {
-  HttpTransport http(clock_);
+  adapters::HttpTransport http(clock_);
   RecordingHandler h;
   HttpRequest r = request("/x");
   r.base_url = "ftp://nowhere";
@@ -429,7 +429,7 @@ class PlainHttpTest : public ::testing::Test {
 };
 
 TEST_F(PlainHttpTest, ChunkedContentLengthAndConnectionClose) {
-  HttpTransport http(clock_);
+  adapters::HttpTransport http(clock_);
   RecordingHandler h;
   http.start(req("chunked"), CallOptions{}, h);
   EXPECT_OK(h.final_);
@@ -448,7 +448,7 @@ TEST_F(PlainHttpTest, ChunkedContentLengthAndConnectionClose) {
 }
 
 TEST_F(PlainHttpTest, ResetMidBodyIsConnectionReset) {
-  HttpTransport http(clock_);
+  adapters::HttpTransport http(clock_);
   RecordingHandler h;
   http.start(req("reset-mid-body"), CallOptions{}, h);
   EXPECT_EQ(h.status_, 200);
@@ -458,7 +458,7 @@ TEST_F(PlainHttpTest, ResetMidBodyIsConnectionReset) {
 }
 
 TEST_F(PlainHttpTest, DroppedReusedConnectionIsRetriedOnlyForIdempotentRequests) {
-  HttpTransport http(clock_);
+  adapters::HttpTransport http(clock_);
   RecordingHandler warm;
   http.start(req("warm"), CallOptions{}, warm);  // request 1: pooled
   ASSERT_OK(warm.final_);
@@ -475,7 +475,7 @@ TEST_F(PlainHttpTest, DroppedReusedConnectionIsRetriedOnlyForIdempotentRequests)
 
 TEST_F(PlainHttpTest, TimeoutsOnASimulatedClockMovedByTheTest) {
   SimulatedClock sim;
-  HttpTransport http(sim);
+  adapters::HttpTransport http(sim);
   RecordingHandler h;
   auto call = http.start_async(req("silent"), timeouts(20s, std::nullopt, std::nullopt), h);
   // Nothing happens in virtual time until the clock moves past the first-byte limit.

@@ -10,7 +10,7 @@
 #include "ploke/adapters/anthropic/adapter.h"
 #include "ploke/adapters/anthropic/server.h"
 
-namespace ploke::inbound {
+namespace ploke::adapters::inbound {
 using namespace ploke::adapters::anthropic;  // NOLINT: the package under test
 namespace {
 
@@ -298,4 +298,4 @@ TEST(InboundAnthropic, ModelsList) {
 }
 
 }  // namespace
-}  // namespace ploke::inbound
+}  // namespace ploke::adapters::inbound

@@ -11,7 +11,7 @@
 #include "ploke/adapters/openai/adapter.h"
 #include "ploke/adapters/openai/errors.h"
 
-namespace ploke::inbound {
+namespace ploke::adapters::inbound {
 using namespace ploke::adapters::openai;  // NOLINT: the package under test
 namespace {
 
@@ -145,6 +145,9 @@ TEST(InboundOpenAi, BadInputNamesTheFieldPath) {
       {R"({"model":"m","messages":[]})", "messages: at least one"},
       {R"({"model":"m","messages":[{"role":"user","content":"x"},{"role":"robot","content":"x"}]})", "messages[1].role: Invalid value: 'robot'. Supported values are: 'system', 'assistant', 'user', 'function', 'tool', and 'developer'."},
       {R"({"model":"m","messages":[{"role":"user","content":[{"type":"input_audio"}]}]})", "messages[0].content[0].type: unsupported part type 'input_audio'"},
+      {R"({"model":"m","messages":[{"role":"user","content":[{"type":"video"}]}]})", "messages[0].content[0].type: Invalid value: 'video'. Supported values are: 'text', 'image_url', 'input_audio', 'refusal', 'audio', and 'file'."},
+      {R"({"model":"m","messages":[{"role":"user","content":[{"text":"x"}]}]})", "messages[0].content[0].type: Missing required parameter: 'messages[0].content[0].type'."},
+      {R"({"model":"m","messages":[{"role":"user","content":[7]}]})", "messages[0].content[0]: Invalid type for 'messages[0].content[0]': expected an object, but got an integer instead."},
       {R"({"model":"m","messages":[{"role":"tool","content":"x"}]})", "messages[0].tool_call_id: Missing required parameter: 'messages[0].tool_call_id'."},
       {R"({"model":"m","messages":[{"role":"user","content":"x"}],"temperature":"hot"})", "temperature: Invalid type for 'temperature': expected a decimal, but got a string instead."},
       {R"({"model":"m","messages":[{"role":"user","content":"x"}],"tools":[{"type":"function","function":{"name":"f","parameters":[1]}}]})", "tools[0].function.parameters: expected a JSON object"},
@@ -454,4 +457,4 @@ TEST(InboundOpenAi, ModelsList) {
 }
 
 }  // namespace
-}  // namespace ploke::inbound
+}  // namespace ploke::adapters::inbound

@@ -12,7 +12,7 @@
 #include "ploke/adapters/openrouter/provider_json.h"
 #include "ploke/adapters/openrouter/server.h"
 
-namespace ploke::inbound {
+namespace ploke::adapters::inbound {
 using namespace ploke::adapters::openai;      // NOLINT: the packages under test
 using namespace ploke::adapters::openrouter;  // NOLINT
 namespace {
@@ -84,9 +84,9 @@ TEST(InboundOpenRouter, ModelsListHasTotalCountLinksAndRequiredKeys) {
 }
 
 }  // namespace
-}  // namespace ploke::inbound
+}  // namespace ploke::adapters::inbound
 
-namespace ploke::inbound {
+namespace ploke::adapters::inbound {
 using namespace ploke::adapters::openai;      // NOLINT: the packages under test
 using namespace ploke::adapters::openrouter;  // NOLINT
 namespace {
@@ -255,4 +255,4 @@ TEST(OpenRouterProvider, StrictRejectsWhatOpenRouterRejectsPassThroughForwardsUn
 }
 
 }  // namespace
-}  // namespace ploke::inbound
+}  // namespace ploke::adapters::inbound

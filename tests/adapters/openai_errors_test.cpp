@@ -79,28 +79,28 @@ TEST(OpenAiErrorsTest, RetryAfterHeaders) {
   Headers h;
   h.add("Retry-After-Ms", "250.6");
   h.add("Retry-After", "7");
-  EXPECT_EQ(parse_retry_after(h), 251ms);  // retry-after-ms wins
+  EXPECT_EQ(adapters::parse_retry_after(h), 251ms);  // retry-after-ms wins
   Headers s;
   s.add("retry-after", "1.5");
-  EXPECT_EQ(parse_retry_after(s), 1500ms);
+  EXPECT_EQ(adapters::parse_retry_after(s), 1500ms);
   Headers date;
   date.add("retry-after", "Wed, 21 Oct 2015 07:28:30 GMT");
-  EXPECT_FALSE(parse_retry_after(date).has_value());  // no clock: left unset
+  EXPECT_FALSE(adapters::parse_retry_after(date).has_value());  // no clock: left unset
   const SystemTime now = SystemTime(std::chrono::sys_days(std::chrono::year(2015) / 10 / 21).time_since_epoch() +
                                     7h + 28min);
-  EXPECT_EQ(parse_retry_after(date, now), 30s);
-  EXPECT_EQ(parse_retry_after(date, now + 1h), 0ms);  // in the past
+  EXPECT_EQ(adapters::parse_retry_after(date, now), 30s);
+  EXPECT_EQ(adapters::parse_retry_after(date, now + 1h), 0ms);  // in the past
   // Found by tests/fuzz: a date SystemTime cannot hold (year 1013, 9999) is ignored, not
   // overflowed (UBSan: signed overflow in the nanosecond conversion).
   for (const char* far : {"Wed, 21 Oct 1013 07:28:30 GMT", "Wed, 21 Oct 9999 07:28:30 GMT"}) {
     Headers far_date;
     far_date.add("retry-after", far);
-    EXPECT_FALSE(parse_retry_after(far_date, now).has_value()) << far;
+    EXPECT_FALSE(adapters::parse_retry_after(far_date, now).has_value()) << far;
   }
   Headers bad;
   bad.add("retry-after", "-3");
   bad.add("retry-after-ms", "soon");
-  EXPECT_FALSE(parse_retry_after(bad).has_value());
+  EXPECT_FALSE(adapters::parse_retry_after(bad).has_value());
 
   Headers resp;
   resp.add("retry-after-ms", "20");

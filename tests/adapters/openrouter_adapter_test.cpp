@@ -45,7 +45,7 @@ Status decode(const std::string& bytes, size_t step, std::vector<StreamEvent>& o
 
 TEST(OpenRouterAdapterTest, RegisteredUnderItsName) {
   AdapterRegistry registry;
-  ASSERT_OK(register_builtin_adapters(registry));
+  ASSERT_OK(adapters::register_builtin_adapters(registry));
   auto a = registry.create("openrouter");
   ASSERT_OK(a);
   EXPECT_EQ((*a)->name(), "openrouter");

@@ -11,7 +11,7 @@ namespace {
 
 TEST(RegisterTest, RegistersOpenAiAndCustom) {
   AdapterRegistry registry;
-  ASSERT_OK(register_builtin_adapters(registry));
+  ASSERT_OK(adapters::register_builtin_adapters(registry));
   EXPECT_TRUE(registry.contains("custom"));  // other adapters register too (openrouter, …)
   EXPECT_TRUE(registry.contains("openai"));
   auto openai = registry.create("openai");
@@ -20,7 +20,7 @@ TEST(RegisterTest, RegistersOpenAiAndCustom) {
   auto custom = registry.create("custom");
   ASSERT_OK(custom);
   EXPECT_EQ((*custom)->name(), "custom");
-  EXPECT_EQ(register_builtin_adapters(registry).code(), StatusCode::kInvalidRequest);  // duplicates
+  EXPECT_EQ(adapters::register_builtin_adapters(registry).code(), StatusCode::kInvalidRequest);  // duplicates
 }
 
 }  // namespace

@@ -12,9 +12,9 @@
 namespace ploke {
 namespace {
 
-std::vector<SseEvent> parse_all(std::string_view corpus, const std::vector<size_t>& cuts, bool finish = true) {
-  SseParser parser;
-  std::vector<SseEvent> out;
+std::vector<adapters::SseEvent> parse_all(std::string_view corpus, const std::vector<size_t>& cuts, bool finish = true) {
+  adapters::SseParser parser;
+  std::vector<adapters::SseEvent> out;
   size_t prev = 0;
   for (size_t cut : cuts) {
     EXPECT_OK(parser.feed(corpus.substr(prev, cut - prev), out));
@@ -22,7 +22,7 @@ std::vector<SseEvent> parse_all(std::string_view corpus, const std::vector<size_
   }
   EXPECT_OK(parser.feed(corpus.substr(prev), out));
   if (finish) {
-    EXPECT_OK(parser.finish([&](const SseEvent& e) { out.push_back(e); return true; }));
+    EXPECT_OK(parser.finish([&](const adapters::SseEvent& e) { out.push_back(e); return true; }));
   }
   return out;
 }
@@ -101,8 +101,8 @@ TEST(SseParserTest, SameEventsByteByByteAndEverySingleSplit) {
 TEST(SseParserTest, CrLfSplitAcrossFeedsCountsAsOneLineEnding) {
   // "data: a\r" | "\n\r\n": if the LF were treated as a second (blank) line the event would
   // be dispatched early, which gives the same result; so check with two data lines.
-  SseParser p;
-  std::vector<SseEvent> out;
+  adapters::SseParser p;
+  std::vector<adapters::SseEvent> out;
   ASSERT_OK(p.feed("data: a\r", out));
   ASSERT_OK(p.feed("\ndata: b\r", out));
   ASSERT_OK(p.feed("\n\r", out));
@@ -120,8 +120,8 @@ TEST(SseParserTest, ReportsStreamOffsetOfEachEvent) {
 }
 
 TEST(SseParserTest, OversizedEventFailsWithOffsetAndStaysFailed) {
-  SseParser p(SseParser::Options{.max_event_bytes = 64});
-  std::vector<SseEvent> out;
+  adapters::SseParser p(adapters::SseParser::Options{.max_event_bytes = 64});
+  std::vector<adapters::SseEvent> out;
   ASSERT_OK(p.feed("data: ok\n\n", out));
   Status st = p.feed("data: " + std::string(40, 'x') + "\n", out);
   ASSERT_OK(st);
@@ -135,47 +135,47 @@ TEST(SseParserTest, OversizedEventFailsWithOffsetAndStaysFailed) {
 }
 
 TEST(SseParserTest, HugeSingleLineInOneChunkIsBounded) {
-  SseParser p(SseParser::Options{.max_event_bytes = 1024});
-  std::vector<SseEvent> out;
+  adapters::SseParser p(adapters::SseParser::Options{.max_event_bytes = 1024});
+  std::vector<adapters::SseEvent> out;
   const Status st = p.feed("data: " + std::string(5000, 'x') + "\n\n", out);
   EXPECT_EQ(st.code(), StatusCode::kMalformedResponse);
   EXPECT_TRUE(out.empty());
 }
 
 TEST(SseParserTest, CallbackCanStopParsing) {
-  SseParser p;
+  adapters::SseParser p;
   int seen = 0;
-  ASSERT_OK(p.feed("data: 1\n\ndata: 2\n\ndata: 3\n\n", [&](const SseEvent&) { return ++seen < 2; }));
+  ASSERT_OK(p.feed("data: 1\n\ndata: 2\n\ndata: 3\n\n", [&](const adapters::SseEvent&) { return ++seen < 2; }));
   EXPECT_EQ(seen, 2);
   EXPECT_TRUE(p.stopped());
-  ASSERT_OK(p.feed("data: 4\n\n", [&](const SseEvent&) { return ++seen < 2; }));
+  ASSERT_OK(p.feed("data: 4\n\n", [&](const adapters::SseEvent&) { return ++seen < 2; }));
   EXPECT_EQ(seen, 2);
 }
 
 TEST(SseParserTest, FinishDispatchesCompleteEventButDropsPartialLine) {
   {
-    SseParser p;
-    std::vector<SseEvent> out;
+    adapters::SseParser p;
+    std::vector<adapters::SseEvent> out;
     ASSERT_OK(p.feed("data: [DONE]\n", out));
     EXPECT_TRUE(out.empty());
     EXPECT_TRUE(p.has_pending());
-    ASSERT_OK(p.finish([&](const SseEvent& e) { out.push_back(e); return true; }));
+    ASSERT_OK(p.finish([&](const adapters::SseEvent& e) { out.push_back(e); return true; }));
     ASSERT_EQ(out.size(), 1u);
     EXPECT_EQ(out[0].data, "[DONE]");
   }
   {
-    SseParser p;
-    std::vector<SseEvent> out;
+    adapters::SseParser p;
+    std::vector<adapters::SseEvent> out;
     ASSERT_OK(p.feed("data: partial", out));
-    ASSERT_OK(p.finish([&](const SseEvent& e) { out.push_back(e); return true; }));
+    ASSERT_OK(p.finish([&](const adapters::SseEvent& e) { out.push_back(e); return true; }));
     EXPECT_TRUE(out.empty());
   }
 }
 
 TEST(SseParserTest, CallbackEventIsReusedWithoutLeakingPreviousFields) {
-  SseParser p;
+  adapters::SseParser p;
   std::vector<std::string> names;
-  ASSERT_OK(p.feed("event: a\ndata: 1\n\ndata: 2\n\n", [&](const SseEvent& e) {
+  ASSERT_OK(p.feed("event: a\ndata: 1\n\ndata: 2\n\n", [&](const adapters::SseEvent& e) {
     names.push_back(e.event + "=" + e.data);
     return true;
   }));

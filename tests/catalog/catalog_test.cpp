@@ -72,12 +72,12 @@ TEST(CatalogTest, NormalizesARealShapedPayload) {
 }
 
 TEST(CatalogTest, SimulatorPayloadWithAndWithoutDrift) {
-  sim::OpenRouterSimOptions o;
+  simulator::OpenRouterSimOptions o;
   o.catalog_size = 350;
-  auto plain = parse_openrouter_models(sim::openrouter_models_json(o), "plain");
-  o.drift = sim::OpenRouterDrift{true, true, true};
+  auto plain = parse_openrouter_models(simulator::openrouter_models_json(o), "plain");
+  o.drift = simulator::OpenRouterDrift{true, true, true};
   ParseStats st;
-  auto drift = parse_openrouter_models(sim::openrouter_models_json(o), "drift", &st);
+  auto drift = parse_openrouter_models(simulator::openrouter_models_json(o), "drift", &st);
   ASSERT_OK(plain);
   ASSERT_OK(drift);
   ASSERT_EQ(plain->size(), 350u);
@@ -186,9 +186,9 @@ TEST(CatalogTest, CuratedWinsAndUnknownsComeFromDiscovery) {
 
 TEST(CatalogTest, SearchNeedsEveryWordCuratedFirst) {
   auto curated = parse_curated(builtin_curated_json(), "c");
-  sim::OpenRouterSimOptions o;
+  simulator::OpenRouterSimOptions o;
   o.catalog_size = 100;
-  auto discovered = parse_openrouter_models(sim::openrouter_models_json(o), "d");
+  auto discovered = parse_openrouter_models(simulator::openrouter_models_json(o), "d");
   ASSERT_OK(curated);
   ASSERT_OK(discovered);
   Catalog cat(std::move(*curated), std::move(*discovered));

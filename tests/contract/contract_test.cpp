@@ -14,7 +14,7 @@
 #include "ploke/simulator/contract.h"
 #include "support/test_support.h"
 
-namespace ploke::sim {
+namespace ploke::simulator {
 namespace {
 
 const std::string kContracts = std::string(PLOKE_SOURCE_DIR) + "/adapters/contracts/";
@@ -38,7 +38,7 @@ class ShippedSuiteTest : public ::testing::TestWithParam<std::string> {};
 
 TEST_P(ShippedSuiteTest, PassesWithItsAdapter) {
   AdapterRegistry registry;
-  ASSERT_OK(register_builtin_adapters(registry));
+  ASSERT_OK(adapters::register_builtin_adapters(registry));
   auto adapter = registry.create(GetParam());
   ASSERT_OK(adapter);
   ContractSuite suite = load(GetParam());
@@ -296,4 +296,4 @@ TEST(ContractSuiteParseTest, DefaultsMergeIntoCases) {
 }
 
 }  // namespace
-}  // namespace ploke::sim
+}  // namespace ploke::simulator

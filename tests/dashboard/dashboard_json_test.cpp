@@ -158,12 +158,12 @@ class GatewayJsonLive : public ::testing::Test {
   void SetUp() override {
     adapter_ = adapters::openai::make_openai_adapter();
     for (const char* name : {"alpha", "beta"}) {
-      sim::SimOptions o;
-      o.latency = sim::LatencyModel::Fast();
-      auto e = sim::SimEngine::Create(o, clock_);
+      simulator::SimOptions o;
+      o.latency = simulator::LatencyModel::Fast();
+      auto e = simulator::SimEngine::Create(o, clock_);
       ASSERT_OK(e);
       engines_.push_back(std::move(e).value());
-      transports_.push_back(std::make_unique<InProcessTransport>(clock_, sim::engine_handler(*engines_.back())));
+      transports_.push_back(std::make_unique<InProcessTransport>(clock_, simulator::engine_handler(*engines_.back())));
       names_.emplace_back(name);
     }
     resilience::LlmClientOptions o;
@@ -200,7 +200,7 @@ class GatewayJsonLive : public ::testing::Test {
 
   SimulatedClock clock_;
   ProviderAdapterPtr adapter_;
-  std::vector<std::unique_ptr<sim::SimEngine>> engines_;
+  std::vector<std::unique_ptr<simulator::SimEngine>> engines_;
   std::vector<std::unique_ptr<InProcessTransport>> transports_;
   std::vector<std::string> names_;
   std::unique_ptr<resilience::LlmClient> client_;
@@ -208,7 +208,7 @@ class GatewayJsonLive : public ::testing::Test {
 };
 
 TEST_F(GatewayJsonLive, BreakerOpensAndClosesInTheJson) {
-  auto plan = sim::parse_fault_plan(R"({"faults":[{"id":"down","kind":"http_error","status":503}]})", "t");
+  auto plan = simulator::parse_fault_plan(R"({"faults":[{"id":"down","kind":"http_error","status":503}]})", "t");
   ASSERT_OK(plan);
   ASSERT_OK(engines_[0]->set_faults(*plan));
   for (int i = 0; i < 3; ++i) call();
@@ -265,7 +265,7 @@ TEST_F(GatewayJsonLive, GatewayServesThePageAndTheJson) {
   EXPECT_EQ(page->headers.get("content-type").value_or(""), "text/html; charset=utf-8");
   EXPECT_EQ(page->body, dashboard::page_html());
 
-  auto plan = sim::parse_fault_plan(R"({"faults":[{"id":"down","kind":"http_error","status":503}]})", "t");
+  auto plan = simulator::parse_fault_plan(R"({"faults":[{"id":"down","kind":"http_error","status":503}]})", "t");
   ASSERT_OK(plan);
   ASSERT_OK(engines_[0]->set_faults(*plan));
   for (int i = 0; i < 3; ++i) call();
@@ -283,18 +283,18 @@ TEST_F(GatewayJsonLive, GatewayServesThePageAndTheJson) {
 
 TEST(SimDashboardJson, FaultsRoutesAndRecent) {
   SimulatedClock clock;
-  sim::SimOptions o;
-  o.latency = sim::LatencyModel::Fast();
-  auto plan = sim::parse_fault_plan(
+  simulator::SimOptions o;
+  o.latency = simulator::LatencyModel::Fast();
+  auto plan = simulator::parse_fault_plan(
       R"({"faults":[{"id":"rl","kind":"http_error","status":429,"retry_after_ms":10,"trigger":{"times":2}},
                    {"id":"cut","kind":"stream_cut","after_events":4,"match":{"stream":true,"model":"gpt-4o"}}]})",
       "t");
   ASSERT_OK(plan);
   o.faults = *plan;
-  auto e = sim::SimEngine::Create(o, clock);
+  auto e = simulator::SimEngine::Create(o, clock);
   ASSERT_OK(e);
-  sim::SimEngine& engine = **e;
-  sim::SimObservability obs(engine, clock);
+  simulator::SimEngine& engine = **e;
+  simulator::SimObservability obs(engine, clock);
   HttpRequest r;
   r.method = "POST";
   r.path = "/v1/chat/completions";

@@ -7,6 +7,6 @@
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   std::string_view text(reinterpret_cast<const char*>(data), size);
-  (void)ploke::sim::parse_fault_plan(text, "fuzz.json");
+  (void)ploke::simulator::parse_fault_plan(text, "fuzz.json");
   return 0;
 }

@@ -13,16 +13,16 @@
 namespace {
 
 struct Run {
-  std::vector<ploke::SseEvent> events;
+  std::vector<ploke::adapters::SseEvent> events;
   bool ok = true;
 };
 
 Run parse(std::string_view in, size_t a, size_t b) {
-  ploke::SseParser::Options opt;
+  ploke::adapters::SseParser::Options opt;
   opt.max_event_bytes = 4096;  // exercise the bound as well
-  ploke::SseParser parser(opt);
+  ploke::adapters::SseParser parser(opt);
   Run r;
-  auto cb = [&](const ploke::SseEvent& e) {
+  auto cb = [&](const ploke::adapters::SseEvent& e) {
     r.events.push_back(e);
     return e.data != "[DONE]";
   };

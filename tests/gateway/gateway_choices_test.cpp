@@ -42,14 +42,14 @@ class GatewayChoicesTest : public ::testing::Test {
  protected:
   void SetUp() override {
     for (int i = 0; i < 2; ++i) {
-      sim::SimOptions o;
+      simulator::SimOptions o;
       o.seed = 20 + static_cast<uint64_t>(i);
       o.latency.time_to_first_token = std::chrono::milliseconds(5);
       o.latency.tokens_per_second = 1000;
-      auto e = sim::SimEngine::Create(o, clock_);
+      auto e = simulator::SimEngine::Create(o, clock_);
       ASSERT_TRUE(e.ok());
       engines_.push_back(std::move(e).value());
-      transports_.push_back(std::make_unique<InProcessTransport>(clock_, sim::engine_handler(*engines_.back())));
+      transports_.push_back(std::make_unique<InProcessTransport>(clock_, simulator::engine_handler(*engines_.back())));
     }
     client_ = std::make_unique<resilience::LlmClient>(clock_, resilience::LlmClientOptions{});
     std::vector<EndpointInfo> infos;
@@ -115,7 +115,7 @@ class GatewayChoicesTest : public ::testing::Test {
   SimulatedClock clock_;
   ProviderAdapterPtr oa_adapter_ = adapters::openai::make_openai_adapter();
   ProviderAdapterPtr an_adapter_ = adapters::anthropic::make_anthropic_adapter();
-  std::vector<std::unique_ptr<sim::SimEngine>> engines_;
+  std::vector<std::unique_ptr<simulator::SimEngine>> engines_;
   std::vector<std::unique_ptr<InProcessTransport>> transports_;
   std::unique_ptr<resilience::LlmClient> client_;
   std::unique_ptr<Gateway> gw_;

@@ -51,17 +51,17 @@ class GatewayStack {
 
   bool start() {
     for (int i = 0; i < 2; ++i) {
-      sim::SimOptions so;
+      simulator::SimOptions so;
       so.seed = 3 + static_cast<uint64_t>(i);
       so.latency.time_to_first_token = std::chrono::milliseconds(o_.sim_ttft_ms);
       so.latency.tokens_per_second = o_.sim_tps;
       so.rate_limits.limit_requests = o_.sim_limit_requests;
-      auto e = sim::SimEngine::Create(so, clock_);
+      auto e = simulator::SimEngine::Create(so, clock_);
       if (!e.ok()) return fail(e.status());
       engines_.push_back(std::move(e).value());
-      sim::ServerOptions sso;
+      simulator::ServerOptions sso;
       sso.threads = 1;
-      auto srv = sim::SimServer::Start(*engines_.back(), clock_, sso);
+      auto srv = simulator::SimServer::Start(*engines_.back(), clock_, sso);
       if (!srv.ok()) return fail(srv.status());
       sims_.push_back(std::move(srv).value());
     }
@@ -105,7 +105,7 @@ class GatewayStack {
   }
 
   void fault(int sim, const std::string& plan) {
-    auto p = sim::parse_fault_plan(plan, "test");
+    auto p = simulator::parse_fault_plan(plan, "test");
     ASSERT_TRUE(p.ok()) << p.status().to_string();
     ASSERT_TRUE(engines_[static_cast<size_t>(sim)]->set_faults(*p).ok());
   }
@@ -117,7 +117,7 @@ class GatewayStack {
   Result<HttpResponse> get(const std::string& path) { return send("GET", path, "", {}); }
 
   Result<HttpResponse> send(const std::string& method, const std::string& path, const std::string& body,
-                            std::vector<std::pair<std::string, std::string>> headers, HttpTransport* via = nullptr) {
+                            std::vector<std::pair<std::string, std::string>> headers, adapters::HttpTransport* via = nullptr) {
     HttpRequest r;
     r.method = method;
     r.base_url = server_->url();
@@ -159,23 +159,23 @@ class GatewayStack {
 
   Gateway& gateway() { return *gateway_; }
   GatewayServer& server() { return *server_; }
-  sim::SimEngine& engine(int i) { return *engines_[static_cast<size_t>(i)]; }
+  simulator::SimEngine& engine(int i) { return *engines_[static_cast<size_t>(i)]; }
   RealClock& clock() { return clock_; }
   std::string url() const { return server_->url(); }
 
  private:
   StackOptions o_;
   RealClock clock_;
-  std::vector<std::unique_ptr<sim::SimEngine>> engines_;
-  std::vector<std::unique_ptr<sim::SimServer>> sims_;
+  std::vector<std::unique_ptr<simulator::SimEngine>> engines_;
+  std::vector<std::unique_ptr<simulator::SimServer>> sims_;
   ProviderAdapterPtr adapter_ = adapters::openai::make_openai_adapter();
-  static HttpTransport::Options upstream_options(const StackOptions& o) {
-    HttpTransport::Options h{o.upstream_pool, "ploke-gateway-test", true};
+  static adapters::HttpTransport::Options upstream_options(const StackOptions& o) {
+    adapters::HttpTransport::Options h{o.upstream_pool, "ploke-gateway-test", true};
     h.on_event_loop = o.workers == 0;
     return h;
   }
-  HttpTransport upstream_{clock_, upstream_options(o_)};
-  HttpTransport client_http_{clock_, HttpTransport::Options{64, "gateway-test-client", true}};
+  adapters::HttpTransport upstream_{clock_, upstream_options(o_)};
+  adapters::HttpTransport client_http_{clock_, adapters::HttpTransport::Options{64, "gateway-test-client", true}};
   std::unique_ptr<resilience::LlmClient> client_;
   std::unique_ptr<Gateway> gateway_;
   std::unique_ptr<GatewayServer> server_;

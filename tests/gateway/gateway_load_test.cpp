@@ -120,7 +120,7 @@ std::string load_body(int i, bool stream) {
 // `requests` requests from `concurrency` client threads, each classified.
 void drive_load(GatewayStack& s, int requests, int concurrency, LoadTally& tally) {
   std::atomic<int> next{0};
-  HttpTransport clients(s.clock(), HttpTransport::Options{static_cast<size_t>(concurrency), "gateway-load", true});
+  adapters::HttpTransport clients(s.clock(), adapters::HttpTransport::Options{static_cast<size_t>(concurrency), "gateway-load", true});
   std::vector<std::thread> threads;
   for (int t = 0; t < concurrency; ++t) {
     threads.emplace_back([&] {

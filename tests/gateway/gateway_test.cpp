@@ -45,14 +45,14 @@ class GatewayTest : public ::testing::Test {
  protected:
   void SetUp() override {
     for (int i = 0; i < 2; ++i) {
-      sim::SimOptions o;
+      simulator::SimOptions o;
       o.seed = 10 + static_cast<uint64_t>(i);
       o.latency.time_to_first_token = std::chrono::milliseconds(5);
       o.latency.tokens_per_second = 1000;
-      auto e = sim::SimEngine::Create(o, clock_);
+      auto e = simulator::SimEngine::Create(o, clock_);
       ASSERT_TRUE(e.ok());
       engines_.push_back(std::move(e).value());
-      transports_.push_back(std::make_unique<InProcessTransport>(clock_, sim::engine_handler(*engines_.back())));
+      transports_.push_back(std::make_unique<InProcessTransport>(clock_, simulator::engine_handler(*engines_.back())));
     }
     resilience::LlmClientOptions lo;
     lo.retry.max_retries_per_endpoint = 1;
@@ -95,7 +95,7 @@ class GatewayTest : public ::testing::Test {
     return rec;
   }
   void fault(int engine, const std::string& plan) {
-    auto p = sim::parse_fault_plan(plan, "test");
+    auto p = simulator::parse_fault_plan(plan, "test");
     ASSERT_TRUE(p.ok()) << p.status().to_string();
     ASSERT_TRUE(engines_[static_cast<size_t>(engine)]->set_faults(*p).ok());
   }
@@ -114,7 +114,7 @@ class GatewayTest : public ::testing::Test {
 
   SimulatedClock clock_;
   ProviderAdapterPtr adapter_ = adapters::openai::make_openai_adapter();
-  std::vector<std::unique_ptr<sim::SimEngine>> engines_;
+  std::vector<std::unique_ptr<simulator::SimEngine>> engines_;
   std::vector<std::unique_ptr<InProcessTransport>> transports_;
   std::unique_ptr<resilience::LlmClient> client_;
   std::unique_ptr<Gateway> gw_;

@@ -23,8 +23,8 @@ resilience::TraceCandidate candidate(const std::string& endpoint_id) {
   return c;
 }
 
-inbound::InboundRequest asking(const std::string& model) {
-  inbound::InboundRequest in;
+adapters::inbound::InboundRequest asking(const std::string& model) {
+  adapters::inbound::InboundRequest in;
   in.request.model = model;
   return in;
 }
@@ -97,7 +97,7 @@ TEST(RoutingGroups, OnlyUnfixableErrorsEndTheSequence) {
 }
 
 TEST(ChatCallSteps, HeaderOverridesWinAndBadValuesNameTheHeader) {
-  inbound::RoutingHints h;
+  adapters::inbound::RoutingHints h;
   h.pin = "body-pin";
   Headers headers;
   headers.add("x-ploke-provider", "an");

@@ -40,17 +40,17 @@ class LedgerFacadeTest : public ::testing::Test {
   void TearDown() override { std::system(("rm -rf '" + dir_ + "'").c_str()); }
 
   void make(std::string_view faults = "") {
-    sim::SimOptions o;
+    simulator::SimOptions o;
     o.seed = 11;
     if (!faults.empty()) {
-      auto p = sim::parse_fault_plan(faults, "faults");
+      auto p = simulator::parse_fault_plan(faults, "faults");
       ASSERT_TRUE(p.ok()) << p.status().to_string();
       o.faults = *p;
     }
-    auto e = sim::SimEngine::Create(o, clock_);
+    auto e = simulator::SimEngine::Create(o, clock_);
     ASSERT_TRUE(e.ok()) << e.status().to_string();
     engine_ = std::move(e).value();
-    transport_ = std::make_unique<InProcessTransport>(clock_, sim::engine_handler(*engine_));
+    transport_ = std::make_unique<InProcessTransport>(clock_, simulator::engine_handler(*engine_));
     resilience::LlmClientOptions lo;
     lo.backoff = resilience::BackoffConfig{100ms, 1s, resilience::JitterMode::kNone};
     lo.usage_sink = book_.get();
@@ -87,7 +87,7 @@ class LedgerFacadeTest : public ::testing::Test {
   std::unique_ptr<ledger::Ledger> book_;
   catalog::Catalog cat_;
   ProviderAdapterPtr adapter_;
-  std::unique_ptr<sim::SimEngine> engine_;
+  std::unique_ptr<simulator::SimEngine> engine_;
   std::unique_ptr<InProcessTransport> transport_;
   std::unique_ptr<resilience::LlmClient> client_;
 };

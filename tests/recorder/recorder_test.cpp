@@ -373,16 +373,16 @@ TEST_F(RecorderTest, PeriodicFlushWritesWithoutStop) {
 }
 
 TEST_F(RecorderTest, UpstreamStreamCutIsRecordedAsResetAndCutForTheClient) {
-  sim::SimOptions so;
+  simulator::SimOptions so;
   so.seed = 5;
-  so.latency = sim::LatencyModel::Fast();
-  sim::Fault cut;
-  cut.kind = sim::FaultKind::kStreamCut;
+  so.latency = simulator::LatencyModel::Fast();
+  simulator::Fault cut;
+  cut.kind = simulator::FaultKind::kStreamCut;
   cut.after_events = 3;
   so.faults.faults = {cut};
-  auto engine = sim::SimEngine::Create(so, clock_);
+  auto engine = simulator::SimEngine::Create(so, clock_);
   ASSERT_OK(engine);
-  auto server = sim::SimServer::Start(**engine, clock_, sim::ServerOptions{});
+  auto server = simulator::SimServer::Start(**engine, clock_, simulator::ServerOptions{});
   ASSERT_OK(server);
   RecorderOptions o = opts(RecordMode::kAll, dir_.file("cut.json"));
   o.upstream = (*server)->url();
@@ -403,14 +403,14 @@ TEST_F(RecorderTest, UpstreamStreamCutIsRecordedAsResetAndCutForTheClient) {
 
 TEST_F(RecorderTest, StreamsReachTheClientBeforeTheUpstreamFinishes) {
   // A slow stream (~1 s): the client must see the first bytes long before the end.
-  sim::SimOptions so;
+  simulator::SimOptions so;
   so.seed = 3;
   so.latency.time_to_first_token = std::chrono::milliseconds(10);
   so.latency.tokens_per_second = 40;
   so.length = {40, 40};
-  auto engine = sim::SimEngine::Create(so, clock_);
+  auto engine = simulator::SimEngine::Create(so, clock_);
   ASSERT_OK(engine);
-  auto server = sim::SimServer::Start(**engine, clock_, sim::ServerOptions{});
+  auto server = simulator::SimServer::Start(**engine, clock_, simulator::ServerOptions{});
   ASSERT_OK(server);
   RecorderOptions o = opts(RecordMode::kAll, dir_.file("slow.json"));
   o.upstream = (*server)->url();
@@ -431,7 +431,7 @@ TEST_F(RecorderTest, StreamsReachTheClientBeforeTheUpstreamFinishes) {
     TimePoint t0;
     Duration first{0}, total{0};
   };
-  HttpTransport http(clock_);
+  adapters::HttpTransport http(clock_);
   HttpRequest req;
   req.base_url = rec->url();
   req.path = "/v1/chat/completions";
@@ -458,21 +458,21 @@ using namespace ploke::recorder::testing;
 // end it long before that, so a pass proves the upstream call was cancelled, not waited out.
 struct LongStreamUpstream {
   explicit LongStreamUpstream(Clock& clock) {
-    sim::SimOptions so;
+    simulator::SimOptions so;
     so.seed = 9;
     so.latency.time_to_first_token = std::chrono::milliseconds(5);
     so.latency.tokens_per_second = 40;
     so.length = {400, 400};
-    auto e = sim::SimEngine::Create(so, clock);
+    auto e = simulator::SimEngine::Create(so, clock);
     EXPECT_TRUE(e.ok()) << e.status().to_string();
     engine = std::move(e).value();
-    auto s = sim::SimServer::Start(*engine, clock, sim::ServerOptions{});
+    auto s = simulator::SimServer::Start(*engine, clock, simulator::ServerOptions{});
     EXPECT_TRUE(s.ok()) << s.status().to_string();
     server = std::move(s).value();
   }
   ~LongStreamUpstream() { server->stop(); }
-  std::unique_ptr<sim::SimEngine> engine;
-  std::unique_ptr<sim::SimServer> server;
+  std::unique_ptr<simulator::SimEngine> engine;
+  std::unique_ptr<simulator::SimServer> server;
 };
 
 class RecorderCancelTest : public ::testing::Test {
@@ -506,7 +506,7 @@ TEST_F(RecorderCancelTest, ClientLeavingMidStreamCancelsTheUpstreamCallAndRecord
   auto rec = start(RecordMode::kAll, dir_.file("left.json"), up.server->url());
   ASSERT_TRUE(rec);
   const TimePoint t0 = clock_.now();
-  HttpTransport http(clock_);
+  adapters::HttpTransport http(clock_);
   ploke::testing::RecordingHandler h;
   h.abort_after_first_chunk_ = true;  // the client hangs up after the first bytes
   http.start(stream_request(rec->url()), CallOptions{}, h);
@@ -548,7 +548,7 @@ TEST_F(RecorderCancelTest, StopWithAStreamInFlightCutsItPromptlyAndKeepsWhatWasR
     std::atomic<bool> completed{false};
     std::atomic<bool> ok{false};
   } w;
-  HttpTransport http(clock_);
+  adapters::HttpTransport http(clock_);
   CallPtr call = http.start_async(stream_request(rec->url()), CallOptions{}, w);
   const TimePoint deadline = clock_.now() + std::chrono::seconds(5);
   while (!w.got_bytes.load() && clock_.now() < deadline) clock_.sleep_for(std::chrono::milliseconds(2));

@@ -29,7 +29,7 @@ struct Reply {
 
 inline Reply send(Clock& clock, const std::string& base, const std::string& method, const std::string& path,
                   const std::string& body = "", Headers headers = {}) {
-  HttpTransport http(clock);
+  adapters::HttpTransport http(clock);
   HttpRequest r;
   r.method = method;
   r.base_url = base;
@@ -48,35 +48,35 @@ inline Reply send(Clock& clock, const std::string& base, const std::string& meth
 /// tools are offered, a 429 for model gpt-4o-mini and a 500 for model gpt-4.1.
 struct SimUpstream {
   explicit SimUpstream(Clock& clock) {
-    sim::SimOptions o;
+    simulator::SimOptions o;
     o.seed = 11;
     o.latency.time_to_first_token = std::chrono::milliseconds(15);
     o.latency.tokens_per_second = 400;
     o.tool_call_probability = 1.0;
-    sim::Fault f429;
+    simulator::Fault f429;
     f429.id = "rate";
-    f429.kind = sim::FaultKind::kHttpError;
+    f429.kind = simulator::FaultKind::kHttpError;
     f429.status = 429;
     f429.match.model = "gpt-4o-mini";
     f429.retry_after = std::chrono::seconds(1);
-    sim::Fault f500;
+    simulator::Fault f500;
     f500.id = "boom";
-    f500.kind = sim::FaultKind::kHttpError;
+    f500.kind = simulator::FaultKind::kHttpError;
     f500.status = 500;
     f500.match.model = "gpt-4.1";
     o.faults.faults = {f429, f500};
-    auto e = sim::SimEngine::Create(o, clock);
+    auto e = simulator::SimEngine::Create(o, clock);
     EXPECT_TRUE(e.ok()) << e.status().to_string();
     engine = std::move(e).value();
-    auto s = sim::SimServer::Start(*engine, clock, sim::ServerOptions{});
+    auto s = simulator::SimServer::Start(*engine, clock, simulator::ServerOptions{});
     EXPECT_TRUE(s.ok()) << s.status().to_string();
     server = std::move(s).value();
   }
   std::string url() const { return server->url(); }
   uint64_t requests() const { return engine->request_count(); }
 
-  std::unique_ptr<sim::SimEngine> engine;
-  std::unique_ptr<sim::SimServer> server;
+  std::unique_ptr<simulator::SimEngine> engine;
+  std::unique_ptr<simulator::SimServer> server;
 };
 
 inline std::string chat_body(const std::string& model, bool stream, const std::string& content = "hello recorder",

@@ -12,7 +12,7 @@
 #include <thread>
 
 #include "llm_client_fixture.h"
-#include "ploke/adapters/openai_adapter.h"
+#include "ploke/adapters/openai/adapter.h"
 #include "ploke/core/in_process_transport.h"
 #include "ploke/simulator/engine.h"
 #include "ploke/simulator/fault_plan_json.h"
@@ -22,8 +22,8 @@ namespace ploke::resilience {
 namespace {
 
 using namespace std::chrono_literals;
-using sim::SimEngine;
-using sim::SimOptions;
+using simulator::SimEngine;
+using simulator::SimOptions;
 
 // --- usage hook and budgets -------------------------------------------------------------
 

@@ -11,7 +11,7 @@
 #include <string>
 #include <vector>
 
-#include "ploke/adapters/openai_adapter.h"
+#include "ploke/adapters/openai/adapter.h"
 #include "ploke/core/in_process_transport.h"
 #include "ploke/resilience/llm_client.h"
 #include "ploke/simulator/engine.h"
@@ -39,20 +39,20 @@ inline LlmClientOptions base_options() {
 
 class LlmClientTest : public ::testing::Test {
  protected:
-  void SetUp() override { adapter_ = make_openai_adapter(); }
+  void SetUp() override { adapter_ = adapters::openai::make_openai_adapter(); }
 
-  sim::SimEngine& add_sim(const std::string& name, std::string_view faults = "") {
-    sim::SimOptions o;
+  simulator::SimEngine& add_sim(const std::string& name, std::string_view faults = "") {
+    simulator::SimOptions o;
     o.seed = 100 + engines_.size();
     if (!faults.empty()) {
-      auto p = sim::parse_fault_plan(faults, name);
+      auto p = simulator::parse_fault_plan(faults, name);
       EXPECT_TRUE(p.ok()) << p.status().to_string();
       if (p.ok()) o.faults = *p;
     }
-    auto e = sim::SimEngine::Create(o, clock_);
+    auto e = simulator::SimEngine::Create(o, clock_);
     EXPECT_TRUE(e.ok()) << e.status().to_string();
     engines_.push_back(std::move(e).value());
-    auto handler = sim::engine_handler(*engines_.back());
+    auto handler = simulator::engine_handler(*engines_.back());
     const size_t index = engines_.size() - 1;
     bodies_.emplace_back();
     transports_.push_back(std::make_unique<InProcessTransport>(clock_, [this, handler, index](const HttpRequest& r) {
@@ -90,7 +90,7 @@ class LlmClientTest : public ::testing::Test {
 
   SimulatedClock clock_;
   ProviderAdapterPtr adapter_;
-  std::vector<std::unique_ptr<sim::SimEngine>> engines_;
+  std::vector<std::unique_ptr<simulator::SimEngine>> engines_;
   std::vector<std::unique_ptr<InProcessTransport>> transports_;
   std::vector<std::string> names_;
   std::deque<std::vector<std::string>> bodies_;  // request bodies each engine received

@@ -14,7 +14,7 @@
 #include <thread>
 
 #include "llm_client_fixture.h"
-#include "ploke/adapters/openai_adapter.h"
+#include "ploke/adapters/openai/adapter.h"
 #include "ploke/core/in_process_transport.h"
 #include "ploke/simulator/engine.h"
 #include "ploke/simulator/fault_plan_json.h"
@@ -24,8 +24,8 @@ namespace ploke::resilience {
 namespace {
 
 using namespace std::chrono_literals;
-using sim::SimEngine;
-using sim::SimOptions;
+using simulator::SimEngine;
+using simulator::SimOptions;
 
 TEST_F(LlmClientTest, ProbesAreBudgetedAndFeedTheBreaker) {
   add_sim("alpha", R"({"faults":[{"kind":"http_error","status":500,"trigger":{"times":5}}]})");
@@ -221,12 +221,12 @@ size_t queued_total(LlmClient& client) {
 TEST(LlmClientLoadTest, PriorityOrderUnderLoad) {
   RealClock clock;
   SimOptions so;
-  so.latency = sim::LatencyModel::Fast();
+  so.latency = simulator::LatencyModel::Fast();
   auto engine = SimEngine::Create(so, clock);
   ASSERT_OK(engine);
-  InProcessTransport inner(clock, sim::engine_handler(**engine));
+  InProcessTransport inner(clock, simulator::engine_handler(**engine));
   RecordingTransport transport(inner);  // one slot: its order is the admission order
-  auto adapter = make_openai_adapter();
+  auto adapter = adapters::openai::make_openai_adapter();
   LlmClientOptions o = base_options();
   o.admission = AdmissionConfig{1, {8, 8, 8}};
   LlmClient client(clock, o);
@@ -266,16 +266,16 @@ TEST(LlmClientLoadTest, PriorityOrderUnderLoad) {
 TEST(LlmClientModelTest, FallOverSendsTheEndpointsOwnModel) {
   SimulatedClock clock;
   SimOptions so;
-  so.latency = sim::LatencyModel::Fast();
+  so.latency = simulator::LatencyModel::Fast();
   auto primary = SimEngine::Create(so, clock);
   auto secondary = SimEngine::Create(so, clock);
   ASSERT_OK(primary);
   ASSERT_OK(secondary);
-  auto plan = sim::parse_fault_plan(R"({"faults":[{"kind":"http_error","status":500}]})", "test");
+  auto plan = simulator::parse_fault_plan(R"({"faults":[{"kind":"http_error","status":500}]})", "test");
   ASSERT_OK(plan);
   ASSERT_OK((*primary)->set_faults(*plan));
-  InProcessTransport tp(clock, sim::engine_handler(**primary));
-  InProcessTransport ts_inner(clock, sim::engine_handler(**secondary));
+  InProcessTransport tp(clock, simulator::engine_handler(**primary));
+  InProcessTransport ts_inner(clock, simulator::engine_handler(**secondary));
   class Recording final : public Transport {
    public:
     explicit Recording(Transport& t) : t_(t) {}
@@ -286,7 +286,7 @@ TEST(LlmClientModelTest, FallOverSendsTheEndpointsOwnModel) {
     std::vector<std::string> bodies;
     Transport& t_;
   } ts(ts_inner);
-  auto adapter = make_openai_adapter();
+  auto adapter = adapters::openai::make_openai_adapter();
   LlmClient client(clock, base_options());
   auto add = [&](const char* id, const char* provider, const char* model, Transport& t) {
     EndpointConfig c;

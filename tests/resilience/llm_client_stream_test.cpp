@@ -13,7 +13,7 @@
 #include <thread>
 
 #include "llm_client_fixture.h"
-#include "ploke/adapters/openai_adapter.h"
+#include "ploke/adapters/openai/adapter.h"
 #include "ploke/core/in_process_transport.h"
 #include "ploke/simulator/engine.h"
 #include "ploke/simulator/fault_plan_json.h"
@@ -23,8 +23,8 @@ namespace ploke::resilience {
 namespace {
 
 using namespace std::chrono_literals;
-using sim::SimEngine;
-using sim::SimOptions;
+using simulator::SimEngine;
+using simulator::SimOptions;
 
 TEST_F(LlmClientTest, NoSilentFallbackAfterContentReachedTheCaller) {
   add_sim("alpha", R"({"faults":[{"kind":"stream_cut","after_events":4}]})");
@@ -193,7 +193,7 @@ TEST(LlmClientCancelTest, CancelStopsABlockingTransferAtTheNextChunk) {
     }
     int chunks_delivered = 0;
   } transport;
-  auto adapter = make_openai_adapter();
+  auto adapter = adapters::openai::make_openai_adapter();
   LlmClient client(clock, base_options());
   EndpointConfig c;
   c.candidate.id = "blocking/gpt-4o";

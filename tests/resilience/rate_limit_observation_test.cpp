@@ -116,16 +116,16 @@ class ScriptedObservationAdapter final : public ProviderAdapter {
 
 struct OneEndpoint {
   SimulatedClock clock;
-  std::unique_ptr<sim::SimEngine> engine;
+  std::unique_ptr<simulator::SimEngine> engine;
   std::unique_ptr<InProcessTransport> transport;
   ScriptedObservationAdapter adapter;
   std::unique_ptr<LlmClient> client;
 
   OneEndpoint() {
-    auto e = sim::SimEngine::Create(sim::SimOptions{}, clock);
+    auto e = simulator::SimEngine::Create(simulator::SimOptions{}, clock);
     EXPECT_TRUE(e.ok());
     engine = std::move(e).value();
-    transport = std::make_unique<InProcessTransport>(clock, sim::engine_handler(*engine));
+    transport = std::make_unique<InProcessTransport>(clock, simulator::engine_handler(*engine));
     LlmClientOptions o;
     o.max_rate_limit_wait = 60s;
     client = std::make_unique<LlmClient>(clock, o);

@@ -90,14 +90,14 @@ TEST(ScenarioParse, FullFormat) {
   EXPECT_EQ(s->providers[0].client_limits.requests_per_minute, 60u);
   EXPECT_EQ(*s->providers[0].timeouts.first_byte_timeout, seconds(2));
   ASSERT_EQ(s->providers[0].faults.faults.size(), 1u);
-  const sim::Fault& f = s->providers[0].faults.faults[0];
+  const simulator::Fault& f = s->providers[0].faults.faults[0];
   EXPECT_EQ(f.id, "f1");
   EXPECT_EQ(f.status, 429);
   EXPECT_EQ(*f.trigger.from, seconds(10));
   EXPECT_EQ(*f.trigger.until, seconds(20));
   ASSERT_EQ(s->providers[1].faults.faults.size(), 2u);
   EXPECT_EQ(s->providers[1].faults.faults[0].id, "x");
-  EXPECT_EQ(s->providers[1].faults.faults[1].kind, sim::FaultKind::kSlowStream);
+  EXPECT_EQ(s->providers[1].faults.faults[1].kind, simulator::FaultKind::kSlowStream);
   EXPECT_EQ(s->workload.arrival, ArrivalProcess::kBursts);
   EXPECT_EQ(s->workload.bursts[0].count, 50u);
   EXPECT_EQ(*s->workload.max_requests, 500u);
@@ -390,15 +390,15 @@ TEST(ScenarioRun, OwnScenariosHold) {
 // the simulated clock for everyone: a call started at the same time ends at its own time.
 TEST(Fibers, FacadeBackoffWithoutCancelTokenDoesNotStallOtherFibers) {
   SimulatedClock clock;
-  sim::SimOptions so;
-  so.latency = sim::LatencyModel::Fast();
-  auto engine = sim::SimEngine::Create(so, clock);
+  simulator::SimOptions so;
+  so.latency = simulator::LatencyModel::Fast();
+  auto engine = simulator::SimEngine::Create(so, clock);
   ASSERT_TRUE(engine.ok());
-  auto plan = sim::parse_fault_plan(
+  auto plan = simulator::parse_fault_plan(
       R"({"faults":[{"kind":"http_error","status":429,"retry_after_ms":2000,"trigger":{"nth":1}}]})", "test");
   ASSERT_TRUE(plan.ok()) << plan.status().to_string();
   ASSERT_TRUE((*engine)->set_faults(*plan).ok());
-  InProcessTransport transport(clock, sim::engine_handler(**engine));
+  InProcessTransport transport(clock, simulator::engine_handler(**engine));
   auto adapter = adapters::openai::make_openai_adapter();
   resilience::LlmClient client(clock, resilience::LlmClientOptions{});
   resilience::EndpointConfig c;

@@ -13,7 +13,7 @@
 #include "e2e_fixture.h"
 #include "support/test_support.h"
 
-namespace ploke::sim {
+namespace ploke::simulator {
 namespace {
 
 using namespace std::chrono_literals;
@@ -231,4 +231,4 @@ TEST_F(AnthropicE2eInProcessTest, StreamHangTimesOutIdle) { stream_hang_times_ou
 TEST_F(AnthropicE2eInProcessTest, DelayAndSlowStream) { delay_and_slow_stream_still_succeed(); }
 
 }  // namespace
-}  // namespace ploke::sim
+}  // namespace ploke::simulator

@@ -13,7 +13,7 @@
 #include "sim_test_util.h"
 #include "support/test_support.h"
 
-namespace ploke::sim {
+namespace ploke::simulator {
 namespace {
 
 using namespace std::chrono_literals;
@@ -697,4 +697,4 @@ TEST_F(AnthropicEngineTest, FaultsMatchByModelStreamAndPath) {
 }
 
 }  // namespace
-}  // namespace ploke::sim
+}  // namespace ploke::simulator

@@ -19,7 +19,7 @@
 #include "ploke/simulator/http_server.h"
 #include "support/test_support.h"
 
-namespace ploke::sim::e2e {
+namespace ploke::simulator::e2e {
 
 using namespace std::chrono_literals;
 
@@ -67,7 +67,7 @@ class E2eHttpFixture : public Fixture<Cases> {
     auto s = SimServer::Start(*this->engine_, clock_, so);
     ASSERT_OK(s);
     server_ = std::move(s).value();
-    transport_ = std::make_unique<HttpTransport>(clock_);
+    transport_ = std::make_unique<adapters::HttpTransport>(clock_);
     CallOptions co;
     co.connect_timeout = 2s;
     co.first_byte_timeout = 500ms;
@@ -83,7 +83,7 @@ class E2eHttpFixture : public Fixture<Cases> {
 
   RealClock clock_;
   std::unique_ptr<SimServer> server_;
-  std::unique_ptr<HttpTransport> transport_;
+  std::unique_ptr<adapters::HttpTransport> transport_;
 };
 
 template <class Cases>
@@ -105,4 +105,4 @@ class E2eInProcessFixture : public Fixture<Cases> {
   std::unique_ptr<InProcessTransport> transport_;
 };
 
-}  // namespace ploke::sim::e2e
+}  // namespace ploke::simulator::e2e

@@ -13,7 +13,7 @@
 #include "e2e_fixture.h"
 #include "support/test_support.h"
 
-namespace ploke::sim {
+namespace ploke::simulator {
 namespace {
 
 using namespace std::chrono_literals;
@@ -268,4 +268,4 @@ TEST_F(SimE2eInProcessTest, SameSeedSameConversationTwice) {
 }
 
 }  // namespace
-}  // namespace ploke::sim
+}  // namespace ploke::simulator

@@ -10,7 +10,7 @@
 #include "sim_test_util.h"
 #include "support/test_support.h"
 
-namespace ploke::sim {
+namespace ploke::simulator {
 namespace {
 
 using namespace std::chrono_literals;
@@ -713,4 +713,4 @@ TEST(FormatResetDurationTest, MatchesOpenAiStyle) {
 }
 
 }  // namespace
-}  // namespace ploke::sim
+}  // namespace ploke::simulator

@@ -22,7 +22,7 @@
 #include "sim_test_util.h"
 #include "support/test_support.h"
 
-namespace ploke::sim {
+namespace ploke::simulator {
 namespace {
 
 using namespace std::chrono_literals;
@@ -576,4 +576,4 @@ TEST_F(SimServerTest, StartRejectsBadOptionsAndReportsBusyPort) {
 }
 
 }  // namespace
-}  // namespace ploke::sim
+}  // namespace ploke::simulator

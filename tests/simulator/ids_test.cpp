@@ -10,7 +10,7 @@
 #include "ploke/simulator/fault_plan_json.h"
 #include "sim_test_util.h"
 
-namespace ploke::sim {
+namespace ploke::simulator {
 namespace {
 
 using testing::chat_http;
@@ -175,4 +175,4 @@ TEST(SimIds, AnthropicFaultEventCarriesItsRequestId) {
 }
 
 }  // namespace
-}  // namespace ploke::sim
+}  // namespace ploke::simulator

@@ -14,7 +14,7 @@
 #include "ploke/simulator/fault_plan_json.h"
 #include "support/test_support.h"
 
-namespace ploke::sim {
+namespace ploke::simulator {
 namespace {
 
 using namespace std::chrono_literals;
@@ -352,4 +352,4 @@ TEST_F(MetricsTextTest, ObservabilityUsesTheClockForFaultWindows) {
 }
 
 }  // namespace
-}  // namespace ploke::sim
+}  // namespace ploke::simulator

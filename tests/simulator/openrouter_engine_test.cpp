@@ -12,7 +12,7 @@
 #include "sim_test_util.h"
 #include "support/test_support.h"
 
-namespace ploke::sim {
+namespace ploke::simulator {
 namespace {
 using namespace ploke::adapters::openrouter;  // NOLINT: the OpenRouter package
 
@@ -471,4 +471,4 @@ TEST(OpenRouterCoreTest, AdapterToleratesEveryDriftSwitch) {
 }
 
 }  // namespace
-}  // namespace ploke::sim
+}  // namespace ploke::simulator

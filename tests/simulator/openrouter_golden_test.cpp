@@ -19,7 +19,7 @@
 #include "ploke/simulator/openrouter_options.h"
 #include "sim_test_util.h"
 
-namespace ploke::sim {
+namespace ploke::simulator {
 namespace {
 
 using testing::chat_http;
@@ -308,4 +308,4 @@ TEST(OpenRouterGolden, LargeCatalogDigests) {
 }
 
 }  // namespace
-}  // namespace ploke::sim
+}  // namespace ploke::simulator

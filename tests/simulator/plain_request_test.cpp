@@ -14,7 +14,7 @@
 #include "ploke/simulator/engine.h"
 #include "ploke/simulator/fault_plan_json.h"
 
-namespace ploke::sim {
+namespace ploke::simulator {
 namespace {
 
 using namespace std::chrono_literals;
@@ -190,4 +190,4 @@ TEST_F(PlainRequestTest, OpenAiFastPathAnswersExactlyAsTheDomPath) {
 }
 
 }  // namespace
-}  // namespace ploke::sim
+}  // namespace ploke::simulator

@@ -17,7 +17,7 @@
 #include "sim_test_util.h"
 #include "support/test_support.h"
 
-namespace ploke::sim {
+namespace ploke::simulator {
 namespace {
 
 using namespace std::chrono_literals;
@@ -650,4 +650,4 @@ TEST_F(ReplayTest, BadIgnorePathIsAnOptionsError) {
 }
 
 }  // namespace
-}  // namespace ploke::sim
+}  // namespace ploke::simulator

@@ -17,7 +17,7 @@
 #include "ploke/simulator/engine.h"
 #include "ploke/simulator/fault_plan_json.h"
 
-namespace ploke::sim::testing {
+namespace ploke::simulator::testing {
 
 using Json = nlohmann::json;
 
@@ -68,4 +68,4 @@ class EngineFixture : public ::testing::Test {
   SimulatedClock clock_;
 };
 
-}  // namespace ploke::sim::testing
+}  // namespace ploke::simulator::testing

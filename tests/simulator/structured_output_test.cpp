@@ -6,7 +6,7 @@
 #include "ploke/simulator/engine.h"
 #include "sim_test_util.h"
 
-namespace ploke::sim {
+namespace ploke::simulator {
 namespace {
 
 using testing::chat_http;
@@ -144,4 +144,4 @@ TEST(StructuredOutput, AnthropicOutputFormatFollowsTheSchema) {
 }
 
 }  // namespace
-}  // namespace ploke::sim
+}  // namespace ploke::simulator

@@ -74,7 +74,7 @@ std::string request_id_of(const Headers& h) {
 
 Result<ChatResponse> parse_body(const HttpResponse& r, const Endpoint& ep) {
   json doc;
-  if (Status st = ploke::detail::check_json_input(r.body); !st.ok()) return malformed(st.message(), r, ep);
+  if (Status st = ploke::adapters::detail::check_json_input(r.body); !st.ok()) return malformed(st.message(), r, ep);
   try {
     doc = json::parse(r.body);
   } catch (const json::parse_error& e) {
@@ -182,7 +182,7 @@ bool AnthropicStreamDecoder::on_event(const SseEvent& e) {
   if (name == "ping") return true;
   if (name == "content_block_delta" && started_ && fast_text_delta(e.data)) return true;
   json doc;
-  if (Status st = ploke::detail::check_json_input(e.data); !st.ok()) return fail_malformed(e, "data " + st.message());
+  if (Status st = ploke::adapters::detail::check_json_input(e.data); !st.ok()) return fail_malformed(e, "data " + st.message());
   try {
     doc = json::parse(e.data);
   } catch (const json::parse_error& pe) {

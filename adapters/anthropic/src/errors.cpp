@@ -8,9 +8,9 @@
 #include <string>
 
 #include "internal.h"
+#include "error_status.h"
 #include "header_values.h"
 #include "ploke/adapters/retry_after.h"
-#include "ploke/core/secret.h"
 
 namespace ploke::adapters::anthropic {
 namespace {
@@ -101,16 +101,7 @@ std::string describe(int http_status, const ErrorFields* f, std::string_view req
 
 ErrorFields extract_error_fields(const json& error) {
   ErrorFields f;
-  if (error.is_string()) {
-    f.message = error.get<std::string>();
-    return f;
-  }
-  if (!error.is_object()) {
-    f.message = error.dump();
-    return f;
-  }
-  if (auto it = error.find("message"); it != error.end()) f.message = json_text(*it);
-  if (auto it = error.find("type"); it != error.end()) f.type = json_text(*it);
+  if (!detail::read_error_message_and_type(error, f.message, f.type)) return f;
   if (auto d = error.find("details"); d != error.end() && d->is_object()) {
     if (auto c = d->find("error_code"); c != d->end()) f.detail_code = json_text(*c);
   }
@@ -121,17 +112,7 @@ Status make_error_status(int http_status, const ErrorFields* fields, std::string
                          const Headers& headers, std::string_view provider, std::string_view request_id) {
   const StatusCode code = classify(http_status, fields);
   const std::string msg = describe(http_status, fields, request_id);
-  Status st = code == StatusCode::kTimeout ? TimeoutError(TimeoutPhase::kNone, msg)
-                                           : Status(code, redact_secrets(msg));
-  st.with_provider(std::string(provider)).with_http_status(http_status);
-  if (!raw_body.empty()) st.with_body_excerpt(raw_body);
-  if (auto ra = parse_retry_after(headers)) st.with_retry_after(*ra);
-  if (auto sr = headers.get("x-should-retry")) {
-    const std::string_view v = trim(*sr);
-    if (iequals(v, "true")) st.with_should_retry(true);
-    if (iequals(v, "false")) st.with_should_retry(false);
-  }
-  return st;
+  return detail::provider_error_status(code, msg, http_status, raw_body, headers, provider);
 }
 
 
@@ -209,7 +190,7 @@ Status map_anthropic_error(int http_status, std::string_view body, const Headers
                            std::string_view provider) {
   std::string request_id;
   if (auto rid = headers.get("request-id")) request_id = std::string(*rid);
-  json doc = ploke::detail::check_json_input(body).ok()
+  json doc = ploke::adapters::detail::check_json_input(body).ok()
                  ? json::parse(body.begin(), body.end(), nullptr, /*allow_exceptions=*/false)
                  : json(json::value_t::discarded);
   if (!doc.is_discarded() && doc.is_object()) {

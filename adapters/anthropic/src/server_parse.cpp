@@ -17,7 +17,7 @@ namespace ploke::adapters::anthropic {
 namespace {
 
 using nlohmann::json;
-using ploke::detail::JsonReader;
+using ploke::adapters::detail::JsonReader;
 using inbound::parse_priority;
 
 bool opt_number(JsonReader& rd, const json& obj, const char* key, std::optional<double>& out) {
@@ -295,7 +295,7 @@ Result<InboundRequest> parse_impl(std::string_view body, bool count_tokens) {
 }  // namespace
 
 Result<InboundRequest> parse_anthropic_messages_request(std::string_view body) {
-  if (Status st = ploke::detail::check_json_input(body); !st.ok()) return InvalidRequestError("body: " + st.message());
+  if (Status st = ploke::adapters::detail::check_json_input(body); !st.ok()) return InvalidRequestError("body: " + st.message());
   try {
     return parse_impl(body, false);
   } catch (const std::exception& e) {

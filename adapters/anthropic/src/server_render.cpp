@@ -181,37 +181,15 @@ std::string render_anthropic_message(const ChatResponse& r, std::string_view fal
 
 namespace {
 
-int http_status_of(const Status& st) {
-  switch (st.code()) {
-    case StatusCode::kOk: return 200;
-    case StatusCode::kRateLimited: return 429;
-    case StatusCode::kOverloaded: return 529;
-    case StatusCode::kServerError: {
-      const int h = st.http_status();
-      return h == 502 || h == 503 ? h : 500;
-    }
-    case StatusCode::kTimeout: return 504;
-    case StatusCode::kConnectionReset:
-    case StatusCode::kMalformedResponse:
-    case StatusCode::kStreamInterrupted: return 502;
-    case StatusCode::kAuth: return 401;
-    case StatusCode::kPermission: return 403;
-    case StatusCode::kNotFound: return 404;
-    case StatusCode::kInvalidRequest:
-    case StatusCode::kContextLengthExceeded:
-    case StatusCode::kContentFilter: return 400;
-    case StatusCode::kInsufficientCredits: return 402;
-    case StatusCode::kCancelled: return 499;
-    case StatusCode::kInternal: return 500;
-  }
-  return 500;
-}
+/// Anthropic answers overloaded with 529, out of credits with 402, and keeps only an
+/// upstream 502 or 503 (else 500).
+constexpr inbound::ErrorStatusChoices kStatusChoices{529, 402, 500, false};
 
 }  // namespace
 
 Reply render_anthropic_error(const Status& st, std::string_view request_id) {
   Reply out;
-  out.status = http_status_of(st);
+  out.status = inbound::error_http_status(st, kStatusChoices);
   if ((st.code() == StatusCode::kRateLimited || st.code() == StatusCode::kOverloaded) && st.retry_after()) {
     const int64_t ms = std::max<int64_t>(0, st.retry_after()->count());
     out.headers.emplace_back("retry-after", std::to_string((ms + 999) / 1000));

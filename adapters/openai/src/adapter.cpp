@@ -112,7 +112,7 @@ Status malformed(std::string_view what, const HttpResponse& r, const Endpoint& e
 
 Result<ChatResponse> parse_body_slow(const HttpResponse& r, const Endpoint& ep) {
   json doc;
-  if (Status st = ploke::detail::check_json_input(r.body); !st.ok()) return malformed(st.message(), r, ep);
+  if (Status st = ploke::adapters::detail::check_json_input(r.body); !st.ok()) return malformed(st.message(), r, ep);
   try {
     doc = json::parse(r.body);
   } catch (const json::parse_error& e) {
@@ -377,7 +377,7 @@ bool OpenAiStreamDecoder::on_event(const SseEvent& e) {
   }
   if (fast_ && fast_chunk(e.data)) return true;
   json doc;
-  if (Status st = ploke::detail::check_json_input(e.data); !st.ok()) return fail_malformed(e, "data " + st.message());
+  if (Status st = ploke::adapters::detail::check_json_input(e.data); !st.ok()) return fail_malformed(e, "data " + st.message());
   try {
     doc = json::parse(e.data);
   } catch (const json::parse_error& pe) {

@@ -5,7 +5,9 @@
 #include <cmath>
 #include <cstdlib>
 #include <cstdio>
+#include <span>
 #include <string>
+#include <string_view>
 
 #include <nlohmann/json.hpp>
 
@@ -89,40 +91,41 @@ std::optional<RequestProblem> check_integer(const json& body, const char* key, i
   return std::nullopt;
 }
 
+// `v` (at `path`) is an object whose `field` is one of `values`: else OpenAI's problem for
+// the first thing wrong (not an object, the field missing, a value not in the list).
+std::optional<RequestProblem> check_tagged_object(const json& v, const std::string& path, const std::string& field,
+                                                  std::span<const std::string_view> values) {
+  if (!v.is_object()) {
+    return problem("Invalid type for '" + path + "': expected an object, but got " + type_phrase(v) + " instead.", path, "invalid_type");
+  }
+  const std::string fpath = path + "." + field;
+  const auto t = v.find(field);
+  if (t == v.end()) return problem("Missing required parameter: '" + fpath + "'.", fpath, "missing_required_parameter");
+  if (t->is_string() && std::find(values.begin(), values.end(), t->get_ref<const std::string&>()) != values.end()) {
+    return std::nullopt;
+  }
+  std::string list;  // 'a', 'b', and 'c'
+  for (size_t k = 0; k < values.size(); ++k) {
+    if (k > 0) list += k + 1 == values.size() ? ", and " : ", ";
+    list.append("'").append(values[k]).append("'");
+  }
+  return problem("Invalid value: '" + (t->is_string() ? t->get<std::string>() : t->dump()) + "'. Supported values are: " + list + ".",
+                 fpath, "invalid_value");
+}
+
 std::optional<RequestProblem> check_parts(const json& content, const std::string& path) {
+  static constexpr std::string_view kTypes[] = {"text", "image_url", "input_audio", "refusal", "audio", "file"};
   for (size_t j = 0; j < content.size(); ++j) {
-    const json& part = content[j];
-    const std::string pp = path + "[" + std::to_string(j) + "]";
-    if (!part.is_object()) {
-      return problem("Invalid type for '" + pp + "': expected an object, but got " + type_phrase(part) + " instead.", pp, "invalid_type");
-    }
-    const auto t = part.find("type");
-    if (t == part.end()) return problem("Missing required parameter: '" + pp + ".type'.", pp + ".type", "missing_required_parameter");
-    static constexpr std::string_view kTypes[] = {"text", "image_url", "input_audio", "refusal", "audio", "file"};
-    const bool known = t->is_string() && std::find(std::begin(kTypes), std::end(kTypes), t->get_ref<const std::string&>()) != std::end(kTypes);
-    if (!known) {
-      return problem("Invalid value: '" + (t->is_string() ? t->get<std::string>() : t->dump()) +
-                         "'. Supported values are: 'text', 'image_url', 'input_audio', 'refusal', 'audio', and 'file'.",
-                     pp + ".type", "invalid_value");
-    }
+    if (auto p = check_tagged_object(content[j], path + "[" + std::to_string(j) + "]", "type", kTypes)) return p;
   }
   return std::nullopt;
 }
 
 std::optional<RequestProblem> check_message(const json& m, size_t i) {
-  const std::string path = "messages[" + std::to_string(i) + "]";
-  if (!m.is_object()) {
-    return problem("Invalid type for '" + path + "': expected an object, but got " + type_phrase(m) + " instead.", path, "invalid_type");
-  }
-  const auto role = m.find("role");
-  if (role == m.end()) return problem("Missing required parameter: '" + path + ".role'.", path + ".role", "missing_required_parameter");
   static constexpr std::string_view kRoles[] = {"system", "assistant", "user", "function", "tool", "developer"};
-  const bool known = role->is_string() && std::find(std::begin(kRoles), std::end(kRoles), role->get_ref<const std::string&>()) != std::end(kRoles);
-  if (!known) {
-    return problem("Invalid value: '" + (role->is_string() ? role->get<std::string>() : role->dump()) +
-                       "'. Supported values are: 'system', 'assistant', 'user', 'function', 'tool', and 'developer'.",
-                   path + ".role", "invalid_value");
-  }
+  const std::string path = "messages[" + std::to_string(i) + "]";
+  if (auto p = check_tagged_object(m, path, "role", kRoles)) return p;
+  const auto role = m.find("role");
   const std::string& r = role->get_ref<const std::string&>();
   if (r == "tool" && m.find("tool_call_id") == m.end()) {
     return problem("Missing required parameter: '" + path + ".tool_call_id'.", path + ".tool_call_id", "missing_required_parameter");

@@ -8,10 +8,10 @@
 #include <cmath>
 #include <string>
 
+#include "error_status.h"
 #include "header_values.h"
 #include "ploke/adapters/openai/adapter.h"
 #include "internal.h"
-#include "ploke/core/secret.h"
 
 namespace ploke::adapters::openai {
 namespace {
@@ -112,16 +112,7 @@ bool truthy(const json& v) {
 
 ErrorFields extract_error_fields(const json& error) {
   ErrorFields f;
-  if (error.is_string()) {
-    f.message = error.get<std::string>();
-    return f;
-  }
-  if (!error.is_object()) {
-    f.message = error.dump();
-    return f;
-  }
-  if (auto it = error.find("message"); it != error.end()) f.message = json_text(*it);
-  if (auto it = error.find("type"); it != error.end()) f.type = json_text(*it);
+  if (!detail::read_error_message_and_type(error, f.message, f.type)) return f;
   if (auto it = error.find("param"); it != error.end()) f.param = json_text(*it);
   if (auto it = error.find("code"); it != error.end()) {
     f.code = json_text(*it);
@@ -137,17 +128,7 @@ Status make_error_status(int http_status, const ErrorFields* fields, std::string
                          const Headers& headers, std::string_view provider) {
   const StatusCode code = classify(http_status, fields);
   const std::string msg = describe(http_status, fields);
-  Status st = code == StatusCode::kTimeout ? TimeoutError(TimeoutPhase::kNone, msg)
-                                           : Status(code, redact_secrets(msg));
-  st.with_provider(std::string(provider)).with_http_status(http_status);
-  if (!raw_body.empty()) st.with_body_excerpt(raw_body);
-  if (auto ra = parse_retry_after(headers)) st.with_retry_after(*ra);
-  if (auto sr = headers.get("x-should-retry")) {
-    const std::string_view v = trim(*sr);
-    if (iequals(v, "true")) st.with_should_retry(true);
-    if (iequals(v, "false")) st.with_should_retry(false);
-  }
-  return st;
+  return detail::provider_error_status(code, msg, http_status, raw_body, headers, provider);
 }
 
 
@@ -208,7 +189,7 @@ RateLimitInfo parse_openai_rate_limit_headers(const Headers& headers) {
 
 Status map_openai_error(int http_status, std::string_view body, const Headers& headers,
                         std::string_view provider) {
-  json doc = ploke::detail::check_json_input(body).ok()
+  json doc = ploke::adapters::detail::check_json_input(body).ok()
                  ? json::parse(body.begin(), body.end(), nullptr, /*allow_exceptions=*/false)
                  : json(json::value_t::discarded);
   if (!doc.is_discarded() && doc.is_object()) {

@@ -407,7 +407,7 @@ Result<InboundRequest> parse_openai_chat_request(std::string_view body, ParsePat
 }
 
 Result<InboundRequest> parse_openai_chat_request(std::string_view body, const RequestExtension* ext, ParsePath path) {
-  if (Status st = ploke::detail::check_json_input(body); !st.ok()) return InvalidRequestError("body: " + st.message());
+  if (Status st = ploke::adapters::detail::check_json_input(body); !st.ok()) return InvalidRequestError("body: " + st.message());
   try {
     return parse_openai_impl(body, ext, path);
   } catch (const std::exception& e) {

@@ -188,26 +188,9 @@ std::string render_openai_chat_completion(std::span<const ChatResponse> choices,
 }
 
 int openai_error_http_status(const Status& st) {
-  switch (st.code()) {
-    case StatusCode::kOk: return 200;
-    case StatusCode::kRateLimited: return 429;
-    case StatusCode::kOverloaded: return 503;
-    case StatusCode::kServerError: return st.http_status() >= 500 && st.http_status() <= 599 ? st.http_status() : 502;
-    case StatusCode::kTimeout: return 504;
-    case StatusCode::kConnectionReset:
-    case StatusCode::kMalformedResponse:
-    case StatusCode::kStreamInterrupted: return 502;
-    case StatusCode::kAuth: return 401;
-    case StatusCode::kPermission: return 403;
-    case StatusCode::kNotFound: return 404;
-    case StatusCode::kInvalidRequest:
-    case StatusCode::kContextLengthExceeded:
-    case StatusCode::kContentFilter: return 400;
-    case StatusCode::kInsufficientCredits: return 429;
-    case StatusCode::kCancelled: return 499;
-    case StatusCode::kInternal: return 500;
-  }
-  return 500;
+  // OpenAI answers overloaded with 503, out of quota with 429, and keeps an upstream 5xx
+  // (else 502).
+  return inbound::error_http_status(st, inbound::ErrorStatusChoices{503, 429, 502, true});
 }
 
 Reply render_openai_error(const Status& st) {

@@ -14,7 +14,7 @@ namespace ploke::adapters::openrouter {
 namespace {
 
 using nlohmann::json;
-using ploke::detail::JsonReader;
+using ploke::adapters::detail::JsonReader;
 
 bool string_list(JsonReader& rd, const json& obj, const char* key, const std::string& path, std::vector<std::string>& out) {
   const json* v = JsonReader::find(obj, key);

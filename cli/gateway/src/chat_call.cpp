@@ -13,7 +13,7 @@ std::optional<int64_t> parse_i64(std::string_view s) {
   return v;
 }
 
-Status apply_header_overrides(const Headers& headers, inbound::RoutingHints& hints) {
+Status apply_header_overrides(const Headers& headers, adapters::inbound::RoutingHints& hints) {
   auto header = [&](std::string_view name) {
     auto v = headers.get(name);
     return v ? *v : std::string_view{};
@@ -28,7 +28,7 @@ Status apply_header_overrides(const Headers& headers, inbound::RoutingHints& hin
     hints.deadline_ms = *d;
   }
   if (auto v = header("x-ploke-priority"); !v.empty()) {
-    hints.priority = inbound::parse_priority(v);
+    hints.priority = adapters::inbound::parse_priority(v);
     if (!hints.priority) {
       return InvalidRequestError("x-ploke-priority: expected low, normal, high or critical (got '" + std::string(v) + "')");
     }
@@ -224,7 +224,7 @@ void ChatCall::ensure_writer(const StreamEvent* start) {
   if (oa_ || an_) return;
   std::string model = start != nullptr && !start->model.empty() ? start->model : requested_model_;
   if (anthropic()) {
-    an_.emplace("msg_" + trace_id_, std::move(model), inbound::estimate_prompt_tokens(in_.request));
+    an_.emplace("msg_" + trace_id_, std::move(model), adapters::inbound::estimate_prompt_tokens(in_.request));
     return;
   }
   std::string id = start != nullptr && !start->id.empty() ? start->id : "chatcmpl-" + trace_id_;

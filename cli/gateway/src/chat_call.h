@@ -33,7 +33,7 @@ std::optional<int64_t> parse_i64(std::string_view s);
 /// x-ploke-provider, x-ploke-policy, x-ploke-deadline-ms (positive integer) and
 /// x-ploke-priority (low|normal|high|critical) onto `hints`, over the body's "ploke"
 /// object. kInvalidRequest naming the header when a value is malformed.
-Status apply_header_overrides(const Headers& headers, inbound::RoutingHints& hints);
+Status apply_header_overrides(const Headers& headers, adapters::inbound::RoutingHints& hints);
 
 /// kInvalidRequest listing the registered policies when `policy` is not one of them.
 Status check_policy(const std::string& policy, const std::vector<std::string>& registered);
@@ -81,7 +81,7 @@ class ChatCall {
   Inflight& inflight_;
   const std::string& trace_id_;
   const TimePoint t0_;
-  inbound::InboundRequest in_;
+  adapters::inbound::InboundRequest in_;
   std::string requested_model_;
   resilience::CallControl control_;
   std::vector<RoutingGroup> groups_;

@@ -177,7 +177,7 @@ void Gateway::run_chat(Proto proto, const Request& request, Responder& out, Infl
 }
 
 void Gateway::reply_error(Proto proto, Responder& out, const Status& st, const std::string& trace_id) {
-  inbound::Reply r = proto == Proto::kOpenAi       ? adapters::openai::render_openai_error(st)
+  adapters::inbound::Reply r = proto == Proto::kOpenAi       ? adapters::openai::render_openai_error(st)
                      : proto == Proto::kOpenRouter ? adapters::openrouter::render_openrouter_error(st)
                                                    : adapters::anthropic::render_anthropic_error(st, trace_id);
   Headers h;
@@ -204,7 +204,7 @@ void Gateway::reply_models(const Request& request, Responder& out) {
     if (std::find(model_ids_.begin(), model_ids_.end(), id) != model_ids_.end()) {
       return reply_json(out, 200, anthropic ? adapters::anthropic::render_anthropic_model(id) : adapters::openai::render_openai_model(id, created));
     }
-    inbound::Reply r = anthropic ? adapters::anthropic::render_anthropic_error(NotFoundError("model: " + id), new_trace_id())
+    adapters::inbound::Reply r = anthropic ? adapters::anthropic::render_anthropic_error(NotFoundError("model: " + id), new_trace_id())
                                  : adapters::openai::render_openai_error(NotFoundError(
                                        "The model `" + id + "` does not exist or you do not have access to it."));
     return reply_json(out, r.status, std::move(r.body));
@@ -218,7 +218,7 @@ void Gateway::reply_count_tokens(const Request& request, Responder& out) {
   const std::string trace_id = new_trace_id();
   auto in = adapters::anthropic::parse_anthropic_count_tokens_request(request.body);
   if (!in.ok()) return reply_error(Proto::kAnthropic, out, in.status(), trace_id);
-  std::string body = adapters::anthropic::render_anthropic_count_tokens(inbound::estimate_prompt_tokens(in->request));
+  std::string body = adapters::anthropic::render_anthropic_count_tokens(adapters::inbound::estimate_prompt_tokens(in->request));
   Headers h;
   h.add("content-type", "application/json");
   h.add(std::string(adapters::anthropic::kRequestIdHeader), trace_id);
@@ -301,7 +301,7 @@ void Gateway::handle_admin_writes(const Request& request, Responder& out) {
   // Unknown route: 404 in the shape of the protocol the client seems to speak.
   const Status st = NotFoundError("Invalid URL (" + request.method + " " + redact_secrets(p) + ")");
   const bool anthropic = request.headers.has(adapters::anthropic::kVersionHeader) || p.rfind("/v1/messages", 0) == 0;
-  inbound::Reply r = anthropic ? adapters::anthropic::render_anthropic_error(st, new_trace_id()) : adapters::openai::render_openai_error(st);
+  adapters::inbound::Reply r = anthropic ? adapters::anthropic::render_anthropic_error(st, new_trace_id()) : adapters::openai::render_openai_error(st);
   reply_json(out, r.status, std::move(r.body));
 }
 

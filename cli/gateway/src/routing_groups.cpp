@@ -48,7 +48,7 @@ std::string model_for_pin(const std::vector<EndpointInfo>& endpoints, const std:
 }
 
 std::vector<RoutingGroup> provider_preference_groups(const std::vector<EndpointInfo>& endpoints,
-                                                     const inbound::InboundRequest& in) {
+                                                     const adapters::inbound::InboundRequest& in) {
   const auto& h = in.hints;
   const std::vector<std::string> providers = providers_of(endpoints);
   std::vector<RoutingGroup> groups;
@@ -73,7 +73,7 @@ std::vector<RoutingGroup> provider_preference_groups(const std::vector<EndpointI
 }
 
 std::vector<RoutingGroup> fallback_model_groups(const std::vector<EndpointInfo>& endpoints,
-                                                const inbound::InboundRequest& in) {
+                                                const adapters::inbound::InboundRequest& in) {
   std::vector<RoutingGroup> groups;
   std::vector<std::string> models{in.request.model};
   models.insert(models.end(), in.hints.fallback_models.begin(), in.hints.fallback_models.end());
@@ -106,7 +106,7 @@ std::vector<RoutingGroup> client_model_groups(const std::vector<EndpointInfo>& e
 }
 
 std::vector<RoutingGroup> plan_routing_groups(const std::vector<EndpointInfo>& endpoints,
-                                              const inbound::InboundRequest& in) {
+                                              const adapters::inbound::InboundRequest& in) {
   const auto& h = in.hints;
   if (!h.pin.empty()) return {pinned(endpoints, h.pin, in.request.model)};
   if (!h.provider_order.empty() || !h.provider_only.empty() || !h.provider_ignore.empty()) {

@@ -40,18 +40,18 @@ std::string model_for_pin(const std::vector<EndpointInfo>& endpoints, const std:
 /// The groups for provider preferences (order, only, ignore, allow_fallbacks); one group
 /// naming the problem as its pin when no endpoint matches.
 std::vector<RoutingGroup> provider_preference_groups(const std::vector<EndpointInfo>& endpoints,
-                                                     const inbound::InboundRequest& in);
+                                                     const adapters::inbound::InboundRequest& in);
 
 /// Every endpoint serving the client's model, then the fallback models, once each.
 std::vector<RoutingGroup> fallback_model_groups(const std::vector<EndpointInfo>& endpoints,
-                                                const inbound::InboundRequest& in);
+                                                const adapters::inbound::InboundRequest& in);
 
 /// The groups when the client names only a model (see the file comment).
 std::vector<RoutingGroup> client_model_groups(const std::vector<EndpointInfo>& endpoints, const std::string& model);
 
 /// All of the above, in the order of the file comment.
 std::vector<RoutingGroup> plan_routing_groups(const std::vector<EndpointInfo>& endpoints,
-                                              const inbound::InboundRequest& in);
+                                              const adapters::inbound::InboundRequest& in);
 
 /// For a request asking for logprobs: drops the groups whose pin matches only endpoints
 /// that cannot supply them (EndpointInfo::logprobs; an unpinned group needs one such

@@ -14,13 +14,13 @@ int main(int argc, char** argv) {
     return 2;
   }
   ploke::AdapterRegistry registry;
-  if (auto st = ploke::register_builtin_adapters(registry); !st.ok()) return std::fprintf(stderr, "%s\n", st.to_string().c_str()), 1;
+  if (auto st = ploke::adapters::register_builtin_adapters(registry); !st.ok()) return std::fprintf(stderr, "%s\n", st.to_string().c_str()), 1;
   if (auto st = acme::register_acme_adapter(registry); !st.ok()) return std::fprintf(stderr, "%s\n", st.to_string().c_str()), 1;
   std::printf("registered adapters:");
   for (const auto& n : registry.names()) std::printf(" %s", n.c_str());
   std::printf("\n");
 
-  auto suite = ploke::sim::load_contract_suite(argv[1]);
+  auto suite = ploke::simulator::load_contract_suite(argv[1]);
   if (!suite.ok()) {
     std::fprintf(stderr, "%s\n", suite.status().message().c_str());
     return 2;
@@ -30,7 +30,7 @@ int main(int argc, char** argv) {
     std::fprintf(stderr, "%s: adapter: %s\n", argv[1], adapter.status().to_string().c_str());
     return 2;
   }
-  ploke::sim::ContractReport report = ploke::sim::run_contract_suite(*suite, **adapter);
-  std::fputs(ploke::sim::contract_report_table(report).c_str(), stdout);
+  ploke::simulator::ContractReport report = ploke::simulator::run_contract_suite(*suite, **adapter);
+  std::fputs(ploke::simulator::contract_report_table(report).c_str(), stdout);
   return report.ok() ? 0 : 1;
 }

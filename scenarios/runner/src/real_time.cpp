@@ -128,13 +128,13 @@ class WireTap final : public Transport {
 };
 
 // Joins the client-side attempts of one provider with its server's journal.
-void join_with_journal(const std::vector<sim::JournalEntry>& journal, std::vector<WireAttempt*>& attempts) {
+void join_with_journal(const std::vector<simulator::JournalEntry>& journal, std::vector<WireAttempt*>& attempts) {
   std::vector<bool> used(journal.size(), false);
   std::multimap<std::string, size_t> by_rid;
   for (size_t k = 0; k < journal.size(); ++k) {
     if (!journal[k].request_id.empty()) by_rid.emplace(journal[k].request_id, k);
   }
-  auto apply = [](WireAttempt& w, const sim::JournalEntry& e) {
+  auto apply = [](WireAttempt& w, const simulator::JournalEntry& e) {
     w.rec.http_status = e.status;
     w.rec.ending = e.ending;
     w.rec.fault_id = e.fault_id;
@@ -167,8 +167,8 @@ void join_with_journal(const std::vector<sim::JournalEntry>& journal, std::vecto
 
 struct RealProvider {
   const ProviderSpec* spec = nullptr;
-  std::unique_ptr<sim::SimEngine> engine;
-  std::unique_ptr<sim::SimServer> server;
+  std::unique_ptr<simulator::SimEngine> engine;
+  std::unique_ptr<simulator::SimServer> server;
   std::unique_ptr<ProviderAdapter> adapter;
   std::unique_ptr<WireTap> tap;
   std::string base_url;
@@ -179,8 +179,8 @@ struct RealProvider {
 struct RealWorld {
   RealClock clock;
   std::deque<RealProvider> providers;
-  HttpTransport http{clock, [] {
-                       HttpTransport::Options o;
+  adapters::HttpTransport http{clock, [] {
+                       adapters::HttpTransport::Options o;
                        o.max_idle_per_origin = 64;
                        return o;
                      }()};
@@ -193,17 +193,17 @@ struct RealWorld {
       rp.spec = &p;
       auto so = sim_options_for(scenario, i, seed);
       if (!so.ok()) return so.status();
-      so->faults = sim::FaultPlan{};        // installed by arm(), with windows on the server's clock
+      so->faults = simulator::FaultPlan{};        // installed by arm(), with windows on the server's clock
       so->journal_capacity = 1u << 20;  // the join with the client's attempts needs every entry
-      auto engine = sim::SimEngine::Create(*so, clock);
+      auto engine = simulator::SimEngine::Create(*so, clock);
       if (!engine.ok()) return InvalidRequestError("provider '" + p.name + "': " + engine.status().message());
       rp.engine = std::move(engine).value();
-      sim::ServerOptions sopts;
+      simulator::ServerOptions sopts;
       sopts.host = "127.0.0.1";
       sopts.port = 0;
       sopts.threads = 1;
       sopts.max_hang = scenario.duration + scenario.drain;
-      auto server = sim::SimServer::Start(*rp.engine, clock, sopts);
+      auto server = simulator::SimServer::Start(*rp.engine, clock, sopts);
       if (!server.ok()) return InternalError("provider '" + p.name + "': cannot start the HTTP server: " + server.status().message());
       rp.server = std::move(server).value();
       rp.adapter = adapter_for(p);
@@ -216,9 +216,9 @@ struct RealWorld {
   // then the taps that log each attempt.
   Status arm(TimePoint t0) {
     for (RealProvider& rp : providers) {
-      sim::FaultPlan plan = rp.spec->faults;
+      simulator::FaultPlan plan = rp.spec->faults;
       const Duration offset = t0 - rp.engine->start_time();
-      for (sim::Fault& f : plan.faults) {
+      for (simulator::Fault& f : plan.faults) {
         if (f.trigger.from) *f.trigger.from += offset;
         if (f.trigger.until) *f.trigger.until += offset;
       }
@@ -235,8 +235,8 @@ struct RealWorld {
     for (RealProvider& rp : providers) out.push_back({rp.spec, rp.adapter.get(), rp.tap.get(), rp.base_url});
     return out;
   }
-  std::vector<const sim::SimEngine*> engines() const {
-    std::vector<const sim::SimEngine*> out;
+  std::vector<const simulator::SimEngine*> engines() const {
+    std::vector<const simulator::SimEngine*> out;
     for (const RealProvider& rp : providers) out.push_back(rp.engine.get());
     return out;
   }

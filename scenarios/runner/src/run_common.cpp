@@ -80,7 +80,7 @@ QueueSample queue_sample(resilience::LlmClient& client, Duration since_t0, size_
 }
 
 void finish_result(const Scenario& s, std::deque<RequestCtx>& requests, Duration horizon,
-                   const std::vector<const sim::SimEngine*>& engines, const Facade& facade, ScenarioResult& res) {
+                   const std::vector<const simulator::SimEngine*>& engines, const Facade& facade, ScenarioResult& res) {
   res.request_log.reserve(requests.size());
   for (RequestCtx& ctx : requests) {
     if (ctx.rec.finished && ctx.rec.end > horizon) ctx.rec.finished = false;

@@ -11,7 +11,7 @@
 
 #include "budget_ledger.h"
 #include "ploke/adapters/anthropic/adapter.h"
-#include "ploke/adapters/openai_adapter.h"
+#include "ploke/adapters/openai/adapter.h"
 #include "ploke/adapters/openrouter/adapter.h"
 #include "ploke/codec/cassette_json.h"
 #include "ploke/core/in_process_transport.h"
@@ -31,7 +31,7 @@ using detail::RequestCtx;
 
 struct ProviderWorld {
   const ProviderSpec* spec = nullptr;
-  std::unique_ptr<sim::SimEngine> engine;
+  std::unique_ptr<simulator::SimEngine> engine;
   std::unique_ptr<ProviderAdapter> adapter;
   std::unique_ptr<InProcessTransport> transport;
   std::string base_url;
@@ -115,14 +115,14 @@ std::vector<Duration> arrival_times(const Scenario& s, Random& rnd) {
   return out;
 }
 
-Result<sim::SimOptions> sim_options_for(const Scenario& scenario, size_t i, uint64_t seed) {
+Result<simulator::SimOptions> sim_options_for(const Scenario& scenario, size_t i, uint64_t seed) {
   const ProviderSpec& p = scenario.providers[i];
-  sim::SimOptions so;
+  simulator::SimOptions so;
   so.seed = seed * 1000003 + i + 1;
   so.models.clear();
   std::set<std::string> seen;
   auto add_model = [&](const std::string& m) {
-    if (seen.insert(m).second) so.models.push_back(sim::ModelInfo{m});
+    if (seen.insert(m).second) so.models.push_back(simulator::ModelInfo{m});
   };
   for (const auto& m : p.models) add_model(m);
   add_model(scenario.workload.model);  // the façade sends the request's model as is
@@ -147,7 +147,7 @@ Result<sim::SimOptions> sim_options_for(const Scenario& scenario, size_t i, uint
 std::unique_ptr<ProviderAdapter> adapter_for(const ProviderSpec& p) {
   if (p.protocol == "anthropic") return std::make_unique<adapters::anthropic::AnthropicAdapter>();
   if (p.protocol == "openrouter") return std::make_unique<adapters::openrouter::OpenRouterAdapter>();
-  return std::make_unique<OpenAiAdapter>();
+  return std::make_unique<adapters::openai::OpenAiAdapter>();
 }
 
 std::string api_prefix(const ProviderSpec& p) { return p.protocol == "openrouter" ? "/api/v1" : "/v1"; }
@@ -229,7 +229,7 @@ ScenarioResult detail::result_header(const Scenario& s, uint64_t seed) {
 namespace {
 
 // One attempt as the in-process transport serves it, logged for the call on this fiber.
-AttemptRecord attempt_of(const ScriptedResponse& resp, const sim::SimEngine& engine, RequestCtx& ctx,
+AttemptRecord attempt_of(const ScriptedResponse& resp, const simulator::SimEngine& engine, RequestCtx& ctx,
                          const std::string& provider, Duration at) {
   AttemptRecord a;
   a.request = ctx.rec.id;
@@ -262,12 +262,12 @@ struct VirtualWorld {
       w->spec = &p;
       auto so = detail::sim_options_for(scenario, i, seed);
       if (!so.ok()) return so.status();
-      auto engine = sim::SimEngine::Create(*so, clock);
+      auto engine = simulator::SimEngine::Create(*so, clock);
       if (!engine.ok()) return InvalidRequestError("provider '" + p.name + "': " + engine.status().message());
       w->engine = std::move(engine).value();
       w->adapter = detail::adapter_for(p);
       w->base_url = "http://" + p.name + ".sim" + detail::api_prefix(p);
-      sim::SimEngine* engine_ptr = w->engine.get();
+      simulator::SimEngine* engine_ptr = w->engine.get();
       w->transport = std::make_unique<InProcessTransport>(clock, [this, engine_ptr, name = p.name, &res](const HttpRequest& r) {
         ScriptedResponse resp = engine_ptr->handle(r);
         if (auto* ctx = static_cast<RequestCtx*>(fibers.current_user())) {
@@ -285,8 +285,8 @@ struct VirtualWorld {
     for (const auto& w : providers) out.push_back({w->spec, w->adapter.get(), w->transport.get(), w->base_url});
     return out;
   }
-  std::vector<const sim::SimEngine*> engines() const {
-    std::vector<const sim::SimEngine*> out;
+  std::vector<const simulator::SimEngine*> engines() const {
+    std::vector<const simulator::SimEngine*> out;
     for (const auto& w : providers) out.push_back(w->engine.get());
     return out;
   }

@@ -36,7 +36,7 @@ struct RequestCtx {
 
 /// The engine options of provider `index` (seed derived from the scenario seed and the
 /// position; models; latency; rate limits; faults; drift; cassettes loaded).
-Result<sim::SimOptions> sim_options_for(const Scenario& s, size_t index, uint64_t seed);
+Result<simulator::SimOptions> sim_options_for(const Scenario& s, size_t index, uint64_t seed);
 
 /// The adapter for the provider's protocol, and the API prefix its simulator routes use
 /// ("/v1" for openai and anthropic, "/api/v1" for openrouter).
@@ -71,7 +71,7 @@ std::string provider_of(const std::string& endpoint_id);
 /// fault counters), time buckets with breaker states. `engines` are in provider order.
 /// The result's identity fields (file, name, description, tags, seed, duration, sampling).
 ScenarioResult result_header(const Scenario& s, uint64_t seed);
-void summarize(const Scenario& s, const std::vector<const sim::SimEngine*>& engines, ScenarioResult& res);
+void summarize(const Scenario& s, const std::vector<const simulator::SimEngine*>& engines, ScenarioResult& res);
 
 // ---- the run's steps, the same under both clocks (run_common.cpp) ----
 
@@ -103,7 +103,7 @@ QueueSample queue_sample(resilience::LlmClient& client, Duration since_t0, size_
 /// Logs → result: requests past `horizon` are lost, then summarize(), the budgets,
 /// expectation verdicts.
 void finish_result(const Scenario& s, std::deque<RequestCtx>& requests, Duration horizon,
-                   const std::vector<const sim::SimEngine*>& engines, const Facade& facade, ScenarioResult& res);
+                   const std::vector<const simulator::SimEngine*>& engines, const Facade& facade, ScenarioResult& res);
 
 /// The real-time run (RunOptions::real_time; real_time.cpp).
 Result<ScenarioResult> run_real_time(const Scenario& s, const RunOptions& options);

@@ -161,7 +161,7 @@ void parse_drift(const Json& v, const std::string& path, ProviderSpec& p, Errors
     if (name == "all") {
       p.drift.unknown_enums = p.drift.numeric_prices = p.drift.extra_fields = true;
     } else if (name == "none") {
-      p.drift = sim::OpenRouterDrift{};
+      p.drift = simulator::OpenRouterDrift{};
     } else if (name == "unknown_enums") {
       p.drift.unknown_enums = true;
     } else if (name == "numeric_prices") {
@@ -250,7 +250,7 @@ void parse_provider(const Json& o, const std::string& path, ProviderSpec& p, Err
 // One fault of the schedule: the simulator's fault format (simulator/README.md), plus
 // "provider" and string durations for trigger.from / trigger.until / delay / retry_after.
 void parse_fault(const Json& o, const std::string& path, size_t index, const std::set<std::string>& providers,
-                 std::map<std::string, sim::FaultPlan>& plans, std::set<std::string>& ids, Errors& e) {
+                 std::map<std::string, simulator::FaultPlan>& plans, std::set<std::string>& ids, Errors& e) {
   if (!o.is_object()) {
     e.add(path, "must be an object (got " + type_name(o) + ")");
     return;
@@ -288,7 +288,7 @@ void parse_fault(const Json& o, const std::string& path, size_t index, const std
   Json plan = Json::object();
   plan["faults"] = Json::array({f});
   Errors sub;
-  sim::FaultPlan parsed = sim::parse_fault_plan(plan.dump(), sub);
+  simulator::FaultPlan parsed = simulator::parse_fault_plan(plan.dump(), sub);
   if (!sub.empty()) {
     for (FieldError fe : sub.list()) {  // "faults[0].x" → "PATH.x"
       fe.path = fe.path.rfind("faults[0]", 0) == 0 ? path + fe.path.substr(9) : join(path, fe.path);
@@ -296,7 +296,7 @@ void parse_fault(const Json& o, const std::string& path, size_t index, const std
     }
     return;
   }
-  for (sim::Fault& fault : parsed.faults) {
+  for (simulator::Fault& fault : parsed.faults) {
     if (!ids.insert(fault.id).second) {
       e.add(join(path, "id"), "duplicate fault id '" + fault.id + "'");
       continue;
@@ -702,7 +702,7 @@ Result<Scenario> parse_scenario(std::string_view text, std::string_view source_n
   }
   if (const Json* c = get_object(root, "client", p, e)) parse_client(*c, "client", names, s, e);
   if (const Json* f = get_array(root, "faults", p, e)) {
-    std::map<std::string, sim::FaultPlan> plans;
+    std::map<std::string, simulator::FaultPlan> plans;
     std::set<std::string> ids;
     for (size_t i = 0; i < f->size(); ++i) {
       parse_fault((*f)[i], "faults[" + std::to_string(i) + "]", i, names, plans, ids, e);

@@ -43,12 +43,12 @@ void summarize_requests(ScenarioResult& res) {
 namespace {
 
 // The engine's side of a provider summary: requests handled, drift switches, faults.
-ProviderSummary engine_summary(const ProviderSpec& spec, const sim::SimEngine& engine) {
+ProviderSummary engine_summary(const ProviderSpec& spec, const simulator::SimEngine& engine) {
   ProviderSummary ps;
   ps.name = spec.name;
   ps.protocol = spec.protocol;
   ps.engine_requests = engine.request_count();
-  const sim::OpenRouterDrift& d = engine.options().openrouter.drift;
+  const simulator::OpenRouterDrift& d = engine.options().openrouter.drift;
   for (const auto& [on, name] : {std::pair<bool, const char*>{d.unknown_enums, "unknown_enums"},
                                  {d.numeric_prices, "numeric_prices"},
                                  {d.extra_fields, "extra_fields"}}) {
@@ -72,7 +72,7 @@ bool attempt_ok(const AttemptRecord& a) { return a.http_status == 200 && a.fault
 
 }  // namespace
 
-void summarize_providers(const Scenario& s, const std::vector<const sim::SimEngine*>& engines, ScenarioResult& res) {
+void summarize_providers(const Scenario& s, const std::vector<const simulator::SimEngine*>& engines, ScenarioResult& res) {
   for (size_t i = 0; i < s.providers.size() && i < engines.size(); ++i) {
     res.providers.push_back(engine_summary(s.providers[i], *engines[i]));
   }
@@ -159,7 +159,7 @@ void bucket_breaker_states(const Scenario& s, ScenarioResult& res) {
   }
 }
 
-void summarize(const Scenario& s, const std::vector<const sim::SimEngine*>& engines, ScenarioResult& res) {
+void summarize(const Scenario& s, const std::vector<const simulator::SimEngine*>& engines, ScenarioResult& res) {
   summarize_requests(res);
   summarize_providers(s, engines, res);
   make_buckets(s, res);

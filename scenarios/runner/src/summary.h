@@ -24,7 +24,7 @@ void summarize_requests(ScenarioResult& res);
 /// One ProviderSummary per scenario provider (engines in provider order: handled
 /// requests, drift switches, fault counters), then attempt_log → attempts, ok (200 and
 /// no fault) and outcomes; breaker_log → openings; request_log → cost served.
-void summarize_providers(const Scenario& s, const std::vector<const sim::SimEngine*>& engines, ScenarioResult& res);
+void summarize_providers(const Scenario& s, const std::vector<const simulator::SimEngine*>& engines, ScenarioResult& res);
 
 /// Empty buckets of s.sample_interval covering [0, res.simulated] (at most 100000, the last
 /// one catching everything later), each with an entry per provider.

@@ -42,7 +42,7 @@
 #include "ploke/core/clock.h"
 #include "ploke/core/transport.h"
 
-namespace ploke {
+namespace ploke::adapters {
 
 class HttpTransport final : public Transport {
  public:
@@ -80,4 +80,4 @@ class HttpTransport final : public Transport {
   std::shared_ptr<Impl> impl_;
 };
 
-}  // namespace ploke
+}  // namespace ploke::adapters

@@ -59,7 +59,7 @@
 #include "ploke/core/chat.h"
 #include "ploke/core/status.h"
 
-namespace ploke::inbound {
+namespace ploke::adapters::inbound {
 
 /// Routing wishes a client expressed in the body (a dialect's extensions, ploke's own).
 struct RoutingHints {
@@ -92,8 +92,22 @@ struct Reply {
   std::string body;
 };
 
+/// What a protocol answers with where protocols differ in the Status → HTTP status map;
+/// every other code maps the same for all (ok 200, rate_limited 429, timeout 504,
+/// connection_reset / malformed_response / stream_interrupted 502, auth 401, permission 403,
+/// not_found 404, invalid_request / context_length_exceeded / content_filter 400,
+/// cancelled 499, internal 500).
+struct ErrorStatusChoices {
+  int overloaded = 503;            ///< kOverloaded
+  int insufficient_credits = 429;  ///< kInsufficientCredits
+  int server_error = 502;          ///< kServerError whose upstream status is not kept
+  bool keep_any_5xx = true;        ///< kServerError keeps any upstream 5xx (false: only 502 and 503)
+};
+
+/// The HTTP status `st` is answered with in a protocol that makes `choices`.
+int error_http_status(const Status& st, const ErrorStatusChoices& choices);
 
 /// Rough prompt token estimate (characters / 4, at least 1).
 uint64_t estimate_prompt_tokens(const ChatRequest& r);
 
-}  // namespace ploke::inbound
+}  // namespace ploke::adapters::inbound

@@ -15,9 +15,9 @@
 #include "ploke/core/registry.h"
 #include "ploke/core/status.h"
 
-namespace ploke {
+namespace ploke::adapters {
 
 /// Fails with kInvalidRequest if a name is already registered.
 Status register_builtin_adapters(AdapterRegistry& registry);
 
-}  // namespace ploke
+}  // namespace ploke::adapters

@@ -14,9 +14,9 @@
 #include "ploke/core/clock.h"
 #include "ploke/core/transport.h"
 
-namespace ploke {
+namespace ploke::adapters {
 
 std::optional<std::chrono::milliseconds> parse_retry_after(const Headers& headers,
                                                            std::optional<SystemTime> now = std::nullopt);
 
-}  // namespace ploke
+}  // namespace ploke::adapters

@@ -44,7 +44,7 @@
 
 #include "ploke/core/status.h"
 
-namespace ploke {
+namespace ploke::adapters {
 
 /// One dispatched event.
 struct SseEvent {
@@ -109,4 +109,4 @@ class SseParser {
   Status error_;
 };
 
-}  // namespace ploke
+}  // namespace ploke::adapters

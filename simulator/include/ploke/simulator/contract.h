@@ -19,10 +19,10 @@
 // concurrently on distinct suites/adapters.
 //
 // Example:
-//   auto suite = ploke::sim::load_contract_suite("adapters/contracts/openai.json");
+//   auto suite = ploke::simulator::load_contract_suite("adapters/contracts/openai.json");
 //   auto adapter = registry.create("openai");
-//   ploke::sim::ContractReport rep = ploke::sim::run_contract_suite(*suite, **adapter);
-//   std::fputs(ploke::sim::contract_report_table(rep).c_str(), stdout);
+//   ploke::simulator::ContractReport rep = ploke::simulator::run_contract_suite(*suite, **adapter);
+//   std::fputs(ploke::simulator::contract_report_table(rep).c_str(), stdout);
 //   return rep.ok() ? 0 : 1;
 #pragma once
 
@@ -40,7 +40,7 @@
 #include "ploke/core/transport.h"
 #include "ploke/simulator/fault_plan.h"
 
-namespace ploke::sim {
+namespace ploke::simulator {
 
 /// What a case must observe. Unset fields are not checked.
 struct ContractExpect {
@@ -145,4 +145,4 @@ std::string contract_report_table(const ContractReport& report);
 /// "outcome","failures":[…],"virtual_ms"}]}
 std::string contract_report_json(const ContractReport& report);
 
-}  // namespace ploke::sim
+}  // namespace ploke::simulator

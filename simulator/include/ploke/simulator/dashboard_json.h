@@ -18,7 +18,7 @@
 #include "ploke/simulator/engine.h"
 #include "ploke/simulator/metrics_text.h"
 
-namespace ploke::sim {
+namespace ploke::simulator {
 
 struct SimDashboardInfo {
   std::string name = "ploke-sim simulator";  ///< page title
@@ -39,4 +39,4 @@ std::string fault_summary(const Fault& f);
 std::string fault_match_summary(const Fault& f);
 std::string fault_trigger_summary(const Fault& f);
 
-}  // namespace ploke::sim
+}  // namespace ploke::simulator

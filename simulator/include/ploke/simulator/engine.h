@@ -56,7 +56,7 @@
 #include "ploke/simulator/fault_plan.h"
 #include "ploke/simulator/openrouter_options.h"
 
-namespace ploke::sim {
+namespace ploke::simulator {
 
 /// A model the simulator serves (GET /v1/models and request validation).
 struct ModelInfo {
@@ -248,4 +248,4 @@ std::string strict_report_to_json(const codec::StrictReport& report);
 /// "1.5s", "6m0s".
 std::string format_reset_duration(Duration d);
 
-}  // namespace ploke::sim
+}  // namespace ploke::simulator

@@ -21,7 +21,7 @@
 
 #include "ploke/core/clock.h"
 
-namespace ploke::sim {
+namespace ploke::simulator {
 
 enum class FaultKind : uint8_t {
   kHttpError,       ///< status with a protocol-accurate error body and headers (429, 500, 502, 503, 529, 4xx)
@@ -80,4 +80,4 @@ struct FaultPlan {
   std::vector<Fault> faults;
 };
 
-}  // namespace ploke::sim
+}  // namespace ploke::simulator

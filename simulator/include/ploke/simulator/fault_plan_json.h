@@ -24,7 +24,7 @@
 #include "ploke/core/status.h"
 #include "ploke/simulator/fault_plan.h"
 
-namespace ploke::sim {
+namespace ploke::simulator {
 
 /// Parses a plan. `source_name` (a file name, "admin", "inline") prefixes the error
 /// message. Errors: kInvalidRequest in FieldErrors' format (one error per line).
@@ -44,4 +44,4 @@ std::string fault_plan_to_json(const FaultPlan& plan);
 /// "http_error" → kHttpError, …; nullopt for unknown names. (Names: fault_kind_name().)
 std::optional<FaultKind> fault_kind_from_name(std::string_view name);
 
-}  // namespace ploke::sim
+}  // namespace ploke::simulator

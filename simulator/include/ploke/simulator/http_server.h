@@ -42,7 +42,7 @@
 #include "ploke/net/http_server.h"
 #include "ploke/simulator/engine.h"
 
-namespace ploke::sim {
+namespace ploke::simulator {
 
 /// The shared server's options (host, port, threads, timeouts, body limit) plus the
 /// simulator's own.
@@ -75,4 +75,4 @@ class SimServer {
   std::unique_ptr<Impl> impl_;
 };
 
-}  // namespace ploke::sim
+}  // namespace ploke::simulator

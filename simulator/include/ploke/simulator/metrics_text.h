@@ -38,7 +38,7 @@
 #include "ploke/simulator/fault_plan.h"
 #include "ploke/simulator/engine.h"
 
-namespace ploke::sim {
+namespace ploke::simulator {
 
 /// Route label of a journal path: known routes verbatim ("/v1/chat/completions"), ids
 /// replaced by placeholders ("/v1/models/{id}", "/api/v1/models/{id}/endpoints"),
@@ -111,4 +111,4 @@ class SimObservability {
   SimRequestCounter counter_;
 };
 
-}  // namespace ploke::sim
+}  // namespace ploke::simulator

@@ -13,7 +13,7 @@
 
 #include "ploke/core/clock.h"
 
-namespace ploke::sim {
+namespace ploke::simulator {
 
 /// Schema-drift switches for OpenRouter payloads (/models, /endpoints, completions). Also
 /// settable per request with the header `x-ploke-sim-drift: unknown_enums,numeric_prices,
@@ -51,4 +51,4 @@ struct OpenRouterSimOptions {
 /// The GET /api/v1/models body for `options` (deterministic; `seed` varies generated models).
 std::string openrouter_models_json(const OpenRouterSimOptions& options, uint64_t seed = 1);
 
-}  // namespace ploke::sim
+}  // namespace ploke::simulator

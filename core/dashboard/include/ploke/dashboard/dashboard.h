@@ -8,7 +8,7 @@
 //    (`?interval=MS` changes that; `?src=URL` polls another URL) and updates in place.
 //  - gateway_json(): the gateway's answer to GET /__admin/dashboard.json, built from the
 //    façade (LlmClient::health(), queue_status(), metric()) and the gateway's recent
-//    request traces. The simulator's side is ploke::sim::SimObservability
+//    request traces. The simulator's side is ploke::simulator::SimObservability
 //    (ploke/simulator/dashboard_json.h); both follow the contract in docs/dashboard.md.
 //
 // No clock reads, no I/O: the builders render what they are given.

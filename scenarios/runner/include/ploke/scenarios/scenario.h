@@ -39,10 +39,10 @@ struct ProviderSpec {
   double weight = 1.0;
   CallOptions timeouts;                         ///< per attempt
   std::string cassettes;                        ///< file or dir (relative to the scenario file); "" = synthetic
-  sim::FaultPlan faults;                        ///< windows are since the scenario start
+  simulator::FaultPlan faults;                        ///< windows are since the scenario start
   /// Schema drift of the simulated OpenRouter's payloads (protocol openrouter only):
   /// SimOptions::openrouter.drift. On completions, extra_fields adds fields clients must ignore.
-  sim::OpenRouterDrift drift;
+  simulator::OpenRouterDrift drift;
 };
 
 /// A client-side spend budget (the cost ledger's budget, kept in memory by the runner on
