@@ -8,6 +8,7 @@
 #include <deque>
 #include <set>
 
+#include "ploke/adapters/openai/adapter.h"
 #include "ploke/codec/cassette_json.h"
 #include "anthropic_wire.h"
 #include "openai_wire.h"
@@ -234,9 +235,7 @@ std::optional<ScriptedResponse> replacing_fault_response(const Fault& f, const R
   }
 }
 
-constexpr std::string_view kMalformedEvent =
-    "data: {\"id\":\"chatcmpl-malformed\",\"object\":\"chat.completion.chunk\","
-    "\"choices\":[{\"index\":0,\"delta\":{\"content\":\"tru\n\n";
+constexpr std::string_view kMalformedEvent = adapters::openai::kMalformedChunkEvent;
 
 // Overlays an overlay fault on a produced response, then adds the fault's delay.
 void overlay_fault(ScriptedResponse& r, const Fault& f, std::string_view model) {
@@ -677,7 +676,7 @@ JournalEntry journal_entry(const HttpRequest& request, const Routing& rt, const 
   if (fault) e.fault_id = fault->id;
   e.request_id = ctx.request_id;
   if (!replayed.empty() && replayed != "miss") {
-    auto rid = r.headers.get("x-request-id");
+    auto rid = r.headers.get(adapters::openai::kRequestIdHeader);
     if (!rid) rid = r.headers.get(adapters::anthropic::kRequestIdHeader);
     e.request_id = rid ? std::string(*rid) : std::string();
   }
