@@ -27,6 +27,7 @@
 #include <algorithm>
 #include <filesystem>
 
+#include "ploke/adapters/register.h"
 #include "ploke/codec/cassette_json.h"
 #include "recorder_internal.h"
 
@@ -114,6 +115,7 @@ Status open_cassette(Recorder::Impl& impl, const RecorderOptions& options, bool 
   if (load) {
     PLOKE_ASSIGN_OR_RETURN(c, codec::load_cassette_file(options.cassette_path));
     codec::ReplayOptions ro;
+    ro.match.ignore_paths = builtin_cassette_ignore_paths();
     ro.redaction = impl.rules;
     ro.after_last = (options.mode == RecordMode::kNewEpisodes || !options.repeat_last) ? codec::AfterLast::kFail
                                                                                        : codec::AfterLast::kRepeatLast;

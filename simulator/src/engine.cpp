@@ -8,6 +8,7 @@
 #include <deque>
 #include <set>
 
+#include "ploke/adapters/openai/adapter.h"
 #include "ploke/codec/cassette_json.h"
 #include "anthropic_wire.h"
 #include "fault_apply.h"
@@ -136,9 +137,7 @@ std::optional<int64_t> retry_count_header(const Headers& headers) {
   return v;
 }
 
-constexpr std::string_view kMalformedEvent =
-    "data: {\"id\":\"chatcmpl-malformed\",\"object\":\"chat.completion.chunk\","
-    "\"choices\":[{\"index\":0,\"delta\":{\"content\":\"tru\n\n";
+constexpr std::string_view kMalformedEvent = adapters::openai::kMalformedChunkEvent;
 
 // The OpenAI shapes of the faults that write bytes (OpenRouter adapts them: adapt_fault()).
 class OpenAiFaultShapes final : public detail::FaultShapes {
@@ -540,7 +539,7 @@ JournalEntry journal_entry(const HttpRequest& request, const Routing& rt, const 
   if (fault) e.fault_id = fault->id;
   e.request_id = ctx.request_id;
   if (!replayed.empty() && replayed != "miss") {
-    auto rid = r.headers.get("x-request-id");
+    auto rid = r.headers.get(adapters::openai::kRequestIdHeader);
     if (!rid) rid = r.headers.get(adapters::anthropic::kRequestIdHeader);
     e.request_id = rid ? std::string(*rid) : std::string();
   }

@@ -181,18 +181,4 @@ Json fake_json_value(const Json& schema, Random& rng, std::string_view (*word)(R
 }
 
 // response_format json_schema → its schema; json_object → a small object schema.
-std::optional<Json> structured_output_schema(const Json& b) {
-  const auto rf = b.find("response_format");
-  if (rf == b.end() || !rf->is_object()) return std::nullopt;
-  const std::string type = rf->value("type", std::string());
-  if (type == "json_object") {
-    return Json{{"type", "object"}, {"properties", {{"answer", {{"type", "string"}}}}}, {"required", {"answer"}}};
-  }
-  if (type != "json_schema") return std::nullopt;
-  const auto js = rf->find("json_schema");
-  if (js == rf->end() || !js->is_object()) return Json::object();
-  const auto schema = js->find("schema");
-  return schema != js->end() && schema->is_object() ? *schema : Json::object();
-}
-
 }  // namespace ploke::simulator::detail

@@ -27,6 +27,10 @@ constexpr std::array<std::string_view, 64> kVocabulary = {
 
 std::string_view word(Random& rng) { return kVocabulary[rng.below(kVocabulary.size())]; }
 
+bool known_model(const SimOptions& opts, const std::string& model) {
+  return std::any_of(opts.models.begin(), opts.models.end(), [&](const ModelInfo& m) { return m.id == model; });
+}
+
 
 using ToolCallPlan = adapters::openai::WireToolCall;
 using ChoicePlan = adapters::openai::WireChoice;
@@ -47,52 +51,24 @@ void plan_logprobs(ChoicePlan& c, uint32_t top, Random& rng) {
   }
 }
 
-uint64_t estimate_prompt_tokens(const Json& messages) {
-  uint64_t chars = 0;
-  for (const Json& m : messages) {
-    if (!m.is_object()) continue;
-    if (auto c = m.find("content"); c != m.end()) {
-      if (c->is_string()) {
-        chars += c->get_ref<const std::string&>().size();
-      } else if (c->is_array()) {
-        for (const Json& p : *c) {
-          if (p.is_object() && p.contains("text") && p["text"].is_string()) chars += p["text"].get_ref<const std::string&>().size();
-        }
-      }
-    }
-    if (auto tc = m.find("tool_calls"); tc != m.end() && tc->is_array()) {
-      for (const Json& c : *tc) {
-        if (c.is_object() && c.contains("function") && c["function"].is_object()) {
-          chars += c["function"].value("arguments", std::string()).size();
-        }
-      }
-    }
-  }
-  return std::max<uint64_t>(1, chars / 4);
-}
+using Served = adapters::openai::ServedChatRequest;
+using adapters::openai::ToolChoiceMode;
 
 struct ToolChoiceInfo {
   bool use_tools = false;
   std::string forced;  // function name
 };
 
-ToolChoiceInfo decide_tools(const Json& b, const SimOptions& opts, Random& rng) {
+ToolChoiceInfo decide_tools(const Served& req, const SimOptions& opts, Random& rng) {
   ToolChoiceInfo info;
-  auto t = b.find("tools");
-  if (t == b.end() || !t->is_array() || t->empty()) return info;
-  std::string mode = "auto";
-  if (auto tc = b.find("tool_choice"); tc != b.end()) {
-    if (tc->is_string()) mode = tc->get<std::string>();
-    else if (tc->is_object()) { mode = "function"; info.forced = (*tc)["function"]["name"].get<std::string>(); }
-  }
-  if (mode == "none") return info;
-  if (mode == "required" || mode == "function") { info.use_tools = true; return info; }
-  const Json& msgs = b["messages"];
-  bool last_is_tool = !msgs.empty() && msgs.back().is_object() && msgs.back().value("role", std::string()) == "tool";
+  if (req.tools.empty()) return info;
+  if (req.tool_choice == ToolChoiceMode::kFunction) info.forced = req.forced_name;
+  if (req.tool_choice == ToolChoiceMode::kNone) return info;
+  if (req.tool_choice != ToolChoiceMode::kAuto) { info.use_tools = true; return info; }
   // Roll the dice even when the answer is forced to text, so the stream of random
   // numbers does not depend on the conversation's shape.
   bool roll = rng.chance(opts.tool_call_probability);
-  info.use_tools = roll && !last_is_tool;
+  info.use_tools = roll && !req.last_message_is_tool;
   return info;
 }
 
@@ -110,34 +86,30 @@ ChoicePlan plan_structured(const Json& schema, Random& rng, std::optional<uint64
   return c;
 }
 
-ChoicePlan plan_choice(const Json& b, const SimOptions& opts, const ToolChoiceInfo& tools, Random& rng,
+ChoicePlan plan_choice(const Served& req, const SimOptions& opts, const ToolChoiceInfo& tools, Random& rng,
                        std::optional<uint64_t> max_tokens) {
   ChoicePlan c;
   if (tools.use_tools) {
-    const Json& defs = b["tools"];
+    const std::vector<adapters::openai::ServedTool>& defs = req.tools;
     // n_tool_calls == 0 (the default): one call per offered tool, up to 3, as models do
     // when asked something that needs several tools; a forced function gets one call.
     uint32_t n = opts.n_tool_calls;
     if (n == 0) n = tools.forced.empty() ? static_cast<uint32_t>(std::min<size_t>(defs.size(), 3)) : 1;
     n = std::max<uint32_t>(1, n);
-    if (auto p = b.find("parallel_tool_calls"); p != b.end() && p->is_boolean() && !p->get<bool>()) n = 1;
+    if (!req.parallel_tool_calls) n = 1;
     const uint64_t first = defs.empty() ? 0 : rng.below(defs.size());
     for (uint32_t i = 0; i < n; ++i) {
-      const Json* def = nullptr;
+      static const adapters::openai::ServedTool kUnnamed;
+      const adapters::openai::ServedTool* def = &kUnnamed;
       if (!tools.forced.empty()) {
-        for (const Json& d : defs) {
-          if (d.is_object() && d.contains("function") && d["function"].value("name", std::string()) == tools.forced) def = &d;
-        }
+        if (req.forced_tool) def = &defs[*req.forced_tool];
       } else if (!defs.empty()) {
         def = &defs[(first + i) % defs.size()];  // distinct tools while there are enough
       }
       ToolCallPlan call;
       call.id = "call_" + rng.alnum(24);
-      Json fn = (def && def->is_object()) ? def->value("function", Json::object()) : Json::object();
-      call.name = fn.is_object() ? fn.value("name", std::string("tool")) : "tool";
-      Json schema = fn.is_object() ? fn.value("parameters", Json::object()) : Json::object();
-      if (!schema.is_object() || !schema.contains("type")) schema["type"] = "object";
-      Json args = fake_json_value(schema, rng, word);
+      call.name = def->name;
+      Json args = fake_json_value(Json::parse(def->parameters), rng, word);
       call.arguments = args.dump();
       call.fragments = split_fragments(call.arguments, opts.tool_argument_fragments, rng);
       c.completion_tokens += std::max<uint64_t>(1, call.arguments.size() / 4);
@@ -146,7 +118,7 @@ ChoicePlan plan_choice(const Json& b, const SimOptions& opts, const ToolChoiceIn
     c.finish = "tool_calls";
     return c;
   }
-  if (auto schema = structured_output_schema(b)) return plan_structured(*schema, rng, max_tokens);
+  if (req.response_schema) return plan_structured(Json::parse(*req.response_schema), rng, max_tokens);
   uint32_t lo = std::min(opts.length.min_tokens, opts.length.max_tokens);
   uint32_t hi = std::max(opts.length.min_tokens, opts.length.max_tokens);
   uint64_t n = static_cast<uint64_t>(rng.between(std::max<uint32_t>(1, lo), std::max<uint32_t>(1, hi)));
@@ -199,46 +171,27 @@ ScriptedResponse error_response(const ErrorSpec& e, const RequestContext& ctx, c
 }
 
 namespace {
-ChatResult chat_core(ChatResult res, bool include_usage, std::optional<uint64_t> max_tokens, size_t n,
-                     uint64_t prompt, const Json* bp, const SimOptions& opts, const RequestContext& ctx,
-                     Random& rng, double slow_factor);
+ChatResult chat_core(const Served& req, const SimOptions& opts, const RequestContext& ctx, Random& rng,
+                     double slow_factor);
 }  // namespace
 
 ChatResult generate_chat(const Json* body, const SimOptions& opts, const RequestContext& ctx, Random& rng,
                          double slow_factor) {
-  ChatResult res;
-  if (auto err = validate_chat_request(body, opts)) {
+  Served req;
+  std::optional<ErrorSpec> err = adapters::openai::read_served_chat_request(body, req);
+  if (!err && !known_model(opts, req.model)) err = adapters::openai::model_not_found(req.model);
+  if (err) {
+    ChatResult res;
     res.is_error = true;
     res.response = error_response(*err, ctx, opts);
     return res;
   }
-  const Json& b = *body;
-  res.model = b["model"].get<std::string>();
-  res.stream = b.value("stream", Json(false)).is_boolean() && b.value("stream", false);
-  bool include_usage = false;
-  if (auto so = b.find("stream_options"); so != b.end() && so->is_object()) {
-    auto iu = so->find("include_usage");
-    include_usage = iu != so->end() && iu->is_boolean() && iu->get<bool>();
-  }
-  std::optional<uint64_t> max_tokens;
-  for (const char* key : {"max_completion_tokens", "max_tokens"}) {
-    if (auto m = b.find(key); m != b.end() && m->is_number_integer() && m->get<int64_t>() >= 1 && !max_tokens) {
-      max_tokens = m->get<uint64_t>();
-    }
-  }
-  size_t n = 1;
-  if (auto nn = b.find("n"); nn != b.end() && nn->is_number_integer()) n = nn->get<size_t>();
-  return chat_core(std::move(res), include_usage, max_tokens, n, estimate_prompt_tokens(b["messages"]), &b, opts,
-                   ctx, rng, slow_factor);
+  return chat_core(req, opts, ctx, rng, slow_factor);
 }
 
 ChatResult generate_chat_plain(const PlainChat& req, const SimOptions& opts, const RequestContext& ctx,
                                Random& rng, double slow_factor) {
-  ChatResult res;
-  res.model = req.model;
-  res.stream = req.stream;
-  return chat_core(std::move(res), /*include_usage=*/false, req.max_tokens, req.n,
-                   std::max<uint64_t>(1, req.prompt_chars / 4), nullptr, opts, ctx, rng, slow_factor);
+  return chat_core(adapters::openai::served_from_plain(req), opts, ctx, rng, slow_factor);
 }
 
 namespace {
@@ -248,27 +201,19 @@ namespace {
 // The n choices of one answer (their completion tokens summed into `completion`). A request
 // `seed` makes the content (not the id) a function of the server's seed and the request's:
 // the same seed gives the same answer, as the API tries to.
-std::vector<ChoicePlan> plan_choices(const Json* bp, const SimOptions& opts, size_t n, Random& rng,
-                                     std::optional<uint64_t> max_tokens, uint64_t& completion) {
-  static const Json kEmpty = Json::object();
-  const Json& b = bp ? *bp : kEmpty;
+std::vector<ChoicePlan> plan_choices(const Served& req, const SimOptions& opts, Random& rng, uint64_t& completion) {
   std::optional<Random> seeded;
-  if (auto sd = b.find("seed"); sd != b.end() && sd->is_number_integer()) {
-    seeded.emplace(Random(opts.seed).fork(0x5EED0000ULL ^ static_cast<uint64_t>(sd->get<int64_t>())));
-  }
+  if (req.seed) seeded.emplace(Random(opts.seed).fork(0x5EED0000ULL ^ static_cast<uint64_t>(*req.seed)));
   Random& content_rng = seeded ? *seeded : rng;
-  const ToolChoiceInfo tools = bp ? decide_tools(b, opts, content_rng) : ToolChoiceInfo{};
-  const auto lp = b.find("logprobs");
-  const bool logprobs = lp != b.end() && lp->is_boolean() && lp->get<bool>();
-  const auto top = b.find("top_logprobs");
-  const uint32_t top_n = top != b.end() && top->is_number_integer() ? static_cast<uint32_t>(top->get<int64_t>()) : 0;
+  const ToolChoiceInfo tools = decide_tools(req, opts, content_rng);
+  const size_t n = req.n;
   std::vector<ChoicePlan> choices;
   choices.reserve(n);
   for (size_t i = 0; i < n; ++i) {
-    choices.push_back(plan_choice(b, opts, tools, content_rng, max_tokens));
-    if (logprobs) {
+    choices.push_back(plan_choice(req, opts, tools, content_rng, req.max_tokens));
+    if (req.logprobs) {
       Random lrng = content_rng.fork(0x10B + i);
-      plan_logprobs(choices.back(), top_n, lrng);
+      plan_logprobs(choices.back(), req.top_logprobs, lrng);
     }
     completion += choices.back().completion_tokens;
   }
@@ -303,15 +248,19 @@ Duration schedule_choice_chunks(ScriptedResponse& r, const std::vector<ChoicePla
   return last;
 }
 
-ChatResult chat_core(ChatResult res, bool include_usage, std::optional<uint64_t> max_tokens, size_t n,
-                     uint64_t prompt, const Json* bp, const SimOptions& opts, const RequestContext& ctx,
-                     Random& rng, double slow_factor) {
+ChatResult chat_core(const Served& req, const SimOptions& opts, const RequestContext& ctx, Random& rng,
+                     double slow_factor) {
+  ChatResult res;
+  res.model = req.model;
+  res.stream = req.stream;
+  const bool include_usage = req.include_usage;
+  const uint64_t prompt = std::max<uint64_t>(1, req.prompt_chars / 4);
   std::string id;
   id.reserve(40);
   id = "chatcmpl-";
   id += rng.alnum(29);
   uint64_t completion = 0;
-  const std::vector<ChoicePlan> choices = plan_choices(bp, opts, n, rng, max_tokens, completion);
+  const std::vector<ChoicePlan> choices = plan_choices(req, opts, rng, completion);
   adapters::openai::WireCompletion wire;
   wire.id = std::move(id);
   wire.model = res.model;
@@ -362,8 +311,7 @@ ChatResult chat_core(ChatResult res, bool include_usage, std::optional<uint64_t>
 
 
 bool read_plain_chat(std::string_view body, const SimOptions& opts, PlainChat& out) {
-  if (!adapters::openai::read_plain_chat_request(body, out)) return false;
-  return std::any_of(opts.models.begin(), opts.models.end(), [&](const ModelInfo& m) { return m.id == out.model; });
+  return adapters::openai::read_plain_chat_request(body, out) && known_model(opts, out.model);
 }
 
 }  // namespace ploke::simulator::detail

@@ -1,8 +1,9 @@
 // File: simulator/src/openai_wire.h (internal)
 //
 // The simulator's OpenAI Chat Completions: synthetic content (tokens, tool calls, logprobs,
-// usage, pacing) and request validation. The bytes — bodies, stream chunks, error bodies,
-// headers — are rendered by the OpenAI package's server half (ploke/adapters/openai/render.h).
+// usage, pacing) from a typed request. The OpenAI package's server half reads and validates
+// the request (ploke/adapters/openai/served_request.h, request_summary.h) and renders the
+// bytes — bodies, stream chunks, error bodies, headers (ploke/adapters/openai/render.h).
 //
 // Thread-safety: free functions over their arguments.
 #pragma once
@@ -17,6 +18,7 @@
 #include "ploke/adapters/json_string.h"
 #include "ploke/adapters/openai/render.h"
 #include "ploke/adapters/openai/request_summary.h"
+#include "ploke/adapters/openai/served_request.h"
 #include "ploke/core/random.h"
 #include "ploke/core/scripted_response.h"
 #include "ploke/json/escape.h"
@@ -29,9 +31,6 @@ using Json = nlohmann::json;
 /// A deterministic value matching a JSON Schema (enum, type, properties/required, items;
 /// depth ≤ 3): the arguments of a synthetic tool call. `word` picks the protocol's words.
 Json fake_json_value(const Json& schema, Random& rng, std::string_view (*word)(Random&), int depth = 0);
-/// The schema a Chat Completions request's response_format asks the content to follow:
-/// json_schema → its `schema`; json_object → a small object schema; otherwise none.
-std::optional<Json> structured_output_schema(const Json& body);
 
 /// `s` cut at random places into at most `max_pieces` non-empty pieces (streamed tool-call
 /// argument fragments).
@@ -58,9 +57,6 @@ Headers base_headers(std::string_view content_type, const RequestContext& ctx, c
 
 /// An application/json error response at offset 0.
 ScriptedResponse error_response(const ErrorSpec& e, const RequestContext& ctx, const SimOptions& opts);
-/// The error answering a malformed /v1/chat/completions request (400, or 404 for an
-/// unknown model), if any (openai_validate.cpp).
-std::optional<ErrorSpec> validate_chat_request(const Json* body, const SimOptions& opts);
 
 /// A synthetic chat completion (or the validation error answering the request).
 struct ChatResult {
@@ -75,8 +71,10 @@ struct ChatResult {
   std::string model;
 };
 
-/// Validates the parsed body and produces the completion. `body` is null when the
-/// request body was not valid JSON. `slow_factor` multiplies ttft and the token gap.
+/// Reads and validates the parsed body with the OpenAI package's server half
+/// (ploke/adapters/openai/served_request.h), answers an unknown model with its 404, and
+/// produces the completion from the typed request. `body` is null when the request body
+/// was not valid JSON. `slow_factor` multiplies ttft and the token gap.
 ChatResult generate_chat(const Json* body, const SimOptions& opts, const RequestContext& ctx,
                          Random& rng, double slow_factor);
 

@@ -5,6 +5,7 @@
 #include <chrono>
 
 #include "openrouter_wire.h"
+#include "ploke/adapters/openai/adapter.h"
 #include "ploke/adapters/openrouter/provider_json.h"
 #include "ploke/core/thread_annotations.h"
 
@@ -479,7 +480,7 @@ ScriptedResponse OpenRouterSim::serve_chat(const Json& b, bool prompt_only, cons
   out.ending = res.response.ending;
   out.headers.add("content-type", stream ? "text/event-stream" : "application/json");
   out.headers.add("x-generation-id", id);
-  out.headers.add("x-request-id", ctx.request_id);
+  out.headers.add(std::string(adapters::openai::kRequestIdHeader), ctx.request_id);
   if (stream) out.headers.add("cache-control", "no-cache");
   ChatOutcome x;
   x.end_at = out.head_at;

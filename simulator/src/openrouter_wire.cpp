@@ -8,6 +8,7 @@
 #include <cstdio>
 #include <set>
 
+#include "ploke/adapters/openai/adapter.h"
 #include "ploke/core/secret.h"
 #include "ploke/core/thread_annotations.h"
 
@@ -117,7 +118,7 @@ ScriptedResponse OpenRouterSim::json_response(int status, std::string body, cons
   ScriptedResponse r;
   r.status = status;
   r.headers.add("content-type", "application/json");
-  r.headers.add("x-request-id", ctx.request_id);
+  r.headers.add(std::string(adapters::openai::kRequestIdHeader), ctx.request_id);
   r.chunks.push_back(TimedChunk{Duration{0}, std::move(body)});
   return r;
 }

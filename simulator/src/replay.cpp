@@ -5,8 +5,15 @@
 
 #include "ploke/adapters/anthropic/render.h"
 #include "ploke/adapters/anthropic/server.h"
+#include "ploke/adapters/register.h"
 
 namespace ploke::simulator {
+
+codec::ReplayOptions default_replay_options() {
+  codec::ReplayOptions o;
+  o.match.ignore_paths = builtin_cassette_ignore_paths();
+  return o;
+}
 namespace detail {
 
 namespace {

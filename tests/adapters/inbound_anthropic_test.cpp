@@ -299,3 +299,14 @@ TEST(InboundAnthropic, ModelsList) {
 
 }  // namespace
 }  // namespace ploke::adapters::inbound
+
+namespace ploke::adapters::inbound {
+namespace {
+
+TEST(InboundAnthropicIds, LocalMessageIdIsNativeAndKeptByTheWriterMapping) {
+  EXPECT_EQ(adapters::anthropic::local_message_id("abc123"), "msg_abc123");
+  EXPECT_EQ(adapters::anthropic::anthropic_message_id(adapters::anthropic::local_message_id("abc123")), "msg_abc123");
+}
+
+}  // namespace
+}  // namespace ploke::adapters::inbound

@@ -10,6 +10,7 @@
 #include "ploke/adapters/openai/server.h"
 #include "ploke/adapters/openai/adapter.h"
 #include "ploke/adapters/openai/errors.h"
+#include "ploke/adapters/openai/render.h"
 
 namespace ploke::adapters::inbound {
 using namespace ploke::adapters::openai;  // NOLINT: the package under test
@@ -454,6 +455,31 @@ TEST(InboundOpenAi, ModelsList) {
   ASSERT_EQ(j["data"].size(), 2u);
   EXPECT_EQ(j["data"][1]["id"], "b");
   EXPECT_EQ(j["data"][1]["object"], "model");
+}
+
+}  // namespace
+}  // namespace ploke::adapters::inbound
+
+namespace ploke::adapters::inbound {
+namespace {
+
+TEST(InboundOpenAiIds, CompletionIdIsTheProtocolPrefixAndTheLocalId) {
+  EXPECT_EQ(adapters::openai::completion_id("abc123"), "chatcmpl-abc123");
+  ChatResponse r;
+  r.model = "m";
+  const json body = json::parse(adapters::openai::render_openai_chat_completion(r, 1, "abc123"));
+  EXPECT_EQ(body["id"], adapters::openai::completion_id("abc123"));
+}
+
+TEST(InboundOpenAiIds, MalformedChunkEventIsOneSseEventWhoseJsonDoesNotParse) {
+  const std::string_view ev = adapters::openai::kMalformedChunkEvent;
+  ASSERT_EQ(ev.rfind("data: ", 0), 0u);
+  ASSERT_GE(ev.size(), 2u);
+  EXPECT_EQ(ev.substr(ev.size() - 2), "\n\n");
+  EXPECT_EQ(ev.find("\n\n"), ev.size() - 2);  // exactly one event
+  const std::string data(ev.substr(6, ev.size() - 8));
+  EXPECT_FALSE(json::accept(data));
+  EXPECT_NE(data.find("chat.completion.chunk"), std::string::npos);
 }
 
 }  // namespace

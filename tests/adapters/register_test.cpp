@@ -3,11 +3,21 @@
 
 #include <gtest/gtest.h>
 
+#include <string>
+#include <vector>
+
 #include "ploke/core/adapter.h"
 #include "support/test_support.h"
 
 namespace ploke {
 namespace {
+
+// The cassette matcher's default ignore paths come from the packages: OpenAI's volatile
+// request members, then Anthropic's not already listed.
+TEST(RegisterTest, CassetteIgnorePathsAreThePackagesVolatileFields) {
+  EXPECT_EQ(builtin_cassette_ignore_paths(),
+            (std::vector<std::string>{"user", "metadata", "request_id", "client_request_id", "safety_identifier"}));
+}
 
 TEST(RegisterTest, RegistersOpenAiAndCustom) {
   AdapterRegistry registry;

@@ -46,8 +46,19 @@ TEST(MatcherTest, KeyOrderIsIgnored) {
   EXPECT_EQ(r.use, 1u);
 }
 
-TEST(MatcherTest, VolatileFieldsAreIgnoredByDefault) {
-  auto store = store_of({cassette_of("c", {make("1", chat_request(R"({"model":"m","user":"u1","metadata":{"a":1},"request_id":"r1"})"), "{}")})});
+// The codec knows no protocol's fields: the callers pass the volatile ones in.
+TEST(MatcherTest, NoBodyPathIsIgnoredByDefault) {
+  EXPECT_TRUE(MatchOptions{}.ignore_paths.empty());
+  auto store = store_of({cassette_of("c", {make("1", chat_request(R"({"model":"m","user":"u1"})"), "{}")})});
+  EXPECT_FALSE(store->match(chat_request(R"({"model":"m","user":"u2"})")).ok());
+  EXPECT_TRUE(store->match(chat_request(R"({"model":"m","user":"u1"})")).ok());
+}
+
+TEST(MatcherTest, VolatileFieldsPassedInAreIgnored) {
+  ReplayOptions opts;
+  opts.match.ignore_paths = {"user", "metadata", "request_id"};
+  auto store = store_of({cassette_of("c", {make("1", chat_request(R"({"model":"m","user":"u1","metadata":{"a":1},"request_id":"r1"})"), "{}")})},
+                        opts);
   EXPECT_TRUE(store->match(chat_request(R"({"model":"m","user":"u2","request_id":"r2"})")).ok());
   EXPECT_FALSE(store->match(chat_request(R"({"model":"other"})")).ok());
 }

@@ -9,6 +9,7 @@
 #include <thread>
 
 #include "ploke/adapters/openai/adapter.h"
+#include "ploke/adapters/register.h"
 #include "ploke/codec/recording.h"
 #include "ploke/core/chat_client.h"
 #include "ploke/core/in_process_transport.h"
@@ -360,6 +361,12 @@ codec::Cassette two_answers() {
   c.interactions.push_back(json_interaction("0001", chat_body("same"), R"({"n":1})"));
   c.interactions.push_back(json_interaction("0002", chat_body("same"), R"({"n":2})"));
   return c;
+}
+
+// The simulator's replay ignores the packages' volatile request fields unless configured.
+TEST(ReplayDefaults, IgnorePathsAreThePackagesVolatileFields) {
+  EXPECT_EQ(SimOptions{}.replay.options.match.ignore_paths, builtin_cassette_ignore_paths());
+  EXPECT_FALSE(SimOptions{}.replay.options.match.ignore_paths.empty());
 }
 
 TEST_F(ReplayTest, IdenticalRequestsGetRecordedOrderThenRepeatLast) {

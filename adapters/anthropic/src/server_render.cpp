@@ -224,6 +224,11 @@ std::string render_anthropic_count_tokens(uint64_t input_tokens) {
 
 std::string anthropic_message_id(std::string_view upstream_id) { return native_id("msg_", upstream_id); }
 std::string anthropic_tool_use_id(std::string_view upstream_id) { return native_id("toolu_", upstream_id); }
+std::string local_message_id(std::string_view local_id) {
+  std::string id = "msg_";
+  id += local_id;
+  return id;
+}
 
 AnthropicSseWriter::AnthropicSseWriter(std::string id, std::string model, uint64_t input_tokens_estimate,
                                        std::string request_id)

@@ -1,7 +1,13 @@
-// Internal to the inbound OpenAI codec: the request fast path shared by inbound_openai.cpp.
+// Internal to the OpenAI server half: the request fast path shared by the inbound parser,
+// and the served request's validation (server_validate.cpp) used by its reader.
 #pragma once
 
+#include <nlohmann/json_fwd.hpp>
+
+#include <optional>
 #include <string_view>
+
+#include "ploke/adapters/openai/render.h"
 
 #include "ploke/adapters/openai/server.h"
 
@@ -13,3 +19,11 @@ namespace ploke::adapters::openai::fast {
 bool fast_parse_openai(std::string_view body, const RequestExtension* ext, InboundRequest& in);
 
 }  // namespace ploke::adapters::openai::fast
+
+namespace ploke::adapters::openai {
+
+// The API's 400 for the first problem of a Chat Completions body (null: not JSON), else
+// nullopt. Everything read_served_chat_request() checks.
+std::optional<WireError> validate_served_chat_request(const nlohmann::json* body);
+
+}  // namespace ploke::adapters::openai

@@ -147,6 +147,12 @@ std::string render_openai_chat_completion(const ChatResponse& r, int64_t created
   return render_openai_chat_completion(std::span<const ChatResponse>(&r, 1), r.usage, created, fallback_id);
 }
 
+std::string completion_id(std::string_view local_id) {
+  std::string id = "chatcmpl-";
+  id += local_id;
+  return id;
+}
+
 std::string render_openai_chat_completion(std::span<const ChatResponse> choices, const std::optional<Usage>& usage,
                                           int64_t created, std::string_view fallback_id) {
   // Written as text (OpenAI's field order); see json_writer.h.

@@ -224,10 +224,10 @@ void ChatCall::ensure_writer(const StreamEvent* start) {
   if (oa_ || an_) return;
   std::string model = start != nullptr && !start->model.empty() ? start->model : requested_model_;
   if (anthropic()) {
-    an_.emplace("msg_" + trace_id_, std::move(model), adapters::inbound::estimate_prompt_tokens(in_.request));
+    an_.emplace(adapters::anthropic::local_message_id(trace_id_), std::move(model), adapters::inbound::estimate_prompt_tokens(in_.request));
     return;
   }
-  std::string id = start != nullptr && !start->id.empty() ? start->id : "chatcmpl-" + trace_id_;
+  std::string id = start != nullptr && !start->id.empty() ? start->id : adapters::openai::completion_id(trace_id_);
   oa_.emplace(std::move(id), std::move(model), unix_seconds(), in_.include_usage,
               proto_ == Gateway::Proto::kOpenRouter ? adapters::openrouter::openrouter_chat_dialect()
                                                     : adapters::openai::ChatDialect{});

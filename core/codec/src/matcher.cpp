@@ -33,10 +33,6 @@ std::string DiffEntry::to_string() const {
   return s;
 }
 
-std::vector<std::string> default_ignore_paths() {
-  return {"user", "metadata", "request_id", "client_request_id", "safety_identifier"};
-}
-
 namespace {
 
 using Segs = std::vector<internal::PathSeg>;

@@ -21,7 +21,9 @@
 #include <thread>
 
 #include "budget_ledger.h"
+#include "ploke/adapters/anthropic/server.h"
 #include "ploke/adapters/http_transport.h"
+#include "ploke/adapters/openai/adapter.h"
 #include "ploke/core/thread_annotations.h"
 #include "ploke/resilience/llm_client.h"
 #include "ploke/scenarios/runner.h"
@@ -83,8 +85,8 @@ class WireTap final : public Transport {
       a.rec.http_status = status;
       a.rec.head_at = owner->clock_.now() - owner->t0_;
       a.rec.retry_after = retry_after_of(headers);
-      auto rid = headers.get("x-request-id");
-      if (!rid) rid = headers.get("request-id");  // Anthropic
+      auto rid = headers.get(adapters::openai::kRequestIdHeader);
+      if (!rid) rid = headers.get(adapters::anthropic::kRequestIdHeader);
       if (rid) a.request_id = std::string(*rid);
       target->on_head(status, headers);
     }

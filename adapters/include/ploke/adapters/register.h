@@ -12,6 +12,9 @@
 //   auto adapter = registry.create("openai");
 #pragma once
 
+#include <string>
+#include <vector>
+
 #include "ploke/core/registry.h"
 #include "ploke/core/status.h"
 
@@ -19,5 +22,11 @@ namespace ploke::adapters {
 
 /// Fails with kInvalidRequest if a name is already registered.
 Status register_builtin_adapters(AdapterRegistry& registry);
+
+/// The request body paths a cassette matcher ignores by default: the union of the
+/// packages' volatile fields (each package's kCassetteIgnoreFields, OpenAI's first, each
+/// path once). What the simulator's replay and the recorder fill
+/// codec::MatchOptions::ignore_paths with.
+std::vector<std::string> builtin_cassette_ignore_paths();
 
 }  // namespace ploke::adapters

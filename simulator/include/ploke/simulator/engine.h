@@ -108,9 +108,15 @@ struct RateLimitInfo {
 /// any event) does not consume a recorded interaction, so a client's retry gets the
 /// recording; every other fault overlays the replayed response (see README "Cassette
 /// replay").
+/// ReplayOptions with the protocol packages' cassette ignore paths
+/// (builtin_cassette_ignore_paths(), ploke/adapters/register.h).
+codec::ReplayOptions default_replay_options();
+
 struct ReplaySettings {
   std::vector<codec::Cassette> cassettes;
-  codec::ReplayOptions options;   ///< matching, after-last (repeat_last | fail), redaction
+  /// Matching (ignore paths: the packages' volatile fields, builtin_cassette_ignore_paths()),
+  /// after-last (repeat_last | fail), redaction.
+  codec::ReplayOptions options = default_replay_options();
   codec::Timing timing;           ///< recorded (default) | none | xN
   /// Strict CI mode: the front/CLI fails at shutdown when strict_report() is not OK. The
   /// engine itself behaves the same either way.

@@ -6,8 +6,8 @@
 // A request matches a recorded interaction when method, path, query (as a sorted
 // multiset), the configured `match_headers` and the canonical body are equal. The canonical
 // body of a JSON request is the JSON value with object keys sorted and the ignore paths
-// removed (defaults: `user`, `metadata`, `request_id`, `client_request_id`,
-// `safety_identifier`); a non-JSON body compares byte for byte. Incoming requests are
+// removed (MatchOptions::ignore_paths, filled by the callers with the protocol packages'
+// volatile fields); a non-JSON body compares byte for byte. Incoming requests are
 // redacted with the store's RedactionRules before matching, so the stable placeholders in
 // the cassette match the live secret values they replaced.
 //
@@ -72,13 +72,13 @@ std::string_view diff_kind_name(DiffEntry::Kind k);  // "added", "removed", "cha
 std::vector<DiffEntry> diff_json_text(std::string_view recorded, std::string_view actual,
                                       const std::vector<std::string>& ignore_paths = {});
 
-/// Ignore paths removed from JSON bodies before comparing, unless configured otherwise.
-std::vector<std::string> default_ignore_paths();
-
 struct MatchOptions {
   /// JSON paths removed from request bodies before comparing: "user", "metadata.trace",
   /// "messages[*].name", "tools[0].function.description". `*` matches any key or index.
-  std::vector<std::string> ignore_paths = default_ignore_paths();
+  /// None by default: which body members are volatile is a protocol fact, so the callers
+  /// fill this from the protocol packages (ploke/adapters/register.h,
+  /// builtin_cassette_ignore_paths()).
+  std::vector<std::string> ignore_paths;
   /// Header names (case-insensitive) whose values must be equal (after redaction).
   std::vector<std::string> match_headers;
   bool match_query = true;

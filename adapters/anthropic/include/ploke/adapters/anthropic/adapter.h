@@ -66,6 +66,9 @@
 
 namespace ploke::adapters::anthropic {
 
+/// Request body members a cassette matcher ignores (`metadata.user_id` and the like).
+inline constexpr std::string_view kCassetteIgnoreFields[] = {"metadata"};
+
 class AnthropicAdapter final : public ProviderAdapter {
  public:
   struct Options {

@@ -63,6 +63,9 @@ std::string render_anthropic_message(const ChatResponse& r, std::string_view fal
 /// a stream agrees. AnthropicSseWriter applies anthropic_message_id() to its `id`.
 std::string anthropic_message_id(std::string_view upstream_id);
 std::string anthropic_tool_use_id(std::string_view upstream_id);
+/// The id of a message the server names itself: "msg_" + `local_id` (the gateway's trace
+/// id; already native when `local_id` is letters and digits).
+std::string local_message_id(std::string_view local_id);
 
 /// Anthropic error reply (the table above); `request_id` goes into the body's request_id
 /// (null when empty).

@@ -44,6 +44,11 @@ namespace ploke::adapters::openai {
 /// The response header carrying the request id (OpenAI's, and the OpenAI-shaped servers').
 inline constexpr std::string_view kRequestIdHeader = "x-request-id";
 
+/// Request body members a cassette matcher ignores: values a client sends that change from
+/// run to run without changing the answer (end-user ids, metadata, client request ids).
+inline constexpr std::string_view kCassetteIgnoreFields[] = {"user", "metadata", "request_id", "client_request_id",
+                                                              "safety_identifier"};
+
 class OpenAiAdapter final : public ProviderAdapter {
  public:
   struct Options {

@@ -73,6 +73,11 @@ std::string_view chunk_suffix(bool include_usage);
 std::string usage_chunk(const std::string& prefix, const WireCompletion& c);
 /// The stream terminator.
 inline constexpr std::string_view kDone = "data: [DONE]\n\n";
+/// A stream chunk cut off inside its JSON (a string left open, no closing braces) and
+/// ended as a complete SSE event: what a corrupted stream looks like to a client parser.
+inline constexpr std::string_view kMalformedChunkEvent =
+    "data: {\"id\":\"chatcmpl-malformed\",\"object\":\"chat.completion.chunk\","
+    "\"choices\":[{\"index\":0,\"delta\":{\"content\":\"tru\n\n";
 
 /// An error as the API words it.
 struct WireError {

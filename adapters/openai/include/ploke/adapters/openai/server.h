@@ -56,8 +56,12 @@ Result<InboundRequest> parse_openai_chat_request(std::string_view body, ParsePat
 Result<InboundRequest> parse_openai_chat_request(std::string_view body, const RequestExtension* ext,
                                                  ParsePath path = ParsePath::kAuto);
 
+/// The id of a completion the server names itself: "chatcmpl-" + `local_id` (the gateway's
+/// trace id).
+std::string completion_id(std::string_view local_id);
+
 /// Non-stream Chat Completions body. `created` in Unix seconds; an empty response id gets
-/// "chatcmpl-" + `fallback_id`. `r.logprobs` (when not empty) becomes
+/// completion_id(`fallback_id`). `r.logprobs` (when not empty) becomes
 /// `choices[0].logprobs.content`.
 std::string render_openai_chat_completion(const ChatResponse& r, int64_t created, std::string_view fallback_id);
 /// The same with n choices: `choices[k]` becomes choice index k (message, logprobs,

@@ -1,15 +1,20 @@
-// The simulator's /v1/chat/completions request validation: the API's own checks
-// (ploke/adapters/openai/checks.h, shared with the gateway), tool/tool_call pairing,
-// tool_choice, unknown models. See openai_wire.h.
+// The served request's validation (served_request.h): the API's own checks (checks.h,
+// shared with the gateway), tool/tool_call pairing, tool_choice.
+#include <nlohmann/json.hpp>
+
 #include <algorithm>
 #include <string>
 #include <vector>
 
-#include "openai_wire.h"
 #include "ploke/adapters/openai/checks_json.h"
+#include "ploke/adapters/openai/served_request.h"
+#include "server_internal.h"
 
-namespace ploke::simulator::detail {
+namespace ploke::adapters::openai {
 namespace {
+
+using Json = nlohmann::json;
+using ErrorSpec = WireError;
 
 ErrorSpec invalid(std::string msg, std::optional<std::string> param = std::nullopt,
                   std::optional<std::string> code = std::nullopt) {
@@ -109,7 +114,7 @@ std::optional<ErrorSpec> validate_tool_choice(const Json& b) {
 
 }  // namespace
 
-std::optional<ErrorSpec> validate_chat_request(const Json* body, const SimOptions& opts) {
+std::optional<ErrorSpec> validate_served_chat_request(const Json* body) {
   if (body == nullptr || !body->is_object()) {
     return invalid(
         "We could not parse the JSON body of your request. (HINT: This likely means you aren't using "
@@ -147,14 +152,12 @@ std::optional<ErrorSpec> validate_chat_request(const Json* body, const SimOption
   }
   if (auto e = validate_tool_pairing(*msgs_it)) return e;
   if (auto e = validate_tool_choice(b)) return e;
-  const std::string& model = model_it->get_ref<const std::string&>();
-  bool known = std::any_of(opts.models.begin(), opts.models.end(), [&](const ModelInfo& m) { return m.id == model; });
-  if (!known) {
-    return ErrorSpec{404, "The model `" + model + "` does not exist or you do not have access to it.",
-                     "invalid_request_error", std::nullopt, "model_not_found"};
-  }
   return std::nullopt;
 }
 
+WireError model_not_found(std::string_view model) {
+  return WireError{404, "The model `" + std::string(model) + "` does not exist or you do not have access to it.",
+                   "invalid_request_error", std::nullopt, "model_not_found"};
+}
 
-}  // namespace ploke::simulator::detail
+}  // namespace ploke::adapters::openai

@@ -1,0 +1,162 @@
+// read_served_chat_request(): the API's validation errors (status, type, param path, code)
+// in the API's order, and the typed values a generator reads from a valid request.
+#include <gtest/gtest.h>
+
+#include <nlohmann/json.hpp>
+
+#include "ploke/adapters/openai/served_request.h"
+
+namespace ploke::adapters::openai {
+namespace {
+
+using nlohmann::json;
+
+std::optional<WireError> read(const std::string& text, ServedChatRequest& out) {
+  const json j = json::parse(text);
+  return read_served_chat_request(&j, out);
+}
+
+WireError error_of(const std::string& text) {
+  ServedChatRequest out;
+  auto e = read(text, out);
+  EXPECT_TRUE(e.has_value()) << text;
+  return e.value_or(WireError{});
+}
+
+TEST(OpenAiServedRequest, NotJsonIsTheApiParseError) {
+  ServedChatRequest out;
+  const auto e = read_served_chat_request(nullptr, out);
+  ASSERT_TRUE(e);
+  EXPECT_EQ(e->status, 400);
+  EXPECT_EQ(e->type, "invalid_request_error");
+  EXPECT_NE(e->message.find("We could not parse the JSON body"), std::string::npos);
+  EXPECT_FALSE(e->param);
+}
+
+TEST(OpenAiServedRequest, ModelAndMessagesErrorsNameTheirParam) {
+  EXPECT_EQ(error_of(R"({"messages":[]})").message, "you must provide a model parameter");
+  WireError e = error_of(R"({"model":"m"})");
+  EXPECT_EQ(e.param, "messages");
+  EXPECT_EQ(e.code, "missing_required_parameter");
+  e = error_of(R"({"model":"m","messages":{}})");
+  EXPECT_EQ(e.code, "invalid_type");
+  e = error_of(R"({"model":"m","messages":[]})");
+  EXPECT_EQ(e.code, "empty_array");
+  e = error_of(R"({"model":"m","messages":[{"role":"user","content":"x"}],"stream":"yes"})");
+  EXPECT_EQ(e.param, "stream");
+  EXPECT_EQ(e.code, "invalid_type");
+  e = error_of(R"({"model":"m","messages":[{"role":"user","content":"x"}],"temperature":3})");
+  EXPECT_EQ(e.param, "temperature");
+}
+
+TEST(OpenAiServedRequest, ToolMessagesMustAnswerAToolCall) {
+  WireError e = error_of(R"({"model":"m","messages":[{"role":"user","content":"x"},{"role":"tool","tool_call_id":"a","content":"r"}]})");
+  EXPECT_EQ(e.param, "messages.[1].role");
+  e = error_of(R"({"model":"m","messages":[{"role":"assistant","tool_calls":[{"id":"c1","type":"function","function":{"name":"f","arguments":"{}"}}]},{"role":"user","content":"x"}]})");
+  EXPECT_EQ(e.param, "messages.[0].role");
+  EXPECT_NE(e.message.find("c1"), std::string::npos);
+  e = error_of(R"({"model":"m","messages":[{"content":"x"}]})");  // the shared checks' path
+  EXPECT_EQ(e.param, "messages[0].role");
+}
+
+TEST(OpenAiServedRequest, ToolChoiceValuesAndFunction) {
+  const std::string msgs = R"("messages":[{"role":"user","content":"x"}])";
+  WireError e = error_of(R"({"model":"m",)" + msgs + R"(,"tool_choice":"sometimes"})");
+  EXPECT_EQ(e.param, "tool_choice");
+  EXPECT_EQ(e.code, "invalid_value");
+  e = error_of(R"({"model":"m",)" + msgs + R"(,"tool_choice":"required"})");
+  EXPECT_EQ(e.param, "tool_choice");
+  e = error_of(R"({"model":"m",)" + msgs + R"(,"tools":[{"type":"function","function":{"name":"a"}}],"tool_choice":{"type":"function","function":{"name":"b"}}})");
+  EXPECT_NE(e.message.find("function 'b'"), std::string::npos);
+  e = error_of(R"({"model":"m",)" + msgs + R"(,"tools":[{"type":"function","function":{"name":"a"}}],"tool_choice":{"type":"function"}})");
+  EXPECT_EQ(e.param, "tool_choice.function.name");
+}
+
+TEST(OpenAiServedRequest, ReadsTheTypedValues) {
+  ServedChatRequest r;
+  const auto e = read(R"({"model":"gpt","stream":true,"stream_options":{"include_usage":true},
+    "max_tokens":50,"max_completion_tokens":7,"n":2,"seed":-3,"logprobs":true,"top_logprobs":4,
+    "parallel_tool_calls":false,
+    "messages":[{"role":"user","content":"abcd"},
+                {"role":"assistant","content":[{"type":"text","text":"ef"}],"tool_calls":[{"id":"c","type":"function","function":{"name":"b","arguments":"xyz"}}]},
+                {"role":"tool","tool_call_id":"c","content":"r"}],
+    "tools":[{"type":"function","function":{"name":"a","parameters":{"properties":{"q":{"type":"string"}}}}},
+             {"type":"function","function":{"name":"b"}},
+             {"type":"function","function":{"name":"b","parameters":{"type":"array"}}}],
+    "tool_choice":{"type":"function","function":{"name":"b"}},
+    "response_format":{"type":"json_object"}})", r);
+  ASSERT_FALSE(e) << e->message;
+  EXPECT_EQ(r.model, "gpt");
+  EXPECT_TRUE(r.stream);
+  EXPECT_TRUE(r.include_usage);
+  EXPECT_EQ(r.max_tokens, 7u);
+  EXPECT_EQ(r.n, 2u);
+  EXPECT_EQ(r.prompt_chars, 4u + 2u + 3u + 1u);
+  EXPECT_TRUE(r.last_message_is_tool);
+  EXPECT_EQ(r.seed, -3);
+  EXPECT_TRUE(r.logprobs);
+  EXPECT_EQ(r.top_logprobs, 4u);
+  EXPECT_FALSE(r.parallel_tool_calls);
+  ASSERT_EQ(r.tools.size(), 3u);
+  EXPECT_EQ(r.tools[0].name, "a");
+  EXPECT_EQ(r.tools[0].parameters, R"({"properties":{"q":{"type":"string"}},"type":"object"})");
+  EXPECT_EQ(r.tools[1].parameters, R"({"type":"object"})");
+  EXPECT_EQ(r.tools[2].parameters, R"({"type":"array"})");
+  EXPECT_EQ(r.tool_choice, ToolChoiceMode::kFunction);
+  EXPECT_EQ(r.forced_name, "b");
+  EXPECT_EQ(r.forced_tool, 2u);  // the last match
+  ASSERT_TRUE(r.response_schema);
+  EXPECT_EQ(json::parse(*r.response_schema)["required"], json::array({"answer"}));
+}
+
+TEST(OpenAiServedRequest, DefaultsAndResponseFormats) {
+  ServedChatRequest r;
+  ASSERT_FALSE(read(R"({"model":"m","messages":[{"role":"user","content":"hi"}],"stream":null,"max_tokens":null,
+    "tool_choice":"none","response_format":{"type":"json_schema","json_schema":{"name":"x","schema":{"type":"integer"}}}})", r));
+  EXPECT_FALSE(r.stream);
+  EXPECT_FALSE(r.max_tokens);
+  EXPECT_EQ(r.n, 1u);
+  EXPECT_FALSE(r.seed);
+  EXPECT_TRUE(r.tools.empty());
+  EXPECT_EQ(r.tool_choice, ToolChoiceMode::kNone);
+  EXPECT_TRUE(r.parallel_tool_calls);
+  EXPECT_EQ(r.response_schema, R"({"type":"integer"})");
+  ASSERT_FALSE(read(R"({"model":"m","messages":[{"role":"user","content":"hi"}],"response_format":{"type":"json_schema"}})", r));
+  EXPECT_EQ(r.response_schema, "{}");
+  ASSERT_FALSE(read(R"({"model":"m","messages":[{"role":"user","content":"hi"}],"response_format":{"type":"text"}})", r));
+  EXPECT_FALSE(r.response_schema);
+}
+
+TEST(OpenAiServedRequest, ToolsOfTheWrongShapeReadAsUnnamedObjects) {
+  ServedChatRequest r;
+  ASSERT_FALSE(read(R"({"model":"m","messages":[{"role":"user","content":"hi"}],
+    "tools":[5,{"type":"function","function":{"name":7,"parameters":"s"}}]})", r));
+  ASSERT_EQ(r.tools.size(), 2u);
+  EXPECT_EQ(r.tools[0].name, "tool");
+  EXPECT_EQ(r.tools[1].name, "tool");
+  EXPECT_EQ(r.tools[1].parameters, R"({"type":"object"})");
+}
+
+TEST(OpenAiServedRequest, PlainAndNotFound) {
+  PlainChatRequest p;
+  p.model = "m";
+  p.stream = true;
+  p.n = 3;
+  p.max_tokens = 9;
+  p.prompt_chars = 11;
+  const ServedChatRequest r = served_from_plain(p);
+  EXPECT_EQ(r.model, "m");
+  EXPECT_TRUE(r.stream);
+  EXPECT_EQ(r.n, 3u);
+  EXPECT_EQ(r.max_tokens, 9u);
+  EXPECT_EQ(r.prompt_chars, 11u);
+  EXPECT_TRUE(r.tools.empty());
+  EXPECT_FALSE(r.response_schema);
+  const WireError e = model_not_found("x");
+  EXPECT_EQ(e.status, 404);
+  EXPECT_EQ(e.code, "model_not_found");
+  EXPECT_EQ(e.message, "The model `x` does not exist or you do not have access to it.");
+}
+
+}  // namespace
+}  // namespace ploke::adapters::openai
