@@ -11,7 +11,7 @@ namespace ploke::simulator {
 
 codec::ReplayOptions default_replay_options() {
   codec::ReplayOptions o;
-  o.match.ignore_paths = builtin_cassette_ignore_paths();
+  o.match.ignore_paths = adapters::builtin_cassette_ignore_paths();
   return o;
 }
 namespace detail {

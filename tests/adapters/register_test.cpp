@@ -15,7 +15,7 @@ namespace {
 // The cassette matcher's default ignore paths come from the packages: OpenAI's volatile
 // request members, then Anthropic's not already listed.
 TEST(RegisterTest, CassetteIgnorePathsAreThePackagesVolatileFields) {
-  EXPECT_EQ(builtin_cassette_ignore_paths(),
+  EXPECT_EQ(adapters::builtin_cassette_ignore_paths(),
             (std::vector<std::string>{"user", "metadata", "request_id", "client_request_id", "safety_identifier"}));
 }
 

@@ -365,7 +365,7 @@ codec::Cassette two_answers() {
 
 // The simulator's replay ignores the packages' volatile request fields unless configured.
 TEST(ReplayDefaults, IgnorePathsAreThePackagesVolatileFields) {
-  EXPECT_EQ(SimOptions{}.replay.options.match.ignore_paths, builtin_cassette_ignore_paths());
+  EXPECT_EQ(SimOptions{}.replay.options.match.ignore_paths, adapters::builtin_cassette_ignore_paths());
   EXPECT_FALSE(SimOptions{}.replay.options.match.ignore_paths.empty());
 }
 
