@@ -10,13 +10,11 @@
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
 
-#include <cstdlib>
-#include <fstream>
-#include <sstream>
 #include <string>
 
 #include "ploke/simulator/engine.h"
 #include "sim_test_util.h"
+#include "support/golden.h"
 
 namespace ploke::simulator {
 namespace {
@@ -156,23 +154,7 @@ std::string transcript() {
 }
 
 TEST(OpenAiGolden, ChatMatchesTheGoldenTranscript) {
-  const std::string got = transcript();
-  if (std::getenv("PLOKE_UPDATE_GOLDEN") != nullptr) {
-    std::ofstream(kGolden, std::ios::binary) << got;
-    GTEST_SKIP() << "wrote " << kGolden;
-  }
-  std::ifstream in(kGolden, std::ios::binary);
-  ASSERT_TRUE(in) << "missing " << kGolden;
-  std::stringstream want;
-  want << in.rdbuf();
-  if (got == want.str()) return;
-  const std::string w = want.str();
-  size_t i = 0;
-  while (i < got.size() && i < w.size() && got[i] == w[i]) ++i;
-  const size_t head = got.rfind("### ", i);
-  ADD_FAILURE() << "first difference at byte " << i << " in entry "
-                << got.substr(head, got.find('\n', head) - head) << "\n got: " << got.substr(i, 200)
-                << "\nwant: " << w.substr(i, 200);
+  ploke::testing::expect_golden(kGolden, transcript());
 }
 
 }  // namespace
