@@ -102,16 +102,21 @@ std::optional<SystemTime> parse_http_date(std::string_view s) {
 using detail::parse_double;
 using detail::parse_http_date;
 
+// The longest delay kept: 10^12 ms (about 31 years). A Duration counts nanoseconds in an
+// int64, so this still fits with room to add it to any clock's time point; past it a
+// header is absurd and ignored.
+constexpr double kMaxRetryAfterMs = 1e12;
+
 std::optional<std::chrono::milliseconds> parse_retry_after(const Headers& headers,
                                                            std::optional<SystemTime> now) {
   if (auto ms = headers.get("retry-after-ms")) {
-    if (auto v = parse_double(*ms); v && *v >= 0 && *v < 1e15) {
+    if (auto v = parse_double(*ms); v && *v >= 0 && *v < kMaxRetryAfterMs) {
       return std::chrono::milliseconds(static_cast<int64_t>(std::llround(*v)));
     }
   }
   if (auto ra = headers.get("retry-after")) {
     if (auto v = parse_double(*ra)) {
-      if (*v >= 0 && *v < 1e12) return std::chrono::milliseconds(static_cast<int64_t>(std::llround(*v * 1000)));
+      if (*v >= 0 && *v * 1000 < kMaxRetryAfterMs) return std::chrono::milliseconds(static_cast<int64_t>(std::llround(*v * 1000)));
       return std::nullopt;
     }
     if (now) {

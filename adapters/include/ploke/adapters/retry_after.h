@@ -3,7 +3,8 @@
 // The retry delay a provider response asks for, shared by every protocol package:
 // `retry-after-ms` (float milliseconds) wins over `retry-after` (float seconds, or an
 // HTTP-date, converted only when the caller passes `now`: without a clock an HTTP-date is
-// left unset). Negative, non-finite or absurd values are ignored.
+// left unset). Negative, non-finite or absurd values (10^12 ms or more, which a nanosecond
+// Duration could not hold with room to spare) are ignored.
 //
 // Thread-safety: pure function.
 #pragma once
