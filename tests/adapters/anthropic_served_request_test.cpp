@@ -5,6 +5,7 @@
 #include <nlohmann/json.hpp>
 
 #include "ploke/adapters/anthropic/served_request.h"
+#include "ploke/adapters/anthropic/server.h"
 
 namespace ploke::adapters::anthropic {
 namespace {
@@ -76,6 +77,48 @@ TEST(AnthropicServedRequest, DefaultsForAPlainRequest) {
                      "tool_choice":{"type":"any"},"messages":[{"role":"user","content":"x"}]})", out), std::nullopt);
   EXPECT_EQ(out.tool_choice, ToolChoiceMode::kAny);
   EXPECT_TRUE(out.forced_name.empty());
+}
+
+// Malformed `tools` are the API's 400 in its wording; the gateway's inbound parse rejects
+// the same bodies with the same message.
+TEST(AnthropicServedRequest, MalformedToolsAreTheApis400) {
+  struct Case {
+    const char* tools;
+    const char* message;
+  };
+  const Case cases[] = {
+      {R"({"name":"f"})", "tools: Input should be a valid list"},
+      {R"([5])", "tools.0: Input should be a valid dictionary or object"},
+      {R"([{"input_schema":{}}])", "tools.0.name: Field required"},
+      {R"([{"name":"f","input_schema":{}},{"name":null,"input_schema":{}}])", "tools.1.name: Field required"},
+      {R"([{"name":7,"input_schema":{}}])", "tools.0.name: Input should be a valid string"},
+      {R"([{"name":"","input_schema":{}}])", "tools.0.name: String should have at least 1 character"},
+      {R"([{"name":"f"}])", "tools.0.custom.input_schema: Field required"},
+      {R"([{"name":"f","input_schema":[]}])", "tools.0.custom.input_schema: Input should be a valid dictionary"},
+      {R"([{"type":5,"name":"f","input_schema":{}}])", "tools.0.type: Input should be a valid string"},
+      {R"([{"type":"web_search_20250305"}])", "tools.0.name: Field required"},
+      {R"([{"name":"f","input_schema":{}},{"name":"f","input_schema":{}}])", "tools: Tool names must be unique."},
+  };
+  for (const Case& c : cases) {
+    const std::string body =
+        std::string(R"({"model":"m","max_tokens":5,"messages":[{"role":"user","content":"x"}],"tools":)") + c.tools + "}";
+    ServedMessagesRequest out;
+    EXPECT_EQ(read(body, out), c.message) << c.tools;
+    const auto in = parse_anthropic_messages_request(body);
+    ASSERT_FALSE(in.ok()) << c.tools;
+    EXPECT_EQ(in.status().message(), c.message);
+  }
+  // An unknown tool type is a tag error listing the known ones.
+  ServedMessagesRequest out;
+  const auto e = read(R"({"model":"m","max_tokens":5,"messages":[{"role":"user","content":"x"}],
+                          "tools":[{"type":"gizmo","name":"g"}]})", out);
+  ASSERT_TRUE(e);
+  EXPECT_EQ(e->rfind("tools.0: Input tag 'gizmo' found using 'type' does not match any of the expected tags: 'custom', "
+                     "'bash_20250124'", 0), 0u) << *e;
+  // Server tools and toolsets (no name) pass the checks.
+  EXPECT_EQ(read(R"({"model":"m","max_tokens":5,"messages":[{"role":"user","content":"x"}],
+                     "tools":[{"type":"web_search_20250305","name":"web_search"},{"type":"computer_toolset_20260801"},
+                              {"type":"custom","name":"c","input_schema":{"type":"object"}}]})", out), std::nullopt);
 }
 
 TEST(AnthropicServedRequest, ModelNotFoundIsTheApis404) {

@@ -5,6 +5,7 @@
 #include <nlohmann/json.hpp>
 
 #include "ploke/adapters/openai/served_request.h"
+#include "ploke/adapters/openai/server.h"
 
 namespace ploke::adapters::openai {
 namespace {
@@ -127,14 +128,57 @@ TEST(OpenAiServedRequest, DefaultsAndResponseFormats) {
   EXPECT_FALSE(r.response_schema);
 }
 
-TEST(OpenAiServedRequest, ToolsOfTheWrongShapeReadAsUnnamedObjects) {
+// Malformed `tools` are the API's 400 (param path, code), not tools named "tool"; the
+// gateway's inbound parse rejects the same bodies naming the same param.
+TEST(OpenAiServedRequest, MalformedToolsAreTheApis400) {
+  struct Case {
+    const char* tools;
+    const char* param;
+    const char* code;
+    const char* message;
+  };
+  const Case cases[] = {
+      {R"({"type":"function"})", "tools", "invalid_type",
+       "Invalid type for 'tools': expected an array of objects, but got an object instead."},
+      {R"([5])", "tools[0]", "invalid_type", "Invalid type for 'tools[0]': expected an object, but got an integer instead."},
+      {R"([{"function":{"name":"f"}}])", "tools[0].type", "missing_required_parameter",
+       "Missing required parameter: 'tools[0].type'."},
+      {R"([{"type":"x","function":{"name":"f"}}])", "tools[0].type", "invalid_value",
+       "Invalid value: 'x'. Supported values are: 'function' and 'custom'."},
+      {R"([{"type":"function"}])", "tools[0].function", "missing_required_parameter",
+       "Missing required parameter: 'tools[0].function'."},
+      {R"([{"type":"function","function":"f"}])", "tools[0].function", "invalid_type",
+       "Invalid type for 'tools[0].function': expected an object, but got a string instead."},
+      {R"([{"type":"function","function":{"name":"a"}},{"type":"function","function":{}}])", "tools[1].function.name",
+       "missing_required_parameter", "Missing required parameter: 'tools[1].function.name'."},
+      {R"([{"type":"function","function":{"name":7}}])", "tools[0].function.name", "invalid_type",
+       "Invalid type for 'tools[0].function.name': expected a string, but got an integer instead."},
+      {R"([{"type":"function","function":{"name":"f","parameters":"s"}}])", "tools[0].function.parameters",
+       "invalid_type", "Invalid type for 'tools[0].function.parameters': expected an object, but got a string instead."},
+      {R"([{"type":"custom","custom":{}}])", "tools[0].custom.name", "missing_required_parameter",
+       "Missing required parameter: 'tools[0].custom.name'."},
+      {R"([{"type":"custom"}])", "tools[0].custom", "missing_required_parameter",
+       "Missing required parameter: 'tools[0].custom'."},
+  };
+  for (const Case& c : cases) {
+    const std::string body = std::string(R"({"model":"m","messages":[{"role":"user","content":"hi"}],"tools":)") + c.tools + "}";
+    const WireError e = error_of(body);
+    EXPECT_EQ(e.status, 400) << c.tools;
+    EXPECT_EQ(e.type, "invalid_request_error") << c.tools;
+    EXPECT_EQ(e.param, c.param) << c.tools;
+    EXPECT_EQ(e.code, c.code) << c.tools;
+    EXPECT_EQ(e.message, c.message) << c.tools;
+    const auto in = parse_openai_chat_request(body);
+    ASSERT_FALSE(in.ok()) << c.tools;
+    EXPECT_EQ(in.status().message(), std::string(c.param) + ": " + c.message);
+  }
+  // Valid function and custom tools pass; a null `parameters` reads as absent.
   ServedChatRequest r;
   ASSERT_FALSE(read(R"({"model":"m","messages":[{"role":"user","content":"hi"}],
-    "tools":[5,{"type":"function","function":{"name":7,"parameters":"s"}}]})", r));
+    "tools":[{"type":"function","function":{"name":"f","parameters":null}},{"type":"custom","custom":{"name":"c"}}]})", r));
   ASSERT_EQ(r.tools.size(), 2u);
-  EXPECT_EQ(r.tools[0].name, "tool");
-  EXPECT_EQ(r.tools[1].name, "tool");
-  EXPECT_EQ(r.tools[1].parameters, R"({"type":"object"})");
+  EXPECT_EQ(r.tools[0].name, "f");
+  EXPECT_EQ(r.tools[0].parameters, R"({"type":"object"})");
 }
 
 TEST(OpenAiServedRequest, PlainAndNotFound) {

@@ -48,7 +48,7 @@ bool answers_tool_results(const Json& msgs) {
 
 ServedTool served_tool(const Json& def) {
   ServedTool t;
-  t.name = def["name"].get<std::string>();
+  if (auto n = def.find("name"); n != def.end() && n->is_string()) t.name = n->get<std::string>();
   Json schema = Json::object();
   if (auto s = def.find("input_schema"); s != def.end() && s->is_object()) schema = *s;
   if (!schema.contains("type")) schema["type"] = "object";

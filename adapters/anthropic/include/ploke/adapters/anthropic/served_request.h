@@ -28,7 +28,7 @@ namespace ploke::adapters::anthropic {
 
 /// One element of the request's `tools`, as a generator calls it.
 struct ServedTool {
-  std::string name;  ///< `name` (the checks require a non-empty string)
+  std::string name;  ///< `name` (a non-empty string; "" for a toolset, which has none)
   /// `input_schema` as compact JSON text (sorted keys), `"type":"object"` added when it has
   /// no type; `{"type":"object"}` when absent or not an object (server tools).
   std::string input_schema = R"({"type":"object"})";
