@@ -84,7 +84,7 @@ TEST(InboundOpenAi, ReadsSdkShapesAndLegacyFields) {
     "model":"gpt-4o","messages":[{"role":"user","content":[{"type":"text","text":"hi"},{"type":"image_url","image_url":"data:image/png;base64,AA"}]},
       {"role":"assistant","content":null,"tool_calls":[{"id":"c1","type":"function","function":{"name":"f","arguments":{"a":1}}}]},
       {"role":"tool","tool_call_id":"c1","content":"r"}],
-    "max_tokens":12,"stop":"X","tool_choice":"required","response_format":{"type":"json_object"},
+    "max_tokens":12,"stop":"X","tools":[{"type":"function","function":{"name":"f"}}],"tool_choice":"required","response_format":{"type":"json_object"},
     "logit_bias":{},"metadata":{"k":"v"},"store":false,"n":1,"stream":false})");
   ASSERT_TRUE(in.ok()) << in.status().to_string();
   const ChatRequest& r = in->request;
@@ -141,9 +141,9 @@ TEST(InboundOpenAi, BadInputNamesTheFieldPath) {
     const char* expect;
   };
   const Case cases[] = {
-      {R"({"model":"m"})", "messages: missing"},
-      {R"({"messages":[{"role":"user","content":"x"}]})", "model: missing"},
-      {R"({"model":"m","messages":[]})", "messages: at least one"},
+      {R"({"model":"m"})", "messages: Missing required parameter: 'messages'."},
+      {R"({"messages":[{"role":"user","content":"x"}]})", "you must provide a model parameter"},
+      {R"({"model":"m","messages":[]})", "messages: Invalid 'messages': empty array."},
       {R"({"model":"m","messages":[{"role":"user","content":"x"},{"role":"robot","content":"x"}]})", "messages[1].role: Invalid value: 'robot'. Supported values are: 'system', 'assistant', 'user', 'function', 'tool', and 'developer'."},
       {R"({"model":"m","messages":[{"role":"user","content":[{"type":"input_audio"}]}]})", "messages[0].content[0].type: unsupported part type 'input_audio'"},
       {R"({"model":"m","messages":[{"role":"user","content":[{"type":"video"}]}]})", "messages[0].content[0].type: Invalid value: 'video'. Supported values are: 'text', 'image_url', 'input_audio', 'refusal', 'audio', and 'file'."},
@@ -154,7 +154,7 @@ TEST(InboundOpenAi, BadInputNamesTheFieldPath) {
       {R"({"model":"m","messages":[{"role":"user","content":"x"}],"tools":[{"type":"function","function":{"name":"f","parameters":[1]}}]})", "tools[0].function.parameters: Invalid type for 'tools[0].function.parameters': expected an object, but got an array instead."},
       {R"({"model":"m","messages":[{"role":"user","content":"x"}],"tools":[{"type":"function"}]})", "tools[0].function: Missing required parameter: 'tools[0].function'."},
       {R"({"model":"m","messages":[{"role":"user","content":"x"}],"tools":[{"function":{"name":"f"}}]})", "tools[0].type: Missing required parameter: 'tools[0].type'."},
-      {R"({"model":"m","messages":[{"role":"user","content":"x"}],"tool_choice":"sometimes"})", "tool_choice: unknown value 'sometimes'"},
+      {R"({"model":"m","messages":[{"role":"user","content":"x"}],"tool_choice":"sometimes"})", "tool_choice: Invalid value: 'sometimes'. Supported values are: 'none', 'auto', and 'required'."},
       {R"({"model":"m","messages":[{"role":"user","content":"x"}],"n":129})", "n: Invalid 'n'"},
       {R"({"model":"m","messages":[{"role":"user","content":"x"}],"logprobs":"yes"})", "logprobs"},
       {R"({"model":"m","messages":[{"role":"user","content":"x"}],"top_logprobs":21})", "top_logprobs: Invalid 'top_logprobs'"},

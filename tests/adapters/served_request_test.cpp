@@ -204,3 +204,59 @@ TEST(OpenAiServedRequest, PlainAndNotFound) {
 
 }  // namespace
 }  // namespace ploke::adapters::openai
+
+namespace ploke::adapters::openai {
+namespace {
+
+// The gateway's inbound parse (fast path first, then the DOM) rejects exactly what the
+// served reader rejects, with the same status, type and param.
+TEST(OpenAiServedRequest, GatewayParseRejectsWhatTheServedReaderRejects) {
+  const std::string user = R"({"role":"user","content":"x"})";
+  const std::string call = R"({"role":"assistant","content":null,"tool_calls":[{"id":"c1","type":"function","function":{"name":"f","arguments":"{}"}}]})";
+  const std::string tools = R"("tools":[{"type":"function","function":{"name":"f"}}])";
+  const std::string bad[] = {
+      R"({"messages":[)" + user + "]}",
+      R"({"model":"","messages":[)" + user + "]}",
+      R"({"model":"m"})",
+      R"({"model":"m","messages":[]})",
+      R"({"model":"m","messages":[)" + user + R"(],"stream":"yes"})",
+      R"({"model":"m","messages":[)" + user + R"(,{"role":"tool","tool_call_id":"c1","content":"r"}]})",
+      R"({"model":"m","messages":[)" + user + "," + call + "," + user + "]}",
+      R"({"model":"m","messages":[)" + user + "," + call + "]}",
+      R"({"model":"m","messages":[)" + user + R"(],"tool_choice":"required"})",
+      R"({"model":"m","messages":[)" + user + R"(],"tool_choice":{"type":"function","function":{"name":"f"}}})",
+      R"({"model":"m","messages":[)" + user + R"(],)" + tools + R"(,"tool_choice":{"type":"function","function":{"name":"g"}}})",
+      R"({"model":"m","messages":[)" + user + R"(],)" + tools + R"(,"tool_choice":{"type":"function"}})",
+      R"({"model":"m","messages":[)" + user + R"(],"tool_choice":"sometimes"})",
+      R"({"model":"m","messages":[)" + user + R"(],"tools":[{"type":"function","function":{}}]})",
+      R"({"model":"m","messages":[)" + user + R"(],"temperature":3})",
+  };
+  for (const std::string& body : bad) {
+    const json j = json::parse(body);
+    ServedChatRequest out;
+    const auto served = read_served_chat_request(&j, out);
+    ASSERT_TRUE(served) << body;
+    const auto in = parse_openai_chat_request(body);
+    ASSERT_FALSE(in.ok()) << body;
+    const Reply rep = render_openai_error(in.status());
+    EXPECT_EQ(rep.status, served->status) << body;
+    const json e = json::parse(rep.body)["error"];
+    EXPECT_EQ(e["type"], served->type) << body;
+    EXPECT_EQ(e["param"].is_null() ? std::optional<std::string>() : std::optional<std::string>(e["param"].get<std::string>()),
+              served->param)
+        << body;
+  }
+  // And accepts what it accepts (a answered call, a forced tool that exists).
+  for (const std::string& body : {
+           R"({"model":"m","messages":[)" + user + "," + call + R"(,{"role":"tool","tool_call_id":"c1","content":"r"}],)" + tools + "}",
+           R"({"model":"m","messages":[)" + user + R"(],)" + tools + R"(,"tool_choice":{"type":"function","function":{"name":"f"}}})"}) {
+    const json j = json::parse(body);
+    ServedChatRequest out;
+    EXPECT_FALSE(read_served_chat_request(&j, out)) << body;
+    EXPECT_TRUE(parse_openai_chat_request(body).ok()) << body;
+    EXPECT_TRUE(parse_openai_chat_request(body, ParsePath::kFastOnly).ok()) << body;
+  }
+}
+
+}  // namespace
+}  // namespace ploke::adapters::openai
