@@ -91,30 +91,7 @@ bool read_plain_message(std::string_view body, const SimOptions& opts, PlainMess
 
 // ---- Request text and synthetic words ----
 
-uint64_t text_chars(const Json& v) {
-  if (v.is_string()) return v.get_ref<const std::string&>().size();
-  uint64_t n = 0;
-  if (v.is_array()) {
-    for (const Json& b : v) n += text_chars(b);
-  } else if (v.is_object()) {
-    if (auto t = v.find("text"); t != v.end() && t->is_string()) n += t->get_ref<const std::string&>().size();
-    if (auto c = v.find("content"); c != v.end()) n += text_chars(*c);
-    if (auto in = v.find("input"); in != v.end() && in->is_object()) n += in->dump().size();
-  }
-  return n;
-}
-
-uint64_t input_tokens(const Json& b) {
-  uint64_t chars = 0;
-  if (auto s = b.find("system"); s != b.end()) chars += text_chars(*s);
-  if (auto m = b.find("messages"); m != b.end() && m->is_array()) {
-    for (const Json& msg : *m) {
-      if (msg.is_object() && msg.contains("content")) chars += text_chars(msg["content"]);
-    }
-  }
-  if (auto t = b.find("tools"); t != b.end() && t->is_array()) chars += t->dump().size();
-  return std::max<uint64_t>(1, chars / 4);
-}
+uint64_t input_tokens(uint64_t prompt_chars) { return std::max<uint64_t>(1, prompt_chars / 4); }
 
 std::string_view word(Random& rng) { return kVocabulary[rng.below(kVocabulary.size())]; }
 
@@ -134,17 +111,6 @@ std::vector<std::string> make_tokens(uint64_t n, bool full_stop, Random& rng) {
     out.push_back(std::move(tok));
   }
   return out;
-}
-
-// The last message is a user turn answering tool uses: the model answers with text.
-bool answers_tool_results(const Json& msgs) {
-  if (msgs.empty()) return false;
-  const Json& last = msgs.back();
-  if (!last.is_object() || !last.contains("content") || !last["content"].is_array()) return false;
-  for (const Json& blk : last["content"]) {
-    if (blk.is_object() && blk.value("type", std::string()) == "tool_result") return true;
-  }
-  return false;
 }
 
 }  // namespace ploke::simulator::detail::anthropic

@@ -17,12 +17,10 @@ bool model_known(std::string_view model, const SimOptions& opts);
 std::string models_list_body(const SimOptions& opts);
 /// GET /v1/models/{id}: the ModelInfo, or nullopt when unknown.
 std::optional<std::string> model_body(std::string_view id, const SimOptions& opts);
-/// The request's input tokens (system, messages, tools: characters / 4, at least 1).
-uint64_t input_tokens(const Json& body);
+/// The input-token estimate for a prompt of `prompt_chars` bytes (/ 4, at least 1).
+uint64_t input_tokens(uint64_t prompt_chars);
 /// One vocabulary word; `n` words as tokens (" word", capitalised first, "." when `full_stop`).
 std::string_view word(Random& rng);
 std::vector<std::string> make_tokens(uint64_t n, bool full_stop, Random& rng);
-/// The last message is a user turn answering tool uses (the model answers with text).
-bool answers_tool_results(const Json& msgs);
 
 }  // namespace ploke::simulator::detail::anthropic

@@ -4,8 +4,8 @@
 #include "anthropic_wire.h"
 #include "anthropic_catalog.h"
 #include "fault_apply.h"
-#include "ploke/adapters/anthropic/checks_json.h"
 #include "ploke/adapters/anthropic/render.h"
+#include "ploke/adapters/anthropic/served_request.h"
 #include "ploke/adapters/anthropic/server.h"
 
 #include <algorithm>
@@ -43,7 +43,7 @@ std::string default_message(int status, std::string_view model) {
     case 402: return "Your credit balance is too low to access the Anthropic API. Please go to Plans & Billing "
                      "to upgrade or purchase credits.";
     case 403: return "Your API key does not have permission to use the specified resource.";
-    case 404: return "model: " + std::string(model);
+    case 404: return an::model_not_found(model).message;
     case 408: return "Request timed out.";
     case 413: return "Request exceeds the maximum allowed number of bytes.";
     case 429: return "This request would exceed the rate limit for your organization of 10,000 requests per "
@@ -132,14 +132,15 @@ ScriptedResponse http_error_response(const Fault& f, const RequestContext& ctx, 
 
 // ---- Request validation (the real API's 400 messages) ----
 
-/// Validates a Messages (or count_tokens) request: the header, then the body checks shared
-/// with the gateway (ploke/adapters/anthropic/checks_json.h), then the model.
-std::optional<AError> validate(const HttpRequest& req, const Json* body, const SimOptions& opts, bool count_tokens) {
+using Served = an::ServedMessagesRequest;
+
+/// Reads a Messages (or count_tokens) request: the header, then the package's checks and
+/// reader (ploke/adapters/anthropic/served_request.h), then the model.
+std::optional<AError> read_request(const HttpRequest& req, const Json* body, const SimOptions& opts,
+                                   bool count_tokens, Served& out) {
   if (!req.headers.has(an::kVersionHeader)) return invalid(std::string(an::kVersionHeader) + ": header is required");
-  if (body == nullptr) return invalid("There was an error parsing the body of your request: invalid JSON");
-  if (auto problem = adapters::anthropic::check_anthropic_request(*body, count_tokens)) return invalid(std::move(*problem));
-  const std::string& m = (*body)["model"].get_ref<const std::string&>();
-  if (!model_known(m, opts)) return error_of(404, "model: " + m);
+  if (auto problem = an::read_served_messages_request(body, count_tokens, out)) return invalid(std::move(*problem));
+  if (!model_known(out.model, opts)) return AError{404, an::model_not_found(out.model)};
   return std::nullopt;
 }
 
@@ -149,18 +150,16 @@ std::optional<AError> validate(const HttpRequest& req, const Json* body, const S
 // by generate()).
 using Plan = an::WireMessage;
 
-// The text stops before the earliest occurrence of any `stop_sequences` entry:
-// kStopSequence, `stop_sequence` names it, and the tokens after it are dropped (the one
+// The text stops before the earliest occurrence of any stop sequence: kStopSequence, the
+// plan names it, and the tokens after it are dropped (the one
 // holding it is cut). Runs after generation, so the random sequence is the same with or
 // without stop sequences.
-void apply_stop_sequences(const Json& b, Plan& plan) {
-  auto ss = b.find("stop_sequences");
-  if (ss == b.end() || !ss->is_array() || ss->empty()) return;
+void apply_stop_sequences(const std::vector<std::string>& stops, Plan& plan) {
+  if (stops.empty()) return;
   std::string text;
   for (const auto& t : plan.tokens) text += t;
   size_t best = std::string::npos;
-  for (const Json& s : *ss) {
-    const std::string& seq = s.get_ref<const std::string&>();
+  for (const std::string& seq : stops) {
     if (seq.empty()) continue;
     const size_t at = text.find(seq);
     if (at != std::string::npos && (best == std::string::npos || at < best)) {
@@ -195,88 +194,64 @@ void plan_text(uint64_t max_tokens, const SimOptions& opts, Random& rng, Plan& p
   plan.output_tokens = n;
 }
 
-void plan_tool_uses(const Json& tools_json, bool preamble, const std::string& forced, bool no_parallel,
-                    const SimOptions& opts, Random& rng, Plan& plan);
+void plan_tool_uses(const Served& req, const SimOptions& opts, Random& rng, Plan& plan);
 
-// output_config.format {"type":"json_schema","schema":{…}} (checked by ploke/adapters/anthropic/checks_json.h).
-const Json* output_schema(const Json& b) {
-  const auto oc = b.find("output_config");
-  if (oc == b.end() || !oc->is_object()) return nullptr;
-  const auto f = oc->find("format");
-  if (f == oc->end() || !f->is_object()) return nullptr;
-  const auto s = f->find("schema");
-  return s != f->end() && s->is_object() ? &*s : nullptr;
-}
-
-Plan plan_message(const Json& b, const SimOptions& opts, Random& rng) {
+Plan plan_message(const Served& req, const SimOptions& opts, Random& rng) {
   Plan plan;
-  const uint64_t max_tokens = b["max_tokens"].get<uint64_t>();
-  const Json* tools = nullptr;
-  if (auto t = b.find("tools"); t != b.end() && t->is_array() && !t->empty()) tools = &*t;
-  std::string mode = "auto";
-  std::string forced;
-  bool no_parallel = false;
-  if (auto tc = b.find("tool_choice"); tc != b.end() && tc->is_object()) {
-    mode = (*tc)["type"].get<std::string>();
-    if (mode == "tool") forced = (*tc)["name"].get<std::string>();
-    no_parallel = tc->value("disable_parallel_tool_use", false);
-  }
+  using an::ToolChoiceMode;
   bool use_tools = false;
-  if (tools != nullptr && mode != "none") {
-    if (mode == "any" || mode == "tool") {
+  if (!req.tools.empty() && req.tool_choice != ToolChoiceMode::kNone) {
+    if (req.tool_choice != ToolChoiceMode::kAuto) {
       use_tools = true;
     } else {
       // Roll even when the answer must be text, so the random sequence does not depend on
       // the conversation's shape.
       const bool roll = rng.chance(opts.tool_call_probability);
-      use_tools = roll && !answers_tool_results(b["messages"]);
+      use_tools = roll && !req.answers_tool_results;
     }
   }
   if (use_tools) {
-    plan_tool_uses(*tools, mode == "auto", forced, no_parallel, opts, rng, plan);
+    plan_tool_uses(req, opts, rng, plan);
     return plan;
   }
-  if (const Json* schema = output_schema(b)) {
+  if (req.output_schema) {
     // Structured output: one text block whose text is JSON valid against the schema.
-    const std::string text = fake_json_value(*schema, rng, word).dump();
+    const std::string text = fake_json_value(Json::parse(*req.output_schema), rng, word).dump();
     plan.tokens = split_fragments(text, static_cast<uint32_t>(std::max<size_t>(1, text.size() / 8)), rng);
     plan.output_tokens = std::max<uint64_t>(1, text.size() / 4);
     return plan;
   }
-  plan_text(max_tokens, opts, rng, plan);
-  apply_stop_sequences(b, plan);
+  plan_text(req.max_tokens, opts, rng, plan);
+  apply_stop_sequences(req.stop_sequences, plan);
   return plan;
 }
 
 // tool_use blocks (after a short text preamble when the choice was "auto", as Claude
 // writes before calling tools); kToolUse.
-void plan_tool_uses(const Json& tools_json, bool preamble, const std::string& forced, bool no_parallel,
-                    const SimOptions& opts, Random& rng, Plan& plan) {
-  const Json* tools = &tools_json;
+void plan_tool_uses(const Served& req, const SimOptions& opts, Random& rng, Plan& plan) {
+  const std::vector<an::ServedTool>& tools = req.tools;
+  const std::string& forced = req.forced_name;
   {
-    if (preamble) {
+    if (req.tool_choice == an::ToolChoiceMode::kAuto) {
       plan.tokens = make_tokens(static_cast<uint64_t>(rng.between(2, 5)), true, rng);
       plan.output_tokens += plan.tokens.size();
     }
     uint32_t n = opts.n_tool_calls;
-    if (n == 0) n = forced.empty() ? static_cast<uint32_t>(std::min<size_t>(tools->size(), 3)) : 1;
-    if (no_parallel || !forced.empty()) n = 1;
+    if (n == 0) n = forced.empty() ? static_cast<uint32_t>(std::min<size_t>(tools.size(), 3)) : 1;
+    if (req.disable_parallel_tool_use || !forced.empty()) n = 1;
     n = std::max<uint32_t>(1, n);
-    const uint64_t first = rng.below(tools->size());
+    const uint64_t first = rng.below(tools.size());
     for (uint32_t i = 0; i < n; ++i) {
-      const Json* def = &(*tools)[(first + i) % tools->size()];
+      const an::ServedTool* def = &tools[(first + i) % tools.size()];
       if (!forced.empty()) {
-        for (const Json& d : *tools) {
-          if (d.value("name", std::string()) == forced) def = &d;
+        for (const an::ServedTool& d : tools) {
+          if (d.name == forced) def = &d;
         }
       }
       an::WireToolUse call;
       call.id = "toolu_" + rng.alnum(24);
-      call.name = def->value("name", std::string("tool"));
-      Json schema = def->value("input_schema", Json::object());
-      if (!schema.is_object()) schema = Json::object();
-      if (!schema.contains("type")) schema["type"] = "object";
-      Json input = fake_json_value(schema, rng, word);
+      call.name = def->name;
+      Json input = fake_json_value(Json::parse(def->input_schema), rng, word);
       if (!input.is_object()) input = Json::object();
       call.input = input.dump();
       call.fragments = split_fragments(call.input, opts.tool_argument_fragments, rng);
@@ -343,17 +318,14 @@ ScriptedResponse answer(const Plan& plan, bool stream, const SimOptions& opts, c
   return r;
 }
 
-ScriptedResponse generate_message(const Json& b, const SimOptions& opts, const RequestContext& ctx, Random& rng,
+ScriptedResponse generate_message(const Served& req, const SimOptions& opts, const RequestContext& ctx, Random& rng,
                                   double slow_factor) {
-  const bool stream = b.value("stream", Json(false)).is_boolean() && b.value("stream", false);
-  const std::string model = b["model"].get<std::string>();
   const std::string id = "msg_" + rng.alnum(24);
-  const uint64_t input = input_tokens(b);
-  Plan plan = plan_message(b, opts, rng);
+  Plan plan = plan_message(req, opts, rng);
   plan.id = id;
-  plan.model = model;
-  plan.input_tokens = input;
-  return answer(plan, stream, opts, ctx, slow_factor);
+  plan.model = req.model;
+  plan.input_tokens = input_tokens(req.prompt_chars);
+  return answer(plan, req.stream, opts, ctx, slow_factor);
 }
 
 // The DOM-free path (read_plain_message): the same random draws as generate_message() for a
@@ -364,7 +336,7 @@ ScriptedResponse generate_message_plain(const PlainMessage& m, const SimOptions&
   plan.id = "msg_";
   plan.id += rng.alnum(24);
   plan.model = m.model;
-  plan.input_tokens = std::max<uint64_t>(1, m.text_chars / 4);
+  plan.input_tokens = input_tokens(m.text_chars);
   plan_text(m.max_tokens, opts, rng, plan);
   return answer(plan, m.stream, opts, ctx, slow_factor);
 }
@@ -377,18 +349,20 @@ ScriptedResponse produce(const HttpRequest& req, const std::string& path, bool i
     return generate_message_plain(*plain, opts, ctx, rng, slow);
   }
   if (path == kMessagesPath && is_post) {
-    if (auto e = validate(req, body, opts, false)) return error_response(*e, ctx, opts);
-    return generate_message(*body, opts, ctx, rng, slow);
+    Served served;
+    if (auto e = read_request(req, body, opts, false, served)) return error_response(*e, ctx, opts);
+    return generate_message(served, opts, ctx, rng, slow);
   }
   if (path == kCountTokensPath && is_post) {
-    if (auto e = validate(req, body, opts, true)) return error_response(*e, ctx, opts);
-    return json_response(200, an::render_anthropic_count_tokens(input_tokens(*body)), ctx, opts);
+    Served served;
+    if (auto e = read_request(req, body, opts, true, served)) return error_response(*e, ctx, opts);
+    return json_response(200, an::render_anthropic_count_tokens(input_tokens(served.prompt_chars)), ctx, opts);
   }
   if (path == "/v1/models" && is_get) return json_response(200, models_list_body(opts), ctx, opts);
   if (is_get && path.rfind("/v1/models/", 0) == 0) {
     const std::string_view id = std::string_view(path).substr(std::string_view("/v1/models/").size());
     if (auto info = model_body(id, opts)) return json_response(200, std::move(*info), ctx, opts);
-    return error_response(error_of(404, "model: " + std::string(id)), ctx, opts);
+    return error_response(AError{404, an::model_not_found(id)}, ctx, opts);
   }
   return error_response(error_of(404, "Not Found"), ctx, opts);
 }

@@ -6,13 +6,13 @@
 
 #include "openrouter_wire.h"
 #include "ploke/adapters/openai/adapter.h"
-#include "ploke/adapters/openrouter/provider_json.h"
+#include "ploke/adapters/openrouter/served_request.h"
 #include "ploke/core/thread_annotations.h"
 
 namespace ploke::simulator::detail {
 namespace {
 
-using OJson = nlohmann::ordered_json;
+namespace orw = adapters::openrouter;
 
 // ---- Provider preferences -------------------------------------------------------------
 
@@ -25,11 +25,9 @@ struct Prefs {
   std::optional<double> max_prompt, max_completion, max_request;  // per million tokens / per request
 };
 
-/// Parses `provider` with the package's strict parser; the error is OpenRouter's 400 text.
-std::optional<std::string> parse_prefs(const Json& p, Prefs& out) {
-  namespace orw = adapters::openrouter;
-  orw::OpenRouterPreferences o;
-  if (Status st = orw::parse_openrouter_provider(p, orw::ProviderChecks::kStrict, o); !st.ok()) return st.message();
+/// The routing view of the `provider` preferences (read by the package's strict parser).
+Prefs prefs_of(orw::OpenRouterPreferences o) {
+  Prefs out;
   out.order = std::move(o.order);
   out.only = std::move(o.only);
   out.ignore = std::move(o.ignore);
@@ -41,7 +39,7 @@ std::optional<std::string> parse_prefs(const Json& p, Prefs& out) {
   out.max_prompt = o.max_price_prompt;
   out.max_completion = o.max_price_completion;
   out.max_request = o.max_price_request;
-  return std::nullopt;
+  return out;
 }
 
 bool slug_matches(const OrEndpoint& e, const std::string& want) {
@@ -56,18 +54,6 @@ bool any_matches(const OrEndpoint& e, const std::vector<std::string>& list) {
   return std::any_of(list.begin(), list.end(), [&](const std::string& s) { return slug_matches(e, s); });
 }
 
-// The request parameters an endpoint must support under require_parameters.
-std::vector<std::string> used_params(const Json& b) {
-  std::vector<std::string> out;
-  for (const char* k : {"temperature", "top_p", "stop", "seed", "frequency_penalty", "presence_penalty", "tools",
-                        "tool_choice", "response_format", "top_k", "logit_bias", "logprobs", "top_logprobs",
-                        "min_p", "top_a", "repetition_penalty", "reasoning"}) {
-    if (b.contains(k) && !b[k].is_null()) out.emplace_back(k);
-  }
-  if (b.contains("max_tokens") || b.contains("max_completion_tokens")) out.emplace_back("max_tokens");
-  return out;
-}
-
 struct Routing {
   std::vector<const OrEndpoint*> endpoints;  // in the order they are tried
   int status = 0;                            // error when endpoints is empty
@@ -77,14 +63,11 @@ struct Routing {
 // The endpoints of `m` that pass the request's filters (only, ignore, quantizations, data
 // policy, tools, require_parameters, max_tokens, max_price), in catalog order; when none
 // is left, r.status / r.message say which filter emptied the list.
-std::vector<const OrEndpoint*> filter_endpoints(const OrModel& m, const Prefs& p, const Json& b, Routing& r) {
-  const bool wants_tools = (b.contains("tools") && b["tools"].is_array() && !b["tools"].empty()) ||
-                           (b.contains("tool_choice") && !b["tool_choice"].is_null() && b["tool_choice"] != "none");
-  std::optional<uint64_t> max_tokens;
-  for (const char* k : {"max_tokens", "max_completion_tokens"}) {
-    if (b.contains(k) && b[k].is_number_unsigned()) max_tokens = b[k].get<uint64_t>();
-  }
-  const std::vector<std::string> params = p.require_parameters ? used_params(b) : std::vector<std::string>{};
+std::vector<const OrEndpoint*> filter_endpoints(const OrModel& m, const Prefs& p, const orw::ServedRouterRequest& b,
+                                                Routing& r) {
+  const bool wants_tools = b.wants_tools;
+  const std::optional<uint64_t> max_tokens = b.max_tokens;
+  const std::vector<std::string> params = p.require_parameters ? b.used_parameters : std::vector<std::string>{};
   std::vector<const OrEndpoint*> c;
   for (const auto& e : m.endpoints) c.push_back(&e);
   auto filter = [&](auto pred, int status, std::string msg) {
@@ -157,7 +140,8 @@ void load_balance(std::vector<const OrEndpoint*>& rest, Random& rng) {
   }
 }
 
-Routing route_endpoints(const OrModel& m, const Prefs& p, const Json& b, std::string sort, Random& rng) {
+Routing route_endpoints(const OrModel& m, const Prefs& p, const orw::ServedRouterRequest& b, std::string sort,
+                        Random& rng) {
   Routing r;
   const std::vector<const OrEndpoint*> c = filter_endpoints(m, p, b, r);
   if (c.empty()) return r;
@@ -196,79 +180,9 @@ Routing route_endpoints(const OrModel& m, const Prefs& p, const Json& b, std::st
   return r;
 }
 
-std::string native_reason(const OrEndpoint& e, const std::string& reason) {
-  if (e.provider_name == "Anthropic" || e.provider_name == "Amazon Bedrock") {
-    if (reason == "stop") return "end_turn";
-    if (reason == "tool_calls") return "tool_use";
-    if (reason == "length") return "max_tokens";
-  }
-  if (e.provider_name.rfind("Google", 0) == 0) {
-    if (reason == "stop" || reason == "tool_calls") return "STOP";
-    if (reason == "length") return "MAX_TOKENS";
-  }
-  return reason;
-}
-
 std::string gen_id(int64_t created, Random& rng) { return "gen-" + std::to_string(created) + "-" + rng.alnum(20); }
 
-// Reshapes one OpenAI object (completion or chunk) into OpenRouter's.
-OJson reshape(const OJson& in, const std::string& id, const std::string& model, const OrEndpoint& e,
-              const OpenRouterDrift& d, bool chunk) {
-  OJson o = OJson::object();
-  o["id"] = id;
-  o["provider"] = e.provider_name;
-  o["model"] = model;
-  o["object"] = in.value("object", chunk ? "chat.completion.chunk" : "chat.completion");
-  o["created"] = in.value("created", 0);
-  if (in.contains("system_fingerprint")) o["system_fingerprint"] = in["system_fingerprint"];
-  if (auto ch = in.find("choices"); ch != in.end() && ch->is_array()) {
-    OJson choices = OJson::array();
-    for (const OJson& c : *ch) {
-      OJson nc = OJson::object();
-      for (auto it = c.begin(); it != c.end(); ++it) {
-        nc[it.key()] = it.value();
-        if (it.key() == "finish_reason") {
-          nc["native_finish_reason"] = it.value().is_string()
-                                           ? OJson(native_reason(e, it.value().get<std::string>()))
-                                           : OJson(nullptr);
-        }
-      }
-      choices.push_back(std::move(nc));
-    }
-    o["choices"] = std::move(choices);
-  }
-  if (auto u = in.find("usage"); u != in.end() && u->is_object()) {
-    OJson nu = *u;
-    const double pt = u->value("prompt_tokens", 0.0), ct = u->value("completion_tokens", 0.0);
-    const double cost = pt * e.prompt + ct * e.completion + e.request;
-    nu["cost"] = cost;
-    nu["is_byok"] = false;
-    nu["cost_details"] = {{"upstream_inference_cost", nullptr},
-                          {"upstream_inference_prompt_cost", pt * e.prompt},
-                          {"upstream_inference_completions_cost", ct * e.completion}};
-    o["usage"] = std::move(nu);
-  }
-  if (d.extra_fields && !chunk) o["openrouter_metadata"] = {{"router", "ploke-sim"}, {"attempts", 1}};
-  return o;
-}
-
-
 // ---- Chat steps -------------------------------------------------------------------------
-
-// `model`, then the `models` fallbacks (each once); OpenRouter's 400 text for a bad `models`.
-std::optional<std::string> candidate_ids(const Json& b, std::vector<std::string>& out) {
-  if (auto m = b.find("model"); m != b.end() && m->is_string() && !m->get<std::string>().empty()) {
-    out.push_back(m->get<std::string>());
-  }
-  if (auto ms = b.find("models"); ms != b.end() && !ms->is_null()) {
-    if (!ms->is_array()) return std::string("models: expected an array of model ids");
-    for (const Json& m : *ms) {
-      if (!m.is_string()) return std::string("models: expected an array of model ids");
-      if (std::find(out.begin(), out.end(), m.get<std::string>()) == out.end()) out.push_back(m.get<std::string>());
-    }
-  }
-  return std::nullopt;
-}
 
 // The endpoint that serves: the first model with a usable endpoint (simulated failures
 // fall through to the next endpoint, then the next model).
@@ -279,8 +193,8 @@ struct Pick {
   std::string failed_provider;  // the last endpoint that failed (simulated)
 };
 
-Pick pick_endpoint(const std::vector<OrCandidate>& models, const Prefs& prefs, const Json& b, bool simulate_failures,
-                   Random& rng) {
+Pick pick_endpoint(const std::vector<OrCandidate>& models, const Prefs& prefs, const orw::ServedRouterRequest& b,
+                   bool simulate_failures, Random& rng) {
   Pick pick;
   for (const OrCandidate& c : models) {
     Routing r = route_endpoints(*c.model, prefs, b, c.sort, rng);
@@ -301,57 +215,29 @@ Pick pick_endpoint(const std::vector<OrCandidate>& models, const Prefs& prefs, c
   return pick;
 }
 
-// The body the OpenAI generator sees: OpenRouter's own fields dropped, the served model,
-// `prompt` as one user message, usage always streamed.
-Json generation_body(const Json& b, const std::string& model, bool prompt_only, bool& stream) {
-  Json gb = b;
-  for (const char* k : {"provider", "models", "route", "transforms", "plugins", "usage", "reasoning", "user",
-                        "session_id", "metadata", "prompt"}) {
-    gb.erase(k);
-  }
-  gb["model"] = model;
-  if (prompt_only) gb["messages"] = Json::array({{{"role", "user"}, {"content", b["prompt"]}}});
-  stream = gb.value("stream", Json(false)).is_boolean() && gb.value("stream", false);
-  if (stream) gb["stream_options"] = {{"include_usage", true}};
-  return gb;
-}
-
 // What the reshaped answer reported (for /generation and the account's usage).
 struct ChatOutcome {
-  double cost = 0;
-  uint64_t prompt_tokens = 0, completion_tokens = 0;
-  std::string finish;
+  orw::ReportedUsage usage;
   Duration end_at{0};
 };
 
-void note_usage(const OJson& o, ChatOutcome& x) {
-  if (auto u = o.find("usage"); u != o.end() && u->is_object()) {
-    x.cost = u->value("cost", 0.0);
-    x.prompt_tokens = u->value("prompt_tokens", uint64_t{0});
-    x.completion_tokens = u->value("completion_tokens", uint64_t{0});
-  }
-  if (auto ch = o.find("choices"); ch != o.end() && ch->is_array() && !ch->empty()) {
-    if (auto fr = (*ch)[0].find("finish_reason"); fr != (*ch)[0].end() && fr->is_string()) x.finish = fr->get<std::string>();
-  }
+// The endpoint's prices and provider; the drift's extra member.
+orw::ResponseDecoration decoration(const std::string& id, const std::string& model, const OrEndpoint& e,
+                                   const OpenRouterDrift& d) {
+  orw::ResponseDecoration out{id, model, e.provider_name, e.prompt, e.completion, e.request, std::nullopt};
+  if (d.extra_fields) out.metadata_router = "ploke-sim";
+  return out;
 }
 
-struct ReshapeArgs {
-  const std::string& id;
-  const std::string& model;
-  const OrEndpoint& endpoint;
-  const OpenRouterDrift& drift;
-};
-
-void reshape_body(const ScriptedResponse& in, ScriptedResponse& out, const ReshapeArgs& a, ChatOutcome& x) {
-  const OJson parsed = OJson::parse(in.body());
-  OJson o = reshape(parsed, a.id, a.model, a.endpoint, a.drift, false);
-  note_usage(o, x);
+void reshape_body(const ScriptedResponse& in, ScriptedResponse& out, const orw::ResponseDecoration& a, ChatOutcome& x) {
+  const std::string body = in.body();
+  std::optional<std::string> o = orw::decorate_openrouter_response(body, a, false, x.usage);
   const Duration at = in.chunks.empty() ? out.head_at : in.chunks.front().at;
-  out.chunks.push_back(TimedChunk{at, o.dump()});
+  out.chunks.push_back(TimedChunk{at, o ? std::move(*o) : body});
   x.end_at = at;
 }
 
-void reshape_stream(const ScriptedResponse& in, ScriptedResponse& out, const ReshapeArgs& a,
+void reshape_stream(const ScriptedResponse& in, ScriptedResponse& out, const orw::ResponseDecoration& a,
                     uint32_t processing_comments, ChatOutcome& x) {
   bool first_data = true;
   for (const TimedChunk& c : in.chunks) {
@@ -367,16 +253,13 @@ void reshape_stream(const ScriptedResponse& in, ScriptedResponse& out, const Res
       const uint32_t n = processing_comments;
       for (uint32_t k = 0; k < n; ++k) {
         const Duration at = out.head_at + (c.at - out.head_at) * static_cast<int64_t>(k) / static_cast<int64_t>(n);
-        out.chunks.push_back(TimedChunk{at, ": OPENROUTER PROCESSING\n\n"});
+        out.chunks.push_back(TimedChunk{at, std::string(orw::kProcessingComment)});
       }
     }
     s.remove_prefix(6);
     while (!s.empty() && (s.back() == '\n' || s.back() == '\r')) s.remove_suffix(1);
-    OJson parsed = OJson::parse(s);
-    OJson o = reshape(parsed, a.id, a.model, a.endpoint, a.drift, true);
-    if (o.contains("usage") && o["usage"].is_null()) o.erase("usage");
-    note_usage(o, x);
-    out.chunks.push_back(TimedChunk{c.at, "data: " + o.dump() + "\n\n"});
+    std::optional<std::string> o = orw::decorate_openrouter_response(s, a, true, x.usage);
+    out.chunks.push_back(o ? TimedChunk{c.at, "data: " + *o + "\n\n"} : c);
     x.end_at = c.at;
   }
 }
@@ -388,17 +271,17 @@ adapters::openrouter::GenerationStats generation_record(const std::string& id, i
   adapters::openrouter::GenerationStats g;
   g.id = id;
   g.upstream_id = "chatcmpl-" + id.substr(4);
-  g.total_cost = x.cost;
+  g.total_cost = x.usage.cost;
   g.created_at = created;
   g.model = model;
   g.streamed = stream;
   g.provider_name = endpoint.provider_name;
   g.latency_ms = latency_ms;
   g.generation_time_ms = latency_ms;
-  g.finish_reason = x.finish;
-  g.native_finish_reason = native_reason(endpoint, x.finish);
-  g.tokens_prompt = x.prompt_tokens;
-  g.tokens_completion = x.completion_tokens;
+  g.finish_reason = x.usage.finish_reason;
+  g.native_finish_reason = orw::native_finish_reason(endpoint.provider_name, x.usage.finish_reason);
+  g.tokens_prompt = x.usage.prompt_tokens;
+  g.tokens_completion = x.usage.completion_tokens;
   return g;
 }
 
@@ -406,20 +289,11 @@ adapters::openrouter::GenerationStats generation_record(const std::string& id, i
 
 ScriptedResponse OpenRouterSim::chat(const Json* body, const HttpRequest& request, const RequestContext& ctx,
                                      Random& rng, double slow, TimePoint arrival) {
-  if (body == nullptr || !body->is_object()) return error(400, "Invalid JSON in request body", ctx);
-  const Json& b = *body;
-  const bool has_messages = b.contains("messages") && b["messages"].is_array() && !b["messages"].empty();
-  const bool has_prompt = b.contains("prompt") && b["prompt"].is_string();
-  if (!has_messages && !has_prompt) return error(400, "Input required: specify \"prompt\" or \"messages\"", ctx);
-  Prefs prefs;
-  if (auto p = b.find("provider"); p != b.end() && !p->is_null()) {
-    if (auto err = parse_prefs(*p, prefs)) return error(400, *err, ctx);
-  }
-  std::vector<std::string> ids;
-  if (auto err = candidate_ids(b, ids)) return error(400, *err, ctx);
-  if (ids.empty()) return error(400, "No models provided", ctx);
+  orw::ServedRouterRequest req;
+  if (auto err = orw::read_served_router_request(body, req)) return error(400, *err, ctx);
+  const Prefs prefs = prefs_of(std::move(req.provider));
   std::vector<OrCandidate> models;
-  for (const std::string& id : ids) {
+  for (const std::string& id : req.model_ids) {
     OrCandidate c = resolve_model(id, prefs.sort);
     if (c.model == nullptr) return error(400, id + " is not a valid model ID", ctx);
     models.push_back(std::move(c));
@@ -429,7 +303,7 @@ ScriptedResponse OpenRouterSim::chat(const Json* body, const HttpRequest& reques
                       "correct account or org, and if so, purchase more at https://openrouter.ai/settings/credits",
                  ctx);
   }
-  const Pick pick = pick_endpoint(models, prefs, b, options_.simulate_endpoint_failures, rng);
+  const Pick pick = pick_endpoint(models, prefs, req, options_.simulate_endpoint_failures, rng);
   if (pick.endpoint == nullptr) {
     if (!pick.failed_provider.empty()) {
       return error(adapters::openrouter::ErrorBody{502, "Provider returned error", pick.failed_provider,
@@ -439,7 +313,7 @@ ScriptedResponse OpenRouterSim::chat(const Json* body, const HttpRequest& reques
     }
     return error(pick.first_error.status, pick.first_error.message, ctx);
   }
-  return serve_chat(b, has_prompt && !has_messages, *pick.served, *pick.endpoint, request, ctx, rng, slow, arrival);
+  return serve_chat(*body, req.prompt_only, *pick.served, *pick.endpoint, request, ctx, rng, slow, arrival);
 }
 
 OrCandidate OpenRouterSim::resolve_model(const std::string& id, const std::string& sort_pref) const {
@@ -464,7 +338,8 @@ ScriptedResponse OpenRouterSim::serve_chat(const Json& b, bool prompt_only, cons
                                            const OrEndpoint& endpoint, const HttpRequest& request,
                                            const RequestContext& ctx, Random& rng, double slow, TimePoint arrival) {
   bool stream = false;
-  const Json gb = generation_body(b, served.id, prompt_only, stream);
+  Json gb;
+  orw::openai_generation_body(b, served.id, prompt_only, gb, stream);
   const OpenRouterDrift drift = drift_for(request, options_.drift);
   ChatResult res = generate_chat(&gb, gen_opts_, ctx, rng, slow * endpoint.speed);
   if (res.is_error) {
@@ -479,12 +354,12 @@ ScriptedResponse OpenRouterSim::serve_chat(const Json& b, bool prompt_only, cons
   out.streaming = res.response.streaming;
   out.ending = res.response.ending;
   out.headers.add("content-type", stream ? "text/event-stream" : "application/json");
-  out.headers.add("x-generation-id", id);
+  out.headers.add(std::string(orw::kGenerationIdHeader), id);
   out.headers.add(std::string(adapters::openai::kRequestIdHeader), ctx.request_id);
   if (stream) out.headers.add("cache-control", "no-cache");
   ChatOutcome x;
   x.end_at = out.head_at;
-  const ReshapeArgs args{id, served.id, endpoint, drift};
+  const orw::ResponseDecoration args = decoration(id, served.id, endpoint, drift);
   if (!stream) reshape_body(res.response, out, args, x);
   else reshape_stream(res.response, out, args, options_.processing_comments, x);
   record_generation(generation_record(id, ctx.created, served.id, endpoint, stream, x),

@@ -84,7 +84,7 @@ TEST(InboundOpenAi, ReadsSdkShapesAndLegacyFields) {
     "model":"gpt-4o","messages":[{"role":"user","content":[{"type":"text","text":"hi"},{"type":"image_url","image_url":"data:image/png;base64,AA"}]},
       {"role":"assistant","content":null,"tool_calls":[{"id":"c1","type":"function","function":{"name":"f","arguments":{"a":1}}}]},
       {"role":"tool","tool_call_id":"c1","content":"r"}],
-    "max_tokens":12,"stop":"X","tool_choice":"required","response_format":{"type":"json_object"},
+    "max_tokens":12,"stop":"X","tools":[{"type":"function","function":{"name":"f"}}],"tool_choice":"required","response_format":{"type":"json_object"},
     "logit_bias":{},"metadata":{"k":"v"},"store":false,"n":1,"stream":false})");
   ASSERT_TRUE(in.ok()) << in.status().to_string();
   const ChatRequest& r = in->request;
@@ -141,9 +141,9 @@ TEST(InboundOpenAi, BadInputNamesTheFieldPath) {
     const char* expect;
   };
   const Case cases[] = {
-      {R"({"model":"m"})", "messages: missing"},
-      {R"({"messages":[{"role":"user","content":"x"}]})", "model: missing"},
-      {R"({"model":"m","messages":[]})", "messages: at least one"},
+      {R"({"model":"m"})", "messages: Missing required parameter: 'messages'."},
+      {R"({"messages":[{"role":"user","content":"x"}]})", "you must provide a model parameter"},
+      {R"({"model":"m","messages":[]})", "messages: Invalid 'messages': empty array."},
       {R"({"model":"m","messages":[{"role":"user","content":"x"},{"role":"robot","content":"x"}]})", "messages[1].role: Invalid value: 'robot'. Supported values are: 'system', 'assistant', 'user', 'function', 'tool', and 'developer'."},
       {R"({"model":"m","messages":[{"role":"user","content":[{"type":"input_audio"}]}]})", "messages[0].content[0].type: unsupported part type 'input_audio'"},
       {R"({"model":"m","messages":[{"role":"user","content":[{"type":"video"}]}]})", "messages[0].content[0].type: Invalid value: 'video'. Supported values are: 'text', 'image_url', 'input_audio', 'refusal', 'audio', and 'file'."},
@@ -151,8 +151,10 @@ TEST(InboundOpenAi, BadInputNamesTheFieldPath) {
       {R"({"model":"m","messages":[{"role":"user","content":[7]}]})", "messages[0].content[0]: Invalid type for 'messages[0].content[0]': expected an object, but got an integer instead."},
       {R"({"model":"m","messages":[{"role":"tool","content":"x"}]})", "messages[0].tool_call_id: Missing required parameter: 'messages[0].tool_call_id'."},
       {R"({"model":"m","messages":[{"role":"user","content":"x"}],"temperature":"hot"})", "temperature: Invalid type for 'temperature': expected a decimal, but got a string instead."},
-      {R"({"model":"m","messages":[{"role":"user","content":"x"}],"tools":[{"type":"function","function":{"name":"f","parameters":[1]}}]})", "tools[0].function.parameters: expected a JSON object"},
-      {R"({"model":"m","messages":[{"role":"user","content":"x"}],"tool_choice":"sometimes"})", "tool_choice: unknown value 'sometimes'"},
+      {R"({"model":"m","messages":[{"role":"user","content":"x"}],"tools":[{"type":"function","function":{"name":"f","parameters":[1]}}]})", "tools[0].function.parameters: Invalid type for 'tools[0].function.parameters': expected an object, but got an array instead."},
+      {R"({"model":"m","messages":[{"role":"user","content":"x"}],"tools":[{"type":"function"}]})", "tools[0].function: Missing required parameter: 'tools[0].function'."},
+      {R"({"model":"m","messages":[{"role":"user","content":"x"}],"tools":[{"function":{"name":"f"}}]})", "tools[0].type: Missing required parameter: 'tools[0].type'."},
+      {R"({"model":"m","messages":[{"role":"user","content":"x"}],"tool_choice":"sometimes"})", "tool_choice: Invalid value: 'sometimes'. Supported values are: 'none', 'auto', and 'required'."},
       {R"({"model":"m","messages":[{"role":"user","content":"x"}],"n":129})", "n: Invalid 'n'"},
       {R"({"model":"m","messages":[{"role":"user","content":"x"}],"logprobs":"yes"})", "logprobs"},
       {R"({"model":"m","messages":[{"role":"user","content":"x"}],"top_logprobs":21})", "top_logprobs: Invalid 'top_logprobs'"},
@@ -201,7 +203,7 @@ TEST(InboundOpenAi, FastPathMatchesTheDomPath) {
           "tool_choice":"auto","parallel_tool_calls":true,"max_completion_tokens":9,"max_tokens":5} )",
       R"({"model":"m","messages":[{"role":"assistant","content":null,"tool_calls":[{"id":"c1","type":"function","function":{"name":"f","arguments":"{\"a\":1}"}}]},
           {"role":"tool","tool_call_id":"c1","content":"ok"},{"role":"assistant"},{"role":"developer","content":[]},{"role":"user","content":[{"type":"image_url","image_url":"https://x/y.png"}]}],
-          "tools":[{"type":"function","function":{"name":"f","description":"d","parameters":{"properties":{"a":{"type":"integer"}},"type":"object"},"strict":true}},{"function":{"name":"g"}}],
+          "tools":[{"type":"function","function":{"name":"f","description":"d","parameters":{"properties":{"a":{"type":"integer"}},"type":"object"},"strict":true}},{"type":"function","function":{"name":"g"}}],
           "tool_choice":{"type":"function","function":{"name":"f"}},"response_format":{"type":"json_object"}})",
       R"({"model":"m","messages":[{"role":"user","content":"x"}],"response_format":{"type":"json_schema","json_schema":{"name":"s","strict":false,"schema":{"type":"object"}}},"stop":["a","b"],"frequency_penalty":-0.5,"presence_penalty":2})",
       R"({"model":"m","messages":[{"role":"user","content":"x"}],"models":null,"provider":null,"route":null,"transforms":null,"ploke":null,"tools":null,"tool_choice":null,"response_format":null,"stream_options":null,"temperature":null})",

@@ -5,6 +5,7 @@
 #include <nlohmann/json.hpp>
 
 #include "ploke/adapters/openai/served_request.h"
+#include "ploke/adapters/openai/server.h"
 
 namespace ploke::adapters::openai {
 namespace {
@@ -127,14 +128,57 @@ TEST(OpenAiServedRequest, DefaultsAndResponseFormats) {
   EXPECT_FALSE(r.response_schema);
 }
 
-TEST(OpenAiServedRequest, ToolsOfTheWrongShapeReadAsUnnamedObjects) {
+// Malformed `tools` are the API's 400 (param path, code), not tools named "tool"; the
+// gateway's inbound parse rejects the same bodies naming the same param.
+TEST(OpenAiServedRequest, MalformedToolsAreTheApis400) {
+  struct Case {
+    const char* tools;
+    const char* param;
+    const char* code;
+    const char* message;
+  };
+  const Case cases[] = {
+      {R"({"type":"function"})", "tools", "invalid_type",
+       "Invalid type for 'tools': expected an array of objects, but got an object instead."},
+      {R"([5])", "tools[0]", "invalid_type", "Invalid type for 'tools[0]': expected an object, but got an integer instead."},
+      {R"([{"function":{"name":"f"}}])", "tools[0].type", "missing_required_parameter",
+       "Missing required parameter: 'tools[0].type'."},
+      {R"([{"type":"x","function":{"name":"f"}}])", "tools[0].type", "invalid_value",
+       "Invalid value: 'x'. Supported values are: 'function' and 'custom'."},
+      {R"([{"type":"function"}])", "tools[0].function", "missing_required_parameter",
+       "Missing required parameter: 'tools[0].function'."},
+      {R"([{"type":"function","function":"f"}])", "tools[0].function", "invalid_type",
+       "Invalid type for 'tools[0].function': expected an object, but got a string instead."},
+      {R"([{"type":"function","function":{"name":"a"}},{"type":"function","function":{}}])", "tools[1].function.name",
+       "missing_required_parameter", "Missing required parameter: 'tools[1].function.name'."},
+      {R"([{"type":"function","function":{"name":7}}])", "tools[0].function.name", "invalid_type",
+       "Invalid type for 'tools[0].function.name': expected a string, but got an integer instead."},
+      {R"([{"type":"function","function":{"name":"f","parameters":"s"}}])", "tools[0].function.parameters",
+       "invalid_type", "Invalid type for 'tools[0].function.parameters': expected an object, but got a string instead."},
+      {R"([{"type":"custom","custom":{}}])", "tools[0].custom.name", "missing_required_parameter",
+       "Missing required parameter: 'tools[0].custom.name'."},
+      {R"([{"type":"custom"}])", "tools[0].custom", "missing_required_parameter",
+       "Missing required parameter: 'tools[0].custom'."},
+  };
+  for (const Case& c : cases) {
+    const std::string body = std::string(R"({"model":"m","messages":[{"role":"user","content":"hi"}],"tools":)") + c.tools + "}";
+    const WireError e = error_of(body);
+    EXPECT_EQ(e.status, 400) << c.tools;
+    EXPECT_EQ(e.type, "invalid_request_error") << c.tools;
+    EXPECT_EQ(e.param, c.param) << c.tools;
+    EXPECT_EQ(e.code, c.code) << c.tools;
+    EXPECT_EQ(e.message, c.message) << c.tools;
+    const auto in = parse_openai_chat_request(body);
+    ASSERT_FALSE(in.ok()) << c.tools;
+    EXPECT_EQ(in.status().message(), std::string(c.param) + ": " + c.message);
+  }
+  // Valid function and custom tools pass; a null `parameters` reads as absent.
   ServedChatRequest r;
   ASSERT_FALSE(read(R"({"model":"m","messages":[{"role":"user","content":"hi"}],
-    "tools":[5,{"type":"function","function":{"name":7,"parameters":"s"}}]})", r));
+    "tools":[{"type":"function","function":{"name":"f","parameters":null}},{"type":"custom","custom":{"name":"c"}}]})", r));
   ASSERT_EQ(r.tools.size(), 2u);
-  EXPECT_EQ(r.tools[0].name, "tool");
-  EXPECT_EQ(r.tools[1].name, "tool");
-  EXPECT_EQ(r.tools[1].parameters, R"({"type":"object"})");
+  EXPECT_EQ(r.tools[0].name, "f");
+  EXPECT_EQ(r.tools[0].parameters, R"({"type":"object"})");
 }
 
 TEST(OpenAiServedRequest, PlainAndNotFound) {
@@ -156,6 +200,62 @@ TEST(OpenAiServedRequest, PlainAndNotFound) {
   EXPECT_EQ(e.status, 404);
   EXPECT_EQ(e.code, "model_not_found");
   EXPECT_EQ(e.message, "The model `x` does not exist or you do not have access to it.");
+}
+
+}  // namespace
+}  // namespace ploke::adapters::openai
+
+namespace ploke::adapters::openai {
+namespace {
+
+// The gateway's inbound parse (fast path first, then the DOM) rejects exactly what the
+// served reader rejects, with the same status, type and param.
+TEST(OpenAiServedRequest, GatewayParseRejectsWhatTheServedReaderRejects) {
+  const std::string user = R"({"role":"user","content":"x"})";
+  const std::string call = R"({"role":"assistant","content":null,"tool_calls":[{"id":"c1","type":"function","function":{"name":"f","arguments":"{}"}}]})";
+  const std::string tools = R"("tools":[{"type":"function","function":{"name":"f"}}])";
+  const std::string bad[] = {
+      R"({"messages":[)" + user + "]}",
+      R"({"model":"","messages":[)" + user + "]}",
+      R"({"model":"m"})",
+      R"({"model":"m","messages":[]})",
+      R"({"model":"m","messages":[)" + user + R"(],"stream":"yes"})",
+      R"({"model":"m","messages":[)" + user + R"(,{"role":"tool","tool_call_id":"c1","content":"r"}]})",
+      R"({"model":"m","messages":[)" + user + "," + call + "," + user + "]}",
+      R"({"model":"m","messages":[)" + user + "," + call + "]}",
+      R"({"model":"m","messages":[)" + user + R"(],"tool_choice":"required"})",
+      R"({"model":"m","messages":[)" + user + R"(],"tool_choice":{"type":"function","function":{"name":"f"}}})",
+      R"({"model":"m","messages":[)" + user + R"(],)" + tools + R"(,"tool_choice":{"type":"function","function":{"name":"g"}}})",
+      R"({"model":"m","messages":[)" + user + R"(],)" + tools + R"(,"tool_choice":{"type":"function"}})",
+      R"({"model":"m","messages":[)" + user + R"(],"tool_choice":"sometimes"})",
+      R"({"model":"m","messages":[)" + user + R"(],"tools":[{"type":"function","function":{}}]})",
+      R"({"model":"m","messages":[)" + user + R"(],"temperature":3})",
+  };
+  for (const std::string& body : bad) {
+    const json j = json::parse(body);
+    ServedChatRequest out;
+    const auto served = read_served_chat_request(&j, out);
+    ASSERT_TRUE(served) << body;
+    const auto in = parse_openai_chat_request(body);
+    ASSERT_FALSE(in.ok()) << body;
+    const Reply rep = render_openai_error(in.status());
+    EXPECT_EQ(rep.status, served->status) << body;
+    const json e = json::parse(rep.body)["error"];
+    EXPECT_EQ(e["type"], served->type) << body;
+    EXPECT_EQ(e["param"].is_null() ? std::optional<std::string>() : std::optional<std::string>(e["param"].get<std::string>()),
+              served->param)
+        << body;
+  }
+  // And accepts what it accepts (a answered call, a forced tool that exists).
+  for (const std::string& body : {
+           R"({"model":"m","messages":[)" + user + "," + call + R"(,{"role":"tool","tool_call_id":"c1","content":"r"}],)" + tools + "}",
+           R"({"model":"m","messages":[)" + user + R"(],)" + tools + R"(,"tool_choice":{"type":"function","function":{"name":"f"}}})"}) {
+    const json j = json::parse(body);
+    ServedChatRequest out;
+    EXPECT_FALSE(read_served_chat_request(&j, out)) << body;
+    EXPECT_TRUE(parse_openai_chat_request(body).ok()) << body;
+    EXPECT_TRUE(parse_openai_chat_request(body, ParsePath::kFastOnly).ok()) << body;
+  }
 }
 
 }  // namespace

@@ -308,6 +308,13 @@ TEST_F(SimEngineTest, ValidatesRequestsLikeOpenAi) {
           "tools":[{"type":"function","function":{"name":"a"}}],
           "tool_choice":{"type":"function","function":{"name":"b"}}})",
        400, "function 'b'", "tool_choice", ""},
+      {"tool without a function name",
+       R"({"model":"gpt-4o","messages":[{"role":"user","content":"x"}],"tools":[{"type":"function","function":{}}]})",
+       400, "Missing required parameter: 'tools[0].function.name'.", "tools[0].function.name",
+       "missing_required_parameter"},
+      {"tool of an unknown type",
+       R"({"model":"gpt-4o","messages":[{"role":"user","content":"x"}],"tools":[{"type":"fn","function":{"name":"a"}}]})",
+       400, "Invalid value: 'fn'. Supported values are: 'function' and 'custom'.", "tools[0].type", "invalid_value"},
   };
   for (const auto& c : cases) {
     HttpRequest req;

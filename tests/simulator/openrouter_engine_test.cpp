@@ -299,6 +299,13 @@ TEST(OpenRouterSimTest, RoutingErrors) {
   // Unknown model, no messages.
   EXPECT_EQ(f.chat(ask("nope/nothing")).status, 400);
   EXPECT_EQ(f.chat(Json{{"model", "openai/gpt-4o"}}).status, 400);
+  // A malformed tool: the OpenAI server half's 400 in OpenRouter's error shape.
+  Json badtool = ask("openai/gpt-4o");
+  badtool["tools"] = Json::parse(R"([{"type":"function","function":{"name":7}}])");
+  ScriptedResponse r4 = f.chat(badtool);
+  EXPECT_EQ(r4.status, 400);
+  EXPECT_EQ(body_json(r4)["error"]["message"],
+            "Invalid type for 'tools[0].function.name': expected a string, but got an integer instead.");
   // Invalid JSON.
   HttpRequest raw = chat_http(Json::object(), kChat);
   raw.body = "{not json";

@@ -150,6 +150,33 @@ Problem validate_messages(const Json& msgs) {
   return std::nullopt;
 }
 
+// The server tools' `type` tags (the @anthropic-ai/sdk 1.16 ToolUnion); `custom` (or no
+// type) is a client tool.
+constexpr std::string_view kServerToolTypes[] = {
+    "bash_20250124",           "code_execution_20250522", "code_execution_20250825", "code_execution_20260120",
+    "code_execution_20260521", "memory_20250818",         "text_editor_20250124",    "text_editor_20250429",
+    "text_editor_20250728",    "web_search_20250305",     "web_fetch_20250910",      "web_search_20260209",
+    "web_fetch_20260209",      "web_fetch_20260309",      "web_search_20260318",     "web_fetch_20260318",
+    "tool_search_tool_bm25_20251119", "tool_search_tool_bm25", "tool_search_tool_regex_20251119",
+    "tool_search_tool_regex",  "browser_toolset_20260801", "computer_toolset_20260801"};
+
+// Toolsets have no `name`.
+bool is_toolset(const Json& type) {
+  return type == "browser_toolset_20260801" || type == "computer_toolset_20260801";
+}
+
+// A tool's `type` other than custom/null: a string naming a server tool.
+Problem validate_server_tool_type(const Json& type, const std::string& p) {
+  if (!type.is_string()) return invalid(p + ".type: Input should be a valid string");
+  const std::string& t = type.get_ref<const std::string&>();
+  if (std::find(std::begin(kServerToolTypes), std::end(kServerToolTypes), t) != std::end(kServerToolTypes)) {
+    return std::nullopt;
+  }
+  std::string tags = "'custom'";
+  for (std::string_view k : kServerToolTypes) tags.append(", '").append(k).append("'");
+  return invalid(p + ": Input tag '" + t + "' found using 'type' does not match any of the expected tags: " + tags);
+}
+
 Problem validate_tools(const Json& b) {
   std::set<std::string> names;
   if (auto t = b.find("tools"); t != b.end() && !t->is_null()) {
@@ -158,11 +185,16 @@ Problem validate_tools(const Json& b) {
       const Json& tool = (*t)[i];
       const std::string p = "tools." + std::to_string(i);
       if (!tool.is_object()) return invalid(p + ": Input should be a valid dictionary or object");
-      auto name = tool.find("name");
-      if (name == tool.end() || !name->is_string() || name->get_ref<const std::string&>().empty()) {
-        return invalid(p + ".name: Field required");
+      auto type = tool.find("type");
+      const bool server_tool = type != tool.end() && !type->is_null() && *type != "custom";
+      if (server_tool) {
+        if (auto e = validate_server_tool_type(*type, p)) return e;
       }
-      const bool server_tool = tool.contains("type") && tool["type"].is_string() && tool["type"] != "custom";
+      if (server_tool && is_toolset(*type)) continue;
+      auto name = tool.find("name");
+      if (name == tool.end() || name->is_null()) return invalid(p + ".name: Field required");
+      if (!name->is_string()) return invalid(p + ".name: Input should be a valid string");
+      if (name->get_ref<const std::string&>().empty()) return invalid(p + ".name: String should have at least 1 character");
       if (!server_tool) {
         auto schema = tool.find("input_schema");
         if (schema == tool.end()) return invalid(p + ".custom.input_schema: Field required");

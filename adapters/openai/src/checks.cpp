@@ -104,13 +104,62 @@ std::optional<RequestProblem> check_tagged_object(const json& v, const std::stri
   if (t->is_string() && std::find(values.begin(), values.end(), t->get_ref<const std::string&>()) != values.end()) {
     return std::nullopt;
   }
-  std::string list;  // 'a', 'b', and 'c'
+  std::string list;  // 'a' and 'b'; 'a', 'b', and 'c'
   for (size_t k = 0; k < values.size(); ++k) {
-    if (k > 0) list += k + 1 == values.size() ? ", and " : ", ";
+    if (k > 0) list += k + 1 < values.size() ? ", " : values.size() == 2 ? " and " : ", and ";
     list.append("'").append(values[k]).append("'");
   }
   return problem("Invalid value: '" + (t->is_string() ? t->get<std::string>() : t->dump()) + "'. Supported values are: " + list + ".",
                  fpath, "invalid_value");
+}
+
+// A required string member `key` of `obj` (at `path`).
+std::optional<RequestProblem> check_required_string(const json& obj, const std::string& path, const char* key) {
+  const std::string kpath = path + "." + key;
+  const auto v = obj.find(key);
+  if (v == obj.end()) return problem("Missing required parameter: '" + kpath + "'.", kpath, "missing_required_parameter");
+  if (!v->is_string()) {
+    return problem("Invalid type for '" + kpath + "': expected a string, but got " + type_phrase(*v) + " instead.", kpath,
+                   "invalid_type");
+  }
+  return std::nullopt;
+}
+
+// One element of `tools`: {"type":"function","function":{"name",…}} or
+// {"type":"custom","custom":{"name",…}} (ChatCompletionTool / CustomToolChatCompletions).
+std::optional<RequestProblem> check_tool(const json& t, size_t i) {
+  static constexpr std::string_view kTypes[] = {"function", "custom"};
+  const std::string path = "tools[" + std::to_string(i) + "]";
+  if (auto p = check_tagged_object(t, path, "type", kTypes)) return p;
+  const std::string& type = t["type"].get_ref<const std::string&>();
+  const std::string mpath = path + "." + type;
+  const auto m = t.find(type);
+  if (m == t.end()) return problem("Missing required parameter: '" + mpath + "'.", mpath, "missing_required_parameter");
+  if (!m->is_object()) {
+    return problem("Invalid type for '" + mpath + "': expected an object, but got " + type_phrase(*m) + " instead.", mpath,
+                   "invalid_type");
+  }
+  if (auto p = check_required_string(*m, mpath, "name")) return p;
+  if (const auto params = m->find("parameters"); type == "function" && params != m->end() && !params->is_null() &&
+                                                 !params->is_object()) {
+    const std::string ppath = mpath + ".parameters";
+    return problem("Invalid type for '" + ppath + "': expected an object, but got " + type_phrase(*params) + " instead.",
+                   ppath, "invalid_type");
+  }
+  return std::nullopt;
+}
+
+std::optional<RequestProblem> check_tools(const json& body) {
+  const auto tools = body.find("tools");
+  if (tools == body.end() || tools->is_null()) return std::nullopt;
+  if (!tools->is_array()) {
+    return problem("Invalid type for 'tools': expected an array of objects, but got " + type_phrase(*tools) + " instead.",
+                   "tools", "invalid_type");
+  }
+  for (size_t i = 0; i < tools->size(); ++i) {
+    if (auto p = check_tool((*tools)[i], i)) return p;
+  }
+  return std::nullopt;
 }
 
 std::optional<RequestProblem> check_parts(const json& content, const std::string& path) {
@@ -151,12 +200,12 @@ std::optional<RequestProblem> check_parsed(const json& body) {
   if (auto p = check_integer(body, "max_tokens", 1, 0)) return p;
   if (auto p = check_integer(body, "max_completion_tokens", 1, 0)) return p;
   if (auto p = check_integer(body, "top_logprobs", 0, 20)) return p;
-  const auto msgs = body.find("messages");
-  if (msgs == body.end() || !msgs->is_array()) return std::nullopt;
-  for (size_t i = 0; i < msgs->size(); ++i) {
-    if (auto p = check_message((*msgs)[i], i)) return p;
+  if (const auto msgs = body.find("messages"); msgs != body.end() && msgs->is_array()) {
+    for (size_t i = 0; i < msgs->size(); ++i) {
+      if (auto p = check_message((*msgs)[i], i)) return p;
+    }
   }
-  return std::nullopt;
+  return check_tools(body);
 }
 
 }  // namespace checks

@@ -325,12 +325,37 @@ bool parse_stream_options(JsonReader& rd, const json& j, InboundRequest& in) {
   return true;
 }
 
-// The ranges check_openai_chat_request() enforces, on the fast path's typed values (out of
-// range: the DOM path runs the full checks and words the 400).
+// Tool messages answer the preceding assistant's tool_calls, every call is answered, and
+// tool_choice names a tool that exists (validate_served_chat_request()'s rules).
+bool tools_consistent(const ChatRequest& r) {
+  std::vector<std::string_view> pending;
+  bool tool_allowed = false;
+  for (const Message& m : r.messages) {
+    if (m.role == Role::kTool) {
+      if (!tool_allowed) return false;
+      pending.erase(std::remove(pending.begin(), pending.end(), std::string_view(m.tool_call_id)), pending.end());
+      continue;
+    }
+    if (!pending.empty()) return false;
+    tool_allowed = m.role == Role::kAssistant && !m.tool_calls.empty();
+    for (const ToolCall& c : m.tool_calls) pending.push_back(c.id);
+  }
+  if (!pending.empty()) return false;
+  const ToolChoice& tc = r.tool_choice;
+  if ((tc.mode == ToolChoice::Mode::kRequired || tc.mode == ToolChoice::Mode::kFunction) && r.tools.empty()) return false;
+  if (tc.mode == ToolChoice::Mode::kFunction && !tc.function_name.empty()) {
+    return std::any_of(r.tools.begin(), r.tools.end(), [&](const ToolDefinition& t) { return t.name == tc.function_name; });
+  }
+  return true;
+}
+
+// What the API's validation (validate_served_chat_request()) enforces, on the fast path's
+// typed values: anything else goes to the DOM path, which runs it and words the 400.
 bool within_api_ranges(const ChatRequest& r) {
   if (r.temperature && !(*r.temperature >= 0.0 && *r.temperature <= 2.0)) return false;
   if (r.top_p && !(*r.top_p >= 0.0 && *r.top_p <= 1.0)) return false;
-  return true;
+  if (r.model.empty() || r.messages.empty()) return false;
+  return tools_consistent(r);
 }
 
 Result<InboundRequest> parse_openai_impl(std::string_view body, const RequestExtension* ext, ParsePath path) {
@@ -354,8 +379,11 @@ Result<InboundRequest> parse_openai_impl(std::string_view body, const RequestExt
     return InvalidRequestError("body: invalid JSON");
   }
   if (!j.is_object()) return InvalidRequestError("body: expected a JSON object");
-  // The API's own checks first, worded as the API words them ("param: message").
-  if (auto p = checks::check_parsed(j)) return InvalidRequestError(p->param + ": " + p->message);
+  // The API's validation first (the simulator's, validate_served_chat_request()), worded as
+  // the API words it ("param: message").
+  if (auto e = validate_served_chat_request(&j)) {
+    return InvalidRequestError(e->param ? *e->param + ": " + e->message : e->message);
+  }
   JsonReader rd;
   InboundRequest in;
   ChatRequest& r = in.request;

@@ -207,7 +207,7 @@ bool fast_tools(JsonCursor& c, ChatRequest& r) {
   bool first = true;
   while (c.next_element(first)) {
     ToolDefinition d;
-    std::string type = "function";
+    std::string type;  // required (the API's check): absent → the DOM path words the 400
     bool have_fn = false;
     uint64_t seen = 0;
     bool ofirst = true;

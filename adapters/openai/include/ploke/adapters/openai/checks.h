@@ -3,7 +3,9 @@
 // one place for every server side of the protocol (the simulator's /v1/chat/completions and
 // the gateway's inbound parser): ranges (temperature 0–2, top_p 0–1, n ≥ 1, max_tokens /
 // max_completion_tokens ≥ 1, top_logprobs 0–20), the role and content-part type enums, content of the wrong
-// type, tool messages without tool_call_id. Each problem comes back as OpenAI words it:
+// type, tool messages without tool_call_id, `tools` (an array; each a function tool with
+// `function.name` a string and `function.parameters` an object, or a custom tool with
+// `custom.name`). Each problem comes back as OpenAI words it:
 // the 400 `invalid_request_error` message, its `param` path and its `code`.
 //
 // Not checked here (the callers do): JSON syntax, missing model/messages, tool/tool_call
