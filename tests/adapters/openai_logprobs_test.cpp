@@ -98,9 +98,11 @@ TEST(OpenAiLogprobs, StreamRoundTripWithChoiceIndexes) {
   b.logprobs = {lps[1]};
   ChatResponse done;
   done.finish_reason = FinishReason::kStop;
-  done.usage.prompt_tokens = 3;
-  done.usage.completion_tokens = 4;
-  done.usage.total_tokens = 7;
+  Usage usage;
+  usage.prompt_tokens = 3;
+  usage.completion_tokens = 4;
+  usage.total_tokens = 7;
+  done.usage = usage;
   std::string sse = w.event(a);  // one call per statement: the writer's order is the stream's
   sse += w.event(b);
   sse += w.finish_choice(done);

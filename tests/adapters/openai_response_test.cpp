@@ -164,6 +164,12 @@ TEST_F(OpenAiResponseTest, FastAndDomPathsAgreeOnValidAndMutatedBodies) {
       R"({"choices":[{"message":{"content":null,"tool_calls":[{"id":"call_1","type":"function","function":{"name":"f","arguments":"{\"a\":[1,2,{\"b\":null}]}"}},{"function":{"name":"g","arguments":null}}]},"finish_reason":"tool_calls"},{"index":1,"message":{"content":"ignored"}}],"usage":null,"x":[true,false,null,-1.5e+3,{"y":{}}]})",
       R"( { "model" : "m" , "choices" : [ { "message" : { "content" : "" } , "finish_reason" : null } ] } )",
       R"({"choices":[{"message":{"content":"x"}}],"usage":{"prompt_tokens":null,"completion_tokens":7,"prompt_tokens_details":null}})",
+      // Repeated members (found by fuzz_client_openai): the DOM path keeps the last one,
+      // the fast path defers to it.
+      R"({"model":"a","choices":[{"message":{"content":"x"},"finish_reason":"length"}],"model":"b","choices":[{"message":{"content":"y"}}]})",
+      R"({"choices":[{"message":{"content":"x","tool_calls":[{"function":{"name":"f"}}]},"message":{"content":"y"}}]})",
+      R"({"choices":[{"message":{"tool_calls":[{"function":{"name":"f"},"function":{"name":"g","arguments":"{}"}}]}}]})",
+      R"({"choices":[{"message":{"content":"x"}}],"usage":{"prompt_tokens_details":{"cached_tokens":4},"prompt_tokens_details":{}}})",
   };
   Random rng(testing::test_seed());
   auto check = [&](const std::string& body) {

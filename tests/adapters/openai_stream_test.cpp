@@ -208,6 +208,10 @@ TEST(OpenAiStreamTest, FastAndDomDecodersAgree) {
       R"(data: {"choices":[{"delta":{"tool_calls":[{"function":{"arguments":"x"},"index":2},{"id":"c","function":null}],"content":"t"},"index":0,"finish_reason":"stop"},{"index":1,"delta":{"content":"no"}}],"usage":{"prompt_tokens":3},"id":"z","model":"m"})",
       R"(data: {"id":"a","choices":null,"usage":null,"error":null})",
       R"(data: {"id":"a","choices":[{"index":0,"delta":null,"finish_reason":null,"logprobs":{"content":[{"token":"x","bytes":[1,2]}]}}]})",
+      // Repeated members (the last one wins on the DOM path; the fast path defers to it).
+      R"(data: {"id":"a","choices":[{"index":0,"delta":{"content":"x"},"finish_reason":"stop"}],"choices":[{"index":0,"delta":{}}]})",
+      R"(data: {"choices":[{"index":0,"delta":{"content":"x"},"delta":{"tool_calls":[{"index":0,"function":{"name":"f"}}]}}]})",
+      R"(data: {"choices":[{"index":0,"delta":{"tool_calls":[{"index":0,"function":{"name":"f"},"function":{"arguments":"{}"}}]}}]})",
   };
   for (const std::string& e : extra) same(e + "\n\ndata: [DONE]\n\n");
   // Mutate one chunk of each corpus.

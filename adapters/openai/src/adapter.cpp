@@ -4,6 +4,7 @@
 #include "ploke/adapters/openai/adapter.h"
 
 #include <cmath>
+#include <initializer_list>
 #include <string>
 
 #include "ploke/json/cursor.h"
@@ -167,11 +168,25 @@ using ploke::json::JsonCursor;
 
 bool fast_u64_or_null(JsonCursor& c, uint64_t& v) { return c.consume_null() || c.read_u64(v); }
 
+// A member the fast path reads that appears twice in one object declines the fast path:
+// the DOM path decides (the last one wins), so both readers agree on such bodies. `read`
+// lists the member names the caller reads; `seen` is the caller's per-object record.
+bool fresh(JsonCursor& c, uint64_t& seen, std::string_view key, std::initializer_list<std::string_view> read) {
+  int bit = 0;
+  for (std::string_view k : read) {
+    if (k == key) return c.once(seen, bit);
+    ++bit;
+  }
+  return true;
+}
+
 bool fast_details(JsonCursor& c, const char* k1, uint64_t& v1, const char* k2, uint64_t* v2) {
   if (c.next_kind() != '{') return c.skip_value();
   bool first = true;
   std::string_view key;
+  uint64_t seen = 0;
   while (c.next_member(first, key)) {
+    if (!fresh(c, seen, key, {k1, v2 != nullptr ? k2 : ""})) return false;
     if (key == k1) {
       if (!fast_u64_or_null(c, v1)) return false;
     } else if (v2 != nullptr && key == k2) {
@@ -186,7 +201,12 @@ bool fast_details(JsonCursor& c, const char* k1, uint64_t& v1, const char* k2, u
 bool fast_usage(JsonCursor& c, Usage& u) {
   bool first = true;
   std::string_view key;
+  uint64_t seen = 0;
   while (c.next_member(first, key)) {
+    if (!fresh(c, seen, key, {"prompt_tokens", "completion_tokens", "total_tokens", "prompt_tokens_details",
+                              "completion_tokens_details", "cost"})) {
+      return false;
+    }
     bool ok = true;
     if (key == "prompt_tokens") ok = fast_u64_or_null(c, u.prompt_tokens);
     else if (key == "completion_tokens") ok = fast_u64_or_null(c, u.completion_tokens);
@@ -223,13 +243,17 @@ bool fast_tool_calls(JsonCursor& c, std::vector<ToolCall>& out) {
     bool have_name = false;
     bool f1 = true;
     std::string_view key;
+    uint64_t seen = 0;
     while (c.next_member(f1, key)) {
+      if (!fresh(c, seen, key, {"id", "function"})) return false;
       if (key == "id") {
         if (!c.read_string_or_null(tc.id)) return false;
       } else if (key == "function") {
         bool f2 = true;
         std::string_view k2;
+        uint64_t seen2 = 0;
         while (c.next_member(f2, k2)) {
+          if (!fresh(c, seen2, k2, {"name", "arguments"})) return false;
           if (k2 == "name") {
             if (c.next_kind() != '"' || !c.read_string(tc.name)) return false;
             have_name = true;
@@ -253,7 +277,9 @@ bool fast_tool_calls(JsonCursor& c, std::vector<ToolCall>& out) {
 bool fast_message(JsonCursor& c, ChatResponse& out) {
   bool first = true;
   std::string_view key;
+  uint64_t seen = 0;
   while (c.next_member(first, key)) {
+    if (!fresh(c, seen, key, {"content", "refusal", "tool_calls"})) return false;
     bool ok = true;
     if (key == "content") ok = c.read_string_or_null(out.content);  // array content → slow path
     else if (key == "refusal") ok = c.read_string_or_null(out.refusal);
@@ -268,7 +294,9 @@ bool fast_choice(JsonCursor& c, ChatResponse& out) {
   bool first = true;
   bool have_message = false;
   std::string_view key;
+  uint64_t seen = 0;
   while (c.next_member(first, key)) {
+    if (!fresh(c, seen, key, {"message", "finish_reason", "error", "logprobs"})) return false;
     bool ok = true;
     if (key == "message") {
       ok = fast_message(c, out);
@@ -290,7 +318,9 @@ bool fast_parse(std::string_view body, ChatResponse& out) {
   bool first = true;
   bool have_choice = false;
   std::string_view key;
+  uint64_t seen = 0;
   while (c.next_member(first, key)) {
+    if (!fresh(c, seen, key, {"id", "model", "error", "usage", "choices"})) return false;
     bool ok = true;
     if (key == "id") ok = c.read_string_or_null(out.id);
     else if (key == "model") ok = c.read_string_or_null(out.model);
@@ -406,7 +436,9 @@ bool OpenAiStreamDecoder::fast_chunk(std::string_view data) {
   Usage usage;
   bool first = true;
   std::string_view key;
+  uint64_t seen = 0;
   while (c.next_member(first, key)) {
+    if (!fresh(c, seen, key, {"id", "model", "error", "usage", "choices"})) return false;
     bool ok = true;
     if (key == "id") {
       ok = c.read_string_or_null(id_);
@@ -461,7 +493,9 @@ bool OpenAiStreamDecoder::fast_choice(JsonCursor& c, bool& finish_sent) {
   std::string reason;
   bool first = true;
   std::string_view key;
+  uint64_t seen = 0;
   while (c.next_member(first, key)) {
+    if (!fresh(c, seen, key, {"index", "error", "logprobs", "finish_reason", "delta"})) return false;
     bool ok = true;
     if (key == "index") ok = c.read_u64(index);
     else if (key == "error" || key == "logprobs") ok = c.consume_null();  // logprobs content → the DOM path
@@ -493,7 +527,9 @@ bool OpenAiStreamDecoder::fast_choice(JsonCursor& c, bool& finish_sent) {
 bool OpenAiStreamDecoder::fast_delta(JsonCursor& c, std::string& text, size_t& tools) {
   bool first = true;
   std::string_view key;
+  uint64_t seen = 0;
   while (c.next_member(first, key)) {
+    if (!fresh(c, seen, key, {"content", "tool_calls"})) return false;
     if (key == "content") {
       if (!c.read_string_or_null(text)) return false;
       continue;
@@ -510,7 +546,9 @@ bool OpenAiStreamDecoder::fast_delta(JsonCursor& c, std::string& text, size_t& t
       ev.tool_index = i;
       bool f1 = true;
       std::string_view k1;
+      uint64_t seen1 = 0;
       while (c.next_member(f1, k1)) {
+        if (!fresh(c, seen1, k1, {"index", "id", "function"})) return false;
         bool ok = true;
         if (k1 == "index") {
           uint64_t idx = 0;
@@ -522,7 +560,9 @@ bool OpenAiStreamDecoder::fast_delta(JsonCursor& c, std::string& text, size_t& t
           if (!c.consume_null()) {
             bool f2 = true;
             std::string_view k2;
+            uint64_t seen2 = 0;
             while (ok && c.next_member(f2, k2)) {
+              if (!fresh(c, seen2, k2, {"name", "arguments"})) return false;
               if (k2 == "name") ok = c.read_string_or_null(ev.tool_name);
               else if (k2 == "arguments") ok = c.read_string_or_null(ev.arguments_fragment);
               else ok = c.skip_value();
