@@ -5,7 +5,7 @@
 # include prefix ploke/<name>/, or ploke/adapters/<protocol>/ for a protocol package,
 # named adapters/<protocol>) and the third-party libraries. Dependencies point one way:
 #   core (base) <- core modules (json, fibers, codec, catalog, resilience, config, ledger,
-#   dashboard) <- net <- adapters <- simulator, recorder, scenarios, gateway <- cli.
+#   dashboard) <- net (net_fibers: + fibers) <- adapters <- simulator, recorder, scenarios, gateway <- cli.
 # Plus: no heavy third-party header in a public header; only core/src/real_clock.cpp reads
 # the machine clock or sleeps; no unseeded randomness.
 set -euo pipefail
@@ -24,14 +24,14 @@ MODULES=(
   "config     | core/config | core catalog config | toml"
   "ledger     | core/ledger | core catalog ledger | sqlite"
   "dashboard  | core/dashboard | core json resilience dashboard | -"
-  "net        | adapters/net | core json net | libevent http_parser"
+  "net        | adapters/net | core json fibers net | libevent http_parser"
   "adapters   | adapters/include adapters/src | core json net adapters adapters/openai adapters/openrouter adapters/anthropic | nlohmann httplib openssl"
   "adapters/openai | adapters/openai | core json adapters adapters/openai | nlohmann"
   "adapters/anthropic | adapters/anthropic | core json adapters adapters/anthropic | nlohmann"
   "adapters/openrouter | adapters/openrouter | core json codec catalog adapters adapters/openai adapters/openrouter | nlohmann"
   "simulator  | simulator | core json codec dashboard net adapters adapters/openai adapters/openrouter adapters/anthropic simulator | nlohmann"
   "recorder   | recorder | core codec net adapters recorder | nlohmann"
-  "scenarios  | scenarios/runner | core json fibers codec resilience adapters adapters/openai adapters/openrouter adapters/anthropic simulator scenarios | nlohmann openssl"
+  "scenarios  | scenarios/runner | core json fibers codec resilience net adapters adapters/openai adapters/openrouter adapters/anthropic simulator scenarios | nlohmann openssl"
   "gateway    | cli/gateway | core fibers resilience ledger dashboard net adapters adapters/openai adapters/openrouter adapters/anthropic gateway | nlohmann"
 )
 

@@ -5,7 +5,8 @@
 // the blocking HttpClient. Checked: callbacks on the loop thread and never inside start(),
 // streaming chunk by chunk, pool reuse per loop, safe retry, per-phase timeouts, cancel
 // when the front's client leaves, connect failures, server stop with calls in flight, the
-// blocking fallback off the loop, EventLoop post/defer/locals. No fixed sleeps.
+// blocking fallback off the loop, EventLoop post/defer/locals, HttpServer::loop(i). No
+// fixed sleeps.
 #include "ploke/net/loop_client.h"
 
 #include <gtest/gtest.h>
@@ -447,6 +448,34 @@ TEST_F(LoopClientTest, EventLoopPostDeferAndLocals) {
   EXPECT_FALSE(local_destroyed.load());
   upstream_->stop();
   EXPECT_TRUE(local_destroyed.load());  // locals go with the loop
+}
+
+// HttpServer::loop(i): work posted to it runs on that loop's thread, with current() naming
+// it; there is no loop past `threads`; after stop(), post() refuses.
+TEST_F(LoopClientTest, ServerLoopTakesPostedWork) {
+  start_upstream([](Request&, Responder res) { res.respond(404, "text/plain", ""); });
+  EventLoop& loop = upstream_->loop(0);
+  EXPECT_FALSE(loop.on_loop_thread());
+  std::mutex mu;
+  std::condition_variable cv;
+  bool ran = false, on_loop = false;
+  EventLoop* seen = nullptr;
+  ASSERT_TRUE(loop.post([&] {
+    std::lock_guard<std::mutex> g(mu);
+    on_loop = loop.on_loop_thread();
+    seen = EventLoop::current();
+    ran = true;
+    cv.notify_all();
+  }));
+  {
+    std::unique_lock<std::mutex> g(mu);
+    cv.wait(g, [&] { return ran; });
+  }
+  EXPECT_TRUE(on_loop);
+  EXPECT_EQ(seen, &loop);
+  EXPECT_THROW(upstream_->loop(2), std::out_of_range);  // two loops by default
+  upstream_->stop();
+  EXPECT_FALSE(loop.post([] {}));
 }
 
 }  // namespace

@@ -1,12 +1,15 @@
 // `--real-time` (RunOptions::real_time): the same scenario over loopback HTTP against
 // SimServers on the real clock. Checks that expectations are evaluated, that the HTTP path
 // was really used (the servers' engines counted every attempt, URLs are loopback), that
-// fault windows are on the servers' clock, that there is no digest, and that calls still
-// in flight at the horizon are cancelled and counted as lost (the run ends on time).
+// fault windows are on the servers' clock, that there is no digest, that calls still in
+// flight at the horizon are cancelled and counted as lost (the run ends on time), and that
+// the calls run concurrently on one event loop (not one after another, not a thread each).
 // Integration: sockets and the wall clock (each run takes its scenario's duration).
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <chrono>
+#include <fstream>
 #include <string>
 
 #include "ploke/scenarios/html_report.h"
@@ -30,6 +33,16 @@ RunOptions real_time() {
   RunOptions o;
   o.real_time = true;
   return o;
+}
+
+// The number of threads of this process (Linux: /proc/self/status), 0 when unknown.
+size_t process_threads() {
+  std::ifstream in("/proc/self/status");
+  std::string line;
+  while (std::getline(in, line)) {
+    if (line.rfind("Threads:", 0) == 0) return std::stoul(line.substr(8));
+  }
+  return 0;
 }
 
 TEST(RealTime, SmokeScenarioOverLoopbackHttp) {
@@ -110,6 +123,43 @@ TEST(RealTime, CallsStillInFlightAtTheHorizonAreLost) {
   EXPECT_TRUE(find(*r, "expect[1]")->passed);
   EXPECT_FALSE(r->passed());
   EXPECT_LT(wall, seconds(5)) << "the run did not end at the horizon";
+}
+
+// 50 calls arrive at once at a provider that takes 1 s to answer. They are all in flight
+// together (every call starts before the first one ends: one after another they would
+// take 50 s), and they run as fibers of one event loop: the process never has anywhere
+// near a thread per call (the queue sampler reads the thread count while all 50 wait).
+TEST(RealTime, ConcurrentCallsShareOneEventLoop) {
+  auto s = parse_scenario(R"({
+    "name": "herd", "duration": "1s", "drain": "20s", "sample_interval": "100ms",
+    "providers": [{"name": "slow", "models": ["gpt-4o-mini"], "latency": {"ttft": "1s", "tokens_per_second": 1000}}],
+    "workload": {"arrival": {"process": "bursts", "rate_per_s": 0, "bursts": [{"at": "0s", "count": 50}]}, "max_output_tokens": 4,
+                 "stream_share": 0.5},
+    "client": {"admission": {"max_in_flight": 64}, "timeouts": {"first_byte": "15s", "total": "18s"}},
+    "expect": [{"kind": "success_rate", "min": 1}, {"kind": "no_lost_requests"}]})",
+                          "herd.json");
+  ASSERT_TRUE(s.ok()) << s.status().message();
+  ASSERT_GT(process_threads(), 0u);
+  size_t peak_threads = 0;
+  RunOptions o = real_time();
+  o.progress = [&](Duration, Duration) { peak_threads = std::max(peak_threads, process_threads()); };
+  auto r = run_scenario(*s, o);
+  ASSERT_TRUE(r.ok()) << r.status().message();
+  for (const auto& e : r->expectations) EXPECT_TRUE(e.passed) << e.path << " " << e.description << ": " << e.detail;
+  ASSERT_EQ(r->request_log.size(), 50u);
+  Duration last_start{0}, first_end = Duration::max();
+  for (const auto& rec : r->request_log) {
+    last_start = std::max(last_start, rec.start);
+    first_end = std::min(first_end, rec.end);
+  }
+  EXPECT_LT(last_start, first_end) << "the calls did not overlap";
+  size_t peak_outstanding = 0;
+  for (const auto& q : r->queue_samples) peak_outstanding = std::max(peak_outstanding, q.outstanding);
+  EXPECT_EQ(peak_outstanding, 50u);
+  // main, the clock's timer thread, the provider's and the driver's loops, and a few
+  // helpers; a thread per call would be 50 more.
+  EXPECT_GT(peak_threads, 0u);
+  EXPECT_LT(peak_threads, 20u);
 }
 
 // Client budgets and OpenRouter drift work over HTTP too: the cheap OpenRouter route (every

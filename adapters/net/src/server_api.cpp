@@ -413,6 +413,8 @@ size_t HttpServer::in_flight() const { return impl_->counters.in_flight.load(std
 
 uint64_t HttpServer::requests() const { return impl_->counters.requests.load(std::memory_order_relaxed); }
 
+EventLoop& HttpServer::loop(size_t index) const { return *impl_->workers.at(index)->loop; }
+
 void HttpServer::stop_accepting() {
   for (auto& w : impl_->workers) {
     Worker* wp = w.get();

@@ -1,9 +1,9 @@
 // GatewayServer on the shared async HTTP server (ploke_net). See ploke/gateway/server.h.
 #include "ploke/gateway/server.h"
 
-#include "loop_fibers.h"
 #include "ploke/net/event_loop.h"
 #include "ploke/net/http_server.h"
+#include "ploke/net/loop_fibers.h"
 
 namespace ploke::gateway {
 namespace {
@@ -51,9 +51,9 @@ Result<std::unique_ptr<GatewayServer>> GatewayServer::Start(Gateway& gateway, co
       return;
     }
     // Fiber mode: the request runs on a fiber of this loop; the façade's waits suspend it
-    // and LoopHttpClient (the upstream transport) resumes it here (loop_fibers.h).
+    // and LoopHttpClient (the upstream transport) resumes it here (ploke/net/loop_fibers.h).
     net::EventLoop* loop = net::EventLoop::current();
-    LoopFibers& fibers = LoopFibers::of(*loop, gateway.clock(), &gateway);
+    net::LoopFibers& fibers = net::LoopFibers::of(*loop, gateway.clock(), &gateway);
     if (fibers.live() >= gateway.options().max_queue) {
       gateway.reject_busy(r, *out);
       return;

@@ -1,30 +1,35 @@
 // run_scenario() with RunOptions::real_time: the same scenario over loopback HTTP on the
 // real clock. Each provider's SimEngine is served by a SimServer on 127.0.0.1, port 0
-// (what `ploke-sim serve` runs); the façade reaches it through HttpTransport; every
-// workload call runs on its own thread at its real arrival time. Fault windows are moved
-// onto the servers' clock so that "from 30s" means 30 s after the workload starts. The
-// same expectations are evaluated; there is no digest (the real clock is not
-// deterministic), and the result says so (clock "real").
+// (what `ploke-sim serve` runs). The workload runs on one event loop, a one-loop
+// net::HttpServer with no routes (the driver): every call is a fiber of it
+// (net::LoopFibers) started at its real arrival time by a RealClock timer, and the façade
+// reaches the servers through HttpTransport on that loop (LoopHttpClient), as the
+// gateway's requests do. Fault windows are moved onto the servers' clock so that "from
+// 30s" means 30 s after the workload starts. The same expectations are evaluated; there
+// is no digest (the real clock is not deterministic), and the result says so (clock
+// "real").
 //
 // Attempts are logged at the client end of the wire (a Transport decorator around
-// HttpTransport, keyed to the calling thread's request), then joined with the servers'
+// HttpTransport, keyed to the running fiber's request), then joined with the servers'
 // journals by the response's request id (x-request-id / request-id) — or, for attempts
 // that never got a response head (reset, empty reply, hang), by arrival order — so the
 // attempt log carries the server's status, ending and fault id as in virtual time.
 #include <algorithm>
-#include <atomic>
 #include <condition_variable>
 #include <deque>
+#include <functional>
 #include <map>
 #include <memory>
 #include <mutex>
-#include <thread>
 
 #include "budget_ledger.h"
 #include "ploke/adapters/anthropic/server.h"
 #include "ploke/adapters/http_transport.h"
 #include "ploke/adapters/openai/adapter.h"
 #include "ploke/core/thread_annotations.h"
+#include "ploke/net/event_loop.h"
+#include "ploke/net/http_server.h"
+#include "ploke/net/loop_fibers.h"
 #include "ploke/resilience/llm_client.h"
 #include "ploke/scenarios/runner.h"
 #include "ploke/simulator/engine.h"
@@ -34,14 +39,6 @@
 namespace ploke::scenarios::detail {
 
 namespace {
-
-using std::chrono::milliseconds;
-
-// More concurrent calls than this wait for a free thread (their arrival is late).
-constexpr size_t kMaxThreads = 1024;
-
-// The workload call running on this thread (attempts are attributed to it).
-thread_local RequestCtx* tls_ctx = nullptr;
 
 // One attempt as the client saw it, before the join with the server's journal.
 struct WireAttempt {
@@ -55,17 +52,19 @@ struct WireLog {
   std::vector<WireAttempt> attempts PLOKE_GUARDED_BY(mu);
 };
 
-// Forwards to the inner (HTTP) transport and logs each attempt of a workload call.
+// Forwards to the inner (HTTP) transport and logs each attempt of a workload call: the
+// call whose fiber is running (its user pointer is the RequestCtx).
 class WireTap final : public Transport {
  public:
-  WireTap(Transport& inner, Clock& clock, TimePoint t0, std::string provider, WireLog& log)
-      : inner_(inner), clock_(clock), t0_(t0), provider_(std::move(provider)), log_(log) {}
+  WireTap(Transport& inner, Clock& clock, TimePoint t0, std::string provider, WireLog& log,
+          net::LoopFibers* const& fibers)
+      : inner_(inner), clock_(clock), t0_(t0), provider_(std::move(provider)), log_(log), fibers_(fibers) {}
 
   CallPtr start(const HttpRequest& request, const CallOptions& options, ResponseHandler& handler) override {
     auto tap = std::make_unique<Tap>();
     tap->owner = this;
     tap->target = &handler;
-    RequestCtx* ctx = tls_ctx;
+    RequestCtx* ctx = fibers_ != nullptr ? static_cast<RequestCtx*>(fibers_->current_user()) : nullptr;
     tap->logged = ctx != nullptr;
     if (ctx != nullptr) {
       tap->a.rec.request = ctx->rec.id;
@@ -110,7 +109,8 @@ class WireTap final : public Transport {
     bool logged = false;
     WireAttempt a;
   };
-  // Keeps the tap alive as long as the call (a blocking transport is done already).
+  // Keeps the tap alive as long as the call (the façade ends a call only after its
+  // on_complete, or after cancelling it).
   struct TapCall final : Call {
     TapCall(CallPtr inner, std::unique_ptr<Tap> tap) : inner_(std::move(inner)), tap_(std::move(tap)) {}
     ~TapCall() override { inner_.reset(); }
@@ -127,6 +127,7 @@ class WireTap final : public Transport {
   const TimePoint t0_;
   const std::string provider_;
   WireLog& log_;
+  net::LoopFibers* const& fibers_;  // set on the loop before the first call
 };
 
 // Joins the client-side attempts of one provider with its server's journal.
@@ -177,16 +178,34 @@ struct RealProvider {
 };
 
 // The real-time world: the real clock, one engine served on loopback per provider, the
-// HTTP transport, and the client-side attempt log.
+// HTTP transport (on the driver's loop), the driver and its fibers, and the client-side
+// attempt log.
 struct RealWorld {
   RealClock clock;
   std::deque<RealProvider> providers;
   adapters::HttpTransport http{clock, [] {
                        adapters::HttpTransport::Options o;
                        o.max_idle_per_origin = 64;
+                       o.on_event_loop = true;
                        return o;
                      }()};
   WireLog wire;
+  std::unique_ptr<net::HttpServer> driver;  // its one loop runs the workload
+  net::LoopFibers* fibers = nullptr;        // the driver loop's fibers (a loop local)
+
+  Status start_driver() {
+    net::ServerOptions o;
+    o.host = "127.0.0.1";
+    o.port = 0;
+    o.threads = 1;
+    o.name = "scenario driver";
+    auto server = net::HttpServer::Start(o, clock, [](net::Request&, net::Responder r) {
+      r.respond(404, "text/plain", "the scenario driver serves nothing\n");
+    });
+    if (!server.ok()) return InternalError("cannot start the driver's event loop: " + server.status().message());
+    driver = std::move(server).value();
+    return Status::Ok();
+  }
 
   Status start_providers(const Scenario& scenario, uint64_t seed) {
     for (size_t i = 0; i < scenario.providers.size(); ++i) {
@@ -227,7 +246,7 @@ struct RealWorld {
       if (Status st = rp.engine->set_faults(std::move(plan)); !st.ok()) {
         return InvalidRequestError("provider '" + rp.spec->name + "': " + st.message());
       }
-      rp.tap = std::make_unique<WireTap>(http, clock, t0, rp.spec->name, wire);
+      rp.tap = std::make_unique<WireTap>(http, clock, t0, rp.spec->name, wire, fibers);
     }
     return Status::Ok();
   }
@@ -265,100 +284,109 @@ struct RealWorld {
   }
 };
 
-// The real-time driver's calls: one thread per call in flight (at most kMaxThreads), a
-// sampler thread, arrivals dispatched from the caller's thread at their real times.
-class ThreadRun {
+// What the main thread waits for, raised from the loop (every call ended; the stop step
+// ran) and from the horizon timer. Shared with that timer, which may outlive the run.
+class RunSignal {
  public:
-  ThreadRun(RealWorld& world, TimePoint t0, TimePoint horizon, resilience::LlmClient& client, const Scenario& s,
-            std::deque<RequestCtx>& requests, const std::vector<std::shared_ptr<ChatRequest>>& chat)
-      : world_(world), clock_(world.clock), t0_(t0), horizon_(horizon), client_(client), scenario_(s),
-        requests_(requests), chat_(chat), threads_(requests.size()), tokens_(requests.size()) {}
-
-  void start_sampler(ScenarioResult& res, std::mutex& log_mu, const RunOptions& options) {
-    sampler_ = std::thread([this, &res, &log_mu, &options] {
-      TimePoint next = t0_;
-      while (!stop_sampler_.load()) {
-        const TimePoint now = clock_.now();
-        if (now < next) {
-          clock_.sleep_until(std::min(next, now + milliseconds(50)));
-          continue;
-        }
-        QueueSample q = queue_sample(client_, now - t0_, live());
-        {
-          std::lock_guard<std::mutex> g(log_mu);
-          res.queue_samples.push_back(q);
-        }
-        if (options.progress) options.progress(now - t0_, scenario_.duration);
-        next += scenario_.sample_interval;
-      }
-    });
+  enum : unsigned { kCallsDone = 1, kHorizon = 2, kStopped = 4 };
+  void raise(unsigned bit) {
+    MutexLock g(mu_);
+    flags_ |= bit;
+    cv_.notify_all();
   }
-
-  /// Starts each call at its arrival time; returns how many started (the rest are lost).
-  size_t dispatch(const std::vector<Duration>& arrivals) {
-    size_t started = 0;
-    for (size_t i = 0; i < arrivals.size(); ++i) {
-      clock_.sleep_until(t0_ + arrivals[i]);
-      join_done();
-      {
-        MutexLock lk(mu_);
-        while (live_ >= kMaxThreads && clock_.now() < horizon_) lk.wait_for(cv_, milliseconds(20));
-        if (clock_.now() >= horizon_) break;  // never started: lost
-        ++live_;
-      }
-      requests_[i].start = clock_.now();
-      requests_[i].rec.start = requests_[i].start - t0_;
-      threads_[i] = std::thread([this, i] { call(i); });
-      ++started;
-    }
-    return started;
-  }
-
-  /// Waits until every call returned or the horizon passed.
-  void drain() {
-    MutexLock lk(mu_);
-    while (live_ > 0 && clock_.now() < horizon_) lk.wait_for(cv_, milliseconds(20));
-  }
-
-  /// Past the horizon: cancels what is left and closes the servers' connections so
-  /// blocked calls return (they count as lost), then joins every thread.
-  void stop(size_t started) {
-    if (live() > 0) {
-      for (size_t i = 0; i < started; ++i) tokens_[i].cancel();
-    }
-    for (RealProvider& rp : world_.providers) rp.server->stop();
-    {
-      MutexLock lk(mu_);
-      while (live_ != 0) lk.wait(cv_);
-    }
-    stop_sampler_ = true;
-    if (sampler_.joinable()) sampler_.join();
-    for (auto& t : threads_) {
-      if (t.joinable()) t.join();
-    }
+  void wait_any(unsigned mask) {
+    MutexLock g(mu_);
+    while ((flags_ & mask) == 0) g.wait(cv_);
   }
 
  private:
+  Mutex mu_;
+  std::condition_variable cv_;
+  unsigned flags_ PLOKE_GUARDED_BY(mu_) = 0;
+};
+
+// The real-time driver: every workload call runs on a fiber (net::LoopFibers) of the
+// driver server's one event loop, started by a RealClock timer at its arrival time (the
+// timer posts to the loop); queue samples are a timer chain too. Everything but start(),
+// wait() and stop() runs on the loop thread, so the run's state needs no lock.
+class LoopRun {
+ public:
+  LoopRun(RealWorld& world, TimePoint t0, TimePoint horizon, resilience::LlmClient& client, const Scenario& s,
+          std::deque<RequestCtx>& requests, const std::vector<std::shared_ptr<ChatRequest>>& chat,
+          const std::vector<Duration>& arrivals)
+      : world_(world), clock_(world.clock), t0_(t0), horizon_(horizon), client_(client), scenario_(s),
+        requests_(requests), chat_(chat), arrivals_(arrivals), tokens_(requests.size()), next_sample_(t0) {}
+
+  /// Main thread: the horizon timer, then (on the loop) the fibers, the first arrival and
+  /// the first queue sample.
+  void start(ScenarioResult& res, std::mutex& log_mu, const RunOptions& options) {
+    net::EventLoop& loop = world_.driver->loop(0);
+    post_ = loop.poster();
+    horizon_timer_ = clock_.schedule_at(horizon_, [sig = signal_] { sig->raise(RunSignal::kHorizon); });
+    post_([this, &loop, &res, &log_mu, &options] {
+      world_.fibers = &net::LoopFibers::of(loop, clock_, this);
+      if (arrivals_.empty()) signal_->raise(RunSignal::kCallsDone);
+      arm_arrival(0);
+      sample(res, log_mu, options);
+    });
+  }
+
+  /// Main thread: until every call returned or the horizon passed.
+  void wait() { signal_->wait_any(RunSignal::kCallsDone | RunSignal::kHorizon); }
+
+  /// Main thread, after wait(): on the loop, no more arrivals or samples and the calls
+  /// still running are cancelled; then the providers' servers stop (closing the calls'
+  /// connections), then the driver's loop, which gives up on any fiber still suspended
+  /// (they end as lost). Returns how many calls started.
+  size_t stop() {
+    clock_.cancel(horizon_timer_);
+    const bool posted = post_([this] {
+      stopped_ = true;
+      clock_.cancel(arrival_timer_);
+      clock_.cancel(sample_timer_);
+      for (size_t i = 0; i < started_; ++i) tokens_[i].cancel();
+      signal_->raise(RunSignal::kStopped);
+    });
+    if (posted) signal_->wait_any(RunSignal::kStopped);
+    for (RealProvider& rp : world_.providers) rp.server->stop();
+    world_.driver->stop();  // joins the loop thread: what it wrote is visible here
+    world_.fibers = nullptr;
+    return started_;
+  }
+
+ private:
+  void arm_arrival(size_t i) {
+    if (stopped_ || i >= arrivals_.size()) return;
+    arrival_timer_ = clock_.schedule_at(t0_ + arrivals_[i], [post = post_, this, i] { post([this, i] { arrive(i); }); });
+  }
+  void arrive(size_t i) {
+    if (stopped_ || clock_.now() >= horizon_) return;  // never started: lost
+    arm_arrival(i + 1);
+    RequestCtx& ctx = requests_[i];
+    ctx.start = clock_.now();
+    ctx.rec.start = ctx.start - t0_;
+    started_ = i + 1;
+    ++live_;
+    world_.fibers->spawn([this, i] { call(i); }, &ctx);  // runs until its first wait
+  }
   void call(size_t i) {
-    tls_ctx = &requests_[i];
     run_call(client_, *chat_[i], scenario_.workload, tokens_[i], clock_, t0_, requests_[i]);
-    tls_ctx = nullptr;
-    MutexLock g(mu_);
-    --live_;
-    done_.push_back(i);
-    cv_.notify_all();
+    if (--live_ == 0 && started_ == arrivals_.size()) signal_->raise(RunSignal::kCallsDone);
   }
-  void join_done() {
-    std::vector<size_t> ids;
+  // Samples on the sample_interval grid from t0 while calls are due or running.
+  void sample(ScenarioResult& res, std::mutex& log_mu, const RunOptions& options) {
+    if (stopped_) return;
+    const TimePoint now = clock_.now();
     {
-      MutexLock g(mu_);
-      ids.swap(done_);
+      std::lock_guard<std::mutex> g(log_mu);
+      res.queue_samples.push_back(queue_sample(client_, now - t0_, live_));
     }
-    for (size_t i : ids) threads_[i].join();
-  }
-  size_t live() {
-    MutexLock g(mu_);
-    return live_;
+    if (options.progress) options.progress(now - t0_, scenario_.duration);
+    next_sample_ += scenario_.sample_interval;
+    if (next_sample_ > horizon_ || (started_ == arrivals_.size() && live_ == 0)) return;
+    sample_timer_ = clock_.schedule_at(next_sample_, [post = post_, this, &res, &log_mu, &options] {
+      post([this, &res, &log_mu, &options] { sample(res, log_mu, options); });
+    });
   }
 
   RealWorld& world_;
@@ -368,14 +396,16 @@ class ThreadRun {
   const Scenario& scenario_;
   std::deque<RequestCtx>& requests_;
   const std::vector<std::shared_ptr<ChatRequest>>& chat_;
-  Mutex mu_;
-  std::condition_variable cv_;
-  size_t live_ PLOKE_GUARDED_BY(mu_) = 0;
-  std::vector<size_t> done_ PLOKE_GUARDED_BY(mu_);  // finished threads to join
-  std::vector<std::thread> threads_;
+  const std::vector<Duration>& arrivals_;
   std::deque<resilience::CancelToken> tokens_;
-  std::atomic<bool> stop_sampler_{false};
-  std::thread sampler_;
+  std::shared_ptr<RunSignal> signal_ = std::make_shared<RunSignal>();
+  std::function<bool(std::function<void()>)> post_;  // to the driver's loop; safe once it is gone
+  TimerId horizon_timer_ = 0;  // main thread
+  // Loop thread only:
+  TimePoint next_sample_;
+  TimerId arrival_timer_ = 0, sample_timer_ = 0;
+  size_t started_ = 0, live_ = 0;
+  bool stopped_ = false;
 };
 
 }  // namespace
@@ -386,6 +416,7 @@ Result<ScenarioResult> run_real_time(const Scenario& scenario, const RunOptions&
   ScenarioResult res = result_header(scenario, seed);
   res.clock = "real";
   if (Status st = world.start_providers(scenario, seed); !st.ok()) return st;
+  if (Status st = world.start_driver(); !st.ok()) return st;
 
   // The workload, decided before the clock starts.
   Random rnd(seed ^ 0x5ce7a210ULL);
@@ -399,16 +430,15 @@ Result<ScenarioResult> run_real_time(const Scenario& scenario, const RunOptions&
 
   const TimePoint t0 = world.clock.now();
   if (Status st = world.arm(t0); !st.ok()) return st;
-  std::mutex log_mu;  // breaker log and queue samples
+  std::mutex log_mu;  // breaker log (RealClock timers may log too) and queue samples
   auto facade = make_facade(scenario, seed, world.clock, t0, res, &log_mu, world.wiring());
   if (!facade.ok()) return facade.status();
   const TimePoint horizon = t0 + scenario.duration + scenario.drain;
-  ThreadRun run(world, t0, horizon, *facade->client, scenario, requests, chat);
-  run.start_sampler(res, log_mu, options);
-  const size_t started = run.dispatch(arrivals);
-  run.drain();
+  LoopRun run(world, t0, horizon, *facade->client, scenario, requests, chat, arrivals);
+  run.start(res, log_mu, options);
+  run.wait();
   res.simulated = world.clock.now() - t0;
-  run.stop(started);
+  const size_t started = run.stop();
 
   world.attempts_into(res);
   std::sort(res.breaker_log.begin(), res.breaker_log.end(),

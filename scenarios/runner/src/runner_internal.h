@@ -1,8 +1,9 @@
 // File: runner_internal.h (private to ploke::scenarios)
 //
-// One runner, two drivers: the virtual-time driver (runner.cpp: SimulatedClock, in-process
-// transports, one fiber per call) and the real-time driver (real_time.cpp: RealClock,
-// SimServers on loopback and HttpTransport, one thread per call) share every step here:
+// One runner, two drivers of the one fiber core: the virtual-time driver (runner.cpp:
+// SimulatedClock, in-process transports, VirtualTimeFibers) and the real-time driver
+// (real_time.cpp: RealClock, SimServers on loopback and HttpTransport on one event loop,
+// net::LoopFibers), one fiber per call in both, share every step here:
 // the simulator options of a provider, the façade (endpoints, budgets, breaker log), the
 // workload (arrival times, request shapes), one call, queue samples, and the logs →
 // result. Keeping one copy is what makes `--real-time` run "the same scenario".
@@ -87,8 +88,8 @@ struct Facade {
 };
 
 /// Builds the façade: the scenario's client options with `seed`, breaker transitions
-/// logged into res.breaker_log (times since `t0`; under `log_mu` when given, for runs with
-/// threads), the scenario's budgets and policy, one endpoint per wired provider.
+/// logged into res.breaker_log (times since `t0`; under `log_mu` when given, as the
+/// real-time run does), the scenario's budgets and policy, one endpoint per wired provider.
 Result<Facade> make_facade(const Scenario& s, uint64_t seed, Clock& clock, TimePoint t0, ScenarioResult& res,
                            std::mutex* log_mu, const std::vector<ProviderWiring>& wiring);
 

@@ -124,6 +124,8 @@ struct Request {
 /// Undecoded value of `name` in a raw query string ("a=1&b=2"); nullopt when absent.
 std::optional<std::string_view> query_param(std::string_view query, std::string_view name);
 
+class EventLoop;  // ploke/net/event_loop.h
+
 namespace detail {
 struct Exchange;  // the server's per-connection state a Responder points to
 }
@@ -211,6 +213,11 @@ class HttpServer {
   size_t in_flight() const;
   /// Requests handed to the handler so far.
   uint64_t requests() const;
+  /// Event loop `index` in [0, threads) (std::out_of_range beyond), for work that runs on
+  /// the server's loops without a request: post() to it, make loop locals there (the
+  /// scenario runner's real-time driver runs its calls this way). Lives as long as the
+  /// server; after stop(), post() returns false.
+  EventLoop& loop(size_t index) const;
   /// Closes the listening sockets: new connections are refused; open ones carry on
   /// (keep-alive included). For graceful drains: stop_accepting(), wait for in_flight()==0,
   /// stop(). Idempotent; any thread.

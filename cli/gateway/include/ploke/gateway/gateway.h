@@ -41,7 +41,7 @@
 //
 // Execution: façade calls are synchronous. With workers = 0 (the default) handle() runs the
 // call inline on the calling thread; GatewayServer calls it on a fiber of the event loop
-// that parsed the request (cli/gateway/src/loop_fibers.h): the façade's waits suspend the
+// that parsed the request (ploke/net/loop_fibers.h): the façade's waits suspend the
 // fiber, the upstream transport (HttpTransport with on_event_loop → ploke::net::
 // LoopHttpClient) runs on the same loop and resumes it, RealClock timers (backoff,
 // admission deadlines) wake it through the loop's queue. A request never changes threads;

@@ -3,9 +3,9 @@
 // FiberCore: the one fiber implementation (Boost.Context, pooled fixed-size stacks) under
 // both drivers of ploke::CooperativeScheduler (ploke/core/cooperative.h):
 //   * VirtualTimeFibers (ploke/fibers/virtual_time.h): a SimulatedClock drives time; used
-//     by the scenario runner;
-//   * the gateway's event-loop driver: each request runs on a fiber of the loop that
-//     parsed it, woken by the loop's callbacks.
+//     by the scenario runner in virtual time;
+//   * LoopFibers (ploke/net/loop_fibers.h): fibers on an event loop, woken by the loop's
+//     callbacks; used by the gateway and by the scenario runner in real time.
 //
 // The core owns the fibers and two queues; a driver decides when runnable fibers run and
 // when suspended ones are given up on:

@@ -22,11 +22,12 @@ namespace ploke::scenarios {
 struct RunOptions {
   std::optional<uint64_t> seed;   ///< overrides Scenario::seed
   /// Called now and then with (virtual time done, scenario duration) — a progress bar.
-  /// Real time: called from the runner's sampler thread.
+  /// Real time: called on the runner's event-loop thread (where the calls run).
   std::function<void(Duration, Duration)> progress;
   /// Run over loopback HTTP on the real clock instead of in process in virtual time: one
-  /// SimServer (`ploke-sim serve`'s server) per provider on 127.0.0.1 port 0, the façade
-  /// through HttpTransport, one thread per call in flight at its real arrival time. Takes
+  /// SimServer (`ploke-sim serve`'s server) per provider on 127.0.0.1 port 0; each call a
+  /// fiber of one event loop, started at its real arrival time, the façade reaching the
+  /// servers through HttpTransport on that loop. Takes
   /// duration (+ the drain, when calls are still in flight) in wall time. Same expectations;
   /// the result has clock "real" and no digest (not deterministic).
   bool real_time = false;

@@ -1,21 +1,25 @@
-// Internal to ploke_gateway: LoopFibers, the event-loop driver of the one fiber core
-// (ploke/fibers/fiber_core.h): a CooperativeScheduler (ploke/core/cooperative.h) whose
-// fibers run on one HttpServer event loop (ploke/net/event_loop.h).
+// File: ploke/net/loop_fibers.h
 //
-// Why: a façade call (LlmClient) is synchronous; the gateway used to give each one a worker
-// thread, which cost two thread hand-offs per request. Here each request runs on a fiber of
-// the loop that parsed it. Completion::wait() on the gateway's clock suspends the fiber;
-// LoopHttpClient (the upstream transport) completes on the same loop and wakes it; a
-// RealClock timer (backoff, admission deadline) wakes it from the timer thread through
-// EventLoop::post(). Nothing blocks the loop, and a request never changes threads.
+// LoopFibers: the event-loop driver of the one fiber core (ploke/fibers/fiber_core.h), a
+// CooperativeScheduler (ploke/core/cooperative.h) whose fibers run on one EventLoop
+// (ploke/net/event_loop.h). Used by the gateway (each request on a fiber of the loop that
+// parsed it) and by the scenario runner's real-time driver (each workload call on a fiber
+// of one loop). Library ploke::net_fibers (it adds Boost.Context through ploke::fibers).
 //
-//   * spawn(task): runs the task at once on a new fiber (pooled stacks) until it first
-//     suspends or ends; loop thread only.
+// A synchronous call (LlmClient) runs on a fiber: Completion::wait() on the scheduler's
+// clock suspends it; LoopHttpClient (HttpTransport with on_event_loop) completes on the
+// same loop and wakes it; a RealClock timer (backoff, admission deadline) wakes it from
+// the timer thread through EventLoop::post(). Nothing blocks the loop, and a call never
+// changes threads.
+//
+//   * spawn(task, user): runs the task at once on a new fiber (pooled stacks) until it
+//     first suspends or ends; loop thread only. current_user() is `user` inside it.
 //   * wake(fiber): on the loop thread, the fiber is resumed from a deferred callback (never
 //     inside the waker's frame); from another thread, through post().
-//   * Server stop: the scheduler is a loop local, destroyed last (after the client's calls
-//     were cancelled): it runs what is runnable, then resumes each still-suspended fiber with
-//     wait() == false (oldest first) until every fiber has ended.
+//   * Loop stop: the scheduler is a loop local (of()), made before the calls that use the
+//     loop's client, so it is destroyed after their calls were cancelled: it runs what is
+//     runnable, then resumes each still-suspended fiber with wait() == false (oldest
+//     first) until every fiber has ended.
 //
 // Thread-safety: loop thread only, except wake().
 #pragma once
@@ -31,7 +35,7 @@
 #include "ploke/fibers/fiber_core.h"
 #include "ploke/net/event_loop.h"
 
-namespace ploke::gateway {
+namespace ploke::net {
 
 class LoopFibers final : public CooperativeScheduler {
  public:
@@ -43,7 +47,10 @@ class LoopFibers final : public CooperativeScheduler {
   /// The scheduler of `loop` for `clock` (made on first use; keyed by `key`).
   static LoopFibers& of(net::EventLoop& loop, Clock& clock, const void* key);
 
-  void spawn(std::function<void()> task);
+  /// Runs `task` on a new fiber whose current_user() is `user`.
+  void spawn(std::function<void()> task, void* user = nullptr);
+  /// The running fiber's `user` (nullptr outside this scheduler's fibers).
+  void* current_user() const { return core_.current_user(); }
   /// Fibers started and not finished.
   size_t live() const { return core_.live(); }
 
@@ -66,4 +73,4 @@ class LoopFibers final : public CooperativeScheduler {
   std::shared_ptr<std::atomic<bool>> alive_ = std::make_shared<std::atomic<bool>>(true);
 };
 
-}  // namespace ploke::gateway
+}  // namespace ploke::net

@@ -1,10 +1,10 @@
 // LoopFibers: see loop_fibers.h.
-#include "loop_fibers.h"
+#include "ploke/net/loop_fibers.h"
 
 #include <atomic>
 #include <utility>
 
-namespace ploke::gateway {
+namespace ploke::net {
 
 LoopFibers::LoopFibers(net::EventLoop& loop, Clock& clock, size_t stack_bytes)
     : loop_(loop), clock_(clock), core_(stack_bytes), post_(loop.poster()) {}
@@ -27,8 +27,8 @@ LoopFibers& LoopFibers::of(net::EventLoop& loop, Clock& clock, const void* key) 
   return ref;
 }
 
-void LoopFibers::spawn(std::function<void()> task) {
-  resume(core_.create(std::move(task)));  // runs at once, ahead of the runnable queue
+void LoopFibers::spawn(std::function<void()> task, void* user) {
+  resume(core_.create(std::move(task), user));  // runs at once, ahead of the runnable queue
 }
 
 void LoopFibers::resume(void* fiber) {
@@ -60,4 +60,4 @@ void LoopFibers::wake(void* fiber) {
   }
 }
 
-}  // namespace ploke::gateway
+}  // namespace ploke::net
