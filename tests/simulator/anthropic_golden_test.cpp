@@ -34,22 +34,9 @@ HttpRequest anth_http(const std::string& body, const std::string& path, bool str
 }
 
 struct Recorder {
-  explicit Recorder(SimOptions o) {
-    o.latency = LatencyModel::Fast();
-    auto e = SimEngine::Create(o, clock);
-    EXPECT_TRUE(e.ok()) << e.status().to_string();
-    engine = std::move(e).value();
-  }
+  explicit Recorder(SimOptions o) : engine(testing::fast_engine(std::move(o), clock)) {}
   void record(const std::string& name, const ScriptedResponse& r) {
-    out += "### " + name + "\n";
-    out += "status " + std::to_string(r.status) + " head_at_us " +
-           std::to_string(std::chrono::duration_cast<std::chrono::microseconds>(r.head_at).count()) + " streaming " +
-           std::to_string(r.streaming) + "\n";
-    for (const auto& [k, v] : r.headers.items()) out += "h " + k + ": " + v + "\n";
-    for (const TimedChunk& c : r.chunks) {
-      out += "c " + std::to_string(std::chrono::duration_cast<std::chrono::microseconds>(c.at).count()) + " " +
-             std::to_string(c.bytes.size()) + "\n" + c.bytes + "\n";
-    }
+    testing::append_transcript(out, name, r);
   }
   void post(const std::string& name, const Json& body, const std::string& path = "/v1/messages") {
     const bool stream = body.is_object() && body.contains("stream") && body["stream"] == true;

@@ -28,22 +28,9 @@ const std::string kGolden = std::string(PLOKE_SOURCE_DIR) + "/tests/simulator/go
 
 // One engine and the transcript of what it answered.
 struct Recorder {
-  explicit Recorder(SimOptions o) {
-    o.latency = LatencyModel::Fast();
-    auto e = SimEngine::Create(o, clock);
-    EXPECT_TRUE(e.ok()) << e.status().to_string();
-    engine = std::move(e).value();
-  }
+  explicit Recorder(SimOptions o) : engine(testing::fast_engine(std::move(o), clock)) {}
   void record(const std::string& name, const ScriptedResponse& r, std::string& out) {
-    out += "### " + name + "\n";
-    out += "status " + std::to_string(r.status) + " head_at_us " +
-           std::to_string(std::chrono::duration_cast<std::chrono::microseconds>(r.head_at).count()) + " ending " +
-           std::to_string(static_cast<int>(r.ending)) + " streaming " + std::to_string(r.streaming) + "\n";
-    for (const auto& [k, v] : r.headers.items()) out += "h " + k + ": " + v + "\n";
-    for (const TimedChunk& c : r.chunks) {
-      out += "c " + std::to_string(std::chrono::duration_cast<std::chrono::microseconds>(c.at).count()) + " " +
-             std::to_string(c.bytes.size()) + "\n" + c.bytes + "\n";
-    }
+    testing::append_transcript(out, name, r, /*with_ending=*/true);
   }
   void get(const std::string& name, const std::string& path, std::string& out, Headers h = {}) {
     HttpRequest r;

@@ -51,6 +51,28 @@ inline std::vector<std::string> sse_data(const std::string& body) {
   return out;
 }
 
+/// An engine with `o` and the fast latency model on `clock` (the golden tests' engine).
+inline std::unique_ptr<SimEngine> fast_engine(SimOptions o, SimulatedClock& clock) {
+  o.latency = LatencyModel::Fast();
+  auto e = SimEngine::Create(o, clock);
+  EXPECT_TRUE(e.ok()) << e.status().to_string();
+  return e.ok() ? std::move(e).value() : nullptr;
+}
+
+/// Appends one answer to a golden transcript: "### NAME", a head line (status, head time in
+/// µs, the ending's number when `with_ending`, streaming), one "h" line per header, then one
+/// "c" line per chunk (time in µs, size) followed by its bytes.
+inline void append_transcript(std::string& out, const std::string& name, const ScriptedResponse& r,
+                              bool with_ending = false) {
+  const auto us = [](Duration d) { return std::to_string(std::chrono::duration_cast<std::chrono::microseconds>(d).count()); };
+  out += "### " + name + "\n";
+  out += "status " + std::to_string(r.status) + " head_at_us " + us(r.head_at);
+  if (with_ending) out += " ending " + std::to_string(static_cast<int>(r.ending));
+  out += " streaming " + std::to_string(r.streaming) + "\n";
+  for (const auto& [k, v] : r.headers.items()) out += "h " + k + ": " + v + "\n";
+  for (const TimedChunk& c : r.chunks) out += "c " + us(c.at) + " " + std::to_string(c.bytes.size()) + "\n" + c.bytes + "\n";
+}
+
 /// Engines on one SimulatedClock, optionally with a fault plan (the engine fixtures).
 class EngineFixture : public ::testing::Test {
  protected:

@@ -4,7 +4,6 @@
 #include "ploke/adapters/openai/adapter.h"
 
 #include <cmath>
-#include <initializer_list>
 #include <string>
 
 #include "ploke/json/cursor.h"
@@ -168,25 +167,16 @@ using ploke::json::JsonCursor;
 
 bool fast_u64_or_null(JsonCursor& c, uint64_t& v) { return c.consume_null() || c.read_u64(v); }
 
-// A member the fast path reads that appears twice in one object declines the fast path:
-// the DOM path decides (the last one wins), so both readers agree on such bodies. `read`
-// lists the member names the caller reads; `seen` is the caller's per-object record.
-bool fresh(JsonCursor& c, uint64_t& seen, std::string_view key, std::initializer_list<std::string_view> read) {
-  int bit = 0;
-  for (std::string_view k : read) {
-    if (k == key) return c.once(seen, bit);
-    ++bit;
-  }
-  return true;
-}
+// Repeated members: the DOM path keeps the last one. A repeated scalar is overwritten here
+// too, but a repeated object or array the fast path reads into (choices, message, function,
+// token details, delta, tool_calls) would be merged, so its second occurrence declines the
+// fast path (JsonCursor::once, one bit per such member of an object) and the DOM decides.
 
 bool fast_details(JsonCursor& c, const char* k1, uint64_t& v1, const char* k2, uint64_t* v2) {
   if (c.next_kind() != '{') return c.skip_value();
   bool first = true;
   std::string_view key;
-  uint64_t seen = 0;
   while (c.next_member(first, key)) {
-    if (!fresh(c, seen, key, {k1, v2 != nullptr ? k2 : ""})) return false;
     if (key == k1) {
       if (!fast_u64_or_null(c, v1)) return false;
     } else if (v2 != nullptr && key == k2) {
@@ -203,18 +193,14 @@ bool fast_usage(JsonCursor& c, Usage& u) {
   std::string_view key;
   uint64_t seen = 0;
   while (c.next_member(first, key)) {
-    if (!fresh(c, seen, key, {"prompt_tokens", "completion_tokens", "total_tokens", "prompt_tokens_details",
-                              "completion_tokens_details", "cost"})) {
-      return false;
-    }
     bool ok = true;
     if (key == "prompt_tokens") ok = fast_u64_or_null(c, u.prompt_tokens);
     else if (key == "completion_tokens") ok = fast_u64_or_null(c, u.completion_tokens);
     else if (key == "total_tokens") ok = fast_u64_or_null(c, u.total_tokens);
     else if (key == "prompt_tokens_details") {
-      ok = fast_details(c, "cached_tokens", u.cached_prompt_tokens, "cache_write_tokens", &u.cache_write_tokens);
+      ok = c.once(seen, 0) && fast_details(c, "cached_tokens", u.cached_prompt_tokens, "cache_write_tokens", &u.cache_write_tokens);
     } else if (key == "completion_tokens_details") {
-      ok = fast_details(c, "reasoning_tokens", u.reasoning_tokens, "", nullptr);
+      ok = c.once(seen, 1) && fast_details(c, "reasoning_tokens", u.reasoning_tokens, "", nullptr);
     } else if (key == "cost") {
       const char k = c.next_kind();
       if (k == '-' || (k >= '0' && k <= '9')) {
@@ -245,15 +231,13 @@ bool fast_tool_calls(JsonCursor& c, std::vector<ToolCall>& out) {
     std::string_view key;
     uint64_t seen = 0;
     while (c.next_member(f1, key)) {
-      if (!fresh(c, seen, key, {"id", "function"})) return false;
       if (key == "id") {
         if (!c.read_string_or_null(tc.id)) return false;
       } else if (key == "function") {
+        if (!c.once(seen, 0)) return false;
         bool f2 = true;
         std::string_view k2;
-        uint64_t seen2 = 0;
         while (c.next_member(f2, k2)) {
-          if (!fresh(c, seen2, k2, {"name", "arguments"})) return false;
           if (k2 == "name") {
             if (c.next_kind() != '"' || !c.read_string(tc.name)) return false;
             have_name = true;
@@ -277,9 +261,7 @@ bool fast_tool_calls(JsonCursor& c, std::vector<ToolCall>& out) {
 bool fast_message(JsonCursor& c, ChatResponse& out) {
   bool first = true;
   std::string_view key;
-  uint64_t seen = 0;
   while (c.next_member(first, key)) {
-    if (!fresh(c, seen, key, {"content", "refusal", "tool_calls"})) return false;
     bool ok = true;
     if (key == "content") ok = c.read_string_or_null(out.content);  // array content → slow path
     else if (key == "refusal") ok = c.read_string_or_null(out.refusal);
@@ -296,10 +278,9 @@ bool fast_choice(JsonCursor& c, ChatResponse& out) {
   std::string_view key;
   uint64_t seen = 0;
   while (c.next_member(first, key)) {
-    if (!fresh(c, seen, key, {"message", "finish_reason", "error", "logprobs"})) return false;
     bool ok = true;
     if (key == "message") {
-      ok = fast_message(c, out);
+      ok = c.once(seen, 0) && fast_message(c, out);
       have_message = true;
     } else if (key == "finish_reason") {
       ok = c.read_string_or_null(out.native_finish_reason);
@@ -320,7 +301,6 @@ bool fast_parse(std::string_view body, ChatResponse& out) {
   std::string_view key;
   uint64_t seen = 0;
   while (c.next_member(first, key)) {
-    if (!fresh(c, seen, key, {"id", "model", "error", "usage", "choices"})) return false;
     bool ok = true;
     if (key == "id") ok = c.read_string_or_null(out.id);
     else if (key == "model") ok = c.read_string_or_null(out.model);
@@ -336,6 +316,7 @@ bool fast_parse(std::string_view body, ChatResponse& out) {
     } else if (key == "choices") {
       bool f = true;
       size_t i = 0;
+      ok = c.once(seen, 0);
       while (ok && c.next_element(f)) {
         if (i++ == 0) {
           ok = fast_choice(c, out);
@@ -438,7 +419,6 @@ bool OpenAiStreamDecoder::fast_chunk(std::string_view data) {
   std::string_view key;
   uint64_t seen = 0;
   while (c.next_member(first, key)) {
-    if (!fresh(c, seen, key, {"id", "model", "error", "usage", "choices"})) return false;
     bool ok = true;
     if (key == "id") {
       ok = c.read_string_or_null(id_);
@@ -454,7 +434,8 @@ bool OpenAiStreamDecoder::fast_chunk(std::string_view data) {
         have_usage = ok;
       }
     } else if (key == "choices") {
-      if (!c.consume_null()) {
+      ok = c.once(seen, 0);
+      if (ok && !c.consume_null()) {
         bool f = true;
         while (ok && c.next_element(f)) ok = fast_choice(c, finish_sent);
         ok = ok && !c.failed();
@@ -495,12 +476,11 @@ bool OpenAiStreamDecoder::fast_choice(JsonCursor& c, bool& finish_sent) {
   std::string_view key;
   uint64_t seen = 0;
   while (c.next_member(first, key)) {
-    if (!fresh(c, seen, key, {"index", "error", "logprobs", "finish_reason", "delta"})) return false;
     bool ok = true;
     if (key == "index") ok = c.read_u64(index);
     else if (key == "error" || key == "logprobs") ok = c.consume_null();  // logprobs content → the DOM path
     else if (key == "finish_reason") ok = c.read_string_or_null(reason);
-    else if (key == "delta") ok = c.consume_null() || fast_delta(c, text_, tools);
+    else if (key == "delta") ok = c.once(seen, 0) && (c.consume_null() || fast_delta(c, text_, tools));
     else ok = c.skip_value();
     if (!ok) return false;
   }
@@ -529,7 +509,6 @@ bool OpenAiStreamDecoder::fast_delta(JsonCursor& c, std::string& text, size_t& t
   std::string_view key;
   uint64_t seen = 0;
   while (c.next_member(first, key)) {
-    if (!fresh(c, seen, key, {"content", "tool_calls"})) return false;
     if (key == "content") {
       if (!c.read_string_or_null(text)) return false;
       continue;
@@ -538,6 +517,7 @@ bool OpenAiStreamDecoder::fast_delta(JsonCursor& c, std::string& text, size_t& t
       if (!c.skip_value()) return false;
       continue;
     }
+    if (!c.once(seen, 0)) return false;
     if (c.consume_null()) continue;
     bool f = true;
     for (uint32_t i = 0; c.next_element(f); ++i) {
@@ -548,7 +528,6 @@ bool OpenAiStreamDecoder::fast_delta(JsonCursor& c, std::string& text, size_t& t
       std::string_view k1;
       uint64_t seen1 = 0;
       while (c.next_member(f1, k1)) {
-        if (!fresh(c, seen1, k1, {"index", "id", "function"})) return false;
         bool ok = true;
         if (k1 == "index") {
           uint64_t idx = 0;
@@ -557,12 +536,11 @@ bool OpenAiStreamDecoder::fast_delta(JsonCursor& c, std::string& text, size_t& t
         } else if (k1 == "id") {
           ok = c.read_string_or_null(ev.tool_call_id);
         } else if (k1 == "function") {
-          if (!c.consume_null()) {
+          ok = c.once(seen1, 0);
+          if (ok && !c.consume_null()) {
             bool f2 = true;
             std::string_view k2;
-            uint64_t seen2 = 0;
             while (ok && c.next_member(f2, k2)) {
-              if (!fresh(c, seen2, k2, {"name", "arguments"})) return false;
               if (k2 == "name") ok = c.read_string_or_null(ev.tool_name);
               else if (k2 == "arguments") ok = c.read_string_or_null(ev.arguments_fragment);
               else ok = c.skip_value();

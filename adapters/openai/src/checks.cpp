@@ -49,13 +49,23 @@ RequestProblem problem(std::string message, std::string param, std::string code)
   return RequestProblem{std::move(message), std::move(param), std::move(code)};
 }
 
+// The API's two commonest 400s: a required parameter absent, and a value of the wrong type
+// (`expected`: "a string", "an object", "one of a string or array of objects", …).
+RequestProblem missing(const std::string& path) {
+  return problem("Missing required parameter: '" + path + "'.", path, "missing_required_parameter");
+}
+RequestProblem wrong_type(const std::string& path, const std::string& expected, const json& got) {
+  return problem("Invalid type for '" + path + "': expected " + expected + ", but got " + type_phrase(got) + " instead.", path,
+                 "invalid_type");
+}
+
 // A decimal within [lo, hi] (integers count as decimals).
 std::optional<RequestProblem> check_decimal(const json& body, const char* key, double lo, double hi, const char* hi_text) {
   const auto it = body.find(key);
   if (it == body.end() || it->is_null()) return std::nullopt;
   const std::string k(key);
   if (!it->is_number()) {
-    return problem("Invalid type for '" + k + "': expected a decimal, but got " + type_phrase(*it) + " instead.", k, "invalid_type");
+    return wrong_type(k, "a decimal", *it);
   }
   const double v = it->get<double>();
   if (v < lo) {
@@ -76,7 +86,7 @@ std::optional<RequestProblem> check_integer(const json& body, const char* key, i
   if (it == body.end() || it->is_null()) return std::nullopt;
   const std::string k(key);
   if (!it->is_number_integer() && !it->is_number_unsigned()) {
-    return problem("Invalid type for '" + k + "': expected an integer, but got " + type_phrase(*it) + " instead.", k, "invalid_type");
+    return wrong_type(k, "an integer", *it);
   }
   if (it->is_number_integer() && it->get<int64_t>() < lo) {
     return problem("Invalid '" + k + "': integer below minimum value. Expected a value >= " + std::to_string(lo) + ", but got " +
@@ -96,11 +106,11 @@ std::optional<RequestProblem> check_integer(const json& body, const char* key, i
 std::optional<RequestProblem> check_tagged_object(const json& v, const std::string& path, const std::string& field,
                                                   std::span<const std::string_view> values) {
   if (!v.is_object()) {
-    return problem("Invalid type for '" + path + "': expected an object, but got " + type_phrase(v) + " instead.", path, "invalid_type");
+    return wrong_type(path, "an object", v);
   }
   const std::string fpath = path + "." + field;
   const auto t = v.find(field);
-  if (t == v.end()) return problem("Missing required parameter: '" + fpath + "'.", fpath, "missing_required_parameter");
+  if (t == v.end()) return missing(fpath);
   if (t->is_string() && std::find(values.begin(), values.end(), t->get_ref<const std::string&>()) != values.end()) {
     return std::nullopt;
   }
@@ -117,11 +127,8 @@ std::optional<RequestProblem> check_tagged_object(const json& v, const std::stri
 std::optional<RequestProblem> check_required_string(const json& obj, const std::string& path, const char* key) {
   const std::string kpath = path + "." + key;
   const auto v = obj.find(key);
-  if (v == obj.end()) return problem("Missing required parameter: '" + kpath + "'.", kpath, "missing_required_parameter");
-  if (!v->is_string()) {
-    return problem("Invalid type for '" + kpath + "': expected a string, but got " + type_phrase(*v) + " instead.", kpath,
-                   "invalid_type");
-  }
+  if (v == obj.end()) return missing(kpath);
+  if (!v->is_string()) return wrong_type(kpath, "a string", *v);
   return std::nullopt;
 }
 
@@ -134,17 +141,12 @@ std::optional<RequestProblem> check_tool(const json& t, size_t i) {
   const std::string& type = t["type"].get_ref<const std::string&>();
   const std::string mpath = path + "." + type;
   const auto m = t.find(type);
-  if (m == t.end()) return problem("Missing required parameter: '" + mpath + "'.", mpath, "missing_required_parameter");
-  if (!m->is_object()) {
-    return problem("Invalid type for '" + mpath + "': expected an object, but got " + type_phrase(*m) + " instead.", mpath,
-                   "invalid_type");
-  }
+  if (m == t.end()) return missing(mpath);
+  if (!m->is_object()) return wrong_type(mpath, "an object", *m);
   if (auto p = check_required_string(*m, mpath, "name")) return p;
   if (const auto params = m->find("parameters"); type == "function" && params != m->end() && !params->is_null() &&
                                                  !params->is_object()) {
-    const std::string ppath = mpath + ".parameters";
-    return problem("Invalid type for '" + ppath + "': expected an object, but got " + type_phrase(*params) + " instead.",
-                   ppath, "invalid_type");
+    return wrong_type(mpath + ".parameters", "an object", *params);
   }
   return std::nullopt;
 }
@@ -153,8 +155,7 @@ std::optional<RequestProblem> check_tools(const json& body) {
   const auto tools = body.find("tools");
   if (tools == body.end() || tools->is_null()) return std::nullopt;
   if (!tools->is_array()) {
-    return problem("Invalid type for 'tools': expected an array of objects, but got " + type_phrase(*tools) + " instead.",
-                   "tools", "invalid_type");
+    return wrong_type("tools", "an array of objects", *tools);
   }
   for (size_t i = 0; i < tools->size(); ++i) {
     if (auto p = check_tool((*tools)[i], i)) return p;
@@ -177,15 +178,13 @@ std::optional<RequestProblem> check_message(const json& m, size_t i) {
   const auto role = m.find("role");
   const std::string& r = role->get_ref<const std::string&>();
   if (r == "tool" && m.find("tool_call_id") == m.end()) {
-    return problem("Missing required parameter: '" + path + ".tool_call_id'.", path + ".tool_call_id", "missing_required_parameter");
+    return missing(path + ".tool_call_id");
   }
   const auto c = m.find("content");
   if (c == m.end() || c->is_string()) return std::nullopt;
   if (c->is_null() && r == "assistant") return std::nullopt;
   if (c->is_array()) return check_parts(*c, path + ".content");
-  return problem("Invalid type for '" + path + ".content': expected one of a string or array of objects, but got " + type_phrase(*c) +
-                     " instead.",
-                 path + ".content", "invalid_type");
+  return wrong_type(path + ".content", "one of a string or array of objects", *c);
 }
 
 }  // namespace
