@@ -232,6 +232,8 @@ TEST(InboundOpenAi, FastPathMatchesTheDomPath) {
       R"({"model":"m","messages":[{"role":"user","content":[{"type":"refusal","refusal":"no"}]}]})",
       R"({"model":"m","messages":[{"role":"assistant","tool_calls":[{"id":"c","function":{"name":"f","arguments":{"a":1}}}]}]})",
       R"({"model":"m","messages":[{"role":"user","content":"x"}]} x)",
+      R"({"model":"m","messages":[{"role":"user","content":null}]})",
+      R"({"model":"m","messages":[{"content":null,"role":"tool","tool_call_id":"c"}]})",
   };
   for (const char* b : declined) {
     EXPECT_FALSE(parse_openai_chat_request(b, ParsePath::kFastOnly).ok()) << b;

@@ -163,7 +163,7 @@ bool fast_tool_calls(JsonCursor& c, Message& m) {
 
 bool fast_message(JsonCursor& c, Message& m) {
   std::string role, tool_call_id;
-  bool have_content = false, have_tool_call_id = false, have_tool_calls = false;
+  bool have_content = false, content_null = false, have_tool_call_id = false, have_tool_calls = false;
   uint64_t seen = 0;
   bool first = true;
   std::string_view key;
@@ -171,7 +171,9 @@ bool fast_message(JsonCursor& c, Message& m) {
     if (key == "role") {
       if (!c.once(seen, 0) || !c.read_string(role)) return false;
     } else if (key == "content") {
-      if (!c.once(seen, 1) || !fast_content(c, m)) return false;
+      if (!c.once(seen, 1)) return false;
+      content_null = c.peek() == 'n';
+      if (!fast_content(c, m)) return false;
       have_content = true;
     } else if (key == "name") {
       if (!c.once(seen, 2) || !fast_opt_string(c, m.name)) return false;
@@ -194,7 +196,8 @@ bool fast_message(JsonCursor& c, Message& m) {
   else if (role == "assistant") m.role = Role::kAssistant;
   else if (role == "tool") m.role = Role::kTool;
   else return c.fail();
-  if (!have_content && m.role != Role::kAssistant) return c.fail();
+  // Null content is the assistant's alone (checks.cpp refuses it for the other roles).
+  if ((!have_content || content_null) && m.role != Role::kAssistant) return c.fail();
   if (have_tool_calls && m.role != Role::kAssistant) return c.fail();
   if (m.role == Role::kTool) {
     if (!have_tool_call_id) return c.fail();
