@@ -6,6 +6,7 @@
 #   asan    clang ASan+UBSan build (-O0 -g1, -Werror=thread-safety) + every ctest test; the
 #           same tree builds the libFuzzer harnesses (PLOKE_FUZZ: coverage instrumentation too)
 #   tsan    clang ThreadSanitizer build (-O0 -g1) + the net, gateway, recorder and resilience tests
+#           and the real-time scenario tests
 #   fuzz    each libFuzzer harness for a short time-box (bench/fuzz/run.sh --ci, in the
 #           asan tree; PLOKE_FUZZ_SECONDS per harness, default 10)
 # Example: PLOKE_CI_STAGES=normal scripts/test.sh
@@ -78,15 +79,19 @@ stage_asan() {
 }
 
 # TSan builds and runs the suites whose code shares state across threads (their folder
-# labels; the target ploke_tsan_tests in tests/CMakeLists.txt lists the same folders).
+# labels; the target ploke_tsan_tests in tests/CMakeLists.txt lists the same folders) and the
+# real-time scenario tests (by name).
 TSAN_LABELS='^(net|gateway|recorder|resilience)$'
+TSAN_NAMES='^(RealTime\.|scenario_real_time_cli_test$)'
 stage_tsan() {
   local t c d="$BUILD_DIR-tsan"; t=$(date +%s); cpu_now; c=$CPU_NOW
   cmake -S . -B "$d" $(generator "$d") "${LAUNCHER[@]}" "${CLANG[@]}" "${SAN[@]}" -DPLOKE_TSAN=ON
   cmake --build "$d" -j "$JOBS" --target ploke_tsan_tests
   built tsan "$t" "$c"
   (cd "$d" && TSAN_OPTIONS=halt_on_error=1:second_deadlock_stack=1 \
-     ctest --output-on-failure -j "$JOBS" --timeout 600 -L "$TSAN_LABELS")
+     ctest --output-on-failure -j "$JOBS" --timeout 600 -L "$TSAN_LABELS" &&
+   TSAN_OPTIONS=halt_on_error=1:second_deadlock_stack=1 \
+     ctest --output-on-failure -j "$JOBS" --timeout 600 -R "$TSAN_NAMES")
   stage_done tsan "$t" "$c"
 }
 

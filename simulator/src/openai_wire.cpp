@@ -59,9 +59,19 @@ struct ToolChoiceInfo {
   std::string forced;  // function name
 };
 
+// The function tools the synthetic model may call (custom tools are offered but never
+// called: see simulator/README.md).
+std::vector<const adapters::openai::ServedTool*> function_tools(const Served& req) {
+  std::vector<const adapters::openai::ServedTool*> out;
+  for (const adapters::openai::ServedTool& t : req.tools) {
+    if (!t.custom) out.push_back(&t);
+  }
+  return out;
+}
+
 ToolChoiceInfo decide_tools(const Served& req, const SimOptions& opts, Random& rng) {
   ToolChoiceInfo info;
-  if (req.tools.empty()) return info;
+  if (function_tools(req).empty()) return info;
   if (req.tool_choice == ToolChoiceMode::kFunction) info.forced = req.forced_name;
   if (req.tool_choice == ToolChoiceMode::kNone) return info;
   if (req.tool_choice != ToolChoiceMode::kAuto) { info.use_tools = true; return info; }
@@ -90,7 +100,7 @@ ChoicePlan plan_choice(const Served& req, const SimOptions& opts, const ToolChoi
                        std::optional<uint64_t> max_tokens) {
   ChoicePlan c;
   if (tools.use_tools) {
-    const std::vector<adapters::openai::ServedTool>& defs = req.tools;
+    const std::vector<const adapters::openai::ServedTool*> defs = function_tools(req);
     // n_tool_calls == 0 (the default): one call per offered tool, up to 3, as models do
     // when asked something that needs several tools; a forced function gets one call.
     uint32_t n = opts.n_tool_calls;
@@ -102,9 +112,9 @@ ChoicePlan plan_choice(const Served& req, const SimOptions& opts, const ToolChoi
       static const adapters::openai::ServedTool kUnnamed;
       const adapters::openai::ServedTool* def = &kUnnamed;
       if (!tools.forced.empty()) {
-        if (req.forced_tool) def = &defs[*req.forced_tool];
+        if (req.forced_tool) def = &req.tools[*req.forced_tool];
       } else if (!defs.empty()) {
-        def = &defs[(first + i) % defs.size()];  // distinct tools while there are enough
+        def = defs[(first + i) % defs.size()];  // distinct tools while there are enough
       }
       ToolCallPlan call;
       call.id = "call_" + rng.alnum(24);

@@ -34,7 +34,7 @@ TEST(AnthropicServedRequest, ChecksRunBeforeReading) {
 
 TEST(AnthropicServedRequest, ReadsWhatAGeneratorNeeds) {
   ServedMessagesRequest out;
-  const std::string tools = R"([{"name":"f","input_schema":{"properties":{"a":{"type":"integer"}}}},{"name":"g","type":"web_search_20250305"}])";
+  const std::string tools = R"([{"name":"f","input_schema":{"properties":{"a":{"type":"integer"}},"type":"object"}},{"name":"g","type":"web_search_20250305"}])";
   const std::string body = R"({"model":"claude-x","max_tokens":7,"stream":true,"system":"abcd",
     "stop_sequences":["END","x"],"output_config":{"format":{"type":"json_schema","schema":{"type":"object"}}},
     "tool_choice":{"type":"tool","name":"g","disable_parallel_tool_use":true},
@@ -73,7 +73,7 @@ TEST(AnthropicServedRequest, DefaultsForAPlainRequest) {
   EXPECT_FALSE(out.disable_parallel_tool_use);
   EXPECT_TRUE(out.stop_sequences.empty());
   EXPECT_FALSE(out.output_schema);
-  ASSERT_EQ(read(R"({"model":"m","max_tokens":1,"tools":[{"name":"f","input_schema":{}}],
+  ASSERT_EQ(read(R"({"model":"m","max_tokens":1,"tools":[{"name":"f","input_schema":{"type":"object"}}],
                      "tool_choice":{"type":"any"},"messages":[{"role":"user","content":"x"}]})", out), std::nullopt);
   EXPECT_EQ(out.tool_choice, ToolChoiceMode::kAny);
   EXPECT_TRUE(out.forced_name.empty());
@@ -89,15 +89,25 @@ TEST(AnthropicServedRequest, MalformedToolsAreTheApis400) {
   const Case cases[] = {
       {R"({"name":"f"})", "tools: Input should be a valid list"},
       {R"([5])", "tools.0: Input should be a valid dictionary or object"},
-      {R"([{"input_schema":{}}])", "tools.0.name: Field required"},
-      {R"([{"name":"f","input_schema":{}},{"name":null,"input_schema":{}}])", "tools.1.name: Field required"},
-      {R"([{"name":7,"input_schema":{}}])", "tools.0.name: Input should be a valid string"},
-      {R"([{"name":"","input_schema":{}}])", "tools.0.name: String should have at least 1 character"},
+      {R"([{"input_schema":{"type":"object"}}])", "tools.0.custom.name: Field required"},
+      {R"([{"name":"f","input_schema":{"type":"object"}},{"name":null,"input_schema":{"type":"object"}}])",
+       "tools.1.custom.name: Field required"},
+      {R"([{"name":7,"input_schema":{"type":"object"}}])", "tools.0.custom.name: Input should be a valid string"},
+      {R"([{"name":"","input_schema":{"type":"object"}}])", "tools.0.custom.name: String should have at least 1 character"},
+      {R"([{"name":"get weather","input_schema":{"type":"object"}}])",
+       "tools.0.custom.name: String should match pattern '^[a-zA-Z0-9_-]{1,64}$'"},
+      {R"([{"type":"custom","name":"a.b","input_schema":{"type":"object"}}])",
+       "tools.0.custom.name: String should match pattern '^[a-zA-Z0-9_-]{1,64}$'"},
+      {R"([{"name":"aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa","input_schema":{"type":"object"}}])",
+       "tools.0.custom.name: String should match pattern '^[a-zA-Z0-9_-]{1,64}$'"},
       {R"([{"name":"f"}])", "tools.0.custom.input_schema: Field required"},
       {R"([{"name":"f","input_schema":[]}])", "tools.0.custom.input_schema: Input should be a valid dictionary"},
-      {R"([{"type":5,"name":"f","input_schema":{}}])", "tools.0.type: Input should be a valid string"},
+      {R"([{"name":"f","input_schema":{}}])", "tools.0.custom.input_schema.type: Field required"},
+      {R"([{"name":"f","input_schema":{"type":"array"}}])", "tools.0.custom.input_schema.type: Input should be 'object'"},
+      {R"([{"type":5,"name":"f","input_schema":{"type":"object"}}])", "tools.0.type: Input should be a valid string"},
       {R"([{"type":"web_search_20250305"}])", "tools.0.name: Field required"},
-      {R"([{"name":"f","input_schema":{}},{"name":"f","input_schema":{}}])", "tools: Tool names must be unique."},
+      {R"([{"name":"f","input_schema":{"type":"object"}},{"name":"f","input_schema":{"type":"object"}}])",
+       "tools: Tool names must be unique."},
   };
   for (const Case& c : cases) {
     const std::string body =
@@ -108,8 +118,17 @@ TEST(AnthropicServedRequest, MalformedToolsAreTheApis400) {
     ASSERT_FALSE(in.ok()) << c.tools;
     EXPECT_EQ(in.status().message(), c.message);
   }
-  // An unknown tool type is a tag error listing the known ones.
+  // disable_parallel_tool_use is a boolean (null reads as absent), under the choice's tag.
   ServedMessagesRequest out;
+  const std::string head =
+      R"({"model":"m","max_tokens":5,"messages":[{"role":"user","content":"x"}],"tools":[{"name":"f","input_schema":{"type":"object"}}],)";
+  EXPECT_EQ(read(head + R"("tool_choice":{"type":"auto","disable_parallel_tool_use":"yes"}})", out),
+            "tool_choice.auto.disable_parallel_tool_use: Input should be a valid boolean");
+  EXPECT_EQ(read(head + R"("tool_choice":{"type":"any","disable_parallel_tool_use":1}})", out),
+            "tool_choice.any.disable_parallel_tool_use: Input should be a valid boolean");
+  EXPECT_EQ(read(head + R"("tool_choice":{"type":"auto","disable_parallel_tool_use":null}})", out), std::nullopt);
+  EXPECT_FALSE(out.disable_parallel_tool_use);
+  // An unknown tool type is a tag error listing the known ones.
   const auto e = read(R"({"model":"m","max_tokens":5,"messages":[{"role":"user","content":"x"}],
                           "tools":[{"type":"gizmo","name":"g"}]})", out);
   ASSERT_TRUE(e);

@@ -159,6 +159,18 @@ TEST(OpenAiServedRequest, MalformedToolsAreTheApis400) {
        "Missing required parameter: 'tools[0].custom.name'."},
       {R"([{"type":"custom"}])", "tools[0].custom", "missing_required_parameter",
        "Missing required parameter: 'tools[0].custom'."},
+      {R"([{"type":"function","function":{"name":""}}])", "tools[0].function.name", "empty_string",
+       "Invalid 'tools[0].function.name': empty string. Expected a string with minimum length 1, but got an empty string instead."},
+      {R"([{"type":"function","function":{"name":"get weather"}}])", "tools[0].function.name", "invalid_value",
+       "Invalid 'tools[0].function.name': string does not match pattern. Expected a string that matches the pattern "
+       "'^[a-zA-Z0-9_-]+$'."},
+      {R"([{"type":"custom","custom":{"name":"a.b"}}])", "tools[0].custom.name", "invalid_value",
+       "Invalid 'tools[0].custom.name': string does not match pattern. Expected a string that matches the pattern "
+       "'^[a-zA-Z0-9_-]+$'."},
+      {R"([{"type":"function","function":{"name":"aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"}}])",
+       "tools[0].function.name", "string_above_max_length",
+       "Invalid 'tools[0].function.name': string too long. Expected a string with maximum length 64, but got a string with "
+       "length 65 instead."},
   };
   for (const Case& c : cases) {
     const std::string body = std::string(R"({"model":"m","messages":[{"role":"user","content":"hi"}],"tools":)") + c.tools + "}";
@@ -179,6 +191,9 @@ TEST(OpenAiServedRequest, MalformedToolsAreTheApis400) {
   ASSERT_EQ(r.tools.size(), 2u);
   EXPECT_EQ(r.tools[0].name, "f");
   EXPECT_EQ(r.tools[0].parameters, R"({"type":"object"})");
+  EXPECT_FALSE(r.tools[0].custom);
+  EXPECT_EQ(r.tools[1].name, "c");
+  EXPECT_TRUE(r.tools[1].custom);
 }
 
 TEST(OpenAiServedRequest, PlainAndNotFound) {
@@ -230,6 +245,8 @@ TEST(OpenAiServedRequest, GatewayParseRejectsWhatTheServedReaderRejects) {
       R"({"model":"m","messages":[)" + user + R"(],"tool_choice":"sometimes"})",
       R"({"model":"m","messages":[)" + user + R"(],"tools":[{"type":"function","function":{}}]})",
       R"({"model":"m","messages":[)" + user + R"(],"temperature":3})",
+      R"({"model":"m","messages":[)" + user + R"(],"tools":[{"type":"function","function":{"name":"a b"}}]})",
+      R"({"model":"m","messages":[)" + user + R"(],"tools":[{"type":"function","function":{"name":""}}]})",
   };
   for (const std::string& body : bad) {
     const json j = json::parse(body);
@@ -244,6 +261,11 @@ TEST(OpenAiServedRequest, GatewayParseRejectsWhatTheServedReaderRejects) {
     EXPECT_EQ(e["type"], served->type) << body;
     EXPECT_EQ(e["param"].is_null() ? std::optional<std::string>() : std::optional<std::string>(e["param"].get<std::string>()),
               served->param)
+        << body;
+    // The same message (no param prefix) and code as the simulator's 400.
+    EXPECT_EQ(e["message"], served->message) << body;
+    EXPECT_EQ(e["code"].is_null() ? std::optional<std::string>() : std::optional<std::string>(e["code"].get<std::string>()),
+              served->code)
         << body;
   }
   // And accepts what it accepts (a answered call, a forced tool that exists).

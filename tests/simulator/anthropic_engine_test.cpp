@@ -403,7 +403,7 @@ void add_parameter_cases(std::vector<RefusalCase>& cases) {
                    "invalid_request_error", "tools.0.custom.input_schema: Field required"});
   cases.push_back({"tool name not a string",
                    with([](Json& b) { b["tools"] = Json::parse(R"([{"name":7,"input_schema":{"type":"object"}}])"); }),
-                   400, "invalid_request_error", "tools.0.name: Input should be a valid string"});
+                   400, "invalid_request_error", "tools.0.custom.name: Input should be a valid string"});
   cases.push_back({"tool_choice unknown tool", with([](Json& b) {
                      b["tools"] = messages_weather_tools();
                      b["tool_choice"] = {{"type", "tool"}, {"name", "nope"}};

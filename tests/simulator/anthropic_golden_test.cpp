@@ -67,7 +67,7 @@ Json with(Json b, const std::string& key, Json v) {
 Json three_tools() {
   return Json::parse(R"([
     {"name":"get_weather","input_schema":{"type":"object","properties":{"city":{"type":"string"}},"required":["city"]}},
-    {"name":"lookup","input_schema":{"properties":{"n":{"type":"integer","minimum":1,"maximum":9}}}},
+    {"name":"lookup","input_schema":{"properties":{"n":{"type":"integer","minimum":1,"maximum":9}},"type":"object"}},
     {"name":"web_search","type":"web_search_20250305"}])");
 }
 

@@ -218,6 +218,30 @@ TEST_F(SimEngineTest, ToolChoiceFunctionProducesValidArguments) {
   EXPECT_TRUE(args["unit"] == "c" || args["unit"] == "f");
 }
 
+// Custom tools are accepted but never called: with a function tool beside them only the
+// function is called; offered alone, even under "required", the answer is text.
+TEST_F(SimEngineTest, CustomToolsAreNeverCalled) {
+  auto engine = make();
+  Json req = simple_body();
+  req["tools"] = weather_tools();
+  req["tools"].push_back({{"type", "custom"}, {"custom", {{"name", "grammar_tool"}}}});
+  req["tool_choice"] = "required";
+  for (int i = 0; i < 8; ++i) {
+    Json b = body_json(engine->handle(chat_http(req)));
+    ASSERT_EQ(b["choices"][0]["finish_reason"], "tool_calls") << b.dump();
+    for (const Json& call : b["choices"][0]["message"]["tool_calls"]) {
+      EXPECT_EQ(call["type"], "function");
+      EXPECT_NE(call["function"]["name"], "grammar_tool");
+      EXPECT_NE(call["function"]["name"], "tool");
+    }
+  }
+  req["tools"] = Json::array({{{"type", "custom"}, {"custom", {{"name", "grammar_tool"}}}}});
+  Json b = body_json(engine->handle(chat_http(req)));
+  EXPECT_EQ(b["choices"][0]["finish_reason"], "stop") << b.dump();
+  EXPECT_TRUE(b["choices"][0]["message"]["content"].is_string());
+  EXPECT_FALSE(b["choices"][0]["message"].contains("tool_calls"));
+}
+
 TEST_F(SimEngineTest, StreamedParallelToolCallsSendIdentityOnlyOnFirstFragment) {
   SimOptions opts;
   opts.n_tool_calls = 2;

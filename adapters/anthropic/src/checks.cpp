@@ -4,6 +4,7 @@
 #include "ploke/adapters/anthropic/checks_json.h"
 
 #include <algorithm>
+#include <cctype>
 #include <set>
 #include <cstdint>
 #include <string>
@@ -177,6 +178,32 @@ Problem validate_server_tool_type(const Json& type, const std::string& p) {
   return invalid(p + ": Input tag '" + t + "' found using 'type' does not match any of the expected tags: " + tags);
 }
 
+// A tool's `name` (at `p`.name): a non-empty string; a client tool's also matches the
+// API's pattern.
+Problem validate_tool_name(const Json& tool, const std::string& p, bool client_tool) {
+  auto name = tool.find("name");
+  if (name == tool.end() || name->is_null()) return invalid(p + ".name: Field required");
+  if (!name->is_string()) return invalid(p + ".name: Input should be a valid string");
+  const std::string& n = name->get_ref<const std::string&>();
+  if (n.empty()) return invalid(p + ".name: String should have at least 1 character");
+  const bool ok = n.size() <= 64 && std::all_of(n.begin(), n.end(), [](char c) {
+    return std::isalnum(static_cast<unsigned char>(c)) != 0 || c == '_' || c == '-';
+  });
+  if (client_tool && !ok) return invalid(p + ".name: String should match pattern '^[a-zA-Z0-9_-]{1,64}$'");
+  return std::nullopt;
+}
+
+// A client tool's `input_schema`: an object whose `type` is "object" (the SDK's InputSchema).
+Problem validate_input_schema(const Json& tool, const std::string& p) {
+  auto schema = tool.find("input_schema");
+  if (schema == tool.end()) return invalid(p + ": Field required");
+  if (!schema->is_object()) return invalid(p + ": Input should be a valid dictionary");
+  auto type = schema->find("type");
+  if (type == schema->end()) return invalid(p + ".type: Field required");
+  if (*type != "object") return invalid(p + ".type: Input should be 'object'");
+  return std::nullopt;
+}
+
 Problem validate_tools(const Json& b) {
   std::set<std::string> names;
   if (auto t = b.find("tools"); t != b.end() && !t->is_null()) {
@@ -191,15 +218,11 @@ Problem validate_tools(const Json& b) {
         if (auto e = validate_server_tool_type(*type, p)) return e;
       }
       if (server_tool && is_toolset(*type)) continue;
-      auto name = tool.find("name");
-      if (name == tool.end() || name->is_null()) return invalid(p + ".name: Field required");
-      if (!name->is_string()) return invalid(p + ".name: Input should be a valid string");
-      if (name->get_ref<const std::string&>().empty()) return invalid(p + ".name: String should have at least 1 character");
+      if (auto e = validate_tool_name(tool, server_tool ? p : p + ".custom", !server_tool)) return e;
       if (!server_tool) {
-        auto schema = tool.find("input_schema");
-        if (schema == tool.end()) return invalid(p + ".custom.input_schema: Field required");
-        if (!schema->is_object()) return invalid(p + ".custom.input_schema: Input should be a valid dictionary");
+        if (auto e = validate_input_schema(tool, p + ".custom.input_schema")) return e;
       }
+      auto name = tool.find("name");
       if (!names.insert(name->get<std::string>()).second) return invalid("tools: Tool names must be unique.");
     }
   }
@@ -211,6 +234,9 @@ Problem validate_tools(const Json& b) {
     if (ty != "auto" && ty != "any" && ty != "tool" && ty != "none") {
       return invalid("tool_choice: Input tag '" + ty +
                      "' found using 'type' does not match any of the expected tags: 'auto', 'any', 'tool', 'none'");
+    }
+    if (auto d = tc->find("disable_parallel_tool_use"); ty != "none" && d != tc->end() && !d->is_null() && !d->is_boolean()) {
+      return invalid("tool_choice." + ty + ".disable_parallel_tool_use: Input should be a valid boolean");
     }
     if ((ty == "any" || ty == "tool") && names.empty()) {
       return invalid("tool_choice: tool_choice may only be specified while providing tools.");

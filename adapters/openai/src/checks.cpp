@@ -2,6 +2,7 @@
 // ("Invalid 'temperature': decimal above maximum value. Expected a value <= 2, but got 3
 // instead.", code decimal_above_max_value).
 #include <algorithm>
+#include <cctype>
 #include <cmath>
 #include <cstdlib>
 #include <cstdio>
@@ -132,6 +133,25 @@ std::optional<RequestProblem> check_required_string(const json& obj, const std::
   return std::nullopt;
 }
 
+// A tool's name: 1 to 64 of [a-zA-Z0-9_-] (tool_name_ok()), each failure worded as the API
+// words it.
+std::optional<RequestProblem> check_tool_name(const std::string& n, const std::string& path) {
+  if (n.empty()) {
+    return problem("Invalid '" + path + "': empty string. Expected a string with minimum length 1, but got an empty string instead.",
+                   path, "empty_string");
+  }
+  if (n.size() > 64) {
+    return problem("Invalid '" + path + "': string too long. Expected a string with maximum length 64, but got a string with length " +
+                       std::to_string(n.size()) + " instead.",
+                   path, "string_above_max_length");
+  }
+  if (!checks::tool_name_ok(n)) {
+    return problem("Invalid '" + path + "': string does not match pattern. Expected a string that matches the pattern '^[a-zA-Z0-9_-]+$'.",
+                   path, "invalid_value");
+  }
+  return std::nullopt;
+}
+
 // One element of `tools`: {"type":"function","function":{"name",…}} or
 // {"type":"custom","custom":{"name",…}} (ChatCompletionTool / CustomToolChatCompletions).
 std::optional<RequestProblem> check_tool(const json& t, size_t i) {
@@ -144,6 +164,7 @@ std::optional<RequestProblem> check_tool(const json& t, size_t i) {
   if (m == t.end()) return missing(mpath);
   if (!m->is_object()) return wrong_type(mpath, "an object", *m);
   if (auto p = check_required_string(*m, mpath, "name")) return p;
+  if (auto p = check_tool_name((*m)["name"].get_ref<const std::string&>(), mpath + ".name")) return p;
   if (const auto params = m->find("parameters"); type == "function" && params != m->end() && !params->is_null() &&
                                                  !params->is_object()) {
     return wrong_type(mpath + ".parameters", "an object", *params);
@@ -190,6 +211,12 @@ std::optional<RequestProblem> check_message(const json& m, size_t i) {
 }  // namespace
 
 namespace checks {
+
+bool tool_name_ok(std::string_view n) {
+  return !n.empty() && n.size() <= 64 && std::all_of(n.begin(), n.end(), [](char c) {
+    return std::isalnum(static_cast<unsigned char>(c)) != 0 || c == '_' || c == '-';
+  });
+}
 
 std::optional<RequestProblem> check_parsed(const json& body) {
   if (!body.is_object()) return std::nullopt;

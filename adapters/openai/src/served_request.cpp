@@ -40,8 +40,14 @@ uint64_t prompt_chars(const Json& messages) {
 // Never throws: a member of the wrong type reads as absent.
 ServedTool served_tool(const Json& def) {
   ServedTool t;
-  const auto fn = def.is_object() ? def.find("function") : def.end();
-  if (!def.is_object() || fn == def.end() || !fn->is_object()) return t;
+  if (!def.is_object()) return t;
+  if (const auto ct = def.find("custom"); def.value("type", std::string()) == "custom" && ct != def.end() && ct->is_object()) {
+    t.custom = true;
+    if (auto name = ct->find("name"); name != ct->end() && name->is_string()) t.name = name->get<std::string>();
+    return t;
+  }
+  const auto fn = def.find("function");
+  if (fn == def.end() || !fn->is_object()) return t;
   if (auto name = fn->find("name"); name != fn->end() && name->is_string()) t.name = name->get<std::string>();
   Json schema = Json::object();
   if (auto p = fn->find("parameters"); p != fn->end() && (p->is_object() || p->is_null())) schema = *p;

@@ -1,7 +1,9 @@
 // Inbound OpenAI Chat Completions: response, SSE and error
 // rendering. See ploke/adapters/inbound.h.
 #include <algorithm>
+#include <cctype>
 #include <string>
+#include <utility>
 
 #include <cstdio>
 
@@ -52,6 +54,14 @@ void write_usage(std::string& o, const Usage& u) {
   o += '}';
 }
 
+// Field path of an inbound 400 ("messages[2].content: …" → "messages[2].content").
+std::string param_of(const Status& st) {
+  const std::string& m = st.message();
+  const size_t c = m.find(": ");
+  if (c == std::string::npos || c == 0 || m.find(' ') < c) return {};
+  return m.substr(0, c);
+}
+
 // What an OpenAI client reads in error.message. The gateway's own request and not-found
 // errors (no provider, no upstream status) keep their text, which names the field; everything that came
 // from an upstream is worded as OpenAI words it, without upstream text, provider names or
@@ -59,11 +69,13 @@ void write_usage(std::string& o, const Usage& u) {
 std::string error_message(const Status& st) {
   const bool local = st.provider().empty() && st.http_status() == 0;
   if (local && (st.code() == StatusCode::kInvalidRequest || st.code() == StatusCode::kNotFound)) {
-    // "param: Invalid …" (check_openai_chat_request's wording): the API's message alone.
+    // "param: Message" (the API's wording after its param, as the DOM parse passes on
+    // validate_served_chat_request()'s problems; the API's sentences start with a capital):
+    // the API's message alone. ploke's own "path: lower-case detail" stays whole.
     const std::string& m = st.message();
-    const size_t c = m.find(": ");
-    if (c != std::string::npos && (m.compare(c + 2, 8, "Invalid ") == 0 || m.compare(c + 2, 17, "Missing required ") == 0)) {
-      return m.substr(c + 2);
+    const std::string param = param_of(st);
+    if (!param.empty() && m.size() > param.size() + 2 && std::isupper(static_cast<unsigned char>(m[param.size() + 2])) != 0) {
+      return m.substr(param.size() + 2);
     }
     return m;
   }
@@ -72,15 +84,21 @@ std::string error_message(const Status& st) {
 
 // The API's error code for a message worded by check_openai_chat_request(); "" = null.
 std::string_view code_of(std::string_view m) {
-  if (m.find(": Invalid type for ") != std::string_view::npos) return "invalid_type";
-  if (m.find(": Missing required parameter") != std::string_view::npos) return "missing_required_parameter";
-  if (m.find(": Invalid value: ") != std::string_view::npos) return "invalid_value";
-  for (std::string_view c : {"decimal above maximum value", "decimal below minimum value", "integer above maximum value",
-                             "integer below minimum value"}) {
-    if (m.find(c) != std::string_view::npos) {
-      if (c[0] == 'd') return c[8] == 'a' ? "decimal_above_max_value" : "decimal_below_min_value";
-      return c[8] == 'a' ? "integer_above_max_value" : "integer_below_min_value";
-    }
+  static constexpr std::pair<std::string_view, std::string_view> kCodes[] = {
+      {": Invalid type for ", "invalid_type"},
+      {": Missing required parameter", "missing_required_parameter"},
+      {": Invalid value: ", "invalid_value"},
+      {"': string does not match pattern.", "invalid_value"},
+      {"': empty string. ", "empty_string"},
+      {"': empty array. ", "empty_array"},
+      {"': string too long. ", "string_above_max_length"},
+      {"': decimal above maximum value.", "decimal_above_max_value"},
+      {"': decimal below minimum value.", "decimal_below_min_value"},
+      {"': integer above maximum value.", "integer_above_max_value"},
+      {"': integer below minimum value.", "integer_below_min_value"},
+  };
+  for (const auto& [phrase, code] : kCodes) {
+    if (m.find(phrase) != std::string_view::npos) return code;
   }
   return {};
 }
@@ -92,13 +110,6 @@ void add_retry_headers(const Status& st, Reply& out) {
   out.headers.emplace_back("retry-after-ms", std::to_string(ms));
 }
 
-// Field path of an inbound 400 ("messages[2].content: …" → "messages[2].content").
-std::string param_of(const Status& st) {
-  const std::string& m = st.message();
-  const size_t c = m.find(": ");
-  if (c == std::string::npos || c == 0 || m.find(' ') < c) return {};
-  return m.substr(0, c);
-}
 
 }  // namespace
 

@@ -377,9 +377,12 @@ class LoopRun {
   void sample(ScenarioResult& res, std::mutex& log_mu, const RunOptions& options) {
     if (stopped_) return;
     const TimePoint now = clock_.now();
+    // Read the client (its lock) before taking the log's: the breaker callback takes them in
+    // the other order (client, then log).
+    auto q = queue_sample(client_, now - t0_, live_);
     {
       std::lock_guard<std::mutex> g(log_mu);
-      res.queue_samples.push_back(queue_sample(client_, now - t0_, live_));
+      res.queue_samples.push_back(std::move(q));
     }
     if (options.progress) options.progress(now - t0_, scenario_.duration);
     next_sample_ += scenario_.sample_interval;

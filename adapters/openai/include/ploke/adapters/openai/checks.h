@@ -4,8 +4,8 @@
 // the gateway's inbound parser): ranges (temperature 0–2, top_p 0–1, n ≥ 1, max_tokens /
 // max_completion_tokens ≥ 1, top_logprobs 0–20), the role and content-part type enums, content of the wrong
 // type, tool messages without tool_call_id, `tools` (an array; each a function tool with
-// `function.name` a string and `function.parameters` an object, or a custom tool with
-// `custom.name`). Each problem comes back as OpenAI words it:
+// `function.name` and `function.parameters` an object, or a custom tool with `custom.name`;
+// a name is 1 to 64 of [a-zA-Z0-9_-]). Each problem comes back as OpenAI words it:
 // the 400 `invalid_request_error` message, its `param` path and its `code`.
 //
 // Not checked here (the callers do): JSON syntax, missing model/messages, tool/tool_call
@@ -25,5 +25,10 @@ struct RequestProblem {
 /// Checks a Chat Completions request body. A body that is not a JSON object passes (the
 /// caller's parser reports it).
 std::optional<RequestProblem> check_openai_chat_request(std::string_view body);
+
+namespace checks {
+/// A tool name the API takes: 1 to 64 of [a-zA-Z0-9_-].
+bool tool_name_ok(std::string_view name);
+}  // namespace checks
 
 }  // namespace ploke::adapters::openai

@@ -30,10 +30,11 @@ namespace ploke::adapters::openai {
 
 /// One element of the request's `tools`, as a generator calls it.
 struct ServedTool {
-  std::string name = "tool";  ///< `function.name` ("tool" when absent)
+  std::string name = "tool";  ///< `function.name` / `custom.name` ("tool" when absent)
   /// `function.parameters` as compact JSON text (sorted keys), `"type":"object"` added when
   /// it has no type; `{"type":"object"}` when absent.
   std::string parameters = R"({"type":"object"})";
+  bool custom = false;  ///< a custom tool (`custom.name`; free-form input, no parameters)
 };
 
 /// How `tool_choice` lets the model use tools.
