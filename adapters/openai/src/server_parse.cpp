@@ -370,6 +370,9 @@ Result<InboundRequest> parse_openai_impl(std::string_view body, const RequestExt
     }
     if (path == ParsePath::kFastOnly) return InternalError("fast path declined");
   }
+  // The limits guard before the DOM (JsonCursor applies the same limits as it reads, so a
+  // body the fast path took needs no second scan).
+  if (Status st = ploke::adapters::detail::check_json_input(body); !st.ok()) return InvalidRequestError("body: " + st.message());
   json j = json::parse(body.begin(), body.end(), nullptr, /*allow_exceptions=*/false);
   if (j.is_discarded()) {
     // Re-parse with exceptions for the byte offset.
@@ -438,7 +441,6 @@ Result<InboundRequest> parse_openai_chat_request(std::string_view body, ParsePat
 }
 
 Result<InboundRequest> parse_openai_chat_request(std::string_view body, const RequestExtension* ext, ParsePath path) {
-  if (Status st = ploke::adapters::detail::check_json_input(body); !st.ok()) return InvalidRequestError("body: " + st.message());
   try {
     return parse_openai_impl(body, ext, path);
   } catch (const std::exception& e) {
