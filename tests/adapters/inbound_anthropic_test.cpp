@@ -89,6 +89,47 @@ TEST(InboundAnthropic, ReadsBlocksImagesSystemArraysAndToolChoices) {
   EXPECT_EQ(r.max_output_tokens, 64u);
 }
 
+// A plain text conversation takes the single-pass path and reads what the DOM path reads;
+// anything else is declined there and left to the DOM path.
+TEST(InboundAnthropic, FastPathReadsWhatTheDomPathReads) {
+  const std::string taken[] = {
+      R"({"model":"claude-haiku-4-5","max_tokens":8,"messages":[{"role":"user","content":"hi"}]})",
+      R"({"messages":[{"content":"caf\u00e9 \"q\"\n","role":"user"},{"role":"assistant","content":"ok"},{"role":"user","content":"more"}],
+          "system":"You are terse.","stream":true,"max_tokens":4294967295,"model":"m"})",
+      R"({"model":"m","max_tokens":1,"system":null,"stream":null,"messages":[{"role":"user","content":"x"}]})",
+      R"({"model":"m","max_tokens":1,"system":"","stream":false,"messages":[{"role":"user","content":"x"}]})",
+  };
+  for (const std::string& b : taken) {
+    auto fast = parse_anthropic_messages_request(b, ParsePath::kFastOnly);
+    auto dom = parse_anthropic_messages_request(b, ParsePath::kDomOnly);
+    ASSERT_TRUE(fast.ok()) << fast.status().to_string() << "\n" << b;
+    ASSERT_TRUE(dom.ok()) << dom.status().to_string() << "\n" << b;
+    EXPECT_TRUE(fast->request == dom->request) << b;
+    EXPECT_EQ(fast->hints.pin, dom->hints.pin);
+  }
+  const std::string declined[] = {
+      R"({"model":"m","max_tokens":1,"messages":[{"role":"user","content":"x"}],"metadata":{"user_id":"u"}})",
+      R"({"model":"m","max_tokens":1,"messages":[{"role":"user","content":"x"}],"ploke":{"priority":"high"}})",
+      R"({"model":"m","max_tokens":1,"messages":[{"role":"user","content":"x"}],"tools":[]})",
+      R"({"model":"m","max_tokens":1,"messages":[{"role":"user","content":"x","cache_control":{"type":"ephemeral"}}]})",
+      R"({"model":"m","max_tokens":1,"messages":[{"role":"user","content":[{"type":"text","text":"x"}]}]})",
+      R"({"model":"","max_tokens":1,"messages":[{"role":"user","content":"x"}]})",
+      R"({"model":"m","max_tokens":4294967296,"messages":[{"role":"user","content":"x"}]})",
+      R"({"model":"m","max_tokens":0,"messages":[{"role":"user","content":"x"}]})",
+      R"({"model":"m","max_tokens":1,"messages":[{"role":"assistant","content":"x"}]})",
+      R"({"model":"m","model":"n","max_tokens":1,"messages":[{"role":"user","content":"x"}]})",
+      R"({"model":"m","max_tokens":1,"messages":[{"role":"user","content":"x"}]} x)",
+  };
+  for (const std::string& b : declined) {
+    EXPECT_FALSE(parse_anthropic_messages_request(b, ParsePath::kFastOnly).ok()) << b;
+    auto a = parse_anthropic_messages_request(b);
+    auto d = parse_anthropic_messages_request(b, ParsePath::kDomOnly);
+    ASSERT_EQ(a.ok(), d.ok()) << b;
+    if (a.ok()) EXPECT_TRUE(a->request == d->request) << b;
+    else EXPECT_EQ(a.status().message(), d.status().message()) << b;
+  }
+}
+
 TEST(InboundAnthropic, OutputConfigBecomesJsonSchemaResponseFormat) {
   auto in = parse_anthropic_messages_request(R"({"model":"m","max_tokens":9,
     "messages":[{"role":"user","content":"x"}],

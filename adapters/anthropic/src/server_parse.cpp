@@ -11,6 +11,7 @@
 #include "json_writer.h"
 #include "json_guard.h"
 #include "ploke/adapters/anthropic/checks_json.h"
+#include "ploke/adapters/anthropic/request_summary.h"
 #include "ploke/adapters/anthropic/server.h"
 
 namespace ploke::adapters::anthropic {
@@ -292,9 +293,33 @@ Result<InboundRequest> parse_impl(std::string_view body, bool count_tokens) {
   return in;
 }
 
+// A plain text conversation in one pass (request_summary.h), read as parse_impl() reads it.
+bool fast_plain(std::string_view body, InboundRequest& in) {
+  PlainMessagesRequest plain;
+  PlainMessagesText text;
+  if (!read_plain_messages_request(body, plain, text)) return false;
+  if (plain.model.empty() || plain.max_tokens > 0xFFFFFFFFu) return false;
+  ChatRequest& r = in.request;
+  r.model = std::move(plain.model);
+  r.max_output_tokens = static_cast<uint32_t>(plain.max_tokens);
+  r.stream = plain.stream;
+  r.messages.reserve(text.turns.size() + (text.system ? 1 : 0));
+  if (text.system) r.messages.push_back(Message::System(std::move(*text.system)));
+  for (size_t i = 0; i < text.turns.size(); ++i) {
+    r.messages.push_back(i % 2 == 0 ? Message::User(std::move(text.turns[i])) : Message::Assistant(std::move(text.turns[i])));
+  }
+  r.meta.required.streaming = r.stream;
+  return true;
+}
+
 }  // namespace
 
-Result<InboundRequest> parse_anthropic_messages_request(std::string_view body) {
+Result<InboundRequest> parse_anthropic_messages_request(std::string_view body, ParsePath path) {
+  if (path != ParsePath::kDomOnly) {
+    if (InboundRequest fast; fast_plain(body, fast)) return fast;
+    if (path == ParsePath::kFastOnly) return InternalError("fast path declined");
+  }
+  // The limits guard before the DOM (JsonCursor applies the same limits as it reads).
   if (Status st = ploke::adapters::detail::check_json_input(body); !st.ok()) return InvalidRequestError("body: " + st.message());
   try {
     return parse_impl(body, false);

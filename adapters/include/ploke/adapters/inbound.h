@@ -107,6 +107,11 @@ struct ErrorStatusChoices {
 /// The HTTP status `st` is answered with in a protocol that makes `choices`.
 int error_http_status(const Status& st, const ErrorStatusChoices& choices);
 
+/// Which request parser a server half uses (tests, benches): kAuto takes the single-pass
+/// fast path when it can and falls back to the DOM path; kFastOnly fails with kInternal
+/// "fast path declined" where kAuto would fall back.
+enum class ParsePath { kAuto, kDomOnly, kFastOnly };
+
 /// Rough prompt token estimate (characters / 4, at least 1).
 uint64_t estimate_prompt_tokens(const ChatRequest& r);
 

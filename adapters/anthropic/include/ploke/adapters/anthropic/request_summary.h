@@ -11,8 +11,10 @@
 #pragma once
 
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 namespace ploke::adapters::anthropic {
 
@@ -33,5 +35,15 @@ struct PlainMessagesRequest {
 /// (validated). False for anything else (`out` then unspecified). Whether the model exists
 /// and the version header are the caller's business.
 bool read_plain_messages_request(std::string_view body, PlainMessagesRequest& out);
+
+/// The texts of a plain request, for a server that forwards it (the gateway).
+struct PlainMessagesText {
+  std::optional<std::string> system;  ///< the `system` string (absent or null: none)
+  std::vector<std::string> turns;     ///< each message's content; roles alternate from user
+};
+/// read_plain_messages_request() that also decodes the texts into `text`, and is stricter:
+/// it declines any top-level member but model, max_tokens, system, stream and messages,
+/// and any message member but role and content (the DOM path reads those).
+bool read_plain_messages_request(std::string_view body, PlainMessagesRequest& out, PlainMessagesText& text);
 
 }  // namespace ploke::adapters::anthropic

@@ -50,8 +50,14 @@ inline constexpr std::string_view kVersionHeader = "anthropic-version";
 /// The response header carrying the request id.
 inline constexpr std::string_view kRequestIdHeader = "request-id";
 
-/// Parses a POST /v1/messages body.
-Result<InboundRequest> parse_anthropic_messages_request(std::string_view body);
+using inbound::ParsePath;
+
+/// Parses a POST /v1/messages body. A plain text conversation (request_summary.h's
+/// "plain", with no member but model, max_tokens, system, stream and messages, and no
+/// message member but role and content) is read in one pass without a DOM; anything else
+/// by the nlohmann DOM path, which applies the API's checks and names the problem. Both
+/// paths read the same request.
+Result<InboundRequest> parse_anthropic_messages_request(std::string_view body, ParsePath path = ParsePath::kAuto);
 /// The same for POST /v1/messages/count_tokens (max_tokens not required).
 Result<InboundRequest> parse_anthropic_count_tokens_request(std::string_view body);
 

@@ -49,9 +49,7 @@ struct RequestExtension {
 /// again by the nlohmann DOM path, which names the problem. Tool parameters and JSON
 /// schemas keep the client's key order on the fast path (compacted); the DOM path sorts keys.
 Result<InboundRequest> parse_openai_chat_request(std::string_view body);
-/// Which parser to use (tests, benches): kFastOnly fails with kInternal "fast path
-/// declined" where kAuto would fall back to the DOM path.
-enum class ParsePath { kAuto, kDomOnly, kFastOnly };
+using inbound::ParsePath;
 Result<InboundRequest> parse_openai_chat_request(std::string_view body, ParsePath path);
 Result<InboundRequest> parse_openai_chat_request(std::string_view body, const RequestExtension* ext,
                                                  ParsePath path = ParsePath::kAuto);
