@@ -4,7 +4,6 @@
 #include "ploke/adapters/anthropic/checks_json.h"
 
 #include <algorithm>
-#include <cctype>
 #include <set>
 #include <cstdint>
 #include <string>
@@ -187,7 +186,7 @@ Problem validate_tool_name(const Json& tool, const std::string& p, bool client_t
   const std::string& n = name->get_ref<const std::string&>();
   if (n.empty()) return invalid(p + ".name: String should have at least 1 character");
   const bool ok = n.size() <= 64 && std::all_of(n.begin(), n.end(), [](char c) {
-    return std::isalnum(static_cast<unsigned char>(c)) != 0 || c == '_' || c == '-';
+    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_' || c == '-';
   });
   if (client_tool && !ok) return invalid(p + ".name: String should match pattern '^[a-zA-Z0-9_-]{1,64}$'");
   return std::nullopt;

@@ -2,7 +2,6 @@
 // ("Invalid 'temperature': decimal above maximum value. Expected a value <= 2, but got 3
 // instead.", code decimal_above_max_value).
 #include <algorithm>
-#include <cctype>
 #include <cmath>
 #include <cstdlib>
 #include <cstdio>
@@ -214,7 +213,7 @@ namespace checks {
 
 bool tool_name_ok(std::string_view n) {
   return !n.empty() && n.size() <= 64 && std::all_of(n.begin(), n.end(), [](char c) {
-    return std::isalnum(static_cast<unsigned char>(c)) != 0 || c == '_' || c == '-';
+    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_' || c == '-';
   });
 }
 
