@@ -71,7 +71,7 @@ std::vector<const adapters::openai::ServedTool*> function_tools(const Served& re
 
 ToolChoiceInfo decide_tools(const Served& req, const SimOptions& opts, Random& rng) {
   ToolChoiceInfo info;
-  if (function_tools(req).empty()) return info;
+  if (std::none_of(req.tools.begin(), req.tools.end(), [](const auto& t) { return !t.custom; })) return info;
   if (req.tool_choice == ToolChoiceMode::kFunction) info.forced = req.forced_name;
   if (req.tool_choice == ToolChoiceMode::kNone) return info;
   if (req.tool_choice != ToolChoiceMode::kAuto) { info.use_tools = true; return info; }

@@ -2,6 +2,7 @@
 // See ploke/adapters/anthropic/checks_json.h. Messages follow the API's (pydantic-style)
 // wording: "<field path>: <problem>".
 #include "ploke/adapters/anthropic/checks_json.h"
+#include "ploke/adapters/inbound.h"
 
 #include <algorithm>
 #include <set>
@@ -185,10 +186,7 @@ Problem validate_tool_name(const Json& tool, const std::string& p, bool client_t
   if (!name->is_string()) return invalid(p + ".name: Input should be a valid string");
   const std::string& n = name->get_ref<const std::string&>();
   if (n.empty()) return invalid(p + ".name: String should have at least 1 character");
-  const bool ok = n.size() <= 64 && std::all_of(n.begin(), n.end(), [](char c) {
-    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_' || c == '-';
-  });
-  if (client_tool && !ok) return invalid(p + ".name: String should match pattern '^[a-zA-Z0-9_-]{1,64}$'");
+  if (client_tool && !inbound::tool_name_ok(n)) return invalid(p + ".name: String should match pattern '^[a-zA-Z0-9_-]{1,64}$'");
   return std::nullopt;
 }
 

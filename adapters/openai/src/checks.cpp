@@ -11,6 +11,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "ploke/adapters/inbound.h"
 #include "ploke/adapters/openai/checks_json.h"
 
 namespace ploke::adapters::openai {
@@ -132,7 +133,7 @@ std::optional<RequestProblem> check_required_string(const json& obj, const std::
   return std::nullopt;
 }
 
-// A tool's name: 1 to 64 of [a-zA-Z0-9_-] (tool_name_ok()), each failure worded as the API
+// A tool's name: 1 to 64 of [a-zA-Z0-9_-] (inbound::tool_name_ok()), each failure worded as the API
 // words it.
 std::optional<RequestProblem> check_tool_name(const std::string& n, const std::string& path) {
   if (n.empty()) {
@@ -144,7 +145,7 @@ std::optional<RequestProblem> check_tool_name(const std::string& n, const std::s
                        std::to_string(n.size()) + " instead.",
                    path, "string_above_max_length");
   }
-  if (!checks::tool_name_ok(n)) {
+  if (!inbound::tool_name_ok(n)) {
     return problem("Invalid '" + path + "': string does not match pattern. Expected a string that matches the pattern '^[a-zA-Z0-9_-]+$'.",
                    path, "invalid_value");
   }
@@ -210,12 +211,6 @@ std::optional<RequestProblem> check_message(const json& m, size_t i) {
 }  // namespace
 
 namespace checks {
-
-bool tool_name_ok(std::string_view n) {
-  return !n.empty() && n.size() <= 64 && std::all_of(n.begin(), n.end(), [](char c) {
-    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_' || c == '-';
-  });
-}
 
 std::optional<RequestProblem> check_parsed(const json& body) {
   if (!body.is_object()) return std::nullopt;

@@ -41,7 +41,8 @@ uint64_t prompt_chars(const Json& messages) {
 ServedTool served_tool(const Json& def) {
   ServedTool t;
   if (!def.is_object()) return t;
-  if (const auto ct = def.find("custom"); def.value("type", std::string()) == "custom" && ct != def.end() && ct->is_object()) {
+  const auto type = def.find("type");
+  if (const auto ct = def.find("custom"); type != def.end() && *type == "custom" && ct != def.end() && ct->is_object()) {
     t.custom = true;
     if (auto name = ct->find("name"); name != ct->end() && name->is_string()) t.name = name->get<std::string>();
     return t;

@@ -356,7 +356,7 @@ bool within_api_ranges(const ChatRequest& r) {
   if (r.top_p && !(*r.top_p >= 0.0 && *r.top_p <= 1.0)) return false;
   if (r.model.empty() || r.messages.empty()) return false;
   for (const ToolDefinition& t : r.tools) {
-    if (!checks::tool_name_ok(t.name)) return false;
+    if (!inbound::tool_name_ok(t.name)) return false;
   }
   return tools_consistent(r);
 }

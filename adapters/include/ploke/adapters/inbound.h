@@ -112,6 +112,15 @@ int error_http_status(const Status& st, const ErrorStatusChoices& choices);
 /// "fast path declined" where kAuto would fall back.
 enum class ParsePath { kAuto, kDomOnly, kFastOnly };
 
+/// A tool name both APIs take: 1 to 64 of [a-zA-Z0-9_-] (OpenAI's and Anthropic's pattern).
+inline bool tool_name_ok(std::string_view n) {
+  if (n.empty() || n.size() > 64) return false;
+  for (const char c : n) {
+    if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_' || c == '-')) return false;
+  }
+  return true;
+}
+
 /// Rough prompt token estimate (characters / 4, at least 1).
 uint64_t estimate_prompt_tokens(const ChatRequest& r);
 

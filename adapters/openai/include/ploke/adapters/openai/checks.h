@@ -26,9 +26,4 @@ struct RequestProblem {
 /// caller's parser reports it).
 std::optional<RequestProblem> check_openai_chat_request(std::string_view body);
 
-namespace checks {
-/// A tool name the API takes: 1 to 64 of [a-zA-Z0-9_-].
-bool tool_name_ok(std::string_view name);
-}  // namespace checks
-
 }  // namespace ploke::adapters::openai
