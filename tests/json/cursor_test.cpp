@@ -2,8 +2,10 @@
 // escapes and UTF-8 (decoded, and measured without a copy), the limits it shares with
 // check_json_limits (depth, numbers a double cannot hold), and what it refuses.
 #include <gtest/gtest.h>
+#include <nlohmann/json.hpp>
 
 #include <cmath>
+#include <random>
 #include <string>
 
 #include "ploke/json/cursor.h"
@@ -139,6 +141,55 @@ TEST(JsonCursor, TrailingBytesAreNotTheEnd) {
   JsonCursor c("{} x");
   EXPECT_TRUE(c.skip_value());
   EXPECT_FALSE(c.at_end());
+}
+
+// read_string, read_string_size and skip_value against nlohmann on the same text: accepted
+// or not, and the decoded bytes. Covers the eight-byte scan's edges (a special byte at
+// every offset of a word, after plain runs of every length).
+void expect_agrees_with_nlohmann(const std::string& text) {
+  std::string want;
+  bool ok = true;
+  try {
+    want = nlohmann::json::parse(text).get<std::string>();
+  } catch (const nlohmann::json::exception&) {
+    ok = false;
+  }
+  JsonCursor a(text);
+  std::string got;
+  ASSERT_EQ(a.read_string(got) && a.at_end(), ok) << text;
+  if (ok) ASSERT_EQ(got, want) << text;
+  JsonCursor b(text);
+  uint64_t n = 0;
+  ASSERT_EQ(b.read_string_size(n) && b.at_end(), ok) << text;
+  if (ok) ASSERT_EQ(n, want.size()) << text;
+  JsonCursor c(text);
+  ASSERT_EQ(c.skip_value() && c.at_end(), ok) << text;
+}
+
+TEST(JsonCursor, StringsAgreeWithNlohmannAtEveryWordOffset) {
+  for (size_t pad = 0; pad < 20; ++pad) {
+    for (const char* special : {"\\\"", "\\\\", "\\n", "\\u00e9", "\\ud83d\\ude00", "\xC3\xA9",
+                                "\xE2\x82\xAC", "\x01", "\xFF", "\xE2\x82", "\\q", "\"", ""}) {
+      expect_agrees_with_nlohmann("\"" + std::string(pad, 'a') + special + std::string(pad % 9, 'b') + "\"");
+    }
+    expect_agrees_with_nlohmann("\"" + std::string(pad, 'a'));  // unterminated at every length
+  }
+}
+
+TEST(JsonCursor, RandomStringsAgreeWithNlohmann) {
+  std::mt19937_64 rng(16);  // seeded: deterministic
+  const char* pieces[] = {"a", "bcdefgh", "\\\"", "\\\\", "\\/", "\\t", "\\u0041", "\\ud83d\\ude00", "\\ude00",
+                          "\xC3\xA9", "\xF0\x9F\x98\x80", "\xC0\xAF", "\x7F", "\x1F", "\"", "\\"};
+  for (int iter = 0; iter < 20000; ++iter) {
+    std::string s = "\"";
+    const size_t parts = rng() % 12;
+    for (size_t k = 0; k < parts; ++k) {
+      // Mostly valid pieces, so most strings parse and their bytes are compared.
+      s += (rng() % 8 == 0) ? pieces[10 + rng() % 6] : pieces[rng() % 10];
+    }
+    s += "\"";
+    expect_agrees_with_nlohmann(s);
+  }
 }
 
 }  // namespace

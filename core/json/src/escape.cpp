@@ -11,13 +11,6 @@
 namespace ploke::json {
 namespace {
 
-// Bytes the escaper must look at: ", \, controls, and everything >= 0x80.
-constexpr std::array<bool, 256> kSpecial = [] {
-  std::array<bool, 256> t{};
-  for (int c = 0; c < 256; ++c) t[c] = c < 0x20 || c == '"' || c == '\\' || c >= 0x80;
-  return t;
-}();
-
 // The escape of each byte below 0x20, and of " and \ (by their own index).
 struct Escape {
   char text[7];
@@ -37,32 +30,6 @@ constexpr std::array<Escape, 128> kEscapes = [] {
   t['\\'] = {{'\\', '\\'}, 2};
   return t;
 }();
-
-/// High bit set in every byte lane of `w` that is ", \, < 0x20 or >= 0x80. Lanes above the
-/// first flagged one may be false positives (borrows); the lowest flagged lane is exact.
-inline uint64_t special_lanes(uint64_t w) {
-  constexpr uint64_t k01 = 0x0101010101010101ULL;
-  constexpr uint64_t k80 = 0x8080808080808080ULL;
-  const uint64_t control = (w - k01 * 0x20) & ~w;
-  const uint64_t q = w ^ (k01 * '"');
-  const uint64_t b = w ^ (k01 * '\\');
-  return (control | ((q - k01) & ~q) | ((b - k01) & ~b) | w) & k80;
-}
-
-/// Index of the first special byte at or after `i`, or `n`.
-inline size_t next_special(const unsigned char* p, size_t i, size_t n) {
-  // Dense text (CJK, code full of escapes) has a special byte next more often than not.
-  if (i < n && kSpecial[p[i]]) return i;
-  if constexpr (std::endian::native == std::endian::little) {
-    for (; i + 8 <= n; i += 8) {
-      uint64_t w;
-      std::memcpy(&w, p + i, 8);
-      if (const uint64_t m = special_lanes(w); m != 0) return i + (static_cast<size_t>(std::countr_zero(m)) >> 3);
-    }
-  }
-  while (i < n && !kSpecial[p[i]]) ++i;
-  return i;
-}
 
 }  // namespace
 
@@ -97,7 +64,7 @@ void append_escaped(std::string& out, std::string_view s) {
   const auto* p = reinterpret_cast<const unsigned char*>(s.data());
   const size_t n = s.size();
   size_t run = 0;  // start of the pending run of bytes copied as they are
-  size_t i = next_special(p, 0, n);
+  size_t i = next_string_special(p, 0, n);
   while (i < n) {
     const unsigned char c = p[i];
     if (c >= 0x80) {
@@ -112,7 +79,7 @@ void append_escaped(std::string& out, std::string_view s) {
           run = i;
         }
       } while (i < n && p[i] >= 0x80);
-      i = next_special(p, i, n);
+      i = next_string_special(p, i, n);
       continue;
     }
     out.append(s.data() + run, i - run);
@@ -124,7 +91,7 @@ void append_escaped(std::string& out, std::string_view s) {
       out.append(e.text, 6);
     }
     run = i + 1;
-    i = next_special(p, run, n);
+    i = next_string_special(p, run, n);
   }
   out.append(s.data() + run, n - run);
 }

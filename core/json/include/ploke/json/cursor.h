@@ -69,10 +69,7 @@ class JsonCursor {
     ++p_;
     const char* k = p_;
     // ASCII keys only; anything else makes the caller take the full path.
-    while (p_ < end_ && *p_ != '"' && *p_ != '\\' && static_cast<unsigned char>(*p_) >= 0x20 &&
-           static_cast<unsigned char>(*p_) < 0x80) {
-      ++p_;
-    }
+    skip_plain();
     if (p_ >= end_ || *p_ != '"') return fail();
     key = std::string_view(k, static_cast<size_t>(p_ - k));
     ++p_;
@@ -101,10 +98,7 @@ class JsonCursor {
     ++p_;
     while (true) {
       const char* run = p_;
-      while (p_ < end_ && *p_ != '"' && *p_ != '\\' && static_cast<unsigned char>(*p_) >= 0x20 &&
-             static_cast<unsigned char>(*p_) < 0x80) {
-        ++p_;
-      }
+      skip_plain();
       out.append(run, static_cast<size_t>(p_ - run));
       if (p_ >= end_) return fail();
       const auto c = static_cast<unsigned char>(*p_);
@@ -253,7 +247,9 @@ class JsonCursor {
   bool skip_string(uint64_t* bytes = nullptr) {
     const char* start = ++p_;
     uint64_t escaped_delta = 0;  // raw minus decoded bytes of the escapes
-    while (p_ < end_) {
+    while (true) {
+      skip_plain();
+      if (p_ >= end_) return fail();
       const auto c = static_cast<unsigned char>(*p_);
       if (c == '"') {
         if (bytes) *bytes = static_cast<uint64_t>(p_ - start) - escaped_delta;
@@ -265,16 +261,15 @@ class JsonCursor {
         if (!skip_utf8()) return fail();
         continue;
       }
-      if (c == '\\') {
-        std::string sink;  // at most 4 bytes: no allocation
-        const char* e = p_;
-        if (!unescape(sink)) return fail();
-        escaped_delta += static_cast<uint64_t>(p_ - e) - sink.size();
-        continue;
-      }
-      ++p_;
+      std::string sink;  // a backslash: at most 4 decoded bytes, no allocation
+      const char* e = p_;
+      if (!unescape(sink)) return fail();
+      escaped_delta += static_cast<uint64_t>(p_ - e) - sink.size();
     }
-    return fail();
+  }
+  // Steps over plain string bytes (none of ", \, controls, >= 0x80): eight per step.
+  void skip_plain() {
+    p_ += next_string_special(reinterpret_cast<const unsigned char*>(p_), 0, static_cast<size_t>(end_ - p_));
   }
   // Validates one UTF-8 multi-byte sequence at p_ (ploke/json/utf8.h) and steps over it.
   bool skip_utf8() {

@@ -9,8 +9,10 @@
 #pragma once
 
 #include <array>
+#include <bit>
 #include <cstddef>
 #include <cstdint>
+#include <cstring>
 #include <string>
 
 namespace ploke::json {
@@ -49,6 +51,45 @@ inline int scan_utf8(const unsigned char* p, size_t left) {
   if (l.len == 3) return 3;
   if (left < 4 || (p[3] & 0xC0) != 0x80) return -3;
   return 4;
+}
+
+/// Bytes a JSON string's reader or writer must look at: `"`, `\`, controls (< 0x20) and
+/// everything >= 0x80.
+inline constexpr std::array<bool, 256> kStringSpecial = [] {
+  std::array<bool, 256> t{};
+  for (int c = 0; c < 256; ++c) t[c] = c < 0x20 || c == '"' || c == '\\' || c >= 0x80;
+  return t;
+}();
+
+namespace utf8_detail {
+/// High bit set in every byte lane of `w` that kStringSpecial marks. Lanes above the first
+/// flagged one may be false positives (borrows); the lowest flagged lane is exact.
+inline uint64_t special_lanes(uint64_t w) {
+  constexpr uint64_t k01 = 0x0101010101010101ULL;
+  constexpr uint64_t k80 = 0x8080808080808080ULL;
+  const uint64_t control = (w - k01 * 0x20) & ~w;
+  const uint64_t q = w ^ (k01 * '"');
+  const uint64_t b = w ^ (k01 * '\\');
+  return (control | ((q - k01) & ~q) | ((b - k01) & ~b) | w) & k80;
+}
+}  // namespace utf8_detail
+
+/// Index of the first byte at or after `i` that kStringSpecial marks, or `n`: the one scan
+/// over plain string bytes, eight bytes per step (the escaper and JsonCursor use it).
+inline size_t next_string_special(const unsigned char* p, size_t i, size_t n) {
+  // Dense text (CJK, code full of escapes) has a special byte next more often than not.
+  if (i < n && kStringSpecial[p[i]]) return i;
+  if constexpr (std::endian::native == std::endian::little) {
+    for (; i + 8 <= n; i += 8) {
+      uint64_t w;
+      std::memcpy(&w, p + i, 8);
+      if (const uint64_t m = utf8_detail::special_lanes(w); m != 0) {
+        return i + (static_cast<size_t>(std::countr_zero(m)) >> 3);
+      }
+    }
+  }
+  while (i < n && !kStringSpecial[p[i]]) ++i;
+  return i;
 }
 
 /// Appends code point `cp` (<= U+10FFFF) as UTF-8.
