@@ -157,11 +157,15 @@ void expect_agrees_with_nlohmann(const std::string& text) {
   JsonCursor a(text);
   std::string got;
   ASSERT_EQ(a.read_string(got) && a.at_end(), ok) << text;
-  if (ok) ASSERT_EQ(got, want) << text;
+  if (ok) {
+    ASSERT_EQ(got, want) << text;
+  }
   JsonCursor b(text);
   uint64_t n = 0;
   ASSERT_EQ(b.read_string_size(n) && b.at_end(), ok) << text;
-  if (ok) ASSERT_EQ(n, want.size()) << text;
+  if (ok) {
+    ASSERT_EQ(n, want.size()) << text;
+  }
   JsonCursor c(text);
   ASSERT_EQ(c.skip_value() && c.at_end(), ok) << text;
 }
