@@ -374,7 +374,7 @@ class AnthropicFaultShapes final : public FaultShapes {
       : ctx_(ctx), opts_(opts), model_(model) {}
   ScriptedResponse http_error(const Fault& f) const override { return http_error_response(f, ctx_, opts_, model_); }
   std::string_view malformed_event() const override { return an::truncated_delta_event(); }
-  std::string error_event(const Fault& f, int status) const override {
+  std::string error_event(const Fault& f, int status, size_t /*events_before*/) const override {
     return an::sse_error_event(fault_error(f, status, model_).wire, ctx_.request_id);
   }
   std::string error_body(const Fault& f, int status) const override {

@@ -15,6 +15,7 @@
 #include "openai_wire.h"
 #include "openrouter_wire.h"
 #include "replay.h"
+#include "responses_wire.h"
 
 namespace ploke::simulator {
 namespace {
@@ -140,13 +141,18 @@ std::optional<int64_t> retry_count_header(const Headers& headers) {
 constexpr std::string_view kMalformedEvent = adapters::openai::kMalformedChunkEvent;
 
 // The OpenAI shapes of the faults that write bytes (OpenRouter adapts them: adapt_fault()).
+// `responses`: a Responses API stream (typed events; the error event carries its sequence
+// number).
 class OpenAiFaultShapes final : public detail::FaultShapes {
  public:
-  OpenAiFaultShapes(const RequestContext& ctx, const SimOptions& opts, std::string_view model)
-      : ctx_(ctx), opts_(opts), model_(model) {}
+  OpenAiFaultShapes(const RequestContext& ctx, const SimOptions& opts, std::string_view model, bool responses)
+      : ctx_(ctx), opts_(opts), model_(model), responses_(responses) {}
   ScriptedResponse http_error(const Fault& f) const override { return http_error_response(f, ctx_, opts_, model_); }
-  std::string_view malformed_event() const override { return kMalformedEvent; }
-  std::string error_event(const Fault& f, int status) const override {
+  std::string_view malformed_event() const override {
+    return responses_ ? adapters::openai::kMalformedResponseEvent : kMalformedEvent;
+  }
+  std::string error_event(const Fault& f, int status, size_t events_before) const override {
+    if (responses_) return adapters::openai::response_error_event(fault_error_spec(f, status, model_), events_before);
     return detail::sse_error_event(fault_error_spec(f, status, model_));
   }
   std::string error_body(const Fault& f, int status) const override {
@@ -157,6 +163,7 @@ class OpenAiFaultShapes final : public detail::FaultShapes {
   const RequestContext& ctx_;
   const SimOptions& opts_;
   std::string_view model_;
+  bool responses_;
 };
 
 }  // namespace
@@ -178,6 +185,7 @@ struct Routing {
   std::string path;
   bool is_chat = false, is_post = false, is_get = false;
   bool from_cassette = false, is_anthropic = false, is_openrouter = false, is_inference = false;
+  bool is_responses = false;  ///< /v1/responses…
 };
 
 // The request body, read once; faults match on model and stream.
@@ -225,6 +233,7 @@ struct SimEngine::Impl {
   std::string models_body;
   std::vector<std::pair<std::string, std::string>> model_bodies;  // id -> object JSON
   std::unique_ptr<detail::OpenRouterSim> openrouter;  // /api/v1/… (catalog built on first use)
+  detail::ResponsesSim responses;                     // /v1/responses… (its own store and lock)
 
   /// Assigns the request's arrival number and picks the fault to apply (every fault counts
   /// its matching requests; the first whose trigger holds wins).
@@ -289,6 +298,7 @@ ScriptedResponse SimEngine::Impl::route(const SimOptions& opts, const std::strin
                                         bool is_get, const Json* body, const detail::PlainChat* plain,
                                         const RequestContext& ctx, Random& rng, double slow) const {
   const uint64_t limit = opts.rate_limits.limit_requests;
+  if (detail::is_responses_path(path)) return responses.route(path, is_post, is_get, body, opts, ctx, rng, slow);
   if (plain != nullptr && path == kChatPath && is_post) {
     return detail::generate_chat_plain(*plain, opts, ctx, rng, slow).response;
   }
@@ -560,9 +570,11 @@ Routing SimEngine::Impl::routing(const HttpRequest& request) const {
   rt.is_anthropic = !rt.from_cassette && detail::anthropic::is_route(rt.path, rt.is_get, request.headers);
   // OpenRouter routes (openrouter_wire.h): everything under /api/v1/.
   rt.is_openrouter = !rt.from_cassette && detail::is_openrouter_path(rt.path);
+  rt.is_responses = !rt.from_cassette && detail::is_responses_path(rt.path);
   // Inference requests are what faults match by default: the chat path, and in replay mode
   // every POST answered from the cassettes (whatever the protocol).
-  rt.is_inference = rt.is_chat || (rt.is_anthropic && detail::anthropic::is_inference(rt.path, rt.is_post)) ||
+  rt.is_inference = rt.is_chat || (rt.is_responses && rt.is_post && rt.path == detail::kResponsesPath) ||
+                    (rt.is_anthropic && detail::anthropic::is_inference(rt.path, rt.is_post)) ||
                     (rt.is_openrouter && rt.path == detail::kOpenRouterChatPath) || (rt.from_cassette && rt.is_post);
   return rt;
 }
@@ -575,7 +587,7 @@ ScriptedResponse SimEngine::Impl::respond(const HttpRequest& request, const Rout
                                       p.is_plain_message ? &p.plain_message : nullptr, ctx, opts, rng, p.model,
                                       p.stream);
   }
-  const OpenAiFaultShapes shapes(ctx, opts, p.model);
+  const OpenAiFaultShapes shapes(ctx, opts, p.model, rt.is_responses);
   if (rt.is_openrouter) {
     ScriptedResponse r = detail::respond_with_faults(f, p.stream, shapes, [&](double slow) {
       return openrouter->route(request, rt.path, rt.is_post, rt.is_get, p.json(), ctx, rng, slow, arrival);

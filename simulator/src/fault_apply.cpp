@@ -101,7 +101,8 @@ void overlay_fault(ScriptedResponse& r, const Fault& f, const FaultShapes& shape
   if (cuts && r.streaming) {
     const std::vector<size_t> ends = sse_event_ends(r.body());
     const size_t events = ends.empty() ? 0 : ends.size() - 1;  // never the last one (the terminator)
-    const Duration cut_at = keep_sse_events(r, std::min<size_t>(f.after_events, events), ends);
+    const size_t kept = std::min<size_t>(f.after_events, events);
+    const Duration cut_at = keep_sse_events(r, kept, ends);
     switch (f.kind) {
       case FaultKind::kHang:  // N events, then silence
         r.ending = Ending::kHang;
@@ -113,7 +114,7 @@ void overlay_fault(ScriptedResponse& r, const Fault& f, const FaultShapes& shape
         r.ending = Ending::kReset;
         break;
       default:  // kMidStreamError: the error event, then the body ends
-        r.chunks.push_back(TimedChunk{cut_at, shapes.error_event(f, error_status)});
+        r.chunks.push_back(TimedChunk{cut_at, shapes.error_event(f, error_status, kept)});
         r.ending = Ending::kComplete;
         break;
     }

@@ -35,8 +35,8 @@ class FaultShapes {
   /// kMalformedJson on a stream: an event whose JSON is cut short.
   virtual std::string_view malformed_event() const = 0;
   /// kMidStreamError: the error for `f` with HTTP status `status`, as an SSE event (on a
-  /// stream) and as a whole body (answered with 200).
-  virtual std::string error_event(const Fault& f, int status) const = 0;
+  /// stream, after `events_before` events of it) and as a whole body (answered with 200).
+  virtual std::string error_event(const Fault& f, int status, size_t events_before) const = 0;
   virtual std::string error_body(const Fault& f, int status) const = 0;
 };
 

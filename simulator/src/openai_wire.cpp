@@ -27,10 +27,6 @@ constexpr std::array<std::string_view, 64> kVocabulary = {
 
 std::string_view word(Random& rng) { return kVocabulary[rng.below(kVocabulary.size())]; }
 
-bool known_model(const SimOptions& opts, const std::string& model) {
-  return std::any_of(opts.models.begin(), opts.models.end(), [&](const ModelInfo& m) { return m.id == model; });
-}
-
 
 using ToolCallPlan = adapters::openai::WireToolCall;
 using ChoicePlan = adapters::openai::WireChoice;
@@ -148,6 +144,21 @@ ChoicePlan plan_choice(const Served& req, const SimOptions& opts, const ToolChoi
 
 }  // namespace
 
+bool known_model(const SimOptions& opts, const std::string& model) {
+  return std::any_of(opts.models.begin(), opts.models.end(), [&](const ModelInfo& m) { return m.id == model; });
+}
+
+Pacing pacing(const SimOptions& opts, double slow_factor) {
+  Pacing p;
+  if (opts.latency.fast) return p;
+  const double factor = slow_factor > 0 ? slow_factor : 1.0;
+  p.ttft = std::chrono::duration_cast<Duration>(opts.latency.time_to_first_token * factor);
+  if (opts.latency.tokens_per_second > 0) {
+    p.gap = Duration(static_cast<int64_t>(std::llround(1e9 / opts.latency.tokens_per_second * factor)));
+  }
+  return p;
+}
+
 std::vector<std::string> split_fragments(const std::string& s, uint32_t max_pieces, Random& rng) {
   std::vector<std::string> out;
   size_t pieces = std::min<size_t>(std::max<uint32_t>(1, max_pieces), std::max<size_t>(1, s.size()));
@@ -204,10 +215,6 @@ ChatResult generate_chat_plain(const PlainChat& req, const SimOptions& opts, con
   return chat_core(adapters::openai::served_from_plain(req), opts, ctx, rng, slow_factor);
 }
 
-namespace {
-
-// The completion for a validated request; `b` (the DOM) is only needed when tools may be
-// used (null: no tools offered).
 // The n choices of one answer (their completion tokens summed into `completion`). A request
 // `seed` makes the content (not the id) a function of the server's seed and the request's:
 // the same seed gives the same answer, as the API tries to.
@@ -229,6 +236,8 @@ std::vector<ChoicePlan> plan_choices(const Served& req, const SimOptions& opts, 
   }
   return choices;
 }
+
+namespace {
 
 // The choices' stream chunks into `r`: event k of each choice — k=0 (role) and k=1 (first
 // content) at ttft, then one per gap; the finish event goes with the last content. Choices
@@ -279,15 +288,7 @@ ChatResult chat_core(const Served& req, const SimOptions& opts, const RequestCon
   wire.prompt_tokens = prompt;
   wire.completion_tokens = completion;
 
-  // Pacing.
-  const double factor = slow_factor > 0 ? slow_factor : 1.0;
-  Duration ttft{0}, gap{0};
-  if (!opts.latency.fast) {
-    ttft = std::chrono::duration_cast<Duration>(opts.latency.time_to_first_token * factor);
-    if (opts.latency.tokens_per_second > 0) {
-      gap = Duration(static_cast<int64_t>(std::llround(1e9 / opts.latency.tokens_per_second * factor)));
-    }
-  }
+  const auto [ttft, gap] = pacing(opts, slow_factor);
   const uint64_t limit = opts.rate_limits.limit_requests;
   ScriptedResponse& r = res.response;
   r.status = 200;

@@ -78,6 +78,23 @@ struct ChatResult {
 ChatResult generate_chat(const Json* body, const SimOptions& opts, const RequestContext& ctx,
                          Random& rng, double slow_factor);
 
+/// Whether opts.models lists `model`.
+bool known_model(const SimOptions& opts, const std::string& model);
+
+/// The content of a validated request's `req.n` choices (text, tool calls, structured
+/// output, logprobs), their completion tokens summed into `completion`: the one content
+/// planner of the OpenAI routes (Chat Completions, Responses).
+std::vector<adapters::openai::WireChoice> plan_choices(const adapters::openai::ServedChatRequest& req,
+                                                       const SimOptions& opts, Random& rng, uint64_t& completion);
+
+/// Time to the first token and between tokens (opts.latency, times `slow_factor`; zero
+/// with LatencyModel::Fast()).
+struct Pacing {
+  Duration ttft{0};
+  Duration gap{0};
+};
+Pacing pacing(const SimOptions& opts, double slow_factor);
+
 /// A plain chat request (no tools, stream options, response format, logprobs or seed), read
 /// without a DOM by the OpenAI package's server half (ploke/adapters/openai/request_summary.h).
 using PlainChat = adapters::openai::PlainChatRequest;

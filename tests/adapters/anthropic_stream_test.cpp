@@ -17,7 +17,7 @@ namespace {
 
 using Kind = StreamEvent::Kind;
 
-// protocols.md §2.2.4, plus a unicode/escape-heavy text delta, a thinking block, CRLF
+// The API reference's stream example, plus a unicode/escape-heavy text delta, a thinking block, CRLF
 // line ends and an unknown event.
 const std::string kStream =
     "event: message_start\n"

@@ -356,7 +356,7 @@ TEST_F(SimEngineTest, ValidatesRequestsLikeOpenAi) {
     if (c.code.empty()) EXPECT_TRUE(e["code"].is_null()) << c.name;
     else EXPECT_EQ(e["code"], c.code) << c.name;
   }
-  // The exact wire body for the orphan tool message (protocols.md 2.1.6).
+  // The exact wire body for the orphan tool message.
   HttpRequest req;
   req.path = "/v1/chat/completions";
   req.body = cases[5].body;

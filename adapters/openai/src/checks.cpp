@@ -13,11 +13,14 @@
 
 #include "ploke/adapters/inbound.h"
 #include "ploke/adapters/openai/checks_json.h"
+#include "check_rules.h"
 
 namespace ploke::adapters::openai {
-namespace {
+namespace rules {
 
 using nlohmann::json;
+
+namespace {
 
 // OpenAI's names for JSON types in "expected …, but got a(n) X instead".
 std::string type_phrase(const json& v) {
@@ -45,6 +48,8 @@ std::string number_text(const json& v) {
   }
   return buf;
 }
+
+}  // namespace
 
 RequestProblem problem(std::string message, std::string param, std::string code) {
   return RequestProblem{std::move(message), std::move(param), std::move(code)};
@@ -151,6 +156,13 @@ std::optional<RequestProblem> check_tool_name(const std::string& n, const std::s
   }
   return std::nullopt;
 }
+
+}  // namespace rules
+
+namespace {
+
+using nlohmann::json;
+using namespace rules;
 
 // One element of `tools`: {"type":"function","function":{"name",…}} or
 // {"type":"custom","custom":{"name",…}} (ChatCompletionTool / CustomToolChatCompletions).

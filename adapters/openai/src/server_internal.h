@@ -26,4 +26,8 @@ namespace ploke::adapters::openai {
 // nullopt. Everything read_served_chat_request() checks.
 std::optional<WireError> validate_served_chat_request(const nlohmann::json* body);
 
+// The error render_openai_error() writes for `st` (status, OpenAI's client wording, type,
+// param, code), for the protocols' in-stream error events.
+WireError openai_wire_error(const Status& st);
+
 }  // namespace ploke::adapters::openai

@@ -10,6 +10,7 @@
 #include "json_writer.h"
 #include "logprobs.h"
 #include "ploke/adapters/openai/server.h"
+#include "server_internal.h"
 
 namespace ploke::adapters::openai {
 namespace {
@@ -210,43 +211,62 @@ int openai_error_http_status(const Status& st) {
   return inbound::error_http_status(st, inbound::ErrorStatusChoices{503, 429, 502, true});
 }
 
-Reply render_openai_error(const Status& st) {
-  Reply out;
-  out.status = openai_error_http_status(st);
+namespace {
+
+// The error object's type, code and param for a Status (OpenAI's, by code).
+struct ErrorFields {
   std::string_view type = "server_error";
   std::string_view code;  // "" = null
   std::string param;      // "" = null
+};
+
+ErrorFields error_fields(const Status& st) {
+  ErrorFields f;
   switch (st.code()) {
-    case StatusCode::kRateLimited: type = "requests"; code = "rate_limit_exceeded"; break;
-    case StatusCode::kOverloaded: code = "overloaded"; break;
-    case StatusCode::kTimeout: type = "timeout"; code = "timeout"; break;
-    case StatusCode::kAuth: type = "invalid_request_error"; code = "invalid_api_key"; break;
-    case StatusCode::kPermission: type = "invalid_request_error"; code = "permission_denied"; break;
-    case StatusCode::kNotFound: type = "invalid_request_error"; code = "model_not_found"; break;
+    case StatusCode::kRateLimited: f.type = "requests"; f.code = "rate_limit_exceeded"; break;
+    case StatusCode::kOverloaded: f.code = "overloaded"; break;
+    case StatusCode::kTimeout: f.type = "timeout"; f.code = "timeout"; break;
+    case StatusCode::kAuth: f.type = "invalid_request_error"; f.code = "invalid_api_key"; break;
+    case StatusCode::kPermission: f.type = "invalid_request_error"; f.code = "permission_denied"; break;
+    case StatusCode::kNotFound: f.type = "invalid_request_error"; f.code = "model_not_found"; break;
     case StatusCode::kInvalidRequest: {
-      type = "invalid_request_error";
-      param = param_of(st);
-      if (st.provider().empty()) code = code_of(st.message());
+      f.type = "invalid_request_error";
+      f.param = param_of(st);
+      if (st.provider().empty()) f.code = code_of(st.message());
       break;
     }
-    case StatusCode::kContextLengthExceeded: type = "invalid_request_error"; code = "context_length_exceeded"; break;
-    case StatusCode::kContentFilter: type = "invalid_request_error"; code = "content_filter"; break;
-    case StatusCode::kInsufficientCredits:
-      type = "insufficient_quota";
-      code = "insufficient_quota";
-      out.headers.emplace_back("x-should-retry", "false");
-      break;
-    case StatusCode::kCancelled: type = "cancelled"; code = "cancelled"; break;
+    case StatusCode::kContextLengthExceeded: f.type = "invalid_request_error"; f.code = "context_length_exceeded"; break;
+    case StatusCode::kContentFilter: f.type = "invalid_request_error"; f.code = "content_filter"; break;
+    case StatusCode::kInsufficientCredits: f.type = "insufficient_quota"; f.code = "insufficient_quota"; break;
+    case StatusCode::kCancelled: f.type = "cancelled"; f.code = "cancelled"; break;
     default: break;
   }
+  return f;
+}
+
+}  // namespace
+
+WireError openai_wire_error(const Status& st) {
+  const ErrorFields f = error_fields(st);
+  WireError e{openai_error_http_status(st), error_message(st), std::string(f.type), std::nullopt, std::nullopt};
+  if (!f.param.empty()) e.param = f.param;
+  if (!f.code.empty()) e.code = std::string(f.code);
+  return e;
+}
+
+Reply render_openai_error(const Status& st) {
+  Reply out;
+  out.status = openai_error_http_status(st);
+  const ErrorFields f = error_fields(st);
+  if (st.code() == StatusCode::kInsufficientCredits) out.headers.emplace_back("x-should-retry", "false");
   if (st.code() == StatusCode::kRateLimited || st.code() == StatusCode::kOverloaded) add_retry_headers(st, out);
   json_text::JsonWriter w(out.body);
   w.begin_object();
   w.key("error").begin_object();
   w.key("message").str(error_message(st));
-  w.key("type").str(type);
-  w.key("param").str_or_null(param);
-  w.key("code").str_or_null(code);
+  w.key("type").str(f.type);
+  w.key("param").str_or_null(f.param);
+  w.key("code").str_or_null(f.code);
   w.end_object();
   w.end_object();
   return out;

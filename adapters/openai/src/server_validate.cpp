@@ -22,7 +22,7 @@ ErrorSpec invalid(std::string msg, std::optional<std::string> param = std::nullo
 }
 
 // Tool messages must answer a preceding assistant tool_calls, and every call must be
-// answered (protocols.md 2.1.6).
+// answered.
 std::optional<ErrorSpec> validate_tool_pairing(const Json& messages) {
   std::vector<std::string> pending;  // tool_call ids awaiting a tool message
   size_t pending_from = 0;

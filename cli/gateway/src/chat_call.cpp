@@ -122,11 +122,18 @@ void ChatCall::refuse(const Status& st) {
 // The body in the client's protocol, the header overrides and the policy; then the
 // request's deadline, priority and id, and the routing groups.
 Status ChatCall::prepare() {
-  // Both OpenAI-shaped routes (/v1 and /api/v1) accept OpenRouter's routing members.
-  auto parsed = !anthropic() ? adapters::openrouter::parse_openrouter_chat_request(request_.body)
-                             : adapters::anthropic::parse_anthropic_messages_request(request_.body);
-  if (!parsed.ok()) return parsed.status();
-  in_ = std::move(parsed).value();
+  if (responses()) {
+    auto parsed = adapters::openai::parse_openai_responses_request(request_.body);
+    if (!parsed.ok()) return parsed.status();
+    in_ = std::move(parsed->inbound);
+    echo_ = std::move(parsed->echo);
+  } else {
+    // Both OpenAI-shaped chat routes (/v1 and /api/v1) accept OpenRouter's routing members.
+    auto parsed = !anthropic() ? adapters::openrouter::parse_openrouter_chat_request(request_.body)
+                               : adapters::anthropic::parse_anthropic_messages_request(request_.body);
+    if (!parsed.ok()) return parsed.status();
+    in_ = std::move(parsed).value();
+  }
   if (Status st = apply_header_overrides(request_.headers, in_.hints); !st.ok()) return st;
   if (!in_.hints.policy.empty()) {
     if (Status st = check_policy(in_.hints.policy, gw_.client_.policies()); !st.ok()) return st;
@@ -213,16 +220,21 @@ void ChatCall::run_complete() {
   for (ChatResponse& r : choices) {
     if (r.model.empty()) r.model = requested_model_;
   }
-  std::string body = !anthropic() ? adapters::openai::render_openai_chat_completion(choices, usage_, unix_seconds(), trace_id_)
-                                  : adapters::anthropic::render_anthropic_message(choices.front(), trace_id_);
+  std::string body = responses()    ? adapters::openai::render_openai_response(choices.front(), usage_, unix_seconds(), trace_id_, echo_)
+                     : !anthropic() ? adapters::openai::render_openai_chat_completion(choices, usage_, unix_seconds(), trace_id_)
+                                    : adapters::anthropic::render_anthropic_message(choices.front(), trace_id_);
   head_.add("content-type", "application/json");
   gw_.count(proto_, 200);
   out_.reply(200, head_, std::move(body));
 }
 
 void ChatCall::ensure_writer(const StreamEvent* start) {
-  if (oa_ || an_) return;
+  if (has_writer()) return;
   std::string model = start != nullptr && !start->model.empty() ? start->model : requested_model_;
+  if (responses()) {
+    rs_.emplace(trace_id_, std::move(model), unix_seconds(), echo_);
+    return;
+  }
   if (anthropic()) {
     an_.emplace(adapters::anthropic::local_message_id(trace_id_), std::move(model), adapters::inbound::estimate_prompt_tokens(in_.request));
     return;
@@ -262,7 +274,7 @@ void ChatCall::stream_choice(const resilience::LlmClient::EventCallback& on_even
   }
   if (!result_.ok()) return;
   ensure_writer(nullptr);
-  for (const StreamEvent& x : redactor_.flush()) send(oa_ ? oa_->event(x) : an_->event(x));
+  for (const StreamEvent& x : redactor_.flush()) send(render_event(x));
   if (oa_) send(oa_->finish_choice(*result_));
 }
 
@@ -271,7 +283,7 @@ void ChatCall::stream_choice(const resilience::LlmClient::EventCallback& on_even
 void ChatCall::run_stream() {
   // A client key split across deltas is not contiguous in the rendered bytes: redact the
   // event stream itself (the responder still scrubs each rendered chunk).
-  auto render = [&](const StreamEvent& x) { send(oa_ ? oa_->event(x) : an_->event(x)); };
+  auto render = [&](const StreamEvent& x) { send(render_event(x)); };
   const resilience::LlmClient::EventCallback on_event = [&](const StreamEvent& e) {
     ensure_writer(e.kind == StreamEvent::Kind::kStart ? &e : nullptr);
     for (const StreamEvent& x : redactor_.apply(e)) render(x);
@@ -288,22 +300,32 @@ void ChatCall::run_stream() {
   if (result_.ok()) {
     if (first->model.empty()) first->model = requested_model_;
     first->usage = usage_;
-    send(oa_ ? oa_->finish(*first) : an_->finish(*first));
+    send(render_finish(*first));
     out_.finish();
     gw_.count(proto_, 200);
     return;
   }
-  if (oa_ || an_) {
+  if (has_writer()) {
     for (const StreamEvent& x : redactor_.flush()) render(x);
   }
   if (head_sent_) {
     gw_.stream_errors_.fetch_add(1, std::memory_order_relaxed);
-    send(oa_ ? oa_->error(result_.status()) : an_->error(result_.status()));
+    send(render_error(result_.status()));
     out_.finish();
     gw_.count(proto_, 200);
   } else {
     gw_.reply_error(proto_, out_, result_.status(), trace_id_);
   }
+}
+
+std::string ChatCall::render_event(const StreamEvent& e) {
+  return oa_ ? oa_->event(e) : rs_ ? rs_->event(e) : an_->event(e);
+}
+std::string ChatCall::render_finish(const ChatResponse& r) {
+  return oa_ ? oa_->finish(r) : rs_ ? rs_->finish(r) : an_->finish(r);
+}
+std::string ChatCall::render_error(const Status& st) {
+  return oa_ ? oa_->error(st) : rs_ ? rs_->error(st) : an_->error(st);
 }
 
 }  // namespace ploke::gateway::internal

@@ -20,6 +20,7 @@
 #include "ploke/adapters/anthropic/server.h"
 #include "ploke/adapters/inbound.h"
 #include "ploke/adapters/openai/adapter.h"
+#include "ploke/adapters/openai/responses.h"
 #include "ploke/adapters/openrouter/server.h"
 #include "ploke/gateway/gateway.h"
 #include "ploke/resilience/trace.h"
@@ -73,6 +74,12 @@ class ChatCall {
   void send(std::string bytes);
   int64_t unix_seconds() const;
   bool anthropic() const { return proto_ == Gateway::Proto::kAnthropic; }
+  bool responses() const { return proto_ == Gateway::Proto::kResponses; }
+  /// The stream bytes of one event / the ending / an in-band error, by the client's protocol.
+  std::string render_event(const StreamEvent& e);
+  std::string render_finish(const ChatResponse& r);
+  std::string render_error(const Status& st);
+  bool has_writer() const { return oa_ || an_ || rs_; }
 
   Gateway& gw_;
   const Gateway::Proto proto_;
@@ -95,6 +102,8 @@ class ChatCall {
   // Streams.
   std::optional<adapters::openai::OpenAiSseWriter> oa_;
   std::optional<adapters::anthropic::AnthropicSseWriter> an_;
+  std::optional<adapters::openai::ResponsesSseWriter> rs_;
+  adapters::openai::ResponseEcho echo_;  // what a Response repeats of the request (kResponses)
   bool head_sent_ = false;
   bool choice_sent_ = false;  // bytes of the current choice went out
   StreamEventRedactor redactor_;  // secrets split across deltas (ploke/core/stream_event_redactor.h)

@@ -103,6 +103,8 @@ std::shared_ptr<Inflight> Gateway::handle(Request request, ResponderPtr out, std
     dispatch_chat(Proto::kOpenAi, std::move(request), std::move(out), inflight);
   } else if (request.method == "POST" && (p == "/v1/messages" || p == "/messages")) {
     dispatch_chat(Proto::kAnthropic, std::move(request), std::move(out), inflight);
+  } else if (request.method == "POST" && (p == "/v1/responses" || p == "/responses")) {
+    dispatch_chat(Proto::kResponses, std::move(request), std::move(out), inflight);
   } else if (request.method == "POST" && p == "/v1/messages/count_tokens") {
     reply_count_tokens(request, *out);
   } else {
@@ -177,7 +179,7 @@ void Gateway::run_chat(Proto proto, const Request& request, Responder& out, Infl
 }
 
 void Gateway::reply_error(Proto proto, Responder& out, const Status& st, const std::string& trace_id) {
-  adapters::inbound::Reply r = proto == Proto::kOpenAi       ? adapters::openai::render_openai_error(st)
+  adapters::inbound::Reply r = proto == Proto::kOpenAi || proto == Proto::kResponses ? adapters::openai::render_openai_error(st)
                      : proto == Proto::kOpenRouter ? adapters::openrouter::render_openrouter_error(st)
                                                    : adapters::anthropic::render_anthropic_error(st, trace_id);
   Headers h;

@@ -13,10 +13,12 @@ addFormats.default ? addFormats.default(ajv) : addFormats(ajv);
 // OpenAI's spec marks Unix timestamps with a custom format.
 ajv.addFormat('unixtime', { type: 'number', validate: (x) => Number.isInteger(x) && x >= 0 });
 const ids = {};
+const docs = {};
 for (const s of SPECS) {
   const doc = JSON.parse(readFileSync(new URL(`../specs/${s}.json`, import.meta.url), 'utf8'));
   ajv.addSchema(doc);
   ids[s] = doc.$id;
+  docs[s] = doc;
 }
 const cache = new Map();
 
@@ -45,6 +47,22 @@ export function assertShape(spec, name, value, what = name) {
     return `  at ${e.instancePath || '/'}: ${e.message} ${JSON.stringify(e.params)} (schema ${e.schemaPath}); value ${got.slice(0, 160)}`;
   });
   assert.fail(`${what} is not a valid ${spec} ${name}:\n${lines.join('\n')}\nbody: ${JSON.stringify(value).slice(0, 600)}`);
+}
+
+/** The branch of OpenAI's ResponseStreamEvent union for each event `type`. */
+const RESPONSE_EVENTS = new Map();
+for (const { $ref } of docs.openai.components.schemas.ResponseStreamEvent.anyOf) {
+  const name = $ref.split('/').at(-1);
+  for (const t of docs.openai.components.schemas[name].properties?.type?.enum ?? []) RESPONSE_EVENTS.set(t, name);
+}
+
+/** A Responses stream event against the ResponseStreamEvent branch its `type` names (the
+ * union's own errors list every branch), and against the union itself. */
+export function assertResponseEvent(event, what = event?.type) {
+  const name = RESPONSE_EVENTS.get(event?.type);
+  assert.ok(name, `${what}: no ResponseStreamEvent has type ${JSON.stringify(event?.type)}`);
+  assertShape('openai', name, event, what);
+  assertShape('openai', 'ResponseStreamEvent', event, what);
 }
 
 /** The JSON payloads of an SSE body (comments and `[DONE]` dropped), in order. */

@@ -180,7 +180,7 @@ class Gateway {
 
  private:
   friend class internal::ChatCall;  // one chat request's steps (src/chat_call.h)
-  enum class Proto : uint8_t { kOpenAi, kAnthropic, kOpenRouter };
+  enum class Proto : uint8_t { kOpenAi, kAnthropic, kOpenRouter, kResponses };  ///< kResponses: OpenAI's /v1/responses
   struct Task;
 
   void dispatch_chat(Proto proto, Request request, ResponderPtr out, std::shared_ptr<Inflight> inflight);
