@@ -6,12 +6,12 @@
 namespace ploke::simulator::detail {
 namespace {
 
-namespace oa = adapters::openai;
+namespace rsp = adapters::openai;
 
-bool has(const std::vector<std::string>& v, const std::string& x) { return std::find(v.begin(), v.end(), x) != v.end(); }
+bool contains_id(const std::vector<std::string>& v, const std::string& x) { return std::find(v.begin(), v.end(), x) != v.end(); }
 
 // `n` lower-case hex digits (the API's ids: resp_, msg_, fc_ and 48 hex digits).
-std::string hex(Random& rng, size_t n) {
+std::string hex_digits(Random& rng, size_t n) {
   static constexpr char kHex[] = "0123456789abcdef";
   std::string s;
   s.reserve(n);
@@ -23,19 +23,19 @@ std::string hex(Random& rng, size_t n) {
 }
 
 // The planned choice as output items: one message, or one function_call per call.
-std::vector<oa::WireOutputItem> output_items(const oa::WireChoice& c, Random& rng) {
-  std::vector<oa::WireOutputItem> out;
+std::vector<rsp::WireOutputItem> response_output_items(const rsp::WireChoice& c, Random& rng) {
+  std::vector<rsp::WireOutputItem> out;
   if (c.calls.empty()) {
-    oa::WireOutputItem m;
-    m.id = "msg_" + hex(rng, 48);
+    rsp::WireOutputItem m;
+    m.id = "msg_" + hex_digits(rng, 48);
     m.tokens = c.tokens;
     out.push_back(std::move(m));
     return out;
   }
-  for (const oa::WireToolCall& call : c.calls) {
-    oa::WireOutputItem f;
+  for (const rsp::WireToolCall& call : c.calls) {
+    rsp::WireOutputItem f;
     f.is_call = true;
-    f.id = "fc_" + hex(rng, 48);
+    f.id = "fc_" + hex_digits(rng, 48);
     f.call_id = call.id;
     f.name = call.name;
     f.arguments = call.arguments;
@@ -45,7 +45,7 @@ std::vector<oa::WireOutputItem> output_items(const oa::WireChoice& c, Random& rn
   return out;
 }
 
-uint64_t output_chars(const oa::WireResponse& w) {
+uint64_t response_output_chars(const rsp::WireResponse& w) {
   uint64_t n = 0;
   for (const auto& item : w.output) {
     n += item.arguments.size();
@@ -56,8 +56,8 @@ uint64_t output_chars(const oa::WireResponse& w) {
 
 // The stream's events on the clock: created and in_progress at once, the events up to the
 // first delta at ttft, delta k at ttft + k gaps, the rest with the last delta.
-void schedule_stream(ScriptedResponse& r, const oa::WireResponse& w, const Pacing& p) {
-  const std::vector<oa::ResponseStreamEvent> events = oa::render_response_stream(w);
+void schedule_response_stream(ScriptedResponse& r, const rsp::WireResponse& w, const Pacing& p) {
+  const std::vector<rsp::ResponseStreamEvent> events = rsp::render_response_stream(w);
   Duration at = p.ttft;
   int64_t deltas = 0;
   for (size_t i = 0; i < events.size(); ++i) {
@@ -84,21 +84,21 @@ ScriptedResponse ResponsesSim::route(std::string_view path, bool is_post, bool i
                         ctx, opts);
 }
 
-std::optional<ErrorSpec> ResponsesSim::check_context(const oa::ServedResponsesRequest& req,
+std::optional<ErrorSpec> ResponsesSim::check_context(const rsp::ServedResponsesRequest& req,
                                                      uint64_t& prior_chars) const {
   std::vector<std::string> prior_calls;
   if (req.previous_response_id) {
     MutexLock lock(mu_);
     const auto it = by_id_.find(*req.previous_response_id);
-    if (it == by_id_.end()) return oa::previous_response_not_found(*req.previous_response_id);
+    if (it == by_id_.end()) return rsp::previous_response_not_found(*req.previous_response_id);
     prior_chars = it->second.context_chars;
     prior_calls = it->second.calls;
   }
   for (const std::string& id : req.output_ids) {
-    if (!has(req.call_ids, id) && !has(prior_calls, id)) return oa::unknown_call_output(id);
+    if (!contains_id(req.call_ids, id) && !contains_id(prior_calls, id)) return rsp::unknown_call_output(id);
   }
   for (const std::string& id : prior_calls) {
-    if (!has(req.output_ids, id)) return oa::unanswered_call(id);
+    if (!contains_id(req.output_ids, id)) return rsp::unanswered_call(id);
   }
   return std::nullopt;
 }
@@ -115,29 +115,29 @@ void ResponsesSim::keep(const std::string& id, Stored s) const {
 
 ScriptedResponse ResponsesSim::create(const Json* body, const SimOptions& opts, const RequestContext& ctx,
                                       Random& rng, double slow) const {
-  oa::ServedResponsesRequest req;
-  std::optional<ErrorSpec> err = oa::read_served_responses_request(body, req);
-  if (!err && !known_model(opts, req.chat.model)) err = oa::model_not_found(req.chat.model);
+  rsp::ServedResponsesRequest req;
+  std::optional<ErrorSpec> err = rsp::read_served_responses_request(body, req);
+  if (!err && !known_model(opts, req.chat.model)) err = rsp::model_not_found(req.chat.model);
   uint64_t prior_chars = 0;
   if (!err) err = check_context(req, prior_chars);
   if (err) return error_response(*err, ctx, opts);
   req.chat.prompt_chars += prior_chars;
 
-  oa::WireResponse w;
-  w.id = "resp_" + hex(rng, 48);
+  rsp::WireResponse w;
+  w.id = "resp_" + hex_digits(rng, 48);
   w.model = req.chat.model;
   w.created_at = ctx.created;
   uint64_t completion = 0;
-  const std::vector<oa::WireChoice> choices = plan_choices(req.chat, opts, rng, completion);
-  w.output = output_items(choices.front(), rng);
+  const std::vector<rsp::WireChoice> choices = plan_choices(req.chat, opts, rng, completion);
+  w.output = response_output_items(choices.front(), rng);
   w.incomplete = choices.front().finish == "length";
   w.input_tokens = std::max<uint64_t>(1, req.chat.prompt_chars / 4);
   w.output_tokens = completion;
   w.echo = std::move(req.echo);
   std::string final_body;
-  if (req.store || !req.chat.stream) final_body = oa::render_response(w);
+  if (req.store || !req.chat.stream) final_body = rsp::render_response(w);
   if (req.store) {
-    Stored s{final_body, req.chat.prompt_chars + output_chars(w), {}};
+    Stored s{final_body, req.chat.prompt_chars + response_output_chars(w), {}};
     for (const auto& item : w.output) {
       if (item.is_call) s.calls.push_back(item.call_id);
     }
@@ -158,7 +158,7 @@ ScriptedResponse ResponsesSim::create(const Json* body, const SimOptions& opts, 
   r.streaming = true;
   r.headers = base_headers("text/event-stream; charset=utf-8", ctx, opts, limit > 0 ? limit - 1 : 0,
                            w.input_tokens + completion, std::chrono::milliseconds(6));
-  schedule_stream(r, w, p);
+  schedule_response_stream(r, w, p);
   return r;
 }
 
@@ -169,7 +169,7 @@ ScriptedResponse ResponsesSim::retrieve(std::string_view id, const SimOptions& o
     const auto it = by_id_.find(std::string(id));
     if (it != by_id_.end()) body = it->second.body;
   }
-  if (body.empty()) return error_response(oa::response_not_found(id), ctx, opts);
+  if (body.empty()) return error_response(rsp::response_not_found(id), ctx, opts);
   ScriptedResponse r;
   const uint64_t limit = opts.rate_limits.limit_requests;
   r.headers = base_headers("application/json", ctx, opts, limit > 0 ? limit - 1 : 0, 0, std::chrono::milliseconds(6));

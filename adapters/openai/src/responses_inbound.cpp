@@ -12,11 +12,11 @@ namespace {
 
 using Json = nlohmann::json;
 
-Status unsupported(const std::string& path, const std::string& what) {
+Status not_served(const std::string& path, const std::string& what) {
   return InvalidRequestError(path + ": " + what + " is not supported by this gateway");
 }
 
-std::string text_of(const Json& v) {
+std::string output_text_of(const Json& v) {
   if (v.is_string()) return v.get<std::string>();
   std::string out;
   if (!v.is_array()) return out;
@@ -26,7 +26,7 @@ std::string text_of(const Json& v) {
   return out;
 }
 
-Role role_of(const std::string& r) {
+Role role_named(const std::string& r) {
   if (r == "assistant") return Role::kAssistant;
   if (r == "system") return Role::kSystem;
   if (r == "developer") return Role::kDeveloper;
@@ -34,7 +34,7 @@ Role role_of(const std::string& r) {
 }
 
 // A message item's content parts (input_text / output_text / input_image; others refused).
-Status read_parts(const Json& content, const std::string& path, Message& m) {
+Status read_item_parts(const Json& content, const std::string& path, Message& m) {
   if (content.is_string()) {
     m.content.push_back(ContentPart::Text(content.get<std::string>()));
     return Status::Ok();
@@ -47,7 +47,7 @@ Status read_parts(const Json& content, const std::string& path, Message& m) {
     } else if (type == "input_image" && p.contains("image_url") && p["image_url"].is_string()) {
       m.content.push_back(ContentPart::Image(p["image_url"].get<std::string>(), p.value("detail", std::string())));
     } else if (type != "refusal") {
-      return unsupported(path + ".content[" + std::to_string(j) + "]", "'" + type + "'");
+      return not_served(path + ".content[" + std::to_string(j) + "]", "'" + type + "'");
     }
   }
   return Status::Ok();
@@ -55,28 +55,28 @@ Status read_parts(const Json& content, const std::string& path, Message& m) {
 
 // One input item onto the conversation: function calls join the assistant message before
 // them (parallel calls, or text then calls), outputs become tool messages.
-Status read_item(const Json& item, const std::string& path, std::vector<Message>& out) {
+Status read_input_item(const Json& item, const std::string& path, std::vector<Message>& out) {
   const std::string type = item.value("type", std::string("message"));
   if (type == "message") {
     Message m;
-    m.role = role_of(item["role"].get<std::string>());
-    PLOKE_RETURN_IF_ERROR(read_parts(item["content"], path, m));
+    m.role = role_named(item["role"].get<std::string>());
+    PLOKE_RETURN_IF_ERROR(read_item_parts(item["content"], path, m));
     out.push_back(std::move(m));
   } else if (type == "function_call") {
     if (out.empty() || out.back().role != Role::kAssistant) out.push_back(Message{Role::kAssistant, {}, {}, {}, {}});
     out.back().tool_calls.push_back(
         ToolCall{item["call_id"].get<std::string>(), item["name"].get<std::string>(), item["arguments"].get<std::string>()});
   } else if (type == "function_call_output") {
-    out.push_back(Message::ToolResult(item["call_id"].get<std::string>(), text_of(item["output"])));
+    out.push_back(Message::ToolResult(item["call_id"].get<std::string>(), output_text_of(item["output"])));
   } else if (type != "reasoning") {
-    return unsupported(path, "an input item of type '" + type + "'");
+    return not_served(path, "an input item of type '" + type + "'");
   }
   return Status::Ok();
 }
 
-Status read_messages(const Json& b, ChatRequest& r) {
+Status read_input_messages(const Json& b, ChatRequest& r) {
   if (auto ins = b.find("instructions"); ins != b.end() && !ins->is_null()) {
-    if (!ins->is_string()) return unsupported("instructions", "an array");
+    if (!ins->is_string()) return not_served("instructions", "an array");
     r.messages.push_back(Message::System(ins->get<std::string>()));
   }
   const auto in = b.find("input");
@@ -86,18 +86,18 @@ Status read_messages(const Json& b, ChatRequest& r) {
     return Status::Ok();
   }
   for (size_t i = 0; i < in->size(); ++i) {
-    PLOKE_RETURN_IF_ERROR(read_item((*in)[i], "input[" + std::to_string(i) + "]", r.messages));
+    PLOKE_RETURN_IF_ERROR(read_input_item((*in)[i], "input[" + std::to_string(i) + "]", r.messages));
   }
   return Status::Ok();
 }
 
-Status read_tools(const Json& b, ChatRequest& r) {
+Status read_flat_tools(const Json& b, ChatRequest& r) {
   const auto tools = b.find("tools");
   if (tools == b.end() || !tools->is_array()) return Status::Ok();
   for (size_t i = 0; i < tools->size(); ++i) {
     const Json& t = (*tools)[i];
     const std::string type = t["type"].get<std::string>();
-    if (type != "function") return unsupported("tools[" + std::to_string(i) + "]", "a tool of type '" + type + "'");
+    if (type != "function") return not_served("tools[" + std::to_string(i) + "]", "a tool of type '" + type + "'");
     ToolDefinition d;
     d.name = t["name"].get<std::string>();
     if (auto desc = t.find("description"); desc != t.end() && desc->is_string()) d.description = desc->get<std::string>();
@@ -108,7 +108,7 @@ Status read_tools(const Json& b, ChatRequest& r) {
   return Status::Ok();
 }
 
-void read_choice_and_format(const Json& b, const ServedResponsesRequest& served, ChatRequest& r) {
+void read_responses_choice_and_format(const Json& b, const ServedResponsesRequest& served, ChatRequest& r) {
   const ServedChatRequest& c = served.chat;
   if (b.contains("tool_choice") && !b["tool_choice"].is_null()) {
     r.tool_choice.mode = c.tool_choice == ToolChoiceMode::kNone       ? ToolChoice::Mode::kNone
@@ -131,7 +131,7 @@ void read_choice_and_format(const Json& b, const ServedResponsesRequest& served,
   if (auto s = f.find("strict"); s != f.end() && s->is_boolean()) r.response_format.strict = s->get<bool>();
 }
 
-Result<InboundResponsesRequest> parse_impl(std::string_view body) {
+Result<InboundResponsesRequest> parse_responses_impl(std::string_view body) {
   if (Status st = detail::check_json_input(body); !st.ok()) return InvalidRequestError("body: " + st.message());
   const Json j = Json::parse(body.begin(), body.end(), nullptr, /*allow_exceptions=*/false);
   ServedResponsesRequest served;
@@ -139,16 +139,16 @@ Result<InboundResponsesRequest> parse_impl(std::string_view body) {
     return InvalidRequestError(e->param ? *e->param + ": " + e->message : e->message);
   }
   if (served.previous_response_id) {
-    return unsupported("previous_response_id", "previous_response_id (the gateway keeps no responses; send the whole "
+    return not_served("previous_response_id", "previous_response_id (the gateway keeps no responses; send the whole "
                                                "conversation in input)");
   }
   InboundResponsesRequest out;
   ChatRequest& r = out.inbound.request;
   r.model = served.chat.model;
   r.stream = served.chat.stream;
-  PLOKE_RETURN_IF_ERROR(read_messages(j, r));
-  PLOKE_RETURN_IF_ERROR(read_tools(j, r));
-  read_choice_and_format(j, served, r);
+  PLOKE_RETURN_IF_ERROR(read_input_messages(j, r));
+  PLOKE_RETURN_IF_ERROR(read_flat_tools(j, r));
+  read_responses_choice_and_format(j, served, r);
   if (auto t = j.find("temperature"); t != j.end() && t->is_number()) r.temperature = t->get<double>();
   if (auto t = j.find("top_p"); t != j.end() && t->is_number()) r.top_p = t->get<double>();
   if (served.chat.max_tokens) r.max_output_tokens = static_cast<uint32_t>(std::min<uint64_t>(*served.chat.max_tokens, UINT32_MAX));
@@ -161,7 +161,7 @@ Result<InboundResponsesRequest> parse_impl(std::string_view body) {
 
 Result<InboundResponsesRequest> parse_openai_responses_request(std::string_view body) {
   try {
-    return parse_impl(body);
+    return parse_responses_impl(body);
   } catch (const std::exception& e) {
     return InvalidRequestError(std::string("body: ") + e.what());
   }

@@ -7,6 +7,7 @@
 
 #include "check_rules.h"
 #include "ploke/adapters/openai/responses.h"
+#include "server_internal.h"
 
 namespace ploke::adapters::openai {
 namespace {
@@ -14,19 +15,15 @@ namespace {
 using Json = nlohmann::json;
 using namespace rules;
 
-WireError invalid(std::string msg, std::optional<std::string> param = std::nullopt,
-                  std::optional<std::string> code = std::nullopt) {
-  return WireError{400, std::move(msg), "invalid_request_error", std::move(param), std::move(code)};
-}
 WireError from_problem(const RequestProblem& p) {
-  return invalid(p.message, p.param.empty() ? std::nullopt : std::optional<std::string>(p.param),
-                 p.code.empty() ? std::nullopt : std::optional<std::string>(p.code));
+  return invalid_request(p.message, p.param.empty() ? std::nullopt : std::optional<std::string>(p.param),
+                         p.code.empty() ? std::nullopt : std::optional<std::string>(p.code));
 }
 
-std::string at(std::string_view base, size_t i) { return std::string(base) + "[" + std::to_string(i) + "]"; }
+std::string indexed(std::string_view base, size_t i) { return std::string(base) + "[" + std::to_string(i) + "]"; }
 
 // A message item's content: a string, or an array of typed parts.
-std::optional<RequestProblem> check_content(const Json& m, const std::string& path) {
+std::optional<RequestProblem> check_item_content(const Json& m, const std::string& path) {
   static constexpr std::string_view kParts[] = {"input_text", "input_image", "input_file", "input_audio",
                                                 "output_text", "refusal"};
   const auto c = m.find("content");
@@ -34,16 +31,16 @@ std::optional<RequestProblem> check_content(const Json& m, const std::string& pa
   if (c->is_string()) return std::nullopt;
   if (!c->is_array()) return wrong_type(path + ".content", "one of a string or array of objects", *c);
   for (size_t j = 0; j < c->size(); ++j) {
-    if (auto p = check_tagged_object((*c)[j], at(path + ".content", j), "type", kParts)) return p;
+    if (auto p = check_tagged_object((*c)[j], indexed(path + ".content", j), "type", kParts)) return p;
   }
   return std::nullopt;
 }
 
-std::optional<RequestProblem> check_item(const Json& item, size_t i) {
+std::optional<RequestProblem> check_input_item(const Json& item, size_t i) {
   static constexpr std::string_view kRoles[] = {"user", "assistant", "system", "developer"};
   static constexpr std::string_view kTypes[] = {"message", "function_call", "function_call_output", "reasoning",
                                                 "item_reference"};
-  const std::string path = at("input", i);
+  const std::string path = indexed("input", i);
   if (!item.is_object()) return wrong_type(path, "an object", item);
   if (item.contains("type") || !item.contains("role")) {
     if (auto p = check_tagged_object(item, path, "type", kTypes)) return p;
@@ -51,7 +48,7 @@ std::optional<RequestProblem> check_item(const Json& item, size_t i) {
   const std::string type = item.value("type", std::string("message"));
   if (type == "message") {
     if (auto p = check_tagged_object(item, path, "role", kRoles)) return p;
-    return check_content(item, path);
+    return check_item_content(item, path);
   }
   if (type == "function_call") {
     for (const char* key : {"call_id", "name", "arguments"}) {
@@ -67,25 +64,25 @@ std::optional<RequestProblem> check_item(const Json& item, size_t i) {
   return std::nullopt;
 }
 
-std::optional<RequestProblem> check_input(const Json& b) {
+std::optional<RequestProblem> check_response_input(const Json& b) {
   const auto in = b.find("input");
   if (in == b.end() || in->is_null() || in->is_string()) return std::nullopt;
   if (!in->is_array()) return wrong_type("input", "one of a string or array of input items", *in);
   for (size_t i = 0; i < in->size(); ++i) {
-    if (auto p = check_item((*in)[i], i)) return p;
+    if (auto p = check_input_item((*in)[i], i)) return p;
   }
   return std::nullopt;
 }
 
 // `tools`: flat function tools ({"type":"function","name",…,"parameters"}); the built-in tool
 // types are accepted as they are.
-std::optional<RequestProblem> check_tools(const Json& b) {
+std::optional<RequestProblem> check_response_tools(const Json& b) {
   const auto tools = b.find("tools");
   if (tools == b.end() || tools->is_null()) return std::nullopt;
   if (!tools->is_array()) return wrong_type("tools", "an array of objects", *tools);
   for (size_t i = 0; i < tools->size(); ++i) {
     const Json& t = (*tools)[i];
-    const std::string path = at("tools", i);
+    const std::string path = indexed("tools", i);
     if (!t.is_object()) return wrong_type(path, "an object", t);
     if (auto p = check_required_string(t, path, "type")) return p;
     if (t["type"] != "function") continue;
@@ -98,7 +95,7 @@ std::optional<RequestProblem> check_tools(const Json& b) {
   return std::nullopt;
 }
 
-bool has_function(const Json& b, const std::string& name) {
+bool offers_function(const Json& b, const std::string& name) {
   const auto tools = b.find("tools");
   if (tools == b.end() || !tools->is_array()) return false;
   for (const Json& t : *tools) {
@@ -107,28 +104,28 @@ bool has_function(const Json& b, const std::string& name) {
   return false;
 }
 
-std::optional<WireError> check_tool_choice(const Json& b) {
+std::optional<WireError> check_response_tool_choice(const Json& b) {
   const auto tc = b.find("tool_choice");
   if (tc == b.end() || tc->is_null()) return std::nullopt;
   if (tc->is_string()) {
     const std::string& s = tc->get_ref<const std::string&>();
     if (s == "none" || s == "auto" || s == "required") return std::nullopt;
-    return invalid("Invalid value: '" + s + "'. Supported values are: 'none', 'auto', and 'required'.", "tool_choice",
+    return invalid_request("Invalid value: '" + s + "'. Supported values are: 'none', 'auto', and 'required'.", "tool_choice",
                    "invalid_value");
   }
   if (!tc->is_object()) return from_problem(wrong_type("tool_choice", "one of a string or object", *tc));
   if (tc->value("type", std::string()) != "function") return std::nullopt;
   const auto name = tc->find("name");
   if (name == tc->end() || !name->is_string()) {
-    return invalid("Missing required parameter: 'tool_choice.name'.", "tool_choice.name", "missing_required_parameter");
+    return invalid_request("Missing required parameter: 'tool_choice.name'.", "tool_choice.name", "missing_required_parameter");
   }
-  if (!has_function(b, name->get<std::string>())) {
-    return invalid("Tool choice 'function' not found in 'tools' parameter.", "tool_choice");
+  if (!offers_function(b, name->get<std::string>())) {
+    return invalid_request("Tool choice 'function' not found in 'tools' parameter.", "tool_choice");
   }
   return std::nullopt;
 }
 
-std::optional<RequestProblem> check_text_format(const Json& b) {
+std::optional<RequestProblem> check_response_text_format(const Json& b) {
   static constexpr std::string_view kFormats[] = {"text", "json_schema", "json_object"};
   const auto text = b.find("text");
   if (text == b.end() || text->is_null()) return std::nullopt;
@@ -144,7 +141,7 @@ std::optional<RequestProblem> check_text_format(const Json& b) {
   return std::nullopt;
 }
 
-std::optional<WireError> check_flags(const Json& b) {
+std::optional<WireError> check_response_flags(const Json& b) {
   for (const char* key : {"stream", "store", "parallel_tool_calls"}) {
     if (auto v = b.find(key); v != b.end() && !v->is_boolean() && !v->is_null()) {
       return from_problem(wrong_type(key, "a boolean", *v));
@@ -161,30 +158,24 @@ std::optional<WireError> check_flags(const Json& b) {
   return std::nullopt;
 }
 
-std::optional<WireError> validate(const Json* body) {
-  if (body == nullptr || !body->is_object()) {
-    return invalid(
-        "We could not parse the JSON body of your request. (HINT: This likely means you aren't using "
-        "your HTTP library correctly. The OpenAI API expects a JSON payload, but what was sent was not "
-        "valid JSON. If you have trouble figuring out how to fix this, please contact us through our "
-        "help center at help.openai.com.)");
-  }
+std::optional<WireError> validate_responses_body(const Json* body) {
+  if (body == nullptr || !body->is_object()) return unparsable_body();
   const Json& b = *body;
   const auto model = b.find("model");
   if (model == b.end() || model->is_null()) return from_problem(missing("model"));
   if (!model->is_string()) return from_problem(wrong_type("model", "a string", *model));
-  if (auto e = check_flags(b)) return e;
+  if (auto e = check_response_flags(b)) return e;
   for (auto p : {check_decimal(b, "temperature", 0.0, 2.0, "2"), check_decimal(b, "top_p", 0.0, 1.0, "1"),
-                 check_integer(b, "max_output_tokens", 16, 0), check_integer(b, "top_logprobs", 0, 20), check_input(b),
-                 check_tools(b), check_text_format(b)}) {
+                 check_integer(b, "max_output_tokens", 16, 0), check_integer(b, "top_logprobs", 0, 20), check_response_input(b),
+                 check_response_tools(b), check_response_text_format(b)}) {
     if (p) return from_problem(*p);
   }
-  return check_tool_choice(b);
+  return check_response_tool_choice(b);
 }
 
 // ---- the values a generator reads, and the echo ----
 
-void add_text_chars(const Json& content, uint64_t& chars) {
+void add_item_text_chars(const Json& content, uint64_t& chars) {
   if (content.is_string()) {
     chars += content.get_ref<const std::string&>().size();
     return;
@@ -198,9 +189,9 @@ void add_text_chars(const Json& content, uint64_t& chars) {
   }
 }
 
-void read_input(const Json& b, ServedResponsesRequest& out) {
+void read_response_input(const Json& b, ServedResponsesRequest& out) {
   uint64_t& chars = out.chat.prompt_chars;
-  if (auto ins = b.find("instructions"); ins != b.end()) add_text_chars(*ins, chars);
+  if (auto ins = b.find("instructions"); ins != b.end()) add_item_text_chars(*ins, chars);
   const auto in = b.find("input");
   if (in == b.end()) return;
   if (in->is_string()) {
@@ -211,20 +202,20 @@ void read_input(const Json& b, ServedResponsesRequest& out) {
   for (const Json& item : *in) {
     const std::string type = item.value("type", std::string("message"));
     if (type == "message") {
-      if (auto c = item.find("content"); c != item.end()) add_text_chars(*c, chars);
+      if (auto c = item.find("content"); c != item.end()) add_item_text_chars(*c, chars);
     } else if (type == "function_call") {
       out.call_ids.push_back(item["call_id"].get<std::string>());
       chars += item["arguments"].get_ref<const std::string&>().size();
     } else if (type == "function_call_output") {
       out.output_ids.push_back(item["call_id"].get<std::string>());
-      add_text_chars(item["output"], chars);
+      add_item_text_chars(item["output"], chars);
     }
   }
   out.chat.last_message_is_tool = !in->empty() && in->back().value("type", std::string()) == "function_call_output";
 }
 
 // A function tool as a Response echoes it: type, description, name, parameters, strict.
-Json echoed_tool(const Json& t) {
+Json echoed_response_tool(const Json& t) {
   if (t.value("type", std::string()) != "function") return t;
   Json e = Json::object();
   e["type"] = "function";
@@ -235,7 +226,7 @@ Json echoed_tool(const Json& t) {
   return e;
 }
 
-void read_tools(const Json& b, ServedResponsesRequest& out) {
+void read_response_tools(const Json& b, ServedResponsesRequest& out) {
   ServedChatRequest& chat = out.chat;
   Json echoed = Json::array();
   if (auto tools = b.find("tools"); tools != b.end() && tools->is_array()) {
@@ -250,7 +241,7 @@ void read_tools(const Json& b, ServedResponsesRequest& out) {
         if (st.name == chat.forced_name) chat.forced_tool = chat.tools.size();
       }
       chat.tools.push_back(std::move(st));
-      echoed.push_back(echoed_tool(t));
+      echoed.push_back(echoed_response_tool(t));
     }
   }
   out.echo.tools = echoed.dump();
@@ -259,7 +250,7 @@ void read_tools(const Json& b, ServedResponsesRequest& out) {
   }
 }
 
-void read_tool_choice(const Json& b, ServedResponsesRequest& out) {
+void read_response_tool_choice(const Json& b, ServedResponsesRequest& out) {
   const auto tc = b.find("tool_choice");
   if (tc == b.end() || tc->is_null()) return;
   out.echo.tool_choice = tc->dump();
@@ -272,7 +263,7 @@ void read_tool_choice(const Json& b, ServedResponsesRequest& out) {
   }
 }
 
-void read_format(const Json& b, ServedResponsesRequest& out) {
+void read_response_format(const Json& b, ServedResponsesRequest& out) {
   const auto text = b.find("text");
   if (text == b.end() || !text->is_object()) return;
   Json echoed = {{"format", {{"type", "text"}}}, {"verbosity", text->value("verbosity", std::string("medium"))}};
@@ -289,52 +280,52 @@ void read_format(const Json& b, ServedResponsesRequest& out) {
   out.echo.text = echoed.dump();
 }
 
-std::string dump_or(const Json& b, const char* key, std::string fallback) {
+std::string dump_or_default(const Json& b, const char* key, std::string fallback) {
   const auto v = b.find(key);
   return v == b.end() || v->is_null() ? fallback : v->dump();
 }
 
-void read_values(const Json& b, ServedResponsesRequest& out) {
+void read_response_values(const Json& b, ServedResponsesRequest& out) {
   ServedChatRequest& chat = out.chat;
   chat.model = b["model"].get<std::string>();
   if (auto s = b.find("stream"); s != b.end() && s->is_boolean()) chat.stream = s->get<bool>();
   if (auto m = b.find("max_output_tokens"); m != b.end() && m->is_number_integer()) chat.max_tokens = m->get<uint64_t>();
   if (auto s = b.find("store"); s != b.end() && s->is_boolean()) out.store = out.echo.store = s->get<bool>();
   if (auto p = b.find("previous_response_id"); p != b.end() && p->is_string()) out.previous_response_id = p->get<std::string>();
-  read_input(b, out);
-  read_tool_choice(b, out);
-  read_tools(b, out);
-  read_format(b, out);
+  read_response_input(b, out);
+  read_response_tool_choice(b, out);
+  read_response_tools(b, out);
+  read_response_format(b, out);
   ResponseEcho& e = out.echo;
-  e.instructions = dump_or(b, "instructions", "null");
-  e.max_output_tokens = dump_or(b, "max_output_tokens", "null");
-  e.previous_response_id = dump_or(b, "previous_response_id", "null");
-  e.temperature = dump_or(b, "temperature", "1.0");
-  e.top_p = dump_or(b, "top_p", "1.0");
-  e.metadata = dump_or(b, "metadata", "{}");
-  e.user = dump_or(b, "user", "null");
+  e.instructions = dump_or_default(b, "instructions", "null");
+  e.max_output_tokens = dump_or_default(b, "max_output_tokens", "null");
+  e.previous_response_id = dump_or_default(b, "previous_response_id", "null");
+  e.temperature = dump_or_default(b, "temperature", "1.0");
+  e.top_p = dump_or_default(b, "top_p", "1.0");
+  e.metadata = dump_or_default(b, "metadata", "{}");
+  e.user = dump_or_default(b, "user", "null");
 }
 
 }  // namespace
 
 std::optional<WireError> read_served_responses_request(const nlohmann::json* body, ServedResponsesRequest& out) {
-  if (auto err = validate(body)) return err;
+  if (auto err = validate_responses_body(body)) return err;
   out = ServedResponsesRequest{};
-  read_values(*body, out);
+  read_response_values(*body, out);
   return std::nullopt;
 }
 
 WireError previous_response_not_found(std::string_view id) {
-  return invalid("Previous response with id '" + std::string(id) + "' not found.", "previous_response_id",
+  return invalid_request("Previous response with id '" + std::string(id) + "' not found.", "previous_response_id",
                  "previous_response_not_found");
 }
 
 WireError unknown_call_output(std::string_view call_id) {
-  return invalid("No tool call found for function call output with call_id " + std::string(call_id) + ".", "input");
+  return invalid_request("No tool call found for function call output with call_id " + std::string(call_id) + ".", "input");
 }
 
 WireError unanswered_call(std::string_view call_id) {
-  return invalid("No tool output found for function call " + std::string(call_id) + ".", "input");
+  return invalid_request("No tool output found for function call " + std::string(call_id) + ".", "input");
 }
 
 WireError response_not_found(std::string_view id) {

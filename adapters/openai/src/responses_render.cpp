@@ -13,14 +13,14 @@ namespace {
 using json_text::append_string;
 using json_text::append_uint;
 
-enum class Phase { kCreated, kInProgress, kFinal };
+enum class ResponsePhase { kCreated, kInProgress, kFinal };
 
-std::string_view status_text(const WireResponse& r, Phase phase) {
-  if (phase != Phase::kFinal) return "in_progress";
+std::string_view response_status_text(const WireResponse& r, ResponsePhase phase) {
+  if (phase != ResponsePhase::kFinal) return "in_progress";
   return r.incomplete ? "incomplete" : "completed";
 }
 
-std::string text_of(const WireOutputItem& item) {
+std::string item_text(const WireOutputItem& item) {
   std::string t;
   for (const auto& tok : item.tokens) t += tok;
   return t;
@@ -34,7 +34,7 @@ void append_text_part(std::string& out, std::string_view text) {
 }
 
 // An output item; `done` false: as output_item.added shows it (no content, no arguments).
-void append_item(std::string& out, const WireOutputItem& item, bool done, bool incomplete) {
+void append_output_item(std::string& out, const WireOutputItem& item, bool done, bool incomplete) {
   const std::string_view status = !done ? "in_progress" : incomplete ? "incomplete" : "completed";
   out += "{\"id\":";
   append_string(out, item.id);
@@ -53,11 +53,11 @@ void append_item(std::string& out, const WireOutputItem& item, bool done, bool i
   out += ",\"type\":\"message\",\"status\":\"";
   out += status;
   out += "\",\"content\":[";
-  if (done) append_text_part(out, text_of(item));
+  if (done) append_text_part(out, item_text(item));
   out += "],\"role\":\"assistant\"}";
 }
 
-void append_usage(std::string& out, const WireResponse& r) {
+void append_response_usage(std::string& out, const WireResponse& r) {
   out += "{\"input_tokens\":";
   append_uint(out, r.input_tokens);
   out += ",\"input_tokens_details\":{\"cached_tokens\":0,\"cache_write_tokens\":0},\"output_tokens\":";
@@ -68,7 +68,7 @@ void append_usage(std::string& out, const WireResponse& r) {
 }
 
 // The members after `output` (echoed request values, usage).
-void append_tail(std::string& out, const WireResponse& r, Phase phase) {
+void append_response_tail(std::string& out, const WireResponse& r, ResponsePhase phase) {
   const ResponseEcho& e = r.echo;
   out += ",\"parallel_tool_calls\":";
   out += e.parallel_tool_calls ? "true" : "false";
@@ -78,41 +78,41 @@ void append_tail(std::string& out, const WireResponse& r, Phase phase) {
   out += ",\"temperature\":" + e.temperature + ",\"text\":" + e.text + ",\"tool_choice\":" + e.tool_choice +
          ",\"tools\":" + e.tools + ",\"top_logprobs\":0,\"top_p\":" + e.top_p + ",\"truncation\":\"disabled\"";
   // The published schema has no null usage: absent until the final Response.
-  if (phase == Phase::kFinal) {
+  if (phase == ResponsePhase::kFinal) {
     out += ",\"usage\":";
-    append_usage(out, r);
+    append_response_usage(out, r);
   }
   if (e.user != "null") out += ",\"user\":" + e.user;  // a string when given, else absent
   out += ",\"metadata\":" + e.metadata + '}';
 }
 
-void append_response(std::string& out, const WireResponse& r, Phase phase) {
+void append_response(std::string& out, const WireResponse& r, ResponsePhase phase) {
   out += "{\"id\":";
   append_string(out, r.id);
   out += ",\"object\":\"response\",\"created_at\":";
   append_uint(out, static_cast<uint64_t>(r.created_at));
   out += ",\"status\":\"";
-  out += status_text(r, phase);
+  out += response_status_text(r, phase);
   out += "\",\"background\":false,\"completed_at\":";
-  if (phase == Phase::kFinal && !r.incomplete) {
+  if (phase == ResponsePhase::kFinal && !r.incomplete) {
     append_uint(out, static_cast<uint64_t>(r.created_at));
   } else {
     out += "null";
   }
   out += ",\"error\":null,\"incomplete_details\":";
-  out += phase == Phase::kFinal && r.incomplete ? R"({"reason":"max_output_tokens"})" : "null";
+  out += phase == ResponsePhase::kFinal && r.incomplete ? R"({"reason":"max_output_tokens"})" : "null";
   out += ",\"instructions\":" + r.echo.instructions + ",\"max_output_tokens\":" + r.echo.max_output_tokens +
          ",\"max_tool_calls\":null,\"model\":";
   append_string(out, r.model);
   out += ",\"output\":[";
-  if (phase == Phase::kFinal) {
+  if (phase == ResponsePhase::kFinal) {
     for (size_t i = 0; i < r.output.size(); ++i) {
       if (i) out += ',';
-      append_item(out, r.output[i], true, r.incomplete);
+      append_output_item(out, r.output[i], true, r.incomplete);
     }
   }
   out += ']';
-  append_tail(out, r, phase);
+  append_response_tail(out, r, phase);
 }
 
 // `event: type` + `data: {"type":…,"sequence_number":N` + `members` + `}`.
@@ -128,16 +128,16 @@ void append_event(std::string& out, std::string_view type, uint64_t seq, const s
 }
 
 // Where a stream's events go (numbered by the sink).
-class EventSink {
+class ResponseEventSink {
  public:
-  virtual ~EventSink() = default;
+  virtual ~ResponseEventSink() = default;
   virtual void add(std::string_view type, const std::string& members, bool delta = false) = 0;
 };
 
 // Into a vector, one event each (render_response_stream()).
-class VectorSink final : public EventSink {
+class ResponseVectorSink final : public ResponseEventSink {
  public:
-  explicit VectorSink(std::vector<ResponseStreamEvent>& out) : out_(out) {}
+  explicit ResponseVectorSink(std::vector<ResponseStreamEvent>& out) : out_(out) {}
   void add(std::string_view type, const std::string& members, bool delta) override {
     std::string e;
     append_event(e, type, seq_++, members);
@@ -150,9 +150,9 @@ class VectorSink final : public EventSink {
 };
 
 // Into one string, numbered by the caller's counter (ResponsesSseWriter).
-class StringSink final : public EventSink {
+class ResponseStringSink final : public ResponseEventSink {
  public:
-  StringSink(std::string& out, uint64_t& seq) : out_(out), seq_(seq) {}
+  ResponseStringSink(std::string& out, uint64_t& seq) : out_(out), seq_(seq) {}
   void add(std::string_view type, const std::string& members, bool /*delta*/) override {
     append_event(out_, type, seq_++, members);
   }
@@ -162,14 +162,14 @@ class StringSink final : public EventSink {
   uint64_t& seq_;
 };
 
-std::string response_member(const WireResponse& r, Phase phase) {
+std::string response_member(const WireResponse& r, ResponsePhase phase) {
   std::string m = ",\"response\":";
   append_response(m, r, phase);
   return m;
 }
 
 // ,"item_id":…,"output_index":N[,"content_index":0]
-std::string item_ref(const WireOutputItem& item, size_t index, bool content) {
+std::string output_item_ref(const WireOutputItem& item, size_t index, bool content) {
   std::string m = ",\"item_id\":";
   append_string(m, item.id);
   m += ",\"output_index\":";
@@ -179,32 +179,32 @@ std::string item_ref(const WireOutputItem& item, size_t index, bool content) {
 }
 
 // output_item.added (and content_part.added for a message).
-void open_item(EventSink& w, const WireOutputItem& item, size_t index) {
+void open_output_item(ResponseEventSink& w, const WireOutputItem& item, size_t index) {
   std::string added = ",\"output_index\":";
   append_uint(added, index);
   added += ",\"item\":";
-  append_item(added, item, false, false);
+  append_output_item(added, item, false, false);
   w.add("response.output_item.added", added);
   if (item.is_call) return;
   w.add("response.content_part.added",
-        item_ref(item, index, true) + R"(,"part":{"type":"output_text","annotations":[],"logprobs":[],"text":""})");
+        output_item_ref(item, index, true) + R"(,"part":{"type":"output_text","annotations":[],"logprobs":[],"text":""})");
 }
 
-void text_delta(EventSink& w, const WireOutputItem& item, size_t index, std::string_view tok) {
-  std::string m = item_ref(item, index, true) + ",\"delta\":";
+void output_text_delta(ResponseEventSink& w, const WireOutputItem& item, size_t index, std::string_view tok) {
+  std::string m = output_item_ref(item, index, true) + ",\"delta\":";
   append_string(m, tok);
   w.add("response.output_text.delta", m + ",\"logprobs\":[]", true);
 }
 
-void arguments_delta(EventSink& w, const WireOutputItem& item, size_t index, std::string_view frag) {
-  std::string m = item_ref(item, index, false) + ",\"delta\":";
+void output_arguments_delta(ResponseEventSink& w, const WireOutputItem& item, size_t index, std::string_view frag) {
+  std::string m = output_item_ref(item, index, false) + ",\"delta\":";
   append_string(m, frag);
   w.add("response.function_call_arguments.delta", m, true);
 }
 
 // The done events: output_text.done + content_part.done, or function_call_arguments.done;
 // then output_item.done.
-void close_item(EventSink& w, const WireOutputItem& item, size_t index, bool incomplete) {
+void close_output_item(ResponseEventSink& w, const WireOutputItem& item, size_t index, bool incomplete) {
   if (item.is_call) {
     std::string done = ",\"item_id\":";
     append_string(done, item.id);
@@ -216,8 +216,8 @@ void close_item(EventSink& w, const WireOutputItem& item, size_t index, bool inc
     append_string(done, item.arguments);
     w.add("response.function_call_arguments.done", done);
   } else {
-    const std::string ref = item_ref(item, index, true);
-    const std::string text = text_of(item);
+    const std::string ref = output_item_ref(item, index, true);
+    const std::string text = item_text(item);
     std::string done = ref + ",\"text\":";
     append_string(done, text);
     w.add("response.output_text.done", done + ",\"logprobs\":[]");
@@ -228,7 +228,7 @@ void close_item(EventSink& w, const WireOutputItem& item, size_t index, bool inc
   std::string done = ",\"output_index\":";
   append_uint(done, index);
   done += ",\"item\":";
-  append_item(done, item, true, incomplete);
+  append_output_item(done, item, true, incomplete);
   w.add("response.output_item.done", done);
 }
 
@@ -237,27 +237,27 @@ void close_item(EventSink& w, const WireOutputItem& item, size_t index, bool inc
 std::string render_response(const WireResponse& r) {
   std::string out;
   out.reserve(1024);
-  append_response(out, r, Phase::kFinal);
+  append_response(out, r, ResponsePhase::kFinal);
   return out;
 }
 
 std::vector<ResponseStreamEvent> render_response_stream(const WireResponse& r) {
   std::vector<ResponseStreamEvent> events;
-  VectorSink vector_sink(events);
-  EventSink& w = vector_sink;
-  w.add("response.created", response_member(r, Phase::kCreated));
-  w.add("response.in_progress", response_member(r, Phase::kInProgress));
+  ResponseVectorSink vector_sink(events);
+  ResponseEventSink& w = vector_sink;
+  w.add("response.created", response_member(r, ResponsePhase::kCreated));
+  w.add("response.in_progress", response_member(r, ResponsePhase::kInProgress));
   for (size_t i = 0; i < r.output.size(); ++i) {
     const WireOutputItem& item = r.output[i];
-    open_item(w, item, i);
+    open_output_item(w, item, i);
     if (item.is_call) {
-      for (const auto& frag : item.fragments) arguments_delta(w, item, i, frag);
+      for (const auto& frag : item.fragments) output_arguments_delta(w, item, i, frag);
     } else {
-      for (const auto& tok : item.tokens) text_delta(w, item, i, tok);
+      for (const auto& tok : item.tokens) output_text_delta(w, item, i, tok);
     }
-    close_item(w, item, i, r.incomplete);
+    close_output_item(w, item, i, r.incomplete);
   }
-  w.add(r.incomplete ? "response.incomplete" : "response.completed", response_member(r, Phase::kFinal));
+  w.add(r.incomplete ? "response.incomplete" : "response.completed", response_member(r, ResponsePhase::kFinal));
   return events;
 }
 
@@ -289,7 +289,7 @@ std::string response_id(std::string_view local_id) { return "resp_" + std::strin
 
 namespace {
 
-std::string item_id(std::string_view prefix, std::string_view local_id, size_t index) {
+std::string output_item_id(std::string_view prefix, std::string_view local_id, size_t index) {
   std::string id(prefix);
   id += local_id;
   if (index > 0) {
@@ -301,18 +301,18 @@ std::string item_id(std::string_view prefix, std::string_view local_id, size_t i
 
 // The answer's output items: its text (when any, or when there is nothing else), then a
 // function_call per tool call.
-std::vector<WireOutputItem> items_of(const ChatResponse& r, std::string_view local_id) {
+std::vector<WireOutputItem> output_items_of(const ChatResponse& r, std::string_view local_id) {
   std::vector<WireOutputItem> out;
   if (!r.content.empty() || r.tool_calls.empty()) {
     WireOutputItem m;
-    m.id = item_id("msg_", local_id, 0);
+    m.id = output_item_id("msg_", local_id, 0);
     m.tokens.push_back(r.content);
     out.push_back(std::move(m));
   }
   for (const ToolCall& c : r.tool_calls) {
     WireOutputItem f;
     f.is_call = true;
-    f.id = item_id("fc_", local_id, out.size());
+    f.id = output_item_id("fc_", local_id, out.size());
     f.call_id = c.id;
     f.name = c.name;
     f.arguments = c.arguments_json;
@@ -321,7 +321,7 @@ std::vector<WireOutputItem> items_of(const ChatResponse& r, std::string_view loc
   return out;
 }
 
-void set_usage(WireResponse& w, const std::optional<Usage>& usage) {
+void set_response_usage(WireResponse& w, const std::optional<Usage>& usage) {
   if (!usage) return;
   w.input_tokens = usage->prompt_tokens;
   w.output_tokens = usage->completion_tokens;
@@ -336,8 +336,8 @@ std::string render_openai_response(const ChatResponse& r, const std::optional<Us
   w.model = r.model;
   w.created_at = created;
   w.incomplete = r.finish_reason == FinishReason::kLength;
-  w.output = items_of(r, local_id);
-  set_usage(w, usage);
+  w.output = output_items_of(r, local_id);
+  set_response_usage(w, usage);
   w.echo = echo;
   return render_response(w);
 }
@@ -356,25 +356,25 @@ void ResponsesSseWriter::add(std::string& out, std::string_view type, const std:
 
 void ResponsesSseWriter::start(std::string& out) {
   if (seq_ > 0) return;
-  add(out, "response.created", response_member(response_, Phase::kCreated));
-  add(out, "response.in_progress", response_member(response_, Phase::kInProgress));
+  add(out, "response.created", response_member(response_, ResponsePhase::kCreated));
+  add(out, "response.in_progress", response_member(response_, ResponsePhase::kInProgress));
 }
 
 void ResponsesSseWriter::close(std::string& out, Item& item) {
   if (!item.open) return;
   item.open = false;
-  StringSink sink(out, seq_);
-  close_item(sink, item.wire, static_cast<size_t>(&item - items_.data()), response_.incomplete);
+  ResponseStringSink sink(out, seq_);
+  close_output_item(sink, item.wire, static_cast<size_t>(&item - items_.data()), response_.incomplete);
 }
 
 ResponsesSseWriter::Item& ResponsesSseWriter::text_item(std::string& out) {
   if (!items_.empty() && items_.back().open && !items_.back().wire.is_call) return items_.back();
   for (Item& it : items_) close(out, it);
   Item item;
-  item.wire.id = item_id("msg_", local_id_, items_.size());
+  item.wire.id = output_item_id("msg_", local_id_, items_.size());
   items_.push_back(std::move(item));
-  StringSink sink(out, seq_);
-  open_item(sink, items_.back().wire, items_.size() - 1);
+  ResponseStringSink sink(out, seq_);
+  open_output_item(sink, items_.back().wire, items_.size() - 1);
   return items_.back();
 }
 
@@ -388,12 +388,12 @@ ResponsesSseWriter::Item& ResponsesSseWriter::call_item(std::string& out, const 
   Item item;
   item.tool_index = e.tool_index;
   item.wire.is_call = true;
-  item.wire.id = item_id("fc_", local_id_, items_.size());
-  item.wire.call_id = e.tool_call_id.empty() ? item_id("call_", local_id_, items_.size()) : e.tool_call_id;
+  item.wire.id = output_item_id("fc_", local_id_, items_.size());
+  item.wire.call_id = e.tool_call_id.empty() ? output_item_id("call_", local_id_, items_.size()) : e.tool_call_id;
   item.wire.name = e.tool_name;
   items_.push_back(std::move(item));
-  StringSink sink(out, seq_);
-  open_item(sink, items_.back().wire, items_.size() - 1);
+  ResponseStringSink sink(out, seq_);
+  open_output_item(sink, items_.back().wire, items_.size() - 1);
   return items_.back();
 }
 
@@ -406,15 +406,15 @@ std::string ResponsesSseWriter::event(const StreamEvent& e) {
     start(out);
     Item& it = text_item(out);
     it.wire.tokens.push_back(e.text);
-    StringSink sink(out, seq_);
-    text_delta(sink, it.wire, static_cast<size_t>(&it - items_.data()), e.text);
+    ResponseStringSink sink(out, seq_);
+    output_text_delta(sink, it.wire, static_cast<size_t>(&it - items_.data()), e.text);
   } else if (e.kind == StreamEvent::Kind::kToolCallDelta) {
     start(out);
     Item& it = call_item(out, e);
     if (!e.arguments_fragment.empty()) {
       it.wire.arguments += e.arguments_fragment;
-      StringSink sink(out, seq_);
-      arguments_delta(sink, it.wire, static_cast<size_t>(&it - items_.data()), e.arguments_fragment);
+      ResponseStringSink sink(out, seq_);
+      output_arguments_delta(sink, it.wire, static_cast<size_t>(&it - items_.data()), e.arguments_fragment);
     }
   }
   return out;
@@ -424,18 +424,18 @@ std::string ResponsesSseWriter::finish(const ChatResponse& final_response) {
   std::string out;
   start(out);
   if (items_.empty()) {  // nothing streamed: the answer's items whole
-    for (WireOutputItem& w : items_of(final_response, local_id_)) {
+    for (WireOutputItem& w : output_items_of(final_response, local_id_)) {
       items_.push_back(Item{std::move(w), 0, true});
-      StringSink sink(out, seq_);
-      open_item(sink, items_.back().wire, items_.size() - 1);
+      ResponseStringSink sink(out, seq_);
+      open_output_item(sink, items_.back().wire, items_.size() - 1);
     }
   }
   response_.incomplete = final_response.finish_reason == FinishReason::kLength;
   for (Item& it : items_) close(out, it);
   response_.output.clear();
   for (const Item& it : items_) response_.output.push_back(it.wire);
-  set_usage(response_, final_response.usage);
-  add(out, response_.incomplete ? "response.incomplete" : "response.completed", response_member(response_, Phase::kFinal));
+  set_response_usage(response_, final_response.usage);
+  add(out, response_.incomplete ? "response.incomplete" : "response.completed", response_member(response_, ResponsePhase::kFinal));
   return out;
 }
 

@@ -26,6 +26,12 @@ namespace ploke::adapters::openai {
 // nullopt. Everything read_served_chat_request() checks.
 std::optional<WireError> validate_served_chat_request(const nlohmann::json* body);
 
+// A 400 invalid_request_error with the API's message, param and code.
+WireError invalid_request(std::string msg, std::optional<std::string> param = std::nullopt,
+                          std::optional<std::string> code = std::nullopt);
+// The API's 400 for a body that is not a JSON object (every route's words).
+WireError unparsable_body();
+
 // The error render_openai_error() writes for `st` (status, OpenAI's client wording, type,
 // param, code), for the protocols' in-stream error events.
 WireError openai_wire_error(const Status& st);

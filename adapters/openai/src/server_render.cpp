@@ -214,14 +214,14 @@ int openai_error_http_status(const Status& st) {
 namespace {
 
 // The error object's type, code and param for a Status (OpenAI's, by code).
-struct ErrorFields {
+struct ReplyErrorFields {
   std::string_view type = "server_error";
   std::string_view code;  // "" = null
   std::string param;      // "" = null
 };
 
-ErrorFields error_fields(const Status& st) {
-  ErrorFields f;
+ReplyErrorFields error_fields(const Status& st) {
+  ReplyErrorFields f;
   switch (st.code()) {
     case StatusCode::kRateLimited: f.type = "requests"; f.code = "rate_limit_exceeded"; break;
     case StatusCode::kOverloaded: f.code = "overloaded"; break;
@@ -247,7 +247,7 @@ ErrorFields error_fields(const Status& st) {
 }  // namespace
 
 WireError openai_wire_error(const Status& st) {
-  const ErrorFields f = error_fields(st);
+  const ReplyErrorFields f = error_fields(st);
   WireError e{openai_error_http_status(st), error_message(st), std::string(f.type), std::nullopt, std::nullopt};
   if (!f.param.empty()) e.param = f.param;
   if (!f.code.empty()) e.code = std::string(f.code);
@@ -257,7 +257,7 @@ WireError openai_wire_error(const Status& st) {
 Reply render_openai_error(const Status& st) {
   Reply out;
   out.status = openai_error_http_status(st);
-  const ErrorFields f = error_fields(st);
+  const ReplyErrorFields f = error_fields(st);
   if (st.code() == StatusCode::kInsufficientCredits) out.headers.emplace_back("x-should-retry", "false");
   if (st.code() == StatusCode::kRateLimited || st.code() == StatusCode::kOverloaded) add_retry_headers(st, out);
   json_text::JsonWriter w(out.body);

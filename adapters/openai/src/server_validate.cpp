@@ -18,7 +18,7 @@ using ErrorSpec = WireError;
 
 ErrorSpec invalid(std::string msg, std::optional<std::string> param = std::nullopt,
                   std::optional<std::string> code = std::nullopt) {
-  return ErrorSpec{400, std::move(msg), "invalid_request_error", std::move(param), std::move(code)};
+  return invalid_request(std::move(msg), std::move(param), std::move(code));
 }
 
 // Tool messages must answer a preceding assistant tool_calls, and every call must be
@@ -115,13 +115,7 @@ std::optional<ErrorSpec> validate_tool_choice(const Json& b) {
 }  // namespace
 
 std::optional<ErrorSpec> validate_served_chat_request(const Json* body) {
-  if (body == nullptr || !body->is_object()) {
-    return invalid(
-        "We could not parse the JSON body of your request. (HINT: This likely means you aren't using "
-        "your HTTP library correctly. The OpenAI API expects a JSON payload, but what was sent was not "
-        "valid JSON. If you have trouble figuring out how to fix this, please contact us through our "
-        "help center at help.openai.com.)");
-  }
+  if (body == nullptr || !body->is_object()) return unparsable_body();
   const Json& b = *body;
   auto model_it = b.find("model");
   if (model_it == b.end() || !model_it->is_string() || model_it->get_ref<const std::string&>().empty()) {
@@ -153,6 +147,18 @@ std::optional<ErrorSpec> validate_served_chat_request(const Json* body) {
   if (auto e = validate_tool_pairing(*msgs_it)) return e;
   if (auto e = validate_tool_choice(b)) return e;
   return std::nullopt;
+}
+
+WireError invalid_request(std::string msg, std::optional<std::string> param, std::optional<std::string> code) {
+  return WireError{400, std::move(msg), "invalid_request_error", std::move(param), std::move(code)};
+}
+
+WireError unparsable_body() {
+  return invalid(
+      "We could not parse the JSON body of your request. (HINT: This likely means you aren't using "
+      "your HTTP library correctly. The OpenAI API expects a JSON payload, but what was sent was not "
+      "valid JSON. If you have trouble figuring out how to fix this, please contact us through our "
+      "help center at help.openai.com.)");
 }
 
 WireError model_not_found(std::string_view model) {
