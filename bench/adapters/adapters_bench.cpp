@@ -7,6 +7,8 @@
 
 #include "ploke/adapters/anthropic/adapter.h"
 #include "ploke/adapters/openai/adapter.h"
+#include "ploke/adapters/openai/responses.h"
+#include "ploke/adapters/openai/responses_adapter.h"
 #include "ploke/adapters/openrouter/adapter.h"
 #include "ploke/adapters/sse.h"
 #include "ploke/core/random.h"
@@ -114,6 +116,66 @@ void BM_OpenAiStreamDecode(benchmark::State& state) {
   state.SetBytesProcessed(static_cast<int64_t>(state.iterations()) * static_cast<int64_t>(stream_corpus().size()));
 }
 BENCHMARK(BM_OpenAiStreamDecode)->Unit(benchmark::kMillisecond);
+
+/// ~1 MB Responses stream as one response (the decoder ends at response.completed): the
+/// package's own renderer (render_response_stream) over message items of 50–150 text deltas
+/// (1–3 words each, the words of the other corpora unescaped) and, every few items, a
+/// function call streamed in argument fragments.
+const std::string& responses_corpus() {
+  static const std::string corpus = [] {
+    constexpr const char* kRaw[] = {"the", "model", "streams", "tokens", " ", "quickly", "caf\xC3\xA9",
+                                    "\"quoted\"", "line\n", "\xE2\x82\xAC", "data", "json", "ok"};
+    Random rng(42);
+    adapters::openai::WireResponse w;
+    w.id = "resp_0123456789abcdef0123456789abcdef0123456789abcdef";
+    w.model = "gpt-4o";
+    size_t bytes = 0;
+    while (bytes < (1u << 20)) {
+      adapters::openai::WireOutputItem item;
+      item.id = "msg_" + std::to_string(w.output.size()) + "0123456789abcdef0123456789abcdef0123456789abcdef";
+      if (w.output.size() % 4 == 3) {
+        item.is_call = true;
+        item.call_id = "call_" + std::to_string(w.output.size());
+        item.name = "get_weather";
+        for (int i = 0; i < 20; ++i) item.fragments.push_back(std::string(kRaw[rng.below(13)]) + " ");
+        for (const auto& f : item.fragments) item.arguments += f;
+      } else {
+        const int n = 50 + static_cast<int>(rng.below(100));
+        for (int i = 0; i < n; ++i) item.tokens.push_back(std::string(kRaw[rng.below(13)]) + " ");
+      }
+      w.output.push_back(std::move(item));
+      bytes = 0;
+      for (const auto& o : w.output) bytes += 190 * (o.tokens.size() + o.fragments.size());
+    }
+    std::string s;
+    for (const auto& e : adapters::openai::render_response_stream(w)) s += e.bytes;
+    return s;
+  }();
+  return corpus;
+}
+
+void BM_OpenAiResponsesStreamDecode(benchmark::State& state) {
+  const std::vector<std::string_view> ps = cut_pieces(responses_corpus());
+  adapters::openai::OpenAiResponsesAdapter adapter;
+  const Endpoint ep{"openai", "", Secret(), {}};
+  std::vector<StreamEvent> out;
+  out.reserve(1 << 14);
+  size_t events = 0;
+  for (auto _ : state) {
+    auto dec = adapter.new_stream_decoder(ep);
+    out.clear();
+    for (std::string_view p : ps) {
+      if (!dec->feed(p, out).ok()) state.SkipWithError("decode failed");
+    }
+    if (!dec->terminated()) state.SkipWithError("no response.completed");
+    events = out.size();
+    benchmark::DoNotOptimize(out.data());
+  }
+  state.SetBytesProcessed(static_cast<int64_t>(state.iterations()) * static_cast<int64_t>(responses_corpus().size()));
+  state.counters["events"] = static_cast<double>(events);
+  state.counters["corpus_bytes"] = static_cast<double>(responses_corpus().size());
+}
+BENCHMARK(BM_OpenAiResponsesStreamDecode)->Unit(benchmark::kMillisecond);
 
 /// ~1 MB of Anthropic Messages events as one long message: message_start, then text
 /// blocks of 50–150 text_delta events (1–3 words each, same word list as the OpenAI

@@ -19,7 +19,7 @@
 #include <vector>
 
 #include "openai_wire.h"
-#include "ploke/adapters/openai/responses.h"
+#include "ploke/adapters/openai/responses_served.h"
 #include "ploke/core/thread_annotations.h"
 
 namespace ploke::simulator::detail {

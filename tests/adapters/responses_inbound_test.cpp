@@ -71,7 +71,7 @@ TEST(OpenAiResponsesInbound, RefusalsNameTheField) {
   EXPECT_NE(msg("{\"model\":").find("We could not parse the JSON body"), std::string::npos);  // the API's words
 }
 
-ChatResponse answer() {
+ChatResponse gateway_answer() {
   ChatResponse r;
   r.model = "gpt-4o";
   r.content = "Hi there.";
@@ -82,7 +82,7 @@ ChatResponse answer() {
 }
 
 TEST(OpenAiResponsesInbound, WholeAnswerIsAResponseWithItsItems) {
-  const json j = json::parse(render_openai_response(answer(), answer().usage, 1700000000, "trace1", ResponseEcho{}));
+  const json j = json::parse(render_openai_response(gateway_answer(), gateway_answer().usage, 1700000000, "trace1", ResponseEcho{}));
   EXPECT_EQ(j["id"], "resp_trace1");
   EXPECT_EQ(j["status"], "completed");
   ASSERT_EQ(j["output"].size(), 2u);
@@ -91,12 +91,12 @@ TEST(OpenAiResponsesInbound, WholeAnswerIsAResponseWithItsItems) {
   EXPECT_EQ(j["output"][1]["call_id"], "call_9");
   EXPECT_EQ(j["usage"]["input_tokens"], 7);
   EXPECT_EQ(j["usage"]["total_tokens"], 12);
-  ChatResponse cut = answer();
+  ChatResponse cut = gateway_answer();
   cut.finish_reason = FinishReason::kLength;
   EXPECT_EQ(json::parse(render_openai_response(cut, cut.usage, 0, "t", ResponseEcho{}))["status"], "incomplete");
 }
 
-std::vector<json> parse_events(const std::string& bytes, std::vector<std::string>& types) {
+std::vector<json> parse_writer_events(const std::string& bytes, std::vector<std::string>& types) {
   std::vector<json> out;
   std::istringstream in(bytes);
   std::string line;
@@ -107,7 +107,7 @@ std::vector<json> parse_events(const std::string& bytes, std::vector<std::string
   return out;
 }
 
-StreamEvent tool_delta(uint32_t index, std::string id, std::string name, std::string frag) {
+StreamEvent tool_delta_event(uint32_t index, std::string id, std::string name, std::string frag) {
   StreamEvent e;
   e.kind = StreamEvent::Kind::kToolCallDelta;
   e.tool_index = index;
@@ -125,11 +125,11 @@ TEST(OpenAiResponsesInbound, StreamWriterOpensAndClosesItemsInOrder) {
   out += w.event(start);
   out += w.event(StreamEvent::TextDelta("Hi"));
   out += w.event(StreamEvent::TextDelta(" there."));
-  out += w.event(tool_delta(0, "call_9", "f", R"({"a")"));
-  out += w.event(tool_delta(0, "", "", ":1}"));
-  out += w.finish(answer());
+  out += w.event(tool_delta_event(0, "call_9", "f", R"({"a")"));
+  out += w.event(tool_delta_event(0, "", "", ":1}"));
+  out += w.finish(gateway_answer());
   std::vector<std::string> types;
-  const std::vector<json> ev = parse_events(out, types);
+  const std::vector<json> ev = parse_writer_events(out, types);
   const std::vector<std::string> want = {
       "response.created", "response.in_progress", "response.output_item.added", "response.content_part.added",
       "response.output_text.delta", "response.output_text.delta", "response.output_text.done",
@@ -151,7 +151,7 @@ TEST(OpenAiResponsesInbound, StreamWriterErrorEventContinuesTheSequence) {
   std::string out = w.event(StreamEvent::TextDelta("Hi"));
   out += w.error(ServerError("upstream said: secret text"));
   std::vector<std::string> types;
-  const std::vector<json> ev = parse_events(out, types);
+  const std::vector<json> ev = parse_writer_events(out, types);
   EXPECT_EQ(types.back(), "error");
   EXPECT_EQ(ev.back()["sequence_number"], ev.size() - 1);
   EXPECT_EQ(ev.back()["message"].get<std::string>().find("secret"), std::string::npos);

@@ -7,21 +7,21 @@
 
 #include <sstream>
 
-#include "ploke/adapters/openai/responses.h"
+#include "ploke/adapters/openai/responses_served.h"
 
 namespace ploke::adapters::openai {
 namespace {
 
 using nlohmann::json;
 
-std::optional<WireError> read(const std::string& text, ServedResponsesRequest& out) {
+std::optional<WireError> read_responses(const std::string& text, ServedResponsesRequest& out) {
   const json j = json::parse(text);
   return read_served_responses_request(&j, out);
 }
 
-WireError error_of(const std::string& text) {
+WireError responses_error_of(const std::string& text) {
   ServedResponsesRequest out;
-  auto e = read(text, out);
+  auto e = read_responses(text, out);
   EXPECT_TRUE(e.has_value()) << text;
   return e.value_or(WireError{});
 }
@@ -29,32 +29,32 @@ WireError error_of(const std::string& text) {
 TEST(OpenAiResponsesRequest, ValidationErrorsNameTheirParamAndCode) {
   ServedResponsesRequest out;
   EXPECT_NE(read_served_responses_request(nullptr, out)->message.find("could not parse the JSON body"), std::string::npos);
-  WireError e = error_of(R"({"input":"hi"})");
+  WireError e = responses_error_of(R"({"input":"hi"})");
   EXPECT_EQ(e.message, "Missing required parameter: 'model'.");
   EXPECT_EQ(e.code, "missing_required_parameter");
-  e = error_of(R"({"model":"m","input":"hi","max_output_tokens":5})");
+  e = responses_error_of(R"({"model":"m","input":"hi","max_output_tokens":5})");
   EXPECT_EQ(e.message, "Invalid 'max_output_tokens': integer below minimum value. Expected a value >= 16, but got 5 instead.");
   EXPECT_EQ(e.param, "max_output_tokens");
   EXPECT_EQ(e.code, "integer_below_min_value");
-  e = error_of(R"({"model":"m","input":"hi","temperature":3})");
+  e = responses_error_of(R"({"model":"m","input":"hi","temperature":3})");
   EXPECT_EQ(e.code, "decimal_above_max_value");
-  e = error_of(R"({"model":"m","input":7})");
+  e = responses_error_of(R"({"model":"m","input":7})");
   EXPECT_EQ(e.param, "input");
   EXPECT_EQ(e.code, "invalid_type");
-  e = error_of(R"({"model":"m","input":[{"role":"robot","content":"x"}]})");
+  e = responses_error_of(R"({"model":"m","input":[{"role":"robot","content":"x"}]})");
   EXPECT_EQ(e.param, "input[0].role");
   EXPECT_EQ(e.code, "invalid_value");
-  e = error_of(R"({"model":"m","input":[{"type":"function_call_output","output":"x"}]})");
+  e = responses_error_of(R"({"model":"m","input":[{"type":"function_call_output","output":"x"}]})");
   EXPECT_EQ(e.param, "input[0].call_id");
-  e = error_of(R"({"model":"m","input":"x","tools":[{"type":"function","name":"bad name"}]})");
+  e = responses_error_of(R"({"model":"m","input":"x","tools":[{"type":"function","name":"bad name"}]})");
   EXPECT_EQ(e.param, "tools[0].name");
   EXPECT_EQ(e.code, "invalid_value");
-  e = error_of(R"({"model":"m","input":"x","tools":[{"type":"function","name":"a"}],"tool_choice":{"type":"function","name":"b"}})");
+  e = responses_error_of(R"({"model":"m","input":"x","tools":[{"type":"function","name":"a"}],"tool_choice":{"type":"function","name":"b"}})");
   EXPECT_EQ(e.message, "Tool choice 'function' not found in 'tools' parameter.");
   EXPECT_EQ(e.param, "tool_choice");
-  e = error_of(R"({"model":"m","input":"x","text":{"format":{"type":"json_schema","name":"n"}}})");
+  e = responses_error_of(R"({"model":"m","input":"x","text":{"format":{"type":"json_schema","name":"n"}}})");
   EXPECT_EQ(e.param, "text.format.schema");
-  e = error_of(R"({"model":"m","input":"x","stream":"yes"})");
+  e = responses_error_of(R"({"model":"m","input":"x","stream":"yes"})");
   EXPECT_EQ(e.param, "stream");
   EXPECT_EQ(e.status, 400);
   EXPECT_EQ(e.type, "invalid_request_error");
@@ -62,7 +62,7 @@ TEST(OpenAiResponsesRequest, ValidationErrorsNameTheirParamAndCode) {
 
 TEST(OpenAiResponsesRequest, ReadsInputToolsAndEchoes) {
   ServedResponsesRequest r;
-  ASSERT_FALSE(read(R"({"model":"gpt-4o","instructions":"Be brief.","stream":true,"store":false,
+  ASSERT_FALSE(read_responses(R"({"model":"gpt-4o","instructions":"Be brief.","stream":true,"store":false,
       "max_output_tokens":64,"previous_response_id":"resp_1","metadata":{"k":"v"},
       "input":[{"role":"user","content":"hello"},
                {"type":"function_call","call_id":"call_a","name":"f","arguments":"{\"x\":1}"},
@@ -95,7 +95,7 @@ TEST(OpenAiResponsesRequest, ReadsInputToolsAndEchoes) {
   EXPECT_FALSE(r.echo.store);
 }
 
-WireResponse sample(bool call, bool incomplete) {
+WireResponse sample_response(bool call, bool incomplete) {
   WireResponse w;
   w.id = "resp_1";
   w.model = "gpt-4o";
@@ -119,7 +119,7 @@ WireResponse sample(bool call, bool incomplete) {
   return w;
 }
 
-std::vector<json> events_of(const WireResponse& w, std::vector<std::string>& types) {
+std::vector<json> response_events_of(const WireResponse& w, std::vector<std::string>& types) {
   std::vector<json> out;
   for (const auto& e : render_response_stream(w)) {
     std::istringstream in(e.bytes);
@@ -136,7 +136,7 @@ std::vector<json> events_of(const WireResponse& w, std::vector<std::string>& typ
 
 TEST(OpenAiResponsesRender, TextStreamEventsInOrderWithSequenceNumbers) {
   std::vector<std::string> types;
-  const auto ev = events_of(sample(false, false), types);
+  const auto ev = response_events_of(sample_response(false, false), types);
   const std::vector<std::string> want = {"response.created", "response.in_progress", "response.output_item.added",
                                          "response.content_part.added", "response.output_text.delta",
                                          "response.output_text.delta", "response.output_text.delta",
@@ -151,12 +151,12 @@ TEST(OpenAiResponsesRender, TextStreamEventsInOrderWithSequenceNumbers) {
   EXPECT_EQ(done["status"], "completed");
   EXPECT_EQ(done["output"][0]["content"][0]["text"], "Hello there.");
   EXPECT_EQ(done["usage"]["total_tokens"], 8);
-  EXPECT_EQ(done, json::parse(render_response(sample(false, false))));
+  EXPECT_EQ(done, json::parse(render_response(sample_response(false, false))));
 }
 
 TEST(OpenAiResponsesRender, FunctionCallStreamAndIncompleteEnding) {
   std::vector<std::string> types;
-  const auto ev = events_of(sample(true, false), types);
+  const auto ev = response_events_of(sample_response(true, false), types);
   EXPECT_EQ(types[2], "response.output_item.added");
   EXPECT_EQ(ev[2]["item"]["arguments"], "");
   EXPECT_EQ(types[3], "response.function_call_arguments.delta");
@@ -165,7 +165,7 @@ TEST(OpenAiResponsesRender, FunctionCallStreamAndIncompleteEnding) {
   EXPECT_EQ(ev[5]["name"], "f");
   EXPECT_EQ(ev[6]["item"]["call_id"], "call_1");
   types.clear();
-  const auto inc = events_of(sample(false, true), types);
+  const auto inc = response_events_of(sample_response(false, true), types);
   EXPECT_EQ(types.back(), "response.incomplete");
   EXPECT_EQ(inc.back()["response"]["incomplete_details"]["reason"], "max_output_tokens");
   EXPECT_TRUE(inc.back()["response"]["completed_at"].is_null());

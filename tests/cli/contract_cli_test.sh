@@ -11,7 +11,7 @@ trap 'rm -rf "$TMP"' EXIT
 source "$(dirname "$0")/lib.sh"
 
 "$BIN" adapters >"$TMP/out" 2>&1; check "adapters exit 0" 0 $? "^openai$" "$TMP/out"
-for a in anthropic custom openai openrouter; do
+for a in anthropic custom openai openai-responses openrouter; do
   grep -qx "$a" "$TMP/out" && { echo "ok   adapters lists $a"; pass=$((pass+1)); } || { echo "FAIL adapters lacks $a"; fail=$((fail+1)); }
 done
 

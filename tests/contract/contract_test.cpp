@@ -57,7 +57,8 @@ TEST_P(ShippedSuiteTest, PassesWithItsAdapter) {
     EXPECT_TRUE(kinds.count(k)) << fault_kind_name(k);
 }
 
-INSTANTIATE_TEST_SUITE_P(Adapters, ShippedSuiteTest, ::testing::Values("openai", "anthropic", "custom", "openrouter"));
+INSTANTIATE_TEST_SUITE_P(Adapters, ShippedSuiteTest,
+                         ::testing::Values("openai", "anthropic", "custom", "openrouter", "openai-responses"));
 
 TEST(ContractRunnerTest, OpenAiSuiteIncludesCassetteAndDriftCases) {
   ContractSuite suite = load("openai");

@@ -27,7 +27,7 @@ args=(-S "$TMP/src" -B "$TMP/build" -DCMAKE_BUILD_TYPE=Release -DCMAKE_PREFIX_PA
 "$CMAKE" --build "$TMP/build" -j2 >"$TMP/build.log" 2>&1 || { cat "$TMP/build.log"; exit 1; }
 
 "$TMP/build/acme_contract" "$TMP/src/acme.json" | tee "$TMP/out"
-grep -q "^registered adapters: acme anthropic custom openai openrouter" "$TMP/out"
+grep -q "^registered adapters: acme anthropic custom openai openai-responses openrouter" "$TMP/out"
 grep -qE "^acme_rate_limit_420 +sim +non-stream +PASS" "$TMP/out"
 grep -qE "^[0-9]+ passed, 0 failed" "$TMP/out"
 

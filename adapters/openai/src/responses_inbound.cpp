@@ -5,7 +5,7 @@
 #include <string>
 
 #include "json_guard.h"
-#include "ploke/adapters/openai/responses.h"
+#include "ploke/adapters/openai/responses_served.h"
 
 namespace ploke::adapters::openai {
 namespace {

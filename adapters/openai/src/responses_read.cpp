@@ -6,7 +6,7 @@
 #include <string_view>
 
 #include "check_rules.h"
-#include "ploke/adapters/openai/responses.h"
+#include "ploke/adapters/openai/responses_served.h"
 #include "server_internal.h"
 
 namespace ploke::adapters::openai {

@@ -3,7 +3,7 @@
 // The server half of OpenAI's Responses API (`POST /v1/responses`, `GET /v1/responses/{id}`)
 // for a server that makes up its own answers (the simulator):
 //
-// * read_served_responses_request(): the API's validation of a create body (JSON object,
+// * read_served_responses_request() (responses_served.h): the API's validation of a create body (JSON object,
 //   `model`, `input` a string or an array of input items, `instructions`, ranges —
 //   temperature 0–2, top_p 0–1, max_output_tokens ≥ 16 —, `tools` as flat function tools,
 //   `tool_choice`, `text.format`), worded, typed and param-pathed as the API does; then
@@ -20,13 +20,11 @@
 //   (a normalized answer, whole or streamed, as a Response and its typed events).
 //
 // Ids, text and timing are the caller's: nothing here draws randomness or reads a clock.
-// Only the forward declarations of nlohmann (read_served_responses_request() takes a DOM):
-// include it from .cpp files that already link nlohmann.
+// The request reader for a server that makes up answers takes a DOM and lives in
+// responses_served.h (in-tree only, not installed).
 //
 // Thread-safety: pure functions.
 #pragma once
-
-#include <nlohmann/json_fwd.hpp>
 
 #include <cstdint>
 #include <optional>
@@ -36,7 +34,6 @@
 
 #include "ploke/adapters/inbound.h"
 #include "ploke/adapters/openai/render.h"
-#include "ploke/adapters/openai/served_request.h"
 #include "ploke/core/chat.h"
 #include "ploke/core/status.h"
 
@@ -57,35 +54,6 @@ struct ResponseEcho {
   std::string metadata = "{}";
   std::string user = "null";
 };
-
-/// What a generator reads from a validated create request.
-struct ServedResponsesRequest {
-  /// model, stream, max_tokens (= max_output_tokens), prompt_chars (input and instructions
-  /// text, function-call arguments and outputs), last_message_is_tool (the last input item
-  /// is a function_call_output), tools (function tools; other tool types as `custom`: offered,
-  /// never called), tool_choice, forced function, parallel_tool_calls, response_schema
-  /// (`text.format` json_schema / json_object).
-  ServedChatRequest chat;
-  std::optional<std::string> previous_response_id;
-  bool store = true;
-  std::vector<std::string> call_ids;    ///< `call_id` of every function_call input item
-  std::vector<std::string> output_ids;  ///< `call_id` of every function_call_output input item
-  ResponseEcho echo;
-};
-
-/// The API's 400 for a malformed create body (null `body`: not JSON), else nullopt with
-/// `out` filled. Whether the model exists, and `previous_response_id` and the call ids
-/// against stored responses, are the caller's business (the errors below word them).
-std::optional<WireError> read_served_responses_request(const nlohmann::json* body, ServedResponsesRequest& out);
-
-/// 400 previous_response_not_found: "Previous response with id '…' not found."
-WireError previous_response_not_found(std::string_view id);
-/// 400: a function_call_output whose call_id no function call in the context made.
-WireError unknown_call_output(std::string_view call_id);
-/// 400: a function call of the previous response that the input does not answer.
-WireError unanswered_call(std::string_view call_id);
-/// 404 for `GET /v1/responses/{id}` of an id the server does not hold.
-WireError response_not_found(std::string_view id);
 
 /// One output item: an assistant message (text `tokens`, one delta each) or a function call.
 struct WireOutputItem {
