@@ -173,6 +173,39 @@ TEST_F(RecorderTest, RecordsThenReplaysByteExact) {
   expect_same_chunks_in_time(c, c2);
 }
 
+// The Responses API through the recorder: a plain and a streamed /v1/responses (typed
+// `event:` lines) recorded, then replayed byte for byte without the upstream.
+TEST_F(RecorderTest, RecordsThenReplaysResponsesApiByteExact) {
+  const std::string path = dir_.file("responses.json");
+  const std::vector<std::string> bodies = {R"({"model":"gpt-4o","input":"Say hello."})",
+                                           R"({"model":"gpt-4o","input":"Say hello.","stream":true})"};
+  std::vector<Reply> live;
+  {
+    auto rec = start(opts(RecordMode::kAll, path));
+    ASSERT_TRUE(rec);
+    for (const auto& b : bodies) {
+      live.push_back(send(clock_, rec->url(), "POST", "/v1/responses", b));
+      ASSERT_EQ(live.back().status, 200) << live.back().body;
+    }
+    ASSERT_OK(rec->stop());
+  }
+  EXPECT_NE(live[1].body.find("event: response.completed\n"), std::string::npos);
+  const codec::Cassette c = load(path);
+  ASSERT_EQ(c.interactions.size(), 2u);
+  EXPECT_EQ(c.interactions[1].request.path, "/v1/responses");
+  EXPECT_GT(c.interactions[1].response.chunks.size(), 1u);
+  const uint64_t upstream_before = sim_.requests();
+  auto replay = start(opts(RecordMode::kNone, path));
+  ASSERT_TRUE(replay);
+  for (size_t i = 0; i < bodies.size(); ++i) {
+    Reply r = send(clock_, replay->url(), "POST", "/v1/responses", bodies[i]);
+    EXPECT_EQ(r.status, 200);
+    EXPECT_EQ(r.body, live[i].body) << i;
+  }
+  EXPECT_EQ(sim_.requests(), upstream_before);
+  ASSERT_OK(replay->stop());
+}
+
 // An upstream that echoes every credential it gets back in an error body and headers.
 class EchoUpstream {
  public:

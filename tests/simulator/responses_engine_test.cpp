@@ -16,20 +16,20 @@ using testing::chat_http;
 using testing::Json;
 using testing::sse_data;
 
-HttpRequest get(const std::string& path) {
+HttpRequest get_request(const std::string& path) {
   HttpRequest r;
   r.method = "GET";
   r.path = path;
   return r;
 }
 
-Json input_body(bool stream = false) {
+Json responses_body(bool stream = false) {
   Json b = {{"model", "gpt-4o"}, {"input", "Say hello to the simulator"}};
   if (stream) b["stream"] = true;
   return b;
 }
 
-Json weather_tools() {
+Json responses_weather_tools() {
   return Json::parse(R"([{"type":"function","name":"get_weather",
     "parameters":{"type":"object","properties":{"city":{"type":"string"}},"required":["city"]}}])");
 }
@@ -58,7 +58,7 @@ class ResponsesEngine : public ::testing::Test {
 
 TEST_F(ResponsesEngine, TextAnswerIsACompletedResponse) {
   auto e = make();
-  const Json r = post(*e, input_body());
+  const Json r = post(*e, responses_body());
   EXPECT_EQ(r["object"], "response");
   EXPECT_EQ(r["id"].get<std::string>().rfind("resp_", 0), 0u);
   EXPECT_EQ(r["id"].get<std::string>().size(), 53u);
@@ -74,15 +74,15 @@ TEST_F(ResponsesEngine, TextAnswerIsACompletedResponse) {
 
 TEST_F(ResponsesEngine, SameSeedSameAnswerOtherSeedOtherAnswer) {
   auto a = make(7), b = make(7), c = make(8);
-  const Json ra = post(*a, input_body()), rb = post(*b, input_body()), rc = post(*c, input_body());
+  const Json ra = post(*a, responses_body()), rb = post(*b, responses_body()), rc = post(*c, responses_body());
   EXPECT_EQ(ra, rb);
   EXPECT_NE(ra["id"], rc["id"]);
-  EXPECT_NE(ra["id"], post(*a, input_body())["id"]);  // never repeated within a process
+  EXPECT_NE(ra["id"], post(*a, responses_body())["id"]);  // never repeated within a process
 }
 
 TEST_F(ResponsesEngine, StreamIsTypedEventsPacedByTheTokenRate) {
   auto e = make();
-  ScriptedResponse r = e->handle(chat_http(input_body(true), "/v1/responses"));
+  ScriptedResponse r = e->handle(chat_http(responses_body(true), "/v1/responses"));
   ASSERT_TRUE(r.streaming);
   EXPECT_EQ(r.headers.get("content-type").value_or(""), "text/event-stream; charset=utf-8");
   const std::vector<std::string> data = sse_data(r.body());
@@ -104,8 +104,8 @@ TEST_F(ResponsesEngine, StreamIsTypedEventsPacedByTheTokenRate) {
 
 TEST_F(ResponsesEngine, FunctionCallThenPreviousResponseIdWithItsOutput) {
   auto e = make();
-  Json body = input_body();
-  body["tools"] = weather_tools();
+  Json body = responses_body();
+  body["tools"] = responses_weather_tools();
   body["tool_choice"] = "required";
   const Json first = post(*e, body);
   ASSERT_EQ(first["output"][0]["type"], "function_call");
@@ -122,7 +122,7 @@ TEST_F(ResponsesEngine, FunctionCallThenPreviousResponseIdWithItsOutput) {
   EXPECT_EQ(err["error"]["param"], "input");
   // Answering it: text, with the previous context counted in input_tokens.
   next["input"] = Json::array({{{"type", "function_call_output"}, {"call_id", call_id}, {"output", "sunny"}}});
-  next["tools"] = weather_tools();
+  next["tools"] = responses_weather_tools();
   const Json second = post(*e, next);
   EXPECT_EQ(second["output"][0]["type"], "message");
   EXPECT_EQ(second["previous_response_id"], first["id"]);
@@ -131,32 +131,32 @@ TEST_F(ResponsesEngine, FunctionCallThenPreviousResponseIdWithItsOutput) {
 
 TEST_F(ResponsesEngine, UnknownPreviousResponseModelAndUrl) {
   auto e = make();
-  Json body = input_body();
+  Json body = responses_body();
   body["previous_response_id"] = "resp_missing";
   Json err = post(*e, body, 400);
   EXPECT_EQ(err["error"]["code"], "previous_response_not_found");
   EXPECT_EQ(err["error"]["param"], "previous_response_id");
-  body = input_body();
+  body = responses_body();
   body["model"] = "nope";
   err = post(*e, body, 404);
   EXPECT_EQ(err["error"]["code"], "model_not_found");
-  ScriptedResponse r = e->handle(get("/v1/responses/resp_missing"));
+  ScriptedResponse r = e->handle(get_request("/v1/responses/resp_missing"));
   EXPECT_EQ(r.status, 404);
   EXPECT_EQ(Json::parse(r.body())["error"]["message"], "Response with id 'resp_missing' not found.");
 }
 
 TEST_F(ResponsesEngine, StoredResponsesAreRetrievedUnstoredAreNot) {
   auto e = make();
-  const Json stored = post(*e, input_body());
-  ScriptedResponse r = e->handle(get("/v1/responses/" + stored["id"].get<std::string>()));
+  const Json stored = post(*e, responses_body());
+  ScriptedResponse r = e->handle(get_request("/v1/responses/" + stored["id"].get<std::string>()));
   ASSERT_EQ(r.status, 200);
   EXPECT_EQ(Json::parse(r.body()), stored);
-  Json body = input_body();
+  Json body = responses_body();
   body["store"] = false;
   const Json unstored = post(*e, body);
   EXPECT_EQ(unstored["store"], false);
-  EXPECT_EQ(e->handle(get("/v1/responses/" + unstored["id"].get<std::string>())).status, 404);
-  body = input_body();
+  EXPECT_EQ(e->handle(get_request("/v1/responses/" + unstored["id"].get<std::string>())).status, 404);
+  body = responses_body();
   body["previous_response_id"] = unstored["id"];
   EXPECT_EQ(post(*e, body, 400)["error"]["code"], "previous_response_not_found");
 }
@@ -165,7 +165,7 @@ TEST_F(ResponsesEngine, MaxOutputTokensEndsIncomplete) {
   SimOptions o;
   o.length.min_tokens = o.length.max_tokens = 40;
   auto e = SimEngine::Create(o, clock_);
-  Json body = input_body(true);
+  Json body = responses_body(true);
   body["max_output_tokens"] = 16;
   ScriptedResponse r = (*e)->handle(chat_http(body, "/v1/responses"));
   const Json last = Json::parse(sse_data(r.body()).back());
@@ -178,14 +178,14 @@ TEST_F(ResponsesEngine, FaultsApplyWithResponsesShapes) {
   auto e = make(1, R"({"faults":[
     {"id":"mid","kind":"mid_stream_error","status":500,"after_events":3,"match":{"stream":true},"trigger":{"nth":1}},
     {"id":"rl","kind":"http_error","status":429,"retry_after_ms":10,"match":{"stream":false},"trigger":{"nth":1}}]})");
-  ScriptedResponse r = e->handle(chat_http(input_body(true), "/v1/responses"));
+  ScriptedResponse r = e->handle(chat_http(responses_body(true), "/v1/responses"));
   const std::vector<std::string> data = sse_data(r.body());
   ASSERT_EQ(data.size(), 4u);
   const Json err = Json::parse(data.back());
   EXPECT_EQ(err["type"], "error");
   EXPECT_EQ(err["sequence_number"], 3);
   EXPECT_NE(r.body().find("event: error\n"), std::string::npos);
-  ScriptedResponse limited = e->handle(chat_http(input_body(), "/v1/responses"));
+  ScriptedResponse limited = e->handle(chat_http(responses_body(), "/v1/responses"));
   EXPECT_EQ(limited.status, 429);
   EXPECT_EQ(limited.headers.get("retry-after-ms").value_or(""), "10");
   const auto journal = e->journal();

@@ -4,13 +4,14 @@
 // errors for the API's 400s and for faults (429 retried, a mid-stream `error` event). Bodies
 // and stream events are validated against the published OpenAI schemas (Response,
 // ResponseStreamEvent).
-import { describe, it, beforeEach } from 'node:test';
+import { describe, it, beforeEach, after } from 'node:test';
 import assert from 'node:assert/strict';
 import OpenAI from 'openai';
 import { client, MODEL, clearFaults, setFaults, journalMark, retryCounts, rejectsWith } from './helpers.mjs';
 import { assertShape, assertResponseEvent } from './shapes.mjs';
 
 beforeEach(clearFaults);
+after(clearFaults);  // the next file starts without this file's faults
 
 const TOOLS = [
   {

@@ -109,6 +109,7 @@ function vercel(t) {
   const openrouter = createOpenRouter({ apiKey: KEY, baseURL: `${t.root}/api/v1` });
   const models = [
     ['@ai-sdk/openai chat', () => openai.chat(t.model), Recipe],
+    ['@ai-sdk/openai responses', () => openai.responses(t.model), Recipe],
     ['@openrouter/ai-sdk-provider', () => openrouter.chat(t.orModel), Recipe],
     // The provider sends Anthropic a schema without numeric bounds (see RecipeA).
     ['@ai-sdk/anthropic', () => anthropic(CLAUDE), RecipeA],
