@@ -25,7 +25,7 @@ constexpr std::array<std::string_view, 64> kVocabulary = {
     "text",   "output", "sample",    "example", "good",    "fine",    "simple",  "clear",
     "next",   "first",  "last",      "every",   "some",    "other",   "this",    "it"};
 
-std::string_view word(Random& rng) { return kVocabulary[rng.below(kVocabulary.size())]; }
+std::string_view word(Random& rng) { return synthetic_word(rng); }
 
 
 using ToolCallPlan = adapters::openai::WireToolCall;
@@ -143,6 +143,8 @@ ChoicePlan plan_choice(const Served& req, const SimOptions& opts, const ToolChoi
 }
 
 }  // namespace
+
+std::string_view synthetic_word(Random& rng) { return kVocabulary[rng.below(kVocabulary.size())]; }
 
 bool known_model(const SimOptions& opts, const std::string& model) {
   return std::any_of(opts.models.begin(), opts.models.end(), [&](const ModelInfo& m) { return m.id == model; });

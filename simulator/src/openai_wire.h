@@ -78,6 +78,9 @@ struct ChatResult {
 ChatResult generate_chat(const Json* body, const SimOptions& opts, const RequestContext& ctx,
                          Random& rng, double slow_factor);
 
+/// One word of the synthetic vocabulary (text, reasoning, JSON string values).
+std::string_view synthetic_word(Random& rng);
+
 /// Whether opts.models lists `model`.
 bool known_model(const SimOptions& opts, const std::string& model);
 

@@ -237,9 +237,25 @@ void reshape_body(const ScriptedResponse& in, ScriptedResponse& out, const orw::
   x.end_at = at;
 }
 
+// The reasoning a request asks for: words of the synthetic vocabulary, one token each —
+// `max_tokens` of them (at most 64), else by effort (minimal 4, low 8, medium 16, high and
+// above 32). Nothing drawn when reasoning is off, so other answers do not change.
+std::vector<std::string> plan_reasoning(const orw::ReasoningRequest& r, Random& rng) {
+  std::vector<std::string> out;
+  if (!r.on) return out;
+  uint64_t n = r.effort == "minimal" ? 4 : r.effort == "low" ? 8 : r.effort == "" || r.effort == "medium" ? 16 : 32;
+  if (r.max_tokens) n = std::min<uint64_t>(*r.max_tokens, 64);
+  for (uint64_t i = 0; i < n; ++i) out.push_back((i == 0 ? "" : " ") + std::string(synthetic_word(rng)));
+  return out;
+}
+
+// Chunks are reshaped one by one; the reasoning pieces go right after the first (the role
+// chunk), before any content, as OpenRouter streams them.
 void reshape_stream(const ScriptedResponse& in, ScriptedResponse& out, const orw::ResponseDecoration& a,
-                    uint32_t processing_comments, ChatOutcome& x) {
+                    const std::vector<std::string>& reasoning, int64_t created, uint32_t processing_comments,
+                    ChatOutcome& x) {
   bool first_data = true;
+  bool reasoned = reasoning.empty();
   for (const TimedChunk& c : in.chunks) {
     std::string_view s = c.bytes;
     if (s.rfind("data: {", 0) != 0) {
@@ -261,6 +277,12 @@ void reshape_stream(const ScriptedResponse& in, ScriptedResponse& out, const orw
     std::optional<std::string> o = orw::decorate_openrouter_response(s, a, true, x.usage);
     out.chunks.push_back(o ? TimedChunk{c.at, "data: " + *o + "\n\n"} : c);
     x.end_at = c.at;
+    if (!reasoned) {
+      reasoned = true;
+      for (const std::string& piece : reasoning) {
+        out.chunks.push_back(TimedChunk{c.at, "data: " + orw::reasoning_chunk(a, created, piece) + "\n\n"});
+      }
+    }
   }
 }
 
@@ -313,7 +335,7 @@ ScriptedResponse OpenRouterSim::chat(const Json* body, const HttpRequest& reques
     }
     return error(pick.first_error.status, pick.first_error.message, ctx);
   }
-  return serve_chat(*body, req.prompt_only, *pick.served, *pick.endpoint, request, ctx, rng, slow, arrival);
+  return serve_chat(*body, req, *pick.served, *pick.endpoint, request, ctx, rng, slow, arrival);
 }
 
 OrCandidate OpenRouterSim::resolve_model(const std::string& id, const std::string& sort_pref) const {
@@ -334,12 +356,12 @@ bool OpenRouterSim::out_of_credits() const {
 }
 
 // Generates with the OpenAI generator, then reshapes into OpenRouter's shapes.
-ScriptedResponse OpenRouterSim::serve_chat(const Json& b, bool prompt_only, const OrModel& served,
+ScriptedResponse OpenRouterSim::serve_chat(const Json& b, const orw::ServedRouterRequest& req, const OrModel& served,
                                            const OrEndpoint& endpoint, const HttpRequest& request,
                                            const RequestContext& ctx, Random& rng, double slow, TimePoint arrival) {
   bool stream = false;
   Json gb;
-  orw::openai_generation_body(b, served.id, prompt_only, gb, stream);
+  orw::openai_generation_body(b, served.id, req.prompt_only, gb, stream);
   const OpenRouterDrift drift = drift_for(request, options_.drift);
   ChatResult res = generate_chat(&gb, gen_opts_, ctx, rng, slow * endpoint.speed);
   if (res.is_error) {
@@ -359,9 +381,15 @@ ScriptedResponse OpenRouterSim::serve_chat(const Json& b, bool prompt_only, cons
   if (stream) out.headers.add("cache-control", "no-cache");
   ChatOutcome x;
   x.end_at = out.head_at;
-  const orw::ResponseDecoration args = decoration(id, served.id, endpoint, drift);
+  orw::ResponseDecoration args = decoration(id, served.id, endpoint, drift);
+  const std::vector<std::string> reasoning = plan_reasoning(req.reasoning, rng);
+  args.reasoning_tokens = reasoning.size();
+  if (!req.reasoning.exclude) {
+    for (const std::string& piece : reasoning) args.reasoning_text += piece;
+  }
   if (!stream) reshape_body(res.response, out, args, x);
-  else reshape_stream(res.response, out, args, options_.processing_comments, x);
+  else reshape_stream(res.response, out, args, req.reasoning.exclude ? std::vector<std::string>{} : reasoning, ctx.created,
+                      options_.processing_comments, x);
   record_generation(generation_record(id, ctx.created, served.id, endpoint, stream, x),
                     arrival + x.end_at + options_.generation_ready_delay);
   return out;

@@ -21,6 +21,7 @@
 #include "openai_wire.h"
 #include "ploke/core/ascii.h"
 #include "ploke/adapters/openrouter/render.h"
+#include "ploke/adapters/openrouter/served_request.h"
 #include "ploke/core/thread_annotations.h"
 #include "ploke/simulator/engine.h"
 #include "ploke/simulator/fault_plan.h"
@@ -103,7 +104,8 @@ class OpenRouterSim {
   // generation and its reshaping, the /generation record.
   OrCandidate resolve_model(const std::string& id, const std::string& sort_pref) const;
   bool out_of_credits() const;
-  ScriptedResponse serve_chat(const Json& b, bool prompt_only, const OrModel& served, const OrEndpoint& endpoint,
+  ScriptedResponse serve_chat(const Json& b, const adapters::openrouter::ServedRouterRequest& req, const OrModel& served,
+                              const OrEndpoint& endpoint,
                               const HttpRequest& request, const RequestContext& ctx, Random& rng, double slow,
                               TimePoint arrival);
   void record_generation(adapters::openrouter::GenerationStats stats, TimePoint ready_at);

@@ -477,5 +477,77 @@ TEST(OpenRouterCoreTest, AdapterToleratesEveryDriftSwitch) {
   ASSERT_TRUE(s->usage && s->usage->reported_cost_usd);
 }
 
+
+// ---- Reasoning (`reasoning` / `include_reasoning`) ----
+
+Json ask_reasoning(Json reasoning, bool stream = false) {
+  Json b = ask("openai/gpt-4o", false, stream);
+  b["reasoning"] = std::move(reasoning);
+  return b;
+}
+
+TEST(OpenRouterSimTest, ReasoningTextDetailsAndTokens) {
+  Fixture f;
+  const Json plain = body_json(f.chat(ask("openai/gpt-4o")));
+  EXPECT_FALSE(plain["choices"][0]["message"].contains("reasoning"));
+  const Json j = body_json(f.chat(ask_reasoning({{"effort", "low"}})));
+  const Json& m = j["choices"][0]["message"];
+  const std::string text = m["reasoning"];
+  EXPECT_EQ(std::count(text.begin(), text.end(), ' '), 7);  // 8 words: effort low
+  EXPECT_EQ(m["reasoning_details"][0]["type"], "reasoning.text");
+  EXPECT_EQ(m["reasoning_details"][0]["text"], text);
+  EXPECT_EQ(j["usage"]["completion_tokens_details"]["reasoning_tokens"], 8);
+  EXPECT_EQ(j["usage"]["total_tokens"], j["usage"]["prompt_tokens"].get<int>() + j["usage"]["completion_tokens"].get<int>());
+  // Excluded: reasoned (and billed) but not shown.
+  const Json x = body_json(f.chat(ask_reasoning({{"max_tokens", 5}, {"exclude", true}})));
+  EXPECT_FALSE(x["choices"][0]["message"].contains("reasoning"));
+  EXPECT_EQ(x["usage"]["completion_tokens_details"]["reasoning_tokens"], 5);
+  // Off, and malformed.
+  EXPECT_FALSE(body_json(f.chat(ask_reasoning({{"effort", "none"}})))["choices"][0]["message"].contains("reasoning"));
+  EXPECT_EQ(f.chat(ask_reasoning({{"effort", "huge"}})).status, 400);
+  Json legacy = ask("openai/gpt-4o");
+  legacy["include_reasoning"] = true;
+  EXPECT_TRUE(body_json(f.chat(legacy))["choices"][0]["message"].contains("reasoning"));
+}
+
+TEST(OpenRouterSimTest, ReasoningStreamsBeforeTheContent) {
+  Fixture f;
+  const ScriptedResponse r = f.chat(ask_reasoning({{"max_tokens", 3}}, true));
+  std::vector<Json> chunks;
+  for (const std::string& d : sse_data(r.body())) {
+    if (d != "[DONE]") chunks.push_back(Json::parse(d));
+  }
+  ASSERT_GE(chunks.size(), 5u);
+  std::string reasoning;
+  for (size_t i = 1; i <= 3; ++i) {
+    const Json& delta = chunks[i]["choices"][0]["delta"];
+    reasoning += delta["reasoning"].get<std::string>();
+    EXPECT_EQ(delta["reasoning_details"][0]["text"], delta["reasoning"]);
+    EXPECT_EQ(delta["content"], "");
+  }
+  EXPECT_EQ(std::count(reasoning.begin(), reasoning.end(), ' '), 2);
+  EXPECT_FALSE(chunks[4]["choices"][0]["delta"].contains("reasoning"));
+  EXPECT_EQ(chunks.back()["usage"]["completion_tokens_details"]["reasoning_tokens"], 3);
+
+  // The OpenRouter adapter decodes it: content without the reasoning, its tokens in usage.
+  OpenRouterAdapter adapter;
+  const Endpoint ep{"openrouter", "", Secret(), {}};
+  auto dec = adapter.new_stream_decoder(ep);
+  std::vector<StreamEvent> ev;
+  ASSERT_OK(dec->feed(r.body(), ev));
+  ASSERT_OK(dec->finish(ev));
+  StreamAccumulator acc;
+  for (const auto& e : ev) ASSERT_OK(acc.add(e));
+  EXPECT_EQ(acc.response().content.find(reasoning), std::string::npos);
+  EXPECT_FALSE(acc.response().content.empty());
+  EXPECT_EQ(acc.response().usage->reasoning_tokens, 3u);
+  HttpResponse whole;
+  whole.status = 200;
+  whole.body = f.chat(ask_reasoning({{"effort", "low"}})).body();
+  auto parsed = adapter.parse_response(whole, ep);
+  ASSERT_OK(parsed);
+  EXPECT_EQ(parsed->usage->reasoning_tokens, 8u);
+}
+
 }  // namespace
 }  // namespace ploke::simulator

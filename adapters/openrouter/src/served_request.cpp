@@ -40,6 +40,30 @@ std::vector<std::string> used_parameters(const Json& b) {
   return out;
 }
 
+// `reasoning` / `include_reasoning`; OpenRouter's 400 text for a malformed one.
+std::optional<std::string> read_reasoning(const Json& b, ReasoningRequest& out) {
+  static constexpr std::string_view kEfforts[] = {"max", "xhigh", "high", "medium", "low", "minimal", "none"};
+  if (auto inc = b.find("include_reasoning"); inc != b.end() && inc->is_boolean()) out.on = inc->get<bool>();
+  const auto r = b.find("reasoning");
+  if (r == b.end() || r->is_null()) return std::nullopt;
+  if (!r->is_object()) return std::string("reasoning: expected an object");
+  out.on = true;
+  if (auto e = r->find("enabled"); e != r->end() && e->is_boolean()) out.on = e->get<bool>();
+  if (auto e = r->find("exclude"); e != r->end() && e->is_boolean()) out.exclude = e->get<bool>();
+  if (auto e = r->find("effort"); e != r->end() && !e->is_null()) {
+    if (!e->is_string() || std::find(std::begin(kEfforts), std::end(kEfforts), e->get<std::string>()) == std::end(kEfforts)) {
+      return std::string("reasoning.effort: expected one of max, xhigh, high, medium, low, minimal, none");
+    }
+    out.effort = e->get<std::string>();
+    if (out.effort == "none") out.on = false;
+  }
+  if (auto m = r->find("max_tokens"); m != r->end() && !m->is_null()) {
+    if (!m->is_number_unsigned()) return std::string("reasoning.max_tokens: expected a non-negative integer");
+    out.max_tokens = m->get<uint64_t>();
+  }
+  return std::nullopt;
+}
+
 void read_routing(const Json& b, ServedRouterRequest& out) {
   out.wants_tools = (b.contains("tools") && b["tools"].is_array() && !b["tools"].empty()) ||
                     (b.contains("tool_choice") && !b["tool_choice"].is_null() && b["tool_choice"] != "none");
@@ -49,13 +73,33 @@ void read_routing(const Json& b, ServedRouterRequest& out) {
   out.used_parameters = used_parameters(b);
 }
 
+OJson reasoning_details(std::string_view text) {
+  return OJson::array({{{"type", "reasoning.text"}, {"text", text}, {"format", "unknown"}, {"index", 0}}});
+}
+
+// A whole completion's message with its reasoning (text and details).
+OJson with_reasoning(const OJson& message, const ResponseDecoration& d) {
+  if (d.reasoning_text.empty() || !message.is_object()) return message;
+  OJson m = OJson::object();
+  for (auto it = message.begin(); it != message.end(); ++it) {
+    if (it.key() == "reasoning" || it.key() == "reasoning_details") continue;
+    m[it.key()] = it.value();
+    if (it.key() == "content") {
+      m["reasoning"] = d.reasoning_text;
+      m["reasoning_details"] = reasoning_details(d.reasoning_text);
+    }
+  }
+  return m;
+}
+
 // The choices with native_finish_reason after each finish_reason.
-OJson decorated_choices(const OJson& in, std::string_view provider_name) {
+OJson decorated_choices(const OJson& in, const ResponseDecoration& d) {
+  const std::string_view provider_name = d.provider_name;
   OJson choices = OJson::array();
   for (const OJson& c : in) {
     OJson nc = OJson::object();
     for (auto it = c.begin(); it != c.end(); ++it) {
-      nc[it.key()] = it.value();
+      nc[it.key()] = it.key() == "message" ? with_reasoning(it.value(), d) : it.value();
       if (it.key() == "finish_reason") {
         nc["native_finish_reason"] = it.value().is_string()
                                          ? OJson(native_finish_reason(provider_name, it.value().get<std::string>()))
@@ -69,7 +113,12 @@ OJson decorated_choices(const OJson& in, std::string_view provider_name) {
 
 OJson decorated_usage(const OJson& u, const ResponseDecoration& d) {
   OJson nu = u;
-  const double pt = u.value("prompt_tokens", 0.0), ct = u.value("completion_tokens", 0.0);
+  if (d.reasoning_tokens > 0) {  // reasoning is billed as output
+    nu["completion_tokens"] = u.value("completion_tokens", uint64_t{0}) + d.reasoning_tokens;
+    nu["total_tokens"] = u.value("total_tokens", uint64_t{0}) + d.reasoning_tokens;
+    nu["completion_tokens_details"]["reasoning_tokens"] = d.reasoning_tokens;
+  }
+  const double pt = nu.value("prompt_tokens", 0.0), ct = nu.value("completion_tokens", 0.0);
   nu["cost"] = pt * d.prompt_price + ct * d.completion_price + d.request_price;
   nu["is_byok"] = false;
   nu["cost_details"] = {{"upstream_inference_cost", nullptr},
@@ -86,7 +135,7 @@ OJson decorate(const OJson& in, const ResponseDecoration& d, bool chunk) {
   o["object"] = in.value("object", chunk ? "chat.completion.chunk" : "chat.completion");
   o["created"] = in.value("created", 0);
   if (in.contains("system_fingerprint")) o["system_fingerprint"] = in["system_fingerprint"];
-  if (auto ch = in.find("choices"); ch != in.end() && ch->is_array()) o["choices"] = decorated_choices(*ch, d.provider_name);
+  if (auto ch = in.find("choices"); ch != in.end() && ch->is_array()) o["choices"] = decorated_choices(*ch, d);
   if (auto u = in.find("usage"); u != in.end() && u->is_object()) o["usage"] = decorated_usage(*u, d);
   if (d.metadata_router && !chunk) o["openrouter_metadata"] = {{"router", *d.metadata_router}, {"attempts", 1}};
   return o;
@@ -121,13 +170,13 @@ std::optional<std::string> read_served_router_request(const nlohmann::json* body
   if (auto err = candidate_ids(b, out.model_ids)) return err;
   if (out.model_ids.empty()) return "No models provided";
   read_routing(b, out);
-  return std::nullopt;
+  return read_reasoning(b, out.reasoning);
 }
 
 void openai_generation_body(const nlohmann::json& body, std::string_view model, bool prompt_only,
                             nlohmann::json& out, bool& stream) {
   out = body;
-  for (const char* k : {"provider", "models", "route", "transforms", "plugins", "usage", "reasoning", "user",
+  for (const char* k : {"provider", "models", "route", "transforms", "plugins", "usage", "reasoning", "include_reasoning", "user",
                         "session_id", "metadata", "prompt"}) {
     out.erase(k);
   }
@@ -143,6 +192,19 @@ std::optional<std::string> decorate_openrouter_response(std::string_view openai_
   if (parsed.is_discarded()) return std::nullopt;
   const OJson o = decorate(parsed, d, chunk);
   note_usage(o, reported);
+  return o.dump();
+}
+
+std::string reasoning_chunk(const ResponseDecoration& d, int64_t created, std::string_view piece) {
+  OJson delta = {{"role", "assistant"}, {"content", ""}, {"reasoning", piece}, {"reasoning_details", reasoning_details(piece)}};
+  OJson o = OJson::object();
+  o["id"] = d.id;
+  o["provider"] = d.provider_name;
+  o["model"] = d.model;
+  o["object"] = "chat.completion.chunk";
+  o["created"] = created;
+  o["choices"] = OJson::array(
+      {{{"index", 0}, {"delta", std::move(delta)}, {"finish_reason", nullptr}, {"native_finish_reason", nullptr}}});
   return o.dump();
 }
 

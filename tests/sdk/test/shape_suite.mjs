@@ -168,6 +168,17 @@ function openrouterRoutes(t) {
       assert.ok(chunks.at(-1).usage, 'the last chunk carries usage');
     });
   }
+  it('reasoning → ChatResult with reasoning_details, streamed as ChatStreamChunk reasoning deltas', async () => {
+    const r = await postJson(url(), ask({ reasoning: { effort: 'low' } }));
+    assert.equal(r.status, 200, r.text);
+    assertShape('openrouter', 'ChatResult', r.json, 'openrouter reasoning completion');
+    const body = ask({ stream: true, reasoning: { max_tokens: 4 } });
+    const chunks = streamChunks('openrouter', 'ChatStreamChunk', await postJson(url(), body), 'openrouter reasoning stream');
+    if (t.gateway) return;  // the gateway's normalized request carries no reasoning settings
+    assert.ok(r.json.choices[0].message.reasoning.length > 0);
+    assert.equal(r.json.usage.completion_tokens_details.reasoning_tokens, 8);
+    assert.equal(chunks.filter((c) => c.choices[0]?.delta?.reasoning_details).length, 4);
+  });
   it('mid-stream error chunk → ChatStreamChunk with error, same id', async () => {
     await t.setFaults([{ kind: 'mid_stream_error', status: 502, after_events: 2 }]);
     const chunks = streamChunks('openrouter', 'ChatStreamChunk', await postJson(url(), ask({ stream: true })), 'fault stream');

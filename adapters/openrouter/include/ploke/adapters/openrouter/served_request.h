@@ -7,7 +7,7 @@
 //                                  parser; `models`), then what routing needs as typed
 //                                  values: the candidate model ids, the provider
 //                                  preferences, whether tools are wanted, max_tokens, the
-//                                  parameters the request uses
+//                                  parameters the request uses, the reasoning settings
 //   openai_generation_body()       the OpenAI Chat Completions body the OpenAI server half
 //                                  validates and answers (OpenRouter's own members dropped,
 //                                  the served model, `prompt` as one user message, usage
@@ -15,7 +15,8 @@
 //   decorate_openrouter_response() an OpenAI completion or chunk (JSON text) reshaped into
 //                                  OpenRouter's: the generation id, `provider`,
 //                                  `native_finish_reason`, usage with `cost`, `is_byok`,
-//                                  `cost_details`
+//                                  `cost_details`; reasoning text, details and tokens
+//   reasoning_chunk()              one streamed piece of reasoning
 //   native_finish_reason()         the finish reason the serving provider itself reports
 //
 // Which models exist, which endpoint serves and what it costs are the caller's business.
@@ -37,6 +38,15 @@
 
 namespace ploke::adapters::openrouter {
 
+/// The request's reasoning settings (`reasoning` {enabled, effort, max_tokens, exclude}, or
+/// the legacy `include_reasoning: true`).
+struct ReasoningRequest {
+  bool on = false;         ///< enabled, an effort other than "none", max_tokens, or include_reasoning
+  bool exclude = false;    ///< `exclude`: reason, but leave the text out of the answer
+  std::string effort;      ///< "" when not given
+  std::optional<uint64_t> max_tokens;
+};
+
 /// What routing reads from a chat request OpenRouter's checks accept.
 struct ServedRouterRequest {
   std::vector<std::string> model_ids;  ///< `model` (when a non-empty string), then `models` (each once)
@@ -49,6 +59,7 @@ struct ServedRouterRequest {
   /// The request parameters an endpoint must list under `provider.require_parameters`
   /// (supported_parameters names; max_completion_tokens counts as "max_tokens").
   std::vector<std::string> used_parameters;
+  ReasoningRequest reasoning;
 };
 
 /// OpenRouter's 400 message for a request it rejects before routing (null `body`: not
@@ -69,6 +80,11 @@ struct ResponseDecoration {
   double prompt_price = 0, completion_price = 0, request_price = 0;  ///< USD per token / request
   /// A whole completion's `openrouter_metadata.router` (a member clients must ignore).
   std::optional<std::string> metadata_router;
+  /// Reasoning: its text (empty when excluded or none; a whole completion's message gets it
+  /// as `reasoning` and one `reasoning.text` detail) and its tokens (added to the usage's
+  /// completion tokens and its `completion_tokens_details.reasoning_tokens`).
+  std::string reasoning_text;
+  uint64_t reasoning_tokens = 0;
 };
 
 /// What a decorated response reported; members absent from a response leave the previous
@@ -86,6 +102,11 @@ struct ReportedUsage {
 /// nullopt when `openai_json` is not JSON.
 std::optional<std::string> decorate_openrouter_response(std::string_view openai_json, const ResponseDecoration& d,
                                                         bool chunk, ReportedUsage& reported);
+
+/// One streamed piece of reasoning: a chunk (JSON text, no `data: `) whose delta carries
+/// `reasoning` and a `reasoning.text` detail, as OpenRouter streams reasoning before the
+/// content.
+std::string reasoning_chunk(const ResponseDecoration& d, int64_t created, std::string_view piece);
 
 /// The finish reason `provider_name` reports for OpenAI's `reason` (Anthropic and Bedrock:
 /// end_turn / tool_use / max_tokens; Google: STOP / MAX_TOKENS; others: `reason`).
