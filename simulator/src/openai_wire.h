@@ -92,4 +92,35 @@ bool read_plain_chat(std::string_view body, const SimOptions& opts, PlainChat& o
 ChatResult generate_chat_plain(const PlainChat& req, const SimOptions& opts, const RequestContext& ctx,
                                Random& rng, double slow_factor);
 
+/// The model `id` among opts.models, or null.
+const ModelInfo* find_model(const SimOptions& opts, std::string_view id);
+
+/// Pacing from opts.latency: the first token at `ttft`, then one token every `gap` (both 0
+/// with LatencyModel::fast), each multiplied by `slow_factor` (> 0; else 1).
+struct Pacing {
+  Duration ttft{0};
+  Duration gap{0};
+};
+Pacing pacing(const SimOptions& opts, double slow_factor);
+
+/// The chat generator's text (no tools): `n` choices of opts.length tokens, capped at
+/// `max_tokens` (finish "length"); their completion tokens are added to `completion`. A
+/// request `seed` makes the text a function of the server's seed and that seed, as on chat.
+std::vector<adapters::openai::WireChoice> plan_text_choices(const SimOptions& opts, Random& rng, size_t n,
+                                                            std::optional<uint64_t> max_tokens,
+                                                            std::optional<int64_t> seed, uint64_t& completion);
+
+/// POST /v1/completions (legacy): the request read and checked by the OpenAI package
+/// (ploke/adapters/openai/completions_legacy.h), the text from plan_text_choices() for
+/// each prompt, paced like chat; `body` is null when the body was not JSON.
+ScriptedResponse generate_text_completion(const Json* body, const SimOptions& opts, const RequestContext& ctx,
+                                          Random& rng, double slow_factor);
+
+/// POST /v1/embeddings: the request read and checked by the OpenAI package
+/// (ploke/adapters/openai/embeddings.h), a unit vector per input that depends only on the
+/// server's seed, the model and the input (see simulator/README.md), the body rendered by
+/// the package. The response arrives at ttft (× slow_factor).
+ScriptedResponse generate_embeddings(const Json* body, const SimOptions& opts, const RequestContext& ctx,
+                                     double slow_factor);
+
 }  // namespace ploke::simulator::detail

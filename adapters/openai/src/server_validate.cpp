@@ -114,7 +114,7 @@ std::optional<ErrorSpec> validate_tool_choice(const Json& b) {
 
 }  // namespace
 
-std::optional<ErrorSpec> validate_served_chat_request(const Json* body) {
+std::optional<WireError> check_body_and_model(const Json* body) {
   if (body == nullptr || !body->is_object()) {
     return invalid(
         "We could not parse the JSON body of your request. (HINT: This likely means you aren't using "
@@ -122,11 +122,20 @@ std::optional<ErrorSpec> validate_served_chat_request(const Json* body) {
         "valid JSON. If you have trouble figuring out how to fix this, please contact us through our "
         "help center at help.openai.com.)");
   }
-  const Json& b = *body;
-  auto model_it = b.find("model");
-  if (model_it == b.end() || !model_it->is_string() || model_it->get_ref<const std::string&>().empty()) {
+  auto model_it = body->find("model");
+  if (model_it == body->end() || !model_it->is_string() || model_it->get_ref<const std::string&>().empty()) {
     return invalid("you must provide a model parameter");
   }
+  return std::nullopt;
+}
+
+WireError invalid_request(std::string message, std::optional<std::string> param, std::optional<std::string> code) {
+  return invalid(std::move(message), std::move(param), std::move(code));
+}
+
+std::optional<ErrorSpec> validate_served_chat_request(const Json* body) {
+  if (auto e = check_body_and_model(body)) return e;
+  const Json& b = *body;
   auto msgs_it = b.find("messages");
   if (msgs_it == b.end()) {
     return invalid("Missing required parameter: 'messages'.", "messages", "missing_required_parameter");
