@@ -29,6 +29,8 @@ const SOURCES = {
       'ListModelsResponse',
       'Model',
       'CreateChatCompletionRequest',
+      'CreateEmbeddingResponse',
+      'CreateCompletionResponse',
     ],
   },
   openrouter: {
