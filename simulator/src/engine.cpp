@@ -242,6 +242,8 @@ struct SimEngine::Impl {
   std::vector<std::pair<std::string, std::string>> model_bodies;  // id -> object JSON
   std::unique_ptr<detail::OpenRouterSim> openrouter;  // /api/v1/… (catalog built on first use)
   detail::ResponsesSim responses;                     // /v1/responses… (its own store and lock)
+  // The simulated Anthropic prompt cache (thread-safe on its own: its own Mutex).
+  mutable detail::anthropic::PromptCache prompt_cache;
 
   /// Assigns the request's arrival number and picks the fault to apply (every fault counts
   /// its matching requests; the first whose trigger holds wins).
@@ -421,6 +423,9 @@ Result<std::unique_ptr<SimEngine>> SimEngine::Create(const SimOptions& options, 
   if (!(options.tool_call_probability >= 0 && options.tool_call_probability <= 1)) {
     errors.push_back("tool_call_probability: must be in [0,1]");
   }
+  if (!(options.redacted_thinking_probability >= 0 && options.redacted_thinking_probability <= 1)) {
+    errors.push_back("redacted_thinking_probability: must be in [0,1]");
+  }
   if (options.journal_capacity == 0) errors.push_back("journal_capacity: must be > 0");
   if (!errors.empty()) {
     std::string msg = "invalid simulator options:";
@@ -597,7 +602,7 @@ ScriptedResponse SimEngine::Impl::respond(const HttpRequest& request, const Rout
   if (rt.is_anthropic) {
     return detail::anthropic::respond(f, request, rt.path, rt.is_post, rt.is_get, p.json(),
                                       p.is_plain_message ? &p.plain_message : nullptr, ctx, opts, rng, p.model,
-                                      p.stream);
+                                      p.stream, detail::anthropic::AnthropicState{prompt_cache, arrival});
   }
   const OpenAiFaultShapes shapes(ctx, opts, p.model, rt.path);
   if (rt.is_openrouter) {

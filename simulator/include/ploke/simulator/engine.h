@@ -153,6 +153,9 @@ struct SimOptions {
   uint32_t n_tool_calls = 0;
   /// Argument JSON is streamed in this many fragments at most (≥ 1).
   uint32_t tool_argument_fragments = 4;
+  /// Anthropic Messages with extended thinking on: chance that the thinking block is a
+  /// redacted_thinking block (opaque `data`) instead of readable thinking. In [0,1].
+  double redacted_thinking_probability = 0;
   std::string system_fingerprint = "fp_sim";
   RateLimitInfo rate_limits;
   FaultPlan faults;
