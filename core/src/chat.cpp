@@ -34,6 +34,7 @@ std::string_view stream_event_kind_name(StreamEvent::Kind k) {
     case StreamEvent::Kind::kUsage: return "usage";
     case StreamEvent::Kind::kFinish: return "finish";
     case StreamEvent::Kind::kError: return "error";
+    case StreamEvent::Kind::kReasoningDelta: return "reasoning_delta";
   }
   return "unknown";
 }
@@ -80,6 +81,9 @@ Status StreamAccumulator::add(const StreamEvent& e) {
       call.arguments_json += e.arguments_fragment;
       break;
     }
+    case StreamEvent::Kind::kReasoningDelta:
+      response_.reasoning += e.text;
+      break;
     case StreamEvent::Kind::kUsage:
       response_.usage = e.usage;
       break;

@@ -63,6 +63,7 @@ std::vector<StreamEvent> StreamEventRedactor::apply(const StreamEvent& e) {
   }
   switch (e.kind) {
     case StreamEvent::Kind::kTextDelta: {
+      flush_reasoning(out);  // reasoning comes first: its held tail goes before the text
       std::string text = text_.feed(e.text);
       logprobs_.insert(logprobs_.end(), e.logprobs.begin(), e.logprobs.end());
       StreamEvent x = text_delta(std::move(text));
@@ -70,6 +71,7 @@ std::vector<StreamEvent> StreamEventRedactor::apply(const StreamEvent& e) {
       return out;
     }
     case StreamEvent::Kind::kToolCallDelta: {
+      flush_reasoning(out);
       auto it = tools_.try_emplace(e.tool_index, StreamRedactor::Mode::kValuesOnly).first;
       StreamEvent x = e;
       x.arguments_fragment = it->second.feed(e.arguments_fragment);
@@ -77,6 +79,12 @@ std::vector<StreamEvent> StreamEventRedactor::apply(const StreamEvent& e) {
       if (!x.arguments_fragment.empty() || !x.tool_call_id.empty() || !x.tool_name.empty()) {
         out.push_back(std::move(x));
       }
+      return out;
+    }
+    case StreamEvent::Kind::kReasoningDelta: {
+      StreamEvent x = e;
+      x.text = reasoning_.feed(e.text);
+      if (!x.text.empty()) out.push_back(std::move(x));
       return out;
     }
     case StreamEvent::Kind::kStart:
@@ -89,8 +97,16 @@ std::vector<StreamEvent> StreamEventRedactor::apply(const StreamEvent& e) {
   }
 }
 
+void StreamEventRedactor::flush_reasoning(std::vector<StreamEvent>& out) {
+  if (reasoning_.pending() == 0) return;
+  StreamEvent x;
+  x.kind = StreamEvent::Kind::kReasoningDelta;
+  x.text = reasoning_.finish();
+  if (!x.text.empty()) out.push_back(std::move(x));
+}
+
 bool StreamEventRedactor::holding() const {
-  if (text_.pending() != 0 || !released_.empty()) return true;
+  if (text_.pending() != 0 || !released_.empty() || reasoning_.pending() != 0) return true;
   for (const auto& [index, r] : tools_) {
     if (r.pending() != 0) return true;
   }
@@ -99,6 +115,7 @@ bool StreamEventRedactor::holding() const {
 
 std::vector<StreamEvent> StreamEventRedactor::flush() {
   std::vector<StreamEvent> out;
+  flush_reasoning(out);
   if (std::string text = text_.finish(); !text.empty() || !logprobs_.empty()) out.push_back(text_delta(std::move(text)));
   for (auto& [index, r] : tools_) {
     std::string rest = r.finish();

@@ -196,7 +196,9 @@ void plan_text(uint64_t max_tokens, const SimOptions& opts, Random& rng, Plan& p
 
 void plan_tool_uses(const Served& req, const SimOptions& opts, Random& rng, Plan& plan);
 
-Plan plan_message(const Served& req, const SimOptions& opts, Random& rng) {
+// The answer after the thinking block: text, structured output or tool uses, with
+// `max_tokens` output tokens left.
+Plan plan_message(const Served& req, uint64_t max_tokens, const SimOptions& opts, Random& rng) {
   Plan plan;
   using an::ToolChoiceMode;
   bool use_tools = false;
@@ -221,9 +223,62 @@ Plan plan_message(const Served& req, const SimOptions& opts, Random& rng) {
     plan.output_tokens = std::max<uint64_t>(1, text.size() / 4);
     return plan;
   }
-  plan_text(req.max_tokens, opts, rng, plan);
+  plan_text(max_tokens, opts, rng, plan);
   apply_stop_sequences(req.stop_sequences, plan);
   return plan;
+}
+
+// ---- Extended thinking ----
+
+// An opaque, deterministic signature: 88 base64 characters from the request's Random.
+std::string thinking_signature(Random& rng) {
+  static constexpr std::string_view kBase64 = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+  std::string s;
+  s.reserve(88);
+  for (int i = 0; i < 88; ++i) s += kBase64[rng.below(kBase64.size())];
+  return s;
+}
+
+// With thinking on, the thinking block that opens the answer: twice the configured text
+// length, within the budget (adaptive: within max_tokens - 1); a redacted_thinking block
+// instead with probability `redacted_thinking_probability`. Returns the tokens it
+// used (0 with thinking off; no draw then).
+uint64_t plan_thinking(const Served& req, const SimOptions& opts, Random& rng, Plan& plan) {
+  if (req.thinking == an::ThinkingMode::kOff) return 0;
+  const uint64_t cap = req.thinking == an::ThinkingMode::kEnabled ? req.thinking_budget : req.max_tokens - 1;
+  if (cap == 0) return 0;  // adaptive with max_tokens 1: no room to think
+  const uint32_t lo = std::max<uint32_t>(1, std::min(opts.length.min_tokens, opts.length.max_tokens));
+  const uint32_t hi = std::max<uint32_t>(lo, std::max(opts.length.min_tokens, opts.length.max_tokens));
+  const uint64_t n = std::min<uint64_t>(cap, static_cast<uint64_t>(rng.between(2 * lo, 2 * hi)));
+  an::WireThinking t;
+  if (rng.chance(opts.redacted_thinking_probability)) {
+    t.redacted = true;
+    t.data = thinking_signature(rng) + thinking_signature(rng);
+  } else {
+    t.tokens = make_tokens(n, true, rng);
+    t.signature = thinking_signature(rng);
+  }
+  plan.thinking = std::move(t);
+  return n;
+}
+
+// ---- Prompt caching ----
+
+// The prompt's input tokens split by the engine's prompt cache at the request's breakpoints.
+void apply_cache(const Served& req, const AnthropicState& state, Plan& plan) {
+  const uint64_t total = input_tokens(req.prompt_chars);
+  plan.input_tokens = total;
+  if (req.cache_breakpoints.empty()) return;
+  std::vector<PromptCache::Breakpoint> bps;
+  bps.reserve(req.cache_breakpoints.size());
+  for (const an::CacheBreakpoint& bp : req.cache_breakpoints) {
+    bps.push_back(PromptCache::Breakpoint{bp.key, bp.prefix_chars / 4, bp.ttl_1h});
+  }
+  const CacheUsage u = state.cache.apply(bps, total, min_cacheable_tokens(req.model), state.now);
+  plan.input_tokens = u.uncached;
+  plan.cache_read_tokens = u.read;
+  plan.cache_write_tokens = u.write;
+  plan.cache_write_1h_tokens = u.write_1h;
 }
 
 // tool_use blocks (after a short text preamble when the choice was "auto", as Claude
@@ -278,7 +333,7 @@ void pacing(const SimOptions& opts, double slow_factor, Duration& ttft, Duration
 // The non-stream Message, whole when the last token would have been generated.
 void timed_message(ScriptedResponse& r, const Plan& plan, Duration ttft, Duration gap, const SimOptions& opts,
                    const RequestContext& ctx) {
-  size_t deltas = plan.tokens.size();
+  size_t deltas = plan.tokens.size() + (plan.thinking ? plan.thinking->tokens.size() : 0);
   for (const auto& c : plan.tool_uses) deltas += c.fragments.size();
   r.head_at = opts.latency.fast ? Duration{0} : ttft + gap * static_cast<int64_t>(deltas);
   r.headers = base_headers("application/json", ctx, opts, remaining_after_this(opts),
@@ -319,12 +374,16 @@ ScriptedResponse answer(const Plan& plan, bool stream, const SimOptions& opts, c
 }
 
 ScriptedResponse generate_message(const Served& req, const SimOptions& opts, const RequestContext& ctx, Random& rng,
-                                  double slow_factor) {
+                                  double slow_factor, const AnthropicState& state) {
   const std::string id = "msg_" + rng.alnum(24);
-  Plan plan = plan_message(req, opts, rng);
+  Plan head;
+  const uint64_t thought = plan_thinking(req, opts, rng, head);
+  Plan plan = plan_message(req, req.max_tokens - thought, opts, rng);
+  plan.thinking = std::move(head.thinking);
+  plan.output_tokens += thought;
   plan.id = id;
   plan.model = req.model;
-  plan.input_tokens = input_tokens(req.prompt_chars);
+  apply_cache(req, state, plan);
   return answer(plan, req.stream, opts, ctx, slow_factor);
 }
 
@@ -344,14 +403,14 @@ ScriptedResponse generate_message_plain(const PlainMessage& m, const SimOptions&
 /// The fault-free answer.
 ScriptedResponse produce(const HttpRequest& req, const std::string& path, bool is_post, bool is_get,
                          const Json* body, const PlainMessage* plain, const RequestContext& ctx,
-                         const SimOptions& opts, Random& rng, double slow) {
+                         const SimOptions& opts, Random& rng, double slow, const AnthropicState& state) {
   if (path == kMessagesPath && is_post && plain != nullptr) {  // the engine checked the version header
     return generate_message_plain(*plain, opts, ctx, rng, slow);
   }
   if (path == kMessagesPath && is_post) {
     Served served;
     if (auto e = read_request(req, body, opts, false, served)) return error_response(*e, ctx, opts);
-    return generate_message(served, opts, ctx, rng, slow);
+    return generate_message(served, opts, ctx, rng, slow, state);
   }
   if (path == kCountTokensPath && is_post) {
     Served served;
@@ -397,11 +456,12 @@ bool is_route(std::string_view path, bool is_get, const Headers& headers) {
 
 ScriptedResponse respond(const Fault* f, const HttpRequest& request, const std::string& path, bool is_post,
                          bool is_get, const Json* body, const PlainMessage* plain, const RequestContext& ctx,
-                         const SimOptions& opts, Random& rng, std::string_view model, bool stream) {
+                         const SimOptions& opts, Random& rng, std::string_view model, bool stream,
+                         const AnthropicState& state) {
   try {
     const AnthropicFaultShapes shapes(ctx, opts, model);
     return respond_with_faults(f, stream, shapes, [&](double slow) {
-      return produce(request, path, is_post, is_get, body, plain, ctx, opts, rng, slow);
+      return produce(request, path, is_post, is_get, body, plain, ctx, opts, rng, slow, state);
     });
   } catch (const std::exception& ex) {
     // A bug (an unguarded JSON access): answer like Anthropic's 500, never throw.

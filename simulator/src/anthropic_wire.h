@@ -20,6 +20,7 @@
 #include <string>
 #include <string_view>
 
+#include "anthropic_cache.h"
 #include "openai_wire.h"
 #include "ploke/adapters/anthropic/request_summary.h"
 #include "ploke/adapters/anthropic/server.h"
@@ -53,6 +54,12 @@ using PlainMessage = adapters::anthropic::PlainMessagesRequest;
 /// still checks the version header.
 bool read_plain_message(std::string_view body, const SimOptions& opts, PlainMessage& out);
 
+/// The engine's state an Anthropic answer reads and updates: the prompt cache, at `now`.
+struct AnthropicState {
+  PromptCache& cache;
+  TimePoint now;
+};
+
 /// Answers a request on an Anthropic route under fault `f` (null: none). `body` is the
 /// parsed JSON body (null when absent or invalid); `plain` (may be null) is a POST
 /// /v1/messages request read_plain_message() accepted, answered without a DOM with the
@@ -60,6 +67,7 @@ bool read_plain_message(std::string_view body, const SimOptions& opts, PlainMess
 /// for fault matching. Never throws: an internal error becomes Anthropic's 500.
 ScriptedResponse respond(const Fault* f, const HttpRequest& request, const std::string& path, bool is_post,
                          bool is_get, const Json* body, const PlainMessage* plain, const RequestContext& ctx,
-                         const SimOptions& opts, Random& rng, std::string_view model, bool stream);
+                         const SimOptions& opts, Random& rng, std::string_view model, bool stream,
+                         const AnthropicState& state);
 
 }  // namespace ploke::simulator::detail::anthropic

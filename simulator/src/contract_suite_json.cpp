@@ -298,7 +298,8 @@ constexpr TimeoutPhase kAllPhases[] = {TimeoutPhase::kNone, TimeoutPhase::kConne
                                        TimeoutPhase::kIdle, TimeoutPhase::kTotal};
 constexpr StreamEvent::Kind kAllEventKinds[] = {StreamEvent::Kind::kStart, StreamEvent::Kind::kTextDelta,
                                                 StreamEvent::Kind::kToolCallDelta, StreamEvent::Kind::kUsage,
-                                                StreamEvent::Kind::kFinish, StreamEvent::Kind::kError};
+                                                StreamEvent::Kind::kFinish, StreamEvent::Kind::kError,
+                                                StreamEvent::Kind::kReasoningDelta};
 
 void check_event_name(const std::string& s, const std::string& path, Errors& errs) {
   if (!by_name(s, kAllEventKinds, &stream_event_kind_name))

@@ -9,6 +9,7 @@
 #include <set>
 
 #include "ploke/adapters/openai/adapter.h"
+#include "ploke/adapters/openai/completions_legacy.h"
 #include "ploke/codec/cassette_json.h"
 #include "anthropic_wire.h"
 #include "fault_apply.h"
@@ -25,6 +26,8 @@ using detail::Json;
 using detail::RequestContext;
 
 constexpr std::string_view kChatPath = "/v1/chat/completions";
+constexpr std::string_view kCompletionsPath = "/v1/completions";  // legacy
+constexpr std::string_view kEmbeddingsPath = "/v1/embeddings";
 constexpr std::string_view kModelsPath = "/v1/models";
 
 // "http://host:port/v1" -> "/v1"; "" when there is no path.
@@ -138,19 +141,19 @@ std::optional<int64_t> retry_count_header(const Headers& headers) {
   return v;
 }
 
-constexpr std::string_view kMalformedEvent = adapters::openai::kMalformedChunkEvent;
-
 // The OpenAI shapes of the faults that write bytes (OpenRouter adapts them: adapt_fault()).
-// `responses`: a Responses API stream (typed events; the error event carries its sequence
-// number).
+// `path` picks the stream's own shapes: a Responses stream has typed events (its error event
+// carries its sequence number), a corrupted legacy completions stream gets a cut
+// text_completion chunk.
 class OpenAiFaultShapes final : public detail::FaultShapes {
  public:
-  OpenAiFaultShapes(const RequestContext& ctx, const SimOptions& opts, std::string_view model, bool responses)
-      : ctx_(ctx), opts_(opts), model_(model), responses_(responses) {}
+  OpenAiFaultShapes(const RequestContext& ctx, const SimOptions& opts, std::string_view model, std::string_view path)
+      : ctx_(ctx), opts_(opts), model_(model), responses_(path == detail::kResponsesPath),
+        malformed_(responses_                    ? adapters::openai::kMalformedResponseEvent
+                   : path == kCompletionsPath ? adapters::openai::kMalformedTextChunkEvent
+                                                 : adapters::openai::kMalformedChunkEvent) {}
   ScriptedResponse http_error(const Fault& f) const override { return http_error_response(f, ctx_, opts_, model_); }
-  std::string_view malformed_event() const override {
-    return responses_ ? adapters::openai::kMalformedResponseEvent : kMalformedEvent;
-  }
+  std::string_view malformed_event() const override { return malformed_; }
   std::string error_event(const Fault& f, int status, size_t events_before) const override {
     if (responses_) return adapters::openai::response_error_event(fault_error_spec(f, status, model_), events_before);
     return detail::sse_error_event(fault_error_spec(f, status, model_));
@@ -164,6 +167,7 @@ class OpenAiFaultShapes final : public detail::FaultShapes {
   const SimOptions& opts_;
   std::string_view model_;
   bool responses_;
+  std::string_view malformed_;
 };
 
 }  // namespace
@@ -175,6 +179,10 @@ std::vector<ModelInfo> default_models() {
       {"gpt-4.1", 1744316542, "system"},
       {"gpt-4.1-mini", 1744318173, "system"},
       {"gpt-3.5-turbo", 1677610602, "openai"},
+      {"gpt-3.5-turbo-instruct", 1692901427, "system", ModelKind::kCompletion},
+      {"text-embedding-3-small", 1705948997, "system", ModelKind::kEmbedding, 1536},
+      {"text-embedding-3-large", 1705953180, "system", ModelKind::kEmbedding, 3072},
+      {"text-embedding-ada-002", 1671217299, "openai-internal", ModelKind::kEmbedding, 1536, false},
   };
 }
 
@@ -234,6 +242,8 @@ struct SimEngine::Impl {
   std::vector<std::pair<std::string, std::string>> model_bodies;  // id -> object JSON
   std::unique_ptr<detail::OpenRouterSim> openrouter;  // /api/v1/… (catalog built on first use)
   detail::ResponsesSim responses;                     // /v1/responses… (its own store and lock)
+  // The simulated Anthropic prompt cache (thread-safe on its own: its own Mutex).
+  mutable detail::anthropic::PromptCache prompt_cache;
 
   /// Assigns the request's arrival number and picks the fault to apply (every fault counts
   /// its matching requests; the first whose trigger holds wins).
@@ -303,6 +313,8 @@ ScriptedResponse SimEngine::Impl::route(const SimOptions& opts, const std::strin
     return detail::generate_chat_plain(*plain, opts, ctx, rng, slow).response;
   }
   if (path == kChatPath && is_post) return detail::generate_chat(body, opts, ctx, rng, slow).response;
+  if (path == kEmbeddingsPath && is_post) return detail::generate_embeddings(body, opts, ctx, slow);
+  if (path == kCompletionsPath && is_post) return detail::generate_text_completion(body, opts, ctx, rng, slow);
   if (path == kModelsPath && is_get) {
     ScriptedResponse r;
     r.headers = detail::base_headers("application/json", ctx, opts, limit > 0 ? limit - 1 : 0, 0,
@@ -410,6 +422,9 @@ Result<std::unique_ptr<SimEngine>> SimEngine::Create(const SimOptions& options, 
   if (options.length.min_tokens > options.length.max_tokens) errors.push_back("length: min_tokens > max_tokens");
   if (!(options.tool_call_probability >= 0 && options.tool_call_probability <= 1)) {
     errors.push_back("tool_call_probability: must be in [0,1]");
+  }
+  if (!(options.redacted_thinking_probability >= 0 && options.redacted_thinking_probability <= 1)) {
+    errors.push_back("redacted_thinking_probability: must be in [0,1]");
   }
   if (options.journal_capacity == 0) errors.push_back("journal_capacity: must be > 0");
   if (!errors.empty()) {
@@ -571,10 +586,12 @@ Routing SimEngine::Impl::routing(const HttpRequest& request) const {
   // OpenRouter routes (openrouter_wire.h): everything under /api/v1/.
   rt.is_openrouter = !rt.from_cassette && detail::is_openrouter_path(rt.path);
   rt.is_responses = !rt.from_cassette && detail::is_responses_path(rt.path);
-  // Inference requests are what faults match by default: the chat path, and in replay mode
-  // every POST answered from the cassettes (whatever the protocol).
-  rt.is_inference = rt.is_chat || (rt.is_responses && rt.is_post && rt.path == detail::kResponsesPath) ||
-                    (rt.is_anthropic && detail::anthropic::is_inference(rt.path, rt.is_post)) ||
+  // Inference requests are what faults match by default: the chat, Responses, legacy
+  // completions and embeddings paths, and in replay mode every POST answered from the
+  // cassettes (whatever the protocol).
+  const bool openai_inference = rt.is_chat || rt.path == kCompletionsPath || rt.path == kEmbeddingsPath ||
+                                (rt.is_responses && rt.is_post && rt.path == detail::kResponsesPath);
+  rt.is_inference = openai_inference || (rt.is_anthropic && detail::anthropic::is_inference(rt.path, rt.is_post)) ||
                     (rt.is_openrouter && rt.path == detail::kOpenRouterChatPath) || (rt.from_cassette && rt.is_post);
   return rt;
 }
@@ -585,9 +602,9 @@ ScriptedResponse SimEngine::Impl::respond(const HttpRequest& request, const Rout
   if (rt.is_anthropic) {
     return detail::anthropic::respond(f, request, rt.path, rt.is_post, rt.is_get, p.json(),
                                       p.is_plain_message ? &p.plain_message : nullptr, ctx, opts, rng, p.model,
-                                      p.stream);
+                                      p.stream, detail::anthropic::AnthropicState{prompt_cache, arrival});
   }
-  const OpenAiFaultShapes shapes(ctx, opts, p.model, rt.is_responses);
+  const OpenAiFaultShapes shapes(ctx, opts, p.model, rt.path);
   if (rt.is_openrouter) {
     ScriptedResponse r = detail::respond_with_faults(f, p.stream, shapes, [&](double slow) {
       return openrouter->route(request, rt.path, rt.is_post, rt.is_get, p.json(), ctx, rng, slow, arrival);

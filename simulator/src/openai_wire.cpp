@@ -1,6 +1,7 @@
 // OpenAI Chat Completions wire rendering and the synthetic completion generator.
 // See openai_wire.h for the shapes reproduced here (OpenAI's published OpenAPI spec).
 #include "openai_wire.h"
+#include "ploke/adapters/openai/completions_legacy.h"
 #include "ploke/adapters/openai/render.h"
 
 #include <algorithm>
@@ -146,19 +147,9 @@ ChoicePlan plan_choice(const Served& req, const SimOptions& opts, const ToolChoi
 
 std::string_view synthetic_word(Random& rng) { return kVocabulary[rng.below(kVocabulary.size())]; }
 
-bool known_model(const SimOptions& opts, const std::string& model) {
-  return std::any_of(opts.models.begin(), opts.models.end(), [&](const ModelInfo& m) { return m.id == model; });
-}
-
-Pacing pacing(const SimOptions& opts, double slow_factor) {
-  Pacing p;
-  if (opts.latency.fast) return p;
-  const double factor = slow_factor > 0 ? slow_factor : 1.0;
-  p.ttft = std::chrono::duration_cast<Duration>(opts.latency.time_to_first_token * factor);
-  if (opts.latency.tokens_per_second > 0) {
-    p.gap = Duration(static_cast<int64_t>(std::llround(1e9 / opts.latency.tokens_per_second * factor)));
-  }
-  return p;
+bool known_chat_model(const SimOptions& opts, const std::string& model) {
+  const ModelInfo* m = find_model(opts, model);
+  return m != nullptr && m->kind == ModelKind::kChat;
 }
 
 std::vector<std::string> split_fragments(const std::string& s, uint32_t max_pieces, Random& rng) {
@@ -202,7 +193,11 @@ ChatResult generate_chat(const Json* body, const SimOptions& opts, const Request
                          double slow_factor) {
   Served req;
   std::optional<ErrorSpec> err = adapters::openai::read_served_chat_request(body, req);
-  if (!err && !known_model(opts, req.model)) err = adapters::openai::model_not_found(req.model);
+  if (!err) {
+    const ModelInfo* m = find_model(opts, req.model);
+    if (m == nullptr) err = adapters::openai::model_not_found(req.model);
+    else if (m->kind != ModelKind::kChat) err = adapters::openai::not_a_chat_model();
+  }
   if (err) {
     ChatResult res;
     res.is_error = true;
@@ -323,8 +318,37 @@ ChatResult chat_core(const Served& req, const SimOptions& opts, const RequestCon
 }  // namespace
 
 
+const ModelInfo* find_model(const SimOptions& opts, std::string_view id) {
+  for (const ModelInfo& m : opts.models) {
+    if (m.id == id) return &m;
+  }
+  return nullptr;
+}
+
+Pacing pacing(const SimOptions& opts, double slow_factor) {
+  const double factor = slow_factor > 0 ? slow_factor : 1.0;
+  Pacing p;
+  if (!opts.latency.fast) {
+    p.ttft = std::chrono::duration_cast<Duration>(opts.latency.time_to_first_token * factor);
+    if (opts.latency.tokens_per_second > 0) {
+      p.gap = Duration(static_cast<int64_t>(std::llround(1e9 / opts.latency.tokens_per_second * factor)));
+    }
+  }
+  return p;
+}
+
+std::vector<adapters::openai::WireChoice> plan_text_choices(const SimOptions& opts, Random& rng, size_t n,
+                                                            std::optional<uint64_t> max_tokens,
+                                                            std::optional<int64_t> seed, uint64_t& completion) {
+  Served req;
+  req.n = n;
+  req.max_tokens = max_tokens;
+  req.seed = seed;
+  return plan_choices(req, opts, rng, completion);
+}
+
 bool read_plain_chat(std::string_view body, const SimOptions& opts, PlainChat& out) {
-  return adapters::openai::read_plain_chat_request(body, out) && known_model(opts, out.model);
+  return adapters::openai::read_plain_chat_request(body, out) && known_chat_model(opts, out.model);
 }
 
 }  // namespace ploke::simulator::detail

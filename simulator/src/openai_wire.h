@@ -81,22 +81,14 @@ ChatResult generate_chat(const Json* body, const SimOptions& opts, const Request
 /// One word of the synthetic vocabulary (text, reasoning, JSON string values).
 std::string_view synthetic_word(Random& rng);
 
-/// Whether opts.models lists `model`.
-bool known_model(const SimOptions& opts, const std::string& model);
+/// Whether `model` is a chat model of opts.models.
+bool known_chat_model(const SimOptions& opts, const std::string& model);
 
 /// The content of a validated request's `req.n` choices (text, tool calls, structured
 /// output, logprobs), their completion tokens summed into `completion`: the one content
 /// planner of the OpenAI routes (Chat Completions, Responses).
 std::vector<adapters::openai::WireChoice> plan_choices(const adapters::openai::ServedChatRequest& req,
                                                        const SimOptions& opts, Random& rng, uint64_t& completion);
-
-/// Time to the first token and between tokens (opts.latency, times `slow_factor`; zero
-/// with LatencyModel::Fast()).
-struct Pacing {
-  Duration ttft{0};
-  Duration gap{0};
-};
-Pacing pacing(const SimOptions& opts, double slow_factor);
 
 /// A plain chat request (no tools, stream options, response format, logprobs or seed), read
 /// without a DOM by the OpenAI package's server half (ploke/adapters/openai/request_summary.h).
@@ -111,5 +103,36 @@ bool read_plain_chat(std::string_view body, const SimOptions& opts, PlainChat& o
 /// generate_chat() for a request read_plain_chat() accepted (same bytes, same RNG use).
 ChatResult generate_chat_plain(const PlainChat& req, const SimOptions& opts, const RequestContext& ctx,
                                Random& rng, double slow_factor);
+
+/// The model `id` among opts.models, or null.
+const ModelInfo* find_model(const SimOptions& opts, std::string_view id);
+
+/// Pacing from opts.latency: the first token at `ttft`, then one token every `gap` (both 0
+/// with LatencyModel::fast), each multiplied by `slow_factor` (> 0; else 1).
+struct Pacing {
+  Duration ttft{0};
+  Duration gap{0};
+};
+Pacing pacing(const SimOptions& opts, double slow_factor);
+
+/// The chat generator's text (no tools): `n` choices of opts.length tokens, capped at
+/// `max_tokens` (finish "length"); their completion tokens are added to `completion`. A
+/// request `seed` makes the text a function of the server's seed and that seed, as on chat.
+std::vector<adapters::openai::WireChoice> plan_text_choices(const SimOptions& opts, Random& rng, size_t n,
+                                                            std::optional<uint64_t> max_tokens,
+                                                            std::optional<int64_t> seed, uint64_t& completion);
+
+/// POST /v1/completions (legacy): the request read and checked by the OpenAI package
+/// (ploke/adapters/openai/completions_legacy.h), the text from plan_text_choices() for
+/// each prompt, paced like chat; `body` is null when the body was not JSON.
+ScriptedResponse generate_text_completion(const Json* body, const SimOptions& opts, const RequestContext& ctx,
+                                          Random& rng, double slow_factor);
+
+/// POST /v1/embeddings: the request read and checked by the OpenAI package
+/// (ploke/adapters/openai/embeddings.h), a unit vector per input that depends only on the
+/// server's seed, the model and the input (see simulator/README.md), the body rendered by
+/// the package. The response arrives at ttft (× slow_factor).
+ScriptedResponse generate_embeddings(const Json* body, const SimOptions& opts, const RequestContext& ctx,
+                                     double slow_factor);
 
 }  // namespace ploke::simulator::detail

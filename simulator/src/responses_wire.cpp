@@ -117,7 +117,7 @@ ScriptedResponse ResponsesSim::create(const Json* body, const SimOptions& opts, 
                                       Random& rng, double slow) const {
   rsp::ServedResponsesRequest req;
   std::optional<ErrorSpec> err = rsp::read_served_responses_request(body, req);
-  if (!err && !known_model(opts, req.chat.model)) err = rsp::model_not_found(req.chat.model);
+  if (!err && !known_chat_model(opts, req.chat.model)) err = rsp::model_not_found(req.chat.model);
   uint64_t prior_chars = 0;
   if (!err) err = check_context(req, prior_chars);
   if (err) return error_response(*err, ctx, opts);

@@ -43,6 +43,7 @@ TEST(AnthropicResponseTest, ParsesTextToolUseAndUsage) {
   EXPECT_EQ(r->request_id, "req_011CV123");
   EXPECT_EQ(r->provider, "anthropic");
   EXPECT_EQ(r->content, "Let me check.");
+  EXPECT_EQ(r->reasoning, "hmm");  // the thinking block's text
   ASSERT_EQ(r->tool_calls.size(), 1u);
   EXPECT_EQ(r->tool_calls[0], (ToolCall{"toolu_sim01", "get_weather", R"({"city":"Paris"})"}));
   EXPECT_EQ(r->finish_reason, FinishReason::kToolCalls);

@@ -74,7 +74,7 @@ TEST(InboundAnthropic, ReadsBlocksImagesSystemArraysAndToolChoices) {
       {"role":"assistant","content":[{"type":"thinking","thinking":"hm","signature":"s"},{"type":"tool_use","id":"t1","name":"f","input":{}}]},
       {"role":"user","content":[{"type":"tool_result","tool_use_id":"t1","content":[{"type":"text","text":"r1"}],"is_error":true}]}],
     "tool_choice":{"type":"any"},"tools":[{"name":"f","input_schema":{"type":"object"}}],
-    "thinking":{"type":"enabled","budget_tokens":1024},"service_tier":"auto"})");
+    "thinking":{"type":"disabled"},"service_tier":"auto"})");
   ASSERT_TRUE(in.ok()) << in.status().to_string();
   const ChatRequest& r = in->request;
   ASSERT_EQ(r.messages.size(), 5u);

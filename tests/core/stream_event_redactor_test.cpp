@@ -53,6 +53,30 @@ TEST_F(StreamEventRedactorTest, KeyInOneByteDeltas) {
   EXPECT_EQ(run_text(r, bytes), "a [REDACTED] b");
 }
 
+// Reasoning (thinking) deltas are redacted like text, with their own held-back tail.
+TEST_F(StreamEventRedactorTest, KeyInReasoningDeltasIsRedacted) {
+  ASSERT_TRUE(register_secret(kKey));
+  const std::string whole = "thinking about " + kKey + " now";
+  for (size_t cut : {size_t{3}, size_t{17}, whole.size() - 5}) {
+    StreamEventRedactor r;
+    std::vector<StreamEvent> out;
+    for (const std::string& piece : {whole.substr(0, cut), whole.substr(cut)}) {
+      StreamEvent e;
+      e.kind = StreamEvent::Kind::kReasoningDelta;
+      e.text = piece;
+      for (StreamEvent& x : r.apply(e)) out.push_back(std::move(x));
+    }
+    for (StreamEvent& x : r.flush()) out.push_back(std::move(x));
+    std::string reasoning;
+    for (const StreamEvent& e : out) {
+      ASSERT_EQ(e.kind, StreamEvent::Kind::kReasoningDelta);
+      EXPECT_EQ(e.text.find(kKey.substr(0, 5)), std::string::npos) << e.text;
+      reasoning += e.text;
+    }
+    EXPECT_EQ(reasoning, "thinking about [REDACTED] now") << cut;
+  }
+}
+
 // A delta's logprobs go out with the text once nothing is held (none lost); a registered
 // value spelled across tokens becomes one redacted entry, alternatives are redacted too.
 TEST_F(StreamEventRedactorTest, LogprobsTravelWithTheTextAndTheirTokensAreRedacted) {

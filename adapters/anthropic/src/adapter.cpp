@@ -118,7 +118,11 @@ Result<ChatResponse> parse_body(const HttpResponse& r, const Endpoint& ep) {
       if (input == nullptr) return malformed(p + ".input: missing", r, ep);
       tc.arguments_json = input->dump();
       out.tool_calls.push_back(std::move(tc));
-    }  // thinking, redacted_thinking, server tool blocks, …: not part of the normalized API
+    } else if (btype == "thinking") {
+      std::string thinking;
+      if (!rd.req_string(b, "thinking", p + ".", thinking)) return malformed(rd.problem, r, ep);
+      out.reasoning += thinking;
+    }  // redacted_thinking (opaque), server tool blocks, …: not part of the normalized API
   }
   out.finish_reason = map_stop_reason(out.native_finish_reason);
   if (const json* u = find(doc, "usage"); u != nullptr && !u->is_null()) {
@@ -140,7 +144,7 @@ class AnthropicStreamDecoder final : public detail::SseStreamDecoder {
       : SseStreamDecoder(std::move(provider), "anthropic stream decoder", "message_stop") {}
 
  private:
-  enum class Block : uint8_t { kNone, kText, kToolUse, kOther };
+  enum class Block : uint8_t { kNone, kText, kToolUse, kThinking, kOther };
   struct BlockState {
     Block kind = Block::kNone;
     bool open = false;
@@ -168,6 +172,12 @@ class AnthropicStreamDecoder final : public detail::SseStreamDecoder {
     return fail_malformed(e, "event before message_start");
   }
   void emit(StreamEvent&& ev) { out_->push_back(std::move(ev)); }
+  void emit_reasoning(std::string text) {
+    StreamEvent ev;
+    ev.kind = StreamEvent::Kind::kReasoningDelta;
+    ev.text = std::move(text);
+    emit(std::move(ev));
+  }
 
   bool started_ = false;
   bool finish_sent_ = false;
@@ -338,8 +348,13 @@ bool AnthropicStreamDecoder::on_block_start(const json& doc, const SseEvent& e) 
       ev.arguments_fragment = in->dump();
     }
     emit(std::move(ev));
+  } else if (type == "thinking") {
+    b.kind = Block::kThinking;
+    std::string thinking;
+    if (!rd.opt_string(*cb, "thinking", "content_block.", thinking)) return fail_malformed(e, rd.problem);
+    if (!thinking.empty()) emit_reasoning(std::move(thinking));
   } else {
-    b.kind = Block::kOther;  // thinking, server tools, …
+    b.kind = Block::kOther;  // redacted_thinking, server tools, …
   }
   return true;
 }
@@ -366,7 +381,12 @@ bool AnthropicStreamDecoder::on_block_delta(const json& doc, const SseEvent& e) 
     ev.tool_index = b->tool_index;
     if (!rd.req_string(*d, "partial_json", "delta.", ev.arguments_fragment)) return fail_malformed(e, rd.problem);
     if (!ev.arguments_fragment.empty()) emit(std::move(ev));
-  }  // thinking_delta, signature_delta, citations_delta, …: skipped
+  } else if (type == "thinking_delta") {
+    if (b->kind != Block::kThinking) return fail_malformed(e, "delta.type: thinking_delta on a non-thinking block");
+    std::string thinking;
+    if (!rd.req_string(*d, "thinking", "delta.", thinking)) return fail_malformed(e, rd.problem);
+    if (!thinking.empty()) emit_reasoning(std::move(thinking));
+  }  // signature_delta, citations_delta, …: skipped
   return true;
 }
 

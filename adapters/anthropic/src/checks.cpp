@@ -269,6 +269,101 @@ Problem validate_output_config(const Json& b) {
   return std::nullopt;
 }
 
+// ---- Extended thinking ----
+
+constexpr std::string_view kThinkingDocs =
+    "Please consult our documentation at "
+    "https://docs.claude.com/en/docs/build-with-claude/extended-thinking#important-considerations-when-using-extended-"
+    "thinking";
+
+// `thinking`: {"type":"enabled","budget_tokens":N ≥ 1024, < max_tokens}, {"type":"disabled"}
+// or {"type":"adaptive"}; when on, temperature 1 (or unset), no top_k, no forced tool.
+Problem validate_thinking(const Json& b, bool count_tokens) {
+  const auto t = b.find("thinking");
+  if (t == b.end() || t->is_null()) return std::nullopt;
+  if (!t->is_object()) return invalid("thinking: Input should be a valid dictionary or object");
+  const auto type = t->find("type");
+  if (type == t->end() || !type->is_string()) return invalid("thinking.type: Field required");
+  const std::string& ty = type->get_ref<const std::string&>();
+  if (ty == "disabled") return std::nullopt;
+  if (ty == "enabled") {
+    const auto budget = t->find("budget_tokens");
+    if (budget == t->end()) return invalid("thinking.enabled.budget_tokens: Field required");
+    if (!budget->is_number_integer()) return invalid("thinking.enabled.budget_tokens: Input should be a valid integer");
+    if (budget->get<int64_t>() < 1024) {
+      return invalid("thinking.enabled.budget_tokens: Input should be greater than or equal to 1024");
+    }
+    if (!count_tokens && b["max_tokens"].get<int64_t>() <= budget->get<int64_t>()) {
+      return invalid("`max_tokens` must be greater than `thinking.budget_tokens`. Please consult our documentation "
+                     "at https://docs.claude.com/en/docs/build-with-claude/extended-thinking#max-tokens-and-context-"
+                     "window-size");
+    }
+  } else if (ty != "adaptive") {
+    return invalid("thinking: Input tag '" + ty +
+                   "' found using 'type' does not match any of the expected tags: 'enabled', 'disabled', 'adaptive'");
+  }
+  if (auto temp = b.find("temperature"); temp != b.end() && !temp->is_null() && temp->get<double>() != 1.0) {
+    return invalid("`temperature` may only be set to 1 when thinking is enabled or in adaptive mode. " +
+                   std::string(kThinkingDocs));
+  }
+  if (auto k = b.find("top_k"); k != b.end() && !k->is_null()) {
+    return invalid("`top_k` must be unset when thinking is enabled. " + std::string(kThinkingDocs));
+  }
+  if (auto tc = b.find("tool_choice"); tc != b.end() && tc->is_object()) {
+    const std::string tct = tc->value("type", std::string());
+    if (tct == "any" || tct == "tool") return invalid("Thinking may not be enabled when tool_choice forces tool use.");
+  }
+  return std::nullopt;
+}
+
+// ---- Prompt caching ----
+
+// One `cache_control` value at `p` (absent or null: no breakpoint): {"type":"ephemeral",
+// "ttl"?: "5m" | "1h"}. Counts the breakpoints in `n`.
+Problem validate_cache_control(const Json& holder, const std::string& p, size_t& n) {
+  if (!holder.is_object()) return std::nullopt;
+  const auto cc = holder.find("cache_control");
+  if (cc == holder.end() || cc->is_null()) return std::nullopt;
+  if (!cc->is_object()) return invalid(p + ": Input should be a valid dictionary or object");
+  const auto type = cc->find("type");
+  if (type == cc->end()) return invalid(p + ".type: Field required");
+  if (*type != "ephemeral") return invalid(p + ".type: Input should be 'ephemeral'");
+  if (auto ttl = cc->find("ttl"); ttl != cc->end() && !ttl->is_null() && *ttl != "5m" && *ttl != "1h") {
+    return invalid(p + ".ttl: Input should be '5m' or '1h'");
+  }
+  ++n;
+  return std::nullopt;
+}
+
+// Every cache breakpoint (tools, system blocks, message content blocks, the top-level
+// automatic one) well formed, at most four.
+Problem validate_cache_controls(const Json& b) {
+  size_t n = 0;
+  if (auto e = validate_cache_control(b, "cache_control", n)) return e;
+  if (auto t = b.find("tools"); t != b.end() && t->is_array()) {
+    for (size_t i = 0; i < t->size(); ++i) {
+      if (auto e = validate_cache_control((*t)[i], "tools." + std::to_string(i) + ".cache_control", n)) return e;
+    }
+  }
+  if (auto s = b.find("system"); s != b.end() && s->is_array()) {
+    for (size_t i = 0; i < s->size(); ++i) {
+      if (auto e = validate_cache_control((*s)[i], "system." + std::to_string(i) + ".cache_control", n)) return e;
+    }
+  }
+  const Json& msgs = b["messages"];
+  for (size_t i = 0; i < msgs.size(); ++i) {
+    const auto c = msgs[i].find("content");
+    if (c == msgs[i].end() || !c->is_array()) continue;
+    for (size_t j = 0; j < c->size(); ++j) {
+      if (auto e = validate_cache_control((*c)[j], LazyPath{i, j} + ".cache_control", n)) return e;
+    }
+  }
+  if (n > 4) {
+    return invalid("A maximum of 4 blocks with cache_control may be provided. Found " + std::to_string(n) + ".");
+  }
+  return std::nullopt;
+}
+
 // Required fields, max_tokens, messages' container and system.
 Problem validate_head(const Json& b, bool count_tokens) {
   auto model = b.find("model");
@@ -332,7 +427,9 @@ Problem validate_rest(const Json& b) {
 std::optional<std::string> check_anthropic_request(const nlohmann::json& body, bool count_tokens) {
   if (!body.is_object()) return "Input should be a valid dictionary or object";
   if (auto e = validate_head(body, count_tokens)) return e;
-  return validate_rest(body);
+  if (auto e = validate_rest(body)) return e;
+  if (auto e = validate_thinking(body, count_tokens)) return e;
+  return validate_cache_controls(body);
 }
 
 }  // namespace ploke::adapters::anthropic

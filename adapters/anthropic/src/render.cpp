@@ -23,9 +23,12 @@ void append_usage(std::string& o, const UsageCounts& u, bool delta) {
   o += ",\"cache_read_input_tokens\":";
   append_uint(o, u.cache_read);
   if (!delta) {
+    const uint64_t one_hour = u.cache_write_1h < u.cache_write ? u.cache_write_1h : u.cache_write;
     o += ",\"cache_creation\":{\"ephemeral_5m_input_tokens\":";
-    append_uint(o, u.cache_write);
-    o += ",\"ephemeral_1h_input_tokens\":0}";
+    append_uint(o, u.cache_write - one_hour);
+    o += ",\"ephemeral_1h_input_tokens\":";
+    append_uint(o, one_hour);
+    o += '}';
   }
   o += ",\"output_tokens\":";
   append_uint(o, u.output);
@@ -86,6 +89,36 @@ void append_input_json_delta(std::string& o, int64_t index, std::string_view fra
   o += "}}\n\n";
 }
 
+void append_thinking_block_start(std::string& o, int64_t index) {
+  o += "event: content_block_start\ndata: {\"type\":\"content_block_start\",\"index\":";
+  append_int(o, index);
+  o += ",\"content_block\":{\"type\":\"thinking\",\"thinking\":\"\",\"signature\":\"\"}}\n\n";
+}
+
+void append_thinking_delta(std::string& o, int64_t index, std::string_view thinking) {
+  o += "event: content_block_delta\ndata: {\"type\":\"content_block_delta\",\"index\":";
+  append_int(o, index);
+  o += ",\"delta\":{\"type\":\"thinking_delta\",\"thinking\":";
+  append_string(o, thinking);
+  o += "}}\n\n";
+}
+
+void append_signature_delta(std::string& o, int64_t index, std::string_view signature) {
+  o += "event: content_block_delta\ndata: {\"type\":\"content_block_delta\",\"index\":";
+  append_int(o, index);
+  o += ",\"delta\":{\"type\":\"signature_delta\",\"signature\":";
+  append_string(o, signature);
+  o += "}}\n\n";
+}
+
+void append_redacted_thinking_block_start(std::string& o, int64_t index, std::string_view data) {
+  o += "event: content_block_start\ndata: {\"type\":\"content_block_start\",\"index\":";
+  append_int(o, index);
+  o += ",\"content_block\":{\"type\":\"redacted_thinking\",\"data\":";
+  append_string(o, data);
+  o += "}}\n\n";
+}
+
 void append_block_stop(std::string& o, int64_t index) {
   o += "event: content_block_stop\ndata: {\"type\":\"content_block_stop\",\"index\":";
   append_int(o, index);
@@ -108,6 +141,22 @@ void append_text_block(std::string& o, std::string_view text) {
   o += "{\"type\":\"text\",\"text\":";
   append_string(o, text);
   o += ",\"citations\":[]}";
+}
+
+void append_thinking_block(std::string& o, const WireThinking& t) {
+  if (t.redacted) {
+    o += "{\"type\":\"redacted_thinking\",\"data\":";
+    append_string(o, t.data);
+    o += '}';
+    return;
+  }
+  std::string text;
+  for (const auto& p : t.tokens) text += p;
+  o += "{\"type\":\"thinking\",\"thinking\":";
+  append_string(o, text);
+  o += ",\"signature\":";
+  append_string(o, t.signature);
+  o += '}';
 }
 
 void append_tool_use_block(std::string& o, std::string_view id, std::string_view name, std::string_view input_json) {
@@ -154,6 +203,10 @@ std::string_view stop_reason_name(StopReason r) {
   return "end_turn";
 }
 
+UsageCounts usage_of(const WireMessage& m, uint64_t output) {
+  return UsageCounts{m.input_tokens, output, m.cache_write_tokens, m.cache_read_tokens, m.cache_write_1h_tokens};
+}
+
 std::string joined(const std::vector<std::string>& tokens) {
   size_t n = 0;
   for (const auto& t : tokens) n += t.size();
@@ -174,7 +227,12 @@ std::string render_message(const WireMessage& m) {
   json_text::append_string(o, m.model);
   o += ",\"content\":[";
   bool first = true;
+  if (m.thinking) {
+    detail::append_thinking_block(o, *m.thinking);
+    first = false;
+  }
   if (!m.tokens.empty()) {
+    if (!first) o += ',';
     detail::append_text_block(o, joined(m.tokens));
     first = false;
   }
@@ -189,27 +247,42 @@ std::string render_message(const WireMessage& m) {
   if (m.stop_sequence) json_text::append_string(o, *m.stop_sequence);
   else o += "null";
   o += ",\"stop_details\":null,\"container\":null,\"usage\":";
-  detail::append_usage(o, UsageCounts{m.input_tokens, m.output_tokens, 0, 0}, false);
+  detail::append_usage(o, usage_of(m, m.output_tokens), false);
   o += ",\"diagnostics\":null}";
   return o;
 }
 
 std::vector<WireEvent> render_message_events(const WireMessage& m) {
   std::vector<WireEvent> out;
-  size_t n = m.tokens.size() + 6;
+  size_t n = m.tokens.size() + 6 + (m.thinking ? m.thinking->tokens.size() + 4 : 0);
   for (const auto& t : m.tool_uses) n += t.fragments.size() + 4;
   out.reserve(n);
   auto add = [&](auto write, bool paced = false) {
     out.push_back(WireEvent{{}, paced});
     write(out.back().bytes);
   };
-  add([&](std::string& o) { detail::append_message_start(o, m.id, m.model, UsageCounts{m.input_tokens, 1, 0, 0}); });
+  add([&](std::string& o) { detail::append_message_start(o, m.id, m.model, usage_of(m, 1)); });
   int64_t index = 0;
   bool pinged = false;
   auto ping_once = [&] {
     if (!pinged) add(detail::append_ping);
     pinged = true;
   };
+  if (m.thinking && m.thinking->redacted) {
+    add([&](std::string& o) { detail::append_redacted_thinking_block_start(o, index, m.thinking->data); });
+    ping_once();
+    add([&](std::string& o) { detail::append_block_stop(o, index); });
+    ++index;
+  } else if (m.thinking) {
+    add([&](std::string& o) { detail::append_thinking_block_start(o, index); });
+    ping_once();
+    for (const auto& t : m.thinking->tokens) {
+      add([&](std::string& o) { detail::append_thinking_delta(o, index, t); }, true);
+    }
+    add([&](std::string& o) { detail::append_signature_delta(o, index, m.thinking->signature); });
+    add([&](std::string& o) { detail::append_block_stop(o, index); });
+    ++index;
+  }
   if (!m.tokens.empty()) {
     add([&](std::string& o) { detail::append_text_block_start(o, index); });
     ping_once();
@@ -227,8 +300,7 @@ std::vector<WireEvent> render_message_events(const WireMessage& m) {
   }
   // message_delta and message_stop: two events.
   std::string end;
-  detail::append_message_end(end, stop_reason_name(m.stop_reason), m.stop_sequence,
-                             UsageCounts{m.input_tokens, m.output_tokens, 0, 0});
+  detail::append_message_end(end, stop_reason_name(m.stop_reason), m.stop_sequence, usage_of(m, m.output_tokens));
   const size_t split = end.find("event: message_stop");
   out.push_back(WireEvent{end.substr(0, split), false});
   out.push_back(WireEvent{end.substr(split), false});

@@ -18,6 +18,7 @@ struct UsageCounts {
   uint64_t output = 0;
   uint64_t cache_write = 0;
   uint64_t cache_read = 0;
+  uint64_t cache_write_1h = 0;  ///< the part of cache_write with ttl "1h" (the rest is 5m)
 };
 
 /// A Message's Usage (delta = false) or message_delta's MessageDeltaUsage (delta = true),
@@ -33,6 +34,10 @@ void append_text_block_start(std::string& o, int64_t index);
 void append_text_delta(std::string& o, int64_t index, std::string_view text);
 void append_tool_block_start(std::string& o, int64_t index, std::string_view id, std::string_view name);
 void append_input_json_delta(std::string& o, int64_t index, std::string_view fragment);
+void append_thinking_block_start(std::string& o, int64_t index);
+void append_thinking_delta(std::string& o, int64_t index, std::string_view thinking);
+void append_signature_delta(std::string& o, int64_t index, std::string_view signature);
+void append_redacted_thinking_block_start(std::string& o, int64_t index, std::string_view data);
 void append_block_stop(std::string& o, int64_t index);
 /// message_delta (stop_reason, stop_sequence or null, cumulative usage) and message_stop.
 void append_message_end(std::string& o, std::string_view stop_reason,
@@ -40,6 +45,7 @@ void append_message_end(std::string& o, std::string_view stop_reason,
 
 /// The `content` blocks' writers for a non-stream Message.
 void append_text_block(std::string& o, std::string_view text);
+void append_thinking_block(std::string& o, const WireThinking& t);
 void append_tool_use_block(std::string& o, std::string_view id, std::string_view name, std::string_view input_json);
 
 void write_model(json_text::JsonWriter& w, const WireModel& m);

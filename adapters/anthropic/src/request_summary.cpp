@@ -79,7 +79,7 @@ bool read_stream(JsonCursor& c, bool& stream) {
 
 bool declined_key(std::string_view key) {
   return key == "tools" || key == "tool_choice" || key == "stop_sequences" || key == "temperature" ||
-         key == "top_p" || key == "top_k" || key == "output_config";
+         key == "top_p" || key == "top_k" || key == "output_config" || key == "thinking" || key == "cache_control";
 }
 
 bool read_plain(std::string_view body, PlainMessagesRequest& out, PlainMessagesText* text) {

@@ -4,6 +4,8 @@
 
 #include <nlohmann/json.hpp>
 
+#include <algorithm>
+
 #include "ploke/adapters/anthropic/checks_json.h"
 
 namespace ploke::adapters::anthropic {
@@ -85,6 +87,97 @@ std::optional<std::string> output_schema(const Json& b) {
   return s->dump();
 }
 
+void read_thinking(const Json& b, ServedMessagesRequest& out) {
+  const auto t = b.find("thinking");
+  if (t == b.end() || !t->is_object()) return;
+  const std::string type = t->value("type", std::string());
+  if (type == "enabled") {
+    out.thinking = ThinkingMode::kEnabled;
+    out.thinking_budget = (*t)["budget_tokens"].get<uint64_t>();
+  } else if (type == "adaptive") {
+    out.thinking = ThinkingMode::kAdaptive;
+  }
+}
+
+// The prompt prefix hash, fed in prompt order (FNV-1a 64).
+struct PrefixHash {
+  uint64_t h = 1469598103934665603ull;
+  void add(std::string_view s) {
+    for (unsigned char c : s) {
+      h ^= c;
+      h *= 1099511628211ull;
+    }
+    h ^= 0xff;  // a separator no UTF-8 text contains
+    h *= 1099511628211ull;
+  }
+  // A block without its cache_control marker.
+  void add_block(const Json& blk) {
+    if (!blk.is_object() || !blk.contains("cache_control")) {
+      add(blk.is_string() ? blk.get_ref<const std::string&>() : blk.dump());
+      return;
+    }
+    Json copy = blk;
+    copy.erase("cache_control");
+    add(copy.dump());
+  }
+};
+
+bool has_marker(const Json& holder) {
+  if (!holder.is_object()) return false;
+  const auto cc = holder.find("cache_control");
+  return cc != holder.end() && cc->is_object();
+}
+
+bool ttl_1h(const Json& holder) { return holder["cache_control"].value("ttl", std::string()) == "1h"; }
+
+// The breakpoints: walks tools, system, messages in order, hashing the prefix and counting
+// its size as prompt_chars() does.
+void read_cache_breakpoints(const Json& b, ServedMessagesRequest& out) {
+  PrefixHash hash;
+  hash.add(out.model);
+  uint64_t chars = 0;
+  auto mark = [&](const Json& holder) {
+    if (has_marker(holder)) out.cache_breakpoints.push_back(CacheBreakpoint{hash.h, chars, ttl_1h(holder)});
+  };
+  if (auto t = b.find("tools"); t != b.end() && t->is_array()) {
+    for (const Json& tool : *t) {
+      hash.add_block(tool);
+      chars += tool.dump().size();
+      mark(tool);
+    }
+    chars = t->dump().size();
+  }
+  if (auto s = b.find("system"); s != b.end()) {
+    if (s->is_string()) hash.add(s->get_ref<const std::string&>());
+    chars += s->is_string() ? text_chars(*s) : 0;
+    if (s->is_array()) {
+      for (const Json& blk : *s) {
+        hash.add_block(blk);
+        chars += text_chars(blk);
+        mark(blk);
+      }
+    }
+  }
+  for (const Json& msg : b["messages"]) {
+    hash.add(msg["role"].get_ref<const std::string&>());
+    const Json& c = msg["content"];
+    if (c.is_string()) {
+      hash.add(c.get_ref<const std::string&>());
+      chars += text_chars(c);
+      continue;
+    }
+    for (const Json& blk : c) {
+      hash.add_block(blk);
+      chars += text_chars(blk);
+      mark(blk);
+    }
+  }
+  // Automatic caching: the breakpoint goes on the last block of the prompt.
+  if (has_marker(b)) out.cache_breakpoints.push_back(CacheBreakpoint{hash.h, chars, ttl_1h(b)});
+  const uint64_t total = out.prompt_chars;
+  for (CacheBreakpoint& bp : out.cache_breakpoints) bp.prefix_chars = std::min(bp.prefix_chars, total);
+}
+
 }  // namespace
 
 std::optional<std::string> read_served_messages_request(const nlohmann::json* body, bool count_tokens,
@@ -103,6 +196,8 @@ std::optional<std::string> read_served_messages_request(const nlohmann::json* bo
     for (const Json& s : *ss) out.stop_sequences.push_back(s.get<std::string>());
   }
   out.output_schema = output_schema(b);
+  read_thinking(b, out);
+  read_cache_breakpoints(b, out);
   return std::nullopt;
 }
 

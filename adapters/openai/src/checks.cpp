@@ -224,6 +224,8 @@ std::optional<RequestProblem> check_message(const json& m, size_t i) {
 
 namespace checks {
 
+std::string type_phrase(const json& v) { return openai::type_phrase(v); }
+
 std::optional<RequestProblem> check_parsed(const json& body) {
   if (!body.is_object()) return std::nullopt;
   if (auto p = check_decimal(body, "temperature", 0.0, 2.0, "2")) return p;
@@ -238,6 +240,23 @@ std::optional<RequestProblem> check_parsed(const json& body) {
     }
   }
   return check_tools(body);
+}
+
+std::optional<RequestProblem> check_completion_parsed(const json& body) {
+  if (!body.is_object()) return std::nullopt;
+  if (auto p = check_decimal(body, "temperature", 0.0, 2.0, "2")) return p;
+  if (auto p = check_decimal(body, "top_p", 0.0, 1.0, "1")) return p;
+  if (auto p = check_integer(body, "n", 1, 128)) return p;
+  if (auto p = check_integer(body, "max_tokens", 0, 0)) return p;
+  if (auto p = check_integer(body, "logprobs", 0, 5)) return p;
+  if (auto p = check_integer(body, "best_of", 0, 20)) return p;
+  if (const auto e = body.find("echo"); e != body.end() && !e->is_null() && !e->is_boolean()) {
+    return wrong_type("echo", "a boolean", *e);
+  }
+  if (const auto s = body.find("suffix"); s != body.end() && !s->is_null() && !s->is_string()) {
+    return wrong_type("suffix", "a string", *s);
+  }
+  return std::nullopt;
 }
 
 }  // namespace checks

@@ -5,6 +5,7 @@
 #include <nlohmann/json_fwd.hpp>
 
 #include <optional>
+#include <string>
 #include <string_view>
 
 #include "ploke/adapters/openai/render.h"
@@ -26,8 +27,13 @@ namespace ploke::adapters::openai {
 // nullopt. Everything read_served_chat_request() checks.
 std::optional<WireError> validate_served_chat_request(const nlohmann::json* body);
 
+// The checks every POST route of the API starts with: a JSON object body ("We could not
+// parse the JSON body…"), then a non-empty string `model` ("you must provide a model
+// parameter"), each the API's 400.
+std::optional<WireError> check_body_and_model(const nlohmann::json* body);
+
 // A 400 invalid_request_error with the API's message, param and code.
-WireError invalid_request(std::string msg, std::optional<std::string> param = std::nullopt,
+WireError invalid_request(std::string message, std::optional<std::string> param = std::nullopt,
                           std::optional<std::string> code = std::nullopt);
 // The API's 400 for a body that is not a JSON object (every route's words).
 WireError unparsable_body();

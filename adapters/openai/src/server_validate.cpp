@@ -114,13 +114,18 @@ std::optional<ErrorSpec> validate_tool_choice(const Json& b) {
 
 }  // namespace
 
-std::optional<ErrorSpec> validate_served_chat_request(const Json* body) {
+std::optional<WireError> check_body_and_model(const Json* body) {
   if (body == nullptr || !body->is_object()) return unparsable_body();
-  const Json& b = *body;
-  auto model_it = b.find("model");
-  if (model_it == b.end() || !model_it->is_string() || model_it->get_ref<const std::string&>().empty()) {
+  auto model_it = body->find("model");
+  if (model_it == body->end() || !model_it->is_string() || model_it->get_ref<const std::string&>().empty()) {
     return invalid("you must provide a model parameter");
   }
+  return std::nullopt;
+}
+
+std::optional<ErrorSpec> validate_served_chat_request(const Json* body) {
+  if (auto e = check_body_and_model(body)) return e;
+  const Json& b = *body;
   auto msgs_it = b.find("messages");
   if (msgs_it == b.end()) {
     return invalid("Missing required parameter: 'messages'.", "messages", "missing_required_parameter");

@@ -17,7 +17,7 @@
 #include <initializer_list>
 #include <limits>
 
-#include "base64.h"
+#include "ploke/core/base64.h"
 #include "ploke/core/ascii.h"
 #include "cassette_internal.h"
 #include "ploke/codec/fast_json.h"
@@ -294,7 +294,7 @@ void Reader::read_body(JValue& obj, const PathNode& p, RecordedBody* out) {
     case BodyEncoding::kBase64: {
       JValue* j = get(obj, "body", Want::kString, p, /*required=*/true);
       if (j == nullptr) return;
-      auto decoded = internal::base64_decode(j->str);
+      auto decoded = ploke::base64_decode(j->str);
       if (!decoded) fail(p.child("body"), "invalid base64");
       else out->bytes = std::move(*decoded);
       return;
@@ -327,7 +327,7 @@ void Reader::read_chunks(JValue& obj, const PathNode& p, std::vector<RecordedChu
     } else if (text != nullptr) {
       get_string(c, "data", cp, true, &chunk.data);
     } else if (check(*b64, Want::kString, cp.child("data_base64"))) {
-      auto decoded = internal::base64_decode(b64->str);
+      auto decoded = ploke::base64_decode(b64->str);
       if (!decoded) fail(cp.child("data_base64"), "invalid base64");
       else chunk.data = std::move(*decoded);
     }
@@ -570,7 +570,7 @@ void write_body(Writer& w, const RecordedBody& body) {
   w.str(text ? "text" : "base64");
   w.key("body");
   if (text) w.str(body.bytes);
-  else w.str(internal::base64_encode(body.bytes));
+  else w.str(ploke::base64_encode(body.bytes));
 }
 
 void write_request(Writer& w, const RecordedRequest& r) {
@@ -613,7 +613,7 @@ void write_response(Writer& w, const RecordedResponse& r) {
         ploke::json::append_quoted(*out, c.data);
       } else {
         out->append(", \"data_base64\": ");
-        ploke::json::append_quoted(*out, internal::base64_encode(c.data));
+        ploke::json::append_quoted(*out, ploke::base64_encode(c.data));
       }
       out->push_back('}');
     }

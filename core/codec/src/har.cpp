@@ -5,7 +5,7 @@
 #include <algorithm>
 #include <cmath>
 
-#include "base64.h"
+#include "ploke/core/base64.h"
 #include "cassette_internal.h"
 #include "json_util.h"
 #include "ploke/json/limits.h"
@@ -36,7 +36,7 @@ void put_text(Json& obj, const std::string& bytes, const char* encoding_key) {
   if (is_valid_utf8(bytes)) {
     obj["text"] = bytes;
   } else {
-    obj["text"] = internal::base64_encode(bytes);
+    obj["text"] = ploke::base64_encode(bytes);
     obj[encoding_key] = "base64";
   }
 }
@@ -47,7 +47,7 @@ Json chunk_list(const std::vector<RecordedChunk>& chunks) {
     Json j;
     j["offset_ms"] = c.offset_ms;
     if (is_valid_utf8(c.data)) j["data"] = c.data;
-    else j["data_base64"] = internal::base64_encode(c.data);
+    else j["data_base64"] = ploke::base64_encode(c.data);
     arr.push_back(std::move(j));
   }
   return arr;
@@ -195,7 +195,7 @@ class HarReader {
   std::string text_of(const Json& obj, const char* enc_key, const std::string& path) {
     std::string text = str(obj, "text", path, false);
     if (str(obj, enc_key, path, false) == "base64") {
-      auto d = internal::base64_decode(text);
+      auto d = ploke::base64_decode(text);
       if (!d) fail(path + ".text", "invalid base64");
       else text = std::move(*d);
     }
@@ -338,7 +338,7 @@ void HarReader::chunks(const Json& list, const std::string& path, RecordedRespon
     RecordedChunk rc;
     rc.offset_ms = num(c, "offset_ms", cp, 0);
     if (c.contains("data_base64")) {
-      auto d = internal::base64_decode(str(c, "data_base64", cp, true));
+      auto d = ploke::base64_decode(str(c, "data_base64", cp, true));
       if (!d) fail(cp + ".data_base64", "invalid base64");
       else rc.data = std::move(*d);
     } else {

@@ -31,6 +31,8 @@ const SOURCES = {
       'CreateChatCompletionRequest',
       'Response',
       'ResponseStreamEvent',
+      'CreateEmbeddingResponse',
+      'CreateCompletionResponse',
     ],
   },
   openrouter: {

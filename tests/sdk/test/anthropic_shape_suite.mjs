@@ -75,6 +75,34 @@ function messages(t) {
       if (extra.tools) assert.ok(events.some((e) => e.type === 'content_block_start' && e.content_block.type === 'tool_use'));
     });
   }
+  if (!t.gateway) {
+    // Extended thinking and prompt caching (serve only: the gateway does not translate them).
+    const thinking = { max_tokens: 4096, thinking: { type: 'enabled', budget_tokens: 2048 } };
+    it('thinking → Message with a ThinkingBlock first', async () => {
+      const r = await post(t, '/v1/messages', ask(thinking));
+      assert.equal(r.status, 200, r.text);
+      assertShape('anthropic', 'Message', r.json, 'thinking message');
+      assertShape('anthropic', 'ThinkingBlock', r.json.content[0], 'thinking block');
+    });
+    it('thinking stream → ThinkingDelta and SignatureDelta events', async () => {
+      const events = streamEvents(await post(t, '/v1/messages', ask({ stream: true, ...thinking })), 'thinking stream');
+      const deltas = events.filter((e) => e.type === 'content_block_delta' && e.index === 0).map((e) => e.delta);
+      deltas.slice(0, -1).forEach((d, i) => assertShape('anthropic', 'ThinkingDelta', d, `thinking delta ${i}`));
+      assertShape('anthropic', 'SignatureDelta', deltas.at(-1), 'signature delta');
+    });
+    it('cached prompt → Usage with cache_creation, then cache_read', async () => {
+      const body = ask({
+        system: [{ type: 'text', text: 'shape-cache '.repeat(900), cache_control: { type: 'ephemeral', ttl: '1h' } }],
+      });
+      const first = await post(t, '/v1/messages', body);
+      assertShape('anthropic', 'Message', first.json, 'cache write');
+      assertShape('anthropic', 'CacheCreation', first.json.usage.cache_creation, 'cache_creation');
+      assert.ok(first.json.usage.cache_creation.ephemeral_1h_input_tokens > 0, JSON.stringify(first.json.usage));
+      const second = await post(t, '/v1/messages', { ...body, stream: true });
+      const events = streamEvents(second, 'cache read stream');
+      assert.ok(events[0].message.usage.cache_read_input_tokens > 0, JSON.stringify(events[0].message.usage));
+    });
+  }
   it('count_tokens → MessageTokensCount', async () => {
     const r = await post(t, '/v1/messages/count_tokens', { model: MODEL, messages: [{ role: 'user', content: 'Say hello.' }] });
     assert.equal(r.status, 200, r.text);

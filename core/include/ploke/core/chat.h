@@ -178,6 +178,8 @@ struct ChatResponse {
   std::string provider;
   std::string model;
   std::string content;         ///< concatenated text
+  /// The model's visible reasoning (Anthropic thinking blocks), concatenated; "" when none.
+  std::string reasoning;
   std::string refusal;
   std::vector<ToolCall> tool_calls;
   FinishReason finish_reason = FinishReason::kUnknown;
@@ -189,9 +191,9 @@ struct ChatResponse {
 
 /// One incremental event of a streamed response.
 struct StreamEvent {
-  enum class Kind : uint8_t { kStart, kTextDelta, kToolCallDelta, kUsage, kFinish, kError };
+  enum class Kind : uint8_t { kStart, kTextDelta, kToolCallDelta, kUsage, kFinish, kError, kReasoningDelta };
   Kind kind = Kind::kTextDelta;
-  std::string text;                 ///< kTextDelta
+  std::string text;                 ///< kTextDelta; kReasoningDelta: a piece of the reasoning
   uint32_t tool_index = 0;          ///< kToolCallDelta: which call (by wire index)
   std::string tool_call_id;         ///< kToolCallDelta: set on the first fragment
   std::string tool_name;            ///< kToolCallDelta: set on the first fragment
@@ -209,7 +211,7 @@ struct StreamEvent {
 std::string_view stream_event_kind_name(StreamEvent::Kind k);
 
 /// Assembles stream events into a ChatResponse: concatenates text (and the deltas'
-/// logprobs), joins tool-call fragments by index (id/name from the first fragment), keeps
+/// logprobs) and reasoning, joins tool-call fragments by index (id/name from the first fragment), keeps
 /// the last usage.
 class StreamAccumulator {
  public:

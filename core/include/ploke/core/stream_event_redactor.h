@@ -3,7 +3,8 @@
 // StreamEventRedactor: redaction by value over a normalized event stream. A secret split
 // across text deltas (or tool-argument fragments) is not contiguous in the rendered bytes
 // (each delta sits in its own JSON event), so a byte-level redactor cannot see it. This one
-// runs a StreamRedactor (registered values only) over the text and over each tool call's
+// runs a StreamRedactor (registered values only) over the text, over the reasoning (its
+// held tail goes out before the next text or tool delta) and over each tool call's
 // arguments, holding back a tail that could still grow into a registered value, and flushes
 // what it holds before any other event (finish, usage, error) and at flush(). A text
 // delta's logprobs and its text go out together once nothing is held back (a chunk's
@@ -38,10 +39,13 @@ class StreamEventRedactor {
  private:
   StreamEvent text_delta(std::string text);
   std::vector<TokenLogprob> take_logprobs();
+  /// The held-back reasoning tail as a final reasoning delta (appended to `out`).
+  void flush_reasoning(std::vector<StreamEvent>& out);
   StreamRedactor text_{StreamRedactor::Mode::kValuesOnly};
   std::vector<TokenLogprob> logprobs_;  // of text held back
   std::string released_;                // text let through, waiting with its logprobs
   std::map<uint32_t, StreamRedactor> tools_;
+  StreamRedactor reasoning_{StreamRedactor::Mode::kValuesOnly};
 };
 
 }  // namespace ploke

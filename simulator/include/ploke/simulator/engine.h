@@ -2,8 +2,9 @@
 //
 // SimEngine: the provider simulator's logic, free of sockets. A request goes in, a
 // ScriptedResponse (status, headers, timed body chunks, ending) comes out. It speaks the
-// OpenAI Chat Completions wire protocol (/v1/chat/completions streamed and not,
-// /v1/models, /v1/models/{id}) exactly enough that the official SDKs work unchanged, and
+// OpenAI wire protocol (/v1/chat/completions streamed and not, /v1/completions,
+// /v1/embeddings, /v1/models, /v1/models/{id}) exactly enough that the official SDKs work
+// unchanged, and
 // injects the faults of a FaultPlan (ploke/simulator/fault_plan.h) into its answers.
 //
 // Determinism: the engine never reads the machine's clock and never sleeps. Times in
@@ -58,14 +59,28 @@
 
 namespace ploke::simulator {
 
+/// Which OpenAI route a model answers on: chat (`/v1/chat/completions`), legacy completions
+/// (`/v1/completions`) or embeddings (`/v1/embeddings`). Asked on another route, a chat
+/// model and a completion model get the API's "This is (not) a chat model…" 404; an
+/// embedding model, and a chat or completion model asked for embeddings, the
+/// model_not_found 404.
+enum class ModelKind { kChat, kCompletion, kEmbedding };
+
 /// A model the simulator serves (GET /v1/models and request validation).
 struct ModelInfo {
   std::string id;
   int64_t created = 1715367049;  ///< unix seconds, as listed by /v1/models
   std::string owned_by = "system";
+  ModelKind kind = ModelKind::kChat;
+  /// kEmbedding: the vectors' native size (and the largest `dimensions` accepted).
+  uint32_t embedding_dims = 0;
+  /// kEmbedding: whether the request may ask for fewer `dimensions` (false: the API's 400).
+  bool embedding_shortening = true;
 };
 
-/// The default model list: gpt-4o, gpt-4o-mini, gpt-4.1, gpt-4.1-mini, gpt-3.5-turbo.
+/// The default model list: gpt-4o, gpt-4o-mini, gpt-4.1, gpt-4.1-mini, gpt-3.5-turbo
+/// (chat), gpt-3.5-turbo-instruct (completions), text-embedding-3-small (1536 dims),
+/// text-embedding-3-large (3072), text-embedding-ada-002 (1536, no `dimensions`).
 std::vector<ModelInfo> default_models();
 
 /// Streaming pacing. Response head at ~0, first content at `time_to_first_token`, then
@@ -138,6 +153,9 @@ struct SimOptions {
   uint32_t n_tool_calls = 0;
   /// Argument JSON is streamed in this many fragments at most (≥ 1).
   uint32_t tool_argument_fragments = 4;
+  /// Anthropic Messages with extended thinking on: chance that the thinking block is a
+  /// redacted_thinking block (opaque `data`) instead of readable thinking. In [0,1].
+  double redacted_thinking_probability = 0;
   std::string system_fingerprint = "fp_sim";
   RateLimitInfo rate_limits;
   FaultPlan faults;

@@ -34,17 +34,32 @@ struct WireToolUse {
   std::vector<std::string> fragments;
 };
 
-/// One assistant message: a text block (the tokens concatenated; one text_delta each when
-/// streamed; no block when empty), then the tool_use blocks.
+/// The extended-thinking block that opens a message: `thinking` (the tokens concatenated;
+/// one thinking_delta each when streamed, then one signature_delta) with its opaque
+/// `signature`; or, `redacted`, a redacted_thinking block carrying `data`.
+struct WireThinking {
+  std::vector<std::string> tokens;
+  std::string signature;
+  bool redacted = false;
+  std::string data;  ///< redacted: the encrypted payload
+};
+
+/// One assistant message: the thinking block (when set), a text block (the tokens
+/// concatenated; one text_delta each when streamed; no block when empty), then the tool_use
+/// blocks.
 struct WireMessage {
   std::string id;  ///< "msg_…"
   std::string model;
+  std::optional<WireThinking> thinking;
   std::vector<std::string> tokens;
   std::vector<WireToolUse> tool_uses;
   StopReason stop_reason = StopReason::kEndTurn;
   std::optional<std::string> stop_sequence;  ///< the sequence that stopped it (kStopSequence)
-  uint64_t input_tokens = 0;
-  uint64_t output_tokens = 0;
+  uint64_t input_tokens = 0;   ///< the prompt tokens after the last cache breakpoint
+  uint64_t output_tokens = 0;  ///< thinking included
+  uint64_t cache_read_tokens = 0;      ///< usage.cache_read_input_tokens
+  uint64_t cache_write_tokens = 0;     ///< usage.cache_creation_input_tokens (both TTLs)
+  uint64_t cache_write_1h_tokens = 0;  ///< the part of cache_write_tokens written with ttl "1h"
 };
 
 /// The non-stream Message body.
@@ -57,7 +72,8 @@ struct WireEvent {
   bool paced = false;
 };
 /// The streamed message: message_start, per block content_block_start (ping after the first
-/// one; a tool_use block opens with an empty input_json_delta), its deltas,
+/// one; a thinking block opens with empty thinking and signature and closes its deltas with
+/// one signature_delta; a tool_use block opens with an empty input_json_delta), its deltas,
 /// content_block_stop; message_delta (cumulative usage), message_stop.
 std::vector<WireEvent> render_message_events(const WireMessage& m);
 

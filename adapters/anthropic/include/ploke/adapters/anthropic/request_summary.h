@@ -31,7 +31,7 @@ struct PlainMessagesRequest {
 /// array of objects with a `role` alternating user / assistant from a user turn and a
 /// non-empty string `content`; `system` a string or null; `stream` boolean or null; none of
 /// `tools`, `tool_choice`, `stop_sequences`, `temperature`, `top_p`, `top_k`,
-/// `output_config`; no known key twice; keys without escapes. Other members are skipped
+/// `output_config`, `thinking`, `cache_control`; no known key twice; keys without escapes. Other members are skipped
 /// (validated). False for anything else (`out` then unspecified). Whether the model exists
 /// and the version header are the caller's business.
 bool read_plain_messages_request(std::string_view body, PlainMessagesRequest& out);

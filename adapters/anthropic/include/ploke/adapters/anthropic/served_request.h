@@ -37,6 +37,22 @@ struct ServedTool {
 /// `tool_choice.type` (kAuto when absent or null).
 enum class ToolChoiceMode { kAuto, kAny, kTool, kNone };
 
+/// `thinking.type` (kOff when absent, null or "disabled").
+enum class ThinkingMode { kOff, kEnabled, kAdaptive };
+
+/// One prompt-cache breakpoint (a `cache_control` on a tool, a system block or a message
+/// content block, or the top-level automatic one on the last block), in prompt order (tools,
+/// system, messages).
+struct CacheBreakpoint {
+  /// The identity of the prompt prefix up to and including the block: a 64-bit FNV-1a hash
+  /// of the model and of every tool, system block and message block (role included) up to
+  /// it, the cache_control markers left out (moving a breakpoint keeps the prefix's key).
+  uint64_t key = 0;
+  /// The prefix's size in the unit of `prompt_chars` (≤ prompt_chars).
+  uint64_t prefix_chars = 0;
+  bool ttl_1h = false;  ///< `ttl: "1h"` (else the default 5 minutes)
+};
+
 /// What a generator reads from a checked request.
 struct ServedMessagesRequest {
   std::string model;
@@ -55,6 +71,9 @@ struct ServedMessagesRequest {
   std::vector<std::string> stop_sequences;
   /// `output_config.format.schema` (structured output) as compact JSON text.
   std::optional<std::string> output_schema;
+  ThinkingMode thinking = ThinkingMode::kOff;
+  uint64_t thinking_budget = 0;  ///< kEnabled: `thinking.budget_tokens` (≥ 1024, < max_tokens)
+  std::vector<CacheBreakpoint> cache_breakpoints;  ///< at most 4, prefix_chars non-decreasing
 };
 
 /// The API's 400 message for a request the API rejects (null `body`: not JSON), else

@@ -11,4 +11,13 @@ namespace ploke::adapters::openai::checks {
 
 std::optional<RequestProblem> check_parsed(const nlohmann::json& body);
 
+/// OpenAI's name for a JSON value's type in "expected …, but got X instead" ("a string",
+/// "an integer", "a decimal", "null", …).
+std::string type_phrase(const nlohmann::json& v);
+
+/// The same range and type checks for a legacy Completions body (`POST /v1/completions`,
+/// CreateCompletionRequest): temperature 0–2, top_p 0–1, n 1–128, max_tokens ≥ 0,
+/// logprobs 0–5, best_of 0–20, `echo` a boolean, `suffix` a string (null passes).
+std::optional<RequestProblem> check_completion_parsed(const nlohmann::json& body);
+
 }  // namespace ploke::adapters::openai::checks

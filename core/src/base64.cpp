@@ -1,9 +1,9 @@
-#include "base64.h"
+#include "ploke/core/base64.h"
 
 #include <array>
 #include <cstdint>
 
-namespace ploke::codec::internal {
+namespace ploke {
 
 namespace {
 constexpr char kAlphabet[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
@@ -17,31 +17,37 @@ constexpr std::array<int8_t, 256> make_table() {
 constexpr std::array<int8_t, 256> kTable = make_table();
 }  // namespace
 
-std::string base64_encode(std::string_view bytes) {
-  std::string out;
-  out.reserve((bytes.size() + 2) / 3 * 4);
+char* base64_write(char* dest, std::string_view bytes) {
+  char* p = dest;
+  const auto* in = reinterpret_cast<const unsigned char*>(bytes.data());
   size_t i = 0;
   for (; i + 3 <= bytes.size(); i += 3) {
-    const uint32_t n = (static_cast<uint8_t>(bytes[i]) << 16) | (static_cast<uint8_t>(bytes[i + 1]) << 8) |
-                       static_cast<uint8_t>(bytes[i + 2]);
-    out.push_back(kAlphabet[(n >> 18) & 63]);
-    out.push_back(kAlphabet[(n >> 12) & 63]);
-    out.push_back(kAlphabet[(n >> 6) & 63]);
-    out.push_back(kAlphabet[n & 63]);
+    const uint32_t n = (uint32_t{in[i]} << 16) | (uint32_t{in[i + 1]} << 8) | in[i + 2];
+    p[0] = kAlphabet[(n >> 18) & 63];
+    p[1] = kAlphabet[(n >> 12) & 63];
+    p[2] = kAlphabet[(n >> 6) & 63];
+    p[3] = kAlphabet[n & 63];
+    p += 4;
   }
   const size_t rest = bytes.size() - i;
-  if (rest == 1) {
-    const uint32_t n = static_cast<uint8_t>(bytes[i]) << 16;
-    out.push_back(kAlphabet[(n >> 18) & 63]);
-    out.push_back(kAlphabet[(n >> 12) & 63]);
-    out += "==";
-  } else if (rest == 2) {
-    const uint32_t n = (static_cast<uint8_t>(bytes[i]) << 16) | (static_cast<uint8_t>(bytes[i + 1]) << 8);
-    out.push_back(kAlphabet[(n >> 18) & 63]);
-    out.push_back(kAlphabet[(n >> 12) & 63]);
-    out.push_back(kAlphabet[(n >> 6) & 63]);
-    out.push_back('=');
-  }
+  if (rest == 0) return p;
+  const uint32_t n = (uint32_t{in[i]} << 16) | (rest == 2 ? uint32_t{in[i + 1]} << 8 : 0u);
+  p[0] = kAlphabet[(n >> 18) & 63];
+  p[1] = kAlphabet[(n >> 12) & 63];
+  p[2] = rest == 2 ? kAlphabet[(n >> 6) & 63] : '=';
+  p[3] = '=';
+  return p + 4;
+}
+
+void base64_append(std::string& out, std::string_view bytes) {
+  const size_t from = out.size();
+  out.resize(from + base64_size(bytes.size()));
+  base64_write(out.data() + from, bytes);
+}
+
+std::string base64_encode(std::string_view bytes) {
+  std::string out;
+  base64_append(out, bytes);
   return out;
 }
 
@@ -73,4 +79,4 @@ std::optional<std::string> base64_decode(std::string_view text) {
   return out;
 }
 
-}  // namespace ploke::codec::internal
+}  // namespace ploke
