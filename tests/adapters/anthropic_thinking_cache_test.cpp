@@ -20,7 +20,7 @@ namespace {
 
 using nlohmann::json;
 
-std::optional<std::string> read(const std::string& text, ServedMessagesRequest& out, bool count_tokens = false) {
+std::optional<std::string> read_thinking(const std::string& text, ServedMessagesRequest& out, bool count_tokens = false) {
   const json j = json::parse(text);
   return read_served_messages_request(&j, count_tokens, out);
 }
@@ -67,7 +67,7 @@ TEST(AnthropicThinking, BudgetAndCompatibilityAreTheApis400) {
   };
   for (const Case& c : cases) {
     ServedMessagesRequest out;
-    EXPECT_EQ(read(c.body, out), c.message) << c.body;
+    EXPECT_EQ(read_thinking(c.body, out), c.message) << c.body;
     // The gateway's inbound parse rejects the same bodies with the same message.
     const auto in = parse_anthropic_messages_request(c.body);
     ASSERT_FALSE(in.ok()) << c.body;
@@ -77,23 +77,23 @@ TEST(AnthropicThinking, BudgetAndCompatibilityAreTheApis400) {
 
 TEST(AnthropicThinking, AcceptedShapesAndWhatIsRead) {
   ServedMessagesRequest out;
-  ASSERT_EQ(read(with(R"("thinking":{"type":"enabled","budget_tokens":1024},"temperature":1)", 1025), out),
+  ASSERT_EQ(read_thinking(with(R"("thinking":{"type":"enabled","budget_tokens":1024},"temperature":1)", 1025), out),
             std::nullopt);
   EXPECT_EQ(out.thinking, ThinkingMode::kEnabled);
   EXPECT_EQ(out.thinking_budget, 1024u);
-  ASSERT_EQ(read(with(R"("thinking":{"type":"adaptive"})"), out), std::nullopt);
+  ASSERT_EQ(read_thinking(with(R"("thinking":{"type":"adaptive"})"), out), std::nullopt);
   EXPECT_EQ(out.thinking, ThinkingMode::kAdaptive);
   // Disabled (or null) leaves sampling alone.
-  ASSERT_EQ(read(with(R"("thinking":{"type":"disabled"},"temperature":0.2,"top_k":3)"), out), std::nullopt);
+  ASSERT_EQ(read_thinking(with(R"("thinking":{"type":"disabled"},"temperature":0.2,"top_k":3)"), out), std::nullopt);
   EXPECT_EQ(out.thinking, ThinkingMode::kOff);
-  ASSERT_EQ(read(with(R"("thinking":null)"), out), std::nullopt);
+  ASSERT_EQ(read_thinking(with(R"("thinking":null)"), out), std::nullopt);
   EXPECT_EQ(out.thinking, ThinkingMode::kOff);
   // count_tokens has no max_tokens: only the budget's own minimum applies.
-  EXPECT_EQ(read(R"({"model":"m","messages":[{"role":"user","content":"x"}],"thinking":{"type":"enabled","budget_tokens":50000}})",
+  EXPECT_EQ(read_thinking(R"({"model":"m","messages":[{"role":"user","content":"x"}],"thinking":{"type":"enabled","budget_tokens":50000}})",
                  out, true),
             std::nullopt);
   // Earlier assistant turns may carry thinking and redacted_thinking blocks.
-  EXPECT_EQ(read(R"({"model":"m","max_tokens":3000,"thinking":{"type":"enabled","budget_tokens":2000},
+  EXPECT_EQ(read_thinking(R"({"model":"m","max_tokens":3000,"thinking":{"type":"enabled","budget_tokens":2000},
       "messages":[{"role":"user","content":"q"},
         {"role":"assistant","content":[{"type":"thinking","thinking":"hm","signature":"c2ln"},
                                        {"type":"redacted_thinking","data":"ZGF0YQ=="},{"type":"text","text":"a"}]},
@@ -103,26 +103,26 @@ TEST(AnthropicThinking, AcceptedShapesAndWhatIsRead) {
 
 TEST(AnthropicCacheControl, MalformedMarkersAndTooManyAreTheApis400) {
   ServedMessagesRequest out;
-  EXPECT_EQ(read(with(R"("cache_control":{"type":"persistent"})"), out), "cache_control.type: Input should be 'ephemeral'");
-  EXPECT_EQ(read(with(R"("cache_control":{"type":"ephemeral","ttl":"10m"})"), out),
+  EXPECT_EQ(read_thinking(with(R"("cache_control":{"type":"persistent"})"), out), "cache_control.type: Input should be 'ephemeral'");
+  EXPECT_EQ(read_thinking(with(R"("cache_control":{"type":"ephemeral","ttl":"10m"})"), out),
             "cache_control.ttl: Input should be '5m' or '1h'");
-  EXPECT_EQ(read(with(R"("system":[{"type":"text","text":"s","cache_control":{}}])"), out),
+  EXPECT_EQ(read_thinking(with(R"("system":[{"type":"text","text":"s","cache_control":{}}])"), out),
             "system.0.cache_control.type: Field required");
-  EXPECT_EQ(read(with(R"("tools":[{"name":"f","input_schema":{"type":"object"},"cache_control":5}])"), out),
+  EXPECT_EQ(read_thinking(with(R"("tools":[{"name":"f","input_schema":{"type":"object"},"cache_control":5}])"), out),
             "tools.0.cache_control: Input should be a valid dictionary or object");
   const std::string cc = R"("cache_control":{"type":"ephemeral"})";
   const std::string five =
       R"({"model":"m","max_tokens":10,)" + cc + R"(,"system":[{"type":"text","text":"a",)" + cc +
       R"(},{"type":"text","text":"b",)" + cc + R"(}],"tools":[{"name":"f","input_schema":{"type":"object"},)" + cc +
       R"(}],"messages":[{"role":"user","content":[{"type":"text","text":"x",)" + cc + "}]}]}";
-  EXPECT_EQ(read(five, out), "A maximum of 4 blocks with cache_control may be provided. Found 5.");
+  EXPECT_EQ(read_thinking(five, out), "A maximum of 4 blocks with cache_control may be provided. Found 5.");
   const auto in = parse_anthropic_messages_request(five);
   ASSERT_FALSE(in.ok());
   EXPECT_EQ(in.status().message(), "A maximum of 4 blocks with cache_control may be provided. Found 5.");
   // Four are fine (the top-level one dropped).
   std::string four = five;
   four.erase(four.find(cc), cc.size() + 1);
-  EXPECT_EQ(read(four, out), std::nullopt) << four;
+  EXPECT_EQ(read_thinking(four, out), std::nullopt) << four;
   EXPECT_EQ(out.cache_breakpoints.size(), 4u);
 }
 
@@ -139,7 +139,7 @@ TEST(AnthropicCacheControl, BreakpointsCarryPrefixKeysSizesAndTtls) {
     return b;
   };
   ServedMessagesRequest a, b, c, d;
-  ASSERT_EQ(read(body("claude-sonnet-4-5", "question one", true, false), a), std::nullopt);
+  ASSERT_EQ(read_thinking(body("claude-sonnet-4-5", "question one", true, false), a), std::nullopt);
   ASSERT_EQ(a.cache_breakpoints.size(), 3u);
   EXPECT_TRUE(a.cache_breakpoints[0].ttl_1h);
   EXPECT_FALSE(a.cache_breakpoints[1].ttl_1h);
@@ -149,18 +149,18 @@ TEST(AnthropicCacheControl, BreakpointsCarryPrefixKeysSizesAndTtls) {
   EXPECT_EQ(a.cache_breakpoints[1].prefix_chars + 12, a.cache_breakpoints[2].prefix_chars);
   EXPECT_EQ(a.cache_breakpoints[2].prefix_chars, a.prompt_chars);
   // Another question: the tools and system prefixes keep their keys, the message's differs.
-  ASSERT_EQ(read(body("claude-sonnet-4-5", "question two", true, false), b), std::nullopt);
+  ASSERT_EQ(read_thinking(body("claude-sonnet-4-5", "question two", true, false), b), std::nullopt);
   EXPECT_EQ(a.cache_breakpoints[0].key, b.cache_breakpoints[0].key);
   EXPECT_EQ(a.cache_breakpoints[1].key, b.cache_breakpoints[1].key);
   EXPECT_NE(a.cache_breakpoints[2].key, b.cache_breakpoints[2].key);
   // Moving a marker does not change the prefix's identity: the top-level automatic
   // breakpoint on the last block has the key the explicit one had.
-  ASSERT_EQ(read(body("claude-sonnet-4-5", "question one", false, true), c), std::nullopt);
+  ASSERT_EQ(read_thinking(body("claude-sonnet-4-5", "question one", false, true), c), std::nullopt);
   ASSERT_EQ(c.cache_breakpoints.size(), 3u);
   EXPECT_EQ(c.cache_breakpoints[2].key, a.cache_breakpoints[2].key);
   EXPECT_TRUE(c.cache_breakpoints[2].ttl_1h);
   // The model is part of every key.
-  ASSERT_EQ(read(body("claude-opus-4-1", "question one", true, false), d), std::nullopt);
+  ASSERT_EQ(read_thinking(body("claude-opus-4-1", "question one", true, false), d), std::nullopt);
   EXPECT_NE(d.cache_breakpoints[0].key, a.cache_breakpoints[0].key);
 }
 

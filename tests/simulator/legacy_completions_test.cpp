@@ -172,7 +172,7 @@ TEST_F(LegacyCompletionsTest, StreamWithoutUsageAndWithEcho) {
   EXPECT_EQ(last["choices"][0]["finish_reason"], "length");
 }
 
-struct BadRequest {
+struct BadCompletionRequest {
   Json body;
   int status;
   std::string message;
@@ -186,7 +186,7 @@ TEST_F(LegacyCompletionsTest, ValidationErrorsAreTheApis) {
     b[key] = std::move(v);
     return b;
   };
-  const std::vector<BadRequest> cases = {
+  const std::vector<BadCompletionRequest> cases = {
       {Json{{"prompt", "x"}}, 400, "you must provide a model parameter", nullptr, nullptr},
       {Json{{"model", kModel}}, 400, "Missing required parameter: 'prompt'.", "prompt", "missing_required_parameter"},
       {req(Json::object()), 400,
@@ -219,7 +219,7 @@ TEST_F(LegacyCompletionsTest, ValidationErrorsAreTheApis) {
        "The model `nope` does not exist or you do not have access to it.", nullptr, "model_not_found"},
   };
   auto engine = make();
-  for (const BadRequest& c : cases) {
+  for (const BadCompletionRequest& c : cases) {
     ScriptedResponse r = engine->handle(complete(c.body));
     EXPECT_EQ(r.status, c.status) << c.body.dump();
     const Json e = body(r)["error"];
