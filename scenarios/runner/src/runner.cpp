@@ -12,6 +12,7 @@
 #include "budget_ledger.h"
 #include "ploke/adapters/anthropic/adapter.h"
 #include "ploke/adapters/openai/adapter.h"
+#include "ploke/adapters/openai/responses_adapter.h"
 #include "ploke/adapters/openrouter/adapter.h"
 #include "ploke/codec/cassette_json.h"
 #include "ploke/core/in_process_transport.h"
@@ -147,6 +148,7 @@ Result<simulator::SimOptions> sim_options_for(const Scenario& scenario, size_t i
 std::unique_ptr<ProviderAdapter> adapter_for(const ProviderSpec& p) {
   if (p.protocol == "anthropic") return std::make_unique<adapters::anthropic::AnthropicAdapter>();
   if (p.protocol == "openrouter") return std::make_unique<adapters::openrouter::OpenRouterAdapter>();
+  if (p.protocol == "openai-responses") return std::make_unique<adapters::openai::OpenAiResponsesAdapter>();
   return std::make_unique<adapters::openai::OpenAiAdapter>();
 }
 

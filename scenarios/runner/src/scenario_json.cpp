@@ -194,8 +194,9 @@ void parse_provider(const Json& o, const std::string& path, ProviderSpec& p, Err
   if (p.name.empty()) e.add(join(path, "name"), "required (a non-empty string)");
   if (p.name.find('/') != std::string::npos) e.add(join(path, "name"), "must not contain '/'");
   if (auto s = get_string(o, "protocol", path, e)) {
-    if (*s != "openai" && *s != "anthropic" && *s != "openrouter") {
-      e.add(join(path, "protocol"), "unknown protocol '" + *s + "' (expected openai, anthropic or openrouter)");
+    if (*s != "openai" && *s != "openai-responses" && *s != "anthropic" && *s != "openrouter") {
+      e.add(join(path, "protocol"),
+            "unknown protocol '" + *s + "' (expected openai, openai-responses, anthropic or openrouter)");
     } else {
       p.protocol = *s;
     }
