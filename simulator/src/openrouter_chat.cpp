@@ -224,7 +224,13 @@ struct ChatOutcome {
 // The endpoint's prices and provider; the drift's extra member.
 orw::ResponseDecoration decoration(const std::string& id, const std::string& model, const OrEndpoint& e,
                                    const OpenRouterDrift& d) {
-  orw::ResponseDecoration out{id, model, e.provider_name, e.prompt, e.completion, e.request, std::nullopt};
+  orw::ResponseDecoration out;
+  out.id = id;
+  out.model = model;
+  out.provider_name = e.provider_name;
+  out.prompt_price = e.prompt;
+  out.completion_price = e.completion;
+  out.request_price = e.request;
   if (d.extra_fields) out.metadata_router = "ploke-sim";
   return out;
 }
