@@ -63,12 +63,22 @@ void append_text_block_start(std::string& o, int64_t index) {
   o += ",\"content_block\":{\"type\":\"text\",\"text\":\"\",\"citations\":[]}}\n\n";
 }
 
-void append_text_delta(std::string& o, int64_t index, std::string_view text) {
+// content_block_delta at `index` whose delta is {"type": type, field: value}.
+void append_block_delta(std::string& o, int64_t index, std::string_view type, std::string_view field,
+                        std::string_view value) {
   o += "event: content_block_delta\ndata: {\"type\":\"content_block_delta\",\"index\":";
   append_int(o, index);
-  o += ",\"delta\":{\"type\":\"text_delta\",\"text\":";
-  append_string(o, text);
+  o += ",\"delta\":{\"type\":\"";
+  o += type;
+  o += "\",\"";
+  o += field;
+  o += "\":";
+  append_string(o, value);
   o += "}}\n\n";
+}
+
+void append_text_delta(std::string& o, int64_t index, std::string_view text) {
+  append_block_delta(o, index, "text_delta", "text", text);
 }
 
 void append_tool_block_start(std::string& o, int64_t index, std::string_view id, std::string_view name) {
@@ -82,11 +92,7 @@ void append_tool_block_start(std::string& o, int64_t index, std::string_view id,
 }
 
 void append_input_json_delta(std::string& o, int64_t index, std::string_view fragment) {
-  o += "event: content_block_delta\ndata: {\"type\":\"content_block_delta\",\"index\":";
-  append_int(o, index);
-  o += ",\"delta\":{\"type\":\"input_json_delta\",\"partial_json\":";
-  append_string(o, fragment);
-  o += "}}\n\n";
+  append_block_delta(o, index, "input_json_delta", "partial_json", fragment);
 }
 
 void append_thinking_block_start(std::string& o, int64_t index) {
@@ -96,19 +102,11 @@ void append_thinking_block_start(std::string& o, int64_t index) {
 }
 
 void append_thinking_delta(std::string& o, int64_t index, std::string_view thinking) {
-  o += "event: content_block_delta\ndata: {\"type\":\"content_block_delta\",\"index\":";
-  append_int(o, index);
-  o += ",\"delta\":{\"type\":\"thinking_delta\",\"thinking\":";
-  append_string(o, thinking);
-  o += "}}\n\n";
+  append_block_delta(o, index, "thinking_delta", "thinking", thinking);
 }
 
 void append_signature_delta(std::string& o, int64_t index, std::string_view signature) {
-  o += "event: content_block_delta\ndata: {\"type\":\"content_block_delta\",\"index\":";
-  append_int(o, index);
-  o += ",\"delta\":{\"type\":\"signature_delta\",\"signature\":";
-  append_string(o, signature);
-  o += "}}\n\n";
+  append_block_delta(o, index, "signature_delta", "signature", signature);
 }
 
 void append_redacted_thinking_block_start(std::string& o, int64_t index, std::string_view data) {

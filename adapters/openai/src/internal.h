@@ -9,9 +9,15 @@
 #include <nlohmann/json.hpp>
 
 #include "ploke/core/status.h"
+#include "ploke/core/adapter.h"
 #include "ploke/core/transport.h"
 
 namespace ploke::adapters::openai {
+
+/// The head of a POST to `path` under the endpoint's base URL (trailing slashes dropped):
+/// the bearer key when there is one, JSON content type, Accept by `stream`, the endpoint's
+/// extra headers. Shared by the Chat Completions and Responses client halves.
+HttpRequest openai_post_request(const Endpoint& ep, std::string_view path, bool stream);
 
 /// The fields of an `error` value ({message,type,code,param} or a bare string).
 struct ErrorFields {

@@ -8,6 +8,7 @@
 
 #include "ploke/json/cursor.h"
 #include "json_writer.h"
+#include "internal.h"
 #include "ploke/adapters/openai/adapter.h"
 
 namespace ploke::adapters::openai {
@@ -225,16 +226,7 @@ size_t estimate_body_size(const ChatRequest& r) {
 Result<HttpRequest> build_request_impl(const ChatRequest& r, const Endpoint& ep, bool legacy_max_tokens) {
   if (r.model.empty()) return InvalidRequestError("model: required");
   if (r.messages.empty()) return InvalidRequestError("messages: at least one message is required");
-  HttpRequest http;
-  http.method = "POST";
-  http.base_url = ep.base_url;
-  while (!http.base_url.empty() && http.base_url.back() == '/') http.base_url.pop_back();
-  http.path = "/chat/completions";
-  http.expect_stream = r.stream;
-  if (!ep.api_key.empty()) http.headers.add("Authorization", "Bearer " + ep.api_key.reveal());
-  http.headers.add("Content-Type", "application/json");
-  http.headers.add("Accept", r.stream ? "text/event-stream" : "application/json");
-  for (const auto& [name, value] : ep.extra_headers.items()) http.headers.set(name, value);
+  HttpRequest http = openai_post_request(ep, "/chat/completions", r.stream);
 
   std::string& body = http.body;
   body.reserve(estimate_body_size(r));
@@ -250,6 +242,20 @@ Result<HttpRequest> build_request_impl(const ChatRequest& r, const Endpoint& ep,
 }
 
 }  // namespace
+
+HttpRequest openai_post_request(const Endpoint& ep, std::string_view path, bool stream) {
+  HttpRequest http;
+  http.method = "POST";
+  http.base_url = ep.base_url;
+  while (!http.base_url.empty() && http.base_url.back() == '/') http.base_url.pop_back();
+  http.path = std::string(path);
+  http.expect_stream = stream;
+  if (!ep.api_key.empty()) http.headers.add("Authorization", "Bearer " + ep.api_key.reveal());
+  http.headers.add("Content-Type", "application/json");
+  http.headers.add("Accept", stream ? "text/event-stream" : "application/json");
+  for (const auto& [name, value] : ep.extra_headers.items()) http.headers.set(name, value);
+  return http;
+}
 
 Result<HttpRequest> OpenAiAdapter::build_request(const ChatRequest& request, const Endpoint& endpoint) const {
   try {

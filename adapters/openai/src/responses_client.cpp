@@ -3,6 +3,7 @@
 #include <nlohmann/json.hpp>
 
 #include "json_guard.h"
+#include "internal.h"
 #include "json_writer.h"
 #include "ploke/adapters/openai/adapter.h"
 #include "ploke/adapters/openai/errors.h"
@@ -141,16 +142,7 @@ Status check_expressible(const ChatRequest& r) {
 
 Result<HttpRequest> build_impl(const ChatRequest& r, const Endpoint& ep) {
   PLOKE_RETURN_IF_ERROR(check_expressible(r));
-  HttpRequest http;
-  http.method = "POST";
-  http.base_url = ep.base_url;
-  while (!http.base_url.empty() && http.base_url.back() == '/') http.base_url.pop_back();
-  http.path = "/responses";
-  http.expect_stream = r.stream;
-  if (!ep.api_key.empty()) http.headers.add("Authorization", "Bearer " + ep.api_key.reveal());
-  http.headers.add("Content-Type", "application/json");
-  http.headers.add("Accept", r.stream ? "text/event-stream" : "application/json");
-  for (const auto& [name, value] : ep.extra_headers.items()) http.headers.set(name, value);
+  HttpRequest http = openai_post_request(ep, "/responses", r.stream);
   JsonWriter w(http.body);
   w.begin_object();
   w.key("model").str(r.model);
