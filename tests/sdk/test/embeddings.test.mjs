@@ -5,6 +5,8 @@
 import { describe, it, beforeEach } from 'node:test';
 import assert from 'node:assert/strict';
 import OpenAI from 'openai';
+import { createOpenAI } from '@ai-sdk/openai';
+import { embed, embedMany } from 'ai';
 import { client, clearFaults, setFaults, journalMark, ROOT } from './helpers.mjs';
 import { rejectsWith } from './assertions.mjs';
 import { assertShape, postJson, sseData } from './shapes.mjs';
@@ -183,5 +185,19 @@ describe('legacy completions', () => {
     await assert.rejects(async () => {
       for await (const _ of stream) { /* drain */ }
     }, OpenAI.APIError);
+  });
+});
+
+describe('Vercel AI SDK: embed', () => {
+  it('embed / embedMany over @ai-sdk/openai give the vectors the openai SDK gets', async () => {
+    const openai = createOpenAI({ apiKey: 'sk-ploke-sim-test', baseURL: `${ROOT}/v1` });
+    const { embedding, usage } = await embed({ model: openai.embedding(EMBED), value: 'hello vercel', maxRetries: 0 });
+    const direct = await client().embeddings.create({ model: EMBED, input: 'hello vercel', encoding_format: 'float' });
+    assert.equal(embedding.length, 1536);
+    embedding.forEach((x, i) => assert.equal(Math.fround(x), Math.fround(direct.data[0].embedding[i]), `component ${i}`));
+    assert.ok(usage.tokens > 0);
+    const { embeddings } = await embedMany({ model: openai.embedding(EMBED), values: ['a', 'hello vercel'], maxRetries: 0 });
+    assert.equal(embeddings.length, 2);
+    assert.deepEqual(embeddings[1], embedding);
   });
 });
