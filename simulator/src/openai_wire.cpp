@@ -26,7 +26,6 @@ constexpr std::array<std::string_view, 64> kVocabulary = {
     "text",   "output", "sample",    "example", "good",    "fine",    "simple",  "clear",
     "next",   "first",  "last",      "every",   "some",    "other",   "this",    "it"};
 
-std::string_view word(Random& rng) { return synthetic_word(rng); }
 
 
 using ToolCallPlan = adapters::openai::WireToolCall;
@@ -40,7 +39,7 @@ void plan_logprobs(ChoicePlan& c, uint32_t top, Random& rng) {
     const double lp = -0.02 - 1.5 * rng.uniform01() * rng.uniform01();
     alts.clear();
     for (uint32_t k = 0; k < top; ++k) {
-      std::string alt = k == 0 ? t : std::string(t.empty() || t[0] != ' ' ? "" : " ") + std::string(word(rng));
+      std::string alt = k == 0 ? t : std::string(t.empty() || t[0] != ' ' ? "" : " ") + std::string(synthetic_word(rng));
       const double alt_lp = k == 0 ? lp : lp - 0.5 * k - rng.uniform01();
       alts.emplace_back(std::move(alt), alt_lp);
     }
@@ -83,7 +82,7 @@ ToolChoiceInfo decide_tools(const Served& req, const SimOptions& opts, Random& r
 // and so invalid, at max_tokens with finish "length", as the API does).
 ChoicePlan plan_structured(const Json& schema, Random& rng, std::optional<uint64_t> max_tokens) {
   ChoicePlan c;
-  const std::string text = fake_json_value(schema, rng, word).dump();
+  const std::string text = fake_json_value(schema, rng, synthetic_word).dump();
   for (size_t i = 0; i < text.size(); i += 4) c.tokens.push_back(text.substr(i, 4));
   if (max_tokens && *max_tokens < c.tokens.size()) {
     c.tokens.resize(static_cast<size_t>(*max_tokens));
@@ -116,7 +115,7 @@ ChoicePlan plan_choice(const Served& req, const SimOptions& opts, const ToolChoi
       ToolCallPlan call;
       call.id = "call_" + rng.alnum(24);
       call.name = def->name;
-      Json args = fake_json_value(Json::parse(def->parameters), rng, word);
+      Json args = fake_json_value(Json::parse(def->parameters), rng, synthetic_word);
       call.arguments = args.dump();
       call.fragments = split_fragments(call.arguments, opts.tool_argument_fragments, rng);
       c.completion_tokens += std::max<uint64_t>(1, call.arguments.size() / 4);
@@ -133,7 +132,7 @@ ChoicePlan plan_choice(const Served& req, const SimOptions& opts, const ToolChoi
   c.tokens.reserve(static_cast<size_t>(std::min<uint64_t>(n, 4096)));
   for (uint64_t i = 0; i < n; ++i) {
     std::string tok = i == 0 ? std::string() : std::string(" ");
-    std::string_view w = word(rng);
+    std::string_view w = synthetic_word(rng);
     if (i == 0) { tok += static_cast<char>(std::toupper(static_cast<unsigned char>(w[0]))); tok += w.substr(1); }
     else tok += w;
     if (i + 1 == n && c.finish == "stop") tok += '.';

@@ -19,6 +19,9 @@
 
 namespace ploke::adapters::openai::rules {
 
+/// OpenAI's name for a JSON value's type in "expected …, but got X instead" ("a string",
+/// "an integer", "a decimal", "null", …).
+std::string type_phrase(const nlohmann::json& v);
 RequestProblem problem(std::string message, std::string param, std::string code);
 /// "Missing required parameter: 'path'." (missing_required_parameter).
 RequestProblem missing(const std::string& path);

@@ -20,8 +20,6 @@ namespace rules {
 
 using nlohmann::json;
 
-namespace {
-
 // OpenAI's names for JSON types in "expected …, but got a(n) X instead".
 std::string type_phrase(const json& v) {
   switch (v.type()) {
@@ -35,6 +33,8 @@ std::string type_phrase(const json& v) {
     default: return "a decimal";
   }
 }
+
+namespace {
 
 std::string number_text(const json& v) {
   if (v.is_number_integer() || v.is_number_unsigned()) return v.dump();
@@ -223,8 +223,6 @@ std::optional<RequestProblem> check_message(const json& m, size_t i) {
 }  // namespace
 
 namespace checks {
-
-std::string type_phrase(const json& v) { return openai::type_phrase(v); }
 
 std::optional<RequestProblem> check_parsed(const json& body) {
   if (!body.is_object()) return std::nullopt;

@@ -5,6 +5,7 @@
 #include <nlohmann/json.hpp>
 
 #include "json_writer.h"
+#include "check_rules.h"
 #include "ploke/adapters/openai/checks_json.h"
 #include "server_internal.h"
 
@@ -17,7 +18,7 @@ using json_text::append_uint;
 
 WireError prompt_wrong_type(const Json& got) {
   return invalid_request("Invalid type for 'prompt': expected one of a string, an array of strings, an array of "
-                         "integers, or an array of arrays of integers, but got " + checks::type_phrase(got) + " instead.",
+                         "integers, or an array of arrays of integers, but got " + rules::type_phrase(got) + " instead.",
                          "prompt", "invalid_type");
 }
 
@@ -63,16 +64,11 @@ std::optional<WireError> read_prompts(const Json& prompt, std::vector<Completion
   return std::nullopt;
 }
 
-bool flag(const Json& b, const char* key) {
-  const auto v = b.find(key);
-  return v != b.end() && v->is_boolean() && v->get<bool>();
-}
-
-void read_values(const Json& b, ServedCompletionRequest& out) {
+void read_completion_values(const Json& b, ServedCompletionRequest& out) {
   out.model = b["model"].get<std::string>();
-  out.stream = flag(b, "stream");
-  out.echo = flag(b, "echo");
-  if (auto so = b.find("stream_options"); so != b.end() && so->is_object()) out.include_usage = flag(*so, "include_usage");
+  out.stream = json_flag(b, "stream");
+  out.echo = json_flag(b, "echo");
+  if (auto so = b.find("stream_options"); so != b.end() && so->is_object()) out.include_usage = json_flag(*so, "include_usage");
   if (auto m = b.find("max_tokens"); m != b.end() && m->is_number_integer()) out.max_tokens = m->get<uint64_t>();
   if (auto nn = b.find("n"); nn != b.end() && nn->is_number_integer()) out.n = nn->get<size_t>();
   if (auto sd = b.find("seed"); sd != b.end() && sd->is_number_integer()) out.seed = sd->get<int64_t>();
@@ -94,7 +90,7 @@ void append_text_choice(std::string& out, size_t index, std::string_view echo, c
   }
 }
 
-void append_usage(std::string& out, const WireCompletion& c) {
+void append_completion_usage(std::string& out, const WireCompletion& c) {
   out += "{\"prompt_tokens\":";
   append_uint(out, c.prompt_tokens);
   out += ",\"completion_tokens\":";
@@ -104,7 +100,7 @@ void append_usage(std::string& out, const WireCompletion& c) {
   out += '}';
 }
 
-void append_head(std::string& out, const WireCompletion& c) {
+void append_completion_head(std::string& out, const WireCompletion& c) {
   out += "{\"id\":";
   append_string(out, c.id);
   out += ",\"object\":\"text_completion\",\"created\":";
@@ -132,7 +128,7 @@ std::optional<WireError> read_served_completion_request(const nlohmann::json* bo
     return invalid_request(p->message, p->param.empty() ? std::nullopt : std::optional<std::string>(p->param),
                            p->code.empty() ? std::nullopt : std::optional<std::string>(p->code));
   }
-  read_values(b, out);
+  read_completion_values(b, out);
   return std::nullopt;
 }
 
@@ -165,14 +161,14 @@ std::string render_text_completion(const WireCompletion& c, const std::vector<Wi
   }
   std::string out;
   out.reserve(estimate);
-  append_head(out, c);
+  append_completion_head(out, c);
   for (size_t i = 0; i < choices.size(); ++i) {
     if (i) out += ',';
     append_text_choice(out, i, i < echo.size() ? std::string_view(echo[i]) : std::string_view(), choices[i].tokens,
                        choices[i].finish);
   }
   out += "],\"usage\":";
-  append_usage(out, c);
+  append_completion_usage(out, c);
   out += '}';
   return out;
 }
@@ -196,14 +192,14 @@ std::vector<std::string> render_text_choice_events(const WireChoice& c, size_t i
 
 std::string text_chunk_prefix(const WireCompletion& c) {
   std::string prefix = "data: ";
-  append_head(prefix, c);
+  append_completion_head(prefix, c);
   return prefix;
 }
 
 std::string text_usage_chunk(const std::string& prefix, const WireCompletion& c) {
   std::string u = prefix;  // ends in `"choices":[`: the usage chunk has no choices
   u += "],\"usage\":";
-  append_usage(u, c);
+  append_completion_usage(u, c);
   u += "}\n\n";
   return u;
 }

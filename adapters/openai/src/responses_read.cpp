@@ -147,10 +147,12 @@ std::optional<WireError> check_response_flags(const Json& b) {
       return from_problem(wrong_type(key, "a boolean", *v));
     }
   }
-  for (const char* key : {"previous_response_id", "instructions"}) {
-    if (auto v = b.find(key); v != b.end() && !v->is_string() && !v->is_null() && !(v->is_array() && key[0] == 'i')) {
-      return from_problem(wrong_type(key, "a string", *v));
-    }
+  if (auto v = b.find("previous_response_id"); v != b.end() && !v->is_string() && !v->is_null()) {
+    return from_problem(wrong_type("previous_response_id", "a string", *v));
+  }
+  // `instructions` may also be a list of input items.
+  if (auto v = b.find("instructions"); v != b.end() && !v->is_string() && !v->is_null() && !v->is_array()) {
+    return from_problem(wrong_type("instructions", "a string", *v));
   }
   if (auto m = b.find("metadata"); m != b.end() && !m->is_object() && !m->is_null()) {
     return from_problem(wrong_type("metadata", "an object", *m));

@@ -102,16 +102,12 @@ std::optional<std::string> response_schema(const Json& b) {
   return schema != js->end() && schema->is_object() ? schema->dump() : Json::object().dump();
 }
 
-bool flag(const Json& b, const char* key) {
-  const auto v = b.find(key);
-  return v != b.end() && v->is_boolean() && v->get<bool>();
-}
 
 // Everything but the tools (the body passed validation).
 void read_values(const Json& b, ServedChatRequest& out) {
   out.model = b["model"].get<std::string>();
-  out.stream = flag(b, "stream");
-  if (auto so = b.find("stream_options"); so != b.end() && so->is_object()) out.include_usage = flag(*so, "include_usage");
+  out.stream = json_flag(b, "stream");
+  if (auto so = b.find("stream_options"); so != b.end() && so->is_object()) out.include_usage = json_flag(*so, "include_usage");
   for (const char* key : {"max_completion_tokens", "max_tokens"}) {
     if (auto m = b.find(key); m != b.end() && m->is_number_integer() && m->get<int64_t>() >= 1 && !out.max_tokens) {
       out.max_tokens = m->get<uint64_t>();
@@ -123,7 +119,7 @@ void read_values(const Json& b, ServedChatRequest& out) {
   out.last_message_is_tool =
       !msgs.empty() && msgs.back().is_object() && msgs.back().value("role", std::string()) == "tool";
   if (auto sd = b.find("seed"); sd != b.end() && sd->is_number_integer()) out.seed = sd->get<int64_t>();
-  out.logprobs = flag(b, "logprobs");
+  out.logprobs = json_flag(b, "logprobs");
   if (auto top = b.find("top_logprobs"); top != b.end() && top->is_number_integer()) {
     out.top_logprobs = static_cast<uint32_t>(top->get<int64_t>());
   }
@@ -131,6 +127,11 @@ void read_values(const Json& b, ServedChatRequest& out) {
 }
 
 }  // namespace
+
+bool json_flag(const nlohmann::json& obj, const char* key) {
+  const auto v = obj.find(key);
+  return v != obj.end() && v->is_boolean() && v->get<bool>();
+}
 
 std::optional<WireError> read_served_chat_request(const nlohmann::json* body, ServedChatRequest& out) {
   if (auto err = validate_served_chat_request(body)) return err;

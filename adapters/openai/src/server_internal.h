@@ -32,6 +32,9 @@ std::optional<WireError> validate_served_chat_request(const nlohmann::json* body
 // parameter"), each the API's 400.
 std::optional<WireError> check_body_and_model(const nlohmann::json* body);
 
+// True when `obj` has `key` set to true (absent, null or another type: false).
+bool json_flag(const nlohmann::json& obj, const char* key);
+
 // A 400 invalid_request_error with the API's message, param and code.
 WireError invalid_request(std::string message, std::optional<std::string> param = std::nullopt,
                           std::optional<std::string> code = std::nullopt);

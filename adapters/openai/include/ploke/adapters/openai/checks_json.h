@@ -11,9 +11,6 @@ namespace ploke::adapters::openai::checks {
 
 std::optional<RequestProblem> check_parsed(const nlohmann::json& body);
 
-/// OpenAI's name for a JSON value's type in "expected …, but got X instead" ("a string",
-/// "an integer", "a decimal", "null", …).
-std::string type_phrase(const nlohmann::json& v);
 
 /// The same range and type checks for a legacy Completions body (`POST /v1/completions`,
 /// CreateCompletionRequest): temperature 0–2, top_p 0–1, n 1–128, max_tokens ≥ 0,
