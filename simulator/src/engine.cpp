@@ -191,7 +191,7 @@ namespace {
 // Where a request goes: the protocol, and whether faults match it by default.
 struct Routing {
   std::string path;
-  bool is_chat = false, is_post = false, is_get = false;
+  bool is_chat = false, is_post = false, is_get = false, is_delete = false;
   bool from_cassette = false, is_anthropic = false, is_openrouter = false, is_inference = false;
   bool is_responses = false;  ///< /v1/responses…
 };
@@ -259,7 +259,7 @@ struct SimEngine::Impl {
   /// The recorded answer to `request` (or the near-miss error); `label` names it for the journal.
   ScriptedResponse replay(const HttpRequest& request, const std::string& path, const RequestContext& ctx,
                           const SimOptions& opts, double slow, std::string& label) const;
-  ScriptedResponse route(const SimOptions& opts, const std::string& path, bool is_post, bool is_get,
+  ScriptedResponse route(const SimOptions& opts, const std::string& path, bool is_post, bool is_get, bool is_delete,
                          const Json* body, const detail::PlainChat* plain, const RequestContext& ctx, Random& rng,
                          double slow) const;
   Routing routing(const HttpRequest& request) const;
@@ -305,10 +305,16 @@ std::optional<Fault> SimEngine::Impl::select_fault(const std::string& path, bool
 }
 
 ScriptedResponse SimEngine::Impl::route(const SimOptions& opts, const std::string& path, bool is_post,
-                                        bool is_get, const Json* body, const detail::PlainChat* plain,
+                                        bool is_get, bool is_delete, const Json* body, const detail::PlainChat* plain,
                                         const RequestContext& ctx, Random& rng, double slow) const {
   const uint64_t limit = opts.rate_limits.limit_requests;
-  if (detail::is_responses_path(path)) return responses.route(path, is_post, is_get, body, opts, ctx, rng, slow);
+  if (detail::is_responses_path(path)) {
+    const auto method = is_post ? detail::ResponsesSim::Method::kPost
+                        : is_get ? detail::ResponsesSim::Method::kGet
+                        : is_delete ? detail::ResponsesSim::Method::kDelete
+                                    : detail::ResponsesSim::Method::kOther;
+    return responses.route(path, method, body, opts, ctx, rng, slow);
+  }
   if (plain != nullptr && path == kChatPath && is_post) {
     return detail::generate_chat_plain(*plain, opts, ctx, rng, slow).response;
   }
@@ -580,6 +586,7 @@ Routing SimEngine::Impl::routing(const HttpRequest& request) const {
   rt.is_chat = rt.path == kChatPath;
   rt.is_post = iequals(request.method, "POST");
   rt.is_get = iequals(request.method, "GET");
+  rt.is_delete = iequals(request.method, "DELETE");
   rt.from_cassette = routes_to_cassette(request.method, rt.path, rt.is_get);
   // Anthropic routes (anthropic_wire.h): /v1/messages…, and /v1/models with anthropic-version.
   rt.is_anthropic = !rt.from_cassette && detail::anthropic::is_route(rt.path, rt.is_get, request.headers);
@@ -618,7 +625,7 @@ ScriptedResponse SimEngine::Impl::respond(const HttpRequest& request, const Rout
     });
   }
   return detail::respond_with_faults(f, p.stream, shapes, [&](double slow) {
-    return route(opts, rt.path, rt.is_post, rt.is_get, p.json(), p.is_plain_chat ? &p.plain_chat : nullptr, ctx, rng, slow);
+    return route(opts, rt.path, rt.is_post, rt.is_get, rt.is_delete, p.json(), p.is_plain_chat ? &p.plain_chat : nullptr, ctx, rng, slow);
   });
 }
 

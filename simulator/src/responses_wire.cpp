@@ -73,13 +73,17 @@ bool is_responses_path(std::string_view path) {
          (path.size() > kResponsesPath.size() + 1 && path.substr(0, kResponsesPath.size() + 1) == "/v1/responses/");
 }
 
-ScriptedResponse ResponsesSim::route(std::string_view path, bool is_post, bool is_get, const Json* body,
+ScriptedResponse ResponsesSim::route(std::string_view path, Method method, const Json* body,
                                      const SimOptions& opts, const RequestContext& ctx, Random& rng,
                                      double slow) const {
-  if (is_post && path == kResponsesPath) return create(body, opts, ctx, rng, slow);
-  if (is_get && path != kResponsesPath) return retrieve(path.substr(kResponsesPath.size() + 1), opts, ctx);
-  return error_response(ErrorSpec{404, "Invalid URL (" + std::string(is_post ? "POST" : (is_get ? "GET" : "other")) +
-                                           " " + std::string(path) + ")",
+  if (method == Method::kPost && path == kResponsesPath) return create(body, opts, ctx, rng, slow);
+  const std::string_view id = path == kResponsesPath ? std::string_view() : path.substr(kResponsesPath.size() + 1);
+  const bool nested = id.find('/') != std::string_view::npos;  // …/{id}/input_items, …/cancel: not served
+  if ((method == Method::kGet || method == Method::kDelete) && !id.empty() && !nested) {
+    return retrieve(id, method == Method::kDelete, opts, ctx);
+  }
+  const char* verb = method == Method::kPost ? "POST" : method == Method::kGet ? "GET" : method == Method::kDelete ? "DELETE" : "other";
+  return error_response(ErrorSpec{404, "Invalid URL (" + std::string(verb) + " " + std::string(path) + ")",
                                   "invalid_request_error", std::nullopt, std::nullopt},
                         ctx, opts);
 }
@@ -162,12 +166,17 @@ ScriptedResponse ResponsesSim::create(const Json* body, const SimOptions& opts, 
   return r;
 }
 
-ScriptedResponse ResponsesSim::retrieve(std::string_view id, const SimOptions& opts, const RequestContext& ctx) const {
+ScriptedResponse ResponsesSim::retrieve(std::string_view id, bool erase, const SimOptions& opts,
+                                        const RequestContext& ctx) const {
   std::string body;
   {
     MutexLock lock(mu_);
     const auto it = by_id_.find(std::string(id));
-    if (it != by_id_.end()) body = it->second.body;
+    if (it != by_id_.end()) body = erase ? rsp::render_response_deleted(id) : it->second.body;
+    if (it != by_id_.end() && erase) {
+      order_.erase(std::find(order_.begin(), order_.end(), it->first));
+      by_id_.erase(it);
+    }
   }
   if (body.empty()) return error_response(rsp::response_not_found(id), ctx, opts);
   ScriptedResponse r;

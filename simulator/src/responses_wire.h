@@ -33,10 +33,11 @@ class ResponsesSim {
  public:
   static constexpr size_t kMaxStored = 100000;
 
+  enum class Method : uint8_t { kPost, kGet, kDelete, kOther };
   /// Answers a request on a responses path (create on POST /v1/responses, retrieve on GET
-  /// /v1/responses/{id}; anything else is OpenAI's 404 for an unknown URL). `body` is null when
-  /// the body was not JSON.
-  ScriptedResponse route(std::string_view path, bool is_post, bool is_get, const Json* body, const SimOptions& opts,
+  /// and delete on DELETE /v1/responses/{id}; anything else is OpenAI's 404 for an unknown
+  /// URL). `body` is null when the body was not JSON.
+  ScriptedResponse route(std::string_view path, Method method, const Json* body, const SimOptions& opts,
                          const RequestContext& ctx, Random& rng, double slow) const;
 
  private:
@@ -48,7 +49,8 @@ class ResponsesSim {
 
   ScriptedResponse create(const Json* body, const SimOptions& opts, const RequestContext& ctx, Random& rng,
                           double slow) const;
-  ScriptedResponse retrieve(std::string_view id, const SimOptions& opts, const RequestContext& ctx) const;
+  /// GET (the stored Response) or DELETE (forgets it) of a stored id; the API's 404 when unknown.
+  ScriptedResponse retrieve(std::string_view id, bool erase, const SimOptions& opts, const RequestContext& ctx) const;
   /// previous_response_id and the call ids against the store; adds the previous context's size.
   std::optional<ErrorSpec> check_context(const adapters::openai::ServedResponsesRequest& req,
                                          uint64_t& prior_chars) const;

@@ -58,7 +58,6 @@ class GatewayTest : public ::testing::Test {
     lo.retry.max_retries_per_endpoint = 1;
     client_ = std::make_unique<resilience::LlmClient>(clock_, lo);
     const char* names[2] = {"sim-a", "sim-b"};
-    std::vector<EndpointInfo> infos;
     for (int i = 0; i < 2; ++i) {
       resilience::EndpointConfig c;
       c.candidate.id = std::string(names[i]) + "/gpt-4o-mini";
@@ -71,13 +70,13 @@ class GatewayTest : public ::testing::Test {
       c.transport = transports_[static_cast<size_t>(i)].get();
       c.call_options.first_byte_timeout = std::chrono::seconds(5);
       c.call_options.total_timeout = std::chrono::seconds(30);
-      infos.push_back({c.candidate.id, c.candidate.provider, c.candidate.model});
+      infos_.push_back({c.candidate.id, c.candidate.provider, c.candidate.model});
       ASSERT_TRUE(client_->add_endpoint(std::move(c)).ok());
     }
     ASSERT_TRUE(client_->set_policy("pinned").ok());  // sim-a first, then sim-b
     GatewayOptions go;
     go.workers = 0;
-    gw_ = std::make_unique<Gateway>(*client_, clock_, infos, go);
+    gw_ = std::make_unique<Gateway>(*client_, clock_, infos_, go);
   }
 
   std::shared_ptr<Recorder> call(const std::string& method, const std::string& path, const std::string& body,
@@ -118,6 +117,7 @@ class GatewayTest : public ::testing::Test {
   std::vector<std::unique_ptr<InProcessTransport>> transports_;
   std::unique_ptr<resilience::LlmClient> client_;
   std::unique_ptr<Gateway> gw_;
+  std::vector<EndpointInfo> infos_;
 };
 
 const std::string kChat = R"({"model":"gpt-4o-mini","messages":[{"role":"user","content":"hello"}]})";
@@ -363,6 +363,96 @@ TEST_F(GatewayTest, AdminApiModelsMetricsAndDrain) {
   EXPECT_EQ(call("POST", "/v1/chat/completions", kChat)->status, 503);
   EXPECT_EQ(call("POST", "/v1/messages", kMessages)->status, 529);
   EXPECT_TRUE(gw_->wait_idle(std::chrono::milliseconds(10)));
+}
+
+// --- The Responses API's stored responses: previous_response_id, GET, DELETE, store. ---
+
+const std::string kResponsesTools = R"({"model":"gpt-4o-mini","input":"weather in Paris?",
+  "tools":[{"type":"function","name":"get_weather","parameters":{"type":"object","properties":{"city":{"type":"string"}},"required":["city"]}}],
+  "tool_choice":"required"})";
+
+json output_of_call(const std::string& previous_id, const std::string& call_id) {
+  return {{"model", "gpt-4o-mini"},
+          {"previous_response_id", previous_id},
+          {"input", json::array({{{"type", "function_call_output"}, {"call_id", call_id}, {"output", "21 C"}}})}};
+}
+
+TEST_F(GatewayTest, ResponsesContinueTheStoredConversation) {
+  auto first = call("POST", "/v1/responses", kResponsesTools);
+  ASSERT_EQ(first->status, 200) << first->body;
+  const json f = json::parse(first->body);
+  ASSERT_EQ(f["output"].back()["type"], "function_call");
+  const std::string id = f["id"], call_id = f["output"].back()["call_id"];
+  auto got = call("GET", "/v1/responses/" + id, "");
+  EXPECT_EQ(got->status, 200);
+  EXPECT_EQ(got->body, first->body);
+  // The continuation reaches the upstream as the whole conversation: a tool message alone
+  // would be the Chat Completions simulator's 400 (no preceding tool_calls).
+  auto second = call("POST", "/v1/responses", output_of_call(id, call_id).dump());
+  ASSERT_EQ(second->status, 200) << second->body;
+  const json s = json::parse(second->body);
+  EXPECT_EQ(s["previous_response_id"], id);
+  EXPECT_GT(s["usage"]["input_tokens"].get<int>(), f["usage"]["input_tokens"].get<int>());
+  // The API's 400s: an unanswered call, an output for no call, an unknown response.
+  json unanswered = {{"model", "gpt-4o-mini"}, {"previous_response_id", id}, {"input", "and?"}};
+  auto e = call("POST", "/v1/responses", unanswered.dump());
+  EXPECT_EQ(e->status, 400);
+  EXPECT_EQ(json::parse(e->body)["error"]["message"], "No tool output found for function call " + call_id + ".");
+  EXPECT_EQ(json::parse(e->body)["error"]["param"], "input");
+  e = call("POST", "/v1/responses", output_of_call(id, "call_other").dump());
+  EXPECT_EQ(json::parse(e->body)["error"]["message"], "No tool call found for function call output with call_id call_other.");
+  e = call("POST", "/v1/responses", output_of_call("resp_unknown", call_id).dump());
+  EXPECT_EQ(e->status, 400);
+  const json err = json::parse(e->body)["error"];
+  EXPECT_EQ(err["message"], "Previous response with id 'resp_unknown' not found.");
+  EXPECT_EQ(err["param"], "previous_response_id");
+  EXPECT_EQ(err["code"], "previous_response_not_found");
+  // DELETE forgets it.
+  auto d = call("DELETE", "/v1/responses/" + id, "");
+  EXPECT_EQ(d->status, 200);
+  EXPECT_EQ(json::parse(d->body), (json{{"id", id}, {"object", "response"}, {"deleted", true}}));
+  EXPECT_EQ(call("GET", "/v1/responses/" + id, "")->status, 404);
+  EXPECT_EQ(json::parse(call("DELETE", "/v1/responses/" + id, "")->body)["error"]["message"],
+            "Response with id '" + id + "' not found.");
+  EXPECT_EQ(call("POST", "/v1/responses", output_of_call(id, call_id).dump())->status, 400);
+}
+
+TEST_F(GatewayTest, ResponsesStreamIsStoredAndInstructionsAreNotCarriedOver) {
+  const std::string instructions(4000, 'x');
+  json body = {{"model", "gpt-4o-mini"}, {"input", "hello"}, {"stream", true}, {"instructions", instructions}};
+  auto s = call("POST", "/v1/responses", body.dump());
+  ASSERT_EQ(s->status, 200) << s->body;
+  const size_t at = s->body.find("event: response.completed\ndata: ");
+  ASSERT_NE(at, std::string::npos) << s->body;
+  const size_t from = at + std::string("event: response.completed\ndata: ").size();
+  const json done = json::parse(s->body.substr(from, s->body.find('\n', from) - from))["response"];
+  auto got = call("GET", "/v1/responses/" + done["id"].get<std::string>(), "");
+  ASSERT_EQ(got->status, 200);
+  const json stored = json::parse(got->body);
+  EXPECT_EQ(stored["output"], done["output"]);
+  EXPECT_EQ(stored["usage"], done["usage"]);
+  // 4,000 characters of instructions are ~1,000 input tokens; the continuation has none.
+  json next = {{"model", "gpt-4o-mini"}, {"previous_response_id", done["id"]}, {"input", "more"}};
+  auto n = call("POST", "/v1/responses", next.dump());
+  ASSERT_EQ(n->status, 200) << n->body;
+  EXPECT_GT(done["usage"]["input_tokens"].get<int>(), 900);
+  EXPECT_LT(json::parse(n->body)["usage"]["input_tokens"].get<int>(), 300);
+}
+
+TEST_F(GatewayTest, ResponsesStoreFalseAndTheStoresCapacity) {
+  auto unstored = call("POST", "/v1/responses", R"({"model":"gpt-4o-mini","input":"hi","store":false})");
+  ASSERT_EQ(unstored->status, 200);
+  const std::string id = json::parse(unstored->body)["id"];
+  EXPECT_EQ(json::parse(unstored->body)["store"], false);
+  EXPECT_EQ(call("GET", "/v1/responses/" + id, "")->status, 404);
+  GatewayOptions go;
+  go.responses_capacity = 1;
+  gw_ = std::make_unique<Gateway>(*client_, clock_, infos_, go);
+  const std::string a = json::parse(call("POST", "/v1/responses", R"({"model":"gpt-4o-mini","input":"a"})")->body)["id"];
+  EXPECT_EQ(call("GET", "/v1/responses/" + a, "")->status, 200);
+  const std::string b = json::parse(call("POST", "/v1/responses", R"({"model":"gpt-4o-mini","input":"b"})")->body)["id"];
+  EXPECT_EQ(call("GET", "/v1/responses/" + a, "")->status, 404);  // the oldest is forgotten
+  EXPECT_EQ(call("GET", "/v1/responses/" + b, "")->status, 200);
 }
 
 }  // namespace

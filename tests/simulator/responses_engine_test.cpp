@@ -161,6 +161,23 @@ TEST_F(ResponsesEngine, StoredResponsesAreRetrievedUnstoredAreNot) {
   EXPECT_EQ(post(*e, body, 400)["error"]["code"], "previous_response_not_found");
 }
 
+TEST_F(ResponsesEngine, DeleteForgetsAStoredResponse) {
+  auto e = make();
+  const std::string id = post(*e, responses_body())["id"];
+  HttpRequest del = get_request("/v1/responses/" + id);
+  del.method = "DELETE";
+  ScriptedResponse r = e->handle(del);
+  ASSERT_EQ(r.status, 200);
+  EXPECT_EQ(Json::parse(r.body()), (Json{{"id", id}, {"object", "response"}, {"deleted", true}}));
+  EXPECT_EQ(e->handle(get_request("/v1/responses/" + id)).status, 404);
+  EXPECT_EQ(e->handle(del).status, 404);
+  Json body = responses_body();
+  body["previous_response_id"] = id;
+  EXPECT_EQ(post(*e, body, 400)["error"]["code"], "previous_response_not_found");
+  // Sub-resources this simulator does not serve are the API's unknown-URL 404.
+  EXPECT_EQ(e->handle(get_request("/v1/responses/" + id + "/input_items")).status, 404);
+}
+
 TEST_F(ResponsesEngine, MaxOutputTokensEndsIncomplete) {
   SimOptions o;
   o.length.min_tokens = o.length.max_tokens = 40;

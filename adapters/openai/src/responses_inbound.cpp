@@ -138,15 +138,16 @@ Result<InboundResponsesRequest> parse_responses_impl(std::string_view body) {
   if (auto e = read_served_responses_request(j.is_discarded() ? nullptr : &j, served)) {
     return InvalidRequestError(e->param ? *e->param + ": " + e->message : e->message);
   }
-  if (served.previous_response_id) {
-    return not_served("previous_response_id", "previous_response_id (the gateway keeps no responses; send the whole "
-                                               "conversation in input)");
-  }
   InboundResponsesRequest out;
+  out.previous_response_id = std::move(served.previous_response_id);
+  out.store = served.store;
+  out.call_ids = std::move(served.call_ids);
+  out.output_ids = std::move(served.output_ids);
   ChatRequest& r = out.inbound.request;
   r.model = served.chat.model;
   r.stream = served.chat.stream;
   PLOKE_RETURN_IF_ERROR(read_input_messages(j, r));
+  if (auto ins = j.find("instructions"); ins != j.end() && ins->is_string()) out.instruction_messages = 1;
   PLOKE_RETURN_IF_ERROR(read_flat_tools(j, r));
   read_responses_choice_and_format(j, served, r);
   if (auto t = j.find("temperature"); t != j.end() && t->is_number()) r.temperature = t->get<double>();

@@ -287,6 +287,17 @@ std::string response_error_event(const WireError& e, uint64_t sequence_number) {
 
 std::string response_id(std::string_view local_id) { return "resp_" + std::string(local_id); }
 
+std::string render_response_deleted(std::string_view id) {
+  std::string o;
+  json_text::JsonWriter w(o);
+  w.begin_object();
+  w.key("id").str(id);
+  w.key("object").str("response");
+  w.key("deleted").boolean(true);
+  w.end_object();
+  return o;
+}
+
 namespace {
 
 std::string output_item_id(std::string_view prefix, std::string_view local_id, size_t index) {

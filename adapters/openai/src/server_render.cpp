@@ -87,6 +87,7 @@ std::string error_message(const Status& st) {
 std::string_view code_of(std::string_view m) {
   static constexpr std::pair<std::string_view, std::string_view> kCodes[] = {
       {": Invalid type for ", "invalid_type"},
+      {": Previous response with id '", "previous_response_not_found"},
       {": Missing required parameter", "missing_required_parameter"},
       {": Invalid value: ", "invalid_value"},
       {"': string does not match pattern.", "invalid_value"},

@@ -121,12 +121,44 @@ void ChatCall::refuse(const Status& st) {
 
 // The body in the client's protocol, the header overrides and the policy; then the
 // request's deadline, priority and id, and the routing groups.
+// A Responses create body: a continuation gets the stored conversation before its input
+// (instructions are not carried over); with `store` its own conversation is kept.
+Status ChatCall::read_responses_request() {
+  auto parsed = adapters::openai::parse_openai_responses_request(request_.body);
+  if (!parsed.ok()) return parsed.status();
+  std::shared_ptr<const StoredResponse> previous;
+  if (parsed->previous_response_id) {
+    previous = gw_.responses_->get(*parsed->previous_response_id);
+    if (!previous) {
+      return InvalidRequestError("previous_response_id: Previous response with id '" + *parsed->previous_response_id +
+                                 "' not found.");
+    }
+  }
+  PLOKE_RETURN_IF_ERROR(check_call_outputs(parsed->call_ids, parsed->output_ids, previous.get()));
+  in_ = std::move(parsed->inbound);
+  echo_ = std::move(parsed->echo);
+  store_ = parsed->store;
+  std::vector<Message>& messages = in_.request.messages;
+  const auto input = static_cast<std::ptrdiff_t>(parsed->instruction_messages);
+  if (previous) {
+    messages.insert(messages.begin() + input, previous->conversation.begin(), previous->conversation.end());
+  }
+  if (store_) stored_input_.assign(messages.begin() + input, messages.end());
+  return Status::Ok();
+}
+
+// Kept for previous_response_id and GET /v1/responses/{id} before the answer goes out.
+void ChatCall::keep_response(const ChatResponse& r, std::string body) {
+  if (!store_) return;
+  StoredResponse s{conversation_after(std::move(stored_input_), r), {}, std::move(body)};
+  for (const ToolCall& c : r.tool_calls) s.calls.push_back(c.id);
+  gw_.responses_->put(adapters::openai::response_id(trace_id_), std::move(s));
+}
+
 Status ChatCall::prepare() {
+  created_ = unix_seconds();
   if (responses()) {
-    auto parsed = adapters::openai::parse_openai_responses_request(request_.body);
-    if (!parsed.ok()) return parsed.status();
-    in_ = std::move(parsed->inbound);
-    echo_ = std::move(parsed->echo);
+    PLOKE_RETURN_IF_ERROR(read_responses_request());
   } else {
     // Both OpenAI-shaped chat routes (/v1 and /api/v1) accept OpenRouter's routing members.
     auto parsed = !anthropic() ? adapters::openrouter::parse_openrouter_chat_request(request_.body)
@@ -220,9 +252,10 @@ void ChatCall::run_complete() {
   for (ChatResponse& r : choices) {
     if (r.model.empty()) r.model = requested_model_;
   }
-  std::string body = responses()    ? adapters::openai::render_openai_response(choices.front(), usage_, unix_seconds(), trace_id_, echo_)
-                     : !anthropic() ? adapters::openai::render_openai_chat_completion(choices, usage_, unix_seconds(), trace_id_)
+  std::string body = responses()    ? adapters::openai::render_openai_response(choices.front(), usage_, created_, trace_id_, echo_)
+                     : !anthropic() ? adapters::openai::render_openai_chat_completion(choices, usage_, created_, trace_id_)
                                     : adapters::anthropic::render_anthropic_message(choices.front(), trace_id_);
+  if (responses()) keep_response(choices.front(), body);
   head_.add("content-type", "application/json");
   gw_.count(proto_, 200);
   out_.reply(200, head_, std::move(body));
@@ -232,7 +265,7 @@ void ChatCall::ensure_writer(const StreamEvent* start) {
   if (has_writer()) return;
   std::string model = start != nullptr && !start->model.empty() ? start->model : requested_model_;
   if (responses()) {
-    rs_.emplace(trace_id_, std::move(model), unix_seconds(), echo_);
+    rs_.emplace(trace_id_, std::move(model), created_, echo_);
     return;
   }
   if (anthropic()) {
@@ -240,7 +273,7 @@ void ChatCall::ensure_writer(const StreamEvent* start) {
     return;
   }
   std::string id = start != nullptr && !start->id.empty() ? start->id : adapters::openai::completion_id(trace_id_);
-  oa_.emplace(std::move(id), std::move(model), unix_seconds(), in_.include_usage,
+  oa_.emplace(std::move(id), std::move(model), created_, in_.include_usage,
               proto_ == Gateway::Proto::kOpenRouter ? adapters::openrouter::openrouter_chat_dialect()
                                                     : adapters::openai::ChatDialect{});
 }
@@ -300,6 +333,9 @@ void ChatCall::run_stream() {
   if (result_.ok()) {
     if (first->model.empty()) first->model = requested_model_;
     first->usage = usage_;
+    if (responses()) {
+      keep_response(*first, adapters::openai::render_openai_response(*first, usage_, created_, trace_id_, echo_));
+    }
     send(render_finish(*first));
     out_.finish();
     gw_.count(proto_, 200);

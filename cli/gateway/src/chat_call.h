@@ -24,6 +24,7 @@
 #include "ploke/adapters/openrouter/server.h"
 #include "ploke/gateway/gateway.h"
 #include "ploke/resilience/trace.h"
+#include "response_store.h"
 #include "routing_groups.h"
 
 namespace ploke::gateway::internal {
@@ -61,6 +62,8 @@ class ChatCall {
 
  private:
   Status prepare();
+  Status read_responses_request();
+  void keep_response(const ChatResponse& r, std::string body);
   void refuse(const Status& st);
   void completed(const resilience::RequestTrace& trace, StatusCode code, const std::optional<Usage>& usage);
   void use_group(size_t g);
@@ -104,6 +107,9 @@ class ChatCall {
   std::optional<adapters::anthropic::AnthropicSseWriter> an_;
   std::optional<adapters::openai::ResponsesSseWriter> rs_;
   adapters::openai::ResponseEcho echo_;  // what a Response repeats of the request (kResponses)
+  bool store_ = false;                   // kResponses: keep the answer (`store`)
+  std::vector<Message> stored_input_;    // kResponses + store: the conversation before the answer
+  int64_t created_ = 0;                  // the answer's `created` / `created_at`
   bool head_sent_ = false;
   bool choice_sent_ = false;  // bytes of the current choice went out
   StreamEventRedactor redactor_;  // secrets split across deltas (ploke/core/stream_event_redactor.h)

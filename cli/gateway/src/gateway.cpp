@@ -12,6 +12,7 @@
 #include "ploke/core/secret.h"
 #include "ploke/core/secret_registry.h"
 #include "chat_call.h"
+#include "ploke/adapters/openai/responses_served.h"
 #include "redacting_responder.h"
 #include "ploke/dashboard/dashboard.h"
 #include "ploke/resilience/admission.h"
@@ -53,7 +54,8 @@ json percentiles_json(const resilience::Percentiles& p) {
 }  // namespace
 
 Gateway::Gateway(resilience::LlmClient& client, Clock& clock, std::vector<EndpointInfo> endpoints, GatewayOptions options)
-    : client_(client), clock_(clock), endpoints_(std::move(endpoints)), opts_(options) {
+    : client_(client), clock_(clock), endpoints_(std::move(endpoints)), opts_(options),
+      responses_(std::make_unique<internal::ResponseStore>(opts_.responses_capacity)) {
   std::set<std::string> seen;
   for (const auto& e : endpoints_) {
     if (seen.insert(e.model).second) model_ids_.push_back(e.model);
@@ -107,6 +109,8 @@ std::shared_ptr<Inflight> Gateway::handle(Request request, ResponderPtr out, std
     dispatch_chat(Proto::kResponses, std::move(request), std::move(out), inflight);
   } else if (request.method == "POST" && p == "/v1/messages/count_tokens") {
     reply_count_tokens(request, *out);
+  } else if ((request.method == "GET" || request.method == "DELETE") && p.rfind("/v1/responses/", 0) == 0) {
+    reply_stored_response(request, *out);
   } else {
     handle_admin(request, *out);
   }
@@ -191,6 +195,24 @@ void Gateway::reply_error(Proto proto, Responder& out, const Status& st, const s
   for (auto& [k, v] : r.headers) h.add(k, v);
   count(proto, r.status);
   out.reply(r.status, h, std::move(r.body));
+}
+
+// GET /v1/responses/{id}: the stored Response; DELETE forgets it (the API's
+// {"id","object":"response","deleted":true}). Unknown: the API's 404.
+void Gateway::reply_stored_response(const Request& request, Responder& out) {
+  const std::string id = request.path.substr(std::string_view("/v1/responses/").size());
+  const auto stored = responses_->get(id);
+  Headers h;
+  h.add("content-type", "application/json");
+  if (!stored) {
+    const adapters::openai::WireError e = adapters::openai::response_not_found(id);
+    count(Proto::kResponses, e.status);
+    return out.reply(e.status, h, adapters::openai::error_body(e));
+  }
+  count(Proto::kResponses, 200);
+  if (request.method == "GET") return out.reply(200, h, stored->body);
+  responses_->erase(id);
+  out.reply(200, h, adapters::openai::render_response_deleted(id));
 }
 
 // GET /v1/models, /v1/models/{id} (404 in the protocol's shape when unknown) and

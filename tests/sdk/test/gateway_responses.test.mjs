@@ -3,8 +3,9 @@
 // core's normalized request and served by the OpenAI-protocol simulators behind the gateway
 // (Chat Completions upstream), then answered as a Response and its typed stream. Non-stream,
 // stream (every event validated against the published ResponseStreamEvent branch its type
-// names), function tools and a follow-up carrying the whole conversation, the gateway's
-// refusal of previous_response_id, fallback, an in-stream error. Skipped under run.sh.
+// names), function tools and a follow-up carrying the whole conversation, a follow-up by
+// previous_response_id (the gateway keeps the responses), retrieve and delete, fallback, an
+// in-stream error. Skipped under run.sh.
 import { describe, it, beforeEach, after } from 'node:test';
 import assert from 'node:assert/strict';
 import OpenAI from 'openai';
@@ -79,9 +80,37 @@ describe('gateway (openai SDK): responses', { skip }, () => {
     assert.ok(second.output_text.length > 0);
   });
 
-  it('previous_response_id and the API 400s are BadRequestError naming the param', async () => {
+  it('previous_response_id continues a stored response; retrieve and delete', async () => {
+    const c = client();
+    const first = await c.responses.create({ model: MODEL, input: 'Weather in Paris?', tools: TOOLS, tool_choice: 'required' });
+    const call = first.output.find((o) => o.type === 'function_call');
+    assert.ok(call);
+    const second = await c.responses.create({
+      model: MODEL,
+      previous_response_id: first.id,
+      input: [{ type: 'function_call_output', call_id: call.call_id, output: '{"temp":21}' }],
+      tools: TOOLS,
+    });
+    assertShape('openai', 'Response', second, 'follow-up response');
+    assert.equal(second.previous_response_id, first.id);
+    assert.ok(second.output_text.length > 0);
+    assert.ok(second.usage.input_tokens > first.usage.input_tokens, 'the previous context counts');
+    const streamed = await c.responses.stream({ model: MODEL, previous_response_id: second.id, input: 'And tomorrow?' }).finalResponse();
+    assert.ok(streamed.usage.input_tokens > second.usage.input_tokens);
+    const got = await c.responses.retrieve(streamed.id);  // (finalResponse() adds the SDK's `parsed` fields)
+    assertShape('openai', 'Response', got, 'retrieved response');
+    assert.equal(got.output_text, streamed.output_text);
+    assert.deepEqual(got.usage, streamed.usage);
+    await c.responses.delete(streamed.id);
+    await rejectsWith(c.responses.retrieve(streamed.id), OpenAI.NotFoundError);
+    const e = await rejectsWith(c.responses.create({ model: MODEL, input: 'x', previous_response_id: streamed.id }), OpenAI.BadRequestError);
+    assert.equal(e.code, 'previous_response_not_found');
+  });
+
+  it('the API 400s are BadRequestError naming the param', async () => {
     let e = await rejectsWith(client().responses.create({ model: MODEL, input: 'x', previous_response_id: 'resp_1' }), OpenAI.BadRequestError);
     assert.equal(e.param, 'previous_response_id');
+    assert.equal(e.code, 'previous_response_not_found');
     e = await rejectsWith(client().responses.create({ model: MODEL, input: 'x', max_output_tokens: 5 }), OpenAI.BadRequestError);
     assert.equal(e.param, 'max_output_tokens');
     assert.equal(e.code, 'integer_below_min_value');

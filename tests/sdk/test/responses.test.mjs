@@ -81,6 +81,8 @@ describe('responses.create', () => {
     assert.ok(second.usage.input_tokens > first.usage.input_tokens, 'the previous context counts');
     const got = await c.responses.retrieve(second.id);
     assert.deepEqual(got, second);
+    await c.responses.delete(second.id);
+    await rejectsWith(c.responses.retrieve(second.id), OpenAI.NotFoundError);
   });
 
   it('streams function-call argument deltas that add up to the arguments', async () => {

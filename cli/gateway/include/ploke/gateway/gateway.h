@@ -116,6 +116,9 @@ struct GatewayOptions {
   /// loop. Beyond → 429 (OpenAI shape) / 529 (Anthropic) at once.
   size_t max_queue = 1024;
   size_t trace_capacity = 1024;  ///< recent traces kept for the admin API
+  /// Responses API answers kept in memory (`store`, the default) for `previous_response_id`,
+  /// `GET` and `DELETE /v1/responses/{id}`; beyond, the oldest are forgotten. 0 = none kept.
+  size_t responses_capacity = 10000;
 };
 
 /// What one finished chat request looked like (for the ledger and tests).
@@ -127,6 +130,7 @@ struct Completed {
 
 namespace internal {
 class ChatCall;
+class ResponseStore;
 }
 
 /// A request in flight; the server calls cancel() when the client goes away.
@@ -192,6 +196,7 @@ class Gateway {
   void reply_health(Responder& out);
   void reply_models(const Request& request, Responder& out);
   void reply_count_tokens(const Request& request, Responder& out);
+  void reply_stored_response(const Request& request, Responder& out);
   std::string new_trace_id();
   void store_trace(resilience::RequestTrace trace);
   void worker_loop();
@@ -213,6 +218,8 @@ class Gateway {
   size_t active_ PLOKE_GUARDED_BY(mu_) = 0;                        // chat requests queued or running
   std::vector<std::weak_ptr<Inflight>> live_ PLOKE_GUARDED_BY(mu_);  // (pruned lazily)
   std::atomic<bool> draining_{false};
+
+  std::unique_ptr<internal::ResponseStore> responses_;
 
   // Traces.
   mutable Mutex trace_mu_;

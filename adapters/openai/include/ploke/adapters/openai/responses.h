@@ -99,6 +99,14 @@ std::string response_error_event(const WireError& e, uint64_t sequence_number);
 struct InboundResponsesRequest {
   inbound::InboundRequest inbound;
   ResponseEcho echo;
+  /// The stored response this one continues; the server that keeps responses prepends its
+  /// conversation (`instructions` are not carried over, as the API does).
+  std::optional<std::string> previous_response_id;
+  bool store = true;
+  /// 1 when `inbound.request.messages` begins with `instructions` as a system message.
+  size_t instruction_messages = 0;
+  std::vector<std::string> call_ids;    ///< `call_id` of every function_call input item
+  std::vector<std::string> output_ids;  ///< `call_id` of every function_call_output input item
 };
 
 /// The API's validation (read_served_responses_request(): its 400s as kInvalidRequest
@@ -106,9 +114,13 @@ struct InboundResponsesRequest {
 /// (function_call items join the assistant message before them; function_call_output items
 /// become tool messages; reasoning items are dropped), flat function tools, tool_choice,
 /// parallel_tool_calls, `text.format`, temperature, top_p, max_output_tokens, stream, user.
-/// Refused as kInvalidRequest naming the field: `previous_response_id` (a gateway keeps no
-/// responses), `item_reference` items, file and audio parts, built-in tool types.
+/// `previous_response_id`, `store` and the input's call ids are returned for the server that
+/// keeps responses to check and expand. Refused as kInvalidRequest naming the field:
+/// `item_reference` items, file and audio parts, built-in tool types.
 Result<InboundResponsesRequest> parse_openai_responses_request(std::string_view body);
+
+/// The answer to `DELETE /v1/responses/{id}`: {"id":…,"object":"response","deleted":true}.
+std::string render_response_deleted(std::string_view id);
 
 /// The id of a Response the server names itself: "resp_" + `local_id` (the gateway's trace id).
 std::string response_id(std::string_view local_id);
