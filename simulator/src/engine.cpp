@@ -179,6 +179,7 @@ std::vector<ModelInfo> default_models() {
       {"gpt-4.1", 1744316542, "system"},
       {"gpt-4.1-mini", 1744318173, "system"},
       {"gpt-3.5-turbo", 1677610602, "openai"},
+      {"o4-mini", 1744225351, "system", ModelKind::kChat, 0, true, /*reasoning=*/true},
       {"gpt-3.5-turbo-instruct", 1692901427, "system", ModelKind::kCompletion},
       {"text-embedding-3-small", 1705948997, "system", ModelKind::kEmbedding, 1536},
       {"text-embedding-3-large", 1705953180, "system", ModelKind::kEmbedding, 3072},

@@ -45,9 +45,35 @@ std::vector<rsp::WireOutputItem> response_output_items(const rsp::WireChoice& c,
   return out;
 }
 
+// A reasoning model's reasoning: tokens by effort (none: no reasoning item), a summary of
+// synthetic words when asked, opaque encrypted content when `include` asks; the item goes
+// first. `max_output_tokens` bounds answer and reasoning together.
+void add_reasoning(rsp::WireResponse& w, const rsp::ServedResponsesRequest& req, Random& rng) {
+  const std::string effort = req.reasoning_effort.value_or("medium");
+  w.echo.reasoning = "{\"effort\":\"" + effort + "\",\"summary\":" +
+                     (req.reasoning_summary ? "\"" + *req.reasoning_summary + "\"" : std::string("null")) + "}";
+  if (effort == "none") return;
+  const double scale = effort == "minimal" ? 0.125 : effort == "low" ? 0.5 : effort == "high" ? 2 : effort == "xhigh" ? 3
+                       : effort == "max" ? 4 : 1;
+  uint64_t tokens = static_cast<uint64_t>(static_cast<double>(rng.between(32, 256)) * scale);
+  if (req.chat.max_tokens) tokens = std::min(tokens, *req.chat.max_tokens - std::min(*req.chat.max_tokens, w.output_tokens));
+  rsp::WireOutputItem item;
+  item.is_reasoning = true;
+  item.id = "rs_" + hex_digits(rng, 48);
+  if (req.reasoning_summary) {
+    const auto words = static_cast<uint64_t>(rng.between(6, 20));
+    for (uint64_t i = 0; i < words; ++i) item.tokens.push_back((i == 0 ? "" : " ") + std::string(synthetic_word(rng)));
+  }
+  if (req.encrypted_reasoning) item.encrypted_content = "gAAAAA" + hex_digits(rng, 64 + 2 * tokens);
+  w.reasoning_tokens = tokens;
+  w.output_tokens += tokens;
+  w.output.insert(w.output.begin(), std::move(item));
+}
+
 uint64_t response_output_chars(const rsp::WireResponse& w) {
   uint64_t n = 0;
   for (const auto& item : w.output) {
+    if (item.is_reasoning) continue;  // not carried as context
     n += item.arguments.size();
     for (const auto& t : item.tokens) n += t.size();
   }
@@ -122,6 +148,8 @@ ScriptedResponse ResponsesSim::create(const Json* body, const SimOptions& opts, 
   rsp::ServedResponsesRequest req;
   std::optional<ErrorSpec> err = rsp::read_served_responses_request(body, req);
   if (!err && !known_chat_model(opts, req.chat.model)) err = rsp::model_not_found(req.chat.model);
+  const bool reasons = !err && find_model(opts, req.chat.model)->reasoning;
+  if (!err && !reasons && req.reasoning_effort) err = rsp::reasoning_unsupported();
   uint64_t prior_chars = 0;
   if (!err) err = check_context(req, prior_chars);
   if (err) return error_response(*err, ctx, opts);
@@ -138,6 +166,7 @@ ScriptedResponse ResponsesSim::create(const Json* body, const SimOptions& opts, 
   w.input_tokens = std::max<uint64_t>(1, req.chat.prompt_chars / 4);
   w.output_tokens = completion;
   w.echo = std::move(req.echo);
+  if (reasons) add_reasoning(w, req, rng);
   std::string final_body;
   if (req.store || !req.chat.stream) final_body = rsp::render_response(w);
   if (req.store) {

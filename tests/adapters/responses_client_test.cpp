@@ -63,6 +63,13 @@ WireResponse client_sample() {
   w.model = "gpt-4o";
   w.input_tokens = 9;
   w.output_tokens = 4;
+  w.reasoning_tokens = 3;
+  WireOutputItem rs;  // a reasoning model's item first, with a summary
+  rs.is_reasoning = true;
+  rs.id = "rs_1";
+  rs.tokens = {"Think", "ing."};
+  rs.encrypted_content = "gAAAAAopaque";
+  w.output.push_back(rs);
   WireOutputItem m;
   m.id = "msg_1";
   m.tokens = {"Hello", " \"there\"", " caf\xC3\xA9."};
@@ -93,6 +100,8 @@ TEST(OpenAiResponsesAdapter, ParsesAResponse) {
   EXPECT_EQ(r->finish_reason, FinishReason::kToolCalls);
   EXPECT_EQ(r->usage->prompt_tokens, 9u);
   EXPECT_EQ(r->usage->total_tokens, 13u);
+  EXPECT_EQ(r->usage->reasoning_tokens, 3u);
+  EXPECT_EQ(r->reasoning, "Thinking.");
   EXPECT_EQ(r->request_id, "req_9");
   WireResponse cut = client_sample();
   cut.incomplete = true;
@@ -133,6 +142,8 @@ TEST(OpenAiResponsesAdapter, DecodesTheStreamInAnySplit) {
     EXPECT_EQ(r.tool_calls[0].arguments_json, R"({"city":"Rome"})");
     EXPECT_EQ(r.finish_reason, FinishReason::kToolCalls);
     EXPECT_EQ(r.usage->completion_tokens, 4u);
+    EXPECT_EQ(r.usage->reasoning_tokens, 3u);
+    EXPECT_EQ(r.reasoning, "Thinking.");
   }
 }
 

@@ -161,6 +161,54 @@ TEST_F(ResponsesEngine, StoredResponsesAreRetrievedUnstoredAreNot) {
   EXPECT_EQ(post(*e, body, 400)["error"]["code"], "previous_response_not_found");
 }
 
+// A reasoning model answers a reasoning item first and counts its tokens; other models
+// refuse reasoning.effort.
+TEST_F(ResponsesEngine, ReasoningModelsAnswerAReasoningItem) {
+  auto e = make();
+  Json body = {{"model", "o4-mini"}, {"input", "Think about it"}};
+  Json r = post(*e, body);
+  ASSERT_GE(r["output"].size(), 2u);
+  EXPECT_EQ(r["output"][0]["type"], "reasoning");
+  EXPECT_EQ(r["output"][0]["summary"], Json::array());
+  EXPECT_FALSE(r["output"][0].contains("encrypted_content"));
+  EXPECT_EQ(r["output"][1]["type"], "message");
+  const uint64_t reasoning = r["usage"]["output_tokens_details"]["reasoning_tokens"];
+  EXPECT_GE(reasoning, 32u);
+  EXPECT_GT(r["usage"]["output_tokens"].get<uint64_t>(), reasoning);
+  EXPECT_EQ(r["reasoning"], (Json{{"effort", "medium"}, {"summary", nullptr}}));
+  body["reasoning"] = {{"effort", "high"}, {"summary", "auto"}};
+  body["include"] = {"reasoning.encrypted_content"};
+  body["stream"] = true;
+  ScriptedResponse s = e->handle(chat_http(body, "/v1/responses"));
+  std::vector<std::string> types;
+  std::string summary;
+  Json done;
+  for (const std::string& d : sse_data(s.body())) {
+    const Json ev = Json::parse(d);
+    types.push_back(ev["type"]);
+    if (ev["type"] == "response.reasoning_summary_text.delta") summary += ev["delta"].get<std::string>();
+    if (ev["type"] == "response.completed") done = ev["response"];
+  }
+  ASSERT_GE(types.size(), 8u);
+  EXPECT_EQ(types[2], "response.output_item.added");
+  EXPECT_EQ(types[3], "response.reasoning_summary_part.added");
+  EXPECT_EQ(types[4], "response.reasoning_summary_text.delta");
+  EXPECT_FALSE(summary.empty());
+  EXPECT_EQ(done["output"][0]["summary"][0]["text"], summary);
+  EXPECT_EQ(done["output"][0]["encrypted_content"].get<std::string>().rfind("gAAAAA", 0), 0u);
+  EXPECT_EQ(done["reasoning"], (Json{{"effort", "high"}, {"summary", "auto"}}));
+  // Not a reasoning model; not an effort the API knows.
+  Json err = post(*e, {{"model", "gpt-4o"}, {"input", "x"}, {"reasoning", {{"effort", "low"}}}}, 400)["error"];
+  EXPECT_EQ(err["code"], "unsupported_parameter");
+  EXPECT_EQ(err["param"], "reasoning.effort");
+  err = post(*e, {{"model", "o4-mini"}, {"input", "x"}, {"reasoning", {{"effort", "huge"}}}}, 400)["error"];
+  EXPECT_EQ(err["code"], "invalid_value");
+  EXPECT_EQ(err["param"], "reasoning.effort");
+  // max_output_tokens bounds the answer and the reasoning together.
+  r = post(*e, {{"model", "o4-mini"}, {"input", "x"}, {"max_output_tokens", 40}});
+  EXPECT_LE(r["usage"]["output_tokens"].get<uint64_t>(), 40u);
+}
+
 TEST_F(ResponsesEngine, DeleteForgetsAStoredResponse) {
   auto e = make();
   const std::string id = post(*e, responses_body())["id"];

@@ -173,6 +173,10 @@ void read_output(const Json& output, ChatResponse& out) {
     if (type == "function_call") {
       out.tool_calls.push_back(ToolCall{item.value("call_id", std::string()), item.value("name", std::string()),
                                         item.value("arguments", std::string())});
+    } else if (type == "reasoning" && item.contains("summary") && item["summary"].is_array()) {
+      for (const Json& part : item["summary"]) {
+        if (part.is_object() && part.value("type", std::string()) == "summary_text") out.reasoning += part.value("text", std::string());
+      }
     } else if (type == "message" && item.contains("content") && item["content"].is_array()) {
       for (const Json& part : item["content"]) {
         if (!part.is_object()) continue;

@@ -145,7 +145,7 @@ class ResponsesStreamDecoder final : public detail::SseStreamDecoder {
 bool ResponsesStreamDecoder::on_event(const SseEvent& e) {
   const std::string& t = e.event;
   if (t == "response.output_text.delta" || t == "response.function_call_arguments.delta" ||
-      t == "response.output_item.added") {
+      t == "response.output_item.added" || t == "response.reasoning_summary_text.delta") {
     return on_delta(e);
   }
   if (t == "response.created") return on_response(e, false);
@@ -166,9 +166,9 @@ bool ResponsesStreamDecoder::on_delta(const SseEvent& e) {
   f_.output_index = 0;
   if (!read_delta_event(e.data, f_)) return malformed(e, "not a " + e.event + " event");
   StreamEvent ev;
-  if (e.event == "response.output_text.delta") {
+  if (e.event == "response.output_text.delta" || e.event == "response.reasoning_summary_text.delta") {
     if (f_.delta.empty()) return true;
-    ev.kind = StreamEvent::Kind::kTextDelta;
+    ev.kind = e.event == "response.output_text.delta" ? StreamEvent::Kind::kTextDelta : StreamEvent::Kind::kReasoningDelta;
     ev.text = std::move(f_.delta);
   } else if (e.event == "response.output_item.added") {
     if (!f_.is_call) return true;

@@ -2,6 +2,7 @@
 // typed values a generator reads and the values a Response echoes. See responses.h.
 #include <nlohmann/json.hpp>
 
+#include <span>
 #include <string>
 #include <string_view>
 
@@ -160,6 +161,35 @@ std::optional<WireError> check_response_flags(const Json& b) {
   return std::nullopt;
 }
 
+// `reasoning`: an object whose effort and summary are the API's values (or null);
+// `include`: an array of strings.
+std::optional<WireError> check_response_reasoning(const Json& b) {
+  static constexpr std::string_view kEfforts[] = {"none", "minimal", "low", "medium", "high", "xhigh", "max"};
+  static constexpr std::string_view kSummaries[] = {"auto", "concise", "detailed"};
+  if (auto inc = b.find("include"); inc != b.end() && !inc->is_null()) {
+    if (!inc->is_array()) return from_problem(wrong_type("include", "an array", *inc));
+    for (size_t i = 0; i < inc->size(); ++i) {
+      if (!(*inc)[i].is_string()) return from_problem(wrong_type("include[" + std::to_string(i) + "]", "a string", (*inc)[i]));
+    }
+  }
+  const auto r = b.find("reasoning");
+  if (r == b.end() || r->is_null()) return std::nullopt;
+  if (!r->is_object()) return from_problem(wrong_type("reasoning", "an object", *r));
+  auto one_of = [&](const char* key, std::span<const std::string_view> values, const char* list) -> std::optional<WireError> {
+    const auto v = r->find(key);
+    if (v == r->end() || v->is_null()) return std::nullopt;
+    const std::string param = std::string("reasoning.") + key;
+    if (!v->is_string()) return from_problem(wrong_type(param, "a string", *v));
+    for (std::string_view ok : values) {
+      if (*v == ok) return std::nullopt;
+    }
+    return invalid_request("Invalid value: '" + v->get<std::string>() + "'. Supported values are: " + list + ".", param,
+                           "invalid_value");
+  };
+  if (auto e = one_of("effort", kEfforts, "'none', 'minimal', 'low', 'medium', 'high', 'xhigh', and 'max'")) return e;
+  return one_of("summary", kSummaries, "'auto', 'concise', and 'detailed'");
+}
+
 std::optional<WireError> validate_responses_body(const Json* body) {
   if (body == nullptr || !body->is_object()) return unparsable_body();
   const Json& b = *body;
@@ -172,6 +202,7 @@ std::optional<WireError> validate_responses_body(const Json* body) {
                  check_response_tools(b), check_response_text_format(b)}) {
     if (p) return from_problem(*p);
   }
+  if (auto e = check_response_reasoning(b)) return e;
   return check_response_tool_choice(b);
 }
 
@@ -298,6 +329,13 @@ void read_response_values(const Json& b, ServedResponsesRequest& out) {
   read_response_tool_choice(b, out);
   read_response_tools(b, out);
   read_response_format(b, out);
+  if (auto r = b.find("reasoning"); r != b.end() && r->is_object()) {
+    if (auto v = r->find("effort"); v != r->end() && v->is_string()) out.reasoning_effort = v->get<std::string>();
+    if (auto v = r->find("summary"); v != r->end() && v->is_string()) out.reasoning_summary = v->get<std::string>();
+  }
+  if (auto inc = b.find("include"); inc != b.end() && inc->is_array()) {
+    for (const Json& v : *inc) out.encrypted_reasoning = out.encrypted_reasoning || v == "reasoning.encrypted_content";
+  }
   ResponseEcho& e = out.echo;
   e.instructions = dump_or_default(b, "instructions", "null");
   e.max_output_tokens = dump_or_default(b, "max_output_tokens", "null");
@@ -315,6 +353,11 @@ std::optional<WireError> read_served_responses_request(const nlohmann::json* bod
   out = ServedResponsesRequest{};
   read_response_values(*body, out);
   return std::nullopt;
+}
+
+WireError reasoning_unsupported() {
+  return invalid_request("Unsupported parameter: 'reasoning.effort' is not supported with this model.", "reasoning.effort",
+                         "unsupported_parameter");
 }
 
 WireError previous_response_not_found(std::string_view id) {

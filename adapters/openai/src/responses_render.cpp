@@ -33,8 +33,30 @@ void append_text_part(std::string& out, std::string_view text) {
   out += '}';
 }
 
+// {"type":"summary_text","text":…}
+void append_summary_part(std::string& out, std::string_view text) {
+  out += R"({"type":"summary_text","text":)";
+  append_string(out, text);
+  out += '}';
+}
+
+// A reasoning item; `done` false: as output_item.added shows it (an empty summary).
+void append_reasoning_item(std::string& out, const WireOutputItem& item, bool done) {
+  out += "{\"id\":";
+  append_string(out, item.id);
+  out += ",\"type\":\"reasoning\"";
+  if (!item.encrypted_content.empty()) {
+    out += ",\"encrypted_content\":";
+    append_string(out, item.encrypted_content);
+  }
+  out += ",\"summary\":[";
+  if (done && !item.tokens.empty()) append_summary_part(out, item_text(item));
+  out += "]}";
+}
+
 // An output item; `done` false: as output_item.added shows it (no content, no arguments).
 void append_output_item(std::string& out, const WireOutputItem& item, bool done, bool incomplete) {
+  if (item.is_reasoning) return append_reasoning_item(out, item, done);
   const std::string_view status = !done ? "in_progress" : incomplete ? "incomplete" : "completed";
   out += "{\"id\":";
   append_string(out, item.id);
@@ -62,7 +84,9 @@ void append_response_usage(std::string& out, const WireResponse& r) {
   append_uint(out, r.input_tokens);
   out += ",\"input_tokens_details\":{\"cached_tokens\":0,\"cache_write_tokens\":0},\"output_tokens\":";
   append_uint(out, r.output_tokens);
-  out += ",\"output_tokens_details\":{\"reasoning_tokens\":0},\"total_tokens\":";
+  out += ",\"output_tokens_details\":{\"reasoning_tokens\":";
+  append_uint(out, r.reasoning_tokens);
+  out += "},\"total_tokens\":";
   append_uint(out, r.input_tokens + r.output_tokens);
   out += '}';
 }
@@ -73,7 +97,7 @@ void append_response_tail(std::string& out, const WireResponse& r, ResponsePhase
   out += ",\"parallel_tool_calls\":";
   out += e.parallel_tool_calls ? "true" : "false";
   out += ",\"previous_response_id\":" + e.previous_response_id;
-  out += ",\"reasoning\":{\"effort\":null,\"summary\":null},\"service_tier\":\"default\",\"store\":";
+  out += ",\"reasoning\":" + e.reasoning + ",\"service_tier\":\"default\",\"store\":";
   out += e.store ? "true" : "false";
   out += ",\"temperature\":" + e.temperature + ",\"text\":" + e.text + ",\"tool_choice\":" + e.tool_choice +
          ",\"tools\":" + e.tools + ",\"top_logprobs\":0,\"top_p\":" + e.top_p + ",\"truncation\":\"disabled\"";
@@ -185,7 +209,7 @@ void open_output_item(ResponseEventSink& w, const WireOutputItem& item, size_t i
   added += ",\"item\":";
   append_output_item(added, item, false, false);
   w.add("response.output_item.added", added);
-  if (item.is_call) return;
+  if (item.is_call || item.is_reasoning) return;
   w.add("response.content_part.added",
         output_item_ref(item, index, true) + R"(,"part":{"type":"output_text","annotations":[],"logprobs":[],"text":""})");
 }
@@ -194,6 +218,25 @@ void output_text_delta(ResponseEventSink& w, const WireOutputItem& item, size_t 
   std::string m = output_item_ref(item, index, true) + ",\"delta\":";
   append_string(m, tok);
   w.add("response.output_text.delta", m + ",\"logprobs\":[]", true);
+}
+
+// A reasoning item's summary: part added, text deltas, text done, part done.
+void reasoning_summary_events(ResponseEventSink& w, const WireOutputItem& item, size_t index) {
+  if (item.tokens.empty()) return;
+  const std::string ref = output_item_ref(item, index, false) + ",\"summary_index\":0";
+  w.add("response.reasoning_summary_part.added", ref + R"(,"part":{"type":"summary_text","text":""})");
+  for (const auto& tok : item.tokens) {
+    std::string m = ref + ",\"delta\":";
+    append_string(m, tok);
+    w.add("response.reasoning_summary_text.delta", m, true);
+  }
+  const std::string text = item_text(item);
+  std::string done = ref + ",\"text\":";
+  append_string(done, text);
+  w.add("response.reasoning_summary_text.done", done);
+  std::string part = ref + ",\"part\":";
+  append_summary_part(part, text);
+  w.add("response.reasoning_summary_part.done", part);
 }
 
 void output_arguments_delta(ResponseEventSink& w, const WireOutputItem& item, size_t index, std::string_view frag) {
@@ -205,7 +248,9 @@ void output_arguments_delta(ResponseEventSink& w, const WireOutputItem& item, si
 // The done events: output_text.done + content_part.done, or function_call_arguments.done;
 // then output_item.done.
 void close_output_item(ResponseEventSink& w, const WireOutputItem& item, size_t index, bool incomplete) {
-  if (item.is_call) {
+  if (item.is_reasoning) {
+    // (the summary events come before: reasoning_summary_events())
+  } else if (item.is_call) {
     std::string done = ",\"item_id\":";
     append_string(done, item.id);
     done += ",\"name\":";
@@ -250,7 +295,9 @@ std::vector<ResponseStreamEvent> render_response_stream(const WireResponse& r) {
   for (size_t i = 0; i < r.output.size(); ++i) {
     const WireOutputItem& item = r.output[i];
     open_output_item(w, item, i);
-    if (item.is_call) {
+    if (item.is_reasoning) {
+      reasoning_summary_events(w, item, i);
+    } else if (item.is_call) {
       for (const auto& frag : item.fragments) output_arguments_delta(w, item, i, frag);
     } else {
       for (const auto& tok : item.tokens) output_text_delta(w, item, i, tok);

@@ -85,6 +85,29 @@ describe('responses.create', () => {
     await rejectsWith(c.responses.retrieve(second.id), OpenAI.NotFoundError);
   });
 
+  it('a reasoning model: a reasoning item with its summary, reasoning tokens in usage', async () => {
+    const c = client();
+    const r = await c.responses.create({ model: 'o4-mini', input: 'Think.', reasoning: { effort: 'low', summary: 'auto' } });
+    assertShape('openai', 'Response', r, 'reasoning response');
+    assert.equal(r.output[0].type, 'reasoning');
+    assert.ok(r.output[0].summary[0].text.length > 0);
+    assert.ok(r.usage.output_tokens_details.reasoning_tokens > 0);
+    assert.deepEqual(r.reasoning, { effort: 'low', summary: 'auto' });
+    const stream = await c.responses.create({ model: 'o4-mini', input: 'Think.', stream: true,
+      reasoning: { summary: 'detailed' }, include: ['reasoning.encrypted_content'] });
+    let summary = '';
+    let last;
+    for await (const e of stream) {
+      assertResponseEvent(e);
+      if (e.type === 'response.reasoning_summary_text.delta') summary += e.delta;
+      last = e;
+    }
+    assert.equal(last.response.output[0].summary[0].text, summary);
+    assert.match(last.response.output[0].encrypted_content, /^gAAAAA/);
+    const e = await rejectsWith(c.responses.create({ model: MODEL, input: 'x', reasoning: { effort: 'low' } }), OpenAI.BadRequestError);
+    assert.equal(e.code, 'unsupported_parameter');
+  });
+
   it('streams function-call argument deltas that add up to the arguments', async () => {
     const stream = await client().responses.create({ model: MODEL, input: 'Weather?', tools: TOOLS, tool_choice: 'required', stream: true });
     let args = '';

@@ -76,10 +76,13 @@ struct ModelInfo {
   uint32_t embedding_dims = 0;
   /// kEmbedding: whether the request may ask for fewer `dimensions` (false: the API's 400).
   bool embedding_shortening = true;
+  /// kChat: a reasoning model (the Responses API answers a reasoning item first and counts
+  /// reasoning tokens; other models refuse `reasoning.effort`).
+  bool reasoning = false;
 };
 
-/// The default model list: gpt-4o, gpt-4o-mini, gpt-4.1, gpt-4.1-mini, gpt-3.5-turbo
-/// (chat), gpt-3.5-turbo-instruct (completions), text-embedding-3-small (1536 dims),
+/// The default model list: gpt-4o, gpt-4o-mini, gpt-4.1, gpt-4.1-mini, gpt-3.5-turbo,
+/// o4-mini (reasoning) (chat), gpt-3.5-turbo-instruct (completions), text-embedding-3-small (1536 dims),
 /// text-embedding-3-large (3072), text-embedding-ada-002 (1536, no `dimensions`).
 std::vector<ModelInfo> default_models();
 

@@ -53,13 +53,17 @@ struct ResponseEcho {
   std::string top_p = "1.0";
   std::string metadata = "{}";
   std::string user = "null";
+  std::string reasoning = R"({"effort":null,"summary":null})";  ///< the effective `reasoning`
 };
 
-/// One output item: an assistant message (text `tokens`, one delta each) or a function call.
+/// One output item: an assistant message (text `tokens`, one delta each), a function call,
+/// or a reasoning item (its summary text as `tokens`; none: an empty summary).
 struct WireOutputItem {
   bool is_call = false;
-  std::string id;  ///< msg_… / fc_…
+  bool is_reasoning = false;
+  std::string id;  ///< msg_… / fc_… / rs_…
   std::vector<std::string> tokens;
+  std::string encrypted_content;  ///< reasoning: "" = absent (asked by `include`)
   std::string call_id;  ///< call_…
   std::string name;
   std::string arguments;
@@ -74,7 +78,8 @@ struct WireResponse {
   bool incomplete = false;  ///< max_output_tokens reached: status "incomplete"
   std::vector<WireOutputItem> output;
   uint64_t input_tokens = 0;
-  uint64_t output_tokens = 0;
+  uint64_t output_tokens = 0;     ///< reasoning tokens included
+  uint64_t reasoning_tokens = 0;
   ResponseEcho echo;
 };
 

@@ -34,6 +34,9 @@ struct ServedResponsesRequest {
   bool store = true;
   std::vector<std::string> call_ids;    ///< `call_id` of every function_call input item
   std::vector<std::string> output_ids;  ///< `call_id` of every function_call_output input item
+  std::optional<std::string> reasoning_effort;   ///< `reasoning.effort` when given
+  std::optional<std::string> reasoning_summary;  ///< `reasoning.summary` when given
+  bool encrypted_reasoning = false;              ///< `include` has "reasoning.encrypted_content"
   ResponseEcho echo;
 };
 
@@ -42,6 +45,8 @@ struct ServedResponsesRequest {
 /// against stored responses, are the caller's business (the errors below word them).
 std::optional<WireError> read_served_responses_request(const nlohmann::json* body, ServedResponsesRequest& out);
 
+/// 400 unsupported_parameter: `reasoning.effort` for a model that does not reason.
+WireError reasoning_unsupported();
 /// 400 previous_response_not_found: "Previous response with id '…' not found."
 WireError previous_response_not_found(std::string_view id);
 /// 400: a function_call_output whose call_id no function call in the context made.
