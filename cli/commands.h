@@ -153,6 +153,9 @@ struct GatewayArgs {
   int timeout_ms = 120000;
   int drain_timeout_ms = 10000;
   std::string ledger;
+  std::string log_level = "info";   ///< trace | debug | info | warn | error | off
+  std::string log_format = "text";  ///< text | json
+  std::string log_file;             ///< "" = stderr
 };
 CLI::App* add_gateway_command(CLI::App& app, GatewayArgs& args);
 int run_gateway(const GatewayArgs& args);

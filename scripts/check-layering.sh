@@ -5,7 +5,7 @@
 # include prefix ploke/<name>/, or ploke/adapters/<protocol>/ for a protocol package,
 # named adapters/<protocol>) and the third-party libraries. Dependencies point one way:
 #   core (base) <- core modules (json, fibers, codec, catalog, resilience, config, ledger,
-#   dashboard) <- net (net_fibers: + fibers) <- adapters <- simulator, recorder, scenarios, gateway <- cli.
+#   dashboard, logging) <- net (net_fibers: + fibers) <- adapters <- simulator, recorder, scenarios, gateway <- cli.
 # Plus: no heavy third-party header in a public header; only core/src/real_clock.cpp reads
 # the machine clock or sleeps; no unseeded randomness.
 set -euo pipefail
@@ -24,6 +24,7 @@ MODULES=(
   "config     | core/config | core catalog config | toml"
   "ledger     | core/ledger | core catalog ledger | sqlite"
   "dashboard  | core/dashboard | core json resilience dashboard | -"
+  "logging    | core/logging | core json logging | spdlog"
   "net        | adapters/net | core json fibers net | libevent http_parser"
   "adapters   | adapters/include adapters/src | core json net adapters adapters/openai adapters/openrouter adapters/anthropic | nlohmann httplib openssl"
   "adapters/openai | adapters/openai | core json adapters adapters/openai | nlohmann"
@@ -32,7 +33,7 @@ MODULES=(
   "simulator  | simulator | core json codec dashboard net adapters adapters/openai adapters/openrouter adapters/anthropic simulator | nlohmann"
   "recorder   | recorder | core codec net adapters recorder | nlohmann"
   "scenarios  | scenarios/runner | core json fibers codec resilience net adapters adapters/openai adapters/openrouter adapters/anthropic simulator scenarios | nlohmann openssl"
-  "gateway    | cli/gateway | core fibers resilience ledger dashboard net adapters adapters/openai adapters/openrouter adapters/anthropic gateway | nlohmann"
+  "gateway    | cli/gateway | core fibers resilience ledger dashboard logging net adapters adapters/openai adapters/openrouter adapters/anthropic gateway | nlohmann"
 )
 
 # Third-party token -> include pattern.

@@ -8,6 +8,8 @@
 
 #include <nlohmann/json.hpp>
 
+#include <sstream>
+
 #include "ploke/adapters/anthropic/adapter.h"
 #include "ploke/adapters/openai/adapter.h"
 #include "ploke/core/in_process_transport.h"
@@ -453,6 +455,44 @@ TEST_F(GatewayTest, ResponsesStoreFalseAndTheStoresCapacity) {
   const std::string b = json::parse(call("POST", "/v1/responses", R"({"model":"gpt-4o-mini","input":"b"})")->body)["id"];
   EXPECT_EQ(call("GET", "/v1/responses/" + a, "")->status, 404);  // the oldest is forgotten
   EXPECT_EQ(call("GET", "/v1/responses/" + b, "")->status, 200);
+}
+
+// One access-log line per request: chat (served, refused), Responses, admin; JSON keys.
+TEST_F(GatewayTest, AccessLogLinePerRequest) {
+  std::ostringstream out;
+  logging::LogOptions lo;
+  lo.format = logging::Format::kJson;
+  auto log = logging::Logger::ToStream(out, lo);
+  GatewayOptions go;
+  go.logger = log.get();
+  gw_ = std::make_unique<Gateway>(*client_, clock_, infos_, go);
+  fault(0, R"({"faults":[{"kind":"http_error","status":500,"should_retry":false,"trigger":{"nth":1}}]})");
+  ASSERT_EQ(call("POST", "/v1/chat/completions", kChat)->status, 200);  // sim-a fails, sim-b serves
+  EXPECT_EQ(call("POST", "/v1/messages", R"({"model":"gpt-4o-mini","messages":[]})", {{"anthropic-version", "2023-06-01"}})->status, 400);
+  ASSERT_EQ(call("POST", "/v1/responses", R"({"model":"gpt-4o-mini","input":"hi","stream":true})")->status, 200);
+  EXPECT_EQ(call("GET", "/__admin/health", "")->status, 200);
+  std::vector<json> lines;
+  std::istringstream in(out.str());
+  for (std::string l; std::getline(in, l);) lines.push_back(json::parse(l));
+  ASSERT_EQ(lines.size(), 4u) << out.str();
+  const json& chat = lines[0];
+  EXPECT_EQ(chat["event"], "access");
+  EXPECT_EQ(chat["protocol"], "openai");
+  EXPECT_EQ(chat["path"], "/v1/chat/completions");
+  EXPECT_EQ(chat["model"], "gpt-4o-mini");
+  EXPECT_EQ(chat["provider"], "sim-b/gpt-4o-mini");
+  EXPECT_EQ(chat["attempts"], 2);
+  EXPECT_EQ(chat["status"], 200);
+  EXPECT_GT(chat["input_tokens"].get<int>(), 0);
+  EXPECT_EQ(chat["trace_id"].get<std::string>().rfind("gw-", 0), 0u);
+  EXPECT_EQ(lines[1]["protocol"], "anthropic");
+  EXPECT_EQ(lines[1]["status"], 400);
+  EXPECT_EQ(lines[1]["error"], std::string(status_code_name(StatusCode::kInvalidRequest)));
+  EXPECT_EQ(lines[2]["protocol"], "responses");
+  EXPECT_EQ(lines[2]["status"], 200);
+  EXPECT_GT(lines[2]["output_tokens"].get<int>(), 0);
+  EXPECT_EQ(lines[3]["protocol"], "admin");
+  EXPECT_FALSE(lines[3].contains("trace_id"));
 }
 
 }  // namespace

@@ -99,6 +99,18 @@ ChatCall::ChatCall(Gateway& gw, Gateway::Proto proto, const Request& request, Re
       t0_(gw.clock_.now()) {}
 
 void ChatCall::completed(const resilience::RequestTrace& trace, StatusCode code, const std::optional<Usage>& usage) {
+  if (gw_.opts_.logger != nullptr) {  // the access-log line's fields (written at the last byte)
+    logging::AccessRecord& a = inflight_.access_;
+    a.model = requested_model_;
+    a.provider = trace.served_by;
+    a.attempts = static_cast<uint32_t>(trace.attempts.size());
+    if (usage) {
+      a.input_tokens = usage->prompt_tokens;
+      a.output_tokens = usage->completion_tokens;
+    }
+    if (trace.total_cost_usd > 0) a.cost_usd = trace.total_cost_usd;
+    if (code != StatusCode::kOk) a.error = std::string(status_code_name(code));
+  }
   if (!gw_.on_completed_) return;
   Completed c;
   c.trace = trace;
@@ -108,8 +120,8 @@ void ChatCall::completed(const resilience::RequestTrace& trace, StatusCode code,
 }
 
 // Refused before any façade call: the error reply and a trace of its own.
+// (Recorded before the reply, as a served request is.)
 void ChatCall::refuse(const Status& st) {
-  gw_.reply_error(proto_, out_, st, trace_id_);
   resilience::RequestTrace t;
   t.request_id = trace_id_;
   t.final_code = st.code();
@@ -117,6 +129,7 @@ void ChatCall::refuse(const Status& st) {
   t.total = gw_.clock_.now() - t0_;
   completed(t, st.code(), std::nullopt);
   gw_.store_trace(std::move(t));
+  gw_.reply_error(proto_, out_, st, trace_id_);
 }
 
 // The body in the client's protocol, the header overrides and the policy; then the

@@ -11,6 +11,7 @@
 
 #include "ploke/core/secret.h"
 #include "ploke/core/secret_registry.h"
+#include "access_log_responder.h"
 #include "chat_call.h"
 #include "ploke/adapters/openai/responses_served.h"
 #include "redacting_responder.h"
@@ -98,6 +99,13 @@ std::shared_ptr<Inflight> Gateway::handle(Request request, ResponderPtr out, std
   if (!inflight) inflight = std::make_shared<Inflight>();
   register_client_credentials(request.headers);  // redacted by value from now on (secret_registry.h)
   out = internal::redacting_responder(std::move(out));  // no known secret reaches a client
+  if (opts_.logger != nullptr && opts_.logger->enabled(logging::Level::kInfo)) {
+    logging::AccessRecord& a = inflight->access_;
+    a.method = request.method;
+    a.path = request.path;
+    if (request.path.rfind("/__admin", 0) == 0 || request.path == "/metrics") a.protocol = "admin";
+    out = std::make_shared<internal::AccessLogResponder>(std::move(out), inflight, *opts_.logger, clock_);
+  }
   const std::string& p = request.path;
   if (request.method == "POST" && p == "/api/v1/chat/completions") {
     dispatch_chat(Proto::kOpenRouter, std::move(request), std::move(out), inflight);
@@ -117,8 +125,22 @@ std::shared_ptr<Inflight> Gateway::handle(Request request, ResponderPtr out, std
   return inflight;
 }
 
+std::string_view Gateway::proto_name(Proto proto) {
+  switch (proto) {
+    case Proto::kOpenAi: return "openai";
+    case Proto::kAnthropic: return "anthropic";
+    case Proto::kOpenRouter: return "openrouter";
+    case Proto::kResponses: return "responses";
+  }
+  return "openai";
+}
+
 void Gateway::dispatch_chat(Proto proto, Request request, ResponderPtr out, std::shared_ptr<Inflight> inflight) {
   std::string trace_id = new_trace_id();
+  if (opts_.logger != nullptr) {
+    inflight->access_.trace_id = trace_id;
+    inflight->access_.protocol = proto_name(proto);
+  }
   if (draining_.load(std::memory_order_acquire)) {
     count(proto, proto != Proto::kAnthropic ? 503 : 529);
     reply_error(proto, *out, OverloadedError("the gateway is shutting down"), trace_id);

@@ -74,6 +74,7 @@
 #include "ploke/adapters/openai/server.h"
 #include "ploke/core/clock.h"
 #include "ploke/core/transport.h"
+#include "ploke/logging/logger.h"
 #include "ploke/resilience/llm_client.h"
 
 namespace ploke::gateway {
@@ -119,6 +120,9 @@ struct GatewayOptions {
   /// Responses API answers kept in memory (`store`, the default) for `previous_response_id`,
   /// `GET` and `DELETE /v1/responses/{id}`; beyond, the oldest are forgotten. 0 = none kept.
   size_t responses_capacity = 10000;
+  /// Optional (not owned; must outlive the gateway): one access-log line per request
+  /// handled (chat, Responses, admin and model routes), at info (status ≥ 500: warn).
+  logging::Logger* logger = nullptr;
 };
 
 /// What one finished chat request looked like (for the ledger and tests).
@@ -129,6 +133,7 @@ struct Completed {
 };
 
 namespace internal {
+class AccessLogResponder;
 class ChatCall;
 class ResponseStore;
 }
@@ -142,7 +147,9 @@ class Inflight {
  private:
   friend class Gateway;
   friend class internal::ChatCall;
+  friend class internal::AccessLogResponder;
   resilience::CancelToken token_;
+  logging::AccessRecord access_;  // filled as the request runs; logged at its last byte
 };
 
 class Gateway {
@@ -187,6 +194,7 @@ class Gateway {
   enum class Proto : uint8_t { kOpenAi, kAnthropic, kOpenRouter, kResponses };  ///< kResponses: OpenAI's /v1/responses
   struct Task;
 
+  static std::string_view proto_name(Proto proto);  ///< openai | anthropic | openrouter | responses
   void dispatch_chat(Proto proto, Request request, ResponderPtr out, std::shared_ptr<Inflight> inflight);
   void run_chat(Proto proto, const Request& request, Responder& out, Inflight& inflight, const std::string& trace_id);
   void reply_error(Proto proto, Responder& out, const Status& st, const std::string& trace_id);

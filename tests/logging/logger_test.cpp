@@ -1,0 +1,122 @@
+// ploke::logging: access and event lines (logfmt text, JSON), levels, redaction of planted
+// keys, the file writer (asynchronous, everything written by destruction), and a file that
+// cannot be opened.
+#include <gtest/gtest.h>
+
+#include <nlohmann/json.hpp>
+
+#include <cstdio>
+#include <fstream>
+#include <sstream>
+
+#include "ploke/core/secret_registry.h"
+#include "ploke/logging/logger.h"
+
+namespace ploke::logging {
+namespace {
+
+const SystemTime kAt = SystemTime(std::chrono::milliseconds(1764896523456));  // 2025-12-05T01:02:03.456Z
+
+AccessRecord sample_access() {
+  AccessRecord r;
+  r.trace_id = "gw-x-1";
+  r.protocol = "openai";
+  r.method = "POST";
+  r.path = "/v1/chat/completions";
+  r.model = "gpt-4o";
+  r.provider = "sim-a/gpt-4o";
+  r.attempts = 2;
+  r.status = 200;
+  r.latency_ms = 12.5;
+  r.input_tokens = 10;
+  r.output_tokens = 20;
+  r.cost_usd = 0.000123;
+  return r;
+}
+
+TEST(Logging, AccessLineAsTextAndJson) {
+  EXPECT_EQ(format_access(sample_access(), Format::kText, "gateway", kAt),
+            "ts=2025-12-05T01:02:03.456Z level=info component=gateway event=access trace_id=gw-x-1 protocol=openai "
+            "method=POST path=/v1/chat/completions model=gpt-4o provider=sim-a/gpt-4o attempts=2 status=200 "
+            "latency_ms=12.5 input_tokens=10 output_tokens=20 cost_usd=0.000123");
+  AccessRecord failed = sample_access();
+  failed.status = 503;
+  failed.error = "kUnavailable";
+  failed.model = "my model";
+  const nlohmann::json j = nlohmann::json::parse(format_access(failed, Format::kJson, "gateway", kAt));
+  EXPECT_EQ(j["level"], "warn");
+  EXPECT_EQ(j["status"], 503);
+  EXPECT_EQ(j["latency_ms"], 12.5);
+  EXPECT_EQ(j["model"], "my model");
+  EXPECT_EQ(j["error"], "kUnavailable");
+  EXPECT_EQ(j["ts"], "2025-12-05T01:02:03.456Z");
+  // logfmt quotes a value with spaces.
+  EXPECT_NE(format_access(failed, Format::kText, "gateway", kAt).find("model=\"my model\""), std::string::npos);
+}
+
+TEST(Logging, LevelsFilterLines) {
+  std::ostringstream out;
+  LogOptions o;
+  o.level = Level::kWarn;
+  auto log = Logger::ToStream(out, o);
+  log->access(sample_access(), kAt);  // info: filtered
+  AccessRecord bad = sample_access();
+  bad.status = 502;
+  log->access(bad, kAt);  // warn: written
+  log->event(Level::kError, "ledger write failed", kAt);
+  log->event(Level::kDebug, "noise", kAt);
+  const std::string s = out.str();
+  EXPECT_EQ(std::count(s.begin(), s.end(), '\n'), 2);
+  EXPECT_NE(s.find("status=502"), std::string::npos);
+  EXPECT_NE(s.find("message=\"ledger write failed\""), std::string::npos);
+  EXPECT_EQ(parse_level("warn"), Level::kWarn);
+  EXPECT_FALSE(parse_level("loud"));
+  EXPECT_FALSE(parse_format("xml"));
+}
+
+TEST(Logging, PlantedKeysNeverReachALine) {
+  const std::string planted = "sk-PLANTEDlogkey0123456789abcdef";
+  register_secret(planted);
+  std::ostringstream out;
+  auto log = Logger::ToStream(out, LogOptions{});
+  AccessRecord r = sample_access();
+  r.path = "/v1/chat/completions";
+  r.model = planted;
+  r.error = "upstream said Bearer " + planted;
+  log->access(r, kAt);
+  log->event(Level::kInfo, "key " + planted, kAt);
+  EXPECT_EQ(out.str().find(planted), std::string::npos) << out.str();
+  EXPECT_NE(out.str().find("trace_id=gw-x-1"), std::string::npos);
+}
+
+TEST(Logging, FileWriterAppendsEverythingAndBadPathIsAnInputError) {
+  const std::string path = ::testing::TempDir() + "/ploke-logging-test.log";
+  std::remove(path.c_str());
+  LogOptions o;
+  o.path = path;
+  o.format = Format::kJson;
+  {
+    auto log = Logger::Open(o);
+    ASSERT_TRUE(log.ok()) << log.status().to_string();
+    for (int i = 0; i < 100; ++i) (*log)->access(sample_access(), kAt);
+  }  // destruction writes what is queued
+  std::ifstream in(path);
+  std::string line;
+  int n = 0;
+  while (std::getline(in, line)) {
+    EXPECT_EQ(nlohmann::json::parse(line)["trace_id"], "gw-x-1");
+    ++n;
+  }
+  EXPECT_EQ(n, 100);
+  // A path under a regular file cannot be a log file (spdlog makes missing folders).
+  std::ofstream(path) << "x";
+  o.path = path + "/y.log";
+  auto bad = Logger::Open(o);
+  std::remove(path.c_str());
+  ASSERT_FALSE(bad.ok());
+  EXPECT_EQ(bad.status().code(), StatusCode::kInvalidRequest);
+  EXPECT_NE(bad.status().message().find(o.path), std::string::npos);
+}
+
+}  // namespace
+}  // namespace ploke::logging
