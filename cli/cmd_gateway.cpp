@@ -411,6 +411,7 @@ int run_gateway(const GatewayArgs& args) {
   go.workers = static_cast<size_t>(args.workers);
   go.max_queue = static_cast<size_t>(args.max_queue);
   go.logger = logger->get();
+  if (g.usage) go.ledger_ready = [&g] { return g.usage->last_error(); };
   gateway::Gateway gw(*g.client, clock, g.infos, go);
   if (g.usage) gw.set_on_completed([&g](const gateway::Completed& c) { g.usage->record_request(c); });  // the request rows
   gateway::ServerOptions so;

@@ -495,5 +495,33 @@ TEST_F(GatewayTest, AccessLogLinePerRequest) {
   EXPECT_FALSE(lines[3].contains("trace_id"));
 }
 
+// /healthz: alive; /readyz: each check named, 503 when one fails.
+TEST_F(GatewayTest, HealthAndReadiness) {
+  Status ledger = Status::Ok();
+  GatewayOptions go;
+  go.ledger_ready = [&] { return ledger; };
+  gw_ = std::make_unique<Gateway>(*client_, clock_, infos_, go);
+  EXPECT_EQ(call("GET", "/healthz", "")->status, 200);
+  auto r = call("GET", "/readyz", "");
+  EXPECT_EQ(r->status, 200);
+  EXPECT_EQ(json::parse(r->body), json::parse(R"({"status":"ready","checks":{"draining":"ok","providers":"ok",
+    "breakers":"ok","ledger":"ok"}})"));
+  ASSERT_EQ(call("POST", "/__admin/breakers/sim-a/gpt-4o-mini?state=open", "")->status, 200);
+  EXPECT_EQ(call("GET", "/readyz", "")->status, 200);  // sim-b can still serve
+  ASSERT_EQ(call("POST", "/__admin/breakers/sim-b/gpt-4o-mini?state=open", "")->status, 200);
+  r = call("GET", "/readyz", "");
+  EXPECT_EQ(r->status, 503);
+  EXPECT_EQ(json::parse(r->body)["checks"]["breakers"], "every endpoint's breaker is open");
+  ASSERT_EQ(call("POST", "/__admin/breakers/reset", "")->status, 200);
+  ledger = InternalError("disk full");
+  r = call("GET", "/readyz", "");
+  EXPECT_EQ(r->status, 503);
+  EXPECT_NE(json::parse(r->body)["checks"]["ledger"].get<std::string>().find("disk full"), std::string::npos);
+  ledger = Status::Ok();
+  gw_->begin_drain();
+  EXPECT_EQ(call("GET", "/readyz", "")->status, 503);
+  EXPECT_EQ(call("GET", "/healthz", "")->status, 200);
+}
+
 }  // namespace
 }  // namespace ploke::gateway

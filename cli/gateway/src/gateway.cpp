@@ -103,7 +103,10 @@ std::shared_ptr<Inflight> Gateway::handle(Request request, ResponderPtr out, std
     logging::AccessRecord& a = inflight->access_;
     a.method = request.method;
     a.path = request.path;
-    if (request.path.rfind("/__admin", 0) == 0 || request.path == "/metrics") a.protocol = "admin";
+    if (request.path.rfind("/__admin", 0) == 0 || request.path == "/metrics" || request.path == "/healthz" ||
+        request.path == "/readyz") {
+      a.protocol = "admin";
+    }
     out = std::make_shared<internal::AccessLogResponder>(std::move(out), inflight, *opts_.logger, clock_);
   }
   const std::string& p = request.path;
@@ -117,6 +120,8 @@ std::shared_ptr<Inflight> Gateway::handle(Request request, ResponderPtr out, std
     dispatch_chat(Proto::kResponses, std::move(request), std::move(out), inflight);
   } else if (request.method == "POST" && p == "/v1/messages/count_tokens") {
     reply_count_tokens(request, *out);
+  } else if (request.method == "GET" && (p == "/healthz" || p == "/readyz")) {
+    reply_probe(request, *out);
   } else if ((request.method == "GET" || request.method == "DELETE") && p.rfind("/v1/responses/", 0) == 0) {
     reply_stored_response(request, *out);
   } else {
@@ -295,6 +300,28 @@ std::string Gateway::trace_json(std::string_view id) const {
     if (it->request_id == id) return resilience::render_trace_json(*it);
   }
   return {};
+}
+
+// GET /healthz: alive (200 while the process answers, draining included). GET /readyz:
+// 200 when it should get traffic — not draining, endpoints configured, the ledger (if any)
+// writable and at least one breaker not open — else 503 naming each failed check.
+void Gateway::reply_probe(const Request& request, Responder& out) {
+  if (request.path == "/healthz") return reply_json(out, 200, R"({"status":"ok"})");
+  json checks = json::object();
+  bool ready = true;
+  auto check = [&](const char* name, std::string problem) {
+    ready = ready && problem.empty();
+    checks[name] = problem.empty() ? "ok" : problem;
+  };
+  check("draining", draining_.load() ? "the gateway is shutting down" : "");
+  const std::vector<resilience::EndpointHealth> eps = client_.health();
+  check("providers", eps.empty() ? "no endpoint configured" : "");
+  const bool any_closed = std::any_of(eps.begin(), eps.end(),
+                                      [](const auto& e) { return e.breaker != resilience::BreakerState::kOpen; });
+  check("breakers", eps.empty() || any_closed ? "" : "every endpoint's breaker is open");
+  Status ledger = opts_.ledger_ready ? opts_.ledger_ready() : Status::Ok();
+  check("ledger", ledger.ok() ? "" : "ledger write failed: " + ledger.to_string());
+  reply_json(out, ready ? 200 : 503, json{{"status", ready ? "ready" : "not_ready"}, {"checks", std::move(checks)}}.dump());
 }
 
 // GET /__admin/health (handle_admin()).

@@ -123,6 +123,9 @@ struct GatewayOptions {
   /// Optional (not owned; must outlive the gateway): one access-log line per request
   /// handled (chat, Responses, admin and model routes), at info (status ≥ 500: warn).
   logging::Logger* logger = nullptr;
+  /// Optional: whether the cost ledger is writable (GET /readyz; e.g.
+  /// LedgerUsage::last_error()). Unset: no ledger to check.
+  std::function<Status()> ledger_ready;
 };
 
 /// What one finished chat request looked like (for the ledger and tests).
@@ -202,6 +205,7 @@ class Gateway {
   void handle_admin(const Request& request, Responder& out);
   void handle_admin_writes(const Request& request, Responder& out);
   void reply_health(Responder& out);
+  void reply_probe(const Request& request, Responder& out);
   void reply_models(const Request& request, Responder& out);
   void reply_count_tokens(const Request& request, Responder& out);
   void reply_stored_response(const Request& request, Responder& out);
