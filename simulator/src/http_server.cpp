@@ -23,6 +23,7 @@
 #include <memory>
 #include <string_view>
 
+#include "ploke/net/process_metrics.h"
 #include "ploke/net/http_server.h"
 #include "ploke/dashboard/page.h"
 #include "ploke/simulator/fault_plan_json.h"
@@ -157,7 +158,7 @@ void SimServer::Impl::handle(net::Request& req, net::Responder res) {
       return;
     }
     if (req.path == "/metrics" && req.method == "GET") {
-      res.respond(200, "text/plain; version=0.0.4; charset=utf-8", obs.metrics_text());
+      res.respond(200, "text/plain; version=0.0.4; charset=utf-8", obs.metrics_text() + net::process_metrics_text("serve"));
       return;
     }
     HttpRequest hr;

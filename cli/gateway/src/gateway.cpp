@@ -13,6 +13,7 @@
 #include "ploke/core/secret_registry.h"
 #include "access_log_responder.h"
 #include "chat_call.h"
+#include "ploke/net/process_metrics.h"
 #include "ploke/adapters/openai/responses_served.h"
 #include "redacting_responder.h"
 #include "ploke/dashboard/dashboard.h"
@@ -388,7 +389,7 @@ void Gateway::handle_admin(const Request& request, Responder& out) {
   if (get && p == "/metrics") {
     Headers h;
     h.add("content-type", "text/plain; version=0.0.4; charset=utf-8");
-    return out.reply(200, h, client_.metrics_text() + metrics_text());
+    return out.reply(200, h, client_.metrics_text() + metrics_text() + net::process_metrics_text("gateway"));
   }
   if (get && p == "/__admin/health") return reply_health(out);
   if (get && p == "/__admin/queue") {
