@@ -1,4 +1,5 @@
 #include "ploke/core/chat_client.h"
+#include "ploke/core/trace_context.h"
 
 #include <vector>
 
@@ -141,6 +142,7 @@ Result<ChatResponse> ChatClient::complete(const ChatRequest& request) const {
   ChatRequest req = request;
   req.stream = false;
   PLOKE_ASSIGN_OR_RETURN(HttpRequest http, adapter_.build_request(req, endpoint_));
+  add_trace_context(http.headers, req.meta.traceparent, req.meta.tracestate);
   BufferingHandler handler;
   CallPtr call = transport_.start(http, options_, handler);
   wait_or_cancel(handler.completion(), *call, clock_);
@@ -157,6 +159,7 @@ Result<ChatResponse> ChatClient::stream(const ChatRequest& request, const EventC
   ChatRequest req = request;
   req.stream = true;
   PLOKE_ASSIGN_OR_RETURN(HttpRequest http, adapter_.build_request(req, endpoint_));
+  add_trace_context(http.headers, req.meta.traceparent, req.meta.tracestate);
   StreamingHandler handler(adapter_, endpoint_, on_event);
   CallPtr call = transport_.start(http, options_, handler);
   wait_or_cancel(handler.completion, *call, clock_);

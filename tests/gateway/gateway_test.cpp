@@ -54,7 +54,11 @@ class GatewayTest : public ::testing::Test {
       auto e = simulator::SimEngine::Create(o, clock_);
       ASSERT_TRUE(e.ok());
       engines_.push_back(std::move(e).value());
-      transports_.push_back(std::make_unique<InProcessTransport>(clock_, simulator::engine_handler(*engines_.back())));
+      transports_.push_back(std::make_unique<InProcessTransport>(
+          clock_, [this, h = simulator::engine_handler(*engines_.back())](const HttpRequest& r) {
+            upstream_headers_.push_back(r.headers);  // what each upstream attempt carried
+            return h(r);
+          }));
     }
     resilience::LlmClientOptions lo;
     lo.retry.max_retries_per_endpoint = 1;
@@ -120,6 +124,7 @@ class GatewayTest : public ::testing::Test {
   std::unique_ptr<resilience::LlmClient> client_;
   std::unique_ptr<Gateway> gw_;
   std::vector<EndpointInfo> infos_;
+  std::vector<Headers> upstream_headers_;
 };
 
 const std::string kChat = R"({"model":"gpt-4o-mini","messages":[{"role":"user","content":"hello"}]})";
@@ -523,6 +528,23 @@ TEST_F(GatewayTest, HealthAndReadiness) {
   gw_->begin_drain();
   EXPECT_EQ(call("GET", "/readyz", "")->status, 503);
   EXPECT_EQ(call("GET", "/healthz", "")->status, 200);
+}
+
+// W3C trace context: a valid traceparent (and its tracestate) reaches every upstream
+// attempt; an invalid one is dropped.
+TEST_F(GatewayTest, TraceparentReachesTheUpstream) {
+  const std::string tp = "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01";
+  fault(0, R"({"faults":[{"kind":"http_error","status":500,"should_retry":false,"trigger":{"nth":1}}]})");
+  ASSERT_EQ(call("POST", "/v1/chat/completions", kChat, {{"traceparent", tp}, {"tracestate", "vendor=x"}})->status, 200);
+  ASSERT_EQ(upstream_headers_.size(), 2u);  // sim-a failed, sim-b served: both attempts carry it
+  for (const Headers& h : upstream_headers_) {
+    EXPECT_EQ(h.get("traceparent").value_or(""), tp);
+    EXPECT_EQ(h.get("tracestate").value_or(""), "vendor=x");
+  }
+  upstream_headers_.clear();
+  ASSERT_EQ(call("POST", "/v1/messages", kMessages, {{"anthropic-version", "2023-06-01"}, {"traceparent", "00-xyz"}})->status, 200);
+  ASSERT_EQ(upstream_headers_.size(), 1u);
+  EXPECT_FALSE(upstream_headers_[0].has("traceparent"));
 }
 
 }  // namespace

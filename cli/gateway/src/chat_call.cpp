@@ -187,6 +187,10 @@ Status ChatCall::prepare() {
   if (in_.hints.deadline_ms) req.meta.deadline = std::chrono::milliseconds(*in_.hints.deadline_ms);
   if (in_.hints.priority) req.meta.priority = *in_.hints.priority;
   req.meta.request_id = trace_id_;
+  if (auto tp = request_.headers.get("traceparent")) {
+    req.meta.traceparent = std::string(*tp);
+    if (auto ts = request_.headers.get("tracestate")) req.meta.tracestate = std::string(*ts);
+  }
   requested_model_ = req.model;
   control_.policy = in_.hints.policy;
   control_.cancel = &inflight_.token_;

@@ -109,6 +109,10 @@ struct RequestMeta {
   Capabilities required;
   std::vector<std::string> tags;
   std::string request_id;  ///< caller's id, for traces
+  /// W3C trace context of the caller, sent on to the upstream of every attempt when valid
+  /// (ploke/core/trace_context.h).
+  std::string traceparent;
+  std::string tracestate;
   friend bool operator==(const RequestMeta&, const RequestMeta&) = default;
 };
 

@@ -1,0 +1,34 @@
+// W3C Trace Context headers. See ploke/core/trace_context.h.
+#include "ploke/core/trace_context.h"
+
+namespace ploke {
+namespace {
+
+bool lower_hex(std::string_view s) {
+  for (char c : s) {
+    if (!((c >= '0' && c <= '9') || (c >= 'a' && c <= 'f'))) return false;
+  }
+  return true;
+}
+
+bool all_zeros(std::string_view s) { return s.find_first_not_of('0') == std::string_view::npos; }
+
+}  // namespace
+
+bool valid_traceparent(std::string_view v) {
+  if (v.size() < 55 || v[2] != '-' || v[35] != '-' || v[52] != '-') return false;
+  const std::string_view version = v.substr(0, 2), trace = v.substr(3, 32), parent = v.substr(36, 16),
+                         flags = v.substr(53, 2);
+  if (!lower_hex(version) || version == "ff" || !lower_hex(trace) || !lower_hex(parent) || !lower_hex(flags)) return false;
+  if (all_zeros(trace) || all_zeros(parent)) return false;
+  if (version == "00") return v.size() == 55;
+  return v.size() == 55 || v[55] == '-';
+}
+
+void add_trace_context(Headers& headers, std::string_view traceparent, std::string_view tracestate) {
+  if (!valid_traceparent(traceparent)) return;
+  headers.add("traceparent", std::string(traceparent));
+  if (!tracestate.empty() && tracestate.size() <= 512) headers.add("tracestate", std::string(tracestate));
+}
+
+}  // namespace ploke

@@ -1,0 +1,38 @@
+// W3C Trace Context (ploke/core/trace_context.h): which traceparent values are valid, and
+// the headers added for an upstream.
+#include <gtest/gtest.h>
+
+#include "ploke/core/trace_context.h"
+
+namespace ploke {
+namespace {
+
+TEST(TraceContext, ValidTraceparentFollowsTheSpec) {
+  EXPECT_TRUE(valid_traceparent("00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01"));
+  EXPECT_TRUE(valid_traceparent("00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-00"));
+  EXPECT_TRUE(valid_traceparent("01-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01-later"));  // a later version
+  EXPECT_FALSE(valid_traceparent("00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01-x"));     // 00 is exact
+  EXPECT_FALSE(valid_traceparent("ff-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01"));
+  EXPECT_FALSE(valid_traceparent("00-00000000000000000000000000000000-00f067aa0ba902b7-01"));
+  EXPECT_FALSE(valid_traceparent("00-4bf92f3577b34da6a3ce929d0e0e4736-0000000000000000-01"));
+  EXPECT_FALSE(valid_traceparent("00-4BF92F3577B34DA6A3CE929D0E0E4736-00f067aa0ba902b7-01"));  // upper case
+  EXPECT_FALSE(valid_traceparent("00-4bf92f3577b34da6a3ce929d0e0e473-600f067aa0ba902b7-01"));
+  EXPECT_FALSE(valid_traceparent(""));
+}
+
+TEST(TraceContext, HeadersOnlyWithAValidTraceparent) {
+  Headers h;
+  add_trace_context(h, "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01", "a=1,b=2");
+  EXPECT_EQ(h.get("traceparent").value_or(""), "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01");
+  EXPECT_EQ(h.get("tracestate").value_or(""), "a=1,b=2");
+  Headers none;
+  add_trace_context(none, "bogus", "a=1");
+  EXPECT_FALSE(none.has("traceparent"));
+  EXPECT_FALSE(none.has("tracestate"));
+  Headers long_state;
+  add_trace_context(long_state, "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01", std::string(600, 'a'));
+  EXPECT_FALSE(long_state.has("tracestate"));
+}
+
+}  // namespace
+}  // namespace ploke
