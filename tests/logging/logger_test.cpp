@@ -75,7 +75,7 @@ TEST(Logging, LevelsFilterLines) {
 }
 
 TEST(Logging, PlantedKeysNeverReachALine) {
-  const std::string planted = "sk-PLANTEDlogkey0123456789abcdef";
+  const std::string planted = "sk-FAKE-planted-log-0123456789";
   register_secret(planted);
   std::ostringstream out;
   auto log = Logger::ToStream(out, LogOptions{});

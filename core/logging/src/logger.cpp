@@ -12,7 +12,6 @@
 #include <ctime>
 
 #include "ploke/core/secret.h"
-#include "ploke/core/secret_registry.h"
 #include "ploke/json/escape.h"
 
 namespace ploke::logging {
@@ -135,13 +134,13 @@ std::string format_access(const AccessRecord& r, Format f, std::string_view comp
   }
   if (r.cost_usd) w.num("cost_usd", number(*r.cost_usd));
   w.str("error", r.error);
-  return redact_secrets(redact_registered_secrets(std::move(w).take()));
+  return redact_secrets(std::move(w).take());  // key patterns and registered values
 }
 
 std::string format_event(Level l, std::string_view message, Format f, std::string_view component, SystemTime at) {
   LineWriter w = head(f, l, component, at, "message");
   w.str("message", message);
-  return redact_secrets(redact_registered_secrets(std::move(w).take()));
+  return redact_secrets(std::move(w).take());  // key patterns and registered values
 }
 
 struct Logger::Impl {
