@@ -502,6 +502,27 @@ TEST_F(GatewayTest, AccessLogLinePerRequest) {
   EXPECT_FALSE(lines[3].contains("trace_id"));
 }
 
+// At --log-level warn only the failed (status >= 500) requests get a line.
+TEST_F(GatewayTest, AccessLogAtWarnKeepsServerErrors) {
+  std::ostringstream out;
+  logging::LogOptions lo;
+  lo.level = logging::Level::kWarn;
+  auto log = logging::Logger::ToStream(out, lo);
+  GatewayOptions go;
+  go.logger = log.get();
+  gw_ = std::make_unique<Gateway>(*client_, clock_, infos_, go);
+  ASSERT_EQ(call("POST", "/v1/chat/completions", kChat)->status, 200);
+  const std::string five = R"({"faults":[{"kind":"http_error","status":500,"should_retry":false}]})";
+  fault(0, five);
+  fault(1, five);
+  const int status = call("POST", "/v1/chat/completions", kChat)->status;
+  ASSERT_GE(status, 500);
+  const std::string s = out.str();
+  EXPECT_EQ(std::count(s.begin(), s.end(), '\n'), 1) << s;
+  EXPECT_NE(s.find("level=warn"), std::string::npos) << s;
+  EXPECT_NE(s.find("status=" + std::to_string(status)), std::string::npos) << s;
+}
+
 // /healthz: alive; /readyz: each check named, 503 when one fails.
 TEST_F(GatewayTest, HealthAndReadiness) {
   Status ledger = Status::Ok();

@@ -100,7 +100,9 @@ std::shared_ptr<Inflight> Gateway::handle(Request request, ResponderPtr out, std
   if (!inflight) inflight = std::make_shared<Inflight>();
   register_client_credentials(request.headers);  // redacted by value from now on (secret_registry.h)
   out = internal::redacting_responder(std::move(out));  // no known secret reaches a client
-  if (opts_.logger != nullptr && opts_.logger->enabled(logging::Level::kInfo)) {
+  // Access lines are info (warn for a status >= 500): wrap whenever either is on; the
+  // logger drops what its level filters.
+  if (opts_.logger != nullptr && opts_.logger->enabled(logging::Level::kWarn)) {
     logging::AccessRecord& a = inflight->access_;
     a.method = request.method;
     a.path = request.path;
