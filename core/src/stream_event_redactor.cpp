@@ -84,7 +84,13 @@ std::vector<StreamEvent> StreamEventRedactor::apply(const StreamEvent& e) {
     case StreamEvent::Kind::kReasoningDelta: {
       StreamEvent x = e;
       x.text = reasoning_.feed(e.text);
-      if (!x.text.empty()) out.push_back(std::move(x));
+      if (!e.signature.empty() || !e.redacted.empty()) {
+        // A signature closes the block: the held tail goes out first, the mark after it.
+        flush_reasoning(out);
+        out.push_back(std::move(x));
+      } else if (!x.text.empty()) {
+        out.push_back(std::move(x));
+      }
       return out;
     }
     case StreamEvent::Kind::kStart:
