@@ -185,7 +185,7 @@ TEST(AnthropicReasoningClientTest, SignatureDeltaOnATextBlockIsMalformed) {
   EXPECT_EQ(d.status.code(), StatusCode::kMalformedResponse);
 }
 
-TEST(ReasoningOptionsOtherProtocolsTest, OpenAiChatSendsEffortOnly) {
+TEST(ReasoningOptionsOtherProtocolsTest, OpenAiChatSendsEffortAndDropsTheRest) {
   ChatRequest r = reasoning_request();
   r.model = "o4-mini";
   r.reasoning.effort = "low";
@@ -193,10 +193,16 @@ TEST(ReasoningOptionsOtherProtocolsTest, OpenAiChatSendsEffortOnly) {
   auto http = openai::OpenAiAdapter().build_request(r, ep);
   ASSERT_OK(http);
   EXPECT_EQ(json::parse(http->body)["reasoning_effort"], "low");
+  // No form for a mode or a budget: dropped, not refused (answers come without reasoning).
+  r.reasoning.effort.clear();
+  r.reasoning.mode = ReasoningOptions::Mode::kEnabled;
   r.reasoning.budget_tokens = 1000;
-  auto refused = openai::OpenAiAdapter().build_request(r, ep);
-  ASSERT_FALSE(refused.ok());
-  EXPECT_NE(refused.status().message().find("reasoning.budget_tokens"), std::string::npos);
+  auto dropped = openai::OpenAiAdapter().build_request(r, ep);
+  ASSERT_OK(dropped);
+  const json body = json::parse(dropped->body);
+  EXPECT_FALSE(body.contains("reasoning_effort"));
+  EXPECT_FALSE(body.contains("reasoning"));
+  EXPECT_FALSE(body.contains("thinking"));
 }
 
 TEST(ReasoningOptionsOtherProtocolsTest, OpenRouterSendsItsReasoningObject) {

@@ -131,14 +131,41 @@ bool parse_message(JsonReader& rd, const json& mj, const std::string& path, std:
       t.content.push_back(ContentPart::Text(std::move(text)));
       tool_results.push_back(std::move(t));
     } else if (type == "thinking" || type == "redacted_thinking") {
-      continue;  // not carried by the normalized request
+      if (m.role != Role::kAssistant) continue;  // the API ignores them elsewhere
+      ReasoningBlock rb;
+      if (type == "thinking") {
+        if (!rd.req_string(b, "thinking", bp, rb.text) || !rd.opt_string(b, "signature", bp, rb.signature)) return false;
+      } else {
+        rb.kind = ReasoningBlock::Kind::kRedacted;
+        if (!rd.req_string(b, "data", bp, rb.data)) return false;
+      }
+      m.reasoning_blocks.push_back(std::move(rb));
     } else {
       return rd.fail(bp + "type", "unsupported block type '" + type + "' (supported: text, image, tool_use, tool_result)");
     }
   }
   for (auto& t : tool_results) out.push_back(std::move(t));
-  if (!m.content.empty() || !m.tool_calls.empty() || tool_results.empty()) out.push_back(std::move(m));
+  if (!m.content.empty() || !m.tool_calls.empty() || !m.reasoning_blocks.empty() || tool_results.empty()) {
+    out.push_back(std::move(m));
+  }
   return true;
+}
+
+// `thinking` (already checked: check_anthropic_request) as the normalized reasoning options.
+void parse_thinking(const json& j, ReasoningOptions& out) {
+  const json* t = JsonReader::find(j, "thinking");
+  if (t == nullptr || !t->is_object()) return;
+  const std::string type = t->value("type", std::string());
+  if (type == "enabled") {
+    out.mode = ReasoningOptions::Mode::kEnabled;
+    if (const json* b = JsonReader::find(*t, "budget_tokens"); b != nullptr && b->is_number_unsigned()) {
+      out.budget_tokens = static_cast<uint32_t>(b->get<uint64_t>());
+    }
+  } else if (type == "adaptive") {
+    out.mode = ReasoningOptions::Mode::kAdaptive;
+  } else if (type == "disabled") {
+    out.mode = ReasoningOptions::Mode::kDisabled;
+  }
 }
 
 // tools and tool_choice (parse_impl()).
@@ -285,6 +312,7 @@ Result<InboundRequest> parse_impl(std::string_view body, bool count_tokens) {
   }
   if (Status st = parse_tools(rd, j, r); !st.ok()) return st;
   if (Status st = parse_options(rd, j, in); !st.ok()) return st;
+  parse_thinking(j, r.reasoning);
   r.meta.required.tools = !r.tools.empty();
   r.meta.required.streaming = r.stream;
   for (const Message& m : r.messages) {

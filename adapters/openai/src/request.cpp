@@ -212,17 +212,6 @@ void write_sampling(JsonWriter& w, const ChatRequest& r, bool legacy_max_tokens)
   }
 }
 
-// Chat completions have `reasoning_effort` only (see ReasoningOptions).
-Status check_reasoning_effort(const ReasoningOptions& o) {
-  using Mode = ReasoningOptions::Mode;
-  if (o.mode == Mode::kEnabled || o.mode == Mode::kAdaptive) {
-    return InvalidRequestError("reasoning.mode: not supported by OpenAI chat completions (reasoning_effort only)");
-  }
-  if (o.budget_tokens) return InvalidRequestError("reasoning.budget_tokens: not supported by OpenAI chat completions");
-  if (o.exclude) return InvalidRequestError("reasoning.exclude: not supported by OpenAI chat completions");
-  return Status::Ok();
-}
-
 size_t estimate_body_size(const ChatRequest& r) {
   size_t n = 256 + r.model.size();
   for (const Message& m : r.messages) {
@@ -237,7 +226,6 @@ size_t estimate_body_size(const ChatRequest& r) {
 Result<HttpRequest> build_request_impl(const ChatRequest& r, const Endpoint& ep, bool legacy_max_tokens) {
   if (r.model.empty()) return InvalidRequestError("model: required");
   if (r.messages.empty()) return InvalidRequestError("messages: at least one message is required");
-  PLOKE_RETURN_IF_ERROR(check_reasoning_effort(r.reasoning));
   HttpRequest http = openai_post_request(ep, "/chat/completions", r.stream);
 
   std::string& body = http.body;
@@ -249,6 +237,8 @@ Result<HttpRequest> build_request_impl(const ChatRequest& r, const Endpoint& ep,
   PLOKE_RETURN_IF_ERROR(write_tools(w, r));
   PLOKE_RETURN_IF_ERROR(write_response_format(w, r.response_format));
   write_sampling(w, r, legacy_max_tokens);
+  // Chat completions have `reasoning_effort` only; the rest of ReasoningOptions is dropped
+  // (reasoning models reason regardless and the API never returns the reasoning text).
   if (!r.reasoning.effort.empty() && r.reasoning.mode != ReasoningOptions::Mode::kDisabled) {
     w.key("reasoning_effort").str(r.reasoning.effort);
   }

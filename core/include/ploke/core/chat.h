@@ -125,8 +125,9 @@ struct Capabilities {
 ///    kAdaptive and kDisabled map to their types; `effort` and `exclude` cannot be
 ///    expressed (kInvalidRequest naming them).
 ///  - OpenRouter `reasoning`: {enabled|effort|max_tokens|exclude}; kAdaptive is refused.
-///  - OpenAI chat `reasoning_effort`: effort only; kEnabled/kAdaptive/budget_tokens/exclude
-///    are refused; kDisabled sends nothing (the model default).
+///  - OpenAI chat `reasoning_effort`: effort only; the mode, budget_tokens and exclude are
+///    dropped (the API has no form for them, reasoning models reason regardless and never
+///    return the reasoning text), so a thinking request served there answers without it.
 struct ReasoningOptions {
   enum class Mode : uint8_t { kUnset, kEnabled, kDisabled, kAdaptive };
   Mode mode = Mode::kUnset;
@@ -187,9 +188,9 @@ struct Usage {
   uint64_t total_tokens = 0;
   uint64_t cached_prompt_tokens = 0;
   uint64_t cache_write_tokens = 0;     ///< all cache writes (5-minute and 1-hour)
-  uint64_t cache_write_1h_tokens = 0;  ///< of cache_write_tokens, the 1-hour writes (the rest are 5-minute)
   uint64_t reasoning_tokens = 0;
   std::optional<double> reported_cost_usd;  ///< when the provider reports one (OpenRouter)
+  uint64_t cache_write_1h_tokens = 0;  ///< of cache_write_tokens, the 1-hour writes (the rest are 5-minute)
   friend bool operator==(const Usage&, const Usage&) = default;
 };
 
