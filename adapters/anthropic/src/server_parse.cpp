@@ -74,6 +74,20 @@ bool image_part(JsonReader& rd, const json& b, const std::string& bp, ContentPar
 
 // One Anthropic message → one or more normalized messages (tool_result blocks become
 // tool messages, placed before the turn's other content).
+// An assistant turn's thinking / redacted_thinking block (other turns' are ignored, as the API does).
+bool read_reasoning_block(JsonReader& rd, const json& b, const std::string& type, const std::string& bp,
+                          std::vector<ReasoningBlock>& out) {
+  ReasoningBlock rb;
+  if (type == "thinking") {
+    if (!rd.req_string(b, "thinking", bp, rb.text) || !rd.opt_string(b, "signature", bp, rb.signature)) return false;
+  } else {
+    rb.kind = ReasoningBlock::Kind::kRedacted;
+    if (!rd.req_string(b, "data", bp, rb.data)) return false;
+  }
+  out.push_back(std::move(rb));
+  return true;
+}
+
 bool parse_message(JsonReader& rd, const json& mj, const std::string& path, std::vector<Message>& out) {
   if (!mj.is_object()) return rd.fail(path, "expected an object");
   const std::string p = path + ".";
@@ -131,15 +145,7 @@ bool parse_message(JsonReader& rd, const json& mj, const std::string& path, std:
       t.content.push_back(ContentPart::Text(std::move(text)));
       tool_results.push_back(std::move(t));
     } else if (type == "thinking" || type == "redacted_thinking") {
-      if (m.role != Role::kAssistant) continue;  // the API ignores them elsewhere
-      ReasoningBlock rb;
-      if (type == "thinking") {
-        if (!rd.req_string(b, "thinking", bp, rb.text) || !rd.opt_string(b, "signature", bp, rb.signature)) return false;
-      } else {
-        rb.kind = ReasoningBlock::Kind::kRedacted;
-        if (!rd.req_string(b, "data", bp, rb.data)) return false;
-      }
-      m.reasoning_blocks.push_back(std::move(rb));
+      if (m.role == Role::kAssistant && !read_reasoning_block(rd, b, type, bp, m.reasoning_blocks)) return false;
     } else {
       return rd.fail(bp + "type", "unsupported block type '" + type + "' (supported: text, image, tool_use, tool_result)");
     }
