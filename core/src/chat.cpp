@@ -47,6 +47,20 @@ std::string Message::text() const {
   return out;
 }
 
+void StreamAccumulator::add_reasoning(const StreamEvent& e) {
+  auto& blocks = response_.reasoning_blocks;
+  if (!e.redacted.empty()) {
+    blocks.push_back(ReasoningBlock{ReasoningBlock::Kind::kRedacted, {}, {}, e.redacted});
+  }
+  if (e.text.empty() && e.signature.empty()) return;
+  response_.reasoning += e.text;
+  const bool open = !blocks.empty() && blocks.back().kind == ReasoningBlock::Kind::kThinking &&
+                    blocks.back().signature.empty();
+  if (!open) blocks.push_back(ReasoningBlock{});
+  blocks.back().text += e.text;
+  blocks.back().signature += e.signature;
+}
+
 Status StreamAccumulator::add(const StreamEvent& e) {
   delivered_.events++;
   switch (e.kind) {
@@ -82,7 +96,7 @@ Status StreamAccumulator::add(const StreamEvent& e) {
       break;
     }
     case StreamEvent::Kind::kReasoningDelta:
-      response_.reasoning += e.text;
+      add_reasoning(e);
       break;
     case StreamEvent::Kind::kUsage:
       response_.usage = e.usage;

@@ -84,7 +84,21 @@ std::vector<StreamEvent> StreamEventRedactor::apply(const StreamEvent& e) {
     case StreamEvent::Kind::kReasoningDelta: {
       StreamEvent x = e;
       x.text = reasoning_.feed(e.text);
-      if (!x.text.empty()) out.push_back(std::move(x));
+      if (!e.signature.empty() || !e.redacted.empty()) {
+        // A signature closes the block: the text (released part, then the held tail) goes
+        // out first, the mark after it.
+        if (!x.text.empty()) {
+          StreamEvent t;
+          t.kind = StreamEvent::Kind::kReasoningDelta;
+          t.text = std::move(x.text);
+          out.push_back(std::move(t));
+        }
+        flush_reasoning(out);
+        x.text.clear();
+        out.push_back(std::move(x));
+      } else if (!x.text.empty()) {
+        out.push_back(std::move(x));
+      }
       return out;
     }
     case StreamEvent::Kind::kStart:

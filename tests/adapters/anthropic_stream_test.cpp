@@ -111,36 +111,41 @@ TEST(AnthropicStreamTest, DecodesTheFullEventSequence) {
   ASSERT_OK(d.status);
   ASSERT_OK(d.finish);
   EXPECT_TRUE(d.terminated);
-  ASSERT_EQ(d.events.size(), 11u) << describe(d.events);
+  ASSERT_EQ(d.events.size(), 12u) << describe(d.events);
   EXPECT_EQ(d.events[0].kind, Kind::kStart);
   EXPECT_EQ(d.events[0].id, "msg_sim02");
   EXPECT_EQ(d.events[0].model, "claude-sonnet-4-5");
-  EXPECT_EQ(d.events[1].kind, Kind::kReasoningDelta);  // thinking_delta; signature_delta is not an event
+  EXPECT_EQ(d.events[1].kind, Kind::kReasoningDelta);  // thinking_delta
   EXPECT_EQ(d.events[1].text, "hmm");
-  EXPECT_EQ(d.events[2].kind, Kind::kTextDelta);
-  EXPECT_EQ(d.events[2].text, "Let me ");
-  EXPECT_EQ(d.events[3].text, "check \xC3\xA9\xE2\x82\xAC \"q\".");
-  EXPECT_EQ(d.events[4].kind, Kind::kToolCallDelta);
-  EXPECT_EQ(d.events[4].tool_index, 0u);
-  EXPECT_EQ(d.events[4].tool_call_id, "toolu_sim02");
-  EXPECT_EQ(d.events[4].tool_name, "get_weather");
-  EXPECT_EQ(d.events[4].arguments_fragment, "");
-  EXPECT_EQ(d.events[5].arguments_fragment, "{\"city\": \"Pa");  // the empty "" delta is not an event
-  EXPECT_EQ(d.events[5].tool_call_id, "");
-  EXPECT_EQ(d.events[7].tool_index, 1u);
-  EXPECT_EQ(d.events[7].tool_call_id, "toolu_B");
-  EXPECT_EQ(d.events[9].kind, Kind::kFinish);
-  EXPECT_EQ(d.events[9].finish_reason, FinishReason::kToolCalls);
-  EXPECT_EQ(d.events[9].native_finish_reason, "tool_use");
-  EXPECT_EQ(d.events[10].kind, Kind::kUsage);
-  EXPECT_EQ(d.events[10].usage.prompt_tokens, 427u);  // input + cache read + cache creation
-  EXPECT_EQ(d.events[10].usage.cached_prompt_tokens, 100u);
-  EXPECT_EQ(d.events[10].usage.cache_write_tokens, 7u);
-  EXPECT_EQ(d.events[10].usage.completion_tokens, 41u);
-  EXPECT_EQ(d.events[10].usage.total_tokens, 468u);
+  EXPECT_EQ(d.events[2].kind, Kind::kReasoningDelta);  // signature_delta: no text, the signature
+  EXPECT_EQ(d.events[2].text, "");
+  EXPECT_EQ(d.events[2].signature, "sig");
+  const std::vector<StreamEvent> e(d.events.begin() + 1, d.events.end());  // from the signature on
+  EXPECT_EQ(e[2].kind, Kind::kTextDelta);
+  EXPECT_EQ(e[2].text, "Let me ");
+  EXPECT_EQ(e[3].text, "check \xC3\xA9\xE2\x82\xAC \"q\".");
+  EXPECT_EQ(e[4].kind, Kind::kToolCallDelta);
+  EXPECT_EQ(e[4].tool_index, 0u);
+  EXPECT_EQ(e[4].tool_call_id, "toolu_sim02");
+  EXPECT_EQ(e[4].tool_name, "get_weather");
+  EXPECT_EQ(e[4].arguments_fragment, "");
+  EXPECT_EQ(e[5].arguments_fragment, "{\"city\": \"Pa");  // the empty "" delta is not an event
+  EXPECT_EQ(e[5].tool_call_id, "");
+  EXPECT_EQ(e[7].tool_index, 1u);
+  EXPECT_EQ(e[7].tool_call_id, "toolu_B");
+  EXPECT_EQ(e[9].kind, Kind::kFinish);
+  EXPECT_EQ(e[9].finish_reason, FinishReason::kToolCalls);
+  EXPECT_EQ(e[9].native_finish_reason, "tool_use");
+  EXPECT_EQ(e[10].kind, Kind::kUsage);
+  EXPECT_EQ(e[10].usage.prompt_tokens, 427u);  // input + cache read + cache creation
+  EXPECT_EQ(e[10].usage.cached_prompt_tokens, 100u);
+  EXPECT_EQ(e[10].usage.cache_write_tokens, 7u);
+  EXPECT_EQ(e[10].usage.completion_tokens, 41u);
+  EXPECT_EQ(e[10].usage.total_tokens, 468u);
   const ChatResponse r = assemble(d.events);
   EXPECT_EQ(r.content, "Let me check \xC3\xA9\xE2\x82\xAC \"q\".");
   EXPECT_EQ(r.reasoning, "hmm");
+  EXPECT_EQ(r.reasoning_blocks, (std::vector<ReasoningBlock>{{ReasoningBlock::Kind::kThinking, "hmm", "sig", ""}}));
   ASSERT_EQ(r.tool_calls.size(), 2u);
   EXPECT_EQ(r.tool_calls[0], (ToolCall{"toolu_sim02", "get_weather", "{\"city\": \"Paris\\n\"}"}));
   EXPECT_EQ(r.tool_calls[1], (ToolCall{"toolu_B", "get_time", "{\"tz\":\"CET\"}"}));

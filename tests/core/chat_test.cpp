@@ -27,6 +27,29 @@ TEST(StreamAccumulatorTest, ConcatenatesTextAndCountsDelivered) {
   EXPECT_FALSE(acc.saw_finish());
 }
 
+// Reasoning deltas extend the open thinking block; a signature closes it; redacted data is
+// a block of its own; text after a signature opens a new block.
+TEST(StreamAccumulatorTest, AssemblesReasoningBlocksWithSignatures) {
+  StreamAccumulator acc;
+  auto reasoning = [](std::string text, std::string signature, std::string redacted) {
+    StreamEvent e;
+    e.kind = StreamEvent::Kind::kReasoningDelta;
+    e.text = std::move(text);
+    e.signature = std::move(signature);
+    e.redacted = std::move(redacted);
+    return e;
+  };
+  for (const StreamEvent& e : {reasoning("a", "", ""), reasoning("b", "", ""), reasoning("", "s1", ""),
+                               reasoning("", "", "ENC"), reasoning("c", "", ""), reasoning("", "s2", "")}) {
+    ASSERT_TRUE(acc.add(e).ok());
+  }
+  EXPECT_EQ(acc.response().reasoning, "abc");
+  const std::vector<ReasoningBlock> want{{ReasoningBlock::Kind::kThinking, "ab", "s1", ""},
+                                         {ReasoningBlock::Kind::kRedacted, "", "", "ENC"},
+                                         {ReasoningBlock::Kind::kThinking, "c", "s2", ""}};
+  EXPECT_EQ(acc.response().reasoning_blocks, want);
+}
+
 TEST(StreamAccumulatorTest, JoinsParallelToolCallFragmentsByIndex) {
   StreamAccumulator acc;
   ASSERT_OK(acc.add(tool_delta(0, "call_A", "get_weather", "")));

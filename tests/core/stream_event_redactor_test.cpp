@@ -77,6 +77,32 @@ TEST_F(StreamEventRedactorTest, KeyInReasoningDeltasIsRedacted) {
   }
 }
 
+// A signature (or redacted block) closes a thinking block: the held reasoning tail goes out
+// before it, so the accumulated block keeps all its text and its signature.
+TEST_F(StreamEventRedactorTest, SignatureGoesOutAfterTheHeldReasoningTail) {
+  ASSERT_TRUE(register_secret(kKey));
+  StreamEventRedactor r;
+  std::vector<StreamEvent> out;
+  StreamEvent text;
+  text.kind = StreamEvent::Kind::kReasoningDelta;
+  text.text = "ends with " + kKey.substr(0, 4);  // a possible key prefix: held back
+  StreamEvent sig;
+  sig.kind = StreamEvent::Kind::kReasoningDelta;
+  sig.signature = "sig-1";
+  StreamEvent redacted;
+  redacted.kind = StreamEvent::Kind::kReasoningDelta;
+  redacted.redacted = "ENC";
+  for (const StreamEvent& e : {text, sig, redacted}) {
+    for (StreamEvent& x : r.apply(e)) out.push_back(std::move(x));
+  }
+  for (StreamEvent& x : r.flush()) out.push_back(std::move(x));
+  StreamAccumulator acc;
+  for (const StreamEvent& e : out) ASSERT_TRUE(acc.add(e).ok());
+  const std::vector<ReasoningBlock> want{{ReasoningBlock::Kind::kThinking, "ends with " + kKey.substr(0, 4), "sig-1", ""},
+                                         {ReasoningBlock::Kind::kRedacted, "", "", "ENC"}};
+  EXPECT_EQ(acc.response().reasoning_blocks, want);
+}
+
 // A delta's logprobs go out with the text once nothing is held (none lost); a registered
 // value spelled across tokens becomes one redacted entry, alternatives are redacted too.
 TEST_F(StreamEventRedactorTest, LogprobsTravelWithTheTextAndTheirTokensAreRedacted) {

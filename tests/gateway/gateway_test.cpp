@@ -209,6 +209,17 @@ TEST_F(GatewayTest, AnthropicRoute) {
   EXPECT_NE(json::parse(bad->body)["error"]["message"].get<std::string>().find("max_tokens"), std::string::npos);
 }
 
+// An OpenAI-chat upstream has no thinking: an Anthropic client asking for it gets an answer
+// without thinking blocks, not an error.
+TEST_F(GatewayTest, AnthropicThinkingOverAnOpenAiUpstreamAnswersWithoutIt) {
+  json body = json::parse(kMessages);
+  body["max_tokens"] = 4096;
+  body["thinking"] = {{"type", "enabled"}, {"budget_tokens", 1024}};
+  auto r = call("POST", "/v1/messages", body.dump(), {{"anthropic-version", "2023-06-01"}});
+  ASSERT_EQ(r->status, 200) << r->body;
+  for (const auto& b : json::parse(r->body)["content"]) EXPECT_NE(b["type"], "thinking");
+}
+
 TEST_F(GatewayTest, FallsOverWhenThePrimaryFails) {
   fault(0, R"({"faults":[{"kind":"http_error","status":500}]})");
   auto r = call("POST", "/v1/chat/completions", kChat);

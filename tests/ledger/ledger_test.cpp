@@ -291,5 +291,98 @@ TEST(LedgerTime, PeriodsAndFormatting) {
   EXPECT_FALSE(parse_time("yesterday").has_value());
 }
 
+// Anthropic's ratios on a $3/M input price: reads 0.1 x, 5-minute writes 1.25 x, 1-hour
+// writes 2 x; output (reasoning included) $15/M.
+TEST(LedgerCost, CacheReadsAndBothWriteTtlsHaveTheirOwnPrice) {
+  PriceRecord p{"anthropic", "claude-sonnet-4-5", {}, 3e-6, 15e-6, 0, 0.3e-6, 3.75e-6};
+  p.cache_write_1h = 6e-6;
+  // 10 uncached + 2000 read + 500 5m-written + 1000 1h-written prompt tokens, 100 output.
+  const TokenUsage u{3510, 100, 2000, 1500, 1000};
+  EXPECT_NEAR(cost_of(p, u), 10 * 3e-6 + 2000 * 0.3e-6 + 500 * 3.75e-6 + 1000 * 6e-6 + 100 * 15e-6, 1e-12);
+  EXPECT_NEAR(cost_of(p, u), 0.010005, 1e-12);  // 0.00003 + 0.0006 + 0.001875 + 0.006 + 0.0015
+  // Unknown 1-hour price: 2 x the prompt price (the documented fallback), same figure here.
+  p.cache_write_1h = 0;
+  EXPECT_NEAR(cost_of(p, u), 0.010005, 1e-12);
+  p.cache_write_1h = 0.000009;  // a known 1-hour price wins over the fallback
+  EXPECT_NEAR(cost_of(p, u), 0.013005, 1e-12);
+  // No cache-write price at all: writes cost the prompt price.
+  p.cache_write = 0;
+  p.cache_write_1h = 0;
+  EXPECT_NEAR(cost_of(p, u), 0.00663, 1e-12);
+}
+
+TEST_F(LedgerTest, OneHourCacheWritesAreStoredAndPriced) {
+  PriceRecord p{"anthropic", "claude-sonnet-4-5", t0(), 3e-6, 15e-6, 0, 0.3e-6, 3.75e-6};
+  p.cache_write_1h = 6e-6;
+  ASSERT_TRUE(ledger_->add_price(p).ok());
+  AttemptRecord a = attempt("c1", 1, "anthropic", "claude-sonnet-4-5", 3510, 100);
+  a.usage = {3510, 100, 2000, 1500, 1000};
+  ASSERT_TRUE(ledger_->record_attempt(a).ok());
+  auto got = ledger_->attempts("c1");
+  ASSERT_TRUE(got.ok());
+  ASSERT_EQ(got->size(), 1u);
+  EXPECT_EQ((*got)[0].usage.cache_write_1h, 1000u);
+  auto price = ledger_->price_at("anthropic", "claude-sonnet-4-5", t0());
+  ASSERT_TRUE(price.has_value());
+  EXPECT_DOUBLE_EQ(price->cache_write_1h, 6e-6);
+  auto spent = ledger_->recompute_costs(std::nullopt);
+  ASSERT_TRUE(spent.ok());
+  EXPECT_EQ(*spent, 0u);  // the stored cost already used the 1-hour price
+}
+
+// A ledger file from before the 1-hour split (no cache_write_1h columns) is migrated on open.
+TEST(LedgerMigration, AddsTheOneHourColumnsToAnOlderFile) {
+  char tmpl[] = "/tmp/ploke-ledger-mig-XXXXXX";
+  const std::string dir = mkdtemp(tmpl);
+  const std::string path = dir + "/old.db";
+  sqlite3* db = nullptr;
+  ASSERT_EQ(sqlite3_open(path.c_str(), &db), SQLITE_OK);
+  const char* old_schema =
+      "CREATE TABLE meta(key TEXT PRIMARY KEY, value TEXT NOT NULL);"
+      "INSERT INTO meta VALUES ('schema', 'ploke-ledger-1');"
+      "CREATE TABLE prices(id INTEGER PRIMARY KEY, provider TEXT NOT NULL, model TEXT NOT NULL,"
+      " effective_from INTEGER NOT NULL, prompt REAL NOT NULL, completion REAL NOT NULL, request REAL NOT NULL,"
+      " cache_read REAL NOT NULL, cache_write REAL NOT NULL, source TEXT NOT NULL, UNIQUE(provider, model, effective_from));"
+      "INSERT INTO prices VALUES (1, 'anthropic', 'm', 0, 0.000003, 0.000015, 0, 0.0000003, 0.00000375, 'catalog');"
+      "CREATE TABLE attempts(id INTEGER PRIMARY KEY, request_id TEXT NOT NULL, number INTEGER NOT NULL,"
+      " at INTEGER NOT NULL, provider TEXT NOT NULL, model TEXT NOT NULL, endpoint_id TEXT NOT NULL,"
+      " session TEXT NOT NULL, profile TEXT NOT NULL, kind TEXT NOT NULL, outcome TEXT NOT NULL,"
+      " prompt_tokens INTEGER NOT NULL, completion_tokens INTEGER NOT NULL, cache_read_tokens INTEGER NOT NULL,"
+      " cache_write_tokens INTEGER NOT NULL, duration_ms REAL NOT NULL, cost_usd REAL, price_id INTEGER,"
+      " reported_cost_usd REAL);"
+      "INSERT INTO attempts VALUES (1, 'old', 1, 5, 'anthropic', 'm', 'e', '', '', 'attempt', 'ok', 100, 0, 0, 40,"
+      " 1, NULL, NULL, NULL);";
+  ASSERT_EQ(sqlite3_exec(db, old_schema, nullptr, nullptr, nullptr), SQLITE_OK) << sqlite3_errmsg(db);
+  sqlite3_close(db);
+  SimulatedClock clock;
+  {
+    auto ro = Ledger::open(path, clock, LedgerOptions{.read_only = true});
+    ASSERT_TRUE(ro.ok()) << ro.status().to_string();  // read-only: reads an older file as it is
+    auto old = (*ro)->attempts("old");
+    ASSERT_TRUE(old.ok());
+    EXPECT_EQ((*old)[0].usage.cache_write_1h, 0u);
+  }
+  auto l = Ledger::open(path, clock);
+  ASSERT_TRUE(l.ok()) << l.status().to_string();
+  auto price = (*l)->price_at("anthropic", "m", clock.system_now());
+  ASSERT_TRUE(price.has_value());
+  EXPECT_EQ(price->cache_write_1h, 0.0);  // unknown: the fallback applies
+  AttemptRecord a;
+  a.request_id = "new";
+  a.provider = "anthropic";
+  a.model = "m";
+  a.usage = {100, 0, 0, 40, 40};
+  ASSERT_TRUE((*l)->record_attempt(a).ok());
+  auto got = (*l)->attempts("new");
+  ASSERT_TRUE(got.ok());
+  EXPECT_EQ((*got)[0].usage.cache_write_1h, 40u);
+  // Old rows read as 5-minute writes: 60 x $3/M + 40 x $3.75/M.
+  auto fixed = (*l)->recompute_costs(std::nullopt);
+  ASSERT_TRUE(fixed.ok());
+  EXPECT_EQ(*fixed, 1u);
+  l->reset();
+  std::system(("rm -rf '" + dir + "'").c_str());
+}
+
 }  // namespace
 }  // namespace ploke::ledger

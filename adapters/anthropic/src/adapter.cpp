@@ -38,7 +38,7 @@ FinishReason map_stop_reason(std::string_view native) {
 
 /// Anthropic's raw counts; `input` excludes cached tokens.
 struct RawUsage {
-  uint64_t input = 0, output = 0, cache_read = 0, cache_creation = 0;
+  uint64_t input = 0, output = 0, cache_read = 0, cache_creation = 0, cache_1h = 0;
 
   Usage normalized() const {
     Usage u;
@@ -47,6 +47,7 @@ struct RawUsage {
     u.total_tokens = u.prompt_tokens + u.completion_tokens;
     u.cached_prompt_tokens = cache_read;
     u.cache_write_tokens = cache_creation;
+    u.cache_write_1h_tokens = cache_1h < cache_creation ? cache_1h : cache_creation;
     return u;
   }
 };
@@ -55,9 +56,17 @@ struct RawUsage {
 bool read_usage(Reader& rd, const json& u, const std::string& path, RawUsage& raw) {
   if (!u.is_object()) return rd.fail(path, "expected object");
   const std::string p = path + ".";
-  return rd.opt_u64(u, "input_tokens", p, raw.input) && rd.opt_u64(u, "output_tokens", p, raw.output) &&
-         rd.opt_u64(u, "cache_read_input_tokens", p, raw.cache_read) &&
-         rd.opt_u64(u, "cache_creation_input_tokens", p, raw.cache_creation);
+  if (!(rd.opt_u64(u, "input_tokens", p, raw.input) && rd.opt_u64(u, "output_tokens", p, raw.output) &&
+        rd.opt_u64(u, "cache_read_input_tokens", p, raw.cache_read) &&
+        rd.opt_u64(u, "cache_creation_input_tokens", p, raw.cache_creation))) {
+    return false;
+  }
+  // The TTL split: {"ephemeral_5m_input_tokens","ephemeral_1h_input_tokens"}; the 5-minute
+  // part is the rest of cache_creation_input_tokens.
+  const json* split = find(u, "cache_creation");
+  if (split == nullptr || split->is_null()) return true;
+  if (!split->is_object()) return rd.fail(p + "cache_creation", "expected object");
+  return rd.opt_u64(*split, "ephemeral_1h_input_tokens", p + "cache_creation.", raw.cache_1h);
 }
 
 Status malformed(std::string_view what, const HttpResponse& r, const Endpoint& ep) {
@@ -119,10 +128,17 @@ Result<ChatResponse> parse_body(const HttpResponse& r, const Endpoint& ep) {
       tc.arguments_json = input->dump();
       out.tool_calls.push_back(std::move(tc));
     } else if (btype == "thinking") {
-      std::string thinking;
-      if (!rd.req_string(b, "thinking", p + ".", thinking)) return malformed(rd.problem, r, ep);
-      out.reasoning += thinking;
-    }  // redacted_thinking (opaque), server tool blocks, …: not part of the normalized API
+      ReasoningBlock rb;
+      if (!rd.req_string(b, "thinking", p + ".", rb.text) || !rd.opt_string(b, "signature", p + ".", rb.signature)) {
+        return malformed(rd.problem, r, ep);
+      }
+      out.reasoning += rb.text;
+      out.reasoning_blocks.push_back(std::move(rb));
+    } else if (btype == "redacted_thinking") {
+      ReasoningBlock rb{ReasoningBlock::Kind::kRedacted, {}, {}, {}};
+      if (!rd.req_string(b, "data", p + ".", rb.data)) return malformed(rd.problem, r, ep);
+      out.reasoning_blocks.push_back(std::move(rb));
+    }  // server tool blocks, …: not part of the normalized API
   }
   out.finish_reason = map_stop_reason(out.native_finish_reason);
   if (const json* u = find(doc, "usage"); u != nullptr && !u->is_null()) {
@@ -172,10 +188,12 @@ class AnthropicStreamDecoder final : public detail::SseStreamDecoder {
     return fail_malformed(e, "event before message_start");
   }
   void emit(StreamEvent&& ev) { out_->push_back(std::move(ev)); }
-  void emit_reasoning(std::string text) {
+  void emit_reasoning(std::string text, std::string signature = {}, std::string redacted = {}) {
     StreamEvent ev;
     ev.kind = StreamEvent::Kind::kReasoningDelta;
     ev.text = std::move(text);
+    ev.signature = std::move(signature);
+    ev.redacted = std::move(redacted);
     emit(std::move(ev));
   }
 
@@ -350,11 +368,19 @@ bool AnthropicStreamDecoder::on_block_start(const json& doc, const SseEvent& e) 
     emit(std::move(ev));
   } else if (type == "thinking") {
     b.kind = Block::kThinking;
-    std::string thinking;
-    if (!rd.opt_string(*cb, "thinking", "content_block.", thinking)) return fail_malformed(e, rd.problem);
-    if (!thinking.empty()) emit_reasoning(std::move(thinking));
+    std::string thinking, signature;
+    if (!rd.opt_string(*cb, "thinking", "content_block.", thinking) ||
+        !rd.opt_string(*cb, "signature", "content_block.", signature)) {
+      return fail_malformed(e, rd.problem);
+    }
+    if (!thinking.empty() || !signature.empty()) emit_reasoning(std::move(thinking), std::move(signature));
+  } else if (type == "redacted_thinking") {
+    b.kind = Block::kOther;
+    std::string data;
+    if (!rd.req_string(*cb, "data", "content_block.", data)) return fail_malformed(e, rd.problem);
+    emit_reasoning({}, {}, std::move(data));
   } else {
-    b.kind = Block::kOther;  // redacted_thinking, server tools, …
+    b.kind = Block::kOther;  // server tools, …
   }
   return true;
 }
@@ -386,7 +412,12 @@ bool AnthropicStreamDecoder::on_block_delta(const json& doc, const SseEvent& e) 
     std::string thinking;
     if (!rd.req_string(*d, "thinking", "delta.", thinking)) return fail_malformed(e, rd.problem);
     if (!thinking.empty()) emit_reasoning(std::move(thinking));
-  }  // signature_delta, citations_delta, …: skipped
+  } else if (type == "signature_delta") {
+    if (b->kind != Block::kThinking) return fail_malformed(e, "delta.type: signature_delta on a non-thinking block");
+    std::string signature;
+    if (!rd.req_string(*d, "signature", "delta.", signature)) return fail_malformed(e, rd.problem);
+    if (!signature.empty()) emit_reasoning({}, std::move(signature));
+  }  // citations_delta, …: skipped
   return true;
 }
 

@@ -78,6 +78,33 @@ Status append_parts(const Message& m, const std::string& path, OJson& blocks) {
   return Status::Ok();
 }
 
+// An assistant message's reasoning blocks, before its content, as the API returned them.
+void append_reasoning_blocks(const Message& m, OJson& blocks) {
+  for (const ReasoningBlock& rb : m.reasoning_blocks) {
+    if (rb.kind == ReasoningBlock::Kind::kRedacted) {
+      blocks.push_back(OJson{{"type", "redacted_thinking"}, {"data", rb.data}});
+    } else {
+      blocks.push_back(OJson{{"type", "thinking"}, {"thinking", rb.text}, {"signature", rb.signature}});
+    }
+  }
+}
+
+// `thinking` from the normalized reasoning options (see ReasoningOptions for the mapping).
+Status write_thinking(const ReasoningOptions& o, OJson& body) {
+  if (!o.effort.empty()) return InvalidRequestError("reasoning.effort: not supported by the Anthropic Messages API");
+  if (o.exclude) return InvalidRequestError("reasoning.exclude: not supported by the Anthropic Messages API");
+  using Mode = ReasoningOptions::Mode;
+  if (o.mode == Mode::kUnset && !o.budget_tokens) return Status::Ok();
+  if (o.mode == Mode::kDisabled || o.mode == Mode::kAdaptive) {
+    if (o.budget_tokens) return InvalidRequestError("reasoning.budget_tokens: only with reasoning enabled");
+    body["thinking"] = OJson{{"type", o.mode == Mode::kDisabled ? "disabled" : "adaptive"}};
+    return Status::Ok();
+  }
+  if (!o.budget_tokens) return InvalidRequestError("reasoning.budget_tokens: required by the Anthropic Messages API");
+  body["thinking"] = OJson{{"type", "enabled"}, {"budget_tokens", *o.budget_tokens}};
+  return Status::Ok();
+}
+
 struct Turn {
   std::string role;  // "user" | "assistant"
   OJson blocks = OJson::array();
@@ -114,6 +141,7 @@ Status build_turns(const std::vector<Message>& messages, OJson& system, std::vec
       blocks.push_back(std::move(block));
     } else {
       role = m.role == Role::kAssistant ? "assistant" : "user";
+      if (m.role == Role::kAssistant) append_reasoning_blocks(m, blocks);
       PLOKE_RETURN_IF_ERROR(append_parts(m, path, blocks));
       for (size_t j = 0; j < m.tool_calls.size(); ++j) {
         const ToolCall& tc = m.tool_calls[j];
@@ -198,10 +226,11 @@ Status write_tools(const ChatRequest& r, OJson& body) {
 
 bool plain_request(const ChatRequest& r) {
   if (!r.tools.empty() || r.tool_choice.mode != ToolChoice::Mode::kUnset) return false;
+  if (r.reasoning.set()) return false;
   bool any_turn = false;
   Role prev = Role::kSystem;
   for (const Message& m : r.messages) {
-    if (!m.tool_calls.empty()) return false;
+    if (!m.tool_calls.empty() || !m.reasoning_blocks.empty()) return false;
     for (const ContentPart& p : m.content) {
       if (p.kind != ContentPart::Kind::kText) return false;
     }
@@ -349,6 +378,7 @@ Result<HttpRequest> build_request_impl(const ChatRequest& r, const Endpoint& ep,
   }
   body["messages"] = std::move(msgs);
   PLOKE_RETURN_IF_ERROR(write_tools(r, body));
+  PLOKE_RETURN_IF_ERROR(write_thinking(r.reasoning, body));
   if (r.temperature) body["temperature"] = *r.temperature;
   if (r.top_p) body["top_p"] = *r.top_p;
   if (r.top_k) body["top_k"] = *r.top_k;

@@ -74,6 +74,20 @@ bool image_part(JsonReader& rd, const json& b, const std::string& bp, ContentPar
 
 // One Anthropic message → one or more normalized messages (tool_result blocks become
 // tool messages, placed before the turn's other content).
+// An assistant turn's thinking / redacted_thinking block (other turns' are ignored, as the API does).
+bool read_reasoning_block(JsonReader& rd, const json& b, const std::string& type, const std::string& bp,
+                          std::vector<ReasoningBlock>& out) {
+  ReasoningBlock rb;
+  if (type == "thinking") {
+    if (!rd.req_string(b, "thinking", bp, rb.text) || !rd.opt_string(b, "signature", bp, rb.signature)) return false;
+  } else {
+    rb.kind = ReasoningBlock::Kind::kRedacted;
+    if (!rd.req_string(b, "data", bp, rb.data)) return false;
+  }
+  out.push_back(std::move(rb));
+  return true;
+}
+
 bool parse_message(JsonReader& rd, const json& mj, const std::string& path, std::vector<Message>& out) {
   if (!mj.is_object()) return rd.fail(path, "expected an object");
   const std::string p = path + ".";
@@ -131,14 +145,33 @@ bool parse_message(JsonReader& rd, const json& mj, const std::string& path, std:
       t.content.push_back(ContentPart::Text(std::move(text)));
       tool_results.push_back(std::move(t));
     } else if (type == "thinking" || type == "redacted_thinking") {
-      continue;  // not carried by the normalized request
+      if (m.role == Role::kAssistant && !read_reasoning_block(rd, b, type, bp, m.reasoning_blocks)) return false;
     } else {
       return rd.fail(bp + "type", "unsupported block type '" + type + "' (supported: text, image, tool_use, tool_result)");
     }
   }
   for (auto& t : tool_results) out.push_back(std::move(t));
-  if (!m.content.empty() || !m.tool_calls.empty() || tool_results.empty()) out.push_back(std::move(m));
+  if (!m.content.empty() || !m.tool_calls.empty() || !m.reasoning_blocks.empty() || tool_results.empty()) {
+    out.push_back(std::move(m));
+  }
   return true;
+}
+
+// `thinking` (already checked: check_anthropic_request) as the normalized reasoning options.
+void parse_thinking(const json& j, ReasoningOptions& out) {
+  const json* t = JsonReader::find(j, "thinking");
+  if (t == nullptr || !t->is_object()) return;
+  const std::string type = t->value("type", std::string());
+  if (type == "enabled") {
+    out.mode = ReasoningOptions::Mode::kEnabled;
+    if (const json* b = JsonReader::find(*t, "budget_tokens"); b != nullptr && b->is_number_unsigned()) {
+      out.budget_tokens = static_cast<uint32_t>(b->get<uint64_t>());
+    }
+  } else if (type == "adaptive") {
+    out.mode = ReasoningOptions::Mode::kAdaptive;
+  } else if (type == "disabled") {
+    out.mode = ReasoningOptions::Mode::kDisabled;
+  }
 }
 
 // tools and tool_choice (parse_impl()).
@@ -285,6 +318,7 @@ Result<InboundRequest> parse_impl(std::string_view body, bool count_tokens) {
   }
   if (Status st = parse_tools(rd, j, r); !st.ok()) return st;
   if (Status st = parse_options(rd, j, in); !st.ok()) return st;
+  parse_thinking(j, r.reasoning);
   r.meta.required.tools = !r.tools.empty();
   r.meta.required.streaming = r.stream;
   for (const Message& m : r.messages) {

@@ -39,6 +39,7 @@ detail::UsageCounts counts(const std::optional<Usage>& u, uint64_t input_fallbac
     c.output = u->completion_tokens;
     c.cache_write = u->cache_write_tokens;
     c.cache_read = u->cached_prompt_tokens;
+    c.cache_write_1h = u->cache_write_1h_tokens;
   }
   return c;
 }
@@ -147,6 +148,23 @@ std::string error_body(const Status& st, std::string_view request_id) {
   return anthropic::error_body(WireError{std::string(error_type(st)), error_message(st), {}}, request_id);
 }
 
+// The answer's reasoning as thinking / redacted_thinking blocks, in order; reasoning text
+// without blocks (an upstream that has no signatures) is one thinking block, signature "".
+void append_reasoning(std::string& o, const ChatResponse& r, bool& first) {
+  std::vector<ReasoningBlock> only;
+  if (r.reasoning_blocks.empty() && !r.reasoning.empty()) only.push_back(ReasoningBlock{ReasoningBlock::Kind::kThinking, r.reasoning, {}, {}});
+  for (const ReasoningBlock& rb : r.reasoning_blocks.empty() ? only : r.reasoning_blocks) {
+    if (!first) o += ',';
+    first = false;
+    WireThinking t;
+    t.redacted = rb.kind == ReasoningBlock::Kind::kRedacted;
+    t.data = rb.data;
+    t.signature = rb.signature;
+    t.tokens.push_back(rb.text);
+    detail::append_thinking_block(o, t);
+  }
+}
+
 }  // namespace
 
 std::string render_anthropic_message(const ChatResponse& r, std::string_view fallback_id) {
@@ -159,7 +177,9 @@ std::string render_anthropic_message(const ChatResponse& r, std::string_view fal
   json_text::append_string(o, r.model);
   o += ",\"content\":[";
   bool first = true;
+  append_reasoning(o, r, first);
   if (!r.content.empty()) {
+    if (!first) o += ',';
     detail::append_text_block(o, r.content);
     first = false;
   }
@@ -247,6 +267,7 @@ std::string AnthropicSseWriter::start_if_needed() {
 std::string AnthropicSseWriter::close_block() {
   if (!block_open_) return {};
   block_open_ = false;
+  block_is_thinking_ = false;
   std::string o;
   detail::append_block_stop(o, block_index_);
   return o;
@@ -281,6 +302,8 @@ std::string AnthropicSseWriter::event(const StreamEvent& e) {
       }
       if (!e.arguments_fragment.empty()) detail::append_input_json_delta(o, block_index_, e.arguments_fragment);
       return o;
+    case StreamEvent::Kind::kReasoningDelta:
+      return o + reasoning_event(e);
     case StreamEvent::Kind::kUsage:
       usage_ = e.usage;
       return o;
@@ -290,6 +313,38 @@ std::string AnthropicSseWriter::event(const StreamEvent& e) {
     default:
       return o;
   }
+}
+
+// Thinking text extends the open thinking block (else opens one); a signature ends it with
+// signature_delta and content_block_stop; redacted data is a block of its own.
+std::string AnthropicSseWriter::reasoning_event(const StreamEvent& e) {
+  std::string o = start_if_needed();
+  auto open_thinking = [&] {
+    if (block_open_ && block_is_thinking_) return;
+    o += close_block();
+    ++block_index_;
+    block_open_ = true;
+    block_is_text_ = false;
+    block_is_thinking_ = true;
+    block_tool_ = -1;
+    detail::append_thinking_block_start(o, block_index_);
+  };
+  if (!e.redacted.empty()) {
+    o += close_block();
+    ++block_index_;
+    detail::append_redacted_thinking_block_start(o, block_index_, e.redacted);
+    detail::append_block_stop(o, block_index_);
+  }
+  if (!e.text.empty()) {
+    open_thinking();
+    detail::append_thinking_delta(o, block_index_, e.text);
+  }
+  if (!e.signature.empty()) {
+    open_thinking();
+    detail::append_signature_delta(o, block_index_, e.signature);
+    o += close_block();
+  }
+  return o;
 }
 
 std::string AnthropicSseWriter::finish(const ChatResponse& final_response) {

@@ -237,6 +237,11 @@ Result<HttpRequest> build_request_impl(const ChatRequest& r, const Endpoint& ep,
   PLOKE_RETURN_IF_ERROR(write_tools(w, r));
   PLOKE_RETURN_IF_ERROR(write_response_format(w, r.response_format));
   write_sampling(w, r, legacy_max_tokens);
+  // Chat completions have `reasoning_effort` only; the rest of ReasoningOptions is dropped
+  // (reasoning models reason regardless and the API never returns the reasoning text).
+  if (!r.reasoning.effort.empty() && r.reasoning.mode != ReasoningOptions::Mode::kDisabled) {
+    w.key("reasoning_effort").str(r.reasoning.effort);
+  }
   w.end_object();
   return http;
 }

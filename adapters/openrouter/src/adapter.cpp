@@ -6,6 +6,7 @@
 
 #include <charconv>
 #include <cmath>
+#include <optional>
 #include <string>
 
 #include <nlohmann/json.hpp>
@@ -318,21 +319,44 @@ Result<OpenRouterPreferences> OpenRouterPreferences::FromTags(const std::vector<
 
 // ---- OpenRouterAdapter ------------------------------------------------------------------
 
+// `reasoning` from the normalized options: {"enabled","effort","max_tokens","exclude"};
+// adaptive has no OpenRouter form.
+namespace {
+Result<OJson> openrouter_reasoning_object(const ReasoningOptions& o) {
+  OJson out = OJson::object();
+  using Mode = ReasoningOptions::Mode;
+  if (o.mode == Mode::kAdaptive) return InvalidRequestError("reasoning.mode: adaptive is not supported by OpenRouter");
+  if (o.mode == Mode::kEnabled || o.mode == Mode::kDisabled) out["enabled"] = o.mode == Mode::kEnabled;
+  if (!o.effort.empty()) out["effort"] = o.effort;
+  if (o.budget_tokens) out["max_tokens"] = *o.budget_tokens;
+  if (o.exclude) out["exclude"] = true;
+  return out;
+}
+}  // namespace
+
 OpenRouterAdapter::OpenRouterAdapter(Options options) : options_(std::move(options)), inner_(inner_options(options_)) {}
 
 Result<HttpRequest> OpenRouterAdapter::build_request(const ChatRequest& request, const Endpoint& endpoint) const {
   try {
     PLOKE_ASSIGN_OR_RETURN(OpenRouterPreferences prefs, OpenRouterPreferences::FromTags(request.meta.tags));
+    PLOKE_ASSIGN_OR_RETURN(OJson reasoning, openrouter_reasoning_object(request.reasoning));
+    std::optional<ChatRequest> stripped;  // the OpenAI writer knows reasoning_effort only
+    if (request.reasoning.set()) {
+      stripped = request;
+      stripped->reasoning = {};
+    }
+    const ChatRequest& inner_request = stripped ? *stripped : request;
     Result<HttpRequest> http = Status::Ok();
     if (endpoint.base_url.empty()) {
       Endpoint ep = endpoint;
       ep.base_url = std::string(kOpenRouterBaseUrl);
-      http = inner_.build_request(request, ep);
+      http = inner_.build_request(inner_request, ep);
     } else {
-      http = inner_.build_request(request, endpoint);
+      http = inner_.build_request(inner_request, endpoint);
     }
     if (!http.ok()) return http;
     OJson ext = OJson::object();
+    if (!reasoning.empty()) ext["reasoning"] = std::move(reasoning);
     OJson provider = provider_object(prefs);
     if (!provider.empty()) ext["provider"] = std::move(provider);
     if (!prefs.models.empty()) ext["models"] = prefs.models;

@@ -79,7 +79,7 @@ struct PriceEntry {
 
 bool same_price(const PriceRecord& a, const PriceRecord& b) {
   return a.prompt == b.prompt && a.completion == b.completion && a.request == b.request &&
-         a.cache_read == b.cache_read && a.cache_write == b.cache_write;
+         a.cache_read == b.cache_read && a.cache_write == b.cache_write && a.cache_write_1h == b.cache_write_1h;
 }
 
 }  // namespace
@@ -91,12 +91,16 @@ double cost_of(const PriceRecord& p, const TokenUsage& u) {
   c += static_cast<double>(u.prompt) * p.prompt;
   c += static_cast<double>(u.completion) * p.completion;
   if (p.cache_read > 0) c += static_cast<double>(u.cache_read) * (p.cache_read - p.prompt);
-  if (p.cache_write > 0) c += static_cast<double>(u.cache_write) * (p.cache_write - p.prompt);
+  const uint64_t one_hour = std::min(u.cache_write_1h, u.cache_write);
+  if (p.cache_write > 0) c += static_cast<double>(u.cache_write - one_hour) * (p.cache_write - p.prompt);
+  const double price_1h = p.cache_write_1h > 0 ? p.cache_write_1h : (p.cache_write > 0 ? 2 * p.prompt : 0);
+  if (price_1h > 0) c += static_cast<double>(one_hour) * (price_1h - p.prompt);
   return std::max(0.0, c);
 }
 
 struct Ledger::Impl {
   sqlite3* db = nullptr;
+  bool has_1h = false;  // the 1-hour cache-write columns exist (a read-only older file lacks them)
   Stmt ins_request, ins_attempt, ins_price;
   std::map<std::pair<std::string, std::string>, std::vector<PriceEntry>> prices;  // sorted by effective_from
 
@@ -158,6 +162,7 @@ struct Ledger::Impl {
     s.i64(12, static_cast<int64_t>(a.usage.completion));
     s.i64(13, static_cast<int64_t>(a.usage.cache_read));
     s.i64(14, static_cast<int64_t>(a.usage.cache_write));
+    s.i64(19, static_cast<int64_t>(a.usage.cache_write_1h));
     s.real(15, a.duration_ms);
     if (const PriceEntry* p = lookup(a.provider, a.model, at)) {
       s.real(16, cost_of(p->rec, a.usage));
@@ -203,6 +208,29 @@ Status check_is_ledger_or_empty(sqlite3* db, const std::string& path) {
   return Status::Ok();
 }
 
+bool has_column(sqlite3* db, const char* table, std::string_view column) {
+  Stmt q(db, (std::string("PRAGMA table_info(") + table + ")").c_str());
+  while (q && sqlite3_step(q.get()) == SQLITE_ROW) {
+    if (q.col_text(1) == column) return true;
+  }
+  return false;
+}
+
+// Additive migration of a file written before the 1-hour cache-write split: two columns
+// with default 0 (older binaries keep writing such a file; their rows read as 5-minute writes).
+Status migrate_cache_1h(sqlite3* db) {
+  const char* steps[][3] = {{"prices", "cache_write_1h", "ALTER TABLE prices ADD COLUMN cache_write_1h REAL NOT NULL DEFAULT 0"},
+                            {"attempts", "cache_write_1h_tokens",
+                             "ALTER TABLE attempts ADD COLUMN cache_write_1h_tokens INTEGER NOT NULL DEFAULT 0"}};
+  for (const auto& st : steps) {
+    if (has_column(db, st[0], st[1])) continue;
+    if (sqlite3_exec(db, st[2], nullptr, nullptr, nullptr) != SQLITE_OK) {
+      return InternalError(std::string("ledger: migrate ") + st[0] + ": " + sqlite3_errmsg(db));
+    }
+  }
+  return Status::Ok();
+}
+
 }  // namespace
 
 Ledger::Ledger(std::string path, Clock& clock) : path_(std::move(path)), clock_(clock), impl_(std::make_unique<Impl>()) {}
@@ -222,6 +250,7 @@ Result<std::unique_ptr<Ledger>> Ledger::open(const std::string& path, Clock& clo
     Status s = im.exec("PRAGMA journal_mode=WAL;");
     if (s.ok()) s = im.exec(options.synchronous_full ? "PRAGMA synchronous=FULL;" : "PRAGMA synchronous=NORMAL;");
     if (s.ok()) s = im.exec(kSchema);
+    if (s.ok()) s = migrate_cache_1h(im.db);
     if (!s.ok()) return Status(StatusCode::kInvalidRequest, "ledger " + path + ": not a ledger database (" + s.message() + ")");
   }
   {
@@ -230,6 +259,7 @@ Result<std::unique_ptr<Ledger>> Ledger::open(const std::string& path, Clock& clo
       return Status(StatusCode::kInvalidRequest, "ledger " + path + ": not a ploke-sim ledger (missing schema marker)");
     }
   }
+  im.has_1h = has_column(im.db, "attempts", "cache_write_1h_tokens") && has_column(im.db, "prices", "cache_write_1h");
   if (!options.read_only) {
     im.ins_request = Stmt(im.db,
                           "INSERT OR REPLACE INTO requests(request_id, at, session, profile, outcome, served_by) "
@@ -237,14 +267,17 @@ Result<std::unique_ptr<Ledger>> Ledger::open(const std::string& path, Clock& clo
     im.ins_attempt = Stmt(im.db,
                           "INSERT INTO attempts(request_id, number, at, provider, model, endpoint_id, session, profile, "
                           "kind, outcome, prompt_tokens, completion_tokens, cache_read_tokens, cache_write_tokens, "
-                          "duration_ms, cost_usd, price_id, reported_cost_usd) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)");
+                          "duration_ms, cost_usd, price_id, reported_cost_usd, cache_write_1h_tokens) "
+                          "VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)");
     im.ins_price = Stmt(im.db,
                         "INSERT OR REPLACE INTO prices(provider, model, effective_from, prompt, completion, request, "
-                        "cache_read, cache_write, source) VALUES (?,?,?,?,?,?,?,?,?)");
+                        "cache_read, cache_write, source, cache_write_1h) VALUES (?,?,?,?,?,?,?,?,?,?)");
     if (!im.ins_request || !im.ins_attempt || !im.ins_price) return im.err("prepare");
   }
-  Stmt q(im.db, "SELECT id, provider, model, effective_from, prompt, completion, request, cache_read, cache_write, "
-                "source FROM prices");
+  const std::string price_sql = std::string("SELECT id, provider, model, effective_from, prompt, completion, request, "
+                                            "cache_read, cache_write, source, ") +
+                                (im.has_1h ? "cache_write_1h" : "0") + " FROM prices";
+  Stmt q(im.db, price_sql.c_str());
   while (q && sqlite3_step(q.get()) == SQLITE_ROW) {
     PriceRecord p;
     p.provider = q.col_text(1);
@@ -256,6 +289,7 @@ Result<std::unique_ptr<Ledger>> Ledger::open(const std::string& path, Clock& clo
     p.cache_read = sqlite3_column_double(q.get(), 7);
     p.cache_write = sqlite3_column_double(q.get(), 8);
     p.source = q.col_text(9);
+    p.cache_write_1h = sqlite3_column_double(q.get(), 10);
     im.remember(sqlite3_column_int64(q.get(), 0), p);
   }
   return l;
@@ -264,7 +298,8 @@ Result<std::unique_ptr<Ledger>> Ledger::open(const std::string& path, Clock& clo
 Status Ledger::add_price(const PriceRecord& p) {
   MutexLock lock(mu_);
   Impl& im = *impl_;
-  if (p.prompt < 0 || p.completion < 0 || p.request < 0 || p.cache_read < 0 || p.cache_write < 0) {
+  if (p.prompt < 0 || p.completion < 0 || p.request < 0 || p.cache_read < 0 || p.cache_write < 0 ||
+      p.cache_write_1h < 0) {
     return InvalidRequestError("ledger: negative price for " + p.provider + "/" + p.model);
   }
   Stmt& s = im.ins_price;
@@ -278,6 +313,7 @@ Status Ledger::add_price(const PriceRecord& p) {
   s.real(7, p.cache_read);
   s.real(8, p.cache_write);
   s.text(9, p.source);
+  s.real(10, p.cache_write_1h);
   if (sqlite3_step(s.get()) != SQLITE_DONE) return im.err("insert price");
   im.remember(sqlite3_last_insert_rowid(im.db), p);
   return Status::Ok();
@@ -319,7 +355,7 @@ Result<size_t> Ledger::recompute_costs(std::optional<SystemTime> since) {
   Impl& im = *impl_;
   PLOKE_RETURN_IF_ERROR(im.exec("BEGIN IMMEDIATE"));
   Stmt q(im.db, "SELECT id, provider, model, at, prompt_tokens, completion_tokens, cache_read_tokens, "
-                "cache_write_tokens, cost_usd, price_id FROM attempts WHERE at >= ?");
+                "cache_write_tokens, cost_usd, price_id, cache_write_1h_tokens FROM attempts WHERE at >= ?");
   Stmt up(im.db, "UPDATE attempts SET cost_usd = ?, price_id = ? WHERE id = ?");
   q.i64(1, since ? to_ms(*since) : INT64_MIN);
   size_t changed = 0;
@@ -327,7 +363,8 @@ Result<size_t> Ledger::recompute_costs(std::optional<SystemTime> since) {
     TokenUsage u{static_cast<uint64_t>(sqlite3_column_int64(q.get(), 4)),
                  static_cast<uint64_t>(sqlite3_column_int64(q.get(), 5)),
                  static_cast<uint64_t>(sqlite3_column_int64(q.get(), 6)),
-                 static_cast<uint64_t>(sqlite3_column_int64(q.get(), 7))};
+                 static_cast<uint64_t>(sqlite3_column_int64(q.get(), 7)),
+                 static_cast<uint64_t>(sqlite3_column_int64(q.get(), 10))};
     const PriceEntry* p = im.lookup(q.col_text(1), q.col_text(2), sqlite3_column_int64(q.get(), 3));
     const bool had = sqlite3_column_type(q.get(), 8) != SQLITE_NULL;
     const double old_cost = sqlite3_column_double(q.get(), 8);
@@ -451,16 +488,20 @@ AttemptRecord read_attempt(const Stmt& s) {
   a.usage.cache_write = static_cast<uint64_t>(sqlite3_column_int64(s.get(), 13));
   a.duration_ms = sqlite3_column_double(s.get(), 14);
   if (sqlite3_column_type(s.get(), 15) != SQLITE_NULL) a.reported_cost_usd = sqlite3_column_double(s.get(), 15);
+  a.usage.cache_write_1h = static_cast<uint64_t>(sqlite3_column_int64(s.get(), 16));
   return a;
 }
-constexpr const char* kAttemptCols =
-    "request_id, number, at, provider, model, endpoint_id, session, profile, kind, outcome, prompt_tokens, "
-    "completion_tokens, cache_read_tokens, cache_write_tokens, duration_ms, reported_cost_usd";
+std::string attempt_cols(bool has_1h) {
+  return std::string("request_id, number, at, provider, model, endpoint_id, session, profile, kind, outcome, "
+                     "prompt_tokens, completion_tokens, cache_read_tokens, cache_write_tokens, duration_ms, "
+                     "reported_cost_usd, ") +
+         (has_1h ? "cache_write_1h_tokens" : "0");
+}
 }  // namespace
 
 Result<std::vector<AttemptRecord>> Ledger::attempts(std::string_view request_id) {
   MutexLock lock(mu_);
-  Stmt s(impl_->db, (std::string("SELECT ") + kAttemptCols + " FROM attempts WHERE request_id = ? ORDER BY number").c_str());
+  Stmt s(impl_->db, (std::string("SELECT ") + attempt_cols(impl_->has_1h) + " FROM attempts WHERE request_id = ? ORDER BY number").c_str());
   s.text(1, request_id);
   std::vector<AttemptRecord> out;
   while (sqlite3_step(s.get()) == SQLITE_ROW) out.push_back(read_attempt(s));
@@ -476,7 +517,7 @@ Result<uint64_t> Ledger::count_attempts() {
 
 Result<std::vector<AttemptRecord>> Ledger::discrepancies(double tolerance) {
   MutexLock lock(mu_);
-  Stmt s(impl_->db, (std::string("SELECT ") + kAttemptCols +
+  Stmt s(impl_->db, (std::string("SELECT ") + attempt_cols(impl_->has_1h) +
                      " FROM attempts WHERE reported_cost_usd IS NOT NULL AND "
                      "ABS(reported_cost_usd - COALESCE(cost_usd, 0)) > ? ORDER BY at")
                         .c_str());

@@ -105,7 +105,7 @@ void fill_attempt_record(AttemptRecord& rec, const EndpointCandidate& cand, cons
   rec.outcome = outcome_label(r.ok() ? StatusCode::kOk : r.status().code());
   if (r.ok() && r->usage) {
     rec.usage = {r->usage->prompt_tokens, r->usage->completion_tokens, r->usage->cached_prompt_tokens,
-                 r->usage->cache_write_tokens};
+                 r->usage->cache_write_tokens, r->usage->cache_write_1h_tokens};
     rec.reported_cost_usd = r->usage->reported_cost_usd;
   }
   rec.duration_ms = to_ms(took);

@@ -37,6 +37,18 @@ struct ContentPart {
   friend bool operator==(const ContentPart&, const ContentPart&) = default;
 };
 
+/// One reasoning block of an answer, in the order the model produced it (Anthropic
+/// `thinking` / `redacted_thinking`). The signature and the redacted data are opaque:
+/// a multi-turn conversation sends them back unchanged on the assistant message.
+struct ReasoningBlock {
+  enum class Kind : uint8_t { kThinking, kRedacted };
+  Kind kind = Kind::kThinking;
+  std::string text;       ///< kThinking: the visible reasoning
+  std::string signature;  ///< kThinking: "" when the provider sent none
+  std::string data;       ///< kRedacted: the encrypted reasoning
+  friend bool operator==(const ReasoningBlock&, const ReasoningBlock&) = default;
+};
+
 /// A complete tool call (request history or response).
 struct ToolCall {
   std::string id;
@@ -51,13 +63,21 @@ struct Message {
   std::vector<ToolCall> tool_calls;  ///< assistant only
   std::string tool_call_id;          ///< tool only
   std::string name;                  ///< optional participant name
+  /// Assistant only: the reasoning blocks of the answer this message repeats, sent back
+  /// before the content (Anthropic requires them with their signatures when thinking is
+  /// on and the turn has tool calls); adapters of protocols without them ignore them.
+  std::vector<ReasoningBlock> reasoning_blocks;
 
-  static Message System(std::string t) { return {Role::kSystem, {ContentPart::Text(std::move(t))}, {}, {}, {}}; }
-  static Message Developer(std::string t) { return {Role::kDeveloper, {ContentPart::Text(std::move(t))}, {}, {}, {}}; }
-  static Message User(std::string t) { return {Role::kUser, {ContentPart::Text(std::move(t))}, {}, {}, {}}; }
-  static Message Assistant(std::string t) { return {Role::kAssistant, {ContentPart::Text(std::move(t))}, {}, {}, {}}; }
+  static Message System(std::string t) { return {Role::kSystem, {ContentPart::Text(std::move(t))}, {}, {}, {}, {}}; }
+  static Message Developer(std::string t) {
+    return {Role::kDeveloper, {ContentPart::Text(std::move(t))}, {}, {}, {}, {}};
+  }
+  static Message User(std::string t) { return {Role::kUser, {ContentPart::Text(std::move(t))}, {}, {}, {}, {}}; }
+  static Message Assistant(std::string t) {
+    return {Role::kAssistant, {ContentPart::Text(std::move(t))}, {}, {}, {}, {}};
+  }
   static Message ToolResult(std::string call_id, std::string t) {
-    return {Role::kTool, {ContentPart::Text(std::move(t))}, {}, std::move(call_id), {}};
+    return {Role::kTool, {ContentPart::Text(std::move(t))}, {}, std::move(call_id), {}, {}};
   }
   /// Concatenated text of all text parts.
   std::string text() const;
@@ -100,6 +120,24 @@ struct Capabilities {
   friend bool operator==(const Capabilities&, const Capabilities&) = default;
 };
 
+/// Reasoning ("thinking") options, one vocabulary over the protocols:
+///  - Anthropic `thinking`: kEnabled needs budget_tokens ({"type":"enabled","budget_tokens"});
+///    kAdaptive and kDisabled map to their types; `effort` and `exclude` cannot be
+///    expressed (kInvalidRequest naming them).
+///  - OpenRouter `reasoning`: {enabled|effort|max_tokens|exclude}; kAdaptive is refused.
+///  - OpenAI chat `reasoning_effort`: effort only; the mode, budget_tokens and exclude are
+///    dropped (the API has no form for them, reasoning models reason regardless and never
+///    return the reasoning text), so a thinking request served there answers without it.
+struct ReasoningOptions {
+  enum class Mode : uint8_t { kUnset, kEnabled, kDisabled, kAdaptive };
+  Mode mode = Mode::kUnset;
+  std::optional<uint32_t> budget_tokens;
+  std::string effort;    ///< "minimal" | "low" | "medium" | "high" | "" (unset)
+  bool exclude = false;  ///< reason but leave the reasoning out of the answer
+  bool set() const { return mode != Mode::kUnset || budget_tokens || !effort.empty() || exclude; }
+  friend bool operator==(const ReasoningOptions&, const ReasoningOptions&) = default;
+};
+
 enum class Priority : uint8_t { kLow = 0, kNormal = 1, kHigh = 2, kCritical = 3 };
 
 /// Metadata the core uses but that never goes on the wire.
@@ -138,6 +176,7 @@ struct ChatRequest {
   /// whose protocol has none refuses the request (kInvalidRequest naming `logprobs`).
   bool logprobs = false;
   std::optional<uint32_t> top_logprobs;
+  ReasoningOptions reasoning;
   RequestMeta meta;
   friend bool operator==(const ChatRequest&, const ChatRequest&) = default;
 };
@@ -152,9 +191,10 @@ struct Usage {
   uint64_t completion_tokens = 0;
   uint64_t total_tokens = 0;
   uint64_t cached_prompt_tokens = 0;
-  uint64_t cache_write_tokens = 0;
+  uint64_t cache_write_tokens = 0;     ///< all cache writes (5-minute and 1-hour)
   uint64_t reasoning_tokens = 0;
   std::optional<double> reported_cost_usd;  ///< when the provider reports one (OpenRouter)
+  uint64_t cache_write_1h_tokens = 0;  ///< of cache_write_tokens, the 1-hour writes (the rest are 5-minute)
   friend bool operator==(const Usage&, const Usage&) = default;
 };
 
@@ -184,6 +224,8 @@ struct ChatResponse {
   std::string content;         ///< concatenated text
   /// The model's visible reasoning (Anthropic thinking blocks), concatenated; "" when none.
   std::string reasoning;
+  /// The reasoning block by block, with signatures and redacted blocks (Anthropic).
+  std::vector<ReasoningBlock> reasoning_blocks;
   std::string refusal;
   std::vector<ToolCall> tool_calls;
   FinishReason finish_reason = FinishReason::kUnknown;
@@ -209,13 +251,18 @@ struct StreamEvent {
   std::string model;                ///< kStart
   Status error;                     ///< kError (in-band error)
   std::vector<TokenLogprob> logprobs;  ///< kTextDelta: the delta's tokens (may come with empty text)
+  /// kReasoningDelta: the signature of the thinking block being streamed (with empty
+  /// text; it closes the block), or a whole redacted block's data (`redacted`).
+  std::string signature;
+  std::string redacted;
 
   static StreamEvent TextDelta(std::string t) { StreamEvent e; e.kind = Kind::kTextDelta; e.text = std::move(t); return e; }
 };
 std::string_view stream_event_kind_name(StreamEvent::Kind k);
 
 /// Assembles stream events into a ChatResponse: concatenates text (and the deltas'
-/// logprobs) and reasoning, joins tool-call fragments by index (id/name from the first fragment), keeps
+/// logprobs) and reasoning (into reasoning blocks: a delta's text extends the last thinking
+/// block until a signature closes it; a redacted delta is a block of its own), joins tool-call fragments by index (id/name from the first fragment), keeps
 /// the last usage.
 class StreamAccumulator {
  public:
@@ -228,6 +275,7 @@ class StreamAccumulator {
   const Delivered& delivered() const { return delivered_; }
 
  private:
+  void add_reasoning(const StreamEvent& e);
   ChatResponse response_;
   std::vector<int64_t> index_to_slot_;  // wire index -> position in tool_calls
   bool saw_finish_ = false;

@@ -29,9 +29,11 @@
 
 namespace ploke {
 
-/// Tokens of one attempt. `prompt` includes the cached ones (cache_read, cache_write).
+/// Tokens of one attempt. `prompt` includes the cached ones (cache_read, cache_write);
+/// `completion` includes reasoning tokens (billed as output). `cache_write_1h` is the part
+/// of cache_write written with the 1-hour TTL (the rest are 5-minute writes).
 struct TokenUsage {
-  uint64_t prompt = 0, completion = 0, cache_read = 0, cache_write = 0;
+  uint64_t prompt = 0, completion = 0, cache_read = 0, cache_write = 0, cache_write_1h = 0;
 };
 
 /// One attempt (or probe) as the ledger records it.

@@ -47,6 +47,9 @@ struct PriceRecord {
   SystemTime effective_from{};
   double prompt = 0, completion = 0, request = 0, cache_read = 0, cache_write = 0;
   std::string source = "catalog";  ///< catalog | manual | provider
+  /// 1-hour cache writes; 0 = unknown: then 2 × prompt when cache_write is known (Anthropic's
+  /// ratio: 5-minute writes 1.25 ×, 1-hour writes 2 × input), else the prompt price.
+  double cache_write_1h = 0;
 };
 
 // The record and interface types live in ploke/core/usage.h so ploke::resilience can use

@@ -9,7 +9,9 @@
 // Requests: the API's own checks first (checks.h: its wording, its field paths), then
 // parsing; unknown top-level fields are ignored; a value the core cannot carry is
 // kInvalidRequest naming the field path. tool_result blocks become tool messages placed
-// before the turn's other content; thinking blocks are dropped; `output_config.format`
+// before the turn's other content; an assistant turn's thinking / redacted_thinking blocks
+// become Message::reasoning_blocks (signatures kept) and `thinking` the request's
+// ReasoningOptions (cache_control is not carried); `output_config.format`
 // becomes a json_schema response_format; ploke's `"ploke": {provider, policy, deadline_ms,
 // priority}` goes to RoutingHints.
 //
@@ -104,6 +106,7 @@ class AnthropicSseWriter {
  private:
   std::string start_if_needed();
   std::string close_block();
+  std::string reasoning_event(const StreamEvent& e);
   std::string id_, model_;
   uint64_t input_tokens_;
   std::string request_id_;
@@ -112,6 +115,7 @@ class AnthropicSseWriter {
   int block_index_ = -1;       // current open block (-1 = none)
   bool block_open_ = false;
   bool block_is_text_ = false;
+  bool block_is_thinking_ = false;
   int64_t block_tool_ = -1;    // wire tool index of the open tool_use block
   std::optional<Usage> usage_;
   FinishReason finish_ = FinishReason::kUnknown;
