@@ -2,6 +2,8 @@
 // decoding (keep-alive comments, native_finish_reason, mid-stream errors), drift tolerance.
 #include "ploke/adapters/openrouter/adapter.h"
 
+#include <algorithm>
+
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
 
@@ -154,6 +156,65 @@ TEST(OpenRouterAdapterTest, ParsesProviderNativeFinishReasonAndCost) {
     EXPECT_EQ(r->usage->total_tokens, 119u);
     ASSERT_TRUE(r->usage->reported_cost_usd.has_value());
     EXPECT_DOUBLE_EQ(*r->usage->reported_cost_usd, 0.0000259);
+  }
+}
+
+// Reasoning beside the content: `reasoning` (OpenRouter) or `reasoning_content` (DeepSeek,
+// vLLM, llama.cpp), in answers and stream deltas, on the fast and the DOM path.
+TEST(OpenRouterAdapterTest, ReadsReasoningInAnswersAndStreams) {
+  const std::string answer = R"({"id":"gen-1","model":"deepseek/deepseek-r1","choices":[{"index":0,"finish_reason":"stop",
+    "message":{"role":"assistant","content":"4","reasoning":"2+2 is 4","reasoning_details":[{"type":"reasoning.text","text":"2+2 is 4"}]}}],
+    "usage":{"prompt_tokens":3,"completion_tokens":9,"completion_tokens_details":{"reasoning_tokens":5}}})";
+  const std::string compat = R"({"id":"c","model":"m","choices":[{"index":0,"finish_reason":"stop",
+    "message":{"role":"assistant","content":"4","reasoning_content":"adding"}}]})";
+  const std::string stream =
+      "data: {\"id\":\"gen-2\",\"model\":\"m\",\"choices\":[{\"index\":0,\"delta\":{\"role\":\"assistant\",\"content\":\"\",\"reasoning\":\"Let me \"}}]}\n\n"
+      "data: {\"id\":\"gen-2\",\"model\":\"m\",\"choices\":[{\"index\":0,\"delta\":{\"reasoning_content\":\"think.\",\"content\":\"Four\"}}]}\n\n"
+      "data: {\"id\":\"gen-2\",\"model\":\"m\",\"choices\":[{\"index\":0,\"delta\":{\"content\":\".\"},\"finish_reason\":\"stop\"}]}\n\n"
+      "data: [DONE]\n\n";
+  for (bool fast : {true, false}) {
+    OpenRouterAdapter::Options o;
+    o.fast_json = fast;
+    OpenRouterAdapter a(o);
+    auto r = a.parse_response(ok_body(answer), ep());
+    ASSERT_OK(r);
+    EXPECT_EQ(r->content, "4");
+    EXPECT_EQ(r->reasoning, "2+2 is 4") << fast;
+    ASSERT_EQ(r->reasoning_blocks.size(), 1u);
+    EXPECT_EQ(r->reasoning_blocks[0].text, "2+2 is 4");
+    EXPECT_EQ(r->usage->reasoning_tokens, 5u);
+    auto c = a.parse_response(ok_body(compat), ep());
+    ASSERT_OK(c);
+    EXPECT_EQ(c->reasoning, "adding") << fast;
+    auto d = a.new_stream_decoder(ep());
+    std::vector<StreamEvent> ev;
+    ASSERT_OK(d->feed(stream, ev));
+    ASSERT_OK(d->finish(ev));
+    StreamAccumulator acc;
+    std::vector<StreamEvent::Kind> kinds;
+    for (const auto& e : ev) {
+      ASSERT_OK(acc.add(e));
+      kinds.push_back(e.kind);
+    }
+    EXPECT_EQ(acc.response().reasoning, "Let me think.") << fast;
+    EXPECT_EQ(acc.response().content, "Four.");
+    // The chunk carrying both: reasoning is delivered before its text.
+    const auto first_text = std::find(kinds.begin(), kinds.end(), StreamEvent::Kind::kTextDelta);
+    ASSERT_NE(first_text, kinds.end());
+    EXPECT_EQ(std::count(kinds.begin(), first_text, StreamEvent::Kind::kReasoningDelta), 2) << fast;
+  }
+}
+
+TEST(OpenRouterAdapterTest, NonStringReasoningIsMalformed) {
+  const std::string body = R"({"id":"gen-1","model":"m","choices":[{"index":0,"finish_reason":"stop",
+    "message":{"role":"assistant","content":"x","reasoning":{"text":"no"}}}]})";
+  for (bool fast : {true, false}) {
+    OpenRouterAdapter::Options o;
+    o.fast_json = fast;
+    auto r = OpenRouterAdapter(o).parse_response(ok_body(body), ep());
+    ASSERT_FALSE(r.ok());
+    EXPECT_EQ(r.status().code(), StatusCode::kMalformedResponse);
+    EXPECT_NE(r.status().message().find("choices[0].message.reasoning"), std::string::npos) << r.status().message();
   }
 }
 

@@ -217,7 +217,8 @@ TEST_F(GatewayTest, AnthropicThinkingOverAnOpenAiUpstreamAnswersWithoutIt) {
   body["thinking"] = {{"type", "enabled"}, {"budget_tokens", 1024}};
   auto r = call("POST", "/v1/messages", body.dump(), {{"anthropic-version", "2023-06-01"}});
   ASSERT_EQ(r->status, 200) << r->body;
-  for (const auto& b : json::parse(r->body)["content"]) EXPECT_NE(b["type"], "thinking");
+  const json answer = json::parse(r->body);
+  for (const auto& b : answer["content"]) EXPECT_NE(b["type"], "thinking");
 }
 
 TEST_F(GatewayTest, FallsOverWhenThePrimaryFails) {

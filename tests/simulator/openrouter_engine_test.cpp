@@ -477,6 +477,34 @@ TEST(OpenRouterCoreTest, AdapterToleratesEveryDriftSwitch) {
   ASSERT_TRUE(s->usage && s->usage->reported_cost_usd);
 }
 
+// Asked through the normalized request, OpenRouter's reasoning comes back in
+// ChatResponse::reasoning, answered and streamed.
+TEST(OpenRouterCoreTest, ReasoningRoundTripsThroughTheClient) {
+  Core c;
+  ChatRequest r = req("deepseek/deepseek-chat-v3.1");
+  r.reasoning.effort = "low";
+  auto whole = c.client().complete(r);
+  ASSERT_OK(whole);
+  EXPECT_FALSE(whole->reasoning.empty());
+  ASSERT_EQ(whole->reasoning_blocks.size(), 1u);
+  EXPECT_EQ(whole->content.find(whole->reasoning), std::string::npos);
+  EXPECT_GT(whole->usage->reasoning_tokens, 0u);
+  r.stream = true;
+  size_t reasoning_events = 0;
+  auto streamed = c.client().stream(r, [&](const StreamEvent& e) {
+    if (e.kind == StreamEvent::Kind::kReasoningDelta) ++reasoning_events;
+  });
+  ASSERT_OK(streamed);
+  EXPECT_FALSE(streamed->reasoning.empty());
+  EXPECT_GT(reasoning_events, 1u);
+  EXPECT_FALSE(streamed->content.empty());
+  r.stream = false;
+  r.reasoning.exclude = true;
+  auto excluded = c.client().complete(r);
+  ASSERT_OK(excluded);
+  EXPECT_TRUE(excluded->reasoning.empty());
+}
+
 
 // ---- Reasoning (`reasoning` / `include_reasoning`) ----
 

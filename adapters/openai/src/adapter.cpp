@@ -69,6 +69,26 @@ bool read_content(Reader& rd, const json& msg, const std::string& path, std::str
   return true;
 }
 
+/// Reasoning text that OpenAI-compatible servers send beside the content: `reasoning`
+/// (OpenRouter) or `reasoning_content` (DeepSeek, vLLM, llama.cpp); the latter wins when both
+/// are present. OpenAI itself sends neither.
+bool read_reasoning(Reader& rd, const json& obj, const std::string& path, std::string& out) {
+  for (const char* k : {"reasoning_content", "reasoning"}) {
+    const json* r = Reader::find(obj, k);
+    if (r == nullptr || r->is_null()) continue;
+    if (!r->is_string()) return rd.fail(path + k, "expected string or null");
+    if (out.empty()) out = r->get_ref<const std::string&>();
+  }
+  return true;
+}
+
+/// The whole answer's reasoning as one block without a signature, as the stream assembles it.
+void set_reasoning(ChatResponse& out, std::string text) {
+  if (text.empty()) return;
+  out.reasoning = text;
+  out.reasoning_blocks.push_back(ReasoningBlock{ReasoningBlock::Kind::kThinking, std::move(text), {}, {}});
+}
+
 bool read_tool_calls(Reader& rd, const json& msg, const std::string& path, std::vector<ToolCall>& out) {
   const json* tcs = Reader::find(msg, "tool_calls");
   if (tcs == nullptr || tcs->is_null()) return true;
@@ -142,12 +162,14 @@ Result<ChatResponse> parse_body_slow(const HttpResponse& r, const Endpoint& ep) 
   if (msg == nullptr) return malformed("choices[0].message: missing", r, ep);
   if (!msg->is_object()) return malformed("choices[0].message: expected object", r, ep);
   const std::string mp = "choices[0].message.";
-  if (!read_content(rd, *msg, mp, out.content) || !rd.opt_string(*msg, "refusal", mp, out.refusal) ||
+  std::string reasoning;
+  if (!read_content(rd, *msg, mp, out.content) || !read_reasoning(rd, *msg, mp, reasoning) || !rd.opt_string(*msg, "refusal", mp, out.refusal) ||
       !read_tool_calls(rd, *msg, mp, out.tool_calls) ||
       !rd.opt_string(choice, "finish_reason", "choices[0].", out.native_finish_reason) ||
       !logprobs::read_choice(choice, "choices[0]", out.logprobs, rd.problem)) {
     return malformed(rd.problem, r, ep);
   }
+  set_reasoning(out, std::move(reasoning));
   out.finish_reason = map_finish_reason(out.native_finish_reason);
   if (const json* u = Reader::find(doc, "usage"); u != nullptr && !u->is_null()) {
     Usage usage;
@@ -258,17 +280,22 @@ bool fast_tool_calls(JsonCursor& c, std::vector<ToolCall>& out) {
   return !c.failed();
 }
 
+bool is_reasoning_key(std::string_view key) { return key == "reasoning" || key == "reasoning_content"; }
+
 bool fast_message(JsonCursor& c, ChatResponse& out) {
   bool first = true;
   std::string_view key;
+  std::string reasoning, reasoning_content;
   while (c.next_member(first, key)) {
     bool ok = true;
     if (key == "content") ok = c.read_string_or_null(out.content);  // array content → slow path
     else if (key == "refusal") ok = c.read_string_or_null(out.refusal);
     else if (key == "tool_calls") ok = fast_tool_calls(c, out.tool_calls);
+    else if (is_reasoning_key(key)) ok = c.read_string_or_null(key == "reasoning" ? reasoning : reasoning_content);
     else ok = c.skip_value();
     if (!ok) return false;
   }
+  set_reasoning(out, reasoning_content.empty() ? std::move(reasoning) : std::move(reasoning_content));
   return !c.failed();
 }
 
@@ -373,6 +400,7 @@ class OpenAiStreamDecoder final : public detail::SseStreamDecoder {
   bool fast_ = true;
   std::vector<StreamEvent> scratch_;  // fast path: events of the chunk being decoded
   std::string id_, model_, text_;     // fast path: reused buffers
+  std::string reasoning_;             // fast path: the delta's reasoning text
   bool started_ = false;
   bool finish_sent_ = false;
 };
@@ -470,6 +498,7 @@ bool OpenAiStreamDecoder::fast_choice(JsonCursor& c, bool& finish_sent) {
   const size_t mark = scratch_.size();
   uint64_t index = 0;
   text_.clear();
+  reasoning_.clear();
   size_t tools = 0;
   std::string reason;
   bool first = true;
@@ -493,6 +522,12 @@ bool OpenAiStreamDecoder::fast_choice(JsonCursor& c, bool& finish_sent) {
     // Text goes before this choice's tool fragments.
     scratch_.insert(scratch_.begin() + static_cast<ptrdiff_t>(mark), StreamEvent::TextDelta(text_));
   }
+  if (!reasoning_.empty()) {  // reasoning goes before the text
+    StreamEvent r;
+    r.kind = StreamEvent::Kind::kReasoningDelta;
+    r.text = reasoning_;
+    scratch_.insert(scratch_.begin() + static_cast<ptrdiff_t>(mark), std::move(r));
+  }
   if (!reason.empty() && !finish_sent) {
     finish_sent = true;
     StreamEvent fin;
@@ -511,6 +546,12 @@ bool OpenAiStreamDecoder::fast_delta(JsonCursor& c, std::string& text, size_t& t
   while (c.next_member(first, key)) {
     if (key == "content") {
       if (!c.read_string_or_null(text)) return false;
+      continue;
+    }
+    if (is_reasoning_key(key)) {  // both in one delta: reasoning_content wins (as in on_chunk)
+      std::string piece;
+      if (!c.read_string_or_null(piece)) return false;
+      if (!piece.empty() && (key == "reasoning_content" || reasoning_.empty())) reasoning_ = std::move(piece);
       continue;
     }
     if (key != "tool_calls") {
@@ -589,6 +630,10 @@ bool OpenAiStreamDecoder::on_chunk(const json& doc, const SseEvent& e) {
       }
       if (const json* d = Reader::find(c, "delta"); d != nullptr && !d->is_null()) {
         if (!d->is_object()) return fail_malformed(e, cp + ".delta: expected object");
+        StreamEvent reasoning;
+        reasoning.kind = StreamEvent::Kind::kReasoningDelta;
+        if (!read_reasoning(rd, *d, cp + ".delta.", reasoning.text)) return fail_malformed(e, rd.problem);
+        if (!reasoning.text.empty()) emit(std::move(reasoning));
         StreamEvent ev = StreamEvent::TextDelta({});
         if (!rd.opt_string(*d, "content", cp + ".delta.", ev.text) ||
             !logprobs::read_choice(c, cp, ev.logprobs, rd.problem)) {
