@@ -47,6 +47,9 @@ CLI::App* add_gateway_command(CLI::App& app, GatewayArgs& a) {
                 "Upstream ADAPTER,URL[,MODEL[,KEY_ENV]] (repeatable, in fallback order; key from KEY_ENV or the adapter's "
                 "conventional variable)");
   g->add_flag("--sim", a.sim, "Start two in-process simulators (sim-a, then sim-b as its fallback) as upstreams");
+  g->add_option("--sim-protocol", a.sim_protocol, "Adapter the core speaks to the simulators with: openai, anthropic, openrouter")
+      ->capture_default_str()
+      ->check(CLI::IsMember({"openai", "anthropic", "openrouter"}));
   g->add_option("--sim-faults", a.sim_faults, "Fault plan for sim-a (simulator/README.md)")->check(CLI::ExistingFile);
   g->add_option("--sim-ttft-ms", a.sim_ttft_ms, "Simulators' time to first token, ms")->check(CLI::Range(0, 600000));
   g->add_option("--sim-tps", a.sim_tps, "Simulators' tokens per second")->check(CLI::Range(0.001, 1e9));
@@ -222,7 +225,11 @@ StepResult add_sim_upstreams(const GatewayArgs& args, Clock& clock, GatewaySetup
     }
     const std::string name = i == 0 ? "sim-a" : "sim-b";
     std::printf("upstream %s %s (simulated)\n", name.c_str(), (*server)->url().c_str());
-    g.ups.push_back({name + "/" + args.model, "openai", (*server)->url() + "/v1", args.model, ""});
+    // The simulator speaks every protocol; --sim-protocol picks the adapter the core uses.
+    const std::string base = (*server)->url() + (args.sim_protocol == "anthropic"    ? ""
+                                                 : args.sim_protocol == "openrouter" ? "/api/v1"
+                                                                                     : "/v1");
+    g.ups.push_back({name + "/" + args.model, args.sim_protocol, base, args.model, ""});
     g.sim_engines.push_back(std::move(engine).value());
     g.sim_servers.push_back(std::move(server).value());
   }

@@ -140,6 +140,7 @@ struct GatewayArgs {
   std::vector<std::string> providers;  ///< ADAPTER,URL[,MODEL[,KEY_ENV]]
   bool sim = false;
   std::string sim_faults;
+  std::string sim_protocol = "openai";  ///< --sim-protocol: the adapter the core speaks to the simulators with
   int sim_ttft_ms = -1;
   double sim_tps = -1;
   bool sim_fast = false;

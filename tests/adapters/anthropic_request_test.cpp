@@ -162,8 +162,8 @@ TEST(AnthropicRequestTest, ToolsToolChoiceAndSampling) {
   ChatRequest r = basic();
   r.tools.push_back(ToolDefinition{"get_weather", "Weather",
                                    R"({"type":"object","properties":{"city":{"type":"string"}},"required":["city"]})",
-                                   true});
-  r.tools.push_back(ToolDefinition{"noargs", "", "", std::nullopt});
+                                   true, CacheControl::kNone});
+  r.tools.push_back(ToolDefinition{"noargs", "", "", std::nullopt, CacheControl::kNone});
   r.tool_choice.mode = ToolChoice::Mode::kRequired;
   r.parallel_tool_calls = false;
   r.temperature = 0.5;
@@ -206,13 +206,13 @@ TEST(AnthropicRequestTest, ToolChoiceModes) {
                         Case{ToolChoice::Mode::kNone, R"({"type":"none"})"},
                         Case{ToolChoice::Mode::kFunction, R"({"type":"tool","name":"f"})"}}) {
     ChatRequest r = basic();
-    r.tools.push_back(ToolDefinition{"f", "", "{}", std::nullopt});
+    r.tools.push_back(ToolDefinition{"f", "", "{}", std::nullopt, CacheControl::kNone});
     r.tool_choice.mode = c.mode;
     r.tool_choice.function_name = "f";
     EXPECT_EQ(body_of(AnthropicAdapter().build_request(r, kEp))["tool_choice"], json::parse(c.expected));
   }
   ChatRequest r = basic();
-  r.tools.push_back(ToolDefinition{"f", "", "{}", std::nullopt});
+  r.tools.push_back(ToolDefinition{"f", "", "{}", std::nullopt, CacheControl::kNone});
   EXPECT_FALSE(body_of(AnthropicAdapter().build_request(r, kEp)).contains("tool_choice"));
   r.parallel_tool_calls = false;
   EXPECT_EQ(body_of(AnthropicAdapter().build_request(r, kEp))["tool_choice"],
@@ -221,7 +221,7 @@ TEST(AnthropicRequestTest, ToolChoiceModes) {
 
 TEST(AnthropicRequestTest, InvalidSchemaAndUnsupportedResponseFormat) {
   ChatRequest r = basic();
-  r.tools.push_back(ToolDefinition{"f", "", "{oops", std::nullopt});
+  r.tools.push_back(ToolDefinition{"f", "", "{oops", std::nullopt, CacheControl::kNone});
   auto http = AnthropicAdapter().build_request(r, kEp);
   ASSERT_FALSE(http.ok());
   EXPECT_NE(http.status().message().find("tools[0].parameters: invalid JSON at byte"), std::string::npos);

@@ -25,7 +25,7 @@ ChatRequest responses_conversation() {
   a.tool_calls.push_back(ToolCall{"call_1", "get_weather", R"({"city":"Paris"})"});
   r.messages.push_back(a);
   r.messages.push_back(Message::ToolResult("call_1", "21"));
-  r.tools.push_back(ToolDefinition{"get_weather", "Weather", R"({"type":"object"})", std::nullopt});
+  r.tools.push_back(ToolDefinition{"get_weather", "Weather", R"({"type":"object"})", std::nullopt, CacheControl::kNone});
   r.tool_choice.mode = ToolChoice::Mode::kRequired;
   r.max_output_tokens = 64;
   r.stream = true;

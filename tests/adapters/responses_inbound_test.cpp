@@ -6,9 +6,11 @@
 
 #include <nlohmann/json.hpp>
 
+#include <algorithm>
 #include <sstream>
 
 #include "ploke/adapters/openai/responses.h"
+#include "ploke/adapters/openai/responses_adapter.h"
 
 namespace ploke::adapters::openai {
 namespace {
@@ -174,6 +176,67 @@ TEST(OpenAiResponsesInbound, StreamWriterErrorEventContinuesTheSequence) {
   EXPECT_EQ(types.back(), "error");
   EXPECT_EQ(ev.back()["sequence_number"], ev.size() - 1);
   EXPECT_EQ(ev.back()["message"].get<std::string>().find("secret"), std::string::npos);
+}
+
+
+// The answer's reasoning (an upstream's thinking, OpenRouter's reasoning) is a reasoning
+// item's summary before the message, whole and streamed; the client half reads it back.
+TEST(OpenAiResponsesInbound, ReasoningBecomesAReasoningItemBeforeTheMessage) {
+  ChatResponse a;
+  a.model = "claude-sonnet-4-5";
+  a.reasoning = "Check the forecast.";
+  a.content = "Sunny.";
+  a.finish_reason = FinishReason::kStop;
+  a.usage = Usage{10, 8, 18, 4, 2, 5, std::nullopt, 0};
+  const json j = json::parse(render_openai_response(a, a.usage, 0, "tr", ResponseEcho{}));
+  ASSERT_EQ(j["output"].size(), 2u) << j.dump();
+  EXPECT_EQ(j["output"][0]["type"], "reasoning");
+  EXPECT_EQ(j["output"][0]["summary"][0]["text"], "Check the forecast.");
+  EXPECT_EQ(j["output"][1]["type"], "message");
+  EXPECT_NE(j["output"][0]["id"], j["output"][1]["id"]);
+  EXPECT_EQ(j["usage"]["input_tokens_details"]["cached_tokens"], 4);
+  EXPECT_EQ(j["usage"]["input_tokens_details"]["cache_write_tokens"], 2);
+  EXPECT_EQ(j["usage"]["output_tokens_details"]["reasoning_tokens"], 5);
+
+  ResponsesSseWriter w("tr", "claude-sonnet-4-5", 0, ResponseEcho{});
+  StreamEvent r1, r2, sig;
+  r1.kind = r2.kind = sig.kind = StreamEvent::Kind::kReasoningDelta;
+  r1.text = "Check the ";
+  r2.text = "forecast.";
+  sig.signature = "sig";  // no form in a Responses stream
+  std::string out = w.event(r1);
+  out += w.event(r2);
+  out += w.event(sig);
+  out += w.event(StreamEvent::TextDelta("Sunny."));
+  out += w.finish(a);
+  std::vector<std::string> types;
+  const std::vector<json> ev = parse_writer_events(out, types);
+  const std::vector<std::string> want = {
+      "response.created", "response.in_progress", "response.output_item.added", "response.reasoning_summary_part.added",
+      "response.reasoning_summary_text.delta", "response.reasoning_summary_text.delta",
+      "response.reasoning_summary_text.done", "response.reasoning_summary_part.done", "response.output_item.done",
+      "response.output_item.added", "response.content_part.added", "response.output_text.delta",
+      "response.output_text.done", "response.content_part.done", "response.output_item.done", "response.completed"};
+  EXPECT_EQ(types, want);
+  EXPECT_EQ(ev[6]["text"], "Check the forecast.");
+  EXPECT_EQ(ev.back()["response"]["output"][0]["summary"][0]["text"], "Check the forecast.");
+  // Nothing streamed (a whole answer at the end): the same items.
+  ResponsesSseWriter whole("tr", "m", 0, ResponseEcho{});
+  std::vector<std::string> whole_types;
+  parse_writer_events(whole.finish(a), whole_types);
+  std::vector<std::string> want_whole = want;  // one summary delta, the message without deltas
+  want_whole.erase(std::find(want_whole.begin(), want_whole.end(), "response.output_text.delta"));
+  want_whole.erase(std::find(want_whole.begin(), want_whole.end(), "response.reasoning_summary_text.delta"));
+  EXPECT_EQ(whole_types, want_whole);
+  // The client half decodes the stream into the same reasoning and text.
+  auto dec = OpenAiResponsesAdapter().new_stream_decoder(Endpoint{"openai", "http://x", Secret(), {}});
+  std::vector<StreamEvent> got;
+  ASSERT_TRUE(dec->feed(out, got).ok());
+  ASSERT_TRUE(dec->finish(got).ok());
+  StreamAccumulator acc;
+  for (const StreamEvent& e : got) ASSERT_TRUE(acc.add(e).ok());
+  EXPECT_EQ(acc.response().reasoning, "Check the forecast.");
+  EXPECT_EQ(acc.response().content, "Sunny.");
 }
 
 }  // namespace

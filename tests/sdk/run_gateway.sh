@@ -9,6 +9,9 @@
 #   lines ("upstream sim-a URL (simulated)") and "listening on URL", runs
 #   test/gateway_*.test.mjs serially with PLOKE_GATEWAY_URL, PLOKE_SIM_A_URL, PLOKE_SIM_B_URL;
 # - always stops the gateway (trap) and fails if it does not exit 0 on SIGTERM.
+# PLOKE_GATEWAY_UPSTREAM=anthropic: the simulators are spoken to with the Anthropic adapter
+# (--sim-protocol anthropic --model claude-sonnet-4-6) and only
+# test/gateway_anthropic_upstream.test.mjs runs (it skips itself otherwise).
 set -euo pipefail
 if [[ $# -lt 1 ]]; then
   echo "usage: $0 path/to/ploke-sim [node --test args...]" >&2
@@ -21,6 +24,11 @@ shift
 
 # shellcheck disable=SC2206
 GATEWAY_ARGS=(${PLOKE_GATEWAY_ARGS:---sim-ttft-ms 0 --sim-tps 5000 --drain-timeout-ms 2000})
+TESTS=(test/gateway_*.test.mjs)
+if [[ "${PLOKE_GATEWAY_UPSTREAM:-}" == anthropic ]]; then
+  GATEWAY_ARGS+=(--sim-protocol anthropic --model claude-sonnet-4-6)
+  TESTS=(test/gateway_anthropic_upstream.test.mjs)
+fi
 sdk_start gateway --sim --host 127.0.0.1 --port 0 "${GATEWAY_ARGS[@]}"
 URL= SIM_A= SIM_B=
 while :; do
@@ -36,7 +44,7 @@ echo "run_gateway.sh: $BIN gateway --sim -> $URL (sim-a $SIM_A, sim-b $SIM_B; pi
 
 set +e
 PLOKE_GATEWAY_URL="$URL" PLOKE_SIM_A_URL="$SIM_A" PLOKE_SIM_B_URL="$SIM_B" OPENAI_LOG=off \
-  node --test --test-reporter=spec --test-concurrency=1 --test-timeout=60000 "$@" test/gateway_*.test.mjs
+  node --test --test-reporter=spec --test-concurrency=1 --test-timeout=60000 "$@" "${TESTS[@]}"
 TEST_RC=$?
 set -e
 sdk_finish "$TEST_RC"

@@ -31,7 +31,7 @@ ChatRequest hello(bool stream = false) {
 ToolDefinition weather_tool() {
   return ToolDefinition{"get_weather", "weather",
                         R"({"type":"object","properties":{"city":{"type":"string"}},"required":["city"]})",
-                        std::nullopt};
+                        std::nullopt, CacheControl::kNone};
 }
 
 FaultPlan plan(std::string_view json) {

@@ -67,7 +67,7 @@ class E2eCases {
     ChatRequest req = hello(true);
     req.tools.push_back(ToolDefinition{"get_weather", "weather",
                                        R"({"type":"object","properties":{"city":{"type":"string"}},"required":["city"]})",
-                                       std::nullopt});
+                                       std::nullopt, CacheControl::kNone});
     req.tool_choice.mode = ToolChoice::Mode::kRequired;
     auto r = stream(req, nullptr);
     ASSERT_OK(r);

@@ -402,7 +402,7 @@ ChatRequest req(const std::string& model, bool tools = false) {
   if (tools) {
     r.tools.push_back(ToolDefinition{"get_weather", "weather",
                                      R"({"type":"object","properties":{"city":{"type":"string"}},"required":["city"]})",
-                                     std::nullopt});
+                                     std::nullopt, CacheControl::kNone});
     r.tool_choice.mode = ToolChoice::Mode::kRequired;
   }
   return r;

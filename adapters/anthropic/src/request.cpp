@@ -2,6 +2,7 @@
 // are written directly (JsonWriter); the rest is built as an ordered_json DOM (insertion
 // order = wire order, so bodies are stable), which also validates the embedded
 // schemas/arguments. Both give the same bytes for the same request.
+#include <algorithm>
 #include <string>
 #include <vector>
 
@@ -65,6 +66,19 @@ Result<OJson> image_block(const ContentPart& p, const std::string& path) {
   return b;
 }
 
+/// `cache_control` on a block (a tool, a system or content block, the body) for a breakpoint.
+void put_cache_control(OJson& holder, CacheControl c) {
+  if (c == CacheControl::kNone) return;
+  OJson cc = OJson{{"type", "ephemeral"}};
+  if (c == CacheControl::kEphemeral1h) cc["ttl"] = "1h";
+  holder["cache_control"] = std::move(cc);
+}
+
+/// A block list that may be written as a plain string: one text block, no breakpoint.
+bool one_plain_text(const OJson& blocks) {
+  return blocks.size() == 1 && blocks[0]["type"] == "text" && !blocks[0].contains("cache_control");
+}
+
 Status append_parts(const Message& m, const std::string& path, OJson& blocks) {
   for (const ContentPart& p : m.content) {
     if (p.kind == ContentPart::Kind::kText) {
@@ -74,8 +88,30 @@ Status append_parts(const Message& m, const std::string& path, OJson& blocks) {
       PLOKE_ASSIGN_OR_RETURN(OJson img, image_block(p, path + ".content"));
       blocks.push_back(std::move(img));
     }
+    put_cache_control(blocks.back(), p.cache);
   }
   return Status::Ok();
+}
+
+/// A tool message's breakpoint goes on its tool_result block.
+CacheControl message_cache(const Message& m) {
+  CacheControl c = CacheControl::kNone;
+  for (const ContentPart& p : m.content) c = std::max(c, p.cache);
+  return c;
+}
+
+/// A system message's text: one block, or one per part when a part carries a breakpoint.
+void append_system(const Message& m, OJson& system) {
+  if (message_cache(m) == CacheControl::kNone) {
+    const std::string text = m.text();
+    if (!text.empty()) system.push_back(OJson{{"type", "text"}, {"text", text}});
+    return;
+  }
+  for (const ContentPart& p : m.content) {
+    if (p.text.empty()) continue;
+    system.push_back(OJson{{"type", "text"}, {"text", p.text}});
+    put_cache_control(system.back(), p.cache);
+  }
 }
 
 // An assistant message's reasoning blocks, before its content, as the API returned them.
@@ -123,8 +159,7 @@ Status build_turns(const std::vector<Message>& messages, OJson& system, std::vec
           return InvalidRequestError(path + ".content: system messages take text only");
         }
       }
-      const std::string text = m.text();
-      if (!text.empty()) system.push_back(OJson{{"type", "text"}, {"text", text}});
+      append_system(m, system);
       continue;
     }
     OJson blocks = OJson::array();
@@ -133,11 +168,13 @@ Status build_turns(const std::vector<Message>& messages, OJson& system, std::vec
       if (m.tool_call_id.empty()) return InvalidRequestError(path + ".tool_call_id: required for role tool");
       OJson content = OJson::array();
       PLOKE_RETURN_IF_ERROR(append_parts(m, path, content));
+      for (OJson& b : content) b.erase("cache_control");
       OJson block = OJson::object();
       block["type"] = "tool_result";
       block["tool_use_id"] = m.tool_call_id;
-      if (content.size() == 1 && content[0]["type"] == "text") block["content"] = content[0]["text"];
+      if (one_plain_text(content)) block["content"] = content[0]["text"];
       else block["content"] = std::move(content);
+      put_cache_control(block, message_cache(m));
       blocks.push_back(std::move(block));
     } else {
       role = m.role == Role::kAssistant ? "assistant" : "user";
@@ -190,6 +227,7 @@ Status write_tools(const ChatRequest& r, OJson& body) {
       PLOKE_ASSIGN_OR_RETURN(OJson schema, parse_object(t.parameters_json, path + ".parameters", true));
       if (!schema.contains("type")) schema["type"] = "object";
       tool["input_schema"] = std::move(schema);
+      put_cache_control(tool, t.cache);
       tools.push_back(std::move(tool));
     }
     body["tools"] = std::move(tools);
@@ -226,13 +264,13 @@ Status write_tools(const ChatRequest& r, OJson& body) {
 
 bool plain_request(const ChatRequest& r) {
   if (!r.tools.empty() || r.tool_choice.mode != ToolChoice::Mode::kUnset) return false;
-  if (r.reasoning.set()) return false;
+  if (r.reasoning.set() || r.cache != CacheControl::kNone) return false;
   bool any_turn = false;
   Role prev = Role::kSystem;
   for (const Message& m : r.messages) {
     if (!m.tool_calls.empty() || !m.reasoning_blocks.empty()) return false;
     for (const ContentPart& p : m.content) {
-      if (p.kind != ContentPart::Kind::kText) return false;
+      if (p.kind != ContentPart::Kind::kText || p.cache != CacheControl::kNone) return false;
     }
     if (m.role == Role::kSystem || m.role == Role::kDeveloper) continue;
     if (m.role != Role::kUser && m.role != Role::kAssistant) return false;
@@ -366,13 +404,13 @@ Result<HttpRequest> build_request_impl(const ChatRequest& r, const Endpoint& ep,
   OJson body = OJson::object();
   body["model"] = r.model;
   body["max_tokens"] = r.max_output_tokens ? *r.max_output_tokens : o.default_max_tokens;
-  if (system.size() == 1) body["system"] = system[0]["text"];
+  if (one_plain_text(system)) body["system"] = system[0]["text"];
   else if (!system.empty()) body["system"] = std::move(system);
   OJson msgs = OJson::array();
   for (Turn& t : turns) {
     OJson m = OJson::object();
     m["role"] = t.role;
-    if (t.blocks.size() == 1 && t.blocks[0]["type"] == "text") m["content"] = t.blocks[0]["text"];
+    if (one_plain_text(t.blocks)) m["content"] = t.blocks[0]["text"];
     else m["content"] = std::move(t.blocks);
     msgs.push_back(std::move(m));
   }
@@ -385,6 +423,7 @@ Result<HttpRequest> build_request_impl(const ChatRequest& r, const Endpoint& ep,
   if (!r.stop.empty()) body["stop_sequences"] = r.stop;
   if (!r.user.empty()) body["metadata"] = OJson{{"user_id", r.user}};
   if (r.stream) body["stream"] = true;
+  put_cache_control(body, r.cache);
   http.body = body.dump();
   return http;
 }

@@ -29,6 +29,15 @@ bool opt_number(JsonReader& rd, const json& obj, const char* key, std::optional<
   return true;
 }
 
+// A block's `cache_control` (its shape already checked: check_anthropic_request) as a breakpoint.
+CacheControl read_cache_control(const json& holder) {
+  const json* cc = JsonReader::find(holder, "cache_control");
+  if (cc == nullptr || !cc->is_object()) return CacheControl::kNone;
+  const json* ttl = JsonReader::find(*cc, "ttl");
+  const bool hour = ttl != nullptr && ttl->is_string() && ttl->get_ref<const std::string&>() == "1h";
+  return hour ? CacheControl::kEphemeral1h : CacheControl::kEphemeral5m;
+}
+
 // Text of a tool_result's content (string or text blocks).
 bool tool_result_text(JsonReader& rd, const json& c, const std::string& path, std::string& out) {
   if (c.is_null()) return true;
@@ -116,10 +125,11 @@ bool parse_message(JsonReader& rd, const json& mj, const std::string& path, std:
     if (type == "text") {
       std::string text;
       if (!rd.req_string(b, "text", bp, text)) return false;
-      m.content.push_back(ContentPart::Text(std::move(text)));
+      m.content.push_back(ContentPart::CachedText(std::move(text), read_cache_control(b)));
     } else if (type == "image") {
       ContentPart part;
       if (!image_part(rd, b, bp, part)) return false;
+      part.cache = read_cache_control(b);
       m.content.push_back(std::move(part));
     } else if (type == "tool_use") {
       if (m.role != Role::kAssistant) return rd.fail(bp + "type", "tool_use blocks belong to assistant turns");
@@ -142,7 +152,7 @@ bool parse_message(JsonReader& rd, const json& mj, const std::string& path, std:
       if (const json* e = JsonReader::find(b, "is_error"); e != nullptr && e->is_boolean() && e->get<bool>()) {
         text = "Error: " + text;
       }
-      t.content.push_back(ContentPart::Text(std::move(text)));
+      t.content.push_back(ContentPart::CachedText(std::move(text), read_cache_control(b)));
       tool_results.push_back(std::move(t));
     } else if (type == "thinking" || type == "redacted_thinking") {
       if (m.role == Role::kAssistant && !read_reasoning_block(rd, b, type, bp, m.reasoning_blocks)) return false;
@@ -194,6 +204,7 @@ Status parse_tools(JsonReader& rd, const json& j, ChatRequest& r) {
       if (schema == nullptr) return InvalidRequestError(tp + "input_schema: Field required");
       if (!schema->is_object()) return InvalidRequestError(tp + "input_schema: expected an object");
       d.parameters_json = schema->dump();
+      d.cache = read_cache_control(t);
       r.tools.push_back(std::move(d));
     }
   }
@@ -304,6 +315,7 @@ Result<InboundRequest> parse_impl(std::string_view body, bool count_tokens) {
         if (type != "text") return InvalidRequestError(bp + "type: expected text");
         if (!rd.req_string((*sys)[i], "text", bp, text)) return fail();
         r.messages.push_back(Message::System(std::move(text)));
+        r.messages.back().content.back().cache = read_cache_control((*sys)[i]);
       }
     } else {
       return InvalidRequestError("system: expected a string or an array of text blocks");
@@ -319,6 +331,7 @@ Result<InboundRequest> parse_impl(std::string_view body, bool count_tokens) {
   if (Status st = parse_tools(rd, j, r); !st.ok()) return st;
   if (Status st = parse_options(rd, j, in); !st.ok()) return st;
   parse_thinking(j, r.reasoning);
+  r.cache = read_cache_control(j);
   r.meta.required.tools = !r.tools.empty();
   r.meta.required.streaming = r.stream;
   for (const Message& m : r.messages) {

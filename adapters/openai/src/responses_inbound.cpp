@@ -63,7 +63,7 @@ Status read_input_item(const Json& item, const std::string& path, std::vector<Me
     PLOKE_RETURN_IF_ERROR(read_item_parts(item["content"], path, m));
     out.push_back(std::move(m));
   } else if (type == "function_call") {
-    if (out.empty() || out.back().role != Role::kAssistant) out.push_back(Message{Role::kAssistant, {}, {}, {}, {}});
+    if (out.empty() || out.back().role != Role::kAssistant) out.push_back(Message{Role::kAssistant, {}, {}, {}, {}, {}});
     out.back().tool_calls.push_back(
         ToolCall{item["call_id"].get<std::string>(), item["name"].get<std::string>(), item["arguments"].get<std::string>()});
   } else if (type == "function_call_output") {

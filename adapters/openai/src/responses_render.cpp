@@ -82,7 +82,11 @@ void append_output_item(std::string& out, const WireOutputItem& item, bool done,
 void append_response_usage(std::string& out, const WireResponse& r) {
   out += "{\"input_tokens\":";
   append_uint(out, r.input_tokens);
-  out += ",\"input_tokens_details\":{\"cached_tokens\":0,\"cache_write_tokens\":0},\"output_tokens\":";
+  out += ",\"input_tokens_details\":{\"cached_tokens\":";
+  append_uint(out, r.cached_tokens);
+  out += ",\"cache_write_tokens\":";
+  append_uint(out, r.cache_write_tokens);
+  out += "},\"output_tokens\":";
   append_uint(out, r.output_tokens);
   out += ",\"output_tokens_details\":{\"reasoning_tokens\":";
   append_uint(out, r.reasoning_tokens);
@@ -220,16 +224,23 @@ void output_text_delta(ResponseEventSink& w, const WireOutputItem& item, size_t 
   w.add("response.output_text.delta", m + ",\"logprobs\":[]", true);
 }
 
-// A reasoning item's summary: part added, text deltas, text done, part done.
-void reasoning_summary_events(ResponseEventSink& w, const WireOutputItem& item, size_t index) {
-  if (item.tokens.empty()) return;
-  const std::string ref = output_item_ref(item, index, false) + ",\"summary_index\":0";
-  w.add("response.reasoning_summary_part.added", ref + R"(,"part":{"type":"summary_text","text":""})");
-  for (const auto& tok : item.tokens) {
-    std::string m = ref + ",\"delta\":";
-    append_string(m, tok);
-    w.add("response.reasoning_summary_text.delta", m, true);
-  }
+std::string summary_ref(const WireOutputItem& item, size_t index) {
+  return output_item_ref(item, index, false) + ",\"summary_index\":0";
+}
+
+void summary_part_added(ResponseEventSink& w, const WireOutputItem& item, size_t index) {
+  w.add("response.reasoning_summary_part.added", summary_ref(item, index) + R"(,"part":{"type":"summary_text","text":""})");
+}
+
+void summary_text_delta(ResponseEventSink& w, const WireOutputItem& item, size_t index, std::string_view tok) {
+  std::string m = summary_ref(item, index) + ",\"delta\":";
+  append_string(m, tok);
+  w.add("response.reasoning_summary_text.delta", m, true);
+}
+
+// The summary's text done and part done.
+void summary_done(ResponseEventSink& w, const WireOutputItem& item, size_t index) {
+  const std::string ref = summary_ref(item, index);
   const std::string text = item_text(item);
   std::string done = ref + ",\"text\":";
   append_string(done, text);
@@ -237,6 +248,14 @@ void reasoning_summary_events(ResponseEventSink& w, const WireOutputItem& item, 
   std::string part = ref + ",\"part\":";
   append_summary_part(part, text);
   w.add("response.reasoning_summary_part.done", part);
+}
+
+// A reasoning item's summary: part added, text deltas, text done, part done.
+void reasoning_summary_events(ResponseEventSink& w, const WireOutputItem& item, size_t index) {
+  if (item.tokens.empty()) return;
+  summary_part_added(w, item, index);
+  for (const auto& tok : item.tokens) summary_text_delta(w, item, index, tok);
+  summary_done(w, item, index);
 }
 
 void output_arguments_delta(ResponseEventSink& w, const WireOutputItem& item, size_t index, std::string_view frag) {
@@ -357,13 +376,20 @@ std::string output_item_id(std::string_view prefix, std::string_view local_id, s
   return id;
 }
 
-// The answer's output items: its text (when any, or when there is nothing else), then a
-// function_call per tool call.
+// The answer's output items: its reasoning as a reasoning item's summary (when any), its
+// text (when any, or when there is nothing else), then a function_call per tool call.
 std::vector<WireOutputItem> output_items_of(const ChatResponse& r, std::string_view local_id) {
   std::vector<WireOutputItem> out;
+  if (!r.reasoning.empty()) {
+    WireOutputItem rs;
+    rs.is_reasoning = true;
+    rs.id = output_item_id("rs_", local_id, 0);
+    rs.tokens.push_back(r.reasoning);
+    out.push_back(std::move(rs));
+  }
   if (!r.content.empty() || r.tool_calls.empty()) {
     WireOutputItem m;
-    m.id = output_item_id("msg_", local_id, 0);
+    m.id = output_item_id("msg_", local_id, out.size());
     m.tokens.push_back(r.content);
     out.push_back(std::move(m));
   }
@@ -382,7 +408,10 @@ std::vector<WireOutputItem> output_items_of(const ChatResponse& r, std::string_v
 void set_response_usage(WireResponse& w, const std::optional<Usage>& usage) {
   if (!usage) return;
   w.input_tokens = usage->prompt_tokens;
+  w.cached_tokens = usage->cached_prompt_tokens;
+  w.cache_write_tokens = usage->cache_write_tokens;
   w.output_tokens = usage->completion_tokens;
+  w.reasoning_tokens = usage->reasoning_tokens;
 }
 
 }  // namespace
@@ -422,11 +451,14 @@ void ResponsesSseWriter::close(std::string& out, Item& item) {
   if (!item.open) return;
   item.open = false;
   ResponseStringSink sink(out, seq_);
+  if (item.summary_open) summary_done(sink, item.wire, static_cast<size_t>(&item - items_.data()));
   close_output_item(sink, item.wire, static_cast<size_t>(&item - items_.data()), response_.incomplete);
 }
 
 ResponsesSseWriter::Item& ResponsesSseWriter::text_item(std::string& out) {
-  if (!items_.empty() && items_.back().open && !items_.back().wire.is_call) return items_.back();
+  if (!items_.empty() && items_.back().open && !items_.back().wire.is_call && !items_.back().wire.is_reasoning) {
+    return items_.back();
+  }
   for (Item& it : items_) close(out, it);
   Item item;
   item.wire.id = output_item_id("msg_", local_id_, items_.size());
@@ -455,6 +487,20 @@ ResponsesSseWriter::Item& ResponsesSseWriter::call_item(std::string& out, const 
   return items_.back();
 }
 
+ResponsesSseWriter::Item& ResponsesSseWriter::reasoning_item(std::string& out) {
+  if (!items_.empty() && items_.back().open && items_.back().wire.is_reasoning) return items_.back();
+  for (Item& it : items_) close(out, it);
+  Item item;
+  item.wire.is_reasoning = true;
+  item.wire.id = output_item_id("rs_", local_id_, items_.size());
+  item.summary_open = true;
+  items_.push_back(std::move(item));
+  ResponseStringSink sink(out, seq_);
+  open_output_item(sink, items_.back().wire, items_.size() - 1);
+  summary_part_added(sink, items_.back().wire, items_.size() - 1);
+  return items_.back();
+}
+
 std::string ResponsesSseWriter::event(const StreamEvent& e) {
   std::string out;
   if (e.kind == StreamEvent::Kind::kStart) {
@@ -466,6 +512,12 @@ std::string ResponsesSseWriter::event(const StreamEvent& e) {
     it.wire.tokens.push_back(e.text);
     ResponseStringSink sink(out, seq_);
     output_text_delta(sink, it.wire, static_cast<size_t>(&it - items_.data()), e.text);
+  } else if (e.kind == StreamEvent::Kind::kReasoningDelta && !e.text.empty()) {
+    start(out);  // a signature or redacted mark has no form here
+    Item& it = reasoning_item(out);
+    it.wire.tokens.push_back(e.text);
+    ResponseStringSink sink(out, seq_);
+    summary_text_delta(sink, it.wire, static_cast<size_t>(&it - items_.data()), e.text);
   } else if (e.kind == StreamEvent::Kind::kToolCallDelta) {
     start(out);
     Item& it = call_item(out, e);
@@ -481,14 +533,16 @@ std::string ResponsesSseWriter::event(const StreamEvent& e) {
 std::string ResponsesSseWriter::finish(const ChatResponse& final_response) {
   std::string out;
   start(out);
-  if (items_.empty()) {  // nothing streamed: the answer's items whole
+  response_.incomplete = final_response.finish_reason == FinishReason::kLength;
+  if (items_.empty()) {  // nothing streamed: the answer's items whole, one after another
     for (WireOutputItem& w : output_items_of(final_response, local_id_)) {
-      items_.push_back(Item{std::move(w), 0, true});
+      items_.push_back(Item{std::move(w), 0, true, false});
       ResponseStringSink sink(out, seq_);
       open_output_item(sink, items_.back().wire, items_.size() - 1);
+      if (items_.back().wire.is_reasoning) reasoning_summary_events(sink, items_.back().wire, items_.size() - 1);
+      close(out, items_.back());
     }
   }
-  response_.incomplete = final_response.finish_reason == FinishReason::kLength;
   for (Item& it : items_) close(out, it);
   response_.output.clear();
   for (const Item& it : items_) response_.output.push_back(it.wire);

@@ -118,7 +118,7 @@ void add_retry_headers(const Status& st, Reply& out) {
 namespace {
 
 // One element of choices[]: {"index":k,"message":{…},"logprobs":…,"finish_reason":…}.
-void append_choice(std::string& o, const ChatResponse& r, size_t index) {
+void append_choice(std::string& o, const ChatResponse& r, size_t index, const ChatDialect& dialect) {
   o += "{\"index\":";
   json_text::append_uint(o, index);
   o += ",\"message\":{\"role\":\"assistant\",\"content\":";
@@ -127,6 +127,7 @@ void append_choice(std::string& o, const ChatResponse& r, size_t index) {
   o += ",\"refusal\":";
   if (r.refusal.empty()) o += "null";
   else json_text::append_string(o, r.refusal);
+  if (dialect.write_reasoning != nullptr && !r.reasoning.empty()) dialect.write_reasoning(o, r.reasoning);
   if (!r.tool_calls.empty()) {
     o += ",\"tool_calls\":[";
     for (size_t i = 0; i < r.tool_calls.size(); ++i) {
@@ -168,6 +169,11 @@ std::string completion_id(std::string_view local_id) {
 
 std::string render_openai_chat_completion(std::span<const ChatResponse> choices, const std::optional<Usage>& usage,
                                           int64_t created, std::string_view fallback_id) {
+  return render_openai_chat_completion(choices, usage, created, fallback_id, ChatDialect{});
+}
+
+std::string render_openai_chat_completion(std::span<const ChatResponse> choices, const std::optional<Usage>& usage,
+                                          int64_t created, std::string_view fallback_id, const ChatDialect& dialect) {
   // Written as text (OpenAI's field order); see json_writer.h.
   static const ChatResponse kNone;
   const ChatResponse& r = choices.empty() ? kNone : choices.front();
@@ -195,7 +201,7 @@ std::string render_openai_chat_completion(std::span<const ChatResponse> choices,
   o += ",\"choices\":[";
   for (size_t k = 0; k < choices.size(); ++k) {
     if (k != 0) o += ',';
-    append_choice(o, choices[k], k);
+    append_choice(o, choices[k], k, dialect);
   }
   o += ']';
   if (usage) {
@@ -370,6 +376,20 @@ std::string OpenAiSseWriter::text_chunk(const StreamEvent& e, const char* tail) 
   return o;
 }
 
+// A reasoning delta in the dialect's members, with empty content (as OpenRouter sends it).
+std::string OpenAiSseWriter::reasoning_chunk(const StreamEvent& e, const char* tail) {
+  std::string o = chunk_prefix();
+  open_choice(o);
+  o += "\"delta\":{";
+  if (!sent_role_) o += "\"role\":\"assistant\",";
+  sent_role_ = true;
+  o += "\"content\":\"\"";
+  dialect_.write_reasoning(o, e.text);
+  o += "},\"finish_reason\":null";
+  o += tail;
+  return o;
+}
+
 std::string OpenAiSseWriter::tool_chunk(const StreamEvent& e, const char* tail) {
   std::string o = chunk_prefix();
   open_choice(o);
@@ -423,6 +443,9 @@ std::string OpenAiSseWriter::event(const StreamEvent& e) {
   switch (e.kind) {
     case StreamEvent::Kind::kTextDelta: return text_chunk(e, tail);
     case StreamEvent::Kind::kToolCallDelta: return tool_chunk(e, tail);
+    case StreamEvent::Kind::kReasoningDelta:
+      if (dialect_.write_reasoning == nullptr || e.text.empty()) return {};
+      return reasoning_chunk(e, tail);
     case StreamEvent::Kind::kUsage:
       usage_ = e.usage;
       return {};

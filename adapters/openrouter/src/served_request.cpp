@@ -40,8 +40,9 @@ std::vector<std::string> used_parameters(const Json& b) {
   return out;
 }
 
-// `reasoning` / `include_reasoning`; OpenRouter's 400 text for a malformed one.
-std::optional<std::string> read_reasoning(const Json& b, ReasoningRequest& out) {
+}  // namespace
+
+std::optional<std::string> read_openrouter_reasoning(const Json& b, ReasoningRequest& out) {
   static constexpr std::string_view kEfforts[] = {"max", "xhigh", "high", "medium", "low", "minimal", "none"};
   if (auto inc = b.find("include_reasoning"); inc != b.end() && inc->is_boolean()) out.on = inc->get<bool>();
   const auto r = b.find("reasoning");
@@ -63,6 +64,8 @@ std::optional<std::string> read_reasoning(const Json& b, ReasoningRequest& out) 
   }
   return std::nullopt;
 }
+
+namespace {
 
 void read_routing(const Json& b, ServedRouterRequest& out) {
   out.wants_tools = (b.contains("tools") && b["tools"].is_array() && !b["tools"].empty()) ||
@@ -170,7 +173,7 @@ std::optional<std::string> read_served_router_request(const nlohmann::json* body
   if (auto err = candidate_ids(b, out.model_ids)) return err;
   if (out.model_ids.empty()) return "No models provided";
   read_routing(b, out);
-  return read_reasoning(b, out.reasoning);
+  return read_openrouter_reasoning(b, out.reasoning);
 }
 
 void openai_generation_body(const nlohmann::json& body, std::string_view model, bool prompt_only,

@@ -1,5 +1,7 @@
 // OpenRouter's request members on the OpenAI route (`models`, `provider`, `route`,
 // `transforms`) and its stream dialect. See ploke/adapters/openrouter/server.h.
+#include <algorithm>
+#include <cstdint>
 #include <string>
 
 #include <nlohmann/json.hpp>
@@ -8,6 +10,7 @@
 #include "json_writer.h"
 #include "ploke/adapters/openrouter/adapter.h"
 #include "ploke/adapters/openrouter/provider_json.h"
+#include "ploke/adapters/openrouter/served_request.h"
 #include "ploke/adapters/openrouter/server.h"
 
 namespace ploke::adapters::openrouter {
@@ -35,6 +38,27 @@ bool parse_members(JsonReader& rd, const json& body, OpenRouterPreferences& pref
   return true;
 }
 
+// `reasoning` / `include_reasoning` → ReasoningOptions: an effort as the effort, max_tokens
+// as an enabled budget, enabled / include_reasoning alone as enabled, off (enabled false,
+// effort "none") as disabled; `exclude` kept.
+Status read_reasoning_options(const json& body, ReasoningOptions& o) {
+  if (!body.contains("reasoning") && !body.contains("include_reasoning")) return Status::Ok();
+  ReasoningRequest rr;
+  if (auto problem = read_openrouter_reasoning(body, rr)) return InvalidRequestError(*problem);
+  if (!rr.on) {
+    o.mode = ReasoningOptions::Mode::kDisabled;
+    return Status::Ok();
+  }
+  o.exclude = rr.exclude;
+  if (!rr.effort.empty()) {
+    o.effort = rr.effort;
+    return Status::Ok();
+  }
+  o.mode = ReasoningOptions::Mode::kEnabled;
+  if (rr.max_tokens) o.budget_tokens = static_cast<uint32_t>(std::min<uint64_t>(*rr.max_tokens, UINT32_MAX));
+  return Status::Ok();
+}
+
 Status read_members(const std::vector<std::pair<std::string_view, std::string>>& members, InboundRequest& in) {
   json body = json::object();
   for (const auto& [k, text] : members) body[std::string(k)] = json::parse(text);
@@ -45,6 +69,7 @@ Status read_members(const std::vector<std::pair<std::string_view, std::string>>&
     Status st = parse_openrouter_provider(*pv, ProviderChecks::kPassThrough, prefs);
     if (!st.ok()) return st;
   }
+  if (Status st = read_reasoning_options(body, in.request.reasoning); !st.ok()) return st;
   for (auto& t : prefs.to_tags()) in.request.meta.tags.push_back(std::move(t));
   inbound::RoutingHints& h = in.hints;
   h.provider_order = std::move(prefs.order);
@@ -53,6 +78,15 @@ Status read_members(const std::vector<std::pair<std::string_view, std::string>>&
   h.allow_fallbacks = prefs.allow_fallbacks;
   h.fallback_models = std::move(prefs.models);
   return Status::Ok();
+}
+
+// A message's or delta's reasoning as OpenRouter writes it: the text and its details entry.
+void write_reasoning(std::string& o, std::string_view text) {
+  o += ",\"reasoning\":";
+  json_text::append_string(o, text);
+  o += ",\"reasoning_details\":[{\"type\":\"reasoning.text\",\"text\":";
+  json_text::append_string(o, text);
+  o += ",\"format\":\"unknown\",\"index\":0}]";
 }
 
 void write_error_chunk(std::string& o, const Status& st) {
@@ -64,7 +98,8 @@ void write_error_chunk(std::string& o, const Status& st) {
 }  // namespace
 
 const openai::RequestExtension& openrouter_request_extension() {
-  static const openai::RequestExtension ext{{"models", "provider", "route", "transforms"}, read_members};
+  static const openai::RequestExtension ext{
+      {"models", "provider", "route", "transforms", "reasoning", "include_reasoning"}, read_members};
   return ext;
 }
 
@@ -76,6 +111,7 @@ openai::ChatDialect openrouter_chat_dialect() {
   openai::ChatDialect d;
   d.always_usage = true;
   d.write_error_chunk = write_error_chunk;
+  d.write_reasoning = write_reasoning;
   return d;
 }
 

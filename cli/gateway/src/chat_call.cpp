@@ -270,12 +270,16 @@ void ChatCall::run_complete() {
     if (r.model.empty()) r.model = requested_model_;
   }
   std::string body = responses()    ? adapters::openai::render_openai_response(choices.front(), usage_, created_, trace_id_, echo_)
-                     : !anthropic() ? adapters::openai::render_openai_chat_completion(choices, usage_, created_, trace_id_)
+                     : !anthropic() ? adapters::openai::render_openai_chat_completion(choices, usage_, created_, trace_id_, dialect())
                                     : adapters::anthropic::render_anthropic_message(choices.front(), trace_id_);
   if (responses()) keep_response(choices.front(), body);
   head_.add("content-type", "application/json");
   gw_.count(proto_, 200);
   out_.reply(200, head_, std::move(body));
+}
+
+adapters::openai::ChatDialect ChatCall::dialect() const {
+  return proto_ == Gateway::Proto::kOpenRouter ? adapters::openrouter::openrouter_chat_dialect() : adapters::openai::ChatDialect{};
 }
 
 void ChatCall::ensure_writer(const StreamEvent* start) {
@@ -290,9 +294,7 @@ void ChatCall::ensure_writer(const StreamEvent* start) {
     return;
   }
   std::string id = start != nullptr && !start->id.empty() ? start->id : adapters::openai::completion_id(trace_id_);
-  oa_.emplace(std::move(id), std::move(model), created_, in_.include_usage,
-              proto_ == Gateway::Proto::kOpenRouter ? adapters::openrouter::openrouter_chat_dialect()
-                                                    : adapters::openai::ChatDialect{});
+  oa_.emplace(std::move(id), std::move(model), created_, in_.include_usage, dialect());
 }
 
 // The SSE head goes out with the first bytes.

@@ -73,6 +73,7 @@ class ChatCall {
   void run_complete();
   void stream_choice(const resilience::LlmClient::EventCallback& on_event);
   void run_stream();
+  adapters::openai::ChatDialect dialect() const;  // the OpenAI route's, or OpenRouter's on /api/v1
   void ensure_writer(const StreamEvent* start);
   void send(std::string bytes);
   int64_t unix_seconds() const;

@@ -22,6 +22,12 @@ namespace ploke {
 enum class Role : uint8_t { kSystem, kDeveloper, kUser, kAssistant, kTool };
 std::string_view role_name(Role r);
 
+/// A prompt-cache breakpoint (Anthropic `cache_control`, `{"type":"ephemeral"}` with an
+/// optional `"ttl":"1h"`): the prompt prefix up to and including the marked part is written
+/// to the provider's cache and read back by later requests that share it. Protocols without
+/// explicit breakpoints (OpenAI caches prefixes on its own) ignore it.
+enum class CacheControl : uint8_t { kNone, kEphemeral5m, kEphemeral1h };
+
 /// One part of a message's content.
 struct ContentPart {
   enum class Kind : uint8_t { kText, kImageUrl };
@@ -29,10 +35,16 @@ struct ContentPart {
   std::string text;          ///< kText
   std::string image_url;     ///< kImageUrl: http(s) or data: URL
   std::string image_detail;  ///< "auto" | "low" | "high" | "" (unset)
+  /// A breakpoint after this part (on a tool message: after its tool result).
+  CacheControl cache = CacheControl::kNone;
 
-  static ContentPart Text(std::string t) { return {Kind::kText, std::move(t), {}, {}}; }
+  static ContentPart Text(std::string t) { return {Kind::kText, std::move(t), {}, {}, CacheControl::kNone}; }
   static ContentPart Image(std::string url, std::string detail = {}) {
-    return {Kind::kImageUrl, {}, std::move(url), std::move(detail)};
+    return {Kind::kImageUrl, {}, std::move(url), std::move(detail), CacheControl::kNone};
+  }
+  /// A text part with breakpoint `c` (kNone: a plain text part).
+  static ContentPart CachedText(std::string t, CacheControl c = CacheControl::kEphemeral5m) {
+    return {Kind::kText, std::move(t), {}, {}, c};
   }
   friend bool operator==(const ContentPart&, const ContentPart&) = default;
 };
@@ -89,6 +101,7 @@ struct ToolDefinition {
   std::string description;
   std::string parameters_json;  ///< JSON Schema text; empty = no parameters given
   std::optional<bool> strict;
+  CacheControl cache = CacheControl::kNone;  ///< a breakpoint after this tool (the tools come first)
   friend bool operator==(const ToolDefinition&, const ToolDefinition&) = default;
 };
 
@@ -177,6 +190,9 @@ struct ChatRequest {
   bool logprobs = false;
   std::optional<uint32_t> top_logprobs;
   ReasoningOptions reasoning;
+  /// Top-level breakpoint (Anthropic's automatic caching: the provider places it on the
+  /// last cacheable block); kNone = only the parts' and tools' own breakpoints.
+  CacheControl cache = CacheControl::kNone;
   RequestMeta meta;
   friend bool operator==(const ChatRequest&, const ChatRequest&) = default;
 };

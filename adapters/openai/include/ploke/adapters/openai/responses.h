@@ -77,7 +77,9 @@ struct WireResponse {
   int64_t created_at = 0;  ///< Unix seconds
   bool incomplete = false;  ///< max_output_tokens reached: status "incomplete"
   std::vector<WireOutputItem> output;
-  uint64_t input_tokens = 0;
+  uint64_t input_tokens = 0;      ///< cached and cache-written tokens included
+  uint64_t cached_tokens = 0;
+  uint64_t cache_write_tokens = 0;
   uint64_t output_tokens = 0;     ///< reasoning tokens included
   uint64_t reasoning_tokens = 0;
   ResponseEcho echo;
@@ -153,11 +155,13 @@ class ResponsesSseWriter {
     WireOutputItem wire;
     uint32_t tool_index = 0;
     bool open = true;
+    bool summary_open = false;  // a reasoning item whose summary part is being streamed
   };
   void start(std::string& out);
   void add(std::string& out, std::string_view type, const std::string& members);
   Item& text_item(std::string& out);
   Item& call_item(std::string& out, const StreamEvent& e);
+  Item& reasoning_item(std::string& out);
   void close(std::string& out, Item& item);
   std::string local_id_;
   WireResponse response_;

@@ -102,7 +102,14 @@ struct ChatDialect {
   /// "chat.completion.chunk","created":…,"model":…,"choices":[`), through the closing
   /// "}\n\n". Null: OpenAI's error event (`data: {"error":{…}}`).
   void (*write_error_chunk)(std::string& out, const Status& st) = nullptr;
+  /// Writes a message's or delta's reasoning members (`,"name":…` pairs) for the answer's
+  /// reasoning text. Null: the reasoning is not sent (OpenAI's Chat Completions carry none).
+  void (*write_reasoning)(std::string& out, std::string_view text) = nullptr;
 };
+/// render_openai_chat_completion() in a dialect's shape (its reasoning members on each
+/// message that has reasoning).
+std::string render_openai_chat_completion(std::span<const ChatResponse> choices, const std::optional<Usage>& usage,
+                                          int64_t created, std::string_view fallback_id, const ChatDialect& dialect);
 class OpenAiSseWriter {
  public:
   OpenAiSseWriter(std::string id, std::string model, int64_t created, bool include_usage,
@@ -122,6 +129,7 @@ class OpenAiSseWriter {
   void open_choice(std::string& o) const;
   std::string text_chunk(const StreamEvent& e, const char* tail);
   std::string tool_chunk(const StreamEvent& e, const char* tail);
+  std::string reasoning_chunk(const StreamEvent& e, const char* tail);
   std::string finish_chunk(FinishReason reason, const char* tail);
   std::string id_, model_;
   std::string prefix_;  // "data: {\"id\":…,\"choices\":[" (built once)

@@ -62,6 +62,10 @@ struct ServedRouterRequest {
   ReasoningRequest reasoning;
 };
 
+/// `reasoning` / `include_reasoning` of a chat body as OpenRouter reads them: nullopt with
+/// `out` filled, or OpenRouter's 400 text for a malformed value (naming the field).
+std::optional<std::string> read_openrouter_reasoning(const nlohmann::json& body, ReasoningRequest& out);
+
 /// OpenRouter's 400 message for a request it rejects before routing (null `body`: not
 /// JSON), else nullopt with `out` filled. "No models provided" when no id is left.
 std::optional<std::string> read_served_router_request(const nlohmann::json* body, ServedRouterRequest& out);
