@@ -7,6 +7,7 @@
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
 
+#include "ploke/adapters/openai/adapter.h"
 #include "ploke/adapters/register.h"
 #include "support/test_support.h"
 
@@ -216,6 +217,66 @@ TEST(OpenRouterAdapterTest, NonStringReasoningIsMalformed) {
     EXPECT_EQ(r.status().code(), StatusCode::kMalformedResponse);
     EXPECT_NE(r.status().message().find("choices[0].message.reasoning"), std::string::npos) << r.status().message();
   }
+}
+
+// `reasoning_details`: signed text and encrypted entries become reasoning blocks (answers
+// and streams, fast and DOM paths alike), unknown entry types are skipped, and the blocks go
+// back on the assistant message; content parts keep their cache breakpoints. The OpenAI
+// adapter writes neither member.
+TEST(OpenRouterAdapterTest, ReasoningDetailsComeAndGoBack) {
+  const std::string answer = R"({"id":"gen-1","model":"anthropic/claude-sonnet-4.5","choices":[{"index":0,"finish_reason":"stop",
+    "message":{"role":"assistant","content":"Go.","reasoning":"Plan.","reasoning_details":[
+      {"type":"reasoning.text","text":"Plan.","signature":"sig-1","format":"anthropic-claude-v1","index":0},
+      {"type":"reasoning.encrypted","data":"ENC","format":"anthropic-claude-v1","index":1},
+      {"type":"reasoning.future","x":1}]}}]})";
+  const std::vector<ReasoningBlock> want = {{ReasoningBlock::Kind::kThinking, "Plan.", "sig-1", ""},
+                                            {ReasoningBlock::Kind::kRedacted, "", "", "ENC"}};
+  const std::string stream =
+      "data: {\"id\":\"g\",\"model\":\"m\",\"choices\":[{\"index\":0,\"delta\":{\"role\":\"assistant\",\"content\":\"\",\"reasoning\":\"Pl\",\"reasoning_details\":[{\"type\":\"reasoning.text\",\"text\":\"Pl\",\"signature\":null,\"index\":0}]}}]}\n\n"
+      "data: {\"id\":\"g\",\"model\":\"m\",\"choices\":[{\"index\":0,\"delta\":{\"content\":\"\",\"reasoning\":\"an.\",\"reasoning_details\":[{\"type\":\"reasoning.text\",\"text\":\"an.\",\"signature\":null,\"index\":0}]}}]}\n\n"
+      "data: {\"id\":\"g\",\"model\":\"m\",\"choices\":[{\"index\":0,\"delta\":{\"content\":\"\",\"reasoning_details\":[{\"type\":\"reasoning.text\",\"text\":\"\",\"signature\":\"sig-1\",\"index\":0},{\"type\":\"reasoning.encrypted\",\"data\":\"ENC\",\"index\":1}]}}]}\n\n"
+      "data: {\"id\":\"g\",\"model\":\"m\",\"choices\":[{\"index\":0,\"delta\":{\"content\":\"Go.\"},\"finish_reason\":\"stop\"}]}\n\n"
+      "data: [DONE]\n\n";
+  for (bool fast : {true, false}) {
+    OpenRouterAdapter::Options o;
+    o.fast_json = fast;
+    OpenRouterAdapter a(o);
+    auto r = a.parse_response(ok_body(answer), ep());
+    ASSERT_OK(r);
+    EXPECT_EQ(r->reasoning, "Plan.");
+    EXPECT_EQ(r->reasoning_blocks, want) << fast;
+    auto d = a.new_stream_decoder(ep());
+    std::vector<StreamEvent> ev;
+    ASSERT_OK(d->feed(stream, ev));
+    ASSERT_OK(d->finish(ev));
+    StreamAccumulator acc;
+    for (const auto& e : ev) ASSERT_OK(acc.add(e));
+    EXPECT_EQ(acc.response().reasoning, "Plan.");
+    EXPECT_EQ(acc.response().reasoning_blocks, want) << fast;
+    EXPECT_EQ(acc.response().content, "Go.");
+  }
+  ChatRequest next = hello();
+  next.messages[0].content[0].cache = CacheControl::kEphemeral1h;
+  Message turn = Message::Assistant("Go.");
+  turn.reasoning_blocks = want;
+  next.messages.push_back(turn);
+  next.messages.push_back(Message::User("Again."));
+  auto http = OpenRouterAdapter().build_request(next, ep());
+  ASSERT_OK(http);
+  const json b = json::parse(http->body);
+  EXPECT_EQ(b["messages"][0]["content"], json::parse(R"([{"type":"text","text":"hi","cache_control":{"type":"ephemeral","ttl":"1h"}}])"));
+  EXPECT_EQ(b["messages"][1]["reasoning_details"], json::parse(R"([{"type":"reasoning.text","text":"Plan.","signature":"sig-1","index":0},
+    {"type":"reasoning.encrypted","data":"ENC","index":1}])"));
+  auto plain = adapters::openai::OpenAiAdapter().build_request(next, ep());
+  ASSERT_OK(plain);
+  EXPECT_EQ(plain->body.find("reasoning_details"), std::string::npos);
+  EXPECT_EQ(plain->body.find("cache_control"), std::string::npos);
+  // A malformed entry names its path.
+  const std::string bad = R"({"id":"g","model":"m","choices":[{"index":0,"finish_reason":"stop",
+    "message":{"role":"assistant","content":"x","reasoning_details":[{"type":"reasoning.text","text":5}]}}]})";
+  auto m = OpenRouterAdapter().parse_response(ok_body(bad), ep());
+  ASSERT_FALSE(m.ok());
+  EXPECT_NE(m.status().message().find("choices[0].message.reasoning_details[0].text"), std::string::npos) << m.status().message();
 }
 
 TEST(OpenRouterAdapterTest, ToleratesDrift) {

@@ -9,6 +9,7 @@
 #include "ploke/json/cursor.h"
 #include "internal.h"
 #include "logprobs.h"
+#include "reasoning.h"
 #include "ploke/adapters/openai/errors.h"
 #include "ploke/adapters/sse.h"
 #include "sse_stream_decoder.h"
@@ -67,26 +68,6 @@ bool read_content(Reader& rd, const json& msg, const std::string& path, std::str
     if (const json* t = Reader::find(part, "text"); t != nullptr && t->is_string()) out += t->get_ref<const std::string&>();
   }
   return true;
-}
-
-/// Reasoning text that OpenAI-compatible servers send beside the content: `reasoning`
-/// (OpenRouter) or `reasoning_content` (DeepSeek, vLLM, llama.cpp); the latter wins when both
-/// are present. OpenAI itself sends neither.
-bool read_reasoning(Reader& rd, const json& obj, const std::string& path, std::string& out) {
-  for (const char* k : {"reasoning_content", "reasoning"}) {
-    const json* r = Reader::find(obj, k);
-    if (r == nullptr || r->is_null()) continue;
-    if (!r->is_string()) return rd.fail(path + k, "expected string or null");
-    if (out.empty()) out = r->get_ref<const std::string&>();
-  }
-  return true;
-}
-
-/// The whole answer's reasoning as one block without a signature, as the stream assembles it.
-void set_reasoning(ChatResponse& out, std::string text) {
-  if (text.empty()) return;
-  out.reasoning = text;
-  out.reasoning_blocks.push_back(ReasoningBlock{ReasoningBlock::Kind::kThinking, std::move(text), {}, {}});
 }
 
 bool read_tool_calls(Reader& rd, const json& msg, const std::string& path, std::vector<ToolCall>& out) {
@@ -163,13 +144,15 @@ Result<ChatResponse> parse_body_slow(const HttpResponse& r, const Endpoint& ep) 
   if (!msg->is_object()) return malformed("choices[0].message: expected object", r, ep);
   const std::string mp = "choices[0].message.";
   std::string reasoning;
-  if (!read_content(rd, *msg, mp, out.content) || !read_reasoning(rd, *msg, mp, reasoning) || !rd.opt_string(*msg, "refusal", mp, out.refusal) ||
+  std::vector<ReasoningBlock> details;
+  if (!read_content(rd, *msg, mp, out.content) || !reasoning::read_text(rd, *msg, mp, reasoning) ||
+      !reasoning::read_details(rd, *msg, mp, details) || !rd.opt_string(*msg, "refusal", mp, out.refusal) ||
       !read_tool_calls(rd, *msg, mp, out.tool_calls) ||
       !rd.opt_string(choice, "finish_reason", "choices[0].", out.native_finish_reason) ||
       !logprobs::read_choice(choice, "choices[0]", out.logprobs, rd.problem)) {
     return malformed(rd.problem, r, ep);
   }
-  set_reasoning(out, std::move(reasoning));
+  reasoning::set(out, std::move(reasoning), std::move(details));
   out.finish_reason = map_finish_reason(out.native_finish_reason);
   if (const json* u = Reader::find(doc, "usage"); u != nullptr && !u->is_null()) {
     Usage usage;
@@ -292,10 +275,11 @@ bool fast_message(JsonCursor& c, ChatResponse& out) {
     else if (key == "refusal") ok = c.read_string_or_null(out.refusal);
     else if (key == "tool_calls") ok = fast_tool_calls(c, out.tool_calls);
     else if (is_reasoning_key(key)) ok = c.read_string_or_null(key == "reasoning" ? reasoning : reasoning_content);
+    else if (key == "reasoning_details") ok = c.consume_null();  // entries → the DOM path
     else ok = c.skip_value();
     if (!ok) return false;
   }
-  set_reasoning(out, reasoning_content.empty() ? std::move(reasoning) : std::move(reasoning_content));
+  reasoning::set(out, reasoning_content.empty() ? std::move(reasoning) : std::move(reasoning_content));
   return !c.failed();
 }
 
@@ -389,6 +373,7 @@ class OpenAiStreamDecoder final : public detail::SseStreamDecoder {
   bool fast_delta(JsonCursor& c, std::string& text, size_t& tools);
   bool on_chunk(const json& doc, const SseEvent& e);
   bool on_tool_calls(const json& tcs, const std::string& path, const SseEvent& e);
+  bool on_reasoning(const json& delta, const std::string& path, const SseEvent& e);
   bool fail_malformed(const SseEvent& e, const std::string& what) {
     error_ = MalformedResponseError("malformed SSE event at stream byte " + std::to_string(e.stream_offset) + ": " +
                                     what);
@@ -548,6 +533,10 @@ bool OpenAiStreamDecoder::fast_delta(JsonCursor& c, std::string& text, size_t& t
       if (!c.read_string_or_null(text)) return false;
       continue;
     }
+    if (key == "reasoning_details") {  // entries (signatures, encrypted data) → the DOM path
+      if (!c.consume_null()) return false;
+      continue;
+    }
     if (is_reasoning_key(key)) {  // both in one delta: reasoning_content wins (as in on_chunk)
       std::string piece;
       if (!c.read_string_or_null(piece)) return false;
@@ -630,10 +619,7 @@ bool OpenAiStreamDecoder::on_chunk(const json& doc, const SseEvent& e) {
       }
       if (const json* d = Reader::find(c, "delta"); d != nullptr && !d->is_null()) {
         if (!d->is_object()) return fail_malformed(e, cp + ".delta: expected object");
-        StreamEvent reasoning;
-        reasoning.kind = StreamEvent::Kind::kReasoningDelta;
-        if (!read_reasoning(rd, *d, cp + ".delta.", reasoning.text)) return fail_malformed(e, rd.problem);
-        if (!reasoning.text.empty()) emit(std::move(reasoning));
+        if (!on_reasoning(*d, cp + ".delta.", e)) return false;
         StreamEvent ev = StreamEvent::TextDelta({});
         if (!rd.opt_string(*d, "content", cp + ".delta.", ev.text) ||
             !logprobs::read_choice(c, cp, ev.logprobs, rd.problem)) {
@@ -661,6 +647,28 @@ bool OpenAiStreamDecoder::on_chunk(const json& doc, const SseEvent& e) {
     ev.kind = StreamEvent::Kind::kUsage;
     if (!read_usage(rd, *u, "usage", ev.usage)) return fail_malformed(e, rd.problem);
     emit(std::move(ev));
+  }
+  return true;
+}
+
+// A delta's reasoning text (from `reasoning` / `reasoning_content`, else its details' text),
+// then each detail's signature or encrypted data as their own reasoning events.
+bool OpenAiStreamDecoder::on_reasoning(const json& delta, const std::string& path, const SseEvent& e) {
+  Reader rd;
+  StreamEvent text;
+  text.kind = StreamEvent::Kind::kReasoningDelta;
+  std::vector<ReasoningBlock> details;
+  if (!reasoning::read_text(rd, delta, path, text.text) || !reasoning::read_details(rd, delta, path, details)) {
+    return fail_malformed(e, rd.problem);
+  }
+  if (text.text.empty()) text.text = reasoning::text_of(details);
+  if (!text.text.empty()) emit(std::move(text));
+  for (ReasoningBlock& b : details) {
+    StreamEvent mark;
+    mark.kind = StreamEvent::Kind::kReasoningDelta;
+    if (b.kind == ReasoningBlock::Kind::kRedacted) mark.redacted = std::move(b.data);
+    else mark.signature = std::move(b.signature);
+    if (!mark.redacted.empty() || !mark.signature.empty()) emit(std::move(mark));
   }
   return true;
 }

@@ -44,12 +44,25 @@ Status check_json_object(std::string_view text, PathFn&& path_fn) {
   return InvalidRequestError(path + ": invalid JSON");
 }
 
-void write_content(JsonWriter& w, const Message& m) {
+// What the request writer adds for OpenRouter (OpenAiAdapter::Options::router_members).
+struct RouterMembers {
+  bool on = false;
+};
+
+void write_cache_control(JsonWriter& w, CacheControl c) {
+  w.key("cache_control").begin_object();
+  w.key("type").str("ephemeral");
+  if (c == CacheControl::kEphemeral1h) w.key("ttl").str("1h");
+  w.end_object();
+}
+
+void write_content(JsonWriter& w, const Message& m, RouterMembers router) {
   if (m.content.empty()) {
     if (m.role == Role::kAssistant) w.null(); else w.str("");
     return;
   }
-  if (m.content.size() == 1 && m.content[0].kind == ContentPart::Kind::kText) {
+  if (m.content.size() == 1 && m.content[0].kind == ContentPart::Kind::kText &&
+      !(router.on && m.content[0].cache != CacheControl::kNone)) {
     w.str(m.content[0].text);
     return;
   }
@@ -66,12 +79,34 @@ void write_content(JsonWriter& w, const Message& m) {
       if (!p.image_detail.empty()) w.key("detail").str(p.image_detail);
       w.end_object();
     }
+    if (router.on && p.cache != CacheControl::kNone) write_cache_control(w, p.cache);
     w.end_object();
   }
   w.end_array();
 }
 
-Status write_messages(JsonWriter& w, const std::vector<Message>& messages) {
+// An assistant message's reasoning blocks as OpenRouter takes them back: signed text and
+// encrypted entries in order.
+void write_reasoning_details(JsonWriter& w, const Message& m) {
+  w.key("reasoning_details").begin_array();
+  for (size_t i = 0; i < m.reasoning_blocks.size(); ++i) {
+    const ReasoningBlock& b = m.reasoning_blocks[i];
+    w.begin_object();
+    if (b.kind == ReasoningBlock::Kind::kRedacted) {
+      w.key("type").str("reasoning.encrypted");
+      w.key("data").str(b.data);
+    } else {
+      w.key("type").str("reasoning.text");
+      w.key("text").str(b.text);
+      if (!b.signature.empty()) w.key("signature").str(b.signature);
+    }
+    w.key("index").integer(static_cast<int64_t>(i));
+    w.end_object();
+  }
+  w.end_array();
+}
+
+Status write_messages(JsonWriter& w, const std::vector<Message>& messages, RouterMembers router) {
   w.key("messages").begin_array();
   for (size_t i = 0; i < messages.size(); ++i) {
     const Message& m = messages[i];
@@ -90,8 +125,9 @@ Status write_messages(JsonWriter& w, const std::vector<Message>& messages) {
     w.begin_object();
     w.key("role").str(role_name(m.role));
     w.key("content");
-    write_content(w, m);
+    write_content(w, m, router);
     if (!m.name.empty()) w.key("name").str(m.name);
+    if (router.on && m.role == Role::kAssistant && !m.reasoning_blocks.empty()) write_reasoning_details(w, m);
     if (!m.tool_calls.empty()) {
       w.key("tool_calls").begin_array();
       for (const ToolCall& tc : m.tool_calls) {
@@ -223,7 +259,8 @@ size_t estimate_body_size(const ChatRequest& r) {
   return n + r.response_format.schema_json.size();
 }
 
-Result<HttpRequest> build_request_impl(const ChatRequest& r, const Endpoint& ep, bool legacy_max_tokens) {
+Result<HttpRequest> build_request_impl(const ChatRequest& r, const Endpoint& ep, bool legacy_max_tokens,
+                                       RouterMembers router) {
   if (r.model.empty()) return InvalidRequestError("model: required");
   if (r.messages.empty()) return InvalidRequestError("messages: at least one message is required");
   HttpRequest http = openai_post_request(ep, "/chat/completions", r.stream);
@@ -233,7 +270,7 @@ Result<HttpRequest> build_request_impl(const ChatRequest& r, const Endpoint& ep,
   JsonWriter w(body);
   w.begin_object();
   w.key("model").str(r.model);
-  PLOKE_RETURN_IF_ERROR(write_messages(w, r.messages));
+  PLOKE_RETURN_IF_ERROR(write_messages(w, r.messages, router));
   PLOKE_RETURN_IF_ERROR(write_tools(w, r));
   PLOKE_RETURN_IF_ERROR(write_response_format(w, r.response_format));
   write_sampling(w, r, legacy_max_tokens);
@@ -264,7 +301,7 @@ HttpRequest openai_post_request(const Endpoint& ep, std::string_view path, bool 
 
 Result<HttpRequest> OpenAiAdapter::build_request(const ChatRequest& request, const Endpoint& endpoint) const {
   try {
-    return build_request_impl(request, endpoint, options_.legacy_max_tokens);
+    return build_request_impl(request, endpoint, options_.legacy_max_tokens, RouterMembers{options_.router_members});
   } catch (const std::exception& e) {
     return InternalError(std::string("openai build_request: ") + e.what());
   }

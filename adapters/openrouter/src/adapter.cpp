@@ -233,6 +233,7 @@ adapters::openai::OpenAiAdapter::Options inner_options(const OpenRouterAdapter::
   io.name = o.name;
   io.legacy_max_tokens = true;  // OpenRouter documents `max_tokens`
   io.fast_json = o.fast_json;
+  io.router_members = true;
   return io;
 }
 

@@ -58,6 +58,10 @@ class OpenAiAdapter final : public ProviderAdapter {
     /// DOM for anything unusual and for error reporting. Both give the same result; the
     /// switch exists so tests can compare them.
     bool fast_json = true;
+    /// Write the message members OpenRouter adds to the protocol: `cache_control` on
+    /// content parts with a breakpoint (a marked lone text becomes a parts array) and an
+    /// assistant message's reasoning blocks as `reasoning_details` (signed text, encrypted).
+    bool router_members = false;
   };
 
   OpenAiAdapter() = default;
