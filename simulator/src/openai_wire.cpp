@@ -196,6 +196,7 @@ ChatResult generate_chat(const Json* body, const SimOptions& opts, const Request
     const ModelInfo* m = find_model(opts, req.model);
     if (m == nullptr) err = adapters::openai::model_not_found(req.model);
     else if (m->kind != ModelKind::kChat) err = adapters::openai::not_a_chat_model();
+    else if (!m->reasoning && req.reasoning_effort) err = adapters::openai::reasoning_effort_unsupported();
   }
   if (err) {
     ChatResult res;
@@ -263,6 +264,21 @@ Duration schedule_choice_chunks(ScriptedResponse& r, const std::vector<ChoicePla
   return last;
 }
 
+// A reasoning model's hidden reasoning, counted in the completion tokens (as Chat Completions
+// reports it: no text): 32–256 tokens scaled by the effort (default medium; none: 0), within
+// what max_tokens leaves after the answer. Drawn from a fork, so the answer is the same.
+uint64_t reasoning_tokens(const Served& req, const SimOptions& opts, Random& rng, uint64_t answer) {
+  const ModelInfo* m = find_model(opts, req.model);
+  if (m == nullptr || !m->reasoning) return 0;
+  const std::string effort = req.reasoning_effort.value_or("medium");
+  const double scale = effort == "none" ? 0 : effort == "minimal" ? 0.125 : effort == "low" ? 0.5 : effort == "high" ? 2
+                       : effort == "xhigh" ? 3 : effort == "max" ? 4 : 1;
+  Random r = rng.fork(0x4EA50);
+  uint64_t tokens = static_cast<uint64_t>(static_cast<double>(r.between(32, 256)) * scale);
+  if (req.max_tokens) tokens = std::min(tokens, *req.max_tokens - std::min(*req.max_tokens, answer));
+  return tokens;
+}
+
 ChatResult chat_core(const Served& req, const SimOptions& opts, const RequestContext& ctx, Random& rng,
                      double slow_factor) {
   ChatResult res;
@@ -282,6 +298,8 @@ ChatResult chat_core(const Served& req, const SimOptions& opts, const RequestCon
   wire.created = ctx.created;
   wire.system_fingerprint = opts.system_fingerprint;
   wire.prompt_tokens = prompt;
+  wire.reasoning_tokens = reasoning_tokens(req, opts, rng, completion);
+  completion += wire.reasoning_tokens;
   wire.completion_tokens = completion;
 
   const auto [ttft, gap] = pacing(opts, slow_factor);

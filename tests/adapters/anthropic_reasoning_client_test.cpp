@@ -51,6 +51,29 @@ TEST(AnthropicReasoningClientTest, OptionsBecomeThinking) {
   EXPECT_FALSE(reasoning_body(r).contains("thinking"));
 }
 
+// An effort alone (an OpenAI client's reasoning_effort through the gateway) is a budget
+// below max_tokens; "none", or no room for the minimum budget, sends no thinking.
+TEST(AnthropicReasoningClientTest, EffortBecomesABudgetBelowMaxTokens) {
+  ChatRequest r = reasoning_request();
+  r.max_output_tokens = 8192;
+  const std::pair<const char*, int> cases[] = {{"minimal", 1024}, {"low", 1024}, {"medium", 2048}, {"high", 4096},
+                                               {"xhigh", 8191}, {"max", 8191}};
+  for (const auto& [effort, budget] : cases) {
+    r.reasoning.effort = effort;
+    EXPECT_EQ(reasoning_body(r)["thinking"], json({{"type", "enabled"}, {"budget_tokens", budget}})) << effort;
+  }
+  r.reasoning.effort = "none";
+  EXPECT_FALSE(reasoning_body(r).contains("thinking"));
+  r.reasoning.effort = "high";
+  r.max_output_tokens = 1024;
+  EXPECT_FALSE(reasoning_body(r).contains("thinking"));
+  r.max_output_tokens = std::nullopt;  // the adapter's default max_tokens (4096)
+  EXPECT_EQ(reasoning_body(r)["thinking"]["budget_tokens"], 4095);
+  r.reasoning.mode = ReasoningOptions::Mode::kEnabled;  // an explicit budget wins
+  r.reasoning.budget_tokens = 1500;
+  EXPECT_EQ(reasoning_body(r)["thinking"]["budget_tokens"], 1500);
+}
+
 TEST(AnthropicReasoningClientTest, InexpressibleOptionsAreRefusedByName) {
   ChatRequest r = reasoning_request();
   r.reasoning.mode = ReasoningOptions::Mode::kEnabled;
@@ -59,11 +82,6 @@ TEST(AnthropicReasoningClientTest, InexpressibleOptionsAreRefusedByName) {
   EXPECT_EQ(no_budget.status().code(), StatusCode::kInvalidRequest);
   EXPECT_NE(no_budget.status().message().find("reasoning.budget_tokens"), std::string::npos);
   r.reasoning.budget_tokens = 2048;
-  r.reasoning.effort = "high";
-  auto effort = AnthropicAdapter().build_request(r, kReasoningEp);
-  ASSERT_FALSE(effort.ok());
-  EXPECT_NE(effort.status().message().find("reasoning.effort"), std::string::npos);
-  r.reasoning.effort.clear();
   r.reasoning.exclude = true;
   auto exclude = AnthropicAdapter().build_request(r, kReasoningEp);
   ASSERT_FALSE(exclude.ok());
@@ -193,6 +211,16 @@ TEST(ReasoningOptionsOtherProtocolsTest, OpenAiChatSendsEffortAndDropsTheRest) {
   auto http = openai::OpenAiAdapter().build_request(r, ep);
   ASSERT_OK(http);
   EXPECT_EQ(json::parse(http->body)["reasoning_effort"], "low");
+  // A model that does not reason would answer it with a 400: dropped (a preference), unless
+  // the adapter is the custom one (local servers name their models as they like).
+  for (const char* m : {"openai/o3", "gpt-5-mini", "codex-mini-latest"}) {
+    r.model = m;
+    EXPECT_EQ(json::parse(openai::OpenAiAdapter().build_request(r, ep)->body)["reasoning_effort"], "low") << m;
+  }
+  r.model = "gpt-4o-mini";
+  EXPECT_FALSE(json::parse(openai::OpenAiAdapter().build_request(r, ep)->body).contains("reasoning_effort"));
+  EXPECT_EQ(json::parse(openai::make_custom_openai_adapter()->build_request(r, ep)->body)["reasoning_effort"], "low");
+  r.model = "o4-mini";
   // No form for a mode or a budget: dropped, not refused (answers come without reasoning).
   r.reasoning.effort.clear();
   r.reasoning.mode = ReasoningOptions::Mode::kEnabled;

@@ -125,12 +125,31 @@ void append_reasoning_blocks(const Message& m, OJson& blocks) {
   }
 }
 
+// An effort alone (OpenAI's vocabulary) as a thinking budget: minimal / low 1024, medium
+// 2048, high 4096, xhigh 8192, max 16384, kept below max_tokens as the API requires; 0 (no
+// thinking) for "none", an unknown effort, or a max_tokens that leaves less than the API's
+// minimum budget of 1024.
+uint32_t effort_budget(std::string_view effort, uint32_t max_tokens) {
+  const uint32_t want = effort == "minimal" || effort == "low" ? 1024
+                        : effort == "medium"                   ? 2048
+                        : effort == "high"                     ? 4096
+                        : effort == "xhigh"                    ? 8192
+                        : effort == "max"                      ? 16384
+                                                               : 0;
+  const uint32_t budget = std::min(want, max_tokens > 0 ? max_tokens - 1 : 0);
+  return budget >= 1024 ? budget : 0;
+}
+
 // `thinking` from the normalized reasoning options (see ReasoningOptions for the mapping).
-Status write_thinking(const ReasoningOptions& o, OJson& body) {
-  if (!o.effort.empty()) return InvalidRequestError("reasoning.effort: not supported by the Anthropic Messages API");
+Status write_thinking(const ReasoningOptions& o, uint32_t max_tokens, OJson& body) {
   if (o.exclude) return InvalidRequestError("reasoning.exclude: not supported by the Anthropic Messages API");
   using Mode = ReasoningOptions::Mode;
-  if (o.mode == Mode::kUnset && !o.budget_tokens) return Status::Ok();
+  if (o.mode == Mode::kUnset && !o.budget_tokens) {
+    if (const uint32_t b = effort_budget(o.effort, max_tokens); b > 0) {
+      body["thinking"] = OJson{{"type", "enabled"}, {"budget_tokens", b}};
+    }
+    return Status::Ok();
+  }
   if (o.mode == Mode::kDisabled || o.mode == Mode::kAdaptive) {
     if (o.budget_tokens) return InvalidRequestError("reasoning.budget_tokens: only with reasoning enabled");
     body["thinking"] = OJson{{"type", o.mode == Mode::kDisabled ? "disabled" : "adaptive"}};
@@ -416,7 +435,7 @@ Result<HttpRequest> build_request_impl(const ChatRequest& r, const Endpoint& ep,
   }
   body["messages"] = std::move(msgs);
   PLOKE_RETURN_IF_ERROR(write_tools(r, body));
-  PLOKE_RETURN_IF_ERROR(write_thinking(r.reasoning, body));
+  PLOKE_RETURN_IF_ERROR(write_thinking(r.reasoning, body["max_tokens"].get<uint32_t>(), body));
   if (r.temperature) body["temperature"] = *r.temperature;
   if (r.top_p) body["top_p"] = *r.top_p;
   if (r.top_k) body["top_k"] = *r.top_k;

@@ -731,6 +731,7 @@ ProviderAdapterPtr make_openai_adapter() { return std::make_unique<OpenAiAdapter
 ProviderAdapterPtr make_custom_openai_adapter() {
   OpenAiAdapter::Options o;
   o.name = "custom";
+  o.effort_for_reasoning_models_only = false;  // local servers name their models as they like
   return std::make_unique<OpenAiAdapter>(std::move(o));
 }
 

@@ -36,6 +36,12 @@ std::optional<RequestProblem> check_integer(const nlohmann::json& body, const ch
 /// Supported values are: 'a', 'b', and 'c'." for another value).
 std::optional<RequestProblem> check_tagged_object(const nlohmann::json& v, const std::string& path,
                                                   const std::string& field, std::span<const std::string_view> values);
+/// An optional string member `key` of `obj` (at `path`) that is one of `values` (absent
+/// or null pass; another string: the invalid-value wording; another type: wrong_type).
+std::optional<RequestProblem> check_enum(const nlohmann::json& obj, const char* key, const std::string& path,
+                                         std::span<const std::string_view> values);
+/// The API's reasoning efforts (`reasoning_effort`, Responses `reasoning.effort`).
+inline constexpr std::string_view kReasoningEfforts[] = {"none", "minimal", "low", "medium", "high", "xhigh", "max"};
 /// A required string member `key` of `obj` (at `path`).
 std::optional<RequestProblem> check_required_string(const nlohmann::json& obj, const std::string& path,
                                                     const char* key);

@@ -109,6 +109,21 @@ std::optional<RequestProblem> check_integer(const json& body, const char* key, i
 
 // `v` (at `path`) is an object whose `field` is one of `values`: else OpenAI's problem for
 // the first thing wrong (not an object, the field missing, a value not in the list).
+// "Invalid value: 'x'. Supported values are: 'a', 'b', and 'c'." for `got` at `path`.
+RequestProblem invalid_value(const json& got, const std::string& path, std::span<const std::string_view> values) {
+  std::string list;  // 'a' and 'b'; 'a', 'b', and 'c'
+  for (size_t k = 0; k < values.size(); ++k) {
+    if (k > 0) list += k + 1 < values.size() ? ", " : values.size() == 2 ? " and " : ", and ";
+    list.append("'").append(values[k]).append("'");
+  }
+  return problem("Invalid value: '" + (got.is_string() ? got.get<std::string>() : got.dump()) + "'. Supported values are: " + list + ".",
+                 path, "invalid_value");
+}
+
+bool one_of(const json& v, std::span<const std::string_view> values) {
+  return v.is_string() && std::find(values.begin(), values.end(), v.get_ref<const std::string&>()) != values.end();
+}
+
 std::optional<RequestProblem> check_tagged_object(const json& v, const std::string& path, const std::string& field,
                                                   std::span<const std::string_view> values) {
   if (!v.is_object()) {
@@ -117,16 +132,16 @@ std::optional<RequestProblem> check_tagged_object(const json& v, const std::stri
   const std::string fpath = path + "." + field;
   const auto t = v.find(field);
   if (t == v.end()) return missing(fpath);
-  if (t->is_string() && std::find(values.begin(), values.end(), t->get_ref<const std::string&>()) != values.end()) {
-    return std::nullopt;
-  }
-  std::string list;  // 'a' and 'b'; 'a', 'b', and 'c'
-  for (size_t k = 0; k < values.size(); ++k) {
-    if (k > 0) list += k + 1 < values.size() ? ", " : values.size() == 2 ? " and " : ", and ";
-    list.append("'").append(values[k]).append("'");
-  }
-  return problem("Invalid value: '" + (t->is_string() ? t->get<std::string>() : t->dump()) + "'. Supported values are: " + list + ".",
-                 fpath, "invalid_value");
+  if (one_of(*t, values)) return std::nullopt;
+  return invalid_value(*t, fpath, values);
+}
+
+std::optional<RequestProblem> check_enum(const json& obj, const char* key, const std::string& path,
+                                         std::span<const std::string_view> values) {
+  const auto v = obj.find(key);
+  if (v == obj.end() || v->is_null() || one_of(*v, values)) return std::nullopt;
+  if (!v->is_string()) return wrong_type(path, "a string", *v);
+  return invalid_value(*v, path, values);
 }
 
 // A required string member `key` of `obj` (at `path`).
@@ -232,6 +247,7 @@ std::optional<RequestProblem> check_parsed(const json& body) {
   if (auto p = check_integer(body, "max_tokens", 1, 0)) return p;
   if (auto p = check_integer(body, "max_completion_tokens", 1, 0)) return p;
   if (auto p = check_integer(body, "top_logprobs", 0, 20)) return p;
+  if (auto p = check_enum(body, "reasoning_effort", "reasoning_effort", kReasoningEfforts)) return p;
   if (const auto msgs = body.find("messages"); msgs != body.end() && msgs->is_array()) {
     for (size_t i = 0; i < msgs->size(); ++i) {
       if (auto p = check_message((*msgs)[i], i)) return p;

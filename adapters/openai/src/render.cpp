@@ -19,7 +19,7 @@ std::string u64(uint64_t v) {
   return s;
 }
 
-void append_usage(std::string& out, uint64_t prompt, uint64_t completion) {
+void append_usage(std::string& out, uint64_t prompt, uint64_t completion, uint64_t reasoning) {
   out += "{\"prompt_tokens\":";
   append_uint(out, prompt);
   out += ",\"completion_tokens\":";
@@ -27,8 +27,9 @@ void append_usage(std::string& out, uint64_t prompt, uint64_t completion) {
   out += ",\"total_tokens\":";
   append_uint(out, prompt + completion);
   out += ",\"prompt_tokens_details\":{\"cached_tokens\":0,\"audio_tokens\":0},"
-         "\"completion_tokens_details\":{\"reasoning_tokens\":0,\"audio_tokens\":0,"
-         "\"accepted_prediction_tokens\":0,\"rejected_prediction_tokens\":0}}";
+         "\"completion_tokens_details\":{\"reasoning_tokens\":";
+  append_uint(out, reasoning);
+  out += ",\"audio_tokens\":0,\"accepted_prediction_tokens\":0,\"rejected_prediction_tokens\":0}}";
 }
 
 void append_token_logprob(std::string& out, std::string_view token, double logprob) {
@@ -147,7 +148,7 @@ std::string render_completion(const WireCompletion& c, const std::vector<WireCho
     out += ",\"logprobs\":" + logprobs_json(ch, 0, ch.logprobs.size()) + ",\"finish_reason\":\"" + ch.finish + "\"}";
   }
   out += "],\"usage\":";
-  append_usage(out, c.prompt_tokens, c.completion_tokens);
+  append_usage(out, c.prompt_tokens, c.completion_tokens, c.reasoning_tokens);
   out += ",\"service_tier\":\"default\",\"system_fingerprint\":";
   append_string(out, c.system_fingerprint);
   out += '}';
@@ -196,7 +197,7 @@ std::string_view chunk_suffix(bool include_usage) {
 std::string usage_chunk(const std::string& prefix, const WireCompletion& c) {
   std::string u = prefix;  // ends in `"choices":[`: the usage chunk has no choices
   u += "],\"usage\":";
-  append_usage(u, c.prompt_tokens, c.completion_tokens);
+  append_usage(u, c.prompt_tokens, c.completion_tokens, c.reasoning_tokens);
   u += "}\n\n";
   return u;
 }

@@ -259,8 +259,17 @@ size_t estimate_body_size(const ChatRequest& r) {
   return n + r.response_format.schema_json.size();
 }
 
+// OpenAI's reasoning model families (the API 400s `reasoning_effort` for the others).
+bool openai_reasoning_model(std::string_view model) {
+  if (model.rfind("openai/", 0) == 0) model.remove_prefix(7);
+  for (std::string_view p : {"o1", "o3", "o4", "gpt-5", "codex"}) {
+    if (model.rfind(p, 0) == 0) return true;
+  }
+  return false;
+}
+
 Result<HttpRequest> build_request_impl(const ChatRequest& r, const Endpoint& ep, bool legacy_max_tokens,
-                                       RouterMembers router) {
+                                       RouterMembers router, bool effort_models_only) {
   if (r.model.empty()) return InvalidRequestError("model: required");
   if (r.messages.empty()) return InvalidRequestError("messages: at least one message is required");
   HttpRequest http = openai_post_request(ep, "/chat/completions", r.stream);
@@ -276,7 +285,8 @@ Result<HttpRequest> build_request_impl(const ChatRequest& r, const Endpoint& ep,
   write_sampling(w, r, legacy_max_tokens);
   // Chat completions have `reasoning_effort` only; the rest of ReasoningOptions is dropped
   // (reasoning models reason regardless and the API never returns the reasoning text).
-  if (!r.reasoning.effort.empty() && r.reasoning.mode != ReasoningOptions::Mode::kDisabled) {
+  if (!r.reasoning.effort.empty() && r.reasoning.mode != ReasoningOptions::Mode::kDisabled &&
+      (!effort_models_only || openai_reasoning_model(r.model))) {
     w.key("reasoning_effort").str(r.reasoning.effort);
   }
   w.end_object();
@@ -301,7 +311,8 @@ HttpRequest openai_post_request(const Endpoint& ep, std::string_view path, bool 
 
 Result<HttpRequest> OpenAiAdapter::build_request(const ChatRequest& request, const Endpoint& endpoint) const {
   try {
-    return build_request_impl(request, endpoint, options_.legacy_max_tokens, RouterMembers{options_.router_members});
+    return build_request_impl(request, endpoint, options_.legacy_max_tokens, RouterMembers{options_.router_members},
+                              options_.effort_for_reasoning_models_only);
   } catch (const std::exception& e) {
     return InternalError(std::string("openai build_request: ") + e.what());
   }

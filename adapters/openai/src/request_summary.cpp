@@ -64,7 +64,8 @@ bool read_messages(JsonCursor& c, uint64_t& prompt_chars) {
 
 bool declined_key(std::string_view key) {
   return key == "tools" || key == "tool_choice" || key == "stream_options" || key == "response_format" ||
-         key == "logprobs" || key == "top_logprobs" || key == "seed" || key == "parallel_tool_calls";
+         key == "logprobs" || key == "top_logprobs" || key == "seed" || key == "parallel_tool_calls" ||
+         key == "reasoning_effort";
 }
 
 }  // namespace

@@ -164,7 +164,6 @@ std::optional<WireError> check_response_flags(const Json& b) {
 // `reasoning`: an object whose effort and summary are the API's values (or null);
 // `include`: an array of strings.
 std::optional<WireError> check_response_reasoning(const Json& b) {
-  static constexpr std::string_view kEfforts[] = {"none", "minimal", "low", "medium", "high", "xhigh", "max"};
   static constexpr std::string_view kSummaries[] = {"auto", "concise", "detailed"};
   if (auto inc = b.find("include"); inc != b.end() && !inc->is_null()) {
     if (!inc->is_array()) return from_problem(wrong_type("include", "an array", *inc));
@@ -175,19 +174,9 @@ std::optional<WireError> check_response_reasoning(const Json& b) {
   const auto r = b.find("reasoning");
   if (r == b.end() || r->is_null()) return std::nullopt;
   if (!r->is_object()) return from_problem(wrong_type("reasoning", "an object", *r));
-  auto one_of = [&](const char* key, std::span<const std::string_view> values, const char* list) -> std::optional<WireError> {
-    const auto v = r->find(key);
-    if (v == r->end() || v->is_null()) return std::nullopt;
-    const std::string param = std::string("reasoning.") + key;
-    if (!v->is_string()) return from_problem(wrong_type(param, "a string", *v));
-    for (std::string_view ok : values) {
-      if (*v == ok) return std::nullopt;
-    }
-    return invalid_request("Invalid value: '" + v->get<std::string>() + "'. Supported values are: " + list + ".", param,
-                           "invalid_value");
-  };
-  if (auto e = one_of("effort", kEfforts, "'none', 'minimal', 'low', 'medium', 'high', 'xhigh', and 'max'")) return e;
-  return one_of("summary", kSummaries, "'auto', 'concise', and 'detailed'");
+  if (auto p = check_enum(*r, "effort", "reasoning.effort", kReasoningEfforts)) return from_problem(std::move(*p));
+  if (auto p = check_enum(*r, "summary", "reasoning.summary", kSummaries)) return from_problem(std::move(*p));
+  return std::nullopt;
 }
 
 std::optional<WireError> validate_responses_body(const Json* body) {

@@ -124,6 +124,7 @@ void read_values(const Json& b, ServedChatRequest& out) {
     out.top_logprobs = static_cast<uint32_t>(top->get<int64_t>());
   }
   out.response_schema = response_schema(b);
+  if (auto e = b.find("reasoning_effort"); e != b.end() && e->is_string()) out.reasoning_effort = e->get<std::string>();
 }
 
 }  // namespace
@@ -139,6 +140,11 @@ std::optional<WireError> read_served_chat_request(const nlohmann::json* body, Se
   read_values(*body, out);
   read_tools(*body, out);
   return std::nullopt;
+}
+
+WireError reasoning_effort_unsupported() {
+  return invalid_request("Unsupported parameter: 'reasoning_effort' is not supported with this model.", "reasoning_effort",
+                         "unsupported_parameter");
 }
 
 ServedChatRequest served_from_plain(const PlainChatRequest& plain) {

@@ -419,7 +419,7 @@ Result<InboundRequest> parse_openai_impl(std::string_view body, const RequestExt
   }
   r.max_output_tokens = max_completion ? max_completion : max_tokens;
   if (!string_list(rd, j, "stop", "", r.stop, /*allow_single=*/true)) return fail();
-  if (!rd.opt_string(j, "user", "", r.user)) return fail();
+  if (!rd.opt_string(j, "user", "", r.user) || !rd.opt_string(j, "reasoning_effort", "", r.reasoning.effort)) return fail();
   std::optional<bool> stream;
   if (!opt_bool(rd, j, "stream", "", stream)) return fail();
   r.stream = stream.value_or(false);

@@ -458,7 +458,7 @@ bool fast_parse_openai(std::string_view body, const RequestExtension* ext, Inbou
       std::optional<bool> lp;
       if (!c.once(seen, 19) || !fast_opt_bool(c, lp)) return false;
       r.logprobs = lp.value_or(false);
-    } else if (key == "ploke" || key == "top_logprobs" ||  // top_logprobs: the DOM path checks its range
+    } else if (key == "ploke" || key == "top_logprobs" || key == "reasoning_effort" ||  // ranges, enums: the DOM path
                (ext != nullptr && std::find(ext->keys.begin(), ext->keys.end(), key) != ext->keys.end())) {
       if (!c.consume_null()) return c.fail();  // extensions: the DOM path reads them
     } else if (!c.skip_value()) {

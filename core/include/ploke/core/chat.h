@@ -135,8 +135,10 @@ struct Capabilities {
 
 /// Reasoning ("thinking") options, one vocabulary over the protocols:
 ///  - Anthropic `thinking`: kEnabled needs budget_tokens ({"type":"enabled","budget_tokens"});
-///    kAdaptive and kDisabled map to their types; `effort` and `exclude` cannot be
-///    expressed (kInvalidRequest naming them).
+///    kAdaptive and kDisabled map to their types; an effort alone becomes an enabled budget
+///    (minimal/low 1024, medium 2048, high 4096, xhigh 8192, max 16384, below max_tokens;
+///    none, or too small a max_tokens: no thinking); `exclude` cannot be expressed
+///    (kInvalidRequest naming it).
 ///  - OpenRouter `reasoning`: {enabled|effort|max_tokens|exclude}; kAdaptive is refused.
 ///  - OpenAI chat `reasoning_effort`: effort only; the mode, budget_tokens and exclude are
 ///    dropped (the API has no form for them, reasoning models reason regardless and never
@@ -145,7 +147,7 @@ struct ReasoningOptions {
   enum class Mode : uint8_t { kUnset, kEnabled, kDisabled, kAdaptive };
   Mode mode = Mode::kUnset;
   std::optional<uint32_t> budget_tokens;
-  std::string effort;    ///< "minimal" | "low" | "medium" | "high" | "" (unset)
+  std::string effort;    ///< OpenAI's values: "none" … "minimal" | "low" | "medium" | "high" | "xhigh" | "max"; "" unset
   bool exclude = false;  ///< reason but leave the reasoning out of the answer
   bool set() const { return mode != Mode::kUnset || budget_tokens || !effort.empty() || exclude; }
   friend bool operator==(const ReasoningOptions&, const ReasoningOptions&) = default;

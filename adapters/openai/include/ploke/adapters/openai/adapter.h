@@ -62,6 +62,11 @@ class OpenAiAdapter final : public ProviderAdapter {
     /// content parts with a breakpoint (a marked lone text becomes a parts array) and an
     /// assistant message's reasoning blocks as `reasoning_details` (signed text, encrypted).
     bool router_members = false;
+    /// Send `reasoning_effort` only to OpenAI's reasoning models (o1, o3, o4, gpt-5 and
+    /// codex families, with or without an "openai/" prefix) and drop it for the rest, whose
+    /// API answers it with a 400 (a gateway client's reasoning preference then costs
+    /// nothing, as on OpenRouter). False (the custom adapter): always send it.
+    bool effort_for_reasoning_models_only = true;
   };
 
   OpenAiAdapter() = default;

@@ -50,7 +50,8 @@ struct WireCompletion {
   int64_t created = 0;  ///< Unix seconds
   std::string system_fingerprint;
   uint64_t prompt_tokens = 0;
-  uint64_t completion_tokens = 0;
+  uint64_t completion_tokens = 0;  ///< reasoning tokens included
+  uint64_t reasoning_tokens = 0;   ///< `completion_tokens_details.reasoning_tokens`
 };
 
 /// A ChatCompletionTokenLogprob: `token`, `logprob`, `bytes`, `top_logprobs` (each

@@ -61,6 +61,7 @@ struct ServedChatRequest {
   /// The schema the content must follow (`response_format`): json_schema → its `schema`
   /// (`{}` when missing), json_object → a one-string-member object schema; compact JSON.
   std::optional<std::string> response_schema;
+  std::optional<std::string> reasoning_effort;  ///< `reasoning_effort` (one of the API's values)
 };
 
 /// The API's 400 for a malformed request (null `body`: not JSON), else nullopt with `out`
@@ -69,6 +70,9 @@ std::optional<WireError> read_served_chat_request(const nlohmann::json* body, Se
 
 /// The same values for a request read_plain_chat_request() accepted.
 ServedChatRequest served_from_plain(const PlainChatRequest& plain);
+
+/// 400 unsupported_parameter: `reasoning_effort` for a model that does not reason.
+WireError reasoning_effort_unsupported();
 
 /// The 404 answering a request for a model the server does not have.
 WireError model_not_found(std::string_view model);
