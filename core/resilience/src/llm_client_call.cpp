@@ -127,15 +127,15 @@ void detail::StreamRelay::continue_partial() {
 // ---- CallRun: set-up, finish ----
 
 LlmClient::CallRun::CallRun(LlmClient& client, const ChatRequest& request, const EventCallback* on_event,
-                            const CallControl& control, RequestTrace* trace)
+                            const CallControl& control, RequestTrace* trace, const EmbeddingRequest* embedding)
     : c_(client), request_(request), on_event_(on_event), control_(control), trace_(trace), t0_(client.clock_.now()),
       deadline_(request.meta.deadline ? std::optional<TimePoint>(t0_ + *request.meta.deadline) : std::nullopt),
       streaming_(on_event != nullptr), lane_(classify(request, client.opts_.lanes)),
       profile_(control.profile.empty() ? client.opts_.profile : control.profile),
       session_(control.session.empty() ? client.opts_.session : control.session),
-      lock_(client.mu_, std::defer_lock), relay_(request, on_event, client.clock_) {
+      lock_(client.mu_, std::defer_lock), relay_(request, on_event, client.clock_), embedding_(embedding) {
   rr_.required = detail::required_capabilities(request, streaming_);
-  rr_.est_prompt_tokens = estimate_prompt_tokens(request);
+  rr_.est_prompt_tokens = embedding ? estimate_embedding_tokens(*embedding) : estimate_prompt_tokens(request);
   rr_.est_output_tokens = request.max_output_tokens ? *request.max_output_tokens : c_.opts_.default_output_tokens;
   rr_.max_cost_usd = control.max_cost_usd;
   rr_.pin = control.pin;
@@ -396,8 +396,9 @@ LlmClient::CallRun::Outcome LlmClient::CallRun::attempt(EndpointState& ep, TimeP
     AttemptRecord rec;
     rec.request_id = request_id_;
     rec.number = total_attempts_;
-    // ep.cfg.candidate is immutable after add_endpoint
-    detail::fill_attempt_record(rec, ep.cfg.candidate, o.r, "attempt", o.a1 - o.a0, session_, profile_);
+    // ep.cfg is immutable after add_endpoint
+    const EndpointCandidate cand = embedding_ ? detail::embedding_candidate(ep.cfg, embedding_->model) : ep.cfg.candidate;
+    detail::fill_attempt_record(rec, cand, o.r, "attempt", o.a1 - o.a0, session_, profile_);
     c_.record_usage(rec, trace_);
   }
   lock_client();
@@ -407,6 +408,16 @@ LlmClient::CallRun::Outcome LlmClient::CallRun::attempt(EndpointState& ep, TimeP
 
 void LlmClient::CallRun::send(EndpointState& ep, const CallOptions& call_opts, bool learn, Outcome& o) {
   o.a0 = c_.clock_.now();
+  if (embedding_) {  // the request's model as is: an endpoint's model names its chat model
+    ObservingTransport observed(*ep.cfg.transport, *ep.cfg.adapter, c_.clock_, learn, control_.cancel);
+    ChatClient client(*ep.cfg.adapter, ep.cfg.endpoint, observed, c_.clock_, call_opts);
+    Result<EmbeddingResponse> r = client.embed(*embedding_);
+    o.r = detail::embedding_as_chat(r);
+    if (r.ok()) embedded_ = std::move(r).value();
+    o.a1 = c_.clock_.now();
+    o.observation = observed.observation();
+    return;
+  }
   // Each endpoint serves its own model: a fall-over to another provider must not send the
   // primary's model id there (the request's model is a routing hint).
   const ChatRequest& current = relay_.current();
@@ -448,7 +459,8 @@ TraceAttempt* LlmClient::CallRun::account(EndpointState& ep, const Outcome& o) {
   else ep.stats.record_failure(now, code, o.a1 - o.a0);
   const std::string& ep_id = ep.cfg.candidate.id;
   c_.metrics_.add(MetricId::kAttempts, {ep_id, status_code_name(code)});
-  const double cost = estimate_cost_usd(ep.cfg.candidate, prompt_tokens, completion_tokens);
+  const double cost = embedding_ ? estimate_cost_usd(detail::embedding_candidate(ep.cfg, embedding_->model), prompt_tokens, 0)
+                                 : estimate_cost_usd(ep.cfg.candidate, prompt_tokens, completion_tokens);
   if (r.ok()) {
     c_.metrics_.observe(MetricId::kAttemptDuration, {ep_id}, o.a1 - o.a0);
     if (o.ttft) c_.metrics_.observe(MetricId::kTtft, {ep_id}, *o.ttft);
