@@ -57,6 +57,10 @@ struct ServedEmbeddingRequest {
 /// wrong element types) are the API's "'$.input' is invalid. …", param and code null.
 std::optional<WireError> read_served_embedding_request(const nlohmann::json* body, ServedEmbeddingRequest& out);
 
+/// read_served_embedding_request() on body text (a gateway's route): text that is not
+/// JSON, or past the JSON input limits (ploke/json/limits.h), is the not-JSON 400.
+std::optional<WireError> read_served_embedding_body(std::string_view body, ServedEmbeddingRequest& out);
+
 /// 400 "This model does not support specifying dimensions." (text-embedding-ada-002).
 WireError embedding_dimensions_unsupported();
 /// 400 for `dimensions` above the model's native size `max`.
