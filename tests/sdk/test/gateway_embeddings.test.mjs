@@ -10,12 +10,13 @@ import { GW, SIM_A, SIM_B, skip, post, get, faults, reset, httpError, rejectsWit
 const EMBED = 'text-embedding-3-small';
 
 /** A gateway client that records the JSON bodies it sends. */
-function recordingClient() {
+function recordingClient(defaultHeaders = {}) {
   const sent = [];
   const c = new OpenAI({
     apiKey: 'sk-FAKE-gateway-test-0123456789',
     baseURL: `${GW}/v1`,
     maxRetries: 0,
+    defaultHeaders,
     fetch: async (url, init) => {
       if (init?.body) sent.push(JSON.parse(init.body));
       return fetch(url, init);
@@ -99,7 +100,7 @@ describe('gateway (openai SDK): embeddings', { skip }, () => {
   });
 
   it('sim-a failing: the answer is sim-b\'s vectors', async () => {
-    const { c } = recordingClient();
+    const { c } = recordingClient({ 'x-ploke-policy': 'pinned' });  // sim-a first, then sim-b
     const want = await post(`${SIM_B}/v1/embeddings`, { model: EMBED, input: 'fail over', encoding_format: 'float' });
     await faults(SIM_A, [httpError(500)]);
     const { data, response } = await c.embeddings
