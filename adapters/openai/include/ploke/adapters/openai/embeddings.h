@@ -1,7 +1,9 @@
 // File: ploke/adapters/openai/embeddings.h
 //
 // The server half of OpenAI's `POST /v1/embeddings` for a server that makes up its own
-// vectors (the simulator): the request read and validated as the API does
+// vectors (the simulator) or passes on an upstream's (the gateway; the client half is
+// OpenAiAdapter::build_embedding_request / parse_embedding_response): the request read and
+// validated as the API does
 // (CreateEmbeddingRequest: `input` a non-empty string, an array of 1–2048 non-empty
 // strings, an array of token ids, or an array of 1–2048 non-empty token arrays; `model`;
 // `encoding_format` "float" | "base64"; `dimensions` ≥ 1; `user`), the errors the caller
