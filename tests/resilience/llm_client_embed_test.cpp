@@ -180,6 +180,9 @@ TEST_F(LlmClientTest, EmbedIsAccountedUnderTheEmbeddingModelAtItsPrice) {
   EXPECT_DOUBLE_EQ(trace.total_cost_usd, want);
   ASSERT_EQ(trace.attempts.size(), 1u);
   EXPECT_EQ(trace.attempts[0].prompt_tokens, r->usage.prompt_tokens);
+  ASSERT_EQ(trace.candidates.size(), 1u);  // traced as asked: the embedding model at its price
+  EXPECT_EQ(trace.candidates[0].model, "text-embedding-3-small");
+  EXPECT_DOUBLE_EQ(trace.forecast_usd, static_cast<double>(estimate_embedding_tokens(embed_req())) * 0.02 / 1e6);
   // An unlisted embedding model is unpriced (not the chat model's price).
   sink.rows.clear();
   EmbeddingRequest large = embed_req();

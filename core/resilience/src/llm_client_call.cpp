@@ -227,6 +227,7 @@ Duration LlmClient::CallRun::limiter_wait(const RouteDecision& d, TimePoint now)
 LlmClient::CallRun::Done LlmClient::CallRun::take_chain() {
   const RouteDecision& d = decision();
   c_.trace_decision(trace_, rr_, budgets_);
+  if (embedding_) trace_embedding_candidates();
   if (!d.chain.empty() && d.chain[0] < budgets_.size() && !budgets_[d.chain[0]].warnings.empty()) {
     c_.metrics_.add(MetricId::kBudgetWarnings, {c_.candidates_[d.chain[0]].provider});
   }
@@ -241,6 +242,20 @@ LlmClient::CallRun::Done LlmClient::CallRun::take_chain() {
   }
   chain_ = d.chain;
   return std::nullopt;
+}
+
+// embed(): each traced candidate as it would be asked and accounted — the embedding model,
+// its price (the forecast too).
+void LlmClient::CallRun::trace_embedding_candidates() {
+  if (!trace_) return;
+  const RouteDecision& d = decision();
+  for (size_t i = 0; i < d.verdicts.size() && i < trace_->candidates.size(); ++i) {
+    TraceCandidate& tc = trace_->candidates[i];
+    const EndpointConfig& cfg = c_.endpoints_[d.verdicts[i].index]->cfg;
+    tc.model = embedding_->model;
+    tc.est_cost_usd = estimate_cost_usd(detail::embedding_candidate(cfg, embedding_->model), rr_.est_prompt_tokens, 0);
+    if (tc.chain_position == 0) trace_->forecast_usd = tc.est_cost_usd;
+  }
 }
 
 // ---- admit ----
@@ -342,7 +357,9 @@ LlmClient::CallRun::Done LlmClient::CallRun::check_stop(TimePoint now) {
 // again before every later attempt. False: the attempt is not sent.
 bool LlmClient::CallRun::recheck_budget(EndpointState& ep) {
   const std::string provider = ep.cfg.candidate.provider;
-  const double est = estimate_cost_usd(ep.cfg.candidate, rr_.est_prompt_tokens, rr_.est_output_tokens);
+  const double est = estimate_cost_usd(
+      embedding_ ? detail::embedding_candidate(ep.cfg, embedding_->model) : ep.cfg.candidate, rr_.est_prompt_tokens,
+      rr_.est_output_tokens);
   unlock_client();
   const BudgetCheck bc = c_.opts_.budget_oracle->check_budget(provider, profile_, est);
   lock_client();

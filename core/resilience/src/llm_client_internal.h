@@ -141,6 +141,7 @@ class LlmClient::CallRun {
   Done route() PLOKE_REQUIRES(c_.mu_);
   Duration limiter_wait(const RouteDecision& d, TimePoint now) const PLOKE_REQUIRES(c_.mu_);
   Done take_chain() PLOKE_REQUIRES(c_.mu_);
+  void trace_embedding_candidates() PLOKE_REQUIRES(c_.mu_);
   Done admit() PLOKE_REQUIRES(c_.mu_);
   Done wait_admission(SyncWaiter& waiter, const std::shared_ptr<SyncWaiter>& waiter_ptr) PLOKE_REQUIRES(c_.mu_);
   Result<ChatResponse> attempts() PLOKE_REQUIRES(c_.mu_);
