@@ -86,6 +86,31 @@ TEST_F(LlmClientTest, ChatClientEmbedMapsTheProvidersErrors) {
   EXPECT_EQ(client.embed(req).status().code(), StatusCode::kInvalidRequest);
 }
 
+TEST_F(LlmClientTest, ChatClientEmbedChecksTheVectorCountAndTheAdapter) {
+  int sent = 0;
+  InProcessTransport one_vector(clock_, [&sent](const HttpRequest&) {
+    ++sent;
+    Headers h;
+    h.add("content-type", "application/json");
+    return ScriptedResponse::Simple(200, h, R"({"data":[{"index":0,"embedding":[0.5]}],"model":"m"})");
+  });
+  ChatClient client(*adapter_, Endpoint{"alpha", "http://alpha.sim.invalid/v1", {}, {}}, one_vector, clock_, CallOptions{});
+  auto r = client.embed(embed_req());  // two inputs, one vector back
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.status().code(), StatusCode::kMalformedResponse);
+  EXPECT_NE(r.status().message().find("1 vectors for 2 inputs"), std::string::npos) << r.status().to_string();
+  EXPECT_EQ(r.status().provider(), "alpha");
+  ASSERT_OK(client.embed(embed_req({"only one"})));
+  EXPECT_EQ(sent, 2);
+  // An adapter without embeddings refuses before anything is sent.
+  auto anthropic = adapters::anthropic::make_anthropic_adapter();
+  ChatClient refusing(*anthropic, Endpoint{"claude", "http://claude.invalid", {}, {}}, one_vector, clock_, CallOptions{});
+  auto refused = refusing.embed(embed_req());
+  ASSERT_FALSE(refused.ok());
+  EXPECT_EQ(refused.status().code(), StatusCode::kInvalidRequest);
+  EXPECT_EQ(sent, 2);
+}
+
 TEST_F(LlmClientTest, EmbedRetriesThenFallsOverOn5xx) {
   add_sim("alpha", R"({"faults":[{"kind":"http_error","status":500}]})");
   add_sim("beta");
