@@ -357,9 +357,7 @@ LlmClient::CallRun::Done LlmClient::CallRun::check_stop(TimePoint now) {
 // again before every later attempt. False: the attempt is not sent.
 bool LlmClient::CallRun::recheck_budget(EndpointState& ep) {
   const std::string provider = ep.cfg.candidate.provider;
-  const double est = estimate_cost_usd(
-      embedding_ ? detail::embedding_candidate(ep.cfg, embedding_->model) : ep.cfg.candidate, rr_.est_prompt_tokens,
-      rr_.est_output_tokens);
+  const double est = estimate_cost_usd(accounted_as(ep), rr_.est_prompt_tokens, rr_.est_output_tokens);
   unlock_client();
   const BudgetCheck bc = c_.opts_.budget_oracle->check_budget(provider, profile_, est);
   lock_client();
@@ -414,8 +412,7 @@ LlmClient::CallRun::Outcome LlmClient::CallRun::attempt(EndpointState& ep, TimeP
     rec.request_id = request_id_;
     rec.number = total_attempts_;
     // ep.cfg is immutable after add_endpoint
-    const EndpointCandidate cand = embedding_ ? detail::embedding_candidate(ep.cfg, embedding_->model) : ep.cfg.candidate;
-    detail::fill_attempt_record(rec, cand, o.r, "attempt", o.a1 - o.a0, session_, profile_);
+    detail::fill_attempt_record(rec, accounted_as(ep), o.r, "attempt", o.a1 - o.a0, session_, profile_);
     c_.record_usage(rec, trace_);
   }
   lock_client();
@@ -425,34 +422,30 @@ LlmClient::CallRun::Outcome LlmClient::CallRun::attempt(EndpointState& ep, TimeP
 
 void LlmClient::CallRun::send(EndpointState& ep, const CallOptions& call_opts, bool learn, Outcome& o) {
   o.a0 = c_.clock_.now();
+  ObservingTransport observed(*ep.cfg.transport, *ep.cfg.adapter, c_.clock_, learn, control_.cancel);
+  ChatClient client(*ep.cfg.adapter, ep.cfg.endpoint, observed, c_.clock_, call_opts);
   if (embedding_) {  // the request's model as is: an endpoint's model names its chat model
-    ObservingTransport observed(*ep.cfg.transport, *ep.cfg.adapter, c_.clock_, learn, control_.cancel);
-    ChatClient client(*ep.cfg.adapter, ep.cfg.endpoint, observed, c_.clock_, call_opts);
     Result<EmbeddingResponse> r = client.embed(*embedding_);
     o.r = detail::embedding_as_chat(r);
     if (r.ok()) embedded_ = std::move(r).value();
-    o.a1 = c_.clock_.now();
-    o.observation = observed.observation();
-    return;
-  }
-  // Each endpoint serves its own model: a fall-over to another provider must not send the
-  // primary's model id there (the request's model is a routing hint).
-  const ChatRequest& current = relay_.current();
-  const std::string& ep_model = ep.cfg.candidate.model;
-  std::optional<ChatRequest> remodeled;
-  if (!ep_model.empty() && ep_model != current.model) {
-    remodeled = current;
-    remodeled->model = ep_model;
-  }
-  const ChatRequest& to_send = remodeled ? *remodeled : current;
-  ObservingTransport observed(*ep.cfg.transport, *ep.cfg.adapter, c_.clock_, learn, control_.cancel);
-  ChatClient client(*ep.cfg.adapter, ep.cfg.endpoint, observed, c_.clock_, call_opts);
-  if (streaming_) {
-    relay_.begin_attempt(o.a0);
-    o.r = client.stream(to_send, [this](const StreamEvent& e) { relay_.on_event(e); });
-    o.ttft = relay_.ttft();
   } else {
-    o.r = client.complete(to_send);
+    // Each endpoint serves its own model: a fall-over to another provider must not send the
+    // primary's model id there (the request's model is a routing hint).
+    const ChatRequest& current = relay_.current();
+    const std::string& ep_model = ep.cfg.candidate.model;
+    std::optional<ChatRequest> remodeled;
+    if (!ep_model.empty() && ep_model != current.model) {
+      remodeled = current;
+      remodeled->model = ep_model;
+    }
+    const ChatRequest& to_send = remodeled ? *remodeled : current;
+    if (streaming_) {
+      relay_.begin_attempt(o.a0);
+      o.r = client.stream(to_send, [this](const StreamEvent& e) { relay_.on_event(e); });
+      o.ttft = relay_.ttft();
+    } else {
+      o.r = client.complete(to_send);
+    }
   }
   o.a1 = c_.clock_.now();
   o.observation = observed.observation();
@@ -476,8 +469,7 @@ TraceAttempt* LlmClient::CallRun::account(EndpointState& ep, const Outcome& o) {
   else ep.stats.record_failure(now, code, o.a1 - o.a0);
   const std::string& ep_id = ep.cfg.candidate.id;
   c_.metrics_.add(MetricId::kAttempts, {ep_id, status_code_name(code)});
-  const double cost = embedding_ ? estimate_cost_usd(detail::embedding_candidate(ep.cfg, embedding_->model), prompt_tokens, 0)
-                                 : estimate_cost_usd(ep.cfg.candidate, prompt_tokens, completion_tokens);
+  const double cost = estimate_cost_usd(accounted_as(ep), prompt_tokens, completion_tokens);
   if (r.ok()) {
     c_.metrics_.observe(MetricId::kAttemptDuration, {ep_id}, o.a1 - o.a0);
     if (o.ttft) c_.metrics_.observe(MetricId::kTtft, {ep_id}, *o.ttft);

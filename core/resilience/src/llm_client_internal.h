@@ -142,6 +142,14 @@ class LlmClient::CallRun {
   Duration limiter_wait(const RouteDecision& d, TimePoint now) const PLOKE_REQUIRES(c_.mu_);
   Done take_chain() PLOKE_REQUIRES(c_.mu_);
   void trace_embedding_candidates() PLOKE_REQUIRES(c_.mu_);
+  /// What an attempt on `ep` is accounted as: its candidate, or for embed() the embedding
+  /// model at its price (detail::embedding_candidate; valid until the next call). ep.cfg is
+  /// immutable: no lock needed.
+  const EndpointCandidate& accounted_as(const EndpointState& ep) {
+    if (!embedding_) return ep.cfg.candidate;
+    accounted_ = detail::embedding_candidate(ep.cfg, embedding_->model);
+    return accounted_;
+  }
   Done admit() PLOKE_REQUIRES(c_.mu_);
   Done wait_admission(SyncWaiter& waiter, const std::shared_ptr<SyncWaiter>& waiter_ptr) PLOKE_REQUIRES(c_.mu_);
   Result<ChatResponse> attempts() PLOKE_REQUIRES(c_.mu_);
@@ -194,6 +202,7 @@ class LlmClient::CallRun {
   Done done_;
   const EmbeddingRequest* embedding_ = nullptr;  // embed(): the request sent
   std::optional<EmbeddingResponse> embedded_;    // embed(): the last successful attempt's answer
+  EndpointCandidate accounted_;                  // embed(): accounted_as()'s answer
 };
 
 }  // namespace ploke::resilience
