@@ -302,6 +302,21 @@ StepResult price_endpoint(Clock& clock, const catalog::Catalog& prices, const Up
   return std::nullopt;
 }
 
+// An endpoint whose protocol has embeddings: the catalog's embedding models at their input
+// price, for LlmClient::embed's accounting and as the ledger's price rows (the client's
+// model is sent as is, so a row per embedding model and provider).
+StepResult price_embeddings(Clock& clock, const catalog::Catalog& prices, resilience::EndpointConfig& c, GatewaySetup& g) {
+  for (const auto& [name, m] : embedding_models(prices)) {
+    c.embedding_usd_per_mtok[name] = m->pricing.prompt.value * 1e6;
+    if (!g.book) continue;
+    if (Status st = ensure_price(*g.book, price_of(*m, c.candidate.provider, name, clock.system_now())); !st.ok()) {
+      std::fprintf(stderr, "%s: --ledger: %s\n", kCmd, st.to_string().c_str());
+      return kExitFailed;
+    }
+  }
+  return std::nullopt;
+}
+
 StepResult add_endpoint(const GatewayArgs& args, Clock& clock, const AdapterRegistry& registry, const catalog::Catalog& prices,
                         Transport& transport, size_t i, GatewaySetup& g) {
   Upstream& u = g.ups[i];
@@ -323,6 +338,9 @@ StepResult add_endpoint(const GatewayArgs& args, Clock& clock, const AdapterRegi
   c.candidate.caps = Capabilities{true, true, true, true, true, 0};  // what the user named is trusted
   c.candidate.caps.logprobs = u.adapter != "anthropic";  // the OpenAI protocol has them; Messages has none
   if (StepResult r = price_endpoint(clock, prices, u, c, g)) return r;
+  if (g.adapters.back()->has_embeddings()) {
+    if (StepResult r = price_embeddings(clock, prices, c, g)) return r;
+  }
   c.adapter = g.adapters.back().get();
   c.endpoint.provider = provider;
   c.endpoint.base_url = u.base_url;

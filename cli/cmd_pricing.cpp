@@ -1,4 +1,5 @@
 // Catalog prices for `chat` and `gateway` (see pricing.h).
+#include <algorithm>
 #include <cstdlib>
 #include <vector>
 
@@ -45,6 +46,24 @@ void set_candidate_prices(resilience::EndpointCandidate& c, const catalog::Model
   c.input_usd_per_mtok = pr.prompt.known() ? pr.prompt.value * 1e6 : 0;
   c.output_usd_per_mtok = pr.completion.known() ? pr.completion.value * 1e6 : 0;
   c.request_usd = pr.request.known() ? pr.request.value : 0;
+}
+
+std::vector<std::pair<std::string, const catalog::ModelRecord*>> embedding_models(const catalog::Catalog& cat) {
+  std::vector<std::pair<std::string, const catalog::ModelRecord*>> out;
+  auto add = [&](std::string name, const catalog::ModelRecord& m) {
+    for (const auto& [n, r] : out) {
+      if (n == name) return;
+    }
+    out.emplace_back(std::move(name), &m);
+  };
+  for (const catalog::ModelRecord& m : cat.models()) {
+    const auto& outputs = m.output_modalities;
+    if (!outputs.known() || !m.pricing.prompt.known()) continue;
+    if (std::find(outputs.value.begin(), outputs.value.end(), "embeddings") == outputs.value.end()) continue;
+    for (const auto& a : m.aliases) add(a, m);
+    add(m.id.substr(m.id.find('/') + 1), m);
+  }
+  return out;
 }
 
 Status ensure_price(ledger::Ledger& book, const ledger::PriceRecord& p) {

@@ -4,6 +4,8 @@
 #pragma once
 
 #include <string>
+#include <utility>
+#include <vector>
 
 #include "ploke/catalog/catalog.h"
 #include "ploke/core/clock.h"
@@ -29,6 +31,10 @@ ledger::PriceRecord price_of(const catalog::ModelRecord& m, const std::string& p
 
 /// The façade's forecasts and the cost policy use these (USD per million tokens, per request).
 void set_candidate_prices(resilience::EndpointCandidate& c, const catalog::ModelRecord& m);
+
+/// The catalog's embedding models (output modality "embeddings") with a known input price,
+/// once per name a client sends for them (each alias, and the id after "author/").
+std::vector<std::pair<std::string, const catalog::ModelRecord*>> embedding_models(const catalog::Catalog& cat);
 
 /// Adds `p` to the ledger unless the same prices are already in effect at p.effective_from.
 Status ensure_price(ledger::Ledger& book, const ledger::PriceRecord& p);

@@ -18,7 +18,8 @@ Status with_provider(Status st, const Endpoint& ep) {
 // Fills provider and request id from the endpoint and the response headers when the
 // adapter left them empty.
 // The request id comes from the header(s) the adapter names (its protocol's).
-void fill_identity(ChatResponse& out, const Headers& headers, const Endpoint& ep, const ProviderAdapter& adapter) {
+template <class Response>
+void fill_identity(Response& out, const Headers& headers, const Endpoint& ep, const ProviderAdapter& adapter) {
   if (out.provider.empty()) out.provider = ep.provider;
   if (out.request_id.empty()) {
     for (std::string_view h : adapter.request_id_headers()) {
@@ -131,6 +132,19 @@ void wait_or_cancel(Completion& completion, Call& call, Clock& clock) {
   }
 }
 
+// complete()'s exchange for an already shaped request: the response, or the transport's
+// or the provider's error (mapped by the adapter).
+Result<HttpResponse> exchange_unary(const HttpRequest& http, Transport& transport, const CallOptions& options,
+                                    Clock& clock, const ProviderAdapter& adapter, const Endpoint& endpoint) {
+  BufferingHandler handler;
+  CallPtr call = transport.start(http, options, handler);
+  wait_or_cancel(handler.completion(), *call, clock);
+  Result<HttpResponse> response = handler.take();
+  if (!response.ok()) return with_provider(response.status(), endpoint);
+  if (!is_success(response->status)) return with_provider(adapter.map_error(*response, endpoint), endpoint);
+  return response;
+}
+
 }  // namespace
 
 ChatClient::ChatClient(const ProviderAdapter& adapter, Endpoint endpoint, Transport& transport, Clock& clock,
@@ -143,15 +157,26 @@ Result<ChatResponse> ChatClient::complete(const ChatRequest& request) const {
   req.stream = false;
   PLOKE_ASSIGN_OR_RETURN(HttpRequest http, adapter_.build_request(req, endpoint_));
   add_trace_context(http.headers, req.meta.traceparent, req.meta.tracestate);
-  BufferingHandler handler;
-  CallPtr call = transport_.start(http, options_, handler);
-  wait_or_cancel(handler.completion(), *call, clock_);
-  Result<HttpResponse> response = handler.take();
-  if (!response.ok()) return with_provider(response.status(), endpoint_);
-  if (!is_success(response->status)) return with_provider(adapter_.map_error(*response, endpoint_), endpoint_);
-  Result<ChatResponse> parsed = adapter_.parse_response(*response, endpoint_);
+  PLOKE_ASSIGN_OR_RETURN(HttpResponse response, exchange_unary(http, transport_, options_, clock_, adapter_, endpoint_));
+  Result<ChatResponse> parsed = adapter_.parse_response(response, endpoint_);
   if (!parsed.ok()) return with_provider(parsed.status(), endpoint_);
-  fill_identity(*parsed, response->headers, endpoint_, adapter_);
+  fill_identity(*parsed, response.headers, endpoint_, adapter_);
+  return parsed;
+}
+
+Result<EmbeddingResponse> ChatClient::embed(const EmbeddingRequest& request) const {
+  PLOKE_ASSIGN_OR_RETURN(HttpRequest http, adapter_.build_embedding_request(request, endpoint_));
+  add_trace_context(http.headers, request.meta.traceparent, request.meta.tracestate);
+  PLOKE_ASSIGN_OR_RETURN(HttpResponse response, exchange_unary(http, transport_, options_, clock_, adapter_, endpoint_));
+  Result<EmbeddingResponse> parsed = adapter_.parse_embedding_response(response, endpoint_);
+  if (!parsed.ok()) return with_provider(parsed.status(), endpoint_);
+  if (parsed->vectors.size() != request.inputs.size()) {
+    Status st = MalformedResponseError("embeddings: " + std::to_string(parsed->vectors.size()) + " vectors for " +
+                                       std::to_string(request.inputs.size()) + " inputs");
+    st.with_http_status(response.status);
+    return with_provider(std::move(st), endpoint_);
+  }
+  fill_identity(*parsed, response.headers, endpoint_, adapter_);
   return parsed;
 }
 

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # `ploke-sim gateway --config … --ledger …` as a user runs it: the config's [routing]
 # configures the gateway's façade (policy, lanes; an explicit --max-in-flight wins), every
-# attempt reaches the cost ledger through the façade's usage hook (priced from the catalog)
+# attempt reaches the cost ledger through the façade's usage hook (priced from the catalog;
+# an embeddings attempt at its embedding model's input price)
 # and the rows still pending are written on SIGTERM, and a "stop" budget refuses requests in
 # the protocol's shape (OpenAI 429 insufficient_quota, Anthropic 402). Simulated upstreams
 # (--sim), loopback only, temp XDG home. Ends with "N passed, N failed".
@@ -44,16 +45,28 @@ curl -s "$URL/__admin/health" >"$TMP/out"; check "[routing] policy applied" 0 $?
 curl -s "$URL/__admin/queue" >"$TMP/out"; check "[routing.lanes] max_in_flight applied" 0 $? '"max_in_flight":7[,}]' "$TMP/out"
 [[ $(post /v1/chat/completions "$CHAT") == 200 ]]; check "OpenAI request through the gateway" 0 $? '"object":"chat.completion"' "$TMP/body"
 [[ $(post /v1/messages "$MSG") == 200 ]]; check "Anthropic request through the gateway" 0 $? '"type":"message"' "$TMP/body"
+[[ $(post /v1/embeddings '{"model":"text-embedding-3-small","input":["hello there","general kenobi"]}') == 200 ]]
+check "embeddings request through the gateway" 0 $? '"object":"list"' "$TMP/body"
+cp "$TMP/body" "$TMP/embed.json"
 kill -TERM "$GW_PID"; wait "$GW_PID"; check "SIGTERM: graceful exit" 0 $?
 "$BIN" usage --ledger "$TMP/l.db" --by session --json >"$TMP/out" 2>&1
 python3 - "$TMP/out" <<'PY'
 import json, sys
 rows = {r["key"]: r for r in json.load(open(sys.argv[1]))["rows"]}
 r = rows["gateway"]
-assert r["requests"] == 2 and r["attempts"] == 2 and r["failed"] == 0, r
-assert r["cost_usd"] > 0 and r["unpriced"] == 0, r  # priced from the catalog (openai/gpt-4o-mini)
+assert r["requests"] == 3 and r["attempts"] == 3 and r["failed"] == 0, r
+assert r["cost_usd"] > 0 and r["unpriced"] == 0, r  # priced from the catalog (openai/gpt-4o-mini, text-embedding-3-small)
 PY
-check "the ledger holds both requests' attempts, priced, written at shutdown" 0 $?
+check "the ledger holds the three requests' attempts, priced, written at shutdown" 0 $?
+"$BIN" usage --ledger "$TMP/l.db" --by model --json >"$TMP/out" 2>&1
+python3 - "$TMP/out" "$TMP/embed.json" <<'PY'
+import json, sys
+rows = [r for r in json.load(open(sys.argv[1]))["rows"] if r["key"].endswith("text-embedding-3-small")]
+tokens = json.load(open(sys.argv[2]))["usage"]["prompt_tokens"]
+assert len(rows) == 1 and rows[0]["attempts"] == 1 and rows[0]["prompt_tokens"] == tokens, (rows, tokens)
+assert abs(rows[0]["cost_usd"] - tokens * 0.02 / 1e6) < 1e-12, (rows, tokens)  # $0.02 per 1M input tokens
+PY
+check "the embeddings attempt is priced at text-embedding-3-small's input price" 0 $?
 
 start_gateway "$TMP/gw2.out" --config "$TMP/cfg.toml" --max-in-flight 9 --policy latency
 curl -s "$URL/__admin/queue" >"$TMP/out"; check "--max-in-flight beats [routing]" 0 $? '"max_in_flight":9[,}]' "$TMP/out"

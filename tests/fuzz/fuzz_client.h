@@ -2,7 +2,8 @@
 // adapter parses from a provider. Input: byte 0 picks the parser, byte 1 a parameter, the
 // rest is the payload:
 //   0  parse_response(): a 200 JSON body; with a `reference` adapter (the same protocol
-//      with its single-pass reader off) both must agree, as the adapters promise
+//      with its single-pass reader off) both must agree, as the adapters promise; the
+//      same body through parse_embedding_response() (a value or an error)
 //   1  map_error(): an error body, the status picked by byte 1
 //   2  the stream decoder: the payload as an SSE body, fed in chunks of 1..64 bytes
 //      (byte 1), then finish()
@@ -53,6 +54,7 @@ inline int fuzz_client(const ProviderAdapter& adapter, const uint8_t* data, size
     case 0: {
       r.status = 200;
       r.body = payload;
+      (void)adapter.parse_embedding_response(r, ep);
       auto got = adapter.parse_response(r, ep);
       if (reference == nullptr) break;
       auto want = reference->parse_response(r, ep);

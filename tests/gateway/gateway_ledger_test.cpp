@@ -242,5 +242,47 @@ action = "stop"
   EXPECT_EQ(attempts, 1u);
 }
 
+// An embeddings request reaches the ledger like a chat request: one attempt row under the
+// embedding model (not the endpoint's chat model), its input tokens priced at that model's
+// input price ($0.02 per 1M tokens for text-embedding-3-small), and the request row.
+TEST_F(GatewayLedgerTest, EmbeddingsAreCostedAtTheEmbeddingModelsInputPrice) {
+  start(R"([routing]
+policy = "pinned"
+)");
+  for (const char* p : {"sim-a", "sim-b"}) {
+    ledger::PriceRecord pr;
+    pr.provider = p;
+    pr.model = "text-embedding-3-small";
+    pr.effective_from = clock_.system_now();
+    pr.prompt = 0.02 / 1e6;
+    ASSERT_TRUE(book_->add_price(pr).ok());
+  }
+  auto r = call("POST", "/v1/embeddings", R"({"model":"text-embedding-3-small","input":["one text","and another"]})");
+  ASSERT_EQ(r->status, 200) << r->body;
+  const uint64_t tokens = json::parse(r->body)["usage"]["prompt_tokens"].get<uint64_t>();
+  ASSERT_GT(tokens, 0u);
+  const std::string id = r->header("x-ploke-trace-id");
+  ASSERT_TRUE(usage_->flush().ok());
+  auto rows = book_->attempts(id);
+  ASSERT_TRUE(rows.ok()) << rows.status().to_string();
+  ASSERT_EQ(rows->size(), 1u);
+  EXPECT_EQ((*rows)[0].model, "text-embedding-3-small");
+  EXPECT_EQ((*rows)[0].provider, "sim-a");
+  EXPECT_EQ((*rows)[0].usage.prompt, tokens);
+  EXPECT_EQ((*rows)[0].usage.completion, 0u);
+  auto cost = book_->attempt_cost(id, 1);
+  ASSERT_TRUE(cost.ok()) << cost.status().to_string();
+  EXPECT_NEAR(*cost, static_cast<double>(tokens) * 0.02 / 1e6, 1e-15);
+  EXPECT_GT(*cost, 0.0);
+  ledger::AggregateQuery q;
+  q.by = "model";
+  auto agg = book_->aggregate(q);
+  ASSERT_TRUE(agg.ok());
+  ASSERT_EQ(agg->size(), 1u);
+  EXPECT_EQ((*agg)[0].key, "sim-a/text-embedding-3-small");
+  EXPECT_EQ((*agg)[0].requests, 1u);
+  EXPECT_EQ((*agg)[0].unpriced, 0u);
+}
+
 }  // namespace
 }  // namespace ploke::gateway

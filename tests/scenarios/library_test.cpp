@@ -66,7 +66,7 @@ TEST(Library, CoversTheIssuesList) {
   }
   for (const char* want : {"429-storm", "outage-recovery", "slow-provider", "streams-cut", "flapping-provider",
                            "rate-limit-headers", "openrouter-tool-404", "spend-budget-exhausted", "thundering-herd",
-                           "schema-drift", "client-budget-exhausted", "responses-api"}) {
+                           "schema-drift", "client-budget-exhausted", "responses-api", "embeddings"}) {
     EXPECT_TRUE(names.count(want)) << "missing library scenario " << want;
   }
 }

@@ -625,5 +625,46 @@ TEST(ScenarioRun, DriftReachesTheOpenRouterEngineAndDriftedAnswersSucceed) {
   EXPECT_NE(result_to_json(*r).find("\"drift\": \"unknown_enums,numeric_prices,extra_fields\""), std::string::npos);
 }
 
+// workload.embed_share: that share of the calls are LlmClient::embed calls (never streamed,
+// no tools), answered by the engine's embedding model; the rest are chat; bad values are
+// named; runs without it keep their digest (the embed flag is in the canonical text only
+// when set).
+TEST(ScenarioRun, EmbedShareMixesEmbeddingsCallsIn) {
+  auto with_workload = [](const std::string& workload) {
+    return R"({"name": "t", "seed": 3, "duration": "10s", "providers": [{"name": "p", "models": ["gpt-4o-mini"]}],
+              "workload": )" + workload + "}";
+  };
+  auto s = parse_scenario(
+      with_workload(R"({"arrival": {"process": "constant", "rate_per_s": 10}, "embed_share": 0.5, "stream_share": 0.5})"),
+      "embed.json");
+  ASSERT_TRUE(s.ok()) << s.status().message();
+  EXPECT_EQ(s->workload.embed_share, 0.5);
+  EXPECT_EQ(s->workload.embed_model, "text-embedding-3-small");
+  auto r = run_scenario(*s);
+  ASSERT_TRUE(r.ok()) << r.status().message();
+  uint64_t embeds = 0, chats = 0;
+  for (const auto& q : r->request_log) {
+    EXPECT_EQ(q.outcome, "ok") << q.id;
+    if (q.embed) {
+      ++embeds;
+      EXPECT_FALSE(q.stream);
+      EXPECT_EQ(q.content_events, 0u);
+    } else {
+      ++chats;
+    }
+  }
+  EXPECT_GT(embeds, 20u);
+  EXPECT_GT(chats, 20u);
+  EXPECT_NE(canonical_text(*r).find(" embed\n"), std::string::npos);
+  auto plain = run_scenario(*parse_scenario(minimal(), "plain.json"));
+  ASSERT_TRUE(plain.ok());
+  EXPECT_EQ(canonical_text(*plain).find(" embed\n"), std::string::npos);
+
+  auto bad = parse_scenario(with_workload(R"({"embed_share": 2, "embed_model": 5})"), "bad.json");
+  ASSERT_FALSE(bad.ok());
+  EXPECT_NE(bad.status().message().find("workload.embed_share: must be in"), std::string::npos) << bad.status().message();
+  EXPECT_NE(bad.status().message().find("workload.embed_model: must be a string"), std::string::npos) << bad.status().message();
+}
+
 }  // namespace
 }  // namespace ploke::scenarios

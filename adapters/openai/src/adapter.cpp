@@ -705,6 +705,14 @@ bool OpenAiStreamDecoder::on_tool_calls(const json& tcs, const std::string& path
 
 }  // namespace
 
+Status openai_malformed_body(std::string_view what, const HttpResponse& r, const Endpoint& ep) {
+  return malformed(what, r, ep);
+}
+
+Status openai_in_band_error(const nlohmann::json& error, const HttpResponse& r, const Endpoint& ep) {
+  return in_band_error(error, r.body, r.headers, ep, r.status);
+}
+
 Result<ChatResponse> OpenAiAdapter::parse_response(const HttpResponse& response, const Endpoint& endpoint) const {
   try {
     if (response.status < 200 || response.status >= 300) return map_error(response, endpoint);

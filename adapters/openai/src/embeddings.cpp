@@ -11,6 +11,7 @@
 #include <cstring>
 #include <memory>
 
+#include "json_guard.h"
 #include "json_writer.h"
 #include "ploke/core/base64.h"
 #include "server_internal.h"
@@ -213,6 +214,12 @@ std::optional<WireError> read_served_embedding_request(const nlohmann::json* bod
   if (auto e = read_options(b, out)) return e;
   out.model = b["model"].get<std::string>();
   return std::nullopt;
+}
+
+std::optional<WireError> read_served_embedding_body(std::string_view body, ServedEmbeddingRequest& out) {
+  if (!detail::check_json_input(body).ok()) return read_served_embedding_request(nullptr, out);
+  const Json doc = Json::parse(body, nullptr, /*allow_exceptions=*/false);
+  return read_served_embedding_request(doc.is_discarded() ? nullptr : &doc, out);
 }
 
 WireError embedding_dimensions_unsupported() {

@@ -99,9 +99,14 @@ ChatCall::ChatCall(Gateway& gw, Gateway::Proto proto, const Request& request, Re
       t0_(gw.clock_.now()) {}
 
 void ChatCall::completed(const resilience::RequestTrace& trace, StatusCode code, const std::optional<Usage>& usage) {
-  if (gw_.opts_.logger != nullptr) {  // the access-log line's fields (written at the last byte)
-    logging::AccessRecord& a = inflight_.access_;
-    a.model = requested_model_;
+  report(gw_, inflight_, requested_model_, trace, code, usage);
+}
+
+void ChatCall::report(Gateway& gw, Inflight& inflight, const std::string& model, const resilience::RequestTrace& trace,
+                      StatusCode code, const std::optional<Usage>& usage) {
+  if (gw.opts_.logger != nullptr) {  // the access-log line's fields (written at the last byte)
+    logging::AccessRecord& a = inflight.access_;
+    a.model = model;
     a.provider = trace.served_by;
     a.attempts = static_cast<uint32_t>(trace.attempts.size());
     if (usage) {
@@ -111,12 +116,12 @@ void ChatCall::completed(const resilience::RequestTrace& trace, StatusCode code,
     if (trace.total_cost_usd > 0) a.cost_usd = trace.total_cost_usd;
     if (code != StatusCode::kOk) a.error = std::string(status_code_name(code));
   }
-  if (!gw_.on_completed_) return;
+  if (!gw.on_completed_) return;
   Completed c;
   c.trace = trace;
   c.outcome = code;
   c.usage = usage;
-  gw_.on_completed_(c);
+  gw.on_completed_(c);
 }
 
 // Refused before any façade call: the error reply and a trace of its own.

@@ -59,6 +59,11 @@ class ChatCall {
   ChatCall(Gateway& gw, Gateway::Proto proto, const Request& request, Responder& out, Inflight& inflight,
            const std::string& trace_id);
   void run();
+  /// What a finished request leaves before its reply: the access-log fields (model asked
+  /// for, served by, attempts, tokens, cost, error) and Gateway::on_completed (the ledger's
+  /// request row). Shared with the embeddings route.
+  static void report(Gateway& gw, Inflight& inflight, const std::string& model, const resilience::RequestTrace& trace,
+                     StatusCode code, const std::optional<Usage>& usage);
 
  private:
   Status prepare();

@@ -13,6 +13,7 @@
 #include "ploke/core/secret_registry.h"
 #include "access_log_responder.h"
 #include "chat_call.h"
+#include "embeddings_call.h"
 #include "ploke/net/process_metrics.h"
 #include "ploke/adapters/openai/responses_served.h"
 #include "redacting_responder.h"
@@ -121,6 +122,8 @@ std::shared_ptr<Inflight> Gateway::handle(Request request, ResponderPtr out, std
     dispatch_chat(Proto::kAnthropic, std::move(request), std::move(out), inflight);
   } else if (request.method == "POST" && (p == "/v1/responses" || p == "/responses")) {
     dispatch_chat(Proto::kResponses, std::move(request), std::move(out), inflight);
+  } else if (request.method == "POST" && (p == "/v1/embeddings" || p == "/embeddings")) {
+    dispatch_chat(Proto::kEmbeddings, std::move(request), std::move(out), inflight);
   } else if (request.method == "POST" && p == "/v1/messages/count_tokens") {
     reply_count_tokens(request, *out);
   } else if (request.method == "GET" && (p == "/healthz" || p == "/readyz")) {
@@ -139,6 +142,7 @@ std::string_view Gateway::proto_name(Proto proto) {
     case Proto::kAnthropic: return "anthropic";
     case Proto::kOpenRouter: return "openrouter";
     case Proto::kResponses: return "responses";
+    case Proto::kEmbeddings: return "embeddings";
   }
   return "openai";
 }
@@ -209,11 +213,13 @@ void Gateway::reject_busy(const Request& request, Responder& out) {
 }
 
 void Gateway::run_chat(Proto proto, const Request& request, Responder& out, Inflight& inflight, const std::string& trace_id) {
+  if (proto == Proto::kEmbeddings) return internal::EmbeddingsCall(*this, request, out, inflight, trace_id).run();
   internal::ChatCall(*this, proto, request, out, inflight, trace_id).run();
 }
 
 void Gateway::reply_error(Proto proto, Responder& out, const Status& st, const std::string& trace_id) {
-  adapters::inbound::Reply r = proto == Proto::kOpenAi || proto == Proto::kResponses ? adapters::openai::render_openai_error(st)
+  const bool openai = proto == Proto::kOpenAi || proto == Proto::kResponses || proto == Proto::kEmbeddings;
+  adapters::inbound::Reply r = openai ? adapters::openai::render_openai_error(st)
                      : proto == Proto::kOpenRouter ? adapters::openrouter::render_openrouter_error(st)
                                                    : adapters::anthropic::render_anthropic_error(st, trace_id);
   Headers h;

@@ -94,6 +94,30 @@ std::string outcome_label(StatusCode code) { return code == StatusCode::kOk ? "o
 
 }  // namespace
 
+EndpointCandidate embedding_candidate(const EndpointConfig& cfg, const std::string& model) {
+  EndpointCandidate c = cfg.candidate;
+  if (c.model == model) return c;  // an endpoint configured for the embedding model: its own prices
+  c.model = model;
+  auto it = cfg.embedding_usd_per_mtok.find(model);
+  c.input_usd_per_mtok = it == cfg.embedding_usd_per_mtok.end() ? 0 : it->second;
+  c.output_usd_per_mtok = 0;
+  c.request_usd = 0;
+  return c;
+}
+
+Result<ChatResponse> embedding_as_chat(const Result<EmbeddingResponse>& r) {
+  if (!r.ok()) return r.status();
+  ChatResponse out;
+  out.provider = r->provider;
+  out.model = r->model;
+  out.request_id = r->request_id;
+  Usage u;
+  u.prompt_tokens = r->usage.prompt_tokens;
+  u.total_tokens = r->usage.total_tokens;
+  out.usage = u;
+  return out;
+}
+
 void fill_attempt_record(AttemptRecord& rec, const EndpointCandidate& cand, const Result<ChatResponse>& r,
                          const char* kind, Duration took, const std::string& session, const std::string& profile) {
   rec.provider = cand.provider;
@@ -126,6 +150,7 @@ Status LlmClient::add_endpoint(EndpointConfig config) {
   }
   if (config.candidate.id.empty()) return InvalidRequestError("endpoint without an id");
   if (config.endpoint.provider.empty()) config.endpoint.provider = config.candidate.provider;
+  config.candidate.caps.embeddings = config.adapter->has_embeddings();  // the protocol decides
   MutexLock lock(mu_);
   for (const auto& e : endpoints_) {
     if (e->cfg.candidate.id == config.candidate.id) {
@@ -178,6 +203,19 @@ Result<ChatResponse> LlmClient::complete(const ChatRequest& request, const CallC
 Result<ChatResponse> LlmClient::stream(const ChatRequest& request, const EventCallback& on_event,
                                        const CallControl& control, RequestTrace* trace) {
   return CallRun(*this, request, &on_event, control, trace).run();
+}
+
+Result<EmbeddingResponse> LlmClient::embed(const EmbeddingRequest& request, const CallControl& control,
+                                           RequestTrace* trace) {
+  ChatRequest shape;  // what routing, admission and the trace read: the model, meta, no output
+  shape.model = request.model;
+  shape.max_output_tokens = 0;
+  shape.meta = request.meta;
+  shape.meta.required.embeddings = true;
+  CallRun run(*this, shape, nullptr, control, trace, &request);
+  Result<ChatResponse> r = run.run();
+  if (!r.ok()) return r.status();
+  return run.take_embedding();
 }
 
 std::vector<LlmClient::BudgetView> LlmClient::budget_views(const RouteRequest& rr, const std::string& profile) {

@@ -127,15 +127,15 @@ void detail::StreamRelay::continue_partial() {
 // ---- CallRun: set-up, finish ----
 
 LlmClient::CallRun::CallRun(LlmClient& client, const ChatRequest& request, const EventCallback* on_event,
-                            const CallControl& control, RequestTrace* trace)
+                            const CallControl& control, RequestTrace* trace, const EmbeddingRequest* embedding)
     : c_(client), request_(request), on_event_(on_event), control_(control), trace_(trace), t0_(client.clock_.now()),
       deadline_(request.meta.deadline ? std::optional<TimePoint>(t0_ + *request.meta.deadline) : std::nullopt),
       streaming_(on_event != nullptr), lane_(classify(request, client.opts_.lanes)),
       profile_(control.profile.empty() ? client.opts_.profile : control.profile),
       session_(control.session.empty() ? client.opts_.session : control.session),
-      lock_(client.mu_, std::defer_lock), relay_(request, on_event, client.clock_) {
+      lock_(client.mu_, std::defer_lock), relay_(request, on_event, client.clock_), embedding_(embedding) {
   rr_.required = detail::required_capabilities(request, streaming_);
-  rr_.est_prompt_tokens = estimate_prompt_tokens(request);
+  rr_.est_prompt_tokens = embedding ? estimate_embedding_tokens(*embedding) : estimate_prompt_tokens(request);
   rr_.est_output_tokens = request.max_output_tokens ? *request.max_output_tokens : c_.opts_.default_output_tokens;
   rr_.max_cost_usd = control.max_cost_usd;
   rr_.pin = control.pin;
@@ -227,6 +227,7 @@ Duration LlmClient::CallRun::limiter_wait(const RouteDecision& d, TimePoint now)
 LlmClient::CallRun::Done LlmClient::CallRun::take_chain() {
   const RouteDecision& d = decision();
   c_.trace_decision(trace_, rr_, budgets_);
+  if (embedding_) trace_embedding_candidates();
   if (!d.chain.empty() && d.chain[0] < budgets_.size() && !budgets_[d.chain[0]].warnings.empty()) {
     c_.metrics_.add(MetricId::kBudgetWarnings, {c_.candidates_[d.chain[0]].provider});
   }
@@ -241,6 +242,20 @@ LlmClient::CallRun::Done LlmClient::CallRun::take_chain() {
   }
   chain_ = d.chain;
   return std::nullopt;
+}
+
+// embed(): each traced candidate as it would be asked and accounted — the embedding model,
+// its price (the forecast too).
+void LlmClient::CallRun::trace_embedding_candidates() {
+  if (!trace_) return;
+  const RouteDecision& d = decision();
+  for (size_t i = 0; i < d.verdicts.size() && i < trace_->candidates.size(); ++i) {
+    TraceCandidate& tc = trace_->candidates[i];
+    const EndpointConfig& cfg = c_.endpoints_[d.verdicts[i].index]->cfg;
+    tc.model = embedding_->model;
+    tc.est_cost_usd = estimate_cost_usd(detail::embedding_candidate(cfg, embedding_->model), rr_.est_prompt_tokens, 0);
+    if (tc.chain_position == 0) trace_->forecast_usd = tc.est_cost_usd;
+  }
 }
 
 // ---- admit ----
@@ -342,7 +357,7 @@ LlmClient::CallRun::Done LlmClient::CallRun::check_stop(TimePoint now) {
 // again before every later attempt. False: the attempt is not sent.
 bool LlmClient::CallRun::recheck_budget(EndpointState& ep) {
   const std::string provider = ep.cfg.candidate.provider;
-  const double est = estimate_cost_usd(ep.cfg.candidate, rr_.est_prompt_tokens, rr_.est_output_tokens);
+  const double est = estimate_cost_usd(accounted_as(ep), rr_.est_prompt_tokens, rr_.est_output_tokens);
   unlock_client();
   const BudgetCheck bc = c_.opts_.budget_oracle->check_budget(provider, profile_, est);
   lock_client();
@@ -396,8 +411,8 @@ LlmClient::CallRun::Outcome LlmClient::CallRun::attempt(EndpointState& ep, TimeP
     AttemptRecord rec;
     rec.request_id = request_id_;
     rec.number = total_attempts_;
-    // ep.cfg.candidate is immutable after add_endpoint
-    detail::fill_attempt_record(rec, ep.cfg.candidate, o.r, "attempt", o.a1 - o.a0, session_, profile_);
+    // ep.cfg is immutable after add_endpoint
+    detail::fill_attempt_record(rec, accounted_as(ep), o.r, "attempt", o.a1 - o.a0, session_, profile_);
     c_.record_usage(rec, trace_);
   }
   lock_client();
@@ -407,24 +422,30 @@ LlmClient::CallRun::Outcome LlmClient::CallRun::attempt(EndpointState& ep, TimeP
 
 void LlmClient::CallRun::send(EndpointState& ep, const CallOptions& call_opts, bool learn, Outcome& o) {
   o.a0 = c_.clock_.now();
-  // Each endpoint serves its own model: a fall-over to another provider must not send the
-  // primary's model id there (the request's model is a routing hint).
-  const ChatRequest& current = relay_.current();
-  const std::string& ep_model = ep.cfg.candidate.model;
-  std::optional<ChatRequest> remodeled;
-  if (!ep_model.empty() && ep_model != current.model) {
-    remodeled = current;
-    remodeled->model = ep_model;
-  }
-  const ChatRequest& to_send = remodeled ? *remodeled : current;
   ObservingTransport observed(*ep.cfg.transport, *ep.cfg.adapter, c_.clock_, learn, control_.cancel);
   ChatClient client(*ep.cfg.adapter, ep.cfg.endpoint, observed, c_.clock_, call_opts);
-  if (streaming_) {
-    relay_.begin_attempt(o.a0);
-    o.r = client.stream(to_send, [this](const StreamEvent& e) { relay_.on_event(e); });
-    o.ttft = relay_.ttft();
+  if (embedding_) {  // the request's model as is: an endpoint's model names its chat model
+    Result<EmbeddingResponse> r = client.embed(*embedding_);
+    o.r = detail::embedding_as_chat(r);
+    if (r.ok()) embedded_ = std::move(r).value();
   } else {
-    o.r = client.complete(to_send);
+    // Each endpoint serves its own model: a fall-over to another provider must not send the
+    // primary's model id there (the request's model is a routing hint).
+    const ChatRequest& current = relay_.current();
+    const std::string& ep_model = ep.cfg.candidate.model;
+    std::optional<ChatRequest> remodeled;
+    if (!ep_model.empty() && ep_model != current.model) {
+      remodeled = current;
+      remodeled->model = ep_model;
+    }
+    const ChatRequest& to_send = remodeled ? *remodeled : current;
+    if (streaming_) {
+      relay_.begin_attempt(o.a0);
+      o.r = client.stream(to_send, [this](const StreamEvent& e) { relay_.on_event(e); });
+      o.ttft = relay_.ttft();
+    } else {
+      o.r = client.complete(to_send);
+    }
   }
   o.a1 = c_.clock_.now();
   o.observation = observed.observation();
@@ -448,7 +469,7 @@ TraceAttempt* LlmClient::CallRun::account(EndpointState& ep, const Outcome& o) {
   else ep.stats.record_failure(now, code, o.a1 - o.a0);
   const std::string& ep_id = ep.cfg.candidate.id;
   c_.metrics_.add(MetricId::kAttempts, {ep_id, status_code_name(code)});
-  const double cost = estimate_cost_usd(ep.cfg.candidate, prompt_tokens, completion_tokens);
+  const double cost = estimate_cost_usd(accounted_as(ep), prompt_tokens, completion_tokens);
   if (r.ok()) {
     c_.metrics_.observe(MetricId::kAttemptDuration, {ep_id}, o.a1 - o.a0);
     if (o.ttft) c_.metrics_.observe(MetricId::kTtft, {ep_id}, *o.ttft);

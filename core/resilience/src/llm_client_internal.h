@@ -51,6 +51,13 @@ std::string fmt_dur(Duration d);
 Capabilities required_capabilities(const ChatRequest& r, bool streaming);
 /// One usage record for an attempt or a probe: who served it, how it ended, tokens, the
 /// provider-reported cost and our estimate.
+/// The candidate an embed() attempt is accounted as: the embedding model (the request's)
+/// at its price from EndpointConfig::embedding_usd_per_mtok (the candidate's own prices when
+/// the endpoint is configured for that model; unlisted: unpriced), no output price.
+EndpointCandidate embedding_candidate(const EndpointConfig& cfg, const std::string& model);
+/// An embeddings attempt as the call steps see it: provider, model, request id and usage
+/// (prompt and total tokens), or the error.
+Result<ChatResponse> embedding_as_chat(const Result<EmbeddingResponse>& r);
 void fill_attempt_record(AttemptRecord& rec, const EndpointCandidate& cand, const Result<ChatResponse>& r,
                          const char* kind, Duration took, const std::string& session, const std::string& profile);
 
@@ -110,9 +117,12 @@ class StreamRelay {
 /// One complete()/stream() call: the steps of LlmClient's request path.
 class LlmClient::CallRun {
  public:
+  /// `embedding` set: an embed() call; `request` is then its routing shape (model, meta).
   CallRun(LlmClient& client, const ChatRequest& request, const EventCallback* on_event, const CallControl& control,
-          RequestTrace* trace);
+          RequestTrace* trace, const EmbeddingRequest* embedding = nullptr);
   Result<ChatResponse> run();
+  /// embed(): the vectors of the attempt that succeeded (after run() returned OK).
+  EmbeddingResponse take_embedding() { return std::move(*embedded_); }
 
  private:
   using Done = std::optional<Result<ChatResponse>>;
@@ -131,6 +141,15 @@ class LlmClient::CallRun {
   Done route() PLOKE_REQUIRES(c_.mu_);
   Duration limiter_wait(const RouteDecision& d, TimePoint now) const PLOKE_REQUIRES(c_.mu_);
   Done take_chain() PLOKE_REQUIRES(c_.mu_);
+  void trace_embedding_candidates() PLOKE_REQUIRES(c_.mu_);
+  /// What an attempt on `ep` is accounted as: its candidate, or for embed() the embedding
+  /// model at its price (detail::embedding_candidate; valid until the next call). ep.cfg is
+  /// immutable: no lock needed.
+  const EndpointCandidate& accounted_as(const EndpointState& ep) {
+    if (!embedding_) return ep.cfg.candidate;
+    accounted_ = detail::embedding_candidate(ep.cfg, embedding_->model);
+    return accounted_;
+  }
   Done admit() PLOKE_REQUIRES(c_.mu_);
   Done wait_admission(SyncWaiter& waiter, const std::shared_ptr<SyncWaiter>& waiter_ptr) PLOKE_REQUIRES(c_.mu_);
   Result<ChatResponse> attempts() PLOKE_REQUIRES(c_.mu_);
@@ -181,6 +200,9 @@ class LlmClient::CallRun {
   uint32_t retries_here_ = 0;   // retries on chain_[ci_]
   detail::StreamRelay relay_;
   Done done_;
+  const EmbeddingRequest* embedding_ = nullptr;  // embed(): the request sent
+  std::optional<EmbeddingResponse> embedded_;    // embed(): the last successful attempt's answer
+  EndpointCandidate accounted_;                  // embed(): accounted_as()'s answer
 };
 
 }  // namespace ploke::resilience

@@ -86,7 +86,8 @@ class PinnedPolicy final : public RoutingPolicy {
 Filter capability_filter(const Capabilities& need, const EndpointCandidate& c) {
   if ((need.tools && !c.caps.tools) || (need.json_mode && !c.caps.json_mode) ||
       (need.json_schema && !c.caps.json_schema) || (need.vision && !c.caps.vision) ||
-      (need.streaming && !c.caps.streaming) || (need.logprobs && !c.caps.logprobs)) {
+      (need.streaming && !c.caps.streaming) || (need.logprobs && !c.caps.logprobs) ||
+      (need.embeddings && !c.caps.embeddings)) {
     return Filter::kCapability;
   }
   if (need.min_context_tokens > c.context_tokens) return Filter::kContext;

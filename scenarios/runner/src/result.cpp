@@ -75,7 +75,9 @@ std::string canonical_text(const ScenarioResult& r) {
   for (const auto& q : r.request_log) {
     c.s("R").u(q.id).i(ns(q.start)).i(ns(q.end)).u(q.finished).s(q.outcome).u(q.stream).u(q.tools)
         .u(static_cast<uint64_t>(q.priority)).u(q.attempts).s(q.served_by).usd(q.cost_usd).i(ns(q.queue_wait))
-        .u(q.content_events).end();
+        .u(q.content_events);
+    if (q.embed) c.s("embed");  // only then: the digests of runs without embeddings are unchanged
+    c.end();
   }
   for (const auto& a : r.attempt_log) {
     c.s("A").u(a.request).u(a.number).s(a.provider).i(ns(a.at)).i(ns(a.head_at)).i(a.http_status).s(a.ending)
@@ -228,6 +230,7 @@ Json request_log_json(const ScenarioResult& r) {
                   {"outcome", q.outcome}, {"stream", q.stream}, {"tools", q.tools},
                   {"priority", priority_name(q.priority)}, {"attempts", q.attempts}, {"served_by", q.served_by},
                   {"cost_usd", q.cost_usd}, {"queue_wait_ms", ms(q.queue_wait)}});
+    if (q.embed) rl.back()["embed"] = true;
   }
   return rl;
 }

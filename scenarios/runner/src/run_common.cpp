@@ -50,7 +50,14 @@ void run_call(resilience::LlmClient& client, const ChatRequest& req, const Workl
   control.cancel = &token;  // also keeps LlmClient's waits on Completions (never clock.sleep)
   resilience::RequestTrace trace;
   Result<ChatResponse> out = InternalError("not run");
-  if (ctx.rec.stream) {
+  if (ctx.rec.embed) {
+    EmbeddingRequest er;
+    er.model = wl.embed_model;
+    er.inputs.push_back(req.messages.back().text());
+    er.meta = req.meta;
+    Result<EmbeddingResponse> r = client.embed(er, control, &trace);
+    out = r.ok() ? Result<ChatResponse>(ChatResponse{}) : Result<ChatResponse>(r.status());
+  } else if (ctx.rec.stream) {
     auto on_event = [&ctx](const StreamEvent& e) {
       if (e.kind == StreamEvent::Kind::kTextDelta || e.kind == StreamEvent::Kind::kToolCallDelta) {
         ctx.content_delivered = true;

@@ -116,6 +116,22 @@ std::vector<Duration> arrival_times(const Scenario& s, Random& rnd) {
   return out;
 }
 
+// The embeddings workload's model: the simulator's default entry of that name (its size),
+// else an embedding model of 1536 dimensions.
+void add_embedding_model(simulator::SimOptions& so, std::set<std::string>& seen, const std::string& id) {
+  if (!seen.insert(id).second) return;
+  for (const simulator::ModelInfo& m : simulator::default_models()) {
+    if (m.id == id) {
+      so.models.push_back(m);
+      return;
+    }
+  }
+  simulator::ModelInfo m{id};
+  m.kind = simulator::ModelKind::kEmbedding;
+  m.embedding_dims = 1536;
+  so.models.push_back(std::move(m));
+}
+
 Result<simulator::SimOptions> sim_options_for(const Scenario& scenario, size_t i, uint64_t seed) {
   const ProviderSpec& p = scenario.providers[i];
   simulator::SimOptions so;
@@ -127,6 +143,7 @@ Result<simulator::SimOptions> sim_options_for(const Scenario& scenario, size_t i
   };
   for (const auto& m : p.models) add_model(m);
   add_model(scenario.workload.model);  // the façade sends the request's model as is
+  if (scenario.workload.embed_share > 0) add_embedding_model(so, seen, scenario.workload.embed_model);
   so.latency.time_to_first_token = p.ttft;
   so.latency.tokens_per_second = p.tokens_per_second;
   so.length.min_tokens = p.min_tokens;
@@ -201,6 +218,8 @@ std::shared_ptr<ChatRequest> build_request(const Scenario& scenario, size_t i, c
   rec.stream = r.chance(wl.stream_share);
   rec.tools = r.chance(wl.tool_share);
   rec.priority = pick_priority(wl, r);
+  rec.embed = wl.embed_share > 0 && r.chance(wl.embed_share);  // drawn last: other workloads keep their draws
+  if (rec.embed) rec.stream = rec.tools = false;
   auto req = std::make_shared<ChatRequest>();
   req->model = wl.model;
   req->messages.push_back(Message::System("You are a terse assistant."));

@@ -309,7 +309,7 @@ void parse_fault(const Json& o, const std::string& path, size_t index, const std
 void parse_workload(const Json& o, const std::string& path, WorkloadSpec& w, Errors& e) {
   check_keys(o, path,
              {"arrival", "requests", "model", "prompt_chars", "max_output_tokens", "stream_share", "tool_share",
-              "priorities", "deadline", "policy"},
+              "embed_share", "embed_model", "priorities", "deadline", "policy"},
              e);
   if (const Json* a = get_object(o, "arrival", path, e)) {
     const std::string ap = join(path, "arrival");
@@ -359,6 +359,8 @@ void parse_workload(const Json& o, const std::string& path, WorkloadSpec& w, Err
   }
   if (auto v = get_number(o, "stream_share", path, e, 0, 1)) w.stream_share = *v;
   if (auto v = get_number(o, "tool_share", path, e, 0, 1)) w.tool_share = *v;
+  if (auto v = get_number(o, "embed_share", path, e, 0, 1)) w.embed_share = *v;
+  if (auto s = get_string(o, "embed_model", path, e)) w.embed_model = *s;
   if (const Json* pr = get_object(o, "priorities", path, e)) {
     const std::string pp = join(path, "priorities");
     check_keys(*pr, pp, {"low", "normal", "high", "critical"}, e);

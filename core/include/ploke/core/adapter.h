@@ -1,7 +1,7 @@
 // File: ploke/core/adapter.h
 //
-// ProviderAdapter: translates the normalized chat API to one provider's wire protocol
-// and back. Adapters translate and do not decide: retry, routing and breaker decisions
+// ProviderAdapter: translates the normalized chat API (and, for protocols that have
+// them, embeddings) to one provider's wire protocol and back. Adapters translate and do not decide: retry, routing and breaker decisions
 // stay in core policies, which read only Status codes.
 //
 // An adapter never throws: malformed bodies become kMalformedResponse naming what was
@@ -18,6 +18,7 @@
 #include <vector>
 
 #include "ploke/core/chat.h"
+#include "ploke/core/embedding.h"
 #include "ploke/core/rate_limit.h"
 #include "ploke/core/secret.h"
 #include "ploke/core/status.h"
@@ -76,6 +77,21 @@ class ProviderAdapter {
   /// ChatResponse::request_id (streams always; non-streamed bodies the parser did not
   /// fill) from the first one present. Static storage. Default: none.
   virtual std::span<const std::string_view> request_id_headers() const { return {}; }
+
+  // Embeddings (optional). An adapter whose protocol has them overrides all three; the
+  // defaults refuse with kInvalidRequest ("embeddings: the <name> protocol has no
+  // embeddings endpoint"), which is never retried. Non-2xx answers go through map_error().
+  /// True when the protocol has embeddings (the façade routes embed() only to these).
+  virtual bool has_embeddings() const { return false; }
+  /// Shapes the wire request of one embedding call.
+  virtual Result<HttpRequest> build_embedding_request(const EmbeddingRequest& request, const Endpoint& endpoint) const;
+  /// Parses a 2xx embeddings body; malformed → kMalformedResponse naming the field path.
+  virtual Result<EmbeddingResponse> parse_embedding_response(const HttpResponse& response,
+                                                             const Endpoint& endpoint) const;
+
+ protected:
+  /// The default refusal of the embedding methods.
+  Status no_embeddings() const;
 };
 using ProviderAdapterPtr = std::unique_ptr<ProviderAdapter>;
 

@@ -130,6 +130,9 @@ struct Capabilities {
   bool streaming = false;
   uint32_t min_context_tokens = 0;
   bool logprobs = false;  ///< token log probabilities (OpenAI-protocol upstreams; not Anthropic)
+  /// An embeddings endpoint (LlmClient::add_endpoint sets it from the adapter's
+  /// has_embeddings(); LlmClient::embed requires it).
+  bool embeddings = false;
   friend bool operator==(const Capabilities&, const Capabilities&) = default;
 };
 

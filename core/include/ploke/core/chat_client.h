@@ -1,6 +1,6 @@
 // File: ploke/core/chat_client.h
 //
-// ChatClient: one provider endpoint behind the normalized chat API — shape with the
+// ChatClient: one provider endpoint behind the normalized chat (and embeddings) API — shape with the
 // adapter, send with the transport, parse or decode the answer, map errors. This is the
 // single-attempt building block; routing, retries and fallbacks wrap it.
 //
@@ -15,6 +15,7 @@
 #include "ploke/core/adapter.h"
 #include "ploke/core/chat.h"
 #include "ploke/core/clock.h"
+#include "ploke/core/embedding.h"
 #include "ploke/core/transport.h"
 
 namespace ploke {
@@ -31,6 +32,10 @@ class ChatClient {
   /// One streamed attempt; `on_event` sees every event as it is decoded. Returns the
   /// assembled response.
   Result<ChatResponse> stream(const ChatRequest& request, const EventCallback& on_event) const;
+  /// One embeddings attempt: the adapter's build_embedding_request() (adapters without
+  /// embeddings refuse with kInvalidRequest before anything is sent), the same transport,
+  /// timeouts, trace context and error mapping as complete().
+  Result<EmbeddingResponse> embed(const EmbeddingRequest& request) const;
 
   const Endpoint& endpoint() const { return endpoint_; }
 

@@ -9,6 +9,7 @@
 // Routes
 //   POST /v1/chat/completions   (also /chat/completions, /api/v1/chat/completions)
 //   POST /v1/messages           Anthropic Messages
+//   POST /v1/embeddings         OpenAI embeddings (also /embeddings): LlmClient::embed
 //   GET  /v1/models             OpenAI shape; Anthropic shape when `anthropic-version` is sent
 //   GET  /metrics               Prometheus text: the façade's metrics + ploke_gateway_*
 //   GET  /__admin/health        LlmClient::health() as JSON
@@ -138,6 +139,7 @@ struct Completed {
 namespace internal {
 class AccessLogResponder;
 class ChatCall;
+class EmbeddingsCall;
 class ResponseStore;
 }
 
@@ -150,6 +152,7 @@ class Inflight {
  private:
   friend class Gateway;
   friend class internal::ChatCall;
+  friend class internal::EmbeddingsCall;
   friend class internal::AccessLogResponder;
   resilience::CancelToken token_;
   logging::AccessRecord access_;  // filled as the request runs; logged at its last byte
@@ -193,11 +196,13 @@ class Gateway {
   std::string trace_json(std::string_view id) const;
 
  private:
-  friend class internal::ChatCall;  // one chat request's steps (src/chat_call.h)
-  enum class Proto : uint8_t { kOpenAi, kAnthropic, kOpenRouter, kResponses };  ///< kResponses: OpenAI's /v1/responses
+  friend class internal::ChatCall;        // one chat request's steps (src/chat_call.h)
+  friend class internal::EmbeddingsCall;  // one embeddings request (src/embeddings_call.h)
+  /// kResponses: OpenAI's /v1/responses; kEmbeddings: /v1/embeddings (OpenAI shape).
+  enum class Proto : uint8_t { kOpenAi, kAnthropic, kOpenRouter, kResponses, kEmbeddings };
   struct Task;
 
-  static std::string_view proto_name(Proto proto);  ///< openai | anthropic | openrouter | responses
+  static std::string_view proto_name(Proto proto);  ///< openai | anthropic | openrouter | responses | embeddings
   void dispatch_chat(Proto proto, Request request, ResponderPtr out, std::shared_ptr<Inflight> inflight);
   void run_chat(Proto proto, const Request& request, Responder& out, Inflight& inflight, const std::string& trace_id);
   void reply_error(Proto proto, Responder& out, const Status& st, const std::string& trace_id);

@@ -52,6 +52,7 @@
 #include "ploke/core/chat.h"
 #include "ploke/core/chat_client.h"
 #include "ploke/core/clock.h"
+#include "ploke/core/embedding.h"
 #include "ploke/core/random.h"
 #include "ploke/core/transport.h"
 #include "ploke/core/usage.h"
@@ -75,6 +76,9 @@ struct EndpointConfig {
   CallOptions call_options;                     ///< per-phase timeouts of each attempt
   std::optional<BreakerConfig> breaker;         ///< default: LlmClientOptions::breaker
   RateLimits key_limits;                        ///< for (provider, key_id); 0 = learn from headers
+  /// embed(): input price (USD per million tokens) of each embedding model this endpoint
+  /// is asked for, by model id; an unlisted model other than candidate.model is unpriced.
+  std::map<std::string, double, std::less<>> embedding_usd_per_mtok;
 };
 
 struct LlmClientOptions {
@@ -197,6 +201,14 @@ class LlmClient {
                                 RequestTrace* trace = nullptr);
   Result<ChatResponse> stream(const ChatRequest& request, const EventCallback& on_event,
                               const CallControl& control = {}, RequestTrace* trace = nullptr);
+  /// One embeddings call through the same machinery as complete(): routed among the
+  /// endpoints whose adapter has embeddings (Capabilities::embeddings; a pin or sticky key
+  /// as usual), admitted, retried and failed over, accounted (breaker, stats, limiters,
+  /// metrics, usage sink, trace). The request's model is sent as is to every endpoint (an
+  /// endpoint's configured model names its chat model); attempts are accounted under that
+  /// model at EndpointConfig::embedding_usd_per_mtok (input tokens only).
+  Result<EmbeddingResponse> embed(const EmbeddingRequest& request, const CallControl& control = {},
+                                  RequestTrace* trace = nullptr);
 
   /// Dry run: what complete()/stream() would do now — candidates, filters (budgets
   /// included), scores, the chain, the cost forecast and budget warnings — without

@@ -31,6 +31,7 @@ struct RequestRecord {
   bool finished = false;           ///< false = lost (never returned before the drain ended)
   std::string outcome;             ///< "ok" or a StatusCode name
   bool stream = false, tools = false;
+  bool embed = false;              ///< an embeddings call (workload.embed_share)
   Priority priority = Priority::kNormal;
   uint32_t attempts = 0;           ///< attempts that reached a provider (wire)
   std::string served_by;           ///< provider name of the success ("" otherwise)

@@ -75,6 +75,10 @@ struct WorkloadSpec {
   std::optional<uint32_t> max_output_tokens = 64;
   double stream_share = 0;
   double tool_share = 0;
+  /// Share of requests that are embeddings calls (LlmClient::embed of the user text, model
+  /// `embed_model`; never streamed, no tools).
+  double embed_share = 0;
+  std::string embed_model = "text-embedding-3-small";
   std::map<Priority, double> priorities;  ///< weights; empty = all normal
   std::optional<Duration> deadline;       ///< per request, since submission
   std::string policy;                     ///< per-call policy ("" = client default)

@@ -81,6 +81,12 @@ class OpenAiAdapter final : public ProviderAdapter {
   RateLimitObservation observe_rate_limits(const Headers& headers, SystemTime system_now) const override;
   /// {"x-request-id"}.
   std::span<const std::string_view> request_id_headers() const override;
+  /// Embeddings (src/embeddings_client.cpp): POST {base}/embeddings asking for base64
+  /// vectors (as openai-node does); answers with base64 or float arrays are both read.
+  bool has_embeddings() const override { return true; }
+  Result<HttpRequest> build_embedding_request(const EmbeddingRequest& request, const Endpoint& endpoint) const override;
+  Result<EmbeddingResponse> parse_embedding_response(const HttpResponse& response,
+                                                     const Endpoint& endpoint) const override;
 
  private:
   Options options_;

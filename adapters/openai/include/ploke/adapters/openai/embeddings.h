@@ -1,7 +1,9 @@
 // File: ploke/adapters/openai/embeddings.h
 //
 // The server half of OpenAI's `POST /v1/embeddings` for a server that makes up its own
-// vectors (the simulator): the request read and validated as the API does
+// vectors (the simulator) or passes on an upstream's (the gateway; the client half is
+// OpenAiAdapter::build_embedding_request / parse_embedding_response): the request read and
+// validated as the API does
 // (CreateEmbeddingRequest: `input` a non-empty string, an array of 1–2048 non-empty
 // strings, an array of token ids, or an array of 1–2048 non-empty token arrays; `model`;
 // `encoding_format` "float" | "base64"; `dimensions` ≥ 1; `user`), the errors the caller
@@ -56,6 +58,10 @@ struct ServedEmbeddingRequest {
 /// `dimensions`, `user`. Input problems (missing, empty string, empty or oversized array,
 /// wrong element types) are the API's "'$.input' is invalid. …", param and code null.
 std::optional<WireError> read_served_embedding_request(const nlohmann::json* body, ServedEmbeddingRequest& out);
+
+/// read_served_embedding_request() on body text (a gateway's route): text that is not
+/// JSON, or past the JSON input limits (ploke/json/limits.h), is the not-JSON 400.
+std::optional<WireError> read_served_embedding_body(std::string_view body, ServedEmbeddingRequest& out);
 
 /// 400 "This model does not support specifying dimensions." (text-embedding-ada-002).
 WireError embedding_dimensions_unsupported();

@@ -1,0 +1,142 @@
+// One POST /v1/embeddings through the gateway (embeddings_call.h).
+#include "embeddings_call.h"
+
+#include <limits>
+
+#include "chat_call.h"
+
+namespace ploke::gateway::internal {
+
+namespace oa = adapters::openai;
+
+EmbeddingsCall::EmbeddingsCall(Gateway& gw, const Request& request, Responder& out, Inflight& inflight,
+                               const std::string& trace_id)
+    : gw_(gw), request_(request), out_(out), inflight_(inflight), trace_id_(trace_id), t0_(gw.clock_.now()) {}
+
+void EmbeddingsCall::run() {
+  if (auto e = read()) return refuse_wire(*e);
+  if (Status st = prepare(); !st.ok()) {
+    record(std::nullopt, st);
+    return gw_.reply_error(Gateway::Proto::kEmbeddings, out_, st, trace_id_);
+  }
+  call_groups();
+  std::vector<float> values;
+  if (result_.ok()) result_ = flatten(std::move(result_).value(), values);
+  std::optional<Usage> usage;
+  if (result_.ok()) {
+    Usage u;
+    u.prompt_tokens = result_->usage.prompt_tokens;
+    u.total_tokens = result_->usage.total_tokens;
+    usage = u;
+  }
+  record(usage, result_.ok() ? Status::Ok() : result_.status());
+  if (!result_.ok()) return gw_.reply_error(Gateway::Proto::kEmbeddings, out_, result_.status(), trace_id_);
+  reply(*result_, values);
+}
+
+// The body as the simulator reads it (the same 400s); token-id inputs have no place in the
+// normalized request (text only).
+std::optional<oa::WireError> EmbeddingsCall::read() {
+  if (auto e = oa::read_served_embedding_body(request_.body, served_)) return e;
+  req_.model = served_.model;
+  req_.inputs.reserve(served_.inputs.size());
+  for (oa::EmbeddingInput& in : served_.inputs) {
+    if (in.is_tokens) {
+      return oa::WireError{400, "The gateway embeds text inputs only: token-id arrays are not supported.",
+                           "invalid_request_error", std::string("input"), std::nullopt};
+    }
+    req_.inputs.push_back(std::move(in.text));
+  }
+  if (served_.dimensions) {
+    constexpr uint64_t kMax = std::numeric_limits<uint32_t>::max();
+    if (*served_.dimensions > kMax) return oa::embedding_dimensions_above_max(kMax, *served_.dimensions);
+    req_.dimensions = static_cast<uint32_t>(*served_.dimensions);
+  }
+  return std::nullopt;
+}
+
+// Header overrides (pin, policy, deadline, priority), the request id and trace context,
+// and the routing groups: a pin, else the endpoints configured for the model when only
+// some are, else one call the façade routes.
+Status EmbeddingsCall::prepare() {
+  adapters::inbound::RoutingHints hints;
+  PLOKE_RETURN_IF_ERROR(apply_header_overrides(request_.headers, hints));
+  if (!hints.policy.empty()) PLOKE_RETURN_IF_ERROR(check_policy(hints.policy, gw_.client_.policies()));
+  if (hints.deadline_ms) req_.meta.deadline = std::chrono::milliseconds(*hints.deadline_ms);
+  if (hints.priority) req_.meta.priority = *hints.priority;
+  req_.meta.request_id = trace_id_;
+  if (auto tp = request_.headers.get("traceparent")) {
+    req_.meta.traceparent = std::string(*tp);
+    if (auto ts = request_.headers.get("tracestate")) req_.meta.tracestate = std::string(*ts);
+  }
+  control_.policy = hints.policy;
+  control_.cancel = &inflight_.token_;
+  groups_ = hints.pin.empty() ? client_model_groups(gw_.endpoints_, req_.model)
+                              : std::vector<RoutingGroup>{RoutingGroup{hints.pin, {}}};
+  return Status::Ok();
+}
+
+// The groups in turn (the request's model as is) until one succeeds or fails for good.
+void EmbeddingsCall::call_groups() {
+  for (size_t g = 0; g < groups_.size(); ++g) {
+    control_.pin = groups_[g].pin;
+    resilience::RequestTrace t;
+    result_ = gw_.client_.embed(req_, control_, &t);
+    merge_group_trace(merged_, t, g);
+    if (result_.ok() || ends_groups(result_.status()) || inflight_.cancelled()) break;
+  }
+}
+
+// The vectors row-major for the renderer; vectors of different lengths are a malformed answer.
+Result<EmbeddingResponse> EmbeddingsCall::flatten(EmbeddingResponse r, std::vector<float>& values) {
+  const size_t dims = r.vectors.empty() ? 0 : r.vectors.front().size();
+  values.reserve(dims * r.vectors.size());
+  for (const auto& v : r.vectors) {
+    if (v.size() != dims) {
+      return MalformedResponseError("embeddings: the upstream's vectors differ in length").with_provider(r.provider);
+    }
+    values.insert(values.end(), v.begin(), v.end());
+  }
+  return r;
+}
+
+// The trace stored and the ledger fed before the reply, as a chat request's.
+void EmbeddingsCall::record(const std::optional<Usage>& usage, const Status& st) {
+  merged_.request_id = trace_id_;
+  merged_.total = gw_.clock_.now() - t0_;
+  if (!st.ok() && merged_.attempts.empty()) {  // refused before any façade call
+    merged_.final_code = st.code();
+    merged_.final_error = st.to_string();
+  }
+  ChatCall::report(gw_, inflight_, req_.model, merged_, st.code(), usage);
+  gw_.store_trace(std::move(merged_));
+}
+
+void EmbeddingsCall::refuse_wire(const oa::WireError& e) {
+  record(std::nullopt, InvalidRequestError(e.message));
+  Headers h;
+  h.add("content-type", "application/json");
+  h.add("x-ploke-trace-id", trace_id_);
+  h.add(std::string(oa::kRequestIdHeader), trace_id_);
+  gw_.count(Gateway::Proto::kEmbeddings, e.status);
+  out_.reply(e.status, h, oa::error_body(e));
+}
+
+// The CreateEmbeddingResponse in the encoding the client asked for.
+void EmbeddingsCall::reply(const EmbeddingResponse& r, const std::vector<float>& values) {
+  oa::WireEmbeddings w;
+  w.model = r.model.empty() ? std::string_view(req_.model) : std::string_view(r.model);
+  w.encoding = served_.encoding;
+  w.count = r.vectors.size();
+  w.dims = r.vectors.empty() ? 0 : r.vectors.front().size();
+  w.values = values;
+  w.prompt_tokens = r.usage.prompt_tokens;
+  Headers h;
+  h.add("content-type", "application/json");
+  h.add("x-ploke-trace-id", trace_id_);
+  h.add(std::string(oa::kRequestIdHeader), trace_id_);
+  gw_.count(Gateway::Proto::kEmbeddings, 200);
+  out_.reply(200, h, oa::render_embeddings(w));
+}
+
+}  // namespace ploke::gateway::internal

@@ -1,0 +1,52 @@
+// File: embeddings_call.h (private to ploke::gateway)
+//
+// One `POST /v1/embeddings` through the gateway: the body read and checked by the OpenAI
+// package's read_served_embedding_body() (the simulator's reader: the same 400s), the
+// x-ploke-* header overrides and the policy, then one LlmClient::embed per routing group
+// (a pin: that group; else the endpoints configured for the model when only some are,
+// else one unpinned call — the request's model is sent as is) until one succeeds or fails
+// for good; the trace recorded (trace store, on_completed with the usage) before the
+// reply, which is the CreateEmbeddingResponse in the client's `encoding_format` (float or
+// base64) or the error in OpenAI's shape, with the trace id headers of a chat reply.
+#pragma once
+
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "ploke/adapters/openai/embeddings.h"
+#include "ploke/gateway/gateway.h"
+#include "ploke/resilience/trace.h"
+#include "routing_groups.h"
+
+namespace ploke::gateway::internal {
+
+class EmbeddingsCall {
+ public:
+  EmbeddingsCall(Gateway& gw, const Request& request, Responder& out, Inflight& inflight, const std::string& trace_id);
+  void run();
+
+ private:
+  std::optional<adapters::openai::WireError> read();
+  Status prepare();
+  void call_groups();
+  static Result<EmbeddingResponse> flatten(EmbeddingResponse r, std::vector<float>& values);
+  void record(const std::optional<Usage>& usage, const Status& st);
+  void refuse_wire(const adapters::openai::WireError& e);
+  void reply(const EmbeddingResponse& r, const std::vector<float>& values);
+
+  Gateway& gw_;
+  const Request& request_;
+  Responder& out_;
+  Inflight& inflight_;
+  const std::string& trace_id_;
+  const TimePoint t0_;
+  adapters::openai::ServedEmbeddingRequest served_;
+  EmbeddingRequest req_;
+  resilience::CallControl control_;
+  std::vector<RoutingGroup> groups_;
+  resilience::RequestTrace merged_;
+  Result<EmbeddingResponse> result_ = InternalError("no routing group");
+};
+
+}  // namespace ploke::gateway::internal

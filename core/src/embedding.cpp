@@ -1,0 +1,31 @@
+#include "ploke/core/embedding.h"
+
+#include "ploke/core/adapter.h"
+
+namespace ploke {
+
+uint64_t estimate_embedding_tokens(const EmbeddingRequest& request) {
+  uint64_t tokens = 0;
+  for (const auto& text : request.inputs) tokens += text.size() / 4 + 1;
+  return tokens;
+}
+
+Status ProviderAdapter::no_embeddings() const {
+  return InvalidRequestError("embeddings: the " + std::string(name()) + " protocol has no embeddings endpoint");
+}
+
+Result<HttpRequest> ProviderAdapter::build_embedding_request(const EmbeddingRequest& request,
+                                                             const Endpoint& endpoint) const {
+  (void)request;
+  (void)endpoint;
+  return no_embeddings();
+}
+
+Result<EmbeddingResponse> ProviderAdapter::parse_embedding_response(const HttpResponse& response,
+                                                                    const Endpoint& endpoint) const {
+  (void)response;
+  (void)endpoint;
+  return no_embeddings();
+}
+
+}  // namespace ploke
