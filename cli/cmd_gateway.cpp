@@ -27,6 +27,7 @@
 #include "ploke/gateway/ledger_usage.h"
 #include "ploke/gateway/server.h"
 #include "ploke/ledger/ledger.h"
+#include "log_flags.h"
 #include "ploke/logging/logger.h"
 #include "ploke/resilience/llm_client.h"
 #include "ploke/simulator/engine.h"
@@ -71,13 +72,7 @@ CLI::App* add_gateway_command(CLI::App& app, GatewayArgs& a) {
       ->check(CLI::Range(0, 3600000));
   g->add_option("--ledger", a.ledger, "Record every attempt and probe (tokens, cost, outcome) in this SQLite cost ledger (via the façade's usage hook; "
                 "written in batches, the rest on shutdown)");
-  g->add_option("--log-level", a.log_level, "Access-log and event lines at or above this level: trace, debug, info, warn, error, off")
-      ->capture_default_str()
-      ->check(CLI::IsMember({"trace", "debug", "info", "warn", "error", "off"}));
-  g->add_option("--log-format", a.log_format, "Log lines as logfmt text or one JSON object each: text, json")
-      ->capture_default_str()
-      ->check(CLI::IsMember({"text", "json"}));
-  g->add_option("--log-file", a.log_file, "Append log lines to this file instead of stderr");
+  add_log_flags(*g, a.log);
   return g;
 }
 
@@ -423,11 +418,7 @@ int run_gateway(const GatewayArgs& args) {
     if (StepResult r = add_endpoint(args, clock, registry, prices, transport, i, g)) return *r;
   }
 
-  logging::LogOptions lo;
-  lo.level = logging::parse_level(args.log_level).value_or(logging::Level::kInfo);
-  lo.format = logging::parse_format(args.log_format).value_or(logging::Format::kText);
-  lo.path = args.log_file;
-  auto logger = logging::Logger::Open(lo);
+  auto logger = open_log(args.log, "gateway");
   if (!logger.ok()) {
     std::fprintf(stderr, "%s: %s\n", kCmd, logger.status().to_string().c_str());
     return kExitUsage;

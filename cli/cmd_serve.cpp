@@ -8,6 +8,7 @@
 
 #include "cli_checks.h"
 #include "commands.h"
+#include "log_flags.h"
 #include "ploke/core/clock.h"
 #include "ploke/simulator/engine.h"
 #include "ploke/simulator/fault_plan_json.h"
@@ -40,6 +41,7 @@ CLI::App* add_serve_command(CLI::App& app, ServeArgs& a) {
       ->delimiter(',')
       ->check(CLI::IsMember({"unknown_enums", "numeric_prices", "extra_fields", "all"}));
   add_serve_cassette_flags(*s, a.cassette);
+  add_log_flags(*s, a.log);
   return s;
 }
 
@@ -59,6 +61,37 @@ bool read_file(const std::string& path, std::string& out, std::string& error) {
   return true;
 }
 
+
+namespace {
+
+// The client protocol a simulator route speaks, for the access line.
+std::string_view served_protocol(std::string_view path) {
+  if (path.rfind("/api/v1", 0) == 0) return "openrouter";
+  if (path.rfind("/v1/messages", 0) == 0) return "anthropic";
+  if (path.rfind("/v1/responses", 0) == 0) return "responses";
+  return "openai";
+}
+
+// One access line per answered request: its journal entry (request id, model, status,
+// fault fired, an ending other than complete) and the time to its last byte.
+std::function<void(const simulator::JournalEntry&, Duration)> access_log(logging::Logger& log, Clock& clock) {
+  if (!log.enabled(logging::Level::kWarn)) return {};
+  return [&log, &clock](const simulator::JournalEntry& e, Duration took) {
+    logging::AccessRecord a;
+    a.trace_id = e.request_id;
+    a.protocol = std::string(served_protocol(e.path));
+    a.method = e.method;
+    a.path = e.path;
+    a.model = e.model;
+    a.status = e.status;
+    a.latency_ms = std::chrono::duration<double, std::milli>(took).count();
+    a.fault = e.fault_id;
+    if (e.ending != "complete") a.ending = e.ending;
+    log.access(a, clock.system_now());
+  };
+}
+
+}  // namespace
 
 int run_serve(const ServeArgs& args) {
   sigset_t stop_signals = block_stop_signals();
@@ -96,7 +129,13 @@ int run_serve(const ServeArgs& args) {
     std::fprintf(stderr, "ploke-sim serve: %s\n", engine.status().to_string().c_str());
     return kExitUsage;
   }
+  auto logger = open_log(args.log, "serve");
+  if (!logger.ok()) {
+    std::fprintf(stderr, "ploke-sim serve: %s\n", logger.status().to_string().c_str());
+    return kExitUsage;
+  }
   simulator::ServerOptions sopts;
+  sopts.on_served = access_log(**logger, clock);
   sopts.host = args.host;
   sopts.port = args.port;
   if (args.threads > 0) sopts.threads = static_cast<size_t>(args.threads);

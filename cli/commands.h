@@ -20,6 +20,14 @@ inline constexpr int kExitOk = 0;
 inline constexpr int kExitFailed = 1;
 inline constexpr int kExitUsage = 2;
 
+/// --log-level / --log-format / --log-file of the commands that serve (gateway, serve):
+/// one access line per request (ploke/logging/logger.h), secrets redacted.
+struct LogArgs {
+  std::string level = "info";   ///< trace | debug | info | warn | error | off
+  std::string format = "text";  ///< text | json
+  std::string file;             ///< "" = stderr
+};
+
 struct ServeArgs {
   std::string host = "127.0.0.1";
   int port = 8080;
@@ -34,6 +42,7 @@ struct ServeArgs {
   int openrouter_models = -1;    ///< -1 = simulator default (GET /api/v1/models size)
   std::vector<std::string> drift;  ///< OpenRouter schema drift: unknown_enums, numeric_prices, extra_fields, all
   ServeCassetteArgs cassette;  ///< --cassette, --timing, --after-last, --strict, --match-ignore
+  LogArgs log{"warn", "text", ""};  ///< access lines at info, so by default only 5xx answers
 };
 CLI::App* add_serve_command(CLI::App& app, ServeArgs& args);
 int run_serve(const ServeArgs& args);
@@ -154,9 +163,7 @@ struct GatewayArgs {
   int timeout_ms = 120000;
   int drain_timeout_ms = 10000;
   std::string ledger;
-  std::string log_level = "info";   ///< trace | debug | info | warn | error | off
-  std::string log_format = "text";  ///< text | json
-  std::string log_file;             ///< "" = stderr
+  LogArgs log;
 };
 CLI::App* add_gateway_command(CLI::App& app, GatewayArgs& args);
 int run_gateway(const GatewayArgs& args);

@@ -630,7 +630,9 @@ ScriptedResponse SimEngine::Impl::respond(const HttpRequest& request, const Rout
   });
 }
 
-ScriptedResponse SimEngine::handle(const HttpRequest& request) {
+ScriptedResponse SimEngine::handle(const HttpRequest& request) { return handle(request, nullptr); }
+
+ScriptedResponse SimEngine::handle(const HttpRequest& request, JournalEntry* entry) {
   const TimePoint arrival = clock_.now();
   const Duration since_start = arrival - start_;
   const Routing rt = impl_->routing(request);
@@ -660,8 +662,9 @@ ScriptedResponse SimEngine::handle(const HttpRequest& request) {
   if (!recorded && !rt.is_anthropic && !rt.is_openrouter && r.send_head && r.ending != Ending::kCloseNoReply) {
     r.headers.add("openai-processing-ms", std::to_string(ms_ceil(r.head_at)));
   }
-  impl_->append_journal(journal_entry(request, rt, p, r, ctx, f, since_start, std::move(replayed)),
-                        options_.journal_capacity);
+  JournalEntry row = journal_entry(request, rt, p, r, ctx, f, since_start, std::move(replayed));
+  if (entry != nullptr) *entry = row;
+  impl_->append_journal(std::move(row), options_.journal_capacity);
   return r;
 }
 

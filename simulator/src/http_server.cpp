@@ -53,6 +53,15 @@ void framing_of(const Headers& headers, bool* has_content_type, std::optional<si
 
 enum class Stage : uint8_t { kHead, kBody, kEnding, kHang };
 
+// The exchange's end for ServerOptions::on_served (nothing when unset).
+struct ServedNote {
+  const std::function<void(const JournalEntry&, Duration)>* hook = nullptr;
+  JournalEntry entry;
+  void operator()(Clock& clock, TimePoint t0) const {
+    if (hook != nullptr && *hook) (*hook)(entry, clock.now() - t0);
+  }
+};
+
 struct Player : std::enable_shared_from_this<Player> {
   net::Responder res;
   ScriptedResponse script;
@@ -60,6 +69,7 @@ struct Player : std::enable_shared_from_this<Player> {
   Duration max_hang{};
   size_t next_chunk = 0;
   Stage stage = Stage::kHead;
+  ServedNote served;
 
   void schedule(TimePoint due) {
     res.set_timer(due, [self = shared_from_this()] { self->advance(); });
@@ -71,6 +81,7 @@ struct Player : std::enable_shared_from_this<Player> {
   }
 
   void end(Ending e) {
+    if (e != Ending::kHang) served(res.clock(), t0);
     switch (e) {
       case Ending::kComplete: res.finish(); return;
       case Ending::kHang: start_hang(); return;
@@ -129,6 +140,7 @@ struct Player : std::enable_shared_from_this<Player> {
       case Stage::kEnding:
         return end(sr.ending);
       case Stage::kHang:  // max_hang is over (the timer fires only when due)
+        served(res.clock(), t0);
         res.close();
         return;
     }
@@ -148,7 +160,7 @@ struct SimServer::Impl {
 
   void handle(net::Request& req, net::Responder res);
   void admin(net::Request& req, net::Responder& res);
-  void play(ScriptedResponse&& sr, TimePoint t0, net::Responder& res);
+  void play(ScriptedResponse&& sr, TimePoint t0, net::Responder& res, ServedNote served);
 };
 
 void SimServer::Impl::handle(net::Request& req, net::Responder res) {
@@ -166,8 +178,10 @@ void SimServer::Impl::handle(net::Request& req, net::Responder res) {
     hr.path = std::move(req.path);
     hr.headers = std::move(req.headers);
     hr.body = std::move(req.body);
-    ScriptedResponse sr = engine.handle(hr);
-    play(std::move(sr), req.received_at, res);
+    ServedNote served;
+    if (opts.on_served) served.hook = &opts.on_served;
+    ScriptedResponse sr = engine.handle(hr, served.hook != nullptr ? &served.entry : nullptr);
+    play(std::move(sr), req.received_at, res, std::move(served));
   } catch (const std::exception& e) {
     // Out of memory or a bug in a handler: answer 500 and drop the connection.
     Headers h;
@@ -177,7 +191,7 @@ void SimServer::Impl::handle(net::Request& req, net::Responder res) {
   }
 }
 
-void SimServer::Impl::play(ScriptedResponse&& sr, TimePoint t0, net::Responder& res) {
+void SimServer::Impl::play(ScriptedResponse&& sr, TimePoint t0, net::Responder& res, ServedNote served) {
   const TimePoint now = clock.now();
   if (t0 + sr.head_at <= now && sr.send_head && sr.ending == Ending::kComplete) {
     bool all_due = true;
@@ -200,6 +214,7 @@ void SimServer::Impl::play(ScriptedResponse&& sr, TimePoint t0, net::Responder& 
           body.reserve(total);
           for (const auto& ch : sr.chunks) body += ch.bytes;
         }
+        served(clock, t0);
         res.respond(sr.status, std::move(sr.headers), std::move(body));
         return;
       }
@@ -213,6 +228,7 @@ void SimServer::Impl::play(ScriptedResponse&& sr, TimePoint t0, net::Responder& 
           for (const auto& ch : sr.chunks) body += ch.bytes;
           res.write(std::move(body));
         }
+        served(clock, t0);
         res.finish();
         return;
       }
@@ -224,6 +240,7 @@ void SimServer::Impl::play(ScriptedResponse&& sr, TimePoint t0, net::Responder& 
   p->script = std::move(sr);
   p->t0 = t0;
   p->max_hang = opts.max_hang;
+  p->served = std::move(served);
   p->advance();
 }
 

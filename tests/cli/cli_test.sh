@@ -66,8 +66,33 @@ check "provider health probes every endpoint and shows error rates" 0 $? "gpt-4o
 "$BIN" provider health --base-url "$URL500/v1" --rounds 1 >"$TMP/out" 2>&1
 check "provider health with no healthy endpoint exits 1" 1 $? "server_error" "$TMP/out"
 kill -TERM "$S500_PID"; wait "$S500_PID"
+# serve's access log: by default (warn) only answers that failed or carried a fault, one line each.
+grep -Eq 'component=serve event=access trace_id=req_[0-9a-f]+ protocol=openai method=POST path=/v1/chat/completions model=gpt-4o-mini status=500 latency_ms=[0-9.]+ fault=' "$TMP/serve500.out"
+check "serve logs a faulted answer at warn" 0 $?
+absent "serve at warn logs no successful answer" "status=200" "$TMP/serve.err"
+absent "serve's log never carries the key" "FAKEPLANTED" "$TMP/serve.err"
 kill -TERM "$SERVER_PID"; wait "$SERVER_PID"; code=$?; SERVER_PID=""
 check "serve stops on SIGTERM with exit 0" 0 "$code"
+
+# serve --log-level info --log-format json: one JSON object per answered request.
+"$BIN" serve --port 0 --log-level info --log-format json --log-file "$TMP/serve-log.jsonl" >"$TMP/servelog.out" 2>&1 &
+LOG_PID=$!
+for _ in $(seq 1 200); do grep -q '^listening on ' "$TMP/servelog.out" 2>/dev/null && break; sleep 0.05; done
+LOG_URL=$(sed -n 's/^listening on //p' "$TMP/servelog.out")
+OPENAI_API_KEY=sk-proj-FAKEPLANTED0123456789abcdefghij "$BIN" chat --base-url "$LOG_URL/v1" "hello" >/dev/null 2>&1
+"$BIN" chat --adapter anthropic --base-url "$LOG_URL" --model claude-sonnet-4-6 "hello" >/dev/null 2>&1
+kill -TERM "$LOG_PID"; wait "$LOG_PID"
+python3 - "$TMP/serve-log.jsonl" <<'PY'
+import json, sys
+lines = [json.loads(l) for l in open(sys.argv[1])]
+assert [l["protocol"] for l in lines] == ["openai", "anthropic"], lines
+assert all(l["event"] == "access" and l["status"] == 200 and l["latency_ms"] >= 0 for l in lines), lines
+assert lines[1]["model"] == "claude-sonnet-4-6" and lines[0]["trace_id"].startswith("req_"), lines
+PY
+check "serve --log-format json --log-file: one object per request" 0 $?
+absent "serve's log file never carries the key" "FAKEPLANTED" "$TMP/serve-log.jsonl"
+timeout 10 "$BIN" serve --port 0 --log-level loud >"$TMP/out" 2>&1; check "serve --log-level rejects an unknown level" 2 $? "log-level" "$TMP/out"
+timeout 10 "$BIN" serve --port 0 --log-file "$TMP/serve.out/x.log" >"$TMP/out" 2>&1; check "serve --log-file under a regular file" 2 $? "x.log" "$TMP/out"
 
 # serve --drift / --openrouter-models shape the simulated OpenRouter.
 "$BIN" serve --drift bogus >"$TMP/out" 2>&1; check "serve --drift rejects unknown switches" 2 $? "bogus" "$TMP/out"

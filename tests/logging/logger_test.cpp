@@ -74,6 +74,23 @@ TEST(Logging, LevelsFilterLines) {
   EXPECT_FALSE(parse_format("xml"));
 }
 
+// A simulator's answer that carried a fault, or ended other than complete, is a warn line
+// even with a 2xx/4xx status (or none: a reset).
+TEST(Logging, FaultedAnswersAreWarnLines) {
+  AccessRecord r = sample_access();
+  EXPECT_EQ(access_level(r), Level::kInfo);
+  r.status = 429;
+  r.fault = "storm";
+  EXPECT_EQ(access_level(r), Level::kWarn);
+  EXPECT_NE(format_access(r, Format::kText, "serve", kAt).find("level=warn"), std::string::npos);
+  EXPECT_NE(format_access(r, Format::kText, "serve", kAt).find("fault=storm"), std::string::npos);
+  AccessRecord reset = sample_access();
+  reset.status = 0;
+  reset.ending = "reset";
+  EXPECT_EQ(access_level(reset), Level::kWarn);
+  EXPECT_NE(format_access(reset, Format::kText, "serve", kAt).find("ending=reset"), std::string::npos);
+}
+
 TEST(Logging, PlantedKeysNeverReachALine) {
   const std::string planted = "sk-FAKE-planted-log-0123456789";
   register_secret(planted);

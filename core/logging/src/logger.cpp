@@ -123,8 +123,12 @@ std::string_view level_name(Level l) {
   return kNames[static_cast<size_t>(l)];
 }
 
+Level access_level(const AccessRecord& r) {
+  return r.status >= 500 || !r.fault.empty() || !r.ending.empty() ? Level::kWarn : Level::kInfo;
+}
+
 std::string format_access(const AccessRecord& r, Format f, std::string_view component, SystemTime at) {
-  LineWriter w = head(f, r.status >= 500 ? Level::kWarn : Level::kInfo, component, at, "access");
+  LineWriter w = head(f, access_level(r), component, at, "access");
   w.str("trace_id", r.trace_id).str("protocol", r.protocol).str("method", r.method).str("path", r.path);
   w.str("model", r.model).str("provider", r.provider);
   if (r.attempts > 0) w.num("attempts", std::to_string(r.attempts));
@@ -133,7 +137,7 @@ std::string format_access(const AccessRecord& r, Format f, std::string_view comp
     w.num("input_tokens", std::to_string(r.input_tokens)).num("output_tokens", std::to_string(r.output_tokens));
   }
   if (r.cost_usd) w.num("cost_usd", number(*r.cost_usd));
-  w.str("error", r.error);
+  w.str("error", r.error).str("fault", r.fault).str("ending", r.ending);
   return redact_secrets(std::move(w).take());  // key patterns and registered values
 }
 
@@ -189,7 +193,7 @@ std::unique_ptr<Logger> Logger::ToStream(std::ostream& out, const LogOptions& op
 void Logger::write(Level l, std::string line) { impl_->log->log(spd_level(l), spdlog::string_view_t(line)); }
 
 void Logger::access(const AccessRecord& r, SystemTime at) {
-  const Level l = r.status >= 500 ? Level::kWarn : Level::kInfo;
+  const Level l = access_level(r);
   if (!enabled(l)) return;
   write(l, format_access(r, options_.format, options_.component, at));
 }

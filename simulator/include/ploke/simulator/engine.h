@@ -212,6 +212,8 @@ class SimEngine {
   /// The effective path is base_url's path prefix joined with `path` (unless `path`
   /// already starts with that prefix); a query string is ignored for routing.
   ScriptedResponse handle(const HttpRequest& request);
+  /// The same, and a copy of the request's journal entry into `*entry` (when not null).
+  ScriptedResponse handle(const HttpRequest& request, JournalEntry* entry);
 
   // Admin (also exposed by SimServer under /__admin/).
   /// Replaces (append=false) or extends the fault plan. Counters of replaced faults are

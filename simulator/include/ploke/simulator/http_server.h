@@ -34,6 +34,7 @@
 
 #include <chrono>
 #include <cstddef>
+#include <functional>
 #include <memory>
 #include <string>
 
@@ -49,6 +50,10 @@ namespace ploke::simulator {
 struct ServerOptions : net::ServerOptions {
   /// A hanging response gives up (closes the connection) after this long.
   Duration max_hang = std::chrono::minutes(10);
+  /// Called once per answered provider request (not admin or /metrics) when its exchange
+  /// ends — last byte, reset, close or the end of a hang — with its journal entry and the
+  /// time from arrival; on the event-loop thread, so it must not block (serve's access log).
+  std::function<void(const JournalEntry& entry, Duration latency)> on_served;
 };
 
 class SimServer {

@@ -53,6 +53,8 @@ struct AccessRecord {
   uint64_t input_tokens = 0, output_tokens = 0;
   std::optional<double> cost_usd;
   std::string error;         ///< the StatusCode name when the request failed
+  std::string fault;         ///< a simulator's fault that fired (its id)
+  std::string ending;        ///< a simulator's scripted ending when not "complete" (reset, hang, …)
 };
 
 struct LogOptions {
@@ -63,7 +65,10 @@ struct LogOptions {
   size_t queue = 8192;               ///< lines waiting for the writer thread
 };
 
-/// The line as written (no newline). Access lines are at info; status ≥ 500 at warn.
+/// An access line's level: warn for status ≥ 500, a fault that fired or an ending other
+/// than complete; info otherwise.
+Level access_level(const AccessRecord& r);
+/// The line as written (no newline), at access_level().
 std::string format_access(const AccessRecord& r, Format f, std::string_view component, SystemTime at);
 std::string format_event(Level l, std::string_view message, Format f, std::string_view component, SystemTime at);
 
