@@ -5,6 +5,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "ploke/adapters/anthropic/adapter.h"
 #include "ploke/adapters/inbound.h"
 #include "ploke/adapters/openai/server.h"
 #include "ploke/adapters/openai/checks.h"
@@ -212,6 +213,44 @@ TEST(InboundOpenRouter, ExtensionErrorsNameTheFieldPathAndTakeTheDomPath) {
 
 // The one `provider` parser: OpenRouter's 400 texts in both modes; kStrict (the simulated
 // OpenRouter) rejects unknown keys and sort values, kPassThrough (the gateway) sends them on.
+// A multi-turn OpenRouter conversation through the gateway: the assistant turn's
+// reasoning_details (signed, encrypted) and the parts' cache_control become the normalized
+// request, so an Anthropic upstream gets the signed thinking blocks and the breakpoints
+// back; a malformed breakpoint names its path.
+TEST(InboundOpenRouter, ReasoningDetailsAndCacheControlReachTheUpstream) {
+  const json body = json::parse(R"({"model":"anthropic/claude-sonnet-4.5","reasoning":{"max_tokens":2048},
+    "messages":[{"role":"user","content":[{"type":"text","text":"Long file.","cache_control":{"type":"ephemeral","ttl":"1h"}},
+                                          {"type":"text","text":"Weather?"}]},
+      {"role":"assistant","content":null,"reasoning":"Plan.","reasoning_details":[
+         {"type":"reasoning.text","text":"Plan.","signature":"sig-1","format":"anthropic-claude-v1","index":0},
+         {"type":"reasoning.encrypted","data":"ENC","index":1}],
+       "tool_calls":[{"id":"toolu_1","type":"function","function":{"name":"w","arguments":"{}"}}]},
+      {"role":"tool","tool_call_id":"toolu_1","content":"18C"}],
+    "tools":[{"type":"function","function":{"name":"w","parameters":{"type":"object"}}}]})");
+  for (ParsePath path : {ParsePath::kAuto, ParsePath::kDomOnly}) {
+    auto in = parse_openrouter_chat_request(body.dump(), path);
+    ASSERT_TRUE(in.ok()) << in.status().to_string();
+    const ChatRequest& r = in->request;
+    EXPECT_EQ(r.messages[0].content[0].cache, CacheControl::kEphemeral1h);
+    EXPECT_EQ(r.messages[0].content[1].cache, CacheControl::kNone);
+    const std::vector<ReasoningBlock> want = {{ReasoningBlock::Kind::kThinking, "Plan.", "sig-1", ""},
+                                              {ReasoningBlock::Kind::kRedacted, "", "", "ENC"}};
+    EXPECT_EQ(r.messages[1].reasoning_blocks, want);
+    auto up = anthropic::AnthropicAdapter().build_request(r, Endpoint{"anthropic", "http://x", Secret(), {}});
+    ASSERT_TRUE(up.ok()) << up.status().to_string();
+    const json sent = json::parse(up->body);
+    EXPECT_EQ(sent["messages"][0]["content"][0]["cache_control"], json::parse(R"({"type":"ephemeral","ttl":"1h"})"));
+    EXPECT_EQ(sent["messages"][1]["content"][0], json::parse(R"({"type":"thinking","thinking":"Plan.","signature":"sig-1"})"));
+    EXPECT_EQ(sent["messages"][1]["content"][1], json::parse(R"({"type":"redacted_thinking","data":"ENC"})"));
+    EXPECT_EQ(sent["thinking"], json::parse(R"({"type":"enabled","budget_tokens":2048})"));
+  }
+  json bad = body;
+  bad["messages"][0]["content"][0]["cache_control"] = {{"type", "persistent"}};
+  auto b = parse_openrouter_chat_request(bad.dump());
+  ASSERT_FALSE(b.ok());
+  EXPECT_NE(b.status().message().find("messages[0].content[0].cache_control.type"), std::string::npos) << b.status().message();
+}
+
 TEST(OpenRouterProvider, StrictRejectsWhatOpenRouterRejectsPassThroughForwardsUnknownKeys) {
   using adapters::openrouter::parse_openrouter_provider;
   using adapters::openrouter::ProviderChecks;

@@ -12,6 +12,7 @@
 #include "json_writer.h"
 #include "internal.h"
 #include "json_guard.h"
+#include "reasoning.h"
 #include "ploke/adapters/openai/server.h"
 #include "ploke/adapters/openai/checks_json.h"
 
@@ -88,6 +89,22 @@ bool object_text(JsonReader& rd, const json& v, const std::string& path, std::st
   return true;
 }
 
+// A part's `cache_control` (OpenRouter's breakpoint for the providers that take one):
+// {"type":"ephemeral"} with an optional "ttl" of "5m" or "1h".
+bool read_part_cache(JsonReader& rd, const json& part, const std::string& pp, CacheControl& out) {
+  const json* cc = JsonReader::find(part, "cache_control");
+  if (cc == nullptr || cc->is_null()) return true;
+  if (!cc->is_object()) return rd.fail(pp + "cache_control", "expected an object");
+  std::string type, ttl;
+  if (!rd.req_string(*cc, "type", pp + "cache_control.", type) || !rd.opt_string(*cc, "ttl", pp + "cache_control.", ttl)) {
+    return false;
+  }
+  if (type != "ephemeral") return rd.fail(pp + "cache_control.type", "expected 'ephemeral'");
+  if (!ttl.empty() && ttl != "5m" && ttl != "1h") return rd.fail(pp + "cache_control.ttl", "expected '5m' or '1h'");
+  out = ttl == "1h" ? CacheControl::kEphemeral1h : CacheControl::kEphemeral5m;
+  return true;
+}
+
 bool parse_content_parts(JsonReader& rd, const json& content, const std::string& path, Message& m) {
   if (content.is_null()) return true;
   if (content.is_string()) {
@@ -105,11 +122,13 @@ bool parse_content_parts(JsonReader& rd, const json& content, const std::string&
       std::string text;
       if (!rd.req_string(p, "text", pp, text)) return false;
       m.content.push_back(ContentPart::Text(std::move(text)));
+      if (!read_part_cache(rd, p, pp, m.content.back().cache)) return false;
     } else if (type == "image_url") {
       const json* iu = JsonReader::find(p, "image_url");
       if (iu == nullptr) return rd.fail(pp + "image_url", "missing");
       if (iu->is_string()) {
         m.content.push_back(ContentPart::Image(iu->get<std::string>()));
+        if (!read_part_cache(rd, p, pp, m.content.back().cache)) return false;
         continue;
       }
       if (!iu->is_object()) return rd.fail(pp + "image_url", "expected an object");
@@ -118,6 +137,7 @@ bool parse_content_parts(JsonReader& rd, const json& content, const std::string&
         return false;
       }
       m.content.push_back(ContentPart::Image(std::move(url), std::move(detail)));
+      if (!read_part_cache(rd, p, pp, m.content.back().cache)) return false;
     } else if (type == "refusal") {
       std::string text;
       if (!rd.opt_string(p, "refusal", pp, text)) return false;
@@ -167,6 +187,8 @@ bool parse_message(JsonReader& rd, const json& mj, const std::string& path, Mess
   if (m.role == Role::kTool) {
     if (!rd.req_string(mj, "tool_call_id", p, m.tool_call_id)) return false;
   }
+  // An assistant turn's reasoning as OpenRouter returned it (signatures kept for the upstream).
+  if (m.role == Role::kAssistant && !reasoning::read_details(rd, mj, p, m.reasoning_blocks)) return false;
   return true;
 }
 

@@ -73,6 +73,8 @@ bool fast_content(JsonCursor& c, Message& m) {
     while (c.next_member(ofirst, key)) {
       if (key == "type") {
         if (!c.once(seen, 0) || !c.read_string(type)) return false;
+      } else if (key == "cache_control") {  // a breakpoint: the DOM path reads it
+        if (!c.consume_null()) return c.fail();
       } else if (key == "text") {
         if (!c.once(seen, 1)) return false;
         if (c.consume_null()) continue;  // text: null is refused by the DOM path (have_text stays false)
@@ -185,6 +187,8 @@ bool fast_message(JsonCursor& c, Message& m) {
     } else if (key == "tool_call_id") {
       if (!c.once(seen, 4) || !c.read_string(tool_call_id)) return false;
       have_tool_call_id = true;
+    } else if (key == "reasoning_details") {  // an earlier answer's reasoning: the DOM path reads it
+      if (!c.consume_null()) return c.fail();
     } else if (!c.skip_value()) {
       return false;
     }
