@@ -117,6 +117,25 @@ void check_response(const ContractExpect& x, const ChatResponse& resp, Failures&
     fail("provider: expected '" + x.provider + "', got '" + resp.provider + "'");
 }
 
+// An expected success's reasoning: text, signed thinking blocks, reasoning tokens.
+void check_reasoning(const ContractExpect& x, const ChatResponse& resp, Failures& failures) {
+  auto fail = [&failures](std::string m) { failures.push_back(std::move(m)); };
+  if (x.reasoning_non_empty && resp.reasoning.empty() == *x.reasoning_non_empty)
+    fail(std::string("reasoning_non_empty: expected ") + (*x.reasoning_non_empty ? "reasoning" : "none") + ", got " +
+         std::to_string(resp.reasoning.size()) + " chars");
+  if (x.reasoning_signed) {
+    bool signed_all = !resp.reasoning_blocks.empty();
+    for (const ReasoningBlock& b : resp.reasoning_blocks)
+      signed_all = signed_all && (b.kind == ReasoningBlock::Kind::kRedacted || !b.signature.empty());
+    if (signed_all != *x.reasoning_signed)
+      fail(std::string("reasoning_signed: expected ") + (*x.reasoning_signed ? "" : "not ") + "every thinking block signed (" +
+           std::to_string(resp.reasoning_blocks.size()) + " blocks)");
+  }
+  const uint64_t tokens = resp.usage ? resp.usage->reasoning_tokens : 0;
+  if (x.reasoning_tokens_min && tokens < *x.reasoning_tokens_min)
+    fail("reasoning_tokens_min: expected >= " + std::to_string(*x.reasoning_tokens_min) + ", got " + std::to_string(tokens));
+}
+
 // Stream events, faults that fired, cassette misses (checked whatever the outcome).
 void check_events(const ContractExpect& x, const std::vector<StreamEvent>& events, SimEngine& engine,
                   Failures& failures) {
@@ -156,6 +175,7 @@ void check_case(const ContractCase& c, const Result<ChatResponse>& r, const std:
     check_error(x, r.status(), out.failures);
   } else {
     check_response(x, *r, out.failures);
+    check_reasoning(x, *r, out.failures);
   }
   check_events(x, events, engine, out.failures);
 }

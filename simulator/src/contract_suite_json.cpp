@@ -228,12 +228,30 @@ void parse_response_format(const json& rf, const std::string& rp, ChatRequest& o
   }
 }
 
+// "reasoning": {"mode": "enabled|disabled|adaptive", "budget_tokens": N, "effort": "…", "exclude": bool}.
+void parse_reasoning(const json& r, const std::string& path, ReasoningOptions& out, Errors& errs) {
+  if (!r.is_object()) { errs.add(path, "expected an object"); return; }
+  check_keys(r, path, {"mode", "budget_tokens", "effort", "exclude"}, errs);
+  std::string mode;
+  if (get_string(r, "mode", path, mode, errs)) {
+    if (mode == "enabled") out.mode = ReasoningOptions::Mode::kEnabled;
+    else if (mode == "disabled") out.mode = ReasoningOptions::Mode::kDisabled;
+    else if (mode == "adaptive") out.mode = ReasoningOptions::Mode::kAdaptive;
+    else errs.add(field_path(path, "mode"), "expected \"enabled\", \"disabled\" or \"adaptive\"");
+  }
+  get_opt_int(r, "budget_tokens", path, out.budget_tokens, errs, 0, UINT32_MAX);
+  get_string(r, "effort", path, out.effort, errs);
+  std::optional<bool> exclude;
+  get_opt_bool(r, "exclude", path, exclude, errs);
+  out.exclude = exclude.value_or(false);
+}
+
 void parse_request(const json& r, const std::string& path, ChatRequest& out, Errors& errs) {
   if (!r.is_object()) { errs.add(path, "expected an object"); return; }
   check_keys(r, path,
              {"model", "messages", "tools", "tool_choice", "parallel_tool_calls", "response_format", "temperature",
               "top_p", "top_k", "frequency_penalty", "presence_penalty", "max_output_tokens", "stop", "seed", "user",
-              "stream", "tags"},
+              "stream", "tags", "reasoning"},
              errs);
   if (!get_string(r, "model", path, out.model, errs) && !r.contains("model")) errs.add(field_path(path, "model"), "required");
   auto msgs = r.find("messages");
@@ -267,6 +285,7 @@ void parse_request(const json& r, const std::string& path, ChatRequest& out, Err
   get_opt_bool(r, "stream", path, stream, errs);
   out.stream = stream.value_or(false);
   get_string_list(r, "tags", path, out.meta.tags, errs);
+  if (auto rs = r.find("reasoning"); rs != r.end()) parse_reasoning(*rs, field_path(path, "reasoning"), out.reasoning, errs);
 }
 
 // ---------------------------------------------------------------- expect
@@ -313,7 +332,7 @@ void parse_expect(const json& e, const std::string& path, ContractExpect& out, E
               "delivered_events_min", "delivered_content", "finish_reason", "native_finish_reason", "tool_calls",
               "tool_names", "tool_args_valid_json", "content_non_empty", "content_equals", "usage",
               "cost_reported", "id_prefix", "request_id", "provider", "first_event", "last_event",
-              "events_include", "faults_fired"},
+              "events_include", "faults_fired", "reasoning_non_empty", "reasoning_signed", "reasoning_tokens_min"},
              errs);
   std::string s;
   if (get_string(e, "status", path, s, errs)) {
@@ -347,6 +366,9 @@ void parse_expect(const json& e, const std::string& path, ContractExpect& out, E
   get_string(e, "id_prefix", path, out.id_prefix, errs);
   get_opt_bool(e, "request_id", path, out.request_id, errs);
   get_string(e, "provider", path, out.provider, errs);
+  get_opt_bool(e, "reasoning_non_empty", path, out.reasoning_non_empty, errs);
+  get_opt_bool(e, "reasoning_signed", path, out.reasoning_signed, errs);
+  get_opt_int(e, "reasoning_tokens_min", path, out.reasoning_tokens_min, errs, 0, INT64_MAX);
   if (get_string(e, "first_event", path, out.first_event, errs)) check_event_name(out.first_event, field_path(path, "first_event"), errs);
   if (get_string(e, "last_event", path, out.last_event, errs)) check_event_name(out.last_event, field_path(path, "last_event"), errs);
   get_string_list(e, "events_include", path, out.events_include, errs);

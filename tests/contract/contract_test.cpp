@@ -214,6 +214,69 @@ TEST(ContractBrokenAdapterTest, AnthropicOverloadedMisMappedFailsTheOverloadedRo
   EXPECT_EQ(failed_rows(rep), (std::set<std::string>{"overloaded_529", "unavailable_503"})) << report_text(rep);
 }
 
+// An Anthropic adapter that loses the thinking signatures (answers and stream marks): a
+// conversation with tools would be refused by the API on its next turn.
+class DropsSignatures final : public WrappedAdapter {
+ public:
+  DropsSignatures() : WrappedAdapter(adapters::anthropic::make_anthropic_adapter()) {}
+  class Decoder final : public StreamDecoder {
+   public:
+    explicit Decoder(std::unique_ptr<StreamDecoder> d) : d_(std::move(d)) {}
+    Status feed(std::string_view b, std::vector<StreamEvent>& out) override { return strip(d_->feed(b, out), out); }
+    Status finish(std::vector<StreamEvent>& out) override { return strip(d_->finish(out), out); }
+    bool terminated() const override { return d_->terminated(); }
+
+   private:
+    static Status strip(Status st, std::vector<StreamEvent>& out) {
+      for (StreamEvent& e : out) e.signature.clear();
+      return st;
+    }
+    std::unique_ptr<StreamDecoder> d_;
+  };
+  Result<ChatResponse> parse_response(const HttpResponse& r, const Endpoint& e) const override {
+    auto res = inner_->parse_response(r, e);
+    if (res.ok()) {
+      for (ReasoningBlock& b : res->reasoning_blocks) b.signature.clear();
+    }
+    return res;
+  }
+  std::unique_ptr<StreamDecoder> new_stream_decoder(const Endpoint& e) const override {
+    return std::make_unique<Decoder>(inner_->new_stream_decoder(e));
+  }
+};
+
+TEST(ContractBrokenAdapterTest, LostThinkingSignaturesFailTheThinkingRows) {
+  DropsSignatures broken;
+  ContractReport rep = run_contract_suite(load("anthropic"), broken);
+  EXPECT_EQ(failed_rows(rep), (std::set<std::string>{"thinking_signed", "thinking_signed_stream", "thinking_from_effort"}))
+      << report_text(rep);
+  EXPECT_NE(report_text(rep).find("reasoning_signed: expected every thinking block signed"), std::string::npos);
+}
+
+TEST(ContractRunnerTest, ReasoningExpectationsFailWhenTheAnswerHasNone) {
+  auto suite = parse_contract_suite(R"({"format":"ploke-contract-suite","version":1,"adapter":"openrouter",
+    "endpoint":{"base_url":"http://sim.invalid/api/v1"},
+    "cases":[{"name":"not_asked","request":{"model":"openai/gpt-4o","messages":[{"role":"user","content":"hi"}]},
+              "expect":{"status":"ok","reasoning_non_empty":true,"reasoning_tokens_min":1}}]})", "inline", "");
+  ASSERT_OK(suite);
+  AdapterRegistry registry;
+  ASSERT_OK(adapters::register_builtin_adapters(registry));
+  auto adapter = registry.create("openrouter");
+  ASSERT_OK(adapter);
+  ContractReport rep = run_contract_suite(*suite, **adapter);
+  ASSERT_EQ(rep.cases.size(), 1u);
+  EXPECT_FALSE(rep.cases[0].passed);
+  EXPECT_NE(report_text(rep).find("reasoning_non_empty: expected reasoning, got 0 chars"), std::string::npos) << report_text(rep);
+  EXPECT_NE(report_text(rep).find("reasoning_tokens_min: expected >= 1, got 0"), std::string::npos) << report_text(rep);
+  auto bad = parse_contract_suite(R"({"format":"ploke-contract-suite","version":1,"adapter":"openrouter",
+    "endpoint":{"base_url":"http://sim.invalid/api/v1"},
+    "cases":[{"name":"x","request":{"model":"m","messages":[{"role":"user","content":"hi"}],
+              "reasoning":{"mode":"deep","depth":3}},"expect":{"status":"ok"}}]})", "inline", "");
+  ASSERT_FALSE(bad.ok());
+  EXPECT_NE(bad.status().message().find("cases[0].request.reasoning.mode"), std::string::npos) << bad.status().message();
+  EXPECT_NE(bad.status().message().find("cases[0].request.reasoning.depth"), std::string::npos) << bad.status().message();
+}
+
 // ---- Runner checks that would otherwise pass silently ----
 
 TEST(ContractRunnerTest, AFaultThatNeverFiresFailsTheCase) {

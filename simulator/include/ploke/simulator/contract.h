@@ -65,6 +65,9 @@ struct ContractExpect {
   std::string id_prefix;
   std::optional<bool> request_id;                 ///< request_id non-empty
   std::string provider;                           ///< ChatResponse::provider
+  std::optional<bool> reasoning_non_empty;        ///< ChatResponse::reasoning has text
+  std::optional<bool> reasoning_signed;           ///< reasoning blocks, each thinking block signed
+  std::optional<uint64_t> reasoning_tokens_min;   ///< usage.reasoning_tokens ≥
   // Streams (names as stream_event_kind_name(): start, text_delta, tool_call_delta, usage, finish, error):
   std::string first_event;
   std::string last_event;
