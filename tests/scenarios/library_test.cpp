@@ -66,7 +66,8 @@ TEST(Library, CoversTheIssuesList) {
   }
   for (const char* want : {"429-storm", "outage-recovery", "slow-provider", "streams-cut", "flapping-provider",
                            "rate-limit-headers", "openrouter-tool-404", "spend-budget-exhausted", "thundering-herd",
-                           "schema-drift", "client-budget-exhausted", "responses-api", "embeddings"}) {
+                           "schema-drift", "client-budget-exhausted", "responses-api", "embeddings",
+                           "anthropic-thinking-cache", "openrouter-reasoning"}) {
     EXPECT_TRUE(names.count(want)) << "missing library scenario " << want;
   }
 }

@@ -666,5 +666,45 @@ TEST(ScenarioRun, EmbedShareMixesEmbeddingsCallsIn) {
   EXPECT_NE(bad.status().message().find("workload.embed_model: must be a string"), std::string::npos) << bad.status().message();
 }
 
+// workload.reasoning and cached_system_chars reach the provider: every Anthropic answer
+// carries thinking, calls after the first read the cached system prompt, and both show in the
+// request log (and the canonical text only when set); the expectations over them fail when
+// the answers have neither; bad values are named.
+TEST(ScenarioRun, ReasoningAndCachedPromptReachTheProvider) {
+  auto s = parse_scenario(R"({"name": "t", "seed": 3, "duration": "10s",
+    "providers": [{"name": "a", "protocol": "anthropic", "models": ["claude-sonnet-4-5"],
+                   "latency": {"ttft": "100ms", "tokens_per_second": 2000}}],
+    "workload": {"arrival": {"process": "constant", "rate_per_s": 2}, "model": "claude-sonnet-4-5",
+                 "max_output_tokens": 2048, "reasoning": {"mode": "enabled", "budget_tokens": 1024},
+                 "cached_system_chars": 8000, "cache_ttl": "1h"},
+    "expect": [{"kind": "reasoning_share", "min": 1}, {"kind": "cache_read_share", "min": 0.9}]})", "think.json");
+  ASSERT_TRUE(s.ok()) << s.status().message();
+  EXPECT_EQ(s->workload.cache_ttl, CacheControl::kEphemeral1h);
+  auto r = run_scenario(*s);
+  ASSERT_TRUE(r.ok()) << r.status().message();
+  EXPECT_TRUE(r->passed()) << canonical_text(*r);
+  ASSERT_GE(r->request_log.size(), 10u);
+  EXPECT_TRUE(r->request_log[0].reasoning);
+  EXPECT_EQ(r->request_log[0].cache_read_tokens, 0u);  // the first call writes the cache
+  EXPECT_GT(r->request_log[1].cache_read_tokens, 1024u);
+  EXPECT_NE(canonical_text(*r).find(" reasoning"), std::string::npos);
+  // An OpenAI provider without either: both expectations fail, saying what was observed.
+  auto plain = parse_scenario(minimal(R"(, "expect": [{"kind": "reasoning_share", "min": 0.5},
+                                                     {"kind": "cache_read_share", "min": 0.5}])"), "plain.json");
+  ASSERT_TRUE(plain.ok()) << plain.status().message();
+  auto pr = run_scenario(*plain);
+  ASSERT_TRUE(pr.ok());
+  ASSERT_EQ(pr->expectations.size(), 2u);
+  EXPECT_FALSE(pr->expectations[0].passed);
+  EXPECT_FALSE(pr->expectations[1].passed);
+  EXPECT_NE(pr->expectations[0].detail.find("observed 0.00%"), std::string::npos) << pr->expectations[0].detail;
+  EXPECT_EQ(canonical_text(*pr).find(" reasoning"), std::string::npos);
+  auto bad = parse_scenario(minimal().insert(minimal().size() - 2, R"(, "reasoning": {"mode": "deep"}, "cache_ttl": "2h")"),
+                            "bad.json");
+  ASSERT_FALSE(bad.ok());
+  EXPECT_NE(bad.status().message().find("workload.reasoning.mode: unknown mode 'deep'"), std::string::npos) << bad.status().message();
+  EXPECT_NE(bad.status().message().find("workload.cache_ttl: unknown TTL '2h'"), std::string::npos) << bad.status().message();
+}
+
 }  // namespace
 }  // namespace ploke::scenarios

@@ -55,6 +55,26 @@ ExpectationResult check_success_rate(const Expectation& x, const ScenarioResult&
   return er;
 }
 
+// Of the successful chat answers (embeddings calls aside), the share that carried reasoning
+// (kReasoningShare) or read the prompt cache (kCacheReadShare).
+ExpectationResult check_answer_share(const Expectation& x, const ScenarioResult& res) {
+  const bool reasoning = x.kind == ExpectationKind::kReasoningShare;
+  uint64_t ok = 0, with = 0;
+  for (const auto& r : res.request_log) {
+    if (r.outcome != "ok" || r.embed) continue;
+    ++ok;
+    with += (reasoning ? r.reasoning : r.cache_read_tokens > 0) ? 1 : 0;
+  }
+  ExpectationResult er;
+  er.observed = ok == 0 ? 0.0 : static_cast<double>(with) / static_cast<double>(ok);
+  er.threshold = x.min;
+  er.unit = "ratio";
+  er.passed = ok > 0 && er.observed >= x.min;
+  er.description = std::string(reasoning ? "answers with reasoning" : "answers reading the prompt cache") + " >= " + pct(x.min);
+  if (!er.passed) er.detail = "observed " + pct(er.observed) + " of " + std::to_string(ok) + " successful answers";
+  return er;
+}
+
 ExpectationResult check_latency(const Expectation& x, const ScenarioResult& res) {
   ExpectationResult er;
   std::vector<double> v;
@@ -311,6 +331,8 @@ ExpectationResult check(const Expectation& x, const Scenario& s, const ScenarioR
     case ExpectationKind::kCost: return check_cost(x, res);
     case ExpectationKind::kNoLostRequests: return check_no_lost_requests(res);
     case ExpectationKind::kAllFaultsFired: return check_all_faults_fired(res);
+    case ExpectationKind::kReasoningShare:
+    case ExpectationKind::kCacheReadShare: return check_answer_share(x, res);
   }
   return {};
 }

@@ -77,6 +77,8 @@ std::string canonical_text(const ScenarioResult& r) {
         .u(static_cast<uint64_t>(q.priority)).u(q.attempts).s(q.served_by).usd(q.cost_usd).i(ns(q.queue_wait))
         .u(q.content_events);
     if (q.embed) c.s("embed");  // only then: the digests of runs without embeddings are unchanged
+    if (q.reasoning) c.s("reasoning");  // likewise for reasoning and cache reads
+    if (q.cache_read_tokens > 0) c.s("cache_read").u(q.cache_read_tokens);
     c.end();
   }
   for (const auto& a : r.attempt_log) {
@@ -231,6 +233,8 @@ Json request_log_json(const ScenarioResult& r) {
                   {"priority", priority_name(q.priority)}, {"attempts", q.attempts}, {"served_by", q.served_by},
                   {"cost_usd", q.cost_usd}, {"queue_wait_ms", ms(q.queue_wait)}});
     if (q.embed) rl.back()["embed"] = true;
+    if (q.reasoning) rl.back()["reasoning"] = true;
+    if (q.cache_read_tokens > 0) rl.back()["cache_read_tokens"] = q.cache_read_tokens;
   }
   return rl;
 }

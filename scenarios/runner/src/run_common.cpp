@@ -73,7 +73,11 @@ void run_call(resilience::LlmClient& client, const ChatRequest& req, const Workl
   ctx.rec.outcome = out.ok() ? "ok" : std::string(status_code_name(out.status().code()));
   ctx.rec.cost_usd = trace.total_cost_usd;
   ctx.rec.queue_wait = trace.queue_wait;
-  if (out.ok()) ctx.rec.served_by = provider_of(trace.served_by);
+  if (out.ok()) {
+    ctx.rec.served_by = provider_of(trace.served_by);
+    ctx.rec.reasoning = !out->reasoning.empty();
+    ctx.rec.cache_read_tokens = out->usage ? out->usage->cached_prompt_tokens : 0;
+  }
 }
 
 QueueSample queue_sample(resilience::LlmClient& client, Duration since_t0, size_t outstanding) {

@@ -222,10 +222,20 @@ std::shared_ptr<ChatRequest> build_request(const Scenario& scenario, size_t i, c
   if (rec.embed) rec.stream = rec.tools = false;
   auto req = std::make_shared<ChatRequest>();
   req->model = wl.model;
-  req->messages.push_back(Message::System("You are a terse assistant."));
+  if (wl.cached_system_chars > 0) {  // the same long prefix on every call, marked for the cache
+    static const std::string kRules = "Rule: answer tersely, cite the file, keep the build green at every commit. ";
+    std::string system;
+    system.reserve(wl.cached_system_chars + kRules.size());
+    while (system.size() < wl.cached_system_chars) system += kRules;
+    system.resize(wl.cached_system_chars);
+    req->messages.push_back(Message{Role::kSystem, {ContentPart::CachedText(std::move(system), wl.cache_ttl)}, {}, {}, {}, {}});
+  } else {
+    req->messages.push_back(Message::System("You are a terse assistant."));
+  }
   req->messages.push_back(Message::User(prompt_text(chars, rec.id)));
   req->max_output_tokens = wl.max_output_tokens;
   req->stream = rec.stream;
+  req->reasoning = wl.reasoning;
   if (rec.tools) req->tools.push_back(kTool);
   req->meta.priority = rec.priority;
   req->meta.deadline = wl.deadline;

@@ -13,128 +13,13 @@
 #include "ploke/json/limits.h"
 #include "ploke/scenarios/scenario.h"
 #include "ploke/simulator/fault_plan_json.h"
+#include "scenario_fields.h"
 
 namespace ploke::scenarios {
 
 namespace {
 
-using Json = nlohmann::ordered_json;
-using std::chrono::milliseconds;
-
-using Errors = ploke::FieldErrors;
-
-std::string type_name(const Json& v) {
-  if (v.is_object()) return "an object";
-  if (v.is_array()) return "an array";
-  if (v.is_string()) return "a string";
-  if (v.is_boolean()) return "a boolean";
-  if (v.is_number()) return "a number";
-  return "null";
-}
-
-std::string join(const std::string& path, const std::string& key) { return field_path(path, key); }
-
-// Checks that `obj` has only `allowed` keys.
-void check_keys(const Json& obj, const std::string& path, std::initializer_list<std::string_view> allowed, Errors& e) {
-  for (auto it = obj.begin(); it != obj.end(); ++it) {
-    if (std::find(allowed.begin(), allowed.end(), it.key()) == allowed.end()) {
-      std::string names;
-      for (auto a : allowed) names += (names.empty() ? "" : ", ") + std::string(a);
-      e.add(join(path, it.key()), "unknown key (allowed: " + names + ")");
-    }
-  }
-}
-
-std::optional<std::string> get_string(const Json& o, const std::string& key, const std::string& path, Errors& e) {
-  auto it = o.find(key);
-  if (it == o.end()) return std::nullopt;
-  if (!it->is_string()) {
-    e.add(join(path, key), "must be a string (got " + type_name(*it) + ")");
-    return std::nullopt;
-  }
-  return it->get<std::string>();
-}
-
-std::optional<double> get_number(const Json& o, const std::string& key, const std::string& path, Errors& e,
-                                 double lo, double hi) {
-  auto it = o.find(key);
-  if (it == o.end()) return std::nullopt;
-  if (!it->is_number()) {
-    e.add(join(path, key), "must be a number (got " + type_name(*it) + ")");
-    return std::nullopt;
-  }
-  const double v = it->get<double>();
-  if (!std::isfinite(v) || v < lo || v > hi) {
-    std::ostringstream os;
-    os << "must be in [" << lo << ", " << hi << "] (got " << v << ")";
-    e.add(join(path, key), os.str());
-    return std::nullopt;
-  }
-  return v;
-}
-
-std::optional<uint64_t> get_uint(const Json& o, const std::string& key, const std::string& path, Errors& e,
-                                 uint64_t lo = 0, uint64_t hi = UINT64_MAX) {
-  auto it = o.find(key);
-  if (it == o.end()) return std::nullopt;
-  if (!it->is_number_integer() || (it->is_number_integer() && !it->is_number_unsigned() && it->get<int64_t>() < 0)) {
-    e.add(join(path, key), "must be a non-negative integer (got " + (it->is_number() ? it->dump() : type_name(*it)) + ")");
-    return std::nullopt;
-  }
-  const uint64_t v = it->get<uint64_t>();
-  if (v < lo || v > hi) {
-    e.add(join(path, key), "must be in [" + std::to_string(lo) + ", " + std::to_string(hi) + "] (got " +
-                               std::to_string(v) + ")");
-    return std::nullopt;
-  }
-  return v;
-}
-
-std::optional<bool> get_bool(const Json& o, const std::string& key, const std::string& path, Errors& e) {
-  auto it = o.find(key);
-  if (it == o.end()) return std::nullopt;
-  if (!it->is_boolean()) {
-    e.add(join(path, key), "must be true or false (got " + type_name(*it) + ")");
-    return std::nullopt;
-  }
-  return it->get<bool>();
-}
-
-std::optional<Duration> get_duration(const Json& o, const std::string& key, const std::string& path, Errors& e) {
-  auto it = o.find(key);
-  if (it == o.end()) return std::nullopt;
-  std::optional<Duration> d;
-  if (it->is_number() && it->get<double>() >= 0 && std::isfinite(it->get<double>())) {
-    d = std::chrono::duration_cast<Duration>(std::chrono::duration<double>(it->get<double>()));
-  } else if (it->is_string()) {
-    d = parse_duration_text(it->get<std::string>());
-  }
-  if (!d) {
-    e.add(join(path, key), "must be a duration like \"250ms\", \"1.5s\", \"2m\", \"1h\" or a number of seconds (got " +
-                               it->dump() + ")");
-  }
-  return d;
-}
-
-const Json* get_object(const Json& o, const std::string& key, const std::string& path, Errors& e) {
-  auto it = o.find(key);
-  if (it == o.end()) return nullptr;
-  if (!it->is_object()) {
-    e.add(join(path, key), "must be an object (got " + type_name(*it) + ")");
-    return nullptr;
-  }
-  return &*it;
-}
-
-const Json* get_array(const Json& o, const std::string& key, const std::string& path, Errors& e) {
-  auto it = o.find(key);
-  if (it == o.end()) return nullptr;
-  if (!it->is_array()) {
-    e.add(join(path, key), "must be an array (got " + type_name(*it) + ")");
-    return nullptr;
-  }
-  return &*it;
-}
+using namespace fields;  // NOLINT: the shared field readers (scenario_fields.h)
 
 void parse_timeouts(const Json& o, const std::string& path, CallOptions& t, Errors& e) {
   check_keys(o, path, {"connect", "first_byte", "idle", "total"}, e);
@@ -304,76 +189,6 @@ void parse_fault(const Json& o, const std::string& path, size_t index, const std
     }
     if (!provider.empty() && providers.count(provider)) plans[provider].faults.push_back(std::move(fault));
   }
-}
-
-void parse_workload(const Json& o, const std::string& path, WorkloadSpec& w, Errors& e) {
-  check_keys(o, path,
-             {"arrival", "requests", "model", "prompt_chars", "max_output_tokens", "stream_share", "tool_share",
-              "embed_share", "embed_model", "priorities", "deadline", "policy"},
-             e);
-  if (const Json* a = get_object(o, "arrival", path, e)) {
-    const std::string ap = join(path, "arrival");
-    check_keys(*a, ap, {"process", "rate_per_s", "bursts"}, e);
-    if (auto s = get_string(*a, "process", ap, e)) {
-      if (*s == "constant") w.arrival = ArrivalProcess::kConstant;
-      else if (*s == "poisson") w.arrival = ArrivalProcess::kPoisson;
-      else if (*s == "bursts") w.arrival = ArrivalProcess::kBursts;
-      else e.add(join(ap, "process"), "unknown arrival process '" + *s + "' (expected constant, poisson or bursts)");
-    }
-    if (auto v = get_number(*a, "rate_per_s", ap, e, 0, 1e6)) w.rate_per_s = *v;
-    if (const Json* b = get_array(*a, "bursts", ap, e)) {
-      for (size_t i = 0; i < b->size(); ++i) {
-        const std::string bp = ap + ".bursts[" + std::to_string(i) + "]";
-        const Json& bj = (*b)[i];
-        if (!bj.is_object()) {
-          e.add(bp, "must be an object (got " + type_name(bj) + ")");
-          continue;
-        }
-        check_keys(bj, bp, {"at", "count", "over"}, e);
-        Burst burst;
-        if (auto d = get_duration(bj, "at", bp, e)) burst.at = *d;
-        else if (!bj.contains("at")) e.add(join(bp, "at"), "required");
-        if (auto v = get_uint(bj, "count", bp, e, 1, 10'000'000)) burst.count = *v;
-        else if (!bj.contains("count")) e.add(join(bp, "count"), "required");
-        if (auto d = get_duration(bj, "over", bp, e)) burst.over = *d;
-        w.bursts.push_back(burst);
-      }
-    }
-    if (w.arrival == ArrivalProcess::kBursts && w.bursts.empty() && !a->contains("bursts")) {
-      e.add(join(ap, "bursts"), "required for process 'bursts'");
-    }
-  }
-  if (auto v = get_uint(o, "requests", path, e, 1, 100'000'000)) w.max_requests = *v;
-  if (auto s = get_string(o, "model", path, e)) w.model = *s;
-  if (const Json* pc = get_object(o, "prompt_chars", path, e)) {
-    const std::string pp = join(path, "prompt_chars");
-    check_keys(*pc, pp, {"min", "max"}, e);
-    if (auto v = get_uint(*pc, "min", pp, e, 1, 10'000'000)) w.prompt_chars_min = static_cast<uint32_t>(*v);
-    if (auto v = get_uint(*pc, "max", pp, e, 1, 10'000'000)) w.prompt_chars_max = static_cast<uint32_t>(*v);
-    if (w.prompt_chars_min > w.prompt_chars_max) e.add(pp, "min must be <= max");
-  }
-  if (auto it = o.find("max_output_tokens"); it != o.end() && it->is_null()) {
-    w.max_output_tokens.reset();
-  } else if (auto v = get_uint(o, "max_output_tokens", path, e, 1, 1'000'000)) {
-    w.max_output_tokens = static_cast<uint32_t>(*v);
-  }
-  if (auto v = get_number(o, "stream_share", path, e, 0, 1)) w.stream_share = *v;
-  if (auto v = get_number(o, "tool_share", path, e, 0, 1)) w.tool_share = *v;
-  if (auto v = get_number(o, "embed_share", path, e, 0, 1)) w.embed_share = *v;
-  if (auto s = get_string(o, "embed_model", path, e)) w.embed_model = *s;
-  if (const Json* pr = get_object(o, "priorities", path, e)) {
-    const std::string pp = join(path, "priorities");
-    check_keys(*pr, pp, {"low", "normal", "high", "critical"}, e);
-    const std::pair<const char*, Priority> names[] = {{"low", Priority::kLow},
-                                                      {"normal", Priority::kNormal},
-                                                      {"high", Priority::kHigh},
-                                                      {"critical", Priority::kCritical}};
-    for (const auto& np : names) {
-      if (auto v = get_number(*pr, np.first, pp, e, 0, 1e9)) w.priorities[np.second] = *v;
-    }
-  }
-  if (auto d = get_duration(o, "deadline", path, e)) w.deadline = *d;
-  if (auto s = get_string(o, "policy", path, e)) w.policy = *s;
 }
 
 // "budgets": [{"provider": "cheap", "usd": 0.01, "period": "day", "action": "stop"}, …]
@@ -547,8 +362,10 @@ void parse_expectation(const Json& o, const std::string& path, const std::set<st
   if (auto simple = kinds_without_fields(*kind)) {  // only "kind"
     x.kind = *simple;
     check_keys(o, path, {"kind"}, e);
-  } else if (*kind == "success_rate") {
-    x.kind = ExpectationKind::kSuccessRate;
+  } else if (*kind == "success_rate" || *kind == "reasoning_share" || *kind == "cache_read_share") {
+    x.kind = *kind == "success_rate"      ? ExpectationKind::kSuccessRate
+             : *kind == "reasoning_share" ? ExpectationKind::kReasoningShare
+                                          : ExpectationKind::kCacheReadShare;
     check_keys(o, path, {"kind", "min"}, e);
     need("min");
     if (auto v = get_number(o, "min", path, e, 0, 1)) x.min = *v;
@@ -581,7 +398,8 @@ void parse_expectation(const Json& o, const std::string& path, const std::set<st
     e.add(join(path, "kind"),
           "unknown expectation '" + *kind +
               "' (expected success_rate, latency, attempts, no_traffic_to_open_breaker, honours_retry_after, "
-              "no_retry_after_partial_output, cost, no_lost_requests, all_faults_fired)");
+              "no_retry_after_partial_output, cost, no_lost_requests, all_faults_fired, reasoning_share, "
+              "cache_read_share)");
     return;
   }
   s.expectations.push_back(std::move(x));
@@ -635,6 +453,8 @@ std::string_view expectation_kind_name(ExpectationKind k) {
     case ExpectationKind::kCost: return "cost";
     case ExpectationKind::kNoLostRequests: return "no_lost_requests";
     case ExpectationKind::kAllFaultsFired: return "all_faults_fired";
+    case ExpectationKind::kReasoningShare: return "reasoning_share";
+    case ExpectationKind::kCacheReadShare: return "cache_read_share";
   }
   return "?";
 }
@@ -715,7 +535,7 @@ Result<Scenario> parse_scenario(std::string_view text, std::string_view source_n
     }
   }
   if (const Json* w = get_object(root, "workload", p, e)) {
-    parse_workload(*w, "workload", s.workload, e);
+    fields::parse_workload(*w, "workload", s.workload, e);
   } else if (!root.contains("workload")) {
     e.add("workload", "required");
   }

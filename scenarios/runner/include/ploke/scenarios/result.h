@@ -38,6 +38,8 @@ struct RequestRecord {
   double cost_usd = 0;
   Duration queue_wait{0};
   uint64_t content_events = 0;     ///< streamed content events delivered to the caller
+  bool reasoning = false;          ///< the answer carried reasoning text
+  uint64_t cache_read_tokens = 0;  ///< prompt tokens read from the provider's cache
   Duration latency() const { return end - start; }
 };
 

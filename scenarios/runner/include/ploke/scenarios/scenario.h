@@ -79,6 +79,12 @@ struct WorkloadSpec {
   /// `embed_model`; never streamed, no tools).
   double embed_share = 0;
   std::string embed_model = "text-embedding-3-small";
+  /// Reasoning asked of every chat request ({mode, budget_tokens, effort, exclude}).
+  ReasoningOptions reasoning;
+  /// > 0: every chat request starts with the same system prompt of this many characters,
+  /// marked as a prompt-cache breakpoint (`cache_ttl`), so calls after the first read it.
+  uint32_t cached_system_chars = 0;
+  CacheControl cache_ttl = CacheControl::kEphemeral5m;
   std::map<Priority, double> priorities;  ///< weights; empty = all normal
   std::optional<Duration> deadline;       ///< per request, since submission
   std::string policy;                     ///< per-call policy ("" = client default)
@@ -94,6 +100,8 @@ enum class ExpectationKind : uint8_t {
   kCost,                 ///< total cost (or one provider's) ≤ max_usd
   kNoLostRequests,
   kAllFaultsFired,
+  kReasoningShare,       ///< successful chat answers carrying reasoning / successful chat answers ≥ min
+  kCacheReadShare,       ///< successful chat answers that read the prompt cache / successful ≥ min
 };
 std::string_view expectation_kind_name(ExpectationKind k);
 
