@@ -52,6 +52,8 @@ class RecorderTest : public ::testing::Test {
     EXPECT_TRUE(c.ok()) << c.status().to_string();
     return c.ok() ? std::move(c).value() : codec::Cassette{};
   }
+  void record_then_replay(const std::string& name, const std::string& path, const std::vector<std::string>& bodies,
+                          const Headers& headers, const std::string& marker);
 
   RealClock clock_;
   TempDir dir_;
@@ -173,37 +175,63 @@ TEST_F(RecorderTest, RecordsThenReplaysByteExact) {
   expect_same_chunks_in_time(c, c2);
 }
 
-// The Responses API through the recorder: a plain and a streamed /v1/responses (typed
-// `event:` lines) recorded, then replayed byte for byte without the upstream.
-TEST_F(RecorderTest, RecordsThenReplaysResponsesApiByteExact) {
-  const std::string path = dir_.file("responses.json");
-  const std::vector<std::string> bodies = {R"({"model":"gpt-4o","input":"Say hello."})",
-                                           R"({"model":"gpt-4o","input":"Say hello.","stream":true})"};
+// Records `bodies` sent to `path` (with `headers`), then replays them byte for byte without
+// the upstream; the last answer must contain `marker` (a stream is recorded event by event).
+void RecorderTest::record_then_replay(const std::string& name, const std::string& path,
+                                      const std::vector<std::string>& bodies, const Headers& headers,
+                                      const std::string& marker) {
+  const std::string file = dir_.file(name + ".json");
   std::vector<Reply> live;
   {
-    auto rec = start(opts(RecordMode::kAll, path));
+    auto rec = start(opts(RecordMode::kAll, file));
     ASSERT_TRUE(rec);
     for (const auto& b : bodies) {
-      live.push_back(send(clock_, rec->url(), "POST", "/v1/responses", b));
+      live.push_back(send(clock_, rec->url(), "POST", path, b, headers));
       ASSERT_EQ(live.back().status, 200) << live.back().body;
     }
     ASSERT_OK(rec->stop());
   }
-  EXPECT_NE(live[1].body.find("event: response.completed\n"), std::string::npos);
-  const codec::Cassette c = load(path);
-  ASSERT_EQ(c.interactions.size(), 2u);
-  EXPECT_EQ(c.interactions[1].request.path, "/v1/responses");
-  EXPECT_GT(c.interactions[1].response.chunks.size(), 1u);
+  EXPECT_NE(live.back().body.find(marker), std::string::npos) << live.back().body;
+  const codec::Cassette c = load(file);
+  ASSERT_EQ(c.interactions.size(), bodies.size());
+  EXPECT_EQ(c.interactions.back().request.path, path);
+  if (bodies.back().find("\"stream\":true") != std::string::npos) {
+    EXPECT_GT(c.interactions.back().response.chunks.size(), 1u);  // recorded event by event
+  }
   const uint64_t upstream_before = sim_.requests();
-  auto replay = start(opts(RecordMode::kNone, path));
+  auto replay = start(opts(RecordMode::kNone, file));
   ASSERT_TRUE(replay);
   for (size_t i = 0; i < bodies.size(); ++i) {
-    Reply r = send(clock_, replay->url(), "POST", "/v1/responses", bodies[i]);
+    Reply r = send(clock_, replay->url(), "POST", path, bodies[i], headers);
     EXPECT_EQ(r.status, 200);
-    EXPECT_EQ(r.body, live[i].body) << i;
+    EXPECT_EQ(r.body, live[i].body) << name << " " << i;
   }
   EXPECT_EQ(sim_.requests(), upstream_before);
   ASSERT_OK(replay->stop());
+}
+
+// The Responses API through the recorder: a plain and a streamed /v1/responses (typed
+// `event:` lines) recorded, then replayed byte for byte without the upstream.
+TEST_F(RecorderTest, RecordsThenReplaysResponsesApiByteExact) {
+  record_then_replay("responses", "/v1/responses",
+                     {R"({"model":"gpt-4o","input":"Say hello."})", R"({"model":"gpt-4o","input":"Say hello.","stream":true})"},
+                     {}, "event: response.completed\n");
+}
+
+// Embeddings (float and base64 vectors) and Anthropic extended thinking (a signed thinking
+// block, then its stream of thinking_delta / signature_delta events) recorded and replayed
+// byte for byte.
+TEST_F(RecorderTest, RecordsThenReplaysEmbeddingsAndThinkingByteExact) {
+  record_then_replay("embeddings", "/v1/embeddings",
+                     {R"({"model":"text-embedding-3-small","input":["a","b"],"encoding_format":"float"})",
+                      R"({"model":"text-embedding-3-small","input":"a","encoding_format":"base64"})"},
+                     {}, "\"embedding\":\"");
+  Headers anthropic;
+  anthropic.add("anthropic-version", "2023-06-01");
+  const std::string think = R"({"model":"claude-sonnet-4-5","max_tokens":4096,"thinking":{"type":"enabled","budget_tokens":1024},
+    "messages":[{"role":"user","content":"Think, then say hello."}]})";
+  record_then_replay("thinking", "/v1/messages", {think, think.substr(0, think.size() - 1) + R"(,"stream":true})"}, anthropic,
+                     "\"signature_delta\"");
 }
 
 // An upstream that echoes every credential it gets back in an error body and headers.
