@@ -66,7 +66,7 @@ TEST(OpenRouterServedRequest, DecoratesACompletion) {
   const std::string in = R"({"id":"chatcmpl-1","object":"chat.completion","created":5,"model":"m","system_fingerprint":"fp",
     "choices":[{"index":0,"message":{"role":"assistant","content":"x"},"finish_reason":"length"}],
     "usage":{"prompt_tokens":10,"completion_tokens":4,"total_tokens":14},"service_tier":"default"})";
-  ResponseDecoration d{"gen-1", "a/b", "Anthropic", 0.5, 2.0, 1.0, std::string("r")};
+  ResponseDecoration d{"gen-1", "a/b", "Anthropic", 0.5, 2.0, 1.0, std::string("r"), "", 0};
   ReportedUsage u;
   const auto out = decorate_openrouter_response(in, d, false, u);
   ASSERT_TRUE(out);
@@ -85,7 +85,7 @@ TEST(OpenRouterServedRequest, DecoratesACompletion) {
 }
 
 TEST(OpenRouterServedRequest, DecoratesAChunk) {
-  ResponseDecoration d{"gen-2", "g/m", "Google AI Studio", 0, 0, 0, std::string("r")};
+  ResponseDecoration d{"gen-2", "g/m", "Google AI Studio", 0, 0, 0, std::string("r"), "", 0};
   ReportedUsage u;
   u.finish_reason = "earlier";
   const auto out = decorate_openrouter_response(

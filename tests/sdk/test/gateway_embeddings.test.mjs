@@ -1,10 +1,13 @@
 // The official `openai` SDK's embeddings.create() through `ploke-sim gateway --sim` (run by
 // tests/sdk/run_gateway.sh): the SDK's default (base64, decoded by the SDK) equals the
 // float vectors and the upstream simulator's own; batches; `dimensions`; the simulator's
-// 400s; fall-over to sim-b when sim-a fails. Skipped under run.sh (no gateway there).
+// 400s; fall-over to sim-b when sim-a fails; the Vercel AI SDK's embed / embedMany. Skipped
+// under run.sh (no gateway there).
 import { describe, it, beforeEach, after } from 'node:test';
 import assert from 'node:assert/strict';
 import OpenAI from 'openai';
+import { createOpenAI } from '@ai-sdk/openai';
+import { embed, embedMany } from 'ai';
 import { GW, SIM_A, SIM_B, skip, post, get, faults, reset, httpError, rejectsWith } from './gateway_helpers.mjs';
 
 const EMBED = 'text-embedding-3-small';
@@ -111,5 +114,22 @@ describe('gateway (openai SDK): embeddings', { skip }, () => {
     assert.match(trace.body.served_by, /^sim-b\//);
     assert.ok(trace.body.attempts.length >= 2);
     assert.equal(trace.body.attempts[0].outcome, 'server_error');
+  });
+});
+
+describe('gateway (Vercel AI SDK): embed', { skip }, () => {
+  beforeEach(reset);
+  after(reset);
+
+  it('embed / embedMany over @ai-sdk/openai through the gateway give the upstream simulator\'s vectors', async () => {
+    const openai = createOpenAI({ apiKey: 'sk-FAKE-gateway-test-0123456789', baseURL: `${GW}/v1` });
+    const { embedding, usage } = await embed({ model: openai.embedding(EMBED), value: 'hello vercel', maxRetries: 0 });
+    const want = await post(`${SIM_A}/v1/embeddings`, { model: EMBED, input: 'hello vercel', encoding_format: 'float' });
+    assert.equal(embedding.length, 1536);
+    embedding.forEach((x, i) => assert.equal(Math.fround(x), Math.fround(want.data[0].embedding[i]), `component ${i}`));
+    assert.ok(usage.tokens > 0);
+    const { embeddings } = await embedMany({ model: openai.embedding(EMBED), values: ['a', 'hello vercel'], maxRetries: 0 });
+    assert.equal(embeddings.length, 2);
+    assert.deepEqual(embeddings[1], embedding);
   });
 });
