@@ -136,6 +136,41 @@ void check_reasoning(const ContractExpect& x, const ChatResponse& resp, Failures
     fail("reasoning_tokens_min: expected >= " + std::to_string(*x.reasoning_tokens_min) + ", got " + std::to_string(tokens));
 }
 
+// An embeddings answer's vectors: their number and each one's length.
+void check_vectors(const ContractExpect& x, const EmbeddingResponse& resp, Failures& failures) {
+  if (x.vectors && resp.vectors.size() != *x.vectors)
+    failures.push_back("vectors: expected " + std::to_string(*x.vectors) + ", got " + std::to_string(resp.vectors.size()));
+  for (size_t i = 0; x.dimensions && i < resp.vectors.size(); ++i) {
+    if (resp.vectors[i].size() == *x.dimensions) continue;
+    failures.push_back("dimensions: vector " + std::to_string(i) + " has " + std::to_string(resp.vectors[i].size()) +
+                       ", expected " + std::to_string(*x.dimensions));
+    break;
+  }
+}
+
+// The case's call: an embeddings call (its vectors checked here; reported as an answer with
+// its usage), a stream, or a complete().
+Result<ChatResponse> call_case(ChatClient& client, const ContractCase& c, std::vector<StreamEvent>& events,
+                               Failures& failures) {
+  if (!c.embed) {
+    return c.request.stream ? client.stream(c.request, [&events](const StreamEvent& e) { events.push_back(e); })
+                            : client.complete(c.request);
+  }
+  Result<EmbeddingResponse> er = client.embed(*c.embed);
+  if (!er.ok()) return er.status();
+  check_vectors(c.expect, *er, failures);
+  ChatResponse out;
+  out.id = "embeddings";
+  out.model = er->model;
+  out.provider = er->provider;
+  out.request_id = er->request_id;
+  Usage u;
+  u.prompt_tokens = er->usage.prompt_tokens;
+  u.total_tokens = er->usage.total_tokens;
+  out.usage = u;
+  return out;
+}
+
 // Stream events, faults that fired, cassette misses (checked whatever the outcome).
 void check_events(const ContractExpect& x, const std::vector<StreamEvent>& events, SimEngine& engine,
                   Failures& failures) {
@@ -216,9 +251,7 @@ ContractCaseResult run_case(const ContractSuite& suite, const ContractCase& c, c
 
   std::vector<StreamEvent> events;
   const TimePoint t0 = clock.now();
-  Result<ChatResponse> r = c.request.stream
-                               ? client.stream(c.request, [&events](const StreamEvent& e) { events.push_back(e); })
-                               : client.complete(c.request);
+  Result<ChatResponse> r = call_case(client, c, events, out.failures);
   out.virtual_ms = std::chrono::duration_cast<std::chrono::milliseconds>(clock.now() - t0).count();
   if (r.ok()) {
     const ChatResponse& resp = *r;

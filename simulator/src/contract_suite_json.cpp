@@ -332,7 +332,8 @@ void parse_expect(const json& e, const std::string& path, ContractExpect& out, E
               "delivered_events_min", "delivered_content", "finish_reason", "native_finish_reason", "tool_calls",
               "tool_names", "tool_args_valid_json", "content_non_empty", "content_equals", "usage",
               "cost_reported", "id_prefix", "request_id", "provider", "first_event", "last_event",
-              "events_include", "faults_fired", "reasoning_non_empty", "reasoning_signed", "reasoning_tokens_min"},
+              "events_include", "faults_fired", "reasoning_non_empty", "reasoning_signed", "reasoning_tokens_min",
+              "vectors", "dimensions"},
              errs);
   std::string s;
   if (get_string(e, "status", path, s, errs)) {
@@ -369,6 +370,8 @@ void parse_expect(const json& e, const std::string& path, ContractExpect& out, E
   get_opt_bool(e, "reasoning_non_empty", path, out.reasoning_non_empty, errs);
   get_opt_bool(e, "reasoning_signed", path, out.reasoning_signed, errs);
   get_opt_int(e, "reasoning_tokens_min", path, out.reasoning_tokens_min, errs, 0, INT64_MAX);
+  get_opt_int(e, "vectors", path, out.vectors, errs, 0, 1 << 20);
+  get_opt_int(e, "dimensions", path, out.dimensions, errs, 1, 1 << 20);
   if (get_string(e, "first_event", path, out.first_event, errs)) check_event_name(out.first_event, field_path(path, "first_event"), errs);
   if (get_string(e, "last_event", path, out.last_event, errs)) check_event_name(out.last_event, field_path(path, "last_event"), errs);
   get_string_list(e, "events_include", path, out.events_include, errs);
@@ -448,10 +451,22 @@ std::string resolve(const std::string& base_dir, const std::string& p) {
   return (std::filesystem::path(base_dir) / fp).lexically_normal().string();
 }
 
+// "embed": {"model": "…", "input": "text" | ["text", …], "dimensions": N}.
+void parse_embed(const json& e, const std::string& path, EmbeddingRequest& out, Errors& errs) {
+  if (!e.is_object()) { errs.add(path, "expected an object"); return; }
+  check_keys(e, path, {"model", "input", "dimensions"}, errs);
+  if (!get_string(e, "model", path, out.model, errs) && !e.contains("model")) errs.add(field_path(path, "model"), "required");
+  if (auto in = e.find("input"); in == e.end()) errs.add(field_path(path, "input"), "required");
+  else if (in->is_string()) out.inputs.push_back(in->get<std::string>());
+  else get_string_list(e, "input", path, out.inputs, errs);
+  get_opt_int(e, "dimensions", path, out.dimensions, errs, 1, 1 << 20);
+}
+
 void parse_case(const json& c, const std::string& path, const json& defaults, const std::string& base_dir,
                 ContractCase& out, Errors& errs) {
   if (!c.is_object()) { errs.add(path, "expected an object"); return; }
-  check_keys(c, path, {"name", "description", "request", "sim", "replay", "headers", "timeouts", "expect"}, errs);
+  check_keys(c, path, {"name", "description", "request", "embed", "sim", "replay", "headers", "timeouts", "expect"}, errs);
+  if (auto em = c.find("embed"); em != c.end()) parse_embed(*em, field_path(path, "embed"), out.embed.emplace(), errs);
   if (!get_string(c, "name", path, out.name, errs) && !c.contains("name")) errs.add(field_path(path, "name"), "required");
   get_string(c, "description", path, out.description, errs);
 

@@ -103,6 +103,13 @@ class WrappedAdapter : public ProviderAdapter {
     return inner_->new_stream_decoder(e);
   }
   std::span<const std::string_view> request_id_headers() const override { return inner_->request_id_headers(); }
+  bool has_embeddings() const override { return inner_->has_embeddings(); }
+  Result<HttpRequest> build_embedding_request(const EmbeddingRequest& r, const Endpoint& e) const override {
+    return inner_->build_embedding_request(r, e);
+  }
+  Result<EmbeddingResponse> parse_embedding_response(const HttpResponse& r, const Endpoint& e) const override {
+    return inner_->parse_embedding_response(r, e);
+  }
 
  protected:
   ProviderAdapterPtr inner_;
@@ -123,11 +130,12 @@ TEST(ContractBrokenAdapterTest, MisMappedRateLimitFailsExactlyTheRateLimitRows) 
   ContractReport rep = run_contract_suite(load("openai"), broken);
   EXPECT_EQ(rep.adapter, "broken-openai");
   EXPECT_EQ(failed_rows(rep), (std::set<std::string>{"rate_limited_429_retry_after_ms", "rate_limited_429_retry_after_s",
-                                                     "rate_limited_429_stream", "cassette_rate_limited_429"}))
+                                                     "rate_limited_429_stream", "cassette_rate_limited_429",
+                                                     "embeddings_rate_limited_429"}))
       << report_text(rep);
   const std::string table = report_text(rep);
   EXPECT_NE(table.find("status: expected rate_limited, got server_error"), std::string::npos) << table;
-  EXPECT_NE(table.find(std::to_string(rep.cases.size() - 4) + " passed, 4 failed"), std::string::npos) << table;
+  EXPECT_NE(table.find(std::to_string(rep.cases.size() - 5) + " passed, 5 failed"), std::string::npos) << table;
 }
 
 // Drops the retry-after hint.
@@ -144,7 +152,7 @@ TEST(ContractBrokenAdapterTest, LostRetryAfterFailsTheRetryAfterRows) {
   NoRetryAfter broken;
   ContractReport rep = run_contract_suite(load("openai"), broken);
   EXPECT_EQ(failed_rows(rep), (std::set<std::string>{"rate_limited_429_retry_after_ms", "rate_limited_429_retry_after_s",
-                                                     "cassette_rate_limited_429"}))
+                                                     "cassette_rate_limited_429", "embeddings_rate_limited_429"}))
       << report_text(rep);
   EXPECT_NE(report_text(rep).find("retry_after_ms: expected 250, got none"), std::string::npos);
 }
@@ -275,6 +283,25 @@ TEST(ContractRunnerTest, ReasoningExpectationsFailWhenTheAnswerHasNone) {
   ASSERT_FALSE(bad.ok());
   EXPECT_NE(bad.status().message().find("cases[0].request.reasoning.mode"), std::string::npos) << bad.status().message();
   EXPECT_NE(bad.status().message().find("cases[0].request.reasoning.depth"), std::string::npos) << bad.status().message();
+}
+
+// An OpenAI adapter that cuts every embedding vector short.
+class TruncatesVectors final : public WrappedAdapter {
+ public:
+  Result<EmbeddingResponse> parse_embedding_response(const HttpResponse& r, const Endpoint& e) const override {
+    auto res = inner_->parse_embedding_response(r, e);
+    if (res.ok()) {
+      for (auto& v : res->vectors) v.resize(std::min<size_t>(v.size(), 10));
+    }
+    return res;
+  }
+};
+
+TEST(ContractBrokenAdapterTest, TruncatedVectorsFailTheEmbeddingsRows) {
+  TruncatesVectors broken;
+  ContractReport rep = run_contract_suite(load("openai"), broken);
+  EXPECT_EQ(failed_rows(rep), (std::set<std::string>{"embeddings_batch", "embeddings_dimensions"})) << report_text(rep);
+  EXPECT_NE(report_text(rep).find("dimensions: vector 0 has 10, expected 1536"), std::string::npos) << report_text(rep);
 }
 
 // ---- Runner checks that would otherwise pass silently ----

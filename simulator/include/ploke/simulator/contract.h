@@ -68,6 +68,9 @@ struct ContractExpect {
   std::optional<bool> reasoning_non_empty;        ///< ChatResponse::reasoning has text
   std::optional<bool> reasoning_signed;           ///< reasoning blocks, each thinking block signed
   std::optional<uint64_t> reasoning_tokens_min;   ///< usage.reasoning_tokens ≥
+  // Embeddings cases:
+  std::optional<size_t> vectors;                  ///< exact number of vectors
+  std::optional<size_t> dimensions;               ///< every vector's length
   // Streams (names as stream_event_kind_name(): start, text_delta, tool_call_delta, usage, finish, error):
   std::string first_event;
   std::string last_event;
@@ -82,6 +85,8 @@ struct ContractCase {
   std::string name;
   std::string description;
   ChatRequest request;
+  /// An embeddings case (ChatClient::embed) instead of a chat request.
+  std::optional<EmbeddingRequest> embed;
   Headers endpoint_headers;                 ///< added to the suite endpoint's extra_headers
   // Simulator settings (SimOptions subset).
   uint64_t seed = 1;
