@@ -24,6 +24,11 @@ shift
 
 # shellcheck disable=SC2206
 GATEWAY_ARGS=(${PLOKE_GATEWAY_ARGS:---sim-ttft-ms 0 --sim-tps 5000 --drain-timeout-ms 2000})
+# The tests are about protocols, not the retry budget: many fall-over tests in a row would
+# otherwise spend it (retries ≤ 20 % of a 1 s window's requests) and a later fall-over
+# could be refused depending on timing. Routing is otherwise the defaults.
+printf '[routing.retry]\nbudget_ratio = 100\n' >"$WORK/gateway.toml"
+GATEWAY_ARGS+=(--config "$WORK/gateway.toml")
 TESTS=(test/gateway_*.test.mjs)
 if [[ "${PLOKE_GATEWAY_UPSTREAM:-}" == anthropic ]]; then
   GATEWAY_ARGS+=(--sim-protocol anthropic --model claude-sonnet-4-6)
