@@ -69,6 +69,9 @@ TEST(AnthropicReasoningClientTest, EffortBecomesABudgetBelowMaxTokens) {
   EXPECT_FALSE(reasoning_body(r).contains("thinking"));
   r.max_output_tokens = std::nullopt;  // the adapter's default max_tokens (4096)
   EXPECT_EQ(reasoning_body(r)["thinking"]["budget_tokens"], 4095);
+  r.temperature = 0.2;  // the API refuses thinking beside temperature: the effort yields
+  EXPECT_FALSE(reasoning_body(r).contains("thinking"));
+  r.temperature.reset();
   r.reasoning.mode = ReasoningOptions::Mode::kEnabled;  // an explicit budget wins
   r.reasoning.budget_tokens = 1500;
   EXPECT_EQ(reasoning_body(r)["thinking"]["budget_tokens"], 1500);

@@ -160,6 +160,32 @@ TEST_F(GatewayThinkingTest, CacheControlReachesTheUpstreamSoTheSecondCallReadsTh
 }
 
 
+// A Responses client's reasoning.effort (what Codex sends) reaches an Anthropic upstream as a
+// thinking budget; the thinking comes back as a reasoning item before the message, whole
+// and streamed.
+TEST_F(GatewayThinkingTest, ResponsesEffortBecomesThinkingAndComesBackAsAReasoningItem) {
+  json body = json::parse(R"({"model":"claude-sonnet-4-5","input":"Think about Paris.","max_output_tokens":4096,
+    "reasoning":{"effort":"low","summary":"auto"}})");
+  auto r = post("/v1/responses", body);
+  ASSERT_EQ(r->status, 200) << r->body;
+  const json j = json::parse(r->body);
+  ASSERT_GE(j["output"].size(), 2u) << r->body;
+  EXPECT_EQ(j["output"][0]["type"], "reasoning");
+  EXPECT_FALSE(j["output"][0]["summary"][0]["text"].get<std::string>().empty());
+  EXPECT_EQ(j["output"][1]["type"], "message");
+  body["stream"] = true;
+  auto s = post("/v1/responses", body);
+  ASSERT_EQ(s->status, 200) << s->body;
+  const size_t summary = s->body.find("event: response.reasoning_summary_text.delta");
+  ASSERT_NE(summary, std::string::npos) << s->body;
+  EXPECT_LT(summary, s->body.find("event: response.output_text.delta"));
+  // Without the effort: no thinking asked, no reasoning item.
+  body.erase("reasoning");
+  body["stream"] = false;
+  const json plain = json::parse(post("/v1/responses", body)->body);
+  EXPECT_EQ(plain["output"][0]["type"], "message") << plain.dump();
+}
+
 // OpenRouter's `reasoning` through the gateway's OpenRouter route to an OpenRouter upstream:
 // the request option reaches it, and the answer's reasoning comes back in OpenRouter's
 // members (`reasoning`, `reasoning_details`), whole and in stream deltas before the text.

@@ -141,11 +141,12 @@ uint32_t effort_budget(std::string_view effort, uint32_t max_tokens) {
 }
 
 // `thinking` from the normalized reasoning options (see ReasoningOptions for the mapping).
-Status write_thinking(const ReasoningOptions& o, uint32_t max_tokens, OJson& body) {
+Status write_thinking(const ReasoningOptions& o, uint32_t max_tokens, bool sampling_set, OJson& body) {
   if (o.exclude) return InvalidRequestError("reasoning.exclude: not supported by the Anthropic Messages API");
   using Mode = ReasoningOptions::Mode;
   if (o.mode == Mode::kUnset && !o.budget_tokens) {
-    if (const uint32_t b = effort_budget(o.effort, max_tokens); b > 0) {
+    // The API refuses thinking beside temperature / top_k: an effort (a preference) then yields.
+    if (const uint32_t b = effort_budget(o.effort, max_tokens); b > 0 && !sampling_set) {
       body["thinking"] = OJson{{"type", "enabled"}, {"budget_tokens", b}};
     }
     return Status::Ok();
@@ -435,7 +436,8 @@ Result<HttpRequest> build_request_impl(const ChatRequest& r, const Endpoint& ep,
   }
   body["messages"] = std::move(msgs);
   PLOKE_RETURN_IF_ERROR(write_tools(r, body));
-  PLOKE_RETURN_IF_ERROR(write_thinking(r.reasoning, body["max_tokens"].get<uint32_t>(), body));
+  PLOKE_RETURN_IF_ERROR(write_thinking(r.reasoning, body["max_tokens"].get<uint32_t>(),
+                                       r.temperature.has_value() || r.top_k.has_value(), body));
   if (r.temperature) body["temperature"] = *r.temperature;
   if (r.top_p) body["top_p"] = *r.top_p;
   if (r.top_k) body["top_k"] = *r.top_k;

@@ -154,6 +154,9 @@ Result<InboundResponsesRequest> parse_responses_impl(std::string_view body) {
   if (auto t = j.find("top_p"); t != j.end() && t->is_number()) r.top_p = t->get<double>();
   if (served.chat.max_tokens) r.max_output_tokens = static_cast<uint32_t>(std::min<uint64_t>(*served.chat.max_tokens, UINT32_MAX));
   if (auto u = j.find("user"); u != j.end() && u->is_string()) r.user = u->get<std::string>();
+  // A preference each upstream honours as it can (OpenAI's reasoning models, OpenRouter, an
+  // Anthropic thinking budget) and the others drop.
+  if (served.reasoning_effort) r.reasoning.effort = *served.reasoning_effort;
   out.echo = std::move(served.echo);
   return out;
 }

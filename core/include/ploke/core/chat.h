@@ -140,7 +140,7 @@ struct Capabilities {
 ///  - Anthropic `thinking`: kEnabled needs budget_tokens ({"type":"enabled","budget_tokens"});
 ///    kAdaptive and kDisabled map to their types; an effort alone becomes an enabled budget
 ///    (minimal/low 1024, medium 2048, high 4096, xhigh 8192, max 16384, below max_tokens;
-///    none, or too small a max_tokens: no thinking); `exclude` cannot be expressed
+///    none, too small a max_tokens, or temperature / top_k set: no thinking); `exclude` cannot be expressed
 ///    (kInvalidRequest naming it).
 ///  - OpenRouter `reasoning`: {enabled|effort|max_tokens|exclude}; kAdaptive is refused.
 ///  - OpenAI chat `reasoning_effort`: effort only; the mode, budget_tokens and exclude are
