@@ -111,16 +111,19 @@ TEST(AnthropicStreamTest, DecodesTheFullEventSequence) {
   ASSERT_OK(d.status);
   ASSERT_OK(d.finish);
   EXPECT_TRUE(d.terminated);
-  ASSERT_EQ(d.events.size(), 12u) << describe(d.events);
+  ASSERT_EQ(d.events.size(), 13u) << describe(d.events);
   EXPECT_EQ(d.events[0].kind, Kind::kStart);
   EXPECT_EQ(d.events[0].id, "msg_sim02");
   EXPECT_EQ(d.events[0].model, "claude-sonnet-4-5");
-  EXPECT_EQ(d.events[1].kind, Kind::kReasoningDelta);  // thinking_delta
-  EXPECT_EQ(d.events[1].text, "hmm");
-  EXPECT_EQ(d.events[2].kind, Kind::kReasoningDelta);  // signature_delta: no text, the signature
-  EXPECT_EQ(d.events[2].text, "");
-  EXPECT_EQ(d.events[2].signature, "sig");
-  const std::vector<StreamEvent> e(d.events.begin() + 1, d.events.end());  // from the signature on
+  // message_start's usage right away: the prompt's counts (and its cache split) before content.
+  EXPECT_EQ(d.events[1].kind, Kind::kUsage);
+  EXPECT_EQ(d.events[1].usage.prompt_tokens, 427u);
+  EXPECT_EQ(d.events[2].kind, Kind::kReasoningDelta);  // thinking_delta
+  EXPECT_EQ(d.events[2].text, "hmm");
+  EXPECT_EQ(d.events[3].kind, Kind::kReasoningDelta);  // signature_delta: no text, the signature
+  EXPECT_EQ(d.events[3].text, "");
+  EXPECT_EQ(d.events[3].signature, "sig");
+  const std::vector<StreamEvent> e(d.events.begin() + 2, d.events.end());  // from the signature on
   EXPECT_EQ(e[2].kind, Kind::kTextDelta);
   EXPECT_EQ(e[2].text, "Let me ");
   EXPECT_EQ(e[3].text, "check \xC3\xA9\xE2\x82\xAC \"q\".");

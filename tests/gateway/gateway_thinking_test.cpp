@@ -152,6 +152,18 @@ TEST_F(GatewayThinkingTest, CacheControlReachesTheUpstreamSoTheSecondCallReadsTh
   const json u2 = json::parse(second->body)["usage"];
   EXPECT_EQ(u2["cache_read_input_tokens"], u1["cache_creation_input_tokens"]) << u2.dump();
   EXPECT_EQ(u2["cache_creation_input_tokens"], 0) << u2.dump();
+  // Streamed, a new prefix: message_start carries the upstream's counts and the 1-hour split
+  // (where an SDK's MessageStream takes cache_creation from).
+  json streamed = body;
+  streamed["stream"] = true;
+  streamed["system"][0]["text"] = "Streamed. " + rules;
+  auto st = messages(streamed);
+  ASSERT_EQ(st->status, 200) << st->body;
+  const size_t data = st->body.find("data: ", st->body.find("event: message_start"));
+  const json start = json::parse(st->body.substr(data + 6, st->body.find('\n', data) - data - 6));
+  const json su = start["message"]["usage"];
+  EXPECT_GT(su["cache_creation_input_tokens"].get<uint64_t>(), 1024u) << su.dump();
+  EXPECT_EQ(su["cache_creation"]["ephemeral_1h_input_tokens"], su["cache_creation_input_tokens"]) << su.dump();
   // Without the breakpoint nothing is cached.
   body["system"][0].erase("cache_control");
   const json u3 = json::parse(messages(body)->body)["usage"];

@@ -302,6 +302,12 @@ bool AnthropicStreamDecoder::on_message_start(const json& doc, const SseEvent& e
   }
   started_ = true;
   emit(std::move(start));
+  if (usage_.input + usage_.cache_read + usage_.cache_creation > 0) {  // the prompt's counts and cache split, early
+    StreamEvent u;
+    u.kind = StreamEvent::Kind::kUsage;
+    u.usage = usage_.normalized();
+    emit(std::move(u));
+  }
   return true;
 }
 

@@ -259,7 +259,11 @@ std::string AnthropicSseWriter::start_if_needed() {
   if (started_) return {};
   started_ = true;
   std::string o;
-  detail::append_message_start(o, id_, model_, detail::UsageCounts{input_tokens_, 1, 0, 0});
+  // The upstream's prompt counts when they came before the first content (an Anthropic
+  // upstream's message_start: its cache reads and 5-minute / 1-hour writes), else the estimate.
+  detail::UsageCounts c = counts(usage_, input_tokens_);
+  c.output = 1;
+  detail::append_message_start(o, id_, model_, c);
   detail::append_ping(o);
   return o;
 }

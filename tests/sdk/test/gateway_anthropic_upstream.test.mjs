@@ -91,5 +91,8 @@ describe('gateway (anthropic SDK, Anthropic upstream): prompt caching', { skip }
     assert.equal(first.usage.cache_creation.ephemeral_5m_input_tokens, 0);
     const final = await c.messages.stream(cached('gw-cache-b', '1h')).finalMessage();
     assert.equal(final.usage.cache_read_input_tokens, first.usage.cache_creation_input_tokens);
+    // A streamed write: the split comes with message_start, as from the API.
+    const written = await c.messages.stream(cached('gw-cache-c', '1h')).finalMessage();
+    assert.ok(written.usage.cache_creation.ephemeral_1h_input_tokens >= 2048, JSON.stringify(written.usage));
   });
 });
