@@ -98,6 +98,17 @@ TEST(OpenAiEmbeddingsClient, VectorsArePlacedByIndex) {
   EXPECT_EQ(r->usage.prompt_tokens, 0u);  // no usage member: zero, not an error
 }
 
+// Drift: members and entry types the reader does not know are ignored.
+TEST(OpenAiEmbeddingsClient, ToleratesUnknownMembers) {
+  auto r = make_openai_adapter()->parse_embedding_response(
+      ok_body(R"({"object":"list","x_new":{"deep":[1,2]},"data":[{"object":"embedding","index":0,"embedding":[0.5],
+        "x_norm":1.0}],"model":"m","usage":{"prompt_tokens":2,"total_tokens":2,"x_cached":0},"service_tier":"flex"})"),
+      kEp);
+  ASSERT_TRUE(r.ok()) << r.status().to_string();
+  EXPECT_EQ(r->vectors, (std::vector<std::vector<float>>{{0.5f}}));
+  EXPECT_EQ(r->usage.prompt_tokens, 2u);
+}
+
 TEST(OpenAiEmbeddingsClient, MalformedBodiesNameTheFieldPath) {
   auto adapter = make_openai_adapter();
   auto problem = [&](const std::string& body) {
