@@ -1,6 +1,7 @@
 // The adapter contract kit's suite loader: JSON → ContractSuite, every bad field reported
 // with its path through ploke::FieldErrors (the format in ploke/core/field_errors.h).
 #include "ploke/core/field_errors.h"
+#include "ploke/core/reasoning_names.h"
 #include "ploke/json/limits.h"
 #include "ploke/simulator/contract.h"
 
@@ -234,10 +235,8 @@ void parse_reasoning(const json& r, const std::string& path, ReasoningOptions& o
   check_keys(r, path, {"mode", "budget_tokens", "effort", "exclude"}, errs);
   std::string mode;
   if (get_string(r, "mode", path, mode, errs)) {
-    if (mode == "enabled") out.mode = ReasoningOptions::Mode::kEnabled;
-    else if (mode == "disabled") out.mode = ReasoningOptions::Mode::kDisabled;
-    else if (mode == "adaptive") out.mode = ReasoningOptions::Mode::kAdaptive;
-    else errs.add(field_path(path, "mode"), "expected \"enabled\", \"disabled\" or \"adaptive\"");
+    if (auto m = reasoning_mode_from_name(mode)) out.mode = *m;
+    else errs.add(field_path(path, "mode"), "unknown mode '" + mode + "' (expected " + std::string(kReasoningModeNames) + ")");
   }
   get_opt_int(r, "budget_tokens", path, out.budget_tokens, errs, 0, UINT32_MAX);
   get_string(r, "effort", path, out.effort, errs);

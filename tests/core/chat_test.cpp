@@ -1,4 +1,5 @@
 #include "ploke/core/chat.h"
+#include "ploke/core/reasoning_names.h"
 
 #include <gtest/gtest.h>
 
@@ -111,6 +112,23 @@ TEST(MessageTest, TextConcatenatesTextPartsOnly) {
   EXPECT_EQ(m.text(), "ab");
   EXPECT_EQ(role_name(Role::kDeveloper), "developer");
   EXPECT_EQ(finish_reason_name(FinishReason::kToolCalls), "tool_calls");
+}
+
+}  // namespace
+}  // namespace ploke
+
+namespace ploke {
+namespace {
+
+// One spelling of the reasoning modes for every data file; names round-trip, others do not.
+TEST(ReasoningNames, RoundTripAndRejectOthers) {
+  for (auto m : {ReasoningOptions::Mode::kEnabled, ReasoningOptions::Mode::kDisabled, ReasoningOptions::Mode::kAdaptive}) {
+    EXPECT_EQ(reasoning_mode_from_name(reasoning_mode_name(m)), m);
+  }
+  EXPECT_EQ(reasoning_mode_name(ReasoningOptions::Mode::kUnset), "unset");
+  EXPECT_FALSE(reasoning_mode_from_name("unset"));
+  EXPECT_FALSE(reasoning_mode_from_name("Enabled"));
+  EXPECT_FALSE(reasoning_mode_from_name("deep"));
 }
 
 }  // namespace

@@ -1,6 +1,8 @@
 // Scenario JSON: the "workload" object (format: scenarios/README.md).
 #include "scenario_fields.h"
 
+#include "ploke/core/reasoning_names.h"
+
 namespace ploke::scenarios::fields {
 
 namespace {
@@ -9,10 +11,8 @@ namespace {
 void parse_reasoning(const Json& r, const std::string& path, ReasoningOptions& out, Errors& e) {
   check_keys(r, path, {"mode", "budget_tokens", "effort", "exclude"}, e);
   if (auto m = get_string(r, "mode", path, e)) {
-    if (*m == "enabled") out.mode = ReasoningOptions::Mode::kEnabled;
-    else if (*m == "disabled") out.mode = ReasoningOptions::Mode::kDisabled;
-    else if (*m == "adaptive") out.mode = ReasoningOptions::Mode::kAdaptive;
-    else e.add(join(path, "mode"), "unknown mode '" + *m + "' (expected enabled, disabled or adaptive)");
+    if (auto mode = reasoning_mode_from_name(*m)) out.mode = *mode;
+    else e.add(join(path, "mode"), "unknown mode '" + *m + "' (expected " + std::string(kReasoningModeNames) + ")");
   }
   if (auto v = get_uint(r, "budget_tokens", path, e, 0, UINT32_MAX)) out.budget_tokens = static_cast<uint32_t>(*v);
   if (auto s = get_string(r, "effort", path, e)) out.effort = *s;
