@@ -4,6 +4,19 @@
 
 namespace ploke {
 
+Result<ChatResponse> embedding_as_chat(const Result<EmbeddingResponse>& r) {
+  if (!r.ok()) return r.status();
+  ChatResponse out;
+  out.provider = r->provider;
+  out.model = r->model;
+  out.request_id = r->request_id;
+  Usage u;
+  u.prompt_tokens = r->usage.prompt_tokens;
+  u.total_tokens = r->usage.total_tokens;
+  out.usage = u;
+  return out;
+}
+
 uint64_t estimate_embedding_tokens(const EmbeddingRequest& request) {
   uint64_t tokens = 0;
   for (const auto& text : request.inputs) tokens += text.size() / 4 + 1;

@@ -157,18 +157,8 @@ Result<ChatResponse> call_case(ChatClient& client, const ContractCase& c, std::v
                             : client.complete(c.request);
   }
   Result<EmbeddingResponse> er = client.embed(*c.embed);
-  if (!er.ok()) return er.status();
-  check_vectors(c.expect, *er, failures);
-  ChatResponse out;
-  out.id = "embeddings";
-  out.model = er->model;
-  out.provider = er->provider;
-  out.request_id = er->request_id;
-  Usage u;
-  u.prompt_tokens = er->usage.prompt_tokens;
-  u.total_tokens = er->usage.total_tokens;
-  out.usage = u;
-  return out;
+  if (er.ok()) check_vectors(c.expect, *er, failures);
+  return embedding_as_chat(er);
 }
 
 // Stream events, faults that fired, cassette misses (checked whatever the outcome).

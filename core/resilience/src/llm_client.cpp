@@ -105,18 +105,6 @@ EndpointCandidate embedding_candidate(const EndpointConfig& cfg, const std::stri
   return c;
 }
 
-Result<ChatResponse> embedding_as_chat(const Result<EmbeddingResponse>& r) {
-  if (!r.ok()) return r.status();
-  ChatResponse out;
-  out.provider = r->provider;
-  out.model = r->model;
-  out.request_id = r->request_id;
-  Usage u;
-  u.prompt_tokens = r->usage.prompt_tokens;
-  u.total_tokens = r->usage.total_tokens;
-  out.usage = u;
-  return out;
-}
 
 void fill_attempt_record(AttemptRecord& rec, const EndpointCandidate& cand, const Result<ChatResponse>& r,
                          const char* kind, Duration took, const std::string& session, const std::string& profile) {

@@ -426,7 +426,7 @@ void LlmClient::CallRun::send(EndpointState& ep, const CallOptions& call_opts, b
   ChatClient client(*ep.cfg.adapter, ep.cfg.endpoint, observed, c_.clock_, call_opts);
   if (embedding_) {  // the request's model as is: an endpoint's model names its chat model
     Result<EmbeddingResponse> r = client.embed(*embedding_);
-    o.r = detail::embedding_as_chat(r);
+    o.r = embedding_as_chat(r);
     if (r.ok()) embedded_ = std::move(r).value();
   } else {
     // Each endpoint serves its own model: a fall-over to another provider must not send the

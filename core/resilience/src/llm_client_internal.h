@@ -57,7 +57,6 @@ Capabilities required_capabilities(const ChatRequest& r, bool streaming);
 EndpointCandidate embedding_candidate(const EndpointConfig& cfg, const std::string& model);
 /// An embeddings attempt as the call steps see it: provider, model, request id and usage
 /// (prompt and total tokens), or the error.
-Result<ChatResponse> embedding_as_chat(const Result<EmbeddingResponse>& r);
 void fill_attempt_record(AttemptRecord& rec, const EndpointCandidate& cand, const Result<ChatResponse>& r,
                          const char* kind, Duration took, const std::string& session, const std::string& profile);
 

@@ -41,6 +41,10 @@ struct EmbeddingResponse {
   friend bool operator==(const EmbeddingResponse&, const EmbeddingResponse&) = default;
 };
 
+/// An embeddings answer (or its error) as a ChatResponse for the code that accounts and
+/// reports answers: provider, model, request id, and its usage as prompt tokens.
+Result<ChatResponse> embedding_as_chat(const Result<EmbeddingResponse>& r);
+
 /// ~4 characters per token (at least 1 per input): the façade's estimate of an embedding
 /// request's tokens (rate-limit reservations, cost forecasts).
 uint64_t estimate_embedding_tokens(const EmbeddingRequest& request);
