@@ -172,6 +172,21 @@ TEST_F(BreakerTest, ListenerSeesEveryTransition) {
   EXPECT_EQ(seen.size(), 4u);
 }
 
+// An operator's reset of a closed breaker clears the failures in its window, so the next
+// failure does not trip it (the gateway's POST /__admin/breakers/reset).
+TEST_F(BreakerTest, ForcingClosedOnAClosedBreakerStartsTheCountsOver) {
+  auto c = cfg();
+  c.consecutive_failures = 0;
+  CircuitBreaker b(clock_, c, "ep");
+  for (int i = 0; i < 3; ++i) b.on_failure(StatusCode::kServerError);  // 3 calls < minimum 4
+  ASSERT_EQ(b.state(), BreakerState::kClosed);
+  b.force(BreakerState::kClosed, "operator");
+  EXPECT_EQ(b.window_calls(), 0u);
+  EXPECT_TRUE(b.events().empty());
+  b.on_failure(StatusCode::kServerError);  // without the reset: 4 calls, 100 % → open
+  EXPECT_EQ(b.state(), BreakerState::kClosed);
+}
+
 TEST_F(BreakerTest, SlidingWindowForgetsOldFailures) {
   auto c = cfg();
   c.consecutive_failures = 0;

@@ -198,6 +198,14 @@ void CircuitBreaker::on_result(StatusCode code, std::optional<Duration> ttft) {
 }
 
 void CircuitBreaker::force(BreakerState s, std::string reason) {
+  if (s == state_ && s == BreakerState::kClosed) {
+    // An operator's reset of a closed breaker still starts its counts over: failures
+    // already in the window would otherwise trip it on the next one.
+    window_.clear();
+    failures_ = slow_ = 0;
+    consecutive_ = 0;
+    return;
+  }
   if (s == state_) return;
   transition(s, "forced: " + reason, clock_.now());
 }

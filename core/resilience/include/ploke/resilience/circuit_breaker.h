@@ -102,7 +102,8 @@ class CircuitBreaker {
   const std::string& name() const { return name_; }
   const BreakerConfig& config() const { return cfg_; }
   void set_listener(Listener l) { listener_ = std::move(l); }
-  /// Forces a state (operator override, tests); recorded as an event.
+  /// Forces a state (operator override, tests); recorded as an event. Forcing kClosed
+  /// always starts the counts over, on a breaker already closed too (no event then).
   void force(BreakerState s, std::string reason);
 
  private:
