@@ -3,12 +3,14 @@
 
 #include "cmd_record.h"
 
+#include <chrono>
 #include <csignal>
 #include <cstdio>
 #include <string>
 
 #include "cli_checks.h"
 #include "commands.h"
+#include "log_flags.h"
 #include "ploke/core/clock.h"
 #include "ploke/recorder/recorder.h"
 
@@ -36,6 +38,7 @@ CLI::App* add_record_command(CLI::App& app, RecordArgs& a) {
   r->add_option("--redact-field", a.redact_fields, "Extra JSON field / query parameter to redact (repeatable)");
   r->add_option("--redact-pattern", a.redact_patterns, "Extra regex to redact (repeatable)");
   r->add_flag("--quiet", a.quiet, "No per-request log lines");
+  add_log_flags(*r, a.log);
   return r;
 }
 namespace {
@@ -43,6 +46,27 @@ namespace {
 int fail(int code, const std::string& message) {
   std::fprintf(stderr, "ploke-sim record: %s\n", message.c_str());
   return code;
+}
+
+}  // namespace
+
+namespace {
+
+// One access line per answered request: method, path, status, latency, what the proxy did;
+// an upstream failure (5xx), a cut or a client that left is a warn line.
+std::function<void(const recorder::RecorderAccess&)> record_access_log(logging::Logger& log, Clock& clock) {
+  if (!log.enabled(logging::Level::kWarn)) return {};
+  return [&log, &clock](const recorder::RecorderAccess& r) {
+    logging::AccessRecord a;
+    a.protocol = "record";
+    a.method = r.method;
+    a.path = r.path;
+    a.status = r.status;
+    a.latency_ms = std::chrono::duration<double, std::milli>(r.latency).count();
+    a.outcome = r.outcome;
+    if (r.outcome == "cut" || r.outcome == "client_abort") a.ending = r.outcome;
+    log.access(a, clock.system_now());
+  };
 }
 
 }  // namespace
@@ -80,6 +104,9 @@ int run_record(const RecordArgs& args) {
   }
 
   RealClock clock;
+  auto logger = open_log(args.log, "record");  // before the recorder: it logs until stop()
+  if (!logger.ok()) return fail(kExitUsage, logger.status().message());
+  o.on_access = record_access_log(**logger, clock);
   auto rec = recorder::Recorder::Create(o, clock);
   if (!rec.ok()) {
     const StatusCode c = rec.status().code();

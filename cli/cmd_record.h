@@ -9,6 +9,8 @@
 #include <string>
 #include <vector>
 
+#include "commands.h"
+
 namespace CLI {
 class App;
 }  // namespace CLI
@@ -32,6 +34,7 @@ struct RecordArgs {
   std::vector<std::string> redact_fields;   ///< extra JSON body fields / query params
   std::vector<std::string> redact_patterns; ///< extra regexes
   bool quiet = false;            ///< no per-request log lines on stderr
+  LogArgs log{"warn", "text", ""};  ///< access lines (info; upstream failures, cuts and aborts at warn)
 };
 CLI::App* add_record_command(CLI::App& app, RecordArgs& args);
 int run_record(const RecordArgs& args);

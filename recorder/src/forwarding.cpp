@@ -130,6 +130,7 @@ void Recorder::Impl::finish_exchange(Exchange& ex, const Status& st) {
     count(&RecorderStats::upstream_failures);
     if (opts.record_upstream_failures && st.code() != StatusCode::kCancelled) record_failure(ex, st);
     upstream_error(res, st);
+    note_access(ex.request, st.code() == StatusCode::kTimeout ? 504 : 502, ex.since_arrival(), "upstream_error");
     ex.finished = true;
     return;
   }
@@ -160,6 +161,7 @@ void Recorder::Impl::finish_exchange(Exchange& ex, const Status& st) {
     ex.finished = true;
     return;
   }
+  note_access(ex.request, ex.status(), ex.since_arrival(), st.ok() ? "recorded" : "cut");
   try {
     record_exchange(ex);
   } catch (const std::exception& e) {
@@ -175,6 +177,7 @@ void Recorder::Impl::finish_aborted(Exchange& ex) {
   if (!stopping.load()) {
     count(&RecorderStats::client_aborts);
     log("not recorded (client disconnected): " + ex.request.method + " " + codec::split_path_query(ex.request.path).first);
+    note_access(ex.request, ex.has_head() ? ex.status() : 0, ex.since_arrival(), "client_abort");
   }
 }
 
@@ -256,6 +259,7 @@ void Recorder::Impl::handle(net::Request& req, net::Responder res) {
     if (hit.ok()) {
       count(&RecorderStats::replayed);
       log("replayed " + hr.method + " " + hit.interaction->request.path + " <- " + hit.ref->label());
+      note_access(hr, hit.interaction->response.status, clock.now() - t0, "replayed");
       play(codec::to_scripted(hit.interaction->response, opts.replay_timing), t0, res);
       return;
     }
@@ -263,6 +267,7 @@ void Recorder::Impl::handle(net::Request& req, net::Responder res) {
       count(&RecorderStats::unmatched);
       const std::string report = rules.redact_text(hit.near_miss.to_string());
       log("unmatched (replay only): " + report);
+      note_access(hr, 404, clock.now() - t0, "unmatched");
       Headers h;
       h.add("Content-Type", "application/json");
       h.add("x-ploke-unmatched", "1");

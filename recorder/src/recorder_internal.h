@@ -59,6 +59,8 @@ class Exchange final : public ResponseHandler {
  public:
   Exchange(Recorder::Impl& owner, Clock& clock, TimePoint t0) : owner_(owner), clock_(clock), t0_(t0) {}
   ~Exchange() override;
+  /// Time since the client's request arrived.
+  Duration since_arrival() const { return clock_.now() - t0_; }
 
   /// Arrival order: the cassette keeps recordings in the order their requests came in,
   /// whatever order the exchanges finish in.
@@ -353,6 +355,8 @@ struct Recorder::Impl {
   std::shared_ptr<FlushSignal> flush_signal = std::make_shared<FlushSignal>();
   std::thread flusher;
   void log(const std::string& line) const;
+  /// RecorderOptions::on_access for `r` (when set).
+  void note_access(const HttpRequest& r, int status, Duration latency, const char* outcome) const;
   void count(uint64_t RecorderStats::*field);
 
   // ---- persistence ----

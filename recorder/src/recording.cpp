@@ -14,6 +14,17 @@
 
 namespace ploke::recorder {
 
+void Recorder::Impl::note_access(const HttpRequest& r, int status, Duration latency, const char* outcome) const {
+  if (!opts.on_access) return;
+  RecorderAccess a;
+  a.method = r.method;
+  a.path = std::string(codec::split_path_query(r.path).first);
+  a.status = status;
+  a.latency = latency;
+  a.outcome = outcome;
+  opts.on_access(a);
+}
+
 void Recorder::Impl::log(const std::string& line) const {
   if (!opts.log) return;
   try {

@@ -157,7 +157,7 @@ absent "gateway logs never hold either key" "$UPKEY" "$TMP/gw.out" "$TMP/gw.err"
 # record: the client's own opaque key, echoed by the upstream in its error body, never
 # reaches the cassette or the recorder's log.
 "$BIN" record --port 0 --upstream "http://127.0.0.1:$UP_PORT" --cassette "$TMP/rec.json" --flush-ms 10 \
-  >"$TMP/rec.out" 2>"$TMP/rec.err" &
+  --log-level info --log-format json --log-file "$TMP/rec.log" >"$TMP/rec.out" 2>"$TMP/rec.err" &
 REC=$!; PIDS="$PIDS $REC"
 for _ in $(seq 1 200); do grep -q '^listening on ' "$TMP/rec.out" 2>/dev/null && break; sleep 0.05; done
 RURL=$(sed -n 's/^listening on //p' "$TMP/rec.out")
@@ -167,6 +167,19 @@ curl -s -o "$TMP/rec.answer" -H "authorization: Bearer $CLIENTKEY" -H 'content-t
 kill -TERM "$REC"; wait "$REC" 2>/dev/null
 check "record wrote the echoed error" 0 0 'Incorrect API key provided' "$TMP/rec.json"
 absent "record: the client key echoed upstream never reaches the cassette or log" "$CLIENTKEY" \
-  "$TMP/rec.json" "$TMP/rec.out" "$TMP/rec.err"
+  "$TMP/rec.json" "$TMP/rec.out" "$TMP/rec.err" "$TMP/rec.log"
+# record's access log: one JSON line per answered request, saying what the proxy did.
+python3 - "$TMP/rec.log" <<'PY'
+import json, sys
+lines = [json.loads(l) for l in open(sys.argv[1])]
+assert len(lines) == 1, lines
+l = lines[0]
+assert l["component"] == "record" and l["event"] == "access" and l["protocol"] == "record", l
+assert l["method"] == "POST" and l["path"] == "/v1/chat/completions" and l["outcome"] == "recorded", l
+assert l["status"] >= 400 and l["latency_ms"] >= 0, l
+PY
+check "record --log-format json: one access line per request, what the proxy did" 0 $?
+timeout 10 "$BIN" record --port 0 --upstream "http://127.0.0.1:$UP_PORT" --cassette "$TMP/rec2.json" --log-level loud \
+  >"$TMP/out" 2>&1; check "record --log-level rejects an unknown level" 2 $? "log-level" "$TMP/out"
 
 finish

@@ -234,6 +234,44 @@ TEST_F(RecorderTest, RecordsThenReplaysEmbeddingsAndThinkingByteExact) {
                      "\"signature_delta\"");
 }
 
+// on_access: one note per answered request with what the proxy did — recorded, replayed,
+// unmatched (404) — its method, path without the query, status and latency.
+TEST_F(RecorderTest, AccessNotesSayWhatTheProxyDid) {
+  std::mutex mu;
+  std::vector<RecorderAccess> notes;
+  auto collect = [&](RecorderOptions o) {
+    o.on_access = [&](const RecorderAccess& a) {
+      std::lock_guard<std::mutex> lock(mu);
+      notes.push_back(a);
+    };
+    return o;
+  };
+  const std::string path = dir_.file("access.json");
+  const std::string body = R"({"model":"gpt-4o","messages":[{"role":"user","content":"hi"}]})";
+  {
+    auto rec = start(collect(opts(RecordMode::kAll, path)));
+    ASSERT_TRUE(rec);
+    EXPECT_EQ(send(clock_, rec->url(), "POST", "/v1/chat/completions?x=1", body).status, 200);
+    ASSERT_OK(rec->stop());
+  }
+  auto replay = start(collect(opts(RecordMode::kNone, path)));
+  ASSERT_TRUE(replay);
+  EXPECT_EQ(send(clock_, replay->url(), "POST", "/v1/chat/completions?x=1", body).status, 200);
+  EXPECT_EQ(send(clock_, replay->url(), "POST", "/v1/chat/completions", R"({"model":"other"})").status, 404);
+  ASSERT_OK(replay->stop());
+  std::lock_guard<std::mutex> lock(mu);
+  ASSERT_EQ(notes.size(), 3u);
+  EXPECT_EQ(notes[0].outcome, "recorded");
+  EXPECT_EQ(notes[0].method, "POST");
+  EXPECT_EQ(notes[0].path, "/v1/chat/completions");
+  EXPECT_EQ(notes[0].status, 200);
+  EXPECT_GT(notes[0].latency, Duration{0});
+  EXPECT_EQ(notes[1].outcome, "replayed");
+  EXPECT_EQ(notes[1].status, 200);
+  EXPECT_EQ(notes[2].outcome, "unmatched");
+  EXPECT_EQ(notes[2].status, 404);
+}
+
 // An upstream that echoes every credential it gets back in an error body and headers.
 class EchoUpstream {
  public:

@@ -75,6 +75,14 @@ enum class RecordMode : uint8_t {
 std::string_view record_mode_name(RecordMode m);  // "once", "new_episodes", "all", "none"
 std::optional<RecordMode> record_mode_from_name(std::string_view name);
 
+/// One answered request, for an access log.
+struct RecorderAccess {
+  std::string method, path;  ///< path without the query
+  int status = 0;            ///< sent to the client (0: none)
+  Duration latency{0};       ///< arrival to the end of the answer (a replay: to its dispatch)
+  std::string outcome;       ///< recorded | replayed | unmatched | upstream_error | cut | client_abort
+};
+
 struct RecorderOptions {
   /// http(s)://host[:port][/prefix]. Required unless mode is kNone (or kOnce with an
   /// existing cassette).
@@ -121,6 +129,9 @@ struct RecorderOptions {
   bool synthetic = false;
   /// Receives one redacted line per request and per flush error. Null = silent.
   std::function<void(std::string_view line)> log;
+  /// Called once per request when its answer ends (not for requests cut by stop()), on the
+  /// thread that ends it: it must not block. Null = none.
+  std::function<void(const RecorderAccess& access)> on_access;
 };
 
 struct RecorderStats {

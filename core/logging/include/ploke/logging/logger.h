@@ -55,6 +55,7 @@ struct AccessRecord {
   std::string error;         ///< the StatusCode name when the request failed
   std::string fault;         ///< a simulator's fault that fired (its id)
   std::string ending;        ///< a simulator's scripted ending when not "complete" (reset, hang, …)
+  std::string outcome;       ///< what a recording proxy did (recorded, replayed, unmatched, …)
 };
 
 struct LogOptions {
