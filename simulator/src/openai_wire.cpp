@@ -270,13 +270,8 @@ Duration schedule_choice_chunks(ScriptedResponse& r, const std::vector<ChoicePla
 uint64_t reasoning_tokens(const Served& req, const SimOptions& opts, Random& rng, uint64_t answer) {
   const ModelInfo* m = find_model(opts, req.model);
   if (m == nullptr || !m->reasoning) return 0;
-  const std::string effort = req.reasoning_effort.value_or("medium");
-  const double scale = effort == "none" ? 0 : effort == "minimal" ? 0.125 : effort == "low" ? 0.5 : effort == "high" ? 2
-                       : effort == "xhigh" ? 3 : effort == "max" ? 4 : 1;
   Random r = rng.fork(0x4EA50);
-  uint64_t tokens = static_cast<uint64_t>(static_cast<double>(r.between(32, 256)) * scale);
-  if (req.max_tokens) tokens = std::min(tokens, *req.max_tokens - std::min(*req.max_tokens, answer));
-  return tokens;
+  return reasoning_token_draw(req.reasoning_effort.value_or("medium"), r, req.max_tokens, answer);
 }
 
 ChatResult chat_core(const Served& req, const SimOptions& opts, const RequestContext& ctx, Random& rng,
@@ -334,6 +329,15 @@ ChatResult chat_core(const Served& req, const SimOptions& opts, const RequestCon
 
 }  // namespace
 
+
+uint64_t reasoning_token_draw(std::string_view effort, Random& rng, std::optional<uint64_t> max_tokens, uint64_t used) {
+  if (effort == "none") return 0;
+  const double scale = effort == "minimal" ? 0.125 : effort == "low" ? 0.5 : effort == "high" ? 2 : effort == "xhigh" ? 3
+                       : effort == "max" ? 4 : 1;
+  uint64_t tokens = static_cast<uint64_t>(static_cast<double>(rng.between(32, 256)) * scale);
+  if (max_tokens) tokens = std::min(tokens, *max_tokens - std::min(*max_tokens, used));
+  return tokens;
+}
 
 const ModelInfo* find_model(const SimOptions& opts, std::string_view id) {
   for (const ModelInfo& m : opts.models) {

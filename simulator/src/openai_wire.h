@@ -36,6 +36,11 @@ Json fake_json_value(const Json& schema, Random& rng, std::string_view (*word)(R
 /// argument fragments).
 std::vector<std::string> split_fragments(const std::string& s, uint32_t max_pieces, Random& rng);
 
+/// A reasoning model's reasoning tokens for `effort` (OpenAI's values): 32–256 drawn from
+/// `rng` and scaled (minimal ⅛, low ½, medium or unknown 1, high 2, xhigh 3, max 4), within
+/// what `max_tokens` leaves after `used`; "none": 0 without a draw.
+uint64_t reasoning_token_draw(std::string_view effort, Random& rng, std::optional<uint64_t> max_tokens, uint64_t used);
+
 /// Appends `s` as a JSON string literal (with quotes): ploke::json's one escaper.
 inline void append_json_string(std::string& out, std::string_view s) { ploke::json::append_quoted(out, s); }
 

@@ -53,10 +53,7 @@ void add_reasoning(rsp::WireResponse& w, const rsp::ServedResponsesRequest& req,
   w.echo.reasoning = "{\"effort\":\"" + effort + "\",\"summary\":" +
                      (req.reasoning_summary ? "\"" + *req.reasoning_summary + "\"" : std::string("null")) + "}";
   if (effort == "none") return;
-  const double scale = effort == "minimal" ? 0.125 : effort == "low" ? 0.5 : effort == "high" ? 2 : effort == "xhigh" ? 3
-                       : effort == "max" ? 4 : 1;
-  uint64_t tokens = static_cast<uint64_t>(static_cast<double>(rng.between(32, 256)) * scale);
-  if (req.chat.max_tokens) tokens = std::min(tokens, *req.chat.max_tokens - std::min(*req.chat.max_tokens, w.output_tokens));
+  const uint64_t tokens = reasoning_token_draw(effort, rng, req.chat.max_tokens, w.output_tokens);
   rsp::WireOutputItem item;
   item.is_reasoning = true;
   item.id = "rs_" + hex_digits(rng, 48);

@@ -112,17 +112,7 @@ Status malformed(std::string_view what, const HttpResponse& r, const Endpoint& e
 }
 
 Result<ChatResponse> parse_body_slow(const HttpResponse& r, const Endpoint& ep) {
-  json doc;
-  if (Status st = ploke::adapters::detail::check_json_input(r.body); !st.ok()) return malformed(st.message(), r, ep);
-  try {
-    doc = json::parse(r.body);
-  } catch (const json::parse_error& e) {
-    return malformed("invalid JSON at byte " + std::to_string(e.byte) + ": " + e.what(), r, ep);
-  }
-  if (!doc.is_object()) return malformed("top-level value is not an object", r, ep);
-  if (const json* err = Reader::find(doc, "error"); err != nullptr && openai::truthy(*err)) {
-    return in_band_error(*err, r.body, r.headers, ep, r.status);
-  }
+  PLOKE_ASSIGN_OR_RETURN(json doc, openai_body_object(r, ep));
   Reader rd;
   ChatResponse out;
   out.provider = ep.provider;
@@ -709,8 +699,19 @@ Status openai_malformed_body(std::string_view what, const HttpResponse& r, const
   return malformed(what, r, ep);
 }
 
-Status openai_in_band_error(const nlohmann::json& error, const HttpResponse& r, const Endpoint& ep) {
-  return in_band_error(error, r.body, r.headers, ep, r.status);
+Result<nlohmann::json> openai_body_object(const HttpResponse& r, const Endpoint& ep) {
+  if (Status st = ploke::adapters::detail::check_json_input(r.body); !st.ok()) return malformed(st.message(), r, ep);
+  json doc;
+  try {
+    doc = json::parse(r.body);
+  } catch (const json::parse_error& e) {
+    return malformed("invalid JSON at byte " + std::to_string(e.byte) + ": " + e.what(), r, ep);
+  }
+  if (!doc.is_object()) return malformed("top-level value is not an object", r, ep);
+  if (const json* err = Reader::find(doc, "error"); err != nullptr && openai::truthy(*err)) {
+    return in_band_error(*err, r.body, r.headers, ep, r.status);
+  }
+  return doc;
 }
 
 Result<ChatResponse> OpenAiAdapter::parse_response(const HttpResponse& response, const Endpoint& endpoint) const {

@@ -6,7 +6,6 @@
 #include <string>
 
 #include "internal.h"
-#include "json_guard.h"
 #include "json_reader.h"
 #include "json_writer.h"
 #include "ploke/adapters/openai/adapter.h"
@@ -105,19 +104,7 @@ Result<EmbeddingResponse> OpenAiAdapter::parse_embedding_response(const HttpResp
                                                                   const Endpoint& endpoint) const {
   try {
     if (response.status < 200 || response.status >= 300) return map_error(response, endpoint);
-    if (Status st = detail::check_json_input(response.body); !st.ok()) {
-      return openai_malformed_body(st.message(), response, endpoint);
-    }
-    json doc;
-    try {
-      doc = json::parse(response.body);
-    } catch (const json::parse_error& e) {
-      return openai_malformed_body("invalid JSON at byte " + std::to_string(e.byte) + ": " + e.what(), response, endpoint);
-    }
-    if (!doc.is_object()) return openai_malformed_body("top-level value is not an object", response, endpoint);
-    if (const json* err = EmbReader::find(doc, "error"); err != nullptr && truthy(*err)) {
-      return openai_in_band_error(*err, response, endpoint);
-    }
+    PLOKE_ASSIGN_OR_RETURN(json doc, openai_body_object(response, endpoint));
     EmbReader rd;
     EmbeddingResponse out;
     out.provider = endpoint.provider;

@@ -38,8 +38,9 @@ Status make_error_status(int http_status, const ErrorFields* fields, std::string
 /// kMalformedResponse "<provider> response: <what>" with the provider, HTTP status and a
 /// body excerpt (what a malformed 2xx body of any OpenAI route becomes).
 Status openai_malformed_body(std::string_view what, const HttpResponse& r, const Endpoint& ep);
-/// The Status of a 2xx body carrying an `error` value (mapped like an error response).
-Status openai_in_band_error(const nlohmann::json& error, const HttpResponse& r, const Endpoint& ep);
+/// A 2xx body read as a JSON object (the input limits, the parse, an object at the top);
+/// a body carrying an `error` value is that error (mapped like an error response).
+Result<nlohmann::json> openai_body_object(const HttpResponse& r, const Endpoint& ep);
 
 /// True when `v` is a "truthy" JSON value (what openai-node tests for `error`).
 bool truthy(const nlohmann::json& v);

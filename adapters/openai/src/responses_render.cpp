@@ -250,11 +250,16 @@ void summary_done(ResponseEventSink& w, const WireOutputItem& item, size_t index
   w.add("response.reasoning_summary_part.done", part);
 }
 
+// A reasoning item's summary part added with its text deltas (summary_done() ends it).
+void summary_part_events(ResponseEventSink& w, const WireOutputItem& item, size_t index) {
+  summary_part_added(w, item, index);
+  for (const auto& tok : item.tokens) summary_text_delta(w, item, index, tok);
+}
+
 // A reasoning item's summary: part added, text deltas, text done, part done.
 void reasoning_summary_events(ResponseEventSink& w, const WireOutputItem& item, size_t index) {
   if (item.tokens.empty()) return;
-  summary_part_added(w, item, index);
-  for (const auto& tok : item.tokens) summary_text_delta(w, item, index, tok);
+  summary_part_events(w, item, index);
   summary_done(w, item, index);
 }
 
@@ -451,7 +456,8 @@ void ResponsesSseWriter::close(std::string& out, Item& item) {
   if (!item.open) return;
   item.open = false;
   ResponseStringSink sink(out, seq_);
-  if (item.summary_open) summary_done(sink, item.wire, static_cast<size_t>(&item - items_.data()));
+  // A reasoning item's summary part is open (the writer opens one with every reasoning item).
+  if (item.wire.is_reasoning) summary_done(sink, item.wire, static_cast<size_t>(&item - items_.data()));
   close_output_item(sink, item.wire, static_cast<size_t>(&item - items_.data()), response_.incomplete);
 }
 
@@ -493,7 +499,6 @@ ResponsesSseWriter::Item& ResponsesSseWriter::reasoning_item(std::string& out) {
   Item item;
   item.wire.is_reasoning = true;
   item.wire.id = output_item_id("rs_", local_id_, items_.size());
-  item.summary_open = true;
   items_.push_back(std::move(item));
   ResponseStringSink sink(out, seq_);
   open_output_item(sink, items_.back().wire, items_.size() - 1);
@@ -536,10 +541,12 @@ std::string ResponsesSseWriter::finish(const ChatResponse& final_response) {
   response_.incomplete = final_response.finish_reason == FinishReason::kLength;
   if (items_.empty()) {  // nothing streamed: the answer's items whole, one after another
     for (WireOutputItem& w : output_items_of(final_response, local_id_)) {
-      items_.push_back(Item{std::move(w), 0, true, false});
-      ResponseStringSink sink(out, seq_);
-      open_output_item(sink, items_.back().wire, items_.size() - 1);
-      if (items_.back().wire.is_reasoning) reasoning_summary_events(sink, items_.back().wire, items_.size() - 1);
+      items_.push_back(Item{std::move(w), 0, true});
+      {
+        ResponseStringSink sink(out, seq_);
+        open_output_item(sink, items_.back().wire, items_.size() - 1);
+        if (items_.back().wire.is_reasoning) summary_part_events(sink, items_.back().wire, items_.size() - 1);
+      }
       close(out, items_.back());
     }
   }

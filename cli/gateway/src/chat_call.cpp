@@ -43,6 +43,20 @@ Status check_policy(const std::string& policy, const std::vector<std::string>& r
   return InvalidRequestError("x-ploke-policy: unknown policy '" + policy + "' (registered: " + list + ")");
 }
 
+Status apply_request_headers(const Headers& headers, const std::vector<std::string>& registered,
+                             const std::string& trace_id, adapters::inbound::RoutingHints& hints, RequestMeta& meta) {
+  PLOKE_RETURN_IF_ERROR(apply_header_overrides(headers, hints));
+  if (!hints.policy.empty()) PLOKE_RETURN_IF_ERROR(check_policy(hints.policy, registered));
+  if (hints.deadline_ms) meta.deadline = std::chrono::milliseconds(*hints.deadline_ms);
+  if (hints.priority) meta.priority = *hints.priority;
+  meta.request_id = trace_id;
+  if (auto tp = headers.get("traceparent")) {
+    meta.traceparent = std::string(*tp);
+    if (auto ts = headers.get("tracestate")) meta.tracestate = std::string(*ts);
+  }
+  return Status::Ok();
+}
+
 void merge_group_trace(resilience::RequestTrace& merged, resilience::RequestTrace& t, size_t index) {
   if (index == 0) {
     merged = std::move(t);
@@ -184,18 +198,8 @@ Status ChatCall::prepare() {
     if (!parsed.ok()) return parsed.status();
     in_ = std::move(parsed).value();
   }
-  if (Status st = apply_header_overrides(request_.headers, in_.hints); !st.ok()) return st;
-  if (!in_.hints.policy.empty()) {
-    if (Status st = check_policy(in_.hints.policy, gw_.client_.policies()); !st.ok()) return st;
-  }
   ChatRequest& req = in_.request;
-  if (in_.hints.deadline_ms) req.meta.deadline = std::chrono::milliseconds(*in_.hints.deadline_ms);
-  if (in_.hints.priority) req.meta.priority = *in_.hints.priority;
-  req.meta.request_id = trace_id_;
-  if (auto tp = request_.headers.get("traceparent")) {
-    req.meta.traceparent = std::string(*tp);
-    if (auto ts = request_.headers.get("tracestate")) req.meta.tracestate = std::string(*ts);
-  }
+  PLOKE_RETURN_IF_ERROR(apply_request_headers(request_.headers, gw_.client_.policies(), trace_id_, in_.hints, req.meta));
   requested_model_ = req.model;
   control_.policy = in_.hints.policy;
   control_.cancel = &inflight_.token_;

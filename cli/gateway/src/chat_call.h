@@ -40,6 +40,13 @@ Status apply_header_overrides(const Headers& headers, adapters::inbound::Routing
 /// kInvalidRequest listing the registered policies when `policy` is not one of them.
 Status check_policy(const std::string& policy, const std::vector<std::string>& registered);
 
+/// What every gateway call takes from its request's headers: the overrides
+/// (apply_header_overrides(), the policy checked against `registered`) onto `hints`, and
+/// onto `meta` the deadline and priority they give, `trace_id` as the request id and the
+/// client's W3C trace context (traceparent / tracestate).
+Status apply_request_headers(const Headers& headers, const std::vector<std::string>& registered,
+                             const std::string& trace_id, adapters::inbound::RoutingHints& hints, RequestMeta& meta);
+
 /// Folds group `index`'s trace into `merged` (group 0's becomes it): attempts renumbered
 /// after the earlier groups', candidates once each, notes (with a "gateway: group N pin"
 /// note), cost summed; final code, error, served_by and pin from the latest group.

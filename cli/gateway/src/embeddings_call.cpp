@@ -22,14 +22,7 @@ void EmbeddingsCall::run() {
   call_groups();
   std::vector<float> values;
   if (result_.ok()) result_ = flatten(std::move(result_).value(), values);
-  std::optional<Usage> usage;
-  if (result_.ok()) {
-    Usage u;
-    u.prompt_tokens = result_->usage.prompt_tokens;
-    u.total_tokens = result_->usage.total_tokens;
-    usage = u;
-  }
-  record(usage, result_.ok() ? Status::Ok() : result_.status());
+  record(result_.ok() ? embedding_as_chat(result_)->usage : std::nullopt, result_.ok() ? Status::Ok() : result_.status());
   if (!result_.ok()) return gw_.reply_error(Gateway::Proto::kEmbeddings, out_, result_.status(), trace_id_);
   reply(*result_, values);
 }
@@ -60,15 +53,7 @@ std::optional<oa::WireError> EmbeddingsCall::read() {
 // some are, else one call the façade routes.
 Status EmbeddingsCall::prepare() {
   adapters::inbound::RoutingHints hints;
-  PLOKE_RETURN_IF_ERROR(apply_header_overrides(request_.headers, hints));
-  if (!hints.policy.empty()) PLOKE_RETURN_IF_ERROR(check_policy(hints.policy, gw_.client_.policies()));
-  if (hints.deadline_ms) req_.meta.deadline = std::chrono::milliseconds(*hints.deadline_ms);
-  if (hints.priority) req_.meta.priority = *hints.priority;
-  req_.meta.request_id = trace_id_;
-  if (auto tp = request_.headers.get("traceparent")) {
-    req_.meta.traceparent = std::string(*tp);
-    if (auto ts = request_.headers.get("tracestate")) req_.meta.tracestate = std::string(*ts);
-  }
+  PLOKE_RETURN_IF_ERROR(apply_request_headers(request_.headers, gw_.client_.policies(), trace_id_, hints, req_.meta));
   control_.policy = hints.policy;
   control_.cancel = &inflight_.token_;
   groups_ = hints.pin.empty() ? client_model_groups(gw_.endpoints_, req_.model)
@@ -112,12 +97,18 @@ void EmbeddingsCall::record(const std::optional<Usage>& usage, const Status& st)
   gw_.store_trace(std::move(merged_));
 }
 
-void EmbeddingsCall::refuse_wire(const oa::WireError& e) {
-  record(std::nullopt, InvalidRequestError(e.message));
+// A JSON answer's head with the trace id headers of a chat reply.
+Headers EmbeddingsCall::json_head() const {
   Headers h;
   h.add("content-type", "application/json");
   h.add("x-ploke-trace-id", trace_id_);
   h.add(std::string(oa::kRequestIdHeader), trace_id_);
+  return h;
+}
+
+void EmbeddingsCall::refuse_wire(const oa::WireError& e) {
+  record(std::nullopt, InvalidRequestError(e.message));
+  Headers h = json_head();
   gw_.count(Gateway::Proto::kEmbeddings, e.status);
   out_.reply(e.status, h, oa::error_body(e));
 }
@@ -131,10 +122,7 @@ void EmbeddingsCall::reply(const EmbeddingResponse& r, const std::vector<float>&
   w.dims = r.vectors.empty() ? 0 : r.vectors.front().size();
   w.values = values;
   w.prompt_tokens = r.usage.prompt_tokens;
-  Headers h;
-  h.add("content-type", "application/json");
-  h.add("x-ploke-trace-id", trace_id_);
-  h.add(std::string(oa::kRequestIdHeader), trace_id_);
+  Headers h = json_head();
   gw_.count(Gateway::Proto::kEmbeddings, 200);
   out_.reply(200, h, oa::render_embeddings(w));
 }

@@ -34,6 +34,7 @@ class EmbeddingsCall {
   void record(const std::optional<Usage>& usage, const Status& st);
   void refuse_wire(const adapters::openai::WireError& e);
   void reply(const EmbeddingResponse& r, const std::vector<float>& values);
+  Headers json_head() const;
 
   Gateway& gw_;
   const Request& request_;

@@ -155,7 +155,6 @@ class ResponsesSseWriter {
     WireOutputItem wire;
     uint32_t tool_index = 0;
     bool open = true;
-    bool summary_open = false;  // a reasoning item whose summary part is being streamed
   };
   void start(std::string& out);
   void add(std::string& out, std::string_view type, const std::string& members);
