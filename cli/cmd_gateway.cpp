@@ -1,5 +1,5 @@
 // `ploke-sim gateway`: the core behind an OpenAI-compatible (and Anthropic Messages) local
-// endpoint (cli/gateway/, docs/gateway.md). Upstreams are live providers (--provider,
+// endpoint (gateway/, docs/gateway.md). Upstreams are live providers (--provider,
 // --config) or simulators started in process (--sim). SIGINT/SIGTERM: stop accepting,
 // finish in-flight requests up to --drain-timeout-ms, flush the ledger, exit 0.
 #include <CLI/CLI.hpp>

@@ -33,7 +33,7 @@ MODULES=(
   "simulator  | simulator | core json codec dashboard net adapters adapters/openai adapters/openrouter adapters/anthropic simulator | nlohmann"
   "recorder   | recorder | core codec net adapters recorder | nlohmann"
   "scenarios  | scenarios/runner | core json fibers codec resilience net adapters adapters/openai adapters/openrouter adapters/anthropic simulator scenarios | nlohmann openssl"
-  "gateway    | cli/gateway | core fibers resilience ledger dashboard logging net adapters adapters/openai adapters/openrouter adapters/anthropic gateway | nlohmann"
+  "gateway    | gateway | core fibers resilience ledger dashboard logging net adapters adapters/openai adapters/openrouter adapters/anthropic gateway | nlohmann"
 )
 
 # Third-party token -> include pattern.
@@ -72,12 +72,12 @@ for row in "${MODULES[@]}"; do
 done
 
 # Heavy third-party headers stay out of public headers.
-hits=$(grep -rlE '#include\s+[<"](httplib\.h|nlohmann/json\.hpp|event2/|http_parser\.h|toml\+\+/|sqlite3\.h|boost/)' */include core/*/include adapters/*/include scenarios/*/include cli/*/include 2>/dev/null || true)
+hits=$(grep -rlE '#include\s+[<"](httplib\.h|nlohmann/json\.hpp|event2/|http_parser\.h|toml\+\+/|sqlite3\.h|boost/)' */include core/*/include adapters/*/include scenarios/*/include 2>/dev/null || true)
 [[ -z "$hits" ]] || bad "heavy third-party header in a public header: $hits"
 
 # Time and randomness are injected: only real_clock.cpp may read the clock or sleep.
 hits=$(grep -rnE 'steady_clock::now|system_clock::now|high_resolution_clock::now|this_thread::sleep|[^_]sleep\(|usleep\(|std::random_device|[^a-z_]rand\(\)|srand\(|time\(nullptr\)|time\(NULL\)' \
-  core adapters simulator recorder scenarios --include='*.h' --include='*.cpp' | grep -v '^core/src/real_clock.cpp:' || true)
+  core adapters simulator recorder scenarios gateway --include='*.h' --include='*.cpp' | grep -v '^core/src/real_clock.cpp:' || true)
 [[ -z "$hits" ]] || bad "direct clock/sleep/RNG use outside core/src/real_clock.cpp:"$'\n'"$hits"
 
 if (( fail )); then exit 1; fi

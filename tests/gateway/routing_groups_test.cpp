@@ -1,5 +1,5 @@
 // The gateway's routing groups and chat-call steps alone (private headers of
-// cli/gateway/src): how a request's pin, provider preferences and fallback models become
+// gateway/src): how a request's pin, provider preferences and fallback models become
 // the sequence of façade calls, which errors end it, the x-ploke-* header overrides, the
 // policy check, and merging the groups' traces into one.
 #include <gtest/gtest.h>

@@ -1,7 +1,7 @@
 // File: ploke/adapters/inbound.h
 //
 // The server side of the wire formats the client-side adapters speak. A gateway
-// (cli/gateway/) parses what an OpenAI / Anthropic / OpenRouter client sends into the
+// (gateway/) parses what an OpenAI / Anthropic / OpenRouter client sends into the
 // normalized ChatRequest, runs it through the core, and renders the answer (or the error)
 // back in the protocol the client spoke, so the client's own SDK sees what it would see from
 // the real provider. This header holds the protocol-neutral types every server half shares
