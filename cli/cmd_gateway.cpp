@@ -56,6 +56,9 @@ CLI::App* add_gateway_command(CLI::App& app, GatewayArgs& a) {
   g->add_option("--sim-tps", a.sim_tps, "Simulators' tokens per second")->check(CLI::Range(0.001, 1e9));
   g->add_flag("--sim-fast", a.sim_fast, "Simulators without any simulated latency (benchmarks)");
   g->add_option("--model", a.model, "Default model for --provider entries without one")->capture_default_str();
+  g->add_option("--default-model", a.default_model,
+                 "Serve a model name that resolves to nothing with this model name instead of a 404 "
+                 "(default: none; with --sim, the simulators' model)");
   g->add_option("--policy", a.policy, "Routing policy: cost, latency, reliability, weighted, pinned");
   g->add_option("--threads", a.threads, "Event-loop threads of the HTTP front")->capture_default_str()->check(CLI::Range(1, 256));
   g->add_option("--workers", a.workers, "Worker threads running blocking façade calls (0 = each request on a fiber of its event loop)")
@@ -80,6 +83,7 @@ namespace {
 
 struct Upstream {
   std::string id, adapter, base_url, model, key_env;
+  double weight = 1.0;  // a model group's deployment weight (the weighted policy)
 };
 
 // ADAPTER,URL[,MODEL[,KEY_ENV]]
@@ -121,6 +125,7 @@ struct GatewaySetup {
   std::unique_ptr<resilience::LlmClient> client;
   std::vector<ProviderAdapterPtr> adapters;
   std::vector<gateway::EndpointInfo> infos;
+  std::vector<gateway::ModelName> names;  // --config: [models.NAME] groups and aliases
 };
 
 // A failed step: the exit code to return.
@@ -143,8 +148,38 @@ StepResult add_provider_upstreams(const GatewayArgs& args, GatewaySetup& g) {
   return std::nullopt;
 }
 
-// --config: every [models] entry becomes an upstream; [routing], budgets and the profile
-// are kept for the façade and the ledger.
+// One deployment of a [models] entry as an upstream (once per provider/model; a second
+// mention reuses it); its endpoint id goes to `name`.
+StepResult add_deployment(const config::Config& conf, const std::string& path, const config::ModelDeployment& d, Clock& clock,
+                          GatewaySetup& g, gateway::ModelName& name) {
+  auto pit = conf.providers.find(d.provider);
+  if (pit == conf.providers.end()) {
+    std::fprintf(stderr, "%s: --config: %s.provider: unknown provider '%s'\n", kCmd, path.c_str(), d.provider.c_str());
+    return kExitUsage;
+  }
+  const config::ProviderConfig& p = pit->second;
+  Upstream u;
+  u.adapter = p.kind;
+  u.base_url = p.base_url;
+  u.model = d.id;
+  // Catalog ids are "vendor/model"; direct providers take the bare model.
+  if (p.kind != "openrouter" && u.model.rfind(p.kind + "/", 0) == 0) u.model = u.model.substr(p.kind.size() + 1);
+  u.id = p.name + "/" + u.model;
+  u.weight = d.weight.value_or(1.0);
+  name.endpoints.push_back(u.id);
+  name.weighted = name.weighted || d.weight.has_value();
+  for (const auto& up : g.ups) {
+    if (up.id == u.id) return std::nullopt;
+  }
+  auto key = config::resolve_provider_key(conf, p.name, config::process_env(), clock);
+  if (key.ok()) g.config_keys.emplace_back(u.id, key->key);
+  g.ups.push_back(std::move(u));
+  return std::nullopt;
+}
+
+// --config: every [models] entry's deployments become upstreams and the entry a model name
+// (with its aliases); [routing], budgets and the profile are kept for the façade and the
+// ledger.
 StepResult add_config_upstreams(const GatewayArgs& args, Clock& clock, GatewaySetup& g) {
   g.ledger_path = args.ledger;
   if (args.config.empty()) return std::nullopt;
@@ -158,22 +193,14 @@ StepResult add_config_upstreams(const GatewayArgs& args, Clock& clock, GatewaySe
   if (g.ledger_path.empty()) g.ledger_path = lr.config.ledger_path;
   g.conf = lr.config;
   for (const auto& [name, m] : lr.config.models) {
-    auto pit = lr.config.providers.find(m.provider);
-    if (pit == lr.config.providers.end()) {
-      std::fprintf(stderr, "%s: --config: models.%s.provider: unknown provider '%s'\n", kCmd, name.c_str(), m.provider.c_str());
-      return kExitUsage;
+    gateway::ModelName n{name, {}, m.aliases, false};
+    std::vector<config::ModelDeployment> deps = m.deployments;
+    if (deps.empty()) deps.push_back({m.provider, m.id.empty() ? name : m.id, std::nullopt});
+    for (size_t i = 0; i < deps.size(); ++i) {
+      const std::string path = m.deployments.empty() ? "models." + name : "models." + name + ".deployments[" + std::to_string(i) + "]";
+      if (StepResult r = add_deployment(lr.config, path, deps[i], clock, g, n)) return r;
     }
-    const config::ProviderConfig& p = pit->second;
-    Upstream u;
-    u.adapter = p.kind;
-    u.base_url = p.base_url;
-    u.model = m.id.empty() ? name : m.id;
-    // Catalog ids are "vendor/model"; direct providers take the bare model.
-    if (p.kind != "openrouter" && u.model.rfind(p.kind + "/", 0) == 0) u.model = u.model.substr(p.kind.size() + 1);
-    u.id = p.name + "/" + u.model;
-    auto key = config::resolve_provider_key(lr.config, p.name, config::process_env(), clock);
-    if (key.ok()) g.config_keys.emplace_back(u.id, key->key);
-    g.ups.push_back(std::move(u));
+    g.names.push_back(std::move(n));
   }
   return std::nullopt;
 }
@@ -330,6 +357,7 @@ StepResult add_endpoint(const GatewayArgs& args, Clock& clock, const AdapterRegi
   c.candidate.provider = provider;
   c.candidate.model = u.model;
   c.candidate.key_id = u.key_env;
+  c.candidate.weight = u.weight;
   c.candidate.caps = Capabilities{true, true, true, true, true, 0};  // what the user named is trusted
   c.candidate.caps.logprobs = u.adapter != "anthropic";  // the OpenAI protocol has them; Messages has none
   if (StepResult r = price_endpoint(clock, prices, u, c, g)) return r;
@@ -427,6 +455,14 @@ int run_gateway(const GatewayArgs& args) {
   go.workers = static_cast<size_t>(args.workers);
   go.max_queue = static_cast<size_t>(args.max_queue);
   go.logger = logger->get();
+  go.model_names = g.names;
+  // --sim: any name reaches the simulators (SDK examples ask for every kind of model).
+  go.default_model = !args.default_model.empty() ? args.default_model : args.sim ? args.model : "";
+  if (!go.default_model.empty() && !gateway::model_name_resolves(go.model_names, g.infos, go.default_model)) {
+    std::fprintf(stderr, "%s: --default-model: '%s' is neither a configured model name nor an upstream's model\n", kCmd,
+                 go.default_model.c_str());
+    return kExitUsage;
+  }
   if (g.usage) go.ledger_ready = [&g] { return g.usage->last_error(); };
   gateway::Gateway gw(*g.client, clock, g.infos, go);
   if (g.usage) gw.set_on_completed([&g](const gateway::Completed& c) { g.usage->record_request(c); });  // the request rows

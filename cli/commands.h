@@ -154,6 +154,7 @@ struct GatewayArgs {
   double sim_tps = -1;
   bool sim_fast = false;
   std::string model = "gpt-4o-mini";
+  std::string default_model;  ///< --default-model: where unknown model names go ("" = 404; --sim: the sim's model)
   std::string policy;
   int threads = 2;
   int workers = 0;

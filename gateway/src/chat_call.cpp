@@ -57,14 +57,6 @@ Status apply_request_headers(const Headers& headers, const std::vector<std::stri
   return Status::Ok();
 }
 
-void merge_group_trace(resilience::RequestTrace& merged, resilience::RequestTrace& t, size_t index) {
-  if (index == 0) {
-    merged = std::move(t);
-    return;
-  }
-  append_trace(merged, t, "gateway: group " + std::to_string(index + 1) + " pin '" + t.pin + "'");
-}
-
 void append_trace(resilience::RequestTrace& merged, resilience::RequestTrace& t, std::string note) {
   const uint32_t base = static_cast<uint32_t>(merged.attempts.size());
   merged.notes.push_back(std::move(note));
@@ -98,13 +90,6 @@ void add_usage(std::optional<Usage>& sum, const std::optional<Usage>& u) {
   sum->cache_write_tokens += u->cache_write_tokens;
   sum->reasoning_tokens += u->reasoning_tokens;
   if (u->reported_cost_usd) sum->reported_cost_usd = sum->reported_cost_usd.value_or(0) + *u->reported_cost_usd;
-}
-
-std::string routing_groups_note(const std::vector<RoutingGroup>& groups) {
-  if (groups.size() <= 1) return {};
-  std::string note;
-  for (const auto& g : groups) note += (note.empty() ? "" : ", ") + (g.pin.empty() ? std::string("(any)") : g.pin);
-  return "gateway: routing groups " + note;
 }
 
 ChatCall::ChatCall(Gateway& gw, Gateway::Proto proto, const Request& request, Responder& out, Inflight& inflight,
@@ -151,8 +136,6 @@ void ChatCall::refuse(const Status& st) {
   gw_.reply_error(proto_, out_, st, trace_id_);
 }
 
-// The body in the client's protocol, the header overrides and the policy; then the
-// request's deadline, priority and id, and the routing groups.
 // A Responses create body: a continuation gets the stored conversation before its input
 // (instructions are not carried over); with `store` its own conversation is kept.
 Status ChatCall::read_responses_request() {
@@ -201,11 +184,14 @@ Status ChatCall::prepare() {
   ChatRequest& req = in_.request;
   PLOKE_RETURN_IF_ERROR(apply_request_headers(request_.headers, gw_.client_.policies(), trace_id_, in_.hints, req.meta));
   requested_model_ = req.model;
-  control_.policy = in_.hints.policy;
+  auto route = plan_model_route(gw_.opts_.model_names, gw_.endpoints_, gw_.opts_.default_model, in_, anthropic());
+  if (!route.ok()) return route.status();
+  control_.policy = in_.hints.policy.empty() ? route->policy : in_.hints.policy;
+  control_.pin = in_.hints.pin;
+  control_.prefs = std::move(route->prefs);
   control_.cancel = &inflight_.token_;
-  groups_ = plan_routing_groups(gw_.endpoints_, in_);
-  if (req.logprobs) PLOKE_RETURN_IF_ERROR(keep_logprob_groups(gw_.endpoints_, groups_));
-  group_note_ = routing_groups_note(groups_);
+  route_note_ = std::move(route->note);
+  if (req.logprobs) PLOKE_RETURN_IF_ERROR(check_logprobs_reachable(gw_.endpoints_, control_.prefs, control_.pin));
   head_.add("x-ploke-trace-id", trace_id_);
   head_.add(std::string(!anthropic() ? adapters::openai::kRequestIdHeader : adapters::anthropic::kRequestIdHeader), trace_id_);
   return Status::Ok();
@@ -220,17 +206,12 @@ void ChatCall::run() {
   }
 }
 
-void ChatCall::use_group(size_t g) {
-  control_.pin = groups_[g].pin;
-  in_.request.model = groups_[g].model.empty() ? requested_model_ : groups_[g].model;
-}
-
 // The trace is stored (and the ledger fed) before the last byte goes out, so a client
 // that asks the admin API right after its answer finds it.
 void ChatCall::record() {
   merged_.request_id = trace_id_;
   merged_.total = gw_.clock_.now() - t0_;
-  if (!group_note_.empty()) merged_.notes.insert(merged_.notes.begin(), group_note_);
+  if (!route_note_.empty()) merged_.notes.insert(merged_.notes.begin(), route_note_);
   const StatusCode code = result_.ok() ? StatusCode::kOk : result_.status().code();
   completed(merged_, code, usage_);
   gw_.store_trace(std::move(merged_));
@@ -240,27 +221,21 @@ int64_t ChatCall::unix_seconds() const {
   return std::chrono::duration_cast<std::chrono::seconds>(gw_.clock_.system_now().time_since_epoch()).count();
 }
 
-// The façade call's trace into the request's: the first is it; later groups and choices
-// are appended with a note.
-void ChatCall::merge(resilience::RequestTrace& t, size_t group) {
+// The façade call's trace into the request's: the first is it; later choices are
+// appended with a note.
+void ChatCall::merge(resilience::RequestTrace& t) {
   if (calls_++ == 0) {
     merged_ = std::move(t);
-  } else if (group > 0) {
-    merge_group_trace(merged_, t, group);
   } else {
     append_trace(merged_, t, "gateway: choice " + std::to_string(choice_ + 1) + " of " + std::to_string(in_.n));
   }
 }
 
-// One choice: the routing groups in turn until one succeeds or fails for good.
+// One choice: one façade call.
 void ChatCall::complete_choice() {
-  for (size_t g = 0; g < groups_.size(); ++g) {
-    use_group(g);
-    resilience::RequestTrace t;
-    result_ = gw_.client_.complete(in_.request, control_, &t);
-    merge(t, g);
-    if (result_.ok() || ends_groups(result_.status()) || inflight_.cancelled()) break;
-  }
+  resilience::RequestTrace t;
+  result_ = gw_.client_.complete(in_.request, control_, &t);
+  merge(t);
 }
 
 // n > 1: one façade call per choice, one after another; the first failure fails the request.
@@ -309,7 +284,6 @@ void ChatCall::ensure_writer(const StreamEvent* start) {
 // The SSE head goes out with the first bytes.
 void ChatCall::send(std::string bytes) {
   if (bytes.empty()) return;
-  choice_sent_ = true;
   if (!head_sent_) {
     Headers h = head_;
     h.add("content-type", "text/event-stream; charset=utf-8");
@@ -320,19 +294,13 @@ void ChatCall::send(std::string bytes) {
   out_.chunk(std::move(bytes));
 }
 
-// One choice's stream: the routing groups in turn until one succeeds, fails for good, or
-// this choice's bytes went out (then no other group runs); its held-back text and finish
-// chunk follow a success.
+// One choice's stream: one façade call; its held-back text and finish chunk follow a
+// success.
 void ChatCall::stream_choice(const resilience::LlmClient::EventCallback& on_event) {
-  choice_sent_ = false;
   if (oa_) oa_->begin_choice(choice_);
-  for (size_t g = 0; g < groups_.size(); ++g) {
-    use_group(g);
-    resilience::RequestTrace t;
-    result_ = gw_.client_.stream(in_.request, on_event, control_, &t);
-    merge(t, g);
-    if (result_.ok() || choice_sent_ || redactor_.holding() || ends_groups(result_.status()) || inflight_.cancelled()) break;
-  }
+  resilience::RequestTrace t;
+  result_ = gw_.client_.stream(in_.request, on_event, control_, &t);
+  merge(t);
   if (!result_.ok()) return;
   ensure_writer(nullptr);
   for (const StreamEvent& x : redactor_.flush()) send(render_event(x));

@@ -1,11 +1,11 @@
 // File: chat_call.h (private to ploke::gateway)
 //
 // One chat request through the gateway, as small steps: parse the body in the client's
-// protocol, apply the x-ploke-* header overrides, check the policy, plan the routing
-// groups (routing_groups.h; a request for logprobs keeps only groups that can supply
-// them), make one façade call per group until one succeeds or fails for good — for each
-// of the n choices an OpenAI client asked for, one after another, usage summed — merge
-// the calls' traces into one, record it (trace store, on_completed)
+// protocol, apply the x-ploke-* header overrides, check the policy, resolve the model name
+// and routing hints into the call's preferences (model_names.h; a request for logprobs
+// needs an endpoint that can supply them), make one façade call — for each of the n
+// choices an OpenAI client asked for, one after another, usage summed — merge the
+// choices' traces into one, record it (trace store, on_completed)
 // before the last byte goes out, and reply: one JSON body, or an SSE stream whose writer
 // is made at the first event (it knows the served id and model then) and which, once
 // begun, ends with an in-stream error rather than a second status line.
@@ -25,7 +25,7 @@
 #include "ploke/gateway/gateway.h"
 #include "ploke/resilience/trace.h"
 #include "response_store.h"
-#include "routing_groups.h"
+#include "model_names.h"
 
 namespace ploke::gateway::internal {
 
@@ -47,19 +47,13 @@ Status check_policy(const std::string& policy, const std::vector<std::string>& r
 Status apply_request_headers(const Headers& headers, const std::vector<std::string>& registered,
                              const std::string& trace_id, adapters::inbound::RoutingHints& hints, RequestMeta& meta);
 
-/// Folds group `index`'s trace into `merged` (group 0's becomes it): attempts renumbered
-/// after the earlier groups', candidates once each, notes (with a "gateway: group N pin"
-/// note), cost summed; final code, error, served_by and pin from the latest group.
-void merge_group_trace(resilience::RequestTrace& merged, resilience::RequestTrace& t, size_t index);
-/// Appends a later façade call's trace `t` to `merged` as merge_group_trace does for a
-/// later group, with `note` first among its notes.
+/// Appends a later façade call's trace `t` (another of the n choices) to `merged`:
+/// attempts renumbered after the earlier ones, candidates once each, `note` then t's
+/// notes, cost summed; final code, error, served_by and pin from `t`.
 void append_trace(resilience::RequestTrace& merged, resilience::RequestTrace& t, std::string note);
 
 /// Adds `u` (when set) to `sum`, field by field (reported cost too).
 void add_usage(std::optional<Usage>& sum, const std::optional<Usage>& u);
-
-/// "gateway: routing groups A, (any), B" for two groups or more, else "".
-std::string routing_groups_note(const std::vector<RoutingGroup>& groups);
 
 class ChatCall {
  public:
@@ -78,8 +72,7 @@ class ChatCall {
   void keep_response(const ChatResponse& r, std::string body);
   void refuse(const Status& st);
   void completed(const resilience::RequestTrace& trace, StatusCode code, const std::optional<Usage>& usage);
-  void use_group(size_t g);
-  void merge(resilience::RequestTrace& t, size_t group);
+  void merge(resilience::RequestTrace& t);
   void record();
   void complete_choice();
   void run_complete();
@@ -107,11 +100,10 @@ class ChatCall {
   adapters::inbound::InboundRequest in_;
   std::string requested_model_;
   resilience::CallControl control_;
-  std::vector<RoutingGroup> groups_;
   resilience::RequestTrace merged_;
-  std::string group_note_;
+  std::string route_note_;  // how the model name resolved (model_names.h)
   Headers head_;
-  Result<ChatResponse> result_ = InternalError("no routing group");
+  Result<ChatResponse> result_ = InternalError("no façade call made");
   uint32_t choice_ = 0;         // the choice being made (OpenAI n)
   size_t calls_ = 0;            // façade calls so far (over all choices)
   std::optional<Usage> usage_;  // summed over the choices made
@@ -124,7 +116,6 @@ class ChatCall {
   std::vector<Message> stored_input_;    // kResponses + store: the conversation before the answer
   int64_t created_ = 0;                  // the answer's `created` / `created_at`
   bool head_sent_ = false;
-  bool choice_sent_ = false;  // bytes of the current choice went out
   StreamEventRedactor redactor_;  // secrets split across deltas (ploke/core/stream_event_redactor.h)
 };
 

@@ -19,7 +19,7 @@ void EmbeddingsCall::run() {
     record(std::nullopt, st);
     return gw_.reply_error(Gateway::Proto::kEmbeddings, out_, st, trace_id_);
   }
-  call_groups();
+  result_ = gw_.client_.embed(req_, control_, &merged_);
   std::vector<float> values;
   if (result_.ok()) result_ = flatten(std::move(result_).value(), values);
   record(result_.ok() ? embedding_as_chat(result_)->usage : std::nullopt, result_.ok() ? Status::Ok() : result_.status());
@@ -48,28 +48,18 @@ std::optional<oa::WireError> EmbeddingsCall::read() {
   return std::nullopt;
 }
 
-// Header overrides (pin, policy, deadline, priority), the request id and trace context,
-// and the routing groups: a pin, else the endpoints configured for the model when only
-// some are, else one call the façade routes.
+// Header overrides (pin, policy, deadline, priority), the request id and trace context.
+// The embedding model is sent as is (it names no chat endpoint); when it is a configured
+// name or some endpoints' model, only those endpoints serve it.
 Status EmbeddingsCall::prepare() {
   adapters::inbound::RoutingHints hints;
   PLOKE_RETURN_IF_ERROR(apply_request_headers(request_.headers, gw_.client_.policies(), trace_id_, hints, req_.meta));
   control_.policy = hints.policy;
+  control_.pin = hints.pin;
   control_.cancel = &inflight_.token_;
-  groups_ = hints.pin.empty() ? client_model_groups(gw_.endpoints_, req_.model)
-                              : std::vector<RoutingGroup>{RoutingGroup{hints.pin, {}}};
+  std::vector<std::string> eps = endpoints_for_name(gw_.opts_.model_names, gw_.endpoints_, req_.model);
+  if (hints.pin.empty() && !eps.empty() && eps.size() < gw_.endpoints_.size()) control_.prefs.tiers.push_back(std::move(eps));
   return Status::Ok();
-}
-
-// The groups in turn (the request's model as is) until one succeeds or fails for good.
-void EmbeddingsCall::call_groups() {
-  for (size_t g = 0; g < groups_.size(); ++g) {
-    control_.pin = groups_[g].pin;
-    resilience::RequestTrace t;
-    result_ = gw_.client_.embed(req_, control_, &t);
-    merge_group_trace(merged_, t, g);
-    if (result_.ok() || ends_groups(result_.status()) || inflight_.cancelled()) break;
-  }
 }
 
 // The vectors row-major for the renderer; vectors of different lengths are a malformed answer.

@@ -17,7 +17,7 @@
 #include "ploke/adapters/openai/embeddings.h"
 #include "ploke/gateway/gateway.h"
 #include "ploke/resilience/trace.h"
-#include "routing_groups.h"
+#include "model_names.h"
 
 namespace ploke::gateway::internal {
 
@@ -29,7 +29,6 @@ class EmbeddingsCall {
  private:
   std::optional<adapters::openai::WireError> read();
   Status prepare();
-  void call_groups();
   static Result<EmbeddingResponse> flatten(EmbeddingResponse r, std::vector<float>& values);
   void record(const std::optional<Usage>& usage, const Status& st);
   void refuse_wire(const adapters::openai::WireError& e);
@@ -45,9 +44,8 @@ class EmbeddingsCall {
   adapters::openai::ServedEmbeddingRequest served_;
   EmbeddingRequest req_;
   resilience::CallControl control_;
-  std::vector<RoutingGroup> groups_;
   resilience::RequestTrace merged_;
-  Result<EmbeddingResponse> result_ = InternalError("no routing group");
+  Result<EmbeddingResponse> result_ = InternalError("no façade call made");
 };
 
 }  // namespace ploke::gateway::internal

@@ -59,10 +59,7 @@ json percentiles_json(const resilience::Percentiles& p) {
 Gateway::Gateway(resilience::LlmClient& client, Clock& clock, std::vector<EndpointInfo> endpoints, GatewayOptions options)
     : client_(client), clock_(clock), endpoints_(std::move(endpoints)), opts_(options),
       responses_(std::make_unique<internal::ResponseStore>(opts_.responses_capacity)) {
-  std::set<std::string> seen;
-  for (const auto& e : endpoints_) {
-    if (seen.insert(e.model).second) model_ids_.push_back(e.model);
-  }
+  model_ids_ = internal::listed_model_names(opts_.model_names, endpoints_);
   // Trace ids: "gw-<start time, base 36>-<seq>" — unique across restarts, short.
   uint64_t t = static_cast<uint64_t>(
       std::chrono::duration_cast<std::chrono::milliseconds>(clock_.system_now().time_since_epoch()).count());

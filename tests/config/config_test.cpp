@@ -242,6 +242,46 @@ martian = "c2"
   EXPECT_TRUE(has_error(r, "profiles.work.credentials.martian", 9, "unknown credential 'c2'")) << all_errors(r);
 }
 
+TEST(ConfigModels, GroupsAndAliasesParseRenderAndReportErrors) {
+  const char* ok = R"([models.smart]
+aliases = ["gpt4", "default"]
+deployments = [
+  { provider = "openai", id = "gpt-4o", weight = 3 },
+  { provider = "anthropic", id = "claude-sonnet-4-20250514" },
+]
+)";
+  auto r = parse(ok);
+  ASSERT_TRUE(r.ok()) << all_errors(r);
+  const ModelConfig& m = r.config.models.at("smart");
+  EXPECT_EQ(m.aliases, (std::vector<std::string>{"gpt4", "default"}));
+  ASSERT_EQ(m.deployments.size(), 2u);
+  EXPECT_EQ(m.deployments[0], (ModelDeployment{"openai", "gpt-4o", 3.0}));
+  EXPECT_EQ(m.deployments[1], (ModelDeployment{"anthropic", "claude-sonnet-4-20250514", std::nullopt}));
+  EXPECT_EQ(m.provider, "openai");  // the first deployment, for single-model consumers
+  EXPECT_EQ(m.id, "gpt-4o");
+  auto again = parse(render_config(r.config));  // save writes them back
+  ASSERT_TRUE(again.ok()) << all_errors(again);
+  EXPECT_EQ(again.config.models.at("smart").deployments, m.deployments);
+  EXPECT_EQ(again.config.models.at("smart").aliases, m.aliases);
+
+  const char* bad = R"([models.a]
+provider = "openai"
+aliases = ["b", "x"]
+[models.b]
+provider = "openai"
+aliases = ["x", 3]
+deployments = [{ provider = "martian", id = "m", weight = 0 }, { id = "n", colour = "red" }]
+)";
+  auto e = parse(bad);
+  EXPECT_TRUE(has_error(e, "models.a.aliases[0]", 0, "alias 'b' is also a model name")) << all_errors(e);
+  EXPECT_TRUE(has_error(e, "models.b.aliases[0]", 0, "alias 'x' is already an alias of models.a")) << all_errors(e);
+  EXPECT_TRUE(has_error(e, "models.b.aliases[1]", 0, "expected a string")) << all_errors(e);
+  EXPECT_TRUE(has_error(e, "models.b.deployments[0].provider", 0, "unknown provider 'martian'")) << all_errors(e);
+  EXPECT_TRUE(has_error(e, "models.b.deployments[0].weight", 7, "out of range")) << all_errors(e);
+  EXPECT_TRUE(has_error(e, "models.b.deployments[1].provider", 0, "missing")) << all_errors(e);
+  EXPECT_TRUE(has_error(e, "models.b.deployments[1].colour", 0, "unknown key")) << all_errors(e);
+}
+
 TEST(ConfigValidation, PresetAppliedToModelWithoutCapabilitiesViaDefaultModel) {
   auto cat = test_catalog();
   auto r = parse("default_model = \"test/no-tools\"\ndefault_preset = \"j\"\n[presets.j]\njson_mode = true\n", {}, &cat);

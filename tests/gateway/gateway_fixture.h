@@ -90,6 +90,8 @@ class GatewayStack {
     GatewayOptions go;
     go.workers = o_.workers;
     go.max_queue = o_.max_queue;
+    // Anthropic clients ask for a Claude name: it stands for both simulators.
+    go.model_names = {{"claude-haiku-4-5", {"sim-a/gpt-4o-mini", "sim-b/gpt-4o-mini"}, {}, false}};
     gateway_ = std::make_unique<Gateway>(*client_, clock_, infos, go);
     ServerOptions so;
     so.threads = o_.server_threads;

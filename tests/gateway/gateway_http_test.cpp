@@ -142,7 +142,7 @@ TEST(GatewayHttp, FallbackWhenThePrimaryFails) {
   // Both fail → the error in the client's protocol.
   s.fault(1, R"({"faults":[{"kind":"http_error","status":429,"retry_after_ms":5}]})");
   s.fault(0, R"({"faults":[{"kind":"http_error","status":429,"retry_after_ms":5}]})");
-  auto e = s.post("/v1/messages", R"({"model":"x","max_tokens":5,"messages":[{"role":"user","content":"hi"}]})");
+  auto e = s.post("/v1/messages", R"({"model":"claude-haiku-4-5","max_tokens":5,"messages":[{"role":"user","content":"hi"}]})");
   ASSERT_TRUE(e.ok());
   EXPECT_EQ(e->status, 429);
   EXPECT_EQ(json::parse(e->body)["error"]["type"], "rate_limit_error");

@@ -340,6 +340,41 @@ TEST_F(GatewayTest, OpenRouterStyleRouting) {
   EXPECT_EQ(m->status, 200) << m->body;
 }
 
+// [models.NAME]: a name and its aliases resolve to their deployments (one façade call, the
+// resolution in the trace); /v1/models lists the names; an unknown name is a 404 in the
+// client's protocol unless a default model is set.
+TEST_F(GatewayTest, ModelNamesResolveAndUnknownNamesAre404s) {
+  GatewayOptions go;
+  go.model_names = {{"smart", {"sim-b/gpt-4o-mini"}, {"clever"}, false}};
+  gw_ = std::make_unique<Gateway>(*client_, clock_, infos_, go);
+  auto r = call("POST", "/v1/chat/completions", R"({"model":"clever","messages":[{"role":"user","content":"x"}]})");
+  ASSERT_EQ(r->status, 200) << r->body;
+  json t = json::parse(gw_->trace_json(r->header("x-ploke-trace-id")));
+  EXPECT_EQ(t["served_by"], "sim-b/gpt-4o-mini");  // the name's deployment, though pinned order says sim-a
+  EXPECT_EQ(t["notes"][0], "gateway: model 'clever' → sim-b/gpt-4o-mini") << t.dump();
+  EXPECT_EQ(engines_[0]->request_count(), 0u);
+  auto m = json::parse(call("GET", "/v1/models", "")->body);
+  ASSERT_EQ(m["data"].size(), 3u) << m.dump();
+  EXPECT_EQ(m["data"][0]["id"], "smart");
+  EXPECT_EQ(m["data"][1]["id"], "clever");
+  EXPECT_EQ(m["data"][2]["id"], "gpt-4o-mini");
+  auto o = call("POST", "/v1/chat/completions", R"({"model":"gpt-9","messages":[{"role":"user","content":"x"}]})");
+  EXPECT_EQ(o->status, 404);
+  EXPECT_EQ(json::parse(o->body)["error"]["code"], "model_not_found") << o->body;
+  EXPECT_EQ(json::parse(o->body)["error"]["message"], "The model `gpt-9` does not exist or you do not have access to it.");
+  auto a = call("POST", "/v1/messages", R"({"model":"claude-9","max_tokens":5,"messages":[{"role":"user","content":"x"}]})",
+                {{"anthropic-version", "2023-06-01"}});
+  EXPECT_EQ(a->status, 404);
+  EXPECT_EQ(json::parse(a->body)["error"]["type"], "not_found_error") << a->body;
+  EXPECT_EQ(json::parse(a->body)["error"]["message"], "model: claude-9");
+  EXPECT_EQ(engines_[0]->request_count() + engines_[1]->request_count(), 1u);  // no upstream saw the 404s
+  go.default_model = "smart";
+  gw_ = std::make_unique<Gateway>(*client_, clock_, infos_, go);
+  auto d = call("POST", "/v1/chat/completions", R"({"model":"gpt-9","messages":[{"role":"user","content":"x"}]})");
+  ASSERT_EQ(d->status, 200) << d->body;
+  EXPECT_EQ(json::parse(gw_->trace_json(d->header("x-ploke-trace-id")))["served_by"], "sim-b/gpt-4o-mini");
+}
+
 TEST_F(GatewayTest, AdminApiModelsMetricsAndDrain) {
   auto r = call("POST", "/v1/chat/completions", kChat);
   const std::string id = r->header("x-ploke-trace-id");

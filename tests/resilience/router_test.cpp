@@ -215,5 +215,64 @@ TEST_F(RouterTest, NoCandidates) {
   EXPECT_EQ(d_.error.code(), StatusCode::kNotFound);
 }
 
+// Preferences: candidates: a openai/gpt-4o, b anthropic/claude, c openrouter/llama,
+// d openai/gpt-4o-mini; cost order c, d, a, b.
+TEST_F(RouterTest, ModelTiersFilterAndOrderTheWholeChain) {
+  req_.policy = "cost";
+  req_.prefs.tiers = {{"anthropic/claude"}, {"a", "openai/gpt-4o-mini"}};
+  router_.route(cands_, sig_, req_, d_);
+  ASSERT_OK(d_.error);
+  // Tier 0 first whatever its price, then tier 1 by cost; c is in no tier.
+  EXPECT_EQ(chain_ids(), (std::vector<std::string>{"b", "d", "a"}));
+  EXPECT_EQ(d_.verdicts[2].removed_by, Filter::kModel);
+  EXPECT_EQ(filter_name(Filter::kModel), "model");
+  // A tier whose endpoint is down: the next tier serves, still in the one decision.
+  sig_[1].breaker_allows = false;
+  router_.route(cands_, sig_, req_, d_);
+  EXPECT_EQ(chain_ids(), (std::vector<std::string>{"d", "a"}));
+  // Nothing in any tier: a 404 naming the routing preferences.
+  req_.prefs.tiers = {{"mistral"}};
+  router_.route(cands_, sig_, req_, d_);
+  EXPECT_EQ(d_.error.code(), StatusCode::kNotFound);
+  EXPECT_NE(d_.error.message().find("4 model (routing preferences)"), std::string::npos) << d_.error.message();
+}
+
+TEST_F(RouterTest, ProviderOrderOnlyIgnoreAndNoFallbacks) {
+  req_.policy = "cost";
+  req_.prefs.provider_order = {"anthropic", "openai"};
+  router_.route(cands_, sig_, req_, d_);
+  // Preferred providers first, in order (openai's two by cost), then the rest; the chain is
+  // not cut to max_chain when preferences are set.
+  EXPECT_EQ(chain_ids(), (std::vector<std::string>{"b", "d", "a", "c"}));
+  req_.prefs.allow_fallbacks = false;
+  router_.route(cands_, sig_, req_, d_);
+  EXPECT_EQ(chain_ids(), (std::vector<std::string>{"b", "d", "a"}));
+  EXPECT_EQ(d_.verdicts[2].removed_by, Filter::kProvider);
+  req_.prefs = {};
+  req_.prefs.provider_only = {"openai", "openrouter"};
+  req_.prefs.provider_ignore = {"openrouter"};
+  router_.route(cands_, sig_, req_, d_);
+  EXPECT_EQ(chain_ids(), (std::vector<std::string>{"d", "a"}));
+  EXPECT_EQ(d_.verdicts[1].removed_by, Filter::kProvider);
+  EXPECT_EQ(d_.verdicts[2].removed_by, Filter::kProvider);
+  req_.prefs.provider_only = {"mistral"};
+  router_.route(cands_, sig_, req_, d_);
+  EXPECT_EQ(d_.error.code(), StatusCode::kNotFound) << d_.error.to_string();
+}
+
+TEST_F(RouterTest, StickyStaysWithinTheBestTier) {
+  req_.policy = "cost";
+  req_.sticky_key = "conv-2";
+  router_.remember_sticky("conv-2", "a");
+  req_.prefs.tiers = {{"openai/gpt-4o-mini"}, {"openai/gpt-4o"}};
+  router_.route(cands_, sig_, req_, d_);
+  EXPECT_FALSE(d_.sticky_hit);  // a is a fallback model: the asked-for model goes first
+  EXPECT_EQ(chain_ids(), (std::vector<std::string>{"d", "a"}));
+  req_.prefs.tiers = {{"openai"}};
+  router_.route(cands_, sig_, req_, d_);
+  EXPECT_TRUE(d_.sticky_hit);
+  EXPECT_EQ(chain_ids(), (std::vector<std::string>{"a", "d"}));
+}
+
 }  // namespace
 }  // namespace ploke::resilience

@@ -10,7 +10,8 @@ namespace {
 const KeySet kTopKeys = {"active_profile", "default_model", "default_preset", "ledger", "params", "providers",
                          "models", "presets", "profiles", "credentials", "budgets", "routing"};
 const KeySet kProviderKeys = {"kind", "base_url", "credential", "params"};
-const KeySet kModelKeys = {"id", "provider", "preset", "params"};
+const KeySet kModelKeys = {"id", "provider", "preset", "params", "aliases", "deployments"};
+const KeySet kDeploymentKeys = {"provider", "id", "weight"};
 const KeySet kProfileKeys = {"credentials", "model", "preset", "params"};
 const KeySet kCredentialKeys = {"provider", "env", "file", "command", "command_timeout_ms", "key"};
 const KeySet kBudgetKeys = {"scope", "name", "period", "limit_usd", "action"};
@@ -81,9 +82,50 @@ void Parser::model(const std::string& name, const toml::node& n) {
   if (auto* x = mt->get("provider")) if (auto v = str(*x, path + ".provider")) m.provider = *v;
   if (auto* x = mt->get("preset")) if (auto v = str(*x, path + ".preset")) m.preset = *v;
   if (auto* x = mt->get("params")) m.params = params_table(*x, path + ".params");
+  if (auto* x = mt->get("aliases")) m.aliases = string_list(*x, path + ".aliases");
+  if (auto* x = mt->get("deployments")) model_deployments(*x, path + ".deployments", m);
+  if (!m.deployments.empty()) {
+    if (m.id.empty()) m.id = m.deployments.front().id;
+    if (m.provider.empty()) m.provider = m.deployments.front().provider;
+  }
   if (m.id.empty()) m.id = name;
   if (m.provider.empty()) m.provider = "openrouter";
   out_.config.models[name] = std::move(m);
+}
+
+std::vector<std::string> Parser::string_list(const toml::node& n, const std::string& path) {
+  std::vector<std::string> out;
+  const toml::array* a = n.as_array();
+  if (!a) {
+    error(n.source(), path, "expected an array of strings, got " + type_name(n));
+    return out;
+  }
+  for (size_t i = 0; i < a->size(); ++i) {
+    if (auto v = str((*a)[i], path + "[" + std::to_string(i) + "]")) out.push_back(*v);
+  }
+  return out;
+}
+
+// deployments = [{ provider = "openai", id = "gpt-4o", weight = 2 }, …]
+void Parser::model_deployments(const toml::node& n, const std::string& path, ModelConfig& m) {
+  const toml::array* a = n.as_array();
+  if (!a || a->empty()) {
+    error(n.source(), path, "expected a non-empty array of { provider, id, weight } tables, got " + type_name(n));
+    return;
+  }
+  for (size_t i = 0; i < a->size(); ++i) {
+    const std::string at = path + "[" + std::to_string(i) + "]";
+    const toml::table* t = table((*a)[i], at);
+    if (!t) continue;
+    unknown_keys(*t, at, kDeploymentKeys);
+    ModelDeployment d;
+    if (auto* x = t->get("provider")) if (auto v = str(*x, at + ".provider")) d.provider = *v;
+    if (auto* x = t->get("id")) if (auto v = str(*x, at + ".id")) d.id = *v;
+    if (auto* x = t->get("weight")) range(*x, at + ".weight", d.weight, 0, 1e6, true);
+    if (d.provider.empty()) error((*a)[i].source(), at + ".provider", "missing");
+    if (d.id.empty()) error((*a)[i].source(), at + ".id", "missing");
+    m.deployments.push_back(std::move(d));
+  }
 }
 
 void Parser::preset(const std::string& name, const toml::node& n) {

@@ -112,6 +112,22 @@ toml::table models_to_toml(const Config& c) {
     put_str(t, "provider", m.provider);
     put_str(t, "preset", m.preset);
     put_params(t, m.params);
+    if (!m.aliases.empty()) {
+      toml::array a;
+      for (const auto& s : m.aliases) a.push_back(s);
+      t.insert("aliases", std::move(a));
+    }
+    if (!m.deployments.empty()) {
+      toml::array a;
+      for (const auto& d : m.deployments) {
+        toml::table dt;
+        dt.insert("provider", d.provider);
+        dt.insert("id", d.id);
+        put_f64(dt, "weight", d.weight);
+        a.push_back(std::move(dt));
+      }
+      t.insert("deployments", std::move(a));
+    }
     return true;
   });
 }

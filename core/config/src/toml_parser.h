@@ -62,6 +62,8 @@ class Parser {
   void root_scalars(const toml::table& root);
   void provider(const std::string& name, const toml::node& n);
   void model(const std::string& name, const toml::node& n);
+  void model_deployments(const toml::node& n, const std::string& path, ModelConfig& m);
+  std::vector<std::string> string_list(const toml::node& n, const std::string& path);
   void preset(const std::string& name, const toml::node& n);
   void credential(const std::string& name, const toml::node& n);
   void credential_key(const toml::node& n, const std::string& path, CredentialSpec& cs);

@@ -1,5 +1,6 @@
 // Validation: references inside the file and, against the model catalog, models,
 // fallbacks and the capabilities each (model, preset) pairing needs.
+#include <map>
 #include <set>
 #include <tuple>
 
@@ -51,9 +52,24 @@ void check_refs(LoadResult& r) {
       error_at("providers." + name + ".credential", "unknown credential '" + pr.credential + "'");
     }
   }
+  std::map<std::string, std::string> alias_owner;  // alias -> the model that claims it
   for (const auto& [name, m] : c.models) {
     if (!c.providers.count(m.provider)) error_at("models." + name + ".provider", "unknown provider '" + m.provider + "'");
     if (!m.preset.empty() && !c.presets.count(m.preset)) error_at("models." + name + ".preset", "unknown preset '" + m.preset + "'");
+    for (size_t i = 0; i < m.deployments.size(); ++i) {
+      const std::string& p = m.deployments[i].provider;
+      const std::string at = "models." + name + ".deployments[" + std::to_string(i) + "].provider";
+      if (!p.empty() && !c.providers.count(p)) error_at(at, "unknown provider '" + p + "'");
+    }
+    for (size_t i = 0; i < m.aliases.size(); ++i) {
+      const std::string& a = m.aliases[i];
+      const std::string at = "models." + name + ".aliases[" + std::to_string(i) + "]";
+      if (c.models.count(a)) {
+        error_at(at, "alias '" + a + "' is also a model name");
+      } else if (auto [it, fresh] = alias_owner.emplace(a, name); !fresh) {
+        error_at(at, "alias '" + a + "' is already an alias of models." + it->second);
+      }
+    }
   }
   for (const auto& [name, cs] : c.credentials) {
     if (!cs.provider.empty() && !c.providers.count(cs.provider)) {

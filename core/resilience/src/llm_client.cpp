@@ -314,6 +314,7 @@ RequestTrace LlmClient::plan(const ChatRequest& request, const CallControl& cont
   rr.pin = control.pin;
   rr.sticky_key = control.sticky_key;
   rr.policy = control.policy;
+  rr.prefs = control.prefs;
   const std::string& profile = control.profile.empty() ? opts_.profile : control.profile;
   const std::vector<BudgetView> budgets = budget_views(rr, profile);
   RequestTrace trace;

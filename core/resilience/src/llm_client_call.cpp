@@ -141,6 +141,7 @@ LlmClient::CallRun::CallRun(LlmClient& client, const ChatRequest& request, const
   rr_.pin = control.pin;
   rr_.sticky_key = control.sticky_key;
   rr_.policy = control.policy;
+  rr_.prefs = control.prefs;
   est_tokens_ = rr_.est_prompt_tokens + rr_.est_output_tokens;
 }
 

@@ -17,6 +17,8 @@ std::string_view filter_name(Filter f) {
     case Filter::kOverBudget: return "budget";
     case Filter::kExcluded: return "excluded";
     case Filter::kBudgetStop: return "budget_stop";
+    case Filter::kModel: return "model";
+    case Filter::kProvider: return "provider";
   }
   return "unknown";
 }
@@ -135,12 +137,42 @@ Status Router::set_default_policy(std::string_view name) {
 
 namespace {
 
-// Which filter removes a candidate (kNone: it survives). `pin_seen` notes a pin match.
+constexpr uint32_t kNoRank = UINT32_MAX;
+
+// Position of the first matcher naming `c` in `list`, or list.size().
+size_t match_index(const EndpointCandidate& c, const std::vector<std::string>& list) {
+  size_t i = 0;
+  while (i < list.size() && !pin_matches(c, list[i])) ++i;
+  return i;
+}
+
+// The candidate's preference rank (tier first, then provider order), or kNoRank when the
+// preferences exclude it; `why` says which filter.
+uint32_t preference_rank(const EndpointCandidate& c, const RoutePreferences& p, Filter& why) {
+  size_t tier = 0;
+  if (!p.tiers.empty()) {
+    while (tier < p.tiers.size() && match_index(c, p.tiers[tier]) == p.tiers[tier].size()) ++tier;
+    if (tier == p.tiers.size()) return why = Filter::kModel, kNoRank;
+  }
+  const size_t order = match_index(c, p.provider_order);
+  const bool in_order = order < p.provider_order.size();
+  if ((!p.provider_only.empty() && match_index(c, p.provider_only) == p.provider_only.size()) ||
+      match_index(c, p.provider_ignore) < p.provider_ignore.size() || (!p.allow_fallbacks && !in_order)) {
+    return why = Filter::kProvider, kNoRank;
+  }
+  return static_cast<uint32_t>(tier * (p.provider_order.size() + 1) + order);
+}
+
+// Which filter removes a candidate (kNone: it survives). `pin_seen` notes a pin match;
+// `rank` gets the preference rank of a survivor.
 Filter filter_candidate(const EndpointCandidate& c, const CandidateSignals& s, const RouteRequest& request,
-                        double est_cost_usd, bool& pin_seen) {
+                        double est_cost_usd, bool& pin_seen, uint32_t& rank) {
   const bool pinned = !request.pin.empty();
   if (pinned && !pin_matches(c, request.pin)) return Filter::kPinned;
   pin_seen = pin_seen || pinned;
+  Filter why = Filter::kNone;
+  rank = request.prefs.empty() ? 0 : preference_rank(c, request.prefs, why);
+  if (why != Filter::kNone) return why;
   const Filter f = capability_filter(request.required, c);
   if (f != Filter::kNone) return f;
   if (!s.breaker_allows) return Filter::kBreakerOpen;
@@ -152,7 +184,7 @@ Filter filter_candidate(const EndpointCandidate& c, const CandidateSignals& s, c
 }
 
 // Why nothing survived, as the Status whose code carries the retry meaning.
-Status no_candidate_error(const std::array<uint32_t, 9>& removed, const RouteRequest& request, bool pin_seen,
+Status no_candidate_error(const std::array<uint32_t, kFilterCount>& removed, const RouteRequest& request, bool pin_seen,
                           bool no_candidates) {
   const bool pinned = !request.pin.empty();
   std::string why;
@@ -170,6 +202,7 @@ Status no_candidate_error(const std::array<uint32_t, 9>& removed, const RouteReq
   if (n(Filter::kBudgetStop)) return InsufficientCreditsError(base + ": " + why + " (spending budget exhausted)");
   if (n(Filter::kOverBudget)) return InvalidRequestError(base + ": " + why + " (max cost)");
   if (n(Filter::kContext)) return ContextLengthExceededError(base + ": " + why);
+  if (n(Filter::kModel) || n(Filter::kProvider)) return NotFoundError(base + ": " + why + " (routing preferences)");
   return InvalidRequestError(base + ": " + why);
 }
 
@@ -190,17 +223,18 @@ void Router::route(const std::vector<EndpointCandidate>& candidates, const std::
   }
   out.policy = policy->name();
   scratch_.clear();
-  std::array<uint32_t, 9> removed{};
+  std::array<uint32_t, kFilterCount> removed{};
   bool pin_seen = false;
   for (uint32_t i = 0; i < candidates.size(); ++i) {
     const EndpointCandidate& c = candidates[i];
     CandidateVerdict v;
     v.index = i;
     v.est_cost_usd = estimate_cost_usd(c, request.est_prompt_tokens, request.est_output_tokens);
-    v.removed_by = filter_candidate(c, signals[i], request, v.est_cost_usd, pin_seen);
+    uint32_t rank = 0;
+    v.removed_by = filter_candidate(c, signals[i], request, v.est_cost_usd, pin_seen, rank);
     if (v.removed_by == Filter::kNone) {
       v.score = policy->score(c, signals[i], request, i, v.est_cost_usd, random_);
-      scratch_.emplace_back(v.score, i);
+      scratch_.push_back(Ranked{rank, v.score, i});
     } else {
       ++removed[static_cast<size_t>(v.removed_by)];
     }
@@ -213,20 +247,23 @@ void Router::route(const std::vector<EndpointCandidate>& candidates, const std::
   order_chain(candidates, request, out);
 }
 
-// Best scores first (ties: registration order), the sticky endpoint moved to the front,
-// cut to max_chain.
+// Preference rank first, then best scores (ties: registration order), the sticky
+// endpoint moved to the front (when it has the best rank), cut to max_chain (without
+// preferences).
 void Router::order_chain(const std::vector<EndpointCandidate>& candidates, const RouteRequest& request,
                          RouteDecision& out) {
-  const size_t k = std::min(cfg_.max_chain == 0 ? size_t{1} : cfg_.max_chain, scratch_.size());
-  auto better = [](const std::pair<double, uint32_t>& a, const std::pair<double, uint32_t>& b) {
-    return a.first > b.first || (a.first == b.first && a.second < b.second);
+  const size_t cap = !request.prefs.empty() ? scratch_.size() : cfg_.max_chain == 0 ? size_t{1} : cfg_.max_chain;
+  const size_t k = std::min(cap, scratch_.size());
+  auto better = [](const Ranked& a, const Ranked& b) {
+    if (a.rank != b.rank) return a.rank < b.rank;
+    return a.score > b.score || (a.score == b.score && a.index < b.index);
   };
   std::partial_sort(scratch_.begin(), scratch_.begin() + static_cast<std::ptrdiff_t>(k), scratch_.end(), better);
   if (!request.sticky_key.empty()) {
     auto it = sticky_.find(request.sticky_key);
     if (it != sticky_.end()) {
       for (size_t j = 0; j < scratch_.size(); ++j) {
-        if (candidates[scratch_[j].second].id == it->second) {
+        if (candidates[scratch_[j].index].id == it->second && scratch_[j].rank == scratch_[0].rank) {
           const auto hit = scratch_[j];
           scratch_.erase(scratch_.begin() + static_cast<std::ptrdiff_t>(j));
           scratch_.insert(scratch_.begin(), hit);
@@ -236,7 +273,7 @@ void Router::order_chain(const std::vector<EndpointCandidate>& candidates, const
       }
     }
   }
-  for (size_t j = 0; j < k; ++j) out.chain.push_back(scratch_[j].second);
+  for (size_t j = 0; j < k; ++j) out.chain.push_back(scratch_[j].index);
 }
 
 void Router::remember_sticky(const std::string& sticky_key, const std::string& endpoint_id) {

@@ -23,22 +23,13 @@
 // "ploke": {…} object (headers win). The trace id comes back in `x-ploke-trace-id` (and as
 // x-request-id / request-id, which the SDKs expose as `requestID`).
 //
-// Routing beyond the façade's own chain (OpenRouter semantics, applied to the gateway's
-// endpoints as a sequence of pinned façade calls; each is one "group"):
-//   pin (header/body)            → that pin only
-//   provider.order / only / ignore → one group per provider in that order (only: just
-//                                  those; ignore: every other provider); then, unless
-//                                  allow_fallbacks is false (or `only` is set), an
-//                                  unpinned group
-//   models: [a, b]               → request.model, then a, then b (each: the endpoints
-//                                  serving that model)
-//   request.model served by a strict subset of the endpoints → those endpoints, in order
-//   request.model served by none → all endpoints share one model: that model, unpinned;
-//                                  else each endpoint in turn with its own model (the
-//                                  façade sends request.model as is)
-//   otherwise                    → one unpinned call (the façade picks and falls over)
-// A group that fails with an error another endpoint may fix moves on to the next; an
-// invalid request, a cancellation or a stream that already delivered content ends it.
+// Model names and routing: every request is ONE façade call (one trace). Its model name
+// resolves to endpoints (GatewayOptions::model_names: a configured name or alias → its
+// deployments; else the endpoints whose model, id or provider/model it is; else
+// default_model; else a 404 in the client's protocol), and OpenRouter's `models` fallback
+// list and `provider` preferences (order / only / ignore / allow_fallbacks) become the
+// Router's filters and order (resilience::RoutePreferences; src/model_names.h). The trace
+// says how the name resolved and which filter removed each endpoint.
 //
 // Execution: façade calls are synchronous. With workers = 0 (the default) handle() runs the
 // call inline on the calling thread; GatewayServer calls it on a fiber of the event loop
@@ -109,6 +100,22 @@ struct EndpointInfo {
   bool logprobs = false;
 };
 
+/// A model name clients may ask for (`[models.NAME]`): the endpoints behind it (a model
+/// group across providers, routed as one) and its aliases.
+struct ModelName {
+  std::string name;
+  std::vector<std::string> endpoints;  ///< EndpointInfo ids
+  std::vector<std::string> aliases;
+  /// Its deployments carry weights (EndpointCandidate::weight): routed with the weighted
+  /// policy unless the client asks for another.
+  bool weighted = false;
+};
+
+/// Whether `model` names something a request can be routed to: a configured name or
+/// alias, or an endpoint's model, id or provider/model (e.g. to check a default model).
+bool model_name_resolves(const std::vector<ModelName>& names, const std::vector<EndpointInfo>& endpoints,
+                         const std::string& model);
+
 struct GatewayOptions {
   /// 0 (default) = façade calls run inline on the calling thread; GatewayServer then runs
   /// each request on a fiber of the event loop that received it (no thread hand-off).
@@ -118,6 +125,11 @@ struct GatewayOptions {
   /// loop. Beyond → 429 (OpenAI shape) / 529 (Anthropic) at once.
   size_t max_queue = 1024;
   size_t trace_capacity = 1024;  ///< recent traces kept for the admin API
+  /// Configured model names (besides each endpoint's own model, id and provider/model).
+  std::vector<ModelName> model_names;
+  /// Where a model name that resolves to nothing is routed ("" = nowhere: a 404 in the
+  /// client's protocol). A model name or an endpoint's model.
+  std::string default_model;
   /// Responses API answers kept in memory (`store`, the default) for `previous_response_id`,
   /// `GET` and `DELETE /v1/responses/{id}`; beyond, the oldest are forgotten. 0 = none kept.
   size_t responses_capacity = 10000;

@@ -63,12 +63,25 @@ struct ProviderConfig {
   bool builtin = false;             ///< untouched built-in entry (not written by save)
 };
 
+/// One deployment of a model name: a provider serving a model id, with a routing weight.
+struct ModelDeployment {
+  std::string provider;
+  std::string id;
+  std::optional<double> weight;     ///< > 0; set on any deployment = weighted routing
+  bool operator==(const ModelDeployment&) const = default;
+};
+
 struct ModelConfig {
   std::string name;                 ///< key under [models]
-  std::string id;                   ///< catalog id ("openai/gpt-4o"); default = name
-  std::string provider;             ///< provider name; default "openrouter"
+  std::string id;                   ///< catalog id ("openai/gpt-4o"); default = name (deployments[0]'s when given)
+  std::string provider;             ///< provider name; default "openrouter" (deployments[0]'s when given)
   std::string preset;               ///< default preset for this model
   Params params;
+  /// Other names clients may use for it (the gateway resolves them; unique across models).
+  std::vector<std::string> aliases;
+  /// A model group: several (provider, id) deployments behind the one name; empty = the
+  /// single deployment (provider, id).
+  std::vector<ModelDeployment> deployments;
 };
 
 struct Preset {

@@ -143,6 +143,10 @@ struct CallControl {
   std::string policy;      ///< "" = the client's default
   std::string pin;         ///< endpoint id, provider or provider/model: never rerouted
   std::string sticky_key;  ///< e.g. a conversation id
+  /// Model tiers and provider order / only / ignore as Router filters and order, in this
+  /// one call (router.h); the gateway fills them from a model name and a client's
+  /// provider preferences.
+  RoutePreferences prefs;
   std::optional<double> max_cost_usd;
   CancelToken* cancel = nullptr;  ///< optional; must outlive the call
   std::string session;     ///< usage label ("" = LlmClientOptions::session)

@@ -9,6 +9,10 @@
 //   pinned      a pin is set and this is not it (pins match endpoint id, "provider",
 //               or "provider/model"; a pinned request is never silently rerouted: if the
 //               pin is filtered out the decision is empty and says why)
+//   model       preferences name tiers of acceptable endpoints (a model name's
+//               deployments, then each fallback model's) and this is in none
+//   provider    preferences: not in provider_only, in provider_ignore, or (fallbacks not
+//               allowed) not in provider_order
 //   capability  tools / json mode / json schema / vision / streaming not supported
 //   context     min_context_tokens > the candidate's context length
 //   breaker     its circuit breaker refuses calls (open)
@@ -27,6 +31,13 @@
 //   weighted    weighted random order (Efraimidis–Spirakis: u^(1/weight), seeded Random)
 //   pinned      the configured candidate order (use with a pin)
 // RoutingPolicy is an interface: register_policy() adds more.
+//
+// Preferences (RoutePreferences: a model name resolved to its deployments, fallback
+// models, OpenRouter-style provider order / only / ignore) are filters plus an order: the
+// chain visits tier 0's survivors first, then tier 1's, …, and within a tier the
+// provider_order providers first, in that order; the policy's score orders the rest. With
+// preferences the chain holds every survivor (not cut to max_chain), so each tier and each
+// preferred provider gets its turn within the one call.
 //
 // Sticky routing: with a sticky key (e.g. conversation id) the endpoint that last served
 // the key goes first if it survived the filters (prompt caches stay warm).
@@ -78,6 +89,20 @@ struct CandidateSignals {
   bool budget_stop = false;   ///< a "stop" budget refuses the estimated cost
 };
 
+/// Caller preferences applied inside one route (see the file comment). Every matcher
+/// follows pin_matches(): endpoint id, provider, or provider/model.
+struct RoutePreferences {
+  /// Tiers of acceptable candidates, best first. Empty = every candidate is acceptable.
+  std::vector<std::vector<std::string>> tiers;
+  std::vector<std::string> provider_order;   ///< these first, in this order
+  std::vector<std::string> provider_only;    ///< only these
+  std::vector<std::string> provider_ignore;  ///< never these
+  bool allow_fallbacks = true;               ///< false: only provider_order's
+  bool empty() const {
+    return tiers.empty() && provider_order.empty() && provider_only.empty() && provider_ignore.empty();
+  }
+};
+
 /// What the request needs and how it wants to be routed.
 struct RouteRequest {
   Capabilities required;
@@ -87,11 +112,14 @@ struct RouteRequest {
   std::string pin;          ///< endpoint id, provider, or provider/model; empty = none
   std::string sticky_key;   ///< empty = no stickiness
   std::string policy;       ///< empty = the router's default
+  RoutePreferences prefs;   ///< empty = none
 };
 
 enum class Filter : uint8_t {
-  kNone, kPinned, kCapability, kContext, kBreakerOpen, kRateLimited, kOverBudget, kExcluded, kBudgetStop
+  kNone, kPinned, kCapability, kContext, kBreakerOpen, kRateLimited, kOverBudget, kExcluded, kBudgetStop,
+  kModel, kProvider
 };
+inline constexpr size_t kFilterCount = 11;
 std::string_view filter_name(Filter f);
 
 struct CandidateVerdict {
@@ -171,7 +199,12 @@ class Router {
   std::map<std::string, std::unique_ptr<RoutingPolicy>, std::less<>> policies_;
   const RoutingPolicy* default_ = nullptr;
   std::unordered_map<std::string, std::string> sticky_;
-  std::vector<std::pair<double, uint32_t>> scratch_;
+  struct Ranked {
+    uint32_t rank;  // preference rank (tier, then provider order); lower first
+    double score;
+    uint32_t index;
+  };
+  std::vector<Ranked> scratch_;
 };
 
 }  // namespace ploke::resilience

@@ -1,0 +1,124 @@
+// A request's model name and routing hints → one façade call's preferences (model_names.h).
+#include "model_names.h"
+
+#include <algorithm>
+
+namespace ploke::gateway::internal {
+
+namespace {
+
+bool contains(const std::vector<std::string>& v, const std::string& x) { return std::find(v.begin(), v.end(), x) != v.end(); }
+
+bool names_endpoint(const EndpointInfo& e, const std::string& m) {
+  return e.model == m || e.id == m || (e.provider + "/" + e.model) == m || e.provider == m;
+}
+
+const ModelName* configured(const std::vector<ModelName>& names, const std::string& model) {
+  for (const auto& n : names) {
+    if (n.name == model || contains(n.aliases, model)) return &n;
+  }
+  return nullptr;
+}
+
+std::string joined(const std::vector<std::string>& v) {
+  std::string s;
+  for (const auto& x : v) s += (s.empty() ? "" : ", ") + x;
+  return s;
+}
+
+}  // namespace
+
+std::vector<std::string> endpoints_for_name(const std::vector<ModelName>& names,
+                                            const std::vector<EndpointInfo>& endpoints, const std::string& model,
+                                            bool* weighted) {
+  if (const ModelName* n = configured(names, model)) {
+    if (weighted != nullptr) *weighted = n->weighted;
+    return n->endpoints;
+  }
+  std::vector<std::string> ids;
+  for (const auto& e : endpoints) {
+    if (e.model == model || e.id == model || (e.provider + "/" + e.model) == model) ids.push_back(e.id);
+  }
+  return ids;
+}
+
+}  // namespace ploke::gateway::internal
+
+namespace ploke::gateway {
+bool model_name_resolves(const std::vector<ModelName>& names, const std::vector<EndpointInfo>& endpoints,
+                         const std::string& model) {
+  return !internal::endpoints_for_name(names, endpoints, model).empty();
+}
+}  // namespace ploke::gateway
+
+namespace ploke::gateway::internal {
+
+Status unknown_model_error(const std::string& model, bool anthropic) {
+  if (anthropic) return NotFoundError("model: " + model);
+  return NotFoundError("The model `" + model + "` does not exist or you do not have access to it.");
+}
+
+Result<ModelRoute> plan_model_route(const std::vector<ModelName>& names, const std::vector<EndpointInfo>& endpoints,
+                                    const std::string& default_model, const adapters::inbound::InboundRequest& in,
+                                    bool anthropic) {
+  ModelRoute r;
+  const auto& h = in.hints;
+  const std::string& model = in.request.model;
+  bool weighted = false;
+  std::vector<std::string> first = endpoints_for_name(names, endpoints, model, &weighted);
+  if (!first.empty() && configured(names, model) != nullptr) r.note = "gateway: model '" + model + "' → " + joined(first);
+  if (weighted && h.policy.empty()) r.policy = "weighted";
+  std::string unknown = first.empty() ? "'" + model + "'" : "";
+  if (!first.empty()) r.prefs.tiers.push_back(std::move(first));
+  for (const std::string& m : h.fallback_models) {
+    std::vector<std::string> tier = endpoints_for_name(names, endpoints, m);
+    if (tier.empty()) unknown += (unknown.empty() ? "'" : ", '") + m + "'";
+    if (!tier.empty()) r.prefs.tiers.push_back(std::move(tier));
+  }
+  if (r.prefs.tiers.empty() && !default_model.empty()) {
+    std::vector<std::string> d = endpoints_for_name(names, endpoints, default_model, &weighted);
+    if (!d.empty()) r.prefs.tiers.push_back(std::move(d));
+    if (weighted && h.policy.empty()) r.policy = "weighted";
+    r.note = "gateway: model '" + model + "' is not configured: the default model '" + default_model + "'";
+  } else if (!unknown.empty() && !r.prefs.tiers.empty()) {
+    r.note += (r.note.empty() ? "" : "; ") + std::string("gateway: skipped unknown model names ") + unknown;
+  }
+  if (r.prefs.tiers.empty()) return unknown_model_error(model, anthropic);
+  if (!h.pin.empty()) r.prefs.tiers.clear();  // the pin picks the endpoint
+  // A single tier that admits every endpoint restricts nothing.
+  if (r.prefs.tiers.size() == 1 && r.prefs.tiers.front().size() == endpoints.size()) r.prefs.tiers.clear();
+  r.prefs.provider_order = h.provider_order;
+  r.prefs.provider_only = h.provider_only;
+  r.prefs.provider_ignore = h.provider_ignore;
+  r.prefs.allow_fallbacks = h.allow_fallbacks.value_or(true) || h.provider_order.empty();
+  return r;
+}
+
+std::vector<std::string> listed_model_names(const std::vector<ModelName>& names,
+                                            const std::vector<EndpointInfo>& endpoints) {
+  std::vector<std::string> out;
+  auto add = [&out](const std::string& s) {
+    if (!s.empty() && !contains(out, s)) out.push_back(s);
+  };
+  for (const auto& n : names) {
+    add(n.name);
+    for (const auto& a : n.aliases) add(a);
+  }
+  for (const auto& e : endpoints) add(e.model);
+  return out;
+}
+
+Status check_logprobs_reachable(const std::vector<EndpointInfo>& endpoints, const resilience::RoutePreferences& prefs,
+                                const std::string& pin) {
+  for (const auto& e : endpoints) {
+    if (!pin.empty() && !names_endpoint(e, pin)) continue;
+    bool in_tier = prefs.tiers.empty();
+    for (const auto& t : prefs.tiers) in_tier = in_tier || contains(t, e.id);
+    if (!in_tier) continue;
+    if (e.logprobs) return Status::Ok();
+  }
+  return InvalidRequestError(
+      "logprobs: the endpoints serving this request cannot return log probabilities (Anthropic Messages has none)");
+}
+
+}  // namespace ploke::gateway::internal
