@@ -6,16 +6,119 @@
 #include "ploke/gateway/otlp.h"
 
 #include <algorithm>
+#include <charconv>
 #include <cmath>
 
-#include <nlohmann/json.hpp>
-
 #include "ploke/core/trace_context.h"
+#include "ploke/json/escape.h"
 
 namespace ploke::gateway {
 namespace {
 
-using nlohmann::json;
+// Written by hand (ploke::json's escaper for every string): the export thread encodes
+// every span, and a DOM per span costs more than the request it describes.
+// Keys (the encoder's own and the attribute names) are static ASCII literals: unescaped.
+void put_key(std::string& o, std::string_view key) {
+  o += '"';
+  o += key;
+  o += "\":";
+}
+
+void put_string(std::string& o, std::string_view key, std::string_view v) {
+  put_key(o, key);
+  ploke::json::append_quoted(o, v);
+}
+
+void put_u64_string(std::string& o, std::string_view key, uint64_t v) {  // OTLP JSON: 64-bit ints are strings
+  put_key(o, key);
+  o += '"';
+  o += std::to_string(v);
+  o += '"';
+}
+
+void put_double(std::string& o, double v) {
+  if (!std::isfinite(v)) v = 0;
+  char buf[32];
+  auto [end, ec] = std::to_chars(buf, buf + sizeof buf, v);
+  o.append(buf, ec == std::errc() ? end : buf);
+}
+
+void put_attributes(std::string& o, const std::vector<OtlpAttribute>& attrs) {
+  put_key(o, "attributes");
+  o += '[';
+  for (size_t i = 0; i < attrs.size(); ++i) {
+    if (i != 0) o += ',';
+    o += '{';
+    o += "\"key\":\"";
+    o += attrs[i].key;
+    o += "\",\"value\":{";
+    if (const auto* s = std::get_if<std::string>(&attrs[i].value)) {
+      put_string(o, "stringValue", *s);
+    } else if (const auto* n = std::get_if<int64_t>(&attrs[i].value)) {
+      put_key(o, "intValue");
+      o += '"' + std::to_string(*n) + '"';
+    } else {
+      put_key(o, "doubleValue");
+      put_double(o, std::get<double>(attrs[i].value));
+    }
+    o += "}}";
+  }
+  o += ']';
+}
+
+void put_resource_and_scope_open(std::string& o, const std::string& service_name, std::string_view list) {
+  o += "{\"resource\":{";
+  put_attributes(o, {{"service.name", service_name}, {"telemetry.sdk.name", std::string("ploke-sim")},
+                     {"telemetry.sdk.language", std::string("cpp")}});
+  o += "},";
+  put_key(o, list);
+  o += "[{\"scope\":{\"name\":\"ploke.gateway\",\"version\":\"0.1\"},";
+}
+
+void put_span(std::string& o, const OtlpSpan& s) {
+  o += '{';
+  put_string(o, "traceId", s.trace_id);
+  o += ',';
+  put_string(o, "spanId", s.span_id);
+  if (!s.parent_span_id.empty()) {
+    o += ',';
+    put_string(o, "parentSpanId", s.parent_span_id);
+  }
+  o += ',';
+  put_string(o, "name", s.name);
+  o += ",\"kind\":" + std::to_string(s.kind) + ',';
+  put_u64_string(o, "startTimeUnixNano", s.start_ns);
+  o += ',';
+  put_u64_string(o, "endTimeUnixNano", s.end_ns);
+  o += ',';
+  put_attributes(o, s.attributes);
+  o += s.error ? ",\"status\":{\"code\":2}}" : ",\"status\":{}}";
+}
+
+void put_point(std::string& o, const OtlpHistogramPoint& p, uint64_t start_ns, uint64_t now_ns,
+               const std::vector<double>& bounds) {
+  o += '{';
+  put_attributes(o, p.attributes);
+  o += ',';
+  put_u64_string(o, "startTimeUnixNano", start_ns);
+  o += ',';
+  put_u64_string(o, "timeUnixNano", now_ns);
+  o += ',';
+  put_u64_string(o, "count", p.count);
+  for (auto [key, v] : {std::pair{"sum", p.sum}, std::pair{"min", p.min}, std::pair{"max", p.max}}) {
+    o += ',';
+    put_key(o, key);
+    put_double(o, v);
+  }
+  o += ",\"bucketCounts\":[";
+  for (size_t i = 0; i < p.buckets.size(); ++i) o += (i != 0 ? ",\"" : "\"") + std::to_string(p.buckets[i]) + '"';
+  o += "],\"explicitBounds\":[";
+  for (size_t i = 0; i < bounds.size(); ++i) {
+    if (i != 0) o += ',';
+    put_double(o, bounds[i]);
+  }
+  o += "]}";
+}
 
 std::string hex_id(Random& random, size_t bytes) {
   static constexpr char kHex[] = "0123456789abcdef";
@@ -28,54 +131,6 @@ std::string hex_id(Random& random, size_t bytes) {
     }
     if (out.find_first_not_of('0') != std::string::npos) return out;  // all zeros is invalid
   }
-}
-
-json attribute_json(const OtlpAttribute& a) {
-  json v;
-  if (const auto* s = std::get_if<std::string>(&a.value)) v["stringValue"] = *s;
-  else if (const auto* i = std::get_if<int64_t>(&a.value)) v["intValue"] = std::to_string(*i);
-  else v["doubleValue"] = std::get<double>(a.value);
-  return {{"key", a.key}, {"value", std::move(v)}};
-}
-
-json attributes_json(const std::vector<OtlpAttribute>& attrs) {
-  json out = json::array();
-  for (const auto& a : attrs) out.push_back(attribute_json(a));
-  return out;
-}
-
-json resource_json(const std::string& service_name) {
-  return {{"attributes", attributes_json({{"service.name", service_name}, {"telemetry.sdk.name", std::string("ploke-sim")},
-                                          {"telemetry.sdk.language", std::string("cpp")}})}};
-}
-
-json scope_json() { return {{"name", "ploke.gateway"}, {"version", "0.1"}}; }
-
-json span_json(const OtlpSpan& s) {
-  json j = {{"traceId", s.trace_id},
-            {"spanId", s.span_id},
-            {"name", s.name},
-            {"kind", s.kind},
-            {"startTimeUnixNano", std::to_string(s.start_ns)},
-            {"endTimeUnixNano", std::to_string(s.end_ns)},
-            {"attributes", attributes_json(s.attributes)},
-            {"status", s.error ? json{{"code", 2}} : json::object()}};
-  if (!s.parent_span_id.empty()) j["parentSpanId"] = s.parent_span_id;
-  return j;
-}
-
-json point_json(const OtlpHistogramPoint& p, uint64_t start_ns, uint64_t now_ns, const std::vector<double>& bounds) {
-  json buckets = json::array();
-  for (uint64_t b : p.buckets) buckets.push_back(std::to_string(b));
-  return {{"attributes", attributes_json(p.attributes)},
-          {"startTimeUnixNano", std::to_string(start_ns)},
-          {"timeUnixNano", std::to_string(now_ns)},
-          {"count", std::to_string(p.count)},
-          {"sum", p.sum},
-          {"min", p.min},
-          {"max", p.max},
-          {"bucketCounts", std::move(buckets)},
-          {"explicitBounds", bounds}};
 }
 
 uint64_t at(int64_t base_ns, Duration d) {
@@ -135,28 +190,46 @@ void OtlpHistogram::add(const std::vector<OtlpAttribute>& attrs, double value) {
 }
 
 std::string encode_otlp_traces(const std::vector<OtlpSpan>& spans, const std::string& service_name) {
-  json list = json::array();
-  for (const auto& s : spans) list.push_back(span_json(s));
-  json scope_spans = json::array({{{"scope", scope_json()}, {"spans", std::move(list)}}});
-  json rs = {{"resource", resource_json(service_name)}, {"scopeSpans", std::move(scope_spans)}};
-  return json{{"resourceSpans", json::array({std::move(rs)})}}.dump();
+  std::string o;
+  o.reserve(256 + spans.size() * 700);
+  o += "{\"resourceSpans\":[";
+  put_resource_and_scope_open(o, service_name, "scopeSpans");
+  o += "\"spans\":[";
+  for (size_t i = 0; i < spans.size(); ++i) {
+    if (i != 0) o += ',';
+    put_span(o, spans[i]);
+  }
+  o += "]}]}]}";
+  return o;
 }
 
 std::string encode_otlp_metrics(const std::vector<const OtlpHistogram*>& metrics, const std::string& service_name,
                                 uint64_t start_ns, uint64_t now_ns) {
-  json list = json::array();
+  std::string o = "{\"resourceMetrics\":[";
+  put_resource_and_scope_open(o, service_name, "scopeMetrics");
+  o += "\"metrics\":[";
+  bool first = true;
   for (const OtlpHistogram* h : metrics) {
     if (h->points.empty()) continue;
-    json points = json::array();
-    for (const auto& [key, p] : h->points) points.push_back(point_json(p, start_ns, now_ns, h->bounds));
-    list.push_back({{"name", h->name},
-                    {"unit", h->unit},
-                    {"description", h->description},
-                    {"histogram", {{"dataPoints", std::move(points)}, {"aggregationTemporality", 2}}}});
+    if (!first) o += ',';
+    first = false;
+    o += '{';
+    put_string(o, "name", h->name);
+    o += ',';
+    put_string(o, "unit", h->unit);
+    o += ',';
+    put_string(o, "description", h->description);
+    o += ",\"histogram\":{\"dataPoints\":[";
+    bool first_point = true;
+    for (const auto& [key, p] : h->points) {
+      if (!first_point) o += ',';
+      first_point = false;
+      put_point(o, p, start_ns, now_ns, h->bounds);
+    }
+    o += "],\"aggregationTemporality\":2}}";
   }
-  json scope_metrics = json::array({{{"scope", scope_json()}, {"metrics", std::move(list)}}});
-  json rm = {{"resource", resource_json(service_name)}, {"scopeMetrics", std::move(scope_metrics)}};
-  return json{{"resourceMetrics", json::array({std::move(rm)})}}.dump();
+  o += "]}]}]}";
+  return o;
 }
 
 std::vector<OtlpSpan> request_spans(const RequestTelemetry& r, Random& random, int64_t unix_ns_at_start) {

@@ -64,33 +64,35 @@ void OtlpExporter::on_tick() {
   cv_.notify_all();
 }
 
-void OtlpExporter::record(const RequestTelemetry& r) {
+void OtlpExporter::record(RequestTelemetry r) {
   const int64_t base = unix_ns(r.start);
+  const size_t spans = 1 + r.attempts.size();
+  MutexLock lk(mu_);
+  if (stopping_) return;
+  if (queued_spans_ + spans > opts_.max_queue_spans) {
+    dropped_.fetch_add(spans, std::memory_order_relaxed);
+    return;
+  }
+  queued_spans_ += spans;
+  queue_.push_back(Pending{std::move(r), base});
+  if (queued_spans_ >= opts_.batch_spans) cv_.notify_all();
+}
+
+// On the export thread (which alone owns the histograms and the Random).
+void OtlpExporter::fold_metrics(const RequestTelemetry& r) {
   std::vector<OtlpAttribute> attrs = {{"gen_ai.operation.name", r.operation}, {"gen_ai.request.model", r.request_model}};
   if (!r.provider.empty()) attrs.push_back({"gen_ai.provider.name", r.provider});
   if (!r.response_model.empty()) attrs.push_back({"gen_ai.response.model", r.response_model});
-  std::vector<OtlpAttribute> duration_attrs = attrs;
-  if (r.outcome != StatusCode::kOk) duration_attrs.push_back({"error.type", std::string(status_code_name(r.outcome))});
-  MutexLock lk(mu_);
-  std::vector<OtlpSpan> spans = request_spans(r, random_, base);
-  duration_.add(duration_attrs, seconds(r.total));
   if (r.time_to_first_chunk && r.streamed) ttfc_.add(attrs, seconds(*r.time_to_first_chunk));
   for (const auto& [type, n] : {std::pair{"input", r.input_tokens}, std::pair{"output", r.output_tokens}}) {
     if (!n) continue;
-    std::vector<OtlpAttribute> t = attrs;
-    t.push_back({"gen_ai.token.type", std::string(type)});
-    tokens_.add(t, static_cast<double>(*n));
+    attrs.push_back({"gen_ai.token.type", std::string(type)});
+    tokens_.add(attrs, static_cast<double>(*n));
+    attrs.pop_back();
   }
+  if (r.outcome != StatusCode::kOk) attrs.push_back({"error.type", std::string(status_code_name(r.outcome))});
+  duration_.add(attrs, seconds(r.total));
   metrics_dirty_ = true;
-  if (stopping_) return;
-  for (auto& s : spans) {
-    if (queue_.size() >= opts_.max_queue_spans) {
-      dropped_.fetch_add(1, std::memory_order_relaxed);
-      continue;
-    }
-    queue_.push_back(std::move(s));
-  }
-  if (queue_.size() >= opts_.batch_spans) cv_.notify_all();
 }
 
 bool OtlpExporter::flush() {
@@ -130,7 +132,7 @@ void OtlpExporter::run() {
       MutexLock lk(mu_);
       lk.wait(cv_, [&] {
         mu_.assert_held();
-        return stopping_ || tick_ || flush_wanted_ > flush_done_ || queue_.size() >= opts_.batch_spans;
+        return stopping_ || tick_ || flush_wanted_ > flush_done_ || queued_spans_ >= opts_.batch_spans;
       });
       tick_ = false;
       serving = flush_wanted_;
@@ -144,30 +146,34 @@ void OtlpExporter::run() {
   }
 }
 
-// Every queued span (in batches of batch_spans), then the metrics if they changed.
+// Every queued request's spans (in batches of about batch_spans), then the metrics if they
+// changed.
 void OtlpExporter::export_once() {
   for (;;) {
-    std::vector<OtlpSpan> batch;
+    std::vector<Pending> taken;  // moved out under the lock; spans made without it
     {
       MutexLock lk(mu_);
-      while (!queue_.empty() && batch.size() < opts_.batch_spans) {
-        batch.push_back(std::move(queue_.front()));
+      size_t spans = 0;
+      while (!queue_.empty() && spans < opts_.batch_spans) {
+        spans += 1 + queue_.front().r.attempts.size();
+        taken.push_back(std::move(queue_.front()));
         queue_.pop_front();
       }
+      queued_spans_ -= spans;
     }
-    if (batch.empty()) break;
+    if (taken.empty()) break;
+    std::vector<OtlpSpan> batch;
+    for (const Pending& p : taken) {
+      for (auto& s : request_spans(p.r, random_, p.unix_ns_at_start)) batch.push_back(std::move(s));
+      fold_metrics(p.r);
+    }
     const bool ok = post("/v1/traces", encode_otlp_traces(batch, opts_.service_name));
     (ok ? exported_ : dropped_).fetch_add(batch.size(), std::memory_order_relaxed);
   }
-  std::string body;
-  {
-    MutexLock lk(mu_);
-    if (!metrics_dirty_) return;
-    metrics_dirty_ = false;
-    const uint64_t now_ns = static_cast<uint64_t>(unix_ns(clock_.now()));
-    body = encode_otlp_metrics({&duration_, &tokens_, &ttfc_}, opts_.service_name, start_ns_, now_ns);
-  }
-  post("/v1/metrics", std::move(body));
+  if (!metrics_dirty_) return;
+  metrics_dirty_ = false;
+  const uint64_t now_ns = static_cast<uint64_t>(unix_ns(clock_.now()));
+  post("/v1/metrics", encode_otlp_metrics({&duration_, &tokens_, &ttfc_}, opts_.service_name, start_ns_, now_ns));
 }
 
 bool OtlpExporter::post(const std::string& path, std::string body) {

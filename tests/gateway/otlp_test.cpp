@@ -130,6 +130,17 @@ TEST(OtlpEncode, SpansJoinTheClientTraceWithHexIdsAndGenAiAttributes) {
   EXPECT_EQ(attrs(list[2])["gen_ai.usage.output_tokens"]["intValue"], "34");
 }
 
+TEST(OtlpEncode, StringValuesAreEscaped) {
+  Random random(7);
+  RequestTelemetry r = sample();
+  r.request_model = "we\"ird\nmodel\x01";
+  const json doc = json::parse(encode_otlp_traces(request_spans(r, random, 0), "svc\\"));
+  const json& root = doc["resourceSpans"][0]["scopeSpans"][0]["spans"][0];
+  EXPECT_EQ(root["name"], "chat we\"ird\nmodel\x01");
+  EXPECT_EQ(attrs(root)["gen_ai.request.model"]["stringValue"], "we\"ird\nmodel\x01");
+  EXPECT_EQ(doc["resourceSpans"][0]["resource"]["attributes"][0]["value"]["stringValue"], "svc\\");
+}
+
 TEST(OtlpEncode, WithoutATraceparentARequestStartsItsOwnTrace) {
   Random random(7);
   const auto a = request_spans(sample(""), random, 0);
@@ -216,11 +227,11 @@ TEST(OtlpExporter, BoundedQueueDropsAndCountsAndFailedPostsAreCounted) {
   o.max_queue_spans = 4;
   o.batch_spans = 1000;
   OtlpExporter exporter(transport, clock, o);
-  for (int i = 0; i < 5; ++i) exporter.record(sample());  // 15 spans, 4 fit
-  EXPECT_EQ(exporter.dropped_spans(), 11u);
+  for (int i = 0; i < 5; ++i) exporter.record(sample());  // 15 spans; one request's 3 fit
+  EXPECT_EQ(exporter.dropped_spans(), 12u);
   ASSERT_TRUE(exporter.flush());
   EXPECT_EQ(exporter.export_failures(), 2u);  // the traces post and the metrics post
-  EXPECT_EQ(exporter.dropped_spans(), 15u);   // the 4 whose post failed too
+  EXPECT_EQ(exporter.dropped_spans(), 15u);   // the 3 whose post failed too
   EXPECT_EQ(exporter.exported_spans(), 0u);
   const std::string text = exporter.metrics_text();
   EXPECT_NE(text.find("ploke_otlp_dropped_total 15\n"), std::string::npos) << text;

@@ -110,7 +110,7 @@ struct EndpointInfo {
   /// Anthropic). Keep equal to the façade candidate's caps.logprobs.
   bool logprobs = false;
   /// The upstream's host (OpenTelemetry `server.address` on its attempt spans); "" = none.
-  std::string server_address;
+  std::string server_address{};
 };
 
 struct GatewayOptions {

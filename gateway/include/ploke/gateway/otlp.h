@@ -21,11 +21,12 @@
 //     gen_ai.token.type = input | output), gen_ai.client.operation.time_to_first_chunk (s,
 //     streamed requests that produced content).
 //
-// Export is off the request path: record() only builds the spans (ids from the exporter's
-// seeded Random), folds the metrics and appends to a bounded queue (full → the spans are
-// dropped and counted); a background thread posts a batch when `batch_spans` wait, when the
-// interval timer (on the injected Clock) fires, on flush() and at stop(). A failed post is
-// counted, logged nowhere near a client, and its spans are dropped. Timestamps: the Clock's
+// Export is off the request path: record() only appends the request to a bounded queue
+// (counted in spans, 1 + its attempts; full → its spans are dropped and counted); a
+// background thread builds the spans (ids from the exporter's seeded Random), folds the
+// metrics and posts a batch when `batch_spans` wait, when the interval timer (on the
+// injected Clock) fires, on flush() and at stop(). A failed post is counted, reaches no
+// client, and its spans are dropped. Timestamps: the Clock's
 // system_now() (a SimulatedClock gives its fixed plausible epoch).
 //
 // Counters (metrics_text(), appended to the gateway's /metrics):
@@ -44,6 +45,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <thread>
 #include <variant>
 #include <vector>
@@ -66,9 +68,11 @@ struct OtlpOptions {
   std::string service_name = "ploke-gateway";
 };
 
-/// One attribute value: string, int64 or double (OTLP's stringValue / intValue / doubleValue).
+/// One attribute: a name and a string, int64 or double (OTLP's stringValue / intValue /
+/// doubleValue). The name is a static string (the conventions' names are literals: no
+/// allocation per attribute, written unescaped).
 struct OtlpAttribute {
-  std::string key;
+  std::string_view key;
   std::variant<std::string, int64_t, double> value;
 };
 
@@ -139,9 +143,9 @@ class OtlpExporter {
   OtlpExporter(const OtlpExporter&) = delete;
   OtlpExporter& operator=(const OtlpExporter&) = delete;
 
-  /// Never blocks on the network: spans queued (or dropped when the queue is full),
-  /// metrics folded.
-  void record(const RequestTelemetry& r);
+  /// Never blocks on the network: the request is queued (or its spans dropped when the
+  /// queue is full); spans and metrics are made on the export thread.
+  void record(RequestTelemetry r);
   /// Posts what waits (spans, then metrics) and returns when that post is done; false
   /// when the exporter is stopped.
   bool flush();
@@ -157,7 +161,12 @@ class OtlpExporter {
 
  private:
   struct Ticker;  // the interval timer's state, shared with its callbacks
+  struct Pending {
+    RequestTelemetry r;
+    int64_t unix_ns_at_start = 0;
+  };
   void run();
+  void fold_metrics(const RequestTelemetry& r);
   void on_tick();
   void export_once();
   bool post(const std::string& path, std::string body);
@@ -170,16 +179,18 @@ class OtlpExporter {
 
   mutable Mutex mu_;
   std::condition_variable cv_;
-  Random random_ PLOKE_GUARDED_BY(mu_);
-  std::deque<OtlpSpan> queue_ PLOKE_GUARDED_BY(mu_);
-  OtlpHistogram duration_ PLOKE_GUARDED_BY(mu_), tokens_ PLOKE_GUARDED_BY(mu_), ttfc_ PLOKE_GUARDED_BY(mu_);
-  bool metrics_dirty_ PLOKE_GUARDED_BY(mu_) = false;
+  std::deque<Pending> queue_ PLOKE_GUARDED_BY(mu_);
+  size_t queued_spans_ PLOKE_GUARDED_BY(mu_) = 0;
   bool tick_ PLOKE_GUARDED_BY(mu_) = false;          // the interval timer fired
   uint64_t flush_wanted_ PLOKE_GUARDED_BY(mu_) = 0;  // flush() generations asked / done
   uint64_t flush_done_ PLOKE_GUARDED_BY(mu_) = 0;
   bool stopping_ PLOKE_GUARDED_BY(mu_) = false;
   std::condition_variable done_cv_;
   std::shared_ptr<Ticker> ticker_;
+  // The export thread's own (no lock): span ids, the metrics.
+  Random random_;
+  OtlpHistogram duration_, tokens_, ttfc_;
+  bool metrics_dirty_ = false;
 
   std::atomic<uint64_t> exported_{0}, dropped_{0}, failures_{0}, posts_{0};
   std::thread thread_;
