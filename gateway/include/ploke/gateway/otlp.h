@@ -131,8 +131,8 @@ std::string encode_otlp_traces(const std::vector<OtlpSpan>& spans, const std::st
 /// (aggregationTemporality 2) from `start_ns` to `now_ns`.
 std::string encode_otlp_metrics(const std::vector<const OtlpHistogram*>& metrics, const std::string& service_name,
                                 uint64_t start_ns, uint64_t now_ns);
-/// The spans a finished request becomes (ids drawn from `random`; `base` maps the
-/// request's TimePoint to unix nanoseconds).
+/// The spans a finished request becomes: ids drawn from `random`, times from
+/// `unix_ns_at_start` (the request's start in unix nanoseconds) plus the offsets in `r`.
 std::vector<OtlpSpan> request_spans(const RequestTelemetry& r, Random& random, int64_t unix_ns_at_start);
 
 class OtlpExporter {
