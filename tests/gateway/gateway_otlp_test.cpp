@@ -129,6 +129,40 @@ TEST(GatewayOtlp, SpansAndMetricsReachTheSimulatorSinkWithTheClientsTrace) {
   EXPECT_NE(m->body.find("ploke_gateway_requests_total"), std::string::npos);  // the existing output stays
 }
 
+// An embeddings request is an `embeddings {model}` span; a refused request (400, no upstream
+// call) is a request span with error.type and no attempt span.
+TEST(GatewayOtlp, EmbeddingsAndRefusedRequestsAreSpansToo) {
+  Sink sink;
+  ASSERT_TRUE(sink.start());
+  RealClock clock;
+  adapters::HttpTransport transport(clock);
+  OtlpOptions oo;
+  oo.endpoint = sink.server->url();
+  OtlpExporter exporter(transport, clock, oo);
+  testing_support::StackOptions so;
+  so.otlp = &exporter;
+  GatewayStack s(so);
+  ASSERT_TRUE(s.start());
+  auto e = s.post("/v1/embeddings", R"({"model":"text-embedding-3-small","input":["hello there"]})");
+  ASSERT_TRUE(e.ok());
+  ASSERT_EQ(e->status, 200) << e->body;
+  auto bad = s.post("/v1/chat/completions", R"({"model":"gpt-4o-mini"})");
+  ASSERT_TRUE(bad.ok());
+  ASSERT_EQ(bad->status, 400);
+  ASSERT_TRUE(exporter.flush());
+  const json got = json::parse(sink.received_text());
+  ASSERT_EQ(got["spans"].size(), 3u) << got.dump();  // embeddings: request + attempt; refused: request
+  const json& emb = got["spans"][0];
+  EXPECT_EQ(emb["name"], "embeddings text-embedding-3-small");
+  EXPECT_EQ(attrs(emb)["gen_ai.operation.name"], "embeddings");
+  EXPECT_EQ(got["spans"][1]["parentSpanId"], emb["spanId"]);
+  const json& refused = got["spans"][2];
+  EXPECT_EQ(refused["kind"], 2);
+  EXPECT_EQ(refused["parentSpanId"], "");
+  EXPECT_EQ(attrs(refused)["error.type"], "invalid_request");
+  EXPECT_EQ(refused["status"]["code"], 2);
+}
+
 TEST(GatewayOtlp, AnEndpointThatIsDownCostsNoRequestAndIsCounted) {
   Sink down;  // started then stopped: its port refuses connections
   ASSERT_TRUE(down.start());
