@@ -5,6 +5,7 @@
 #include <CLI/CLI.hpp>
 
 #include <csignal>
+#include <unistd.h>
 #include <cstdio>
 #include <cstdlib>
 #include <memory>
@@ -25,6 +26,7 @@
 #include "routing_options.h"
 #include "ploke/gateway/gateway.h"
 #include "ploke/gateway/ledger_usage.h"
+#include "ploke/gateway/otlp.h"
 #include "ploke/gateway/server.h"
 #include "ploke/ledger/ledger.h"
 #include "log_flags.h"
@@ -75,6 +77,9 @@ CLI::App* add_gateway_command(CLI::App& app, GatewayArgs& a) {
       ->check(CLI::Range(0, 3600000));
   g->add_option("--ledger", a.ledger, "Record every attempt and probe (tokens, cost, outcome) in this SQLite cost ledger (via the façade's usage hook; "
                 "written in batches, the rest on shutdown)");
+  g->add_option("--otlp-endpoint", a.otlp_endpoint,
+                "Export spans and GenAI metrics as OTLP/HTTP JSON to this collector (http[s]://host:port; POST /v1/traces, "
+                "/v1/metrics); default $OTEL_EXPORTER_OTLP_ENDPOINT; unset = no export");
   add_log_flags(*g, a.log);
   return g;
 }
@@ -105,6 +110,24 @@ std::optional<Upstream> parse_provider(const std::string& spec, const std::strin
   return u;
 }
 
+
+// scheme://[userinfo@]host[:port][/…] → host (OpenTelemetry server.address); never the userinfo.
+std::string url_host(const std::string& url) {
+  size_t b = url.find("://");
+  b = b == std::string::npos ? 0 : b + 3;
+  const size_t e = url.find_first_of("/?#", b);
+  std::string authority = url.substr(b, e == std::string::npos ? std::string::npos : e - b);
+  if (const size_t at = authority.rfind('@'); at != std::string::npos) authority.erase(0, at + 1);
+  if (!authority.empty() && authority[0] == '[') return authority.substr(0, authority.find(']') + 1);
+  return authority.substr(0, authority.find(':'));
+}
+
+// --otlp-endpoint, else $OTEL_EXPORTER_OTLP_ENDPOINT; "" = no export.
+std::string otlp_endpoint(const GatewayArgs& args) {
+  if (!args.otlp_endpoint.empty()) return args.otlp_endpoint;
+  const char* env = std::getenv("OTEL_EXPORTER_OTLP_ENDPOINT");
+  return env != nullptr ? std::string(env) : std::string();
+}
 
 }  // namespace
 
@@ -376,7 +399,7 @@ StepResult add_endpoint(const GatewayArgs& args, Clock& clock, const AdapterRegi
   c.transport = &transport;
   c.call_options.connect_timeout = std::chrono::seconds(10);
   c.call_options.total_timeout = std::chrono::milliseconds(args.timeout_ms);
-  g.infos.push_back({c.candidate.id, c.candidate.provider, c.candidate.model, c.candidate.caps.logprobs});
+  g.infos.push_back({c.candidate.id, c.candidate.provider, c.candidate.model, c.candidate.caps.logprobs, url_host(u.base_url)});
   if (Status st = g.client->add_endpoint(std::move(c)); !st.ok()) {
     std::fprintf(stderr, "%s: %s\n", kCmd, st.to_string().c_str());
     return kExitUsage;
@@ -413,6 +436,24 @@ int serve_until_signal(const GatewayArgs& args, sigset_t& stop_signals, gateway:
   }
   for (auto& s : g.sim_servers) s->stop();
   return rc;
+}
+
+// --otlp-endpoint / $OTEL_EXPORTER_OTLP_ENDPOINT: the exporter, or nothing when unset.
+StepResult start_otlp(const GatewayArgs& args, Clock& clock, Transport& transport, std::unique_ptr<gateway::OtlpExporter>& out) {
+  const std::string ep = otlp_endpoint(args);
+  if (ep.empty()) return std::nullopt;
+  if (ep.rfind("http://", 0) != 0 && ep.rfind("https://", 0) != 0) {
+    std::fprintf(stderr, "%s: --otlp-endpoint: expected http://host:port or https://host:port (got '%s')\n", kCmd,
+                 redact_secrets(ep).c_str());
+    return kExitUsage;
+  }
+  gateway::OtlpOptions oo;
+  oo.endpoint = ep;
+  // Span ids: seeded here, at the composition root (distinct per start).
+  oo.seed = static_cast<uint64_t>(clock.system_now().time_since_epoch().count()) ^ (static_cast<uint64_t>(::getpid()) << 32);
+  out = std::make_unique<gateway::OtlpExporter>(transport, clock, oo);
+  std::fprintf(stderr, "%s: exporting OpenTelemetry (OTLP/HTTP JSON) to %s\n", kCmd, redact_secrets(ep).c_str());
+  return std::nullopt;
 }
 
 }  // namespace
@@ -464,6 +505,11 @@ int run_gateway(const GatewayArgs& args) {
     return kExitUsage;
   }
   if (g.usage) go.ledger_ready = [&g] { return g.usage->last_error(); };
+  // OpenTelemetry: its own blocking client on the exporter's thread, off the request path.
+  adapters::HttpTransport otlp_transport(clock);
+  std::unique_ptr<gateway::OtlpExporter> otlp;
+  if (StepResult r = start_otlp(args, clock, otlp_transport, otlp)) return *r;
+  go.otlp = otlp.get();
   gateway::Gateway gw(*g.client, clock, g.infos, go);
   if (g.usage) gw.set_on_completed([&g](const gateway::Completed& c) { g.usage->record_request(c); });  // the request rows
   gateway::ServerOptions so;
@@ -478,7 +524,9 @@ int run_gateway(const GatewayArgs& args) {
   for (const auto& i : g.infos) std::fprintf(stderr, "%s: endpoint %s (%s)\n", kCmd, i.id.c_str(), i.model.c_str());
   std::printf("listening on %s\n", (*server)->url().c_str());
   std::fflush(stdout);
-  return serve_until_signal(args, stop_signals, gw, **server, g);
+  const int rc = serve_until_signal(args, stop_signals, gw, **server, g);
+  if (otlp) otlp->stop();  // the last spans and metrics go out
+  return rc;
 }
 
 }  // namespace ploke::cli

@@ -164,6 +164,7 @@ struct GatewayArgs {
   int timeout_ms = 120000;
   int drain_timeout_ms = 10000;
   std::string ledger;
+  std::string otlp_endpoint;  ///< --otlp-endpoint (default: $OTEL_EXPORTER_OTLP_ENDPOINT); "" = no export
   LogArgs log;
 };
 CLI::App* add_gateway_command(CLI::App& app, GatewayArgs& args);

@@ -98,11 +98,13 @@ ChatCall::ChatCall(Gateway& gw, Gateway::Proto proto, const Request& request, Re
       t0_(gw.clock_.now()) {}
 
 void ChatCall::completed(const resilience::RequestTrace& trace, StatusCode code, const std::optional<Usage>& usage) {
-  report(gw_, inflight_, requested_model_, trace, code, usage);
+  report(gw_, inflight_, requested_model_, trace, code, usage,
+         RequestOrigin{request_, t0_, "chat", in_.request.stream});
 }
 
 void ChatCall::report(Gateway& gw, Inflight& inflight, const std::string& model, const resilience::RequestTrace& trace,
-                      StatusCode code, const std::optional<Usage>& usage) {
+                      StatusCode code, const std::optional<Usage>& usage, const RequestOrigin& origin) {
+  if (gw.opts_.otlp != nullptr) gw.opts_.otlp->record(request_telemetry(gw.endpoints_, origin, model, trace, code, usage));
   if (gw.opts_.logger != nullptr) {  // the access-log line's fields (written at the last byte)
     logging::AccessRecord& a = inflight.access_;
     a.model = model;

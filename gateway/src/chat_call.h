@@ -23,6 +23,7 @@
 #include "ploke/adapters/openai/responses.h"
 #include "ploke/adapters/openrouter/server.h"
 #include "ploke/gateway/gateway.h"
+#include "ploke/gateway/otlp.h"
 #include "ploke/resilience/trace.h"
 #include "response_store.h"
 #include "model_names.h"
@@ -55,6 +56,21 @@ void append_trace(resilience::RequestTrace& merged, resilience::RequestTrace& t,
 /// Adds `u` (when set) to `sum`, field by field (reported cost too).
 void add_usage(std::optional<Usage>& sum, const std::optional<Usage>& u);
 
+/// Where a finished request came from, for its exported spans (GatewayOptions::otlp).
+struct RequestOrigin {
+  const Request& request;
+  TimePoint t0;                ///< the gateway's clock when the request began
+  std::string_view operation;  ///< chat | embeddings (GenAI gen_ai.operation.name)
+  bool streamed = false;
+};
+
+/// The exporter's view of a finished request: models, providers and server addresses from
+/// `endpoints`, timing from `trace`, the client's traceparent — never a header's or body's
+/// other content.
+RequestTelemetry request_telemetry(const std::vector<EndpointInfo>& endpoints, const RequestOrigin& origin,
+                                   const std::string& model, const resilience::RequestTrace& trace, StatusCode code,
+                                   const std::optional<Usage>& usage);
+
 class ChatCall {
  public:
   ChatCall(Gateway& gw, Gateway::Proto proto, const Request& request, Responder& out, Inflight& inflight,
@@ -63,8 +79,9 @@ class ChatCall {
   /// What a finished request leaves before its reply: the access-log fields (model asked
   /// for, served by, attempts, tokens, cost, error) and Gateway::on_completed (the ledger's
   /// request row). Shared with the embeddings route.
+  /// With GatewayOptions::otlp, also the request's spans and metrics (request_telemetry()).
   static void report(Gateway& gw, Inflight& inflight, const std::string& model, const resilience::RequestTrace& trace,
-                     StatusCode code, const std::optional<Usage>& usage);
+                     StatusCode code, const std::optional<Usage>& usage, const RequestOrigin& origin);
 
  private:
   Status prepare();

@@ -83,7 +83,7 @@ void EmbeddingsCall::record(const std::optional<Usage>& usage, const Status& st)
     merged_.final_code = st.code();
     merged_.final_error = st.to_string();
   }
-  ChatCall::report(gw_, inflight_, req_.model, merged_, st.code(), usage);
+  ChatCall::report(gw_, inflight_, req_.model, merged_, st.code(), usage, RequestOrigin{request_, t0_, "embeddings", false});
   gw_.store_trace(std::move(merged_));
 }
 

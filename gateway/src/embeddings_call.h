@@ -2,10 +2,9 @@
 //
 // One `POST /v1/embeddings` through the gateway: the body read and checked by the OpenAI
 // package's read_served_embedding_body() (the simulator's reader: the same 400s), the
-// x-ploke-* header overrides and the policy, then one LlmClient::embed per routing group
-// (a pin: that group; else the endpoints configured for the model when only some are,
-// else one unpinned call — the request's model is sent as is) until one succeeds or fails
-// for good; the trace recorded (trace store, on_completed with the usage) before the
+// x-ploke-* header overrides and the policy, then one LlmClient::embed call (a pin
+// applies; when the model is a configured name or some endpoints' model, only those
+// serve it; the request's model is sent as is); the trace recorded (trace store, on_completed with the usage) before the
 // reply, which is the CreateEmbeddingResponse in the client's `encoding_format` (float or
 // base64) or the error in OpenAI's shape, with the trace id headers of a chat reply.
 #pragma once

@@ -13,6 +13,7 @@
 #include "ploke/core/secret_registry.h"
 #include "access_log_responder.h"
 #include "chat_call.h"
+#include "ploke/gateway/otlp.h"
 #include "embeddings_call.h"
 #include "ploke/net/process_metrics.h"
 #include "ploke/adapters/openai/responses_served.h"
@@ -520,6 +521,7 @@ std::string Gateway::metrics_text() const {
   o += "# HELP ploke_gateway_active Chat requests queued or running.\n";
   o += "# TYPE ploke_gateway_active gauge\n";
   o += "ploke_gateway_active " + std::to_string(in_flight()) + "\n";
+  if (opts_.otlp != nullptr) o += opts_.otlp->metrics_text();  // ploke_otlp_*
   return o;
 }
 

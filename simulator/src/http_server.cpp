@@ -28,6 +28,7 @@
 #include "ploke/dashboard/page.h"
 #include "ploke/simulator/fault_plan_json.h"
 #include "ploke/simulator/metrics_text.h"
+#include "otlp_sink.h"
 
 namespace ploke::simulator {
 namespace {
@@ -150,15 +151,17 @@ struct Player : std::enable_shared_from_this<Player> {
 }  // namespace
 
 struct SimServer::Impl {
-  Impl(SimEngine& e, Clock& c, ServerOptions o) : engine(e), clock(c), opts(std::move(o)) {}
+  Impl(SimEngine& e, Clock& c, ServerOptions o) : engine(e), clock(c), opts(std::move(o)), otlp(opts.otlp_max_payloads) {}
 
   SimEngine& engine;
   Clock& clock;
   const ServerOptions opts;
   std::unique_ptr<net::HttpServer> server;
   SimObservability obs{engine, clock};  // GET /metrics, /__admin/dashboard.json (docs/dashboard.md)
+  OtlpSink otlp;                        // POST /v1/traces, /v1/metrics; GET /__admin/otlp
 
   void handle(net::Request& req, net::Responder res);
+  bool otlp_route(const net::Request& req, net::Responder& res);
   void admin(net::Request& req, net::Responder& res);
   void play(ScriptedResponse&& sr, TimePoint t0, net::Responder& res, ServedNote served);
 };
@@ -169,6 +172,7 @@ void SimServer::Impl::handle(net::Request& req, net::Responder res) {
       admin(req, res);
       return;
     }
+    if (otlp_route(req, res)) return;
     if (req.path == "/metrics" && req.method == "GET") {
       res.respond(200, "text/plain; version=0.0.4; charset=utf-8", obs.metrics_text() + net::process_metrics_text("serve"));
       return;
@@ -189,6 +193,19 @@ void SimServer::Impl::handle(net::Request& req, net::Responder res) {
     h.add("Connection", "close");
     if (!res.respond(500, std::move(h), admin_error(std::string("simulator: ") + e.what()))) res.close();
   }
+}
+
+// The OTLP sink: exports accepted as a collector does (200 with an empty partial
+// success), a malformed one refused with 400 and a google.rpc.Status naming where.
+bool SimServer::Impl::otlp_route(const net::Request& req, net::Responder& res) {
+  if (req.method != "POST" || (req.path != "/v1/traces" && req.path != "/v1/metrics")) return false;
+  const Status st = req.path == "/v1/traces" ? otlp.accept_traces(req.body) : otlp.accept_metrics(req.body);
+  if (st.ok()) {
+    res.respond(200, "application/json", "{}");
+  } else {
+    res.respond(400, "application/json", "{\"code\":3,\"message\":" + nlohmann::json(st.message()).dump() + "}");
+  }
+  return true;
 }
 
 void SimServer::Impl::play(ScriptedResponse&& sr, TimePoint t0, net::Responder& res, ServedNote served) {
@@ -282,6 +299,11 @@ void SimServer::Impl::admin(net::Request& req, net::Responder& res) {
     ok_json(strict_report_to_json(engine.strict_report()));
   } else if (path == "/__admin/cassette/reset" && m == "POST") {
     engine.reset_replay();
+    ok_json("{\"ok\":true}");
+  } else if (path == "/__admin/otlp" && m == "GET") {
+    ok_json(otlp.to_json());
+  } else if (path == "/__admin/otlp" && m == "DELETE") {
+    otlp.clear();
     ok_json("{\"ok\":true}");
   } else if (path == "/__admin/dashboard" && m == "GET") {
     res.respond(200, "text/html; charset=utf-8", dashboard::page_html());

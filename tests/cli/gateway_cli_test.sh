@@ -5,7 +5,9 @@
 # an embeddings attempt at its embedding model's input price)
 # and the rows still pending are written on SIGTERM, and a "stop" budget refuses requests in
 # the protocol's shape (OpenAI 429 insufficient_quota, Anthropic 402). Simulated upstreams
-# (--sim), loopback only, temp XDG home. Ends with "N passed, N failed".
+# (--sim), loopback only, temp XDG home. Last, OpenTelemetry: a gateway exporting to a `serve`
+# sink (the env default, the final flush at SIGTERM, a planted key absent). Ends with
+# "N passed, N failed".
 set -u
 BIN="$1"
 TMP="$(mktemp -d)"
@@ -13,7 +15,7 @@ PIDS=""
 cleanup() { for p in $PIDS; do kill "$p" 2>/dev/null; done; wait 2>/dev/null; rm -rf "$TMP"; }
 trap cleanup EXIT
 export XDG_CACHE_HOME="$TMP/cache" XDG_CONFIG_HOME="$TMP/config" XDG_DATA_HOME="$TMP/data" HOME="$TMP"
-unset OPENROUTER_API_KEY OPENAI_API_KEY ANTHROPIC_API_KEY PLOKE_SIM_CONFIG PLOKE_SIM_PROFILE PLOKE_SIM_LEDGER
+unset OPENROUTER_API_KEY OPENAI_API_KEY ANTHROPIC_API_KEY PLOKE_SIM_CONFIG PLOKE_SIM_PROFILE PLOKE_SIM_LEDGER OTEL_EXPORTER_OTLP_ENDPOINT
 # shellcheck source=tests/cli/lib.sh
 source "$(dirname "$0")/lib.sh"
 GW_PID=""
@@ -91,5 +93,33 @@ code=$(post /v1/messages "$MSG")
 kill -TERM "$GW_PID"; wait "$GW_PID"
 python3 -c 'import sqlite3,sys; c=sqlite3.connect(sys.argv[1]); print(c.execute("select count(*) from attempts").fetchone()[0]); print(c.execute("select count(*) from requests where outcome=\"insufficient_credits\"").fetchone()[0])' "$TMP/b.db" >"$TMP/out"
 [[ "$(tr '\n' ' ' <"$TMP/out")" == "0 2 " ]]; check "nothing was sent; both refusals recorded as requests" 0 $? "" "$TMP/out"
+
+# --- OpenTelemetry: --otlp-endpoint (or $OTEL_EXPORTER_OTLP_ENDPOINT) → a `serve` sink -------
+"$BIN" serve --host 127.0.0.1 --port 0 >"$TMP/sink.out" 2>"$TMP/sink.err" &
+SINK_PID=$!
+PIDS="$PIDS $SINK_PID"
+for _ in $(seq 1 200); do grep -q '^listening on ' "$TMP/sink.out" 2>/dev/null && break; sleep 0.05; done
+SINK=$(sed -n 's/^listening on //p' "$TMP/sink.out")
+OTEL_EXPORTER_OTLP_ENDPOINT="$SINK" start_gateway "$TMP/gw4.out"
+code=$(curl -s -o "$TMP/body" -w '%{http_code}' -H 'content-type: application/json' \
+  -H 'traceparent: 00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01' \
+  -H 'authorization: Bearer sk-FAKE-planted-cli-otlp-77aa' -d "$CHAT" "$URL/v1/chat/completions")
+[[ $code == 200 ]]; check "a request through a gateway exporting to \$OTEL_EXPORTER_OTLP_ENDPOINT" 0 $?
+kill -TERM "$GW_PID"; wait "$GW_PID"; check "SIGTERM: graceful exit with the exporter on" 0 $?
+curl -s "$SINK/__admin/otlp" >"$TMP/otlp.json"
+python3 - "$TMP/otlp.json" <<'PY'
+import json, sys
+d = json.load(open(sys.argv[1]))
+root = [s for s in d["spans"] if s["kind"] == 2]
+assert len(root) == 1 and root[0]["traceId"] == "4bf92f3577b34da6a3ce929d0e0e4736", d
+assert root[0]["parentSpanId"] == "00f067aa0ba902b7", root
+kids = [s for s in d["spans"] if s["parentSpanId"] == root[0]["spanId"]]
+assert len(kids) >= 1 and all(s["kind"] == 3 for s in kids), d
+assert "gen_ai.client.operation.duration" in d["metrics"], d["metrics"].keys()
+PY
+check "the final flush at shutdown reached the sink: request span in the client's trace, attempt spans under it" 0 $?
+! grep -q 'sk-FAKE-planted-cli-otlp' "$TMP/otlp.json"; check "the planted key is not in the export" 0 $?
+"$BIN" gateway --sim --port 0 --otlp-endpoint ftp://x >"$TMP/out" 2>&1
+check "--otlp-endpoint: a non-http URL is a usage error" 2 $? 'expected http://host:port' "$TMP/out"
 
 finish

@@ -36,6 +36,7 @@ struct StackOptions {
   uint64_t sim_limit_requests = 10000;  ///< the simulated provider's advertised limit per minute
   size_t upstream_pool = 64;            ///< idle keep-alive connections per upstream
   std::optional<resilience::BreakerConfig> breaker;  ///< default: the façade's
+  OtlpExporter* otlp = nullptr;                       ///< GatewayOptions::otlp (must outlive the stack)
 };
 
 class GatewayStack {
@@ -84,7 +85,7 @@ class GatewayStack {
       c.call_options.connect_timeout = std::chrono::seconds(2);
       c.call_options.first_byte_timeout = o_.first_byte_timeout;
       c.call_options.total_timeout = o_.attempt_timeout;
-      infos.push_back({c.candidate.id, c.candidate.provider, c.candidate.model});
+      infos.push_back({c.candidate.id, c.candidate.provider, c.candidate.model, false, "127.0.0.1"});
       if (Status st = client_->add_endpoint(std::move(c)); !st.ok()) return fail(st);
     }
     GatewayOptions go;
@@ -92,6 +93,7 @@ class GatewayStack {
     go.max_queue = o_.max_queue;
     // Anthropic clients ask for a Claude name: it stands for both simulators.
     go.model_names = {{"claude-haiku-4-5", {"sim-a/gpt-4o-mini", "sim-b/gpt-4o-mini"}, {}, false}};
+    go.otlp = o_.otlp;
     gateway_ = std::make_unique<Gateway>(*client_, clock_, infos, go);
     ServerOptions so;
     so.threads = o_.server_threads;

@@ -71,6 +71,8 @@
 
 namespace ploke::gateway {
 
+class OtlpExporter;
+
 /// One parsed HTTP request (what the server hands over).
 struct Request {
   std::string method;
@@ -98,6 +100,8 @@ struct EndpointInfo {
   /// Its protocol returns token log probabilities (OpenAI-shaped upstreams; not
   /// Anthropic). Keep equal to the façade candidate's caps.logprobs.
   bool logprobs = false;
+  /// The upstream's host (OpenTelemetry `server.address` on its attempt spans); "" = none.
+  std::string server_address{};
 };
 
 /// A model name clients may ask for (`[models.NAME]`): the endpoints behind it (a model
@@ -139,6 +143,10 @@ struct GatewayOptions {
   /// Optional: whether the cost ledger is writable (GET /readyz; e.g.
   /// LedgerUsage::last_error()). Unset: no ledger to check.
   std::function<Status()> ledger_ready;
+  /// Optional (not owned; must outlive the gateway): every finished chat / embeddings
+  /// request is recorded there — spans and GenAI metrics, exported off the request path
+  /// (ploke/gateway/otlp.h) — and its counters join /metrics.
+  OtlpExporter* otlp = nullptr;
 };
 
 /// What one finished chat request looked like (for the ledger and tests).

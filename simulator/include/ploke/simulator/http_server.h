@@ -19,6 +19,13 @@
 //   DELETE /__admin/faults
 //   GET    /__admin/requests[?limit=N]      {"requests":[…]} (journal, oldest first)
 //   DELETE /__admin/requests
+//   GET    /__admin/otlp                    what the OTLP sink received (below); DELETE clears it
+//
+// OTLP sink (an OpenTelemetry collector's HTTP JSON receiver, for tests and users):
+//   POST /v1/traces, POST /v1/metrics      OTLP/HTTP JSON; 200 `{}` (an empty partial
+//                                          success); malformed → 400 {"code":3,"message"}
+//                                          naming the byte offset or the field path. The
+//                                          last ServerOptions::otlp_max_payloads are kept.
 //
 // Thread-safety: start/stop from one owner thread; port()/url() from any thread. The
 // event-loop threads call the engine concurrently (SimEngine is thread-safe).
@@ -54,6 +61,8 @@ struct ServerOptions : net::ServerOptions {
   /// ends — last byte, reset, close or the end of a hang — with its journal entry and the
   /// time from arrival; on the event-loop thread, so it must not block (serve's access log).
   std::function<void(const JournalEntry& entry, Duration latency)> on_served;
+  /// OTLP payloads (traces and metrics together) the sink keeps; older ones are forgotten.
+  size_t otlp_max_payloads = 256;
 };
 
 class SimServer {

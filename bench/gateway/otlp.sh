@@ -1,0 +1,133 @@
+#!/usr/bin/env bash
+# OpenTelemetry export cost (issue 18 target: OTLP export on costs ≤ 5 % throughput at c64):
+# the same gateway with and without --otlp-endpoint, in the same run, interleaved.
+#
+#   bench/gateway/otlp.sh [BUILD_DIR]
+#
+#   upstream = `ploke-sim serve --fast` (no simulated latency, limits raised)
+#   sink     = `ploke-sim serve` (its OTLP sink receives the exports; it keeps the last 256
+#              payloads)
+#   gateway  = wrk → `ploke-sim gateway --provider openai,UPSTREAM/v1,gpt-4o` → upstream
+#   gwotlp   = the same with --otlp-endpoint SINK (2 spans + 3 histogram updates per
+#              request, batches of 512 spans, metrics every 2 s)
+#   gwnull   = the same with --otlp-endpoint NULL: nginx answering every POST 200 `{}`
+#              without parsing it (when nginx is installed) — a collector whose work is
+#              elsewhere, as in production; the sink's JSON parsing shares these 2 vCPUs
+#              with the gateway, wrk and the upstream, so gwotlp measures the gateway plus
+#              a co-located collector
+# Each: wrk -t2 -c64 -d DUR (throughput) and -t1 -c1 (p50), ROUNDS interleaved rounds, best
+# kept; CPU µs/request of the gateway process. Env: PLOKE_BENCH_DURATION (s, 8),
+# PLOKE_BENCH_ROUNDS (3), PLOKE_BENCH_WARMUP (s, 2). Results: bench/results/otlp-<UTC>.json
+# and a table on stdout. Everything binds 127.0.0.1; every process is stopped on exit.
+set -euo pipefail
+
+HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+BENCH=$(cd "$HERE/.." && pwd)
+REPO=$(cd "$BENCH/.." && pwd)
+# shellcheck source=bench/lib/common.sh
+source "$BENCH/lib/common.sh"
+bench_init
+
+BIN=$(bench_find_binary "$REPO" "${1:-}")
+DUR=${PLOKE_BENCH_DURATION:-8}
+ROUNDS=${PLOKE_BENCH_ROUNDS:-3}
+WARM=${PLOKE_BENCH_WARMUP:-2}
+CLK_TCK=$(getconf CLK_TCK)
+for t in wrk python3 curl; do command -v "$t" >/dev/null || bench_die "$t not found (scripts/install-deps.sh --bench)"; done
+BENCH_TMP=$(mktemp -d "${TMPDIR:-/tmp}/ploke-otlpbench.XXXXXX")
+T=$BENCH_TMP
+mkdir -p "$BENCH/results"
+STAMP=$(date -u +%Y%m%dT%H%M%SZ)
+RESULTS=$BENCH/results/otlp-$STAMP.json
+ROWS=()
+
+python3 - >"$T/body.json" <<'PY'
+import json
+print(json.dumps({"model": "gpt-4o", "messages": [{"role": "system", "content": "You are terse."},
+      {"role": "user", "content": "Give me a short status update."}], "max_tokens": 8},
+      separators=(",", ":")), end="")
+PY
+export WRK_METHOD=POST WRK_BODY_FILE=$T/body.json
+
+# start NAME ARGS... → $NAME_URL, $NAME_PID (the process is stopped on exit)
+start() {
+  local name=$1 url
+  bench_spawn "$T/$name.log" "$BIN" "${@:2}"
+  printf -v "${name}_PID" '%s' "$BENCH_LAST_PID"
+  url=$(bench_wait_line "$T/$name.log" '^listening on (http://127\.0\.0\.1:[0-9]+)$' 15) || { cat "$T/$name.log" >&2; bench_die "$name did not start"; }
+  printf -v "${name}_URL" '%s' "$url"
+}
+start SIM serve --host 127.0.0.1 --port 0 --seed 7 --fast --limit-requests 1000000000 --limit-tokens 1000000000000
+start SINK serve --host 127.0.0.1 --port 0 --seed 8
+start GW gateway --host 127.0.0.1 --port 0 --provider "openai,$SIM_URL/v1,gpt-4o"
+start GWO gateway --host 127.0.0.1 --port 0 --provider "openai,$SIM_URL/v1,gpt-4o" --otlp-endpoint "$SINK_URL"
+SIM=$SIM_URL SINK=$SINK_URL GW=$GW_URL GWO=$GWO_URL
+GWN=
+if command -v nginx >/dev/null; then
+  chmod 755 "$T"
+  NX_PORT=$(bench_free_port)
+  bench_nginx_start "$T/nginx" "$NX_PORT" "  server {
+    listen 127.0.0.1:$NX_PORT;
+    client_max_body_size 64m;
+    client_body_buffer_size 1m;
+    location / { default_type application/json; return 200 '{}'; }
+  }"
+  bench_wait_http "http://127.0.0.1:$NX_PORT/" 10 || { cat "$T/nginx/logs/error.log" >&2; bench_die "nginx did not start"; }
+  start GWN gateway --host 127.0.0.1 --port 0 --provider "openai,$SIM_URL/v1,gpt-4o" --otlp-endpoint "http://127.0.0.1:$NX_PORT"
+  GWN=$GWN_URL
+fi
+bench_log "upstream $SIM, sink $SINK, gateway $GW (pid $GW_PID), gateway+otlp $GWO (pid $GWO_PID)"
+
+run() {  # NAME URL CONNS THREADS PID
+  local name=$1 url=$2 c=$3 t=$4 pid=$5 load1 c0 c1
+  load1=$(cut -d' ' -f1 /proc/loadavg)
+  c0=$(bench_cpu_ticks "$pid")
+  wrk -t"$t" -c"$c" -d"${DUR}s" --latency -s "$BENCH/lib/post.lua" "$url" >"$T/$name.txt" 2>&1 ||
+    { cat "$T/$name.txt" >&2; bench_die "wrk failed for $name"; }
+  c1=$(bench_cpu_ticks "$pid")
+  python3 "$BENCH/lib/loadreport.py" parse "$name" "$T/$name.txt" "$load1" "$(python3 -c "print(($c1 - $c0) / $CLK_TCK)")" >"$T/$name.json"
+  ROWS+=("$T/$name.json")
+  bench_log "$name: $(python3 -c "import json;d=json.load(open('$T/$name.json'));print(f\"{d['req_per_s']:.0f} req/s p50 {d['p50_ms']*1000:.0f} us cpu {d.get('server_cpu_us_per_req','?')} us/req\")")"
+}
+for u in "$GW" "$GWO" $GWN; do wrk -t2 -c16 -d"${WARM}s" -s "$BENCH/lib/post.lua" "$u/v1/chat/completions" >/dev/null 2>&1 || true; done
+SINK_C0=$(bench_cpu_ticks "$SINK_PID")
+for ((r = 1; r <= ROUNDS; r++)); do
+  run "gateway-c64#$r" "$GW/v1/chat/completions" 64 2 "$GW_PID"
+  run "gwotlp-c64#$r" "$GWO/v1/chat/completions" 64 2 "$GWO_PID"
+  [[ -n $GWN ]] && run "gwnull-c64#$r" "$GWN/v1/chat/completions" 64 2 "$GWN_PID"
+  run "gateway-c1#$r" "$GW/v1/chat/completions" 1 1 "$GW_PID"
+  run "gwotlp-c1#$r" "$GWO/v1/chat/completions" 1 1 "$GWO_PID"
+  [[ -n $GWN ]] && run "gwnull-c1#$r" "$GWN/v1/chat/completions" 1 1 "$GWN_PID"
+done
+SINK_S=$(python3 -c "print(($(bench_cpu_ticks "$SINK_PID") - $SINK_C0) / $CLK_TCK)")
+curl -s "$GWO/metrics" | grep '^ploke_otlp_' >"$T/otlp_counters.txt" || true
+[[ -n $GWN ]] && { curl -s "$GWN/metrics" | grep '^ploke_otlp_' | sed 's/^/null: /' >>"$T/otlp_counters.txt" || true; }
+echo "sink_cpu_s $SINK_S" >>"$T/otlp_counters.txt"
+cat "$T/otlp_counters.txt" >&2
+
+python3 - "$RESULTS" "$T/otlp_counters.txt" "${ROWS[@]}" <<'PY'
+import json, sys
+out, counters, rows = sys.argv[1], open(sys.argv[2]).read(), [json.load(open(p)) for p in sys.argv[3:]]
+best = {}
+for r in rows:
+    base = r["name"].split("#")[0]
+    key = (lambda x: -x["p50_ms"]) if base.endswith("c1") else (lambda x: x["req_per_s"])
+    if base not in best or key(r) > key(best[base]):
+        best[base] = r
+s = {"otlp_throughput_ratio_c64": round(best["gwotlp-c64"]["req_per_s"] / best["gateway-c64"]["req_per_s"], 3),
+     "otlp_added_p50_ms_c1": round(best["gwotlp-c1"]["p50_ms"] - best["gateway-c1"]["p50_ms"], 4),
+     "gateway_cpu_us_per_req_c64": best["gateway-c64"].get("server_cpu_us_per_req"),
+     "gwotlp_cpu_us_per_req_c64": best["gwotlp-c64"].get("server_cpu_us_per_req"),
+     "otlp_counters": counters.strip().splitlines(),
+     **({"null_throughput_ratio_c64": round(best["gwnull-c64"]["req_per_s"] / best["gateway-c64"]["req_per_s"], 3),
+         "null_added_p50_ms_c1": round(best["gwnull-c1"]["p50_ms"] - best["gateway-c1"]["p50_ms"], 4),
+         "gwnull_cpu_us_per_req_c64": best["gwnull-c64"].get("server_cpu_us_per_req")} if "gwnull-c64" in best else {}),
+     "target": "otlp_throughput_ratio_c64 >= 0.95"}
+json.dump({"rows": rows, "best": best, "summary": s}, open(out, "w"), indent=2)
+print(f"{'run':<12} {'req/s':>9} {'p50':>9} {'p99':>9} {'cpu us/req':>11} {'load1':>6}")
+for n in sorted(best):
+    r = best[n]
+    print(f"{n:<12} {r['req_per_s']:>9.0f} {r['p50_ms']*1000:>7.0f}us {r['p99_ms']*1000:>7.0f}us {r.get('server_cpu_us_per_req', 0):>11} {r.get('loadavg1_before', 0):>6}")
+print(json.dumps(s, indent=2))
+PY
+bench_log "results: $RESULTS"

@@ -1,0 +1,203 @@
+// OtlpExporter: the bounded queue, the metrics and the export thread (ploke/gateway/otlp.h).
+#include "ploke/gateway/otlp.h"
+
+#include <utility>
+
+namespace ploke::gateway {
+namespace {
+
+// The GenAI conventions' advisory bucket boundaries.
+const std::vector<double> kSecondsBounds = {0.01, 0.02, 0.04, 0.08, 0.16, 0.32, 0.64, 1.28, 2.56, 5.12, 10.24, 20.48, 40.96, 81.92};
+const std::vector<double> kTokenBounds = {1, 4, 16, 64, 256, 1024, 4096, 16384, 65536, 262144, 1048576, 4194304, 16777216, 67108864};
+
+double seconds(Duration d) { return std::chrono::duration<double>(d).count(); }
+
+std::string counter(const char* name, const char* help, uint64_t v) {
+  return std::string("# HELP ") + name + " " + help + "\n# TYPE " + name + " counter\n" + name + " " + std::to_string(v) + "\n";
+}
+
+}  // namespace
+
+// The interval timer outlives nothing: stop() sets `stopped` under `mu`, so a callback that
+// runs later never touches the exporter, and one already running holds `mu` until done.
+struct OtlpExporter::Ticker {
+  Mutex mu;
+  bool stopped PLOKE_GUARDED_BY(mu) = false;
+  TimerId id PLOKE_GUARDED_BY(mu) = 0;
+  static void arm(const std::shared_ptr<Ticker>& t, Clock& clock, Duration every, OtlpExporter* owner) {
+    MutexLock lk(t->mu);
+    if (t->stopped) return;
+    t->id = clock.schedule_after(every, [t, &clock, every, owner] {
+      {
+        MutexLock g(t->mu);
+        if (t->stopped) return;
+        owner->on_tick();
+      }
+      arm(t, clock, every, owner);
+    });
+  }
+};
+
+OtlpExporter::OtlpExporter(Transport& transport, Clock& clock, OtlpOptions options)
+    : transport_(transport), clock_(clock), opts_(std::move(options)),
+      start_ns_(static_cast<uint64_t>(std::chrono::duration_cast<std::chrono::nanoseconds>(clock.system_now().time_since_epoch()).count())),
+      random_(opts_.seed) {
+  duration_ = {"gen_ai.client.operation.duration", "s", "GenAI operation duration.", kSecondsBounds, {}};
+  tokens_ = {"gen_ai.client.token.usage", "{token}", "Number of input and output tokens used.", kTokenBounds, {}};
+  ttfc_ = {"gen_ai.client.operation.time_to_first_chunk", "s",
+           "Time from the request to the first chunk of a streamed response.", kSecondsBounds, {}};
+  ticker_ = std::make_shared<Ticker>();
+  Ticker::arm(ticker_, clock_, opts_.interval, this);
+  thread_ = std::thread([this] { run(); });
+}
+
+OtlpExporter::~OtlpExporter() { stop(); }
+
+int64_t OtlpExporter::unix_ns(TimePoint t) const {
+  const SystemTime wall = clock_.system_now() - (clock_.now() - t);
+  return std::chrono::duration_cast<std::chrono::nanoseconds>(wall.time_since_epoch()).count();
+}
+
+void OtlpExporter::on_tick() {
+  MutexLock lk(mu_);
+  tick_ = true;
+  cv_.notify_all();
+}
+
+void OtlpExporter::record(RequestTelemetry r) {
+  const int64_t base = unix_ns(r.start);
+  const size_t spans = 1 + r.attempts.size();
+  MutexLock lk(mu_);
+  if (stopping_) return;
+  if (queued_spans_ + spans > opts_.max_queue_spans) {
+    dropped_.fetch_add(spans, std::memory_order_relaxed);
+    return;
+  }
+  queued_spans_ += spans;
+  queue_.push_back(Pending{std::move(r), base});
+  if (queued_spans_ >= opts_.batch_spans) cv_.notify_all();
+}
+
+// On the export thread (which alone owns the histograms and the Random).
+void OtlpExporter::fold_metrics(const RequestTelemetry& r) {
+  std::vector<OtlpAttribute> attrs = {{"gen_ai.operation.name", r.operation}, {"gen_ai.request.model", r.request_model}};
+  if (!r.provider.empty()) attrs.push_back({"gen_ai.provider.name", r.provider});
+  if (!r.response_model.empty()) attrs.push_back({"gen_ai.response.model", r.response_model});
+  if (r.time_to_first_chunk && r.streamed) ttfc_.add(attrs, seconds(*r.time_to_first_chunk));
+  for (const auto& [type, n] : {std::pair{"input", r.input_tokens}, std::pair{"output", r.output_tokens}}) {
+    if (!n) continue;
+    attrs.push_back({"gen_ai.token.type", std::string(type)});
+    tokens_.add(attrs, static_cast<double>(*n));
+    attrs.pop_back();
+  }
+  if (r.outcome != StatusCode::kOk) attrs.push_back({"error.type", std::string(status_code_name(r.outcome))});
+  duration_.add(attrs, seconds(r.total));
+  metrics_dirty_ = true;
+}
+
+bool OtlpExporter::flush() {
+  MutexLock lk(mu_);
+  if (stopping_) return false;
+  const uint64_t want = ++flush_wanted_;
+  cv_.notify_all();
+  lk.wait(done_cv_, [&] {
+    mu_.assert_held();
+    return flush_done_ >= want || stopping_;
+  });
+  return flush_done_ >= want;
+}
+
+void OtlpExporter::stop() {
+  {
+    MutexLock lk(ticker_->mu);
+    ticker_->stopped = true;
+    clock_.cancel(ticker_->id);
+  }
+  {
+    MutexLock lk(mu_);
+    if (stopping_) return;
+    stopping_ = true;
+    cv_.notify_all();
+  }
+  if (thread_.joinable()) thread_.join();
+  MutexLock lk(mu_);
+  done_cv_.notify_all();
+}
+
+void OtlpExporter::run() {
+  for (;;) {
+    uint64_t serving = 0;
+    bool last = false;
+    {
+      MutexLock lk(mu_);
+      lk.wait(cv_, [&] {
+        mu_.assert_held();
+        return stopping_ || tick_ || flush_wanted_ > flush_done_ || queued_spans_ >= opts_.batch_spans;
+      });
+      tick_ = false;
+      serving = flush_wanted_;
+      last = stopping_;
+    }
+    export_once();
+    MutexLock lk(mu_);
+    flush_done_ = serving;
+    done_cv_.notify_all();
+    if (last) return;
+  }
+}
+
+// Every queued request's spans (in batches of about batch_spans), then the metrics if they
+// changed.
+void OtlpExporter::export_once() {
+  for (;;) {
+    std::vector<Pending> taken;  // moved out under the lock; spans made without it
+    {
+      MutexLock lk(mu_);
+      size_t spans = 0;
+      while (!queue_.empty() && spans < opts_.batch_spans) {
+        spans += 1 + queue_.front().r.attempts.size();
+        taken.push_back(std::move(queue_.front()));
+        queue_.pop_front();
+      }
+      queued_spans_ -= spans;
+    }
+    if (taken.empty()) break;
+    std::vector<OtlpSpan> batch;
+    for (const Pending& p : taken) {
+      for (auto& s : request_spans(p.r, random_, p.unix_ns_at_start)) batch.push_back(std::move(s));
+      fold_metrics(p.r);
+    }
+    const bool ok = post("/v1/traces", encode_otlp_traces(batch, opts_.service_name));
+    (ok ? exported_ : dropped_).fetch_add(batch.size(), std::memory_order_relaxed);
+  }
+  if (!metrics_dirty_) return;
+  metrics_dirty_ = false;
+  const uint64_t now_ns = static_cast<uint64_t>(unix_ns(clock_.now()));
+  post("/v1/metrics", encode_otlp_metrics({&duration_, &tokens_, &ttfc_}, opts_.service_name, start_ns_, now_ns));
+}
+
+bool OtlpExporter::post(const std::string& path, std::string body) {
+  HttpRequest req;
+  req.method = "POST";
+  req.base_url = opts_.endpoint;
+  req.path = path;
+  req.headers.add("Content-Type", "application/json");
+  req.body = std::move(body);
+  CallOptions co;
+  co.total_timeout = opts_.timeout;
+  co.connect_timeout = opts_.timeout;
+  posts_.fetch_add(1, std::memory_order_relaxed);
+  Result<HttpResponse> r = send_and_wait(transport_, clock_, req, co);
+  if (r.ok() && r->status >= 200 && r->status < 300) return true;
+  failures_.fetch_add(1, std::memory_order_relaxed);
+  return false;
+}
+
+std::string OtlpExporter::metrics_text() const {
+  return counter("ploke_otlp_exports_total", "OTLP posts made (traces and metrics).", posts_.load()) +
+         counter("ploke_otlp_export_failures_total", "OTLP posts that failed (transport error or non-2xx).", failures_.load()) +
+         counter("ploke_otlp_exported_spans_total", "Spans accepted by the OTLP endpoint.", exported_.load()) +
+         counter("ploke_otlp_dropped_total", "Spans dropped: the export queue was full.", dropped_.load());
+}
+
+}  // namespace ploke::gateway
