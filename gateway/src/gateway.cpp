@@ -11,6 +11,7 @@
 
 #include "ploke/core/secret.h"
 #include "ploke/core/secret_registry.h"
+#include "ploke/gateway/client_keys.h"
 #include "access_log_responder.h"
 #include "chat_call.h"
 #include "embeddings_call.h"
@@ -47,6 +48,15 @@ int status_slot(int status) {
 }
 
 double ms(Duration d) { return std::chrono::duration<double, std::milli>(d).count(); }
+
+// The gateway's own client-key refusals keep their wording (ploke/gateway/client_keys.h):
+// the protocol's error object with its message replaced, members in their order.
+std::string with_error_message(std::string body, const std::string& message) {
+  nlohmann::ordered_json j = nlohmann::ordered_json::parse(body, nullptr, false);
+  if (!j.is_object() || !j.contains("error") || !j["error"].is_object()) return body;
+  j["error"]["message"] = message;
+  return j.dump();
+}
 
 json finite_or_null(double v) { return std::isfinite(v) ? json(v) : json(nullptr); }
 
@@ -113,6 +123,7 @@ std::shared_ptr<Inflight> Gateway::handle(Request request, ResponderPtr out, std
     }
     out = std::make_shared<internal::AccessLogResponder>(std::move(out), inflight, *opts_.logger, clock_);
   }
+  if (opts_.auth != nullptr && !authorize(request, *out, *inflight)) return inflight;
   const std::string& p = request.path;
   if (request.method == "POST" && p == "/api/v1/chat/completions") {
     dispatch_chat(Proto::kOpenRouter, std::move(request), std::move(out), inflight);
@@ -200,10 +211,7 @@ void Gateway::dispatch_chat(Proto proto, Request request, ResponderPtr out, std:
 }
 
 void Gateway::reject_busy(const Request& request, Responder& out) {
-  const bool anthropic = request.path == "/v1/messages" || request.path == "/messages";
-  const Proto proto = anthropic                                 ? Proto::kAnthropic
-                      : request.path == "/api/v1/chat/completions" ? Proto::kOpenRouter
-                                                                   : Proto::kOpenAi;
+  const Proto proto = proto_of(request);
   rejected_.fetch_add(1, std::memory_order_relaxed);
   const std::string what = "gateway busy (" + std::to_string(opts_.max_queue) + " requests in flight on this event loop)";
   Status st = proto != Proto::kAnthropic ? RateLimitedError(what) : OverloadedError(what);
@@ -222,6 +230,7 @@ void Gateway::reply_error(Proto proto, Responder& out, const Status& st, const s
   adapters::inbound::Reply r = openai ? adapters::openai::render_openai_error(st)
                      : proto == Proto::kOpenRouter ? adapters::openrouter::render_openrouter_error(st)
                                                    : adapters::anthropic::render_anthropic_error(st, trace_id);
+  if (ClientAuth::is_refusal(st)) r.body = with_error_message(std::move(r.body), st.message());
   Headers h;
   h.add("content-type", "application/json");
   if (!trace_id.empty()) {
