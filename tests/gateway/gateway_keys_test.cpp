@@ -310,6 +310,28 @@ TEST_F(GatewayKeysTest, ModelNotAllowedIs403) {
   EXPECT_EQ(chat(kMaster, other)->status, 200);  // the master key may use any model
 }
 
+// /v1/models lists only the key's models (as LiteLLM does); the master key sees them all.
+TEST_F(GatewayKeysTest, ModelsListShowsTheKeysModels) {
+  infos_.push_back({"sim-b/gpt-4o", "sim-b", "gpt-4o", true});  // a second model name to list
+  start();
+  auto [id, key] = create(13, std::nullopt, std::nullopt, {"gpt-4o"});
+  auto [all_id, all] = create(14);
+  auto ids = [this](const std::string& k, const std::string& path) {
+    std::vector<std::string> out;
+    auto r = call("GET", path, "", {{"authorization", "Bearer " + k}});
+    EXPECT_EQ(r->status, 200) << r->body;
+    const json page = json::parse(r->body);
+    for (const auto& m : page["data"]) out.push_back(m["id"]);
+    return out;
+  };
+  EXPECT_EQ(ids(key, "/v1/models"), std::vector<std::string>{"gpt-4o"});
+  EXPECT_EQ(ids(key, "/api/v1/models"), std::vector<std::string>{"gpt-4o"});
+  EXPECT_EQ(ids(all, "/v1/models"), (std::vector<std::string>{"gpt-4o-mini", "gpt-4o"}));
+  EXPECT_EQ(ids(kMaster, "/v1/models").size(), 2u);
+  EXPECT_EQ(call("GET", "/v1/models/gpt-4o-mini", "", {{"authorization", "Bearer " + key}})->status, 404);
+  EXPECT_EQ(call("GET", "/v1/models/gpt-4o", "", {{"authorization", "Bearer " + key}})->status, 200);
+}
+
 // Spend per key: over its budget a key is refused (400, LiteLLM's wording) while another
 // key still works; the spend survives a restart (read back from the ledger).
 TEST_F(GatewayKeysTest, BudgetPerKeyRefusesOnlyThatKey) {

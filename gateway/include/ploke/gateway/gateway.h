@@ -228,7 +228,7 @@ class Gateway {
   void handle_admin_writes(const Request& request, Responder& out);
   void reply_health(Responder& out);
   void reply_probe(const Request& request, Responder& out);
-  void reply_models(const Request& request, Responder& out);
+  void reply_models(const Request& request, Responder& out, const KeyGrant* grant);  ///< grant: models a client key may see
   void reply_count_tokens(const Request& request, Responder& out);
   void reply_stored_response(const Request& request, Responder& out);
   std::string new_trace_id();
