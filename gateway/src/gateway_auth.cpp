@@ -22,6 +22,7 @@ bool Gateway::authorize(const Request& request, Responder& out, Inflight& inflig
   } else {
     auto grant = opts_.auth->admit(request.headers);
     if (grant.ok()) inflight.grant_ = std::move(grant).value();
+    if (grant.ok() && opts_.logger != nullptr) inflight.access_.key_id = inflight.grant_->master ? "master" : inflight.grant_->id;
     st = grant.status();
   }
   if (st.ok()) return true;

@@ -252,6 +252,24 @@ TEST_F(GatewayKeysTest, WrongKeyIs401AndNeverEchoed) {
   EXPECT_NE(log.str().find("401"), std::string::npos) << log.str();
 }
 
+// The access line names the admitted key by its id (or "master"), never by the key.
+TEST_F(GatewayKeysTest, AccessLineCarriesTheKeyId) {
+  std::ostringstream log;
+  start(&log);
+  auto [id, key] = create(15);
+  ASSERT_EQ(chat(key)->status, 200);
+  ASSERT_EQ(chat(kMaster)->status, 200);
+  gw_.reset();
+  log_.reset();
+  std::vector<json> lines;
+  std::istringstream in(log.str());
+  for (std::string l; std::getline(in, l);) lines.push_back(json::parse(l));
+  ASSERT_EQ(lines.size(), 2u) << log.str();
+  EXPECT_EQ(lines[0]["key_id"], id);
+  EXPECT_EQ(lines[1]["key_id"], "master");
+  EXPECT_EQ(log.str().find(key.substr(9)), std::string::npos);
+}
+
 // A client key works from the OpenAI SDK's header and the Anthropic SDK's; so does the master.
 TEST_F(GatewayKeysTest, ClientAndMasterKeysAreServedWithEitherHeader) {
   start();
@@ -307,6 +325,10 @@ TEST_F(GatewayKeysTest, ModelNotAllowedIs403) {
   const std::string fallback =
       R"({"model":"gpt-4o-mini","models":["gpt-4o"],"messages":[{"role":"user","content":"hello"}]})";
   EXPECT_EQ(chat(key, fallback)->status, 403);
+  auto e = call("POST", "/v1/embeddings", R"({"model":"text-embedding-3-small","input":"hi"})",
+                {{"authorization", "Bearer " + key}});
+  EXPECT_EQ(e->status, 403) << e->body;
+  EXPECT_NE(e->body.find("Tried to access text-embedding-3-small"), std::string::npos) << e->body;
   EXPECT_EQ(chat(kMaster, other)->status, 200);  // the master key may use any model
 }
 
