@@ -8,6 +8,8 @@
 #include <CLI/CLI.hpp>
 #include <openssl/rand.h>
 
+#include <sys/stat.h>
+
 #include <cmath>
 #include <cstdio>
 #include <string>
@@ -72,6 +74,17 @@ std::optional<int> open_key_book(const GatewayKeysArgs& k, Clock& clock, std::un
   }
   std::string path = k.ledger.empty() ? cfg.config.ledger_path : k.ledger;
   if (path.empty()) path = default_ledger_path();
+  struct stat st {};
+  if (k.action != "create" && ::stat(path.c_str(), &st) != 0) {  // list / revoke never create a ledger
+    if (k.action == "list") {
+      std::printf("%s", k.json ? "{\"keys\":[]}\n" : "");
+      std::fprintf(stderr, "%s list: no keys (ledger %s does not exist)\n", kKeysCmd, path.c_str());
+      return kExitOk;
+    }
+    std::fprintf(stderr, "%s revoke: no client key with id '%s' (ledger %s does not exist)\n", kKeysCmd,
+                 redact_secrets(k.id).c_str(), path.c_str());
+    return kExitUsage;
+  }
   auto l = ledger::Ledger::open(path, clock);
   if (!l.ok()) {
     std::fprintf(stderr, "%s: --ledger: %s\n", kKeysCmd, l.status().to_string().c_str());

@@ -76,6 +76,9 @@ ok_if "bad create: no output on stdout" '! grep -q sk-ploke "$TMP/out"'
 "$BIN" gateway keys list --ledger "$L" --json >"$TMP/after.json" 2>&1
 cmp -s <(python3 -c 'import json,sys; print(len(json.load(open(sys.argv[1]))["keys"]))' "$TMP/after.json") <(echo 2)
 check "bad input wrote no key" 0 $?
+"$BIN" gateway keys list --ledger "$TMP/none.db" --json >"$TMP/out" 2>/dev/null; check "list on a missing ledger: empty" 0 $? '^\{"keys":\[\]\}$' "$TMP/out"
+"$BIN" gateway keys revoke vk-1 --ledger "$TMP/none.db" >"$TMP/out" 2>&1; check "revoke on a missing ledger: exit 2" 2 $? 'does not exist' "$TMP/out"
+ok_if "list / revoke create no ledger" '[[ ! -e "$TMP/none.db" ]]'
 echo "not a ledger" >"$TMP/foreign.db"
 "$BIN" gateway keys list --ledger "$TMP/foreign.db" >"$TMP/out" 2>&1; check "a foreign file: exit 2" 2 $? 'ledger' "$TMP/out"
 
