@@ -87,6 +87,8 @@ start_gateway "$TMP/gw0.out" --ledger "$L"
 [[ $(req POST /v1/chat/completions "$CHAT") == 200 ]]; check "auth auto is off on loopback" 0 $?
 kill -TERM "$GW_PID"; wait "$GW_PID"
 "$BIN" gateway --sim --sim-fast --port 0 --auth on >"$TMP/out" 2>&1; check "auth on without any key: exit 2" 2 $? 'keys create' "$TMP/out"
+# auto on a non-loopback address is on: with no key it refuses before binding anything.
+"$BIN" gateway --sim --sim-fast --host 0.0.0.0 --port 0 >"$TMP/out" 2>&1; check "auth auto is on off loopback (no key: exit 2)" 2 $? 'client auth is on \(--auth auto, --host 0.0.0.0\)' "$TMP/out"
 "$BIN" gateway --sim --port 0 --auth on --master-key-env NO_SUCH_VAR_X >"$TMP/out" 2>&1; check "--master-key-env unset: exit 2" 2 $? 'NO_SUCH_VAR_X' "$TMP/out"
 "$BIN" gateway --sim --port 0 --auth maybe >"$TMP/out" 2>&1; check "--auth maybe: exit 2" 2 $?
 
