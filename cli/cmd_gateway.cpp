@@ -24,6 +24,7 @@
 #include "ploke/core/registry.h"
 #include "ploke/core/secret.h"
 #include "routing_options.h"
+#include "ploke/gateway/client_keys.h"
 #include "ploke/gateway/gateway.h"
 #include "ploke/gateway/ledger_usage.h"
 #include "ploke/gateway/otlp.h"
@@ -80,7 +81,13 @@ CLI::App* add_gateway_command(CLI::App& app, GatewayArgs& a) {
   g->add_option("--otlp-endpoint", a.otlp_endpoint,
                 "Export spans and GenAI metrics as OTLP/HTTP JSON to this collector (http[s]://host:port; POST /v1/traces, "
                 "/v1/metrics); default $OTEL_EXPORTER_OTLP_ENDPOINT; unset = no export");
+  g->add_option("--auth", a.auth, "Client keys: on, off, or auto (off when --host is a loopback address, on otherwise)")
+      ->capture_default_str()
+      ->check(CLI::IsMember({"on", "off", "auto"}));
+  g->add_option("--master-key-env", a.master_key_env,
+                "Environment variable holding the master key (default: PLOKE_GATEWAY_MASTER_KEY when set)");
   add_log_flags(*g, a.log);
+  add_gateway_keys_commands(*g, a.keys);
   return g;
 }
 
@@ -145,6 +152,7 @@ struct GatewaySetup {
   std::vector<std::unique_ptr<simulator::SimServer>> sim_servers;
   std::unique_ptr<ledger::Ledger> book;
   std::unique_ptr<gateway::LedgerUsage> usage;
+  std::unique_ptr<gateway::ClientAuth> auth;  // client keys (--auth); null = off
   std::unique_ptr<resilience::LlmClient> client;
   std::vector<ProviderAdapterPtr> adapters;
   std::vector<gateway::EndpointInfo> infos;
@@ -304,6 +312,40 @@ StepResult open_ledger(Clock& clock, GatewaySetup& g) {
   return std::nullopt;
 }
 
+bool loopback_host(const std::string& h) {
+  return h == "localhost" || h == "::1" || h == "[::1]" || h.rfind("127.", 0) == 0;
+}
+
+// --auth (auto: on unless --host is loopback): the master key from the environment and
+// the client keys in the ledger. On with no key at all is refused: nothing could be served.
+StepResult make_auth(const GatewayArgs& args, Clock& clock, GatewaySetup& g) {
+  if (args.auth == "off" || (args.auth == "auto" && loopback_host(args.host))) return std::nullopt;
+  const std::string var = args.master_key_env.empty() ? "PLOKE_GATEWAY_MASTER_KEY" : args.master_key_env;
+  const char* master = std::getenv(var.c_str());
+  if (!args.master_key_env.empty() && (master == nullptr || *master == '\0')) {
+    std::fprintf(stderr, "%s: --master-key-env: the environment variable %s is not set\n", kCmd, var.c_str());
+    return kExitUsage;
+  }
+  gateway::ClientAuthOptions ao;
+  if (master != nullptr && *master != '\0') ao.master_key = Secret(master);
+  g.auth = std::make_unique<gateway::ClientAuth>(g.book.get(), clock, ao);
+  if (Status st = g.auth->load(); !st.ok()) {
+    std::fprintf(stderr, "%s: client keys: %s\n", kCmd, st.to_string().c_str());
+    return kExitFailed;
+  }
+  if (g.auth->usable_keys() == 0) {
+    std::fprintf(stderr,
+                 "%s: client auth is on (--auth %s, --host %s) but there is no key: set PLOKE_GATEWAY_MASTER_KEY (or "
+                 "--master-key-env VAR) to a master key, or create a client key with `ploke-sim gateway keys create "
+                 "--name NAME --ledger FILE` and start the gateway with the same --ledger; --auth off turns auth off\n",
+                 kCmd, args.auth.c_str(), args.host.c_str());
+    return kExitUsage;
+  }
+  std::fprintf(stderr, "%s: client auth on (%zu usable key(s)%s)\n", kCmd, g.auth->usable_keys(),
+               ao.master_key.empty() ? "" : ", master key set");
+  return std::nullopt;
+}
+
 // The façade: --max-in-flight, then the config's [routing] (policy, breaker, retries,
 // lanes, …) as `chat` applies it; explicit flags (--max-in-flight, --policy) win.
 StepResult make_client(const GatewayArgs& args, Clock& clock, GatewaySetup& g) {
@@ -456,9 +498,23 @@ StepResult start_otlp(const GatewayArgs& args, Clock& clock, Transport& transpor
   return std::nullopt;
 }
 
+// The configured model names and the default model (checked: it must name something).
+StepResult model_names(const GatewayArgs& args, const GatewaySetup& g, gateway::GatewayOptions& go) {
+  go.model_names = g.names;
+  // --sim: any name reaches the simulators (SDK examples ask for every kind of model).
+  go.default_model = !args.default_model.empty() ? args.default_model : args.sim ? args.model : "";
+  if (!go.default_model.empty() && !gateway::model_name_resolves(go.model_names, g.infos, go.default_model)) {
+    std::fprintf(stderr, "%s: --default-model: '%s' is neither a configured model name nor an upstream's model\n", kCmd,
+                 go.default_model.c_str());
+    return kExitUsage;
+  }
+  return std::nullopt;
+}
+
 }  // namespace
 
 int run_gateway(const GatewayArgs& args) {
+  if (!args.keys.action.empty()) return run_gateway_keys(args.keys);  // `gateway keys …`
   sigset_t stop_signals = block_stop_signals();
   RealClock clock;
   // --workers 0 (default): each request runs on a fiber of its event loop and http://
@@ -481,6 +537,7 @@ int run_gateway(const GatewayArgs& args) {
     return kExitFailed;
   }
   if (StepResult r = open_ledger(clock, g)) return *r;
+  if (StepResult r = make_auth(args, clock, g)) return *r;
   if (StepResult r = make_client(args, clock, g)) return *r;
   const catalog::Catalog prices = price_catalog();  // forecasts, the cost policy, ledger price rows (as `chat`)
   for (size_t i = 0; i < g.ups.size(); ++i) {
@@ -496,20 +553,14 @@ int run_gateway(const GatewayArgs& args) {
   go.workers = static_cast<size_t>(args.workers);
   go.max_queue = static_cast<size_t>(args.max_queue);
   go.logger = logger->get();
-  go.model_names = g.names;
-  // --sim: any name reaches the simulators (SDK examples ask for every kind of model).
-  go.default_model = !args.default_model.empty() ? args.default_model : args.sim ? args.model : "";
-  if (!go.default_model.empty() && !gateway::model_name_resolves(go.model_names, g.infos, go.default_model)) {
-    std::fprintf(stderr, "%s: --default-model: '%s' is neither a configured model name nor an upstream's model\n", kCmd,
-                 go.default_model.c_str());
-    return kExitUsage;
-  }
+  if (StepResult r = model_names(args, g, go)) return *r;
   if (g.usage) go.ledger_ready = [&g] { return g.usage->last_error(); };
   // OpenTelemetry: its own blocking client on the exporter's thread, off the request path.
   adapters::HttpTransport otlp_transport(clock);
   std::unique_ptr<gateway::OtlpExporter> otlp;
   if (StepResult r = start_otlp(args, clock, otlp_transport, otlp)) return *r;
   go.otlp = otlp.get();
+  go.auth = g.auth.get();
   gateway::Gateway gw(*g.client, clock, g.infos, go);
   if (g.usage) gw.set_on_completed([&g](const gateway::Completed& c) { g.usage->record_request(c); });  // the request rows
   gateway::ServerOptions so;

@@ -140,6 +140,21 @@ struct UsageArgs {
 CLI::App* add_usage_command(CLI::App& app, UsageArgs& args);
 int run_usage(const UsageArgs& args);
 
+/// `ploke-sim gateway keys create|list|revoke` (cmd_gateway_keys.cpp): the gateway's
+/// client keys in the cost ledger (ploke/gateway/client_keys.h).
+struct GatewayKeysArgs {
+  std::string action;  ///< create | list | revoke ("" = not run)
+  std::string name;
+  std::optional<double> budget;
+  std::optional<int64_t> rpm;
+  std::string models;  ///< a,b,c
+  std::string id;      ///< revoke
+  std::string ledger, config;
+  bool json = false;
+};
+void add_gateway_keys_commands(CLI::App& gateway, GatewayKeysArgs& args);
+int run_gateway_keys(const GatewayKeysArgs& args);
+
 /// `ploke-sim gateway` (cmd_gateway.cpp): the core behind an OpenAI-compatible (and
 /// Anthropic Messages) endpoint; docs/gateway.md.
 struct GatewayArgs {
@@ -165,7 +180,10 @@ struct GatewayArgs {
   int drain_timeout_ms = 10000;
   std::string ledger;
   std::string otlp_endpoint;  ///< --otlp-endpoint (default: $OTEL_EXPORTER_OTLP_ENDPOINT); "" = no export
+  std::string auth = "auto";         ///< --auth on|off|auto (auto: off on a loopback --host)
+  std::string master_key_env;        ///< --master-key-env VAR ("" = PLOKE_GATEWAY_MASTER_KEY if set)
   LogArgs log;
+  GatewayKeysArgs keys;              ///< `gateway keys …`
 };
 CLI::App* add_gateway_command(CLI::App& app, GatewayArgs& args);
 int run_gateway(const GatewayArgs& args);

@@ -33,7 +33,7 @@ MODULES=(
   "simulator  | simulator | core json codec dashboard net adapters adapters/openai adapters/openrouter adapters/anthropic simulator | nlohmann"
   "recorder   | recorder | core codec net adapters recorder | nlohmann"
   "scenarios  | scenarios/runner | core json fibers codec resilience net adapters adapters/openai adapters/openrouter adapters/anthropic simulator scenarios | nlohmann openssl"
-  "gateway    | gateway | core json fibers resilience ledger dashboard logging net adapters adapters/openai adapters/openrouter adapters/anthropic gateway | nlohmann"
+  "gateway    | gateway | core json fibers resilience ledger dashboard logging net adapters adapters/openai adapters/openrouter adapters/anthropic gateway | nlohmann openssl"
 )
 
 # Third-party token -> include pattern.

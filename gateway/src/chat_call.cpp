@@ -1,5 +1,6 @@
 // One chat request through the gateway (chat_call.h).
 #include "chat_call.h"
+#include "ploke/gateway/client_keys.h"
 
 #include <algorithm>
 #include <charconv>
@@ -117,11 +118,14 @@ void ChatCall::report(Gateway& gw, Inflight& inflight, const std::string& model,
     if (trace.total_cost_usd > 0) a.cost_usd = trace.total_cost_usd;
     if (code != StatusCode::kOk) a.error = std::string(status_code_name(code));
   }
+  const std::string key_id = inflight.grant_ ? inflight.grant_->id : std::string();
+  if (gw.opts_.auth != nullptr) gw.opts_.auth->add_spend(key_id, trace.total_cost_usd);  // the key's budget
   if (!gw.on_completed_) return;
   Completed c;
   c.trace = trace;
   c.outcome = code;
   c.usage = usage;
+  c.key_id = key_id;
   gw.on_completed_(c);
 }
 
@@ -186,6 +190,10 @@ Status ChatCall::prepare() {
   ChatRequest& req = in_.request;
   PLOKE_RETURN_IF_ERROR(apply_request_headers(request_.headers, gw_.client_.policies(), trace_id_, in_.hints, req.meta));
   requested_model_ = req.model;
+  if (inflight_.grant_) {  // a client key's allowed models: the model and each fallback model
+    PLOKE_RETURN_IF_ERROR(ClientAuth::check_model(*inflight_.grant_, requested_model_));
+    for (const auto& m : in_.hints.fallback_models) PLOKE_RETURN_IF_ERROR(ClientAuth::check_model(*inflight_.grant_, m));
+  }
   auto route = plan_model_route(gw_.opts_.model_names, gw_.endpoints_, gw_.opts_.default_model, in_, anthropic());
   if (!route.ok()) return route.status();
   control_.policy = in_.hints.policy.empty() ? route->policy : in_.hints.policy;

@@ -4,6 +4,7 @@
 #include <limits>
 
 #include "chat_call.h"
+#include "ploke/gateway/client_keys.h"
 
 namespace ploke::gateway::internal {
 
@@ -52,6 +53,7 @@ std::optional<oa::WireError> EmbeddingsCall::read() {
 // The embedding model is sent as is (it names no chat endpoint); when it is a configured
 // name or some endpoints' model, only those endpoints serve it.
 Status EmbeddingsCall::prepare() {
+  if (inflight_.grant_) PLOKE_RETURN_IF_ERROR(ClientAuth::check_model(*inflight_.grant_, req_.model));
   adapters::inbound::RoutingHints hints;
   PLOKE_RETURN_IF_ERROR(apply_request_headers(request_.headers, gw_.client_.policies(), trace_id_, hints, req_.meta));
   control_.policy = hints.policy;

@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <iterator>
 #include <limits>
 #include <set>
 
@@ -11,6 +12,7 @@
 
 #include "ploke/core/secret.h"
 #include "ploke/core/secret_registry.h"
+#include "ploke/gateway/client_keys.h"
 #include "access_log_responder.h"
 #include "chat_call.h"
 #include "ploke/gateway/otlp.h"
@@ -48,6 +50,15 @@ int status_slot(int status) {
 }
 
 double ms(Duration d) { return std::chrono::duration<double, std::milli>(d).count(); }
+
+// The gateway's own client-key refusals keep their wording (ploke/gateway/client_keys.h):
+// the protocol's error object with its message replaced, members in their order.
+std::string with_error_message(std::string body, const std::string& message) {
+  nlohmann::ordered_json j = nlohmann::ordered_json::parse(body, nullptr, false);
+  if (!j.is_object() || !j.contains("error") || !j["error"].is_object()) return body;
+  j["error"]["message"] = message;
+  return j.dump();
+}
 
 json finite_or_null(double v) { return std::isfinite(v) ? json(v) : json(nullptr); }
 
@@ -111,6 +122,7 @@ std::shared_ptr<Inflight> Gateway::handle(Request request, ResponderPtr out, std
     }
     out = std::make_shared<internal::AccessLogResponder>(std::move(out), inflight, *opts_.logger, clock_);
   }
+  if (opts_.auth != nullptr && !authorize(request, *out, *inflight)) return inflight;
   const std::string& p = request.path;
   if (request.method == "POST" && p == "/api/v1/chat/completions") {
     dispatch_chat(Proto::kOpenRouter, std::move(request), std::move(out), inflight);
@@ -128,6 +140,8 @@ std::shared_ptr<Inflight> Gateway::handle(Request request, ResponderPtr out, std
     reply_probe(request, *out);
   } else if ((request.method == "GET" || request.method == "DELETE") && p.rfind("/v1/responses/", 0) == 0) {
     reply_stored_response(request, *out);
+  } else if (request.method == "GET" && (p == "/v1/models" || p == "/models" || p == "/api/v1/models" || p.rfind("/v1/models/", 0) == 0)) {
+    reply_models(request, *out, inflight->grant_.get());
   } else {
     handle_admin(request, *out);
   }
@@ -198,10 +212,7 @@ void Gateway::dispatch_chat(Proto proto, Request request, ResponderPtr out, std:
 }
 
 void Gateway::reject_busy(const Request& request, Responder& out) {
-  const bool anthropic = request.path == "/v1/messages" || request.path == "/messages";
-  const Proto proto = anthropic                                 ? Proto::kAnthropic
-                      : request.path == "/api/v1/chat/completions" ? Proto::kOpenRouter
-                                                                   : Proto::kOpenAi;
+  const Proto proto = proto_of(request);
   rejected_.fetch_add(1, std::memory_order_relaxed);
   const std::string what = "gateway busy (" + std::to_string(opts_.max_queue) + " requests in flight on this event loop)";
   Status st = proto != Proto::kAnthropic ? RateLimitedError(what) : OverloadedError(what);
@@ -220,6 +231,7 @@ void Gateway::reply_error(Proto proto, Responder& out, const Status& st, const s
   adapters::inbound::Reply r = openai ? adapters::openai::render_openai_error(st)
                      : proto == Proto::kOpenRouter ? adapters::openrouter::render_openrouter_error(st)
                                                    : adapters::anthropic::render_anthropic_error(st, trace_id);
+  if (ClientAuth::is_refusal(st)) r.body = with_error_message(std::move(r.body), st.message());
   Headers h;
   h.add("content-type", "application/json");
   if (!trace_id.empty()) {
@@ -250,16 +262,25 @@ void Gateway::reply_stored_response(const Request& request, Responder& out) {
 }
 
 // GET /v1/models, /v1/models/{id} (404 in the protocol's shape when unknown) and
-// /api/v1/models (OpenRouter's ModelsListResponse).
-void Gateway::reply_models(const Request& request, Responder& out) {
+// /api/v1/models (OpenRouter's ModelsListResponse). A client key with a model list sees
+// only those models (as LiteLLM lists a key's models).
+void Gateway::reply_models(const Request& request, Responder& out, const KeyGrant* grant) {
   const std::string& p = request.path;
+  const bool limited = grant != nullptr && !grant->master && !grant->models.empty();
+  std::vector<std::string> allowed;
+  if (limited) {
+    std::copy_if(model_ids_.begin(), model_ids_.end(), std::back_inserter(allowed), [grant](const std::string& m) {
+      return std::find(grant->models.begin(), grant->models.end(), m) != grant->models.end();
+    });
+  }
+  const std::vector<std::string>& ids = limited ? allowed : model_ids_;
   const bool anthropic = request.headers.has(adapters::anthropic::kVersionHeader);
   const int64_t created = std::chrono::duration_cast<std::chrono::seconds>(clock_.system_now().time_since_epoch()).count();
-  if (p == "/api/v1/models") return reply_json(out, 200, adapters::openrouter::render_openrouter_models(model_ids_, created));
+  if (p == "/api/v1/models") return reply_json(out, 200, adapters::openrouter::render_openrouter_models(ids, created));
   constexpr std::string_view kOne = "/v1/models/";
   if (p.size() > kOne.size() && p.rfind(kOne, 0) == 0) {
     const std::string id = p.substr(kOne.size());
-    if (std::find(model_ids_.begin(), model_ids_.end(), id) != model_ids_.end()) {
+    if (std::find(ids.begin(), ids.end(), id) != ids.end()) {
       return reply_json(out, 200, anthropic ? adapters::anthropic::render_anthropic_model(id) : adapters::openai::render_openai_model(id, created));
     }
     adapters::inbound::Reply r = anthropic ? adapters::anthropic::render_anthropic_error(NotFoundError("model: " + id), new_trace_id())
@@ -267,7 +288,7 @@ void Gateway::reply_models(const Request& request, Responder& out) {
                                        "The model `" + id + "` does not exist or you do not have access to it."));
     return reply_json(out, r.status, std::move(r.body));
   }
-  return reply_json(out, 200, anthropic ? adapters::anthropic::render_anthropic_models(model_ids_) : adapters::openai::render_openai_models(model_ids_, created));
+  return reply_json(out, 200, anthropic ? adapters::anthropic::render_anthropic_models(ids) : adapters::openai::render_openai_models(ids, created));
 }
 
 // POST /v1/messages/count_tokens: the request checked as /v1/messages checks it (bar
@@ -388,10 +409,6 @@ void Gateway::handle_admin_writes(const Request& request, Responder& out) {
 void Gateway::handle_admin(const Request& request, Responder& out) {
   const std::string& p = request.path;
   const bool get = request.method == "GET";
-  const bool one_model = p.rfind("/v1/models/", 0) == 0;
-  if (get && (p == "/v1/models" || p == "/models" || p == "/api/v1/models" || one_model)) {
-    return reply_models(request, out);
-  }
   if (get && p == "/metrics") {
     Headers h;
     h.add("content-type", "text/plain; version=0.0.4; charset=utf-8");

@@ -35,6 +35,7 @@ void LedgerUsage::record_request(const Completed& c) {
   r.at = clock_.system_now();
   r.session = session_;
   r.profile = profile_;
+  r.key_id = c.key_id;
   r.outcome = c.outcome == StatusCode::kOk ? "ok" : std::string(status_code_name(c.outcome));
   if (!c.trace.served_by.empty()) {
     for (const auto& cand : c.trace.candidates) {

@@ -384,5 +384,83 @@ TEST(LedgerMigration, AddsTheOneHourColumnsToAnOlderFile) {
   std::system(("rm -rf '" + dir + "'").c_str());
 }
 
+// Client keys: ids vk-N in order, never reused; each create / revoke bumps the generation;
+// the spend is that of the request rows carrying the id; revoking twice keeps the first time.
+TEST_F(LedgerTest, ClientKeysWithGenerationAndSpendPerKey) {
+  const int64_t g0 = ledger_->client_keys_generation().value();
+  ClientKeyRecord k;
+  k.name = "team-a";
+  k.hash = std::string(64, 'a');
+  k.prefix = "sk-ploke-abcd\xE2\x80\xA6";
+  k.max_budget_usd = 2.5;
+  k.rpm = 60;
+  k.models = {"gpt-4o-mini", "openai/gpt-4o"};
+  auto a = ledger_->add_client_key(k);
+  ASSERT_TRUE(a.ok()) << a.status().to_string();
+  EXPECT_EQ(a->id, "vk-1");
+  k.name = "team-b";
+  k.hash = std::string(64, 'b');
+  k.max_budget_usd.reset();
+  k.rpm.reset();
+  k.models.clear();
+  ASSERT_EQ(ledger_->add_client_key(k)->id, "vk-2");
+  EXPECT_FALSE(ledger_->add_client_key(k).ok());  // the same hash twice
+  EXPECT_EQ(ledger_->client_keys_generation().value(), g0 + 2);
+  ASSERT_TRUE(ledger_->add_price({"p", "m", t0(), 0, 0, 0.5, 0, 0, "manual"}).ok());
+  RequestRecord r;
+  r.request_id = "r1";
+  r.key_id = "vk-1";
+  ASSERT_TRUE(ledger_->record_batch({r}, {attempt("r1", 1, "p", "m", 1, 1), attempt("r1", 2, "p", "m", 1, 1)}).ok());
+  ASSERT_TRUE(ledger_->revoke_client_key("vk-2").ok());
+  clock_.advance(10s);
+  ASSERT_TRUE(ledger_->revoke_client_key("vk-2").ok());
+  EXPECT_EQ(ledger_->revoke_client_key("vk-3").code(), StatusCode::kNotFound);
+  EXPECT_EQ(ledger_->revoke_client_key("team-a").code(), StatusCode::kNotFound);
+  auto keys = ledger_->client_keys();
+  ASSERT_TRUE(keys.ok()) << keys.status().to_string();
+  ASSERT_EQ(keys->size(), 2u);
+  const ClientKeyRecord& ka = (*keys)[0];
+  EXPECT_EQ(ka.name, "team-a");
+  EXPECT_EQ(ka.max_budget_usd, 2.5);
+  EXPECT_EQ(ka.rpm, 60u);
+  EXPECT_EQ(ka.models, (std::vector<std::string>{"gpt-4o-mini", "openai/gpt-4o"}));
+  EXPECT_DOUBLE_EQ(ka.spend_usd, 1.0);  // two attempts at $0.5 per request
+  EXPECT_FALSE(ka.revoked_at.has_value());
+  const ClientKeyRecord& kb = (*keys)[1];
+  EXPECT_TRUE(kb.models.empty());
+  EXPECT_FALSE(kb.rpm.has_value());
+  ASSERT_TRUE(kb.revoked_at.has_value());
+  EXPECT_EQ(*kb.revoked_at, t0() - 10s);  // the first revocation's time
+  EXPECT_EQ(kb.spend_usd, 0.0);
+}
+
+// A ledger whose requests table predates client keys gets requests.key_id on open.
+TEST(LedgerMigration, AddsTheKeyIdColumnToAnOlderRequestsTable) {
+  char tmpl[] = "/tmp/ploke-ledger-mig-XXXXXX";
+  const std::string dir = mkdtemp(tmpl);
+  const std::string path = dir + "/old.db";
+  sqlite3* db = nullptr;
+  ASSERT_EQ(sqlite3_open(path.c_str(), &db), SQLITE_OK);
+  const char* old_schema =
+      "CREATE TABLE meta(key TEXT PRIMARY KEY, value TEXT NOT NULL);"
+      "INSERT INTO meta VALUES ('schema', 'ploke-ledger-1');"
+      "CREATE TABLE requests(request_id TEXT PRIMARY KEY, at INTEGER NOT NULL, session TEXT NOT NULL,"
+      " profile TEXT NOT NULL, outcome TEXT NOT NULL, served_by TEXT NOT NULL);"
+      "INSERT INTO requests VALUES ('old', 1, 's', '', 'ok', '');";
+  ASSERT_EQ(sqlite3_exec(db, old_schema, nullptr, nullptr, nullptr), SQLITE_OK) << sqlite3_errmsg(db);
+  sqlite3_close(db);
+  SimulatedClock clock;
+  auto l = Ledger::open(path, clock);
+  ASSERT_TRUE(l.ok()) << l.status().to_string();
+  RequestRecord r;
+  r.request_id = "new";
+  r.key_id = "vk-1";
+  EXPECT_TRUE((*l)->record_request(r).ok());
+  EXPECT_EQ((*l)->client_keys_generation().value(), 0);
+  EXPECT_TRUE((*l)->client_keys()->empty());
+  l->reset();
+  std::system(("rm -rf '" + dir + "'").c_str());
+}
+
 }  // namespace
 }  // namespace ploke::ledger

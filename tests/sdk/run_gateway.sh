@@ -12,6 +12,9 @@
 # PLOKE_GATEWAY_UPSTREAM=anthropic: the simulators are spoken to with the Anthropic adapter
 # (--sim-protocol anthropic --model claude-sonnet-4-6) and only
 # test/gateway_anthropic_upstream.test.mjs runs (it skips itself otherwise).
+# PLOKE_GATEWAY_AUTH=keys: a client key is made with `gateway keys create` in a temp ledger
+# and the gateway runs with --auth on and a master key; only test/gateway_keys.test.mjs runs
+# (it skips itself otherwise; the other tests use the admin API without a key).
 set -euo pipefail
 if [[ $# -lt 1 ]]; then
   echo "usage: $0 path/to/ploke-sim [node --test args...]" >&2
@@ -33,6 +36,12 @@ TESTS=(test/gateway_*.test.mjs)
 if [[ "${PLOKE_GATEWAY_UPSTREAM:-}" == anthropic ]]; then
   GATEWAY_ARGS+=(--sim-protocol anthropic --model claude-sonnet-4-6)
   TESTS=(test/gateway_anthropic_upstream.test.mjs)
+fi
+if [[ "${PLOKE_GATEWAY_AUTH:-}" == keys ]]; then
+  PLOKE_GATEWAY_KEY=$("$BIN" gateway keys create --name sdk --models gpt-4o-mini --ledger "$WORK/keys.db" 2>/dev/null)
+  export PLOKE_GATEWAY_KEY PLOKE_GATEWAY_MASTER_KEY="sk-master-sdk-test-0123456789abcdef"
+  GATEWAY_ARGS+=(--auth on --ledger "$WORK/keys.db")
+  TESTS=(test/gateway_keys.test.mjs)
 fi
 sdk_start gateway --sim --host 127.0.0.1 --port 0 "${GATEWAY_ARGS[@]}"
 URL= SIM_A= SIM_B=

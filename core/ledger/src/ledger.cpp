@@ -44,6 +44,10 @@ CREATE TABLE IF NOT EXISTS attempts(
   cost_usd REAL, price_id INTEGER, reported_cost_usd REAL);
 CREATE INDEX IF NOT EXISTS attempts_at ON attempts(at);
 CREATE INDEX IF NOT EXISTS attempts_request ON attempts(request_id, number);
+CREATE TABLE IF NOT EXISTS client_keys(
+  n INTEGER PRIMARY KEY AUTOINCREMENT, name TEXT NOT NULL, hash TEXT NOT NULL UNIQUE, prefix TEXT NOT NULL,
+  max_budget_usd REAL, rpm INTEGER, models TEXT NOT NULL, created_at INTEGER NOT NULL, revoked_at INTEGER);
+INSERT OR IGNORE INTO meta(key, value) VALUES ('client_keys_generation', '0');
 )SQL";
 
 class Stmt {
@@ -184,6 +188,7 @@ struct Ledger::Impl {
     s.text(4, r.profile);
     s.text(5, r.outcome);
     s.text(6, r.served_by);
+    s.text(7, r.key_id);
     if (sqlite3_step(s.get()) != SQLITE_DONE) return err("insert request");
     return Status::Ok();
   }
@@ -216,12 +221,14 @@ bool has_column(sqlite3* db, const char* table, std::string_view column) {
   return false;
 }
 
-// Additive migration of a file written before the 1-hour cache-write split: two columns
-// with default 0 (older binaries keep writing such a file; their rows read as 5-minute writes).
-Status migrate_cache_1h(sqlite3* db) {
+// Additive migrations: a file written before the 1-hour cache-write split gets two columns
+// with default 0 (older binaries keep writing such a file; their rows read as 5-minute
+// writes); one written before client keys gets requests.key_id, default "" (no key).
+Status migrate_columns(sqlite3* db) {
   const char* steps[][3] = {{"prices", "cache_write_1h", "ALTER TABLE prices ADD COLUMN cache_write_1h REAL NOT NULL DEFAULT 0"},
                             {"attempts", "cache_write_1h_tokens",
-                             "ALTER TABLE attempts ADD COLUMN cache_write_1h_tokens INTEGER NOT NULL DEFAULT 0"}};
+                             "ALTER TABLE attempts ADD COLUMN cache_write_1h_tokens INTEGER NOT NULL DEFAULT 0"},
+                            {"requests", "key_id", "ALTER TABLE requests ADD COLUMN key_id TEXT NOT NULL DEFAULT ''"}};
   for (const auto& st : steps) {
     if (has_column(db, st[0], st[1])) continue;
     if (sqlite3_exec(db, st[2], nullptr, nullptr, nullptr) != SQLITE_OK) {
@@ -250,7 +257,7 @@ Result<std::unique_ptr<Ledger>> Ledger::open(const std::string& path, Clock& clo
     Status s = im.exec("PRAGMA journal_mode=WAL;");
     if (s.ok()) s = im.exec(options.synchronous_full ? "PRAGMA synchronous=FULL;" : "PRAGMA synchronous=NORMAL;");
     if (s.ok()) s = im.exec(kSchema);
-    if (s.ok()) s = migrate_cache_1h(im.db);
+    if (s.ok()) s = migrate_columns(im.db);
     if (!s.ok()) return Status(StatusCode::kInvalidRequest, "ledger " + path + ": not a ledger database (" + s.message() + ")");
   }
   {
@@ -262,8 +269,8 @@ Result<std::unique_ptr<Ledger>> Ledger::open(const std::string& path, Clock& clo
   im.has_1h = has_column(im.db, "attempts", "cache_write_1h_tokens") && has_column(im.db, "prices", "cache_write_1h");
   if (!options.read_only) {
     im.ins_request = Stmt(im.db,
-                          "INSERT OR REPLACE INTO requests(request_id, at, session, profile, outcome, served_by) "
-                          "VALUES (?,?,?,?,?,?)");
+                          "INSERT OR REPLACE INTO requests(request_id, at, session, profile, outcome, served_by, key_id) "
+                          "VALUES (?,?,?,?,?,?,?)");
     im.ins_attempt = Stmt(im.db,
                           "INSERT INTO attempts(request_id, number, at, provider, model, endpoint_id, session, profile, "
                           "kind, outcome, prompt_tokens, completion_tokens, cache_read_tokens, cache_write_tokens, "
@@ -621,6 +628,133 @@ std::optional<SystemTime> parse_time(std::string_view text) {
   if (!ymd.ok() || h > 23 || mi > 59 || s > 60) return std::nullopt;
   auto tp = sys_days(ymd) + hours(h) + minutes(mi) + seconds(s);
   return SystemTime(duration_cast<Duration>(tp.time_since_epoch()));
+}
+
+// ------------------------------------------------------------------------- client keys
+
+namespace {
+
+std::string join_lines(const std::vector<std::string>& v) {
+  std::string o;
+  for (const auto& m : v) o += (o.empty() ? "" : "\n") + m;
+  return o;
+}
+
+std::vector<std::string> split_lines(const std::string& s) {
+  std::vector<std::string> v;
+  size_t start = 0;
+  while (start < s.size()) {
+    const size_t nl = s.find('\n', start);
+    v.push_back(s.substr(start, nl == std::string::npos ? std::string::npos : nl - start));
+    if (nl == std::string::npos) break;
+    start = nl + 1;
+  }
+  return v;
+}
+
+// The stored key id "vk-<n>" → n (0 when it is not one).
+int64_t key_number(std::string_view id) {
+  if (id.size() < 4 || id.substr(0, 3) != "vk-" || id.size() > 21) return 0;
+  int64_t n = 0;
+  for (char c : id.substr(3)) {
+    if (c < '0' || c > '9') return 0;
+    n = n * 10 + (c - '0');
+  }
+  return n;
+}
+
+}  // namespace
+
+Result<ClientKeyRecord> Ledger::add_client_key(ClientKeyRecord key) {
+  if (key.hash.size() != 64 || key.name.empty()) return InvalidRequestError("ledger: a client key needs a name and a SHA-256 hash");
+  key.created_at = clock_.system_now();
+  MutexLock lock(mu_);
+  Impl& im = *impl_;
+  PLOKE_RETURN_IF_ERROR(im.exec("BEGIN IMMEDIATE"));
+  Stmt s(im.db, "INSERT INTO client_keys(name, hash, prefix, max_budget_usd, rpm, models, created_at) VALUES (?,?,?,?,?,?,?)");
+  if (!s) {
+    (void)im.exec("ROLLBACK");
+    return im.err("prepare client key");
+  }
+  s.text(1, key.name);
+  s.text(2, key.hash);
+  s.text(3, key.prefix);
+  s.opt(4, key.max_budget_usd);
+  if (key.rpm) s.i64(5, *key.rpm); else s.null(5);
+  s.text(6, join_lines(key.models));
+  s.i64(7, to_ms(key.created_at));
+  Status st = sqlite3_step(s.get()) == SQLITE_DONE ? Status::Ok() : im.err("insert client key");
+  if (st.ok()) key.id = "vk-" + std::to_string(sqlite3_last_insert_rowid(im.db));
+  if (st.ok()) st = im.exec("UPDATE meta SET value = CAST(value AS INTEGER) + 1 WHERE key='client_keys_generation'");
+  if (!st.ok()) {
+    (void)im.exec("ROLLBACK");
+    return st;
+  }
+  PLOKE_RETURN_IF_ERROR(im.exec("COMMIT"));
+  return key;
+}
+
+Result<std::vector<ClientKeyRecord>> Ledger::client_keys() {
+  MutexLock lock(mu_);
+  Impl& im = *impl_;
+  std::map<std::string, double> spend;
+  Stmt sp(im.db,
+          "SELECT r.key_id, SUM(COALESCE(a.reported_cost_usd, a.cost_usd, 0)) FROM requests r "
+          "JOIN attempts a ON a.request_id = r.request_id WHERE r.key_id <> '' GROUP BY r.key_id");
+  while (sp && sqlite3_step(sp.get()) == SQLITE_ROW) spend[sp.col_text(0)] = sqlite3_column_double(sp.get(), 1);
+  Stmt q(im.db, "SELECT n, name, hash, prefix, max_budget_usd, rpm, models, created_at, revoked_at FROM client_keys ORDER BY n");
+  if (!q) return im.err("read client keys");
+  std::vector<ClientKeyRecord> out;
+  int rc = SQLITE_ROW;
+  while ((rc = sqlite3_step(q.get())) == SQLITE_ROW) {
+    ClientKeyRecord k;
+    k.id = "vk-" + std::to_string(sqlite3_column_int64(q.get(), 0));
+    k.name = q.col_text(1);
+    k.hash = q.col_text(2);
+    k.prefix = q.col_text(3);
+    if (sqlite3_column_type(q.get(), 4) != SQLITE_NULL) k.max_budget_usd = sqlite3_column_double(q.get(), 4);
+    if (sqlite3_column_type(q.get(), 5) != SQLITE_NULL) k.rpm = static_cast<uint32_t>(sqlite3_column_int64(q.get(), 5));
+    k.models = split_lines(q.col_text(6));
+    k.created_at = from_ms(sqlite3_column_int64(q.get(), 7));
+    if (sqlite3_column_type(q.get(), 8) != SQLITE_NULL) k.revoked_at = from_ms(sqlite3_column_int64(q.get(), 8));
+    if (auto it = spend.find(k.id); it != spend.end()) k.spend_usd = it->second;
+    out.push_back(std::move(k));
+  }
+  if (rc != SQLITE_DONE) return im.err("read client keys");
+  return out;
+}
+
+Status Ledger::revoke_client_key(std::string_view id) {
+  const int64_t n = key_number(id);
+  const int64_t now = to_ms(clock_.system_now());
+  MutexLock lock(mu_);
+  Impl& im = *impl_;
+  PLOKE_RETURN_IF_ERROR(im.exec("BEGIN IMMEDIATE"));
+  Stmt s(im.db, "UPDATE client_keys SET revoked_at = COALESCE(revoked_at, ?) WHERE n = ?");
+  Status st = s ? Status::Ok() : im.err("prepare revoke");
+  if (st.ok()) {
+    s.i64(1, now);
+    s.i64(2, n);
+    st = sqlite3_step(s.get()) == SQLITE_DONE ? Status::Ok() : im.err("revoke client key");
+  }
+  if (st.ok() && sqlite3_changes(im.db) == 0) st = NotFoundError("no client key with id '" + std::string(id) + "'");
+  if (st.ok()) st = im.exec("UPDATE meta SET value = CAST(value AS INTEGER) + 1 WHERE key='client_keys_generation'");
+  if (!st.ok()) {
+    (void)im.exec("ROLLBACK");
+    return st;
+  }
+  return im.exec("COMMIT");
+}
+
+Result<int64_t> Ledger::client_keys_generation() {
+  MutexLock lock(mu_);
+  Impl& im = *impl_;
+  Stmt q(im.db, "SELECT CAST(value AS INTEGER) FROM meta WHERE key='client_keys_generation'");
+  if (!q) return im.err("read client key generation");
+  const int rc = sqlite3_step(q.get());
+  if (rc == SQLITE_DONE) return int64_t{0};
+  if (rc != SQLITE_ROW) return im.err("read client key generation");
+  return static_cast<int64_t>(sqlite3_column_int64(q.get(), 0));
 }
 
 }  // namespace ploke::ledger

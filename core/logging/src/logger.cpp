@@ -130,7 +130,7 @@ Level access_level(const AccessRecord& r) {
 std::string format_access(const AccessRecord& r, Format f, std::string_view component, SystemTime at) {
   LineWriter w = head(f, access_level(r), component, at, "access");
   w.str("trace_id", r.trace_id).str("protocol", r.protocol).str("method", r.method).str("path", r.path);
-  w.str("model", r.model).str("provider", r.provider);
+  w.str("model", r.model).str("provider", r.provider).str("key_id", r.key_id);
   if (r.attempts > 0) w.num("attempts", std::to_string(r.attempts));
   w.num("status", std::to_string(r.status)).num("latency_ms", number(r.latency_ms));
   if (r.input_tokens + r.output_tokens > 0) {

@@ -18,6 +18,8 @@
 //   GET  /__admin/traces/{id}             one trace (render_trace_json)
 //   POST /__admin/breakers/reset          close every breaker (operator override)
 //   POST /__admin/breakers/{id}?state=open|closed|half_open
+// Client keys (GatewayOptions::auth, ploke/gateway/client_keys.h): when on, a request
+// without a valid key is refused in its protocol's shape before anything else runs.
 // Per-request overrides: headers x-ploke-provider (pin), x-ploke-policy,
 // x-ploke-deadline-ms, x-ploke-priority (low|normal|high|critical), or the body's
 // "ploke": {…} object (headers win). The trace id comes back in `x-ploke-trace-id` (and as
@@ -72,6 +74,8 @@
 namespace ploke::gateway {
 
 class OtlpExporter;
+class ClientAuth;  // ploke/gateway/client_keys.h
+struct KeyGrant;
 
 /// One parsed HTTP request (what the server hands over).
 struct Request {
@@ -147,6 +151,12 @@ struct GatewayOptions {
   /// request is recorded there — spans and GenAI metrics, exported off the request path
   /// (ploke/gateway/otlp.h) — and its counters join /metrics.
   OtlpExporter* otlp = nullptr;
+  /// Optional (not owned; must outlive the gateway): client authentication
+  /// (ploke/gateway/client_keys.h). Null = off: any key or none is accepted. Set: every
+  /// route but /healthz and /readyz needs a key — client routes the master key or a
+  /// client key (its rpm, budget and models apply), operator routes (/__admin/*,
+  /// /metrics) the master key; a refusal is answered in the client's protocol.
+  ClientAuth* auth = nullptr;
 };
 
 /// What one finished chat request looked like (for the ledger and tests).
@@ -154,6 +164,7 @@ struct Completed {
   resilience::RequestTrace trace;
   StatusCode outcome = StatusCode::kOk;
   std::optional<Usage> usage;
+  std::string key_id;  ///< the client key that made it ("" = none, or the master key)
 };
 
 namespace internal {
@@ -176,6 +187,7 @@ class Inflight {
   friend class internal::AccessLogResponder;
   resilience::CancelToken token_;
   logging::AccessRecord access_;  // filled as the request runs; logged at its last byte
+  std::shared_ptr<const KeyGrant> grant_;  // the admitted client key (auth on), else null
 };
 
 class Gateway {
@@ -227,11 +239,15 @@ class Gateway {
   void run_chat(Proto proto, const Request& request, Responder& out, Inflight& inflight, const std::string& trace_id);
   void reply_error(Proto proto, Responder& out, const Status& st, const std::string& trace_id);
   void reply_json(Responder& out, int status, std::string body, const std::string& trace_id = {});
+  /// Auth on: the key check of the request's route (src/gateway_auth.cpp); false when it
+  /// was refused (answered). Sets inflight.grant_ for client routes.
+  bool authorize(const Request& request, Responder& out, Inflight& inflight);
+  static Proto proto_of(const Request& request);  ///< the protocol a request speaks, by path and headers
   void handle_admin(const Request& request, Responder& out);
   void handle_admin_writes(const Request& request, Responder& out);
   void reply_health(Responder& out);
   void reply_probe(const Request& request, Responder& out);
-  void reply_models(const Request& request, Responder& out);
+  void reply_models(const Request& request, Responder& out, const KeyGrant* grant);  ///< grant: models a client key may see
   void reply_count_tokens(const Request& request, Responder& out);
   void reply_stored_response(const Request& request, Responder& out);
   std::string new_trace_id();

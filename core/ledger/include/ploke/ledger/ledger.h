@@ -10,6 +10,8 @@
 //    the difference (reconciliation).
 //  - prices: price history per (provider, model) with effective_from: past spend can be
 //    recomputed after a price correction (recompute_costs()).
+//  - client_keys: the gateway's client keys (hashed; ClientKeyRecord), and the key id on
+//    each request row.
 //  - budgets: limits per day/month (UTC) for everything, a provider or a profile; action
 //    warn or stop. check_budget() and remaining_budget() are what the cost routing policy
 //    reads; BudgetOracle is the small interface the façade can hold.
@@ -66,6 +68,22 @@ struct RequestRecord {
   std::string session, profile;
   std::string outcome = "ok";       ///< "ok" or a StatusCode name
   std::string served_by;            ///< provider/model that answered ("" = none)
+  std::string key_id;               ///< the client key's id (ClientKeyRecord::id; "" = none / master)
+};
+
+/// A client key the gateway issued (`ploke-sim gateway keys create`). Only the key's
+/// SHA-256 is stored; the key itself is shown once, by the command that made it.
+struct ClientKeyRecord {
+  std::string id;                         ///< "vk-<n>", assigned by add_client_key (never reused)
+  std::string name;
+  std::string hash;                       ///< SHA-256 of the key, 64 lowercase hex digits
+  std::string prefix;                     ///< what lists show ("sk-ploke-ab12…"); never the key
+  std::optional<double> max_budget_usd;   ///< spend limit over the key's life (none = unlimited)
+  std::optional<uint32_t> rpm;            ///< requests per minute (none = unlimited)
+  std::vector<std::string> models;        ///< models it may ask for (empty = every model)
+  SystemTime created_at{};
+  std::optional<SystemTime> revoked_at;
+  double spend_usd = 0;                   ///< client_keys(): spend of the requests tagged with the id
 };
 
 /// Cost of a usage under a price (USD).
@@ -153,6 +171,20 @@ class Ledger : public BudgetOracle, public UsageSink {
   /// (default: half of max).
   Forecast forecast(std::string_view provider, std::string_view model, uint64_t prompt_tokens,
                     uint64_t max_output_tokens, std::optional<uint64_t> expected_output_tokens = std::nullopt);
+
+  // Client keys (table client_keys; requests.key_id tags a request row with its key).
+  // Every create / revoke bumps a generation counter (one transaction), which a running
+  // gateway polls to reload its keys.
+  /// Stores `key` (name and hash required; id and created_at assigned). kInternal when
+  /// the hash is already stored.
+  Result<ClientKeyRecord> add_client_key(ClientKeyRecord key);
+  /// Every key (revoked ones too) in id order, with its spend: COALESCE(reported, computed)
+  /// over the attempts of the request rows carrying its id.
+  Result<std::vector<ClientKeyRecord>> client_keys();
+  /// Marks the key revoked (idempotent: the first revocation time stays); kNotFound when
+  /// no key has that id.
+  Status revoke_client_key(std::string_view id);
+  Result<int64_t> client_keys_generation();
 
   const std::string& path() const { return path_; }
 

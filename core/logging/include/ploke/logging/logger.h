@@ -47,6 +47,7 @@ struct AccessRecord {
   std::string method, path;  ///< path without the query
   std::string model;         ///< the model name the client asked for
   std::string provider;      ///< who served it (endpoint id), "" when nobody did
+  std::string key_id;        ///< the gateway client key that was admitted (its id, or "master"; never the key)
   uint32_t attempts = 0;
   int status = 0;            ///< HTTP status sent (200 for a stream that ended in-band)
   double latency_ms = 0;     ///< arrival to the last byte
