@@ -32,7 +32,7 @@ MODULES=(
   "adapters/openrouter | adapters/openrouter | core json codec catalog adapters adapters/openai adapters/openrouter | nlohmann"
   "simulator  | simulator | core json codec dashboard net adapters adapters/openai adapters/openrouter adapters/anthropic simulator | nlohmann"
   "recorder   | recorder | core codec net adapters recorder | nlohmann"
-  "scenarios  | scenarios/runner | core json fibers codec resilience net adapters adapters/openai adapters/openrouter adapters/anthropic simulator scenarios | nlohmann openssl"
+  "scenarios  | scenarios/runner | core json fibers codec resilience net adapters adapters/openai adapters/openrouter adapters/anthropic simulator scenarios | nlohmann"
   "gateway    | gateway | core json fibers resilience ledger dashboard logging net adapters adapters/openai adapters/openrouter adapters/anthropic gateway | nlohmann openssl"
 )
 

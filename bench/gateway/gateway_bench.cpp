@@ -198,7 +198,7 @@ void BM_ClientKeyAdmit(benchmark::State& st) {
     if (auto a = (*book)->add_client_key(r); !a.ok()) return st.SkipWithError(a.status().to_string().c_str());
   }
   gateway::ClientAuthOptions ao;
-  ao.master_key = Secret("sk-bench-master-0123456789abcdef");
+  ao.master_key = Secret("sk-FAKE-bench-master-0123456789");
   gateway::ClientAuth auth(book->get(), clock, ao);
   if (!auth.load().ok()) return st.SkipWithError("load");
   Headers h;

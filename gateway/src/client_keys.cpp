@@ -2,7 +2,7 @@
 #include "ploke/gateway/client_keys.h"
 
 #include <openssl/crypto.h>
-#include <openssl/evp.h>
+#include "ploke/adapters/digest.h"
 
 #include <algorithm>
 #include <cstdio>
@@ -49,18 +49,7 @@ std::shared_ptr<const KeyGrant> master_grant() {
 
 }  // namespace
 
-std::string hash_client_key(std::string_view key) {
-  unsigned char md[EVP_MAX_MD_SIZE];
-  unsigned int n = 0;
-  if (EVP_Digest(key.data(), key.size(), md, &n, EVP_sha256(), nullptr) != 1) return {};
-  static constexpr char kHex[] = "0123456789abcdef";
-  std::string out(static_cast<size_t>(n) * 2, '0');
-  for (unsigned int i = 0; i < n; ++i) {
-    out[2 * i] = kHex[md[i] >> 4];
-    out[2 * i + 1] = kHex[md[i] & 15];
-  }
-  return out;
-}
+std::string hash_client_key(std::string_view key) { return adapters::sha256_hex(key); }
 
 std::string format_client_key(std::span<const uint8_t> random) {
   static constexpr char kAlphabet[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";

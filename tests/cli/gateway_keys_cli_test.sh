@@ -17,7 +17,7 @@ unset OPENROUTER_API_KEY OPENAI_API_KEY ANTHROPIC_API_KEY PLOKE_SIM_CONFIG PLOKE
 # shellcheck source=tests/cli/lib.sh
 source "$(dirname "$0")/lib.sh"
 L="$TMP/keys.db"
-MASTER="sk-master-PLANTEDmaster0123456789"
+MASTER="sk-FAKE-master-PLANTEDmaster0123456789"
 GW_PID=""
 start_gateway() {  # out_file args...
   local out="$1"; shift
@@ -99,7 +99,7 @@ code=$(req POST /v1/chat/completions "$CHAT"); [[ $code == 401 ]]
 check "no key: OpenAI 401" 0 $? '"code":"invalid_api_key"' "$TMP/body"
 code=$(req POST /v1/messages "$MSG" 'anthropic-version: 2023-06-01'); [[ $code == 401 ]]
 check "no key: Anthropic 401" 0 $? '"type":"authentication_error"' "$TMP/body"
-code=$(req POST /v1/chat/completions "$CHAT" "authorization: Bearer sk-ploke-PLANTEDwrong000000000000000000000"); [[ $code == 401 ]]
+code=$(req POST /v1/chat/completions "$CHAT" "authorization: Bearer sk-FAKE-ploke-PLANTEDwrong000000000000000"); [[ $code == 401 ]]
 check "wrong key: 401" 0 $? 'invalid API key' "$TMP/body"
 absent "wrong key not echoed" "PLANTEDwrong" "$TMP/body"
 [[ $(req POST /v1/chat/completions "$CHAT" "authorization: Bearer $KEY1") == 200 ]]; check "client key (Bearer): 200" 0 $?

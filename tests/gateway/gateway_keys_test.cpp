@@ -48,7 +48,7 @@ using Hdrs = std::vector<std::pair<std::string, std::string>>;
 
 const std::string kChat = R"({"model":"gpt-4o-mini","messages":[{"role":"user","content":"hello"}]})";
 const std::string kMessages = R"({"model":"gpt-4o-mini","max_tokens":64,"messages":[{"role":"user","content":"hello"}]})";
-const std::string kMaster = "sk-master-planted-0123456789abcdef";
+const std::string kMaster = "sk-FAKE-master-planted-0123456789";
 const Hdrs kAnthropic = {{"anthropic-version", "2023-06-01"}};
 
 // A key as `gateway keys create` makes it (fixed bytes here: tests are deterministic).
@@ -237,7 +237,7 @@ TEST_F(GatewayKeysTest, WrongKeyIs401AndNeverEchoed) {
   std::ostringstream log;
   start(&log);
   create(1);
-  const std::string wrong = "sk-ploke-PLANTEDwrongKEY0123456789abcdefgh";
+  const std::string wrong = "sk-FAKE-ploke-PLANTEDwrongKEY0123456789";
   auto o = chat(wrong);
   EXPECT_EQ(o->status, 401);
   EXPECT_NE(o->body.find("invalid API key"), std::string::npos) << o->body;

@@ -1,6 +1,5 @@
 // ScenarioResult: canonical text + digest, JSON, terminal table.
 #include <nlohmann/json.hpp>
-#include <openssl/evp.h>
 
 #include <charconv>
 #include <cmath>
@@ -97,19 +96,6 @@ std::string canonical_text(const ScenarioResult& r) {
   for (const auto& e : r.expectations) {
     std::snprintf(buf, sizeof buf, "%.9g %.9g", e.observed, e.threshold);
     c.s("E").s(e.path).u(e.passed).s(buf).end();
-  }
-  return out;
-}
-
-std::string sha256_hex(std::string_view data) {
-  unsigned char md[EVP_MAX_MD_SIZE];
-  unsigned int len = 0;
-  EVP_Digest(data.data(), data.size(), md, &len, EVP_sha256(), nullptr);
-  static const char* hex = "0123456789abcdef";
-  std::string out;
-  for (unsigned int i = 0; i < len; ++i) {
-    out += hex[md[i] >> 4];
-    out += hex[md[i] & 15];
   }
   return out;
 }

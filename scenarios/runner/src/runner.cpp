@@ -11,6 +11,7 @@
 
 #include "budget_ledger.h"
 #include "ploke/adapters/anthropic/adapter.h"
+#include "ploke/adapters/digest.h"
 #include "ploke/adapters/openai/adapter.h"
 #include "ploke/adapters/openai/responses_adapter.h"
 #include "ploke/adapters/openrouter/adapter.h"
@@ -375,7 +376,7 @@ Result<ScenarioResult> run_scenario(const Scenario& scenario, const RunOptions& 
   res.timers_fired += world.fibers.run();
   res.abandoned_waits = world.fibers.abandoned_waits();
   detail::finish_result(scenario, requests, horizon - t0, world.engines(), *facade, res);
-  res.digest = sha256_hex(canonical_text(res));
+  res.digest = adapters::sha256_hex(canonical_text(res));
   return res;
 }
 

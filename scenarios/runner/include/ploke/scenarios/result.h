@@ -158,8 +158,6 @@ struct ScenarioResult {
 
 /// The canonical serialization the digest covers (one line per record, fixed formats).
 std::string canonical_text(const ScenarioResult& r);
-/// Hex SHA-256 of `data`.
-std::string sha256_hex(std::string_view data);
 /// JSON: summary, providers, buckets, breaker log, queue samples, expectations, digest
 /// (`with_logs` adds the request and attempt logs).
 std::string result_to_json(const ScenarioResult& r, bool with_logs = false);
