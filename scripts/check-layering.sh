@@ -25,7 +25,7 @@ MODULES=(
   "ledger     | core/ledger | core catalog ledger | sqlite"
   "dashboard  | core/dashboard | core json resilience dashboard | -"
   "logging    | core/logging | core json logging | spdlog"
-  "net        | adapters/net | core json fibers net | libevent http_parser"
+  "net        | adapters/net | core json fibers net | libevent http_parser openssl"
   "adapters   | adapters/include adapters/src | core json net adapters adapters/openai adapters/openrouter adapters/anthropic | nlohmann httplib openssl"
   "adapters/openai | adapters/openai | core json adapters adapters/openai | nlohmann"
   "adapters/anthropic | adapters/anthropic | core json adapters adapters/anthropic | nlohmann"

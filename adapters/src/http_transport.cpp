@@ -236,11 +236,11 @@ Status map_httplib_error(httplib::Error err, const CallOptions& o, const std::st
 }  // namespace
 
 struct HttpTransport::Impl {
-  Impl(Clock& clock, Options o)
-      : options(std::move(o)), plain(clock, net::HttpClient::Options{options.max_idle_per_origin, options.user_agent}) {
-    if (options.on_event_loop) {
-      on_loop = std::make_unique<net::LoopHttpClient>(clock, net::HttpClient::Options{options.max_idle_per_origin, options.user_agent});
-    }
+  Impl(Clock& clock, Options o) : options(std::move(o)), plain(clock, net_options(options)) {
+    if (options.on_event_loop) on_loop = std::make_unique<net::LoopHttpClient>(clock, net_options(options));
+  }
+  static net::HttpClient::Options net_options(const Options& o) {
+    return net::HttpClient::Options{o.max_idle_per_origin, o.user_agent, o.verify_tls, o.ca_file};
   }
 
   std::unique_ptr<httplib::Client> acquire(const std::string& origin) {
@@ -258,6 +258,7 @@ struct HttpTransport::Impl {
     c->set_tcp_nodelay(true);
     c->set_follow_location(false);
     c->enable_server_certificate_verification(options.verify_tls);
+    if (!options.ca_file.empty()) c->set_ca_cert_path(options.ca_file);
     return c;
   }
   void release(const std::string& origin, std::unique_ptr<httplib::Client> c) {
@@ -394,9 +395,8 @@ CallPtr HttpTransport::start(const HttpRequest& request, const CallOptions& opti
     if (impl_->on_loop) return impl_->on_loop->start(request, options, handler);  // blocking off a loop
     return impl_->plain.start(request, options, handler);
   }
-  // HTTPS on an event loop: httplib blocks, so the exchange gets its own thread and the
-  // loop stays free (the caller waits through its Completion, e.g. a suspended fiber).
-  if (impl_->on_loop && net::EventLoop::current() != nullptr) return start_async(request, options, handler);
+  // HTTPS on an event loop: on the loop too (LoopHttpClient's non-blocking OpenSSL).
+  if (impl_->on_loop && net::EventLoop::current() != nullptr) return impl_->on_loop->start(request, options, handler);
   auto state = std::make_shared<CallState>(clock_, options);
   auto call = std::make_unique<HttpCall>(state);
   Status st;

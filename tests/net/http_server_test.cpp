@@ -62,15 +62,7 @@ std::string raw_exchange(int port, const std::string& raw, int* last_errno = nul
   return got;
 }
 
-bool wait_until(Clock& clock, const std::function<bool()>& pred, Duration limit = 10s) {
-  const TimePoint end = clock.now() + limit;
-  while (!pred()) {
-    if (clock.now() > end) return false;
-    std::this_thread::yield();
-    clock.sleep_for(1ms);
-  }
-  return true;
-}
+using ploke::testing::wait_until;
 
 class NetTest : public ::testing::Test {
  protected:

@@ -27,15 +27,7 @@ namespace {
 using namespace std::chrono_literals;
 using ploke::testing::RecordingHandler;
 
-bool wait_until(Clock& clock, const std::function<bool()>& pred, Duration limit = 10s) {
-  const TimePoint end = clock.now() + limit;
-  while (!pred()) {
-    if (clock.now() > end) return false;
-    std::this_thread::yield();
-    clock.sleep_for(1ms);
-  }
-  return true;
-}
+using ploke::testing::wait_until;
 
 Headers ct(std::string type) {
   Headers h;

@@ -6,6 +6,7 @@
 #include <filesystem>
 #include <fstream>
 #include <stdexcept>
+#include <thread>
 
 namespace ploke::testing {
 
@@ -31,6 +32,16 @@ std::string TempDir::file(const std::string& name, const std::string& content, u
   std::ofstream(p) << content;
   ::chmod(p.c_str(), static_cast<mode_t>(mode));
   return p;
+}
+
+bool wait_until(Clock& clock, const std::function<bool()>& pred, Duration limit) {
+  const TimePoint end = clock.now() + limit;
+  while (!pred()) {
+    if (clock.now() > end) return false;
+    std::this_thread::yield();
+    clock.sleep_for(std::chrono::milliseconds(1));
+  }
+  return true;
 }
 
 }  // namespace ploke::testing

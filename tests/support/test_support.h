@@ -7,8 +7,10 @@
 
 #include <atomic>
 #include <cstdint>
+#include <functional>
 #include <string>
 
+#include "ploke/core/clock.h"
 #include "ploke/core/status.h"
 #include "ploke/core/transport.h"
 
@@ -34,6 +36,10 @@ const Status& status_of(const Result<T>& r) { return r.status(); }
 /// The seed for randomized tests: GoogleTest's --gtest_random_seed when given, else a
 /// fixed value. Printed by tests on failure so a run can be repeated.
 uint64_t test_seed();
+
+/// Polls `pred` on `clock` (1 ms apart) until it holds or `limit` passes; false on time-out.
+/// For loopback tests waiting on another thread (a RealClock); never a fixed sleep.
+bool wait_until(Clock& clock, const std::function<bool()>& pred, Duration limit = std::chrono::seconds(10));
 
 /// A fresh directory under the system temp dir (`prefix` + random suffix), removed with its
 /// contents at destruction.

@@ -77,11 +77,15 @@ const http_parser_settings& response_settings() {
 }
 
 
-Result<Target> parse_http_url(std::string_view url) {
+Result<Target> parse_http_url(std::string_view url, bool allow_https) {
   const size_t scheme_end = url.find("://");
   if (scheme_end == std::string_view::npos) return InvalidRequestError("base_url has no scheme: " + std::string(url));
-  if (!iequals(url.substr(0, scheme_end), "http")) {
-    return InvalidRequestError("HttpClient serves http:// only: " + std::string(url));
+  const std::string_view scheme = url.substr(0, scheme_end);
+  const bool tls = allow_https && iequals(scheme, "https");
+  if (!tls && !iequals(scheme, "http")) {
+    return InvalidRequestError(std::string(allow_https ? "base_url scheme must be http or https: "
+                                                       : "HttpClient serves http:// only: ") +
+                               std::string(url));
   }
   const size_t host_start = scheme_end + 3;
   const size_t slash = url.find('/', host_start);
@@ -89,6 +93,8 @@ Result<Target> parse_http_url(std::string_view url) {
       url.substr(host_start, slash == std::string_view::npos ? std::string_view::npos : slash - host_start);
   if (authority.empty()) return InvalidRequestError("base_url has no host: " + std::string(url));
   Target t;
+  t.tls = tls;
+  if (tls) t.port = "443";
   t.host_header = std::string(authority);
   std::string_view host = authority;
   if (host.front() == '[') {
@@ -108,7 +114,8 @@ Result<Target> parse_http_url(std::string_view url) {
     return InvalidRequestError("base_url has a bad port: " + std::string(url));
   }
   t.host = std::string(host);
-  t.key = t.host + ":" + t.port;
+  const bool v6 = t.host.find(':') != std::string::npos;
+  t.key = std::string(tls ? "https://" : "http://") + (v6 ? "[" + t.host + "]" : t.host) + ":" + t.port;
   if (slash != std::string_view::npos) t.prefix = std::string(url.substr(slash));
   while (!t.prefix.empty() && t.prefix.back() == '/') t.prefix.pop_back();
   return t;
@@ -143,7 +150,7 @@ socklen_t addr_len(const sockaddr_storage& a) {
 }
 
 Status timeout_status(TimeoutPhase phase, const std::string& key) {
-  return TimeoutError(phase, std::string(timeout_phase_name(phase)) + " timeout talking to http://" + key);
+  return TimeoutError(phase, std::string(timeout_phase_name(phase)) + " timeout talking to " + key);
 }
 
 std::string request_head(const HttpRequest& request, const Target& t, std::string_view user_agent, bool* replayable) {

@@ -18,19 +18,21 @@ struct Target {
   std::string host;         // for getaddrinfo (brackets stripped)
   std::string port = "80";
   std::string host_header;  // as written in the URL ("h" or "h:port")
-  std::string key;          // pool key "host:port"
+  std::string key;          // pool key and name in messages: "http://host:port" / "https://host:port"
   std::string prefix;       // "" or "/v1"
+  bool tls = false;         // https://
 };
 
-/// Splits "http://host[:port][/prefix]"; kInvalidRequest for anything else.
-Result<Target> parse_http_url(std::string_view url);
+/// Splits "http://host[:port][/prefix]" (and "https://…", port 443 by default, when
+/// `allow_https`); kInvalidRequest for anything else.
+Result<Target> parse_http_url(std::string_view url, bool allow_https = false);
 
 bool idempotent(std::string_view method);
 
 /// The addresses of `t` (getaddrinfo, numeric port); kConnectionReset when unresolvable.
 Result<std::vector<sockaddr_storage>> resolve(const Target& t);
 socklen_t addr_len(const sockaddr_storage& a);
-/// kTimeout for `phase` talking to http://key.
+/// kTimeout for `phase` talking to `key` (an origin).
 Status timeout_status(TimeoutPhase phase, const std::string& key);
 
 /// The request head: request line, Host, the caller's headers (minus Content-Length, Host,

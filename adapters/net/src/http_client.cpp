@@ -184,7 +184,7 @@ Result<int> connect_to(const detail::Target& t, const ClientExchange& ex, std::a
   const TimePoint begin = ex.clock.now();
   std::optional<TimePoint> connect_due;
   if (ex.o.connect_timeout) connect_due = begin + *ex.o.connect_timeout;
-  Status last = ConnectionResetError("cannot connect to http://" + t.key + " (refused or unreachable)");
+  Status last = ConnectionResetError("cannot connect to " + t.key + " (refused or unreachable)");
   for (const sockaddr_storage& a : *addrs) {
     const int fd = ::socket(a.ss_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
     if (fd < 0) continue;
@@ -207,7 +207,7 @@ Result<int> connect_to(const detail::Target& t, const ClientExchange& ex, std::a
     if (w == Wait::kTimeout) {
       ::close(fd);
       return TimeoutError(expired, std::string(expired == TimeoutPhase::kTotal ? "total" : "connect") +
-                                       " timeout: connecting to http://" + t.key + " timed out");
+                                       " timeout: connecting to " + t.key + " timed out");
     }
     int err = 0;
     socklen_t len = sizeof err;
@@ -258,7 +258,7 @@ Result<bool> send_request(int fd, const std::string& head, const std::string& bo
     break;
   }
   if (off < total) {
-    return ConnectionResetError("connection to http://" + t.key + " closed or reset while sending the request");
+    return ConnectionResetError("connection to " + t.key + " closed or reset while sending the request");
   }
   return true;
 }
@@ -302,7 +302,7 @@ Result<Received> receive_response(int fd, ClientExchange& ex, const CallOptions&
       }
       if (!got_byte && may_resend) return Received{true, false};
       if (ps.handler_abort) return CancelledError("response handler aborted the call");
-      return ConnectionResetError(std::string("connection to http://") + t.key + " " + (n == 0 ? "closed" : "reset") +
+      return ConnectionResetError("connection to " + t.key + " " + (n == 0 ? "closed" : "reset") +
                                   (ps.head_seen ? " mid-body" : " before the response"));
     }
     got_byte = true;
@@ -314,7 +314,7 @@ Result<Received> receive_response(int fd, ClientExchange& ex, const CallOptions&
       break;
     }
     if (const http_errno err = HTTP_PARSER_ERRNO(&parser); err != HPE_OK) {
-      return MalformedResponseError(std::string("malformed HTTP response from http://") + t.key + ": " +
+      return MalformedResponseError("malformed HTTP response from " + t.key + ": " +
                                     http_errno_description(err));
     }
   }

@@ -145,6 +145,15 @@ void Worker::accept_all() {
     c->ex->conn = c;
     c->worker = this;
     c->fd = fd;
+    if (tls_ctx != nullptr) {
+      c->ssl = detail::tls_accept_new(tls_ctx, fd);
+      if (c->ssl == nullptr) {
+        ::close(fd);
+        delete c;
+        continue;
+      }
+      c->tls_handshaking = true;
+    }
     c->id = counters->next_conn_id.fetch_add(1, std::memory_order_relaxed);
     c->parser.reset(max_body);
     event_assign(&c->rd, base, fd, EV_READ | EV_PERSIST, conn_read_cb, c);
@@ -165,6 +174,8 @@ void Worker::close_conn(Conn* c, bool cancel) {
   event_del(&c->wr);
   event_del(&c->timer);
   event_del(&c->retry);
+  if (c->ssl != nullptr) detail::tls_free(c->ssl);
+  c->ssl = nullptr;
   ::close(c->fd);
   c->fd = -1;
   if (c->prev != nullptr) c->prev->next = c->next;
@@ -190,10 +201,34 @@ void Worker::close_conn(Conn* c, bool cancel) {
   if (c->guard == 0) delete c;
 }
 
+// The connection's bytes, through its TLS session when it has one, with recv()/send()'s
+// contract: > 0 bytes, 0 EOF, -1 and errno (EAGAIN: wait for the socket).
+ssize_t conn_recv(Conn* c, char* buf, size_t cap) {
+  if (c->ssl == nullptr) return ::recv(c->fd, buf, cap, 0);
+  const detail::TlsStep st = detail::tls_read(c->ssl, buf, cap);
+  switch (st.want) {
+    case detail::TlsWant::kDone: return static_cast<ssize_t>(st.n);
+    case detail::TlsWant::kRead:
+    case detail::TlsWant::kWrite: errno = EAGAIN; return -1;
+    case detail::TlsWant::kEof: return 0;
+    case detail::TlsWant::kFailed: break;
+  }
+  errno = ECONNRESET;
+  return -1;
+}
+
+ssize_t conn_send(Conn* c, const char* data, size_t len) {
+  if (c->ssl == nullptr) return ::send(c->fd, data, len, MSG_NOSIGNAL);
+  const detail::TlsStep st = detail::tls_write(c->ssl, data, len);
+  if (st.want == detail::TlsWant::kDone) return static_cast<ssize_t>(st.n);
+  errno = st.want == detail::TlsWant::kRead || st.want == detail::TlsWant::kWrite ? EAGAIN : EPIPE;
+  return -1;
+}
+
 // Writes as much of the output buffer as the socket takes.
 Sent send_pending(Conn* c) {
   while (!c->out.empty()) {
-    const ssize_t n = ::send(c->fd, c->out.begin(), c->out.size(), MSG_NOSIGNAL);
+    const ssize_t n = conn_send(c, c->out.begin(), c->out.size());
     if (n > 0) {
       c->out.consume(static_cast<size_t>(n));
       continue;
@@ -234,6 +269,7 @@ void Worker::flush(Conn* c) {
 
 void Worker::linger(Conn* c) {
   if (c->lingering) return;
+  if (c->ssl != nullptr) detail::tls_close_notify(c->ssl);
   if (::shutdown(c->fd, SHUT_WR) != 0) {
     close_conn(c);
     return;
@@ -249,7 +285,7 @@ void Worker::linger(Conn* c) {
 void Worker::drain(Conn* c) {
   char buf[kReadChunk];
   for (;;) {
-    const ssize_t n = ::recv(c->fd, buf, sizeof buf, 0);
+    const ssize_t n = conn_recv(c, buf, sizeof buf);
     if (n > 0) {
       c->drained += static_cast<size_t>(n);
       if (c->drained > kMaxLingerBytes || clock->now() >= c->linger_until) break;
@@ -268,7 +304,28 @@ void Worker::on_writable(Conn* c, bool timed_out) {
     close_conn(c);
     return;
   }
+  if (c->tls_handshaking) {
+    if (tls_step(c)) on_readable(c);
+    return;
+  }
   flush(c);
+}
+
+bool Worker::tls_step(Conn* c) {
+  switch (detail::tls_handshake(c->ssl)) {
+    case detail::TlsWant::kDone: c->tls_handshaking = false; return true;
+    case detail::TlsWant::kRead: return false;  // the read event is armed (persistent)
+    case detail::TlsWant::kWrite:
+      if (!c->write_armed) {
+        event_add(&c->wr, write_timeout);
+        c->write_armed = true;
+      }
+      return false;
+    case detail::TlsWant::kEof:
+    case detail::TlsWant::kFailed: break;
+  }
+  close_conn(c);  // a failed handshake: nothing to answer in HTTP
+  return false;
 }
 
 void Worker::on_readable(Conn* c) {
@@ -276,12 +333,15 @@ void Worker::on_readable(Conn* c) {
     drain(c);
     return;
   }
+  if (c->tls_handshaking && !tls_step(c)) return;
   for (;;) {
     char* dst = c->in.reserve(kReadChunk);
-    const ssize_t n = ::recv(c->fd, dst, kReadChunk, 0);
+    const ssize_t n = conn_recv(c, dst, kReadChunk);
     if (n > 0) {
       c->in.commit(static_cast<size_t>(n));
-      if (static_cast<size_t>(n) == kReadChunk && c->in.size() < kMaxPipelined + kReadChunk) continue;
+      // TLS: what OpenSSL already decrypted wakes no socket event; take it now.
+      const bool more = static_cast<size_t>(n) == kReadChunk || (c->ssl != nullptr && detail::tls_has_pending(c->ssl));
+      if (more && c->in.size() < kMaxPipelined + kReadChunk) continue;
       break;
     }
     if (n < 0 && errno == EINTR) continue;

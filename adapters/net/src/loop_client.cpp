@@ -27,12 +27,14 @@
 #include <cerrno>
 #include <cstring>
 #include <map>
+#include <mutex>
 #include <vector>
 
 #include "client_common.h"
 #include "io_constants.h"
 #include "loop_internal.h"
 #include "ploke/net/event_loop.h"
+#include "tls.h"
 
 namespace ploke::net {
 
@@ -43,6 +45,23 @@ struct LoopHttpClient::Shared {
   std::atomic<size_t> opened{0};
   std::atomic<size_t> loop_calls{0};
   std::atomic<size_t> fallback_calls{0};
+  std::atomic<size_t> tls_handshakes{0};
+
+  // The TLS context, made on the first https:// call (loading CA paths costs).
+  Result<ssl_ctx_st*> tls_context() {
+    std::call_once(tls_once, [this] {
+      auto ctx = detail::make_tls_context(options.verify_tls, options.ca_file);
+      if (ctx.ok()) tls_ctx = std::move(ctx).value();
+      else tls_error = ctx.status();
+    });
+    if (!tls_ctx) return tls_error;
+    return tls_ctx.get();
+  }
+
+ private:
+  std::once_flag tls_once;
+  detail::TlsContext tls_ctx;
+  Status tls_error;
 };
 
 namespace {
@@ -58,7 +77,19 @@ struct CallFlag {
   std::atomic<bool> cancel_requested{false};
 };
 
-enum class Phase : uint8_t { kConnecting, kSending, kReceiving, kDone };
+enum class Phase : uint8_t { kConnecting, kHandshaking, kSending, kReceiving, kDone };
+
+/// A connection: the socket and, for https://, its TLS session.
+struct Conn {
+  int fd = -1;
+  ssl_st* ssl = nullptr;
+  void close() {
+    if (ssl != nullptr) detail::tls_free(ssl);
+    if (fd >= 0) ::close(fd);
+    ssl = nullptr;
+    fd = -1;
+  }
+};
 
 extern "C" void call_io_cb(evutil_socket_t, short what, void* arg);
 extern "C" void call_timer_cb(evutil_socket_t, short, void* arg);
@@ -75,6 +106,7 @@ struct AsyncCall : std::enable_shared_from_this<AsyncCall> {
   bool head_request = false;
 
   int fd = -1;
+  ssl_st* ssl = nullptr;  // https:// once the TCP connection is up
   bool reused = false;
   int attempt = 0;
   Phase phase = Phase::kConnecting;
@@ -98,10 +130,18 @@ struct AsyncCall : std::enable_shared_from_this<AsyncCall> {
 
   void begin();
   void connect_next();
+  void connected();
+  void do_handshake();
+  void send_tls();
+  void recv_plain();
+  void recv_tls();
+  bool on_bytes(const char* buf, size_t n);
+  void on_eof(bool reset);
+  void close_conn();
   void on_io(short what);
   void on_timer();
   void do_send();
-  void do_recv();
+  void sent_all();
   void arm(short events);
   void arm_timer();
   void retry_or_fail(Status failure);
@@ -120,34 +160,36 @@ struct LoopState {
       c->complete(CancelledError("server stopping"));
     }
     for (auto& kv : idle)
-      for (int fd : kv.second) ::close(fd);
+      for (Conn& c : kv.second) c.close();
   }
 
   EventLoop& loop;
   std::shared_ptr<LoopHttpClient::Shared> shared;
-  std::map<std::string, std::vector<int>, std::less<>> idle;
+  std::map<std::string, std::vector<Conn>, std::less<>> idle;
   std::map<std::string, std::vector<sockaddr_storage>, std::less<>> resolved;  // key → addresses
   std::map<AsyncCall*, std::shared_ptr<AsyncCall>> calls;  // in flight
 
-  int acquire(const std::string& key) {
+  Conn acquire(const std::string& key) {
     auto it = idle.find(key);
     while (it != idle.end() && !it->second.empty()) {
-      const int fd = it->second.back();
+      Conn c = it->second.back();
       it->second.pop_back();
       char b;
-      const ssize_t n = ::recv(fd, &b, 1, MSG_PEEK | MSG_DONTWAIT);
-      if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) return fd;
-      ::close(fd);  // EOF, stray bytes or an error: the server is done with it
+      const ssize_t n = ::recv(c.fd, &b, 1, MSG_PEEK | MSG_DONTWAIT);
+      if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) return c;
+      // TLS: records without data (session tickets) are not the server closing.
+      if (n > 0 && c.ssl != nullptr && detail::tls_idle_alive(c.ssl)) return c;
+      c.close();  // EOF, stray bytes or an error: the server is done with it
     }
-    return -1;
+    return Conn{};
   }
-  void release(const std::string& key, int fd) {
+  void release(const std::string& key, Conn c) {
     auto& v = idle[key];
     if (v.size() < shared->options.max_idle_per_origin && !loop.closing()) {
-      v.push_back(fd);
+      v.push_back(c);
       return;
     }
-    ::close(fd);
+    c.close();
   }
   // Resolved addresses of `t` (cached per origin: the loop never blocks on DNS twice).
   Result<const std::vector<sockaddr_storage>*> resolve(const detail::Target& t) {
@@ -197,16 +239,18 @@ void AsyncCall::on_timer() {
       which = p;
     }
   };
+  const bool connecting = phase == Phase::kConnecting || phase == Phase::kHandshaking;
   consider(opts.total_timeout, start_at, TimeoutPhase::kTotal);
-  if (phase == Phase::kConnecting) consider(opts.connect_timeout, connect_at, TimeoutPhase::kConnect);
+  if (connecting) consider(opts.connect_timeout, connect_at, TimeoutPhase::kConnect);
   if (phase == Phase::kReceiving && !paused) {
     if (!got_byte) consider(opts.first_byte_timeout, sent_at, TimeoutPhase::kFirstByte);
     else consider(opts.idle_timeout, last_activity, TimeoutPhase::kIdle);
   }
   if (due && now >= *due) {
-    if (phase == Phase::kConnecting) {
+    if (connecting) {
       complete(TimeoutError(which, std::string(which == TimeoutPhase::kTotal ? "total" : "connect") +
-                                       " timeout: connecting to http://" + target.key + " timed out"));
+                                       " timeout: connecting to " + target.key + " timed out" +
+                                       (phase == Phase::kHandshaking ? " (TLS handshake)" : "")));
     } else {
       complete(timeout_status(which, target.key));
     }
@@ -224,7 +268,9 @@ void AsyncCall::begin() {
 // A pooled connection (first attempt only) or a new non-blocking connect.
 void AsyncCall::connect_next() {
   if (flag->cancel_requested.load(std::memory_order_relaxed)) return complete(CancelledError("call cancelled"));
-  fd = attempt == 0 ? loop->acquire(target.key) : -1;
+  Conn pooled = attempt == 0 ? loop->acquire(target.key) : Conn{};
+  fd = pooled.fd;
+  ssl = pooled.ssl;
   reused = fd >= 0;
   sent = 0;
   got_byte = false;
@@ -244,8 +290,7 @@ void AsyncCall::connect_next() {
     loop->shared->opened.fetch_add(1, std::memory_order_relaxed);
     if (::connect(s, reinterpret_cast<const sockaddr*>(&a), addr_len(a)) == 0) {
       fd = s;
-      phase = Phase::kSending;
-      do_send();
+      connected();
       return;
     }
     if (errno == EINPROGRESS) {
@@ -256,10 +301,41 @@ void AsyncCall::connect_next() {
     }
     ::close(s);
   }
-  complete(ConnectionResetError("cannot connect to http://" + target.key + " (refused or unreachable)"));
+  complete(ConnectionResetError("cannot connect to " + target.key + " (refused or unreachable)"));
+}
+
+// TCP is up: the request, or first the TLS handshake.
+void AsyncCall::connected() {
+  if (!target.tls) {
+    phase = Phase::kSending;
+    do_send();
+    return;
+  }
+  Result<ssl_ctx_st*> ctx = loop->shared->tls_context();
+  if (!ctx.ok()) return complete(ctx.status());
+  Result<ssl_st*> s = detail::tls_new(*ctx, fd, target.host, loop->shared->options.verify_tls);
+  if (!s.ok()) return complete(s.status());
+  ssl = *s;
+  phase = Phase::kHandshaking;
+  loop->shared->tls_handshakes.fetch_add(1, std::memory_order_relaxed);
+  do_handshake();
+}
+
+void AsyncCall::do_handshake() {
+  switch (detail::tls_handshake(ssl)) {
+    case detail::TlsWant::kDone:
+      phase = Phase::kSending;
+      do_send();
+      return;
+    case detail::TlsWant::kRead: arm(EV_READ); return;
+    case detail::TlsWant::kWrite: arm(EV_WRITE); return;
+    case detail::TlsWant::kEof:
+    case detail::TlsWant::kFailed: complete(detail::handshake_failure(ssl, target.key)); return;
+  }
 }
 
 void AsyncCall::do_send() {
+  if (ssl != nullptr) return send_tls();
   const size_t total = head.size() + body.size();
   while (sent < total) {
     iovec iov[2];
@@ -284,13 +360,32 @@ void AsyncCall::do_send() {
       arm(EV_WRITE);
       return;
     }
-    const bool failed_first = sent == 0;
-    if (reused && attempt == 0 && (failed_first || replayable)) {
-      return retry_or_fail(Status::Ok());
-    }
-    return complete(ConnectionResetError("connection to http://" + target.key + " closed or reset while sending the request"));
+    if (reused && attempt == 0 && (sent == 0 || replayable)) return retry_or_fail(Status::Ok());
+    return complete(ConnectionResetError("connection to " + target.key + " closed or reset while sending the request"));
   }
-  // Sent: now the response.
+  sent_all();
+}
+
+// https://: start() put the body into `head` (one buffer: the fewest records).
+void AsyncCall::send_tls() {
+  while (sent < head.size()) {
+    const detail::TlsStep st = detail::tls_write(ssl, head.data() + sent, head.size() - sent);
+    if (st.want == detail::TlsWant::kDone) {
+      sent += st.n;
+      continue;
+    }
+    if (st.want == detail::TlsWant::kWrite || st.want == detail::TlsWant::kRead) {
+      arm(st.want == detail::TlsWant::kWrite ? EV_WRITE : EV_READ);
+      return;
+    }
+    if (reused && attempt == 0 && (sent == 0 || replayable)) return retry_or_fail(Status::Ok());
+    return complete(ConnectionResetError("connection to " + target.key + " closed or reset while sending the request"));
+  }
+  sent_all();
+}
+
+// Sent: now the response.
+void AsyncCall::sent_all() {
   phase = Phase::kReceiving;
   sent_at = loop->shared->clock.now();
   last_activity = sent_at;
@@ -299,8 +394,9 @@ void AsyncCall::do_send() {
   ps.head_request = head_request;
   http_parser_init(&parser, HTTP_RESPONSE);
   parser.data = &ps;
-  if (paused) disarm_io();  // set_paused() before the response: read once resumed
-  else arm(EV_READ);
+  if (paused) return disarm_io();  // set_paused() before the response: read once resumed
+  if (ssl != nullptr) return recv_tls();  // a record may have come with the handshake
+  arm(EV_READ);
 }
 
 void AsyncCall::disarm_io() {
@@ -321,56 +417,97 @@ void AsyncCall::set_paused(bool p) {
   last_activity = now;
   if (!got_byte) sent_at = now;
   arm(EV_READ);  // level-triggered: bytes already in the socket wake us at once
+  if (ssl != nullptr && detail::tls_has_pending(ssl)) {
+    // Decrypted bytes wait in the TLS session, not in the socket: nothing would wake us.
+    loop->loop.defer([self = shared_from_this()] {
+      if (self->phase == Phase::kReceiving && !self->paused) self->recv_tls();
+    });
+  }
+}
+
+void AsyncCall::close_conn() {
+  disarm_io();
+  Conn{fd, ssl}.close();
+  fd = -1;
+  ssl = nullptr;
 }
 
 // A reused connection failed before any response byte: resend on a new one.
 void AsyncCall::retry_or_fail(Status failure) {
   if (!failure.ok()) return complete(std::move(failure));
-  if (io_assigned) event_del(&io);
-  io_assigned = false;
-  io_events = 0;
-  if (fd >= 0) ::close(fd);
-  fd = -1;
+  close_conn();
   ++attempt;
   connect_next();
 }
 
-void AsyncCall::do_recv() {
+void AsyncCall::recv_plain() {
   char buf[kReadChunk];
   for (;;) {
     const ssize_t n = ::recv(fd, buf, sizeof buf, 0);
     if (n < 0 && errno == EINTR) continue;
     if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) return;
-    if (flag->cancel_requested.load(std::memory_order_relaxed)) return complete(CancelledError("call cancelled"));
-    if (n <= 0) {
-      if (n == 0) {
-        http_parser_execute(&parser, &detail::response_settings(), nullptr, 0);  // ends a close-delimited body
-        if (ps.complete) return complete(Status::Ok(), false);
-      }
-      if (!got_byte && reused && replayable && attempt == 0) return retry_or_fail(Status::Ok());
-      if (ps.handler_abort) return complete(CancelledError("response handler aborted the call"));
-      return complete(ConnectionResetError(std::string("connection to http://") + target.key + " " +
-                                           (n == 0 ? "closed" : "reset") +
-                                           (ps.head_seen ? " mid-body" : " before the response")));
-    }
-    got_byte = true;
-    last_activity = loop->shared->clock.now();
-    auto self = shared_from_this();  // the handler may cancel (and the caller drop us) inside
-    const size_t used = http_parser_execute(&parser, &detail::response_settings(), buf, static_cast<size_t>(n));
-    if (phase == Phase::kDone) return;
-    if (ps.handler_abort) return complete(CancelledError("response handler aborted the call"));
-    if (ps.complete) {
-      // Stray bytes after the response: the connection is not reusable.
-      return complete(Status::Ok(), ps.keep_alive && used == static_cast<size_t>(n));
-    }
-    const http_errno err = HTTP_PARSER_ERRNO(&parser);
-    if (err != HPE_OK) {
-      return complete(MalformedResponseError(std::string("malformed HTTP response from http://") + target.key + ": " +
-                                             http_errno_description(err)));
-    }
-    if (paused) return;  // set_paused() inside on_body: the rest waits in the socket
+    if (n <= 0) return on_eof(n < 0);
+    if (!on_bytes(buf, static_cast<size_t>(n))) return;
     if (static_cast<size_t>(n) < sizeof buf) return;  // drained for now (level-triggered: more wakes us)
   }
+}
+
+// Until OpenSSL wants the socket: what it decrypted is not in the socket any more.
+void AsyncCall::recv_tls() {
+  char buf[kReadChunk];
+  for (;;) {
+    const detail::TlsStep st = detail::tls_read(ssl, buf, sizeof buf);
+    switch (st.want) {
+      case detail::TlsWant::kDone:
+        if (!on_bytes(buf, st.n)) return;
+        continue;
+      case detail::TlsWant::kRead: arm(EV_READ); return;
+      case detail::TlsWant::kWrite: arm(EV_WRITE); return;
+      case detail::TlsWant::kEof: return on_eof(false);
+      case detail::TlsWant::kFailed: return on_eof(true);
+    }
+  }
+}
+
+// Response bytes: parsed and handed on. True: keep reading.
+bool AsyncCall::on_bytes(const char* buf, size_t n) {
+  if (flag->cancel_requested.load(std::memory_order_relaxed)) {
+    complete(CancelledError("call cancelled"));
+    return false;
+  }
+  got_byte = true;
+  last_activity = loop->shared->clock.now();
+  auto self = shared_from_this();  // the handler may cancel (and the caller drop us) inside
+  const size_t used = http_parser_execute(&parser, &detail::response_settings(), buf, n);
+  if (phase == Phase::kDone) return false;
+  if (ps.handler_abort) {
+    complete(CancelledError("response handler aborted the call"));
+    return false;
+  }
+  if (ps.complete) {
+    // Stray bytes after the response: the connection is not reusable.
+    const bool stray = used != n || (ssl != nullptr && detail::tls_has_pending(ssl));
+    complete(Status::Ok(), ps.keep_alive && !stray);
+    return false;
+  }
+  const http_errno err = HTTP_PARSER_ERRNO(&parser);
+  if (err != HPE_OK) {
+    complete(MalformedResponseError("malformed HTTP response from " + target.key + ": " + http_errno_description(err)));
+    return false;
+  }
+  return !paused;  // set_paused() inside on_body: the rest waits (socket or TLS session)
+}
+
+void AsyncCall::on_eof(bool reset) {
+  if (flag->cancel_requested.load(std::memory_order_relaxed)) return complete(CancelledError("call cancelled"));
+  if (!reset) {
+    http_parser_execute(&parser, &detail::response_settings(), nullptr, 0);  // ends a close-delimited body
+    if (ps.complete) return complete(Status::Ok(), false);
+  }
+  if (!got_byte && reused && replayable && attempt == 0) return retry_or_fail(Status::Ok());
+  if (ps.handler_abort) return complete(CancelledError("response handler aborted the call"));
+  complete(ConnectionResetError("connection to " + target.key + " " + (reset ? "reset" : "closed") +
+                                (ps.head_seen ? " mid-body" : " before the response")));
 }
 
 void AsyncCall::on_io(short what) {
@@ -383,15 +520,16 @@ void AsyncCall::on_io(short what) {
       int err = 0;
       socklen_t len = sizeof err;
       getsockopt(fd, SOL_SOCKET, SO_ERROR, &err, &len);
-      if (err != 0) {
-        return complete(ConnectionResetError("cannot connect to http://" + target.key + " (refused or unreachable)"));
-      }
-      phase = Phase::kSending;
-      do_send();
+      if (err != 0) return complete(ConnectionResetError("cannot connect to " + target.key + " (refused or unreachable)"));
+      connected();
       return;
     }
+    case Phase::kHandshaking: do_handshake(); return;
     case Phase::kSending: do_send(); return;
-    case Phase::kReceiving: do_recv(); return;
+    case Phase::kReceiving:
+      if (ssl != nullptr) recv_tls();
+      else recv_plain();
+      return;
     case Phase::kDone: return;
   }
 }
@@ -400,14 +538,14 @@ void AsyncCall::complete(Status st, bool keep) {
   if (phase == Phase::kDone) return;
   phase = Phase::kDone;
   auto self = shared_from_this();
-  if (io_assigned) event_del(&io);
-  io_assigned = false;
+  disarm_io();
   if (timer_assigned) evtimer_del(&timer);
   timer_assigned = false;
   if (fd >= 0) {
-    if (keep && st.ok()) loop->release(target.key, fd);
-    else ::close(fd);
+    if (keep && st.ok()) loop->release(target.key, Conn{fd, ssl});
+    else Conn{fd, ssl}.close();
     fd = -1;
+    ssl = nullptr;
   }
   loop->calls.erase(this);
   ResponseHandler* h = handler;
@@ -489,7 +627,7 @@ CallPtr LoopHttpClient::start(const HttpRequest& request, const CallOptions& opt
   call->handler = &handler;
   call->opts = options;
   call->head_request = request.method == "HEAD";
-  Result<detail::Target> target = detail::parse_http_url(request.base_url);
+  Result<detail::Target> target = detail::parse_http_url(request.base_url, /*allow_https=*/true);
   auto handle = std::make_unique<LoopCall>(call->flag, call, loop, detail::poster(*loop));
   state->calls.emplace(call.get(), call);
   if (!target.ok()) {
@@ -499,7 +637,8 @@ CallPtr LoopHttpClient::start(const HttpRequest& request, const CallOptions& opt
   }
   call->target = std::move(*target);
   call->head = detail::request_head(request, call->target, shared_->options.user_agent, &call->replayable);
-  call->body = request.body;
+  if (call->target.tls) call->head += request.body;  // one buffer for SSL_write
+  else call->body = request.body;
   loop->defer([call] {
     if (call->phase == Phase::kConnecting && call->fd < 0) call->begin();
   });
@@ -518,5 +657,6 @@ bool LoopHttpClient::set_paused(Call& call, bool paused) {
 size_t LoopHttpClient::connections_opened() const { return shared_->opened.load() + fallback_.connections_opened(); }
 size_t LoopHttpClient::loop_calls() const { return shared_->loop_calls.load(); }
 size_t LoopHttpClient::fallback_calls() const { return shared_->fallback_calls.load(); }
+size_t LoopHttpClient::tls_handshakes() const { return shared_->tls_handshakes.load(); }
 
 }  // namespace ploke::net

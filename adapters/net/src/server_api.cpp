@@ -248,6 +248,7 @@ struct HttpServer::Impl {
   Clock& clock;
   const ServerOptions opts;
   const Handler handler;
+  detail::TlsContext tls;  // ServerOptions::tls_*; outlives the workers (declared first)
   Counters counters;
   int port = 0;
   std::vector<std::unique_ptr<Worker>> workers;
@@ -282,6 +283,9 @@ Status check_options(const ServerOptions& o, const Handler& handler) {
   if (o.threads > 1024) return InvalidRequestError("server options: threads must be <= 1024");
   if (o.port < 0 || o.port > 65535) return InvalidRequestError("server options: port must be in [0,65535]");
   if (o.max_body_bytes == 0) return InvalidRequestError("server options: max_body_bytes must be > 0");
+  if (o.tls_cert_file.empty() != o.tls_key_file.empty()) {
+    return InvalidRequestError(o.name + " options: TLS needs both a certificate and a private key");
+  }
   return Status::Ok();
 }
 
@@ -358,11 +362,18 @@ Result<std::unique_ptr<HttpServer>> HttpServer::Start(const ServerOptions& optio
   const std::string& name = options.name;
   if (Status st = check_options(options, handler); !st.ok()) return st;
   ::signal(SIGPIPE, SIG_IGN);
+  detail::TlsContext tls;
+  if (!options.tls_cert_file.empty()) {
+    auto ctx = detail::make_tls_server_context(options.tls_cert_file, options.tls_key_file);
+    if (!ctx.ok()) return InvalidRequestError(name + ": " + ctx.status().message());
+    tls = std::move(ctx).value();
+  }
   int port = options.port;
   auto fds = open_listeners(options, port);
   if (!fds.ok()) return fds.status();
 
   auto impl = std::make_unique<Impl>(clock, options, std::move(handler));
+  impl->tls = std::move(tls);
   impl->port = port;
   event_config* cfg = event_config_new();
   if (cfg == nullptr) {
@@ -376,6 +387,7 @@ Result<std::unique_ptr<HttpServer>> HttpServer::Start(const ServerOptions& optio
     auto w = std::make_unique<Worker>();
     w->handler = &impl->handler;
     w->counters = &impl->counters;
+    w->tls_ctx = impl->tls.get();
     Worker& ref = *w;
     impl->workers.push_back(std::move(w));  // owns the listening socket from here
     failure = init_worker(ref, cfg, (*fds)[i], i, clock, options);
@@ -406,7 +418,7 @@ std::string HttpServer::url() const {
   const std::string& h = impl_->opts.host;
   const bool v6 = h.find(':') != std::string::npos;
   const std::string host = h == "0.0.0.0" ? "127.0.0.1" : (h == "::" ? "[::1]" : (v6 ? "[" + h + "]" : h));
-  return "http://" + host + ":" + std::to_string(impl_->port);
+  return std::string(impl_->tls ? "https://" : "http://") + host + ":" + std::to_string(impl_->port);
 }
 
 size_t HttpServer::in_flight() const { return impl_->counters.in_flight.load(std::memory_order_relaxed); }

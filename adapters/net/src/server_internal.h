@@ -26,6 +26,7 @@
 #include "io_constants.h"
 #include "loop_internal.h"
 #include "request_parser.h"
+#include "tls.h"
 #include "ploke/net/event_loop.h"
 #include "ploke/core/thread_annotations.h"
 #include "ploke/net/http_server.h"
@@ -123,6 +124,8 @@ namespace srv {
 struct Conn {
   Worker* worker = nullptr;
   int fd = -1;
+  ssl_st* ssl = nullptr;         // ServerOptions::tls_*: the connection's TLS session
+  bool tls_handshaking = false;  // no request bytes until the handshake is done
   event rd{};
   event wr{};
   event timer{};   // the exchange's timer (Responder::set_timer)
@@ -193,6 +196,7 @@ struct Worker {
   const timeval* idle_timeout = nullptr;  // common timeouts (O(1) re-arm)
   const timeval* write_timeout = nullptr;
   event_base* base = nullptr;
+  ssl_ctx_st* tls_ctx = nullptr;  // the server's (HttpServer::Impl owns it); null: plain HTTP
   int listen_fd = -1;
   event listen_ev{};
   bool listen_added = false;
@@ -218,6 +222,7 @@ struct Worker {
   void linger(Conn* c);
   void drain(Conn* c);
   void on_writable(Conn* c, bool timed_out);
+  bool tls_step(Conn* c);  // the handshake's next step; true once done
   void process_input(Conn* c);
   void dispatch(Conn* c);
   void respond_error(Conn* c, int status, std::string_view message);

@@ -1,6 +1,6 @@
 // File: ploke/adapters/http_transport.h
 //
-// HttpTransport: a Transport over real sockets. Two engines behind one interface:
+// HttpTransport: a Transport over real sockets. Three paths behind one interface:
 //   * http:// — ploke::net::HttpClient (adapters/net, ploke/net/http_client.h): own
 //     non-blocking sockets, responses parsed by http-parser, one sendmsg() per request,
 //     keep-alive pool per origin with a liveness peek before reuse and a retry on a fresh
@@ -8,12 +8,15 @@
 //     Every CallOptions phase (connect, first byte, idle, total) is measured on the
 //     injected Clock between poll slices of at most 50 ms, so it works with a RealClock and
 //     with a SimulatedClock advanced by another thread.
-//   * https:// — cpp-httplib with OpenSSL (TLS is not re-implemented): the connect timeout
+//   * https:// on an event loop (Options::on_event_loop) — the same LoopHttpClient as http://,
+//     its TLS on non-blocking OpenSSL (SNI, verification on by default, pooled sessions).
+//   * https:// anywhere else — cpp-httplib with OpenSSL, the simplest correct blocking
+//     client for one-shot CLI calls and test drivers: the connect timeout
 //     is httplib's connection timeout (capped by the total timeout); first byte, idle and
 //     total are enforced by a watchdog timer on the injected Clock that aborts the socket
 //     (httplib::Client::stop()); that watchdog needs a running clock (RealClock).
 //
-// Common to both:
+// Common to all (the on-loop path is asynchronous instead: ploke/net/loop_client.h):
 //   * Blocking: start() runs the whole exchange on the calling thread and invokes the
 //     handler inline (on_head, on_body per received chunk, on_complete exactly once)
 //     before it returns; the returned Call is already done. start_async() runs the same
@@ -49,12 +52,15 @@ class HttpTransport final : public Transport {
   struct Options {
     size_t max_idle_per_origin = 4;        ///< pooled keep-alive clients per origin
     std::string user_agent = "ploke-sim/0.1";
-    bool verify_tls = true;                ///< verify server certificates (HTTPS)
-    /// http:// calls made on an HttpServer event-loop thread run asynchronously on that
-    /// loop (ploke::net::LoopHttpClient: start() returns at once, callbacks later on the
-    /// loop); from any other thread they stay blocking. For code that runs on the loop
-    /// and waits through Completion inside loop fibers (the gateway). https:// on a loop
-    /// thread runs as start_async() (its own thread), so the loop is never blocked.
+    bool verify_tls = true;                ///< verify server certificates and names (HTTPS)
+    /// PEM CA bundle for HTTPS verification; empty: OpenSSL's default paths, which honour
+    /// SSL_CERT_FILE / SSL_CERT_DIR.
+    std::string ca_file;
+    /// Calls made on an HttpServer event-loop thread, http:// and https:// alike, run
+    /// asynchronously on that loop (ploke::net::LoopHttpClient, non-blocking OpenSSL for
+    /// TLS: start() returns at once, callbacks later on the loop; no thread per call);
+    /// from any other thread they stay blocking. For code that runs on the loop and waits
+    /// through Completion inside loop fibers (the gateway).
     bool on_event_loop = false;
   };
 

@@ -45,6 +45,10 @@ class HttpClient final : public Transport {
   struct Options {
     size_t max_idle_per_origin = 8;  ///< pooled keep-alive connections per origin
     std::string user_agent = "ploke-sim/0.1";
+    /// https:// (LoopHttpClient on a loop): verify the server's certificate and name.
+    bool verify_tls = true;
+    /// PEM CA bundle for verification; empty: OpenSSL's default paths (SSL_CERT_FILE).
+    std::string ca_file;
   };
 
   explicit HttpClient(Clock& clock);

@@ -104,6 +104,12 @@ struct ServerOptions {
   bool inline_handler = true;
   /// Prefix of Start()'s error messages ("gateway: cannot bind ...").
   std::string name = "http server";
+  /// HTTPS: a PEM certificate chain and its private key (both or neither). The handshake
+  /// runs on the loop like any read (non-blocking OpenSSL; a stalled one closes after the
+  /// idle timeout, a failed one closes without an HTTP answer); then the same HTTP/1.1.
+  /// Start() fails (kInvalidRequest naming the file) when they cannot be loaded.
+  std::string tls_cert_file;
+  std::string tls_key_file;
 };
 
 /// One parsed request. The handler may move fields out of it.

@@ -7,7 +7,18 @@
 // parsed by http-parser, handler callbacks (on_head, on_body, on_complete) on the loop
 // thread, never inside start() (except on a closing loop, below). Nothing changes threads, so a proxied request costs no
 // wake-ups beyond the sockets' own. Called from any other thread, start() runs the
-// blocking HttpClient (same contract as HttpClient::start).
+// blocking HttpClient (same contract as HttpClient::start; http:// only).
+//
+//   * https:// (on a loop): TLS 1.2+ on non-blocking OpenSSL over the same socket events —
+//     SNI, ALPN http/1.1, verification on by default (Options::ca_file, else OpenSSL's
+//     default paths, which honour SSL_CERT_FILE; then the host name or IP literal), the
+//     handshake inside the connect phase (connect timeout; its message says "TLS
+//     handshake"). A certificate that fails verification is kConnectionReset with
+//     should_retry=false and the X.509 reason (the retry layer falls over to another
+//     endpoint); another handshake failure is kConnectionReset naming OpenSSL's reason.
+//     Pooled connections keep their TLS session (tls_handshakes() counts new ones); an
+//     idle one whose socket holds only TLS records without data (session tickets) is
+//     still reused.
 //
 //   * Same request/response rules as HttpClient (ploke/net/http_client.h): one sendmsg for
 //     head + body, Host/Content-Length/User-Agent, Content-Length/chunked/close-delimited
@@ -65,6 +76,8 @@ class LoopHttpClient final : public Transport {
   /// Exchanges run on a loop / handed to the blocking fallback (tests).
   size_t loop_calls() const;
   size_t fallback_calls() const;
+  /// TLS handshakes started (tests: proves https:// connection reuse).
+  size_t tls_handshakes() const;
 
   struct Shared;
 
