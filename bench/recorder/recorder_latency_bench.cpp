@@ -63,7 +63,7 @@ int main(int argc, char** argv) {
   ro.cassette_path = cassette;
   ro.mode = recorder::RecordMode::kAll;
   ro.flush_interval = Duration{0};
-  ro.threads = 8;
+  ro.max_idle_upstream = 8;
   // "notimeouts": no upstream watchdog (isolates HttpTransport's timer-thread wakeups).
   if (argc > 3 && std::string(argv[3]) == "notimeouts") ro.upstream_timeouts = CallOptions{};
   auto rec = recorder::Recorder::Create(ro, clock);

@@ -1,5 +1,5 @@
 // Recorder::Impl, serving side (loop thread): replays from the cassette, near-miss 404s,
-// forwarding to the upstream (http:// on the loop, https:// on pool workers) and answering
+// forwarding to the upstream (on the loop, http:// and https://) and answering
 // the client as the upstream's bytes arrive (see the design notes in recorder.cpp).
 #include <cctype>
 #include <cstdio>
@@ -55,8 +55,8 @@ void Recorder::Impl::upstream_error(net::Responder& res, const Status& st) {
   log(msg);
 }
 
-// Loop thread: starts the upstream call. http://: on this loop (LoopHttpClient; the
-// Exchange's callbacks answer the client here). https://: a worker runs HttpTransport.
+// Loop thread: starts the upstream call on this loop (LoopHttpClient; the Exchange's
+// callbacks answer the client here).
 void Recorder::Impl::forward(HttpRequest hr, TimePoint t0, net::Responder res) {
   count(&RecorderStats::forwarded);
   if (stopping.load()) {
@@ -77,13 +77,8 @@ void Recorder::Impl::forward(HttpRequest hr, TimePoint t0, net::Responder res) {
   res.on_cancel([weak] {
     if (auto e = weak.lock()) e->abandon();  // the client left: abort the upstream call
   });
-  if (loop_client) {
-    ex->on_loop = true;
-    ex->hold(ex);  // until on_complete (later, on this loop; at once only if the loop is closing)
-    ex->set_call(loop_client->start(upstream_request(*ex), opts.upstream_timeouts, *ex));
-    return;
-  }
-  pool->submit([this, ex] { run_on_worker(ex); });
+  ex->hold(ex);  // until on_complete (later, on this loop; at once only if the loop is closing)
+  ex->set_call(loop_client->start(upstream_request(*ex), opts.upstream_timeouts, *ex));
 }
 
 HttpRequest Recorder::Impl::upstream_request(const Exchange& ex) const {
@@ -98,24 +93,6 @@ HttpRequest Recorder::Impl::upstream_request(const Exchange& ex) const {
   }
   out.headers.add("Accept-Encoding", "identity");
   return out;
-}
-
-// Worker thread (https:// upstreams): runs the transport call to its end; the Exchange's
-// callbacks answer the client from the transport's thread.
-void Recorder::Impl::run_on_worker(const std::shared_ptr<Exchange>& ex) {
-  if (stopping.load()) {
-    ex->abandon();
-    ex->finished = true;
-    ex->res.respond(503, "application/json", error_json("ploke-sim record: stopping", "upstream_error", "recorder_stopping"));
-    return;
-  }
-  const HttpRequest out = upstream_request(*ex);
-  if (!ex->streaming_) {
-    (void)transport->start(out, opts.upstream_timeouts, *ex);  // returns after on_complete
-  } else {
-    ex->set_call(transport->start_async(out, opts.upstream_timeouts, *ex));  // cancellable
-  }
-  ex->wait_complete_and_join();
 }
 
 // Exchange::on_complete (the callbacks' thread): the client's answer or cut, then the
@@ -303,13 +280,11 @@ void Exchange::on_complete(Status status) {
     owner_.log(std::string("ploke-sim record: forwarding failed: ") + e.what());
   }
   MutexLock lock(mu_);
-  complete_ = true;  // (after finish_exchange: the https worker then joins, and may free this)
-  cv_.notify_all();
+  complete_ = true;
 }
 
 Exchange::~Exchange() {
   abandon();
-  wait_complete_and_join();
   owner_.unregister(this);
 }
 

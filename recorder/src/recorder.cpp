@@ -4,7 +4,7 @@
 //  - Server: ploke::net::HttpServer (adapters/net: libevent loop, http-parser, our own
 //    framing). Its handler runs on the loop thread and never blocks: replays, near-miss
 //    404s and errors are answered there (replays timed with the exchange's Clock timer).
-//  - Forwarding, http:// upstreams (the simulator, local gateways; the c1 latency target):
+//  - Forwarding (http:// and https:// upstreams; TLS on non-blocking OpenSSL):
 //    the handler starts the upstream call with net::LoopHttpClient on the same loop (the
 //    upstream socket is one more libevent fd) and returns. Each request owns an Exchange
 //    (a ResponseHandler) whose on_head/on_body/on_complete run later on that loop and
@@ -12,12 +12,8 @@
 //    text/event-stream) with one respond() (head + body, one send()) at on_complete;
 //    streams with start() at on_head, write() per on_body chunk as it arrives (captured
 //    with its offset in ms from the request start, injected Clock), finish() or a cut at
-//    the end. No thread hand-off on the client's path.
-//  - Forwarding, https:// upstreams: HttpTransport (OpenSSL via httplib) blocks its
-//    caller, so a worker pool (up to RecorderOptions::threads, started on demand) runs the
-//    call; the same Exchange callbacks then run on the transport's thread and the
-//    Responder queues each step to the loop; a stream's read waits while more than
-//    max_queued_bytes are queued for the client (backpressure).
+//    the end. No thread hand-off on the client's path; a stream's upstream read is paused
+//    while more than max_queued_bytes are queued for the client (backpressure).
 //  - A client that leaves (Responder::on_cancel) abandons the exchange: the upstream call
 //    is cancelled and nothing is recorded.
 //  - After the response, the raw capture is handed to a recording thread (SCHED_IDLE)
@@ -67,7 +63,7 @@ namespace {
 Status check_options(const RecorderOptions& options) {
   if (options.cassette_path.empty()) return InvalidRequestError("recorder: a cassette path is required");
   if (options.port < 0 || options.port > 65535) return InvalidRequestError("recorder: port must be in [0,65535]");
-  if (options.threads == 0) return InvalidRequestError("recorder: threads must be > 0");
+  if (options.max_idle_upstream == 0) return InvalidRequestError("recorder: max_idle_upstream must be > 0");
   if (options.max_queued_bytes == 0) return InvalidRequestError("recorder: max_queued_bytes must be > 0");
   return Status::Ok();
 }
@@ -133,18 +129,13 @@ Status open_cassette(Recorder::Impl& impl, const RecorderOptions& options, bool 
   return Status::Ok();
 }
 
-// http:// upstreams: a LoopHttpClient on the server's loop; https://: HttpTransport (pool).
+// A LoopHttpClient on the server's loop (http:// and https://).
 void make_upstream_client(Recorder::Impl& impl, const RecorderOptions& options, Clock& clock) {
   if (!impl.records) return;
-  const size_t idle = std::max<size_t>(4, options.threads);
-  if (impl.upstream.tls) {
-    adapters::HttpTransport::Options to;
-    to.verify_tls = options.verify_tls;
-    to.max_idle_per_origin = idle;
-    impl.transport = std::make_unique<adapters::HttpTransport>(clock, to);
-  } else {
-    impl.loop_client = std::make_unique<net::LoopHttpClient>(clock, net::LoopHttpClient::Options{idle, "ploke-sim/0.1"});
-  }
+  net::LoopHttpClient::Options o;
+  o.max_idle_per_origin = options.max_idle_upstream;
+  o.verify_tls = options.verify_tls;
+  impl.loop_client = std::make_unique<net::LoopHttpClient>(clock, o);
 }
 
 }  // namespace
@@ -169,11 +160,10 @@ Status Recorder::Start() {
   Impl* self = impl_.get();
   if (self->started.exchange(true)) return InvalidRequestError("recorder: already started");
   try {
-    if (self->transport) self->pool = std::make_unique<WorkerPool>(self->opts.threads);
     net::ServerOptions so;
     so.host = self->opts.host;
     so.port = self->opts.port;
-    so.threads = 1;  // parsing, framing and http:// upstream I/O are all non-blocking on this loop
+    so.threads = 1;  // parsing, framing and upstream I/O (TLS too) are all non-blocking on this loop
     so.keep_alive_timeout = std::chrono::seconds(5);
     so.read_timeout = std::chrono::seconds(30);
     so.write_timeout = std::chrono::seconds(30);
@@ -236,7 +226,6 @@ Status Recorder::stop() {
     for (Exchange* ex : self->active) ex->abandon();
   }
   if (self->server) self->server->stop();  // closes every client connection
-  if (self->pool) self->pool->stop();      // joins the workers (their upstream calls are cancelled)
   {
     MutexLock l(self->active_mu);
     for (Exchange* ex : self->active) ex->abandon();

@@ -1,5 +1,5 @@
 // Internal to ploke::recorder: the pieces the recorder's sources share — the forwarded
-// exchange (Exchange), the https worker pool, and Recorder::Impl (its state and steps:
+// exchange (Exchange) and Recorder::Impl (its state and steps:
 // recording.cpp persists and records, forwarding.cpp answers and forwards, recorder.cpp
 // creates, starts and stops). Design notes: recorder.cpp.
 #pragma once
@@ -19,7 +19,6 @@
 #include <utility>
 #include <vector>
 
-#include "ploke/adapters/http_transport.h"
 #include "ploke/codec/cassette.h"
 #include "ploke/codec/matcher.h"
 #include "ploke/codec/redact.h"
@@ -50,10 +49,9 @@ struct UpstreamUrl {
 Result<UpstreamUrl> parse_upstream(std::string_view url);
 
 // One forwarded exchange: the upstream call's ResponseHandler, which answers the client
-// through the Responder as the upstream's bytes arrive. http:// upstreams: the callbacks
-// run on the server's loop thread (net::LoopHttpClient), so nothing changes threads.
-// https:// upstreams: they run on a transport thread (HttpTransport, started by a worker),
-// and the Responder queues each step to the loop. on_complete() answers the client last
+// through the Responder as the upstream's bytes arrive. The callbacks run on the server's
+// loop thread (net::LoopHttpClient, http:// and https://), so nothing changes threads.
+// on_complete() answers the client last
 // (or cuts it) and hands the capture to the recording thread.
 class Exchange final : public ResponseHandler {
  public:
@@ -66,7 +64,7 @@ class Exchange final : public ResponseHandler {
   /// whatever order the exchanges finish in.
   uint64_t seq = 0;
 
-  // ResponseHandler (loop thread or transport thread)
+  // ResponseHandler (the server's loop thread)
   void on_head(int status, const Headers& headers) override {
     const double ms = to_ms(clock_.now() - t0_);
     {
@@ -96,16 +94,9 @@ class Exchange final : public ResponseHandler {
     }
     if (streaming_ && !bytes.empty()) {
       res.write(bytes);  // to the client as it arrives
-      // Backpressure: a client slower than the upstream stops the upstream read. On the
-      // loop: the call is paused until the client's queue drains; on a transport thread
-      // the read waits.
-      if (on_loop) {
-        if (res.queued_bytes() > max_queued_bytes) pause_upstream();
-      } else {
-        while (res.queued_bytes() > max_queued_bytes && res.open() && !abandoned()) {
-          clock_.sleep_for(std::chrono::milliseconds(1));
-        }
-      }
+      // Backpressure: a client slower than the upstream stops the upstream read: the
+      // call is paused until the client's queue drains.
+      if (res.queued_bytes() > max_queued_bytes) pause_upstream();
     }
     return true;
   }
@@ -116,7 +107,6 @@ class Exchange final : public ResponseHandler {
   void set_call(CallPtr call) {
     MutexLock lock(mu_);
     call_ = std::move(call);
-    call_started_ = call_ != nullptr;
     if (consumer_gone_ && call_ && !complete_) call_->cancel();
   }
   /// Client gone or recorder stopping: abort the upstream call (any thread).
@@ -128,17 +118,6 @@ class Exchange final : public ResponseHandler {
     if (call_ && !complete_ && !all_bytes_in_) call_->cancel();
   }
   bool abandoned() const { MutexLock l(mu_); return consumer_gone_; }
-  /// Waits for the end and joins the transport thread (https worker; never on the loop
-  /// before completion).
-  void wait_complete_and_join() {
-    CallPtr call;
-    {
-      MutexLock lock(mu_);
-      lock.wait(cv_, [&] { return complete_ || !call_started_; });
-      call = std::move(call_);
-    }
-    call.reset();  // joins (the thread ends right after on_complete)
-  }
 
   // Read by on_complete (the producer's thread) and after completion.
   int status() const { MutexLock l(mu_); return status_; }
@@ -215,7 +194,6 @@ class Exchange final : public ResponseHandler {
   net::Responder res;            // the client's response
   size_t max_queued_bytes = 1 << 20;
   bool streaming_ = false;       // body bytes go to the client as they arrive
-  bool on_loop = false;          // callbacks on the server's loop (http://, LoopHttpClient)
   bool finished = false;         // recording done (on_complete's thread only)
 
  private:
@@ -223,7 +201,6 @@ class Exchange final : public ResponseHandler {
   Clock& clock_;
   const TimePoint t0_;
   mutable Mutex mu_;
-  std::condition_variable cv_;  // waits for the end (https worker)
   bool head_ = false;
   int status_ = 0;
   Headers headers_;
@@ -232,7 +209,6 @@ class Exchange final : public ResponseHandler {
   std::vector<codec::RecordedChunk> captured_;
   bool complete_ = false;
   bool consumer_gone_ = false;
-  bool call_started_ = false;
   std::optional<size_t> declared_length_;
   size_t captured_bytes_ = 0;
   bool all_bytes_in_ = false;
@@ -240,66 +216,6 @@ class Exchange final : public ResponseHandler {
   CallPtr call_;
   std::shared_ptr<Exchange> self_;  // loop path: released by on_complete
   bool paused_ = false;             // loop path: upstream reading paused (backpressure)
-};
-
-/// Threads for https:// upstreams (HttpTransport blocks its caller): started on demand
-/// up to `max`, idle ones wait for work.
-class WorkerPool {
- public:
-  explicit WorkerPool(size_t max) : max_(max) {}
-  ~WorkerPool() { stop(); }
-  void submit(std::function<void()> fn) {
-    MutexLock l(mu_);
-    if (stop_) return;
-    queue_.push_back(std::move(fn));
-    if (idle_ > 0) {
-      cv_.notify_one();
-    } else if (threads_.size() < max_) {
-      threads_.emplace_back([this] { run(); });
-    }
-  }
-  void stop() {
-    std::vector<std::thread> threads;
-    {
-      MutexLock l(mu_);
-      stop_ = true;
-      cv_.notify_all();
-      threads.swap(threads_);
-    }
-    for (auto& t : threads) {
-      if (t.joinable()) t.join();
-    }
-  }
-
- private:
-  void run() {
-    MutexLock l(mu_);
-    while (true) {
-      ++idle_;
-      l.wait(cv_, [&] {
-        mu_.assert_held();
-        return !queue_.empty() || stop_;
-      });
-      --idle_;
-      if (queue_.empty()) return;  // stopping
-      auto fn = std::move(queue_.front());
-      queue_.pop_front();
-      l.unlock();
-      try {
-        fn();
-      } catch (...) {
-      }
-      l.lock();
-    }
-  }
-
-  const size_t max_;
-  Mutex mu_;
-  std::condition_variable cv_;
-  std::deque<std::function<void()>> queue_ PLOKE_GUARDED_BY(mu_);
-  size_t idle_ PLOKE_GUARDED_BY(mu_) = 0;
-  bool stop_ PLOKE_GUARDED_BY(mu_) = false;
-  std::vector<std::thread> threads_ PLOKE_GUARDED_BY(mu_);         // (joined by stop())
 };
 
 struct FlushSignal {
@@ -322,8 +238,7 @@ struct Recorder::Impl {
   bool records = false;   // may forward
   bool replays = false;   // consults the store first
   std::unique_ptr<codec::ReplayStore> store;
-  std::unique_ptr<net::LoopHttpClient> loop_client;  // http:// upstreams: on the server's loop
-  std::unique_ptr<adapters::HttpTransport> transport;          // https:// upstreams: on pool workers
+  std::unique_ptr<net::LoopHttpClient> loop_client;  // the upstream calls, on the server's loop
 
   // Cassette being written.
   mutable Mutex data_mu;
@@ -344,7 +259,6 @@ struct Recorder::Impl {
 
   // Server and (https:// upstreams only) forwarding workers.
   std::unique_ptr<net::HttpServer> server;
-  std::unique_ptr<WorkerPool> pool;
   std::atomic<bool> started{false};
   std::atomic<bool> stopping{false};
   int port = 0;
@@ -403,7 +317,6 @@ struct Recorder::Impl {
   void upstream_error(net::Responder& res, const Status& st);
   void forward(HttpRequest hr, TimePoint t0, net::Responder res);
   HttpRequest upstream_request(const Exchange& ex) const;
-  void run_on_worker(const std::shared_ptr<Exchange>& ex);
   void finish_exchange(Exchange& ex, const Status& st);
   void finish_aborted(Exchange& ex);
   static bool wants_stream(const HttpRequest& r);

@@ -1,13 +1,9 @@
 // Recording from an HTTPS upstream (the live providers are all HTTPS). The upstream is a
 // cpp-httplib SSLServer on loopback with a self-signed certificate made at test time
-// (OpenSSL API, no files from the network); it answers one JSON completion and one SSE
+// (support/test_tls.h); it answers one JSON completion and one SSE
 // stream. The recorder must forward both over TLS, record them (stream chunks included)
 // with the key redacted, and refuse an unverifiable certificate unless told --insecure.
 #include <httplib.h>
-#include <openssl/evp.h>
-#include <openssl/pem.h>
-#include <openssl/ec.h>
-#include <openssl/x509.h>
 
 #include <cstdio>
 #include <cstring>
@@ -18,35 +14,12 @@
 #include "ploke/codec/cassette_json.h"
 #include "ploke/recorder/recorder.h"
 #include "recorder_test_util.h"
+#include "support/test_tls.h"
 
 namespace ploke::recorder {
 namespace {
 
 using namespace ploke::recorder::testing;
-
-// Writes a fresh EC key and a self-signed certificate for 127.0.0.1 as PEM files.
-bool make_self_signed(const std::string& cert_path, const std::string& key_path) {
-  EVP_PKEY* pkey = EVP_EC_gen("P-256");  // fast to generate (RSA-2048 takes ~0.3 s)
-  if (pkey == nullptr) return false;
-  X509* x = X509_new();
-  ASN1_INTEGER_set(X509_get_serialNumber(x), 1);
-  X509_gmtime_adj(X509_getm_notBefore(x), 0);
-  X509_gmtime_adj(X509_getm_notAfter(x), 3600);
-  X509_set_pubkey(x, pkey);
-  X509_NAME* name = X509_get_subject_name(x);
-  X509_NAME_add_entry_by_txt(name, "CN", MBSTRING_ASC, reinterpret_cast<const unsigned char*>("127.0.0.1"), -1, -1, 0);
-  X509_set_issuer_name(x, name);
-  const bool signed_ok = X509_sign(x, pkey, EVP_sha256()) > 0;
-  FILE* cf = std::fopen(cert_path.c_str(), "w");
-  FILE* kf = std::fopen(key_path.c_str(), "w");
-  const bool ok = signed_ok && cf != nullptr && kf != nullptr && PEM_write_X509(cf, x) == 1 &&
-                  PEM_write_PrivateKey(kf, pkey, nullptr, nullptr, 0, nullptr, nullptr) == 1;
-  if (cf != nullptr) std::fclose(cf);
-  if (kf != nullptr) std::fclose(kf);
-  X509_free(x);
-  EVP_PKEY_free(pkey);
-  return ok;
-}
 
 constexpr const char* kCompletion =
     R"({"id":"chatcmpl-tls","object":"chat.completion","created":1,"model":"gpt-4o","choices":[{"index":0,)"
@@ -56,8 +29,8 @@ constexpr const char* kCompletion =
 class HttpsUpstreamTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    ASSERT_TRUE(make_self_signed(dir_.file("cert.pem"), dir_.file("key.pem")));
-    server_ = std::make_unique<httplib::SSLServer>(dir_.file("cert.pem").c_str(), dir_.file("key.pem").c_str());
+    const auto cert = ploke::testing::make_test_certificate(dir_.path(), "upstream", {"127.0.0.1"});
+    server_ = std::make_unique<httplib::SSLServer>(cert.cert_file.c_str(), cert.key_file.c_str());
     ASSERT_TRUE(server_->is_valid());
     server_->Post("/v1/chat/completions", [this](const httplib::Request& req, httplib::Response& res) {
       seen_auth_ = req.get_header_value("Authorization");
@@ -92,7 +65,7 @@ class HttpsUpstreamTest : public ::testing::Test {
     o.mode = RecordMode::kAll;
     o.flush_interval = Duration{0};
     o.verify_tls = verify_tls;
-    o.threads = 4;
+    o.max_idle_upstream = 4;
     auto r = Recorder::Create(o, clock_);
     EXPECT_TRUE(r.ok()) << r.status().to_string();
     if (!r.ok()) return nullptr;

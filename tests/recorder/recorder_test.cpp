@@ -44,7 +44,7 @@ class RecorderTest : public ::testing::Test {
     o.synthetic = true;
     o.provider = "openai";
     o.protocol = "openai-chat";
-    o.threads = 8;
+    o.max_idle_upstream = 8;
     return o;
   }
   codec::Cassette load(const std::string& path) {

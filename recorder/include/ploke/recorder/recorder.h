@@ -13,8 +13,8 @@
 // Forwarding: method, path + query (joined to the upstream's path prefix), body and the
 // request headers except hop-by-hop ones, Host and Accept-Encoding (the upstream is asked
 // for identity encoding so the client and the cassette see the same plain bytes) go out
-// through net::LoopHttpClient on the server's event loop for http:// upstreams (no thread
-// hand-off), HttpTransport (OpenSSL) on worker threads for https://. The server is
+// through net::LoopHttpClient on the server's event loop, http:// and https:// alike (TLS
+// on non-blocking OpenSSL; no thread per request, no hand-off). The server is
 // ploke::net::HttpServer. The response is streamed to the client as it arrives: the
 // upstream's on_body chunks go straight to the client's net::Responder (chunked when the
 // upstream was chunked/SSE, else with the upstream's Content-Length), while every chunk is
@@ -35,8 +35,8 @@
 // or a complete newer one.
 //
 // Thread-safety: Start()/stop() from one owner thread; flush(), stats(), port(), url()
-// from any thread. One event loop parses, answers replays and runs http:// upstream calls
-// (non-blocking); https:// upstream calls run concurrently on a worker pool (`threads`).
+// from any thread. One event loop parses, answers replays and runs the upstream calls
+// (non-blocking, http:// and https://).
 //
 // Example:
 //   RealClock clock;
@@ -109,18 +109,14 @@ struct RecorderOptions {
   bool repeat_last = true;
   /// Requests that do not ask for a stream ("stream": true in the body or Accept:
   /// text/event-stream) are answered once the upstream's response is complete, with one
-  /// respond() (head + body in one send(); the c1 latency target). With an https://
-  /// upstream such a call is not cancelled by stop() before its head arrives (it is
-  /// bounded by upstream_timeouts). false = every response goes through the streaming path.
+  /// respond() (head + body in one send(); the c1 latency target). false = every response
+  /// goes through the streaming path.
   bool inline_non_stream = true;
-  /// https:// upstreams only: forwarding worker threads (started on demand); each
-  /// forwarded request in flight occupies one, more wait in a queue. (http:// upstream
-  /// calls run on the server's event loop.) Also the idle keep-alive connections kept per
-  /// upstream origin (at least 4).
-  size_t threads = 64;
+  /// Idle keep-alive connections (TLS sessions included) kept per upstream origin.
+  size_t max_idle_upstream = 64;
   /// Bytes of upstream body queued for a slow client before the upstream read stops until
-  /// the queue is down to half (backpressure; streams). http:// upstreams: the call on the
-  /// loop is paused (LoopHttpClient::set_paused); https://: the transport thread waits.
+  /// the queue is down to half (backpressure; streams): the call on the loop is paused
+  /// (LoopHttpClient::set_paused).
   size_t max_queued_bytes = 1 << 20;
   /// Cassette metadata for a new cassette (kept from the file when it exists).
   std::string cassette_name;  ///< default: the file name without ".json"
