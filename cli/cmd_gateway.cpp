@@ -87,6 +87,7 @@ CLI::App* add_gateway_command(CLI::App& app, GatewayArgs& a) {
   g->add_option("--master-key-env", a.master_key_env,
                 "Environment variable holding the master key (default: PLOKE_GATEWAY_MASTER_KEY when set)");
   add_log_flags(*g, a.log);
+  add_tls_flags(*g, a.tls);
   add_gateway_keys_commands(*g, a.keys);
   return g;
 }
@@ -515,11 +516,12 @@ StepResult model_names(const GatewayArgs& args, const GatewaySetup& g, gateway::
 
 int run_gateway(const GatewayArgs& args) {
   if (!args.keys.action.empty()) return run_gateway_keys(args.keys);  // `gateway keys …`
+  if (!check_tls_flags(args.tls, kCmd)) return kExitUsage;
   sigset_t stop_signals = block_stop_signals();
   RealClock clock;
-  // --workers 0 (default): each request runs on a fiber of its event loop and http://
-  // upstream calls run on that loop too (LoopHttpClient), so a request never changes
-  // threads. --workers N: blocking calls on N worker threads.
+  // --workers 0 (default): each request runs on a fiber of its event loop and its upstream
+  // calls (http:// and https://) run on that loop too (LoopHttpClient), so a request never
+  // changes threads. --workers N: blocking calls on N worker threads.
   adapters::HttpTransport::Options ho{256, "ploke-sim-gateway/0.1", true};
   ho.on_event_loop = args.workers == 0;
   adapters::HttpTransport transport(clock, ho);  // a client that leaves cancels the façade call (its token stops the transfer)
@@ -567,10 +569,12 @@ int run_gateway(const GatewayArgs& args) {
   so.host = args.host;
   so.port = args.port;
   so.threads = static_cast<size_t>(args.threads);
+  so.tls_cert_file = args.tls.cert;
+  so.tls_key_file = args.tls.key;
   auto server = gateway::GatewayServer::Start(gw, so);
   if (!server.ok()) {
     std::fprintf(stderr, "%s: %s\n", kCmd, server.status().to_string().c_str());
-    return kExitFailed;
+    return server.status().code() == StatusCode::kInvalidRequest ? kExitUsage : kExitFailed;
   }
   for (const auto& i : g.infos) std::fprintf(stderr, "%s: endpoint %s (%s)\n", kCmd, i.id.c_str(), i.model.c_str());
   std::printf("listening on %s\n", (*server)->url().c_str());

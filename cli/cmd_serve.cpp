@@ -42,6 +42,7 @@ CLI::App* add_serve_command(CLI::App& app, ServeArgs& a) {
       ->check(CLI::IsMember({"unknown_enums", "numeric_prices", "extra_fields", "all"}));
   add_serve_cassette_flags(*s, a.cassette);
   add_log_flags(*s, a.log);
+  add_tls_flags(*s, a.tls);
   return s;
 }
 
@@ -123,6 +124,7 @@ int run_serve(const ServeArgs& args) {
     opts.faults = std::move(plan).value();
   }
   if (int rc = apply_serve_cassette_flags(args.cassette, opts); rc != kExitOk) return rc;
+  if (!check_tls_flags(args.tls, "ploke-sim serve")) return kExitUsage;
   RealClock clock;
   auto engine = simulator::SimEngine::Create(opts, clock);
   if (!engine.ok()) {
@@ -139,10 +141,12 @@ int run_serve(const ServeArgs& args) {
   sopts.host = args.host;
   sopts.port = args.port;
   if (args.threads > 0) sopts.threads = static_cast<size_t>(args.threads);
+  sopts.tls_cert_file = args.tls.cert;
+  sopts.tls_key_file = args.tls.key;
   auto server = simulator::SimServer::Start(**engine, clock, sopts);
   if (!server.ok()) {
     std::fprintf(stderr, "ploke-sim serve: %s\n", server.status().to_string().c_str());
-    return kExitFailed;
+    return server.status().code() == StatusCode::kInvalidRequest ? kExitUsage : kExitFailed;
   }
   std::printf("listening on %s\n", (*server)->url().c_str());
   std::fflush(stdout);

@@ -28,6 +28,12 @@ struct LogArgs {
   std::string file;             ///< "" = stderr
 };
 
+/// HTTPS on the listener of a command that serves requests (--tls-cert, --tls-key).
+struct TlsArgs {
+  std::string cert;  ///< PEM certificate chain
+  std::string key;   ///< PEM private key
+};
+
 struct ServeArgs {
   std::string host = "127.0.0.1";
   int port = 8080;
@@ -43,6 +49,7 @@ struct ServeArgs {
   std::vector<std::string> drift;  ///< OpenRouter schema drift: unknown_enums, numeric_prices, extra_fields, all
   ServeCassetteArgs cassette;  ///< --cassette, --timing, --after-last, --strict, --match-ignore
   LogArgs log{"warn", "text", ""};  ///< access lines at info, so by default only 5xx answers
+  TlsArgs tls;
 };
 CLI::App* add_serve_command(CLI::App& app, ServeArgs& args);
 int run_serve(const ServeArgs& args);
@@ -183,6 +190,7 @@ struct GatewayArgs {
   std::string auth = "auto";         ///< --auth on|off|auto (auto: off on a loopback --host)
   std::string master_key_env;        ///< --master-key-env VAR ("" = PLOKE_GATEWAY_MASTER_KEY if set)
   LogArgs log;
+  TlsArgs tls;                       ///< --tls-cert / --tls-key: serve HTTPS
   GatewayKeysArgs keys;              ///< `gateway keys …`
 };
 CLI::App* add_gateway_command(CLI::App& app, GatewayArgs& args);

@@ -3,6 +3,9 @@
 
 #include <CLI/CLI.hpp>
 
+#include <cstdio>
+#include <fstream>
+
 namespace ploke::cli {
 
 void add_log_flags(CLI::App& app, LogArgs& a) {
@@ -22,6 +25,25 @@ Result<std::unique_ptr<logging::Logger>> open_log(const LogArgs& a, std::string 
   lo.path = a.file;
   lo.component = std::move(component);
   return logging::Logger::Open(lo);
+}
+
+void add_tls_flags(CLI::App& app, TlsArgs& a) {
+  app.add_option("--tls-cert", a.cert, "Serve HTTPS: PEM certificate chain (with --tls-key)");
+  app.add_option("--tls-key", a.key, "Serve HTTPS: PEM private key (with --tls-cert)");
+}
+
+bool check_tls_flags(const TlsArgs& a, const char* cmd) {
+  if (a.cert.empty() != a.key.empty()) {
+    std::fprintf(stderr, "%s: --tls-cert and --tls-key go together (HTTPS needs both)\n", cmd);
+    return false;
+  }
+  for (const std::string* f : {&a.cert, &a.key}) {
+    if (!f->empty() && !std::ifstream(*f).good()) {
+      std::fprintf(stderr, "%s: %s: cannot open\n", cmd, f->c_str());
+      return false;
+    }
+  }
+  return true;
 }
 
 }  // namespace ploke::cli

@@ -12,7 +12,7 @@ PKGS=(
   libfmt-dev libcli11-dev libspdlog-dev libssl-dev zlib1g-dev libevent-dev libhttp-parser-dev
   libtomlplusplus-dev libsqlite3-dev libboost-context-dev libmimalloc-dev
   chromium chromium-driver
-  nodejs npm python3
+  nodejs npm python3 openssl
 )
 if [[ "${1:-}" == "--bench" ]]; then
   PKGS+=(wrk nginx-light default-jre-headless procps)

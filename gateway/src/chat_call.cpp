@@ -116,7 +116,10 @@ void ChatCall::report(Gateway& gw, Inflight& inflight, const std::string& model,
       a.output_tokens = usage->completion_tokens;
     }
     if (trace.total_cost_usd > 0) a.cost_usd = trace.total_cost_usd;
-    if (code != StatusCode::kOk) a.error = std::string(status_code_name(code));
+    if (code != StatusCode::kOk) {
+      a.error = std::string(status_code_name(code));
+      a.error_detail = trace.final_error;
+    }
   }
   const std::string key_id = inflight.grant_ ? inflight.grant_->id : std::string();
   if (gw.opts_.auth != nullptr) gw.opts_.auth->add_spend(key_id, trace.total_cost_usd);  // the key's budget

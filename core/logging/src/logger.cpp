@@ -137,7 +137,7 @@ std::string format_access(const AccessRecord& r, Format f, std::string_view comp
     w.num("input_tokens", std::to_string(r.input_tokens)).num("output_tokens", std::to_string(r.output_tokens));
   }
   if (r.cost_usd) w.num("cost_usd", number(*r.cost_usd));
-  w.str("error", r.error).str("fault", r.fault).str("ending", r.ending).str("outcome", r.outcome);
+  w.str("error", r.error).str("error_detail", r.error_detail).str("fault", r.fault).str("ending", r.ending).str("outcome", r.outcome);
   return redact_secrets(std::move(w).take());  // key patterns and registered values
 }
 

@@ -54,6 +54,7 @@ struct AccessRecord {
   uint64_t input_tokens = 0, output_tokens = 0;
   std::optional<double> cost_usd;
   std::string error;         ///< the StatusCode name when the request failed
+  std::string error_detail;  ///< its message (already redacted), e.g. which certificate check failed
   std::string fault;         ///< a simulator's fault that fired (its id)
   std::string ending;        ///< a simulator's scripted ending when not "complete" (reset, hang, …)
   std::string outcome;       ///< what a recording proxy did (recorded, replayed, unmatched, …)
