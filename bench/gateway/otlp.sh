@@ -26,12 +26,13 @@ BENCH=$(cd "$HERE/.." && pwd)
 REPO=$(cd "$BENCH/.." && pwd)
 # shellcheck source=bench/lib/common.sh
 source "$BENCH/lib/common.sh"
+# shellcheck source=bench/lib/wrk_runs.sh
+source "$BENCH/lib/wrk_runs.sh"
 bench_init
 
 BIN=$(bench_find_binary "$REPO" "${1:-}")
 DUR=${PLOKE_BENCH_DURATION:-8}
 ROUNDS=${PLOKE_BENCH_ROUNDS:-3}
-WARM=${PLOKE_BENCH_WARMUP:-2}
 CLK_TCK=$(getconf CLK_TCK)
 for t in wrk python3 curl; do command -v "$t" >/dev/null || bench_die "$t not found (scripts/install-deps.sh --bench)"; done
 BENCH_TMP=$(mktemp -d "${TMPDIR:-/tmp}/ploke-otlpbench.XXXXXX")
@@ -41,26 +42,11 @@ STAMP=$(date -u +%Y%m%dT%H%M%SZ)
 RESULTS=$BENCH/results/otlp-$STAMP.json
 ROWS=()
 
-python3 - >"$T/body.json" <<'PY'
-import json
-print(json.dumps({"model": "gpt-4o", "messages": [{"role": "system", "content": "You are terse."},
-      {"role": "user", "content": "Give me a short status update."}], "max_tokens": 8},
-      separators=(",", ":")), end="")
-PY
-export WRK_METHOD=POST WRK_BODY_FILE=$T/body.json
-
-# start NAME ARGS... → $NAME_URL, $NAME_PID (the process is stopped on exit)
-start() {
-  local name=$1 url
-  bench_spawn "$T/$name.log" "$BIN" "${@:2}"
-  printf -v "${name}_PID" '%s' "$BENCH_LAST_PID"
-  url=$(bench_wait_line "$T/$name.log" '^listening on (http://127\.0\.0\.1:[0-9]+)$' 15) || { cat "$T/$name.log" >&2; bench_die "$name did not start"; }
-  printf -v "${name}_URL" '%s' "$url"
-}
-start SIM serve --host 127.0.0.1 --port 0 --seed 7 --fast --limit-requests 1000000000 --limit-tokens 1000000000000
-start SINK serve --host 127.0.0.1 --port 0 --seed 8
-start GW gateway --host 127.0.0.1 --port 0 --provider "openai,$SIM_URL/v1,gpt-4o"
-start GWO gateway --host 127.0.0.1 --port 0 --provider "openai,$SIM_URL/v1,gpt-4o" --otlp-endpoint "$SINK_URL"
+bench_chat_body
+bench_start SIM serve --host 127.0.0.1 --port 0 --seed 7 --fast --limit-requests 1000000000 --limit-tokens 1000000000000
+bench_start SINK serve --host 127.0.0.1 --port 0 --seed 8
+bench_start GW gateway --host 127.0.0.1 --port 0 --provider "openai,$SIM_URL/v1,gpt-4o"
+bench_start GWO gateway --host 127.0.0.1 --port 0 --provider "openai,$SIM_URL/v1,gpt-4o" --otlp-endpoint "$SINK_URL"
 SIM=$SIM_URL SINK=$SINK_URL GW=$GW_URL GWO=$GWO_URL
 GWN=
 if command -v nginx >/dev/null; then
@@ -73,31 +59,20 @@ if command -v nginx >/dev/null; then
     location / { default_type application/json; return 200 '{}'; }
   }"
   bench_wait_http "http://127.0.0.1:$NX_PORT/" 10 || { cat "$T/nginx/logs/error.log" >&2; bench_die "nginx did not start"; }
-  start GWN gateway --host 127.0.0.1 --port 0 --provider "openai,$SIM_URL/v1,gpt-4o" --otlp-endpoint "http://127.0.0.1:$NX_PORT"
+  bench_start GWN gateway --host 127.0.0.1 --port 0 --provider "openai,$SIM_URL/v1,gpt-4o" --otlp-endpoint "http://127.0.0.1:$NX_PORT"
   GWN=$GWN_URL
 fi
 bench_log "upstream $SIM, sink $SINK, gateway $GW (pid $GW_PID), gateway+otlp $GWO (pid $GWO_PID)"
 
-run() {  # NAME URL CONNS THREADS PID
-  local name=$1 url=$2 c=$3 t=$4 pid=$5 load1 c0 c1
-  load1=$(cut -d' ' -f1 /proc/loadavg)
-  c0=$(bench_cpu_ticks "$pid")
-  wrk -t"$t" -c"$c" -d"${DUR}s" --latency -s "$BENCH/lib/post.lua" "$url" >"$T/$name.txt" 2>&1 ||
-    { cat "$T/$name.txt" >&2; bench_die "wrk failed for $name"; }
-  c1=$(bench_cpu_ticks "$pid")
-  python3 "$BENCH/lib/loadreport.py" parse "$name" "$T/$name.txt" "$load1" "$(python3 -c "print(($c1 - $c0) / $CLK_TCK)")" >"$T/$name.json"
-  ROWS+=("$T/$name.json")
-  bench_log "$name: $(python3 -c "import json;d=json.load(open('$T/$name.json'));print(f\"{d['req_per_s']:.0f} req/s p50 {d['p50_ms']*1000:.0f} us cpu {d.get('server_cpu_us_per_req','?')} us/req\")")"
-}
-for u in "$GW" "$GWO" $GWN; do wrk -t2 -c16 -d"${WARM}s" -s "$BENCH/lib/post.lua" "$u/v1/chat/completions" >/dev/null 2>&1 || true; done
+for u in "$GW" "$GWO" $GWN; do bench_warm "$u/v1/chat/completions"; done
 SINK_C0=$(bench_cpu_ticks "$SINK_PID")
 for ((r = 1; r <= ROUNDS; r++)); do
-  run "gateway-c64#$r" "$GW/v1/chat/completions" 64 2 "$GW_PID"
-  run "gwotlp-c64#$r" "$GWO/v1/chat/completions" 64 2 "$GWO_PID"
-  [[ -n $GWN ]] && run "gwnull-c64#$r" "$GWN/v1/chat/completions" 64 2 "$GWN_PID"
-  run "gateway-c1#$r" "$GW/v1/chat/completions" 1 1 "$GW_PID"
-  run "gwotlp-c1#$r" "$GWO/v1/chat/completions" 1 1 "$GWO_PID"
-  [[ -n $GWN ]] && run "gwnull-c1#$r" "$GWN/v1/chat/completions" 1 1 "$GWN_PID"
+  bench_run "gateway-c64#$r" "$GW/v1/chat/completions" 64 2 "$GW_PID"
+  bench_run "gwotlp-c64#$r" "$GWO/v1/chat/completions" 64 2 "$GWO_PID"
+  [[ -n $GWN ]] && bench_run "gwnull-c64#$r" "$GWN/v1/chat/completions" 64 2 "$GWN_PID"
+  bench_run "gateway-c1#$r" "$GW/v1/chat/completions" 1 1 "$GW_PID"
+  bench_run "gwotlp-c1#$r" "$GWO/v1/chat/completions" 1 1 "$GWO_PID"
+  [[ -n $GWN ]] && bench_run "gwnull-c1#$r" "$GWN/v1/chat/completions" 1 1 "$GWN_PID"
 done
 SINK_S=$(python3 -c "print(($(bench_cpu_ticks "$SINK_PID") - $SINK_C0) / $CLK_TCK)")
 curl -s "$GWO/metrics" | grep '^ploke_otlp_' >"$T/otlp_counters.txt" || true
