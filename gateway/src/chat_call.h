@@ -18,7 +18,6 @@
 
 #include "ploke/core/stream_event_redactor.h"
 #include "ploke/adapters/inbound.h"
-#include "ploke/adapters/openai/adapter.h"
 #include "ploke/gateway/gateway.h"
 #include "ploke/gateway/inbound.h"
 #include "ploke/gateway/otlp.h"

@@ -7,6 +7,8 @@
 #include <tuple>
 
 #include "chat_call.h"
+#include "ploke/adapters/openai/adapter.h"
+#include "ploke/adapters/openai/server.h"
 
 namespace ploke::gateway {
 namespace {
