@@ -26,6 +26,7 @@
 #include "routing_options.h"
 #include "ploke/gateway/client_keys.h"
 #include "ploke/gateway/gateway.h"
+#include "ploke/gateway/inbound.h"
 #include "ploke/gateway/ledger_usage.h"
 #include "ploke/gateway/otlp.h"
 #include "ploke/gateway/server.h"
@@ -507,6 +508,20 @@ StepResult model_names(const GatewayArgs& args, const GatewaySetup& g, gateway::
   return std::nullopt;
 }
 
+// The inbound protocols the gateway serves, registered by name (as the adapters are): a
+// new protocol is one more registry.add() here.
+StepResult inbound_protocols(gateway::GatewayOptions& go) {
+  gateway::InboundRegistry registry;
+  Status st = gateway::register_builtin_inbound(registry);
+  auto set = st.ok() ? gateway::InboundProtocols::Create(registry) : Result<std::shared_ptr<const gateway::InboundProtocols>>(st);
+  if (!set.ok()) {
+    std::fprintf(stderr, "%s: inbound protocols: %s\n", kCmd, set.status().to_string().c_str());
+    return kExitFailed;
+  }
+  go.inbound = std::move(set).value();
+  return std::nullopt;
+}
+
 }  // namespace
 
 int run_gateway(const GatewayArgs& args) {
@@ -548,6 +563,7 @@ int run_gateway(const GatewayArgs& args) {
   go.max_queue = static_cast<size_t>(args.max_queue);
   go.logger = logger->get();
   if (StepResult r = model_names(args, g, go)) return *r;
+  if (StepResult r = inbound_protocols(go)) return *r;
   if (g.usage) go.ledger_ready = [&g] { return g.usage->last_error(); };
   // OpenTelemetry: its own blocking client on the exporter's thread, off the request path.
   adapters::HttpTransport otlp_transport(clock);
