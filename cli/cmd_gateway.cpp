@@ -26,6 +26,7 @@
 #include "routing_options.h"
 #include "ploke/gateway/client_keys.h"
 #include "ploke/gateway/gateway.h"
+#include "ploke/gateway/inbound.h"
 #include "ploke/gateway/ledger_usage.h"
 #include "ploke/gateway/otlp.h"
 #include "ploke/gateway/server.h"
@@ -64,10 +65,7 @@ CLI::App* add_gateway_command(CLI::App& app, GatewayArgs& a) {
                  "(default: none; with --sim, the simulators' model)");
   g->add_option("--policy", a.policy, "Routing policy: cost, latency, reliability, weighted, pinned");
   g->add_option("--threads", a.threads, "Event-loop threads of the HTTP front")->capture_default_str()->check(CLI::Range(1, 256));
-  g->add_option("--workers", a.workers, "Worker threads running blocking façade calls (0 = each request on a fiber of its event loop)")
-      ->capture_default_str()
-      ->check(CLI::Range(0, 4096));
-  g->add_option("--max-queue", a.max_queue, "Requests waiting for a worker before 429/529")->capture_default_str()->check(CLI::Range(1, 1000000));
+  g->add_option("--max-queue", a.max_queue, "Requests in flight per event loop before 429/529")->capture_default_str()->check(CLI::Range(1, 1000000));
   g->add_option("--max-in-flight", a.max_in_flight, "Façade admission: concurrent upstream calls (wins over the config's [routing])")
       ->capture_default_str()
       ->each([&a](const std::string&) { a.max_in_flight_given = true; })
@@ -466,7 +464,6 @@ int serve_until_signal(const GatewayArgs& args, sigset_t& stop_signals, gateway:
     if (!gw.wait_idle(std::chrono::seconds(5))) rc = kExitFailed;
   }
   server.stop();
-  gw.stop();
   if (g.usage) {
     // Graceful shutdown: the rows still pending go in now.
     const Status st = g.usage->flush();
@@ -512,6 +509,20 @@ StepResult model_names(const GatewayArgs& args, const GatewaySetup& g, gateway::
   return std::nullopt;
 }
 
+// The inbound protocols the gateway serves, registered by name (as the adapters are): a
+// new protocol is one more registry.add() here.
+StepResult inbound_protocols(gateway::GatewayOptions& go) {
+  gateway::InboundRegistry registry;
+  Status st = gateway::register_builtin_inbound(registry);
+  auto set = st.ok() ? gateway::InboundProtocols::Create(registry) : Result<std::shared_ptr<const gateway::InboundProtocols>>(st);
+  if (!set.ok()) {
+    std::fprintf(stderr, "%s: inbound protocols: %s\n", kCmd, set.status().to_string().c_str());
+    return kExitFailed;
+  }
+  go.inbound = std::move(set).value();
+  return std::nullopt;
+}
+
 }  // namespace
 
 int run_gateway(const GatewayArgs& args) {
@@ -519,11 +530,10 @@ int run_gateway(const GatewayArgs& args) {
   if (!check_tls_flags(args.tls, kCmd)) return kExitUsage;
   sigset_t stop_signals = block_stop_signals();
   RealClock clock;
-  // --workers 0 (default): each request runs on a fiber of its event loop and its upstream
-  // calls (http:// and https://) run on that loop too (LoopHttpClient), so a request never
-  // changes threads. --workers N: blocking calls on N worker threads.
+  // Each request runs on a fiber of its event loop and its upstream calls (http:// and
+  // https://) run on that loop too (LoopHttpClient), so a request never changes threads.
   adapters::HttpTransport::Options ho{256, "ploke-sim-gateway/0.1", true};
-  ho.on_event_loop = args.workers == 0;
+  ho.on_event_loop = true;
   adapters::HttpTransport transport(clock, ho);  // a client that leaves cancels the façade call (its token stops the transfer)
   AdapterRegistry registry;
   GatewaySetup g;  // after the transport and the registry: the façade it holds uses both
@@ -552,10 +562,10 @@ int run_gateway(const GatewayArgs& args) {
     return kExitUsage;
   }
   gateway::GatewayOptions go;
-  go.workers = static_cast<size_t>(args.workers);
   go.max_queue = static_cast<size_t>(args.max_queue);
   go.logger = logger->get();
   if (StepResult r = model_names(args, g, go)) return *r;
+  if (StepResult r = inbound_protocols(go)) return *r;
   if (g.usage) go.ledger_ready = [&g] { return g.usage->last_error(); };
   // OpenTelemetry: its own blocking client on the exporter's thread, off the request path.
   adapters::HttpTransport otlp_transport(clock);

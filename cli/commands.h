@@ -179,7 +179,6 @@ struct GatewayArgs {
   std::string default_model;  ///< --default-model: where unknown model names go ("" = 404; --sim: the sim's model)
   std::string policy;
   int threads = 2;
-  int workers = 0;
   int max_queue = 1024;
   int max_in_flight = 256;
   bool max_in_flight_given = false;  ///< --max-in-flight on the command line (wins over [routing])

@@ -7,10 +7,7 @@
 #   upstream  = `ploke-sim serve --fast` (the simulator, no simulated latency)
 #   direct    = wrk → upstream
 #   gateway   = wrk → `ploke-sim gateway --provider openai,UPSTREAM/v1,gpt-4o` → upstream
-#               (default mode: each request on a fiber of its event loop, upstream calls
-#               on the same loop)
-#   gwworkers = the same with --workers 256 (blocking façade calls on a worker pool, the
-#               mode before fibers), to compare
+#               (each request on a fiber of its event loop, upstream calls on the same loop)
 #   nginxproxy= wrk → nginx `proxy_pass` (upstream keepalive, worker_processes auto) →
 #               upstream: what a lean C reverse proxy with no work of its own costs on
 #               this machine (the ceiling for any gateway here), PLOKE_BENCH_SKIP_NGINX=1
@@ -23,7 +20,7 @@
 # of the gateway process (utime+stime over the run / requests), loadavg before each run.
 #
 # Env: PLOKE_BENCH_DURATION (s, 8), PLOKE_BENCH_ROUNDS (3), PLOKE_BENCH_WARMUP (s, 2),
-# PLOKE_GATEWAY_BENCH_ARGS (extra gateway flags, e.g. "--workers 0"),
+# PLOKE_GATEWAY_BENCH_ARGS (extra gateway flags, e.g. "--threads 1"),
 # PLOKE_BENCH_SKIP_PORTKEY=1. Portkey is installed with npm into bench/gateway/portkey/
 # (first run only; needs the npm registry). Results: bench/results/gateway-<UTC>.json
 # and a table on stdout. Everything binds 127.0.0.1; every process is stopped on exit.
@@ -79,11 +76,6 @@ GW=$(bench_wait_line "$T/gw.log" '^listening on (http://127\.0\.0\.1:[0-9]+)$' 1
 bench_log "gateway: $GW (${GW_EXTRA[*]})"
 code=$(curl -sS -o "$T/gw_sample.json" -w '%{http_code}' -H 'content-type: application/json' --data-binary @"$T/body.json" "$GW/v1/chat/completions")
 [[ $code == 200 ]] || { cat "$T/gw_sample.json" "$T/gw.log" >&2; bench_die "gateway answered $code"; }
-# The same gateway with blocking façade calls on a worker pool (--workers 256), to compare.
-bench_spawn "$T/gwi.log" "$BIN" gateway --host 127.0.0.1 --port 0 --provider "openai,$SIM/v1,gpt-4o" --workers 256 "${GW_EXTRA[@]}"
-GWI_PID=$BENCH_LAST_PID
-GWI=$(bench_wait_line "$T/gwi.log" '^listening on (http://127\.0\.0\.1:[0-9]+)$' 15) || { cat "$T/gwi.log" >&2; bench_die "gateway (workers) did not start"; }
-bench_log "gateway-workers: $GWI"
 
 # --- nginx as a plain reverse proxy (reference) -----------------------------------------
 NX=
@@ -171,19 +163,16 @@ PKH=(-H 'x-portkey-provider: openai' -H "x-portkey-custom-host: $SIM/v1" -H 'aut
 warm() { wrk -t2 -c16 -d"${WARM}s" -s "$BENCH/lib/post.lua" "$@" >/dev/null 2>&1 || true; }
 warm "$SIM/v1/chat/completions"
 warm "$GW/v1/chat/completions"
-warm "$GWI/v1/chat/completions"
 [[ -n $NX ]] && warm "$NX/v1/chat/completions"
 [[ -n $PK ]] && warm "${PKH[@]}" "$PK/v1/chat/completions"
 
 for ((r = 1; r <= ROUNDS; r++)); do
   run "direct-c1#$r" "$SIM/v1/chat/completions" 1 1 "$SIM_PID"
   run "gateway-c1#$r" "$GW/v1/chat/completions" 1 1 "$GW_PID"
-  run "gwworkers-c1#$r" "$GWI/v1/chat/completions" 1 1 "$GWI_PID"
   [[ -n $NX ]] && run "nginxproxy-c1#$r" "$NX/v1/chat/completions" 1 1 "$NX_PID"
   [[ -n $PK ]] && run "portkey-c1#$r" "$PK/v1/chat/completions" 1 1 "$PK_PID" "${PKH[@]}"
   run "direct-c64#$r" "$SIM/v1/chat/completions" 64 2 "$SIM_PID"
   run "gateway-c64#$r" "$GW/v1/chat/completions" 64 2 "$GW_PID"
-  run "gwworkers-c64#$r" "$GWI/v1/chat/completions" 64 2 "$GWI_PID"
   [[ -n $NX ]] && run "nginxproxy-c64#$r" "$NX/v1/chat/completions" 64 2 "$NX_PID"
   [[ -n $PK ]] && run "portkey-c64#$r" "$PK/v1/chat/completions" 64 2 "$PK_PID" "${PKH[@]}"
 done
@@ -202,7 +191,7 @@ def g(n, k, d=None):
     return best[n][k] if n in best else d
 summary = {}
 d1 = g("direct-c1", "p50_ms")
-for who in ("gateway", "gwworkers", "nginxproxy", "portkey"):
+for who in ("gateway", "nginxproxy", "portkey"):
     if f"{who}-c1" in best:
         summary[f"{who}_added_p50_ms_c1"] = round(g(f"{who}-c1", "p50_ms") - d1, 4)
         summary[f"{who}_throughput_pct_of_direct_c64"] = round(100 * g(f"{who}-c64", "req_per_s") / g("direct-c64", "req_per_s"), 1)

@@ -93,10 +93,9 @@ void add_usage(std::optional<Usage>& sum, const std::optional<Usage>& u) {
   if (u->reported_cost_usd) sum->reported_cost_usd = sum->reported_cost_usd.value_or(0) + *u->reported_cost_usd;
 }
 
-ChatCall::ChatCall(Gateway& gw, Gateway::Proto proto, const Request& request, Responder& out, Inflight& inflight,
-                   const std::string& trace_id)
-    : gw_(gw), proto_(proto), request_(request), out_(out), inflight_(inflight), trace_id_(trace_id),
-      t0_(gw.clock_.now()) {}
+ChatCall::ChatCall(InboundExchange& x, ChatSession& session)
+    : x_(x), gw_(x.gateway), protocol_(x.protocol), session_(session), request_(x.request), out_(x.out),
+      inflight_(x.inflight), trace_id_(x.trace_id), t0_(x.gateway.clock_.now()) {}
 
 void ChatCall::completed(const resilience::RequestTrace& trace, StatusCode code, const std::optional<Usage>& usage) {
   report(gw_, inflight_, requested_model_, trace, code, usage,
@@ -142,54 +141,11 @@ void ChatCall::refuse(const Status& st) {
   t.total = gw_.clock_.now() - t0_;
   completed(t, st.code(), std::nullopt);
   gw_.store_trace(std::move(t));
-  gw_.reply_error(proto_, out_, st, trace_id_);
-}
-
-// A Responses create body: a continuation gets the stored conversation before its input
-// (instructions are not carried over); with `store` its own conversation is kept.
-Status ChatCall::read_responses_request() {
-  auto parsed = adapters::openai::parse_openai_responses_request(request_.body);
-  if (!parsed.ok()) return parsed.status();
-  std::shared_ptr<const StoredResponse> previous;
-  if (parsed->previous_response_id) {
-    previous = gw_.responses_->get(*parsed->previous_response_id);
-    if (!previous) {
-      return InvalidRequestError("previous_response_id: Previous response with id '" + *parsed->previous_response_id +
-                                 "' not found.");
-    }
-  }
-  PLOKE_RETURN_IF_ERROR(check_call_outputs(parsed->call_ids, parsed->output_ids, previous.get()));
-  in_ = std::move(parsed->inbound);
-  echo_ = std::move(parsed->echo);
-  store_ = parsed->store;
-  std::vector<Message>& messages = in_.request.messages;
-  const auto input = static_cast<std::ptrdiff_t>(parsed->instruction_messages);
-  if (previous) {
-    messages.insert(messages.begin() + input, previous->conversation.begin(), previous->conversation.end());
-  }
-  if (store_) stored_input_.assign(messages.begin() + input, messages.end());
-  return Status::Ok();
-}
-
-// Kept for previous_response_id and GET /v1/responses/{id} before the answer goes out.
-void ChatCall::keep_response(const ChatResponse& r, std::string body) {
-  if (!store_) return;
-  StoredResponse s{conversation_after(std::move(stored_input_), r), {}, std::move(body)};
-  for (const ToolCall& c : r.tool_calls) s.calls.push_back(c.id);
-  gw_.responses_->put(adapters::openai::response_id(trace_id_), std::move(s));
+  gw_.reply_error(protocol_, out_, st, trace_id_);
 }
 
 Status ChatCall::prepare() {
-  created_ = unix_seconds();
-  if (responses()) {
-    PLOKE_RETURN_IF_ERROR(read_responses_request());
-  } else {
-    // Both OpenAI-shaped chat routes (/v1 and /api/v1) accept OpenRouter's routing members.
-    auto parsed = !anthropic() ? adapters::openrouter::parse_openrouter_chat_request(request_.body)
-                               : adapters::anthropic::parse_anthropic_messages_request(request_.body);
-    if (!parsed.ok()) return parsed.status();
-    in_ = std::move(parsed).value();
-  }
+  PLOKE_RETURN_IF_ERROR(session_.parse(x_, in_));
   ChatRequest& req = in_.request;
   PLOKE_RETURN_IF_ERROR(apply_request_headers(request_.headers, gw_.client_.policies(), trace_id_, in_.hints, req.meta));
   requested_model_ = req.model;
@@ -197,7 +153,7 @@ Status ChatCall::prepare() {
     PLOKE_RETURN_IF_ERROR(ClientAuth::check_model(*inflight_.grant_, requested_model_));
     for (const auto& m : in_.hints.fallback_models) PLOKE_RETURN_IF_ERROR(ClientAuth::check_model(*inflight_.grant_, m));
   }
-  auto route = plan_model_route(gw_.opts_.model_names, gw_.endpoints_, gw_.opts_.default_model, in_, anthropic());
+  auto route = plan_model_route(gw_.opts_.model_names, gw_.endpoints_, gw_.opts_.default_model, in_, protocol_);
   if (!route.ok()) return route.status();
   control_.policy = in_.hints.policy.empty() ? route->policy : in_.hints.policy;
   control_.pin = in_.hints.pin;
@@ -206,7 +162,7 @@ Status ChatCall::prepare() {
   route_note_ = std::move(route->note);
   if (req.logprobs) PLOKE_RETURN_IF_ERROR(check_logprobs_reachable(gw_.endpoints_, control_.prefs, control_.pin));
   head_.add("x-ploke-trace-id", trace_id_);
-  head_.add(std::string(!anthropic() ? adapters::openai::kRequestIdHeader : adapters::anthropic::kRequestIdHeader), trace_id_);
+  head_.add(std::string(protocol_.request_id_header()), trace_id_);
   return Status::Ok();
 }
 
@@ -228,10 +184,6 @@ void ChatCall::record() {
   const StatusCode code = result_.ok() ? StatusCode::kOk : result_.status().code();
   completed(merged_, code, usage_);
   gw_.store_trace(std::move(merged_));
-}
-
-int64_t ChatCall::unix_seconds() const {
-  return std::chrono::duration_cast<std::chrono::seconds>(gw_.clock_.system_now().time_since_epoch()).count();
 }
 
 // The façade call's trace into the request's: the first is it; later choices are
@@ -262,36 +214,20 @@ void ChatCall::run_complete() {
   }
   if (!result_.ok()) usage_.reset();
   record();
-  if (!result_.ok()) return gw_.reply_error(proto_, out_, result_.status(), trace_id_);
+  if (!result_.ok()) return gw_.reply_error(protocol_, out_, result_.status(), trace_id_);
   for (ChatResponse& r : choices) {
     if (r.model.empty()) r.model = requested_model_;
   }
-  std::string body = responses()    ? adapters::openai::render_openai_response(choices.front(), usage_, created_, trace_id_, echo_)
-                     : !anthropic() ? adapters::openai::render_openai_chat_completion(choices, usage_, created_, trace_id_, dialect())
-                                    : adapters::anthropic::render_anthropic_message(choices.front(), trace_id_);
-  if (responses()) keep_response(choices.front(), body);
-  head_.add("content-type", "application/json");
-  gw_.count(proto_, 200);
+  std::string body = session_.render(choices, usage_);
+  head_.add("content-type", std::string(session_.content_type(false)));
+  gw_.count(protocol_, 200);
   out_.reply(200, head_, std::move(body));
 }
 
-adapters::openai::ChatDialect ChatCall::dialect() const {
-  return proto_ == Gateway::Proto::kOpenRouter ? adapters::openrouter::openrouter_chat_dialect() : adapters::openai::ChatDialect{};
-}
-
 void ChatCall::ensure_writer(const StreamEvent* start) {
-  if (has_writer()) return;
-  std::string model = start != nullptr && !start->model.empty() ? start->model : requested_model_;
-  if (responses()) {
-    rs_.emplace(trace_id_, std::move(model), created_, echo_);
-    return;
-  }
-  if (anthropic()) {
-    an_.emplace(adapters::anthropic::local_message_id(trace_id_), std::move(model), adapters::inbound::estimate_prompt_tokens(in_.request));
-    return;
-  }
-  std::string id = start != nullptr && !start->id.empty() ? start->id : adapters::openai::completion_id(trace_id_);
-  oa_.emplace(std::move(id), std::move(model), created_, in_.include_usage, dialect());
+  if (stream_open_) return;
+  session_.open_stream(start);
+  stream_open_ = true;
 }
 
 // The SSE head goes out with the first bytes.
@@ -299,7 +235,7 @@ void ChatCall::send(std::string bytes) {
   if (bytes.empty()) return;
   if (!head_sent_) {
     Headers h = head_;
-    h.add("content-type", "text/event-stream; charset=utf-8");
+    h.add("content-type", std::string(session_.content_type(true)));
     h.add("cache-control", "no-cache");
     out_.begin(200, h);
     head_sent_ = true;
@@ -310,14 +246,14 @@ void ChatCall::send(std::string bytes) {
 // One choice's stream: one façade call; its held-back text and finish chunk follow a
 // success.
 void ChatCall::stream_choice(const resilience::LlmClient::EventCallback& on_event) {
-  if (oa_) oa_->begin_choice(choice_);
+  if (stream_open_) session_.begin_choice(choice_);
   resilience::RequestTrace t;
   result_ = gw_.client_.stream(in_.request, on_event, control_, &t);
   merge(t);
   if (!result_.ok()) return;
   ensure_writer(nullptr);
-  for (const StreamEvent& x : redactor_.flush()) send(render_event(x));
-  if (oa_) send(oa_->finish_choice(*result_));
+  for (const StreamEvent& x : redactor_.flush()) send(session_.event(x));
+  send(session_.finish_choice(*result_));
 }
 
 // Once bytes went out, a failure ends the stream in-band. n > 1: the choices stream one
@@ -325,10 +261,9 @@ void ChatCall::stream_choice(const resilience::LlmClient::EventCallback& on_even
 void ChatCall::run_stream() {
   // A client key split across deltas is not contiguous in the rendered bytes: redact the
   // event stream itself (the responder still scrubs each rendered chunk).
-  auto render = [&](const StreamEvent& x) { send(render_event(x)); };
   const resilience::LlmClient::EventCallback on_event = [&](const StreamEvent& e) {
     ensure_writer(e.kind == StreamEvent::Kind::kStart ? &e : nullptr);
-    for (const StreamEvent& x : redactor_.apply(e)) render(x);
+    for (const StreamEvent& x : redactor_.apply(e)) send(session_.event(x));
   };
   std::optional<ChatResponse> first;
   for (choice_ = 0; choice_ < in_.n; ++choice_) {
@@ -339,38 +274,24 @@ void ChatCall::run_stream() {
   }
   if (!result_.ok()) usage_.reset();
   record();
-  if (result_.ok()) {
-    if (first->model.empty()) first->model = requested_model_;
-    first->usage = usage_;
-    if (responses()) {
-      keep_response(*first, adapters::openai::render_openai_response(*first, usage_, created_, trace_id_, echo_));
-    }
-    send(render_finish(*first));
-    out_.finish();
-    gw_.count(proto_, 200);
-    return;
-  }
-  if (has_writer()) {
-    for (const StreamEvent& x : redactor_.flush()) render(x);
-  }
-  if (head_sent_) {
-    gw_.stream_errors_.fetch_add(1, std::memory_order_relaxed);
-    send(render_error(result_.status()));
-    out_.finish();
-    gw_.count(proto_, 200);
-  } else {
-    gw_.reply_error(proto_, out_, result_.status(), trace_id_);
-  }
+  if (!result_.ok()) return end_stream_with_error();
+  if (first->model.empty()) first->model = requested_model_;
+  first->usage = usage_;
+  send(session_.finish(*first));
+  out_.finish();
+  gw_.count(protocol_, 200);
 }
 
-std::string ChatCall::render_event(const StreamEvent& e) {
-  return oa_ ? oa_->event(e) : rs_ ? rs_->event(e) : an_->event(e);
-}
-std::string ChatCall::render_finish(const ChatResponse& r) {
-  return oa_ ? oa_->finish(r) : rs_ ? rs_->finish(r) : an_->finish(r);
-}
-std::string ChatCall::render_error(const Status& st) {
-  return oa_ ? oa_->error(st) : rs_ ? rs_->error(st) : an_->error(st);
+// Before any byte: the error reply; after: the protocol's in-stream error event.
+void ChatCall::end_stream_with_error() {
+  if (stream_open_) {
+    for (const StreamEvent& x : redactor_.flush()) send(session_.event(x));
+  }
+  if (!head_sent_) return gw_.reply_error(protocol_, out_, result_.status(), trace_id_);
+  gw_.stream_errors_.fetch_add(1, std::memory_order_relaxed);
+  send(session_.stream_error(result_.status()));
+  out_.finish();
+  gw_.count(protocol_, 200);
 }
 
 }  // namespace ploke::gateway::internal

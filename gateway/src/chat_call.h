@@ -1,14 +1,14 @@
 // File: chat_call.h (private to ploke::gateway)
 //
-// One chat request through the gateway, as small steps: parse the body in the client's
-// protocol, apply the x-ploke-* header overrides, check the policy, resolve the model name
+// One chat request through the gateway (serve_chat(), ploke/gateway/inbound.h), as small
+// steps: parse the body in the client's protocol (its ChatSession), apply the x-ploke-* header overrides, check the policy, resolve the model name
 // and routing hints into the call's preferences (model_names.h; a request for logprobs
 // needs an endpoint that can supply them), make one façade call — for each of the n
 // choices an OpenAI client asked for, one after another, usage summed — merge the
 // choices' traces into one, record it (trace store, on_completed)
-// before the last byte goes out, and reply: one JSON body, or an SSE stream whose writer
-// is made at the first event (it knows the served id and model then) and which, once
-// begun, ends with an in-stream error rather than a second status line.
+// before the last byte goes out, and reply: the session's body, or an SSE stream whose
+// writer the session opens at the first event (it knows the served id and model then) and
+// which, once begun, ends with an in-stream error rather than a second status line.
 #pragma once
 
 #include <optional>
@@ -17,15 +17,11 @@
 #include <vector>
 
 #include "ploke/core/stream_event_redactor.h"
-#include "ploke/adapters/anthropic/server.h"
 #include "ploke/adapters/inbound.h"
-#include "ploke/adapters/openai/adapter.h"
-#include "ploke/adapters/openai/responses.h"
-#include "ploke/adapters/openrouter/server.h"
 #include "ploke/gateway/gateway.h"
+#include "ploke/gateway/inbound.h"
 #include "ploke/gateway/otlp.h"
 #include "ploke/resilience/trace.h"
-#include "response_store.h"
 #include "model_names.h"
 
 namespace ploke::gateway::internal {
@@ -73,8 +69,7 @@ RequestTelemetry request_telemetry(const std::vector<EndpointInfo>& endpoints, c
 
 class ChatCall {
  public:
-  ChatCall(Gateway& gw, Gateway::Proto proto, const Request& request, Responder& out, Inflight& inflight,
-           const std::string& trace_id);
+  ChatCall(InboundExchange& x, ChatSession& session);
   void run();
   /// What a finished request leaves before its reply: the access-log fields (model asked
   /// for, served by, attempts, tokens, cost, error) and Gateway::on_completed (the ledger's
@@ -85,8 +80,6 @@ class ChatCall {
 
  private:
   Status prepare();
-  Status read_responses_request();
-  void keep_response(const ChatResponse& r, std::string body);
   void refuse(const Status& st);
   void completed(const resilience::RequestTrace& trace, StatusCode code, const std::optional<Usage>& usage);
   void merge(resilience::RequestTrace& t);
@@ -95,20 +88,14 @@ class ChatCall {
   void run_complete();
   void stream_choice(const resilience::LlmClient::EventCallback& on_event);
   void run_stream();
-  adapters::openai::ChatDialect dialect() const;  // the OpenAI route's, or OpenRouter's on /api/v1
+  void end_stream_with_error();
   void ensure_writer(const StreamEvent* start);
   void send(std::string bytes);
-  int64_t unix_seconds() const;
-  bool anthropic() const { return proto_ == Gateway::Proto::kAnthropic; }
-  bool responses() const { return proto_ == Gateway::Proto::kResponses; }
-  /// The stream bytes of one event / the ending / an in-band error, by the client's protocol.
-  std::string render_event(const StreamEvent& e);
-  std::string render_finish(const ChatResponse& r);
-  std::string render_error(const Status& st);
-  bool has_writer() const { return oa_ || an_ || rs_; }
 
+  const InboundExchange& x_;
   Gateway& gw_;
-  const Gateway::Proto proto_;
+  const InboundProtocol& protocol_;
+  ChatSession& session_;
   const Request& request_;
   Responder& out_;
   Inflight& inflight_;
@@ -124,14 +111,7 @@ class ChatCall {
   uint32_t choice_ = 0;         // the choice being made (OpenAI n)
   size_t calls_ = 0;            // façade calls so far (over all choices)
   std::optional<Usage> usage_;  // summed over the choices made
-  // Streams.
-  std::optional<adapters::openai::OpenAiSseWriter> oa_;
-  std::optional<adapters::anthropic::AnthropicSseWriter> an_;
-  std::optional<adapters::openai::ResponsesSseWriter> rs_;
-  adapters::openai::ResponseEcho echo_;  // what a Response repeats of the request (kResponses)
-  bool store_ = false;                   // kResponses: keep the answer (`store`)
-  std::vector<Message> stored_input_;    // kResponses + store: the conversation before the answer
-  int64_t created_ = 0;                  // the answer's `created` / `created_at`
+  bool stream_open_ = false;    // the session's stream writer is made
   bool head_sent_ = false;
   StreamEventRedactor redactor_;  // secrets split across deltas (ploke/core/stream_event_redactor.h)
 };

@@ -10,21 +10,21 @@ namespace ploke::gateway::internal {
 
 namespace oa = adapters::openai;
 
-EmbeddingsCall::EmbeddingsCall(Gateway& gw, const Request& request, Responder& out, Inflight& inflight,
-                               const std::string& trace_id)
-    : gw_(gw), request_(request), out_(out), inflight_(inflight), trace_id_(trace_id), t0_(gw.clock_.now()) {}
+EmbeddingsCall::EmbeddingsCall(InboundExchange& x)
+    : gw_(x.gateway), protocol_(x.protocol), request_(x.request), out_(x.out), inflight_(x.inflight),
+      trace_id_(x.trace_id), t0_(x.gateway.clock_.now()) {}
 
 void EmbeddingsCall::run() {
   if (auto e = read()) return refuse_wire(*e);
   if (Status st = prepare(); !st.ok()) {
     record(std::nullopt, st);
-    return gw_.reply_error(Gateway::Proto::kEmbeddings, out_, st, trace_id_);
+    return gw_.reply_error(protocol_, out_, st, trace_id_);
   }
   result_ = gw_.client_.embed(req_, control_, &merged_);
   std::vector<float> values;
   if (result_.ok()) result_ = flatten(std::move(result_).value(), values);
   record(result_.ok() ? embedding_as_chat(result_)->usage : std::nullopt, result_.ok() ? Status::Ok() : result_.status());
-  if (!result_.ok()) return gw_.reply_error(Gateway::Proto::kEmbeddings, out_, result_.status(), trace_id_);
+  if (!result_.ok()) return gw_.reply_error(protocol_, out_, result_.status(), trace_id_);
   reply(*result_, values);
 }
 
@@ -94,14 +94,14 @@ Headers EmbeddingsCall::json_head() const {
   Headers h;
   h.add("content-type", "application/json");
   h.add("x-ploke-trace-id", trace_id_);
-  h.add(std::string(oa::kRequestIdHeader), trace_id_);
+  h.add(std::string(protocol_.request_id_header()), trace_id_);
   return h;
 }
 
 void EmbeddingsCall::refuse_wire(const oa::WireError& e) {
   record(std::nullopt, InvalidRequestError(e.message));
   Headers h = json_head();
-  gw_.count(Gateway::Proto::kEmbeddings, e.status);
+  gw_.count(protocol_, e.status);
   out_.reply(e.status, h, oa::error_body(e));
 }
 
@@ -115,7 +115,7 @@ void EmbeddingsCall::reply(const EmbeddingResponse& r, const std::vector<float>&
   w.values = values;
   w.prompt_tokens = r.usage.prompt_tokens;
   Headers h = json_head();
-  gw_.count(Gateway::Proto::kEmbeddings, 200);
+  gw_.count(protocol_, 200);
   out_.reply(200, h, oa::render_embeddings(w));
 }
 

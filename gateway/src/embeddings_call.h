@@ -1,6 +1,6 @@
 // File: embeddings_call.h (private to ploke::gateway)
 //
-// One `POST /v1/embeddings` through the gateway: the body read and checked by the OpenAI
+// One `POST /v1/embeddings` through the gateway (the "embeddings" inbound protocol's serve()): the body read and checked by the OpenAI
 // package's read_served_embedding_body() (the simulator's reader: the same 400s), the
 // x-ploke-* header overrides and the policy, then one LlmClient::embed call (a pin
 // applies; when the model is a configured name or some endpoints' model, only those
@@ -15,6 +15,7 @@
 
 #include "ploke/adapters/openai/embeddings.h"
 #include "ploke/gateway/gateway.h"
+#include "ploke/gateway/inbound.h"
 #include "ploke/resilience/trace.h"
 #include "model_names.h"
 
@@ -22,7 +23,7 @@ namespace ploke::gateway::internal {
 
 class EmbeddingsCall {
  public:
-  EmbeddingsCall(Gateway& gw, const Request& request, Responder& out, Inflight& inflight, const std::string& trace_id);
+  explicit EmbeddingsCall(InboundExchange& x);
   void run();
 
  private:
@@ -35,6 +36,7 @@ class EmbeddingsCall {
   Headers json_head() const;
 
   Gateway& gw_;
+  const InboundProtocol& protocol_;
   const Request& request_;
   Responder& out_;
   Inflight& inflight_;

@@ -13,12 +13,13 @@
 #include "ploke/core/secret.h"
 #include "ploke/core/secret_registry.h"
 #include "ploke/gateway/client_keys.h"
+#include "ploke/gateway/inbound.h"
 #include "access_log_responder.h"
 #include "chat_call.h"
 #include "ploke/gateway/otlp.h"
 #include "embeddings_call.h"
 #include "ploke/net/process_metrics.h"
-#include "ploke/adapters/openai/responses_served.h"
+#include "response_store.h"
 #include "redacting_responder.h"
 #include "ploke/dashboard/dashboard.h"
 #include "ploke/resilience/admission.h"
@@ -81,30 +82,15 @@ Gateway::Gateway(resilience::LlmClient& client, Clock& clock, std::vector<Endpoi
     t /= 36;
   } while (t != 0);
   id_prefix_ = "gw-" + b36 + "-";
-  workers_.reserve(opts_.workers);
-  for (size_t i = 0; i < opts_.workers; ++i) workers_.emplace_back([this] { worker_loop(); });
+  inbound_ = opts_.inbound ? opts_.inbound : InboundProtocols::builtin();
+  const size_t slots = inbound_->labels().size() * 6;
+  requests_ = std::make_unique<std::atomic<uint64_t>[]>(slots);
+  for (size_t i = 0; i < slots; ++i) requests_[i].store(0, std::memory_order_relaxed);
 }
 
-Gateway::~Gateway() { stop(); }
+Gateway::~Gateway() = default;
 
 std::string Gateway::new_trace_id() { return id_prefix_ + std::to_string(seq_.fetch_add(1, std::memory_order_relaxed) + 1); }
-
-void Gateway::worker_loop() {
-  for (;;) {
-    std::function<void()> task;
-    {
-      MutexLock lk(mu_);
-      lk.wait(work_cv_, [&] {
-        mu_.assert_held();
-        return stopping_ || !queue_.empty();
-      });
-      if (queue_.empty()) return;  // stopping and nothing left
-      task = std::move(queue_.front());
-      queue_.pop_front();
-    }
-    task();
-  }
-}
 
 std::shared_ptr<Inflight> Gateway::handle(Request request, ResponderPtr out, std::shared_ptr<Inflight> inflight) {
   if (!inflight) inflight = std::make_shared<Inflight>();
@@ -123,23 +109,13 @@ std::shared_ptr<Inflight> Gateway::handle(Request request, ResponderPtr out, std
     out = std::make_shared<internal::AccessLogResponder>(std::move(out), inflight, *opts_.logger, clock_);
   }
   if (opts_.auth != nullptr && !authorize(request, *out, *inflight)) return inflight;
+  if (auto m = inbound_->route(request)) {
+    dispatch(*m->protocol, *m->route, request, *out, inflight);
+    return inflight;
+  }
   const std::string& p = request.path;
-  if (request.method == "POST" && p == "/api/v1/chat/completions") {
-    dispatch_chat(Proto::kOpenRouter, std::move(request), std::move(out), inflight);
-  } else if (request.method == "POST" && (p == "/v1/chat/completions" || p == "/chat/completions")) {
-    dispatch_chat(Proto::kOpenAi, std::move(request), std::move(out), inflight);
-  } else if (request.method == "POST" && (p == "/v1/messages" || p == "/messages")) {
-    dispatch_chat(Proto::kAnthropic, std::move(request), std::move(out), inflight);
-  } else if (request.method == "POST" && (p == "/v1/responses" || p == "/responses")) {
-    dispatch_chat(Proto::kResponses, std::move(request), std::move(out), inflight);
-  } else if (request.method == "POST" && (p == "/v1/embeddings" || p == "/embeddings")) {
-    dispatch_chat(Proto::kEmbeddings, std::move(request), std::move(out), inflight);
-  } else if (request.method == "POST" && p == "/v1/messages/count_tokens") {
-    reply_count_tokens(request, *out);
-  } else if (request.method == "GET" && (p == "/healthz" || p == "/readyz")) {
+  if (request.method == "GET" && (p == "/healthz" || p == "/readyz")) {
     reply_probe(request, *out);
-  } else if ((request.method == "GET" || request.method == "DELETE") && p.rfind("/v1/responses/", 0) == 0) {
-    reply_stored_response(request, *out);
   } else if (request.method == "GET" && (p == "/v1/models" || p == "/models" || p == "/api/v1/models" || p.rfind("/v1/models/", 0) == 0)) {
     reply_models(request, *out, inflight->grant_.get());
   } else {
@@ -148,121 +124,58 @@ std::shared_ptr<Inflight> Gateway::handle(Request request, ResponderPtr out, std
   return inflight;
 }
 
-std::string_view Gateway::proto_name(Proto proto) {
-  switch (proto) {
-    case Proto::kOpenAi: return "openai";
-    case Proto::kAnthropic: return "anthropic";
-    case Proto::kOpenRouter: return "openrouter";
-    case Proto::kResponses: return "responses";
-    case Proto::kEmbeddings: return "embeddings";
-  }
-  return "openai";
-}
-
-void Gateway::dispatch_chat(Proto proto, Request request, ResponderPtr out, std::shared_ptr<Inflight> inflight) {
-  std::string trace_id = new_trace_id();
+// A call: refused while draining, else run here, counted in flight (wait_idle,
+// cancel_all). A local route: answered at once.
+void Gateway::dispatch(const InboundProtocol& protocol, const InboundRoute& route, const Request& request, Responder& out,
+                       std::shared_ptr<Inflight> inflight) {
+  InboundExchange x{*this, protocol, route, request, out, *inflight, new_trace_id()};
+  if (!route.call) return protocol.serve(x);
   if (opts_.logger != nullptr) {
-    inflight->access_.trace_id = trace_id;
-    inflight->access_.protocol = proto_name(proto);
+    inflight->access_.trace_id = x.trace_id;
+    inflight->access_.protocol = protocol.name();
   }
   if (draining_.load(std::memory_order_acquire)) {
-    count(proto, proto != Proto::kAnthropic ? 503 : 529);
-    reply_error(proto, *out, OverloadedError("the gateway is shutting down"), trace_id);
-    return;
-  }
-  if (opts_.workers == 0) {
-    {
-      MutexLock lk(mu_);
-      ++active_;
-      if (live_.size() > 4 * (opts_.workers + opts_.max_queue)) {
-        live_.erase(std::remove_if(live_.begin(), live_.end(), [](const auto& w) { return w.expired(); }), live_.end());
-      }
-      live_.push_back(inflight);  // for cancel_all()
-    }
-    run_chat(proto, request, *out, *inflight, trace_id);
-    MutexLock lk(mu_);
-    if (--active_ == 0) idle_cv_.notify_all();
-    return;
+    return reply_error(protocol, out, OverloadedError("the gateway is shutting down"), x.trace_id);
   }
   {
     MutexLock lk(mu_);
-    if (!stopping_ && queue_.size() < opts_.max_queue) {
-      ++active_;
-      if (live_.size() > 4 * (opts_.workers + opts_.max_queue)) {
-        live_.erase(std::remove_if(live_.begin(), live_.end(), [](const auto& w) { return w.expired(); }), live_.end());
-      }
-      live_.push_back(inflight);
-      queue_.push_back([this, proto, request = std::move(request), out, inflight, trace_id]() mutable {
-        run_chat(proto, request, *out, *inflight, trace_id);
-        out.reset();
-        MutexLock g(mu_);
-        if (--active_ == 0) idle_cv_.notify_all();
-      });
-      lk.unlock();
-      work_cv_.notify_one();
-      return;
+    ++active_;
+    if (live_.size() > 4 * opts_.max_queue) {
+      live_.erase(std::remove_if(live_.begin(), live_.end(), [](const auto& w) { return w.expired(); }), live_.end());
     }
+    live_.push_back(std::move(inflight));  // for cancel_all()
   }
-  rejected_.fetch_add(1, std::memory_order_relaxed);
-  Status st = proto != Proto::kAnthropic ? RateLimitedError("gateway queue full (" + std::to_string(opts_.max_queue) + " waiting)")
-                                      : OverloadedError("gateway queue full (" + std::to_string(opts_.max_queue) + " waiting)");
-  st.with_retry_after(std::chrono::milliseconds(1000));
-  count(proto, proto != Proto::kAnthropic ? 429 : 529);
-  reply_error(proto, *out, st, trace_id);
+  protocol.serve(x);
+  MutexLock lk(mu_);
+  if (--active_ == 0) idle_cv_.notify_all();
 }
 
 void Gateway::reject_busy(const Request& request, Responder& out) {
-  const Proto proto = proto_of(request);
+  const InboundProtocol& protocol = inbound_->speaks(request);
   rejected_.fetch_add(1, std::memory_order_relaxed);
-  const std::string what = "gateway busy (" + std::to_string(opts_.max_queue) + " requests in flight on this event loop)";
-  Status st = proto != Proto::kAnthropic ? RateLimitedError(what) : OverloadedError(what);
+  Status st = protocol.busy_error("gateway busy (" + std::to_string(opts_.max_queue) +
+                                  " requests in flight on this event loop)");
   st.with_retry_after(std::chrono::milliseconds(1000));
-  count(proto, proto != Proto::kAnthropic ? 429 : 529);
-  reply_error(proto, out, st, new_trace_id());
+  reply_error(protocol, out, st, new_trace_id());
 }
 
-void Gateway::run_chat(Proto proto, const Request& request, Responder& out, Inflight& inflight, const std::string& trace_id) {
-  if (proto == Proto::kEmbeddings) return internal::EmbeddingsCall(*this, request, out, inflight, trace_id).run();
-  internal::ChatCall(*this, proto, request, out, inflight, trace_id).run();
-}
-
-void Gateway::reply_error(Proto proto, Responder& out, const Status& st, const std::string& trace_id) {
-  const bool openai = proto == Proto::kOpenAi || proto == Proto::kResponses || proto == Proto::kEmbeddings;
-  adapters::inbound::Reply r = openai ? adapters::openai::render_openai_error(st)
-                     : proto == Proto::kOpenRouter ? adapters::openrouter::render_openrouter_error(st)
-                                                   : adapters::anthropic::render_anthropic_error(st, trace_id);
+void Gateway::reply_error(const InboundProtocol& protocol, Responder& out, const Status& st, const std::string& trace_id) {
+  adapters::inbound::Reply r = protocol.render_error(st, trace_id);
   if (ClientAuth::is_refusal(st)) r.body = with_error_message(std::move(r.body), st.message());
   Headers h;
   h.add("content-type", "application/json");
   if (!trace_id.empty()) {
     h.add("x-ploke-trace-id", trace_id);
-    h.add(std::string(proto != Proto::kAnthropic ? adapters::openai::kRequestIdHeader : adapters::anthropic::kRequestIdHeader), trace_id);
+    h.add(std::string(protocol.request_id_header()), trace_id);
   }
   for (auto& [k, v] : r.headers) h.add(k, v);
-  count(proto, r.status);
+  count(protocol, r.status);
   out.reply(r.status, h, std::move(r.body));
 }
 
-// GET /v1/responses/{id}: the stored Response; DELETE forgets it (the API's
-// {"id","object":"response","deleted":true}). Unknown: the API's 404.
-void Gateway::reply_stored_response(const Request& request, Responder& out) {
-  const std::string id = request.path.substr(std::string_view("/v1/responses/").size());
-  const auto stored = responses_->get(id);
-  Headers h;
-  h.add("content-type", "application/json");
-  if (!stored) {
-    const adapters::openai::WireError e = adapters::openai::response_not_found(id);
-    count(Proto::kResponses, e.status);
-    return out.reply(e.status, h, adapters::openai::error_body(e));
-  }
-  count(Proto::kResponses, 200);
-  if (request.method == "GET") return out.reply(200, h, stored->body);
-  responses_->erase(id);
-  out.reply(200, h, adapters::openai::render_response_deleted(id));
-}
-
 // GET /v1/models, /v1/models/{id} (404 in the protocol's shape when unknown) and
-// /api/v1/models (OpenRouter's ModelsListResponse). A client key with a model list sees
+// /api/v1/models (OpenRouter's ModelsListResponse), in the shape of the protocol the
+// request speaks (InboundProtocols::speaks). A client key with a model list sees
 // only those models (as LiteLLM lists a key's models).
 void Gateway::reply_models(const Request& request, Responder& out, const KeyGrant* grant) {
   const std::string& p = request.path;
@@ -274,34 +187,16 @@ void Gateway::reply_models(const Request& request, Responder& out, const KeyGran
     });
   }
   const std::vector<std::string>& ids = limited ? allowed : model_ids_;
-  const bool anthropic = request.headers.has(adapters::anthropic::kVersionHeader);
+  const InboundProtocol& protocol = inbound_->speaks(request);  // e.g. anthropic-version, /api/v1
   const int64_t created = std::chrono::duration_cast<std::chrono::seconds>(clock_.system_now().time_since_epoch()).count();
-  if (p == "/api/v1/models") return reply_json(out, 200, adapters::openrouter::render_openrouter_models(ids, created));
   constexpr std::string_view kOne = "/v1/models/";
   if (p.size() > kOne.size() && p.rfind(kOne, 0) == 0) {
     const std::string id = p.substr(kOne.size());
-    if (std::find(ids.begin(), ids.end(), id) != ids.end()) {
-      return reply_json(out, 200, anthropic ? adapters::anthropic::render_anthropic_model(id) : adapters::openai::render_openai_model(id, created));
-    }
-    adapters::inbound::Reply r = anthropic ? adapters::anthropic::render_anthropic_error(NotFoundError("model: " + id), new_trace_id())
-                                 : adapters::openai::render_openai_error(NotFoundError(
-                                       "The model `" + id + "` does not exist or you do not have access to it."));
+    if (std::find(ids.begin(), ids.end(), id) != ids.end()) return reply_json(out, 200, protocol.render_model(id, created));
+    adapters::inbound::Reply r = protocol.render_error(protocol.unknown_model(id), new_trace_id());
     return reply_json(out, r.status, std::move(r.body));
   }
-  return reply_json(out, 200, anthropic ? adapters::anthropic::render_anthropic_models(ids) : adapters::openai::render_openai_models(ids, created));
-}
-
-// POST /v1/messages/count_tokens: the request checked as /v1/messages checks it (bar
-// max_tokens), answered locally with the gateway's prompt estimate (no upstream call).
-void Gateway::reply_count_tokens(const Request& request, Responder& out) {
-  const std::string trace_id = new_trace_id();
-  auto in = adapters::anthropic::parse_anthropic_count_tokens_request(request.body);
-  if (!in.ok()) return reply_error(Proto::kAnthropic, out, in.status(), trace_id);
-  std::string body = adapters::anthropic::render_anthropic_count_tokens(adapters::inbound::estimate_prompt_tokens(in->request));
-  Headers h;
-  h.add("content-type", "application/json");
-  h.add(std::string(adapters::anthropic::kRequestIdHeader), trace_id);
-  out.reply(200, h, std::move(body));
+  return reply_json(out, 200, protocol.render_models(ids, created));
 }
 
 void Gateway::reply_json(Responder& out, int status, std::string body, const std::string& trace_id) {
@@ -311,8 +206,8 @@ void Gateway::reply_json(Responder& out, int status, std::string body, const std
   out.reply(status, h, std::move(body));
 }
 
-void Gateway::count(Proto proto, int status) {
-  requests_[proto != Proto::kAnthropic ? 0 : 1][status_slot(status)].fetch_add(1, std::memory_order_relaxed);
+void Gateway::count(const InboundProtocol& protocol, int status) {
+  requests_[inbound_->label_index(protocol) * 6 + status_slot(status)].fetch_add(1, std::memory_order_relaxed);
 }
 
 void Gateway::store_trace(resilience::RequestTrace trace) {
@@ -401,8 +296,7 @@ void Gateway::handle_admin_writes(const Request& request, Responder& out) {
   }
   // Unknown route: 404 in the shape of the protocol the client seems to speak.
   const Status st = NotFoundError("Invalid URL (" + request.method + " " + redact_secrets(p) + ")");
-  const bool anthropic = request.headers.has(adapters::anthropic::kVersionHeader) || p.rfind("/v1/messages", 0) == 0;
-  adapters::inbound::Reply r = anthropic ? adapters::anthropic::render_anthropic_error(st, new_trace_id()) : adapters::openai::render_openai_error(st);
+  adapters::inbound::Reply r = inbound_->speaks(request).render_error(st, new_trace_id());
   reply_json(out, r.status, std::move(r.body));
 }
 
@@ -417,16 +311,10 @@ void Gateway::handle_admin(const Request& request, Responder& out) {
   if (get && p == "/__admin/health") return reply_health(out);
   if (get && p == "/__admin/queue") {
     // The façade's queue (render_queue_status_json, shared with `llm queue status --json`)
-    // plus the gateway's own worker queue.
+    // plus the gateway's own requests in flight.
     json q = json::parse(resilience::render_queue_status_json(client_.queue_status()), nullptr, false);
     if (!q.is_object()) q = json::object();
-    size_t queued = 0, active = 0;
-    {
-      MutexLock lk(mu_);
-      queued = queue_.size();
-      active = active_;
-    }
-    q["gateway"] = {{"workers", opts_.workers}, {"max_queue", opts_.max_queue}, {"queued", queued}, {"active", active}, {"rejected", rejected_.load()}};
+    q["gateway"] = {{"max_queue", opts_.max_queue}, {"active", in_flight()}, {"rejected", rejected_.load()}};
     return reply_json(out, 200, q.dump());
   }
   // --- dashboard route hook (docs/dashboard.md): the page and the JSON it polls.
@@ -442,11 +330,7 @@ void Gateway::handle_admin(const Request& request, Responder& out) {
       MutexLock lk(trace_mu_);
       recent.assign(traces_.size() > 200 ? traces_.end() - 200 : traces_.begin(), traces_.end());
     }
-    {
-      MutexLock lk(mu_);
-      info.worker_queue = queue_.size();
-      info.in_flight = active_;
-    }
+    info.in_flight = in_flight();
     return reply_json(out, 200, dashboard::gateway_json(client_, recent, info));
   }
   // --- end of dashboard route hook
@@ -494,20 +378,6 @@ void Gateway::cancel_all() {
   for (auto& f : live) f->cancel();
 }
 
-void Gateway::stop() {
-  {
-    MutexLock lk(mu_);
-    if (stopping_ && workers_.empty()) return;
-    stopping_ = true;
-  }
-  draining_.store(true);
-  work_cv_.notify_all();
-  for (auto& t : workers_) {
-    if (t.joinable()) t.join();
-  }
-  workers_.clear();
-}
-
 size_t Gateway::in_flight() const {
   MutexLock lk(mu_);
   return active_;
@@ -517,25 +387,25 @@ std::string Gateway::metrics_text() const {
   std::string o;
   o += "# HELP ploke_gateway_requests_total Chat requests answered by the gateway, by protocol and status class.\n";
   o += "# TYPE ploke_gateway_requests_total counter\n";
-  static constexpr const char* kProto[2] = {"openai", "anthropic"};
   static constexpr const char* kClass[6] = {"2xx", "3xx", "4xx", "5xx", "", "499"};
-  for (int p = 0; p < 2; ++p) {
-    for (int c = 0; c < 6; ++c) {
+  const std::vector<std::string>& labels = inbound_->labels();
+  for (size_t p = 0; p < labels.size(); ++p) {
+    for (size_t c = 0; c < 6; ++c) {
       if (c == 4) continue;
       o += "ploke_gateway_requests_total{protocol=\"";
-      o += kProto[p];
+      o += labels[p];
       o += "\",class=\"";
       o += kClass[c];
-      o += "\"} " + std::to_string(requests_[p][c].load(std::memory_order_relaxed)) + "\n";
+      o += "\"} " + std::to_string(requests_[p * 6 + c].load(std::memory_order_relaxed)) + "\n";
     }
   }
-  o += "# HELP ploke_gateway_rejected_total Requests refused because the worker queue was full.\n";
+  o += "# HELP ploke_gateway_rejected_total Requests refused because too many were in flight on their event loop.\n";
   o += "# TYPE ploke_gateway_rejected_total counter\n";
   o += "ploke_gateway_rejected_total " + std::to_string(rejected_.load()) + "\n";
   o += "# HELP ploke_gateway_stream_errors_total Streams that ended with an in-stream error event.\n";
   o += "# TYPE ploke_gateway_stream_errors_total counter\n";
   o += "ploke_gateway_stream_errors_total " + std::to_string(stream_errors_.load()) + "\n";
-  o += "# HELP ploke_gateway_active Chat requests queued or running.\n";
+  o += "# HELP ploke_gateway_active Chat requests running.\n";
   o += "# TYPE ploke_gateway_active gauge\n";
   o += "ploke_gateway_active " + std::to_string(in_flight()) + "\n";
   if (opts_.otlp != nullptr) o += opts_.otlp->metrics_text();  // ploke_otlp_*

@@ -2,16 +2,9 @@
 // ploke/gateway/client_keys.h for what is refused and how).
 #include "ploke/gateway/client_keys.h"
 #include "ploke/gateway/gateway.h"
+#include "ploke/gateway/inbound.h"
 
 namespace ploke::gateway {
-
-Gateway::Proto Gateway::proto_of(const Request& request) {
-  const std::string& p = request.path;
-  if (p == "/v1/messages" || p == "/messages" || p.rfind("/v1/messages/", 0) == 0) return Proto::kAnthropic;
-  if (p.rfind("/api/v1/", 0) == 0) return Proto::kOpenRouter;
-  if (request.headers.has(adapters::anthropic::kVersionHeader)) return Proto::kAnthropic;  // e.g. GET /v1/models
-  return Proto::kOpenAi;
-}
 
 bool Gateway::authorize(const Request& request, Responder& out, Inflight& inflight) {
   const std::string& p = request.path;
@@ -28,7 +21,7 @@ bool Gateway::authorize(const Request& request, Responder& out, Inflight& inflig
   if (st.ok()) return true;
   const std::string trace_id = new_trace_id();
   if (opts_.logger != nullptr) inflight.access_.trace_id = trace_id;
-  reply_error(proto_of(request), out, st, trace_id);
+  reply_error(inbound_->speaks(request), out, st, trace_id);  // the client's protocol
   return false;
 }
 

@@ -53,14 +53,9 @@ bool model_name_resolves(const std::vector<ModelName>& names, const std::vector<
 
 namespace ploke::gateway::internal {
 
-Status unknown_model_error(const std::string& model, bool anthropic) {
-  if (anthropic) return NotFoundError("model: " + model);
-  return NotFoundError("The model `" + model + "` does not exist or you do not have access to it.");
-}
-
 Result<ModelRoute> plan_model_route(const std::vector<ModelName>& names, const std::vector<EndpointInfo>& endpoints,
                                     const std::string& default_model, const adapters::inbound::InboundRequest& in,
-                                    bool anthropic) {
+                                    const InboundProtocol& protocol) {
   ModelRoute r;
   const auto& h = in.hints;
   const std::string& model = in.request.model;
@@ -83,7 +78,7 @@ Result<ModelRoute> plan_model_route(const std::vector<ModelName>& names, const s
   } else if (!unknown.empty() && !r.prefs.tiers.empty()) {
     r.note += (r.note.empty() ? "" : "; ") + std::string("gateway: skipped unknown model names ") + unknown;
   }
-  if (r.prefs.tiers.empty()) return unknown_model_error(model, anthropic);
+  if (r.prefs.tiers.empty()) return protocol.unknown_model(model);
   if (!h.pin.empty()) r.prefs.tiers.clear();  // the pin picks the endpoint
   // A single tier that admits every endpoint restricts nothing.
   if (r.prefs.tiers.size() == 1 && r.prefs.tiers.front().size() == endpoints.size()) r.prefs.tiers.clear();

@@ -22,6 +22,7 @@
 #include "ploke/adapters/inbound.h"
 #include "ploke/core/status.h"
 #include "ploke/gateway/gateway.h"
+#include "ploke/gateway/inbound.h"
 #include "ploke/resilience/router.h"
 
 namespace ploke::gateway::internal {
@@ -38,13 +39,11 @@ std::vector<std::string> endpoints_for_name(const std::vector<ModelName>& names,
                                             const std::vector<EndpointInfo>& endpoints, const std::string& model,
                                             bool* weighted = nullptr);
 
-/// The 404 for an unknown model, worded as the client's API words it.
-Status unknown_model_error(const std::string& model, bool anthropic);
-
-/// A chat request's routing (see the file comment).
+/// A chat request's routing (see the file comment); an unknown model is `protocol`'s 404
+/// (InboundProtocol::unknown_model).
 Result<ModelRoute> plan_model_route(const std::vector<ModelName>& names, const std::vector<EndpointInfo>& endpoints,
                                     const std::string& default_model, const adapters::inbound::InboundRequest& in,
-                                    bool anthropic);
+                                    const InboundProtocol& protocol);
 
 /// The names GET /v1/models lists: configured names and aliases, then each endpoint's
 /// model, once each.

@@ -8,8 +8,8 @@
 namespace ploke::gateway {
 namespace {
 
-// Gateway::Responder over net::Responder (thread-safe handle: in fiber mode every call is
-// on the connection's loop thread and acts at once; from a worker thread it is queued).
+// Gateway::Responder over net::Responder (every call is on the connection's loop thread,
+// from the request's fiber, and acts at once).
 class NetResponder final : public Responder {
  public:
   explicit NetResponder(net::Responder r) : r_(std::move(r)) {}
@@ -46,12 +46,8 @@ Result<std::unique_ptr<GatewayServer>> GatewayServer::Start(Gateway& gateway, co
       if (auto f = w.lock()) f->cancel();
     });
     auto out = std::make_shared<NetResponder>(std::move(res));
-    if (gateway.options().workers > 0) {
-      gateway.handle(std::move(r), std::move(out), std::move(inflight));  // queued to a worker thread
-      return;
-    }
-    // Fiber mode: the request runs on a fiber of this loop; the façade's waits suspend it
-    // and LoopHttpClient (the upstream transport) resumes it here (ploke/net/loop_fibers.h).
+    // The request runs on a fiber of this loop; the façade's waits suspend it and
+    // LoopHttpClient (the upstream transport) resumes it here (ploke/net/loop_fibers.h).
     net::EventLoop* loop = net::EventLoop::current();
     net::LoopFibers& fibers = net::LoopFibers::of(*loop, gateway.clock(), &gateway);
     if (fibers.live() >= gateway.options().max_queue) {

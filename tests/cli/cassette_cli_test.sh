@@ -140,6 +140,7 @@ if "$BIN" serve --help 2>&1 | grep -q -- '--cassette'; then
   kill -TERM "$SERVER_PID"; wait "$SERVER_PID"; code=$?; SERVER_PID=""
   check "serve --strict exits 1 at shutdown after a miss" 1 "$code" "unmatched: no recorded interaction" "$TMP/serve.err"
 
+  rm -f "$TMP/serve.out"  # (else the loop below may read the previous server's line before the shell truncates it)
   "$BIN" serve --port 0 --cassette "$TMP/good.json" --strict >"$TMP/serve.out" 2>"$TMP/serve.err" &
   SERVER_PID=$!
   for _ in $(seq 1 200); do grep -q '^listening on ' "$TMP/serve.out" 2>/dev/null && break; sleep 0.05; done

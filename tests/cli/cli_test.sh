@@ -96,6 +96,7 @@ timeout 10 "$BIN" serve --port 0 --log-file "$TMP/serve.out/x.log" >"$TMP/out" 2
 
 # serve --drift / --openrouter-models shape the simulated OpenRouter.
 "$BIN" serve --drift bogus >"$TMP/out" 2>&1; check "serve --drift rejects unknown switches" 2 $? "bogus" "$TMP/out"
+rm -f "$TMP/serve.out"  # (a stale "listening on" line would be read before the shell truncates it)
 "$BIN" serve --port 0 --openrouter-models 350 --drift numeric_prices,unknown_enums >"$TMP/serve.out" 2>"$TMP/serve.err" &
 SERVER_PID=$!
 for _ in $(seq 1 200); do grep -q '^listening on ' "$TMP/serve.out" 2>/dev/null && break; sleep 0.05; done

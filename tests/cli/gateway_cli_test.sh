@@ -21,6 +21,7 @@ source "$(dirname "$0")/lib.sh"
 GW_PID=""
 start_gateway() {  # out_file args...
   local out="$1"; shift
+  rm -f "$out"  # a stale "listening on" line must not be read
   "$BIN" gateway --sim --sim-fast --port 0 "$@" >"$out" 2>"$out.err" &
   GW_PID=$!
   PIDS="$PIDS $GW_PID"

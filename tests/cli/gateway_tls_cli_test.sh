@@ -19,6 +19,7 @@ source "$(dirname "$0")/lib.sh"
 LAST_PID=""
 start() {  # out_file command args... -> URL (from "listening on"), LAST_PID
   local out="$1"; shift
+  rm -f "$out"  # a stale "listening on" line must not be read
   "$BIN" "$@" >"$out" 2>"$out.err" &
   LAST_PID=$!
   PIDS="$PIDS $LAST_PID"

@@ -250,7 +250,6 @@ struct CapturingResponder : gateway::Responder {
 
 TEST_F(GatewayJsonLive, GatewayServesThePageAndTheJson) {
   gateway::GatewayOptions go;
-  go.workers = 0;  // inline: no threads
   gateway::Gateway gw(*client_, clock_, {{"alpha/gpt-4o", "alpha", "gpt-4o"}, {"beta/gpt-4o", "beta", "gpt-4o"}}, go);
   auto get = [&gw](const std::string& path) {
     auto out = std::make_shared<CapturingResponder>();
@@ -277,8 +276,7 @@ TEST_F(GatewayJsonLive, GatewayServesThePageAndTheJson) {
   const Json* a = endpoint(j, "alpha/gpt-4o");
   ASSERT_NE(a, nullptr) << json->body;
   EXPECT_EQ((*a)["breaker"], "open");
-  EXPECT_EQ(j["queue"]["worker_queue"], 0);
-  gw.stop();
+  EXPECT_TRUE(j["queue"]["worker_queue"].is_null());  // the gateway has no worker pool
 }
 
 TEST(SimDashboardJson, FaultsRoutesAndRecent) {

@@ -25,8 +25,7 @@
 namespace ploke::gateway::testing_support {
 
 struct StackOptions {
-  size_t workers = 0;  ///< 0: fiber mode (each request on a fiber of its loop; upstream calls on the loop)
-  size_t max_queue = 1024;
+  size_t max_queue = 1024;  ///< requests in flight per event loop (each on a fiber of its loop)
   size_t server_threads = 2;
   uint32_t max_in_flight = 256;
   Duration attempt_timeout = std::chrono::seconds(10);
@@ -44,7 +43,6 @@ class GatewayStack {
   explicit GatewayStack(StackOptions o = {}) : o_(o) {}
   ~GatewayStack() {
     if (server_) server_->stop();
-    if (gateway_) gateway_->stop();
     gateway_.reset();
     client_.reset();
     for (auto& s : sims_) s->stop();
@@ -89,7 +87,6 @@ class GatewayStack {
       if (Status st = client_->add_endpoint(std::move(c)); !st.ok()) return fail(st);
     }
     GatewayOptions go;
-    go.workers = o_.workers;
     go.max_queue = o_.max_queue;
     // Anthropic clients ask for a Claude name: it stands for both simulators.
     go.model_names = {{"claude-haiku-4-5", {"sim-a/gpt-4o-mini", "sim-b/gpt-4o-mini"}, {}, false}};
@@ -175,7 +172,7 @@ class GatewayStack {
   ProviderAdapterPtr adapter_ = adapters::openai::make_openai_adapter();
   static adapters::HttpTransport::Options upstream_options(const StackOptions& o) {
     adapters::HttpTransport::Options h{o.upstream_pool, "ploke-gateway-test", true};
-    h.on_event_loop = o.workers == 0;
+    h.on_event_loop = true;  // upstream calls on the request's loop
     return h;
   }
   adapters::HttpTransport upstream_{clock_, upstream_options(o_)};

@@ -56,7 +56,7 @@ TEST(GatewayHttp, NonStreamStreamAndAnthropicOverSockets) {
   EXPECT_NE(m->body.find("ploke_gateway_requests_total{protocol=\"openai\",class=\"2xx\"} 2"), std::string::npos) << m->body;
 }
 
-// Fiber mode (the default, workers = 0) on ONE event loop: a façade call waiting for its
+// Each request on a fiber of its event loop, ONE loop: a façade call waiting for its
 // upstream suspends its fiber instead of blocking the loop, so 16 slow requests are all in
 // flight at once (a blocking loop would hold one at a time and this would never reach 16).
 TEST(GatewayHttp, FiberModeKeepsManyCallsInFlightOnOneLoop) {
@@ -112,18 +112,6 @@ TEST(GatewayHttp, FiberBackoffDoesNotStallOtherRequests) {
   EXPECT_EQ(first_status.load(), 200);
   EXPECT_GE(s.clock().now() - t0, std::chrono::milliseconds(700));  // it did wait Retry-After
   EXPECT_EQ(s.engine(0).request_count(), 2u);
-}
-
-// The blocking worker-pool mode (--workers N) still works.
-TEST(GatewayHttp, WorkerPoolModeStillServes) {
-  testing_support::StackOptions o;
-  o.workers = 4;
-  GatewayStack s(o);
-  ASSERT_TRUE(s.start());
-  auto r = s.post("/v1/chat/completions", R"({"model":"gpt-4o-mini","stream":true,"messages":[{"role":"user","content":"hi"}]})");
-  ASSERT_TRUE(r.ok());
-  EXPECT_EQ(r->status, 200);
-  EXPECT_EQ(r->body.substr(r->body.size() - 14), "data: [DONE]\n\n");
 }
 
 TEST(GatewayHttp, FallbackWhenThePrimaryFails) {
@@ -188,7 +176,6 @@ TEST(GatewayHttp, GracefulShutdownFinishesInFlightRequests) {
   auto late = s.post("/v1/chat/completions", R"({"model":"gpt-4o-mini","messages":[{"role":"user","content":"hi"}]})");
   EXPECT_FALSE(late.ok() && late->status == 200);
   s.server().stop();
-  s.gateway().stop();
 }
 
 }  // namespace

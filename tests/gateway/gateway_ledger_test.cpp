@@ -114,7 +114,6 @@ class GatewayLedgerTest : public ::testing::Test {
       ASSERT_TRUE(client_->add_endpoint(std::move(c)).ok());
     }
     GatewayOptions go;
-    go.workers = 0;
     gw_ = std::make_unique<Gateway>(*client_, clock_, infos, go);
     gw_->set_on_completed([this](const Completed& c) { usage_->record_request(c); });
   }

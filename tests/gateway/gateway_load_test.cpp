@@ -65,7 +65,6 @@ std::string classify(const Result<HttpResponse>& r, bool stream, bool anthropic)
 
 testing_support::StackOptions load_stack_options() {
   testing_support::StackOptions so;
-  so.workers = 256;
   so.max_queue = 4096;
   so.attempt_timeout = std::chrono::seconds(3);
   so.first_byte_timeout = std::chrono::milliseconds(500);

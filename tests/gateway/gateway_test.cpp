@@ -1,6 +1,6 @@
 // Gateway logic, in process and in virtual time: two simulator engines behind
 // InProcessTransport on a SimulatedClock, the façade over them, and the Gateway run inline
-// (workers = 0) with a recording Responder. Covers both protocols (stream, non-stream,
+// (on the calling thread) with a recording Responder. Covers both protocols (stream, non-stream,
 // tools), errors in protocol shape, fallback when the primary fails, per-request overrides,
 // OpenRouter-style routing groups, the trace header + admin API, /metrics and draining.
 // (The same gateway over real sockets: gateway_http_test.cpp.)
@@ -14,8 +14,10 @@
 #include "ploke/adapters/openai/adapter.h"
 #include "ploke/core/in_process_transport.h"
 #include "ploke/gateway/gateway.h"
+#include "ploke/gateway/inbound.h"
 #include "ploke/simulator/engine.h"
 #include "ploke/simulator/fault_plan_json.h"
+#include "plain_protocol.h"
 
 namespace ploke::gateway {
 namespace {
@@ -81,7 +83,6 @@ class GatewayTest : public ::testing::Test {
     }
     ASSERT_TRUE(client_->set_policy("pinned").ok());  // sim-a first, then sim-b
     GatewayOptions go;
-    go.workers = 0;
     gw_ = std::make_unique<Gateway>(*client_, clock_, infos_, go);
   }
 
@@ -613,6 +614,63 @@ TEST_F(GatewayTest, TraceparentReachesTheUpstream) {
   ASSERT_EQ(call("POST", "/v1/messages", kMessages, {{"anthropic-version", "2023-06-01"}, {"traceparent", "00-xyz"}})->status, 200);
   ASSERT_EQ(upstream_headers_.size(), 1u);
   EXPECT_FALSE(upstream_headers_[0].has("traceparent"));
+}
+
+// A protocol only this test knows ("plain", tests/gateway/plain_protocol.h: text in, text
+// out, its own error shape, request-id header and metrics label), registered by name, is
+// served end to end — façade call, trace, stream, errors, busy, drain — by a Gateway whose
+// code names no protocol; the built-ins go on beside it.
+TEST_F(GatewayTest, ARegisteredProtocolIsServedWithoutEditingTheGateway) {
+  InboundRegistry registry;
+  ASSERT_TRUE(register_builtin_inbound(registry).ok());
+  ASSERT_TRUE(registry.add("plain", [] { return std::make_unique<testing_support::PlainProtocol>(); }).ok());
+  auto set = InboundProtocols::Create(registry);
+  ASSERT_TRUE(set.ok()) << set.status().to_string();
+  GatewayOptions go;
+  go.inbound = *set;
+  gw_ = std::make_unique<Gateway>(*client_, clock_, infos_, go);
+
+  auto r = call("POST", "/plain/chat", "hello");
+  ASSERT_EQ(r->status, 200) << r->body;
+  EXPECT_FALSE(r->body.empty());
+  EXPECT_EQ(r->header("content-type"), "text/plain; charset=utf-8");
+  const std::string id = r->header("x-ploke-trace-id");
+  EXPECT_EQ(r->header("plain-request-id"), id);                                 // its request-id header
+  EXPECT_NE(gw_->trace_json(id).find("sim-a/gpt-4o-mini"), std::string::npos);  // one façade call, traced
+  auto s = call("POST", "/plain/chat", "hello", {{"x-plain-stream", "1"}});
+  ASSERT_EQ(s->status, 200);
+  EXPECT_TRUE(s->streamed);
+  EXPECT_GT(s->body.size(), 6u);
+  EXPECT_EQ(s->body.substr(s->body.size() - 6), "\n[end]");
+  auto bad = call("POST", "/plain/chat", "");  // refused before any call, in its shape
+  EXPECT_EQ(bad->status, 400);
+  EXPECT_EQ(bad->body, "plain error invalid_request: empty prompt");
+  EXPECT_FALSE(bad->header("plain-request-id").empty());
+  EXPECT_EQ(engines_[0]->request_count(), 2u);
+
+  Request busy_request;  // too many in flight: its busy error (429 by default); Anthropic's 529
+  busy_request.method = "POST";
+  busy_request.path = "/plain/chat";
+  Recorder busy, busy_anthropic;
+  gw_->reject_busy(busy_request, busy);
+  EXPECT_EQ(busy.status, 429);
+  EXPECT_EQ(busy.body.rfind("plain error rate_limited: gateway busy", 0), 0u) << busy.body;
+  busy_request.path = "/v1/messages";
+  gw_->reject_busy(busy_request, busy_anthropic);
+  EXPECT_EQ(busy_anthropic.status, 529);
+
+  EXPECT_EQ(call("POST", "/v1/chat/completions", kChat)->status, 200);  // the built-ins beside it
+  auto m = call("GET", "/metrics", "");  // its own label; the built-ins' lines stay
+  EXPECT_NE(m->body.find("ploke_gateway_requests_total{protocol=\"plain\",class=\"2xx\"} 2"), std::string::npos) << m->body;
+  EXPECT_NE(m->body.find("ploke_gateway_requests_total{protocol=\"plain\",class=\"4xx\"} 2"), std::string::npos) << m->body;
+  EXPECT_NE(m->body.find("ploke_gateway_requests_total{protocol=\"openai\",class=\"2xx\"} 1"), std::string::npos) << m->body;
+  EXPECT_NE(m->body.find("ploke_gateway_requests_total{protocol=\"anthropic\",class=\"5xx\"} 1"), std::string::npos) << m->body;
+
+  gw_->begin_drain();  // draining: refused in its shape (OverloadedError → 503), no upstream call
+  auto late = call("POST", "/plain/chat", "hello");
+  EXPECT_EQ(late->status, 503);
+  EXPECT_EQ(late->body.rfind("plain error overloaded:", 0), 0u) << late->body;
+  EXPECT_EQ(engines_[0]->request_count(), 3u);
 }
 
 }  // namespace

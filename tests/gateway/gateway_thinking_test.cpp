@@ -62,7 +62,6 @@ class InProcessGatewayTest : public ::testing::Test {
     std::vector<EndpointInfo> infos{{c.candidate.id, c.candidate.provider, c.candidate.model}};
     ASSERT_TRUE(client_->add_endpoint(std::move(c)).ok());
     GatewayOptions go;
-    go.workers = 0;
     gw_ = std::make_unique<Gateway>(*client_, clock_, infos, go);
   }
 

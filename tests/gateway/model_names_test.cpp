@@ -6,6 +6,7 @@
 
 #include "chat_call.h"
 #include "model_names.h"
+#include "ploke/gateway/inbound.h"
 #include "support/test_support.h"
 
 namespace ploke::gateway::internal {
@@ -30,9 +31,12 @@ adapters::inbound::InboundRequest asking(const std::string& model) {
 
 using Tiers = std::vector<std::vector<std::string>>;
 
+// The built-in protocol whose 404 wording a request gets.
+const InboundProtocol& speaking(std::string_view name) { return *InboundProtocols::builtin()->find(name); }
+
 ModelRoute plan(const adapters::inbound::InboundRequest& in, const std::vector<ModelName>& names = {},
                 const std::string& default_model = "") {
-  auto r = plan_model_route(names, endpoints(), default_model, in, false);
+  auto r = plan_model_route(names, endpoints(), default_model, in, speaking("openai"));
   EXPECT_TRUE(r.ok()) << r.status().to_string();
   return r.ok() ? *r : ModelRoute{};
 }
@@ -54,17 +58,17 @@ TEST(ModelNames, ConfiguredNamesAndAliasesResolveToTheirDeployments) {
 }
 
 TEST(ModelNames, UnknownNamesAre404sInTheClientsWordsUnlessADefaultIsSet) {
-  auto r = plan_model_route({}, endpoints(), "", asking("gpt-9"), false);
+  auto r = plan_model_route({}, endpoints(), "", asking("gpt-9"), speaking("openai"));
   ASSERT_FALSE(r.ok());
   EXPECT_EQ(r.status().code(), StatusCode::kNotFound);
   EXPECT_EQ(r.status().message(), "The model `gpt-9` does not exist or you do not have access to it.");
-  r = plan_model_route({}, endpoints(), "", asking("claude-9"), true);
+  r = plan_model_route({}, endpoints(), "", asking("claude-9"), speaking("anthropic"));
   EXPECT_EQ(r.status().message(), "model: claude-9");
   ModelRoute d = plan(asking("gpt-9"), {}, "claude");
   EXPECT_EQ(d.prefs.tiers, (Tiers{{"an/claude"}}));
   EXPECT_EQ(d.note, "gateway: model 'gpt-9' is not configured: the default model 'claude'");
   // A default that names nothing either: still a 404.
-  EXPECT_FALSE(plan_model_route({}, endpoints(), "nothing", asking("gpt-9"), false).ok());
+  EXPECT_FALSE(plan_model_route({}, endpoints(), "nothing", asking("gpt-9"), speaking("openai")).ok());
 }
 
 TEST(ModelNames, FallbackModelsAreLaterTiersAndUnknownOnesAreSkipped) {
@@ -78,7 +82,7 @@ TEST(ModelNames, FallbackModelsAreLaterTiersAndUnknownOnesAreSkipped) {
   EXPECT_EQ(r.note, "gateway: skipped unknown model names 'nope', 'nothing'");
   // None resolves: the 404 names the request's model.
   in.hints.fallback_models = {"nothing"};
-  auto none = plan_model_route({}, endpoints(), "", in, false);
+  auto none = plan_model_route({}, endpoints(), "", in, speaking("openai"));
   ASSERT_FALSE(none.ok());
   EXPECT_EQ(none.status().code(), StatusCode::kNotFound);
   EXPECT_NE(none.status().message().find("`nope`"), std::string::npos) << none.status().message();
@@ -101,7 +105,7 @@ TEST(ModelNames, ProviderPreferencesPassThroughAndAPinDropsTheTiers) {
   EXPECT_TRUE(plan(in).prefs.empty());
   // Every endpoint serves it: no tier (the façade's own chain).
   std::vector<EndpointInfo> same = {{"a/m", "a", "m"}, {"b/m", "b", "m"}};
-  auto all = plan_model_route({}, same, "", asking("m"), false);
+  auto all = plan_model_route({}, same, "", asking("m"), speaking("openai"));
   ASSERT_TRUE(all.ok());
   EXPECT_TRUE(all->prefs.empty());
 }

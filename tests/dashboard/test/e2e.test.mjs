@@ -78,7 +78,7 @@ test("gateway --sim: a fault opens sim-a's breaker on the dashboard, and it clos
   const model = "gpt-4o-mini";
   const gw = await start(
     ["gateway", "--sim", "--host", "127.0.0.1", "--port", "0", "--sim-ttft-ms", "0", "--sim-tps", "5000",
-      "--model", model, "--workers", "8", "--policy", "pinned"],
+      "--model", model, "--policy", "pinned"],
     (line) => line.startsWith("listening on "));
   try {
     const base = gw.lines.find((l) => l.startsWith("listening on ")).slice("listening on ".length).trim();

@@ -6,14 +6,15 @@
 // fallbacks, cost) and is rendered back in the protocol the client spoke — errors too,
 // with the status and body shape the client's SDK classifies like a real provider's.
 //
-// Routes
+// Routes (the built-in inbound protocols' and the gateway's own)
 //   POST /v1/chat/completions   (also /chat/completions, /api/v1/chat/completions)
-//   POST /v1/messages           Anthropic Messages
+//   POST /v1/messages           Anthropic Messages (and /v1/messages/count_tokens)
+//   POST /v1/responses          OpenAI Responses (GET / DELETE /v1/responses/{id})
 //   POST /v1/embeddings         OpenAI embeddings (also /embeddings): LlmClient::embed
 //   GET  /v1/models             OpenAI shape; Anthropic shape when `anthropic-version` is sent
 //   GET  /metrics               Prometheus text: the façade's metrics + ploke_gateway_*
 //   GET  /__admin/health        LlmClient::health() as JSON
-//   GET  /__admin/queue         LlmClient::queue_status() + the gateway's worker queue
+//   GET  /__admin/queue         LlmClient::queue_status() + the gateway's in-flight count
 //   GET  /__admin/traces?limit=N          recent requests (newest first), routing traces
 //   GET  /__admin/traces/{id}             one trace (render_trace_json)
 //   POST /__admin/breakers/reset          close every breaker (operator override)
@@ -33,18 +34,18 @@
 // Router's filters and order (resilience::RoutePreferences; src/model_names.h). The trace
 // says how the name resolved and which filter removed each endpoint.
 //
-// Execution: façade calls are synchronous. With workers = 0 (the default) handle() runs the
-// call inline on the calling thread; GatewayServer calls it on a fiber of the event loop
-// that parsed the request (ploke/net/loop_fibers.h): the façade's waits suspend the
-// fiber, the upstream transport (HttpTransport with on_event_loop → ploke::net::
-// LoopHttpClient) runs on the same loop and resumes it, RealClock timers (backoff,
-// admission deadlines) wake it through the loop's queue. A request never changes threads;
-// at most max_queue requests are in flight per loop, beyond → 429 (OpenAI shape) / 529
-// (Anthropic) at once. With workers = N > 0 the calls block on a pool of N threads fed by
-// a bounded queue (full → the same 429/529). Streams are forwarded as the events arrive:
-// the response head is held until the first event, so an error before any content still
-// gets its proper HTTP status; after that a failure becomes the protocol's in-stream
-// error event.
+// Execution: façade calls are synchronous and run inline on the calling thread;
+// GatewayServer calls handle() on a fiber of the event loop that parsed the request
+// (ploke/net/loop_fibers.h): the façade's waits suspend the fiber, the upstream transport
+// (HttpTransport with on_event_loop → ploke::net::LoopHttpClient) runs on the same loop and
+// resumes it, RealClock timers (backoff, admission deadlines) wake it through the loop's
+// queue. A request never changes threads; at most max_queue requests are in flight per
+// loop, beyond → the protocol's busy error at once (429 OpenAI shape / 529 Anthropic).
+// Streams are forwarded as the events arrive: the response head is held until the first
+// event, so an error before any content still gets its proper HTTP status; after that a
+// failure becomes the protocol's in-stream error event.
+// Inbound protocols (ploke/gateway/inbound.h) are registered by name: handle() finds the
+// protocol whose route the request is on and calls its serve(); it knows none by name.
 // Client disconnect → Inflight::cancel() → the façade call's CancelToken.
 //
 // Thread-safety: handle() may be called from any thread concurrently; Responder methods
@@ -60,7 +61,6 @@
 #include <mutex>
 #include <string>
 #include <string_view>
-#include <thread>
 #include <vector>
 
 #include "ploke/adapters/inbound.h"
@@ -74,6 +74,9 @@
 namespace ploke::gateway {
 
 class OtlpExporter;
+class InboundProtocol;   // ploke/gateway/inbound.h
+class InboundProtocols;
+struct InboundRoute;
 class ClientAuth;  // ploke/gateway/client_keys.h
 struct KeyGrant;
 
@@ -125,13 +128,11 @@ bool model_name_resolves(const std::vector<ModelName>& names, const std::vector<
                          const std::string& model);
 
 struct GatewayOptions {
-  /// 0 (default) = façade calls run inline on the calling thread; GatewayServer then runs
-  /// each request on a fiber of the event loop that received it (no thread hand-off).
-  /// N > 0 = a pool of N worker threads (blocking calls), fed by a queue.
-  size_t workers = 0;
-  /// Worker mode: requests waiting for a worker; fiber mode: requests in flight per event
-  /// loop. Beyond → 429 (OpenAI shape) / 529 (Anthropic) at once.
+  /// Requests in flight per event loop (GatewayServer). Beyond → the protocol's busy error
+  /// at once (InboundProtocol::busy_error: 429 OpenAI shape / 529 Anthropic).
   size_t max_queue = 1024;
+  /// The inbound protocols served (ploke/gateway/inbound.h). Null = the built-ins.
+  std::shared_ptr<const InboundProtocols> inbound;
   size_t trace_capacity = 1024;  ///< recent traces kept for the admin API
   /// Configured model names (besides each endpoint's own model, id and provider/model).
   std::vector<ModelName> model_names;
@@ -172,6 +173,7 @@ class AccessLogResponder;
 class ChatCall;
 class EmbeddingsCall;
 class ResponseStore;
+struct GatewayAccess;  // the built-in protocols' way in (src/gateway_access.h)
 }
 
 /// A request in flight; the server calls cancel() when the client goes away.
@@ -193,17 +195,20 @@ class Inflight {
 class Gateway {
  public:
   Gateway(resilience::LlmClient& client, Clock& clock, std::vector<EndpointInfo> endpoints, GatewayOptions options = {});
-  ~Gateway();  ///< stop()
+  ~Gateway();
   Gateway(const Gateway&) = delete;
   Gateway& operator=(const Gateway&) = delete;
 
-  /// Handles one request (answers through `out`, possibly later from a worker thread).
+  /// Handles one request on the calling thread (answers through `out`).
   /// `inflight` (made here when null) is the handle the server cancels on disconnect.
   std::shared_ptr<Inflight> handle(Request request, ResponderPtr out, std::shared_ptr<Inflight> inflight = nullptr);
 
-  /// Answers at once that the gateway is too busy (the queue-full error in the protocol
-  /// the request speaks: 429 OpenAI shape / 529 Anthropic), counted as rejected.
+  /// Answers at once that the gateway is too busy (the busy error of the protocol the
+  /// request speaks: 429 OpenAI shape / 529 Anthropic), counted as rejected.
   void reject_busy(const Request& request, Responder& out);
+  /// Answers `st` in `protocol`'s error shape (x-ploke-trace-id and its request-id header
+  /// when `trace_id` is set), counted under its metrics label.
+  void reply_error(const InboundProtocol& protocol, Responder& out, const Status& st, const std::string& trace_id);
 
   Clock& clock() const { return clock_; }
   const GatewayOptions& options() const { return opts_; }
@@ -214,13 +219,10 @@ class Gateway {
 
   /// New chat requests are refused (503 / 529 "shutting down"); in-flight ones go on.
   void begin_drain();
-  /// Waits until no chat request is in flight or queued; false on timeout.
+  /// Waits until no chat request is in flight; false on timeout.
   bool wait_idle(Duration timeout);
   /// Cancels every in-flight call (after a drain timeout).
   void cancel_all();
-  /// Stops the workers once the queue is empty (queued requests still run: drain first).
-  /// Idempotent.
-  void stop();
 
   size_t in_flight() const;
   std::string metrics_text() const;
@@ -230,30 +232,23 @@ class Gateway {
  private:
   friend class internal::ChatCall;        // one chat request's steps (src/chat_call.h)
   friend class internal::EmbeddingsCall;  // one embeddings request (src/embeddings_call.h)
-  /// kResponses: OpenAI's /v1/responses; kEmbeddings: /v1/embeddings (OpenAI shape).
-  enum class Proto : uint8_t { kOpenAi, kAnthropic, kOpenRouter, kResponses, kEmbeddings };
-  struct Task;
+  friend struct internal::GatewayAccess;  // the built-in protocols (src/gateway_access.h)
 
-  static std::string_view proto_name(Proto proto);  ///< openai | anthropic | openrouter | responses | embeddings
-  void dispatch_chat(Proto proto, Request request, ResponderPtr out, std::shared_ptr<Inflight> inflight);
-  void run_chat(Proto proto, const Request& request, Responder& out, Inflight& inflight, const std::string& trace_id);
-  void reply_error(Proto proto, Responder& out, const Status& st, const std::string& trace_id);
+  /// A request on a protocol's route: a call (drain refusal, in-flight count) or a local answer.
+  void dispatch(const InboundProtocol& protocol, const InboundRoute& route, const Request& request, Responder& out,
+                std::shared_ptr<Inflight> inflight);
   void reply_json(Responder& out, int status, std::string body, const std::string& trace_id = {});
   /// Auth on: the key check of the request's route (src/gateway_auth.cpp); false when it
   /// was refused (answered). Sets inflight.grant_ for client routes.
   bool authorize(const Request& request, Responder& out, Inflight& inflight);
-  static Proto proto_of(const Request& request);  ///< the protocol a request speaks, by path and headers
   void handle_admin(const Request& request, Responder& out);
   void handle_admin_writes(const Request& request, Responder& out);
   void reply_health(Responder& out);
   void reply_probe(const Request& request, Responder& out);
   void reply_models(const Request& request, Responder& out, const KeyGrant* grant);  ///< grant: models a client key may see
-  void reply_count_tokens(const Request& request, Responder& out);
-  void reply_stored_response(const Request& request, Responder& out);
   std::string new_trace_id();
   void store_trace(resilience::RequestTrace trace);
-  void worker_loop();
-  void count(Proto proto, int status);
+  void count(const InboundProtocol& protocol, int status);
 
   resilience::LlmClient& client_;
   Clock& clock_;
@@ -262,13 +257,12 @@ class Gateway {
   GatewayOptions opts_;
   std::function<void(const Completed&)> on_completed_;
 
-  // Worker pool.
+  std::shared_ptr<const InboundProtocols> inbound_;
+
+  // Requests in flight.
   mutable Mutex mu_;
-  std::condition_variable work_cv_, idle_cv_;
-  std::deque<std::function<void()>> queue_ PLOKE_GUARDED_BY(mu_);
-  std::vector<std::thread> workers_;
-  bool stopping_ PLOKE_GUARDED_BY(mu_) = false;
-  size_t active_ PLOKE_GUARDED_BY(mu_) = 0;                        // chat requests queued or running
+  std::condition_variable idle_cv_;
+  size_t active_ PLOKE_GUARDED_BY(mu_) = 0;                          // calls running
   std::vector<std::weak_ptr<Inflight>> live_ PLOKE_GUARDED_BY(mu_);  // (pruned lazily)
   std::atomic<bool> draining_{false};
 
@@ -280,8 +274,8 @@ class Gateway {
   std::atomic<uint64_t> seq_{0};
   std::string id_prefix_;
 
-  // Metrics: [proto][status class 2xx..5xx + 499].
-  std::atomic<uint64_t> requests_[2][6] = {};
+  // Metrics: [label × 6 + status class (2xx..5xx, 499)], labels: InboundProtocols::labels().
+  std::unique_ptr<std::atomic<uint64_t>[]> requests_;
   std::atomic<uint64_t> rejected_{0};
   std::atomic<uint64_t> stream_errors_{0};
 };

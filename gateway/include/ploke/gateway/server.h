@@ -1,9 +1,10 @@
 // File: ploke/gateway/server.h
 //
 // GatewayServer: the HTTP/1.1 front of a Gateway on the shared async server (ploke_net):
-// each parsed request goes to Gateway::handle(); the Responder writes through the
-// server's thread-safe response writer (whole replies, or head + chunks + finish for
-// streams, from a worker thread); a client that goes away cancels its façade call.
+// each parsed request goes to Gateway::handle() on a fiber of the event loop that parsed
+// it (at most GatewayOptions::max_queue in flight per loop; beyond, Gateway::reject_busy);
+// the Responder writes through the server's response writer (whole replies, or head +
+// chunks + finish for streams); a client that goes away cancels its façade call.
 //
 // Thread-safety: Start/stop_accepting/stop from one owner thread.
 #pragma once
