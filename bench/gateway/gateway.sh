@@ -31,12 +31,13 @@ BENCH=$(cd "$HERE/.." && pwd)
 REPO=$(cd "$BENCH/.." && pwd)
 # shellcheck source=bench/lib/common.sh
 source "$BENCH/lib/common.sh"
+# shellcheck source=bench/lib/wrk_runs.sh
+source "$BENCH/lib/wrk_runs.sh"
 bench_init
 
 BIN=$(bench_find_binary "$REPO" "${1:-}")
 DUR=${PLOKE_BENCH_DURATION:-8}
 ROUNDS=${PLOKE_BENCH_ROUNDS:-3}
-WARM=${PLOKE_BENCH_WARMUP:-2}
 CLK_TCK=$(getconf CLK_TCK)
 for t in wrk python3 curl; do command -v "$t" >/dev/null || bench_die "$t not found (scripts/install-deps.sh --bench)"; done
 grep -q 'CMAKE_BUILD_TYPE:STRING=Release' "$(dirname "$(dirname "$BIN")")/CMakeCache.txt" 2>/dev/null ||
@@ -49,13 +50,7 @@ STAMP=$(date -u +%Y%m%dT%H%M%SZ)
 RESULTS=$BENCH/results/gateway-$STAMP.json
 ROWS=()
 
-python3 - >"$T/body.json" <<'PY'
-import json
-print(json.dumps({"model": "gpt-4o", "messages": [{"role": "system", "content": "You are terse."},
-      {"role": "user", "content": "Give me a short status update."}], "max_tokens": 8},
-      separators=(",", ":")), end="")
-PY
-export WRK_METHOD=POST WRK_BODY_FILE=$T/body.json
+bench_chat_body
 
 # --- upstream: the simulator, no simulated latency -------------------------------------
 # The simulated provider advertises (and enforces) a rate limit, which the façade honours
@@ -141,26 +136,14 @@ JS
   bench_log "portkey: $PK (pid $PK_PID)"
 fi
 
-# run NAME URL CONNS THREADS PID [extra wrk args...]
+# run NAME URL CONNS THREADS PID [extra wrk args...]: bench_run, its wrk output kept too
 run() {
-  local name=$1 url=$2 c=$3 t=$4 pid=$5
-  shift 5
-  local load1 c0 c1
-  load1=$(cut -d' ' -f1 /proc/loadavg)
-  c0=$(bench_cpu_ticks "$pid")
-  wrk -t"$t" -c"$c" -d"${DUR}s" --latency -s "$BENCH/lib/post.lua" "$@" "$url" >"$T/$name.txt" 2>&1 ||
-    { cat "$T/$name.txt" >&2; bench_die "wrk failed for $name"; }
-  c1=$(bench_cpu_ticks "$pid")
-  {
-    echo "=== $name (loadavg before: $load1)"
-    cat "$T/$name.txt"
-  } >>"$BENCH/results/gateway-$STAMP.wrk.txt"
-  python3 "$BENCH/lib/loadreport.py" parse "$name" "$T/$name.txt" "$load1" "$(python3 -c "print(($c1 - $c0) / $CLK_TCK)")" >"$T/$name.json"
-  ROWS+=("$T/$name.json")
-  bench_log "$name: $(python3 -c "import json;d=json.load(open('$T/$name.json'));print(f\"{d['req_per_s']:.0f} req/s p50 {d['p50_ms']*1000:.0f} us cpu {d.get('server_cpu_us_per_req','?')} us/req\")")"
+  bench_run "$@"
+  { echo "=== $1 (loadavg before: $(python3 -c "import json;print(json.load(open('$T/$1.json')).get('loadavg1_before'))"))"
+    cat "$T/$1.txt"; } >>"$BENCH/results/gateway-$STAMP.wrk.txt"
 }
 PKH=(-H 'x-portkey-provider: openai' -H "x-portkey-custom-host: $SIM/v1" -H 'authorization: Bearer sk-bench')
-warm() { wrk -t2 -c16 -d"${WARM}s" -s "$BENCH/lib/post.lua" "$@" >/dev/null 2>&1 || true; }
+warm() { bench_warm "$@"; }
 warm "$SIM/v1/chat/completions"
 warm "$GW/v1/chat/completions"
 [[ -n $NX ]] && warm "$NX/v1/chat/completions"

@@ -11,6 +11,7 @@
 
 #include "ploke/core/secret_registry.h"
 #include "ploke/logging/logger.h"
+#include "support/test_support.h"
 
 namespace ploke::logging {
 namespace {
@@ -133,6 +134,36 @@ TEST(Logging, FileWriterAppendsEverythingAndBadPathIsAnInputError) {
   ASSERT_FALSE(bad.ok());
   EXPECT_EQ(bad.status().code(), StatusCode::kInvalidRequest);
   EXPECT_NE(bad.status().message().find(o.path), std::string::npos);
+}
+
+}  // namespace
+}  // namespace ploke::logging
+
+namespace ploke::logging {
+namespace {
+
+// The writer batches lines that queue up, but a line with nothing behind it is written at
+// once (no flush(), no destruction): an idle server's log is never held back.
+TEST(Logging, ALoneLineIsWrittenWithoutAFlushAndBurstsArriveWhole) {
+  const std::string path = ::testing::TempDir() + "/ploke-logging-batch.log";
+  std::remove(path.c_str());
+  LogOptions o;
+  o.path = path;
+  auto log = Logger::Open(o);
+  ASSERT_TRUE(log.ok()) << log.status().to_string();
+  auto lines = [&] {
+    std::ifstream in(path);
+    size_t n = 0;
+    for (std::string l; std::getline(in, l);) n += l.find("trace_id=gw-x-1") != std::string::npos;
+    return n;
+  };
+  RealClock clock;
+  (*log)->access(sample_access(), kAt);
+  EXPECT_TRUE(ploke::testing::wait_until(clock, [&] { return lines() == 1; })) << lines();
+  for (int i = 0; i < 5000; ++i) (*log)->access(sample_access(), kAt);
+  EXPECT_TRUE(ploke::testing::wait_until(clock, [&] { return lines() == 5001; })) << lines();
+  EXPECT_EQ((*log)->dropped(), 0u);
+  std::remove(path.c_str());
 }
 
 }  // namespace

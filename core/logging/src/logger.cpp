@@ -3,13 +3,19 @@
 
 #include <spdlog/async.h>
 #include <spdlog/async_logger.h>
-#include <spdlog/sinks/basic_file_sink.h>
+#include <spdlog/sinks/base_sink.h>
 #include <spdlog/sinks/ostream_sink.h>
-#include <spdlog/sinks/stdout_sinks.h>
 #include <spdlog/spdlog.h>
 
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <cerrno>
 #include <cstdio>
+#include <cstring>
 #include <ctime>
+#include <filesystem>
+#include <mutex>
 
 #include "ploke/core/secret.h"
 #include "ploke/json/escape.h"
@@ -147,6 +153,59 @@ std::string format_event(Level l, std::string_view message, Format f, std::strin
   return redact_secrets(std::move(w).take());  // key patterns and registered values
 }
 
+namespace {
+
+// The writer thread's sink: lines gather in a buffer that leaves in one write(2) once no
+// line is queued behind them (or 64 KiB wait), so a busy server pays one syscall per batch
+// instead of one per line, and an idle one still writes each line at once.
+class BatchingFdSink final : public spdlog::sinks::base_sink<std::mutex> {
+ public:
+  BatchingFdSink(int fd, bool owned) : fd_(fd), owned_(owned) {}
+  ~BatchingFdSink() override {
+    write_out();
+    if (owned_) ::close(fd_);
+  }
+  /// The pool whose (only) writer thread calls this sink; it outlives every call.
+  void set_pool(spdlog::details::thread_pool* pool) { pool_ = pool; }
+
+ protected:
+  void sink_it_(const spdlog::details::log_msg& msg) override {
+    buf_.append(msg.payload.data(), msg.payload.size());
+    buf_.push_back('\n');
+    if (buf_.size() >= (64u << 10) || pool_ == nullptr || pool_->queue_size() == 0) write_out();
+  }
+  void flush_() override { write_out(); }
+
+ private:
+  void write_out() {
+    size_t done = 0;
+    while (done < buf_.size()) {
+      const ssize_t n = ::write(fd_, buf_.data() + done, buf_.size() - done);
+      if (n < 0 && errno == EINTR) continue;
+      if (n <= 0) break;  // a log that cannot be written drops the batch, never the server
+      done += static_cast<size_t>(n);
+    }
+    buf_.clear();
+  }
+  int fd_;
+  bool owned_;
+  std::string buf_;
+  spdlog::details::thread_pool* pool_ = nullptr;
+};
+
+// stderr, or `path` opened for appending (missing folders are made).
+Result<std::shared_ptr<BatchingFdSink>> open_sink(const std::string& path) {
+  if (path.empty()) return std::make_shared<BatchingFdSink>(STDERR_FILENO, false);
+  std::error_code ec;
+  const std::filesystem::path parent = std::filesystem::path(path).parent_path();
+  if (!parent.empty()) std::filesystem::create_directories(parent, ec);
+  const int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
+  if (fd < 0) return InvalidRequestError("log file '" + path + "': cannot open (" + std::strerror(errno) + ")");
+  return std::make_shared<BatchingFdSink>(fd, true);
+}
+
+}  // namespace
+
 struct Logger::Impl {
   std::shared_ptr<spdlog::details::thread_pool> pool;  // null: synchronous
   std::shared_ptr<spdlog::logger> log;
@@ -163,16 +222,13 @@ Logger::~Logger() {
 
 Result<std::unique_ptr<Logger>> Logger::Open(const LogOptions& options) {
   auto impl = std::make_unique<Impl>();
+  auto sink = open_sink(options.path);
+  if (!sink.ok()) return sink.status();
   try {
-    spdlog::sink_ptr sink;
-    if (options.path.empty()) {
-      sink = std::make_shared<spdlog::sinks::stderr_sink_mt>();
-    } else {
-      sink = std::make_shared<spdlog::sinks::basic_file_sink_mt>(options.path, /*truncate=*/false);
-    }
-    sink->set_pattern("%v");
+    (*sink)->set_pattern("%v");
     impl->pool = std::make_shared<spdlog::details::thread_pool>(std::max<size_t>(options.queue, 16), 1);
-    impl->log = std::make_shared<spdlog::async_logger>(options.component, sink, impl->pool,
+    (*sink)->set_pool(impl->pool.get());
+    impl->log = std::make_shared<spdlog::async_logger>(options.component, *sink, impl->pool,
                                                        spdlog::async_overflow_policy::overrun_oldest);
   } catch (const std::exception& e) {
     return InvalidRequestError("log file '" + options.path + "': cannot open (" + e.what() + ")");
