@@ -156,7 +156,7 @@ Result<ChatResponse> ChatClient::complete(const ChatRequest& request) const {
   ChatRequest req = request;
   req.stream = false;
   PLOKE_ASSIGN_OR_RETURN(HttpRequest http, adapter_.build_request(req, endpoint_));
-  add_trace_context(http.headers, req.meta.traceparent, req.meta.tracestate);
+  add_trace_context(http.headers, traceparent_.empty() ? req.meta.traceparent : traceparent_, req.meta.tracestate);
   PLOKE_ASSIGN_OR_RETURN(HttpResponse response, exchange_unary(http, transport_, options_, clock_, adapter_, endpoint_));
   Result<ChatResponse> parsed = adapter_.parse_response(response, endpoint_);
   if (!parsed.ok()) return with_provider(parsed.status(), endpoint_);
@@ -166,7 +166,7 @@ Result<ChatResponse> ChatClient::complete(const ChatRequest& request) const {
 
 Result<EmbeddingResponse> ChatClient::embed(const EmbeddingRequest& request) const {
   PLOKE_ASSIGN_OR_RETURN(HttpRequest http, adapter_.build_embedding_request(request, endpoint_));
-  add_trace_context(http.headers, request.meta.traceparent, request.meta.tracestate);
+  add_trace_context(http.headers, traceparent_.empty() ? request.meta.traceparent : traceparent_, request.meta.tracestate);
   PLOKE_ASSIGN_OR_RETURN(HttpResponse response, exchange_unary(http, transport_, options_, clock_, adapter_, endpoint_));
   Result<EmbeddingResponse> parsed = adapter_.parse_embedding_response(response, endpoint_);
   if (!parsed.ok()) return with_provider(parsed.status(), endpoint_);
@@ -184,7 +184,7 @@ Result<ChatResponse> ChatClient::stream(const ChatRequest& request, const EventC
   ChatRequest req = request;
   req.stream = true;
   PLOKE_ASSIGN_OR_RETURN(HttpRequest http, adapter_.build_request(req, endpoint_));
-  add_trace_context(http.headers, req.meta.traceparent, req.meta.tracestate);
+  add_trace_context(http.headers, traceparent_.empty() ? req.meta.traceparent : traceparent_, req.meta.tracestate);
   StreamingHandler handler(adapter_, endpoint_, on_event);
   CallPtr call = transport_.start(http, options_, handler);
   wait_or_cancel(handler.completion, *call, clock_);

@@ -31,4 +31,20 @@ void add_trace_context(Headers& headers, std::string_view traceparent, std::stri
   if (!tracestate.empty() && tracestate.size() <= 512) headers.add("tracestate", std::string(tracestate));
 }
 
+std::string child_traceparent(std::string_view parent, std::string_view span_id) {
+  if (!valid_traceparent(parent) || span_id.size() != 16 || !lower_hex(span_id) || all_zeros(span_id)) return {};
+  std::string out = "00-";
+  out.append(parent.substr(3, 32)).push_back('-');
+  out.append(span_id).push_back('-');
+  out.append(parent.substr(53, 2));
+  return out;
+}
+
+std::string span_id_hex(uint64_t v) {
+  static constexpr char kHex[] = "0123456789abcdef";
+  std::string out(16, '0');
+  for (int i = 15; i >= 0; --i, v >>= 4) out[static_cast<size_t>(i)] = kHex[v & 0xf];
+  return out;
+}
+
 }  // namespace ploke

@@ -1,5 +1,7 @@
 // One chat request through the gateway (chat_call.h).
 #include "chat_call.h"
+
+#include "ploke/core/trace_context.h"
 #include "ploke/gateway/client_keys.h"
 
 #include <algorithm>
@@ -44,16 +46,37 @@ Status check_policy(const std::string& policy, const std::vector<std::string>& r
   return InvalidRequestError("x-ploke-policy: unknown policy '" + policy + "' (registered: " + list + ")");
 }
 
+namespace {
+// FNV-1a over `s` from `basis`: span and trace ids derived from the gateway's trace id.
+uint64_t fnv1a(std::string_view s, uint64_t basis) {
+  uint64_t h = basis;
+  for (unsigned char c : s) h = (h ^ c) * 0x100000001b3ULL;
+  return h | 1;  // never all zeros
+}
+}  // namespace
+
 Status apply_request_headers(const Headers& headers, const std::vector<std::string>& registered,
-                             const std::string& trace_id, adapters::inbound::RoutingHints& hints, RequestMeta& meta) {
+                             const std::string& trace_id, adapters::inbound::RoutingHints& hints, RequestMeta& meta,
+                             bool traced) {
   PLOKE_RETURN_IF_ERROR(apply_header_overrides(headers, hints));
   if (!hints.policy.empty()) PLOKE_RETURN_IF_ERROR(check_policy(hints.policy, registered));
   if (hints.deadline_ms) meta.deadline = std::chrono::milliseconds(*hints.deadline_ms);
   if (hints.priority) meta.priority = *hints.priority;
   meta.request_id = trace_id;
-  if (auto tp = headers.get("traceparent")) {
+  const auto tp = headers.get("traceparent");
+  const bool joined = tp && valid_traceparent(*tp);
+  if (tp && (joined || !traced)) {
     meta.traceparent = std::string(*tp);
     if (auto ts = headers.get("tracestate")) meta.tracestate = std::string(*ts);
+  }
+  if (!traced) return Status::Ok();
+  const std::string server_span = span_id_hex(fnv1a(trace_id, 0xcbf29ce484222325ULL));
+  if (joined) {
+    meta.traceparent = child_traceparent(*tp, server_span);
+  } else {
+    meta.traceparent = "00-" + span_id_hex(fnv1a(trace_id, 0x84222325cbf29ce4ULL)) +
+                       span_id_hex(fnv1a(trace_id, 0x9e3779b97f4a7c15ULL)) + "-" + server_span + "-01";
+    meta.tracestate.clear();
   }
   return Status::Ok();
 }
@@ -99,7 +122,7 @@ ChatCall::ChatCall(InboundExchange& x, ChatSession& session)
 
 void ChatCall::completed(const resilience::RequestTrace& trace, StatusCode code, const std::optional<Usage>& usage) {
   report(gw_, inflight_, requested_model_, trace, code, usage,
-         RequestOrigin{request_, t0_, "chat", in_.request.stream});
+         RequestOrigin{request_, t0_, "chat", in_.request.stream, in_.request.meta.traceparent});
 }
 
 void ChatCall::report(Gateway& gw, Inflight& inflight, const std::string& model, const resilience::RequestTrace& trace,
@@ -147,7 +170,9 @@ void ChatCall::refuse(const Status& st) {
 Status ChatCall::prepare() {
   PLOKE_RETURN_IF_ERROR(session_.parse(x_, in_));
   ChatRequest& req = in_.request;
-  PLOKE_RETURN_IF_ERROR(apply_request_headers(request_.headers, gw_.client_.policies(), trace_id_, in_.hints, req.meta));
+  const bool traced = gw_.opts_.otlp != nullptr;
+  PLOKE_RETURN_IF_ERROR(apply_request_headers(request_.headers, gw_.client_.policies(), trace_id_, in_.hints, req.meta, traced));
+  control_.attempt_spans = traced;
   requested_model_ = req.model;
   if (inflight_.grant_) {  // a client key's allowed models: the model and each fallback model
     PLOKE_RETURN_IF_ERROR(ClientAuth::check_model(*inflight_.grant_, requested_model_));

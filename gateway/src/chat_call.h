@@ -40,9 +40,13 @@ Status check_policy(const std::string& policy, const std::vector<std::string>& r
 /// What every gateway call takes from its request's headers: the overrides
 /// (apply_header_overrides(), the policy checked against `registered`) onto `hints`, and
 /// onto `meta` the deadline and priority they give, `trace_id` as the request id and the
-/// client's W3C trace context (traceparent / tracestate).
+/// client's W3C trace context (traceparent / tracestate). `traced` (OpenTelemetry on): the
+/// gateway's SERVER span joins the trace (its id derived from `trace_id`), so
+/// meta.traceparent names that span as parent; with no valid client traceparent a new trace
+/// starts (ids derived from `trace_id`, sampled). Off: the client's traceparent as sent.
 Status apply_request_headers(const Headers& headers, const std::vector<std::string>& registered,
-                             const std::string& trace_id, adapters::inbound::RoutingHints& hints, RequestMeta& meta);
+                             const std::string& trace_id, adapters::inbound::RoutingHints& hints, RequestMeta& meta,
+                             bool traced);
 
 /// Appends a later façade call's trace `t` (another of the n choices) to `merged`:
 /// attempts renumbered after the earlier ones, candidates once each, `note` then t's
@@ -58,6 +62,7 @@ struct RequestOrigin {
   TimePoint t0;                ///< the gateway's clock when the request began
   std::string_view operation;  ///< chat | embeddings (GenAI gen_ai.operation.name)
   bool streamed = false;
+  std::string_view server_traceparent;  ///< the SERVER span's traceparent (meta.traceparent when traced)
 };
 
 /// The exporter's view of a finished request: models, providers and server addresses from

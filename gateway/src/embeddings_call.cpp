@@ -55,7 +55,9 @@ std::optional<oa::WireError> EmbeddingsCall::read() {
 Status EmbeddingsCall::prepare() {
   if (inflight_.grant_) PLOKE_RETURN_IF_ERROR(ClientAuth::check_model(*inflight_.grant_, req_.model));
   adapters::inbound::RoutingHints hints;
-  PLOKE_RETURN_IF_ERROR(apply_request_headers(request_.headers, gw_.client_.policies(), trace_id_, hints, req_.meta));
+  const bool traced = gw_.opts_.otlp != nullptr;
+  PLOKE_RETURN_IF_ERROR(apply_request_headers(request_.headers, gw_.client_.policies(), trace_id_, hints, req_.meta, traced));
+  control_.attempt_spans = traced;
   control_.policy = hints.policy;
   control_.pin = hints.pin;
   control_.cancel = &inflight_.token_;
@@ -85,7 +87,7 @@ void EmbeddingsCall::record(const std::optional<Usage>& usage, const Status& st)
     merged_.final_code = st.code();
     merged_.final_error = st.to_string();
   }
-  ChatCall::report(gw_, inflight_, req_.model, merged_, st.code(), usage, RequestOrigin{request_, t0_, "embeddings", false});
+  ChatCall::report(gw_, inflight_, req_.model, merged_, st.code(), usage, RequestOrigin{request_, t0_, "embeddings", false, req_.meta.traceparent});
   gw_.store_trace(std::move(merged_));
 }
 

@@ -147,7 +147,7 @@ OtlpSpan attempt_span(const RequestTelemetry& r, const AttemptTelemetry& a, cons
                       uint64_t start_ns, uint64_t end_ns) {
   OtlpSpan s;
   s.trace_id = parent.trace_id;
-  s.span_id = hex_id(random, 8);
+  s.span_id = a.span_id.size() == 16 ? a.span_id : hex_id(random, 8);
   s.parent_span_id = parent.span_id;
   s.name = r.operation + " " + a.model;
   s.kind = 3;  // CLIENT
@@ -243,6 +243,10 @@ std::vector<OtlpSpan> request_spans(const RequestTelemetry& r, Random& random, i
     root.trace_id = hex_id(random, 16);
   }
   root.span_id = hex_id(random, 8);
+  if (valid_traceparent(r.server_traceparent)) {  // the ids the upstreams were sent
+    root.trace_id = r.server_traceparent.substr(3, 32);
+    root.span_id = r.server_traceparent.substr(36, 16);
+  }
   root.name = r.operation + " " + r.request_model;
   root.kind = 2;  // SERVER
   root.start_ns = at(unix_ns_at_start, Duration(0));

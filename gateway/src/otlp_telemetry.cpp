@@ -21,6 +21,7 @@ RequestTelemetry request_telemetry(const std::vector<EndpointInfo>& endpoints, c
   r.request_model = model;
   r.gateway_trace_id = trace.request_id;
   if (auto tp = origin.request.headers.get("traceparent")) r.traceparent = std::string(*tp);
+  r.server_traceparent = std::string(origin.server_traceparent);
   r.start = origin.t0;
   r.total = trace.total;
   r.streamed = origin.streamed;
@@ -37,6 +38,7 @@ RequestTelemetry request_telemetry(const std::vector<EndpointInfo>& endpoints, c
   for (const auto& a : trace.attempts) {
     AttemptTelemetry t;
     t.endpoint_id = a.endpoint_id;
+    t.span_id = a.span_id;
     if (const EndpointInfo* e = find_endpoint(endpoints, a.endpoint_id)) {
       t.provider = e->provider;
       t.model = e->model;

@@ -34,5 +34,14 @@ TEST(TraceContext, HeadersOnlyWithAValidTraceparent) {
   EXPECT_FALSE(long_state.has("tracestate"));
 }
 
+TEST(TraceContext, ChildKeepsTraceAndFlagsWithTheNewParent) {
+  EXPECT_EQ(span_id_hex(0x00f067aa0ba902b7ULL), "00f067aa0ba902b7");
+  EXPECT_EQ(child_traceparent("00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-00", "b7ad6b7169203331"),
+            "00-4bf92f3577b34da6a3ce929d0e0e4736-b7ad6b7169203331-00");
+  EXPECT_EQ(child_traceparent("bogus", "b7ad6b7169203331"), "");
+  EXPECT_EQ(child_traceparent("00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01", "0000000000000000"), "");
+  EXPECT_EQ(child_traceparent("00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01", "XYZ"), "");
+}
+
 }  // namespace
 }  // namespace ploke

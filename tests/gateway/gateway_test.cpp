@@ -8,13 +8,16 @@
 
 #include <nlohmann/json.hpp>
 
+#include <mutex>
 #include <sstream>
 
 #include "ploke/adapters/anthropic/adapter.h"
 #include "ploke/adapters/openai/adapter.h"
 #include "ploke/core/in_process_transport.h"
+#include "ploke/core/trace_context.h"
 #include "ploke/gateway/gateway.h"
 #include "ploke/gateway/inbound.h"
+#include "ploke/gateway/otlp.h"
 #include "ploke/simulator/engine.h"
 #include "ploke/simulator/fault_plan_json.h"
 #include "plain_protocol.h"
@@ -614,6 +617,53 @@ TEST_F(GatewayTest, TraceparentReachesTheUpstream) {
   ASSERT_EQ(call("POST", "/v1/messages", kMessages, {{"anthropic-version", "2023-06-01"}, {"traceparent", "00-xyz"}})->status, 200);
   ASSERT_EQ(upstream_headers_.size(), 1u);
   EXPECT_FALSE(upstream_headers_[0].has("traceparent"));
+}
+
+// With OpenTelemetry on, the gateway's spans sit between the client and the upstreams: the
+// SERVER span's parent is the client's span, each attempt's CLIENT span is its child, and
+// each upstream attempt gets the same trace id with its CLIENT span as parent-id. With no
+// client traceparent the gateway starts the trace the upstreams join.
+TEST_F(GatewayTest, WithTelemetryTheUpstreamsParentIsTheAttemptSpan) {
+  std::mutex mu;
+  std::string exported;
+  InProcessTransport sink(clock_, [&](const HttpRequest& r) {
+    std::lock_guard<std::mutex> l(mu);
+    if (r.path == "/v1/traces") exported = r.body;
+    return ScriptedResponse::Simple(200, Headers{}, "{}");
+  });
+  OtlpOptions oo;
+  oo.endpoint = "http://collector";
+  OtlpExporter exporter(sink, clock_, oo);
+  GatewayOptions go;
+  go.otlp = &exporter;
+  gw_ = std::make_unique<Gateway>(*client_, clock_, infos_, go);
+  const std::string trace = "4bf92f3577b34da6a3ce929d0e0e4736", client_span = "00f067aa0ba902b7";
+  fault(0, R"({"faults":[{"kind":"http_error","status":500,"should_retry":false,"trigger":{"nth":1}}]})");
+  ASSERT_EQ(call("POST", "/v1/chat/completions", kChat, {{"traceparent", "00-" + trace + "-" + client_span + "-01"}})->status, 200);
+  ASSERT_TRUE(exporter.flush());
+  json spans;
+  {
+    std::lock_guard<std::mutex> l(mu);
+    spans = json::parse(exported)["resourceSpans"][0]["scopeSpans"][0]["spans"];
+  }
+  ASSERT_EQ(spans.size(), 3u) << spans.dump();  // SERVER + two attempts (sim-a's 500, sim-b)
+  EXPECT_EQ(spans[0]["parentSpanId"], client_span);
+  ASSERT_EQ(upstream_headers_.size(), 2u);
+  for (size_t i = 0; i < 2; ++i) {
+    const json& attempt = spans[i + 1];
+    EXPECT_EQ(attempt["traceId"], trace);
+    EXPECT_EQ(attempt["parentSpanId"], spans[0]["spanId"]);
+    EXPECT_EQ(upstream_headers_[i].get("traceparent").value_or(""),
+              "00-" + trace + "-" + attempt["spanId"].get<std::string>() + "-01");
+  }
+  upstream_headers_.clear();
+  ASSERT_EQ(call("POST", "/v1/chat/completions", kChat)->status, 200);  // no traceparent: the gateway starts one
+  ASSERT_EQ(upstream_headers_.size(), 1u);
+  const std::string started(upstream_headers_[0].get("traceparent").value_or(""));
+  EXPECT_TRUE(valid_traceparent(started)) << started;
+  EXPECT_NE(started.substr(3, 32), trace);
+  exporter.stop();
+  gw_.reset();
 }
 
 // A protocol only this test knows ("plain", tests/gateway/plain_protocol.h: text in, text

@@ -5,6 +5,7 @@
 #include <cstdio>
 
 #include "llm_client_internal.h"
+#include "ploke/core/trace_context.h"
 
 namespace ploke::resilience {
 
@@ -406,6 +407,8 @@ LlmClient::CallRun::Outcome LlmClient::CallRun::attempt(EndpointState& ep, TimeP
   }
   const bool learn = c_.opts_.learn_rate_limits;
   Outcome o;
+  const std::string& traceparent = embedding_ ? embedding_->meta.traceparent : request_.meta.traceparent;
+  if (control_.attempt_spans && valid_traceparent(traceparent)) o.span_id = span_id_hex(c_.random_.next_u64() | 1);  // a span per attempt
   unlock_client();
   send(ep, call_opts, learn, o);
   if (c_.opts_.usage_sink) {
@@ -425,6 +428,9 @@ void LlmClient::CallRun::send(EndpointState& ep, const CallOptions& call_opts, b
   o.a0 = c_.clock_.now();
   ObservingTransport observed(*ep.cfg.transport, *ep.cfg.adapter, c_.clock_, learn, control_.cancel);
   ChatClient client(*ep.cfg.adapter, ep.cfg.endpoint, observed, c_.clock_, call_opts);
+  if (!o.span_id.empty()) {
+    client.set_traceparent(child_traceparent(embedding_ ? embedding_->meta.traceparent : request_.meta.traceparent, o.span_id));
+  }
   if (embedding_) {  // the request's model as is: an endpoint's model names its chat model
     Result<EmbeddingResponse> r = client.embed(*embedding_);
     o.r = embedding_as_chat(r);
@@ -510,6 +516,7 @@ TraceAttempt* LlmClient::CallRun::trace_attempt(EndpointState& ep, const Outcome
   a.start = o.a0 - t0_;
   a.duration = o.a1 - o.a0;
   a.ttft = o.ttft;
+  a.span_id = o.span_id;
   a.outcome = o.r.ok() ? StatusCode::kOk : o.r.status().code();
   if (!o.r.ok()) a.error = o.r.status().to_string();
   a.prompt_tokens = prompt;

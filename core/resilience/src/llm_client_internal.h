@@ -132,6 +132,7 @@ class LlmClient::CallRun {
     std::optional<Duration> ttft;
     RateLimitObservation observation;
     bool cancelled = false;
+    std::string span_id;  // the attempt's span (its traceparent's parent-id), when traced
   };
 
   void begin_trace();

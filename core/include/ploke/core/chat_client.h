@@ -38,6 +38,9 @@ class ChatClient {
   Result<EmbeddingResponse> embed(const EmbeddingRequest& request) const;
 
   const Endpoint& endpoint() const { return endpoint_; }
+  /// The attempt's own `traceparent`, sent instead of the request's (a caller that makes a
+  /// span per attempt); "" = the request's (RequestMeta::traceparent).
+  void set_traceparent(std::string traceparent) { traceparent_ = std::move(traceparent); }
 
  private:
   const ProviderAdapter& adapter_;
@@ -45,6 +48,7 @@ class ChatClient {
   Transport& transport_;
   Clock& clock_;
   CallOptions options_;
+  std::string traceparent_;
 };
 
 }  // namespace ploke

@@ -108,6 +108,7 @@ struct AttemptTelemetry {
   Duration start{0}, duration{0};  ///< start: since the request started
   StatusCode outcome = StatusCode::kOk;
   uint64_t input_tokens = 0, output_tokens = 0;
+  std::string span_id;  ///< the id the attempt's traceparent carried upstream ("" = draw one)
 };
 
 /// What the gateway hands the exporter per finished request (no header or body).
@@ -116,6 +117,7 @@ struct RequestTelemetry {
   std::string request_model, response_model, provider;
   std::string gateway_trace_id;    ///< x-ploke-trace-id
   std::string traceparent;         ///< the client's, verbatim ("" when none)
+  std::string server_traceparent;  ///< the SERVER span's, as sent on (trace id + span id; "" = draw them)
   TimePoint start{};               ///< the gateway's Clock::now() when the request began
   Duration total{0};
   std::optional<Duration> time_to_first_chunk;  ///< streamed requests with content

@@ -151,6 +151,11 @@ struct CallControl {
   CancelToken* cancel = nullptr;  ///< optional; must outlive the call
   std::string session;     ///< usage label ("" = LlmClientOptions::session)
   std::string profile;     ///< usage/budget label ("" = LlmClientOptions::profile)
+  /// With a valid RequestMeta::traceparent: each attempt gets a span id of its own (seeded
+  /// random), sent upstream as the traceparent's parent-id and kept in
+  /// TraceAttempt::span_id, for a caller that exports a span per attempt (the gateway with
+  /// OpenTelemetry on). Off: the request's traceparent goes upstream unchanged.
+  bool attempt_spans = false;
 };
 
 /// ~4 characters per token plus per-message overhead: the façade's prompt-token estimate

@@ -40,6 +40,7 @@ struct TraceAttempt {
   Duration start{0};            ///< since the request started
   Duration duration{0};
   std::optional<Duration> ttft; ///< streamed attempts that produced content
+  std::string span_id;          ///< when the request carried a traceparent: the attempt's span id, sent upstream as parent-id
   StatusCode outcome = StatusCode::kOk;
   std::string error;            ///< Status::to_string() when failed
   std::string decision;         ///< "done", "retry in 250ms (backoff)", "fall over: …", "give up: …"
