@@ -53,12 +53,49 @@ bool model_name_resolves(const std::vector<ModelName>& names, const std::vector<
 
 namespace ploke::gateway::internal {
 
+namespace {
+
+// OpenRouter's shortcuts: "MODEL:nitro" sorts providers by throughput, "MODEL:floor" by
+// price. Sets `sort` and returns MODEL; any other name as it is.
+std::string strip_sort_suffix(const std::string& model, std::string& sort) {
+  for (const auto& [suffix, by] : {std::pair<std::string_view, const char*>{":nitro", "throughput"}, {":floor", "price"}}) {
+    if (model.size() > suffix.size() && model.compare(model.size() - suffix.size(), suffix.size(), suffix) == 0) {
+      sort = by;
+      return model.substr(0, model.size() - suffix.size());
+    }
+  }
+  return model;
+}
+
+// A provider sort as the façade's policy (the client's own policy wins), said in the trace.
+void apply_sort(const std::string& sort, const std::string& client_policy, ModelRoute& r) {
+  if (sort.empty() || !client_policy.empty()) return;
+  std::string note;
+  if (sort == "price") {
+    r.policy = "cost";
+  } else if (sort == "latency") {
+    r.policy = "latency";
+  } else if (sort == "throughput") {
+    r.policy = "latency";
+    note = " (no throughput signal is kept: ordered by observed latency)";
+  } else {
+    note = " is not supported: ignored";
+  }
+  r.note += (r.note.empty() ? "" : "; ") + std::string("gateway: provider sort '") + sort + "'" +
+            (r.policy.empty() ? "" : " → policy " + r.policy) + note;
+}
+
+}  // namespace
+
 Result<ModelRoute> plan_model_route(const std::vector<ModelName>& names, const std::vector<EndpointInfo>& endpoints,
                                     const std::string& default_model, const adapters::inbound::InboundRequest& in,
                                     const InboundProtocol& protocol) {
   ModelRoute r;
   const auto& h = in.hints;
-  const std::string& model = in.request.model;
+  std::string sort = h.sort;
+  const std::string model = endpoints_for_name(names, endpoints, in.request.model).empty()
+                                ? strip_sort_suffix(in.request.model, sort)
+                                : in.request.model;
   bool weighted = false;
   std::vector<std::string> first = endpoints_for_name(names, endpoints, model, &weighted);
   if (!first.empty() && configured(names, model) != nullptr) r.note = "gateway: model '" + model + "' → " + joined(first);
@@ -86,6 +123,7 @@ Result<ModelRoute> plan_model_route(const std::vector<ModelName>& names, const s
   r.prefs.provider_only = h.provider_only;
   r.prefs.provider_ignore = h.provider_ignore;
   r.prefs.allow_fallbacks = h.allow_fallbacks.value_or(true) || h.provider_order.empty();
+  apply_sort(sort, h.policy, r);
   return r;
 }
 

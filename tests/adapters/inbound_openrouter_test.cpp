@@ -175,6 +175,7 @@ TEST(InboundOpenRouter, ExtensionsBecomeTagsAndHints) {
   EXPECT_EQ(h.policy, "cost");
   EXPECT_EQ(h.deadline_ms, 1500);
   EXPECT_EQ(h.priority, Priority::kHigh);
+  EXPECT_EQ(h.sort, "price");
   // The tags round-trip through the OpenRouter adapter's own reader.
   auto prefs = OpenRouterPreferences::FromTags(in->request.meta.tags);
   ASSERT_TRUE(prefs.ok()) << prefs.status().to_string();

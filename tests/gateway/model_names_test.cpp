@@ -110,6 +110,34 @@ TEST(ModelNames, ProviderPreferencesPassThroughAndAPinDropsTheTiers) {
   EXPECT_TRUE(all->prefs.empty());
 }
 
+// OpenRouter's provider.sort (and its :nitro / :floor model shortcuts) picks the façade's
+// policy unless the client named one; the trace says so, and what it cannot honour.
+TEST(ModelNames, ProviderSortPicksThePolicyAndTheTraceSaysSo) {
+  auto in = asking("gpt-4o");
+  in.hints.sort = "price";
+  ModelRoute r = plan(in);
+  EXPECT_EQ(r.policy, "cost");
+  EXPECT_NE(r.note.find("provider sort 'price' → policy cost"), std::string::npos) << r.note;
+  in.hints.sort = "latency";
+  EXPECT_EQ(plan(in).policy, "latency");
+  in.hints.sort = "throughput";
+  r = plan(in);
+  EXPECT_EQ(r.policy, "latency");
+  EXPECT_NE(r.note.find("no throughput signal"), std::string::npos) << r.note;
+  in.hints.sort = "exacto";
+  r = plan(in);
+  EXPECT_EQ(r.policy, "");
+  EXPECT_NE(r.note.find("'exacto' is not supported"), std::string::npos) << r.note;
+  in.hints.sort = "price";
+  in.hints.policy = "reliability";  // the client's own policy wins
+  EXPECT_EQ(plan(in).policy, "");
+  r = plan(asking("gpt-4o:floor"));
+  EXPECT_EQ(r.policy, "cost");
+  EXPECT_EQ(r.prefs.tiers, (Tiers{{"oa/gpt-4o"}}));
+  EXPECT_EQ(plan(asking("claude:nitro")).prefs.tiers, (Tiers{{"an/claude"}}));
+  EXPECT_EQ(plan(asking("claude:nitro")).policy, "latency");
+}
+
 TEST(ModelNames, LogprobsNeedAReachableCapableEndpoint) {
   std::vector<EndpointInfo> eps = endpoints();
   eps[1].logprobs = true;  // oa/gpt-4o

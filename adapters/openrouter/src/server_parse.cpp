@@ -77,6 +77,7 @@ Status read_members(const std::vector<std::pair<std::string_view, std::string>>&
   h.provider_ignore = std::move(prefs.ignore);
   h.allow_fallbacks = prefs.allow_fallbacks;
   h.fallback_models = std::move(prefs.models);
+  h.sort = prefs.sort;
   return Status::Ok();
 }
 

@@ -68,6 +68,7 @@ struct RoutingHints {
   std::vector<std::string> provider_order, provider_only, provider_ignore;
   std::optional<bool> allow_fallbacks;
   std::vector<std::string> fallback_models;  ///< tried after the request's model, in order
+  std::string sort;                  ///< provider sort: "price" | "latency" | "throughput" (OpenRouter provider.sort)
   std::string pin;                   ///< ploke.provider: endpoint id, provider or provider/model
   std::string policy;                ///< ploke.policy
   std::optional<int64_t> deadline_ms;  ///< ploke.deadline_ms
