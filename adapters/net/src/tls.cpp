@@ -37,11 +37,11 @@ TlsWant want_of(ssl_st* ssl, int r) {
   }
 }
 
-// Both sides: TLS 1.2+, partial writes from a moving buffer, no buffers while idle, an EOF
-// without close_notify read as EOF.
+// Both sides: TLS 1.2+, partial writes from a moving buffer, an EOF without close_notify
+// read as EOF.
 void common_setup(ssl_ctx_st* ctx) {
   SSL_CTX_set_min_proto_version(ctx, TLS1_2_VERSION);
-  SSL_CTX_set_mode(ctx, SSL_MODE_ENABLE_PARTIAL_WRITE | SSL_MODE_ACCEPT_MOVING_WRITE_BUFFER | SSL_MODE_RELEASE_BUFFERS);
+  SSL_CTX_set_mode(ctx, SSL_MODE_ENABLE_PARTIAL_WRITE | SSL_MODE_ACCEPT_MOVING_WRITE_BUFFER);
   SSL_CTX_set_options(ctx, SSL_OP_IGNORE_UNEXPECTED_EOF);
 }
 
@@ -90,6 +90,9 @@ Result<TlsContext> make_tls_server_context(const std::string& cert_file, const s
   if (!ctx) return InternalError("TLS: cannot create a server context: " + last_error_reason());
   common_setup(ctx.get());
   SSL_CTX_set_alpn_select_cb(ctx.get(), select_http11, nullptr);
+  // Many mostly idle keep-alive clients: their buffers are freed between records (a busy
+  // upstream connection keeps its own: the client context does not set this).
+  SSL_CTX_set_mode(ctx.get(), SSL_MODE_RELEASE_BUFFERS);
   ERR_clear_error();
   if (SSL_CTX_use_certificate_chain_file(ctx.get(), cert_file.c_str()) != 1) {
     return InvalidRequestError("TLS: cannot load the certificate chain " + cert_file + ": " + last_error_reason());

@@ -5,13 +5,14 @@
 //
 // Contract:
 //  - A TlsContext is one SSL_CTX: TLS 1.2+, ALPN "http/1.1", SSL_MODE_ENABLE_PARTIAL_WRITE |
-//    ACCEPT_MOVING_WRITE_BUFFER | RELEASE_BUFFERS (idle pooled connections hold no buffers),
+//    ACCEPT_MOVING_WRITE_BUFFER (pooled upstream connections keep their record buffers:
+//    freeing them per record costs more CPU than the ~34 KiB each holds),
 //    an EOF without close_notify reads as EOF (as curl and browsers do; the HTTP framing
 //    still detects a truncated body). Verification (on unless the caller turns it off):
 //    the CA file given, else OpenSSL's default paths (which honour SSL_CERT_FILE /
 //    SSL_CERT_DIR), then the host name (or IP literal) against the certificate.
 //  - Server side: TLS 1.2+, ALPN answers "http/1.1" (the only protocol spoken), session
-//    tickets on. tls_accept_new() gives an SSL for an accepted socket; the server then runs
+//    tickets on, RELEASE_BUFFERS (many idle keep-alive clients hold no buffers). tls_accept_new() gives an SSL for an accepted socket; the server then runs
 //    tls_handshake / tls_read / tls_write like the client.
 //  - tls_new(): SNI for a host name (never for an IP literal), hostname checking when
 //    verifying. tls_free() frees the SSL, never the socket.
