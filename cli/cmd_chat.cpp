@@ -43,7 +43,7 @@ CLI::App* add_chat_command(CLI::App& app, ChatArgs& a) {
   c->add_flag("--json", a.json, "Print the normalized response as JSON");
   c->add_flag("--trace", a.trace, "Print the routing trace: candidates, filters, scores, every attempt");
   c->add_option("--fallback", a.fallbacks, "Fallback endpoint ADAPTER,URL[,MODEL] (repeatable, in order)");
-  c->add_option("--policy", a.policy, "Routing policy: cost, latency, reliability, weighted, pinned");
+  c->add_option("--policy", a.policy, "Routing policy: cost, latency, throughput, reliability, weighted, pinned");
   c->add_option("--ledger", a.ledger, "Record every attempt (tokens, cost, outcome) in this SQLite cost ledger");
   c->add_option("--config", a.config, "config.toml ([routing], budgets, ledger, profiles)");
   c->add_option("--profile", a.profile, "Usage/budget profile label (default: the active profile)");

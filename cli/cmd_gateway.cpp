@@ -63,7 +63,7 @@ CLI::App* add_gateway_command(CLI::App& app, GatewayArgs& a) {
   g->add_option("--default-model", a.default_model,
                  "Serve a model name that resolves to nothing with this model name instead of a 404 "
                  "(default: none; with --sim, the simulators' model)");
-  g->add_option("--policy", a.policy, "Routing policy: cost, latency, reliability, weighted, pinned");
+  g->add_option("--policy", a.policy, "Routing policy: cost, latency, throughput, reliability, weighted, pinned");
   g->add_option("--threads", a.threads, "Event-loop threads of the HTTP front")->capture_default_str()->check(CLI::Range(1, 256));
   g->add_option("--max-queue", a.max_queue, "Requests in flight per event loop before 429/529")->capture_default_str()->check(CLI::Range(1, 1000000));
   g->add_option("--max-in-flight", a.max_in_flight, "Façade admission: concurrent upstream calls (wins over the config's [routing])")

@@ -24,7 +24,7 @@ CLI::App* add_routing_command(CLI::App& app, RoutingArgs& args) {
   auto* routing = app.add_subcommand("routing", "Routing of the resilience façade ([routing] in config.toml)");
   routing->require_subcommand(1);
   auto* policy = routing->add_subcommand("policy", "Show the routing policy, or switch it (saved in config.toml)");
-  policy->add_option("name", args.name, "cost, latency, reliability, weighted or pinned");
+  policy->add_option("name", args.name, "cost, latency, throughput, reliability, weighted or pinned");
   policy->add_option("--config", args.config, "Config file (default $XDG_CONFIG_HOME/ploke-sim/config.toml)");
   policy->callback([&args] { args.action = "policy"; });
   return routing;

@@ -76,8 +76,7 @@ void apply_sort(const std::string& sort, const std::string& client_policy, Model
   } else if (sort == "latency") {
     r.policy = "latency";
   } else if (sort == "throughput") {
-    r.policy = "latency";
-    note = " (no throughput signal is kept: ordered by observed latency)";
+    r.policy = "throughput";
   } else {
     note = " is not supported: ignored";
   }

@@ -19,7 +19,7 @@ CFG="$XDG_CONFIG_HOME/ploke-sim/config.toml"
 
 # --- routing policy -----------------------------------------------------------------------
 "$BIN" routing policy >"$TMP/out" 2>&1; check "policy without a config: the default" 0 $? "^routing policy: reliability \(default\)" "$TMP/out"
-grep -q "^registered: cost, latency, pinned, reliability, weighted" "$TMP/out"; check "lists the registered policies" 0 $?
+grep -q "^registered: cost, latency, pinned, reliability, throughput, weighted" "$TMP/out"; check "lists the registered policies" 0 $?
 mkdir -p "$(dirname "$CFG")"
 cat >"$CFG" <<'TOML'
 # my config: keep this comment

@@ -121,6 +121,19 @@ TEST_F(RouterTest, LatencyPolicyIsP95Aware) {
   EXPECT_EQ(chain_ids(), (std::vector<std::string>{"b", "c", "a"}));
 }
 
+TEST_F(RouterTest, ThroughputPolicyPrefersFastOutput) {
+  req_.policy = "throughput";
+  req_.required.tools = true;
+  sig_[0].tokens_per_s = 40;
+  sig_[1].tokens_per_s = 120;
+  sig_[3].tokens_per_s = 0;  // unknown: 50, tried before a measured 40
+  router_.route(cands_, sig_, req_, d_);
+  EXPECT_EQ(chain_ids(), (std::vector<std::string>{"b", "d", "a"}));
+  sig_[1].smoothed_success = 0.2;  // fast but flaky: 24 effective
+  router_.route(cands_, sig_, req_, d_);
+  EXPECT_EQ(chain_ids(), (std::vector<std::string>{"d", "a", "b"}));
+}
+
 TEST_F(RouterTest, ReliabilityPolicyPrefersHealthy) {
   sig_[0].smoothed_success = 0.5;
   sig_[1].smoothed_success = 0.99;
@@ -191,7 +204,7 @@ TEST_F(RouterTest, PolicyRegistry) {
   EXPECT_EQ(router_.default_policy(), "cost");
   Status st = router_.set_default_policy("fastest");
   EXPECT_EQ(st.code(), StatusCode::kInvalidRequest);
-  EXPECT_NE(st.message().find("known: cost, latency, pinned, reliability, weighted"), std::string::npos)
+  EXPECT_NE(st.message().find("known: cost, latency, pinned, reliability, throughput, weighted"), std::string::npos)
       << st.message();
   req_.policy = "nope";
   router_.route(cands_, sig_, req_, d_);

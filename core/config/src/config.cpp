@@ -53,7 +53,7 @@ std::string config_path(const std::string& explicit_path, const EnvLookup& env) 
 
 const std::vector<std::string>& builtin_policy_names() {
   // The names resilience::Router registers (config_routing_edit_test checks they agree).
-  static const std::vector<std::string> names = {"cost", "latency", "pinned", "reliability", "weighted"};
+  static const std::vector<std::string> names = {"cost", "latency", "pinned", "reliability", "throughput", "weighted"};
   return names;
 }
 

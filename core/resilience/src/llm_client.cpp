@@ -232,6 +232,7 @@ void LlmClient::route_locked(const RouteRequest& rr, uint64_t est_tokens, const 
     if (!ep.cached_at || now - *ep.cached_at >= opts_.signals_refresh) {
       const HealthSnapshot h = ep.stats.snapshot(now);
       ep.cached.p95_ms = h.total_ms.count ? h.total_ms.p95 : 0.0;
+      ep.cached.tokens_per_s = h.tokens_per_s.count ? h.tokens_per_s.p50 : 0.0;
       ep.cached.smoothed_success = h.smoothed_success_rate;
       ep.cached.score = h.score;
       ep.cached_at = now;

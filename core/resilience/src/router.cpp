@@ -53,6 +53,18 @@ class LatencyPolicy final : public RoutingPolicy {
   }
 };
 
+// Output tokens per second (median of recent successes), discounted by flakiness; an
+// endpoint not measured yet counts as 50 tokens/s, so it gets tried.
+class ThroughputPolicy final : public RoutingPolicy {
+ public:
+  std::string_view name() const override { return "throughput"; }
+  double score(const EndpointCandidate&, const CandidateSignals& s, const RouteRequest&, uint32_t, double,
+               Random&) const override {
+    const double tps = s.tokens_per_s > 0 ? s.tokens_per_s : 50.0;
+    return tps * std::max(s.smoothed_success, 0.01);
+  }
+};
+
 class ReliabilityPolicy final : public RoutingPolicy {
  public:
   std::string_view name() const override { return "reliability"; }
@@ -101,6 +113,7 @@ Filter capability_filter(const Capabilities& need, const EndpointCandidate& c) {
 Router::Router(RouterConfig config, uint64_t seed) : cfg_(std::move(config)), random_(seed) {
   (void)register_policy(std::make_unique<CostPolicy>());
   (void)register_policy(std::make_unique<LatencyPolicy>());
+  (void)register_policy(std::make_unique<ThroughputPolicy>());
   (void)register_policy(std::make_unique<ReliabilityPolicy>());
   (void)register_policy(std::make_unique<WeightedPolicy>());
   (void)register_policy(std::make_unique<PinnedPolicy>());

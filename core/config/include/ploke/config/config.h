@@ -134,7 +134,7 @@ struct RoutingConfig {
 };
 
 /// The routing policy names `routing.policy` accepts: the ones every resilience::Router
-/// registers (cost, latency, pinned, reliability, weighted), sorted.
+/// registers (cost, latency, pinned, reliability, throughput, weighted), sorted.
 const std::vector<std::string>& builtin_policy_names();
 
 struct Config {

@@ -83,6 +83,7 @@ struct CandidateSignals {
   bool rate_limited = false;
   bool excluded = false;
   double p95_ms = 0;          ///< 0 = unknown
+  double tokens_per_s = 0;    ///< median output tokens/s of recent successes; 0 = unknown
   double smoothed_success = 0.9;
   double score = 0.9;         ///< EndpointStats score
   double remaining_budget_usd = 1e300;  ///< BudgetOracle: smallest remaining budget of its provider/profile
