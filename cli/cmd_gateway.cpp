@@ -532,7 +532,7 @@ int run_gateway(const GatewayArgs& args) {
   RealClock clock;
   // Each request runs on a fiber of its event loop and its upstream calls (http:// and
   // https://) run on that loop too (LoopHttpClient), so a request never changes threads.
-  adapters::HttpTransport::Options ho{256, "ploke-sim-gateway/0.1", true};
+  adapters::HttpTransport::Options ho{256, "ploke-sim-gateway/0.1", true, "", false};
   ho.on_event_loop = true;
   adapters::HttpTransport transport(clock, ho);  // a client that leaves cancels the façade call (its token stops the transfer)
   AdapterRegistry registry;

@@ -171,12 +171,12 @@ class GatewayStack {
   std::vector<std::unique_ptr<simulator::SimServer>> sims_;
   ProviderAdapterPtr adapter_ = adapters::openai::make_openai_adapter();
   static adapters::HttpTransport::Options upstream_options(const StackOptions& o) {
-    adapters::HttpTransport::Options h{o.upstream_pool, "ploke-gateway-test", true};
+    adapters::HttpTransport::Options h{o.upstream_pool, "ploke-gateway-test", true, "", false};
     h.on_event_loop = true;  // upstream calls on the request's loop
     return h;
   }
   adapters::HttpTransport upstream_{clock_, upstream_options(o_)};
-  adapters::HttpTransport client_http_{clock_, adapters::HttpTransport::Options{64, "gateway-test-client", true}};
+  adapters::HttpTransport client_http_{clock_, adapters::HttpTransport::Options{64, "gateway-test-client", true, "", false}};
   std::unique_ptr<resilience::LlmClient> client_;
   std::unique_ptr<Gateway> gateway_;
   std::unique_ptr<GatewayServer> server_;

@@ -119,7 +119,7 @@ std::string load_body(int i, bool stream) {
 // `requests` requests from `concurrency` client threads, each classified.
 void drive_load(GatewayStack& s, int requests, int concurrency, LoadTally& tally) {
   std::atomic<int> next{0};
-  adapters::HttpTransport clients(s.clock(), adapters::HttpTransport::Options{static_cast<size_t>(concurrency), "gateway-load", true});
+  adapters::HttpTransport clients(s.clock(), adapters::HttpTransport::Options{static_cast<size_t>(concurrency), "gateway-load", true, "", false});
   std::vector<std::thread> threads;
   for (int t = 0; t < concurrency; ++t) {
     threads.emplace_back([&] {

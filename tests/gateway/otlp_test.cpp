@@ -66,8 +66,8 @@ RequestTelemetry sample(const std::string& traceparent = kTraceparent) {
   r.time_to_first_chunk = 250ms;
   r.input_tokens = 12;
   r.output_tokens = 34;
-  r.attempts.push_back({"sim-a/gpt-4o-mini", "sim-a", "gpt-4o-mini", "127.0.0.1", 0ms, 100ms, StatusCode::kServerError, 0, 0});
-  r.attempts.push_back({"sim-b/gpt-4o-mini", "sim-b", "gpt-4o-mini", "127.0.0.1", 100ms, 200ms, StatusCode::kOk, 12, 34});
+  r.attempts.push_back({"sim-a/gpt-4o-mini", "sim-a", "gpt-4o-mini", "127.0.0.1", 0ms, 100ms, StatusCode::kServerError, 0, 0, ""});
+  r.attempts.push_back({"sim-b/gpt-4o-mini", "sim-b", "gpt-4o-mini", "127.0.0.1", 100ms, 200ms, StatusCode::kOk, 12, 34, ""});
   return r;
 }
 
