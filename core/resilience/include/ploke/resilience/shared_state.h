@@ -1,0 +1,97 @@
+// File: ploke/resilience/shared_state.h
+//
+// SharedState: one instance's view of the SharedStore, with the failure policy. Every
+// call is bounded by the store's own timeout (a RedisStore answers kTimeout /
+// kConnectionReset rather than wait), and when the store fails:
+//
+//   kind         | while the store is unreachable or slow
+//   -------------+-----------------------------------------------------------------
+//   rate limits  | admitted by a local MemoryStore at each limit ÷ live instances
+//                | (the last heartbeat's count; at least 1 of each limit)
+//   hard budgets | refused: spend() returns the error, the caller refuses the request;
+//                | spend added meanwhile is kept and sent with the next add
+//   breakers     | stay local: publishing is skipped, claim_trial() says yes
+//
+// Every such decision is counted (counters(), for /metrics) and the store's health is
+// logged once per transition (healthy → degraded → healthy). After a recovery the shared
+// breaker states are re-read (pub/sub loses what was sent while away) and handed to the
+// breaker listener like published ones.
+//
+// Thread-safety: thread-safe.
+#pragma once
+
+#include <functional>
+#include <map>
+#include <string>
+#include <vector>
+
+#include "ploke/core/clock.h"
+#include "ploke/core/thread_annotations.h"
+#include "ploke/resilience/shared_store.h"
+
+namespace ploke::resilience {
+
+struct SharedStateOptions {
+  std::string instance_id = "instance";
+  Duration heartbeat_ttl = std::chrono::seconds(3);  ///< an instance not heard of for this is gone
+  Duration trial_ttl = std::chrono::seconds(10);     ///< how long a half-open trial claim holds
+};
+
+struct SharedCounters {
+  uint64_t rate_limit_local = 0;   ///< admissions decided by the local share
+  uint64_t budget_refused = 0;     ///< budget reads that failed (the caller refuses)
+  uint64_t breaker_local = 0;      ///< breaker publishes / trial claims kept local
+  uint64_t store_errors = 0;       ///< every failed store operation
+  uint64_t transitions = 0;        ///< healthy ⇄ degraded changes
+};
+
+class SharedState {
+ public:
+  using Log = std::function<void(bool degraded, const std::string& message)>;
+  using BreakerListener = std::function<void(const BreakerShare&)>;
+
+  SharedState(Clock& clock, SharedStore& store, SharedStateOptions options);
+  ~SharedState();
+  SharedState(const SharedState&) = delete;
+  SharedState& operator=(const SharedState&) = delete;
+
+  /// Atomic admission on every limit; the local share when the store fails.
+  Admission admit(const AdmitRequest& req);
+  /// Corrects and releases an admission (does not wait for the store).
+  void reconcile(const Reservation& r, uint64_t actual_tokens);
+
+  /// Spend counters for budgets; an error while the store fails (refuse hard budgets).
+  Result<std::vector<double>> spend(const std::vector<std::string>& scopes);
+  /// Adds spend (does not wait; kept and re-sent while the store fails).
+  void add_spend(const std::string& scope, double usd);
+
+  /// Publishes this instance's breaker decision (does not wait; skipped while degraded).
+  void publish_breaker(const std::string& endpoint, bool open, Duration open_for, Duration ttl);
+  /// Other instances' breaker decisions (own publishes filtered out), and the re-read
+  /// states after a recovery, for the endpoints named by watch_breakers().
+  void set_breaker_listener(BreakerListener l);
+  void watch_breakers(std::vector<std::string> endpoints);
+  /// Reads the stored states now and hands each to the listener.
+  void refresh_breakers();
+  /// True when this instance may send the endpoint's half-open trial (true when degraded).
+  bool claim_trial(const std::string& endpoint);
+
+  /// Marks this instance live; returns the live count (the last known while degraded).
+  uint32_t heartbeat();
+  uint32_t live_instances() const;
+  bool degraded() const;
+  SharedCounters counters() const;
+  void set_log(Log log);
+  const std::string& instance_id() const { return opts_.instance_id; }
+
+ private:
+  struct Core;  // what fire-and-forget callbacks hold on to (they may outlive this object)
+
+  Clock& clock_;
+  SharedStore& store_;
+  SharedStateOptions opts_;
+  MemoryStore local_;
+  std::shared_ptr<Core> core_;
+};
+
+}  // namespace ploke::resilience

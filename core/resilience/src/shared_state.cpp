@@ -1,0 +1,209 @@
+// SharedState: the failure policy over a SharedStore (see shared_state.h).
+#include "ploke/resilience/shared_state.h"
+
+#include <algorithm>
+#include <atomic>
+
+namespace ploke::resilience {
+
+struct SharedState::Core : std::enable_shared_from_this<Core> {
+  Core(SharedStore& s, std::string id) : store(s), instance(std::move(id)) {}
+  SharedStore& store;
+  const std::string instance;
+  std::atomic<uint32_t> live{1};
+  std::atomic<bool> degraded{false};
+  mutable Mutex mu;
+  SharedCounters counters PLOKE_GUARDED_BY(mu);
+  std::map<std::string, double, std::less<>> unsent_spend PLOKE_GUARDED_BY(mu);
+  std::vector<std::string> watched PLOKE_GUARDED_BY(mu);
+  Log log PLOKE_GUARDED_BY(mu);
+  BreakerListener listener PLOKE_GUARDED_BY(mu);
+
+  void count(uint64_t SharedCounters::*field) {
+    MutexLock lock(mu);
+    ++(counters.*field);
+  }
+
+  /// Counts a failed operation and logs a health transition (once per transition).
+  void observe(const Status& s) {
+    const bool failed = !s.ok();
+    Log l;
+    {
+      MutexLock lock(mu);
+      if (failed) ++counters.store_errors;
+      if (degraded.load() == failed) return;
+      degraded.store(failed);
+      ++counters.transitions;
+      l = log;
+    }
+    if (l) {
+      l(failed, failed ? "shared store unavailable (" + std::string(status_code_name(s.code())) + ": " +
+                             s.message() + "): rate limits use a local share (limit / " +
+                             std::to_string(live.load()) + " live instances), hard budgets refuse, breakers stay local"
+                       : "shared store available again: rate limits, budgets and breakers are shared");
+    }
+    if (!failed) refresh();
+  }
+
+  void deliver(const BreakerShare& b) {
+    BreakerListener l;
+    {
+      MutexLock lock(mu);
+      if (b.origin == instance || std::find(watched.begin(), watched.end(), b.endpoint) == watched.end()) return;
+      l = listener;
+    }
+    if (l) l(b);
+  }
+
+  /// Re-reads the watched endpoints' states (pub/sub lost what was sent while away).
+  void refresh() {
+    std::vector<std::string> eps;
+    {
+      MutexLock lock(mu);
+      eps = watched;
+    }
+    if (eps.empty()) return;
+    std::weak_ptr<Core> weak = weak_from_this();
+    store.read_breakers(eps, [weak](Result<std::vector<std::optional<BreakerShare>>> r) {
+      auto self = weak.lock();
+      if (!self || !r.ok()) return;
+      for (const auto& b : *r) {
+        if (b) self->deliver(*b);
+      }
+    });
+  }
+};
+
+SharedState::SharedState(Clock& clock, SharedStore& store, SharedStateOptions options)
+    : clock_(clock), store_(store), opts_(std::move(options)), local_(clock),
+      core_(std::make_shared<Core>(store, opts_.instance_id)) {
+  std::weak_ptr<Core> weak = core_;
+  store_.subscribe_breakers([weak](const BreakerShare& b) {
+    if (auto self = weak.lock()) self->deliver(b);
+  });
+}
+
+SharedState::~SharedState() = default;
+
+Admission SharedState::admit(const AdmitRequest& req) {
+  Result<Admission> r = wait_store<Admission>(
+      clock_, [&](SharedStore::Callback<Admission> cb) { store_.admit(req, std::move(cb)); });
+  core_->observe(r.status());
+  if (r.ok()) return std::move(*r);
+  core_->count(&SharedCounters::rate_limit_local);
+  AdmitRequest share = req;
+  const uint64_t live = std::max<uint32_t>(1, core_->live.load());
+  for (auto& l : share.limits) {
+    if (l.limit > 0) l.limit = std::max<uint64_t>(1, l.limit / live);
+  }
+  Admission a = local_.admit_now(share);
+  a.reservation.local = true;
+  if (!a.allowed) a.reason += " (local share: shared store unavailable)";
+  return a;
+}
+
+void SharedState::reconcile(const Reservation& r, uint64_t actual_tokens) {
+  if (r.local) {
+    local_.reconcile_now(r, actual_tokens);
+    return;
+  }
+  std::weak_ptr<Core> weak = core_;
+  store_.reconcile(r, actual_tokens, [weak](Result<bool> res) {
+    if (auto self = weak.lock()) self->observe(res.status());
+  });
+}
+
+Result<std::vector<double>> SharedState::spend(const std::vector<std::string>& scopes) {
+  Result<std::vector<double>> r = wait_store<std::vector<double>>(
+      clock_, [&](SharedStore::Callback<std::vector<double>> cb) { store_.get_spend(scopes, std::move(cb)); });
+  core_->observe(r.status());
+  if (!r.ok()) {
+    core_->count(&SharedCounters::budget_refused);
+    return r;
+  }
+  MutexLock lock(core_->mu);  // spend not yet sent counts too
+  for (size_t i = 0; i < scopes.size(); ++i) {
+    if (auto it = core_->unsent_spend.find(scopes[i]); it != core_->unsent_spend.end()) (*r)[i] += it->second;
+  }
+  return r;
+}
+
+void SharedState::add_spend(const std::string& scope, double usd) {
+  double total = usd;
+  {
+    MutexLock lock(core_->mu);
+    if (auto it = core_->unsent_spend.find(scope); it != core_->unsent_spend.end()) {
+      total += it->second;
+      core_->unsent_spend.erase(it);
+    }
+  }
+  std::weak_ptr<Core> weak = core_;
+  store_.add_spend(scope, total, [weak, scope, total](Result<double> r) {
+    auto self = weak.lock();
+    if (!self) return;
+    self->observe(r.status());
+    if (r.ok()) return;
+    MutexLock lock(self->mu);
+    self->unsent_spend[scope] += total;  // sent again with the next add
+  });
+}
+
+void SharedState::publish_breaker(const std::string& endpoint, bool open, Duration open_for, Duration ttl) {
+  if (core_->degraded.load()) {
+    core_->count(&SharedCounters::breaker_local);
+    return;
+  }
+  std::weak_ptr<Core> weak = core_;
+  store_.publish_breaker(BreakerShare{endpoint, open, open_for, opts_.instance_id}, ttl, [weak](Result<bool> r) {
+    auto self = weak.lock();
+    if (!self) return;
+    self->observe(r.status());
+    if (!r.ok()) self->count(&SharedCounters::breaker_local);
+  });
+}
+
+void SharedState::set_breaker_listener(BreakerListener l) {
+  MutexLock lock(core_->mu);
+  core_->listener = std::move(l);
+}
+
+void SharedState::watch_breakers(std::vector<std::string> endpoints) {
+  MutexLock lock(core_->mu);
+  core_->watched = std::move(endpoints);
+}
+
+void SharedState::refresh_breakers() { core_->refresh(); }
+
+bool SharedState::claim_trial(const std::string& endpoint) {
+  Result<bool> r = wait_store<bool>(clock_, [&](SharedStore::Callback<bool> cb) {
+    store_.claim_trial(endpoint, opts_.instance_id, opts_.trial_ttl, std::move(cb));
+  });
+  core_->observe(r.status());
+  if (r.ok()) return *r;
+  core_->count(&SharedCounters::breaker_local);
+  return true;
+}
+
+uint32_t SharedState::heartbeat() {
+  Result<uint32_t> r = wait_store<uint32_t>(clock_, [&](SharedStore::Callback<uint32_t> cb) {
+    store_.heartbeat(opts_.instance_id, opts_.heartbeat_ttl, std::move(cb));
+  });
+  core_->observe(r.status());
+  if (r.ok()) core_->live.store(std::max<uint32_t>(1, *r));
+  return core_->live.load();
+}
+
+uint32_t SharedState::live_instances() const { return core_->live.load(); }
+bool SharedState::degraded() const { return core_->degraded.load(); }
+
+SharedCounters SharedState::counters() const {
+  MutexLock lock(core_->mu);
+  return core_->counters;
+}
+
+void SharedState::set_log(Log log) {
+  MutexLock lock(core_->mu);
+  core_->log = std::move(log);
+}
+
+}  // namespace ploke::resilience
