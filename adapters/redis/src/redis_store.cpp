@@ -1,0 +1,332 @@
+// RedisStore: the SharedStore operations as Redis commands and script calls (see
+// ploke/redis/redis_store.h). Keys: PREFIX rl:SCOPE (windows: a hash of 1-second slots;
+// in-flight slots: a sorted set by expiry), spend:SCOPE (INCRBYFLOAT), breaker:ENDPOINT
+// (state, PX ttl), trial:ENDPOINT (SET NX PX), instances (sorted set by expiry); channel
+// PREFIX breakers ("ENDPOINT\nSTATE").
+#include "ploke/redis/redis_store.h"
+
+#include <cstdio>
+#include <cstdlib>
+
+#include "ploke/net/event_loop.h"
+#include "ploke/net/native_loop.h"
+#include "redis_engine.h"
+
+namespace ploke::redis {
+
+using resilience::Admission;
+using resilience::AdmitRequest;
+using resilience::BreakerShare;
+using resilience::LimitKind;
+using resilience::Reservation;
+
+namespace {
+
+std::string ms_arg(Duration d) {
+  return std::to_string(std::max<int64_t>(1, std::chrono::duration_cast<std::chrono::milliseconds>(d).count()));
+}
+const char* kind_arg(LimitKind k) {
+  return k == LimitKind::kRequests ? "r" : k == LimitKind::kTokens ? "t" : "c";
+}
+/// The reply's failure: the transport's, or a Redis error reply.
+Status reply_status(const redisReply* r, const Status& s) {
+  if (!s.ok()) return s;
+  if (r->type == REDIS_REPLY_ERROR) return ServerError("redis: " + std::string(r->str, r->len));
+  return Status();
+}
+int64_t int_at(const redisReply* r, size_t i) {
+  return i < r->elements && r->element[i]->type == REDIS_REPLY_INTEGER ? r->element[i]->integer : 0;
+}
+
+Result<Admission> parse_admission(const redisReply* r, const Status& s, const AdmitRequest& req) {
+  PLOKE_RETURN_IF_ERROR(reply_status(r, s));
+  if (r->type != REDIS_REPLY_ARRAY || r->elements != 5) return ServerError("redis: unexpected admit reply");
+  Admission a;
+  a.allowed = int_at(r, 0) == 1;
+  if (a.allowed) {
+    a.reservation = Reservation{req.limits, req.tokens, int_at(r, 4), req.slot_id, false};
+    return a;
+  }
+  a.retry_after = std::chrono::milliseconds(std::max<int64_t>(0, int_at(r, 1)));
+  const int64_t i = int_at(r, 2) - 1;
+  if (i >= 0 && static_cast<size_t>(i) < req.limits.size()) {
+    const auto& l = req.limits[static_cast<size_t>(i)];
+    const uint64_t need = l.kind == LimitKind::kTokens ? req.tokens : 1;
+    a.reason = std::string(resilience::limit_kind_name(l.kind)) + " " + l.key + ": " + std::to_string(int_at(r, 3)) +
+               " + " + std::to_string(need) + " > " + std::to_string(l.limit);
+  }
+  return a;
+}
+
+std::optional<std::string> string_of(const redisReply* r) {
+  if (r->type != REDIS_REPLY_STRING && r->type != REDIS_REPLY_STATUS) return std::nullopt;
+  return std::string(r->str, r->len);
+}
+
+}  // namespace
+
+// ---- Engine (loop thread) ---------------------------------------------------------------
+
+void RedisStore::Engine::start(event_base* base) {
+  cmd = std::make_unique<detail::Conn>(base, opts, "commands", counters, cmd_ready);
+  sub = std::make_unique<detail::Conn>(base, opts, "subscriber", counters, sub_ready);
+  cmd->on_ready = [this](detail::Conn& c) {
+    c.command({"SCRIPT", "LOAD", detail::kScript}, [this](const redisReply* r, Status s) {
+      if (s.ok() && r->type == REDIS_REPLY_STRING) sha.assign(r->str, r->len);
+    });
+  };
+  sub->on_ready = [this](detail::Conn& c) {
+    subscribed = false;
+    c.subscribe(channel());
+  };
+  sub->on_message = [this](const redisReply* r) { on_message(r); };
+  cmd->start();
+  sub->start();
+}
+
+void RedisStore::Engine::close() {
+  if (sub) sub->close();
+  if (cmd) cmd->close();
+}
+
+void RedisStore::Engine::script(std::vector<std::string> keys, std::vector<std::string> args, detail::ReplyFn fn) {
+  const bool by_sha = !sha.empty();
+  std::vector<std::string> argv{by_sha ? "EVALSHA" : "EVAL", by_sha ? sha : detail::kScript,
+                                std::to_string(keys.size())};
+  argv.insert(argv.end(), keys.begin(), keys.end());
+  argv.insert(argv.end(), args.begin(), args.end());
+  cmd->command(argv, [this, by_sha, keys = std::move(keys), args = std::move(args), fn = std::move(fn)](
+                         const redisReply* r, Status s) mutable {
+    if (s.ok() && by_sha && r->type == REDIS_REPLY_ERROR && std::string_view(r->str, r->len).starts_with("NOSCRIPT")) {
+      ++counters.noscript;  // Redis restarted or flushed its scripts: send it whole (EVAL loads it)
+      sha.clear();
+      script(std::move(keys), std::move(args), std::move(fn));
+      cmd->command({"SCRIPT", "LOAD", detail::kScript}, [this](const redisReply* r2, Status s2) {
+        if (s2.ok() && r2->type == REDIS_REPLY_STRING) sha.assign(r2->str, r2->len);
+      });
+      return;
+    }
+    fn(r, s);
+  });
+}
+
+void RedisStore::Engine::on_message(const redisReply* r) {
+  if (r->type != REDIS_REPLY_ARRAY || r->elements != 3) return;
+  const redisReply* kind = r->element[0];
+  const redisReply* payload = r->element[2];
+  if (kind->type != REDIS_REPLY_STRING) return;
+  if (std::string_view(kind->str, kind->len) == "subscribe") subscribed = true;
+  if (std::string_view(kind->str, kind->len) != "message") return;
+  if (payload->type != REDIS_REPLY_STRING) return;
+  const std::string_view text(payload->str, payload->len);
+  const size_t nl = text.find('\n');
+  if (nl == std::string_view::npos) return;
+  auto b = resilience::decode_breaker_share(std::string(text.substr(0, nl)), text.substr(nl + 1));
+  if (!b) return;
+  std::vector<std::function<void(const BreakerShare&)>> subs;
+  {
+    MutexLock lock(mu);
+    subs = subscribers;
+  }
+  for (const auto& f : subs) f(*b);
+}
+
+// ---- RedisStore ---------------------------------------------------------------------------
+
+RedisStore::RedisStore(net::EventLoop& loop, RedisOptions options)
+    : loop_(loop), opts_(std::move(options)), engine_(std::make_shared<Engine>(opts_)), post_(loop.poster()) {
+  auto engine = engine_;
+  post_([engine] {
+    net::EventLoop* here = net::EventLoop::current();
+    if (here == nullptr || here->closing()) return;
+    here->set_local(engine.get(), engine);  // destroyed on this thread when the server stops
+    engine->start(net::native_event_base(*here));
+  });
+}
+
+RedisStore::~RedisStore() {
+  std::weak_ptr<Engine> weak = engine_;
+  engine_.reset();
+  post_([weak] {
+    auto e = weak.lock();
+    net::EventLoop* here = net::EventLoop::current();
+    if (!e || here == nullptr) return;
+    e->close();
+    here->set_local(e.get(), nullptr);
+  });
+}
+
+void RedisStore::run(std::function<void(Engine&)> fn, std::function<void(Status)> on_fail) {
+  std::weak_ptr<Engine> weak = engine_;
+  auto task = [weak, fn = std::move(fn), on_fail] {
+    auto e = weak.lock();
+    if (e && e->cmd) {
+      fn(*e);
+    } else {
+      on_fail(ConnectionResetError("redis: store closed"));
+    }
+  };
+  if (net::EventLoop::current() == &loop_) {
+    task();
+  } else if (!post_(std::move(task))) {
+    on_fail(ConnectionResetError("redis: event loop stopped"));
+  }
+}
+
+void RedisStore::admit(AdmitRequest req, Callback<Admission> done) {
+  run(
+      [req = std::move(req), done](Engine& e) {
+        std::vector<std::string> keys, args{"admit", std::to_string(req.tokens), req.slot_id, ms_arg(req.slot_ttl)};
+        for (const auto& l : req.limits) {
+          keys.push_back(e.key("rl:" + l.key));
+          args.emplace_back(kind_arg(l.kind));
+          args.push_back(std::to_string(l.limit));
+          args.push_back(std::to_string(std::max<int64_t>(1, std::chrono::duration_cast<std::chrono::seconds>(l.window).count())));
+        }
+        e.script(std::move(keys), std::move(args),
+                 [req, done](const redisReply* r, Status s) { done(parse_admission(r, s, req)); });
+      },
+      [done](Status s) { done(s); });
+}
+
+void RedisStore::reconcile(Reservation res, uint64_t actual_tokens, Callback<bool> done) {
+  run(
+      [res = std::move(res), actual_tokens, done](Engine& e) {
+        std::vector<std::string> keys, args{"reconcile", std::to_string(res.reserved_tokens),
+                                            std::to_string(actual_tokens), std::to_string(res.slot), res.slot_id};
+        for (const auto& l : res.limits) {
+          keys.push_back(e.key("rl:" + l.key));
+          args.emplace_back(kind_arg(l.kind));
+        }
+        e.script(std::move(keys), std::move(args), [done](const redisReply* r, Status s) {
+          Status st = reply_status(r, s);
+          if (st.ok()) done(true); else done(st);
+        });
+      },
+      [done](Status s) { done(s); });
+}
+
+void RedisStore::add_spend(std::string scope, double usd, Callback<double> done) {
+  run(
+      [scope = std::move(scope), usd, done](Engine& e) {
+        char amount[64];
+        std::snprintf(amount, sizeof amount, "%.17g", usd);
+        e.cmd->command({"INCRBYFLOAT", e.key("spend:" + scope), amount}, [done](const redisReply* r, Status s) {
+          Status st = reply_status(r, s);
+          if (!st.ok()) return done(st);
+          auto text = string_of(r);
+          if (!text) return done(ServerError("redis: unexpected INCRBYFLOAT reply"));
+          done(std::strtod(text->c_str(), nullptr));
+        });
+      },
+      [done](Status s) { done(s); });
+}
+
+void RedisStore::get_spend(std::vector<std::string> scopes, Callback<std::vector<double>> done) {
+  run(
+      [scopes = std::move(scopes), done](Engine& e) {
+        std::vector<std::string> argv{"MGET"};
+        for (const auto& s : scopes) argv.push_back(e.key("spend:" + s));
+        if (scopes.empty()) return done(std::vector<double>{});
+        e.cmd->command(argv, [done, n = scopes.size()](const redisReply* r, Status s) {
+          Status st = reply_status(r, s);
+          if (!st.ok()) return done(st);
+          if (r->type != REDIS_REPLY_ARRAY || r->elements != n) return done(ServerError("redis: unexpected MGET reply"));
+          std::vector<double> out;
+          for (size_t i = 0; i < n; ++i) {
+            auto text = string_of(r->element[i]);
+            out.push_back(text ? std::strtod(text->c_str(), nullptr) : 0.0);
+          }
+          done(std::move(out));
+        });
+      },
+      [done](Status s) { done(s); });
+}
+
+void RedisStore::publish_breaker(BreakerShare b, Duration ttl, Callback<bool> done) {
+  run(
+      [b = std::move(b), ttl, done](Engine& e) {
+        const std::string state = resilience::encode_breaker_share(b);
+        e.script({e.key("breaker:" + b.endpoint)}, {"breaker", state, ms_arg(ttl), e.channel(), b.endpoint + "\n" + state},
+                 [done](const redisReply* r, Status s) {
+                   Status st = reply_status(r, s);
+                   if (st.ok()) done(true); else done(st);
+                 });
+      },
+      [done](Status s) { done(s); });
+}
+
+void RedisStore::read_breakers(std::vector<std::string> endpoints,
+                               Callback<std::vector<std::optional<BreakerShare>>> done) {
+  run(
+      [endpoints = std::move(endpoints), done](Engine& e) {
+        if (endpoints.empty()) return done(std::vector<std::optional<BreakerShare>>{});
+        std::vector<std::string> argv{"MGET"};
+        for (const auto& ep : endpoints) argv.push_back(e.key("breaker:" + ep));
+        e.cmd->command(argv, [done, endpoints](const redisReply* r, Status s) {
+          Status st = reply_status(r, s);
+          if (!st.ok()) return done(st);
+          if (r->type != REDIS_REPLY_ARRAY || r->elements != endpoints.size())
+            return done(ServerError("redis: unexpected MGET reply"));
+          std::vector<std::optional<BreakerShare>> out;
+          for (size_t i = 0; i < endpoints.size(); ++i) {
+            auto text = string_of(r->element[i]);
+            out.push_back(text ? resilience::decode_breaker_share(endpoints[i], *text) : std::nullopt);
+          }
+          done(std::move(out));
+        });
+      },
+      [done](Status s) { done(s); });
+}
+
+void RedisStore::subscribe_breakers(std::function<void(const BreakerShare&)> on_change) {
+  if (!engine_) return;
+  MutexLock lock(engine_->mu);
+  engine_->subscribers.push_back(std::move(on_change));
+}
+
+void RedisStore::claim_trial(std::string endpoint, std::string instance, Duration ttl, Callback<bool> done) {
+  run(
+      [endpoint = std::move(endpoint), instance = std::move(instance), ttl, done](Engine& e) {
+        e.cmd->command({"SET", e.key("trial:" + endpoint), instance, "NX", "PX", ms_arg(ttl)},
+                       [done](const redisReply* r, Status s) {
+                         Status st = reply_status(r, s);
+                         if (!st.ok()) return done(st);
+                         done(r->type == REDIS_REPLY_STATUS);  // OK, or nil when another holds it
+                       });
+      },
+      [done](Status s) { done(s); });
+}
+
+void RedisStore::heartbeat(std::string instance, Duration ttl, Callback<uint32_t> done) {
+  run(
+      [instance = std::move(instance), ttl, done](Engine& e) {
+        e.script({e.key("instances")}, {"heartbeat", instance, ms_arg(ttl)}, [done](const redisReply* r, Status s) {
+          Status st = reply_status(r, s);
+          if (!st.ok()) return done(st);
+          if (r->type != REDIS_REPLY_INTEGER) return done(ServerError("redis: unexpected heartbeat reply"));
+          done(static_cast<uint32_t>(r->integer));
+        });
+      },
+      [done](Status s) { done(s); });
+}
+
+bool RedisStore::connected() const { return engine_ && engine_->cmd_ready.load() && engine_->sub_ready.load() && engine_->subscribed.load();
+}
+
+RedisStats RedisStore::stats() const {
+  RedisStats s;
+  if (!engine_) return s;
+  const detail::Counters& c = engine_->counters;
+  s.commands = c.commands.load();
+  s.timeouts = c.timeouts.load();
+  s.errors = c.errors.load();
+  s.connects = c.connects.load();
+  s.disconnects = c.disconnects.load();
+  s.noscript = c.noscript.load();
+  return s;
+}
+
+std::string RedisStore::address_text() const { return redacted_url(opts_.address); }
+
+}  // namespace ploke::redis

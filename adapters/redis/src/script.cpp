@@ -1,0 +1,96 @@
+// The one Lua script of the shared store (see redis_engine.h for the calls). Its
+// operations run atomically inside Redis and read Redis's clock (TIME), so every instance
+// sees the same windows. The same rules as MemoryStore (core/resilience/src/memory_store.cpp).
+#include "redis_engine.h"
+
+namespace ploke::redis::detail {
+
+const char* const kScript = R"lua(-- ploke:v1 shared-state script. ARGV[1] is the operation.
+local t = redis.call('TIME')
+local now_s = tonumber(t[1])
+local now_ms = now_s * 1000 + math.floor(tonumber(t[2]) / 1000)
+local op = ARGV[1]
+
+-- The counted slots of a window (older ones deleted): their sum and {slot, count} pairs.
+local function window_used(key, oldest)
+  local h = redis.call('HGETALL', key)
+  local used, parts = 0, {}
+  for j = 1, #h, 2 do
+    local s, v = tonumber(h[j]), tonumber(h[j + 1])
+    if s < oldest then redis.call('HDEL', key, h[j]) else used = used + v; parts[#parts + 1] = {s, v} end
+  end
+  return used, parts
+end
+
+-- nil when limit i admits `need`, else the refusal {0, wait_ms, i, used, now_s}.
+local function refusal(i, kind, limit, win, tokens, slot_id)
+  if limit <= 0 then return nil end
+  if kind == 'c' then
+    redis.call('ZREMRANGEBYSCORE', KEYS[i], '-inf', now_ms)
+    local n = redis.call('ZCARD', KEYS[i])
+    if n + 1 <= limit or redis.call('ZSCORE', KEYS[i], slot_id) then return nil end
+    local first = redis.call('ZRANGE', KEYS[i], 0, 0, 'WITHSCORES')
+    return {0, tonumber(first[2]) - now_ms, i, n, now_s}
+  end
+  local need = 1
+  if kind == 't' then need = tokens end
+  local used, parts = window_used(KEYS[i], now_s - win)
+  if used + need <= limit then return nil end
+  table.sort(parts, function(a, b) return a[1] < b[1] end)
+  local wait, freed = win * 1000, used
+  for _, p in ipairs(parts) do
+    freed = freed - p[2]
+    if freed + need <= limit then wait = (p[1] + win + 1) * 1000 - now_ms; break end
+  end
+  return {0, wait, i, used, now_s}
+end
+
+if op == 'admit' then
+  -- ARGV: 'admit', tokens, slot_id, slot_ttl_ms, then per key: kind (r|t|c), limit, window_s
+  local tokens, slot_id, ttl = tonumber(ARGV[2]), ARGV[3], tonumber(ARGV[4])
+  for i = 1, #KEYS do
+    local r = refusal(i, ARGV[2 + 3 * i], tonumber(ARGV[3 + 3 * i]), tonumber(ARGV[4 + 3 * i]), tokens, slot_id)
+    if r then return r end
+  end
+  for i = 1, #KEYS do
+    local kind, win = ARGV[2 + 3 * i], tonumber(ARGV[4 + 3 * i])
+    if kind == 'c' then
+      redis.call('ZADD', KEYS[i], now_ms + ttl, slot_id)
+      redis.call('PEXPIRE', KEYS[i], ttl + 1000)
+    else
+      local add = 1
+      if kind == 't' then add = tokens end
+      redis.call('HINCRBY', KEYS[i], now_s, add)
+      redis.call('EXPIRE', KEYS[i], win + 2)
+    end
+  end
+  return {1, 0, 0, 0, now_s}
+elseif op == 'reconcile' then
+  -- ARGV: 'reconcile', reserved, actual, slot, slot_id, then the kind of each key
+  local delta = tonumber(ARGV[3]) - tonumber(ARGV[2])
+  for i = 1, #KEYS do
+    local kind = ARGV[5 + i]
+    if kind == 'c' then
+      redis.call('ZREM', KEYS[i], ARGV[5])
+    elseif kind == 't' and delta ~= 0 and redis.call('HEXISTS', KEYS[i], ARGV[4]) == 1 then
+      redis.call('HINCRBY', KEYS[i], ARGV[4], delta)
+    end
+  end
+  return 1
+elseif op == 'heartbeat' then
+  -- KEYS[1]: the instances set; ARGV: 'heartbeat', instance, ttl_ms
+  local ttl = tonumber(ARGV[3])
+  redis.call('ZADD', KEYS[1], now_ms + ttl, ARGV[2])
+  redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', now_ms)
+  redis.call('PEXPIRE', KEYS[1], ttl * 2)
+  return redis.call('ZCARD', KEYS[1])
+elseif op == 'breaker' then
+  -- KEYS[1]: the endpoint's state key; ARGV: 'breaker', state, ttl_ms, channel, message
+  redis.call('SET', KEYS[1], ARGV[2], 'PX', ARGV[3])
+  redis.call('PUBLISH', ARGV[4], ARGV[5])
+  return 1
+end
+return redis.error_reply('ploke:v1 script: unknown operation ' .. tostring(op))
+)lua";
+
+}  // namespace ploke::redis::detail
