@@ -15,6 +15,7 @@
 
 #include "cli_checks.h"
 #include "commands.h"
+#include "gateway_shared.h"
 #include "pricing.h"
 #include "ploke/adapters/http_transport.h"
 #include "ploke/adapters/register.h"
@@ -78,6 +79,10 @@ CLI::App* add_gateway_command(CLI::App& app, GatewayArgs& a) {
       ->check(CLI::Range(0, 3600000));
   g->add_option("--ledger", a.ledger, "Record every attempt and probe (tokens, cost, outcome) in this SQLite cost ledger (via the façade's usage hook; "
                 "written in batches, the rest on shutdown)");
+  g->add_option("--redis", a.redis,
+                "Share rate limits, breakers and budgets with other gateway instances through Redis: "
+                "redis://[:PASSWORD@]HOST:PORT[/DB] or unix:/PATH (overrides [shared] url)");
+  g->add_option("--instance-id", a.instance_id, "This instance's id in the shared state (default: [shared] instance_id, else host-pid)");
   g->add_option("--otlp-endpoint", a.otlp_endpoint,
                 "Export spans and GenAI metrics as OTLP/HTTP JSON to this collector (http[s]://host:port; POST /v1/traces, "
                 "/v1/metrics); default $OTEL_EXPORTER_OTLP_ENDPOINT; unset = no export");
@@ -153,6 +158,7 @@ struct GatewaySetup {
   std::unique_ptr<ledger::Ledger> book;
   std::unique_ptr<gateway::LedgerUsage> usage;
   std::unique_ptr<gateway::ClientAuth> auth;  // client keys (--auth); null = off
+  SharedSetup shared;  // [shared] / --redis; before the client, which uses it
   std::unique_ptr<resilience::LlmClient> client;
   std::vector<ProviderAdapterPtr> adapters;
   std::vector<gateway::EndpointInfo> infos;
@@ -357,9 +363,11 @@ StepResult make_client(const GatewayArgs& args, Clock& clock, GatewaySetup& g) {
     if (args.max_in_flight_given) lo.admission.max_in_flight = static_cast<uint32_t>(args.max_in_flight);
   }
   lo.session = "gateway";
+  lo.shared = g.shared.state.get();
   if (g.usage) {
     lo.usage_sink = g.usage.get();
     lo.budget_oracle = g.usage.get();
+    share_budgets(g.shared, clock, g.book->budgets(), g.usage.get(), lo);  // [shared]: budgets over shared spend
   }
   g.client = std::make_unique<resilience::LlmClient>(clock, lo);
   if (!args.policy.empty()) {
@@ -499,6 +507,19 @@ StepResult start_otlp(const GatewayArgs& args, Clock& clock, Transport& transpor
 }
 
 // The configured model names and the default model (checked: it must name something).
+StepResult model_names(const GatewayArgs& args, const GatewaySetup& g, gateway::GatewayOptions& go);
+
+// The gateway's options from the flags and what the steps built (model names, ledger, shared state).
+StepResult gateway_options(const GatewayArgs& args, logging::Logger* logger, GatewaySetup& g, gateway::GatewayOptions& go) {
+  go.workers = static_cast<size_t>(args.workers);
+  go.max_queue = static_cast<size_t>(args.max_queue);
+  go.logger = logger;
+  if (StepResult r = model_names(args, g, go)) return *r;
+  if (g.usage) go.ledger_ready = [&g] { return g.usage->last_error(); };
+  go.shared = g.shared.state.get();
+  return std::nullopt;
+}
+
 StepResult model_names(const GatewayArgs& args, const GatewaySetup& g, gateway::GatewayOptions& go) {
   go.model_names = g.names;
   // --sim: any name reaches the simulators (SDK examples ask for every kind of model).
@@ -538,6 +559,7 @@ int run_gateway(const GatewayArgs& args) {
   }
   if (StepResult r = open_ledger(clock, g)) return *r;
   if (StepResult r = make_auth(args, clock, g)) return *r;
+  if (StepResult r = make_shared_state(args.redis, args.instance_id, g.conf ? &*g.conf : nullptr, clock, g.shared)) return *r;
   if (StepResult r = make_client(args, clock, g)) return *r;
   const catalog::Catalog prices = price_catalog();  // forecasts, the cost policy, ledger price rows (as `chat`)
   for (size_t i = 0; i < g.ups.size(); ++i) {
@@ -550,11 +572,7 @@ int run_gateway(const GatewayArgs& args) {
     return kExitUsage;
   }
   gateway::GatewayOptions go;
-  go.workers = static_cast<size_t>(args.workers);
-  go.max_queue = static_cast<size_t>(args.max_queue);
-  go.logger = logger->get();
-  if (StepResult r = model_names(args, g, go)) return *r;
-  if (g.usage) go.ledger_ready = [&g] { return g.usage->last_error(); };
+  if (StepResult r = gateway_options(args, logger->get(), g, go)) return *r;
   // OpenTelemetry: its own blocking client on the exporter's thread, off the request path.
   adapters::HttpTransport otlp_transport(clock);
   std::unique_ptr<gateway::OtlpExporter> otlp;
@@ -572,6 +590,7 @@ int run_gateway(const GatewayArgs& args) {
     std::fprintf(stderr, "%s: %s\n", kCmd, server.status().to_string().c_str());
     return kExitFailed;
   }
+  start_shared_state(g.shared, **server, logger->get(), clock);
   for (const auto& i : g.infos) std::fprintf(stderr, "%s: endpoint %s (%s)\n", kCmd, i.id.c_str(), i.model.c_str());
   std::printf("listening on %s\n", (*server)->url().c_str());
   std::fflush(stdout);

@@ -164,10 +164,13 @@ TEST_F(RedisStoreTest, SpendIsSharedAndBreakersReachTheOtherClients) {
   EXPECT_EQ((*read)[0]->open_for, 2s);
   EXPECT_FALSE((*read)[1].has_value());
   int trials = 0;
-  for (auto& s : c.stores) {
-    trials += *resilience::wait_store<bool>(c.clock, [&](auto cb) { s->claim_trial("openai/gpt", "i", 10s, cb); });
+  for (size_t i = 0; i < c.stores.size(); ++i) {
+    const std::string who = "i" + std::to_string(i);
+    trials += *resilience::wait_store<bool>(c.clock, [&](auto cb) { c.stores[i]->claim_trial("openai/gpt", who, 10s, cb); });
   }
-  EXPECT_EQ(trials, 1);  // one half-open trial across the group
+  EXPECT_EQ(trials, 1);  // one half-open trial across the group…
+  EXPECT_TRUE(*resilience::wait_store<bool>(  // …which its holder keeps
+      c.clock, [&](auto cb) { c.stores[2]->claim_trial("openai/gpt", "i0", 10s, cb); }));
   auto live = resilience::wait_store<uint32_t>(c.clock, [&](auto cb) { c.stores[0]->heartbeat("a", 3s, cb); });
   live = resilience::wait_store<uint32_t>(c.clock, [&](auto cb) { c.stores[1]->heartbeat("b", 3s, cb); });
   ASSERT_TRUE(live.ok());

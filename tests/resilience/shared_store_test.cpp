@@ -105,6 +105,7 @@ TEST(MemoryStoreTest, SpendBreakersTrialsAndHeartbeat) {
   };
   EXPECT_TRUE(claim("a"));
   EXPECT_FALSE(claim("b"));
+  EXPECT_TRUE(claim("a"));  // the holder keeps it until it expires
   clock.advance(10s);
   EXPECT_TRUE(claim("b"));
 
@@ -249,6 +250,30 @@ TEST(SharedStateTest, BreakersPublishedToOthersStayLocalWhileDegradedAndAreReRea
   b.heartbeat();  // first success after degraded: re-reads the watched states
   ASSERT_EQ(at_b.size(), 1u);
   EXPECT_EQ(at_b[0].origin, "c");
+}
+
+TEST(SharedStateTest, RefusePolicyAndHeartbeatTimerAndMetrics) {
+  SimulatedClock clock;
+  FlakyStore store(clock);
+  SharedState a(clock, store, {.instance_id = "a", .refuse_rate_limits_when_degraded = true});
+  SharedState b(clock, store, {.instance_id = "b"});
+  a.start_heartbeat(1s);
+  b.start_heartbeat(1s);
+  clock.advance(2s);  // a's second beat sees b's first
+  EXPECT_EQ(a.live_instances(), 2u);
+  b.stop_heartbeat();
+  clock.advance(4s);  // b's last beat expired
+  EXPECT_EQ(a.live_instances(), 1u);
+  a.stop_heartbeat();
+  EXPECT_FALSE(clock.next_wakeup().has_value());  // no timer left behind
+  store.down = true;
+  Admission r = a.admit(req({rpm(30)}));
+  EXPECT_FALSE(r.allowed);
+  EXPECT_NE(r.reason.find("policy: refuse"), std::string::npos);
+  const std::string m = render_shared_metrics(a);
+  EXPECT_NE(m.find("ploke_shared_fallback_total{kind=\"rate_limit_refused\"} 1\n"), std::string::npos) << m;
+  EXPECT_NE(m.find("ploke_shared_store_up 0\n"), std::string::npos);
+  EXPECT_NE(m.find("ploke_shared_live_instances 1\n"), std::string::npos);
 }
 
 }  // namespace

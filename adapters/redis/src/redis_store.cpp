@@ -1,7 +1,7 @@
 // RedisStore: the SharedStore operations as Redis commands and script calls (see
 // ploke/redis/redis_store.h). Keys: PREFIX rl:SCOPE (windows: a hash of 1-second slots;
 // in-flight slots: a sorted set by expiry), spend:SCOPE (INCRBYFLOAT), breaker:ENDPOINT
-// (state, PX ttl), trial:ENDPOINT (SET NX PX), instances (sorted set by expiry); channel
+// (state, PX ttl), trial:ENDPOINT (the holder's id, PX ttl), instances (sorted set by expiry); channel
 // PREFIX breakers ("ENDPOINT\nSTATE").
 #include "ploke/redis/redis_store.h"
 
@@ -133,10 +133,21 @@ void RedisStore::Engine::on_message(const redisReply* r) {
 
 // ---- RedisStore ---------------------------------------------------------------------------
 
-RedisStore::RedisStore(net::EventLoop& loop, RedisOptions options)
-    : loop_(loop), opts_(std::move(options)), engine_(std::make_shared<Engine>(opts_)), post_(loop.poster()) {
+RedisStore::RedisStore(RedisOptions options)
+    : opts_(std::move(options)), engine_(std::make_shared<Engine>(opts_)) {}
+
+RedisStore::RedisStore(net::EventLoop& loop, RedisOptions options) : RedisStore(std::move(options)) { start(loop); }
+
+void RedisStore::start(net::EventLoop& loop) {
+  std::function<bool(std::function<void()>)> post = loop.poster();
+  {
+    MutexLock lock(mu_);
+    if (loop_ != nullptr) return;
+    loop_ = &loop;
+    post_ = post;
+  }
   auto engine = engine_;
-  post_([engine] {
+  post([engine] {
     net::EventLoop* here = net::EventLoop::current();
     if (here == nullptr || here->closing()) return;
     here->set_local(engine.get(), engine);  // destroyed on this thread when the server stops
@@ -147,7 +158,13 @@ RedisStore::RedisStore(net::EventLoop& loop, RedisOptions options)
 RedisStore::~RedisStore() {
   std::weak_ptr<Engine> weak = engine_;
   engine_.reset();
-  post_([weak] {
+  std::function<bool(std::function<void()>)> post;
+  {
+    MutexLock lock(mu_);
+    post = post_;
+  }
+  if (!post) return;
+  post([weak] {
     auto e = weak.lock();
     net::EventLoop* here = net::EventLoop::current();
     if (!e || here == nullptr) return;
@@ -157,6 +174,14 @@ RedisStore::~RedisStore() {
 }
 
 void RedisStore::run(std::function<void(Engine&)> fn, std::function<void(Status)> on_fail) {
+  net::EventLoop* loop = nullptr;
+  std::function<bool(std::function<void()>)> post;
+  {
+    MutexLock lock(mu_);
+    loop = loop_;
+    post = post_;
+  }
+  if (loop == nullptr) return on_fail(ConnectionResetError("redis: store not started"));
   std::weak_ptr<Engine> weak = engine_;
   auto task = [weak, fn = std::move(fn), on_fail] {
     auto e = weak.lock();
@@ -166,9 +191,9 @@ void RedisStore::run(std::function<void(Engine&)> fn, std::function<void(Status)
       on_fail(ConnectionResetError("redis: store closed"));
     }
   };
-  if (net::EventLoop::current() == &loop_) {
+  if (net::EventLoop::current() == loop) {
     task();
-  } else if (!post_(std::move(task))) {
+  } else if (!post(std::move(task))) {
     on_fail(ConnectionResetError("redis: event loop stopped"));
   }
 }
@@ -288,12 +313,11 @@ void RedisStore::subscribe_breakers(std::function<void(const BreakerShare&)> on_
 void RedisStore::claim_trial(std::string endpoint, std::string instance, Duration ttl, Callback<bool> done) {
   run(
       [endpoint = std::move(endpoint), instance = std::move(instance), ttl, done](Engine& e) {
-        e.cmd->command({"SET", e.key("trial:" + endpoint), instance, "NX", "PX", ms_arg(ttl)},
-                       [done](const redisReply* r, Status s) {
-                         Status st = reply_status(r, s);
-                         if (!st.ok()) return done(st);
-                         done(r->type == REDIS_REPLY_STATUS);  // OK, or nil when another holds it
-                       });
+        e.script({e.key("trial:" + endpoint)}, {"trial", instance, ms_arg(ttl)}, [done](const redisReply* r, Status s) {
+          Status st = reply_status(r, s);
+          if (!st.ok()) return done(st);
+          done(r->type == REDIS_REPLY_INTEGER && r->integer == 1);
+        });
       },
       [done](Status s) { done(s); });
 }

@@ -84,6 +84,13 @@ elseif op == 'heartbeat' then
   redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', now_ms)
   redis.call('PEXPIRE', KEYS[1], ttl * 2)
   return redis.call('ZCARD', KEYS[1])
+elseif op == 'trial' then
+  -- KEYS[1]: the endpoint's trial key; ARGV: 'trial', instance, ttl_ms. 1 for the holder.
+  local holder = redis.call('GET', KEYS[1])
+  if holder == ARGV[2] then return 1 end
+  if holder then return 0 end
+  redis.call('SET', KEYS[1], ARGV[2], 'PX', ARGV[3])
+  return 1
 elseif op == 'breaker' then
   -- KEYS[1]: the endpoint's state key; ARGV: 'breaker', state, ttl_ms, channel, message
   redis.call('SET', KEYS[1], ARGV[2], 'PX', ARGV[3])

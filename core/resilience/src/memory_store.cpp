@@ -52,7 +52,7 @@ struct MemoryStore::State {
   std::map<std::string, std::map<std::string, TimePoint>, std::less<>> slots PLOKE_GUARDED_BY(mu);
   std::map<std::string, double, std::less<>> spend PLOKE_GUARDED_BY(mu);
   std::map<std::string, std::pair<BreakerShare, TimePoint>, std::less<>> breakers PLOKE_GUARDED_BY(mu);
-  std::map<std::string, TimePoint, std::less<>> trials PLOKE_GUARDED_BY(mu);
+  std::map<std::string, std::pair<std::string, TimePoint>, std::less<>> trials PLOKE_GUARDED_BY(mu);
   std::map<std::string, TimePoint, std::less<>> instances PLOKE_GUARDED_BY(mu);
   std::vector<std::function<void(const BreakerShare&)>> subscribers PLOKE_GUARDED_BY(mu);
 
@@ -195,15 +195,16 @@ void MemoryStore::subscribe_breakers(std::function<void(const BreakerShare&)> on
 }
 
 void MemoryStore::claim_trial(std::string endpoint, std::string instance, Duration ttl, Callback<bool> done) {
-  (void)instance;
   const TimePoint now = clock_.now();
   bool won = false;
   {
     MutexLock lock(st_->mu);
     auto it = st_->trials.find(endpoint);
-    if (it == st_->trials.end() || it->second <= now) {
-      st_->trials[endpoint] = now + ttl;
+    if (it == st_->trials.end() || it->second.second <= now) {
+      st_->trials[endpoint] = {instance, now + ttl};
       won = true;
+    } else {
+      won = it->second.first == instance;  // the holder keeps its claim until it expires
     }
   }
   done(won);

@@ -7,9 +7,10 @@
 namespace ploke::resilience {
 
 struct SharedState::Core : std::enable_shared_from_this<Core> {
-  Core(SharedStore& s, std::string id) : store(s), instance(std::move(id)) {}
+  Core(SharedStore& s, std::string id, bool refuse_limits) : store(s), instance(std::move(id)), refuse(refuse_limits) {}
   SharedStore& store;
   const std::string instance;
+  const bool refuse;  // rate limits refuse (rather than use the local share) while degraded
   std::atomic<uint32_t> live{1};
   std::atomic<bool> degraded{false};
   mutable Mutex mu;
@@ -18,6 +19,30 @@ struct SharedState::Core : std::enable_shared_from_this<Core> {
   std::vector<std::string> watched PLOKE_GUARDED_BY(mu);
   Log log PLOKE_GUARDED_BY(mu);
   BreakerListener listener PLOKE_GUARDED_BY(mu);
+  std::optional<TimerId> heartbeat_timer PLOKE_GUARDED_BY(mu);
+  bool heartbeat_stopped PLOKE_GUARDED_BY(mu) = false;
+
+  void beat(Duration ttl) {
+    std::weak_ptr<Core> weak = weak_from_this();
+    store.heartbeat(instance, ttl, [weak](Result<uint32_t> r) {
+      auto self = weak.lock();
+      if (!self) return;
+      self->observe(r.status());
+      if (r.ok()) self->live.store(std::max<uint32_t>(1, *r));
+    });
+  }
+
+  void schedule_heartbeat(Clock& clock, Duration every, Duration ttl) {
+    MutexLock lock(mu);
+    if (heartbeat_stopped) return;
+    std::weak_ptr<Core> weak = weak_from_this();
+    heartbeat_timer = clock.schedule_after(every, [weak, &clock, every, ttl] {
+      auto self = weak.lock();
+      if (!self) return;
+      self->beat(ttl);
+      self->schedule_heartbeat(clock, every, ttl);
+    });
+  }
 
   void count(uint64_t SharedCounters::*field) {
     MutexLock lock(mu);
@@ -37,22 +62,22 @@ struct SharedState::Core : std::enable_shared_from_this<Core> {
       l = log;
     }
     if (l) {
-      l(failed, failed ? "shared store unavailable (" + std::string(status_code_name(s.code())) + ": " +
-                             s.message() + "): rate limits use a local share (limit / " +
-                             std::to_string(live.load()) + " live instances), hard budgets refuse, breakers stay local"
+      const std::string limits = refuse ? "rate-limited requests are refused"
+                                        : "rate limits use a local share (limit / " + std::to_string(live.load()) +
+                                              " live instances)";
+      l(failed, failed ? "shared store unavailable (" + std::string(status_code_name(s.code())) + ": " + s.message() +
+                             "): " + limits + ", hard budgets refuse, breakers stay local"
                        : "shared store available again: rate limits, budgets and breakers are shared");
     }
     if (!failed) refresh();
   }
 
+  /// Under the lock, so that set_breaker_listener(nullptr) returns only once no call to
+  /// the old listener is running (the listener must not call back into SharedState).
   void deliver(const BreakerShare& b) {
-    BreakerListener l;
-    {
-      MutexLock lock(mu);
-      if (b.origin == instance || std::find(watched.begin(), watched.end(), b.endpoint) == watched.end()) return;
-      l = listener;
-    }
-    if (l) l(b);
+    MutexLock lock(mu);
+    if (b.origin == instance || std::find(watched.begin(), watched.end(), b.endpoint) == watched.end()) return;
+    if (listener) listener(b);
   }
 
   /// Re-reads the watched endpoints' states (pub/sub lost what was sent while away).
@@ -76,20 +101,46 @@ struct SharedState::Core : std::enable_shared_from_this<Core> {
 
 SharedState::SharedState(Clock& clock, SharedStore& store, SharedStateOptions options)
     : clock_(clock), store_(store), opts_(std::move(options)), local_(clock),
-      core_(std::make_shared<Core>(store, opts_.instance_id)) {
+      core_(std::make_shared<Core>(store, opts_.instance_id, opts_.refuse_rate_limits_when_degraded)) {
   std::weak_ptr<Core> weak = core_;
   store_.subscribe_breakers([weak](const BreakerShare& b) {
     if (auto self = weak.lock()) self->deliver(b);
   });
 }
 
-SharedState::~SharedState() = default;
+SharedState::~SharedState() { stop_heartbeat(); }
+
+void SharedState::start_heartbeat(Duration every) {
+  {
+    MutexLock lock(core_->mu);
+    core_->heartbeat_stopped = false;
+  }
+  core_->schedule_heartbeat(clock_, every, opts_.heartbeat_ttl);
+}
+
+void SharedState::stop_heartbeat() {
+  std::optional<TimerId> t;
+  {
+    MutexLock lock(core_->mu);
+    core_->heartbeat_stopped = true;
+    t = core_->heartbeat_timer;
+    core_->heartbeat_timer.reset();
+  }
+  if (t) clock_.cancel(*t);
+}
 
 Admission SharedState::admit(const AdmitRequest& req) {
   Result<Admission> r = wait_store<Admission>(
       clock_, [&](SharedStore::Callback<Admission> cb) { store_.admit(req, std::move(cb)); });
   core_->observe(r.status());
   if (r.ok()) return std::move(*r);
+  if (opts_.refuse_rate_limits_when_degraded) {
+    core_->count(&SharedCounters::rate_limit_refused);
+    Admission refused;
+    refused.retry_after = std::chrono::seconds(1);
+    refused.reason = "shared store unavailable (policy: refuse)";
+    return refused;
+  }
   core_->count(&SharedCounters::rate_limit_local);
   AdmitRequest share = req;
   const uint64_t live = std::max<uint32_t>(1, core_->live.load());
@@ -193,6 +244,8 @@ uint32_t SharedState::heartbeat() {
   return core_->live.load();
 }
 
+void SharedState::heartbeat_async() { core_->beat(opts_.heartbeat_ttl); }
+
 uint32_t SharedState::live_instances() const { return core_->live.load(); }
 bool SharedState::degraded() const { return core_->degraded.load(); }
 
@@ -204,6 +257,29 @@ SharedCounters SharedState::counters() const {
 void SharedState::set_log(Log log) {
   MutexLock lock(core_->mu);
   core_->log = std::move(log);
+}
+
+std::string render_shared_metrics(const SharedState& s) {
+  const SharedCounters c = s.counters();
+  std::string o;
+  const auto metric = [&o](const char* name, const char* type, const char* help) {
+    o += std::string("# HELP ") + name + " " + help + "\n# TYPE " + name + " " + type + "\n";
+  };
+  metric("ploke_shared_fallback_total", "counter",
+         "Decisions taken by the failure policy while the shared store failed, by kind.");
+  o += "ploke_shared_fallback_total{kind=\"rate_limit_local\"} " + std::to_string(c.rate_limit_local) + "\n";
+  o += "ploke_shared_fallback_total{kind=\"rate_limit_refused\"} " + std::to_string(c.rate_limit_refused) + "\n";
+  o += "ploke_shared_fallback_total{kind=\"budget_refused\"} " + std::to_string(c.budget_refused) + "\n";
+  o += "ploke_shared_fallback_total{kind=\"breaker_local\"} " + std::to_string(c.breaker_local) + "\n";
+  metric("ploke_shared_store_errors_total", "counter", "Shared store operations that failed (unreachable or timed out).");
+  o += "ploke_shared_store_errors_total " + std::to_string(c.store_errors) + "\n";
+  metric("ploke_shared_store_transitions_total", "counter", "Shared store health changes (healthy <-> degraded).");
+  o += "ploke_shared_store_transitions_total " + std::to_string(c.transitions) + "\n";
+  metric("ploke_shared_store_up", "gauge", "1 while the shared store answers, 0 while the failure policy applies.");
+  o += std::string("ploke_shared_store_up ") + (s.degraded() ? "0" : "1") + "\n";
+  metric("ploke_shared_live_instances", "gauge", "Live instances sharing the store (last heartbeat).");
+  o += "ploke_shared_live_instances " + std::to_string(s.live_instances()) + "\n";
+  return o;
 }
 
 }  // namespace ploke::resilience

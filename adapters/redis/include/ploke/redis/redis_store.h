@@ -29,6 +29,7 @@
 
 #include "ploke/core/secret.h"
 #include "ploke/core/status.h"
+#include "ploke/core/thread_annotations.h"
 #include "ploke/resilience/shared_store.h"
 
 namespace ploke::net {
@@ -67,11 +68,16 @@ struct RedisStats {
 
 class RedisStore final : public resilience::SharedStore {
  public:
+  /// Not started: every operation ends at once with kConnectionReset until start().
+  explicit RedisStore(RedisOptions options);
   /// Starts connecting on `loop` (returns at once).
   RedisStore(net::EventLoop& loop, RedisOptions options);
+  /// Starts connecting on `loop` (once; returns at once). For a store made before its loop
+  /// exists (the gateway: the façade needs the store, the server's loops come later).
   ~RedisStore() override;
   RedisStore(const RedisStore&) = delete;
   RedisStore& operator=(const RedisStore&) = delete;
+  void start(net::EventLoop& loop);
 
   void admit(resilience::AdmitRequest req, Callback<resilience::Admission> done) override;
   void reconcile(resilience::Reservation r, uint64_t actual_tokens, Callback<bool> done) override;
@@ -94,10 +100,11 @@ class RedisStore final : public resilience::SharedStore {
  private:
   void run(std::function<void(Engine&)> fn, std::function<void(Status)> on_fail);
 
-  net::EventLoop& loop_;
   RedisOptions opts_;
   std::shared_ptr<Engine> engine_;
-  std::function<bool(std::function<void()>)> post_;
+  mutable Mutex mu_;
+  net::EventLoop* loop_ PLOKE_GUARDED_BY(mu_) = nullptr;
+  std::function<bool(std::function<void()>)> post_ PLOKE_GUARDED_BY(mu_);
 };
 
 }  // namespace ploke::redis

@@ -7,7 +7,8 @@
 //   kind         | while the store is unreachable or slow
 //   -------------+-----------------------------------------------------------------
 //   rate limits  | admitted by a local MemoryStore at each limit ÷ live instances
-//                | (the last heartbeat's count; at least 1 of each limit)
+//                | (the last heartbeat's count; at least 1 of each limit), or refused
+//                | (refuse_rate_limits_when_degraded)
 //   hard budgets | refused: spend() returns the error, the caller refuses the request;
 //                | spend added meanwhile is kept and sent with the next add
 //   breakers     | stay local: publishing is skipped, claim_trial() says yes
@@ -35,10 +36,14 @@ struct SharedStateOptions {
   std::string instance_id = "instance";
   Duration heartbeat_ttl = std::chrono::seconds(3);  ///< an instance not heard of for this is gone
   Duration trial_ttl = std::chrono::seconds(10);     ///< how long a half-open trial claim holds
+  /// While the store fails, rate-limited requests are refused instead of admitted by the
+  /// local share ([shared] rate_limits_on_failure = "refuse").
+  bool refuse_rate_limits_when_degraded = false;
 };
 
 struct SharedCounters {
   uint64_t rate_limit_local = 0;   ///< admissions decided by the local share
+  uint64_t rate_limit_refused = 0; ///< admissions refused by the "refuse" policy
   uint64_t budget_refused = 0;     ///< budget reads that failed (the caller refuses)
   uint64_t breaker_local = 0;      ///< breaker publishes / trial claims kept local
   uint64_t store_errors = 0;       ///< every failed store operation
@@ -68,9 +73,19 @@ class SharedState {
   /// Publishes this instance's breaker decision (does not wait; skipped while degraded).
   void publish_breaker(const std::string& endpoint, bool open, Duration open_for, Duration ttl);
   /// Other instances' breaker decisions (own publishes filtered out), and the re-read
-  /// states after a recovery, for the endpoints named by watch_breakers().
+  /// states after a recovery, for the endpoints named by watch_breakers(). The listener
+  /// runs under SharedState's lock (it must not call back into it); once
+  /// set_breaker_listener() returns, the previous listener is not running.
   void set_breaker_listener(BreakerListener l);
   void watch_breakers(std::vector<std::string> endpoints);
+  /// Marks this instance live without waiting (a periodic timer's call).
+  void heartbeat_async();
+  /// heartbeat_async() every `every` on the Clock's timers (the first after `every`: a
+  /// store that is still connecting is not reported as down), until
+  /// stop_heartbeat() or destruction. For a RealClock (a repeating timer keeps a
+  /// SimulatedClock from ever being idle).
+  void start_heartbeat(Duration every);
+  void stop_heartbeat();
   /// Reads the stored states now and hands each to the listener.
   void refresh_breakers();
   /// True when this instance may send the endpoint's half-open trial (true when degraded).
@@ -93,5 +108,11 @@ class SharedState {
   MemoryStore local_;
   std::shared_ptr<Core> core_;
 };
+
+/// Prometheus text of the shared state: ploke_shared_fallback_total{kind=rate_limit_local|
+/// rate_limit_refused|budget_refused|breaker_local}, ploke_shared_store_errors_total,
+/// ploke_shared_store_transitions_total, ploke_shared_store_up (0 while degraded),
+/// ploke_shared_live_instances.
+std::string render_shared_metrics(const SharedState& s);
 
 }  // namespace ploke::resilience

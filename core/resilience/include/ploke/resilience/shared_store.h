@@ -106,7 +106,8 @@ class SharedStore {
   /// `on_change` gets every published state (its own too: filter by origin). Messages sent
   /// while a store is disconnected are lost: read_breakers() after a reconnect.
   virtual void subscribe_breakers(std::function<void(const BreakerShare&)> on_change) = 0;
-  /// True for the one instance that claims the endpoint's half-open trial within `ttl`.
+  /// True for the one instance that holds the endpoint's half-open trial: the first to ask
+  /// once no claim is held, then the holder again until its claim expires after `ttl`.
   virtual void claim_trial(std::string endpoint, std::string instance, Duration ttl, Callback<bool> done) = 0;
   /// Marks `instance` live for `ttl`; reports how many instances are live.
   virtual void heartbeat(std::string instance, Duration ttl, Callback<uint32_t> done) = 0;
