@@ -2,7 +2,8 @@
 // (on its own server's loop), against one simulated provider that answers 429 past N
 // requests, and a real redis-server started by the test: together they send at most N
 // attempts (no provider 429), refuse the rest with their own 429, and /metrics shows the
-// shared state. Then Redis is killed: requests still complete (local share, counted).
+// shared state; a breaker opened on one instance stops the others within 100 ms. Then
+// Redis is killed: requests still complete (local share, counted).
 #include <gtest/gtest.h>
 
 #include <atomic>
@@ -152,6 +153,31 @@ TEST_F(GatewaySharedTest, ThreeInstancesSendAtMostTheProvidersLimitAndNoProvider
   const std::string m = metrics(0);
   EXPECT_NE(m.find("ploke_shared_store_up 1\n"), std::string::npos) << m;
   EXPECT_NE(m.find("ploke_shared_fallback_total{kind=\"rate_limit_local\"} 0\n"), std::string::npos);
+}
+
+TEST_F(GatewaySharedTest, BreakerOpenedOnOneInstanceStopsTheOthersWithin100ms) {
+  auto plan = simulator::parse_fault_plan(R"({"faults":[{"kind":"http_error","status":500}]})", "t");
+  ASSERT_TRUE(plan.ok());
+  ASSERT_TRUE(engine_->set_faults(*plan).ok());
+  const auto open = [&](size_t i) {
+    for (const auto& h : instances_[i].client->health())
+      if (h.endpoint_id == "sim-a/gpt-4o-mini") return h.breaker == resilience::BreakerState::kOpen;
+    return false;
+  };
+  while (!open(0)) ASSERT_EQ(post_chat(0), 500);  // 5 failures in a row open it
+  const auto t0 = std::chrono::steady_clock::now();
+  const auto sent = [&](size_t i) {
+    return instances_[i].client->metric(resilience::MetricId::kAttempts, {"sim-a/gpt-4o-mini", "server_error"});
+  };
+  for (size_t i = 1; i < 3; ++i) {
+    // Each request routes after the others' decisions arrived: poll with requests.
+    ASSERT_TRUE(testing::eventually([&] { return post_chat(i) != 0 && open(i); }, 2s));
+    EXPECT_LT(std::chrono::steady_clock::now() - t0, 100ms);
+    EXPECT_LE(sent(i), 1.0);  // at most a request that raced the message
+  }
+  const double before = sent(1) + sent(2);
+  for (size_t i = 1; i < 3; ++i) EXPECT_NE(post_chat(i), 200);
+  EXPECT_EQ(sent(1) + sent(2), before);  // nothing more reached the provider
 }
 
 TEST_F(GatewaySharedTest, RedisKilledRequestsStillCompleteOnTheLocalShareAndAreCounted) {
