@@ -590,7 +590,7 @@ int run_gateway(const GatewayArgs& args) {
     std::fprintf(stderr, "%s: %s\n", kCmd, server.status().to_string().c_str());
     return kExitFailed;
   }
-  start_shared_state(g.shared, **server, logger->get(), clock);
+  start_shared_state(g.shared, **server, static_cast<size_t>(args.threads), logger->get(), clock);
   for (const auto& i : g.infos) std::fprintf(stderr, "%s: endpoint %s (%s)\n", kCmd, i.id.c_str(), i.model.c_str());
   std::printf("listening on %s\n", (*server)->url().c_str());
   std::fflush(stdout);

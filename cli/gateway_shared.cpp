@@ -58,13 +58,16 @@ void share_budgets(SharedSetup& s, Clock& clock, std::vector<BudgetRule> rules, 
   lo.budget_oracle = s.budgets.get();
 }
 
-void start_shared_state(SharedSetup& s, gateway::GatewayServer& server, logging::Logger* logger, Clock& clock) {
+void start_shared_state(SharedSetup& s, gateway::GatewayServer& server, size_t loops, logging::Logger* logger,
+                        Clock& clock) {
   if (!s.state) return;
   s.state->set_log([logger, &clock](bool degraded, const std::string& message) {
     if (logger) logger->event(degraded ? logging::Level::kWarn : logging::Level::kInfo, message, clock.system_now());
     else std::fprintf(stderr, "%s: %s\n", kSharedCmd, message.c_str());
   });
-  s.store->start(server.loop(0));
+  std::vector<net::EventLoop*> all;
+  for (size_t i = 0; i < loops; ++i) all.push_back(&server.loop(i));
+  s.store->start(all);
   s.state->start_heartbeat(s.heartbeat);
 }
 

@@ -37,7 +37,10 @@ std::optional<int> make_shared_state(const std::string& redis_flag, const std::s
 /// and usage sink (the ledger, `inner`, still gets every attempt first).
 void share_budgets(SharedSetup& s, Clock& clock, std::vector<BudgetRule> rules, UsageSink* inner,
                    resilience::LlmClientOptions& lo);
-/// Connects the store on the server's loop 0, logs its transitions, starts the heartbeat.
-void start_shared_state(SharedSetup& s, gateway::GatewayServer& server, logging::Logger* logger, Clock& clock);
+/// Connects the store on each of the server's `loops` event loops (a command connection
+/// each: a request's Redis calls never change threads), logs its transitions, starts the
+/// heartbeat.
+void start_shared_state(SharedSetup& s, gateway::GatewayServer& server, size_t loops, logging::Logger* logger,
+                        Clock& clock);
 
 }  // namespace ploke::cli

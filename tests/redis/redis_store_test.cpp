@@ -6,6 +6,7 @@
 
 #include <thread>
 
+#include "ploke/net/event_loop.h"
 #include "ploke/net/http_server.h"
 #include "ploke/redis/redis_store.h"
 #include "ploke/resilience/shared_state.h"
@@ -236,6 +237,36 @@ TEST_F(RedisStoreTest, SlowRedisTimesOutWithinTheCommandTimeout) {
   ASSERT_TRUE(eventually([&] { return !state.admit(rpm_request(100)).reservation.local; }));
 }
 
+TEST_F(RedisStoreTest, SlotsLeaveTheWindowAndTheRunningTotalStaysExact) {
+  Clients c(redis.url(), 1, 2s);
+  ASSERT_TRUE(c.connected());
+  const AdmitRequest r{{SharedLimit{"w:rpm", LimitKind::kRequests, 2, 1s}}, 0, "s", 1min};
+  ASSERT_TRUE(admit(c.clock, *c.stores[0], r)->allowed);
+  ASSERT_TRUE(admit(c.clock, *c.stores[0], r)->allowed);
+  auto refused = admit(c.clock, *c.stores[0], r);
+  EXPECT_FALSE(refused->allowed);
+  EXPECT_LE(refused->retry_after, 2s);
+  ASSERT_TRUE(eventually([&] { return admit(c.clock, *c.stores[0], r)->allowed; }, 5s));  // slots left
+  // The running total ('t') is the sum of the slots still in the hash.
+  const std::string all = redis.command({"HGETALL", "ploke:v1:rl:w:rpm"});
+  std::vector<std::string> f;
+  for (size_t p = 0; p < all.size();) {
+    const size_t e = all.find("\r\n", p);
+    const std::string line = all.substr(p, e == std::string::npos ? std::string::npos : e - p);
+    if (!line.empty() && line[0] != '*' && line[0] != '$') f.push_back(line);
+    if (e == std::string::npos) break;
+    p = e + 2;
+  }
+  ASSERT_EQ(f.size() % 2, 0u) << all;
+  long sum = 0, total = -1;
+  for (size_t i = 0; i < f.size(); i += 2) {
+    if (f[i] == "t") total = std::stol(f[i + 1]);
+    else if (f[i] != "lo") sum += std::stol(f[i + 1]);
+  }
+  EXPECT_EQ(total, sum) << all;
+  EXPECT_GE(total, 1);
+}
+
 TEST_F(RedisStoreTest, ScriptIsReloadedAfterScriptFlush) {
   Clients c(redis.url(), 1, 2s);
   ASSERT_TRUE(c.connected());
@@ -245,6 +276,34 @@ TEST_F(RedisStoreTest, ScriptIsReloadedAfterScriptFlush) {
   ASSERT_TRUE(a.ok()) << a.status().to_string();
   EXPECT_TRUE(a->allowed);
   EXPECT_EQ(c.stores[0]->stats().noscript, 1u);
+}
+
+TEST_F(RedisStoreTest, OneConnectionPerLoopAndACallOnALoopStaysOnIt) {
+  RealClock clock;
+  auto server = std::move(net::HttpServer::Start({.threads = 2}, clock, [](net::Request&, net::Responder r) {
+                            r.respond(404, "text/plain", "");
+                          }).value());
+  RedisOptions o;
+  o.address = parse_redis_url(redis.url()).value();
+  o.command_timeout = 2s;
+  RedisStore store(o);
+  store.start({&server->loop(0), &server->loop(1)});
+  ASSERT_TRUE(eventually([&] { return store.connected(); }));
+  EXPECT_EQ(store.stats().connects, 3u);  // two command connections, one subscriber
+  std::atomic<int> on_loop1{0}, done{0};
+  net::EventLoop* loop1 = &server->loop(1);
+  loop1->post([&] {
+    store.admit(rpm_request(5), [&, loop1](Result<resilience::Admission> a) {
+      if (a.ok() && a->allowed && net::EventLoop::current() == loop1) ++on_loop1;
+      ++done;
+    });
+  });
+  ASSERT_TRUE(eventually([&] { return done.load() == 1; }));
+  EXPECT_EQ(on_loop1.load(), 1);
+  auto off_loop = admit(clock, store, rpm_request(5));  // from this thread: via loop 0
+  ASSERT_TRUE(off_loop.ok());
+  EXPECT_TRUE(off_loop->allowed);
+  server->stop();
 }
 
 TEST(RedisStoreTcpTest, LoopbackTcpAndKeysAreVersioned) {

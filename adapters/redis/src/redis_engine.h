@@ -1,6 +1,6 @@
-// Private to ploke::redis: RedisStore's loop side — the command and subscriber
-// connections, the script's SHA, the breaker subscribers. Loop thread only, except the
-// counters and ready flags (atomics) and the subscriber list (under `mu`).
+// Private to ploke::redis: RedisStore's side on one loop — its command connection (and, on
+// the first loop, the subscriber connection), the script's SHA. Loop thread only, except
+// the counters and ready flags (atomics) and the subscriber list (shared, under its lock).
 #pragma once
 
 #include <mutex>
@@ -16,9 +16,20 @@ namespace detail {
 extern const char* const kScript;
 }
 
+/// What a store's engines share (held by the store and by each engine: an engine may
+/// outlive its store until its loop closes it): options, counters, breaker listeners.
+struct StoreShared {
+  explicit StoreShared(RedisOptions o) : opts(std::move(o)) {}
+  const RedisOptions opts;
+  detail::Counters counters;  // any thread
+  Mutex mu;
+  std::vector<std::function<void(const resilience::BreakerShare&)>> subscribers PLOKE_GUARDED_BY(mu);
+};
+
 struct RedisStore::Engine {
-  explicit Engine(const RedisOptions& o) : opts(o) {}
-  void start(event_base* base);
+  explicit Engine(std::shared_ptr<StoreShared> s) : shared(std::move(s)), opts(shared->opts), counters(shared->counters) {}
+  /// `subscribe`: this engine also holds the subscriber connection.
+  void start(event_base* base, bool subscribe);
   void close();
   /// Runs the script: EVALSHA (EVAL when the SHA is not known yet or Redis answers
   /// NOSCRIPT, after a restart or SCRIPT FLUSH).
@@ -27,13 +38,12 @@ struct RedisStore::Engine {
   std::string key(std::string_view name) const { return opts.prefix + std::string(name); }
   std::string channel() const { return opts.prefix + "breakers"; }
 
-  const RedisOptions opts;
-  detail::Counters counters;  // any thread
+  std::shared_ptr<StoreShared> shared;
+  const RedisOptions& opts;     // shared->opts
+  detail::Counters& counters;  // shared->counters
   std::atomic<bool> cmd_ready{false}, sub_ready{false}, subscribed{false};
   std::unique_ptr<detail::Conn> cmd, sub;  // loop thread
   std::string sha;                         // loop thread; "" = not loaded
-  Mutex mu;
-  std::vector<std::function<void(const resilience::BreakerShare&)>> subscribers PLOKE_GUARDED_BY(mu);
 };
 
 }  // namespace ploke::redis

@@ -67,20 +67,21 @@ std::optional<std::string> string_of(const redisReply* r) {
 
 // ---- Engine (loop thread) ---------------------------------------------------------------
 
-void RedisStore::Engine::start(event_base* base) {
+void RedisStore::Engine::start(event_base* base, bool subscribe) {
   cmd = std::make_unique<detail::Conn>(base, opts, "commands", counters, cmd_ready);
-  sub = std::make_unique<detail::Conn>(base, opts, "subscriber", counters, sub_ready);
+  if (subscribe) sub = std::make_unique<detail::Conn>(base, opts, "subscriber", counters, sub_ready);
   cmd->on_ready = [this](detail::Conn& c) {
     c.command({"SCRIPT", "LOAD", detail::kScript}, [this](const redisReply* r, Status s) {
       if (s.ok() && r->type == REDIS_REPLY_STRING) sha.assign(r->str, r->len);
     });
   };
+  cmd->start();
+  if (!sub) return;
   sub->on_ready = [this](detail::Conn& c) {
     subscribed = false;
     c.subscribe(channel());
   };
   sub->on_message = [this](const redisReply* r) { on_message(r); };
-  cmd->start();
   sub->start();
 }
 
@@ -125,65 +126,61 @@ void RedisStore::Engine::on_message(const redisReply* r) {
   if (!b) return;
   std::vector<std::function<void(const BreakerShare&)>> subs;
   {
-    MutexLock lock(mu);
-    subs = subscribers;
+    MutexLock lock(shared->mu);
+    subs = shared->subscribers;
   }
   for (const auto& f : subs) f(*b);
 }
 
 // ---- RedisStore ---------------------------------------------------------------------------
 
-RedisStore::RedisStore(RedisOptions options)
-    : opts_(std::move(options)), engine_(std::make_shared<Engine>(opts_)) {}
+RedisStore::RedisStore(RedisOptions options) : shared_(std::make_shared<StoreShared>(std::move(options))) {}
 
 RedisStore::RedisStore(net::EventLoop& loop, RedisOptions options) : RedisStore(std::move(options)) { start(loop); }
 
-void RedisStore::start(net::EventLoop& loop) {
-  std::function<bool(std::function<void()>)> post = loop.poster();
-  {
-    MutexLock lock(mu_);
-    if (loop_ != nullptr) return;
-    loop_ = &loop;
-    post_ = post;
+void RedisStore::start(net::EventLoop& loop) { start(std::vector<net::EventLoop*>{&loop}); }
+
+void RedisStore::start(const std::vector<net::EventLoop*>& loops) {
+  MutexLock lock(start_mu_);
+  if (started_.load() || loops.empty()) return;
+  for (size_t i = 0; i < loops.size(); ++i) {
+    auto engine = std::make_shared<Engine>(shared_);
+    loops_.push_back(loops[i]);
+    engines_.push_back(engine);
+    posts_.push_back(loops[i]->poster());
+    posts_.back()([engine, subscribe = i == 0] {
+      net::EventLoop* here = net::EventLoop::current();
+      if (here == nullptr || here->closing()) return;
+      here->set_local(engine.get(), engine);  // destroyed on this thread when the server stops
+      engine->start(net::native_event_base(*here), subscribe);
+    });
   }
-  auto engine = engine_;
-  post([engine] {
-    net::EventLoop* here = net::EventLoop::current();
-    if (here == nullptr || here->closing()) return;
-    here->set_local(engine.get(), engine);  // destroyed on this thread when the server stops
-    engine->start(net::native_event_base(*here));
-  });
+  started_.store(true, std::memory_order_release);
 }
 
 RedisStore::~RedisStore() {
-  std::weak_ptr<Engine> weak = engine_;
-  engine_.reset();
-  std::function<bool(std::function<void()>)> post;
-  {
-    MutexLock lock(mu_);
-    post = post_;
+  if (!started_.load(std::memory_order_acquire)) return;
+  for (size_t i = 0; i < engines_.size(); ++i) {
+    posts_[i]([weak = engines_[i]] {  // closed on its loop (no-op once the loop is gone)
+      auto e = weak.lock();
+      net::EventLoop* here = net::EventLoop::current();
+      if (!e || here == nullptr) return;
+      e->close();
+      here->set_local(e.get(), nullptr);
+    });
   }
-  if (!post) return;
-  post([weak] {
-    auto e = weak.lock();
-    net::EventLoop* here = net::EventLoop::current();
-    if (!e || here == nullptr) return;
-    e->close();
-    here->set_local(e.get(), nullptr);
-  });
 }
 
 void RedisStore::run(std::function<void(Engine&)> fn, std::function<void(Status)> on_fail) {
-  net::EventLoop* loop = nullptr;
-  std::function<bool(std::function<void()>)> post;
-  {
-    MutexLock lock(mu_);
-    loop = loop_;
-    post = post_;
+  if (!started_.load(std::memory_order_acquire)) return on_fail(ConnectionResetError("redis: store not started"));
+  const net::EventLoop* here = net::EventLoop::current();
+  for (size_t i = 0; i < loops_.size(); ++i) {
+    if (loops_[i] != here) continue;
+    auto e = engines_[i].lock();  // on its own loop: at once, no thread change
+    if (e && e->cmd) return fn(*e);
+    return on_fail(ConnectionResetError("redis: store closed"));
   }
-  if (loop == nullptr) return on_fail(ConnectionResetError("redis: store not started"));
-  std::weak_ptr<Engine> weak = engine_;
-  auto task = [weak, fn = std::move(fn), on_fail] {
+  auto task = [weak = engines_[0], fn = std::move(fn), on_fail] {
     auto e = weak.lock();
     if (e && e->cmd) {
       fn(*e);
@@ -191,11 +188,7 @@ void RedisStore::run(std::function<void(Engine&)> fn, std::function<void(Status)
       on_fail(ConnectionResetError("redis: store closed"));
     }
   };
-  if (net::EventLoop::current() == loop) {
-    task();
-  } else if (!post(std::move(task))) {
-    on_fail(ConnectionResetError("redis: event loop stopped"));
-  }
+  if (!posts_[0](std::move(task))) on_fail(ConnectionResetError("redis: event loop stopped"));
 }
 
 void RedisStore::admit(AdmitRequest req, Callback<Admission> done) {
@@ -305,9 +298,8 @@ void RedisStore::read_breakers(std::vector<std::string> endpoints,
 }
 
 void RedisStore::subscribe_breakers(std::function<void(const BreakerShare&)> on_change) {
-  if (!engine_) return;
-  MutexLock lock(engine_->mu);
-  engine_->subscribers.push_back(std::move(on_change));
+  MutexLock lock(shared_->mu);
+  shared_->subscribers.push_back(std::move(on_change));
 }
 
 void RedisStore::claim_trial(std::string endpoint, std::string instance, Duration ttl, Callback<bool> done) {
@@ -335,13 +327,19 @@ void RedisStore::heartbeat(std::string instance, Duration ttl, Callback<uint32_t
       [done](Status s) { done(s); });
 }
 
-bool RedisStore::connected() const { return engine_ && engine_->cmd_ready.load() && engine_->sub_ready.load() && engine_->subscribed.load();
+bool RedisStore::connected() const {
+  if (!started_.load(std::memory_order_acquire)) return false;
+  for (size_t i = 0; i < engines_.size(); ++i) {
+    auto e = engines_[i].lock();
+    if (!e || !e->cmd_ready.load()) return false;
+    if (i == 0 && !(e->sub_ready.load() && e->subscribed.load())) return false;
+  }
+  return true;
 }
 
 RedisStats RedisStore::stats() const {
   RedisStats s;
-  if (!engine_) return s;
-  const detail::Counters& c = engine_->counters;
+  const detail::Counters& c = shared_->counters;
   s.commands = c.commands.load();
   s.timeouts = c.timeouts.load();
   s.errors = c.errors.load();
@@ -351,6 +349,6 @@ RedisStats RedisStore::stats() const {
   return s;
 }
 
-std::string RedisStore::address_text() const { return redacted_url(opts_.address); }
+std::string RedisStore::address_text() const { return redacted_url(shared_->opts.address); }
 
 }  // namespace ploke::redis

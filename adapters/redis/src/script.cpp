@@ -11,15 +11,40 @@ local now_s = tonumber(t[1])
 local now_ms = now_s * 1000 + math.floor(tonumber(t[2]) / 1000)
 local op = ARGV[1]
 
--- The counted slots of a window (older ones deleted): their sum and {slot, count} pairs.
-local function window_used(key, oldest)
-  local h = redis.call('HGETALL', key)
-  local used, parts = 0, {}
-  for j = 1, #h, 2 do
-    local s, v = tonumber(h[j]), tonumber(h[j + 1])
-    if s < oldest then redis.call('HDEL', key, h[j]) else used = used + v; parts[#parts + 1] = {s, v} end
+-- A window is a hash: slot fields (second -> count), 't' (the sum of the counted slots)
+-- and 'lo' (the oldest slot counted). Slots that left the window are subtracted and deleted
+-- as 'lo' moves up, so an admission reads two fields, not every slot.
+local function window_used(key, oldest, win)
+  local meta = redis.call('HMGET', key, 't', 'lo')
+  local total, lo = tonumber(meta[1]) or 0, tonumber(meta[2])
+  if lo == nil or lo >= oldest then return total end
+  if lo + win < oldest then  -- idle for a whole window: every slot is out
+    redis.call('DEL', key)
+    return 0
   end
-  return used, parts
+  for s = lo, oldest - 1 do
+    local v = redis.call('HGET', key, s)
+    if v then total = total - tonumber(v); redis.call('HDEL', key, s) end
+  end
+  redis.call('HSET', key, 't', total, 'lo', oldest)
+  return total
+end
+
+-- When the slots still counted free enough for `need` (refusals only: reads every slot).
+local function window_wait(key, used, need, limit, win)
+  local h = redis.call('HGETALL', key)
+  local parts = {}
+  for j = 1, #h, 2 do
+    local s = tonumber(h[j])
+    if s then parts[#parts + 1] = {s, tonumber(h[j + 1])} end
+  end
+  table.sort(parts, function(a, b) return a[1] < b[1] end)
+  local freed = used
+  for _, p in ipairs(parts) do
+    freed = freed - p[2]
+    if freed + need <= limit then return (p[1] + win + 1) * 1000 - now_ms end
+  end
+  return win * 1000
 end
 
 -- nil when limit i admits `need`, else the refusal {0, wait_ms, i, used, now_s}.
@@ -34,15 +59,9 @@ local function refusal(i, kind, limit, win, tokens, slot_id)
   end
   local need = 1
   if kind == 't' then need = tokens end
-  local used, parts = window_used(KEYS[i], now_s - win)
+  local used = window_used(KEYS[i], now_s - win, win)
   if used + need <= limit then return nil end
-  table.sort(parts, function(a, b) return a[1] < b[1] end)
-  local wait, freed = win * 1000, used
-  for _, p in ipairs(parts) do
-    freed = freed - p[2]
-    if freed + need <= limit then wait = (p[1] + win + 1) * 1000 - now_ms; break end
-  end
-  return {0, wait, i, used, now_s}
+  return {0, window_wait(KEYS[i], used, need, limit, win), i, used, now_s}
 end
 
 if op == 'admit' then
@@ -61,6 +80,8 @@ if op == 'admit' then
       local add = 1
       if kind == 't' then add = tokens end
       redis.call('HINCRBY', KEYS[i], now_s, add)
+      redis.call('HINCRBY', KEYS[i], 't', add)
+      redis.call('HSETNX', KEYS[i], 'lo', now_s - win)
       redis.call('EXPIRE', KEYS[i], win + 2)
     end
   end
@@ -74,6 +95,7 @@ elseif op == 'reconcile' then
       redis.call('ZREM', KEYS[i], ARGV[5])
     elseif kind == 't' and delta ~= 0 and redis.call('HEXISTS', KEYS[i], ARGV[4]) == 1 then
       redis.call('HINCRBY', KEYS[i], ARGV[4], delta)
+      redis.call('HINCRBY', KEYS[i], 't', delta)
     end
   end
   return 1

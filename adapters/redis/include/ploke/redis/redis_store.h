@@ -3,7 +3,8 @@
 // RedisStore: the SharedStore (ploke/resilience/shared_store.h) on Redis, asynchronous on
 // one ploke::net event loop through hiredis's libevent adapter.
 //
-//  - Two connections on the loop: commands, and one subscribed to the breaker channel.
+//  - Connections: one for commands per loop it was started on, and one subscribed to the
+//    breaker channel (on the first loop).
 //    Loopback TCP (`redis://[:password@]host:port[/db]`) or a Unix socket
 //    (`unix:/path/to.sock[?db=N]`, `unix:///path`).
 //  - Every command has a timeout, a timer on the loop (hiredis 0.14 has none): it then
@@ -26,6 +27,7 @@
 #include <atomic>
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "ploke/core/secret.h"
 #include "ploke/core/status.h"
@@ -66,6 +68,8 @@ struct RedisStats {
   uint64_t commands = 0, timeouts = 0, errors = 0, connects = 0, disconnects = 0, noscript = 0;
 };
 
+struct StoreShared;  // src/redis_engine.h
+
 class RedisStore final : public resilience::SharedStore {
  public:
   /// Not started: every operation ends at once with kConnectionReset until start().
@@ -74,10 +78,14 @@ class RedisStore final : public resilience::SharedStore {
   RedisStore(net::EventLoop& loop, RedisOptions options);
   /// Starts connecting on `loop` (once; returns at once). For a store made before its loop
   /// exists (the gateway: the façade needs the store, the server's loops come later).
+  /// With several loops, each gets its own command connection, and an operation called on
+  /// one of them runs there without changing threads (from any other thread: on the
+  /// first); the first loop also holds the subscriber connection.
   ~RedisStore() override;
   RedisStore(const RedisStore&) = delete;
   RedisStore& operator=(const RedisStore&) = delete;
   void start(net::EventLoop& loop);
+  void start(const std::vector<net::EventLoop*>& loops);
 
   void admit(resilience::AdmitRequest req, Callback<resilience::Admission> done) override;
   void reconcile(resilience::Reservation r, uint64_t actual_tokens, Callback<bool> done) override;
@@ -95,16 +103,18 @@ class RedisStore final : public resilience::SharedStore {
   RedisStats stats() const;
   std::string address_text() const;  ///< redacted
 
-  struct Engine;  // the loop side (src/redis_engine.h)
+  struct Engine;  // one loop's side (src/redis_engine.h)
 
  private:
   void run(std::function<void(Engine&)> fn, std::function<void(Status)> on_fail);
 
-  RedisOptions opts_;
-  std::shared_ptr<Engine> engine_;
-  mutable Mutex mu_;
-  net::EventLoop* loop_ PLOKE_GUARDED_BY(mu_) = nullptr;
-  std::function<bool(std::function<void()>)> post_ PLOKE_GUARDED_BY(mu_);
+  std::shared_ptr<StoreShared> shared_;
+  // Set once by start() before started_ (release); read-only after.
+  std::atomic<bool> started_{false};
+  std::vector<net::EventLoop*> loops_;
+  std::vector<std::weak_ptr<Engine>> engines_;  // owned by their loops (loop locals)
+  std::vector<std::function<bool(std::function<void()>)>> posts_;
+  Mutex start_mu_;  // one start()
 };
 
 }  // namespace ploke::redis
