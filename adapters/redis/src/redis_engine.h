@@ -35,6 +35,12 @@ struct RedisStore::Engine {
   /// NOSCRIPT, after a restart or SCRIPT FLUSH).
   void script(std::vector<std::string> keys, std::vector<std::string> args, detail::ReplyFn fn);
   void on_message(const redisReply* r);
+  /// Reconciles are sent in batches: one script call for up to kReconcileBatch of them, at
+  /// the latest kReconcileDelay after the first (a loop timer). Off the request path.
+  void queue_reconcile(resilience::Reservation r, uint64_t actual, std::function<void(Status)> done);
+  void flush_reconciles();
+  static constexpr size_t kReconcileBatch = 64;
+  static constexpr std::chrono::milliseconds kReconcileDelay{2};
   std::string key(std::string_view name) const { return opts.prefix + std::string(name); }
   std::string channel() const { return opts.prefix + "breakers"; }
 
@@ -44,6 +50,14 @@ struct RedisStore::Engine {
   std::atomic<bool> cmd_ready{false}, sub_ready{false}, subscribed{false};
   std::unique_ptr<detail::Conn> cmd, sub;  // loop thread
   std::string sha;                         // loop thread; "" = not loaded
+  struct PendingReconcile {
+    resilience::Reservation r;
+    uint64_t actual = 0;
+    std::function<void(Status)> done;
+  };
+  std::vector<PendingReconcile> reconciles;  // loop thread
+  event* flush_ev = nullptr;                 // loop thread
+  ~Engine();
 };
 
 }  // namespace ploke::redis

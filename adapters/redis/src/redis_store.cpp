@@ -5,6 +5,8 @@
 // PREFIX breakers ("ENDPOINT\nSTATE").
 #include "ploke/redis/redis_store.h"
 
+#include <event2/event.h>
+
 #include <cstdio>
 #include <cstdlib>
 
@@ -69,6 +71,7 @@ std::optional<std::string> string_of(const redisReply* r) {
 
 void RedisStore::Engine::start(event_base* base, bool subscribe) {
   cmd = std::make_unique<detail::Conn>(base, opts, "commands", counters, cmd_ready);
+  flush_ev = evtimer_new(base, [](int, short, void* self) { static_cast<Engine*>(self)->flush_reconciles(); }, this);
   if (subscribe) sub = std::make_unique<detail::Conn>(base, opts, "subscriber", counters, sub_ready);
   cmd->on_ready = [this](detail::Conn& c) {
     c.command({"SCRIPT", "LOAD", detail::kScript}, [this](const redisReply* r, Status s) {
@@ -86,8 +89,46 @@ void RedisStore::Engine::start(event_base* base, bool subscribe) {
 }
 
 void RedisStore::Engine::close() {
+  if (flush_ev) evtimer_del(flush_ev);
+  std::vector<PendingReconcile> left;
+  left.swap(reconciles);
+  for (auto& p : left) p.done(ConnectionResetError("redis: store closed"));
   if (sub) sub->close();
   if (cmd) cmd->close();
+}
+
+RedisStore::Engine::~Engine() {
+  close();
+  if (flush_ev) event_free(flush_ev);
+}
+
+void RedisStore::Engine::queue_reconcile(Reservation r, uint64_t actual, std::function<void(Status)> done) {
+  reconciles.push_back({std::move(r), actual, std::move(done)});
+  if (reconciles.size() >= kReconcileBatch) return flush_reconciles();
+  if (flush_ev && !evtimer_pending(flush_ev, nullptr)) {
+    const timeval tv{0, static_cast<suseconds_t>(std::chrono::microseconds(kReconcileDelay).count())};
+    evtimer_add(flush_ev, &tv);
+  }
+}
+
+void RedisStore::Engine::flush_reconciles() {
+  if (flush_ev) evtimer_del(flush_ev);
+  if (reconciles.empty()) return;
+  auto batch = std::make_shared<std::vector<PendingReconcile>>();
+  batch->swap(reconciles);
+  std::vector<std::string> keys, args{"reconcile", std::to_string(batch->size())};
+  for (const auto& p : *batch) {
+    args.insert(args.end(), {std::to_string(p.r.limits.size()), std::to_string(p.r.reserved_tokens),
+                             std::to_string(p.actual), std::to_string(p.r.slot), p.r.slot_id});
+    for (const auto& l : p.r.limits) {
+      keys.push_back(key("rl:" + l.key));
+      args.emplace_back(kind_arg(l.kind));
+    }
+  }
+  script(std::move(keys), std::move(args), [batch](const redisReply* r, Status s) {
+    const Status st = reply_status(r, s);
+    for (auto& p : *batch) p.done(st);
+  });
 }
 
 void RedisStore::Engine::script(std::vector<std::string> keys, std::vector<std::string> args, detail::ReplyFn fn) {
@@ -210,14 +251,7 @@ void RedisStore::admit(AdmitRequest req, Callback<Admission> done) {
 void RedisStore::reconcile(Reservation res, uint64_t actual_tokens, Callback<bool> done) {
   run(
       [res = std::move(res), actual_tokens, done](Engine& e) {
-        std::vector<std::string> keys, args{"reconcile", std::to_string(res.reserved_tokens),
-                                            std::to_string(actual_tokens), std::to_string(res.slot), res.slot_id};
-        for (const auto& l : res.limits) {
-          keys.push_back(e.key("rl:" + l.key));
-          args.emplace_back(kind_arg(l.kind));
-        }
-        e.script(std::move(keys), std::move(args), [done](const redisReply* r, Status s) {
-          Status st = reply_status(r, s);
+        e.queue_reconcile(res, actual_tokens, [done](Status st) {
           if (st.ok()) done(true); else done(st);
         });
       },

@@ -87,16 +87,23 @@ if op == 'admit' then
   end
   return {1, 0, 0, 0, now_s}
 elseif op == 'reconcile' then
-  -- ARGV: 'reconcile', reserved, actual, slot, slot_id, then the kind of each key
-  local delta = tonumber(ARGV[3]) - tonumber(ARGV[2])
-  for i = 1, #KEYS do
-    local kind = ARGV[5 + i]
-    if kind == 'c' then
-      redis.call('ZREM', KEYS[i], ARGV[5])
-    elseif kind == 't' and delta ~= 0 and redis.call('HEXISTS', KEYS[i], ARGV[4]) == 1 then
-      redis.call('HINCRBY', KEYS[i], ARGV[4], delta)
-      redis.call('HINCRBY', KEYS[i], 't', delta)
+  -- Several reservations at once. ARGV: 'reconcile', n, then per reservation: nkeys,
+  -- reserved, actual, slot, slot_id, the kind of each of its keys; KEYS: theirs, in order.
+  local a, k = 3, 0
+  for _ = 1, tonumber(ARGV[2]) do
+    local nk = tonumber(ARGV[a])
+    local delta = tonumber(ARGV[a + 2]) - tonumber(ARGV[a + 1])
+    local slot, slot_id = ARGV[a + 3], ARGV[a + 4]
+    for j = 1, nk do
+      local kind, key = ARGV[a + 4 + j], KEYS[k + j]
+      if kind == 'c' then
+        redis.call('ZREM', key, slot_id)
+      elseif kind == 't' and delta ~= 0 and redis.call('HEXISTS', key, slot) == 1 then
+        redis.call('HINCRBY', key, slot, delta)
+        redis.call('HINCRBY', key, 't', delta)
+      end
     end
+    a, k = a + 5 + nk, k + nk
   end
   return 1
 elseif op == 'heartbeat' then
