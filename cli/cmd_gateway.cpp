@@ -157,8 +157,8 @@ struct GatewaySetup {
   std::vector<std::unique_ptr<simulator::SimServer>> sim_servers;
   std::unique_ptr<ledger::Ledger> book;
   std::unique_ptr<gateway::LedgerUsage> usage;
+  SharedSetup shared;  // [shared] / --redis; before the client and the keys, which use it
   std::unique_ptr<gateway::ClientAuth> auth;  // client keys (--auth); null = off
-  SharedSetup shared;  // [shared] / --redis; before the client, which uses it
   std::unique_ptr<resilience::LlmClient> client;
   std::vector<ProviderAdapterPtr> adapters;
   std::vector<gateway::EndpointInfo> infos;
@@ -334,6 +334,7 @@ StepResult make_auth(const GatewayArgs& args, Clock& clock, GatewaySetup& g) {
   }
   gateway::ClientAuthOptions ao;
   if (master != nullptr && *master != '\0') ao.master_key = Secret(master);
+  ao.shared = g.shared.state.get();
   g.auth = std::make_unique<gateway::ClientAuth>(g.book.get(), clock, ao);
   if (Status st = g.auth->load(); !st.ok()) {
     std::fprintf(stderr, "%s: client keys: %s\n", kCmd, st.to_string().c_str());
@@ -558,8 +559,8 @@ int run_gateway(const GatewayArgs& args) {
     return kExitFailed;
   }
   if (StepResult r = open_ledger(clock, g)) return *r;
-  if (StepResult r = make_auth(args, clock, g)) return *r;
   if (StepResult r = make_shared_state(args.redis, args.instance_id, g.conf ? &*g.conf : nullptr, clock, g.shared)) return *r;
+  if (StepResult r = make_auth(args, clock, g)) return *r;  // after the shared state: keys' rpm share it
   if (StepResult r = make_client(args, clock, g)) return *r;
   const catalog::Catalog prices = price_catalog();  // forecasts, the cost policy, ledger price rows (as `chat`)
   for (size_t i = 0; i < g.ups.size(); ++i) {
