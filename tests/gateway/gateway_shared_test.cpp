@@ -72,6 +72,7 @@ class GatewaySharedTest : public ::testing::Test {
     resilience::LlmClientOptions lo;
     lo.provider_limits["sim-a"] = resilience::RateLimits{kLimit, 0};
     lo.retry.max_total_attempts = 1;  // one attempt per request: attempts = requests that reached the provider
+    lo.max_rate_limit_wait = Duration{0};  // over the limit: the gateway's 429 at once, no wait for the limiter
     lo.shared = in.state.get();
     in.client = std::make_unique<resilience::LlmClient>(clock_, lo);
     resilience::EndpointConfig c;
@@ -194,6 +195,47 @@ TEST_F(GatewaySharedTest, RedisKilledRequestsStillCompleteOnTheLocalShareAndAreC
   ASSERT_TRUE(testing::eventually([&] { return instances_[1].store->connected(); }));
   EXPECT_EQ(post_chat(1), 200);
   EXPECT_NE(metrics(1).find("ploke_shared_store_up 1\n"), std::string::npos);
+}
+
+// Load on all three instances while Redis is slowed (DEBUG SLEEP, longer than the command
+// timeout) and then killed: every request is answered (200, or the gateway's own 429 / the
+// provider's past N), none waits much past the 500 ms command timeout, and the fallback
+// decisions are counted. (Past the limit most requests are refused by each instance's own
+// limiter before the shared admission; those that reach it are the ones timed here.)
+TEST_F(GatewaySharedTest, UnderLoadSlowedThenKilledRedisNothingHangsOrIsLost) {
+  std::atomic<bool> stop{false};
+  std::atomic<int> answered{0}, unexpected{0};
+  std::atomic<int64_t> slowest_ms{0};
+  std::vector<std::thread> load;
+  for (size_t i = 0; i < 3; ++i) {
+    load.emplace_back([&, i] {
+      while (!stop.load()) {
+        const auto t0 = std::chrono::steady_clock::now();
+        const int status = post_chat(i);
+        const auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - t0).count();
+        if (ms > slowest_ms.load()) slowest_ms.store(ms);
+        (status == 200 || status == 429 ? answered : unexpected)++;
+      }
+    });
+  }
+  ASSERT_TRUE(testing::eventually([&] { return answered.load() >= 30; }));
+  redis_.command({"DEBUG", "SLEEP", "1.5"});  // returns when Redis wakes up: the load ran through the sleep
+  const int after_sleep = answered.load();
+  redis_.kill();
+  const bool more = testing::eventually([&] { return answered.load() >= after_sleep + 30; });
+  stop = true;
+  for (auto& t : load) t.join();
+  ASSERT_TRUE(more) << "requests stopped being answered once Redis was gone";
+  EXPECT_EQ(unexpected.load(), 0);
+  EXPECT_LT(slowest_ms.load(), 1400) << "a request waited for Redis past the 500 ms timeout (sleep 1.5 s)";
+  double local = 0;
+  for (size_t i = 0; i < 3; ++i) {
+    const std::string m = metrics(i);
+    const size_t at = m.find("ploke_shared_fallback_total{kind=\"rate_limit_local\"} ");
+    ASSERT_NE(at, std::string::npos);
+    local += std::stod(m.substr(at + 53));
+  }
+  EXPECT_GT(local, 0);  // the failure policy decided while Redis slept or was gone
 }
 
 }  // namespace
