@@ -25,7 +25,7 @@ TEST(MemoryStoreTest, RequestWindowRefusesThenReopens) {
   clock.advance(10s);
   Admission a = store.admit_now(req({rpm(3)}));
   EXPECT_FALSE(a.allowed);
-  EXPECT_EQ(a.retry_after, 51s);  // the first slot (second 1000) leaves at 1061
+  EXPECT_EQ(a.retry_after, 50100ms);  // the first slot (1000.0 s, 100 ms wide) leaves at 1060.1 s
   EXPECT_NE(a.reason.find("requests/min p:rpm: 3 + 1 > 3"), std::string::npos) << a.reason;
   clock.advance(50s);
   EXPECT_FALSE(store.admit_now(req({rpm(3)})).allowed);

@@ -1,5 +1,5 @@
 // RedisStore: the SharedStore operations as Redis commands and script calls (see
-// ploke/redis/redis_store.h). Keys: PREFIX rl:SCOPE (windows: a hash of 1-second slots;
+// ploke/redis/redis_store.h). Keys: PREFIX rl:SCOPE (windows: a hash of 100 ms slots;
 // in-flight slots: a sorted set by expiry), spend:SCOPE (INCRBYFLOAT), breaker:ENDPOINT
 // (state, PX ttl), trial:ENDPOINT (the holder's id, PX ttl), instances (sorted set by expiry); channel
 // PREFIX breakers ("ENDPOINT\nSTATE").

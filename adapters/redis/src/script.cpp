@@ -7,31 +7,43 @@ namespace ploke::redis::detail {
 
 const char* const kScript = R"lua(-- ploke:v1 shared-state script. ARGV[1] is the operation.
 local t = redis.call('TIME')
-local now_s = tonumber(t[1])
-local now_ms = now_s * 1000 + math.floor(tonumber(t[2]) / 1000)
+local now_ms = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+local now_slot = math.floor(now_ms / 100)  -- 100 ms slots (resilience::kSlotMs)
 local op = ARGV[1]
 
--- A window is a hash: slot fields (second -> count), 't' (the sum of the counted slots)
--- and 'lo' (the oldest slot counted). Slots that left the window are subtracted and deleted
--- as 'lo' moves up, so an admission reads two fields, not every slot.
-local function window_used(key, oldest, win)
+-- A window is a hash: slot fields (100 ms slot -> count), 't' (the sum of the counted
+-- slots) and 'lo' (the oldest slot counted). Slots that left the window are subtracted and
+-- deleted as 'lo' moves up, so an admission reads two fields, not every slot. `w`: the
+-- window in slots.
+local function window_used(key, oldest, w)
   local meta = redis.call('HMGET', key, 't', 'lo')
   local total, lo = tonumber(meta[1]) or 0, tonumber(meta[2])
   if lo == nil or lo >= oldest then return total end
-  if lo + win < oldest then  -- idle for a whole window: every slot is out
+  if lo + w < oldest then  -- idle for a whole window: every slot is out
     redis.call('DEL', key)
     return 0
   end
-  for s = lo, oldest - 1 do
-    local v = redis.call('HGET', key, s)
-    if v then total = total - tonumber(v); redis.call('HDEL', key, s) end
+  if oldest - lo > 64 then  -- a long gap: one pass over the slots left
+    local h = redis.call('HGETALL', key)
+    total = 0
+    for j = 1, #h, 2 do
+      local s = tonumber(h[j])
+      if s then
+        if s < oldest then redis.call('HDEL', key, h[j]) else total = total + tonumber(h[j + 1]) end
+      end
+    end
+  else
+    for s = lo, oldest - 1 do
+      local v = redis.call('HGET', key, s)
+      if v then total = total - tonumber(v); redis.call('HDEL', key, s) end
+    end
   end
   redis.call('HSET', key, 't', total, 'lo', oldest)
   return total
 end
 
 -- When the slots still counted free enough for `need` (refusals only: reads every slot).
-local function window_wait(key, used, need, limit, win)
+local function window_wait(key, used, need, limit, w)
   local h = redis.call('HGETALL', key)
   local parts = {}
   for j = 1, #h, 2 do
@@ -42,12 +54,12 @@ local function window_wait(key, used, need, limit, win)
   local freed = used
   for _, p in ipairs(parts) do
     freed = freed - p[2]
-    if freed + need <= limit then return (p[1] + win + 1) * 1000 - now_ms end
+    if freed + need <= limit then return (p[1] + w + 1) * 100 - now_ms end
   end
-  return win * 1000
+  return w * 100
 end
 
--- nil when limit i admits `need`, else the refusal {0, wait_ms, i, used, now_s}.
+-- nil when limit i admits `need`, else the refusal {0, wait_ms, i, used, now_slot}.
 local function refusal(i, kind, limit, win, tokens, slot_id)
   if limit <= 0 then return nil end
   if kind == 'c' then
@@ -55,13 +67,14 @@ local function refusal(i, kind, limit, win, tokens, slot_id)
     local n = redis.call('ZCARD', KEYS[i])
     if n + 1 <= limit or redis.call('ZSCORE', KEYS[i], slot_id) then return nil end
     local first = redis.call('ZRANGE', KEYS[i], 0, 0, 'WITHSCORES')
-    return {0, tonumber(first[2]) - now_ms, i, n, now_s}
+    return {0, tonumber(first[2]) - now_ms, i, n, now_slot}
   end
   local need = 1
   if kind == 't' then need = tokens end
-  local used = window_used(KEYS[i], now_s - win, win)
+  local w = win * 10
+  local used = window_used(KEYS[i], now_slot - w, w)
   if used + need <= limit then return nil end
-  return {0, window_wait(KEYS[i], used, need, limit, win), i, used, now_s}
+  return {0, window_wait(KEYS[i], used, need, limit, w), i, used, now_slot}
 end
 
 if op == 'admit' then
@@ -79,13 +92,13 @@ if op == 'admit' then
     else
       local add = 1
       if kind == 't' then add = tokens end
-      redis.call('HINCRBY', KEYS[i], now_s, add)
+      redis.call('HINCRBY', KEYS[i], now_slot, add)
       redis.call('HINCRBY', KEYS[i], 't', add)
-      redis.call('HSETNX', KEYS[i], 'lo', now_s - win)
+      redis.call('HSETNX', KEYS[i], 'lo', now_slot - win * 10)
       redis.call('EXPIRE', KEYS[i], win + 2)
     end
   end
-  return {1, 0, 0, 0, now_s}
+  return {1, 0, 0, 0, now_slot}
 elseif op == 'reconcile' then
   -- Several reservations at once. ARGV: 'reconcile', n, then per reservation: nkeys,
   -- reserved, actual, slot, slot_id, the kind of each of its keys; KEYS: theirs, in order.

@@ -38,11 +38,11 @@ std::optional<BreakerShare> decode_breaker_share(std::string endpoint, std::stri
 }
 
 namespace {
-int64_t seconds_of(TimePoint t) {
-  return std::chrono::duration_cast<std::chrono::seconds>(t.time_since_epoch()).count();
+int64_t slot_of(TimePoint t) {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(t.time_since_epoch()).count() / kSlotMs;
 }
-int64_t window_seconds(const SharedLimit& l) {
-  return std::max<int64_t>(1, std::chrono::duration_cast<std::chrono::seconds>(l.window).count());
+int64_t window_slots(const SharedLimit& l) {
+  return std::max<int64_t>(1, std::chrono::duration_cast<std::chrono::seconds>(l.window).count()) * 1000 / kSlotMs;
 }
 }  // namespace
 
@@ -76,7 +76,7 @@ struct MemoryStore::State {
       return a;
     }
     auto& w = windows[l.key];
-    const int64_t cur = seconds_of(now), oldest = cur - window_seconds(l);
+    const int64_t cur = slot_of(now), oldest = cur - window_slots(l);
     w.erase(w.begin(), w.lower_bound(oldest));
     int64_t used = 0;
     for (const auto& kv : w) used += kv.second;
@@ -87,7 +87,7 @@ struct MemoryStore::State {
     for (const auto& [slot, v] : w) {  // oldest first: when does enough leave the window?
       freed -= v;
       if (freed + static_cast<int64_t>(need) <= static_cast<int64_t>(l.limit)) {
-        a.retry_after = std::chrono::seconds(slot + window_seconds(l) + 1) - now.time_since_epoch();
+        a.retry_after = std::chrono::milliseconds((slot + window_slots(l) + 1) * kSlotMs) - now.time_since_epoch();
         break;
       }
     }
@@ -107,7 +107,7 @@ Admission MemoryStore::admit_now(const AdmitRequest& req) {
   }
   Admission a;
   a.allowed = true;
-  a.reservation = {req.limits, req.tokens, seconds_of(now), req.slot_id, false};
+  a.reservation = {req.limits, req.tokens, slot_of(now), req.slot_id, false};
   for (const auto& l : req.limits) {
     if (l.kind == LimitKind::kConcurrent) {
       st_->slots[l.key][req.slot_id] = now + req.slot_ttl;

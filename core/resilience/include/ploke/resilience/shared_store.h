@@ -15,9 +15,9 @@
 // wait_store() turns one operation into a synchronous call that is correct on a fiber, on
 // a thread, and on a SimulatedClock.
 //
-// Windows (kRequests, kTokens): 1-second slots; admission counts the slots of the last
-// `window` plus the current one (window + 1 slots), so no `window`-long interval ever holds
-// more than `limit` (conservative by at most one slot). Tokens are reserved in the current
+// Windows (kRequests, kTokens): 100 ms slots (kSlotMs); admission counts the slots of the
+// last `window` plus the current one, so no `window`-long interval ever holds more than
+// `limit` (conservative by at most one slot: 0.17 % of a minute). Tokens are reserved in the current
 // slot up front and corrected by reconcile() (the slot number rides on the Reservation; a
 // slot already outside the window is left alone). kConcurrent: one in-flight slot per
 // request (slot_id), released by reconcile() or expired after slot_ttl, so a crashed
@@ -42,6 +42,8 @@
 namespace ploke::resilience {
 
 enum class LimitKind : uint8_t { kRequests, kTokens, kConcurrent };
+/// The width of a window slot (the Redis script uses the same).
+inline constexpr int64_t kSlotMs = 100;
 std::string_view limit_kind_name(LimitKind k);  ///< "requests/min", "tokens/min", "concurrent"
 
 struct SharedLimit {
@@ -62,7 +64,7 @@ struct AdmitRequest {
 struct Reservation {
   std::vector<SharedLimit> limits;
   uint64_t reserved_tokens = 0;
-  int64_t slot = 0;     ///< the 1-second slot the tokens were reserved in
+  int64_t slot = 0;     ///< the slot (time / kSlotMs) the tokens were reserved in
   std::string slot_id;
   bool local = false;   ///< admitted by SharedState's local fallback, not by the store
 };
