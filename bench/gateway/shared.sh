@@ -31,7 +31,7 @@ BIN=$(bench_find_binary "$REPO" "${1:-}")
 DUR=${PLOKE_BENCH_DURATION:-8}
 ROUNDS=${PLOKE_BENCH_ROUNDS:-3}
 WARM=${PLOKE_BENCH_WARMUP:-2}
-for t in wrk python3 curl redis-server; do command -v "$t" >/dev/null || bench_die "$t not found (scripts/install-deps.sh --bench)"; done
+for t in wrk python3 curl; do command -v "$t" >/dev/null || bench_die "$t not found (scripts/install-deps.sh --bench)"; done
 grep -q 'CMAKE_BUILD_TYPE:STRING=Release' "$(dirname "$(dirname "$BIN")")/CMakeCache.txt" 2>/dev/null ||
   bench_log "WARNING: $BIN is not a Release build; figures are not comparable"
 
@@ -42,17 +42,8 @@ STAMP=$(date -u +%Y%m%dT%H%M%SZ)
 RESULTS=$BENCH/results/shared-$STAMP.json
 ROWS=()
 
-python3 - >"$T/body.json" <<'PY'
-import json
-print(json.dumps({"model": "gpt-4o", "messages": [{"role": "system", "content": "You are terse."},
-      {"role": "user", "content": "Give me a short status update."}], "max_tokens": 8},
-      separators=(",", ":")), end="")
-PY
-export WRK_METHOD=POST WRK_BODY_FILE=$T/body.json
-
-bench_spawn "$T/redis.log" redis-server --port 0 --unixsocket "$T/redis.sock" --save "" --appendonly no --dir "$T"
-for ((i = 0; i < 100; i++)); do [[ -S $T/redis.sock ]] && break; sleep 0.05; done
-[[ -S $T/redis.sock ]] || { cat "$T/redis.log" >&2; bench_die "redis-server did not start"; }
+bench_chat_body "$T/body.json"
+bench_redis_start "$T"
 
 bench_spawn "$T/sim.log" "$BIN" serve --host 127.0.0.1 --port 0 --seed 7 --fast --limit-requests 1000000000 --limit-tokens 1000000000000
 SIM=$(bench_wait_line "$T/sim.log" '^listening on (http://127\.0\.0\.1:[0-9]+)$' 15) || { cat "$T/sim.log" >&2; bench_die "simulator did not start"; }

@@ -28,15 +28,12 @@ BIN=$(bench_find_binary "$REPO" "${1:-}")
 N=${PLOKE_LIMIT_N:-600}
 WINDOWS=${PLOKE_LIMIT_WINDOWS:-10}
 RATE=${PLOKE_LIMIT_RATE:-5}
-command -v redis-server >/dev/null || bench_die "redis-server not found (scripts/install-deps.sh)"
 BENCH_TMP=$(mktemp -d "${TMPDIR:-/tmp}/ploke-sharedlimit.XXXXXX")
 T=$BENCH_TMP
 mkdir -p "$BENCH/results"
 RESULTS=$BENCH/results/shared-limit-$(date -u +%Y%m%dT%H%M%SZ).json
 
-bench_spawn "$T/redis.log" redis-server --port 0 --unixsocket "$T/redis.sock" --save "" --appendonly no --dir "$T"
-for ((i = 0; i < 100; i++)); do [[ -S $T/redis.sock ]] && break; sleep 0.05; done
-[[ -S $T/redis.sock ]] || bench_die "redis-server did not start"
+bench_redis_start "$T"
 bench_spawn "$T/sim.log" "$BIN" serve --host 127.0.0.1 --port 0 --seed 7 --fast --limit-requests "$N" --limit-tokens 1000000000000
 SIM=$(bench_wait_line "$T/sim.log" '^listening on (http://127\.0\.0\.1:[0-9]+)$' 15) || bench_die "simulator did not start"
 URLS=()
