@@ -193,13 +193,18 @@ TEST(SharedStateTest, UnreachableStoreFallsBackToTheLocalShareAndLogsOncePerTran
   EXPECT_NE(refused.reason.find("local share"), std::string::npos);
   EXPECT_TRUE(a.degraded());
   EXPECT_EQ(a.counters().rate_limit_local, 11u);
+  EXPECT_EQ(a.counters().store_errors, 1u);  // one failed call: the other 10 did not wait for the store
   EXPECT_EQ(a.counters().transitions, 1u);
   ASSERT_EQ(log.size(), 1u);  // logged once, not per decision
   EXPECT_NE(log[0].find("down: shared store unavailable"), std::string::npos) << log[0];
-  EXPECT_EQ(a.heartbeat(), 3u);  // the last known count while degraded
+  EXPECT_EQ(a.heartbeat(), 3u);  // the last known count while degraded (heartbeats still try)
 
   store.down = false;
-  EXPECT_TRUE(a.admit(req({rpm(30)})).allowed);  // shared again
+  EXPECT_TRUE(a.admit(req({rpm(30)})).reservation.local);  // within degraded_retry: not tried yet
+  clock.advance(1s);
+  Admission back = a.admit(req({rpm(30)}));
+  EXPECT_TRUE(back.allowed);
+  EXPECT_FALSE(back.reservation.local);  // shared again
   EXPECT_FALSE(a.degraded());
   ASSERT_EQ(log.size(), 2u);
   EXPECT_EQ(log[1].rfind("up: ", 0), 0u);
@@ -218,6 +223,7 @@ TEST(SharedStateTest, HardBudgetsRefuseWhileDegradedAndSpendIsResent) {
   EXPECT_FALSE(s.ok());
   EXPECT_EQ(a.counters().budget_refused, 1u);
   store.down = false;
+  clock.advance(1s);  // past degraded_retry
   EXPECT_DOUBLE_EQ((*a.spend({"provider:p"}))[0], 3);  // the unsent 2 counts locally
   a.add_spend("provider:p", 0.5);                      // and is sent with the next add
   EXPECT_DOUBLE_EQ((*b.spend({"provider:p"}))[0], 3.5);

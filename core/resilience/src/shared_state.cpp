@@ -7,10 +7,20 @@
 namespace ploke::resilience {
 
 struct SharedState::Core : std::enable_shared_from_this<Core> {
-  Core(SharedStore& s, std::string id, bool refuse_limits) : store(s), instance(std::move(id)), refuse(refuse_limits) {}
+  Core(SharedStore& s, Clock& c, const SharedStateOptions& o)
+      : store(s), clock(c), instance(o.instance_id), refuse(o.refuse_rate_limits_when_degraded),
+        degraded_retry(o.degraded_retry) {}
   SharedStore& store;
+  Clock& clock;
   const std::string instance;
   const bool refuse;  // rate limits refuse (rather than use the local share) while degraded
+  const Duration degraded_retry;
+  std::atomic<int64_t> skip_until_ns{0};  // while degraded: requests do not try the store before this
+
+  /// Degraded and the last failure is recent: the failure policy answers without a call.
+  bool skip_store() const {
+    return degraded.load() && clock.now().time_since_epoch().count() < skip_until_ns.load();
+  }
   std::atomic<uint32_t> live{1};
   std::atomic<bool> degraded{false};
   mutable Mutex mu;
@@ -52,6 +62,7 @@ struct SharedState::Core : std::enable_shared_from_this<Core> {
   /// Counts a failed operation and logs a health transition (once per transition).
   void observe(const Status& s) {
     const bool failed = !s.ok();
+    if (failed) skip_until_ns.store((clock.now() + degraded_retry).time_since_epoch().count());
     Log l;
     {
       MutexLock lock(mu);
@@ -101,7 +112,7 @@ struct SharedState::Core : std::enable_shared_from_this<Core> {
 
 SharedState::SharedState(Clock& clock, SharedStore& store, SharedStateOptions options)
     : clock_(clock), store_(store), opts_(std::move(options)), local_(clock),
-      core_(std::make_shared<Core>(store, opts_.instance_id, opts_.refuse_rate_limits_when_degraded)) {
+      core_(std::make_shared<Core>(store, clock, opts_)) {
   std::weak_ptr<Core> weak = core_;
   store_.subscribe_breakers([weak](const BreakerShare& b) {
     if (auto self = weak.lock()) self->deliver(b);
@@ -130,9 +141,11 @@ void SharedState::stop_heartbeat() {
 }
 
 Admission SharedState::admit(const AdmitRequest& req) {
-  Result<Admission> r = wait_store<Admission>(
-      clock_, [&](SharedStore::Callback<Admission> cb) { store_.admit(req, std::move(cb)); });
-  core_->observe(r.status());
+  Result<Admission> r = ConnectionResetError("shared store degraded: not retried yet");
+  if (!core_->skip_store()) {
+    r = wait_store<Admission>(clock_, [&](SharedStore::Callback<Admission> cb) { store_.admit(req, std::move(cb)); });
+    core_->observe(r.status());
+  }
   if (r.ok()) return std::move(*r);
   if (opts_.refuse_rate_limits_when_degraded) {
     core_->count(&SharedCounters::rate_limit_refused);
@@ -165,9 +178,12 @@ void SharedState::reconcile(const Reservation& r, uint64_t actual_tokens) {
 }
 
 Result<std::vector<double>> SharedState::spend(const std::vector<std::string>& scopes) {
-  Result<std::vector<double>> r = wait_store<std::vector<double>>(
-      clock_, [&](SharedStore::Callback<std::vector<double>> cb) { store_.get_spend(scopes, std::move(cb)); });
-  core_->observe(r.status());
+  Result<std::vector<double>> r = ConnectionResetError("shared store degraded: not retried yet");
+  if (!core_->skip_store()) {
+    r = wait_store<std::vector<double>>(
+        clock_, [&](SharedStore::Callback<std::vector<double>> cb) { store_.get_spend(scopes, std::move(cb)); });
+    core_->observe(r.status());
+  }
   if (!r.ok()) {
     core_->count(&SharedCounters::budget_refused);
     return r;
@@ -226,10 +242,13 @@ void SharedState::watch_breakers(std::vector<std::string> endpoints) {
 void SharedState::refresh_breakers() { core_->refresh(); }
 
 bool SharedState::claim_trial(const std::string& endpoint) {
-  Result<bool> r = wait_store<bool>(clock_, [&](SharedStore::Callback<bool> cb) {
-    store_.claim_trial(endpoint, opts_.instance_id, opts_.trial_ttl, std::move(cb));
-  });
-  core_->observe(r.status());
+  Result<bool> r = ConnectionResetError("shared store degraded: not retried yet");
+  if (!core_->skip_store()) {
+    r = wait_store<bool>(clock_, [&](SharedStore::Callback<bool> cb) {
+      store_.claim_trial(endpoint, opts_.instance_id, opts_.trial_ttl, std::move(cb));
+    });
+    core_->observe(r.status());
+  }
   if (r.ok()) return *r;
   core_->count(&SharedCounters::breaker_local);
   return true;

@@ -13,6 +13,8 @@
 //                | spend added meanwhile is kept and sent with the next add
 //   breakers     | stay local: publishing is skipped, claim_trial() says yes
 //
+// After a failure, requests skip the store for `degraded_retry` (the policy answers at
+// once); heartbeats and the first request after it try again.
 // Every such decision is counted (counters(), for /metrics) and the store's health is
 // logged once per transition (healthy → degraded → healthy). After a recovery the shared
 // breaker states are re-read (pub/sub loses what was sent while away) and handed to the
@@ -39,6 +41,11 @@ struct SharedStateOptions {
   /// While the store fails, rate-limited requests are refused instead of admitted by the
   /// local share ([shared] rate_limits_on_failure = "refuse").
   bool refuse_rate_limits_when_degraded = false;
+  /// After a failed call, requests (admissions, budget reads, trial claims) do not try the
+  /// store for this long: the failure policy answers at once, so a slow store costs each
+  /// request nothing, not a timeout each. Heartbeats and reconciles still try, and the
+  /// first request after the interval does; a success ends the degraded state.
+  Duration degraded_retry = std::chrono::seconds(1);
 };
 
 struct SharedCounters {
