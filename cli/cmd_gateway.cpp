@@ -15,6 +15,7 @@
 
 #include "cli_checks.h"
 #include "commands.h"
+#include "gateway_shared.h"
 #include "pricing.h"
 #include "ploke/adapters/http_transport.h"
 #include "ploke/adapters/register.h"
@@ -76,6 +77,10 @@ CLI::App* add_gateway_command(CLI::App& app, GatewayArgs& a) {
       ->check(CLI::Range(0, 3600000));
   g->add_option("--ledger", a.ledger, "Record every attempt and probe (tokens, cost, outcome) in this SQLite cost ledger (via the façade's usage hook; "
                 "written in batches, the rest on shutdown)");
+  g->add_option("--redis", a.redis,
+                "Share rate limits, breakers and budgets with other gateway instances through Redis: "
+                "redis://[:PASSWORD@]HOST:PORT[/DB] or unix:/PATH (overrides [shared] url)");
+  g->add_option("--instance-id", a.instance_id, "This instance's id in the shared state (default: [shared] instance_id, else host-pid)");
   g->add_option("--otlp-endpoint", a.otlp_endpoint,
                 "Export spans and GenAI metrics as OTLP/HTTP JSON to this collector (http[s]://host:port; POST /v1/traces, "
                 "/v1/metrics); default $OTEL_EXPORTER_OTLP_ENDPOINT; unset = no export");
@@ -151,6 +156,7 @@ struct GatewaySetup {
   std::vector<std::unique_ptr<simulator::SimServer>> sim_servers;
   std::unique_ptr<ledger::Ledger> book;
   std::unique_ptr<gateway::LedgerUsage> usage;
+  SharedSetup shared;  // [shared] / --redis; before the client and the keys, which use it
   std::unique_ptr<gateway::ClientAuth> auth;  // client keys (--auth); null = off
   std::unique_ptr<resilience::LlmClient> client;
   std::vector<ProviderAdapterPtr> adapters;
@@ -327,6 +333,7 @@ StepResult make_auth(const GatewayArgs& args, Clock& clock, GatewaySetup& g) {
   }
   gateway::ClientAuthOptions ao;
   if (master != nullptr && *master != '\0') ao.master_key = Secret(master);
+  ao.shared = g.shared.state.get();
   g.auth = std::make_unique<gateway::ClientAuth>(g.book.get(), clock, ao);
   if (Status st = g.auth->load(); !st.ok()) {
     std::fprintf(stderr, "%s: client keys: %s\n", kCmd, st.to_string().c_str());
@@ -356,9 +363,11 @@ StepResult make_client(const GatewayArgs& args, Clock& clock, GatewaySetup& g) {
     if (args.max_in_flight_given) lo.admission.max_in_flight = static_cast<uint32_t>(args.max_in_flight);
   }
   lo.session = "gateway";
+  lo.shared = g.shared.state.get();
   if (g.usage) {
     lo.usage_sink = g.usage.get();
     lo.budget_oracle = g.usage.get();
+    share_budgets(g.shared, clock, g.book->budgets(), g.usage.get(), lo);  // [shared]: budgets over shared spend
   }
   g.client = std::make_unique<resilience::LlmClient>(clock, lo);
   if (!args.policy.empty()) {
@@ -497,6 +506,18 @@ StepResult start_otlp(const GatewayArgs& args, Clock& clock, Transport& transpor
 }
 
 // The configured model names and the default model (checked: it must name something).
+StepResult model_names(const GatewayArgs& args, const GatewaySetup& g, gateway::GatewayOptions& go);
+
+// The gateway's options from the flags and what the steps built (model names, ledger, shared state).
+StepResult gateway_options(const GatewayArgs& args, logging::Logger* logger, GatewaySetup& g, gateway::GatewayOptions& go) {
+  go.max_queue = static_cast<size_t>(args.max_queue);
+  go.logger = logger;
+  if (StepResult r = model_names(args, g, go)) return *r;
+  if (g.usage) go.ledger_ready = [&g] { return g.usage->last_error(); };
+  go.shared = g.shared.state.get();
+  return std::nullopt;
+}
+
 StepResult model_names(const GatewayArgs& args, const GatewaySetup& g, gateway::GatewayOptions& go) {
   go.model_names = g.names;
   // --sim: any name reaches the simulators (SDK examples ask for every kind of model).
@@ -549,7 +570,8 @@ int run_gateway(const GatewayArgs& args) {
     return kExitFailed;
   }
   if (StepResult r = open_ledger(clock, g)) return *r;
-  if (StepResult r = make_auth(args, clock, g)) return *r;
+  if (StepResult r = make_shared_state(args.redis, args.instance_id, g.conf ? &*g.conf : nullptr, clock, g.shared)) return *r;
+  if (StepResult r = make_auth(args, clock, g)) return *r;  // after the shared state: keys' rpm share it
   if (StepResult r = make_client(args, clock, g)) return *r;
   const catalog::Catalog prices = price_catalog();  // forecasts, the cost policy, ledger price rows (as `chat`)
   for (size_t i = 0; i < g.ups.size(); ++i) {
@@ -562,11 +584,8 @@ int run_gateway(const GatewayArgs& args) {
     return kExitUsage;
   }
   gateway::GatewayOptions go;
-  go.max_queue = static_cast<size_t>(args.max_queue);
-  go.logger = logger->get();
-  if (StepResult r = model_names(args, g, go)) return *r;
+  if (StepResult r = gateway_options(args, logger->get(), g, go)) return *r;
   if (StepResult r = inbound_protocols(go)) return *r;
-  if (g.usage) go.ledger_ready = [&g] { return g.usage->last_error(); };
   // OpenTelemetry: its own blocking client on the exporter's thread, off the request path.
   adapters::HttpTransport otlp_transport(clock);
   std::unique_ptr<gateway::OtlpExporter> otlp;
@@ -586,6 +605,7 @@ int run_gateway(const GatewayArgs& args) {
     std::fprintf(stderr, "%s: %s\n", kCmd, server.status().to_string().c_str());
     return server.status().code() == StatusCode::kInvalidRequest ? kExitUsage : kExitFailed;
   }
+  start_shared_state(g.shared, **server, static_cast<size_t>(args.threads), logger->get(), clock);
   for (const auto& i : g.infos) std::fprintf(stderr, "%s: endpoint %s (%s)\n", kCmd, i.id.c_str(), i.model.c_str());
   std::printf("listening on %s\n", (*server)->url().c_str());
   std::fflush(stdout);

@@ -186,6 +186,8 @@ struct GatewayArgs {
   int drain_timeout_ms = 10000;
   std::string ledger;
   std::string otlp_endpoint;  ///< --otlp-endpoint (default: $OTEL_EXPORTER_OTLP_ENDPOINT); "" = no export
+  std::string redis;          ///< --redis URL (wins over [shared] url); "" = not shared
+  std::string instance_id;    ///< --instance-id (wins over [shared] instance_id)
   std::string auth = "auto";         ///< --auth on|off|auto (auto: off on a loopback --host)
   std::string master_key_env;        ///< --master-key-env VAR ("" = PLOKE_GATEWAY_MASTER_KEY if set)
   LogArgs log;

@@ -5,7 +5,8 @@
 # include prefix ploke/<name>/, or ploke/adapters/<protocol>/ for a protocol package,
 # named adapters/<protocol>) and the third-party libraries. Dependencies point one way:
 #   core (base) <- core modules (json, fibers, codec, catalog, resilience, config, ledger,
-#   dashboard, logging) <- net (net_fibers: + fibers) <- adapters <- simulator, recorder, scenarios, gateway <- cli.
+#   dashboard, logging) <- net (net_fibers: + fibers) <- adapters, redis (resilience + net)
+#   <- simulator, recorder, scenarios, gateway <- cli.
 # Plus: no heavy third-party header in a public header; only core/src/real_clock.cpp reads
 # the machine clock or sleeps; no unseeded randomness.
 set -euo pipefail
@@ -30,10 +31,11 @@ MODULES=(
   "adapters/openai | adapters/openai | core json adapters adapters/openai | nlohmann"
   "adapters/anthropic | adapters/anthropic | core json adapters adapters/anthropic | nlohmann"
   "adapters/openrouter | adapters/openrouter | core json codec catalog adapters adapters/openai adapters/openrouter | nlohmann"
+  "redis      | adapters/redis | core resilience net redis | libevent hiredis"
   "simulator  | simulator | core json codec dashboard net adapters adapters/openai adapters/openrouter adapters/anthropic simulator | nlohmann"
   "recorder   | recorder | core codec net adapters recorder | nlohmann"
   "scenarios  | scenarios/runner | core json fibers codec resilience net adapters adapters/openai adapters/openrouter adapters/anthropic simulator scenarios | nlohmann"
-  "gateway    | gateway | core json fibers resilience ledger dashboard logging net adapters adapters/openai adapters/openrouter adapters/anthropic gateway | nlohmann openssl"
+  "gateway    | gateway | core json fibers resilience ledger dashboard logging net redis adapters adapters/openai adapters/openrouter adapters/anthropic gateway | nlohmann openssl"
 )
 
 # Third-party token -> include pattern.
@@ -49,6 +51,7 @@ declare -A THIRD_PARTY=(
   [cli11]='CLI/'
   [fmt]='fmt/'
   [spdlog]='spdlog/'
+  [hiredis]='hiredis/'
 )
 
 trim() { local s=$1; s=${s#"${s%%[![:space:]]*}"}; echo "${s%"${s##*[![:space:]]}"}"; }
@@ -72,7 +75,7 @@ for row in "${MODULES[@]}"; do
 done
 
 # Heavy third-party headers stay out of public headers.
-hits=$(grep -rlE '#include\s+[<"](httplib\.h|nlohmann/json\.hpp|event2/|http_parser\.h|toml\+\+/|sqlite3\.h|boost/)' */include core/*/include adapters/*/include scenarios/*/include 2>/dev/null || true)
+hits=$(grep -rlE '#include\s+[<"](httplib\.h|nlohmann/json\.hpp|event2/|http_parser\.h|toml\+\+/|sqlite3\.h|boost/|hiredis/)' */include core/*/include adapters/*/include scenarios/*/include 2>/dev/null || true)
 [[ -z "$hits" ]] || bad "heavy third-party header in a public header: $hits"
 
 # Time and randomness are injected: only real_clock.cpp may read the clock or sleep.

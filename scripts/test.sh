@@ -5,7 +5,7 @@
 #   normal  RelWithDebInfo build (gcc) + every ctest test
 #   asan    clang ASan+UBSan build (-O0 -g1, -Werror=thread-safety) + every ctest test; the
 #           same tree builds the libFuzzer harnesses (PLOKE_FUZZ: coverage instrumentation too)
-#   tsan    clang ThreadSanitizer build (-O0 -g1) + the net, gateway, recorder and resilience tests
+#   tsan    clang ThreadSanitizer build (-O0 -g1) + the net, gateway, recorder, resilience and redis tests
 #           and the real-time scenario tests
 #   fuzz    each libFuzzer harness for a short time-box (bench/fuzz/run.sh --ci, in the
 #           asan tree; PLOKE_FUZZ_SECONDS per harness, default 10)
@@ -81,7 +81,7 @@ stage_asan() {
 # TSan builds and runs the suites whose code shares state across threads (their folder
 # labels; the target ploke_tsan_tests in tests/CMakeLists.txt lists the same folders) and the
 # real-time scenario tests (by name).
-TSAN_LABELS='^(net|gateway|recorder|resilience)$'
+TSAN_LABELS='^(net|gateway|recorder|resilience|redis)$'
 TSAN_NAMES='^(RealTime\.|scenario_real_time_cli_test$)'
 stage_tsan() {
   local t c d="$BUILD_DIR-tsan"; t=$(date +%s); cpu_now; c=$CPU_NOW

@@ -106,6 +106,29 @@ bench_cpu_ticks() {
   echo "$total"
 }
 
+# bench_chat_body FILE -> the small chat request the gateway benches post (8 output
+# tokens), written to FILE and set as wrk's body (bench/lib/post.lua).
+bench_chat_body() {
+  python3 - >"$1" <<'PY'
+import json
+print(json.dumps({"model": "gpt-4o", "messages": [{"role": "system", "content": "You are terse."},
+      {"role": "user", "content": "Give me a short status update."}], "max_tokens": 8},
+      separators=(",", ":")), end="")
+PY
+  export WRK_METHOD=POST WRK_BODY_FILE=$1
+}
+
+# bench_redis_start DIR -> redis-server on the Unix socket DIR/redis.sock (no TCP, no
+# persistence), spawned (BENCH_LAST_PID) and answering once this returns.
+bench_redis_start() {
+  local dir=$1 i
+  command -v redis-server >/dev/null || bench_die "redis-server not found (scripts/install-deps.sh)"
+  bench_spawn "$dir/redis.log" redis-server --port 0 --unixsocket "$dir/redis.sock" --save "" --appendonly no --dir "$dir"
+  for ((i = 0; i < 100; i++)); do [[ -S $dir/redis.sock ]] && return 0; sleep 0.05; done
+  cat "$dir/redis.log" >&2
+  bench_die "redis-server did not start"
+}
+
 # Shared start of every bench script: stop what it started on exit or Ctrl-C, and keep
 # loopback traffic off any proxy.
 bench_init() {

@@ -132,21 +132,46 @@ Result<std::shared_ptr<const KeyGrant>> ClientAuth::admit(const Headers& headers
   }
   const std::string h = hash_client_key(key);
   if (!master_hash_.empty() && same_hash(h, master_hash_)) return master_grant_;
-  MutexLock lk(mu_);
-  auto it = by_hash_.find(h);
-  if (it == by_hash_.end()) return AuthError(std::string(kAuthText) + ": invalid API key.");
-  if (it->second.revoked) return AuthError(std::string(kAuthText) + ": this API key has been revoked.");
-  PLOKE_RETURN_IF_ERROR(limits(it->second, usage_[it->second.grant->id], clock_.now()));
-  return it->second.grant;
+  std::shared_ptr<const KeyGrant> grant;
+  uint32_t rpm = 0;
+  {
+    MutexLock lk(mu_);
+    auto it = by_hash_.find(h);
+    if (it == by_hash_.end()) return AuthError(std::string(kAuthText) + ": invalid API key.");
+    if (it->second.revoked) return AuthError(std::string(kAuthText) + ": this API key has been revoked.");
+    if (opts_.shared == nullptr) {
+      PLOKE_RETURN_IF_ERROR(limits(it->second, usage_[it->second.grant->id], clock_.now()));
+      return it->second.grant;
+    }
+    PLOKE_RETURN_IF_ERROR(budget(it->second, usage_[it->second.grant->id]));
+    grant = it->second.grant;
+    rpm = it->second.rpm.value_or(0);
+  }
+  if (rpm > 0) PLOKE_RETURN_IF_ERROR(shared_rpm(*grant, rpm));
+  return grant;
+}
+
+Status ClientAuth::budget(const Entry& e, const Usage& u) const {
+  if (e.max_budget_usd && u.spend_usd >= *e.max_budget_usd) {
+    return InvalidRequestError("Budget has been exceeded! Current cost: " + usd(u.spend_usd) +
+                               ", Max budget: " + usd(*e.max_budget_usd));
+  }
+  return Status::Ok();
+}
+
+Status ClientAuth::shared_rpm(const KeyGrant& grant, uint32_t rpm) {
+  resilience::AdmitRequest req;
+  req.limits.push_back({"client:" + grant.id + ":rpm", resilience::LimitKind::kRequests, rpm, kMinute});
+  const resilience::Admission a = opts_.shared->admit(req);
+  if (a.allowed) return Status::Ok();
+  return RateLimitedError(std::string(kRateText) + ": " + std::to_string(rpm) + " requests per minute (rpm_limit).")
+      .with_retry_after(std::chrono::ceil<std::chrono::milliseconds>(a.retry_after));
 }
 
 // The key's budget, then its rate: a sliding minute holding at most rpm admitted requests
 // (a ring of their times; the oldest slot is reused once it is a minute old).
 Status ClientAuth::limits(const Entry& e, Usage& u, TimePoint now) {
-  if (e.max_budget_usd && u.spend_usd >= *e.max_budget_usd) {
-    return InvalidRequestError("Budget has been exceeded! Current cost: " + usd(u.spend_usd) +
-                               ", Max budget: " + usd(*e.max_budget_usd));
-  }
+  PLOKE_RETURN_IF_ERROR(budget(e, u));
   if (!e.rpm || *e.rpm == 0) return Status::Ok();
   if (u.window.size() < *e.rpm) {
     u.window.push_back(now);

@@ -409,6 +409,7 @@ std::string Gateway::metrics_text() const {
   o += "# TYPE ploke_gateway_active gauge\n";
   o += "ploke_gateway_active " + std::to_string(in_flight()) + "\n";
   if (opts_.otlp != nullptr) o += opts_.otlp->metrics_text();  // ploke_otlp_*
+  if (opts_.shared != nullptr) o += resilience::render_shared_metrics(*opts_.shared);  // ploke_shared_*
   return o;
 }
 

@@ -69,5 +69,6 @@ int GatewayServer::port() const { return impl_->server->port(); }
 std::string GatewayServer::url() const { return impl_->server->url(); }
 void GatewayServer::stop_accepting() { impl_->server->stop_accepting(); }
 void GatewayServer::stop() { impl_->server->stop(); }
+net::EventLoop& GatewayServer::loop(size_t index) const { return impl_->server->loop(index); }
 
 }  // namespace ploke::gateway

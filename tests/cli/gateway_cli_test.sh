@@ -6,7 +6,8 @@
 # and the rows still pending are written on SIGTERM, and a "stop" budget refuses requests in
 # the protocol's shape (OpenAI 429 insufficient_quota, Anthropic 402). Simulated upstreams
 # (--sim), loopback only, temp XDG home. Last, OpenTelemetry: a gateway exporting to a `serve`
-# sink (the env default, the final flush at SIGTERM, a planted key absent). Ends with
+# sink (the env default, the final flush at SIGTERM, a planted key absent); --redis (a bad URL,
+# a redis-server on a Unix socket: /metrics shows the shared store). Ends with
 # "N passed, N failed".
 set -u
 BIN="$1"
@@ -122,5 +123,25 @@ check "the final flush at shutdown reached the sink: request span in the client'
 ! grep -q 'sk-FAKE-planted-cli-otlp' "$TMP/otlp.json"; check "the planted key is not in the export" 0 $?
 "$BIN" gateway --sim --port 0 --otlp-endpoint ftp://x >"$TMP/out" 2>&1
 check "--otlp-endpoint: a non-http URL is a usage error" 2 $? 'expected http://host:port' "$TMP/out"
+
+# --- shared state: --redis (a redis-server on a Unix socket in the temp dir) -------------------
+"$BIN" gateway --sim --port 0 --redis 'http://:FAKE-redis-cli-pw-4242@h:1' >"$TMP/out" 2>&1
+check "--redis: a URL that is not redis:// or unix: is a usage error" 2 $? 'expected redis://host:port' "$TMP/out"
+! grep -q 'FAKE-redis-cli-pw-4242' "$TMP/out"; check "--redis: the password is not printed" 0 $?
+if command -v redis-server >/dev/null; then
+  redis-server --port 0 --unixsocket "$TMP/redis.sock" --save "" --appendonly no --dir "$TMP" >"$TMP/redis.log" 2>&1 &
+  REDIS_PID=$!
+  PIDS="$PIDS $REDIS_PID"
+  for _ in $(seq 1 200); do [[ -S "$TMP/redis.sock" ]] && break; sleep 0.05; done
+  start_gateway "$TMP/gw5.out" --redis "unix:$TMP/redis.sock" --instance-id cli-a
+  grep -q 'shared state on unix:.* as instance cli-a' "$TMP/gw5.out.err"; check "--redis: the gateway says where it shares state" 0 $?
+  for _ in $(seq 1 200); do curl -s "$URL/metrics" | grep -q '^ploke_shared_store_up 1' && break; sleep 0.05; done
+  code=$(post /v1/chat/completions "$CHAT"); [[ $code == 200 ]]; check "--redis: a request through the shared gateway" 0 $?
+  curl -s "$URL/metrics" >"$TMP/metrics"
+  check "--redis: /metrics has the shared store's counters" 0 0 '^ploke_shared_fallback_total\{kind="rate_limit_local"\} 0' "$TMP/metrics"
+  check "--redis: the store is up" 0 0 '^ploke_shared_store_up 1' "$TMP/metrics"
+  kill -TERM "$GW_PID"; wait "$GW_PID"; check "--redis: SIGTERM: graceful exit" 0 $?
+  kill -TERM "$REDIS_PID"; wait "$REDIS_PID" 2>/dev/null
+fi
 
 finish

@@ -1,4 +1,4 @@
-// ploke::config: the [routing] section (validation with field paths, all errors at once;
+// ploke::config: the [routing] and [shared] sections (validation with field paths, all errors at once;
 // cli::llm_client_options() mapping every knob onto the façade's options; the policy names
 // config accepts are the ones the router registers), and text-preserving edits of config.toml
 // (comments kept, only the changed key lines touched, atomic, refused when invalid).
@@ -185,6 +185,46 @@ TEST(RoutingConfig, RenderRoundTrips) {
   LoadResult again = parse(render_config(r.config));
   ASSERT_TRUE(again.ok()) << again.status().to_string() << "\n" << render_config(r.config);
   EXPECT_EQ(again.config.routing, r.config.routing);
+}
+
+TEST(SharedConfigTest, ParsesValidatesRedactsAndRenders) {
+  LoadResult r = parse(R"([shared]
+url = "redis://:FAKE-redis-pw-123@127.0.0.1:6390/1"
+instance_id = "gw-1"
+timeout_ms = 40
+connect_timeout_ms = 300
+heartbeat_ms = 500
+rate_limits_on_failure = "refuse"
+)");
+  ASSERT_TRUE(r.ok()) << r.status().to_string();
+  const SharedConfig& sh = r.config.shared;
+  EXPECT_EQ(sh.url, "redis://:FAKE-redis-pw-123@127.0.0.1:6390/1");
+  EXPECT_EQ(sh.instance_id, "gw-1");
+  EXPECT_EQ(sh.timeout_ms, 40);
+  EXPECT_EQ(sh.connect_timeout_ms, 300);
+  EXPECT_EQ(sh.heartbeat_ms, 500);
+  EXPECT_EQ(sh.rate_limits_on_failure, "refuse");
+  const std::string saved = render_config(r.config);
+  EXPECT_EQ(saved.find("FAKE-redis-pw-123"), std::string::npos) << saved;  // redacted unless with_keys
+  LoadResult again = parse(render_config(r.config, SaveOptions{.with_keys = true}));
+  ASSERT_TRUE(again.ok()) << again.status().to_string();
+  EXPECT_EQ(again.config.shared, sh);
+  EXPECT_EQ(parse("").config.shared, SharedConfig{});
+
+  LoadResult bad = parse(R"([shared]
+url = "http://:FAKE-redis-pw-456@h:1"
+instance_id = "has space"
+timeout_ms = 0
+rate_limits_on_failure = "ignore"
+colour = 1
+)");
+  EXPECT_FALSE(bad.ok());
+  EXPECT_TRUE(has_error(bad, "shared.url", 2, "expected redis://")) << bad.status().message();
+  EXPECT_TRUE(has_error(bad, "shared.instance_id", 3, "without spaces"));
+  EXPECT_TRUE(has_error(bad, "shared.timeout_ms", 4, "out of range"));
+  EXPECT_TRUE(has_error(bad, "shared.rate_limits_on_failure", 5, "local_share or refuse"));
+  EXPECT_TRUE(has_error(bad, "shared.colour", 6, "unknown key"));
+  EXPECT_EQ(bad.status().message().find("FAKE-redis-pw-456"), std::string::npos);
 }
 
 // --- text-preserving edits ---------------------------------------------------------------

@@ -16,6 +16,7 @@
 #include "ploke/adapters/openai/adapter.h"
 #include "ploke/core/in_process_transport.h"
 #include "ploke/gateway/client_keys.h"
+#include "ploke/resilience/shared_state.h"
 #include "ploke/gateway/gateway.h"
 #include "ploke/gateway/ledger_usage.h"
 #include "ploke/ledger/ledger.h"
@@ -400,6 +401,34 @@ TEST_F(GatewayKeysTest, RpmPerKeyIs429WithRetryAfterThenAllowed) {
   EXPECT_EQ(chat(other)->status, 200);  // per key
   clock_.advance_to(t0 + std::chrono::seconds(61));
   EXPECT_EQ(chat(key)->status, 200);
+}
+
+// ClientAuthOptions::shared: two gateways' ClientAuth over one store share a key's rpm.
+TEST_F(GatewayKeysTest, SharedRpmWindowAcrossTwoInstances) {
+  auto [id, key] = create(11, std::nullopt, 3);
+  resilience::MemoryStore store(clock_);
+  resilience::SharedState sa(clock_, store, {.instance_id = "a"}), sb(clock_, store, {.instance_id = "b"});
+  ClientAuth a(book_.get(), clock_, ClientAuthOptions{.shared = &sa});
+  ClientAuth b(book_.get(), clock_, ClientAuthOptions{.shared = &sb});
+  ASSERT_TRUE(a.load().ok());
+  ASSERT_TRUE(b.load().ok());
+  Headers h;
+  h.add("authorization", "Bearer " + key);
+  int admitted = 0;
+  Status last;
+  for (int i = 0; i < 4; ++i) {
+    for (ClientAuth* auth : {&a, &b}) {
+      auto g = auth->admit(h);
+      if (g.ok()) ++admitted;
+      else last = g.status();
+    }
+  }
+  EXPECT_EQ(admitted, 3);  // one limit for both instances (each alone would admit 3)
+  EXPECT_EQ(last.code(), StatusCode::kRateLimited);
+  EXPECT_TRUE(ClientAuth::is_refusal(last)) << last.to_string();
+  ASSERT_TRUE(last.retry_after().has_value());
+  clock_.advance(std::chrono::seconds(62));
+  EXPECT_TRUE(b.admit(h).ok());
 }
 
 // Operator routes need the master key; the probes stay open.

@@ -193,9 +193,10 @@ TEST(GatewayLoad, TenThousandRequestsAtC256WithFaults) {
   EXPECT_EQ(s.gateway().in_flight(), 0u);
 
   // Bounded: once the clients are gone, fds come back (server-side sockets close on EOF);
-  // what may stay is the upstream keep-alive pool — both of its ends, since the simulators
-  // run in this process: 2 upstreams × pool × 2 — and RSS has not grown with the load.
-  const size_t allowed = fds0 + 4 * so.upstream_pool + 64;
+  // what may stay is the upstream keep-alive pools — one per event loop (each request's
+  // upstream calls run on its loop), both of its ends, since the simulators run in this
+  // process: loops × 2 upstreams × pool × 2 — and RSS has not grown with the load.
+  const size_t allowed = fds0 + so.server_threads * 4 * so.upstream_pool + 64;
   size_t fds1 = open_fds();
   for (int i = 0; i < 250 && fds1 > allowed; ++i) {
     s.wait_ms(20);

@@ -572,6 +572,36 @@ TEST(ScenarioRun, ClientStopBudgetMovesTrafficToTheNextProvider) {
   EXPECT_EQ(r->digest, again->digest);
 }
 
+// client.instances: three façades over one in-memory SharedStore, in virtual time, against
+// one provider the client limits to 60 requests a minute, offered 240 a minute: together
+// they send at most 60 a minute over two windows (unshared, each façade's own limiter
+// would let about 60 + its refill through: up to ~180 in the first minute).
+TEST(ScenarioRun, InstancesShareOneProviderLimit) {
+  const auto scenario = [](int instances) {
+    return parse_scenario(R"({
+      "name": "instances", "seed": 5, "duration": "2m", "drain": "5s",
+      "providers": [{"name": "p", "models": ["gpt-4o-mini"], "latency": {"ttft": "50ms", "tokens_per_second": 200}}],
+      "workload": {"arrival": {"process": "constant", "rate_per_s": 4}, "max_output_tokens": 16},
+      "client": {"instances": )" + std::to_string(instances) + R"(, "learn_rate_limits": false,
+                 "max_rate_limit_wait": "0s", "provider_limits": {"p": {"requests_per_minute": 60}}},
+      "expect": [{"kind": "attempts", "provider": "p", "until": "60s", "max": 60},
+                 {"kind": "attempts", "provider": "p", "from": "60s", "until": "120s", "max": 61},
+                 {"kind": "attempts", "provider": "p", "min": 100}]
+    })", "instances.json");
+  };
+  auto s3 = scenario(3);
+  ASSERT_TRUE(s3.ok()) << s3.status().message();
+  EXPECT_EQ(s3->instances, 3u);
+  auto r = run_scenario(*s3);
+  ASSERT_TRUE(r.ok()) << r.status().message();
+  EXPECT_TRUE(r->passed()) << result_to_text(*r);
+  auto again = run_scenario(*s3);
+  ASSERT_TRUE(again.ok());
+  EXPECT_EQ(r->digest, again->digest);
+  EXPECT_FALSE(run_scenario(*s3, RunOptions{.real_time = true}).ok());  // virtual time only
+  EXPECT_FALSE(scenario(0).ok());
+}
+
 TEST(ScenarioRun, WithoutAStopBudgetTheCheapProviderKeepsTheTraffic) {
   // No budget: the cheap provider serves everything and spends more than the budget would allow.
   auto r = run_scenario(budget_scenario(""));

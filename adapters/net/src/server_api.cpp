@@ -13,6 +13,7 @@
 #include <cstring>
 
 #include "server_internal.h"
+#include "ploke/net/native_loop.h"
 
 namespace ploke::net {
 
@@ -204,6 +205,7 @@ EventLoop* EventLoop::current() { return detail::t_current_loop; }
 
 bool EventLoop::post(std::function<void()> fn) { return impl_->shared->post(std::move(fn)); }
 
+event_base* native_event_base(EventLoop& loop) { return detail::base_of(loop); }
 std::function<bool(std::function<void()>)> EventLoop::poster() const { return detail::poster(*const_cast<EventLoop*>(this)); }
 
 void EventLoop::defer(std::function<void()> fn) {

@@ -1,7 +1,8 @@
 // The Parser's [routing] section: policy, fallbacks, [routing.breaker], [routing.retry],
-// [routing.lanes] (see toml_parser.h and core/config/README.md).
+// [routing.lanes]; and [shared] (see toml_parser.h and core/config/README.md).
 #include <algorithm>
 
+#include "ploke/core/secret.h"
 #include "toml_parser.h"
 
 namespace ploke::config::internal {
@@ -15,6 +16,9 @@ const KeySet kRetryKeys = {"per_endpoint", "max_attempts", "max_retry_after_ms",
                            "jitter", "budget_ratio"};
 const KeySet kLaneKeys = {"max_in_flight", "interactive_capacity", "normal_capacity", "bulk_capacity",
                           "short_prompt_chars", "short_output_tokens", "long_output_tokens"};
+
+const KeySet kSharedKeys = {"url", "instance_id", "timeout_ms", "connect_timeout_ms", "heartbeat_ms",
+                            "rate_limits_on_failure"};
 
 }  // namespace
 
@@ -132,6 +136,49 @@ void Parser::routing_lanes(const toml::node& n) {
   for (const Knob& k : knobs) {
     if (auto* y = b->get(k.key)) int_range(*y, p + k.key, *k.dst, k.lo, k.hi);
   }
+}
+
+void Parser::shared(const toml::node& n) {
+  SharedConfig& sh = out_.config.shared;
+  const toml::table* t = table(n, "shared");
+  if (!t) return;
+  unknown_keys(*t, "shared", kSharedKeys);
+  if (auto* x = t->get("url")) shared_url(*x);
+  if (auto* x = t->get("instance_id")) {
+    auto v = str(*x, "shared.instance_id");
+    if (v && (v->empty() || v->size() > 128 || v->find_first_of(" \t\n|") != std::string::npos)) {
+      error(x->source(), "shared.instance_id", "expected 1-128 characters without spaces or '|'");
+    } else if (v) {
+      sh.instance_id = *v;
+    }
+  }
+  if (auto* x = t->get("timeout_ms")) int_range(*x, "shared.timeout_ms", sh.timeout_ms, 1, 60000);
+  if (auto* x = t->get("connect_timeout_ms")) int_range(*x, "shared.connect_timeout_ms", sh.connect_timeout_ms, 1, 60000);
+  if (auto* x = t->get("heartbeat_ms")) int_range(*x, "shared.heartbeat_ms", sh.heartbeat_ms, 100, 600000);
+  if (auto* x = t->get("rate_limits_on_failure")) {
+    const KeySet modes = {"local_share", "refuse"};
+    auto v = choice(*x, "shared.rate_limits_on_failure", modes, "expected local_share or refuse");
+    if (v && modes.count(*v)) sh.rate_limits_on_failure = *v;
+  }
+}
+
+// The URL's form only (ploke::redis parses it); its password is registered for redaction,
+// so no message or saved file shows it; messages never quote the URL.
+void Parser::shared_url(const toml::node& n) {
+  auto v = str(n, "shared.url");
+  if (!v) return;
+  const std::string& u = *v;
+  if (u.rfind("redis://", 0) == 0) {
+    const std::string authority = u.substr(8, u.find('/', 8) == std::string::npos ? std::string::npos : u.find('/', 8) - 8);
+    if (const size_t at = authority.rfind('@'); at != std::string::npos) {
+      const size_t colon = authority.find(':');
+      if (colon < at) (void)Secret(authority.substr(colon + 1, at - colon - 1));  // registers the password
+    }
+  } else if (u.rfind("unix:", 0) != 0 || u.size() < 7 || u.find('/') == std::string::npos) {
+    error(n.source(), "shared.url", "expected redis://[:password@]host:port[/db] or unix:/path/to.sock");
+    return;
+  }
+  out_.config.shared.url = u;
 }
 
 }  // namespace ploke::config::internal

@@ -228,6 +228,17 @@ toml::table routing_to_toml(const RoutingConfig& r) {
   return t;
 }
 
+toml::table shared_to_toml(const SharedConfig& sh) {
+  toml::table t;
+  put_str(t, "url", sh.url);
+  put_str(t, "instance_id", sh.instance_id);
+  put_i64(t, "timeout_ms", sh.timeout_ms);
+  put_i64(t, "connect_timeout_ms", sh.connect_timeout_ms);
+  put_i64(t, "heartbeat_ms", sh.heartbeat_ms);
+  put_str(t, "rate_limits_on_failure", sh.rate_limits_on_failure);
+  return t;
+}
+
 toml::array budgets_to_toml(const Config& c) {
   toml::array a;
   for (const auto& b : c.budgets) {
@@ -257,6 +268,7 @@ std::string render_config(const Config& c, const SaveOptions& options) {
   put_table(root, "credentials", credentials_to_toml(c, options));
   put_table(root, "profiles", profiles_to_toml(c));
   if (c.routing != RoutingConfig{}) root.insert("routing", routing_to_toml(c.routing));
+  if (c.shared != SharedConfig{}) root.insert("shared", shared_to_toml(c.shared));
   if (!c.budgets.empty()) root.insert("budgets", budgets_to_toml(c));
   std::ostringstream os;
   os << "# ploke-sim config (see core/config/README.md). Written by ploke-sim"

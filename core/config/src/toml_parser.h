@@ -81,6 +81,9 @@ class Parser {
   void routing_breaker(const toml::node& n);
   void routing_retry(const toml::node& n);
   void routing_lanes(const toml::node& n);
+  // [shared] (parse_routing.cpp).
+  void shared(const toml::node& n);
+  void shared_url(const toml::node& n);
 
   void env_param(const char* var, const char* key);
 

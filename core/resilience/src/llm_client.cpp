@@ -128,9 +128,18 @@ void fill_attempt_record(AttemptRecord& rec, const EndpointCandidate& cand, cons
 
 LlmClient::LlmClient(Clock& clock, LlmClientOptions options)
     : clock_(clock), opts_(std::move(options)), random_(opts_.seed), router_(opts_.router, opts_.seed ^ 0x5eed),
-      budget_(opts_.budget), admission_(opts_.admission) {}
+      budget_(opts_.budget), admission_(opts_.admission) {
+  if (opts_.shared) {
+    opts_.shared->set_breaker_listener([this](const BreakerShare& b) {
+      MutexLock lock(inbox_mu_);
+      inbox_.push_back(b);
+    });
+  }
+}
 
-LlmClient::~LlmClient() = default;
+LlmClient::~LlmClient() {
+  if (opts_.shared) opts_.shared->set_breaker_listener(nullptr);
+}
 
 Status LlmClient::add_endpoint(EndpointConfig config) {
   if (config.adapter == nullptr || config.transport == nullptr) {
@@ -159,10 +168,12 @@ Status LlmClient::add_endpoint(EndpointConfig config) {
     mu_.assert_held();
     metrics_.add(MetricId::kBreakerTransitions, {name, breaker_state_name(e.to)});
     if (opts_.on_breaker_event) opts_.on_breaker_event(name, e);
+    if (opts_.shared) publish_breaker(name, e);
   });
   auto pl = opts_.provider_limits.find(c.provider);
   state->provider_limiter = limiter("provider:" + c.provider, pl == opts_.provider_limits.end() ? RateLimits{} : pl->second);
   state->key_limiter = limiter("key:" + c.provider + "/" + c.key_id, state->cfg.key_limits);
+  if (opts_.shared) watch_shared(c.id);
   candidates_.push_back(c);
   signals_.emplace_back();
   endpoints_.push_back(std::move(state));

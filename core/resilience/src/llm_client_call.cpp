@@ -196,6 +196,7 @@ Result<ChatResponse> LlmClient::CallRun::finish(Result<ChatResponse> r) {
 
 LlmClient::CallRun::Done LlmClient::CallRun::route() {
   c_.budget_.on_request(t0_);
+  if (c_.opts_.shared) c_.apply_shared_breakers();
   for (int round = 0;; ++round) {
     const TimePoint now = c_.clock_.now();
     c_.route_locked(rr_, est_tokens_, budgets_);
@@ -331,12 +332,17 @@ LlmClient::CallRun::Next LlmClient::CallRun::try_once(EndpointState& ep) {
   const TimePoint now = c_.clock_.now();
   if ((done_ = check_stop(now))) return Next::kDone;
   if (c_.opts_.budget_oracle && total_attempts_ > 0 && !recheck_budget(ep)) return Next::kNextCandidate;
+  if (c_.opts_.shared && ep.breaker.state() == BreakerState::kHalfOpen && !claim_shared_trial(ep)) {
+    return Next::kNextCandidate;
+  }
   if (!ep.breaker.try_acquire()) {
     note("skipped " + ep.cfg.candidate.id + ": circuit breaker " + std::string(breaker_state_name(ep.breaker.state())));
     return Next::kNextCandidate;
   }
   if (!acquire_limits(ep, now)) return Next::kNextCandidate;
+  if (c_.opts_.shared && !acquire_shared(ep, now)) return Next::kNextCandidate;
   Outcome o = attempt(ep, now);
+  if (shared_res_) reconcile_shared(o);
   TraceAttempt* ta = account(ep, o);
   return decide(ep, o, ta);
 }
@@ -385,13 +391,18 @@ bool LlmClient::CallRun::acquire_limits(EndpointState& ep, TimePoint now) {
     if (!rd.allowed) ep.provider_limiter->cancel(now, est_tokens_);  // give the reservation back
   }
   if (rd.allowed) return true;
+  return refuse_limited(ep, "client-side", rd.reason, rd.wait);
+}
+
+bool LlmClient::CallRun::refuse_limited(EndpointState& ep, const std::string& what, const std::string& reason,
+                                        Duration wait) {
   const std::string& ep_id = ep.cfg.candidate.id;
   ep.breaker.on_ignored();
   c_.metrics_.add(MetricId::kThrottled, {ep_id});
-  note("skipped " + ep_id + ": client-side rate limit (" + rd.reason + ", wait " + detail::fmt_dur(rd.wait) + ")");
+  note("skipped " + ep_id + ": " + what + " rate limit (" + reason + ", wait " + detail::fmt_dur(wait) + ")");
   if (last_error_.ok()) {
-    last_error_ = RateLimitedError("client-side rate limit on " + ep_id + ": " + rd.reason)
-                      .with_retry_after(std::chrono::duration_cast<std::chrono::milliseconds>(rd.wait));
+    last_error_ = RateLimitedError(what + " rate limit on " + ep_id + ": " + reason)
+                      .with_retry_after(std::chrono::duration_cast<std::chrono::milliseconds>(wait));
   }
   return false;
 }

@@ -157,6 +157,14 @@ class LlmClient::CallRun {
   Done check_stop(TimePoint now) PLOKE_REQUIRES(c_.mu_);
   bool recheck_budget(EndpointState& ep) PLOKE_REQUIRES(c_.mu_);
   bool acquire_limits(EndpointState& ep, TimePoint now) PLOKE_REQUIRES(c_.mu_);
+  /// A refused admission (client-side or shared limit): the endpoint is skipped.
+  bool refuse_limited(EndpointState& ep, const std::string& what, const std::string& reason, Duration wait)
+      PLOKE_REQUIRES(c_.mu_);
+  // Shared state (llm_client_shared.cpp): the shared limits (the lock released while the
+  // store answers), their reconciliation, the one half-open trial across instances.
+  bool acquire_shared(EndpointState& ep, TimePoint now) PLOKE_REQUIRES(c_.mu_);
+  void reconcile_shared(const Outcome& o) PLOKE_REQUIRES(c_.mu_);
+  bool claim_shared_trial(EndpointState& ep) PLOKE_REQUIRES(c_.mu_);
   Outcome attempt(EndpointState& ep, TimePoint now) PLOKE_REQUIRES(c_.mu_);
   void send(EndpointState& ep, const CallOptions& call_opts, bool learn, Outcome& o) PLOKE_EXCLUDES(c_.mu_);
   TraceAttempt* account(EndpointState& ep, const Outcome& o) PLOKE_REQUIRES(c_.mu_);
@@ -198,6 +206,7 @@ class LlmClient::CallRun {
   uint32_t total_attempts_ = 0;
   size_t ci_ = 0;               // position in chain_
   uint32_t retries_here_ = 0;   // retries on chain_[ci_]
+  std::optional<Reservation> shared_res_;  // the current attempt's shared admission
   detail::StreamRelay relay_;
   Done done_;
   const EmbeddingRequest* embedding_ = nullptr;  // embed(): the request sent

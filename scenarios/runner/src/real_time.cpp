@@ -414,6 +414,7 @@ class LoopRun {
 }  // namespace
 
 Result<ScenarioResult> run_real_time(const Scenario& scenario, const RunOptions& options) {
+  if (scenario.instances > 1) return InvalidRequestError("client.instances: several instances run in virtual time only");
   const uint64_t seed = options.seed.value_or(scenario.seed);
   RealWorld world;
   ScenarioResult res = result_header(scenario, seed);

@@ -3,6 +3,7 @@
 
 #include "budget_ledger.h"
 #include "ploke/resilience/llm_client.h"
+#include "ploke/resilience/shared_state.h"
 #include "ploke/scenarios/runner.h"
 #include "runner_internal.h"
 
@@ -13,10 +14,16 @@ Facade::Facade(Facade&&) noexcept = default;
 Facade::~Facade() = default;
 
 Result<Facade> make_facade(const Scenario& s, uint64_t seed, Clock& clock, TimePoint t0, ScenarioResult& res,
-                           std::mutex* log_mu, const std::vector<ProviderWiring>& wiring) {
+                           std::mutex* log_mu, const std::vector<ProviderWiring>& wiring,
+                           resilience::SharedStore* store, uint32_t instance) {
   Facade f;
   resilience::LlmClientOptions copts = s.client;
-  copts.seed = seed;
+  copts.seed = seed + instance;
+  if (store != nullptr) {
+    f.shared = std::make_unique<resilience::SharedState>(
+        clock, *store, resilience::SharedStateOptions{.instance_id = "instance-" + std::to_string(instance)});
+    copts.shared = f.shared.get();
+  }
   copts.on_breaker_event = [&res, log_mu, t0](const std::string& endpoint_id, const resilience::BreakerEvent& e) {
     BreakerTransition bt;
     bt.at = e.at - t0;

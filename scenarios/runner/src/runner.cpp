@@ -326,6 +326,27 @@ struct VirtualWorld {
 
 }  // namespace
 
+namespace {
+
+// client.instances façades (one, or several over one in-memory SharedStore).
+struct Instances {
+  std::unique_ptr<resilience::MemoryStore> store;  // outlives the façades (declared first)
+  std::vector<detail::Facade> facades;
+};
+
+Result<Instances> make_instances(const Scenario& scenario, uint64_t seed, VirtualWorld& world, ScenarioResult& res) {
+  Instances out;
+  if (scenario.instances > 1) out.store = std::make_unique<resilience::MemoryStore>(world.clock);
+  for (uint32_t k = 0; k < std::max<uint32_t>(1, scenario.instances); ++k) {
+    auto f = detail::make_facade(scenario, seed, world.clock, world.t0, res, nullptr, world.wiring(), out.store.get(), k);
+    if (!f.ok()) return f.status();
+    out.facades.push_back(std::move(f).value());
+  }
+  return out;
+}
+
+}  // namespace
+
 Result<ScenarioResult> run_scenario(const Scenario& scenario, const RunOptions& options) {
   if (options.real_time) return detail::run_real_time(scenario, options);
   const uint64_t seed = options.seed.value_or(scenario.seed);
@@ -335,9 +356,10 @@ Result<ScenarioResult> run_scenario(const Scenario& scenario, const RunOptions& 
   ScenarioResult res = detail::result_header(scenario, seed);
   std::deque<RequestCtx> requests;  // stable addresses for the whole run
   if (Status st = world.add_providers(scenario, seed, res); !st.ok()) return st;
-  auto facade = detail::make_facade(scenario, seed, clock, t0, res, nullptr, world.wiring());
-  if (!facade.ok()) return facade.status();
-  resilience::LlmClient& client = *facade->client;
+  auto facades = make_instances(scenario, seed, world, res);
+  if (!facades.ok()) return facades.status();
+  const std::vector<detail::Facade>& instances = facades->facades;
+  resilience::LlmClient& client = *instances[0].client;  // queue samples, budgets: instance 0
 
   // The workload: arrivals as one chained timer, each call on its own fiber.
   Random rnd(seed ^ 0x5ce7a210ULL);
@@ -350,9 +372,10 @@ Result<ScenarioResult> run_scenario(const Scenario& scenario, const RunOptions& 
       ctx.start = clock.now();
       ctx.rec.start = ctx.start - t0;
       std::shared_ptr<ChatRequest> req = detail::build_request(scenario, i, rnd, ctx.rec);
-      world.fibers.spawn([&ctx, req, &client, &clock, &scenario, t0] {
+      resilience::LlmClient* to = instances[i % instances.size()].client.get();  // in turn
+      world.fibers.spawn([&ctx, req, to, &clock, &scenario, t0] {
         resilience::CancelToken token;
-        detail::run_call(client, *req, scenario.workload, token, clock, t0, ctx);
+        detail::run_call(*to, *req, scenario.workload, token, clock, t0, ctx);
       }, &ctx);
       arm(i + 1);
     });
@@ -375,7 +398,7 @@ Result<ScenarioResult> run_scenario(const Scenario& scenario, const RunOptions& 
   // Whatever is still in flight past the horizon is lost; let it unwind (no new arrivals).
   res.timers_fired += world.fibers.run();
   res.abandoned_waits = world.fibers.abandoned_waits();
-  detail::finish_result(scenario, requests, horizon - t0, world.engines(), *facade, res);
+  detail::finish_result(scenario, requests, horizon - t0, world.engines(), instances[0], res);
   res.digest = adapters::sha256_hex(canonical_text(res));
   return res;
 }

@@ -81,6 +81,7 @@ class BudgetLedger;
 /// The façade of a run and its client-side budgets (the in-memory ledger).
 struct Facade {
   std::unique_ptr<BudgetLedger> ledger;
+  std::unique_ptr<resilience::SharedState> shared;  // client.instances > 1; outlives the client
   std::unique_ptr<resilience::LlmClient> client;
   Facade();
   Facade(Facade&&) noexcept;
@@ -90,8 +91,10 @@ struct Facade {
 /// Builds the façade: the scenario's client options with `seed`, breaker transitions
 /// logged into res.breaker_log (times since `t0`; under `log_mu` when given, as the
 /// real-time run does), the scenario's budgets and policy, one endpoint per wired provider.
+/// `store` (client.instances > 1): the instance's SharedState over it, named "instance-K".
 Result<Facade> make_facade(const Scenario& s, uint64_t seed, Clock& clock, TimePoint t0, ScenarioResult& res,
-                           std::mutex* log_mu, const std::vector<ProviderWiring>& wiring);
+                           std::mutex* log_mu, const std::vector<ProviderWiring>& wiring,
+                           resilience::SharedStore* store = nullptr, uint32_t instance = 0);
 
 /// One workload call: complete() or stream() through the façade with the workload's
 /// policy and `token`, then its outcome, end time, cost and queue wait in ctx.rec.

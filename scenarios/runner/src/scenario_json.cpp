@@ -269,10 +269,12 @@ void parse_client(const Json& o, const std::string& path, const std::set<std::st
                   Errors& e) {
   check_keys(o, path,
              {"policy", "max_chain", "breaker", "retry", "backoff", "retry_budget", "admission", "provider_limits",
-              "learn_rate_limits", "max_rate_limit_wait", "stream_continuation", "timeouts", "profile", "budgets"},
+              "learn_rate_limits", "max_rate_limit_wait", "stream_continuation", "timeouts", "profile", "budgets",
+              "instances"},
              e);
   resilience::LlmClientOptions& c = s.client;
   if (auto v = get_string(o, "policy", path, e)) s.policy = *v;
+  if (auto v = get_uint(o, "instances", path, e, 1, 64)) s.instances = static_cast<uint32_t>(*v);
   if (auto v = get_uint(o, "max_chain", path, e, 1, 64)) c.router.max_chain = *v;
   if (const Json* b = get_object(o, "breaker", path, e)) parse_breaker(*b, join(path, "breaker"), c.breaker, e);
   if (const Json* r = get_object(o, "retry", path, e)) {

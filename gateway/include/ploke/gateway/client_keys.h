@@ -25,6 +25,9 @@
 //   operator routes without the master key → kAuth (401)
 // Messages never contain the presented key nor any part of it.
 //
+// With ClientAuthOptions::shared, the rpm window is shared by every gateway on the store
+// (one key, one limit across instances); budgets stay per instance.
+//
 // Spend: a key's spend is its ledger spend when first loaded, plus the façade's cost of
 // every request it made since (add_spend(), from the gateway's request completion). The
 // budget check runs before a request, so requests in flight when the limit is reached
@@ -50,6 +53,7 @@
 #include "ploke/core/thread_annotations.h"
 #include "ploke/core/transport.h"
 #include "ploke/ledger/ledger.h"
+#include "ploke/resilience/shared_state.h"
 
 namespace ploke::gateway {
 
@@ -73,6 +77,10 @@ struct KeyGrant {
 struct ClientAuthOptions {
   Secret master_key;  ///< empty = no master key
   Duration reload_interval = std::chrono::seconds(1);
+  /// Optional (not owned; must outlive this object): several gateways share each key's rpm
+  /// window (resilience::SharedState admission of "client:ID:rpm"; its failure policy
+  /// applies). Null: each gateway counts its own. Budgets stay per instance.
+  resilience::SharedState* shared = nullptr;
 };
 
 class ClientAuth {
@@ -114,6 +122,9 @@ class ClientAuth {
   void maybe_reload();
   Status read_store() PLOKE_REQUIRES(reload_mu_);
   Status limits(const Entry& e, Usage& u, TimePoint now) PLOKE_REQUIRES(mu_);
+  Status budget(const Entry& e, const Usage& u) const PLOKE_REQUIRES(mu_);
+  /// The key's rpm through the shared state (called without mu_: the store may wait).
+  Status shared_rpm(const KeyGrant& grant, uint32_t rpm);
 
   ledger::Ledger* store_;
   Clock& clock_;

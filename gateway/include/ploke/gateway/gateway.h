@@ -158,6 +158,10 @@ struct GatewayOptions {
   /// client key (its rpm, budget and models apply), operator routes (/__admin/*,
   /// /metrics) the master key; a refusal is answered in the client's protocol.
   ClientAuth* auth = nullptr;
+  /// Optional (not owned; must outlive the gateway): the state shared with other gateway
+  /// instances (the same object as the façade's LlmClientOptions::shared). Its counters
+  /// join /metrics (ploke_shared_*: fallback decisions, store health, live instances).
+  resilience::SharedState* shared = nullptr;
 };
 
 /// What one finished chat request looked like (for the ledger and tests).

@@ -36,6 +36,9 @@ class GatewayServer {
   void stop_accepting();
   /// Closes everything and joins the loops. Idempotent.
   void stop();
+  /// Event loop `index` of the server (net::HttpServer::loop), for work that lives on the
+  /// gateway's loops without a request (the shared store's Redis connections).
+  net::EventLoop& loop(size_t index) const;
 
   struct Impl;
 

@@ -15,7 +15,8 @@
 //     keyed by an address the library owns. They are destroyed when the server stops,
 //     after every connection was closed and its cancel callbacks ran, newest first, with
 //     current() still naming this loop and closing() true; loop-thread only otherwise.
-//   * The libevent event_base is reachable only inside ploke_net (loop_internal.h).
+//   * The libevent event_base: inside ploke_net through loop_internal.h; outside, only for
+//     attaching a libevent-based client, through ploke/net/native_loop.h.
 //
 // Thread-safety: post() and on_loop_thread() from any thread; everything else on the
 // loop thread.

@@ -133,6 +133,19 @@ struct RoutingConfig {
   bool operator==(const RoutingConfig&) const = default;
 };
 
+/// [shared]: state shared by several gateway instances on Redis (rate limits, breakers,
+/// budgets), as plain option data; the gateway command maps it onto ploke::redis and
+/// resilience::SharedState. Unset knobs = their defaults.
+struct SharedConfig {
+  std::string url;                            ///< "redis://[:password@]host:port[/db]" | "unix:/path.sock"; "" = off
+  std::string instance_id;                    ///< "" = host name + process id
+  std::optional<int64_t> timeout_ms;          ///< per Redis command (default 50)
+  std::optional<int64_t> connect_timeout_ms;  ///< default 500
+  std::optional<int64_t> heartbeat_ms;        ///< default 1000; an instance silent for 3 beats is gone
+  std::string rate_limits_on_failure;         ///< "" (= local_share) | local_share | refuse
+  bool operator==(const SharedConfig&) const = default;
+};
+
 /// The routing policy names `routing.policy` accepts: the ones every resilience::Router
 /// registers (cost, latency, pinned, reliability, throughput, weighted), sorted.
 const std::vector<std::string>& builtin_policy_names();
@@ -151,6 +164,7 @@ struct Config {
   std::map<std::string, CredentialSpec> credentials;
   std::vector<BudgetConfig> budgets;
   RoutingConfig routing;
+  SharedConfig shared;
   /// What the environment changed (names only, never values): "PLOKE_SIM_TEMPERATURE".
   std::vector<std::string> env_overrides_applied;
   /// The file's own settings before env overrides (what save_config writes back).

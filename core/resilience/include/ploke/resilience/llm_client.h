@@ -63,6 +63,7 @@
 #include "ploke/resilience/rate_limiter.h"
 #include "ploke/resilience/retry.h"
 #include "ploke/resilience/router.h"
+#include "ploke/resilience/shared_state.h"
 #include "ploke/resilience/trace.h"
 
 namespace ploke::resilience {
@@ -110,6 +111,14 @@ struct LlmClientOptions {
   BudgetOracle* budget_oracle = nullptr;
   std::string session;  ///< usage label ("" = none); CallControl::session overrides
   std::string profile;  ///< usage and budget label; CallControl::profile overrides
+  /// Optional (not owned; must outlive the client): state shared with other instances
+  /// (shared_state.h). Set, every attempt is also admitted by the shared rate limits of its
+  /// provider and key (the limiters' current limits, configured or learned from headers;
+  /// reconciled with the usage after the attempt; refused = skipped like a client-side
+  /// limit), breakers that open or close are published and other instances' decisions are
+  /// applied at the next routing, and a half-open endpoint is tried by one instance only
+  /// (SharedState::claim_trial). Its failure policy applies when the store fails.
+  SharedState* shared = nullptr;
   /// Optional: told every breaker transition (endpoint id, event), under the client's lock —
   /// it must not call back into the client. Scenario runs log them.
   std::function<void(const std::string&, const BreakerEvent&)> on_breaker_event;
@@ -262,6 +271,11 @@ class LlmClient {
       PLOKE_REQUIRES(mu_);
   /// Reports one attempt to the usage sink (without the lock).
   void record_usage(const AttemptRecord& rec, RequestTrace* trace);
+  /// Shared breakers (llm_client_shared.cpp): publishes this instance's transition; applies
+  /// the decisions other instances published (queued by the SharedState listener).
+  void publish_breaker(const std::string& endpoint, const BreakerEvent& e) PLOKE_REQUIRES(mu_);
+  void apply_shared_breakers() PLOKE_REQUIRES(mu_);
+  void watch_shared(const std::string& endpoint_id) PLOKE_REQUIRES(mu_);
 
   Clock& clock_;
   LlmClientOptions opts_;
@@ -277,6 +291,9 @@ class LlmClient {
   mutable MetricsRegistry metrics_ PLOKE_GUARDED_BY(mu_);
   RouteDecision decision_scratch_ PLOKE_GUARDED_BY(mu_);
   std::unique_ptr<RateLimiter> probe_budget_ PLOKE_GUARDED_BY(mu_);
+  std::vector<std::string> shared_watch_ PLOKE_GUARDED_BY(mu_);
+  Mutex inbox_mu_;  // the shared breaker decisions not yet applied (filled off the lock)
+  std::vector<BreakerShare> inbox_ PLOKE_GUARDED_BY(inbox_mu_);
 };
 
 }  // namespace ploke::resilience

@@ -127,6 +127,11 @@ struct Scenario {
   std::vector<ProviderSpec> providers;
   WorkloadSpec workload;
   resilience::LlmClientOptions client;
+  /// client.instances: gateway instances (each its own façade) sharing rate limits,
+  /// breakers and half-open trials through one in-memory SharedStore; requests go to them
+  /// in turn. Virtual time only. Budgets and the façade figures in the result (queue
+  /// samples, budgets) are instance 0's; attempt expectations count every instance's.
+  uint32_t instances = 1;
   std::string policy;               ///< client default routing policy ("" = façade default)
   CallOptions timeouts;             ///< default per-attempt timeouts (providers may override)
   /// Client-side spend budgets ("client.budgets"); non-empty = the façade gets the runner's
