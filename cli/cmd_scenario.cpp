@@ -18,6 +18,7 @@
 #include "commands.h"
 #include "ploke/core/file_io.h"
 #include "ploke/scenarios/html_report.h"
+#include "ploke/scenarios/junit_report.h"
 #include "ploke/scenarios/runner.h"
 
 namespace ploke::cli {
@@ -29,6 +30,7 @@ CLI::App* add_scenario_command(CLI::App& app, ScenarioArgs& args) {
   run->add_option("path", args.path, "Scenario file or directory (default: the scenarios/ library)");
   run->add_flag("--json", args.json, "Print the results as JSON");
   run->add_option("--report", args.report, "Write a self-contained HTML report to this file");
+  run->add_option("--junit", args.junit, "Write JUnit XML to this file (a test per expectation, for CI)");
   run->add_option("--seed", args.seed, "Override every scenario's seed")->check(Uint64Value());
   run->add_flag("--real-time", args.real_time,
                 "Over loopback HTTP against simulator servers on the real clock (takes the scenario's duration in "
@@ -148,11 +150,13 @@ int run_scenario_command(const ScenarioArgs& args) {
   std::vector<sc::ScenarioResult> results;
   if (auto rc = run_all(args, scenarios, results)) return *rc;
   if (args.json) print_json(results, args.logs);
-  if (!args.report.empty()) {
-    // Atomic: a failed write leaves the earlier report (or no file), never half of one.
-    if (Status st = write_file_atomic(args.report, sc::render_html_report(results)); !st.ok()) {
-      std::fprintf(stderr, "ploke-sim scenario run: cannot write %s: %s\n", args.report.c_str(),
-                   st.message().c_str());
+  // Atomic: a failed write leaves the earlier file (or none), never half of one.
+  for (const auto& [file, render] : {std::pair<const std::string&, std::string (*)(const std::vector<sc::ScenarioResult>&)>{
+                                         args.report, sc::render_html_report},
+                                     {args.junit, sc::render_junit_report}}) {
+    if (file.empty()) continue;
+    if (Status st = write_file_atomic(file, render(results)); !st.ok()) {
+      std::fprintf(stderr, "ploke-sim scenario run: cannot write %s: %s\n", file.c_str(), st.message().c_str());
       return kExitFailed;
     }
   }

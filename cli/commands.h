@@ -221,6 +221,7 @@ struct ScenarioArgs {
   std::string path;    ///< file or directory; "" = the scenarios/ library
   bool json = false, real_time = false, logs = false;
   std::string report;
+  std::string junit;  ///< --junit FILE: JUnit XML (one testcase per expectation)
   std::optional<uint64_t> seed;
 };
 CLI::App* add_scenario_command(CLI::App& app, ScenarioArgs& args);

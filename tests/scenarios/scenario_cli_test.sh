@@ -49,6 +49,19 @@ JSON
 check "failing expectation exits 1 (got $rc)" '[[ $rc -eq 1 ]]'
 check "names the failed expectation and by how much" 'grep -q "FAILED fails expect\[0\]" "$TMP/err1.txt" && grep -q "short by" "$TMP/err1.txt"'
 check "passing one still PASS" 'grep -q "PASS expect\[1\]" "$TMP/out1.txt"'
+"$BIN" scenario run "$TMP/fails.json" --junit "$TMP/j.xml" >/dev/null 2>&1; rc=$?
+check "--junit with a failing expectation still exits 1 (got $rc)" '[[ $rc -eq 1 ]]'
+junit=$(python3 - "$TMP/j.xml" <<'PY'
+import sys, xml.etree.ElementTree as E
+root = E.parse(sys.argv[1]).getroot()
+suite = root.find("testsuite")
+cases = suite.findall("testcase")
+fails = [c for c in cases if c.find("failure") is not None]
+print(root.tag, root.get("tests"), root.get("failures"), suite.get("name"), len(cases), len(fails),
+      fails[0].get("name").startswith("expect[0]") if fails else False)
+PY
+)
+check "--junit writes JUnit XML: a testcase per expectation, the failed one with <failure> ($junit)" '[[ "$junit" == "testsuites 2 1 fails 2 1 True" ]]'
 
 # 2: bad input, every error listed with file and path.
 cat >"$TMP/bad.json" <<'JSON'

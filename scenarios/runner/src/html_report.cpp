@@ -25,6 +25,7 @@
 #include <string_view>
 
 #include "ploke/core/secret.h"
+#include "markup.h"
 #include "report_series.h"
 
 namespace ploke::scenarios {
@@ -37,28 +38,7 @@ constexpr size_t kMaxQueuePoints = 1200;
 
 // ---- text ----
 
-std::string esc(std::string_view raw) {
-  const std::string s = redact_secrets(raw);
-  std::string out;
-  out.reserve(s.size() + 16);
-  for (char c : s) {
-    switch (c) {
-      case '&': out += "&amp;"; break;
-      case '<': out += "&lt;"; break;
-      case '>': out += "&gt;"; break;
-      case '"': out += "&quot;"; break;
-      case '\'': out += "&#39;"; break;
-      default:
-        // Control characters (other than tab / newline) are not valid in HTML text.
-        if (static_cast<unsigned char>(c) < 0x20 && c != '\n' && c != '\t') {
-          out += ' ';
-        } else {
-          out += c;
-        }
-    }
-  }
-  return out;
-}
+std::string esc(std::string_view raw) { return detail::markup_escape(raw); }
 
 double finite(double v) { return std::isfinite(v) ? v : 0.0; }
 
