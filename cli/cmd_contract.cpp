@@ -9,6 +9,7 @@
 #include <filesystem>
 
 #include "commands.h"
+#include "ploke/core/file_io.h"
 #include "ploke/adapters/register.h"
 #include "ploke/core/adapter.h"
 #include "ploke/core/registry.h"
@@ -27,6 +28,7 @@ CLI::App* add_contract_command(CLI::App& app, ContractArgs& args) {
                 "Suite file (default: $PLOKE_CONTRACTS_DIR/NAME.json, else the source tree's adapters/contracts/NAME.json)");
   c->add_option("--case", args.filter, "Only cases whose name contains this text");
   c->add_flag("--json", args.json, "Print the report as JSON");
+  c->add_option("--junit", args.junit, "Also write the report as JUnit XML to this file (a test per case, for CI)");
   return c;
 }
 
@@ -82,6 +84,12 @@ int run_contract(const ContractArgs& args) {
   }
   const std::string out = args.json ? simulator::contract_report_json(rep) : simulator::contract_report_table(rep);
   std::fputs(out.c_str(), stdout);
+  if (!args.junit.empty()) {  // atomic: never half a file
+    if (Status st = write_file_atomic(args.junit, simulator::contract_report_junit(rep)); !st.ok()) {
+      std::fprintf(stderr, "ploke-sim contract: cannot write %s: %s\n", args.junit.c_str(), st.message().c_str());
+      return kExitFailed;
+    }
+  }
   return rep.ok() ? kExitOk : kExitFailed;
 }
 

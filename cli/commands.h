@@ -125,6 +125,7 @@ struct ContractArgs {
   std::string suite;   ///< "" = $PLOKE_CONTRACTS_DIR/ADAPTER.json, else installed share/, else the source tree's adapters/contracts/
   std::string filter;  ///< --case
   bool json = false;
+  std::string junit;   ///< --junit FILE: JUnit XML (a testcase per case)
 };
 CLI::App* add_contract_command(CLI::App& app, ContractArgs& args);
 int run_contract(const ContractArgs& args);

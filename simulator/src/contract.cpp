@@ -16,6 +16,7 @@
 #include "ploke/core/chat_client.h"
 #include "ploke/core/clock.h"
 #include "ploke/core/in_process_transport.h"
+#include "ploke/core/markup.h"
 #include "ploke/core/secret.h"
 #include "ploke/simulator/engine.h"
 #include "ploke/simulator/fault_plan_json.h"
@@ -307,6 +308,30 @@ std::string contract_report_json(const ContractReport& report) {
                           {"outcome", c.outcome}, {"failures", c.failures}, {"virtual_ms", c.virtual_ms}});
   }
   return j.dump(2) + "\n";
+}
+
+std::string contract_report_junit(const ContractReport& report) {
+  const std::string cls = markup_escape("contract." + report.adapter);
+  std::string o = "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<testsuites name=\"ploke-sim contract\" tests=\"" +
+                  std::to_string(report.cases.size()) + "\" failures=\"" + std::to_string(report.failed()) +
+                  "\" errors=\"0\">\n  <testsuite name=\"" + markup_escape("contract " + report.adapter) + "\" tests=\"" +
+                  std::to_string(report.cases.size()) + "\" failures=\"" + std::to_string(report.failed()) +
+                  "\" errors=\"0\" skipped=\"0\">\n    <properties>\n      <property name=\"suite\" value=\"" +
+                  markup_escape(report.suite) + "\"/>\n    </properties>\n";
+  for (const auto& c : report.cases) {
+    o += "    <testcase classname=\"" + cls + "\" name=\"" +
+         markup_escape(c.name + " (" + c.kind + (c.stream ? ", stream)" : ")")) + "\" time=\"" +
+         std::to_string(static_cast<double>(c.virtual_ms) / 1000.0) + "\"";
+    if (c.passed) {
+      o += "/>\n";
+      continue;
+    }
+    std::string text;
+    for (const auto& f : c.failures) text += f + "\n";
+    o += ">\n      <failure type=\"contract\" message=\"" + markup_escape(c.outcome) + "\">" + markup_escape(text) +
+         "</failure>\n    </testcase>\n";
+  }
+  return o + "  </testsuite>\n</testsuites>\n";
 }
 
 }  // namespace ploke::simulator

@@ -35,6 +35,17 @@ cat >"$TMP/wrong.json" <<'JSON'
    "expect": {"status": "overloaded"}}]}
 JSON
 "$BIN" contract --adapter openai --suite "$TMP/wrong.json" >"$TMP/out" 2>&1; check "failing case exits 1" 1 $? "^wrong_code .*FAIL" "$TMP/out"
+"$BIN" contract --adapter openai --suite "$TMP/wrong.json" --junit "$TMP/c.xml" >/dev/null 2>&1; check "--junit: still exit 1" 1 $?
+python3 - "$TMP/c.xml" <<'PY' && { echo "ok   --junit: a testcase per case, the wrong one with <failure>"; pass=$((pass+1)); } || { echo "FAIL --junit"; sed 's/^/    /' "$TMP/c.xml" | head; fail=$((fail+1)); }
+import sys, xml.etree.ElementTree as E
+root = E.parse(sys.argv[1]).getroot()
+suite = root.find("testsuite")
+cases = suite.findall("testcase")
+failed = [c for c in cases if c.find("failure") is not None]
+assert root.tag == "testsuites" and suite.get("name") == "contract openai", root.attrib
+assert int(suite.get("tests")) == len(cases) >= 1 and int(suite.get("failures")) == len(failed) == 1
+assert failed[0].get("name").startswith("wrong_code"), failed[0].attrib
+PY
 grep -q "status: expected overloaded, got server_error" "$TMP/out" && grep -q "^1 passed, 1 failed" "$TMP/out" \
   && { echo "ok   failure reason shown"; pass=$((pass+1)); } || { echo "FAIL failure reason"; sed 's/^/    /' "$TMP/out"; fail=$((fail+1)); }
 

@@ -24,8 +24,8 @@
 #include <set>
 #include <string_view>
 
+#include "ploke/core/markup.h"
 #include "ploke/core/secret.h"
-#include "markup.h"
 #include "report_series.h"
 
 namespace ploke::scenarios {
@@ -38,7 +38,7 @@ constexpr size_t kMaxQueuePoints = 1200;
 
 // ---- text ----
 
-std::string esc(std::string_view raw) { return detail::markup_escape(raw); }
+std::string esc(std::string_view raw) { return markup_escape(raw); }
 
 double finite(double v) { return std::isfinite(v) ? v : 0.0; }
 

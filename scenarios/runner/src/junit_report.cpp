@@ -3,12 +3,11 @@
 
 #include <cstdio>
 
-#include "markup.h"
+#include "ploke/core/markup.h"
 
 namespace ploke::scenarios {
 namespace {
 
-using detail::markup_escape;
 
 std::string xml_num(double v) {
   char buf[64];

@@ -152,5 +152,10 @@ std::string contract_report_table(const ContractReport& report);
 /// {"suite","adapter","passed","failed","cases":[{"name","kind","stream","passed",
 /// "outcome","failures":[…],"virtual_ms"}]}
 std::string contract_report_json(const ContractReport& report);
+/// JUnit XML for CI: one <testsuite> ("contract ADAPTER", property suite) and one <testcase>
+/// per case (classname "contract.ADAPTER", name "CASE (sim|cassette[, stream])"), a failed
+/// case with <failure type="contract" message=OUTCOME> and its failure lines as text.
+/// Text redacted and XML-escaped (ploke/core/markup.h).
+std::string contract_report_junit(const ContractReport& report);
 
 }  // namespace ploke::simulator

@@ -1,9 +1,9 @@
-// See markup.h.
-#include "markup.h"
+// See ploke/core/markup.h.
+#include "ploke/core/markup.h"
 
 #include "ploke/core/secret.h"
 
-namespace ploke::scenarios::detail {
+namespace ploke {
 
 std::string markup_escape(std::string_view raw) {
   const std::string s = redact_secrets(raw);
@@ -24,4 +24,4 @@ std::string markup_escape(std::string_view raw) {
   return out;
 }
 
-}  // namespace ploke::scenarios::detail
+}  // namespace ploke
