@@ -35,22 +35,7 @@ source "$BENCH/lib/common.sh"
 source "$BENCH/lib/wrk_runs.sh"
 bench_init
 
-BIN=$(bench_find_binary "$REPO" "${1:-}")
-DUR=${PLOKE_BENCH_DURATION:-8}
-ROUNDS=${PLOKE_BENCH_ROUNDS:-3}
-CLK_TCK=$(getconf CLK_TCK)
-for t in wrk python3 curl; do command -v "$t" >/dev/null || bench_die "$t not found (scripts/install-deps.sh --bench)"; done
-grep -q 'CMAKE_BUILD_TYPE:STRING=Release' "$(dirname "$(dirname "$BIN")")/CMakeCache.txt" 2>/dev/null ||
-  bench_log "WARNING: $BIN is not a Release build; figures are not comparable"
-
-BENCH_TMP=$(mktemp -d "${TMPDIR:-/tmp}/ploke-gwbench.XXXXXX")
-T=$BENCH_TMP
-mkdir -p "$BENCH/results"
-STAMP=$(date -u +%Y%m%dT%H%M%SZ)
-RESULTS=$BENCH/results/gateway-$STAMP.json
-ROWS=()
-
-bench_chat_body
+bench_gateway_init gateway "${1:-}"
 
 # --- upstream: the simulator, no simulated latency -------------------------------------
 # The simulated provider advertises (and enforces) a rate limit, which the façade honours

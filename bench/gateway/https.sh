@@ -27,18 +27,7 @@ source "$BENCH/lib/common.sh"
 source "$BENCH/lib/wrk_runs.sh"
 bench_init
 
-BIN=$(bench_find_binary "$REPO" "${1:-}")
-DUR=${PLOKE_BENCH_DURATION:-8}
-ROUNDS=${PLOKE_BENCH_ROUNDS:-3}
-CLK_TCK=$(getconf CLK_TCK)
-for t in wrk python3 curl openssl; do command -v "$t" >/dev/null || bench_die "$t not found (scripts/install-deps.sh --bench)"; done
-BENCH_TMP=$(mktemp -d "${TMPDIR:-/tmp}/ploke-httpsbench.XXXXXX")
-T=$BENCH_TMP
-mkdir -p "$BENCH/results"
-STAMP=$(date -u +%Y%m%dT%H%M%SZ)
-RESULTS=$BENCH/results/https-$STAMP.json
-ROWS=()
-bench_chat_body
+bench_gateway_init https "${1:-}" openssl
 openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -days 2 -subj "/CN=localhost" \
   -addext "subjectAltName=DNS:localhost,IP:127.0.0.1" -keyout "$T/key.pem" -out "$T/cert.pem" 2>/dev/null ||
   bench_die "openssl could not make the certificate"

@@ -30,19 +30,8 @@ source "$BENCH/lib/common.sh"
 source "$BENCH/lib/wrk_runs.sh"
 bench_init
 
-BIN=$(bench_find_binary "$REPO" "${1:-}")
-DUR=${PLOKE_BENCH_DURATION:-8}
-ROUNDS=${PLOKE_BENCH_ROUNDS:-3}
-CLK_TCK=$(getconf CLK_TCK)
-for t in wrk python3 curl; do command -v "$t" >/dev/null || bench_die "$t not found (scripts/install-deps.sh --bench)"; done
-BENCH_TMP=$(mktemp -d "${TMPDIR:-/tmp}/ploke-otlpbench.XXXXXX")
-T=$BENCH_TMP
-mkdir -p "$BENCH/results"
-STAMP=$(date -u +%Y%m%dT%H%M%SZ)
-RESULTS=$BENCH/results/otlp-$STAMP.json
-ROWS=()
+bench_gateway_init otlp "${1:-}"
 
-bench_chat_body
 bench_start SIM serve --host 127.0.0.1 --port 0 --seed 7 --fast --limit-requests 1000000000 --limit-tokens 1000000000000
 bench_start SINK serve --host 127.0.0.1 --port 0 --seed 8
 bench_start GW gateway --host 127.0.0.1 --port 0 --provider "openai,$SIM_URL/v1,gpt-4o"

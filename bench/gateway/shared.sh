@@ -25,24 +25,11 @@ BENCH=$(cd "$HERE/.." && pwd)
 REPO=$(cd "$BENCH/.." && pwd)
 # shellcheck source=bench/lib/common.sh
 source "$BENCH/lib/common.sh"
+# shellcheck source=bench/lib/wrk_runs.sh
+source "$BENCH/lib/wrk_runs.sh"
 bench_init
 
-BIN=$(bench_find_binary "$REPO" "${1:-}")
-DUR=${PLOKE_BENCH_DURATION:-8}
-ROUNDS=${PLOKE_BENCH_ROUNDS:-3}
-WARM=${PLOKE_BENCH_WARMUP:-2}
-for t in wrk python3 curl; do command -v "$t" >/dev/null || bench_die "$t not found (scripts/install-deps.sh --bench)"; done
-grep -q 'CMAKE_BUILD_TYPE:STRING=Release' "$(dirname "$(dirname "$BIN")")/CMakeCache.txt" 2>/dev/null ||
-  bench_log "WARNING: $BIN is not a Release build; figures are not comparable"
-
-BENCH_TMP=$(mktemp -d "${TMPDIR:-/tmp}/ploke-sharedbench.XXXXXX")
-T=$BENCH_TMP
-mkdir -p "$BENCH/results"
-STAMP=$(date -u +%Y%m%dT%H%M%SZ)
-RESULTS=$BENCH/results/shared-$STAMP.json
-ROWS=()
-
-bench_chat_body "$T/body.json"
+bench_gateway_init shared "${1:-}"
 bench_redis_start "$T"
 
 bench_spawn "$T/sim.log" "$BIN" serve --host 127.0.0.1 --port 0 --seed 7 --fast --limit-requests 1000000000 --limit-tokens 1000000000000
@@ -65,16 +52,10 @@ start shared --redis "unix:$T/redis.sock" --instance-id bench-0; SHARED=$URL; SH
 start shared_b --redis "unix:$T/redis.sock" --instance-id bench-1; SHARED_B=$URL
 start shared_c --redis "unix:$T/redis.sock" --instance-id bench-2; SHARED_C=$URL
 
-# run NAME URL CONNS THREADS
+# run NAME URL CONNS THREADS PID: bench_run, its wrk output kept too
 run() {
-  local name=$1 url=$2 c=$3 t=$4 load1
-  load1=$(cut -d' ' -f1 /proc/loadavg)
-  wrk -t"$t" -c"$c" -d"${DUR}s" --latency -s "$BENCH/lib/post.lua" "$url" >"$T/$name.txt" 2>&1 ||
-    { cat "$T/$name.txt" >&2; bench_die "wrk failed for $name"; }
-  cat "$T/$name.txt" >>"$BENCH/results/shared-$STAMP.wrk.txt"
-  python3 "$BENCH/lib/loadreport.py" parse "$name" "$T/$name.txt" "$load1" 0 >"$T/$name.json"
-  ROWS+=("$T/$name.json")
-  bench_log "$name: $(python3 -c "import json;d=json.load(open('$T/$name.json'));print(f\"{d['req_per_s']:.0f} req/s p50 {d['p50_ms']*1000:.0f} us\")")"
+  bench_run "$@"
+  cat "$T/$1.txt" >>"$BENCH/results/shared-$STAMP.wrk.txt"
 }
 # Three instances at once: one wrk each (c22 ≈ 64 / 3), their req/s averaged per instance.
 run3() {
@@ -90,14 +71,12 @@ run3() {
     ROWS+=("$T/$name-$i.json")
   done
 }
-for u in "$SINGLE" "$SHARED" "$SHARED_B" "$SHARED_C"; do
-  wrk -t2 -c16 -d"${WARM}s" -s "$BENCH/lib/post.lua" "$u/v1/chat/completions" >/dev/null 2>&1 || true
-done
+for u in "$SINGLE" "$SHARED" "$SHARED_B" "$SHARED_C"; do bench_warm "$u/v1/chat/completions"; done
 for ((r = 1; r <= ROUNDS; r++)); do
-  run "single-c1#$r" "$SINGLE/v1/chat/completions" 1 1
-  run "shared-c1#$r" "$SHARED/v1/chat/completions" 1 1
-  run "single-c64#$r" "$SINGLE/v1/chat/completions" 64 2
-  run "shared-c64#$r" "$SHARED/v1/chat/completions" 64 2
+  run "single-c1#$r" "$SINGLE/v1/chat/completions" 1 1 "$SINGLE_PID"
+  run "shared-c1#$r" "$SHARED/v1/chat/completions" 1 1 "$SHARED_PID"
+  run "single-c64#$r" "$SINGLE/v1/chat/completions" 64 2 "$SINGLE_PID"
+  run "shared-c64#$r" "$SHARED/v1/chat/completions" 64 2 "$SHARED_PID"
   run3 "shared3-c22#$r"
 done
 fallbacks=$(curl -sS "$SHARED/metrics" | grep '^ploke_shared_fallback_total' | awk '{s += $2} END {print s + 0}')

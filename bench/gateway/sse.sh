@@ -28,7 +28,7 @@ source "$BENCH/lib/common.sh"
 source "$BENCH/lib/wrk_runs.sh"
 bench_init
 
-BIN=$(bench_find_binary "$REPO" "${1:-}")
+bench_gateway_init sse "${1:-}"
 LOAD=$(dirname "$(dirname "$BIN")")/bench/gateway/sse_streams
 [[ -x $LOAD ]] || bench_die "$LOAD not built (cmake -DPLOKE_BUILD_BENCH=ON)"
 N=${PLOKE_SSE_STREAMS:-5000}
@@ -36,11 +36,6 @@ TPS=${PLOKE_SSE_TPS:-5}
 TOKENS=${PLOKE_SSE_TOKENS:-30}
 RAMP=${PLOKE_SSE_RAMP_MS:-3000}
 ulimit -n "$(( $(ulimit -Hn) < 65536 ? $(ulimit -Hn) : 65536 ))"
-BENCH_TMP=$(mktemp -d "${TMPDIR:-/tmp}/ploke-ssebench.XXXXXX")
-T=$BENCH_TMP
-mkdir -p "$BENCH/results"
-STAMP=$(date -u +%Y%m%dT%H%M%SZ)
-RESULTS=$BENCH/results/sse-$STAMP.json
 printf '{"model":"gpt-4o","stream":true,"max_tokens":%d,"messages":[{"role":"user","content":"Tell me a story."}]}' "$TOKENS" >"$T/body.json"
 
 bench_start SIM serve --host 127.0.0.1 --port 0 --seed 7 --ttft-ms 200 --tps "$TPS" --limit-requests 1000000000 --limit-tokens 1000000000000

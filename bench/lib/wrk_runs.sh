@@ -1,9 +1,14 @@
 # shellcheck shell=bash
-# What the gateway benches share (sourced after bench/lib/common.sh and bench_init, with
-# BIN, T, BENCH, DUR, CLK_TCK set): the chat body wrk posts, starting a ploke-sim process
-# and reading its URL, one wrk run with the server's CPU time, and the best-round table.
+# What the gateway benches share (sourced after bench/lib/common.sh; bench_init first):
+# their set-up, starting a ploke-sim process and reading its URL, one wrk run with the
+# server's CPU time, and the best-round table.
 #
-#   bench_chat_body                 writes $T/body.json and exports WRK_METHOD/WRK_BODY_FILE
+#   bench_gateway_init NAME BUILD_ARG [TOOL...]
+#                                   BIN (from BUILD_ARG), DUR, ROUNDS, CLK_TCK, T (a temp
+#                                   dir removed on exit), STAMP, RESULTS
+#                                   (bench/results/NAME-STAMP.json), ROWS=(); checks wrk,
+#                                   python3, curl and TOOLs (warns on a non-Release build);
+#                                   $T/body.json (bench_chat_body)
 #   bench_start NAME ARGS...        runs "$BIN ARGS..." → ${NAME}_URL, ${NAME}_PID (stopped on exit)
 #   bench_run NAME URL CONNS THREADS PID [wrk args...]   appends $T/NAME.json to ROWS
 #   bench_warm URL                  2 s (PLOKE_BENCH_WARMUP) of wrk -c16, output dropped
@@ -11,14 +16,23 @@
 #                                   highest req/s) → OUT {rows, best, summary}; SUMMARY_PY is
 #                                   a Python expression over `best` giving the summary dict
 
-bench_chat_body() {
-  python3 - >"$T/body.json" <<'PY'
-import json
-print(json.dumps({"model": "gpt-4o", "messages": [{"role": "system", "content": "You are terse."},
-      {"role": "user", "content": "Give me a short status update."}], "max_tokens": 8},
-      separators=(",", ":")), end="")
-PY
-  export WRK_METHOD=POST WRK_BODY_FILE=$T/body.json
+bench_gateway_init() {
+  local name=$1 build=$2 t
+  shift 2
+  BIN=$(bench_find_binary "$REPO" "$build")
+  DUR=${PLOKE_BENCH_DURATION:-8}
+  ROUNDS=${PLOKE_BENCH_ROUNDS:-3}
+  CLK_TCK=$(getconf CLK_TCK)
+  for t in wrk python3 curl "$@"; do command -v "$t" >/dev/null || bench_die "$t not found (scripts/install-deps.sh --bench)"; done
+  grep -q 'CMAKE_BUILD_TYPE:STRING=Release' "$(dirname "$(dirname "$BIN")")/CMakeCache.txt" 2>/dev/null ||
+    bench_log "WARNING: $BIN is not a Release build; figures are not comparable"
+  BENCH_TMP=$(mktemp -d "${TMPDIR:-/tmp}/ploke-$name-bench.XXXXXX")
+  T=$BENCH_TMP
+  mkdir -p "$BENCH/results"
+  STAMP=$(date -u +%Y%m%dT%H%M%SZ)
+  RESULTS=$BENCH/results/$name-$STAMP.json
+  ROWS=()
+  bench_chat_body "$T/body.json"
 }
 
 bench_start() {

@@ -39,7 +39,7 @@ if [[ "${PLOKE_GATEWAY_UPSTREAM:-}" == anthropic ]]; then
 fi
 if [[ "${PLOKE_GATEWAY_AUTH:-}" == keys ]]; then
   PLOKE_GATEWAY_KEY=$("$BIN" gateway keys create --name sdk --models gpt-4o-mini --ledger "$WORK/keys.db" 2>/dev/null)
-  export PLOKE_GATEWAY_KEY PLOKE_GATEWAY_MASTER_KEY="sk-master-sdk-test-0123456789abcdef"
+  export PLOKE_GATEWAY_KEY PLOKE_GATEWAY_MASTER_KEY="sk-FAKE-master-sdk-0123456789abcdef"
   GATEWAY_ARGS+=(--auth on --ledger "$WORK/keys.db")
   TESTS=(test/gateway_keys.test.mjs)
 fi

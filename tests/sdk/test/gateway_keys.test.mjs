@@ -13,7 +13,7 @@ import { GW } from './gateway_helpers.mjs';
 const KEY = process.env.PLOKE_GATEWAY_KEY;
 const MASTER = process.env.PLOKE_GATEWAY_MASTER_KEY;
 const skip = GW && KEY && MASTER ? false : 'needs run_gateway.sh with PLOKE_GATEWAY_AUTH=keys';
-const WRONG = 'sk-ploke-SDKwrongKEY000000000000000000000';
+const WRONG = 'sk-ploke-FAKEwrongKEY00000000000000000000';
 const openai = (apiKey) => new OpenAI({ apiKey, baseURL: `${GW}/v1`, maxRetries: 0 });
 const anthropic = (apiKey) => new Anthropic({ apiKey, baseURL: GW, maxRetries: 0 });
 const chat = (model = 'gpt-4o-mini') => ({ model, messages: [{ role: 'user', content: 'hello' }] });
