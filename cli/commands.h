@@ -228,6 +228,24 @@ struct ScenarioArgs {
 CLI::App* add_scenario_command(CLI::App& app, ScenarioArgs& args);
 int run_scenario_command(const ScenarioArgs& args);
 
+/// `ploke-sim check`: the user's command against the simulator, its LLM client judged
+/// (cmd_check.cpp; scenarios/README.md "Client checks").
+struct CheckArgs {
+  std::string scenario;               ///< check file ("" = the library's checks/standard.json)
+  std::string profile;                ///< an SDK profile's parameters for every check
+  std::vector<std::string> command;   ///< after --
+  bool json = false;
+  std::string junit;
+  std::string timeout;                ///< "" = the file's (default 5m)
+  std::string host = "127.0.0.1";
+  int port = 0;
+  bool keep_keys = false;
+  bool list_profiles = false;
+  ServeCassetteArgs cassette;
+};
+CLI::App* add_check_command(CLI::App& app, CheckArgs& args);
+int run_check(const CheckArgs& args);
+
 /// Blocks SIGINT/SIGTERM in the calling thread (and every thread started after it), so a
 /// later sigwait() on the returned set receives them synchronously. Call before any thread
 /// is created.

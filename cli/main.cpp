@@ -71,6 +71,9 @@ int main(int argc, char** argv) {
   ScenarioArgs scenario;
   add_scenario_command(app, scenario);
 
+  CheckArgs check;
+  CLI::App* ck = add_check_command(app, check);
+
   HealthArgs health;
   CLI::App* ph = add_provider_health_command(app, health);
 
@@ -87,12 +90,13 @@ int main(int argc, char** argv) {
   if (!config_args.action.empty()) return run_config(config_args);
   if (us->parsed()) return run_usage(usage);
   if (ph->parsed()) return run_provider_health(health);
+  if (ck->parsed()) return run_check(check);
   if (!llm.action.empty()) return run_llm(llm);
   if (!routing.action.empty()) return run_routing(routing);
   if (!scenario.action.empty()) return run_scenario_command(scenario);
   std::fprintf(stderr,
                "ploke-sim: a subcommand is required (demo, serve, chat, record, cassette, adapters, contract, models, "
-               "config, model, provider, usage)\n%s",
+               "config, model, provider, usage, scenario, check)\n%s",
                app.help().c_str());
   return kExitUsage;
 }

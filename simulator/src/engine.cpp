@@ -13,6 +13,7 @@
 #include "ploke/codec/cassette_json.h"
 #include "anthropic_wire.h"
 #include "fault_apply.h"
+#include "journal_facts.h"
 #include "openai_wire.h"
 #include "openrouter_wire.h"
 #include "replay.h"
@@ -576,6 +577,7 @@ JournalEntry journal_entry(const HttpRequest& request, const Routing& rt, const 
     e.request_id = rid ? std::string(*rid) : std::string();
   }
   e.replay = std::move(replayed);
+  detail::add_client_facts(e, request, r, fault);
   return e;
 }
 
@@ -687,6 +689,14 @@ std::string journal_to_json(const std::vector<JournalEntry>& entries) {
               {"fault_id", e.fault_id.empty() ? Json(nullptr) : Json(e.fault_id)},
               {"request_id", e.request_id}};
     if (!e.replay.empty()) j["replay"] = e.replay;
+    char hash[17];
+    std::snprintf(hash, sizeof hash, "%016llx", static_cast<unsigned long long>(e.body_hash));
+    j["body_hash"] = hash;
+    if (e.retry_after) j["retry_after_ms"] = std::chrono::duration<double, std::milli>(*e.retry_after).count();
+    if (e.should_retry) j["should_retry"] = *e.should_retry;
+    if (e.broke_after_output) j["broke_after_output"] = true;
+    if (!e.secret_in.empty()) j["secret_in"] = e.secret_in;
+    if (e.client_left) j["client_left"] = true;
     arr.push_back(std::move(j));
   }
   return Json{{"requests", std::move(arr)}}.dump();

@@ -55,10 +55,15 @@ void framing_of(const Headers& headers, bool* has_content_type, std::optional<si
 enum class Stage : uint8_t { kHead, kBody, kEnding, kHang };
 
 // The exchange's end for ServerOptions::on_served (nothing when unset).
+// Fires once: at the exchange's end, or when the client leaves first (client_left).
 struct ServedNote {
   const std::function<void(const JournalEntry&, Duration)>* hook = nullptr;
   JournalEntry entry;
-  void operator()(Clock& clock, TimePoint t0) const {
+  bool fired = false;
+  void operator()(Clock& clock, TimePoint t0, bool client_left = false) {
+    if (fired) return;
+    fired = true;
+    entry.client_left = client_left;
     if (hook != nullptr && *hook) (*hook)(entry, clock.now() - t0);
   }
 };
@@ -70,7 +75,8 @@ struct Player : std::enable_shared_from_this<Player> {
   Duration max_hang{};
   size_t next_chunk = 0;
   Stage stage = Stage::kHead;
-  ServedNote served;
+  std::shared_ptr<ServedNote> note;  // shared with the on_cancel callback
+  void served(Clock& clock, TimePoint start) { if (note) (*note)(clock, start); }
 
   void schedule(TimePoint due) {
     res.set_timer(due, [self = shared_from_this()] { self->advance(); });
@@ -180,6 +186,7 @@ void SimServer::Impl::handle(net::Request& req, net::Responder res) {
     HttpRequest hr;
     hr.method = std::move(req.method);
     hr.path = std::move(req.path);
+    if (!req.query.empty()) hr.path += "?" + req.query;  // routing ignores it; the journal checks it
     hr.headers = std::move(req.headers);
     hr.body = std::move(req.body);
     ServedNote served;
@@ -257,7 +264,11 @@ void SimServer::Impl::play(ScriptedResponse&& sr, TimePoint t0, net::Responder& 
   p->script = std::move(sr);
   p->t0 = t0;
   p->max_hang = opts.max_hang;
-  p->served = std::move(served);
+  if (served.hook != nullptr) {
+    p->note = std::make_shared<ServedNote>(std::move(served));
+    // A client that gives up (its timeout) ends the exchange without us: note when.
+    res.on_cancel([note = p->note, t0, &clock = clock] { (*note)(clock, t0, /*client_left=*/true); });
+  }
   p->advance();
 }
 

@@ -12,10 +12,12 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <atomic>
 #include <cstdio>
 #include <functional>
 #include <future>
+#include <mutex>
 #include <thread>
 
 #include "ploke/simulator/fault_plan_json.h"
@@ -296,6 +298,75 @@ TEST_F(SimServerTest, HangEndsWhenTheClientGivesUp) {
   auto s0 = clock_.now();
   server_->stop();
   EXPECT_LT(clock_.now() - s0, 2s);
+}
+
+// What `ploke-sim check` judges by: on_served notes every exchange once, with the body's
+// hash, the advertised wait, a stream broken after output, a key outside its header, and
+// whether the client left before the answer was complete.
+TEST_F(SimServerTest, OnServedNotesWhatAClientCheckNeeds) {
+  std::mutex mu;
+  std::vector<std::pair<JournalEntry, Duration>> seen;
+  ServerOptions so;
+  so.on_served = [&](const JournalEntry& e, Duration d) {
+    std::lock_guard<std::mutex> lock(mu);
+    seen.emplace_back(e, d);
+  };
+  start(fast_options(), so);
+  set_plan(R"({"faults":[{"kind":"http_error","status":429,"retry_after_ms":1500,"trigger":{"nth":1}},
+                         {"kind":"stream_cut","after_events":2,"match":{"stream":true},"trigger":{"nth":1}},
+                         {"kind":"hang","trigger":{"nth":5}}]})");
+  const std::string key = "sk-FAKE-check-0123456789";
+  httplib::Headers auth{{"Authorization", "Bearer " + key}};
+  auto c = client(/*read_timeout_s=*/1);
+  const std::string body = simple_body().dump();
+  EXPECT_EQ(c->Post("/v1/chat/completions", auth, body, "application/json")->status, 429);
+  EXPECT_EQ(c->Post("/v1/chat/completions", auth, body, "application/json")->status, 200);
+  (void)c->Post("/v1/chat/completions", auth, simple_body(/*stream=*/true).dump(), "application/json");  // cut
+  Json leaky = simple_body();
+  leaky["user"] = key;
+  EXPECT_EQ(client()->Post("/v1/chat/completions?api_key=x", auth, leaky.dump(), "application/json")->status, 200);
+  EXPECT_FALSE(c->Post("/v1/chat/completions", auth, body, "application/json"));  // hangs; we leave after 1 s
+  ASSERT_TRUE(ploke::testing::wait_until(clock_, [&] {
+    std::lock_guard<std::mutex> lock(mu);
+    return seen.size() == 5;
+  }));
+  server_->stop();
+  std::sort(seen.begin(), seen.end(), [](auto& a, auto& b) { return a.first.seq < b.first.seq; });
+  EXPECT_EQ(seen[0].first.retry_after, 1500ms);
+  EXPECT_EQ(seen[0].first.body_hash, seen[1].first.body_hash);
+  EXPECT_NE(seen[0].first.body_hash, seen[2].first.body_hash);
+  EXPECT_FALSE(seen[1].first.retry_after.has_value());
+  EXPECT_TRUE(seen[2].first.broke_after_output);
+  EXPECT_FALSE(seen[1].first.broke_after_output);
+  EXPECT_EQ(seen[3].first.secret_in, "url");  // the credential-named query parameter wins
+  EXPECT_EQ(seen[1].first.secret_in, "");
+  EXPECT_EQ(seen[4].first.ending, "hang");
+  EXPECT_TRUE(seen[4].first.client_left);
+  EXPECT_GE(seen[4].second, 900ms);
+  EXPECT_LT(seen[4].second, 5s);
+  for (const auto& [e, d] : seen) EXPECT_EQ(journal_to_json({e}).find(key), std::string::npos);
+}
+
+TEST_F(SimServerTest, AKeyInTheBodyIsNoted) {
+  std::mutex mu;
+  std::vector<JournalEntry> seen;
+  ServerOptions so;
+  so.on_served = [&](const JournalEntry& e, Duration) {
+    std::lock_guard<std::mutex> lock(mu);
+    seen.push_back(e);
+  };
+  start(fast_options(), so);
+  Json leaky = simple_body();
+  leaky["metadata"] = {{"key", "sk-ant-FAKE-abcdefgh"}};
+  auto r = client()->Post("/v1/chat/completions", httplib::Headers{{"x-api-key", "sk-ant-FAKE-abcdefgh"}}, leaky.dump(),
+                          "application/json");
+  ASSERT_TRUE(r);
+  ASSERT_TRUE(ploke::testing::wait_until(clock_, [&] {
+    std::lock_guard<std::mutex> lock(mu);
+    return seen.size() == 1;
+  }));
+  server_->stop();
+  EXPECT_EQ(seen[0].secret_in, "body");
 }
 
 TEST_F(SimServerTest, StopReleasesHangingRequestsPromptly) {

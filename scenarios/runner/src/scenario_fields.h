@@ -9,6 +9,8 @@
 #include <nlohmann/json.hpp>
 
 #include <algorithm>
+#include <map>
+#include <set>
 #include <cmath>
 #include <optional>
 #include <sstream>
@@ -16,6 +18,7 @@
 
 #include "ploke/core/field_errors.h"
 #include "ploke/scenarios/scenario.h"
+#include "ploke/simulator/fault_plan.h"
 
 namespace ploke::scenarios::fields {
 
@@ -137,6 +140,15 @@ inline const Json* get_array(const Json& o, const std::string& key, const std::s
   return &*it;
 }
 
+
+/// One fault of a schedule (the simulator's fault format plus "provider" and string
+/// durations), added to plans[provider]; ids must be unique across the file.
+void parse_fault(const Json& o, const std::string& path, size_t index, const std::set<std::string>& providers,
+                 std::map<std::string, simulator::FaultPlan>& plans, std::set<std::string>& ids, Errors& e);
+
+/// Size limits, then the parse (comments allowed); false (with the error) when either fails
+/// or the top level is not an object.
+bool parse_root(std::string_view text, Json& root, Errors& e);
 
 /// "workload": arrival, size, shares, reasoning and prompt caching, priorities, deadline.
 void parse_workload(const Json& o, const std::string& path, WorkloadSpec& w, Errors& e);

@@ -133,6 +133,10 @@ void parse_provider(const Json& o, const std::string& path, ProviderSpec& p, Err
   (void)get_string(o, "description", path, e);
 }
 
+}  // namespace
+
+namespace fields {
+
 // One fault of the schedule: the simulator's fault format (simulator/README.md), plus
 // "provider" and string durations for trigger.from / trigger.until / delay / retry_after.
 void parse_fault(const Json& o, const std::string& path, size_t index, const std::set<std::string>& providers,
@@ -190,6 +194,10 @@ void parse_fault(const Json& o, const std::string& path, size_t index, const std
     if (!provider.empty() && providers.count(provider)) plans[provider].faults.push_back(std::move(fault));
   }
 }
+
+}  // namespace fields
+
+namespace {
 
 // "budgets": [{"provider": "cheap", "usd": 0.01, "period": "day", "action": "stop"}, …]
 // (or "profile": NAME, or neither = global).
@@ -407,6 +415,10 @@ void parse_expectation(const Json& o, const std::string& path, const std::set<st
   s.expectations.push_back(std::move(x));
 }
 
+}  // namespace
+
+namespace fields {
+
 // Limits, then the parse (comments allowed); false (with the error in `e`) when either fails.
 bool parse_root(std::string_view text, Json& root, Errors& e) {
   if (Status st = ploke::json::check_json_limits(text); !st.ok()) {
@@ -425,6 +437,10 @@ bool parse_root(std::string_view text, Json& root, Errors& e) {
   if (!root.is_object()) e.add("", "the top level must be an object");
   return e.empty();
 }
+
+}  // namespace fields
+
+namespace {
 
 void parse_providers(const Json& ps, Scenario& s, std::set<std::string>& names, Errors& e) {
   for (size_t i = 0; i < ps.size(); ++i) {

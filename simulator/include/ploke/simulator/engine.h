@@ -187,6 +187,21 @@ struct JournalEntry {
   /// Replay mode only: the interaction replayed ("openai-stream#3"), "miss", or "" for a
   /// request answered synthetically (models list) or replaced by a fault.
   std::string replay;
+  // What `ploke-sim check` judges a client by (simulator/README.md "Journal"):
+  /// FNV-1a 64 of the request body: an SDK's retries of one call resend the same bytes.
+  uint64_t body_hash = 0;
+  /// The wait the answer advertised (retry-after-ms, else retry-after in seconds).
+  std::optional<Duration> retry_after;
+  /// The x-should-retry header the answer carried.
+  std::optional<bool> should_retry;
+  /// A 200 stream that delivered events, then broke (cut, in-band error, hang, bad JSON).
+  bool broke_after_output = false;
+  /// "url" or "body" when the request carried its own API key (or a credential-named query
+  /// parameter) outside its auth header; "" otherwise. The key itself is never stored.
+  std::string secret_in;
+  /// Set by SimServer: the client closed the connection before the answer was complete
+  /// (a client timeout; on_served then reports when).
+  bool client_left = false;
 };
 
 /// Per-fault counters (a scenario checks that every configured fault fired).
