@@ -133,6 +133,20 @@ TEST(PlokeImport, ErrorsNameTheFileThePathAndTheLine) {
       << range.status().message();
 }
 
+TEST(PlokeImport, EntriesWhoseIdsLookAlikeGetTheirOwnProviders) {
+  auto r = import_ploke_config(
+      "[[registry.providers]]\nid = \"a.b\"\nprovider_type = \"Custom\"\nbase_url = \"http://one/v1\"\n"
+      "[[registry.providers]]\nid = \"a_b\"\nprovider_type = \"Custom\"\nbase_url = \"http://two/v1\"\n"
+      "[[registry.providers]]\nid = \"c\"\nprovider_type = \"Custom\"\nbase_url = \"http://two/v1/\"\n",
+      "same.toml");
+  ASSERT_TRUE(r.ok()) << r.status().message();
+  const Config& c = r->config;
+  EXPECT_EQ(c.providers.at(c.models.at("a.b").provider).base_url, "http://one/v1");
+  EXPECT_EQ(c.providers.at(c.models.at("a_b").provider).base_url, "http://two/v1");
+  EXPECT_NE(c.models.at("a.b").provider, c.models.at("a_b").provider);
+  EXPECT_EQ(c.models.at("c").provider, c.models.at("a_b").provider) << "same kind, URL and key: one provider";
+}
+
 TEST(PlokeImport, DefaultPathFollowsXdg) {
   EXPECT_EQ(default_ploke_config_path(fixed_env({{"XDG_CONFIG_HOME", "/x"}, {"HOME", "/h"}})), "/x/ploke/config.toml");
   EXPECT_EQ(default_ploke_config_path(fixed_env({{"HOME", "/h"}})), "/h/.config/ploke/config.toml");

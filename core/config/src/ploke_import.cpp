@@ -212,7 +212,8 @@ std::string Importer::provider_for(const std::string& kind, const std::string& b
   for (const auto& [name, p] : out.config.providers) {
     if (name.rfind("ploke-", 0) == 0 && p.kind == kind && p.base_url == url && p.credential == cred) return name;
   }
-  const std::string name = "ploke-" + slug(id);
+  std::string name = "ploke-" + slug(id);
+  for (int n = 2; out.config.providers.count(name); ++n) name = "ploke-" + slug(id) + "-" + std::to_string(n);
   out.config.providers[name] = {name, kind, url, cred, {}, false};
   if (!cred.empty()) out.config.credentials[cred] = {cred, "", var, "", "", 5000, Secret()};
   return name;
