@@ -1,4 +1,5 @@
-// render_junit_report(): counts on both levels, one testcase per expectation, <failure> with
+// render_junit_report(): the Ant schema envelope (package, id, timestamp, hostname, per-suite
+// counts, system-out/err), one testcase per expectation, <failure> with
 // observed vs threshold and the detail, a scenario without expectations as one "run" case,
 // properties, XML escaping and planted secrets redacted.
 #include "ploke/scenarios/junit_report.h"
