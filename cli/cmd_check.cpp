@@ -95,7 +95,7 @@ int print_report(const CheckArgs& args, const sc::ClientCheckReport& report) {
   }
   std::fflush(stdout);
   if (!args.junit.empty()) {
-    if (Status st = write_file_atomic(args.junit, sc::client_report_junit(report)); !st.ok()) {
+    if (Status st = write_file_atomic(args.junit, sc::client_report_junit(report, junit_run_here())); !st.ok()) {
       std::fprintf(stderr, "ploke-sim check: cannot write %s: %s\n", args.junit.c_str(), st.message().c_str());
       return kExitFailed;
     }

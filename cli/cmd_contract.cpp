@@ -85,7 +85,7 @@ int run_contract(const ContractArgs& args) {
   const std::string out = args.json ? simulator::contract_report_json(rep) : simulator::contract_report_table(rep);
   std::fputs(out.c_str(), stdout);
   if (!args.junit.empty()) {  // atomic: never half a file
-    if (Status st = write_file_atomic(args.junit, simulator::contract_report_junit(rep)); !st.ok()) {
+    if (Status st = write_file_atomic(args.junit, simulator::contract_report_junit(rep, junit_run_here())); !st.ok()) {
       std::fprintf(stderr, "ploke-sim contract: cannot write %s: %s\n", args.junit.c_str(), st.message().c_str());
       return kExitFailed;
     }

@@ -151,11 +151,11 @@ int run_scenario_command(const ScenarioArgs& args) {
   if (auto rc = run_all(args, scenarios, results)) return *rc;
   if (args.json) print_json(results, args.logs);
   // Atomic: a failed write leaves the earlier file (or none), never half of one.
-  for (const auto& [file, render] : {std::pair<const std::string&, std::string (*)(const std::vector<sc::ScenarioResult>&)>{
-                                         args.report, sc::render_html_report},
-                                     {args.junit, sc::render_junit_report}}) {
+  const JunitRun run = junit_run_here();
+  for (const auto& [file, junit] : {std::pair<const std::string&, bool>{args.report, false}, {args.junit, true}}) {
     if (file.empty()) continue;
-    if (Status st = write_file_atomic(file, render(results)); !st.ok()) {
+    const std::string text = junit ? sc::render_junit_report(results, run) : sc::render_html_report(results);
+    if (Status st = write_file_atomic(file, text); !st.ok()) {
       std::fprintf(stderr, "ploke-sim scenario run: cannot write %s: %s\n", file.c_str(), st.message().c_str());
       return kExitFailed;
     }

@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "cmd_cassette.h"
+#include "ploke/core/junit.h"
 
 namespace ploke::cli {
 
@@ -246,10 +247,26 @@ struct CheckArgs {
 CLI::App* add_check_command(CLI::App& app, CheckArgs& args);
 int run_check(const CheckArgs& args);
 
+/// `ploke-sim ploke import` (cmd_ploke.cpp): ploke's config.toml → a ploke-sim config
+/// (ploke/config/ploke_import.h; docs/ploke.md).
+struct PlokeArgs {
+  std::string action;  ///< import (set by the parser)
+  std::string from;    ///< "" = ploke's default config path
+  std::string out;     ///< "" = stdout
+  std::string openrouter_base_url, cache;
+  bool no_catalog = false, json = false;
+};
+CLI::App* add_ploke_command(CLI::App& app, PlokeArgs& args);
+int run_ploke(const PlokeArgs& args);
+
 /// Blocks SIGINT/SIGTERM in the calling thread (and every thread started after it), so a
 /// later sigwait() on the returned set receives them synchronously. Call before any thread
 /// is created.
 sigset_t block_stop_signals();
+
+/// The JUnit reports' run stamp: now (UTC, from the real clock) and this host's name
+/// ("localhost" when unknown). junit_run.cpp.
+JunitRun junit_run_here();
 
 /// Reads a whole file. Returns false and sets `error` on failure.
 bool read_file(const std::string& path, std::string& out, std::string& error);

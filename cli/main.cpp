@@ -73,6 +73,8 @@ int main(int argc, char** argv) {
 
   CheckArgs check;
   CLI::App* ck = add_check_command(app, check);
+  PlokeArgs ploke;
+  add_ploke_command(app, ploke);
 
   HealthArgs health;
   CLI::App* ph = add_provider_health_command(app, health);
@@ -94,9 +96,10 @@ int main(int argc, char** argv) {
   if (!llm.action.empty()) return run_llm(llm);
   if (!routing.action.empty()) return run_routing(routing);
   if (!scenario.action.empty()) return run_scenario_command(scenario);
+  if (!ploke.action.empty()) return run_ploke(ploke);
   std::fprintf(stderr,
                "ploke-sim: a subcommand is required (demo, serve, chat, record, cassette, adapters, contract, models, "
-               "config, model, provider, usage, scenario, check)\n%s",
+               "config, model, provider, usage, scenario, check, ploke)\n%s",
                app.help().c_str());
   return kExitUsage;
 }

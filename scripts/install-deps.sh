@@ -3,6 +3,8 @@
 # Idempotent: packages already present are skipped; apt-get runs only if something is missing.
 # redis-server and libhiredis-dev: the shared store (adapters/redis) and its tests.
 # clang-14 and its compiler-rt build the sanitizer and libFuzzer stages of scripts/test.sh.
+# Test-only: libxml2-utils (xmllint) validates the JUnit reports against tests/data/junit's
+# schemas (tests/cli/junit_schema.sh).
 # Usage: scripts/install-deps.sh [--bench]   (--bench adds wrk, nginx and java for bench/load.sh)
 set -euo pipefail
 
@@ -15,6 +17,7 @@ PKGS=(
   redis-server libhiredis-dev
   chromium chromium-driver
   nodejs npm python3 openssl
+  libxml2-utils
 )
 if [[ "${1:-}" == "--bench" ]]; then
   PKGS+=(wrk nginx-light default-jre-headless procps)

@@ -16,7 +16,6 @@
 #include "ploke/core/chat_client.h"
 #include "ploke/core/clock.h"
 #include "ploke/core/in_process_transport.h"
-#include "ploke/core/markup.h"
 #include "ploke/core/secret.h"
 #include "ploke/simulator/engine.h"
 #include "ploke/simulator/fault_plan_json.h"
@@ -310,28 +309,22 @@ std::string contract_report_json(const ContractReport& report) {
   return j.dump(2) + "\n";
 }
 
-std::string contract_report_junit(const ContractReport& report) {
-  const std::string cls = markup_escape("contract." + report.adapter);
-  std::string o = "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<testsuites name=\"ploke-sim contract\" tests=\"" +
-                  std::to_string(report.cases.size()) + "\" failures=\"" + std::to_string(report.failed()) +
-                  "\" errors=\"0\">\n  <testsuite name=\"" + markup_escape("contract " + report.adapter) + "\" tests=\"" +
-                  std::to_string(report.cases.size()) + "\" failures=\"" + std::to_string(report.failed()) +
-                  "\" errors=\"0\" skipped=\"0\">\n    <properties>\n      <property name=\"suite\" value=\"" +
-                  markup_escape(report.suite) + "\"/>\n    </properties>\n";
+std::string contract_report_junit(const ContractReport& report, const JunitRun& run) {
+  JunitSuite suite{"contract " + report.adapter, "ploke-sim.contract", 0, report.cases.size(), report.failed(), 0,
+                   {{"suite", report.suite}}};
+  for (const auto& c : report.cases) suite.seconds += static_cast<double>(c.virtual_ms) / 1000.0;
+  std::string o = junit_document_open() + junit_suite_open(suite, run);
   for (const auto& c : report.cases) {
-    o += "    <testcase classname=\"" + cls + "\" name=\"" +
-         markup_escape(c.name + " (" + c.kind + (c.stream ? ", stream)" : ")")) + "\" time=\"" +
-         std::to_string(static_cast<double>(c.virtual_ms) / 1000.0) + "\"";
-    if (c.passed) {
-      o += "/>\n";
-      continue;
+    JunitCase tc{"contract." + report.adapter, c.name + " (" + c.kind + (c.stream ? ", stream)" : ")"),
+                 static_cast<double>(c.virtual_ms) / 1000.0, "", "", ""};
+    if (!c.passed) {
+      tc.failure_type = "contract";
+      tc.failure_message = c.outcome;
+      for (const auto& f : c.failures) tc.failure_text += f + "\n";
     }
-    std::string text;
-    for (const auto& f : c.failures) text += f + "\n";
-    o += ">\n      <failure type=\"contract\" message=\"" + markup_escape(c.outcome) + "\">" + markup_escape(text) +
-         "</failure>\n    </testcase>\n";
+    o += junit_testcase(tc);
   }
-  return o + "  </testsuite>\n</testsuites>\n";
+  return o + junit_suite_close() + junit_document_close();
 }
 
 }  // namespace ploke::simulator

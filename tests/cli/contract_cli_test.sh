@@ -43,9 +43,13 @@ suite = root.find("testsuite")
 cases = suite.findall("testcase")
 failed = [c for c in cases if c.find("failure") is not None]
 assert root.tag == "testsuites" and suite.get("name") == "contract openai", root.attrib
+assert suite.get("id") == "0" and suite.get("package") == "ploke-sim.contract" and suite.get("hostname"), suite.attrib
 assert int(suite.get("tests")) == len(cases) >= 1 and int(suite.get("failures")) == len(failed) == 1
 assert failed[0].get("name").startswith("wrong_code"), failed[0].attrib
 PY
+junit_valid "--junit (a failing suite) validates against the JUnit schemas" "$TMP/c.xml"
+"$BIN" contract --adapter openai --junit "$TMP/ok.xml" >/dev/null 2>&1; check "--junit on a passing suite: exit 0" 0 $?
+junit_valid "--junit (a passing suite) validates against the JUnit schemas" "$TMP/ok.xml"
 grep -q "status: expected overloaded, got server_error" "$TMP/out" && grep -q "^1 passed, 1 failed" "$TMP/out" \
   && { echo "ok   failure reason shown"; pass=$((pass+1)); } || { echo "FAIL failure reason"; sed 's/^/    /' "$TMP/out"; fail=$((fail+1)); }
 

@@ -5,6 +5,7 @@
 #   check NAME WANT_CODE GOT_CODE [PATTERN FILE]   exit code, then (optional) an ERE in FILE
 #   ok_if NAME SHELL_CONDITION                      the condition holds
 #   absent NAME NEEDLE FILE...                      a planted value appears in none of the files
+#   junit_valid NAME FILE                           FILE validates against the JUnit schemas (junit_schema.sh)
 pass=0
 fail=0
 
@@ -29,6 +30,18 @@ absent() {
   else
     echo "ok   $name"; pass=$((pass+1))
   fi
+}
+
+# shellcheck source=tests/cli/junit_schema.sh
+source "$(dirname "${BASH_SOURCE[0]}")/junit_schema.sh"
+
+junit_valid() {
+  if validate_junit "$2" 2>"${2}.schema-errors"; then
+    echo "ok   $1"; pass=$((pass+1))
+  else
+    echo "FAIL $1:"; sed 's/^/    /' "${2}.schema-errors"; fail=$((fail+1))
+  fi
+  rm -f "${2}.schema-errors"
 }
 
 finish() {

@@ -42,6 +42,8 @@ failed = [c.get("name") for c in cases if c.find("failure") is not None]
 assert len(cases) == 8 and failed == ["waits_for_retry_after"], (len(cases), failed)
 PY'
 
+ok_if "  JUnit validates against the CI schemas" 'validate_junit "$TMP/impatient.xml"'
+
 # The restarting client (resends a stream that broke after text was shown) fails
 # no_retry_after_partial_stream and nothing else.
 run -s "$DATA/stream_cut.json" --json -- python3 "$DATA/restarting_stream_client.py"

@@ -8,6 +8,8 @@ TMP="$(mktemp -d)"
 trap 'rm -rf "$TMP"' EXIT
 fail=0
 check() { if ! eval "$2"; then echo "FAIL: $1"; fail=1; fi; }
+# shellcheck source=tests/cli/junit_schema.sh
+source "$SRC/tests/cli/junit_schema.sh"
 
 # 0: a library scenario whose expectations hold; JSON + report + digest stability.
 "$BIN" scenario run "$SRC/scenarios/outage-recovery.json" >"$TMP/out.txt" 2>"$TMP/err.txt"; rc=$?
@@ -57,11 +59,18 @@ root = E.parse(sys.argv[1]).getroot()
 suite = root.find("testsuite")
 cases = suite.findall("testcase")
 fails = [c for c in cases if c.find("failure") is not None]
-print(root.tag, root.get("tests"), root.get("failures"), suite.get("name"), len(cases), len(fails),
+print(root.tag, suite.get("tests"), suite.get("failures"), suite.get("name"), len(cases), len(fails),
       fails[0].get("name").startswith("expect[0]") if fails else False)
 PY
 )
 check "--junit writes JUnit XML: a testcase per expectation, the failed one with <failure> ($junit)" '[[ "$junit" == "testsuites 2 1 fails 2 1 True" ]]'
+check "--junit (a failing run) validates against the JUnit schemas" 'validate_junit "$TMP/j.xml"'
+mkdir "$TMP/two" && cp "$SRC/scenarios/outage-recovery.json" "$TMP/fails.json" "$TMP/two/"
+"$BIN" scenario run "$TMP/two" --junit "$TMP/j2.xml" >/dev/null 2>&1
+check "--junit: a testsuite per scenario, ids 0 and 1" '[[ $(grep -c "<testsuite " "$TMP/j2.xml") -eq 2 ]] && grep -q " id=\"1\"" "$TMP/j2.xml"'
+check "--junit (a passing and a failing scenario) validates against the JUnit schemas" 'validate_junit "$TMP/j2.xml"'
+"$BIN" scenario run "$SRC/scenarios/outage-recovery.json" --junit "$TMP/j3.xml" >/dev/null 2>&1; rc=$?
+check "--junit (a passing run, exit $rc) validates against the JUnit schemas" '[[ $rc -eq 0 ]] && validate_junit "$TMP/j3.xml"'
 
 # 2: bad input, every error listed with file and path.
 cat >"$TMP/bad.json" <<'JSON'

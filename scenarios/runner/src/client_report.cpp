@@ -4,7 +4,7 @@
 #include <cstdio>
 #include <string>
 
-#include "ploke/core/markup.h"
+#include "ploke/core/junit.h"
 #include "ploke/core/secret.h"
 #include "ploke/scenarios/client_check.h"
 
@@ -96,41 +96,32 @@ std::string client_report_json(const ClientCheckReport& r) {
   return j.dump(2) + "\n";
 }
 
-std::string client_report_junit(const ClientCheckReport& r) {
-  const std::string time = seconds_text(r.outcome.run_time);
-  const std::string tests = std::to_string(r.verdicts.size());
-  const std::string failures = std::to_string(count(r, true, false));
-  const std::string skipped = std::to_string(count(r, false, false));
-  std::string o = "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n";
-  o += "<testsuites name=\"ploke-sim check\" tests=\"" + tests + "\" failures=\"" + failures + "\" errors=\"0\" time=\"" +
-       time + "\">\n";
-  o += "  <testsuite name=\"" + markup_escape(r.name) + "\" tests=\"" + tests + "\" failures=\"" + failures +
-       "\" errors=\"0\" skipped=\"" + skipped + "\" time=\"" + time + "\">\n    <properties>\n";
-  const std::pair<const char*, std::string> props[] = {
-      {"file", r.file}, {"profile", r.profile}, {"command", command_line(r)}, {"outcome", outcome_text(r.outcome)},
-      {"requests", std::to_string(r.requests)}};
-  for (const auto& [k, v] : props) o += "      <property name=\"" + std::string(k) + "\" value=\"" + markup_escape(v) + "\"/>\n";
-  o += "    </properties>\n";
+std::string client_report_junit(const ClientCheckReport& r, const JunitRun& run) {
+  JunitSuite suite;
+  suite.name = r.name;
+  suite.package = "ploke-sim.check";
+  suite.tests = r.verdicts.size();
+  suite.failures = count(r, true, false);
+  suite.skipped = count(r, false, false);
+  suite.seconds = std::chrono::duration<double>(r.outcome.run_time).count();
+  suite.properties = {{"file", r.file}, {"profile", r.profile}, {"command", command_line(r)},
+                      {"outcome", outcome_text(r.outcome)}, {"requests", std::to_string(r.requests)}};
+  std::string o = junit_document_open() + junit_suite_open(suite, run);
   for (const auto& v : r.verdicts) {
-    o += "    <testcase classname=\"check." + markup_escape(r.name) + "\" name=\"" +
-         markup_escape(std::string(client_check_name(v.kind))) + "\" time=\"0\"";
-    if (v.judged && v.passed) {
-      o += "/>\n";
-      continue;
-    }
-    o += ">\n";
+    JunitCase c;
+    c.classname = "check." + r.name;
+    c.name = std::string(client_check_name(v.kind));
     if (!v.judged) {
-      o += "      <skipped message=\"" + markup_escape(v.summary) + "\"/>\n";
-    } else {
-      std::string detail;
-      for (const auto& e : v.evidence) detail += e + "\n";
-      o += "      <failure type=\"client_check\" message=\"" + markup_escape(v.summary) + "\">" + markup_escape(detail) +
-           "</failure>\n";
+      c.skipped = true;
+      c.skipped_message = v.summary;
+    } else if (!v.passed) {
+      c.failure_type = "client_check";
+      c.failure_message = v.summary;
+      for (const auto& e : v.evidence) c.failure_text += e + "\n";
     }
-    o += "    </testcase>\n";
+    o += junit_testcase(c);
   }
-  o += "  </testsuite>\n</testsuites>\n";
-  return o;
+  return o + junit_suite_close() + junit_document_close();
 }
 
 std::string client_profiles_text() {

@@ -36,6 +36,7 @@
 #include "ploke/codec/cassette.h"
 #include "ploke/core/adapter.h"
 #include "ploke/core/chat.h"
+#include "ploke/core/junit.h"
 #include "ploke/core/status.h"
 #include "ploke/core/transport.h"
 #include "ploke/simulator/fault_plan.h"
@@ -152,10 +153,12 @@ std::string contract_report_table(const ContractReport& report);
 /// {"suite","adapter","passed","failed","cases":[{"name","kind","stream","passed",
 /// "outcome","failures":[…],"virtual_ms"}]}
 std::string contract_report_json(const ContractReport& report);
-/// JUnit XML for CI: one <testsuite> ("contract ADAPTER", property suite) and one <testcase>
-/// per case (classname "contract.ADAPTER", name "CASE (sim|cassette[, stream])"), a failed
-/// case with <failure type="contract" message=OUTCOME> and its failure lines as text.
-/// Text redacted and XML-escaped (ploke/core/markup.h).
-std::string contract_report_junit(const ContractReport& report);
+/// JUnit XML for CI, valid against the Ant JUnit schema (the envelope: ploke/core/junit.h):
+/// one <testsuite> ("contract ADAPTER", package "ploke-sim.contract", id 0, the run's
+/// timestamp and host from `run`, property suite, time = the cases' virtual seconds) and one
+/// <testcase> per case (classname "contract.ADAPTER", name "CASE (sim|cassette[, stream])"),
+/// a failed case with <failure type="contract" message=OUTCOME> and its failure lines as
+/// text. Text redacted and XML-escaped (ploke/core/markup.h).
+std::string contract_report_junit(const ContractReport& report, const JunitRun& run = {});
 
 }  // namespace ploke::simulator

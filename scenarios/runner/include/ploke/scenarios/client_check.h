@@ -26,6 +26,7 @@
 #include <vector>
 
 #include "ploke/core/clock.h"
+#include "ploke/core/junit.h"
 #include "ploke/core/status.h"
 #include "ploke/simulator/engine.h"
 #include "ploke/simulator/fault_plan.h"
@@ -146,8 +147,9 @@ std::string client_report_text(const ClientCheckReport& report);
 /// {"name","file","profile","command":[…],"exit_code","timed_out","run_time_ms","requests",
 ///  "faults":[…],"passed","checks":[{"check","judged","passed","summary","evidence":[…]}]}
 std::string client_report_json(const ClientCheckReport& report);
-/// JUnit XML: a <testsuite> for the run, a <testcase> per check (<failure> or <skipped>).
-std::string client_report_junit(const ClientCheckReport& report);
+/// JUnit XML (ploke/core/junit.h): a <testsuite> for the run, a <testcase> per check
+/// (<failure> with the evidence, or <skipped> when not exercised).
+std::string client_report_junit(const ClientCheckReport& report, const JunitRun& run);
 /// The profiles as a table (`check --list-profiles`).
 std::string client_profiles_text();
 
