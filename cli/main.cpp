@@ -97,9 +97,7 @@ int main(int argc, char** argv) {
   if (!routing.action.empty()) return run_routing(routing);
   if (!scenario.action.empty()) return run_scenario_command(scenario);
   if (!ploke.action.empty()) return run_ploke(ploke);
-  std::fprintf(stderr,
-               "ploke-sim: a subcommand is required (demo, serve, chat, record, cassette, adapters, contract, models, "
-               "config, model, provider, usage, scenario, check, ploke)\n%s",
-               app.help().c_str());
+  std::fprintf(stderr, "ploke-sim: a subcommand is required (demo, serve, chat, record, cassette, adapters, contract, "
+                       "models, config, model, provider, usage, scenario, check, ploke)\n%s", app.help().c_str());
   return kExitUsage;
 }

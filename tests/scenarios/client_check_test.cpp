@@ -203,6 +203,11 @@ TEST(ClientCheck, TimesOutHungRequests) {
   EXPECT_FALSE(v.passed);
   EXPECT_NE(v.evidence.at(0).find("set a request timeout"), std::string::npos);
   EXPECT_FALSE(judge_one(c, {ex(1, 0, 5, 200)}).judged);
+  // Still hanging when the command was stopped at the time limit: not abandoned.
+  hung.entry.client_left = true;
+  hung.latency = seconds(3);
+  EXPECT_FALSE(judge_one(c, {hung}, CommandOutcome{143, true, milliseconds(3100)}).passed);
+  EXPECT_TRUE(judge_one(c, {hung}, CommandOutcome{0, false, milliseconds(3100)}).passed);
 }
 
 TEST(ClientCheck, SecretsAndExitCode) {
