@@ -1,6 +1,7 @@
 // The client-side facts of a journal entry (journal_facts.h).
 #include "journal_facts.h"
 
+#include <functional>
 #include <string_view>
 
 #include "ploke/adapters/retry_after.h"
@@ -8,15 +9,6 @@
 
 namespace ploke::simulator::detail {
 namespace {
-
-uint64_t fnv1a64(std::string_view s) {
-  uint64_t h = 1469598103934665603ULL;
-  for (unsigned char c : s) {
-    h ^= c;
-    h *= 1099511628211ULL;
-  }
-  return h;
-}
 
 // The API key the request authenticates with: `Authorization: Bearer K`, `x-api-key: K`
 // (Anthropic) or `api-key: K` (Azure style); "" when none.
@@ -59,7 +51,7 @@ bool breaks_stream(const Fault& f) {
 }  // namespace
 
 void add_client_facts(JournalEntry& e, const HttpRequest& request, const ScriptedResponse& r, const Fault* fault) {
-  e.body_hash = fnv1a64(request.body);
+  e.body_hash = std::hash<std::string_view>{}(request.body);  // an identity within one run
   if (e.status != 0) {
     if (auto ra = adapters::parse_retry_after(r.headers)) e.retry_after = *ra;
     if (auto sr = r.headers.get("x-should-retry")) e.should_retry = iequals(*sr, "true");

@@ -188,7 +188,8 @@ struct JournalEntry {
   /// request answered synthetically (models list) or replaced by a fault.
   std::string replay;
   // What `ploke-sim check` judges a client by (simulator/README.md "Journal"):
-  /// FNV-1a 64 of the request body: an SDK's retries of one call resend the same bytes.
+  /// A hash of the request body (an identity within one run, not across builds): an SDK's
+  /// retries of one call resend the same bytes.
   uint64_t body_hash = 0;
   /// The wait the answer advertised (retry-after-ms, else retry-after in seconds).
   std::optional<Duration> retry_after;
