@@ -214,17 +214,17 @@ void add_serve_cassette_flags(CLI::App& serve, ServeCassetteArgs& args) {
                  "interaction never used");
 }
 
-int apply_serve_cassette_flags(const ServeCassetteArgs& args, simulator::SimOptions& opts) {
+int apply_serve_cassette_flags(const ServeCassetteArgs& args, simulator::SimOptions& opts, const char* command) {
   const bool replay_flags = args.timing != "recorded" || args.after_last != "repeat" || args.strict ||
                             !args.ignore_paths.empty();
   if (args.cassettes.empty()) {
     if (!replay_flags) return kExitOk;
-    std::fprintf(stderr, "ploke-sim serve: --timing, --after-last, --match-ignore and --strict need --cassette\n");
+    std::fprintf(stderr, "ploke-sim %s: --timing, --after-last, --match-ignore and --strict need --cassette\n", command);
     return kExitUsage;
   }
   auto timing = codec::Timing::Parse(args.timing);
   if (!timing.ok()) {
-    std::fprintf(stderr, "ploke-sim serve: --timing: %s\n", timing.status().message().c_str());
+    std::fprintf(stderr, "ploke-sim %s: --timing: %s\n", command, timing.status().message().c_str());
     return kExitUsage;
   }
   simulator::ReplaySettings& r = opts.replay;
@@ -237,7 +237,7 @@ int apply_serve_cassette_flags(const ServeCassetteArgs& args, simulator::SimOpti
   for (const auto& path : args.cassettes) {
     auto loaded = codec::load_cassettes(path);
     if (!loaded.ok()) {
-      std::fprintf(stderr, "ploke-sim serve: %s\n", loaded.status().message().c_str());
+      std::fprintf(stderr, "ploke-sim %s: %s\n", command, loaded.status().message().c_str());
       return kExitUsage;
     }
     for (auto& c : *loaded) {
@@ -245,7 +245,7 @@ int apply_serve_cassette_flags(const ServeCassetteArgs& args, simulator::SimOpti
       r.cassettes.push_back(std::move(c));
     }
   }
-  std::fprintf(stderr, "ploke-sim serve: replaying %zu interactions from %zu cassette(s) (timing %s, after-last %s%s)\n",
+  std::fprintf(stderr, "ploke-sim %s: replaying %zu interactions from %zu cassette(s) (timing %s, after-last %s%s)\n", command,
                interactions, r.cassettes.size(), r.timing.to_string().c_str(), args.after_last.c_str(),
                args.strict ? ", strict" : "");
   return kExitOk;

@@ -76,7 +76,8 @@ struct ServeCassetteArgs {
 void add_serve_cassette_flags(CLI::App& serve, ServeCassetteArgs& args);
 /// Loads the cassettes and fills `opts.replay`. Returns 0, or 2 after printing the error
 /// (bad timing/after-last, missing or malformed cassette: file and field path).
-int apply_serve_cassette_flags(const ServeCassetteArgs& args, simulator::SimOptions& opts);
+/// `command` names the command in messages ("serve", "check").
+int apply_serve_cassette_flags(const ServeCassetteArgs& args, simulator::SimOptions& opts, const char* command = "serve");
 /// Call after the server stopped. With --strict and a failing strict report, prints the
 /// report to stderr and returns 1; otherwise 0 (without --strict, a non-OK report is only
 /// summarized on stderr).

@@ -115,7 +115,7 @@ int start_simulator(const CheckArgs& args, const sc::ClientCheckSpec& spec, Cloc
   opts.latency.time_to_first_token = spec.ttft;
   opts.latency.tokens_per_second = spec.tokens_per_second;
   opts.faults = spec.faults;
-  if (int rc = apply_serve_cassette_flags(args.cassette, opts); rc != kExitOk) return rc;
+  if (int rc = apply_serve_cassette_flags(args.cassette, opts, "check"); rc != kExitOk) return rc;
   auto engine = simulator::SimEngine::Create(opts, clock);
   if (!engine.ok()) {
     std::fprintf(stderr, "ploke-sim check: %s\n", engine.status().message().c_str());
@@ -176,7 +176,10 @@ int run_check(const CheckArgs& args) {
   sc::CommandOutcome outcome{child->exit_code, child->timed_out, run_time};
   sc::ClientCheckReport report = sc::judge_client(*spec, seen.seen, outcome, sim.engine->fault_stats());
   report.command = args.command;
-  return print_report(args, report);
+  const int rc = print_report(args, report);
+  // --strict replay: unmatched requests or unused recordings fail the run too.
+  const int replay_rc = finish_serve_cassette(args.cassette, *sim.engine);
+  return rc != kExitOk ? rc : replay_rc;
 }
 
 }  // namespace ploke::cli

@@ -61,6 +61,26 @@ assert d["faults"][0]["fired"] == 1 and d["passed"] is False
 PY'
 check "  the command's stdout went to stderr with --json" 0 0 "call 0 attempt 0: broken" "$TMP/err.txt"
 
+# Replaying a cassette instead of synthetic answers: the recorded request id comes back, and a
+# 429 fault (retry-after 1 s) answered first is waited out by a polite client.
+SRC="$(cd "$HERE/../.." && pwd)"
+cat >"$TMP/polite.sh" <<'SH'
+#!/usr/bin/env bash
+body='{"model": "gpt-4o-mini", "messages": [{"role": "user", "content": "Say hello."}], "max_tokens": 16}'
+for attempt in 1 2 3; do
+  code=$(curl -s -o out.json -D head.txt -w '%{http_code}' -H 'Content-Type: application/json' \
+    -H "Authorization: Bearer $OPENAI_API_KEY" -d "$body" "$OPENAI_BASE_URL/chat/completions")
+  [[ $code == 429 ]] || break
+  sleep "$(tr -d '\r' <head.txt | awk -F': ' 'tolower($1)=="retry-after"{print $2}')"
+done
+grep -o 'req_6b76c5b9216f44d0b3248b0634436b00' head.txt
+SH
+chmod +x "$TMP/polite.sh"
+(cd "$TMP" && "$BIN" check -s "$DATA/retry_after.json" --cassette "$SRC/cassettes/openai/non-stream.json" -- ./polite.sh \
+  >"$TMP/replay.txt" 2>&1)
+check "--cassette: replayed answers, faults on top, the client judged" 0 $? "^req_6b76c5b9216f44d0b3248b0634436b00" "$TMP/replay.txt"
+check "  waits_for_retry_after judged on the replay" 0 0 "pass waits_for_retry_after" "$TMP/replay.txt"
+
 # The time limit stops the command (and its children) and fails exits_zero.
 run -s "$DATA/retry_after.json" --timeout 1s -- bash -c 'sleep 60 & wait'
 check "a command past --timeout is stopped: exit 1" 1 $? "stopped after 1.00 s" "$TMP/out.txt"
