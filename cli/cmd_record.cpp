@@ -6,11 +6,13 @@
 #include <chrono>
 #include <csignal>
 #include <cstdio>
+#include <filesystem>
 #include <string>
 
 #include "cli_checks.h"
 #include "commands.h"
 #include "log_flags.h"
+#include "ploke/codec/cassette_json.h"
 #include "ploke/core/clock.h"
 #include "ploke/recorder/recorder.h"
 
@@ -19,7 +21,10 @@ namespace ploke::cli {
 CLI::App* add_record_command(CLI::App& app, RecordArgs& a) {
   auto* r = app.add_subcommand("record", "Recording reverse proxy: forward to --upstream, write a cassette");
   r->add_option("--upstream", a.upstream, "Upstream base URL: http(s)://host[:port][/prefix]");
-  r->add_option("--cassette", a.cassette, "Cassette file to replay from / record into")->required();
+  r->add_option("--cassette", a.cassette, "Cassette file to replay from / record into");
+  r->add_option("--cassette-dir", a.cassette_dir,
+                "Per-test cassettes: replay from / record into DIR/NAME.json (with --name)");
+  r->add_option("--name", a.name, "Per-test cassette name: [A-Za-z0-9._-], '/' for subfolders");
   r->add_option("--mode", a.mode, "once | new_episodes | all | none")->capture_default_str()
       ->check(CLI::IsMember({"once", "new_episodes", "all", "none"}));
   r->add_option("--host", a.host, "Address to bind (loopback by default)")->capture_default_str();
@@ -46,6 +51,31 @@ namespace {
 int fail(int code, const std::string& message) {
   std::fprintf(stderr, "ploke-sim record: %s\n", message.c_str());
   return code;
+}
+
+/// The cassette file: --cassette, or DIR/NAME.json for --cassette-dir + --name (its folder
+/// created). Empty after printing the error.
+std::string cassette_file(const RecordArgs& args) {
+  if (args.cassette_dir.empty() && args.name.empty()) {
+    if (args.cassette.empty()) fail(kExitUsage, "--cassette FILE (or --cassette-dir DIR --name NAME) is required");
+    return args.cassette;
+  }
+  if (!args.cassette.empty() || args.cassette_dir.empty() || args.name.empty()) {
+    fail(kExitUsage, "--cassette-dir and --name go together, instead of --cassette");
+    return {};
+  }
+  if (Status st = codec::check_cassette_name(args.name); !st.ok()) {
+    fail(kExitUsage, "--name: " + st.message());
+    return {};
+  }
+  std::string path = codec::cassette_path_in(args.cassette_dir, args.name);
+  std::error_code ec;
+  std::filesystem::create_directories(std::filesystem::path(path).parent_path(), ec);
+  if (ec) {
+    fail(kExitUsage, path + ": " + ec.message());
+    return {};
+  }
+  return path;
 }
 
 }  // namespace
@@ -76,14 +106,16 @@ int run_record(const RecordArgs& args) {
   recorder::RecorderOptions o;
   const auto mode = recorder::record_mode_from_name(args.mode);
   if (!mode) return fail(kExitUsage, "--mode must be once, new_episodes, all or none (got \"" + args.mode + "\")");
-  if (args.cassette.empty()) return fail(kExitUsage, "--cassette is required");
+  const std::string cassette = cassette_file(args);
+  if (cassette.empty()) return kExitUsage;
   if (args.port < 0 || args.port > 65535) return fail(kExitUsage, "--port must be in [0,65535]");
   if (args.flush_ms < 0) return fail(kExitUsage, "--flush-ms must be >= 0");
   auto timing = codec::Timing::Parse(args.timing);
   if (!timing.ok()) return fail(kExitUsage, "--timing: " + timing.status().message());
   o.mode = *mode;
   o.upstream = args.upstream;
-  o.cassette_path = args.cassette;
+  o.cassette_path = cassette;
+  if (!args.name.empty()) o.cassette_name = args.name;
   o.host = args.host;
   o.port = args.port;
   o.flush_interval = std::chrono::milliseconds(args.flush_ms);
@@ -128,7 +160,7 @@ int run_record(const RecordArgs& args) {
                "cassette %s holds %zu interactions\n",
                static_cast<unsigned long long>(s.requests), static_cast<unsigned long long>(s.replayed),
                static_cast<unsigned long long>(s.recorded), static_cast<unsigned long long>(s.unmatched),
-               static_cast<unsigned long long>(s.upstream_failures), args.cassette.c_str(), (*rec)->interaction_count());
+               static_cast<unsigned long long>(s.upstream_failures), cassette.c_str(), (*rec)->interaction_count());
   if (!st.ok()) return fail(kExitFailed, "final cassette write failed: " + st.message());
   return kExitOk;
 }
