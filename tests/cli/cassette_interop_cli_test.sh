@@ -8,7 +8,8 @@
 # nothing (an existing output stays untouched). Per-test replay: the x-ploke-cassette header
 # and the /cassettes/NAME/ prefix select DIR/NAME.json; a missing or invalid name is a 400
 # cassette_not_found naming it; `record --cassette-dir DIR --name NAME` records DIR/NAME.json in
-# mode once (then replays it without the upstream), mode none refuses a missing one.
+# mode once (then replays it without the upstream), mode none refuses a missing one; `record
+# --cassette-dir DIR` alone records / replays the cassette each request names (header or prefix).
 # Ends with "N passed, N failed".
 set -u
 BIN="$1"
@@ -148,7 +149,34 @@ code=$(post -H "authorization: Bearer sk-FAKE-pertest-0123456789abcdef" "$RURL/v
 check "mode once records a missing cassette through the upstream" 0 "$([[ $code == 200 ]]; echo $?)" "choices" "$TMP/resp"
 cp "$TMP/resp" "$TMP/recorded"
 kill -TERM "$SERVER_PID"; wait "$SERVER_PID"; check "record exits 0 after SIGTERM" 0 $?; SERVER_PID=""
+# One recorder for the whole suite: each request names its cassette.
+DIRREC="$TMP/dirrec"
+"$BIN" record --upstream "$SIM" --cassette-dir "$DIRREC" --mode once --port 0 --quiet \
+  >"$TMP/rec.out" 2>"$TMP/rec.err" &
+SERVER_PID=$!
+RURL=$(wait_url "$TMP/rec.out")
+code=$(post -H 'x-ploke-cassette: unit/a' "$RURL/v1/chat/completions")
+check "record --cassette-dir: the header names the cassette to record" 0 "$([[ $code == 200 ]]; echo $?)" "choices" "$TMP/resp"
+cp "$TMP/resp" "$TMP/recorded-a"
+code=$(post "$RURL/cassettes/b/v1/chat/completions")
+check "record --cassette-dir: the URL prefix names it too" 0 "$([[ $code == 200 ]]; echo $?)" "choices" "$TMP/resp"
+code=$(post "$RURL/v1/chat/completions")
+check "record --cassette-dir: a request naming no cassette is a 400" 0 "$([[ $code == 400 ]]; echo $?)" \
+  "cassette_not_found" "$TMP/resp"
+kill -TERM "$SERVER_PID"; wait "$SERVER_PID"; check "record --cassette-dir exits 0 after SIGTERM" 0 $?; SERVER_PID=""
 kill -TERM "$SIM_PID"; wait "$SIM_PID"
+ok_if "one cassette per name: DIR/unit/a.json and DIR/b.json" "[[ -f '$DIRREC/unit/a.json' && -f '$DIRREC/b.json' ]]"
+check "the prefix was not forwarded (recorded path)" 0 0 '"path": "/v1/chat/completions"' "$DIRREC/b.json"
+"$BIN" record --cassette-dir "$DIRREC" --mode none --port 0 --quiet >"$TMP/rec.out" 2>"$TMP/rec.err" &
+SERVER_PID=$!
+RURL=$(wait_url "$TMP/rec.out")
+post -H 'x-ploke-cassette: unit/a' "$RURL/v1/chat/completions" >/dev/null
+ok_if "mode none replays each named cassette (no upstream)" "cmp -s '$TMP/resp' '$TMP/recorded-a'"
+code=$(post -H 'x-ploke-cassette: unit/missing' "$RURL/v1/chat/completions")
+check "mode none: a missing cassette is a 400 naming it" 0 "$([[ $code == 400 ]]; echo $?)" \
+  'no cassette \\"unit/missing\\"' "$TMP/resp"
+ok_if "mode none creates no file" "[[ ! -e '$DIRREC/unit/missing.json' ]]"
+kill -TERM "$SERVER_PID"; wait "$SERVER_PID"; SERVER_PID=""
 ok_if "the cassette is DIR/NAME.json" "[[ -f '$REC/suite/t1.json' ]]"
 check "the recorded cassette is named after the test" 0 0 '"name": "suite/t1"' "$REC/suite/t1.json"
 absent "the per-test cassette holds no key" "sk-FAKE-pertest-0123456789abcdef" "$REC/suite/t1.json"
@@ -165,7 +193,7 @@ check "mode none with a missing cassette exits 2 naming it" 2 $? "suite/missing.
 "$BIN" record --cassette-dir "$REC" --name ../escape --mode none --port 0 >"$TMP/out" 2>&1
 check "an invalid name exits 2" 2 $? "invalid cassette name" "$TMP/out"
 "$BIN" record --cassette "$TMP/x.json" --cassette-dir "$REC" --name a --port 0 >"$TMP/out" 2>&1
-check "--cassette excludes --cassette-dir" 2 $? "go together" "$TMP/out"
+check "--cassette excludes --cassette-dir" 2 $? "exclude each other" "$TMP/out"
 # The folder replays per test through serve too.
 "$BIN" serve --port 0 --cassette-dir "$REC" --timing none >"$TMP/serve.out" 2>"$TMP/serve.err" &
 SERVER_PID=$!
