@@ -22,7 +22,6 @@
 
 #include <algorithm>
 #include <filesystem>
-#include <ranges>
 
 #include "ploke/adapters/register.h"
 #include "ploke/codec/cassette_json.h"
@@ -341,10 +340,10 @@ void add_stats(RecorderStats& to, const RecorderStats& s) {
 RecorderStats Recorder::stats() const {
   RecorderStats out;
   MutexLock children(impl_->children_mu);
-  for (Impl* i : impl_->children | std::views::values | std::views::transform([](auto& p) { return p.get(); })) {
-    i->process_pending();  // exchanges finished but not yet turned into recordings count too
-    MutexLock lock(i->data_mu);
-    add_stats(out, i->stats);
+  for (auto& [name, c] : impl_->children) {
+    c->process_pending();  // exchanges finished but not yet turned into recordings count too
+    MutexLock lock(c->data_mu);
+    add_stats(out, c->stats);
   }
   impl_->process_pending();
   MutexLock lock(impl_->data_mu);
