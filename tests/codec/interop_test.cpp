@@ -114,6 +114,27 @@ TEST(VcrTest, AStreamedInteractionSurvivesAsOneChunkPerEvent) {
   EXPECT_EQ(back->interactions[0].response.body.bytes, c.interactions[0].response.body.bytes);
 }
 
+// PyYAML (vcrpy's writer) folds long single-quoted bodies across lines and writes a body
+// ending in blank lines as empty lines before the closing quote; double-quoted bodies
+// (non-ASCII text) continue lines with a trailing backslash.
+TEST(VcrTest, FoldedPyYamlBodiesKeepTheirBytes) {
+  const Cassette c = import_vcr("vcrpy_folded_streams.yaml");
+  ASSERT_EQ(c.interactions.size(), 2u);
+  std::string folded;
+  std::string quoted;
+  for (int i = 0; i < 4; ++i) {
+    folded += "data: {\"choices\":[{\"delta\":{\"content\":\"tok " + std::to_string(i) +
+              " with some spaces here  and two 'q'\"}}]}\n\n";
+    quoted += "data: {\"choices\":[{\"delta\":{\"content\":\"tok " + std::to_string(i) +
+              " \xC3\xA9 with some spaces here\"}}]}\n\n";
+  }
+  folded += "data: [DONE]\n\n";
+  quoted += "data: [DONE]\n\n";
+  EXPECT_EQ(c.interactions[0].response.body_bytes(), folded);
+  EXPECT_EQ(c.interactions[1].response.body_bytes(), quoted);
+  EXPECT_EQ(c.interactions[0].response.chunks.size(), 5u);
+}
+
 TEST(VcrTest, MalformedInputNamesTheLineOrTheField) {
   auto syntax = vcr_to_cassette("interactions:\n- request: {method: GET\n", "bad.yaml");
   ASSERT_FALSE(syntax.ok());
