@@ -222,6 +222,30 @@ TEST(WireMockTest, AStreamedInteractionSurvives) {
   EXPECT_FALSE(back->interactions[0].request.headers.has("authorization"));
 }
 
+TEST(WireMockTest, RepeatedRequestsKeepTheirOrderAsAScenario) {
+  Cassette c;
+  for (const char* answer : {"first", "second", "third"}) {
+    Interaction& in = c.interactions.emplace_back();
+    in.request.method = "GET";
+    in.request.path = "/v1/models";
+    in.response.body = make_recorded_body(answer, "text/plain");
+  }
+  Interaction& other = c.interactions.emplace_back();
+  other.request.method = "GET";
+  other.request.path = "/v1/other";
+  const std::string json = cassette_to_wiremock(c);
+  EXPECT_NE(json.find("\"scenarioName\": \"ploke-1\",\n      \"requiredScenarioState\": \"Started\",\n"
+                      "      \"newScenarioState\": \"2\""),
+            std::string::npos)
+      << json;
+  EXPECT_NE(json.find("\"requiredScenarioState\": \"3\"\n"), std::string::npos) << json;  // the last stays
+  EXPECT_EQ(json.find("ploke-4"), std::string::npos) << json;  // not repeated: no scenario
+  auto back = wiremock_to_cassette({WireMockDocument{"s.json", json}});
+  ASSERT_OK(back);
+  ASSERT_EQ(back->interactions.size(), 4u);
+  EXPECT_EQ(back->interactions[1].response.body.bytes, "second");
+}
+
 TEST(WireMockTest, UnsupportedOrMalformedMappingsNameTheField) {
   auto pattern = wiremock_to_cassette(
       {WireMockDocument{"p.json", R"({"mappings":[{"request":{"method":"GET","urlPattern":"/v1/.*"},"response":{}}]})"}});

@@ -15,6 +15,7 @@
 #include "json_util.h"
 #include "ploke/codec/cassette_json.h"
 #include "ploke/codec/interop.h"
+#include "ploke/codec/matcher.h"
 #include "ploke/core/base64.h"
 #include "ploke/core/file_io.h"
 #include "ploke/json/limits.h"
@@ -362,11 +363,48 @@ Json wiremock_response(const RecordedResponse& rs) {
   return r;
 }
 
-Json wiremock_mapping(const Interaction& in) {
+/// Repeated identical requests (same match key) answer in recorded order through a
+/// WireMock scenario: the k-th of n requires state "k" ("Started" for the first) and moves
+/// to "k+1"; the last keeps its state, so it repeats (as replay's after-last "repeat").
+struct ScenarioStep {
+  std::string name;  ///< empty: the request is not repeated
+  size_t k = 0;
+  size_t n = 1;
+};
+
+std::vector<ScenarioStep> scenario_steps(const Cassette& c) {
+  std::vector<std::string> keys;
+  for (const auto& in : c.interactions) keys.push_back(canonical_request_key(in.request, MatchOptions{}));
+  std::vector<ScenarioStep> steps(keys.size());
+  for (size_t i = 0; i < keys.size(); ++i) {
+    size_t first = i;
+    for (size_t j = 0; j < i; ++j) {
+      if (keys[j] == keys[i]) {
+        first = j;
+        break;
+      }
+    }
+    size_t k = 0, n = 0;
+    for (size_t j = 0; j < keys.size(); ++j) {
+      if (keys[j] != keys[i]) continue;
+      if (j < i) ++k;
+      ++n;
+    }
+    if (n > 1) steps[i] = ScenarioStep{"ploke-" + std::to_string(first + 1), k, n};
+  }
+  return steps;
+}
+
+Json wiremock_mapping(const Interaction& in, const ScenarioStep& step) {
   Json m;
   m["name"] = (in.id.empty() ? std::string() : in.id + " ") + in.request.method + " " + in.request.path;
   m["request"] = wiremock_request(in.request);
   m["response"] = wiremock_response(in.response);
+  if (!step.name.empty()) {
+    m["scenarioName"] = step.name;
+    m["requiredScenarioState"] = step.k == 0 ? std::string("Started") : std::to_string(step.k + 1);
+    if (step.k + 1 < step.n) m["newScenarioState"] = std::to_string(step.k + 2);
+  }
   return m;
 }
 
@@ -389,7 +427,8 @@ std::string mapping_file_name(size_t index, const Interaction& in) {
 
 std::string cassette_to_wiremock(const Cassette& c) {
   Json mappings = Json::array();
-  for (const auto& in : c.interactions) mappings.push_back(wiremock_mapping(in));
+  const std::vector<ScenarioStep> steps = scenario_steps(c);
+  for (size_t i = 0; i < c.interactions.size(); ++i) mappings.push_back(wiremock_mapping(c.interactions[i], steps[i]));
   Json doc;
   doc["mappings"] = std::move(mappings);
   return internal::dump_safe(doc, 2) + "\n";
@@ -397,9 +436,10 @@ std::string cassette_to_wiremock(const Cassette& c) {
 
 std::vector<WireMockDocument> cassette_to_wiremock_files(const Cassette& c) {
   std::vector<WireMockDocument> out;
+  const std::vector<ScenarioStep> steps = scenario_steps(c);
   for (size_t i = 0; i < c.interactions.size(); ++i) {
     out.push_back(WireMockDocument{mapping_file_name(i, c.interactions[i]),
-                                   internal::dump_safe(wiremock_mapping(c.interactions[i]), 2) + "\n"});
+                                   internal::dump_safe(wiremock_mapping(c.interactions[i], steps[i]), 2) + "\n"});
   }
   return out;
 }
