@@ -233,7 +233,8 @@ int apply_serve_cassette_flags(const ServeCassetteArgs& args, simulator::SimOpti
   }
   if (args.cassettes.empty() && args.cassette_dir.empty()) {
     if (!replay_flags) return kExitOk;
-    std::fprintf(stderr, "ploke-sim serve: --timing, --after-last, --match-ignore and --strict need --cassette\n");
+    std::fprintf(stderr, "ploke-sim serve: --timing, --after-last, --match-ignore and --strict need --cassette or "
+                 "--cassette-dir\n");
     return kExitUsage;
   }
   auto timing = codec::Timing::Parse(args.timing);

@@ -1,7 +1,8 @@
 // File: cli/cmd_cassette.h
 //
 // `ploke-sim cassette …` (tools around cassettes, ploke::codec) and the cassette-replay flags
-// of `ploke-sim serve` (--cassette, --timing, --after-last, --strict, --match-ignore).
+// of `ploke-sim serve` (--cassette, --cassette-dir, --timing, --after-last, --strict,
+// --match-ignore).
 // Kept out of commands.h (which may include this header for ServeArgs) so this header never
 // includes it back.
 //
