@@ -1,4 +1,5 @@
-// `ploke-sim cassette lint|diff|har-export|har-import` and the replay flags of `serve`.
+// `ploke-sim cassette lint|diff|har-export|har-import|redact` (the VCR/WireMock ones:
+// cmd_cassette_interop.cpp) and the replay flags of `serve`.
 // All logic lives in ploke::codec; this file maps it onto arguments, output and exit codes.
 #include "cmd_cassette.h"
 
@@ -146,7 +147,7 @@ int run_har_import(const CassetteArgs& args) {
 
 CLI::App* add_cassette_command(CLI::App& app, CassetteArgs& args) {
   using Action = CassetteArgs::Action;
-  CLI::App* cs = app.add_subcommand("cassette", "Tools around cassettes: lint, diff, HAR export/import, redact");
+  CLI::App* cs = app.add_subcommand("cassette", "Tools around cassettes: lint, diff, HAR/VCR/WireMock export and import, redact");
   cs->require_subcommand(1);
 
   CLI::App* lint = cs->add_subcommand("lint", "Check a cassette: schema, consistency, secrets "
@@ -179,6 +180,7 @@ CLI::App* add_cassette_command(CLI::App& app, CassetteArgs& args) {
   rd->add_option("-o,--output", args.second, "Output file (default: replace IN)");
   rd->add_option("--pattern", args.patterns, "Extra secret regex (ECMAScript), repeatable");
   rd->callback([&args] { args.action = Action::kRedact; });
+  add_cassette_interop_commands(*cs, args);
   return cs;
 }
 
@@ -190,9 +192,14 @@ int run_cassette(const CassetteArgs& args) {
     case Action::kHarExport: return run_har_export(args);
     case Action::kHarImport: return run_har_import(args);
     case Action::kRedact: return run_redact(args);
+    case Action::kVcrImport:
+    case Action::kVcrExport:
+    case Action::kWireMockImport:
+    case Action::kWireMockExport: return run_cassette_interop(args);
     case Action::kNone: break;
   }
-  std::fprintf(stderr, "ploke-sim cassette: a subcommand is required (lint, diff, har-export, har-import, redact)\n");
+  std::fprintf(stderr, "ploke-sim cassette: a subcommand is required (lint, diff, har-export, har-import, vcr-export, vcr-import, "
+               "wiremock-export, wiremock-import, redact)\n");
   return kExitUsage;
 }
 
@@ -201,6 +208,9 @@ int run_cassette(const CassetteArgs& args) {
 void add_serve_cassette_flags(CLI::App& serve, ServeCassetteArgs& args) {
   serve.add_option("--cassette", args.cassettes,
                    "Replay recorded traffic from a cassette file or a directory of them (repeatable)");
+  serve.add_option("--cassette-dir", args.cassette_dir,
+                   "Per-test cassettes: a request naming NAME (header x-ploke-cassette: NAME, or URL prefix "
+                   "/cassettes/NAME/) replays DIR/NAME.json only; a missing cassette is an error response");
   serve.add_option("--timing", args.timing, "Replay timing: recorded, none, or xN (x2 = twice as fast)")
       ->capture_default_str();
   serve.add_option("--after-last", args.after_last,
@@ -217,9 +227,14 @@ void add_serve_cassette_flags(CLI::App& serve, ServeCassetteArgs& args) {
 int apply_serve_cassette_flags(const ServeCassetteArgs& args, simulator::SimOptions& opts, const char* command) {
   const bool replay_flags = args.timing != "recorded" || args.after_last != "repeat" || args.strict ||
                             !args.ignore_paths.empty();
-  if (args.cassettes.empty()) {
+  if (!args.cassettes.empty() && !args.cassette_dir.empty()) {
+    std::fprintf(stderr, "ploke-sim %s: --cassette and --cassette-dir exclude each other\n", command);
+    return kExitUsage;
+  }
+  if (args.cassettes.empty() && args.cassette_dir.empty()) {
     if (!replay_flags) return kExitOk;
-    std::fprintf(stderr, "ploke-sim %s: --timing, --after-last, --match-ignore and --strict need --cassette\n", command);
+    std::fprintf(stderr, "ploke-sim %s: --timing, --after-last, --match-ignore and --strict need --cassette or "
+                 "--cassette-dir\n", command);
     return kExitUsage;
   }
   auto timing = codec::Timing::Parse(args.timing);
@@ -233,9 +248,11 @@ int apply_serve_cassette_flags(const ServeCassetteArgs& args, simulator::SimOpti
   r.options.after_last = args.after_last == "fail" ? codec::AfterLast::kFail : codec::AfterLast::kRepeatLast;
   if (!args.ignore_paths.empty()) r.options.match.ignore_paths = args.ignore_paths;
   r.cassettes.clear();
+  r.options.scope_by_cassette = !args.cassette_dir.empty();
   size_t interactions = 0;
-  for (const auto& path : args.cassettes) {
-    auto loaded = codec::load_cassettes(path);
+  const std::vector<std::string> sources = r.options.scope_by_cassette ? std::vector{args.cassette_dir} : args.cassettes;
+  for (const auto& path : sources) {
+    auto loaded = r.options.scope_by_cassette ? codec::load_cassette_dir(path) : codec::load_cassettes(path);
     if (!loaded.ok()) {
       std::fprintf(stderr, "ploke-sim %s: %s\n", command, loaded.status().message().c_str());
       return kExitUsage;
@@ -245,9 +262,9 @@ int apply_serve_cassette_flags(const ServeCassetteArgs& args, simulator::SimOpti
       r.cassettes.push_back(std::move(c));
     }
   }
-  std::fprintf(stderr, "ploke-sim %s: replaying %zu interactions from %zu cassette(s) (timing %s, after-last %s%s)\n", command,
-               interactions, r.cassettes.size(), r.timing.to_string().c_str(), args.after_last.c_str(),
-               args.strict ? ", strict" : "");
+  std::fprintf(stderr, "ploke-sim %s: replaying %zu interactions from %zu cassette(s)%s (timing %s, after-last %s%s)\n", command,
+               interactions, r.cassettes.size(), r.options.scope_by_cassette ? ", one per test" : "",
+               r.timing.to_string().c_str(), args.after_last.c_str(), args.strict ? ", strict" : "");
   return kExitOk;
 }
 

@@ -1,7 +1,8 @@
 // File: cli/cmd_cassette.h
 //
 // `ploke-sim cassette …` (tools around cassettes, ploke::codec) and the cassette-replay flags
-// of `ploke-sim serve` (--cassette, --timing, --after-last, --strict, --match-ignore).
+// of `ploke-sim serve` (--cassette, --cassette-dir, --timing, --after-last, --strict,
+// --match-ignore).
 // Kept out of commands.h (which may include this header for ServeArgs) so this header never
 // includes it back.
 //
@@ -20,6 +21,15 @@
 //                                          The same redaction for a cassette from elsewhere;
 //                                          without -o, IN is replaced (atomically). Exit codes
 //                                          as har-import.
+//   cassette vcr-import IN.yaml OUT.json [--pattern REGEX]…
+//   cassette wiremock-import IN.json|DIR OUT.json [--pattern REGEX]…
+//                                          VCR YAML (vcrpy or Ruby VCR) / WireMock stub mappings
+//                                          to a cassette; redacted and linted as har-import
+//                                          (exit codes as har-import).
+//   cassette vcr-export FILE OUT.yaml      vcrpy YAML. Exit 0, 2 malformed input, 1 write failed.
+//   cassette wiremock-export FILE OUT.json|DIR
+//                                          {"mappings": [...]} (OUT.json) or one mapping file
+//                                          per interaction in DIR. Exit codes as vcr-export.
 // `cassette diff` shows credential values and secret patterns as [REDACTED].
 // Outputs are written atomically (write_file_atomic): an error leaves no partial file
 // and an existing OUT untouched.
@@ -48,10 +58,13 @@ class SimEngine;
 namespace ploke::cli {
 
 struct CassetteArgs {
-  enum class Action { kNone, kLint, kDiff, kHarExport, kHarImport, kRedact };
+  enum class Action {
+    kNone, kLint, kDiff, kHarExport, kHarImport, kRedact,
+    kVcrImport, kVcrExport, kWireMockImport, kWireMockExport
+  };
   Action action = Action::kNone;
-  std::string input;               ///< lint FILE, diff A, har-export FILE, har-import IN.har
-  std::string second;              ///< diff B, har-export OUT.har, har-import OUT.json, redact -o OUT
+  std::string input;               ///< lint FILE, diff A, *-export FILE, *-import IN
+  std::string second;              ///< diff B, *-export OUT, *-import OUT.json, redact -o OUT
   std::vector<std::string> patterns;  ///< lint, redact, har-import: extra secret regexes
   double timing_tolerance_ms = -1;    ///< diff: >= 0 also compares timing
   bool no_metadata = false;           ///< diff: ignore cassette metadata
@@ -61,6 +74,10 @@ struct CassetteArgs {
 CLI::App* add_cassette_command(CLI::App& app, CassetteArgs& args);
 /// Runs the parsed cassette subcommand; returns the exit code.
 int run_cassette(const CassetteArgs& args);
+/// The interop subcommands (cmd_cassette_interop.cpp): vcr-import, vcr-export,
+/// wiremock-import, wiremock-export.
+void add_cassette_interop_commands(CLI::App& cassette, CassetteArgs& args);
+int run_cassette_interop(const CassetteArgs& args);
 
 // ---- serve --cassette ----
 
@@ -70,6 +87,7 @@ struct ServeCassetteArgs {
   std::string after_last = "repeat";    ///< --after-last repeat|fail
   bool strict = false;                  ///< --strict: exit 1 at shutdown on misses/unused
   std::vector<std::string> ignore_paths;  ///< --match-ignore PATH (replaces the defaults)
+  std::string cassette_dir;             ///< --cassette-dir DIR: per-test cassettes DIR/NAME.json
 };
 
 /// Adds the replay flags to the `serve` subcommand.

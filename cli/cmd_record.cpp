@@ -6,11 +6,13 @@
 #include <chrono>
 #include <csignal>
 #include <cstdio>
+#include <filesystem>
 #include <string>
 
 #include "cli_checks.h"
 #include "commands.h"
 #include "log_flags.h"
+#include "ploke/codec/cassette_json.h"
 #include "ploke/core/clock.h"
 #include "ploke/recorder/recorder.h"
 
@@ -19,7 +21,12 @@ namespace ploke::cli {
 CLI::App* add_record_command(CLI::App& app, RecordArgs& a) {
   auto* r = app.add_subcommand("record", "Recording reverse proxy: forward to --upstream, write a cassette");
   r->add_option("--upstream", a.upstream, "Upstream base URL: http(s)://host[:port][/prefix]");
-  r->add_option("--cassette", a.cassette, "Cassette file to replay from / record into")->required();
+  r->add_option("--cassette", a.cassette, "Cassette file to replay from / record into");
+  r->add_option("--cassette-dir", a.cassette_dir,
+                "Per-test cassettes: each request names NAME (header x-ploke-cassette or URL prefix "
+                "/cassettes/NAME/) and --mode applies to DIR/NAME.json");
+  r->add_option("--name", a.name, "With --cassette-dir: one cassette DIR/NAME.json for every request "
+                                  "([A-Za-z0-9._-], '/' for subfolders)");
   r->add_option("--mode", a.mode, "once | new_episodes | all | none")->capture_default_str()
       ->check(CLI::IsMember({"once", "new_episodes", "all", "none"}));
   r->add_option("--host", a.host, "Address to bind (loopback by default)")->capture_default_str();
@@ -46,6 +53,35 @@ namespace {
 int fail(int code, const std::string& message) {
   std::fprintf(stderr, "ploke-sim record: %s\n", message.c_str());
   return code;
+}
+
+bool refuse(const std::string& message) {
+  (void)fail(kExitUsage, message);
+  return false;
+}
+
+/// Where recordings go: --cassette FILE; --cassette-dir DIR --name NAME (the file
+/// DIR/NAME.json); or --cassette-dir DIR alone (each request names its cassette). False after
+/// printing the error.
+bool resolve_cassette(const RecordArgs& args, recorder::RecorderOptions* o) {
+  if (args.cassette_dir.empty()) {
+    if (!args.name.empty()) return refuse("--name needs --cassette-dir");
+    if (args.cassette.empty()) return refuse("--cassette FILE or --cassette-dir DIR is required");
+    o->cassette_path = args.cassette;
+    return true;
+  }
+  if (!args.cassette.empty()) return refuse("--cassette and --cassette-dir exclude each other");
+  if (args.name.empty()) {
+    o->cassette_dir = args.cassette_dir;
+    return true;
+  }
+  if (Status st = codec::check_cassette_name(args.name); !st.ok()) return refuse("--name: " + st.message());
+  o->cassette_path = codec::cassette_path_in(args.cassette_dir, args.name);
+  o->cassette_name = args.name;
+  std::error_code ec;
+  std::filesystem::create_directories(std::filesystem::path(o->cassette_path).parent_path(), ec);
+  if (ec) return refuse(o->cassette_path + ": " + ec.message());
+  return true;
 }
 
 }  // namespace
@@ -76,14 +112,14 @@ int run_record(const RecordArgs& args) {
   recorder::RecorderOptions o;
   const auto mode = recorder::record_mode_from_name(args.mode);
   if (!mode) return fail(kExitUsage, "--mode must be once, new_episodes, all or none (got \"" + args.mode + "\")");
-  if (args.cassette.empty()) return fail(kExitUsage, "--cassette is required");
+  if (!resolve_cassette(args, &o)) return kExitUsage;
+  const std::string cassette = o.cassette_dir.empty() ? o.cassette_path : o.cassette_dir + "/NAME.json";
   if (args.port < 0 || args.port > 65535) return fail(kExitUsage, "--port must be in [0,65535]");
   if (args.flush_ms < 0) return fail(kExitUsage, "--flush-ms must be >= 0");
   auto timing = codec::Timing::Parse(args.timing);
   if (!timing.ok()) return fail(kExitUsage, "--timing: " + timing.status().message());
   o.mode = *mode;
   o.upstream = args.upstream;
-  o.cassette_path = args.cassette;
   o.host = args.host;
   o.port = args.port;
   o.flush_interval = std::chrono::milliseconds(args.flush_ms);
@@ -128,7 +164,7 @@ int run_record(const RecordArgs& args) {
                "cassette %s holds %zu interactions\n",
                static_cast<unsigned long long>(s.requests), static_cast<unsigned long long>(s.replayed),
                static_cast<unsigned long long>(s.recorded), static_cast<unsigned long long>(s.unmatched),
-               static_cast<unsigned long long>(s.upstream_failures), args.cassette.c_str(), (*rec)->interaction_count());
+               static_cast<unsigned long long>(s.upstream_failures), cassette.c_str(), (*rec)->interaction_count());
   if (!st.ok()) return fail(kExitFailed, "final cassette write failed: " + st.message());
   return kExitOk;
 }

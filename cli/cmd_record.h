@@ -20,6 +20,8 @@ namespace ploke::cli {
 struct RecordArgs {
   std::string upstream;          ///< http(s)://host[:port][/prefix]
   std::string cassette;          ///< cassette file
+  std::string cassette_dir;      ///< per-test cassettes: DIR/NAME.json (with `name`)
+  std::string name;              ///< per-test cassette name (cassettes/README.md "Per-test cassettes")
   std::string mode = "once";     ///< once | new_episodes | all | none
   std::string host = "127.0.0.1";
   int port = 8080;               ///< 0 = ephemeral

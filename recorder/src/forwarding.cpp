@@ -3,6 +3,7 @@
 // the client as the upstream's bytes arrive (see the design notes in recorder.cpp).
 #include <cctype>
 #include <cstdio>
+#include <filesystem>
 
 #include "ploke/core/secret_registry.h"
 #include "ploke/core/thread_annotations.h"
@@ -89,7 +90,7 @@ HttpRequest Recorder::Impl::upstream_request(const Exchange& ex) const {
   out.expect_stream = ex.request.expect_stream;
   out.base_url = upstream.base;
   for (const auto& [k, v] : ex.request.headers.items()) {
-    if (!is_unforwarded_request_header(k)) out.headers.add(k, v);
+    if (!is_unforwarded_request_header(k) && !iequals(k, "x-ploke-cassette")) out.headers.add(k, v);
   }
   out.headers.add("Accept-Encoding", "identity");
   return out;
@@ -255,8 +256,68 @@ void Recorder::Impl::handle(net::Request& req, net::Responder res) {
   forward(std::move(hr), t0, std::move(res));
 }
 
+namespace {
+
+constexpr std::string_view kCassetteHeader = "x-ploke-cassette";
+constexpr std::string_view kCassettePrefix = "/cassettes/";
+
+void cassette_error(net::Responder& res, const std::string& message) {
+  Headers h;
+  h.add("Content-Type", "application/json");
+  h.add("x-ploke-unmatched", "1");
+  res.respond(400, std::move(h), error_json(message, "invalid_request_error", "cassette_not_found"));
+}
+
+/// Removes the first `cut` characters after "/cassettes/" from the request's path and target.
+void strip_cassette_prefix(net::Request& req, size_t cut) {
+  const size_t n = kCassettePrefix.size() + cut;
+  if (req.target.compare(0, n, req.path, 0, n) == 0) req.target.erase(0, n);
+  else req.target = req.path.substr(n) + (req.query.empty() ? std::string() : "?" + req.query);
+  req.path.erase(0, n);
+}
+
+}  // namespace
+
+// The name: the header, else the path prefix's longest NAME whose cassette is open or
+// exists, else its first segment. The prefix is removed either way.
+void Recorder::Impl::route(net::Request& req, net::Responder res) {
+  const auto header = req.headers.get(kCassetteHeader);
+  std::string name = header ? std::string(*header) : std::string();
+  if (req.path.rfind(kCassettePrefix, 0) == 0) {
+    const std::string rest = req.path.substr(kCassettePrefix.size());
+    size_t cut = rest.find('/');
+    for (size_t at = rest.rfind('/'); cut != std::string::npos && at != std::string::npos && at > cut;
+         at = rest.rfind('/', at - 1)) {
+      const std::string candidate = rest.substr(0, at);
+      bool known = false;
+      {
+        MutexLock lock(children_mu);
+        known = children.count(candidate) > 0;
+      }
+      std::error_code ec;
+      if (known || (codec::check_cassette_name(candidate).ok() &&
+                    std::filesystem::exists(codec::cassette_path_in(opts.cassette_dir, candidate), ec))) {
+        cut = at;
+        break;
+      }
+    }
+    if (cut != std::string::npos) {
+      if (name.empty()) name = rest.substr(0, cut);
+      strip_cassette_prefix(req, cut);
+    }
+  }
+  if (name.empty()) {
+    return cassette_error(res, "ploke-sim record: name the cassette with the x-ploke-cassette header or a "
+                               "/cassettes/NAME/ path prefix (--cassette-dir)");
+  }
+  auto c = child(name);
+  if (!c.ok()) return cassette_error(res, rules.redact_text(c.status().message()));
+  (*c)->dispatch(req, std::move(res));
+}
+
 void Recorder::Impl::dispatch(net::Request& req, net::Responder res) {
   try {
+    if (!opts.cassette_dir.empty()) return route(req, std::move(res));
     handle(req, res);
   } catch (const std::exception& e) {
     res.respond(500, "application/json",

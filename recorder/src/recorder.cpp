@@ -61,7 +61,9 @@ Recorder::~Recorder() { (void)stop(); }
 namespace {
 
 Status check_options(const RecorderOptions& options) {
-  if (options.cassette_path.empty()) return InvalidRequestError("recorder: a cassette path is required");
+  if (options.cassette_path.empty() && options.cassette_dir.empty()) {
+    return InvalidRequestError("recorder: a cassette path (or a cassette directory) is required");
+  }
   if (options.port < 0 || options.port > 65535) return InvalidRequestError("recorder: port must be in [0,65535]");
   if (options.max_idle_upstream == 0) return InvalidRequestError("recorder: max_idle_upstream must be > 0");
   if (options.max_queued_bytes == 0) return InvalidRequestError("recorder: max_queued_bytes must be > 0");
@@ -138,21 +140,110 @@ void make_upstream_client(Recorder::Impl& impl, const RecorderOptions& options, 
   impl.loop_client = std::make_unique<net::LoopHttpClient>(clock, o);
 }
 
+/// An Impl for one cassette file (the whole recorder, or one per-test child).
+Result<std::unique_ptr<Recorder::Impl>> make_impl(const RecorderOptions& options, Clock& clock) {
+  Result<codec::RedactionRules> rules = codec::RedactionRules::Create(options.redaction);
+  if (!rules.ok()) return InvalidRequestError("recorder: redaction: " + rules.status().message());
+  auto impl = std::make_unique<Recorder::Impl>(options, clock, std::move(rules).value());
+  if (!options.cassette_dir.empty()) {  // the root of per-test cassettes: serves and routes only
+    if (!options.upstream.empty()) {
+      PLOKE_ASSIGN_OR_RETURN(impl->upstream, parse_upstream(options.upstream));
+    }
+    return impl;
+  }
+  PLOKE_ASSIGN_OR_RETURN(const bool load, apply_mode(*impl, options));
+  PLOKE_RETURN_IF_ERROR(set_upstream(*impl, options));
+  PLOKE_RETURN_IF_ERROR(open_cassette(*impl, options, load));
+  make_upstream_client(*impl, options, clock);
+  return impl;
+}
+
 }  // namespace
 
 Result<std::unique_ptr<Recorder>> Recorder::Create(const RecorderOptions& options, Clock& clock) {
   try {
     PLOKE_RETURN_IF_ERROR(check_options(options));
-    Result<codec::RedactionRules> rules = codec::RedactionRules::Create(options.redaction);
-    if (!rules.ok()) return InvalidRequestError("recorder: redaction: " + rules.status().message());
-    auto impl = std::make_unique<Impl>(options, clock, std::move(rules).value());
-    PLOKE_ASSIGN_OR_RETURN(const bool load, apply_mode(*impl, options));
-    PLOKE_RETURN_IF_ERROR(set_upstream(*impl, options));
-    PLOKE_RETURN_IF_ERROR(open_cassette(*impl, options, load));
-    make_upstream_client(*impl, options, clock);
+    PLOKE_ASSIGN_OR_RETURN(auto impl, make_impl(options, clock));
     return std::unique_ptr<Recorder>(new Recorder(std::move(impl)));
   } catch (const std::exception& e) {
     return InternalError(std::string("recorder: ") + e.what());
+  }
+}
+
+Result<Recorder::Impl*> Recorder::Impl::child(const std::string& name) {
+  MutexLock lock(children_mu);
+  if (children_closed) return Status(StatusCode::kCancelled, "ploke-sim record: stopping");
+  if (auto it = children.find(name); it != children.end()) return it->second.get();
+  PLOKE_RETURN_IF_ERROR(codec::check_cassette_name(name));
+  RecorderOptions o = opts;
+  o.cassette_dir.clear();
+  o.cassette_path = codec::cassette_path_in(opts.cassette_dir, name);
+  o.cassette_name = name;
+  if (o.mode != RecordMode::kNone) {
+    std::error_code ec;
+    std::filesystem::create_directories(std::filesystem::path(o.cassette_path).parent_path(), ec);
+  }
+  auto made = make_impl(o, clock);
+  if (!made.ok()) {
+    if (made.status().code() == StatusCode::kNotFound) {
+      return NotFoundError("no cassette \"" + name + "\" (" + o.cassette_path + "): mode none never records");
+    }
+    return made.status();
+  }
+  Impl* c = made->get();
+  c->start_workers();
+  log("ploke-sim record: cassette " + name + " (" + o.cassette_path + "): " +
+      (c->records ? (c->replays ? "replay known, record new" : "recording") : "replay only"));
+  children.emplace(name, std::move(made).value());
+  return c;
+}
+
+std::vector<Recorder::Impl*> Recorder::Impl::close_children() {
+  MutexLock lock(children_mu);
+  children_closed = true;
+  std::vector<Impl*> out;
+  for (auto& [name, c] : children) out.push_back(c.get());
+  return out;
+}
+
+void Recorder::Impl::start_workers() {
+  flusher = std::thread([this] { flusher_loop(); });
+  recording_thread = std::thread([this] { recording_loop(); });
+  arm_flush_timer();
+}
+
+void Recorder::Impl::halt_timer() {
+  stopping = true;
+  {
+    MutexLock l(flush_signal->mu);
+    flush_signal->timer_stopped = true;
+    if (flush_signal->timer) clock.cancel(*flush_signal->timer);
+  }
+  timer_fn.reset();
+}
+
+void Recorder::Impl::abandon_active() {
+  MutexLock l(active_mu);
+  for (Exchange* ex : active) ex->abandon();
+}
+
+Status Recorder::Impl::drain_and_flush() {
+  {
+    MutexLock l(flush_signal->mu);
+    flush_signal->stop = true;
+    flush_signal->cv.notify_all();
+  }
+  if (flusher.joinable()) flusher.join();
+  {
+    MutexLock l(pending_mu);
+    recording_stop = true;
+    pending_cv.notify_all();
+  }
+  if (recording_thread.joinable()) recording_thread.join();
+  try {
+    return flush();
+  } catch (const std::exception& e) {
+    return InternalError(std::string("recorder: final flush: ") + e.what());
   }
 }
 
@@ -174,13 +265,14 @@ Status Recorder::Start() {
     if (!server.ok()) return server.status();
     self->server = std::move(*server);
     self->port = self->server->port();
-    self->flusher = std::thread([self] { self->flusher_loop(); });
-    self->recording_thread = std::thread([self] { self->recording_loop(); });
-    self->arm_flush_timer();
+    self->start_workers();
+    const bool per_test = !self->opts.cassette_dir.empty();
     self->log("ploke-sim record: mode " + std::string(record_mode_name(self->opts.mode)) +
-              (self->records ? (self->replays ? " (replay known, record new)" : " (recording)") : " (replay only)") +
+              (per_test ? std::string(" (per cassette)")
+                        : self->records ? (self->replays ? " (replay known, record new)" : " (recording)")
+                                        : " (replay only)") +
               ", upstream " + (self->upstream.display.empty() ? std::string("(none)") : self->upstream.display) +
-              ", cassette " + self->opts.cassette_path);
+              (per_test ? ", cassettes " + self->opts.cassette_dir + "/NAME.json" : ", cassette " + self->opts.cassette_path));
     return Status::Ok();
   } catch (const std::exception& e) {
     return InternalError(std::string("recorder: start failed: ") + e.what());
@@ -212,54 +304,64 @@ Status Recorder::stop() {
   MutexLock lock(self->stop_mu);
   if (self->stopped) return self->stop_status;
   self->stopped = true;
-  self->stopping = true;
-  // Flush timer off first (a late callback only touches the shared signal).
-  {
-    MutexLock l(self->flush_signal->mu);
-    self->flush_signal->timer_stopped = true;
-    if (self->flush_signal->timer) self->clock.cancel(*self->flush_signal->timer);
-  }
-  self->timer_fn.reset();
-  // Abort upstream calls in flight, then stop serving.
-  {
-    MutexLock l(self->active_mu);
-    for (Exchange* ex : self->active) ex->abandon();
-  }
+  // Flush timers off and upstream calls in flight aborted first (a late timer callback only
+  // touches its shared signal), then stop serving, then join the workers and flush.
+  std::vector<Impl*> all = self->close_children();
+  all.push_back(self);
+  for (Impl* i : all) i->halt_timer();
+  for (Impl* i : all) i->abandon_active();
   if (self->server) self->server->stop();  // closes every client connection
-  {
-    MutexLock l(self->active_mu);
-    for (Exchange* ex : self->active) ex->abandon();
+  for (Impl* i : all) i->abandon_active();
+  Status st;
+  for (Impl* i : all) {
+    Status s = i->drain_and_flush();
+    if (st.ok()) st = s;
   }
-  {
-    MutexLock l(self->flush_signal->mu);
-    self->flush_signal->stop = true;
-    self->flush_signal->cv.notify_all();
-  }
-  if (self->flusher.joinable()) self->flusher.join();
-  {
-    MutexLock l(self->pending_mu);
-    self->recording_stop = true;
-    self->pending_cv.notify_all();
-  }
-  if (self->recording_thread.joinable()) self->recording_thread.join();
-  try {
-    self->stop_status = self->flush();
-  } catch (const std::exception& e) {
-    self->stop_status = InternalError(std::string("recorder: final flush: ") + e.what());
-  }
-  return self->stop_status;
+  self->stop_status = st;
+  return st;
 }
 
+namespace {
+
+void add_stats(RecorderStats& to, const RecorderStats& s) {
+  to.requests += s.requests;
+  to.replayed += s.replayed;
+  to.forwarded += s.forwarded;
+  to.recorded += s.recorded;
+  to.unmatched += s.unmatched;
+  to.upstream_failures += s.upstream_failures;
+  to.client_aborts += s.client_aborts;
+  to.flushes += s.flushes;
+  to.flush_errors += s.flush_errors;
+}
+
+}  // namespace
+
 RecorderStats Recorder::stats() const {
-  impl_->process_pending();  // exchanges finished but not yet turned into recordings count too
+  RecorderStats out;
+  MutexLock children(impl_->children_mu);
+  for (auto& [name, c] : impl_->children) {
+    c->process_pending();  // exchanges finished but not yet turned into recordings count too
+    MutexLock lock(c->data_mu);
+    add_stats(out, c->stats);
+  }
+  impl_->process_pending();
   MutexLock lock(impl_->data_mu);
-  return impl_->stats;
+  add_stats(out, impl_->stats);
+  return out;
 }
 
 size_t Recorder::interaction_count() const {
+  size_t n = 0;
+  MutexLock children(impl_->children_mu);
+  for (auto& [name, c] : impl_->children) {
+    c->process_pending();
+    MutexLock lock(c->data_mu);
+    n += c->cassette.interactions.size();
+  }
   impl_->process_pending();
   MutexLock lock(impl_->data_mu);
-  return impl_->cassette.interactions.size();
+  return n + impl_->cassette.interactions.size();
 }
 
 }  // namespace ploke::recorder

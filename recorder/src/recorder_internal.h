@@ -9,6 +9,7 @@
 #include <cstdlib>
 #include <deque>
 #include <functional>
+#include <map>
 #include <memory>
 #include <mutex>
 #include <optional>
@@ -265,6 +266,27 @@ struct Recorder::Impl {
   Mutex stop_mu;
   bool stopped PLOKE_GUARDED_BY(stop_mu) = false;
   Status stop_status PLOKE_GUARDED_BY(stop_mu);
+
+  // ---- per-test cassettes (opts.cassette_dir; recorder.cpp) ----
+  // The root Impl serves and routes each request to the child recording into DIR/NAME.json.
+  Mutex children_mu;
+  std::map<std::string, std::unique_ptr<Impl>> children PLOKE_GUARDED_BY(children_mu);
+  bool children_closed PLOKE_GUARDED_BY(children_mu) = false;
+  /// The child for a valid NAME, created (cassette loaded or started, workers running) on
+  /// first use. kNotFound: mode none without DIR/NAME.json; kCancelled: stopping.
+  Result<Impl*> child(const std::string& name);
+  /// Every child; no child is created afterwards.
+  std::vector<Impl*> close_children();
+  /// Loop thread, root only: the cassette a request names (x-ploke-cassette header, or a
+  /// /cassettes/NAME/ prefix, removed from the request), then the child's handle().
+  void route(net::Request& req, net::Responder res);
+  /// Flusher and recording threads, flush timer.
+  void start_workers();
+  /// Stop steps: the flush timer off, exchanges in flight abandoned, then (after the server
+  /// stopped) the workers joined and the last flush.
+  void halt_timer();
+  void abandon_active();
+  Status drain_and_flush();
 
   std::shared_ptr<FlushSignal> flush_signal = std::make_shared<FlushSignal>();
   std::thread flusher;

@@ -196,6 +196,7 @@ struct Routing {
   bool is_chat = false, is_post = false, is_get = false, is_delete = false;
   bool from_cassette = false, is_anthropic = false, is_openrouter = false, is_inference = false;
   bool is_responses = false;  ///< /v1/responses…
+  std::string cassette;       ///< per-test replay: the cassette the request names
 };
 
 // The request body, read once; faults match on model and stream.
@@ -259,8 +260,9 @@ struct SimEngine::Impl {
   /// Replay mode: does this request go to the cassettes (else: synthetic)?
   bool routes_to_cassette(const std::string& method, const std::string& path, bool is_get) const;
   /// The recorded answer to `request` (or the near-miss error); `label` names it for the journal.
-  ScriptedResponse replay(const HttpRequest& request, const std::string& path, const RequestContext& ctx,
-                          const SimOptions& opts, double slow, std::string& label) const;
+  /// `cassette`: the per-test cassette the request names (scoped stores only).
+  ScriptedResponse replay(const HttpRequest& request, const std::string& path, const std::string& cassette,
+                          const RequestContext& ctx, const SimOptions& opts, double slow, std::string& label) const;
   ScriptedResponse route(const SimOptions& opts, const std::string& path, bool is_post, bool is_get, bool is_delete,
                          const Json* body, const detail::PlainChat* plain, const RequestContext& ctx, Random& rng,
                          double slow) const;
@@ -361,11 +363,17 @@ bool SimEngine::Impl::routes_to_cassette(const std::string& method, const std::s
 }
 
 ScriptedResponse SimEngine::Impl::replay(const HttpRequest& request, const std::string& path,
-                                         const RequestContext& ctx, const SimOptions& opts, double slow,
-                                         std::string& label) const {
+                                         const std::string& cassette, const RequestContext& ctx,
+                                         const SimOptions& opts, double slow, std::string& label) const {
   codec::RecordedRequest live = codec::live_request_from_http(request);
   live.path = path;  // the effective path (base_url prefix joined), as recorded
-  codec::ReplayResult hit = store->match(live);
+  if (store->scoped()) {
+    if (Status st = detail::check_cassette_scope(cassette, *store); !st.ok()) {
+      label = "miss";
+      return detail::replay_error_response(st.message(), detail::kCassetteNotFound, path, ctx, opts);
+    }
+  }
+  codec::ReplayResult hit = store->match(live, cassette);
   if (!hit.ok()) {
     label = "miss";
     return detail::replay_miss_response(hit.near_miss, path, ctx, opts);
@@ -586,6 +594,7 @@ JournalEntry journal_entry(const HttpRequest& request, const Routing& rt, const 
 Routing SimEngine::Impl::routing(const HttpRequest& request) const {
   Routing rt;
   rt.path = effective_path(request);
+  if (store && store->scoped()) rt.cassette = detail::take_cassette_scope(request, *store, &rt.path);
   rt.is_chat = rt.path == kChatPath;
   rt.is_post = iequals(request.method, "POST");
   rt.is_get = iequals(request.method, "GET");
@@ -624,7 +633,7 @@ ScriptedResponse SimEngine::Impl::respond(const HttpRequest& request, const Rout
   }
   if (rt.from_cassette) {
     return detail::respond_with_faults(f, p.stream, shapes, [&](double slow) {
-      return replay(request, rt.path, ctx, opts, slow, replayed);
+      return replay(request, rt.path, rt.cassette, ctx, opts, slow, replayed);
     });
   }
   return detail::respond_with_faults(f, p.stream, shapes, [&](double slow) {

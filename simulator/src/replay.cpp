@@ -6,6 +6,7 @@
 #include "ploke/adapters/anthropic/render.h"
 #include "ploke/adapters/anthropic/server.h"
 #include "ploke/adapters/register.h"
+#include "ploke/codec/cassette_json.h"
 
 namespace ploke::simulator {
 
@@ -27,7 +28,11 @@ bool is_anthropic_path(const std::string& path) {
 
 ScriptedResponse replay_miss_response(const codec::NearMiss& miss, const std::string& path,
                                       const RequestContext& ctx, const SimOptions& opts) {
-  const std::string message = miss.to_string();
+  return replay_error_response(miss.to_string(), kCassetteNoMatch, path, ctx, opts);
+}
+
+ScriptedResponse replay_error_response(const std::string& message, std::string_view code, const std::string& path,
+                                       const RequestContext& ctx, const SimOptions& opts) {
   ScriptedResponse r;
   if (is_anthropic_path(path)) {
     namespace an = adapters::anthropic;
@@ -37,11 +42,42 @@ ScriptedResponse replay_miss_response(const codec::NearMiss& miss, const std::st
     r.headers.add(std::string(an::kRequestIdHeader), ctx.request_id);
   } else {
     r = error_response(ErrorSpec{kCassetteMissStatus, message, "invalid_request_error", std::nullopt,
-                                 std::string(kCassetteNoMatch)},
+                                 std::string(code)},
                        ctx, opts);
   }
   r.headers.add("x-ploke-replay", "miss");
   return r;
+}
+
+std::string take_cassette_scope(const HttpRequest& request, const codec::ReplayStore& store, std::string* path) {
+  const auto header = request.headers.get(kCassetteHeader);
+  constexpr std::string_view kPrefix = "/cassettes/";
+  const std::string rest = path->rfind(kPrefix, 0) == 0 ? path->substr(kPrefix.size()) : std::string();
+  size_t cut = rest.find('/');
+  if (cut == std::string::npos) return header ? std::string(*header) : std::string();
+  for (size_t at = rest.rfind('/'); at != std::string::npos && at > 0; at = rest.rfind('/', at - 1)) {
+    if (store.has_cassette(std::string_view(rest).substr(0, at))) {
+      cut = at;
+      break;
+    }
+  }
+  *path = rest.substr(cut);
+  return header ? std::string(*header) : rest.substr(0, cut);  // the header wins
+}
+
+Status check_cassette_scope(const std::string& name, const codec::ReplayStore& store) {
+  if (name.empty()) {
+    return Status(StatusCode::kNotFound,
+                  "this server replays per-test cassettes: name one with the x-ploke-cassette header or a "
+                  "/cassettes/NAME/ path prefix");
+  }
+  PLOKE_RETURN_IF_ERROR(codec::check_cassette_name(name));
+  if (!store.has_cassette(name)) {
+    return Status(StatusCode::kNotFound, "no cassette \"" + name + "\" (" + name +
+                                             ".json in the cassette folder): record it first (record --cassette-dir "
+                                             "DIR --mode once)");
+  }
+  return Status();
 }
 
 }  // namespace detail

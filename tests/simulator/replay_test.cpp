@@ -646,6 +646,34 @@ TEST_F(ReplayTest, ReplayOffMeansEmptyReportsAndSyntheticAnswers) {
   EXPECT_TRUE((*e)->journal().back().replay.empty());
 }
 
+TEST_F(ReplayTest, PerTestCassettesReplayOnlyTheNamedOne) {
+  codec::Cassette a = empty_cassette("suite/a");
+  a.interactions.push_back(json_interaction("0001", chat_body("hi"), R"({"id":"from-a"})"));
+  codec::Cassette b = empty_cassette("suite");  // a prefix of "suite/a": the longest loaded name wins
+  b.interactions.push_back(json_interaction("0001", chat_body("hi"), R"({"id":"from-b"})"));
+  SimOptions o;
+  o.replay.cassettes = {a, b};
+  o.replay.options.scope_by_cassette = true;
+  auto e = SimEngine::Create(o, clock_);
+  ASSERT_OK(e);
+  HttpRequest by_header = chat_http(chat_body("hi"));
+  by_header.headers.add("x-ploke-cassette", "suite/a");
+  EXPECT_EQ((*e)->handle(by_header).body(), R"({"id":"from-a"})");
+  EXPECT_EQ((*e)->handle(chat_http(chat_body("hi"), "/cassettes/suite/a/v1/chat/completions")).body(),
+            R"({"id":"from-a"})");
+  EXPECT_EQ((*e)->journal().back().path, "/v1/chat/completions");  // the prefix is not part of the route
+  EXPECT_EQ((*e)->handle(chat_http(chat_body("hi"), "/cassettes/suite/v1/chat/completions")).body(),
+            R"({"id":"from-b"})");
+  const ScriptedResponse missing = (*e)->handle(chat_http(chat_body("hi"), "/cassettes/other/v1/chat/completions"));
+  EXPECT_EQ(missing.status, 400);
+  EXPECT_NE(missing.body().find("cassette_not_found"), std::string::npos) << missing.body();
+  EXPECT_NE(missing.body().find("no cassette \\\"other\\\""), std::string::npos) << missing.body();
+  EXPECT_EQ((*e)->journal().back().replay, "miss");
+  const ScriptedResponse unnamed = (*e)->handle(chat_http(chat_body("hi")));
+  EXPECT_EQ(unnamed.status, 400);
+  EXPECT_NE(unnamed.body().find("x-ploke-cassette"), std::string::npos) << unnamed.body();
+}
+
 TEST_F(ReplayTest, BadIgnorePathIsAnOptionsError) {
   SimOptions o;
   o.replay.cassettes = {two_answers()};

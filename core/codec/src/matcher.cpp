@@ -234,7 +234,7 @@ ReplayStore::ReplayStore(std::vector<Cassette> cassettes, ReplayOptions options)
       // hand-written cassettes behave the same.
       const RecordedRequest req = redact_request(in.request, options_.redaction, /*drop_headers=*/true);
       e.canonical_body = canonical_body(req.body, ignore);
-      e.key = key_with_body(req, options_.match, e.canonical_body);
+      e.key = scope_prefix(c.name) + key_with_body(req, options_.match, e.canonical_body);
       by_key_[e.key].entries.push_back(entries_.size());
       entries_.push_back(std::move(e));
     }
@@ -242,20 +242,32 @@ ReplayStore::ReplayStore(std::vector<Cassette> cassettes, ReplayOptions options)
   uses_.assign(entries_.size(), 0);
 }
 
-NearMiss ReplayStore::near_miss_for(const RecordedRequest& live, const std::string& /*canonical_body*/) const {
+std::string ReplayStore::scope_prefix(std::string_view cassette) const {
+  if (!options_.scope_by_cassette) return {};
+  std::string p(cassette);
+  p += '\x1f';  // cannot occur in a sanitized cassette name
+  return p;
+}
+
+bool ReplayStore::has_cassette(std::string_view name) const {
+  return std::any_of(cassettes_.begin(), cassettes_.end(), [&](const Cassette& c) { return c.name == name; });
+}
+
+NearMiss ReplayStore::near_miss_for(const RecordedRequest& live, std::string_view cassette) const {
   NearMiss m;
   m.method = live.method;
   m.path = live.path;
-  if (entries_.empty()) return m;
+  const auto in_scope = [&](const Entry& e) { return !options_.scope_by_cassette || e.ref.cassette == cassette; };
   const auto ignore = parse_ignore(options_.match.ignore_paths);
   bool any_same_route = false;
   for (const auto& e : entries_) {
-    any_same_route = any_same_route || (e.ref.method == live.method && e.ref.path == live.path);
+    any_same_route = any_same_route || (in_scope(e) && e.ref.method == live.method && e.ref.path == live.path);
   }
   size_t best = entries_.size();
   std::vector<DiffEntry> best_diff;
   for (size_t i = 0; i < entries_.size(); ++i) {
     const Entry& e = entries_[i];
+    if (!in_scope(e)) continue;
     if (any_same_route && (e.ref.method != live.method || e.ref.path != live.path)) continue;
     const RecordedRequest rec = redact_request(e.interaction->request, options_.redaction, true);
     auto d = diff_requests_impl(rec, live, options_.match, ignore);
@@ -264,12 +276,15 @@ NearMiss ReplayStore::near_miss_for(const RecordedRequest& live, const std::stri
       best_diff = std::move(d);
     }
   }
+  if (best == entries_.size()) return m;
   m.nearest = entries_[best].ref;
   m.diff = std::move(best_diff);
   return m;
 }
 
-ReplayResult ReplayStore::match(const RecordedRequest& request) {
+ReplayResult ReplayStore::match(const RecordedRequest& request) { return match(request, {}); }
+
+ReplayResult ReplayStore::match(const RecordedRequest& request, std::string_view cassette) {
   // Redaction and canonicalization need no shared state: do them before locking.
   std::optional<internal::Json> dom;
   const RecordedRequest live = internal::redact_request_keep_json(request, options_.redaction, /*drop_headers=*/true, &dom);
@@ -282,7 +297,7 @@ ReplayResult ReplayStore::match(const RecordedRequest& request) {
   } else {
     canonical = canonical_body(live.body, ignore);
   }
-  const std::string key = key_with_body(live, options_.match, canonical);
+  const std::string key = scope_prefix(cassette) + key_with_body(live, options_.match, canonical);
 
   ReplayResult r;
   std::optional<size_t> exhausted_last;
@@ -311,7 +326,7 @@ ReplayResult ReplayStore::match(const RecordedRequest& request) {
     r.near_miss.exhausted = true;
     r.near_miss.nearest = entries_[*exhausted_last].ref;
   } else {
-    r.near_miss = near_miss_for(live, canonical);
+    r.near_miss = near_miss_for(live, cassette);
   }
   r.status = Status(StatusCode::kNotFound, r.near_miss.to_string());
   MutexLock lock(mu_);

@@ -89,6 +89,13 @@ struct RecorderOptions {
   std::string upstream;
   /// The cassette file (created, with its directory's existing permissions, on first flush).
   std::string cassette_path;
+  /// Per-test cassettes (cassettes/README.md "Per-test cassettes"): when set, cassette_path
+  /// is unused and every request names its cassette (header `x-ploke-cassette: NAME`, or
+  /// the path prefix `/cassettes/NAME/`, removed before forwarding); the mode applies per
+  /// cassette DIR/NAME.json, each recorded and flushed on its own. A request naming no
+  /// cassette, an invalid name, or (mode none) a missing file is answered 400
+  /// `cassette_not_found` naming it.
+  std::string cassette_dir;
   RecordMode mode = RecordMode::kOnce;
   std::string host = "127.0.0.1";
   int port = 0;  ///< 0 = ephemeral (see port())
@@ -119,7 +126,7 @@ struct RecorderOptions {
   /// (LoopHttpClient::set_paused).
   size_t max_queued_bytes = 1 << 20;
   /// Cassette metadata for a new cassette (kept from the file when it exists).
-  std::string cassette_name;  ///< default: the file name without ".json"
+  std::string cassette_name;  ///< default: the file name without ".json" (with cassette_dir: NAME)
   std::string provider;
   std::string protocol;
   bool synthetic = false;
@@ -154,7 +161,8 @@ class Recorder {
   Recorder& operator=(const Recorder&) = delete;
   ~Recorder();  ///< stop()
 
-  /// Binds (listening when this returns) and serves on background threads. kInternal when
+  /// Binds (listening when this returns) and serves on background threads (with
+  /// cassette_dir: two more per cassette used). kInternal when
   /// the address cannot be bound; kInvalidRequest when already started.
   Status Start();
   int port() const;
@@ -168,7 +176,8 @@ class Recorder {
   /// the cassette a last time. Idempotent; returns the last flush's status.
   Status stop();
   RecorderStats stats() const;
-  /// Interactions currently in the cassette (loaded + recorded).
+  /// Interactions currently in the cassette (loaded + recorded; with cassette_dir: in every
+  /// cassette used so far).
   size_t interaction_count() const;
 
   struct Impl;

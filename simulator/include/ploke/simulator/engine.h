@@ -126,6 +126,12 @@ struct RateLimitInfo {
 /// any event) does not consume a recorded interaction, so a client's retry gets the
 /// recording; every other fault overlays the replayed response (see README "Cassette
 /// replay").
+///
+/// Per-test cassettes (options.scope_by_cassette; cassettes/README.md "Per-test
+/// cassettes"): a request names its cassette by the header `x-ploke-cassette: NAME` or the
+/// path prefix `/cassettes/NAME/` (removed before routing; the longest loaded name wins)
+/// and matches only that cassette's interactions. No name, an invalid name or an unknown
+/// cassette: HTTP 400 with code `cassette_not_found` naming it (journal replay "miss").
 /// ReplayOptions with the protocol packages' cassette ignore paths
 /// (builtin_cassette_ignore_paths(), ploke/adapters/register.h).
 codec::ReplayOptions default_replay_options();

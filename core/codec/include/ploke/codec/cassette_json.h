@@ -58,6 +58,18 @@ Result<Cassette> load_cassette_file(const std::string& path);
 /// cassette.
 Result<std::vector<Cassette>> load_cassettes(const std::string& file_or_dir);
 
+/// Per-test cassettes (spec: cassettes/README.md, "Per-test cassettes"): a cassette name is
+/// 1..200 characters of [A-Za-z0-9._-] with `/` separating subfolders; no empty, `.` or `..`
+/// segment, no leading or trailing `/`. OK, or kInvalidRequest saying what is wrong.
+Status check_cassette_name(std::string_view name);
+/// DIR/NAME.json for a valid name.
+std::string cassette_path_in(const std::string& dir, std::string_view name);
+/// Every *.json file under `dir`, recursively (sorted by relative path), each named by its
+/// path relative to `dir` without ".json" ("chat/streams"), whatever its `name` field says.
+/// Files whose relative name breaks the name rule are skipped. An empty or missing directory
+/// is kNotFound; malformed files are reported together (kInvalidRequest).
+Result<std::vector<Cassette>> load_cassette_dir(const std::string& dir);
+
 /// Picks the file encoding for `bytes` that reproduces them exactly: kJson when the bytes
 /// are a JSON object/array that re-serializes byte-identically (compact, or indent 2 or 4)
 /// and `content_type` is JSON (or empty); else kText for valid UTF-8; else kBase64.

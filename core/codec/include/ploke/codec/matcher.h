@@ -105,6 +105,10 @@ struct ReplayOptions {
   RedactionRules redaction = RedactionRules::Defaults();
   /// How many NearMiss reports misses() keeps (oldest dropped first).
   size_t max_recorded_misses = 1000;
+  /// Per-test cassettes: every request names its cassette (match(request, name)) and only
+  /// that cassette's interactions match it or appear in its near-miss report; recorded
+  /// order is kept per cassette.
+  bool scope_by_cassette = false;
 };
 
 /// Where an interaction lives in the store: cassette name + its position and id.
@@ -165,6 +169,13 @@ class ReplayStore {
   /// Matches a live request (redacted here with options.redaction) and advances that
   /// request's cursor. Thread-safe.
   ReplayResult match(const RecordedRequest& request);
+  /// With ReplayOptions::scope_by_cassette: matches only against the cassette named
+  /// `cassette` (Cassette::name). Without it, `cassette` is ignored.
+  ReplayResult match(const RecordedRequest& request, std::string_view cassette);
+  /// ReplayOptions::scope_by_cassette.
+  bool scoped() const { return options_.scope_by_cassette; }
+  /// True when a cassette of that name was loaded (it may hold no interaction).
+  bool has_cassette(std::string_view name) const;
 
   size_t size() const { return entries_.size(); }
   /// REQUIRES: global_index < size().
@@ -189,7 +200,9 @@ class ReplayStore {
   };
 
   ReplayStore(std::vector<Cassette> cassettes, ReplayOptions options);
-  NearMiss near_miss_for(const RecordedRequest& request, const std::string& canonical_body) const;
+  NearMiss near_miss_for(const RecordedRequest& request, std::string_view cassette) const;
+  /// The key prefix that scopes a cassette's interactions ("" unless scope_by_cassette).
+  std::string scope_prefix(std::string_view cassette) const;
 
   const std::vector<Cassette> cassettes_;
   const ReplayOptions options_;
