@@ -63,15 +63,7 @@ std::string default_cache_path() { return home_dir("XDG_CACHE_HOME", ".cache") +
 // The old promote target (before config.toml took [models]); see cmd_promote.
 std::string default_config_path() { return home_dir("XDG_CONFIG_HOME", ".config") + "/models.json"; }
 
-std::string iso8601(SystemTime t) {
-  const auto secs = std::chrono::duration_cast<std::chrono::seconds>(t.time_since_epoch()).count();
-  const std::time_t tt = static_cast<std::time_t>(secs);
-  std::tm tm{};
-  gmtime_r(&tt, &tm);
-  char buf[32];
-  std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm);
-  return buf;
-}
+std::string iso8601(SystemTime t) { return iso8601_utc(t); }
 
 std::string age_text(Duration d) {
   const int64_t s = std::max<int64_t>(0, std::chrono::duration_cast<std::chrono::seconds>(d).count());

@@ -17,13 +17,9 @@ std::string attr(const char* key, std::string_view value) {
 }  // namespace
 
 std::string junit_timestamp(SystemTime t) {
-  const auto secs = std::chrono::duration_cast<std::chrono::seconds>(t.time_since_epoch()).count();
-  const std::time_t tt = static_cast<std::time_t>(secs);
-  std::tm tm{};
-  gmtime_r(&tt, &tm);
-  char buf[32];
-  std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%S", &tm);
-  return buf;
+  std::string s = iso8601_utc(t);
+  s.pop_back();  // the schema's pattern has no zone: drop the 'Z'
+  return s;
 }
 
 std::string junit_seconds(double seconds) {

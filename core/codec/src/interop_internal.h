@@ -17,8 +17,6 @@ std::pair<std::string, std::string> split_origin(std::string_view url);
 void set_request_target(std::string_view url, std::string* upstream, RecordedRequest* request);
 /// upstream (or http://localhost) + path + "?" + query.
 std::string request_url(const Cassette& cassette, const RecordedRequest& request);
-/// The standard reason phrase of an HTTP status ("OK", "Too Many Requests"; "" if unknown).
-std::string_view reason_phrase(int status);
 /// 1-based line and column of byte `offset` in `text`: "line 3, column 7".
 std::string line_column(std::string_view text, size_t offset);
 /// content-length, transfer-encoding, connection, keep-alive: dropped on import and export

@@ -14,6 +14,7 @@
 
 #include "cassette_internal.h"
 #include "interop_internal.h"
+#include "ploke/core/http_status.h"
 #include "ploke/codec/cassette_json.h"
 #include "ploke/codec/interop.h"
 #include "ploke/core/ascii.h"
@@ -321,7 +322,7 @@ void emit_interaction(YAML::Emitter& out, const Cassette& c, const Interaction& 
   emit_headers(out, headers);
   out << YAML::Key << "status" << YAML::Value << YAML::BeginMap;
   out << YAML::Key << "code" << YAML::Value << rs.status;
-  out << YAML::Key << "message" << YAML::Value << std::string(interop::reason_phrase(rs.status));
+  out << YAML::Key << "message" << YAML::Value << std::string(http_reason_phrase(rs.status));
   out << YAML::EndMap << YAML::EndMap << YAML::EndMap;
 }
 

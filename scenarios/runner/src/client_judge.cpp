@@ -218,19 +218,27 @@ ClientVerdict backs_off_with_jitter(const ClientCheck& c, const std::vector<Chai
                 "not exercised: no retry followed a failure without an advertised wait");
 }
 
-ClientVerdict no_retry_of_client_errors(const ClientCheck& c, const std::vector<Chain>& chains) {
-  Tally t;
+// Attempts for which `applies` holds are judged; each one followed by another attempt of
+// the same call is a violation, described by `say(attempt, next)`.
+template <class Applies, class Say>
+void judge_resends(const std::vector<Chain>& chains, Tally& t, Applies applies, Say say) {
   for (const Chain& ch : chains) {
     for (size_t i = 0; i < ch.size(); ++i) {
-      if (!told_not_to_retry(*ch[i], c)) continue;
+      if (!applies(*ch[i])) continue;
       ++t.judged;
-      if (i + 1 < ch.size()) {
-        const bool header = ch[i]->entry.should_retry.has_value();
-        t.violation(name_of(*ch[i]) + " got " + outcome_of(*ch[i]) + (header ? " with x-should-retry: false" : "") +
-                    " and the same request was sent again " + secs(gap(*ch[i], *ch[i + 1])) + " later");
-      }
+      if (i + 1 < ch.size()) t.violation(say(*ch[i], *ch[i + 1]));
     }
   }
+}
+
+ClientVerdict no_retry_of_client_errors(const ClientCheck& c, const std::vector<Chain>& chains) {
+  Tally t;
+  judge_resends(chains, t, [&](const Exchange& x) { return told_not_to_retry(x, c); },
+                [](const Exchange& a, const Exchange& b) {
+                  return name_of(a) + " got " + outcome_of(a) +
+                         (a.entry.should_retry.has_value() ? " with x-should-retry: false" : "") +
+                         " and the same request was sent again " + secs(gap(a, b)) + " later";
+                });
   return t.done("no request was resent after a client error (or x-should-retry: false)",
                 std::to_string(t.bad) + " requests were resent after an answer that retrying cannot change",
                 "not exercised: no request got a client error");
@@ -238,16 +246,11 @@ ClientVerdict no_retry_of_client_errors(const ClientCheck& c, const std::vector<
 
 ClientVerdict no_retry_after_partial_stream(const std::vector<Chain>& chains) {
   Tally t;
-  for (const Chain& ch : chains) {
-    for (size_t i = 0; i < ch.size(); ++i) {
-      if (!ch[i]->entry.broke_after_output) continue;
-      ++t.judged;
-      if (i + 1 < ch.size()) {
-        t.violation(name_of(*ch[i]) + ": its stream broke after delivering events and the same request was sent "
-                    "again (#" + std::to_string(ch[i + 1]->entry.seq) + "): the user sees the answer start twice");
-      }
-    }
-  }
+  judge_resends(chains, t, [](const Exchange& x) { return x.entry.broke_after_output; },
+                [](const Exchange& a, const Exchange& b) {
+                  return name_of(a) + ": its stream broke after delivering events and the same request was sent "
+                                      "again (#" + std::to_string(b.entry.seq) + "): the user sees the answer start twice";
+                });
   return t.done("no stream that had delivered events was requested again from the start",
                 std::to_string(t.bad) + " broken streams were restarted from scratch after part was delivered",
                 "not exercised: no stream broke after delivering events");
@@ -255,16 +258,9 @@ ClientVerdict no_retry_after_partial_stream(const std::vector<Chain>& chains) {
 
 ClientVerdict no_repeat_of_answered_request(const std::vector<Chain>& chains) {
   Tally t;
-  for (const Chain& ch : chains) {
-    for (size_t i = 0; i < ch.size(); ++i) {
-      if (!answered(*ch[i])) continue;
-      ++t.judged;
-      if (i + 1 < ch.size()) {
-        t.violation(name_of(*ch[i]) + " was answered in full, and the same request was sent again (#" +
-                    std::to_string(ch[i + 1]->entry.seq) + ")");
-      }
-    }
-  }
+  judge_resends(chains, t, answered, [](const Exchange& a, const Exchange& b) {
+    return name_of(a) + " was answered in full, and the same request was sent again (#" + std::to_string(b.entry.seq) + ")";
+  });
   return t.done("no request answered in full was sent again", std::to_string(t.bad) + " answered requests were sent again",
                 "not exercised: no request was answered in full");
 }

@@ -21,6 +21,7 @@
 #include "ploke/core/thread_annotations.h"
 
 #include <chrono>
+#include <string>
 #include <condition_variable>
 #include <cstdint>
 #include <functional>
@@ -172,5 +173,8 @@ class SimulatedClock final : public Clock {
 
 /// Milliseconds as a double, for reports.
 inline double to_ms(Duration d) { return std::chrono::duration<double, std::milli>(d).count(); }
+
+/// UTC "YYYY-MM-DDTHH:MM:SSZ" (whole seconds), e.g. for timestamps in reports and caches.
+std::string iso8601_utc(SystemTime t);
 
 }  // namespace ploke
