@@ -9,6 +9,7 @@
 #include <filesystem>
 
 #include "commands.h"
+#include "plugins.h"
 #include "ploke/core/file_io.h"
 #include "ploke/adapters/register.h"
 #include "ploke/core/adapter.h"
@@ -49,7 +50,7 @@ static std::string default_suite(const std::string& adapter) {
 
 int run_contract(const ContractArgs& args) {
   AdapterRegistry registry;
-  if (Status st = adapters::register_builtin_adapters(registry); !st.ok()) {
+  if (Status st = register_adapters(registry); !st.ok()) {
     std::fprintf(stderr, "ploke-sim contract: %s\n", st.to_string().c_str());
     return kExitFailed;
   }
@@ -61,7 +62,8 @@ int run_contract(const ContractArgs& args) {
                  args.adapter.c_str(), names.c_str());
     return kExitUsage;
   }
-  const std::string path = args.suite.empty() ? default_suite(args.adapter) : args.suite;
+  const std::optional<std::string> from_plugin = plugin_contract_suite(args.adapter);
+  const std::string path = !args.suite.empty() ? args.suite : from_plugin ? *from_plugin : default_suite(args.adapter);
   if (args.suite.empty() && !std::filesystem::exists(path)) {
     std::fprintf(stderr, "ploke-sim contract: no suite for adapter '%s' at %s (write one, or pass --suite FILE)\n",
                  args.adapter.c_str(), path.c_str());

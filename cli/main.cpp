@@ -10,6 +10,7 @@
 #include "cli_checks.h"
 #include "cmd_record.h"
 #include "commands.h"
+#include "plugins.h"
 
 namespace {
 
@@ -30,12 +31,19 @@ std::optional<int> parse(CLI::App& app, int argc, char** argv) {
   return std::nullopt;
 }
 
-}  // namespace
+int no_subcommand(CLI::App& app) {
+  std::fprintf(stderr, "ploke-sim: a subcommand is required (demo, serve, chat, record, cassette, adapters, contract, "
+                       "models, config, model, provider, usage, scenario, check, ploke)\n%s", app.help().c_str());
+  return ploke::cli::kExitUsage;
+}
 
-int main(int argc, char** argv) {
+// Parses, loads the adapter plugins (plugins.h) and runs the chosen command.
+int run(int argc, char** argv) {
   using namespace ploke::cli;
   CLI::App app{"ploke-sim: a trustworthy LLM provider layer and the simulator to prove it offline"};
   app.set_version_flag("--version", "ploke-sim 0.1.0 (allocator " + active_allocator() + ")");
+  PluginArgs plugin_args;
+  add_plugin_options(app, plugin_args);
 
   ServeArgs serve;
   CLI::App* s = add_serve_command(app, serve);
@@ -80,6 +88,7 @@ int main(int argc, char** argv) {
   CLI::App* ph = add_provider_health_command(app, health);
 
   if (std::optional<int> rc = parse(app, argc, argv)) return *rc;
+  if (std::optional<int> rc = load_plugins(plugin_args, {})) return *rc;
   if (s->parsed()) return run_serve(serve);
   if (gw->parsed()) return run_gateway(gateway);
   if (c->parsed()) return run_chat(chat);
@@ -97,7 +106,13 @@ int main(int argc, char** argv) {
   if (!routing.action.empty()) return run_routing(routing);
   if (!scenario.action.empty()) return run_scenario_command(scenario);
   if (!ploke.action.empty()) return run_ploke(ploke);
-  std::fprintf(stderr, "ploke-sim: a subcommand is required (demo, serve, chat, record, cassette, adapters, contract, "
-                       "models, config, model, provider, usage, scenario, check, ploke)\n%s", app.help().c_str());
-  return kExitUsage;
+  return no_subcommand(app);
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  const int rc = run(argc, argv);
+  ploke::cli::unload_plugins();  // after the command: none of their adapters is alive
+  return rc;
 }

@@ -1,0 +1,153 @@
+// PluginSet (ploke/plugins/loader.h) on the test plugins of tests/plugins/CMakeLists.txt:
+// the acme example plugin loads, registers "acme" and its suite, serves a request and passes
+// its contract suite; wrong ABI, no entry point, a duplicate name and a file that is not a
+// shared object are refused naming the file; the rest stays loaded; unload + reload is clean.
+#include <gtest/gtest.h>
+
+#include <filesystem>
+#include <fstream>
+
+#include <unistd.h>
+
+#include "ploke/adapters/register.h"
+#include "ploke/core/chat.h"
+#include "ploke/plugins/loader.h"
+#include "ploke/simulator/contract.h"
+
+namespace ploke::plugins {
+namespace {
+
+const std::string kGood = std::string(PLOKE_TEST_PLUGIN_DIR) + "/good";
+const std::string kBad = std::string(PLOKE_TEST_PLUGIN_DIR) + "/bad";
+
+std::vector<std::string> builtins() {
+  AdapterRegistry r;
+  EXPECT_TRUE(adapters::register_builtin_adapters(r).ok());
+  return r.names();
+}
+
+std::filesystem::path temp_dir(const std::string& name) {
+  auto dir = std::filesystem::temp_directory_path() / ("ploke_plugin_test_" + name + "_" + std::to_string(::getpid()));
+  std::filesystem::remove_all(dir);
+  std::filesystem::create_directories(dir);
+  return dir;
+}
+
+TEST(PluginSetTest, LoadsTheAcmePluginAndRegistersItsAdapterAndSuite) {
+  PluginSet set;
+  ASSERT_TRUE(set.load(kGood + "/acme.so", builtins()).ok());
+  ASSERT_EQ(set.plugins().size(), 1u);
+  const PluginInfo& p = set.plugins()[0];
+  EXPECT_EQ(p.name, "acme");
+  EXPECT_EQ(p.version, "1.0.0");
+  EXPECT_EQ(p.abi_major, host_abi_major());
+  EXPECT_EQ(p.abi_minor, host_abi_minor());
+  EXPECT_EQ(p.adapters, std::vector<std::string>{"acme"});
+  EXPECT_EQ(set.origin("acme"), &p);
+  EXPECT_EQ(set.origin("openai"), nullptr);
+  ASSERT_TRUE(set.contract_suite("acme").has_value());
+  EXPECT_EQ(std::filesystem::path(*set.contract_suite("acme")).filename(), "acme.json");
+
+  AdapterRegistry registry;
+  ASSERT_TRUE(adapters::register_builtin_adapters(registry).ok());
+  ASSERT_TRUE(set.register_adapters(registry).ok());
+  auto adapter = registry.create("acme");
+  ASSERT_TRUE(adapter.ok());
+  EXPECT_EQ((*adapter)->name(), "acme");
+  ChatRequest req;
+  req.model = "gpt-4o-mini";
+  req.messages.push_back(Message::User("hi"));
+  Endpoint ep{"acme", "http://127.0.0.1:1/v1", Secret("k"), {}};
+  auto http = (*adapter)->build_request(req, ep);
+  ASSERT_TRUE(http.ok()) << http.status().to_string();
+  EXPECT_EQ(http->headers.get("X-Acme-Client").value_or(""), "ploke");
+}
+
+TEST(PluginSetTest, ThePluginAdapterPassesItsContractSuite) {
+  PluginSet set;
+  ASSERT_TRUE(set.load(kGood + "/acme.so", builtins()).ok());
+  AdapterRegistry registry;
+  ASSERT_TRUE(set.register_adapters(registry).ok());
+  auto suite = simulator::load_contract_suite(*set.contract_suite("acme"));
+  ASSERT_TRUE(suite.ok()) << suite.status().to_string();
+  auto adapter = registry.create("acme");
+  ASSERT_TRUE(adapter.ok());
+  simulator::ContractReport rep = simulator::run_contract_suite(*suite, **adapter);
+  EXPECT_TRUE(rep.ok()) << simulator::contract_report_table(rep);
+  EXPECT_GT(rep.cases.size(), 5u);
+}
+
+TEST(PluginSetTest, RefusesAPluginBuiltForAnotherAbiMajor) {
+  PluginSet set;
+  Status s = set.load(kBad + "/wrong_abi.so", builtins());
+  EXPECT_EQ(s.code(), StatusCode::kInvalidRequest);
+  EXPECT_NE(s.message().find("wrong_abi.so"), std::string::npos) << s.message();
+  EXPECT_NE(s.message().find("built for plugin ABI 999.0"), std::string::npos) << s.message();
+  EXPECT_NE(s.message().find("this ploke-sim has ABI " + std::to_string(host_abi_major()) + "."), std::string::npos);
+  EXPECT_TRUE(set.plugins().empty());
+}
+
+TEST(PluginSetTest, RefusesASharedObjectWithoutEntryPoint) {
+  PluginSet set;
+  Status s = set.load(kBad + "/no_entry.so", builtins());
+  EXPECT_EQ(s.code(), StatusCode::kInvalidRequest);
+  EXPECT_NE(s.message().find("no_entry.so: no entry point ploke_sim_plugin_entry"), std::string::npos) << s.message();
+}
+
+TEST(PluginSetTest, RefusesADuplicateAdapterName) {
+  PluginSet set;
+  Status s = set.load(kBad + "/duplicate.so", builtins());
+  EXPECT_NE(s.message().find("duplicate.so: adapter 'openai' is already registered"), std::string::npos) << s.message();
+  EXPECT_TRUE(set.plugins().empty());
+  // Between plugins too: a second copy of acme is refused, the first stays.
+  auto dir = temp_dir("dup");
+  std::filesystem::copy_file(kGood + "/acme.so", dir / "acme2.so");
+  ASSERT_TRUE(set.load(kGood + "/acme.so", {}).ok());
+  Status again = set.load((dir / "acme2.so").string(), {});
+  EXPECT_NE(again.message().find("adapter 'acme' is already registered"), std::string::npos) << again.message();
+  EXPECT_EQ(set.plugins().size(), 1u);
+  EXPECT_TRUE(set.load(kGood + "/acme.so", {}).ok());  // the same file twice: loaded once
+  EXPECT_EQ(set.plugins().size(), 1u);
+  std::filesystem::remove_all(dir);
+}
+
+TEST(PluginSetTest, RefusesAFileThatIsNotASharedObject) {
+  auto dir = temp_dir("junk");
+  std::ofstream(dir / "junk.so") << "not an ELF file\n";
+  PluginSet set;
+  Status s = set.load((dir / "junk.so").string(), builtins());
+  EXPECT_EQ(s.code(), StatusCode::kInvalidRequest);
+  EXPECT_NE(s.message().find("junk.so: cannot load"), std::string::npos) << s.message();
+  EXPECT_NE(set.load((dir / "missing.so").string(), {}).message().find("missing.so"), std::string::npos);
+  std::filesystem::remove_all(dir);
+}
+
+TEST(PluginSetTest, LoadDirReportsEachRefusalAndKeepsTheRest) {
+  auto dir = temp_dir("mixed");
+  for (const char* f : {"wrong_abi.so", "no_entry.so", "duplicate.so"}) std::filesystem::copy_file(kBad + "/" + f, dir / f);
+  std::filesystem::copy_file(kGood + "/acme.so", dir / "acme.so");
+  std::ofstream(dir / "junk.so") << "junk";
+  std::ofstream(dir / "README.txt") << "not a plugin: ignored";
+  PluginSet set;
+  std::vector<Status> problems = set.load_dir(dir.string(), builtins());
+  EXPECT_EQ(problems.size(), 4u);
+  ASSERT_EQ(set.plugins().size(), 1u);
+  EXPECT_EQ(set.plugins()[0].name, "acme");
+  EXPECT_EQ(set.load_dir((dir / "nope").string(), {}).at(0).code(), StatusCode::kNotFound);
+  std::filesystem::remove_all(dir);
+}
+
+TEST(PluginSetTest, UnloadsAndLoadsAgain) {
+  for (int round = 0; round < 3; ++round) {
+    PluginSet set;
+    ASSERT_TRUE(set.load(kGood + "/acme.so", builtins()).ok());
+    AdapterRegistry registry;
+    ASSERT_TRUE(set.register_adapters(registry).ok());
+    auto adapter = registry.create("acme");
+    ASSERT_TRUE(adapter.ok());
+    EXPECT_EQ((*adapter)->name(), "acme");
+  }  // adapter, registry, then the set (dlclose): in that order
+}
+
+}  // namespace
+}  // namespace ploke::plugins
