@@ -54,8 +54,7 @@ int run(int argc, char** argv) {
   RecordArgs record;
   CLI::App* r = add_record_command(app, record);
 
-  auto* a = app.add_subcommand("adapters", "List the registered provider adapters");
-
+  auto* a = app.add_subcommand("adapters", "List the registered provider adapters and where each comes from");
   CassetteArgs cassette;
   CLI::App* cs = add_cassette_command(app, cassette);
 
@@ -66,7 +65,6 @@ int run(int argc, char** argv) {
 
   ContractArgs contract;
   CLI::App* ct = add_contract_command(app, contract);
-
   ConfigArgs config_args;
   add_config_commands(app, config_args);
   UsageArgs usage;
@@ -88,7 +86,8 @@ int run(int argc, char** argv) {
   CLI::App* ph = add_provider_health_command(app, health);
 
   if (std::optional<int> rc = parse(app, argc, argv)) return *rc;
-  if (std::optional<int> rc = load_plugins(plugin_args, {})) return *rc;
+  const std::string& config_file = !chat.config.empty() ? chat.config : gateway.config;
+  if (std::optional<int> rc = load_plugins(plugin_args, config_plugins(config_file))) return *rc;
   if (s->parsed()) return run_serve(serve);
   if (gw->parsed()) return run_gateway(gateway);
   if (c->parsed()) return run_chat(chat);

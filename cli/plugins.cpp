@@ -12,6 +12,7 @@
 
 #include "commands.h"
 #include "ploke/adapters/register.h"
+#include "ploke/config/config.h"
 #include "ploke/plugins/loader.h"
 
 #ifndef PLOKE_PLUGINS_ENABLED
@@ -68,6 +69,17 @@ std::vector<std::string> builtin_names() {
 
 }  // namespace
 
+std::vector<std::string> config_plugins(const std::string& explicit_path) {
+  const config::EnvLookup env = config::process_env();
+  const std::string path = config::config_path(explicit_path, env);
+  std::error_code ec;
+  if (path.empty() || !std::filesystem::is_regular_file(path, ec)) return {};
+  config::LoadOptions options;
+  options.explicit_path = path;
+  options.env = env;
+  return config::load_config(options).config.plugins_load;  // its errors: the command's (or `config validate`'s)
+}
+
 void add_plugin_options(CLI::App& app, PluginArgs& args) {
   app.add_option("--plugin-dir", args.dirs,
                  "Load the adapter plugins (*.so) in this folder (repeatable; also $PLOKE_SIM_PLUGIN_PATH)");
@@ -77,13 +89,12 @@ bool plugins_enabled() { return PLOKE_PLUGINS_ENABLED != 0; }
 
 std::optional<int> load_plugins(const PluginArgs& args, const std::vector<std::string>& config_load) {
   if (!plugins_enabled()) {
-    if (!args.dirs.empty() || !config_load.empty()) {
-      std::fprintf(stderr, "ploke-sim: %s: this ploke-sim was built without plugin support (cmake -DPLOKE_PLUGINS=ON)\n",
-                   args.dirs.empty() ? "[plugins] load" : "--plugin-dir");
+    if (!args.dirs.empty()) {
+      std::fprintf(stderr, "ploke-sim: --plugin-dir: this ploke-sim was built without plugin support (cmake -DPLOKE_PLUGINS=ON)\n");
       return kExitUsage;
     }
-    if (std::getenv("PLOKE_SIM_PLUGIN_PATH") != nullptr) {
-      std::fprintf(stderr, "ploke-sim: note: PLOKE_SIM_PLUGIN_PATH ignored (built without plugin support)\n");
+    if (std::getenv("PLOKE_SIM_PLUGIN_PATH") != nullptr || !config_load.empty()) {
+      std::fprintf(stderr, "ploke-sim: note: $PLOKE_SIM_PLUGIN_PATH and [plugins] load ignored (built without plugin support)\n");
     }
     return std::nullopt;
   }

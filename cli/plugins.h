@@ -8,8 +8,8 @@
 // stderr ("ploke-sim: plugin FILE: why (skipped)") and the command runs without it.
 //
 // Feature flag: built with -DPLOKE_PLUGINS=OFF (plugins.cpp compiled with
-// PLOKE_PLUGINS_ENABLED=0), --plugin-dir and `[plugins] load` are usage errors (exit 2) and
-// $PLOKE_SIM_PLUGIN_PATH is ignored with a note.
+// PLOKE_PLUGINS_ENABLED=0), --plugin-dir is a usage error (exit 2); $PLOKE_SIM_PLUGIN_PATH
+// and `[plugins] load` are ignored with a note.
 //
 // Thread-safety: load before any command runs; the rest is read-only.
 #pragma once
@@ -32,6 +32,10 @@ struct PluginArgs {
 };
 /// Adds the global --plugin-dir option.
 void add_plugin_options(CLI::App& app, PluginArgs& args);
+/// `[plugins] load` of the config in effect (`explicit_path` > $PLOKE_SIM_CONFIG > the
+/// default location); none when there is no config file. Config errors are left to the
+/// command that reads the config.
+std::vector<std::string> config_plugins(const std::string& explicit_path);
 /// True when this binary was built with plugin support.
 bool plugins_enabled();
 /// Loads the plugins `args`, the environment, the installed folder and `config_load` (the

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# Adapter plugins through the binary: --plugin-dir and $PLOKE_SIM_PLUGIN_PATH load the acme
-# example plugin; `adapters` shows where each adapter comes from; `contract --adapter acme`
+# Adapter plugins through the binary: --plugin-dir, $PLOKE_SIM_PLUGIN_PATH and config.toml's
+# `[plugins] load` load the acme example plugin; `adapters` shows where each adapter comes from; `contract --adapter acme`
 # runs the suite the plugin registered; chat and gateway serve traffic through it against
 # `serve`. Refused plugins (wrong ABI, no entry point, duplicate name, not a shared object)
 # are reported naming the file and skipped; a missing --plugin-dir folder and --plugin-dir
@@ -25,6 +25,12 @@ check "built-ins still listed as built in" 0 0 "^openai +built in$" "$TMP/out"
 ok_if "a good plugin prints nothing on stderr" "[[ ! -s $TMP/err ]]"
 PLOKE_SIM_PLUGIN_PATH="/nonexistent:$GOOD" "$BIN" adapters >"$TMP/out" 2>&1
 check "\$PLOKE_SIM_PLUGIN_PATH loads it too" 0 $? "^acme +plugin " "$TMP/out"
+
+printf '[plugins]\nload = ["%s/acme.so"]\n' "$GOOD" >"$TMP/cfg.toml"
+PLOKE_SIM_CONFIG="$TMP/cfg.toml" "$BIN" adapters >"$TMP/out" 2>&1
+check "config [plugins] load loads it too" 0 $? "^acme +plugin " "$TMP/out"
+PLOKE_SIM_CONFIG="$TMP/cfg.toml" "$NOPLUG" adapters >"$TMP/out" 2>&1
+check "feature off: [plugins] load ignored with a note" 0 $? "note: .*ignored \(built without plugin support\)" "$TMP/out"
 
 "$BIN" --plugin-dir "$GOOD" contract --adapter acme >"$TMP/out" 2>&1
 check "contract --adapter acme runs the plugin's suite" 0 $? "^[0-9]+ passed, 0 failed" "$TMP/out"
