@@ -26,7 +26,8 @@ CLI::App* add_contract_command(CLI::App& app, ContractArgs& args) {
   auto* c = app.add_subcommand("contract", "Run an adapter's conformance suite against the simulator and golden cassettes");
   c->add_option("--adapter", args.adapter, "Adapter name (see `ploke-sim adapters`)")->required();
   c->add_option("--suite", args.suite,
-                "Suite file (default: $PLOKE_CONTRACTS_DIR/NAME.json, else the source tree's adapters/contracts/NAME.json)");
+                "Suite file (default: the suite a plugin registered for NAME, else $PLOKE_CONTRACTS_DIR/NAME.json, else the "
+                "installed or source tree's adapters/contracts/NAME.json)");
   c->add_option("--case", args.filter, "Only cases whose name contains this text");
   c->add_flag("--json", args.json, "Print the report as JSON");
   c->add_option("--junit", args.junit, "Also write the report as JUnit XML to this file (a test per case, for CI)");
