@@ -83,6 +83,7 @@ std::vector<std::string> config_plugins(const std::string& explicit_path) {
 void add_plugin_options(CLI::App& app, PluginArgs& args) {
   app.add_option("--plugin-dir", args.dirs,
                  "Load the adapter plugins (*.so) in this folder (repeatable; also $PLOKE_SIM_PLUGIN_PATH)");
+  app.fallthrough();  // subcommands added after this pass --plugin-dir up: `ploke-sim chat --plugin-dir D ...`
 }
 
 bool plugins_enabled() { return PLOKE_PLUGINS_ENABLED != 0; }

@@ -34,6 +34,8 @@ check "feature off: [plugins] load ignored with a note" 0 $? "note: .*ignored \(
 
 "$BIN" --plugin-dir "$GOOD" contract --adapter acme >"$TMP/out" 2>&1
 check "contract --adapter acme runs the plugin's suite" 0 $? "^[0-9]+ passed, 0 failed" "$TMP/out"
+"$BIN" contract --adapter acme --plugin-dir "$GOOD" >"$TMP/out" 2>&1
+check "--plugin-dir after the command works too" 0 $? "^[0-9]+ passed, 0 failed" "$TMP/out"
 "$BIN" contract --adapter acme >"$TMP/out" 2>&1
 check "without the plugin acme is unknown" 2 $? "unknown adapter 'acme'" "$TMP/out"
 
