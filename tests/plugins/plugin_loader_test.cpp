@@ -87,6 +87,18 @@ TEST(PluginSetTest, RefusesAPluginBuiltForAnotherAbiMajor) {
   EXPECT_TRUE(set.plugins().empty());
 }
 
+TEST(PluginSetTest, RefusesANewerAbiMinorAndAPluginThatRegistersNothing) {
+  PluginSet set;
+  Status newer = set.load(kBad + "/newer_minor.so", builtins());
+  EXPECT_NE(newer.message().find("newer_minor.so: built for plugin ABI " + std::to_string(host_abi_major()) + "." +
+                                 std::to_string(host_abi_minor() + 1)),
+            std::string::npos)
+      << newer.message();
+  Status empty = set.load(kBad + "/empty.so", builtins());
+  EXPECT_NE(empty.message().find("empty.so: registered no adapter"), std::string::npos) << empty.message();
+  EXPECT_TRUE(set.plugins().empty());
+}
+
 TEST(PluginSetTest, RefusesASharedObjectWithoutEntryPoint) {
   PluginSet set;
   Status s = set.load(kBad + "/no_entry.so", builtins());

@@ -43,6 +43,8 @@ check "without the plugin acme is unknown" 2 $? "unknown adapter 'acme'" "$TMP/o
 check "refused plugins do not stop the command" 0 $? "^openai +built in$" "$TMP/out"
 check "wrong ABI named with both versions" 0 0 "wrong_abi.so: built for plugin ABI 999\.0, this ploke-sim has ABI [0-9]+\.[0-9]+.*skipped" "$TMP/err"
 check "missing entry point named" 0 0 "no_entry.so: no entry point ploke_sim_plugin_entry" "$TMP/err"
+check "newer ABI minor named" 0 0 "newer_minor.so: built for plugin ABI [0-9]+\.[0-9]+, this ploke-sim" "$TMP/err"
+check "a plugin registering nothing named" 0 0 "empty.so: registered no adapter" "$TMP/err"
 check "duplicate adapter name named" 0 0 "duplicate.so: adapter 'openai' is already registered" "$TMP/err"
 mkdir -p "$TMP/junk" && echo "not an ELF file" >"$TMP/junk/junk.so" && cp "$GOOD/acme.so" "$GOOD/acme.json" "$TMP/junk/"
 "$BIN" --plugin-dir "$TMP/junk" adapters >"$TMP/out" 2>"$TMP/err"

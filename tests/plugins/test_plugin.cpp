@@ -1,6 +1,8 @@
 // The test plugins, one source built several ways (tests/plugins/CMakeLists.txt):
 //   PLUGIN_WRONG_ABI   entry point reporting plugin ABI 999.0
 //   PLUGIN_NO_ENTRY    no entry point at all
+//   PLUGIN_NEWER_MINOR entry point reporting this ABI major with a newer minor
+//   PLUGIN_EMPTY       registers nothing
 //   PLUGIN_DUPLICATE   registers "openai" (a built-in name)
 //   PLUGIN_ADAPTER=N   registers adapter N: the built-in OpenAI adapter under another name
 //                      (the benches' plugins)
@@ -43,6 +45,10 @@ constexpr const char* kAdapter = "test";
 #endif
 
 int register_test(ploke::sdk::PluginRegistrar* registrar) {
+#if defined(PLUGIN_EMPTY)
+  (void)registrar;
+  return 0;
+#endif
   return registrar->add_adapter(kAdapter, [] { return std::make_unique<RenamedAdapter>(kAdapter); }).ok() ? 0 : 1;
 }
 
@@ -51,6 +57,12 @@ int register_test(ploke::sdk::PluginRegistrar* registrar) {
 #if defined(PLUGIN_WRONG_ABI)
 extern "C" __attribute__((visibility("default"))) const PlokeSimPlugin* ploke_sim_plugin_entry(void) {
   static const PlokeSimPlugin plugin{999, 0, "wrong_abi", "9.9.9", "9.0.0", register_test};
+  return &plugin;
+}
+#elif defined(PLUGIN_NEWER_MINOR)
+extern "C" __attribute__((visibility("default"))) const PlokeSimPlugin* ploke_sim_plugin_entry(void) {
+  static const PlokeSimPlugin plugin{PLOKE_PLUGIN_ABI_MAJOR, PLOKE_PLUGIN_ABI_MINOR + 1, "newer", "1.0.0", PLOKE_SDK_VERSION,
+                                     register_test};
   return &plugin;
 }
 #elif defined(PLUGIN_NO_ENTRY)
