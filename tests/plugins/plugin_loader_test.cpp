@@ -5,14 +5,12 @@
 #include <gtest/gtest.h>
 
 #include <filesystem>
-#include <fstream>
-
-#include <unistd.h>
 
 #include "ploke/adapters/register.h"
 #include "ploke/core/chat.h"
 #include "ploke/plugins/loader.h"
 #include "ploke/simulator/contract.h"
+#include "support/test_support.h"
 
 namespace ploke::plugins {
 namespace {
@@ -26,12 +24,7 @@ std::vector<std::string> builtins() {
   return r.names();
 }
 
-std::filesystem::path temp_dir(const std::string& name) {
-  auto dir = std::filesystem::temp_directory_path() / ("ploke_plugin_test_" + name + "_" + std::to_string(::getpid()));
-  std::filesystem::remove_all(dir);
-  std::filesystem::create_directories(dir);
-  return dir;
-}
+using ::ploke::testing::TempDir;
 
 TEST(PluginSetTest, LoadsTheAcmePluginAndRegistersItsAdapterAndSuite) {
   PluginSet set;
@@ -112,41 +105,37 @@ TEST(PluginSetTest, RefusesADuplicateAdapterName) {
   EXPECT_NE(s.message().find("duplicate.so: adapter 'openai' is already registered"), std::string::npos) << s.message();
   EXPECT_TRUE(set.plugins().empty());
   // Between plugins too: a second copy of acme is refused, the first stays.
-  auto dir = temp_dir("dup");
-  std::filesystem::copy_file(kGood + "/acme.so", dir / "acme2.so");
+  TempDir dir("ploke-plugins");
+  std::filesystem::copy_file(kGood + "/acme.so", dir.file("acme2.so"));
   ASSERT_TRUE(set.load(kGood + "/acme.so", {}).ok());
-  Status again = set.load((dir / "acme2.so").string(), {});
+  Status again = set.load(dir.file("acme2.so"), {});
   EXPECT_NE(again.message().find("adapter 'acme' is already registered"), std::string::npos) << again.message();
   EXPECT_EQ(set.plugins().size(), 1u);
   EXPECT_TRUE(set.load(kGood + "/acme.so", {}).ok());  // the same file twice: loaded once
   EXPECT_EQ(set.plugins().size(), 1u);
-  std::filesystem::remove_all(dir);
 }
 
 TEST(PluginSetTest, RefusesAFileThatIsNotASharedObject) {
-  auto dir = temp_dir("junk");
-  std::ofstream(dir / "junk.so") << "not an ELF file\n";
+  TempDir dir("ploke-plugins");
   PluginSet set;
-  Status s = set.load((dir / "junk.so").string(), builtins());
+  Status s = set.load(dir.file("junk.so", "not an ELF file\n"), builtins());
   EXPECT_EQ(s.code(), StatusCode::kInvalidRequest);
   EXPECT_NE(s.message().find("junk.so: cannot load"), std::string::npos) << s.message();
-  EXPECT_NE(set.load((dir / "missing.so").string(), {}).message().find("missing.so"), std::string::npos);
-  std::filesystem::remove_all(dir);
+  EXPECT_NE(set.load(dir.file("missing.so"), {}).message().find("missing.so"), std::string::npos);
 }
 
 TEST(PluginSetTest, LoadDirReportsEachRefusalAndKeepsTheRest) {
-  auto dir = temp_dir("mixed");
-  for (const char* f : {"wrong_abi.so", "no_entry.so", "duplicate.so"}) std::filesystem::copy_file(kBad + "/" + f, dir / f);
-  std::filesystem::copy_file(kGood + "/acme.so", dir / "acme.so");
-  std::ofstream(dir / "junk.so") << "junk";
-  std::ofstream(dir / "README.txt") << "not a plugin: ignored";
+  TempDir dir("ploke-plugins");
+  for (const char* f : {"wrong_abi.so", "no_entry.so", "duplicate.so"}) std::filesystem::copy_file(kBad + "/" + f, dir.file(f));
+  std::filesystem::copy_file(kGood + "/acme.so", dir.file("acme.so"));
+  dir.file("junk.so", "junk");
+  dir.file("README.txt", "not a plugin: ignored");
   PluginSet set;
-  std::vector<Status> problems = set.load_dir(dir.string(), builtins());
+  std::vector<Status> problems = set.load_dir(dir.path(), builtins());
   EXPECT_EQ(problems.size(), 4u);
   ASSERT_EQ(set.plugins().size(), 1u);
   EXPECT_EQ(set.plugins()[0].name, "acme");
-  EXPECT_EQ(set.load_dir((dir / "nope").string(), {}).at(0).code(), StatusCode::kNotFound);
-  std::filesystem::remove_all(dir);
+  EXPECT_EQ(set.load_dir(dir.file("nope"), {}).at(0).code(), StatusCode::kNotFound);
 }
 
 TEST(PluginSetTest, UnloadsAndLoadsAgain) {
