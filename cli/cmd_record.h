@@ -20,6 +20,9 @@ namespace ploke::cli {
 struct RecordArgs {
   std::string upstream;          ///< http(s)://host[:port][/prefix]
   std::string cassette;          ///< cassette file
+  /// Request body paths replay matching ignores; empty = the built-in packages' (main.cpp
+  /// passes those plus the plugins', cli/plugins.h cassette_ignore_paths()).
+  std::vector<std::string> match_ignore_paths;
   std::string mode = "once";     ///< once | new_episodes | all | none
   std::string host = "127.0.0.1";
   int port = 8080;               ///< 0 = ephemeral

@@ -31,6 +31,12 @@ std::optional<int> parse(CLI::App& app, int argc, char** argv) {
   return std::nullopt;
 }
 
+// `record` matches replays ignoring the built-in packages' and the plugins' volatile fields.
+int run_record_with_plugins(ploke::cli::RecordArgs& args) {
+  args.match_ignore_paths = ploke::cli::cassette_ignore_paths();
+  return ploke::cli::run_record(args);
+}
+
 int no_subcommand(CLI::App& app) {
   std::fprintf(stderr, "ploke-sim: a subcommand is required (demo, serve, chat, record, cassette, adapters, contract, "
                        "models, config, model, provider, usage, scenario, check, ploke)\n%s", app.help().c_str());
@@ -92,7 +98,7 @@ int run(int argc, char** argv) {
   if (gw->parsed()) return run_gateway(gateway);
   if (c->parsed()) return run_chat(chat);
   if (d->parsed()) return run_demo(demo);
-  if (r->parsed()) return run_record(record);
+  if (r->parsed()) return run_record_with_plugins(record);
   if (a->parsed()) return run_adapters();
   if (cs->parsed()) return run_cassette(cassette);
   if (ms->parsed()) return run_models(models);

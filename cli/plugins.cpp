@@ -4,6 +4,7 @@
 
 #include <CLI/CLI.hpp>
 
+#include <algorithm>
 #include <cstdio>
 #include <cstdlib>
 #include <filesystem>
@@ -137,6 +138,16 @@ std::string adapter_origin(const std::string& adapter) {
 std::optional<std::string> plugin_contract_suite(const std::string& adapter) {
   const auto& set = plugin_set();
   return set ? set->contract_suite(adapter) : std::nullopt;
+}
+
+std::vector<std::string> cassette_ignore_paths() {
+  std::vector<std::string> out = adapters::builtin_cassette_ignore_paths();
+  if (const auto& set = plugin_set()) {
+    for (auto& p : set->cassette_ignore_paths()) {
+      if (std::find(out.begin(), out.end(), p) == out.end()) out.push_back(std::move(p));
+    }
+  }
+  return out;
 }
 
 }  // namespace ploke::cli

@@ -49,6 +49,9 @@ void unload_plugins();
 Status register_adapters(AdapterRegistry& registry);
 /// Where `adapter` comes from: "built in", or "plugin PATH (NAME VERSION, ABI M.m)".
 std::string adapter_origin(const std::string& adapter);
+/// The request body paths cassette matching ignores by default: the built-in packages'
+/// (adapters::builtin_cassette_ignore_paths()), then the plugins' (each once).
+std::vector<std::string> cassette_ignore_paths();
 /// The contract suite a plugin registered for `adapter`.
 std::optional<std::string> plugin_contract_suite(const std::string& adapter);
 

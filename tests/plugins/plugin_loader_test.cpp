@@ -70,6 +70,14 @@ TEST(PluginSetTest, ThePluginAdapterPassesItsContractSuite) {
   EXPECT_GT(rep.cases.size(), 5u);
 }
 
+TEST(PluginSetTest, CollectsCassetteIgnorePaths) {
+  PluginSet set;
+  EXPECT_TRUE(set.cassette_ignore_paths().empty());
+  ASSERT_TRUE(set.load(std::string(PLOKE_TEST_PLUGIN_DIR) + "/tagged/tagged.so", builtins()).ok());
+  ASSERT_TRUE(set.load(kGood + "/acme.so", builtins()).ok());
+  EXPECT_EQ(set.cassette_ignore_paths(), std::vector<std::string>{"acme_tag"});
+}
+
 TEST(PluginSetTest, RefusesAPluginBuiltForAnotherAbiMajor) {
   PluginSet set;
   Status s = set.load(kBad + "/wrong_abi.so", builtins());

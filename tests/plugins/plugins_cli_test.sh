@@ -78,4 +78,26 @@ GW=$(sed -n 's/^listening on //p' "$TMP/gw.out")
 code=$(curl -s -o "$TMP/body" -w '%{http_code}' -H 'content-type: application/json' \
   -d '{"model":"gpt-4o-mini","messages":[{"role":"user","content":"hello there"}]}' "$GW/v1/chat/completions")
 check "gateway --provider acme,... answers through the plugin" 200 "$code" '"choices"' "$TMP/body"
+
+# Cassette matching ignores the paths plugins register (serve --cassette; record uses the same list).
+REQ='{"model":"gpt-4o-mini","messages":[{"role":"user","content":"Say hello."}],"max_tokens":16,"acme_tag":"run-42"}'
+CASSETTE="$(dirname "$0")/../../cassettes/openai/non-stream.json"
+for with in no yes; do
+  rm -f "$TMP/replay.out"
+  if [[ $with == yes ]]; then
+    "$BIN" --plugin-dir "$PLUGINS/tagged" serve --port 0 --cassette "$CASSETTE" --timing none >"$TMP/replay.out" 2>"$TMP/replay.err" &
+  else
+    "$BIN" serve --port 0 --cassette "$CASSETTE" --timing none >"$TMP/replay.out" 2>"$TMP/replay.err" &
+  fi
+  RPID=$!; PIDS="$PIDS $RPID"
+  for _ in $(seq 1 200); do grep -q '^listening on ' "$TMP/replay.out" 2>/dev/null && break; sleep 0.05; done
+  RURL=$(sed -n 's/^listening on //p' "$TMP/replay.out")
+  code=$(curl -s -o "$TMP/replay.body" -w '%{http_code}' -H 'content-type: application/json' -d "$REQ" "$RURL/v1/chat/completions")
+  if [[ $with == yes ]]; then
+    check "serve --cassette ignores a plugin's cassette ignore path" 200 "$code"
+  else
+    check "without the plugin the extra field is a miss" 400 "$code" "cassette_no_match" "$TMP/replay.body"
+  fi
+  kill "$RPID" 2>/dev/null; wait "$RPID" 2>/dev/null
+done
 finish

@@ -6,6 +6,7 @@
 //   PLUGIN_DUPLICATE   registers "openai" (a built-in name)
 //   PLUGIN_ADAPTER=N   registers adapter N: the built-in OpenAI adapter under another name
 //                      (the benches' plugins)
+//   PLUGIN_IGNORE=P    also registers P as a cassette ignore path
 #include <memory>
 #include <string>
 
@@ -48,6 +49,9 @@ int register_test(ploke::sdk::PluginRegistrar* registrar) {
 #if defined(PLUGIN_EMPTY)
   (void)registrar;
   return 0;
+#endif
+#if defined(PLUGIN_IGNORE)
+  if (!registrar->add_cassette_ignore_path(PLUGIN_IGNORE).ok()) return 1;
 #endif
   return registrar->add_adapter(kAdapter, [] { return std::make_unique<RenamedAdapter>(kAdapter); }).ok() ? 0 : 1;
 }

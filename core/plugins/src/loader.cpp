@@ -20,6 +20,7 @@ struct PluginSet::Loaded {
   std::string canonical;
   std::vector<std::pair<std::string, sdk::AdapterFactory>> factories;
   std::map<std::string, std::string> suites;  // adapter → suite path
+  std::vector<std::string> ignore_paths;       // cassette matching
   ~Loaded() {
     factories.clear();  // their code lives in the shared object
     suites.clear();
@@ -50,10 +51,16 @@ class StagingRegistrar final : public sdk::PluginRegistrar {
     return Status::Ok();
   }
   std::string plugin_dir() const override { return dir_; }
+  Status add_cassette_ignore_path(const std::string& json_path) override {
+    if (json_path.empty()) return record(InvalidRequestError("add_cassette_ignore_path: empty path"));
+    ignore_paths.push_back(json_path);
+    return Status::Ok();
+  }
 
   Status first_error = Status::Ok();
   std::vector<std::pair<std::string, sdk::AdapterFactory>> factories;
   std::map<std::string, std::string> suites;
+  std::vector<std::string> ignore_paths;
 
  private:
   Status record(Status s) {
@@ -133,6 +140,7 @@ Status PluginSet::load(const std::string& path, const std::vector<std::string>& 
   for (const auto& f : reg.factories) info.adapters.push_back(f.first);
   loaded->factories = std::move(reg.factories);
   loaded->suites = std::move(reg.suites);
+  loaded->ignore_paths = std::move(reg.ignore_paths);
   loaded_.push_back(std::move(loaded));
   infos_.push_back(std::move(info));
   return Status::Ok();
@@ -172,6 +180,16 @@ std::optional<std::string> PluginSet::contract_suite(const std::string& adapter)
     if (auto it = l->suites.find(adapter); it != l->suites.end()) return it->second;
   }
   return std::nullopt;
+}
+
+std::vector<std::string> PluginSet::cassette_ignore_paths() const {
+  std::vector<std::string> out;
+  for (const auto& l : loaded_) {
+    for (const auto& p : l->ignore_paths) {
+      if (std::find(out.begin(), out.end(), p) == out.end()) out.push_back(p);
+    }
+  }
+  return out;
 }
 
 }  // namespace ploke::plugins

@@ -72,6 +72,8 @@ class PluginSet {
   const PluginInfo* origin(const std::string& adapter) const;
   /// The contract suite a plugin registered for `adapter`.
   std::optional<std::string> contract_suite(const std::string& adapter) const;
+  /// The cassette ignore paths the plugins registered, each once, in load order.
+  std::vector<std::string> cassette_ignore_paths() const;
 
  private:
   struct Loaded;

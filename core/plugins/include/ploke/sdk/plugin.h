@@ -46,6 +46,11 @@ class PluginRegistrar {
   virtual Status add_contract_suite(const std::string& adapter, const std::string& path) = 0;
   /// The folder holding the plugin's shared object (to find files shipped next to it).
   virtual std::string plugin_dir() const = 0;
+  /// A request body path (codec matcher syntax, e.g. "metadata" or "acme.trace_id") that
+  /// cassette matching ignores, as each built-in package's kCassetteIgnoreFields: a volatile
+  /// field the adapter sends. `serve --cassette` and `record` add it to the defaults.
+  /// kInvalidRequest for an empty path.
+  virtual Status add_cassette_ignore_path(const std::string& json_path) = 0;
 
  protected:
   ~PluginRegistrar() = default;
