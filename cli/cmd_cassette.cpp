@@ -10,6 +10,7 @@
 #include <utility>
 
 #include "commands.h"
+#include "plugins.h"
 #include "ploke/codec/cassette_json.h"
 #include "ploke/codec/matcher.h"
 #include "ploke/codec/scripted.h"
@@ -246,7 +247,7 @@ int apply_serve_cassette_flags(const ServeCassetteArgs& args, simulator::SimOpti
   r.timing = *timing;
   r.strict = args.strict;
   r.options.after_last = args.after_last == "fail" ? codec::AfterLast::kFail : codec::AfterLast::kRepeatLast;
-  if (!args.ignore_paths.empty()) r.options.match.ignore_paths = args.ignore_paths;
+  r.options.match.ignore_paths = !args.ignore_paths.empty() ? args.ignore_paths : cassette_ignore_paths();
   r.cassettes.clear();
   r.options.scope_by_cassette = !args.cassette_dir.empty();
   size_t interactions = 0;

@@ -13,6 +13,7 @@
 
 #include "cli_checks.h"
 #include "commands.h"
+#include "plugins.h"
 #include "pricing.h"
 #include "ploke/adapters/http_transport.h"
 #include "ploke/adapters/register.h"
@@ -127,7 +128,7 @@ std::unique_ptr<FacadeSetup> make_facade(const char* cmd, ChatEndpoint primary, 
                                          const std::vector<ChatEndpoint>& more = {},
                                          const catalog::Catalog* prices = nullptr) {
   auto f = std::make_unique<FacadeSetup>();
-  if (Status st = adapters::register_builtin_adapters(f->registry); !st.ok()) {
+  if (Status st = register_adapters(f->registry); !st.ok()) {
     std::fprintf(stderr, "ploke-sim %s: %s\n", cmd, st.to_string().c_str());
     *rc = kExitFailed;
     return nullptr;
@@ -447,11 +448,11 @@ int run_provider_health(const HealthArgs& args) {
 
 int run_adapters() {
   AdapterRegistry registry;
-  if (Status st = adapters::register_builtin_adapters(registry); !st.ok()) {
+  if (Status st = register_adapters(registry); !st.ok()) {
     std::fprintf(stderr, "ploke-sim adapters: %s\n", st.to_string().c_str());
     return kExitFailed;
   }
-  for (const auto& n : registry.names()) std::printf("%s\n", n.c_str());
+  for (const auto& n : registry.names()) std::printf("%-18s %s\n", n.c_str(), adapter_origin(n).c_str());
   return kExitOk;
 }
 

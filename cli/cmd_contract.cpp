@@ -9,6 +9,7 @@
 #include <filesystem>
 
 #include "commands.h"
+#include "plugins.h"
 #include "ploke/core/file_io.h"
 #include "ploke/adapters/register.h"
 #include "ploke/core/adapter.h"
@@ -25,7 +26,8 @@ CLI::App* add_contract_command(CLI::App& app, ContractArgs& args) {
   auto* c = app.add_subcommand("contract", "Run an adapter's conformance suite against the simulator and golden cassettes");
   c->add_option("--adapter", args.adapter, "Adapter name (see `ploke-sim adapters`)")->required();
   c->add_option("--suite", args.suite,
-                "Suite file (default: $PLOKE_CONTRACTS_DIR/NAME.json, else the source tree's adapters/contracts/NAME.json)");
+                "Suite file (default: the suite a plugin registered for NAME, else $PLOKE_CONTRACTS_DIR/NAME.json, else the "
+                "installed or source tree's adapters/contracts/NAME.json)");
   c->add_option("--case", args.filter, "Only cases whose name contains this text");
   c->add_flag("--json", args.json, "Print the report as JSON");
   c->add_option("--junit", args.junit, "Also write the report as JUnit XML to this file (a test per case, for CI)");
@@ -49,7 +51,7 @@ static std::string default_suite(const std::string& adapter) {
 
 int run_contract(const ContractArgs& args) {
   AdapterRegistry registry;
-  if (Status st = adapters::register_builtin_adapters(registry); !st.ok()) {
+  if (Status st = register_adapters(registry); !st.ok()) {
     std::fprintf(stderr, "ploke-sim contract: %s\n", st.to_string().c_str());
     return kExitFailed;
   }
@@ -61,7 +63,8 @@ int run_contract(const ContractArgs& args) {
                  args.adapter.c_str(), names.c_str());
     return kExitUsage;
   }
-  const std::string path = args.suite.empty() ? default_suite(args.adapter) : args.suite;
+  const std::optional<std::string> from_plugin = plugin_contract_suite(args.adapter);
+  const std::string path = !args.suite.empty() ? args.suite : from_plugin ? *from_plugin : default_suite(args.adapter);
   if (args.suite.empty() && !std::filesystem::exists(path)) {
     std::fprintf(stderr, "ploke-sim contract: no suite for adapter '%s' at %s (write one, or pass --suite FILE)\n",
                  args.adapter.c_str(), path.c_str());

@@ -15,6 +15,7 @@
 
 #include "cli_checks.h"
 #include "commands.h"
+#include "plugins.h"
 #include "gateway_shared.h"
 #include "pricing.h"
 #include "ploke/adapters/http_transport.h"
@@ -565,7 +566,7 @@ int run_gateway(const GatewayArgs& args) {
     std::fprintf(stderr, "%s: no upstream: give --provider ADAPTER,URL[,MODEL], --config FILE or --sim\n", kCmd);
     return kExitUsage;
   }
-  if (Status st = adapters::register_builtin_adapters(registry); !st.ok()) {
+  if (Status st = register_adapters(registry); !st.ok()) {
     std::fprintf(stderr, "%s: %s\n", kCmd, st.to_string().c_str());
     return kExitFailed;
   }

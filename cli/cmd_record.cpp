@@ -126,6 +126,7 @@ int run_record(const RecordArgs& args) {
   o.replay_timing = *timing;
   o.verify_tls = !args.insecure;
   o.record_upstream_failures = args.record_failures;
+  o.match_ignore_paths = args.match_ignore_paths;
   o.synthetic = args.synthetic;
   o.provider = args.provider;
   o.protocol = args.protocol;

@@ -22,6 +22,9 @@ struct RecordArgs {
   std::string cassette;          ///< cassette file
   std::string cassette_dir;      ///< per-test cassettes: DIR/NAME.json (with `name`)
   std::string name;              ///< per-test cassette name (cassettes/README.md "Per-test cassettes")
+  /// Request body paths replay matching ignores; empty = the built-in packages' (main.cpp
+  /// passes those plus the plugins', cli/plugins.h cassette_ignore_paths()).
+  std::vector<std::string> match_ignore_paths;
   std::string mode = "once";     ///< once | new_episodes | all | none
   std::string host = "127.0.0.1";
   int port = 8080;               ///< 0 = ephemeral

@@ -123,7 +123,7 @@ int run_models(const ModelsArgs& args);
 /// `ploke-sim contract …` (cmd_contract.cpp): an adapter's conformance suite.
 struct ContractArgs {
   std::string adapter;
-  std::string suite;   ///< "" = $PLOKE_CONTRACTS_DIR/ADAPTER.json, else installed share/, else the source tree's adapters/contracts/
+  std::string suite;   ///< "" = the plugin's suite for ADAPTER, else $PLOKE_CONTRACTS_DIR/ADAPTER.json, else installed share/, else the source tree's adapters/contracts/
   std::string filter;  ///< --case
   bool json = false;
   std::string junit;   ///< --junit FILE: JUnit XML (a testcase per case)

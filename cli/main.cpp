@@ -10,6 +10,7 @@
 #include "cli_checks.h"
 #include "cmd_record.h"
 #include "commands.h"
+#include "plugins.h"
 
 namespace {
 
@@ -30,12 +31,25 @@ std::optional<int> parse(CLI::App& app, int argc, char** argv) {
   return std::nullopt;
 }
 
-}  // namespace
+// `record` matches replays ignoring the built-in packages' and the plugins' volatile fields.
+int run_record_with_plugins(ploke::cli::RecordArgs& args) {
+  args.match_ignore_paths = ploke::cli::cassette_ignore_paths();
+  return ploke::cli::run_record(args);
+}
 
-int main(int argc, char** argv) {
+int no_subcommand(CLI::App& app) {
+  std::fprintf(stderr, "ploke-sim: a subcommand is required (demo, serve, chat, record, cassette, adapters, contract, "
+                       "models, config, model, provider, usage, scenario, check, ploke)\n%s", app.help().c_str());
+  return ploke::cli::kExitUsage;
+}
+
+// Parses, loads the adapter plugins (plugins.h) and runs the chosen command.
+int run(int argc, char** argv) {
   using namespace ploke::cli;
   CLI::App app{"ploke-sim: a trustworthy LLM provider layer and the simulator to prove it offline"};
   app.set_version_flag("--version", "ploke-sim 0.1.0 (allocator " + active_allocator() + ")");
+  PluginArgs plugin_args;
+  add_plugin_options(app, plugin_args);
 
   ServeArgs serve;
   CLI::App* s = add_serve_command(app, serve);
@@ -46,8 +60,7 @@ int main(int argc, char** argv) {
   RecordArgs record;
   CLI::App* r = add_record_command(app, record);
 
-  auto* a = app.add_subcommand("adapters", "List the registered provider adapters");
-
+  auto* a = app.add_subcommand("adapters", "List the registered provider adapters and where each comes from");
   CassetteArgs cassette;
   CLI::App* cs = add_cassette_command(app, cassette);
 
@@ -58,7 +71,6 @@ int main(int argc, char** argv) {
 
   ContractArgs contract;
   CLI::App* ct = add_contract_command(app, contract);
-
   ConfigArgs config_args;
   add_config_commands(app, config_args);
   UsageArgs usage;
@@ -80,11 +92,13 @@ int main(int argc, char** argv) {
   CLI::App* ph = add_provider_health_command(app, health);
 
   if (std::optional<int> rc = parse(app, argc, argv)) return *rc;
+  const std::string& config_file = !chat.config.empty() ? chat.config : gateway.config;
+  if (std::optional<int> rc = load_plugins(plugin_args, config_plugins(config_file))) return *rc;
   if (s->parsed()) return run_serve(serve);
   if (gw->parsed()) return run_gateway(gateway);
   if (c->parsed()) return run_chat(chat);
   if (d->parsed()) return run_demo(demo);
-  if (r->parsed()) return run_record(record);
+  if (r->parsed()) return run_record_with_plugins(record);
   if (a->parsed()) return run_adapters();
   if (cs->parsed()) return run_cassette(cassette);
   if (ms->parsed()) return run_models(models);
@@ -97,7 +111,13 @@ int main(int argc, char** argv) {
   if (!routing.action.empty()) return run_routing(routing);
   if (!scenario.action.empty()) return run_scenario_command(scenario);
   if (!ploke.action.empty()) return run_ploke(ploke);
-  std::fprintf(stderr, "ploke-sim: a subcommand is required (demo, serve, chat, record, cassette, adapters, contract, "
-                       "models, config, model, provider, usage, scenario, check, ploke)\n%s", app.help().c_str());
-  return kExitUsage;
+  return no_subcommand(app);
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  const int rc = run(argc, argv);
+  ploke::cli::unload_plugins();  // after the command: none of their adapters is alive
+  return rc;
 }

@@ -5,7 +5,7 @@
 # include prefix ploke/<name>/, or ploke/adapters/<protocol>/ for a protocol package,
 # named adapters/<protocol>) and the third-party libraries. Dependencies point one way:
 #   core (base) <- core modules (json, fibers, codec, catalog, resilience, config, ledger,
-#   dashboard, logging) <- net (net_fibers: + fibers) <- adapters, redis (resilience + net)
+#   dashboard, logging, plugins) <- net (net_fibers: + fibers) <- adapters, redis (resilience + net)
 #   <- simulator, recorder, scenarios, gateway <- cli.
 # Plus: no heavy third-party header in a public header; only core/src/real_clock.cpp reads
 # the machine clock or sleeps; no unseeded randomness.
@@ -26,6 +26,7 @@ MODULES=(
   "ledger     | core/ledger | core catalog ledger | sqlite"
   "dashboard  | core/dashboard | core json resilience dashboard | -"
   "logging    | core/logging | core json logging | spdlog"
+  "plugins    | core/plugins | core sdk plugins | -"
   "net        | adapters/net | core json fibers net | libevent http_parser openssl"
   "adapters   | adapters/include adapters/src | core json net adapters adapters/openai adapters/openrouter adapters/anthropic | nlohmann httplib openssl"
   "adapters/openai | adapters/openai | core json adapters adapters/openai | nlohmann"

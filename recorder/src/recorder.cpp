@@ -113,7 +113,8 @@ Status open_cassette(Recorder::Impl& impl, const RecorderOptions& options, bool 
   if (load) {
     PLOKE_ASSIGN_OR_RETURN(c, codec::load_cassette_file(options.cassette_path));
     codec::ReplayOptions ro;
-    ro.match.ignore_paths = adapters::builtin_cassette_ignore_paths();
+    ro.match.ignore_paths =
+        options.match_ignore_paths.empty() ? adapters::builtin_cassette_ignore_paths() : options.match_ignore_paths;
     ro.redaction = impl.rules;
     ro.after_last = (options.mode == RecordMode::kNewEpisodes || !options.repeat_last) ? codec::AfterLast::kFail
                                                                                        : codec::AfterLast::kRepeatLast;

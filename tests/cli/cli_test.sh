@@ -22,7 +22,7 @@ echo '{"faults":[{"kind":"http_error","status":"abc","trigger":{"probability":2}
 "$BIN" serve --port 0 --faults "$TMP/bad.json" >"$TMP/out" 2>&1; check "bad fault plan names field paths" 2 $? 'faults\[0\]' "$TMP/out"
 "$BIN" chat --base-url ftp://x hi >"$TMP/out" 2>&1; check "chat bad base url" 2 $? "base-url" "$TMP/out"
 "$BIN" chat --base-url http://127.0.0.1:9/v1 --adapter nope hi >"$TMP/out" 2>&1; check "chat unknown adapter" 2 $? "nope" "$TMP/out"
-"$BIN" adapters >"$TMP/out" 2>&1; check "adapters lists openai" 0 $? "^openai$" "$TMP/out"
+"$BIN" adapters >"$TMP/out" 2>&1; check "adapters lists openai" 0 $? "^openai +built in$" "$TMP/out"
 
 "$BIN" demo >"$TMP/out" 2>&1; check "demo over HTTP (main job)" 0 $? "every configured fault fired" "$TMP/out"
 "$BIN" demo --in-process --requests 24 >"$TMP/out" 2>&1; check "demo in-process, virtual time" 0 $? "every configured fault fired" "$TMP/out"

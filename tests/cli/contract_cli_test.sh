@@ -10,9 +10,9 @@ trap 'rm -rf "$TMP"' EXIT
 # shellcheck source=tests/cli/lib.sh
 source "$(dirname "$0")/lib.sh"
 
-"$BIN" adapters >"$TMP/out" 2>&1; check "adapters exit 0" 0 $? "^openai$" "$TMP/out"
+"$BIN" adapters >"$TMP/out" 2>&1; check "adapters exit 0" 0 $? "^openai +built in$" "$TMP/out"
 for a in anthropic custom openai openai-responses openrouter; do
-  grep -qx "$a" "$TMP/out" && { echo "ok   adapters lists $a"; pass=$((pass+1)); } || { echo "FAIL adapters lacks $a"; fail=$((fail+1)); }
+  grep -qE "^$a +built in$" "$TMP/out" && { echo "ok   adapters lists $a"; pass=$((pass+1)); } || { echo "FAIL adapters lacks $a"; fail=$((fail+1)); }
 done
 
 "$BIN" contract --help >"$TMP/out" 2>&1; check "contract --help" 0 $? "--adapter" "$TMP/out"

@@ -282,6 +282,20 @@ deployments = [{ provider = "martian", id = "m", weight = 0 }, { id = "n", colou
   EXPECT_TRUE(has_error(e, "models.b.deployments[1].colour", 0, "unknown key")) << all_errors(e);
 }
 
+TEST(ConfigPlugins, LoadListResolvesPathsAndReportsErrors) {
+  LoadOptions o;
+  o.env = fixed_env({{"HOME", "/home/u"}});
+  auto r = parse_config("[plugins]\nload = [\"p/acme.so\", \"/opt/x.so\", \"~/plugins\"]\n", "/etc/ploke/cfg.toml", o);
+  ASSERT_TRUE(r.ok()) << all_errors(r);
+  EXPECT_EQ(r.config.plugins_load, (std::vector<std::string>{"/etc/ploke/p/acme.so", "/opt/x.so", "/home/u/plugins"}));
+  auto again = parse_config(render_config(r.config), "/etc/ploke/cfg.toml", o);
+  EXPECT_EQ(again.config.plugins_load, r.config.plugins_load);
+  auto e = parse("[plugins]\nload = [\"\", 3]\nautoload = true\n");
+  EXPECT_TRUE(has_error(e, "plugins.load", 2, "empty string")) << all_errors(e);
+  EXPECT_TRUE(has_error(e, "plugins.load[1]", 0, "expected a string")) << all_errors(e);
+  EXPECT_TRUE(has_error(e, "plugins.autoload", 0, "unknown key")) << all_errors(e);
+}
+
 TEST(ConfigValidation, PresetAppliedToModelWithoutCapabilitiesViaDefaultModel) {
   auto cat = test_catalog();
   auto r = parse("default_model = \"test/no-tools\"\ndefault_preset = \"j\"\n[presets.j]\njson_mode = true\n", {}, &cat);

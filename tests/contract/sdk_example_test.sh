@@ -3,12 +3,16 @@
 # into a temporary prefix, configures and builds docs/examples/acme-adapter against it
 # (find_package(ploke_sim CONFIG), nothing from the source tree), then runs the example's
 # contract test: its "acme" adapter is registered next to the built-ins and passes
-# acme.json (exit 0); a suite with a wrong expectation exits 1.
+# acme.json (exit 0); a suite with a wrong expectation exits 1. Then the plugin: installs
+# the ploke_cli component (the binary) and the example's acme.so + acme.json into the
+# prefix's lib/ploke-sim/plugins, and the installed binary lists acme as a plugin, passes
+# `contract --adapter acme` and serves chat and gateway traffic through it (loopback, port 0).
 # Args: CMAKE_COMMAND BUILD_DIR EXAMPLE_DIR CXX_COMPILER [COMPILER_LAUNCHER]
 set -eu
 CMAKE="$1"; BUILD="$2"; EXAMPLE="$3"; CXX="$4"; LAUNCHER="${5:-}"
 TMP="$(mktemp -d)"
-trap 'rm -rf "$TMP"' EXIT
+PIDS=""
+trap 'for p in $PIDS; do kill "$p" 2>/dev/null; done; wait 2>/dev/null; rm -rf "$TMP"' EXIT
 export CCACHE_NOHASHDIR=1
 
 "$CMAKE" --install "$BUILD" --prefix "$TMP/prefix" --component ploke_sdk >"$TMP/install.log"
@@ -40,4 +44,34 @@ grep -q "http_status: expected 429, got 420" "$TMP/out2"
 # The installed suites (and the golden cassettes they replay) work from the prefix too.
 "$TMP/build/acme_contract" "$TMP/prefix/share/ploke_sim/adapters/contracts/openai.json" >"$TMP/out3" || { cat "$TMP/out3"; exit 1; }
 grep -qE "^cassette_stream +cassette +stream +PASS" "$TMP/out3"
+
+# The plugin, loaded by the installed binary from <prefix>/lib/ploke-sim/plugins.
+"$CMAKE" --install "$BUILD" --prefix "$TMP/prefix" --component ploke_cli >>"$TMP/install.log"
+"$CMAKE" --install "$TMP/build" --prefix "$TMP/prefix" >"$TMP/install-acme.log"
+PLUGDIR="$TMP/prefix/lib/ploke-sim/plugins"
+test -f "$PLUGDIR/acme.so" && test -f "$PLUGDIR/acme.json"
+SIM_BIN="$TMP/prefix/bin/ploke-sim"
+unset PLOKE_SIM_PLUGIN_PATH
+export XDG_CACHE_HOME="$TMP/cache" XDG_CONFIG_HOME="$TMP/config" XDG_DATA_HOME="$TMP/data"
+"$SIM_BIN" adapters | tee "$TMP/adapters"
+grep -qE "^acme +plugin $PLUGDIR/acme.so \(acme 1\.0\.0, ABI [0-9]+\.[0-9]+\)$" "$TMP/adapters"
+grep -qE "^openai +built in$" "$TMP/adapters"
+"$SIM_BIN" contract --adapter acme >"$TMP/out4" || { cat "$TMP/out4"; exit 1; }
+grep -qE "^acme_rate_limit_420 +sim +non-stream +PASS" "$TMP/out4"
+"$SIM_BIN" serve --port 0 --fast >"$TMP/serve.out" 2>"$TMP/serve.err" &
+PIDS="$PIDS $!"
+for _ in $(seq 1 200); do grep -q '^listening on ' "$TMP/serve.out" 2>/dev/null && break; sleep 0.05; done
+SIM=$(sed -n 's/^listening on //p' "$TMP/serve.out")
+[[ -n "$SIM" ]] || { echo "FAIL: serve printed no URL"; cat "$TMP/serve.err"; exit 1; }
+export ACME_API_KEY=sk-acme-test
+"$SIM_BIN" chat --adapter acme --api-key-env ACME_API_KEY --base-url "$SIM/v1" --model gpt-4o-mini hello >"$TMP/chat" 2>&1 ||
+  { cat "$TMP/chat"; exit 1; }
+grep -q "finish=" "$TMP/chat"
+"$SIM_BIN" gateway --port 0 --provider "acme,$SIM/v1,gpt-4o-mini,ACME_API_KEY" >"$TMP/gw.out" 2>"$TMP/gw.err" &
+PIDS="$PIDS $!"
+for _ in $(seq 1 200); do grep -q '^listening on ' "$TMP/gw.out" 2>/dev/null && break; sleep 0.05; done
+GW=$(sed -n 's/^listening on //p' "$TMP/gw.out")
+code=$(curl -s -o "$TMP/gw.body" -w '%{http_code}' -H 'content-type: application/json' \
+  -d '{"model":"gpt-4o-mini","messages":[{"role":"user","content":"hello there"}]}' "$GW/v1/chat/completions")
+[[ $code == 200 ]] && grep -q '"choices"' "$TMP/gw.body" || { echo "FAIL: gateway via acme: $code"; cat "$TMP/gw.body" "$TMP/gw.err"; exit 1; }
 echo "sdk example: ok"

@@ -1,6 +1,7 @@
 // The Parser's [routing] section: policy, fallbacks, [routing.breaker], [routing.retry],
-// [routing.lanes]; and [shared] (see toml_parser.h and core/config/README.md).
+// [routing.lanes]; [shared]; and [plugins] (see toml_parser.h and core/config/README.md).
 #include <algorithm>
+#include <filesystem>
 
 #include "ploke/core/secret.h"
 #include "toml_parser.h"
@@ -135,6 +136,23 @@ void Parser::routing_lanes(const toml::node& n) {
   };
   for (const Knob& k : knobs) {
     if (auto* y = b->get(k.key)) int_range(*y, p + k.key, *k.dst, k.lo, k.hi);
+  }
+}
+
+void Parser::plugins(const toml::node& n) {
+  const toml::table* t = table(n, "plugins");
+  if (!t) return;
+  unknown_keys(*t, "plugins", KeySet{"load"});
+  const toml::node* x = t->get("load");
+  if (!x) return;
+  const std::filesystem::path dir = std::filesystem::path(file_).parent_path();
+  for (const std::string& entry : string_list(*x, "plugins.load")) {
+    if (entry.empty()) {
+      error(x->source(), "plugins.load", "expected a plugin file or folder, got an empty string");
+      continue;
+    }
+    std::filesystem::path p = expand(entry);
+    out_.config.plugins_load.push_back((p.is_relative() && !file_.empty() ? dir / p : p).string());
   }
 }
 

@@ -8,7 +8,7 @@ namespace ploke::config::internal {
 namespace {
 
 const KeySet kTopKeys = {"active_profile", "default_model", "default_preset", "ledger", "params", "providers",
-                         "models", "presets", "profiles", "credentials", "budgets", "routing", "shared"};
+                         "models", "presets", "profiles", "credentials", "budgets", "routing", "shared", "plugins"};
 const KeySet kProviderKeys = {"kind", "base_url", "credential", "params"};
 const KeySet kModelKeys = {"id", "provider", "preset", "params", "aliases", "deployments"};
 const KeySet kDeploymentKeys = {"provider", "id", "weight"};
@@ -29,6 +29,7 @@ void Parser::parse(const toml::table& root) {
   each_entry(root, "profiles", [this](const std::string& name, const toml::node& n) { profile(name, n); });
   if (auto* n = root.get("routing")) routing(*n);
   if (auto* n = root.get("shared")) shared(*n);
+  if (auto* n = root.get("plugins")) plugins(*n);
   if (auto* n = root.get("budgets")) budgets(*n);
 }
 

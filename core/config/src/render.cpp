@@ -270,6 +270,13 @@ std::string render_config(const Config& c, const SaveOptions& options) {
   if (c.routing != RoutingConfig{}) root.insert("routing", routing_to_toml(c.routing));
   if (c.shared != SharedConfig{}) root.insert("shared", shared_to_toml(c.shared));
   if (!c.budgets.empty()) root.insert("budgets", budgets_to_toml(c));
+  if (!c.plugins_load.empty()) {
+    toml::array load;
+    for (const auto& p : c.plugins_load) load.push_back(p);
+    toml::table plugins;
+    plugins.insert("load", std::move(load));
+    root.insert("plugins", std::move(plugins));
+  }
   std::ostringstream os;
   os << "# ploke-sim config (see core/config/README.md). Written by ploke-sim"
      << (options.with_keys ? "; holds keys.\n" : "; inline keys redacted.\n");

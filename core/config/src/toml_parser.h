@@ -84,6 +84,8 @@ class Parser {
   // [shared] (parse_routing.cpp).
   void shared(const toml::node& n);
   void shared_url(const toml::node& n);
+  // [plugins] (parse_routing.cpp).
+  void plugins(const toml::node& n);
 
   void env_param(const char* var, const char* key);
 

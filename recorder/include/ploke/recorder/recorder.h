@@ -57,6 +57,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "ploke/codec/redact.h"
 #include "ploke/codec/scripted.h"
@@ -114,6 +115,8 @@ struct RecorderOptions {
   /// recording of a request in the replay-only modes (new_episodes always records anew).
   codec::Timing replay_timing = codec::Timing::Recorded();
   bool repeat_last = true;
+  /// Request body paths replay matching ignores; empty = adapters::builtin_cassette_ignore_paths().
+  std::vector<std::string> match_ignore_paths;
   /// Requests that do not ask for a stream ("stream": true in the body or Accept:
   /// text/event-stream) are answered once the upstream's response is complete, with one
   /// respond() (head + body in one send(); the c1 latency target). false = every response

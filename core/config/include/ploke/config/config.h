@@ -165,6 +165,9 @@ struct Config {
   std::vector<BudgetConfig> budgets;
   RoutingConfig routing;
   SharedConfig shared;
+  /// [plugins] load: adapter plugin files or folders ploke-sim loads (docs/adding-an-adapter.md
+  /// section 5); `~/` expanded, a relative path taken from the config file's folder.
+  std::vector<std::string> plugins_load;
   /// What the environment changed (names only, never values): "PLOKE_SIM_TEMPERATURE".
   std::vector<std::string> env_overrides_applied;
   /// The file's own settings before env overrides (what save_config writes back).
