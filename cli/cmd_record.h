@@ -27,7 +27,7 @@ struct RecordArgs {
   std::vector<std::string> match_ignore_paths;
   std::string mode = "once";     ///< once | new_episodes | all | none
   std::string host = "127.0.0.1";
-  int port = 8080;               ///< 0 = ephemeral
+  int port = 8081;               ///< 0 = ephemeral (serve 8080, gateway 4000)
   int flush_ms = 1000;           ///< periodic flush; 0 = only on exit
   std::string timing = "recorded";  ///< replay timing: recorded | none | xN
   bool insecure = false;         ///< do not verify the upstream's TLS certificate

@@ -168,7 +168,7 @@ int run_gateway_keys(const GatewayKeysArgs& args);
 /// Anthropic Messages) endpoint; docs/gateway.md.
 struct GatewayArgs {
   std::string host = "127.0.0.1";
-  int port = 8080;
+  int port = 4000;  ///< serve 8080, gateway 4000, record 8081: each its own default
   std::string config;
   std::vector<std::string> providers;  ///< ADAPTER,URL[,MODEL[,KEY_ENV]]
   bool sim = false;

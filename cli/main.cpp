@@ -37,9 +37,13 @@ int run_record_with_plugins(ploke::cli::RecordArgs& args) {
   return ploke::cli::run_record(args);
 }
 
+// Bare `ploke-sim`: every command, from the parser's own list (never a hand-kept one).
 int no_subcommand(CLI::App& app) {
-  std::fprintf(stderr, "ploke-sim: a subcommand is required (demo, serve, chat, record, cassette, adapters, contract, "
-                       "models, config, model, provider, usage, scenario, check, ploke)\n%s", app.help().c_str());
+  std::string names;
+  for (const CLI::App* sub : app.get_subcommands([](const CLI::App*) { return true; })) {
+    names += (names.empty() ? "" : ", ") + sub->get_name();
+  }
+  std::fprintf(stderr, "ploke-sim: a command is required (%s)\n%s", names.c_str(), app.help().c_str());
   return ploke::cli::kExitUsage;
 }
 

@@ -14,7 +14,16 @@ trap cleanup EXIT
 source "$(dirname "$0")/lib.sh"
 
 "$BIN" --help >"$TMP/out" 2>&1; check "help" 0 $? "serve" "$TMP/out"
-"$BIN" >"$TMP/out" 2>&1; check "no subcommand is a usage error" 2 $? "subcommand" "$TMP/out"
+"$BIN" >"$TMP/out" 2>&1; check "no subcommand is a usage error" 2 $? "a command is required" "$TMP/out"
+# Bare ploke-sim names every command the parser knows (not a hand-kept list).
+for cmd in demo serve chat record cassette adapters contract models config model provider usage llm routing scenario check ploke gateway; do
+  ok_if "  bare ploke-sim lists $cmd" "head -1 '$TMP/out' | grep -qE '[(, ]$cmd[,)]'"
+done
+# serve, gateway and record each have their own default port.
+for pair in serve:8080 gateway:4000 record:8081; do
+  "$BIN" "${pair%%:*}" --help >"$TMP/help" 2>&1
+  check "${pair%%:*} defaults to port ${pair#*:}" 0 $? "--port INT:INT in \[0 - 65535\]=${pair#*:}|--port.*=${pair#*:}" "$TMP/help"
+done
 "$BIN" frobnicate >"$TMP/out" 2>&1; check "unknown subcommand" 2 $? "frobnicate" "$TMP/out"
 "$BIN" serve --port 70000 >"$TMP/out" 2>&1; check "port out of range" 2 $? "port" "$TMP/out"
 "$BIN" serve --faults "$TMP/missing.json" >"$TMP/out" 2>&1; check "missing fault plan file" 2 $? "missing.json" "$TMP/out"
