@@ -22,6 +22,7 @@
 // atomic; refused when the edited file would not be valid. Exit codes: 0 ok, 1 a check
 // failed, 2 usage or bad config.
 #include <CLI/CLI.hpp>
+#include <nlohmann/json.hpp>
 #include <unistd.h>
 
 #include <chrono>
@@ -100,9 +101,66 @@ int save(const ConfigArgs& a, const cfg::LoadResult& r, const std::vector<cfg::C
   return kExitOk;
 }
 
+using OJson = nlohmann::ordered_json;
+
+// `config validate --json`: {"ok","file","counts":{…},"warnings":[…],"errors":[{"file","line","column","path","message"}]}.
+int validate_json(const cfg::LoadResult& r) {
+  const auto& c = r.config;
+  OJson errors = OJson::array();
+  for (const auto& e : r.errors) {
+    errors.push_back({{"file", e.file.empty() ? r.path : e.file}, {"line", e.line}, {"column", e.column},
+                      {"path", e.path}, {"message", redact_secrets(e.message)}});
+  }
+  OJson warnings = OJson::array();
+  for (const auto& w : r.warnings) warnings.push_back(redact_secrets(w));
+  OJson j = {{"ok", r.ok()},
+             {"file", r.path.empty() ? OJson(nullptr) : OJson(r.path)},
+             {"counts", {{"providers", c.providers.size()}, {"models", c.models.size()}, {"presets", c.presets.size()},
+                         {"profiles", c.profiles.size()}, {"credentials", c.credentials.size()},
+                         {"budgets", c.budgets.size()}}},
+             {"warnings", std::move(warnings)},
+             {"errors", std::move(errors)}};
+  std::printf("%s\n", j.dump(2).c_str());
+  return r.ok() ? kExitOk : kExitUsage;
+}
+
+// `config show --json`: the header facts and the file's settings as one object (keys
+// redacted); with --resolve, "resolved": the effective parameters' lines.
+int show_json(const ConfigArgs& a, const cfg::LoadResult& r) {
+  const auto& c = r.config;
+  OJson presets = OJson::array();
+  for (const auto& kv : c.presets) presets.push_back({{"name", kv.first}, {"builtin", kv.second.builtin}});
+  auto opt = [](const std::string& v) { return v.empty() ? OJson(nullptr) : OJson(v); };
+  OJson j = {{"file", opt(r.path)},
+             {"active_profile", opt(c.active_profile)},
+             {"default_model", opt(c.default_model)},
+             {"default_preset", opt(c.default_preset)},
+             {"env_overrides", c.env_overrides_applied},
+             {"presets", std::move(presets)},
+             {"config", OJson::parse(cfg::render_config_json(c))}};
+  if (!a.resolve.empty()) {
+    auto p = cfg::resolve_params(c, a.resolve, a.preset);
+    if (!p.ok()) {
+      std::fprintf(stderr, "ploke-sim config show: %s\n", p.status().message().c_str());
+      return kExitUsage;
+    }
+    OJson lines = OJson::array();
+    std::string text = redact_secrets(cfg::render_resolved(*p));
+    for (size_t pos = 0, nl; pos < text.size(); pos = nl + 1) {
+      nl = text.find('\n', pos);
+      if (nl == std::string::npos) nl = text.size();
+      if (nl > pos) lines.push_back(text.substr(pos, nl - pos));
+    }
+    j["resolved"] = {{"model", a.resolve}, {"lines", std::move(lines)}};
+  }
+  std::printf("%s\n", j.dump(2).c_str());
+  return kExitOk;
+}
+
 int cmd_validate(const ConfigArgs& a) {
   auto cat = load_catalog(a);
   auto r = load(a, &cat);
+  if (a.json) return validate_json(r);
   print_warnings(r);
   if (!r.ok()) return report_errors(r);
   const auto& c = r.config;
@@ -117,6 +175,7 @@ int cmd_show(const ConfigArgs& a) {
   auto r = load(a, &cat);
   print_warnings(r);
   if (!r.ok()) return report_errors(r);
+  if (a.json) return show_json(a, r);
   const auto& c = r.config;
   std::printf("# file: %s\n", r.path.empty() ? "(none)" : r.path.c_str());
   std::printf("# active profile: %s\n", c.active_profile.empty() ? "(none)" : c.active_profile.c_str());
@@ -330,12 +389,14 @@ void add_config_commands(CLI::App& app, ConfigArgs& args) {
   auto* v = c->add_subcommand("validate", "Check the config file; exit 2 listing every error with its path");
   common(v);
   v->add_option("--cache", args.cache, "Models cache for capability checks (default $XDG_CACHE_HOME/ploke-sim/models-cache.json)");
+  v->add_flag("--json", args.json, "Print the verdict, counts, warnings and every error as JSON");
   v->callback([&args] { args.action = "validate"; });
   auto* s = c->add_subcommand("show", "Print the config (keys redacted), the active profile and env overrides");
   common(s);
   s->add_option("--cache", args.cache, "Models cache");
   s->add_option("--resolve", args.resolve, "Print the effective parameters for this model, with their sources");
   s->add_option("--preset", args.preset, "Preset for --resolve");
+  s->add_flag("--json", args.json, "Print the same as JSON (the settings as an object; keys redacted)");
   s->callback([&args] { args.action = "show"; });
 
   auto* m = app.add_subcommand("model", "Switch the default model (with checks)");

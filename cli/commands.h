@@ -135,7 +135,7 @@ int run_contract(const ContractArgs& args);
 struct ConfigArgs {
   std::string action;  ///< validate | show | model-use | profile (set by the parser)
   std::string config, cache, model, preset, profile, resolve;
-  bool dry_run = false, with_keys = false;
+  bool dry_run = false, with_keys = false, json = false;
   int timeout_ms = 2000;
 };
 void add_config_commands(CLI::App& app, ConfigArgs& args);

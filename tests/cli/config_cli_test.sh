@@ -207,4 +207,27 @@ PLOKE_SIM_LEDGER="$LEDGER" "$BIN" usage --since 2020-01-01 >"$TMP/out" 2>&1; che
 echo "not a database at all, just some text that is long enough to be read" >"$TMP/junk.db"
 "$BIN" usage --ledger "$TMP/junk.db" >"$TMP/out" 2>&1; check "usage: not a ledger" 2 $? "junk.db" "$TMP/out"
 
+# --json on config validate and show: one shape each, keys redacted, exit codes as the text forms.
+cat >"$TMP/json.toml" <<'TOML'
+[providers.local]
+kind = "custom"
+base_url = "http://127.0.0.1:8080/v1"
+[credentials.mine]
+provider = "local"
+key = "sk-proj-FAKEjson0123456789abcdefghijkl"
+[models.smart]
+id = "gpt-4o"
+provider = "local"
+[models.smart.params]
+temperature = 0.3
+TOML
+"$BIN" config validate --config "$TMP/json.toml" --json >"$TMP/out" 2>/dev/null; check "config validate --json" 0 $?
+ok_if "  ok, counts, no errors" 'python3 -c "import json,sys; d=json.load(open(sys.argv[1])); assert d[\"ok\"] and d[\"counts\"][\"models\"]==1 and d[\"errors\"]==[] and d[\"warnings\"]" "$TMP/out"'
+printf '[models.x]\nid = 3\n' >"$TMP/bad.toml"
+"$BIN" config validate --config "$TMP/bad.toml" --json >"$TMP/out" 2>/dev/null; check "config validate --json, bad file: exit 2" 2 $?
+ok_if "  every error with file, line, column, path" 'python3 -c "import json,sys; d=json.load(open(sys.argv[1])); e=d[\"errors\"][0]; assert not d[\"ok\"] and e[\"path\"]==\"models.x.id\" and e[\"line\"]==2 and e[\"file\"].endswith(\"bad.toml\")" "$TMP/out"'
+"$BIN" config show --config "$TMP/json.toml" --json --resolve smart >"$TMP/out" 2>/dev/null; check "config show --json" 0 $?
+ok_if "  the settings as an object, resolved parameters" 'python3 -c "import json,sys; d=json.load(open(sys.argv[1])); c=d[\"config\"]; assert c[\"models\"][\"smart\"][\"id\"]==\"gpt-4o\" and c[\"credentials\"][\"mine\"][\"key\"]==\"[REDACTED]\" and d[\"resolved\"][\"lines\"]" "$TMP/out"'
+absent "  config show --json never prints the key" "FAKEjson0123456789" "$TMP/out"
+
 finish

@@ -304,4 +304,16 @@ Status save_config(const std::string& path, const Config& c, const SaveOptions& 
   return write_file_atomic(path, text);
 }
 
+std::string render_config_json(const Config& c) {
+  const std::string text = render_config(c, {false});
+  try {
+    const toml::table root = toml::parse(text, std::string_view("rendered config"));
+    std::ostringstream os;
+    os << toml::json_formatter{root};
+    return os.str();
+  } catch (const toml::parse_error&) {
+    return "{}";  // render_config always writes valid TOML; never reached
+  }
+}
+
 }  // namespace ploke::config

@@ -237,6 +237,8 @@ struct SaveOptions {
 };
 /// TOML text of the file's settings (built-ins omitted; env overrides not baked in).
 std::string render_config(const Config& config, const SaveOptions& options = {});
+/// The same settings as JSON (render_config's tables as objects; keys always redacted).
+std::string render_config_json(const Config& config);
 /// Atomic write (temp, fsync, rename); mode 0600 when keys are written.
 Status save_config(const std::string& path, const Config& config, const SaveOptions& options = {});
 
