@@ -4,6 +4,7 @@
 #include "cmd_cassette.h"
 
 #include <CLI/CLI.hpp>
+#include <nlohmann/json.hpp>
 
 #include <cstdio>
 #include <optional>
@@ -59,6 +60,19 @@ int run_redact(const CassetteArgs& args) {
   return kExitOk;
 }
 
+// `cassette lint --json`: {"file","parsed","ok","errors","warnings","findings":[{"severity","path","message"}]}.
+void print_lint_json(const std::string& file, const codec::LintReport& rep) {
+  nlohmann::ordered_json findings = nlohmann::ordered_json::array();
+  for (const auto& f : rep.findings) {
+    findings.push_back({{"severity", f.severity == codec::Finding::Severity::kError ? "error" : "warning"},
+                        {"path", f.path},
+                        {"message", f.message}});
+  }
+  const nlohmann::ordered_json j = {{"file", file},          {"parsed", rep.parsed},     {"ok", rep.parsed && rep.ok()},
+                                    {"errors", rep.errors()}, {"warnings", rep.warnings()}, {"findings", std::move(findings)}};
+  std::printf("%s\n", j.dump(2).c_str());
+}
+
 int run_lint(const CassetteArgs& args) {
   codec::RedactionConfig config;
   config.patterns = args.patterns;
@@ -68,6 +82,11 @@ int run_lint(const CassetteArgs& args) {
     return kExitUsage;
   }
   const codec::LintReport rep = codec::lint_cassette_file(args.input, *rules);
+  const int rc = !rep.parsed ? kExitUsage : rep.ok() ? kExitOk : kExitFailed;
+  if (args.json) {
+    print_lint_json(args.input, rep);
+    return rc;
+  }
   if (!rep.parsed) {
     // Malformed or unreadable: every schema error with its field path.
     std::fputs(rep.to_string().c_str(), stderr);
@@ -78,7 +97,17 @@ int run_lint(const CassetteArgs& args) {
     return kExitOk;
   }
   std::fputs(rep.to_string().c_str(), stdout);
-  return rep.ok() ? kExitOk : kExitFailed;
+  return rc;
+}
+
+// `cassette diff --json`: {"same","metadata":[…],"interactions":[{"index","id_a","id_b","changes":[…]}]}.
+void print_diff_json(const codec::CassetteDiff& d) {
+  nlohmann::ordered_json inter = nlohmann::ordered_json::array();
+  for (const auto& i : d.interactions) {
+    inter.push_back({{"index", i.index}, {"id_a", i.id_a}, {"id_b", i.id_b}, {"changes", i.lines}});
+  }
+  const nlohmann::ordered_json j = {{"same", d.empty()}, {"metadata", d.metadata}, {"interactions", std::move(inter)}};
+  std::printf("%s\n", j.dump(2).c_str());
 }
 
 int run_diff(const CassetteArgs& args) {
@@ -95,8 +124,12 @@ int run_diff(const CassetteArgs& args) {
     opts.timing_tolerance_ms = args.timing_tolerance_ms;
   }
   opts.compare_metadata = !args.no_metadata;
-  const codec::CassetteDiff d = codec::diff_cassettes(*a, *b, opts);
-  std::string text = codec::redacted_diff_text(*a, *b, opts);  // never prints a credential
+  const codec::CassetteDiff d = codec::redacted_diff(*a, *b, opts);  // never prints a credential
+  if (args.json) {
+    print_diff_json(d);
+    return d.empty() ? kExitOk : kExitFailed;
+  }
+  std::string text = d.to_string();
   if (text.empty() || text.back() != '\n') text += '\n';
   std::fputs(text.c_str(), stdout);
   return d.empty() ? kExitOk : kExitFailed;
@@ -155,6 +188,7 @@ CLI::App* add_cassette_command(CLI::App& app, CassetteArgs& args) {
                                               "(exit 0 clean, 1 findings, 2 malformed)");
   lint->add_option("file", args.input, "Cassette file")->required();
   lint->add_option("--pattern", args.patterns, "Extra secret regex (ECMAScript), repeatable");
+  lint->add_flag("--json", args.json, "Print the findings as JSON (same exit codes)");
   lint->callback([&args] { args.action = Action::kLint; });
 
   CLI::App* diff = cs->add_subcommand("diff", "Compare two cassettes (exit 0 same, 1 different, 2 malformed)");
@@ -163,6 +197,7 @@ CLI::App* add_cassette_command(CLI::App& app, CassetteArgs& args) {
   diff->add_option("--timing-tolerance-ms", args.timing_tolerance_ms,
                    "Also compare timing; differences up to this are ignored")->check(CLI::NonNegativeNumber);
   diff->add_flag("--no-metadata", args.no_metadata, "Ignore cassette metadata (name, recorded_at, …)");
+  diff->add_flag("--json", args.json, "Print the differences as JSON (same exit codes)");
   diff->callback([&args] { args.action = Action::kDiff; });
 
   CLI::App* hx = cs->add_subcommand("har-export", "Write a cassette as HAR 1.2 (lossless: _chunks, _ploke)");

@@ -6,11 +6,11 @@
 // Kept out of commands.h (which may include this header for ServeArgs) so this header never
 // includes it back.
 //
-//   cassette lint FILE [--pattern REGEX]…   schema + consistency + secret scan.
+//   cassette lint FILE [--pattern REGEX]… [--json]   schema + consistency + secret scan.
 //                                          Exit 0 clean (warnings allowed), 1 findings
 //                                          (errors: e.g. a key that looks real), 2 malformed
 //                                          or unreadable (message names the file and field path).
-//   cassette diff A B [--timing-tolerance-ms X] [--no-metadata]
+//   cassette diff A B [--timing-tolerance-ms X] [--no-metadata] [--json]
 //                                          Exit 0 same, 1 different, 2 a malformed input.
 //   cassette har-export FILE OUT.har       Exit 0, 2 malformed input, 1 write failed.
 //   cassette har-import IN.har OUT.json [--pattern REGEX]…
@@ -68,6 +68,7 @@ struct CassetteArgs {
   std::vector<std::string> patterns;  ///< lint, redact, har-import: extra secret regexes
   double timing_tolerance_ms = -1;    ///< diff: >= 0 also compares timing
   bool no_metadata = false;           ///< diff: ignore cassette metadata
+  bool json = false;                  ///< lint, diff: --json
 };
 
 /// Registers `cassette` and its subcommands on `app`; returns the `cassette` subcommand.

@@ -94,6 +94,16 @@ check "diff different bodies" 1 $? "content" "$TMP/out"
 check "diff --no-metadata still sees the body" 1 $? "Hello from the cassette" "$TMP/out"
 "$BIN" cassette diff "$TMP/good.json" "$TMP/wrongtype.json" >"$TMP/out" 2>&1
 check "diff malformed input exits 2" 2 $? 'wrongtype.json.*response\.status' "$TMP/out"
+# --json: one shape each, the same exit codes, planted keys never echoed.
+"$BIN" cassette diff --json "$TMP/good.json" "$TMP/other.json" >"$TMP/out" 2>&1; check "diff --json: exit 1" 1 $?
+ok_if "  diff --json: same false, the body change listed" 'python3 -c "import json,sys; d=json.load(open(sys.argv[1])); assert d[\"same\"] is False and any(\"content\" in c for c in d[\"interactions\"][0][\"changes\"])" "$TMP/out"'
+"$BIN" cassette diff --json "$TMP/good.json" "$TMP/good.json" >"$TMP/out" 2>&1; check "diff --json same: exit 0" 0 $? '"same": true' "$TMP/out"
+"$BIN" cassette diff --json "$TMP/leak-header.json" "$TMP/good.json" >"$TMP/out" 2>&1; check "diff --json of a leaky cassette: exit 1" 1 $?
+absent "  diff --json never prints the planted key" "$KEY" "$TMP/out"
+"$BIN" cassette lint --json "$TMP/leak-header.json" >"$TMP/out" 2>&1; check "lint --json, a planted key: exit 1" 1 $? '"severity": "error"' "$TMP/out"
+absent "  lint --json never prints the planted key" "$KEY" "$TMP/out"
+"$BIN" cassette lint --json "$TMP/wrongtype.json" >"$TMP/out" 2>&1; check "lint --json malformed: exit 2" 2 $? '"parsed": false' "$TMP/out"
+python3 -m json.tool "$TMP/out" >/dev/null; check "  still one JSON document" 0 $?
 
 # ---- HAR ----
 "$BIN" cassette har-export "$TMP/good.json" "$TMP/good.har" >"$TMP/out" 2>&1; check "har-export" 0 $? "1 entries" "$TMP/out"

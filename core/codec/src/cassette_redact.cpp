@@ -45,16 +45,26 @@ std::string replace_values(std::string text, std::vector<std::string> values) {
 
 }  // namespace
 
-std::string redacted_diff_text(const Cassette& a, const Cassette& b, const DiffOptions& options,
-                               const RedactionRules& rules) {
+CassetteDiff redacted_diff(const Cassette& a, const Cassette& b, const DiffOptions& options,
+                           const RedactionRules& rules) {
   std::vector<std::string> values;
   for (const Cassette* c : {&a, &b}) {
     for (const Interaction& i : c->interactions) {
       for (std::string& v : credential_values(i, rules)) values.push_back(std::move(v));
     }
   }
-  const std::string text = diff_cassettes(a, b, options).to_string();
-  return rules.redact_text(replace_values(text, std::move(values)));
+  CassetteDiff d = diff_cassettes(a, b, options);
+  auto clean = [&](std::string& line) { line = rules.redact_text(replace_values(line, values)); };
+  for (std::string& line : d.metadata) clean(line);
+  for (InteractionDiff& i : d.interactions) {
+    for (std::string& line : i.lines) clean(line);
+  }
+  return d;
+}
+
+std::string redacted_diff_text(const Cassette& a, const Cassette& b, const DiffOptions& options,
+                               const RedactionRules& rules) {
+  return redacted_diff(a, b, options, rules).to_string();
 }
 
 }  // namespace ploke::codec

@@ -77,6 +77,9 @@ Result<Cassette> har_to_cassette(std::string_view har_text, std::string_view sou
 /// would still not pass lint (nothing is written by the caller then). Used by har-import and
 /// `cassette redact`.
 Result<std::string> redact_and_serialize(Cassette cassette, const RedactionRules& rules, std::string_view source_name);
+/// diff_cassettes(a, b) with every line redacted as redacted_diff_text() redacts its text.
+CassetteDiff redacted_diff(const Cassette& a, const Cassette& b, const DiffOptions& options,
+                           const RedactionRules& rules = RedactionRules::Defaults());
 /// diff_cassettes(a, b).to_string() with every credential value of either cassette (as
 /// credential_values() finds them) and every secret pattern shown as "[REDACTED]".
 std::string redacted_diff_text(const Cassette& a, const Cassette& b, const DiffOptions& options,
