@@ -21,6 +21,7 @@
 #include "ploke/config/config.h"
 #include "routing_options.h"
 #include "ploke/core/chat_client.h"
+#include "ploke/dashboard/dashboard.h"
 #include "ploke/core/clock.h"
 #include "ploke/core/registry.h"
 #include "ploke/core/secret.h"
@@ -64,6 +65,7 @@ CLI::App* add_provider_health_command(CLI::App& app, HealthArgs& a) {
       ->capture_default_str()->check(CLI::Range(1, 100));
   ph->add_option("--timeout-ms", a.timeout_ms, "Per-probe total timeout, ms")->capture_default_str()
       ->check(CLI::Range(1, 600000));
+  ph->add_flag("--json", a.json, "Print the probes and each endpoint's health as JSON (same exit codes)");
   return ph;
 }
 
@@ -435,14 +437,26 @@ int run_provider_health(const HealthArgs& args) {
   // Every endpoint, every round (the façade's probe budget still applies).
   po.max_probes_per_minute = static_cast<uint32_t>(args.rounds) * static_cast<uint32_t>(setup->endpoints.size());
   size_t ok = 0;
+  nlohmann::ordered_json probes = nlohmann::ordered_json::array();
   for (int round = 1; round <= args.rounds; ++round) {
     for (const auto& p : setup->client->probe(po)) {
-      std::printf("probe %d %-32s %-16s %8.1f ms\n", round, p.endpoint_id.c_str(), p.outcome.c_str(),
-                  std::chrono::duration<double, std::milli>(p.duration).count());
+      const double ms = std::chrono::duration<double, std::milli>(p.duration).count();
+      if (args.json) {
+        probes.push_back({{"round", round}, {"endpoint", p.endpoint_id}, {"outcome", p.outcome}, {"ms", ms}});
+      } else {
+        std::printf("probe %d %-32s %-16s %8.1f ms\n", round, p.endpoint_id.c_str(), p.outcome.c_str(), ms);
+      }
       ok += p.outcome == "ok";
     }
   }
-  std::printf("\n%s", resilience::render_health_text(setup->client->health()).c_str());
+  if (args.json) {
+    // {"ok","probes":[{"round","endpoint","outcome","ms"}],"endpoints":[…as the dashboard's…]}
+    const nlohmann::ordered_json j = {{"ok", ok > 0}, {"probes", std::move(probes)},
+                                      {"endpoints", nlohmann::ordered_json::parse(dashboard::endpoints_json(setup->client->health()))}};
+    std::printf("%s\n", j.dump(2).c_str());
+  } else {
+    std::printf("\n%s", resilience::render_health_text(setup->client->health()).c_str());
+  }
   return ok > 0 ? kExitOk : kExitFailed;
 }
 

@@ -88,6 +88,7 @@ struct HealthArgs {
   std::vector<std::string> fallbacks;
   int rounds = 3;
   int timeout_ms = 10000;
+  bool json = false;
 };
 /// `provider health` under the `provider` command (added by add_config_commands).
 CLI::App* add_provider_health_command(CLI::App& app, HealthArgs& args);

@@ -74,6 +74,11 @@ check "chat --json --trace carries the trace as JSON" 0 $?
 check "provider health probes every endpoint and shows error rates" 0 $? "gpt-4o-mini#1 +closed .* 100\.0%" "$TMP/out"
 "$BIN" provider health --base-url "$URL500/v1" --rounds 1 >"$TMP/out" 2>&1
 check "provider health with no healthy endpoint exits 1" 1 $? "server_error" "$TMP/out"
+"$BIN" provider health --base-url "$URL500/v1" --fallback "openai,$URL/v1" --rounds 2 --json >"$TMP/out" 2>/dev/null
+check "provider health --json" 0 $?
+ok_if "  probes per round and each endpoint's breaker and error rate" 'python3 -c "import json,sys; d=json.load(open(sys.argv[1])); assert d[\"ok\"] and len(d[\"probes\"])==4 and {e[\"breaker\"] for e in d[\"endpoints\"]} <= {\"closed\",\"open\",\"half_open\"} and any(e[\"error_rate\"]==1.0 for e in d[\"endpoints\"])" "$TMP/out"'
+"$BIN" provider health --base-url "$URL500/v1" --rounds 1 --json >"$TMP/out" 2>/dev/null
+check "provider health --json, nothing healthy: exit 1" 1 $? '"ok": false' "$TMP/out"
 kill -TERM "$S500_PID"; wait "$S500_PID"
 # serve's access log: by default (warn) only answers that failed or carried a fault, one line each.
 grep -Eq 'component=serve event=access trace_id=req_[0-9a-f]+ protocol=openai method=POST path=/v1/chat/completions model=gpt-4o-mini status=500 latency_ms=[0-9.]+ fault=' "$TMP/serve500.out"

@@ -273,4 +273,13 @@ std::string gateway_json(const resilience::LlmClient& client, const std::vector<
   return gateway_json(client.health(), client.queue_status(), total, errors, recent, info);
 }
 
+std::string endpoints_json(const std::vector<resilience::EndpointHealth>& endpoints) {
+  std::string out;
+  Writer w(out);
+  w.begin_array();
+  for (const auto& e : endpoints) write_endpoint(w, e);
+  w.end_array();
+  return out;
+}
+
 }  // namespace ploke::dashboard

@@ -54,4 +54,8 @@ std::string gateway_json(const std::vector<resilience::EndpointHealth>& endpoint
                          const resilience::QueueStatus& queue, uint64_t requests_total, uint64_t errors_total,
                          const std::vector<resilience::RequestTrace>& recent, const GatewayInfo& info = {});
 
+/// The endpoints' health as a JSON array, each element shaped as in gateway_json()'s
+/// "endpoints" (`provider health --json`).
+std::string endpoints_json(const std::vector<resilience::EndpointHealth>& endpoints);
+
 }  // namespace ploke::dashboard
