@@ -1,4 +1,4 @@
-// `ploke-sim check [--scenario FILE] [--profile NAME] [--json] [--junit FILE] -- COMMAND…`
+// `ploke-sim check [--scenario FILE] [--sdk-profile NAME] [--json] [--junit FILE] -- COMMAND…`
 //
 // Judges an application's own LLM client: serves the simulator on loopback with a check
 // file's fault schedule (synthetic answers, or --cassette replay), runs COMMAND with the
@@ -15,7 +15,6 @@
 #include "commands.h"
 #include "ploke/core/file_io.h"
 #include "ploke/scenarios/client_check.h"
-#include "ploke/scenarios/scenario.h"
 #include "ploke/simulator/http_server.h"
 
 namespace ploke::cli {
@@ -26,11 +25,12 @@ CLI::App* add_check_command(CLI::App& app, CheckArgs& args) {
   auto* c = app.add_subcommand("check", "Run your app's tests against the simulator under faults and judge its LLM client");
   c->add_option("-s,--scenario", args.scenario,
                 "Check file: fault schedule + client checks (default: the library's checks/standard.json)");
-  c->add_option("--profile", args.profile,
+  c->add_option("--sdk-profile", args.profile,
                 "Judge with an SDK's parameters: openai-node, openai-python, anthropic-node, vercel-ai");
   c->add_flag("--json", args.json, "Print the report as JSON (the command's stdout goes to stderr)");
   c->add_option("--junit", args.junit, "Write JUnit XML to this file (a test per check, for CI)");
-  c->add_option("--timeout", args.timeout, "Stop the command after this long (e.g. 90s; default: the file's, else 5m)");
+  c->add_option("--timeout-ms", args.timeout_ms, "Stop the command after this many ms (default: the file's timeout, else 5 min)")
+      ->check(CLI::Range(int64_t{1}, int64_t{86'400'000}));
   c->add_option("--host", args.host, "Simulator address")->capture_default_str();
   c->add_option("--port", args.port, "Simulator port (0 = any free port)")->capture_default_str()->check(CLI::Range(0, 65535));
   c->add_flag("--keep-keys", args.keep_keys,
@@ -61,7 +61,7 @@ Result<sc::ClientCheckSpec> load_spec(const CheckArgs& args) {
   if (!spec.ok()) return spec;
   if (!args.profile.empty()) {
     const sc::ClientProfile* p = sc::find_client_profile(args.profile);
-    if (p == nullptr) return InvalidRequestError("--profile: unknown profile '" + args.profile + "' (see --list-profiles)");
+    if (p == nullptr) return InvalidRequestError("--sdk-profile: unknown profile '" + args.profile + "' (see --list-profiles)");
     for (auto& c : spec->checks) {
       for (const auto& pc : p->checks) {
         if (pc.kind == c.kind) c = pc;
@@ -69,11 +69,7 @@ Result<sc::ClientCheckSpec> load_spec(const CheckArgs& args) {
     }
     spec->profile = args.profile;
   }
-  if (!args.timeout.empty()) {
-    auto d = sc::parse_duration_text(args.timeout);
-    if (!d || *d <= Duration::zero()) return InvalidRequestError("--timeout: expected a duration like 90s or 5m");
-    spec->timeout = *d;
-  }
+  if (args.timeout_ms > 0) spec->timeout = std::chrono::milliseconds(args.timeout_ms);
   return spec;
 }
 

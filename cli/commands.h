@@ -238,7 +238,7 @@ struct CheckArgs {
   std::vector<std::string> command;   ///< after --
   bool json = false;
   std::string junit;
-  std::string timeout;                ///< "" = the file's (default 5m)
+  int64_t timeout_ms = 0;             ///< 0 = the file's timeout (default 5 min)
   std::string host = "127.0.0.1";
   int port = 0;
   bool keep_keys = false;

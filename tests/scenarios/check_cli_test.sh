@@ -21,9 +21,9 @@ check "bad check file: exit 2 naming every field" 2 $? "client.expect\[1\].check
 check "  and the fault's field" 0 0 "faults\[0\].status" "$TMP/err.txt"
 printf '{"client": ' >"$TMP/trunc.json"
 run -s "$TMP/trunc.json" -- true; check "truncated JSON: exit 2 with the byte" 2 $? "trunc.json.*byte" "$TMP/err.txt"
-run --profile nope -- true; check "unknown profile: exit 2" 2 $? "unknown profile 'nope'" "$TMP/err.txt"
+run --sdk-profile nope -- true; check "unknown profile: exit 2" 2 $? "unknown profile 'nope'" "$TMP/err.txt"
 run -- "$TMP/no-such-program"; check "a command that cannot start: exit 2" 2 $? "cannot run .*no-such-program" "$TMP/err.txt"
-run --timeout soon -- true; check "bad --timeout: exit 2" 2 $? "--timeout" "$TMP/err.txt"
+run --timeout-ms soon -- true; check "bad --timeout-ms: exit 2" 2 $? "--timeout-ms" "$TMP/err.txt"
 run --list-profiles; check "--list-profiles" 0 $? "openai-node" "$TMP/out.txt"
 ok_if "  lists the four profiles" '[[ $(grep -cE "^(openai-node|openai-python|anthropic-node|vercel-ai)$" "$TMP/out.txt") -eq 4 ]]'
 
@@ -82,8 +82,8 @@ check "--cassette: replayed answers, faults on top, the client judged" 0 $? "^re
 check "  waits_for_retry_after judged on the replay" 0 0 "pass waits_for_retry_after" "$TMP/replay.txt"
 
 # The time limit stops the command (and its children) and fails exits_zero.
-run -s "$DATA/retry_after.json" --timeout 1s -- bash -c 'sleep 60 & wait'
-check "a command past --timeout is stopped: exit 1" 1 $? "stopped after 1.00 s" "$TMP/out.txt"
+run -s "$DATA/retry_after.json" --timeout-ms 1000 -- bash -c 'sleep 60 & wait'
+check "a command past --timeout-ms is stopped: exit 1" 1 $? "stopped after 1.00 s" "$TMP/out.txt"
 run -s "$DATA/retry_after.json" -- false
 check "a failing command fails exits_zero" 1 $? "exited with status 1" "$TMP/out.txt"
 

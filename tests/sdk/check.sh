@@ -35,14 +35,14 @@ run() {
 
 for sdk in openai:openai-node anthropic:anthropic-node; do
   name=${sdk%%:*} profile=${sdk#*:}
-  run "$name defaults pass the $profile profile" 0 "" SDK="$name" CALLS=7 STREAM_LAST=1 -- -s check/faults.json --profile "$profile"
+  run "$name defaults pass the $profile profile" 0 "" SDK="$name" CALLS=7 STREAM_LAST=1 -- -s check/faults.json --sdk-profile "$profile"
   run "$name maxRetries 0 fails retries_transient_errors" 1 retries_transient_errors SDK="$name" MAX_RETRIES=0 -- \
-    -s check/faults.json --profile "$profile"
+    -s check/faults.json --sdk-profile "$profile"
   run "$name with a 2 s timeout gives up on a hang" 0 "" SDK="$name" CALLS=2 TIMEOUT_MS=2000 -- -s check/hang.json
   run "$name default timeout fails times_out_hung_requests" 1 times_out_hung_requests SDK="$name" CALLS=2 -- \
     -s check/hang.json
 done
-run "vercel-ai defaults pass the vercel-ai profile" 0 "" SDK=vercel-ai CALLS=6 -- -s check/faults.json --profile vercel-ai
+run "vercel-ai defaults pass the vercel-ai profile" 0 "" SDK=vercel-ai CALLS=6 -- -s check/faults.json --sdk-profile vercel-ai
 run "vercel-ai maxRetries 0 fails retries_transient_errors" 1 retries_transient_errors SDK=vercel-ai MAX_RETRIES=0 -- \
-  -s check/faults.json --profile vercel-ai
+  -s check/faults.json --sdk-profile vercel-ai
 finish
