@@ -1,6 +1,7 @@
 // The user's command under `ploke-sim check` (child_process.h).
 #include "child_process.h"
 
+#include <fcntl.h>
 #include <poll.h>
 #include <spawn.h>
 #include <sys/signalfd.h>
@@ -54,6 +55,8 @@ Result<pid_t> spawn(const ChildOptions& o) {
   posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETPGROUP | POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF);
   posix_spawn_file_actions_t actions;
   posix_spawn_file_actions_init(&actions);
+  // Not the terminal's foreground group: reading a terminal would stop it (SIGTTIN).
+  posix_spawn_file_actions_addopen(&actions, STDIN_FILENO, "/dev/null", O_RDONLY, 0);
   if (o.stdout_to_stderr) posix_spawn_file_actions_adddup2(&actions, STDERR_FILENO, STDOUT_FILENO);
   std::vector<std::string> args = o.argv;
   std::vector<std::string> env = child_environment(o);

@@ -3,7 +3,9 @@
 // Runs a user's command as a child process for `ploke-sim check`: in its own process group
 // (so a time limit stops the command and everything it started, e.g. `npm test` → node),
 // with extra environment variables, the caller's SIGINT/SIGTERM forwarded to the group, and
-// a time limit after which the group gets SIGTERM, then SIGKILL 5 s later.
+// a time limit after which the group gets SIGTERM, then SIGKILL 5 s later. Its stdin is
+// /dev/null (a process outside the terminal's foreground group that read the terminal
+// would be stopped); stdout and stderr are inherited.
 //
 // The caller must have blocked SIGINT and SIGTERM (block_stop_signals(), commands.h)
 // before starting any thread; the child starts with an empty signal mask.

@@ -81,6 +81,10 @@ chmod +x "$TMP/polite.sh"
 check "--cassette: replayed answers, faults on top, the client judged" 0 $? "^req_6b76c5b9216f44d0b3248b0634436b00" "$TMP/replay.txt"
 check "  waits_for_retry_after judged on the replay" 0 0 "pass waits_for_retry_after" "$TMP/replay.txt"
 
+# The command's stdin is /dev/null (never the caller's input, never a stopped read).
+echo "typed input" | "$BIN" check -s "$DATA/retry_after.json" -- bash -c 'read -r x; echo "got:[$x]"' >"$TMP/in.txt" 2>&1
+check "the command reads EOF from stdin" 1 $? "^got:\[\]$" "$TMP/in.txt"
+
 # The time limit stops the command (and its children) and fails exits_zero.
 run -s "$DATA/retry_after.json" --timeout-ms 1000 -- bash -c 'sleep 60 & wait'
 check "a command past --timeout-ms is stopped: exit 1" 1 $? "stopped after 1.00 s" "$TMP/out.txt"
