@@ -13,6 +13,7 @@
 
 #include "child_process.h"
 #include "commands.h"
+#include "data_dir.h"
 #include "ploke/core/file_io.h"
 #include "ploke/scenarios/client_check.h"
 #include "ploke/simulator/http_server.h"
@@ -56,7 +57,9 @@ struct Collector {
 };
 
 Result<sc::ClientCheckSpec> load_spec(const CheckArgs& args) {
-  const std::string file = args.scenario.empty() ? std::string(PLOKE_SCENARIOS_DIR) + "/checks/standard.json" : args.scenario;
+  const std::string file = args.scenario.empty()
+                               ? data_path("scenarios/checks/standard.json", PLOKE_SCENARIOS_DIR "/checks/standard.json")
+                               : args.scenario;
   auto spec = sc::load_client_check_file(file);
   if (!spec.ok()) return spec;
   if (!args.profile.empty()) {

@@ -9,6 +9,7 @@
 #include <filesystem>
 
 #include "commands.h"
+#include "data_dir.h"
 #include "plugins.h"
 #include "ploke/core/file_io.h"
 #include "ploke/adapters/register.h"
@@ -40,13 +41,7 @@ CLI::App* add_contract_command(CLI::App& app, ContractArgs& args) {
 static std::string default_suite(const std::string& adapter) {
   const std::string file = adapter + ".json";
   if (const char* env = std::getenv("PLOKE_CONTRACTS_DIR"); env && *env) return (std::filesystem::path(env) / file).string();
-  std::error_code ec;
-  const auto exe = std::filesystem::read_symlink("/proc/self/exe", ec);
-  if (!ec) {
-    const auto installed = exe.parent_path().parent_path() / "share" / "ploke_sim" / "adapters" / "contracts" / file;
-    if (std::filesystem::exists(installed, ec)) return installed.string();
-  }
-  return (std::filesystem::path(PLOKE_CONTRACTS_DIR) / file).string();
+  return data_path("adapters/contracts/" + file, (std::filesystem::path(PLOKE_CONTRACTS_DIR) / file).string());
 }
 
 int run_contract(const ContractArgs& args) {

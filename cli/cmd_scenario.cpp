@@ -16,6 +16,7 @@
 
 #include "cli_checks.h"
 #include "commands.h"
+#include "data_dir.h"
 #include "ploke/core/file_io.h"
 #include "ploke/scenarios/html_report.h"
 #include "ploke/scenarios/junit_report.h"
@@ -139,7 +140,7 @@ int report_failures(const std::vector<sc::ScenarioResult>& results) {
 }  // namespace
 
 int run_scenario_command(const ScenarioArgs& args) {
-  const std::string path = args.path.empty() ? std::string(PLOKE_SCENARIOS_DIR) : args.path;
+  const std::string path = args.path.empty() ? data_path("scenarios", PLOKE_SCENARIOS_DIR) : args.path;
   auto files = sc::scenario_files(path);
   if (!files.ok()) {
     std::fprintf(stderr, "ploke-sim scenario run: %s\n", files.status().message().c_str());

@@ -53,6 +53,19 @@ test -f "$PLUGDIR/acme.so" && test -f "$PLUGDIR/acme.json"
 SIM_BIN="$TMP/prefix/bin/ploke-sim"
 unset PLOKE_SIM_PLUGIN_PATH
 export XDG_CACHE_HOME="$TMP/cache" XDG_CONFIG_HOME="$TMP/config" XDG_DATA_HOME="$TMP/data"
+# The installed binary reads its data from <prefix>/share/ploke_sim, never the source tree:
+# the scenario library, the default check file and the contract suites.
+DATA="$TMP/prefix/share/ploke_sim"
+"$SIM_BIN" scenario run --json >"$TMP/sc.json" 2>"$TMP/sc.err" || { cat "$TMP/sc.err"; exit 1; }
+python3 - "$TMP/sc.json" "$DATA/scenarios/" <<'PY' || { echo "FAIL: installed scenario library not used"; exit 1; }
+import json, sys
+runs = json.load(open(sys.argv[1]))
+assert len(runs) >= 15 and all(r["file"].startswith(sys.argv[2]) for r in runs), [r["file"] for r in runs]
+PY
+"$SIM_BIN" check --json -- true >"$TMP/ck.json" 2>"$TMP/ck.err" || true
+grep -q "\"file\": \"$DATA/scenarios/checks/standard.json\"" "$TMP/ck.json" || { echo "FAIL: installed check file not used"; cat "$TMP/ck.json" "$TMP/ck.err"; exit 1; }
+"$SIM_BIN" contract --adapter openai --json >"$TMP/ct.json" || { cat "$TMP/ct.json"; exit 1; }
+grep -q "\"suite\": *\"$DATA/adapters/contracts/openai.json\"" "$TMP/ct.json" || { echo "FAIL: installed suite not used"; head -c 600 "$TMP/ct.json"; exit 1; }
 "$SIM_BIN" adapters | tee "$TMP/adapters"
 grep -qE "^acme +plugin $PLUGDIR/acme.so \(acme 1\.0\.0, ABI [0-9]+\.[0-9]+\)$" "$TMP/adapters"
 grep -qE "^openai +built in$" "$TMP/adapters"
