@@ -97,9 +97,13 @@ ChildResult wait_child(Clock& clock, pid_t pid, int pidfd, int sigfd, millisecon
       continue;
     }
     if (n == 0) {  // the limit (or the grace after it) is over
-      kill(-pid, killed ? SIGKILL : SIGTERM);
       r.timed_out = true;
-      deadline = clock.now() + (killed ? Duration(std::chrono::hours(1)) : Duration(std::chrono::seconds(5)));
+      if (killed) {
+        kill(-pid, SIGKILL);
+        break;  // waitpid below reaps it
+      }
+      kill(-pid, SIGTERM);
+      deadline = clock.now() + std::chrono::seconds(5);
       killed = true;
     }
   }

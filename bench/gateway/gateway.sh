@@ -145,33 +145,13 @@ for ((r = 1; r <= ROUNDS; r++)); do
   [[ -n $PK ]] && run "portkey-c64#$r" "$PK/v1/chat/completions" 64 2 "$PK_PID" "${PKH[@]}"
 done
 
-python3 - "$RESULTS" "${ROWS[@]}" <<'PY'
-import json, sys
-out, rows = sys.argv[1], [json.load(open(p)) for p in sys.argv[2:]]
-best = {}
-for r in rows:
-    base = r["name"].split("#")[0]
-    # c1: best = lowest p50; c64: best = highest req/s
-    key = (lambda x: -x["p50_ms"]) if base.endswith("c1") else (lambda x: x["req_per_s"])
-    if base not in best or key(r) > key(best[base]):
-        best[base] = r
-def g(n, k, d=None):
-    return best[n][k] if n in best else d
-summary = {}
-d1 = g("direct-c1", "p50_ms")
-for who in ("gateway", "nginxproxy", "portkey"):
-    if f"{who}-c1" in best:
-        summary[f"{who}_added_p50_ms_c1"] = round(g(f"{who}-c1", "p50_ms") - d1, 4)
-        summary[f"{who}_throughput_pct_of_direct_c64"] = round(100 * g(f"{who}-c64", "req_per_s") / g("direct-c64", "req_per_s"), 1)
-        summary[f"{who}_cpu_us_per_req_c64"] = g(f"{who}-c64", "server_cpu_us_per_req")
-        summary[f"{who}_cpu_us_per_req_c1"] = g(f"{who}-c1", "server_cpu_us_per_req")
-summary["targets"] = {"gateway_added_p50_ms_c1 <=": 0.1, "gateway_throughput_pct_of_direct_c64 >=": 60}
-json.dump({"rows": rows, "best": best, "summary": summary}, open(out, "w"), indent=2)
-print(f"{'run':<14} {'req/s':>9} {'p50':>9} {'p99':>9} {'cpu us/req':>11} {'load1':>6}")
-for n in sorted(best):
-    r = best[n]
-    print(f"{n:<14} {r['req_per_s']:>9.0f} {r['p50_ms']*1000:>7.0f}us {r['p99_ms']*1000:>7.0f}us {r.get('server_cpu_us_per_req', 0):>11} {r.get('loadavg1_before', 0):>6}")
-print(json.dumps(summary, indent=2))
-PY
+# Per proxy (gateway, nginx as a bare reverse proxy, portkey when installed) vs direct.
+bench_best "$RESULTS" '{
+  **{k: v for who in ("gateway", "nginxproxy", "portkey") if who + "-c1" in best for k, v in {
+      who + "_added_p50_ms_c1": round(best[who + "-c1"]["p50_ms"] - best["direct-c1"]["p50_ms"], 4),
+      who + "_throughput_pct_of_direct_c64": round(100 * best[who + "-c64"]["req_per_s"] / best["direct-c64"]["req_per_s"], 1),
+      who + "_cpu_us_per_req_c64": best[who + "-c64"].get("server_cpu_us_per_req"),
+      who + "_cpu_us_per_req_c1": best[who + "-c1"].get("server_cpu_us_per_req")}.items()},
+  "targets": {"gateway_added_p50_ms_c1 <=": 0.1, "gateway_throughput_pct_of_direct_c64 >=": 60}}' "${ROWS[@]}"
 cp "$RESULTS" "$BENCH/results/gateway-latest.json"
 bench_log "results: $RESULTS"

@@ -69,29 +69,14 @@ curl -s "$GWO/metrics" | grep '^ploke_otlp_' >"$T/otlp_counters.txt" || true
 echo "sink_cpu_s $SINK_S" >>"$T/otlp_counters.txt"
 cat "$T/otlp_counters.txt" >&2
 
-python3 - "$RESULTS" "$T/otlp_counters.txt" "${ROWS[@]}" <<'PY'
-import json, sys
-out, counters, rows = sys.argv[1], open(sys.argv[2]).read(), [json.load(open(p)) for p in sys.argv[3:]]
-best = {}
-for r in rows:
-    base = r["name"].split("#")[0]
-    key = (lambda x: -x["p50_ms"]) if base.endswith("c1") else (lambda x: x["req_per_s"])
-    if base not in best or key(r) > key(best[base]):
-        best[base] = r
-s = {"otlp_throughput_ratio_c64": round(best["gwotlp-c64"]["req_per_s"] / best["gateway-c64"]["req_per_s"], 3),
-     "otlp_added_p50_ms_c1": round(best["gwotlp-c1"]["p50_ms"] - best["gateway-c1"]["p50_ms"], 4),
-     "gateway_cpu_us_per_req_c64": best["gateway-c64"].get("server_cpu_us_per_req"),
-     "gwotlp_cpu_us_per_req_c64": best["gwotlp-c64"].get("server_cpu_us_per_req"),
-     "otlp_counters": counters.strip().splitlines(),
-     **({"null_throughput_ratio_c64": round(best["gwnull-c64"]["req_per_s"] / best["gateway-c64"]["req_per_s"], 3),
-         "null_added_p50_ms_c1": round(best["gwnull-c1"]["p50_ms"] - best["gateway-c1"]["p50_ms"], 4),
-         "gwnull_cpu_us_per_req_c64": best["gwnull-c64"].get("server_cpu_us_per_req")} if "gwnull-c64" in best else {}),
-     "target": "otlp_throughput_ratio_c64 >= 0.95"}
-json.dump({"rows": rows, "best": best, "summary": s}, open(out, "w"), indent=2)
-print(f"{'run':<12} {'req/s':>9} {'p50':>9} {'p99':>9} {'cpu us/req':>11} {'load1':>6}")
-for n in sorted(best):
-    r = best[n]
-    print(f"{n:<12} {r['req_per_s']:>9.0f} {r['p50_ms']*1000:>7.0f}us {r['p99_ms']*1000:>7.0f}us {r.get('server_cpu_us_per_req', 0):>11} {r.get('loadavg1_before', 0):>6}")
-print(json.dumps(s, indent=2))
-PY
+bench_best "$RESULTS" '{
+  "otlp_throughput_ratio_c64": round(best["gwotlp-c64"]["req_per_s"] / best["gateway-c64"]["req_per_s"], 3),
+  "otlp_added_p50_ms_c1": round(best["gwotlp-c1"]["p50_ms"] - best["gateway-c1"]["p50_ms"], 4),
+  "gateway_cpu_us_per_req_c64": best["gateway-c64"].get("server_cpu_us_per_req"),
+  "gwotlp_cpu_us_per_req_c64": best["gwotlp-c64"].get("server_cpu_us_per_req"),
+  "otlp_counters": open("'"$T/otlp_counters.txt"'").read().strip().splitlines(),
+  **({"null_throughput_ratio_c64": round(best["gwnull-c64"]["req_per_s"] / best["gateway-c64"]["req_per_s"], 3),
+      "null_added_p50_ms_c1": round(best["gwnull-c1"]["p50_ms"] - best["gateway-c1"]["p50_ms"], 4),
+      "gwnull_cpu_us_per_req_c64": best["gwnull-c64"].get("server_cpu_us_per_req")} if "gwnull-c64" in best else {}),
+  "target": "otlp_throughput_ratio_c64 >= 0.95"}' "${ROWS[@]}"
 bench_log "results: $RESULTS"

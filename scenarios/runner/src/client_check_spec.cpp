@@ -4,12 +4,11 @@
 
 #include <algorithm>
 #include <filesystem>
-#include <fstream>
 #include <map>
 #include <set>
-#include <sstream>
 
 #include "ploke/core/field_errors.h"
+#include "ploke/core/file_io.h"
 #include "ploke/scenarios/client_check.h"
 #include "scenario_fields.h"
 
@@ -276,11 +275,9 @@ Result<ClientCheckSpec> parse_client_check(std::string_view text, std::string_vi
 }
 
 Result<ClientCheckSpec> load_client_check_file(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) return NotFoundError("check file '" + path + "': cannot be read");
-  std::ostringstream ss;
-  ss << in.rdbuf();
-  auto spec = parse_client_check(ss.str(), path);
+  auto text = read_file(path);
+  if (!text.ok()) return NotFoundError("check file '" + path + "': cannot be read (" + text.status().message() + ")");
+  auto spec = parse_client_check(*text, path);
   if (spec.ok()) spec->file = path;
   return spec;
 }
