@@ -467,6 +467,8 @@ int run_adapters() {
     return kExitFailed;
   }
   for (const auto& n : registry.names()) std::printf("%-18s %s\n", n.c_str(), adapter_origin(n).c_str());
+  std::printf("\nsimulator protocols (serve, contract):\n");
+  for (const auto& [name, origin] : sim_protocol_origins()) std::printf("protocol %-9s %s\n", name.c_str(), origin.c_str());
   return kExitOk;
 }
 

@@ -75,7 +75,7 @@ int run_contract(const ContractArgs& args) {
                  suite->adapter.c_str(), args.adapter.c_str());
     return kExitUsage;
   }
-  simulator::ContractReport rep = simulator::run_contract_suite(*suite, **adapter, args.filter);
+  simulator::ContractReport rep = simulator::run_contract_suite(*suite, **adapter, args.filter, sim_protocols());
   if (rep.cases.empty()) {
     std::fprintf(stderr, "ploke-sim contract: --case: no case name contains '%s'\n", args.filter.c_str());
     return kExitUsage;

@@ -9,6 +9,7 @@
 #include "cli_checks.h"
 #include "commands.h"
 #include "log_flags.h"
+#include "plugins.h"
 #include "ploke/core/clock.h"
 #include "ploke/simulator/engine.h"
 #include "ploke/simulator/fault_plan_json.h"
@@ -125,6 +126,7 @@ int run_serve(const ServeArgs& args) {
   }
   if (int rc = apply_serve_cassette_flags(args.cassette, opts); rc != kExitOk) return rc;
   if (!check_tls_flags(args.tls, "ploke-sim serve")) return kExitUsage;
+  opts.protocols = sim_protocols();  // the plugins' simulator protocols
   RealClock clock;
   auto engine = simulator::SimEngine::Create(opts, clock);
   if (!engine.ok()) {

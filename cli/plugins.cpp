@@ -15,6 +15,7 @@
 #include "ploke/adapters/register.h"
 #include "ploke/config/config.h"
 #include "ploke/plugins/loader.h"
+#include "ploke/simulator/engine.h"
 
 #ifndef PLOKE_PLUGINS_ENABLED
 #define PLOKE_PLUGINS_ENABLED 1
@@ -54,10 +55,11 @@ std::vector<std::string> env_entries() {
 }
 
 void load_entry(plugins::PluginSet& set, const std::string& entry, const std::vector<std::string>& builtins) {
+  static const std::vector<std::string> protocols = simulator::builtin_protocol_names();
   std::error_code ec;
   if (std::filesystem::is_directory(entry, ec)) {
-    for (const Status& s : set.load_dir(entry, builtins)) report(s);
-  } else if (Status s = set.load(entry, builtins); !s.ok()) {
+    for (const Status& s : set.load_dir(entry, builtins, protocols)) report(s);
+  } else if (Status s = set.load(entry, builtins, protocols); !s.ok()) {
     report(s);
   }
 }
@@ -127,12 +129,31 @@ Status register_adapters(AdapterRegistry& registry) {
   return Status::Ok();
 }
 
-std::string adapter_origin(const std::string& adapter) {
-  const auto& set = plugin_set();
-  const plugins::PluginInfo* p = set ? set->origin(adapter) : nullptr;
+static std::string origin_text(const plugins::PluginInfo* p) {
   if (p == nullptr) return "built in";
   return "plugin " + p->path + " (" + p->name + " " + p->version + ", ABI " + std::to_string(p->abi_major) + "." +
          std::to_string(p->abi_minor) + ")";
+}
+
+std::string adapter_origin(const std::string& adapter) {
+  const auto& set = plugin_set();
+  return origin_text(set ? set->origin(adapter) : nullptr);
+}
+
+std::vector<SimProtocolPtr> sim_protocols() {
+  const auto& set = plugin_set();
+  return set ? set->sim_protocols() : std::vector<SimProtocolPtr>{};
+}
+
+std::vector<std::pair<std::string, std::string>> sim_protocol_origins() {
+  std::vector<std::pair<std::string, std::string>> out;
+  for (const auto& n : simulator::builtin_protocol_names()) out.emplace_back(n, origin_text(nullptr));
+  const auto& set = plugin_set();
+  for (const auto& p : sim_protocols()) {
+    const std::string name(p->name());
+    out.emplace_back(name, origin_text(set->protocol_origin(name)));
+  }
+  return out;
 }
 
 std::optional<std::string> plugin_contract_suite(const std::string& adapter) {

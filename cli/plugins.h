@@ -4,7 +4,8 @@
 // (--plugin-dir, $PLOKE_SIM_PLUGIN_PATH, <prefix>/lib/ploke-sim/plugins next to an installed
 // binary, config.toml `[plugins] load`), loaded once after argument parsing and kept until
 // the command returned. Every command builds its adapter registry with register_adapters():
-// the built-ins, then the plugins' adapters. A plugin that cannot be used is reported on
+// the built-ins, then the plugins' adapters; `serve` and `contract` speak the plugins'
+// simulator protocols (sim_protocols()) next to the built-in ones. A plugin that cannot be used is reported on
 // stderr ("ploke-sim: plugin FILE: why (skipped)") and the command runs without it.
 //
 // Feature flag: built with -DPLOKE_PLUGINS=OFF (plugins.cpp compiled with
@@ -19,6 +20,7 @@
 #include <vector>
 
 #include "ploke/core/registry.h"
+#include "ploke/core/sim_protocol.h"
 #include "ploke/core/status.h"
 
 namespace CLI {
@@ -52,6 +54,12 @@ std::string adapter_origin(const std::string& adapter);
 /// The request body paths cassette matching ignores by default: the built-in packages'
 /// (adapters::builtin_cassette_ignore_paths()), then the plugins' (each once).
 std::vector<std::string> cassette_ignore_paths();
+/// The simulator protocols the plugins registered (for SimOptions::protocols: `serve`,
+/// `contract`), in load order.
+std::vector<SimProtocolPtr> sim_protocols();
+/// Every simulator protocol with its origin, built-ins first: {name, "built in" or
+/// "plugin PATH (NAME VERSION, ABI M.m)"}.
+std::vector<std::pair<std::string, std::string>> sim_protocol_origins();
 /// The contract suite a plugin registered for `adapter`.
 std::optional<std::string> plugin_contract_suite(const std::string& adapter);
 

@@ -205,7 +205,8 @@ void check_case(const ContractCase& c, const Result<ChatResponse>& r, const std:
   check_events(x, events, engine, out.failures);
 }
 
-ContractCaseResult run_case(const ContractSuite& suite, const ContractCase& c, const ProviderAdapter& adapter) {
+ContractCaseResult run_case(const ContractSuite& suite, const ContractCase& c, const ProviderAdapter& adapter,
+                            const std::vector<SimProtocolPtr>& protocols) {
   ContractCaseResult out;
   out.name = c.name;
   out.kind = c.replay_cassettes.empty() ? "sim" : "cassette";
@@ -222,6 +223,7 @@ ContractCaseResult run_case(const ContractSuite& suite, const ContractCase& c, c
   if (c.ttft_ms) o.latency.time_to_first_token = std::chrono::milliseconds(*c.ttft_ms);
   if (c.tokens_per_second) o.latency.tokens_per_second = *c.tokens_per_second;
   o.faults = c.faults;
+  o.protocols = protocols;
   o.replay.cassettes = c.replay_cassettes;
   for (const auto& p : c.match_ignore) o.replay.options.match.ignore_paths.push_back(p);
   auto engine = SimEngine::Create(o, clock);
@@ -268,13 +270,14 @@ size_t ContractReport::passed() const {
   return static_cast<size_t>(std::count_if(cases.begin(), cases.end(), [](const auto& c) { return c.passed; }));
 }
 
-ContractReport run_contract_suite(const ContractSuite& suite, const ProviderAdapter& adapter, std::string_view filter) {
+ContractReport run_contract_suite(const ContractSuite& suite, const ProviderAdapter& adapter, std::string_view filter,
+                                  const std::vector<SimProtocolPtr>& protocols) {
   ContractReport rep;
   rep.suite = suite.source;
   rep.adapter = std::string(adapter.name());
   for (const auto& c : suite.cases) {
     if (!filter.empty() && c.name.find(filter) == std::string::npos) continue;
-    rep.cases.push_back(run_case(suite, c, adapter));
+    rep.cases.push_back(run_case(suite, c, adapter, protocols));
   }
   return rep;
 }

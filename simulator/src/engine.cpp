@@ -9,15 +9,10 @@
 #include <set>
 
 #include "ploke/adapters/openai/adapter.h"
-#include "ploke/adapters/openai/completions_legacy.h"
 #include "ploke/codec/cassette_json.h"
-#include "anthropic_wire.h"
-#include "fault_apply.h"
 #include "journal_facts.h"
-#include "openai_wire.h"
-#include "openrouter_wire.h"
+#include "protocol.h"
 #include "replay.h"
-#include "responses_wire.h"
 
 namespace ploke::simulator {
 namespace {
@@ -26,101 +21,10 @@ using detail::ErrorSpec;
 using detail::Json;
 using detail::RequestContext;
 
-constexpr std::string_view kChatPath = "/v1/chat/completions";
-constexpr std::string_view kCompletionsPath = "/v1/completions";  // legacy
-constexpr std::string_view kEmbeddingsPath = "/v1/embeddings";
-constexpr std::string_view kModelsPath = "/v1/models";
-
-// "http://host:port/v1" -> "/v1"; "" when there is no path.
-std::string_view url_path_prefix(std::string_view base_url) {
-  size_t scheme = base_url.find("://");
-  size_t from = scheme == std::string_view::npos ? 0 : scheme + 3;
-  size_t slash = base_url.find('/', from);
-  if (slash == std::string_view::npos) return {};
-  std::string_view p = base_url.substr(slash);
-  while (!p.empty() && p.back() == '/') p.remove_suffix(1);
-  return p;
-}
-
-std::string effective_path(const HttpRequest& req) {
-  std::string_view path = req.path;
-  if (size_t q = path.find('?'); q != std::string_view::npos) path = path.substr(0, q);
-  std::string_view prefix = url_path_prefix(req.base_url);
-  if (prefix.empty() || path.substr(0, prefix.size()) == prefix) return std::string(path);
-  std::string out(prefix);
-  if (path.empty() || path.front() != '/') out += '/';
-  out += path;
-  return out;
-}
-
 int64_t ms_ceil(Duration d) {
   auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(d).count();
   if (std::chrono::milliseconds(ms) < d) ++ms;
   return ms;
-}
-
-ErrorSpec default_error(int status, std::string_view model) {
-  switch (status) {
-    case 400: return {400, "Simulated bad request.", "invalid_request_error", std::nullopt, std::nullopt};
-    case 401: return {401, "Incorrect API key provided: sk-sim***. You can find your API key at https://platform.openai.com/account/api-keys.",
-                      "invalid_request_error", std::nullopt, "invalid_api_key"};
-    case 402: return {402, "You exceeded your current quota, please check your plan and billing details.",
-                      "insufficient_quota", std::nullopt, "insufficient_quota"};
-    case 403: return {403, "Country, region, or territory not supported", "request_forbidden", std::nullopt,
-                      "unsupported_country_region_territory"};
-    case 404: return {404, "The model `" + std::string(model) + "` does not exist or you do not have access to it.",
-                      "invalid_request_error", std::nullopt, "model_not_found"};
-    case 408: return {408, "Request timed out.", "timeout", std::nullopt, std::nullopt};
-    case 409: return {409, "Conflict.", "invalid_request_error", std::nullopt, std::nullopt};
-    case 422: return {422, "Unprocessable entity.", "invalid_request_error", std::nullopt, std::nullopt};
-    case 429: return {429, "Rate limit reached for requests per min (RPM): Limit 10000, Used 10000, Requested 1. "
-                           "Please try again in 6ms. Visit https://platform.openai.com/account/rate-limits to learn more.",
-                      "requests", std::nullopt, "rate_limit_exceeded"};
-    case 500: return {500, "The server had an error while processing your request. Sorry about that!", "server_error",
-                      std::nullopt, std::nullopt};
-    case 502: return {502, "Bad gateway.", "server_error", std::nullopt, std::nullopt};
-    case 503: return {503, "The engine is currently overloaded, please try again later.", "server_error",
-                      std::nullopt, std::nullopt};
-    case 529: return {529, "The server is overloaded. Please try again later.", "overloaded_error", std::nullopt,
-                      "overloaded"};
-    default:
-      if (status >= 500) return {status, "Simulated server error.", "server_error", std::nullopt, std::nullopt};
-      return {status, "Simulated client error.", "invalid_request_error", std::nullopt, std::nullopt};
-  }
-}
-
-ErrorSpec fault_error_spec(const Fault& f, int status, std::string_view model) {
-  ErrorSpec e = default_error(status, model);
-  if (!f.message.empty()) e.message = f.message;
-  if (!f.error_type.empty()) e.type = f.error_type;
-  if (!f.error_code.empty()) e.code = f.error_code;
-  return e;
-}
-
-ScriptedResponse http_error_response(const Fault& f, const RequestContext& ctx, const SimOptions& opts,
-                                     std::string_view model) {
-  ErrorSpec e = fault_error_spec(f, f.status, model);
-  const Duration reset = f.retry_after_ms ? *f.retry_after_ms
-                                          : (f.retry_after ? *f.retry_after : Duration(std::chrono::seconds(1)));
-  const bool quota = e.code == std::optional<std::string>("insufficient_quota") || e.type == "insufficient_quota";
-  if (f.status == 429 && !quota && f.message.empty()) {
-    // The wait the message names is the one x-ratelimit-reset-requests carries.
-    e.message = "Rate limit reached for requests per min (RPM): Limit 10000, Used 10000, Requested 1. Please try again in " +
-                format_reset_duration(reset) + ". Visit https://platform.openai.com/account/rate-limits to learn more.";
-  }
-  ScriptedResponse r = detail::error_response(e, ctx, opts);
-  if (f.status == 429 && !quota) {
-    adapters::openai::mark_requests_exhausted(r.headers, reset);
-  }
-  // Out of quota: waiting does not help, and the API says so (the SDK then tries once).
-  if (quota && !f.should_retry) r.headers.add("x-should-retry", "false");
-  if (f.retry_after) {
-    int64_t ms = ms_ceil(*f.retry_after);
-    r.headers.add("retry-after", std::to_string((ms + 999) / 1000));
-  }
-  if (f.retry_after_ms) r.headers.add("retry-after-ms", std::to_string(ms_ceil(*f.retry_after_ms)));
-  if (f.should_retry) r.headers.add("x-should-retry", *f.should_retry ? "true" : "false");
-  return r;
 }
 
 std::string request_id_for(Random& rng) {
@@ -142,35 +46,6 @@ std::optional<int64_t> retry_count_header(const Headers& headers) {
   return v;
 }
 
-// The OpenAI shapes of the faults that write bytes (OpenRouter adapts them: adapt_fault()).
-// `path` picks the stream's own shapes: a Responses stream has typed events (its error event
-// carries its sequence number), a corrupted legacy completions stream gets a cut
-// text_completion chunk.
-class OpenAiFaultShapes final : public detail::FaultShapes {
- public:
-  OpenAiFaultShapes(const RequestContext& ctx, const SimOptions& opts, std::string_view model, std::string_view path)
-      : ctx_(ctx), opts_(opts), model_(model), responses_(path == detail::kResponsesPath),
-        malformed_(responses_                    ? adapters::openai::kMalformedResponseEvent
-                   : path == kCompletionsPath ? adapters::openai::kMalformedTextChunkEvent
-                                                 : adapters::openai::kMalformedChunkEvent) {}
-  ScriptedResponse http_error(const Fault& f) const override { return http_error_response(f, ctx_, opts_, model_); }
-  std::string_view malformed_event() const override { return malformed_; }
-  std::string error_event(const Fault& f, int status, size_t events_before) const override {
-    if (responses_) return adapters::openai::response_error_event(fault_error_spec(f, status, model_), events_before);
-    return detail::sse_error_event(fault_error_spec(f, status, model_));
-  }
-  std::string error_body(const Fault& f, int status) const override {
-    return detail::error_body(fault_error_spec(f, status, model_));
-  }
-
- private:
-  const RequestContext& ctx_;
-  const SimOptions& opts_;
-  std::string_view model_;
-  bool responses_;
-  std::string_view malformed_;
-};
-
 }  // namespace
 
 std::vector<ModelInfo> default_models() {
@@ -188,33 +63,7 @@ std::vector<ModelInfo> default_models() {
   };
 }
 
-namespace {
-
-// Where a request goes: the protocol, and whether faults match it by default.
-struct Routing {
-  std::string path;
-  bool is_chat = false, is_post = false, is_get = false, is_delete = false;
-  bool from_cassette = false, is_anthropic = false, is_openrouter = false, is_inference = false;
-  bool is_responses = false;  ///< /v1/responses…
-  std::string cassette;       ///< per-test replay: the cassette the request names
-};
-
-// The request body, read once; faults match on model and stream.
-struct ParsedRequest {
-  Json body;
-  bool body_ok = false;
-  std::string model;
-  bool stream = false;
-  // The common plain requests are read without a DOM by the packages' request summaries
-  // (anything unusual is declined and parsed, so errors and tool handling are unchanged).
-  detail::PlainChat plain_chat;
-  bool is_plain_chat = false;
-  detail::anthropic::PlainMessage plain_message;
-  bool is_plain_message = false;
-  const Json* json() const { return body_ok ? &body : nullptr; }
-};
-
-}  // namespace
+std::vector<std::string> builtin_protocol_names() { return {"anthropic", "openrouter", "openai"}; }
 
 struct SimEngine::Impl {
   struct FaultState {
@@ -240,13 +89,8 @@ struct SimEngine::Impl {
   std::set<std::string> recorded_routes;  // "METHOD /path" of every recorded interaction
   const codec::Timing timing;
 
-  // The models list rendered once (GET /v1/models is static).
-  std::string models_body;
-  std::vector<std::pair<std::string, std::string>> model_bodies;  // id -> object JSON
-  std::unique_ptr<detail::OpenRouterSim> openrouter;  // /api/v1/… (catalog built on first use)
-  detail::ResponsesSim responses;                     // /v1/responses… (its own store and lock)
-  // The simulated Anthropic prompt cache (thread-safe on its own: its own Mutex).
-  mutable detail::anthropic::PromptCache prompt_cache;
+  // The protocols, built-in and added (protocol.h), each with its own state.
+  std::unique_ptr<detail::ProtocolRegistry> protocols;
 
   /// Assigns the request's arrival number and picks the fault to apply (every fault counts
   /// its matching requests; the first whose trigger holds wins).
@@ -263,12 +107,10 @@ struct SimEngine::Impl {
   /// `cassette`: the per-test cassette the request names (scoped stores only).
   ScriptedResponse replay(const HttpRequest& request, const std::string& path, const std::string& cassette,
                           const RequestContext& ctx, const SimOptions& opts, double slow, std::string& label) const;
-  ScriptedResponse route(const SimOptions& opts, const std::string& path, bool is_post, bool is_get, bool is_delete,
-                         const Json* body, const detail::PlainChat* plain, const RequestContext& ctx, Random& rng,
-                         double slow) const;
-  Routing routing(const HttpRequest& request) const;
-  /// The answer by protocol (Anthropic, OpenRouter, cassette, OpenAI), faults applied.
-  ScriptedResponse respond(const HttpRequest& request, const Routing& rt, const ParsedRequest& p, const Fault* f,
+  detail::Routing routing(const HttpRequest& request) const;
+  /// The answer: the cassette's or the routed protocol's, faults applied.
+  ScriptedResponse respond(const HttpRequest& request, const detail::Routing& rt, const detail::ParsedRequest& p,
+                           const Fault* f,
                            const RequestContext& ctx, const SimOptions& opts, Random& rng, TimePoint arrival,
                            std::string& replayed) const;
 };
@@ -308,54 +150,9 @@ std::optional<Fault> SimEngine::Impl::select_fault(const std::string& path, bool
   return fault;
 }
 
-ScriptedResponse SimEngine::Impl::route(const SimOptions& opts, const std::string& path, bool is_post,
-                                        bool is_get, bool is_delete, const Json* body, const detail::PlainChat* plain,
-                                        const RequestContext& ctx, Random& rng, double slow) const {
-  const uint64_t limit = opts.rate_limits.limit_requests;
-  if (detail::is_responses_path(path)) {
-    const auto method = is_post ? detail::ResponsesSim::Method::kPost
-                        : is_get ? detail::ResponsesSim::Method::kGet
-                        : is_delete ? detail::ResponsesSim::Method::kDelete
-                                    : detail::ResponsesSim::Method::kOther;
-    return responses.route(path, method, body, opts, ctx, rng, slow);
-  }
-  if (plain != nullptr && path == kChatPath && is_post) {
-    return detail::generate_chat_plain(*plain, opts, ctx, rng, slow).response;
-  }
-  if (path == kChatPath && is_post) return detail::generate_chat(body, opts, ctx, rng, slow).response;
-  if (path == kEmbeddingsPath && is_post) return detail::generate_embeddings(body, opts, ctx, slow);
-  if (path == kCompletionsPath && is_post) return detail::generate_text_completion(body, opts, ctx, rng, slow);
-  if (path == kModelsPath && is_get) {
-    ScriptedResponse r;
-    r.headers = detail::base_headers("application/json", ctx, opts, limit > 0 ? limit - 1 : 0, 0,
-                                     std::chrono::milliseconds(6));
-    r.chunks.push_back(TimedChunk{Duration{0}, models_body});
-    return r;
-  }
-  if (is_get && path.rfind("/v1/models/", 0) == 0) {
-    std::string_view id = std::string_view(path).substr(std::string_view("/v1/models/").size());
-    for (const auto& [mid, obj] : model_bodies) {
-      if (mid != id) continue;
-      ScriptedResponse r;
-      r.headers = detail::base_headers("application/json", ctx, opts, limit > 0 ? limit - 1 : 0, 0,
-                                       std::chrono::milliseconds(6));
-      r.chunks.push_back(TimedChunk{Duration{0}, obj});
-      return r;
-    }
-    return detail::error_response(ErrorSpec{404, "The model `" + std::string(id) +
-                                                      "` does not exist or you do not have access to it.",
-                                            "invalid_request_error", std::nullopt, "model_not_found"},
-                                  ctx, opts);
-  }
-  return detail::error_response(
-      ErrorSpec{404, "Invalid URL (" + std::string(is_post ? "POST" : (is_get ? "GET" : "other")) + " " + path + ")",
-                "invalid_request_error", std::nullopt, std::nullopt},
-      ctx, opts);
-}
-
 bool SimEngine::Impl::routes_to_cassette(const std::string& method, const std::string& path, bool is_get) const {
   if (!store) return false;
-  const bool synthetic_route = is_get && (path == kModelsPath || path.rfind("/v1/models/", 0) == 0);
+  const bool synthetic_route = is_get && (path == "/v1/models" || path.rfind("/v1/models/", 0) == 0);
   if (!synthetic_route) return true;
   std::string route = method;
   for (char& c : route) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
@@ -405,23 +202,7 @@ Status assign_ids(std::vector<Fault>& faults, const std::set<std::string>& taken
 }  // namespace
 
 SimEngine::SimEngine(const SimOptions& options, Clock& clock)
-    : options_(options), clock_(clock), start_(clock.now()), impl_(std::make_unique<Impl>(options)) {
-  std::string list = "{\"object\":\"list\",\"data\":[";
-  for (size_t i = 0; i < options_.models.size(); ++i) {
-    const ModelInfo& m = options_.models[i];
-    std::string obj = "{\"id\":";
-    detail::append_json_string(obj, m.id);
-    obj += ",\"object\":\"model\",\"created\":" + std::to_string(m.created) + ",\"owned_by\":";
-    detail::append_json_string(obj, m.owned_by);
-    obj += '}';
-    if (i) list += ',';
-    list += obj;
-    impl_->model_bodies.emplace_back(m.id, std::move(obj));
-  }
-  list += "]}";
-  impl_->models_body = std::move(list);
-  impl_->openrouter = std::make_unique<detail::OpenRouterSim>(options_, clock_);
-}
+    : options_(options), clock_(clock), start_(clock.now()), impl_(std::make_unique<Impl>(options)) {}
 
 SimEngine::~SimEngine() = default;
 
@@ -449,6 +230,7 @@ Result<std::unique_ptr<SimEngine>> SimEngine::Create(const SimOptions& options, 
     return InvalidRequestError(msg);
   }
   std::unique_ptr<SimEngine> engine(new SimEngine(options, clock));
+  PLOKE_ASSIGN_OR_RETURN(engine->impl_->protocols, detail::ProtocolRegistry::Create(engine->options_, clock));
   PLOKE_RETURN_IF_ERROR(engine->set_faults(options.faults, false));
   if (engine->options_.replay.enabled()) {
     // The store owns the cassettes; the options copy gives them up (one copy in memory).
@@ -539,32 +321,14 @@ void SimEngine::reset_replay() {
 
 namespace {
 
-ParsedRequest parse_request(const HttpRequest& request, const Routing& rt, const SimOptions& opts) {
-  ParsedRequest p;
-  if (rt.is_chat && rt.is_post && !rt.from_cassette && detail::read_plain_chat(request.body, opts, p.plain_chat)) {
-    p.is_plain_chat = true;
-    p.model = p.plain_chat.model;
-    p.stream = p.plain_chat.stream;
-  } else if (rt.is_anthropic && rt.is_post && rt.path == detail::anthropic::kMessagesPath &&
-             request.headers.has(adapters::anthropic::kVersionHeader) &&
-             detail::anthropic::read_plain_message(request.body, opts, p.plain_message)) {
-    p.is_plain_message = true;
-    p.model = p.plain_message.model;
-    p.stream = p.plain_message.stream;
-  } else if ((rt.is_inference || rt.is_anthropic) && rt.is_post) {
-    p.body = Json::parse(request.body, nullptr, /*allow_exceptions=*/false);
-    p.body_ok = !p.body.is_discarded();
-    if (p.body_ok && p.body.is_object()) {
-      if (auto m = p.body.find("model"); m != p.body.end() && m->is_string()) p.model = m->get<std::string>();
-      if (auto s = p.body.find("stream"); s != p.body.end() && s->is_boolean()) p.stream = s->get<bool>();
-    }
-  } else if (rt.path.rfind("/v1/models/", 0) == 0) {
-    p.model = rt.path.substr(std::string_view("/v1/models/").size());
-  }
+detail::ParsedRequest parse_request(const HttpRequest& request, const detail::Routing& rt, const SimOptions& opts) {
+  detail::ParsedRequest p;
+  if (rt.protocol != nullptr) rt.protocol->read(request, rt, opts, p);
+  else detail::read_body(request, rt, false, p);  // replayed: faults match on model and stream
   return p;
 }
 
-JournalEntry journal_entry(const HttpRequest& request, const Routing& rt, const ParsedRequest& p,
+JournalEntry journal_entry(const HttpRequest& request, const detail::Routing& rt, const detail::ParsedRequest& p,
                            const ScriptedResponse& r, const RequestContext& ctx, const Fault* fault,
                            Duration since_start, std::string replayed) {
   JournalEntry e;
@@ -591,53 +355,31 @@ JournalEntry journal_entry(const HttpRequest& request, const Routing& rt, const 
 
 }  // namespace
 
-Routing SimEngine::Impl::routing(const HttpRequest& request) const {
-  Routing rt;
-  rt.path = effective_path(request);
+detail::Routing SimEngine::Impl::routing(const HttpRequest& request) const {
+  detail::Routing rt = detail::basic_routing(request);
   if (store && store->scoped()) rt.cassette = detail::take_cassette_scope(request, *store, &rt.path);
-  rt.is_chat = rt.path == kChatPath;
-  rt.is_post = iequals(request.method, "POST");
-  rt.is_get = iequals(request.method, "GET");
-  rt.is_delete = iequals(request.method, "DELETE");
   rt.from_cassette = routes_to_cassette(request.method, rt.path, rt.is_get);
-  // Anthropic routes (anthropic_wire.h): /v1/messages…, and /v1/models with anthropic-version.
-  rt.is_anthropic = !rt.from_cassette && detail::anthropic::is_route(rt.path, rt.is_get, request.headers);
-  // OpenRouter routes (openrouter_wire.h): everything under /api/v1/.
-  rt.is_openrouter = !rt.from_cassette && detail::is_openrouter_path(rt.path);
-  rt.is_responses = !rt.from_cassette && detail::is_responses_path(rt.path);
-  // Inference requests are what faults match by default: the chat, Responses, legacy
-  // completions and embeddings paths, and in replay mode every POST answered from the
-  // cassettes (whatever the protocol).
-  const bool openai_inference = rt.is_chat || rt.path == kCompletionsPath || rt.path == kEmbeddingsPath ||
-                                (rt.is_responses && rt.is_post && rt.path == detail::kResponsesPath);
-  rt.is_inference = openai_inference || (rt.is_anthropic && detail::anthropic::is_inference(rt.path, rt.is_post)) ||
-                    (rt.is_openrouter && rt.path == detail::kOpenRouterChatPath) || (rt.from_cassette && rt.is_post);
+  // Inference requests are what faults match by default: each protocol's inference routes,
+  // and in replay mode every POST answered from the cassettes (whatever the protocol).
+  if (rt.from_cassette) {
+    rt.is_inference = rt.is_post || protocols->fallback().is_inference(rt);
+    return rt;
+  }
+  rt.protocol = &protocols->find(request, rt);
+  rt.is_inference = rt.protocol->is_inference(rt);
   return rt;
 }
 
-ScriptedResponse SimEngine::Impl::respond(const HttpRequest& request, const Routing& rt, const ParsedRequest& p,
-                                          const Fault* f, const RequestContext& ctx, const SimOptions& opts,
-                                          Random& rng, TimePoint arrival, std::string& replayed) const {
-  if (rt.is_anthropic) {
-    return detail::anthropic::respond(f, request, rt.path, rt.is_post, rt.is_get, p.json(),
-                                      p.is_plain_message ? &p.plain_message : nullptr, ctx, opts, rng, p.model,
-                                      p.stream, detail::anthropic::AnthropicState{prompt_cache, arrival});
+ScriptedResponse SimEngine::Impl::respond(const HttpRequest& request, const detail::Routing& rt,
+                                          const detail::ParsedRequest& p, const Fault* f, const RequestContext& ctx,
+                                          const SimOptions& opts, Random& rng, TimePoint arrival,
+                                          std::string& replayed) const {
+  if (rt.protocol != nullptr) {
+    return rt.protocol->respond(detail::ProtocolCall{request, rt, p, f, ctx, opts, rng, arrival});
   }
-  const OpenAiFaultShapes shapes(ctx, opts, p.model, rt.path);
-  if (rt.is_openrouter) {
-    ScriptedResponse r = detail::respond_with_faults(f, p.stream, shapes, [&](double slow) {
-      return openrouter->route(request, rt.path, rt.is_post, rt.is_get, p.json(), ctx, rng, slow, arrival);
-    });
-    openrouter->adapt_fault(r, f, p.stream);
-    return r;
-  }
-  if (rt.from_cassette) {
-    return detail::respond_with_faults(f, p.stream, shapes, [&](double slow) {
-      return replay(request, rt.path, rt.cassette, ctx, opts, slow, replayed);
-    });
-  }
-  return detail::respond_with_faults(f, p.stream, shapes, [&](double slow) {
-    return route(opts, rt.path, rt.is_post, rt.is_get, rt.is_delete, p.json(), p.is_plain_chat ? &p.plain_chat : nullptr, ctx, rng, slow);
+  const auto shapes = detail::openai_fault_shapes(ctx, opts, p.model, rt.path);
+  return detail::respond_with_faults(f, p.stream, *shapes, [&](double slow) {
+    return replay(request, rt.path, rt.cassette, ctx, opts, slow, replayed);
   });
 }
 
@@ -646,8 +388,8 @@ ScriptedResponse SimEngine::handle(const HttpRequest& request) { return handle(r
 ScriptedResponse SimEngine::handle(const HttpRequest& request, JournalEntry* entry) {
   const TimePoint arrival = clock_.now();
   const Duration since_start = arrival - start_;
-  const Routing rt = impl_->routing(request);
-  const ParsedRequest p = parse_request(request, rt, options_);
+  const detail::Routing rt = impl_->routing(request);
+  const detail::ParsedRequest p = parse_request(request, rt, options_);
 
   uint64_t seq = 0;
   const std::optional<Fault> fault = impl_->select_fault(rt.path, rt.is_inference, p.model, p.stream, since_start, seq);
@@ -670,7 +412,8 @@ ScriptedResponse SimEngine::handle(const HttpRequest& request, JournalEntry* ent
   }
   const bool recorded = !replayed.empty() && replayed != "miss";
   // A replayed response keeps its recorded headers exactly.
-  if (!recorded && !rt.is_anthropic && !rt.is_openrouter && r.send_head && r.ending != Ending::kCloseNoReply) {
+  const bool processing_ms = rt.protocol == nullptr || rt.protocol->adds_processing_ms();
+  if (!recorded && processing_ms && r.send_head && r.ending != Ending::kCloseNoReply) {
     r.headers.add("openai-processing-ms", std::to_string(ms_ceil(r.head_at)));
   }
   JournalEntry row = journal_entry(request, rt, p, r, ctx, f, since_start, std::move(replayed));

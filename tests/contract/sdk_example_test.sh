@@ -5,8 +5,10 @@
 # contract test: its "acme" adapter is registered next to the built-ins and passes
 # acme.json (exit 0); a suite with a wrong expectation exits 1. Then the plugin: installs
 # the ploke_cli component (the binary) and the example's acme.so + acme.json into the
-# prefix's lib/ploke-sim/plugins, and the installed binary lists acme as a plugin, passes
-# `contract --adapter acme` and serves chat and gateway traffic through it (loopback, port 0).
+# prefix's lib/ploke-sim/plugins, and the installed binary lists acme as a plugin (adapter
+# and simulator protocol), passes `contract --adapter acme` (against the plugin's protocol)
+# and serves chat and gateway traffic through it; `serve` speaks Acme's protocol, and a 429
+# injected by the fault plan comes back in Acme's shape (420, retry-after) (loopback, port 0).
 # Args: CMAKE_COMMAND BUILD_DIR EXAMPLE_DIR CXX_COMPILER [COMPILER_LAUNCHER]
 set -eu
 CMAKE="$1"; BUILD="$2"; EXAMPLE="$3"; CXX="$4"; LAUNCHER="${5:-}"
@@ -69,6 +71,8 @@ grep -q "\"suite\": *\"$DATA/adapters/contracts/openai.json\"" "$TMP/ct.json" ||
 "$SIM_BIN" adapters | tee "$TMP/adapters"
 grep -qE "^acme +plugin $PLUGDIR/acme.so \(acme 1\.0\.0, ABI [0-9]+\.[0-9]+\)$" "$TMP/adapters"
 grep -qE "^openai +built in$" "$TMP/adapters"
+grep -qE "^protocol acme +plugin $PLUGDIR/acme.so \(acme 1\.0\.0, ABI 1\.1\)$" "$TMP/adapters"
+grep -qE "^protocol openai +built in$" "$TMP/adapters"
 "$SIM_BIN" contract --adapter acme >"$TMP/out4" || { cat "$TMP/out4"; exit 1; }
 grep -qE "^acme_rate_limit_420 +sim +non-stream +PASS" "$TMP/out4"
 "$SIM_BIN" serve --port 0 --fast >"$TMP/serve.out" 2>"$TMP/serve.err" &
@@ -87,4 +91,25 @@ GW=$(sed -n 's/^listening on //p' "$TMP/gw.out")
 code=$(curl -s -o "$TMP/gw.body" -w '%{http_code}' -H 'content-type: application/json' \
   -d '{"model":"gpt-4o-mini","messages":[{"role":"user","content":"hello there"}]}' "$GW/v1/chat/completions")
 [[ $code == 200 ]] && grep -q '"choices"' "$TMP/gw.body" || { echo "FAIL: gateway via acme: $code"; cat "$TMP/gw.body" "$TMP/gw.err"; exit 1; }
+# serve speaks the plugin's protocol: an Acme request answers, the fault plan's 429 comes
+# back as Acme's 420 with retry-after, and chat --adapter acme talks to it.
+printf '%s' '{"faults":[{"kind":"http_error","status":429,"retry_after_s":3,
+  "match":{"path":"/acme/v1/chat/completions"},"trigger":{"nth":2}}]}' >"$TMP/acme-plan.json"
+"$SIM_BIN" serve --port 0 --fast --faults "$TMP/acme-plan.json" >"$TMP/acme.out" 2>"$TMP/acme.err" &
+PIDS="$PIDS $!"
+for _ in $(seq 1 200); do grep -q '^listening on ' "$TMP/acme.out" 2>/dev/null && break; sleep 0.05; done
+ASIM=$(sed -n 's/^listening on //p' "$TMP/acme.out")
+[[ -n "$ASIM" ]] || { echo "FAIL: serve with the plugin printed no URL"; cat "$TMP/acme.err"; exit 1; }
+acme_post() { curl -s -D "$TMP/acme.head" -o "$TMP/acme.body" -w '%{http_code}' -H 'content-type: application/json' \
+  -H 'X-Acme-Client: sdk-test' -d '{"model":"gpt-4o-mini","messages":[{"role":"user","content":"hi"}]}' \
+  "$ASIM/acme/v1/chat/completions"; }
+code=$(acme_post)
+[[ $code == 200 ]] && grep -q '"object":"chat.completion"' "$TMP/acme.body" ||
+  { echo "FAIL: Acme request: $code"; cat "$TMP/acme.body" "$TMP/acme.err"; exit 1; }
+code=$(acme_post)
+[[ $code == 420 ]] && grep -q '"code":"enhance_your_calm"' "$TMP/acme.body" && grep -qi '^retry-after: 3' "$TMP/acme.head" ||
+  { echo "FAIL: the 429 fault in Acme's shape: $code"; cat "$TMP/acme.head" "$TMP/acme.body"; exit 1; }
+"$SIM_BIN" chat --adapter acme --api-key-env ACME_API_KEY --base-url "$ASIM/acme/v1" --model gpt-4o-mini hello \
+  >"$TMP/chat2" 2>&1 || { cat "$TMP/chat2"; exit 1; }
+grep -q "finish=" "$TMP/chat2"
 echo "sdk example: ok"

@@ -401,7 +401,7 @@ TEST_F(GatewayTest, AdminApiModelsMetricsAndDrain) {
   auto m = call("GET", "/metrics", "");
   EXPECT_NE(m->body.find("ploke_gateway_requests_total{protocol=\"openai\",class=\"2xx\"} 2"), std::string::npos) << m->body;
   EXPECT_NE(m->body.find("ploke_llm_"), std::string::npos);
-  EXPECT_NE(m->body.find("ploke_build_info{version=\"0.1.0\",component=\"gateway\"} 1\n"), std::string::npos);
+  EXPECT_NE(m->body.find("ploke_build_info{version=\"0.2.0\",component=\"gateway\"} 1\n"), std::string::npos);
   EXPECT_NE(m->body.find("\nprocess_resident_memory_bytes "), std::string::npos);
   auto models = call("GET", "/v1/models", "");
   EXPECT_EQ(json::parse(models->body)["data"][0]["id"], "gpt-4o-mini");

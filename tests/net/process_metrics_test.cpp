@@ -30,7 +30,7 @@ std::map<std::string, double> process_samples(const std::string& text) {
 TEST(ProcessMetrics, ReadsTheProcessAndNamesTheBuild) {
   auto m = process_samples(process_metrics_text("gateway"));
   EXPECT_EQ(m.at("ploke_build_info{version=\"" + std::string(ploke_version()) + "\",component=\"gateway\"}"), 1);
-  EXPECT_EQ(ploke_version(), "0.1.0");
+  EXPECT_EQ(ploke_version(), "0.2.0");
   EXPECT_GT(m.at("process_resident_memory_bytes"), 1e5);
   EXPECT_GE(m.at("process_virtual_memory_bytes"), m.at("process_resident_memory_bytes"));
   EXPECT_GT(m.at("process_start_time_seconds"), 1.6e9);
@@ -45,7 +45,7 @@ TEST(ProcessMetrics, ReadsTheProcessAndNamesTheBuild) {
   auto after = process_samples(process_metrics_text("serve"));
   EXPECT_EQ(after.at("process_open_fds"), fds + 1);
   EXPECT_GE(after.at("process_threads"), threads + 1);
-  EXPECT_EQ(after.count("ploke_build_info{version=\"0.1.0\",component=\"serve\"}"), 1u);
+  EXPECT_EQ(after.count("ploke_build_info{version=\"0.2.0\",component=\"serve\"}"), 1u);
   release.set_value();
   t.join();
   ::close(fd);

@@ -1,7 +1,10 @@
 // PluginSet (ploke/plugins/loader.h) on the test plugins of tests/plugins/CMakeLists.txt:
-// the acme example plugin loads, registers "acme" and its suite, serves a request and passes
-// its contract suite; wrong ABI, no entry point, a duplicate name and a file that is not a
-// shared object are refused naming the file; the rest stays loaded; unload + reload is clean.
+// the acme example plugin loads, registers "acme", its suite and its simulator protocol
+// (which a SimEngine then speaks, faults in Acme's shape included), serves a request and
+// passes its contract suite against its own protocol; a plugin built against the frozen
+// ABI 1.0 headers loads; wrong ABI, no entry point, a duplicate adapter or simulator
+// protocol name and a file that is not a shared object are refused naming the file; the
+// rest stays loaded; unload + reload is clean.
 #include <gtest/gtest.h>
 
 #include <filesystem>
@@ -10,6 +13,8 @@
 #include "ploke/core/chat.h"
 #include "ploke/plugins/loader.h"
 #include "ploke/simulator/contract.h"
+#include "ploke/simulator/engine.h"
+#include "ploke/simulator/fault_plan_json.h"
 #include "support/test_support.h"
 
 namespace ploke::plugins {
@@ -65,9 +70,79 @@ TEST(PluginSetTest, ThePluginAdapterPassesItsContractSuite) {
   ASSERT_TRUE(suite.ok()) << suite.status().to_string();
   auto adapter = registry.create("acme");
   ASSERT_TRUE(adapter.ok());
-  simulator::ContractReport rep = simulator::run_contract_suite(*suite, **adapter);
+  EXPECT_EQ(suite->base_url, "http://sim.invalid/acme/v1");  // the suite speaks Acme's protocol
+  simulator::ContractReport rep = simulator::run_contract_suite(*suite, **adapter, {}, set.sim_protocols());
   EXPECT_TRUE(rep.ok()) << simulator::contract_report_table(rep);
   EXPECT_GT(rep.cases.size(), 5u);
+  // Without the plugin's protocol the /acme/ routes are OpenAI's unknown URLs: the suite fails.
+  EXPECT_FALSE(simulator::run_contract_suite(*suite, **adapter).ok());
+}
+
+HttpRequest acme_chat(bool with_client_header) {
+  HttpRequest r;
+  r.path = "/acme/v1/chat/completions";
+  r.headers.set("content-type", "application/json");
+  if (with_client_header) r.headers.set("X-Acme-Client", "ploke");
+  r.body = R"({"model":"gpt-4o-mini","messages":[{"role":"user","content":"hi"}]})";
+  return r;
+}
+
+TEST(PluginSetTest, TheAcmePluginRegistersASimulatorProtocolTheEngineSpeaks) {
+  PluginSet set;
+  ASSERT_TRUE(set.load(kGood + "/acme.so", builtins(), simulator::builtin_protocol_names()).ok());
+  EXPECT_EQ(set.plugins()[0].sim_protocols, std::vector<std::string>{"acme"});
+  EXPECT_EQ(set.protocol_origin("acme"), &set.plugins()[0]);
+  EXPECT_EQ(set.protocol_origin("openai"), nullptr);
+  ASSERT_EQ(set.sim_protocols().size(), 1u);
+  SimulatedClock clock;
+  simulator::SimOptions o;
+  o.latency = simulator::LatencyModel::Fast();
+  o.protocols = set.sim_protocols();
+  auto plan = simulator::parse_fault_plan(
+      R"({"faults":[{"kind":"http_error","status":429,"retry_after_ms":250,"trigger":{"nth":2}}]})", "test");
+  ASSERT_TRUE(plan.ok());
+  o.faults = *plan;
+  auto engine = simulator::SimEngine::Create(o, clock);
+  ASSERT_TRUE(engine.ok()) << engine.status().to_string();
+  ScriptedResponse ok = (*engine)->handle(acme_chat(true));
+  EXPECT_EQ(ok.status, 200);
+  EXPECT_NE(ok.body().find("\"chat.completion\""), std::string::npos) << ok.body();
+  ScriptedResponse calm = (*engine)->handle(acme_chat(true));  // the 429 fault, in Acme's shape
+  EXPECT_EQ(calm.status, 420);
+  EXPECT_EQ(calm.headers.get("retry-after-ms").value_or(""), "250");
+  EXPECT_NE(calm.body().find("\"code\":\"enhance_your_calm\""), std::string::npos) << calm.body();
+  ScriptedResponse no_header = (*engine)->handle(acme_chat(false));
+  EXPECT_EQ(no_header.status, 400);
+  EXPECT_NE(no_header.body().find("missing_client_header"), std::string::npos) << no_header.body();
+}
+
+TEST(PluginSetTest, APluginBuiltForAbi10LoadsOnThisNewerMinorHost) {
+  PluginSet set;
+  ASSERT_TRUE(set.load(std::string(PLOKE_TEST_PLUGIN_DIR) + "/abi10/legacy10.so", builtins()).ok());
+  ASSERT_EQ(set.plugins().size(), 1u);
+  EXPECT_EQ(set.plugins()[0].abi_major, 1u);
+  EXPECT_EQ(set.plugins()[0].abi_minor, 0u);
+  EXPECT_EQ(set.plugins()[0].sdk_version, "0.1.0");
+  EXPECT_GE(host_abi_minor(), 1u);
+  AdapterRegistry registry;
+  ASSERT_TRUE(set.register_adapters(registry).ok());
+  auto adapter = registry.create("legacy10");
+  ASSERT_TRUE(adapter.ok());
+  EXPECT_EQ((*adapter)->name(), "legacy10");
+  EXPECT_TRUE(set.sim_protocols().empty());
+}
+
+TEST(PluginSetTest, RefusesAPluginWhoseSimulatorProtocolNameIsTaken) {
+  PluginSet set;
+  Status s = set.load(kBad + "/dup_protocol.so", builtins(), simulator::builtin_protocol_names());
+  EXPECT_EQ(s.code(), StatusCode::kInvalidRequest);
+  EXPECT_NE(s.message().find("dup_protocol.so: simulator protocol 'openai' is already registered"), std::string::npos)
+      << s.message();
+  EXPECT_TRUE(set.plugins().empty());  // the whole plugin: its adapter "dupproto" too
+  EXPECT_EQ(set.origin("dupproto"), nullptr);
+  // The rest keeps loading.
+  ASSERT_TRUE(set.load(kGood + "/acme.so", builtins(), simulator::builtin_protocol_names()).ok());
+  EXPECT_EQ(set.plugins().size(), 1u);
 }
 
 TEST(PluginSetTest, CollectsCassetteIgnorePaths) {

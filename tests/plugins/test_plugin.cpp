@@ -7,6 +7,10 @@
 //   PLUGIN_ADAPTER=N   registers adapter N: the built-in OpenAI adapter under another name
 //                      (the benches' plugins)
 //   PLUGIN_IGNORE=P    also registers P as a cassette ignore path
+//   PLUGIN_PROTOCOL=N  also registers a simulator protocol named N (ABI 1.1; "openai": the
+//                      duplicate-protocol refusal)
+// Built with -I tests/plugins/abi_1_0 first, it compiles against the frozen ABI 1.0 headers
+// (no add_sim_protocol): the "a 1.0 plugin loads on a 1.1 host" test.
 #include <memory>
 #include <string>
 
@@ -37,6 +41,20 @@ class RenamedAdapter final : public ploke::ProviderAdapter {
   ploke::ProviderAdapterPtr wire_;
 };
 
+#if defined(PLUGIN_PROTOCOL)
+// A protocol that claims nothing: only its name matters to the refusal tests.
+class NamedProtocol final : public ploke::SimProtocol {
+ public:
+  std::string_view name() const override { return PLUGIN_PROTOCOL; }
+  bool answers(std::string_view, std::string_view, const ploke::Headers&) const override { return false; }
+  bool is_inference(std::string_view, std::string_view) const override { return false; }
+  ploke::ScriptedResponse respond(const ploke::SimCall& call) const override { return call.answer_as("openai", call.request()); }
+  ploke::ScriptedResponse error_response(const ploke::SimCall& call, const ploke::SimError& e) const override {
+    return call.error_as("openai", e);
+  }
+};
+#endif
+
 #if defined(PLUGIN_DUPLICATE)
 constexpr const char* kAdapter = "openai";
 #elif defined(PLUGIN_ADAPTER)
@@ -52,6 +70,9 @@ int register_test(ploke::sdk::PluginRegistrar* registrar) {
 #endif
 #if defined(PLUGIN_IGNORE)
   if (!registrar->add_cassette_ignore_path(PLUGIN_IGNORE).ok()) return 1;
+#endif
+#if defined(PLUGIN_PROTOCOL)
+  if (!registrar->add_sim_protocol(std::make_shared<NamedProtocol>()).ok()) return 1;
 #endif
   return registrar->add_adapter(kAdapter, [] { return std::make_unique<RenamedAdapter>(kAdapter); }).ok() ? 0 : 1;
 }

@@ -124,7 +124,7 @@ Json entry_to_har(const Cassette& c, const Interaction& in) {
 std::string cassette_to_har(const Cassette& c) {
   Json log;
   log["version"] = "1.2";
-  log["creator"] = Json{{"name", "ploke-sim"}, {"version", "0.1.0"}};
+  log["creator"] = Json{{"name", "ploke-sim"}, {"version", "0.2.0"}};
   Json entries = Json::array();
   for (const auto& in : c.interactions) entries.push_back(entry_to_har(c, in));
   log["entries"] = std::move(entries);

@@ -21,8 +21,10 @@ struct PluginSet::Loaded {
   std::vector<std::pair<std::string, sdk::AdapterFactory>> factories;
   std::map<std::string, std::string> suites;  // adapter → suite path
   std::vector<std::string> ignore_paths;       // cassette matching
+  std::vector<SimProtocolPtr> protocols;       // simulator protocols (ABI 1.1)
   ~Loaded() {
     factories.clear();  // their code lives in the shared object
+    protocols.clear();
     suites.clear();
     if (handle != nullptr) dlclose(handle);
   }
@@ -33,7 +35,8 @@ namespace {
 // Collects what one plugin registers; the PluginSet keeps it only if everything is valid.
 class StagingRegistrar final : public sdk::PluginRegistrar {
  public:
-  StagingRegistrar(std::string dir, std::vector<std::string> taken) : dir_(std::move(dir)), taken_(std::move(taken)) {}
+  StagingRegistrar(std::string dir, std::vector<std::string> taken, std::vector<std::string> taken_protocols)
+      : dir_(std::move(dir)), taken_(std::move(taken)), taken_protocols_(std::move(taken_protocols)) {}
 
   Status add_adapter(const std::string& name, sdk::AdapterFactory factory) override {
     if (name.empty() || !factory) return record(InvalidRequestError("add_adapter: empty name or factory"));
@@ -56,11 +59,24 @@ class StagingRegistrar final : public sdk::PluginRegistrar {
     ignore_paths.push_back(json_path);
     return Status::Ok();
   }
+  Status add_sim_protocol(SimProtocolPtr protocol) override {
+    if (protocol == nullptr || protocol->name().empty()) {
+      return record(InvalidRequestError("add_sim_protocol: no protocol or an empty name"));
+    }
+    const std::string name(protocol->name());
+    if (std::find(taken_protocols_.begin(), taken_protocols_.end(), name) != taken_protocols_.end()) {
+      return record(InvalidRequestError("simulator protocol '" + name + "' is already registered"));
+    }
+    taken_protocols_.push_back(name);
+    protocols.push_back(std::move(protocol));
+    return Status::Ok();
+  }
 
   Status first_error = Status::Ok();
   std::vector<std::pair<std::string, sdk::AdapterFactory>> factories;
   std::map<std::string, std::string> suites;
   std::vector<std::string> ignore_paths;
+  std::vector<SimProtocolPtr> protocols;
 
  private:
   Status record(Status s) {
@@ -69,6 +85,7 @@ class StagingRegistrar final : public sdk::PluginRegistrar {
   }
   std::string dir_;
   std::vector<std::string> taken_;
+  std::vector<std::string> taken_protocols_;
 };
 
 std::string abi_text(uint32_t major, uint32_t minor) { return std::to_string(major) + "." + std::to_string(minor); }
@@ -105,7 +122,8 @@ PluginSet::~PluginSet() {
   while (!loaded_.empty()) loaded_.pop_back();  // last loaded first
 }
 
-Status PluginSet::load(const std::string& path, const std::vector<std::string>& taken) {
+Status PluginSet::load(const std::string& path, const std::vector<std::string>& taken,
+                       const std::vector<std::string>& taken_protocols) {
   std::error_code ec;
   const auto canonical = std::filesystem::canonical(path, ec);
   if (ec) return InvalidRequestError("plugin " + path + ": " + ec.message());
@@ -123,10 +141,12 @@ Status PluginSet::load(const std::string& path, const std::vector<std::string>& 
   if (!plugin.ok()) return plugin.status();
   const PlokeSimPlugin& p = **plugin;
   std::vector<std::string> names = taken;
+  std::vector<std::string> protocol_names = taken_protocols;
   for (const auto& l : loaded_) {
     for (const auto& f : l->factories) names.push_back(f.first);
+    for (const auto& sp : l->protocols) protocol_names.emplace_back(sp->name());
   }
-  StagingRegistrar reg(canonical.parent_path().string(), std::move(names));
+  StagingRegistrar reg(canonical.parent_path().string(), std::move(names), std::move(protocol_names));
   int rc = 1;
   try {
     rc = p.register_plugin(&reg);
@@ -135,18 +155,23 @@ Status PluginSet::load(const std::string& path, const std::vector<std::string>& 
   }
   if (!reg.first_error.ok()) return InvalidRequestError("plugin " + path + ": " + reg.first_error.message());
   if (rc != 0) return InvalidRequestError("plugin " + path + ": its register function failed (" + std::to_string(rc) + ")");
-  if (reg.factories.empty()) return InvalidRequestError("plugin " + path + ": registered no adapter");
-  PluginInfo info{path, p.name, or_empty(p.version), or_empty(p.sdk_version), p.abi_major, p.abi_minor, {}};
+  if (reg.factories.empty() && reg.protocols.empty()) {
+    return InvalidRequestError("plugin " + path + ": registered no adapter and no simulator protocol");
+  }
+  PluginInfo info{path, p.name, or_empty(p.version), or_empty(p.sdk_version), p.abi_major, p.abi_minor, {}, {}};
   for (const auto& f : reg.factories) info.adapters.push_back(f.first);
+  for (const auto& sp : reg.protocols) info.sim_protocols.emplace_back(sp->name());
   loaded->factories = std::move(reg.factories);
   loaded->suites = std::move(reg.suites);
   loaded->ignore_paths = std::move(reg.ignore_paths);
+  loaded->protocols = std::move(reg.protocols);
   loaded_.push_back(std::move(loaded));
   infos_.push_back(std::move(info));
   return Status::Ok();
 }
 
-std::vector<Status> PluginSet::load_dir(const std::string& dir, const std::vector<std::string>& taken) {
+std::vector<Status> PluginSet::load_dir(const std::string& dir, const std::vector<std::string>& taken,
+                                        const std::vector<std::string>& taken_protocols) {
   std::error_code ec;
   std::vector<std::string> files;
   for (std::filesystem::directory_iterator it(dir, ec), end; !ec && it != end; it.increment(ec)) {
@@ -156,7 +181,7 @@ std::vector<Status> PluginSet::load_dir(const std::string& dir, const std::vecto
   std::sort(files.begin(), files.end());
   std::vector<Status> problems;
   for (const auto& f : files) {
-    if (Status s = load(f, taken); !s.ok()) problems.push_back(std::move(s));
+    if (Status s = load(f, taken, taken_protocols); !s.ok()) problems.push_back(std::move(s));
   }
   return problems;
 }
@@ -190,6 +215,19 @@ std::vector<std::string> PluginSet::cassette_ignore_paths() const {
     }
   }
   return out;
+}
+
+std::vector<SimProtocolPtr> PluginSet::sim_protocols() const {
+  std::vector<SimProtocolPtr> out;
+  for (const auto& l : loaded_) out.insert(out.end(), l->protocols.begin(), l->protocols.end());
+  return out;
+}
+
+const PluginInfo* PluginSet::protocol_origin(const std::string& name) const {
+  for (const auto& i : infos_) {
+    if (std::find(i.sim_protocols.begin(), i.sim_protocols.end(), name) != i.sim_protocols.end()) return &i;
+  }
+  return nullptr;
 }
 
 }  // namespace ploke::plugins

@@ -1,9 +1,10 @@
 // acme_contract SUITE.json: registers the built-in adapters and "acme" in one registry,
 // lists them, and runs the contract suite against "acme" with the SDK's contract runner
-// (in-process simulator, virtual time). Exit 0 all pass, 1 a case failed, 2 bad input.
+// (in-process simulator, virtual time) speaking Acme's wire protocol next to the built-ins. Exit 0 all pass, 1 a case failed, 2 bad input.
 #include <cstdio>
 
 #include "acme_adapter.h"
+#include "acme_sim_protocol.h"
 #include "ploke/adapters/register.h"
 #include "ploke/core/registry.h"
 #include "ploke/simulator/contract.h"
@@ -30,7 +31,7 @@ int main(int argc, char** argv) {
     std::fprintf(stderr, "%s: adapter: %s\n", argv[1], adapter.status().to_string().c_str());
     return 2;
   }
-  ploke::simulator::ContractReport report = ploke::simulator::run_contract_suite(*suite, **adapter);
+  ploke::simulator::ContractReport report = ploke::simulator::run_contract_suite(*suite, **adapter, {}, {acme::make_acme_sim_protocol()});
   std::fputs(ploke::simulator::contract_report_table(report).c_str(), stdout);
   return report.ok() ? 0 : 1;
 }

@@ -37,6 +37,7 @@
 #include "ploke/core/adapter.h"
 #include "ploke/core/chat.h"
 #include "ploke/core/junit.h"
+#include "ploke/core/sim_protocol.h"
 #include "ploke/core/status.h"
 #include "ploke/core/transport.h"
 #include "ploke/simulator/fault_plan.h"
@@ -144,8 +145,10 @@ struct ContractReport {
 
 /// Runs every case (or only those whose name contains `filter`). Never fails: setup
 /// problems (an engine that rejects the case's settings) are reported as failed rows.
+/// `protocols`: simulator protocols spoken next to the built-ins (SimOptions::protocols,
+/// e.g. a plugin's): the suite's endpoint base_url picks one by path, as for any request.
 ContractReport run_contract_suite(const ContractSuite& suite, const ProviderAdapter& adapter,
-                                  std::string_view filter = {});
+                                  std::string_view filter = {}, const std::vector<SimProtocolPtr>& protocols = {});
 
 /// Human table: one row per case (CASE, KIND, MODE, RESULT, OUTCOME), the failures under
 /// a failed row, and a "N passed, N failed" line.

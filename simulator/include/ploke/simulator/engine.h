@@ -52,6 +52,7 @@
 #include "ploke/core/in_process_transport.h"
 #include "ploke/core/random.h"
 #include "ploke/core/scripted_response.h"
+#include "ploke/core/sim_protocol.h"
 #include "ploke/core/status.h"
 #include "ploke/core/transport.h"
 #include "ploke/simulator/fault_plan.h"
@@ -175,7 +176,15 @@ struct SimOptions {
   ReplaySettings replay;
   /// The simulated OpenRouter under /api/v1/ (catalog size, schema drift, credits; README "OpenRouter").
   OpenRouterSimOptions openrouter;
+  /// Protocols spoken next to the built-in ones (ploke/core/sim_protocol.h; an adapter
+  /// plugin's, README "Protocol registry"): consulted after anthropic and openrouter and
+  /// before the OpenAI catch-all, in this order. Create() refuses a null one, an empty name
+  /// and a name taken (built in or earlier in the list). They must outlive the engine.
+  std::vector<SimProtocolPtr> protocols;
 };
+
+/// The names of the built-in simulator protocols: "anthropic", "openrouter", "openai".
+std::vector<std::string> builtin_protocol_names();
 
 /// One row of the request journal.
 struct JournalEntry {

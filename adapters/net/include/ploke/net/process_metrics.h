@@ -15,7 +15,7 @@
 
 namespace ploke::net {
 
-/// The project's version ("0.1.0").
+/// The project's version ("0.2.0").
 std::string_view ploke_version();
 
 /// The metrics above in the Prometheus text format (HELP and TYPE lines included).

@@ -13,8 +13,8 @@
 //
 // ABI contract (docs/adding-an-adapter.md): `abi_major` and `abi_minor` stay the first two
 // fields of PlokeSimPlugin in every ABI version, so a host reads them before anything else
-// and refuses a plugin built for another major. New registrar methods and new trailing
-// fields come with a minor bump. The plugin resolves the SDK's functions (e.g.
+// and refuses a plugin built for another major. New registrar methods (appended last) and
+// new trailing fields come with a minor bump: 1.1 appended add_sim_protocol. The plugin resolves the SDK's functions (e.g.
 // make_openai_adapter) against the host executable, which exports them.
 //
 // Thread-safety: the host calls the entry point and the register function once, on one
@@ -26,6 +26,7 @@
 #include <string>
 
 #include "ploke/core/adapter.h"
+#include "ploke/core/sim_protocol.h"
 #include "ploke/core/status.h"
 #include "ploke/sdk/version.h"
 
@@ -51,6 +52,12 @@ class PluginRegistrar {
   /// field the adapter sends. `serve --cassette` and `record` add it to the defaults.
   /// kInvalidRequest for an empty path.
   virtual Status add_cassette_ignore_path(const std::string& json_path) = 0;
+  /// ABI 1.1: a wire protocol the simulator speaks (`ploke-sim serve`, the contract runner),
+  /// e.g. the provider's own, so the plugin's adapter can be tested against it. The name is
+  /// protocol->name(); kInvalidRequest for a null protocol, an empty name, or a name already
+  /// registered (a built-in simulator protocol — "openai", "anthropic", "openrouter" — or
+  /// an earlier plugin's): the host then refuses the whole plugin.
+  virtual Status add_sim_protocol(SimProtocolPtr protocol) = 0;
 
  protected:
   ~PluginRegistrar() = default;

@@ -9,12 +9,14 @@
 //                          registrar, and the C++ types that cross the plugin boundary.
 //                          A host refuses a plugin whose ABI major differs from its own, or
 //                          whose ABI minor is newer than its own.
+//   ABI 1.1 added PluginRegistrar::add_sim_protocol (a simulator protocol,
+//   ploke/core/sim_protocol.h); a 1.0 plugin loads unchanged.
 #pragma once
 
 #define PLOKE_SDK_VERSION_MAJOR 0
-#define PLOKE_SDK_VERSION_MINOR 1
+#define PLOKE_SDK_VERSION_MINOR 2
 #define PLOKE_SDK_VERSION_PATCH 0
-#define PLOKE_SDK_VERSION "0.1.0"
+#define PLOKE_SDK_VERSION "0.2.0"
 
 #define PLOKE_PLUGIN_ABI_MAJOR 1
-#define PLOKE_PLUGIN_ABI_MINOR 0
+#define PLOKE_PLUGIN_ABI_MINOR 1
