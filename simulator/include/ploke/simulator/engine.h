@@ -6,6 +6,9 @@
 // /v1/embeddings, /v1/models, /v1/models/{id}) exactly enough that the official SDKs work
 // unchanged, and
 // injects the faults of a FaultPlan (ploke/simulator/fault_plan.h) into its answers.
+// Anthropic Messages and OpenRouter are spoken too; every protocol, built in or added
+// through SimOptions::protocols (a ploke::SimProtocol, e.g. an adapter plugin's), is
+// answered through one registry (simulator/README.md "Protocol registry").
 //
 // Determinism: the engine never reads the machine's clock and never sleeps. Times in
 // the returned ScriptedResponse are offsets from the request's arrival; `created` comes
