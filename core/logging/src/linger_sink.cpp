@@ -31,7 +31,8 @@ void LingerFdSink::log(const spdlog::details::log_msg& msg) {
   buf_.append(msg.payload.data(), msg.payload.size());
   buf_.push_back('\n');
   ++lines_;
-  const bool wake = first || buf_.size() >= kBatchBytes;
+  // A lingering writer comes back by itself: only an idle one (or a full batch) is woken.
+  const bool wake = (first && writer_idle_) || buf_.size() >= kBatchBytes;
   lock.unlock();
   if (wake) cv_.notify_one();
 }
@@ -44,14 +45,20 @@ uint64_t LingerFdSink::dropped() const {
 }
 
 void LingerFdSink::run() {
+  std::unique_lock<std::mutex> lock(mu_);
   for (;;) {
-    {
-      std::unique_lock<std::mutex> lock(mu_);
-      cv_.wait(lock, [&] { return stop_ || !buf_.empty(); });
-      if (stop_) return;  // the destructor drains
+    writer_idle_ = true;
+    cv_.wait(lock, [&] { return stop_ || !buf_.empty(); });
+    writer_idle_ = false;
+    // Lingering: a batch every kLinger for as long as lines keep coming, then idle again.
+    while (!stop_) {
       cv_.wait_for(lock, kLinger, [&] { return stop_ || buf_.size() >= kBatchBytes; });
+      if (buf_.empty()) break;
+      lock.unlock();
+      drain();
+      lock.lock();
     }
-    drain();
+    if (stop_) return;  // the destructor drains
   }
 }
 

@@ -2,10 +2,11 @@
 //
 // The spdlog sink behind Logger::Open(): lines gather in a buffer that one writer thread
 // sends to the file descriptor with one write(2) per batch. A line costs its producer a
-// mutex and an append; only the first line of a batch (or a batch that reached 64 KiB)
-// wakes the writer, which then lingers up to kLinger for more lines before writing. A
-// busy server so pays one wake-up and one syscall per batch instead of one per line, and an
-// idle server's line is on disk within kLinger. At most `max_lines` lines wait; newer lines
+// mutex and an append. The writer, once woken, lingers: it writes a batch every kLinger
+// for as long as lines keep coming, and goes idle after a kLinger with none. Only the first
+// line for an idle writer (or a batch that reached 64 KiB) wakes it. A busy server so pays
+// one timer wake-up and one syscall per kLinger instead of a wake-up per line, and an idle
+// server's line is on disk within kLinger. At most `max_lines` lines wait; newer lines
 // are dropped and counted while the writer is behind (a slow terminal or disk never blocks
 // a request).
 #pragma once
@@ -54,6 +55,7 @@ class LingerFdSink final : public spdlog::sinks::sink {
   size_t lines_ = 0;
   uint64_t dropped_ = 0;
   bool stop_ = false;
+  bool writer_idle_ = false;     // waiting with no deadline: the next line must wake it
   std::mutex write_mu_;          // one batch on the descriptor at a time, in order
   std::thread writer_;
 };
