@@ -4,6 +4,8 @@
 // ploke::resilience::render_queue_status_json()) and prints the admission lanes: depth,
 // capacity, admitted / queued / rejected / cancelled counts and queue waits (p50, p95,
 // max). --json prints the gateway's JSON unchanged (validated first).
+// The master key ($PLOKE_GATEWAY_MASTER_KEY, or --master-key-env VAR) goes as a bearer
+// token when set (a gateway with --auth on wants it on /__admin/*); it is never printed.
 // Exit codes: 0 ok; 1 nothing listening, a transport error, a non-200 answer or a body
 // that is not a queue status; 2 usage (a URL that is not http://).
 #include <CLI/CLI.hpp>
@@ -14,8 +16,7 @@
 #include <nlohmann/json.hpp>
 
 #include "commands.h"
-#include "ploke/adapters/http_transport.h"
-#include "ploke/core/clock.h"
+#include "gateway_admin.h"
 #include "ploke/core/secret.h"
 #include "ploke/resilience/admission.h"
 
@@ -92,6 +93,8 @@ CLI::App* add_llm_command(CLI::App& app, LlmArgs& args) {
   auto* status = queue->add_subcommand("status", "Lanes, depths and waits (GET URL/__admin/queue of `ploke-sim gateway`)");
   status->add_option("--url", args.url, "Gateway base URL")->capture_default_str();
   status->add_flag("--json", args.json, "Print the gateway's JSON");
+  status->add_option("--master-key-env", args.master_key_env,
+                     "Environment variable holding the gateway's master key (default: PLOKE_GATEWAY_MASTER_KEY when set)");
   status->add_option("--timeout-ms", args.timeout_ms, "Total timeout, ms")->capture_default_str()
       ->check(CLI::Range(1, 600000));
   status->callback([&args] { args.action = "queue-status"; });
@@ -99,37 +102,17 @@ CLI::App* add_llm_command(CLI::App& app, LlmArgs& args) {
 }
 
 int run_llm(const LlmArgs& args) {
-  if (args.url.rfind("http://", 0) != 0 && args.url.rfind("https://", 0) != 0) {
-    std::fprintf(stderr, "ploke-sim llm queue status: --url: must start with http:// or https:// (got '%s')\n",
-                 redact_secrets(args.url).c_str());
+  if (std::string why = check_gateway_url(args.url); !why.empty()) {
+    std::fprintf(stderr, "ploke-sim llm queue status: --url: %s\n", why.c_str());
     return kExitUsage;
   }
-  RealClock clock;
-  adapters::HttpTransport transport(clock);
-  HttpRequest req;
-  req.method = "GET";
-  req.base_url = args.url;
-  while (!req.base_url.empty() && req.base_url.back() == '/') req.base_url.pop_back();
-  req.path = "/__admin/queue";
-  req.headers.add("Accept", "application/json");
-  CallOptions opts;
-  opts.connect_timeout = std::chrono::milliseconds(std::min(args.timeout_ms, 5000));
-  opts.total_timeout = std::chrono::milliseconds(args.timeout_ms);
-  const std::string where = "GET " + redact_secrets(req.base_url) + "/__admin/queue";
-  auto r = send_and_wait(transport, clock, req, opts);
-  if (!r.ok()) {
-    std::fprintf(stderr,
-                 "ploke-sim llm queue status: no gateway answered at %s (%s)\n"
-                 "start one with `ploke-sim gateway` or pass --url\n",
-                 redact_secrets(args.url).c_str(), r.status().to_string().c_str());
+  const GatewayAdmin g{args.url, args.master_key_env, args.timeout_ms};
+  auto r = admin_call(g, "GET", "/__admin/queue");
+  if (!r.ok() || r->status != 200) {
+    std::fprintf(stderr, "ploke-sim llm queue status: %s\n", admin_failure(g, "GET", "/__admin/queue", r).c_str());
     return kExitFailed;
   }
-  if (r->status != 200) {
-    std::fprintf(stderr, "ploke-sim llm queue status: %s: HTTP %d: %s\n", where.c_str(), r->status,
-                 redact_secrets(r->body.substr(0, 300)).c_str());
-    return kExitFailed;
-  }
-  auto q = parse_queue_status(r->body, where);
+  auto q = parse_queue_status(r->body, "GET " + shown_url(args.url) + "/__admin/queue");
   if (!q.ok()) {
     std::fprintf(stderr, "ploke-sim llm queue status: %s\n", q.status().message().c_str());
     return kExitFailed;
@@ -137,8 +120,9 @@ int run_llm(const LlmArgs& args) {
   if (args.json) {
     std::printf("%s\n", rs::render_queue_status_json(*q).c_str());
   } else {
-    std::printf("gateway %s\n%s", redact_secrets(req.base_url).c_str(), rs::render_queue_status_text(*q).c_str());
+    std::printf("gateway %s\n%s", shown_url(args.url).c_str(), rs::render_queue_status_text(*q).c_str());
   }
+  std::fflush(stdout);
   return kExitOk;
 }
 
