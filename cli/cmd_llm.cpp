@@ -13,8 +13,6 @@
 #include <cstdio>
 #include <string>
 
-#include <nlohmann/json.hpp>
-
 #include "commands.h"
 #include "gateway_admin.h"
 #include "ploke/core/secret.h"
@@ -22,67 +20,7 @@
 
 namespace ploke::cli {
 namespace {
-
 namespace rs = ploke::resilience;
-
-// Parses render_queue_status_json()'s shape. kMalformedResponse naming the field.
-Result<rs::QueueStatus> parse_queue_status(const std::string& body, const std::string& source) {
-  nlohmann::json j;
-  try {
-    j = nlohmann::json::parse(body);
-  } catch (const nlohmann::json::parse_error& e) {
-    return MalformedResponseError(source + ": not JSON (byte " + std::to_string(e.byte) + ")");
-  }
-  auto u64 = [](const nlohmann::json& o, const char* k) -> std::optional<uint64_t> {
-    if (!o.is_object() || !o.contains(k) || !o[k].is_number_unsigned()) return std::nullopt;
-    return o[k].get<uint64_t>();
-  };
-  auto dbl = [](const nlohmann::json& o, const char* k) -> double {
-    return o.is_object() && o.contains(k) && o[k].is_number() ? o[k].get<double>() : 0.0;
-  };
-  rs::QueueStatus q;
-  auto inf = u64(j, "in_flight");
-  auto mx = u64(j, "max_in_flight");
-  if (!inf || !mx) return MalformedResponseError(source + ": in_flight / max_in_flight missing: not a queue status");
-  q.in_flight = static_cast<uint32_t>(*inf);
-  q.max_in_flight = static_cast<uint32_t>(*mx);
-  if (!j.contains("lanes") || !j["lanes"].is_array()) return MalformedResponseError(source + ": lanes: expected an array");
-  size_t i = 0;
-  for (const auto& l : j["lanes"]) {
-    const std::string path = "lanes[" + std::to_string(i) + "]";
-    if (!l.is_object() || !l.contains("lane") || !l["lane"].is_string()) {
-      return MalformedResponseError(source + ": " + path + ".lane: expected a string");
-    }
-    const std::string name = l["lane"].get<std::string>();
-    size_t slot = rs::kNumLanes;
-    for (size_t k = 0; k < rs::kNumLanes; ++k) {
-      if (rs::lane_name(static_cast<rs::Lane>(k)) == name) slot = k;
-    }
-    if (slot == rs::kNumLanes) return MalformedResponseError(source + ": " + path + ".lane: unknown lane '" + name + "'");
-    rs::LaneStatus& ls = q.lanes[slot];
-    ls.lane = static_cast<rs::Lane>(slot);
-    ls.depth = u64(l, "depth").value_or(0);
-    ls.capacity = static_cast<uint32_t>(u64(l, "capacity").value_or(0));
-    ls.admitted = u64(l, "admitted").value_or(0);
-    ls.queued = u64(l, "queued").value_or(0);
-    ls.rejected = u64(l, "rejected").value_or(0);
-    ls.cancelled = u64(l, "cancelled").value_or(0);
-    ls.max_depth = u64(l, "max_depth").value_or(0);
-    if (l.contains("wait_ms")) {
-      const auto& w = l["wait_ms"];
-      ls.wait_ms.count = u64(w, "count").value_or(0);
-      ls.wait_ms.p50 = dbl(w, "p50");
-      ls.wait_ms.p95 = dbl(w, "p95");
-      ls.wait_ms.p99 = dbl(w, "p99");
-      ls.wait_ms.mean = dbl(w, "mean");
-      ls.wait_ms.max = dbl(w, "max");
-    }
-    ++i;
-  }
-  for (size_t k = 0; k < rs::kNumLanes; ++k) q.lanes[k].lane = static_cast<rs::Lane>(k);
-  return q;
-}
-
 }  // namespace
 
 CLI::App* add_llm_command(CLI::App& app, LlmArgs& args) {

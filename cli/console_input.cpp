@@ -5,6 +5,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <csignal>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
@@ -20,6 +21,10 @@ namespace {
 // libedit calls plain C functions: the one live input's completer and its current matches.
 Completer g_completer;
 std::vector<std::string> g_matches;
+
+// Ctrl-C at the prompt: the read is interrupted (no SA_RESTART) and the line discarded.
+volatile std::sig_atomic_t g_interrupted = 0;
+void on_interrupt(int) { g_interrupted = 1; }
 
 std::vector<std::string> words_of(const std::string& text) {
   std::istringstream in(text);
@@ -64,6 +69,7 @@ ConsoleInput::ConsoleInput(std::string history_file, Completer completer)
   if (!interactive_) return;
   g_completer = std::move(completer);
   rl_readline_name = "ploke-sim";
+  rl_catch_signals = 0;  // SIGINT at the prompt is read()'s own (see read())
   rl_basic_word_break_characters = " \t\n";
   rl_completion_append_character = ' ';
   rl_attempted_completion_function = complete;
@@ -84,7 +90,19 @@ std::optional<std::string> ConsoleInput::read(const std::string& prompt) {
     if (!line.empty() && line.back() == '\r') line.pop_back();
     return line;
   }
+  // While the prompt waits, Ctrl-C discards the line (a fresh prompt follows); during a
+  // command it has its default effect.
+  struct sigaction sa {}, old {};
+  sa.sa_handler = on_interrupt;
+  sigemptyset(&sa.sa_mask);
+  ::sigaction(SIGINT, &sa, &old);
+  g_interrupted = 0;
   char* raw = readline(prompt.c_str());
+  ::sigaction(SIGINT, &old, nullptr);
+  if (raw == nullptr && g_interrupted != 0) {
+    std::printf("^C\n");
+    return std::string();
+  }
   if (raw == nullptr) return std::nullopt;
   std::string line(raw);
   std::free(raw);

@@ -11,6 +11,7 @@
 
 #include "ploke/core/status.h"
 #include "ploke/core/transport.h"
+#include "ploke/resilience/admission.h"
 #include "ploke/resilience/llm_client.h"
 
 namespace ploke::cli {
@@ -38,6 +39,10 @@ Result<HttpResponse> admin_call(const GatewayAdmin& g, const std::string& method
 /// key (naming the variable); another status → "METHOD URL/path: HTTP n: body" (redacted).
 std::string admin_failure(const GatewayAdmin& g, const std::string& method, const std::string& path,
                           const Result<HttpResponse>& r);
+
+/// GET /__admin/queue's JSON (resilience::render_queue_status_json's shape; the
+/// gateway's own "gateway" member is ignored). kMalformedResponse naming `source` and the field.
+Result<resilience::QueueStatus> parse_queue_status(const std::string& body, const std::string& source);
 
 /// GET /__admin/health's JSON → the endpoints as LlmClient::health() had them (the fields
 /// the JSON carries), for resilience::render_health_text. `policy` gets the façade's default

@@ -59,8 +59,12 @@ class Pty:
     def __init__(self, argv, env):
         self.master, slave = os.openpty()
         fcntl.ioctl(slave, termios.TIOCSWINSZ, struct.pack("HHHH", 50, 200, 0, 0))
+        def controlling_terminal():  # a session of its own with the pty as its terminal: Ctrl-C is SIGINT
+            os.setsid()
+            fcntl.ioctl(0, termios.TIOCSCTTY, 0)
+
         self.proc = subprocess.Popen(argv, stdin=slave, stdout=slave, stderr=slave, env=env,
-                                     start_new_session=True, close_fds=True)
+                                     preexec_fn=controlling_terminal, close_fds=True)
         procs.append(self.proc)
         os.close(slave)
         self.buf = ""  # everything read and not yet consumed by expect()
@@ -172,10 +176,20 @@ def interactive(env, url, config, state):
     c.send("pol\tlat\t\r")
     check("Tab completes the subcommand and the policy", c.expect(r"routing policy latency \(was cost\)") is not None, c.buf)
     check("the gateway runs the completed policy", admin_policy(url) == "latency")
+    c.type_line("/provider profile wee\t\r")
+    check("Tab completes a profile name from the config; the switch is saved",
+          c.expect(r"active profile: weekday") is not None and 'active_profile = "weekday"' in open(config).read(), c.buf)
+    check("the console says a profile applies on restart", c.expect(r"applies when it restarts") is not None, c.buf)
+    c.type_line("/model promote openai/gpt-4o-m\t\r")
+    check("Tab completes a catalog model id; /model promote runs `models promote`",
+          c.expect(r"promoted openai/gpt-4o-mini") is not None and '[models."openai/gpt-4o-mini"]' in open(config).read(),
+          c.buf)
     c.type_line("/nope\r")
     check("unknown command: an error", c.expect(r"unknown command '/nope'") is not None, c.buf)
     c.type_line("/models search " + PLANTED_KEY + "\r")
     check("a line with a key runs", c.expect(r"0 matches") is not None, c.buf)
+    c.type_line("/llm qu\x03")
+    check("Ctrl-C at the prompt discards the line", c.expect(r"\^C\n") is not None and c.proc.poll() is None, c.buf)
     c.type_line("/help\r")
     check("the console keeps running", c.expect(r"/llm queue status\s+the gateway") is not None, c.buf)
     c.type_line("\x04")
@@ -261,7 +275,7 @@ def main():
     env.update(HOME=tmp, XDG_STATE_HOME=state, XDG_CONFIG_HOME=os.path.join(tmp, "cfg"),
                XDG_CACHE_HOME=os.path.join(tmp, "cache"), TERM="xterm")
     config = os.path.join(tmp, "config.toml")
-    open(config, "w").write("# console test\n")
+    open(config, "w").write('# console test\n[profiles.weekday]\npreset = "creative"\n[profiles.night]\npreset = "creative"\n')
     try:
         gw, url = start_gateway(env)
         interactive(env, url, config, state)
