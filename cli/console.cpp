@@ -57,7 +57,7 @@ struct SlashCommand {
 const std::vector<SlashCommand>& slash_commands() {
   static const std::vector<SlashCommand> k = {
       {"/model", {"use", "promote"}, "/model use|promote ID", "check and switch the default model / add it to config.toml"},
-      {"/models", {"search", "list", "info", "promote"}, "/models search WORD...", "the model catalog (as `ploke-sim models`)"},
+      {"/models", {"search", "list", "info", "promote", "refresh"}, "/models search WORD...", "the model catalog (as `ploke-sim models`)"},
       {"/provider", {"profile", "health"}, "/provider profile [NAME] | health", "switch the profile / the gateway's endpoints"},
       {"/llm", {"queue"}, "/llm queue status", "the gateway's admission lanes"},
       {"/routing", {"policy"}, "/routing policy [NAME]", "show or switch the gateway's routing policy"},
@@ -92,7 +92,7 @@ std::optional<int> parse_verbs(const Session& s, const std::string& cmdline, Ver
   try {
     app.parse(cmdline, false);
   } catch (const CLI::ParseError& e) {
-    return app.exit(e);
+    return app.exit(e) == 0 ? kExitOk : kExitUsage;  // --help, or the message printed
   }
   if (v.config.action.empty() && v.models.action.empty() && v.routing.action.empty() && v.llm.action.empty()) {
     std::fprintf(stderr, "%s: /%s: not a console command (/help lists them)\n", kCmd, redact_secrets(cmdline).c_str());
@@ -209,8 +209,15 @@ std::optional<int> run_line(Session& s, const std::string& line) {
     return kExitOk;
   }
   const auto& known = slash_commands();
-  if (std::none_of(known.begin(), known.end(), [&first](const SlashCommand& c) { return first == c.name; })) {
+  auto cmd = std::find_if(known.begin(), known.end(), [&first](const SlashCommand& c) { return first == c.name; });
+  if (cmd == known.end()) {
     std::fprintf(stderr, "%s: unknown command '%s' (/help lists the commands)\n", kCmd, redact_secrets(first).c_str());
+    return kExitUsage;
+  }
+  if (!cmd->subs.empty() && std::find(cmd->subs.begin(), cmd->subs.end(), second) == cmd->subs.end()) {
+    std::string subs;
+    for (const auto& w : cmd->subs) subs += (subs.empty() ? "" : ", ") + w;
+    std::fprintf(stderr, "%s: %s needs one of: %s (usage: %s)\n", kCmd, first.c_str(), subs.c_str(), cmd->usage);
     return kExitUsage;
   }
   if (first == "/provider" && second == "health") return gateway_health(s);

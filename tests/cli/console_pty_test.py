@@ -230,6 +230,14 @@ def piped(env, url, config):
                        capture_output=True, text=True, env=env, timeout=DEADLINE_S)
     check("piped: a failed command sets the exit code, the rest runs", r.returncode == 2 and "bulk" in r.stdout,
           r.stdout + r.stderr)
+    r = subprocess.run([BIN, "console", "--url", url, "--config", config],
+                       input="/provider\n/routing policy --bogus\n/provider profile --help\n",
+                       capture_output=True, text=True, env=env, timeout=DEADLINE_S)
+    check("piped: a missing subcommand is named, a bad flag is the verb's usage error (exit 2)",
+          r.returncode == 2 and "/provider needs one of: profile, health" in r.stderr and "--bogus" in r.stderr,
+          r.stdout + r.stderr)
+    check("piped: --help after a command prints the verb's help", "Usage: ploke-sim provider profile" in r.stdout,
+          r.stdout)
 
 
 def start_failures(env):
