@@ -72,9 +72,19 @@ class Pty:
     def send(self, keys):
         os.write(self.master, keys.encode())
 
+    def raw_mode(self, timeout=DEADLINE_S):
+        """Waits until libedit has the terminal in raw mode (keys typed before that are the line
+        discipline's: a Ctrl-D would be an end-of-file the editor never sees)."""
+        end = time.monotonic() + timeout
+        while termios.tcgetattr(self.master)[3] & termios.ICANON:
+            if time.monotonic() > end:
+                return False
+            select.select([], [], [], 0.002)  # poll the terminal's mode
+        return True
+
     def type_line(self, keys):
-        """Waits for the prompt (libedit has the terminal in raw mode then), then types."""
-        if self.expect(r"ploke> ") is None:
+        """Waits for the prompt and libedit's raw mode, then types."""
+        if self.expect(r"ploke> ") is None or not self.raw_mode():
             return check("prompt before " + keys.strip(), False, self.buf)
         self.send(keys)
 
