@@ -56,7 +56,7 @@ struct SlashCommand {
 
 const std::vector<SlashCommand>& slash_commands() {
   static const std::vector<SlashCommand> k = {
-      {"/model", {"use", "promote"}, "/model use|promote ID", "check and switch the default model / add it to config.toml"},
+      {"/model", {"use", "promote", "search", "info"}, "/model use|promote ID", "check and switch the default model / add it to config.toml"},
       {"/models", {"search", "list", "info", "promote", "refresh"}, "/models search WORD...", "the model catalog (as `ploke-sim models`)"},
       {"/provider", {"profile", "health"}, "/provider profile [NAME] | health", "switch the profile / the gateway's endpoints"},
       {"/llm", {"queue"}, "/llm queue status", "the gateway's admission lanes"},
@@ -222,7 +222,7 @@ std::optional<int> run_line(Session& s, const std::string& line) {
   }
   if (first == "/provider" && second == "health") return gateway_health(s);
   std::string cmdline = text.substr(1);
-  if (first == "/model" && second == "promote") cmdline = "models" + text.substr(6);  // the verb is `models promote`
+  if (first == "/model" && second != "use") cmdline = "models" + text.substr(6);  // promote, search, info: `models …` (as ploke's /model search)
   Verbs v;
   if (std::optional<int> rc = parse_verbs(s, cmdline, v)) return *rc;
   if (!v.routing.action.empty()) return routing_policy(s, v);
@@ -254,7 +254,7 @@ std::vector<std::string> candidates(Session& s, const std::vector<std::string>& 
     for (const auto& kv : config::load_config(lo).config.profiles) out.push_back(kv.first);
     return out;
   }
-  const bool model_arg = (cmd == "/model" && (sub == "use" || sub == "promote")) ||
+  const bool model_arg = (cmd == "/model" && (sub == "use" || sub == "promote" || sub == "info")) ||
                          (cmd == "/models" && (sub == "info" || sub == "promote"));
   if (!model_arg) return out;
   if (!s.models_loaded) s.model_ids = catalog_model_ids();

@@ -231,11 +231,12 @@ def history_and_gateway_gone(env, url, config, gw):
 
 
 def piped(env, url, config):
-    r = subprocess.run([BIN, "console", "--url", url, "--config", config], input="/llm queue status\n/provider health\n",
+    r = subprocess.run([BIN, "console", "--url", url, "--config", config], input="/llm queue status\n/provider health\n/model search gpt mini\n",
                        capture_output=True, text=True, env=env, timeout=DEADLINE_S)
     check("piped: exit 0", r.returncode == 0, r.stdout + r.stderr)
     check("piped: lanes and endpoints on stdout", "bulk" in r.stdout and "sim-a/" in r.stdout, r.stdout)
     check("piped: no prompt", "ploke>" not in r.stdout + r.stderr, r.stdout)
+    check("piped: /model search as in ploke runs `models search`", "openai/gpt-4o-mini" in r.stdout, r.stdout)
     r = subprocess.run([BIN, "console", "--url", url, "--config", config], input="/nope\n/llm queue status\n",
                        capture_output=True, text=True, env=env, timeout=DEADLINE_S)
     check("piped: a failed command sets the exit code, the rest runs", r.returncode == 2 and "bulk" in r.stdout,
