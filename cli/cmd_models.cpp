@@ -619,6 +619,16 @@ CLI::App* add_models_command(CLI::App& app, ModelsArgs& args) {
   return m;
 }
 
+std::vector<std::string> catalog_model_ids(const std::string& cache) {
+  auto curated = cat::parse_curated(cat::builtin_curated_json(), "builtin curated.json");
+  auto cached = cat::load_cache(cache.empty() ? default_cache_path() : cache);
+  const cat::Catalog c(curated.ok() ? std::move(*curated) : std::vector<cat::ModelRecord>{},
+                       cached.ok() ? std::move(cached->discovered) : std::vector<cat::ModelRecord>{});
+  std::vector<std::string> ids;
+  for (const auto& m : c.models()) ids.push_back(m.id);
+  return ids;
+}
+
 int run_models(const ModelsArgs& args) {
   if (args.action == "list") return cmd_list(args);
   if (args.action == "refresh") return cmd_refresh(args);

@@ -120,6 +120,9 @@ struct ModelsArgs {
 };
 CLI::App* add_models_command(CLI::App& app, ModelsArgs& args);
 int run_models(const ModelsArgs& args);
+/// Every model id of the catalog (curated, then the cache `cache`, "" = the default one's
+/// discovered models); silent: a bad cache is skipped (the console's completion).
+std::vector<std::string> catalog_model_ids(const std::string& cache = {});
 
 /// `ploke-sim contract …` (cmd_contract.cpp): an adapter's conformance suite.
 struct ContractArgs {
@@ -204,11 +207,22 @@ int run_gateway(const GatewayArgs& args);
 struct LlmArgs {
   std::string action;  ///< queue-status (set by the parser)
   std::string url = "http://127.0.0.1:4000";
+  std::string master_key_env;  ///< variable holding the gateway's master key ("" = PLOKE_GATEWAY_MASTER_KEY)
   bool json = false;
   int timeout_ms = 5000;
 };
 CLI::App* add_llm_command(CLI::App& app, LlmArgs& args);
 int run_llm(const LlmArgs& args);
+
+/// `ploke-sim console` (console.cpp): slash commands against a running gateway.
+struct ConsoleArgs {
+  std::string url = "http://127.0.0.1:4000";
+  std::string config;          ///< the verbs' --config ("" = their default)
+  std::string master_key_env;  ///< variable holding the gateway's master key ("" = PLOKE_GATEWAY_MASTER_KEY)
+  int timeout_ms = 5000;       ///< per admin request
+};
+CLI::App* add_console_command(CLI::App& app, ConsoleArgs& args);
+int run_console(const ConsoleArgs& args);
 
 /// `ploke-sim routing policy [NAME]` (cmd_routing.cpp): the [routing] section of config.toml.
 struct RoutingArgs {

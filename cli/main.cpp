@@ -91,10 +91,10 @@ int run(int argc, char** argv) {
   CLI::App* ck = add_check_command(app, check);
   PlokeArgs ploke;
   add_ploke_command(app, ploke);
-
   HealthArgs health;
   CLI::App* ph = add_provider_health_command(app, health);
-
+  ConsoleArgs console;  // `console`: the slash commands run the verbs above (console.cpp)
+  CLI::App* co = add_console_command(app, console);
   if (std::optional<int> rc = parse(app, argc, argv)) return *rc;
   const std::string& config_file = !chat.config.empty() ? chat.config : gateway.config;
   if (std::optional<int> rc = load_plugins(plugin_args, config_plugins(config_file))) return *rc;
@@ -111,6 +111,7 @@ int run(int argc, char** argv) {
   if (us->parsed()) return run_usage(usage);
   if (ph->parsed()) return run_provider_health(health);
   if (ck->parsed()) return run_check(check);
+  if (co->parsed()) return run_console(console);
   if (!llm.action.empty()) return run_llm(llm);
   if (!routing.action.empty()) return run_routing(routing);
   if (!scenario.action.empty()) return run_scenario_command(scenario);

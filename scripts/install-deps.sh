@@ -3,6 +3,7 @@
 # Idempotent: packages already present are skipped; apt-get runs only if something is missing.
 # redis-server and libhiredis-dev: the shared store (adapters/redis) and its tests.
 # libyaml-cpp-dev: VCR YAML cassette import/export (core/codec).
+# libedit-dev: line editing, history and completion of `ploke-sim console` (BSD licence).
 # clang-14 and its compiler-rt build the sanitizer and libFuzzer stages of scripts/test.sh.
 # Test-only: libxml2-utils (xmllint) validates the JUnit reports against tests/data/junit's
 # schemas (tests/cli/junit_schema.sh).
@@ -14,7 +15,7 @@ PKGS=(
   libcpp-httplib-dev nlohmann-json3-dev
   googletest libgtest-dev libgmock-dev libbenchmark-dev
   libfmt-dev libcli11-dev libspdlog-dev libssl-dev zlib1g-dev libevent-dev libhttp-parser-dev
-  libtomlplusplus-dev libyaml-cpp-dev libsqlite3-dev libboost-context-dev libmimalloc-dev
+  libtomlplusplus-dev libyaml-cpp-dev libedit-dev libsqlite3-dev libboost-context-dev libmimalloc-dev
   redis-server libhiredis-dev
   chromium chromium-driver
   nodejs npm python3 openssl
