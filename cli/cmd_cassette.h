@@ -78,6 +78,9 @@ int run_cassette(const CassetteArgs& args);
 /// The interop subcommands (cmd_cassette_interop.cpp): vcr-import, vcr-export,
 /// wiremock-import, wiremock-export.
 void add_cassette_interop_commands(CLI::App& cassette, CassetteArgs& args);
+/// `--redact-pattern REGEX` (repeatable; the deprecated `--pattern` still works) of the
+/// subcommands that look for or redact secrets.
+void add_redact_pattern_option(CLI::App& sub, CassetteArgs& args);
 int run_cassette_interop(const CassetteArgs& args);
 
 // ---- serve --cassette ----

@@ -1,4 +1,4 @@
-// ploke-sim llm queue status [--url GATEWAY_URL] [--json] [--timeout-ms N]
+// ploke-sim llm queue status [--base-url GATEWAY_URL] [--json] [--timeout-ms N]
 //
 // Fetches GET {url}/__admin/queue from a running `ploke-sim gateway` (the JSON of
 // ploke::resilience::render_queue_status_json()) and prints the admission lanes: depth,
@@ -13,6 +13,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "cli_checks.h"
 #include "commands.h"
 #include "ploke/adapters/http_transport.h"
 #include "ploke/core/clock.h"
@@ -90,7 +91,7 @@ CLI::App* add_llm_command(CLI::App& app, LlmArgs& args) {
   auto* queue = llm->add_subcommand("queue", "Admission queue of a running gateway");
   queue->require_subcommand(1);
   auto* status = queue->add_subcommand("status", "Lanes, depths and waits (GET URL/__admin/queue of `ploke-sim gateway`)");
-  status->add_option("--url", args.url, "Gateway base URL")->capture_default_str();
+  deprecated_alias(*status, status->add_option("--base-url", args.url, "Gateway base URL")->capture_default_str(), "--url");
   status->add_flag("--json", args.json, "Print the gateway's JSON");
   status->add_option("--timeout-ms", args.timeout_ms, "Total timeout, ms")->capture_default_str()
       ->check(CLI::Range(1, 600000));
@@ -100,7 +101,7 @@ CLI::App* add_llm_command(CLI::App& app, LlmArgs& args) {
 
 int run_llm(const LlmArgs& args) {
   if (args.url.rfind("http://", 0) != 0 && args.url.rfind("https://", 0) != 0) {
-    std::fprintf(stderr, "ploke-sim llm queue status: --url: must start with http:// or https:// (got '%s')\n",
+    std::fprintf(stderr, "ploke-sim llm queue status: --base-url: must start with http:// or https:// (got '%s')\n",
                  redact_secrets(args.url).c_str());
     return kExitUsage;
   }
@@ -120,7 +121,7 @@ int run_llm(const LlmArgs& args) {
   if (!r.ok()) {
     std::fprintf(stderr,
                  "ploke-sim llm queue status: no gateway answered at %s (%s)\n"
-                 "start one with `ploke-sim gateway` or pass --url\n",
+                 "start one with `ploke-sim gateway` or pass --base-url\n",
                  redact_secrets(args.url).c_str(), r.status().to_string().c_str());
     return kExitFailed;
   }

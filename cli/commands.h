@@ -260,6 +260,17 @@ struct PlokeArgs {
 CLI::App* add_ploke_command(CLI::App& app, PlokeArgs& args);
 int run_ploke(const PlokeArgs& args);
 
+/// `ploke-sim __generate …` (cmd_generate.cpp, hidden): shell completions, man pages and
+/// the option dump, from the App's own command tree (cli_spec.h, cli_docs.h).
+struct GenerateArgs {
+  std::string what;    ///< completion | man | options ("" = not run)
+  std::string shell;   ///< bash | zsh | fish
+  std::string output;  ///< file (completion, options; "" = stdout) or folder (man)
+};
+CLI::App* add_generate_command(CLI::App& app, GenerateArgs& args);
+/// Generates from `app` (the root, fully built).
+int run_generate(const CLI::App& app, const GenerateArgs& args);
+
 /// Blocks SIGINT/SIGTERM in the calling thread (and every thread started after it), so a
 /// later sigwait() on the returned set receives them synchronously. Call before any thread
 /// is created.

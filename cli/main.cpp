@@ -37,10 +37,10 @@ int run_record_with_plugins(ploke::cli::RecordArgs& args) {
   return ploke::cli::run_record(args);
 }
 
-// Bare `ploke-sim`: every command, from the parser's own list (never a hand-kept one).
+// Bare `ploke-sim`: every visible command, from the parser's own list (never a hand-kept one).
 int no_subcommand(CLI::App& app) {
   std::string names;
-  for (const CLI::App* sub : app.get_subcommands([](const CLI::App*) { return true; })) {
+  for (const CLI::App* sub : app.get_subcommands([](const CLI::App* s) { return !s->get_group().empty(); })) {
     names += (names.empty() ? "" : ", ") + sub->get_name();
   }
   std::fprintf(stderr, "ploke-sim: a command is required (%s)\n%s", names.c_str(), app.help().c_str());
@@ -51,10 +51,9 @@ int no_subcommand(CLI::App& app) {
 int run(int argc, char** argv) {
   using namespace ploke::cli;
   CLI::App app{"ploke-sim: a trustworthy LLM provider layer and the simulator to prove it offline"};
-  app.set_version_flag("--version", "ploke-sim 0.1.0 (allocator " + active_allocator() + ")");
+  app.set_version_flag("--version", std::string("ploke-sim ") + PLOKE_VERSION + " (allocator " + active_allocator() + ")");
   PluginArgs plugin_args;
   add_plugin_options(app, plugin_args);
-
   ServeArgs serve;
   CLI::App* s = add_serve_command(app, serve);
   ChatArgs chat;
@@ -63,39 +62,35 @@ int run(int argc, char** argv) {
   CLI::App* d = add_demo_command(app, demo);
   RecordArgs record;
   CLI::App* r = add_record_command(app, record);
-
   auto* a = app.add_subcommand("adapters", "List the registered provider adapters and where each comes from");
   CassetteArgs cassette;
   CLI::App* cs = add_cassette_command(app, cassette);
-
   GatewayArgs gateway;
   CLI::App* gw = add_gateway_command(app, gateway);
   ModelsArgs models;
   CLI::App* ms = add_models_command(app, models);
-
   ContractArgs contract;
   CLI::App* ct = add_contract_command(app, contract);
   ConfigArgs config_args;
   add_config_commands(app, config_args);
   UsageArgs usage;
   CLI::App* us = add_usage_command(app, usage);
-
   LlmArgs llm;
   add_llm_command(app, llm);
   RoutingArgs routing;
   add_routing_command(app, routing);
   ScenarioArgs scenario;
   add_scenario_command(app, scenario);
-
   CheckArgs check;
   CLI::App* ck = add_check_command(app, check);
   PlokeArgs ploke;
   add_ploke_command(app, ploke);
-
   HealthArgs health;
   CLI::App* ph = add_provider_health_command(app, health);
-
+  GenerateArgs generate;
+  add_generate_command(app, generate);
   if (std::optional<int> rc = parse(app, argc, argv)) return *rc;
+  if (!generate.what.empty()) return run_generate(app, generate);
   const std::string& config_file = !chat.config.empty() ? chat.config : gateway.config;
   if (std::optional<int> rc = load_plugins(plugin_args, config_plugins(config_file))) return *rc;
   if (s->parsed()) return run_serve(serve);
