@@ -55,7 +55,7 @@ std::vector<const CommandSpec*> all_commands(const CommandSpec& root);
 
 /// One line per option of every command, tab-separated: command path ("" for the root),
 /// names (comma-separated), value placeholder ("" for a flag), description. Globals appear
-/// once, under the root. The input of scripts/check-flag-names.py.
+/// once, under the root. The input of tests/cli/check_flag_names.py.
 std::string render_option_dump(const CommandSpec& root);
 
 }  // namespace ploke::cli
