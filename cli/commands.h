@@ -103,7 +103,12 @@ struct DemoArgs {
 CLI::App* add_demo_command(CLI::App& app, DemoArgs& args);
 int run_demo(const DemoArgs& args);
 
-int run_adapters();
+/// `ploke-sim adapters [--json]` (cmd_chat.cpp): the registered adapters and their origin.
+struct AdaptersArgs {
+  bool json = false;
+};
+CLI::App* add_adapters_command(CLI::App& app, AdaptersArgs& args);
+int run_adapters(const AdaptersArgs& args);
 
 /// `ploke-sim models …` (cmd_models.cpp): the model catalog (ploke::catalog).
 struct ModelsArgs {
@@ -214,6 +219,7 @@ int run_llm(const LlmArgs& args);
 struct RoutingArgs {
   std::string action;  ///< policy (set by the parser)
   std::string config, name;
+  bool json = false;
 };
 CLI::App* add_routing_command(CLI::App& app, RoutingArgs& args);
 int run_routing(const RoutingArgs& args);

@@ -62,7 +62,8 @@ int run(int argc, char** argv) {
   CLI::App* d = add_demo_command(app, demo);
   RecordArgs record;
   CLI::App* r = add_record_command(app, record);
-  auto* a = app.add_subcommand("adapters", "List the registered provider adapters and where each comes from");
+  AdaptersArgs adapters;
+  CLI::App* a = add_adapters_command(app, adapters);
   CassetteArgs cassette;
   CLI::App* cs = add_cassette_command(app, cassette);
   GatewayArgs gateway;
@@ -98,7 +99,7 @@ int run(int argc, char** argv) {
   if (c->parsed()) return run_chat(chat);
   if (d->parsed()) return run_demo(demo);
   if (r->parsed()) return run_record_with_plugins(record);
-  if (a->parsed()) return run_adapters();
+  if (a->parsed()) return run_adapters(adapters);
   if (cs->parsed()) return run_cassette(cassette);
   if (ms->parsed()) return run_models(models);
   if (ct->parsed()) return run_contract(contract);

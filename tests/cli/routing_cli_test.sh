@@ -20,6 +20,9 @@ CFG="$XDG_CONFIG_HOME/ploke-sim/config.toml"
 # --- routing policy -----------------------------------------------------------------------
 "$BIN" routing policy >"$TMP/out" 2>&1; check "policy without a config: the default" 0 $? "^routing policy: reliability \(default\)" "$TMP/out"
 grep -q "^registered: cost, latency, pinned, reliability, throughput, weighted" "$TMP/out"; check "lists the registered policies" 0 $?
+"$BIN" routing policy --json >"$TMP/out" 2>&1; check "policy --json" 0 $?
+python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); assert (d["policy"],d["source"],d["saved"])==("reliability","default",False) and "cost" in d["registered"] and d["config"].endswith("config.toml"), d' "$TMP/out"
+check "policy --json: the default, registered ones, the config path" 0 $?
 mkdir -p "$(dirname "$CFG")"
 cat >"$CFG" <<'TOML'
 # my config: keep this comment
@@ -34,6 +37,13 @@ grep -q '^policy = "cost"$' "$CFG"; check "policy written under [routing]" 0 $?
 grep -q '^# my config: keep this comment$' "$CFG" && grep -q '^temperature = 0.3   # cool$' "$CFG" && grep -q '^max_chain = 2  # short chains$' "$CFG"
 check "comments and other lines kept" 0 $?
 "$BIN" routing policy >"$TMP/out" 2>&1; check "shows the saved policy" 0 $? "^routing policy: cost \(\[routing\] policy in .*config.toml\)" "$TMP/out"
+"$BIN" routing policy throughput --json >"$TMP/out" 2>&1; check "switch with --json" 0 $?
+python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); assert (d["policy"],d["source"],d["saved"])==("throughput","config",True), d' "$TMP/out"
+check "switch --json: the saved policy (JSON only)" 0 $?
+"$BIN" routing policy cost --json >/dev/null 2>&1
+"$BIN" routing policy --json >"$TMP/out" 2>&1
+python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); assert (d["policy"],d["source"])==("cost","config"), d' "$TMP/out"
+check "policy --json: from the config" 0 $?
 cp "$CFG" "$TMP/before.toml"
 "$BIN" routing policy cheapest >"$TMP/out" 2>&1; check "unknown policy is a usage error" 2 $? "unknown policy 'cheapest' \(registered: cost, latency" "$TMP/out"
 cmp -s "$CFG" "$TMP/before.toml"; check "unknown policy left the file alone" 0 $?
