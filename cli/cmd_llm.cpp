@@ -100,7 +100,7 @@ CLI::App* add_llm_command(CLI::App& app, LlmArgs& args) {
 }
 
 int run_llm(const LlmArgs& args) {
-  if (args.url.rfind("http://", 0) != 0 && args.url.rfind("https://", 0) != 0) {
+  if (!is_http_url(args.url)) {
     std::fprintf(stderr, "ploke-sim llm queue status: --base-url: must start with http:// or https:// (got '%s')\n",
                  redact_secrets(args.url).c_str());
     return kExitUsage;
