@@ -4,11 +4,14 @@
 # commands, nested commands, option names and values; zsh and fish parse (and fish completes);
 # every page renders with groff without a warning; every command `--help` lists (walked
 # recursively) has a page and completion entries, the hidden generator none; every option
-# `serve --help` lists is in its page. Usage: completion_cli_test.sh BIN GENERATED_DIR.
+# `serve --help` lists is in its page; `cmake --install --component ploke_cli` puts them where
+# the shells and man look. Usage: completion_cli_test.sh BIN GENERATED_DIR CMAKE BUILD_DIR.
 # Ends with "N passed, N failed".
 set -u
 BIN="$1"
 BUILT="$2"
+CMAKE="$3"
+BUILD="$4"
 TMP="$(mktemp -d)"
 trap 'rm -rf "$TMP"' EXIT
 # shellcheck source=tests/cli/lib.sh
@@ -26,6 +29,16 @@ for f in completions/ploke-sim completions/_ploke-sim completions/ploke-sim.fish
   cmp -s "$BUILT/$f" "$TMP/$(basename "$f")"; check "the build generated $f" 0 $?
 done
 diff -r "$BUILT/man1" "$TMP/man1" >"$TMP/out" 2>&1; shown "the build generated the man pages" $? "$TMP/out"
+
+# ---- installed with the ploke_cli component, at the standard places ----
+"$CMAKE" --install "$BUILD" --prefix "$TMP/prefix" --component ploke_cli >"$TMP/install.log" 2>&1
+shown "cmake --install --component ploke_cli" $? "$TMP/install.log"
+S="$TMP/prefix/share"
+cmp -s "$S/bash-completion/completions/ploke-sim" "$TMP/ploke-sim"; check "installed: bash completion" 0 $?
+cmp -s "$S/zsh/vendor-completions/_ploke-sim" "$TMP/_ploke-sim"; check "installed: zsh completion" 0 $?
+cmp -s "$S/fish/vendor_completions.d/ploke-sim.fish" "$TMP/ploke-sim.fish"; check "installed: fish completion" 0 $?
+diff -r "$S/man/man1" "$TMP/man1" >"$TMP/out" 2>&1; shown "installed: every man page in share/man/man1" $? "$TMP/out"
+MANPATH="$S/man" man -w ploke-sim-cassette-lint >"$TMP/out" 2>&1; shown "man finds an installed page by name" $? "$TMP/out"
 
 # ---- bash: source the script, set COMP_WORDS/COMP_CWORD, call the function ----
 complete_bash() {  # complete_bash WORD... -> COMPREPLY, one per line
