@@ -73,6 +73,7 @@ _ploke_sim() {
   for ((i = 1; i < COMP_CWORD; i++)); do
     word="${COMP_WORDS[i]}"
     if ((after >= 0)); then after=$((after + 1)); continue; fi
+    if [[ "$word" == "=" ]]; then continue; fi  # --opt=VALUE, split at '=' (COMP_WORDBREAKS)
     if [[ -n "$kind" ]]; then kind=""; continue; fi  # the value of the option before
     case "$word" in
       --) if [[ "$(_ploke_sim_positional "$path" 0)" == command ]]; then after=0; fi ;;
@@ -88,7 +89,10 @@ _ploke_sim() {
   done
   if ((after == 0)); then _ploke_sim_complete_value command "$cur"; return 0; fi
   if ((after > 0)); then _ploke_sim_complete_value file "$cur"; return 0; fi
-  if [[ -n "$kind" ]]; then _ploke_sim_complete_value "$kind" "$cur"; return 0; fi
+  if [[ -n "$kind" ]]; then
+    [[ "$cur" == "=" ]] && cur=""
+    _ploke_sim_complete_value "$kind" "$cur"; return 0
+  fi
   if [[ "$cur" == -* ]]; then
     mapfile -t COMPREPLY < <(compgen -W "$(_ploke_sim_options "$path")" -- "$cur"); return 0
   fi

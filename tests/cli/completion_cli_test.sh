@@ -64,6 +64,9 @@ offers "bash: choices of serve --drift" numeric_prices ploke-sim serve --drift "
 offers "bash: global --plugin-dir after a command" --plugin-dir ploke-sim chat --plug
 mkdir -p "$TMP/files/sub" && touch "$TMP/files/plan.json"
 offers "bash: file names for --faults" "$TMP/files/plan.json" ploke-sim serve --faults "$TMP/files/pl"
+offers "bash: --faults=VALUE (split at =)" "$TMP/files/plan.json" ploke-sim serve --faults = "$TMP/files/pl"
+offers "bash: --drift= offers the choices" all ploke-sim serve --drift =
+offers "bash: options again after --port=VALUE" --host ploke-sim serve --port = 8 --ho
 offers "bash: file names for a positional" "$TMP/files/plan.json" ploke-sim cassette lint "$TMP/files/pl"
 offers "bash: folders for --cassette-dir" "$TMP/files/sub" ploke-sim serve --cassette-dir "$TMP/files/s"
 lacks "bash: no file names for --port" "$TMP/files/plan.json" ploke-sim serve --port "$TMP/files/pl"
