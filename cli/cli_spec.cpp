@@ -88,8 +88,7 @@ CommandSpec read_command(const CLI::App& app, std::vector<std::string> path, con
   c.path = std::move(path);
   c.description = app.get_description();
   c.needs_subcommand = app.get_require_subcommand_min() > 0;
-  for (const CLI::Option* opt : app.get_options([](const CLI::Option* o) { return !o->get_group().empty() || o->get_positional(); })) {
-    if (opt->get_positional() && opt->get_group().empty()) continue;  // hidden positional
+  for (const CLI::Option* opt : app.get_options([](const CLI::Option* o) { return !o->get_group().empty(); })) {
     ArgSpec a = read_arg(*opt);
     if (opt->get_positional()) {
       if (a.names[0] == "command" && a.repeatable) c.passthrough = true;
@@ -99,12 +98,11 @@ CommandSpec read_command(const CLI::App& app, std::vector<std::string> path, con
     }
   }
   for (const ArgSpec& g : globals) c.options.push_back(g);
-  std::vector<ArgSpec> inherited = globals;
-  if (c.path.empty()) {
-    for (const ArgSpec& a : c.options) {
-      const bool help_or_version = a.names.back() == "--help" || a.names.back() == "--version";
-      if (!help_or_version) inherited.push_back(a), inherited.back().global = true;
-    }
+  std::vector<ArgSpec> inherited = globals;  // the root's options reach every command (CLI11 fallthrough)
+  for (const ArgSpec& a : c.path.empty() ? c.options : std::vector<ArgSpec>{}) {
+    if (a.names.back() == "--help" || a.names.back() == "--version") continue;
+    inherited.push_back(a);
+    inherited.back().global = true;
   }
   for (const CLI::App* sub : app.get_subcommands([](const CLI::App* s) { return visible(s); })) {
     std::vector<std::string> sub_path = c.path;
