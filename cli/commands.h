@@ -99,6 +99,7 @@ struct DemoArgs {
   uint64_t seed = 7;
   int requests = 12;
   bool in_process = false;  ///< virtual time through the in-process transport
+  bool json = false;        ///< --json: the run as one JSON document
 };
 CLI::App* add_demo_command(CLI::App& app, DemoArgs& args);
 int run_demo(const DemoArgs& args);
