@@ -48,12 +48,25 @@ std::string placeholder(const std::string& name) {
   return out;
 }
 
+// A description as a sentence: roff text ending in a full stop.
+std::string sentence(const std::string& text) {
+  std::string out = roff(text);
+  if (!out.empty() && out.back() != '.') out += '.';
+  return out;
+}
+
+// The NAME line's summary: the description without a leading "ploke-sim: ".
+std::string summary(const std::string& description) {
+  const std::string prefix = "ploke-sim: ";
+  return roff(description.starts_with(prefix) ? description.substr(prefix.size()) : description);
+}
+
 std::string bold(const std::string& s) { return "\\fB" + roff(s, true) + "\\fR"; }
 std::string italic(const std::string& s) { return "\\fI" + roff(s, true) + "\\fR"; }
 
 std::string header(const CommandSpec& c, const std::string& version) {
   return ".TH \"" + roff(placeholder(c.page_name()), true) + "\" \"1\" \"\" \"ploke\\-sim " + roff(version) + "\" \"ploke\\-sim manual\"\n" +
-         ".SH NAME\n" + roff(c.page_name(), true) + " \\- " + roff(c.description) + "\n";
+         ".SH NAME\n" + roff(c.page_name(), true) + " \\- " + summary(c.description) + "\n";
 }
 
 std::string synopsis(const CommandSpec& c) {
@@ -72,8 +85,7 @@ std::string synopsis(const CommandSpec& c) {
 }
 
 std::string option_details(const ArgSpec& a) {
-  std::string out = roff(a.description);
-  if (!out.empty() && out.back() != '.') out += '.';
+  std::string out = sentence(a.description);
   if (!a.choices.empty()) {
     std::string values;
     for (const std::string& v : a.choices) values += (values.empty() ? "" : ", ") + bold(v);
@@ -108,7 +120,7 @@ std::string commands_section(const CommandSpec& c) {
   if (c.subcommands.empty()) return "";
   std::string out = ".SH COMMANDS\n";
   for (const CommandSpec& s : c.subcommands) {
-    out += ".TP\n" + bold(s.path.back()) + "\n" + roff(s.description) + "\nSee \\fB" + roff(s.page_name(), true) + "\\fR(1).\n";
+    out += ".TP\n" + bold(s.path.back()) + "\n" + sentence(s.description) + "\nSee \\fB" + roff(s.page_name(), true) + "\\fR(1).\n";
   }
   return out;
 }
@@ -137,7 +149,7 @@ std::string closing_sections(const CommandSpec& c) {
 std::vector<ManPage> render_man_pages(const CommandSpec& root, const std::string& version) {
   std::vector<ManPage> pages;
   for (const CommandSpec* c : all_commands(root)) {
-    std::string text = header(*c, version) + synopsis(*c) + ".SH DESCRIPTION\n" + roff(c->description) + "\n";
+    std::string text = header(*c, version) + synopsis(*c) + ".SH DESCRIPTION\n" + sentence(c->description) + "\n";
     text += commands_section(*c) + arguments_section(*c) + options_section(*c) + closing_sections(*c);
     pages.push_back({c->page_name() + ".1", std::move(text)});
   }
