@@ -97,7 +97,7 @@ int save(const ConfigArgs& a, const cfg::LoadResult& r, const std::vector<cfg::C
     std::fprintf(stderr, "ploke-sim %s: %s\n", what, redact_secrets(res.status().message()).c_str());
     return res.status().code() == StatusCode::kInvalidRequest ? kExitUsage : kExitFailed;
   }
-  std::printf("saved %s\n", path.c_str());
+  if (!a.json) std::printf("saved %s\n", path.c_str());  // --json: stdout is the JSON alone
   return kExitOk;
 }
 
@@ -349,14 +349,33 @@ int cmd_model_use(const ConfigArgs& a) {
   return save(a, r, edits, "model use");
 }
 
+// `provider profile --json`: {"active_profile","from_env","profiles":[{"name","active","model","preset","credentials"}]}.
+void print_profiles_json(const cfg::Config& c, const std::string& active, bool from_env) {
+  auto opt = [](const std::string& v) { return v.empty() ? OJson(nullptr) : OJson(v); };
+  OJson profiles = OJson::array();
+  for (const auto& [name, p] : c.profiles) {
+    OJson creds = OJson::object();
+    for (const auto& [prov, cred] : p.credentials) creds[prov] = cred;
+    profiles.push_back({{"name", name}, {"active", name == active}, {"model", opt(p.model)},
+                        {"preset", opt(p.preset)}, {"credentials", std::move(creds)}});
+  }
+  const OJson j = {{"active_profile", opt(active)}, {"from_env", from_env}, {"profiles", std::move(profiles)}};
+  std::printf("%s\n", j.dump(2).c_str());
+}
+
 int cmd_profile(const ConfigArgs& a) {
   auto r = load(a, nullptr);
   print_warnings(r);
   if (!r.ok()) return report_errors(r);
   cfg::Config& c = r.config;
   if (a.profile.empty()) {
+    const bool from_env = c.active_profile != c.file_active_profile;
+    if (a.json) {
+      print_profiles_json(c, c.active_profile, from_env);
+      return kExitOk;
+    }
     std::printf("active profile: %s%s\n", c.active_profile.empty() ? "(none)" : c.active_profile.c_str(),
-                c.active_profile != c.file_active_profile ? " (from PLOKE_SIM_PROFILE)" : "");
+                from_env ? " (from PLOKE_SIM_PROFILE)" : "");
     for (const auto& [name, p] : c.profiles) {
       std::string creds;
       for (const auto& [prov, cred] : p.credentials) creds += (creds.empty() ? "" : ", ") + prov + "=" + cred;
@@ -374,7 +393,8 @@ int cmd_profile(const ConfigArgs& a) {
     return kExitUsage;
   }
   int rc = save(a, r, {{{}, "active_profile", cfg::toml_string(a.profile)}}, "provider profile");
-  if (rc == kExitOk) std::printf("active profile: %s\n", a.profile.c_str());
+  if (rc == kExitOk && a.json) print_profiles_json(c, a.profile, false);
+  else if (rc == kExitOk) std::printf("active profile: %s\n", a.profile.c_str());
   return rc;
 }
 
@@ -421,6 +441,7 @@ void add_config_commands(CLI::App& app, ConfigArgs& args) {
   common(pr);
   pr->add_option("name", args.profile, "Profile to activate");
   pr->add_flag("--with-keys", args.with_keys, "Keep inline keys when saving");
+  pr->add_flag("--json", args.json, "Print the profiles and the active one as JSON (after a switch: the new state)");
   pr->callback([&args] { args.action = "profile"; });
 }
 

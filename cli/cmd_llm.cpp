@@ -1,4 +1,4 @@
-// ploke-sim llm queue status [--url GATEWAY_URL] [--json] [--timeout-ms N]
+// ploke-sim llm queue status [--base-url GATEWAY_URL] [--json] [--timeout-ms N]
 //
 // Fetches GET {url}/__admin/queue from a running `ploke-sim gateway` (the JSON of
 // ploke::resilience::render_queue_status_json()) and prints the admission lanes: depth,
@@ -13,6 +13,7 @@
 #include <cstdio>
 #include <string>
 
+#include "cli_checks.h"
 #include "commands.h"
 #include "gateway_admin.h"
 #include "ploke/core/secret.h"
@@ -29,7 +30,7 @@ CLI::App* add_llm_command(CLI::App& app, LlmArgs& args) {
   auto* queue = llm->add_subcommand("queue", "Admission queue of a running gateway");
   queue->require_subcommand(1);
   auto* status = queue->add_subcommand("status", "Lanes, depths and waits (GET URL/__admin/queue of `ploke-sim gateway`)");
-  status->add_option("--url", args.url, "Gateway base URL")->capture_default_str();
+  deprecated_alias(*status, status->add_option("--base-url", args.url, "Gateway base URL")->capture_default_str(), "--url");
   status->add_flag("--json", args.json, "Print the gateway's JSON");
   status->add_option("--master-key-env", args.master_key_env,
                      "Environment variable holding the gateway's master key (default: PLOKE_GATEWAY_MASTER_KEY when set)");
@@ -41,7 +42,7 @@ CLI::App* add_llm_command(CLI::App& app, LlmArgs& args) {
 
 int run_llm(const LlmArgs& args) {
   if (std::string why = check_gateway_url(args.url); !why.empty()) {
-    std::fprintf(stderr, "ploke-sim llm queue status: --url: %s\n", why.c_str());
+    std::fprintf(stderr, "ploke-sim llm queue status: --base-url: %s\n", why.c_str());
     return kExitUsage;
   }
   const GatewayAdmin g{args.url, args.master_key_env, args.timeout_ms};

@@ -1,4 +1,4 @@
-// ploke-sim console [--url http://127.0.0.1:4000] [--config FILE] [--master-key-env VAR]
+// ploke-sim console [--base-url http://127.0.0.1:4000] [--config FILE] [--master-key-env VAR]
 //
 // An interactive console attached to a running `ploke-sim gateway`: the design's slash
 // commands, each running the one-shot verb's own code (parsed by the verb's own CLI11
@@ -15,7 +15,7 @@
 // A line without a slash is not sent anywhere: a hint names `ploke-sim chat`.
 // Input: console_input.h (libedit on a terminal; plain lines when piped).
 // Exit codes: 0 at the end of input or /quit (piped: the code of the last command that
-// failed, 0 when none did); 1 no gateway answered; 2 a bad --url or the gateway wants the
+// failed, 0 when none did); 1 no gateway answered; 2 a bad --base-url or the gateway wants the
 // master key.
 #include <CLI/CLI.hpp>
 
@@ -67,7 +67,7 @@ const std::vector<SlashCommand>& slash_commands() {
   return k;
 }
 
-// The verbs a slash command runs, with the console's --url, key and --config filled in
+// The verbs a slash command runs, with the console's --base-url, key and --config filled in
 // before parsing (a flag typed after the slash still wins).
 struct Verbs {
   ConfigArgs config;
@@ -270,7 +270,7 @@ std::vector<std::string> candidates(Session& s, const std::vector<std::string>& 
 // it wants one). The exit code when not; the banner line otherwise.
 std::optional<int> attach(Session& s, std::string& banner) {
   if (std::string why = check_gateway_url(s.args.url); !why.empty()) {
-    std::fprintf(stderr, "%s: --url: %s\n", kCmd, why.c_str());
+    std::fprintf(stderr, "%s: --base-url: %s\n", kCmd, why.c_str());
     return kExitUsage;
   }
   auto r = admin_call(s.admin, "GET", "/__admin/health");
@@ -297,7 +297,7 @@ std::optional<int> attach(Session& s, std::string& banner) {
 CLI::App* add_console_command(CLI::App& app, ConsoleArgs& args) {
   auto* c = app.add_subcommand("console", "Interactive console attached to a running gateway: slash commands, "
                                           "history, completion (piped: one command per line)");
-  c->add_option("--url", args.url, "Gateway base URL")->capture_default_str();
+  c->add_option("--base-url", args.url, "Gateway base URL")->capture_default_str();
   c->add_option("--config", args.config, "Config file the commands read and save (default $PLOKE_SIM_CONFIG, "
                                          "else $XDG_CONFIG_HOME/ploke-sim/config.toml)");
   c->add_option("--master-key-env", args.master_key_env,

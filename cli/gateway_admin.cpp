@@ -71,7 +71,7 @@ std::string admin_failure(const GatewayAdmin& g, const std::string& method, cons
                           const Result<HttpResponse>& r) {
   if (!r.ok()) {
     return "no gateway answered at " + shown_url(g.url) + " (" + redact_secrets(r.status().to_string()) +
-           "); start one with `ploke-sim gateway` or pass --url";
+           "); start one with `ploke-sim gateway` or pass --base-url";
   }
   const std::string where = method + " " + shown_url(g.url) + path;
   if (r->status == 401) {

@@ -35,7 +35,7 @@ Result<HttpResponse> admin_call(const GatewayAdmin& g, const std::string& method
                                 const std::string& body = {});
 
 /// A failed admin call in one line: nothing listening → "no gateway answered at URL (…);
-/// start one with `ploke-sim gateway` or pass --url"; 401 → the gateway wants the master
+/// start one with `ploke-sim gateway` or pass --base-url"; 401 → the gateway wants the master
 /// key (naming the variable); another status → "METHOD URL/path: HTTP n: body" (redacted).
 std::string admin_failure(const GatewayAdmin& g, const std::string& method, const std::string& path,
                           const Result<HttpResponse>& r);

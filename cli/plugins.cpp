@@ -127,9 +127,13 @@ Status register_adapters(AdapterRegistry& registry) {
   return Status::Ok();
 }
 
-std::string adapter_origin(const std::string& adapter) {
+const plugins::PluginInfo* adapter_plugin(const std::string& adapter) {
   const auto& set = plugin_set();
-  const plugins::PluginInfo* p = set ? set->origin(adapter) : nullptr;
+  return set ? set->origin(adapter) : nullptr;
+}
+
+std::string adapter_origin(const std::string& adapter) {
+  const plugins::PluginInfo* p = adapter_plugin(adapter);
   if (p == nullptr) return "built in";
   return "plugin " + p->path + " (" + p->name + " " + p->version + ", ABI " + std::to_string(p->abi_major) + "." +
          std::to_string(p->abi_minor) + ")";

@@ -24,6 +24,9 @@
 namespace CLI {
 class App;
 }
+namespace ploke::plugins {
+struct PluginInfo;
+}
 
 namespace ploke::cli {
 
@@ -49,6 +52,8 @@ void unload_plugins();
 Status register_adapters(AdapterRegistry& registry);
 /// Where `adapter` comes from: "built in", or "plugin PATH (NAME VERSION, ABI M.m)".
 std::string adapter_origin(const std::string& adapter);
+/// The loaded plugin that registered `adapter`; null for a built-in (or unknown) one.
+const plugins::PluginInfo* adapter_plugin(const std::string& adapter);
 /// The request body paths cassette matching ignores by default: the built-in packages'
 /// (adapters::builtin_cassette_ignore_paths()), then the plugins' (each once).
 std::vector<std::string> cassette_ignore_paths();

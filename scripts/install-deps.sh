@@ -6,7 +6,8 @@
 # libedit-dev: line editing, history and completion of `ploke-sim console` (BSD licence).
 # clang-14 and its compiler-rt build the sanitizer and libFuzzer stages of scripts/test.sh.
 # Test-only: libxml2-utils (xmllint) validates the JUnit reports against tests/data/junit's
-# schemas (tests/cli/junit_schema.sh).
+# schemas (tests/cli/junit_schema.sh); zsh, fish, groff-base and man-db check the generated shell
+# completions and man pages (tests/cli/completion_cli_test.sh).
 # Usage: scripts/install-deps.sh [--bench]   (--bench adds wrk, nginx and java for bench/load.sh)
 set -euo pipefail
 
@@ -19,7 +20,7 @@ PKGS=(
   redis-server libhiredis-dev
   chromium chromium-driver
   nodejs npm python3 openssl
-  libxml2-utils
+  libxml2-utils zsh fish groff-base man-db
 )
 if [[ "${1:-}" == "--bench" ]]; then
   PKGS+=(wrk nginx-light default-jre-headless procps)

@@ -8,7 +8,7 @@ and switch the running gateway's state (the admin API confirms the switch), Tab 
 commands and their arguments, the history survives a restart (up arrow), a line holding a key
 never reaches the history file, an unknown command or a gateway that went away prints an
 error and the console goes on, Ctrl-D exits 0. Then the piped mode (no prompt), start-up
-failures (nothing listening, a bad --url, a gateway that wants its master key) and the master
+failures (nothing listening, a bad --base-url, a gateway that wants its master key) and the master
 key from the environment. Temp XDG dirs; loopback only; port 0; every wait has a deadline
 (no fixed sleeps); every process started is stopped. Prints "ok NAME" / "FAIL NAME" and
 "N passed, N failed"; exit 1 when anything failed.
@@ -163,7 +163,7 @@ def admin_policy(url):
 
 
 def console(env, url, config):
-    return Pty([BIN, "console", "--url", url, "--config", config], env)
+    return Pty([BIN, "console", "--base-url", url, "--config", config], env)
 
 
 def interactive(env, url, config, state):
@@ -231,17 +231,17 @@ def history_and_gateway_gone(env, url, config, gw):
 
 
 def piped(env, url, config):
-    r = subprocess.run([BIN, "console", "--url", url, "--config", config], input="/llm queue status\n/provider health\n/model search gpt mini\n",
+    r = subprocess.run([BIN, "console", "--base-url", url, "--config", config], input="/llm queue status\n/provider health\n/model search gpt mini\n",
                        capture_output=True, text=True, env=env, timeout=DEADLINE_S)
     check("piped: exit 0", r.returncode == 0, r.stdout + r.stderr)
     check("piped: lanes and endpoints on stdout", "bulk" in r.stdout and "sim-a/" in r.stdout, r.stdout)
     check("piped: no prompt", "ploke>" not in r.stdout + r.stderr, r.stdout)
     check("piped: /model search as in ploke runs `models search`", "openai/gpt-4o-mini" in r.stdout, r.stdout)
-    r = subprocess.run([BIN, "console", "--url", url, "--config", config], input="/nope\n/llm queue status\n",
+    r = subprocess.run([BIN, "console", "--base-url", url, "--config", config], input="/nope\n/llm queue status\n",
                        capture_output=True, text=True, env=env, timeout=DEADLINE_S)
     check("piped: a failed command sets the exit code, the rest runs", r.returncode == 2 and "bulk" in r.stdout,
           r.stdout + r.stderr)
-    r = subprocess.run([BIN, "console", "--url", url, "--config", config],
+    r = subprocess.run([BIN, "console", "--base-url", url, "--config", config],
                        input="/provider\n/routing policy --bogus\n/provider profile --help\n",
                        capture_output=True, text=True, env=env, timeout=DEADLINE_S)
     check("piped: a missing subcommand is named, a bad flag is the verb's usage error (exit 2)",
@@ -256,13 +256,13 @@ def start_failures(env):
     s.bind(("127.0.0.1", 0))
     dead = "http://127.0.0.1:%d" % s.getsockname()[1]
     s.close()
-    r = subprocess.run([BIN, "console", "--url", dead], capture_output=True, text=True, env=env, timeout=DEADLINE_S,
+    r = subprocess.run([BIN, "console", "--base-url", dead], capture_output=True, text=True, env=env, timeout=DEADLINE_S,
                        stdin=subprocess.DEVNULL)
     check("nothing listening: exit 1 naming the URL", r.returncode == 1 and "no gateway answered at " + dead in r.stderr,
           r.stderr)
-    r = subprocess.run([BIN, "console", "--url", "ftp://x"], capture_output=True, text=True, env=env, timeout=DEADLINE_S,
+    r = subprocess.run([BIN, "console", "--base-url", "ftp://x"], capture_output=True, text=True, env=env, timeout=DEADLINE_S,
                        stdin=subprocess.DEVNULL)
-    check("bad --url: exit 2", r.returncode == 2 and "--url" in r.stderr, r.stderr)
+    check("bad --base-url: exit 2", r.returncode == 2 and "--base-url" in r.stderr, r.stderr)
 
 
 def master_key(env, config):
@@ -270,17 +270,17 @@ def master_key(env, config):
     genv = dict(env, PLOKE_GATEWAY_MASTER_KEY=master)
     gw, url = start_gateway(genv, "--auth", "on")
     try:
-        r = subprocess.run([BIN, "console", "--url", url], capture_output=True, text=True, env=env, timeout=DEADLINE_S,
+        r = subprocess.run([BIN, "console", "--base-url", url], capture_output=True, text=True, env=env, timeout=DEADLINE_S,
                            stdin=subprocess.DEVNULL)
         check("auth on, no key: exit 2 naming the variable", r.returncode == 2 and "PLOKE_GATEWAY_MASTER_KEY" in r.stderr,
               r.stderr)
         kenv = dict(env, CONSOLE_KEY=master)
-        r = subprocess.run([BIN, "console", "--url", url, "--config", config, "--master-key-env", "CONSOLE_KEY"],
+        r = subprocess.run([BIN, "console", "--base-url", url, "--config", config, "--master-key-env", "CONSOLE_KEY"],
                            input="/llm queue status\n/routing policy cost\n", capture_output=True, text=True, env=kenv,
                            timeout=DEADLINE_S)
         check("auth on, --master-key-env: commands run", r.returncode == 0 and "bulk" in r.stdout, r.stdout + r.stderr)
         check("the master key is never printed", master not in r.stdout + r.stderr)
-        r = subprocess.run([BIN, "llm", "queue", "status", "--url", url], capture_output=True, text=True, env=genv,
+        r = subprocess.run([BIN, "llm", "queue", "status", "--base-url", url], capture_output=True, text=True, env=genv,
                            timeout=DEADLINE_S)
         check("llm queue status sends $PLOKE_GATEWAY_MASTER_KEY", r.returncode == 0 and "bulk" in r.stdout, r.stderr)
     finally:

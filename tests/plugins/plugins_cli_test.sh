@@ -23,6 +23,15 @@ check "adapters lists the plugin adapter and its origin" 0 $? \
   "^acme +plugin $GOOD/acme.so \(acme 1\.0\.0, ABI [0-9]+\.[0-9]+\)$" "$TMP/out"
 check "built-ins still listed as built in" 0 0 "^openai +built in$" "$TMP/out"
 ok_if "a good plugin prints nothing on stderr" "[[ ! -s $TMP/err ]]"
+"$BIN" --plugin-dir "$GOOD" adapters --json >"$TMP/out" 2>&1; check "adapters --json" 0 $?
+python3 - "$TMP/out" "$GOOD/acme.so" <<'PY'; check "adapters --json: each adapter's origin, the plugin's path, name, version, ABI" 0 $?
+import json, sys
+d = {a["name"]: a for a in json.load(open(sys.argv[1]))["adapters"]}
+assert d["openai"] == {"name": "openai", "origin": "built in", "plugin": None}, d["openai"]
+p = d["acme"]["plugin"]
+assert d["acme"]["origin"] == "plugin" and p["path"] == sys.argv[2] and p["name"] == "acme", d["acme"]
+assert p["version"] == "1.0.0" and p["abi"].count(".") == 1, p
+PY
 PLOKE_SIM_PLUGIN_PATH="/nonexistent:$GOOD" "$BIN" adapters >"$TMP/out" 2>&1
 check "\$PLOKE_SIM_PLUGIN_PATH loads it too" 0 $? "^acme +plugin " "$TMP/out"
 
