@@ -155,6 +155,23 @@ check "dry run: all checks pass" 0 $? "result: +ok \(dry run" "$TMP/out"
 grep -q "key: *ok (env:OPENROUTER_API_KEY)" "$TMP/out"; check "dry run: key source shown" 0 $?
 grep -q "reachable: *ok" "$TMP/out"; check "dry run: simulator reachable" 0 $?
 no_key "dry run never prints the key" "$TMP/out"
+# --json: the same checks as one object (stdout alone), the key never in it.
+OPENROUTER_API_KEY="$PLANTED" "$BIN" model use gpt-4o --dry-run --json "${U[@]}" >"$TMP/use.json" 2>/dev/null
+check "dry run --json: exit 0" 0 $?
+python3 - "$TMP/use.json" <<'PY'
+import json, sys
+j = json.load(open(sys.argv[1]))
+names = [c["check"] for c in j["checks"]]
+assert j["model"] == "gpt-4o" and j["provider"] == "openrouter" and j["ok"] is True, j
+assert names[0] == "key" and "capabilities" in names and names[-1] == "reachable", names
+assert all(c["ok"] for c in j["checks"]) and j["result"].startswith("ok (dry run"), j
+PY
+check "dry run --json: model, provider, checks in order, result" 0 $?
+no_key "model use --json never prints the key" "$TMP/use.json"
+"$BIN" model use gpt-4o --dry-run --json "${U[@]}" >"$TMP/use.json" 2>/dev/null
+check "dry run --json: missing key exits 1" 1 $?
+python3 -c 'import json,sys; j=json.load(open(sys.argv[1])); c=[x for x in j["checks"] if x["check"]=="key"][0]; assert j["ok"] is False and c["ok"] is False and "no credential" in c["detail"], j' "$TMP/use.json"
+check "dry run --json: the failed key check says why" 0 $?
 "$BIN" model use gpt-4o --dry-run "${U[@]}" >"$TMP/out" 2>&1; check "dry run: missing key fails" 1 $? "key: +FAILED: no credential for provider openrouter" "$TMP/out"
 OPENROUTER_API_KEY="$PLANTED" "$BIN" model use claude-dead --dry-run "${U[@]}" >"$TMP/out" 2>&1
 check "dry run: dead port unreachable" 1 $? "reachable: +FAILED" "$TMP/out"
