@@ -5,7 +5,7 @@
 # on the scenario library under /usr/share/ploke-sim; the SDK through pkg-config and the unit
 # through systemd-analyze when present), then purges them and checks that none of their files
 # is left. A previous run's packages are purged first; they are purged on failure too.
-# Needs root (or sudo), dpkg-dev and fakeroot (scripts/install-deps.sh), and the -dev
+# Needs root (or sudo), dpkg-dev and file (scripts/install-deps.sh), and the -dev
 # packages ploke-sim-dev depends on (installed by scripts/install-deps.sh).
 # Usage: scripts/deb-test.sh [BUILD_DIR]   (default: build; scripts/test.sh's stage `deb`)
 set -euo pipefail

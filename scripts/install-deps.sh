@@ -16,7 +16,7 @@
 # TEST set: googletest and Google Benchmark; clang-14 and its compiler-rt (sanitizer and
 # libFuzzer stages); redis-server (the shared-store tests); chromium (the dashboard tests);
 # node/npm (the official SDKs against the simulator); libxml2-utils (xmllint validates the
-# JUnit reports, tests/cli/junit_schema.sh); dpkg-dev and fakeroot (cpack -G DEB and
+# JUnit reports, tests/cli/junit_schema.sh); dpkg-dev and file (cpack -G DEB and
 # scripts/deb-test.sh); ccache (rebuilds).
 set -euo pipefail
 
@@ -34,7 +34,7 @@ TEST_PKGS=(
   chromium chromium-driver
   nodejs npm python3 openssl
   libxml2-utils
-  dpkg-dev fakeroot file
+  dpkg-dev file
 )
 BENCH_PKGS=(wrk nginx-light default-jre-headless procps)
 
