@@ -57,7 +57,7 @@ URL=$(sed -n 's/^listening on //p' "$TMP/serve.out")
 [[ -n "$URL" ]] || { cat "$TMP/serve.err"; fail "serve printed no URL"; }
 code=$(curl -s -o "$TMP/chat.json" -w '%{http_code}' -H 'content-type: application/json' \
   -d '{"model":"gpt-4o-mini","messages":[{"role":"user","content":"hi"}]}' "$URL/v1/chat/completions")
-[[ "$code" == 200 ]] && grep -q '"choices"' "$TMP/chat.json" || fail "serve answered $code: $(head -c 300 "$TMP/chat.json")"
+if [[ "$code" != 200 ]] || ! grep -q '"choices"' "$TMP/chat.json"; then fail "serve answered $code: $(head -c 300 "$TMP/chat.json")"; fi
 kill "$SERVE_PID"; wait "$SERVE_PID" || true; SERVE_PID=""
 # scenario run: the installed library (no path: /usr/share/ploke-sim/scenarios) and one file.
 "$BIN" scenario run --json >"$TMP/sc.json" 2>"$TMP/sc.err" || { cat "$TMP/sc.err"; fail "scenario run (installed library)"; }
@@ -73,7 +73,7 @@ test -f /usr/lib/cmake/ploke_sim/ploke_simConfig.cmake || fail "no /usr/lib/cmak
 UNIT=/usr/lib/systemd/system/ploke-sim-gateway.service
 grep -q "^ExecStart=$BIN gateway " "$UNIT" || fail "$UNIT: ExecStart is not $BIN"
 if command -v systemd-analyze >/dev/null; then
-  out=$(systemd-analyze verify "$UNIT" 2>&1) && [[ -z "$out" ]] || fail "systemd-analyze verify $UNIT: $out"
+  if ! out=$(systemd-analyze verify "$UNIT" 2>&1) || [[ -n "$out" ]]; then fail "systemd-analyze verify $UNIT: $out"; fi
 fi
 
 purge

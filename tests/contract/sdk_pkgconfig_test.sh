@@ -14,7 +14,8 @@ export CCACHE_NOHASHDIR=1
 cmake --install "$BUILD" --prefix "$TMP/prefix" --component ploke_sdk >"$TMP/install.log"
 PC=$(find "$TMP/prefix" -name ploke-sim.pc)
 [[ -n "$PC" ]] || { echo "FAIL: no ploke-sim.pc installed"; exit 1; }
-export PKG_CONFIG_PATH="$(dirname "$PC")"
+PKG_CONFIG_PATH="$(dirname "$PC")"
+export PKG_CONFIG_PATH
 unset PKG_CONFIG_LIBDIR
 # The file names the prefix it was installed to (not the build's configured prefix).
 [[ "$(pkg-config --variable=prefix ploke-sim)" == "$TMP/prefix" ]] ||
