@@ -51,7 +51,7 @@ int no_subcommand(CLI::App& app) {
 int run(int argc, char** argv) {
   using namespace ploke::cli;
   CLI::App app{"ploke-sim: a trustworthy LLM provider layer and the simulator to prove it offline"};
-  app.set_version_flag("--version", "ploke-sim 0.1.0 (allocator " + active_allocator() + ")");
+  app.set_version_flag("--version", std::string("ploke-sim ") + PLOKE_SIM_VERSION + " (allocator " + active_allocator() + ")");
   PluginArgs plugin_args;
   add_plugin_options(app, plugin_args);
 

@@ -48,7 +48,8 @@ echo "deb-test: installed $(dpkg-query -W -f='${Package} ${Version}\n' "${PKGS[@
 
 BIN=/usr/bin/ploke-sim
 export XDG_CACHE_HOME="$TMP/cache" XDG_CONFIG_HOME="$TMP/config" XDG_DATA_HOME="$TMP/data"
-"$BIN" --version | grep -qE '^ploke-sim [0-9]+\.[0-9]+\.[0-9]+' || fail "--version"
+VERSION=$(dpkg-query -W -f='${Version}' ploke-sim)
+"$BIN" --version | grep -q "^ploke-sim $VERSION " || fail "--version: $("$BIN" --version) (package $VERSION)"
 # serve: listening line, one chat request answered.
 "$BIN" serve --port 0 --fast >"$TMP/serve.out" 2>"$TMP/serve.err" &
 SERVE_PID=$!
