@@ -9,6 +9,7 @@
 
 #include <charconv>
 #include <cstdint>
+#include <cstdio>
 #include <string>
 #include <string_view>
 
@@ -26,6 +27,24 @@ inline CLI::Validator Uint64Value() {
         return {};
       },
       "UINT64");
+}
+
+/// Keeps `old_name` (a renamed flag, e.g. "--pattern") working as a hidden spelling of
+/// `current` ("--redact-pattern", cli/README.md "Flag names"): each value given under the old
+/// name goes to `current` as if given under the new one, with a one-line warning on stderr.
+/// Hidden (CLI11 group ""): not in --help, the completions or the man pages.
+inline CLI::Option* deprecated_alias(CLI::App& app, CLI::Option* current, const std::string& old_name) {
+  const std::string now = current->get_name();
+  CLI::Option* old = app.add_option(
+      old_name,
+      [current, old_name, now](const CLI::results_t& values) {
+        std::fprintf(stderr, "ploke-sim: warning: %s is deprecated, use %s\n", old_name.c_str(), now.c_str());
+        for (const std::string& v : values) current->add_result(v);
+        return true;
+      },
+      "Deprecated spelling of " + now);
+  old->type_size(1)->expected(1)->trigger_on_parse()->group("");
+  return old;
 }
 
 /// True for an http:// or https:// URL (a provider's base URL).

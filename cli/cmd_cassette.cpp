@@ -10,6 +10,7 @@
 #include <optional>
 #include <utility>
 
+#include "cli_checks.h"
 #include "commands.h"
 #include "plugins.h"
 #include "ploke/codec/cassette_json.h"
@@ -179,6 +180,11 @@ int run_har_import(const CassetteArgs& args) {
 
 }  // namespace
 
+void add_redact_pattern_option(CLI::App& sub, CassetteArgs& args) {
+  CLI::Option* opt = sub.add_option("--redact-pattern", args.patterns, "Extra secret regex (ECMAScript), repeatable");
+  deprecated_alias(sub, opt, "--pattern");
+}
+
 CLI::App* add_cassette_command(CLI::App& app, CassetteArgs& args) {
   using Action = CassetteArgs::Action;
   CLI::App* cs = app.add_subcommand("cassette", "Tools around cassettes: lint, diff, HAR/VCR/WireMock export and import, redact");
@@ -187,7 +193,7 @@ CLI::App* add_cassette_command(CLI::App& app, CassetteArgs& args) {
   CLI::App* lint = cs->add_subcommand("lint", "Check a cassette: schema, consistency, secrets "
                                               "(exit 0 clean, 1 findings, 2 malformed)");
   lint->add_option("file", args.input, "Cassette file")->required();
-  lint->add_option("--pattern", args.patterns, "Extra secret regex (ECMAScript), repeatable");
+  add_redact_pattern_option(*lint, args);
   lint->add_flag("--json", args.json, "Print the findings as JSON (same exit codes)");
   lint->callback([&args] { args.action = Action::kLint; });
 
@@ -208,13 +214,13 @@ CLI::App* add_cassette_command(CLI::App& app, CassetteArgs& args) {
   CLI::App* hi = cs->add_subcommand("har-import", "Make a cassette from a HAR 1.2 file");
   hi->add_option("har", args.input, "Input .har file")->required();
   hi->add_option("out", args.second, "Output cassette .json")->required();
-  hi->add_option("--pattern", args.patterns, "Extra secret regex (ECMAScript), repeatable");
+  add_redact_pattern_option(*hi, args);
   hi->callback([&args] { args.action = Action::kHarImport; });
 
   CLI::App* rd = cs->add_subcommand("redact", "Redact a cassette from elsewhere as `record` does (atomic write)");
   rd->add_option("in", args.input, "Cassette file")->required();
   rd->add_option("-o,--output", args.second, "Output file (default: replace IN)");
-  rd->add_option("--pattern", args.patterns, "Extra secret regex (ECMAScript), repeatable");
+  add_redact_pattern_option(*rd, args);
   rd->callback([&args] { args.action = Action::kRedact; });
   add_cassette_interop_commands(*cs, args);
   return cs;

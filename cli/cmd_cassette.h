@@ -6,23 +6,23 @@
 // Kept out of commands.h (which may include this header for ServeArgs) so this header never
 // includes it back.
 //
-//   cassette lint FILE [--pattern REGEX]… [--json]   schema + consistency + secret scan.
+//   cassette lint FILE [--redact-pattern REGEX]… [--json]   schema + consistency + secret scan.
 //                                          Exit 0 clean (warnings allowed), 1 findings
 //                                          (errors: e.g. a key that looks real), 2 malformed
 //                                          or unreadable (message names the file and field path).
 //   cassette diff A B [--timing-tolerance-ms X] [--no-metadata] [--json]
 //                                          Exit 0 same, 1 different, 2 a malformed input.
 //   cassette har-export FILE OUT.har       Exit 0, 2 malformed input, 1 write failed.
-//   cassette har-import IN.har OUT.json [--pattern REGEX]…
+//   cassette har-import IN.har OUT.json [--redact-pattern REGEX]…
 //                                          Redacts as `record` does and lints the result: exit 0,
 //                                          2 malformed HAR or a result lint rejects (nothing
 //                                          written), 1 write failed.
-//   cassette redact IN [-o OUT] [--pattern REGEX]…
+//   cassette redact IN [-o OUT] [--redact-pattern REGEX]…
 //                                          The same redaction for a cassette from elsewhere;
 //                                          without -o, IN is replaced (atomically). Exit codes
 //                                          as har-import.
-//   cassette vcr-import IN.yaml OUT.json [--pattern REGEX]…
-//   cassette wiremock-import IN.json|DIR OUT.json [--pattern REGEX]…
+//   cassette vcr-import IN.yaml OUT.json [--redact-pattern REGEX]…
+//   cassette wiremock-import IN.json|DIR OUT.json [--redact-pattern REGEX]…
 //                                          VCR YAML (vcrpy or Ruby VCR) / WireMock stub mappings
 //                                          to a cassette; redacted and linted as har-import
 //                                          (exit codes as har-import).
@@ -78,6 +78,9 @@ int run_cassette(const CassetteArgs& args);
 /// The interop subcommands (cmd_cassette_interop.cpp): vcr-import, vcr-export,
 /// wiremock-import, wiremock-export.
 void add_cassette_interop_commands(CLI::App& cassette, CassetteArgs& args);
+/// `--redact-pattern REGEX` (repeatable; the deprecated `--pattern` still works) of the
+/// subcommands that look for or redact secrets.
+void add_redact_pattern_option(CLI::App& sub, CassetteArgs& args);
 int run_cassette_interop(const CassetteArgs& args);
 
 // ---- serve --cassette ----

@@ -97,7 +97,7 @@ void add_cassette_interop_commands(CLI::App& cs, CassetteArgs& args) {
   CLI::App* vi = cs.add_subcommand("vcr-import", "Make a cassette from a VCR YAML cassette (vcrpy or Ruby VCR)");
   vi->add_option("yaml", args.input, "Input .yaml/.yml cassette")->required();
   vi->add_option("out", args.second, "Output cassette .json")->required();
-  vi->add_option("--pattern", args.patterns, "Extra secret regex (ECMAScript), repeatable");
+  add_redact_pattern_option(*vi, args);
   vi->callback([&args] { args.action = Action::kVcrImport; });
 
   CLI::App* vx = cs.add_subcommand("vcr-export", "Write a cassette as vcrpy YAML (streams joined into one body)");
@@ -109,7 +109,7 @@ void add_cassette_interop_commands(CLI::App& cs, CassetteArgs& args) {
                                    "Make a cassette from WireMock stub mappings (a .json file or a mappings directory)");
   wi->add_option("in", args.input, "Mapping file, or a directory of them (or holding mappings/)")->required();
   wi->add_option("out", args.second, "Output cassette .json")->required();
-  wi->add_option("--pattern", args.patterns, "Extra secret regex (ECMAScript), repeatable");
+  add_redact_pattern_option(*wi, args);
   wi->callback([&args] { args.action = Action::kWireMockImport; });
 
   CLI::App* wx = cs.add_subcommand("wiremock-export",

@@ -27,6 +27,7 @@
 #include "ploke/core/secret.h"
 #include "ploke/core/secret_registry.h"
 #include "ploke/ledger/ledger.h"
+#include "ploke/plugins/loader.h"
 #include "ploke/resilience/llm_client.h"
 
 namespace ploke::cli {
@@ -460,15 +461,42 @@ int run_provider_health(const HealthArgs& args) {
   return ok > 0 ? kExitOk : kExitFailed;
 }
 
-int run_adapters() {
+CLI::App* add_adapters_command(CLI::App& app, AdaptersArgs& args) {
+  CLI::App* a = app.add_subcommand("adapters", "List the registered provider adapters and where each comes from");
+  a->add_flag("--json", args.json, "Print the adapters as JSON");
+  return a;
+}
+
+// One entry of `adapters --json`: {"name","origin":"built in"|"plugin","plugin":{path,name,version,abi}|null}.
+static nlohmann::json origin_json(const std::string& name, const plugins::PluginInfo* p) {
+  nlohmann::json entry{{"name", name}, {"origin", "built in"}, {"plugin", nullptr}};
+  if (p != nullptr) {
+    entry["origin"] = "plugin";
+    entry["plugin"] = {{"path", p->path}, {"name", p->name}, {"version", p->version},
+                       {"abi", std::to_string(p->abi_major) + "." + std::to_string(p->abi_minor)}};
+  }
+  return entry;
+}
+
+int run_adapters(const AdaptersArgs& args) {
   AdapterRegistry registry;
   if (Status st = register_adapters(registry); !st.ok()) {
     std::fprintf(stderr, "ploke-sim adapters: %s\n", st.to_string().c_str());
     return kExitFailed;
   }
-  for (const auto& n : registry.names()) std::printf("%-18s %s\n", n.c_str(), adapter_origin(n).c_str());
-  std::printf("\nsimulator protocols (serve, contract):\n");
-  for (const auto& [name, origin] : sim_protocol_origins()) std::printf("protocol %-9s %s\n", name.c_str(), origin.c_str());
+  if (!args.json) {
+    for (const auto& n : registry.names()) std::printf("%-18s %s\n", n.c_str(), adapter_origin(n).c_str());
+    std::printf("\nsimulator protocols (serve, contract):\n");
+    for (const auto& [name, p] : sim_protocol_plugins()) {
+      std::printf("protocol %-9s %s\n", name.c_str(), plugin_origin_text(p).c_str());
+    }
+    return kExitOk;
+  }
+  nlohmann::json list = nlohmann::json::array();
+  for (const auto& n : registry.names()) list.push_back(origin_json(n, adapter_plugin(n)));
+  nlohmann::json protocols = nlohmann::json::array();
+  for (const auto& [name, p] : sim_protocol_plugins()) protocols.push_back(origin_json(name, p));
+  std::printf("%s\n", nlohmann::json{{"adapters", list}, {"sim_protocols", protocols}}.dump(2).c_str());
   return kExitOk;
 }
 

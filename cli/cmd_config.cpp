@@ -26,6 +26,7 @@
 #include <unistd.h>
 
 #include <chrono>
+#include <cstdarg>
 #include <cstdio>
 #include <cstdlib>
 #include <optional>
@@ -97,7 +98,7 @@ int save(const ConfigArgs& a, const cfg::LoadResult& r, const std::vector<cfg::C
     std::fprintf(stderr, "ploke-sim %s: %s\n", what, redact_secrets(res.status().message()).c_str());
     return res.status().code() == StatusCode::kInvalidRequest ? kExitUsage : kExitFailed;
   }
-  std::printf("saved %s\n", path.c_str());
+  if (!a.json) std::printf("saved %s\n", path.c_str());  // --json: stdout is the JSON alone
   return kExitOk;
 }
 
@@ -236,31 +237,45 @@ std::optional<int> choose_model(const ConfigArgs& a, const cfg::Config& c, const
   return std::nullopt;
 }
 
-bool check_key(const cfg::Config& c, const std::string& provider, Clock& clock) {
-  auto key = cfg::resolve_provider_key(c, provider, cfg::process_env(), clock);
-  if (!key.ok()) {
-    std::printf("key:          FAILED: %s\n", redact_secrets(key.status().message()).c_str());
-    return false;
+// What `model use` found, check by check: printed as "name:  text" lines, or as JSON.
+struct UseChecks {
+  struct Item {
+    std::string name, text;
+    bool ok = true;
+  };
+  std::vector<Item> items;
+  bool add(std::string name, bool ok, std::string text) {
+    items.push_back({std::move(name), std::move(text), ok});
+    return ok;
   }
-  std::printf("key:          ok (%s%s%s)\n", key->source.c_str(), key->credential.empty() ? "" : ", credential ",
-              key->credential.c_str());
-  return true;
+};
+
+std::string fmt(const char* f, ...) __attribute__((format(printf, 1, 2)));
+std::string fmt(const char* f, ...) {
+  char buf[512];
+  va_list ap;
+  va_start(ap, f);
+  std::vsnprintf(buf, sizeof buf, f, ap);
+  va_end(ap);
+  return buf;
+}
+
+bool check_key(UseChecks& out, const cfg::Config& c, const std::string& provider, Clock& clock) {
+  auto key = cfg::resolve_provider_key(c, provider, cfg::process_env(), clock);
+  if (!key.ok()) return out.add("key", false, "FAILED: " + redact_secrets(key.status().message()));
+  return out.add("key", true, "ok (" + key->source + (key->credential.empty() ? "" : ", credential ") + key->credential + ")");
 }
 
 const char* known_yes_no(const catalog::Field<bool>& t) { return t.known() ? (t.value ? "yes" : "no") : "unknown"; }
 
-bool check_capabilities(const ConfigArgs& a, const cfg::Config& c, const catalog::Catalog& cat,
+bool check_capabilities(UseChecks& out, const ConfigArgs& a, const cfg::Config& c, const catalog::Catalog& cat,
                         const catalog::ModelRecord* rec) {
-  if (!rec) {
-    std::printf("capabilities: unknown (custom provider, not in the catalog)\n");
-    return true;
-  }
+  if (!rec) return out.add("capabilities", true, "unknown (custom provider, not in the catalog)");
   auto errs = cfg::check_model(c, cat, a.model, a.preset, "model use");
-  for (const auto& e : errs) std::printf("capabilities: FAILED: %s\n", e.to_string().c_str());
+  for (const auto& e : errs) out.add("capabilities", false, "FAILED: " + e.to_string());
   if (!errs.empty()) return false;
-  std::printf("capabilities: ok (tools %s, json %s, streaming %s)\n", known_yes_no(rec->tools), known_yes_no(rec->json_mode),
-              known_yes_no(rec->streaming));
-  return true;
+  return out.add("capabilities", true, fmt("ok (tools %s, json %s, streaming %s)", known_yes_no(rec->tools),
+                                           known_yes_no(rec->json_mode), known_yes_no(rec->streaming)));
 }
 
 // The catalog's price of `rec` (unknown parts 0), or nullopt when neither token price is known.
@@ -275,7 +290,7 @@ std::optional<ledger::PriceRecord> known_price(const catalog::ModelRecord* rec) 
 
 // Against an existing ledger only (a dry run creates nothing): whether a "stop" budget
 // refuses `expected_usd` more for the provider and the active profile.
-bool check_budget(const cfg::Config& c, const std::string& provider, double expected_usd, Clock& clock) {
+bool check_budget(UseChecks& out, const cfg::Config& c, const std::string& provider, double expected_usd, Clock& clock) {
   const std::string lpath = c.ledger_path.empty() ? default_ledger_path() : c.ledger_path;
   if (c.budgets.empty() || ::access(lpath.c_str(), F_OK) != 0) return true;
   auto l = ledger::Ledger::open(lpath, clock);
@@ -284,69 +299,102 @@ bool check_budget(const cfg::Config& c, const std::string& provider, double expe
   for (const auto& b : c.budgets) budgets.push_back({b.scope, b.name, b.period, b.limit_usd, b.action});
   (void)(*l)->set_budgets(budgets);
   auto check = (*l)->check_budget(provider, c.active_profile, expected_usd);
-  for (const auto& w : check.warnings) std::printf("budget:       warning: %s\n", w.c_str());
-  if (!check.allowed) {
-    std::printf("budget:       FAILED: %s (action stop)\n", check.blocked_by.c_str());
-    return false;
-  }
+  for (const auto& w : check.warnings) out.add("budget", true, "warning: " + w);
+  if (!check.allowed) return out.add("budget", false, "FAILED: " + check.blocked_by + " (action stop)");
   if (check.remaining_usd >= 1e299) {
-    std::printf("budget:       ok (no budget applies to %s / profile %s)\n", provider.c_str(),
-                c.active_profile.empty() ? "-" : c.active_profile.c_str());
-  } else {
-    std::printf("budget:       ok ($%.4f remaining)\n", check.remaining_usd);
+    return out.add("budget", true, "ok (no budget applies to " + provider + " / profile " +
+                                       (c.active_profile.empty() ? "-" : c.active_profile) + ")");
   }
-  return true;
+  return out.add("budget", true, fmt("ok ($%.4f remaining)", check.remaining_usd));
 }
 
 // The cost forecast for 1000 prompt tokens and up to the resolved max_tokens (1000 when
 // unset), then the budget check with the expected cost. True when nothing refuses.
-bool forecast_and_check_budget(const ConfigArgs& a, const cfg::Config& c, const ModelChoice& m, Clock& clock) {
+bool forecast_and_check_budget(UseChecks& out, const ConfigArgs& a, const cfg::Config& c, const ModelChoice& m,
+                               Clock& clock) {
   const std::optional<ledger::PriceRecord> price = known_price(m.rec);
   if (!price) return true;
   auto rp = cfg::resolve_params(c, a.model, a.preset);
   const uint64_t max_out = rp.ok() && rp->values.max_tokens ? static_cast<uint64_t>(*rp->values.max_tokens) : 1000;
   const double expected = ledger::cost_of(*price, {1000, max_out / 2, 0, 0});
-  std::printf("forecast:     $%.6f expected, $%.6f max for 1000 prompt + up to %llu output tokens "
-              "($%.2f / $%.2f per M tokens)\n",
+  out.add("forecast", true,
+          fmt("$%.6f expected, $%.6f max for 1000 prompt + up to %llu output tokens ($%.2f / $%.2f per M tokens)",
               expected, ledger::cost_of(*price, {1000, max_out, 0, 0}), static_cast<unsigned long long>(max_out),
-              price->prompt * 1e6, price->completion * 1e6);
-  return check_budget(c, m.provider, expected, clock);
+              price->prompt * 1e6, price->completion * 1e6));
+  return check_budget(out, c, m.provider, expected, clock);
 }
 
-bool check_reachable(const std::string& base_url, int timeout_ms) {
+bool check_reachable(UseChecks& out, const std::string& base_url, int timeout_ms) {
   std::string detail;
   const bool ok = reachable(base_url, timeout_ms, detail);
-  std::printf("reachable:    %s: %s (%s)\n", ok ? "ok" : "FAILED", base_url.c_str(), detail.c_str());
-  return ok;
+  return out.add("reachable", ok, std::string(ok ? "ok" : "FAILED") + ": " + base_url + " (" + detail + ")");
+}
+
+// `model use` text (one "name: text" line per check, then the result) or, with --json,
+// {"model","id","provider","profile","checks":[{"check","ok","detail"}],"ok","result"}.
+void print_model_use(const ConfigArgs& a, const cfg::Config& c, const ModelChoice& m, const UseChecks& checks,
+                     const std::string& result) {
+  const std::string profile = c.active_profile.empty() ? "(none)" : c.active_profile;
+  const std::string id = m.rec ? m.rec->id : m.id;
+  bool ok = true;
+  for (const auto& i : checks.items) ok = ok && i.ok;
+  if (!a.json) {
+    std::printf("%-14s%s (%s) via provider %s, profile %s\n", "model:", a.model.c_str(), id.c_str(), m.provider.c_str(),
+                profile.c_str());
+    for (const auto& i : checks.items) std::printf("%-14s%s\n", (i.name + ":").c_str(), i.text.c_str());
+    std::printf("%-14s%s\n", "result:", result.c_str());
+    return;
+  }
+  nlohmann::ordered_json list = nlohmann::ordered_json::array();
+  for (const auto& i : checks.items) list.push_back({{"check", i.name}, {"ok", i.ok}, {"detail", i.text}});
+  const nlohmann::ordered_json j = {{"model", a.model}, {"id", id}, {"provider", m.provider},
+                                    {"profile", c.active_profile.empty() ? nlohmann::ordered_json(nullptr)
+                                                                         : nlohmann::ordered_json(c.active_profile)},
+                                    {"checks", std::move(list)}, {"ok", ok}, {"result", result}};
+  std::printf("%s\n", j.dump(2).c_str());
 }
 
 int cmd_model_use(const ConfigArgs& a) {
   auto cat = load_catalog(a);
   auto r = load(a, &cat);
-  print_warnings(r);
+  if (!a.json) print_warnings(r);
   if (!r.ok()) return report_errors(r);
   const cfg::Config& c = r.config;
   ModelChoice m;
   if (auto rc = choose_model(a, c, cat, m)) return *rc;
-  std::printf("model:        %s (%s) via provider %s, profile %s\n", a.model.c_str(),
-              m.rec ? m.rec->id.c_str() : m.id.c_str(), m.provider.c_str(),
-              c.active_profile.empty() ? "(none)" : c.active_profile.c_str());
   RealClock clock;
-  bool all_ok = check_key(c, m.provider, clock);
-  all_ok = check_capabilities(a, c, cat, m.rec) && all_ok;
-  all_ok = forecast_and_check_budget(a, c, m, clock) && all_ok;
-  all_ok = check_reachable(m.provider_config->base_url, a.timeout_ms) && all_ok;
+  UseChecks checks;
+  bool all_ok = check_key(checks, c, m.provider, clock);
+  all_ok = check_capabilities(checks, a, c, cat, m.rec) && all_ok;
+  all_ok = forecast_and_check_budget(checks, a, c, m, clock) && all_ok;
+  all_ok = check_reachable(checks, m.provider_config->base_url, a.timeout_ms) && all_ok;
   if (!all_ok) {
-    std::printf("result:       not switching: fix the failed checks above\n");
+    print_model_use(a, c, m, checks, "not switching: fix the failed checks above");
     return kExitFailed;
   }
   if (a.dry_run) {
-    std::printf("result:       ok (dry run: nothing changed)\n");
+    print_model_use(a, c, m, checks, "ok (dry run: nothing changed)");
     return kExitOk;
   }
   std::vector<cfg::ConfigEdit> edits{{{}, "default_model", cfg::toml_string(a.model)}};
   if (!a.preset.empty()) edits.push_back({{}, "default_preset", cfg::toml_string(a.preset)});
-  return save(a, r, edits, "model use");
+  const int rc = save(a, r, edits, "model use");
+  print_model_use(a, c, m, checks, rc == kExitOk ? "ok (switched)" : "not switched: the config could not be saved");
+  return rc;
+}
+
+// `provider profile --json`: {"active_profile","from_env","profiles":[{"name","active","model","preset","credentials"}]}.
+void print_profiles_json(const cfg::Config& c, const std::string& active, bool from_env) {
+  auto opt = [](const std::string& v) { return v.empty() ? OJson(nullptr) : OJson(v); };
+  OJson profiles = OJson::array();
+  for (const auto& [name, p] : c.profiles) {
+    OJson creds = OJson::object();
+    for (const auto& [prov, cred] : p.credentials) creds[prov] = cred;
+    profiles.push_back({{"name", name}, {"active", name == active}, {"model", opt(p.model)},
+                        {"preset", opt(p.preset)}, {"credentials", std::move(creds)}});
+  }
+  const OJson j = {{"active_profile", opt(active)}, {"from_env", from_env}, {"profiles", std::move(profiles)}};
+  std::printf("%s\n", j.dump(2).c_str());
 }
 
 int cmd_profile(const ConfigArgs& a) {
@@ -355,8 +403,13 @@ int cmd_profile(const ConfigArgs& a) {
   if (!r.ok()) return report_errors(r);
   cfg::Config& c = r.config;
   if (a.profile.empty()) {
+    const bool from_env = c.active_profile != c.file_active_profile;
+    if (a.json) {
+      print_profiles_json(c, c.active_profile, from_env);
+      return kExitOk;
+    }
     std::printf("active profile: %s%s\n", c.active_profile.empty() ? "(none)" : c.active_profile.c_str(),
-                c.active_profile != c.file_active_profile ? " (from PLOKE_SIM_PROFILE)" : "");
+                from_env ? " (from PLOKE_SIM_PROFILE)" : "");
     for (const auto& [name, p] : c.profiles) {
       std::string creds;
       for (const auto& [prov, cred] : p.credentials) creds += (creds.empty() ? "" : ", ") + prov + "=" + cred;
@@ -374,7 +427,8 @@ int cmd_profile(const ConfigArgs& a) {
     return kExitUsage;
   }
   int rc = save(a, r, {{{}, "active_profile", cfg::toml_string(a.profile)}}, "provider profile");
-  if (rc == kExitOk) std::printf("active profile: %s\n", a.profile.c_str());
+  if (rc == kExitOk && a.json) print_profiles_json(c, a.profile, false);
+  else if (rc == kExitOk) std::printf("active profile: %s\n", a.profile.c_str());
   return rc;
 }
 
@@ -405,6 +459,7 @@ void add_config_commands(CLI::App& app, ConfigArgs& args) {
   common(u);
   u->add_option("id", args.model, "Model: a [models] name, catalog id or alias")->required();
   u->add_flag("--dry-run", args.dry_run, "Only run the checks; change nothing");
+  u->add_flag("--json", args.json, "Print the checks and the result as JSON");
   u->add_option("--preset", args.preset, "Preset to check (and set as default)");
   u->add_option("--timeout-ms", args.timeout_ms, "Reachability timeout")->capture_default_str()->check(CLI::Range(1, 60000));
   u->add_option("--cache", args.cache, "Models cache");
@@ -421,6 +476,7 @@ void add_config_commands(CLI::App& app, ConfigArgs& args) {
   common(pr);
   pr->add_option("name", args.profile, "Profile to activate");
   pr->add_flag("--with-keys", args.with_keys, "Keep inline keys when saving");
+  pr->add_flag("--json", args.json, "Print the profiles and the active one as JSON (after a switch: the new state)");
   pr->callback([&args] { args.action = "profile"; });
 }
 

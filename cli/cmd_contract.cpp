@@ -36,7 +36,7 @@ CLI::App* add_contract_command(CLI::App& app, ContractArgs& args) {
 }
 
 // Where the suite for `adapter` lives when --suite is not given: $PLOKE_CONTRACTS_DIR, an
-// installed tree (<prefix>/bin/ploke-sim → <prefix>/share/ploke_sim/adapters/contracts), else
+// installed tree (<prefix>/bin/ploke-sim → <prefix>/share/ploke-sim/adapters/contracts), else
 // the source tree this binary was built from.
 static std::string default_suite(const std::string& adapter) {
   const std::string file = adapter + ".json";

@@ -3,6 +3,7 @@
 // request. Over loopback HTTP by default; `--in-process` runs the same thing in virtual
 // time through the in-process transport.
 #include <CLI/CLI.hpp>
+#include <nlohmann/json.hpp>
 
 #include <cstdio>
 #include <map>
@@ -30,6 +31,7 @@ CLI::App* add_demo_command(CLI::App& app, DemoArgs& a) {
   d->add_option("--seed", a.seed, "Seed")->capture_default_str()->check(Uint64Value());
   d->add_option("--requests", a.requests, "How many requests to send")->capture_default_str()->check(CLI::Range(1, 100000));
   d->add_flag("--in-process", a.in_process, "Skip sockets: in-process transport on virtual time");
+  d->add_flag("--json", a.json, "Print the run (every request, the summary, faults that never fired) as JSON");
   return d;
 }
 
@@ -219,6 +221,7 @@ CallOptions demo_call_options() {
 struct DemoTally {
   int ok = 0, unexpected = 0;
   std::map<std::string, int> by_code;
+  nlohmann::json rows = nlohmann::json::array();  ///< --json: one object per request
 };
 
 // Sends the cycle's requests, one line each. Unexpected: an internal error, or (built-in
@@ -240,33 +243,61 @@ DemoTally run_requests(const DemoArgs& args, bool builtin, DemoWorld& w, ChatCli
     if (r.ok()) t.ok++;
     const bool bad = code == StatusCode::kInternal || (builtin && code != step.expect);
     if (bad) t.unexpected++;
-    std::printf("%-4d %-7s %-18s %9.1f  %s%s\n", i, step.mode, fault.c_str(), ms, outcome_text(r, events).c_str(),
-                bad ? "   <-- UNEXPECTED" : "");
+    const std::string outcome = outcome_text(r, events);
+    t.rows.push_back({{"n", i}, {"mode", step.mode}, {"fault", fault == "-" ? nlohmann::json(nullptr) : nlohmann::json(fault)},
+                      {"ms", ms}, {"code", status_code_name(code)}, {"outcome", outcome}, {"unexpected", bad}});
+    if (!args.json) {
+      std::printf("%-4d %-7s %-18s %9.1f  %s%s\n", i, step.mode, fault.c_str(), ms, outcome.c_str(),
+                  bad ? "   <-- UNEXPECTED" : "");
+    }
   }
   return t;
 }
 
-// The summary line, the faults that never fired, and the verdict: failed when a request
-// was unexpected, or (a full cycle or more) a configured fault never fired.
+std::vector<std::string> unfired_faults(const simulator::SimEngine& engine) {
+  std::vector<std::string> out;
+  for (const auto& fs : engine.fault_stats()) {
+    if (fs.fired == 0) out.push_back(fs.id);
+  }
+  return out;
+}
+
+// The verdict: failed when a request was unexpected, or (a full cycle or more) a configured
+// fault never fired.
+int demo_rc(const DemoArgs& args, const DemoTally& t, size_t unfired) {
+  return t.unexpected > 0 || (unfired > 0 && args.requests >= 12) ? kExitFailed : kExitOk;
+}
+
+// `demo --json`: {"base_url","in_process","seed","plan","requests":[{"n","mode","fault","ms","code",
+// "outcome","unexpected"}],"summary":{"requests","ok","unexpected","by_code"},"unfired_faults","ok"}.
+int demo_json(const DemoArgs& args, const DemoTally& t, const simulator::SimEngine& engine, const std::string& base_url) {
+  const std::vector<std::string> unfired = unfired_faults(engine);
+  const int rc = demo_rc(args, t, unfired.size());
+  const nlohmann::json j{
+      {"base_url", base_url}, {"in_process", args.in_process}, {"seed", args.seed},
+      {"plan", args.faults_file.empty() ? "built-in" : args.faults_file}, {"requests", t.rows},
+      {"summary", {{"requests", args.requests}, {"ok", t.ok}, {"unexpected", t.unexpected}, {"by_code", t.by_code}}},
+      {"unfired_faults", unfired}, {"ok", rc == kExitOk}};
+  std::printf("%s\n", j.dump(2).c_str());
+  return rc;
+}
+
+// The summary line, the faults that never fired, and the verdict (demo_rc).
 int demo_verdict(const DemoArgs& args, const DemoTally& t, const simulator::SimEngine& engine) {
   std::printf("\nsummary: %d requests, %d ok", args.requests, t.ok);
   for (const auto& [code, n] : t.by_code) {
     if (code != "ok") std::printf(", %d %s", n, code.c_str());
   }
   std::printf("\n");
-  int unfired = 0;
-  for (const auto& fs : engine.fault_stats()) {
-    if (fs.fired == 0) {
-      std::printf("fault '%s' never fired\n", fs.id.c_str());
-      unfired++;
-    }
-  }
+  const std::vector<std::string> unfired_ids = unfired_faults(engine);
+  for (const std::string& id : unfired_ids) std::printf("fault '%s' never fired\n", id.c_str());
+  const size_t unfired = unfired_ids.size();
   if (t.unexpected > 0) {
     std::printf("FAILED: %d request(s) were not classified as expected\n", t.unexpected);
     return kExitFailed;
   }
   if (unfired > 0 && args.requests >= 12) {
-    std::printf("FAILED: %d configured fault(s) never fired\n", unfired);
+    std::printf("FAILED: %zu configured fault(s) never fired\n", unfired);
     return kExitFailed;
   }
   std::printf("every request ended in success or a classified error%s\n",
@@ -283,11 +314,13 @@ int run_demo(const DemoArgs& args) {
   if (auto rc = load_faults(args, opts)) return *rc;
   DemoWorld w;
   if (auto rc = build_world(args, opts, w)) return *rc;
-  std::printf("ploke-sim demo: simulator at %s (%s), seed %llu, %zu faults (%s)\n", w.base_url.c_str(),
-              args.in_process ? "in-process, virtual time" : "loopback HTTP, real time",
-              static_cast<unsigned long long>(args.seed), opts.faults.faults.size(),
-              builtin ? "built-in plan" : args.faults_file.c_str());
-  std::printf("%-4s %-7s %-18s %9s  %s\n", "#", "mode", "fault", "ms", "outcome");
+  if (!args.json) {
+    std::printf("ploke-sim demo: simulator at %s (%s), seed %llu, %zu faults (%s)\n", w.base_url.c_str(),
+                args.in_process ? "in-process, virtual time" : "loopback HTTP, real time",
+                static_cast<unsigned long long>(args.seed), opts.faults.faults.size(),
+                builtin ? "built-in plan" : args.faults_file.c_str());
+    std::printf("%-4s %-7s %-18s %9s  %s\n", "#", "mode", "fault", "ms", "outcome");
+  }
   adapters::openai::OpenAiAdapter adapter;
   Endpoint ep;
   ep.provider = "openai";
@@ -297,7 +330,7 @@ int run_demo(const DemoArgs& args) {
   const DemoTally tally = run_requests(args, builtin, w, client);
   // The server stops before the verdict is printed.
   if (w.server) w.server->stop();
-  return demo_verdict(args, tally, *w.engine);
+  return args.json ? demo_json(args, tally, *w.engine, w.base_url) : demo_verdict(args, tally, *w.engine);
 }
 
 }  // namespace ploke::cli

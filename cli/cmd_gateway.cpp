@@ -18,6 +18,7 @@
 #include "plugins.h"
 #include "gateway_shared.h"
 #include "pricing.h"
+#include "service_notify.h"
 #include "ploke/adapters/http_transport.h"
 #include "ploke/adapters/register.h"
 #include "ploke/config/config.h"
@@ -464,6 +465,7 @@ int serve_until_signal(const GatewayArgs& args, sigset_t& stop_signals, gateway:
                        GatewaySetup& g) {
   int sig = 0;
   sigwait(&stop_signals, &sig);
+  notify_service_manager("STOPPING=1");
   std::fprintf(stderr, "%s: %s received, draining (up to %d ms)\n", kCmd, sig == SIGINT ? "SIGINT" : "SIGTERM", args.drain_timeout_ms);
   server.stop_accepting();
   gw.begin_drain();
@@ -610,6 +612,7 @@ int run_gateway(const GatewayArgs& args) {
   for (const auto& i : g.infos) std::fprintf(stderr, "%s: endpoint %s (%s)\n", kCmd, i.id.c_str(), i.model.c_str());
   std::printf("listening on %s\n", (*server)->url().c_str());
   std::fflush(stdout);
+  notify_service_manager("READY=1\nSTATUS=listening on " + (*server)->url());  // systemd Type=notify
   const int rc = serve_until_signal(args, stop_signals, gw, **server, g);
   if (otlp) otlp->stop();  // the last spans and metrics go out
   return rc;

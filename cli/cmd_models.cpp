@@ -1,7 +1,7 @@
 // `ploke-sim models …`: the model catalog (ploke::catalog) from the command line.
 //
 //   models list [--curated|--discovered] [--json]   sections with counts and refresh age
-//   models refresh [--base-url URL]                 GET {URL}/models → the cache file
+//   models refresh [--base-url URL] [--json]        GET {URL}/models → the cache file
 //   models search WORD…  [--json]                   every word in id / name / alias
 //   models info ID [--base-url URL] [--offline] [--json]
 //                                                   the record with each field's source,
@@ -233,6 +233,13 @@ int cmd_refresh(const ModelsArgs& a) {
     std::fprintf(stderr, "ploke-sim models refresh: %s\n", s.message().c_str());
     return kExitFailed;
   }
+  if (a.json) {
+    const json j{{"models", st.models}, {"skipped", st.skipped}, {"unreadable", st.warnings},
+                 {"first_unreadable", st.first_warning.empty() ? json(nullptr) : json(st.first_warning)},
+                 {"base_url", a.base_url}, {"cache", l.cache_path}};
+    std::printf("%s\n", j.dump(2).c_str());
+    return kExitOk;
+  }
   std::printf("refreshed: %zu models from %s (%zu skipped, %zu unreadable values) -> %s\n", st.models,
               a.base_url.c_str(), st.skipped, st.warnings, l.cache_path.c_str());
   if (!st.first_warning.empty()) std::printf("  first unreadable value: %s\n", st.first_warning.c_str());
@@ -244,7 +251,8 @@ int cmd_search(const ModelsArgs& a) {
   if (int rc = load(a, l); rc != kExitOk) return rc;
   auto hits = l.catalog.search(a.words);
   if (a.json) {
-    std::printf("%s\n", records_json(hits).dump(2).c_str());
+    const json j{{"words", a.words}, {"count", hits.size()}, {"models", records_json(hits)}};
+    std::printf("%s\n", j.dump(2).c_str());
     return kExitOk;
   }
   std::printf("%zu match%s\n", hits.size(), hits.size() == 1 ? "" : "es");
@@ -590,12 +598,13 @@ CLI::App* add_models_command(CLI::App& app, ModelsArgs& args) {
   auto* refresh = m->add_subcommand("refresh", "Fetch {base-url}/models and store the discovered pool in the cache");
   common(refresh);
   net(refresh);
+  refresh->add_flag("--json", args.json, "Print what was stored as JSON");
   refresh->callback([&args] { args.action = "refresh"; });
 
   auto* search = m->add_subcommand("search", "Models whose id, name or alias contains every word");
   common(search);
   search->add_option("words", args.words, "Words")->required();
-  search->add_flag("--json", args.json, "JSON output");
+  search->add_flag("--json", args.json, "Print the matches as JSON");
   search->callback([&args] { args.action = "search"; });
 
   auto* info = m->add_subcommand("info", "One model's record (with each field's source) and its endpoints per provider");
@@ -617,6 +626,16 @@ CLI::App* add_models_command(CLI::App& app, ModelsArgs& args) {
   promote->add_flag("--force", args.force, "Overwrite an existing entry");
   promote->callback([&args] { args.action = "promote"; });
   return m;
+}
+
+std::vector<std::string> catalog_model_ids(const std::string& cache) {
+  auto curated = cat::parse_curated(cat::builtin_curated_json(), "builtin curated.json");
+  auto cached = cat::load_cache(cache.empty() ? default_cache_path() : cache);
+  const cat::Catalog c(curated.ok() ? std::move(*curated) : std::vector<cat::ModelRecord>{},
+                       cached.ok() ? std::move(cached->discovered) : std::vector<cat::ModelRecord>{});
+  std::vector<std::string> ids;
+  for (const auto& m : c.models()) ids.push_back(m.id);
+  return ids;
 }
 
 int run_models(const ModelsArgs& args) {

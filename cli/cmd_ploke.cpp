@@ -1,10 +1,10 @@
 // ploke-sim ploke import (ploke/config/ploke_import.h; docs/ploke.md).
 //
-//   ploke import [--from FILE] [--out FILE] [--openrouter-base-url URL] [--cache FILE]
+//   ploke import [--from FILE] [-o,--output FILE] [--openrouter-base-url URL] [--cache FILE]
 //                [--no-catalog] [--json]
 //     Reads ploke's config.toml (default $XDG_CONFIG_HOME/ploke/config.toml, else
 //     ~/.config/ploke/config.toml) and writes a ploke-sim config.toml whose [models] are
-//     ploke's models (to --out, atomically; else stdout), so `ploke-sim gateway --config OUT`
+//     ploke's models (to --output, atomically; else stdout), so `ploke-sim gateway --config OUT`
 //     serves them. Models the catalog does not know are added to the models cache's
 //     discovered pool (--cache, default as `models`; --no-catalog: leave the cache alone) so
 //     `config validate` accepts them. Keys in ploke's file are never copied. What was not
@@ -21,6 +21,7 @@
 #include <string>
 #include <vector>
 
+#include "cli_checks.h"
 #include "commands.h"
 #include "ploke/catalog/catalog.h"
 #include "ploke/config/ploke_import.h"
@@ -79,12 +80,12 @@ CLI::App* add_ploke_command(CLI::App& app, PlokeArgs& args) {
   p->require_subcommand(1);
   auto* imp = p->add_subcommand("import", "Turn ploke's config.toml (its model list) into a ploke-sim config");
   imp->add_option("--from", args.from, "ploke's config.toml (default $XDG_CONFIG_HOME/ploke/config.toml, else ~/.config/ploke/config.toml)");
-  imp->add_option("--out", args.out, "Write the ploke-sim config here (atomic; default: stdout)");
+  deprecated_alias(*imp, imp->add_option("-o,--output", args.out, "Write the ploke-sim config here (atomic; default: stdout)"), "--out");
   imp->add_option("--openrouter-base-url", args.openrouter_base_url,
                   "Point the openrouter provider here, e.g. a `ploke-sim serve`: http://127.0.0.1:8080/api/v1");
   imp->add_option("--cache", args.cache, "Models cache to add unknown models to (default $XDG_CACHE_HOME/ploke-sim/models-cache.json)");
   imp->add_flag("--no-catalog", args.no_catalog, "Do not add unknown models to the models cache");
-  imp->add_flag("--json", args.json, "Print a JSON summary (models, catalog additions, notes; the config when no --out)");
+  imp->add_flag("--json", args.json, "Print a JSON summary (models, catalog additions, notes; the config when no --output)");
   imp->callback([&args] { args.action = "import"; });
   return p;
 }

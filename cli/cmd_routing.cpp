@@ -1,12 +1,14 @@
-// ploke-sim routing policy [NAME] [--config FILE]
+// ploke-sim routing policy [NAME] [--config FILE] [--json]
 //
 // Without NAME: prints the routing policy in effect (config.toml's [routing] policy, else
 // the façade's default) and the registered policies. With NAME: checks it against the
 // policies an LlmClient registers (LlmClient::policies()) and saves it as `policy = "NAME"`
 // in the [routing] table of config.toml — a text-preserving, atomic edit (comments and the
 // rest of the file are kept; see ploke/config/edit.h). `chat` and `gateway` read it.
+// --json: {"policy", "source" ("default" | "config"), "config", "registered": [...], "saved"}.
 // Exit codes: 0 ok; 1 the file could not be written; 2 unknown policy or an invalid config.
 #include <CLI/CLI.hpp>
+#include <nlohmann/json.hpp>
 
 #include <cstdio>
 
@@ -26,9 +28,23 @@ CLI::App* add_routing_command(CLI::App& app, RoutingArgs& args) {
   auto* policy = routing->add_subcommand("policy", "Show the routing policy, or switch it (saved in config.toml)");
   policy->add_option("name", args.name, "cost, latency, throughput, reliability, weighted or pinned");
   policy->add_option("--config", args.config, "Config file (default $XDG_CONFIG_HOME/ploke-sim/config.toml)");
+  policy->add_flag("--json", args.json, "Print the policy in effect, where it comes from and the registered ones as JSON");
   policy->callback([&args] { args.action = "policy"; });
   return routing;
 }
+
+namespace {
+
+// The --json shape, before and after a switch.
+void print_policy_json(const std::string& policy, bool from_config, const std::string& config,
+                       const std::vector<std::string>& registered, bool saved) {
+  const nlohmann::json j{{"policy", policy},         {"source", from_config ? "config" : "default"},
+                         {"config", config},         {"registered", registered},
+                         {"saved", saved}};
+  std::printf("%s\n", j.dump(2).c_str());
+}
+
+}  // namespace
 
 int run_routing(const RoutingArgs& args) {
   namespace cfg = ploke::config;
@@ -48,6 +64,10 @@ int run_routing(const RoutingArgs& args) {
   for (const auto& n : names) known += (known.empty() ? "" : ", ") + n;
   if (args.name.empty()) {
     const bool from_file = !loaded.config.routing.policy.empty();
+    if (args.json) {
+      print_policy_json(probe.policy(), from_file, from_file ? loaded.path : path, names, false);
+      return kExitOk;
+    }
     std::printf("routing policy: %s (%s)\n", probe.policy().c_str(),
                 from_file ? ("[routing] policy in " + loaded.path).c_str() : "default");
     std::printf("registered: %s\n", known.c_str());
@@ -63,7 +83,11 @@ int run_routing(const RoutingArgs& args) {
     std::fprintf(stderr, "ploke-sim routing policy: %s\n", redact_secrets(r.status().message()).c_str());
     return r.status().code() == StatusCode::kInvalidRequest ? kExitUsage : kExitFailed;
   }
-  std::printf("routing policy: %s (saved in %s)\n", args.name.c_str(), path.c_str());
+  if (args.json) {
+    print_policy_json(args.name, true, path, names, true);
+  } else {
+    std::printf("routing policy: %s (saved in %s)\n", args.name.c_str(), path.c_str());
+  }
   return kExitOk;
 }
 

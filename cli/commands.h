@@ -99,11 +99,17 @@ struct DemoArgs {
   uint64_t seed = 7;
   int requests = 12;
   bool in_process = false;  ///< virtual time through the in-process transport
+  bool json = false;        ///< --json: the run as one JSON document
 };
 CLI::App* add_demo_command(CLI::App& app, DemoArgs& args);
 int run_demo(const DemoArgs& args);
 
-int run_adapters();
+/// `ploke-sim adapters [--json]` (cmd_chat.cpp): the registered adapters and their origin.
+struct AdaptersArgs {
+  bool json = false;
+};
+CLI::App* add_adapters_command(CLI::App& app, AdaptersArgs& args);
+int run_adapters(const AdaptersArgs& args);
 
 /// `ploke-sim models …` (cmd_models.cpp): the model catalog (ploke::catalog).
 struct ModelsArgs {
@@ -120,6 +126,9 @@ struct ModelsArgs {
 };
 CLI::App* add_models_command(CLI::App& app, ModelsArgs& args);
 int run_models(const ModelsArgs& args);
+/// Every model id of the catalog (curated, then the cache `cache`, "" = the default one's
+/// discovered models); silent: a bad cache is skipped (the console's completion).
+std::vector<std::string> catalog_model_ids(const std::string& cache = {});
 
 /// `ploke-sim contract …` (cmd_contract.cpp): an adapter's conformance suite.
 struct ContractArgs {
@@ -204,16 +213,28 @@ int run_gateway(const GatewayArgs& args);
 struct LlmArgs {
   std::string action;  ///< queue-status (set by the parser)
   std::string url = "http://127.0.0.1:4000";
+  std::string master_key_env;  ///< variable holding the gateway's master key ("" = PLOKE_GATEWAY_MASTER_KEY)
   bool json = false;
   int timeout_ms = 5000;
 };
 CLI::App* add_llm_command(CLI::App& app, LlmArgs& args);
 int run_llm(const LlmArgs& args);
 
+/// `ploke-sim console` (console.cpp): slash commands against a running gateway.
+struct ConsoleArgs {
+  std::string url = "http://127.0.0.1:4000";
+  std::string config;          ///< the verbs' --config ("" = their default)
+  std::string master_key_env;  ///< variable holding the gateway's master key ("" = PLOKE_GATEWAY_MASTER_KEY)
+  int timeout_ms = 5000;       ///< per admin request
+};
+CLI::App* add_console_command(CLI::App& app, ConsoleArgs& args);
+int run_console(const ConsoleArgs& args);
+
 /// `ploke-sim routing policy [NAME]` (cmd_routing.cpp): the [routing] section of config.toml.
 struct RoutingArgs {
   std::string action;  ///< policy (set by the parser)
   std::string config, name;
+  bool json = false;
 };
 CLI::App* add_routing_command(CLI::App& app, RoutingArgs& args);
 int run_routing(const RoutingArgs& args);
@@ -259,6 +280,17 @@ struct PlokeArgs {
 };
 CLI::App* add_ploke_command(CLI::App& app, PlokeArgs& args);
 int run_ploke(const PlokeArgs& args);
+
+/// `ploke-sim __generate …` (cmd_generate.cpp, hidden): shell completions, man pages and
+/// the option dump, from the App's own command tree (cli_spec.h, cli_docs.h).
+struct GenerateArgs {
+  std::string what;    ///< completion | man | options ("" = not run)
+  std::string shell;   ///< bash | zsh | fish
+  std::string output;  ///< file (completion, options; "" = stdout) or folder (man)
+};
+CLI::App* add_generate_command(CLI::App& app, GenerateArgs& args);
+/// Generates from `app` (the root, fully built).
+int run_generate(const CLI::App& app, const GenerateArgs& args);
 
 /// Blocks SIGINT/SIGTERM in the calling thread (and every thread started after it), so a
 /// later sigwait() on the returned set receives them synchronously. Call before any thread

@@ -10,7 +10,7 @@ std::string installed_data(std::string_view relative) {
   std::error_code ec;
   const auto exe = std::filesystem::read_symlink("/proc/self/exe", ec);
   if (ec) return "";
-  const auto path = exe.parent_path().parent_path() / "share" / "ploke_sim" / relative;
+  const auto path = exe.parent_path().parent_path() / "share" / "ploke-sim" / relative;
   return std::filesystem::exists(path, ec) ? path.string() : "";
 }
 

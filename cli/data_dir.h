@@ -1,7 +1,7 @@
 // File: cli/data_dir.h
 //
 // Where an installed ploke-sim finds its data (the scenario library, the check files, the
-// contract suites and the cassettes they replay): <prefix>/share/ploke_sim/, next to the
+// contract suites and the cassettes they replay): <prefix>/share/ploke-sim/, next to the
 // binary's <prefix>/bin (read from /proc/self/exe). A binary run from its build tree finds
 // nothing there and falls back to the source tree it was built from (compile-time paths).
 //
@@ -13,7 +13,7 @@
 
 namespace ploke::cli {
 
-/// <prefix>/share/ploke_sim/RELATIVE when it exists, else "".
+/// <prefix>/share/ploke-sim/RELATIVE when it exists, else "".
 std::string installed_data(std::string_view relative);
 
 /// installed_data(relative), else `source_fallback`.

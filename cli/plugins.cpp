@@ -129,29 +129,31 @@ Status register_adapters(AdapterRegistry& registry) {
   return Status::Ok();
 }
 
-static std::string origin_text(const plugins::PluginInfo* p) {
+const plugins::PluginInfo* adapter_plugin(const std::string& adapter) {
+  const auto& set = plugin_set();
+  return set ? set->origin(adapter) : nullptr;
+}
+
+std::string plugin_origin_text(const plugins::PluginInfo* p) {
   if (p == nullptr) return "built in";
   return "plugin " + p->path + " (" + p->name + " " + p->version + ", ABI " + std::to_string(p->abi_major) + "." +
          std::to_string(p->abi_minor) + ")";
 }
 
-std::string adapter_origin(const std::string& adapter) {
-  const auto& set = plugin_set();
-  return origin_text(set ? set->origin(adapter) : nullptr);
-}
+std::string adapter_origin(const std::string& adapter) { return plugin_origin_text(adapter_plugin(adapter)); }
 
 std::vector<SimProtocolPtr> sim_protocols() {
   const auto& set = plugin_set();
   return set ? set->sim_protocols() : std::vector<SimProtocolPtr>{};
 }
 
-std::vector<std::pair<std::string, std::string>> sim_protocol_origins() {
-  std::vector<std::pair<std::string, std::string>> out;
-  for (const auto& n : simulator::builtin_protocol_names()) out.emplace_back(n, origin_text(nullptr));
+std::vector<std::pair<std::string, const plugins::PluginInfo*>> sim_protocol_plugins() {
+  std::vector<std::pair<std::string, const plugins::PluginInfo*>> out;
+  for (const auto& n : simulator::builtin_protocol_names()) out.emplace_back(n, nullptr);
   const auto& set = plugin_set();
   for (const auto& p : sim_protocols()) {
     const std::string name(p->name());
-    out.emplace_back(name, origin_text(set->protocol_origin(name)));
+    out.emplace_back(name, set->protocol_origin(name));
   }
   return out;
 }

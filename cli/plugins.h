@@ -26,6 +26,9 @@
 namespace CLI {
 class App;
 }
+namespace ploke::plugins {
+struct PluginInfo;
+}
 
 namespace ploke::cli {
 
@@ -51,15 +54,18 @@ void unload_plugins();
 Status register_adapters(AdapterRegistry& registry);
 /// Where `adapter` comes from: "built in", or "plugin PATH (NAME VERSION, ABI M.m)".
 std::string adapter_origin(const std::string& adapter);
+/// The loaded plugin that registered `adapter`; null for a built-in (or unknown) one.
+const plugins::PluginInfo* adapter_plugin(const std::string& adapter);
 /// The request body paths cassette matching ignores by default: the built-in packages'
 /// (adapters::builtin_cassette_ignore_paths()), then the plugins' (each once).
 std::vector<std::string> cassette_ignore_paths();
 /// The simulator protocols the plugins registered (for SimOptions::protocols: `serve`,
 /// `contract`), in load order.
 std::vector<SimProtocolPtr> sim_protocols();
-/// Every simulator protocol with its origin, built-ins first: {name, "built in" or
-/// "plugin PATH (NAME VERSION, ABI M.m)"}.
-std::vector<std::pair<std::string, std::string>> sim_protocol_origins();
+/// Every simulator protocol with the plugin that registered it, built-ins (null) first.
+std::vector<std::pair<std::string, const plugins::PluginInfo*>> sim_protocol_plugins();
+/// "built in" (null), or "plugin PATH (NAME VERSION, ABI M.m)".
+std::string plugin_origin_text(const plugins::PluginInfo* plugin);
 /// The contract suite a plugin registered for `adapter`.
 std::optional<std::string> plugin_contract_suite(const std::string& adapter);
 

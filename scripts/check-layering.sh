@@ -54,6 +54,7 @@ declare -A THIRD_PARTY=(
   [spdlog]='spdlog/'
   [hiredis]='hiredis/'
   [yaml]='yaml-cpp/'
+  [systemd]='systemd/'
 )
 
 trim() { local s=$1; s=${s#"${s%%[![:space:]]*}"}; echo "${s%"${s##*[![:space:]]}"}"; }

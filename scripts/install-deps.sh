@@ -1,28 +1,55 @@
 #!/usr/bin/env bash
-# Installs every build/test dependency of ploke-sim from Debian 12 packages.
+# Installs the dependencies of ploke-sim from Debian 12 packages.
 # Idempotent: packages already present are skipped; apt-get runs only if something is missing.
-# redis-server and libhiredis-dev: the shared store (adapters/redis) and its tests.
-# libyaml-cpp-dev: VCR YAML cassette import/export (core/codec).
-# clang-14 and its compiler-rt build the sanitizer and libFuzzer stages of scripts/test.sh.
-# Test-only: libxml2-utils (xmllint) validates the JUnit reports against tests/data/junit's
-# schemas (tests/cli/junit_schema.sh).
-# Usage: scripts/install-deps.sh [--bench]   (--bench adds wrk, nginx and java for bench/load.sh)
+#
+# Usage: scripts/install-deps.sh [--run] [--bench]
+#   --run    only what building and running the ploke-sim binary needs (README command 1:
+#            compiler, CMake, Ninja and the libraries it links; configure with
+#            -DPLOKE_BUILD_TESTS=OFF -DPLOKE_BUILD_BENCH=OFF)
+#   (none)   everything: --run's set plus what the tests, the sanitizer stages and packaging
+#            need (README command 2, scripts/test.sh)
+#   --bench  adds wrk, nginx and java for bench/load.sh
+#
+# RUN set: redis's client library libhiredis-dev (the shared store, adapters/redis);
+# libyaml-cpp-dev (VCR YAML cassette import/export, core/codec); libsystemd-dev (the gateway's
+# readiness notification, optional at build time: cli/service_notify.h); libedit-dev (line
+# editing, history and completion of `ploke-sim console`, BSD licence).
+# TEST set: googletest and Google Benchmark; clang-14 and its compiler-rt (sanitizer and
+# libFuzzer stages); redis-server (the shared-store tests); chromium (the dashboard tests);
+# node/npm (the official SDKs against the simulator); libxml2-utils (xmllint validates the
+# JUnit reports, tests/cli/junit_schema.sh); zsh, fish, groff-base and man-db (the generated shell
+# completions and man pages, tests/cli/completion_cli_test.sh); dpkg-dev and file (cpack -G DEB and
+# scripts/deb-test.sh); ccache (rebuilds).
 set -euo pipefail
 
-PKGS=(
-  build-essential cmake g++ clang clang-14 libclang-rt-14-dev pkg-config git ca-certificates curl ninja-build ccache
+RUN_PKGS=(
+  g++ make cmake ninja-build pkg-config ca-certificates
   libcpp-httplib-dev nlohmann-json3-dev
-  googletest libgtest-dev libgmock-dev libbenchmark-dev
   libfmt-dev libcli11-dev libspdlog-dev libssl-dev zlib1g-dev libevent-dev libhttp-parser-dev
-  libtomlplusplus-dev libyaml-cpp-dev libsqlite3-dev libboost-context-dev libmimalloc-dev
-  redis-server libhiredis-dev
+  libtomlplusplus-dev libyaml-cpp-dev libedit-dev libsqlite3-dev libboost-context-dev libmimalloc-dev
+  libhiredis-dev libsystemd-dev
+)
+TEST_PKGS=(
+  build-essential clang clang-14 libclang-rt-14-dev git curl ccache
+  googletest libgtest-dev libgmock-dev libbenchmark-dev
+  redis-server
   chromium chromium-driver
   nodejs npm python3 openssl
-  libxml2-utils
+  libxml2-utils zsh fish groff-base man-db
+  dpkg-dev file
 )
-if [[ "${1:-}" == "--bench" ]]; then
-  PKGS+=(wrk nginx-light default-jre-headless procps)
-fi
+BENCH_PKGS=(wrk nginx-light default-jre-headless procps)
+
+PKGS=("${RUN_PKGS[@]}")
+full=1
+for arg in "$@"; do
+  case "$arg" in
+    --run) full=0 ;;
+    --bench) PKGS+=("${BENCH_PKGS[@]}") ;;
+    *) echo "install-deps: unknown option $arg (usage: scripts/install-deps.sh [--run] [--bench])" >&2; exit 2 ;;
+  esac
+done
+if ((full)); then PKGS+=("${TEST_PKGS[@]}"); fi
 
 missing=()
 for p in "${PKGS[@]}"; do

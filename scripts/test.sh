@@ -1,8 +1,10 @@
 #!/usr/bin/env bash
 # Install + build + run the whole test suite (README command 2; .ci/run calls this).
 #
-# Stages, in order (PLOKE_CI_STAGES, comma separated; default and all: normal,asan,tsan,fuzz):
+# Stages, in order (PLOKE_CI_STAGES, comma separated; default and all: normal,deb,asan,tsan,fuzz):
 #   normal  RelWithDebInfo build (gcc) + every ctest test
+#   deb     the Debian packages of the normal tree: cpack, dpkg -i, run, dpkg --purge, nothing
+#           left (scripts/deb-test.sh; installs into this machine's /usr while it runs)
 #   asan    clang ASan+UBSan build (-O0 -g1, -Werror=thread-safety) + every ctest test; the
 #           same tree builds the libFuzzer harnesses (PLOKE_FUZZ: coverage instrumentation too)
 #   tsan    clang ThreadSanitizer build (-O0 -g1) + the net, gateway, recorder, resilience and redis tests
@@ -21,7 +23,7 @@ cd "$(dirname "$0")/.."
 ROOT="$PWD"
 BUILD_DIR="${BUILD_DIR:-build}"
 JOBS="${JOBS:-$(nproc)}"
-STAGES="${PLOKE_CI_STAGES:-normal,asan,tsan,fuzz}"
+STAGES="${PLOKE_CI_STAGES:-normal,deb,asan,tsan,fuzz}"
 start=$(date +%s)
 
 LAUNCHER=()
@@ -57,14 +59,26 @@ UNITY=(-DCMAKE_UNITY_BUILD="${PLOKE_UNITY:-ON}")
 SAN=(-DCMAKE_BUILD_TYPE=RelWithDebInfo "-DCMAKE_CXX_FLAGS_RELWITHDEBINFO=-O0 -g1" "${UNITY[@]}"
      -DPLOKE_BUILD_BENCH=OFF -DPLOKE_BUILD_TESTS=ON -DPLOKE_ALLOCATOR=system)
 
-stage_normal() {
-  local t c; t=$(date +%s); cpu_now; c=$CPU_NOW
+configure_normal() {
   cmake -S . -B "$BUILD_DIR" $(generator "$BUILD_DIR") "${LAUNCHER[@]}" "${UNITY[@]}" \
     -DCMAKE_BUILD_TYPE=RelWithDebInfo -DPLOKE_BUILD_TESTS=ON -DPLOKE_BUILD_BENCH=ON
+}
+
+stage_normal() {
+  local t c; t=$(date +%s); cpu_now; c=$CPU_NOW
+  configure_normal
   cmake --build "$BUILD_DIR" -j "$JOBS"
   built normal "$t" "$c"
   (cd "$BUILD_DIR" && ctest --output-on-failure -j "$JOBS" --timeout 300)
   stage_done normal "$t" "$c"
+}
+
+# The packages of the normal tree (configured here when the normal stage did not run).
+stage_deb() {
+  local t c; t=$(date +%s); cpu_now; c=$CPU_NOW
+  [[ -f "$BUILD_DIR/CPackConfig.cmake" ]] || configure_normal
+  scripts/deb-test.sh "$BUILD_DIR"
+  stage_done deb "$t" "$c"
 }
 
 stage_asan() {
@@ -103,7 +117,7 @@ stage_fuzz() {
 
 scripts/install-deps.sh
 scripts/check-layering.sh
-for s in normal asan tsan fuzz; do
+for s in normal deb asan tsan fuzz; do
   if has_stage "$s"; then "stage_$s"; fi
 done
 echo "test.sh: done in $(( $(date +%s) - start ))s"

@@ -1,6 +1,8 @@
 #include "ploke/core/secret.h"
 
 #include <algorithm>
+#include <array>
+#include <cstdint>
 #include <cctype>
 #include <string>
 
@@ -11,8 +13,25 @@ namespace ploke {
 
 namespace {
 
-bool is_key_char(char c) {
-  return std::isalnum(static_cast<unsigned char>(c)) != 0 || c == '-' || c == '_';
+// Byte classes as tables (the scanners below run over every logged and recorded byte).
+constexpr uint8_t kKey = 1, kStart = 2;
+constexpr std::array<uint8_t, 256> make_classes() {
+  std::array<uint8_t, 256> t{};
+  for (int c = 0; c < 256; ++c) {
+    const bool alnum = (c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z');
+    if (alnum || c == '-' || c == '_') t[c] |= kKey;
+  }
+  for (unsigned char c : {'s', 'A', 'b', 'B'}) t[c] |= kStart;  // first bytes of the patterns
+  return t;
+}
+constexpr std::array<uint8_t, 256> kClasses = make_classes();
+
+bool is_key_char(char c) { return (kClasses[static_cast<unsigned char>(c)] & kKey) != 0; }
+
+// The next position at or after `i` where a pattern could start, or s.size().
+size_t next_candidate(std::string_view s, size_t i) {
+  while (i < s.size() && (kClasses[static_cast<unsigned char>(s[i])] & kStart) == 0) ++i;
+  return i;
 }
 
 bool is_token_char(char c) {
@@ -76,16 +95,12 @@ namespace {
 
 std::vector<SecretSpan> pattern_spans(std::string_view text) {
   std::vector<SecretSpan> spans;
-  size_t i = 0;
+  size_t i = next_candidate(text, 0);
   while (i < text.size()) {
     size_t keep = 0;
     const size_t len = secret_len_at(text, i, &keep);
-    if (len > 0) {
-      spans.push_back(SecretSpan{i + keep, i + len});
-      i += len;
-    } else {
-      ++i;
-    }
+    if (len > 0) spans.push_back(SecretSpan{i + keep, i + len});
+    i = next_candidate(text, i + std::max<size_t>(len, 1));
   }
   return spans;
 }
@@ -93,19 +108,19 @@ std::vector<SecretSpan> pattern_spans(std::string_view text) {
 std::string redact_patterns(std::string_view text) {
   std::string out;
   out.reserve(text.size());
-  size_t i = 0;
+  size_t copied = 0;  // text[copied, i) is still to be appended
+  size_t i = next_candidate(text, 0);
   while (i < text.size()) {
     size_t keep = 0;
     const size_t len = secret_len_at(text, i, &keep);
     if (len > 0) {
-      out.append(text.substr(i, keep));
+      out.append(text.substr(copied, i + keep - copied));
       out.append(kRedacted);
-      i += len;
-    } else {
-      out.push_back(text[i]);
-      ++i;
+      copied = i + len;
     }
+    i = next_candidate(text, i + std::max<size_t>(len, 1));
   }
+  out.append(text.substr(copied));
   return out;
 }
 
@@ -125,7 +140,7 @@ std::vector<SecretSpan> find_secrets(std::string_view text) {
 }
 
 bool contains_secret(std::string_view text) {
-  for (size_t i = 0; i < text.size(); ++i) {
+  for (size_t i = next_candidate(text, 0); i < text.size(); i = next_candidate(text, i + 1)) {
     size_t keep = 0;
     if (secret_len_at(text, i, &keep) > 0) return true;
   }

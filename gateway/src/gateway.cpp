@@ -272,6 +272,34 @@ void Gateway::reply_health(Responder& out) {
   return reply_json(out, 200, json{{"status", draining_.load() ? "draining" : "ok"}, {"policy", client_.policy()}, {"endpoints", std::move(eps)}}.dump());
 }
 
+// GET /__admin/routing/policy: the façade's default policy and the registered ones.
+void Gateway::reply_policy(Responder& out) {
+  return reply_json(out, 200, json{{"policy", client_.policy()}, {"policies", client_.policies()}}.dump());
+}
+
+// POST /__admin/routing/policy?name=NAME (or the body {"policy":"NAME"}): the running
+// façade's default policy becomes NAME (LlmClient::set_policy) for every later request
+// without its own override. 400 naming the registered policies when NAME is unknown.
+void Gateway::switch_policy(const Request& request, Responder& out) {
+  std::string name = query_param(request.query, "name");
+  if (name.empty() && !request.body.empty()) {
+    const json b = json::parse(request.body, nullptr, false);
+    if (b.is_object() && b.contains("policy") && b["policy"].is_string()) name = b["policy"].get<std::string>();
+  }
+  const std::vector<std::string> names = client_.policies();
+  std::string known;
+  for (const auto& n : names) known += (known.empty() ? "" : ", ") + n;
+  auto bad = [&](const std::string& message) {
+    reply_json(out, 400, json{{"error", {{"message", message}, {"type", "invalid_request_error"}}}}.dump());
+  };
+  if (name.empty()) return bad("policy: expected ?name=NAME or {\"policy\":\"NAME\"} (registered: " + known + ")");
+  const std::string previous = client_.policy();
+  if (!client_.set_policy(name).ok()) {
+    return bad("unknown policy '" + redact_secrets(name) + "' (registered: " + known + ")");
+  }
+  reply_json(out, 200, json{{"policy", name}, {"previous", previous}}.dump());
+}
+
 // POST /__admin/breakers/… and the unknown-route 404 (handle_admin()).
 void Gateway::handle_admin_writes(const Request& request, Responder& out) {
   const std::string& p = request.path;
@@ -294,6 +322,7 @@ void Gateway::handle_admin_writes(const Request& request, Responder& out) {
     if (changed.empty()) return reply_json(out, 404, json{{"error", {{"message", "no endpoint '" + redact_secrets(target) + "'"}, {"type", "not_found"}}}}.dump());
     return reply_json(out, 200, json{{"state", state}, {"endpoints", std::move(changed)}}.dump());
   }
+  if (p == "/__admin/routing/policy" && request.method == "POST") return switch_policy(request, out);
   // Unknown route: 404 in the shape of the protocol the client seems to speak.
   const Status st = NotFoundError("Invalid URL (" + request.method + " " + redact_secrets(p) + ")");
   adapters::inbound::Reply r = inbound_->speaks(request).render_error(st, new_trace_id());
@@ -309,6 +338,7 @@ void Gateway::handle_admin(const Request& request, Responder& out) {
     return out.reply(200, h, client_.metrics_text() + metrics_text() + net::process_metrics_text("gateway"));
   }
   if (get && p == "/__admin/health") return reply_health(out);
+  if (get && p == "/__admin/routing/policy") return reply_policy(out);
   if (get && p == "/__admin/queue") {
     // The façade's queue (render_queue_status_json, shared with `llm queue status --json`)
     // plus the gateway's own requests in flight.

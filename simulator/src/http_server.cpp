@@ -19,6 +19,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include <atomic>
 #include <cstdlib>
 #include <memory>
 #include <string_view>
@@ -165,6 +166,7 @@ struct SimServer::Impl {
   std::unique_ptr<net::HttpServer> server;
   SimObservability obs{engine, clock};  // GET /metrics, /__admin/dashboard.json (docs/dashboard.md)
   OtlpSink otlp;                        // POST /v1/traces, /v1/metrics; GET /__admin/otlp
+  std::atomic<bool> stopping{false};    // stop() closes open exchanges: not their clients leaving
 
   void handle(net::Request& req, net::Responder res);
   bool otlp_route(const net::Request& req, net::Responder& res);
@@ -267,7 +269,9 @@ void SimServer::Impl::play(ScriptedResponse&& sr, TimePoint t0, net::Responder& 
   if (served.hook != nullptr) {
     p->note = std::make_shared<ServedNote>(std::move(served));
     // A client that gives up (its timeout) ends the exchange without us: note when.
-    res.on_cancel([note = p->note, t0, &clock = clock] { (*note)(clock, t0, /*client_left=*/true); });
+    res.on_cancel([note = p->note, t0, &clock = clock, &stopping = stopping] {
+      (*note)(clock, t0, /*client_left=*/!stopping.load(std::memory_order_relaxed));
+    });
   }
   p->advance();
 }
@@ -348,7 +352,9 @@ int SimServer::port() const { return impl_->server->port(); }
 std::string SimServer::url() const { return impl_->server->url(); }
 
 void SimServer::stop() {
-  if (impl_ && impl_->server) impl_->server->stop();
+  if (!impl_ || !impl_->server) return;
+  impl_->stopping.store(true, std::memory_order_relaxed);
+  impl_->server->stop();
 }
 
 }  // namespace ploke::simulator

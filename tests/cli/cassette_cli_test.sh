@@ -67,8 +67,11 @@ cassette leak2 "fine" "Bearer $KEY" >"$TMP/leak-header.json"
 "$BIN" cassette lint "$TMP/leak-header.json" >"$TMP/out" 2>&1
 check "lint finds a key in the authorization header" 1 $? 'interactions\[0\]\.request\.headers\.authorization' "$TMP/out"
 ok_if "lint never prints the header key" "! grep -q FAKE0123 '$TMP/out'"
-"$BIN" cassette lint --pattern 'cassette' "$TMP/good.json" >"$TMP/out" 2>&1
+"$BIN" cassette lint --redact-pattern 'cassette' "$TMP/good.json" >"$TMP/out" 2>&1
 check "lint extra pattern" 1 $? "error" "$TMP/out"
+"$BIN" cassette lint --pattern 'cassette' "$TMP/good.json" >"$TMP/out" 2>"$TMP/err"
+check "the deprecated --pattern still works" 1 $? "error" "$TMP/out"
+grep -qx "ploke-sim: warning: --pattern is deprecated, use --redact-pattern" "$TMP/err"; check "and warns on stderr" 0 $?
 
 head -c 300 "$TMP/good.json" >"$TMP/truncated.json"
 "$BIN" cassette lint "$TMP/truncated.json" >"$TMP/out" 2>&1

@@ -35,6 +35,16 @@ echo '{"faults":[{"kind":"http_error","status":"abc","trigger":{"probability":2}
 
 "$BIN" demo >"$TMP/out" 2>&1; check "demo over HTTP (main job)" 0 $? "every configured fault fired" "$TMP/out"
 "$BIN" demo --in-process --requests 24 >"$TMP/out" 2>&1; check "demo in-process, virtual time" 0 $? "every configured fault fired" "$TMP/out"
+"$BIN" demo --in-process --json >"$TMP/out" 2>"$TMP/err"; check "demo --json" 0 $?
+python3 - "$TMP/out" <<'PY'; check "demo --json: every request with its fault and code, the summary, the verdict" 0 $?
+import json, sys
+d = json.load(open(sys.argv[1]))
+assert d["ok"] is True and d["in_process"] is True and d["plan"] == "built-in" and d["unfired_faults"] == [], d
+rows = d["requests"]
+assert [r["n"] for r in rows] == list(range(1, 13)) and not any(r["unexpected"] for r in rows), rows
+assert sum(1 for r in rows if r["code"] == "ok") == d["summary"]["ok"] and sum(d["summary"]["by_code"].values()) == 12, d
+assert any(r["fault"] for r in rows) and any(r["fault"] is None for r in rows), rows
+PY
 
 # serve: URL line, real answers, clean stop.
 "$BIN" serve --port 0 --seed 3 >"$TMP/serve.out" 2>"$TMP/serve.err" &

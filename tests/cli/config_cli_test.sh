@@ -87,6 +87,15 @@ PLOKE_SIM_TEMPERATURE=1.1 "$BIN" config show --resolve gpt-4o --preset economica
 check "show --resolve: sources per parameter" 0 $? "^temperature=0.5 \(preset:economical\)" "$TMP/out"
 grep -q "environment overrides: PLOKE_SIM_TEMPERATURE" "$TMP/out"; check "show: env overrides named" 0 $?
 "$BIN" provider profile >"$TMP/out" 2>&1; check "provider profile shows the active one" 0 $? "^active profile: work" "$TMP/out"
+"$BIN" provider profile --json >"$TMP/out" 2>"$TMP/err"; check "provider profile --json" 0 $?
+python3 - "$TMP/out" <<'PY'; check "profile --json: active one, profiles with model, preset, credentials" 0 $?
+import json, sys
+d = json.load(open(sys.argv[1]))
+assert d["active_profile"] == "work" and d["from_env"] is False, d
+p = {x["name"]: x for x in d["profiles"]}
+assert p["work"] == {"name": "work", "active": True, "model": "gpt-4o", "preset": None, "credentials": {"openrouter": "work-or"}}, p
+assert p["personal"]["active"] is False and p["personal"]["preset"] == "creative", p
+PY
 "$BIN" provider profile nope >"$TMP/out" 2>&1; check "unknown profile" 2 $? "unknown profile 'nope' \(defined: personal, work\)" "$TMP/out"
 grep -q 'active_profile = "work"' "$CFG"; check "refused switch left the file alone" 0 $?
 # Saving is a text-preserving edit: the user's comments and the inline key line survive
@@ -100,6 +109,10 @@ diff "$TMP/before.toml" "$CFG" >"$TMP/diff" 2>&1
 check "switch changed only the active_profile line" 0 $? 
 grep -q '^# my own comment, keep me$' "$CFG" && grep -q '^temperature = 0.7  # warm$' "$CFG"; check "switch kept the comments" 0 $?
 [[ "$(stat -c %a "$CFG")" == 600 ]]; check "switch kept the file mode" 0 $?
+"$BIN" provider profile work --json >"$TMP/out" 2>"$TMP/err"; check "switch with --json" 0 $?
+python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); assert d["active_profile"]=="work" and [x["name"] for x in d["profiles"] if x["active"]]==["work"], d' "$TMP/out"
+check "switch --json prints the new state (JSON only)" 0 $?
+"$BIN" provider profile personal >/dev/null 2>&1
 sed -i '/^\[credentials.inline\]/,+1d' "$CFG"
 "$BIN" provider profile >"$TMP/out" 2>&1; check "switch persisted" 0 $? "^\* personal" "$TMP/out"
 PLOKE_SIM_PROFILE=work "$BIN" provider profile >"$TMP/out" 2>&1; check "PLOKE_SIM_PROFILE overrides the file" 0 $? "work \(from PLOKE_SIM_PROFILE\)" "$TMP/out"
@@ -142,6 +155,23 @@ check "dry run: all checks pass" 0 $? "result: +ok \(dry run" "$TMP/out"
 grep -q "key: *ok (env:OPENROUTER_API_KEY)" "$TMP/out"; check "dry run: key source shown" 0 $?
 grep -q "reachable: *ok" "$TMP/out"; check "dry run: simulator reachable" 0 $?
 no_key "dry run never prints the key" "$TMP/out"
+# --json: the same checks as one object (stdout alone), the key never in it.
+OPENROUTER_API_KEY="$PLANTED" "$BIN" model use gpt-4o --dry-run --json "${U[@]}" >"$TMP/use.json" 2>/dev/null
+check "dry run --json: exit 0" 0 $?
+python3 - "$TMP/use.json" <<'PY'
+import json, sys
+j = json.load(open(sys.argv[1]))
+names = [c["check"] for c in j["checks"]]
+assert j["model"] == "gpt-4o" and j["provider"] == "openrouter" and j["ok"] is True, j
+assert names[0] == "key" and "capabilities" in names and names[-1] == "reachable", names
+assert all(c["ok"] for c in j["checks"]) and j["result"].startswith("ok (dry run"), j
+PY
+check "dry run --json: model, provider, checks in order, result" 0 $?
+no_key "model use --json never prints the key" "$TMP/use.json"
+"$BIN" model use gpt-4o --dry-run --json "${U[@]}" >"$TMP/use.json" 2>/dev/null
+check "dry run --json: missing key exits 1" 1 $?
+python3 -c 'import json,sys; j=json.load(open(sys.argv[1])); c=[x for x in j["checks"] if x["check"]=="key"][0]; assert j["ok"] is False and c["ok"] is False and "no credential" in c["detail"], j' "$TMP/use.json"
+check "dry run --json: the failed key check says why" 0 $?
 "$BIN" model use gpt-4o --dry-run "${U[@]}" >"$TMP/out" 2>&1; check "dry run: missing key fails" 1 $? "key: +FAILED: no credential for provider openrouter" "$TMP/out"
 OPENROUTER_API_KEY="$PLANTED" "$BIN" model use claude-dead --dry-run "${U[@]}" >"$TMP/out" 2>&1
 check "dry run: dead port unreachable" 1 $? "reachable: +FAILED" "$TMP/out"

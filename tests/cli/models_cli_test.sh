@@ -35,6 +35,13 @@ OPENROUTER_API_KEY=sk-or-v1-FAKEPLANTED0123456789abcdef "$BIN" models refresh --
 check "refresh from the simulator" 0 $? "refreshed: 40 models" "$TMP/out"
 if grep -q FAKEPLANTED "$TMP/out" "$CACHE"; then check "refresh never prints or stores the key" 0 1; else check "refresh never prints or stores the key" 0 0; fi
 [[ -f "$CACHE" ]]; check "cache file written" 0 $?
+"$BIN" models refresh --base-url "$API" --json >"$TMP/out" 2>&1; check "refresh --json" 0 $?
+python3 - "$TMP/out" "$API" "$CACHE" <<'PY'; check "refresh --json: counts, source and cache" 0 $?
+import json, sys
+d = json.load(open(sys.argv[1]))
+assert d["models"] == 40 and d["base_url"] == sys.argv[2] and d["cache"] == sys.argv[3], d
+assert isinstance(d["skipped"], int) and isinstance(d["unreadable"], int) and "first_unreadable" in d, d
+PY
 "$BIN" models list >"$TMP/out" 2>&1; check "list: discovered section with count and age" 0 $? '^discovered \([0-9]+; 40 found by the last refresh [0-9]+s ago' "$TMP/out"
 "$BIN" models list --discovered >"$TMP/out" 2>&1; check "list --discovered only" 0 $? "^discovered" "$TMP/out"
 if grep -q '^curated' "$TMP/out"; then check "--discovered hides curated" 0 1; else check "--discovered hides curated" 0 0; fi
@@ -42,6 +49,14 @@ if grep -q '^curated' "$TMP/out"; then check "--discovered hides curated" 0 1; e
 grep -q '"source": "curated"' "$TMP/out"; check "list --json carries field sources" 0 $?
 "$BIN" models search kimi >"$TMP/out" 2>&1; check "search kimi" 0 $? "moonshotai/kimi-k2" "$TMP/out"
 "$BIN" models search deepseek v3.1 >"$TMP/out" 2>&1; check "search needs every word" 0 $? "^1 match$" "$TMP/out"
+"$BIN" models search kimi --json >"$TMP/out" 2>&1; check "search --json" 0 $?
+python3 - "$TMP/out" <<'PY'; check "search --json: words, count, the records with sources" 0 $?
+import json, sys
+d = json.load(open(sys.argv[1]))
+assert d["words"] == ["kimi"] and d["count"] == len(d["models"]) and d["count"] >= 1, d
+assert "moonshotai/kimi-k2" in [m["id"] for m in d["models"]], d
+assert all("kimi" in json.dumps(m).lower() for m in d["models"]), d
+PY
 "$BIN" models info moonshotai/kimi-k2 --base-url "$API" >"$TMP/out" 2>&1
 check "info shows sources" 0 $? "tools +yes +\[curated\]" "$TMP/out"
 grep -qE '^endpoints \(4\)' "$TMP/out"; check "info lists 4 endpoints" 0 $?

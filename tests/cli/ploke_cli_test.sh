@@ -21,7 +21,7 @@ FIXTURE="$SRC/tests/config/data/ploke_config.toml"
 PLANTED="sk-or-v1-FAKE0000000000000000000000000000000000000000000000000000000000"
 
 # --- import, validate ------------------------------------------------------------------------
-"$BIN" ploke import --from "$FIXTURE" --out "$TMP/sim.toml" >"$TMP/out" 2>"$TMP/err"
+"$BIN" ploke import --from "$FIXTURE" --output "$TMP/sim.toml" >"$TMP/out" 2>"$TMP/err"
 check "import exits 0" 0 $? "imported 4 models from .* \(2 added to the models cache\)" "$TMP/out"
 check "a note for the key that was not copied" 0 0 'note: registry.providers\[0\].api_key: the key in the file was not copied; ploke-sim reads it from \$OPENROUTER_API_KEY' "$TMP/err"
 check "a note for a ploke-only setting" 0 0 'registry.providers\[1\].llm_params.tool_max_retries: not imported' "$TMP/err"
@@ -40,7 +40,12 @@ assert d["catalog_added"] == [] and "[models.kimi-k2]" in d["config"], d  # alre
 PY
 check "--json: models, aliases, default, the config text" 0 $?
 "$BIN" ploke import --from "$FIXTURE" --no-catalog >"$TMP/stdout.toml" 2>/dev/null
-check "without --out: the config on stdout" 0 $? "^\[models.gpt-4o\]" "$TMP/stdout.toml"
+check "without --output: the config on stdout" 0 $? "^\[models.gpt-4o\]" "$TMP/stdout.toml"
+"$BIN" ploke import --from "$FIXTURE" --no-catalog -o "$TMP/short.toml" >/dev/null 2>&1; check "-o is --output" 0 $?
+cmp -s "$TMP/short.toml" "$TMP/stdout.toml"; check "-o writes the same config" 0 $?
+"$BIN" ploke import --from "$FIXTURE" --no-catalog --out "$TMP/old.toml" >/dev/null 2>"$TMP/old.err"; check "the deprecated --out still works" 0 $?
+cmp -s "$TMP/old.toml" "$TMP/stdout.toml"; check "--out writes the same config" 0 $?
+grep -qx "ploke-sim: warning: --out is deprecated, use --output" "$TMP/old.err"; check "and warns on stderr" 0 $?
 absent "the planted key is in no output" "$PLANTED" "$TMP/sim.toml" "$TMP/out" "$TMP/err" "$TMP/j.json" "$TMP/stdout.toml" "$TMP/models.json"
 mkdir -p "$TMP/config/ploke" && cp "$FIXTURE" "$TMP/config/ploke/config.toml"
 "$BIN" ploke import --no-catalog >"$TMP/default.toml" 2>/dev/null
@@ -51,7 +56,7 @@ check "default --from: \$XDG_CONFIG_HOME/ploke/config.toml" 0 $? "^\[models.kimi
 PIDS="$PIDS $!"
 for _ in $(seq 1 200); do grep -q '^listening on ' "$TMP/serve.out" 2>/dev/null && break; sleep 0.05; done
 SIM=$(sed -n 's/^listening on //p' "$TMP/serve.out")
-"$BIN" ploke import --from "$FIXTURE" --out "$TMP/gw.toml" --openrouter-base-url "$SIM/api/v1" --no-catalog >/dev/null 2>&1
+"$BIN" ploke import --from "$FIXTURE" --output "$TMP/gw.toml" --openrouter-base-url "$SIM/api/v1" --no-catalog >/dev/null 2>&1
 check "import --openrouter-base-url" 0 $? "" "$TMP/gw.toml"
 grep -q "$SIM/api/v1" "$TMP/gw.toml"; check "the openrouter provider points at serve" 0 $?
 OPENROUTER_API_KEY=sk-or-v1-FAKE-local MY_OPENROUTER_KEY=sk-or-v1-FAKE-local2 \
@@ -67,13 +72,13 @@ for model in kimi-k2 moonshotai/kimi-k2 gpt-4o; do
 done
 
 # --- bad input: exit 2, the file and the path/line named, nothing written --------------------
-"$BIN" ploke import --from "$TMP/nope.toml" --out "$TMP/x.toml" >"$TMP/out" 2>&1
+"$BIN" ploke import --from "$TMP/nope.toml" --output "$TMP/x.toml" >"$TMP/out" 2>&1
 check "missing file: exit 2, named" 2 $? "nope.toml: cannot read ploke's config" "$TMP/out"
 printf '[registry]\nactive_provider = "kimi-k2"\n[[registry.providers]\nid = "x"\n' >"$TMP/broken.toml"
-"$BIN" ploke import --from "$TMP/broken.toml" --out "$TMP/x.toml" >"$TMP/out" 2>&1
+"$BIN" ploke import --from "$TMP/broken.toml" --output "$TMP/x.toml" >"$TMP/out" 2>&1
 check "malformed TOML: exit 2 with file:line:col" 2 $? "broken.toml:3:[0-9]+: syntax error" "$TMP/out"
 printf '[[registry.providers]]\nid = "a"\napi_key = "%s"\n[registry.providers.llm_params]\ntemperature = "hot"\n' "$PLANTED" >"$TMP/typed.toml"
-"$BIN" ploke import --from "$TMP/typed.toml" --out "$TMP/x.toml" >"$TMP/out" 2>&1
+"$BIN" ploke import --from "$TMP/typed.toml" --output "$TMP/x.toml" >"$TMP/out" 2>&1
 check "wrong type: exit 2 with ploke's field path and line" 2 $? "typed.toml:5:15: registry.providers\[0\].llm_params.temperature: expected a number" "$TMP/out"
 absent "the planted key is not in the error" "$PLANTED" "$TMP/out"
 [[ ! -e "$TMP/x.toml" ]]; check "nothing written on bad input" 0 $?

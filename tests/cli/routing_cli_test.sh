@@ -20,6 +20,9 @@ CFG="$XDG_CONFIG_HOME/ploke-sim/config.toml"
 # --- routing policy -----------------------------------------------------------------------
 "$BIN" routing policy >"$TMP/out" 2>&1; check "policy without a config: the default" 0 $? "^routing policy: reliability \(default\)" "$TMP/out"
 grep -q "^registered: cost, latency, pinned, reliability, throughput, weighted" "$TMP/out"; check "lists the registered policies" 0 $?
+"$BIN" routing policy --json >"$TMP/out" 2>&1; check "policy --json" 0 $?
+python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); assert (d["policy"],d["source"],d["saved"])==("reliability","default",False) and "cost" in d["registered"] and d["config"].endswith("config.toml"), d' "$TMP/out"
+check "policy --json: the default, registered ones, the config path" 0 $?
 mkdir -p "$(dirname "$CFG")"
 cat >"$CFG" <<'TOML'
 # my config: keep this comment
@@ -34,6 +37,13 @@ grep -q '^policy = "cost"$' "$CFG"; check "policy written under [routing]" 0 $?
 grep -q '^# my config: keep this comment$' "$CFG" && grep -q '^temperature = 0.3   # cool$' "$CFG" && grep -q '^max_chain = 2  # short chains$' "$CFG"
 check "comments and other lines kept" 0 $?
 "$BIN" routing policy >"$TMP/out" 2>&1; check "shows the saved policy" 0 $? "^routing policy: cost \(\[routing\] policy in .*config.toml\)" "$TMP/out"
+"$BIN" routing policy throughput --json >"$TMP/out" 2>&1; check "switch with --json" 0 $?
+python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); assert (d["policy"],d["source"],d["saved"])==("throughput","config",True), d' "$TMP/out"
+check "switch --json: the saved policy (JSON only)" 0 $?
+"$BIN" routing policy cost --json >/dev/null 2>&1
+"$BIN" routing policy --json >"$TMP/out" 2>&1
+python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); assert (d["policy"],d["source"])==("cost","config"), d' "$TMP/out"
+check "policy --json: from the config" 0 $?
 cp "$CFG" "$TMP/before.toml"
 "$BIN" routing policy cheapest >"$TMP/out" 2>&1; check "unknown policy is a usage error" 2 $? "unknown policy 'cheapest' \(registered: cost, latency" "$TMP/out"
 cmp -s "$CFG" "$TMP/before.toml"; check "unknown policy left the file alone" 0 $?
@@ -143,15 +153,17 @@ python3 "$TMP/stub.py" garbage >"$TMP/garbage.port" 2>/dev/null &
 PIDS="$PIDS $!"
 for _ in $(seq 1 200); do [[ -s "$TMP/stub.port" && -s "$TMP/garbage.port" ]] && break; sleep 0.05; done
 SP=$(cat "$TMP/stub.port"); GP=$(cat "$TMP/garbage.port")
-"$BIN" llm queue status --url "http://127.0.0.1:$SP" >"$TMP/out" 2>&1; check "queue status prints the lanes" 0 $? "^in flight: 3 / 64" "$TMP/out"
+"$BIN" llm queue status --base-url "http://127.0.0.1:$SP" >"$TMP/out" 2>&1; check "queue status prints the lanes" 0 $? "^in flight: 3 / 64" "$TMP/out"
+"$BIN" llm queue status --url "http://127.0.0.1:$SP" >"$TMP/out2" 2>"$TMP/err"; check "the deprecated --url still works" 0 $? "^in flight: 3 / 64" "$TMP/out2"
+grep -qx "ploke-sim: warning: --url is deprecated, use --base-url" "$TMP/err"; check "and warns on stderr" 0 $?
 grep -qE "^bulk +5 +256 +10 +4 +1 +0 +120\.0ms +240\.0ms +480\.0ms" "$TMP/out"; check "queue status: depth, counts and waits per lane" 0 $?
-"$BIN" llm queue status --url "http://127.0.0.1:$SP/" --json >"$TMP/out" 2>&1
+"$BIN" llm queue status --base-url "http://127.0.0.1:$SP/" --json >"$TMP/out" 2>&1
 python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); assert d["lanes"][2]["depth"]==5 and d["in_flight"]==3, d' "$TMP/out"
 check "queue status --json" 0 $?
 DEAD=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1]); s.close()')
-"$BIN" llm queue status --url "http://127.0.0.1:$DEAD" >"$TMP/out" 2>&1; check "nothing listening: clear message, exit 1" 1 $? "no gateway answered at http://127.0.0.1:$DEAD" "$TMP/out"
-"$BIN" llm queue status --url "http://127.0.0.1:$GP" >"$TMP/out" 2>&1; check "not a queue status: exit 1" 1 $? "not JSON" "$TMP/out"
-"$BIN" llm queue status --url "ftp://x" >"$TMP/out" 2>&1; check "bad --url is a usage error" 2 $? "--url" "$TMP/out"
+"$BIN" llm queue status --base-url "http://127.0.0.1:$DEAD" >"$TMP/out" 2>&1; check "nothing listening: clear message, exit 1" 1 $? "no gateway answered at http://127.0.0.1:$DEAD" "$TMP/out"
+"$BIN" llm queue status --base-url "http://127.0.0.1:$GP" >"$TMP/out" 2>&1; check "not a queue status: exit 1" 1 $? "not JSON" "$TMP/out"
+"$BIN" llm queue status --base-url "ftp://x" >"$TMP/out" 2>&1; check "bad --base-url is a usage error" 2 $? "--base-url" "$TMP/out"
 "$BIN" llm queue >"$TMP/out" 2>&1; check "llm queue needs a subcommand" 2 $?
 
 finish

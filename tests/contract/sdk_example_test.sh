@@ -20,7 +20,7 @@ export CCACHE_NOHASHDIR=1
 "$CMAKE" --install "$BUILD" --prefix "$TMP/prefix" --component ploke_sdk >"$TMP/install.log"
 test -f "$TMP/prefix/include/ploke/core/adapter.h"
 test -f "$TMP/prefix/include/ploke/simulator/contract.h"
-test -f "$TMP/prefix/share/ploke_sim/adapters/contracts/openai.json"
+test -f "$TMP/prefix/share/ploke-sim/adapters/contracts/openai.json"
 # Public headers never include third-party headers.
 if grep -rlE '#include [<"](httplib\.h|nlohmann/|event2/|toml\+\+|sqlite3\.h)' "$TMP/prefix/include"; then
   echo "FAIL: an installed header includes a private third-party header"; exit 1
@@ -44,7 +44,7 @@ set -e
 [[ $rc -eq 1 ]] || { echo "FAIL: wrong expectation exited $rc, want 1"; cat "$TMP/out2"; exit 1; }
 grep -q "http_status: expected 429, got 420" "$TMP/out2"
 # The installed suites (and the golden cassettes they replay) work from the prefix too.
-"$TMP/build/acme_contract" "$TMP/prefix/share/ploke_sim/adapters/contracts/openai.json" >"$TMP/out3" || { cat "$TMP/out3"; exit 1; }
+"$TMP/build/acme_contract" "$TMP/prefix/share/ploke-sim/adapters/contracts/openai.json" >"$TMP/out3" || { cat "$TMP/out3"; exit 1; }
 grep -qE "^cassette_stream +cassette +stream +PASS" "$TMP/out3"
 
 # The plugin, loaded by the installed binary from <prefix>/lib/ploke-sim/plugins.
@@ -55,9 +55,9 @@ test -f "$PLUGDIR/acme.so" && test -f "$PLUGDIR/acme.json"
 SIM_BIN="$TMP/prefix/bin/ploke-sim"
 unset PLOKE_SIM_PLUGIN_PATH
 export XDG_CACHE_HOME="$TMP/cache" XDG_CONFIG_HOME="$TMP/config" XDG_DATA_HOME="$TMP/data"
-# The installed binary reads its data from <prefix>/share/ploke_sim, never the source tree:
+# The installed binary reads its data from <prefix>/share/ploke-sim, never the source tree:
 # the scenario library, the default check file and the contract suites.
-DATA="$TMP/prefix/share/ploke_sim"
+DATA="$TMP/prefix/share/ploke-sim"
 "$SIM_BIN" scenario run --json >"$TMP/sc.json" 2>"$TMP/sc.err" || { cat "$TMP/sc.err"; exit 1; }
 python3 - "$TMP/sc.json" "$DATA/scenarios/" <<'PY' || { echo "FAIL: installed scenario library not used"; exit 1; }
 import json, sys

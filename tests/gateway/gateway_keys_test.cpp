@@ -441,6 +441,8 @@ TEST_F(GatewayKeysTest, MasterKeyForAdminRoutesProbesOpen) {
   EXPECT_EQ(call("GET", "/metrics", "", {{"authorization", "Bearer " + key}})->status, 401);
   EXPECT_EQ(call("GET", "/metrics", "", {{"x-api-key", kMaster}})->status, 200);
   EXPECT_EQ(call("POST", "/__admin/breakers/reset", "", {{"authorization", "Bearer " + key}})->status, 401);
+  EXPECT_EQ(call("POST", "/__admin/routing/policy", R"({"policy":"cost"})", {{"authorization", "Bearer " + key}})->status, 401);
+  EXPECT_EQ(call("POST", "/__admin/routing/policy", R"({"policy":"cost"})", {{"authorization", "Bearer " + kMaster}})->status, 200);
   EXPECT_EQ(call("GET", "/healthz", "")->status, 200);
   EXPECT_EQ(call("GET", "/readyz", "")->status, 200);
 }

@@ -419,6 +419,23 @@ TEST_F(GatewayTest, AdminApiModelsMetricsAndDrain) {
   EXPECT_EQ(call("POST", "/__admin/breakers/reset?state=x", "")->status, 200);
   EXPECT_EQ(call("POST", "/__admin/breakers/sim-a/gpt-4o-mini?state=bogus", "")->status, 400);
 
+  // The running façade's routing policy: shown, switched (query or body), refused when unknown.
+  auto pol = json::parse(call("GET", "/__admin/routing/policy", "")->body);
+  EXPECT_EQ(pol["policy"], client_->policy());
+  EXPECT_NE(std::find(pol["policies"].begin(), pol["policies"].end(), "cost"), pol["policies"].end());
+  auto sw = call("POST", "/__admin/routing/policy?name=cost", "");
+  ASSERT_EQ(sw->status, 200);
+  EXPECT_EQ(json::parse(sw->body)["previous"], pol["policy"]);
+  EXPECT_EQ(client_->policy(), "cost");
+  EXPECT_EQ(json::parse(call("GET", "/__admin/health", "")->body)["policy"], "cost");
+  ASSERT_EQ(call("POST", "/__admin/routing/policy", R"({"policy":"latency"})")->status, 200);
+  EXPECT_EQ(client_->policy(), "latency");
+  auto unknown = call("POST", "/__admin/routing/policy?name=nope", "");
+  EXPECT_EQ(unknown->status, 400);
+  EXPECT_NE(unknown->body.find("registered: "), std::string::npos);
+  EXPECT_EQ(call("POST", "/__admin/routing/policy", "")->status, 400);
+  EXPECT_EQ(client_->policy(), "latency");
+
   gw_->begin_drain();
   EXPECT_EQ(call("POST", "/v1/chat/completions", kChat)->status, 503);
   EXPECT_EQ(call("POST", "/v1/messages", kMessages)->status, 529);

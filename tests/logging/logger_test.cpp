@@ -5,9 +5,14 @@
 
 #include <nlohmann/json.hpp>
 
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
 #include <cstdio>
 #include <fstream>
 #include <sstream>
+#include <thread>
 
 #include "ploke/core/secret_registry.h"
 #include "ploke/logging/logger.h"
@@ -164,6 +169,52 @@ TEST(Logging, ALoneLineIsWrittenWithoutAFlushAndBurstsArriveWhole) {
   EXPECT_TRUE(ploke::testing::wait_until(clock, [&] { return lines() == 5001; })) << lines();
   EXPECT_EQ((*log)->dropped(), 0u);
   std::remove(path.c_str());
+}
+
+}  // namespace
+}  // namespace ploke::logging
+
+namespace ploke::logging {
+namespace {
+
+// A reader that stops reading (a stuck terminal, a full pipe) never blocks the request's
+// thread: once the pipe is full and `queue` lines wait, newer lines are dropped and counted,
+// and every line is either written whole or counted as dropped.
+TEST(Logging, AStuckReaderDropsAndCountsLinesInsteadOfBlocking) {
+  const std::string path = ::testing::TempDir() + "/ploke-logging-fifo";
+  std::remove(path.c_str());
+  ASSERT_EQ(::mkfifo(path.c_str(), 0600), 0);
+  const int reader = ::open(path.c_str(), O_RDONLY | O_NONBLOCK);  // a reader exists, reads nothing yet
+  ASSERT_GE(reader, 0);
+  LogOptions o;
+  o.path = path;
+  o.queue = 16;
+  auto log = Logger::Open(o);
+  ASSERT_TRUE(log.ok()) << log.status().to_string();
+  uint64_t sent = 0;
+  while ((*log)->dropped() == 0 && sent < 2'000'000) {  // the pipe holds 64 KiB: fills quickly
+    (*log)->access(sample_access(), kAt);
+    ++sent;
+  }
+  ASSERT_GT((*log)->dropped(), 0u) << "sent " << sent;
+  std::string got;
+  std::thread drain([&] {
+    ::fcntl(reader, F_SETFL, 0);  // blocking: read until the logger closes its end
+    char buf[65536];
+    for (ssize_t n; (n = ::read(reader, buf, sizeof buf)) > 0;) got.append(buf, static_cast<size_t>(n));
+  });
+  const uint64_t dropped = (*log)->dropped();
+  log->reset();  // writes what waits, closes the pipe
+  drain.join();
+  ::close(reader);
+  std::remove(path.c_str());
+  size_t lines = 0;
+  std::istringstream in(got);
+  for (std::string l; std::getline(in, l);) {
+    EXPECT_NE(l.find("trace_id=gw-x-1 "), std::string::npos) << l;
+    ++lines;
+  }
+  EXPECT_EQ(lines + dropped, sent);
 }
 
 }  // namespace

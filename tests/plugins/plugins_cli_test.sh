@@ -29,10 +29,22 @@ check "built-ins still listed as built in" 0 0 "^openai +built in$" "$TMP/out"
 check "simulator protocols listed: built in" 0 0 "^protocol openai +built in$" "$TMP/out"
 check "... and the plugin's, with its origin and ABI" 0 0 \
   "^protocol acme +plugin $GOOD/acme.so \(acme 1\.0\.0, ABI 1\.1\)$" "$TMP/out"
+ok_if "a good plugin prints nothing on stderr" "[[ ! -s $TMP/err ]]"
+"$BIN" --plugin-dir "$GOOD" adapters --json >"$TMP/out" 2>&1; check "adapters --json" 0 $?
+python3 - "$TMP/out" "$GOOD/acme.so" <<'PY'; check "adapters --json: each adapter's origin, the plugin's path, name, version, ABI" 0 $?
+import json, sys
+d = {a["name"]: a for a in json.load(open(sys.argv[1]))["adapters"]}
+assert d["openai"] == {"name": "openai", "origin": "built in", "plugin": None}, d["openai"]
+p = d["acme"]["plugin"]
+assert d["acme"]["origin"] == "plugin" and p["path"] == sys.argv[2] and p["name"] == "acme", d["acme"]
+assert p["version"] == "1.0.0" and p["abi"].count(".") == 1, p
+sp = {a["name"]: a for a in json.load(open(sys.argv[1]))["sim_protocols"]}
+assert sp["openai"]["origin"] == "built in" and sp["acme"]["plugin"]["path"] == sys.argv[2], sp
+assert sp["acme"]["plugin"]["abi"] == "1.1", sp["acme"]
+PY
 "$BIN" --plugin-dir "$PLUGINS/abi10" adapters >"$TMP/out" 2>"$TMP/err"
 check "a plugin built for ABI 1.0 loads on this 1.1 binary" 0 $? "^legacy10 +plugin .*legacy10.so \(.*ABI 1\.0\)$" "$TMP/out"
 ok_if "... silently" "[[ ! -s $TMP/err ]]"
-ok_if "a good plugin prints nothing on stderr" "[[ ! -s $TMP/err ]]"
 PLOKE_SIM_PLUGIN_PATH="/nonexistent:$GOOD" "$BIN" adapters >"$TMP/out" 2>&1
 check "\$PLOKE_SIM_PLUGIN_PATH loads it too" 0 $? "^acme +plugin " "$TMP/out"
 

@@ -190,6 +190,25 @@ TEST(ClientCheck, NoRetryOfClientErrorsPartialStreamsOrAnsweredRequests) {
   EXPECT_TRUE(judge_one(check(ClientCheckKind::kNoRepeatOfAnsweredRequest), {ex(1, 0, 5, 200), ex(2, 50, 5, 200, 2)}).passed);
 }
 
+// The same prompt asked twice by the app is two calls when the SDK numbers its attempts
+// (X-Stainless-Retry-Count: 0 on each first attempt); its retries still join their call.
+TEST(ClientCheck, AFirstAttemptBySdkCountStartsANewCall) {
+  auto first = ex(1, 0, 5, 200), again = ex(2, 50, 5, 200);
+  first.entry.retry_count = 0;
+  again.entry.retry_count = 0;
+  EXPECT_TRUE(judge_one(check(ClientCheckKind::kNoRepeatOfAnsweredRequest), {first, again}).passed);
+  auto retried = ex(2, 50, 5, 200);
+  retried.entry.retry_count = 1;  // the SDK itself resent an answered request
+  EXPECT_FALSE(judge_one(check(ClientCheckKind::kNoRepeatOfAnsweredRequest), {first, retried}).passed);
+  auto r429 = ex(1, 0, 5, 429), r200 = ex(2, 900, 5, 200), next = ex(3, 1000, 5, 429);
+  r429.entry.retry_count = 0;
+  r200.entry.retry_count = 1;
+  next.entry.retry_count = 0;  // a new call of the same prompt: not a third attempt of the first
+  auto c = check(ClientCheckKind::kRetriesAtMost);
+  c.max_retries = 1;
+  EXPECT_TRUE(judge_one(c, {r429, r200, next}).passed);
+}
+
 TEST(ClientCheck, TimesOutHungRequests) {
   auto c = check(ClientCheckKind::kTimesOutHungRequests);
   c.within = seconds(5);

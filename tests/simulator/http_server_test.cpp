@@ -347,6 +347,27 @@ TEST_F(SimServerTest, OnServedNotesWhatAClientCheckNeeds) {
   for (const auto& [e, d] : seen) EXPECT_EQ(journal_to_json({e}).find(key), std::string::npos);
 }
 
+// An exchange still open when the server stops was not left by its client.
+TEST_F(SimServerTest, AnExchangeOpenAtStopIsNotNotedAsLeftByTheClient) {
+  std::mutex mu;
+  std::vector<JournalEntry> seen;
+  ServerOptions so;
+  so.on_served = [&](const JournalEntry& e, Duration) {
+    std::lock_guard<std::mutex> lock(mu);
+    seen.push_back(e);
+  };
+  start(fast_options(), so);
+  set_plan(R"({"faults":[{"kind":"hang","trigger":{"nth":1}}]})");
+  std::thread waiting([&] { (void)client(/*read_timeout_s=*/30)->Post("/v1/chat/completions", simple_body().dump(), "application/json"); });
+  ASSERT_TRUE(ploke::testing::wait_until(clock_, [&] { return engine_->request_count() == 1; }));
+  server_->stop();
+  waiting.join();
+  std::lock_guard<std::mutex> lock(mu);
+  ASSERT_EQ(seen.size(), 1u);
+  EXPECT_EQ(seen[0].ending, "hang");
+  EXPECT_FALSE(seen[0].client_left);
+}
+
 TEST_F(SimServerTest, AKeyInTheBodyIsNoted) {
   std::mutex mu;
   std::vector<JournalEntry> seen;

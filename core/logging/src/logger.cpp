@@ -1,9 +1,6 @@
 // Structured logs over spdlog. See ploke/logging/logger.h.
 #include "ploke/logging/logger.h"
 
-#include <spdlog/async.h>
-#include <spdlog/async_logger.h>
-#include <spdlog/sinks/base_sink.h>
 #include <spdlog/sinks/ostream_sink.h>
 #include <spdlog/spdlog.h>
 
@@ -11,14 +8,17 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <charconv>
 #include <cstdio>
 #include <cstring>
 #include <ctime>
+#include <algorithm>
 #include <filesystem>
 #include <mutex>
 
 #include "ploke/core/secret.h"
 #include "ploke/json/escape.h"
+#include "linger_sink.h"
 
 namespace ploke::logging {
 namespace {
@@ -27,24 +27,38 @@ namespace {
 std::string iso_utc(SystemTime at) {
   const auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(at.time_since_epoch()).count();
   const std::time_t secs = static_cast<std::time_t>(ms / 1000);
-  std::tm tm{};
-  gmtime_r(&secs, &tm);
-  char buf[64];
-  std::snprintf(buf, sizeof buf, "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ", tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday,
-                tm.tm_hour, tm.tm_min, tm.tm_sec, static_cast<int>(ms % 1000));
-  return buf;
+  // A busy log formats many lines per second: the date and time up to the second is reused.
+  thread_local std::time_t cached_secs = -1;
+  thread_local char cached[32];
+  if (secs != cached_secs) {
+    std::tm tm{};
+    gmtime_r(&secs, &tm);
+    std::snprintf(cached, sizeof cached, "%04d-%02d-%02dT%02d:%02d:%02d", tm.tm_year + 1900, tm.tm_mon + 1,
+                  tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec);
+    cached_secs = secs;
+  }
+  const int milli = static_cast<int>(ms % 1000);
+  std::string out(cached);
+  out += '.';
+  out += static_cast<char>('0' + milli / 100);
+  out += static_cast<char>('0' + milli / 10 % 10);
+  out += static_cast<char>('0' + milli % 10);
+  out += 'Z';
+  return out;
 }
 
+// printf's %.6g, without printf.
 std::string number(double v) {
   char buf[32];
-  std::snprintf(buf, sizeof buf, "%.6g", v);
-  return buf;
+  const auto r = std::to_chars(buf, buf + sizeof buf, v, std::chars_format::general, 6);
+  return std::string(buf, r.ptr);
 }
 
 // key=value pairs (logfmt: values with spaces, quotes or '=' quoted) or one JSON object.
 class LineWriter {
  public:
   explicit LineWriter(Format f) : json_(f == Format::kJson) {
+    line_.reserve(320);  // an access line, without a reallocation
     if (json_) line_.push_back('{');
   }
   LineWriter& str(std::string_view key, std::string_view v) {
@@ -155,59 +169,21 @@ std::string format_event(Level l, std::string_view message, Format f, std::strin
 
 namespace {
 
-// The writer thread's sink: lines gather in a buffer that leaves in one write(2) once no
-// line is queued behind them (or 64 KiB wait), so a busy server pays one syscall per batch
-// instead of one per line, and an idle one still writes each line at once.
-class BatchingFdSink final : public spdlog::sinks::base_sink<std::mutex> {
- public:
-  BatchingFdSink(int fd, bool owned) : fd_(fd), owned_(owned) {}
-  ~BatchingFdSink() override {
-    write_out();
-    if (owned_) ::close(fd_);
-  }
-  /// The pool whose (only) writer thread calls this sink; it outlives every call.
-  void set_pool(spdlog::details::thread_pool* pool) { pool_ = pool; }
-
- protected:
-  void sink_it_(const spdlog::details::log_msg& msg) override {
-    buf_.append(msg.payload.data(), msg.payload.size());
-    buf_.push_back('\n');
-    if (buf_.size() >= (64u << 10) || pool_ == nullptr || pool_->queue_size() == 0) write_out();
-  }
-  void flush_() override { write_out(); }
-
- private:
-  void write_out() {
-    size_t done = 0;
-    while (done < buf_.size()) {
-      const ssize_t n = ::write(fd_, buf_.data() + done, buf_.size() - done);
-      if (n < 0 && errno == EINTR) continue;
-      if (n <= 0) break;  // a log that cannot be written drops the batch, never the server
-      done += static_cast<size_t>(n);
-    }
-    buf_.clear();
-  }
-  int fd_;
-  bool owned_;
-  std::string buf_;
-  spdlog::details::thread_pool* pool_ = nullptr;
-};
-
 // stderr, or `path` opened for appending (missing folders are made).
-Result<std::shared_ptr<BatchingFdSink>> open_sink(const std::string& path) {
-  if (path.empty()) return std::make_shared<BatchingFdSink>(STDERR_FILENO, false);
+Result<std::shared_ptr<detail::LingerFdSink>> open_sink(const std::string& path, size_t max_lines) {
+  if (path.empty()) return std::make_shared<detail::LingerFdSink>(STDERR_FILENO, false, max_lines);
   std::error_code ec;
   const std::filesystem::path parent = std::filesystem::path(path).parent_path();
   if (!parent.empty()) std::filesystem::create_directories(parent, ec);
   const int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
   if (fd < 0) return InvalidRequestError("log file '" + path + "': cannot open (" + std::strerror(errno) + ")");
-  return std::make_shared<BatchingFdSink>(fd, true);
+  return std::make_shared<detail::LingerFdSink>(fd, true, max_lines);
 }
 
 }  // namespace
 
 struct Logger::Impl {
-  std::shared_ptr<spdlog::details::thread_pool> pool;  // null: synchronous
+  std::shared_ptr<detail::LingerFdSink> sink;  // null: synchronous (ToStream)
   std::shared_ptr<spdlog::logger> log;
 };
 
@@ -217,22 +193,15 @@ Logger::Logger(LogOptions options, std::unique_ptr<Impl> impl)
 Logger::~Logger() {
   if (impl_->log) impl_->log->flush();
   impl_->log.reset();
-  impl_->pool.reset();  // joins the writer thread after the queued lines
+  impl_->sink.reset();  // joins the writer thread after the waiting lines
 }
 
 Result<std::unique_ptr<Logger>> Logger::Open(const LogOptions& options) {
   auto impl = std::make_unique<Impl>();
-  auto sink = open_sink(options.path);
+  auto sink = open_sink(options.path, std::max<size_t>(options.queue, 16));
   if (!sink.ok()) return sink.status();
-  try {
-    (*sink)->set_pattern("%v");
-    impl->pool = std::make_shared<spdlog::details::thread_pool>(std::max<size_t>(options.queue, 16), 1);
-    (*sink)->set_pool(impl->pool.get());
-    impl->log = std::make_shared<spdlog::async_logger>(options.component, *sink, impl->pool,
-                                                       spdlog::async_overflow_policy::overrun_oldest);
-  } catch (const std::exception& e) {
-    return InvalidRequestError("log file '" + options.path + "': cannot open (" + e.what() + ")");
-  }
+  impl->sink = *sink;
+  impl->log = std::make_shared<spdlog::logger>(options.component, impl->sink);
   impl->log->set_level(spdlog::level::trace);
   return std::unique_ptr<Logger>(new Logger(options, std::move(impl)));
 }
@@ -261,6 +230,6 @@ void Logger::event(Level l, std::string_view message, SystemTime at) {
 
 void Logger::flush() { impl_->log->flush(); }
 
-uint64_t Logger::dropped() const { return impl_->pool ? impl_->pool->overrun_counter() : 0; }
+uint64_t Logger::dropped() const { return impl_->sink ? impl_->sink->dropped() : 0; }
 
 }  // namespace ploke::logging

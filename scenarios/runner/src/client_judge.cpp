@@ -70,7 +70,10 @@ bool answered(const Exchange& x) {
   return e.status >= 200 && e.status < 300 && e.ending == "complete" && !e.broke_after_output && !e.client_left;
 }
 
-// POST requests grouped by path and body (one logical call each), in arrival order.
+// POST requests grouped by path and body (one logical call each), in arrival order. A
+// request that says it is a first attempt (X-Stainless-Retry-Count: 0, as the OpenAI and
+// Anthropic SDKs send) starts a new call even when its body was seen before: the app asked
+// the same thing twice, which is not a retry.
 std::vector<Chain> chains_of(const std::vector<Exchange>& xs) {
   std::vector<const Exchange*> sorted;
   for (const auto& x : xs) {
@@ -81,6 +84,7 @@ std::vector<Chain> chains_of(const std::vector<Exchange>& xs) {
   std::vector<Chain> out;
   for (const Exchange* x : sorted) {
     auto [it, fresh] = index.try_emplace({x->entry.path, x->entry.body_hash}, out.size());
+    if (!fresh && x->entry.retry_count == 0) it->second = out.size(), fresh = true;
     if (fresh) out.emplace_back();
     out[it->second].push_back(x);
   }

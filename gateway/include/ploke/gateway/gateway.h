@@ -17,6 +17,8 @@
 //   GET  /__admin/queue         LlmClient::queue_status() + the gateway's in-flight count
 //   GET  /__admin/traces?limit=N          recent requests (newest first), routing traces
 //   GET  /__admin/traces/{id}             one trace (render_trace_json)
+//   GET  /__admin/routing/policy          the default routing policy and the registered ones
+//   POST /__admin/routing/policy?name=P   switch the running façade's default policy (or body {"policy":"P"})
 //   POST /__admin/breakers/reset          close every breaker (operator override)
 //   POST /__admin/breakers/{id}?state=open|closed|half_open
 // Client keys (GatewayOptions::auth, ploke/gateway/client_keys.h): when on, a request
@@ -248,6 +250,8 @@ class Gateway {
   void handle_admin(const Request& request, Responder& out);
   void handle_admin_writes(const Request& request, Responder& out);
   void reply_health(Responder& out);
+  void reply_policy(Responder& out);                                 ///< GET /__admin/routing/policy
+  void switch_policy(const Request& request, Responder& out);        ///< POST /__admin/routing/policy
   void reply_probe(const Request& request, Responder& out);
   void reply_models(const Request& request, Responder& out, const KeyGrant* grant);  ///< grant: models a client key may see
   std::string new_trace_id();

@@ -5,9 +5,10 @@
 // from the caller (its injected Clock), so lines are deterministic under a SimulatedClock.
 // Every line is redacted (key patterns and registered secret values) before it is written.
 //
-// Writing is spdlog's (kept out of this header): Open() writes from a background thread
-// through a bounded queue that drops the oldest lines when full (dropped() counts them), so a
-// slow terminal or disk never blocks a request; ToStream() writes synchronously (tests).
+// Writing is spdlog's (kept out of this header): Open() gathers lines in a bounded buffer that
+// a background thread writes in batches (a line is written within 2 ms; while the writer is
+// behind by LogOptions::queue lines, newer lines are dropped and dropped() counts them), so
+// a slow terminal or disk never blocks a request; ToStream() writes synchronously (tests).
 //
 // Line (text):  ts=2026-12-05T01:02:03.456Z level=info component=gateway event=access
 //               trace_id=gw-x-1 protocol=openai method=POST path=/v1/chat/completions
@@ -65,7 +66,7 @@ struct LogOptions {
   Format format = Format::kText;
   std::string path;                  ///< "" = stderr, else a file (appended)
   std::string component = "gateway";
-  size_t queue = 8192;               ///< lines waiting for the writer thread
+  size_t queue = 8192;               ///< lines that may wait for the writer thread
 };
 
 /// An access line's level: warn for status ≥ 500, a fault that fired or an ending other
@@ -91,7 +92,7 @@ class Logger {
   void event(Level l, std::string_view message, SystemTime at);
   /// Writes what is queued (waits for the writer thread).
   void flush();
-  /// Lines dropped because the queue was full.
+  /// Lines dropped because `queue` lines were already waiting.
   uint64_t dropped() const;
   const LogOptions& options() const { return options_; }
 
