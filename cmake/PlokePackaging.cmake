@@ -1,10 +1,10 @@
-# Packaging (packaging/README.md): the pkg-config file of the SDK, the gateway's systemd unit,
+# Packaging (cli/packaging/README.md): the pkg-config file of the SDK, the gateway's systemd unit,
 # and CPack's Debian packages `ploke-sim` (component ploke_cli: the binary, its data, the unit)
 # and `ploke-sim-dev` (component ploke_sdk: headers, static libraries, CMake package, .pc).
 #   cpack -G DEB --config <build>/CPackConfig.cmake   (in the build tree; needs dpkg-dev)
 include_guard(GLOBAL)
 
-# ploke_install_with_prefix(TEMPLATE DEST COMPONENT): installs TEMPLATE (a packaging/*.in) into
+# ploke_install_with_prefix(TEMPLATE DEST COMPONENT): installs TEMPLATE (a cli/packaging/*.in) into
 # <prefix>/DEST with @PLOKE_PREFIX@ replaced by the prefix of the install itself, so the file
 # is right for `cmake --install --prefix P` and for the .deb (/usr) alike. The other @VARS@
 # are substituted now.
@@ -32,10 +32,10 @@ set(CMAKE_DL_LIBS_FLAG "")
 if(CMAKE_DL_LIBS)
   set(CMAKE_DL_LIBS_FLAG "-l${CMAKE_DL_LIBS}")
 endif()
-ploke_install_with_prefix(${PROJECT_SOURCE_DIR}/packaging/ploke-sim.pc.in ${CMAKE_INSTALL_LIBDIR}/pkgconfig ploke_sdk)
+ploke_install_with_prefix(${PROJECT_SOURCE_DIR}/cli/packaging/ploke-sim.pc.in ${CMAKE_INSTALL_LIBDIR}/pkgconfig ploke_sdk)
 
 # ---- systemd: the gateway's unit (Type=notify; the binary notifies when built with libsystemd).
-ploke_install_with_prefix(${PROJECT_SOURCE_DIR}/packaging/ploke-sim-gateway.service.in lib/systemd/system ploke_cli)
+ploke_install_with_prefix(${PROJECT_SOURCE_DIR}/cli/packaging/ploke-sim-gateway.service.in lib/systemd/system ploke_cli)
 
 # ---- CPack: Debian packages.
 set(PLOKE_PACKAGE_MAINTAINER "ploke-sim maintainers <maintainers@ploke-sim.invalid>"

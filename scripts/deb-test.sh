@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# The Debian packages as a user gets them (packaging/README.md): builds them with
+# The Debian packages as a user gets them (cli/packaging/README.md): builds them with
 # `cpack -G DEB` from a configured build tree, installs both with `dpkg -i` into this machine,
 # runs the installed binary (--version; `serve --port 0` answering a chat request; `scenario run`
 # on the scenario library under /usr/share/ploke-sim; the SDK through pkg-config and the unit

@@ -12,7 +12,7 @@ if ! command -v docker >/dev/null || ! docker info >/dev/null 2>&1; then
 fi
 NAME="ploke-sim-test-$$"
 trap 'docker rm -f "$NAME" >/dev/null 2>&1 || true' EXIT
-docker build -t "$TAG" .
+DOCKER_BUILDKIT=1 docker build -f scripts/docker/Dockerfile -t "$TAG" .
 docker run --rm "$TAG" --version | grep -qE '^ploke-sim [0-9]' || { echo "docker-test: FAIL: --version"; exit 1; }
 docker run -d --name "$NAME" -p 127.0.0.1::4000 "$TAG" >/dev/null
 PORT=$(docker port "$NAME" 4000/tcp | head -1 | sed 's/.*://')

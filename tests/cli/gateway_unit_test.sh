@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# The gateway's systemd unit (packaging/ploke-sim-gateway.service.in) passes `systemd-analyze
+# The gateway's systemd unit (cli/packaging/ploke-sim-gateway.service.in) passes `systemd-analyze
 # verify` with ExecStart pointing at this build's binary: no error and no warning (a misspelt
 # key or value is only a warning there, so any output fails). It is a Type=notify service
 # (the gateway's READY=1 is tested by gateway_notify_test). Exit 77 (skipped) without
