@@ -347,16 +347,21 @@ TEST_F(SimServerTest, OnServedNotesWhatAClientCheckNeeds) {
   for (const auto& [e, d] : seen) EXPECT_EQ(journal_to_json({e}).find(key), std::string::npos);
 }
 
+// Server options whose on_served appends each noted entry to `seen` (under `mu`).
+ServerOptions noting_into(std::mutex& mu, std::vector<JournalEntry>& seen) {
+  ServerOptions so;
+  so.on_served = [&mu, &seen](const JournalEntry& e, Duration) {
+    std::lock_guard<std::mutex> lock(mu);
+    seen.push_back(e);
+  };
+  return so;
+}
+
 // An exchange still open when the server stops was not left by its client.
 TEST_F(SimServerTest, AnExchangeOpenAtStopIsNotNotedAsLeftByTheClient) {
   std::mutex mu;
   std::vector<JournalEntry> seen;
-  ServerOptions so;
-  so.on_served = [&](const JournalEntry& e, Duration) {
-    std::lock_guard<std::mutex> lock(mu);
-    seen.push_back(e);
-  };
-  start(fast_options(), so);
+  start(fast_options(), noting_into(mu, seen));
   set_plan(R"({"faults":[{"kind":"hang","trigger":{"nth":1}}]})");
   std::thread waiting([&] { (void)client(/*read_timeout_s=*/30)->Post("/v1/chat/completions", simple_body().dump(), "application/json"); });
   ASSERT_TRUE(ploke::testing::wait_until(clock_, [&] { return engine_->request_count() == 1; }));
@@ -371,12 +376,7 @@ TEST_F(SimServerTest, AnExchangeOpenAtStopIsNotNotedAsLeftByTheClient) {
 TEST_F(SimServerTest, AKeyInTheBodyIsNoted) {
   std::mutex mu;
   std::vector<JournalEntry> seen;
-  ServerOptions so;
-  so.on_served = [&](const JournalEntry& e, Duration) {
-    std::lock_guard<std::mutex> lock(mu);
-    seen.push_back(e);
-  };
-  start(fast_options(), so);
+  start(fast_options(), noting_into(mu, seen));
   Json leaky = simple_body();
   leaky["metadata"] = {{"key", "sk-ant-FAKE-abcdefgh"}};
   auto r = client()->Post("/v1/chat/completions", httplib::Headers{{"x-api-key", "sk-ant-FAKE-abcdefgh"}}, leaky.dump(),
