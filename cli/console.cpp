@@ -143,7 +143,11 @@ int gateway_health(const Session& s) {
 // false (printed) when it did not answer.
 bool gateway_policy(Session& s, std::string& policy) {
   auto r = admin_call(s.admin, "GET", "/__admin/routing/policy");
-  nlohmann::json j = r.ok() && r->status == 200 ? nlohmann::json::parse(r->body, nullptr, false) : nlohmann::json();
+  nlohmann::json j;
+  if (r.ok() && r->status == 200) {
+    auto answer = read_admin_json(r->body, "GET /__admin/routing/policy");
+    if (answer.ok()) j = std::move(answer).value();
+  }
   if (!j.is_object() || !j.contains("policy") || !j["policy"].is_string()) {
     const std::string why = !r.ok() || r->status != 200 ? admin_failure(s.admin, "GET", "/__admin/routing/policy", r)
                                                         : "GET /__admin/routing/policy: not a routing policy answer";

@@ -10,6 +10,7 @@
 #include "ploke/adapters/http_transport.h"
 #include "ploke/core/clock.h"
 #include "ploke/core/secret.h"
+#include "ploke/json/limits.h"
 
 namespace ploke::cli {
 namespace {
@@ -81,13 +82,19 @@ std::string admin_failure(const GatewayAdmin& g, const std::string& method, cons
   return where + ": HTTP " + std::to_string(r->status) + ": " + redact_secrets(r->body.substr(0, 300));
 }
 
-Result<rs::QueueStatus> parse_queue_status(const std::string& body, const std::string& source) {
-  nlohmann::json j;
+Result<nlohmann::json> read_admin_json(const std::string& body, const std::string& source) {
+  if (Status st = json::check_json_limits(body); !st.ok()) return MalformedResponseError(source + ": " + st.message());
   try {
-    j = nlohmann::json::parse(body);
+    return nlohmann::json::parse(body);
   } catch (const nlohmann::json::parse_error& e) {
     return MalformedResponseError(source + ": not JSON (byte " + std::to_string(e.byte) + ")");
   }
+}
+
+Result<rs::QueueStatus> parse_queue_status(const std::string& body, const std::string& source) {
+  auto parsed = read_admin_json(body, source);
+  if (!parsed.ok()) return parsed.status();
+  const nlohmann::json& j = *parsed;
   auto u64 = [](const nlohmann::json& o, const char* k) -> std::optional<uint64_t> {
     if (!o.is_object() || !o.contains(k) || !o[k].is_number_unsigned()) return std::nullopt;
     return o[k].get<uint64_t>();
@@ -127,11 +134,12 @@ Result<rs::QueueStatus> parse_queue_status(const std::string& body, const std::s
   return q;
 }
 
-
 Result<std::vector<rs::EndpointHealth>> parse_gateway_health(const std::string& body, const std::string& source,
                                                              std::string* policy) {
-  const nlohmann::json j = nlohmann::json::parse(body, nullptr, false);
-  if (j.is_discarded() || !j.is_object()) return MalformedResponseError(source + ": not a JSON object");
+  auto parsed = read_admin_json(body, source);
+  if (!parsed.ok()) return parsed.status();
+  const nlohmann::json& j = *parsed;
+  if (!j.is_object()) return MalformedResponseError(source + ": not a JSON object");
   if (!j.contains("endpoints") || !j["endpoints"].is_array()) {
     return MalformedResponseError(source + ": endpoints: expected an array");
   }

@@ -9,6 +9,8 @@
 #include <string>
 #include <vector>
 
+#include <nlohmann/json_fwd.hpp>
+
 #include "ploke/core/status.h"
 #include "ploke/core/transport.h"
 #include "ploke/resilience/admission.h"
@@ -39,6 +41,10 @@ Result<HttpResponse> admin_call(const GatewayAdmin& g, const std::string& method
 /// key (naming the variable); another status → "METHOD URL/path: HTTP n: body" (redacted).
 std::string admin_failure(const GatewayAdmin& g, const std::string& method, const std::string& path,
                           const Result<HttpResponse>& r);
+
+/// An admin answer's JSON, through the project's guard (ploke/json/limits.h) and then
+/// nlohmann. kMalformedResponse naming `source` and the byte offset.
+Result<nlohmann::json> read_admin_json(const std::string& body, const std::string& source);
 
 /// GET /__admin/queue's JSON (resilience::render_queue_status_json's shape; the
 /// gateway's own "gateway" member is ignored). kMalformedResponse naming `source` and the field.

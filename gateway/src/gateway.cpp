@@ -11,6 +11,7 @@
 #include <nlohmann/json.hpp>
 
 #include "ploke/core/secret.h"
+#include "ploke/json/limits.h"
 #include "ploke/core/secret_registry.h"
 #include "ploke/gateway/client_keys.h"
 #include "ploke/gateway/inbound.h"
@@ -282,7 +283,7 @@ void Gateway::reply_policy(Responder& out) {
 // without its own override. 400 naming the registered policies when NAME is unknown.
 void Gateway::switch_policy(const Request& request, Responder& out) {
   std::string name = query_param(request.query, "name");
-  if (name.empty() && !request.body.empty()) {
+  if (name.empty() && !request.body.empty() && ploke::json::check_json_limits(request.body).ok()) {
     const json b = json::parse(request.body, nullptr, false);
     if (b.is_object() && b.contains("policy") && b["policy"].is_string()) name = b["policy"].get<std::string>();
   }

@@ -84,7 +84,10 @@ std::vector<Chain> chains_of(const std::vector<Exchange>& xs) {
   std::vector<Chain> out;
   for (const Exchange* x : sorted) {
     auto [it, fresh] = index.try_emplace({x->entry.path, x->entry.body_hash}, out.size());
-    if (!fresh && x->entry.retry_count == 0) it->second = out.size(), fresh = true;
+    if (!fresh && x->entry.retry_count == 0) {  // the SDK says: a new call
+      it->second = out.size();
+      fresh = true;
+    }
     if (fresh) out.emplace_back();
     out[it->second].push_back(x);
   }
