@@ -30,7 +30,7 @@ import urllib.request
 
 BIN = sys.argv[1]
 DEADLINE_S = 20
-PLANTED_KEY = "sk-proj-CONSOLEHISTORYPLANTED0123456789abcdef"
+PLANTED_KEY = "sk-proj-FAKE-CONSOLEHISTORYPLANTED0123456789abcdef"
 passed = 0
 failed = 0
 procs = []
@@ -266,7 +266,7 @@ def start_failures(env):
 
 
 def master_key(env, config):
-    master = "sk-ploke-consolemasterkey0123456789abcd"
+    master = "sk-ploke-FAKE-consolemasterkey0123456789abcd"
     genv = dict(env, PLOKE_GATEWAY_MASTER_KEY=master)
     gw, url = start_gateway(genv, "--auth", "on")
     try:
