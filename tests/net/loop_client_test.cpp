@@ -12,6 +12,9 @@
 #include <gtest/gtest.h>
 
 #include <atomic>
+#include <cstdio>
+#include <fstream>
+#include <sstream>
 #include <condition_variable>
 #include <mutex>
 #include <thread>
@@ -242,6 +245,56 @@ TEST_F(LoopClientTest, ConnectFailureIsAClassifiedError) {
   ASSERT_TRUE(r.ok());
   EXPECT_EQ(r->status, 502);
   EXPECT_NE(r->body.find("connection_reset"), std::string::npos) << r->body;
+}
+
+// TCP sockets of this network namespace with `port` as their local (which = 1) or remote
+// (which = 2) port and `state` (/proc/net/tcp's hex code: 06 TIME_WAIT, 08 CLOSE_WAIT).
+int tcp_sockets(int port, int which, const char* state) {
+  std::ifstream in("/proc/net/tcp");
+  std::string line;
+  std::getline(in, line);  // header
+  int n = 0;
+  char want[8];
+  std::snprintf(want, sizeof want, "%04X", port);
+  while (std::getline(in, line)) {
+    std::istringstream f(line);
+    std::string sl, local, remote, st;
+    f >> sl >> local >> remote >> st;
+    const std::string& addr = which == 1 ? local : remote;
+    if (addr.size() > 4 && addr.substr(addr.size() - 4) == want && st == state) ++n;
+  }
+  return n;
+}
+
+// The pool keeps each idle connection's read event: when the upstream closes an idle
+// connection, the client closes its end at once (no socket left in CLOSE_WAIT until the
+// next call), and the next call, a POST that could not be replayed, opens a new one.
+TEST_F(LoopClientTest, IdleConnectionClosedByTheUpstreamLeavesThePoolAtOnce) {
+  ServerOptions uo;
+  uo.keep_alive_timeout = 1s;
+  uo.read_timeout = 1s;
+  auto s = HttpServer::Start(uo, clock_, [](Request& req, Responder res) { res.respond(200, ct("text/plain"), "up " + req.path); });
+  ASSERT_TRUE(s.ok()) << s.status().to_string();
+  upstream_ = std::move(*s);
+  start_front();
+  const int port = std::stoi(upstream_->url().substr(upstream_->url().rfind(':') + 1));
+  HttpClient tester(clock_);
+  auto r = send_and_wait(tester, clock_, get("/a"), CallOptions{});
+  ASSERT_TRUE(r.ok());
+  EXPECT_EQ(r->body, "up /a");
+  // The upstream closes the idle connection after 1 s (its end then waits in TIME_WAIT);
+  // the client's end must be gone, not waiting in CLOSE_WAIT for the next call.
+  EXPECT_TRUE(wait_until(clock_, [&] { return tcp_sockets(port, 1, "06") >= 1 && tcp_sockets(port, 2, "08") == 0; }, 8s))
+      << "TIME_WAIT on the upstream side: " << tcp_sockets(port, 1, "06")
+      << ", CLOSE_WAIT on the client side: " << tcp_sockets(port, 2, "08");
+  HttpRequest post = get("/b");
+  post.method = "POST";
+  post.body = "x";
+  r = send_and_wait(tester, clock_, post, CallOptions{});
+  ASSERT_TRUE(r.ok());
+  EXPECT_EQ(r->status, 200);
+  EXPECT_EQ(r->body, "up /b");
+  EXPECT_EQ(client_.connections_opened(), 2u);
 }
 
 TEST_F(LoopClientTest, ReusedConnectionClosedByTheUpstreamIsRetriedForGet) {

@@ -4,9 +4,11 @@
 // Design notes:
 //  - Per loop, a LoopState (an EventLoop local keyed by the client's Shared) holds the idle
 //    pool and the calls in flight. Everything in it is touched on that loop thread only.
-//  - One AsyncCall per exchange: its socket has one libevent event, re-armed for the phase
-//    (EV_WRITE while connecting or sending, EV_READ while receiving), and one timer that
-//    re-checks the Clock's deadlines in slices of at most 50 ms (only when a timeout is set).
+//  - One AsyncCall per exchange: a write event while connecting or sending, and one timer
+//    that re-checks the Clock's deadlines in slices of at most 50 ms (only when a timeout
+//    is set). Reading goes through the connection's ConnWatch: one EV_READ event added once
+//    and kept for the connection's life, shared by the call reading its response and the
+//    idle pool, so reusing a pooled connection costs no epoll_ctl and no probe.
 //  - complete() is the only way out: it drops the events, pools or closes the socket,
 //    unlinks the call and calls on_complete() last (the handler may free itself there).
 //    Completions that are not caused by a socket event (errors found in start(), cancel)
@@ -79,20 +81,45 @@ struct CallFlag {
 
 enum class Phase : uint8_t { kConnecting, kHandshaking, kSending, kReceiving, kDone };
 
-/// A connection: the socket and, for https://, its TLS session.
+struct AsyncCall;
+
+/// A connection's read event, added once and kept while the connection lives. `owner`:
+/// the call reading on it; null while the connection is pooled, when readiness means the
+/// server closed it or sent bytes nobody asked for (the pool drops it at once).
+struct ConnWatch {
+  LoopState* loop = nullptr;
+  AsyncCall* owner = nullptr;
+  std::string key;  // the pool it sits in while idle
+  event ev{};
+  bool added = false;
+};
+
+/// A connection: the socket, for https:// its TLS session, and its read watch.
 struct Conn {
   int fd = -1;
   ssl_st* ssl = nullptr;
+  ConnWatch* watch = nullptr;  // owned
+  TimePoint idle_since{};
   void close() {
+    if (watch != nullptr) {
+      if (watch->added) event_del(&watch->ev);
+      delete watch;
+    }
     if (ssl != nullptr) detail::tls_free(ssl);
     if (fd >= 0) ::close(fd);
+    watch = nullptr;
     ssl = nullptr;
     fd = -1;
   }
 };
 
+/// A pooled connection idle at least this long is probed (MSG_PEEK) before reuse: its
+/// server may have closed it in the same loop turn, before the watch could tell.
+inline constexpr Duration kProbeIdle = std::chrono::seconds(1);
+
 extern "C" void call_io_cb(evutil_socket_t, short what, void* arg);
 extern "C" void call_timer_cb(evutil_socket_t, short, void* arg);
+extern "C" void conn_watch_cb(evutil_socket_t, short what, void* arg);
 
 struct AsyncCall : std::enable_shared_from_this<AsyncCall> {
   LoopState* loop = nullptr;
@@ -107,6 +134,7 @@ struct AsyncCall : std::enable_shared_from_this<AsyncCall> {
 
   int fd = -1;
   ssl_st* ssl = nullptr;  // https:// once the TCP connection is up
+  ConnWatch* watch = nullptr;  // made on the first read; moves to the pool with the socket
   bool reused = false;
   int attempt = 0;
   Phase phase = Phase::kConnecting;
@@ -149,6 +177,8 @@ struct AsyncCall : std::enable_shared_from_this<AsyncCall> {
   void cancel_now();
   void set_paused(bool p);
   void disarm_io();
+  void watch_read(bool on);
+  Conn take_conn();
 };
 
 struct LoopState {
@@ -174,6 +204,7 @@ struct LoopState {
     while (it != idle.end() && !it->second.empty()) {
       Conn c = it->second.back();
       it->second.pop_back();
+      if (shared->clock.now() - c.idle_since < kProbeIdle) return c;
       char b;
       const ssize_t n = ::recv(c.fd, &b, 1, MSG_PEEK | MSG_DONTWAIT);
       if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) return c;
@@ -183,13 +214,36 @@ struct LoopState {
     }
     return Conn{};
   }
+  // Pools `c` with its read event still added (the watch now speaks for the pool).
   void release(const std::string& key, Conn c) {
     auto& v = idle[key];
-    if (v.size() < shared->options.max_idle_per_origin && !loop.closing()) {
-      v.push_back(c);
+    if (v.size() >= shared->options.max_idle_per_origin || loop.closing() || c.watch == nullptr) {
+      c.close();
       return;
     }
-    c.close();
+    c.watch->owner = nullptr;
+    c.watch->key = key;
+    if (!c.watch->added) {
+      event_add(&c.watch->ev, nullptr);
+      c.watch->added = true;
+    }
+    c.idle_since = shared->clock.now();
+    v.push_back(c);
+  }
+  // An idle connection's socket is readable: EOF, an error or stray bytes (the server is
+  // done with it), or for TLS perhaps records without data (session tickets: kept).
+  void idle_readable(ConnWatch* w) {
+    auto it = idle.find(w->key);
+    if (it == idle.end()) return;
+    auto& v = it->second;
+    for (size_t i = 0; i < v.size(); ++i) {
+      if (v[i].watch != w) continue;
+      if (v[i].ssl != nullptr && detail::tls_idle_alive(v[i].ssl)) return;
+      Conn c = v[i];
+      v.erase(v.begin() + static_cast<std::ptrdiff_t>(i));
+      c.close();
+      return;
+    }
   }
   // Resolved addresses of `t` (cached per origin: the loop never blocks on DNS twice).
   Result<const std::vector<sockaddr_storage>*> resolve(const detail::Target& t) {
@@ -205,6 +259,14 @@ using detail::addr_len;
 using detail::timeout_status;
 
 void AsyncCall::arm(short events) {
+  if (events == EV_READ) {
+    if (io_assigned) event_del(&io);
+    io_assigned = false;
+    io_events = 0;
+    watch_read(true);
+    return;
+  }
+  watch_read(false);
   if (io_assigned && io_events == events) return;
   if (io_assigned) event_del(&io);
   event_assign(&io, detail::base_of(loop->loop), fd, static_cast<short>(events | EV_PERSIST), call_io_cb, this);
@@ -271,6 +333,8 @@ void AsyncCall::connect_next() {
   Conn pooled = attempt == 0 ? loop->acquire(target.key) : Conn{};
   fd = pooled.fd;
   ssl = pooled.ssl;
+  watch = pooled.watch;
+  if (watch != nullptr) watch->owner = this;
   reused = fd >= 0;
   sent = 0;
   got_byte = false;
@@ -403,6 +467,35 @@ void AsyncCall::disarm_io() {
   if (io_assigned) event_del(&io);
   io_assigned = false;
   io_events = 0;
+  watch_read(false);
+}
+
+// The connection's read event on (made on first use) or off.
+void AsyncCall::watch_read(bool on) {
+  if (!on) {
+    if (watch != nullptr && watch->added) event_del(&watch->ev);
+    if (watch != nullptr) watch->added = false;
+    return;
+  }
+  if (watch == nullptr) {
+    watch = new ConnWatch;
+    watch->loop = loop;
+    event_assign(&watch->ev, detail::base_of(loop->loop), fd, EV_READ | EV_PERSIST, conn_watch_cb, watch);
+  }
+  watch->owner = this;
+  if (!watch->added) {
+    event_add(&watch->ev, nullptr);
+    watch->added = true;
+  }
+}
+
+// The connection leaves the call (to the pool or to close()).
+Conn AsyncCall::take_conn() {
+  Conn c{fd, ssl, watch};
+  fd = -1;
+  ssl = nullptr;
+  watch = nullptr;
+  return c;
 }
 
 void AsyncCall::set_paused(bool p) {
@@ -427,9 +520,7 @@ void AsyncCall::set_paused(bool p) {
 
 void AsyncCall::close_conn() {
   disarm_io();
-  Conn{fd, ssl}.close();
-  fd = -1;
-  ssl = nullptr;
+  take_conn().close();
 }
 
 // A reused connection failed before any response byte: resend on a new one.
@@ -538,15 +629,17 @@ void AsyncCall::complete(Status st, bool keep) {
   if (phase == Phase::kDone) return;
   phase = Phase::kDone;
   auto self = shared_from_this();
-  disarm_io();
+  const bool pool = keep && st.ok() && fd >= 0;
+  if (pool) {  // the read event stays added: the pool's watch
+    if (io_assigned) event_del(&io);
+    io_assigned = false;
+  } else {
+    disarm_io();
+  }
   if (timer_assigned) evtimer_del(&timer);
   timer_assigned = false;
-  if (fd >= 0) {
-    if (keep && st.ok()) loop->release(target.key, Conn{fd, ssl});
-    else Conn{fd, ssl}.close();
-    fd = -1;
-    ssl = nullptr;
-  }
+  if (pool) loop->release(target.key, take_conn());
+  else take_conn().close();
   loop->calls.erase(this);
   ResponseHandler* h = handler;
   handler = nullptr;
@@ -560,6 +653,11 @@ void AsyncCall::cancel_now() {
 }
 
 extern "C" void call_io_cb(evutil_socket_t, short what, void* arg) { static_cast<AsyncCall*>(arg)->on_io(what); }
+extern "C" void conn_watch_cb(evutil_socket_t, short what, void* arg) {
+  auto* w = static_cast<ConnWatch*>(arg);
+  if (w->owner != nullptr) w->owner->on_io(what);
+  else w->loop->idle_readable(w);
+}
 extern "C" void call_timer_cb(evutil_socket_t, short, void* arg) {
   auto* c = static_cast<AsyncCall*>(arg);
   auto self = c->shared_from_this();

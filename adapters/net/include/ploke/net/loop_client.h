@@ -26,7 +26,10 @@
 //     (connect, first byte, idle, total; re-checked on the injected Clock at least every
 //     50 ms), the same safe-retry rule for a pooled connection the server had closed.
 //   * Pool: idle keep-alive connections per origin and per loop (no locks), at most
-//     Options::max_idle_per_origin each; reuse checks the socket first (MSG_PEEK).
+//     Options::max_idle_per_origin each. A connection's read event stays registered with
+//     the loop while it is pooled: a server closing an idle connection (or sending bytes
+//     nobody asked for) has it dropped from the pool at once, and reuse costs no system
+//     call; one idle for a second or more is also probed (MSG_PEEK) before reuse.
 //   * Flow control: set_paused(call, true) on the loop stops reading the response (a proxy
 //     whose client is slower than the upstream); set_paused(call, false) resumes.
 //   * Call::cancel() from any thread: on_complete(kCancelled) follows on the loop thread
