@@ -86,6 +86,10 @@ CLI::App* add_gateway_command(CLI::App& app, GatewayArgs& a) {
   g->add_option("--otlp-endpoint", a.otlp_endpoint,
                 "Export spans and GenAI metrics as OTLP/HTTP JSON to this collector (http[s]://host:port; POST /v1/traces, "
                 "/v1/metrics); default $OTEL_EXPORTER_OTLP_ENDPOINT; unset = no export");
+  g->add_option("--otlp-sample-ratio", a.otlp_sample_ratio,
+                "Share of new traces whose spans are exported, 0-1 (a client's traceparent decides for its own trace; metrics "
+                "cover every request); default $OTEL_TRACES_SAMPLER_ARG with OTEL_TRACES_SAMPLER=parentbased_traceidratio, else 1")
+      ->check(CLI::Range(0.0, 1.0));
   g->add_option("--auth", a.auth, "Client keys: on, off, or auto (off when --host is a loopback address, on otherwise)")
       ->capture_default_str()
       ->check(CLI::IsMember({"on", "off", "auto"}));
@@ -490,10 +494,41 @@ int serve_until_signal(const GatewayArgs& args, sigset_t& stop_signals, gateway:
   return rc;
 }
 
+// --otlp-sample-ratio, else the OpenTelemetry SDKs' variables: OTEL_TRACES_SAMPLER
+// (always_on, parentbased_always_on, traceidratio, parentbased_traceidratio; the gateway
+// always follows a client's sampled flag) and OTEL_TRACES_SAMPLER_ARG. Bad values: exit 2.
+StepResult otlp_sample_ratio(const GatewayArgs& args, double& ratio) {
+  ratio = 1.0;
+  if (args.otlp_sample_ratio) {
+    ratio = *args.otlp_sample_ratio;
+    return std::nullopt;
+  }
+  const char* sampler = std::getenv("OTEL_TRACES_SAMPLER");
+  const std::string s = sampler != nullptr ? sampler : "";
+  if (s.empty() || s == "always_on" || s == "parentbased_always_on") return std::nullopt;
+  if (s != "traceidratio" && s != "parentbased_traceidratio") {
+    std::fprintf(stderr, "%s: OTEL_TRACES_SAMPLER: expected always_on, parentbased_always_on, traceidratio or "
+                 "parentbased_traceidratio (got '%s')\n", kCmd, redact_secrets(s).c_str());
+    return kExitUsage;
+  }
+  const char* arg = std::getenv("OTEL_TRACES_SAMPLER_ARG");
+  if (arg == nullptr) return std::nullopt;  // the SDKs' default ratio: 1
+  char* end = nullptr;
+  ratio = std::strtod(arg, &end);
+  if (end == arg || *end != '\0' || !(ratio >= 0.0 && ratio <= 1.0)) {
+    std::fprintf(stderr, "%s: OTEL_TRACES_SAMPLER_ARG: expected a ratio from 0 to 1 (got '%s')\n", kCmd,
+                 redact_secrets(arg).c_str());
+    return kExitUsage;
+  }
+  return std::nullopt;
+}
+
 // --otlp-endpoint / $OTEL_EXPORTER_OTLP_ENDPOINT: the exporter, or nothing when unset.
 StepResult start_otlp(const GatewayArgs& args, Clock& clock, Transport& transport, std::unique_ptr<gateway::OtlpExporter>& out) {
   const std::string ep = otlp_endpoint(args);
   if (ep.empty()) return std::nullopt;
+  double ratio = 1.0;
+  if (StepResult r = otlp_sample_ratio(args, ratio)) return r;
   if (ep.rfind("http://", 0) != 0 && ep.rfind("https://", 0) != 0) {
     std::fprintf(stderr, "%s: --otlp-endpoint: expected http://host:port or https://host:port (got '%s')\n", kCmd,
                  redact_secrets(ep).c_str());
@@ -501,10 +536,12 @@ StepResult start_otlp(const GatewayArgs& args, Clock& clock, Transport& transpor
   }
   gateway::OtlpOptions oo;
   oo.endpoint = ep;
+  oo.sample_ratio = ratio;
   // Span ids: seeded here, at the composition root (distinct per start).
   oo.seed = static_cast<uint64_t>(clock.system_now().time_since_epoch().count()) ^ (static_cast<uint64_t>(::getpid()) << 32);
   out = std::make_unique<gateway::OtlpExporter>(transport, clock, oo);
-  std::fprintf(stderr, "%s: exporting OpenTelemetry (OTLP/HTTP JSON) to %s\n", kCmd, redact_secrets(ep).c_str());
+  std::fprintf(stderr, "%s: exporting OpenTelemetry (OTLP/HTTP JSON) to %s (spans of %g of new traces)\n", kCmd,
+               redact_secrets(ep).c_str(), ratio);
   return std::nullopt;
 }
 

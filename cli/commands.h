@@ -198,6 +198,7 @@ struct GatewayArgs {
   int drain_timeout_ms = 10000;
   std::string ledger;
   std::string otlp_endpoint;  ///< --otlp-endpoint (default: $OTEL_EXPORTER_OTLP_ENDPOINT); "" = no export
+  std::optional<double> otlp_sample_ratio;  ///< --otlp-sample-ratio (default: $OTEL_TRACES_SAMPLER_ARG, else 1)
   std::string redis;          ///< --redis URL (wins over [shared] url); "" = not shared
   std::string instance_id;    ///< --instance-id (wins over [shared] instance_id)
   std::string auth = "auto";         ///< --auth on|off|auto (auto: off on a loopback --host)

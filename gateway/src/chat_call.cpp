@@ -47,17 +47,21 @@ Status check_policy(const std::string& policy, const std::vector<std::string>& r
 }
 
 namespace {
-// FNV-1a over `s` from `basis`: span and trace ids derived from the gateway's trace id.
+// FNV-1a over `s` from `basis`, then splitmix64's finalizer so every bit depends on every
+// byte (trace ids of sequential gateway ids must differ in their high bits too: the
+// sampler reads them): span and trace ids derived from the gateway's trace id.
 uint64_t fnv1a(std::string_view s, uint64_t basis) {
   uint64_t h = basis;
   for (unsigned char c : s) h = (h ^ c) * 0x100000001b3ULL;
-  return h | 1;  // never all zeros
+  h = (h ^ (h >> 30)) * 0xbf58476d1ce4e5b9ULL;
+  h = (h ^ (h >> 27)) * 0x94d049bb133111ebULL;
+  return (h ^ (h >> 31)) | 1;  // never all zeros
 }
 }  // namespace
 
 Status apply_request_headers(const Headers& headers, const std::vector<std::string>& registered,
                              const std::string& trace_id, adapters::inbound::RoutingHints& hints, RequestMeta& meta,
-                             bool traced) {
+                             bool traced, double sample_ratio) {
   PLOKE_RETURN_IF_ERROR(apply_header_overrides(headers, hints));
   if (!hints.policy.empty()) PLOKE_RETURN_IF_ERROR(check_policy(hints.policy, registered));
   if (hints.deadline_ms) meta.deadline = std::chrono::milliseconds(*hints.deadline_ms);
@@ -74,8 +78,9 @@ Status apply_request_headers(const Headers& headers, const std::vector<std::stri
   if (joined) {
     meta.traceparent = child_traceparent(*tp, server_span);
   } else {
-    meta.traceparent = "00-" + span_id_hex(fnv1a(trace_id, 0x84222325cbf29ce4ULL)) +
-                       span_id_hex(fnv1a(trace_id, 0x9e3779b97f4a7c15ULL)) + "-" + server_span + "-01";
+    const std::string trace = span_id_hex(fnv1a(trace_id, 0x84222325cbf29ce4ULL)) +
+                              span_id_hex(fnv1a(trace_id, 0x9e3779b97f4a7c15ULL));
+    meta.traceparent = "00-" + trace + "-" + server_span + (trace_id_sampled(trace, sample_ratio) ? "-01" : "-00");
     meta.tracestate.clear();
   }
   return Status::Ok();
@@ -171,7 +176,8 @@ Status ChatCall::prepare() {
   PLOKE_RETURN_IF_ERROR(session_.parse(x_, in_));
   ChatRequest& req = in_.request;
   const bool traced = gw_.opts_.otlp != nullptr;
-  PLOKE_RETURN_IF_ERROR(apply_request_headers(request_.headers, gw_.client_.policies(), trace_id_, in_.hints, req.meta, traced));
+  PLOKE_RETURN_IF_ERROR(apply_request_headers(request_.headers, gw_.client_.policies(), trace_id_, in_.hints, req.meta, traced,
+                                              traced ? gw_.opts_.otlp->sample_ratio() : 1.0));
   control_.attempt_spans = traced;
   requested_model_ = req.model;
   if (inflight_.grant_) {  // a client key's allowed models: the model and each fallback model

@@ -232,6 +232,25 @@ std::string encode_otlp_metrics(const std::vector<const OtlpHistogram*>& metrics
   return o;
 }
 
+bool trace_id_sampled(std::string_view trace_id_hex, double ratio) {
+  if (ratio >= 1.0) return true;
+  if (ratio <= 0.0 || trace_id_hex.size() != 32) return false;
+  uint64_t low = 0;
+  const char* first = trace_id_hex.data() + 16;
+  const auto [end, ec] = std::from_chars(first, first + 16, low, 16);
+  if (ec != std::errc() || end != first + 16) return false;
+  const auto bound = static_cast<uint64_t>(ratio * 9223372036854775808.0);  // ratio × 2^63
+  return (low >> 1) < bound;
+}
+
+bool traceparent_sampled(std::string_view traceparent) {
+  if (!valid_traceparent(traceparent)) return false;
+  const std::string_view flags = traceparent.substr(53, 2);  // version-traceid-parentid-flags
+  uint8_t f = 0;
+  std::from_chars(flags.data(), flags.data() + 2, f, 16);
+  return (f & 1) != 0;
+}
+
 std::vector<OtlpSpan> request_spans(const RequestTelemetry& r, Random& random, int64_t unix_ns_at_start) {
   std::vector<OtlpSpan> out;
   out.reserve(1 + r.attempts.size());

@@ -1,7 +1,11 @@
 // OtlpExporter: the bounded queue, the metrics and the export thread (ploke/gateway/otlp.h).
 #include "ploke/gateway/otlp.h"
 
+#include <cstdio>
+#include <functional>
 #include <utility>
+
+#include "ploke/core/trace_context.h"
 
 namespace ploke::gateway {
 namespace {
@@ -64,17 +68,31 @@ void OtlpExporter::on_tick() {
   cv_.notify_all();
 }
 
+// The trace's own decision: the traceparent sent upstream (its flags were set by the
+// sampler, or carried over from the client's), else the client's, else the ratio over the
+// gateway's trace id (a request refused before its trace context was made).
+bool OtlpExporter::sampled(const RequestTelemetry& r) const {
+  if (valid_traceparent(r.server_traceparent)) return traceparent_sampled(r.server_traceparent);
+  if (valid_traceparent(r.traceparent)) return traceparent_sampled(r.traceparent);
+  if (opts_.sample_ratio >= 1.0) return true;
+  char hex[33];
+  std::snprintf(hex, sizeof hex, "%016llx%016llx", 0ULL,
+                static_cast<unsigned long long>(std::hash<std::string>{}(r.gateway_trace_id)));
+  return trace_id_sampled(hex, opts_.sample_ratio);
+}
+
 void OtlpExporter::record(RequestTelemetry r) {
   const int64_t base = unix_ns(r.start);
-  const size_t spans = 1 + r.attempts.size();
+  const size_t spans = sampled(r) ? 1 + r.attempts.size() : 0;
+  if (spans == 0) unsampled_.fetch_add(1, std::memory_order_relaxed);
   MutexLock lk(mu_);
   if (stopping_) return;
-  if (queued_spans_ + spans > opts_.max_queue_spans) {
+  if (queue_.size() >= opts_.max_queue_spans || queued_spans_ + spans > opts_.max_queue_spans) {
     dropped_.fetch_add(spans, std::memory_order_relaxed);
     return;
   }
   queued_spans_ += spans;
-  queue_.push_back(Pending{std::move(r), base});
+  queue_.push_back(Pending{std::move(r), base, spans});
   if (queued_spans_ >= opts_.batch_spans) cv_.notify_all();
 }
 
@@ -155,7 +173,7 @@ void OtlpExporter::export_once() {
       MutexLock lk(mu_);
       size_t spans = 0;
       while (!queue_.empty() && spans < opts_.batch_spans) {
-        spans += 1 + queue_.front().r.attempts.size();
+        spans += queue_.front().spans;
         taken.push_back(std::move(queue_.front()));
         queue_.pop_front();
       }
@@ -164,9 +182,12 @@ void OtlpExporter::export_once() {
     if (taken.empty()) break;
     std::vector<OtlpSpan> batch;
     for (const Pending& p : taken) {
-      for (auto& s : request_spans(p.r, random_, p.unix_ns_at_start)) batch.push_back(std::move(s));
+      if (p.spans > 0) {
+        for (auto& s : request_spans(p.r, random_, p.unix_ns_at_start)) batch.push_back(std::move(s));
+      }
       fold_metrics(p.r);
     }
+    if (batch.empty()) continue;
     const bool ok = post("/v1/traces", encode_otlp_traces(batch, opts_.service_name));
     (ok ? exported_ : dropped_).fetch_add(batch.size(), std::memory_order_relaxed);
   }
@@ -197,7 +218,9 @@ std::string OtlpExporter::metrics_text() const {
   return counter("ploke_otlp_exports_total", "OTLP posts made (traces and metrics).", posts_.load()) +
          counter("ploke_otlp_export_failures_total", "OTLP posts that failed (transport error or non-2xx).", failures_.load()) +
          counter("ploke_otlp_exported_spans_total", "Spans accepted by the OTLP endpoint.", exported_.load()) +
-         counter("ploke_otlp_dropped_total", "Spans dropped: the export queue was full.", dropped_.load());
+         counter("ploke_otlp_dropped_total", "Spans dropped: the export queue was full.", dropped_.load()) +
+         counter("ploke_otlp_unsampled_total", "Requests whose spans the sampler left out (metrics still recorded).",
+                 unsampled_.load());
 }
 
 }  // namespace ploke::gateway

@@ -123,6 +123,12 @@ check "the final flush at shutdown reached the sink: request span in the client'
 ! grep -q 'sk-FAKE-planted-cli-otlp' "$TMP/otlp.json"; check "the planted key is not in the export" 0 $?
 "$BIN" gateway --sim --port 0 --otlp-endpoint ftp://x >"$TMP/out" 2>&1
 check "--otlp-endpoint: a non-http URL is a usage error" 2 $? 'expected http://host:port' "$TMP/out"
+timeout 10 "$BIN" gateway --sim --port 0 --otlp-endpoint "$SINK" --otlp-sample-ratio 1.5 >"$TMP/out" 2>&1
+check "--otlp-sample-ratio: outside 0-1 is a usage error" 2 $? 'otlp-sample-ratio' "$TMP/out"
+OTEL_TRACES_SAMPLER=parentbased_traceidratio OTEL_TRACES_SAMPLER_ARG=half timeout 10 "$BIN" gateway --sim --port 0 --otlp-endpoint "$SINK" >"$TMP/out" 2>&1
+check "OTEL_TRACES_SAMPLER_ARG: not a ratio is a usage error" 2 $? 'OTEL_TRACES_SAMPLER_ARG: expected a ratio' "$TMP/out"
+OTEL_TRACES_SAMPLER=jaeger_remote timeout 10 "$BIN" gateway --sim --port 0 --otlp-endpoint "$SINK" >"$TMP/out" 2>&1
+check "OTEL_TRACES_SAMPLER: an unsupported sampler is a usage error" 2 $? 'OTEL_TRACES_SAMPLER: expected' "$TMP/out"
 
 # --- shared state: --redis (a redis-server on a Unix socket in the temp dir) -------------------
 "$BIN" gateway --sim --port 0 --redis 'http://:FAKE-redis-cli-pw-4242@h:1' >"$TMP/out" 2>&1

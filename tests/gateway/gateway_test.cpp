@@ -9,6 +9,7 @@
 #include <nlohmann/json.hpp>
 
 #include <mutex>
+#include <set>
 #include <sstream>
 
 #include "ploke/adapters/anthropic/adapter.h"
@@ -681,6 +682,61 @@ TEST_F(GatewayTest, WithTelemetryTheUpstreamsParentIsTheAttemptSpan) {
   EXPECT_NE(started.substr(3, 32), trace);
   exporter.stop();
   gw_.reset();
+}
+
+// The sampler (parentbased_traceidratio): a client's traceparent whose sampled flag is off
+// is passed on with it off and none of its spans is exported; new traces are sampled by
+// trace id at the ratio, the flags sent upstream say the same as the export, and the
+// metrics count every request, sampled or not.
+TEST_F(GatewayTest, TheSamplerFollowsTheClientsFlagAndTheRatioForNewTraces) {
+  std::mutex mu;
+  std::vector<std::string> traces, metrics;
+  InProcessTransport sink(clock_, [&](const HttpRequest& r) {
+    std::lock_guard<std::mutex> l(mu);
+    (r.path == "/v1/traces" ? traces : metrics).push_back(r.body);
+    return ScriptedResponse::Simple(200, Headers{}, "{}");
+  });
+  OtlpOptions oo;
+  oo.endpoint = "http://collector";
+  oo.sample_ratio = 0.5;
+  OtlpExporter exporter(sink, clock_, oo);
+  GatewayOptions go;
+  go.otlp = &exporter;
+  gw_ = std::make_unique<Gateway>(*client_, clock_, infos_, go);
+  const std::string unsampled = "4bf92f3577b34da6a3ce929d0e0e4736";
+  ASSERT_EQ(call("POST", "/v1/chat/completions", kChat, {{"traceparent", "00-" + unsampled + "-00f067aa0ba902b7-00"}})->status, 200);
+  ASSERT_EQ(upstream_headers_.size(), 1u);
+  const std::string passed(upstream_headers_[0].get("traceparent").value_or(""));
+  EXPECT_EQ(passed, "00-" + unsampled + "-" + passed.substr(36, 16) + "-00");
+  std::set<std::string> sampled_traces;
+  const size_t kNew = 40;
+  for (size_t i = 0; i < kNew; ++i) {
+    upstream_headers_.clear();
+    ASSERT_EQ(call("POST", "/v1/chat/completions", kChat)->status, 200);
+    ASSERT_EQ(upstream_headers_.size(), 1u);
+    const std::string tp(upstream_headers_[0].get("traceparent").value_or(""));
+    ASSERT_TRUE(valid_traceparent(tp)) << tp;
+    EXPECT_EQ(traceparent_sampled(tp), trace_id_sampled(tp.substr(3, 32), 0.5)) << tp;
+    if (traceparent_sampled(tp)) sampled_traces.insert(tp.substr(3, 32));
+  }
+  EXPECT_TRUE(!sampled_traces.empty() && sampled_traces.size() < kNew);  // 40 fixed ids at 0.5: both kinds
+  exporter.stop();  // the last spans and metrics go out
+  gw_.reset();
+  std::set<std::string> exported;
+  ASSERT_FALSE(metrics.empty());  // the exporter is stopped: nothing posts now
+  for (const auto& body : traces) {
+    const json doc = json::parse(body);
+    for (const auto& sp : doc["resourceSpans"][0]["scopeSpans"][0]["spans"]) exported.insert(sp["traceId"]);
+  }
+  uint64_t measured = 0;
+  const json last = json::parse(metrics.back());  // cumulative: the last post counts them all
+  for (const auto& m : last["resourceMetrics"][0]["scopeMetrics"][0]["metrics"]) {
+    if (m["name"] != "gen_ai.client.operation.duration") continue;
+    for (const auto& p : m["histogram"]["dataPoints"]) measured += std::stoull(p["count"].get<std::string>());
+  }
+  EXPECT_EQ(exported, sampled_traces);
+  EXPECT_EQ(exporter.unsampled(), 1 + kNew - sampled_traces.size());
+  EXPECT_EQ(measured, static_cast<uint64_t>(1 + kNew));
 }
 
 // A protocol only this test knows ("plain", tests/gateway/plain_protocol.h: text in, text

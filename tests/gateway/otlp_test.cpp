@@ -7,6 +7,7 @@
 #include <gtest/gtest.h>
 
 #include <chrono>
+#include <cstdio>
 #include <thread>
 
 #include <nlohmann/json.hpp>
@@ -128,6 +129,31 @@ TEST(OtlpEncode, SpansJoinTheClientTraceWithHexIdsAndGenAiAttributes) {
   EXPECT_EQ(list[1]["status"]["code"], 2);
   EXPECT_EQ(list[2]["startTimeUnixNano"], "1735689600100000000");
   EXPECT_EQ(attrs(list[2])["gen_ai.usage.output_tokens"]["intValue"], "34");
+}
+
+// TraceIdRatioBased as the OpenTelemetry SDKs compute it: the trace id's last 8 bytes,
+// big-endian, shifted right by one, against ratio × 2^63; the parent's sampled flag.
+TEST(OtlpSampler, TraceIdRatioAndTheSampledFlag) {
+  const std::string low_zero = "ffffffffffffffff0000000000000000";
+  const std::string low_max = "0000000000000000ffffffffffffffff";
+  EXPECT_TRUE(trace_id_sampled(low_max, 1.0));
+  EXPECT_FALSE(trace_id_sampled(low_zero, 0.0));
+  EXPECT_TRUE(trace_id_sampled(low_zero, 0.001));
+  EXPECT_FALSE(trace_id_sampled(low_max, 0.999));
+  EXPECT_TRUE(trace_id_sampled("00000000000000007ffffffffffffffe", 0.5));   // (x >> 1) = 2^62 - 1
+  EXPECT_FALSE(trace_id_sampled("00000000000000008000000000000000", 0.5));  // (x >> 1) = 2^62
+  EXPECT_FALSE(trace_id_sampled("not hex at all, thirty-two chars", 0.5));
+  int admitted = 0;
+  for (uint64_t i = 0; i < 1000; ++i) {
+    char id[33];
+    std::snprintf(id, sizeof id, "%016llx%016llx", 0ULL, static_cast<unsigned long long>(i * 0x9e3779b97f4a7c15ULL));
+    admitted += trace_id_sampled(id, 0.25) ? 1 : 0;
+  }
+  EXPECT_NEAR(admitted, 250, 40);
+  EXPECT_TRUE(traceparent_sampled("00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01"));
+  EXPECT_TRUE(traceparent_sampled("00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-03"));
+  EXPECT_FALSE(traceparent_sampled("00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-00"));
+  EXPECT_FALSE(traceparent_sampled("00-xyz"));
 }
 
 TEST(OtlpEncode, StringValuesAreEscaped) {

@@ -21,6 +21,13 @@
 //     gen_ai.token.type = input | output), gen_ai.client.operation.time_to_first_chunk (s,
 //     streamed requests that produced content).
 //
+// Sampling (OpenTelemetry's parentbased_traceidratio sampler, OtlpOptions::sample_ratio):
+// a request whose client sent a valid `traceparent` follows its sampled flag; a request
+// that starts a trace is sampled when trace_id_sampled() says so for its new trace id, and
+// the flags it sends upstream say the same (01 / 00). Spans of a request not sampled are
+// not exported (counted in ploke_otlp_unsampled_total); its metrics are recorded as
+// every request's are.
+//
 // Export is off the request path: record() only appends the request to a bounded queue
 // (counted in spans, 1 + its attempts; full → its spans are dropped and counted); a
 // background thread builds the spans (ids from the exporter's seeded Random), folds the
@@ -31,7 +38,8 @@
 //
 // Counters (metrics_text(), appended to the gateway's /metrics):
 //   ploke_otlp_exported_spans_total, ploke_otlp_dropped_total (spans not exported: the
-//   queue was full, or their post failed), ploke_otlp_export_failures_total (posts that
+//   queue was full, or their post failed), ploke_otlp_unsampled_total (requests whose
+//   spans the sampler left out), ploke_otlp_export_failures_total (posts that
 //   failed: transport error or a non-2xx answer), ploke_otlp_exports_total (posts).
 //
 // Thread-safety: record(), flush() and the accessors may be called from any thread.
@@ -65,6 +73,9 @@ struct OtlpOptions {
   Duration interval = std::chrono::seconds(2);   ///< …and at least this often (spans + metrics)
   Duration timeout = std::chrono::seconds(5);    ///< per post (total)
   uint64_t seed = 1;                ///< span / trace ids
+  /// The share of new traces whose spans are exported, 0–1 (a client's traceparent
+  /// decides for its own trace). Metrics cover every request whatever the ratio.
+  double sample_ratio = 1.0;
   std::string service_name = "ploke-gateway";
 };
 
@@ -127,6 +138,14 @@ struct RequestTelemetry {
   std::vector<AttemptTelemetry> attempts;
 };
 
+/// TraceIdRatioBased: true when the last 16 hex digits of `trace_id_hex` (32 hex digits),
+/// as a big-endian number shifted right by one, are below ratio × 2^63 — the rule the
+/// OpenTelemetry SDKs use, so services with the same ratio decide alike. ratio ≥ 1: always;
+/// ≤ 0: never.
+bool trace_id_sampled(std::string_view trace_id_hex, double ratio);
+/// The sampled bit of a valid traceparent's flags (false for an invalid one).
+bool traceparent_sampled(std::string_view traceparent);
+
 /// OTLP/HTTP JSON ExportTraceServiceRequest of `spans` under one resource/scope.
 std::string encode_otlp_traces(const std::vector<OtlpSpan>& spans, const std::string& service_name);
 /// OTLP/HTTP JSON ExportMetricsServiceRequest: every histogram's points, cumulative
@@ -158,6 +177,8 @@ class OtlpExporter {
   uint64_t dropped_spans() const { return dropped_.load(); }
   uint64_t export_failures() const { return failures_.load(); }
   uint64_t exports() const { return posts_.load(); }
+  uint64_t unsampled() const { return unsampled_.load(); }
+  double sample_ratio() const { return opts_.sample_ratio; }
   /// The ploke_otlp_* counters, Prometheus text.
   std::string metrics_text() const;
 
@@ -166,7 +187,9 @@ class OtlpExporter {
   struct Pending {
     RequestTelemetry r;
     int64_t unix_ns_at_start = 0;
+    size_t spans = 0;  // 0: not sampled (metrics only)
   };
+  bool sampled(const RequestTelemetry& r) const;
   void run();
   void fold_metrics(const RequestTelemetry& r);
   void on_tick();
@@ -194,7 +217,7 @@ class OtlpExporter {
   OtlpHistogram duration_, tokens_, ttfc_;
   bool metrics_dirty_ = false;
 
-  std::atomic<uint64_t> exported_{0}, dropped_{0}, failures_{0}, posts_{0};
+  std::atomic<uint64_t> exported_{0}, dropped_{0}, failures_{0}, posts_{0}, unsampled_{0};
   std::thread thread_;
 };
 
