@@ -154,18 +154,18 @@ TEST(SharedLeaseTest, TokenCorrectionsGoIntoTheLeaseOrTheStore) {
   const std::vector<SharedLimit> limits{rpm(1000), tpm(10000)};
   Admission x = a.admit(req(limits, 300));  // a lease of 2 requests, 450 tokens (1.5 × the rate)
   ASSERT_TRUE(x.allowed);
-  Admission y = a.admit(req(limits, 100));  // from the lease
+  Admission y = a.admit(req(limits, 100));  // from the lease, whose renewal is taken ahead of time
   ASSERT_TRUE(y.allowed);
-  ASSERT_EQ(store.calls["lease"], 1);
+  ASSERT_EQ(store.calls["lease"], 2);
   a.reconcile(x.reservation, 100);  // 200 unused: back into the live lease, no store call
   a.reconcile(y.reservation, 100);  // unchanged: nothing to send
-  EXPECT_EQ(store.calls["reconcile"], 0);
-  Admission z = a.admit(req(limits, 400));  // a new lease; the old one's 250 tokens go back
+  Admission z = a.admit(req(limits, 400));  // from the renewed lease
   ASSERT_TRUE(z.allowed);
-  EXPECT_EQ(store.calls["reconcile"], 1);
+  EXPECT_EQ(store.calls["lease"], 2);
+  EXPECT_EQ(store.calls["reconcile"], 0);
   clock.advance(kLease);
   a.reconcile(z.reservation, 1000);  // the lease expired: the store corrects
-  EXPECT_EQ(store.calls["reconcile"], 2);
+  EXPECT_EQ(store.calls["reconcile"], 1);
   a.return_leases();
   // Counted now: exactly what was used (100 + 100 + 1000 tokens, 3 requests).
   EXPECT_EQ(room(store.mem, {tpm(10000)}, 100), 88);

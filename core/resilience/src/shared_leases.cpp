@@ -47,47 +47,54 @@ void LeaseBook::give_up(Held& h, std::vector<Reservation>& give_back) {
   give_back.push_back(std::move(r));
 }
 
-std::optional<Reservation> LeaseBook::take(const AdmitRequest& req, TimePoint now) {
+LeaseBook::Taken LeaseBook::take(const AdmitRequest& req, TimePoint now) {
   MutexLock lock(mu_);
   Held& h = sets_[set_key(req.limits)];
   note(h, req.tokens, now);
-  if (!h.live || now >= h.expires) return std::nullopt;
-  if ((h.has_requests && h.requests < 1) || (h.has_tokens && h.tokens < req.tokens)) return std::nullopt;
+  Taken out;
+  if (!h.live || now >= h.expires) return out;
+  if ((h.has_requests && h.requests < 1) || (h.has_tokens && h.tokens < req.tokens)) return out;
   if (h.has_requests) --h.requests;
   if (h.has_tokens) h.tokens -= req.tokens;
-  return Reservation{req.limits, req.tokens, h.slot, req.slot_id, false, 0};
+  out.reservation = Reservation{req.limits, req.tokens, h.slot, req.slot_id, false, 0};
+  const bool low = (h.has_requests && h.requests * 3 < h.grant_requests) || (h.has_tokens && h.tokens * 3 < h.grant_tokens);
+  const bool late = now + lifetime_ / 4 >= h.expires;
+  if (!h.renewing && h.grant_requests > 1 && (low || late)) out.renew = h.renewing = true;
+  return out;
 }
 
-LeaseRequest LeaseBook::next(const AdmitRequest& req, uint32_t instances, std::vector<Reservation>& give_back) {
+LeaseRequest LeaseBook::ask(const AdmitRequest& req, uint32_t instances) const {
   MutexLock lock(mu_);
-  Held& h = sets_[set_key(req.limits)];
-  give_up(h, give_back);
+  uint64_t rate_requests = 0, rate_tokens = 0;
+  if (auto it = sets_.find(set_key(req.limits)); it != sets_.end()) {
+    rate_requests = std::max(it->second.prev_requests, it->second.cur_requests);
+    rate_tokens = std::max(it->second.prev_tokens, it->second.cur_tokens);
+  }
   LeaseRequest out;
   out.limits = req.limits;
   out.need_tokens = req.tokens;
   out.instances = std::max<uint32_t>(1, instances);
-  const uint64_t rate_requests = std::max(h.prev_requests, h.cur_requests);
-  const uint64_t rate_tokens = std::max(h.prev_tokens, h.cur_tokens);
   out.requests = std::max<uint64_t>(1, (rate_requests * 3 + 1) / 2);
   out.tokens = std::max(req.tokens, (rate_tokens * 3 + 1) / 2);
   return out;
 }
 
-Reservation LeaseBook::hold(const AdmitRequest& req, const Lease& l, TimePoint now,
-                            std::vector<Reservation>& give_back) {
-  const auto has = [&](LimitKind k) {
-    return std::any_of(req.limits.begin(), req.limits.end(), [k](const SharedLimit& s) { return s.kind == k; });
-  };
-  const uint64_t requests = l.requests > 0 ? l.requests - 1 : 0;
-  const uint64_t tokens = l.tokens > req.tokens ? l.tokens - req.tokens : 0;
+void LeaseBook::drop(const std::vector<SharedLimit>& limits, std::vector<Reservation>& give_back) {
   MutexLock lock(mu_);
-  Held& h = sets_[set_key(req.limits)];
+  if (auto it = sets_.find(set_key(limits)); it != sets_.end()) give_up(it->second, give_back);
+}
+
+void LeaseBook::install(Held& h, const std::vector<SharedLimit>& limits, const Lease& l, uint64_t requests,
+                        uint64_t tokens, TimePoint now, std::vector<Reservation>& give_back) const {
   if (h.live && (h.slot != l.slot || now >= h.expires)) give_up(h, give_back);
-  if (h.live) {  // another thread's lease in the same slot: one block
+  if (h.live) {  // a lease taken in the same slot meanwhile: one block
     h.requests += requests;
     h.tokens += tokens;
   } else {
-    h.limits = req.limits;
+    const auto has = [&](LimitKind k) {
+      return std::any_of(limits.begin(), limits.end(), [k](const SharedLimit& s) { return s.kind == k; });
+    };
+    h.limits = limits;
     h.has_requests = has(LimitKind::kRequests);
     h.has_tokens = has(LimitKind::kTokens);
     h.requests = requests;
@@ -95,8 +102,26 @@ Reservation LeaseBook::hold(const AdmitRequest& req, const Lease& l, TimePoint n
     h.slot = l.slot;
     h.live = true;
   }
+  h.grant_requests = l.requests;
+  h.grant_tokens = l.tokens;
   h.expires = now + lifetime_;
+}
+
+Reservation LeaseBook::hold(const AdmitRequest& req, const Lease& l, TimePoint now,
+                            std::vector<Reservation>& give_back) {
+  const uint64_t requests = l.requests > 0 ? l.requests - 1 : 0;
+  const uint64_t tokens = l.tokens > req.tokens ? l.tokens - req.tokens : 0;
+  MutexLock lock(mu_);
+  install(sets_[set_key(req.limits)], req.limits, l, requests, tokens, now, give_back);
   return Reservation{req.limits, req.tokens, l.slot, req.slot_id, false, 0};
+}
+
+void LeaseBook::renewed(const std::vector<SharedLimit>& limits, const Lease* l, TimePoint now,
+                        std::vector<Reservation>& give_back) {
+  MutexLock lock(mu_);
+  Held& h = sets_[set_key(limits)];
+  h.renewing = false;
+  if (l) install(h, limits, *l, l->requests, l->tokens, now, give_back);
 }
 
 void LeaseBook::expire(TimePoint now, std::vector<Reservation>& give_back, bool all) {

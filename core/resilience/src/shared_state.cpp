@@ -46,6 +46,20 @@ struct SharedState::Core : std::enable_shared_from_this<Core> {
     for (auto& r : back) send_reconcile(r, 0);
     back.clear();
   }
+  /// Takes the set's next lease ahead of time (take() asked for it): no request waits.
+  void renew_lease(const AdmitRequest& req) {
+    std::vector<Reservation> back;
+    if (skip_store()) return leases->renewed(req.limits, nullptr, clock.now(), back);
+    std::weak_ptr<Core> weak = weak_from_this();
+    store.lease(leases->ask(req, live.load()), [weak, limits = req.limits](Result<Lease> r) {
+      auto self = weak.lock();
+      if (!self) return;
+      self->observe(r.status());
+      std::vector<Reservation> returned;
+      self->leases->renewed(limits, r.ok() && r->granted ? &*r : nullptr, self->clock.now(), returned);
+      self->give_back(returned);
+    });
+  }
   void expire_leases(bool all = false) {
     if (!leases) return;
     std::vector<Reservation> back;
@@ -168,16 +182,18 @@ Admission SharedState::admit(const AdmitRequest& req) {
   const TimePoint now = clock_.now();
   std::vector<Reservation> back;
   core_->leases->expire(now, back);
-  std::optional<Reservation> held = core_->leases->take(req, now);
-  LeaseRequest ask;
-  if (!held) ask = core_->leases->next(req, core_->live.load(), back);
-  core_->give_back(back);
+  detail::LeaseBook::Taken held = core_->leases->take(req, now);
   Admission a;
-  if (held) {
+  if (held.reservation) {
+    core_->give_back(back);
+    if (held.renew) core_->renew_lease(req);
     a.allowed = true;
-    a.reservation = std::move(*held);
+    a.reservation = std::move(*held.reservation);
     return a;
   }
+  core_->leases->drop(req.limits, back);
+  core_->give_back(back);
+  const LeaseRequest ask = core_->leases->ask(req, core_->live.load());
   Result<Lease> r = ConnectionResetError("shared store degraded: not retried yet");
   if (!core_->skip_store()) {
     r = wait_store<Lease>(clock_, [&](SharedStore::Callback<Lease> cb) { store_.lease(ask, std::move(cb)); });
