@@ -338,6 +338,12 @@ TEST_F(RedisStoreTest, LeaseIsCappedByTheFairShareCountedAndGivenBack) {
   ASSERT_TRUE(none.ok());
   EXPECT_FALSE(none->granted);
   EXPECT_NE(none->reason.find("requests/min l:rpm: 100 + 1 > 100"), std::string::npos) << none->reason;
+  // A block too large for Lua's default number format (1e+17) is still counted as an integer.
+  const SharedLimit huge{"l:huge", LimitKind::kTokens, 0, 60s};
+  auto h = take_lease(c.clock, *c.stores[0], {{huge}, 1, 100000000000000000, 1, 1});
+  ASSERT_TRUE(h.ok()) << h.status().to_string();
+  EXPECT_TRUE(h->granted);
+  EXPECT_EQ(redis.command({"HGET", "ploke:v1:rl:l:huge", "t"}), "$18\r\n100000000000000000");
 }
 
 /// SharedStates with leases: far fewer script calls than admissions, and three instances

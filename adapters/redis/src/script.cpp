@@ -117,8 +117,9 @@ elseif op == 'lease' then
   end
   for i = 1, #KEYS do
     local kind, win = ARGV[3 + 3 * i], tonumber(ARGV[5 + 3 * i])
-    redis.call('HINCRBY', KEYS[i], now_slot, grant[kind])
-    redis.call('HINCRBY', KEYS[i], 't', grant[kind])
+    local add = string.format('%d', grant[kind])  -- an integer's digits, never 1e+17
+    redis.call('HINCRBY', KEYS[i], now_slot, add)
+    redis.call('HINCRBY', KEYS[i], 't', add)
     redis.call('HSETNX', KEYS[i], 'lo', now_slot - win * 10)
     redis.call('EXPIRE', KEYS[i], win + 2)
   end

@@ -27,25 +27,27 @@
 // credit without calling the store until the credit runs out or the lease expires (one
 // lease lifetime after it was granted). Once a third of the credit or a quarter of the
 // lifetime is left, one request takes the next lease without waiting for the answer (a
-// grant in the same slot joins the held credit, another replaces it), so under steady load
-// no request waits for the store; a request that finds no credit takes one and waits. Size:
-// 1.5 × the set's admissions in the last lease lifetime, at least the request's need; the
-// store caps it at what is left in the window ÷ (2 × live instances), so near exhaustion
-// leases shrink to one request and the limit stays exact. Unused credit is given back (a
-// reconcile, batched by the store; a slot that left the window is left alone) at the
-// first admission or heartbeat after expiry, or when a new lease replaces it; token
-// corrections of requests admitted from a live lease go into its credit. Requests with a
-// kConcurrent limit keep one store admission each (in-flight slots stay per request).
-// A failed lease call degrades exactly as an admission does (the failure policy below).
+// grant in the same slot joins the held credit, another replaces it), so under steady
+// load no request waits for the store; a request that finds no credit takes one and
+// waits. Size: 1.5 × the set's requests (admitted or not) in the last lease lifetime, at
+// least the request's need; the store caps it at what is left in the window ÷ (2 × live
+// instances), so near exhaustion leases shrink to one request and the limit stays exact.
+// Unused credit is given back (a reconcile, batched by the store; a slot that left the
+// window is left alone) at the first admission or heartbeat after expiry, or when a new
+// lease replaces it; token corrections of requests admitted from a live lease go into its
+// credit. Requests with a kConcurrent limit keep one store admission each (in-flight
+// slots stay per request). A failed lease call degrades exactly as an admission does (the
+// failure policy above).
 //
-// Margin: credit counted in slot s may be used up to one lease lifetime (plus the lease
-// call's round trip, and the 100 ms slot for credit joined in the same slot) later, so a window-long interval can see, on top of the limit,
-// the credit the group held unused at its start: at most each instance's lease, about
-// 1.5 × its rate × the lease lifetime (never above ÷ (2 × instances) of what was left), i.e.
-// ≈ 1.5 × lease lifetime of the group's traffic (0.3 s at 200 ms: 3 requests at 10 req/s).
-// The slot window itself is conservative by one slot. The other way round, credit an
-// instance holds unused is not available to the others until it is given back: near the
-// limit, another instance may be refused for up to one lease lifetime (plus a heartbeat).
+// Margin: credit counted in slot s may be used up to one lease lifetime later (plus the
+// lease call's round trip, and the 100 ms slot for credit joined in the same slot), so a
+// window-long interval can see, on top of the limit, the credit the group held unused at
+// its start: at most each instance's lease, about 1.5 × its rate × the lease lifetime
+// (never above what was left ÷ (2 × instances)), i.e. ≈ 1.5 × lease lifetime of the
+// group's traffic (0.3 s at 200 ms: 3 requests at 10 req/s). The slot window itself is
+// conservative by one slot. The other way round, credit an instance holds unused is not
+// available to the others until it is given back: near the limit, another instance may
+// be refused for up to one lease lifetime (plus a heartbeat).
 //
 // Thread-safety: thread-safe.
 #pragma once
