@@ -43,6 +43,7 @@ std::optional<int> make_shared_state(const std::string& redis_flag, const std::s
   if (sh.heartbeat_ms) out.heartbeat = std::chrono::milliseconds(*sh.heartbeat_ms);
   so.heartbeat_ttl = out.heartbeat * 3;
   so.refuse_rate_limits_when_degraded = sh.rate_limits_on_failure == "refuse";
+  so.lease = std::chrono::milliseconds(sh.lease_ms.value_or(200));
   out.store = std::make_unique<redis::RedisStore>(ro);
   out.state = std::make_unique<resilience::SharedState>(clock, *out.store, so);
   std::fprintf(stderr, "%s: shared state on %s as instance %s\n", kSharedCmd, out.store->address_text().c_str(),

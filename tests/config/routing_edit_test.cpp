@@ -195,6 +195,7 @@ timeout_ms = 40
 connect_timeout_ms = 300
 heartbeat_ms = 500
 rate_limits_on_failure = "refuse"
+lease_ms = 0
 )");
   ASSERT_TRUE(r.ok()) << r.status().to_string();
   const SharedConfig& sh = r.config.shared;
@@ -204,6 +205,7 @@ rate_limits_on_failure = "refuse"
   EXPECT_EQ(sh.connect_timeout_ms, 300);
   EXPECT_EQ(sh.heartbeat_ms, 500);
   EXPECT_EQ(sh.rate_limits_on_failure, "refuse");
+  EXPECT_EQ(sh.lease_ms, 0);  // 0 (per-request admissions) is kept, not taken as unset
   const std::string saved = render_config(r.config);
   EXPECT_EQ(saved.find("FAKE-redis-pw-123"), std::string::npos) << saved;  // redacted unless with_keys
   LoadResult again = parse(render_config(r.config, SaveOptions{.with_keys = true}));
@@ -217,6 +219,7 @@ instance_id = "has space"
 timeout_ms = 0
 rate_limits_on_failure = "ignore"
 colour = 1
+lease_ms = 20000
 )");
   EXPECT_FALSE(bad.ok());
   EXPECT_TRUE(has_error(bad, "shared.url", 2, "expected redis://")) << bad.status().message();
@@ -224,6 +227,7 @@ colour = 1
   EXPECT_TRUE(has_error(bad, "shared.timeout_ms", 4, "out of range"));
   EXPECT_TRUE(has_error(bad, "shared.rate_limits_on_failure", 5, "local_share or refuse"));
   EXPECT_TRUE(has_error(bad, "shared.colour", 6, "unknown key"));
+  EXPECT_TRUE(has_error(bad, "shared.lease_ms", 7, "out of range"));
   EXPECT_EQ(bad.status().message().find("FAKE-redis-pw-456"), std::string::npos);
 }
 

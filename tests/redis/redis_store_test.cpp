@@ -1,7 +1,7 @@
 // RedisStore against a real redis-server started by each test (Unix socket in a temp dir,
 // or a free loopback port): atomic limits across three clients, shared spend, breakers
 // published to another client, the failure policy when Redis is killed or slowed, the
-// script reloaded after SCRIPT FLUSH.
+// script reloaded after SCRIPT FLUSH, leases (sized, counted, given back; fewer calls).
 #include <gtest/gtest.h>
 
 #include <thread>
@@ -304,6 +304,89 @@ TEST_F(RedisStoreTest, OneConnectionPerLoopAndACallOnALoopStaysOnIt) {
   ASSERT_TRUE(off_loop.ok());
   EXPECT_TRUE(off_loop->allowed);
   server->stop();
+}
+
+Result<resilience::Lease> take_lease(Clock& clock, RedisStore& s, const resilience::LeaseRequest& r) {
+  return resilience::wait_store<resilience::Lease>(clock, [&](auto cb) { s.lease(r, cb); });
+}
+
+TEST_F(RedisStoreTest, LeaseIsCappedByTheFairShareCountedAndGivenBack) {
+  Clients c(redis.url(), 1, 2s);
+  ASSERT_TRUE(c.connected());
+  const SharedLimit rpm{"l:rpm", LimitKind::kRequests, 100, 60s}, tpm{"l:tpm", LimitKind::kTokens, 10000, 60s};
+  auto l = take_lease(c.clock, *c.stores[0], {{rpm, tpm}, 30, 500, 100, 2});
+  ASSERT_TRUE(l.ok()) << l.status().to_string();
+  ASSERT_TRUE(l->granted);
+  EXPECT_EQ(l->requests, 25u);  // 100 left ÷ (2 × 2 instances)
+  EXPECT_EQ(l->tokens, 500u);
+  // 20 requests and 400 tokens unused go back to the slot they were counted in.
+  resilience::Reservation back{{rpm, tpm}, 400, l->slot, "", false, 20};
+  ASSERT_TRUE((resilience::wait_store<bool>(c.clock, [&](auto cb) { c.stores[0]->reconcile(back, 0, cb); }).ok()));
+  EXPECT_EQ(redis.command({"HGET", "ploke:v1:rl:l:rpm", "t"}), "$1\r\n5");
+  EXPECT_EQ(redis.command({"HGET", "ploke:v1:rl:l:tpm", "t"}), "$3\r\n100");
+  auto big = take_lease(c.clock, *c.stores[0], {{rpm}, 1000, 0, 0, 1});
+  ASSERT_TRUE(big.ok() && big->granted);
+  EXPECT_EQ(big->requests, 47u);  // 95 left ÷ 2
+  std::vector<uint64_t> sizes;  // halving to the need near exhaustion, then refused
+  for (int i = 0; i < 20; ++i) {
+    auto next = take_lease(c.clock, *c.stores[0], {{rpm}, 1000, 0, 0, 1});
+    if (!next.ok() || !next->granted) break;
+    sizes.push_back(next->requests);
+  }
+  EXPECT_EQ(sizes, (std::vector<uint64_t>{24, 12, 6, 3, 1, 1, 1}));
+  auto none = take_lease(c.clock, *c.stores[0], {{rpm}, 1000, 0, 0, 1});
+  ASSERT_TRUE(none.ok());
+  EXPECT_FALSE(none->granted);
+  EXPECT_NE(none->reason.find("requests/min l:rpm: 100 + 1 > 100"), std::string::npos) << none->reason;
+  // A block too large for Lua's default number format (1e+17) is still counted as an integer.
+  const SharedLimit huge{"l:huge", LimitKind::kTokens, 0, 60s};
+  auto h = take_lease(c.clock, *c.stores[0], {{huge}, 1, 100000000000000000, 1, 1});
+  ASSERT_TRUE(h.ok()) << h.status().to_string();
+  EXPECT_TRUE(h->granted);
+  EXPECT_EQ(redis.command({"HGET", "ploke:v1:rl:l:huge", "t"}), "$18\r\n100000000000000000");
+}
+
+/// SharedStates with leases: far fewer script calls than admissions, and three instances
+/// sharing one limit hand out exactly the limit (the unused credit given back).
+TEST_F(RedisStoreTest, LeasesCutScriptCallsAndThreeInstancesKeepTheLimit) {
+  Clients c(redis.url(), 3, 2s);
+  ASSERT_TRUE(c.connected());
+  const auto leased = [](std::string id) {
+    resilience::SharedStateOptions o;
+    o.instance_id = std::move(id);
+    o.lease = 200ms;
+    return o;
+  };
+  SharedState one(c.clock, *c.stores[0], leased("one"));
+  const uint64_t before = c.stores[0]->stats().commands;
+  const AdmitRequest wide{{SharedLimit{"wide:rpm", LimitKind::kRequests, 1000000, 60s}}, 0, "w", 1min};
+  for (int i = 0; i < 200; ++i) ASSERT_TRUE(one.admit(wide).allowed) << i;
+  const uint64_t used = c.stores[0]->stats().commands - before;
+  EXPECT_LT(used, 40u);  // the lease grows to the rate: about a dozen lease calls
+  EXPECT_GE(used, 1u);
+
+  std::vector<std::unique_ptr<SharedState>> group;
+  for (size_t i = 0; i < 3; ++i) group.push_back(std::make_unique<SharedState>(c.clock, *c.stores[i], leased("g" + std::to_string(i))));
+  for (auto& s : group) s->heartbeat();
+  std::atomic<int> admitted{0}, local{0};
+  std::vector<std::thread> threads;
+  for (size_t t = 0; t < 3; ++t) {
+    threads.emplace_back([&, t] {
+      for (int i = 0; i < 40; ++i) {
+        auto a = group[t]->admit(rpm_request(50));
+        admitted += a.allowed;
+        local += a.reservation.local;
+      }
+    });
+  }
+  for (auto& th : threads) th.join();
+  EXPECT_EQ(local.load(), 0);
+  EXPECT_LE(admitted.load(), 50);
+  for (auto& s : group) s->return_leases();
+  ASSERT_TRUE(eventually([&] {  // the give-backs are batched reconciles: soon applied
+    return redis.command({"HGET", "ploke:v1:rl:p:rpm", "t"}) == "$2\r\n" + std::to_string(admitted.load());
+  }));
+  EXPECT_GE(admitted.load(), 40);  // near exhaustion leases shrink to one: little left unused
 }
 
 TEST(RedisStoreTcpTest, LoopbackTcpAndKeysAreVersioned) {

@@ -4,18 +4,17 @@
 
 #include "ploke/resilience/shared_state.h"
 #include "ploke/resilience/shared_store.h"
+#include "test_store.h"
 
 namespace ploke::resilience {
 namespace {
 
 using namespace std::chrono_literals;
 
-AdmitRequest req(std::vector<SharedLimit> limits, uint64_t tokens = 0, std::string slot = "r") {
-  return AdmitRequest{std::move(limits), tokens, std::move(slot), 5min};
-}
-SharedLimit rpm(uint64_t n) { return {"p:rpm", LimitKind::kRequests, n, 60s}; }
-SharedLimit tpm(uint64_t n) { return {"p:tpm", LimitKind::kTokens, n, 60s}; }
-SharedLimit conc(uint64_t n) { return {"p:conc", LimitKind::kConcurrent, n, 60s}; }
+using testing::conc;
+using testing::req;
+using testing::rpm;
+using testing::tpm;
 
 TEST(MemoryStoreTest, RequestWindowRefusesThenReopens) {
   SimulatedClock clock;
@@ -130,37 +129,7 @@ TEST(MemoryStoreTest, BreakerShareEncoding) {
   EXPECT_FALSE(decode_breaker_share("e", "1|x|a").has_value());
 }
 
-/// A store that fails every operation while `down` (kConnectionReset), like an unreachable Redis.
-class FlakyStore final : public SharedStore {
- public:
-  explicit FlakyStore(Clock& clock) : mem(clock) {}
-  MemoryStore mem;
-  bool down = false;
-  template <class T>
-  bool fail(Callback<T>& cb) {
-    if (down) cb(ConnectionResetError("store down"));
-    return down;
-  }
-  void admit(AdmitRequest r, Callback<Admission> cb) override { if (!fail(cb)) mem.admit(std::move(r), cb); }
-  void reconcile(Reservation r, uint64_t t, Callback<bool> cb) override { if (!fail(cb)) mem.reconcile(r, t, cb); }
-  void add_spend(std::string s, double u, Callback<double> cb) override { if (!fail(cb)) mem.add_spend(s, u, cb); }
-  void get_spend(std::vector<std::string> s, Callback<std::vector<double>> cb) override {
-    if (!fail(cb)) mem.get_spend(s, cb);
-  }
-  void publish_breaker(BreakerShare b, Duration ttl, Callback<bool> cb) override {
-    if (!fail(cb)) mem.publish_breaker(b, ttl, cb);
-  }
-  void read_breakers(std::vector<std::string> e, Callback<std::vector<std::optional<BreakerShare>>> cb) override {
-    if (!fail(cb)) mem.read_breakers(e, cb);
-  }
-  void subscribe_breakers(std::function<void(const BreakerShare&)> f) override { mem.subscribe_breakers(f); }
-  void claim_trial(std::string e, std::string i, Duration ttl, Callback<bool> cb) override {
-    if (!fail(cb)) mem.claim_trial(e, i, ttl, cb);
-  }
-  void heartbeat(std::string i, Duration ttl, Callback<uint32_t> cb) override {
-    if (!fail(cb)) mem.heartbeat(i, ttl, cb);
-  }
-};
+using FlakyStore = testing::TestStore;
 
 TEST(SharedStateTest, LimitsAreSharedAcrossInstances) {
   SimulatedClock clock;

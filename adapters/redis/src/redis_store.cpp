@@ -40,6 +40,11 @@ int64_t int_at(const redisReply* r, size_t i) {
   return i < r->elements && r->element[i]->type == REDIS_REPLY_INTEGER ? r->element[i]->integer : 0;
 }
 
+std::string refusal_reason(const resilience::SharedLimit& l, int64_t used, uint64_t need) {
+  return std::string(resilience::limit_kind_name(l.kind)) + " " + l.key + ": " + std::to_string(used) + " + " +
+         std::to_string(need) + " > " + std::to_string(l.limit);
+}
+
 Result<Admission> parse_admission(const redisReply* r, const Status& s, const AdmitRequest& req) {
   PLOKE_RETURN_IF_ERROR(reply_status(r, s));
   if (r->type != REDIS_REPLY_ARRAY || r->elements != 5) return ServerError("redis: unexpected admit reply");
@@ -53,11 +58,30 @@ Result<Admission> parse_admission(const redisReply* r, const Status& s, const Ad
   const int64_t i = int_at(r, 2) - 1;
   if (i >= 0 && static_cast<size_t>(i) < req.limits.size()) {
     const auto& l = req.limits[static_cast<size_t>(i)];
-    const uint64_t need = l.kind == LimitKind::kTokens ? req.tokens : 1;
-    a.reason = std::string(resilience::limit_kind_name(l.kind)) + " " + l.key + ": " + std::to_string(int_at(r, 3)) +
-               " + " + std::to_string(need) + " > " + std::to_string(l.limit);
+    a.reason = refusal_reason(l, int_at(r, 3), l.kind == LimitKind::kTokens ? req.tokens : 1);
   }
   return a;
+}
+
+Result<resilience::Lease> parse_lease(const redisReply* r, const Status& s, const resilience::LeaseRequest& req) {
+  PLOKE_RETURN_IF_ERROR(reply_status(r, s));
+  if (r->type != REDIS_REPLY_ARRAY || r->elements != 5) return ServerError("redis: unexpected lease reply");
+  resilience::Lease l;
+  l.granted = int_at(r, 0) == 1;
+  l.slot = int_at(r, 4);
+  if (l.granted) {
+    l.requests = static_cast<uint64_t>(std::max<int64_t>(0, int_at(r, 1)));
+    l.tokens = static_cast<uint64_t>(std::max<int64_t>(0, int_at(r, 2)));
+    return l;
+  }
+  l.retry_after = std::chrono::milliseconds(std::max<int64_t>(0, int_at(r, 1)));
+  const int64_t i = int_at(r, 2) - 1;
+  if (i >= 0 && static_cast<size_t>(i) < req.limits.size()) {
+    const auto& lim = req.limits[static_cast<size_t>(i)];
+    const uint64_t need = lim.kind == LimitKind::kTokens ? req.need_tokens : 1;
+    l.reason = refusal_reason(lim, int_at(r, 3), need);
+  }
+  return l;
 }
 
 std::optional<std::string> string_of(const redisReply* r) {
@@ -65,6 +89,19 @@ std::optional<std::string> string_of(const redisReply* r) {
   return std::string(r->str, r->len);
 }
 
+}  // namespace
+
+namespace {
+/// Each limit's key (after `prefix`), and its kind, limit and window (s) as script arguments.
+void limit_args(const std::string& prefix, const std::vector<resilience::SharedLimit>& limits,
+                std::vector<std::string>& keys, std::vector<std::string>& args) {
+  for (const auto& l : limits) {
+    keys.push_back(prefix + "rl:" + l.key);
+    args.emplace_back(kind_arg(l.kind));
+    args.push_back(std::to_string(l.limit));
+    args.push_back(std::to_string(std::max<int64_t>(1, std::chrono::duration_cast<std::chrono::seconds>(l.window).count())));
+  }
+}
 }  // namespace
 
 // ---- Engine (loop thread) ---------------------------------------------------------------
@@ -119,7 +156,8 @@ void RedisStore::Engine::flush_reconciles() {
   std::vector<std::string> keys, args{"reconcile", std::to_string(batch->size())};
   for (const auto& p : *batch) {
     args.insert(args.end(), {std::to_string(p.r.limits.size()), std::to_string(p.r.reserved_tokens),
-                             std::to_string(p.actual), std::to_string(p.r.slot), p.r.slot_id});
+                             std::to_string(p.actual), std::to_string(p.r.slot), p.r.slot_id,
+                             std::to_string(p.r.unused_requests)});
     for (const auto& l : p.r.limits) {
       keys.push_back(key("rl:" + l.key));
       args.emplace_back(kind_arg(l.kind));
@@ -236,14 +274,28 @@ void RedisStore::admit(AdmitRequest req, Callback<Admission> done) {
   run(
       [req = std::move(req), done](Engine& e) {
         std::vector<std::string> keys, args{"admit", std::to_string(req.tokens), req.slot_id, ms_arg(req.slot_ttl)};
-        for (const auto& l : req.limits) {
-          keys.push_back(e.key("rl:" + l.key));
-          args.emplace_back(kind_arg(l.kind));
-          args.push_back(std::to_string(l.limit));
-          args.push_back(std::to_string(std::max<int64_t>(1, std::chrono::duration_cast<std::chrono::seconds>(l.window).count())));
-        }
+        limit_args(e.opts.prefix, req.limits, keys, args);
         e.script(std::move(keys), std::move(args),
                  [req, done](const redisReply* r, Status s) { done(parse_admission(r, s, req)); });
+      },
+      [done](Status s) { done(s); });
+}
+
+void RedisStore::lease(resilience::LeaseRequest req, Callback<resilience::Lease> done) {
+  run(
+      [req = std::move(req), done](Engine& e) {
+        std::vector<std::string> keys, args{"lease", std::to_string(std::max<uint64_t>(1, req.requests)),
+                                            std::to_string(std::max(req.tokens, req.need_tokens)),
+                                            std::to_string(req.need_tokens), std::to_string(req.instances)};
+        std::vector<resilience::SharedLimit> windows;  // kConcurrent limits are not leased
+        for (const auto& l : req.limits)
+          if (l.kind != LimitKind::kConcurrent) windows.push_back(l);
+        limit_args(e.opts.prefix, windows, keys, args);
+        e.script(std::move(keys), std::move(args), [req = std::move(req), windows, done](const redisReply* r, Status s) {
+          resilience::LeaseRequest asked = req;
+          asked.limits = windows;  // the reply's limit index is into these
+          done(parse_lease(r, s, asked));
+        });
       },
       [done](Status s) { done(s); });
 }

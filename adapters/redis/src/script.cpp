@@ -99,24 +99,50 @@ if op == 'admit' then
     end
   end
   return {1, 0, 0, 0, now_slot}
+elseif op == 'lease' then
+  -- A block of credit on window limits (all or none), counted like admissions. ARGV:
+  -- 'lease', want_requests, want_tokens, need_tokens, instances, then per key: kind (r|t),
+  -- limit, window_s. Grants min(want, max(need, left / (2 * instances))) of each kind.
+  -- Reply {1, requests, tokens, 0, now_slot}, or a refusal as 'admit'.
+  local grant, need = {r = tonumber(ARGV[2]), t = tonumber(ARGV[3])}, {r = 1, t = tonumber(ARGV[4])}
+  local share = 2 * math.max(1, tonumber(ARGV[5]))
+  for i = 1, #KEYS do
+    local kind, limit, w = ARGV[3 + 3 * i], tonumber(ARGV[4 + 3 * i]), tonumber(ARGV[5 + 3 * i]) * 10
+    if limit > 0 then
+      local used = window_used(KEYS[i], now_slot - w, w)
+      local n = need[kind]
+      if used + n > limit then return {0, window_wait(KEYS[i], used, n, limit, w), i, used, now_slot} end
+      grant[kind] = math.min(grant[kind], math.max(n, math.floor((limit - used) / share)))
+    end
+  end
+  for i = 1, #KEYS do
+    local kind, win = ARGV[3 + 3 * i], tonumber(ARGV[5 + 3 * i])
+    local add = string.format('%d', grant[kind])  -- an integer's digits, never 1e+17
+    redis.call('HINCRBY', KEYS[i], now_slot, add)
+    redis.call('HINCRBY', KEYS[i], 't', add)
+    redis.call('HSETNX', KEYS[i], 'lo', now_slot - win * 10)
+    redis.call('EXPIRE', KEYS[i], win + 2)
+  end
+  return {1, grant.r, grant.t, 0, now_slot}
 elseif op == 'reconcile' then
-  -- Several reservations at once. ARGV: 'reconcile', n, then per reservation: nkeys,
-  -- reserved, actual, slot, slot_id, the kind of each of its keys; KEYS: theirs, in order.
+  -- Several reservations (and lease leftovers) at once. ARGV: 'reconcile', n, then per
+  -- reservation: nkeys, reserved, actual, slot, slot_id, unused_requests, the kind of each
+  -- of its keys; KEYS: theirs, in order. A slot that left the window is left alone.
   local a, k = 3, 0
   for _ = 1, tonumber(ARGV[2]) do
     local nk = tonumber(ARGV[a])
-    local delta = tonumber(ARGV[a + 2]) - tonumber(ARGV[a + 1])
+    local delta = {t = tonumber(ARGV[a + 2]) - tonumber(ARGV[a + 1]), r = -tonumber(ARGV[a + 5])}
     local slot, slot_id = ARGV[a + 3], ARGV[a + 4]
     for j = 1, nk do
-      local kind, key = ARGV[a + 4 + j], KEYS[k + j]
+      local kind, key = ARGV[a + 5 + j], KEYS[k + j]
       if kind == 'c' then
         redis.call('ZREM', key, slot_id)
-      elseif kind == 't' and delta ~= 0 and redis.call('HEXISTS', key, slot) == 1 then
-        redis.call('HINCRBY', key, slot, delta)
-        redis.call('HINCRBY', key, 't', delta)
+      elseif delta[kind] ~= 0 and redis.call('HEXISTS', key, slot) == 1 then
+        redis.call('HINCRBY', key, slot, delta[kind])
+        redis.call('HINCRBY', key, 't', delta[kind])
       end
     end
-    a, k = a + 5 + nk, k + nk
+    a, k = a + 6 + nk, k + nk
   end
   return 1
 elseif op == 'heartbeat' then

@@ -19,7 +19,7 @@ const KeySet kLaneKeys = {"max_in_flight", "interactive_capacity", "normal_capac
                           "short_prompt_chars", "short_output_tokens", "long_output_tokens"};
 
 const KeySet kSharedKeys = {"url", "instance_id", "timeout_ms", "connect_timeout_ms", "heartbeat_ms",
-                            "rate_limits_on_failure"};
+                            "rate_limits_on_failure", "lease_ms"};
 
 }  // namespace
 
@@ -173,6 +173,7 @@ void Parser::shared(const toml::node& n) {
   if (auto* x = t->get("timeout_ms")) int_range(*x, "shared.timeout_ms", sh.timeout_ms, 1, 60000);
   if (auto* x = t->get("connect_timeout_ms")) int_range(*x, "shared.connect_timeout_ms", sh.connect_timeout_ms, 1, 60000);
   if (auto* x = t->get("heartbeat_ms")) int_range(*x, "shared.heartbeat_ms", sh.heartbeat_ms, 100, 600000);
+  if (auto* x = t->get("lease_ms")) int_range(*x, "shared.lease_ms", sh.lease_ms, 0, 10000);
   if (auto* x = t->get("rate_limits_on_failure")) {
     const KeySet modes = {"local_share", "refuse"};
     auto v = choice(*x, "shared.rate_limits_on_failure", modes, "expected local_share or refuse");

@@ -236,6 +236,7 @@ toml::table shared_to_toml(const SharedConfig& sh) {
   put_i64(t, "connect_timeout_ms", sh.connect_timeout_ms);
   put_i64(t, "heartbeat_ms", sh.heartbeat_ms);
   put_str(t, "rate_limits_on_failure", sh.rate_limits_on_failure);
+  put_i64(t, "lease_ms", sh.lease_ms);
   return t;
 }
 

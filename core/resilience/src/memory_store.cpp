@@ -56,6 +56,15 @@ struct MemoryStore::State {
   std::map<std::string, TimePoint, std::less<>> instances PLOKE_GUARDED_BY(mu);
   std::vector<std::function<void(const BreakerShare&)>> subscribers PLOKE_GUARDED_BY(mu);
 
+  /// What window limit `l` counts now (slots that left the window are dropped).
+  int64_t window_used(const SharedLimit& l, TimePoint now) PLOKE_REQUIRES(mu) {
+    auto& w = windows[l.key];
+    w.erase(w.begin(), w.lower_bound(slot_of(now) - window_slots(l)));
+    int64_t used = 0;
+    for (const auto& kv : w) used += kv.second;
+    return used;
+  }
+
   /// The refusal of limit `l` for a request that needs `need`, or nullopt when it fits.
   std::optional<Admission> check(const SharedLimit& l, uint64_t need, TimePoint now, const AdmitRequest& req)
       PLOKE_REQUIRES(mu) {
@@ -76,10 +85,7 @@ struct MemoryStore::State {
       return a;
     }
     auto& w = windows[l.key];
-    const int64_t cur = slot_of(now), oldest = cur - window_slots(l);
-    w.erase(w.begin(), w.lower_bound(oldest));
-    int64_t used = 0;
-    for (const auto& kv : w) used += kv.second;
+    const int64_t used = window_used(l, now);
     if (used + static_cast<int64_t>(need) <= static_cast<int64_t>(l.limit)) return std::nullopt;
     over(used);
     a.retry_after = l.window;
@@ -118,21 +124,57 @@ Admission MemoryStore::admit_now(const AdmitRequest& req) {
   return a;
 }
 
+Lease MemoryStore::lease_now(const LeaseRequest& req) {
+  const TimePoint now = clock_.now();
+  const uint64_t share = 2 * std::max<uint64_t>(1, req.instances);
+  Lease out;
+  uint64_t requests = std::max<uint64_t>(1, req.requests), tokens = std::max(req.tokens, req.need_tokens);
+  MutexLock lock(st_->mu);
+  AdmitRequest probe{{}, req.need_tokens, "", {}};
+  for (const auto& l : req.limits) {
+    if (l.kind == LimitKind::kConcurrent) continue;  // not leased
+    const bool is_tokens = l.kind == LimitKind::kTokens;
+    const uint64_t need = is_tokens ? req.need_tokens : 1;
+    if (auto refused = st_->check(l, need, now, probe)) {
+      out.retry_after = refused->retry_after;
+      out.reason = std::move(refused->reason);
+      return out;
+    }
+    if (l.limit == 0) continue;
+    const uint64_t left = l.limit - static_cast<uint64_t>(st_->window_used(l, now));
+    uint64_t& grant = is_tokens ? tokens : requests;
+    grant = std::min(grant, std::max(need, left / share));
+  }
+  out.granted = true;
+  out.requests = requests;
+  out.tokens = tokens;
+  out.slot = slot_of(now);
+  for (const auto& l : req.limits) {
+    if (l.kind == LimitKind::kConcurrent) continue;
+    st_->windows[l.key][out.slot] += static_cast<int64_t>(l.kind == LimitKind::kTokens ? out.tokens : out.requests);
+  }
+  return out;
+}
+
 void MemoryStore::reconcile_now(const Reservation& r, uint64_t actual_tokens) {
   MutexLock lock(st_->mu);
   for (const auto& l : r.limits) {
     if (l.kind == LimitKind::kConcurrent) {
       st_->slots[l.key].erase(r.slot_id);
-    } else if (l.kind == LimitKind::kTokens) {
-      auto& w = st_->windows[l.key];
-      if (auto it = w.find(r.slot); it != w.end()) {
-        it->second += static_cast<int64_t>(actual_tokens) - static_cast<int64_t>(r.reserved_tokens);
-      }
+      continue;
     }
+    const int64_t delta = l.kind == LimitKind::kTokens
+                              ? static_cast<int64_t>(actual_tokens) - static_cast<int64_t>(r.reserved_tokens)
+                              : -static_cast<int64_t>(r.unused_requests);
+    if (delta == 0) continue;
+    auto& w = st_->windows[l.key];
+    if (auto it = w.find(r.slot); it != w.end()) it->second += delta;
   }
 }
 
 void MemoryStore::admit(AdmitRequest req, Callback<Admission> done) { done(admit_now(req)); }
+
+void MemoryStore::lease(LeaseRequest req, Callback<Lease> done) { done(lease_now(req)); }
 
 void MemoryStore::reconcile(Reservation r, uint64_t actual_tokens, Callback<bool> done) {
   reconcile_now(r, actual_tokens);

@@ -4,6 +4,8 @@
 #include <algorithm>
 #include <atomic>
 
+#include "shared_leases.h"
+
 namespace ploke::resilience {
 
 struct SharedState::Core : std::enable_shared_from_this<Core> {
@@ -31,6 +33,39 @@ struct SharedState::Core : std::enable_shared_from_this<Core> {
   BreakerListener listener PLOKE_GUARDED_BY(mu);
   std::optional<TimerId> heartbeat_timer PLOKE_GUARDED_BY(mu);
   bool heartbeat_stopped PLOKE_GUARDED_BY(mu) = false;
+  std::unique_ptr<detail::LeaseBook> leases;  // null: leases off (set once, at construction)
+
+  void send_reconcile(const Reservation& r, uint64_t actual_tokens) {
+    std::weak_ptr<Core> weak = weak_from_this();
+    store.reconcile(r, actual_tokens, [weak](Result<bool> res) {
+      if (auto self = weak.lock()) self->observe(res.status());
+    });
+  }
+  /// Gives the unused credit of leases back to the store (a reconcile each, batched by it).
+  void give_back(std::vector<Reservation>& back) {
+    for (auto& r : back) send_reconcile(r, 0);
+    back.clear();
+  }
+  /// Takes the set's next lease ahead of time (take() asked for it): no request waits.
+  void renew_lease(const AdmitRequest& req) {
+    std::vector<Reservation> back;
+    if (skip_store()) return leases->renewed(req.limits, nullptr, clock.now(), back);
+    std::weak_ptr<Core> weak = weak_from_this();
+    store.lease(leases->ask(req, live.load()), [weak, limits = req.limits](Result<Lease> r) {
+      auto self = weak.lock();
+      if (!self) return;
+      self->observe(r.status());
+      std::vector<Reservation> returned;
+      self->leases->renewed(limits, r.ok() && r->granted ? &*r : nullptr, self->clock.now(), returned);
+      self->give_back(returned);
+    });
+  }
+  void expire_leases(bool all = false) {
+    if (!leases) return;
+    std::vector<Reservation> back;
+    leases->expire(clock.now(), back, all);
+    give_back(back);
+  }
 
   void beat(Duration ttl) {
     std::weak_ptr<Core> weak = weak_from_this();
@@ -49,6 +84,7 @@ struct SharedState::Core : std::enable_shared_from_this<Core> {
     heartbeat_timer = clock.schedule_after(every, [weak, &clock, every, ttl] {
       auto self = weak.lock();
       if (!self) return;
+      self->expire_leases();
       self->beat(ttl);
       self->schedule_heartbeat(clock, every, ttl);
     });
@@ -113,6 +149,7 @@ struct SharedState::Core : std::enable_shared_from_this<Core> {
 SharedState::SharedState(Clock& clock, SharedStore& store, SharedStateOptions options)
     : clock_(clock), store_(store), opts_(std::move(options)), local_(clock),
       core_(std::make_shared<Core>(store, clock, opts_)) {
+  if (opts_.lease > Duration{0}) core_->leases = std::make_unique<detail::LeaseBook>(opts_.lease);
   std::weak_ptr<Core> weak = core_;
   store_.subscribe_breakers([weak](const BreakerShare& b) {
     if (auto self = weak.lock()) self->deliver(b);
@@ -141,12 +178,51 @@ void SharedState::stop_heartbeat() {
 }
 
 Admission SharedState::admit(const AdmitRequest& req) {
+  if (!core_->leases || !detail::LeaseBook::leasable(req)) return admit_each(req);
+  const TimePoint now = clock_.now();
+  std::vector<Reservation> back;
+  core_->leases->expire(now, back);
+  detail::LeaseBook::Taken held = core_->leases->take(req, now);
+  Admission a;
+  if (held.reservation) {
+    core_->give_back(back);
+    if (held.renew) core_->renew_lease(req);
+    a.allowed = true;
+    a.reservation = std::move(*held.reservation);
+    return a;
+  }
+  core_->leases->drop(req.limits, back);
+  core_->give_back(back);
+  const LeaseRequest ask = core_->leases->ask(req, core_->live.load());
+  Result<Lease> r = ConnectionResetError("shared store degraded: not retried yet");
+  if (!core_->skip_store()) {
+    r = wait_store<Lease>(clock_, [&](SharedStore::Callback<Lease> cb) { store_.lease(ask, std::move(cb)); });
+    core_->observe(r.status());
+  }
+  if (!r.ok()) return admit_degraded(req);
+  if (!r->granted) {
+    a.retry_after = r->retry_after;
+    a.reason = std::move(r->reason);
+    return a;
+  }
+  back.clear();
+  a.allowed = true;
+  a.reservation = core_->leases->hold(req, *r, clock_.now(), back);
+  core_->give_back(back);
+  return a;
+}
+
+Admission SharedState::admit_each(const AdmitRequest& req) {
   Result<Admission> r = ConnectionResetError("shared store degraded: not retried yet");
   if (!core_->skip_store()) {
     r = wait_store<Admission>(clock_, [&](SharedStore::Callback<Admission> cb) { store_.admit(req, std::move(cb)); });
     core_->observe(r.status());
   }
   if (r.ok()) return std::move(*r);
+  return admit_degraded(req);
+}
+
+Admission SharedState::admit_degraded(const AdmitRequest& req) {
   if (opts_.refuse_rate_limits_when_degraded) {
     core_->count(&SharedCounters::rate_limit_refused);
     Admission refused;
@@ -166,15 +242,22 @@ Admission SharedState::admit(const AdmitRequest& req) {
   return a;
 }
 
+void SharedState::return_leases() { core_->expire_leases(true); }
+
+std::pair<uint64_t, uint64_t> SharedState::lease_credit(const std::vector<SharedLimit>& limits) const {
+  return core_->leases ? core_->leases->held(limits) : std::pair<uint64_t, uint64_t>{0, 0};
+}
+
 void SharedState::reconcile(const Reservation& r, uint64_t actual_tokens) {
   if (r.local) {
     local_.reconcile_now(r, actual_tokens);
     return;
   }
-  std::weak_ptr<Core> weak = core_;
-  store_.reconcile(r, actual_tokens, [weak](Result<bool> res) {
-    if (auto self = weak.lock()) self->observe(res.status());
-  });
+  const bool concurrent = std::any_of(r.limits.begin(), r.limits.end(),
+                                      [](const SharedLimit& l) { return l.kind == LimitKind::kConcurrent; });
+  if (!concurrent && r.unused_requests == 0 && actual_tokens == r.reserved_tokens) return;  // nothing to correct
+  if (!concurrent && core_->leases && core_->leases->absorb(r, actual_tokens, clock_.now())) return;
+  core_->send_reconcile(r, actual_tokens);
 }
 
 Result<std::vector<double>> SharedState::spend(const std::vector<std::string>& scopes) {
@@ -255,6 +338,7 @@ bool SharedState::claim_trial(const std::string& endpoint) {
 }
 
 uint32_t SharedState::heartbeat() {
+  core_->expire_leases();
   Result<uint32_t> r = wait_store<uint32_t>(clock_, [&](SharedStore::Callback<uint32_t> cb) {
     store_.heartbeat(opts_.instance_id, opts_.heartbeat_ttl, std::move(cb));
   });
@@ -263,7 +347,10 @@ uint32_t SharedState::heartbeat() {
   return core_->live.load();
 }
 
-void SharedState::heartbeat_async() { core_->beat(opts_.heartbeat_ttl); }
+void SharedState::heartbeat_async() {
+  core_->expire_leases();
+  core_->beat(opts_.heartbeat_ttl);
+}
 
 uint32_t SharedState::live_instances() const { return core_->live.load(); }
 bool SharedState::degraded() const { return core_->degraded.load(); }

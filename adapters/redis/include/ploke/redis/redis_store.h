@@ -88,6 +88,7 @@ class RedisStore final : public resilience::SharedStore {
   void start(const std::vector<net::EventLoop*>& loops);
 
   void admit(resilience::AdmitRequest req, Callback<resilience::Admission> done) override;
+  void lease(resilience::LeaseRequest req, Callback<resilience::Lease> done) override;
   void reconcile(resilience::Reservation r, uint64_t actual_tokens, Callback<bool> done) override;
   void add_spend(std::string scope, double usd, Callback<double> done) override;
   void get_spend(std::vector<std::string> scopes, Callback<std::vector<double>> done) override;

@@ -143,6 +143,7 @@ struct SharedConfig {
   std::optional<int64_t> connect_timeout_ms;  ///< default 500
   std::optional<int64_t> heartbeat_ms;        ///< default 1000; an instance silent for 3 beats is gone
   std::string rate_limits_on_failure;         ///< "" (= local_share) | local_share | refuse
+  std::optional<int64_t> lease_ms;            ///< rate-limit lease lifetime (default 200; 0 = per request)
   bool operator==(const SharedConfig&) const = default;
 };
 

@@ -20,12 +20,42 @@
 // breaker states are re-read (pub/sub loses what was sent while away) and handed to the
 // breaker listener like published ones.
 //
+// Leases (SharedStateOptions::lease > 0): requests whose limits are all windows
+// (kRequests, kTokens) are admitted from a local quota block instead of one store call
+// each. An instance takes a lease for the request's set of limits (SharedStore::lease():
+// atomic across them, counted in the current slot like admissions) and admits from its
+// credit without calling the store until the credit runs out or the lease expires (one
+// lease lifetime after it was granted). Once a third of the credit or a quarter of the
+// lifetime is left, one request takes the next lease without waiting for the answer (a
+// grant in the same slot joins the held credit, another replaces it), so under steady
+// load no request waits for the store; a request that finds no credit takes one and
+// waits. Size: 1.5 × the set's requests (admitted or not) in the last lease lifetime, at
+// least the request's need; the store caps it at what is left in the window ÷ (2 × live
+// instances), so near exhaustion leases shrink to one request and the limit stays exact.
+// Unused credit is given back (a reconcile, batched by the store; a slot that left the
+// window is left alone) at the first admission or heartbeat after expiry, or when a new
+// lease replaces it; token corrections of requests admitted from a live lease go into its
+// credit. Requests with a kConcurrent limit keep one store admission each (in-flight
+// slots stay per request). A failed lease call degrades exactly as an admission does (the
+// failure policy above).
+//
+// Margin: credit counted in slot s may be used up to one lease lifetime later (plus the
+// lease call's round trip, and the 100 ms slot for credit joined in the same slot), so a
+// window-long interval can see, on top of the limit, the credit the group held unused at
+// its start: at most each instance's lease, about 1.5 × its rate × the lease lifetime
+// (never above what was left ÷ (2 × instances)), i.e. ≈ 1.5 × lease lifetime of the
+// group's traffic (0.3 s at 200 ms: 3 requests at 10 req/s). The slot window itself is
+// conservative by one slot. The other way round, credit an instance holds unused is not
+// available to the others until it is given back: near the limit, another instance may
+// be refused for up to one lease lifetime (plus a heartbeat).
+//
 // Thread-safety: thread-safe.
 #pragma once
 
 #include <functional>
 #include <map>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "ploke/core/clock.h"
@@ -46,6 +76,9 @@ struct SharedStateOptions {
   /// request nothing, not a timeout each. Heartbeats and reconciles still try, and the
   /// first request after the interval does; a success ends the degraded state.
   Duration degraded_retry = std::chrono::seconds(1);
+  /// Lease lifetime (see "Leases" above; [shared] lease_ms); 0 = one store admission per
+  /// request.
+  Duration lease{0};
 };
 
 struct SharedCounters {
@@ -69,8 +102,13 @@ class SharedState {
 
   /// Atomic admission on every limit; the local share when the store fails.
   Admission admit(const AdmitRequest& req);
-  /// Corrects and releases an admission (does not wait for the store).
+  /// Corrects and releases an admission (does not wait for the store; nothing to send
+  /// when nothing changes or a live lease takes the correction).
   void reconcile(const Reservation& r, uint64_t actual_tokens);
+  /// Gives back the unused credit of every held lease now (e.g. before stopping).
+  void return_leases();
+  /// The credit (requests, tokens) held for a set of limits; (0, 0) without a live lease.
+  std::pair<uint64_t, uint64_t> lease_credit(const std::vector<SharedLimit>& limits) const;
 
   /// Spend counters for budgets; an error while the store fails (refuse hard budgets).
   Result<std::vector<double>> spend(const std::vector<std::string>& scopes);
@@ -108,6 +146,8 @@ class SharedState {
 
  private:
   struct Core;  // what fire-and-forget callbacks hold on to (they may outlive this object)
+  Admission admit_each(const AdmitRequest& req);      // one store admission
+  Admission admit_degraded(const AdmitRequest& req);  // the failure policy
 
   Clock& clock_;
   SharedStore& store_;

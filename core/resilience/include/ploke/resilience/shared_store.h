@@ -24,6 +24,15 @@
 // instance never holds one. The check of every limit and the reservation on all of them
 // happen atomically (all or nothing).
 //
+// Leases (lease()): a block of credit on every window limit of a request (requests and
+// tokens), counted in the current slot exactly like admissions, atomically across the
+// limits. SharedState admits requests from it without calling the store and gives the
+// unused part back with reconcile() (Reservation::unused_requests and reserved_tokens
+// against 0 actual tokens; a slot already outside the window is left alone). The store
+// grants min(wanted, max(need, remaining ÷ (2 × instances))) of each kind over the limits
+// of that kind, so blocks shrink to the request's need near exhaustion; a limit without
+// room for the need refuses as admit() does.
+//
 // Thread-safety: implementations are thread-safe.
 #pragma once
 
@@ -67,6 +76,27 @@ struct Reservation {
   int64_t slot = 0;     ///< the slot (time / kSlotMs) the tokens were reserved in
   std::string slot_id;
   bool local = false;   ///< admitted by SharedState's local fallback, not by the store
+  /// Requests counted but not used (a lease's leftover): reconcile() takes them off the
+  /// kRequests limits (in `slot`, if it is still in the window).
+  uint64_t unused_requests = 0;
+};
+
+/// A lease: credit on window limits (kRequests, kTokens; never kConcurrent).
+struct LeaseRequest {
+  std::vector<SharedLimit> limits;  ///< all granted or none
+  uint64_t requests = 1;            ///< credit wanted (at least 1: the asking request)
+  uint64_t tokens = 0;              ///< at least need_tokens
+  uint64_t need_tokens = 0;         ///< the asking request's tokens
+  uint32_t instances = 1;           ///< live instances: the fair share of what is left
+};
+
+struct Lease {
+  bool granted = false;
+  Duration retry_after{0};  ///< when refused: as Admission::retry_after
+  std::string reason;       ///< when refused: as Admission::reason
+  uint64_t requests = 0;    ///< granted: ≥ 1 (the wanted count when no kRequests limit)
+  uint64_t tokens = 0;      ///< granted: ≥ need_tokens (the wanted count when no kTokens limit)
+  int64_t slot = 0;         ///< the slot the credit is counted in
 };
 
 struct Admission {
@@ -94,7 +124,10 @@ class SharedStore {
   virtual ~SharedStore() = default;
 
   virtual void admit(AdmitRequest req, Callback<Admission> done) = 0;
-  /// Corrects the reserved tokens to `actual_tokens` and releases the concurrent slot.
+  /// Counts a block of credit on every limit (all or none); see "Leases" above.
+  virtual void lease(LeaseRequest req, Callback<Lease> done) = 0;
+  /// Corrects the reserved tokens to `actual_tokens`, gives back `unused_requests` and
+  /// releases the concurrent slot.
   virtual void reconcile(Reservation r, uint64_t actual_tokens, Callback<bool> done) = 0;
   /// Adds to a spend counter; reports the new total.
   virtual void add_spend(std::string scope, double usd, Callback<double> done) = 0;
@@ -145,6 +178,7 @@ class MemoryStore final : public SharedStore {
   ~MemoryStore() override;
 
   void admit(AdmitRequest req, Callback<Admission> done) override;
+  void lease(LeaseRequest req, Callback<Lease> done) override;
   void reconcile(Reservation r, uint64_t actual_tokens, Callback<bool> done) override;
   void add_spend(std::string scope, double usd, Callback<double> done) override;
   void get_spend(std::vector<std::string> scopes, Callback<std::vector<double>> done) override;
@@ -157,6 +191,7 @@ class MemoryStore final : public SharedStore {
 
   /// Synchronous admission (the store answers at once): SharedState's local fallback.
   Admission admit_now(const AdmitRequest& req);
+  Lease lease_now(const LeaseRequest& req);
   void reconcile_now(const Reservation& r, uint64_t actual_tokens);
 
  private:
