@@ -1,17 +1,33 @@
 // W3C Trace Context headers. See ploke/core/trace_context.h.
 #include "ploke/core/trace_context.h"
 
+#include <array>
+#include <cstdint>
+
 namespace ploke {
 namespace {
 
+// 1 for the lower-case hex digits. The checks below run over every byte without an early
+// exit (a traceparent is checked several times per request: branch-free loops the
+// compiler vectorises).
+constexpr std::array<uint8_t, 256> kLowerHex = [] {
+  std::array<uint8_t, 256> t{};
+  for (int c = '0'; c <= '9'; ++c) t[static_cast<size_t>(c)] = 1;
+  for (int c = 'a'; c <= 'f'; ++c) t[static_cast<size_t>(c)] = 1;
+  return t;
+}();
+
 bool lower_hex(std::string_view s) {
-  for (char c : s) {
-    if (!((c >= '0' && c <= '9') || (c >= 'a' && c <= 'f'))) return false;
-  }
-  return true;
+  uint8_t ok = 1;
+  for (char c : s) ok &= kLowerHex[static_cast<unsigned char>(c)];
+  return ok != 0;
 }
 
-bool all_zeros(std::string_view s) { return s.find_first_not_of('0') == std::string_view::npos; }
+bool all_zeros(std::string_view s) {
+  uint8_t any = 0;
+  for (char c : s) any |= static_cast<uint8_t>(c ^ '0');
+  return any == 0;
+}
 
 }  // namespace
 
