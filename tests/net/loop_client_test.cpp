@@ -14,6 +14,8 @@
 #include <atomic>
 #include <cstdio>
 #include <fstream>
+#include <map>
+#include <optional>
 #include <sstream>
 #include <condition_variable>
 #include <mutex>
@@ -91,14 +93,15 @@ class LoopClientTest : public ::testing::Test {
       EXPECT_NE(EventLoop::current(), nullptr);
       HttpRequest out;
       out.method = req.method;
-      out.base_url = upstream_ ? upstream_->url() : base_override_;
+      out.base_url = base_for_ ? base_for_(req) : upstream_ ? upstream_->url() : base_override_;
       out.path = req.path;
       out.body = req.body;
       auto fwd = std::make_shared<Forward>(res);
       fwd->self = fwd;
       fwd->inside_start = true;
       Forward* raw = fwd.get();
-      std::shared_ptr<Call> call(client_.start(out, opts, *raw).release());
+      LoopHttpClient& client = custom_ ? *custom_ : client_;
+      std::shared_ptr<Call> call(client.start(out, opts, *raw).release());
       raw->inside_start = false;
       res.on_cancel([call] { call->cancel(); });
     });
@@ -122,6 +125,8 @@ class LoopClientTest : public ::testing::Test {
   std::unique_ptr<HttpServer> upstream_;
   std::unique_ptr<HttpServer> front_;
   std::string base_override_;
+  std::function<std::string(const Request&)> base_for_;  // per request, when set
+  std::unique_ptr<LoopHttpClient> custom_;                 // used instead of client_ when set
 };
 
 // Writes "." every 10 ms until the exchange ends; each timer holds a copy of the functor.
@@ -295,6 +300,96 @@ TEST_F(LoopClientTest, IdleConnectionClosedByTheUpstreamLeavesThePoolAtOnce) {
   EXPECT_EQ(r->status, 200);
   EXPECT_EQ(r->body, "up /b");
   EXPECT_EQ(client_.connections_opened(), 2u);
+}
+
+// A host name is looked up on the resolver thread, never on the loop: while one name's
+// lookup hangs, a request to another name on the same loop (one thread) is answered; an IP
+// literal is never looked up; a name that cannot be resolved is a classified error.
+TEST_F(LoopClientTest, HostNamesAreResolvedOffTheLoop) {
+  start_upstream([](Request& req, Responder res) { res.respond(200, ct("text/plain"), "up " + req.path); });
+  std::mutex mu;
+  std::condition_variable cv;
+  bool release = false;
+  std::map<std::string, int> asked;
+  LoopHttpClient::Options o;
+  o.resolver = [&](const std::string& host) -> Result<std::vector<std::string>> {
+    std::unique_lock<std::mutex> lk(mu);
+    ++asked[host];
+    if (host == "nowhere.test") return ConnectionResetError("cannot resolve nowhere.test: no such host");
+    if (host == "slow.test") cv.wait(lk, [&] { return release; });
+    return std::vector<std::string>{"127.0.0.1"};
+  };
+  custom_ = std::make_unique<LoopHttpClient>(clock_, o);
+  const std::string port = upstream_->url().substr(upstream_->url().rfind(':') + 1);
+  base_for_ = [port, this](const Request& req) {
+    if (req.path == "/ip") return upstream_->url();
+    return "http://" + req.path.substr(1) + ":" + port;  // "/slow.test" → http://slow.test:PORT
+  };
+  start_front();
+  HttpClient tester(clock_);
+  std::optional<Result<HttpResponse>> slow;
+  std::thread t([&] { slow = send_and_wait(tester, clock_, get("/slow.test"), CallOptions{}); });
+  ASSERT_TRUE(wait_until(clock_, [&] { std::lock_guard<std::mutex> l(mu); return asked["slow.test"] == 1; }));
+  HttpClient tester2(clock_);
+  auto fast = send_and_wait(tester2, clock_, get("/fast.test"), CallOptions{});  // same loop, while slow.test hangs
+  ASSERT_TRUE(fast.ok());
+  EXPECT_EQ(fast->body, "up /fast.test");
+  auto ip = send_and_wait(tester2, clock_, get("/ip"), CallOptions{});
+  ASSERT_TRUE(ip.ok());
+  EXPECT_EQ(ip->status, 200);
+  auto bad = send_and_wait(tester2, clock_, get("/nowhere.test"), CallOptions{});
+  ASSERT_TRUE(bad.ok());
+  EXPECT_EQ(bad->status, 502);
+  EXPECT_NE(bad->body.find("cannot resolve nowhere.test"), std::string::npos) << bad->body;
+  {
+    std::lock_guard<std::mutex> l(mu);
+    release = true;
+  }
+  cv.notify_all();
+  t.join();
+  ASSERT_TRUE(slow && slow->ok());
+  EXPECT_EQ((*slow)->body, "up /slow.test");
+  bad = send_and_wait(tester2, clock_, get("/nowhere.test"), CallOptions{});  // a failure is not cached
+  std::lock_guard<std::mutex> l(mu);
+  EXPECT_EQ(asked, (std::map<std::string, int>{{"fast.test", 1}, {"nowhere.test", 2}, {"slow.test", 1}}));
+}
+
+// Answers are kept for dns_ttl (on the client's clock), then looked up again while the old
+// addresses keep serving; a failed refresh keeps them. (A pooled connection needs no
+// address: only new connections look names up.)
+TEST_F(LoopClientTest, AnswersAreKeptForTheTtlThenLookedUpAgain) {
+  start_upstream([](Request& req, Responder res) { res.respond(200, ct("text/plain"), "up " + req.path); });
+  SimulatedClock sim;
+  std::atomic<int> lookups{0};
+  std::atomic<bool> fail{false};
+  LoopHttpClient::Options o;
+  o.dns_ttl = std::chrono::seconds(30);
+  o.max_idle_per_origin = 0;  // every call opens a connection, so every call needs the address
+  o.resolver = [&](const std::string&) -> Result<std::vector<std::string>> {
+    ++lookups;
+    if (fail) return ConnectionResetError("resolver down");
+    return std::vector<std::string>{"127.0.0.1"};
+  };
+  custom_ = std::make_unique<LoopHttpClient>(sim, o);
+  const std::string port = upstream_->url().substr(upstream_->url().rfind(':') + 1);
+  base_for_ = [port](const Request&) { return "http://api.test:" + port; };
+  start_front();
+  HttpClient tester(clock_);
+  auto ok = [&] {
+    auto r = send_and_wait(tester, clock_, get("/x"), CallOptions{});
+    return r.ok() && r->status == 200;
+  };
+  ASSERT_TRUE(ok());
+  ASSERT_TRUE(ok());
+  EXPECT_EQ(lookups.load(), 1);  // cached
+  sim.advance(std::chrono::seconds(31));
+  ASSERT_TRUE(ok());  // the stale answer serves; a refresh starts
+  EXPECT_TRUE(wait_until(clock_, [&] { return lookups.load() == 2; }));
+  fail = true;
+  sim.advance(std::chrono::seconds(31));
+  ASSERT_TRUE(ok());  // the refresh fails: the old addresses stay
+  EXPECT_TRUE(wait_until(clock_, [&] { return lookups.load() == 3; }));
+  EXPECT_TRUE(ok());
 }
 
 TEST_F(LoopClientTest, ReusedConnectionClosedByTheUpstreamIsRetriedForGet) {

@@ -126,11 +126,11 @@ bool idempotent(std::string_view m) {
 }
 
 
-Result<std::vector<sockaddr_storage>> resolve(const Target& t) {
+Result<std::vector<sockaddr_storage>> resolve(const Target& t, int flags) {
   addrinfo hints{};
   hints.ai_family = AF_UNSPEC;
   hints.ai_socktype = SOCK_STREAM;
-  hints.ai_flags = AI_NUMERICSERV;
+  hints.ai_flags = AI_NUMERICSERV | flags;
   addrinfo* ai = nullptr;
   if (int rc = getaddrinfo(t.host.c_str(), t.port.c_str(), &hints, &ai); rc != 0 || ai == nullptr) {
     return ConnectionResetError("cannot resolve " + t.host + ": " + gai_strerror(rc));

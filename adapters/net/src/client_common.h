@@ -29,8 +29,9 @@ Result<Target> parse_http_url(std::string_view url, bool allow_https = false);
 
 bool idempotent(std::string_view method);
 
-/// The addresses of `t` (getaddrinfo, numeric port); kConnectionReset when unresolvable.
-Result<std::vector<sockaddr_storage>> resolve(const Target& t);
+/// The addresses of `t` (getaddrinfo, numeric port, plus `flags`, e.g. AI_NUMERICHOST);
+/// kConnectionReset when unresolvable.
+Result<std::vector<sockaddr_storage>> resolve(const Target& t, int flags = 0);
 socklen_t addr_len(const sockaddr_storage& a);
 /// kTimeout for `phase` talking to `key` (an origin).
 Status timeout_status(TimeoutPhase phase, const std::string& key);

@@ -35,15 +35,17 @@
 #include "client_common.h"
 #include "io_constants.h"
 #include "loop_internal.h"
+#include "loop_resolver.h"
 #include "ploke/net/event_loop.h"
 #include "tls.h"
 
 namespace ploke::net {
 
 struct LoopHttpClient::Shared {
-  Shared(Clock& c, Options o) : clock(c), options(std::move(o)) {}
+  Shared(Clock& c, Options o) : clock(c), options(std::move(o)), resolver(options.resolver) {}
   Clock& clock;
   const Options options;
+  detail::Resolver resolver;  // host names, off the loops
   std::atomic<size_t> opened{0};
   std::atomic<size_t> loop_calls{0};
   std::atomic<size_t> fallback_calls{0};
@@ -158,6 +160,7 @@ struct AsyncCall : std::enable_shared_from_this<AsyncCall> {
 
   void begin();
   void connect_next();
+  void on_resolved(Result<const detail::Addresses*> addrs);
   void connected();
   void do_handshake();
   void send_tls();
@@ -182,8 +185,13 @@ struct AsyncCall : std::enable_shared_from_this<AsyncCall> {
 };
 
 struct LoopState {
-  LoopState(EventLoop& l, std::shared_ptr<LoopHttpClient::Shared> s) : loop(l), shared(std::move(s)) {}
+  LoopState(EventLoop& l, std::shared_ptr<LoopHttpClient::Shared> s)
+      : loop(l),
+        shared(std::move(s)),
+        dns(std::make_shared<detail::DnsCache>(shared->resolver, shared->clock, shared->options.dns_ttl,
+                                               detail::poster(l))) {}
   ~LoopState() {
+    dns->abandon();
     // The server is stopping: every call still here ends now (kCancelled), then the pool.
     while (!calls.empty()) {
       std::shared_ptr<AsyncCall> c = calls.begin()->second;
@@ -195,8 +203,8 @@ struct LoopState {
 
   EventLoop& loop;
   std::shared_ptr<LoopHttpClient::Shared> shared;
+  std::shared_ptr<detail::DnsCache> dns;  // host names → addresses (answers come back to this loop)
   std::map<std::string, std::vector<Conn>, std::less<>> idle;
-  std::map<std::string, std::vector<sockaddr_storage>, std::less<>> resolved;  // key → addresses
   std::map<AsyncCall*, std::shared_ptr<AsyncCall>> calls;  // in flight
 
   Conn acquire(const std::string& key) {
@@ -244,14 +252,6 @@ struct LoopState {
       c.close();
       return;
     }
-  }
-  // Resolved addresses of `t` (cached per origin: the loop never blocks on DNS twice).
-  Result<const std::vector<sockaddr_storage>*> resolve(const detail::Target& t) {
-    auto it = resolved.find(t.key);
-    if (it != resolved.end()) return &it->second;
-    auto addrs = detail::resolve(t);
-    if (!addrs.ok()) return addrs.status();
-    return &resolved.emplace(t.key, std::move(addrs).value()).first->second;
   }
 };
 
@@ -343,9 +343,17 @@ void AsyncCall::connect_next() {
     do_send();
     return;
   }
-  auto addrs = loop->resolve(target);
+  connect_at = loop->shared->clock.now();  // the lookup counts in the connect timeout
+  phase = Phase::kConnecting;
+  loop->dns->lookup(target, [self = shared_from_this()](Result<const detail::Addresses*> a) { self->on_resolved(a); });
+}
+
+// The origin's addresses (now, or from the resolver thread): a non-blocking connect to the
+// first that takes it.
+void AsyncCall::on_resolved(Result<const detail::Addresses*> addrs) {
+  if (phase == Phase::kDone) return;
+  if (flag->cancel_requested.load(std::memory_order_relaxed)) return complete(CancelledError("call cancelled"));
   if (!addrs.ok()) return complete(addrs.status());
-  connect_at = loop->shared->clock.now();
   for (const sockaddr_storage& a : **addrs) {
     const int s = ::socket(a.ss_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
     if (s < 0) continue;

@@ -32,8 +32,10 @@
 #pragma once
 
 #include <cstddef>
+#include <functional>
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "ploke/core/clock.h"
 #include "ploke/core/transport.h"
@@ -49,6 +51,12 @@ class HttpClient final : public Transport {
     bool verify_tls = true;
     /// PEM CA bundle for verification; empty: OpenSSL's default paths (SSL_CERT_FILE).
     std::string ca_file;
+    /// LoopHttpClient: how long a host name's addresses are used before they are looked
+    /// up again (the old ones serve while the new lookup runs).
+    Duration dns_ttl = std::chrono::seconds(30);
+    /// LoopHttpClient: resolves a host name to IP literals, on its resolver thread (custom
+    /// DNS, tests); empty: getaddrinfo.
+    std::function<Result<std::vector<std::string>>(const std::string& host)> resolver;
   };
 
   explicit HttpClient(Clock& clock);

@@ -30,6 +30,13 @@
 //     the loop while it is pooled: a server closing an idle connection (or sending bytes
 //     nobody asked for) has it dropped from the pool at once, and reuse costs no system
 //     call; one idle for a second or more is also probed (MSG_PEEK) before reuse.
+//   * Host names never block a loop: an IP literal is used as is; a name is looked up on
+//     the client's resolver threads (at most 4, made as needed; getaddrinfo, or
+//     Options::resolver), the answer
+//     comes back to the loop that asked, and each loop keeps it for Options::dns_ttl (30 s;
+//     after that the old addresses serve while a new lookup runs, and are kept if it
+//     fails). The lookup counts in the connect timeout. A name that cannot be resolved
+//     is kConnectionReset ("cannot resolve HOST: …") and is not cached.
 //   * Flow control: set_paused(call, true) on the loop stops reading the response (a proxy
 //     whose client is slower than the upstream); set_paused(call, false) resumes.
 //   * Call::cancel() from any thread: on_complete(kCancelled) follows on the loop thread
