@@ -61,7 +61,8 @@ uint64_t fnv1a(std::string_view s, uint64_t basis) {
 
 Status apply_request_headers(const Headers& headers, const std::vector<std::string>& registered,
                              const std::string& trace_id, adapters::inbound::RoutingHints& hints, RequestMeta& meta,
-                             bool traced, double sample_ratio) {
+                             const OtlpExporter* otlp) {
+  const bool traced = otlp != nullptr;
   PLOKE_RETURN_IF_ERROR(apply_header_overrides(headers, hints));
   if (!hints.policy.empty()) PLOKE_RETURN_IF_ERROR(check_policy(hints.policy, registered));
   if (hints.deadline_ms) meta.deadline = std::chrono::milliseconds(*hints.deadline_ms);
@@ -80,7 +81,7 @@ Status apply_request_headers(const Headers& headers, const std::vector<std::stri
   } else {
     const std::string trace = span_id_hex(fnv1a(trace_id, 0x84222325cbf29ce4ULL)) +
                               span_id_hex(fnv1a(trace_id, 0x9e3779b97f4a7c15ULL));
-    meta.traceparent = "00-" + trace + "-" + server_span + (trace_id_sampled(trace, sample_ratio) ? "-01" : "-00");
+    meta.traceparent = "00-" + trace + "-" + server_span + (trace_id_sampled(trace, otlp->sample_ratio()) ? "-01" : "-00");
     meta.tracestate.clear();
   }
   return Status::Ok();
@@ -175,10 +176,9 @@ void ChatCall::refuse(const Status& st) {
 Status ChatCall::prepare() {
   PLOKE_RETURN_IF_ERROR(session_.parse(x_, in_));
   ChatRequest& req = in_.request;
-  const bool traced = gw_.opts_.otlp != nullptr;
-  PLOKE_RETURN_IF_ERROR(apply_request_headers(request_.headers, gw_.client_.policies(), trace_id_, in_.hints, req.meta, traced,
-                                              traced ? gw_.opts_.otlp->sample_ratio() : 1.0));
-  control_.attempt_spans = traced;
+  PLOKE_RETURN_IF_ERROR(
+      apply_request_headers(request_.headers, gw_.client_.policies(), trace_id_, in_.hints, req.meta, gw_.opts_.otlp));
+  control_.attempt_spans = gw_.opts_.otlp != nullptr;
   requested_model_ = req.model;
   if (inflight_.grant_) {  // a client key's allowed models: the model and each fallback model
     PLOKE_RETURN_IF_ERROR(ClientAuth::check_model(*inflight_.grant_, requested_model_));

@@ -40,14 +40,14 @@ Status check_policy(const std::string& policy, const std::vector<std::string>& r
 /// What every gateway call takes from its request's headers: the overrides
 /// (apply_header_overrides(), the policy checked against `registered`) onto `hints`, and
 /// onto `meta` the deadline and priority they give, `trace_id` as the request id and the
-/// client's W3C trace context (traceparent / tracestate). `traced` (OpenTelemetry on): the
-/// gateway's SERVER span joins the trace (its id derived from `trace_id`), so
+/// client's W3C trace context (traceparent / tracestate). With `otlp` (OpenTelemetry on):
+/// the gateway's SERVER span joins the trace (its id derived from `trace_id`), so
 /// meta.traceparent names that span as parent; with no valid client traceparent a new trace
 /// starts (ids derived from `trace_id`; sampled flag set when trace_id_sampled() admits the
-/// new trace id at `sample_ratio`). Off: the client's traceparent as sent.
+/// new trace id at otlp->sample_ratio()). Without: the client's traceparent as sent.
 Status apply_request_headers(const Headers& headers, const std::vector<std::string>& registered,
                              const std::string& trace_id, adapters::inbound::RoutingHints& hints, RequestMeta& meta,
-                             bool traced, double sample_ratio = 1.0);
+                             const OtlpExporter* otlp);
 
 /// Appends a later façade call's trace `t` (another of the n choices) to `merged`:
 /// attempts renumbered after the earlier ones, candidates once each, `note` then t's

@@ -55,10 +55,9 @@ std::optional<oa::WireError> EmbeddingsCall::read() {
 Status EmbeddingsCall::prepare() {
   if (inflight_.grant_) PLOKE_RETURN_IF_ERROR(ClientAuth::check_model(*inflight_.grant_, req_.model));
   adapters::inbound::RoutingHints hints;
-  const bool traced = gw_.opts_.otlp != nullptr;
-  PLOKE_RETURN_IF_ERROR(apply_request_headers(request_.headers, gw_.client_.policies(), trace_id_, hints, req_.meta, traced,
-                                              traced ? gw_.opts_.otlp->sample_ratio() : 1.0));
-  control_.attempt_spans = traced;
+  PLOKE_RETURN_IF_ERROR(
+      apply_request_headers(request_.headers, gw_.client_.policies(), trace_id_, hints, req_.meta, gw_.opts_.otlp));
+  control_.attempt_spans = gw_.opts_.otlp != nullptr;
   control_.policy = hints.policy;
   control_.pin = hints.pin;
   control_.cancel = &inflight_.token_;

@@ -232,15 +232,20 @@ std::string encode_otlp_metrics(const std::vector<const OtlpHistogram*>& metrics
   return o;
 }
 
+bool ratio_admits(uint64_t x, double ratio) {
+  if (ratio >= 1.0) return true;
+  if (ratio <= 0.0) return false;
+  return (x >> 1) < static_cast<uint64_t>(ratio * 9223372036854775808.0);  // ratio × 2^63
+}
+
 bool trace_id_sampled(std::string_view trace_id_hex, double ratio) {
   if (ratio >= 1.0) return true;
-  if (ratio <= 0.0 || trace_id_hex.size() != 32) return false;
+  if (trace_id_hex.size() != 32) return false;
   uint64_t low = 0;
   const char* first = trace_id_hex.data() + 16;
   const auto [end, ec] = std::from_chars(first, first + 16, low, 16);
   if (ec != std::errc() || end != first + 16) return false;
-  const auto bound = static_cast<uint64_t>(ratio * 9223372036854775808.0);  // ratio × 2^63
-  return (low >> 1) < bound;
+  return ratio_admits(low, ratio);
 }
 
 bool traceparent_sampled(std::string_view traceparent) {

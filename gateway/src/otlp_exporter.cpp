@@ -1,7 +1,6 @@
 // OtlpExporter: the bounded queue, the metrics and the export thread (ploke/gateway/otlp.h).
 #include "ploke/gateway/otlp.h"
 
-#include <cstdio>
 #include <functional>
 #include <utility>
 
@@ -74,11 +73,7 @@ void OtlpExporter::on_tick() {
 bool OtlpExporter::sampled(const RequestTelemetry& r) const {
   if (valid_traceparent(r.server_traceparent)) return traceparent_sampled(r.server_traceparent);
   if (valid_traceparent(r.traceparent)) return traceparent_sampled(r.traceparent);
-  if (opts_.sample_ratio >= 1.0) return true;
-  char hex[33];
-  std::snprintf(hex, sizeof hex, "%016llx%016llx", 0ULL,
-                static_cast<unsigned long long>(std::hash<std::string>{}(r.gateway_trace_id)));
-  return trace_id_sampled(hex, opts_.sample_ratio);
+  return ratio_admits(std::hash<std::string>{}(r.gateway_trace_id), opts_.sample_ratio);
 }
 
 void OtlpExporter::record(RequestTelemetry r) {

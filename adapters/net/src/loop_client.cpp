@@ -89,6 +89,18 @@ struct AsyncCall;
 /// the call reading on it; null while the connection is pooled, when readiness means the
 /// server closed it or sent bytes nobody asked for (the pool drops it at once).
 struct ConnWatch {
+  ConnWatch() = default;
+  ConnWatch(const ConnWatch&) = delete;
+  ConnWatch& operator=(const ConnWatch&) = delete;
+  ~ConnWatch() { off(); }
+  void on() {
+    if (!added) event_add(&ev, nullptr);
+    added = true;
+  }
+  void off() {
+    if (added) event_del(&ev);
+    added = false;
+  }
   LoopState* loop = nullptr;
   AsyncCall* owner = nullptr;
   std::string key;  // the pool it sits in while idle
@@ -100,16 +112,12 @@ struct ConnWatch {
 struct Conn {
   int fd = -1;
   ssl_st* ssl = nullptr;
-  ConnWatch* watch = nullptr;  // owned
+  std::unique_ptr<ConnWatch> watch;
   TimePoint idle_since{};
   void close() {
-    if (watch != nullptr) {
-      if (watch->added) event_del(&watch->ev);
-      delete watch;
-    }
+    watch.reset();
     if (ssl != nullptr) detail::tls_free(ssl);
     if (fd >= 0) ::close(fd);
-    watch = nullptr;
     ssl = nullptr;
     fd = -1;
   }
@@ -136,7 +144,7 @@ struct AsyncCall : std::enable_shared_from_this<AsyncCall> {
 
   int fd = -1;
   ssl_st* ssl = nullptr;  // https:// once the TCP connection is up
-  ConnWatch* watch = nullptr;  // made on the first read; moves to the pool with the socket
+  std::unique_ptr<ConnWatch> watch;  // made on the first read; moves to the pool with the socket
   bool reused = false;
   int attempt = 0;
   Phase phase = Phase::kConnecting;
@@ -180,6 +188,7 @@ struct AsyncCall : std::enable_shared_from_this<AsyncCall> {
   void cancel_now();
   void set_paused(bool p);
   void disarm_io();
+  void drop_write();
   void watch_read(bool on);
   Conn take_conn();
 };
@@ -210,7 +219,7 @@ struct LoopState {
   Conn acquire(const std::string& key) {
     auto it = idle.find(key);
     while (it != idle.end() && !it->second.empty()) {
-      Conn c = it->second.back();
+      Conn c = std::move(it->second.back());
       it->second.pop_back();
       if (shared->clock.now() - c.idle_since < kProbeIdle) return c;
       char b;
@@ -231,12 +240,9 @@ struct LoopState {
     }
     c.watch->owner = nullptr;
     c.watch->key = key;
-    if (!c.watch->added) {
-      event_add(&c.watch->ev, nullptr);
-      c.watch->added = true;
-    }
+    c.watch->on();
     c.idle_since = shared->clock.now();
-    v.push_back(c);
+    v.push_back(std::move(c));
   }
   // An idle connection's socket is readable: EOF, an error or stray bytes (the server is
   // done with it), or for TLS perhaps records without data (session tickets: kept).
@@ -245,9 +251,9 @@ struct LoopState {
     if (it == idle.end()) return;
     auto& v = it->second;
     for (size_t i = 0; i < v.size(); ++i) {
-      if (v[i].watch != w) continue;
+      if (v[i].watch.get() != w) continue;
       if (v[i].ssl != nullptr && detail::tls_idle_alive(v[i].ssl)) return;
-      Conn c = v[i];
+      Conn c = std::move(v[i]);
       v.erase(v.begin() + static_cast<std::ptrdiff_t>(i));
       c.close();
       return;
@@ -260,9 +266,7 @@ using detail::timeout_status;
 
 void AsyncCall::arm(short events) {
   if (events == EV_READ) {
-    if (io_assigned) event_del(&io);
-    io_assigned = false;
-    io_events = 0;
+    drop_write();
     watch_read(true);
     return;
   }
@@ -333,7 +337,7 @@ void AsyncCall::connect_next() {
   Conn pooled = attempt == 0 ? loop->acquire(target.key) : Conn{};
   fd = pooled.fd;
   ssl = pooled.ssl;
-  watch = pooled.watch;
+  watch = std::move(pooled.watch);
   if (watch != nullptr) watch->owner = this;
   reused = fd >= 0;
   sent = 0;
@@ -472,37 +476,36 @@ void AsyncCall::sent_all() {
 }
 
 void AsyncCall::disarm_io() {
+  drop_write();
+  watch_read(false);
+}
+
+void AsyncCall::drop_write() {
   if (io_assigned) event_del(&io);
   io_assigned = false;
   io_events = 0;
-  watch_read(false);
 }
 
 // The connection's read event on (made on first use) or off.
 void AsyncCall::watch_read(bool on) {
   if (!on) {
-    if (watch != nullptr && watch->added) event_del(&watch->ev);
-    if (watch != nullptr) watch->added = false;
+    if (watch != nullptr) watch->off();
     return;
   }
   if (watch == nullptr) {
-    watch = new ConnWatch;
+    watch = std::make_unique<ConnWatch>();
     watch->loop = loop;
-    event_assign(&watch->ev, detail::base_of(loop->loop), fd, EV_READ | EV_PERSIST, conn_watch_cb, watch);
+    event_assign(&watch->ev, detail::base_of(loop->loop), fd, EV_READ | EV_PERSIST, conn_watch_cb, watch.get());
   }
   watch->owner = this;
-  if (!watch->added) {
-    event_add(&watch->ev, nullptr);
-    watch->added = true;
-  }
+  watch->on();
 }
 
 // The connection leaves the call (to the pool or to close()).
 Conn AsyncCall::take_conn() {
-  Conn c{fd, ssl, watch};
+  Conn c{fd, ssl, std::move(watch)};
   fd = -1;
   ssl = nullptr;
-  watch = nullptr;
   return c;
 }
 
@@ -638,12 +641,8 @@ void AsyncCall::complete(Status st, bool keep) {
   phase = Phase::kDone;
   auto self = shared_from_this();
   const bool pool = keep && st.ok() && fd >= 0;
-  if (pool) {  // the read event stays added: the pool's watch
-    if (io_assigned) event_del(&io);
-    io_assigned = false;
-  } else {
-    disarm_io();
-  }
+  if (pool) drop_write();  // the read event stays added: the pool's watch
+  else disarm_io();
   if (timer_assigned) evtimer_del(&timer);
   timer_assigned = false;
   if (pool) loop->release(target.key, take_conn());

@@ -115,7 +115,7 @@ void DnsCache::answered(const std::string& key, Result<Addresses> r) {
   if (it == entries_.end()) return;
   Entry& e = it->second;
   e.pending = false;
-  if (r.ok() && !r->empty()) {
+  if (r.ok()) {  // never empty: both lookups fail instead
     e.addrs = std::move(*r);
     e.have = true;
     e.at = clock_.now();
@@ -124,7 +124,7 @@ void DnsCache::answered(const std::string& key, Result<Addresses> r) {
   e.waiters.clear();
   for (Ready& w : waiters) {
     if (e.have) w(&e.addrs);
-    else w(r.ok() ? ConnectionResetError("cannot resolve " + key) : r.status());
+    else w(r.status());
   }
 }
 

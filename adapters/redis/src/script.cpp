@@ -59,6 +59,16 @@ local function window_wait(key, used, need, limit, w)
   return w * 100
 end
 
+-- Counts `add` in the current slot of window `key` (`win`: the window in seconds). The
+-- count is written as an integer's digits (Lua would write 1e17 as 1e+17, which Redis refuses).
+local function count(key, add, win)
+  add = string.format('%d', add)
+  redis.call('HINCRBY', key, now_slot, add)
+  redis.call('HINCRBY', key, 't', add)
+  redis.call('HSETNX', key, 'lo', now_slot - win * 10)
+  redis.call('EXPIRE', key, win + 2)
+end
+
 -- nil when limit i admits `need`, else the refusal {0, wait_ms, i, used, now_slot}.
 local function refusal(i, kind, limit, win, tokens, slot_id)
   if limit <= 0 then return nil end
@@ -89,13 +99,10 @@ if op == 'admit' then
     if kind == 'c' then
       redis.call('ZADD', KEYS[i], now_ms + ttl, slot_id)
       redis.call('PEXPIRE', KEYS[i], ttl + 1000)
+    elseif kind == 't' then
+      count(KEYS[i], tokens, win)
     else
-      local add = 1
-      if kind == 't' then add = tokens end
-      redis.call('HINCRBY', KEYS[i], now_slot, add)
-      redis.call('HINCRBY', KEYS[i], 't', add)
-      redis.call('HSETNX', KEYS[i], 'lo', now_slot - win * 10)
-      redis.call('EXPIRE', KEYS[i], win + 2)
+      count(KEYS[i], 1, win)
     end
   end
   return {1, 0, 0, 0, now_slot}
@@ -116,12 +123,7 @@ elseif op == 'lease' then
     end
   end
   for i = 1, #KEYS do
-    local kind, win = ARGV[3 + 3 * i], tonumber(ARGV[5 + 3 * i])
-    local add = string.format('%d', grant[kind])  -- an integer's digits, never 1e+17
-    redis.call('HINCRBY', KEYS[i], now_slot, add)
-    redis.call('HINCRBY', KEYS[i], 't', add)
-    redis.call('HSETNX', KEYS[i], 'lo', now_slot - win * 10)
-    redis.call('EXPIRE', KEYS[i], win + 2)
+    count(KEYS[i], grant[ARGV[3 + 3 * i]], tonumber(ARGV[5 + 3 * i]))
   end
   return {1, grant.r, grant.t, 0, now_slot}
 elseif op == 'reconcile' then

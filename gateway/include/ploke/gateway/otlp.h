@@ -143,6 +143,8 @@ struct RequestTelemetry {
 /// OpenTelemetry SDKs use, so services with the same ratio decide alike. ratio ≥ 1: always;
 /// ≤ 0: never.
 bool trace_id_sampled(std::string_view trace_id_hex, double ratio);
+/// The same rule over a number standing for a trace id's last 8 bytes.
+bool ratio_admits(uint64_t x, double ratio);
 /// The sampled bit of a valid traceparent's flags (false for an invalid one).
 bool traceparent_sampled(std::string_view traceparent);
 
