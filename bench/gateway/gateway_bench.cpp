@@ -13,6 +13,7 @@
 #include "ploke/core/secret_registry.h"
 #include "ploke/gateway/client_keys.h"
 #include "ploke/gateway/gateway.h"
+#include "ploke/gateway/otlp.h"
 #include "ploke/simulator/engine.h"
 
 namespace {
@@ -171,6 +172,38 @@ void BM_GatewayInProcess(benchmark::State& st) {
   if (sink->status != 200) st.SkipWithError("not 200");
 }
 BENCHMARK(BM_GatewayInProcess)->Unit(benchmark::kMicrosecond);
+
+// What the export thread does per request: its spans (the request and two attempts) made
+// and encoded in a batch of 512, and its metrics folded.
+void BM_OtlpSpansEncode(benchmark::State& st) {
+  gateway::RequestTelemetry r;
+  r.request_model = r.response_model = "gpt-4o";
+  r.provider = "openai";
+  r.gateway_trace_id = "0123456789abcdef0123";
+  r.server = gateway::TraceIds::parse("00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01");
+  r.total = std::chrono::microseconds(900);
+  r.input_tokens = 12;
+  r.output_tokens = 34;
+  r.attempts.push_back({"openai#1", "openai", "gpt-4o", "127.0.0.1:8080", Duration(0), std::chrono::microseconds(400),
+                        StatusCode::kServerError, 0, 0, {}, false});
+  r.attempts.push_back({"openai#1", "openai", "gpt-4o", "127.0.0.1:8080", std::chrono::microseconds(400),
+                        std::chrono::microseconds(500), StatusCode::kOk, 12, 34, {}, false});
+  for (auto& a : r.attempts) a.span_id = gateway::TraceIds::parse("00-0af7651916cd43dd8448eb211c80319c-00f067aa0ba902b7-01").span_id;
+  for (auto& a : r.attempts) a.has_span_id = true;
+  const std::vector<gateway::RequestTelemetry> batch(512, r);
+  Random random(1);
+  size_t bytes = 0;
+  for (auto _ : st) {
+    gateway::OtlpTraceBatch spans("ploke-gateway", 512 * 3);
+    for (const auto& q : batch) spans.add(q, random, 1'735'689'600'000'000'000);
+    const std::string body = std::move(spans).finish();
+    bytes = body.size();
+    benchmark::DoNotOptimize(body.data());
+  }
+  st.SetItemsProcessed(static_cast<int64_t>(st.iterations()) * 512);
+  st.counters["bytes_per_request"] = static_cast<double>(bytes) / 512;
+}
+BENCHMARK(BM_OtlpSpansEncode)->Unit(benchmark::kMicrosecond);
 
 }  // namespace
 

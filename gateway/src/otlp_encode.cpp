@@ -15,24 +15,31 @@
 namespace ploke::gateway {
 namespace {
 
+using namespace std::string_view_literals;
+
+constexpr char kHex[] = "0123456789abcdef";
+
 // Written by hand (ploke::json's escaper for every string): the export thread encodes
-// every span, and a DOM per span costs more than the request it describes.
-// Keys (the encoder's own and the attribute names) are static ASCII literals: unescaped.
-void put_key(std::string& o, std::string_view key) {
-  o += '"';
-  o += key;
-  o += "\":";
+// every span, and a DOM or a span object per span costs more than the request it
+// describes. Keys (the encoder's own and the attribute names) are static ASCII literals:
+// unescaped.
+void put_u64(std::string& o, uint64_t v) {
+  char buf[24];
+  const auto [end, ec] = std::to_chars(buf, buf + sizeof buf, v);
+  o.append(buf, end);
 }
 
-void put_string(std::string& o, std::string_view key, std::string_view v) {
-  put_key(o, key);
-  ploke::json::append_quoted(o, v);
+void put_i64(std::string& o, int64_t v) {
+  char buf[24];
+  const auto [end, ec] = std::to_chars(buf, buf + sizeof buf, v);
+  o.append(buf, end);
 }
 
 void put_u64_string(std::string& o, std::string_view key, uint64_t v) {  // OTLP JSON: 64-bit ints are strings
-  put_key(o, key);
   o += '"';
-  o += std::to_string(v);
+  o += key;
+  o += "\":\""sv;
+  put_u64(o, v);
   o += '"';
 }
 
@@ -43,62 +50,47 @@ void put_double(std::string& o, double v) {
   o.append(buf, ec == std::errc() ? end : buf);
 }
 
-void put_attributes(std::string& o, const std::vector<OtlpAttribute>& attrs) {
-  put_key(o, "attributes");
-  o += '[';
-  for (size_t i = 0; i < attrs.size(); ++i) {
-    if (i != 0) o += ',';
-    o += '{';
-    o += "\"key\":\"";
-    o += attrs[i].key;
-    o += "\",\"value\":{";
-    if (const auto* s = std::get_if<std::string>(&attrs[i].value)) {
-      put_string(o, "stringValue", *s);
-    } else if (const auto* n = std::get_if<int64_t>(&attrs[i].value)) {
-      put_key(o, "intValue");
-      o += '"' + std::to_string(*n) + '"';
-    } else {
-      put_key(o, "doubleValue");
-      put_double(o, std::get<double>(attrs[i].value));
-    }
-    o += "}}";
-  }
+// One attribute; `first` is false when one was written before it in the same list.
+void attr(std::string& o, bool& first, std::string_view key, std::string_view value) {
+  o += first ? "{\"key\":\""sv : ",{\"key\":\""sv;
+  first = false;
+  o += key;
+  o += "\",\"value\":{\"stringValue\":"sv;
+  ploke::json::append_quoted(o, value);
+  o += "}}"sv;
+}
+
+void attr_int(std::string& o, bool& first, std::string_view key, int64_t value) {
+  o += first ? "{\"key\":\""sv : ",{\"key\":\""sv;
+  first = false;
+  o += key;
+  o += "\",\"value\":{\"intValue\":\""sv;
+  put_i64(o, value);
+  o += "\"}}"sv;
+}
+
+void put_labels(std::string& o, const std::vector<std::pair<std::string_view, std::string>>& labels) {
+  o += "\"attributes\":["sv;
+  bool first = true;
+  for (const auto& [k, v] : labels) attr(o, first, k, v);
   o += ']';
 }
 
-void put_resource_and_scope_open(std::string& o, const std::string& service_name, std::string_view list) {
-  o += "{\"resource\":{";
-  put_attributes(o, {{"service.name", service_name}, {"telemetry.sdk.name", std::string("ploke-sim")},
-                     {"telemetry.sdk.language", std::string("cpp")}});
-  o += "},";
-  put_key(o, list);
-  o += "[{\"scope\":{\"name\":\"ploke.gateway\",\"version\":\"0.1\"},";
-}
-
-void put_span(std::string& o, const OtlpSpan& s) {
-  o += '{';
-  put_string(o, "traceId", s.trace_id);
-  o += ',';
-  put_string(o, "spanId", s.span_id);
-  if (!s.parent_span_id.empty()) {
-    o += ',';
-    put_string(o, "parentSpanId", s.parent_span_id);
-  }
-  o += ',';
-  put_string(o, "name", s.name);
-  o += ",\"kind\":" + std::to_string(s.kind) + ',';
-  put_u64_string(o, "startTimeUnixNano", s.start_ns);
-  o += ',';
-  put_u64_string(o, "endTimeUnixNano", s.end_ns);
-  o += ',';
-  put_attributes(o, s.attributes);
-  o += s.error ? ",\"status\":{\"code\":2}}" : ",\"status\":{}}";
+void put_resource_and_scope_open(std::string& o, std::string_view service_name, std::string_view list) {
+  o += "{\"resource\":{\"attributes\":["sv;
+  bool first = true;
+  attr(o, first, "service.name", service_name);
+  attr(o, first, "telemetry.sdk.name", "ploke-sim");
+  attr(o, first, "telemetry.sdk.language", "cpp");
+  o += "]},\""sv;
+  o += list;
+  o += "\":[{\"scope\":{\"name\":\"ploke.gateway\",\"version\":\"0.1\"},"sv;
 }
 
 void put_point(std::string& o, const OtlpHistogramPoint& p, uint64_t start_ns, uint64_t now_ns,
                const std::vector<double>& bounds) {
   o += '{';
-  put_attributes(o, p.attributes);
+  put_labels(o, p.attributes);
   o += ',';
   put_u64_string(o, "startTimeUnixNano", start_ns);
   o += ',';
@@ -106,30 +98,37 @@ void put_point(std::string& o, const OtlpHistogramPoint& p, uint64_t start_ns, u
   o += ',';
   put_u64_string(o, "count", p.count);
   for (auto [key, v] : {std::pair{"sum", p.sum}, std::pair{"min", p.min}, std::pair{"max", p.max}}) {
-    o += ',';
-    put_key(o, key);
+    o += ",\""sv;
+    o += key;
+    o += "\":"sv;
     put_double(o, v);
   }
-  o += ",\"bucketCounts\":[";
-  for (size_t i = 0; i < p.buckets.size(); ++i) o += (i != 0 ? ",\"" : "\"") + std::to_string(p.buckets[i]) + '"';
-  o += "],\"explicitBounds\":[";
+  o += ",\"bucketCounts\":["sv;
+  for (size_t i = 0; i < p.buckets.size(); ++i) {
+    o += i != 0 ? ",\""sv : "\""sv;
+    put_u64(o, p.buckets[i]);
+    o += '"';
+  }
+  o += "],\"explicitBounds\":["sv;
   for (size_t i = 0; i < bounds.size(); ++i) {
     if (i != 0) o += ',';
     put_double(o, bounds[i]);
   }
-  o += "]}";
+  o += "]}"sv;
 }
 
-std::string hex_id(Random& random, size_t bytes) {
-  static constexpr char kHex[] = "0123456789abcdef";
-  std::string out;
+// N hex digits drawn from `random`, not all zeros (an invalid id).
+template <size_t N>
+std::array<char, N> random_hex(Random& random) {
+  std::array<char, N> out{};
   for (;;) {
-    out.clear();
-    for (size_t i = 0; i < bytes; i += 8) {
+    uint64_t any = 0;
+    for (size_t i = 0; i < N; i += 16) {
       uint64_t v = random.next_u64();
-      for (size_t k = 0; k < 16 && out.size() < 2 * bytes; ++k, v >>= 4) out += kHex[v & 15];
+      any |= v;
+      for (size_t k = 0; k < 16; ++k, v >>= 4) out[i + k] = kHex[v & 15];
     }
-    if (out.find_first_not_of('0') != std::string::npos) return out;  // all zeros is invalid
+    if (any != 0) return out;
   }
 }
 
@@ -138,49 +137,82 @@ uint64_t at(int64_t base_ns, Duration d) {
   return v < 0 ? 0 : static_cast<uint64_t>(v);
 }
 
-void add_usage_attrs(std::vector<OtlpAttribute>& a, std::optional<uint64_t> in, std::optional<uint64_t> out) {
-  if (in) a.push_back({"gen_ai.usage.input_tokens", static_cast<int64_t>(*in)});
-  if (out) a.push_back({"gen_ai.usage.output_tokens", static_cast<int64_t>(*out)});
+// The fields every span has, up to its attribute list's opening bracket.
+struct SpanHead {
+  std::string_view trace_id, span_id, parent_span_id;  // parent "": a root span
+  std::string_view operation, model;                    // name: "{operation} {model}"
+  int kind = 0;
+  uint64_t start_ns = 0, end_ns = 0;
+};
+
+void open_span(std::string& o, const SpanHead& h) {
+  o += "{\"traceId\":\""sv;
+  o += h.trace_id;
+  o += "\",\"spanId\":\""sv;
+  o += h.span_id;
+  if (!h.parent_span_id.empty()) {
+    o += "\",\"parentSpanId\":\""sv;
+    o += h.parent_span_id;
+  }
+  o += "\",\"name\":\""sv;
+  ploke::json::append_escaped(o, h.operation);
+  o += ' ';
+  ploke::json::append_escaped(o, h.model);
+  o += "\",\"kind\":"sv;
+  o += static_cast<char>('0' + h.kind);
+  o += ',';
+  put_u64_string(o, "startTimeUnixNano", h.start_ns);
+  o += ',';
+  put_u64_string(o, "endTimeUnixNano", h.end_ns);
+  o += ",\"attributes\":["sv;
 }
 
-OtlpSpan attempt_span(const RequestTelemetry& r, const AttemptTelemetry& a, const OtlpSpan& parent, Random& random,
-                      uint64_t start_ns, uint64_t end_ns) {
-  OtlpSpan s;
-  s.trace_id = parent.trace_id;
-  s.span_id = a.span_id.size() == 16 ? a.span_id : hex_id(random, 8);
-  s.parent_span_id = parent.span_id;
-  s.name = r.operation + " " + a.model;
-  s.kind = 3;  // CLIENT
-  s.start_ns = start_ns;
-  s.end_ns = end_ns;
-  s.error = a.outcome != StatusCode::kOk;
-  s.attributes = {{"gen_ai.operation.name", r.operation},
-                  {"gen_ai.provider.name", a.provider},
-                  {"gen_ai.request.model", a.model},
-                  {"ploke.endpoint.id", a.endpoint_id}};
-  if (!s.error) s.attributes.push_back({"gen_ai.response.model", a.model});
-  if (!a.server_address.empty()) s.attributes.push_back({"server.address", a.server_address});
-  if (s.error) s.attributes.push_back({"error.type", std::string(status_code_name(a.outcome))});
-  if (!s.error) add_usage_attrs(s.attributes, a.input_tokens, a.output_tokens);
-  return s;
+void close_span(std::string& o, bool error) { o += error ? "],\"status\":{\"code\":2}}"sv : "],\"status\":{}}"sv; }
+
+void put_attempt(std::string& o, const RequestTelemetry& r, const AttemptTelemetry& a, const SpanHead& root,
+                 Random& random, uint64_t start_ns, uint64_t end_ns) {
+  const std::array<char, 16> drawn = a.has_span_id ? a.span_id : random_hex<16>(random);
+  const bool error = a.outcome != StatusCode::kOk;
+  open_span(o, {root.trace_id, std::string_view(drawn.data(), 16), root.span_id, r.operation, a.model, 3, start_ns, end_ns});
+  bool first = true;
+  attr(o, first, "gen_ai.operation.name", r.operation);
+  attr(o, first, "gen_ai.provider.name", a.provider);
+  attr(o, first, "gen_ai.request.model", a.model);
+  attr(o, first, "ploke.endpoint.id", a.endpoint_id);
+  if (!error) attr(o, first, "gen_ai.response.model", a.model);
+  if (!a.server_address.empty()) attr(o, first, "server.address", a.server_address);
+  if (error) attr(o, first, "error.type", status_code_name(a.outcome));
+  if (!error) {
+    attr_int(o, first, "gen_ai.usage.input_tokens", static_cast<int64_t>(a.input_tokens));
+    attr_int(o, first, "gen_ai.usage.output_tokens", static_cast<int64_t>(a.output_tokens));
+  }
+  close_span(o, error);
 }
 
 }  // namespace
 
-void OtlpHistogram::add(const std::vector<OtlpAttribute>& attrs, double value) {
-  std::string key;
-  for (const auto& a : attrs) {
-    key += a.key;
-    key += '=';
-    if (const auto* s = std::get_if<std::string>(&a.value)) key += *s;
-    key += '\x1f';
-  }
-  OtlpHistogramPoint& p = points[key];
-  if (p.count == 0) {
-    p.attributes = attrs;
+TraceIds TraceIds::parse(std::string_view tp) {
+  TraceIds ids;
+  if (!valid_traceparent(tp)) return ids;  // version-traceid-parentid-flags
+  std::copy_n(tp.data() + 3, 32, ids.trace_id.begin());
+  std::copy_n(tp.data() + 36, 16, ids.span_id.begin());
+  ids.valid = true;
+  ids.sampled = traceparent_sampled(tp);
+  return ids;
+}
+
+void OtlpHistogram::add(std::span<const OtlpLabel> attrs, double value) {
+  key_.clear();
+  for (const auto& a : attrs) key_.append(a.key).append(1, '=').append(a.value).append(1, '\x1f');
+  auto it = points.find(std::string_view(key_));
+  if (it == points.end()) {
+    it = points.emplace(key_, OtlpHistogramPoint{}).first;
+    OtlpHistogramPoint& p = it->second;
+    for (const auto& a : attrs) p.attributes.emplace_back(a.key, std::string(a.value));
     p.buckets.assign(bounds.size() + 1, 0);
     p.min = p.max = value;
   }
+  OtlpHistogramPoint& p = it->second;
   ++p.count;
   p.sum += value;
   p.min = std::min(p.min, value);
@@ -189,46 +221,75 @@ void OtlpHistogram::add(const std::vector<OtlpAttribute>& attrs, double value) {
   ++p.buckets[i];  // OTLP: bucket i counts (bounds[i-1], bounds[i]]
 }
 
-std::string encode_otlp_traces(const std::vector<OtlpSpan>& spans, const std::string& service_name) {
-  std::string o;
-  o.reserve(256 + spans.size() * 700);
-  o += "{\"resourceSpans\":[";
-  put_resource_and_scope_open(o, service_name, "scopeSpans");
-  o += "\"spans\":[";
-  for (size_t i = 0; i < spans.size(); ++i) {
-    if (i != 0) o += ',';
-    put_span(o, spans[i]);
+OtlpTraceBatch::OtlpTraceBatch(std::string_view service_name, size_t reserve_spans) {
+  out_.reserve(256 + reserve_spans * 720);
+  out_ += "{\"resourceSpans\":["sv;
+  put_resource_and_scope_open(out_, service_name, "scopeSpans");
+  out_ += "\"spans\":["sv;
+}
+
+size_t OtlpTraceBatch::add(const RequestTelemetry& r, Random& random, int64_t unix_ns_at_start) {
+  // The trace: the ids sent upstream, else the client's trace with a new span, else new.
+  const std::array<char, 32> trace = r.server.valid ? r.server.trace_id : r.client.valid ? r.client.trace_id : random_hex<32>(random);
+  const std::array<char, 16> span = r.server.valid ? r.server.span_id : random_hex<16>(random);
+  SpanHead root{std::string_view(trace.data(), 32), std::string_view(span.data(), 16),
+                r.client.valid ? r.client.span() : std::string_view(), r.operation, r.request_model, 2,
+                at(unix_ns_at_start, Duration(0)), at(unix_ns_at_start, r.total)};
+  const bool error = r.outcome != StatusCode::kOk;
+  if (spans_ != 0) out_ += ',';
+  open_span(out_, root);
+  bool first = true;
+  attr(out_, first, "gen_ai.operation.name", r.operation);
+  attr(out_, first, "gen_ai.request.model", r.request_model);
+  if (!r.provider.empty()) attr(out_, first, "gen_ai.provider.name", r.provider);
+  if (!r.response_model.empty()) attr(out_, first, "gen_ai.response.model", r.response_model);
+  if (r.input_tokens) attr_int(out_, first, "gen_ai.usage.input_tokens", static_cast<int64_t>(*r.input_tokens));
+  if (r.output_tokens) attr_int(out_, first, "gen_ai.usage.output_tokens", static_cast<int64_t>(*r.output_tokens));
+  if (error) attr(out_, first, "error.type", status_code_name(r.outcome));
+  if (!r.gateway_trace_id.empty()) attr(out_, first, "ploke.gateway.trace_id", r.gateway_trace_id);
+  close_span(out_, error);
+  Duration prev_end{0};  // attempts run one after another (a later choice's clock restarts)
+  for (const auto& a : r.attempts) {
+    const Duration s = std::max(a.start, prev_end);
+    prev_end = s + a.duration;
+    out_ += ',';
+    put_attempt(out_, r, a, root, random, at(unix_ns_at_start, s), at(unix_ns_at_start, prev_end));
   }
-  o += "]}]}]}";
-  return o;
+  spans_ += 1 + r.attempts.size();
+  return 1 + r.attempts.size();
+}
+
+std::string OtlpTraceBatch::finish() && {
+  out_ += "]}]}]}"sv;
+  return std::move(out_);
 }
 
 std::string encode_otlp_metrics(const std::vector<const OtlpHistogram*>& metrics, const std::string& service_name,
                                 uint64_t start_ns, uint64_t now_ns) {
   std::string o = "{\"resourceMetrics\":[";
   put_resource_and_scope_open(o, service_name, "scopeMetrics");
-  o += "\"metrics\":[";
+  o += "\"metrics\":["sv;
   bool first = true;
   for (const OtlpHistogram* h : metrics) {
     if (h->points.empty()) continue;
     if (!first) o += ',';
     first = false;
-    o += '{';
-    put_string(o, "name", h->name);
-    o += ',';
-    put_string(o, "unit", h->unit);
-    o += ',';
-    put_string(o, "description", h->description);
-    o += ",\"histogram\":{\"dataPoints\":[";
+    o += "{\"name\":"sv;
+    ploke::json::append_quoted(o, h->name);
+    o += ",\"unit\":"sv;
+    ploke::json::append_quoted(o, h->unit);
+    o += ",\"description\":"sv;
+    ploke::json::append_quoted(o, h->description);
+    o += ",\"histogram\":{\"dataPoints\":["sv;
     bool first_point = true;
     for (const auto& [key, p] : h->points) {
       if (!first_point) o += ',';
       first_point = false;
       put_point(o, p, start_ns, now_ns, h->bounds);
     }
-    o += "],\"aggregationTemporality\":2}}";
+    o += "],\"aggregationTemporality\":2}}"sv;
   }
-  o += "]}]}]}";
+  o += "]}]}]}"sv;
   return o;
 }
 
@@ -254,42 +315,6 @@ bool traceparent_sampled(std::string_view traceparent) {
   uint8_t f = 0;
   std::from_chars(flags.data(), flags.data() + 2, f, 16);
   return (f & 1) != 0;
-}
-
-std::vector<OtlpSpan> request_spans(const RequestTelemetry& r, Random& random, int64_t unix_ns_at_start) {
-  std::vector<OtlpSpan> out;
-  out.reserve(1 + r.attempts.size());
-  OtlpSpan root;
-  if (valid_traceparent(r.traceparent)) {  // version-traceid-parentid-flags
-    root.trace_id = r.traceparent.substr(3, 32);
-    root.parent_span_id = r.traceparent.substr(36, 16);
-  } else {
-    root.trace_id = hex_id(random, 16);
-  }
-  root.span_id = hex_id(random, 8);
-  if (valid_traceparent(r.server_traceparent)) {  // the ids the upstreams were sent
-    root.trace_id = r.server_traceparent.substr(3, 32);
-    root.span_id = r.server_traceparent.substr(36, 16);
-  }
-  root.name = r.operation + " " + r.request_model;
-  root.kind = 2;  // SERVER
-  root.start_ns = at(unix_ns_at_start, Duration(0));
-  root.end_ns = at(unix_ns_at_start, r.total);
-  root.error = r.outcome != StatusCode::kOk;
-  root.attributes = {{"gen_ai.operation.name", r.operation}, {"gen_ai.request.model", r.request_model}};
-  if (!r.provider.empty()) root.attributes.push_back({"gen_ai.provider.name", r.provider});
-  if (!r.response_model.empty()) root.attributes.push_back({"gen_ai.response.model", r.response_model});
-  add_usage_attrs(root.attributes, r.input_tokens, r.output_tokens);
-  if (root.error) root.attributes.push_back({"error.type", std::string(status_code_name(r.outcome))});
-  if (!r.gateway_trace_id.empty()) root.attributes.push_back({"ploke.gateway.trace_id", r.gateway_trace_id});
-  out.push_back(root);
-  Duration prev_end{0};  // attempts run one after another (a later choice's clock restarts)
-  for (const auto& a : r.attempts) {
-    const Duration s = std::max(a.start, prev_end);
-    prev_end = s + a.duration;
-    out.push_back(attempt_span(r, a, out.front(), random, at(unix_ns_at_start, s), at(unix_ns_at_start, prev_end)));
-  }
-  return out;
 }
 
 }  // namespace ploke::gateway

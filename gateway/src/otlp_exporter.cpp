@@ -1,7 +1,9 @@
 // OtlpExporter: the bounded queue, the metrics and the export thread (ploke/gateway/otlp.h).
 #include "ploke/gateway/otlp.h"
 
+#include <array>
 #include <functional>
+#include <span>
 #include <utility>
 
 #include "ploke/core/trace_context.h"
@@ -45,10 +47,10 @@ OtlpExporter::OtlpExporter(Transport& transport, Clock& clock, OtlpOptions optio
     : transport_(transport), clock_(clock), opts_(std::move(options)),
       start_ns_(static_cast<uint64_t>(std::chrono::duration_cast<std::chrono::nanoseconds>(clock.system_now().time_since_epoch()).count())),
       random_(opts_.seed) {
-  duration_ = {"gen_ai.client.operation.duration", "s", "GenAI operation duration.", kSecondsBounds, {}};
-  tokens_ = {"gen_ai.client.token.usage", "{token}", "Number of input and output tokens used.", kTokenBounds, {}};
+  duration_ = {"gen_ai.client.operation.duration", "s", "GenAI operation duration.", kSecondsBounds};
+  tokens_ = {"gen_ai.client.token.usage", "{token}", "Number of input and output tokens used.", kTokenBounds};
   ttfc_ = {"gen_ai.client.operation.time_to_first_chunk", "s",
-           "Time from the request to the first chunk of a streamed response.", kSecondsBounds, {}};
+           "Time from the request to the first chunk of a streamed response.", kSecondsBounds};
   ticker_ = std::make_shared<Ticker>();
   Ticker::arm(ticker_, clock_, opts_.interval, this);
   thread_ = std::thread([this] { run(); });
@@ -71,8 +73,8 @@ void OtlpExporter::on_tick() {
 // sampler, or carried over from the client's), else the client's, else the ratio over the
 // gateway's trace id (a request refused before its trace context was made).
 bool OtlpExporter::sampled(const RequestTelemetry& r) const {
-  if (valid_traceparent(r.server_traceparent)) return traceparent_sampled(r.server_traceparent);
-  if (valid_traceparent(r.traceparent)) return traceparent_sampled(r.traceparent);
+  if (r.server.valid) return r.server.sampled;
+  if (r.client.valid) return r.client.sampled;
   return ratio_admits(std::hash<std::string>{}(r.gateway_trace_id), opts_.sample_ratio);
 }
 
@@ -88,23 +90,30 @@ void OtlpExporter::record(RequestTelemetry r) {
   }
   queued_spans_ += spans;
   queue_.push_back(Pending{std::move(r), base, spans});
-  if (queued_spans_ >= opts_.batch_spans) cv_.notify_all();
+  if (batch_ready()) cv_.notify_all();
 }
 
 // On the export thread (which alone owns the histograms and the Random).
 void OtlpExporter::fold_metrics(const RequestTelemetry& r) {
-  std::vector<OtlpAttribute> attrs = {{"gen_ai.operation.name", r.operation}, {"gen_ai.request.model", r.request_model}};
-  if (!r.provider.empty()) attrs.push_back({"gen_ai.provider.name", r.provider});
-  if (!r.response_model.empty()) attrs.push_back({"gen_ai.response.model", r.response_model});
-  if (r.time_to_first_chunk && r.streamed) ttfc_.add(attrs, seconds(*r.time_to_first_chunk));
-  for (const auto& [type, n] : {std::pair{"input", r.input_tokens}, std::pair{"output", r.output_tokens}}) {
-    if (!n) continue;
-    attrs.push_back({"gen_ai.token.type", std::string(type)});
-    tokens_.add(attrs, static_cast<double>(*n));
-    attrs.pop_back();
+  std::array<OtlpLabel, 5> attrs{};  // operation, request model, provider, response model, + 1
+  size_t n = 0;
+  attrs[n++] = {"gen_ai.operation.name", r.operation};
+  attrs[n++] = {"gen_ai.request.model", r.request_model};
+  if (!r.provider.empty()) attrs[n++] = {"gen_ai.provider.name", r.provider};
+  if (!r.response_model.empty()) attrs[n++] = {"gen_ai.response.model", r.response_model};
+  const std::span<const OtlpLabel> common(attrs.data(), n);
+  if (r.time_to_first_chunk && r.streamed) ttfc_.add(common, seconds(*r.time_to_first_chunk));
+  for (const auto& [type, tokens] : {std::pair{"input", r.input_tokens}, std::pair{"output", r.output_tokens}}) {
+    if (!tokens) continue;
+    attrs[n] = {"gen_ai.token.type", type};
+    tokens_.add(std::span<const OtlpLabel>(attrs.data(), n + 1), static_cast<double>(*tokens));
   }
-  if (r.outcome != StatusCode::kOk) attrs.push_back({"error.type", std::string(status_code_name(r.outcome))});
-  duration_.add(attrs, seconds(r.total));
+  if (r.outcome == StatusCode::kOk) {
+    duration_.add(common, seconds(r.total));
+  } else {
+    attrs[n] = {"error.type", status_code_name(r.outcome)};
+    duration_.add(std::span<const OtlpLabel>(attrs.data(), n + 1), seconds(r.total));
+  }
   metrics_dirty_ = true;
 }
 
@@ -140,18 +149,19 @@ void OtlpExporter::stop() {
 void OtlpExporter::run() {
   for (;;) {
     uint64_t serving = 0;
-    bool last = false;
+    bool last = false, everything = false;
     {
       MutexLock lk(mu_);
       lk.wait(cv_, [&] {
         mu_.assert_held();
-        return stopping_ || tick_ || flush_wanted_ > flush_done_ || queued_spans_ >= opts_.batch_spans;
+        return stopping_ || tick_ || flush_wanted_ > flush_done_ || batch_ready();
       });
+      everything = tick_ || stopping_ || flush_wanted_ > flush_done_;
       tick_ = false;
       serving = flush_wanted_;
       last = stopping_;
     }
-    export_once();
+    export_once(everything);
     MutexLock lk(mu_);
     flush_done_ = serving;
     done_cv_.notify_all();
@@ -159,15 +169,18 @@ void OtlpExporter::run() {
   }
 }
 
-// Every queued request's spans (in batches of about batch_spans), then the metrics if they
-// changed.
-void OtlpExporter::export_once() {
+// Queued requests' spans in batches of about batch_spans: every one on a tick, a flush or
+// at stop (`everything`), else only full batches (what arrives while a batch is posted
+// waits for the next full one: no trickle of small posts under load). Then the metrics,
+// if they changed, with `everything`.
+void OtlpExporter::export_once(bool everything) {
   for (;;) {
     std::vector<Pending> taken;  // moved out under the lock; spans made without it
     {
       MutexLock lk(mu_);
+      if (!everything && !batch_ready()) break;
       size_t spans = 0;
-      while (!queue_.empty() && spans < opts_.batch_spans) {
+      while (!queue_.empty() && spans < opts_.batch_spans && taken.size() < opts_.batch_spans) {
         spans += queue_.front().spans;
         taken.push_back(std::move(queue_.front()));
         queue_.pop_front();
@@ -175,18 +188,17 @@ void OtlpExporter::export_once() {
       queued_spans_ -= spans;
     }
     if (taken.empty()) break;
-    std::vector<OtlpSpan> batch;
+    OtlpTraceBatch batch(opts_.service_name, opts_.batch_spans);
     for (const Pending& p : taken) {
-      if (p.spans > 0) {
-        for (auto& s : request_spans(p.r, random_, p.unix_ns_at_start)) batch.push_back(std::move(s));
-      }
+      if (p.spans > 0) batch.add(p.r, random_, p.unix_ns_at_start);
       fold_metrics(p.r);
     }
-    if (batch.empty()) continue;
-    const bool ok = post("/v1/traces", encode_otlp_traces(batch, opts_.service_name));
-    (ok ? exported_ : dropped_).fetch_add(batch.size(), std::memory_order_relaxed);
+    const size_t spans = batch.spans();
+    if (spans == 0) continue;
+    const bool ok = post("/v1/traces", std::move(batch).finish());
+    (ok ? exported_ : dropped_).fetch_add(spans, std::memory_order_relaxed);
   }
-  if (!metrics_dirty_) return;
+  if (!everything || !metrics_dirty_) return;
   metrics_dirty_ = false;
   const uint64_t now_ns = static_cast<uint64_t>(unix_ns(clock_.now()));
   post("/v1/metrics", encode_otlp_metrics({&duration_, &tokens_, &ttfc_}, opts_.service_name, start_ns_, now_ns));

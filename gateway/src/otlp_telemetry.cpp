@@ -1,6 +1,8 @@
 // A finished request as the OTLP exporter sees it (chat_call.h: request_telemetry()).
 #include "chat_call.h"
 
+#include <algorithm>
+
 namespace ploke::gateway::internal {
 namespace {
 
@@ -20,8 +22,8 @@ RequestTelemetry request_telemetry(const std::vector<EndpointInfo>& endpoints, c
   r.operation = std::string(origin.operation);
   r.request_model = model;
   r.gateway_trace_id = trace.request_id;
-  if (auto tp = origin.request.headers.get("traceparent")) r.traceparent = std::string(*tp);
-  r.server_traceparent = std::string(origin.server_traceparent);
+  if (auto tp = origin.request.headers.get("traceparent")) r.client = TraceIds::parse(*tp);
+  r.server = TraceIds::parse(origin.server_traceparent);
   r.start = origin.t0;
   r.total = trace.total;
   r.streamed = origin.streamed;
@@ -38,7 +40,10 @@ RequestTelemetry request_telemetry(const std::vector<EndpointInfo>& endpoints, c
   for (const auto& a : trace.attempts) {
     AttemptTelemetry t;
     t.endpoint_id = a.endpoint_id;
-    t.span_id = a.span_id;
+    if (a.span_id.size() == 16) {
+      std::copy_n(a.span_id.data(), 16, t.span_id.begin());
+      t.has_span_id = true;
+    }
     if (const EndpointInfo* e = find_endpoint(endpoints, a.endpoint_id)) {
       t.provider = e->provider;
       t.model = e->model;

@@ -20,6 +20,27 @@ TEST(TraceContext, ValidTraceparentFollowsTheSpec) {
   EXPECT_FALSE(valid_traceparent(""));
 }
 
+// Every byte of the hex fields is checked (eight at a time, then the tail): a byte just
+// outside each hex range, or with the high bit set, makes any position invalid.
+TEST(TraceContext, EveryHexPositionRejectsEveryNonHexByte) {
+  const std::string good = "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01";
+  const std::string bad_bytes = std::string("/:`gAF G\x80\xb0\xe1\xff") + '\0';
+  for (size_t pos = 0; pos < good.size(); ++pos) {
+    if (good[pos] == '-') continue;
+    for (char c : bad_bytes) {
+      std::string v = good;
+      v[pos] = c;
+      EXPECT_FALSE(valid_traceparent(v)) << "byte " << static_cast<int>(static_cast<unsigned char>(c)) << " at " << pos;
+    }
+    for (char c : std::string("09af")) {
+      std::string v = good;
+      v[pos] = c;
+      if (pos < 2 && v.substr(0, 2) == "ff") continue;  // version ff is invalid
+      EXPECT_TRUE(valid_traceparent(v)) << c << " at " << pos;
+    }
+  }
+}
+
 TEST(TraceContext, HeadersOnlyWithAValidTraceparent) {
   Headers h;
   add_trace_context(h, "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01", "a=1,b=2");

@@ -60,15 +60,15 @@ RequestTelemetry sample(const std::string& traceparent = kTraceparent) {
   r.response_model = "gpt-4o-mini";
   r.provider = "sim-b";
   r.gateway_trace_id = "gw-1";
-  r.traceparent = traceparent;
+  r.client = TraceIds::parse(traceparent);
   r.start = TimePoint(std::chrono::seconds(1'000'000'000));
   r.total = 300ms;
   r.streamed = true;
   r.time_to_first_chunk = 250ms;
   r.input_tokens = 12;
   r.output_tokens = 34;
-  r.attempts.push_back({"sim-a/gpt-4o-mini", "sim-a", "gpt-4o-mini", "127.0.0.1", 0ms, 100ms, StatusCode::kServerError, 0, 0, ""});
-  r.attempts.push_back({"sim-b/gpt-4o-mini", "sim-b", "gpt-4o-mini", "127.0.0.1", 100ms, 200ms, StatusCode::kOk, 12, 34, ""});
+  r.attempts.push_back({"sim-a/gpt-4o-mini", "sim-a", "gpt-4o-mini", "127.0.0.1", 0ms, 100ms, StatusCode::kServerError, 0, 0, {}, false});
+  r.attempts.push_back({"sim-b/gpt-4o-mini", "sim-b", "gpt-4o-mini", "127.0.0.1", 100ms, 200ms, StatusCode::kOk, 12, 34, {}, false});
   return r;
 }
 
@@ -77,6 +77,23 @@ json attrs(const json& span) {
   for (const auto& a : span["attributes"]) out[a["key"].get<std::string>()] = a["value"];
   return out;
 }
+
+OtlpOptions collector(size_t batch_spans, Duration interval = 2s) {
+  OtlpOptions o;
+  o.endpoint = "http://collector:4318";
+  o.batch_spans = batch_spans;
+  o.interval = interval;
+  return o;
+}
+
+// The OTLP JSON of one request's spans.
+json spans_json(const RequestTelemetry& r, Random& random, int64_t unix_ns, std::string_view service = "ploke-gateway") {
+  OtlpTraceBatch batch(service);
+  batch.add(r, random, unix_ns);
+  return json::parse(std::move(batch).finish());
+}
+
+const json& span_list(const json& doc) { return doc["resourceSpans"][0]["scopeSpans"][0]["spans"]; }
 
 bool is_hex(const json& v, size_t n) {
   const std::string s = v.get<std::string>();
@@ -96,8 +113,7 @@ bool eventually(F done) {
 
 TEST(OtlpEncode, SpansJoinTheClientTraceWithHexIdsAndGenAiAttributes) {
   Random random(7);
-  const auto spans = request_spans(sample(), random, 1'735'689'600'000'000'000);
-  const json doc = json::parse(encode_otlp_traces(spans, "ploke-gateway"));
+  const json doc = spans_json(sample(), random, 1'735'689'600'000'000'000);
   const json& list = doc["resourceSpans"][0]["scopeSpans"][0]["spans"];
   ASSERT_EQ(list.size(), 3u);
   const json& root = list[0];
@@ -160,7 +176,7 @@ TEST(OtlpEncode, StringValuesAreEscaped) {
   Random random(7);
   RequestTelemetry r = sample();
   r.request_model = "we\"ird\nmodel\x01";
-  const json doc = json::parse(encode_otlp_traces(request_spans(r, random, 0), "svc\\"));
+  const json doc = spans_json(r, random, 0, "svc\\");
   const json& root = doc["resourceSpans"][0]["scopeSpans"][0]["spans"][0];
   EXPECT_EQ(root["name"], "chat we\"ird\nmodel\x01");
   EXPECT_EQ(attrs(root)["gen_ai.request.model"]["stringValue"], "we\"ird\nmodel\x01");
@@ -169,22 +185,24 @@ TEST(OtlpEncode, StringValuesAreEscaped) {
 
 TEST(OtlpEncode, WithoutATraceparentARequestStartsItsOwnTrace) {
   Random random(7);
-  const auto a = request_spans(sample(""), random, 0);
-  const auto b = request_spans(sample("not-a-traceparent"), random, 0);
-  EXPECT_EQ(a[0].trace_id.size(), 32u);
-  EXPECT_TRUE(a[0].parent_span_id.empty());
-  EXPECT_TRUE(b[0].parent_span_id.empty());
-  EXPECT_NE(a[0].trace_id, b[0].trace_id);
-  EXPECT_EQ(a[1].trace_id, a[0].trace_id);
+  const json a = span_list(spans_json(sample(""), random, 0));
+  const json b = span_list(spans_json(sample("not-a-traceparent"), random, 0));
+  EXPECT_TRUE(is_hex(a[0]["traceId"], 32));
+  EXPECT_FALSE(a[0].contains("parentSpanId"));
+  EXPECT_FALSE(b[0].contains("parentSpanId"));
+  EXPECT_NE(a[0]["traceId"], b[0]["traceId"]);
+  EXPECT_EQ(a[1]["traceId"], a[0]["traceId"]);
   Random again(7);  // seeded: the same ids again
-  EXPECT_EQ(request_spans(sample(""), again, 0)[0].trace_id, a[0].trace_id);
+  EXPECT_EQ(span_list(spans_json(sample(""), again, 0))[0]["traceId"], a[0]["traceId"]);
 }
 
 TEST(OtlpEncode, HistogramsAreCumulativeWithStringCounts) {
-  OtlpHistogram h{"gen_ai.client.token.usage", "{token}", "d", {1, 4, 16}, {}};
-  h.add({{"gen_ai.token.type", std::string("input")}}, 4);
-  h.add({{"gen_ai.token.type", std::string("input")}}, 20);
-  h.add({{"gen_ai.token.type", std::string("output")}}, 1);
+  OtlpHistogram h{"gen_ai.client.token.usage", "{token}", "d", {1, 4, 16}};
+  const OtlpLabel input[] = {{"gen_ai.token.type", "input"}};
+  const OtlpLabel output[] = {{"gen_ai.token.type", "output"}};
+  h.add(input, 4);
+  h.add(input, 20);
+  h.add(output, 1);
   const json doc = json::parse(encode_otlp_metrics({&h}, "svc", 10, 20));
   const json& m = doc["resourceMetrics"][0]["scopeMetrics"][0]["metrics"][0];
   EXPECT_EQ(m["name"], "gen_ai.client.token.usage");
@@ -204,10 +222,7 @@ TEST(OtlpEncode, HistogramsAreCumulativeWithStringCounts) {
 TEST(OtlpExporter, BatchesOffThePathOnTheIntervalAndOnFlush) {
   SimulatedClock clock;
   CapturingTransport transport;
-  OtlpOptions o;
-  o.endpoint = "http://collector:4318";
-  o.batch_spans = 100;
-  o.interval = 5s;
+  const OtlpOptions o = collector(100, 5s);
   OtlpExporter exporter(transport, clock, o);
   exporter.record(sample());
   exporter.record(sample());
@@ -236,12 +251,29 @@ TEST(OtlpExporter, BatchesOffThePathOnTheIntervalAndOnFlush) {
 TEST(OtlpExporter, AFullBatchIsPostedWithoutWaitingForTheInterval) {
   SimulatedClock clock;
   CapturingTransport transport;
-  OtlpOptions o;
-  o.endpoint = "http://collector:4318";
-  o.batch_spans = 3;
+  const OtlpOptions o = collector(3);
   OtlpExporter exporter(transport, clock, o);
   exporter.record(sample());  // 3 spans: one batch
   ASSERT_TRUE(eventually([&] { return exporter.exported_spans() == 3; }));
+}
+
+// Under load only full batches go out; what is left, and the metrics, wait for the
+// interval (before, every batch was followed by the leftovers and a metrics post).
+TEST(OtlpExporter, BetweenTicksOnlyFullBatchesArePostedAndMetricsWaitForTheInterval) {
+  SimulatedClock clock;
+  CapturingTransport transport;
+  const OtlpOptions o = collector(6, 5s);
+  OtlpExporter exporter(transport, clock, o);
+  exporter.record(sample());
+  exporter.record(sample());  // 6 spans: a full batch
+  ASSERT_TRUE(eventually([&] { return exporter.exported_spans() == 6; }));
+  exporter.record(sample());  // 3 spans: wait for the tick
+  clock.advance(5s);
+  ASSERT_TRUE(eventually([&] { return transport.posts().size() >= 3 && transport.posts().back().path == "/v1/metrics"; }));
+  std::vector<std::string> paths;
+  for (const auto& p : transport.posts()) paths.push_back(p.path);
+  EXPECT_EQ(paths, (std::vector<std::string>{"/v1/traces", "/v1/traces", "/v1/metrics"}));
+  EXPECT_EQ(exporter.exported_spans(), 9u);
 }
 
 TEST(OtlpExporter, BoundedQueueDropsAndCountsAndFailedPostsAreCounted) {

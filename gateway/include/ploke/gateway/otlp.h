@@ -30,11 +30,13 @@
 //
 // Export is off the request path: record() only appends the request to a bounded queue
 // (counted in spans, 1 + its attempts; full → its spans are dropped and counted); a
-// background thread builds the spans (ids from the exporter's seeded Random), folds the
-// metrics and posts a batch when `batch_spans` wait, when the interval timer (on the
-// injected Clock) fires, on flush() and at stop(). A failed post is counted, reaches no
-// client, and its spans are dropped. Timestamps: the Clock's
-// system_now() (a SimulatedClock gives its fixed plausible epoch).
+// background thread encodes the spans straight into the post's body (OtlpTraceBatch; ids
+// from the exporter's seeded Random) and folds the metrics. It posts full batches (about
+// `batch_spans` spans, or as many requests) as they fill; when the interval timer (on the
+// injected Clock) fires, on flush() and at stop() it posts everything that waits, then the
+// metrics if any request came since their last post. A failed post is counted, reaches no
+// client, and its spans are dropped. Timestamps: the Clock's system_now() (a
+// SimulatedClock gives its fixed plausible epoch).
 //
 // Counters (metrics_text(), appended to the gateway's /metrics):
 //   ploke_otlp_exported_spans_total, ploke_otlp_dropped_total (spans not exported: the
@@ -45,6 +47,7 @@
 // Thread-safety: record(), flush() and the accessors may be called from any thread.
 #pragma once
 
+#include <array>
 #include <atomic>
 #include <condition_variable>
 #include <cstdint>
@@ -52,10 +55,10 @@
 #include <map>
 #include <memory>
 #include <optional>
+#include <span>
 #include <string>
 #include <string_view>
 #include <thread>
-#include <variant>
 #include <vector>
 
 #include "ploke/core/clock.h"
@@ -79,38 +82,45 @@ struct OtlpOptions {
   std::string service_name = "ploke-gateway";
 };
 
-/// One attribute: a name and a string, int64 or double (OTLP's stringValue / intValue /
-/// doubleValue). The name is a static string (the conventions' names are literals: no
-/// allocation per attribute, written unescaped).
-struct OtlpAttribute {
+/// One attribute of a histogram stream: a static name (the conventions' names are
+/// literals, written unescaped) and a string value.
+struct OtlpLabel {
   std::string_view key;
-  std::variant<std::string, int64_t, double> value;
-};
-
-struct OtlpSpan {
-  std::string trace_id;        ///< 32 lower-case hex digits
-  std::string span_id;         ///< 16 lower-case hex digits
-  std::string parent_span_id;  ///< 16 hex digits, or "" for a root span
-  std::string name;
-  int kind = 1;                ///< OTLP SpanKind: 2 SERVER, 3 CLIENT
-  uint64_t start_ns = 0, end_ns = 0;  ///< unix nanoseconds
-  bool error = false;          ///< status ERROR (else UNSET)
-  std::vector<OtlpAttribute> attributes;
+  std::string_view value;
 };
 
 /// One histogram stream (a metric name + one attribute set), cumulative.
 struct OtlpHistogramPoint {
-  std::vector<OtlpAttribute> attributes;
+  std::vector<std::pair<std::string_view, std::string>> attributes;
   uint64_t count = 0;
   double sum = 0, min = 0, max = 0;
   std::vector<uint64_t> buckets;  ///< bounds.size() + 1
 };
 
 struct OtlpHistogram {
+  OtlpHistogram() = default;
+  OtlpHistogram(std::string name_, std::string unit_, std::string description_, std::vector<double> bounds_)
+      : name(std::move(name_)), unit(std::move(unit_)), description(std::move(description_)), bounds(std::move(bounds_)) {}
   std::string name, unit, description;
   std::vector<double> bounds;
-  std::map<std::string, OtlpHistogramPoint> points;  ///< by attribute-set key
-  void add(const std::vector<OtlpAttribute>& attrs, double value);
+  std::map<std::string, OtlpHistogramPoint, std::less<>> points;  ///< by attribute-set key
+  /// Counts `value` in the point of `attrs` (made on first use; no allocation after).
+  void add(std::span<const OtlpLabel> attrs, double value);
+
+ private:
+  std::string key_;  // add()'s scratch
+};
+
+/// A trace context's ids without allocation: 32 and 16 lower-case hex digits.
+struct TraceIds {
+  std::array<char, 32> trace_id{};
+  std::array<char, 16> span_id{};
+  bool valid = false;    ///< false: no (valid) traceparent
+  bool sampled = false;  ///< its flags' sampled bit
+  /// The ids of a valid `traceparent` (version-traceid-parentid-flags); {} otherwise.
+  static TraceIds parse(std::string_view traceparent);
+  std::string_view trace() const { return {trace_id.data(), trace_id.size()}; }
+  std::string_view span() const { return {span_id.data(), span_id.size()}; }
 };
 
 /// One upstream attempt of a finished request.
@@ -119,7 +129,8 @@ struct AttemptTelemetry {
   Duration start{0}, duration{0};  ///< start: since the request started
   StatusCode outcome = StatusCode::kOk;
   uint64_t input_tokens = 0, output_tokens = 0;
-  std::string span_id;  ///< the id the attempt's traceparent carried upstream ("" = draw one)
+  std::array<char, 16> span_id{};  ///< the id the attempt's traceparent carried upstream
+  bool has_span_id = false;        ///< false: the exporter draws one
 };
 
 /// What the gateway hands the exporter per finished request (no header or body).
@@ -127,8 +138,8 @@ struct RequestTelemetry {
   std::string operation = "chat";  ///< chat | embeddings
   std::string request_model, response_model, provider;
   std::string gateway_trace_id;    ///< x-ploke-trace-id
-  std::string traceparent;         ///< the client's, verbatim ("" when none)
-  std::string server_traceparent;  ///< the SERVER span's, as sent on (trace id + span id; "" = draw them)
+  TraceIds client;                 ///< the client's traceparent (trace id, parent span id)
+  TraceIds server;                 ///< the SERVER span's, as sent on (invalid = draw them)
   TimePoint start{};               ///< the gateway's Clock::now() when the request began
   Duration total{0};
   std::optional<Duration> time_to_first_chunk;  ///< streamed requests with content
@@ -148,15 +159,29 @@ bool ratio_admits(uint64_t x, double ratio);
 /// The sampled bit of a valid traceparent's flags (false for an invalid one).
 bool traceparent_sampled(std::string_view traceparent);
 
-/// OTLP/HTTP JSON ExportTraceServiceRequest of `spans` under one resource/scope.
-std::string encode_otlp_traces(const std::vector<OtlpSpan>& spans, const std::string& service_name);
+/// An OTLP/HTTP JSON ExportTraceServiceRequest under one resource/scope, written as
+/// requests are added (no span objects in between: the export thread encodes every span).
+/// What one request becomes is in the file comment above.
+class OtlpTraceBatch {
+ public:
+  explicit OtlpTraceBatch(std::string_view service_name, size_t reserve_spans = 0);
+  /// Appends the request's SERVER span and one CLIENT span per attempt: ids drawn from
+  /// `random` where `r` carries none, times from `unix_ns_at_start` (the request's start in
+  /// unix nanoseconds) plus the offsets in `r`. Returns the spans added.
+  size_t add(const RequestTelemetry& r, Random& random, int64_t unix_ns_at_start);
+  size_t spans() const { return spans_; }
+  /// The request body; the batch is spent.
+  std::string finish() &&;
+
+ private:
+  std::string out_;
+  size_t spans_ = 0;
+};
+
 /// OTLP/HTTP JSON ExportMetricsServiceRequest: every histogram's points, cumulative
 /// (aggregationTemporality 2) from `start_ns` to `now_ns`.
 std::string encode_otlp_metrics(const std::vector<const OtlpHistogram*>& metrics, const std::string& service_name,
                                 uint64_t start_ns, uint64_t now_ns);
-/// The spans a finished request becomes: ids drawn from `random`, times from
-/// `unix_ns_at_start` (the request's start in unix nanoseconds) plus the offsets in `r`.
-std::vector<OtlpSpan> request_spans(const RequestTelemetry& r, Random& random, int64_t unix_ns_at_start);
 
 class OtlpExporter {
  public:
@@ -192,10 +217,14 @@ class OtlpExporter {
     size_t spans = 0;  // 0: not sampled (metrics only)
   };
   bool sampled(const RequestTelemetry& r) const;
+  /// A batch's worth waits: batch_spans spans, or as many requests (metrics only).
+  bool batch_ready() const PLOKE_REQUIRES(mu_) {
+    return queued_spans_ >= opts_.batch_spans || queue_.size() >= opts_.batch_spans;
+  }
   void run();
   void fold_metrics(const RequestTelemetry& r);
   void on_tick();
-  void export_once();
+  void export_once(bool everything);
   bool post(const std::string& path, std::string body);
   int64_t unix_ns(TimePoint t) const;
 
