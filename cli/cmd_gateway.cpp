@@ -68,6 +68,11 @@ CLI::App* add_gateway_command(CLI::App& app, GatewayArgs& a) {
                  "(default: none; with --sim, the simulators' model)");
   g->add_option("--policy", a.policy, "Routing policy: cost, latency, throughput, reliability, weighted, pinned");
   g->add_option("--threads", a.threads, "Event-loop threads of the HTTP front")->capture_default_str()->check(CLI::Range(1, 256));
+  g->add_option("--busy-poll", a.busy_poll,
+                 "Polls an event loop makes after each wake before it sleeps again (a sched_yield between "
+                 "polls): an answer or request arriving meanwhile costs no wake-up; 0 = sleep at once")
+      ->capture_default_str()
+      ->check(CLI::Range(0, 100000));
   g->add_option("--max-queue", a.max_queue, "Requests in flight per event loop before 429/529")->capture_default_str()->check(CLI::Range(1, 1000000));
   g->add_option("--max-in-flight", a.max_in_flight, "Façade admission: concurrent upstream calls (wins over the config's [routing])")
       ->capture_default_str()
@@ -638,6 +643,7 @@ int run_gateway(const GatewayArgs& args) {
   so.host = args.host;
   so.port = args.port;
   so.threads = static_cast<size_t>(args.threads);
+  so.busy_poll = static_cast<unsigned>(args.busy_poll);
   so.tls_cert_file = args.tls.cert;
   so.tls_key_file = args.tls.key;
   auto server = gateway::GatewayServer::Start(gw, so);

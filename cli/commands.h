@@ -191,6 +191,7 @@ struct GatewayArgs {
   std::string default_model;  ///< --default-model: where unknown model names go ("" = 404; --sim: the sim's model)
   std::string policy;
   int threads = 2;
+  int busy_poll = 200;  ///< --busy-poll: polls after each wake before a loop sleeps (0 = off)
   int max_queue = 1024;
   int max_in_flight = 256;
   bool max_in_flight_given = false;  ///< --max-in-flight on the command line (wins over [routing])

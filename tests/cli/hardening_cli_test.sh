@@ -40,6 +40,7 @@ range "serve --limit-requests -1"       -- "--limit-requests" serve --limit-requ
 range "demo --requests -3"              -- "--requests" demo --requests -3
 range "gateway --drain-timeout-ms -1"   -- "--drain-timeout-ms" gateway --sim --drain-timeout-ms -1
 range "gateway --max-queue 1e30"        -- "--max-queue" gateway --sim --max-queue 1e30
+range "gateway --busy-poll -1"         -- "--busy-poll" gateway --sim --busy-poll -1
 range "chat --max-tokens -3"            -- "--max-tokens" chat hi --base-url http://127.0.0.1:9/v1 --max-tokens -3
 range "record --flush-ms -1"            -- "--flush-ms" record --cassette "$TMP/c.json" --flush-ms -1
 range "serve --timing x1e30"            -- "--timing" serve --port 0 --cassette "$(dirname "$HERE")/../cassettes/openai" --timing x1e30

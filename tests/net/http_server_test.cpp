@@ -16,6 +16,8 @@
 #include <unistd.h>
 
 #include <atomic>
+#include <filesystem>
+#include <fstream>
 #include <condition_variable>
 #include <cstring>
 #include <mutex>
@@ -241,6 +243,55 @@ TEST_F(NetTest, ContentLengthHeadAndChunksFromTimers) {
   EXPECT_EQ(resp->body, "0123456789");
   EXPECT_EQ(resp->headers.get("content-length").value_or(""), "10");
   EXPECT_GE(clock_.now() - t0, 30ms);
+}
+
+// The state letters (R, S, ...) of this process's threads named `prefix`*.
+std::string thread_states(const std::string& prefix) {
+  std::string states;
+  for (const auto& t : std::filesystem::directory_iterator("/proc/self/task")) {
+    std::ifstream comm(t.path() / "comm");
+    std::string name;
+    std::getline(comm, name);
+    if (name.rfind(prefix, 0) != 0) continue;
+    std::ifstream stat(t.path() / "stat");
+    std::string line;
+    std::getline(stat, line);
+    const size_t close = line.rfind(')');  // pid (comm) STATE ...
+    if (close != std::string::npos && close + 2 < line.size()) states += line[close + 2];
+  }
+  return states;
+}
+
+// Busy polling: requests, timers and answers from other threads are served during the
+// non-blocking passes, stop() ends a polling loop, and a loop with nothing to do goes
+// back to sleep once its polls are spent.
+TEST_F(NetTest, BusyPollingServesTimersAndOtherThreadsThenSleepsAndStops) {
+  ServerOptions o;
+  o.threads = 2;
+  o.busy_poll = 2000;
+  start(
+      [&](Request& req, Responder res) {
+        if (req.path == "/later") {
+          std::thread([res]() mutable { res.respond(200, ct("text/plain"), "later"); }).detach();
+          return;
+        }
+        res.set_timer(res.clock().now() + 5ms, [res]() mutable { res.respond(200, ct("text/plain"), "timer"); });
+      },
+      o);
+  HttpClient client(clock_);
+  for (int i = 0; i < 20; ++i) {
+    auto a = send_and_wait(client, clock_, get(server_->url(), i % 2 ? "/later" : "/t"), CallOptions{});
+    ASSERT_TRUE(a.ok()) << a.status().to_string();
+    EXPECT_EQ(a->body, i % 2 ? "later" : "timer");
+  }
+  EXPECT_EQ(thread_states("net-loop-").size(), 2u);
+  EXPECT_TRUE(wait_until(clock_, [] {
+    const std::string s = thread_states("net-loop-");
+    return !s.empty() && s.find_first_not_of('S') == std::string::npos;
+  })) << thread_states("net-loop-");
+  server_->stop();
+  server_.reset();
+  EXPECT_EQ(thread_states("net-loop-"), "");
 }
 
 TEST_F(NetTest, ResetAndCloseAreSocketLevel) {

@@ -4,6 +4,7 @@
 #include "ploke/core/thread_annotations.h"
 #include <netdb.h>
 #include <netinet/in.h>
+#include <sched.h>
 #include <signal.h>
 #include <sys/eventfd.h>
 #include <sys/socket.h>
@@ -358,6 +359,20 @@ Status init_worker(Worker& w, event_config* cfg, int listen_fd, size_t i, Clock&
   return Status::Ok();
 }
 
+// event_base_dispatch() with busy polling (ServerOptions::busy_poll): after each blocking
+// wake, up to `polls` non-blocking passes, each followed by sched_yield(). The loop ends as
+// dispatch does: a loopbreak from a callback (wake_cb at stop; seen after the pass that ran
+// it), an error, or no events left.
+void run_loop(event_base* base, unsigned polls) {
+  for (;;) {
+    for (unsigned i = 0; i < polls; ++i) {
+      if (event_base_loop(base, EVLOOP_ONCE | EVLOOP_NONBLOCK) < 0 || event_base_got_break(base)) return;
+      ::sched_yield();
+    }
+    if (event_base_loop(base, EVLOOP_ONCE) != 0 || event_base_got_break(base)) return;
+  }
+}
+
 }  // namespace
 
 Result<std::unique_ptr<HttpServer>> HttpServer::Start(const ServerOptions& options, Clock& clock, Handler handler) {
@@ -401,10 +416,12 @@ Result<std::unique_ptr<HttpServer>> HttpServer::Start(const ServerOptions& optio
   try {
     for (auto& w : impl->workers) {
       Worker* wp = w.get();
-      wp->thread = std::thread([wp] {
+      const std::string thread_name = "net-loop-" + std::to_string(wp->index);
+      wp->thread = std::thread([wp, busy_poll = options.busy_poll, thread_name] {
+        ::pthread_setname_np(::pthread_self(), thread_name.substr(0, 15).c_str());  // ps, top, perf
         wp->shared->tid.store(std::this_thread::get_id(), std::memory_order_relaxed);
         detail::set_current_loop(wp->loop.get());
-        event_base_dispatch(wp->base);
+        run_loop(wp->base, busy_poll);
         detail::set_current_loop(nullptr);
       });
     }
