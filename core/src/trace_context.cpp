@@ -77,10 +77,14 @@ std::string child_traceparent(std::string_view parent, std::string_view span_id)
   return out;
 }
 
-std::string span_id_hex(uint64_t v) {
+void span_id_hex(uint64_t v, char* out) {
   static constexpr char kHex[] = "0123456789abcdef";
+  for (int i = 15; i >= 0; --i, v >>= 4) out[i] = kHex[v & 0xf];
+}
+
+std::string span_id_hex(uint64_t v) {
   std::string out(16, '0');
-  for (int i = 15; i >= 0; --i, v >>= 4) out[static_cast<size_t>(i)] = kHex[v & 0xf];
+  span_id_hex(v, out.data());
   return out;
 }
 

@@ -75,15 +75,22 @@ Status apply_request_headers(const Headers& headers, const std::vector<std::stri
     if (auto ts = headers.get("tracestate")) meta.tracestate = std::string(*ts);
   }
   if (!traced) return Status::Ok();
-  const std::string server_span = span_id_hex(fnv1a(trace_id, 0xcbf29ce484222325ULL));
+  // version-traceid-parentid-flags, written in place: the SERVER span's id, and (no
+  // client trace to join) a trace id, both derived from the gateway's trace id.
+  char ids[48];
+  span_id_hex(fnv1a(trace_id, 0xcbf29ce484222325ULL), ids + 32);
   if (joined) {
-    meta.traceparent = child_traceparent(*tp, server_span);
-  } else {
-    const std::string trace = span_id_hex(fnv1a(trace_id, 0x84222325cbf29ce4ULL)) +
-                              span_id_hex(fnv1a(trace_id, 0x9e3779b97f4a7c15ULL));
-    meta.traceparent = "00-" + trace + "-" + server_span + (trace_id_sampled(trace, otlp->sample_ratio()) ? "-01" : "-00");
-    meta.tracestate.clear();
+    meta.traceparent = child_traceparent(*tp, std::string_view(ids + 32, 16));
+    return Status::Ok();
   }
+  const uint64_t low = fnv1a(trace_id, 0x9e3779b97f4a7c15ULL);
+  span_id_hex(fnv1a(trace_id, 0x84222325cbf29ce4ULL), ids);
+  span_id_hex(low, ids + 16);
+  std::string& out = meta.traceparent;
+  out.assign("00-", 3);
+  out.append(ids, 32).append(1, '-').append(ids + 32, 16);
+  out.append(ratio_admits(low, otlp->sample_ratio()) ? "-01" : "-00", 3);  // the trace id's last 8 bytes
+  meta.tracestate.clear();
   return Status::Ok();
 }
 

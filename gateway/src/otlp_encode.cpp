@@ -197,7 +197,8 @@ TraceIds TraceIds::parse(std::string_view tp) {
   std::copy_n(tp.data() + 3, 32, ids.trace_id.begin());
   std::copy_n(tp.data() + 36, 16, ids.span_id.begin());
   ids.valid = true;
-  ids.sampled = traceparent_sampled(tp);
+  const char flags = tp[54];  // the low hex digit of the (valid, hex) flags: sampled is bit 0
+  ids.sampled = ((flags <= '9' ? flags - '0' : flags - 'a' + 10) & 1) != 0;
   return ids;
 }
 

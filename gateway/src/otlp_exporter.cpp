@@ -1,6 +1,7 @@
 // OtlpExporter: the bounded queue, the metrics and the export thread (ploke/gateway/otlp.h).
 #include "ploke/gateway/otlp.h"
 
+#include <algorithm>
 #include <array>
 #include <functional>
 #include <span>
@@ -169,34 +170,38 @@ void OtlpExporter::run() {
   }
 }
 
-// Queued requests' spans in batches of about batch_spans: every one on a tick, a flush or
-// at stop (`everything`), else only full batches (what arrives while a batch is posted
-// waits for the next full one: no trickle of small posts under load). Then the metrics,
+// Everything queued is taken at once (the queue and the export thread's spare swap: no
+// allocation, no per-request work under the lock) when a batch's worth waits, or on a
+// tick, a flush or at stop (`everything`); it is posted in even batches of one to two
+// batch_spans spans. What arrives meanwhile waits for the next full batch (a tick takes it too, but
+// only what waits when it fires): no trickle of small posts under load. Then the metrics,
 // if they changed, with `everything`.
 void OtlpExporter::export_once(bool everything) {
-  for (;;) {
-    std::vector<Pending> taken;  // moved out under the lock; spans made without it
+  for (bool first = true;; first = false) {  // after the first round, full batches only
+    size_t total = 0;
     {
       MutexLock lk(mu_);
-      if (!everything && !batch_ready()) break;
-      size_t spans = 0;
-      while (!queue_.empty() && spans < opts_.batch_spans && taken.size() < opts_.batch_spans) {
-        spans += queue_.front().spans;
-        taken.push_back(std::move(queue_.front()));
-        queue_.pop_front();
+      if (queue_.empty() || (!(everything && first) && !batch_ready())) break;
+      std::swap(queue_, taken_);
+      total = queued_spans_;
+      queued_spans_ = 0;
+    }
+    // Even posts of batch_spans to 2 × batch_spans spans (one when fewer wait): a batch and
+    // a bit is one post, not a full one and a small one.
+    const size_t posts = std::max<size_t>(1, total / std::max<size_t>(1, opts_.batch_spans));
+    const size_t per_post = std::max<size_t>(1, (total + posts - 1) / posts);  // 1: metrics-only requests still advance
+    for (size_t i = 0; i < taken_.size();) {
+      OtlpTraceBatch batch(opts_.service_name, per_post);
+      for (size_t n = 0; i < taken_.size() && batch.spans() < per_post && n < opts_.batch_spans; ++i, ++n) {
+        if (taken_[i].spans > 0) batch.add(taken_[i].r, random_, taken_[i].unix_ns_at_start);
+        fold_metrics(taken_[i].r);
       }
-      queued_spans_ -= spans;
+      const size_t spans = batch.spans();
+      if (spans == 0) continue;
+      const bool ok = post("/v1/traces", std::move(batch).finish());
+      (ok ? exported_ : dropped_).fetch_add(spans, std::memory_order_relaxed);
     }
-    if (taken.empty()) break;
-    OtlpTraceBatch batch(opts_.service_name, opts_.batch_spans);
-    for (const Pending& p : taken) {
-      if (p.spans > 0) batch.add(p.r, random_, p.unix_ns_at_start);
-      fold_metrics(p.r);
-    }
-    const size_t spans = batch.spans();
-    if (spans == 0) continue;
-    const bool ok = post("/v1/traces", std::move(batch).finish());
-    (ok ? exported_ : dropped_).fetch_add(spans, std::memory_order_relaxed);
+    taken_.clear();  // keeps its capacity for the next swap
   }
   if (!everything || !metrics_dirty_) return;
   metrics_dirty_ = false;

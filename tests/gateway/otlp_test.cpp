@@ -276,6 +276,25 @@ TEST(OtlpExporter, BetweenTicksOnlyFullBatchesArePostedAndMetricsWaitForTheInter
   EXPECT_EQ(exporter.exported_spans(), 9u);
 }
 
+// Requests whose trace is not sampled still reach the metrics, in batches like any other
+// (no span to count them by).
+TEST(OtlpExporter, UnsampledRequestsAreFoldedIntoTheMetricsOnly) {
+  SimulatedClock clock;
+  CapturingTransport transport;
+  OtlpExporter exporter(transport, clock, collector(4));
+  for (int i = 0; i < 10; ++i) exporter.record(sample("00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-00"));
+  ASSERT_TRUE(exporter.flush());
+  EXPECT_EQ(exporter.unsampled(), 10u);
+  EXPECT_EQ(exporter.exported_spans(), 0u);
+  const auto posts = transport.posts();
+  ASSERT_EQ(posts.size(), 1u);
+  EXPECT_EQ(posts[0].path, "/v1/metrics");
+  const json doc = json::parse(posts[0].body);
+  const json& m = doc["resourceMetrics"][0]["scopeMetrics"][0]["metrics"][0];
+  EXPECT_EQ(m["name"], "gen_ai.client.operation.duration");
+  EXPECT_EQ(m["histogram"]["dataPoints"][0]["count"], "10");
+}
+
 TEST(OtlpExporter, BoundedQueueDropsAndCountsAndFailedPostsAreCounted) {
   SimulatedClock clock;
   CapturingTransport transport;

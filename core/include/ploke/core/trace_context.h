@@ -33,5 +33,7 @@ std::string child_traceparent(std::string_view parent, std::string_view span_id)
 
 /// 16 lower-case hex digits of `v` (a span id; 0 is not a valid one).
 std::string span_id_hex(uint64_t v);
+/// The same written to out[0..16).
+void span_id_hex(uint64_t v, char* out);
 
 }  // namespace ploke

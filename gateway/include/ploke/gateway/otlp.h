@@ -51,7 +51,6 @@
 #include <atomic>
 #include <condition_variable>
 #include <cstdint>
-#include <deque>
 #include <map>
 #include <memory>
 #include <optional>
@@ -235,7 +234,7 @@ class OtlpExporter {
 
   mutable Mutex mu_;
   std::condition_variable cv_;
-  std::deque<Pending> queue_ PLOKE_GUARDED_BY(mu_);
+  std::vector<Pending> queue_ PLOKE_GUARDED_BY(mu_);
   size_t queued_spans_ PLOKE_GUARDED_BY(mu_) = 0;
   bool tick_ PLOKE_GUARDED_BY(mu_) = false;          // the interval timer fired
   uint64_t flush_wanted_ PLOKE_GUARDED_BY(mu_) = 0;  // flush() generations asked / done
@@ -243,7 +242,9 @@ class OtlpExporter {
   bool stopping_ PLOKE_GUARDED_BY(mu_) = false;
   std::condition_variable done_cv_;
   std::shared_ptr<Ticker> ticker_;
-  // The export thread's own (no lock): span ids, the metrics.
+  // The export thread's own (no lock): the requests taken from the queue (swapped with
+  // it, both keep their capacity), span ids, the metrics.
+  std::vector<Pending> taken_;
   Random random_;
   OtlpHistogram duration_, tokens_, ttfc_;
   bool metrics_dirty_ = false;
