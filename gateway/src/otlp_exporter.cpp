@@ -1,6 +1,8 @@
 // OtlpExporter: the bounded queue, the metrics and the export thread (ploke/gateway/otlp.h).
 #include "ploke/gateway/otlp.h"
 
+#include <pthread.h>
+
 #include <algorithm>
 #include <array>
 #include <functional>
@@ -148,6 +150,7 @@ void OtlpExporter::stop() {
 }
 
 void OtlpExporter::run() {
+  ::pthread_setname_np(::pthread_self(), "otlp-export");  // ps, top, perf
   for (;;) {
     uint64_t serving = 0;
     bool last = false, everything = false;

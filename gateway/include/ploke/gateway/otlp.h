@@ -44,7 +44,8 @@
 //   spans the sampler left out), ploke_otlp_export_failures_total (posts that
 //   failed: transport error or a non-2xx answer), ploke_otlp_exports_total (posts).
 //
-// Thread-safety: record(), flush() and the accessors may be called from any thread.
+// Thread-safety: record(), flush() and the accessors may be called from any thread. The
+// export thread is named otlp-export.
 #pragma once
 
 #include <array>
