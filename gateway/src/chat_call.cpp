@@ -59,12 +59,12 @@ uint64_t fnv1a(std::string_view s, uint64_t basis) {
 }
 }  // namespace
 
-Status apply_request_headers(const Headers& headers, const std::vector<std::string>& registered,
+Status apply_request_headers(const Headers& headers, const resilience::LlmClient& client,
                              const std::string& trace_id, adapters::inbound::RoutingHints& hints, RequestMeta& meta,
                              const OtlpExporter* otlp) {
   const bool traced = otlp != nullptr;
   PLOKE_RETURN_IF_ERROR(apply_header_overrides(headers, hints));
-  if (!hints.policy.empty()) PLOKE_RETURN_IF_ERROR(check_policy(hints.policy, registered));
+  if (!hints.policy.empty()) PLOKE_RETURN_IF_ERROR(check_policy(hints.policy, client.policies()));  // names made only then
   if (hints.deadline_ms) meta.deadline = std::chrono::milliseconds(*hints.deadline_ms);
   if (hints.priority) meta.priority = *hints.priority;
   meta.request_id = trace_id;
@@ -184,7 +184,7 @@ Status ChatCall::prepare() {
   PLOKE_RETURN_IF_ERROR(session_.parse(x_, in_));
   ChatRequest& req = in_.request;
   PLOKE_RETURN_IF_ERROR(
-      apply_request_headers(request_.headers, gw_.client_.policies(), trace_id_, in_.hints, req.meta, gw_.opts_.otlp));
+      apply_request_headers(request_.headers, gw_.client_, trace_id_, in_.hints, req.meta, gw_.opts_.otlp));
   control_.attempt_spans = gw_.opts_.otlp != nullptr;
   requested_model_ = req.model;
   if (inflight_.grant_) {  // a client key's allowed models: the model and each fallback model

@@ -38,14 +38,14 @@ Status apply_header_overrides(const Headers& headers, adapters::inbound::Routing
 Status check_policy(const std::string& policy, const std::vector<std::string>& registered);
 
 /// What every gateway call takes from its request's headers: the overrides
-/// (apply_header_overrides(), the policy checked against `registered`) onto `hints`, and
+/// (apply_header_overrides(), the policy checked against `client`'s policies) onto `hints`, and
 /// onto `meta` the deadline and priority they give, `trace_id` as the request id and the
 /// client's W3C trace context (traceparent / tracestate). With `otlp` (OpenTelemetry on):
 /// the gateway's SERVER span joins the trace (its id derived from `trace_id`), so
 /// meta.traceparent names that span as parent; with no valid client traceparent a new trace
 /// starts (ids derived from `trace_id`; sampled flag set when trace_id_sampled() admits the
 /// new trace id at otlp->sample_ratio()). Without: the client's traceparent as sent.
-Status apply_request_headers(const Headers& headers, const std::vector<std::string>& registered,
+Status apply_request_headers(const Headers& headers, const resilience::LlmClient& client,
                              const std::string& trace_id, adapters::inbound::RoutingHints& hints, RequestMeta& meta,
                              const OtlpExporter* otlp);
 

@@ -56,7 +56,7 @@ Status EmbeddingsCall::prepare() {
   if (inflight_.grant_) PLOKE_RETURN_IF_ERROR(ClientAuth::check_model(*inflight_.grant_, req_.model));
   adapters::inbound::RoutingHints hints;
   PLOKE_RETURN_IF_ERROR(
-      apply_request_headers(request_.headers, gw_.client_.policies(), trace_id_, hints, req_.meta, gw_.opts_.otlp));
+      apply_request_headers(request_.headers, gw_.client_, trace_id_, hints, req_.meta, gw_.opts_.otlp));
   control_.attempt_spans = gw_.opts_.otlp != nullptr;
   control_.policy = hints.policy;
   control_.pin = hints.pin;

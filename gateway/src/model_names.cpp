@@ -37,7 +37,11 @@ std::vector<std::string> endpoints_for_name(const std::vector<ModelName>& names,
   }
   std::vector<std::string> ids;
   for (const auto& e : endpoints) {
-    if (e.model == model || e.id == model || (e.provider + "/" + e.model) == model) ids.push_back(e.id);
+    const bool provider_slash_model = model.size() == e.provider.size() + 1 + e.model.size() &&
+                                      model.compare(0, e.provider.size(), e.provider) == 0 &&
+                                      model[e.provider.size()] == '/' &&
+                                      model.compare(e.provider.size() + 1, std::string::npos, e.model) == 0;
+    if (e.model == model || e.id == model || provider_slash_model) ids.push_back(e.id);
   }
   return ids;
 }

@@ -175,10 +175,10 @@ void OtlpExporter::run() {
 
 // Everything queued is taken at once (the queue and the export thread's spare swap: no
 // allocation, no per-request work under the lock) when a batch's worth waits, or on a
-// tick, a flush or at stop (`everything`); it is posted in even batches of one to two
-// batch_spans spans. What arrives meanwhile waits for the next full batch (a tick takes it too, but
-// only what waits when it fires): no trickle of small posts under load. Then the metrics,
-// if they changed, with `everything`.
+// tick, a flush or at stop (`everything`), and posted in even batches of one to two
+// batch_spans spans. What arrives meanwhile waits for the next full batch (a tick takes
+// only what waits when it fires): no trickle of small posts under load. Then the
+// metrics, if they changed, with `everything`.
 void OtlpExporter::export_once(bool everything) {
   for (bool first = true;; first = false) {  // after the first round, full batches only
     size_t total = 0;

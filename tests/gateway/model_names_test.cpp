@@ -57,6 +57,21 @@ TEST(ModelNames, ConfiguredNamesAndAliasesResolveToTheirDeployments) {
             (std::vector<std::string>{"smart", "best", "gpt4", "gpt-4o-mini", "gpt-4o", "claude"}));
 }
 
+// "PROVIDER/MODEL" names an endpoint whatever its id; a near miss names none.
+TEST(ModelNames, ProviderSlashModelNamesTheEndpointExactly) {
+  const std::vector<EndpointInfo> eps = {{"primary", "oa", "gpt-4o"}, {"backup", "oa", "gpt-4o-mini"}};
+  auto tiers = [&](const std::string& model) {
+    auto r = plan_model_route({}, eps, "", asking(model), speaking("openai"));
+    return r.ok() ? r->prefs.tiers : Tiers{};
+  };
+  EXPECT_EQ(tiers("oa/gpt-4o"), (Tiers{{"primary"}}));
+  EXPECT_EQ(tiers("oa/gpt-4o-mini"), (Tiers{{"backup"}}));
+  EXPECT_EQ(tiers("oa/gpt-4"), Tiers{});
+  EXPECT_EQ(tiers("oa-gpt-4o"), Tiers{});
+  EXPECT_EQ(tiers("o/agpt-4o"), Tiers{});
+  EXPECT_EQ(tiers("oa/gpt-4o/"), Tiers{});
+}
+
 TEST(ModelNames, UnknownNamesAre404sInTheClientsWordsUnlessADefaultIsSet) {
   auto r = plan_model_route({}, endpoints(), "", asking("gpt-9"), speaking("openai"));
   ASSERT_FALSE(r.ok());
