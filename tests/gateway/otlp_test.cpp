@@ -6,8 +6,15 @@
 
 #include <gtest/gtest.h>
 
+#include <sys/resource.h>
+
+#include <algorithm>
+#include <cerrno>
 #include <chrono>
 #include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
 #include <thread>
 
 #include <nlohmann/json.hpp>
@@ -293,6 +300,33 @@ TEST(OtlpExporter, UnsampledRequestsAreFoldedIntoTheMetricsOnly) {
   const json& m = doc["resourceMetrics"][0]["scopeMetrics"][0]["metrics"][0];
   EXPECT_EQ(m["name"], "gen_ai.client.operation.duration");
   EXPECT_EQ(m["histogram"]["dataPoints"][0]["count"], "10");
+}
+
+// The export thread is background work: named otlp-export, 10 nice levels below the
+// process (at most 19).
+TEST(OtlpExporter, TheExportThreadIsNamedAndNicerThanTheProcess) {
+  SimulatedClock clock;
+  CapturingTransport transport;
+  OtlpExporter exporter(transport, clock, collector(4));
+  ASSERT_TRUE(exporter.flush());  // the thread has started (and set itself up)
+  int nice = -100;
+  for (const auto& t : std::filesystem::directory_iterator("/proc/self/task")) {
+    std::ifstream comm(t.path() / "comm");
+    std::string name;
+    std::getline(comm, name);
+    if (name != "otlp-export") continue;
+    std::ifstream stat(t.path() / "stat");
+    std::string line;
+    std::getline(stat, line);
+    std::istringstream rest(line.substr(line.rfind(')') + 2));  // state is field 3, nice field 19
+    std::string field;
+    for (int i = 3; i <= 19 && rest >> field; ++i) {
+    }
+    nice = std::stoi(field);
+  }
+  errno = 0;
+  const int process_nice = getpriority(PRIO_PROCESS, 0);
+  EXPECT_EQ(nice, std::min(process_nice + 10, 19));
 }
 
 TEST(OtlpExporter, BoundedQueueDropsAndCountsAndFailedPostsAreCounted) {

@@ -45,7 +45,9 @@
 //   failed: transport error or a non-2xx answer), ploke_otlp_exports_total (posts).
 //
 // Thread-safety: record(), flush() and the accessors may be called from any thread. The
-// export thread is named otlp-export.
+// export thread is named otlp-export and runs 10 nice levels below the process
+// (background work: under CPU contention the request loops go first; a thread starved
+// for long fills the queue, and the overflow is counted as dropped).
 #pragma once
 
 #include <array>
