@@ -641,8 +641,13 @@ void AsyncCall::complete(Status st, bool keep) {
   phase = Phase::kDone;
   auto self = shared_from_this();
   const bool pool = keep && st.ok() && fd >= 0;
-  if (pool) drop_write();  // the read event stays added: the pool's watch
-  else disarm_io();
+  if (pool) {
+    drop_write();      // the read event stays added: the pool's watch
+    watch_read(true);  // made now if the whole response was read before any wait (TLS:
+                       // the read right after the send), else the pool would close it
+  } else {
+    disarm_io();
+  }
   if (timer_assigned) evtimer_del(&timer);
   timer_assigned = false;
   if (pool) loop->release(target.key, take_conn());
