@@ -105,6 +105,7 @@ void DnsCache::lookup(const Target& t, Ready ready) {
 
 void DnsCache::refresh(const Target& t, Entry& e) {
   e.pending = true;
+  e.asked = clock_.now();
   resolver_.submit(t, post_, [w = weak_from_this(), key = t.key](Result<Addresses> r) {
     if (auto self = w.lock()) self->answered(key, std::move(r));
   });
@@ -118,7 +119,7 @@ void DnsCache::answered(const std::string& key, Result<Addresses> r) {
   if (r.ok()) {  // never empty: both lookups fail instead
     e.addrs = std::move(*r);
     e.have = true;
-    e.at = clock_.now();
+    e.at = e.asked;  // the TTL counts from the question: an answer is never kept longer
   }
   std::vector<Ready> waiters = std::move(e.waiters);
   e.waiters.clear();

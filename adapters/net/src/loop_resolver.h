@@ -69,7 +69,8 @@ class DnsCache : public std::enable_shared_from_this<DnsCache> {
  private:
   struct Entry {
     Addresses addrs;
-    TimePoint at{};
+    TimePoint at{};     // when the answer in `addrs` was asked for (its TTL runs from then)
+    TimePoint asked{};  // when the pending lookup was asked for
     bool have = false, literal = false, pending = false;
     std::vector<Ready> waiters;
   };

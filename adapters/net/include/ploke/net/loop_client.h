@@ -33,7 +33,8 @@
 //   * Host names never block a loop: an IP literal is used as is; a name is looked up on
 //     the client's resolver threads (at most 4, made as needed; getaddrinfo, or
 //     Options::resolver), the answer
-//     comes back to the loop that asked, and each loop keeps it for Options::dns_ttl (30 s;
+//     comes back to the loop that asked, and each loop keeps it for Options::dns_ttl (30 s,
+//     counted from when it was asked;
 //     after that the old addresses serve while a new lookup runs, and are kept if it
 //     fails). The lookup counts in the connect timeout. A name that cannot be resolved
 //     is kConnectionReset ("cannot resolve HOST: …") and is not cached.
