@@ -310,12 +310,6 @@ bool trace_id_sampled(std::string_view trace_id_hex, double ratio) {
   return ratio_admits(low, ratio);
 }
 
-bool traceparent_sampled(std::string_view traceparent) {
-  if (!valid_traceparent(traceparent)) return false;
-  const std::string_view flags = traceparent.substr(53, 2);  // version-traceid-parentid-flags
-  uint8_t f = 0;
-  std::from_chars(flags.data(), flags.data() + 2, f, 16);
-  return (f & 1) != 0;
-}
+bool traceparent_sampled(std::string_view traceparent) { return TraceIds::parse(traceparent).sampled; }
 
 }  // namespace ploke::gateway
